@@ -1,0 +1,135 @@
+/**
+ * THE source of truth for watcher.config.yaml: validation, TypeScript types, defaults and the
+ * generated JSON Schema (schema/watcher.config.schema.json, checked for drift by a test).
+ * Everything is optional: zero config builds the main package at the module root.
+ */
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+
+const duration = (what: string) =>
+  z
+    .string({
+      error: (iss) =>
+        typeof iss.input === 'number'
+          ? `a bare number is not a duration: add a unit, e.g. "${iss.input}ms" or "${iss.input}s"`
+          : `expected a duration such as "300ms" or "5s" (${what})`,
+    })
+    .refine((s) => parseDuration(s) !== undefined, {
+      error: `not a duration: use a number with a unit ms, s, m or h, e.g. "300ms" or "5s"`,
+    })
+    .describe(`${what}. A string with a unit: "300ms", "5s", "1m".`);
+
+const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGKILL'] as const;
+
+const stringMap = z.record(z.string(), z.string());
+
+export const WatchSchema = z
+  .strictObject({
+    include: z
+      .array(z.string())
+      .default(['go.mod', 'go.sum'])
+      .describe('Globs (picomatch, relative to root) of files that trigger a rebuild, besides `extensions`.'),
+    exclude: z
+      .array(z.string())
+      .default(['**/*_test.go'])
+      .describe('Globs of files that never trigger a rebuild. Directories matched here are never descended.'),
+    extensions: z
+      .array(z.string().regex(/^\.?[A-Za-z0-9_+-]+$/, { error: 'an extension is letters and digits, e.g. "go" or ".tmpl"' }))
+      .default(['go', 'tmpl', 'tpl', 'html'])
+      .describe('File extensions (with or without the dot) that trigger a rebuild.'),
+    excludeDirs: z
+      .array(z.string())
+      .default(['.git', 'node_modules', 'vendor', 'testdata', '.hotwatch', '.idea', '.vscode', 'tmp'])
+      .describe(
+        'Directory names or globs never descended into (they cost no inotify watch). `vendor` is still watched when an `include` glob names it. The build output directory is always excluded.',
+      ),
+    backend: z
+      .enum(['auto', 'native', 'poll'])
+      .default('auto')
+      .describe('auto: native (one inotify watch per directory), polling where a mount cannot deliver events; poll: always poll.'),
+    pollInterval: duration('Polling interval when polling is used').default('1s'),
+    bufferCapacity: z
+      .number()
+      .int()
+      .min(16)
+      .max(1_000_000)
+      .default(8192)
+      .describe('Capacity of the event ring buffer; overflow becomes one full rescan, never a lost edit.'),
+    includeMounts: z
+      .array(z.string())
+      .default([])
+      .describe('Paths (relative to root) of special mounts (tmpfs, proc, ...) to watch anyway.'),
+  })
+  .describe('What is watched.');
+
+export const BuildSchema = z
+  .strictObject({
+    cmd: z
+      .string()
+      .optional()
+      .describe('Build command run by /bin/sh in root. Default: go build -o <output> <package>.'),
+    package: z.string().default('.').describe('The main package to build (default: the module root).'),
+    output: z.string().default('.hotwatch/bin/app').describe('The binary the build writes and hotwatch runs (never watched).'),
+    flags: z.array(z.string()).default([]).describe('Extra flags for the default go build, e.g. ["-race"].'),
+    env: stringMap.default({}).describe('Extra environment for the build.'),
+    timeout: duration('Build timeout').default('5m'),
+    onFailure: z
+      .enum(['keep-running', 'stop'])
+      .default('keep-running')
+      .describe('keep-running: the last good binary keeps serving; stop: stop the app when a build fails.'),
+  })
+  .describe('How the Go binary is built.');
+
+export const RunSchema = z
+  .strictObject({
+    args: z.array(z.string()).default([]).describe('Arguments for the app (after `--` on the command line).'),
+    env: stringMap.default({}).describe('Extra environment for the app.'),
+    envFiles: z.array(z.string()).default([]).describe('dotenv files loaded into the app environment, in order.'),
+    cwd: z.string().optional().describe('Working directory of the app (default: root).'),
+    port: z.number().int().min(1).max(65535).optional().describe('The port the app listens on, checked before start and after stop.'),
+    stopSignal: z.enum(SIGNALS).default('SIGTERM').describe('Signal sent to the app process group to stop it.'),
+    gracePeriod: duration('Time between the stop signal and SIGKILL').default('5s'),
+    onCrash: z
+      .enum(['wait-for-change', 'restart'])
+      .default('wait-for-change')
+      .describe('wait-for-change: an app that exits stays down until the next change; restart: restart with backoff.'),
+    backoffInitial: duration('First restart delay with onCrash: restart').default('500ms'),
+    backoffMax: duration('Longest restart delay').default('30s'),
+    backoffReset: duration('Uptime after which the backoff starts over').default('10s'),
+  })
+  .describe('How the app is run and stopped.');
+
+export const DebounceSchema = z
+  .strictObject({
+    quiet: duration('Quiet window: build once no event arrived for this long').default('50ms'),
+    maxWait: duration('Longest wait under a continuous stream of writes').default('1s'),
+  })
+  .describe('How events are batched into one build.');
+
+export const LogSchema = z
+  .strictObject({
+    format: z.enum(['auto', 'pretty', 'json']).default('auto').describe('auto: pretty on a TTY, JSON lines otherwise.'),
+    level: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
+  })
+  .describe('Logging.');
+
+export const ConfigSchema = z
+  .strictObject({
+    $schema: z.string().optional().describe('Path or URL of the JSON Schema (editor completion).'),
+    root: z.string().default('.').describe('Root of the Go module to watch, relative to the config file.'),
+    watch: WatchSchema.prefault({}),
+    build: BuildSchema.prefault({}),
+    run: RunSchema.prefault({}),
+    debounce: DebounceSchema.prefault({}),
+    log: LogSchema.prefault({}),
+  })
+  .describe('hotwatch configuration (watcher.config.yaml).');
+
+/** What the file may contain (everything optional). */
+export type ConfigInput = z.input<typeof ConfigSchema>;
+/** What validation returns: every default filled in, durations still strings. */
+export type Config = z.output<typeof ConfigSchema>;
+
+export function configJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(ConfigSchema, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
+}

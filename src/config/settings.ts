@@ -1,0 +1,128 @@
+/**
+ * Settings: the validated config resolved for the runtime (absolute paths, durations in ms).
+ * Every stage takes the slice of Settings it needs, never the raw file.
+ */
+import path from 'node:path';
+import type { Config } from './schema.js';
+import { parseDuration } from './duration.js';
+
+export interface WatchSettings {
+  /** Absolute root of the module. */
+  root: string;
+  include: string[];
+  exclude: string[];
+  /** Normalised, with the dot: ".go". */
+  extensions: string[];
+  excludeDirs: string[];
+  /** Absolute path of the build output directory: never watched. */
+  outputDir: string;
+  backend: 'auto' | 'native' | 'poll';
+  pollIntervalMs: number;
+  bufferCapacity: number;
+  /** Absolute paths of special mounts to watch anyway. */
+  includeMounts: string[];
+}
+
+export interface BuildSettings {
+  root: string;
+  /** Shell command, or undefined for the default go build. */
+  cmd: string | undefined;
+  package: string;
+  /** Absolute path of the binary. */
+  output: string;
+  flags: string[];
+  env: Record<string, string>;
+  timeoutMs: number;
+  onFailure: 'keep-running' | 'stop';
+}
+
+export interface RunSettings {
+  /** Absolute path of the binary to run (= build.output). */
+  binary: string;
+  args: string[];
+  env: Record<string, string>;
+  /** Absolute paths. */
+  envFiles: string[];
+  cwd: string;
+  port: number | undefined;
+  stopSignal: NodeJS.Signals;
+  gracePeriodMs: number;
+  onCrash: 'wait-for-change' | 'restart';
+  backoff: { initialMs: number; maxMs: number; resetAfterMs: number };
+}
+
+export interface Settings {
+  /** Absolute path of the config file, or undefined in zero-config mode. */
+  configFile: string | undefined;
+  root: string;
+  watch: WatchSettings;
+  build: BuildSettings;
+  run: RunSettings;
+  debounce: { quietMs: number; maxWaitMs: number };
+  log: { format: 'pretty' | 'json'; level: 'trace' | 'debug' | 'info' | 'warn' | 'error' };
+}
+
+const ms = (s: string): number => {
+  const v = parseDuration(s);
+  if (v === undefined) throw new Error(`unvalidated duration ${s}`);
+  return v;
+};
+
+export interface ResolveOptions {
+  /** Directory that relative paths in the config are resolved against (the config file's directory, or cwd). */
+  baseDir: string;
+  configFile: string | undefined;
+  /** Whether stdout is a terminal (log format auto). */
+  isTTY: boolean;
+}
+
+export function resolveSettings(cfg: Config, opts: ResolveOptions): Settings {
+  const root = path.resolve(opts.baseDir, cfg.root);
+  const output = path.resolve(root, cfg.build.output);
+  const outputDir = path.dirname(output);
+  const format = cfg.log.format === 'auto' ? (opts.isTTY ? 'pretty' : 'json') : cfg.log.format;
+  return {
+    configFile: opts.configFile,
+    root,
+    watch: {
+      root,
+      include: cfg.watch.include,
+      exclude: cfg.watch.exclude,
+      extensions: cfg.watch.extensions.map((e) => (e.startsWith('.') ? e : `.${e}`)),
+      excludeDirs: cfg.watch.excludeDirs,
+      outputDir,
+      backend: cfg.watch.backend,
+      pollIntervalMs: ms(cfg.watch.pollInterval),
+      bufferCapacity: cfg.watch.bufferCapacity,
+      includeMounts: cfg.watch.includeMounts.map((p) => path.resolve(root, p)),
+    },
+    build: {
+      root,
+      cmd: cfg.build.cmd,
+      package: cfg.build.package,
+      output,
+      flags: cfg.build.flags,
+      env: cfg.build.env,
+      timeoutMs: ms(cfg.build.timeout),
+      onFailure: cfg.build.onFailure,
+    },
+    run: {
+      binary: output,
+      args: cfg.run.args,
+      env: cfg.run.env,
+      envFiles: cfg.run.envFiles.map((p) => path.resolve(root, p)),
+      cwd: path.resolve(root, cfg.run.cwd ?? '.'),
+      port: cfg.run.port,
+      stopSignal: cfg.run.stopSignal,
+      gracePeriodMs: ms(cfg.run.gracePeriod),
+      onCrash: cfg.run.onCrash,
+      backoff: {
+        initialMs: ms(cfg.run.backoffInitial),
+        maxMs: ms(cfg.run.backoffMax),
+        resetAfterMs: ms(cfg.run.backoffReset),
+      },
+    },
+    debounce: { quietMs: ms(cfg.debounce.quiet), maxWaitMs: ms(cfg.debounce.maxWait) },
+    log: { format, level: cfg.log.level },
+  };
+}

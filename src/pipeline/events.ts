@@ -1,0 +1,32 @@
+/** Events that flow from the watcher through ring → debounce → aggregate → supervisor. */
+
+/** A relevant file changed (created, written, removed or renamed). Paths are absolute. */
+export interface ChangeEvent {
+  kind: 'change';
+  path: string;
+  /** Monotonic ms (performance.now()) when the backend reported it. */
+  at: number;
+}
+
+/**
+ * The watcher may have missed something (kernel queue overflow inferred from a burst or stall, ring
+ * overflow, backend error, re-arm): the next cycle treats the whole tree as changed.
+ */
+export interface RescanEvent {
+  kind: 'rescan';
+  reason: string;
+  at: number;
+}
+
+export type WatchEvent = ChangeEvent | RescanEvent;
+
+/** What the debouncer hands to the supervisor: one build's worth of changes. */
+export interface Batch {
+  /** Distinct changed files (absolute), in first-seen order. */
+  paths: string[];
+  /** Non-empty when a rescan was requested: content dedupe is skipped and the build always runs. */
+  rescanReasons: string[];
+  /** Monotonic ms of the first and last event in the batch. */
+  firstAt: number;
+  lastAt: number;
+}

@@ -1,0 +1,47 @@
+/**
+ * The watcher interface: one shape, several backends.
+ *   - 'native': our own per-directory fs.watch (one inotify watch per directory, no per-file watches),
+ *     run in a worker thread behind a heartbeat.
+ *   - 'poll': chokidar with usePolling, for mounts that do not deliver inotify events, and as fallback.
+ */
+import type { WatchEvent } from '../pipeline/events.js';
+import type { WatchSettings } from '../config/settings.js';
+
+export type BackendName = 'native' | 'poll';
+
+/** Something the watcher wants a person to know (a skipped mount, a symlink out of the root, a limit). */
+export interface WatchNotice {
+  level: 'info' | 'warn' | 'error';
+  /** Stable code for JSON logs and tests, e.g. 'SKIP_MOUNT', 'SYMLINK_OUTSIDE_ROOT', 'ENOSPC', 'EMFILE'. */
+  code: string;
+  message: string;
+  path?: string;
+  /** The fix, where there is one (e.g. the sysctl line). */
+  hint?: string;
+}
+
+export interface WatcherReady {
+  backend: BackendName;
+  /** Why this backend was chosen (logged at start). */
+  reason: string;
+  /** Directories watched (native) or polled. */
+  dirs: number;
+  /** inotify watches held by the watcher (native), from /proc fdinfo where readable; undefined elsewhere. */
+  watches: number | undefined;
+  readyMs: number;
+}
+
+export interface WatcherOptions {
+  settings: WatchSettings;
+  /** Events (already filtered: only relevant files, never excluded trees, never hotwatch's own files). */
+  onEvent: (ev: WatchEvent) => void;
+  onNotice: (n: WatchNotice) => void;
+  signal: AbortSignal;
+}
+
+export interface Watcher {
+  /** Resolves once every directory is armed; rejects with a HotwatchError when watching cannot start. */
+  readonly ready: Promise<WatcherReady>;
+  /** Idempotent; resolves when every watch is released. */
+  close(): Promise<void>;
+}
