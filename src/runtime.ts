@@ -1,0 +1,92 @@
+/**
+ * The composition root: builds each stage, wires them, owns nothing global.
+ *
+ *   watcher ─▶ ring ─▶ debounce ─▶ aggregate ─▶ content dedupe ─▶ supervisor ─▶ build ─▶ app
+ *
+ * Read this file first; everything else is reachable from here.
+ */
+import type { Settings } from './config/settings.js';
+import type { Logger } from './log/logger.js';
+import type { WatchEvent } from './pipeline/events.js';
+import { Ring } from './pipeline/ring.js';
+import { Debouncer } from './pipeline/debounce.js';
+import { toBatch, describeBatch } from './pipeline/aggregate.js';
+import { ContentIndex } from './pipeline/content.js';
+import { Supervisor } from './supervisor/supervisor.js';
+import { createWatcher } from './watch/create.js';
+import { appEnvironment } from './supervisor/env.js';
+import { relevantFiles } from './pipeline/relevant-files.js';
+import { logNotice } from './log/notice.js';
+
+export interface RuntimeOptions {
+  log: Logger;
+  /** Aborting it shuts hotwatch down: build aborted, app stopped, watches released. */
+  signal: AbortSignal;
+  /** Called once the supervisor exists (the CLI wires the second Ctrl-C to forceKill). */
+  onSupervisor?: (s: Supervisor) => void;
+}
+
+export async function runtime(s: Settings, { log, signal, onSupervisor }: RuntimeOptions): Promise<void> {
+  const ring = new Ring(s.watch.bufferCapacity);
+  const debounce = new Debouncer(s.debounce);
+  const content = new ContentIndex();
+  const supervisor = new Supervisor({
+    root: s.root,
+    build: s.build,
+    run: s.run,
+    log,
+    signal,
+    appEnv: () => appEnvironment(s.run),
+  });
+  onSupervisor?.(supervisor);
+
+  // Debounce timer: the only timer of the pipeline; pure stages get the clock from here.
+  let timer: NodeJS.Timeout | undefined;
+  let flushing: Promise<void> = Promise.resolve();
+  const arm = (): void => {
+    const due = debounce.deadline();
+    if (due === undefined || timer) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      if (!debounce.take(performance.now())) return arm();
+      const batch = toBatch(ring.drain());
+      if (!batch) return;
+      // Keep batches in order: each waits for the previous dedupe to finish.
+      flushing = flushing.then(async () => {
+        const verdict = batch.rescanReasons.length > 0 ? undefined : await content.classify(batch.paths);
+        if (verdict && verdict.changed.length === 0) {
+          log.debug({ event: 'batch.unchanged', files: verdict.unchanged.length }, `${describeBatch(batch, s.root)}: content unchanged, no rebuild`);
+          return;
+        }
+        supervisor.submit(verdict ? { ...batch, paths: verdict.changed } : batch);
+      });
+    }, Math.max(0, due - performance.now()));
+  };
+  const onEvent = (ev: WatchEvent): void => {
+    ring.push(ev);
+    debounce.note(ev.at);
+    arm();
+  };
+
+  const wlog = log.child({ component: 'watch' });
+  const watcher = createWatcher({ settings: s.watch, onEvent, onNotice: (n) => logNotice(wlog, n), signal });
+  try {
+    const ready = await watcher.ready;
+    wlog.info(
+      { event: 'watch.ready', ...ready },
+      `watching ${ready.dirs} directories with the ${ready.backend} backend (${ready.reason})` +
+        `${ready.watches !== undefined ? `, ${ready.watches} inotify watches` : ''}, ready in ${ready.readyMs}ms`,
+    );
+    // Baseline for content dedupe, in the background: files edited after start are never indexed here.
+    const since = Date.now();
+    void relevantFiles(s.watch, signal)
+      .then((files) => content.seed(files, since, signal))
+      .then((n) => log.debug({ event: 'content.seeded', files: n }, `indexed ${n} files for content dedupe`))
+      .catch((e) => log.warn({ err: e }, `content index not seeded (every save will rebuild): ${String(e)}`));
+    await supervisor.run({ paths: [], rescanReasons: ['initial build'], firstAt: performance.now(), lastAt: performance.now() });
+  } finally {
+    if (timer) clearTimeout(timer);
+    await watcher.close();
+    await flushing.catch(() => undefined);
+  }
+}

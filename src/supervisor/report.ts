@@ -1,0 +1,62 @@
+/** How the supervisor tells a person what happened: exits, build failures, when the app listens. */
+import type { Logger } from '../log/logger.js';
+import type { BuildResult } from './build.js';
+import type { AppExit } from './process.js';
+import { listeningPortsOf } from '../diagnostics/ports.js';
+import { descendantsOf } from '../diagnostics/procfs.js';
+import { formatDuration } from '../config/duration.js';
+
+export function formatExit(exit: AppExit): string {
+  const up = formatDuration(exit.uptimeMs);
+  if (exit.signal) return `was killed by ${exit.signal} after ${up}`;
+  return `exited with code ${exit.code ?? '?'} after ${up}`;
+}
+
+/** Compiler errors, prominently: the log line says what still serves. */
+export function reportBuildFailure(log: Logger, res: BuildResult, appRunning: boolean, policy: 'keep-running' | 'stop'): void {
+  const serving =
+    policy === 'stop'
+      ? 'the app is stopped (build.onFailure: stop)'
+      : appRunning
+        ? 'the previous version keeps serving'
+        : 'no app is running until a build succeeds';
+  const why = res.timedOut ? `timed out after ${res.durationMs}ms` : `exit ${res.exitCode ?? '?'}, ${res.durationMs}ms`;
+  const body = res.output.trim();
+  log.error(
+    { event: 'build.failed', exitCode: res.exitCode, timedOut: res.timedOut, buildMs: res.durationMs, output: body },
+    `BUILD FAILED (${why}): ${serving}\n${indent(body || '(the build printed nothing)')}`,
+  );
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => `    ${l}`)
+    .join('\n');
+}
+
+/**
+ * Logs the TCP ports the app's process tree listens on, once it does (bounded: gives up quietly after
+ * 10 s, since not every app listens).
+ */
+export function watchListening(pid: number, log: Logger, signal: AbortSignal, stillCurrent: () => boolean): void {
+  const t0 = performance.now();
+  const deadline = t0 + 10_000;
+  const tick = (): void => {
+    if (signal.aborted || !stillCurrent() || performance.now() > deadline) return;
+    let ports: number[] = [];
+    try {
+      ports = listeningPortsOf([pid, ...descendantsOf(pid)]);
+    } catch (e) {
+      log.debug({ err: e }, 'could not read listening ports from /proc');
+      return;
+    }
+    if (ports.length > 0) {
+      const ms = Math.round(performance.now() - t0);
+      log.info({ event: 'app.listening', pid, ports, readyMs: ms }, `app listening on ${ports.map((p) => `:${p}`).join(', ')} (${ms}ms after start)`);
+      return;
+    }
+    setTimeout(tick, 15).unref();
+  };
+  setTimeout(tick, 5).unref();
+}

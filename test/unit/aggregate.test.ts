@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { describeBatch, groupByPackage, mergeBatches, toBatch } from '../../src/pipeline/aggregate.js';
+
+const root = '/repo';
+
+describe('aggregate', () => {
+  it('dedupes paths, keeps order, collects rescan reasons', () => {
+    const b = toBatch([
+      { kind: 'change', path: '/repo/a.go', at: 5 },
+      { kind: 'change', path: '/repo/a.go', at: 6 },
+      { kind: 'rescan', reason: 'overflow', at: 7 },
+      { kind: 'change', path: '/repo/internal/api/x.go', at: 9 },
+    ])!;
+    expect(b).toEqual({ paths: ['/repo/a.go', '/repo/internal/api/x.go'], rescanReasons: ['overflow'], firstAt: 5, lastAt: 9 });
+    expect(toBatch([])).toBeUndefined();
+  });
+
+  it('groups by package directory', () => {
+    const g = groupByPackage(['/repo/main.go', '/repo/internal/api/a.go', '/repo/internal/api/b.go'], root);
+    expect([...g.entries()]).toEqual([
+      ['.', ['main.go']],
+      ['./internal/api', ['a.go', 'b.go']],
+    ]);
+  });
+
+  it('describes batches for the log line', () => {
+    const one = { paths: ['/repo/main.go'], rescanReasons: [], firstAt: 0, lastAt: 0 };
+    expect(describeBatch(one, root)).toBe('main.go');
+    const three = { paths: ['/repo/internal/api/a.go', '/repo/internal/api/b.go', '/repo/internal/api/c.go'], rescanReasons: [], firstAt: 0, lastAt: 0 };
+    expect(describeBatch(three, root)).toBe('3 files in ./internal/api');
+    const multi = { paths: ['/repo/a.go', '/repo/x/b.go'], rescanReasons: ['overflow'], firstAt: 0, lastAt: 0 };
+    expect(describeBatch(multi, root)).toBe('2 files in 2 packages: . (1), ./x (1) + rescan (overflow)');
+    expect(describeBatch({ paths: [], rescanReasons: ['initial build'], firstAt: 0, lastAt: 0 }, root)).toBe('initial build');
+  });
+
+  it('merges batches without duplicates', () => {
+    const a = { paths: ['/repo/a.go'], rescanReasons: ['r1'], firstAt: 1, lastAt: 2 };
+    const b = { paths: ['/repo/a.go', '/repo/b.go'], rescanReasons: ['r1', 'r2'], firstAt: 3, lastAt: 4 };
+    expect(mergeBatches(a, b)).toEqual({ paths: ['/repo/a.go', '/repo/b.go'], rescanReasons: ['r1', 'r2'], firstAt: 1, lastAt: 4 });
+    expect(mergeBatches(undefined, b)).toBe(b);
+  });
+});
