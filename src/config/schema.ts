@@ -5,19 +5,35 @@
  */
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
+import { globProblem } from './glob.js';
+
+/** The same grammar as parseDuration, for editors (JSON Schema `pattern`); the refinement is the real check. */
+const DURATION_PATTERN = '^\\s*(\\d+(\\.\\d+)?(ms|s|m|h))+\\s*$';
 
 const duration = (what: string) =>
   z
     .string({
       error: (iss) =>
         typeof iss.input === 'number'
-          ? `a bare number is not a duration: add a unit, e.g. "${iss.input}ms" or "${iss.input}s"`
+          ? `a bare number is not a duration: add a unit, e.g. "${iss.input}ms" (units: ms, s, m, h)`
           : `expected a duration such as "300ms" or "5s" (${what})`,
     })
-    .refine((s) => parseDuration(s) !== undefined, {
-      error: `not a duration: use a number with a unit ms, s, m or h, e.g. "300ms" or "5s"`,
+    .superRefine((s, ctx) => {
+      if (parseDuration(s) !== undefined) return;
+      ctx.addIssue({
+        code: 'custom',
+        message: `${JSON.stringify(s)} is not a duration`,
+        params: { fix: 'write a number with a unit ms, s, m or h, e.g. "300ms", "5s" or "1m30s"' },
+      });
     })
+    .meta({ pattern: DURATION_PATTERN })
     .describe(`${what}. A string with a unit: "300ms", "5s", "1m".`);
+
+/** A picomatch glob; unbalanced brackets, never-matching and absolute patterns are rejected (see glob.ts). */
+const glob = z.string().superRefine((g, ctx) => {
+  const problem = globProblem(g);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem.message, params: { fix: problem.fix } });
+});
 
 const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGKILL'] as const;
 
@@ -26,11 +42,11 @@ const stringMap = z.record(z.string(), z.string());
 export const WatchSchema = z
   .strictObject({
     include: z
-      .array(z.string())
+      .array(glob)
       .default(['go.mod', 'go.sum'])
       .describe('Globs (picomatch, relative to root) of files that trigger a rebuild, besides `extensions`.'),
     exclude: z
-      .array(z.string())
+      .array(glob)
       .default(['**/*_test.go'])
       .describe('Globs of files that never trigger a rebuild. Directories matched here are never descended.'),
     extensions: z
@@ -38,7 +54,7 @@ export const WatchSchema = z
       .default(['go', 'tmpl', 'tpl', 'html'])
       .describe('File extensions (with or without the dot) that trigger a rebuild.'),
     excludeDirs: z
-      .array(z.string())
+      .array(glob)
       .default(['.git', 'node_modules', 'vendor', 'testdata', '.hotwatch', '.idea', '.vscode', 'tmp'])
       .describe(
         'Directory names or globs never descended into (they cost no inotify watch). `vendor` is still watched when an `include` glob names it. The build output directory is always excluded.',

@@ -1,0 +1,192 @@
+/**
+ * loadSettings: find watcher.config.yaml, validate it, apply CLI flags, check the root, resolve Settings.
+ * Discovery: --config FILE, else watcher.config.yaml in --root DIR, else in cwd; none = zero-config.
+ * Every failure is ONE HotwatchError (exit 2) saying what, where and the fix; nothing has started yet.
+ */
+import fs from 'node:fs/promises';
+import { constants as fsc } from 'node:fs';
+import path from 'node:path';
+import { HotwatchError, errnoCode } from '../errors.js';
+import { ConfigSchema, type Config } from './schema.js';
+import { resolveSettings, type Settings } from './settings.js';
+import { parseConfigText } from './parse-config.js';
+import { bounded } from './bounded.js';
+import { parseEnvFile } from './envfile.js';
+
+export const CONFIG_FILE_NAME = 'watcher.config.yaml';
+
+export interface LoadOptions {
+  /** process.cwd() of the caller. */
+  cwd: string;
+  /** --config FILE (must exist). */
+  configPath?: string | undefined;
+  /** --root DIR: overrides the file's `root`; relative to cwd. */
+  rootFlag?: string | undefined;
+  /** CLI flags override file values; undefined fields are ignored. */
+  overrides?: {
+    log?: { format?: 'auto' | 'pretty' | 'json' | undefined; level?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | undefined };
+    watch?: { backend?: 'auto' | 'native' | 'poll' | undefined };
+    /** `-- APP ARGS` replace run.args when given. */
+    run?: { args?: string[] | undefined };
+  };
+  isTTY: boolean;
+  /** Cancels the file system reads (each is also bounded in time). */
+  signal?: AbortSignal;
+  /** Bound on each file system call (default 10 s). */
+  fsTimeoutMs?: number;
+}
+
+/** How a path is shown: relative to cwd when inside it, absolute otherwise. */
+export function displayPath(file: string, cwd: string): string {
+  const rel = path.relative(cwd, file);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel) ? rel : file;
+}
+
+/** Cancellation and time bound of every file system call. */
+interface Io {
+  signal?: AbortSignal | undefined;
+  timeoutMs?: number | undefined;
+}
+
+/** False only when nothing is there; any other stat error (EACCES...) counts as present, so reading it reports why. */
+const exists = async (p: string, io: Io): Promise<boolean> =>
+  bounded(
+    () =>
+      fs.stat(p).then(
+        () => true,
+        (e: unknown) => !['ENOENT', 'ENOTDIR'].includes(errnoCode(e) ?? ''),
+      ),
+    { what: p, code: 'CONFIG_NOT_FOUND', ...io },
+  );
+
+const ioOf = (opts: LoadOptions): Io => ({ signal: opts.signal, timeoutMs: opts.fsTimeoutMs });
+
+/** Absolute path of the config file, or undefined for zero-config. */
+async function findConfigFile(opts: LoadOptions, cwd: string, rootFromFlag: string | undefined): Promise<string | undefined> {
+  if (opts.configPath !== undefined) return path.resolve(cwd, opts.configPath);
+  const dir = rootFromFlag ?? cwd;
+  const file = path.join(dir, CONFIG_FILE_NAME);
+  if (await exists(file, ioOf(opts))) return file;
+  const yml = path.join(dir, 'watcher.config.yml');
+  if (await exists(yml, ioOf(opts))) {
+    throw new HotwatchError('CONFIG_NOT_FOUND', `${displayPath(yml, cwd)}: hotwatch reads ${CONFIG_FILE_NAME}, not .yml`, {
+      hint: `rename it to ${CONFIG_FILE_NAME}, or pass --config ${displayPath(yml, cwd)}`,
+    });
+  }
+  return undefined;
+}
+
+async function readConfigFile(file: string, shown: string, viaFlag: boolean, opts: Io): Promise<string> {
+  const label = viaFlag ? `--config ${shown}` : shown;
+  try {
+    return await bounded((s) => fs.readFile(file, { encoding: 'utf8', signal: s }), { what: label, code: 'CONFIG_NOT_FOUND', ...opts });
+  } catch (e) {
+    if (e instanceof HotwatchError || opts.signal?.aborted) throw e;
+    const code = errnoCode(e);
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new HotwatchError('CONFIG_NOT_FOUND', `${label}: no such file (${file})`, {
+        hint: `check the path (relative to the current directory), or leave out --config to use ${CONFIG_FILE_NAME} in the root`,
+        cause: e,
+      });
+    }
+    if (code === 'EISDIR') {
+      throw new HotwatchError('CONFIG_NOT_FOUND', `${label}: is a directory, not a file`, {
+        hint: `pass the file itself, e.g. --config ${path.join(shown, CONFIG_FILE_NAME)}`,
+        cause: e,
+      });
+    }
+    throw new HotwatchError('CONFIG_NOT_FOUND', `${label}: cannot be read (${code ?? String(e)})`, {
+      hint: code === 'EACCES' || code === 'EPERM' ? `give your user read permission: chmod u+r ${file}` : `check the file and its disk: ls -l ${file}`,
+      cause: e,
+    });
+  }
+}
+
+/** Where the root came from, to name it in an error. */
+type RootSource = { kind: 'flag'; flag: string } | { kind: 'file'; where: string | undefined; shown: string } | { kind: 'cwd' };
+
+async function checkRoot(root: string, source: RootSource, opts: Io): Promise<void> {
+  const what = source.kind === 'flag' ? `--root ${source.flag}: ${root}` : source.kind === 'file' ? `root: ${root}` : `${root} (the current directory)`;
+  const fix =
+    source.kind === 'flag'
+      ? 'pass the directory of your Go module (the one holding go.mod)'
+      : source.kind === 'file'
+        ? `set root in ${source.shown} (relative to its directory) to the directory of your Go module`
+        : 'run hotwatch in the directory of your Go module, or pass --root DIR';
+  const fail = (why: string, hint: string, cause?: unknown): HotwatchError =>
+    new HotwatchError('ROOT_UNREADABLE', `${what} ${why}`, {
+      hint,
+      ...(source.kind === 'file' && source.where ? { where: source.where } : {}),
+      ...(cause === undefined ? {} : { cause }),
+    });
+  let stat;
+  try {
+    stat = await bounded(() => fs.stat(root), { what, code: 'ROOT_UNREADABLE', ...opts });
+  } catch (e) {
+    if (e instanceof HotwatchError || opts.signal?.aborted) throw e;
+    const code = errnoCode(e);
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw fail('does not exist', fix, e);
+    throw fail(`cannot be read (${code ?? String(e)})`, `check its permissions: ls -ld ${root}`, e);
+  }
+  if (!stat.isDirectory()) throw fail('is not a directory', fix);
+  try {
+    await bounded(() => fs.access(root, fsc.R_OK | fsc.X_OK), { what, code: 'ROOT_UNREADABLE', ...opts });
+  } catch (e) {
+    if (e instanceof HotwatchError || opts.signal?.aborted) throw e;
+    throw fail('is not readable (permission denied)', `give your user read and search permission: chmod u+rx ${root}`, e);
+  }
+}
+
+function applyOverrides(cfg: Config, o: LoadOptions['overrides'], rootFromFlag: string | undefined): Config {
+  return {
+    ...cfg,
+    root: rootFromFlag ?? cfg.root,
+    log: { format: o?.log?.format ?? cfg.log.format, level: o?.log?.level ?? cfg.log.level },
+    watch: { ...cfg.watch, backend: o?.watch?.backend ?? cfg.watch.backend },
+    run: { ...cfg.run, args: o?.run?.args ?? cfg.run.args },
+  };
+}
+
+export async function loadSettings(opts: LoadOptions): Promise<Settings> {
+  const cwd = path.resolve(opts.cwd);
+  const rootFromFlag = opts.rootFlag === undefined ? undefined : path.resolve(cwd, opts.rootFlag);
+  // The directory searched for watcher.config.yaml is checked first, so an unreadable root says so.
+  if (opts.rootFlag !== undefined && rootFromFlag !== undefined) await checkRoot(rootFromFlag, { kind: 'flag', flag: opts.rootFlag }, ioOf(opts));
+  else if (opts.configPath === undefined) await checkRoot(cwd, { kind: 'cwd' }, ioOf(opts));
+
+  const file = await findConfigFile(opts, cwd, rootFromFlag);
+  const shown = file === undefined ? undefined : displayPath(file, cwd);
+  let config: Config;
+  let locate: (p: ReadonlyArray<string | number>) => string | undefined = () => undefined;
+  if (file !== undefined && shown !== undefined) {
+    const text = await readConfigFile(file, shown, opts.configPath !== undefined, ioOf(opts));
+    const parsed = parseConfigText(text, shown);
+    config = parsed.config;
+    locate = parsed.locate;
+  } else {
+    config = ConfigSchema.parse({});
+  }
+
+  const settings = resolveSettings(applyOverrides(config, opts.overrides, rootFromFlag), {
+    baseDir: file === undefined ? cwd : path.dirname(file),
+    configFile: file,
+    isTTY: opts.isTTY,
+  });
+  if (rootFromFlag === undefined && shown !== undefined) {
+    await checkRoot(settings.root, { kind: 'file', where: locate(['root']), shown }, ioOf(opts));
+  }
+
+  // Env files are read again at every app start; checking them now turns a typo into exit 2, not a crash later.
+  settings.run.envFiles.forEach((envFile, i) => {
+    try {
+      parseEnvFile(envFile);
+    } catch (e) {
+      const where = locate(['run', 'envFiles', i]);
+      if (e instanceof HotwatchError && where !== undefined && e.where === undefined) {
+        throw new HotwatchError(e.code, `run.envFiles[${i}]: ${e.message}`, { where, ...(e.hint ? { hint: e.hint } : {}), cause: e });
+      }
+      throw e;
+    }
+  });
+  return settings;
+}

@@ -1,0 +1,84 @@
+/**
+ * Issue 2, "what it must show" 4 and 5: a 2,000-file rewrite costs one or two builds and the final
+ * version serves; excluded trees (node_modules with 20,000 files, .git) cost no inotify watch.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeTmpDir } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/wait.js';
+import { freePort, goMain, httpGet, inotifyWatches, startHotwatch, type Hotwatch } from '../helpers/hotwatch.js';
+
+let tmp: ReturnType<typeof makeTmpDir>;
+let hw: Hotwatch | undefined;
+let port: number;
+
+beforeEach(async () => {
+  tmp = makeTmpDir();
+  port = await freePort();
+  fs.writeFileSync(path.join(tmp.dir, 'go.mod'), 'module example.com/storm\n\ngo 1.22\n');
+});
+
+afterEach(async () => {
+  if (hw) expect((await hw.stop()).code).toBe(0);
+  hw = undefined;
+  tmp.cleanup();
+});
+
+const genFile = (i: number, v: number) => `package gen\n\nconst C${i} = ${v}\n`;
+
+describe('storms and budgets (e2e)', () => {
+  it('2,000 files rewritten within 1 s → one or two builds, and the final version serves', async () => {
+    const gen = path.join(tmp.dir, 'internal/gen');
+    fs.mkdirSync(gen, { recursive: true });
+    for (let i = 0; i < 2000; i++) fs.writeFileSync(path.join(gen, `c${i}.go`), genFile(i, 1));
+    const main = (v: string) => goMain(v, { imports: ['example.com/storm/internal/gen'], extraMain: '_ = gen.C0' });
+    fs.writeFileSync(path.join(tmp.dir, 'main.go'), main('v1'));
+    hw = startHotwatch([], { cwd: tmp.dir, env: { PORT: String(port) } });
+    await waitFor(async () => (await httpGet(port)) === 'v=v1', { description: 'v1 serves', timeoutMs: 120_000 });
+    await hw.waitForLog((l) => l.event === 'app.listening', 'v1 listens');
+
+    const mark = hw.logs.length;
+    const t0 = Date.now();
+    for (let i = 0; i < 2000; i++) fs.writeFileSync(path.join(gen, `c${i}.go`), genFile(i, 2));
+    fs.writeFileSync(path.join(tmp.dir, 'main.go'), main('v2'));
+    expect(Date.now() - t0, 'the burst itself took under 1 s').toBeLessThan(1000);
+
+    await waitFor(async () => (await httpGet(port)) === 'v=v2', { description: 'v2 serves', timeoutMs: 120_000 });
+    await hw.waitForLog((l) => l.event === 'app.listening', 'v2 listens', { from: mark });
+    const builds = hw.events('build.start', mark).length;
+    expect(builds).toBeGreaterThanOrEqual(1);
+    expect(builds).toBeLessThanOrEqual(2);
+    expect(hw.events('build.done', mark).length).toBeLessThanOrEqual(2);
+  });
+
+  it('node_modules (20,000 files) and .git cost no watches: watches ≤ watched dirs + a small constant', async () => {
+    // 25 source directories…
+    const srcDirs = ['.'];
+    for (let i = 0; i < 5; i++)
+      for (let j = 0; j < 4; j++) {
+        const d = `pkg${i}/sub${j}`;
+        fs.mkdirSync(path.join(tmp.dir, d), { recursive: true });
+        fs.writeFileSync(path.join(tmp.dir, d, 'x.go'), `package sub${j}\n`);
+        srcDirs.push(d);
+      }
+    for (let i = 0; i < 5; i++) srcDirs.push(`pkg${i}`);
+    // …and 20,000 files in 400 directories under node_modules, plus a .git with 100 directories.
+    for (let i = 0; i < 400; i++) {
+      const d = path.join(tmp.dir, 'node_modules', `mod${i}`, 'lib');
+      fs.mkdirSync(d, { recursive: true });
+      for (let f = 0; f < 50; f++) fs.writeFileSync(path.join(d, `f${f}.js`), '');
+    }
+    for (let i = 0; i < 100; i++) fs.mkdirSync(path.join(tmp.dir, '.git', 'objects', `o${i}`), { recursive: true });
+    fs.writeFileSync(path.join(tmp.dir, 'main.go'), goMain('v1'));
+
+    hw = startHotwatch([], { cwd: tmp.dir, env: { PORT: String(port) } });
+    const ready = await hw.waitForLog((l) => l.event === 'watch.ready', 'the watcher is ready');
+    await waitFor(async () => (await httpGet(port)) === 'v=v1', { description: 'v1 serves', timeoutMs: 60_000 });
+    const watches = inotifyWatches(hw.pid);
+    expect(ready.backend).toBe('native');
+    expect(ready.dirs).toBe(srcDirs.length);
+    expect(watches).toBeGreaterThanOrEqual(srcDirs.length);
+    expect(watches).toBeLessThanOrEqual(srcDirs.length + 3);
+  });
+});

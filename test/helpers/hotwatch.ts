@@ -1,0 +1,191 @@
+/**
+ * Runs the built `hotwatch` (bin/hotwatch.js → dist/) as a real process against a temp Go module, and
+ * reads its JSON log lines. The e2e tests use only this, real HTTP and real files.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { waitFor } from './wait.js';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const BIN = path.join(REPO, 'bin/hotwatch.js');
+
+export interface LogLine {
+  level: number;
+  msg: string;
+  event?: string;
+  [k: string]: unknown;
+}
+
+export interface Hotwatch {
+  proc: ChildProcess;
+  pid: number;
+  logs: LogLine[];
+  stdout: () => string;
+  stderr: () => string;
+  /** Resolves with the first log line (from index `from`) matching `pred`. */
+  waitForLog: (pred: (l: LogLine) => boolean, description: string, opts?: { from?: number; timeoutMs?: number }) => Promise<LogLine>;
+  events: (name: string, from?: number) => LogLine[];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGTERM (or `sig`) and wait for exit; SIGKILL after a bound so a test never leaks it. */
+  stop: (sig?: NodeJS.Signals) => Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const p = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? REPO, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    const t = setTimeout(() => {
+      p.kill('SIGKILL');
+      reject(new Error(`hotwatch ${args.join(' ')} did not exit within ${opts.timeoutMs ?? 30_000} ms\n${stderr}`));
+    }, opts.timeoutMs ?? 30_000);
+    p.on('error', reject);
+    p.on('exit', (code) => {
+      clearTimeout(t);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+export function startHotwatch(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): Hotwatch {
+  const proc = spawn(process.execPath, [BIN, 'run', '--log-format', 'json', ...args], {
+    cwd: opts.cwd,
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: LogLine[] = [];
+  let out = '';
+  let err = '';
+  let partial = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => {
+    err += d.toString();
+    partial += d.toString();
+    const lines = partial.split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      if (!line.startsWith('{')) continue;
+      try {
+        logs.push(JSON.parse(line) as LogLine);
+      } catch {
+        // app output interleaved on stderr: not ours
+      }
+    }
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    proc.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const hw: Hotwatch = {
+    proc,
+    pid: proc.pid!,
+    logs,
+    stdout: () => out,
+    stderr: () => err,
+    waitForLog: (pred, description, o = {}) =>
+      waitFor(() => logs.slice(o.from ?? 0).find(pred), {
+        description: `${description}\n--- hotwatch stderr (tail) ---\n${err.slice(-3000)}`,
+        timeoutMs: o.timeoutMs ?? 60_000,
+      }),
+    events: (name, from = 0) => logs.slice(from).filter((l) => l.event === name),
+    exited,
+    stop: async (sig = 'SIGTERM') => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(sig);
+      const t = setTimeout(() => proc.kill('SIGKILL'), 30_000);
+      const r = await exited;
+      clearTimeout(t);
+      return r;
+    },
+  };
+  return hw;
+}
+
+/** A free TCP port on 127.0.0.1 (bound then released). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** GET http://127.0.0.1:port/ → body, or undefined when nothing answers. */
+export async function httpGet(port: number, urlPath = '/'): Promise<string | undefined> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}${urlPath}`, { signal: AbortSignal.timeout(2000) });
+    return await res.text();
+  } catch {
+    return undefined;
+  }
+}
+
+/** A tiny Go HTTP server module answering "v=<version>"; `extra` is Go code appended to main.go. */
+export function writeGoApp(dir: string, version: string, opts: { extraMain?: string; imports?: string[] } = {}): void {
+  fs.writeFileSync(path.join(dir, 'go.mod'), 'module example.com/e2e\n\ngo 1.22\n');
+  fs.writeFileSync(path.join(dir, 'main.go'), goMain(version, opts));
+}
+
+export function goMain(version: string, opts: { extraMain?: string; imports?: string[] } = {}): string {
+  const imports = ['fmt', 'net/http', 'os', ...(opts.imports ?? [])];
+  return `package main
+
+import (
+${imports.map((i) => `\t"${i}"`).join('\n')}
+)
+
+const version = "${version}"
+
+func main() {
+\t${opts.extraMain ?? ''}
+\thttp.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintf(w, "v=%s", version) })
+\tif err := http.ListenAndServe("127.0.0.1:"+os.Getenv("PORT"), nil); err != nil {
+\t\tfmt.Fprintln(os.Stderr, err)
+\t\tos.Exit(1)
+\t}
+}
+`;
+}
+
+/** inotify watches held by a process (sum of `inotify wd:` lines over its inotify fds). */
+export function inotifyWatches(pid: number): number {
+  let n = 0;
+  for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      if (fs.readlinkSync(`/proc/${pid}/fd/${fd}`) !== 'anon_inode:inotify') continue;
+      n += fs
+        .readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('inotify wd:')).length;
+    } catch {
+      // fd closed meanwhile
+    }
+  }
+  return n;
+}
+
+/** Every pid whose environment contains KEY=VALUE (the marker our test apps carry). */
+export function pidsWithEnvMarker(key: string, value: string): number[] {
+  const needle = `${key}=${value}`;
+  const out: number[] = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const env = fs.readFileSync(`/proc/${d}/environ`, 'utf8').split('\0');
+      if (env.includes(needle)) {
+        const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+        const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+        if (state !== 'Z') out.push(Number(d));
+      }
+    } catch {
+      // gone, or not ours
+    }
+  }
+  return out;
+}

@@ -1,0 +1,205 @@
+/**
+ * Every config error class → ONE HotwatchError, exit 2, formatted exactly
+ * `<file>:<line>:<col> <dotted.key>: <what>` (+ `  fix: ...`). Real files in temp dirs, real loadSettings.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadSettings } from '../../src/config/load.js';
+import { HotwatchError } from '../../src/errors.js';
+import { makeTmpDir } from '../helpers/tmp.js';
+
+let tmp: { dir: string; cleanup: () => void };
+beforeEach(() => {
+  tmp = makeTmpDir('hotwatch-config-');
+});
+afterEach(() => tmp.cleanup());
+
+/** Write watcher.config.yaml in the temp dir, load from there, return the error. */
+async function errorFor(text: string): Promise<HotwatchError> {
+  fs.writeFileSync(path.join(tmp.dir, 'watcher.config.yaml'), text);
+  const e = await loadSettings({ cwd: tmp.dir, isTTY: false }).then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  if (!(e instanceof HotwatchError)) throw new Error(`expected a HotwatchError, got ${String(e)}`);
+  expect(e.exitCode).toBe(2);
+  return e;
+}
+
+describe('config errors: one message, file:line:col key: what', () => {
+  it('YAML syntax error, at the position the yaml library reports', async () => {
+    const e = await errorFor('build:\n  cmd: go build: x\n');
+    expect(e.code).toBe('CONFIG_PARSE');
+    expect(e.format()).toBe(
+      'watcher.config.yaml:2:8 invalid YAML: Nested mappings are not allowed in compact mappings\n' +
+        '  fix: put a nested key on its own indented line, or quote a value that contains ": "',
+    );
+  });
+
+  it('tab indentation', async () => {
+    const e = await errorFor('build:\n\tcmd: x\n');
+    expect(e.format()).toBe('watcher.config.yaml:2:1 invalid YAML: Tabs are not allowed as indentation\n  fix: indent with spaces, not tabs');
+  });
+
+  it('a key given twice names the key and both lines', async () => {
+    const e = await errorFor('build:\n  cmd: a\n  cmd: b\n');
+    expect(e.format()).toBe('watcher.config.yaml:3:3 build.cmd: key given twice (first set at line 2)\n  fix: keep only one of them');
+  });
+
+  it('more than one YAML document', async () => {
+    const e = await errorFor('root: .\n---\nroot: x\n');
+    expect(e.format()).toBe(
+      'watcher.config.yaml:2:1 invalid YAML: the file holds more than one YAML document\n  fix: keep a single document: remove the second "---"',
+    );
+  });
+
+  it('unknown key: points at the key, suggests the closest valid key at that level', async () => {
+    const e = await errorFor('root: .\nbuild:\n  output: bin/app\n  cmnd: go build\n');
+    expect(e.code).toBe('CONFIG_INVALID');
+    expect(e.format()).toBe('watcher.config.yaml:4:3 build.cmnd: unknown key (did you mean build.cmd?)');
+  });
+
+  it('unknown key with snake_case finds the camelCase key', async () => {
+    const e = await errorFor('debounce:\n  max_wait: 2s\n');
+    expect(e.format()).toBe('watcher.config.yaml:2:3 debounce.max_wait: unknown key (did you mean debounce.maxWait?)');
+  });
+
+  it('unknown key at the wrong level suggests where it belongs', async () => {
+    const e = await errorFor('timeout: 5s\n');
+    expect(e.format()).toBe('watcher.config.yaml:1:1 timeout: unknown key (did you mean build.timeout?)');
+  });
+
+  it('unknown key with nothing close: no suggestion, the valid keys as the fix', async () => {
+    const e = await errorFor('run:\n  zzyzx: 1\n');
+    expect(e.format()).toBe(
+      'watcher.config.yaml:2:3 run.zzyzx: unknown key\n' +
+        '  fix: valid keys in run: args, env, envFiles, cwd, port, stopSignal, gracePeriod, onCrash, backoffInitial, backoffMax, backoffReset',
+    );
+  });
+
+  it('wrong type: points at the value', async () => {
+    const e = await errorFor('run:\n  port: "abc"\n');
+    expect(e.format()).toBe('watcher.config.yaml:2:9 run.port: expected a number, got a string ("abc")');
+  });
+
+  it('wrong type in a list element, with the fix', async () => {
+    const e = await errorFor('run:\n  args: [-port, 8080]\n');
+    expect(e.format()).toBe('watcher.config.yaml:2:17 run.args[1]: expected a string, got a number (8080)\n  fix: quote it: "8080"');
+  });
+
+  it('a string where a list is expected', async () => {
+    const e = await errorFor('watch:\n  include: go.work\n');
+    expect(e.format()).toBe('watcher.config.yaml:2:12 watch.include: expected a list, got a string ("go.work")\n  fix: write a list: ["go.work"]');
+  });
+
+  it('bad enum value lists the valid ones', async () => {
+    const e = await errorFor('log:\n  level: verbose\n');
+    expect(e.format()).toBe('watcher.config.yaml:2:10 log.level: "verbose" is not one of trace, debug, info, warn, error');
+  });
+
+  it('bad enum value close to a valid one suggests it', async () => {
+    const e = await errorFor('build:\n  onFailure: keep-runing\n');
+    expect(e.format()).toBe(
+      'watcher.config.yaml:2:14 build.onFailure: "keep-runing" is not one of keep-running, stop (did you mean "keep-running"?)',
+    );
+  });
+
+  it('a signal without SIG, and a value in the wrong case, get a suggestion', async () => {
+    const e = await errorFor('run:\n  stopSignal: int\n');
+    expect(e.format()).toBe(
+      'watcher.config.yaml:2:15 run.stopSignal: "int" is not one of SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2, SIGKILL (did you mean "SIGINT"?)',
+    );
+    const e2 = await errorFor('log:\n  level: INFO\n');
+    expect(e2.format()).toBe('watcher.config.yaml:2:10 log.level: "INFO" is not one of trace, debug, info, warn, error (did you mean "info"?)');
+  });
+
+  it('bare-number duration says to add a unit', async () => {
+    const e = await errorFor('debounce:\n  quiet: 300\n');
+    expect(e.format()).toBe('watcher.config.yaml:2:10 debounce.quiet: a bare number is not a duration: add a unit, e.g. "300ms" (units: ms, s, m, h)');
+  });
+
+  it('malformed duration', async () => {
+    const e = await errorFor('build:\n  timeout: 5 sec\n');
+    expect(e.format()).toBe(
+      'watcher.config.yaml:2:12 build.timeout: "5 sec" is not a duration\n  fix: write a number with a unit ms, s, m or h, e.g. "300ms", "5s" or "1m30s"',
+    );
+  });
+
+  it('bad glob: an unclosed brace (picomatch would silently match nothing)', async () => {
+    const e = await errorFor('watch:\n  exclude:\n    - "**/*_test.go"\n    - "**/*.{go,tmpl"\n');
+    expect(e.format()).toBe(
+      'watcher.config.yaml:4:7 watch.exclude[1]: bad glob "**/*.{go,tmpl": "{" is never closed\n' +
+        '  fix: close it with "}", or escape it as \\{ to match a literal "{"',
+    );
+  });
+
+  it('bad glob: an unclosed bracket', async () => {
+    const e = await errorFor('watch:\n  include: ["web/[a-z.html"]\n');
+    expect(e.format()).toBe(
+      'watcher.config.yaml:2:13 watch.include[0]: bad glob "web/[a-z.html": "[" is never closed\n' +
+        '  fix: close it with "]", or escape it as \\[ to match a literal "["',
+    );
+  });
+
+  it('a top level that is not a mapping', async () => {
+    const e = await errorFor('- root: .\n- build: {}\n');
+    expect(e.format()).toBe(
+      'watcher.config.yaml:1:1 (top level): expected a mapping (key: value lines), got a list\n  fix: write key: value lines at the top level, e.g. "root: ."',
+    );
+  });
+
+  it('a section that is not a mapping', async () => {
+    const e = await errorFor('build: go build ./cmd/api\n');
+    expect(e.format()).toBe(
+      'watcher.config.yaml:1:8 build: expected a mapping (key: value lines), got a string ("go build ./cmd/api")\n  fix: indent key: value lines under build',
+    );
+  });
+
+  it('several problems: the first by position is reported, alone', async () => {
+    const e = await errorFor('log:\n  level: loud\nbuild:\n  cmnd: x\nrun:\n  port: x\n');
+    expect(e.format()).toBe('watcher.config.yaml:2:10 log.level: "loud" is not one of trace, debug, info, warn, error');
+    const e2 = await errorFor('run:\n  port: x\nbuild:\n  cmnd: x\n');
+    expect(e2.format()).toBe('watcher.config.yaml:2:9 run.port: expected a number, got a string ("x")');
+  });
+
+  it('missing --config file', async () => {
+    const e = await loadSettings({ cwd: tmp.dir, configPath: 'conf/nope.yaml', isTTY: false }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(HotwatchError);
+    const err = e as HotwatchError;
+    expect(err.code).toBe('CONFIG_NOT_FOUND');
+    expect(err.exitCode).toBe(2);
+    expect(err.format()).toBe(
+      `--config conf/nope.yaml: no such file (${path.join(tmp.dir, 'conf/nope.yaml')})\n` +
+        '  fix: check the path (relative to the current directory), or leave out --config to use watcher.config.yaml in the root',
+    );
+  });
+
+  it('--config naming a directory', async () => {
+    fs.mkdirSync(path.join(tmp.dir, 'conf'));
+    const e = (await loadSettings({ cwd: tmp.dir, configPath: 'conf', isTTY: false }).catch((x: unknown) => x)) as HotwatchError;
+    expect(e.format()).toBe('--config conf: is a directory, not a file\n  fix: pass the file itself, e.g. --config conf/watcher.config.yaml');
+  });
+
+  it('an empty file, or one with only comments, is all defaults, not an error', async () => {
+    fs.writeFileSync(path.join(tmp.dir, 'watcher.config.yaml'), '');
+    const a = await loadSettings({ cwd: tmp.dir, isTTY: false });
+    fs.writeFileSync(path.join(tmp.dir, 'watcher.config.yaml'), '# nothing yet\n---\n');
+    const b = await loadSettings({ cwd: tmp.dir, isTTY: false });
+    expect(a.configFile).toBe(path.join(tmp.dir, 'watcher.config.yaml'));
+    expect(a.debounce).toEqual({ quietMs: 50, maxWaitMs: 1000 });
+    expect(b).toEqual(a);
+  });
+
+  it('a file outside cwd is shown with its absolute path', async () => {
+    const other = makeTmpDir('hotwatch-config-other-');
+    try {
+      const file = path.join(other.dir, 'hw.yaml');
+      fs.writeFileSync(file, 'build:\n  cmnd: x\n');
+      const e = (await loadSettings({ cwd: tmp.dir, configPath: file, isTTY: false }).catch((x: unknown) => x)) as HotwatchError;
+      expect(e.format()).toBe(`${file}:2:3 build.cmnd: unknown key (did you mean build.cmd?)`);
+    } finally {
+      other.cleanup();
+    }
+  });
+});
