@@ -6,6 +6,7 @@ import { HotwatchError, isHotwatchError } from '../errors.js';
 import { preflight } from '../preflight.js';
 import { runtime } from '../runtime.js';
 import { quickCheck } from '../diagnostics/doctor.js';
+import type { Check } from '../diagnostics/report-schema.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 
 export interface CliIO {
@@ -100,7 +101,10 @@ export async function runCommand(argv: string[], io: CliIO): Promise<number> {
   }
 
   const log = createLogger({ format: settings.log.format, level: settings.log.level, destination: io.stderr });
-  for (const p of await quickCheck(settings).catch((e: unknown) => [{ status: 'warn' as const, title: 'start-up checks', detail: `could not run: ${String(e)}` }])) {
+  const problems = await quickCheck(settings, { signal: root.signal }).catch((e: unknown): Check[] => [
+    { id: 'startup', title: 'start-up checks', status: 'warn', detail: `could not run: ${String(e)}` },
+  ]);
+  for (const p of problems) {
     log[p.status === 'fail' ? 'error' : 'warn']({ event: 'doctor.problem', check: p }, `${p.title}: ${p.detail}${p.fix ? ` — fix: ${p.fix.text}` : ''} (details: hotwatch doctor)`);
   }
   let supervisor: Supervisor | undefined;

@@ -1,0 +1,71 @@
+/**
+ * `hotwatch doctor [--root DIR] [--config FILE] [--json]`: argv → settings → runDoctor → report.
+ * Exit 0 when watching will work, 1 when only degraded (polling), 2 when it will not (or bad input).
+ */
+import { parseArgs } from 'node:util';
+import { loadSettings } from '../config/load.js';
+import { HotwatchError, isHotwatchError } from '../errors.js';
+import { runDoctor } from '../diagnostics/doctor.js';
+import { renderReport } from '../diagnostics/render.js';
+import { exitCodeOf } from '../diagnostics/report-schema.js';
+
+export interface DoctorIO {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  cwd: string;
+  isTTY: boolean;
+}
+
+const HELP = `Usage: hotwatch doctor [--root DIR] [--config FILE] [--json]
+
+Checks whether watching this Go module will work here and prints the exact fix for each problem:
+inotify limits and usage (and the watches this repo needs), the filesystem of the root and of every
+mount under it, the Go toolchain, module, main package, output directory and port, and the environment
+(container, WSL, PID 1, systemd and cgroup limits, open-files limit, watcher environment variables).
+
+  --root DIR     the module root (default: root from the config, else the current directory)
+  --config FILE  the config file (default: watcher.config.yaml in --root or the current directory)
+  --json         print the report as JSON (schema: schema/doctor.schema.json)
+  --help         this text
+
+Exit codes: 0 watching will work; 1 it will work degraded (polling); 2 it will not, or bad input.
+`;
+
+function parse(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      options: {
+        json: { type: 'boolean', default: false },
+        root: { type: 'string' },
+        config: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (e) {
+    throw new HotwatchError('FLAG_INVALID', (e as Error).message, { hint: 'see hotwatch doctor --help' });
+  }
+}
+
+export async function doctorCommand(argv: string[], io: DoctorIO): Promise<number> {
+  try {
+    const flags = parse(argv);
+    if (flags.help) {
+      io.stdout.write(HELP);
+      return 0;
+    }
+    const settings = await loadSettings({ cwd: io.cwd, configPath: flags.config, rootFlag: flags.root, isTTY: io.isTTY });
+    const report = await runDoctor(settings);
+    if (flags.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    else io.stdout.write(renderReport(report, { color: io.isTTY && !process.env.NO_COLOR }));
+    return exitCodeOf(report.verdict);
+  } catch (e) {
+    if (isHotwatchError(e)) {
+      io.stderr.write(`hotwatch: ${e.format()}\n`);
+      return e.exitCode;
+    }
+    throw e;
+  }
+}

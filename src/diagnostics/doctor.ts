@@ -1,0 +1,230 @@
+/**
+ * `hotwatch doctor`: runs every check (each bounded in time; a check that throws or times out becomes a
+ * ✗ with the reason, never a crash) and returns the typed report. `quickCheck` is the fast subset
+ * `hotwatch run` runs at start (limits, budget, root filesystem) and returns only the problems.
+ */
+import fs from 'node:fs';
+import type { Settings } from '../config/settings.js';
+import { readMounts } from '../watch/mounts.js';
+import { scanTree } from '../watch/scan.js';
+import { budgetChecks, largestSubtrees } from './budget.js';
+import { readEnvironment } from './environment.js';
+import { environmentChecks } from './environment-checks.js';
+import { filesystemChecks, mountFacts, needsPolling } from './filesystems.js';
+import { effectiveInstanceLimit, effectiveWatchLimit, inotifyUsageByUser, readInotifyLimits } from './inotify.js';
+import { DOCTOR_SCHEMA_VERSION, verdictOf, type BudgetFacts, type Check, type DoctorReport, type InotifyFacts } from './report-schema.js';
+import { toolchainChecks } from './toolchain.js';
+
+export interface DoctorOptions {
+  /** Cancels everything still running. */
+  signal?: AbortSignal;
+  /** Time limit of each check (default 10 s; the tree scan gets 3×). */
+  checkTimeoutMs?: number;
+}
+
+function hotwatchVersion(): string {
+  try {
+    return (JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+const currentUid = (): number => (typeof process.getuid === 'function' ? process.getuid() : -1);
+
+/** A check that failed to run: the reason, never a crash. */
+function crashed(id: string, title: string, e: unknown): Check {
+  const why = e instanceof Error ? e.message : String(e);
+  return {
+    id,
+    title,
+    status: 'fail',
+    detail: `this check could not run: ${why}`,
+    fix: { text: 'Run `hotwatch doctor` again; if it persists, report it with the output of `hotwatch doctor --json`.' },
+  };
+}
+
+/** Run `fn` with a signal that aborts after `ms` or when `outer` aborts; reject with a clear message on timeout. */
+async function bounded<T>(what: string, ms: number, outer: AbortSignal | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const timeout = AbortSignal.timeout(ms);
+  const signal = outer ? AbortSignal.any([outer, timeout]) : timeout;
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () =>
+      reject(timeout.aborted && !outer?.aborted ? new Error(`${what} did not finish within ${ms} ms`) : (outer?.reason ?? new Error(`${what} cancelled`)));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([fn(signal), aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort!);
+    aborted.catch(() => undefined);
+  }
+}
+
+/** Run a synchronous check, turning a throw into a failed check. */
+function sync<T>(id: string, title: string, fn: () => T, onError: (c: Check) => void): T | undefined {
+  try {
+    return fn();
+  } catch (e) {
+    onError(crashed(id, title, e));
+    return undefined;
+  }
+}
+
+interface Scan {
+  dirs: number | undefined;
+  budget: BudgetFacts;
+  largest: { dir: string; dirs: number }[];
+  notices: Check[];
+}
+
+async function scan(settings: Settings, ms: number, outer: AbortSignal | undefined): Promise<Scan> {
+  const w = settings.watch;
+  const t0 = performance.now();
+  try {
+    const r = await bounded('scanning the tree', ms, outer, (signal) => scanTree(w, { signal, descendPollMounts: w.backend === 'native' }));
+    const dirs = w.backend === 'poll' ? 0 : r.dirs.length;
+    const notices: Check[] = r.notices
+      .filter((n) => n.code === 'SYMLINK_OUTSIDE_ROOT' || n.code === 'DIR_UNREADABLE')
+      .map((n) => ({
+        id: `tree.${n.code.toLowerCase()}:${n.path ?? ''}`,
+        title: n.code === 'DIR_UNREADABLE' ? 'Unreadable directory' : 'Symlink out of the root',
+        status: n.level === 'error' ? 'fail' : n.level === 'warn' ? 'warn' : 'info',
+        detail: n.message,
+        fix: n.hint ? { text: n.hint } : undefined,
+      }));
+    return {
+      dirs,
+      largest: largestSubtrees(w.root, r.dirs),
+      notices,
+      budget: { dirs, pollMounts: r.pollMounts.length, skippedMounts: r.skippedMounts.length, scanMs: Math.round(performance.now() - t0) },
+    };
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    return {
+      dirs: undefined,
+      largest: [],
+      notices: [crashed('tree.scan', 'Scan of the tree', e)],
+      budget: { dirs: 0, pollMounts: 0, skippedMounts: 0, scanMs: Math.round(performance.now() - t0), error: why },
+    };
+  }
+}
+
+function inotifyFacts(): InotifyFacts {
+  const limits = readInotifyLimits();
+  const uid = currentUid();
+  const u = inotifyUsageByUser(uid);
+  return {
+    limits,
+    effective: { watches: effectiveWatchLimit(limits), instances: effectiveInstanceLimit(limits) },
+    usage: { uid, instances: u.instances, watches: u.watches, processes: u.processes, unreadableProcesses: u.unreadable, top: u.top },
+  };
+}
+
+/** Every check. Never throws (except when `signal` aborts the whole run). */
+export async function runDoctor(settings: Settings, opts: DoctorOptions = {}): Promise<DoctorReport> {
+  const t0 = performance.now();
+  const ms = opts.checkTimeoutMs ?? 10_000;
+  const w = settings.watch;
+  const crashes: Check[] = [];
+  const onError = (c: Check) => crashes.push(c);
+
+  // Start the slow, external parts first; the /proc reads run meanwhile.
+  const scanP = scan(settings, ms * 3, opts.signal);
+  const toolP = bounded('toolchain checks', ms, opts.signal, (signal) => toolchainChecks(settings, { signal, timeoutMs: ms })).catch((e: unknown) => {
+    opts.signal?.throwIfAborted();
+    return { facts: undefined, checks: [crashed('toolchain', 'Toolchain', e)] };
+  });
+
+  const inotify = sync('inotify', 'inotify limits and usage', inotifyFacts, onError);
+  const mounts = sync('fs', 'Filesystems', () => mountFacts(w, readMounts()), onError);
+  const environment = sync('env', 'Environment', () => readEnvironment(), onError);
+  const fsChecks = mounts ? (sync('fs', 'Filesystems', () => filesystemChecks(mounts, w, settings.configFile), onError) ?? []) : [];
+  const envChecks = environment
+    ? (sync('env', 'Environment', () => environmentChecks(environment, settings.root, mounts ? needsPolling(mounts, w) : false), onError) ?? [])
+    : [];
+
+  const [scanned, tool] = await Promise.all([scanP, toolP]);
+  opts.signal?.throwIfAborted();
+  let budget: BudgetFacts | undefined = scanned.budget;
+  const budgetList: Check[] = [];
+  if (inotify) {
+    const b = sync(
+      'inotify',
+      'inotify budget',
+      () =>
+        budgetChecks({
+          limits: inotify.limits,
+          usage: { ...inotify.usage, unreadable: inotify.usage.unreadableProcesses },
+          dirs: scanned.dirs,
+          backend: w.backend,
+          root: w.root,
+          largest: scanned.largest,
+          configFile: settings.configFile,
+        }),
+      onError,
+    );
+    if (b) {
+      budgetList.push(...b.checks);
+      budget = { ...budget, ...b.facts };
+    }
+  }
+
+  const checks = [...budgetList, ...fsChecks, ...scanned.notices, ...tool.checks, ...envChecks, ...crashes];
+  return {
+    schemaVersion: DOCTOR_SCHEMA_VERSION,
+    version: hotwatchVersion(),
+    root: settings.root,
+    configFile: settings.configFile ?? null,
+    generatedAt: new Date().toISOString(),
+    durationMs: Math.round(performance.now() - t0),
+    verdict: verdictOf(checks),
+    checks,
+    facts: {
+      inotify,
+      budget,
+      mounts,
+      environment,
+      toolchain: tool.facts,
+    },
+  };
+}
+
+/**
+ * The start-up subset for `hotwatch run`: inotify limits and budget, the root filesystem. Returns only
+ * problems (warn / fail). Pass `dirs` when the caller already scanned the tree (no second scan).
+ */
+export async function quickCheck(settings: Settings, opts: { dirs?: number; signal?: AbortSignal; timeoutMs?: number } = {}): Promise<Check[]> {
+  const w = settings.watch;
+  const problems: Check[] = [];
+  const onError = (c: Check) => problems.push(c);
+  let dirs = opts.dirs;
+  if (dirs === undefined && w.backend !== 'poll') {
+    const s = await scan(settings, opts.timeoutMs ?? 10_000, opts.signal);
+    dirs = s.dirs;
+    problems.push(...s.notices.filter((c) => c.id === 'tree.scan'));
+  }
+  const inotify = sync('inotify', 'inotify limits and usage', inotifyFacts, onError);
+  if (inotify) {
+    const b = sync(
+      'inotify',
+      'inotify budget',
+      () =>
+        budgetChecks({
+          limits: inotify.limits,
+          usage: { ...inotify.usage, unreadable: inotify.usage.unreadableProcesses },
+          dirs,
+          backend: w.backend,
+          root: w.root,
+          configFile: settings.configFile,
+        }),
+      onError,
+    );
+    if (b) problems.push(...b.checks);
+  }
+  const mounts = sync('fs', 'Filesystems', () => mountFacts(w, readMounts()), onError);
+  if (mounts) problems.push(...filesystemChecks(mounts.filter((m) => m.isRootMount), w, settings.configFile));
+  return problems.filter((c) => c.status === 'warn' || c.status === 'fail');
+}

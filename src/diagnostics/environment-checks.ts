@@ -1,0 +1,160 @@
+/**
+ * Checks derived from the environment facts: container, WSL, PID 1, systemd/cgroup limits, open-files
+ * limit, watcher environment variables. Pure: facts in, checks out.
+ */
+import type { Check, EnvironmentFacts } from './report-schema.js';
+import { isWindowsDrivePath } from './environment.js';
+import { systemdDropInFix } from './fixes.js';
+
+/** Below this many tasks (threads count) a go build plus the app can hit the cgroup limit. */
+export const MIN_PIDS = 512;
+/** Below this a go build of a real module risks the OOM killer. */
+export const MIN_MEMORY = 1024 * 1024 * 1024;
+/** Below this soft RLIMIT_NOFILE the app (and polling) can run out of file descriptors. */
+export const MIN_NOFILE = 1024;
+
+const fmtBytes = (n: number) =>
+  n >= 1024 ** 3 ? `${(n / 1024 ** 3).toFixed(1)} GiB` : `${Math.round(n / 1024 ** 2)} MiB`;
+
+function containerCheck(f: EnvironmentFacts): Check {
+  const c = f.container;
+  if (!c.kind) return { id: 'env.container', title: 'Container', status: 'info', detail: 'not in a container (no marker found)' };
+  return {
+    id: 'env.container',
+    title: 'Container',
+    status: 'info',
+    detail: `${c.kind} (${c.evidence.join('; ')}). Edits made on the host through a bind mount reach inotify in the container; edits through other mounts (e.g. Docker Desktop file sharing, 9p, virtiofs) may not: see the filesystem checks.`,
+  };
+}
+
+function pid1Check(f: EnvironmentFacts): Check {
+  if (!f.pid1) {
+    return { id: 'env.pid1', title: 'Init process', status: 'ok', detail: `hotwatch runs as pid ${f.pid}, not as PID 1` };
+  }
+  const k8s = f.container.kind === 'kubernetes';
+  return {
+    id: 'env.pid1',
+    title: 'Init process',
+    status: 'warn',
+    detail:
+      'hotwatch runs as PID 1: orphaned grandchildren of the app (and of go build) become zombies that nothing reaps, and SIGTERM has no default action for PID 1.',
+    fix: k8s
+      ? {
+          text: 'Run an init as PID 1: in the pod spec set (the pause container then reaps orphans), or start hotwatch through tini:\nspec:\n  shareProcessNamespace: true',
+        }
+      : {
+          text: 'Run an init as PID 1: `docker run --init ...`, or in compose.yaml:\nservices:\n  app:\n    init: true',
+          commands: ['docker run --init ...'],
+        },
+  };
+}
+
+function wslCheck(f: EnvironmentFacts, root: string): Check | undefined {
+  if (!f.wsl.detected) return undefined;
+  const onWindows = isWindowsDrivePath(root);
+  return {
+    id: 'env.wsl',
+    title: 'WSL',
+    status: onWindows ? 'warn' : 'info',
+    detail: onWindows
+      ? `WSL${f.wsl.version ?? ''} with the repository on a Windows drive (${root}): edits made by Windows programs produce no inotify events there, so it is polled (slow).`
+      : `WSL${f.wsl.version ?? ''}; the repository is on the Linux filesystem, where inotify works.`,
+    fix: onWindows
+      ? {
+          text: 'Move the repository into the Linux filesystem (e.g. ~/src) and open it from Windows as \\\\wsl$\\<distro>\\home\\<you>\\src.',
+          commands: [`mkdir -p ~/src && cp -a '${root}' ~/src/`],
+        }
+      : undefined,
+  };
+}
+
+function systemdCheck(f: EnvironmentFacts): Check[] {
+  const out: Check[] = [];
+  const s = f.systemd;
+  const unit = s.unit ?? 'hotwatch.service';
+  const under = s.invocationId !== undefined;
+  const limits: string[] = [];
+  const cg = f.cgroup;
+  if (cg.pidsMax !== undefined) limits.push(`pids.max ${cg.pidsMax}${cg.pidsCurrent !== undefined ? ` (in use ${cg.pidsCurrent})` : ''}`);
+  if (cg.memoryMax !== undefined) limits.push(`memory.max ${cg.memoryMax === 'max' ? 'max' : fmtBytes(cg.memoryMax)}`);
+  out.push({
+    id: 'env.systemd',
+    title: 'systemd and cgroup',
+    status: 'info',
+    detail: `${under ? `under systemd (unit ${s.unit ?? 'unknown'}, INVOCATION_ID set${s.notifySocket ? ', NOTIFY_SOCKET set' : ''})` : 'not started by systemd'}; cgroup v${cg.version}${cg.path ? ` ${cg.path}` : ''}${limits.length ? `: ${limits.join(', ')}` : ''}`,
+  });
+  const inDocker = f.container.kind === 'docker' || f.container.kind === 'podman';
+  if (typeof cg.pidsMax === 'number' && cg.pidsMax < MIN_PIDS) {
+    out.push({
+      id: 'env.pids',
+      title: 'Task limit (cgroup pids.max)',
+      status: 'warn',
+      detail: `pids.max is ${cg.pidsMax}: go build (threads count as tasks) plus the app can hit it and fail with "resource temporarily unavailable".`,
+      fix: inDocker
+        ? { text: 'Raise the container task limit: `docker run --pids-limit 4096`, or `pids_limit: 4096` in compose.yaml.', commands: ['docker run --pids-limit 4096 ...'] }
+        : systemdDropInFix(`Raise the unit's task limit with a drop-in for ${unit}.`, unit, { TasksMax: '4096' }),
+    });
+  }
+  if (typeof cg.memoryMax === 'number' && cg.memoryMax < MIN_MEMORY) {
+    out.push({
+      id: 'env.memory',
+      title: 'Memory limit (cgroup memory.max)',
+      status: 'warn',
+      detail: `memory.max is ${fmtBytes(cg.memoryMax)}: go build of a real module can exceed it and be OOM-killed (the build then fails with "signal: killed").`,
+      fix: inDocker
+        ? { text: 'Give the container more memory: `docker run --memory 2g`, or `mem_limit: 2g` in compose.yaml.', commands: ['docker run --memory 2g ...'] }
+        : systemdDropInFix(`Raise the unit's memory limit with a drop-in for ${unit}.`, unit, { MemoryMax: '2G' }),
+    });
+  }
+  return out;
+}
+
+function nofileCheck(f: EnvironmentFacts): Check {
+  const r = f.rlimitNofile;
+  if (!r) return { id: 'env.nofile', title: 'Open files limit', status: 'info', detail: 'unknown (no /proc/self/limits)' };
+  const soft = r.soft;
+  const detail = `RLIMIT_NOFILE soft ${soft}, hard ${r.hard}`;
+  if (soft === 'unlimited' || soft >= MIN_NOFILE) return { id: 'env.nofile', title: 'Open files limit', status: 'ok', detail };
+  const unit = f.systemd.unit ?? 'hotwatch.service';
+  const inDocker = f.container.kind === 'docker' || f.container.kind === 'podman';
+  return {
+    id: 'env.nofile',
+    title: 'Open files limit',
+    status: 'warn',
+    detail: `${detail}: the app and go build can fail with EMFILE "too many open files".`,
+    fix: inDocker
+      ? { text: 'Raise it for the container: `docker run --ulimit nofile=65536:65536`, or `ulimits: { nofile: 65536 }` in compose.yaml.', commands: ['docker run --ulimit nofile=65536:65536 ...'] }
+      : f.systemd.invocationId
+        ? systemdDropInFix(`Raise it with a drop-in for ${unit}.`, unit, { LimitNOFILE: '65536' })
+        : { text: 'Raise it in the shell that starts hotwatch (up to the hard limit), or in /etc/security/limits.d/.', commands: [`ulimit -n ${r.hard === 'unlimited' ? 65536 : r.hard}`] },
+  };
+}
+
+function watcherEnvCheck(f: EnvironmentFacts, needsPolling: boolean): Check {
+  const vars = f.watcherEnv;
+  if (vars.length === 0) {
+    return { id: 'env.watcher-vars', title: 'Watcher environment variables', status: 'ok', detail: 'none set (CHOKIDAR_USEPOLLING, CHOKIDAR_INTERVAL, WATCHPACK_POLLING, ...)' };
+  }
+  const detail = vars.map((v) => `${v.name}=${v.value}: ${v.effect}`).join('\n');
+  const poll = vars.find((v) => v.name === 'CHOKIDAR_USEPOLLING');
+  const disables = poll !== undefined && /^(false|0|)$/i.test(poll.value);
+  if (disables && needsPolling) {
+    return {
+      id: 'env.watcher-vars',
+      title: 'Watcher environment variables',
+      status: 'warn',
+      detail: `${detail}\nSome watched mounts need polling, and CHOKIDAR_USEPOLLING=${poll.value} turns it off: edits there would be missed.`,
+      fix: { text: 'Unset it; choose the backend with watch.backend in watcher.config.yaml instead.', commands: ['unset CHOKIDAR_USEPOLLING'] },
+    };
+  }
+  return { id: 'env.watcher-vars', title: 'Watcher environment variables', status: 'info', detail };
+}
+
+/** All environment checks. `needsPolling`: some watched mount is polled (from the filesystem checks). */
+export function environmentChecks(f: EnvironmentFacts, root: string, needsPolling: boolean): Check[] {
+  const out: Check[] = [containerCheck(f), pid1Check(f)];
+  const wsl = wslCheck(f, root);
+  if (wsl) out.push(wsl);
+  out.push(...systemdCheck(f), nofileCheck(f), watcherEnvCheck(f, needsPolling));
+  return out;
+}

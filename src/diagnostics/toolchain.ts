@@ -1,0 +1,215 @@
+/**
+ * Toolchain checks: `go` on PATH and its version, the module (`go env GOMOD`), the main package that
+ * would be built, the output directory writable, the configured port free (and who holds it).
+ * Every external call is bounded by `timeoutMs` and the caller's AbortSignal.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Settings } from '../config/settings.js';
+import { findOnPath } from '../preflight.js';
+import { isPortFree, portHolders } from './ports.js';
+import type { Check, ToolchainFacts } from './report-schema.js';
+
+/** Run a command, resolve its stdout; reject with a message naming the command on error or timeout. */
+function run(file: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number; signal: AbortSignal }): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      file,
+      args,
+      { cwd: opts.cwd, env: opts.env, timeout: opts.timeoutMs, signal: opts.signal, maxBuffer: 1 << 20, encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        if (err) {
+          const why = (err as { killed?: boolean }).killed ? `timed out after ${opts.timeoutMs} ms` : (stderr.trim() || err.message);
+          reject(new Error(`\`${path.basename(file)} ${args.join(' ')}\` failed: ${why}`));
+        } else resolve(stdout);
+      },
+    );
+  });
+}
+
+/** The package clause of Go source text (after comments and build constraints). Pure. */
+export function parsePackageClause(src: string): string | undefined {
+  const noBlock = src.replace(/\/\*[\s\S]*?\*\//g, ' ');
+  for (const raw of noBlock.split('\n')) {
+    const line = raw.replace(/\/\/.*$/, '').trim();
+    if (!line) continue;
+    const m = /^package\s+([A-Za-z_][A-Za-z0-9_]*)/.exec(line);
+    return m ? m[1] : undefined;
+  }
+  return undefined;
+}
+
+/** The package name of the non-test Go files in `dir` ("main" when runnable); undefined if none. */
+export function packageNameInDir(dir: string): { name: string | undefined; files: number } {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir).filter((n) => n.endsWith('.go') && !n.endsWith('_test.go'));
+  } catch {
+    return { name: undefined, files: 0 };
+  }
+  const seen = new Map<string, number>();
+  for (const n of names) {
+    let text: string;
+    try {
+      const fd = fs.openSync(path.join(dir, n), 'r');
+      try {
+        const buf = Buffer.alloc(8192);
+        text = buf.subarray(0, fs.readSync(fd, buf, 0, buf.length, 0)).toString('utf8');
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch {
+      continue;
+    }
+    const p = parsePackageClause(text);
+    if (p && p !== 'documentation') seen.set(p, (seen.get(p) ?? 0) + 1);
+  }
+  const best = [...seen.entries()].sort((a, b) => (a[0] === 'main' ? -1 : b[0] === 'main' ? 1 : b[1] - a[1]))[0];
+  return { name: best?.[0], files: names.length };
+}
+
+/** The nearest existing directory at or above `p`. */
+function existingAncestor(p: string): string {
+  let d = p;
+  while (!fs.existsSync(d) && path.dirname(d) !== d) d = path.dirname(d);
+  return d;
+}
+
+export interface ToolchainResult {
+  facts: ToolchainFacts;
+  checks: Check[];
+}
+
+export async function toolchainChecks(s: Settings, opts: { signal: AbortSignal; timeoutMs?: number }): Promise<ToolchainResult> {
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const env = { ...process.env, ...s.build.env };
+  const custom = s.build.cmd !== undefined;
+  const checks: Check[] = [];
+  const facts: ToolchainFacts = { go: {}, package: s.build.package, outputDir: path.dirname(s.build.output) };
+  const missing = custom ? 'info' : 'fail';
+
+  // go on PATH, version, module.
+  const goPath = findOnPath('go', env.PATH);
+  facts.go.path = goPath;
+  if (!goPath) {
+    checks.push({
+      id: 'go.found',
+      title: 'Go toolchain',
+      status: missing,
+      detail: `\`go\` is not on PATH${custom ? ' (build.cmd is set, so it may not be needed)' : ''}; searched: ${env.PATH || '(PATH is empty)'}`,
+      fix: { text: 'Install Go from https://go.dev/dl/ and add its bin directory to PATH.', commands: ['export PATH="$PATH:/usr/local/go/bin"'] },
+    });
+  } else {
+    const o = { cwd: s.root, env, timeoutMs, signal: opts.signal };
+    const [version, gomod] = await Promise.allSettled([run(goPath, ['version'], o), run(goPath, ['env', 'GOMOD'], o)]);
+    if (version.status === 'fulfilled') {
+      facts.go.version = version.value.trim();
+      checks.push({ id: 'go.found', title: 'Go toolchain', status: 'ok', detail: `${goPath}: ${facts.go.version}` });
+    } else {
+      checks.push({ id: 'go.found', title: 'Go toolchain', status: 'fail', detail: `${goPath} does not run: ${String((version.reason as Error).message)}`, fix: { text: 'Reinstall Go from https://go.dev/dl/.' } });
+    }
+    if (gomod.status === 'fulfilled') {
+      const m = gomod.value.trim();
+      if (m && m !== '/dev/null' && m !== 'NUL') {
+        facts.gomod = m;
+        checks.push({ id: 'go.module', title: 'Go module', status: 'ok', detail: m });
+      } else {
+        checks.push({
+          id: 'go.module',
+          title: 'Go module',
+          status: missing,
+          detail: `${s.root} is not inside a Go module (go env GOMOD printed "${m}")`,
+          fix: { text: `Create one in ${s.root}, or point --root at your module.`, commands: [`cd '${s.root}' && go mod init example.com/app`] },
+        });
+      }
+    } else {
+      checks.push({ id: 'go.module', title: 'Go module', status: 'warn', detail: (gomod.reason as Error).message });
+    }
+  }
+
+  // The main package.
+  if (custom) {
+    checks.push({ id: 'go.package', title: 'Main package', status: 'info', detail: `build.cmd is set: hotwatch runs \`${s.build.cmd}\` and then ${s.build.output}` });
+  } else if (s.build.package.includes('...')) {
+    checks.push({ id: 'go.package', title: 'Main package', status: 'fail', detail: `build.package "${s.build.package}" names several packages; go build -o needs one main package`, fix: { text: 'Set build.package to one main package, e.g. ./cmd/server.' } });
+  } else if (s.build.package.startsWith('.') || path.isAbsolute(s.build.package)) {
+    const dir = path.resolve(s.root, s.build.package);
+    const { name, files } = packageNameInDir(dir);
+    facts.packageName = name;
+    const rel = path.relative(s.root, dir) || '.';
+    if (name === 'main') checks.push({ id: 'go.package', title: 'Main package', status: 'ok', detail: `${rel}: package main (${files} files)` });
+    else {
+      checks.push({
+        id: 'go.package',
+        title: 'Main package',
+        status: 'fail',
+        detail: files === 0 ? `${dir} has no Go files (build.package "${s.build.package}")` : `${rel} is package ${name ?? '(unreadable)'}, not main: go build -o writes no runnable binary`,
+        fix: { text: 'Set build.package to the directory of your main package (watcher.config.yaml):\nbuild:\n  package: ./cmd/server' },
+      });
+    }
+  } else if (goPath) {
+    try {
+      const name = (await run(goPath, ['list', '-f', '{{.Name}}', s.build.package], { cwd: s.root, env, timeoutMs, signal: opts.signal })).trim();
+      facts.packageName = name;
+      checks.push(
+        name === 'main'
+          ? { id: 'go.package', title: 'Main package', status: 'ok', detail: `${s.build.package}: package main` }
+          : { id: 'go.package', title: 'Main package', status: 'fail', detail: `${s.build.package} is package ${name}, not main`, fix: { text: 'Set build.package to a main package.' } },
+      );
+    } catch (e) {
+      checks.push({ id: 'go.package', title: 'Main package', status: 'fail', detail: (e as Error).message, fix: { text: 'Set build.package to a main package, e.g. ./cmd/server.' } });
+    }
+  }
+
+  // Output dir writable.
+  const outDir = facts.outputDir;
+  const probe = existingAncestor(outDir);
+  try {
+    fs.accessSync(probe, fs.constants.W_OK);
+    if (!fs.statSync(probe).isDirectory()) throw Object.assign(new Error(`${probe} is not a directory`), { code: 'ENOTDIR' });
+    checks.push({ id: 'build.output', title: 'Output directory', status: 'ok', detail: `${outDir} is writable${probe !== outDir ? ` (will be created under ${probe})` : ''}` });
+  } catch (e) {
+    checks.push({
+      id: 'build.output',
+      title: 'Output directory',
+      status: 'fail',
+      detail: `${outDir} is not writable: ${(e as Error).message}`,
+      fix: { text: 'Point build.output at a writable path (watcher.config.yaml), or fix the permissions:\nbuild:\n  output: .hotwatch/bin/app', commands: [`mkdir -p '${outDir}' && chown "$(id -u)" '${outDir}'`] },
+    });
+  }
+
+  // Port.
+  if (s.run.port !== undefined) checks.push(await portCheck(s, facts));
+  return { facts, checks };
+}
+
+async function portCheck(s: Settings, facts: ToolchainFacts): Promise<Check> {
+  const port = s.run.port!;
+  const title = `Port ${port}`;
+  const holders = portHolders(port);
+  let free: boolean | undefined = holders.length > 0 ? false : undefined;
+  let probeError: string | undefined;
+  if (free === undefined) {
+    try {
+      free = await isPortFree(port);
+    } catch (e) {
+      probeError = (e as Error).message;
+    }
+  }
+  facts.port = { port, free, holders };
+  if (free) return { id: 'run.port', title, status: 'ok', detail: `port ${port} (run.port) is free` };
+  if (free === undefined) return { id: 'run.port', title, status: 'warn', detail: `could not tell whether port ${port} is free: ${probeError}` };
+  const known = holders.filter((h) => h.pid > 0);
+  const who = holders.length > 0 ? holders.map((h) => (h.pid > 0 ? `pid ${h.pid} (${h.cmd})` : h.cmd)).join(', ') : 'a process this user cannot see';
+  return {
+    id: 'run.port',
+    title,
+    status: 'fail',
+    detail: `port ${port} (run.port) is in use by ${who}: the app could not listen on it`,
+    fix:
+      known.length > 0
+        ? { text: `Stop it, or change run.port in ${s.configFile ?? 'watcher.config.yaml'}.`, commands: [`kill ${known.map((h) => h.pid).join(' ')}`] }
+        : { text: `Find the holder and stop it, or change run.port in ${s.configFile ?? 'watcher.config.yaml'}.`, commands: [`sudo ss -ltnp 'sport = :${port}'`] },
+  };
+}
