@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Settings } from './config/settings.js';
 import { HotwatchError } from './errors.js';
-import { portHolders } from './diagnostics/ports.js';
+import { isPortFree, portHolders } from './diagnostics/ports.js';
 
 /** The first executable named `name` on PATH, or undefined. */
 export function findOnPath(name: string, envPath = process.env.PATH ?? ''): string | undefined {
@@ -31,7 +31,7 @@ function findGoMod(from: string): string | undefined {
   }
 }
 
-export function preflight(s: Settings): { goBinary: string | undefined; goMod: string | undefined } {
+export async function preflight(s: Settings): Promise<{ goBinary: string | undefined; goMod: string | undefined }> {
   let goBinary: string | undefined;
   let goMod: string | undefined;
   if (s.build.cmd === undefined) {
@@ -56,10 +56,10 @@ export function preflight(s: Settings): { goBinary: string | undefined; goMod: s
   }
   if (s.run.port !== undefined) {
     const holders = portHolders(s.run.port);
-    if (holders.length > 0) {
-      const who = holders.map((h) => `pid ${h.pid} (${h.cmd})`).join(', ');
+    if (holders.length > 0 || !(await isPortFree(s.run.port))) {
+      const who = holders.length > 0 ? holders.map((h) => `pid ${h.pid} (${h.cmd})`).join(', ') : 'a process hotwatch cannot see (another user?)';
       throw new HotwatchError('PORT_IN_USE', `port ${s.run.port} (run.port) is already in use by ${who}`, {
-        hint: `stop it (kill ${holders[0]!.pid}) or change run.port`,
+        hint: holders.length > 0 ? `stop it (kill ${holders[0]!.pid}) or change run.port` : `find it with \`ss -ltnp 'sport = :${s.run.port}'\`, or change run.port`,
       });
     }
   }

@@ -91,7 +91,7 @@ export async function runCommand(argv: string[], io: CliIO): Promise<number> {
         run: { args: appArgs },
       },
     });
-    preflight(settings);
+    await preflight(settings);
   } catch (e) {
     if (isHotwatchError(e)) {
       io.stderr.write(`hotwatch: ${e.format()}\n`);

@@ -1,0 +1,65 @@
+/**
+ * Which TCP ports a set of processes listens on, who holds a port, and whether a port is free.
+ * Linux: socket inodes from /proc/PID/fd matched against LISTEN rows of /proc/net/tcp and tcp6 (our
+ * network namespace). Elsewhere: no holders are known and isPortFree falls back to a bind probe.
+ */
+import net from 'node:net';
+import { hasProcfs, listPids, readCmdline, readTcpTable, socketInodesOf } from './procfs.js';
+
+export interface PortHolder {
+  pid: number;
+  cmd: string;
+}
+
+/** Sorted, de-duplicated TCP ports on which any of `pids` holds a listening socket. */
+export function listeningPortsOf(pids: readonly number[]): number[] {
+  const inodes = new Set(pids.flatMap((p) => socketInodesOf(p)));
+  if (inodes.size === 0) return [];
+  const ports = new Set<number>();
+  for (const s of readTcpTable()) if (s.listening && inodes.has(s.inode)) ports.add(s.localPort);
+  return [...ports].sort((a, b) => a - b);
+}
+
+/**
+ * Processes holding a LISTEN socket on `port` (any address, IPv4 or IPv6). Only processes whose
+ * /proc/PID/fd we may read are found: without root, another user's listener is missing here although
+ * isPortFree() reports the port as taken (the caller then says "an unknown process").
+ */
+export function portHolders(port: number): PortHolder[] {
+  const wanted = new Set(readTcpTable().filter((s) => s.listening && s.localPort === port).map((s) => s.inode));
+  if (wanted.size === 0) return [];
+  const holders: PortHolder[] = [];
+  for (const pid of listPids()) {
+    if (socketInodesOf(pid).some((i) => wanted.has(i))) holders.push({ pid, cmd: readCmdline(pid) });
+  }
+  return holders.sort((a, b) => a.pid - b.pid);
+}
+
+/**
+ * True when nothing listens on `port`. Linux: read from /proc (no side effect). Elsewhere: try to bind
+ * the port on all addresses, bounded by `timeoutMs`.
+ */
+export async function isPortFree(port: number, opts: { timeoutMs?: number } = {}): Promise<boolean> {
+  if (hasProcfs()) return !readTcpTable().some((s) => s.listening && s.localPort === port);
+  return bindProbe(port, opts.timeoutMs ?? 2_000);
+}
+
+function bindProbe(port: number, timeoutMs: number, host = '::'): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    const timer = setTimeout(() => {
+      server.close();
+      reject(new Error(`port ${port}: bind probe did not answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+    server.once('error', (e: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      if (e.code === 'EADDRINUSE') resolve(false);
+      else if (e.code === 'EAFNOSUPPORT' && host === '::') bindProbe(port, timeoutMs, '0.0.0.0').then(resolve, reject);
+      else reject(e);
+    });
+    server.listen({ port, host, ipv6Only: false, exclusive: true }, () => {
+      clearTimeout(timer);
+      server.close(() => resolve(true));
+    });
+  });
+}

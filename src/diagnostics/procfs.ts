@@ -1,0 +1,278 @@
+/**
+ * Small readers of Linux /proc: process identity, the process tree, environment markers, socket inodes
+ * and the TCP tables. Parsers are pure and exported (tested on captured samples). Readers never throw:
+ * a process that vanished, a file we may not read, or a system without /proc gives an empty answer
+ * ([] / undefined / "unknown"), so callers on macOS degrade instead of crashing.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+
+export const hasProcfs = (): boolean => fs.existsSync('/proc/self/stat');
+
+export interface ProcStat {
+  pid: number;
+  comm: string;
+  /** R, S, D, Z, T, X, ... */
+  state: string;
+  ppid: number;
+  pgrp: number;
+  session: number;
+  /** Clock ticks since boot: with the pid, it identifies a process across pid reuse. */
+  startTime: number;
+}
+
+/** Parses /proc/PID/stat. comm may contain spaces and parentheses: split at the last ")". */
+export function parseStat(text: string): ProcStat | undefined {
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 0 || close < open) return undefined;
+  const rest = text.slice(close + 2).split(' ');
+  // rest[0] is field 3 (state); field N is rest[N - 3].
+  const num = (field: number): number => Number(rest[field - 3]);
+  const stat: ProcStat = {
+    pid: Number(text.slice(0, open).trim()),
+    comm: text.slice(open + 1, close),
+    state: rest[0] ?? '?',
+    ppid: num(4),
+    pgrp: num(5),
+    session: num(6),
+    startTime: num(22),
+  };
+  return Number.isInteger(stat.pid) && Number.isInteger(stat.ppid) ? stat : undefined;
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+export function readStat(pid: number): ProcStat | undefined {
+  const text = readText(`/proc/${pid}/stat`);
+  return text === undefined ? undefined : parseStat(text);
+}
+
+/** Exists and is not a zombie. Without /proc, falls back to kill(pid, 0). */
+export function isRunning(pid: number): boolean {
+  if (!hasProcfs()) {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  }
+  const st = readStat(pid);
+  return st !== undefined && st.state !== 'Z' && st.state !== 'X';
+}
+
+/** All numeric entries of /proc ([] without /proc). */
+export function listPids(): number[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const pids: number[] = [];
+  for (const n of names) if (/^\d+$/.test(n)) pids.push(Number(n));
+  return pids;
+}
+
+/** Stats of every running (non-zombie) process we can read. */
+export function runningStats(): ProcStat[] {
+  const out: ProcStat[] = [];
+  for (const pid of listPids()) {
+    const st = readStat(pid);
+    if (st && st.state !== 'Z' && st.state !== 'X') out.push(st);
+  }
+  return out;
+}
+
+/** The command line joined by spaces, else the comm name, else "unknown". */
+export function readCmdline(pid: number): string {
+  const raw = readText(`/proc/${pid}/cmdline`);
+  const cmd = raw?.split('\0').filter((s) => s.length > 0).join(' ');
+  if (cmd) return cmd;
+  const comm = readStat(pid)?.comm;
+  return comm ? `[${comm}]` : 'unknown';
+}
+
+/** Direct children: /proc/PID/task/* /children when the kernel has it, else a scan of ppid fields. */
+export function childrenOf(pid: number): number[] {
+  const taskDir = `/proc/${pid}/task`;
+  let tids: string[] | undefined;
+  try {
+    tids = fs.readdirSync(taskDir);
+  } catch {
+    return [];
+  }
+  const found = new Set<number>();
+  let supported = true;
+  for (const tid of tids) {
+    const text = readText(`${taskDir}/${tid}/children`);
+    if (text === undefined) {
+      supported = false;
+      break;
+    }
+    for (const s of text.split(' ')) if (s.trim()) found.add(Number(s));
+  }
+  if (!supported) {
+    for (const st of runningStats()) if (st.ppid === pid) found.add(st.pid);
+  }
+  return [...found].filter((c) => isRunning(c));
+}
+
+/** Every running descendant (breadth first, cycle-safe). */
+export function descendantsOf(pid: number): number[] {
+  const seen = new Set<number>([pid]);
+  const out: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    const p = queue.shift() as number;
+    for (const c of childrenOf(p)) {
+      if (seen.has(c)) continue;
+      seen.add(c);
+      out.push(c);
+      queue.push(c);
+    }
+  }
+  return out;
+}
+
+/** Running members of process group `pgid`. */
+export function pidsInGroup(pgid: number): number[] {
+  return runningStats()
+    .filter((st) => st.pgrp === pgid)
+    .map((st) => st.pid);
+}
+
+/** Running processes of our uid whose initial environment holds KEY=VALUE (finds setsid escapees). */
+export function pidsWithEnv(key: string, value: string): number[] {
+  const needle = `\0${key}=${value}\0`;
+  const uid = process.getuid?.();
+  const out: number[] = [];
+  for (const pid of listPids()) {
+    if (uid !== undefined) {
+      try {
+        if (fs.statSync(`/proc/${pid}`).uid !== uid) continue;
+      } catch {
+        continue;
+      }
+    }
+    const env = readText(`/proc/${pid}/environ`);
+    if (env !== undefined && `\0${env}`.includes(needle) && isRunning(pid)) out.push(pid);
+  }
+  return out;
+}
+
+/** Inodes of the sockets PID holds open (readlink /proc/PID/fd/* = "socket:[N]"). */
+export function socketInodesOf(pid: number): number[] {
+  const dir = `/proc/${pid}/fd`;
+  let fds: string[];
+  try {
+    fds = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const out: number[] = [];
+  for (const fd of fds) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`${dir}/${fd}`));
+      if (m) out.push(Number(m[1]));
+    } catch {
+      // fd closed between readdir and readlink
+    }
+  }
+  return out;
+}
+
+export interface TcpSocket {
+  family: 4 | 6;
+  localAddress: string;
+  localPort: number;
+  remoteAddress: string;
+  remotePort: number;
+  /** Kernel state number: 0x0A = LISTEN, 0x01 = ESTABLISHED. */
+  state: number;
+  listening: boolean;
+  uid: number;
+  inode: number;
+}
+
+export const TCP_LISTEN = 0x0a;
+
+/** Hex words of /proc/net/tcp are in host byte order: reverse each 4-byte word on little-endian hosts. */
+function wordBytes(hex: string, littleEndian: boolean): number[] {
+  const bytes: number[] = [];
+  for (let w = 0; w < hex.length; w += 8) {
+    const word: number[] = [];
+    for (let i = 0; i < 8; i += 2) word.push(parseInt(hex.slice(w + i, w + i + 2), 16));
+    bytes.push(...(littleEndian ? word.reverse() : word));
+  }
+  return bytes;
+}
+
+function formatV6(bytes: number[]): string {
+  const groups: number[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0));
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
+    return `::ffff:${bytes.slice(12).join('.')}`;
+  }
+  // Compress the longest run (>= 2) of zero groups.
+  let best = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen && j - i >= 2) [best, bestLen] = [i, j - i];
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (best < 0) return hex.join(':');
+  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
+}
+
+export function decodeAddress(hex: string, littleEndian = os.endianness() === 'LE'): string {
+  const bytes = wordBytes(hex, littleEndian);
+  return hex.length === 8 ? bytes.join('.') : formatV6(bytes);
+}
+
+/** Parses the text of /proc/net/tcp or /proc/net/tcp6 (header line skipped, bad lines ignored). */
+export function parseProcNetTcp(text: string, littleEndian = os.endianness() === 'LE'): TcpSocket[] {
+  const out: TcpSocket[] = [];
+  for (const line of text.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 10 || !/^\d+:$/.test(f[0] ?? '')) continue;
+    const [localHex, localPortHex] = (f[1] ?? '').split(':');
+    const [remHex, remPortHex] = (f[2] ?? '').split(':');
+    if (!localHex || !localPortHex || !remHex || !remPortHex) continue;
+    const state = parseInt(f[3] ?? '', 16);
+    out.push({
+      family: localHex.length === 8 ? 4 : 6,
+      localAddress: decodeAddress(localHex, littleEndian),
+      localPort: parseInt(localPortHex, 16),
+      remoteAddress: decodeAddress(remHex, littleEndian),
+      remotePort: parseInt(remPortHex, 16),
+      state,
+      listening: state === TCP_LISTEN,
+      uid: Number(f[7]),
+      inode: Number(f[9]),
+    });
+  }
+  return out;
+}
+
+/** tcp + tcp6 of our network namespace ([] without /proc). */
+export function readTcpTable(): TcpSocket[] {
+  return ['/proc/net/tcp', '/proc/net/tcp6'].flatMap((file) => {
+    const text = readText(file);
+    return text === undefined ? [] : parseProcNetTcp(text);
+  });
+}

@@ -1,0 +1,214 @@
+/**
+ * One abortable build. Default: `go build -o <output> <flags...> <package>` in the module root (args
+ * array, no shell); with build.cmd: `/bin/sh -c <cmd>`. The build runs in its own process group and its
+ * environment carries a marker, so cancel and timeout end the WHOLE tree (go forks compile and link; a
+ * shell forks go) and runBuild resolves only after every process of the build is gone.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { StringDecoder } from 'node:string_decoder';
+import { execa } from 'execa';
+import { HotwatchError } from '../errors.js';
+import type { BuildSettings } from '../config/settings.js';
+import type { Logger } from '../log/logger.js';
+import { groupAlive, pollUntil, terminateTree } from './kill-tree.js';
+import { pidsWithEnv } from '../diagnostics/procfs.js';
+
+export interface BuildResult {
+  ok: boolean;
+  canceled: boolean;
+  timedOut: boolean;
+  exitCode: number | undefined;
+  durationMs: number;
+  /** Combined stdout+stderr, trimmed to the last ~64 KiB. */
+  output: string;
+  command: string;
+}
+
+export interface BuildOptions {
+  signal: AbortSignal;
+  log: Logger;
+  /** Each output line (stdout and stderr interleaved), as it arrives. */
+  onLine?: (line: string) => void;
+  /** Base environment (default process.env); build.env is applied on top. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export const BUILD_MARKER_KEY = 'HOTWATCH_BUILD_ID';
+/** Grace between SIGTERM and SIGKILL of a canceled build's group. */
+export const BUILD_KILL_GRACE_MS = 1_000;
+const OUTPUT_LIMIT = 64 * 1024;
+/** After the leader exits, how long its output may stay open before leftovers are stopped. */
+const LEFTOVER_WAIT_MS = 500;
+/** After the tree is stopped, how long to wait for the output pipe to close before closing it. */
+const PIPE_WAIT_MS = 2_000;
+
+const quote = (a: string): string => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+
+export function buildCommand(s: BuildSettings): { file: string; args: string[]; display: string } {
+  if (s.cmd !== undefined) return { file: '/bin/sh', args: ['-c', s.cmd], display: s.cmd };
+  const args = ['build', '-o', s.output, ...s.flags, s.package];
+  return { file: 'go', args, display: ['go', ...args].map(quote).join(' ') };
+}
+
+function prepareDirs(s: BuildSettings): void {
+  try {
+    if (!fs.statSync(s.root).isDirectory()) throw new Error('not a directory');
+  } catch (e) {
+    throw new HotwatchError('ROOT_UNREADABLE', `cannot build in ${s.root}: ${(e as Error).message}`, {
+      hint: 'check that the module root exists and is a readable directory (root in watcher.config.yaml or --root)',
+      cause: e,
+    });
+  }
+  const dir = path.dirname(s.output);
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new HotwatchError('ROOT_UNREADABLE', `cannot create the build output directory ${dir}: ${(e as Error).message}`, {
+      hint: 'make the directory writable or point build.output somewhere writable',
+      cause: e,
+    });
+  }
+}
+
+/** Splits streamed chunks into lines and keeps the tail of the whole output. */
+class OutputCollector {
+  private decoder = new StringDecoder('utf8');
+  private pending = '';
+  private tail = '';
+  constructor(private readonly onLine: ((line: string) => void) | undefined, private readonly log: Logger) {}
+
+  push(chunk: Buffer | string): void {
+    this.accept(typeof chunk === 'string' ? chunk : this.decoder.write(chunk));
+  }
+
+  end(): string {
+    this.accept(this.decoder.end());
+    if (this.pending) this.emit(this.pending);
+    this.pending = '';
+    return this.tail.length > OUTPUT_LIMIT ? this.tail.slice(-OUTPUT_LIMIT) : this.tail;
+  }
+
+  private accept(text: string): void {
+    if (!text) return;
+    this.tail += text;
+    if (this.tail.length > 2 * OUTPUT_LIMIT) this.tail = this.tail.slice(-OUTPUT_LIMIT);
+    const parts = (this.pending + text).split('\n');
+    this.pending = parts.pop() ?? '';
+    for (const line of parts) this.emit(line.replace(/\r$/, ''));
+  }
+
+  private emit(line: string): void {
+    if (!this.onLine) return;
+    try {
+      this.onLine(line);
+    } catch (e) {
+      this.log.error({ event: 'build.online_failed', err: e }, `build output callback threw: ${String(e)}`);
+    }
+  }
+}
+
+export async function runBuild(s: BuildSettings, opts: BuildOptions): Promise<BuildResult> {
+  const { log } = opts;
+  const started = performance.now();
+  const { file, args, display } = buildCommand(s);
+  const done = (r: Partial<BuildResult>): BuildResult => ({
+    ok: false, canceled: false, timedOut: false, exitCode: undefined, output: '', command: display,
+    durationMs: Math.round(performance.now() - started), ...r,
+  });
+  if (opts.signal.aborted) return done({ canceled: true });
+  prepareDirs(s);
+
+  const marker = { key: BUILD_MARKER_KEY, value: randomUUID() };
+  const env: NodeJS.ProcessEnv = { ...(opts.env ?? process.env), ...s.env, [marker.key]: marker.value };
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(new Error(`build timed out after ${s.timeoutMs} ms`)), s.timeoutMs);
+  const stop = AbortSignal.any([opts.signal, timeout.signal]);
+  log.debug({ event: 'build.start', command: display, cwd: s.root }, `building: ${display}`);
+
+  const sub = execa(file, args, {
+    cwd: s.root, env, extendEnv: false, detached: true, stdin: 'ignore', all: true, buffer: false,
+    reject: false, cancelSignal: stop, killSignal: 'SIGTERM', forceKillAfterDelay: BUILD_KILL_GRACE_MS,
+  });
+  const leaderExit = new Promise<void>((resolve) => sub.once('exit', () => resolve()));
+  const out = new OutputCollector(opts.onLine, log);
+  sub.all?.on('data', (c: Buffer) => out.push(c));
+  sub.all?.on('error', (e) => log.warn({ event: 'build.output_error', err: e }, `reading build output failed: ${String(e)}`));
+
+  // The first way the run ends wins: exit, cancel, timeout. Cancel and timeout tear down the whole tree;
+  // so does a leader that exited while others of its tree still hold the output pipe.
+  let teardown: Promise<unknown> | undefined;
+  let settled = false;
+  const pgid = sub.pid;
+  const leaderExited = (): boolean => sub.exitCode !== null || sub.signalCode !== null;
+  const tearDown = (why: 'stop' | 'leftover'): void => {
+    if (pgid === undefined || teardown) return;
+    if (why === 'leftover') {
+      log.warn(
+        { event: 'build.leftover', pgid, hint: 'a build command should not leave processes running; they were stopped' },
+        'the build command exited but left processes behind: stopping them',
+      );
+    }
+    teardown = terminateTree({ pgid, leaderExited, leaderExit, marker, signal: 'SIGTERM', graceMs: BUILD_KILL_GRACE_MS, log }).then(async () => {
+      // A process that escaped both the group and the marker may still hold the pipe: never wait on it forever.
+      if (await pollUntil(() => settled, PIPE_WAIT_MS)) return;
+      log.error(
+        { event: 'build.pipe_held', pgid, hint: 'a process outside the build tree keeps its output open; find it with `lsof -p` or `ls -l /proc/*/fd`' },
+        'the build output pipe is still open after the build tree was stopped: closing it',
+      );
+      sub.stdout?.destroy();
+      sub.stderr?.destroy();
+    });
+  };
+  const onStop = (): void => tearDown('stop');
+  stop.addEventListener('abort', onStop, { once: true });
+  let exitTimer: NodeJS.Timeout | undefined;
+  sub.once('exit', () => (exitTimer = setTimeout(() => tearDown('leftover'), LEFTOVER_WAIT_MS)));
+  const result = await sub;
+  settled = true;
+  clearTimeout(exitTimer);
+  stop.removeEventListener('abort', onStop);
+  clearTimeout(timer);
+  const stopReason = result.isCanceled ? (opts.signal.aborted && stop.reason === opts.signal.reason ? 'cancel' : 'timeout') : undefined;
+  if (!teardown && pgid !== undefined && (groupAlive(pgid) || pidsWithEnv(marker.key, marker.value).length > 0)) tearDown('leftover');
+  await teardown;
+  const output = out.end();
+
+  if (result.failed && result.exitCode === undefined && !result.signal && !result.isCanceled) {
+    throw spawnError(result.code, result.shortMessage ?? String(result.message), s, env, display);
+  }
+  const exitCode = result.exitCode;
+  const r = done({
+    ok: !result.failed && exitCode === 0,
+    canceled: stopReason === 'cancel',
+    timedOut: stopReason === 'timeout',
+    exitCode,
+    output,
+  });
+  logResult(log, r, s, result.signal);
+  return r;
+}
+
+function spawnError(code: string | undefined, msg: string, s: BuildSettings, env: NodeJS.ProcessEnv, display: string): HotwatchError {
+  if (code === 'ENOENT' && s.cmd === undefined) {
+    return new HotwatchError('GO_MISSING', 'the Go toolchain was not found: `go` is not on PATH', {
+      where: s.root,
+      hint: `install Go (https://go.dev/dl/) or add its bin directory to PATH; searched PATH=${env.PATH ?? '(unset)'}`,
+    });
+  }
+  return new HotwatchError('INTERNAL', `could not start the build command \`${display}\`: ${msg}`, {
+    where: s.root,
+    hint: code === 'ENOENT' ? 'is /bin/sh present? build.cmd runs through /bin/sh -c' : 'check the command and its permissions',
+    exitCode: 1,
+  });
+}
+
+/** Debug only: the caller (the supervisor) reports every build outcome to the user. */
+function logResult(log: Logger, r: BuildResult, s: BuildSettings, signal: string | undefined): void {
+  const how = r.ok ? 'ok' : r.canceled ? 'canceled' : r.timedOut ? `timed out (build.timeout ${s.timeoutMs} ms)` : r.exitCode !== undefined ? `failed (exit ${r.exitCode})` : `failed (signal ${signal ?? '?'})`;
+  log.debug({ event: 'build.result', ok: r.ok, canceled: r.canceled, timedOut: r.timedOut, exitCode: r.exitCode, durationMs: r.durationMs, command: r.command }, `build ${how} in ${r.durationMs} ms`);
+  if (!r.ok && r.exitCode === 127 && s.cmd !== undefined) {
+    log.warn({ event: 'build.not_found', hint: 'install the missing command or fix build.cmd' }, 'build.cmd exited 127: a command it runs was not found on PATH');
+  }
+}

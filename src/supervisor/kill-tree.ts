@@ -1,0 +1,172 @@
+/**
+ * Ends a whole process tree that was started in its own process group (spawn with detached: true):
+ * signal the group, wait (bounded) for the leader and the group, SIGKILL the group, then SIGKILL every
+ * remaining process we knew of (descendants snapshotted before signalling, and processes carrying the
+ * environment marker: setsid escapees that were reparented away). Every wait is bounded; processes that
+ * survive everything are returned and logged, never hidden. Shared by builds and the app process.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '../log/logger.js';
+import { descendantsOf, hasProcfs, pidsInGroup, pidsWithEnv, readCmdline, readStat } from '../diagnostics/procfs.js';
+
+export interface EnvMarker {
+  key: string;
+  value: string;
+}
+
+export interface TreeProcess {
+  pid: number;
+  cmd: string;
+}
+
+/** A process seen in the tree; startTime guards against pid reuse before we signal it. */
+export interface KnownProcess extends TreeProcess {
+  startTime: number;
+}
+
+export interface TerminateOptions {
+  /** The group id = the leader's pid. */
+  pgid: number;
+  /** True once the leader's exit has been observed (ChildProcess 'exit'). */
+  leaderExited: () => boolean;
+  /** Resolves when the leader exits: ends a poll early so a prompt exit is seen at once. */
+  leaderExit?: Promise<unknown>;
+  marker?: EnvMarker | undefined;
+  signal: NodeJS.Signals;
+  graceMs: number;
+  /** Bound on waiting for SIGKILLed processes to disappear (default 5 s). */
+  killWaitMs?: number;
+  log: Logger;
+  /** A snapshotTree() taken just before (saves a scan); taken here when absent. */
+  known?: KnownProcess[];
+}
+
+export interface TerminateResult {
+  /** Leader and group were gone within graceMs, without SIGKILL to the group. */
+  graceful: boolean;
+  /** Processes outside the group that were still running and got SIGKILL from the sweep. */
+  swept: TreeProcess[];
+  /** Still running after every bound (uninterruptible sleep, not ours to kill): reported, not hidden. */
+  survivors: TreeProcess[];
+}
+
+const POLL_MS = 25;
+
+/** The leader's group, its descendants, the marked processes and their descendants, as of now. */
+export function snapshotTree(pgid: number, marker?: EnvMarker): KnownProcess[] {
+  if (!hasProcfs()) return [];
+  const roots = new Set<number>([pgid, ...pidsInGroup(pgid)]);
+  if (marker) for (const p of pidsWithEnv(marker.key, marker.value)) roots.add(p);
+  const all = new Set<number>(roots);
+  for (const r of roots) for (const d of descendantsOf(r)) all.add(d);
+  const out: KnownProcess[] = [];
+  for (const pid of all) {
+    const st = readStat(pid);
+    if (st && st.state !== 'Z' && st.state !== 'X') out.push({ pid, startTime: st.startTime, cmd: readCmdline(pid) });
+  }
+  return out;
+}
+
+/** Still the same process (pid not reused) and not a zombie. */
+export function stillRunning(k: KnownProcess): boolean {
+  const st = readStat(k.pid);
+  return st !== undefined && st.startTime === k.startTime && st.state !== 'Z' && st.state !== 'X';
+}
+
+export function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+  } catch (e) {
+    // ESRCH: no process left in the group. EPERM: members exist but are not ours.
+    if ((e as NodeJS.ErrnoException).code === 'ESRCH') return false;
+  }
+  // kill(0) also answers for zombies (an init that reaps slowly keeps them around): ask /proc.
+  return hasProcfs() ? pidsInGroup(pgid).length > 0 : true;
+}
+
+export function signalGroup(pgid: number, signal: NodeJS.Signals, log: Logger): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ESRCH') {
+      log.warn({ event: 'tree.signal_failed', pgid, signal, code }, `could not send ${signal} to process group ${pgid}: ${String(e)}`);
+    }
+  }
+}
+
+/** Polls `cond` until it holds or `timeoutMs` elapses; true when it held. `wake` cuts one wait short. */
+export async function pollUntil(cond: () => boolean, timeoutMs: number, intervalMs = POLL_MS, wake?: Promise<unknown>): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  let pendingWake = wake?.then(() => {
+    pendingWake = undefined;
+  });
+  for (;;) {
+    if (cond()) return true;
+    if (Date.now() >= deadline) return false;
+    const nap = new AbortController();
+    const ms = Math.min(intervalMs, Math.max(1, deadline - Date.now()));
+    await Promise.race([sleep(ms, undefined, { signal: nap.signal }).catch(() => undefined), pendingWake ?? new Promise(() => {})]);
+    nap.abort();
+  }
+}
+
+export async function terminateTree(o: TerminateOptions): Promise<TerminateResult> {
+  const known = new Map<number, KnownProcess>();
+  const remember = (list: KnownProcess[]): void => {
+    for (const k of list) if (!known.has(k.pid) || known.get(k.pid)?.startTime !== k.startTime) known.set(k.pid, k);
+  };
+  remember(o.known ?? snapshotTree(o.pgid, o.marker));
+
+  const groupDone = (): boolean => o.leaderExited() && !groupAlive(o.pgid);
+  let graceful = groupDone();
+  if (!graceful) {
+    signalGroup(o.pgid, o.signal, o.log);
+    graceful = await pollUntil(groupDone, o.graceMs, POLL_MS, o.leaderExit);
+  }
+  // Children forked during the grace period, and escapees, before their parents vanish from the tree.
+  remember(snapshotTree(o.pgid, o.marker));
+  if (!graceful) signalGroup(o.pgid, 'SIGKILL', o.log);
+
+  const swept: KnownProcess[] = [];
+  for (const k of known.values()) {
+    if (k.pid === o.pgid || !stillRunning(k)) continue;
+    if (readStat(k.pid)?.pgrp === o.pgid && !graceful) continue; // the group SIGKILL covers it
+    try {
+      process.kill(k.pid, 'SIGKILL');
+      swept.push(k);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') {
+        o.log.warn({ event: 'tree.sweep_failed', pid: k.pid, cmd: k.cmd }, `could not SIGKILL pid ${k.pid} (${k.cmd}): ${String(e)}`);
+      }
+    }
+  }
+
+  const killWaitMs = o.killWaitMs ?? 5_000;
+  const everythingGone = (): boolean => groupDone() && [...known.values()].every((k) => k.pid === o.pgid || !stillRunning(k));
+  if (!(await pollUntil(everythingGone, killWaitMs, POLL_MS, o.leaderExit))) {
+    // Last resort for anything that joined the group late.
+    signalGroup(o.pgid, 'SIGKILL', o.log);
+    await pollUntil(everythingGone, Math.min(1_000, killWaitMs));
+  }
+  const survivors = [...known.values()].filter((k) => (k.pid === o.pgid ? !o.leaderExited() : stillRunning(k)));
+  for (const pid of hasProcfs() ? pidsInGroup(o.pgid) : []) {
+    if (!survivors.some((s) => s.pid === pid)) survivors.push({ pid, startTime: 0, cmd: readCmdline(pid) });
+  }
+  if (survivors.length > 0) {
+    o.log.error(
+      {
+        event: 'tree.survivors',
+        pgid: o.pgid,
+        survivors: survivors.map(({ pid, cmd }) => ({ pid, cmd })),
+        hint: 'they may be in uninterruptible sleep (state D, e.g. a hung NFS/FUSE mount) or owned by another user; kill them by hand',
+      },
+      `${survivors.length} process(es) of group ${o.pgid} still running after SIGKILL: ${survivors.map((s) => `${s.pid} (${s.cmd})`).join(', ')}`,
+    );
+  }
+  return {
+    graceful,
+    swept: swept.map(({ pid, cmd }) => ({ pid, cmd })),
+    survivors: survivors.map(({ pid, cmd }) => ({ pid, cmd })),
+  };
+}

@@ -1,0 +1,182 @@
+/**
+ * The app process: started in its own process group with a unique environment marker, stopped with
+ * signal → grace → SIGKILL of the group, plus a sweep of descendants that escaped the group (setsid)
+ * found by the marker and by a /proc snapshot taken before signalling. Records the app tree's sockets
+ * before the stop and reports any of them still listening afterwards, with port and holders.
+ * stdin is /dev/null: the app runs in a background process group, where reading the terminal would
+ * stop it (SIGTTIN) without a word.
+ */
+import fs from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import type { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { HotwatchError, errnoCode } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { portHolders } from '../diagnostics/ports.js';
+import { readTcpTable, socketInodesOf } from '../diagnostics/procfs.js';
+import { snapshotTree, terminateTree, type EnvMarker } from './kill-tree.js';
+
+export interface AppExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  uptimeMs: number;
+}
+
+export interface StopResult {
+  how: 'already-exited' | 'graceful' | 'killed';
+  durationMs: number;
+  exit: AppExit;
+  /** descendants that survived the group signal (e.g. setsid escapees) and were SIGKILLed by the sweep */
+  swept: { pid: number; cmd: string }[];
+  /** ports the app tree listened on that are still held after stop, with the holders */
+  portsStillHeld: { port: number; holders: { pid: number; cmd: string }[] }[];
+}
+
+export interface AppStartOptions {
+  binary: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  log: Logger;
+  /** When given, stdout and stderr are piped and forwarded here; otherwise they are inherited. */
+  onOutput?: (chunk: Buffer, stream: 'stdout' | 'stderr') => void;
+}
+
+/** The environment variable that tags every process of one app instance. */
+export const APP_MARKER_KEY = 'HOTWATCH_APP_ID';
+/** How long stop() waits for piped output to drain before closing pipes an escapee still holds. */
+const DRAIN_MS = 200;
+
+function startError(e: unknown, o: AppStartOptions): HotwatchError {
+  const code = errnoCode(e);
+  const [what, hint] =
+    code === 'ENOENT'
+      ? [`${o.binary} does not exist`, 'the build should have written it: check build.output, and that build.cmd writes to it']
+      : code === 'EACCES'
+        ? [`${o.binary} is not executable (EACCES)`, `chmod +x ${o.binary}, and check that its filesystem is not mounted noexec`]
+        : [`${o.binary}: ${String((e as Error)?.message ?? e)}`, 'check that the binary was built for this machine'];
+  return new HotwatchError('APP_START_FAILED', `cannot start the app: ${what}`, { hint, where: o.cwd, cause: e });
+}
+
+async function drainOrDestroy(stream: Readable | null): Promise<void> {
+  if (!stream || stream.closed || stream.destroyed) return;
+  await Promise.race([once(stream, 'close').catch(() => undefined), sleep(DRAIN_MS)]);
+  if (!stream.destroyed) stream.destroy();
+}
+
+export class AppProcess {
+  readonly pid: number;
+  readonly startedAt: number;
+  /** Resolves when the leader exits; never rejects. */
+  readonly exited: Promise<AppExit>;
+  private exit: AppExit | undefined;
+  private stopping: Promise<StopResult> | undefined;
+  private readonly marker: EnvMarker;
+
+  static start(opts: AppStartOptions): Promise<AppProcess> {
+    try {
+      if (!fs.statSync(opts.cwd).isDirectory()) throw new Error('not a directory');
+    } catch (e) {
+      return Promise.reject(
+        new HotwatchError('APP_START_FAILED', `cannot start the app: working directory ${opts.cwd} is unusable (${(e as Error).message})`, {
+          hint: 'set run.cwd to an existing directory',
+          cause: e,
+        }),
+      );
+    }
+    const marker = { key: APP_MARKER_KEY, value: randomUUID() };
+    const out = opts.onOutput ? 'pipe' : 'inherit';
+    let child: ChildProcess;
+    try {
+      child = spawn(opts.binary, opts.args, {
+        cwd: opts.cwd,
+        env: { ...opts.env, [marker.key]: marker.value },
+        detached: true,
+        stdio: ['ignore', out, out],
+      });
+    } catch (e) {
+      return Promise.reject(startError(e, opts));
+    }
+    return new Promise((resolve, reject) => {
+      const onError = (e: unknown): void => reject(startError(e, opts));
+      child.once('error', onError);
+      child.once('spawn', () => {
+        child.off('error', onError);
+        resolve(new AppProcess(child, marker, opts));
+      });
+    });
+  }
+
+  private constructor(
+    private readonly child: ChildProcess,
+    marker: EnvMarker,
+    private readonly opts: AppStartOptions,
+  ) {
+    this.pid = child.pid as number;
+    this.startedAt = Date.now();
+    this.marker = marker;
+    const log = opts.log;
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        this.exit = { code, signal, uptimeMs: Date.now() - this.startedAt };
+        log.debug({ event: 'app.exited', pid: this.pid, ...this.exit }, `app pid ${this.pid} exited`);
+        resolve(this.exit);
+      });
+    });
+    child.on('error', (e) => log.warn({ event: 'app.error', pid: this.pid, err: e }, `app process ${this.pid}: ${String(e)}`));
+    const forward = (stream: Readable | null, name: 'stdout' | 'stderr'): void => {
+      stream?.on('data', (c: Buffer) => {
+        try {
+          opts.onOutput?.(c, name);
+        } catch (e) {
+          log.error({ event: 'app.output_failed', err: e }, `app output callback threw: ${String(e)}`);
+        }
+      });
+      stream?.on('error', (e) => log.warn({ event: 'app.output_error', stream: name, err: e }, `reading app ${name} failed: ${String(e)}`));
+    };
+    forward(child.stdout, 'stdout');
+    forward(child.stderr, 'stderr');
+  }
+
+  /** Idempotent: every call returns the first call's result. */
+  stop(signal: NodeJS.Signals, graceMs: number): Promise<StopResult> {
+    this.stopping ??= this.doStop(signal, graceMs);
+    return this.stopping;
+  }
+
+  private async doStop(signal: NodeJS.Signals, graceMs: number): Promise<StopResult> {
+    const t0 = performance.now();
+    const log = this.opts.log;
+    const alreadyExited = this.exit !== undefined;
+    const known = snapshotTree(this.pid, this.marker);
+    // The app tree's sockets, by identity (cheap readlinks). After the stop, any of them still in the
+    // LISTEN table is held by a process we could not find (it inherited the fd): report it and its holder.
+    const sockets = new Set([this.pid, ...known.map((k) => k.pid)].flatMap((p) => socketInodesOf(p)));
+    const term = await terminateTree({
+      pgid: this.pid,
+      leaderExited: () => this.exit !== undefined,
+      leaderExit: this.exited,
+      marker: this.marker,
+      known,
+      signal,
+      graceMs,
+      log,
+    });
+    await Promise.all([drainOrDestroy(this.child.stdout), drainOrDestroy(this.child.stderr)]);
+    // terminateTree waited (bounded) for the leader; an exit still missing is a leader stuck in state D.
+    const exit = this.exit ?? { code: null, signal: null, uptimeMs: Date.now() - this.startedAt };
+    const held = sockets.size === 0 ? [] : readTcpTable().filter((t) => t.listening && sockets.has(t.inode)).map((t) => t.localPort);
+    const portsStillHeld = [...new Set(held)].sort((a, b) => a - b).map((port) => ({ port, holders: portHolders(port) }));
+    const res: StopResult = {
+      how: alreadyExited ? 'already-exited' : term.graceful ? 'graceful' : 'killed',
+      durationMs: Math.round(performance.now() - t0),
+      exit,
+      swept: term.swept,
+      portsStillHeld,
+    };
+    log.debug({ event: 'app.stopped', pid: this.pid, ...res }, `app pid ${this.pid} stopped (${res.how})`);
+    return res;
+  }
+}

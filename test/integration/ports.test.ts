@@ -1,0 +1,111 @@
+/**
+ * /proc parsers on captured samples (test/fixtures/procfs: Linux 6.18, x86_64, listeners on
+ * 127.0.0.1:18123, [::1]:18124, [::]:18125 and one established connection), then ports.ts against real
+ * sockets: our own listeners, a port held by an unrelated process, and a freed port.
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { afterEach, describe, expect, it } from 'vitest';
+import { decodeAddress, parseProcNetTcp, parseStat } from '../../src/diagnostics/procfs.js';
+import { isPortFree, listeningPortsOf, portHolders } from '../../src/diagnostics/ports.js';
+import { isAlive, waitFor } from '../helpers/wait.js';
+
+const SAMPLES = path.resolve(import.meta.dirname, '../fixtures/procfs');
+const cleanups: (() => void | Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function listen(host: string): Promise<number> {
+  const server = net.createServer();
+  server.listen(0, host);
+  await once(server, 'listening');
+  cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+  return (server.address() as net.AddressInfo).port;
+}
+
+describe('procfs parsers (captured samples)', () => {
+  it('parses /proc/net/tcp', () => {
+    const rows = parseProcNetTcp(fs.readFileSync(path.join(SAMPLES, 'net-tcp.txt'), 'utf8'), true);
+    expect(rows).toHaveLength(4);
+    expect(rows[0]).toMatchObject({ family: 4, localAddress: '0.0.0.0', localPort: 2024, listening: true, uid: 0, inode: 563 });
+    expect(rows[1]).toMatchObject({ localAddress: '127.0.0.1', localPort: 18123, state: 0x0a, listening: true, inode: 15504 });
+    expect(rows[2]).toMatchObject({
+      localAddress: '127.0.0.1',
+      localPort: 47048,
+      remoteAddress: '127.0.0.1',
+      remotePort: 18123,
+      state: 0x01,
+      listening: false,
+      inode: 15507,
+    });
+  });
+
+  it('parses /proc/net/tcp6', () => {
+    const rows = parseProcNetTcp(fs.readFileSync(path.join(SAMPLES, 'net-tcp6.txt'), 'utf8'), true);
+    expect(rows.map((r) => [r.family, r.localAddress, r.localPort, r.listening, r.inode])).toEqual([
+      [6, '::1', 18124, true, 15505],
+      [6, '::', 18125, true, 15506],
+    ]);
+  });
+
+  it('decodes addresses in either byte order, including v4-mapped v6', () => {
+    expect(decodeAddress('0100007F', true)).toBe('127.0.0.1');
+    expect(decodeAddress('7F000001', false)).toBe('127.0.0.1');
+    expect(decodeAddress('0000000000000000FFFF00000100007F', true)).toBe('::ffff:127.0.0.1');
+    expect(decodeAddress('B80D0120000000000000000001000000', true)).toBe('2001:db8::1');
+  });
+
+  it('parses /proc/PID/stat with spaces and parentheses in comm', () => {
+    const st = parseStat('4242 (my (odd) app) S 1 4242 4242 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 98765 0 0');
+    expect(st).toEqual({ pid: 4242, comm: 'my (odd) app', state: 'S', ppid: 1, pgrp: 4242, session: 4242, startTime: 98765 });
+    expect(parseStat('garbage')).toBeUndefined();
+  });
+});
+
+describe('ports', () => {
+  it('finds our own IPv4 and IPv6 listeners and holders', async () => {
+    const v4 = await listen('127.0.0.1');
+    const v6 = await listen('::1');
+    const ports = listeningPortsOf([process.pid]);
+    expect(ports).toContain(v4);
+    expect(ports).toContain(v6);
+    expect(portHolders(v4)).toEqual([{ pid: process.pid, cmd: expect.stringContaining('node') }]);
+    expect(portHolders(v6).map((h) => h.pid)).toEqual([process.pid]);
+    expect(await isPortFree(v4)).toBe(false);
+  });
+
+  it('reports a port held by an unrelated process with its pid, and a freed port as free', async () => {
+    const child = spawn(
+      process.execPath,
+      ['-e', "const s=require('net').createServer().listen(0,'127.0.0.1',()=>console.log(s.address().port));setInterval(()=>{},1e6)"],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    cleanups.push(async () => {
+      if (isAlive(child.pid!)) {
+        child.kill('SIGKILL');
+        await once(child, 'exit');
+      }
+    });
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    const port = Number(await waitFor(() => /^\d+\n/.exec(out)?.[0], { timeoutMs: 10_000, description: 'the listener prints its port' }));
+    expect(portHolders(port)).toEqual([{ pid: child.pid, cmd: expect.stringContaining('createServer') }]);
+    expect(listeningPortsOf([process.pid])).not.toContain(port);
+    expect(listeningPortsOf([child.pid!])).toEqual([port]);
+    expect(await isPortFree(port)).toBe(false);
+
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+    expect(portHolders(port)).toEqual([]);
+    expect(await isPortFree(port)).toBe(true);
+  });
+
+  it('pids that hold no socket listen on nothing', () => {
+    expect(listeningPortsOf([])).toEqual([]);
+    expect(listeningPortsOf([2 ** 22 + 1])).toEqual([]); // beyond pid_max: no such process
+  });
+});
