@@ -74,7 +74,7 @@ export async function runtime(s: Settings, { log, signal, onSupervisor }: Runtim
     const ready = await watcher.ready;
     wlog.info(
       { event: 'watch.ready', ...ready },
-      `watching ${ready.dirs} directories with the ${ready.backend} backend (${ready.reason})` +
+      `watching ${ready.dirs} director${ready.dirs === 1 ? 'y' : 'ies'} with the ${ready.backend} backend (${ready.reason})` +
         `${ready.watches !== undefined ? `, ${ready.watches} inotify watches` : ''}, ready in ${ready.readyMs}ms`,
     );
     // Baseline for content dedupe, in the background: files edited after start are never indexed here.

@@ -109,9 +109,17 @@ export async function runCommand(argv: string[], io: CliIO): Promise<number> {
   }
   let supervisor: Supervisor | undefined;
   let signals = 0;
+  let firstSignalAt = 0;
   const onSignal = (sig: NodeJS.Signals): void => {
+    // One keypress or `kill` can arrive twice (e.g. `timeout` signals both the child and its group):
+    // a repeat within 200 ms is the same request, not "force".
+    if (signals > 0 && performance.now() - firstSignalAt < 200) {
+      log.debug({ event: 'shutdown.duplicate-signal', signal: sig }, `${sig} repeated within 200ms: ignored`);
+      return;
+    }
     signals++;
     if (signals === 1) {
+      firstSignalAt = performance.now();
       log.info({ event: 'shutdown', signal: sig }, `${sig}: stopping (again to force)`);
       root.abort(new Error(sig));
     } else {

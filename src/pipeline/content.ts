@@ -30,8 +30,10 @@ export class ContentIndex {
   }
 
   /**
-   * Record a baseline for files that existed before `since` (epoch ms). A file modified at or after
-   * `since` is left unindexed, so an edit racing with seeding is never mistaken for "no change".
+   * Record a baseline for files last modified before `since` (epoch ms, taken once the watcher is ready,
+   * before the first build reads the tree). A file modified after `since` is left unindexed, so an edit
+   * racing with seeding is never mistaken for "no change"; one modified before it is what the first
+   * build compiled.
    */
   async seed(paths: Iterable<string>, since: number, signal: AbortSignal, limit = 20_000): Promise<number> {
     let n = 0;
@@ -39,7 +41,8 @@ export class ContentIndex {
       if (signal.aborted || n >= limit) break;
       try {
         const st = await fs.lstat(p);
-        if (!st.isFile() || st.mtimeMs >= since - 1000) continue;
+        // 50 ms: the kernel stamps mtimes from a coarse clock that may lag the wall clock by a tick.
+        if (!st.isFile() || st.mtimeMs >= since - 50) continue;
         const h = await hashFile(p);
         // Re-check: written while we read it?
         const st2 = await fs.lstat(p);
