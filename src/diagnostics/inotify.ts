@@ -95,7 +95,8 @@ export function effectiveInstanceLimit(l: InotifyLimits): number | undefined {
 export function parseFdinfoWatches(text: string): number {
   let n = 0;
   for (const line of text.split('\n')) {
-    if (/^inotify\s+wd:\s*-?\d+/.test(line.trimStart())) n++;
+    // wd is printed in hex (wd:fff): a decimal-only pattern undercounts.
+    if (/^inotify\s+wd:\s*[0-9a-f]+/i.test(line.trimStart())) n++;
   }
   return n;
 }

@@ -39,9 +39,20 @@ export interface WatcherOptions {
   signal: AbortSignal;
 }
 
+/** A live picture of a watcher (for the watchdog, status and doctor). */
+export interface WatcherStats {
+  backend: BackendName;
+  /** Directories watched (native: armed; poll: polled). */
+  dirs: number;
+  /** inotify watches the kernel holds for the native backend (last audit); undefined for polling. */
+  watches: number | undefined;
+}
+
 export interface Watcher {
   /** Resolves once every directory is armed; rejects with a HotwatchError when watching cannot start. */
   readonly ready: Promise<WatcherReady>;
+  /** Current counters; undefined before ready. Optional: added with the native backend. */
+  stats?(): WatcherStats | undefined;
   /** Idempotent; resolves when every watch is released. */
   close(): Promise<void>;
 }

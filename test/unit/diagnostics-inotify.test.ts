@@ -147,3 +147,16 @@ describe('real /proc of this machine', () => {
     expect(inotifyUsageByUser(54_321).top.find((c) => c.pid === pid)).toBeUndefined();
   });
 });
+
+describe('parseFdinfoWatches: the kernel prints wd in hex', () => {
+  it('counts wd:a and wd:fff lines', () => {
+    const text = [
+      'pos:\t0',
+      'flags:\t02004000',
+      'inotify wd:fff ino:3c4b9 sdev:fe00000 mask:fc6 ignored_mask:0 fhandle-bytes:8 fhandle-type:1 f_handle:b9c4030000000000',
+      'inotify wd:a ino:13 sdev:fe00000 mask:fc6 ignored_mask:0 fhandle-bytes:8 fhandle-type:1 f_handle:1300000000000000',
+      'inotify wd:9 ino:14 sdev:fe00000 mask:fc6 ignored_mask:0 fhandle-bytes:8 fhandle-type:1 f_handle:1400000000000000',
+    ].join('\n');
+    expect(parseFdinfoWatches(text)).toBe(3);
+  });
+});

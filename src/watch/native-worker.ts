@@ -1,0 +1,46 @@
+/**
+ * Worker thread entry of the native watcher (always loaded from dist/). Glue only: runs NativeEngine,
+ * answers pings with stats, posts events/notices/rescans, applies test-only faults.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { HotwatchError } from '../errors.js';
+import { NativeEngine } from './native-engine.js';
+import { wallNow, type HostMessage, type WorkerData, type WorkerFault, type WorkerMessage } from './protocol.js';
+
+const port = parentPort;
+if (!port) throw new Error('native-worker.js must run in a worker thread');
+const data = workerData as WorkerData;
+const post = (m: WorkerMessage): void => port.postMessage(m);
+
+const engine = new NativeEngine(
+  data.settings,
+  data.tuning,
+  {
+    events: (paths) => post({ t: 'events', paths, at: wallNow() }),
+    rescan: (reason) => post({ t: 'rescan', reason, at: wallNow() }),
+    notice: (notice) => post({ t: 'notice', notice }),
+    fatal: (e: HotwatchError) => post({ t: 'fatal', code: e.code, message: e.message, hint: e.hint, exitCode: e.exitCode }),
+  },
+  { descendPollMounts: data.descendPollMounts, mounts: data.mounts },
+);
+
+function fault(f: WorkerFault): void {
+  if (f === 'close-watches') engine.closeHandlesSilently();
+  else for (;;) {
+    // hang on purpose: a busy loop that never yields (only worker.terminate() ends it)
+  }
+}
+
+port.on('message', (m: HostMessage) => {
+  if (m.t === 'ping') post({ t: 'pong', seq: m.seq, stats: { ...engine.stats(), idle: engine.idle() } });
+  else if (m.t === 'fault') fault(m.fault);
+});
+
+const started = performance.now();
+const ok = await engine.start();
+if (ok) {
+  post({ t: 'ready', stats: { ...engine.stats(true), idle: true }, ms: Math.round(performance.now() - started) });
+  const { hangAfterReadyMs, closeWatchesAfterReadyMs } = data.hooks;
+  if (hangAfterReadyMs !== undefined) setTimeout(() => fault('hang'), hangAfterReadyMs);
+  if (closeWatchesAfterReadyMs !== undefined) setTimeout(() => fault('close-watches'), closeWatchesAfterReadyMs);
+}

@@ -1,0 +1,71 @@
+/** Messages between the native watcher host (native.ts) and its worker thread (native-worker.ts). */
+import type { WatchSettings } from '../config/settings.js';
+import type { ErrorCode } from '../errors.js';
+import type { MountEntry } from './mounts.js';
+import type { WatchNotice } from './types.js';
+
+/** Knobs of the native engine (defaults in native-engine.ts; tests shrink them). */
+export interface NativeTuning {
+  /** Raw events are coalesced this long before being resolved and posted (ms). */
+  coalesceMs: number;
+  /** More raw events than this within `stormWindowMs` = a storm: one RescanEvent, then a reconcile. */
+  stormEvents: number;
+  stormWindowMs: number;
+  /** A gap between the worker's ticks longer than this = a stall (SIGSTOP, swap, CPU starvation). */
+  stallMs: number;
+  tickMs: number;
+  /**
+   * Least time between two counts of the worker's inotify watches (reading fdinfo costs ~3 ms per 1,000
+   * watches); the interval also stretches to 1000× the last read's cost, keeping the audit under 0.1% CPU.
+   */
+  auditMinMs: number;
+}
+
+/** Test-only fault injection, applied to the first worker only (a restarted worker is healthy). */
+export interface WatchTestHooks {
+  /** Busy-loop the worker forever this long after it is ready. */
+  hangAfterReadyMs?: number;
+  /** Close every fs.watch handle this long after ready, while the worker still believes it is armed. */
+  closeWatchesAfterReadyMs?: number;
+}
+
+export type WorkerFault = 'hang' | 'close-watches';
+
+export interface WorkerData {
+  settings: WatchSettings;
+  tuning: NativeTuning;
+  hooks: WatchTestHooks;
+  descendPollMounts: boolean;
+  /** Mount table to use instead of /proc/self/mountinfo (tests, or a caller that already read it). */
+  mounts: MountEntry[] | undefined;
+}
+
+export interface WorkerStats {
+  /** Directories the worker believes are watched. */
+  dirs: number;
+  /** Distinct (dev, ino) among them: the watches the kernel should hold. */
+  inodes: number;
+  /** `inotify wd:` lines of the worker's own inotify fd (last audit); undefined where /proc is unreadable. */
+  watches: number | undefined;
+  /** The watch count was measured now, together with dirs and inodes (else it is the last audit's). */
+  watchesFresh: boolean;
+  /** Raw events seen since start. */
+  rawEvents: number;
+  /** No event waiting to be resolved: dirs/inodes/watches describe the same moment. */
+  idle?: boolean;
+}
+
+export type HostMessage = { t: 'ping'; seq: number } | { t: 'fault'; fault: WorkerFault };
+
+export type WorkerMessage =
+  | { t: 'ready'; stats: WorkerStats; ms: number }
+  | { t: 'events'; paths: string[]; at: number }
+  | { t: 'rescan'; reason: string; at: number }
+  | { t: 'notice'; notice: WatchNotice }
+  | { t: 'fatal'; code: ErrorCode; message: string; hint: string | undefined; exitCode: 1 | 2 }
+  | { t: 'pong'; seq: number; stats: WorkerStats };
+
+/** Epoch-based ms: comparable across threads (each thread has its own performance.timeOrigin). */
+export function wallNow(): number {
+  return performance.timeOrigin + performance.now();
+}

@@ -1,0 +1,109 @@
+/**
+ * scanTree: the directories a watcher needs (one inotify watch each), without watching anything.
+ * Never descends excluded dirs, never follows symlinks, ignores devices/sockets/FIFOs, skips special
+ * mounts (tmpfs, proc, ...) unless included and lists poll-type mounts (9p, NFS, ...) for polling.
+ * Used by `hotwatch doctor` (watch budget) and the content index; the native worker walks with the same
+ * rules (tree-rules.ts) but arms each directory before reading it.
+ */
+import fs from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import path from 'node:path';
+import type { WatchSettings } from '../config/settings.js';
+import { HotwatchError, errnoCode } from '../errors.js';
+import { createTreeRules, entryKind, type SpecialMount, type TreeRulesOptions } from './tree-rules.js';
+import type { WatchNotice } from './types.js';
+
+export type { SpecialMount } from './tree-rules.js';
+
+export interface ScanResult {
+  /** Absolute directories to watch, sorted (the root first). */
+  dirs: string[];
+  /** Relevant files found, when `files: true` was asked (sorted); otherwise []. */
+  files: string[];
+  notices: WatchNotice[];
+  skippedMounts: SpecialMount[];
+  pollMounts: SpecialMount[];
+}
+
+export interface ScanOptions extends TreeRulesOptions {
+  signal: AbortSignal;
+  /** Also collect the relevant files (one readdir per dir either way). */
+  files?: boolean;
+  /** Parallel readdirs (default 16). */
+  concurrency?: number;
+  /** Count poll-type mounts as natively watched dirs (backend: native); same as pollMounts: 'warn'. */
+  descendPollMounts?: boolean;
+}
+
+const VANISHED = new Set(['ENOENT', 'ENOTDIR']);
+
+export async function scanTree(s: WatchSettings, opts: ScanOptions): Promise<ScanResult> {
+  opts.signal.throwIfAborted();
+  const root = path.resolve(s.root);
+  try {
+    const st = await fs.stat(root);
+    if (!st.isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+  } catch (e) {
+    throw new HotwatchError('ROOT_UNREADABLE', `cannot watch ${root}: ${errnoCode(e) ?? String(e)}`, {
+      hint: 'check the root (--root or `root:` in watcher.config.yaml) exists and is a readable directory',
+      cause: e,
+    });
+  }
+  const rules = createTreeRules(s, opts.descendPollMounts && !opts.pollMounts ? { ...opts, pollMounts: 'warn' } : opts);
+  const dirs: string[] = [root];
+  const files: string[] = [];
+  const queue: string[] = [root];
+  const limit = Math.max(1, opts.concurrency ?? 16);
+
+  const visit = async (dir: string): Promise<void> => {
+    let entries: Dirent[];
+    try {
+      entries = await fs.readdir(dir, { withFileTypes: true });
+    } catch (e) {
+      if (dir === root || !VANISHED.has(errnoCode(e) ?? '')) rules.unreadable(dir, e);
+      return;
+    }
+    for (const e of entries) {
+      const p = path.join(dir, e.name);
+      const kind = entryKind(dir, e);
+      if (kind === 'dir') {
+        if (rules.descend(p)) {
+          dirs.push(p);
+          queue.push(p);
+        }
+      } else if (kind === 'symlink') rules.symlink(p);
+      else if (kind === 'file' && opts.files && rules.filter.isRelevantFile(p)) files.push(p);
+    }
+  };
+
+  // A small pool: each worker takes the next queued dir until the queue is empty and nobody is reading.
+  let active = 0;
+  await new Promise<void>((resolve, reject) => {
+    const pump = (): void => {
+      if (opts.signal.aborted) {
+        if (active === 0) reject(opts.signal.reason);
+        return;
+      }
+      while (active < limit && queue.length > 0) {
+        const dir = queue.pop()!;
+        active++;
+        visit(dir).then(
+          () => {
+            active--;
+            pump();
+          },
+          (e: unknown) => {
+            active--;
+            reject(e);
+          },
+        );
+      }
+      if (active === 0 && queue.length === 0) resolve();
+    };
+    pump();
+  });
+
+  dirs.sort();
+  files.sort();
+  return { dirs, files, notices: rules.notices, skippedMounts: rules.skippedMounts, pollMounts: rules.pollMounts };
+}

@@ -1,0 +1,69 @@
+/**
+ * Infers kernel-queue overflow, which Node cannot see (libuv drops IN_Q_OVERFLOW): a burst of raw
+ * events above a threshold within one window, or a gap between timer ticks (the thread was stopped,
+ * swapped or starved while the kernel queue filled). Pure: the caller passes the clock.
+ * One storm → one rescan reason; when the storm is over → one full reconcile.
+ */
+import type { NativeTuning } from './protocol.js';
+
+export type StormTuning = Pick<NativeTuning, 'stormEvents' | 'stormWindowMs' | 'stallMs'>;
+
+export interface TickVerdict {
+  /** Emit one RescanEvent with this reason. */
+  rescan?: string;
+  /** The storm is over: re-check every watched directory (events of any dir may have been dropped). */
+  reconcile?: boolean;
+}
+
+export class StormDetector {
+  private windowStart: number;
+  private windowCount = 0;
+  private lastTick: number;
+  private storm = false;
+
+  constructor(
+    private readonly t: StormTuning,
+    now: number,
+  ) {
+    this.windowStart = now;
+    this.lastTick = now;
+  }
+
+  get inStorm(): boolean {
+    return this.storm;
+  }
+
+  /** One raw event: returns the rescan reason when it is the one that makes this window a storm. */
+  raw(): string | undefined {
+    this.windowCount++;
+    if (this.storm || this.windowCount <= this.t.stormEvents) return undefined;
+    this.storm = true;
+    return (
+      `burst of more than ${this.t.stormEvents} filesystem events within ${this.t.stormWindowMs}ms: ` +
+      `the kernel event queue may have overflowed (Node cannot see IN_Q_OVERFLOW)`
+    );
+  }
+
+  /** A timer tick (every tickMs). */
+  tick(now: number): TickVerdict {
+    const gap = now - this.lastTick;
+    this.lastTick = now;
+    if (gap > this.t.stallMs) {
+      // The backlog drains as a burst next: the same storm, so one rescan for both, whichever came first.
+      const rescan = this.storm
+        ? undefined
+        : `the watcher's event loop stalled for ${Math.round(gap)}ms (process stopped, swapped or starved): ` +
+          `the kernel event queue may have overflowed`;
+      this.storm = true;
+      this.windowStart = now;
+      this.windowCount = 0;
+      return rescan ? { rescan } : {};
+    }
+    if (now - this.windowStart < this.t.stormWindowMs) return {};
+    const ended = this.storm && this.windowCount <= this.t.stormEvents;
+    if (ended) this.storm = false;
+    this.windowStart = now;
+    this.windowCount = 0;
+    return ended ? { reconcile: true } : {};
+  }
+}

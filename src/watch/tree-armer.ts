@@ -1,0 +1,135 @@
+/**
+ * Arm-then-read walks for the native engine: a directory is watched BEFORE it is read, so nothing
+ * created in between is missed. Translates fs.watch failures: ENOSPC → the watch limit, EMFILE/ENFILE →
+ * the inotify instance limit (both fatal: never partial coverage in silence), EACCES → a notice.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { WatchSettings } from '../config/settings.js';
+import { errnoCode, type HotwatchError } from '../errors.js';
+import type { DirWatches } from './dir-watches.js';
+import { instanceLimitError, watchLimitError } from './limits.js';
+import { scanTree } from './scan.js';
+import { entryKind, type TreeRules } from './tree-rules.js';
+import type { WatchNotice } from './types.js';
+
+export interface ArmerHost {
+  notice(n: WatchNotice): void;
+  /** A limit was hit: stop everything, then report. */
+  fatal(e: HotwatchError): void;
+  stop(): void;
+  stopped(): boolean;
+  /** Called every few hundred dirs: post notices, let pings through. */
+  breathe(): Promise<void>;
+}
+
+const VANISHED = new Set(['ENOENT', 'ENOTDIR']);
+
+export class TreeArmer {
+  constructor(
+    private readonly s: WatchSettings,
+    private readonly root: string,
+    private readonly rules: TreeRules,
+    private readonly watches: DirWatches,
+    private readonly host: ArmerHost,
+  ) {}
+
+  /**
+   * Watches `start` and everything below it that is not watched yet. With `out`, the relevant files of
+   * newly armed dirs are reported (they may have been written before the watch existed).
+   * false = a fatal limit stopped the engine (already reported).
+   */
+  async armTree(start: string, out: string[] | undefined): Promise<boolean> {
+    const stack = [start];
+    let n = 0;
+    while (stack.length > 0 && !this.host.stopped()) {
+      const dir = stack.pop()!;
+      if (dir !== this.root && !this.rules.descend(dir)) continue;
+      let st: fs.Stats;
+      try {
+        st = fs.lstatSync(dir);
+      } catch {
+        continue; // vanished
+      }
+      if (!st.isDirectory()) continue;
+      const cur = this.watches.inodeOf(dir);
+      if (cur && cur.dev === st.dev && cur.ino === st.ino) continue;
+      try {
+        this.watches.arm(dir, st);
+      } catch (e) {
+        if (!(await this.armFailed(dir, e))) return false;
+        continue;
+      }
+      let entries: fs.Dirent[];
+      try {
+        entries = fs.readdirSync(dir, { withFileTypes: true });
+      } catch (e) {
+        if (!VANISHED.has(errnoCode(e) ?? '')) this.rules.unreadable(dir, e);
+        continue;
+      }
+      for (const e of entries) {
+        const p = path.join(dir, e.name);
+        const kind = entryKind(dir, e);
+        if (kind === 'dir') stack.push(p);
+        else if (kind === 'symlink') {
+          this.rules.symlink(p);
+          if (out && this.rules.filter.isRelevantFile(p)) out.push(p);
+        } else if (kind === 'file' && out && this.rules.filter.isRelevantFile(p)) out.push(p);
+      }
+      if (++n % 500 === 0) await this.host.breathe();
+    }
+    return !this.host.stopped();
+  }
+
+  /** Re-reads a watched dir for subdirectories not watched yet; false when the dir itself vanished. */
+  async reconcileDir(dir: string, out: string[]): Promise<boolean> {
+    if (!this.watches.has(dir)) return true;
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return false;
+    }
+    for (const e of entries) {
+      if (entryKind(dir, e) !== 'dir') continue;
+      const p = path.join(dir, e.name);
+      if (!this.watches.has(p)) await this.armTree(p, out);
+    }
+    return true;
+  }
+
+  /** true = skip this dir and go on; false = fatal, reported, engine stopped. */
+  private async armFailed(dir: string, e: unknown): Promise<boolean> {
+    const code = errnoCode(e) ?? '';
+    if (VANISHED.has(code)) return true;
+    if (code === 'EACCES' || code === 'EPERM') {
+      this.rules.unreadable(dir, e);
+      return true;
+    }
+    if (code === 'ENOSPC') {
+      const held = this.watches.size;
+      this.host.stop();
+      let needed: number | undefined;
+      try {
+        needed = (await scanTree(this.s, { signal: AbortSignal.timeout(30_000) })).dirs.length;
+      } catch {
+        needed = undefined; // the message then gives the lower bound we know
+      }
+      this.host.fatal(watchLimitError(needed ?? held, e, needed === undefined));
+      return false;
+    }
+    if (code === 'EMFILE' || code === 'ENFILE') {
+      this.host.stop();
+      this.host.fatal(instanceLimitError(e));
+      return false;
+    }
+    this.host.notice({
+      level: 'warn',
+      code: 'WATCH_ERROR',
+      path: dir,
+      message: `cannot watch ${dir} (${code || String(e)}): edits there are not seen`,
+      hint: 'run `hotwatch doctor` to check inotify limits and mounts',
+    });
+    return true;
+  }
+}

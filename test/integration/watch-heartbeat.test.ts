@@ -1,0 +1,146 @@
+/**
+ * The native watcher's guard rails, proven with test-only faults in the real worker thread: a hung
+ * worker (busy loop), watches closed underneath it, repeated failure → polling, and a storm → one rescan.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createWatcher } from '../../src/watch/create.js';
+import { NativeWatcher } from '../../src/watch/native.js';
+import { makeTmpDir } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/wait.js';
+import { watchSettings } from '../helpers/watch-tree.js';
+import { closer, collector } from '../helpers/watch-collect.js';
+
+let tmp: { dir: string; cleanup: () => void };
+let root: string;
+const watchers = closer();
+const fastBeat = { intervalMs: 100, deadlineMs: 1000 };
+
+beforeEach(() => {
+  tmp = makeTmpDir('hotwatch-hb-');
+  root = tmp.dir;
+  fs.mkdirSync(path.join(root, 'pkg'));
+});
+afterEach(async () => {
+  await watchers.closeAll();
+  tmp.cleanup();
+});
+
+/** Writes `file` until a change event for it arrives (the first writes may land while deaf). */
+async function editUntilSeen(c: ReturnType<typeof collector>, file: string, description: string): Promise<void> {
+  let i = 0;
+  await waitFor(
+    () => {
+      if (c.paths().has(file)) return true;
+      fs.writeFileSync(file, `package pkg // ${i++}\n`);
+      return false;
+    },
+    { timeoutMs: 15_000, intervalMs: 200, description },
+  );
+}
+
+describe('heartbeat', () => {
+  it('a hung worker → WATCHER_HUNG, a fresh worker, a rescan, and events resume', async () => {
+    const c = collector();
+    const w = watchers.add(
+      new NativeWatcher({
+        settings: watchSettings(root),
+        onEvent: c.onEvent,
+        onNotice: c.onNotice,
+        signal: new AbortController().signal,
+        heartbeat: fastBeat,
+        testHooks: { hangAfterReadyMs: 50 },
+      }),
+    );
+    await w.ready;
+    const hung = await waitFor(() => c.notices.find((n) => n.code === 'WATCHER_HUNG'), {
+      timeoutMs: 10_000,
+      description: 'the WATCHER_HUNG notice',
+    });
+    expect(hung.level).toBe('error');
+    expect(hung.message).toMatch(/did not answer for \d+ms/);
+    await waitFor(() => c.rescans().some((r) => r.includes('WATCHER_HUNG')), { timeoutMs: 10_000, description: 'a rescan after re-arming' });
+    expect(c.codes()).toContain('WATCHER_RESTARTED');
+    await editUntilSeen(c, path.join(root, 'pkg', 'after.go'), 'an edit after the restart');
+  });
+
+  it('watches closed underneath the worker → WATCH_COVERAGE_LOST, re-armed, events resume', async () => {
+    const c = collector();
+    const w = watchers.add(
+      new NativeWatcher({
+        settings: watchSettings(root),
+        onEvent: c.onEvent,
+        onNotice: c.onNotice,
+        signal: new AbortController().signal,
+        heartbeat: fastBeat,
+        tuning: { auditMinMs: 150 },
+      }),
+    );
+    await w.ready;
+    w.inject('close-watches');
+    const lost = await waitFor(() => c.notices.find((n) => n.code === 'WATCH_COVERAGE_LOST'), {
+      timeoutMs: 10_000,
+      description: 'the coverage audit noticing the lost watches',
+    });
+    expect(lost.message).toContain('0 inotify watches for the 2 directories');
+    await waitFor(() => c.rescans().length > 0, { timeoutMs: 10_000, description: 'a rescan after re-arming' });
+    await editUntilSeen(c, path.join(root, 'pkg', 'again.go'), 'an edit after re-arming');
+  });
+
+  it('a worker that keeps failing → the native backend gives up loudly and polling takes over', async () => {
+    const c = collector();
+    const w = watchers.add(
+      createWatcher({
+        settings: watchSettings(root),
+        onEvent: c.onEvent,
+        onNotice: c.onNotice,
+        signal: new AbortController().signal,
+        native: { heartbeat: { ...fastBeat, maxRestarts: 0 }, testHooks: { hangAfterReadyMs: 50 } },
+      }),
+    );
+    expect((await w.ready).backend).toBe('native');
+    const gaveUp = await waitFor(() => c.notices.find((n) => n.code === 'WATCHER_HUNG'), {
+      timeoutMs: 10_000,
+      description: 'the give-up notice',
+    });
+    expect(gaveUp.message).toContain('falling back to polling');
+    await waitFor(() => c.codes().includes('FALLBACK_POLL'), { timeoutMs: 10_000, description: 'polling started' });
+    await waitFor(() => c.rescans().some((r) => r.includes('fell back to polling')), { timeoutMs: 10_000, description: 'a rescan' });
+    expect(w.stats?.()?.backend).toBe('poll');
+    await editUntilSeen(c, path.join(root, 'pkg', 'polled.go'), 'an edit seen by polling');
+  });
+});
+
+describe('storms', () => {
+  it('a burst above the threshold gives ONE rescan, every file is still reported, new dirs are armed', async () => {
+    const c = collector();
+    const w = watchers.add(
+      new NativeWatcher({
+        settings: watchSettings(root),
+        onEvent: c.onEvent,
+        onNotice: c.onNotice,
+        signal: new AbortController().signal,
+        tuning: { stormEvents: 300, stormWindowMs: 500 },
+      }),
+    );
+    await w.ready;
+    const files: string[] = [];
+    for (let d = 0; d < 10; d++) {
+      const dir = path.join(root, 'storm', `d${d}`);
+      fs.mkdirSync(dir, { recursive: true });
+      for (let i = 0; i < 200; i++) {
+        const f = path.join(dir, `f${i}.go`);
+        fs.writeFileSync(f, 'package d\n');
+        files.push(f);
+      }
+    }
+    await waitFor(() => files.every((f) => c.paths().has(f)), { timeoutMs: 20_000, description: 'all 2,000 files reported' });
+    const late = path.join(root, 'storm', 'd9', 'late.go');
+    fs.writeFileSync(late, 'package d\n');
+    await waitFor(() => c.paths().has(late), { timeoutMs: 10_000, description: 'an edit after the storm' });
+    expect(c.rescans()).toHaveLength(1);
+    expect(c.rescans()[0]).toMatch(/burst of more than 300/);
+    await waitFor(() => w.stats()?.dirs === 13, { timeoutMs: 10_000, description: 'the 11 new dirs armed (pong stats)' });
+  });
+});

@@ -1,0 +1,184 @@
+/** The polling backend (chokidar 5, usePolling) and the backend choice of createWatcher. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createWatcher } from '../../src/watch/create.js';
+import { parseMountInfo } from '../../src/watch/mounts.js';
+import { watch as chokidarWatch } from 'chokidar';
+import { PollWatcher } from '../../src/watch/poll.js';
+import { settlePolling } from '../../src/watch/poll-settle.js';
+import { createTreeRules } from '../../src/watch/tree-rules.js';
+import { makeTmpDir } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/wait.js';
+import { makeTree, watchSettings } from '../helpers/watch-tree.js';
+import { closer, collector } from '../helpers/watch-collect.js';
+
+let tmp: { dir: string; cleanup: () => void };
+let root: string;
+const watchers = closer();
+
+beforeEach(() => {
+  tmp = makeTmpDir('hotwatch-poll-');
+  root = tmp.dir;
+});
+afterEach(async () => {
+  await watchers.closeAll();
+  tmp.cleanup();
+});
+
+const saw = (c: ReturnType<typeof collector>, p: string, description = `a change event for ${p}`) =>
+  waitFor(() => c.paths().has(p), { timeoutMs: 10_000, description });
+
+function poll(over: Parameters<typeof watchSettings>[1] = {}) {
+  const c = collector();
+  const w = watchers.add(
+    new PollWatcher({ settings: watchSettings(root, over), onEvent: c.onEvent, onNotice: c.onNotice, signal: new AbortController().signal }),
+  );
+  return { c, w };
+}
+
+describe('poll backend', () => {
+  it('create, modify, delete of a .go file, new nested dirs, vanished dirs', async () => {
+    fs.mkdirSync(path.join(root, 'pkg'));
+    fs.writeFileSync(path.join(root, 'pkg', 'a.go'), 'package pkg\n');
+    const { c, w } = poll();
+    const ready = await w.ready;
+    expect(ready).toMatchObject({ backend: 'poll', dirs: 2, watches: undefined });
+    expect(w.stats()).toEqual({ backend: 'poll', dirs: 2, watches: undefined });
+
+    const created = path.join(root, 'main.go');
+    fs.writeFileSync(created, 'package main\n');
+    await saw(c, created);
+    fs.appendFileSync(path.join(root, 'pkg', 'a.go'), '// more\n');
+    await saw(c, path.join(root, 'pkg', 'a.go'));
+    c.clear();
+    fs.rmSync(created);
+    await saw(c, created, 'the deletion');
+
+    const deep = path.join(root, 'x', 'y');
+    fs.mkdirSync(deep, { recursive: true });
+    fs.writeFileSync(path.join(deep, 'n.go'), 'package y\n');
+    await saw(c, path.join(deep, 'n.go'), 'a file in a new nested dir');
+    fs.rmSync(path.join(root, 'x'), { recursive: true });
+    await saw(c, path.join(root, 'x'), 'the vanished dir');
+  });
+
+  it('a file written right after ready is never lost (chokidar start-up gap closed), 10 rounds', async () => {
+    for (let i = 0; i < 10; i++) {
+      const dir = path.join(root, `round${i}`);
+      fs.mkdirSync(dir);
+      const c = collector();
+      const w = new PollWatcher({ settings: watchSettings(dir), onEvent: c.onEvent, onNotice: c.onNotice, signal: new AbortController().signal });
+      try {
+        await w.ready;
+        const f = path.join(dir, 'right-after.go');
+        fs.writeFileSync(f, 'package x\n');
+        await saw(c, f, `round ${i}: the file written right after ready`);
+      } finally {
+        await w.close();
+      }
+    }
+  });
+
+  it('the settling re-read reports files and dirs chokidar does not know', async () => {
+    fs.mkdirSync(path.join(root, 'known'));
+    const fsw = chokidarWatch(root, { usePolling: true, interval: 60_000, ignoreInitial: true });
+    try {
+      await new Promise<void>((r) => fsw.once('ready', () => r()));
+      const unknownFile = path.join(root, 'known', 'new.go');
+      fs.writeFileSync(unknownFile, 'package known\n');
+      fs.mkdirSync(path.join(root, 'fresh', 'deep'), { recursive: true });
+      fs.writeFileSync(path.join(root, 'fresh', 'deep', 'x.go'), 'package deep\n');
+      fs.writeFileSync(path.join(root, 'fresh', 'notes.txt'), '');
+      fs.mkdirSync(path.join(root, 'node_modules'));
+      fs.writeFileSync(path.join(root, 'node_modules', 'y.go'), '');
+      const seen: string[] = [];
+      await settlePolling(fsw, [root], createTreeRules(watchSettings(root)), (p) => seen.push(p));
+      expect(seen.sort()).toEqual([unknownFile, path.join(root, 'fresh', 'deep', 'x.go')].sort());
+      await waitFor(() => Object.keys(fsw.getWatched()).includes(path.join(root, 'fresh', 'deep')), {
+        timeoutMs: 5000,
+        description: 'the unknown dirs handed to chokidar',
+      });
+    } finally {
+      await fsw.close();
+    }
+  });
+
+  it('never descends excluded trees, never reports irrelevant files, ignores FIFOs', async () => {
+    makeTree(path.join(root, 'node_modules'), { dirs: 50, filesPerDir: 5 });
+    fs.mkdirSync(path.join(root, '.git'));
+    fs.mkdirSync(path.join(root, 'src'));
+    execFileSync('mkfifo', [path.join(root, 'src', 'fifo.go')]);
+    const { c, w } = poll();
+    const ready = await w.ready;
+    expect(ready.dirs).toBe(2); // root + src
+    fs.writeFileSync(path.join(root, 'node_modules', 'd0', 'f0.go'), 'changed');
+    fs.writeFileSync(path.join(root, 'src', 'notes.txt'), 'x');
+    fs.writeFileSync(path.join(root, 'src', 'x_test.go'), 'package src');
+    const sentinel = path.join(root, 'src', 'ok.go');
+    fs.writeFileSync(sentinel, 'package src\n');
+    await saw(c, sentinel);
+    expect([...c.paths()]).toEqual([sentinel]);
+    expect(c.notices.filter((n) => n.level !== 'info')).toEqual([]);
+  });
+
+  it('does not follow symlinks out of the root and says so', async () => {
+    const outside = makeTmpDir('hotwatch-outside-');
+    try {
+      fs.symlinkSync(outside.dir, path.join(root, 'ext'));
+      const { c, w } = poll();
+      await w.ready;
+      expect(c.codes()).toContain('SYMLINK_OUTSIDE_ROOT');
+      fs.writeFileSync(path.join(outside.dir, 'x.go'), 'package x\n');
+      const sentinel = path.join(root, 'after.go');
+      fs.writeFileSync(sentinel, 'package main\n');
+      await saw(c, sentinel);
+      expect([...c.paths()]).toEqual([sentinel]);
+    } finally {
+      outside.cleanup();
+    }
+  });
+});
+
+describe('createWatcher backend choice', () => {
+  it('backend "poll" polls', async () => {
+    const c = collector();
+    const w = watchers.add(
+      createWatcher({ settings: watchSettings(root, { backend: 'poll' }), onEvent: c.onEvent, onNotice: c.onNotice, signal: new AbortController().signal }),
+    );
+    expect(await w.ready).toMatchObject({ backend: 'poll', reason: 'watch.backend is "poll"' });
+    fs.writeFileSync(path.join(root, 'main.go'), 'package main\n');
+    await saw(c, path.join(root, 'main.go'));
+  });
+
+  // The mount table is injected here (a real 9p/NFS mount cannot be made on this machine); the table
+  // parsing itself is tested on captured samples in test/unit/watch-mounts.test.ts.
+  it('auto: a root on 9p is polled from the start, and the reason says why', async () => {
+    const mounts = parseMountInfo(`27 1 254:0 / / rw - ext4 /dev/vda rw\n90 27 0:52 / ${root} rw - 9p C:\\134 rw,trans=fd\n`);
+    const c = collector();
+    const w = watchers.add(createWatcher({ settings: watchSettings(root), onEvent: c.onEvent, onNotice: c.onNotice, signal: new AbortController().signal, mounts }));
+    const r = await w.ready;
+    expect(r.backend).toBe('poll');
+    expect(r.reason).toBe('root is on 9p: inotify never sees changes made on the other side of this mount');
+  });
+
+  it('auto: a 9p mount inside the tree is polled beside the native watcher', async () => {
+    fs.mkdirSync(path.join(root, 'share', 'sub'), { recursive: true });
+    fs.mkdirSync(path.join(root, 'local'));
+    const mounts = parseMountInfo(`27 1 254:0 / / rw - ext4 /dev/vda rw\n91 27 0:53 / ${root}/share rw - 9p share rw\n`);
+    const c = collector();
+    const w = watchers.add(createWatcher({ settings: watchSettings(root), onEvent: c.onEvent, onNotice: c.onNotice, signal: new AbortController().signal, mounts }));
+    const r = await w.ready;
+    expect(r.backend).toBe('native');
+    expect(r.dirs).toBe(2 + 2); // native: root + local; polled: share + share/sub
+    expect(r.reason).toContain('polling ./share (9p)');
+    expect(c.codes()).toContain('POLL_MOUNT');
+    const inShare = path.join(root, 'share', 'sub', 'x.go');
+    fs.writeFileSync(inShare, 'package sub\n');
+    await saw(c, inShare, 'an edit in the polled mount');
+    const local = path.join(root, 'local', 'y.go');
+    fs.writeFileSync(local, 'package local\n');
+    await saw(c, local, 'an edit in the natively watched part');
+  });
+});

@@ -1,0 +1,176 @@
+import { describe, expect, it } from 'vitest';
+import type { WatchSettings } from '../../src/config/settings.js';
+import { createFilter } from '../../src/watch/filter.js';
+
+const ROOT = '/repo';
+const settings = (over: Partial<WatchSettings> = {}): WatchSettings => ({
+  root: ROOT,
+  include: ['go.mod', 'go.sum'],
+  exclude: ['**/*_test.go'],
+  extensions: ['.go', '.tmpl', '.tpl', '.html'],
+  excludeDirs: ['.git', 'node_modules', 'vendor', 'testdata', '.hotwatch', '.idea', '.vscode', 'tmp'],
+  outputDir: '/repo/.hotwatch/bin',
+  backend: 'auto',
+  pollIntervalMs: 1000,
+  bufferCapacity: 8192,
+  includeMounts: [],
+  ...over,
+});
+const abs = (rel: string) => (rel === '' ? ROOT : `${ROOT}/${rel}`);
+
+describe('createFilter: files', () => {
+  const f = createFilter(settings());
+  it.each([
+    ['main.go', true],
+    ['internal/api/handler.go', true],
+    ['web/index.html', true],
+    ['web/page.tmpl', true],
+    ['go.mod', true],
+    ['go.sum', true],
+    ['sub/go.mod', false], // include globs are relative to root
+    ['README.md', false],
+    ['main_test.go', false],
+    ['internal/api/handler_test.go', false],
+    ['main.go~', false],
+    ['.main.go.swp', false],
+    ['MAIN.GO', true], // extension match is case-insensitive
+    ['node_modules/x/index.go', false],
+    ['vendor/github.com/x/y.go', false],
+    ['a/testdata/fixture.go', false],
+    ['.git/HEAD', false],
+    ['.hotwatch/sentinel.go', false],
+    ['.hotwatch/bin/app', false],
+    ['tmp/main.go', false],
+    ['.hidden/x.go', true],
+  ])('%s → %s', (rel, want) => {
+    expect(f.isRelevantFile(abs(rel))).toBe(want);
+  });
+
+  it('rejects paths outside the root and the root itself', () => {
+    expect(f.isRelevantFile('/other/main.go')).toBe(false);
+    expect(f.isRelevantFile('/repository/main.go')).toBe(false);
+    expect(f.isRelevantFile(ROOT)).toBe(false);
+  });
+
+  it('accepts extensions without the dot', () => {
+    const g = createFilter(settings({ extensions: ['go', 'sql'] }));
+    expect(g.isRelevantFile(abs('db/q.sql'))).toBe(true);
+    expect(g.isRelevantFile(abs('db/q.txt'))).toBe(false);
+  });
+
+  it('include globs add files, exclude globs win over include', () => {
+    const g = createFilter(settings({ include: ['**/*.sql', 'config/*.yaml', './assets/**'], exclude: ['config/secret.yaml', '**/*.gen.go'] }));
+    expect(g.isRelevantFile(abs('db/migrations/1.sql'))).toBe(true);
+    expect(g.isRelevantFile(abs('config/app.yaml'))).toBe(true);
+    expect(g.isRelevantFile(abs('config/secret.yaml'))).toBe(false);
+    expect(g.isRelevantFile(abs('assets/logo.png'))).toBe(true);
+    expect(g.isRelevantFile(abs('x/types.gen.go'))).toBe(false);
+    expect(g.isRelevantFile(abs('node_modules/a/b.sql'))).toBe(false); // base-less globs never reopen excluded dirs
+  });
+});
+
+describe('createFilter: directories', () => {
+  const f = createFilter(settings());
+  it.each([
+    ['', false],
+    ['internal', false],
+    ['internal/api', false],
+    ['.git', true],
+    ['.git/objects', true],
+    ['node_modules', true],
+    ['web/node_modules', true],
+    ['web/node_modules/pkg/lib', true],
+    ['vendor', true],
+    ['pkg/testdata', true],
+    ['.hotwatch', true],
+    ['.hotwatch/bin', true],
+    ['tmp', true],
+    ['tmpl', false],
+    ['.github', false],
+  ])('%s excluded → %s', (rel, want) => {
+    expect(f.isExcludedDir(abs(rel))).toBe(want);
+  });
+
+  it('dirs outside the root are excluded', () => {
+    expect(f.isExcludedDir('/etc')).toBe(true);
+    expect(f.isExcludedDir('/repo2')).toBe(true);
+  });
+
+  it('excludeDirs accepts globs and relative paths', () => {
+    const g = createFilter(settings({ excludeDirs: ['build-*', 'docs/generated', '**/mocks'] }));
+    expect(g.isExcludedDir(abs('build-linux'))).toBe(true);
+    expect(g.isExcludedDir(abs('a/build-x'))).toBe(true); // basename match
+    expect(g.isExcludedDir(abs('docs/generated'))).toBe(true);
+    expect(g.isExcludedDir(abs('other/generated'))).toBe(false);
+    expect(g.isExcludedDir(abs('a/b/mocks'))).toBe(true);
+    expect(g.isExcludedDir(abs('docs'))).toBe(false);
+  });
+
+  it('a dir glob in exclude excludes the dir itself and its subtree', () => {
+    const g = createFilter(settings({ exclude: ['internal/gen/**', '**/*_test.go', 'third_party'] }));
+    expect(g.isExcludedDir(abs('internal/gen'))).toBe(true);
+    expect(g.isExcludedDir(abs('internal/gen/v1'))).toBe(true);
+    expect(g.isExcludedDir(abs('internal'))).toBe(false);
+    expect(g.isExcludedDir(abs('internal/generator'))).toBe(false);
+    expect(g.isExcludedDir(abs('third_party'))).toBe(true);
+    expect(g.isRelevantFile(abs('internal/gen/v1/x.go'))).toBe(false);
+    expect(g.isRelevantFile(abs('internal/generator/x.go'))).toBe(true);
+  });
+
+  it('the output dir and everything under it is excluded, wherever it is', () => {
+    const g = createFilter(settings({ outputDir: '/repo/build/out', excludeDirs: [] }));
+    expect(g.isExcludedDir(abs('build/out'))).toBe(true);
+    expect(g.isExcludedDir(abs('build/out/x'))).toBe(true);
+    expect(g.isExcludedDir(abs('build'))).toBe(false);
+    expect(g.isExcludedDir(abs('.hotwatch'))).toBe(true); // always, even when not listed
+    expect(g.isRelevantFile(abs('build/out/gen.go'))).toBe(false);
+    expect(g.isRelevantFile(abs('build/x.go'))).toBe(true);
+  });
+
+  it('an output dir equal to the root does not exclude the root', () => {
+    const g = createFilter(settings({ outputDir: ROOT }));
+    expect(g.isExcludedDir(ROOT)).toBe(false);
+    expect(g.isRelevantFile(abs('main.go'))).toBe(true);
+  });
+
+  it('vendor is descended when an include glob names it, and only included files matter there', () => {
+    const g = createFilter(settings({ include: ['go.mod', 'vendor/**'] }));
+    expect(g.isExcludedDir(abs('vendor'))).toBe(false);
+    expect(g.isExcludedDir(abs('vendor/github.com/x'))).toBe(false);
+    expect(g.isRelevantFile(abs('vendor/github.com/x/y.go'))).toBe(true);
+    expect(g.isRelevantFile(abs('vendor/modules.txt'))).toBe(true);
+    expect(g.isExcludedDir(abs('node_modules'))).toBe(true);
+    // Another dir named vendor is not named by the include: it stays excluded.
+    expect(g.isExcludedDir(abs('sub/vendor'))).toBe(true);
+  });
+
+  it('a narrow include opens only the path it names', () => {
+    const g = createFilter(settings({ include: ['vendor/github.com/me/lib/**'] }));
+    expect(g.isExcludedDir(abs('vendor'))).toBe(false);
+    expect(g.isExcludedDir(abs('vendor/github.com'))).toBe(false);
+    expect(g.isExcludedDir(abs('vendor/github.com/me/lib/sub'))).toBe(false);
+    expect(g.isExcludedDir(abs('vendor/github.com/other'))).toBe(true);
+    expect(g.isExcludedDir(abs('vendor/golang.org'))).toBe(true);
+    expect(g.isRelevantFile(abs('vendor/github.com/me/lib/a.go'))).toBe(true);
+    expect(g.isRelevantFile(abs('vendor/github.com/x.go'))).toBe(false); // extension alone is not enough here
+  });
+
+  it('include cannot reopen the output dir, .hotwatch or an exclude glob', () => {
+    const g = createFilter(settings({ include: ['.hotwatch/**', 'gen/**'], exclude: ['gen/**'] }));
+    expect(g.isExcludedDir(abs('.hotwatch'))).toBe(true);
+    expect(g.isExcludedDir(abs('gen'))).toBe(true);
+    expect(g.isRelevantFile(abs('gen/a.go'))).toBe(false);
+  });
+
+  it('ignores empty globs instead of throwing', () => {
+    const g = createFilter(settings({ include: [''], exclude: [' '], excludeDirs: [''] }));
+    expect(g.isRelevantFile(abs('main.go'))).toBe(true);
+    expect(g.isExcludedDir(abs('src'))).toBe(false);
+  });
+
+  it('relative() gives POSIX paths under the root', () => {
+    expect(f.relative(abs('a/b.go'))).toBe('a/b.go');
+    expect(f.relative(ROOT)).toBe('');
+    expect(f.relative('/elsewhere')).toBeUndefined();
+  });
+});
