@@ -31,6 +31,8 @@ export function createLogger(opts: LoggerOptions): Logger {
     ignore: 'pid,hostname,name,component,event',
     messageFormat: '{if component}[{component}] {end}{msg}',
     singleLine: true,
+    // Messages carry what a person needs; the structured fields are for --log-format json.
+    hideObject: true,
   });
   return pino({ level: opts.level, base: { name: 'hotwatch' } }, stream);
 }

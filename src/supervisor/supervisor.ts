@@ -120,7 +120,8 @@ export class Supervisor {
       res = await runBuild(this.opts.build, {
         signal: AbortSignal.any([this.opts.signal, ctrl.signal]),
         log: this.log,
-        onLine: this.opts.onBuildLine ?? ((line) => this.log.info({ event: 'build.output', line }, `build │ ${line}`)),
+        // Streamed at debug: a failed build prints its whole output once, prominently (report.ts).
+        onLine: this.opts.onBuildLine ?? ((line) => this.log.debug({ event: 'build.output', line }, `build │ ${line}`)),
       });
     } catch (e) {
       this.buildCtrl = undefined;
