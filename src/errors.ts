@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'FLAG_INVALID'
   | 'ROOT_UNREADABLE'
   | 'GO_MISSING'
+  | 'ALREADY_RUNNING'
   | 'APP_START_FAILED'
   | 'NO_GO_MODULE'
   | 'PORT_IN_USE'

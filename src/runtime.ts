@@ -12,7 +12,7 @@ import { Ring } from './pipeline/ring.js';
 import { Debouncer } from './pipeline/debounce.js';
 import { toBatch, describeBatch } from './pipeline/aggregate.js';
 import { ContentIndex } from './pipeline/content.js';
-import { Supervisor } from './supervisor/supervisor.js';
+import { Supervisor, type SupervisorOptions } from './supervisor/supervisor.js';
 import { createWatcher } from './watch/create.js';
 import { appEnvironment } from './supervisor/env.js';
 import { relevantFiles } from './pipeline/relevant-files.js';
@@ -24,9 +24,11 @@ export interface RuntimeOptions {
   signal: AbortSignal;
   /** Called once the supervisor exists (the CLI wires the second Ctrl-C to forceKill). */
   onSupervisor?: (s: Supervisor) => void;
+  /** Told whenever the running app changes (the CLI records it in .hotwatch/state.json). */
+  onAppChange?: SupervisorOptions['onAppChange'];
 }
 
-export async function runtime(s: Settings, { log, signal, onSupervisor }: RuntimeOptions): Promise<void> {
+export async function runtime(s: Settings, { log, signal, onSupervisor, onAppChange }: RuntimeOptions): Promise<void> {
   const ring = new Ring(s.watch.bufferCapacity);
   const debounce = new Debouncer(s.debounce);
   const content = new ContentIndex();
@@ -37,6 +39,7 @@ export async function runtime(s: Settings, { log, signal, onSupervisor }: Runtim
     log,
     signal,
     appEnv: () => appEnvironment(s.run),
+    onAppChange,
   });
   onSupervisor?.(supervisor);
 

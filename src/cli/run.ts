@@ -5,6 +5,7 @@ import { createLogger } from '../log/logger.js';
 import { HotwatchError, isHotwatchError } from '../errors.js';
 import { preflight } from '../preflight.js';
 import { runtime } from '../runtime.js';
+import { StateFile } from '../state.js';
 import { quickCheck } from '../diagnostics/doctor.js';
 import type { Check } from '../diagnostics/report-schema.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
@@ -74,6 +75,7 @@ function parse(argv: string[]) {
 export async function runCommand(argv: string[], io: CliIO): Promise<number> {
   const root = new AbortController();
   let settings;
+  let state: StateFile | undefined;
   try {
     const { values, appArgs, fmt, lvl } = parse(argv);
     if (values.help) {
@@ -92,6 +94,8 @@ export async function runCommand(argv: string[], io: CliIO): Promise<number> {
       },
     });
     await preflight(settings);
+    state = new StateFile(settings.root);
+    state.claim();
   } catch (e) {
     if (isHotwatchError(e)) {
       io.stderr.write(`hotwatch: ${e.format()}\n`);
@@ -101,6 +105,8 @@ export async function runCommand(argv: string[], io: CliIO): Promise<number> {
   }
 
   const log = createLogger({ format: settings.log.format, level: settings.log.level, destination: io.stderr });
+  const stateFile = state!;
+  await stateFile.reapLeftover(log);
   const problems = await quickCheck(settings, { signal: root.signal }).catch((e: unknown): Check[] => [
     { id: 'startup', title: 'start-up checks', status: 'warn', detail: `could not run: ${String(e)}` },
   ]);
@@ -133,7 +139,18 @@ export async function runCommand(argv: string[], io: CliIO): Promise<number> {
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onSignal);
   try {
-    await runtime(settings, { log, signal: root.signal, onSupervisor: (s) => (supervisor = s) });
+    await runtime(settings, {
+      log,
+      signal: root.signal,
+      onSupervisor: (s) => (supervisor = s),
+      onAppChange: (app) => {
+        try {
+          stateFile.recordApp(app);
+        } catch (e) {
+          log.warn({ err: e }, `could not record the app in ${stateFile.dir}/state.json: ${String(e)} (a crash of hotwatch would leave the app unfound)`);
+        }
+      },
+    });
     log.info({ event: 'exit', forced }, forced ? 'stopped (forced)' : 'stopped; nothing left running');
     return forced ? 1 : 0;
   } catch (e) {
@@ -145,6 +162,7 @@ export async function runCommand(argv: string[], io: CliIO): Promise<number> {
     log.fatal({ event: 'fatal', err: e }, `internal error: ${String((e as Error)?.stack ?? e)}`);
     return 1;
   } finally {
+    stateFile.release();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     process.off('SIGHUP', onSignal);

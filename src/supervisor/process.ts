@@ -73,7 +73,8 @@ export class AppProcess {
   readonly exited: Promise<AppExit>;
   private exit: AppExit | undefined;
   private stopping: Promise<StopResult> | undefined;
-  private readonly marker: EnvMarker;
+  /** The environment marker every process of this app instance carries. */
+  readonly marker: EnvMarker;
 
   static start(opts: AppStartOptions): Promise<AppProcess> {
     try {

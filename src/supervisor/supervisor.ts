@@ -25,8 +25,10 @@ export interface SupervisorOptions {
   signal: AbortSignal;
   /** The app's environment, computed at each start (env files are re-read). */
   appEnv: () => NodeJS.ProcessEnv;
-  /** Build output lines (default: logged). */
+  /** Build output lines (default: logged at debug). */
   onBuildLine?: (line: string) => void;
+  /** Told whenever the running app changes (started, stopped, exited): the state file records it. */
+  onAppChange?: (app: { pid: number; marker: { key: string; value: string } } | undefined) => void;
 }
 
 export interface SupervisorStats {
@@ -174,6 +176,7 @@ export class Supervisor {
     }
     const startMs = Math.round(performance.now() - t0);
     this.app = app;
+    this.opts.onAppChange?.(app);
     this.stats.appStarts++;
     this.log.info(
       { event: 'app.start', pid: app.pid, reason, stopMs: stop?.durationMs, startMs },
@@ -186,6 +189,7 @@ export class Supervisor {
   private onAppExit(app: AppProcess, exit: AppExit): void {
     if (this.app !== app) return; // stopped by us: reported by stopApp
     this.app = undefined;
+    this.opts.onAppChange?.(undefined);
     const how = formatExit(exit);
     if (this.opts.signal.aborted) return;
     if (this.opts.run.onCrash === 'restart') {
@@ -216,6 +220,7 @@ export class Supervisor {
     if (!app) return undefined;
     this.app = undefined;
     const res = await app.stop(this.opts.run.stopSignal, this.opts.run.gracePeriodMs);
+    this.opts.onAppChange?.(undefined);
     const how =
       res.how === 'graceful'
         ? `stopped by ${this.opts.run.stopSignal}`
