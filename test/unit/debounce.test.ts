@@ -1,8 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { Debouncer } from '../../src/pipeline/debounce.js';
 
+/** Feeds events at the given times and returns the times batches were taken (checked every 1 ms). */
+function batches(d: Debouncer, events: number[], until: number): number[] {
+  const out: number[] = [];
+  const set = new Set(events);
+  for (let t = 0; t <= until; t++) {
+    if (d.take(t)) out.push(t);
+    if (set.has(t)) d.note(t);
+  }
+  return out;
+}
+
 describe('Debouncer (injected clock)', () => {
-  it('is due once the quiet window passes with no event', () => {
+  it('a single window: due once the quiet window passes with no event', () => {
     const d = new Debouncer({ quietMs: 50, maxWaitMs: 1000 });
     expect(d.deadline()).toBeUndefined();
     d.note(0);
@@ -14,26 +25,36 @@ describe('Debouncer (injected clock)', () => {
     expect(d.take(500)).toBe(false);
   });
 
-  it('three edits 30 ms apart make one batch', () => {
-    const d = new Debouncer({ quietMs: 50, maxWaitMs: 1000 });
-    let batches = 0;
-    for (const t of [0, 30, 60]) {
-      if (d.take(t)) batches++;
-      d.note(t);
-    }
-    expect(d.take(109)).toBe(false);
-    if (d.take(110)) batches++;
-    expect(batches).toBe(1);
+  it('a lone save after an idle moment uses the short window', () => {
+    const d = new Debouncer({ quietMs: 50, loneQuietMs: 15, maxWaitMs: 1000 });
+    // an editor save: 4 events within 3 ms
+    expect(batches(d, [100, 101, 102, 103], 300)).toEqual([118]);
+  });
+
+  it('a burst spanning longer than the lone window waits for the full quiet window', () => {
+    const d = new Debouncer({ quietMs: 50, loneQuietMs: 15, maxWaitMs: 1000 });
+    const burst = Array.from({ length: 20 }, (_, i) => 100 + i * 5); // 100..195
+    expect(batches(d, burst, 400)).toEqual([245]);
+  });
+
+  it('three edits 30 ms apart make at most two batches', () => {
+    const d = new Debouncer({ quietMs: 50, loneQuietMs: 15, maxWaitMs: 1000 });
+    const out = batches(d, [0, 30, 60], 300);
+    expect(out.length).toBeLessThanOrEqual(2);
+    expect(out).toEqual([15, 110]);
+    const single = new Debouncer({ quietMs: 50, maxWaitMs: 1000 });
+    expect(batches(single, [0, 30, 60], 300)).toEqual([110]);
+  });
+
+  it('a save soon after a batch is a continuation: full window', () => {
+    const d = new Debouncer({ quietMs: 50, loneQuietMs: 15, maxWaitMs: 1000 });
+    expect(batches(d, [0, 40, 1000], 1200)).toEqual([15, 90, 1015]);
   });
 
   it('a continuous stream still builds at maxWait', () => {
-    const d = new Debouncer({ quietMs: 50, maxWaitMs: 200 });
-    const due: number[] = [];
-    for (let t = 0; t <= 1000; t += 10) {
-      if (d.take(t)) due.push(t);
-      d.note(t);
-    }
-    expect(due).toEqual([200, 400, 600, 800, 1000]);
+    const d = new Debouncer({ quietMs: 50, loneQuietMs: 15, maxWaitMs: 200 });
+    const stream = Array.from({ length: 101 }, (_, i) => i * 10);
+    expect(batches(d, stream, 1000)).toEqual([200, 400, 600, 800, 1000]);
   });
 
   it('rejects maxWait shorter than quiet', () => {
