@@ -17,6 +17,7 @@ import { createWatcher } from './watch/create.js';
 import { appEnvironment } from './supervisor/env.js';
 import { relevantFiles } from './pipeline/relevant-files.js';
 import { logNotice } from './log/notice.js';
+import { startupChecks } from './diagnostics/startup.js';
 
 export interface RuntimeOptions {
   log: Logger;
@@ -80,6 +81,8 @@ export async function runtime(s: Settings, { log, signal, onSupervisor, onAppCha
       `watching ${ready.dirs} director${ready.dirs === 1 ? 'y' : 'ies'} with the ${ready.backend} backend (${ready.reason})` +
         `${ready.watches !== undefined ? `, ${ready.watches} inotify watches` : ''}, ready in ${ready.readyMs}ms`,
     );
+    // The quick part of `hotwatch doctor`, with the watcher's own directory count (no second scan).
+    void startupChecks(s, ready.dirs, log, signal);
     // Baseline for content dedupe, in the background: files edited after start are never indexed here.
     const since = Date.now();
     void relevantFiles(s.watch, signal)

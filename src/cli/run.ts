@@ -6,8 +6,6 @@ import { HotwatchError, isHotwatchError } from '../errors.js';
 import { preflight } from '../preflight.js';
 import { runtime } from '../runtime.js';
 import { StateFile } from '../state.js';
-import { quickCheck } from '../diagnostics/doctor.js';
-import type { Check } from '../diagnostics/report-schema.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 
 export interface CliIO {
@@ -107,12 +105,6 @@ export async function runCommand(argv: string[], io: CliIO): Promise<number> {
   const log = createLogger({ format: settings.log.format, level: settings.log.level, destination: io.stderr });
   const stateFile = state!;
   await stateFile.reapLeftover(log);
-  const problems = await quickCheck(settings, { signal: root.signal }).catch((e: unknown): Check[] => [
-    { id: 'startup', title: 'start-up checks', status: 'warn', detail: `could not run: ${String(e)}` },
-  ]);
-  for (const p of problems) {
-    log[p.status === 'fail' ? 'error' : 'warn']({ event: 'doctor.problem', check: p }, `${p.title}: ${p.detail}${p.fix ? ` — fix: ${p.fix.text}` : ''} (details: hotwatch doctor)`);
-  }
   let supervisor: Supervisor | undefined;
   let signals = 0;
   let firstSignalAt = 0;
