@@ -117,7 +117,10 @@ export const RunSchema = z
 
 export const DebounceSchema = z
   .strictObject({
-    quiet: duration('Quiet window: build once no event arrived for this long').default('50ms'),
+    quiet: duration('Quiet window for bursts: build once no event arrived for this long').default('50ms'),
+    loneQuiet: duration(
+      'Quiet window for a lone save after an idle moment (its events span less than this); bursts, and saves soon after a build started, wait for `quiet`',
+    ).default('15ms'),
     maxWait: duration('Longest wait under a continuous stream of writes').default('1s'),
   })
   .describe('How events are batched into one build.');
