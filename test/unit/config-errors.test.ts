@@ -187,7 +187,7 @@ describe('config errors: one message, file:line:col key: what', () => {
     fs.writeFileSync(path.join(tmp.dir, 'watcher.config.yaml'), '# nothing yet\n---\n');
     const b = await loadSettings({ cwd: tmp.dir, isTTY: false });
     expect(a.configFile).toBe(path.join(tmp.dir, 'watcher.config.yaml'));
-    expect(a.debounce).toEqual({ quietMs: 50, maxWaitMs: 1000 });
+    expect(a.debounce).toEqual({ quietMs: 50, loneQuietMs: 15, maxWaitMs: 1000 });
     expect(b).toEqual(a);
   });
 
