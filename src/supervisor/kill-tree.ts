@@ -50,12 +50,18 @@ export interface TerminateResult {
   survivors: TreeProcess[];
 }
 
-const POLL_MS = 25;
+const POLL_MS = 10;
 
-/** The leader's group, its descendants, the marked processes and their descendants, as of now. */
+/**
+ * The leader's group, its descendants, the marked processes and their descendants, as of now.
+ * Reading every /proc entry costs a few ms per pass on a busy machine, so the group is scanned only
+ * while it has members, and the environment-marker scan only when a marker is given: the cheap
+ * pre-signal snapshot (descendants of the leader) passes none, the post-grace sweep passes it.
+ */
 export function snapshotTree(pgid: number, marker?: EnvMarker): KnownProcess[] {
   if (!hasProcfs()) return [];
-  const roots = new Set<number>([pgid, ...pidsInGroup(pgid)]);
+  const roots = new Set<number>([pgid]);
+  if (groupHasMembers(pgid)) for (const p of pidsInGroup(pgid)) roots.add(p);
   if (marker) for (const p of pidsWithEnv(marker.key, marker.value)) roots.add(p);
   const all = new Set<number>(roots);
   for (const r of roots) for (const d of descendantsOf(r)) all.add(d);
@@ -71,6 +77,16 @@ export function snapshotTree(pgid: number, marker?: EnvMarker): KnownProcess[] {
 export function stillRunning(k: KnownProcess): boolean {
   const st = readStat(k.pid);
   return st !== undefined && st.startTime === k.startTime && st.state !== 'Z' && st.state !== 'X';
+}
+
+/** kill(-pgid, 0): one syscall; true also for zombie-only groups (see groupAlive). */
+function groupHasMembers(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
 }
 
 export function groupAlive(pgid: number): boolean {

@@ -173,7 +173,9 @@ export class AppProcess {
     const t0 = performance.now();
     const log = this.opts.log;
     const alreadyExited = this.exit !== undefined;
-    const known = snapshotTree(this.pid, this.marker);
+    // Before signalling: the leader's descendants only (cheap). terminateTree adds the marked escapees
+    // (a full /proc scan) once the group is gone.
+    const known = snapshotTree(this.pid);
     // The app tree's sockets, by identity (cheap readlinks). After the stop, any of them still in the
     // LISTEN table is held by a process we could not find (it inherited the fd): report it and its holder.
     const sockets = new Set([this.pid, ...known.map((k) => k.pid)].flatMap((p) => socketInodesOf(p)));

@@ -40,7 +40,13 @@ function indent(text: string): string {
  * 10 s, since not every app listens). Each probe reads /proc/net/tcp{,6} (~8 ms), so the interval backs
  * off from 10 ms to 500 ms: an app that never listens costs a few dozen probes, not half a core.
  */
-export function watchListening(pid: number, log: Logger, signal: AbortSignal, stillCurrent: () => boolean): void {
+export function watchListening(
+  pid: number,
+  log: Logger,
+  signal: AbortSignal,
+  stillCurrent: () => boolean,
+  onPorts: (ports: number[]) => void,
+): void {
   const t0 = performance.now();
   const deadline = t0 + 10_000;
   let interval = 10;
@@ -54,6 +60,7 @@ export function watchListening(pid: number, log: Logger, signal: AbortSignal, st
       return;
     }
     if (ports.length > 0) {
+      onPorts(ports);
       const ms = Math.round(performance.now() - t0);
       log.info({ event: 'app.listening', pid, ports, readyMs: ms }, `app listening on ${ports.map((p) => `:${p}`).join(', ')} (${ms}ms after start)`);
       return;

@@ -183,7 +183,7 @@ export class Supervisor {
       `app started (pid ${app.pid}, ${stop ? `stop ${stop.durationMs}ms, ` : ''}start ${startMs}ms)`,
     );
     void app.exited.then((exit) => this.onAppExit(app, exit));
-    watchListening(app.pid, this.log, this.opts.signal, () => this.app === app);
+    watchListening(app.pid, this.log, this.opts.signal, () => this.app === app, (ports) => app.noteListening(ports));
   }
 
   private onAppExit(app: AppProcess, exit: AppExit): void {

@@ -4,10 +4,11 @@ import { Debouncer } from '../../src/pipeline/debounce.js';
 /** Feeds events at the given times and returns the times batches were taken (checked every 1 ms). */
 function batches(d: Debouncer, events: number[], until: number): number[] {
   const out: number[] = [];
-  const set = new Set(events);
+  const at = new Map<number, number>();
+  for (const e of events) at.set(e, (at.get(e) ?? 0) + 1);
   for (let t = 0; t <= until; t++) {
     if (d.take(t)) out.push(t);
-    if (set.has(t)) d.note(t);
+    for (let i = 0; i < (at.get(t) ?? 0); i++) d.note(t);
   }
   return out;
 }
@@ -29,6 +30,12 @@ describe('Debouncer (injected clock)', () => {
     const d = new Debouncer({ quietMs: 50, loneQuietMs: 15, maxWaitMs: 1000 });
     // an editor save: 4 events within 3 ms
     expect(batches(d, [100, 101, 102, 103], 300)).toEqual([118]);
+  });
+
+  it('many events in a short span are the start of a burst, not a lone save', () => {
+    const d = new Debouncer({ quietMs: 50, loneQuietMs: 15, maxWaitMs: 1000 });
+    // 50 files written within 5 ms, then nothing: a burst
+    expect(batches(d, Array.from({ length: 50 }, (_, i) => 100 + Math.floor(i / 10)), 400)).toEqual([154]);
   });
 
   it('a burst spanning longer than the lone window waits for the full quiet window', () => {
