@@ -1,0 +1,180 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: hotwatch's benchmark (issue 2). Runs the BUILT CLI (bin/hotwatch.js) as a real
+ * process and reports medians, each beside a bare baseline measured in the same run:
+ *   1. edit → serving latency vs `go build` + start + first answer
+ *   2. a 10,000-directory / 100,000-file tree: time to ready, inotify watches, RSS (beside chokidar 5
+ *      and @parcel/watcher, each in its own process)
+ *   3. `hotwatch doctor --json` wall time on that tree
+ *   4. the bursts the debounce window must bridge (git checkout, atomic save, gofmt double write)
+ *   5. air, reflex and nodemon on 1 and 2 where installed (PATH or $HOTWATCH_BENCH_TOOLS)
+ * Flags: --quick (smoke run), --json FILE, --only latency,tree,doctor,bursts, --no-chokidar, --no-tools.
+ * Progress goes to stderr, the report to stdout. Exit 0 when every figure was measured (a missed goal is
+ * a finding, not a failure), 1 when something could not be measured.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { installCleanupHandlers, makeTmpDir, removeTmpDir, cleanupAll } from './lib/cleanup.mjs';
+import { tryOutput } from './lib/process.mjs';
+import { renderReport } from './lib/report.mjs';
+import { hotwatchSubject, otherSubjects, HOTWATCH_BIN, REPO } from './lib/subjects.mjs';
+import { generateTree } from './lib/tree.mjs';
+import { latencyScenario } from './scenarios/latency.mjs';
+import { bigTreeScenario } from './scenarios/big-tree.mjs';
+import { doctorScenario } from './scenarios/doctor.mjs';
+import { burstsScenario } from './scenarios/bursts.mjs';
+
+const PLANS = {
+  full: { rounds: 10, pauseMs: 300, dirs: 10_000, filesPerDir: 10, treeRepeats: 3, libRepeats: 3, doctorRepeats: 5, changedFiles: 2000, checkouts: 6, saves: 10 },
+  quick: { rounds: 3, pauseMs: 200, dirs: 1_000, filesPerDir: 10, treeRepeats: 1, libRepeats: 1, doctorRepeats: 2, changedFiles: 500, checkouts: 2, saves: 3 },
+};
+const SCENARIOS = ['latency', 'tree', 'doctor', 'bursts'];
+
+const HELP = `Usage: node bench/run.mjs [--quick] [--json FILE] [--only ${SCENARIOS.join(',')}] [--no-chokidar] [--no-tools]
+  (npm run bench builds first, then runs this)
+
+  --quick        smoke run: 3 edits, a 1,000-directory tree, fewer repetitions
+  --json FILE    also write every figure (and every sample) as JSON
+  --only LIST    run only these scenarios (comma-separated)
+  --no-chokidar  skip chokidar 5 on the big tree (it needs ~110,000 watches and ~1 GB)
+  --no-tools     do not measure air, reflex or nodemon even where installed
+Tools are found on PATH or in $HOTWATCH_BENCH_TOOLS (dirs, colon-separated; dir, dir/bin and
+dir/node_modules/.bin are searched). HOTWATCH_KEEP_TMP=1 keeps the temp dirs.
+`;
+
+function parse() {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean' },
+      json: { type: 'string' },
+      only: { type: 'string' },
+      'no-chokidar': { type: 'boolean' },
+      'no-tools': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const only = values.only ? values.only.split(',').map((s) => s.trim()) : SCENARIOS;
+  const unknown = only.filter((s) => !SCENARIOS.includes(s));
+  if (unknown.length) throw new Error(`--only: unknown scenario ${unknown.join(', ')} (expected some of ${SCENARIOS.join(', ')})`);
+  return { ...values, only };
+}
+
+const say = (s) => process.stderr.write(`${s}\n`);
+
+function pkgVersion(name) {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(REPO, 'node_modules', name, 'package.json'), 'utf8')).version;
+  } catch {
+    return 'missing';
+  }
+}
+
+function meta(mode, found, missing) {
+  const cpus = os.cpus();
+  return {
+    mode,
+    date: new Date().toISOString(),
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model?.trim() ?? 'unknown',
+    memGb: Math.round(os.totalmem() / 2 ** 30),
+    kernel: os.release(),
+    loadavg: os.loadavg(),
+    versions: {
+      node: process.versions.node,
+      go: tryOutput('go', ['env', 'GOVERSION']) ?? 'missing',
+      git: tryOutput('git', ['--version'])?.replace(/^git version /, '') ?? 'missing',
+      chokidar: pkgVersion('chokidar'),
+      '@parcel/watcher': pkgVersion('@parcel/watcher'),
+      ...Object.fromEntries(found.map((t) => [t.name, t.version])),
+    },
+    missingTools: missing,
+    howRun: Object.fromEntries(found.map((t) => [t.name, t.defaults])),
+  };
+}
+
+async function main() {
+  let opts;
+  try {
+    opts = parse();
+  } catch (e) {
+    process.stderr.write(`bench: ${e.message}\n${HELP}`);
+    return 2;
+  }
+  if (opts.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  installCleanupHandlers();
+  const mode = opts.quick ? 'quick' : 'full';
+  const plan = PLANS[mode];
+  const results = { errors: [] };
+
+  const hwVersion = tryOutput(process.execPath, [HOTWATCH_BIN, '--version']);
+  const hotwatch = hwVersion ? hotwatchSubject() : undefined;
+  if (!hotwatch) {
+    results.errors.push(`${HOTWATCH_BIN} --version failed: is the CLI built (npm run build)? hotwatch was NOT measured`);
+    say(`bench: ${results.errors[0]}`);
+  }
+  const { found, missing } = opts['no-tools'] ? { found: [], missing: ['air', 'reflex', 'nodemon'] } : otherSubjects();
+  results.meta = meta(mode, found, missing);
+  if (hotwatch) results.meta.versions = { hotwatch: hotwatch.version, ...results.meta.versions };
+  say(`bench: ${mode} run; comparing with: ${found.map((t) => `${t.name} ${t.version}`).join(', ') || 'nothing else (none installed)'}`);
+  const subjects = [...(hotwatch ? [hotwatch] : []), ...found];
+  const t0 = performance.now();
+
+  const step = async (name, fn) => {
+    if (!opts.only.includes(name)) return undefined;
+    const s = performance.now();
+    say(`bench: ${name} …`);
+    try {
+      return await fn();
+    } catch (e) {
+      results.errors.push(`${name}: ${e.stack ?? e}`);
+      say(`bench: ${name} failed: ${e.stack ?? e}`);
+      return undefined;
+    } finally {
+      say(`bench: ${name} took ${((performance.now() - s) / 1000).toFixed(1)} s`);
+    }
+  };
+
+  results.latency = await step('latency', () => latencyScenario({ rounds: plan.rounds, pauseMs: plan.pauseMs, subjects, say }));
+  if (opts.only.includes('tree') || opts.only.includes('doctor')) {
+    const dir = makeTmpDir('tree');
+    try {
+      const g0 = performance.now();
+      const tree = generateTree(dir, { dirs: plan.dirs, filesPerDir: plan.filesPerDir });
+      say(`bench: generated ${tree.dirsWithRoot} dirs / ${tree.files} files in ${((performance.now() - g0) / 1000).toFixed(1)} s`);
+      results.bigTree = await step('tree', () =>
+        bigTreeScenario({ tree, repeats: plan.treeRepeats, libRepeats: plan.libRepeats, chokidar: !opts['no-chokidar'], hotwatch: hotwatch ?? null, tools: found, say }),
+      );
+      if (hotwatch) results.doctor = await step('doctor', () => doctorScenario({ tree, repeats: plan.doctorRepeats, say }));
+    } finally {
+      removeTmpDir(dir);
+    }
+  }
+  results.bursts = await step('bursts', () => burstsScenario({ changedFiles: plan.changedFiles, checkouts: plan.checkouts, saves: plan.saves, say }));
+  results.meta.totalSeconds = (performance.now() - t0) / 1000;
+  results.meta.loadavgAtEnd = os.loadavg();
+
+  const report = renderReport(results);
+  process.stdout.write(`\n${report}\n\ntotal ${results.meta.totalSeconds.toFixed(0)} s\n`);
+  if (opts.json) {
+    fs.writeFileSync(opts.json, `${JSON.stringify(results, null, 2)}\n`);
+    say(`bench: wrote ${path.resolve(opts.json)}`);
+  }
+  return results.errors.length || !hotwatch ? 1 : 0;
+}
+
+main().then(
+  (code) => {
+    cleanupAll();
+    process.exitCode = code;
+  },
+  (e) => {
+    process.stderr.write(`bench: internal error: ${e.stack ?? e}\n`);
+    cleanupAll();
+    process.exitCode = 1;
+  },
+);
