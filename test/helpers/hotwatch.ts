@@ -52,8 +52,18 @@ export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.Proces
   });
 }
 
-export function startHotwatch(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): Hotwatch {
-  const proc = spawn(process.execPath, [BIN, 'run', '--log-format', 'json', ...args], {
+export interface StartHotwatchOptions {
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  /** A command put in front of `node bin/hotwatch.js run ...` (e.g. `unshare -Urm sh -c ...`). */
+  wrap?: string[];
+  /** Default timeout of waitForLog (ms). */
+  waitTimeoutMs?: number;
+}
+
+export function startHotwatch(args: string[], opts: StartHotwatchOptions): Hotwatch {
+  const cmd = [...(opts.wrap ?? []), process.execPath, BIN, 'run', '--log-format', 'json', ...args];
+  const proc = spawn(cmd[0]!, cmd.slice(1), {
     cwd: opts.cwd,
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -87,14 +97,25 @@ export function startHotwatch(args: string[], opts: { cwd: string; env?: NodeJS.
     stdout: () => out,
     stderr: () => err,
     waitForLog: (pred, description, o = {}) =>
-      waitFor(() => logs.slice(o.from ?? 0).find(pred), {
-        description: `${description}\n--- hotwatch stderr (tail) ---\n${err.slice(-3000)}`,
-        timeoutMs: o.timeoutMs ?? 60_000,
-      }),
+      waitFor(
+        () => {
+          const hit = logs.slice(o.from ?? 0).find(pred);
+          if (hit) return hit;
+          if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`hotwatch exited (${proc.exitCode ?? proc.signalCode})`);
+          return undefined;
+        },
+        {
+          description: `${description}\n--- hotwatch stderr (tail) ---\n${err.slice(-4000)}`,
+          timeoutMs: o.timeoutMs ?? opts.waitTimeoutMs ?? 60_000,
+        },
+      ),
     events: (name, from = 0) => logs.slice(from).filter((l) => l.event === name),
     exited,
     stop: async (sig = 'SIGTERM') => {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill(sig);
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill('SIGCONT'); // a test may have stopped it
+        proc.kill(sig);
+      }
       const t = setTimeout(() => proc.kill('SIGKILL'), 30_000);
       const r = await exited;
       clearTimeout(t);

@@ -1,0 +1,87 @@
+/**
+ * Issue 3, "what it must show" 5: things in the tree a watcher must not trip on.
+ *   - a tmpfs mounted inside the tree (inside `unshare -Urm`, before start) → reported (a watch.notice
+ *     naming tmpfs and the mount point), and hotwatch otherwise works;
+ *   - symlink loops (a dir linking to its parent, two links to each other) → ready and serving;
+ *   - a symlink to a directory outside the root → reported, not followed: an edit outside builds nothing.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { answer, mainGo, pkgGo } from '../helpers/faults-app.js';
+import { faultCase } from '../helpers/faults-case.js';
+import { expectNoSentinelBuilds } from '../helpers/faults-loud.js';
+import { nsWrap, requireNamespaces, shq } from '../helpers/faults-ns.js';
+
+const fc = faultCase();
+
+describe('special entries in the tree (faults)', () => {
+  it('a tmpfs mounted inside the tree: reported, and edits elsewhere serve', async () => {
+    requireNamespaces('-Urm');
+    const app = await fc.app();
+    const cache = path.join(app.root, 'cache');
+    fs.mkdirSync(cache);
+    const hw = fc.start({ wrap: nsWrap('-Urm', [`mount -t tmpfs none ${shq(cache)}`, `mkdir ${shq(path.join(cache, 'sub'))}`]) });
+    await app.serves(answer('m1', { src: 's1' }), 'initial build');
+    const notice = await hw.waitForLog(
+      (l) => String(l.event).startsWith('watch.') && /tmpfs/.test(l.msg) && `${String(l.path ?? '')} ${l.msg}`.includes(cache),
+      `a watch.* line naming tmpfs and ${cache}`,
+      { timeoutMs: 10_000 },
+    );
+    console.info(`tmpfs: ${notice.event} ${String(notice.code ?? '')}: ${notice.msg}`);
+
+    app.write('main.go', mainGo('m2'));
+    await app.serves(answer('m2', { src: 's1' }), 'an edit in the root');
+    app.write('src/version.go', pkgGo('src', 's2'));
+    await app.serves(answer('m2', { src: 's2' }), 'an edit in src/');
+    expectNoSentinelBuilds(hw);
+  }, 120_000);
+
+  it('symlink loops in the tree: ready and serving', async () => {
+    const app = await fc.app();
+    fs.symlinkSync('..', path.join(app.root, 'src', 'up')); // src/up/src/up/... forever when followed
+    fs.symlinkSync('.', path.join(app.root, 'src', 'self'));
+    fs.symlinkSync('loop-b', path.join(app.root, 'loop-a')); // ELOOP when resolved
+    fs.symlinkSync('loop-a', path.join(app.root, 'loop-b'));
+    const hw = fc.start();
+    await hw.waitForLog((l) => l.event === 'watch.ready', 'watch.ready despite the loops', { timeoutMs: 30_000 });
+    await app.serves(answer('m1', { src: 's1' }), 'initial build');
+
+    app.write('src/version.go', pkgGo('src', 's2'));
+    await app.serves(answer('m1', { src: 's2' }), 'an edit in src/ (which holds the loops)');
+    app.write('main.go', mainGo('m2'));
+    await app.serves(answer('m2', { src: 's2' }), 'an edit in the root');
+    expect(hw.proc.exitCode, 'hotwatch still running').toBeNull();
+    expectNoSentinelBuilds(hw);
+  }, 120_000);
+
+  it('a symlink to a directory outside the root: reported, not followed (an edit outside builds nothing)', async () => {
+    const app = await fc.app();
+    const outside = path.join(app.parent, 'outside');
+    fs.mkdirSync(outside);
+    fs.writeFileSync(path.join(outside, 'x.go'), 'package outside\n\nconst X = 1\n');
+    const link = path.join(app.root, 'ext');
+    fs.symlinkSync(outside, link);
+    const hw = fc.start();
+    await app.serves(answer('m1', { src: 's1' }), 'initial build');
+    const notice = await hw.waitForLog(
+      (l) => l.event === 'watch.notice' && `${String(l.path ?? '')} ${l.msg}`.includes(link),
+      `a watch.notice naming the symlink ${link}`,
+      { timeoutMs: 10_000 },
+    );
+    expect(String(notice.code)).toMatch(/SYMLINK/);
+    const from = hw.logs.length;
+
+    fs.writeFileSync(path.join(outside, 'x.go'), 'package outside\n\nconst X = 2\n');
+    fs.writeFileSync(path.join(outside, 'new.go'), 'package outside\n');
+    // Barriers: two edits in the root, each served; an event from outside would have come before them.
+    app.write('main.go', mainGo('m2'));
+    await app.serves(answer('m2', { src: 's1' }), 'first barrier edit');
+    app.write('main.go', mainGo('m3'));
+    await app.serves(answer('m3', { src: 's1' }), 'second barrier edit');
+    const builds = hw.events('build.start', from);
+    for (const b of builds) expect(String(b.trigger), 'a build triggered from outside the root').toBe('main.go');
+    expect(builds.length, 'one build per barrier edit, none from outside').toBe(2);
+    expectNoSentinelBuilds(hw);
+  }, 120_000);
+});

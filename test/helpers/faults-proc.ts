@@ -1,0 +1,15 @@
+/** Pausing hotwatch the way a laptop suspend or a starved machine does: SIGSTOP, confirmed from /proc. */
+import fs from 'node:fs';
+import { waitFor } from './wait.js';
+
+/** The state letter of /proc/<pid>/stat (R, S, T, Z...). */
+export function procState(pid: number): string {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+}
+
+/** SIGSTOP `pid` and wait (bounded) until the kernel reports it stopped. The caller must SIGCONT it. */
+export async function pause(pid: number): Promise<void> {
+  process.kill(pid, 'SIGSTOP');
+  await waitFor(() => procState(pid) === 'T', { description: `process ${pid} is stopped`, timeoutMs: 5_000 });
+}
