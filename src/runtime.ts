@@ -13,10 +13,9 @@ import { Debouncer } from './pipeline/debounce.js';
 import { toBatch, describeBatch } from './pipeline/aggregate.js';
 import { ContentIndex } from './pipeline/content.js';
 import { Supervisor, type SupervisorOptions } from './supervisor/supervisor.js';
-import { createWatcher } from './watch/create.js';
+import { createWatchdog } from './watch/watchdog.js';
 import { appEnvironment } from './supervisor/env.js';
 import { relevantFiles } from './pipeline/relevant-files.js';
-import { logNotice } from './log/notice.js';
 import { startupChecks } from './diagnostics/startup.js';
 
 export interface RuntimeOptions {
@@ -73,7 +72,8 @@ export async function runtime(s: Settings, { log, signal, onSupervisor, onAppCha
   };
 
   const wlog = log.child({ component: 'watch' });
-  const watcher = createWatcher({ settings: s.watch, onEvent, onNotice: (n) => logNotice(wlog, n), signal });
+  // The watcher behind the watchdog: budget, sentinels, mount checks, re-arming, fallback to polling.
+  const watcher = createWatchdog({ settings: s.watch, watchdog: s.watchdog, onEvent, log: wlog, signal });
   try {
     const ready = await watcher.ready;
     wlog.info(

@@ -132,6 +132,21 @@ export const LogSchema = z
   })
   .describe('Logging.');
 
+export const WatchdogSchema = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe('Sentinels, mount and coverage checks, re-arming and fallback to polling; false keeps only the watcher\'s own guards.'),
+    interval: duration('How often a sentinel file is written; each must come back as an event within this long').default('2s'),
+    auditInterval: duration('How often watches held are compared with directories watched, and polling retries native watching').default('30s'),
+    overBudget: z
+      .enum(['poll', 'refuse'])
+      .default('poll')
+      .describe('When the tree needs more inotify watches or instances than are left: poll = poll the whole tree; refuse = exit before starting.'),
+  })
+  .describe('The watchdog: never lose watches in silence.');
+
 export const ConfigSchema = z
   .strictObject({
     $schema: z.string().optional().describe('Path or URL of the JSON Schema (editor completion).'),
@@ -141,6 +156,7 @@ export const ConfigSchema = z
     run: RunSchema.prefault({}),
     debounce: DebounceSchema.prefault({}),
     log: LogSchema.prefault({}),
+    watchdog: WatchdogSchema.prefault({}),
   })
   .describe('hotwatch configuration (watcher.config.yaml).');
 

@@ -51,6 +51,15 @@ export interface RunSettings {
   backoff: { initialMs: number; maxMs: number; resetAfterMs: number };
 }
 
+export interface WatchdogSettings {
+  enabled: boolean;
+  /** Sentinel write period and round-trip deadline (ms). */
+  intervalMs: number;
+  /** Coverage audit and native-probe period (ms). */
+  auditIntervalMs: number;
+  overBudget: 'poll' | 'refuse';
+}
+
 export interface Settings {
   /** Absolute path of the config file, or undefined in zero-config mode. */
   configFile: string | undefined;
@@ -60,6 +69,7 @@ export interface Settings {
   run: RunSettings;
   debounce: { quietMs: number; loneQuietMs: number; maxWaitMs: number };
   log: { format: 'pretty' | 'json'; level: 'trace' | 'debug' | 'info' | 'warn' | 'error' };
+  watchdog: WatchdogSettings;
 }
 
 const ms = (s: string): number => {
@@ -124,5 +134,11 @@ export function resolveSettings(cfg: Config, opts: ResolveOptions): Settings {
     },
     debounce: { quietMs: ms(cfg.debounce.quiet), loneQuietMs: ms(cfg.debounce.loneQuiet), maxWaitMs: ms(cfg.debounce.maxWait) },
     log: { format, level: cfg.log.level },
+    watchdog: {
+      enabled: cfg.watchdog.enabled,
+      intervalMs: ms(cfg.watchdog.interval),
+      auditIntervalMs: ms(cfg.watchdog.auditInterval),
+      overBudget: cfg.watchdog.overBudget,
+    },
   };
 }

@@ -162,7 +162,7 @@ function commandOf(pid: number): string {
  * the top consumers. Processes that vanish mid-scan are skipped. On a system without /proc the result
  * is all zeros with `unreadable` 0: callers check `readInotifyLimits()` to know whether /proc exists.
  */
-export function inotifyUsageByUser(uid: number, opts: { topN?: number; procDir?: string } = {}): UserInotifyUsage {
+export function inotifyUsageByUser(uid: number, opts: { topN?: number; procDir?: string; userNs?: string } = {}): UserInotifyUsage {
   const procDir = opts.procDir ?? '/proc';
   const topN = opts.topN ?? 5;
   let pids: string[];
@@ -177,6 +177,8 @@ export function inotifyUsageByUser(uid: number, opts: { topN?: number; procDir?:
   let unreadable = 0;
   for (const p of pids) {
     const pid = Number(p);
+    // Only the processes of one user namespace (its own, lower limit counts only them); unreadable = another.
+    if (opts.userNs !== undefined && userNsOf(procDir, pid) !== opts.userNs) continue;
     const fds = inotifyFds(procDir, pid);
     if (fds === undefined) {
       // Gone, or another user's process we may not read: only count the latter when it is ours.
@@ -193,6 +195,15 @@ export function inotifyUsageByUser(uid: number, opts: { topN?: number; procDir?:
   }
   consumers.sort((a, b) => b.watches - a.watches || b.instances - a.instances || a.pid - b.pid);
   return { instances, watches, top: consumers.slice(0, topN), processes: consumers.length, unreadable };
+}
+
+/** The user namespace of a process ("user:[4026531837]"), or undefined when unreadable. */
+export function userNsOf(procDir: string, pid: number | 'self'): string | undefined {
+  try {
+    return fs.readlinkSync(`${procDir}/${pid}/ns/user`);
+  } catch {
+    return undefined;
+  }
 }
 
 function ownerOf(procDir: string, pid: number): number | undefined {

@@ -6,12 +6,25 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-export type RawListener = (dir: string, name: string | null) => void;
+/** `renamed`: an entry was created, deleted or moved (inotify IN_CREATE/IN_DELETE/IN_MOVED_*). */
+export type RawListener = (dir: string, name: string | null, renamed: boolean) => void;
 
-interface Entry {
-  handle: fs.FSWatcher;
+/** Identity of a directory: (dev, ino) plus its birth time, since a deleted dir's inode number is reused at once. */
+export interface DirId {
   dev: number;
   ino: number;
+  /** statx birth time (ms); 0 where the filesystem does not record it. */
+  birth: number;
+}
+
+/** Whether `st` is the directory `id` describes (not a new one that got the same inode number). */
+export function sameDir(id: DirId, st: { dev: number; ino: number; birthtimeMs?: number }): boolean {
+  const birth = st.birthtimeMs ?? 0;
+  return id.dev === st.dev && id.ino === st.ino && (id.birth === 0 || birth === 0 || id.birth === birth);
+}
+
+interface Entry extends DirId {
+  handle: fs.FSWatcher;
 }
 
 export class DirWatches {
@@ -34,7 +47,7 @@ export class DirWatches {
     return this.map.has(dir);
   }
 
-  inodeOf(dir: string): { dev: number; ino: number } | undefined {
+  inodeOf(dir: string): DirId | undefined {
     return this.map.get(dir);
   }
 
@@ -51,17 +64,17 @@ export class DirWatches {
    * Watches `dir` (already lstat'ed as a directory by the caller). Throws fs.watch's errors unchanged
    * (ENOSPC, EMFILE, ENOENT, EACCES): the caller decides what each means.
    */
-  arm(dir: string, st: { dev: number; ino: number }): void {
+  arm(dir: string, st: { dev: number; ino: number; birthtimeMs?: number }): void {
     const old = this.map.get(dir);
     if (old) {
-      if (old.dev === st.dev && old.ino === st.ino) return;
+      if (sameDir(old, st)) return;
       this.closeOne(dir);
     }
-    const handle = fs.watch(dir, { persistent: true }, (_type, name) => {
-      this.onRaw(dir, typeof name === 'string' ? name : null);
+    const handle = fs.watch(dir, { persistent: true }, (type, name) => {
+      this.onRaw(dir, typeof name === 'string' ? name : null, type === 'rename');
     });
     handle.on('error', (err: Error) => this.onError(dir, err));
-    this.map.set(dir, { handle, dev: st.dev, ino: st.ino });
+    this.map.set(dir, { handle, dev: st.dev, ino: st.ino, birth: st.birthtimeMs ?? 0 });
     const key = `${st.dev}:${st.ino}`;
     this.inodes.set(key, (this.inodes.get(key) ?? 0) + 1);
     const parent = path.dirname(dir);

@@ -1,7 +1,8 @@
 /**
  * The pure predicate every backend shares: which directories are descended and which files matter.
  *
- * Relevant file = (extension in `extensions` OR matches an `include` glob) AND NOT an `exclude` glob.
+ * Relevant file = (extension in `extensions` OR matches an `include` glob) AND NOT an `exclude` glob
+ *                 AND NOT a watchdog sentinel (`.hotwatch-sentinel*`, wherever it is).
  * Excluded dir  = basename or relative path matches an `excludeDirs` entry (name or glob), or an `exclude`
  *                 glob matches the dir (or matches everything under it, e.g. "internal/gen/**"), or it is
  *                 the build output dir or under it, or `.hotwatch`; anything under an excluded dir too.
@@ -27,6 +28,12 @@ type DirStatus = 'watched' | 'include-only' | 'excluded';
 type Matcher = (s: string) => boolean;
 
 const HOTWATCH_DIR = '.hotwatch';
+/** Prefix of the watchdog's sentinel files: never relevant, wherever they are. */
+export const SENTINEL_PREFIX = '.hotwatch-sentinel';
+
+export function isSentinelName(name: string): boolean {
+  return name.startsWith(SENTINEL_PREFIX);
+}
 const CACHE_MAX = 50_000;
 
 function cleanGlob(g: string): string {
@@ -99,6 +106,7 @@ export function createFilter(s: WatchSettings): PathFilter {
       const rel = relative(abs);
       if (rel === undefined || rel === '') return false;
       const slash = rel.lastIndexOf('/');
+      if (isSentinelName(slash < 0 ? rel : rel.slice(slash + 1))) return false;
       const dir = statusOf(slash < 0 ? '' : rel.slice(0, slash));
       if (dir === 'excluded' || isExcludedFile(rel)) return false;
       if (isIncluded(rel)) return true;

@@ -3,17 +3,21 @@
  * coalesced and resolved with lstat, new directories armed then read (their files reported), vanished
  * or replaced directories dropped, the root checked for deletion/replacement, and kernel-queue overflow
  * inferred (storm-detector.ts): each storm gives ONE rescan, then a reconcile of every watched dir.
+ * Sentinel events (the watchdog's files) go to `sink.sentinel` only, never into the change stream.
+ * Losses and re-arms carry a health tag (health.ts) so the watchdog can log them by the contract.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { WatchSettings } from '../config/settings.js';
 import { HotwatchError, errnoCode } from '../errors.js';
 import { DirWatches } from './dir-watches.js';
-import { inotifyFdsOfSelf, watchesOfFd } from './inotify-fds.js';
-import type { MountEntry } from './mounts.js';
+import { EngineLosses } from './engine-losses.js';
+import { isSentinelName } from './filter.js';
+import { readMounts, type MountEntry } from './mounts.js';
 import type { NativeTuning, WorkerStats } from './protocol.js';
 import { StormDetector } from './storm-detector.js';
 import { TreeArmer } from './tree-armer.js';
+import { WatchAudit } from './watch-audit.js';
 import { createTreeRules, type TreeRules } from './tree-rules.js';
 import type { WatchNotice } from './types.js';
 
@@ -32,6 +36,17 @@ export interface EngineSink {
   notice(n: WatchNotice): void;
   /** Watching cannot go on (limit reached): the engine has stopped. */
   fatal(e: HotwatchError): void;
+  /** A sentinel file event (absolute path). */
+  sentinel(p: string): void;
+}
+
+export interface EngineOptions {
+  descendPollMounts?: boolean;
+  mounts?: MountEntry[] | undefined;
+  /** Sentinel directories to watch apart from the tree. */
+  sentinelDirs?: string[];
+  /** Post a RescanEvent after re-arming a replaced root (default true; false when the watchdog diffs). */
+  rescanOnRearm?: boolean;
 }
 
 const POST_CHUNK = 2000;
@@ -45,34 +60,36 @@ export class NativeEngine {
   private readonly armer: TreeArmer;
   private readonly storms: StormDetector;
   private pending = new Set<string>();
+  /** Pending paths that are watched dirs their parent reported created/deleted/moved: re-armed whatever their identity. */
+  private renamed = new Set<string>();
   private dirtyDirs = new Set<string>();
   private needFullReconcile = false;
   private flushTimer: NodeJS.Timeout | undefined;
   private flushing = false;
   private rawEvents = 0;
   private lastRootCheck = 0;
-  private rootGone = false;
+  private readonly losses: EngineLosses;
+  private readonly audit: WatchAudit;
+  private reconcileDone = false;
+  private readonly sentinels: DirWatches;
   private tickTimer: NodeJS.Timeout | undefined;
-  private ownFd: number | undefined;
   private noticesSent = 0;
-  private lastAuditAt = Number.NEGATIVE_INFINITY;
-  private auditCostMs = 0;
-  private audited: { inodes: number; watches: number | undefined } = { inodes: 0, watches: undefined };
   private stopped = false;
 
   constructor(
     s: WatchSettings,
     private readonly tuning: NativeTuning,
     private readonly sink: EngineSink,
-    opts: { descendPollMounts?: boolean; mounts?: MountEntry[] | undefined } = {},
+    private readonly opts: EngineOptions = {},
   ) {
     this.root = path.resolve(s.root);
+    this.audit = new WatchAudit(tuning.auditMinMs);
     this.rules = createTreeRules(s, {
       pollMounts: opts.descendPollMounts ? 'warn' : 'list',
       ...(opts.mounts ? { mounts: opts.mounts } : {}),
     });
     this.watches = new DirWatches(
-      (dir, name) => this.raw(dir, name),
+      (dir, name, renamed) => this.raw(dir, name, renamed),
       (dir, err) => this.handleError(dir, err),
     );
     this.armer = new TreeArmer(s, this.root, this.rules, this.watches, {
@@ -86,11 +103,29 @@ export class NativeEngine {
       },
     });
     this.storms = new StormDetector(tuning, performance.now());
+    this.losses = new EngineLosses(this.root, {
+      notice: (n) => sink.notice(n),
+      rescan: (r) => sink.rescan(r),
+      rootInode: () => this.watches.inodeOf(this.root),
+      closeAll: () => this.watches.closeAll(),
+      armRoot: () => {
+        this.pending.add(this.root);
+        this.scheduleFlush();
+      },
+      rescanOnRearm: opts.rescanOnRearm ?? true,
+    });
+    // Sentinel dirs: watched apart, so their events never enter the change stream or the storm count.
+    this.sentinels = new DirWatches(
+      (dir, name) => {
+        if (name !== null && isSentinelName(name)) sink.sentinel(path.join(dir, name));
+      },
+      () => undefined, // a broken sentinel watch shows as a missed round trip: the watchdog re-arms it
+    );
   }
 
   /** Arms the whole tree; false when a fatal error stopped it (already reported through the sink). */
   async start(): Promise<boolean> {
-    const before = inotifyFdsOfSelf();
+    this.audit.beforeArming();
     const ok = await this.armer.armTree(this.root, undefined);
     this.postNotices();
     if (!ok) return false;
@@ -109,26 +144,22 @@ export class NativeEngine {
       );
       return false;
     }
-    const after = inotifyFdsOfSelf();
-    const mine = before && after ? [...after].filter((fd) => !before.has(fd)) : [];
-    if (mine.length === 1) this.ownFd = mine[0];
+    this.audit.afterArming();
+    for (const d of this.opts.sentinelDirs ?? []) {
+      try {
+        this.armSentinel(d);
+      } catch {
+        // the watchdog re-creates the dir and asks again
+      }
+    }
     this.tickTimer = setInterval(() => this.tick(), this.tuning.tickMs);
     return true;
   }
 
   /** Counters; the kernel's watch count is re-read when an audit is due (or `audit` forces it). */
   stats(audit = false): WorkerStats {
-    const now = performance.now();
-    const fresh = audit || now - this.lastAuditAt >= Math.max(this.tuning.auditMinMs, this.auditCostMs * 1000);
-    if (fresh) {
-      this.audited = {
-        inodes: this.watches.distinctInodes(),
-        watches: this.ownFd === undefined ? undefined : watchesOfFd(this.ownFd),
-      };
-      this.auditCostMs = performance.now() - now;
-      this.lastAuditAt = now;
-    }
-    return { dirs: this.watches.size, ...this.audited, watchesFresh: fresh, rawEvents: this.rawEvents };
+    const r = this.audit.read(() => this.watches.distinctInodes() + this.sentinels.distinctInodes(), audit);
+    return { dirs: this.watches.size, inodes: r.inodes, watches: r.watches, watchesFresh: r.fresh, rawEvents: this.rawEvents };
   }
 
   /** True when no event is waiting to be resolved (the stats are then a consistent picture). */
@@ -136,9 +167,30 @@ export class NativeEngine {
     return !this.flushing && this.pending.size === 0 && this.dirtyDirs.size === 0;
   }
 
-  /** Test-only fault: every handle closed underneath, the engine still believes it is armed. */
+  /** Test-only fault: every handle closed underneath (sentinel dirs too); the engine still believes it is armed. */
   closeHandlesSilently(): void {
     this.watches.closeHandlesSilently();
+    this.sentinels.closeHandlesSilently();
+  }
+
+  /** Watches a sentinel directory (again, if it was replaced). Throws fs errors unchanged. */
+  armSentinel(dir: string): void {
+    const st = fs.lstatSync(dir);
+    if (!st.isDirectory()) throw new Error(`${dir} is not a directory`);
+    this.sentinels.arm(dir, st);
+  }
+
+  /**
+   * A mount appeared, vanished or changed at/under `p`: re-read the mount table, drop every watch from
+   * `p` down and arm it again (what is visible there now). Returns the directories watched under `p`.
+   */
+  async rearmPath(p: string, mounts: MountEntry[] | undefined): Promise<number> {
+    this.rules.setMounts(mounts ?? readMounts());
+    this.watches.unwatchSubtree(p);
+    if (p === this.root || this.watches.has(path.dirname(p))) await this.armer.armTree(p, undefined);
+    this.postNotices();
+    this.audit.requestSoon();
+    return this.watches.dirs().filter((d) => d === p || d.startsWith(p + path.sep)).length;
   }
 
   stop(): void {
@@ -146,67 +198,39 @@ export class NativeEngine {
     if (this.tickTimer) clearInterval(this.tickTimer);
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.watches.closeAll();
+    this.sentinels.closeAll();
   }
 
-  private raw(dir: string, name: string | null): void {
+  private raw(dir: string, name: string | null, renamed: boolean): void {
     if (this.stopped) return;
+    if (name !== null && isSentinelName(name)) {
+      this.sink.sentinel(path.join(dir, name)); // a mount's sentinel, in a watched dir of the tree
+      return;
+    }
     this.rawEvents++;
     const storm = this.storms.raw();
-    if (storm) this.sink.rescan(storm);
+    if (storm) this.losses.overflow(storm);
     if (name === null) this.dirtyDirs.add(dir);
-    else this.pending.add(path.join(dir, name));
+    else {
+      const p = path.join(dir, name);
+      this.pending.add(p);
+      if (renamed && this.watches.has(p)) this.renamed.add(p); // a watched dir created/deleted/moved there
+    }
     this.scheduleFlush();
   }
 
   private tick(): void {
     const now = performance.now();
     const v = this.storms.tick(now);
-    if (v.rescan) this.sink.rescan(v.rescan);
+    if (v.rescan) this.losses.overflow(v.rescan);
     if (v.reconcile) {
       this.needFullReconcile = true;
       this.scheduleFlush();
     }
     if (now - this.lastRootCheck >= ROOT_CHECK_MS) {
       this.lastRootCheck = now;
-      this.checkRoot();
+      this.losses.checkRoot();
     }
-  }
-
-  /** The root deleted, or replaced by another directory (rm -rf + mkdir): re-arm it when it is back. */
-  private checkRoot(): void {
-    let st: fs.Stats | undefined;
-    try {
-      st = fs.statSync(this.root);
-    } catch {
-      st = undefined;
-    }
-    const cur = this.watches.inodeOf(this.root);
-    if (st?.isDirectory() && cur && cur.dev === st.dev && cur.ino === st.ino) return;
-    if (!st?.isDirectory()) {
-      if (this.rootGone) return;
-      this.rootGone = true;
-      this.watches.closeAll();
-      this.sink.notice({
-        level: 'error',
-        code: 'ROOT_GONE',
-        path: this.root,
-        message: `the watched root ${this.root} was deleted: nothing is watched until it is back`,
-        hint: 'recreate the directory (hotwatch re-arms by itself) or restart hotwatch with the right --root',
-      });
-      return;
-    }
-    const wasGone = this.rootGone;
-    this.rootGone = false;
-    this.watches.closeAll();
-    this.sink.notice({
-      level: 'warn',
-      code: 'ROOT_REPLACED',
-      path: this.root,
-      message: `the watched root ${this.root} ${wasGone ? 'is back' : 'was replaced by another directory'}: re-arming every watch`,
-    });
-    this.pending.add(this.root);
-    this.sink.rescan(`the watched root ${this.root} was replaced`);
-    this.scheduleFlush();
   }
 
   private scheduleFlush(): void {
@@ -221,14 +245,17 @@ export class NativeEngine {
     try {
       while (!this.stopped && (this.pending.size > 0 || this.dirtyDirs.size > 0 || this.needFullReconcile)) {
         const batch = this.pending;
+        const renamed = this.renamed;
         this.pending = new Set();
+        this.renamed = new Set();
         for (const p of batch) {
-          await this.resolve(p, out);
+          if (await this.armer.resolve(p, out, renamed.has(p))) this.audit.requestSoon(); // new dirs: count the kernel's watches soon
           if (out.length >= POST_CHUNK) this.post(out.splice(0));
         }
         if (this.needFullReconcile) {
           this.needFullReconcile = false;
-          await this.reconcileAll(out);
+          await this.armer.reconcileAll(out);
+          this.reconcileDone = true;
         }
         const dirty = this.dirtyDirs;
         this.dirtyDirs = new Set();
@@ -246,6 +273,11 @@ export class NativeEngine {
       this.flushing = false;
       this.postNotices();
       if (this.pending.size > 0 || this.dirtyDirs.size > 0 || this.needFullReconcile) this.scheduleFlush();
+      else if (this.reconcileDone || this.losses.arming) {
+        const rootWatched = this.watches.has(this.root);
+        this.losses.afterFlush({ rootWatched, dirs: this.watches.size, reconciled: this.reconcileDone, inStorm: this.storms.inStorm });
+        this.reconcileDone = false;
+      }
     }
   }
 
@@ -257,43 +289,6 @@ export class NativeEngine {
     while (this.noticesSent < this.rules.notices.length) this.sink.notice(this.rules.notices[this.noticesSent++]!);
   }
 
-  /** One path that had an event: a new dir is armed, a vanished dir dropped, a relevant file reported. */
-  private async resolve(p: string, out: string[]): Promise<void> {
-    let st: fs.Stats | undefined;
-    try {
-      st = fs.lstatSync(p);
-    } catch {
-      st = undefined;
-    }
-    if (st?.isDirectory()) {
-      const cur = this.watches.inodeOf(p);
-      if (cur && cur.dev === st.dev && cur.ino === st.ino) return;
-      if (cur) {
-        this.watches.unwatchSubtree(p); // replaced under the same name
-        out.push(p);
-      }
-      if (p === this.root || this.watches.has(path.dirname(p))) await this.armer.armTree(p, out);
-      return;
-    }
-    if (this.watches.hasSubtree(p)) {
-      this.watches.unwatchSubtree(p);
-      out.push(p);
-    }
-    if (st?.isSymbolicLink()) this.rules.symlink(p);
-    if (this.rules.filter.isRelevantFile(p)) out.push(p);
-  }
-
-  /** After a storm: every watched dir re-checked (vanished, replaced) and re-read for new subdirs. */
-  private async reconcileAll(out: string[]): Promise<void> {
-    let n = 0;
-    for (const d of this.watches.dirs()) {
-      if (!this.watches.has(d)) continue; // dropped with its parent meanwhile
-      await this.resolve(d, out);
-      if (!(await this.armer.reconcileDir(d, out))) await this.resolve(d, out);
-      if (++n % 500 === 0) await yieldNow();
-    }
-  }
-
   private handleError(dir: string, err: Error): void {
     const code = errnoCode(err);
     this.sink.notice({
@@ -301,6 +296,7 @@ export class NativeEngine {
       code: 'WATCH_ERROR',
       path: dir,
       message: `the watch on ${dir} failed (${code ?? err.message}): re-arming it`,
+      health: { kind: 'deaf', scope: 'dir', cause: 'backend-error', selfHealing: true },
     });
     this.watches.unwatchSubtree(dir);
     this.pending.add(dir);

@@ -1,11 +1,12 @@
 /**
  * Worker thread entry of the native watcher (always loaded from dist/). Glue only: runs NativeEngine,
- * answers pings with stats, posts events/notices/rescans, applies test-only faults.
+ * answers pings with stats and calls with replies, posts events/notices/rescans/sentinels, applies
+ * test-only faults.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { HotwatchError } from '../errors.js';
 import { NativeEngine } from './native-engine.js';
-import { wallNow, type HostMessage, type WorkerData, type WorkerFault, type WorkerMessage } from './protocol.js';
+import { wallNow, type CallResult, type HostMessage, type WorkerCall, type WorkerData, type WorkerFault, type WorkerMessage } from './protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('native-worker.js must run in a worker thread');
@@ -20,8 +21,14 @@ const engine = new NativeEngine(
     rescan: (reason) => post({ t: 'rescan', reason, at: wallNow() }),
     notice: (notice) => post({ t: 'notice', notice }),
     fatal: (e: HotwatchError) => post({ t: 'fatal', code: e.code, message: e.message, hint: e.hint, exitCode: e.exitCode }),
+    sentinel: (p) => post({ t: 'sentinel', path: p, at: wallNow() }),
   },
-  { descendPollMounts: data.descendPollMounts, mounts: data.mounts },
+  {
+    descendPollMounts: data.descendPollMounts,
+    mounts: data.mounts,
+    sentinelDirs: data.sentinelDirs,
+    rescanOnRearm: data.rescanOnRearm,
+  },
 );
 
 function fault(f: WorkerFault): void {
@@ -31,9 +38,23 @@ function fault(f: WorkerFault): void {
   }
 }
 
+async function call(c: WorkerCall): Promise<CallResult> {
+  if (c.op === 'arm-sentinel') {
+    engine.armSentinel(c.dir);
+    return { dirs: 1 };
+  }
+  return { dirs: await engine.rearmPath(c.path, c.mounts) };
+}
+
 port.on('message', (m: HostMessage) => {
-  if (m.t === 'ping') post({ t: 'pong', seq: m.seq, stats: { ...engine.stats(), idle: engine.idle() } });
+  if (m.t === 'ping') post({ t: 'pong', seq: m.seq, stats: { ...engine.stats(m.audit === true), idle: engine.idle() } });
   else if (m.t === 'fault') fault(m.fault);
+  else if (m.t === 'call') {
+    call(m.call).then(
+      (result) => post({ t: 'reply', id: m.id, ok: true, result }),
+      (e: unknown) => post({ t: 'reply', id: m.id, ok: false, error: e instanceof Error ? e.message : String(e) }),
+    );
+  }
 });
 
 const started = performance.now();

@@ -4,22 +4,24 @@
  *
  *  - ping every `intervalMs`; no message from the worker for `deadlineMs` → notice WATCHER_HUNG (error),
  *    terminate, start a fresh worker (re-arm) and emit a RescanEvent once it is ready;
- *  - coverage audit on each pong: the worker's own inotify fd holds fewer watches than the distinct
+ *  - coverage audit on each fresh pong: the worker's own inotify fd holds fewer watches than the distinct
  *    directories it believes armed, twice in a row → WATCH_COVERAGE_LOST, same restart;
  *  - more than `maxRestarts` restarts within `restartWindowMs`, or a limit reached after start (fatal
  *    from the worker) → the watcher gives up: `onFailure(err)` is called once (create.ts falls back to
  *    polling there); without onFailure the error is reported as a notice.
  * Before ready, a fatal (ENOSPC, EMFILE) rejects `ready` with the HotwatchError that carries the fix.
+ * The watchdog drives it further: sentinel dirs, re-arming a subtree, a restart on demand (rearmNow).
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { HotwatchError } from '../errors.js';
+import type { DeafCause } from './health.js';
 import type { MountEntry } from './mounts.js';
 import { DEFAULT_TUNING } from './native-engine.js';
-import type { HostMessage, NativeTuning, WatchTestHooks, WorkerData, WorkerFault, WorkerMessage, WorkerStats } from './protocol.js';
+import type { CallResult, NativeTuning, WatchTestHooks, WorkerFault, WorkerMessage, WorkerStats } from './protocol.js';
 import type { Watcher, WatcherOptions, WatcherReady, WatcherStats, WatchNotice } from './types.js';
+import { Heartbeat } from './heartbeat.js';
+import { WorkerLink } from './worker-link.js';
+
+export { nativeWorkerPath } from './worker-link.js';
 
 export interface HeartbeatOptions {
   intervalMs?: number;
@@ -40,43 +42,37 @@ export interface NativeWatcherOptions extends WatcherOptions {
   mounts?: MountEntry[];
   /** Called once when native watching gives up after start: the caller should poll instead. */
   onFailure?: (err: HotwatchError) => void;
+  /**
+   * A watchdog drives recovery: a hung, crashed or short-of-watches worker is reported once (a notice
+   * tagged deaf, not self-healing) and NOT restarted here; the watchdog calls rearmNow. No RescanEvent
+   * follows re-arms (the watchdog diffs a snapshot instead).
+   */
+  supervised?: boolean;
 }
 
 const TERMINATE_MS = 5000;
-const YOUNG_GEN_MB = 4;
-
-/** The worker always runs compiled JS: map src/watch/native.ts (vitest) to dist/watch/native-worker.js. */
-export function nativeWorkerPath(): string {
-  const here = fileURLToPath(import.meta.url);
-  const js = here.endsWith('.ts')
-    ? path.join(path.dirname(here), '..', '..', 'dist', 'watch', 'native-worker.js')
-    : path.join(path.dirname(here), 'native-worker.js');
-  if (!fs.existsSync(js)) {
-    throw new HotwatchError('INTERNAL', `the native watcher's worker is missing at ${js}`, {
-      hint: 'run `npm run build`: the worker thread always runs from dist/',
-      exitCode: 1,
-    });
-  }
-  return js;
-}
 
 export class NativeWatcher implements Watcher {
   readonly ready: Promise<WatcherReady>;
   private resolveReady!: (r: WatcherReady) => void;
   private rejectReady!: (e: unknown) => void;
   private isReady = false;
-  private worker: Worker | undefined;
+  private link: WorkerLink | undefined;
   private generation = 0;
-  private lastAnswer = 0;
-  private lastBeat = 0;
   private seq = 0;
-  private heartbeat: NodeJS.Timeout | undefined;
-  private shortfalls = 0;
+  private beatTimer: NodeJS.Timeout | undefined;
+  private readonly heartbeat: Heartbeat;
   private restarts: number[] = [];
-  private restartReason: string | undefined;
+  /** Why the current worker was started after a loss; undefined for the first and quiet restarts. */
+  private restartCause: { code: string; cause: DeafCause } | undefined;
+  private quietRestart: { resolve: () => void; reject: (e: unknown) => void } | undefined;
   private stopped = false;
+  private respawning: Promise<void> | undefined;
+  /** The worker generation whose loss was reported (supervised mode reports each once). */
+  private reported = 0;
   private closing: Promise<void> | undefined;
   private latest: WorkerStats | undefined;
+  private readonly sentinelDirs = new Set<string>();
   private readonly started = performance.now();
   private readonly hb: Required<HeartbeatOptions>;
   private readonly tuning: NativeTuning;
@@ -90,6 +86,7 @@ export class NativeWatcher implements Watcher {
       restartWindowMs: opts.heartbeat?.restartWindowMs ?? 60_000,
     };
     this.tuning = { ...DEFAULT_TUNING, ...opts.tuning };
+    this.heartbeat = new Heartbeat(this.hb, performance.now());
     this.ready = new Promise<WatcherReady>((res, rej) => {
       this.resolveReady = res;
       this.rejectReady = rej;
@@ -114,9 +111,45 @@ export class NativeWatcher implements Watcher {
     return this.latest && { ...this.latest, backend: 'native' };
   }
 
+  /** How long the worker has been silent, and whether it was idle at its last answer. */
+  liveness(): { silentMs: number; idle: boolean; pingMs: number } {
+    const silentMs = this.link ? performance.now() - this.link.lastAnswer : Number.POSITIVE_INFINITY;
+    return { silentMs, idle: this.latest?.idle !== false, pingMs: this.hb.intervalMs };
+  }
+
   /** Test-only: inject a fault into the running worker. */
   inject(fault: WorkerFault): void {
-    this.send({ t: 'fault', fault });
+    this.link?.send({ t: 'fault', fault });
+  }
+
+  /** Watches a sentinel directory (now, and in every worker started later). */
+  armSentinel(dir: string, timeoutMs: number): Promise<CallResult> {
+    this.sentinelDirs.add(dir);
+    return this.call({ op: 'arm-sentinel', dir }, timeoutMs);
+  }
+
+  /** Drops and re-arms everything at/under `p` (a mount changed there). */
+  rearmPath(p: string, mounts: MountEntry[] | undefined, timeoutMs: number): Promise<CallResult> {
+    return this.call({ op: 'rearm', path: p, mounts }, timeoutMs);
+  }
+
+  /**
+   * The watchdog's re-arm: close the worker (await it), start a fresh one, resolve once it is armed.
+   * Quiet (the watchdog logs) and not counted among the heartbeat's restarts.
+   */
+  rearmNow(timeoutMs: number): Promise<void> {
+    if (this.stopped) return Promise.reject(new Error('the native watcher is stopped'));
+    this.quietRestart?.reject(new Error('superseded by another re-arm'));
+    const done = new Promise<void>((resolve, reject) => (this.quietRestart = { resolve, reject }));
+    let timer: NodeJS.Timeout | undefined;
+    const bounded = Promise.race([
+      done,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`the native watcher was not armed again within ${timeoutMs}ms`)), timeoutMs);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    void this.respawn();
+    return bounded;
   }
 
   close(): Promise<void> {
@@ -124,73 +157,62 @@ export class NativeWatcher implements Watcher {
       this.stopped = true;
       this.opts.signal.removeEventListener('abort', this.onAbort);
       if (!this.isReady) this.rejectReady(new HotwatchError('INTERNAL', 'the watcher was closed before it was ready'));
+      this.quietRestart?.reject(new Error('the watcher was closed'));
       await this.stopWorker();
     })();
     return this.closing;
   }
 
-  private spawn(): void {
-    const gen = ++this.generation;
-    const data: WorkerData = {
-      settings: this.opts.settings,
-      tuning: this.tuning,
-      hooks: gen === 1 ? (this.opts.testHooks ?? {}) : {},
-      descendPollMounts: this.opts.descendPollMounts ?? false,
-      mounts: this.opts.mounts,
-    };
-    const w = new Worker(pathToFileURL(nativeWorkerPath()), {
-      workerData: data,
-      stdout: false,
-      stderr: false,
-      // A small young generation keeps the worker's RSS low (measured: 10k dirs 109 MB → 83 MB, same speed).
-      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GEN_MB },
-    });
-    this.worker = w;
-    this.lastAnswer = performance.now();
-    this.lastBeat = this.lastAnswer;
-    this.shortfalls = 0;
-    w.on('message', (m: WorkerMessage) => {
-      if (this.worker === w) this.onMessage(m);
-    });
-    w.on('error', (e) => {
-      if (this.worker === w) void this.restart('WATCHER_CRASHED', `the native watcher thread crashed: ${e.message}`);
-    });
-    w.on('exit', (code) => {
-      if (this.worker === w && !this.stopped) void this.restart('WATCHER_CRASHED', `the native watcher thread exited (code ${code})`);
-    });
-    if (this.heartbeat) clearInterval(this.heartbeat);
-    this.heartbeat = setInterval(() => this.beat(), this.hb.intervalMs);
-    this.heartbeat.unref();
+  private call(c: Parameters<WorkerLink['call']>[0], timeoutMs: number): Promise<CallResult> {
+    if (!this.link || this.stopped) return Promise.reject(new Error('the native watcher is not running'));
+    return this.link.call(c, timeoutMs);
   }
 
-  private send(m: HostMessage): void {
-    this.worker?.postMessage(m);
+  private spawn(): void {
+    const gen = ++this.generation;
+    const link = new WorkerLink(
+      {
+        settings: this.opts.settings,
+        tuning: this.tuning,
+        hooks: gen === 1 ? (this.opts.testHooks ?? {}) : {},
+        descendPollMounts: this.opts.descendPollMounts ?? false,
+        mounts: this.opts.mounts,
+        sentinelDirs: [...this.sentinelDirs],
+        rescanOnRearm: !this.opts.supervised,
+      },
+      {
+        message: (m) => {
+          if (this.link === link) this.onMessage(m);
+        },
+        died: (why) => {
+          if (this.link === link && !this.stopped) void this.restart('WATCHER_CRASHED', why, 'backend-error');
+        },
+      },
+    );
+    this.link = link;
+    this.heartbeat.reset(performance.now());
+    if (this.beatTimer) clearInterval(this.beatTimer);
+    this.beatTimer = setInterval(() => this.beat(), this.hb.intervalMs);
+    this.beatTimer.unref();
   }
 
   private beat(): void {
-    if (this.stopped || !this.worker) return;
+    const link = this.link;
+    if (this.stopped || !link) return;
     const now = performance.now();
-    const hostGap = now - this.lastBeat;
-    this.lastBeat = now;
-    // This thread was stalled too (SIGSTOP, suspend, swap): the worker had no chance to answer either.
-    if (hostGap > this.hb.intervalMs * 3) this.lastAnswer = now;
-    const silentFor = now - this.lastAnswer;
-    if (silentFor > this.hb.deadlineMs) {
-      void this.restart(
-        'WATCHER_HUNG',
-        `the native watcher thread did not answer for ${Math.round(silentFor)}ms (deadline ${this.hb.deadlineMs}ms): it is hung; restarting it`,
-      );
-      return;
-    }
-    this.send({ t: 'ping', seq: ++this.seq });
+    const v = this.heartbeat.beat(now, link.lastAnswer, () => (link.lastAnswer = now));
+    if ('hung' in v) void this.restart('WATCHER_HUNG', v.hung, 'heartbeat-timeout');
+    else link.send({ t: 'ping', seq: ++this.seq, audit: v.ping.audit });
   }
 
-  private onMessage(m: WorkerMessage): void {
-    this.lastAnswer = performance.now();
+  private onMessage(m: Exclude<WorkerMessage, { t: 'reply' }>): void {
     const toHost = (at: number) => at - performance.timeOrigin;
     switch (m.t) {
       case 'events':
         for (const p of m.paths) this.opts.onEvent({ kind: 'change', path: p, at: toHost(m.at) });
+        return;
+      case 'sentinel':
+        this.opts.onSentinel?.(m.path);
         return;
       case 'rescan':
         this.opts.onEvent({ kind: 'rescan', reason: m.reason, at: toHost(m.at) });
@@ -223,37 +245,39 @@ export class NativeWatcher implements Watcher {
         readyMs: Math.round(performance.now() - this.started),
       });
     }
-    if (this.restartReason) {
-      const reason = this.restartReason;
-      this.restartReason = undefined;
-      this.notice({
-        level: 'info',
-        code: 'WATCHER_RESTARTED',
-        message: `native watcher re-armed: ${stats.dirs} directories watched again`,
-      });
-      this.opts.onEvent({ kind: 'rescan', reason: `watcher restarted (${reason})`, at: performance.now() });
-    }
+    const quiet = this.quietRestart;
+    this.quietRestart = undefined;
+    quiet?.resolve();
+    const rc = this.restartCause;
+    this.restartCause = undefined;
+    if (!rc) return;
+    this.notice({
+      level: 'info',
+      code: 'WATCHER_RESTARTED',
+      message: `native watcher re-armed: ${stats.dirs} directories watched again`,
+      health: { kind: 'rearmed', scope: 'watcher', cause: rc.cause, dirs: stats.dirs },
+    });
+    if (!this.opts.supervised) this.opts.onEvent({ kind: 'rescan', reason: `watcher restarted (${rc.code})`, at: performance.now() });
   }
 
   private audit(s: WorkerStats): void {
-    if (!s.watchesFresh || !s.idle) return;
-    if (s.watches === undefined || s.watches >= s.inodes) {
-      this.shortfalls = 0;
-      return;
-    }
-    if (++this.shortfalls < 2) return;
-    void this.restart(
-      'WATCH_COVERAGE_LOST',
-      `the kernel holds ${s.watches} inotify watches for the ${s.inodes} directories the watcher armed: watches were lost; re-arming`,
-    );
+    const lost = this.heartbeat.audit(s);
+    if (lost) void this.restart('WATCH_COVERAGE_LOST', lost, 'coverage-shortfall');
   }
 
   private notice(n: WatchNotice): void {
     this.opts.onNotice(n);
   }
 
-  private async restart(code: string, message: string): Promise<void> {
+  private async restart(code: string, message: string, cause: DeafCause): Promise<void> {
     if (this.stopped) return;
+    if (this.opts.supervised) {
+      // Once per worker: the watchdog re-arms (rearmNow), which starts the next generation.
+      if (this.reported === this.generation) return;
+      this.reported = this.generation;
+      this.notice({ level: 'error', code, message: message.replace(/; (restarting it|re-arming)$/, ''), health: { kind: 'deaf', scope: 'watcher', cause, selfHealing: false } });
+      return;
+    }
     const now = performance.now();
     this.restarts = this.restarts.filter((t) => now - t < this.hb.restartWindowMs);
     this.restarts.push(now);
@@ -267,21 +291,32 @@ export class NativeWatcher implements Watcher {
       );
       return;
     }
-    this.notice({ level: 'error', code, message });
-    this.restartReason = code;
-    await this.stopWorker();
-    if (this.stopped) return;
-    try {
-      this.spawn();
-    } catch (e) {
-      await this.fail(e instanceof HotwatchError ? e : new HotwatchError('INTERNAL', `cannot restart the native watcher: ${String(e)}`));
-    }
+    this.notice({ level: 'error', code, message, health: { kind: 'deaf', scope: 'watcher', cause, selfHealing: true } });
+    this.restartCause = { code, cause };
+    await this.respawn();
+  }
+
+  /** Stop the worker (await it) and start a fresh one; concurrent requests share one respawn. */
+  private respawn(): Promise<void> {
+    this.respawning ??= (async () => {
+      try {
+        await this.stopWorker();
+        if (this.stopped) return;
+        this.spawn();
+      } catch (e) {
+        await this.fail(e instanceof HotwatchError ? e : new HotwatchError('INTERNAL', `cannot restart the native watcher: ${String(e)}`));
+      } finally {
+        this.respawning = undefined;
+      }
+    })();
+    return this.respawning;
   }
 
   /** Gives up native watching: rejects `ready`, or hands the error to onFailure (or reports it). */
   private async fail(err: HotwatchError): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.quietRestart?.reject(err);
     await this.stopWorker();
     if (!this.isReady) {
       this.rejectReady(err);
@@ -292,18 +327,12 @@ export class NativeWatcher implements Watcher {
   }
 
   private async stopWorker(): Promise<void> {
-    if (this.heartbeat) clearInterval(this.heartbeat);
-    this.heartbeat = undefined;
-    const w = this.worker;
-    this.worker = undefined;
-    if (!w) return;
-    let timer: NodeJS.Timeout | undefined;
-    const done = await Promise.race([
-      w.terminate().then(() => true),
-      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), TERMINATE_MS))),
-    ]);
-    clearTimeout(timer);
-    if (!done) {
+    if (this.beatTimer) clearInterval(this.beatTimer);
+    this.beatTimer = undefined;
+    const link = this.link;
+    this.link = undefined;
+    if (!link) return;
+    if (!(await link.terminate(TERMINATE_MS))) {
       this.notice({
         level: 'error',
         code: 'WATCHER_STUCK',

@@ -38,7 +38,20 @@ export interface WorkerData {
   descendPollMounts: boolean;
   /** Mount table to use instead of /proc/self/mountinfo (tests, or a caller that already read it). */
   mounts: MountEntry[] | undefined;
+  /** Directories of hotwatch's own sentinels, watched apart from the tree (events go to 'sentinel'). */
+  sentinelDirs: string[];
+  /** After re-arming a replaced root, also post a RescanEvent (false: the watchdog diffs a snapshot). */
+  rescanOnRearm: boolean;
 }
+
+/** Requests that expect a reply (the host bounds each in time). */
+export type WorkerCall =
+  /** Watch a sentinel directory (again): its events become 'sentinel' messages. */
+  | { op: 'arm-sentinel'; dir: string }
+  /** A mount changed at/under `path`: drop its watches, re-read the mount table, arm it again. */
+  | { op: 'rearm'; path: string; mounts: MountEntry[] | undefined };
+
+export type CallResult = { dirs: number };
 
 export interface WorkerStats {
   /** Directories the worker believes are watched. */
@@ -55,7 +68,10 @@ export interface WorkerStats {
   idle?: boolean;
 }
 
-export type HostMessage = { t: 'ping'; seq: number } | { t: 'fault'; fault: WorkerFault };
+export type HostMessage =
+  | { t: 'ping'; seq: number; audit?: boolean }
+  | { t: 'fault'; fault: WorkerFault }
+  | { t: 'call'; id: number; call: WorkerCall };
 
 export type WorkerMessage =
   | { t: 'ready'; stats: WorkerStats; ms: number }
@@ -63,7 +79,11 @@ export type WorkerMessage =
   | { t: 'rescan'; reason: string; at: number }
   | { t: 'notice'; notice: WatchNotice }
   | { t: 'fatal'; code: ErrorCode; message: string; hint: string | undefined; exitCode: 1 | 2 }
-  | { t: 'pong'; seq: number; stats: WorkerStats };
+  | { t: 'pong'; seq: number; stats: WorkerStats }
+  /** A sentinel file event (absolute path): never a change event. */
+  | { t: 'sentinel'; path: string; at: number }
+  | { t: 'reply'; id: number; ok: true; result: CallResult }
+  | { t: 'reply'; id: number; ok: false; error: string };
 
 /** Epoch-based ms: comparable across threads (each thread has its own performance.timeOrigin). */
 export function wallNow(): number {

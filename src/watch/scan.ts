@@ -33,6 +33,8 @@ export interface ScanOptions extends TreeRulesOptions {
   concurrency?: number;
   /** Count poll-type mounts as natively watched dirs (backend: native); same as pollMounts: 'warn'. */
   descendPollMounts?: boolean;
+  /** Walk only this subtree (at or under the root; the same rules apply); missing → empty result. */
+  under?: string;
 }
 
 const VANISHED = new Set(['ENOENT', 'ENOTDIR']);
@@ -50,9 +52,11 @@ export async function scanTree(s: WatchSettings, opts: ScanOptions): Promise<Sca
     });
   }
   const rules = createTreeRules(s, opts.descendPollMounts && !opts.pollMounts ? { ...opts, pollMounts: 'warn' } : opts);
-  const dirs: string[] = [root];
+  const start = opts.under === undefined ? root : path.resolve(opts.under);
+  if (start !== root && !(await isDir(start))) return { dirs: [], files: [], notices: rules.notices, skippedMounts: [], pollMounts: [] };
+  const dirs: string[] = [start];
   const files: string[] = [];
-  const queue: string[] = [root];
+  const queue: string[] = [start];
   const limit = Math.max(1, opts.concurrency ?? 16);
 
   const visit = async (dir: string): Promise<void> => {
@@ -60,7 +64,7 @@ export async function scanTree(s: WatchSettings, opts: ScanOptions): Promise<Sca
     try {
       entries = await fs.readdir(dir, { withFileTypes: true });
     } catch (e) {
-      if (dir === root || !VANISHED.has(errnoCode(e) ?? '')) rules.unreadable(dir, e);
+      if (dir === start || !VANISHED.has(errnoCode(e) ?? '')) rules.unreadable(dir, e);
       return;
     }
     for (const e of entries) {
@@ -106,4 +110,12 @@ export async function scanTree(s: WatchSettings, opts: ScanOptions): Promise<Sca
   dirs.sort();
   files.sort();
   return { dirs, files, notices: rules.notices, skippedMounts: rules.skippedMounts, pollMounts: rules.pollMounts };
+}
+
+async function isDir(p: string): Promise<boolean> {
+  try {
+    return (await fs.lstat(p)).isDirectory();
+  } catch {
+    return false;
+  }
 }

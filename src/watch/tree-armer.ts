@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { WatchSettings } from '../config/settings.js';
 import { errnoCode, type HotwatchError } from '../errors.js';
-import type { DirWatches } from './dir-watches.js';
+import { sameDir, type DirWatches } from './dir-watches.js';
 import { instanceLimitError, watchLimitError } from './limits.js';
 import { scanTree } from './scan.js';
 import { entryKind, type TreeRules } from './tree-rules.js';
@@ -53,7 +53,7 @@ export class TreeArmer {
       }
       if (!st.isDirectory()) continue;
       const cur = this.watches.inodeOf(dir);
-      if (cur && cur.dev === st.dev && cur.ino === st.ino) continue;
+      if (cur && sameDir(cur, st)) continue;
       try {
         this.watches.arm(dir, st);
       } catch (e) {
@@ -96,6 +96,51 @@ export class TreeArmer {
       if (!this.watches.has(p)) await this.armTree(p, out);
     }
     return true;
+  }
+
+  /**
+   * One path that had an event: a new dir is armed (and its files reported), a vanished or replaced dir
+   * dropped, a relevant file reported. Returns true when new directories were armed (audit soon).
+   * `renamed`: the parent reported the entry created/deleted/moved: a watched dir there is re-armed even
+   * when its identity looks the same (a deleted dir's inode is reused at once, and its watch is gone).
+   */
+  async resolve(p: string, out: string[], renamed = false): Promise<boolean> {
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.lstatSync(p);
+    } catch {
+      st = undefined;
+    }
+    if (st?.isDirectory()) {
+      const cur = this.watches.inodeOf(p);
+      if (cur && sameDir(cur, st) && !renamed) return false;
+      if (cur) {
+        this.watches.unwatchSubtree(p); // replaced under the same name
+        out.push(p);
+      }
+      if (p !== this.root && !this.watches.has(path.dirname(p))) return false;
+      const before = this.watches.size;
+      await this.armTree(p, out);
+      return this.watches.size > before;
+    }
+    if (this.watches.hasSubtree(p)) {
+      this.watches.unwatchSubtree(p);
+      out.push(p);
+    }
+    if (st?.isSymbolicLink()) this.rules.symlink(p);
+    if (this.rules.filter.isRelevantFile(p)) out.push(p);
+    return false;
+  }
+
+  /** After a storm: every watched dir re-checked (vanished, replaced) and re-read for new subdirs. */
+  async reconcileAll(out: string[]): Promise<void> {
+    let n = 0;
+    for (const d of this.watches.dirs()) {
+      if (!this.watches.has(d)) continue; // dropped with its parent meanwhile
+      await this.resolve(d, out);
+      if (!(await this.reconcileDir(d, out))) await this.resolve(d, out);
+      if (++n % 500 === 0) await this.host.breathe();
+    }
   }
 
   /** true = skip this dir and go on; false = fatal, reported, engine stopped. */

@@ -30,6 +30,8 @@ export interface TreeRules {
   symlink(p: string): void;
   /** A readdir that failed with something other than "it vanished". */
   unreadable(dir: string, err: unknown): void;
+  /** The mount table changed (a mount added or removed after start): decide again from `mounts`. */
+  setMounts(mounts: MountEntry[]): void;
 }
 
 export interface TreeRulesOptions {
@@ -80,10 +82,14 @@ export function createTreeRules(s: WatchSettings, opts: TreeRulesOptions = {}): 
 
   // Mount points strictly below the root, keyed by the path as seen through `root`.
   const special = new Map<string, MountEntry>();
-  for (const m of mountsUnder(realRoot, opts.mounts ?? readMounts())) {
-    if (m.mountPoint === realRoot) continue;
-    special.set(path.join(root, path.relative(realRoot, m.mountPoint)), m);
-  }
+  const setMounts = (mounts: MountEntry[]): void => {
+    special.clear();
+    for (const m of mountsUnder(realRoot, mounts)) {
+      if (m.mountPoint === realRoot) continue;
+      special.set(path.join(root, path.relative(realRoot, m.mountPoint)), m);
+    }
+  };
+  setMounts(opts.mounts ?? readMounts());
   const included = (dir: string): boolean =>
     s.includeMounts.some((p) => dir === p || dir.startsWith(p + path.sep) || p.startsWith(dir + path.sep));
   const rel = (p: string): string => filter.relative(p) || '.';
@@ -128,6 +134,7 @@ export function createTreeRules(s: WatchSettings, opts: TreeRulesOptions = {}): 
         code: 'POLL_MOUNT',
         path: dir,
         message: `./${rel(dir)} is a ${m.fsType} mount: ${c.reason}; it is polled instead`,
+        health: { kind: 'fallback', scope: 'mount' },
       });
       return false;
     },
@@ -147,6 +154,13 @@ export function createTreeRules(s: WatchSettings, opts: TreeRulesOptions = {}): 
         message: `./${rel(p)} is a symlink to ${target}, outside the watched root: not followed, edits there do not trigger builds`,
         hint: `run hotwatch with that directory as its own root, or replace the symlink with the directory (or a go.mod replace of a module inside the root)`,
       });
+    },
+    setMounts(mounts) {
+      setMounts(mounts);
+      // A new mount at a path reported before is reported again.
+      for (const k of [...reported]) if (k.startsWith('mount:')) reported.delete(k);
+      skippedMounts.length = 0;
+      pollMounts.length = 0;
     },
     unreadable(dir, err) {
       const code = (err as { code?: string }).code ?? 'error';

@@ -6,6 +6,7 @@
  */
 import type { WatchEvent } from '../pipeline/events.js';
 import type { WatchSettings } from '../config/settings.js';
+import type { HealthTag } from './health.js';
 
 export type BackendName = 'native' | 'poll';
 
@@ -18,6 +19,8 @@ export interface WatchNotice {
   path?: string;
   /** The fix, where there is one (e.g. the sysctl line). */
   hint?: string;
+  /** Set when watches were lost, re-armed or replaced by polling (the watchdog logs these by the contract). */
+  health?: HealthTag;
 }
 
 export interface WatcherReady {
@@ -37,6 +40,8 @@ export interface WatcherOptions {
   onEvent: (ev: WatchEvent) => void;
   onNotice: (n: WatchNotice) => void;
   signal: AbortSignal;
+  /** Events of the watchdog's sentinel files (absolute paths); they never reach onEvent. */
+  onSentinel?: (path: string) => void;
 }
 
 /** A live picture of a watcher (for the watchdog, status and doctor). */

@@ -1,0 +1,55 @@
+/**
+ * The coverage audit's measurement, inside the worker: the `inotify wd:` lines of this thread's own
+ * inotify fd (found as the one fd that appeared while the tree was armed) against the distinct
+ * directories it believes armed. Re-read when due (auditMinMs, stretched to 1000× the last read's cost so
+ * it stays under 0.1% CPU), when forced, or soon after new directories were armed.
+ */
+import { inotifyFdsOfSelf, watchesOfFd } from './inotify-fds.js';
+
+export interface AuditReading {
+  inodes: number;
+  watches: number | undefined;
+  /** Measured now (else: the last reading). */
+  fresh: boolean;
+}
+
+export class WatchAudit {
+  private fdsBefore: Set<number> | undefined;
+  private ownFd: number | undefined;
+  private lastAt = Number.NEGATIVE_INFINITY;
+  private costMs = 0;
+  private soon = false;
+  private last: { inodes: number; watches: number | undefined } = { inodes: 0, watches: undefined };
+
+  constructor(private readonly minMs: number) {}
+
+  /** Call before the first fs.watch of this thread... */
+  beforeArming(): void {
+    this.fdsBefore = inotifyFdsOfSelf();
+  }
+
+  /** ...and after it: the one new inotify fd is this thread's. */
+  afterArming(): void {
+    const after = inotifyFdsOfSelf();
+    const before = this.fdsBefore;
+    const mine = before && after ? [...after].filter((fd) => !before.has(fd)) : [];
+    if (mine.length === 1) this.ownFd = mine[0];
+  }
+
+  /** New directories were armed: count again at the next reading. */
+  requestSoon(): void {
+    this.soon = true;
+  }
+
+  read(inodes: () => number, force: boolean): AuditReading {
+    const now = performance.now();
+    const fresh = force || this.soon || now - this.lastAt >= Math.max(this.minMs, this.costMs * 1000);
+    if (fresh) {
+      this.soon = false;
+      this.last = { inodes: inodes(), watches: this.ownFd === undefined ? undefined : watchesOfFd(this.ownFd) };
+      this.costMs = performance.now() - now;
+      this.lastAt = now;
+    }
+    return { ...this.last, fresh };
+  }
+}

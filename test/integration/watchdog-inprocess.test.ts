@@ -1,0 +1,134 @@
+/**
+ * The watchdog in-process on real temp trees and the real kernel (the native worker runs from dist/:
+ * `npx tsc -p .` first): sentinels cycle without a trace, a deafened watcher is found and re-armed with
+ * the edit made while deaf reported by the snapshot diff, a replaced root is re-armed the same way, and
+ * the off switch leaves a plain watcher.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { WatchEvent } from '../../src/pipeline/events.js';
+import { createWatchdog } from '../../src/watch/watchdog.js';
+import type { Watcher } from '../../src/watch/types.js';
+import { makeTmpDir } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/wait.js';
+import { watchSettings } from '../helpers/watch-tree.js';
+
+interface Line {
+  level: number;
+  event?: string;
+  msg: string;
+  [k: string]: unknown;
+}
+
+let tmp: { dir: string; cleanup: () => void };
+let root: string;
+let w: Watcher | undefined;
+
+beforeEach(() => {
+  tmp = makeTmpDir('hotwatch-wd-');
+  root = path.join(tmp.dir, 'mod');
+  fs.mkdirSync(path.join(root, 'pkg'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'main.go'), 'package main\n');
+  fs.writeFileSync(path.join(root, 'pkg', 'a.go'), 'package pkg\n');
+});
+afterEach(async () => {
+  await w?.close();
+  w = undefined;
+  tmp.cleanup();
+});
+
+function start(opts: { intervalMs?: number; env?: Record<string, string>; enabled?: boolean } = {}) {
+  const lines: Line[] = [];
+  const events: WatchEvent[] = [];
+  const log = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s) as Line) });
+  w = createWatchdog({
+    settings: watchSettings(root),
+    watchdog: { enabled: opts.enabled ?? true, intervalMs: opts.intervalMs ?? 200, auditIntervalMs: 30_000, overBudget: 'poll' },
+    onEvent: (e) => events.push(e),
+    log,
+    signal: new AbortController().signal,
+    env: opts.env ?? {},
+  });
+  const changed = () => new Set(events.flatMap((e) => (e.kind === 'change' ? [e.path] : [])));
+  const line = (pred: (l: Line) => boolean, description: string, from = 0, timeoutMs = 10_000) =>
+    waitFor(() => lines.slice(from).find(pred), { description: `${description}\n${lines.map((l) => `${l.level} ${l.event} ${l.msg}`).join('\n')}`, timeoutMs });
+  return { w, lines, events, changed, line };
+}
+
+const sentinelFiles = (dir: string): string[] =>
+  fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.name.startsWith('.hotwatch-sentinel')).map((e) => e.name);
+
+describe('watchdog (in-process)', () => {
+  it('sentinels cycle while idle: no change event, nothing at info or above, no sentinel file left after close', async () => {
+    const c = start({ intervalMs: 100 });
+    const ready = await c.w.ready;
+    expect(ready.backend).toBe('native');
+    const budget = c.lines.find((l) => l.event === 'watch.budget');
+    expect(budget, 'watch.budget is logged before arming').toMatchObject({ level: 30, fits: true, dirs: 3 }); // root, pkg, sentinel dir
+    const from = c.lines.length;
+    await c.line((l) => l.event === 'watchdog.tick' && Number(l.sentinels) === 1, 'a tick with the root sentinel', from);
+    const ticks = () => c.lines.slice(from).filter((l) => l.event === 'watchdog.tick').length;
+    await waitFor(() => ticks() >= 8, { description: '8 watchdog ticks (100 ms apart)', timeoutMs: 10_000 });
+    expect(c.events, 'sentinels never become events').toEqual([]);
+    expect(c.lines.slice(from).filter((l) => l.level >= 30)).toEqual([]);
+    expect(c.lines.every((l) => l.level < 30 || l.event !== 'watchdog.tick')).toBe(true);
+    await c.w.close();
+    expect(sentinelFiles(root), 'sentinel files removed on close').toEqual([]);
+  });
+
+  it('deafened underneath (HOTWATCH_TEST_FAULTS): watch.deaf within 2 intervals, re-armed, the edit made while deaf is reported', async () => {
+    const c = start({ intervalMs: 300, env: { HOTWATCH_TEST_FAULTS: 'deafen-after=200ms' } });
+    await c.w.ready;
+    const fault = await c.line((l) => l.event === 'watchdog.fault', 'the fault fired');
+    const edited = path.join(root, 'pkg', 'a.go');
+    fs.writeFileSync(edited, 'package pkg // edited while deaf\n');
+    const deaf = await c.line((l) => l.event === 'watch.deaf', 'watch.deaf');
+    expect(deaf).toMatchObject({ level: 50, scope: 'root', path: root, cause: 'sentinel-timeout' });
+    expect(Number(deaf.time) - Number(fault.time), 'detected within 2 intervals (+ scheduling slack)').toBeLessThanOrEqual(2 * 300 + 300);
+    const rearmed = await c.line((l) => l.event === 'watch.rearmed', 'watch.rearmed');
+    expect(rearmed).toMatchObject({ scope: 'root', cause: 'sentinel-timeout' });
+    // ≥ 1: files written less than the 1 s timestamp slack before the watermark count too (content dedupe drops them).
+    expect(Number(rearmed.changedWhileDeaf)).toBeGreaterThanOrEqual(1);
+    expect(Number(rearmed.recoveryMs)).toBeLessThan(5000);
+    await waitFor(() => c.changed().has(edited), { description: 'the edit made while deaf, as a change event', timeoutMs: 5000 });
+    expect(c.events.filter((e) => e.kind === 'rescan'), 'a diff, not a full rescan').toEqual([]);
+    // Watching really resumed: a new edit is an ordinary event.
+    const later = path.join(root, 'pkg', 'b.go');
+    fs.writeFileSync(later, 'package pkg\n');
+    await waitFor(() => c.changed().has(later), { description: 'an edit after the re-arm', timeoutMs: 5000 });
+  });
+
+  it('the root replaced (moved away, recreated): watch.deaf root-replaced, re-armed, the new root files reported once', async () => {
+    const c = start({ intervalMs: 200 });
+    await c.w.ready;
+    fs.renameSync(root, `${root}.old`);
+    fs.mkdirSync(path.join(root, 'pkg'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'main.go'), 'package main // new root\n');
+    const deaf = await c.line((l) => l.event === 'watch.deaf', 'watch.deaf');
+    expect(deaf).toMatchObject({ level: 50, scope: 'root', cause: 'root-replaced', path: root });
+    const rearmed = await c.line((l) => l.event === 'watch.rearmed', 'watch.rearmed');
+    expect(rearmed).toMatchObject({ scope: 'root', cause: 'root-replaced' });
+    expect(Number(rearmed.changedWhileDeaf)).toBeGreaterThanOrEqual(2); // main.go rewritten, pkg/a.go gone
+    await waitFor(() => c.changed().has(path.join(root, 'main.go')), { description: 'main.go of the new root', timeoutMs: 5000 });
+    const later = path.join(root, 'pkg', 'c.go');
+    fs.writeFileSync(later, 'package pkg\n');
+    await waitFor(() => c.changed().has(later), { description: 'an edit in the new root', timeoutMs: 5000 });
+    // The sentinel came back in the new root: no second loss.
+    const from = c.lines.length;
+    await waitFor(() => c.lines.slice(from).filter((l) => l.event === 'watchdog.tick').length >= 5, { description: '5 more ticks', timeoutMs: 10_000 });
+    expect(c.lines.slice(from).filter((l) => l.level >= 40)).toEqual([]);
+    expect(fs.existsSync(path.join(root, '.hotwatch', 'watchdog'))).toBe(true);
+  });
+
+  it('watchdog.enabled false: the plain watcher (no budget line, no sentinel dir)', async () => {
+    const c = start({ enabled: false });
+    expect((await c.w.ready).backend).toBe('native');
+    expect(c.lines.filter((l) => l.event === 'watch.budget')).toEqual([]);
+    expect(fs.existsSync(path.join(root, '.hotwatch'))).toBe(false);
+    const edit = path.join(root, 'pkg', 'a.go');
+    fs.writeFileSync(edit, 'package pkg // x\n');
+    await waitFor(() => c.changed().has(edit), { description: 'an edit', timeoutMs: 5000 });
+  });
+});
