@@ -22,9 +22,15 @@ export function reportBuildFailure(log: Logger, res: BuildResult, appRunning: bo
         : 'no app is running until a build succeeds';
   const why = res.timedOut ? `timed out after ${res.durationMs}ms` : `exit ${res.exitCode ?? '?'}, ${res.durationMs}ms`;
   const body = res.output.trim();
+  // The whole output was streamed above ("build │"); repeat the compiler errors (file:line:col) so the
+  // failure line itself says what to fix.
+  const errors = body.split('\n').filter((l) => /^\S+:\d+:\d+: /.test(l.trim()));
+  const shown = errors.slice(0, 5).map((l) => l.trim());
+  const more = errors.length > shown.length ? `\n    … and ${errors.length - shown.length} more` : '';
+  const detail = shown.length > 0 ? `\n${indent(shown.join('\n'))}${more}` : body ? '' : '\n    (the build printed nothing)';
   log.error(
-    { event: 'build.failed', exitCode: res.exitCode, timedOut: res.timedOut, buildMs: res.durationMs, output: body },
-    `BUILD FAILED (${why}): ${serving}\n${indent(body || '(the build printed nothing)')}`,
+    { event: 'build.failed', exitCode: res.exitCode, timedOut: res.timedOut, buildMs: res.durationMs, output: body, errors: shown },
+    `BUILD FAILED (${why}): ${serving}${detail}`,
   );
 }
 

@@ -122,8 +122,8 @@ export class Supervisor {
       res = await runBuild(this.opts.build, {
         signal: AbortSignal.any([this.opts.signal, ctrl.signal]),
         log: this.log,
-        // Streamed at debug: a failed build prints its whole output once, prominently (report.ts).
-        onLine: this.opts.onBuildLine ?? ((line) => this.log.debug({ event: 'build.output', line }, `build │ ${line}`)),
+        // Streamed as it comes, with a prefix; a failure then names the first errors again, prominently.
+        onLine: this.opts.onBuildLine ?? ((line) => this.log.info({ event: 'build.output', line }, `build │ ${line}`)),
       });
     } catch (e) {
       this.buildCtrl = undefined;

@@ -61,6 +61,8 @@ describe('hotwatch run (e2e)', () => {
     const failed = await hw.waitForLog((l) => l.event === 'build.failed', 'the build fails', { from: mark });
     expect(String(failed.output)).toMatch(/main\.go:\d+:\d+/);
     expect(failed.msg).toMatch(/previous version keeps serving/);
+    expect(failed.msg).toMatch(/main\.go:\d+:\d+: /); // the first errors, on the failure line itself
+    expect(hw.events('build.output', mark).some((l) => /main\.go:\d+:\d+/.test(String(l.line)))).toBe(true); // streamed
     expect(await httpGet(port)).toBe('v=v1');
     expect(hw.events('app.stop', mark)).toHaveLength(0);
 
