@@ -79,7 +79,7 @@ export async function runtime(s: Settings, { log, signal, onSupervisor, onAppCha
     wlog.info(
       { event: 'watch.ready', ...ready },
       `watching ${ready.dirs} director${ready.dirs === 1 ? 'y' : 'ies'} with the ${ready.backend} backend (${ready.reason})` +
-        `${ready.watches !== undefined ? `, ${ready.watches} inotify watches` : ''}, ready in ${ready.readyMs}ms`,
+        `${ready.watches !== undefined ? `, ${ready.watches} inotify watch${ready.watches === 1 ? '' : 'es'}` : ''}, ready in ${ready.readyMs}ms`,
     );
     // The quick part of `hotwatch doctor`, with the watcher's own directory count (no second scan).
     void startupChecks(s, ready.dirs, log, signal);

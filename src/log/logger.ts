@@ -30,7 +30,6 @@ export function createLogger(opts: LoggerOptions): Logger {
     translateTime: 'HH:MM:ss.l',
     ignore: 'pid,hostname,name,component,event',
     messageFormat: '{if component}[{component}] {end}{msg}',
-    singleLine: true,
     // Messages carry what a person needs; the structured fields are for --log-format json.
     hideObject: true,
   });
