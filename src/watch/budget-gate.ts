@@ -14,6 +14,7 @@ import {
   type UserInotifyUsage,
 } from '../diagnostics/inotify.js';
 import { HotwatchError } from '../errors.js';
+import { describeSubtrees, MAX_POLLED_SUBTREES, safetyMargin, splitForBudget, type BudgetSplit } from './budget-split.js';
 import type { HealthLog } from './health-log.js';
 import { instanceLimitError, watchLimitError } from './limits.js';
 
@@ -119,19 +120,23 @@ function euid(): number | undefined {
 }
 
 export interface BudgetVerdict {
-  /** Why the whole tree is polled instead (overBudget: poll), when it does not fit. */
+  /** Why the whole tree is polled instead (overBudget: poll), when it does not fit and no split does. */
   pollReason?: string;
   short?: 'watches' | 'instances';
+  /** overBudget: poll and the watches fit part of the tree: these subtrees are polled, the rest native. */
+  split?: BudgetSplit & { reason: string; hint: string | undefined; message: string };
 }
 
 /**
- * Logs watch.budget before arming and applies watchdog.overBudget: 'poll' → poll the whole tree (the
- * reason is returned), 'refuse' → throws an exit-2 HotwatchError with the numbers and the fix.
+ * Logs watch.budget before arming and applies watchdog.overBudget: 'poll' → poll the overflow part
+ * (budget-split.ts: subtrees polled, the rest watched natively) or, when no split fits, the whole tree
+ * (the reason is returned); 'refuse' → throws an exit-2 HotwatchError with the numbers and the fix.
  * `planned`: the tree is polled anyway (backend poll, root on 9p/NFS...): the budget is informative.
+ * `tree`: the directories to watch (root among them); `dirs` = their count plus the sentinel dir.
  */
 export function judgeBudget(
   dirs: number,
-  opts: { planned: string | undefined; overBudget: 'poll' | 'refuse'; pollEvery: string; hl: HealthLog },
+  opts: { planned: string | undefined; overBudget: 'poll' | 'refuse'; pollEvery: string; hl: HealthLog; tree?: { root: string; dirs: readonly string[] } },
 ): BudgetVerdict {
   const b = measureBudget(dirs);
   if (opts.planned) {
@@ -149,7 +154,21 @@ export function judgeBudget(
       exitCode: 2,
     });
   }
-  opts.hl.budget(b, `polling the whole tree every ${opts.pollEvery} instead (watchdog.overBudget: poll)`);
+  const available = b.short === 'watches' && opts.tree ? b.available : undefined;
+  const split = available !== undefined ? splitForBudget(opts.tree!.root, opts.tree!.dirs, dirs - opts.tree!.dirs.length, available) : undefined;
+  const native = available !== undefined ? `at most ${Math.max(0, available - safetyMargin(available))}: ${Math.max(0, available)} watches left minus a safety margin of ${safetyMargin(available)}` : '';
+  if (split && split.polled.length > 0) {
+    const n = split.polled.length;
+    const which = describeSubtrees(opts.tree!.root, split.polled);
+    const message =
+      `polling ${n} subtree${n === 1 ? '' : 's'} (${split.polledDirs} directories) every ${opts.pollEvery}: ${which}; ` +
+      `watching the other ${split.nativeDirs} directories natively (${native})`;
+    opts.hl.budget(b, `${message} (watchdog.overBudget: poll)`);
+    const reason = `the inotify budget does not fit the whole tree (${b.dirs} directories, ${available} watches left)`;
+    return { split: { ...split, reason, hint: b.hint, message }, short: 'watches' };
+  }
+  const noSplit = available !== undefined ? `; no split fits (the natively watched part must be ${native}, with at most ${MAX_POLLED_SUBTREES} polled subtrees)` : '';
+  opts.hl.budget(b, `polling the whole tree every ${opts.pollEvery} instead (watchdog.overBudget: poll)${noSplit}`);
   const why = b.short === 'instances' ? 'no inotify instance left' : `${b.dirs} directories, ${b.available} watches left`;
   return { pollReason: `the inotify budget does not fit (${why})`, ...(b.short ? { short: b.short } : {}) };
 }

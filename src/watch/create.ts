@@ -4,6 +4,8 @@
  *   - "auto": a root on a poll-type filesystem (9p, NFS, fuse...) is polled from the start; otherwise the
  *     native backend, plus a polling watcher for each poll-type mount inside the tree;
  *   - "native": the native backend everywhere (poll-type mounts included, with a warning);
+ *   - `pollSubtrees` (the watch budget fits only part of the tree): those subtrees are polled beside the
+ *     native watcher, which never descends them (the same way as poll-type mounts);
  *   - the native backend failing to start on a kernel limit (ENOSPC watches, EMFILE instances) → a loud
  *     notice with the fix and polling instead: never partial coverage in silence. Giving up later
  *     (limit reached by new dirs, repeated hangs) → the same, plus a RescanEvent once polling is ready.
@@ -27,6 +29,11 @@ export interface CreateWatcherOptions extends WatcherOptions {
   mounts?: MountEntry[];
   /** Poll the whole tree from the start, for this reason (the watch budget does not fit). */
   pollReason?: string;
+  /**
+   * Poll these subtrees beside the native watcher from the start, which never arms them (the watch budget
+   * fits only the rest of the tree). Ignored when the whole tree is polled anyway.
+   */
+  pollSubtrees?: { paths: string[]; reason: string };
   /**
    * A watchdog drives recovery: the native watcher reports losses instead of restarting itself, and no
    * RescanEvent follows re-arms and fallbacks (the watchdog diffs a snapshot instead).
@@ -124,6 +131,12 @@ class AutoWatcher implements WatchControl {
       });
       return this.startPoll(`native watching cannot start: ${why}`);
     }
+    for (const p of this.opts.pollSubtrees?.paths ?? []) {
+      const r = await this.extras.add(p, this.opts.pollSubtrees!.reason);
+      ready = { ...ready, dirs: ready.dirs + r.dirs };
+    }
+    const n = this.opts.pollSubtrees?.paths.length ?? 0;
+    if (n > 0) ready = { ...ready, reason: `${ready.reason}; ${n} subtree${n === 1 ? '' : 's'} polled: ${this.opts.pollSubtrees!.reason}` };
     if (forced) return ready;
     // auto: poll the poll-type mounts inside the tree (the native scan does not descend them).
     for (const { p, m } of this.extras.pollTypeMounts(realRoot, mounts)) {
@@ -139,6 +152,7 @@ class AutoWatcher implements WatchControl {
       ...this.base(),
       ...this.opts.native,
       descendPollMounts: forced,
+      ...(this.opts.pollSubtrees ? { pollDirs: this.opts.pollSubtrees.paths } : {}),
       supervised: this.opts.supervised ?? false,
       reason: forced ? 'watch.backend is "native"' : 'one inotify watch per directory, in a worker thread with a heartbeat',
       onFailure: (err) => {
@@ -233,7 +247,8 @@ class AutoWatcher implements WatchControl {
         return;
       }
       await n.rearmPath(p, mounts, timeoutMs);
-      if (this.s.backend === 'auto') await this.extras.sync(p, mounts);
+      const budgetPolled = this.opts.pollSubtrees?.paths.includes(p) ?? false; // stays polled whatever is mounted there
+      if (this.s.backend === 'auto' && !budgetPolled) await this.extras.sync(p, mounts);
     });
   }
 

@@ -56,10 +56,12 @@ export class HealthLog {
     );
   }
 
-  fallback(f: { scope: DeafScope; path: string; reason: string; hint?: string | undefined; loss: boolean; msg: string }): void {
-    this.log[f.loss ? 'error' : 'warn'](
-      { event: 'watch.fallback', scope: f.scope, path: f.path, backend: 'poll', reason: f.reason, ...(f.hint ? { hint: f.hint } : {}) },
-      withFix(f.msg, f.hint),
+  /** Extra fields (`paths`, `polledDirs`, `nativeDirs`: the budget's polled subtrees) go into the line too. */
+  fallback(f: { scope: DeafScope; path: string; reason: string; hint?: string | undefined; loss: boolean; msg: string; [extra: string]: unknown }): void {
+    const { scope, path, reason, hint, loss, msg, ...extra } = f;
+    this.log[loss ? 'error' : 'warn'](
+      { event: 'watch.fallback', ...extra, scope, path, backend: 'poll', reason, ...(hint ? { hint } : {}) },
+      withFix(msg, hint),
     );
   }
 

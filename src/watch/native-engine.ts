@@ -43,6 +43,8 @@ export interface EngineSink {
 export interface EngineOptions {
   descendPollMounts?: boolean;
   mounts?: MountEntry[] | undefined;
+  /** Subtrees polled beside this watcher (the inotify budget does not fit them): never armed. */
+  pollDirs?: string[];
   /** Sentinel directories to watch apart from the tree. */
   sentinelDirs?: string[];
   /** Post a RescanEvent after re-arming a replaced root (default true; false when the watchdog diffs). */
@@ -87,6 +89,7 @@ export class NativeEngine {
     this.rules = createTreeRules(s, {
       pollMounts: opts.descendPollMounts ? 'warn' : 'list',
       ...(opts.mounts ? { mounts: opts.mounts } : {}),
+      ...(opts.pollDirs ? { pollDirs: opts.pollDirs } : {}),
     });
     this.watches = new DirWatches(
       (dir, name, renamed) => this.raw(dir, name, renamed),

@@ -25,6 +25,7 @@ const engine = new NativeEngine(
   },
   {
     descendPollMounts: data.descendPollMounts,
+    pollDirs: data.pollDirs,
     mounts: data.mounts,
     sentinelDirs: data.sentinelDirs,
     rescanOnRearm: data.rescanOnRearm,

@@ -36,6 +36,8 @@ export interface NativeWatcherOptions extends WatcherOptions {
   testHooks?: WatchTestHooks;
   /** Watch poll-type mounts (9p, NFS...) natively too (backend: native forced by the user). */
   descendPollMounts?: boolean;
+  /** Subtrees polled beside this watcher (the inotify budget does not fit them): never armed. */
+  pollDirs?: string[];
   /** Why this backend was chosen (WatcherReady.reason). */
   reason?: string;
   /** Mount table (default: the worker reads /proc/self/mountinfo). */
@@ -176,6 +178,7 @@ export class NativeWatcher implements Watcher {
         tuning: this.tuning,
         hooks: gen === 1 ? (this.opts.testHooks ?? {}) : {},
         descendPollMounts: this.opts.descendPollMounts ?? false,
+        pollDirs: this.opts.pollDirs ?? [],
         mounts: this.opts.mounts,
         sentinelDirs: [...this.sentinelDirs],
         rescanOnRearm: !this.opts.supervised,

@@ -36,6 +36,8 @@ export interface WorkerData {
   tuning: NativeTuning;
   hooks: WatchTestHooks;
   descendPollMounts: boolean;
+  /** Subtrees polled beside the native watcher (the inotify budget does not fit them): never armed. */
+  pollDirs: string[];
   /** Mount table to use instead of /proc/self/mountinfo (tests, or a caller that already read it). */
   mounts: MountEntry[] | undefined;
   /** Directories of hotwatch's own sentinels, watched apart from the tree (events go to 'sentinel'). */

@@ -42,6 +42,11 @@ export interface TreeRulesOptions {
    * quietly (the poll backend covers them anyway); 'warn' and descend (native forced by the user).
    */
   pollMounts?: 'list' | 'descend' | 'warn';
+  /**
+   * Subtrees polled beside the native watcher because the inotify budget does not fit them (absolute,
+   * as the root is spelled): never descended, like a poll-type mount (the watchdog logs why).
+   */
+  pollDirs?: readonly string[];
 }
 
 /** Kind of a dirent, with one lstat when the filesystem does not report types (DT_UNKNOWN). */
@@ -90,6 +95,7 @@ export function createTreeRules(s: WatchSettings, opts: TreeRulesOptions = {}): 
     }
   };
   setMounts(opts.mounts ?? readMounts());
+  const pollDirs = new Set((opts.pollDirs ?? []).map((d) => path.resolve(d)));
   const included = (dir: string): boolean =>
     s.includeMounts.some((p) => dir === p || dir.startsWith(p + path.sep) || p.startsWith(dir + path.sep));
   const rel = (p: string): string => filter.relative(p) || '.';
@@ -101,6 +107,7 @@ export function createTreeRules(s: WatchSettings, opts: TreeRulesOptions = {}): 
     pollMounts,
     descend(dir) {
       if (filter.isExcludedDir(dir)) return false;
+      if (pollDirs.has(dir)) return false;
       const m = special.get(dir);
       if (!m) return true;
       const c = classifyFs(m.fsType);

@@ -119,11 +119,12 @@ class Watchdog implements Watcher {
     this.snapshot.seed(scan.files);
     const sentinelDir = this.guard.prepare() ? 1 : 0;
     const every = formatDuration(s.pollIntervalMs);
-    const { pollReason, short } = judgeBudget(scan.dirs.length + sentinelDir, {
+    const { pollReason, short, split } = judgeBudget(scan.dirs.length + sentinelDir, {
       planned: plannedPolling(s, readMounts()),
       overBudget: this.o.watchdog.overBudget,
       pollEvery: every,
       hl: this.hl,
+      tree: { root: this.root, dirs: scan.dirs },
     });
     const w = createWatcher({
       settings: s,
@@ -133,6 +134,7 @@ class Watchdog implements Watcher {
       signal: this.ac.signal,
       supervised: true,
       ...(pollReason ? { pollReason } : {}),
+      ...(split ? { pollSubtrees: { paths: split.polled.map((p) => p.path), reason: split.reason } } : {}),
       native: { ...this.o.native, tuning: { auditMinMs: this.o.watchdog.auditIntervalMs, ...this.o.native?.tuning } },
     });
     this.watcher = w;
@@ -155,6 +157,11 @@ class Watchdog implements Watcher {
     if (pollReason) {
       this.hl.fallback({ scope: 'root', path: this.root, reason: pollReason, loss: true, msg: `polling the whole tree (${ready.dirs} directories) every ${every}: ${pollReason}` });
       this.recovery.fellBack(this.root, performance.now(), { scope: 'root', path: this.root, cause: short === 'instances' ? 'instance-limit' : 'watch-limit' });
+    }
+    // The overflow part: polled for as long as this run lasts (planned at start, not a loss: no re-probe).
+    if (split && w.backend() === 'native') {
+      const paths = split.polled.map((p) => p.path);
+      this.hl.fallback({ scope: 'dir', path: paths[0]!, paths, polledDirs: split.polledDirs, nativeDirs: split.nativeDirs, reason: split.reason, hint: split.hint, loss: false, msg: split.message });
     }
     let realRoot = this.root;
     try {
