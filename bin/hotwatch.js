@@ -1,5 +1,8 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli/main.js';
+// Loaded one after the other on purpose: the heap setting applies before anything else loads.
+const { keepYoungGenerationSmall } = await import('../dist/heap.js');
+keepYoungGenerationSmall();
+const { main } = await import('../dist/cli/main.js');
 
 main(process.argv.slice(2)).then(
   (code) => {
