@@ -2,10 +2,11 @@
  * `hotwatch doctor [--root DIR] [--config FILE] [--json]`: argv → settings → runDoctor → report.
  * Exit 0 when watching will work, 1 when only degraded (polling), 2 when it will not (or bad input).
  */
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadSettings } from '../config/load.js';
 import { HotwatchError, isHotwatchError } from '../errors.js';
-import { runDoctor } from '../diagnostics/doctor.js';
+import { inputErrorReport, runDoctor } from '../diagnostics/doctor.js';
 import { renderReport } from '../diagnostics/render.js';
 import { exitCodeOf } from '../diagnostics/report-schema.js';
 
@@ -49,6 +50,17 @@ function parse(argv: string[]) {
   }
 }
 
+/** The report for input the doctor could not start on; root and config as given on the command line. */
+function badInputReport(argv: string[], cwd: string, e: HotwatchError) {
+  const flag = (name: string) => {
+    const i = argv.findIndex((a) => a === name || a.startsWith(`${name}=`));
+    if (i < 0) return undefined;
+    return argv[i]!.includes('=') ? argv[i]!.slice(name.length + 1) : argv[i + 1];
+  };
+  const config = flag('--config');
+  return inputErrorReport(path.resolve(cwd, flag('--root') ?? '.'), config === undefined ? undefined : path.resolve(cwd, config), e);
+}
+
 export async function doctorCommand(argv: string[], io: DoctorIO): Promise<number> {
   try {
     const flags = parse(argv);
@@ -64,6 +76,8 @@ export async function doctorCommand(argv: string[], io: DoctorIO): Promise<numbe
   } catch (e) {
     if (isHotwatchError(e)) {
       io.stderr.write(`hotwatch: ${e.format()}\n`);
+      // --json still gets a document (verdict broken, the problem as its one failing check).
+      if (argv.includes('--json')) io.stdout.write(`${JSON.stringify(badInputReport(argv, io.cwd, e), null, 2)}\n`);
       return e.exitCode;
     }
     throw e;

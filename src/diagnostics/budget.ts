@@ -4,6 +4,9 @@
  * headroom and the exact sysctl fix. Pure: numbers in, checks out.
  */
 import path from 'node:path';
+import { formatDuration } from '../config/duration.js';
+import { budgetOf } from '../watch/budget-gate.js';
+import { describeSubtrees, MAX_POLLED_SUBTREES, safetyMargin, splitForBudget } from '../watch/budget-split.js';
 import { effectiveInstanceLimit, effectiveWatchLimit, type InotifyLimits, type UserInotifyUsage } from './inotify.js';
 import { niceLimit, sysctlFix } from './fixes.js';
 import type { BudgetFacts, Check, Fix } from './report-schema.js';
@@ -21,6 +24,16 @@ export interface BudgetInput {
   /** The largest top-level subtrees (relative path, dirs), for the excludeDirs alternative. */
   largest?: { dir: string; dirs: number }[];
   configFile: string | undefined;
+  /** Usage of this user namespace's processes only, when it lowers a limit (as `hotwatch run` counts it). */
+  nsUsage?: UserInotifyUsage | undefined;
+  /** The directories to watch (root among them): `hotwatch run`'s split of the overflow is computed on them. */
+  tree?: { root: string; dirs: readonly string[] } | undefined;
+  /** watchdog.enabled (its sentinel directory is one more watch), watchdog.overBudget. Default: true, 'poll'. */
+  watchdog?: { enabled: boolean; overBudget: 'poll' | 'refuse' } | undefined;
+  /** watch.pollInterval (ms), for the messages. */
+  pollIntervalMs?: number | undefined;
+  /** Why `hotwatch run` polls the whole tree anyway (its root on NFS, 9p...): then no watch is needed. */
+  planned?: string | undefined;
 }
 
 const fmt = (n: number | undefined) => (n === undefined ? 'unknown' : n.toLocaleString('en-US'));
@@ -61,42 +74,96 @@ function raiseFix(l: InotifyLimits, key: 'watches' | 'instances', needed: number
   const nsKey = key === 'watches' ? 'user.max_inotify_watches' : 'user.max_inotify_instances';
   const fsVal = key === 'watches' ? l.maxUserWatches : l.maxUserInstances;
   const nsVal = key === 'watches' ? l.userNs.maxInotifyWatches : l.userNs.maxInotifyInstances;
-  const nsBinds = nsVal !== undefined && (fsVal === undefined || nsVal < fsVal) && (fsVal === undefined || fsVal >= needed);
-  const extra = nsBinds ? [`sudo sysctl -w ${nsKey}=${value}    # inside this user namespace/container (its own, lower limit)`] : [];
-  const text = nsBinds
-    ? `This user namespace (container) lowers ${nsKey} to ${fmt(nsVal)}: raise it where the namespace is created (as its root: sysctl -w ${nsKey}=${value}); on the host, make the limit permanent with ${fsKey} = ${value} in a sysctl.d file.`
-    : `Raise ${fsKey} to ${value} with a sysctl.d file and apply it.`;
-  return sysctlFix(alternative ? `${text} ${alternative}` : text, { [fsKey]: value }, extra);
+  const nsLower = nsVal !== undefined && (fsVal === undefined || nsVal < fsVal);
+  const fsShort = fsVal !== undefined && fsVal < needed;
+  const alt = alternative ? ` ${alternative}` : '';
+  // The namespace's own limit: set by its root where the namespace is created (no sudo, no sysctl.d).
+  const nsCmd = `sysctl -w ${nsKey}=${value}`;
+  const nsText =
+    `This user namespace (a container, \`unshare -U\`) lowers ${nsKey} to ${fmt(nsVal)}: raise it where the namespace is created, ` +
+    `as the namespace's root (no sudo): \`${nsCmd}\` (or \`echo ${value} > /proc/sys/user/${nsKey.slice(5)}\`).`;
+  if (nsLower && !fsShort) return { text: `${nsText} A sysctl.d file would not help: ${fsKey} (${fmt(fsVal)}) is not what binds.${alt}`, commands: [nsCmd] };
+  if (nsLower) return sysctlFix(`${nsText} On the host, also raise ${fsKey} to ${value} with a sysctl.d file and apply it.${alt}`, { [fsKey]: value }, [nsCmd]);
+  return sysctlFix(`Raise ${fsKey} to ${value} with a sysctl.d file and apply it.${alt}`, { [fsKey]: value });
 }
 
-export function budgetChecks(b: BudgetInput): { checks: Check[]; facts: Pick<BudgetFacts, 'watchesAvailable' | 'headroomAfterStart'> } {
+type OverBudget = NonNullable<BudgetFacts['overBudget']>;
+
+/**
+ * What `hotwatch run` does when the watches do not fit (budget-gate.ts judgeBudget, the same split):
+ * refuse (exit 2), poll the overflow subtrees, or poll the whole tree. Pure.
+ */
+function overBudgetPlan(b: BudgetInput, available: number, need: number): { plan: OverBudget; status: 'warn' | 'fail'; text: string } {
+  const wd = b.watchdog ?? { enabled: true, overBudget: 'poll' };
+  const every = formatDuration(b.pollIntervalMs ?? 1000);
+  const all = b.tree?.dirs.length ?? b.dirs ?? 0;
+  const whole: OverBudget = { action: 'poll-tree', subtrees: [], polledDirs: all, nativeDirs: 0 };
+  if (!wd.enabled) {
+    return { plan: whole, status: 'warn', text: `With watchdog.enabled false, \`hotwatch run\` hits the limit (ENOSPC) while arming and polls the whole tree every ${every} instead (degraded).` };
+  }
+  if (wd.overBudget === 'refuse') {
+    return { plan: { ...whole, action: 'refuse', polledDirs: 0 }, status: 'fail', text: '`hotwatch run` refuses to start (watchdog.overBudget: refuse; exit 2).' };
+  }
+  const split = b.tree ? splitForBudget(b.tree.root, b.tree.dirs, need - b.tree.dirs.length, available) : undefined;
+  if (split && split.polled.length > 0) {
+    const n = split.polled.length;
+    return {
+      plan: { action: 'poll-subtrees', subtrees: split.polled.map((p) => ({ path: p.path, dirs: p.dirs })), polledDirs: split.polledDirs, nativeDirs: split.nativeDirs },
+      status: 'warn',
+      text:
+        `\`hotwatch run\` polls ${n} subtree${n === 1 ? '' : 's'} (${fmt(split.polledDirs)} directories) every ${every}: ${describeSubtrees(b.tree!.root, split.polled)}; ` +
+        `it watches the other ${fmt(split.nativeDirs)} natively (at most ${fmt(Math.max(0, split.target))}: ${fmt(available)} left minus a margin of ${safetyMargin(available)}) (watchdog.overBudget: poll; degraded).`,
+    };
+  }
+  return {
+    plan: whole,
+    status: 'warn',
+    text: `No split fits (the natively watched part must stay under ${fmt(Math.max(0, available - safetyMargin(available)))} with at most ${MAX_POLLED_SUBTREES} polled subtrees): \`hotwatch run\` polls the whole tree every ${every} and retries native watching (watchdog.overBudget: poll; degraded).`,
+  };
+}
+
+export function budgetChecks(b: BudgetInput): { checks: Check[]; facts: Pick<BudgetFacts, 'watchesAvailable' | 'headroomAfterStart' | 'watchesNeeded' | 'overBudget'> } {
   const checks: Check[] = [];
   const l = b.limits;
   const wl = effectiveWatchLimit(l);
   const il = effectiveInstanceLimit(l);
   const u = b.usage;
-  const watchesAvailable = wl === undefined ? undefined : wl - u.watches;
-  const headroom = watchesAvailable === undefined || b.dirs === undefined ? undefined : watchesAvailable - b.dirs;
+  const wd = b.watchdog ?? { enabled: true, overBudget: 'poll' };
+  // The watchdog's sentinel directory is one watch more, as `hotwatch run` counts it.
+  const sentinel = wd.enabled ? 1 : 0;
+  const need = b.dirs === undefined ? undefined : b.dirs + sentinel;
+  // The binding level (fs.inotify or this user namespace) minus what is held against it: as `hotwatch run`.
+  const watchesAvailable = budgetOf({ dirs: need ?? 0, limits: l, all: u, ns: b.nsUsage }).available;
+  const headroom = watchesAvailable === undefined || need === undefined ? undefined : watchesAvailable - need;
+  let overBudget: OverBudget | undefined;
 
   // Watches.
   const usedText = `this user holds ${fmt(u.watches)} watches in ${fmt(u.instances)} instances (${u.processes} processes${u.unreadable ? `, ${u.unreadable} unreadable` : ''})${topConsumers(u)}`;
-  if (b.backend === 'poll') {
-    checks.push({ id: 'inotify.watches', title: 'inotify watches', status: 'info', detail: `watch.backend is "poll": no inotify watches needed; limit ${limitsText(l, 'watches')}; ${usedText}` });
+  if (b.backend === 'poll' || b.planned) {
+    const why = b.planned ?? 'watch.backend is "poll"';
+    checks.push({ id: 'inotify.watches', title: 'inotify watches', status: 'info', detail: `${why}: no inotify watches needed; limit ${limitsText(l, 'watches')}; ${usedText}` });
   } else if (wl === undefined) {
     checks.push({ id: 'inotify.watches', title: 'inotify watches', status: 'info', detail: `inotify limits unreadable (no /proc/sys/fs/inotify): not Linux, or /proc is hidden; ${fmt(b.dirs)} directories to watch` });
-  } else if (b.dirs === undefined) {
+  } else if (need === undefined) {
     checks.push({ id: 'inotify.watches', title: 'inotify watches', status: 'warn', detail: `the tree could not be scanned, so the budget is unknown; limit ${limitsText(l, 'watches')}; ${usedText}` });
   } else {
-    const need = b.dirs;
     const head = headroom!;
-    const summary = `this repo needs ${fmt(need)} watches (one per directory after excludes); limit ${fmt(wl)} (${limitsText(l, 'watches')}); ${usedText}; available ${fmt(watchesAvailable)}, headroom after start ${fmt(head)}`;
+    const needText = `this repo needs ${fmt(need)} watches (${fmt(b.dirs)} directories after excludes${sentinel ? ", plus 1 for the watchdog's sentinel directory" : ''})`;
+    const summary = `${needText}; limit ${fmt(wl)} (${limitsText(l, 'watches')}); ${usedText}; available ${fmt(watchesAvailable)}, headroom after start ${fmt(head)}`;
     const alt =
       b.largest && b.largest.length > 0
         ? `Or watch fewer directories: add the largest subtrees you do not edit to watch.excludeDirs in ${b.configFile ?? 'watcher.config.yaml'} (largest: ${b.largest.map((x) => `${x.dir}/ ${fmt(x.dirs)} dirs`).join(', ')}).`
         : undefined;
     const needed = u.watches + need * 2;
     if (head < 0) {
-      checks.push({ id: 'inotify.watches', title: 'inotify watches', status: 'fail', detail: `not enough inotify watches: ${summary}. Watching would stop with ENOSPC, leaving ${fmt(-head)} directories unwatched.`, fix: raiseFix(l, 'watches', needed, alt) });
+      const p = overBudgetPlan(b, watchesAvailable!, need);
+      overBudget = p.plan;
+      const key =
+        p.plan.action === 'refuse'
+          ? 'Or set watchdog.overBudget: poll to poll the overflow instead of refusing.'
+          : 'Set watchdog.overBudget: refuse to have `hotwatch run` exit instead of polling.';
+      const fix = raiseFix(l, 'watches', needed, alt ? `${alt} ${key}` : key);
+      checks.push({ id: 'inotify.watches', title: 'inotify watches', status: p.status, detail: `not enough inotify watches: ${summary}; ${fmt(-head)} directories do not fit. ${p.text}`, fix });
     } else if (head < Math.max(512, need / 4)) {
       checks.push({ id: 'inotify.watches', title: 'inotify watches', status: 'warn', detail: `little headroom: ${summary}. New directories (or other tools) may hit the limit.`, fix: raiseFix(l, 'watches', needed, alt) });
     } else {
@@ -105,11 +172,14 @@ export function budgetChecks(b: BudgetInput): { checks: Check[]; facts: Pick<Bud
   }
 
   // Instances.
-  if (il !== undefined && b.backend !== 'poll') {
+  if (il !== undefined && b.backend !== 'poll' && !b.planned) {
     const avail = il - u.instances;
     const detail = `limit ${fmt(il)} (${limitsText(l, 'instances')}); this user holds ${fmt(u.instances)}; available ${fmt(avail)}; hotwatch needs up to ${INSTANCES_NEEDED}`;
     if (avail < 1) {
-      checks.push({ id: 'inotify.instances', title: 'inotify instances', status: 'fail', detail: `no inotify instance can be created: ${detail}. Watchers fail with EMFILE "too many open files".`, fix: raiseFix(l, 'instances', u.instances + 128, undefined) });
+      // `hotwatch run` polls the whole tree (overBudget: poll, or no watchdog), or refuses to start.
+      const refuse = wd.enabled && wd.overBudget === 'refuse';
+      const then = refuse ? '`hotwatch run` refuses to start (watchdog.overBudget: refuse; exit 2)' : `\`hotwatch run\` polls the whole tree every ${formatDuration(b.pollIntervalMs ?? 1000)} instead (degraded)`;
+      checks.push({ id: 'inotify.instances', title: 'inotify instances', status: refuse ? 'fail' : 'warn', detail: `no inotify instance can be created: ${detail}. Watchers fail with EMFILE "too many open files"; ${then}.`, fix: raiseFix(l, 'instances', u.instances + 128, undefined) });
     } else if (avail < INSTANCES_NEEDED + 2) {
       checks.push({ id: 'inotify.instances', title: 'inotify instances', status: 'warn', detail: `almost no inotify instances left: ${detail}`, fix: raiseFix(l, 'instances', u.instances + 128, undefined) });
     } else {
@@ -126,5 +196,5 @@ export function budgetChecks(b: BudgetInput): { checks: Check[]; facts: Pick<Bud
       detail: `fs.inotify.max_queued_events=${fmt(l.maxQueuedEvents)}: per-instance kernel queue; a burst larger than this overflows it and the kernel drops events (no watcher library reports it; hotwatch infers it from bursts and stalls and rescans)`,
     });
   }
-  return { checks, facts: { watchesAvailable, headroomAfterStart: headroom } };
+  return { checks, facts: { watchesAvailable, headroomAfterStart: headroom, watchesNeeded: need, ...(overBudget ? { overBudget } : {}) } };
 }

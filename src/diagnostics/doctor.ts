@@ -4,14 +4,17 @@
  * `hotwatch run` runs at start (limits, budget, root filesystem) and returns only the problems.
  */
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Settings } from '../config/settings.js';
-import { readMounts } from '../watch/mounts.js';
+import { plannedPolling } from '../watch/backend-plan.js';
+import { readMounts, type MountEntry } from '../watch/mounts.js';
 import { scanTree } from '../watch/scan.js';
-import { budgetChecks, largestSubtrees } from './budget.js';
+import { budgetChecks, largestSubtrees, type BudgetInput } from './budget.js';
 import { readEnvironment } from './environment.js';
 import { environmentChecks } from './environment-checks.js';
 import { filesystemChecks, mountFacts, needsPolling } from './filesystems.js';
-import { effectiveInstanceLimit, effectiveWatchLimit, inotifyUsageByUser, readInotifyLimits } from './inotify.js';
+import { effectiveInstanceLimit, effectiveWatchLimit, inotifyUsageByUser, readInotifyLimits, userNsOf, type UserInotifyUsage } from './inotify.js';
 import { DOCTOR_SCHEMA_VERSION, verdictOf, type BudgetFacts, type Check, type DoctorReport, type InotifyFacts } from './report-schema.js';
 import { toolchainChecks } from './toolchain.js';
 
@@ -27,6 +30,15 @@ function hotwatchVersion(): string {
     return (JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
   } catch {
     return 'unknown';
+  }
+}
+
+/** The login name for a limits.d line; "*" when unknown. */
+function loginName(): string {
+  try {
+    return os.userInfo().username || '*';
+  } catch {
+    return '*';
   }
 }
 
@@ -75,6 +87,8 @@ function sync<T>(id: string, title: string, fn: () => T, onError: (c: Check) => 
 
 interface Scan {
   dirs: number | undefined;
+  /** The directories to watch (root first), for `hotwatch run`'s split of the overflow. */
+  tree: { root: string; dirs: readonly string[] } | undefined;
   budget: BudgetFacts;
   largest: { dir: string; dirs: number }[];
   notices: Check[];
@@ -97,6 +111,7 @@ async function scan(settings: Settings, ms: number, outer: AbortSignal | undefin
       }));
     return {
       dirs,
+      tree: w.backend === 'poll' ? undefined : { root: path.resolve(w.root), dirs: r.dirs },
       largest: largestSubtrees(w.root, r.dirs),
       notices,
       budget: { dirs, pollMounts: r.pollMounts.length, skippedMounts: r.skippedMounts.length, scanMs: Math.round(performance.now() - t0) },
@@ -105,6 +120,7 @@ async function scan(settings: Settings, ms: number, outer: AbortSignal | undefin
     const why = e instanceof Error ? e.message : String(e);
     return {
       dirs: undefined,
+      tree: undefined,
       largest: [],
       notices: [crashed('tree.scan', 'Scan of the tree', e)],
       budget: { dirs: 0, pollMounts: 0, skippedMounts: 0, scanMs: Math.round(performance.now() - t0), error: why },
@@ -112,14 +128,42 @@ async function scan(settings: Settings, ms: number, outer: AbortSignal | undefin
   }
 }
 
-function inotifyFacts(): InotifyFacts {
+interface Inotify extends InotifyFacts {
+  /** This user namespace's processes only, when it lowers a limit (what its own limit counts). */
+  nsUsage: UserInotifyUsage | undefined;
+}
+
+function inotifyFacts(): Inotify {
   const limits = readInotifyLimits();
   const uid = currentUid();
   const u = inotifyUsageByUser(uid);
+  const nsLowers =
+    (limits.userNs.maxInotifyWatches ?? Infinity) < (limits.maxUserWatches ?? Infinity) ||
+    (limits.userNs.maxInotifyInstances ?? Infinity) < (limits.maxUserInstances ?? Infinity);
+  const ns = nsLowers ? userNsOf('/proc', 'self') : undefined;
   return {
     limits,
     effective: { watches: effectiveWatchLimit(limits), instances: effectiveInstanceLimit(limits) },
     usage: { uid, instances: u.instances, watches: u.watches, processes: u.processes, unreadableProcesses: u.unreadable, top: u.top },
+    nsUsage: ns === undefined ? undefined : inotifyUsageByUser(uid, { userNs: ns }),
+  };
+}
+
+/** The budget input shared by runDoctor and quickCheck: everything `hotwatch run` judges the budget on. */
+function budgetInput(settings: Settings, inotify: Inotify, mounts: MountEntry[], dirs: number | undefined, rest: Partial<BudgetInput> = {}): BudgetInput {
+  const w = settings.watch;
+  return {
+    limits: inotify.limits,
+    usage: { ...inotify.usage, unreadable: inotify.usage.unreadableProcesses },
+    nsUsage: inotify.nsUsage,
+    dirs,
+    backend: w.backend,
+    root: w.root,
+    configFile: settings.configFile,
+    watchdog: { enabled: settings.watchdog.enabled, overBudget: settings.watchdog.overBudget },
+    pollIntervalMs: w.pollIntervalMs,
+    planned: plannedPolling(w, mounts),
+    ...rest,
   };
 }
 
@@ -139,11 +183,12 @@ export async function runDoctor(settings: Settings, opts: DoctorOptions = {}): P
   });
 
   const inotify = sync('inotify', 'inotify limits and usage', inotifyFacts, onError);
-  const mounts = sync('fs', 'Filesystems', () => mountFacts(w, readMounts()), onError);
+  const table = readMounts();
+  const mounts = sync('fs', 'Filesystems', () => mountFacts(w, table), onError);
   const environment = sync('env', 'Environment', () => readEnvironment(), onError);
   const fsChecks = mounts ? (sync('fs', 'Filesystems', () => filesystemChecks(mounts, w, settings.configFile), onError) ?? []) : [];
   const envChecks = environment
-    ? (sync('env', 'Environment', () => environmentChecks(environment, settings.root, mounts ? needsPolling(mounts, w) : false), onError) ?? [])
+    ? (sync('env', 'Environment', () => environmentChecks(environment, settings.root, mounts ? needsPolling(mounts, w) : false, loginName()), onError) ?? [])
     : [];
 
   const [scanned, tool] = await Promise.all([scanP, toolP]);
@@ -154,16 +199,7 @@ export async function runDoctor(settings: Settings, opts: DoctorOptions = {}): P
     const b = sync(
       'inotify',
       'inotify budget',
-      () =>
-        budgetChecks({
-          limits: inotify.limits,
-          usage: { ...inotify.usage, unreadable: inotify.usage.unreadableProcesses },
-          dirs: scanned.dirs,
-          backend: w.backend,
-          root: w.root,
-          largest: scanned.largest,
-          configFile: settings.configFile,
-        }),
+      () => budgetChecks(budgetInput(settings, inotify, table, scanned.dirs, { largest: scanned.largest, tree: scanned.tree })),
       onError,
     );
     if (b) {
@@ -183,12 +219,39 @@ export async function runDoctor(settings: Settings, opts: DoctorOptions = {}): P
     verdict: verdictOf(checks),
     checks,
     facts: {
-      inotify,
+      inotify: inotify && { limits: inotify.limits, effective: inotify.effective, usage: inotify.usage },
       budget,
       mounts,
       environment,
       toolchain: tool.facts,
     },
+  };
+}
+
+/**
+ * The report for input the doctor cannot even start on (unknown flag, missing root, bad config): one
+ * failing check with the problem and its fix, verdict broken, so `--json` still prints a valid document.
+ */
+export function inputErrorReport(root: string, configFile: string | undefined, problem: { code: string; message: string; where?: string | undefined; hint?: string | undefined }): DoctorReport {
+  const checks: Check[] = [
+    {
+      id: `input.${problem.code.toLowerCase()}`,
+      title: 'Input',
+      status: 'fail',
+      detail: problem.where ? `${problem.where} ${problem.message}` : problem.message,
+      fix: { text: problem.hint ?? 'Fix the flags or the config file (hotwatch doctor --help).' },
+    },
+  ];
+  return {
+    schemaVersion: DOCTOR_SCHEMA_VERSION,
+    version: hotwatchVersion(),
+    root,
+    configFile: configFile ?? null,
+    generatedAt: new Date().toISOString(),
+    durationMs: 0,
+    verdict: verdictOf(checks),
+    checks,
+    facts: {},
   };
 }
 
@@ -207,24 +270,17 @@ export async function quickCheck(settings: Settings, opts: { dirs?: number; sign
     problems.push(...s.notices.filter((c) => c.id === 'tree.scan'));
   }
   const inotify = sync('inotify', 'inotify limits and usage', inotifyFacts, onError);
+  const table = readMounts();
   if (inotify) {
     const b = sync(
       'inotify',
       'inotify budget',
-      () =>
-        budgetChecks({
-          limits: inotify.limits,
-          usage: { ...inotify.usage, unreadable: inotify.usage.unreadableProcesses },
-          dirs,
-          backend: w.backend,
-          root: w.root,
-          configFile: settings.configFile,
-        }),
+      () => budgetChecks(budgetInput(settings, inotify, table, dirs)),
       onError,
     );
     if (b) problems.push(...b.checks);
   }
-  const mounts = sync('fs', 'Filesystems', () => mountFacts(w, readMounts()), onError);
+  const mounts = sync('fs', 'Filesystems', () => mountFacts(w, table), onError);
   if (mounts) problems.push(...filesystemChecks(mounts.filter((m) => m.isRootMount), w, settings.configFile));
   return problems.filter((c) => c.status === 'warn' || c.status === 'fail');
 }

@@ -3,14 +3,14 @@
  * limit, watcher environment variables. Pure: facts in, checks out.
  */
 import type { Check, EnvironmentFacts } from './report-schema.js';
-import { isWindowsDrivePath } from './environment.js';
-import { systemdDropInFix } from './fixes.js';
+import { chokidarPollingDisabled, isWindowsDrivePath, unitFromCgroupPath } from './environment.js';
+import { isUserManagerPath, limitsFix, systemdDropInFix } from './fixes.js';
 
 /** Below this many tasks (threads count) a go build plus the app can hit the cgroup limit. */
 export const MIN_PIDS = 512;
 /** Below this a go build of a real module risks the OOM killer. */
 export const MIN_MEMORY = 1024 * 1024 * 1024;
-/** Below this soft RLIMIT_NOFILE the app (and polling) can run out of file descriptors. */
+/** Below this RLIMIT_NOFILE (hard: node raises the soft limit to it) the app and polling can run out of fds. */
 export const MIN_NOFILE = 1024;
 
 const fmtBytes = (n: number) =>
@@ -40,7 +40,11 @@ function pid1Check(f: EnvironmentFacts): Check {
       'hotwatch runs as PID 1: orphaned grandchildren of the app (and of go build) become zombies that nothing reaps, and SIGTERM has no default action for PID 1.',
     fix: k8s
       ? {
-          text: 'Run an init as PID 1: in the pod spec set (the pause container then reaps orphans), or start hotwatch through tini:\nspec:\n  shareProcessNamespace: true',
+          text:
+            'Let an init be PID 1: set shareProcessNamespace: true in the pod spec (the pause container becomes PID 1 and reaps zombies):\n' +
+            'spec:\n  shareProcessNamespace: true\n' +
+            "or make an init such as tini the container's entrypoint:\n" +
+            'command: ["tini", "--", "hotwatch", "run"]',
         }
       : {
           text: 'Run an init as PID 1: `docker run --init ...`, or in compose.yaml:\nservices:\n  app:\n    init: true',
@@ -68,10 +72,16 @@ function wslCheck(f: EnvironmentFacts, root: string): Check | undefined {
   };
 }
 
+/** The unit whose limits apply (from INVOCATION_ID's unit, else the cgroup path) and whether it is a user unit. */
+function unitOf(f: EnvironmentFacts): { unit: string; user: boolean } {
+  const path = f.cgroup.path;
+  return { unit: f.systemd.unit ?? unitFromCgroupPath(path) ?? 'hotwatch.service', user: isUserManagerPath(path) };
+}
+
 function systemdCheck(f: EnvironmentFacts): Check[] {
   const out: Check[] = [];
   const s = f.systemd;
-  const unit = s.unit ?? 'hotwatch.service';
+  const { unit, user } = unitOf(f);
   const under = s.invocationId !== undefined;
   const limits: string[] = [];
   const cg = f.cgroup;
@@ -92,7 +102,7 @@ function systemdCheck(f: EnvironmentFacts): Check[] {
       detail: `pids.max is ${cg.pidsMax}: go build (threads count as tasks) plus the app can hit it and fail with "resource temporarily unavailable".`,
       fix: inDocker
         ? { text: 'Raise the container task limit: `docker run --pids-limit 4096`, or `pids_limit: 4096` in compose.yaml.', commands: ['docker run --pids-limit 4096 ...'] }
-        : systemdDropInFix(`Raise the unit's task limit with a drop-in for ${unit}.`, unit, { TasksMax: '4096' }),
+        : systemdDropInFix(`Raise the task limit of ${unit}.`, unit, { TasksMax: '4096' }, user),
     });
   }
   if (typeof cg.memoryMax === 'number' && cg.memoryMax < MIN_MEMORY) {
@@ -103,30 +113,32 @@ function systemdCheck(f: EnvironmentFacts): Check[] {
       detail: `memory.max is ${fmtBytes(cg.memoryMax)}: go build of a real module can exceed it and be OOM-killed (the build then fails with "signal: killed").`,
       fix: inDocker
         ? { text: 'Give the container more memory: `docker run --memory 2g`, or `mem_limit: 2g` in compose.yaml.', commands: ['docker run --memory 2g ...'] }
-        : systemdDropInFix(`Raise the unit's memory limit with a drop-in for ${unit}.`, unit, { MemoryMax: '2G' }),
+        : systemdDropInFix(`Raise the memory limit of ${unit}.`, unit, { MemoryMax: '2G' }, user),
     });
   }
   return out;
 }
 
-function nofileCheck(f: EnvironmentFacts): Check {
+function nofileCheck(f: EnvironmentFacts, user: string): Check {
   const r = f.rlimitNofile;
   if (!r) return { id: 'env.nofile', title: 'Open files limit', status: 'info', detail: 'unknown (no /proc/self/limits)' };
-  const soft = r.soft;
-  const detail = `RLIMIT_NOFILE soft ${soft}, hard ${r.hard}`;
-  if (soft === 'unlimited' || soft >= MIN_NOFILE) return { id: 'env.nofile', title: 'Open files limit', status: 'ok', detail };
-  const unit = f.systemd.unit ?? 'hotwatch.service';
+  const detail = `RLIMIT_NOFILE soft ${r.soft}, hard ${r.hard}`;
+  // Node raises the soft limit to the hard one at start (so do go build and the app, which inherit it):
+  // only the hard limit binds, and `ulimit -n` cannot go above it.
+  if (r.hard === 'unlimited' || r.hard >= MIN_NOFILE) return { id: 'env.nofile', title: 'Open files limit', status: 'ok', detail };
+  const { unit, user: userUnit } = unitOf(f);
   const inDocker = f.container.kind === 'docker' || f.container.kind === 'podman';
+  const text = 'Raise the hard limit (node already raises the soft limit to it, so `ulimit -n` cannot help):';
   return {
     id: 'env.nofile',
     title: 'Open files limit',
     status: 'warn',
     detail: `${detail}: the app and go build can fail with EMFILE "too many open files".`,
     fix: inDocker
-      ? { text: 'Raise it for the container: `docker run --ulimit nofile=65536:65536`, or `ulimits: { nofile: 65536 }` in compose.yaml.', commands: ['docker run --ulimit nofile=65536:65536 ...'] }
+      ? { text: `${text} \`docker run --ulimit nofile=65536:65536\`, or \`ulimits: { nofile: 65536 }\` in compose.yaml.`, commands: ['docker run --ulimit nofile=65536:65536 ...'] }
       : f.systemd.invocationId
-        ? systemdDropInFix(`Raise it with a drop-in for ${unit}.`, unit, { LimitNOFILE: '65536' })
-        : { text: 'Raise it in the shell that starts hotwatch (up to the hard limit), or in /etc/security/limits.d/.', commands: [`ulimit -n ${r.hard === 'unlimited' ? 65536 : r.hard}`] },
+        ? systemdDropInFix(`${text} LimitNOFILE= for ${unit}.`, unit, { LimitNOFILE: '65536' }, userUnit)
+        : limitsFix(`${text} a limits.d file, applied at your next login (or LimitNOFILE= in the systemd unit, --ulimit nofile=65536:65536 for docker run).`, user, 65536),
   };
 }
 
@@ -137,24 +149,30 @@ function watcherEnvCheck(f: EnvironmentFacts, needsPolling: boolean): Check {
   }
   const detail = vars.map((v) => `${v.name}=${v.value}: ${v.effect}`).join('\n');
   const poll = vars.find((v) => v.name === 'CHOKIDAR_USEPOLLING');
-  const disables = poll !== undefined && /^(false|0|)$/i.test(poll.value);
-  if (disables && needsPolling) {
+  // Always a problem: hotwatch polls whenever a mount, the watch budget or a failed re-arm needs it, and
+  // chokidar would then use inotify instead (missing edits on 9p/NFS, more watches over the budget).
+  if (poll && chokidarPollingDisabled({ CHOKIDAR_USEPOLLING: poll.value })) {
     return {
       id: 'env.watcher-vars',
       title: 'Watcher environment variables',
       status: 'warn',
-      detail: `${detail}\nSome watched mounts need polling, and CHOKIDAR_USEPOLLING=${poll.value} turns it off: edits there would be missed.`,
+      detail:
+        `${detail}\nCHOKIDAR_USEPOLLING=${poll.value} turns off hotwatch's polling backend: ` +
+        (needsPolling ? 'some watched mounts need polling, and edits there would be missed.' : 'the fallback to polling (over the watch budget, failed re-arms, remote mounts) would use inotify instead.'),
       fix: { text: 'Unset it; choose the backend with watch.backend in watcher.config.yaml instead.', commands: ['unset CHOKIDAR_USEPOLLING'] },
     };
   }
   return { id: 'env.watcher-vars', title: 'Watcher environment variables', status: 'info', detail };
 }
 
-/** All environment checks. `needsPolling`: some watched mount is polled (from the filesystem checks). */
-export function environmentChecks(f: EnvironmentFacts, root: string, needsPolling: boolean): Check[] {
+/**
+ * All environment checks. `needsPolling`: some watched mount is polled (from the filesystem checks);
+ * `user`: the login name for a limits.d line (default "*": every user but root).
+ */
+export function environmentChecks(f: EnvironmentFacts, root: string, needsPolling: boolean, user = '*'): Check[] {
   const out: Check[] = [containerCheck(f), pid1Check(f)];
   const wsl = wslCheck(f, root);
   if (wsl) out.push(wsl);
-  out.push(...systemdCheck(f), nofileCheck(f), watcherEnvCheck(f, needsPolling));
+  out.push(...systemdCheck(f), nofileCheck(f, user), watcherEnvCheck(f, needsPolling));
   return out;
 }

@@ -19,13 +19,52 @@ function realOr(p: string): string {
   }
 }
 
-/** The root's mount and every visible mount under it, classified. Pure given `mounts`. */
-export function mountFacts(w: WatchSettings, mounts: MountEntry[]): MountFact[] {
+/** statfs f_type magic numbers (linux/magic.h) → mount type names classifyFs knows. */
+const FS_MAGIC: Record<number, string> = {
+  0xef53: 'ext4', // ext2/3/4
+  0x58465342: 'xfs',
+  0x9123683e: 'btrfs',
+  0x2fc12fc1: 'zfs',
+  0xf2f52010: 'f2fs',
+  0x794c7630: 'overlay',
+  0x01021994: 'tmpfs',
+  0x858458f6: 'ramfs',
+  0x6969: 'nfs',
+  0xff534d42: 'cifs',
+  0xfe534d42: 'smb3',
+  0x517b: 'smbfs',
+  0x01021997: '9p',
+  0x65735546: 'fuse', // also virtiofs and fuseblk: the same magic
+  0x786f4256: 'vboxsf',
+  0x00c36400: 'ceph',
+  0x9fa0: 'proc',
+  0x62656572: 'sysfs',
+};
+
+/** The filesystem type named by a statfs f_type, or undefined when unknown. Pure. */
+export function fsTypeOfMagic(type: number): string | undefined {
+  return FS_MAGIC[type >>> 0];
+}
+
+/** f_type of the filesystem holding `p` (fs.statfsSync), or undefined. */
+export function statfsType(p: string): number | undefined {
+  try {
+    return fs.statfsSync(p).type;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The root's mount and every visible mount under it, classified. When the mount table is unreadable or
+ * lacks the root, the root's type comes from statfs (`statfs` for tests). Pure given `mounts` and `statfs`.
+ */
+export function mountFacts(w: WatchSettings, mounts: MountEntry[], statfs: (p: string) => number | undefined = statfsType): MountFact[] {
   const root = path.resolve(w.root);
   const real = realOr(root);
   const filter = createFilter(w);
   const out: MountFact[] = [];
-  const rootMount = mountContaining(real, mounts);
+  const rootMount = mountContaining(real, mounts) ?? statfsMount(real, statfs);
   const fact = (m: MountEntry, isRootMount: boolean): MountFact => {
     const c = classifyFs(m.fsType);
     // The root itself is watched whatever its type: what the user asked for. tmpfs delivers events.
@@ -50,11 +89,24 @@ export function mountFacts(w: WatchSettings, mounts: MountEntry[]): MountFact[] 
   return out;
 }
 
+const STATFS_SOURCE = 'statfs';
+
+/** A stand-in mount entry for the root from statfs (mount point and source unknown). */
+function statfsMount(real: string, statfs: (p: string) => number | undefined): MountEntry | undefined {
+  const type = statfs(real);
+  if (type === undefined) return undefined;
+  const name = fsTypeOfMagic(type) ?? `unknown (statfs f_type 0x${(type >>> 0).toString(16)})`;
+  return { mountId: -1, parentId: -1, majorMinor: '', root: '/', mountPoint: real, mountOptions: [], optionalFields: [], fsType: name, source: STATFS_SOURCE, superOptions: [] };
+}
+
 const bindNote = (m: MountFact) => (m.bindRoot !== '/' ? `; bind mount of ${m.source}:${m.bindRoot}` : '');
 
 function rootCheck(m: MountFact, w: WatchSettings, configFile: string | undefined): Check {
   const title = 'Root filesystem';
-  const base = `${w.root} is on ${m.fsType} (${m.source}, mounted at ${m.mountPoint}${bindNote(m)})`;
+  const base =
+    m.source === STATFS_SOURCE
+      ? `${w.root} is on ${m.fsType} (from statfs: /proc/self/mountinfo is unreadable or has no entry for it)`
+      : `${w.root} is on ${m.fsType} (${m.source}, mounted at ${m.mountPoint}${bindNote(m)})`;
   if (w.backend === 'poll') {
     return {
       id: 'fs.root',

@@ -16,14 +16,12 @@ export function niceLimit(needed: number, min: number): number {
 /** A sysctl.d file with the given keys and the command that applies it now and at every boot. */
 export function sysctlFix(text: string, keys: Record<string, number>, extra: string[] = []): Fix {
   const lines = Object.entries(keys).map(([k, v]) => `${k} = ${v}`);
+  // The file shown is exactly what the tee command writes.
+  const content = `# written for hotwatch (hotwatch doctor)\n${lines.join('\n')}\n`;
   return {
     text,
-    files: [{ path: SYSCTL_FILE, content: `# written for hotwatch (hotwatch doctor)\n${lines.join('\n')}\n` }],
-    commands: [
-      `sudo tee ${SYSCTL_FILE} <<'EOF'\n${lines.join('\n')}\nEOF`,
-      'sudo sysctl --system',
-      ...extra,
-    ],
+    files: [{ path: SYSCTL_FILE, content }],
+    commands: [`sudo tee ${SYSCTL_FILE} <<'EOF'\n${content}EOF`, 'sudo sysctl --system', ...extra],
   };
 }
 
@@ -32,17 +30,38 @@ export function dropInPath(unit: string, user: boolean): string {
   return user ? `~/.config/systemd/user/${unit}.d/60-hotwatch.conf` : `/etc/systemd/system/${unit}.d/60-hotwatch.conf`;
 }
 
-/** A systemd drop-in with [Service] settings, and the commands that apply it. */
+/** A cgroup path inside a user manager (".../user@1000.service/..."): its units are user units. Pure. */
+export function isUserManagerPath(cgroupPath: string | undefined): boolean {
+  return /\/user@\d+\.service(\/|$)/.test(cgroupPath ?? '');
+}
+
+/**
+ * The fix for a unit's resource settings: a [Service] drop-in (user units under ~/.config/systemd/user,
+ * applied with `systemctl --user`), or, for a .scope (a terminal, a session: no unit file, a drop-in
+ * has no [Service] to apply to), a fresh scope started with the settings by systemd-run.
+ */
 export function systemdDropInFix(text: string, unit: string, settings: Record<string, string>, user = false): Fix {
-  const body = `[Service]\n${Object.entries(settings)
-    .map(([k, v]) => `${k}=${v}`)
-    .join('\n')}\n`;
+  const pairs = Object.entries(settings).map(([k, v]) => `${k}=${v}`);
+  if (unit.endsWith('.scope')) {
+    return {
+      text: `${text} ${unit} is a scope (a terminal or session, no unit file): start hotwatch in a new scope with the setting instead.`,
+      commands: [`systemd-run --user --scope ${pairs.map((p) => `-p ${p}`).join(' ')} hotwatch run`],
+    };
+  }
   const ctl = user ? 'systemctl --user' : 'sudo systemctl';
   return {
     text,
-    files: [{ path: dropInPath(unit, user), content: body }],
+    files: [{ path: dropInPath(unit, user), content: `[Service]\n${pairs.join('\n')}\n` }],
     commands: [`${ctl} daemon-reload`, `${ctl} restart ${unit}`],
   };
+}
+
+export const LIMITS_FILE = '/etc/security/limits.d/60-hotwatch.conf';
+
+/** A limits.d file raising the hard (and soft) open-files limit of `user` (pam_limits, at the next login). */
+export function limitsFix(text: string, user: string, nofile: number): Fix {
+  const content = `${user} soft nofile ${nofile}\n${user} hard nofile ${nofile}\n`;
+  return { text, files: [{ path: LIMITS_FILE, content }], commands: [`sudo tee ${LIMITS_FILE} <<'EOF'\n${content}EOF`] };
 }
 
 /** A watcher.config.yaml change shown as the YAML to add. */

@@ -152,7 +152,8 @@ export function parseStatusEuid(text: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-function commandOf(pid: number): string {
+/** The command line of `pid` on one line (any whitespace run, newlines included, becomes one space), at most 200 chars. */
+export function commandOf(pid: number): string {
   const cmd = readCmdline(pid).replace(/\s+/g, ' ').trim();
   return cmd.length > 200 ? `${cmd.slice(0, 197)}...` : cmd;
 }

@@ -4,10 +4,12 @@
  * network namespace). Elsewhere: no holders are known and isPortFree falls back to a bind probe.
  */
 import net from 'node:net';
-import { hasProcfs, listPids, readCmdline, readTcpTable, socketInodesOf } from './procfs.js';
+import { commandOf } from './inotify.js';
+import { hasProcfs, listPids, readTcpTable, socketInodesOf } from './procfs.js';
 
 export interface PortHolder {
   pid: number;
+  /** Command line on one line (whitespace-normalised, like the inotify consumers). */
   cmd: string;
 }
 
@@ -30,7 +32,7 @@ export function portHolders(port: number): PortHolder[] {
   if (wanted.size === 0) return [];
   const holders: PortHolder[] = [];
   for (const pid of listPids()) {
-    if (socketInodesOf(pid).some((i) => wanted.has(i))) holders.push({ pid, cmd: readCmdline(pid) });
+    if (socketInodesOf(pid).some((i) => wanted.has(i))) holders.push({ pid, cmd: commandOf(pid) });
   }
   return holders.sort((a, b) => a.pid - b.pid);
 }

@@ -61,8 +61,18 @@ export const BudgetFactsSchema = z
     pollMounts: num.describe('Mounts under the root that are polled (their directories need no inotify watch).'),
     skippedMounts: num.describe('Special mounts under the root that are not watched (tmpfs, proc, ...).'),
     scanMs: num,
-    watchesAvailable: optNum.describe('Effective watch limit minus current usage of this user.'),
-    headroomAfterStart: optNum.describe('watchesAvailable minus dirs.'),
+    watchesAvailable: optNum.describe('The binding watch limit (fs.inotify or this user namespace) minus what is held against it, as `hotwatch run` counts it.'),
+    watchesNeeded: optNum.describe("Watches `hotwatch run` needs: dirs, plus 1 for the watchdog's sentinel directory when the watchdog is enabled."),
+    headroomAfterStart: optNum.describe('watchesAvailable minus watchesNeeded.'),
+    overBudget: z
+      .strictObject({
+        action: z.enum(['poll-subtrees', 'poll-tree', 'refuse']),
+        subtrees: z.array(z.strictObject({ path: z.string(), dirs: num })).describe('The subtrees polled (poll-subtrees), largest first.'),
+        polledDirs: num,
+        nativeDirs: num,
+      })
+      .optional()
+      .describe('What `hotwatch run` does because the watches do not fit (watchdog.overBudget): poll the overflow subtrees, poll the whole tree (no split fits, or no watchdog), or refuse to start.'),
     error: z.string().optional().describe('Why the tree could not be scanned.'),
   })
   .describe('The watch budget of this repository.');

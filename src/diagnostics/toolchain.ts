@@ -76,6 +76,43 @@ function existingAncestor(p: string): string {
   return d;
 }
 
+/**
+ * Where Go installs usually put `go`, in order: the go.dev tarball, distro packages (/usr/lib/go,
+ * Debian's /usr/lib/go-1.NN), `go install golang.org/dl/goX` SDKs (~/sdk/goX), Homebrew, snap.
+ * `~` is the home directory; a `*` in the name before `/bin` matches any suffix (newest version first).
+ */
+export const GO_INSTALL_DIRS = ['/usr/local/go/bin', '/usr/lib/go/bin', '/usr/lib/go-*/bin', '~/sdk/go*/bin', '/opt/homebrew/bin', '/home/linuxbrew/.linuxbrew/bin', '/snap/bin'];
+
+/** The directories a GO_INSTALL_DIRS pattern names (newest version first). */
+function expandInstallDir(pattern: string, home: string | undefined): string[] {
+  if (pattern.startsWith('~') && !home) return [];
+  const p = pattern.startsWith('~') ? path.join(home!, pattern.slice(1)) : pattern;
+  const m = /^(.*)\/([^/]*)\*\/bin$/.exec(p);
+  if (!m) return [p];
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(m[1]!).filter((n) => n.startsWith(m[2]!));
+  } catch {
+    // no such directory
+  }
+  return names.sort((a, b) => b.localeCompare(a, 'en', { numeric: true })).map((n) => path.join(m[1]!, n, 'bin'));
+}
+
+/** The first directory named by `dirs` (see GO_INSTALL_DIRS) that holds an executable `go`. */
+export function findGoInstall(home: string | undefined, dirs: readonly string[] = GO_INSTALL_DIRS): string | undefined {
+  for (const pattern of dirs) for (const dir of expandInstallDir(pattern, home)) if (findOnPath('go', dir)) return dir;
+  return undefined;
+}
+
+/** The fix for `go` missing from PATH: the install found on this machine, or how to install Go. */
+export function goMissingFix(home: string | undefined, dirs?: readonly string[]): Check['fix'] {
+  const found = findGoInstall(home, dirs);
+  if (found) {
+    return { text: `Go is installed in ${found} but that directory is not on PATH: add it (in your shell profile, or build.env.PATH in watcher.config.yaml).`, commands: [`export PATH="$PATH:${found}"`] };
+  }
+  return { text: 'Go is not installed in any usual place: install it from https://go.dev/dl/ (or your package manager: apt install golang-go, brew install go), then put its bin directory on PATH.' };
+}
+
 export interface ToolchainResult {
   facts: ToolchainFacts;
   checks: Check[];
@@ -98,7 +135,7 @@ export async function toolchainChecks(s: Settings, opts: { signal: AbortSignal; 
       title: 'Go toolchain',
       status: missing,
       detail: `\`go\` is not on PATH${custom ? ' (build.cmd is set, so it may not be needed)' : ''}; searched: ${env.PATH || '(PATH is empty)'}`,
-      fix: { text: 'Install Go from https://go.dev/dl/ and add its bin directory to PATH.', commands: ['export PATH="$PATH:/usr/local/go/bin"'] },
+      fix: goMissingFix(env.HOME),
     });
   } else {
     const o = { cwd: s.root, env, timeoutMs, signal: opts.signal };

@@ -15,6 +15,7 @@ import { validateJsonSchema } from './doctor-json-schema.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const ENTRY = path.join(REPO, 'dist/cli/doctor-entry.js');
+const BIN = path.join(REPO, 'bin/hotwatch.js');
 const SCHEMA = JSON.parse(fs.readFileSync(path.join(REPO, 'schema/doctor.schema.json'), 'utf8')) as Record<string, unknown>;
 
 interface Result {
@@ -106,14 +107,14 @@ describe('hotwatch doctor as a process', () => {
     expect(countDirs(root)).toBe(20);
     const r = await doctor(['--root', root]);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toContain('✓ inotify watches: this repo needs 20 watches');
+    expect(r.stdout).toContain("✓ inotify watches: this repo needs 21 watches (20 directories after excludes, plus 1 for the watchdog's sentinel directory)");
     expect(r.stdout).toContain('✓ Main package');
     expect(r.stdout).toContain('✓ watching will work here');
     expect(r.code).toBe(0);
     const j = await doctor(['--json'], root);
     expect(j.code).toBe(0);
     const report = parseJson(j);
-    expect(report).toMatchObject({ verdict: 'ok', root, facts: { budget: { dirs: 20 } } });
+    expect(report).toMatchObject({ verdict: 'ok', root, facts: { budget: { dirs: 20, watchesNeeded: 21 } } });
   });
 
   it('polling configured: degraded, exit 1', async () => {
@@ -128,6 +129,7 @@ describe('hotwatch doctor as a process', () => {
     const bad = await doctor(['--frobnicate']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/frobnicate/);
+    expect(bad.stdout).toBe('');
     const root = goModule(2, { 'watcher.config.yaml': 'watch:\n  backend: sometimes\n' });
     const cfg = await doctor([], root);
     expect(cfg.code).toBe(2);
@@ -138,28 +140,94 @@ describe('hotwatch doctor as a process', () => {
     expect(help.stdout).toContain('--json');
   });
 
-  it('(a) user-namespace watch limit below the tree: ✗ with the sysctl fix, exit 2', async () => {
+  it('bad input with --json: a valid report on stdout (broken, the problem as a failing check), the message on stderr', async () => {
+    const r = await doctor(['--root', '/nonexistent/hotwatch-root', '--json']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('/nonexistent/hotwatch-root does not exist');
+    const report = parseJson(r);
+    expect(report).toMatchObject({ verdict: 'broken', root: '/nonexistent/hotwatch-root', facts: {} });
+    expect(report.checks).toEqual([
+      expect.objectContaining({ id: 'input.root_unreadable', status: 'fail', detail: expect.stringContaining('does not exist'), fix: { text: expect.stringContaining('Go module') } }),
+    ]);
+    const flag = parseJson(await doctor(['--json', '--frobnicate']));
+    expect(flag.checks[0]).toMatchObject({ id: 'input.flag_invalid', status: 'fail', detail: expect.stringContaining('frobnicate') });
+  });
+
+  // 300 directories + the sentinel directory = 301 watches, 100 left → 9 subtrees (269 directories: 8 × 30 + 29) polled.
+  const lower = 'echo 100 > /proc/sys/user/max_inotify_watches';
+
+  /** `hotwatch run` in the same kind of namespace: its JSON log lines up to watch.fallback, then stopped. */
+  async function runLogs(root: string): Promise<Record<string, unknown>[]> {
+    const child = spawn('unshare', ['-Ur', 'sh', '-c', `${lower} && exec "$0" "$@"`, process.execPath, BIN, 'run', '--root', root], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    children.push(child);
+    const lines: Record<string, unknown>[] = [];
+    let buf = '';
+    const onData = (b: Buffer) => {
+      buf += b.toString();
+      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        if (line.startsWith('{')) lines.push(JSON.parse(line) as Record<string, unknown>);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    await waitFor(() => lines.find((l) => l.event === 'watch.fallback'), { timeoutMs: 20_000, description: 'hotwatch run logs watch.fallback' });
+    child.kill('SIGTERM');
+    await waitFor(() => child.exitCode !== null || child.signalCode !== null || undefined, { timeoutMs: 10_000, description: 'hotwatch run stopped' });
+    return lines;
+  }
+
+  it('(a) user-namespace watch limit below the tree: ⚠ naming the polled subtrees, with the namespace fix, exit 1', async () => {
     const root = goModule(300);
-    const lower = 'echo 100 > /proc/sys/user/max_inotify_watches';
     const r = await doctorIn(['-Ur'], lower, ['--root', root]);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toContain('✗ inotify watches: not enough inotify watches: this repo needs 300 watches');
+    expect(r.stdout).toContain("⚠ inotify watches: not enough inotify watches: this repo needs 301 watches (300 directories after excludes, plus 1 for the watchdog's sentinel directory)");
     expect(r.stdout).toContain('user.max_inotify_watches=100');
-    expect(r.stdout).toContain('file /etc/sysctl.d/60-hotwatch.conf:');
-    expect(r.stdout).toContain('fs.inotify.max_user_watches = 524288');
-    expect(r.stdout).toContain('$ sudo sysctl --system');
-    expect(r.stdout).toContain('$ sudo sysctl -w user.max_inotify_watches=524288');
-    expect(r.stdout).toContain('✗ watching will not work here');
-    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('`hotwatch run` polls 9 subtrees (269 directories) every 1s: ./pkg0 (30 dirs), ./pkg1 (30 dirs), ./pkg2 (30 dirs) and 6 more; it watches the other 32 natively');
+    expect(r.stdout).toContain('watchdog.overBudget: refuse');
+    // The namespace's own limit binds: raised by its root, no sudo, no sysctl.d file.
+    expect(r.stdout).toContain('$ sysctl -w user.max_inotify_watches=524288');
+    expect(r.stdout).not.toContain('sudo sysctl -w user.');
+    expect(r.stdout).not.toContain('file /etc/sysctl.d/');
+    expect(r.stdout).toContain('⚠ watching will work, degraded');
+    expect(r.code).toBe(1);
 
     const j = await doctorIn(['-Ur'], lower, ['--root', root, '--json']);
-    expect(j.code).toBe(2);
+    expect(j.code).toBe(1);
     const report = parseJson(j);
-    expect(report.verdict).toBe('broken');
+    expect(report.verdict).toBe('degraded');
     expect(report.facts.inotify!.effective.watches).toBe(100);
+    expect(report.facts.budget).toMatchObject({ dirs: 300, watchesNeeded: 301, watchesAvailable: 100, overBudget: { action: 'poll-subtrees', polledDirs: 269, nativeDirs: 32 } });
+    expect(report.facts.budget!.overBudget!.subtrees).toHaveLength(9);
     const c = report.checks.find((x) => x.id === 'inotify.watches')!;
-    expect(c.status).toBe('fail');
-    expect(c.fix!.files).toEqual([{ path: '/etc/sysctl.d/60-hotwatch.conf', content: expect.stringContaining('fs.inotify.max_user_watches = 524288') }]);
+    expect(c.status).toBe('warn');
+    expect(c.fix!.commands).toEqual(['sysctl -w user.max_inotify_watches=524288']);
+
+    // `hotwatch run` on the same tree and limit counts the same watches and polls the same subtrees.
+    const logs = await runLogs(root);
+    const budget = logs.find((l) => l.event === 'watch.budget')!;
+    const fallback = logs.find((l) => l.event === 'watch.fallback')!;
+    expect(budget).toMatchObject({ dirs: report.facts.budget!.watchesNeeded, available: report.facts.budget!.watchesAvailable, fits: false });
+    expect(fallback).toMatchObject({ scope: 'dir', polledDirs: 269, nativeDirs: 32, paths: report.facts.budget!.overBudget!.subtrees.map((x) => x.path) });
+  }, 60_000);
+
+  it('(a) with watchdog.overBudget: refuse: ✗ with the sysctl fix, exit 2', async () => {
+    const root = goModule(300, { 'watcher.config.yaml': 'watchdog:\n  overBudget: refuse\n' });
+    const r = await doctorIn(['-Ur'], lower, ['--root', root]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('✗ inotify watches: not enough inotify watches: this repo needs 301 watches');
+    expect(r.stdout).toContain('`hotwatch run` refuses to start (watchdog.overBudget: refuse; exit 2)');
+    expect(r.stdout).toContain('$ sysctl -w user.max_inotify_watches=524288');
+    expect(r.stdout).toContain('watchdog.overBudget: poll');
+    expect(r.stdout).toContain('✗ watching will not work here');
+    expect(r.code).toBe(2);
+    const report = parseJson(await doctorIn(['-Ur'], lower, ['--root', root, '--json']));
+    expect(report.verdict).toBe('broken');
+    expect(report.facts.budget!.overBudget).toMatchObject({ action: 'refuse' });
   });
 
   it('(b) a tmpfs mounted inside the tree is reported as tmpfs', async () => {

@@ -116,10 +116,45 @@ describe('readEnvironment on fixture layouts', () => {
     expect(byId['env.pids']!.status).toBe('warn');
     expect(byId['env.pids']!.fix!.files![0]).toEqual({ path: '/etc/systemd/system/hotwatch-dev.service.d/60-hotwatch.conf', content: '[Service]\nTasksMax=4096\n' });
     expect(byId['env.memory']!.fix!.files![0]!.content).toBe('[Service]\nMemoryMax=2G\n');
-    expect(byId['env.nofile']!.status).toBe('warn');
-    expect(byId['env.nofile']!.fix!.files![0]!.content).toContain('LimitNOFILE=65536');
-    expect(byId['env.nofile']!.fix!.commands).toContain('sudo systemctl daemon-reload');
+    expect(byId['env.pids']!.fix!.commands).toEqual(['sudo systemctl daemon-reload', 'sudo systemctl restart hotwatch-dev.service']);
+    // soft 256, hard 4096: node raises the soft limit to the hard one at start, so this is fine.
+    expect(byId['env.nofile']!.status).toBe('ok');
     expect(byId['env.systemd']!.detail).toContain('NOTIFY_SOCKET');
+  });
+
+  it('a user unit (under user@1000.service): drop-in in ~/.config/systemd/user, systemctl --user', () => {
+    const f = layout('systemd-v2-user-service', { INVOCATION_ID: 'abc' });
+    expect(f.systemd.unit).toBe('hotwatch-dev.service');
+    expect(f.rlimitNofile).toEqual({ soft: 512, hard: 512 });
+    const byId = Object.fromEntries(environmentChecks(f, '/home/dev/app', false).map((c) => [c.id, c]));
+    expect(byId['env.pids']!.fix!.files).toEqual([{ path: '~/.config/systemd/user/hotwatch-dev.service.d/60-hotwatch.conf', content: '[Service]\nTasksMax=4096\n' }]);
+    expect(byId['env.pids']!.fix!.commands).toEqual(['systemctl --user daemon-reload', 'systemctl --user restart hotwatch-dev.service']);
+    expect(byId['env.memory']!.fix!.files![0]!.path).toBe('~/.config/systemd/user/hotwatch-dev.service.d/60-hotwatch.conf');
+    // A hard limit of 512: LimitNOFILE= in the user unit's drop-in, never `ulimit -n`.
+    expect(byId['env.nofile']!.status).toBe('warn');
+    expect(byId['env.nofile']!.fix!.files).toEqual([{ path: '~/.config/systemd/user/hotwatch-dev.service.d/60-hotwatch.conf', content: '[Service]\nLimitNOFILE=65536\n' }]);
+    expect(byId['env.nofile']!.fix!.commands).toContain('systemctl --user daemon-reload');
+  });
+
+  it('a session scope: no [Service] drop-in, a new scope with the limits via systemd-run', () => {
+    const f = layout('session-scope-v2');
+    expect(f.cgroup).toMatchObject({ path: '/user.slice/user-1000.slice/session-3.scope', pidsMax: 200 });
+    const pids = environmentChecks(f, '/home/dev/app', false).find((c) => c.id === 'env.pids')!;
+    expect(pids.status).toBe('warn');
+    expect(pids.fix!.files).toBeUndefined();
+    expect(pids.fix!.text).toContain('session-3.scope is a scope');
+    expect(pids.fix!.commands).toEqual(['systemd-run --user --scope -p TasksMax=4096 hotwatch run']);
+  });
+
+  it('a low hard open-files limit outside systemd and docker: a limits.d file for the user, not ulimit -n', () => {
+    const f = { ...layout('session-scope-v2'), rlimitNofile: { soft: 512, hard: 512 } as const };
+    const c = environmentChecks(f, '/home/dev/app', false, 'dev').find((x) => x.id === 'env.nofile')!;
+    expect(c.status).toBe('warn');
+    expect(c.fix!.text).toContain('hard limit');
+    expect(c.fix!.files).toEqual([{ path: '/etc/security/limits.d/60-hotwatch.conf', content: 'dev soft nofile 65536\ndev hard nofile 65536\n' }]);
+    expect(c.fix!.commands!.join('\n')).not.toContain('ulimit');
+    const docker = environmentChecks({ ...f, container: { kind: 'docker', evidence: [] } }, '/app', false).find((x) => x.id === 'env.nofile')!;
+    expect(docker.fix!.commands).toEqual(['docker run --ulimit nofile=65536:65536 ...']);
   });
 
   it('docker v1 as PID 1: the parent memory limit binds, --init advised', () => {
@@ -143,10 +178,25 @@ describe('readEnvironment on fixture layouts', () => {
     expect(environmentChecks(f, '/home/dev/app', false).find((c) => c.id === 'env.wsl')!.status).toBe('info');
   });
 
-  it('CHOKIDAR_USEPOLLING=false warns only when something must be polled', () => {
-    const f = layout('wsl2', { CHOKIDAR_USEPOLLING: 'false' });
-    expect(environmentChecks(f, '/home/dev/app', true).find((c) => c.id === 'env.watcher-vars')!.status).toBe('warn');
-    expect(environmentChecks(f, '/home/dev/app', false).find((c) => c.id === 'env.watcher-vars')!.status).toBe('info');
+  it('CHOKIDAR_USEPOLLING=false or 0 always warns (it turns off the polling fallback too), with unset', () => {
+    for (const value of ['false', '0', 'FALSE']) {
+      const f = layout('wsl2', { CHOKIDAR_USEPOLLING: value });
+      for (const needsPolling of [true, false]) {
+        const c = environmentChecks(f, '/home/dev/app', needsPolling).find((x) => x.id === 'env.watcher-vars')!;
+        expect(c.status).toBe('warn');
+        expect(c.fix!.commands).toEqual(['unset CHOKIDAR_USEPOLLING']);
+      }
+    }
+    expect(environmentChecks(layout('wsl2', { CHOKIDAR_USEPOLLING: 'true' }), '/x', false).find((c) => c.id === 'env.watcher-vars')!.status).toBe('info');
+  });
+
+  it('Kubernetes as PID 1: shareProcessNamespace (pause container reaps) or tini as the entrypoint', () => {
+    const f = { ...layout('docker-v1', {}, 1), container: { kind: 'kubernetes', evidence: [] } };
+    const c = environmentChecks(f, '/app', false).find((x) => x.id === 'env.pid1')!;
+    expect(c.status).toBe('warn');
+    expect(c.fix!.text).toContain('set shareProcessNamespace: true in the pod spec (the pause container becomes PID 1 and reaps zombies):\nspec:\n  shareProcessNamespace: true\n');
+    expect(c.fix!.text).toMatch(/an init such as tini the container's entrypoint:\ncommand: \["tini", "--", "hotwatch", "run"\]$/);
+    expect(c.fix!.text).not.toContain('docker run');
   });
 
   it('a missing /proc gives unknowns, never a throw', () => {

@@ -4,8 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigSchema, type ConfigInput } from '../../src/config/schema.js';
 import { resolveSettings } from '../../src/config/settings.js';
-import { filesystemChecks, mountFacts, needsPolling } from '../../src/diagnostics/filesystems.js';
-import { parseMountInfo, readMounts } from '../../src/watch/mounts.js';
+import { filesystemChecks, fsTypeOfMagic, mountFacts, needsPolling, statfsType } from '../../src/diagnostics/filesystems.js';
+import { mountContaining, parseMountInfo, readMounts } from '../../src/watch/mounts.js';
+import { makeTmpDir } from '../helpers/tmp.js';
 
 const FIX = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/proc/mountinfo');
 const mounts = (name: string) => parseMountInfo(fs.readFileSync(path.join(FIX, name), 'utf8'));
@@ -90,14 +91,56 @@ describe('edge cases', () => {
     expect(c.fix!.text).toContain('backend: auto');
     expect(needsPolling([], w)).toBe(true);
   });
-  it('no mount table (macOS): one info check', () => {
+  it('no mount table and no statfs: one info check', () => {
     const w = watch('/Users/dev/app');
-    const c = filesystemChecks(mountFacts(w, []), w, undefined);
+    const c = filesystemChecks(mountFacts(w, [], () => undefined), w, undefined);
     expect(c).toEqual([expect.objectContaining({ id: 'fs.root', status: 'info' })]);
   });
   it('the real mount table of this machine classifies the root of a temp dir', () => {
     const w = watch(fs.realpathSync('/tmp'));
     const facts = mountFacts(w, readMounts());
     expect(facts.filter((f) => f.isRootMount)).toHaveLength(1);
+  });
+});
+
+describe('statfs when mountinfo cannot say', () => {
+  it('maps the magic numbers of linux/magic.h', () => {
+    expect(fsTypeOfMagic(0xef53)).toBe('ext4');
+    expect(fsTypeOfMagic(0x01021994)).toBe('tmpfs');
+    expect(fsTypeOfMagic(0x6969)).toBe('nfs');
+    expect(fsTypeOfMagic(0x01021997)).toBe('9p');
+    expect(fsTypeOfMagic(0x65735546)).toBe('fuse');
+    expect(fsTypeOfMagic(0xff534d42)).toBe('cifs');
+    expect(fsTypeOfMagic(0xfe534d42)).toBe('smb3');
+    expect(fsTypeOfMagic(0x794c7630)).toBe('overlay');
+    expect(fsTypeOfMagic(0x9fa0)).toBe('proc');
+    expect(fsTypeOfMagic(0x12345)).toBeUndefined();
+  });
+
+  it('no mount table: the root filesystem comes from statfs (NFS → polled, degraded)', () => {
+    const w = watch('/srv/app');
+    const facts = mountFacts(w, [], () => 0x6969);
+    expect(facts).toEqual([expect.objectContaining({ fsType: 'nfs', events: 'poll', isRootMount: true, source: 'statfs' })]);
+    const c = filesystemChecks(facts, w, undefined)[0]!;
+    expect(c).toMatchObject({ id: 'fs.root', status: 'warn' });
+    expect(c.detail).toContain('/srv/app is on nfs (from statfs');
+    expect(needsPolling(facts, w)).toBe(true);
+  });
+
+  it('a mount table without the root (no "/" entry) falls back too; an unknown magic is shown in hex', () => {
+    const table = mounts('compose-dev.txt').filter((m) => m.mountPoint !== '/');
+    expect(mountFacts(watch('/srv/app'), table, () => 0x01021997)[0]).toMatchObject({ fsType: '9p', events: 'poll' });
+    expect(mountFacts(watch('/srv/app'), table, () => 0x12345)[0]).toMatchObject({ fsType: 'unknown (statfs f_type 0x12345)', events: 'native' });
+  });
+
+  it('on this machine, statfs of a temp dir names the same type as mountinfo', () => {
+    const t = makeTmpDir();
+    try {
+      expect(statfsType(t.dir)).toBeTypeOf('number');
+      const fromMountinfo = mountContaining(t.dir, readMounts())!.fsType;
+      expect(mountFacts(watch(t.dir), [])[0]).toMatchObject({ fsType: fromMountinfo, source: 'statfs', isRootMount: true });
+    } finally {
+      t.cleanup();
+    }
   });
 });

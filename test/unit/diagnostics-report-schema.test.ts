@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigSchema, type ConfigInput } from '../../src/config/schema.js';
 import { resolveSettings } from '../../src/config/settings.js';
-import { quickCheck, runDoctor } from '../../src/diagnostics/doctor.js';
+import { inputErrorReport, quickCheck, runDoctor } from '../../src/diagnostics/doctor.js';
 import { DOCTOR_SCHEMA_FILE, doctorSchemaText } from '../../src/diagnostics/emit-doctor-schema.js';
 import { renderReport } from '../../src/diagnostics/render.js';
 import { DoctorReportSchema, exitCodeOf, verdictOf, type Check, type DoctorReport } from '../../src/diagnostics/report-schema.js';
@@ -23,6 +23,18 @@ describe('schema/doctor.schema.json', () => {
     const errs = validateJsonSchema(s, bad);
     expect(errs).toContain('$.verdict: "fine" not in ["ok","degraded","broken"]');
     expect(errs).toContain('$.checks[0].extra: not allowed');
+  });
+});
+
+describe('inputErrorReport (doctor --json on bad input)', () => {
+  it('is a valid document: verdict broken, one failing check with the problem and the fix', () => {
+    const r = inputErrorReport('/nonexistent', undefined, { code: 'ROOT_UNREADABLE', message: '/nonexistent does not exist', where: '--root /nonexistent:', hint: 'pass the directory of your Go module' });
+    const json = JSON.parse(JSON.stringify(r)) as unknown;
+    expect(validateJsonSchema(published(), json)).toEqual([]);
+    expect(DoctorReportSchema.parse(json)).toEqual(json);
+    expect(r).toMatchObject({ verdict: 'broken', root: '/nonexistent', configFile: null, facts: {} });
+    expect(r.checks).toEqual([{ id: 'input.root_unreadable', title: 'Input', status: 'fail', detail: '--root /nonexistent: /nonexistent does not exist', fix: { text: 'pass the directory of your Go module' } }]);
+    expect(exitCodeOf(r.verdict)).toBe(2);
   });
 });
 
@@ -60,7 +72,7 @@ describe('runDoctor in-process on the real machine', () => {
   });
 
   it('counts the directories after excludes and reports every area', () => {
-    expect(report.facts.budget).toMatchObject({ dirs: 4 }); // root, a, a/b, c
+    expect(report.facts.budget).toMatchObject({ dirs: 4, watchesNeeded: 5 }); // root, a, a/b, c + the sentinel dir
     const ids = report.checks.map((c) => c.id);
     for (const id of ['inotify.watches', 'inotify.instances', 'fs.root', 'go.found', 'go.module', 'go.package', 'build.output', 'env.pid1', 'env.nofile']) expect(ids).toContain(id);
     expect(report.verdict).toBe('ok');
@@ -69,7 +81,7 @@ describe('runDoctor in-process on the real machine', () => {
 
   it('renders ✓ per check and the verdict line', () => {
     const text = renderReport(report, { color: false });
-    expect(text).toContain('✓ inotify watches: this repo needs 4 watches');
+    expect(text).toContain("✓ inotify watches: this repo needs 5 watches (4 directories after excludes, plus 1 for the watchdog's sentinel directory)");
     expect(text).toContain('✓ watching will work here');
     expect(text).not.toContain('\x1b[');
     expect(renderReport(report, { color: true })).toContain('\x1b[32m✓\x1b[0m');
@@ -106,7 +118,8 @@ describe('runDoctor in-process on the real machine', () => {
     expect(await quickCheck(settings())).toEqual([]);
     const problems = await quickCheck(settings(), { dirs: 1e9 });
     expect(problems.map((p) => p.id)).toEqual(['inotify.watches']);
-    expect(problems[0]!.status).toBe('fail');
+    expect(problems[0]!.status).toBe('warn'); // watchdog.overBudget: poll → hotwatch run polls (degraded)
+    expect((await quickCheck(settings({ watchdog: { overBudget: 'refuse' } }), { dirs: 1e9 }))[0]!.status).toBe('fail');
     expect((await quickCheck(settings({ watch: { backend: 'poll' } }))).map((p) => p.id)).toEqual(['fs.root']);
   });
 });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigSchema, type ConfigInput } from '../../src/config/schema.js';
 import { resolveSettings } from '../../src/config/settings.js';
-import { packageNameInDir, parsePackageClause, toolchainChecks } from '../../src/diagnostics/toolchain.js';
+import { findGoInstall, goMissingFix, packageNameInDir, parsePackageClause, toolchainChecks } from '../../src/diagnostics/toolchain.js';
 import { makeTmpDir } from '../helpers/tmp.js';
 
 describe('parsePackageClause', () => {
@@ -84,6 +84,31 @@ describe('toolchainChecks with the real go', () => {
     const custom = await run(root, { build: { cmd: 'make', env: { PATH: '/nonexistent' } } });
     expect(custom.byId['go.found']!.status).toBe('info');
     expect(custom.byId['go.package']!.status).toBe('info');
+  });
+
+  it('go not on PATH: the fix names the install found on this machine', async () => {
+    const root = module(GOOD);
+    const c = (await run(root, { build: { env: { PATH: '/nonexistent' } } })).byId['go.found']!;
+    const found = findGoInstall(process.env.HOME);
+    expect(found).toBeDefined(); // this machine has go (the other tests run it)
+    expect(c.fix!.text).toContain(`Go is installed in ${found}`);
+    expect(c.fix!.commands).toEqual([`export PATH="$PATH:${found}"`]);
+  });
+
+  it('findGoInstall probes the usual places: ~/sdk/go*/bin (newest first), /usr/lib/go-*/bin; else how to install', () => {
+    const home = module({});
+    const exe = (rel: string) => {
+      fs.mkdirSync(path.join(home, path.dirname(rel)), { recursive: true });
+      fs.writeFileSync(path.join(home, rel), '#!/bin/sh\n', { mode: 0o755 });
+    };
+    exe('sdk/go1.22.9/bin/go');
+    exe('sdk/go1.22.10/bin/go');
+    expect(findGoInstall(home, ['/nonexistent/go/bin', '~/sdk/go*/bin'])).toBe(path.join(home, 'sdk/go1.22.10/bin'));
+    expect(findGoInstall(home, [`${home}/sd*/bin`])).toBeUndefined(); // sdk/bin/go does not exist
+    expect(findGoInstall(undefined, ['~/sdk/go*/bin'])).toBeUndefined();
+    const none = goMissingFix(home, ['/nonexistent/go/bin']);
+    expect(none!.text).toContain('https://go.dev/dl/');
+    expect(none!.commands).toBeUndefined(); // no PATH line for a directory that does not exist
   });
 
   it('an output path below a regular file is not writable', async () => {
