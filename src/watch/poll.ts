@@ -61,7 +61,7 @@ export class PollWatcher implements Watcher {
       flushNotices();
       return skip;
     };
-    this.fsw = watch(paths, {
+    this.fsw = withoutChokidarEnv(() => watch(paths, {
       usePolling: true,
       interval: s.pollIntervalMs,
       binaryInterval: s.pollIntervalMs,
@@ -71,7 +71,7 @@ export class PollWatcher implements Watcher {
       atomic: false,
       persistent: true,
       ignorePermissionErrors: false,
-    });
+    }));
     const change = (p: string): void => opts.onEvent({ kind: 'change', path: p, at: performance.now() });
     this.fsw.on('add', change).on('change', change).on('unlink', change).on('unlinkDir', change);
     this.fsw.on('error', (err: unknown) => {
@@ -138,5 +138,24 @@ export class PollWatcher implements Watcher {
       await this.fsw.close();
     })();
     return this.closing;
+  }
+}
+
+/**
+ * chokidar lets CHOKIDAR_USEPOLLING and CHOKIDAR_INTERVAL override its options (read once, in the
+ * constructor): `CHOKIDAR_USEPOLLING=false`, set for some other tool, would silently turn this polling
+ * backend, the one used where inotify cannot deliver, back into fs.watch. They are hidden from the
+ * constructor only (synchronous, so nothing else sees the change); the app still gets them. `hotwatch
+ * doctor` reports them.
+ */
+export const CHOKIDAR_ENV = ['CHOKIDAR_USEPOLLING', 'CHOKIDAR_INTERVAL'] as const;
+
+function withoutChokidarEnv<T>(make: () => T): T {
+  const saved = CHOKIDAR_ENV.map((k) => [k, process.env[k]] as const);
+  for (const [k] of saved) delete process.env[k];
+  try {
+    return make();
+  } finally {
+    for (const [k, v] of saved) if (v !== undefined) process.env[k] = v;
   }
 }

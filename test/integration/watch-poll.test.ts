@@ -7,6 +7,7 @@ import { createWatcher } from '../../src/watch/create.js';
 import { parseMountInfo } from '../../src/watch/mounts.js';
 import { watch as chokidarWatch } from 'chokidar';
 import { PollWatcher } from '../../src/watch/poll.js';
+import { inotifyFdsOfSelf, watchesOfFd } from '../../src/watch/inotify-fds.js';
 import { settlePolling } from '../../src/watch/poll-settle.js';
 import { createTreeRules } from '../../src/watch/tree-rules.js';
 import { makeTmpDir } from '../helpers/tmp.js';
@@ -38,7 +39,30 @@ function poll(over: Parameters<typeof watchSettings>[1] = {}) {
   return { c, w };
 }
 
+/** inotify watches held by this whole process (every thread's instance). */
+const ownWatches = () => [...(inotifyFdsOfSelf() ?? [])].reduce((n, fd) => n + (watchesOfFd(fd) ?? 0), 0);
+
 describe('poll backend', () => {
+  it('CHOKIDAR_USEPOLLING=false (set for another tool) does not turn polling into inotify; the app still gets it', async () => {
+    fs.mkdirSync(path.join(root, 'pkg'));
+    fs.writeFileSync(path.join(root, 'pkg', 'a.go'), 'package pkg\n');
+    const before = ownWatches();
+    process.env.CHOKIDAR_USEPOLLING = 'false';
+    process.env.CHOKIDAR_INTERVAL = '60000';
+    try {
+      const { c, w } = poll();
+      await w.ready;
+      expect(process.env.CHOKIDAR_USEPOLLING).toBe('false');
+      expect(process.env.CHOKIDAR_INTERVAL).toBe('60000');
+      expect(ownWatches()).toBe(before); // chokidar with usePolling false would hold one per dir and file
+      fs.appendFileSync(path.join(root, 'pkg', 'a.go'), '// more\n');
+      await saw(c, path.join(root, 'pkg', 'a.go'), 'the edit, polled at the configured interval (not 60 s)');
+    } finally {
+      delete process.env.CHOKIDAR_USEPOLLING;
+      delete process.env.CHOKIDAR_INTERVAL;
+    }
+  });
+
   it('create, modify, delete of a .go file, new nested dirs, vanished dirs', async () => {
     fs.mkdirSync(path.join(root, 'pkg'));
     fs.writeFileSync(path.join(root, 'pkg', 'a.go'), 'package pkg\n');
