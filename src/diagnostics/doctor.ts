@@ -13,7 +13,7 @@ import { scanTree } from '../watch/scan.js';
 import { budgetChecks, largestSubtrees, type BudgetInput } from './budget.js';
 import { readEnvironment } from './environment.js';
 import { environmentChecks } from './environment-checks.js';
-import { filesystemChecks, mountFacts, needsPolling } from './filesystems.js';
+import { filesystemChecks, mountFacts } from './filesystems.js';
 import { effectiveInstanceLimit, effectiveWatchLimit, inotifyUsageByUser, readInotifyLimits, userNsOf, type UserInotifyUsage } from './inotify.js';
 import { DOCTOR_SCHEMA_VERSION, verdictOf, type BudgetFacts, type Check, type DoctorReport, type InotifyFacts } from './report-schema.js';
 import { toolchainChecks } from './toolchain.js';
@@ -188,7 +188,7 @@ export async function runDoctor(settings: Settings, opts: DoctorOptions = {}): P
   const environment = sync('env', 'Environment', () => readEnvironment(), onError);
   const fsChecks = mounts ? (sync('fs', 'Filesystems', () => filesystemChecks(mounts, w, settings.configFile), onError) ?? []) : [];
   const envChecks = environment
-    ? (sync('env', 'Environment', () => environmentChecks(environment, settings.root, mounts ? needsPolling(mounts, w) : false, loginName()), onError) ?? [])
+    ? (sync('env', 'Environment', () => environmentChecks(environment, settings.root, loginName()), onError) ?? [])
     : [];
 
   const [scanned, tool] = await Promise.all([scanP, toolP]);

@@ -3,7 +3,7 @@
  * limit, watcher environment variables. Pure: facts in, checks out.
  */
 import type { Check, EnvironmentFacts } from './report-schema.js';
-import { chokidarPollingDisabled, isWindowsDrivePath, unitFromCgroupPath } from './environment.js';
+import { isWindowsDrivePath, unitFromCgroupPath } from './environment.js';
 import { isUserManagerPath, limitsFix, systemdDropInFix } from './fixes.js';
 
 /** Below this many tasks (threads count) a go build plus the app can hit the cgroup limit. */
@@ -142,37 +142,23 @@ function nofileCheck(f: EnvironmentFacts, user: string): Check {
   };
 }
 
-function watcherEnvCheck(f: EnvironmentFacts, needsPolling: boolean): Check {
+function watcherEnvCheck(f: EnvironmentFacts): Check {
   const vars = f.watcherEnv;
   if (vars.length === 0) {
     return { id: 'env.watcher-vars', title: 'Watcher environment variables', status: 'ok', detail: 'none set (CHOKIDAR_USEPOLLING, CHOKIDAR_INTERVAL, WATCHPACK_POLLING, ...)' };
   }
   const detail = vars.map((v) => `${v.name}=${v.value}: ${v.effect}`).join('\n');
-  const poll = vars.find((v) => v.name === 'CHOKIDAR_USEPOLLING');
-  // Always a problem: hotwatch polls whenever a mount, the watch budget or a failed re-arm needs it, and
-  // chokidar would then use inotify instead (missing edits on 9p/NFS, more watches over the budget).
-  if (poll && chokidarPollingDisabled({ CHOKIDAR_USEPOLLING: poll.value })) {
-    return {
-      id: 'env.watcher-vars',
-      title: 'Watcher environment variables',
-      status: 'warn',
-      detail:
-        `${detail}\nCHOKIDAR_USEPOLLING=${poll.value} turns off hotwatch's polling backend: ` +
-        (needsPolling ? 'some watched mounts need polling, and edits there would be missed.' : 'the fallback to polling (over the watch budget, failed re-arms, remote mounts) would use inotify instead.'),
-      fix: { text: 'Unset it; choose the backend with watch.backend in watcher.config.yaml instead.', commands: ['unset CHOKIDAR_USEPOLLING'] },
-    };
-  }
+  // Information only: hotwatch's poll backend hides the CHOKIDAR_* variables from chokidar (poll.ts).
   return { id: 'env.watcher-vars', title: 'Watcher environment variables', status: 'info', detail };
 }
 
 /**
- * All environment checks. `needsPolling`: some watched mount is polled (from the filesystem checks);
- * `user`: the login name for a limits.d line (default "*": every user but root).
+ * All environment checks. `user`: the login name for a limits.d line (default "*": every user but root).
  */
-export function environmentChecks(f: EnvironmentFacts, root: string, needsPolling: boolean, user = '*'): Check[] {
+export function environmentChecks(f: EnvironmentFacts, root: string, user = '*'): Check[] {
   const out: Check[] = [containerCheck(f), pid1Check(f)];
   const wsl = wslCheck(f, root);
   if (wsl) out.push(wsl);
-  out.push(...systemdCheck(f), nofileCheck(f, user), watcherEnvCheck(f, needsPolling));
+  out.push(...systemdCheck(f), nofileCheck(f, user), watcherEnvCheck(f));
   return out;
 }

@@ -98,8 +98,8 @@ export function isWindowsDrivePath(p: string): boolean {
 /** Environment variables that change how watchers (ours or the tools around us) behave. Pure. */
 export function watcherEnvVars(env: NodeJS.ProcessEnv): { name: string; value: string; effect: string }[] {
   const known: [string, string][] = [
-    ['CHOKIDAR_USEPOLLING', 'chokidar (hotwatch\'s poll backend) obeys it over its options: "false"/"0" turns polling off even on mounts that need it; anything else forces polling'],
-    ['CHOKIDAR_INTERVAL', 'chokidar polling interval in ms: overrides watch.pollInterval'],
+    ['CHOKIDAR_USEPOLLING', 'chokidar-based tools (webpack, Vite, nodemon...) poll or stop polling; hotwatch hides it from its own poll backend (choose with watch.backend)'],
+    ['CHOKIDAR_INTERVAL', 'chokidar-based tools\' polling interval in ms; hotwatch uses watch.pollInterval instead'],
     ['WATCHPACK_POLLING', 'webpack/Next.js poll instead of inotify (not used by hotwatch; a sign this machine needed polling before)'],
     ['TSC_WATCHFILE', 'TypeScript watch strategy (not used by hotwatch)'],
     ['TSC_WATCHDIRECTORY', 'TypeScript watch strategy (not used by hotwatch)'],
@@ -112,12 +112,6 @@ export function watcherEnvVars(env: NodeJS.ProcessEnv): { name: string; value: s
     if (value !== undefined) out.push({ name, value, effect });
   }
   return out;
-}
-
-/** True when CHOKIDAR_USEPOLLING disables polling ("false"/"0", as chokidar reads it). Pure. */
-export function chokidarPollingDisabled(env: NodeJS.ProcessEnv): boolean {
-  const v = env.CHOKIDAR_USEPOLLING?.toLowerCase();
-  return v === 'false' || v === '0' || v === '';
 }
 
 /** The systemd unit from a cgroup path (".../foo.service" or ".../bar.scope"). Pure. */

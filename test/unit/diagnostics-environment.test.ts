@@ -3,7 +3,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
-  chokidarPollingDisabled,
   detectContainer,
   detectWsl,
   isWindowsDrivePath,
@@ -77,9 +76,6 @@ describe('small parsers', () => {
   it('watcher environment variables', () => {
     const v = watcherEnvVars({ CHOKIDAR_USEPOLLING: 'false', WATCHPACK_POLLING: 'true', PATH: '/bin' });
     expect(v.map((x) => x.name)).toEqual(['CHOKIDAR_USEPOLLING', 'WATCHPACK_POLLING']);
-    expect(chokidarPollingDisabled({ CHOKIDAR_USEPOLLING: 'False' })).toBe(true);
-    expect(chokidarPollingDisabled({ CHOKIDAR_USEPOLLING: '1' })).toBe(false);
-    expect(chokidarPollingDisabled({})).toBe(false);
   });
 });
 
@@ -111,7 +107,7 @@ describe('readEnvironment on fixture layouts', () => {
     expect(f.systemd.unit).toBe('hotwatch-dev.service');
     expect(f.rlimitNofile).toEqual({ soft: 256, hard: 4096 });
     expect(f.container.kind).toBeUndefined();
-    const checks = environmentChecks(f, '/srv/app', false);
+    const checks = environmentChecks(f, '/srv/app');
     const byId = Object.fromEntries(checks.map((c) => [c.id, c]));
     expect(byId['env.pids']!.status).toBe('warn');
     expect(byId['env.pids']!.fix!.files![0]).toEqual({ path: '/etc/systemd/system/hotwatch-dev.service.d/60-hotwatch.conf', content: '[Service]\nTasksMax=4096\n' });
@@ -126,7 +122,7 @@ describe('readEnvironment on fixture layouts', () => {
     const f = layout('systemd-v2-user-service', { INVOCATION_ID: 'abc' });
     expect(f.systemd.unit).toBe('hotwatch-dev.service');
     expect(f.rlimitNofile).toEqual({ soft: 512, hard: 512 });
-    const byId = Object.fromEntries(environmentChecks(f, '/home/dev/app', false).map((c) => [c.id, c]));
+    const byId = Object.fromEntries(environmentChecks(f, '/home/dev/app').map((c) => [c.id, c]));
     expect(byId['env.pids']!.fix!.files).toEqual([{ path: '~/.config/systemd/user/hotwatch-dev.service.d/60-hotwatch.conf', content: '[Service]\nTasksMax=4096\n' }]);
     expect(byId['env.pids']!.fix!.commands).toEqual(['systemctl --user daemon-reload', 'systemctl --user restart hotwatch-dev.service']);
     expect(byId['env.memory']!.fix!.files![0]!.path).toBe('~/.config/systemd/user/hotwatch-dev.service.d/60-hotwatch.conf');
@@ -139,7 +135,7 @@ describe('readEnvironment on fixture layouts', () => {
   it('a session scope: no [Service] drop-in, a new scope with the limits via systemd-run', () => {
     const f = layout('session-scope-v2');
     expect(f.cgroup).toMatchObject({ path: '/user.slice/user-1000.slice/session-3.scope', pidsMax: 200 });
-    const pids = environmentChecks(f, '/home/dev/app', false).find((c) => c.id === 'env.pids')!;
+    const pids = environmentChecks(f, '/home/dev/app').find((c) => c.id === 'env.pids')!;
     expect(pids.status).toBe('warn');
     expect(pids.fix!.files).toBeUndefined();
     expect(pids.fix!.text).toContain('session-3.scope is a scope');
@@ -148,12 +144,12 @@ describe('readEnvironment on fixture layouts', () => {
 
   it('a low hard open-files limit outside systemd and docker: a limits.d file for the user, not ulimit -n', () => {
     const f = { ...layout('session-scope-v2'), rlimitNofile: { soft: 512, hard: 512 } as const };
-    const c = environmentChecks(f, '/home/dev/app', false, 'dev').find((x) => x.id === 'env.nofile')!;
+    const c = environmentChecks(f, '/home/dev/app', 'dev').find((x) => x.id === 'env.nofile')!;
     expect(c.status).toBe('warn');
     expect(c.fix!.text).toContain('hard limit');
     expect(c.fix!.files).toEqual([{ path: '/etc/security/limits.d/60-hotwatch.conf', content: 'dev soft nofile 65536\ndev hard nofile 65536\n' }]);
     expect(c.fix!.commands!.join('\n')).not.toContain('ulimit');
-    const docker = environmentChecks({ ...f, container: { kind: 'docker', evidence: [] } }, '/app', false).find((x) => x.id === 'env.nofile')!;
+    const docker = environmentChecks({ ...f, container: { kind: 'docker', evidence: [] } }, '/app').find((x) => x.id === 'env.nofile')!;
     expect(docker.fix!.commands).toEqual(['docker run --ulimit nofile=65536:65536 ...']);
   });
 
@@ -162,7 +158,7 @@ describe('readEnvironment on fixture layouts', () => {
     expect(f.container.kind).toBe('docker');
     expect(f.cgroup).toMatchObject({ version: '1', pidsMax: 4096, pidsCurrent: 12, memoryMax: 2147483648 });
     expect(f.pid1).toBe(true);
-    const checks = environmentChecks(f, '/app', false);
+    const checks = environmentChecks(f, '/app');
     const pid1 = checks.find((c) => c.id === 'env.pid1')!;
     expect(pid1.status).toBe('warn');
     expect(pid1.fix!.text).toContain('--init');
@@ -174,25 +170,22 @@ describe('readEnvironment on fixture layouts', () => {
   it('WSL2 with the repo on /mnt/c warns; on the Linux side it does not', () => {
     const f = layout('wsl2');
     expect(f.wsl).toMatchObject({ detected: true, version: 2 });
-    expect(environmentChecks(f, '/mnt/c/Users/dev/app', false).find((c) => c.id === 'env.wsl')!.status).toBe('warn');
-    expect(environmentChecks(f, '/home/dev/app', false).find((c) => c.id === 'env.wsl')!.status).toBe('info');
+    expect(environmentChecks(f, '/mnt/c/Users/dev/app').find((c) => c.id === 'env.wsl')!.status).toBe('warn');
+    expect(environmentChecks(f, '/home/dev/app').find((c) => c.id === 'env.wsl')!.status).toBe('info');
   });
 
-  it('CHOKIDAR_USEPOLLING=false or 0 always warns (it turns off the polling fallback too), with unset', () => {
-    for (const value of ['false', '0', 'FALSE']) {
-      const f = layout('wsl2', { CHOKIDAR_USEPOLLING: value });
-      for (const needsPolling of [true, false]) {
-        const c = environmentChecks(f, '/home/dev/app', needsPolling).find((x) => x.id === 'env.watcher-vars')!;
-        expect(c.status).toBe('warn');
-        expect(c.fix!.commands).toEqual(['unset CHOKIDAR_USEPOLLING']);
-      }
+  it('CHOKIDAR_USEPOLLING is information only: hotwatch hides it from its own poll backend', () => {
+    for (const value of ['false', '0', 'true']) {
+      const c = environmentChecks(layout('wsl2', { CHOKIDAR_USEPOLLING: value }), '/home/dev/app').find((x) => x.id === 'env.watcher-vars')!;
+      expect(c.status).toBe('info');
+      expect(c.detail).toContain(`CHOKIDAR_USEPOLLING=${value}: chokidar-based tools`);
+      expect(c.fix).toBeUndefined();
     }
-    expect(environmentChecks(layout('wsl2', { CHOKIDAR_USEPOLLING: 'true' }), '/x', false).find((c) => c.id === 'env.watcher-vars')!.status).toBe('info');
   });
 
   it('Kubernetes as PID 1: shareProcessNamespace (pause container reaps) or tini as the entrypoint', () => {
     const f = { ...layout('docker-v1', {}, 1), container: { kind: 'kubernetes', evidence: [] } };
-    const c = environmentChecks(f, '/app', false).find((x) => x.id === 'env.pid1')!;
+    const c = environmentChecks(f, '/app').find((x) => x.id === 'env.pid1')!;
     expect(c.status).toBe('warn');
     expect(c.fix!.text).toContain('set shareProcessNamespace: true in the pod spec (the pause container becomes PID 1 and reaps zombies):\nspec:\n  shareProcessNamespace: true\n');
     expect(c.fix!.text).toMatch(/an init such as tini the container's entrypoint:\ncommand: \["tini", "--", "hotwatch", "run"\]$/);
@@ -204,7 +197,7 @@ describe('readEnvironment on fixture layouts', () => {
     expect(f.kernel).toBe('unknown');
     expect(f.cgroup.version).toBe('unknown');
     expect(f.rlimitNofile).toBeUndefined();
-    expect(environmentChecks(f, '/x', false).length).toBeGreaterThan(0);
+    expect(environmentChecks(f, '/x').length).toBeGreaterThan(0);
   });
 });
 
