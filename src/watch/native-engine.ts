@@ -28,6 +28,9 @@ export const DEFAULT_TUNING: NativeTuning = {
   stallMs: 1500,
   tickMs: 250,
   auditMinMs: 5000,
+  sweepEveryMs: 1000,
+  sweepBudgetMs: 2,
+  sweepMinAgeMs: 2000,
 };
 
 export interface EngineSink {
@@ -49,6 +52,8 @@ export interface EngineOptions {
   sentinelDirs?: string[];
   /** Post a RescanEvent after re-arming a replaced root (default true; false when the watchdog diffs). */
   rescanOnRearm?: boolean;
+  /** Test-only: raw events for entries of this name are dropped (a lost create event). */
+  dropEventsNamed?: string | undefined;
 }
 
 const POST_CHUNK = 2000;
@@ -77,6 +82,9 @@ export class NativeEngine {
   private tickTimer: NodeJS.Timeout | undefined;
   private noticesSent = 0;
   private stopped = false;
+  /** The coverage sweep's work list (watched dirs still to re-read in this round) and last run. */
+  private sweepQueue: string[] = [];
+  private lastSweep = 0;
 
   constructor(
     s: WatchSettings,
@@ -210,6 +218,7 @@ export class NativeEngine {
       this.sink.sentinel(path.join(dir, name)); // a mount's sentinel, in a watched dir of the tree
       return;
     }
+    if (name !== null && name === this.opts.dropEventsNamed) return;
     this.rawEvents++;
     const storm = this.storms.raw();
     if (storm) this.losses.overflow(storm);
@@ -233,6 +242,50 @@ export class NativeEngine {
     if (now - this.lastRootCheck >= ROOT_CHECK_MS) {
       this.lastRootCheck = now;
       this.losses.checkRoot();
+    }
+    if (now - this.lastSweep >= this.tuning.sweepEveryMs) {
+      this.lastSweep = now;
+      void this.sweep();
+    }
+  }
+
+  /**
+   * The coverage sweep: directories that should be watched vs directories watched. Re-reads watched
+   * dirs in turn for `sweepBudgetMs`; a subdirectory that exists (for longer than an event takes) but is
+   * not watched lost its create event (kernel queue overflow, a storm): it is armed, its files reported,
+   * and the loss said. Only while nothing else is being resolved (flush owns the tree meanwhile).
+   */
+  private async sweep(): Promise<void> {
+    if (this.flushing || this.flushTimer || this.pending.size > 0 || this.dirtyDirs.size > 0 || this.storms.inStorm) return;
+    this.flushing = true;
+    const out: string[] = [];
+    const armed: string[] = [];
+    const started = performance.now();
+    try {
+      if (this.sweepQueue.length === 0) this.sweepQueue = this.watches.dirs();
+      while (this.sweepQueue.length > 0 && !this.stopped && performance.now() - started < this.tuning.sweepBudgetMs) {
+        const d = this.sweepQueue.pop()!;
+        if (!(await this.armer.reconcileDir(d, out, { minAgeMs: this.tuning.sweepMinAgeMs, armed }))) this.pending.add(d); // vanished unseen
+      }
+      if (armed.length > 0) {
+        const shown = armed.slice(0, 3).join(', ') + (armed.length > 3 ? ` and ${armed.length - 3} more` : '');
+        this.sink.notice({
+          level: 'warn',
+          code: 'WATCH_COVERAGE_LOST',
+          path: armed[0]!,
+          message: `${armed.length} director${armed.length === 1 ? 'y was' : 'ies were'} not watched (their create event was lost): ${shown}; watched now, and their files rescanned`,
+          health: { kind: 'deaf', scope: 'dir', cause: 'coverage-shortfall', selfHealing: true },
+        });
+        this.audit.requestSoon();
+      }
+      this.post(out);
+    } catch (e) {
+      this.sink.notice({ level: 'error', code: 'WATCH_INTERNAL', message: `the coverage sweep failed (${String(e)}): a rescan follows` });
+      this.sink.rescan(`coverage sweep error: ${String(e)}`);
+    } finally {
+      this.flushing = false;
+      this.postNotices();
+      if (this.pending.size > 0 || this.dirtyDirs.size > 0) this.scheduleFlush();
     }
   }
 

@@ -29,6 +29,7 @@ const engine = new NativeEngine(
     mounts: data.mounts,
     sentinelDirs: data.sentinelDirs,
     rescanOnRearm: data.rescanOnRearm,
+    dropEventsNamed: data.hooks.dropEventsNamed,
   },
 );
 

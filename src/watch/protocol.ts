@@ -19,6 +19,15 @@ export interface NativeTuning {
    * watches); the interval also stretches to 1000× the last read's cost, keeping the audit under 0.1% CPU.
    */
   auditMinMs: number;
+  /**
+   * The coverage sweep (desired vs actual): every `sweepEveryMs`, watched directories are re-read in
+   * turn, for at most `sweepBudgetMs`, and a subdirectory older than `sweepMinAgeMs` that is not watched
+   * (its create event was lost) is armed and reported. 2 ms a second: 0.2% of a core at most; a tree of
+   * ~100 directories is swept every second, one of 10,000 every minute or two.
+   */
+  sweepEveryMs: number;
+  sweepBudgetMs: number;
+  sweepMinAgeMs: number;
 }
 
 /** Test-only fault injection, applied to the first worker only (a restarted worker is healthy). */
@@ -27,6 +36,8 @@ export interface WatchTestHooks {
   hangAfterReadyMs?: number;
   /** Close every fs.watch handle this long after ready, while the worker still believes it is armed. */
   closeWatchesAfterReadyMs?: number;
+  /** Drop every raw event for an entry of this name (a lost create event, as in a storm). */
+  dropEventsNamed?: string;
 }
 
 export type WorkerFault = 'hang' | 'close-watches';

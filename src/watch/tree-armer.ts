@@ -81,8 +81,12 @@ export class TreeArmer {
     return !this.host.stopped();
   }
 
-  /** Re-reads a watched dir for subdirectories not watched yet; false when the dir itself vanished. */
-  async reconcileDir(dir: string, out: string[]): Promise<boolean> {
+  /**
+   * Re-reads a watched dir for subdirectories not watched yet and arms them; false when the dir itself
+   * vanished. With `sweep`: only subdirectories older than `minAgeMs` (a younger one's create event may
+   * still be on its way), each armed one added to `armed`.
+   */
+  async reconcileDir(dir: string, out: string[], sweep?: { minAgeMs: number; armed: string[] }): Promise<boolean> {
     if (!this.watches.has(dir)) return true;
     let entries: fs.Dirent[];
     try {
@@ -93,7 +97,10 @@ export class TreeArmer {
     for (const e of entries) {
       if (entryKind(dir, e) !== 'dir') continue;
       const p = path.join(dir, e.name);
-      if (!this.watches.has(p)) await this.armTree(p, out);
+      if (this.watches.has(p)) continue;
+      if (sweep && !olderThan(p, sweep.minAgeMs)) continue;
+      await this.armTree(p, out);
+      if (sweep && this.watches.has(p)) sweep.armed.push(p);
     }
     return true;
   }
@@ -176,5 +183,15 @@ export class TreeArmer {
       hint: 'run `hotwatch doctor` to check inotify limits and mounts',
     });
     return true;
+  }
+}
+
+/** Created (birth time; ctime where the filesystem has none) more than `ms` ago. */
+function olderThan(p: string, ms: number): boolean {
+  try {
+    const st = fs.lstatSync(p);
+    return Date.now() - (st.birthtimeMs > 0 ? st.birthtimeMs : st.ctimeMs) > ms;
+  } catch {
+    return false; // vanished
   }
 }

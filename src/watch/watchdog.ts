@@ -135,7 +135,11 @@ class Watchdog implements Watcher {
       supervised: true,
       ...(pollReason ? { pollReason } : {}),
       ...(split ? { pollSubtrees: { paths: split.polled.map((p) => p.path), reason: split.reason } } : {}),
-      native: { ...this.o.native, tuning: { auditMinMs: this.o.watchdog.auditIntervalMs, ...this.o.native?.tuning } },
+      native: {
+        ...this.o.native,
+        tuning: { auditMinMs: this.o.watchdog.auditIntervalMs, ...this.o.native?.tuning },
+        ...(faults?.dropEventsNamed ? { testHooks: { ...this.o.native?.testHooks, dropEventsNamed: faults.dropEventsNamed } } : {}),
+      },
     });
     this.watcher = w;
     this.runner = new RecoveryRunner({

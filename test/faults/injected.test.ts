@@ -1,6 +1,6 @@
 /**
  * Issue 3, "what it must show" 6: faults injected through HOTWATCH_TEST_FAULTS (names and semantics in the
- * implementer's contract, /tmp/briefs/contract3-faults.md). Each fault logs `watchdog.fault` when it fires;
+ * src/watch/faults.ts). Each fault logs `watchdog.fault` when it fires;
  * detection is measured from that line's time.
  *   (a) deafen-after: every watch closed underneath the watcher → watch.deaf within 2 sentinel intervals,
  *       watch.rearmed, and the edit made while deaf serves;
@@ -124,6 +124,21 @@ describe('injected faults (faults, HOTWATCH_TEST_FAULTS)', () => {
       `the restored native watch stays healthy (the fault fired once; no new loss after watch.restored):\n${watchdogLines(after)}`,
     ).toEqual([]);
     console.info(`rearm-fails: fallback after ${at(fallback) - at(fault)}ms, restored after ${at(restored) - at(fallback)}ms:\n${watchdogLines(hw.logs.slice(from))}`);
+    expectNoSentinelBuilds(hw);
+  }, 90_000);
+
+  it('(d) a directory whose create event was lost: watch.deaf coverage-shortfall, then it is watched and its edits serve', async () => {
+    const app = await fc.app({ watchdog: 'watchdog:\n  interval: 1s' });
+    const hw = fc.start({ env: { HOTWATCH_TEST_FAULTS: 'drop-events=lost' } });
+    await app.serves(answer('m1', { src: 's1' }), 'initial build');
+    const from = hw.logs.length;
+    app.write('lost/version.go', pkgGo('lost', 'l1')); // its create event is dropped: lost/ is not watched
+    const deaf = await waitForLoud(hw, { events: ['watch.deaf'], causes: ['coverage-shortfall'], where: (l) => l.scope === 'dir' }, { from, timeoutMs: 20_000 });
+    expect(String(deaf.msg)).toContain('lost');
+    app.write('main.go', mainGo('m2', ['src', 'lost']));
+    await app.serves(answer('m2', { src: 's1', lost: 'l1' }), 'main importing the package in the found directory');
+    app.write('lost/version.go', pkgGo('lost', 'l2'));
+    await app.serves(answer('m2', { src: 's1', lost: 'l2' }), 'an edit inside the directory whose create event was lost');
     expectNoSentinelBuilds(hw);
   }, 90_000);
 });

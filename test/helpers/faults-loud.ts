@@ -1,5 +1,5 @@
 /**
- * "A loud diagnosis" (the issue 3 log contract, /tmp/briefs/contract3.md): a watchdog event at level ≥ 40
+ * "A loud diagnosis" (the issue 3 log contract, README "Never silent"): a watchdog event at level ≥ 40
  * whose structured fields name the cause and path, and whose text says what happened and the fix where
  * there is one. Plus the outcome race "serves OR diagnosed" for cases where either is acceptable.
  */

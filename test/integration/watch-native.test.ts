@@ -251,3 +251,36 @@ describe('createWatcher', () => {
     await expect(w.ready).rejects.toMatchObject({ code: 'ROOT_UNREADABLE', message: expect.stringContaining(missing) });
   });
 });
+
+describe('native backend: coverage sweep (directories that should be watched vs watched)', () => {
+  it('a directory whose create event was lost is found, watched, its files reported, and the loss said', async () => {
+    const { c, w } = native({}, { testHooks: { dropEventsNamed: 'lost' }, tuning: { sweepEveryMs: 200, sweepMinAgeMs: 300 } });
+    await w.ready;
+    const lost = path.join(root, 'lost');
+    fs.mkdirSync(lost);
+    fs.writeFileSync(path.join(lost, 'a.go'), 'package lost\n');
+    await waitFor(() => c.notices.some((n) => n.code === 'WATCH_COVERAGE_LOST'), { timeoutMs: 10_000, description: 'the coverage-shortfall notice' });
+    const n = c.notices.find((x) => x.code === 'WATCH_COVERAGE_LOST')!;
+    expect(n.health).toMatchObject({ kind: 'deaf', scope: 'dir', cause: 'coverage-shortfall' });
+    expect(n.message).toContain(lost);
+    await sawPath(c, path.join(lost, 'a.go'), 'the file written in the unwatched directory');
+    c.clear();
+    fs.writeFileSync(path.join(lost, 'b.go'), 'package lost\n');
+    await sawPath(c, path.join(lost, 'b.go'), 'a later edit there (the directory is watched now)');
+    expect(c.codes()).not.toContain('WATCH_COVERAGE_LOST'); // said once
+  });
+
+  it('directories that are merely new (their events on the way) or excluded are never reported as lost', async () => {
+    const { c, w } = native({}, { tuning: { sweepEveryMs: 50, sweepMinAgeMs: 300 } });
+    await w.ready;
+    for (let i = 0; i < 20; i++) {
+      fs.mkdirSync(path.join(root, `d${i}`, 'sub'), { recursive: true });
+      fs.writeFileSync(path.join(root, `d${i}`, 'sub', 'x.go'), 'package sub\n');
+    }
+    fs.mkdirSync(path.join(root, 'node_modules', 'm'), { recursive: true });
+    await sawPath(c, path.join(root, 'd19', 'sub', 'x.go'));
+    await new Promise((r) => setTimeout(r, 1000)); // several sweeps over every directory
+    expect(c.codes()).not.toContain('WATCH_COVERAGE_LOST');
+    expect(w.stats().dirs).toBe(41);
+  });
+});

@@ -11,10 +11,11 @@ describe('parseFaults', () => {
   it('names, durations and counts', () => {
     expect(parseFaults('deafen-after=2s')).toEqual({ deafenAfterMs: 2000 });
     expect(parseFaults(' hang-after = 500ms , rearm-fails=3 ')).toEqual({ hangAfterMs: 500, rearmFails: 3 });
+    expect(parseFaults('drop-events=lost')).toEqual({ dropEventsNamed: 'lost' });
   });
 
   it('an unknown name, a missing value, a bad duration or count: exit-2 errors that name the variable', () => {
-    for (const bad of ['deafen', 'deafen-after=soon', 'deafen-after=3', 'rearm-fails=-1', 'rearm-fails=1.5', 'explode=1s']) {
+    for (const bad of ['deafen', 'deafen-after=soon', 'deafen-after=3', 'rearm-fails=-1', 'rearm-fails=1.5', 'explode=1s', 'drop-events=', 'drop-events=a/b']) {
       let err: unknown;
       try {
         parseFaults(bad);
