@@ -143,8 +143,8 @@ export async function runCommand(argv: string[], io: CliIO): Promise<number> {
         }
       },
     });
-    log.info({ event: 'exit', forced }, forced ? 'stopped (forced)' : 'stopped; nothing left running');
-    return forced ? 1 : 0;
+    log.info({ event: 'exit', forced }, forced ? 'stopped (forced: the app was killed); nothing left running' : 'stopped; nothing left running');
+    return 0;
   } catch (e) {
     root.abort(e);
     if (isHotwatchError(e)) {

@@ -34,6 +34,8 @@ export interface TerminateOptions {
   marker?: EnvMarker | undefined;
   signal: NodeJS.Signals;
   graceMs: number;
+  /** Aborted: the grace period ends at once (SIGKILL follows). */
+  cut?: AbortSignal;
   /** Bound on waiting for SIGKILLed processes to disappear (default 5 s). */
   killWaitMs?: number;
   log: Logger;
@@ -138,7 +140,11 @@ export async function terminateTree(o: TerminateOptions): Promise<TerminateResul
   let graceful = groupDone();
   if (!graceful) {
     signalGroup(o.pgid, o.signal, o.log);
-    graceful = await pollUntil(groupDone, o.graceMs, POLL_MS, o.leaderExit);
+    const cut = o.cut;
+    const cutNow = cut ? new Promise<void>((r) => (cut.aborted ? r() : cut.addEventListener('abort', () => r(), { once: true }))) : undefined;
+    const wake = cutNow && o.leaderExit ? Promise.race([o.leaderExit, cutNow]) : (cutNow ?? o.leaderExit);
+    await pollUntil(() => groupDone() || cut?.aborted === true, o.graceMs, POLL_MS, wake);
+    graceful = groupDone() && !cut?.aborted;
   }
   // Children forked during the grace period, and escapees, before their parents vanish from the tree.
   remember(snapshotTree(o.pgid, o.marker));

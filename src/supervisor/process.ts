@@ -16,7 +16,7 @@ import { HotwatchError, errnoCode } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { bindProbe, portHolders } from '../diagnostics/ports.js';
 import { readTcpTable, socketInodesOf } from '../diagnostics/procfs.js';
-import { snapshotTree, terminateTree, type EnvMarker } from './kill-tree.js';
+import { signalGroup, snapshotTree, terminateTree, type EnvMarker } from './kill-tree.js';
 
 export interface AppExit {
   code: number | null;
@@ -73,6 +73,8 @@ export class AppProcess {
   readonly exited: Promise<AppExit>;
   private exit: AppExit | undefined;
   private stopping: Promise<StopResult> | undefined;
+  /** Aborted by forceKill(): the grace period of a stop (running or to come) ends at once. */
+  private readonly hurry = new AbortController();
   /** The environment marker every process of this app instance carries. */
   readonly marker: EnvMarker;
 
@@ -163,6 +165,15 @@ export class AppProcess {
       .map((t) => t.localPort);
   }
 
+  /**
+   * Second Ctrl-C: no more grace. SIGKILL to the group now, and a stop in progress (or the next one)
+   * skips the rest of its grace period and goes on to its sweep at once.
+   */
+  forceKill(): void {
+    this.hurry.abort();
+    signalGroup(this.pid, 'SIGKILL', this.opts.log);
+  }
+
   /** Idempotent: every call returns the first call's result. */
   stop(signal: NodeJS.Signals, graceMs: number): Promise<StopResult> {
     this.stopping ??= this.doStop(signal, graceMs);
@@ -187,6 +198,7 @@ export class AppProcess {
       known,
       signal,
       graceMs,
+      cut: this.hurry.signal,
       log,
     });
     await Promise.all([drainOrDestroy(this.child.stdout), drainOrDestroy(this.child.stderr)]);

@@ -44,6 +44,8 @@ export class Supervisor {
   private pending: Batch | undefined;
   private buildCtrl: AbortController | undefined;
   private app: AppProcess | undefined;
+  /** The app being stopped (no longer `app`): a second Ctrl-C still reaches it. */
+  private stoppingApp: AppProcess | undefined;
   private restartDue = false;
   private restartTimer: NodeJS.Timeout | undefined;
   private wake: (() => void) | undefined;
@@ -72,16 +74,12 @@ export class Supervisor {
     return this.app?.pid;
   }
 
-  /** Second Ctrl-C: kill the app's process group at once (the pending stop still sweeps the rest). */
+  /** Second Ctrl-C: the app (running, or being stopped) is SIGKILLed at once; the stop still sweeps the rest. */
   forceKill(): void {
-    const app = this.app;
+    const app = this.app ?? this.stoppingApp;
     if (!app) return;
-    this.log.warn({ event: 'app.force-kill', pid: app.pid }, `forced: SIGKILL to the app's process group (pid ${app.pid})`);
-    try {
-      process.kill(-app.pid, 'SIGKILL');
-    } catch (e) {
-      this.log.debug({ err: e }, 'force kill: the group was already gone');
-    }
+    this.log.warn({ event: 'app.force-kill', pid: app.pid }, `forced: SIGKILL to the app's process group (pid ${app.pid}), no more grace`);
+    app.forceKill();
   }
 
   /** Runs until the root signal aborts; the first build starts at once. */
@@ -219,12 +217,15 @@ export class Supervisor {
     const app = this.app;
     if (!app) return undefined;
     this.app = undefined;
-    const res = await app.stop(this.opts.run.stopSignal, this.opts.run.gracePeriodMs);
+    this.stoppingApp = app;
+    const res = await app.stop(this.opts.run.stopSignal, this.opts.run.gracePeriodMs).finally(() => (this.stoppingApp = undefined));
     this.opts.onAppChange?.(undefined);
     const how =
       res.how === 'graceful'
         ? `stopped by ${this.opts.run.stopSignal}`
-        : res.how === 'killed'
+        : res.how === 'killed' && res.durationMs < this.opts.run.gracePeriodMs
+          ? 'killed at once (forced)'
+          : res.how === 'killed'
           ? `did not stop within ${this.opts.run.gracePeriodMs}ms of ${this.opts.run.stopSignal}: killed`
           : `had already ${formatExit(res.exit)}`;
     this.log.info({ event: 'app.stop', pid: app.pid, why, how: res.how, stopMs: res.durationMs, exit: res.exit }, `app (pid ${app.pid}) ${how} in ${res.durationMs}ms (${why})`);

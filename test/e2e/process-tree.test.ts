@@ -152,4 +152,25 @@ describe('process tree (e2e)', () => {
     expect(pidsWithEnvMarker('E2E_MARKER', marker)).toEqual([]);
     expect(await portFree(port)).toBe(true);
   });
+
+  it('a second Ctrl-C ends the grace period at once: the stubborn tree is killed and hotwatch exits 0 long before the grace', async () => {
+    fs.writeFileSync(path.join(tmp.dir, 'hw.yaml'), 'run:\n  gracePeriod: 30s\n');
+    hw = startHotwatch(['--config', path.join(tmp.dir, 'hw.yaml')], {
+      cwd: tmp.dir,
+      env: { PORT: String(port), PORT2: String(port2), PIDDIR: pidDir, E2E_MARKER: marker },
+    });
+    await waitFor(async () => (await httpGet(port)) === 'v=v1', { description: 'v1 serves', timeoutMs: 60_000 });
+    await waitFor(() => pidsOf('v1').length === 3, { description: 'the tree started' });
+    const t0 = Date.now();
+    hw.proc.kill('SIGINT'); // the app exits; its child ignores SIGTERM: the 30 s grace begins
+    await hw.waitForLog((l) => l.event === 'shutdown', 'the first SIGINT is taken');
+    await new Promise((r) => setTimeout(r, 500));
+    const r = await hw.stop('SIGINT'); // the second one
+    expect(r).toEqual({ code: 0, signal: null });
+    expect(Date.now() - t0, 'well before the 30 s grace period ends').toBeLessThan(15_000);
+    expect(hw.events('app.force-kill').length).toBe(1);
+    expect(pidsWithEnvMarker('E2E_MARKER', marker)).toEqual([]);
+    expect(await portFree(port)).toBe(true);
+    expect(await portFree(port2)).toBe(true);
+  });
 });
