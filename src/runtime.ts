@@ -56,12 +56,23 @@ export async function runtime(s: Settings, { log, signal, onSupervisor, onAppCha
       if (!batch) return;
       // Keep batches in order: each waits for the previous dedupe to finish.
       flushing = flushing.then(async () => {
-        const verdict = batch.rescanReasons.length > 0 ? undefined : await content.classify(batch.paths);
-        if (verdict && verdict.changed.length === 0) {
-          log.debug({ event: 'batch.unchanged', files: verdict.unchanged.length }, `${describeBatch(batch, s.root)}: content unchanged, no rebuild`);
-          return;
+        try {
+          const verdict = batch.rescanReasons.length > 0 ? undefined : await content.classify(batch.paths);
+          if (verdict && verdict.changed.length === 0) {
+            if (supervisor.appPid !== undefined) {
+              log.debug({ event: 'batch.unchanged', files: verdict.unchanged.length }, `${describeBatch(batch, s.root)}: content unchanged, no rebuild`);
+              return;
+            }
+            // Nothing is running (it exited, or the last build failed): a save is the way to say "run it again".
+            log.info({ event: 'batch.unchanged-rerun', files: verdict.unchanged.length }, `${describeBatch(batch, s.root)}: content unchanged, but the app is not running: building and starting it again`);
+            return supervisor.submit(batch);
+          }
+          supervisor.submit(verdict ? { ...batch, paths: verdict.changed } : batch);
+        } catch (e) {
+          // Never lose a batch to an error here: build it as it is, and say why the dedupe was skipped.
+          log.warn({ event: 'batch.error', err: e }, `${describeBatch(batch, s.root)}: content check failed (${String(e)}); rebuilding anyway`);
+          supervisor.submit(batch);
         }
-        supervisor.submit(verdict ? { ...batch, paths: verdict.changed } : batch);
       });
     }, Math.max(0, due - performance.now()));
   };

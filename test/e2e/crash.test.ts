@@ -60,4 +60,14 @@ describe('crashing app (e2e)', () => {
     await hw.waitForLog(() => hw!.events('app.exit').length === 2, 'and it exits again');
     expect(hw.events('app.start')).toHaveLength(2);
   });
+
+  it('wait-for-change: re-saving the same bytes while the app is down runs it again (said at info)', async () => {
+    hw = startHotwatch([], { cwd: tmp.dir });
+    await hw.waitForLog((l) => l.event === 'app.exit', 'the app exits');
+    fs.writeFileSync(path.join(tmp.dir, 'main.go'), CRASHER('v1')); // the same bytes: an editor's :w
+    const rerun = await hw.waitForLog((l) => l.event === 'batch.unchanged-rerun', 'the unchanged save is taken as "run it again"');
+    expect(rerun.level).toBe(30);
+    await hw.waitForLog(() => hw!.events('app.start').length === 2, 'the app starts again');
+  });
 });
+
