@@ -52,7 +52,8 @@ export interface WatchControl extends Watcher {
   /** Give up native watching of the tree: poll it all. */
   fallBackToPoll(reason: string, cause: DeafCause | undefined): Promise<WatcherReady>;
   /** While polling the tree: start native watching; true once it is armed and polling is closed. */
-  tryNative(timeoutMs: number): Promise<boolean>;
+  /** Back to native watching: undefined when it works, else why it still cannot (polling goes on). */
+  tryNative(timeoutMs: number): Promise<string | undefined>;
   /** Poll one subtree beside the native watcher (a deaf mount), or stop polling it. */
   pollPath(p: string, reason: string): Promise<void>;
   unpollPath(p: string): Promise<void>;
@@ -256,21 +257,19 @@ class AutoWatcher implements WatchControl {
     return this.serial(() => this.toPoll(this.native(), reason, cause));
   }
 
-  tryNative(timeoutMs: number): Promise<boolean> {
+  tryNative(timeoutMs: number): Promise<string | undefined> {
     return this.serial(async () => {
-      if (this.closed || this.native()) return true;
+      if (this.closed || this.native()) return undefined;
       const poller = this.main;
-      let ready = false;
       try {
         await withTimeout(this.startNative(), timeoutMs, 'native watching was not ready');
-        ready = true;
-      } catch {
+      } catch (e) {
         await this.main?.close();
         this.main = poller; // still polling
-        return false;
+        return e instanceof Error ? e.message : String(e);
       }
       await poller?.close();
-      return ready;
+      return undefined;
     });
   }
 

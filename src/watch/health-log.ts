@@ -94,6 +94,10 @@ export class HealthLog {
     this.log.warn(fields, msg);
   }
 
+  info(fields: Record<string, unknown>, msg: string): void {
+    this.log.info(fields, msg);
+  }
+
   fault(name: string, detail: string): void {
     this.log.warn({ event: 'watchdog.fault', fault: name }, `test-only fault injected (HOTWATCH_TEST_FAULTS): ${detail}`);
   }

@@ -56,6 +56,11 @@ export class MountWatch {
     return this.table;
   }
 
+  /** The mount table could not be read at start (expected off Linux, where there is no /proc). */
+  get unavailable(): boolean {
+    return this.text === undefined;
+  }
+
   /** Changes since the last call; [] when the table did not change (or cannot be read: not Linux). */
   check(): MountChange[] {
     const text = this.read();

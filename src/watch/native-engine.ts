@@ -155,7 +155,13 @@ export class NativeEngine {
       );
       return false;
     }
-    this.audit.afterArming();
+    if (!this.audit.afterArming() && process.platform === 'linux') {
+      this.sink.notice({
+        level: 'warn',
+        code: 'AUDIT_OFF',
+        message: "cannot tell this watcher's own inotify instance in /proc/self/fd: the count of watches actually held is not audited (sentinels, the coverage sweep and the heartbeat still run)",
+      });
+    }
     for (const d of this.opts.sentinelDirs ?? []) {
       try {
         this.armSentinel(d);

@@ -30,10 +30,20 @@ interface TargetState {
   pending: Pending | undefined;
   /** Epoch ms of the write whose echo came back last: the watch was live then. */
   lastOkEpoch: number | undefined;
-  disabled: string | undefined;
+  /** Why the last write failed (disk full, read-only, permissions), until one succeeds again. */
+  error: string | undefined;
 }
 
-export type WriteResult = 'written' | 'missing' | 'failed';
+/** written; missing: the dir is gone (re-create it); failed: try again next time; unwritable: see lastError. */
+export type WriteResult = 'written' | 'missing' | 'failed' | 'unwritable';
+
+const HINTS: Record<string, string> = {
+  ENOSPC: ' (the filesystem is full: free some space)',
+  EDQUOT: ' (disk quota exceeded)',
+  EROFS: ' (a read-only filesystem)',
+  EACCES: ' (no write permission: run hotwatch as the owner of the tree)',
+  EPERM: ' (no write permission: run hotwatch as the owner of the tree)',
+};
 
 const FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | (fs.constants.O_NOFOLLOW ?? 0);
 
@@ -61,7 +71,7 @@ export class Sentinels {
   private seq = 0;
 
   add(t: SentinelTarget): void {
-    if (!this.states.has(t.path)) this.states.set(t.path, { t, pending: undefined, lastOkEpoch: undefined, disabled: undefined });
+    if (!this.states.has(t.path)) this.states.set(t.path, { t, pending: undefined, lastOkEpoch: undefined, error: undefined });
   }
 
   remove(p: string): void {
@@ -76,13 +86,13 @@ export class Sentinels {
   }
 
   targets(): SentinelTarget[] {
-    return [...this.states.values()].filter((s) => !s.disabled).map((s) => s.t);
+    return [...this.states.values()].map((s) => s.t);
   }
 
   /** Writes a new sentinel for `p` (replacing a pending one). */
   write(p: string): WriteResult {
     const s = this.states.get(p);
-    if (!s || s.disabled) return 'failed';
+    if (!s) return 'failed';
     this.drop(s, false);
     const file = path.join(s.t.dir, `${SENTINEL_PREFIX}-${process.pid}-${++this.seq}`);
     s.pending = { file, at: performance.now(), epoch: Date.now(), waiters: [] };
@@ -92,22 +102,24 @@ export class Sentinels {
       fd = fs.openSync(file, FLAGS, 0o644);
       this.leftovers.add(file);
       fs.writeSync(fd, `hotwatch ${process.pid} sentinel ${this.seq}\n`);
+      s.error = undefined;
       return 'written';
     } catch (e) {
       this.drop(s, false);
       const code = (e as { code?: string }).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') return 'missing';
       if (code === 'EEXIST' || code === 'ELOOP') return 'failed'; // someone else's file: the next name is different
-      s.disabled = `cannot write ${file}: ${code ?? String(e)}`;
-      return 'failed';
+      // Disk full, quota, read-only, permissions: said by the caller, and tried again at the next tick.
+      s.error = `cannot write a sentinel in ${s.t.dir}: ${code ?? String(e)}${HINTS[code ?? ''] ?? ''}`;
+      return 'unwritable';
     } finally {
       if (fd !== undefined) fs.closeSync(fd);
     }
   }
 
-  /** Why a target was given up (unwritable), if it was. */
-  disabledReason(p: string): string | undefined {
-    return this.states.get(p)?.disabled;
+  /** Why the last write for `p` failed, while it keeps failing. */
+  lastError(p: string): string | undefined {
+    return this.states.get(p)?.error;
   }
 
   /** A sentinel event from the watcher. */

@@ -28,12 +28,13 @@ export class WatchAudit {
     this.fdsBefore = inotifyFdsOfSelf();
   }
 
-  /** ...and after it: the one new inotify fd is this thread's. */
-  afterArming(): void {
+  /** ...and after it: the one new inotify fd is this thread's. false when it cannot be told (no audit). */
+  afterArming(): boolean {
     const after = inotifyFdsOfSelf();
     const before = this.fdsBefore;
     const mine = before && after ? [...after].filter((fd) => !before.has(fd)) : [];
     if (mine.length === 1) this.ownFd = mine[0];
+    return this.ownFd !== undefined;
   }
 
   /** New directories were armed: count again at the next reading. */

@@ -41,6 +41,8 @@ export interface RecoveryContext {
 }
 
 export class RecoveryRunner {
+  /** The last reason a native retry failed, per scope: said once per distinct reason. */
+  private readonly probeWhy = new Map<string, string>();
   constructor(private readonly c: RecoveryContext) {}
 
   /** Runs one due action; never throws (every failure is logged and fed back to the policy). */
@@ -137,7 +139,15 @@ export class RecoveryRunner {
       const scan = await scanTree(this.c.settings, { signal: AbortSignal.any([this.c.signal, AbortSignal.timeout(DIFF_TIMEOUT_MS)]) });
       const budget = measureBudget(scan.dirs.length + 1);
       if (!budget.fits) return this.c.recovery.probeFailed(key, now()); // still does not fit: keep polling, quietly
-      if (this.c.injectedFailure() || !(await this.c.watcher.tryNative(REARM_TIMEOUT_MS))) return this.c.recovery.probeFailed(key, now());
+      const why = this.c.injectedFailure() ? 'injected test fault (rearm-fails)' : await this.c.watcher.tryNative(REARM_TIMEOUT_MS);
+      if (why !== undefined) {
+        if (this.probeWhy.get(key) !== why) {
+          this.probeWhy.set(key, why);
+          this.c.hl.warn({ event: 'watch.notice', code: 'NATIVE_RETRY_FAILED', path: rec.path }, `native watching of ${rec.path} still cannot start (${why}); still polling, retried every ${Math.round(this.probeMs() / 1000)}s`);
+        }
+        return this.c.recovery.probeFailed(key, now());
+      }
+      this.probeWhy.delete(key);
       await this.c.armRootSentinel();
     }
     this.c.sentinels.reset(rec.scope === 'mount' ? rec.path : this.c.root); // judged afresh from now on

@@ -88,7 +88,10 @@ export class SentinelGuard {
       if (!recovery.healthy(t.path) || (t.scope === 'mount' && !recovery.healthy(root))) continue;
       const age = sentinels.pendingAge(t.path, now);
       if (age === undefined) {
-        if (sentinels.write(t.path) === 'missing' && t.scope === 'root') void this.armRoot();
+        const r = sentinels.write(t.path);
+        if (r === 'missing' && t.scope === 'root') void this.armRoot();
+        else if (r === 'unwritable') this.warn(sentinels.lastError(t.path)!);
+        else if (r === 'written' && this.warned !== undefined) this.resumed();
         continue;
       }
       if (age < interval - this.tickMs() / 4) continue; // judged on the first tick one interval after the write
@@ -107,6 +110,12 @@ export class SentinelGuard {
         this.c.lose(t.path, t.scope, 'sentinel-timeout', `the sentinel written in ${t.dir} did not come back as an event within ${interval}ms: ${what} is deaf; re-arming`);
       }
     }
+  }
+
+  /** Sentinels go out again after a warning: said once. */
+  private resumed(): void {
+    this.warned = undefined;
+    this.c.hl.info({ event: 'watch.notice', code: 'SENTINEL_ON', path: this.c.root }, `sentinels are written again in ${this.c.root}: deafness is found within ${this.c.watchdog.intervalMs}ms again`);
   }
 
   /** One warning per distinct reason (never once per tick). */

@@ -106,7 +106,7 @@ class Watchdog implements Watcher {
       if (this.timer) clearInterval(this.timer);
       await this.watcher?.close();
       this.sentinels.close();
-      if (this.guard.dir) fs.rm(this.guard.dir, { recursive: false, force: true }, () => undefined); // only if empty
+      if (this.guard.dir) removeIfEmpty(this.guard.dir, this.o.log);
     })();
     return this.closing;
   }
@@ -174,6 +174,12 @@ class Watchdog implements Watcher {
       // gone already: the backend says so
     }
     this.mountWatch = new MountWatch(this.root, realRoot);
+    if (this.mountWatch.unavailable && process.platform === 'linux') {
+      this.hl.warn(
+        { event: 'watch.notice', code: 'MOUNTINFO_UNREADABLE', path: this.root },
+        'cannot read /proc/self/mountinfo: a mount placed over a watched directory will not be noticed, and special filesystems (tmpfs, 9p, NFS) are not recognised; mount /proc in this container',
+      );
+    }
     if (w.backend() === 'native') {
       await this.guard.armRoot();
       this.guard.addMounts(realRoot, this.mountWatch.mounts);
@@ -243,6 +249,8 @@ class Watchdog implements Watcher {
       await this.snapshot.settle(this.ac.signal);
       for (const d of this.recovery.due(now)) void this.runner?.run(d.key, d.action);
       this.hl.tick({ sentinels: this.sentinels.targets().length, snapshot: this.snapshot.size, scopes: this.recovery.keys().length });
+    } catch (e) {
+      if (!this.ac.signal.aborted) this.hl.warn({ event: 'watch.notice', code: 'WATCHDOG_ERROR', err: e }, `the watchdog's check failed (${String(e)}); it runs again at the next tick`);
     } finally {
       this.ticking = false;
     }
@@ -266,5 +274,15 @@ class Watchdog implements Watcher {
     if (c.entry && classifyFs(c.entry.fsType).events === 'native' && this.watcher?.backend() === 'native') {
       this.sentinels.add({ scope: 'mount', path: c.path, dir: c.path });
     }
+  }
+}
+
+/** The sentinel directory, on exit: removed when empty (a file of someone else's there is left alone). */
+function removeIfEmpty(dir: string, log: Logger): void {
+  try {
+    fs.rmdirSync(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTEMPTY' && code !== 'EEXIST') log.warn({ event: 'watch.notice', code: 'SENTINEL_DIR', path: dir }, `could not remove ${dir} on exit: ${code ?? String(e)}`);
   }
 }

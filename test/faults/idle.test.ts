@@ -56,6 +56,7 @@ describe('idle watchdog (faults baseline)', () => {
     expect(r.code, 'hotwatch exits 0').toBe(0);
     const left = walk(app.root).filter((p) => /hotwatch-sentinel/.test(path.basename(p)));
     expect(left, 'sentinel files removed on exit').toEqual([]);
+    expect(fs.existsSync(sentinelDir), 'the empty sentinel directory removed on exit').toBe(false);
     expectNoSentinelBuilds(hw);
   }, 60_000);
 });
