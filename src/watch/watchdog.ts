@@ -219,7 +219,7 @@ class Watchdog implements Watcher {
     const watermark = this.watermark(key, h.cause);
     const verdict = this.recovery.lost(key, { scope: h.scope, path: p, cause: h.cause, selfHealing: h.selfHealing, watermark }, now);
     if (verdict !== 'new') return void this.o.log.debug({ event: 'watch.notice', code: n.code, path: p }, n.message);
-    this.hl.deaf({ scope: h.scope, path: p, cause: h.cause, detail: h.selfHealing ? n.message : `${n.message}; re-arming`, hint: n.hint });
+    this.hl.deaf({ scope: h.scope, path: p, cause: h.cause, detail: h.selfHealing ? n.message : `${n.message}; re-arming`, hint: n.hint, sinceMs: Date.now() - watermark });
     if (!h.selfHealing) void this.runner?.run(key, 'rearm'); // at once: recovery within one more interval
   }
 
