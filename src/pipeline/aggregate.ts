@@ -27,10 +27,9 @@ export function toBatch(events: readonly WatchEvent[]): Batch | undefined {
 
 export function mergeBatches(a: Batch | undefined, b: Batch): Batch {
   if (!a) return b;
-  const paths = [...a.paths];
-  for (const p of b.paths) if (!paths.includes(p)) paths.push(p);
-  const rescanReasons = [...a.rescanReasons];
-  for (const r of b.rescanReasons) if (!rescanReasons.includes(r)) rescanReasons.push(r);
+  // Sets keep first-seen order and stay linear on storms of thousands of paths.
+  const paths = [...new Set([...a.paths, ...b.paths])];
+  const rescanReasons = [...new Set([...a.rescanReasons, ...b.rescanReasons])];
   return { paths, rescanReasons, firstAt: Math.min(a.firstAt, b.firstAt), lastAt: Math.max(a.lastAt, b.lastAt) };
 }
 
