@@ -15,8 +15,8 @@ export function formatExit(exit: AppExit): string {
 /** Compiler errors, prominently: the log line says what still serves. */
 export function reportBuildFailure(log: Logger, res: BuildResult, appRunning: boolean, policy: 'keep-running' | 'stop'): void {
   const serving =
-    policy === 'stop'
-      ? 'the app is stopped (build.onFailure: stop)'
+    policy === 'stop' && appRunning
+      ? 'stopping the app (build.onFailure: stop)'
       : appRunning
         ? 'the previous version keeps serving'
         : 'no app is running until a build succeeds';
