@@ -282,5 +282,8 @@ export async function quickCheck(settings: Settings, opts: { dirs?: number; sign
   }
   const mounts = sync('fs', 'Filesystems', () => mountFacts(w, table), onError);
   if (mounts) problems.push(...filesystemChecks(mounts.filter((m) => m.isRootMount), w, settings.configFile));
+  // PID 1 without an init, a low pids.max or memory.max, a low open-files limit: cheap reads of /proc.
+  const environment = sync('env', 'Environment', () => readEnvironment(), onError);
+  if (environment) problems.push(...(sync('env', 'Environment', () => environmentChecks(environment, settings.root, loginName()), onError) ?? []));
   return problems.filter((c) => c.status === 'warn' || c.status === 'fail');
 }
