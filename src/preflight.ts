@@ -1,12 +1,17 @@
 /**
  * Checks that end `hotwatch run` with exit 2 before anything starts: a missing Go toolchain, no Go
- * module, a missing main package, a port already in use. Each throws one HotwatchError with the fix.
+ * module, a build.package that is missing or not a main package, a port already in use. Each throws one
+ * HotwatchError with the fix (and the config position of the value, when the file sets it).
  */
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { configPosition } from './config/load.js';
 import type { Settings } from './config/settings.js';
 import { HotwatchError } from './errors.js';
 import { isPortFree, portHolders } from './diagnostics/ports.js';
+import { packageNameInDir, parsePackageClause } from './diagnostics/toolchain.js';
+import { createFilter } from './watch/filter.js';
 
 /** The first executable named `name` on PATH, or undefined. */
 export function findOnPath(name: string, envPath = process.env.PATH ?? ''): string | undefined {
@@ -31,16 +36,129 @@ function findGoMod(from: string): string | undefined {
   }
 }
 
+/** `./cmd/server` or an absolute path, not an import path (`example.com/app/cmd/server`). */
+const isLocalPackage = (pkg: string): boolean => pkg.startsWith('.') || path.isAbsolute(pkg);
+
+/** build.cmd starts with `go` (after VAR=value assignments): it needs the toolchain like the default build. */
+const runsGo = (cmd: string): boolean => /^\s*(?:[A-Za-z_]\w*=\S*\s+)*(?:exec\s+)?go(?:\s|$)/.test(cmd);
+
+/** Bounds of the main-package check: `go list` of one package (10-30 ms warm), the scan when it is not main. */
+const GO_LIST_TIMEOUT_MS = 5000;
+const SCAN_BUDGET_MS = 2000;
+const SCAN_MAX = 5;
+
+/** build.package as `go list -find` sees it (build env, -tags); undefined when go cannot tell (the build will say). */
+function listPackage(go: string, s: Settings, env: NodeJS.ProcessEnv): Promise<{ name: string; files: number; dir: string; error: string } | undefined> {
+  const tags = s.build.flags.filter((f, i, all) => /^--?tags(=|$)/.test(f) || /^--?tags$/.test(all[i - 1] ?? ''));
+  const format = '{{.Name}}|{{len .GoFiles}}|{{.Dir}}|{{with .Error}}{{.Err}}{{end}}';
+  return new Promise((resolve) => {
+    execFile(
+      go,
+      ['list', '-find', '-e', ...tags, '-f', format, s.build.package],
+      { cwd: s.root, env, timeout: GO_LIST_TIMEOUT_MS, killSignal: 'SIGKILL', encoding: 'utf8', maxBuffer: 1 << 20 },
+      (err, stdout) => {
+        const m = /^([^|\n]*)\|(\d+)\|([^|\n]*)\|([\s\S]*)$/.exec(stdout.trim());
+        resolve(err || !m ? undefined : { name: m[1]!, files: Number(m[2]), dir: m[3]!, error: m[4]!.trim() });
+      },
+    );
+  });
+}
+
+const head = Buffer.alloc(8192);
+function readHead(file: string): string | undefined {
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      return head.subarray(0, fs.readSync(fd, head, 0, head.length, 0)).toString('utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Directories under the root that hold a main package (`./cmd/server`), shallow ones first, at most `max`
+ * within `budgetMs` (a 10,000-directory tree takes well under that; `go list ./...` there takes 8 s).
+ * Go's rules (no testdata, vendor, `.`/`_` directories, nested modules) plus the watch excludes; one
+ * package clause read per directory, `//go:build ignore` programs skipped.
+ */
+export function findMainPackages(s: Settings, budgetMs = SCAN_BUDGET_MS, max = SCAN_MAX): { found: string[]; complete: boolean } {
+  const filter = createFilter(s.watch);
+  const deadline = performance.now() + budgetMs;
+  const found: string[] = [];
+  const queue = [s.root];
+  for (let i = 0; i < queue.length; i++) {
+    if (found.length >= max || performance.now() >= deadline) return { found, complete: false };
+    const dir = queue[i]!;
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
+    } catch {
+      continue;
+    }
+    if (dir !== s.root && entries.some((e) => e.name === 'go.mod')) continue; // another module
+    let pkg: string | undefined;
+    for (const e of entries) {
+      if (e.isDirectory()) {
+        if (/^[._]/.test(e.name) || e.name === 'testdata' || e.name === 'vendor') continue;
+        const sub = `${dir}${path.sep}${e.name}`;
+        if (!filter.isExcludedDir(sub)) queue.push(sub);
+      } else if (pkg === undefined && e.name.endsWith('.go') && !e.name.endsWith('_test.go') && e.isFile()) {
+        const text = readHead(`${dir}${path.sep}${e.name}`);
+        const name = text === undefined ? undefined : parsePackageClause(text);
+        if (name !== undefined && !(name === 'main' && /^\/\/go:build\s+ignore\b/m.test(text!))) pkg = name;
+      }
+    }
+    if (pkg === 'main') found.push(dir === s.root ? '.' : `./${path.relative(s.root, dir)}`);
+  }
+  return { found, complete: true };
+}
+
+/** Zero-config on the `cmd/server` layout (nothing or a library at the root): exit 2 naming the main packages. */
+async function checkMainPackage(go: string, s: Settings, env: NodeJS.ProcessEnv, where: string | undefined): Promise<void> {
+  if (s.build.package.includes('...')) return;
+  // Fast path (< 1 ms): a local directory with a `package main` file. Otherwise go decides (~10-30 ms), so
+  // build tags and GOOS in build.env are honoured before hotwatch refuses to start.
+  if (isLocalPackage(s.build.package) && packageNameInDir(path.resolve(s.root, s.build.package)).name === 'main') return;
+  const p = await listPackage(go, s, env);
+  if (!p || p.name === 'main') return;
+  const dir = p.dir || path.resolve(s.root, s.build.package);
+  let what: string;
+  if (p.name !== '' && p.files > 0) what = `${dir} is package ${p.name} (a library), not package main`;
+  else if (p.name !== '') what = `${dir} holds only _test.go files`;
+  else if (/no Go files|build constraints exclude/.test(p.error)) what = p.error;
+  else return; // go cannot load it (a missing module...): the build prints go's own error
+  const { found, complete } = findMainPackages(s);
+  const file = s.configFile ? path.basename(s.configFile) : 'watcher.config.yaml';
+  const hint =
+    found.length > 0
+      ? `set build.package: ${found[0]} in ${file} (main packages under the root: ${found.join(', ')}${complete ? '' : ', ...'})`
+      : `no main package (package main with func main) found under ${s.root}${complete ? '' : ' (search stopped early)'}: add one and set build.package to it in ${file}, or set build.cmd`;
+  throw new HotwatchError('CONFIG_INVALID', `build.package ${JSON.stringify(s.build.package)}: ${what}: there is no program to build and run`, {
+    hint,
+    ...(where ? { where } : {}),
+  });
+}
+
 export async function preflight(s: Settings): Promise<{ goBinary: string | undefined; goMod: string | undefined }> {
   let goBinary: string | undefined;
   let goMod: string | undefined;
-  if (s.build.cmd === undefined) {
-    goBinary = findOnPath('go', { ...process.env, ...s.build.env }.PATH);
+  const env = { ...process.env, ...s.build.env };
+  const custom = s.build.cmd !== undefined;
+  // A custom build.cmd need not use Go at all (a Makefile, bazel, a copy): `go` is required only when it runs it.
+  if (!custom || runsGo(s.build.cmd!)) {
+    goBinary = findOnPath('go', env.PATH);
     if (!goBinary) {
-      throw new HotwatchError('GO_MISSING', 'the Go toolchain (`go`) is not on PATH', {
-        hint: `install Go (https://go.dev/dl/) or add its bin directory to PATH; searched: ${process.env.PATH || '(PATH is empty)'}`,
+      const where = custom ? configPosition(s, ['build', 'cmd']) : undefined;
+      throw new HotwatchError('GO_MISSING', custom ? 'build.cmd: runs `go`, but the Go toolchain is not on PATH' : 'the Go toolchain (`go`) is not on PATH', {
+        hint: `install Go (https://go.dev/dl/) or add its bin directory to PATH; searched: ${env.PATH || '(PATH is empty)'}`,
+        ...(where ? { where } : {}),
       });
     }
+  }
+  if (!custom) {
     goMod = findGoMod(s.root);
     if (!goMod) {
       throw new HotwatchError('NO_GO_MODULE', `no go.mod in ${s.root} or any parent: this is not a Go module`, {
@@ -48,11 +166,14 @@ export async function preflight(s: Settings): Promise<{ goBinary: string | undef
       });
     }
     const pkgDir = path.resolve(s.root, s.build.package);
-    if (!s.build.package.includes('...') && !fs.existsSync(pkgDir)) {
+    const where = configPosition(s, ['build', 'package']);
+    if (isLocalPackage(s.build.package) && !s.build.package.includes('...') && !fs.existsSync(pkgDir)) {
       throw new HotwatchError('CONFIG_INVALID', `build.package ${s.build.package}: ${pkgDir} does not exist`, {
         hint: 'set build.package to the directory of your main package, e.g. ./cmd/server',
+        ...(where ? { where } : {}),
       });
     }
+    await checkMainPackage(goBinary!, s, env, where);
   }
   if (s.run.port !== undefined) {
     const holders = portHolders(s.run.port);

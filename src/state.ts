@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { HotwatchError } from './errors.js';
+import { HotwatchError, errnoCode } from './errors.js';
 import type { Logger } from './log/logger.js';
 import { isRunning, readCmdline, readStat } from './diagnostics/procfs.js';
 import { terminateTree, type EnvMarker } from './supervisor/kill-tree.js';
@@ -56,11 +56,40 @@ export class StateFile {
         hint: `stop it first (Ctrl-C in its terminal, or kill ${prev.hotwatch.pid})`,
       });
     }
-    fs.mkdirSync(this.dir, { recursive: true });
-    const ignore = path.join(this.dir, '.gitignore');
-    if (!fs.existsSync(ignore)) fs.writeFileSync(ignore, '# written by hotwatch: build output and state, never commit\n*\n');
+    try {
+      // Not recursive: the root exists (checked at load), and a recursive mkdir reports EROFS as ENOENT.
+      fs.mkdirSync(this.dir);
+    } catch (e) {
+      if (errnoCode(e) !== 'EEXIST') throw this.unwritable(e);
+    }
+    try {
+      const ignore = path.join(this.dir, '.gitignore');
+      if (!fs.existsSync(ignore)) fs.writeFileSync(ignore, '# written by hotwatch: build output and state, never commit\n*\n');
+      this.write({ hotwatch: this.self });
+    } catch (e) {
+      throw this.unwritable(e);
+    }
     this.leftover = prev?.app;
-    this.write({ hotwatch: this.self });
+  }
+
+  /** .hotwatch/ cannot be created or written: exit 2 saying why, before anything started. */
+  private unwritable(e: unknown): HotwatchError {
+    const code = errnoCode(e);
+    const root = path.dirname(this.dir);
+    const why =
+      code === 'EROFS' ? 'the root is on a read-only file system'
+        : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
+          : code === 'ENOTDIR' ? `${this.dir} is not a directory`
+            : (code ?? String(e));
+    const fix =
+      code === 'EROFS' ? 'run hotwatch on a writable checkout, or mount this one read-write'
+        : code === 'EACCES' || code === 'EPERM' ? `give your user write permission: chmod u+w ${root}`
+          : code === 'ENOTDIR' ? `move ${this.dir} out of the way`
+            : `check the disk (df -h ${root})`;
+    return new HotwatchError('ROOT_UNREADABLE', `cannot write ${this.dir} (${why}): hotwatch keeps its state there, and by default the built binary`, {
+      hint: fix,
+      cause: e,
+    });
   }
 
   private leftover: State['app'];

@@ -36,6 +36,15 @@ export interface LoadOptions {
   fsTimeoutMs?: number;
 }
 
+type Locate = (path: ReadonlyArray<string | number>) => string | undefined;
+/** Where each loaded Settings' values are in its file (kept beside it, so Settings stays plain data). */
+const positions = new WeakMap<Settings, Locate>();
+
+/** `file:line:col` of a value the config file of `s` sets; undefined when it does not (a default, a flag). */
+export function configPosition(s: Settings, path: ReadonlyArray<string | number>): string | undefined {
+  return positions.get(s)?.(path);
+}
+
 /** How a path is shown: relative to cwd when inside it, absolute otherwise. */
 export function displayPath(file: string, cwd: string): string {
   const rel = path.relative(cwd, file);
@@ -137,6 +146,21 @@ async function checkRoot(root: string, source: RootSource, opts: Io): Promise<vo
   }
 }
 
+/** A path the config names (`key`, at `where`) must exist, and be a directory unless `anyType`: exit 2 with `fix` otherwise. */
+async function checkConfigPath(dir: string, key: string, where: string | undefined, fix: string, opts: Io, anyType = false): Promise<void> {
+  const fail = (why: string, cause?: unknown): HotwatchError =>
+    new HotwatchError('CONFIG_INVALID', `${key}: ${dir} ${why}`, { hint: fix, ...(where ? { where } : {}), ...(cause === undefined ? {} : { cause }) });
+  let stat;
+  try {
+    stat = await bounded(() => fs.stat(dir), { what: `${key}: ${dir}`, code: 'CONFIG_INVALID', ...opts });
+  } catch (e) {
+    if (e instanceof HotwatchError || opts.signal?.aborted) throw e;
+    const code = errnoCode(e);
+    throw fail(code === 'ENOENT' || code === 'ENOTDIR' ? 'does not exist' : `cannot be read (${code ?? String(e)})`, e);
+  }
+  if (!anyType && !stat.isDirectory()) throw fail('is not a directory');
+}
+
 function applyOverrides(cfg: Config, o: LoadOptions['overrides'], rootFromFlag: string | undefined): Config {
   return {
     ...cfg,
@@ -157,7 +181,7 @@ export async function loadSettings(opts: LoadOptions): Promise<Settings> {
   const file = await findConfigFile(opts, cwd, rootFromFlag);
   const shown = file === undefined ? undefined : displayPath(file, cwd);
   let config: Config;
-  let locate: (p: ReadonlyArray<string | number>) => string | undefined = () => undefined;
+  let locate: Locate = () => undefined;
   if (file !== undefined && shown !== undefined) {
     const text = await readConfigFile(file, shown, opts.configPath !== undefined, ioOf(opts));
     const parsed = parseConfigText(text, shown);
@@ -176,6 +200,15 @@ export async function loadSettings(opts: LoadOptions): Promise<Settings> {
     await checkRoot(settings.root, { kind: 'file', where: locate(['root']), shown }, ioOf(opts));
   }
 
+  // The app's working directory and the mounts to watch anyway: a typo here is exit 2 now, not a failed start later.
+  if (settings.run.cwd !== settings.root) {
+    await checkConfigPath(settings.run.cwd, 'run.cwd', locate(['run', 'cwd']), 'create it, or set run.cwd to an existing directory (relative to root)', ioOf(opts));
+  }
+  for (const [i, mount] of settings.watch.includeMounts.entries()) {
+    const fix = 'mount it before starting hotwatch, or remove it from watch.includeMounts (paths are relative to root)';
+    await checkConfigPath(mount, `watch.includeMounts[${i}]`, locate(['watch', 'includeMounts', i]), fix, ioOf(opts), true);
+  }
+
   // Env files are read again at every app start; checking them now turns a typo into exit 2, not a crash later.
   settings.run.envFiles.forEach((envFile, i) => {
     try {
@@ -188,5 +221,6 @@ export async function loadSettings(opts: LoadOptions): Promise<Settings> {
       throw e;
     }
   });
+  positions.set(settings, locate);
   return settings;
 }

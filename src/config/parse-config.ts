@@ -1,6 +1,7 @@
 /**
  * Text of watcher.config.yaml → validated Config, or ONE HotwatchError (exit 2) for the first problem by
- * position, formatted `<file>:<line>:<col> <dotted.key>: <what>` with a `fix:` line where there is one.
+ * position, formatted `<file>:<line>:<col> <dotted.key>: <what>` with a `fix:` line where there is one;
+ * then the checks between keys (relations.ts).
  * An empty file (or one holding only comments) means all defaults. A key with no value (`build:` whose
  * children are all commented out, `cmd:`) keeps its default.
  */
@@ -9,6 +10,7 @@ import { HotwatchError } from '../errors.js';
 import { ConfigSchema, type Config } from './schema.js';
 import { configErrorMap, problemsFromIssues, type ConfigProblem } from './issues.js';
 import { allSchemaPaths, schemaKeysAt } from './schema-keys.js';
+import { checkRelations } from './relations.js';
 import { formatPath, pathOfKeyAt, positionOf, type ConfigPath } from './yaml-position.js';
 
 export interface ParsedConfig {
@@ -106,7 +108,10 @@ export function parseConfigText(text: string, shown: string): ParsedConfig {
   };
 
   const result = ConfigSchema.safeParse(input, { error: configErrorMap, reportInput: true });
-  if (result.success) return { config: result.data, locate };
+  if (result.success) {
+    checkRelations(result.data, locate);
+    return { config: result.data, locate };
+  }
 
   const problems = problemsFromIssues(result.error.issues, schemaKeysAt, allSchemaPaths());
   let first: { problem: ConfigProblem; line: number; col: number; offset: number } | undefined;

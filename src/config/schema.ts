@@ -10,7 +10,8 @@ import { globProblem } from './glob.js';
 /** The same grammar as parseDuration, for editors (JSON Schema `pattern`); the refinement is the real check. */
 const DURATION_PATTERN = '^\\s*(\\d+(\\.\\d+)?(ms|s|m|h))+\\s*$';
 
-const duration = (what: string) =>
+/** `positive`: why zero is refused for this key (e.g. it would kill every build at once); 0 is fine otherwise. */
+const duration = (what: string, positive?: string) =>
   z
     .string({
       error: (iss) =>
@@ -19,12 +20,16 @@ const duration = (what: string) =>
           : `expected a duration such as "300ms" or "5s" (${what})`,
     })
     .superRefine((s, ctx) => {
-      if (parseDuration(s) !== undefined) return;
-      ctx.addIssue({
-        code: 'custom',
-        message: `${JSON.stringify(s)} is not a duration`,
-        params: { fix: 'write a number with a unit ms, s, m or h, e.g. "300ms", "5s" or "1m30s"' },
-      });
+      const ms = parseDuration(s);
+      if (ms === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${JSON.stringify(s)} is not a duration`,
+          params: { fix: 'write a number with a unit ms, s, m or h, e.g. "300ms", "5s" or "1m30s"' },
+        });
+      } else if (ms === 0 && positive !== undefined) {
+        ctx.addIssue({ code: 'custom', message: `${JSON.stringify(s)} is zero: ${positive}`, params: { fix: 'give it a length above zero, or remove the key to use the default' } });
+      }
     })
     .meta({ pattern: DURATION_PATTERN })
     .describe(`${what}. A string with a unit: "300ms", "5s", "1m".`);
@@ -88,7 +93,7 @@ export const BuildSchema = z
     output: z.string().default('.hotwatch/bin/app').describe('The binary the build writes and hotwatch runs (never watched).'),
     flags: z.array(z.string()).default([]).describe('Extra flags for the default go build, e.g. ["-race"].'),
     env: stringMap.default({}).describe('Extra environment for the build.'),
-    timeout: duration('Build timeout').default('5m'),
+    timeout: duration('Build timeout (above zero)', 'every build would be killed as soon as it starts').default('5m'),
     onFailure: z
       .enum(['keep-running', 'stop'])
       .default('keep-running')
@@ -104,22 +109,22 @@ export const RunSchema = z
     cwd: z.string().optional().describe('Working directory of the app (default: root).'),
     port: z.number().int().min(1).max(65535).optional().describe('The port the app listens on, checked before start and after stop.'),
     stopSignal: z.enum(SIGNALS).default('SIGTERM').describe('Signal sent to the app process group to stop it.'),
-    gracePeriod: duration('Time between the stop signal and SIGKILL').default('5s'),
+    gracePeriod: duration('Time between the stop signal and SIGKILL (0s: SIGKILL right after the stop signal)').default('5s'),
     onCrash: z
       .enum(['wait-for-change', 'restart'])
       .default('wait-for-change')
       .describe('wait-for-change: an app that exits stays down until the next change; restart: restart with backoff.'),
-    backoffInitial: duration('First restart delay with onCrash: restart').default('500ms'),
-    backoffMax: duration('Longest restart delay').default('30s'),
+    backoffInitial: duration('First restart delay with onCrash: restart (above zero)', 'a crashing app would be restarted in a tight loop').default('500ms'),
+    backoffMax: duration('Longest restart delay (at least backoffInitial)', 'a crashing app would be restarted in a tight loop').default('30s'),
     backoffReset: duration('Uptime after which the backoff starts over').default('10s'),
   })
   .describe('How the app is run and stopped.');
 
 export const DebounceSchema = z
   .strictObject({
-    quiet: duration('Quiet window for bursts: build once no event arrived for this long').default('50ms'),
+    quiet: duration('Quiet window for bursts: build once no event arrived for this long (at most maxWait)').default('50ms'),
     loneQuiet: duration(
-      'Quiet window for a lone save after an idle moment (its events span less than this); bursts, and saves soon after a build started, wait for `quiet`',
+      'Quiet window for a lone save after an idle moment (its events span less than this); bursts, and saves soon after a build started, wait for `quiet` (a loneQuiet set longer than quiet is refused)',
     ).default('15ms'),
     maxWait: duration('Longest wait under a continuous stream of writes').default('1s'),
   })
@@ -143,7 +148,7 @@ export const WatchdogSchema = z
     overBudget: z
       .enum(['poll', 'refuse'])
       .default('poll')
-      .describe('When the tree needs more inotify watches or instances than are left: poll = poll the whole tree; refuse = exit before starting.'),
+      .describe('When the tree needs more inotify watches or instances than are left: poll = watch natively what fits and poll the largest subtrees (the whole tree when no split fits or no instance is left); refuse = exit 2 before starting.'),
   })
   .describe('The watchdog: never lose watches in silence.');
 

@@ -2,12 +2,14 @@
  * Bad input ends in one clear message, exit 2, nothing started (issue 2, "what it must show" 6, through
  * the real CLI; the loader's own tests cover every config error class in detail).
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTmpDir } from '../helpers/tmp.js';
-import { goMain, runCli } from '../helpers/hotwatch.js';
+import { BIN, goMain, runCli } from '../helpers/hotwatch.js';
+import { requireNamespaces } from '../helpers/faults-ns.js';
 
 let tmp: ReturnType<typeof makeTmpDir>;
 
@@ -77,6 +79,61 @@ describe('bad input (e2e)', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/no go\.mod/);
     expect(r.stderr).toMatch(/go mod init/);
+  });
+
+  // Each of these used to start: a RangeError stack (exit 1), or a hotwatch retrying forever (hence the bound).
+  it('values that contradict each other or make no sense → exit 2 at the value, with the fix', async () => {
+    const cases: Array<[string, RegExp]> = [
+      ['debounce:\n  quiet: 2s\n', /^hotwatch: watcher\.config\.yaml:2:10 debounce\.quiet: 2s is longer than debounce\.maxWait \(1s, the default\).*\n  fix: /],
+      ['run:\n  backoffInitial: 10s\n  backoffMax: 1s\n', /^hotwatch: watcher\.config\.yaml:2:19 run\.backoffInitial: 10s is longer than run\.backoffMax \(1s\).*\n  fix: /],
+      ['build:\n  timeout: 0s\n', /^hotwatch: watcher\.config\.yaml:2:12 build\.timeout: "0s" is zero: .*\n  fix: /],
+      ['run:\n  cwd: srv\n', /^hotwatch: watcher\.config\.yaml:2:8 run\.cwd: .*srv does not exist\n  fix: /],
+    ];
+    for (const [yaml, expected] of cases) {
+      fs.writeFileSync(path.join(tmp.dir, 'watcher.config.yaml'), yaml);
+      const r = await runCli(['run'], { cwd: tmp.dir, timeoutMs: 15_000 });
+      expect(r.code, yaml).toBe(2);
+      expect(r.stderr, yaml).toMatch(expected);
+      expect(r.stderr, yaml).not.toMatch(/\n\s+at /); // no stack
+      nothingStarted();
+    }
+  });
+
+  it('the cmd/server layout (nothing, or a library, at the root) → exit 2 naming the main package to set', async () => {
+    fs.rmSync(path.join(tmp.dir, 'main.go'));
+    fs.mkdirSync(path.join(tmp.dir, 'cmd/server'), { recursive: true });
+    fs.writeFileSync(path.join(tmp.dir, 'cmd/server/main.go'), goMain('v1'));
+    for (const rootFile of [undefined, 'package bad\n']) {
+      if (rootFile) fs.writeFileSync(path.join(tmp.dir, 'lib.go'), rootFile);
+      const r = await runCli(['run'], { cwd: tmp.dir, timeoutMs: 15_000 });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(rootFile ? /build\.package "\.": .* is package bad \(a library\), not package main/ : /build\.package "\.": no Go files in /);
+      expect(r.stderr).toContain('fix: set build.package: ./cmd/server in watcher.config.yaml (main packages under the root: ./cmd/server)');
+      nothingStarted();
+    }
+  });
+
+  it('a custom build.cmd that runs go, without go on PATH → exit 2 at build.cmd', async () => {
+    fs.writeFileSync(path.join(tmp.dir, 'watcher.config.yaml'), 'build:\n  cmd: go build -o .hotwatch/bin/app .\n');
+    const nodeOnly = path.join(tmp.dir, 'node-only');
+    fs.mkdirSync(nodeOnly);
+    fs.symlinkSync(process.execPath, path.join(nodeOnly, 'node'));
+    const r = await runCli(['run'], { cwd: tmp.dir, env: { ...process.env, PATH: nodeOnly }, timeoutMs: 15_000 });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^hotwatch: watcher\.config\.yaml:2:8 build\.cmd: runs `go`, but the Go toolchain is not on PATH\n  fix: /);
+    nothingStarted();
+  });
+
+  it('a read-only root → exit 2 saying .hotwatch/ cannot be written, no stack (a real ro bind mount in unshare -Urm)', () => {
+    requireNamespaces('-Urm');
+    const script = 'set -e; mount --bind "$1" "$1"; mount -o remount,bind,ro "$1" "$1"; cd "$1"; exec "$2" "$3" run';
+    const r = spawnSync('unshare', ['-Urm', 'sh', '-c', script, 'ro-root', tmp.dir, process.execPath, BIN], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toBe(
+      `hotwatch: cannot write ${tmp.dir}/.hotwatch (the root is on a read-only file system): hotwatch keeps its state there, and by default the built binary\n` +
+        '  fix: run hotwatch on a writable checkout, or mount this one read-write\n',
+    );
+    expect(fs.existsSync(path.join(tmp.dir, '.hotwatch')), 'nothing written').toBe(false);
   });
 
   it('run.port already in use → exit 2 naming the holder', async () => {

@@ -203,3 +203,54 @@ describe('config errors: one message, file:line:col key: what', () => {
     }
   });
 });
+
+describe('keys that depend on each other, and durations that cannot be zero', () => {
+  it('debounce.quiet longer than maxWait (the default) points at quiet (it crashed the runtime with a RangeError)', async () => {
+    const e = await errorFor('debounce:\n  quiet: 2s\n');
+    expect(e.code).toBe('CONFIG_INVALID');
+    expect(e.format()).toBe(
+      'watcher.config.yaml:2:10 debounce.quiet: 2s is longer than debounce.maxWait (1s, the default): maxWait is the longest a batch waits, so it caps the quiet window\n' +
+        '  fix: make debounce.quiet at most debounce.maxWait: e.g. set debounce.quiet: 1s, or also set debounce.maxWait: 2s',
+    );
+  });
+
+  it('a maxWait shorter than the default quiet points at maxWait', async () => {
+    const e = await errorFor('# timing\ndebounce:\n  maxWait: 20ms\n');
+    expect(e.format()).toBe(
+      'watcher.config.yaml:3:12 debounce.maxWait: 20ms is shorter than debounce.quiet (50ms, the default): maxWait is the longest a batch waits, so it caps the quiet window\n' +
+        '  fix: make debounce.quiet at most debounce.maxWait: e.g. set debounce.maxWait: 50ms, or also set debounce.quiet: 20ms',
+    );
+  });
+
+  it('a loneQuiet set longer than quiet is refused; the default loneQuiet under a small quiet is not', async () => {
+    const e = await errorFor('debounce:\n  loneQuiet: 3s\n  quiet: 100ms\n');
+    expect(e.format()).toBe(
+      'watcher.config.yaml:2:14 debounce.loneQuiet: 3s is longer than debounce.quiet (100ms): a lone save would wait longer than a burst (loneQuiet is capped at quiet)\n' +
+        '  fix: make debounce.loneQuiet at most debounce.quiet: e.g. set debounce.loneQuiet: 100ms, or also set debounce.quiet: 3s',
+    );
+    fs.writeFileSync(path.join(tmp.dir, 'watcher.config.yaml'), 'debounce:\n  quiet: 10ms\n  maxWait: 10ms\n');
+    expect((await loadSettings({ cwd: tmp.dir, isTTY: false })).debounce).toEqual({ quietMs: 10, loneQuietMs: 15, maxWaitMs: 10 });
+  });
+
+  it('run.backoffMax below backoffInitial points at the key the file sets', async () => {
+    const e = await errorFor('run:\n  backoffInitial: 10s\n  backoffMax: 1s\n');
+    expect(e.format()).toBe(
+      'watcher.config.yaml:2:19 run.backoffInitial: 10s is longer than run.backoffMax (1s): backoffMax caps every restart delay, the first one included\n' +
+        '  fix: make run.backoffInitial at most run.backoffMax: e.g. set run.backoffInitial: 1s, or also set run.backoffMax: 10s',
+    );
+    const e2 = await errorFor('run:\n  backoffMax: 100ms\n');
+    expect(e2.format()).toMatch(/^watcher\.config\.yaml:2:15 run\.backoffMax: 100ms is shorter than run\.backoffInitial \(500ms, the default\)/);
+  });
+
+  it('build.timeout and run.backoffInitial of zero are refused, saying what zero would do; gracePeriod 0s is allowed', async () => {
+    const e = await errorFor('build:\n  timeout: 0s\n');
+    expect(e.format()).toBe(
+      'watcher.config.yaml:2:12 build.timeout: "0s" is zero: every build would be killed as soon as it starts\n' +
+        '  fix: give it a length above zero, or remove the key to use the default',
+    );
+    const e2 = await errorFor('run:\n  onCrash: restart\n  backoffInitial: 0ms\n');
+    expect(e2.format()).toMatch(/^watcher\.config\.yaml:3:19 run\.backoffInitial: "0ms" is zero: a crashing app would be restarted in a tight loop\n/);
+    fs.writeFileSync(path.join(tmp.dir, 'watcher.config.yaml'), 'run:\n  gracePeriod: 0s\n');
+    expect((await loadSettings({ cwd: tmp.dir, isTTY: false })).run.gracePeriodMs).toBe(0);
+  });
+});

@@ -79,6 +79,7 @@ describe('discovery and resolution', () => {
 
   it('relative paths in a file resolve against its directory; --config is relative to cwd', async () => {
     mkdir('mod/cmd');
+    mkdir('mod/cache');
     write('mod/.env', 'A=1\n');
     const file = write(
       'conf/hw.yaml',
@@ -205,6 +206,33 @@ describe('env files, cancellation, time bound', () => {
     expect(e.format()).toBe(
       `watcher.config.yaml:4:7 run.envFiles[1]: env file ${path.join(tmp.dir, '.env.local')} does not exist\n` +
         '  fix: create it, or remove it from run.envFiles in watcher.config.yaml (paths are relative to root)',
+    );
+  });
+
+  it('run.cwd that does not exist, or is a file, is reported at its place in the config', async () => {
+    write('watcher.config.yaml', 'run:\n  cwd: srv\n');
+    const e = await failure({ cwd: tmp.dir, isTTY: false });
+    expect(e.code).toBe('CONFIG_INVALID');
+    expect(e.exitCode).toBe(2);
+    expect(e.format()).toBe(
+      `watcher.config.yaml:2:8 run.cwd: ${path.join(tmp.dir, 'srv')} does not exist\n` +
+        '  fix: create it, or set run.cwd to an existing directory (relative to root)',
+    );
+    write('srv', 'a file\n');
+    expect((await failure({ cwd: tmp.dir, isTTY: false })).format()).toMatch(/^watcher\.config\.yaml:2:8 run\.cwd: .*srv is not a directory\n/);
+    fs.rmSync(path.join(tmp.dir, 'srv'));
+    mkdir('srv');
+    expect((await loadSettings({ cwd: tmp.dir, isTTY: false })).run.cwd).toBe(path.join(tmp.dir, 'srv'));
+  });
+
+  it('a watch.includeMounts path that does not exist is reported at its place in the config', async () => {
+    mkdir('cache');
+    write('watcher.config.yaml', 'watch:\n  includeMounts:\n    - cache\n    - scratch\n');
+    const e = await failure({ cwd: tmp.dir, isTTY: false });
+    expect(e.code).toBe('CONFIG_INVALID');
+    expect(e.format()).toBe(
+      `watcher.config.yaml:4:7 watch.includeMounts[1]: ${path.join(tmp.dir, 'scratch')} does not exist\n` +
+        '  fix: mount it before starting hotwatch, or remove it from watch.includeMounts (paths are relative to root)',
     );
   });
 
