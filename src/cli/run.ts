@@ -102,7 +102,13 @@ export async function runCommand(argv: string[], io: CliIO): Promise<number> {
     throw e;
   }
 
-  const log = createLogger({ format: settings.log.format, level: settings.log.level, destination: io.stderr });
+  // The log's pipe or terminal went away (\`hotwatch run | head\`): shut down cleanly, the app with it.
+  const log = createLogger({
+    format: settings.log.format,
+    level: settings.log.level,
+    destination: io.stderr,
+    onClosed: (e) => root.abort(new Error(`the log output was closed (${(e as NodeJS.ErrnoException).code ?? e.message})`)),
+  });
   const stateFile = state!;
   await stateFile.reapLeftover(log);
   let supervisor: Supervisor | undefined;

@@ -5,6 +5,7 @@
  */
 import { pino, type Logger, type DestinationStream } from 'pino';
 import pretty from 'pino-pretty';
+import { Writable } from 'node:stream';
 
 export type { Logger };
 
@@ -13,20 +14,46 @@ export interface LoggerOptions {
   level: 'trace' | 'debug' | 'info' | 'warn' | 'error';
   /** Where lines go (default: stderr for pretty and json alike, so the app owns stdout). */
   destination?: DestinationStream | NodeJS.WritableStream;
+  /**
+   * The destination went away (EPIPE: `hotwatch run | head`, a closed session). Lines are dropped from
+   * then on, and this is called once: a write must never kill hotwatch with the app left running.
+   */
+  onClosed?: (err: Error) => void;
+}
+
+/** Forwards to `dest` until a write fails; then drops every line and calls `onClosed` once. */
+function guarded(dest: NodeJS.WritableStream, onClosed: ((err: Error) => void) | undefined): Writable {
+  let closed = false;
+  const close = (e: unknown): void => {
+    if (closed) return;
+    closed = true;
+    onClosed?.(e instanceof Error ? e : new Error(String(e)));
+  };
+  dest.on('error', close);
+  return new Writable({
+    decodeStrings: false,
+    write(chunk: string | Buffer, _enc, done) {
+      if (!closed) {
+        try {
+          dest.write(chunk);
+        } catch (e) {
+          close(e);
+        }
+      }
+      done();
+    },
+  });
 }
 
 export function createLogger(opts: LoggerOptions): Logger {
-  const dest = opts.destination ?? process.stderr;
+  const dest = guarded((opts.destination ?? process.stderr) as NodeJS.WritableStream, opts.onClosed);
   if (opts.format === 'json') {
-    return pino(
-      { level: opts.level, base: { name: 'hotwatch' }, timestamp: pino.stdTimeFunctions.isoTime },
-      dest as DestinationStream,
-    );
+    return pino({ level: opts.level, base: { name: 'hotwatch' }, timestamp: pino.stdTimeFunctions.isoTime }, dest);
   }
   const stream = pretty({
-    destination: dest as NodeJS.WritableStream,
+    destination: dest,
     sync: true,
-    colorize: Boolean((dest as { isTTY?: boolean }).isTTY) && !process.env.NO_COLOR,
+    colorize: Boolean((opts.destination as { isTTY?: boolean } | undefined)?.isTTY ?? process.stderr.isTTY) && !process.env.NO_COLOR,
     translateTime: 'HH:MM:ss.l',
     ignore: 'pid,hostname,name,component,event',
     messageFormat: '{if component}[{component}] {end}{msg}',

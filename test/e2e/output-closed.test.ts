@@ -1,0 +1,45 @@
+/**
+ * `hotwatch run | head`, or a session whose pipe closes: the next log line fails with EPIPE. hotwatch
+ * must then shut down cleanly (the app stopped, exit 0), never die of the write and leave the app running.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeTmpDir } from '../helpers/tmp.js';
+import { freePort, httpGet, startHotwatch, type Hotwatch } from '../helpers/hotwatch.js';
+import { isAlive, waitFor } from '../helpers/wait.js';
+
+const APP = (v: string) =>
+  `package main\n\nimport (\n\t"fmt"\n\t"net/http"\n\t"os"\n)\n\nfunc main() {\n\thttp.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "${v}") })\n\t_ = http.ListenAndServe("127.0.0.1:"+os.Getenv("PORT"), nil)\n}\n`;
+
+let tmp: ReturnType<typeof makeTmpDir>;
+let hw: Hotwatch | undefined;
+
+beforeEach(() => {
+  tmp = makeTmpDir();
+  fs.writeFileSync(path.join(tmp.dir, 'go.mod'), 'module example.com/epipe\n\ngo 1.22\n');
+  fs.writeFileSync(path.join(tmp.dir, 'main.go'), APP('v1'));
+});
+
+afterEach(async () => {
+  if (hw) await hw.stop('SIGKILL');
+  hw = undefined;
+  tmp.cleanup();
+});
+
+describe('log output closed (e2e)', () => {
+  it('EPIPE on the log: hotwatch stops the app and exits 0 instead of dying with the app left running', async () => {
+    const port = await freePort();
+    hw = startHotwatch([], { cwd: tmp.dir, env: { PORT: String(port) } });
+    await waitFor(async () => (await httpGet(port)) === 'v1', { description: 'v1 serves', timeoutMs: 60_000 });
+    const appPid = Number(hw.events('app.start')[0]!.pid);
+    expect(isAlive(appPid)).toBe(true);
+    hw.proc.stderr!.destroy(); // the reader goes away, as `head` does after its lines
+    fs.writeFileSync(path.join(tmp.dir, 'main.go'), APP('v2')); // the next cycle logs: EPIPE
+    const r = await Promise.race([hw.exited, new Promise((res) => setTimeout(() => res('still running'), 30_000))]);
+    expect(r).toEqual({ code: 0, signal: null });
+    await waitFor(() => !isAlive(appPid), { description: 'the app is gone', timeoutMs: 10_000 });
+    expect(await httpGet(port)).toBeUndefined();
+    hw = undefined;
+  });
+});
