@@ -1,7 +1,5 @@
 /** `hotwatch <command>`: dispatch only; each command lives in its own file. */
 import { readFileSync } from 'node:fs';
-import { runCommand } from './run.js';
-import { doctorCommand } from './doctor.js';
 
 const HELP = `hotwatch — hot reload for Go that never fails silently
 
@@ -26,10 +24,12 @@ export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   const io = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), isTTY: Boolean(process.stderr.isTTY) };
   switch (cmd) {
+    // Each command loads only its own modules: `doctor` needs no execa, chokidar or pino-pretty, and
+    // `--version` none at all (measured: 0.5 s of imports for everything, on a slow day).
     case 'run':
-      return runCommand(rest, io);
+      return (await import('./run.js')).runCommand(rest, io);
     case 'doctor':
-      return doctorCommand(rest, io);
+      return (await import('./doctor.js')).doctorCommand(rest, io);
     case '--version':
     case '-v':
     case 'version':
