@@ -7,11 +7,19 @@
  * an empty young generation. `--max-semi-space-size` would cap it, but only on node's command line, which
  * `node bin/hotwatch.js` and npm's bin shims do not pass. The growth factor is read at every scavenge, so
  * setting it at run time works, with one catch measured on Node 20: starting a worker thread resets V8's
- * flags, so the native watcher's host calls this again once each worker is online. A scavenge of the
+ * flags, so the native watcher's host calls this again once each worker has armed its tree. A scavenge of the
  * 1 MB semi-space takes well under a millisecond.
  */
 import v8 from 'node:v8';
 
+let applied = false;
+
 export function keepYoungGenerationSmall(): void {
+  applied = true;
   v8.setFlagsFromString('--semi-space-growth-factor=1');
+}
+
+/** Whether this process asked for it (`hotwatch run`; not doctor, not the tests). */
+export function heapKeptSmall(): boolean {
+  return applied;
 }
