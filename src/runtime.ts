@@ -59,7 +59,7 @@ export async function runtime(s: Settings, { log, signal, onSupervisor, onAppCha
         try {
           const verdict = batch.rescanReasons.length > 0 ? undefined : await content.classify(batch.paths);
           if (verdict && verdict.changed.length === 0) {
-            if (supervisor.appPid !== undefined) {
+            if (!supervisor.idleWithoutApp) {
               log.debug({ event: 'batch.unchanged', files: verdict.unchanged.length }, `${describeBatch(batch, s.root)}: content unchanged, no rebuild`);
               return;
             }

@@ -46,6 +46,8 @@ export class Supervisor {
   private app: AppProcess | undefined;
   /** The app being stopped (no longer `app`): a second Ctrl-C still reaches it. */
   private stoppingApp: AppProcess | undefined;
+  /** A build, stop or start is in progress (the run loop is inside a cycle). */
+  private inCycle = false;
   private restartDue = false;
   private restartTimer: NodeJS.Timeout | undefined;
   private wake: (() => void) | undefined;
@@ -74,6 +76,14 @@ export class Supervisor {
     return this.app?.pid;
   }
 
+  /**
+   * Nothing runs and nothing is on its way: the app exited (or never started, or was stopped after a
+   * failed build), no build or restart is in progress or due. A save then means "run it again".
+   */
+  get idleWithoutApp(): boolean {
+    return !this.app && !this.stoppingApp && !this.inCycle && !this.pending && !this.restartDue && !this.restartTimer;
+  }
+
   /** Second Ctrl-C: the app (running, or being stopped) is SIGKILLed at once; the stop still sweeps the rest. */
   forceKill(): void {
     const app = this.app ?? this.stoppingApp;
@@ -93,10 +103,15 @@ export class Supervisor {
         if (signal.aborted) break;
         const batch = this.pending;
         this.pending = undefined;
-        if (batch) await this.cycle(batch);
-        else if (this.restartDue) {
-          this.restartDue = false;
-          await this.startApp('restart after exit');
+        this.inCycle = true;
+        try {
+          if (batch) await this.cycle(batch);
+          else if (this.restartDue) {
+            this.restartDue = false;
+            await this.startApp('restart after exit');
+          }
+        } finally {
+          this.inCycle = false;
         }
       }
     } finally {
