@@ -19,7 +19,7 @@ export function keepYoungGenerationSmall(): void {
   v8.setFlagsFromString('--semi-space-growth-factor=1');
 }
 
-/** Whether this process asked for it (`hotwatch run`; not doctor, not the tests). */
-export function heapKeptSmall(): boolean {
-  return applied;
+/** After a worker started (it resets V8's flags): the setting again, if this process asked for it. */
+export function reapplyYoungGenerationSetting(): void {
+  if (applied) keepYoungGenerationSmall();
 }

@@ -10,23 +10,8 @@ import { configPosition } from './config/load.js';
 import type { Settings } from './config/settings.js';
 import { HotwatchError } from './errors.js';
 import { isPortFree, portHolders } from './diagnostics/ports.js';
-import { packageNameInDir, parsePackageClause } from './diagnostics/toolchain.js';
+import { findOnPath, packageNameInDir, parsePackageClause } from './diagnostics/toolchain.js';
 import { createFilter } from './watch/filter.js';
-
-/** The first executable named `name` on PATH, or undefined. */
-export function findOnPath(name: string, envPath = process.env.PATH ?? ''): string | undefined {
-  for (const dir of envPath.split(path.delimiter)) {
-    if (!dir) continue;
-    const p = path.join(dir, name);
-    try {
-      fs.accessSync(p, fs.constants.X_OK);
-      if (fs.statSync(p).isFile()) return p;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
 
 function findGoMod(from: string): string | undefined {
   for (let dir = from; ; dir = path.dirname(dir)) {

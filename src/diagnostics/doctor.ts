@@ -14,7 +14,7 @@ import { budgetChecks, largestSubtrees, type BudgetInput } from './budget.js';
 import { readEnvironment } from './environment.js';
 import { environmentChecks } from './environment-checks.js';
 import { filesystemChecks, mountFacts } from './filesystems.js';
-import { effectiveInstanceLimit, effectiveWatchLimit, inotifyUsageByUser, readInotifyLimits, userNsOf, type UserInotifyUsage } from './inotify.js';
+import { effectiveInstanceLimit, effectiveWatchLimit, inotifyUsageByUser, readInotifyLimits, limitingUserNs, type UserInotifyUsage } from './inotify.js';
 import { DOCTOR_SCHEMA_VERSION, verdictOf, type BudgetFacts, type Check, type DoctorReport, type InotifyFacts } from './report-schema.js';
 import { toolchainChecks } from './toolchain.js';
 
@@ -137,10 +137,7 @@ function inotifyFacts(): Inotify {
   const limits = readInotifyLimits();
   const uid = currentUid();
   const u = inotifyUsageByUser(uid);
-  const nsLowers =
-    (limits.userNs.maxInotifyWatches ?? Infinity) < (limits.maxUserWatches ?? Infinity) ||
-    (limits.userNs.maxInotifyInstances ?? Infinity) < (limits.maxUserInstances ?? Infinity);
-  const ns = nsLowers ? userNsOf('/proc', 'self') : undefined;
+  const ns = limitingUserNs(limits);
   return {
     limits,
     effective: { watches: effectiveWatchLimit(limits), instances: effectiveInstanceLimit(limits) },

@@ -198,6 +198,17 @@ export function inotifyUsageByUser(uid: number, opts: { topN?: number; procDir?:
   return { instances, watches, top: consumers.slice(0, topN), processes: consumers.length, unreadable };
 }
 
+/**
+ * This process's user namespace when it lowers a limit below the fs.inotify one (then its own processes
+ * are what count against that lower limit); undefined otherwise.
+ */
+export function limitingUserNs(limits: InotifyLimits): string | undefined {
+  const lowers =
+    (limits.userNs.maxInotifyWatches ?? Infinity) < (limits.maxUserWatches ?? Infinity) ||
+    (limits.userNs.maxInotifyInstances ?? Infinity) < (limits.maxUserInstances ?? Infinity);
+  return lowers ? userNsOf('/proc', 'self') : undefined;
+}
+
 /** The user namespace of a process ("user:[4026531837]"), or undefined when unreadable. */
 export function userNsOf(procDir: string, pid: number | 'self'): string | undefined {
   try {

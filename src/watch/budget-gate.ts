@@ -9,7 +9,7 @@ import os from 'node:os';
 import {
   inotifyUsageByUser,
   readInotifyLimits,
-  userNsOf,
+  limitingUserNs,
   type InotifyLimits,
   type UserInotifyUsage,
 } from '../diagnostics/inotify.js';
@@ -101,10 +101,7 @@ export function measureBudget(dirs: number): WatchBudget {
   const limits = readInotifyLimits();
   const uid = euid();
   const all = uid === undefined ? undefined : inotifyUsageByUser(uid, { topN: 3 });
-  const nsLowers =
-    (limits.userNs.maxInotifyWatches ?? Infinity) < (limits.maxUserWatches ?? Infinity) ||
-    (limits.userNs.maxInotifyInstances ?? Infinity) < (limits.maxUserInstances ?? Infinity);
-  const selfNs = nsLowers ? userNsOf('/proc', 'self') : undefined;
+  const selfNs = limitingUserNs(limits);
   const ns = uid !== undefined && selfNs !== undefined ? inotifyUsageByUser(uid, { topN: 3, userNs: selfNs }) : undefined;
   const b = budgetOf({ dirs, limits, all, ns });
   const hint = b.short === 'watches' ? watchLimitError(dirs).hint : b.short === 'instances' ? instanceLimitError().hint : undefined;

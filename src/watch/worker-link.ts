@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { HotwatchError } from '../errors.js';
-import { heapKeptSmall, keepYoungGenerationSmall } from '../heap.js';
+import { reapplyYoungGenerationSetting } from '../heap.js';
 import type { CallResult, HostMessage, WorkerCall, WorkerData, WorkerMessage } from './protocol.js';
 
 const YOUNG_GEN_MB = 4;
@@ -60,7 +60,7 @@ export class WorkerLink {
       if (this.ended) return;
       // Starting a worker resets V8's flags (see heap.ts): apply the main thread's setting again once
       // the worker has armed the tree (its arming, with the default growth, spends less time in GC).
-      if (m.t === 'ready' && heapKeptSmall()) keepYoungGenerationSmall();
+      if (m.t === 'ready') reapplyYoungGenerationSetting();
       this.lastAnswer = performance.now();
       if (m.t === 'reply') this.settle(m);
       else handlers.message(m);
