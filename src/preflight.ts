@@ -161,11 +161,13 @@ export async function preflight(s: Settings): Promise<{ goBinary: string | undef
     await checkMainPackage(goBinary!, s, env, where);
   }
   if (s.run.port !== undefined) {
+    const portAt = configPosition(s, ['run', 'port']);
     const holders = portHolders(s.run.port);
     if (holders.length > 0 || !(await isPortFree(s.run.port))) {
       const who = holders.length > 0 ? holders.map((h) => `pid ${h.pid} (${h.cmd})`).join(', ') : 'a process hotwatch cannot see (another user?)';
       throw new HotwatchError('PORT_IN_USE', `port ${s.run.port} (run.port) is already in use by ${who}`, {
         hint: holders.length > 0 ? `stop it (kill ${holders[0]!.pid}) or change run.port` : `find it with \`ss -ltnp 'sport = :${s.run.port}'\`, or change run.port`,
+        ...(portAt ? { where: portAt } : {}),
       });
     }
   }

@@ -144,7 +144,7 @@ describe('bad input (e2e)', () => {
       fs.writeFileSync(path.join(tmp.dir, 'watcher.config.yaml'), `run:\n  port: ${port}\n`);
       const r = await runCli(['run'], { cwd: tmp.dir });
       expect(r.code).toBe(2);
-      expect(r.stderr).toContain(`port ${port}`);
+      expect(r.stderr).toContain(`watcher.config.yaml:2:9 port ${port}`);
       expect(r.stderr).toContain(`pid ${process.pid}`);
       nothingStarted();
     } finally {
