@@ -64,6 +64,27 @@ describe('Debouncer (injected clock)', () => {
     expect(batches(d, stream, 1000)).toEqual([200, 400, 600, 800, 1000]);
   });
 
+  it('a bulk write (64+ events) bridges pauses up to the bulk window: one batch, not one per pause', () => {
+    const d = new Debouncer({ quietMs: 50, loneQuietMs: 15, maxWaitMs: 1000 });
+    // 100 events in 10 ms, a 120 ms pause (a busy machine), 100 more: one batch, 200 ms after the last
+    const part = (from: number) => Array.from({ length: 100 }, (_, i) => from + Math.floor(i / 10));
+    expect(batches(d, [...part(100), ...part(229)], 1000)).toEqual([438]);
+    // the same pause in a small burst still splits it (quiet window 50 ms)
+    const small = new Debouncer({ quietMs: 50, loneQuietMs: 15, maxWaitMs: 1000 });
+    expect(batches(small, [100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 229], 1000)).toEqual([159, 244]);
+  });
+
+  it('events soon after a bulk batch continue it (bulk window); a later save is lone again', () => {
+    const d = new Debouncer({ quietMs: 50, loneQuietMs: 15, maxWaitMs: 1000 });
+    const bulk = Array.from({ length: 70 }, (_, i) => 100 + Math.floor(i / 10)); // 100..106 → taken at 306
+    expect(batches(d, [...bulk, 400, 2000], 2500)).toEqual([306, 600, 2015]);
+  });
+
+  it('the bulk window never exceeds maxWait', () => {
+    const d = new Debouncer({ quietMs: 50, maxWaitMs: 120 });
+    expect(batches(d, Array.from({ length: 64 }, () => 0), 500)).toEqual([120]);
+  });
+
   it('rejects maxWait shorter than quiet', () => {
     expect(() => new Debouncer({ quietMs: 100, maxWaitMs: 50 })).toThrow(/quiet/);
   });
