@@ -32,7 +32,8 @@ describe('log output closed (e2e)', () => {
     const port = await freePort();
     hw = startHotwatch([], { cwd: tmp.dir, env: { PORT: String(port) } });
     await waitFor(async () => (await httpGet(port)) === 'v1', { description: 'v1 serves', timeoutMs: 60_000 });
-    const appPid = Number(hw.events('app.start')[0]!.pid);
+    // The app can answer before hotwatch's app.start line has reached us through the pipe.
+    const appPid = Number((await hw.waitForLog((l) => l.event === 'app.start', 'app.start')).pid);
     expect(isAlive(appPid)).toBe(true);
     hw.proc.stderr!.destroy(); // the reader goes away, as `head` does after its lines
     fs.writeFileSync(path.join(tmp.dir, 'main.go'), APP('v2')); // the next cycle logs: EPIPE
