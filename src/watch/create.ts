@@ -155,7 +155,7 @@ class AutoWatcher implements WatchControl {
       descendPollMounts: forced,
       ...(this.opts.pollSubtrees ? { pollDirs: this.opts.pollSubtrees.paths } : {}),
       supervised: this.opts.supervised ?? false,
-      reason: forced ? 'watch.backend is "native"' : 'one inotify watch per directory, in a worker thread with a heartbeat',
+      ...(forced ? { reason: 'watch.backend is "native"' } : {}),
       onFailure: (err) => {
         this.serial(() => this.fallBack(w, err));
       },

@@ -1,10 +1,12 @@
 /**
- * The set of per-directory fs.watch handles of one event loop (one inotify watch each, no per-file
- * watches). Knows each dir's (dev, ino) so a directory replaced under the same name is noticed, and can
- * drop a whole subtree at once when a directory vanishes or moves out.
+ * The set of per-directory watches of one watcher thread (one inotify watch each, no per-file watches).
+ * Knows each dir's (dev, ino) so a directory replaced under the same name is noticed, and can drop a
+ * whole subtree at once when a directory vanishes or moves out. The watches themselves come from a
+ * WatchOpener: the inotify helper process (Linux: watches outside V8, overflow seen), or fs.watch.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { HelperLink } from './helper-link.js';
 
 /** `renamed`: an entry was created, deleted or moved (inotify IN_CREATE/IN_DELETE/IN_MOVED_*). */
 export type RawListener = (dir: string, name: string | null, renamed: boolean) => void;
@@ -23,11 +25,110 @@ export function sameDir(id: DirId, st: { dev: number; ino: number; birthtimeMs?:
   return id.dev === st.dev && id.ino === st.ino && (id.birth === 0 || birth === 0 || id.birth === birth);
 }
 
-interface Entry extends DirId {
-  handle: fs.FSWatcher;
+/** What an opened watch reports to (a DirWatches). */
+export interface WatchOwner {
+  raw(dir: string, name: string | null, renamed: boolean): void;
+  error(dir: string, err: Error): void;
+  /** The kernel dropped the watch on its own (directory deleted, unmounted). */
+  gone(dir: string, handle: WatchHandle): void;
 }
 
-export class DirWatches {
+export interface WatchHandle {
+  close(): void;
+  /** Set when the watch could not be made (known once `settle()` resolved). */
+  failed?: Error;
+}
+
+export interface WatchOpener {
+  /** Starts watching `dir`. May throw at once (fs.watch) or fail later (`handle.failed` after settle). */
+  open(dir: string, owner: WatchOwner): WatchHandle;
+  /** Resolves once every watch opened before is made or failed. */
+  settle(): Promise<void>;
+}
+
+/** fs.watch: libuv's inotify instance of this thread. */
+export const fsWatchOpener: WatchOpener = {
+  open(dir, owner) {
+    const w = fs.watch(dir, { persistent: true }, (type, name) => owner.raw(dir, typeof name === 'string' ? name : null, type === 'rename'));
+    w.on('error', (err: Error) => owner.error(dir, err));
+    return {
+      close() {
+        w.removeAllListeners('error');
+        w.on('error', () => undefined); // a late error from a closed handle has nobody to tell
+        w.close();
+      },
+    };
+  },
+  settle: () => Promise.resolve(),
+};
+
+/** One watch of the inotify helper. */
+class HelperHandle implements WatchHandle {
+  failed?: Error;
+  constructor(
+    readonly id: number,
+    readonly dir: string,
+    readonly owner: WatchOwner,
+    private readonly opener: HelperOpener,
+  ) {}
+
+  close(): void {
+    this.opener.closeHandle(this);
+  }
+}
+
+/** Watches held by the inotify helper process: events, drops and failures routed by id. */
+export class HelperOpener implements WatchOpener {
+  private nextId = 0;
+  private readonly handles = new Map<number, HelperHandle>();
+
+  constructor(
+    private readonly link: HelperLink,
+    private readonly settleTimeoutMs: number,
+  ) {}
+
+  open(dir: string, owner: WatchOwner): WatchHandle {
+    const h = new HelperHandle(++this.nextId, dir, owner, this);
+    this.handles.set(h.id, h);
+    this.link.add(h.id, dir);
+    return h;
+  }
+
+  settle(): Promise<void> {
+    return this.link.barrier(this.settleTimeoutMs);
+  }
+
+  closeHandle(h: HelperHandle): void {
+    if (this.handles.delete(h.id)) this.link.remove(h.id);
+  }
+
+  event(id: number, name: string | null, renamed: boolean): void {
+    const h = this.handles.get(id);
+    if (h) h.owner.raw(h.dir, name, renamed);
+  }
+
+  gone(id: number): void {
+    const h = this.handles.get(id);
+    if (!h) return;
+    this.handles.delete(id);
+    h.owner.gone(h.dir, h);
+  }
+
+  failed(id: number, errno: string): void {
+    const h = this.handles.get(id);
+    if (!h) return;
+    this.handles.delete(id);
+    h.failed = Object.assign(new Error(`${errno}: cannot watch ${h.dir}`), { code: errno, path: h.dir });
+  }
+}
+
+interface Entry extends DirId {
+  handle: WatchHandle;
+  /** The kernel dropped the watch (helper): known, but deaf until re-armed. */
+  dead?: boolean;
+}
+
+export class DirWatches implements WatchOwner {
   private readonly map = new Map<string, Entry>();
   /** "dev:ino" → how many watched paths share it (bind mounts); its size = distinct inodes. */
   private readonly inodes = new Map<string, number>();
@@ -37,7 +138,28 @@ export class DirWatches {
   constructor(
     private readonly onRaw: RawListener,
     private readonly onError: (dir: string, err: Error) => void,
+    private readonly opener: WatchOpener = fsWatchOpener,
   ) {}
+
+  raw(dir: string, name: string | null, renamed: boolean): void {
+    this.onRaw(dir, name, renamed);
+  }
+
+  error(dir: string, err: Error): void {
+    this.onError(dir, err);
+  }
+
+  /**
+   * The kernel dropped this watch: the entry stays, marked dead (so a vanished subtree is still dropped
+   * and reported), and the engine resolves the path as if its parent had reported it: re-armed when it
+   * is still there, dropped when it is gone.
+   */
+  gone(dir: string, handle: WatchHandle): void {
+    const e = this.map.get(dir);
+    if (e?.handle !== handle) return;
+    e.dead = true;
+    this.onRaw(path.dirname(dir), path.basename(dir), true);
+  }
 
   get size(): number {
     return this.map.size;
@@ -47,8 +169,10 @@ export class DirWatches {
     return this.map.has(dir);
   }
 
+  /** The identity of a live watch on `dir` (undefined when none, or when the kernel dropped it). */
   inodeOf(dir: string): DirId | undefined {
-    return this.map.get(dir);
+    const e = this.map.get(dir);
+    return e?.dead ? undefined : e;
   }
 
   dirs(): string[] {
@@ -61,19 +185,39 @@ export class DirWatches {
   }
 
   /**
-   * Watches `dir` (already lstat'ed as a directory by the caller). Throws fs.watch's errors unchanged
-   * (ENOSPC, EMFILE, ENOENT, EACCES): the caller decides what each means.
+   * Watches each dir (already lstat'ed as a directory by the caller); resolves once every watch is made
+   * or failed, with the failures (fs.watch's or the helper's errors: ENOSPC, EMFILE, ENOENT, EACCES...)
+   * by dir: the caller decides what each means. A failed dir is not kept.
    */
-  arm(dir: string, st: { dev: number; ino: number; birthtimeMs?: number }): void {
+  async armMany(items: ReadonlyArray<{ dir: string; st: { dev: number; ino: number; birthtimeMs?: number } }>): Promise<Map<string, unknown>> {
+    const failed = new Map<string, unknown>();
+    const opened: string[] = [];
+    for (const { dir, st } of items) {
+      try {
+        if (this.arm(dir, st)) opened.push(dir);
+      } catch (e) {
+        failed.set(dir, e);
+      }
+    }
+    if (opened.length === 0) return failed;
+    await this.opener.settle();
+    for (const dir of opened) {
+      const err = this.map.get(dir)?.handle.failed;
+      if (err === undefined) continue;
+      this.closeOne(dir);
+      failed.set(dir, err);
+    }
+    return failed;
+  }
+
+  /** Watches one dir; true when a watch was opened (false: already watched as that very directory). */
+  private arm(dir: string, st: { dev: number; ino: number; birthtimeMs?: number }): boolean {
     const old = this.map.get(dir);
     if (old) {
-      if (sameDir(old, st)) return;
+      if (sameDir(old, st) && !old.dead) return false;
       this.closeOne(dir);
     }
-    const handle = fs.watch(dir, { persistent: true }, (type, name) => {
-      this.onRaw(dir, typeof name === 'string' ? name : null, type === 'rename');
-    });
-    handle.on('error', (err: Error) => this.onError(dir, err));
+    const handle = this.opener.open(dir, this);
     this.map.set(dir, { handle, dev: st.dev, ino: st.ino, birth: st.birthtimeMs ?? 0 });
     const key = `${st.dev}:${st.ino}`;
     this.inodes.set(key, (this.inodes.get(key) ?? 0) + 1);
@@ -81,6 +225,7 @@ export class DirWatches {
     let set = this.children.get(parent);
     if (!set) this.children.set(parent, (set = new Set()));
     set.add(dir);
+    return true;
   }
 
   /** Whether `p` or anything below it is watched. */
@@ -125,8 +270,6 @@ export class DirWatches {
     const set = this.children.get(parent);
     set?.delete(dir);
     if (set?.size === 0) this.children.delete(parent);
-    e.handle.removeAllListeners('error');
-    e.handle.on('error', () => undefined); // a late error from a closed handle has nobody to tell
     e.handle.close();
   }
 }

@@ -1,5 +1,5 @@
 /**
- * This process's own inotify instances, to count the watches one thread's event loop holds. libuv gives
+ * Inotify watches of this process or of the inotify helper (a child). With fs.watch, libuv gives
  * each event loop (main thread, each worker) its own inotify fd, created at the first fs.watch: the
  * worker notes the fds before and after, and counts `inotify wd:` lines of its own fd only.
  * undefined everywhere /proc is not readable (macOS).
@@ -7,16 +7,20 @@
 import fs from 'node:fs';
 
 export function inotifyFdsOfSelf(): Set<number> | undefined {
+  return inotifyFdsOf('self');
+}
+
+function inotifyFdsOf(pid: number | 'self'): Set<number> | undefined {
   let names: string[];
   try {
-    names = fs.readdirSync('/proc/self/fd');
+    names = fs.readdirSync(`/proc/${pid}/fd`);
   } catch {
     return undefined;
   }
   const out = new Set<number>();
   for (const n of names) {
     try {
-      const link = fs.readlinkSync(`/proc/self/fd/${n}`);
+      const link = fs.readlinkSync(`/proc/${pid}/fd/${n}`);
       if (link === 'anon_inode:inotify' || link === 'inotify') out.add(Number(n));
     } catch {
       // closed meanwhile
@@ -29,10 +33,10 @@ export function inotifyFdsOfSelf(): Set<number> | undefined {
 const WD = Buffer.from('\ninotify wd:');
 
 /** Watches held by inotify fd `fd` of this process; undefined when unreadable. No string is built. */
-export function watchesOfFd(fd: number): number | undefined {
+export function watchesOfFd(fd: number, pid: number | 'self' = 'self'): number | undefined {
   let buf: Buffer;
   try {
-    buf = fs.readFileSync(`/proc/self/fdinfo/${fd}`);
+    buf = fs.readFileSync(`/proc/${pid}/fdinfo/${fd}`);
   } catch {
     return undefined;
   }
@@ -41,11 +45,51 @@ export function watchesOfFd(fd: number): number | undefined {
   return n;
 }
 
-/** All inotify watches held by this process (every thread). */
-export function watchesOfSelf(): number | undefined {
-  const fds = inotifyFdsOfSelf();
+/** All inotify watches held by a process (every thread); undefined when /proc is unreadable. */
+export function watchesOfProcess(pid: number | 'self'): number | undefined {
+  const fds = inotifyFdsOf(pid);
   if (!fds) return undefined;
   let n = 0;
-  for (const fd of fds) n += watchesOfFd(fd) ?? 0;
+  for (const fd of fds) n += watchesOfFd(fd, pid) ?? 0;
   return n;
+}
+
+/** All inotify watches held by this process (every thread). */
+export function watchesOfSelf(): number | undefined {
+  return watchesOfProcess('self');
+}
+
+/** pids of `pid`'s children that are inotify helpers (hotwatch-inotify); [] where /proc is unreadable. */
+export function helperChildren(pid: number | 'self'): number[] {
+  const out: number[] = [];
+  let tasks: string[];
+  try {
+    tasks = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const t of tasks) {
+    let kids: string;
+    try {
+      kids = fs.readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const k of kids.split(' ')) {
+      if (!k.trim()) continue;
+      try {
+        if (/\/hotwatch-inotify-[^/]*$/.test(fs.readlinkSync(`/proc/${k.trim()}/exe`))) out.push(Number(k));
+      } catch {
+        // exited meanwhile
+      }
+    }
+  }
+  return out;
+}
+
+/** Watches held by a process and by its inotify helpers: everything a hotwatch process costs the kernel. */
+export function watchesWithHelpers(pid: number | 'self'): number | undefined {
+  const own = watchesOfProcess(pid);
+  if (own === undefined) return undefined;
+  return helperChildren(pid).reduce((n, c) => n + (watchesOfProcess(c) ?? 0), own);
 }

@@ -10,7 +10,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { WatchSettings } from '../config/settings.js';
 import { HotwatchError, errnoCode } from '../errors.js';
-import { DirWatches } from './dir-watches.js';
+import { instanceLimitError } from './limits.js';
+import { DirWatches, HelperOpener, type WatchOpener } from './dir-watches.js';
+import { HelperLink, RENAMED_MASK } from './helper-link.js';
 import { EngineLosses } from './engine-losses.js';
 import { isSentinelName } from './filter.js';
 import { readMounts, type MountEntry } from './mounts.js';
@@ -41,6 +43,8 @@ export interface EngineSink {
   fatal(e: HotwatchError): void;
   /** A sentinel file event (absolute path). */
   sentinel(p: string): void;
+  /** The inotify helper died: nothing is watched any more (the host restarts the whole watcher). */
+  crashed(why: string): void;
 }
 
 export interface EngineOptions {
@@ -54,7 +58,12 @@ export interface EngineOptions {
   rescanOnRearm?: boolean;
   /** Test-only: raw events for entries of this name are dropped (a lost create event). */
   dropEventsNamed?: string | undefined;
+  /** The inotify helper binary (Linux); without it, fs.watch holds the watches. */
+  helperPath?: string | undefined;
 }
+
+/** How long the helper may take to confirm a batch of watches (10,000 take ~70 ms). */
+const HELPER_SETTLE_MS = 30_000;
 
 const POST_CHUNK = 2000;
 const ROOT_CHECK_MS = 1000;
@@ -85,6 +94,7 @@ export class NativeEngine {
   /** The coverage sweep's work list (watched dirs still to re-read in this round) and last run. */
   private sweepQueue: string[] = [];
   private lastSweep = 0;
+  private readonly helper: HelperLink | undefined;
 
   constructor(
     s: WatchSettings,
@@ -99,9 +109,22 @@ export class NativeEngine {
       ...(opts.mounts ? { mounts: opts.mounts } : {}),
       ...(opts.pollDirs ? { pollDirs: opts.pollDirs } : {}),
     });
+    let opener: WatchOpener | undefined;
+    if (opts.helperPath) {
+      let helperOpener: HelperOpener | undefined = undefined;
+      this.helper = new HelperLink(opts.helperPath, {
+        event: (id, mask, name) => helperOpener?.event(id, name, (mask & RENAMED_MASK) !== 0),
+        gone: (id) => helperOpener?.gone(id),
+        failed: (id, errno) => helperOpener?.failed(id, errno),
+        overflow: () => this.kernelOverflow(),
+        died: (why, errno) => this.helperDied(why, errno),
+      });
+      opener = helperOpener = new HelperOpener(this.helper, HELPER_SETTLE_MS);
+    }
     this.watches = new DirWatches(
       (dir, name, renamed) => this.raw(dir, name, renamed),
       (dir, err) => this.handleError(dir, err),
+      opener,
     );
     this.armer = new TreeArmer(s, this.root, this.rules, this.watches, {
       notice: (n) => sink.notice(n),
@@ -131,12 +154,14 @@ export class NativeEngine {
         if (name !== null && isSentinelName(name)) sink.sentinel(path.join(dir, name));
       },
       () => undefined, // a broken sentinel watch shows as a missed round trip: the watchdog re-arms it
+      opener,
     );
   }
 
   /** Arms the whole tree; false when a fatal error stopped it (already reported through the sink). */
   async start(): Promise<boolean> {
-    this.audit.beforeArming();
+    if (this.helper) this.audit.useProcess(this.helper.pid);
+    else this.audit.beforeArming();
     const ok = await this.armer.armTree(this.root, undefined);
     this.postNotices();
     if (!ok) return false;
@@ -155,7 +180,7 @@ export class NativeEngine {
       );
       return false;
     }
-    if (!this.audit.afterArming() && process.platform === 'linux') {
+    if (!this.helper && !this.audit.afterArming() && process.platform === 'linux') {
       this.sink.notice({
         level: 'warn',
         code: 'AUDIT_OFF',
@@ -164,7 +189,7 @@ export class NativeEngine {
     }
     for (const d of this.opts.sentinelDirs ?? []) {
       try {
-        this.armSentinel(d);
+        await this.armSentinel(d);
       } catch {
         // the watchdog re-creates the dir and asks again
       }
@@ -190,11 +215,12 @@ export class NativeEngine {
     this.sentinels.closeHandlesSilently();
   }
 
-  /** Watches a sentinel directory (again, if it was replaced). Throws fs errors unchanged. */
-  armSentinel(dir: string): void {
+  /** Watches a sentinel directory (again, if it was replaced). Rejects with the fs error unchanged. */
+  async armSentinel(dir: string): Promise<void> {
     const st = fs.lstatSync(dir);
     if (!st.isDirectory()) throw new Error(`${dir} is not a directory`);
-    this.sentinels.arm(dir, st);
+    const failed = await this.sentinels.armMany([{ dir, st }]);
+    if (failed.has(dir)) throw failed.get(dir);
   }
 
   /**
@@ -216,6 +242,25 @@ export class NativeEngine {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.watches.closeAll();
     this.sentinels.closeAll();
+    this.helper?.close();
+  }
+
+  /** The helper saw IN_Q_OVERFLOW: events were lost for sure (not just suspected by the storm detector). */
+  private kernelOverflow(): void {
+    if (this.stopped) return;
+    const reason = this.storms.overflow();
+    if (reason) this.losses.overflow(reason);
+  }
+
+  private helperDied(why: string, errno: string | undefined): void {
+    if (this.stopped) return;
+    if (errno === 'EMFILE' || errno === 'ENFILE') {
+      this.stop();
+      this.sink.fatal(instanceLimitError(Object.assign(new Error(why), { code: errno })));
+      return;
+    }
+    this.stop();
+    this.sink.crashed(why);
   }
 
   private raw(dir: string, name: string | null, renamed: boolean): void {

@@ -22,6 +22,7 @@ const engine = new NativeEngine(
     notice: (notice) => post({ t: 'notice', notice }),
     fatal: (e: HotwatchError) => post({ t: 'fatal', code: e.code, message: e.message, hint: e.hint, exitCode: e.exitCode }),
     sentinel: (p) => post({ t: 'sentinel', path: p, at: wallNow() }),
+    crashed: (why) => post({ t: 'crashed', why }), // the host restarts the watcher: a fresh thread and helper
   },
   {
     descendPollMounts: data.descendPollMounts,
@@ -30,6 +31,7 @@ const engine = new NativeEngine(
     sentinelDirs: data.sentinelDirs,
     rescanOnRearm: data.rescanOnRearm,
     dropEventsNamed: data.hooks.dropEventsNamed,
+    helperPath: data.helperPath,
   },
 );
 
@@ -42,7 +44,7 @@ function fault(f: WorkerFault): void {
 
 async function call(c: WorkerCall): Promise<CallResult> {
   if (c.op === 'arm-sentinel') {
-    engine.armSentinel(c.dir);
+    await engine.armSentinel(c.dir);
     return { dirs: 1 };
   }
   return { dirs: await engine.rearmPath(c.path, c.mounts) };

@@ -19,6 +19,7 @@ import { DEFAULT_TUNING } from './native-engine.js';
 import type { CallResult, NativeTuning, WatchTestHooks, WorkerFault, WorkerMessage, WorkerStats } from './protocol.js';
 import type { Watcher, WatcherOptions, WatcherReady, WatcherStats, WatchNotice } from './types.js';
 import { Heartbeat } from './heartbeat.js';
+import { inotifyHelper, type HelperBinary } from './inotify-helper.js';
 import { WorkerLink } from './worker-link.js';
 
 export { nativeWorkerPath } from './worker-link.js';
@@ -50,6 +51,8 @@ export interface NativeWatcherOptions extends WatcherOptions {
    * follows re-arms (the watchdog diffs a snapshot instead).
    */
   supervised?: boolean;
+  /** The inotify helper to use (default: found or built by inotifyHelper()); `unavailable`: fs.watch. */
+  helper?: HelperBinary;
 }
 
 const TERMINATE_MS = 5000;
@@ -79,6 +82,7 @@ export class NativeWatcher implements Watcher {
   private readonly hb: Required<HeartbeatOptions>;
   private readonly tuning: NativeTuning;
   private readonly onAbort = (): void => void this.close();
+  private helperPath: string | undefined;
 
   constructor(private readonly opts: NativeWatcherOptions) {
     this.hb = {
@@ -100,7 +104,24 @@ export class NativeWatcher implements Watcher {
       return;
     }
     opts.signal.addEventListener('abort', this.onAbort, { once: true });
+    void this.boot();
+  }
+
+  /** Finds (or builds once) the inotify helper, then starts the first worker. */
+  private async boot(): Promise<void> {
     try {
+      const helper = this.opts.helper ?? (await inotifyHelper());
+      if (this.stopped) return;
+      if ('path' in helper) this.helperPath = helper.path;
+      else if (process.platform === 'linux') {
+        const off = /HOTWATCH_INOTIFY_HELPER=off/.test(helper.unavailable);
+        this.notice({
+          level: off ? 'info' : 'warn',
+          code: 'INOTIFY_HELPER_UNAVAILABLE',
+          message: `the inotify helper is not used (${helper.unavailable}): fs.watch in the watcher thread holds the watches instead (about 3 KB more memory per watched directory; a kernel queue overflow is inferred from bursts, not seen)`,
+          ...(off ? {} : { hint: 'check that `go build` works here, or set HOTWATCH_CACHE_DIR to a writable, executable directory' }),
+        });
+      }
       this.spawn();
     } catch (e) {
       this.stopped = true;
@@ -182,6 +203,7 @@ export class NativeWatcher implements Watcher {
         mounts: this.opts.mounts,
         sentinelDirs: [...this.sentinelDirs],
         rescanOnRearm: !this.opts.supervised,
+        helperPath: this.helperPath,
       },
       {
         message: (m) => {
@@ -231,6 +253,9 @@ export class NativeWatcher implements Watcher {
         this.latest = m.stats;
         this.onWorkerReady(m.stats);
         return;
+      case 'crashed':
+        void this.restart('WATCHER_CRASHED', m.why, 'backend-error');
+        return;
       case 'fatal':
         void this.fail(new HotwatchError(m.code, m.message, { exitCode: m.exitCode, ...(m.hint ? { hint: m.hint } : {}) }));
         return;
@@ -242,7 +267,11 @@ export class NativeWatcher implements Watcher {
       this.isReady = true;
       this.resolveReady({
         backend: 'native',
-        reason: this.opts.reason ?? 'one inotify watch per directory, in a worker thread with a heartbeat',
+        reason:
+          this.opts.reason ??
+          (this.helperPath
+            ? 'one inotify watch per directory, held by the hotwatch-inotify helper process and driven by a worker thread with a heartbeat'
+            : 'one inotify watch per directory (fs.watch), in a worker thread with a heartbeat'),
         dirs: stats.dirs,
         watches: stats.watches,
         readyMs: Math.round(performance.now() - this.started),

@@ -55,6 +55,8 @@ export interface WorkerData {
   sentinelDirs: string[];
   /** After re-arming a replaced root, also post a RescanEvent (false: the watchdog diffs a snapshot). */
   rescanOnRearm: boolean;
+  /** The inotify helper binary (Linux); undefined: fs.watch in the worker holds the watches. */
+  helperPath: string | undefined;
 }
 
 /** Requests that expect a reply (the host bounds each in time). */
@@ -92,6 +94,8 @@ export type WorkerMessage =
   | { t: 'rescan'; reason: string; at: number }
   | { t: 'notice'; notice: WatchNotice }
   | { t: 'fatal'; code: ErrorCode; message: string; hint: string | undefined; exitCode: 1 | 2 }
+  /** The inotify helper died: the worker is gone after this (the host restarts it). */
+  | { t: 'crashed'; why: string }
   | { t: 'pong'; seq: number; stats: WorkerStats }
   /** A sentinel file event (absolute path): never a change event. */
   | { t: 'sentinel'; path: string; at: number }

@@ -1,5 +1,5 @@
 /**
- * Infers kernel-queue overflow, which Node cannot see (libuv drops IN_Q_OVERFLOW): a burst of raw
+ * Infers kernel-queue overflow where it cannot be seen (fs.watch: libuv drops IN_Q_OVERFLOW): a burst of raw
  * events above a threshold within one window, or a gap between timer ticks (the thread was stopped,
  * swapped or starved while the kernel queue filled). Pure: the caller passes the clock.
  * One storm → one rescan reason; when the storm is over → one full reconcile.
@@ -42,6 +42,16 @@ export class StormDetector {
       `burst of more than ${this.t.stormEvents} filesystem events within ${this.t.stormWindowMs}ms: ` +
       `the kernel event queue may have overflowed (Node cannot see IN_Q_OVERFLOW)`
     );
+  }
+
+  /**
+   * The kernel said its queue overflowed (the inotify helper sees IN_Q_OVERFLOW): a storm for sure.
+   * Returns the rescan reason unless this storm was already reported.
+   */
+  overflow(): string | undefined {
+    if (this.storm) return undefined;
+    this.storm = true;
+    return 'the kernel event queue overflowed (IN_Q_OVERFLOW): events were lost';
   }
 
   /** A timer tick (every tickMs). */

@@ -1,6 +1,6 @@
 /**
- * Arm-then-read walks for the native engine: a directory is watched BEFORE it is read, so nothing
- * created in between is missed. Translates fs.watch failures: ENOSPC → the watch limit, EMFILE/ENFILE →
+ * Arm-then-read walks for the native engine: a directory is watched BEFORE it is read (a level of the
+ * tree per round trip), so nothing created in between is missed. Translates fs.watch failures: ENOSPC → the watch limit, EMFILE/ENFILE →
  * the inotify instance limit (both fatal: never partial coverage in silence), EACCES → a notice.
  */
 import fs from 'node:fs';
@@ -24,6 +24,8 @@ export interface ArmerHost {
 }
 
 const VANISHED = new Set(['ENOENT', 'ENOTDIR']);
+/** Directories armed per round trip to the helper. */
+const ARM_CHUNK = 256;
 
 export class TreeArmer {
   constructor(
@@ -35,15 +37,31 @@ export class TreeArmer {
   ) {}
 
   /**
-   * Watches `start` and everything below it that is not watched yet. With `out`, the relevant files of
-   * newly armed dirs are reported (they may have been written before the watch existed).
+   * Watches `start` and everything below it that is not watched yet, a level at a time: each level's
+   * directories are armed (one round trip to the helper for the whole level) BEFORE they are read, so
+   * nothing created in between is missed. With `out`, the relevant files of newly armed dirs are
+   * reported (they may have been written before the watch existed).
    * false = a fatal limit stopped the engine (already reported).
    */
   async armTree(start: string, out: string[] | undefined): Promise<boolean> {
-    const stack = [start];
-    let n = 0;
-    while (stack.length > 0 && !this.host.stopped()) {
-      const dir = stack.pop()!;
+    let level = [start];
+    while (level.length > 0 && !this.host.stopped()) {
+      const next: string[] = [];
+      // In chunks: few Stats objects alive at once (they would outlive the young generation and stay in
+      // the old one as garbage), one round trip per chunk.
+      for (let i = 0; i < level.length && !this.host.stopped(); i += ARM_CHUNK) {
+        if (!(await this.armChunk(level.slice(i, i + ARM_CHUNK), next, out))) return false;
+        await this.host.breathe();
+      }
+      level = next;
+    }
+    return !this.host.stopped();
+  }
+
+  /** Arms these dirs (siblings or cousins), then reads them: subdirectories go to `next`. false = fatal. */
+  private async armChunk(dirs: string[], next: string[], out: string[] | undefined): Promise<boolean> {
+    const batch: Array<{ dir: string; st: { dev: number; ino: number; birthtimeMs: number } }> = [];
+    for (const dir of dirs) {
       if (dir !== this.root && !this.rules.descend(dir)) continue;
       let st: fs.Stats;
       try {
@@ -54,12 +72,16 @@ export class TreeArmer {
       if (!st.isDirectory()) continue;
       const cur = this.watches.inodeOf(dir);
       if (cur && sameDir(cur, st)) continue;
-      try {
-        this.watches.arm(dir, st);
-      } catch (e) {
-        if (!(await this.armFailed(dir, e))) return false;
+      batch.push({ dir, st: { dev: st.dev, ino: st.ino, birthtimeMs: st.birthtimeMs } });
+    }
+    const failed = await this.watches.armMany(batch);
+    if (this.host.stopped()) return false;
+    for (const { dir } of batch) {
+      if (failed.has(dir)) {
+        if (!(await this.armFailed(dir, failed.get(dir)))) return false;
         continue;
       }
+      if (!this.watches.has(dir)) continue; // dropped meanwhile (its watch went with a deleted parent)
       let entries: fs.Dirent[];
       try {
         entries = fs.readdirSync(dir, { withFileTypes: true });
@@ -68,17 +90,19 @@ export class TreeArmer {
         continue;
       }
       for (const e of entries) {
-        const p = path.join(dir, e.name);
         const kind = entryKind(dir, e);
-        if (kind === 'dir') stack.push(p);
+        if (kind === 'dir') next.push(path.join(dir, e.name));
         else if (kind === 'symlink') {
+          const p = path.join(dir, e.name);
           this.rules.symlink(p);
           if (out && this.rules.filter.isRelevantFile(p)) out.push(p);
-        } else if (kind === 'file' && out && this.rules.filter.isRelevantFile(p)) out.push(p);
+        } else if (kind === 'file' && out) {
+          const p = path.join(dir, e.name);
+          if (this.rules.filter.isRelevantFile(p)) out.push(p);
+        }
       }
-      if (++n % 500 === 0) await this.host.breathe();
     }
-    return !this.host.stopped();
+    return true;
   }
 
   /**

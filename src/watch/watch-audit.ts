@@ -1,10 +1,11 @@
 /**
- * The coverage audit's measurement, inside the worker: the `inotify wd:` lines of this thread's own
- * inotify fd (found as the one fd that appeared while the tree was armed) against the distinct
+ * The coverage audit's measurement, inside the worker: the `inotify wd:` lines of the inotify helper's
+ * fds, or (fs.watch) of this thread's own inotify fd (found as the one fd that appeared while the tree
+ * was armed), against the distinct
  * directories it believes armed. Re-read when due (auditMinMs, stretched to 1000× the last read's cost so
  * it stays under 0.1% CPU), when forced, or soon after new directories were armed.
  */
-import { inotifyFdsOfSelf, watchesOfFd } from './inotify-fds.js';
+import { inotifyFdsOfSelf, watchesOfFd, watchesOfProcess } from './inotify-fds.js';
 
 export interface AuditReading {
   inodes: number;
@@ -16,12 +17,18 @@ export interface AuditReading {
 export class WatchAudit {
   private fdsBefore: Set<number> | undefined;
   private ownFd: number | undefined;
+  private pid: number | undefined;
   private lastAt = Number.NEGATIVE_INFINITY;
   private costMs = 0;
   private soon = false;
   private last: { inodes: number; watches: number | undefined } = { inodes: 0, watches: undefined };
 
   constructor(private readonly minMs: number) {}
+
+  /** The watches are held by this process (the inotify helper): count its inotify fds. */
+  useProcess(pid: number | undefined): void {
+    this.pid = pid;
+  }
 
   /** Call before the first fs.watch of this thread... */
   beforeArming(): void {
@@ -47,7 +54,8 @@ export class WatchAudit {
     const fresh = force || this.soon || now - this.lastAt >= Math.max(this.minMs, this.costMs * 1000);
     if (fresh) {
       this.soon = false;
-      this.last = { inodes: inodes(), watches: this.ownFd === undefined ? undefined : watchesOfFd(this.ownFd) };
+      const watches = this.pid !== undefined ? watchesOfProcess(this.pid) : this.ownFd === undefined ? undefined : watchesOfFd(this.ownFd);
+      this.last = { inodes: inodes(), watches };
       this.costMs = performance.now() - now;
       this.lastAt = now;
     }

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { watchesWithHelpers } from '../../src/watch/inotify-fds.js';
 import { waitFor } from './wait.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -174,21 +175,12 @@ func main() {
 `;
 }
 
-/** inotify watches held by a process (sum of `inotify wd:` lines over its inotify fds). */
+/**
+ * inotify watches held by a hotwatch process: `inotify wd:` lines over its inotify fds and those of its
+ * inotify helper (hotwatch-inotify, a child that holds the native watcher's watches on Linux).
+ */
 export function inotifyWatches(pid: number): number {
-  let n = 0;
-  for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
-    try {
-      if (fs.readlinkSync(`/proc/${pid}/fd/${fd}`) !== 'anon_inode:inotify') continue;
-      n += fs
-        .readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8')
-        .split('\n')
-        .filter((l) => l.startsWith('inotify wd:')).length;
-    } catch {
-      // fd closed meanwhile
-    }
-  }
-  return n;
+  return watchesWithHelpers(pid) ?? 0;
 }
 
 /** Every pid whose environment contains KEY=VALUE (the marker our test apps carry). */

@@ -1,0 +1,165 @@
+/**
+ * The watcher thread's end of hotwatch-inotify (src/watch/inotify-helper/main.go): a child process that
+ * holds the inotify instance and its watches outside V8, and forwards the kernel's events, IN_Q_OVERFLOW
+ * included. Lines both ways (protocol in main.go). Ids are ours; the helper keeps id ↔ watch descriptor
+ * only. An add's failure arrives before the answer to the next barrier, so `barrier()` settles a batch.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+
+export interface HelperHandlers {
+  event(id: number, mask: number, name: string | null): void;
+  /** The kernel dropped the watch (its directory was deleted or unmounted). */
+  gone(id: number): void;
+  /** The kernel's event queue overflowed: events were lost. */
+  overflow(): void;
+  /** An add failed (errno name, e.g. ENOSPC). Reported before the barrier that follows the add. */
+  failed(id: number, errno: string): void;
+  /** The helper cannot watch at all (inotify_init1 failed: errno name) or died: nothing is watched. */
+  died(why: string, errno: string | undefined): void;
+}
+
+/** inotify masks the engine reads (linux/inotify.h). */
+export const IN = {
+  CREATE: 0x100,
+  DELETE: 0x200,
+  MOVED_FROM: 0x40,
+  MOVED_TO: 0x80,
+  DELETE_SELF: 0x400,
+  MOVE_SELF: 0x800,
+} as const;
+export const RENAMED_MASK = IN.CREATE | IN.DELETE | IN.MOVED_FROM | IN.MOVED_TO;
+
+const escape = (s: string): string => (/[%\n]/.test(s) ? s.replace(/%/g, '%25').replace(/\n/g, '%0A') : s);
+const unescape = (s: string): string => (s.includes('%') ? s.replace(/%0A|%25/g, (m) => (m === '%25' ? '%' : '\n')) : s);
+
+export class HelperLink {
+  readonly pid: number | undefined;
+  private readonly child: ChildProcess;
+  private buf = '';
+  private queued: string[] = [];
+  private flushScheduled = false;
+  private seq = 0;
+  private readonly barriers = new Map<number, () => void>();
+  private closed = false;
+  private stderrTail = '';
+
+  constructor(
+    binPath: string,
+    private readonly h: HelperHandlers,
+  ) {
+    this.child = spawn(binPath, ['--parent', String(process.pid)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.pid = this.child.pid;
+    this.child.stdout!.setEncoding('utf8');
+    this.child.stdout!.on('data', (chunk: string) => this.onData(chunk));
+    this.child.stderr!.setEncoding('utf8');
+    this.child.stderr!.on('data', (chunk: string) => (this.stderrTail = (this.stderrTail + chunk).slice(-500)));
+    this.child.stdin!.on('error', () => undefined); // EPIPE after the helper died: the 'exit' below reports it
+    this.child.on('error', (e) => this.die(`cannot run the inotify helper ${binPath}: ${e.message}`, undefined));
+    this.child.on('exit', (code, signal) => {
+      const tail = this.stderrTail.trim();
+      this.die(`the inotify helper (pid ${this.pid}) exited (${signal ?? `code ${code}`})${tail ? `: ${tail}` : ''}`, undefined);
+    });
+  }
+
+  add(id: number, dir: string): void {
+    this.write(`a ${id} ${escape(dir)}\n`);
+  }
+
+  remove(id: number): void {
+    this.write(`r ${id}\n`);
+  }
+
+  /** Resolves once the helper has done every earlier add and remove; rejects after `timeoutMs`. */
+  barrier(timeoutMs: number): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('the inotify helper is gone'));
+    const seq = ++this.seq;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.barriers.delete(seq);
+        reject(new Error(`the inotify helper (pid ${this.pid}) did not answer within ${timeoutMs}ms`));
+      }, timeoutMs);
+      this.barriers.set(seq, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.write(`s ${seq}\n`);
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.child.stdin!.end();
+    this.child.kill('SIGKILL');
+  }
+
+  /** Lines are batched per tick: arming 10,000 dirs is one write, not 10,000. */
+  private write(line: string): void {
+    if (this.closed) return;
+    this.queued.push(line);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    queueMicrotask(() => {
+      this.flushScheduled = false;
+      const text = this.queued.join('');
+      this.queued = [];
+      if (!this.closed) this.child.stdin!.write(text);
+    });
+  }
+
+  private onData(chunk: string): void {
+    this.buf += chunk;
+    let start = 0;
+    for (let nl = this.buf.indexOf('\n'); nl !== -1; nl = this.buf.indexOf('\n', start)) {
+      this.line(this.buf.slice(start, nl));
+      start = nl + 1;
+    }
+    this.buf = this.buf.slice(start);
+  }
+
+  private line(l: string): void {
+    switch (l[0]) {
+      case 'e': {
+        const a = l.indexOf(' ', 2);
+        const b = l.indexOf(' ', a + 1);
+        const name = l.slice(b + 1);
+        this.h.event(Number(l.slice(2, a)), parseInt(l.slice(a + 1, b), 16), name === '' ? null : unescape(name));
+        return;
+      }
+      case 'g':
+        this.h.gone(Number(l.slice(2)));
+        return;
+      case 'o':
+        this.h.overflow();
+        return;
+      case 'x': {
+        const [, id, errno] = l.split(' ');
+        this.h.failed(Number(id), errno ?? 'EIO');
+        return;
+      }
+      case 's': {
+        const seq = Number(l.slice(2));
+        const done = this.barriers.get(seq);
+        this.barriers.delete(seq);
+        done?.();
+        return;
+      }
+      case 'f': {
+        const sp = l.indexOf(' ', 2);
+        this.die(`the inotify helper cannot watch: ${unescape(l.slice(sp + 1))}`, l.slice(2, sp));
+        return;
+      }
+      default:
+        this.die(`the inotify helper said something unexpected: ${JSON.stringify(l.slice(0, 100))}`, undefined);
+    }
+  }
+
+  private die(why: string, errno: string | undefined): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.child.kill('SIGKILL');
+    for (const done of this.barriers.values()) done(); // the died handler tells why; nobody waits forever
+    this.barriers.clear();
+    this.h.died(why, errno);
+  }
+}

@@ -1,0 +1,3 @@
+module hotwatch.dev/inotifyhelper
+
+go 1.21
