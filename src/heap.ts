@@ -12,14 +12,17 @@
  */
 import v8 from 'node:v8';
 
-let applied = false;
+// Process-wide on purpose: bin/hotwatch.js sets it through dist/bundle/heap.js, and the CLI's bundle (a
+// separate copy of this module) reads it when a worker starts.
+const APPLIED = Symbol.for('hotwatch.keepYoungGenerationSmall');
+const flags = globalThis as { [APPLIED]?: boolean };
 
 export function keepYoungGenerationSmall(): void {
-  applied = true;
+  flags[APPLIED] = true;
   v8.setFlagsFromString('--semi-space-growth-factor=1');
 }
 
 /** After a worker started (it resets V8's flags): the setting again, if this process asked for it. */
 export function reapplyYoungGenerationSetting(): void {
-  if (applied) keepYoungGenerationSmall();
+  if (flags[APPLIED]) keepYoungGenerationSmall();
 }
