@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { formatDuration } from '../config/duration.js';
-import { budgetOf } from '../watch/budget-gate.js';
+import { budgetOf, groupThousands } from '../watch/budget-gate.js';
 import { describeSubtrees, MAX_POLLED_SUBTREES, safetyMargin, splitForBudget } from '../watch/budget-split.js';
 import { effectiveInstanceLimit, effectiveWatchLimit, type InotifyLimits, type UserInotifyUsage } from './inotify.js';
 import { niceLimit, sysctlFix } from './fixes.js';
@@ -36,7 +36,7 @@ export interface BudgetInput {
   planned?: string | undefined;
 }
 
-const fmt = (n: number | undefined) => (n === undefined ? 'unknown' : n.toLocaleString('en-US'));
+const fmt = (n: number | undefined) => (n === undefined ? 'unknown' : groupThousands(n));
 
 /** The top-level subtrees with the most directories. Pure. */
 export function largestSubtrees(root: string, dirs: readonly string[], n = 3): { dir: string; dirs: number }[] {

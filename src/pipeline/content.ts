@@ -4,7 +4,13 @@
  * indexed, vanished, or is not a regular file counts as changed: when in doubt, build.
  */
 import crypto from 'node:crypto';
+import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
+
+/** Files seeded between two yields to the event loop. */
+const SEED_SLICE = 200;
+
+const digest = (data: Buffer): string => crypto.createHash('sha1').update(data).digest('base64');
 
 export interface ContentVerdict {
   changed: string[];
@@ -15,8 +21,7 @@ async function hashFile(p: string): Promise<string | undefined> {
   try {
     const st = await fs.lstat(p);
     if (!st.isFile()) return undefined;
-    const data = await fs.readFile(p);
-    return crypto.createHash('sha1').update(data).digest('hex');
+    return digest(await fs.readFile(p));
   } catch {
     return undefined; // vanished or unreadable: counts as changed
   }
@@ -36,17 +41,22 @@ export class ContentIndex {
    * build compiled.
    */
   async seed(paths: Iterable<string>, since: number, signal: AbortSignal, limit = 20_000): Promise<number> {
+    // Synchronous reads in slices, yielding between them: small source files read in microseconds each,
+    // and the promise-per-file version cost ~10 MB of RSS on the benchmark tree (5,000 files) that the
+    // process never gave back.
     let n = 0;
+    let slice = 0;
     for (const p of paths) {
       if (signal.aborted || n >= limit) break;
+      if (++slice % SEED_SLICE === 0) await new Promise<void>((r) => setImmediate(r));
       try {
-        const st = await fs.lstat(p);
+        const st = fsSync.lstatSync(p);
         // 50 ms: the kernel stamps mtimes from a coarse clock that may lag the wall clock by a tick.
         if (!st.isFile() || st.mtimeMs >= since - 50) continue;
-        const h = await hashFile(p);
+        const h = digest(fsSync.readFileSync(p));
         // Re-check: written while we read it?
-        const st2 = await fs.lstat(p);
-        if (h !== undefined && st2.mtimeMs === st.mtimeMs && st2.size === st.size && !this.hashes.has(p)) {
+        const st2 = fsSync.lstatSync(p);
+        if (st2.mtimeMs === st.mtimeMs && st2.size === st.size && !this.hashes.has(p)) {
           this.hashes.set(p, h);
           n++;
         }

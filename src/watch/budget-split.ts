@@ -70,7 +70,7 @@ export function splitForBudget(
   }
   if (excess > 0) return undefined;
   const polledDirs = chosen.reduce((n, c) => n + c.dirs, 0);
-  chosen.sort((a, b) => b.dirs - a.dirs || a.path.localeCompare(b.path));
+  chosen.sort((a, b) => b.dirs - a.dirs || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)); // not localeCompare: no ICU
   return { polled: chosen, polledDirs, nativeDirs: total - polledDirs, target };
 }
 

@@ -130,8 +130,6 @@ interface Entry extends DirId {
 
 export class DirWatches implements WatchOwner {
   private readonly map = new Map<string, Entry>();
-  /** "dev:ino" → how many watched paths share it (bind mounts); its size = distinct inodes. */
-  private readonly inodes = new Map<string, number>();
   /** parent → watched children, so a vanished subtree is dropped without scanning every dir. */
   private readonly children = new Map<string, Set<string>>();
 
@@ -181,7 +179,10 @@ export class DirWatches implements WatchOwner {
 
   /** Distinct (dev, ino) pairs: what the kernel really holds watches for (bind mounts share one). */
   distinctInodes(): number {
-    return this.inodes.size;
+    // Counted when asked (an audit, every few seconds at most): a standing "dev:ino" map cost ~1.5 MB.
+    const seen = new Set<string>();
+    for (const e of this.map.values()) if (!e.dead) seen.add(`${e.dev}:${e.ino}`);
+    return seen.size;
   }
 
   /**
@@ -219,8 +220,6 @@ export class DirWatches implements WatchOwner {
     }
     const handle = this.opener.open(dir, this);
     this.map.set(dir, { handle, dev: st.dev, ino: st.ino, birth: st.birthtimeMs ?? 0 });
-    const key = `${st.dev}:${st.ino}`;
-    this.inodes.set(key, (this.inodes.get(key) ?? 0) + 1);
     const parent = path.dirname(dir);
     let set = this.children.get(parent);
     if (!set) this.children.set(parent, (set = new Set()));
@@ -262,10 +261,6 @@ export class DirWatches implements WatchOwner {
     const e = this.map.get(dir);
     if (!e) return;
     this.map.delete(dir);
-    const key = `${e.dev}:${e.ino}`;
-    const refs = (this.inodes.get(key) ?? 1) - 1;
-    if (refs > 0) this.inodes.set(key, refs);
-    else this.inodes.delete(key);
     const parent = path.dirname(dir);
     const set = this.children.get(parent);
     set?.delete(dir);

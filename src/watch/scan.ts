@@ -35,6 +35,11 @@ export interface ScanOptions extends TreeRulesOptions {
   descendPollMounts?: boolean;
   /** Walk only this subtree (at or under the root; the same rules apply); missing → empty result. */
   under?: string;
+  /**
+   * With `files`: stop once this many relevant files are found, walking shallowest directories first
+   * (the content index's baseline: a big tree is not walked whole for it). `dirs` is then partial.
+   */
+  maxFiles?: number;
 }
 
 const VANISHED = new Set(['ENOENT', 'ENOTDIR']);
@@ -57,6 +62,8 @@ export async function scanTree(s: WatchSettings, opts: ScanOptions): Promise<Sca
   const dirs: string[] = [start];
   const files: string[] = [];
   const queue: string[] = [start];
+  let head = 0; // breadth-first (maxFiles): queue[head++]; otherwise depth-first: pop
+  const maxFiles = opts.maxFiles ?? Number.POSITIVE_INFINITY;
   const limit = Math.max(1, opts.concurrency ?? 16);
 
   const visit = async (dir: string): Promise<void> => {
@@ -88,8 +95,9 @@ export async function scanTree(s: WatchSettings, opts: ScanOptions): Promise<Sca
         if (active === 0) reject(opts.signal.reason);
         return;
       }
-      while (active < limit && queue.length > 0) {
-        const dir = queue.pop()!;
+      if (files.length >= maxFiles) queue.length = head = 0;
+      while (active < limit && queue.length > head) {
+        const dir = opts.maxFiles === undefined ? queue.pop()! : queue[head++]!;
         active++;
         visit(dir).then(
           () => {
@@ -102,11 +110,12 @@ export async function scanTree(s: WatchSettings, opts: ScanOptions): Promise<Sca
           },
         );
       }
-      if (active === 0 && queue.length === 0) resolve();
+      if (active === 0 && queue.length <= head) resolve();
     };
     pump();
   });
 
+  if (files.length > maxFiles) files.length = maxFiles;
   dirs.sort();
   files.sort();
   return { dirs, files, notices: rules.notices, skippedMounts: rules.skippedMounts, pollMounts: rules.pollMounts };

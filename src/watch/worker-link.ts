@@ -11,7 +11,7 @@ import { HotwatchError } from '../errors.js';
 import { reapplyYoungGenerationSetting } from '../heap.js';
 import type { CallResult, HostMessage, WorkerCall, WorkerData, WorkerMessage } from './protocol.js';
 
-const YOUNG_GEN_MB = 4;
+const YOUNG_GEN_MB = 2;
 
 /** The worker always runs compiled JS: map src/watch/*.ts (vitest) to dist/watch/native-worker.js. */
 export function nativeWorkerPath(): string {
