@@ -94,12 +94,18 @@ function exeOf(pid) {
 
 /**
  * The watcher's own processes: `pid` plus its descendants running the same executable (node for hotwatch
- * and nodemon, the tool binary for air and reflex). The app, the shell and the Go toolchain are left out.
+ * and nodemon, the tool binary for air and reflex) and hotwatch's inotify helper (hotwatch-inotify-*,
+ * which holds hotwatch's watches: its RSS and watches are hotwatch's). The app, the shell and the Go
+ * toolchain are left out.
  */
 export function watcherPids(pid) {
   const exe = exeOf(pid);
   if (exe === undefined) return [pid];
-  return [pid, ...descendants(pid).filter((p) => exeOf(p) === exe)];
+  const own = (p) => {
+    const e = exeOf(p);
+    return e === exe || (e !== undefined && /\/hotwatch-inotify-[^/]*$/.test(e));
+  };
+  return [pid, ...descendants(pid).filter(own)];
 }
 
 /** Watches, instances, RSS and peak RSS summed over the watcher's own processes. */
