@@ -10,7 +10,11 @@ import fs from 'node:fs/promises';
 /** Files seeded between two yields to the event loop. */
 const SEED_SLICE = 200;
 
-const digest = (data: Buffer): string => crypto.createHash('sha1').update(data).digest('base64');
+/**
+ * One-shot (Node ≥ 20.12): no Hash object per file. 5,000 of those, each holding an OpenSSL context until a
+ * full GC, kept megabytes of a seeded index's RSS.
+ */
+const digest = (data: Buffer): string => crypto.hash('sha1', data, 'base64');
 
 export interface ContentVerdict {
   changed: string[];
