@@ -7,8 +7,8 @@
  * dedupe like any event, so a re-arm rebuilds only when something relevant really changed.
  */
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import type { WatchSettings } from '../config/settings.js';
+import { FileSet } from './file-set.js';
 import { scanTree } from './scan.js';
 
 /** Timestamps are stamped from a coarse kernel clock: count a little before the watermark too. */
@@ -25,7 +25,7 @@ export interface DiffResult {
 }
 
 export class Snapshot {
-  private readonly files = new Set<string>();
+  private readonly files = new FileSet();
   private readonly dirty = new Set<string>();
   private overflowed = false;
 
@@ -81,9 +81,8 @@ export class Snapshot {
         }),
       );
     }
-    const prefix = under.endsWith(path.sep) ? under : under + path.sep;
-    for (const f of [...this.files]) {
-      if ((f === under || f.startsWith(prefix)) && !present.has(f)) {
+    for (const f of this.files.filesUnder(under)) {
+      if (!present.has(f)) {
         this.files.delete(f);
         changed.push(f);
       }

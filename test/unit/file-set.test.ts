@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { FileSet } from '../../src/watch/file-set.js';
+
+describe('FileSet (paths stored by directory)', () => {
+  it('adds, finds and deletes paths; a name that is a prefix or suffix of another is its own entry', () => {
+    const s = new FileSet();
+    for (const p of ['/r/a.go', '/r/aa.go', '/r/x/a.go', '/r/x/b.go', '/r/xa/a.go']) s.add(p);
+    s.add('/r/a.go'); // twice: once
+    expect(s.size).toBe(5);
+    expect(s.has('/r/a.go')).toBe(true);
+    expect(s.has('/r/x/a.go')).toBe(true);
+    expect(s.has('/r/a')).toBe(false);
+    expect(s.has('/r/.go')).toBe(false);
+    expect(s.has('/r/x')).toBe(false);
+    expect(s.delete('/r/a.go')).toBe(true);
+    expect(s.delete('/r/a.go')).toBe(false);
+    expect(s.has('/r/aa.go')).toBe(true);
+    expect(s.size).toBe(4);
+  });
+
+  it('filesUnder: the directory and its subdirectories, not a sibling sharing its prefix', () => {
+    const s = new FileSet();
+    for (const p of ['/r/x/a.go', '/r/x/deep/b.go', '/r/xa/c.go', '/r/d.go']) s.add(p);
+    expect(s.filesUnder('/r/x').sort()).toEqual(['/r/x/a.go', '/r/x/deep/b.go']);
+    expect(s.filesUnder('/r').length).toBe(4);
+    expect(s.filesUnder('/r/d.go')).toEqual(['/r/d.go']);
+    s.delete('/r/x/a.go');
+    s.delete('/r/x/deep/b.go');
+    expect(s.filesUnder('/r/x')).toEqual([]);
+    s.clear();
+    expect(s.size).toBe(0);
+  });
+
+  it('names with spaces, dots and percent signs', () => {
+    const s = new FileSet();
+    for (const p of ['/r/a b.go', '/r/.hidden.go', '/r/100%.go']) s.add(p);
+    expect(['/r/a b.go', '/r/.hidden.go', '/r/100%.go'].every((p) => s.has(p))).toBe(true);
+    expect(s.filesUnder('/r').sort()).toEqual(['/r/.hidden.go', '/r/100%.go', '/r/a b.go']);
+  });
+});
