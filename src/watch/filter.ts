@@ -34,7 +34,12 @@ export const SENTINEL_PREFIX = '.hotwatch-sentinel';
 export function isSentinelName(name: string): boolean {
   return name.startsWith(SENTINEL_PREFIX);
 }
-const CACHE_MAX = 50_000;
+/**
+ * Directory verdicts remembered (cleared when full). Small: a walk asks about a directory right after its
+ * parent, so a few thousand entries keep the parent lookups cached, and a full cache of a 10,000-directory
+ * tree held ~0.7 MB per thread for nothing.
+ */
+const CACHE_MAX = 4096;
 
 function cleanGlob(g: string): string {
   return g.trim().replace(/^\.\//, '');
