@@ -16,6 +16,22 @@ const SEED_SLICE = 200;
  */
 const digest = (data: Buffer): string => crypto.hash('sha1', data, 'base64');
 
+/** One buffer for seeding's reads: a Buffer per file was garbage outside the heap until a full GC. */
+const SEED_BUF = Buffer.allocUnsafe(64 * 1024);
+
+/** The file's bytes (a view of SEED_BUF when they fit: use before the next call). */
+function readSmall(p: string, size: number): Buffer {
+  if (size >= SEED_BUF.length) return fsSync.readFileSync(p);
+  const fd = fsSync.openSync(p, 'r');
+  try {
+    let n = 0;
+    for (let got = -1; got !== 0 && n < SEED_BUF.length; n += got) got = fsSync.readSync(fd, SEED_BUF, n, SEED_BUF.length - n, null);
+    return n >= SEED_BUF.length ? fsSync.readFileSync(p) : SEED_BUF.subarray(0, n); // grew meanwhile: read it whole
+  } finally {
+    fsSync.closeSync(fd);
+  }
+}
+
 export interface ContentVerdict {
   changed: string[];
   unchanged: string[];
@@ -57,7 +73,7 @@ export class ContentIndex {
         const st = fsSync.lstatSync(p);
         // 50 ms: the kernel stamps mtimes from a coarse clock that may lag the wall clock by a tick.
         if (!st.isFile() || st.mtimeMs >= since - 50) continue;
-        const h = digest(fsSync.readFileSync(p));
+        const h = digest(readSmall(p, st.size));
         // Re-check: written while we read it?
         const st2 = fsSync.lstatSync(p);
         if (st2.mtimeMs === st.mtimeMs && st2.size === st.size && !this.hashes.has(p)) {

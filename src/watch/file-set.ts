@@ -50,6 +50,20 @@ export class FileSet {
     this.count = 0;
   }
 
+  /** Up to `limit` files, shallowest directories first (where the main package and most edits live). */
+  shallowest(limit: number): string[] {
+    const depth = (d: string): number => d.split(path.sep).length;
+    const dirs = [...this.byDir.keys()].sort((a, b) => depth(a) - depth(b));
+    const out: string[] = [];
+    for (const dir of dirs) {
+      for (const name of this.byDir.get(dir)!.split('/')) {
+        if (out.length >= limit) return out;
+        if (name !== '') out.push(path.join(dir, name));
+      }
+    }
+    return out;
+  }
+
   /** `under` itself if it is a file here, and every file under it (a copy: the set may change meanwhile). */
   filesUnder(under: string): string[] {
     const prefix = under.endsWith(path.sep) ? under : under + path.sep;

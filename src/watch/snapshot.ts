@@ -35,6 +35,11 @@ export class Snapshot {
     return this.files.size;
   }
 
+  /** Up to `limit` known relevant files, shallowest directories first. */
+  shallowest(limit: number): string[] {
+    return this.files.shallowest(limit);
+  }
+
   /** The relevant files found at start. */
   seed(files: readonly string[]): void {
     for (const f of files) this.add(f);

@@ -58,6 +58,11 @@ export interface Watcher {
   readonly ready: Promise<WatcherReady>;
   /** Current counters; undefined before ready. Optional: added with the native backend. */
   stats?(): WatcherStats | undefined;
+  /**
+   * Up to `limit` relevant files this watcher already knows (the watchdog's snapshot), shallowest
+   * directories first; undefined when it keeps no such list (the caller scans instead).
+   */
+  knownFiles?(limit: number): string[] | undefined;
   /** Idempotent; resolves when every watch is released. */
   close(): Promise<void>;
 }

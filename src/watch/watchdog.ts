@@ -99,6 +99,10 @@ class Watchdog implements Watcher {
     return this.watcher?.stats?.();
   }
 
+  knownFiles(limit: number): string[] | undefined {
+    return this.snapshot.size > 0 ? this.snapshot.shallowest(limit) : undefined;
+  }
+
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.ac.abort(new Error('the watchdog was closed'));

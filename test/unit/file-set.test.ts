@@ -37,4 +37,12 @@ describe('FileSet (paths stored by directory)', () => {
     expect(['/r/a b.go', '/r/.hidden.go', '/r/100%.go'].every((p) => s.has(p))).toBe(true);
     expect(s.filesUnder('/r').sort()).toEqual(['/r/.hidden.go', '/r/100%.go', '/r/a b.go']);
   });
+
+  it('shallowest: files of the shallowest directories first, at most the limit', () => {
+    const s = new FileSet();
+    for (const p of ['/r/a/b/c/deep.go', '/r/a/b/mid.go', '/r/main.go', '/r/a/pkg.go', '/r/x.go']) s.add(p);
+    expect(s.shallowest(3).sort()).toEqual(['/r/a/pkg.go', '/r/main.go', '/r/x.go']);
+    expect(s.shallowest(2).sort()).toEqual(['/r/main.go', '/r/x.go']);
+    expect(s.shallowest(99)).toHaveLength(5);
+  });
 });
