@@ -59,6 +59,16 @@ export class RecoveryRunner {
     }
   }
 
+  /**
+   * The backend fell back to polling on its own (a limit reached after start): polling sees only what
+   * changes from its start on, so what changed between the loss and now comes from the snapshot diff.
+   */
+  async caughtUpAfterFallback(key: string): Promise<void> {
+    const rec = this.c.recovery.get(key);
+    if (!rec || this.c.signal.aborted) return;
+    await this.diff(rec, rec.watermark);
+  }
+
   /** The scope is watched again (by us or by the backend): find what changed while deaf, say so. */
   async finish(key: string, cause: DeafCause | undefined): Promise<void> {
     const rec = this.c.recovery.get(key);

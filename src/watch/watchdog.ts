@@ -211,7 +211,12 @@ class Watchdog implements Watcher {
       const probe = formatDuration(Math.max(this.o.watchdog.intervalMs, this.o.watchdog.auditIntervalMs));
       const msg = loss ? `${n.message}; native watching is retried every ${probe}` : n.message;
       this.hl.fallback({ scope: h.scope, path: p, reason: n.message, hint: n.hint, loss, msg });
-      if (loss) this.recovery.fellBack(key, now, { scope: h.scope, path: p, cause: h.cause });
+      if (!loss) return;
+      // Our own re-arm that gave up diffs by itself; a backend that fell back on its own (a limit reached
+      // after start) dropped events from the loss until polling began: the snapshot diff finds them.
+      const ours = this.recovery.get(key)?.busy === true;
+      this.recovery.fellBack(key, now, { scope: h.scope, path: p, cause: h.cause });
+      if (!ours) void this.runner?.caughtUpAfterFallback(key);
       return;
     }
     if (h.kind === 'rearmed') {
