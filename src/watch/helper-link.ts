@@ -42,6 +42,7 @@ export class HelperLink {
   private readonly barriers = new Map<number, () => void>();
   private closed = false;
   private stderrTail = '';
+  private readonly exit: Promise<void>;
 
   constructor(
     binPath: string,
@@ -55,6 +56,7 @@ export class HelperLink {
     this.child.stderr!.on('data', (chunk: string) => (this.stderrTail = (this.stderrTail + chunk).slice(-500)));
     this.child.stdin!.on('error', () => undefined); // EPIPE after the helper died: the 'exit' below reports it
     this.child.on('error', (e) => this.die(`cannot run the inotify helper ${binPath}: ${e.message}`, undefined));
+    this.exit = new Promise((resolve) => this.child.once('exit', () => resolve()));
     this.child.on('exit', (code, signal) => {
       const tail = this.stderrTail.trim();
       this.die(`the inotify helper (pid ${this.pid}) exited (${signal ?? `code ${code}`})${tail ? `: ${tail}` : ''}`, undefined);
@@ -84,6 +86,14 @@ export class HelperLink {
       });
       this.write(`s ${seq}\n`);
     });
+  }
+
+  /** Resolves once the helper has exited and been reaped (or after `timeoutMs`). */
+  async exited(timeoutMs: number): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null || this.child.pid === undefined) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.exit, new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
+    clearTimeout(timer);
   }
 
   close(): void {

@@ -64,6 +64,7 @@ export interface EngineOptions {
 
 /** How long the helper may take to confirm a batch of watches (10,000 take ~70 ms). */
 const HELPER_SETTLE_MS = 30_000;
+const HELPER_EXIT_MS = 1000;
 
 const POST_CHUNK = 2000;
 const ROOT_CHECK_MS = 1000;
@@ -243,6 +244,12 @@ export class NativeEngine {
     this.watches.closeAll();
     this.sentinels.closeAll();
     this.helper?.close();
+  }
+
+  /** stop(), then wait (bounded) until the helper has exited and been reaped. */
+  async shutdown(): Promise<void> {
+    this.stop();
+    await this.helper?.exited(HELPER_EXIT_MS);
   }
 
   /** The helper saw IN_Q_OVERFLOW: events were lost for sure (not just suspected by the storm detector). */

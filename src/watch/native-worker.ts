@@ -43,6 +43,10 @@ function fault(f: WorkerFault): void {
 }
 
 async function call(c: WorkerCall): Promise<CallResult> {
+  if (c.op === 'close') {
+    await engine.shutdown();
+    return { dirs: 0 };
+  }
   if (c.op === 'arm-sentinel') {
     await engine.armSentinel(c.dir);
     return { dirs: 1 };

@@ -64,7 +64,9 @@ export type WorkerCall =
   /** Watch a sentinel directory (again): its events become 'sentinel' messages. */
   | { op: 'arm-sentinel'; dir: string }
   /** A mount changed at/under `path`: drop its watches, re-read the mount table, arm it again. */
-  | { op: 'rearm'; path: string; mounts: MountEntry[] | undefined };
+  | { op: 'rearm'; path: string; mounts: MountEntry[] | undefined }
+  /** Before the thread is terminated: stop watching and reap the inotify helper (else it stays a zombie). */
+  | { op: 'close' };
 
 export type CallResult = { dirs: number };
 

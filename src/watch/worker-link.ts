@@ -12,6 +12,10 @@ import { reapplyYoungGenerationSetting } from '../heap.js';
 import type { CallResult, HostMessage, WorkerCall, WorkerData, WorkerMessage } from './protocol.js';
 
 const YOUNG_GEN_MB = 2;
+/** How long a thread may take to close before it is terminated. */
+const CLOSE_MS = 1500;
+/** Silent this long (pings go every second): hung, not asked to close. */
+const SILENT_MS = 2500;
 
 /** The worker always runs compiled JS: map src/watch/*.ts (vitest) to dist/watch/native-worker.js. */
 export function nativeWorkerPath(): string {
@@ -93,6 +97,10 @@ export class WorkerLink {
 
   /** Stops the thread; false when it did not stop within `timeoutMs` (its watches may linger). */
   async terminate(timeoutMs: number): Promise<boolean> {
+    // A live thread first stops its watches and reaps its helper (terminating it outright would leave
+    // the helper a zombie until hotwatch exits, one per re-arm); a silent (hung) one is terminated at once.
+    const live = performance.now() - this.lastAnswer < SILENT_MS;
+    if (!this.ended && live) await this.call({ op: 'close' }, CLOSE_MS).catch(() => undefined);
     this.ended = true;
     for (const [id, c] of this.calls) {
       clearTimeout(c.timer);

@@ -103,6 +103,28 @@ describe('inotify helper (Linux)', () => {
     await sawPath(c, p, 'an edit after the restart');
   });
 
+  it('re-arms replace the helper without leaving zombies behind (each old helper is reaped)', async () => {
+    const { w } = native({ supervised: true });
+    await w.ready;
+    for (let i = 0; i < 3; i++) await w.rearmNow(10_000);
+    // Children of every thread (the helper is the watcher thread's child).
+    const zombies = (): number[] =>
+      fs
+        .readdirSync(`/proc/${process.pid}/task`)
+        .flatMap((t) => fs.readFileSync(`/proc/${process.pid}/task/${t}/children`, 'utf8').split(' '))
+        .filter((p) => p.trim() !== '')
+        .filter((p) => {
+          try {
+            return /^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${p}/stat`, 'utf8'));
+          } catch {
+            return false;
+          }
+        })
+        .map(Number);
+    expect(zombies()).toEqual([]);
+    expect(helperChildren('self')).toHaveLength(1);
+  });
+
   it('HOTWATCH_INOTIFY_HELPER=off → fs.watch holds the watches (in this process), said in an info notice', async () => {
     const helper = await inotifyHelper({ ...process.env, HOTWATCH_INOTIFY_HELPER: 'off' });
     expect(helper).toEqual({ unavailable: 'turned off by HOTWATCH_INOTIFY_HELPER=off' });
