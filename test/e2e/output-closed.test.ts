@@ -22,7 +22,7 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  if (hw) await hw.stop('SIGKILL');
+  if (hw) await hw.stop(); // SIGTERM: a test that failed midway must not leave its app running
   hw = undefined;
   tmp.cleanup();
 });
