@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { HelperLink } from './helper-link.js';
+import { HelperLink, RENAMED_MASK } from './helper-link.js';
 
 /** `renamed`: an entry was created, deleted or moved (inotify IN_CREATE/IN_DELETE/IN_MOVED_*). */
 export type RawListener = (dir: string, name: string | null, renamed: boolean) => void;
@@ -77,15 +77,43 @@ class HelperHandle implements WatchHandle {
   }
 }
 
-/** Watches held by the inotify helper process: events, drops and failures routed by id. */
+/** What the helper reports that is not about one watch. */
+export interface HelperEvents {
+  /** The kernel's event queue overflowed: events were lost. */
+  overflow(): void;
+  /** The helper cannot watch (errno of inotify_init1) or died: nothing is watched any more. */
+  died(why: string, errno: string | undefined): void;
+}
+
+/** Watches held by an inotify helper process it starts: events, drops and failures routed by id. */
 export class HelperOpener implements WatchOpener {
   private nextId = 0;
   private readonly handles = new Map<number, HelperHandle>();
+  private readonly link: HelperLink;
 
-  constructor(
-    private readonly link: HelperLink,
-    private readonly settleTimeoutMs: number,
-  ) {}
+  constructor(binPath: string, private readonly settleTimeoutMs: number, on: HelperEvents) {
+    this.link = new HelperLink(binPath, {
+      event: (id, mask, name) => this.event(id, name, (mask & RENAMED_MASK) !== 0),
+      gone: (id) => this.gone(id),
+      failed: (id, errno) => this.failed(id, errno),
+      overflow: () => on.overflow(),
+      died: (why, errno) => on.died(why, errno),
+    });
+  }
+
+  /** The helper's pid (its fdinfo holds the watches), once started. */
+  get pid(): number | undefined {
+    return this.link.pid;
+  }
+
+  close(): void {
+    this.link.close();
+  }
+
+  /** Resolves once the helper has exited and been reaped (or after `timeoutMs`). */
+  exited(timeoutMs: number): Promise<void> {
+    return this.link.exited(timeoutMs);
+  }
 
   open(dir: string, owner: WatchOwner): WatchHandle {
     const h = new HelperHandle(++this.nextId, dir, owner, this);
@@ -102,19 +130,19 @@ export class HelperOpener implements WatchOpener {
     if (this.handles.delete(h.id)) this.link.remove(h.id);
   }
 
-  event(id: number, name: string | null, renamed: boolean): void {
+  private event(id: number, name: string | null, renamed: boolean): void {
     const h = this.handles.get(id);
     if (h) h.owner.raw(h.dir, name, renamed);
   }
 
-  gone(id: number): void {
+  private gone(id: number): void {
     const h = this.handles.get(id);
     if (!h) return;
     this.handles.delete(id);
     h.owner.gone(h.dir, h);
   }
 
-  failed(id: number, errno: string): void {
+  private failed(id: number, errno: string): void {
     const h = this.handles.get(id);
     if (!h) return;
     this.handles.delete(id);

@@ -19,7 +19,7 @@ export interface HelperHandlers {
 }
 
 /** inotify masks the engine reads (linux/inotify.h). */
-export const IN = {
+const IN = {
   CREATE: 0x100,
   DELETE: 0x200,
   MOVED_FROM: 0x40,

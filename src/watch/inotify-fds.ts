@@ -5,6 +5,7 @@
  * undefined everywhere /proc is not readable (macOS).
  */
 import fs from 'node:fs';
+import { childrenOf } from '../diagnostics/procfs.js';
 
 export function inotifyFdsOfSelf(): Set<number> | undefined {
   return inotifyFdsOf('self');
@@ -79,30 +80,13 @@ export function watchesOfSelf(): number | undefined {
 
 /** pids of `pid`'s children that are inotify helpers (hotwatch-inotify); [] where /proc is unreadable. */
 export function helperChildren(pid: number | 'self'): number[] {
-  const out: number[] = [];
-  let tasks: string[];
-  try {
-    tasks = fs.readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return out;
-  }
-  for (const t of tasks) {
-    let kids: string;
+  return childrenOf(pid === 'self' ? process.pid : pid).filter((c) => {
     try {
-      kids = fs.readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8');
+      return /\/hotwatch-inotify-[^/]*$/.test(fs.readlinkSync(`/proc/${c}/exe`));
     } catch {
-      continue;
+      return false; // exited meanwhile
     }
-    for (const k of kids.split(' ')) {
-      if (!k.trim()) continue;
-      try {
-        if (/\/hotwatch-inotify-[^/]*$/.test(fs.readlinkSync(`/proc/${k.trim()}/exe`))) out.push(Number(k));
-      } catch {
-        // exited meanwhile
-      }
-    }
-  }
-  return out;
+  });
 }
 
 /** Watches held by a process and by its inotify helpers: everything a hotwatch process costs the kernel. */

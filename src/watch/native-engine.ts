@@ -11,8 +11,7 @@ import path from 'node:path';
 import type { WatchSettings } from '../config/settings.js';
 import { HotwatchError, errnoCode } from '../errors.js';
 import { instanceLimitError } from './limits.js';
-import { DirWatches, HelperOpener, type WatchOpener } from './dir-watches.js';
-import { HelperLink, RENAMED_MASK } from './helper-link.js';
+import { DirWatches, HelperOpener } from './dir-watches.js';
 import { EngineLosses } from './engine-losses.js';
 import { isSentinelName } from './filter.js';
 import { readMounts, type MountEntry } from './mounts.js';
@@ -95,7 +94,7 @@ export class NativeEngine {
   /** The coverage sweep's work list (watched dirs still to re-read in this round) and last run. */
   private sweepQueue: string[] = [];
   private lastSweep = 0;
-  private readonly helper: HelperLink | undefined;
+  private readonly helper: HelperOpener | undefined;
 
   constructor(
     s: WatchSettings,
@@ -110,22 +109,16 @@ export class NativeEngine {
       ...(opts.mounts ? { mounts: opts.mounts } : {}),
       ...(opts.pollDirs ? { pollDirs: opts.pollDirs } : {}),
     });
-    let opener: WatchOpener | undefined;
-    if (opts.helperPath) {
-      let helperOpener: HelperOpener | undefined = undefined;
-      this.helper = new HelperLink(opts.helperPath, {
-        event: (id, mask, name) => helperOpener?.event(id, name, (mask & RENAMED_MASK) !== 0),
-        gone: (id) => helperOpener?.gone(id),
-        failed: (id, errno) => helperOpener?.failed(id, errno),
-        overflow: () => this.kernelOverflow(),
-        died: (why, errno) => this.helperDied(why, errno),
-      });
-      opener = helperOpener = new HelperOpener(this.helper, HELPER_SETTLE_MS);
-    }
+    this.helper = opts.helperPath
+      ? new HelperOpener(opts.helperPath, HELPER_SETTLE_MS, {
+          overflow: () => this.kernelOverflow(),
+          died: (why, errno) => this.helperDied(why, errno),
+        })
+      : undefined; // fs.watch
     this.watches = new DirWatches(
       (dir, name, renamed) => this.raw(dir, name, renamed),
       (dir, err) => this.handleError(dir, err),
-      opener,
+      this.helper,
     );
     this.armer = new TreeArmer(s, this.root, this.rules, this.watches, {
       notice: (n) => sink.notice(n),
@@ -155,7 +148,7 @@ export class NativeEngine {
         if (name !== null && isSentinelName(name)) sink.sentinel(path.join(dir, name));
       },
       () => undefined, // a broken sentinel watch shows as a missed round trip: the watchdog re-arms it
-      opener,
+      this.helper,
     );
   }
 
