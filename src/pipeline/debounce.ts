@@ -11,13 +11,15 @@
  *     holds BULK_MIN_EVENTS events or more, and for events soon after such a batch: a checkout or a code
  *     generator writing thousands of files pauses longer than 50 ms when the machine is busy (measured: a
  *     2,000-file rewrite split into 3 builds under a parallel test run), and each split is a build that is
- *     started only to be cancelled. Nothing a person types reaches 64 events.
+ *     started only to be cancelled; in a clean-clone CI run the first fragment was only 13 files (~30
+ *     events) before such a pause, hence 16. An editor save is at most 8 events (vim :w 4, save + gofmt
+ *     2–5): a lone save or a handful of files still uses the short windows.
  * The caller owns the timer: it asks `deadline()` and calls `take(now)` then.
  */
 /** vim's `:w` is 4 events, an atomic save 1–3, save + gofmt 2: more than this is the start of a burst. */
 export const LONE_MAX_EVENTS = 8;
 /** A batch this large is a bulk write (checkout, code generation): it gets the bulk window. */
-export const BULK_MIN_EVENTS = 64;
+export const BULK_MIN_EVENTS = 16;
 export const BULK_QUIET_FACTOR = 4;
 
 export interface DebounceOptions {

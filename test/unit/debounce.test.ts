@@ -34,14 +34,14 @@ describe('Debouncer (injected clock)', () => {
 
   it('many events in a short span are the start of a burst, not a lone save', () => {
     const d = new Debouncer({ quietMs: 50, loneQuietMs: 15, maxWaitMs: 1000 });
-    // 50 files written within 5 ms, then nothing: a burst
-    expect(batches(d, Array.from({ length: 50 }, (_, i) => 100 + Math.floor(i / 10)), 400)).toEqual([154]);
+    // 12 events within 5 ms, then nothing: a burst (below the bulk size)
+    expect(batches(d, Array.from({ length: 12 }, (_, i) => 100 + Math.floor(i / 3)), 400)).toEqual([153]);
   });
 
   it('a burst spanning longer than the lone window waits for the full quiet window', () => {
     const d = new Debouncer({ quietMs: 50, loneQuietMs: 15, maxWaitMs: 1000 });
-    const burst = Array.from({ length: 20 }, (_, i) => 100 + i * 5); // 100..195
-    expect(batches(d, burst, 400)).toEqual([245]);
+    const burst = Array.from({ length: 12 }, (_, i) => 100 + i * 5); // 100..155, below the bulk size
+    expect(batches(d, burst, 400)).toEqual([205]);
   });
 
   it('three edits 30 ms apart make at most two batches', () => {
@@ -64,7 +64,7 @@ describe('Debouncer (injected clock)', () => {
     expect(batches(d, stream, 1000)).toEqual([200, 400, 600, 800, 1000]);
   });
 
-  it('a bulk write (64+ events) bridges pauses up to the bulk window: one batch, not one per pause', () => {
+  it('a bulk write (16+ events) bridges pauses up to the bulk window: one batch, not one per pause', () => {
     const d = new Debouncer({ quietMs: 50, loneQuietMs: 15, maxWaitMs: 1000 });
     // 100 events in 10 ms, a 120 ms pause (a busy machine), 100 more: one batch, 200 ms after the last
     const part = (from: number) => Array.from({ length: 100 }, (_, i) => from + Math.floor(i / 10));
@@ -82,7 +82,7 @@ describe('Debouncer (injected clock)', () => {
 
   it('the bulk window never exceeds maxWait', () => {
     const d = new Debouncer({ quietMs: 50, maxWaitMs: 120 });
-    expect(batches(d, Array.from({ length: 64 }, () => 0), 500)).toEqual([120]);
+    expect(batches(d, Array.from({ length: 16 }, () => 0), 500)).toEqual([120]);
   });
 
   it('rejects maxWait shorter than quiet', () => {
