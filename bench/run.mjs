@@ -36,6 +36,7 @@ const HELP = `Usage: node bench/run.mjs [--quick] [--json FILE] [--only ${SCENAR
   (npm run bench builds first, then runs this)
 
   --quick        smoke run: 3 edits, a 1,000-directory tree, fewer repetitions
+  --rounds N     edits in the latency scenario (default 10; 3 with --quick)
   --json FILE    also write every figure (and every sample) as JSON
   --only LIST    run only these scenarios (comma-separated)
   --no-chokidar  skip chokidar 5 on the big tree (it needs ~110,000 watches and ~1 GB)
@@ -48,6 +49,7 @@ function parse() {
   const { values } = parseArgs({
     options: {
       quick: { type: 'boolean' },
+      rounds: { type: 'string' },
       json: { type: 'string' },
       only: { type: 'string' },
       'no-chokidar': { type: 'boolean' },
@@ -58,6 +60,9 @@ function parse() {
   const only = values.only ? values.only.split(',').map((s) => s.trim()) : SCENARIOS;
   const unknown = only.filter((s) => !SCENARIOS.includes(s));
   if (unknown.length) throw new Error(`--only: unknown scenario ${unknown.join(', ')} (expected some of ${SCENARIOS.join(', ')})`);
+  if (values.rounds !== undefined && !(Number.isInteger(Number(values.rounds)) && Number(values.rounds) >= 1)) {
+    throw new Error(`--rounds: expected a whole number of edits >= 1, got ${values.rounds}`);
+  }
   return { ...values, only };
 }
 
@@ -139,7 +144,7 @@ async function main() {
     }
   };
 
-  results.latency = await step('latency', () => latencyScenario({ rounds: plan.rounds, pauseMs: plan.pauseMs, subjects, say }));
+  results.latency = await step('latency', () => latencyScenario({ rounds: opts.rounds !== undefined ? Number(opts.rounds) : plan.rounds, pauseMs: plan.pauseMs, subjects, say }));
   if (opts.only.includes('tree') || opts.only.includes('doctor')) {
     const dir = makeTmpDir('tree');
     try {

@@ -48,10 +48,17 @@ export async function runtime(s: Settings, { log, signal, onSupervisor, onAppCha
 
   // Debounce timer: the only timer of the pipeline; pure stages get the clock from here.
   let timer: NodeJS.Timeout | undefined;
+  let timerDue = 0;
   let flushing: Promise<void> = Promise.resolve();
   const arm = (): void => {
     const due = debounce.deadline();
-    if (due === undefined || timer) return;
+    if (due === undefined) return;
+    if (timer) {
+      // A later event can only make the batch due sooner when it completes the last open write.
+      if (due >= timerDue) return;
+      clearTimeout(timer);
+    }
+    timerDue = due;
     timer = setTimeout(() => {
       timer = undefined;
       if (!debounce.take(performance.now())) return arm();
@@ -81,7 +88,8 @@ export async function runtime(s: Settings, { log, signal, onSupervisor, onAppCha
   };
   const onEvent = (ev: WatchEvent): void => {
     ring.push(ev);
-    debounce.note(ev.at);
+    if (ev.kind === 'change') debounce.note(ev.at, ev.path, ev.complete === true);
+    else debounce.note(ev.at);
     arm();
   };
 

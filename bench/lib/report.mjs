@@ -27,6 +27,10 @@ function latencyRows(l) {
       ]);
       rows.push(['  time outside go build: hotwatch / baseline', `${fmt.ms(hw.nonBuildMs)} / ${fmt.ms(b.nonBuildMs)}`, '', '']);
     }
+    if (Number.isFinite(hw.pairedTotalDiffMs)) {
+      rows.push(['hotwatch − baseline, round by round (median of pairs)', fmt.signedMs(hw.pairedTotalDiffMs), '', '']);
+      rows.push(['  of which hotwatch\'s go build − the bare one', fmt.signedMs(hw.pairedBuildDiffMs), '', '']);
+    }
     if (hw.breakdownMs) {
       const k = hw.breakdownMs;
       rows.push(['  hotwatch: write → build.start (watch + debounce)', fmt.ms(k.detect), '', '']);

@@ -86,10 +86,18 @@ export async function latencyScenario({ rounds, pauseMs, subjects, say }) {
     // Round 0 is a warm-up (build cache, page cache): measured, not counted.
     for (let i = 0; i <= rounds; i++) {
       const version = `r${i}`;
-      const b = await baselineRound(baseDir, basePort, version, baseState);
-      if (i > 0) base.push(b);
-      for (const r of running) {
+      // Each round rotates who edits first: the second build of a round runs on warmer caches (measured:
+      // 8–25 ms faster), which a fixed order would hand to the same contender every time.
+      let b;
+      const contenders = [{ baseline: true }, ...running];
+      const shift = i % contenders.length;
+      for (const r of [...contenders.slice(shift), ...contenders.slice(0, shift)]) {
         await sleep(pauseMs);
+        if (r.baseline) {
+          b = await baselineRound(baseDir, basePort, version, baseState);
+          if (i > 0) base.push({ ...b, round: i });
+          continue;
+        }
         const from = r.h.lines.length;
         const t0 = performance.now();
         saveVersion(r.dir, version);
@@ -97,7 +105,7 @@ export async function latencyScenario({ rounds, pauseMs, subjects, say }) {
           const served = await pollUntilServes(r.port, version, { timeoutMs: 60_000, isDead: () => r.h.exit && `${r.s.name} exited: ${r.h.tail(10)}` });
           if (i > 0) {
             r.samples.push(served - t0);
-            if (r.s.name === 'hotwatch') r.breakdowns.push(hotwatchBreakdown(r.h, from, t0, served));
+            if (r.s.name === 'hotwatch') r.breakdowns.push({ ...hotwatchBreakdown(r.h, from, t0, served), round: i, totalMs: served - t0 });
           }
         } catch (e) {
           r.errors.push(String(e.message ?? e));
@@ -133,11 +141,17 @@ export async function latencyScenario({ rounds, pauseMs, subjects, say }) {
       if (r.breakdowns.length) {
         const k = (key) => median(r.breakdowns.map((b) => b[key]));
         entry.breakdownMs = { detect: k('detectMs'), build: k('buildMs'), stop: k('stopMs'), start: k('startMs'), doneToServe: k('doneToServeMs') };
+        entry.rounds = r.breakdowns.map((b) => ({ ...b, baseline: base.find((x) => x.round === b.round) }));
         entry.extraBuilds = r.breakdowns.filter((b) => b.builds > 1).length;
         // Build time varies by ±100 ms between rounds on a shared machine and drowns a difference of
         // medians; the time outside the build, edit by edit, does not.
         entry.nonBuildMs = median(r.samples.map((x, j) => x - (r.breakdowns[j]?.buildMs ?? NaN)));
         entry.nonBuildOverheadMs = entry.nonBuildMs - result.baseline.nonBuildMs;
+        // Paired by round (the two builds of a round run a second apart): is hotwatch's `go build`
+        // itself slower than the bare one (environment, spawn, its own work meanwhile)?
+        const sameRound = (b) => base.find((x) => x.round === b.round);
+        entry.pairedBuildDiffMs = median(r.breakdowns.filter(sameRound).map((b) => b.buildMs - sameRound(b).buildMs));
+        entry.pairedTotalDiffMs = median(r.breakdowns.filter(sameRound).map((b) => b.totalMs - sameRound(b).totalMs));
       }
       result.subjects[r.s.name] = entry;
     }

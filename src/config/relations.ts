@@ -35,5 +35,6 @@ export function checkRelations(cfg: Config, locate: Locate): void {
   atMost(cfg, locate, ['debounce', 'quiet'], ['debounce', 'maxWait'], 'maxWait is the longest a batch waits, so it caps the quiet window');
   // loneQuiet defaults to 15ms: only a value the file sets is refused (a smaller quiet caps the default).
   atMost(cfg, locate, ['debounce', 'loneQuiet'], ['debounce', 'quiet'], 'a lone save would wait longer than a burst (loneQuiet is capped at quiet)', true);
+  atMost(cfg, locate, ['debounce', 'settledQuiet'], ['debounce', 'loneQuiet'], 'a save known complete would wait longer than one that is not (settledQuiet is capped at loneQuiet)', true);
   atMost(cfg, locate, ['run', 'backoffInitial'], ['run', 'backoffMax'], 'backoffMax caps every restart delay, the first one included');
 }

@@ -67,7 +67,7 @@ export interface Settings {
   watch: WatchSettings;
   build: BuildSettings;
   run: RunSettings;
-  debounce: { quietMs: number; loneQuietMs: number; maxWaitMs: number };
+  debounce: { quietMs: number; loneQuietMs: number; settledQuietMs: number; maxWaitMs: number };
   log: { format: 'pretty' | 'json'; level: 'trace' | 'debug' | 'info' | 'warn' | 'error' };
   watchdog: WatchdogSettings;
 }
@@ -132,7 +132,7 @@ export function resolveSettings(cfg: Config, opts: ResolveOptions): Settings {
         resetAfterMs: ms(cfg.run.backoffReset),
       },
     },
-    debounce: { quietMs: ms(cfg.debounce.quiet), loneQuietMs: ms(cfg.debounce.loneQuiet), maxWaitMs: ms(cfg.debounce.maxWait) },
+    debounce: { quietMs: ms(cfg.debounce.quiet), loneQuietMs: ms(cfg.debounce.loneQuiet), settledQuietMs: ms(cfg.debounce.settledQuiet), maxWaitMs: ms(cfg.debounce.maxWait) },
     log: { format, level: cfg.log.level },
     watchdog: {
       enabled: cfg.watchdog.enabled,

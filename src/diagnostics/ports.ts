@@ -5,7 +5,7 @@
  */
 import net from 'node:net';
 import { commandOf } from './inotify.js';
-import { hasProcfs, listPids, readTcpTable, socketInodesOf } from './procfs.js';
+import { hasProcfs, listPids, readListeningSockets, socketInodesOf } from './procfs.js';
 
 export interface PortHolder {
   pid: number;
@@ -18,7 +18,7 @@ export function listeningPortsOf(pids: readonly number[]): number[] {
   const inodes = new Set(pids.flatMap((p) => socketInodesOf(p)));
   if (inodes.size === 0) return [];
   const ports = new Set<number>();
-  for (const s of readTcpTable()) if (s.listening && inodes.has(s.inode)) ports.add(s.localPort);
+  for (const s of readListeningSockets()) if (s.listening && inodes.has(s.inode)) ports.add(s.localPort);
   return [...ports].sort((a, b) => a - b);
 }
 
@@ -28,7 +28,7 @@ export function listeningPortsOf(pids: readonly number[]): number[] {
  * isPortFree() reports the port as taken (the caller then says "an unknown process").
  */
 export function portHolders(port: number): PortHolder[] {
-  const wanted = new Set(readTcpTable().filter((s) => s.listening && s.localPort === port).map((s) => s.inode));
+  const wanted = new Set(readListeningSockets().filter((s) => s.listening && s.localPort === port).map((s) => s.inode));
   if (wanted.size === 0) return [];
   const holders: PortHolder[] = [];
   for (const pid of listPids()) {
@@ -42,7 +42,7 @@ export function portHolders(port: number): PortHolder[] {
  * the port on all addresses, bounded by `timeoutMs`.
  */
 export async function isPortFree(port: number, opts: { timeoutMs?: number } = {}): Promise<boolean> {
-  if (hasProcfs()) return !readTcpTable().some((s) => s.listening && s.localPort === port);
+  if (hasProcfs()) return !readListeningSockets().some((s) => s.listening && s.localPort === port);
   return bindProbe(port, opts.timeoutMs ?? 2_000);
 }
 

@@ -2,6 +2,9 @@
  * Debounce timing as a pure state machine with an injected clock. A batch is due once no event arrived
  * for the quiet window, or `maxWaitMs` after its first event even if events keep coming (a continuous
  * stream of writes still builds). Two quiet windows:
+ *   - `settledQuietMs` for a lone save whose every write the backend saw complete (the inotify helper
+ *     reports IN_CLOSE_WRITE and IN_MOVED_TO): nothing is left to guess, so it waits only long enough for
+ *     an editor's "save all" to land in the same batch;
  *   - `loneQuietMs` for a lone save after an idle moment: a handful of events (at most LONE_MAX_EVENTS)
  *     spanning less than `loneQuietMs` (measured: an editor save, even with gofmt rewriting it, is 1 to 4
  *     events within 4 ms), so it builds fast;
@@ -26,6 +29,8 @@ export interface DebounceOptions {
   quietMs: number;
   /** Defaults to quietMs (a single window). */
   loneQuietMs?: number;
+  /** A lone save whose writes are all known complete; defaults to loneQuietMs (no fast path). */
+  settledQuietMs?: number;
   maxWaitMs: number;
 }
 
@@ -38,13 +43,17 @@ export class Debouncer {
   private bulkContinuation = false;
   private lastTakeBulk = false;
   private count = 0;
+  /** Paths of the pending batch whose latest event did not say their write was complete ('' = a pathless event). */
+  private readonly open = new Set<string>();
   private readonly loneQuietMs: number;
+  private readonly settledQuietMs: number;
   private readonly bulkQuietMs: number;
 
   constructor(private readonly opts: DebounceOptions) {
     this.loneQuietMs = Math.min(opts.loneQuietMs ?? opts.quietMs, opts.quietMs);
+    this.settledQuietMs = Math.min(opts.settledQuietMs ?? this.loneQuietMs, this.loneQuietMs);
     this.bulkQuietMs = Math.min(opts.quietMs * BULK_QUIET_FACTOR, opts.maxWaitMs);
-    if (opts.quietMs < 0 || this.loneQuietMs < 0 || opts.maxWaitMs < opts.quietMs) {
+    if (opts.quietMs < 0 || this.settledQuietMs < 0 || opts.maxWaitMs < opts.quietMs) {
       throw new RangeError(`debounce: need 0 <= loneQuiet, 0 <= quiet (${opts.quietMs}ms) <= maxWait (${opts.maxWaitMs}ms)`);
     }
   }
@@ -53,24 +62,30 @@ export class Debouncer {
     return this.firstAt !== undefined;
   }
 
-  /** Record an event at `now` (monotonic ms). */
-  note(now: number): void {
+  /**
+   * Record an event at `now` (monotonic ms). `path` and `complete`: the event's file and whether the
+   * backend saw its write finish; an event without them counts as not known complete.
+   */
+  note(now: number, path = '', complete = false): void {
     if (this.firstAt === undefined) {
       this.firstAt = now;
       this.count = 0;
+      this.open.clear();
       const sinceTake = this.lastTakeAt === undefined ? Number.POSITIVE_INFINITY : now - this.lastTakeAt;
       this.continuation = sinceTake < this.opts.quietMs;
       this.bulkContinuation = this.lastTakeBulk && sinceTake < this.bulkQuietMs;
     }
     this.lastAt = Math.max(this.lastAt ?? now, now);
     this.count++;
+    if (complete && path !== '') this.open.delete(path);
+    else this.open.add(path);
   }
 
   /** When the pending batch becomes due, or undefined when nothing is pending. */
   deadline(): number | undefined {
     if (this.firstAt === undefined || this.lastAt === undefined) return undefined;
     const lone = !this.continuation && !this.bulkContinuation && this.count <= LONE_MAX_EVENTS && this.lastAt - this.firstAt < this.loneQuietMs;
-    const quiet = this.isBulk() ? this.bulkQuietMs : lone ? this.loneQuietMs : this.opts.quietMs;
+    const quiet = this.isBulk() ? this.bulkQuietMs : lone ? (this.open.size === 0 ? this.settledQuietMs : this.loneQuietMs) : this.opts.quietMs;
     return Math.min(this.lastAt + quiet, this.firstAt + this.opts.maxWaitMs);
   }
 

@@ -6,6 +6,11 @@ export interface ChangeEvent {
   path: string;
   /** Monotonic ms (performance.now()) when the backend reported it. */
   at: number;
+  /**
+   * The backend saw the write finish (closed, or renamed into place) and nothing since: a lone save can
+   * build without waiting out the quiet window. Absent when unknown (fs.watch, polling).
+   */
+  complete?: true;
 }
 
 /**

@@ -41,6 +41,11 @@ export interface TerminateOptions {
   log: Logger;
   /** A snapshotTree() taken just before (saves a scan); taken here when absent. */
   known?: KnownProcess[];
+  /**
+   * `known` already holds every marked process up to this pid (a full scan moments ago, see
+   * AppProcess.prescan): the post-grace marker scan reads only processes born since (see pidsWithEnv).
+   */
+  markerBornAfter?: number;
 }
 
 export interface TerminateResult {
@@ -60,11 +65,11 @@ const POLL_MS = 10;
  * while it has members, and the environment-marker scan only when a marker is given: the cheap
  * pre-signal snapshot (descendants of the leader) passes none, the post-grace sweep passes it.
  */
-export function snapshotTree(pgid: number, marker?: EnvMarker): KnownProcess[] {
+export function snapshotTree(pgid: number, marker?: EnvMarker, markerBornAfter?: number): KnownProcess[] {
   if (!hasProcfs()) return [];
   const roots = new Set<number>([pgid]);
   if (groupHasMembers(pgid)) for (const p of pidsInGroup(pgid)) roots.add(p);
-  if (marker) for (const p of pidsWithEnv(marker.key, marker.value)) roots.add(p);
+  if (marker) for (const p of pidsWithEnv(marker.key, marker.value, markerBornAfter)) roots.add(p);
   const all = new Set<number>(roots);
   for (const r of roots) for (const d of descendantsOf(r)) all.add(d);
   const out: KnownProcess[] = [];
@@ -147,7 +152,7 @@ export async function terminateTree(o: TerminateOptions): Promise<TerminateResul
     graceful = groupDone() && !cut?.aborted;
   }
   // Children forked during the grace period, and escapees, before their parents vanish from the tree.
-  remember(snapshotTree(o.pgid, o.marker));
+  remember(snapshotTree(o.pgid, o.marker, o.markerBornAfter));
   if (!graceful) signalGroup(o.pgid, 'SIGKILL', o.log);
 
   const swept: KnownProcess[] = [];

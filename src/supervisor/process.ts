@@ -15,8 +15,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { HotwatchError, errnoCode } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { bindProbe, portHolders } from '../diagnostics/ports.js';
-import { readTcpTable, socketInodesOf } from '../diagnostics/procfs.js';
-import { signalGroup, snapshotTree, terminateTree, type EnvMarker } from './kill-tree.js';
+import { WRAP_SAFE_MS, lastPid, readListeningSockets, socketInodesOf } from '../diagnostics/procfs.js';
+import { signalGroup, snapshotTree, terminateTree, type EnvMarker, type KnownProcess } from './kill-tree.js';
 
 export interface AppExit {
   code: number | null;
@@ -144,6 +144,19 @@ export class AppProcess {
   }
 
   private knownPorts: number[] | undefined;
+  private prescanned: { at: number; known: KnownProcess[]; lastPid: number } | undefined;
+
+  /**
+   * The full /proc scan for this app's marked processes (setsid escapees), taken ahead of a stop, off its
+   * critical path: the supervisor calls it while a build runs. The stop then reads only the processes
+   * born since (a few pids) instead of every process's environment (measured: 1 ms for 70 processes
+   * here; a desktop has hundreds).
+   */
+  prescan(): void {
+    const last = lastPid();
+    if (last === undefined || this.exit !== undefined || this.stopping) return;
+    this.prescanned = { at: performance.now(), known: snapshotTree(this.pid, this.marker), lastPid: last };
+  }
 
   /** The ports the app tree was seen listening on: lets stop() probe them instead of reading /proc. */
   noteListening(ports: number[]): void {
@@ -160,7 +173,7 @@ export class AppProcess {
       const probes = await Promise.all(this.knownPorts.map((p) => bindProbe(p).catch(() => false)));
       if (probes.every(Boolean)) return [];
     }
-    return readTcpTable()
+    return readListeningSockets()
       .filter((t) => t.listening && sockets.has(t.inode))
       .map((t) => t.localPort);
   }
@@ -186,7 +199,8 @@ export class AppProcess {
     const alreadyExited = this.exit !== undefined;
     // Before signalling: the leader's descendants only (cheap). terminateTree adds the marked escapees
     // (a full /proc scan) once the group is gone.
-    const known = snapshotTree(this.pid);
+    const pre = this.prescanned && performance.now() - this.prescanned.at < WRAP_SAFE_MS ? this.prescanned : undefined;
+    const known = [...snapshotTree(this.pid), ...(pre?.known ?? [])];
     // The app tree's sockets, by identity (cheap readlinks). After the stop, any of them still in the
     // LISTEN table is held by a process we could not find (it inherited the fd): report it and its holder.
     const sockets = new Set([this.pid, ...known.map((k) => k.pid)].flatMap((p) => socketInodesOf(p)));
@@ -196,6 +210,7 @@ export class AppProcess {
       leaderExit: this.exited,
       marker: this.marker,
       known,
+      ...(pre ? { markerBornAfter: pre.lastPid } : {}),
       signal,
       graceMs,
       cut: this.hurry.signal,

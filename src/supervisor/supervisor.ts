@@ -132,12 +132,15 @@ export class Supervisor {
     this.log.info({ event: 'build.start', trigger, files: batch.paths.length, rescan: batch.rescanReasons }, `${trigger} → building`);
     let res: BuildResult;
     try {
-      res = await runBuild(this.opts.build, {
+      const building = runBuild(this.opts.build, {
         signal: AbortSignal.any([this.opts.signal, ctrl.signal]),
         log: this.log,
         // Streamed as it comes, with a prefix; a failure then names the first errors again, prominently.
         onLine: this.opts.onBuildLine ?? ((line) => this.log.info({ event: 'build.output', line }, `build │ ${line}`)),
       });
+      // The build is running in its own processes: the old app's stop is prepared meanwhile.
+      this.app?.prescan();
+      res = await building;
     } catch (e) {
       this.buildCtrl = undefined;
       this.stats.buildsFailed++;

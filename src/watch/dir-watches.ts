@@ -6,10 +6,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { HelperLink, RENAMED_MASK } from './helper-link.js';
+import { HelperLink, RENAMED_MASK, writeComplete } from './helper-link.js';
 
-/** `renamed`: an entry was created, deleted or moved (inotify IN_CREATE/IN_DELETE/IN_MOVED_*). */
-export type RawListener = (dir: string, name: string | null, renamed: boolean) => void;
+/**
+ * `renamed`: an entry was created, deleted or moved (inotify IN_CREATE/IN_DELETE/IN_MOVED_*).
+ * `complete`: the entry's write is finished (true), may be under way (false), or unknown (undefined:
+ * fs.watch never says; see writeComplete).
+ */
+export type RawListener = (dir: string, name: string | null, renamed: boolean, complete?: boolean) => void;
 
 /** Identity of a directory: (dev, ino) plus its birth time, since a deleted dir's inode number is reused at once. */
 export interface DirId {
@@ -27,7 +31,7 @@ export function sameDir(id: DirId, st: { dev: number; ino: number; birthtimeMs?:
 
 /** What an opened watch reports to (a DirWatches). */
 export interface WatchOwner {
-  raw(dir: string, name: string | null, renamed: boolean): void;
+  raw(dir: string, name: string | null, renamed: boolean, complete?: boolean): void;
   error(dir: string, err: Error): void;
   /** The kernel dropped the watch on its own (directory deleted, unmounted). */
   gone(dir: string, handle: WatchHandle): void;
@@ -93,7 +97,7 @@ export class HelperOpener implements WatchOpener {
 
   constructor(binPath: string, private readonly settleTimeoutMs: number, on: HelperEvents) {
     this.link = new HelperLink(binPath, {
-      event: (id, mask, name) => this.event(id, name, (mask & RENAMED_MASK) !== 0),
+      event: (id, mask, name) => this.event(id, name, (mask & RENAMED_MASK) !== 0, writeComplete(mask)),
       gone: (id) => this.gone(id),
       failed: (id, errno) => this.failed(id, errno),
       overflow: () => on.overflow(),
@@ -130,9 +134,9 @@ export class HelperOpener implements WatchOpener {
     if (this.handles.delete(h.id)) this.link.remove(h.id);
   }
 
-  private event(id: number, name: string | null, renamed: boolean): void {
+  private event(id: number, name: string | null, renamed: boolean, complete: boolean | undefined): void {
     const h = this.handles.get(id);
-    if (h) h.owner.raw(h.dir, name, renamed);
+    if (h) h.owner.raw(h.dir, name, renamed, complete);
   }
 
   private gone(id: number): void {
@@ -167,8 +171,8 @@ export class DirWatches implements WatchOwner {
     private readonly opener: WatchOpener = fsWatchOpener,
   ) {}
 
-  raw(dir: string, name: string | null, renamed: boolean): void {
-    this.onRaw(dir, name, renamed);
+  raw(dir: string, name: string | null, renamed: boolean, complete?: boolean): void {
+    this.onRaw(dir, name, renamed, complete);
   }
 
   error(dir: string, err: Error): void {

@@ -20,6 +20,9 @@ export interface HelperHandlers {
 
 /** inotify masks the engine reads (linux/inotify.h). */
 const IN = {
+  MODIFY: 0x2,
+  ATTRIB: 0x4,
+  CLOSE_WRITE: 0x8,
   CREATE: 0x100,
   DELETE: 0x200,
   MOVED_FROM: 0x40,
@@ -28,6 +31,18 @@ const IN = {
   MOVE_SELF: 0x800,
 } as const;
 export const RENAMED_MASK = IN.CREATE | IN.DELETE | IN.MOVED_FROM | IN.MOVED_TO;
+
+/**
+ * Whether the entry's content is complete after an event of this mask: true when a writer closed it
+ * (IN_CLOSE_WRITE) or it was renamed into place whole (IN_MOVED_TO, an atomic save); false while a write
+ * or a replacement may be under way (modified, created, deleted or moved away: an editor's save often
+ * moves the old file away first); undefined when the event says nothing about it (IN_ATTRIB alone).
+ */
+export function writeComplete(mask: number): boolean | undefined {
+  if (mask & (IN.CLOSE_WRITE | IN.MOVED_TO)) return true;
+  if (mask & (IN.MODIFY | IN.CREATE | IN.DELETE | IN.MOVED_FROM)) return false;
+  return undefined;
+}
 
 const escape = (s: string): string => (/[%\n]/.test(s) ? s.replace(/%/g, '%25').replace(/\n/g, '%0A') : s);
 const unescape = (s: string): string => (s.includes('%') ? s.replace(/%0A|%25/g, (m) => (m === '%25' ? '%' : '\n')) : s);

@@ -15,7 +15,7 @@ import { DirWatches, HelperOpener } from './dir-watches.js';
 import { EngineLosses } from './engine-losses.js';
 import { isSentinelName } from './filter.js';
 import { readMounts, type MountEntry } from './mounts.js';
-import type { NativeTuning, WorkerStats } from './protocol.js';
+import { wallNow, type NativeTuning, type WorkerStats } from './protocol.js';
 import { StormDetector } from './storm-detector.js';
 import { TreeArmer } from './tree-armer.js';
 import { WatchAudit } from './watch-audit.js';
@@ -35,7 +35,13 @@ export const DEFAULT_TUNING: NativeTuning = {
 };
 
 export interface EngineSink {
-  events(paths: string[]): void;
+  /**
+   * `at`: when the newest raw event behind these paths arrived (epoch ms, `wallNow`), not when they were
+   * resolved: the debouncer's quiet window counts from the event, so the coalescing here is not added to it.
+   * `complete[i]`: the write of `paths[i]` is known to be finished (the helper saw it closed or renamed into
+   * place, and nothing since); absent when no path is.
+   */
+  events(paths: string[], at: number, complete?: boolean[]): void;
   rescan(reason: string): void;
   notice(n: WatchNotice): void;
   /** Watching cannot go on (limit reached): the engine has stopped. */
@@ -76,6 +82,10 @@ export class NativeEngine {
   private readonly armer: TreeArmer;
   private readonly storms: StormDetector;
   private pending = new Set<string>();
+  /** When the newest raw event arrived (epoch ms). */
+  private lastRawAt: number | undefined;
+  /** Per path not yet posted: whether its latest raw event left its write complete (see writeComplete). */
+  private complete = new Map<string, boolean>();
   /** Pending paths that are watched dirs their parent reported created/deleted/moved: re-armed whatever their identity. */
   private renamed = new Set<string>();
   private dirtyDirs = new Set<string>();
@@ -116,7 +126,7 @@ export class NativeEngine {
         })
       : undefined; // fs.watch
     this.watches = new DirWatches(
-      (dir, name, renamed) => this.raw(dir, name, renamed),
+      (dir, name, renamed, complete) => this.raw(dir, name, renamed, complete),
       (dir, err) => this.handleError(dir, err),
       this.helper,
     );
@@ -263,7 +273,7 @@ export class NativeEngine {
     this.sink.crashed(why);
   }
 
-  private raw(dir: string, name: string | null, renamed: boolean): void {
+  private raw(dir: string, name: string | null, renamed: boolean, complete?: boolean): void {
     if (this.stopped) return;
     if (name !== null && isSentinelName(name)) {
       this.sink.sentinel(path.join(dir, name)); // a mount's sentinel, in a watched dir of the tree
@@ -271,12 +281,14 @@ export class NativeEngine {
     }
     if (name !== null && name === this.opts.dropEventsNamed) return;
     this.rawEvents++;
+    this.lastRawAt = wallNow();
     const storm = this.storms.raw();
     if (storm) this.losses.overflow(storm);
     if (name === null) this.dirtyDirs.add(dir);
     else {
       const p = path.join(dir, name);
       this.pending.add(p);
+      if (complete !== undefined) this.complete.set(p, complete);
       if (renamed && this.watches.has(p)) this.renamed.add(p); // a watched dir created/deleted/moved there
     }
     this.scheduleFlush();
@@ -389,7 +401,17 @@ export class NativeEngine {
   }
 
   private post(paths: string[]): void {
-    if (paths.length > 0) this.sink.events([...new Set(paths)]);
+    if (paths.length === 0) return;
+    const unique = [...new Set(paths)];
+    let complete: boolean[] | undefined;
+    if (this.complete.size > 0) {
+      complete = unique.map((p) => this.complete.get(p) === true);
+      for (const p of unique) this.complete.delete(p);
+      if (!complete.includes(true)) complete = undefined;
+      // A path resolved away (an ignored name) keeps no entry for long: a storm must not grow the map.
+      if (this.complete.size > 4 * POST_CHUNK) this.complete.clear();
+    }
+    this.sink.events(unique, this.lastRawAt ?? wallNow(), complete);
   }
 
   private postNotices(): void {

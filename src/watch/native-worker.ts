@@ -17,7 +17,7 @@ const engine = new NativeEngine(
   data.settings,
   data.tuning,
   {
-    events: (paths) => post({ t: 'events', paths, at: wallNow() }),
+    events: (paths, at, complete) => post(complete ? { t: 'events', paths, at, complete } : { t: 'events', paths, at }),
     rescan: (reason) => post({ t: 'rescan', reason, at: wallNow() }),
     notice: (notice) => post({ t: 'notice', notice }),
     fatal: (e: HotwatchError) => post({ t: 'fatal', code: e.code, message: e.message, hint: e.hint, exitCode: e.exitCode }),

@@ -234,7 +234,7 @@ export class NativeWatcher implements Watcher {
     const toHost = (at: number) => at - performance.timeOrigin;
     switch (m.t) {
       case 'events':
-        for (const p of m.paths) this.opts.onEvent({ kind: 'change', path: p, at: toHost(m.at) });
+        m.paths.forEach((p, i) => this.opts.onEvent(m.complete?.[i] ? { kind: 'change', path: p, at: toHost(m.at), complete: true } : { kind: 'change', path: p, at: toHost(m.at) }));
         return;
       case 'sentinel':
         this.opts.onSentinel?.(m.path);

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeAddress, parseProcNetTcp, parseStat } from '../../src/diagnostics/procfs.js';
+import { decodeAddress, leadingListeners, parseProcNetTcp, parseStat, readListeningSockets, type TcpSocket } from '../../src/diagnostics/procfs.js';
 import { isPortFree, listeningPortsOf, portHolders } from '../../src/diagnostics/ports.js';
 import { isAlive, waitFor } from '../helpers/wait.js';
 
@@ -50,6 +50,16 @@ describe('procfs parsers (captured samples)', () => {
       [6, '::1', 18124, true, 15505],
       [6, '::', 18125, true, 15506],
     ]);
+  });
+
+  it('reads LISTEN rows up to the first row in another state', () => {
+    const lines = fs.readFileSync(path.join(SAMPLES, 'net-tcp.txt'), 'utf8').split('\n');
+    const out: TcpSocket[] = [];
+    expect(leadingListeners(lines, out, true)).toBe(true);
+    expect(out.map((r) => r.localPort)).toEqual([2024, 18123]);
+    const v6: TcpSocket[] = [];
+    expect(leadingListeners(fs.readFileSync(path.join(SAMPLES, 'net-tcp6.txt'), 'utf8').split('\n'), v6, true)).toBe(false);
+    expect(v6).toHaveLength(2);
   });
 
   it('decodes addresses in either byte order, including v4-mapped v6', () => {
@@ -102,6 +112,29 @@ describe('ports', () => {
     await once(child, 'exit');
     expect(portHolders(port)).toEqual([]);
     expect(await isPortFree(port)).toBe(true);
+  });
+
+  it('the kernel lists listeners first: one opened after 2,000 closed connections is still found', async () => {
+    // readListeningSockets stops at the first non-LISTEN row; this checks that assumption on this kernel,
+    // with the table full of TIME_WAIT rows (the client side closes first) ahead of the new listener.
+    const first = await listen('127.0.0.1');
+    for (let i = 0; i < 2000; i += 100) {
+      await Promise.all(
+        Array.from({ length: 100 }, async () => {
+          const c = net.connect(first, '127.0.0.1');
+          await once(c, 'connect');
+          c.end();
+          await once(c, 'close');
+        }),
+      );
+    }
+    const late = await listen('127.0.0.1');
+    const late6 = await listen('::1');
+    const text = fs.readFileSync('/proc/net/tcp', 'utf8');
+    expect(parseProcNetTcp(text).filter((r) => !r.listening).length, 'closed connections in the table').toBeGreaterThan(1000);
+    const ports = readListeningSockets().map((r) => r.localPort);
+    expect(ports).toEqual(expect.arrayContaining([first, late, late6]));
+    expect(listeningPortsOf([process.pid])).toEqual(expect.arrayContaining([first, late, late6]));
   });
 
   it('pids that hold no socket listen on nothing', () => {

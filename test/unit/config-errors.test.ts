@@ -187,7 +187,7 @@ describe('config errors: one message, file:line:col key: what', () => {
     fs.writeFileSync(path.join(tmp.dir, 'watcher.config.yaml'), '# nothing yet\n---\n');
     const b = await loadSettings({ cwd: tmp.dir, isTTY: false });
     expect(a.configFile).toBe(path.join(tmp.dir, 'watcher.config.yaml'));
-    expect(a.debounce).toEqual({ quietMs: 50, loneQuietMs: 15, maxWaitMs: 1000 });
+    expect(a.debounce).toEqual({ quietMs: 50, loneQuietMs: 15, settledQuietMs: 5, maxWaitMs: 1000 });
     expect(b).toEqual(a);
   });
 
@@ -229,7 +229,15 @@ describe('keys that depend on each other, and durations that cannot be zero', ()
         '  fix: make debounce.loneQuiet at most debounce.quiet: e.g. set debounce.loneQuiet: 100ms, or also set debounce.quiet: 3s',
     );
     fs.writeFileSync(path.join(tmp.dir, 'watcher.config.yaml'), 'debounce:\n  quiet: 10ms\n  maxWait: 10ms\n');
-    expect((await loadSettings({ cwd: tmp.dir, isTTY: false })).debounce).toEqual({ quietMs: 10, loneQuietMs: 15, maxWaitMs: 10 });
+    expect((await loadSettings({ cwd: tmp.dir, isTTY: false })).debounce).toEqual({ quietMs: 10, loneQuietMs: 15, settledQuietMs: 5, maxWaitMs: 10 });
+  });
+
+  it('a settledQuiet set longer than loneQuiet is refused, at settledQuiet', async () => {
+    const e = await errorFor('debounce:\n  settledQuiet: 20ms\n');
+    expect(e.format()).toBe(
+      'watcher.config.yaml:2:17 debounce.settledQuiet: 20ms is longer than debounce.loneQuiet (15ms, the default): a save known complete would wait longer than one that is not (settledQuiet is capped at loneQuiet)\n' +
+        '  fix: make debounce.settledQuiet at most debounce.loneQuiet: e.g. set debounce.settledQuiet: 15ms, or also set debounce.loneQuiet: 20ms',
+    );
   });
 
   it('run.backoffMax below backoffInitial points at the key the file sets', async () => {

@@ -85,6 +85,47 @@ describe('Debouncer (injected clock)', () => {
     expect(batches(d, Array.from({ length: 16 }, () => 0), 500)).toEqual([120]);
   });
 
+  it('a lone save whose writes are known complete uses the settled window', () => {
+    const d = new Debouncer({ quietMs: 50, loneQuietMs: 15, settledQuietMs: 5, maxWaitMs: 1000 });
+    d.note(100, '/m/main.go', true);
+    expect(d.deadline()).toBe(105);
+    expect(d.take(105)).toBe(true);
+    // an atomic save: the old file moved away (open), then the new one renamed into place (complete)
+    d.note(200, '/m/main.go', false);
+    expect(d.deadline()).toBe(215);
+    d.note(201, '/m/main.go', true);
+    expect(d.deadline()).toBe(206);
+  });
+
+  it('one file still being written keeps the lone window for the whole batch', () => {
+    const d = new Debouncer({ quietMs: 50, loneQuietMs: 15, settledQuietMs: 5, maxWaitMs: 1000 });
+    d.note(100, '/m/a.go', true);
+    d.note(101, '/m/b.go', false); // modified, not closed yet
+    expect(d.deadline()).toBe(116);
+    d.note(102, '/m/b.go', true);
+    expect(d.deadline()).toBe(107);
+    d.note(103, '/m/c.go', true);
+    expect(d.deadline()).toBe(108);
+    // a pathless event (rescan) is never known complete
+    d.note(104);
+    expect(d.deadline()).toBe(119);
+  });
+
+  it('the settled window applies to lone saves only: not to bursts, continuations or bulk writes', () => {
+    const d = new Debouncer({ quietMs: 50, loneQuietMs: 15, settledQuietMs: 5, maxWaitMs: 1000 });
+    d.note(0, '/m/a.go', true);
+    expect(d.take(5)).toBe(true);
+    d.note(30, '/m/a.go', true); // 25 ms after the last batch: the developer is still saving
+    expect(d.deadline()).toBe(80);
+    expect(d.take(80)).toBe(true);
+    for (let i = 0; i < 12; i++) d.note(500, `/m/f${i}.go`, true); // a burst of completed writes
+    expect(d.deadline()).toBe(550);
+    // without settledQuietMs there is no fast path
+    const plain = new Debouncer({ quietMs: 50, loneQuietMs: 15, maxWaitMs: 1000 });
+    plain.note(0, '/m/a.go', true);
+    expect(plain.deadline()).toBe(15);
+  });
+
   it('rejects maxWait shorter than quiet', () => {
     expect(() => new Debouncer({ quietMs: 100, maxWaitMs: 50 })).toThrow(/quiet/);
   });

@@ -30,7 +30,9 @@ import (
 	"syscall"
 )
 
-const watchMask = syscall.IN_ATTRIB | syscall.IN_CREATE | syscall.IN_MODIFY | syscall.IN_DELETE |
+// IN_CLOSE_WRITE tells the engine that a write is complete: a lone save then builds without waiting out
+// the quiet window that would otherwise guess it.
+const watchMask = syscall.IN_ATTRIB | syscall.IN_CREATE | syscall.IN_MODIFY | syscall.IN_CLOSE_WRITE | syscall.IN_DELETE |
 	syscall.IN_DELETE_SELF | syscall.IN_MOVE_SELF | syscall.IN_MOVED_FROM | syscall.IN_MOVED_TO |
 	syscall.IN_ONLYDIR | syscall.IN_DONT_FOLLOW
 
