@@ -11,6 +11,7 @@
  * 1 MB semi-space takes well under a millisecond.
  */
 import v8 from 'node:v8';
+import vm from 'node:vm';
 
 // Process-wide on purpose: bin/hotwatch.js sets it through dist/bundle/heap.js, and the CLI's bundle (a
 // separate copy of this module) reads it when a worker starts.
@@ -25,4 +26,68 @@ export function keepYoungGenerationSmall(): void {
 /** After a worker started (it resets V8's flags): the setting again, if this process asked for it. */
 export function reapplyYoungGenerationSetting(): void {
   if (flags[APPLIED]) keepYoungGenerationSmall();
+}
+
+/**
+ * V8's full garbage collection as a function, or undefined where the runtime refuses it. `--expose-gc`
+ * set at run time applies to contexts created afterwards: a new vm context hands out its `gc`, which
+ * collects this thread's whole heap.
+ */
+function fullGc(): (() => void) | undefined {
+  try {
+    v8.setFlagsFromString('--expose-gc');
+    const gc: unknown = vm.runInNewContext('gc');
+    return typeof gc === 'function' ? (gc as () => void) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A full collection that also compacts every page: a plain one frees the objects but leaves the pages
+ * that still hold a few live ones (measured: 300,000 objects, one in ten kept: 32 → 5 MB used, physical
+ * 42 → 36 MB; compacting, 42 → 29 MB). V8's memory reducer compacts like this, ~10 s after work ends.
+ */
+function collectCompacting(gc: () => void): void {
+  v8.setFlagsFromString('--compact-on-every-full-gc');
+  try {
+    gc();
+  } finally {
+    v8.setFlagsFromString('--no-compact-on-every-full-gc');
+  }
+}
+
+/**
+ * One full collection shortly after a burst of work ends (the tree armed, an edit's cycle done, a
+ * storm resolved), while nothing else is going on. A daemon's heap is idle most of the time and V8's
+ * memory reducer hands a burst's garbage back to the OS only some 10 s later; measured on the benchmark's
+ * 10,000-directory tree, a collection after each cycle took the RSS 2 s after an edit from 95 to 89 MB.
+ * A collection of this heap costs ~10 ms of this thread, never on the path of an edit: it waits while
+ * `busy()` says work is under way.
+ */
+export class IdleCollector {
+  private timer: NodeJS.Timeout | undefined;
+  private readonly gc = fullGc();
+
+  constructor(
+    private readonly delayMs = 1000,
+    private readonly busy: () => boolean = () => false,
+  ) {}
+
+  /** Asks for one collection `delayMs` from now (a later call moves it). */
+  soon(): void {
+    if (!this.gc) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.busy()) return this.soon();
+      collectCompacting(this.gc!);
+    }, this.delayMs);
+    this.timer.unref();
+  }
+
+  cancel(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
 }

@@ -17,6 +17,7 @@ import { createWatchdog } from './watch/watchdog.js';
 import { appEnvironment } from './supervisor/env.js';
 import { relevantFiles } from './pipeline/relevant-files.js';
 import { startupChecks } from './diagnostics/startup.js';
+import { IdleCollector } from './heap.js';
 
 /** Files hashed at start for content dedupe (a file beyond them is indexed at its first change). */
 const CONTENT_SEED_FILES = 5_000;
@@ -35,6 +36,8 @@ export async function runtime(s: Settings, { log, signal, onSupervisor, onAppCha
   const ring = new Ring(s.watch.bufferCapacity);
   const debounce = new Debouncer(s.debounce);
   const content = new ContentIndex();
+  // Each edit's cycle (and the start-up) leaves garbage that V8 would hand back only ~10 s later.
+  const collector = new IdleCollector(1000, () => debounce.pending || supervisor.busy);
   const supervisor = new Supervisor({
     root: s.root,
     build: s.build,
@@ -43,6 +46,7 @@ export async function runtime(s: Settings, { log, signal, onSupervisor, onAppCha
     signal,
     appEnv: () => appEnvironment(s.run),
     onAppChange,
+    afterCycle: () => collector.soon(),
   });
   onSupervisor?.(supervisor);
 
@@ -111,10 +115,14 @@ export async function runtime(s: Settings, { log, signal, onSupervisor, onAppCha
     const known = watcher.knownFiles?.(CONTENT_SEED_FILES);
     void (known ? Promise.resolve(known) : relevantFiles(s.watch, signal, CONTENT_SEED_FILES))
       .then((files) => content.seed(files, since, signal))
-      .then((n) => log.debug({ event: 'content.seeded', files: n }, `indexed ${n} files for content dedupe`))
+      .then((n) => {
+        log.debug({ event: 'content.seeded', files: n }, `indexed ${n} files for content dedupe`);
+        collector.soon();
+      })
       .catch((e) => log.warn({ err: e }, `content index not seeded (every save will rebuild): ${String(e)}`));
     await supervisor.run({ paths: [], rescanReasons: ['initial build'], firstAt: performance.now(), lastAt: performance.now() });
   } finally {
+    collector.cancel();
     if (timer) clearTimeout(timer);
     await watcher.close();
     await flushing.catch(() => undefined);

@@ -29,6 +29,8 @@ export interface SupervisorOptions {
   onBuildLine?: (line: string) => void;
   /** Told whenever the running app changes (started, stopped, exited): the state file records it. */
   onAppChange?: (app: { pid: number; marker: { key: string; value: string } } | undefined) => void;
+  /** Told after each cycle (build, and restart when it succeeded): the work of an edit is done. */
+  afterCycle?: () => void;
 }
 
 export interface SupervisorStats {
@@ -80,6 +82,11 @@ export class Supervisor {
    * Nothing runs and nothing is on its way: the app exited (or never started, or was stopped after a
    * failed build), no build or restart is in progress or due. A save then means "run it again".
    */
+  /** A cycle is running or waiting to run. */
+  get busy(): boolean {
+    return this.inCycle || this.pending !== undefined || this.restartDue;
+  }
+
   get idleWithoutApp(): boolean {
     return !this.app && !this.stoppingApp && !this.inCycle && !this.pending && !this.restartDue && !this.restartTimer;
   }
@@ -113,6 +120,7 @@ export class Supervisor {
         } finally {
           this.inCycle = false;
         }
+        this.opts.afterCycle?.();
       }
     } finally {
       this.cancelRestartTimer();

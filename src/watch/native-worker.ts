@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { HotwatchError } from '../errors.js';
+import { IdleCollector } from '../heap.js';
 import { NativeEngine } from './native-engine.js';
 import { wallNow, type CallResult, type HostMessage, type WorkerCall, type WorkerData, type WorkerFault, type WorkerMessage } from './protocol.js';
 
@@ -12,13 +13,23 @@ const port = parentPort;
 if (!port) throw new Error('native-worker.js must run in a worker thread');
 const data = workerData as WorkerData;
 const post = (m: WorkerMessage): void => port.postMessage(m);
+/** Arming the tree, a storm or a re-arm leave this thread's heap full of garbage: collected once idle. */
+const BIG_POST = 500;
+// Assigned once the engine exists: its idle() is the busy check.
+let collector: IdleCollector | undefined;
 
 const engine = new NativeEngine(
   data.settings,
   data.tuning,
   {
-    events: (paths, at, complete) => post(complete ? { t: 'events', paths, at, complete } : { t: 'events', paths, at }),
-    rescan: (reason) => post({ t: 'rescan', reason, at: wallNow() }),
+    events: (paths, at, complete) => {
+      post(complete ? { t: 'events', paths, at, complete } : { t: 'events', paths, at });
+      if (paths.length >= BIG_POST) collector?.soon();
+    },
+    rescan: (reason) => {
+      post({ t: 'rescan', reason, at: wallNow() });
+      collector?.soon();
+    },
     notice: (notice) => post({ t: 'notice', notice }),
     fatal: (e: HotwatchError) => post({ t: 'fatal', code: e.code, message: e.message, hint: e.hint, exitCode: e.exitCode }),
     sentinel: (p) => post({ t: 'sentinel', path: p, at: wallNow() }),
@@ -65,10 +76,12 @@ port.on('message', (m: HostMessage) => {
   }
 });
 
+collector = new IdleCollector(1000, () => !engine.idle());
 const started = performance.now();
 const ok = await engine.start();
 if (ok) {
   post({ t: 'ready', stats: { ...engine.stats(true), idle: true }, ms: Math.round(performance.now() - started) });
+  collector.soon();
   const { hangAfterReadyMs, closeWatchesAfterReadyMs } = data.hooks;
   if (hangAfterReadyMs !== undefined) setTimeout(() => fault('hang'), hangAfterReadyMs);
   if (closeWatchesAfterReadyMs !== undefined) setTimeout(() => fault('close-watches'), closeWatchesAfterReadyMs);
