@@ -107,6 +107,7 @@ export async function runtime(s: Settings, { log, signal, onSupervisor, onAppCha
       `watching ${ready.dirs} director${ready.dirs === 1 ? 'y' : 'ies'} with the ${ready.backend} backend (${ready.reason})` +
         `${ready.watches !== undefined ? `, ${ready.watches} inotify watch${ready.watches === 1 ? '' : 'es'}` : ''}, ready in ${ready.readyMs}ms`,
     );
+    collector.soon(); // the start-up scan's garbage
     // The quick part of `hotwatch doctor`, with the watcher's own directory count (no second scan).
     void startupChecks(s, ready.dirs, log, signal);
     // Baseline for content dedupe, in the background: files edited after start are never indexed here.

@@ -82,9 +82,12 @@ export class Supervisor {
    * Nothing runs and nothing is on its way: the app exited (or never started, or was stopped after a
    * failed build), no build or restart is in progress or due. A save then means "run it again".
    */
-  /** A cycle is running or waiting to run. */
+  /**
+   * A cycle's own work is under way in this thread: stopping or starting the app, or about to. While a
+   * build runs, the work is go's, in other processes: this thread is idle then.
+   */
   get busy(): boolean {
-    return this.inCycle || this.pending !== undefined || this.restartDue;
+    return (this.inCycle && this.buildCtrl === undefined) || this.restartDue;
   }
 
   get idleWithoutApp(): boolean {
