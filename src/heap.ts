@@ -62,8 +62,10 @@ function collectCompacting(gc: () => void): void {
  * storm resolved), while nothing else is going on. A daemon's heap is idle most of the time and V8's
  * memory reducer hands a burst's garbage back to the OS only some 10 s later; measured on the benchmark's
  * 10,000-directory tree, a collection after each cycle took the RSS 2 s after an edit from 95 to 89 MB.
- * A collection of this heap costs ~10 ms of this thread, never on the path of an edit: it waits while
- * `busy()` says work is under way.
+ * A collection of this heap costs ~10–15 ms of this thread; it waits while `busy()` says work is under
+ * way (a save being gathered, a cycle running), so an edit meets it only if it arrives during those ms.
+ * V8's flags are process-wide: if both threads collect at once, one may compact less than it could
+ * (harmless).
  */
 export class IdleCollector {
   private timer: NodeJS.Timeout | undefined;

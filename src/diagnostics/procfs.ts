@@ -149,8 +149,17 @@ export function pidsInGroup(pgid: number): number[] {
     .map((st) => st.pid);
 }
 
-/** Within this long, the pid counter cannot wrap past a pid again (that takes pid_max forks: 32,768 or more). */
-export const WRAP_SAFE_MS = 60_000;
+/** Faster than any real machine hands out pids (processes and threads) for long. */
+const MAX_PIDS_PER_SECOND = 2_000;
+
+/**
+ * How long the pid counter surely cannot go all the way round: pid_max pids (32,768 on many machines,
+ * 4,194,304 with systemd's default) at MAX_PIDS_PER_SECOND, at most a minute. 16 s at pid_max 32,768.
+ */
+export function wrapSafeMs(): number {
+  const max = Number(readText('/proc/sys/kernel/pid_max'));
+  return Math.min(60_000, ((Number.isInteger(max) && max > 0 ? max : 32_768) / MAX_PIDS_PER_SECOND) * 1000);
+}
 
 /** The pid our pid namespace handed out last (/proc/sys/kernel/ns_last_pid), when readable. */
 export function lastPid(): number | undefined {
@@ -162,8 +171,9 @@ export function lastPid(): number | undefined {
  * Running processes of our uid whose initial environment holds KEY=VALUE (finds setsid escapees).
  * `bornAfter`: only processes created after the one that handed out that pid can matter, and pids are
  * handed out in increasing order until they wrap at pid_max: while ns_last_pid is still at or above it
- * (no wrap), only higher pids are read. A caller may pass it only when no full wrap can have happened
- * since (a few seconds): each environ read costs, and a busy desktop has hundreds of processes.
+ * (no wrap), only higher pids are read. A caller may pass it only within wrapSafeMs() of that pid's
+ * birth (a full turn of the counter would go unseen): each environ read costs, and a busy desktop has
+ * hundreds of processes.
  */
 export function pidsWithEnv(key: string, value: string, bornAfter?: number): number[] {
   const needle = `\0${key}=${value}\0`;
@@ -221,6 +231,8 @@ export interface TcpSocket {
 }
 
 export const TCP_LISTEN = 0x0a;
+/** Before Linux 4.4 a listener's half-open connections were listed right after it. */
+const TCP_SYN_RECV = 0x03;
 
 /** Hex words of /proc/net/tcp are in host byte order: reverse each 4-byte word on little-endian hosts. */
 function wordBytes(hex: string, littleEndian: boolean): number[] {
@@ -296,14 +308,14 @@ export function parseProcNetTcp(text: string, littleEndian = os.endianness() ===
 /**
  * Adds the LISTEN rows of `lines` to `out` up to the first row in another state, and says whether it
  * came: the kernel lists a table's listening sockets before all others (tcp_seq_start walks the
- * listening hash, then the established one).
+ * listening hash, then the established one); before Linux 4.4 each listener's SYN_RECV rows followed it.
  */
 export function leadingListeners(lines: string[], out: TcpSocket[], littleEndian = os.endianness() === 'LE'): boolean {
   for (const line of lines) {
     const row = parseTcpRow(line, littleEndian);
     if (!row) continue;
-    if (!row.listening) return true;
-    out.push(row);
+    if (row.listening) out.push(row);
+    else if (row.state !== TCP_SYN_RECV) return true;
   }
   return false;
 }

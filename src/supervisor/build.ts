@@ -13,7 +13,7 @@ import { HotwatchError } from '../errors.js';
 import type { BuildSettings } from '../config/settings.js';
 import type { Logger } from '../log/logger.js';
 import { groupAlive, pollUntil, terminateTree } from './kill-tree.js';
-import { WRAP_SAFE_MS, pidsWithEnv } from '../diagnostics/procfs.js';
+import { pidsWithEnv, wrapSafeMs } from '../diagnostics/procfs.js';
 
 export interface BuildResult {
   ok: boolean;
@@ -171,9 +171,9 @@ export async function runBuild(s: BuildSettings, opts: BuildOptions): Promise<Bu
   stop.removeEventListener('abort', onStop);
   clearTimeout(timer);
   const stopReason = result.isCanceled ? (opts.signal.aborted && stop.reason === opts.signal.reason ? 'cancel' : 'timeout') : undefined;
-  // Marked leftovers were born after the leader: a build of under a minute cannot have wrapped the pid
-  // counter, so only higher pids are read (this check is on the path of every build).
-  const bornAfter = performance.now() - started < WRAP_SAFE_MS ? pgid : undefined;
+  // Marked leftovers were born after the leader: a build too short to have turned the pid counter all
+  // the way round needs to read only higher pids (this check is on the path of every build).
+  const bornAfter = performance.now() - started < wrapSafeMs() ? pgid : undefined;
   if (!teardown && pgid !== undefined && (groupAlive(pgid) || pidsWithEnv(marker.key, marker.value, bornAfter).length > 0)) tearDown('leftover');
   await teardown;
   const output = out.end();

@@ -65,9 +65,9 @@ const POLL_MS = 10;
  * while it has members, and the environment-marker scan only when a marker is given: the cheap
  * pre-signal snapshot (descendants of the leader) passes none, the post-grace sweep passes it.
  */
-export function snapshotTree(pgid: number, marker?: EnvMarker, markerBornAfter?: number): KnownProcess[] {
+export function snapshotTree(pgid: number, marker?: EnvMarker, markerBornAfter?: number, moreRoots: Iterable<number> = []): KnownProcess[] {
   if (!hasProcfs()) return [];
-  const roots = new Set<number>([pgid]);
+  const roots = new Set<number>([pgid, ...moreRoots]);
   if (groupHasMembers(pgid)) for (const p of pidsInGroup(pgid)) roots.add(p);
   if (marker) for (const p of pidsWithEnv(marker.key, marker.value, markerBornAfter)) roots.add(p);
   const all = new Set<number>(roots);
@@ -151,8 +151,9 @@ export async function terminateTree(o: TerminateOptions): Promise<TerminateResul
     await pollUntil(() => groupDone() || cut?.aborted === true, o.graceMs, POLL_MS, wake);
     graceful = groupDone() && !cut?.aborted;
   }
-  // Children forked during the grace period, and escapees, before their parents vanish from the tree.
-  remember(snapshotTree(o.pgid, o.marker, o.markerBornAfter));
+  // Children forked during the grace period, and escapees, before their parents vanish from the tree:
+  // the children of every process known so far too (one may have cleared the marker from its env).
+  remember(snapshotTree(o.pgid, o.marker, o.markerBornAfter, [...known.values()].filter(stillRunning).map((k) => k.pid)));
   if (!graceful) signalGroup(o.pgid, 'SIGKILL', o.log);
 
   const swept: KnownProcess[] = [];

@@ -15,7 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { HotwatchError, errnoCode } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { bindProbe, portHolders } from '../diagnostics/ports.js';
-import { WRAP_SAFE_MS, lastPid, readListeningSockets, socketInodesOf } from '../diagnostics/procfs.js';
+import { lastPid, readListeningSockets, socketInodesOf, wrapSafeMs } from '../diagnostics/procfs.js';
 import { signalGroup, snapshotTree, terminateTree, type EnvMarker, type KnownProcess } from './kill-tree.js';
 
 export interface AppExit {
@@ -199,7 +199,7 @@ export class AppProcess {
     const alreadyExited = this.exit !== undefined;
     // Before signalling: the leader's descendants only (cheap). terminateTree adds the marked escapees
     // (a full /proc scan) once the group is gone.
-    const pre = this.prescanned && performance.now() - this.prescanned.at < WRAP_SAFE_MS ? this.prescanned : undefined;
+    const pre = this.prescanned && performance.now() - this.prescanned.at < wrapSafeMs() ? this.prescanned : undefined;
     const known = [...snapshotTree(this.pid), ...(pre?.known ?? [])];
     // The app tree's sockets, by identity (cheap readlinks). After the stop, any of them still in the
     // LISTEN table is held by a process we could not find (it inherited the fd): report it and its holder.

@@ -78,18 +78,15 @@ export class Supervisor {
     return this.app?.pid;
   }
 
+  /** A cycle is running or due: its end (build exit, stop, start) must not wait behind other work. */
+  get busy(): boolean {
+    return this.inCycle || this.pending !== undefined || this.restartDue;
+  }
+
   /**
    * Nothing runs and nothing is on its way: the app exited (or never started, or was stopped after a
    * failed build), no build or restart is in progress or due. A save then means "run it again".
    */
-  /**
-   * A cycle's own work is under way in this thread: stopping or starting the app, or about to. While a
-   * build runs, the work is go's, in other processes: this thread is idle then.
-   */
-  get busy(): boolean {
-    return (this.inCycle && this.buildCtrl === undefined) || this.restartDue;
-  }
-
   get idleWithoutApp(): boolean {
     return !this.app && !this.stoppingApp && !this.inCycle && !this.pending && !this.restartDue && !this.restartTimer;
   }
@@ -142,15 +139,15 @@ export class Supervisor {
     this.stats.buildsStarted++;
     this.log.info({ event: 'build.start', trigger, files: batch.paths.length, rescan: batch.rescanReasons }, `${trigger} → building`);
     let res: BuildResult;
+    const building = runBuild(this.opts.build, {
+      signal: AbortSignal.any([this.opts.signal, ctrl.signal]),
+      log: this.log,
+      // Streamed as it comes, with a prefix; a failure then names the first errors again, prominently.
+      onLine: this.opts.onBuildLine ?? ((line) => this.log.info({ event: 'build.output', line }, `build │ ${line}`)),
+    });
+    // The build is running in its own processes: the old app's stop is prepared meanwhile.
+    this.app?.prescan();
     try {
-      const building = runBuild(this.opts.build, {
-        signal: AbortSignal.any([this.opts.signal, ctrl.signal]),
-        log: this.log,
-        // Streamed as it comes, with a prefix; a failure then names the first errors again, prominently.
-        onLine: this.opts.onBuildLine ?? ((line) => this.log.info({ event: 'build.output', line }, `build │ ${line}`)),
-      });
-      // The build is running in its own processes: the old app's stop is prepared meanwhile.
-      this.app?.prescan();
       res = await building;
     } catch (e) {
       this.buildCtrl = undefined;

@@ -282,7 +282,9 @@ export class NativeEngine {
     if (name !== null && name === this.opts.dropEventsNamed) return;
     this.rawEvents++;
     this.lastRawAt = wallNow();
-    const storm = this.storms.raw();
+    // A write's close follows its modify: counting both would call a checkout a storm at 2/3 of its size.
+    const closeOnly = complete === true && !renamed;
+    const storm = closeOnly ? undefined : this.storms.raw();
     if (storm) this.losses.overflow(storm);
     if (name === null) this.dirtyDirs.add(dir);
     else {
@@ -411,7 +413,9 @@ export class NativeEngine {
       // A path resolved away (an ignored name) keeps no entry for long: a storm must not grow the map.
       if (this.complete.size > 4 * POST_CHUNK) this.complete.clear();
     }
-    this.sink.events(unique, this.lastRawAt ?? wallNow(), complete);
+    // Paths found without a raw event just before (a sweep, a re-arm, a reconcile) are dated now, less
+    // what the coalescing may have held back, never by a raw event long past.
+    this.sink.events(unique, Math.max(this.lastRawAt ?? 0, wallNow() - this.tuning.coalesceMs), complete);
   }
 
   private postNotices(): void {

@@ -129,6 +129,24 @@ describe('AppProcess', () => {
     expect(await isPortFree(main.port!)).toBe(true);
   });
 
+  it('a child that an escapee starts after the stop was prepared, without the marker, is swept too', async () => {
+    // prescan() (run while a build runs) lists the marked processes; the stop then reads only processes
+    // born since. The escapee (setsid, marked, adopted by init) starts "late" after the prescan with the
+    // marker removed from its env: only its parent links it to the app.
+    const { app, role } = await start('spawner', { PORT: '0', SPAWNER_CHILDREN: '0', SPAWNER_LATE_MS: '1500' });
+    const escapee = await role('escapee');
+    await waitFor(() => readStat(escapee.pid)?.ppid !== undefined && !descendantsOf(app.pid).includes(escapee.pid), {
+      timeoutMs: 5_000,
+      description: 'the escapee is no longer under the app',
+    });
+    app.prescan();
+    const late = await role('late');
+    expect(readStat(late.pid)?.ppid).toBe(escapee.pid);
+    const res = await app.stop('SIGTERM', 1_000);
+    expect(res.swept.map((s) => s.pid).sort()).toEqual([escapee.pid, late.pid].sort());
+    expect([app.pid, escapee.pid, late.pid].filter(isAlive)).toEqual([]);
+  });
+
   it('a port kept by an unmarked escapee is reported with its holder', async () => {
     const { app, role } = await start('spawner', { PORT: '0', SPAWNER_CHILDREN: '0', SPAWNER_LEAK: '1' });
     const [main, leaker] = [await role('main'), await role('leaker')];
