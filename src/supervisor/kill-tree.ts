@@ -59,17 +59,31 @@ export interface TerminateResult {
 
 const POLL_MS = 10;
 
+export interface SnapshotOptions {
+  /** Processes carrying this environment marker are roots too (a scan of every process's environment). */
+  marker?: EnvMarker | undefined;
+  /** Read the environment only of processes born after this pid (see pidsWithEnv). */
+  markerBornAfter?: number | undefined;
+  /** More roots whose descendants count. */
+  moreRoots?: Iterable<number>;
+  /**
+   * The group's members as roots (a read of every process's stat). Off where they are known otherwise:
+   * members carry the marker, and a prescan listed them.
+   */
+  group?: boolean;
+}
+
 /**
  * The leader's group, its descendants, the marked processes and their descendants, as of now.
  * Reading every /proc entry costs a few ms per pass on a busy machine, so the group is scanned only
  * while it has members, and the environment-marker scan only when a marker is given: the cheap
  * pre-signal snapshot (descendants of the leader) passes none, the post-grace sweep passes it.
  */
-export function snapshotTree(pgid: number, marker?: EnvMarker, markerBornAfter?: number, moreRoots: Iterable<number> = []): KnownProcess[] {
+export function snapshotTree(pgid: number, o: SnapshotOptions = {}): KnownProcess[] {
   if (!hasProcfs()) return [];
-  const roots = new Set<number>([pgid, ...moreRoots]);
-  if (groupHasMembers(pgid)) for (const p of pidsInGroup(pgid)) roots.add(p);
-  if (marker) for (const p of pidsWithEnv(marker.key, marker.value, markerBornAfter)) roots.add(p);
+  const roots = new Set<number>([pgid, ...(o.moreRoots ?? [])]);
+  if ((o.group ?? true) && groupHasMembers(pgid)) for (const p of pidsInGroup(pgid)) roots.add(p);
+  if (o.marker) for (const p of pidsWithEnv(o.marker.key, o.marker.value, o.markerBornAfter)) roots.add(p);
   const all = new Set<number>(roots);
   for (const r of roots) for (const d of descendantsOf(r)) all.add(d);
   const out: KnownProcess[] = [];
@@ -139,7 +153,7 @@ export async function terminateTree(o: TerminateOptions): Promise<TerminateResul
   const remember = (list: KnownProcess[]): void => {
     for (const k of list) if (!known.has(k.pid) || known.get(k.pid)?.startTime !== k.startTime) known.set(k.pid, k);
   };
-  remember(o.known ?? snapshotTree(o.pgid, o.marker));
+  remember(o.known ?? snapshotTree(o.pgid, { marker: o.marker }));
 
   const groupDone = (): boolean => o.leaderExited() && !groupAlive(o.pgid);
   let graceful = groupDone();
@@ -153,7 +167,7 @@ export async function terminateTree(o: TerminateOptions): Promise<TerminateResul
   }
   // Children forked during the grace period, and escapees, before their parents vanish from the tree:
   // the children of every process known so far too (one may have cleared the marker from its env).
-  remember(snapshotTree(o.pgid, o.marker, o.markerBornAfter, [...known.values()].filter(stillRunning).map((k) => k.pid)));
+  remember(snapshotTree(o.pgid, { marker: o.marker, markerBornAfter: o.markerBornAfter, moreRoots: [...known.values()].filter(stillRunning).map((k) => k.pid) }));
   if (!graceful) signalGroup(o.pgid, 'SIGKILL', o.log);
 
   const swept: KnownProcess[] = [];

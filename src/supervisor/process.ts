@@ -16,7 +16,7 @@ import { HotwatchError, errnoCode } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { bindProbe, portHolders } from '../diagnostics/ports.js';
 import { lastPid, readListeningSockets, socketInodesOf, wrapSafeMs } from '../diagnostics/procfs.js';
-import { signalGroup, snapshotTree, terminateTree, type EnvMarker, type KnownProcess } from './kill-tree.js';
+import { signalGroup, snapshotTree, stillRunning, terminateTree, type EnvMarker, type KnownProcess } from './kill-tree.js';
 
 export interface AppExit {
   code: number | null;
@@ -155,7 +155,8 @@ export class AppProcess {
   prescan(): void {
     const last = lastPid();
     if (last === undefined || this.exit !== undefined || this.stopping) return;
-    this.prescanned = { at: performance.now(), known: snapshotTree(this.pid, this.marker), lastPid: last };
+    // The group's members carry the marker: the environment scan finds them, no second pass over /proc.
+    this.prescanned = { at: performance.now(), known: snapshotTree(this.pid, { marker: this.marker, group: false }), lastPid: last };
   }
 
   /** The ports the app tree was seen listening on: lets stop() probe them instead of reading /proc. */
@@ -200,7 +201,11 @@ export class AppProcess {
     // Before signalling: the leader's descendants only (cheap). terminateTree adds the marked escapees
     // (a full /proc scan) once the group is gone.
     const pre = this.prescanned && performance.now() - this.prescanned.at < wrapSafeMs() ? this.prescanned : undefined;
-    const known = [...snapshotTree(this.pid), ...(pre?.known ?? [])];
+    // With a prescan, the group's members are known (marked) or descendants of the leader: no /proc pass.
+    // (A listed process that has exited may have lent its pid to an unrelated one: only the same
+    // process, by start time, is a root.)
+    const alive = (pre?.known ?? []).filter(stillRunning);
+    const known = [...snapshotTree(this.pid, { group: !pre, moreRoots: alive.map((k) => k.pid) }), ...alive];
     // The app tree's sockets, by identity (cheap readlinks). After the stop, any of them still in the
     // LISTEN table is held by a process we could not find (it inherited the fd): report it and its holder.
     const sockets = new Set([this.pid, ...known.map((k) => k.pid)].flatMap((p) => socketInodesOf(p)));
