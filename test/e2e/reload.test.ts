@@ -4,46 +4,27 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeTmpDir } from '../helpers/tmp.js';
-import { waitFor } from '../helpers/wait.js';
-import { freePort, goMain, httpGet, startHotwatch, writeGoApp, type Hotwatch } from '../helpers/hotwatch.js';
+import { describe, expect, it } from 'vitest';
+import { goMain, hotwatchSession, httpGet, startHotwatch } from '../helpers/hotwatch.js';
 
-let tmp: ReturnType<typeof makeTmpDir>;
-let hw: Hotwatch | undefined;
-let port: number;
-
-beforeEach(async () => {
-  tmp = makeTmpDir();
-  port = await freePort();
-  writeGoApp(tmp.dir, 'v1');
-});
-
-afterEach(async () => {
-  if (hw) {
-    const r = await hw.stop();
-    expect(r.code, `hotwatch exit\n${hw.stderr().slice(-2000)}`).toBe(0);
-  }
-  hw = undefined;
-  tmp.cleanup();
-});
-
-const serves = (v: string) => waitFor(async () => (await httpGet(port)) === `v=${v}`, { description: `the app serves v=${v}`, timeoutMs: 60_000 });
+const session = hotwatchSession();
+const { serves } = session;
+const start = (args: string[] = []) => (session.hw = startHotwatch(args, { cwd: session.dir, env: { PORT: String(session.port) } }));
 
 describe('hotwatch run (e2e)', () => {
   it('serves each saved edit; three edits 30 ms apart cost at most two builds', async () => {
-    hw = startHotwatch([], { cwd: tmp.dir, env: { PORT: String(port) } });
+    const hw = start();
     await serves('v1');
     await hw.waitForLog((l) => l.event === 'app.listening', 'the app listens');
 
     const mark = hw.logs.length;
-    fs.writeFileSync(path.join(tmp.dir, 'main.go'), goMain('v2'));
+    fs.writeFileSync(path.join(session.dir, 'main.go'), goMain('v2'));
     await serves('v2');
     expect(hw.events('build.start', mark).length).toBe(1);
 
     const mark2 = hw.logs.length;
     for (const v of ['v3', 'v4', 'v5']) {
-      fs.writeFileSync(path.join(tmp.dir, 'main.go'), goMain(v));
+      fs.writeFileSync(path.join(session.dir, 'main.go'), goMain(v));
       await new Promise((r) => setTimeout(r, 30));
     }
     await serves('v5');
@@ -54,28 +35,28 @@ describe('hotwatch run (e2e)', () => {
   });
 
   it('a syntax error leaves the old version serving; the fix serves the new one', async () => {
-    hw = startHotwatch([], { cwd: tmp.dir, env: { PORT: String(port) } });
+    const hw = start();
     await serves('v1');
     const mark = hw.logs.length;
-    fs.writeFileSync(path.join(tmp.dir, 'main.go'), goMain('v2').replace('func main() {', 'func main() {\n\tthis is not go'));
+    fs.writeFileSync(path.join(session.dir, 'main.go'), goMain('v2').replace('func main() {', 'func main() {\n\tthis is not go'));
     const failed = await hw.waitForLog((l) => l.event === 'build.failed', 'the build fails', { from: mark });
     expect(String(failed.output)).toMatch(/main\.go:\d+:\d+/);
     expect(failed.msg).toMatch(/previous version keeps serving/);
     expect(failed.msg).toMatch(/main\.go:\d+:\d+: /); // the first errors, on the failure line itself
     expect(hw.events('build.output', mark).some((l) => /main\.go:\d+:\d+/.test(String(l.line)))).toBe(true); // streamed
-    expect(await httpGet(port)).toBe('v=v1');
+    expect(await httpGet(session.port)).toBe('v=v1');
     expect(hw.events('app.stop', mark)).toHaveLength(0);
 
-    fs.writeFileSync(path.join(tmp.dir, 'main.go'), goMain('v3'));
+    fs.writeFileSync(path.join(session.dir, 'main.go'), goMain('v3'));
     await serves('v3');
   });
 
   it('a save that changes no bytes does not rebuild', async () => {
-    hw = startHotwatch(['--log-level', 'debug'], { cwd: tmp.dir, env: { PORT: String(port) } });
+    const hw = start(['--log-level', 'debug']);
     await serves('v1');
     await hw.waitForLog((l) => l.event === 'content.seeded', 'the content index is seeded');
     const mark = hw.logs.length;
-    const main = path.join(tmp.dir, 'main.go');
+    const main = path.join(session.dir, 'main.go');
     fs.writeFileSync(main, fs.readFileSync(main)); // same bytes
     const now = new Date();
     fs.utimesSync(main, now, now); // touch

@@ -6,35 +6,17 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeTmpDir } from '../helpers/tmp.js';
-import { waitFor } from '../helpers/wait.js';
-import { freePort, goMain, httpGet, startHotwatch, writeGoApp, type Hotwatch } from '../helpers/hotwatch.js';
+import { describe, expect, it } from 'vitest';
+import { goMain, hotwatchSession, startHotwatch, writeGoApp, type Hotwatch } from '../helpers/hotwatch.js';
 
 const LONE = 3000;
 const CONFIG = `debounce:\n  loneQuiet: ${LONE}ms\n  quiet: ${LONE}ms\n  maxWait: 6s\n`;
 
-let tmp: ReturnType<typeof makeTmpDir>;
-let hw: Hotwatch | undefined;
-let port: number;
-
-beforeEach(async () => {
-  tmp = makeTmpDir();
-  port = await freePort();
-  writeGoApp(tmp.dir, 'v1');
-  fs.writeFileSync(path.join(tmp.dir, 'watcher.config.yaml'), CONFIG);
+const session = hotwatchSession((dir) => {
+  writeGoApp(dir, 'v1');
+  fs.writeFileSync(path.join(dir, 'watcher.config.yaml'), CONFIG);
 });
-
-afterEach(async () => {
-  if (hw) {
-    const r = await hw.stop();
-    expect(r.code, `hotwatch exit\n${hw.stderr().slice(-2000)}`).toBe(0);
-  }
-  hw = undefined;
-  tmp.cleanup();
-});
-
-const serves = (v: string) => waitFor(async () => (await httpGet(port)) === `v=${v}`, { description: `the app serves v=${v}`, timeoutMs: 60_000 });
+const { serves } = session;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** ms from `since` (epoch) to the first build.start logged after index `from`. */
 async function buildStartsAfter(h: Hotwatch, from: number, since: number): Promise<number> {
@@ -44,7 +26,7 @@ async function buildStartsAfter(h: Hotwatch, from: number, since: number): Promi
 
 describe('a save the helper saw complete', () => {
   it('builds without waiting out loneQuiet; a file still open for writing is never built half-written', async () => {
-    hw = startHotwatch([], { cwd: tmp.dir, env: { PORT: String(port) } });
+    const hw = (session.hw = startHotwatch([], { cwd: session.dir, env: { PORT: String(session.port) } }));
     await serves('v1');
     const ready = hw.events('watch.ready')[0];
     expect(String(ready?.reason), 'the helper holds the watches').toMatch(/hotwatch-inotify/);
@@ -53,7 +35,7 @@ describe('a save the helper saw complete', () => {
     // 1. One write, closed at once: the fast path (5 ms) instead of the 3 s lone window.
     let mark = hw.logs.length;
     let t0 = Date.now();
-    fs.writeFileSync(path.join(tmp.dir, 'main.go'), goMain('v2'));
+    fs.writeFileSync(path.join(session.dir, 'main.go'), goMain('v2'));
     expect(await buildStartsAfter(hw, mark, t0), 'build started long before loneQuiet').toBeLessThan(LONE - 1000);
     await serves('v2');
     await sleep(LONE + 500);
@@ -61,7 +43,7 @@ describe('a save the helper saw complete', () => {
     // 2. Half a file, held open 1 s, then the rest: the half is never built (it would not compile).
     mark = hw.logs.length;
     const full = goMain('v3');
-    const fd = fs.openSync(path.join(tmp.dir, 'main.go'), 'w');
+    const fd = fs.openSync(path.join(session.dir, 'main.go'), 'w');
     fs.writeSync(fd, full.slice(0, full.length / 2));
     t0 = Date.now();
     await sleep(1000);
@@ -76,12 +58,12 @@ describe('a save the helper saw complete', () => {
   });
 
   it('without the helper (fs.watch reports no close) a save waits for loneQuiet', async () => {
-    hw = startHotwatch([], { cwd: tmp.dir, env: { PORT: String(port), HOTWATCH_INOTIFY_HELPER: 'off' } });
+    const hw = (session.hw = startHotwatch([], { cwd: session.dir, env: { PORT: String(session.port), HOTWATCH_INOTIFY_HELPER: 'off' } }));
     await serves('v1');
     await sleep(LONE + 500);
     const mark = hw.logs.length;
     const t0 = Date.now();
-    fs.writeFileSync(path.join(tmp.dir, 'main.go'), goMain('v2'));
+    fs.writeFileSync(path.join(session.dir, 'main.go'), goMain('v2'));
     expect(await buildStartsAfter(hw, mark, t0)).toBeGreaterThanOrEqual(LONE - 100);
     await serves('v2');
   });

@@ -8,6 +8,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { watchesWithHelpers } from '../../src/watch/inotify-fds.js';
+import { afterEach, beforeEach, expect } from 'vitest';
+import { makeTmpDir } from './tmp.js';
 import { waitFor } from './wait.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -201,4 +203,42 @@ export function pidsWithEnvMarker(key: string, value: string): number[] {
     }
   }
   return out;
+}
+
+/**
+ * The usual end-to-end frame: per test a temp dir holding a Go app serving "v=v1" (or what `setup`
+ * writes), a free port, and the hotwatch under test (`session.hw`), which must exit 0 when stopped after it.
+ */
+export function hotwatchSession(setup: (dir: string) => void = (dir) => writeGoApp(dir, 'v1')) {
+  let tmp: ReturnType<typeof makeTmpDir> | undefined;
+  const session = {
+    hw: undefined as Hotwatch | undefined,
+    port: 0,
+    get dir(): string {
+      if (!tmp) throw new Error('hotwatchSession: used outside a test');
+      return tmp.dir;
+    },
+    /** Resolves once the app answers `v=<v>` (60 s at most). */
+    serves: (v: string) =>
+      waitFor(async () => (await httpGet(session.port)) === `v=${v}`, { description: `the app serves v=${v}`, timeoutMs: 60_000 }),
+  };
+  beforeEach(async () => {
+    tmp = makeTmpDir();
+    session.port = await freePort();
+    setup(tmp.dir);
+  });
+  afterEach(async () => {
+    const hw = session.hw;
+    session.hw = undefined;
+    try {
+      if (hw) {
+        const r = await hw.stop();
+        expect(r.code, `hotwatch exit\n${hw.stderr().slice(-2000)}`).toBe(0);
+      }
+    } finally {
+      tmp?.cleanup();
+      tmp = undefined;
+    }
+  });
+  return session;
 }
