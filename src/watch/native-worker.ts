@@ -80,8 +80,10 @@ collector = new IdleCollector(1000, () => !engine.idle());
 const started = performance.now();
 const ok = await engine.start();
 if (ok) {
+  // Arming leaves most of this heap garbage: collected before ready, while the main thread is still
+  // small (a collection needs room for what it moves: later it would add to the main thread's growth).
+  collector.now();
   post({ t: 'ready', stats: { ...engine.stats(true), idle: true }, ms: Math.round(performance.now() - started) });
-  collector.soon();
   const { hangAfterReadyMs, closeWatchesAfterReadyMs } = data.hooks;
   if (hangAfterReadyMs !== undefined) setTimeout(() => fault('hang'), hangAfterReadyMs);
   if (closeWatchesAfterReadyMs !== undefined) setTimeout(() => fault('close-watches'), closeWatchesAfterReadyMs);
