@@ -2,8 +2,12 @@
  * Infers kernel-queue overflow where it cannot be seen (fs.watch: libuv drops IN_Q_OVERFLOW): a burst of raw
  * events above a threshold within one window, or a gap between timer ticks (the thread was stopped,
  * swapped or starved while the kernel queue filled). Pure: the caller passes the clock.
- * One storm → one rescan reason; when the storm is over → one full reconcile.
+ * One storm → one rescan reason; when the storm is over → one full reconcile. A storm is over after
+ * QUIET_WINDOWS_TO_END windows in a row at or below the threshold: on a loaded machine the writer of one
+ * burst (a checkout, 2,000 files) stalls for a window now and then, and one slow window ending the storm
+ * made that one burst two storms, two rescans (seen under a parallel test run on 2 busy cores).
  */
+export const QUIET_WINDOWS_TO_END = 2;
 import type { NativeTuning } from './protocol.js';
 
 export type StormTuning = Pick<NativeTuning, 'stormEvents' | 'stormWindowMs' | 'stallMs'>;
@@ -20,6 +24,7 @@ export class StormDetector {
   private windowCount = 0;
   private lastTick: number;
   private storm = false;
+  private quietWindows = 0;
 
   constructor(
     private readonly t: StormTuning,
@@ -38,6 +43,7 @@ export class StormDetector {
     this.windowCount++;
     if (this.storm || this.windowCount <= this.t.stormEvents) return undefined;
     this.storm = true;
+    this.quietWindows = 0;
     return (
       `burst of more than ${this.t.stormEvents} filesystem events within ${this.t.stormWindowMs}ms: ` +
       `the kernel event queue may have overflowed (Node cannot see IN_Q_OVERFLOW)`
@@ -51,6 +57,7 @@ export class StormDetector {
   overflow(): string | undefined {
     if (this.storm) return undefined;
     this.storm = true;
+    this.quietWindows = 0;
     return 'the kernel event queue overflowed (IN_Q_OVERFLOW): events were lost';
   }
 
@@ -65,13 +72,18 @@ export class StormDetector {
         : `the watcher's event loop stalled for ${Math.round(gap)}ms (process stopped, swapped or starved): ` +
           `the kernel event queue may have overflowed`;
       this.storm = true;
+      this.quietWindows = 0;
       this.windowStart = now;
       this.windowCount = 0;
       return rescan ? { rescan } : {};
     }
     if (now - this.windowStart < this.t.stormWindowMs) return {};
-    const ended = this.storm && this.windowCount <= this.t.stormEvents;
-    if (ended) this.storm = false;
+    this.quietWindows = this.storm && this.windowCount <= this.t.stormEvents ? this.quietWindows + 1 : 0;
+    const ended = this.storm && this.quietWindows >= QUIET_WINDOWS_TO_END;
+    if (ended) {
+      this.storm = false;
+      this.quietWindows = 0;
+    }
     this.windowStart = now;
     this.windowCount = 0;
     return ended ? { reconcile: true } : {};

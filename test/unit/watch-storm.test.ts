@@ -4,7 +4,7 @@ import { StormDetector } from '../../src/watch/storm-detector.js';
 const T = { stormEvents: 3, stormWindowMs: 1000, stallMs: 1500 };
 
 describe('StormDetector', () => {
-  it('a burst above the threshold gives one rescan, and one reconcile once a quiet window passes', () => {
+  it('a burst above the threshold gives one rescan, and one reconcile once two quiet windows pass', () => {
     const d = new StormDetector(T, 0);
     expect([d.raw(), d.raw(), d.raw()]).toEqual([undefined, undefined, undefined]);
     expect(d.raw()).toMatch(/^burst of more than 3 filesystem events within 1000ms/);
@@ -15,9 +15,23 @@ describe('StormDetector', () => {
     for (let i = 0; i < 10; i++) expect(d.raw()).toBeUndefined();
     expect(d.tick(2000)).toEqual({}); // 10 events in the second window: still stormy
     d.raw();
-    expect(d.tick(3000)).toEqual({ reconcile: true }); // 1 event: over
+    expect(d.tick(3000)).toEqual({}); // 1 event: quiet, but one window is not the end
+    expect(d.inStorm).toBe(true);
+    expect(d.tick(4000)).toEqual({ reconcile: true }); // a second quiet window: over
     expect(d.inStorm).toBe(false);
+    expect(d.tick(5000)).toEqual({});
+  });
+
+  it('one slow window inside a burst does not split it into two storms', () => {
+    const d = new StormDetector(T, 0);
+    for (let i = 0; i < 4; i++) d.raw(); // storm
+    expect(d.tick(1000)).toEqual({});
+    d.raw(); // the writer stalled: 1 event in this window
+    expect(d.tick(2000)).toEqual({});
+    for (let i = 0; i < 10; i++) expect(d.raw(), 'the same storm: no second rescan').toBeUndefined();
+    expect(d.tick(3000)).toEqual({});
     expect(d.tick(4000)).toEqual({});
+    expect(d.tick(5000)).toEqual({ reconcile: true });
   });
 
   it('events spread over windows never make a storm', () => {
@@ -37,13 +51,15 @@ describe('StormDetector', () => {
     for (let i = 0; i < 20; i++) expect(d.raw()).toBeUndefined();
     expect(d.tick(5250)).toEqual({});
     expect(d.tick(6000)).toEqual({}); // 20 events in the window: backlog still draining
-    expect(d.tick(7000)).toEqual({ reconcile: true });
+    expect(d.tick(7000)).toEqual({});
+    expect(d.tick(8000)).toEqual({ reconcile: true });
   });
 
   it('a stall during a burst adds no rescan', () => {
     const d = new StormDetector(T, 0);
     for (let i = 0; i < 4; i++) d.raw();
     expect(d.tick(3000)).toEqual({});
-    expect(d.tick(4000)).toEqual({ reconcile: true });
+    expect(d.tick(4000)).toEqual({});
+    expect(d.tick(5000)).toEqual({ reconcile: true });
   });
 });
