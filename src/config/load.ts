@@ -187,6 +187,11 @@ export async function loadSettings(opts: LoadOptions): Promise<Settings> {
     const parsed = parseConfigText(text, shown);
     config = parsed.config;
     locate = parsed.locate;
+    // A loneQuiet the file sets is the wait its author asked for: the settled fast path takes over only
+    // where settledQuiet is set too (it would otherwise cut a 300ms loneQuiet to 5 ms for closed writes).
+    if (locate(['debounce', 'loneQuiet']) !== undefined && locate(['debounce', 'settledQuiet']) === undefined) {
+      config = { ...config, debounce: { ...config.debounce, settledQuiet: config.debounce.loneQuiet } };
+    }
   } else {
     config = ConfigSchema.parse({});
   }

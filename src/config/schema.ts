@@ -127,7 +127,7 @@ export const DebounceSchema = z
       'Quiet window for a lone save after an idle moment (its events span less than this); bursts, and saves soon after a build started, wait for `quiet` (a loneQuiet set longer than quiet is refused)',
     ).default('15ms'),
     settledQuiet: duration(
-      'Quiet window for a lone save whose writes the inotify helper saw finish (file closed, or renamed into place): nothing is left to guess, so it only waits for the other files of a "save all" (at most loneQuiet; set it equal to loneQuiet to turn this off)',
+      'Quiet window for a lone save whose writes the inotify helper saw finish (file closed, or renamed into place): nothing is left to guess, so it only waits for the other files of a "save all" (at most loneQuiet; set it equal to loneQuiet to turn this off). When the file sets loneQuiet but not this, it equals loneQuiet',
     ).default('5ms'),
     maxWait: duration('Longest wait under a continuous stream of writes').default('1s'),
   })

@@ -10,7 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { goMain, hotwatchSession, startHotwatch, writeGoApp, type Hotwatch } from '../helpers/hotwatch.js';
 
 const LONE = 3000;
-const CONFIG = `debounce:\n  loneQuiet: ${LONE}ms\n  quiet: ${LONE}ms\n  maxWait: 6s\n`;
+// settledQuiet set as well: a file that sets loneQuiet alone turns the fast path off.
+const CONFIG = `debounce:\n  settledQuiet: 5ms\n  loneQuiet: ${LONE}ms\n  quiet: ${LONE}ms\n  maxWait: 6s\n`;
 
 const session = hotwatchSession((dir) => {
   writeGoApp(dir, 'v1');

@@ -232,6 +232,13 @@ describe('keys that depend on each other, and durations that cannot be zero', ()
     expect((await loadSettings({ cwd: tmp.dir, isTTY: false })).debounce).toEqual({ quietMs: 10, loneQuietMs: 15, settledQuietMs: 5, maxWaitMs: 10 });
   });
 
+  it('a file that sets loneQuiet but not settledQuiet gets no settled fast path; both set, both kept', async () => {
+    fs.writeFileSync(path.join(tmp.dir, 'watcher.config.yaml'), 'debounce:\n  loneQuiet: 30ms\n');
+    expect((await loadSettings({ cwd: tmp.dir, isTTY: false })).debounce).toMatchObject({ loneQuietMs: 30, settledQuietMs: 30 });
+    fs.writeFileSync(path.join(tmp.dir, 'watcher.config.yaml'), 'debounce:\n  loneQuiet: 30ms\n  settledQuiet: 2ms\n');
+    expect((await loadSettings({ cwd: tmp.dir, isTTY: false })).debounce).toMatchObject({ loneQuietMs: 30, settledQuietMs: 2 });
+  });
+
   it('a settledQuiet set longer than loneQuiet is refused, at settledQuiet', async () => {
     const e = await errorFor('debounce:\n  settledQuiet: 20ms\n');
     expect(e.format()).toBe(
