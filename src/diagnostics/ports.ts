@@ -18,7 +18,7 @@ export function listeningPortsOf(pids: readonly number[]): number[] {
   const inodes = new Set(pids.flatMap((p) => socketInodesOf(p)));
   if (inodes.size === 0) return [];
   const ports = new Set<number>();
-  for (const s of readListeningSockets()) if (s.listening && inodes.has(s.inode)) ports.add(s.localPort);
+  for (const s of readListeningSockets()) if (inodes.has(s.inode)) ports.add(s.localPort);
   return [...ports].sort((a, b) => a - b);
 }
 
@@ -28,7 +28,7 @@ export function listeningPortsOf(pids: readonly number[]): number[] {
  * isPortFree() reports the port as taken (the caller then says "an unknown process").
  */
 export function portHolders(port: number): PortHolder[] {
-  const wanted = new Set(readListeningSockets().filter((s) => s.listening && s.localPort === port).map((s) => s.inode));
+  const wanted = new Set(readListeningSockets().filter((s) => s.localPort === port).map((s) => s.inode));
   if (wanted.size === 0) return [];
   const holders: PortHolder[] = [];
   for (const pid of listPids()) {
@@ -42,13 +42,13 @@ export function portHolders(port: number): PortHolder[] {
  * the port on all addresses, bounded by `timeoutMs`.
  */
 export async function isPortFree(port: number, opts: { timeoutMs?: number } = {}): Promise<boolean> {
-  if (hasProcfs()) return !readListeningSockets().some((s) => s.listening && s.localPort === port);
+  if (hasProcfs()) return !readListeningSockets().some((s) => s.localPort === port);
   return bindProbe(port, opts.timeoutMs ?? 2_000);
 }
 
 /**
- * True when `port` can be bound on all addresses right now (~1 ms, against ~8 ms for reading
- * /proc/net/tcp{,6} on this kind of machine): the fast path for "is it still held?". It holds the port
+ * True when `port` can be bound on all addresses right now (~1 ms, against ~5 ms for reading
+ * the listeners of /proc/net/tcp{,6} on this kind of machine): the fast path for "is it still held?". It holds the port
  * for that millisecond, so never call it while the app may be binding.
  */
 export function bindProbe(port: number, timeoutMs = 2_000, host = '::'): Promise<boolean> {

@@ -157,9 +157,14 @@ const MAX_PIDS_PER_SECOND = 2_000;
  * 4,194,304 with systemd's default) at MAX_PIDS_PER_SECOND, at most a minute. 16 s at pid_max 32,768.
  */
 export function wrapSafeMs(): number {
-  const max = Number(readText('/proc/sys/kernel/pid_max'));
-  return Math.min(60_000, ((Number.isInteger(max) && max > 0 ? max : 32_768) / MAX_PIDS_PER_SECOND) * 1000);
+  // pid_max is set at boot (or by an admin, rarely): read once, not on every build and stop.
+  if (pidMax === undefined) {
+    const max = Number(readText('/proc/sys/kernel/pid_max'));
+    pidMax = Number.isInteger(max) && max > 0 ? max : 32_768;
+  }
+  return Math.min(60_000, (pidMax / MAX_PIDS_PER_SECOND) * 1000);
 }
+let pidMax: number | undefined;
 
 /** The pid our pid namespace handed out last (/proc/sys/kernel/ns_last_pid), when readable. */
 export function lastPid(): number | undefined {

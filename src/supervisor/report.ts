@@ -43,7 +43,7 @@ function indent(text: string): string {
 
 /**
  * Logs the TCP ports the app's process tree listens on, once it does (bounded: gives up quietly after
- * 10 s, since not every app listens). Each probe reads /proc/net/tcp{,6} (~8 ms), so the interval backs
+ * 10 s, since not every app listens). A probe that finds a socket reads the listeners of /proc/net/tcp{,6} (~5 ms), so the interval backs
  * off from 10 ms to 500 ms: an app that never listens costs a few dozen probes, not half a core.
  */
 export function watchListening(

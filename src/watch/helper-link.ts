@@ -21,14 +21,11 @@ export interface HelperHandlers {
 /** inotify masks the engine reads (linux/inotify.h). */
 const IN = {
   MODIFY: 0x2,
-  ATTRIB: 0x4,
   CLOSE_WRITE: 0x8,
   CREATE: 0x100,
   DELETE: 0x200,
   MOVED_FROM: 0x40,
   MOVED_TO: 0x80,
-  DELETE_SELF: 0x400,
-  MOVE_SELF: 0x800,
 } as const;
 export const RENAMED_MASK = IN.CREATE | IN.DELETE | IN.MOVED_FROM | IN.MOVED_TO;
 

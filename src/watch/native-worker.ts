@@ -15,8 +15,7 @@ const data = workerData as WorkerData;
 const post = (m: WorkerMessage): void => port.postMessage(m);
 /** Arming the tree, a storm or a re-arm leave this thread's heap full of garbage: collected once idle. */
 const BIG_POST = 500;
-// Assigned once the engine exists: its idle() is the busy check.
-let collector: IdleCollector | undefined;
+const collector = new IdleCollector(1000, () => !engine.idle());
 
 const engine = new NativeEngine(
   data.settings,
@@ -24,11 +23,11 @@ const engine = new NativeEngine(
   {
     events: (paths, at, complete) => {
       post(complete ? { t: 'events', paths, at, complete } : { t: 'events', paths, at });
-      if (paths.length >= BIG_POST) collector?.soon();
+      if (paths.length >= BIG_POST) collector.soon();
     },
     rescan: (reason) => {
       post({ t: 'rescan', reason, at: wallNow() });
-      collector?.soon();
+      collector.soon();
     },
     notice: (notice) => post({ t: 'notice', notice }),
     fatal: (e: HotwatchError) => post({ t: 'fatal', code: e.code, message: e.message, hint: e.hint, exitCode: e.exitCode }),
@@ -76,7 +75,6 @@ port.on('message', (m: HostMessage) => {
   }
 });
 
-collector = new IdleCollector(1000, () => !engine.idle());
 const started = performance.now();
 const ok = await engine.start();
 if (ok) {

@@ -233,9 +233,11 @@ export class NativeWatcher implements Watcher {
   private onMessage(m: Exclude<WorkerMessage, { t: 'reply' }>): void {
     const toHost = (at: number) => at - performance.timeOrigin;
     switch (m.t) {
-      case 'events':
-        m.paths.forEach((p, i) => this.opts.onEvent(m.complete?.[i] ? { kind: 'change', path: p, at: toHost(m.at), complete: true } : { kind: 'change', path: p, at: toHost(m.at) }));
+      case 'events': {
+        const at = toHost(m.at);
+        m.paths.forEach((p, i) => this.opts.onEvent(m.complete?.[i] ? { kind: 'change', path: p, at, complete: true } : { kind: 'change', path: p, at }));
         return;
+      }
       case 'sentinel':
         this.opts.onSentinel?.(m.path);
         return;

@@ -7,8 +7,9 @@
  * burst (a checkout, 2,000 files) stalls for a window now and then, and one slow window ending the storm
  * made that one burst two storms, two rescans (seen under a parallel test run on 2 busy cores).
  */
-export const QUIET_WINDOWS_TO_END = 2;
 import type { NativeTuning } from './protocol.js';
+
+export const QUIET_WINDOWS_TO_END = 2;
 
 export type StormTuning = Pick<NativeTuning, 'stormEvents' | 'stormWindowMs' | 'stallMs'>;
 
@@ -24,6 +25,7 @@ export class StormDetector {
   private windowCount = 0;
   private lastTick: number;
   private storm = false;
+  /** Quiet windows in a row during a storm; 0 whenever there is no storm. */
   private quietWindows = 0;
 
   constructor(
@@ -43,7 +45,6 @@ export class StormDetector {
     this.windowCount++;
     if (this.storm || this.windowCount <= this.t.stormEvents) return undefined;
     this.storm = true;
-    this.quietWindows = 0;
     return (
       `burst of more than ${this.t.stormEvents} filesystem events within ${this.t.stormWindowMs}ms: ` +
       `the kernel event queue may have overflowed (Node cannot see IN_Q_OVERFLOW)`
@@ -57,7 +58,6 @@ export class StormDetector {
   overflow(): string | undefined {
     if (this.storm) return undefined;
     this.storm = true;
-    this.quietWindows = 0;
     return 'the kernel event queue overflowed (IN_Q_OVERFLOW): events were lost';
   }
 
@@ -72,7 +72,6 @@ export class StormDetector {
         : `the watcher's event loop stalled for ${Math.round(gap)}ms (process stopped, swapped or starved): ` +
           `the kernel event queue may have overflowed`;
       this.storm = true;
-      this.quietWindows = 0;
       this.windowStart = now;
       this.windowCount = 0;
       return rescan ? { rescan } : {};
