@@ -84,9 +84,15 @@ export class Debouncer {
   /** When the pending batch becomes due, or undefined when nothing is pending. */
   deadline(): number | undefined {
     if (this.firstAt === undefined || this.lastAt === undefined) return undefined;
-    const lone = !this.continuation && !this.bulkContinuation && this.count <= LONE_MAX_EVENTS && this.lastAt - this.firstAt < this.loneQuietMs;
-    const quiet = this.isBulk() ? this.bulkQuietMs : lone ? (this.open.size === 0 ? this.settledQuietMs : this.loneQuietMs) : this.opts.quietMs;
-    return Math.min(this.lastAt + quiet, this.firstAt + this.opts.maxWaitMs);
+    return Math.min(this.lastAt + this.quiet(), this.firstAt + this.opts.maxWaitMs);
+  }
+
+  /** The quiet window the pending batch waits for (see the class comment). */
+  private quiet(): number {
+    if (this.isBulk()) return this.bulkQuietMs;
+    const lone = !this.continuation && this.count <= LONE_MAX_EVENTS && this.lastAt! - this.firstAt! < this.loneQuietMs;
+    if (!lone) return this.opts.quietMs;
+    return this.open.size === 0 ? this.settledQuietMs : this.loneQuietMs;
   }
 
   private isBulk(): boolean {
@@ -98,9 +104,11 @@ export class Debouncer {
     const d = this.deadline();
     if (d === undefined || now < d) return false;
     this.lastTakeBulk = this.isBulk();
+    // A save taken early because its writes were seen complete counts its continuation window from when
+    // a lone save would have been taken: the fast path must not shorten "the developer is still saving".
+    this.lastTakeAt = Math.max(now, this.lastAt! + (this.quiet() < this.loneQuietMs ? this.loneQuietMs : 0));
     this.firstAt = undefined;
     this.lastAt = undefined;
-    this.lastTakeAt = now;
     return true;
   }
 }

@@ -126,6 +126,17 @@ describe('Debouncer (injected clock)', () => {
     expect(plain.deadline()).toBe(15);
   });
 
+  it('a save taken early (seen complete) keeps the continuation window a lone save would have had', () => {
+    const d = new Debouncer({ quietMs: 50, loneQuietMs: 15, settledQuietMs: 5, maxWaitMs: 1000 });
+    d.note(0, '/m/main.go', true);
+    expect(d.take(5)).toBe(true); // 10 ms before a lone save would have been taken (15)
+    d.note(60, '/m/main.go', true); // within 50 ms of 15: the developer is still saving
+    expect(d.deadline()).toBe(110);
+    expect(d.take(110)).toBe(true);
+    d.note(1000, '/m/main.go', true); // long after: lone and complete again
+    expect(d.deadline()).toBe(1005);
+  });
+
   it('rejects maxWait shorter than quiet', () => {
     expect(() => new Debouncer({ quietMs: 100, maxWaitMs: 50 })).toThrow(/quiet/);
   });
