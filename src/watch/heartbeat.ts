@@ -1,6 +1,8 @@
 /**
  * The native watcher's liveness rules, pure (the caller passes the clock): a worker silent for longer
- * than the deadline is hung, unless this thread was stalled too (SIGSTOP, suspend: nobody could answer);
+ * than the deadline is hung. Time this thread spent stalled (SIGSTOP, suspend, starved: its answers could
+ * not be read) does not count as the worker's silence; only that time: a host that is late on every beat
+ * (a hung worker spinning on one of two busy cores) still reaches the verdict, one interval per beat.
  * the coverage audit must fall short twice in a row (the second reading is asked for at once) before
  * watches count as lost.
  */
@@ -32,16 +34,18 @@ export class Heartbeat {
 
   /**
    * One beat at `now`, the worker's last answer at `lastAnswer`. Returns the hang message, or the ping to
-   * send; `forgive` is called when this thread itself was stalled (the worker's silence does not count).
+   * send. When this thread was stalled since the last beat, `forgive(at)` moves the last answer forward by
+   * the stalled part of the gap (all of it beyond one interval), to at most now.
    */
-  beat(now: number, lastAnswer: number, forgive: () => void): BeatVerdict {
+  beat(now: number, lastAnswer: number, forgive: (at: number) => void): BeatVerdict {
     const hostGap = now - this.lastBeat;
     this.lastBeat = now;
-    let silentFor = now - lastAnswer;
-    if (hostGap > this.t.intervalMs * 3) {
-      forgive();
-      silentFor = 0;
+    const stalled = hostGap - this.t.intervalMs;
+    if (stalled > 0 && lastAnswer < now) {
+      lastAnswer = Math.min(now, lastAnswer + stalled);
+      forgive(lastAnswer);
     }
+    const silentFor = now - lastAnswer;
     if (silentFor > this.t.deadlineMs) {
       return { hung: `the native watcher thread did not answer for ${Math.round(silentFor)}ms (deadline ${this.t.deadlineMs}ms): it is hung; restarting it` };
     }

@@ -225,8 +225,11 @@ export class NativeWatcher implements Watcher {
     const link = this.link;
     if (this.stopped || !link) return;
     const now = performance.now();
-    const v = this.heartbeat.beat(now, link.lastAnswer, () => (link.lastAnswer = now));
-    if ('hung' in v) void this.restart('WATCHER_HUNG', v.hung, 'heartbeat-timeout');
+    const v = this.heartbeat.beat(now, link.lastAnswer, (at) => (link.lastAnswer = at));
+    if ('hung' in v) {
+      link.hung = true;
+      void this.restart('WATCHER_HUNG', v.hung, 'heartbeat-timeout');
+    }
     else link.send({ t: 'ping', seq: ++this.seq, audit: v.ping.audit });
   }
 

@@ -47,6 +47,8 @@ interface PendingCall {
 export class WorkerLink {
   /** performance.now() of the last message from the thread (any message proves it is alive). */
   lastAnswer = performance.now();
+  /** The heartbeat's verdict: this thread is hung, so stopping it asks nothing of it. */
+  hung = false;
   private readonly worker: Worker;
   private readonly calls = new Map<number, PendingCall>();
   private nextId = 0;
@@ -98,8 +100,8 @@ export class WorkerLink {
   /** Stops the thread; false when it did not stop within `timeoutMs` (its watches may linger). */
   async terminate(timeoutMs: number): Promise<boolean> {
     // A live thread first stops its watches and reaps its helper (terminating it outright would leave
-    // the helper a zombie until hotwatch exits, one per re-arm); a silent (hung) one is terminated at once.
-    const live = performance.now() - this.lastAnswer < SILENT_MS;
+    // the helper a zombie until hotwatch exits, one per re-arm); a hung or silent one is terminated at once.
+    const live = !this.hung && performance.now() - this.lastAnswer < SILENT_MS;
     if (!this.ended && live) await this.call({ op: 'close' }, CLOSE_MS).catch(() => undefined);
     this.ended = true;
     for (const [id, c] of this.calls) {
