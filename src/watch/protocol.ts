@@ -16,7 +16,7 @@ export interface NativeTuning {
   tickMs: number;
   /**
    * Least time between two counts of the worker's inotify watches (reading fdinfo costs ~3 ms per 1,000
-   * watches); the interval also stretches to 1000× the last read's cost, keeping the audit under 0.1% CPU.
+   * watches); the interval also stretches to 1000× a read's cost (the least of the last 5), keeping the audit under 0.1% CPU.
    */
   auditMinMs: number;
   /**
