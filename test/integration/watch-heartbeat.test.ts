@@ -108,7 +108,10 @@ describe('heartbeat', () => {
       timeoutMs: 10_000,
       description: 'the coverage audit noticing the lost watches',
     });
-    expect(lost.message).toContain('0 inotify watches for the 2 directories');
+    // Fewer than armed: the helper may still be removing the last watch when the audit reads (seen under load).
+    const held = /the kernel holds (\d+) inotify watches for the 2 directories/.exec(lost.message);
+    expect(held, lost.message).not.toBeNull();
+    expect(Number(held![1])).toBeLessThan(2);
     await waitFor(() => c.rescans().length > 0, { timeoutMs: 10_000, description: 'a rescan after re-arming' });
     await editUntilSeen(c, path.join(root, 'pkg', 'again.go'), 'an edit after re-arming');
   });
