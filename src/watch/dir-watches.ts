@@ -164,6 +164,8 @@ export class DirWatches implements WatchOwner {
   private readonly map = new Map<string, Entry>();
   /** parent → watched children, so a vanished subtree is dropped without scanning every dir. */
   private readonly children = new Map<string, Set<string>>();
+  /** armMany calls waiting for their watches to be made: the map then holds dirs the kernel may not yet. */
+  private settling = 0;
 
   constructor(
     private readonly onRaw: RawListener,
@@ -210,6 +212,11 @@ export class DirWatches implements WatchOwner {
   }
 
   /** Distinct (dev, ino) pairs: what the kernel really holds watches for (bind mounts share one). */
+  /** No watch is being made: every dir in the map is one the kernel was asked for and answered. */
+  get settled(): boolean {
+    return this.settling === 0;
+  }
+
   distinctInodes(): number {
     // Counted when asked (an audit, every few seconds at most): a standing "dev:ino" map cost ~1.5 MB.
     const seen = new Set<string>();
@@ -233,7 +240,12 @@ export class DirWatches implements WatchOwner {
       }
     }
     if (opened.length === 0) return failed;
-    await this.opener.settle();
+    this.settling++;
+    try {
+      await this.opener.settle();
+    } finally {
+      this.settling--;
+    }
     for (const dir of opened) {
       const err = this.map.get(dir)?.handle.failed;
       if (err === undefined) continue;

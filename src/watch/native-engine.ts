@@ -208,9 +208,13 @@ export class NativeEngine {
     return { dirs: this.watches.size, inodes: r.inodes, watches: r.watches, watchesFresh: r.fresh, rawEvents: this.rawEvents };
   }
 
-  /** True when no event is waiting to be resolved (the stats are then a consistent picture). */
+  /**
+   * True when no event is waiting to be resolved and no watch is being made (the stats are then a
+   * consistent picture: while the tree is armed, at start or after a re-arm, the map lists directories
+   * the helper has not watched yet; a loaded run read 1 of 2 and called the watches lost).
+   */
   idle(): boolean {
-    return !this.flushing && this.pending.size === 0 && this.dirtyDirs.size === 0;
+    return !this.flushing && this.pending.size === 0 && this.dirtyDirs.size === 0 && this.watches.settled && this.sentinels.settled;
   }
 
   /** Test-only fault: every handle closed underneath (sentinel dirs too); the engine still believes it is armed. */

@@ -1,0 +1,37 @@
+/**
+ * DirWatches says when its map is ahead of the kernel: while watches are being made (the helper answers
+ * later), a coverage audit would count directories the kernel was not yet asked for as lost. The opener
+ * here is a stand-in for the helper's round trip (its answer held until the test releases it).
+ */
+import { describe, expect, it } from 'vitest';
+import { DirWatches, type WatchOpener } from '../../src/watch/dir-watches.js';
+
+function heldOpener() {
+  let release!: () => void;
+  const answered = new Promise<void>((r) => (release = r));
+  const opener: WatchOpener = { open: () => ({ close: () => undefined }), settle: () => answered };
+  return { opener, release };
+}
+
+describe('DirWatches.settled', () => {
+  it('is false while armMany waits for the watches to be made, true once they are', async () => {
+    const h = heldOpener();
+    const w = new DirWatches(() => undefined, () => undefined, h.opener);
+    expect(w.settled).toBe(true);
+    const arming = w.armMany([
+      { dir: '/r', st: { dev: 1, ino: 1 } },
+      { dir: '/r/pkg', st: { dev: 1, ino: 2 } },
+    ]);
+    expect(w.distinctInodes(), 'the map already lists both').toBe(2);
+    expect(w.settled).toBe(false);
+    h.release();
+    expect((await arming).size).toBe(0);
+    expect(w.settled).toBe(true);
+  });
+
+  it('is true again when making the watches failed outright', async () => {
+    const w = new DirWatches(() => undefined, () => undefined, { open: () => ({ close: () => undefined }), settle: () => Promise.reject(new Error('helper gone')) });
+    await expect(w.armMany([{ dir: '/r', st: { dev: 1, ino: 1 } }])).rejects.toThrow('helper gone');
+    expect(w.settled).toBe(true);
+  });
+});
