@@ -8,13 +8,17 @@
  * the writer of one burst (a checkout, 2,000 files) slows down and stalls now and then: one slow window
  * ending the storm made one burst two storms (seen under a parallel test run on 2 busy cores), and two
  * windows merely below the threshold made it two or three (seen with a second test run beside it).
- * Ending a storm late costs nothing an edit would notice: its reconcile comes later, and meanwhile every
- * event is delivered as usual.
+ * Ending a storm late costs nothing an edit would notice: every event is delivered as usual, only the
+ * reconcile comes later. But a storm never outlasts MAX_STORM_WINDOWS: steady traffic between the two
+ * levels (500 to 5,000 events/s by default, a generator writing into the tree) would otherwise hold off
+ * the reconcile, and with it the recovery of whatever the kernel dropped, for as long as it runs; then it
+ * ends (reconcile), and traffic still above the threshold starts the next storm (one more rescan).
  */
 import type { NativeTuning } from './protocol.js';
 
 export const QUIET_WINDOWS_TO_END = 2;
 export const QUIET_SHARE = 10;
+export const MAX_STORM_WINDOWS = 10;
 
 export type StormTuning = Pick<NativeTuning, 'stormEvents' | 'stormWindowMs' | 'stallMs'>;
 
@@ -32,6 +36,8 @@ export class StormDetector {
   private storm = false;
   /** Quiet windows in a row during a storm; 0 whenever there is no storm. */
   private quietWindows = 0;
+  /** Windows this storm has lasted. */
+  private stormWindows = 0;
 
   constructor(
     private readonly t: StormTuning,
@@ -76,17 +82,21 @@ export class StormDetector {
         ? undefined
         : `the watcher's event loop stalled for ${Math.round(gap)}ms (process stopped, swapped or starved): ` +
           `the kernel event queue may have overflowed`;
+      this.stormWindows = this.storm ? this.stormWindows + 1 : 0;
       this.storm = true;
       this.windowStart = now;
       this.windowCount = 0;
       return rescan ? { rescan } : {};
     }
     if (now - this.windowStart < this.t.stormWindowMs) return {};
-    this.quietWindows = this.storm && this.windowCount <= this.t.stormEvents / QUIET_SHARE ? this.quietWindows + 1 : 0;
-    const ended = this.storm && this.quietWindows >= QUIET_WINDOWS_TO_END;
+    const quietMost = Math.max(1, Math.floor(this.t.stormEvents / QUIET_SHARE));
+    this.quietWindows = this.storm && this.windowCount <= quietMost ? this.quietWindows + 1 : 0;
+    this.stormWindows = this.storm ? this.stormWindows + 1 : 0;
+    const ended = this.storm && (this.quietWindows >= QUIET_WINDOWS_TO_END || this.stormWindows >= MAX_STORM_WINDOWS);
     if (ended) {
       this.storm = false;
       this.quietWindows = 0;
+      this.stormWindows = 0;
     }
     this.windowStart = now;
     this.windowCount = 0;

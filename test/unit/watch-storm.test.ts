@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { QUIET_SHARE, StormDetector } from '../../src/watch/storm-detector.js';
+import { MAX_STORM_WINDOWS, QUIET_SHARE, StormDetector } from '../../src/watch/storm-detector.js';
 
 const T = { stormEvents: 20, stormWindowMs: 1000, stallMs: 1500 };
 /** `n` raw events; the rescan reasons they returned. */
@@ -68,5 +68,31 @@ describe('StormDetector', () => {
     expect(d.tick(3000)).toEqual({});
     expect(d.tick(4000)).toEqual({});
     expect(d.tick(5000)).toEqual({ reconcile: true });
+  });
+
+  it('a storm never outlasts MAX_STORM_WINDOWS: steady traffic between the two levels gets its reconcile', () => {
+    const d = new StormDetector(T, 0);
+    expect(events(d, 21)).toHaveLength(1);
+    let w = 1;
+    for (; w < MAX_STORM_WINDOWS; w++) {
+      expect(events(d, 10)).toEqual([]); // not quiet, not a storm by itself
+      expect(d.tick(w * 1000), `window ${w}`).toEqual({});
+    }
+    expect(events(d, 10)).toEqual([]);
+    expect(d.tick(w * 1000)).toEqual({ reconcile: true });
+    expect(d.inStorm).toBe(false);
+    expect(events(d, 10), 'the same traffic after it: no storm').toEqual([]);
+    expect(d.tick(++w * 1000)).toEqual({});
+    expect(events(d, 21), 'a burst above the threshold: the next storm').toHaveLength(1);
+  });
+
+  it('a tiny threshold still has a quiet level of one event', () => {
+    const d = new StormDetector({ ...T, stormEvents: 3 }, 0);
+    expect(events(d, 4)).toHaveLength(1);
+    expect(d.tick(1000)).toEqual({});
+    events(d, 1);
+    expect(d.tick(2000)).toEqual({});
+    events(d, 1);
+    expect(d.tick(3000)).toEqual({ reconcile: true });
   });
 });
