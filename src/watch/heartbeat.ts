@@ -3,7 +3,7 @@
  * than the deadline is hung. Time this thread spent stalled (SIGSTOP, suspend, starved: its answers could
  * not be read) does not count as the worker's silence; only that time: a host that is late on every beat
  * (a hung worker spinning on one of two busy cores) still reaches the verdict, one interval per beat.
- * the coverage audit must fall short twice in a row (the second reading is asked for at once) before
+ * The coverage audit must fall short twice in a row (the second reading is asked for at once) before
  * watches count as lost.
  */
 import type { WorkerStats } from './protocol.js';
@@ -18,6 +18,9 @@ export type BeatVerdict = { hung: string } | { ping: { audit: boolean } };
 export class Heartbeat {
   private lastBeat: number;
   private shortfalls = 0;
+  /** Silence forgiven since the worker's last real answer, and the last answer it was forgiven up to. */
+  private forgivenMs = 0;
+  private forgivenTo: number | undefined;
 
   constructor(
     private readonly t: HeartbeatTuning,
@@ -30,6 +33,8 @@ export class Heartbeat {
   reset(now: number): void {
     this.lastBeat = now;
     this.shortfalls = 0;
+    this.forgivenMs = 0;
+    this.forgivenTo = undefined;
   }
 
   /**
@@ -40,14 +45,20 @@ export class Heartbeat {
   beat(now: number, lastAnswer: number, forgive: (at: number) => void): BeatVerdict {
     const hostGap = now - this.lastBeat;
     this.lastBeat = now;
+    if (lastAnswer !== this.forgivenTo) this.forgivenMs = 0; // it answered since
     const stalled = hostGap - this.t.intervalMs;
     if (stalled > 0 && lastAnswer < now) {
-      lastAnswer = Math.min(now, lastAnswer + stalled);
-      forgive(lastAnswer);
+      const to = Math.min(now, lastAnswer + stalled);
+      this.forgivenMs += to - lastAnswer;
+      this.forgivenTo = lastAnswer = to;
+      forgive(to);
     }
     const silentFor = now - lastAnswer;
     if (silentFor > this.t.deadlineMs) {
-      return { hung: `the native watcher thread did not answer for ${Math.round(silentFor)}ms (deadline ${this.t.deadlineMs}ms): it is hung; restarting it` };
+      const stalledToo = this.forgivenMs >= 1 ? `, and ${Math.round(this.forgivenMs)}ms more while this thread was stalled too` : '';
+      return {
+        hung: `the native watcher thread did not answer for ${Math.round(silentFor)}ms (deadline ${this.t.deadlineMs}ms${stalledToo}): it is hung; restarting it`,
+      };
     }
     return { ping: { audit: this.shortfalls > 0 } };
   }

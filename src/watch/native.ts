@@ -2,8 +2,9 @@
  * The native backend's host: runs NativeEngine in a worker thread (so a hung or spinning watcher can
  * never freeze builds and restarts) and guards it with a heartbeat.
  *
- *  - ping every `intervalMs`; no message from the worker for `deadlineMs` → notice WATCHER_HUNG (error),
- *    terminate, start a fresh worker (re-arm) and emit a RescanEvent once it is ready;
+ *  - ping every `intervalMs`; no message from the worker for `deadlineMs` (time this thread was stalled
+ *    not counted: heartbeat.ts) → notice WATCHER_HUNG (error), terminate it without asking it to close,
+ *    start a fresh worker (re-arm) and emit a RescanEvent once it is ready;
  *  - coverage audit on each fresh pong: the worker's own inotify fd holds fewer watches than the distinct
  *    directories it believes armed, twice in a row → WATCH_COVERAGE_LOST, same restart;
  *  - more than `maxRestarts` restarts within `restartWindowMs`, or a limit reached after start (fatal

@@ -42,6 +42,7 @@ export class WatchAudit {
   /** The watches are held by this process (the inotify helper): count its inotify fds. */
   useProcess(pid: number | undefined): void {
     this.pid = pid;
+    this.costs.length = 0; // another process's table: its reads cost what they cost
   }
 
   /** Call before the first fs.watch of this thread... */

@@ -68,6 +68,7 @@ export class WorkerLink {
       // the worker has armed the tree (its arming, with the default growth, spends less time in GC).
       if (m.t === 'ready') reapplyYoungGenerationSetting();
       this.lastAnswer = performance.now();
+      this.hung = false;
       if (m.t === 'reply') this.settle(m);
       else handlers.message(m);
     });
