@@ -38,20 +38,37 @@ describe('storms and budgets (e2e)', () => {
     await waitFor(async () => (await httpGet(port)) === 'v=v1', { description: 'v1 serves', timeoutMs: 120_000 });
     await hw.waitForLog((l) => l.event === 'app.listening', 'v1 listens');
 
-    const mark = hw.logs.length;
-    const t0 = Date.now();
-    for (let i = 0; i < 2000; i++) fs.writeFileSync(path.join(gen, `c${i}.go`), genFile(i, 2));
-    fs.writeFileSync(path.join(tmp.dir, 'main.go'), main('v2'));
-    expect(Date.now() - t0, 'the burst itself took under 1 s').toBeLessThan(1000);
+    // The issue's input is 2,000 files rewritten within 1 s. A starved machine (two CPU hogs and a second
+    // test run on 2 cores) sometimes takes longer to write them: such an attempt is not the case asked
+    // about (it is a slower stream, whose builds maxWait bounds), so it is said and done again, up to 4 times.
+    const took: number[] = [];
+    for (let v = 2; v <= 5; v++) {
+      const mark = hw.logs.length;
+      const t0 = performance.now();
+      for (let i = 0; i < 2000; i++) fs.writeFileSync(path.join(gen, `c${i}.go`), genFile(i, v));
+      fs.writeFileSync(path.join(tmp.dir, 'main.go'), main(`v${v}`));
+      took.push(Math.round(performance.now() - t0));
 
-    await waitFor(async () => (await httpGet(port)) === 'v=v2', { description: 'v2 serves', timeoutMs: 120_000 });
-    await hw.waitForLog((l) => l.event === 'app.listening', 'v2 listens', { from: mark });
-    const builds = hw.events('build.start', mark).length;
-    expect(builds).toBeGreaterThanOrEqual(1);
-    const starts = hw.events('build.start', mark).map((e) => `${String(e.trigger)} rescan=${JSON.stringify(e.rescan)}`);
-    expect(builds, `builds started: ${starts.join(' | ')}`).toBeLessThanOrEqual(2);
-    expect(hw.events('build.done', mark).length).toBeLessThanOrEqual(2);
-  });
+      await waitFor(async () => (await httpGet(port)) === `v=v${v}`, { description: `v${v} serves`, timeoutMs: 120_000 });
+      // The last build started is the one serving: its app listens (a later start would be one more build).
+      await waitFor(
+        () => {
+          const since = hw!.logs.slice(mark);
+          const last = since.findLastIndex((l) => l.event === 'build.start');
+          return last >= 0 && since.slice(last).some((l) => l.event === 'app.listening');
+        },
+        { description: `the last build's app (v${v}) listens` },
+      );
+      if (took.at(-1)! >= 1000) continue;
+      const builds = hw.events('build.start', mark).length;
+      expect(builds).toBeGreaterThanOrEqual(1);
+      const starts = hw.events('build.start', mark).map((e) => `${String(e.trigger)} rescan=${JSON.stringify(e.rescan)}`);
+      expect(builds, `builds started: ${starts.join(' | ')}`).toBeLessThanOrEqual(2);
+      expect(hw.events('build.done', mark).length).toBeLessThanOrEqual(2);
+      return;
+    }
+    throw new Error(`this machine never rewrote the 2,000 files within 1 s (ms per attempt: ${JSON.stringify(took)})`);
+  }, 300_000);
 
   it('node_modules (20,000 files) and .git cost no watches: watches ≤ watched dirs + a small constant', async () => {
     // 25 source directories…
