@@ -360,4 +360,3 @@ function readListeners(file: string): TcpSocket[] {
 export function readListeningSockets(): TcpSocket[] {
   return ['/proc/net/tcp', '/proc/net/tcp6'].flatMap(readListeners);
 }
-

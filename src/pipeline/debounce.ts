@@ -1,7 +1,7 @@
 /**
  * Debounce timing as a pure state machine with an injected clock. A batch is due once no event arrived
  * for the quiet window, or `maxWaitMs` after its first event even if events keep coming (a continuous
- * stream of writes still builds). Two quiet windows:
+ * stream of writes still builds). The quiet windows:
  *   - `settledQuietMs` for a lone save whose every write the backend saw complete (the inotify helper
  *     reports IN_CLOSE_WRITE and IN_MOVED_TO): nothing is left to guess, so it waits only long enough for
  *     an editor's "save all" to land in the same batch;

@@ -211,12 +211,12 @@ export class DirWatches implements WatchOwner {
     return [...this.map.keys()];
   }
 
-  /** Distinct (dev, ino) pairs: what the kernel really holds watches for (bind mounts share one). */
   /** No watch is being made: every dir in the map is one the kernel was asked for and answered. */
   get settled(): boolean {
     return this.settling === 0;
   }
 
+  /** Distinct (dev, ino) pairs: what the kernel really holds watches for (bind mounts share one). */
   distinctInodes(): number {
     // Counted when asked (an audit, every few seconds at most): a standing "dev:ino" map cost ~1.5 MB.
     const seen = new Set<string>();

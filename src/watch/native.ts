@@ -227,11 +227,9 @@ export class NativeWatcher implements Watcher {
     if (this.stopped || !link) return;
     const now = performance.now();
     const v = this.heartbeat.beat(now, link.lastAnswer, (at) => (link.lastAnswer = at));
-    if ('hung' in v) {
-      link.hung = true;
-      void this.restart('WATCHER_HUNG', v.hung, 'heartbeat-timeout');
-    }
-    else link.send({ t: 'ping', seq: ++this.seq, audit: v.ping.audit });
+    if (!('hung' in v)) return link.send({ t: 'ping', seq: ++this.seq, audit: v.ping.audit });
+    link.hung = true;
+    void this.restart('WATCHER_HUNG', v.hung, 'heartbeat-timeout');
   }
 
   private onMessage(m: Exclude<WorkerMessage, { t: 'reply' }>): void {

@@ -38,6 +38,8 @@ export class StormDetector {
   private quietWindows = 0;
   /** Windows this storm has lasted. */
   private stormWindows = 0;
+  /** A window with at most this many events is quiet. */
+  private readonly quietMost: number;
 
   constructor(
     private readonly t: StormTuning,
@@ -45,6 +47,7 @@ export class StormDetector {
   ) {
     this.windowStart = now;
     this.lastTick = now;
+    this.quietMost = Math.max(1, Math.floor(t.stormEvents / QUIET_SHARE));
   }
 
   get inStorm(): boolean {
@@ -89,8 +92,7 @@ export class StormDetector {
       return rescan ? { rescan } : {};
     }
     if (now - this.windowStart < this.t.stormWindowMs) return {};
-    const quietMost = Math.max(1, Math.floor(this.t.stormEvents / QUIET_SHARE));
-    this.quietWindows = this.storm && this.windowCount <= quietMost ? this.quietWindows + 1 : 0;
+    this.quietWindows = this.storm && this.windowCount <= this.quietMost ? this.quietWindows + 1 : 0;
     this.stormWindows = this.storm ? this.stormWindows + 1 : 0;
     const ended = this.storm && (this.quietWindows >= QUIET_WINDOWS_TO_END || this.stormWindows >= MAX_STORM_WINDOWS);
     if (ended) {

@@ -7,7 +7,6 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { goMain, hotwatchSession, httpGet, startHotwatch } from '../helpers/hotwatch.js';
 import { urgent } from '../helpers/urgent.js';
-import { waitFor } from '../helpers/wait.js';
 
 const session = hotwatchSession();
 const { serves } = session;
@@ -45,15 +44,7 @@ describe('hotwatch run (e2e)', () => {
         }
       });
       await serves(`v${version}`);
-      // The last build started is the one serving: its app listens (a later start would be a third build).
-      await waitFor(
-        () => {
-          const since = hw.logs.slice(mark2);
-          const lastStart = since.findLastIndex((l) => l.event === 'build.start');
-          return lastStart >= 0 && since.slice(lastStart).some((l) => l.event === 'app.listening');
-        },
-        { description: `the last build's app (v${version}) listens` },
-      );
+      await hw.lastBuildListens(mark2, `the last build's app (v${version}) listens`);
       gaps.push([at[1]! - at[0]!, at[2]! - at[1]!].map(Math.round));
       if (Math.max(...gaps.at(-1)!) >= MAX_GAP_MS) continue;
       expect(hw.events('build.start', mark2).length, `edits ${JSON.stringify(gaps.at(-1))} ms apart`).toBeLessThanOrEqual(2);

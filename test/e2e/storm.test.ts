@@ -52,15 +52,7 @@ describe('storms and budgets (e2e)', () => {
       took.push(Math.round(performance.now() - t0));
 
       await waitFor(async () => (await httpGet(port)) === `v=v${v}`, { description: `v${v} serves`, timeoutMs: 120_000 });
-      // The last build started is the one serving: its app listens (a later start would be one more build).
-      await waitFor(
-        () => {
-          const since = hw!.logs.slice(mark);
-          const last = since.findLastIndex((l) => l.event === 'build.start');
-          return last >= 0 && since.slice(last).some((l) => l.event === 'app.listening');
-        },
-        { description: `the last build's app (v${v}) listens` },
-      );
+      await hw.lastBuildListens(mark, `the last build's app (v${v}) listens`);
       if (took.at(-1)! >= 1000) continue;
       const builds = hw.events('build.start', mark).length;
       expect(builds).toBeGreaterThanOrEqual(1);

@@ -31,6 +31,11 @@ export interface Hotwatch {
   /** Resolves with the first log line (from index `from`) matching `pred`. */
   waitForLog: (pred: (l: LogLine) => boolean, description: string, opts?: { from?: number; timeoutMs?: number }) => Promise<LogLine>;
   events: (name: string, from?: number) => LogLine[];
+  /**
+   * Resolves once the last build started after index `from` has its app listening: the version serving
+   * is that build's, and a build started later would show as one more build.start.
+   */
+  lastBuildListens: (from: number, description: string) => Promise<true>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** SIGTERM (or `sig`) and wait for exit; SIGKILL after a bound so a test never leaks it. */
   stop: (sig?: NodeJS.Signals) => Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -113,6 +118,15 @@ export function startHotwatch(args: string[], opts: StartHotwatchOptions): Hotwa
         },
       ),
     events: (name, from = 0) => logs.slice(from).filter((l) => l.event === name),
+    lastBuildListens: (from, description) =>
+      waitFor(
+        () => {
+          const since = logs.slice(from);
+          const last = since.findLastIndex((l) => l.event === 'build.start');
+          return last >= 0 && since.slice(last).some((l) => l.event === 'app.listening');
+        },
+        { description, timeoutMs: opts.waitTimeoutMs ?? 60_000 },
+      ),
     exited,
     stop: async (sig = 'SIGTERM') => {
       if (proc.exitCode === null && proc.signalCode === null) {

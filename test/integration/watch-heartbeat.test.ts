@@ -46,11 +46,7 @@ async function editUntilSeen(c: ReturnType<typeof collector>, file: string, desc
  * burst again (more than `dense` writes within `denseMs`): the times one writer could make a second storm.
  */
 function slowThenBurst(times: number[], spanMs: number, most: number, denseMs: number, dense: number): number {
-  const within = (from: number, ms: number) => {
-    let k = from;
-    while (k < times.length && times[k]! <= times[from]! + ms) k++;
-    return k - from - 1; // writes after times[from], up to ms later
-  };
+  const within = (from: number, ms: number) => countFrom(times, from, ms) - 1; // writes after times[from]
   let spells = 0;
   for (let i = 0; i < times.length; ) {
     if (within(i, spanMs) > most) {
@@ -66,14 +62,16 @@ function slowThenBurst(times: number[], spanMs: number, most: number, denseMs: n
   return spells;
 }
 
+/** How many of the ascending `times` lie in [times[from], times[from] + ms]. */
+function countFrom(times: number[], from: number, ms: number): number {
+  let k = from;
+  while (k < times.length && times[k]! <= times[from]! + ms) k++;
+  return k - from;
+}
+
 /** The most of the ascending `times` within any `ms` (from one of them on). */
 function densestWithin(times: number[], ms: number): number {
-  let most = 0;
-  for (let i = 0, j = 0; i < times.length; i++) {
-    while (j < times.length && times[j]! <= times[i]! + ms) j++;
-    most = Math.max(most, j - i);
-  }
-  return most;
+  return times.reduce((most, _, i) => Math.max(most, countFrom(times, i, ms)), 0);
 }
 
 describe('heartbeat', () => {
