@@ -19,6 +19,12 @@ import { relevantFiles } from './pipeline/relevant-files.js';
 import { startupChecks } from './diagnostics/startup.js';
 import { IdleCollector } from './heap.js';
 
+/**
+ * How long a batch that looks quiet waits for the watcher to confirm that nothing more is queued (see
+ * Watcher.sync): beyond it, the batch is built as it is; what arrives later builds next.
+ */
+const SYNC_MS = 1000;
+
 /** Files hashed at start for content dedupe (a file beyond them is indexed at its first change). */
 const CONTENT_SEED_FILES = 5_000;
 
@@ -63,32 +69,52 @@ export async function runtime(s: Settings, { log, signal, onSupervisor, onAppCha
       clearTimeout(timer);
     }
     timerDue = due;
-    timer = setTimeout(() => {
-      timer = undefined;
-      if (!debounce.take(performance.now())) return arm();
-      const batch = toBatch(ring.drain());
-      if (!batch) return;
-      // Keep batches in order: each waits for the previous dedupe to finish.
-      flushing = flushing.then(async () => {
-        try {
-          const verdict = batch.rescanReasons.length > 0 ? undefined : await content.classify(batch.paths);
-          if (verdict && verdict.changed.length === 0) {
-            if (!supervisor.idleWithoutApp) {
-              log.debug({ event: 'batch.unchanged', files: verdict.unchanged.length }, `${describeBatch(batch, s.root)}: content unchanged, no rebuild`);
-              return;
-            }
-            // Nothing is running (it exited, or the last build failed): a save is the way to say "run it again".
-            log.info({ event: 'batch.unchanged-rerun', files: verdict.unchanged.length }, `${describeBatch(batch, s.root)}: content unchanged, but the app is not running: building and starting it again`);
-            return supervisor.submit(batch);
+    timer = setTimeout(() => void fire(), Math.max(0, due - performance.now()));
+  };
+  let syncing = false;
+  const fire = async (): Promise<void> => {
+    timer = undefined;
+    if (syncing) return; // the batch is being confirmed quiet: that ends with take() or arm()
+    const due = debounce.deadline();
+    if (due === undefined) return;
+    if (performance.now() < due) return arm();
+    // No event for the quiet window: on a starved machine that may be the watcher lagging the writer (a
+    // checkout read hundreds of ms late), not the writer pausing. Ask the watcher to deliver everything
+    // the kernel has queued; any of it moves the deadline. maxWait needs no such check: it cuts anyway.
+    if (!debounce.capped() && watcher.sync) {
+      syncing = true;
+      try {
+        await watcher.sync(SYNC_MS);
+      } catch (e) {
+        // A hung watcher is the heartbeat's to report; the batch is built as it is, later events next.
+        log.debug({ event: 'watch.sync-failed', err: e }, `the watcher did not confirm the batch is complete (${String(e)}): building it as it is`);
+      } finally {
+        syncing = false;
+      }
+    }
+    if (!debounce.take(performance.now())) return arm();
+    const batch = toBatch(ring.drain());
+    if (!batch) return;
+    // Keep batches in order: each waits for the previous dedupe to finish.
+    flushing = flushing.then(async () => {
+      try {
+        const verdict = batch.rescanReasons.length > 0 ? undefined : await content.classify(batch.paths);
+        if (verdict && verdict.changed.length === 0) {
+          if (!supervisor.idleWithoutApp) {
+            log.debug({ event: 'batch.unchanged', files: verdict.unchanged.length }, `${describeBatch(batch, s.root)}: content unchanged, no rebuild`);
+            return;
           }
-          supervisor.submit(verdict ? { ...batch, paths: verdict.changed } : batch);
-        } catch (e) {
-          // Never lose a batch to an error here: build it as it is, and say why the dedupe was skipped.
-          log.warn({ event: 'batch.error', err: e }, `${describeBatch(batch, s.root)}: content check failed (${String(e)}); rebuilding anyway`);
-          supervisor.submit(batch);
+          // Nothing is running (it exited, or the last build failed): a save is the way to say "run it again".
+          log.info({ event: 'batch.unchanged-rerun', files: verdict.unchanged.length }, `${describeBatch(batch, s.root)}: content unchanged, but the app is not running: building and starting it again`);
+          return supervisor.submit(batch);
         }
-      });
-    }, Math.max(0, due - performance.now()));
+        supervisor.submit(verdict ? { ...batch, paths: verdict.changed } : batch);
+      } catch (e) {
+        // Never lose a batch to an error here: build it as it is, and say why the dedupe was skipped.
+        log.warn({ event: 'batch.error', err: e }, `${describeBatch(batch, s.root)}: content check failed (${String(e)}); rebuilding anyway`);
+        supervisor.submit(batch);
+      }
+    });
   };
   const onEvent = (ev: WatchEvent): void => {
     ring.push(ev);

@@ -87,6 +87,11 @@ export class Debouncer {
     return Math.min(this.lastAt + this.quiet(), this.firstAt + this.opts.maxWaitMs);
   }
 
+  /** The pending batch is due because maxWait ran out, not because it went quiet. */
+  capped(): boolean {
+    return this.firstAt !== undefined && this.lastAt! + this.quiet() >= this.firstAt + this.opts.maxWaitMs;
+  }
+
   /** The quiet window the pending batch waits for (see the class comment). */
   private quiet(): number {
     if (this.isBulk()) return this.bulkQuietMs;

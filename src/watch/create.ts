@@ -281,6 +281,11 @@ class AutoWatcher implements WatchControl {
     return this.serial(() => this.extras.remove(p));
   }
 
+  /** The native backend's delivery barrier (see Watcher.sync); nothing to wait for when polling. */
+  sync(timeoutMs: number): Promise<void> {
+    return this.native()?.sync(timeoutMs) ?? Promise.resolve();
+  }
+
   /** The main backend's counters plus the polled mounts' directories. */
   stats(): WatcherStats | undefined {
     const main = this.main?.stats?.();

@@ -91,6 +91,8 @@ export class NativeEngine {
   private dirtyDirs = new Set<string>();
   private needFullReconcile = false;
   private flushTimer: NodeJS.Timeout | undefined;
+  /** The flush under way (not a sweep), for sync() to wait on. */
+  private flushRun: Promise<void> | undefined;
   private flushing = false;
   private rawEvents = 0;
   private lastRootCheck = 0;
@@ -360,7 +362,30 @@ export class NativeEngine {
 
   private scheduleFlush(): void {
     if (this.flushTimer || this.flushing || this.stopped) return;
-    this.flushTimer = setTimeout(() => void this.flush(), this.tuning.coalesceMs);
+    this.flushTimer = setTimeout(() => void this.runFlush(), this.tuning.coalesceMs);
+  }
+
+  private runFlush(): Promise<void> {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushRun = this.flush().finally(() => (this.flushRun = undefined));
+    return this.flushRun;
+  }
+
+  /**
+   * Resolves once every event the kernel had queued when it was called is posted: the helper's barrier
+   * drains the kernel's queue in order, then what it delivered is flushed without the coalescing wait.
+   * On a starved machine the helper or this thread may lag the writer by hundreds of ms; the debouncer
+   * asks this before it calls a batch quiet, so a lag is not taken for a pause in the writing. Without
+   * the helper (fs.watch) only what this thread has received is flushed.
+   */
+  async sync(): Promise<void> {
+    if (this.helper) await this.helper.settle();
+    // What the barrier delivered is pending now. A sweep holds `flushing` for a few ms, and its end
+    // schedules the flush; a flush under way takes it (it loops while anything is pending), or leaves
+    // it to the next one; that one then runs at once instead of after the coalescing wait.
+    while (!this.stopped && this.flushing && !this.flushRun) await new Promise((r) => setTimeout(r, 1));
+    if (this.flushRun) await this.flushRun;
+    if (this.flushTimer && !this.stopped) await this.runFlush();
   }
 
   private async flush(): Promise<void> {

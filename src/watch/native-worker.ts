@@ -57,6 +57,10 @@ async function call(c: WorkerCall): Promise<CallResult> {
     await engine.shutdown();
     return { dirs: 0 };
   }
+  if (c.op === 'sync') {
+    await engine.sync();
+    return { dirs: 0 };
+  }
   if (c.op === 'arm-sentinel') {
     await engine.armSentinel(c.dir);
     return { dirs: 1 };

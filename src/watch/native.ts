@@ -161,6 +161,12 @@ export class NativeWatcher implements Watcher {
    * The watchdog's re-arm: close the worker (await it), start a fresh one, resolve once it is armed.
    * Quiet (the watchdog logs) and not counted among the heartbeat's restarts.
    */
+  sync(timeoutMs: number): Promise<void> {
+    const link = this.link;
+    if (!link || this.stopped) return Promise.resolve();
+    return link.call({ op: 'sync' }, timeoutMs).then(() => undefined);
+  }
+
   rearmNow(timeoutMs: number): Promise<void> {
     if (this.stopped) return Promise.reject(new Error('the native watcher is stopped'));
     this.quietRestart?.reject(new Error('superseded by another re-arm'));

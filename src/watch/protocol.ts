@@ -66,7 +66,9 @@ export type WorkerCall =
   /** A mount changed at/under `path`: drop its watches, re-read the mount table, arm it again. */
   | { op: 'rearm'; path: string; mounts: MountEntry[] | undefined }
   /** Before the thread is terminated: stop watching and reap the inotify helper (else it stays a zombie). */
-  | { op: 'close' };
+  | { op: 'close' }
+  /** Post every event the kernel had queued by now (see NativeEngine.sync), then answer. */
+  | { op: 'sync' };
 
 export type CallResult = { dirs: number };
 

@@ -63,6 +63,12 @@ export interface Watcher {
    * directories first; undefined when it keeps no such list (the caller scans instead).
    */
   knownFiles?(limit: number): string[] | undefined;
+  /**
+   * Resolves once every event the kernel had queued when it was called has been delivered to onEvent
+   * (rejects after `timeoutMs`, or when it cannot tell). Absent where delivery cannot lag the kernel
+   * (polling finds changes itself).
+   */
+  sync?(timeoutMs: number): Promise<void>;
   /** Idempotent; resolves when every watch is released. */
   close(): Promise<void>;
 }

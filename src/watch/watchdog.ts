@@ -99,6 +99,10 @@ class Watchdog implements Watcher {
     return this.watcher?.stats?.();
   }
 
+  sync(timeoutMs: number): Promise<void> {
+    return this.watcher?.sync?.(timeoutMs) ?? Promise.resolve();
+  }
+
   knownFiles(limit: number): string[] | undefined {
     return this.snapshot.size > 0 ? this.snapshot.shallowest(limit) : undefined;
   }

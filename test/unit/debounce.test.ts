@@ -26,6 +26,16 @@ describe('Debouncer (injected clock)', () => {
     expect(d.take(500)).toBe(false);
   });
 
+  it('capped: due because maxWait ran out, not because the batch went quiet', () => {
+    const d = new Debouncer({ quietMs: 50, maxWaitMs: 200 });
+    expect(d.capped()).toBe(false); // nothing pending
+    d.note(0);
+    expect(d.capped()).toBe(false); // due at 50: quiet
+    for (let t = 40; t <= 160; t += 40) d.note(t);
+    expect(d.deadline()).toBe(200);
+    expect(d.capped()).toBe(true); // 160 + 50 > 0 + 200
+  });
+
   it('a lone save after an idle moment uses the short window', () => {
     const d = new Debouncer({ quietMs: 50, loneQuietMs: 15, maxWaitMs: 1000 });
     // an editor save: 4 events within 3 ms

@@ -7,7 +7,9 @@
 //
 //	in:  a <id> <path>   watch the directory (IN_ONLYDIR|IN_DONT_FOLLOW); on failure: x <id> <ERRNO>
 //	     r <id>          drop the watch (the kernel's watch goes with its last id)
-//	     s <seq>         barrier: answered with "s <seq>" once every earlier line is done
+//	     s <seq>         barrier: answered with "s <seq>" once every earlier line is done AND every event
+//	                     the kernel had queued when the barrier arrived is written before it (so the
+//	                     watcher can tell "quiet" from "the helper has not read yet" on a starved machine)
 //	out: e <id> <mask hex> <name>   an event in the directory (empty name: the directory itself)
 //	     g <id>          the kernel dropped the watch (directory deleted, unmounted)
 //	     o               the kernel's event queue overflowed: events were lost
@@ -38,10 +40,14 @@ const watchMask = syscall.IN_ATTRIB | syscall.IN_CREATE | syscall.IN_MODIFY | sy
 
 type helper struct {
 	fd  int
-	mu  sync.Mutex // guards the maps and out
+	mu  sync.Mutex // guards the maps, out and barriers
 	out *bufio.Writer
 	wd  map[uint32]int32   // id → wd
 	ids map[int32][]uint32 // wd → ids (one inode reached by two paths shares one wd)
+	// Barriers waiting for the event reader (which answers them after draining the queue), and the pipe
+	// that wakes it for them.
+	barriers []string
+	wake     int
 }
 
 func main() {
@@ -57,14 +63,20 @@ func main() {
 		os.Exit(0)
 	}
 	out := bufio.NewWriterSize(os.Stdout, 64<<10)
-	fd, err := syscall.InotifyInit1(syscall.IN_CLOEXEC)
+	fd, err := syscall.InotifyInit1(syscall.IN_CLOEXEC | syscall.IN_NONBLOCK)
 	if err != nil {
 		fmt.Fprintf(out, "f %s %s\n", errnoName(err), escape(err.Error()))
 		out.Flush()
 		os.Exit(3)
 	}
-	h := &helper{fd: fd, out: out, wd: map[uint32]int32{}, ids: map[int32][]uint32{}}
-	go h.readEvents()
+	var wake [2]int
+	if err := syscall.Pipe2(wake[:], syscall.O_CLOEXEC|syscall.O_NONBLOCK); err != nil {
+		fmt.Fprintf(out, "f %s %s\n", errnoName(err), escape("pipe: "+err.Error()))
+		out.Flush()
+		os.Exit(3)
+	}
+	h := &helper{fd: fd, out: out, wd: map[uint32]int32{}, ids: map[int32][]uint32{}, wake: wake[1]}
+	go h.readEvents(wake[0])
 	h.readCommands()
 }
 
@@ -93,8 +105,9 @@ func (h *helper) readCommands() {
 		case "r":
 			h.drop(parseID(rest))
 		case "s":
-			fmt.Fprintf(h.out, "s %s\n", rest)
-			h.out.Flush()
+			// Answered by the event reader, after it drained the kernel's queue.
+			h.barriers = append(h.barriers, rest)
+			_, _ = syscall.Write(h.wake, []byte{1})
 		default:
 			fmt.Fprintf(os.Stderr, "hotwatch-inotify: unknown command %q\n", line)
 		}
@@ -124,32 +137,73 @@ func (h *helper) drop(id uint32) {
 	_, _ = syscall.InotifyRmWatch(h.fd, uint32(wd))
 }
 
-func (h *helper) readEvents() {
+// readEvents forwards the kernel's events, and answers barriers: on each wake-up it takes the barriers
+// asked for so far, then reads the inotify queue until it is empty, then answers those barriers, so
+// every event queued before a barrier arrived is written before its answer.
+func (h *helper) readEvents(wake int) {
 	buf := make([]byte, 256<<10)
+	ep, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+	if err != nil {
+		h.fail("epoll_create1", err)
+	}
+	for _, fd := range []int{h.fd, wake} {
+		if err := syscall.EpollCtl(ep, syscall.EPOLL_CTL_ADD, fd, &syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(fd)}); err != nil {
+			h.fail("epoll_ctl", err)
+		}
+	}
+	ready := make([]syscall.EpollEvent, 2)
+	drain := make([]byte, 64)
 	for {
-		n, err := syscall.Read(h.fd, buf)
-		if err != nil {
+		if _, err := syscall.EpollWait(ep, ready, -1); err != nil && !errors.Is(err, syscall.EINTR) {
+			h.fail("waiting for inotify events", err)
+		}
+		for {
+			if n, _ := syscall.Read(wake, drain); n < len(drain) {
+				break
+			}
+		}
+		h.mu.Lock()
+		barriers := h.barriers
+		h.barriers = nil
+		h.mu.Unlock()
+		for {
+			n, err := syscall.Read(h.fd, buf)
+			if errors.Is(err, syscall.EAGAIN) {
+				break
+			}
 			if errors.Is(err, syscall.EINTR) {
 				continue
 			}
+			if err != nil {
+				h.fail("reading inotify events", err)
+			}
 			h.mu.Lock()
-			fmt.Fprintf(h.out, "f %s %s\n", errnoName(err), escape("reading inotify events: "+err.Error()))
-			h.out.Flush()
-			os.Exit(3)
+			for off := 0; off+syscall.SizeofInotifyEvent <= n; {
+				wd := int32(binary.LittleEndian.Uint32(buf[off:]))
+				mask := binary.LittleEndian.Uint32(buf[off+4:])
+				size := int(binary.LittleEndian.Uint32(buf[off+12:]))
+				nameStart := off + syscall.SizeofInotifyEvent
+				name := strings.TrimRight(string(buf[nameStart:nameStart+size]), "\x00")
+				off = nameStart + size
+				h.event(wd, mask, name)
+			}
+			h.mu.Unlock()
 		}
 		h.mu.Lock()
-		for off := 0; off+syscall.SizeofInotifyEvent <= n; {
-			wd := int32(binary.LittleEndian.Uint32(buf[off:]))
-			mask := binary.LittleEndian.Uint32(buf[off+4:])
-			size := int(binary.LittleEndian.Uint32(buf[off+12:]))
-			nameStart := off + syscall.SizeofInotifyEvent
-			name := strings.TrimRight(string(buf[nameStart:nameStart+size]), "\x00")
-			off = nameStart + size
-			h.event(wd, mask, name)
+		for _, seq := range barriers {
+			fmt.Fprintf(h.out, "s %s\n", seq)
 		}
 		h.out.Flush()
 		h.mu.Unlock()
 	}
+}
+
+// fail reports that events cannot be read any more, and exits.
+func (h *helper) fail(what string, err error) {
+	h.mu.Lock()
+	fmt.Fprintf(h.out, "f %s %s\n", errnoName(err), escape(what+": "+err.Error()))
+	h.out.Flush()
+	os.Exit(3)
 }
 
 // event forwards one kernel event to every id of its watch. Caller holds mu.
