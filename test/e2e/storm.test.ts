@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTmpDir } from '../helpers/tmp.js';
+import { parallelWriter } from '../helpers/parallel-write.js';
 import { waitFor } from '../helpers/wait.js';
 import { freePort, goMain, httpGet, inotifyWatches, startHotwatch, type Hotwatch } from '../helpers/hotwatch.js';
 
@@ -38,18 +39,18 @@ describe('storms and budgets (e2e)', () => {
     await waitFor(async () => (await httpGet(port)) === 'v=v1', { description: 'v1 serves', timeoutMs: 120_000 });
     await hw.waitForLog((l) => l.event === 'app.listening', 'v1 listens');
 
-    // The issue's input is 2,000 files rewritten within 1 s. A starved machine (two CPU hogs and a second
-    // test run on 2 cores) took 1.0–2.4 s to write them: such an attempt is not the case asked about (a
-    // slower stream, whose builds maxWait bounds), so it is done again, up to 4 times, and the test skips
-    // itself, saying so, when the machine never wrote them within 1 s. The writer keeps the ordinary
-    // priority: raised (nice -15), it starved hotwatch for 200 ms at a time, a checkout does not do that.
+    // The issue's input is 2,000 files rewritten within 1 s. On a starved machine (two CPU hogs and a
+    // second test run on 2 cores) one writer thread took 1.0–2.4 s: four write them, as a parallel
+    // checkout does, at the ordinary priority (raised to nice -15, one writer starved hotwatch for 200 ms
+    // at a time, which no checkout does). An attempt that still took longer is not the case asked about
+    // (a slower stream, whose builds maxWait bounds): it is done again, up to 4 times, and the test skips
+    // itself, saying so, if the machine never wrote them within 1 s.
     const took: number[] = [];
     for (let v = 2; v <= 5; v++) {
+      const files: Array<[string, string]> = Array.from({ length: 2000 }, (_, i) => [path.join(gen, `c${i}.go`), genFile(i, v)]);
+      const writer = await parallelWriter([...files, [path.join(tmp.dir, 'main.go'), main(`v${v}`)]]);
       const mark = hw.logs.length;
-      const t0 = performance.now();
-      for (let i = 0; i < 2000; i++) fs.writeFileSync(path.join(gen, `c${i}.go`), genFile(i, v));
-      fs.writeFileSync(path.join(tmp.dir, 'main.go'), main(`v${v}`));
-      took.push(Math.round(performance.now() - t0));
+      took.push(Math.round(await writer.write()));
 
       await waitFor(async () => (await httpGet(port)) === `v=v${v}`, { description: `v${v} serves`, timeoutMs: 120_000 });
       await hw.lastBuildListens(mark, `the last build's app (v${v}) listens`);
