@@ -33,14 +33,14 @@ const SCAN_BUDGET_MS = 2000;
 const SCAN_MAX = 5;
 
 /** build.package as `go list -find` sees it (build env, -tags); undefined when go cannot tell (the build will say). */
-function listPackage(go: string, s: Settings, env: NodeJS.ProcessEnv): Promise<{ name: string; files: number; dir: string; error: string } | undefined> {
+function listPackage(go: string, s: Settings, env: NodeJS.ProcessEnv, signal: AbortSignal | undefined): Promise<{ name: string; files: number; dir: string; error: string } | undefined> {
   const tags = s.build.flags.filter((f, i, all) => /^--?tags(=|$)/.test(f) || /^--?tags$/.test(all[i - 1] ?? ''));
   const format = '{{.Name}}|{{len .GoFiles}}|{{.Dir}}|{{with .Error}}{{.Err}}{{end}}';
   return new Promise((resolve) => {
     execFile(
       go,
       ['list', '-find', '-e', ...tags, '-f', format, s.build.package],
-      { cwd: s.root, env, timeout: GO_LIST_TIMEOUT_MS, killSignal: 'SIGKILL', encoding: 'utf8', maxBuffer: 1 << 20 },
+      { cwd: s.root, env, timeout: GO_LIST_TIMEOUT_MS, killSignal: 'SIGKILL', encoding: 'utf8', maxBuffer: 1 << 20, ...(signal ? { signal } : {}) },
       (err, stdout) => {
         const m = /^([^|\n]*)\|(\d+)\|([^|\n]*)\|([\s\S]*)$/.exec(stdout.trim());
         resolve(err || !m ? undefined : { name: m[1]!, files: Number(m[2]), dir: m[3]!, error: m[4]!.trim() });
@@ -102,12 +102,12 @@ export function findMainPackages(s: Settings, budgetMs = SCAN_BUDGET_MS, max = S
 }
 
 /** Zero-config on the `cmd/server` layout (nothing or a library at the root): exit 2 naming the main packages. */
-async function checkMainPackage(go: string, s: Settings, env: NodeJS.ProcessEnv, where: string | undefined): Promise<void> {
+async function checkMainPackage(go: string, s: Settings, env: NodeJS.ProcessEnv, where: string | undefined, signal: AbortSignal | undefined): Promise<void> {
   if (s.build.package.includes('...')) return;
   // Fast path (< 1 ms): a local directory with a `package main` file. Otherwise go decides (~10-30 ms), so
   // build tags and GOOS in build.env are honoured before hotwatch refuses to start.
   if (isLocalPackage(s.build.package) && packageNameInDir(path.resolve(s.root, s.build.package)).name === 'main') return;
-  const p = await listPackage(go, s, env);
+  const p = await listPackage(go, s, env, signal);
   if (!p || p.name === 'main') return;
   const dir = p.dir || path.resolve(s.root, s.build.package);
   let what: string;
@@ -127,7 +127,8 @@ async function checkMainPackage(go: string, s: Settings, env: NodeJS.ProcessEnv,
   });
 }
 
-export async function preflight(s: Settings): Promise<{ goBinary: string | undefined; goMod: string | undefined }> {
+/** `signal`: hotwatch is told to stop while starting: the one child it may wait on (`go list`) is killed. */
+export async function preflight(s: Settings, signal?: AbortSignal): Promise<{ goBinary: string | undefined; goMod: string | undefined }> {
   let goBinary: string | undefined;
   let goMod: string | undefined;
   const env = { ...process.env, ...s.build.env };
@@ -158,7 +159,7 @@ export async function preflight(s: Settings): Promise<{ goBinary: string | undef
         ...(where ? { where } : {}),
       });
     }
-    await checkMainPackage(goBinary!, s, env, where);
+    await checkMainPackage(goBinary!, s, env, where, signal);
   }
   if (s.run.port !== undefined) {
     const portAt = configPosition(s, ['run', 'port']);
