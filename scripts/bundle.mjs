@@ -17,7 +17,7 @@ const repo = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 fs.rmSync(path.join(repo, 'dist', 'bundle'), { recursive: true, force: true }); // no stale chunks
 await build({
   absWorkingDir: repo,
-  entryPoints: ['dist/cli/main.js', 'dist/watch/native-worker.js', 'dist/heap.js'],
+  entryPoints: ['dist/cli/main.js', 'dist/watch/native/worker.js', 'dist/heap.js'],
   entryNames: '[name]', // flat: the worker is found beside the CLI, ../../package.json from both
   outdir: 'dist/bundle',
   bundle: true,

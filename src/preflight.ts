@@ -9,9 +9,9 @@ import path from 'node:path';
 import { configPosition } from './config/load.js';
 import type { Settings } from './config/settings.js';
 import { HotwatchError } from './errors.js';
-import { isPortFree, portHolders } from './diagnostics/ports.js';
+import { isPortFree, portHolders } from './os/ports.js';
 import { findOnPath, packageNameInDir, parsePackageClause } from './diagnostics/toolchain.js';
-import { createFilter } from './watch/filter.js';
+import { createFilter } from './watch/tree/filter.js';
 
 function findGoMod(from: string): string | undefined {
   for (let dir = from; ; dir = path.dirname(dir)) {

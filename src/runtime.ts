@@ -13,7 +13,7 @@ import { Debouncer } from './pipeline/debounce.js';
 import { toBatch, describeBatch } from './pipeline/aggregate.js';
 import { ContentIndex } from './pipeline/content.js';
 import { Supervisor, type SupervisorOptions } from './supervisor/supervisor.js';
-import { createWatchdog } from './watch/watchdog.js';
+import { createWatchdog } from './watch/watchdog/watchdog.js';
 import { appEnvironment } from './supervisor/env.js';
 import { relevantFiles } from './pipeline/relevant-files.js';
 import { startupChecks } from './diagnostics/startup.js';

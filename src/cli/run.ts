@@ -5,7 +5,7 @@ import { createLogger, type Logger } from '../log/logger.js';
 import { HotwatchError, isHotwatchError } from '../errors.js';
 import { preflight } from '../preflight.js';
 import { runtime } from '../runtime.js';
-import { StateFile } from '../state.js';
+import { StateFile } from '../state-file.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 
 export interface CliIO {

@@ -10,7 +10,7 @@ import { HotwatchError, errnoCode } from '../errors.js';
 import { ConfigSchema, type Config } from './schema.js';
 import { resolveSettings, type Settings } from './settings.js';
 import { parseConfigText } from './parse-config.js';
-import { bounded } from './bounded.js';
+import { bounded } from '../os/bounded.js';
 import { parseEnvFile } from './envfile.js';
 
 export const CONFIG_FILE_NAME = 'watcher.config.yaml';

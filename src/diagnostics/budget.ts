@@ -5,9 +5,9 @@
  */
 import path from 'node:path';
 import { formatDuration } from '../config/duration.js';
-import { budgetOf, groupThousands } from '../watch/budget-gate.js';
-import { describeSubtrees, MAX_POLLED_SUBTREES, safetyMargin, splitForBudget } from '../watch/budget-split.js';
-import { effectiveInstanceLimit, effectiveWatchLimit, type InotifyLimits, type UserInotifyUsage } from './inotify.js';
+import { budgetOf, groupThousands } from '../watch/budget/gate.js';
+import { describeSubtrees, MAX_POLLED_SUBTREES, safetyMargin, splitForBudget } from '../watch/budget/split.js';
+import { effectiveInstanceLimit, effectiveWatchLimit, type InotifyLimits, type UserInotifyUsage } from '../os/inotify.js';
 import { niceLimit, sysctlFix } from './fixes.js';
 import type { BudgetFacts, Check, Fix } from './report-schema.js';
 
@@ -90,7 +90,7 @@ function raiseFix(l: InotifyLimits, key: 'watches' | 'instances', needed: number
 type OverBudget = NonNullable<BudgetFacts['overBudget']>;
 
 /**
- * What `hotwatch run` does when the watches do not fit (budget-gate.ts judgeBudget, the same split):
+ * What `hotwatch run` does when the watches do not fit (watch/budget/gate.ts judgeBudget, the same split):
  * refuse (exit 2), poll the overflow subtrees, or poll the whole tree. Pure.
  */
 function overBudgetPlan(b: BudgetInput, available: number, need: number): { plan: OverBudget; status: 'warn' | 'fail'; text: string } {

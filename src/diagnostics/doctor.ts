@@ -8,13 +8,13 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Settings } from '../config/settings.js';
 import { plannedPolling } from '../watch/backend-plan.js';
-import { readMounts, type MountEntry } from '../watch/mounts.js';
-import { scanTree } from '../watch/scan.js';
+import { readMounts, type MountEntry } from '../os/mounts.js';
+import { scanTree } from '../watch/tree/scan.js';
 import { budgetChecks, largestSubtrees, type BudgetInput } from './budget.js';
 import { readEnvironment } from './environment.js';
 import { environmentChecks } from './environment-checks.js';
 import { filesystemChecks, mountFacts } from './filesystems.js';
-import { effectiveInstanceLimit, effectiveWatchLimit, inotifyUsageByUser, readInotifyLimits, limitingUserNs, type UserInotifyUsage } from './inotify.js';
+import { effectiveInstanceLimit, effectiveWatchLimit, inotifyUsageByUser, readInotifyLimits, limitingUserNs, type UserInotifyUsage } from '../os/inotify.js';
 import { DOCTOR_SCHEMA_VERSION, verdictOf, type BudgetFacts, type Check, type DoctorReport, type InotifyFacts } from './report-schema.js';
 import { toolchainChecks } from './toolchain.js';
 

@@ -6,8 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { WatchSettings } from '../config/settings.js';
-import { createFilter } from '../watch/filter.js';
-import { classifyFs, mountContaining, mountsUnder, type MountEntry } from '../watch/mounts.js';
+import { createFilter } from '../watch/tree/filter.js';
+import { classifyFs, mountContaining, mountsUnder, type MountEntry } from '../os/mounts.js';
 import { configFix } from './fixes.js';
 import type { Check, MountFact } from './report-schema.js';
 

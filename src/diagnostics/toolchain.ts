@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Settings } from '../config/settings.js';
-import { isPortFree, portHolders } from './ports.js';
+import { isPortFree, portHolders } from '../os/ports.js';
 import type { Check, ToolchainFacts } from './report-schema.js';
 
 /** The first executable named `name` on PATH, or undefined. */

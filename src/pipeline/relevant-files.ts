@@ -6,7 +6,7 @@
  * first time it changes (its first touch rebuilds once).
  */
 import type { WatchSettings } from '../config/settings.js';
-import { scanTree } from '../watch/scan.js';
+import { scanTree } from '../watch/tree/scan.js';
 
 export async function relevantFiles(s: WatchSettings, signal: AbortSignal, limit = 5_000): Promise<string[]> {
   return (await scanTree(s, { signal, files: true, maxFiles: limit })).files;

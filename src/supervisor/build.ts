@@ -13,7 +13,7 @@ import { HotwatchError } from '../errors.js';
 import type { BuildSettings } from '../config/settings.js';
 import type { Logger } from '../log/logger.js';
 import { groupAlive, pollUntil, terminateTree } from './kill-tree.js';
-import { pidsWithEnv, wrapSafeMs } from '../diagnostics/procfs.js';
+import { pidsWithEnv, wrapSafeMs } from '../os/procfs.js';
 
 export interface BuildResult {
   ok: boolean;

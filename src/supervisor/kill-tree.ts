@@ -7,7 +7,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../log/logger.js';
-import { descendantsOf, hasProcfs, pidsInGroup, pidsWithEnv, readCmdline, readStat } from '../diagnostics/procfs.js';
+import { descendantsOf, hasProcfs, pidsInGroup, pidsWithEnv, readCmdline, readStat } from '../os/procfs.js';
 
 export interface EnvMarker {
   key: string;

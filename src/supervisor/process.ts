@@ -14,8 +14,8 @@ import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HotwatchError, errnoCode } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import { bindProbe, portHolders } from '../diagnostics/ports.js';
-import { lastPid, readListeningSockets, socketInodesOf, wrapSafeMs } from '../diagnostics/procfs.js';
+import { bindProbe, portHolders } from '../os/ports.js';
+import { lastPid, readListeningSockets, socketInodesOf, wrapSafeMs } from '../os/procfs.js';
 import { signalGroup, snapshotTree, stillRunning, terminateTree, type EnvMarker, type KnownProcess } from './kill-tree.js';
 
 export interface AppExit {

@@ -2,8 +2,8 @@
 import type { Logger } from '../log/logger.js';
 import type { BuildResult } from './build.js';
 import type { AppExit } from './process.js';
-import { listeningPortsOf } from '../diagnostics/ports.js';
-import { descendantsOf } from '../diagnostics/procfs.js';
+import { listeningPortsOf } from '../os/ports.js';
+import { descendantsOf } from '../os/procfs.js';
 import { formatDuration } from '../config/duration.js';
 
 export function formatExit(exit: AppExit): string {

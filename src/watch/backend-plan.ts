@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { WatchSettings } from '../config/settings.js';
 import { HotwatchError } from '../errors.js';
-import { classifyFs, mountContaining, type MountEntry } from './mounts.js';
+import { classifyFs, mountContaining, type MountEntry } from '../os/mounts.js';
 
 export function realOr(p: string): string {
   try {

@@ -31,7 +31,7 @@ export type HealthTag =
   | { kind: 'rearmed'; scope: DeafScope; cause: DeafCause; dirs?: number }
   | { kind: 'fallback'; scope: DeafScope; cause?: DeafCause };
 
-/** The backend's notice code → cause, for errors that end native watching (create.ts, limits.ts). */
+/** The backend's notice code → cause, for errors that end native watching (backend.ts, budget/limits.ts). */
 export function causeOfCode(code: string): DeafCause {
   switch (code) {
     case 'WATCH_LIMIT':

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { watchesWithHelpers } from '../../src/watch/inotify-fds.js';
+import { watchesWithHelpers } from '../../src/os/inotify-fds.js';
 import { afterEach, beforeEach, expect } from 'vitest';
 import { makeTmpDir } from './tmp.js';
 import { waitFor } from './wait.js';

@@ -2,7 +2,7 @@
 // or SIGSTOP. argv: root, JSON of WatchSettings overrides, JSON of createWatcher's `native` options.
 // Prints one JSON line per ready/event/notice/error; closes the watcher and exits when stdin ends.
 import path from 'node:path';
-import { createWatcher } from '../../dist/watch/create.js';
+import { createWatcher } from '../../dist/watch/backend.js';
 
 const [root, over = '{}', nativeOpts = '{}'] = process.argv.slice(2);
 const settings = {

@@ -11,7 +11,7 @@ import { runBuild } from '../../src/supervisor/build.js';
 import type { BuildSettings } from '../../src/config/settings.js';
 import { createLogger, silentLogger } from '../../src/log/logger.js';
 import { Writable } from 'node:stream';
-import { listPids, pidsWithEnv, readCmdline } from '../../src/diagnostics/procfs.js';
+import { listPids, pidsWithEnv, readCmdline } from '../../src/os/procfs.js';
 import { isHotwatchError } from '../../src/errors.js';
 import { makeTmpDir } from '../helpers/tmp.js';
 import { isAlive, waitFor } from '../helpers/wait.js';

@@ -9,8 +9,8 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeAddress, leadingListeners, parseProcNetTcp, parseStat, readListeningSockets, type TcpSocket } from '../../src/diagnostics/procfs.js';
-import { isPortFree, listeningPortsOf, portHolders } from '../../src/diagnostics/ports.js';
+import { decodeAddress, leadingListeners, parseProcNetTcp, parseStat, readListeningSockets, type TcpSocket } from '../../src/os/procfs.js';
+import { isPortFree, listeningPortsOf, portHolders } from '../../src/os/ports.js';
 import { isAlive, waitFor } from '../helpers/wait.js';
 
 const SAMPLES = path.resolve(import.meta.dirname, '../fixtures/procfs');

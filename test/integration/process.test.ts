@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppProcess, APP_MARKER_KEY, type AppExit } from '../../src/supervisor/process.js';
 import { runBuild } from '../../src/supervisor/build.js';
 import { silentLogger } from '../../src/log/logger.js';
-import { descendantsOf, pidsWithEnv, readStat } from '../../src/diagnostics/procfs.js';
-import { isPortFree, listeningPortsOf } from '../../src/diagnostics/ports.js';
+import { descendantsOf, pidsWithEnv, readStat } from '../../src/os/procfs.js';
+import { isPortFree, listeningPortsOf } from '../../src/os/ports.js';
 import { makeTmpDir } from '../helpers/tmp.js';
 import { isAlive, waitFor } from '../helpers/wait.js';
 

@@ -7,8 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SENTINEL_PREFIX } from '../../src/watch/filter.js';
-import { ensureSentinelDir, Sentinels } from '../../src/watch/sentinels.js';
+import { SENTINEL_PREFIX } from '../../src/watch/tree/filter.js';
+import { ensureSentinelDir, Sentinels } from '../../src/watch/watchdog/sentinel-files.js';
 import { makeTmpDir } from '../helpers/tmp.js';
 
 let tmp: ReturnType<typeof makeTmpDir>;
@@ -56,7 +56,7 @@ describe('sentinel files', () => {
   it('a full filesystem: unwritable with the reason and the fix, then written again once there is space (unshare -Urm, 64 KiB tmpfs)', () => {
     const mnt = path.join(tmp.dir, 'mnt');
     fs.mkdirSync(mnt);
-    const mod = path.resolve('dist/watch/sentinels.js');
+    const mod = path.resolve('dist/watch/watchdog/sentinel-files.js');
     const script = `
       import fs from 'node:fs';
       const { Sentinels } = await import(${JSON.stringify(mod)});

@@ -5,9 +5,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createWatcher } from '../../src/watch/create.js';
-import { NativeWatcher } from '../../src/watch/native.js';
-import { MAX_STORM_WINDOWS } from '../../src/watch/storm-detector.js';
+import { createWatcher } from '../../src/watch/backend.js';
+import { NativeWatcher } from '../../src/watch/native/host.js';
+import { MAX_STORM_WINDOWS } from '../../src/watch/native/storm-detector.js';
 import { makeTmpDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
 import { watchSettings } from '../helpers/watch-tree.js';

@@ -6,9 +6,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { helperChildren, watchesOfProcess, watchesWithHelpers } from '../../src/watch/inotify-fds.js';
-import { inotifyHelper } from '../../src/watch/inotify-helper.js';
-import { NativeWatcher } from '../../src/watch/native.js';
+import { helperChildren, watchesOfProcess, watchesWithHelpers } from '../../src/os/inotify-fds.js';
+import { inotifyHelper } from '../../src/watch/native/helper/build.js';
+import { NativeWatcher } from '../../src/watch/native/host.js';
 import { makeTmpDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
 import { makeTree, watchSettings } from '../helpers/watch-tree.js';

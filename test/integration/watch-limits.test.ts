@@ -23,7 +23,7 @@ beforeAll(() => {
   } catch (e) {
     throw new Error(`these tests need \`unshare -Urm\` with writable /proc/sys/user/max_inotify_*: ${String(e)}`);
   }
-  if (!fs.existsSync(path.join(import.meta.dirname, '../../dist/watch/create.js'))) {
+  if (!fs.existsSync(path.join(import.meta.dirname, '../../dist/watch/backend.js'))) {
     throw new Error('dist/ is missing: run `npx tsc -p .` before these tests');
   }
 });

@@ -4,9 +4,9 @@ import net from 'node:net';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createWatcher } from '../../src/watch/create.js';
-import { NativeWatcher } from '../../src/watch/native.js';
-import { watchesWithHelpers } from '../../src/watch/inotify-fds.js';
+import { createWatcher } from '../../src/watch/backend.js';
+import { NativeWatcher } from '../../src/watch/native/host.js';
+import { watchesWithHelpers } from '../../src/os/inotify-fds.js';
 
 /** Watches of this process and its inotify helper (the native backend's watches live there on Linux). */
 const watchesOfSelf = (): number | undefined => watchesWithHelpers('self');

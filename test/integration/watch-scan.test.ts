@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseMountInfo } from '../../src/watch/mounts.js';
-import { scanTree } from '../../src/watch/scan.js';
+import { parseMountInfo } from '../../src/os/mounts.js';
+import { scanTree } from '../../src/watch/tree/scan.js';
 import { makeTmpDir } from '../helpers/tmp.js';
 import { makeTree, watchSettings } from '../helpers/watch-tree.js';
 

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { NativeWatcher } from '../../src/watch/native.js';
+import { NativeWatcher } from '../../src/watch/native/host.js';
 import { makeTmpDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
 import { watchSettings } from '../helpers/watch-tree.js';

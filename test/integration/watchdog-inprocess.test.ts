@@ -9,7 +9,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { WatchEvent } from '../../src/pipeline/events.js';
-import { createWatchdog } from '../../src/watch/watchdog.js';
+import { createWatchdog } from '../../src/watch/watchdog/watchdog.js';
 import type { Watcher } from '../../src/watch/types.js';
 import { makeTmpDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';

@@ -2,8 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Snapshot } from '../../src/watch/snapshot.js';
-import { scanTree } from '../../src/watch/scan.js';
+import { Snapshot } from '../../src/watch/watchdog/snapshot.js';
+import { scanTree } from '../../src/watch/tree/scan.js';
 import { makeTmpDir } from '../helpers/tmp.js';
 import { watchSettings } from '../helpers/watch-tree.js';
 

@@ -1,6 +1,6 @@
 /** "Poll the overflow part" (pure): which subtrees are polled when the watch budget fits only part of the tree. */
 import { describe, expect, it } from 'vitest';
-import { describeSubtrees, safetyMargin, splitForBudget } from '../../src/watch/budget-split.js';
+import { describeSubtrees, safetyMargin, splitForBudget } from '../../src/watch/budget/split.js';
 
 const R = '/r';
 /** The root plus `n` subdirs under each of `tops` (each top counted too). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { budgetChecks, largestSubtrees, type BudgetInput } from '../../src/diagnostics/budget.js';
 import { niceLimit, SYSCTL_FILE } from '../../src/diagnostics/fixes.js';
-import { splitForBudget } from '../../src/watch/budget-split.js';
+import { splitForBudget } from '../../src/watch/budget/split.js';
 
 const limits = (watches: number, nsWatches?: number, instances = 128) => ({
   maxUserInstances: instances,

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigSchema, type ConfigInput } from '../../src/config/schema.js';
 import { resolveSettings } from '../../src/config/settings.js';
 import { filesystemChecks, fsTypeOfMagic, mountFacts, needsPolling, statfsType } from '../../src/diagnostics/filesystems.js';
-import { mountContaining, parseMountInfo, readMounts } from '../../src/watch/mounts.js';
+import { mountContaining, parseMountInfo, readMounts } from '../../src/os/mounts.js';
 import { makeTmpDir } from '../helpers/tmp.js';
 
 const FIX = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/proc/mountinfo');

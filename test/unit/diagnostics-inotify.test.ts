@@ -12,7 +12,7 @@ import {
   parseProcInt,
   parseStatusEuid,
   readInotifyLimits,
-} from '../../src/diagnostics/inotify.js';
+} from '../../src/os/inotify.js';
 import { makeTmpDir } from '../helpers/tmp.js';
 import { isAlive, waitFor } from '../helpers/wait.js';
 

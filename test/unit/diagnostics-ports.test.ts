@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { portHolders } from '../../src/diagnostics/ports.js';
-import { commandOf } from '../../src/diagnostics/inotify.js';
+import { portHolders } from '../../src/os/ports.js';
+import { commandOf } from '../../src/os/inotify.js';
 import { isAlive, waitFor } from '../helpers/wait.js';
 
 const children: ChildProcess[] = [];

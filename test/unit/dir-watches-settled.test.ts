@@ -4,7 +4,7 @@
  * here is a stand-in for the helper's round trip (its answer held until the test releases it).
  */
 import { describe, expect, it } from 'vitest';
-import { DirWatches, type WatchOpener } from '../../src/watch/dir-watches.js';
+import { DirWatches, type WatchOpener } from '../../src/watch/native/dir-watches.js';
 
 function heldOpener() {
   let release!: () => void;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FileSet } from '../../src/watch/file-set.js';
+import { FileSet } from '../../src/watch/tree/file-set.js';
 
 describe('FileSet (paths stored by directory)', () => {
   it('adds, finds and deletes paths; a name that is a prefix or suffix of another is its own entry', () => {

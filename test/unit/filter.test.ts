@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { WatchSettings } from '../../src/config/settings.js';
-import { createFilter } from '../../src/watch/filter.js';
+import { createFilter } from '../../src/watch/tree/filter.js';
 
 const ROOT = '/repo';
 const settings = (over: Partial<WatchSettings> = {}): WatchSettings => ({

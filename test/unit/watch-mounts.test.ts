@@ -9,7 +9,7 @@ import {
   parseMountInfoLine,
   readMounts,
   unescapeMountField,
-} from '../../src/watch/mounts.js';
+} from '../../src/os/mounts.js';
 
 const fixture = (name: string) =>
   fs.readFileSync(path.join(import.meta.dirname, '../fixtures/mountinfo', name), 'utf8');

@@ -1,7 +1,7 @@
 /** The inotify budget before arming (pure): both kernel levels, watches and instances. */
 import { describe, expect, it } from 'vitest';
-import { budgetOf } from '../../src/watch/budget-gate.js';
-import type { InotifyLimits, UserInotifyUsage } from '../../src/diagnostics/inotify.js';
+import { budgetOf } from '../../src/watch/budget/gate.js';
+import type { InotifyLimits, UserInotifyUsage } from '../../src/os/inotify.js';
 
 const usage = (watches: number, instances: number): UserInotifyUsage => ({ watches, instances, top: [], processes: 1, unreadable: 0 });
 const init: InotifyLimits = {

@@ -1,6 +1,6 @@
 /** HOTWATCH_TEST_FAULTS parsing: read only when set, every bad item is an error (never ignored). */
 import { describe, expect, it } from 'vitest';
-import { parseFaults } from '../../src/watch/faults.js';
+import { parseFaults } from '../../src/watch/watchdog/faults.js';
 
 describe('parseFaults', () => {
   it('unset → no faults; empty → none injected', () => {

@@ -1,6 +1,6 @@
 /** The native watcher's liveness rules (pure, fake clock). */
 import { describe, expect, it } from 'vitest';
-import { Heartbeat } from '../../src/watch/heartbeat.js';
+import { Heartbeat } from '../../src/watch/native/heartbeat.js';
 
 const T = { intervalMs: 1000, deadlineMs: 5000 };
 const stats = (watches: number | undefined, inodes: number, over: object = {}) => ({ dirs: inodes, inodes, watches, watchesFresh: true, rawEvents: 0, idle: true, ...over });

@@ -1,7 +1,7 @@
 /** Mounts placed over (or removed from) watched directories: the pure mountinfo diff. */
 import { describe, expect, it } from 'vitest';
-import { diffMounts } from '../../src/watch/mount-watch.js';
-import { parseMountInfo } from '../../src/watch/mounts.js';
+import { diffMounts } from '../../src/watch/watchdog/mount-watch.js';
+import { parseMountInfo } from '../../src/os/mounts.js';
 
 const line = (id: number, point: string, fs = 'ext4', root = '/') => `${id} 1 8:1 ${root} ${point} rw,relatime shared:1 - ${fs} /dev/sda1 rw`;
 const table = (...lines: string[]) => parseMountInfo(lines.join('\n'));

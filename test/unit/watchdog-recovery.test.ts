@@ -1,6 +1,6 @@
 /** The watchdog's recovery policy (pure state machine, fake clock). */
 import { describe, expect, it } from 'vitest';
-import { Recovery } from '../../src/watch/recovery.js';
+import { Recovery } from '../../src/watch/watchdog/policy.js';
 
 const cfg = { intervalMs: 1000, auditIntervalMs: 5000, maxAttempts: 3 };
 const loss = (over: object = {}) => ({ scope: 'root' as const, path: '/r', cause: 'sentinel-timeout' as const, selfHealing: false, watermark: 42, ...over });

@@ -1,0 +1,85 @@
+/**
+ * The two kernel limits that stop inotify, explained with their fix. Never "too many open files" alone:
+ * EMFILE/ENFILE from fs.watch at the first watch means no inotify instance could be created.
+ */
+import os from 'node:os';
+import { HotwatchError } from '../../errors.js';
+import {
+  effectiveInstanceLimit,
+  effectiveWatchLimit,
+  inotifyUsageByUser,
+  readInotifyLimits,
+} from '../../os/inotify.js';
+import type { WatchNotice } from '../types.js';
+
+function sysctlFix(key: string, value: number): string {
+  const file = `/etc/sysctl.d/60-hotwatch-${key.split('.').pop()!.replace(/_/g, '-')}.conf`;
+  return (
+    `sudo sysctl ${key}=${value} (now), and to keep it after a reboot: ` +
+    `echo ${key}=${value} | sudo tee ${file} && sudo sysctl --system`
+  );
+}
+
+function uid(): number | undefined {
+  try {
+    return os.userInfo().uid;
+  } catch {
+    return undefined;
+  }
+}
+
+const suggestWatches = (needed: number): number => Math.max(524_288, 2 ** Math.ceil(Math.log2(Math.max(needed, 1) * 2)));
+
+/** The watch limit (max_user_watches or the user namespace's max_inotify_watches) is used up. */
+export function watchLimitError(needed: number, cause?: unknown, atLeast = false): HotwatchError {
+  const limits = readInotifyLimits();
+  const limit = effectiveWatchLimit(limits);
+  const u = uid();
+  const used = u === undefined ? undefined : inotifyUsageByUser(u, { topN: 3 });
+  const nsLower =
+    limits.userNs.maxInotifyWatches !== undefined &&
+    limits.maxUserWatches !== undefined &&
+    limits.userNs.maxInotifyWatches < limits.maxUserWatches;
+  const top = used?.top
+    .filter((c) => c.watches > 0)
+    .map((c) => `pid ${c.pid} ${c.cmd.slice(0, 60)}: ${c.watches}`)
+    .join(', ');
+  const msg =
+    `inotify watch limit reached: this repo needs ${atLeast ? 'more than ' : ''}${needed} watches (one per directory) but the limit is ` +
+    `${limit ?? 'unknown'}${used?.watches ? ` and this user's processes already hold ${used.watches}` : ''}` +
+    `${top ? ` (${top})` : ''}; watching natively would leave directories silently unwatched`;
+  const hint = nsLower
+    ? `this user namespace lowers the limit (user.max_inotify_watches=${limits.userNs.maxInotifyWatches}); raise it where the namespace is created, or ${sysctlFix('fs.inotify.max_user_watches', suggestWatches(needed))}`
+    : `${sysctlFix('fs.inotify.max_user_watches', suggestWatches(needed))}; or exclude more directories (watch.excludeDirs)`;
+  return new HotwatchError('WATCH_LIMIT', msg, { hint, cause, exitCode: 1 });
+}
+
+/** No inotify instance could be created (EMFILE/ENFILE from inotify_init1). */
+export function instanceLimitError(cause?: unknown): HotwatchError {
+  const limits = readInotifyLimits();
+  const limit = effectiveInstanceLimit(limits);
+  const u = uid();
+  const used = u === undefined ? undefined : inotifyUsageByUser(u, { topN: 3 });
+  const top = used?.top
+    .filter((c) => c.instances > 0)
+    .map((c) => `pid ${c.pid} ${c.cmd.slice(0, 60)}: ${c.instances}`)
+    .join(', ');
+  const msg =
+    `cannot create an inotify instance: the inotify instance limit (fs.inotify.max_user_instances) is reached` +
+    ` (limit ${limit ?? 'unknown'}${used ? `, ${used.instances} held by this user's processes` : ''}` +
+    `${top ? `: ${top}` : ''}). This is not the open-files limit`;
+  const nsLower =
+    limits.userNs.maxInotifyInstances !== undefined &&
+    limits.maxUserInstances !== undefined &&
+    limits.userNs.maxInotifyInstances < limits.maxUserInstances;
+  const hint = nsLower
+    ? `this user namespace lowers it (user.max_inotify_instances=${limits.userNs.maxInotifyInstances}); raise it where the namespace is created, or ${sysctlFix('fs.inotify.max_user_instances', 1024)}`
+    : `${sysctlFix('fs.inotify.max_user_instances', 1024)}; or stop a process that holds many instances`;
+  return new HotwatchError('INSTANCE_LIMIT', msg, { hint, cause, exitCode: 1 });
+}
+
+/** A HotwatchError as a watcher notice. */
+export function noticeOf(e: HotwatchError, level: WatchNotice['level'] = 'error', path?: string): WatchNotice {
+  const code = e.code === 'WATCH_LIMIT' ? 'ENOSPC' : e.code === 'INSTANCE_LIMIT' ? 'EMFILE' : e.code;
+  return { level, code, message: e.message, ...(e.hint ? { hint: e.hint } : {}), ...(path ? { path } : {}) };
+}

@@ -1,0 +1,80 @@
+/**
+ * The coverage audit's measurement, inside the worker: the `inotify wd:` lines of the inotify helper's
+ * fds, or (fs.watch) of this thread's own inotify fd (found as the one fd that appeared while the tree
+ * was armed), against the distinct
+ * directories it believes armed. Re-read when due (auditMinMs, stretched to 1000× a read's cost so it
+ * stays under 0.1% CPU), when forced, or soon after new directories were armed. A read's cost is the least
+ * of the last COST_READINGS reads' wall times: one read descheduled on a busy machine (a 0.2 ms read
+ * taking 20 ms) had put off the next audit by 20 s, and lost watches went unnoticed that long.
+ */
+import { inotifyFdsOfSelf, watchesOfFd, watchesOfProcess } from '../../os/inotify-fds.js';
+
+/** How many recent reads the cost is the least of. */
+export const COST_READINGS = 5;
+
+export interface AuditReading {
+  inodes: number;
+  watches: number | undefined;
+  /** Measured now (else: the last reading). */
+  fresh: boolean;
+}
+
+export class WatchAudit {
+  private fdsBefore: Set<number> | undefined;
+  private ownFd: number | undefined;
+  private pid: number | undefined;
+  private lastAt = Number.NEGATIVE_INFINITY;
+  /** Wall times of the last COST_READINGS reads. */
+  private readonly costs: number[] = [];
+  private soon = false;
+  private last: { inodes: number; watches: number | undefined } = { inodes: 0, watches: undefined };
+
+  constructor(
+    private readonly minMs: number,
+    private readonly clock: () => number = () => performance.now(),
+  ) {}
+
+  /** When the next unforced reading is due (ms, on `clock`). */
+  get dueAt(): number {
+    return this.lastAt + Math.max(this.minMs, (this.costs.length > 0 ? Math.min(...this.costs) : 0) * 1000);
+  }
+
+  /** The watches are held by this process (the inotify helper): count its inotify fds. */
+  useProcess(pid: number | undefined): void {
+    this.pid = pid;
+    this.costs.length = 0; // another process's table: its reads cost what they cost
+  }
+
+  /** Call before the first fs.watch of this thread... */
+  beforeArming(): void {
+    this.fdsBefore = inotifyFdsOfSelf();
+  }
+
+  /** ...and after it: the one new inotify fd is this thread's. false when it cannot be told (no audit). */
+  afterArming(): boolean {
+    const after = inotifyFdsOfSelf();
+    const before = this.fdsBefore;
+    const mine = before && after ? [...after].filter((fd) => !before.has(fd)) : [];
+    if (mine.length === 1) this.ownFd = mine[0];
+    return this.ownFd !== undefined;
+  }
+
+  /** New directories were armed: count again at the next reading. */
+  requestSoon(): void {
+    this.soon = true;
+  }
+
+  read(inodes: () => number, force: boolean): AuditReading {
+    const now = this.clock();
+    const fresh = force || this.soon || now >= this.dueAt;
+    if (fresh) {
+      this.soon = false;
+      const watches = this.pid !== undefined ? watchesOfProcess(this.pid) : this.ownFd === undefined ? undefined : watchesOfFd(this.ownFd);
+      this.last = { inodes: inodes(), watches };
+      this.costs.push(this.clock() - now);
+      if (this.costs.length > COST_READINGS) this.costs.shift();
+      this.lastAt = now;
+    }
+    return { ...this.last, fresh };
+  }
+}

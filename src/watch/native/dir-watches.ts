@@ -1,0 +1,314 @@
+/**
+ * The set of per-directory watches of one watcher thread (one inotify watch each, no per-file watches).
+ * Knows each dir's (dev, ino) so a directory replaced under the same name is noticed, and can drop a
+ * whole subtree at once when a directory vanishes or moves out. The watches themselves come from a
+ * WatchOpener: the inotify helper process (Linux: watches outside V8, overflow seen), or fs.watch.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { HelperLink, RENAMED_MASK, writeComplete } from './helper/link.js';
+
+/**
+ * `renamed`: an entry was created, deleted or moved (inotify IN_CREATE/IN_DELETE/IN_MOVED_*).
+ * `complete`: the entry's write is finished (true), may be under way (false), or unknown (undefined:
+ * fs.watch never says; see writeComplete).
+ */
+export type RawListener = (dir: string, name: string | null, renamed: boolean, complete?: boolean) => void;
+
+/** Identity of a directory: (dev, ino) plus its birth time, since a deleted dir's inode number is reused at once. */
+export interface DirId {
+  dev: number;
+  ino: number;
+  /** statx birth time (ms); 0 where the filesystem does not record it. */
+  birth: number;
+}
+
+/** Whether `st` is the directory `id` describes (not a new one that got the same inode number). */
+export function sameDir(id: DirId, st: { dev: number; ino: number; birthtimeMs?: number }): boolean {
+  const birth = st.birthtimeMs ?? 0;
+  return id.dev === st.dev && id.ino === st.ino && (id.birth === 0 || birth === 0 || id.birth === birth);
+}
+
+/** What an opened watch reports to (a DirWatches). */
+export interface WatchOwner {
+  raw(dir: string, name: string | null, renamed: boolean, complete?: boolean): void;
+  error(dir: string, err: Error): void;
+  /** The kernel dropped the watch on its own (directory deleted, unmounted). */
+  gone(dir: string, handle: WatchHandle): void;
+}
+
+export interface WatchHandle {
+  close(): void;
+  /** Set when the watch could not be made (known once `settle()` resolved). */
+  failed?: Error;
+}
+
+export interface WatchOpener {
+  /** Starts watching `dir`. May throw at once (fs.watch) or fail later (`handle.failed` after settle). */
+  open(dir: string, owner: WatchOwner): WatchHandle;
+  /** Resolves once every watch opened before is made or failed. */
+  settle(): Promise<void>;
+}
+
+/** fs.watch: libuv's inotify instance of this thread. */
+export const fsWatchOpener: WatchOpener = {
+  open(dir, owner) {
+    const w = fs.watch(dir, { persistent: true }, (type, name) => owner.raw(dir, typeof name === 'string' ? name : null, type === 'rename'));
+    w.on('error', (err: Error) => owner.error(dir, err));
+    return {
+      close() {
+        w.removeAllListeners('error');
+        w.on('error', () => undefined); // a late error from a closed handle has nobody to tell
+        w.close();
+      },
+    };
+  },
+  settle: () => Promise.resolve(),
+};
+
+/** One watch of the inotify helper. */
+class HelperHandle implements WatchHandle {
+  failed?: Error;
+  constructor(
+    readonly id: number,
+    readonly dir: string,
+    readonly owner: WatchOwner,
+    private readonly opener: HelperOpener,
+  ) {}
+
+  close(): void {
+    this.opener.closeHandle(this);
+  }
+}
+
+/** What the helper reports that is not about one watch. */
+export interface HelperEvents {
+  /** The kernel's event queue overflowed: events were lost. */
+  overflow(): void;
+  /** The helper cannot watch (errno of inotify_init1) or died: nothing is watched any more. */
+  died(why: string, errno: string | undefined): void;
+}
+
+/** Watches held by an inotify helper process it starts: events, drops and failures routed by id. */
+export class HelperOpener implements WatchOpener {
+  private nextId = 0;
+  private readonly handles = new Map<number, HelperHandle>();
+  private readonly link: HelperLink;
+
+  constructor(binPath: string, private readonly settleTimeoutMs: number, on: HelperEvents) {
+    this.link = new HelperLink(binPath, {
+      event: (id, mask, name) => this.event(id, name, (mask & RENAMED_MASK) !== 0, writeComplete(mask)),
+      gone: (id) => this.gone(id),
+      failed: (id, errno) => this.failed(id, errno),
+      overflow: () => on.overflow(),
+      died: (why, errno) => on.died(why, errno),
+    });
+  }
+
+  /** The helper's pid (its fdinfo holds the watches), once started. */
+  get pid(): number | undefined {
+    return this.link.pid;
+  }
+
+  close(): void {
+    this.link.close();
+  }
+
+  /** Resolves once the helper has exited and been reaped (or after `timeoutMs`). */
+  exited(timeoutMs: number): Promise<void> {
+    return this.link.exited(timeoutMs);
+  }
+
+  open(dir: string, owner: WatchOwner): WatchHandle {
+    const h = new HelperHandle(++this.nextId, dir, owner, this);
+    this.handles.set(h.id, h);
+    this.link.add(h.id, dir);
+    return h;
+  }
+
+  settle(): Promise<void> {
+    return this.link.barrier(this.settleTimeoutMs);
+  }
+
+  closeHandle(h: HelperHandle): void {
+    if (this.handles.delete(h.id)) this.link.remove(h.id);
+  }
+
+  private event(id: number, name: string | null, renamed: boolean, complete: boolean | undefined): void {
+    const h = this.handles.get(id);
+    if (h) h.owner.raw(h.dir, name, renamed, complete);
+  }
+
+  private gone(id: number): void {
+    const h = this.handles.get(id);
+    if (!h) return;
+    this.handles.delete(id);
+    h.owner.gone(h.dir, h);
+  }
+
+  private failed(id: number, errno: string): void {
+    const h = this.handles.get(id);
+    if (!h) return;
+    this.handles.delete(id);
+    h.failed = Object.assign(new Error(`${errno}: cannot watch ${h.dir}`), { code: errno, path: h.dir });
+  }
+}
+
+interface Entry extends DirId {
+  handle: WatchHandle;
+  /** The kernel dropped the watch (helper): known, but deaf until re-armed. */
+  dead?: boolean;
+}
+
+export class DirWatches implements WatchOwner {
+  private readonly map = new Map<string, Entry>();
+  /** parent → watched children, so a vanished subtree is dropped without scanning every dir. */
+  private readonly children = new Map<string, Set<string>>();
+  /** armMany calls waiting for their watches to be made: the map then holds dirs the kernel may not yet. */
+  private settling = 0;
+
+  constructor(
+    private readonly onRaw: RawListener,
+    private readonly onError: (dir: string, err: Error) => void,
+    private readonly opener: WatchOpener = fsWatchOpener,
+  ) {}
+
+  raw(dir: string, name: string | null, renamed: boolean, complete?: boolean): void {
+    this.onRaw(dir, name, renamed, complete);
+  }
+
+  error(dir: string, err: Error): void {
+    this.onError(dir, err);
+  }
+
+  /**
+   * The kernel dropped this watch: the entry stays, marked dead (so a vanished subtree is still dropped
+   * and reported), and the engine resolves the path as if its parent had reported it: re-armed when it
+   * is still there, dropped when it is gone.
+   */
+  gone(dir: string, handle: WatchHandle): void {
+    const e = this.map.get(dir);
+    if (e?.handle !== handle) return;
+    e.dead = true;
+    this.onRaw(path.dirname(dir), path.basename(dir), true);
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  has(dir: string): boolean {
+    return this.map.has(dir);
+  }
+
+  /** The identity of a live watch on `dir` (undefined when none, or when the kernel dropped it). */
+  inodeOf(dir: string): DirId | undefined {
+    const e = this.map.get(dir);
+    return e?.dead ? undefined : e;
+  }
+
+  dirs(): string[] {
+    return [...this.map.keys()];
+  }
+
+  /** No watch is being made: every dir in the map is one the kernel was asked for and answered. */
+  get settled(): boolean {
+    return this.settling === 0;
+  }
+
+  /** Distinct (dev, ino) pairs: what the kernel really holds watches for (bind mounts share one). */
+  distinctInodes(): number {
+    // Counted when asked (an audit, every few seconds at most): a standing "dev:ino" map cost ~1.5 MB.
+    const seen = new Set<string>();
+    for (const e of this.map.values()) if (!e.dead) seen.add(`${e.dev}:${e.ino}`);
+    return seen.size;
+  }
+
+  /**
+   * Watches each dir (already lstat'ed as a directory by the caller); resolves once every watch is made
+   * or failed, with the failures (fs.watch's or the helper's errors: ENOSPC, EMFILE, ENOENT, EACCES...)
+   * by dir: the caller decides what each means. A failed dir is not kept.
+   */
+  async armMany(items: ReadonlyArray<{ dir: string; st: { dev: number; ino: number; birthtimeMs?: number } }>): Promise<Map<string, unknown>> {
+    const failed = new Map<string, unknown>();
+    const opened: string[] = [];
+    for (const { dir, st } of items) {
+      try {
+        if (this.arm(dir, st)) opened.push(dir);
+      } catch (e) {
+        failed.set(dir, e);
+      }
+    }
+    if (opened.length === 0) return failed;
+    this.settling++;
+    try {
+      await this.opener.settle();
+    } finally {
+      this.settling--;
+    }
+    for (const dir of opened) {
+      const err = this.map.get(dir)?.handle.failed;
+      if (err === undefined) continue;
+      this.closeOne(dir);
+      failed.set(dir, err);
+    }
+    return failed;
+  }
+
+  /** Watches one dir; true when a watch was opened (false: already watched as that very directory). */
+  private arm(dir: string, st: { dev: number; ino: number; birthtimeMs?: number }): boolean {
+    const old = this.map.get(dir);
+    if (old) {
+      if (sameDir(old, st) && !old.dead) return false;
+      this.closeOne(dir);
+    }
+    const handle = this.opener.open(dir, this);
+    this.map.set(dir, { handle, dev: st.dev, ino: st.ino, birth: st.birthtimeMs ?? 0 });
+    const parent = path.dirname(dir);
+    let set = this.children.get(parent);
+    if (!set) this.children.set(parent, (set = new Set()));
+    set.add(dir);
+    return true;
+  }
+
+  /** Whether `p` or anything below it is watched. */
+  hasSubtree(p: string): boolean {
+    return this.map.has(p) || (this.children.get(p)?.size ?? 0) > 0;
+  }
+
+  /** Closes the watches of `p` and every watched dir below it; returns the dirs that were dropped. */
+  unwatchSubtree(p: string): string[] {
+    const dropped: string[] = [];
+    const stack = [p];
+    while (stack.length > 0) {
+      const d = stack.pop()!;
+      const kids = this.children.get(d);
+      if (kids) stack.push(...kids);
+      if (this.map.has(d)) {
+        this.closeOne(d);
+        dropped.push(d);
+      }
+    }
+    return dropped;
+  }
+
+  /** Test-only fault: close every handle but keep believing they are armed (a deaf watcher). */
+  closeHandlesSilently(): void {
+    for (const e of this.map.values()) e.handle.close();
+  }
+
+  closeAll(): void {
+    for (const d of [...this.map.keys()]) this.closeOne(d);
+  }
+
+  private closeOne(dir: string): void {
+    const e = this.map.get(dir);
+    if (!e) return;
+    this.map.delete(dir);
+    const parent = path.dirname(dir);
+    const set = this.children.get(parent);
+    set?.delete(dir);
+    if (set?.size === 0) this.children.delete(parent);
+    e.handle.close();
+  }
+}

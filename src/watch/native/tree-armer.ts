@@ -1,0 +1,221 @@
+/**
+ * Arm-then-read walks for the native engine: a directory is watched BEFORE it is read (a level of the
+ * tree per round trip), so nothing created in between is missed. Translates fs.watch failures: ENOSPC → the watch limit, EMFILE/ENFILE →
+ * the inotify instance limit (both fatal: never partial coverage in silence), EACCES → a notice.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { WatchSettings } from '../../config/settings.js';
+import { errnoCode, type HotwatchError } from '../../errors.js';
+import { sameDir, type DirWatches } from './dir-watches.js';
+import { instanceLimitError, watchLimitError } from '../budget/limits.js';
+import { scanTree } from '../tree/scan.js';
+import { entryKind, type TreeRules } from '../tree/rules.js';
+import type { WatchNotice } from '../types.js';
+
+export interface ArmerHost {
+  notice(n: WatchNotice): void;
+  /** A limit was hit: stop everything, then report. */
+  fatal(e: HotwatchError): void;
+  stop(): void;
+  stopped(): boolean;
+  /** Called every few hundred dirs: post notices, let pings through. */
+  breathe(): Promise<void>;
+}
+
+const VANISHED = new Set(['ENOENT', 'ENOTDIR']);
+/** Directories armed per round trip to the helper. */
+const ARM_CHUNK = 256;
+
+export class TreeArmer {
+  constructor(
+    private readonly s: WatchSettings,
+    private readonly root: string,
+    private readonly rules: TreeRules,
+    private readonly watches: DirWatches,
+    private readonly host: ArmerHost,
+  ) {}
+
+  /**
+   * Watches `start` and everything below it that is not watched yet, a level at a time: each level's
+   * directories are armed (one round trip to the helper for the whole level) BEFORE they are read, so
+   * nothing created in between is missed. With `out`, the relevant files of newly armed dirs are
+   * reported (they may have been written before the watch existed).
+   * false = a fatal limit stopped the engine (already reported).
+   */
+  async armTree(start: string, out: string[] | undefined): Promise<boolean> {
+    let level = [start];
+    while (level.length > 0 && !this.host.stopped()) {
+      const next: string[] = [];
+      // In chunks: few Stats objects alive at once (they would outlive the young generation and stay in
+      // the old one as garbage), one round trip per chunk.
+      for (let i = 0; i < level.length && !this.host.stopped(); i += ARM_CHUNK) {
+        if (!(await this.armChunk(level.slice(i, i + ARM_CHUNK), next, out))) return false;
+        await this.host.breathe();
+      }
+      level = next;
+    }
+    return !this.host.stopped();
+  }
+
+  /** Arms these dirs (siblings or cousins), then reads them: subdirectories go to `next`. false = fatal. */
+  private async armChunk(dirs: string[], next: string[], out: string[] | undefined): Promise<boolean> {
+    const batch: Array<{ dir: string; st: { dev: number; ino: number; birthtimeMs: number } }> = [];
+    for (const dir of dirs) {
+      if (dir !== this.root && !this.rules.descend(dir)) continue;
+      let st: fs.Stats;
+      try {
+        st = fs.lstatSync(dir);
+      } catch {
+        continue; // vanished
+      }
+      if (!st.isDirectory()) continue;
+      const cur = this.watches.inodeOf(dir);
+      if (cur && sameDir(cur, st)) continue;
+      batch.push({ dir, st: { dev: st.dev, ino: st.ino, birthtimeMs: st.birthtimeMs } });
+    }
+    const failed = await this.watches.armMany(batch);
+    if (this.host.stopped()) return false;
+    for (const { dir } of batch) {
+      if (failed.has(dir)) {
+        if (!(await this.armFailed(dir, failed.get(dir)))) return false;
+        continue;
+      }
+      if (!this.watches.has(dir)) continue; // dropped meanwhile (its watch went with a deleted parent)
+      let entries: fs.Dirent[];
+      try {
+        entries = fs.readdirSync(dir, { withFileTypes: true });
+      } catch (e) {
+        if (!VANISHED.has(errnoCode(e) ?? '')) this.rules.unreadable(dir, e);
+        continue;
+      }
+      for (const e of entries) {
+        const kind = entryKind(dir, e);
+        if (kind === 'dir') next.push(path.join(dir, e.name));
+        else if (kind === 'symlink') {
+          const p = path.join(dir, e.name);
+          this.rules.symlink(p);
+          if (out && this.rules.filter.isRelevantFile(p)) out.push(p);
+        } else if (kind === 'file' && out) {
+          const p = path.join(dir, e.name);
+          if (this.rules.filter.isRelevantFile(p)) out.push(p);
+        }
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Re-reads a watched dir for subdirectories not watched yet and arms them; false when the dir itself
+   * vanished. With `sweep`: only subdirectories older than `minAgeMs` (a younger one's create event may
+   * still be on its way), each armed one added to `armed`.
+   */
+  async reconcileDir(dir: string, out: string[], sweep?: { minAgeMs: number; armed: string[] }): Promise<boolean> {
+    if (!this.watches.has(dir)) return true;
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return false;
+    }
+    for (const e of entries) {
+      if (entryKind(dir, e) !== 'dir') continue;
+      const p = path.join(dir, e.name);
+      if (this.watches.has(p)) continue;
+      if (sweep && !olderThan(p, sweep.minAgeMs)) continue;
+      await this.armTree(p, out);
+      if (sweep && this.watches.has(p)) sweep.armed.push(p);
+    }
+    return true;
+  }
+
+  /**
+   * One path that had an event: a new dir is armed (and its files reported), a vanished or replaced dir
+   * dropped, a relevant file reported. Returns true when new directories were armed (audit soon).
+   * `renamed`: the parent reported the entry created/deleted/moved: a watched dir there is re-armed even
+   * when its identity looks the same (a deleted dir's inode is reused at once, and its watch is gone).
+   */
+  async resolve(p: string, out: string[], renamed = false): Promise<boolean> {
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.lstatSync(p);
+    } catch {
+      st = undefined;
+    }
+    if (st?.isDirectory()) {
+      const cur = this.watches.inodeOf(p);
+      if (cur && sameDir(cur, st) && !renamed) return false;
+      if (cur) {
+        this.watches.unwatchSubtree(p); // replaced under the same name
+        out.push(p);
+      }
+      if (p !== this.root && !this.watches.has(path.dirname(p))) return false;
+      const before = this.watches.size;
+      await this.armTree(p, out);
+      return this.watches.size > before;
+    }
+    if (this.watches.hasSubtree(p)) {
+      this.watches.unwatchSubtree(p);
+      out.push(p);
+    }
+    if (st?.isSymbolicLink()) this.rules.symlink(p);
+    if (this.rules.filter.isRelevantFile(p)) out.push(p);
+    return false;
+  }
+
+  /** After a storm: every watched dir re-checked (vanished, replaced) and re-read for new subdirs. */
+  async reconcileAll(out: string[]): Promise<void> {
+    let n = 0;
+    for (const d of this.watches.dirs()) {
+      if (!this.watches.has(d)) continue; // dropped with its parent meanwhile
+      await this.resolve(d, out);
+      if (!(await this.reconcileDir(d, out))) await this.resolve(d, out);
+      if (++n % 500 === 0) await this.host.breathe();
+    }
+  }
+
+  /** true = skip this dir and go on; false = fatal, reported, engine stopped. */
+  private async armFailed(dir: string, e: unknown): Promise<boolean> {
+    const code = errnoCode(e) ?? '';
+    if (VANISHED.has(code)) return true;
+    if (code === 'EACCES' || code === 'EPERM') {
+      this.rules.unreadable(dir, e);
+      return true;
+    }
+    if (code === 'ENOSPC') {
+      const held = this.watches.size;
+      this.host.stop();
+      let needed: number | undefined;
+      try {
+        needed = (await scanTree(this.s, { signal: AbortSignal.timeout(30_000) })).dirs.length;
+      } catch {
+        needed = undefined; // the message then gives the lower bound we know
+      }
+      this.host.fatal(watchLimitError(needed ?? held, e, needed === undefined));
+      return false;
+    }
+    if (code === 'EMFILE' || code === 'ENFILE') {
+      this.host.stop();
+      this.host.fatal(instanceLimitError(e));
+      return false;
+    }
+    this.host.notice({
+      level: 'warn',
+      code: 'WATCH_ERROR',
+      path: dir,
+      message: `cannot watch ${dir} (${code || String(e)}): edits there are not seen`,
+      hint: 'run `hotwatch doctor` to check inotify limits and mounts',
+    });
+    return true;
+  }
+}
+
+/** Created (birth time; ctime where the filesystem has none) more than `ms` ago. */
+function olderThan(p: string, ms: number): boolean {
+  try {
+    const st = fs.lstatSync(p);
+    return Date.now() - (st.birthtimeMs > 0 ? st.birthtimeMs : st.ctimeMs) > ms;
+  } catch {
+    return false; // vanished
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * scanTree: the directories a watcher needs (one inotify watch each), without watching anything.
+ * Never descends excluded dirs, never follows symlinks, ignores devices/sockets/FIFOs, skips special
+ * mounts (tmpfs, proc, ...) unless included and lists poll-type mounts (9p, NFS, ...) for polling.
+ * Used by `hotwatch doctor` (watch budget) and the content index; the native worker walks with the same
+ * rules (rules.ts) but arms each directory before reading it.
+ */
+import fs from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import path from 'node:path';
+import type { WatchSettings } from '../../config/settings.js';
+import { HotwatchError, errnoCode } from '../../errors.js';
+import { createTreeRules, entryKind, type SpecialMount, type TreeRulesOptions } from './rules.js';
+import type { WatchNotice } from '../types.js';
+
+export type { SpecialMount } from './rules.js';
+
+export interface ScanResult {
+  /** Absolute directories to watch, sorted (the root first). */
+  dirs: string[];
+  /** Relevant files found, when `files: true` was asked (sorted); otherwise []. */
+  files: string[];
+  notices: WatchNotice[];
+  skippedMounts: SpecialMount[];
+  pollMounts: SpecialMount[];
+}
+
+export interface ScanOptions extends TreeRulesOptions {
+  signal: AbortSignal;
+  /** Also collect the relevant files (one readdir per dir either way). */
+  files?: boolean;
+  /** Parallel readdirs (default 16). */
+  concurrency?: number;
+  /** Count poll-type mounts as natively watched dirs (backend: native); same as pollMounts: 'warn'. */
+  descendPollMounts?: boolean;
+  /** Walk only this subtree (at or under the root; the same rules apply); missing → empty result. */
+  under?: string;
+  /**
+   * With `files`: stop once this many relevant files are found, walking shallowest directories first
+   * (the content index's baseline: a big tree is not walked whole for it). `dirs` is then partial.
+   */
+  maxFiles?: number;
+}
+
+const VANISHED = new Set(['ENOENT', 'ENOTDIR']);
+
+export async function scanTree(s: WatchSettings, opts: ScanOptions): Promise<ScanResult> {
+  opts.signal.throwIfAborted();
+  const root = path.resolve(s.root);
+  try {
+    const st = await fs.stat(root);
+    if (!st.isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+  } catch (e) {
+    throw new HotwatchError('ROOT_UNREADABLE', `cannot watch ${root}: ${errnoCode(e) ?? String(e)}`, {
+      hint: 'check the root (--root or `root:` in watcher.config.yaml) exists and is a readable directory',
+      cause: e,
+    });
+  }
+  const rules = createTreeRules(s, opts.descendPollMounts && !opts.pollMounts ? { ...opts, pollMounts: 'warn' } : opts);
+  const start = opts.under === undefined ? root : path.resolve(opts.under);
+  if (start !== root && !(await isDir(start))) return { dirs: [], files: [], notices: rules.notices, skippedMounts: [], pollMounts: [] };
+  const dirs: string[] = [start];
+  const files: string[] = [];
+  const queue: string[] = [start];
+  let head = 0; // breadth-first (maxFiles): queue[head++]; otherwise depth-first: pop
+  const maxFiles = opts.maxFiles ?? Number.POSITIVE_INFINITY;
+  const limit = Math.max(1, opts.concurrency ?? 16);
+
+  const visit = async (dir: string): Promise<void> => {
+    let entries: Dirent[];
+    try {
+      entries = await fs.readdir(dir, { withFileTypes: true });
+    } catch (e) {
+      if (dir === start || !VANISHED.has(errnoCode(e) ?? '')) rules.unreadable(dir, e);
+      return;
+    }
+    for (const e of entries) {
+      const p = path.join(dir, e.name);
+      const kind = entryKind(dir, e);
+      if (kind === 'dir') {
+        if (rules.descend(p)) {
+          dirs.push(p);
+          queue.push(p);
+        }
+      } else if (kind === 'symlink') rules.symlink(p);
+      else if (kind === 'file' && opts.files && rules.filter.isRelevantFile(p)) files.push(p);
+    }
+  };
+
+  // A small pool: each worker takes the next queued dir until the queue is empty and nobody is reading.
+  let active = 0;
+  await new Promise<void>((resolve, reject) => {
+    const pump = (): void => {
+      if (opts.signal.aborted) {
+        if (active === 0) reject(opts.signal.reason);
+        return;
+      }
+      if (files.length >= maxFiles) queue.length = head = 0;
+      while (active < limit && queue.length > head) {
+        const dir = opts.maxFiles === undefined ? queue.pop()! : queue[head++]!;
+        active++;
+        visit(dir).then(
+          () => {
+            active--;
+            pump();
+          },
+          (e: unknown) => {
+            active--;
+            reject(e);
+          },
+        );
+      }
+      if (active === 0 && queue.length <= head) resolve();
+    };
+    pump();
+  });
+
+  if (files.length > maxFiles) files.length = maxFiles;
+  dirs.sort();
+  files.sort();
+  return { dirs, files, notices: rules.notices, skippedMounts: rules.skippedMounts, pollMounts: rules.pollMounts };
+}
+
+async function isDir(p: string): Promise<boolean> {
+  try {
+    return (await fs.lstat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * THE place that writes issue 3's contract lines (one structured line each, JSON and pretty alike):
+ *   watch.deaf {scope, path, cause, sinceMs?, detail, hint?}       error; warn for overflow-suspected
+ *   watch.rearmed {scope, path, cause, recoveryMs, changedWhileDeaf} info; warn when changes were found
+ *   watch.fallback {scope, path, backend: 'poll', reason, hint?}   warn (planned) or error (after a loss)
+ *   watch.restored {scope, path, backend: 'native'}                 info
+ *   watch.budget {dirs, limit, used, available, instancesUsed, instancesLimit, fits, hint?}
+ *   watchdog.tick (debug only), watchdog.fault (test-only faults)
+ * Each msg says what was lost, what hotwatch does, and the fix where there is one.
+ */
+import type { Logger } from '../../log/logger.js';
+import { logNotice } from '../../log/notice.js';
+import type { WatchBudget } from '../budget/gate.js';
+import type { DeafCause, DeafScope } from '../health.js';
+import type { WatchNotice } from '../types.js';
+
+const withFix = (msg: string, hint: string | undefined) => (hint ? `${msg} — fix: ${hint}` : msg);
+
+export interface DeafLine {
+  scope: DeafScope;
+  path: string;
+  cause: DeafCause;
+  /** What happened and what is done about it (one sentence). */
+  detail: string;
+  hint?: string | undefined;
+  /** How long it may have been deaf before this was noticed (ms), where known. */
+  sinceMs?: number | undefined;
+}
+
+export class HealthLog {
+  constructor(private readonly log: Logger) {}
+
+  deaf(d: DeafLine): void {
+    const level = d.cause === 'overflow-suspected' ? 'warn' : 'error';
+    const fields = {
+      event: 'watch.deaf',
+      scope: d.scope,
+      path: d.path,
+      cause: d.cause,
+      detail: d.detail,
+      ...(d.sinceMs !== undefined ? { sinceMs: Math.round(d.sinceMs) } : {}),
+      ...(d.hint ? { hint: d.hint } : {}),
+    };
+    this.log[level](fields, withFix(d.detail, d.hint));
+  }
+
+  rearmed(r: { scope: DeafScope; path: string; cause: DeafCause; recoveryMs: number; changedWhileDeaf: number; detail?: string }): void {
+    const changed =
+      r.changedWhileDeaf > 0
+        ? `${r.changedWhileDeaf} file${r.changedWhileDeaf === 1 ? '' : 's'} changed while deaf: checking them for a rebuild`
+        : 'nothing relevant changed while deaf';
+    const msg = `${r.detail ?? `re-armed ${r.scope} ${r.path} after ${r.cause}`} in ${Math.round(r.recoveryMs)}ms; ${changed}`;
+    this.log[r.changedWhileDeaf > 0 ? 'warn' : 'info'](
+      { event: 'watch.rearmed', scope: r.scope, path: r.path, cause: r.cause, recoveryMs: Math.round(r.recoveryMs), changedWhileDeaf: r.changedWhileDeaf },
+      msg,
+    );
+  }
+
+  /** Extra fields (`paths`, `polledDirs`, `nativeDirs`: the budget's polled subtrees) go into the line too. */
+  fallback(f: { scope: DeafScope; path: string; reason: string; hint?: string | undefined; loss: boolean; msg: string; [extra: string]: unknown }): void {
+    const { scope, path, reason, hint, loss, msg, ...extra } = f;
+    this.log[loss ? 'error' : 'warn'](
+      { event: 'watch.fallback', ...extra, scope, path, backend: 'poll', reason, ...(hint ? { hint } : {}) },
+      withFix(msg, hint),
+    );
+  }
+
+  restored(r: { scope: DeafScope; path: string; msg: string }): void {
+    this.log.info({ event: 'watch.restored', scope: r.scope, path: r.path, backend: 'native' }, r.msg);
+  }
+
+  budget(b: WatchBudget, outcome: string | undefined): void {
+    const fields = {
+      event: 'watch.budget',
+      dirs: b.dirs,
+      limit: b.limit,
+      used: b.used,
+      available: b.available,
+      instancesUsed: b.instancesUsed,
+      instancesLimit: b.instancesLimit,
+      fits: b.fits,
+      ...(b.hint ? { hint: b.hint } : {}),
+    };
+    const msg = outcome ? `${b.message}; ${outcome}` : b.message;
+    this.log[b.fits ? 'info' : 'error'](fields, withFix(msg, b.hint));
+  }
+
+  /** A watcher notice that is not about watch health: logged as before (watch.notice). */
+  notice(n: WatchNotice): void {
+    logNotice(this.log, n);
+  }
+
+  warn(fields: Record<string, unknown>, msg: string): void {
+    this.log.warn(fields, msg);
+  }
+
+  info(fields: Record<string, unknown>, msg: string): void {
+    this.log.info(fields, msg);
+  }
+
+  fault(name: string, detail: string): void {
+    this.log.warn({ event: 'watchdog.fault', fault: name }, `test-only fault injected (HOTWATCH_TEST_FAULTS): ${detail}`);
+  }
+
+  tick(fields: Record<string, unknown>): void {
+    if (this.log.isLevelEnabled('debug')) this.log.debug({ event: 'watchdog.tick', ...fields }, 'watchdog tick');
+  }
+}
