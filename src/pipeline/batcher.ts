@@ -1,0 +1,151 @@
+/**
+ * The batcher: the pipeline's only stateful stage with a clock, between the watcher and the supervisor.
+ *
+ *   event ─▶ ring ─▶ debounce (timer) ─▶ delivery barrier ─▶ aggregate ─▶ content dedupe ─▶ deliver(batch)
+ *
+ * The pure stages (ring, debounce, aggregate) take the time from here; this file owns the one timer that
+ * decides when a batch is quiet, asks the watcher to confirm nothing is still on its way before taking
+ * it, and drops a batch whose bytes did not change (unless nothing is running: then a save means "run it
+ * again", as in air).
+ */
+import type { Logger } from '../log/logger.js';
+import type { Batch, WatchEvent } from './events.js';
+import { Ring } from './ring.js';
+import { Debouncer, type DebounceOptions } from './debounce.js';
+import { toBatch, describeBatch } from './aggregate.js';
+import { ContentIndex } from './content.js';
+
+/**
+ * How long a batch that looks quiet waits for the watcher to confirm that nothing more is queued (see
+ * Watcher.sync): beyond it, the batch is built as it is; what arrives later builds next.
+ */
+const SYNC_MS = 1000;
+
+export interface BatcherOptions {
+  root: string;
+  bufferCapacity: number;
+  debounce: DebounceOptions;
+  log: Logger;
+  /** Where each batch goes (the supervisor). */
+  deliver: (batch: Batch) => void;
+  /** True while no app runs and nothing is on its way: an unchanged save then still rebuilds. */
+  appIdle: () => boolean;
+}
+
+/** What the batcher needs of the watcher: a delivery barrier (optional: polling has none). */
+export interface DeliveryBarrier {
+  sync?(timeoutMs: number): Promise<void>;
+}
+
+export class Batcher {
+  readonly content = new ContentIndex();
+  private readonly ring: Ring;
+  private readonly debounce: Debouncer;
+  private timer: NodeJS.Timeout | undefined;
+  private timerDue = 0;
+  /** The batch is being confirmed quiet (the barrier): that ends in a take or a new timer. */
+  private confirming = false;
+  /** Batches are deduped in order: each waits for the previous one's dedupe. */
+  private delivering: Promise<void> = Promise.resolve();
+  private barrier: DeliveryBarrier = {};
+
+  constructor(private readonly opts: BatcherOptions) {
+    this.ring = new Ring(opts.bufferCapacity);
+    this.debounce = new Debouncer(opts.debounce);
+  }
+
+  /** Events arrive before the watcher is ready; the barrier is known only once it exists. */
+  useBarrier(barrier: DeliveryBarrier): void {
+    this.barrier = barrier;
+  }
+
+  /** A batch is gathering: its end (the build) must not wait behind other work. */
+  get pending(): boolean {
+    return this.debounce.pending;
+  }
+
+  /** One event from the watcher. */
+  push(ev: WatchEvent): void {
+    this.ring.push(ev);
+    if (ev.kind === 'change') this.debounce.note(ev.at, ev.path, ev.complete === true);
+    else this.debounce.note(ev.at);
+    this.armTimer();
+  }
+
+  /** Stops the timer and waits for the batch being deduped, if any. */
+  async close(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.delivering.catch(() => undefined);
+  }
+
+  private armTimer(): void {
+    const due = this.debounce.deadline();
+    if (due === undefined) return;
+    if (this.timer) {
+      // A later event can only make the batch due sooner when it completes the last open write.
+      if (due >= this.timerDue) return;
+      clearTimeout(this.timer);
+    }
+    this.timerDue = due;
+    this.timer = setTimeout(() => void this.onTimer(), Math.max(0, due - performance.now()));
+  }
+
+  private async onTimer(): Promise<void> {
+    this.timer = undefined;
+    if (this.confirming) return;
+    const due = this.debounce.deadline();
+    if (due === undefined) return;
+    if (performance.now() < due) return this.armTimer();
+    // maxWait cuts anyway; a quiet batch is first confirmed complete by the watcher.
+    if (!this.debounce.capped()) await this.confirmQuiet();
+    if (!this.debounce.take(performance.now())) return this.armTimer();
+    const batch = toBatch(this.ring.drain());
+    if (!batch) return;
+    this.delivering = this.delivering.then(() => this.dedupeAndDeliver(batch));
+  }
+
+  /**
+   * No event for the quiet window: on a starved machine that may be the watcher lagging the writer (a
+   * checkout read hundreds of ms late), not the writer pausing. The watcher delivers everything the
+   * kernel has queued; any of it moves the deadline.
+   */
+  private async confirmQuiet(): Promise<void> {
+    if (!this.barrier.sync) return;
+    this.confirming = true;
+    try {
+      await this.barrier.sync(SYNC_MS);
+    } catch (e) {
+      // A hung watcher is the heartbeat's to report; the batch is built as it is, later events next.
+      this.opts.log.debug(
+        { event: 'watch.sync-failed', err: e },
+        `the watcher did not confirm the batch is complete (${String(e)}): building it as it is`,
+      );
+    } finally {
+      this.confirming = false;
+    }
+  }
+
+  private async dedupeAndDeliver(batch: Batch): Promise<void> {
+    const { log, root, deliver } = this.opts;
+    try {
+      const verdict = batch.rescanReasons.length > 0 ? undefined : await this.content.classify(batch.paths);
+      if (!verdict) return deliver(batch);
+      if (verdict.changed.length > 0) return deliver({ ...batch, paths: verdict.changed });
+      const files = verdict.unchanged.length;
+      if (!this.opts.appIdle()) {
+        log.debug({ event: 'batch.unchanged', files }, `${describeBatch(batch, root)}: content unchanged, no rebuild`);
+        return;
+      }
+      log.info(
+        { event: 'batch.unchanged-rerun', files },
+        `${describeBatch(batch, root)}: content unchanged, but the app is not running: building and starting it again`,
+      );
+      deliver(batch);
+    } catch (e) {
+      // Never lose a batch to an error here: build it as it is, and say why the dedupe was skipped.
+      log.warn({ event: 'batch.error', err: e }, `${describeBatch(batch, root)}: content check failed (${String(e)}); rebuilding anyway`);
+      deliver(batch);
+    }
+  }
+}
