@@ -87,15 +87,30 @@ function reportStop(log: Logger, pid: number, why: string, res: StopResult, ctx:
 function reportExit(log: Logger, r: Extract<Report, { kind: 'app.exit' }>): void {
   const how = `app ${formatExit(r.exit)}`;
   if (r.next === 'restart') {
+    const nth = r.crashes === 1 ? 'first crash' : `${ordinal(r.crashes)} crash in a row`;
     log.warn(
       { event: r.kind, pid: r.pid, ...r.exit, restartInMs: r.restartInMs, crashes: r.crashes },
-      `${how}; restarting in ${r.restartInMs}ms (exit ${r.crashes} in a row; run.onCrash: restart)`,
+      `${how}; restarting in ${formatSeconds(r.restartInMs)} (${nth}; run.onCrash: restart)`,
     );
   } else if (r.next === 'wait-for-change') {
     log.warn({ event: r.kind, pid: r.pid, ...r.exit }, `${how}; waiting for a change to rebuild (run.onCrash: wait-for-change)`);
   } else {
     log.warn({ event: r.kind, pid: r.pid, ...r.exit }, `${how}; a build is running: the new version starts if it succeeds`);
   }
+}
+
+/** 1st, 2nd, 3rd, 4th, ... 11th, 12th, 13th, 21st. */
+export function ordinal(n: number): string {
+  const teen = n % 100 >= 11 && n % 100 <= 13;
+  const suffix = teen ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
+  return `${n}${suffix}`;
+}
+
+/** Seconds with one decimal, or as many more as the value needs: 1.0 s, 0.1 s, 0.25 s. */
+export function formatSeconds(ms: number): string {
+  const s = ms / 1000;
+  const text = [1, 2, 3].map((d) => s.toFixed(d)).find((t) => Math.abs(Number(t) * 1000 - ms) < 0.5) ?? s.toFixed(3);
+  return `${text} s`;
 }
 
 export function formatExit(exit: AppExit): string {
