@@ -52,6 +52,8 @@ export interface Building {
   /** Why the build was canceled, the first reason given (a cancel is sent once). */
   canceled?: 'superseded' | 'shutdown';
   shutdown: boolean;
+  /** The app crashed during the build (run.onCrash: restart): when it restarts if the build fails. */
+  crashRestart?: { due: number; exit: AppExit };
 }
 export interface Stopping {
   name: 'stopping';
@@ -124,7 +126,7 @@ export type Report =
   | { kind: 'build.start'; trigger: string; files: number; rescan: string[] }
   | { kind: 'build.superseded'; trigger: string }
   | { kind: 'build.canceled'; buildMs: number; shuttingDown: boolean }
-  | { kind: 'build.failed'; result: BuildResult; appRunning: boolean }
+  | { kind: 'build.failed'; result: BuildResult; appRunning: boolean; restartInMs?: number }
   | { kind: 'build.error'; error: unknown }
   | { kind: 'build.done'; buildMs: number }
   | { kind: 'build.stale'; during: 'build' | 'stop' }
@@ -132,7 +134,9 @@ export type Report =
   | { kind: 'app.start-failed'; error: unknown }
   | { kind: 'app.stop'; pid: number; why: string; result: StopResult }
   | { kind: 'app.exit'; pid: number; exit: AppExit; next: 'restart'; restartInMs: number; crashes: number }
-  | { kind: 'app.exit'; pid: number; exit: AppExit; next: 'wait-for-change' | 'build-running' }
+  | { kind: 'app.exit'; pid: number; exit: AppExit; next: 'wait-for-change' }
+  /** With run.onCrash: restart, the restart that is due if the build fails. */
+  | { kind: 'app.exit'; pid: number; exit: AppExit; next: 'build-running'; restartInMs?: number; crashes?: number }
   | { kind: 'app.force-kill'; pid: number };
 
 export type Effect =

@@ -123,22 +123,19 @@ function fromBuilding(s: Building, input: JobInput, policy: JobPolicy): Step {
   switch (input.type) {
     case 'change': {
       if (s.shutdown) return unchanged(s);
+      // A change calls off a crash restart: the change is what runs next.
+      const { crashRestart: _calledOff, ...rest } = s;
       const queued = mergeBatches(s.queued, input.batch);
-      if (s.canceled) return { state: { ...s, queued }, effects: [] };
+      if (s.canceled) return { state: { ...rest, queued }, effects: [] };
       return {
-        state: { ...s, queued, canceled: 'superseded' },
+        state: { ...rest, queued, canceled: 'superseded' },
         effects: [report({ kind: 'build.superseded', trigger: describeBatch(input.batch, policy.root) }), { type: 'cancelBuild' }],
       };
     }
     case 'buildFinished':
       return afterBuild(s, input.outcome, input.at, policy);
-    case 'appExited': {
-      if (s.app?.pid !== input.pid) return unchanged(s);
-      const { app: _gone, ...rest } = s;
-      const effects: Effect[] = [{ type: 'forgetApp', pid: input.pid }];
-      if (!s.shutdown) effects.push(report({ kind: 'app.exit', pid: input.pid, exit: input.exit, next: 'build-running' }));
-      return { state: rest, effects };
-    }
+    case 'appExited':
+      return s.app?.pid === input.pid ? exitDuringBuild(s, input.pid, input.exit, input.at, policy) : unchanged(s);
     case 'shutdown':
       if (s.shutdown) return unchanged(s);
       return { state: { ...s, shutdown: true, canceled: s.canceled ?? 'shutdown' }, effects: s.canceled ? [] : [{ type: 'cancelBuild' }] };
@@ -151,30 +148,34 @@ function fromBuilding(s: Building, input: JobInput, policy: JobPolicy): Step {
 
 const forceKillEffects = (pid: number): Effect[] => [report({ kind: 'app.force-kill', pid }), { type: 'forceKillApp', pid }];
 
+/**
+ * The serving app exited on its own during a build: the build decides what runs next. With run.onCrash:
+ * restart, a build that gives nothing to start (it failed) leaves the restart due at the exit's backoff.
+ */
+function exitDuringBuild(s: Building, pid: number, exit: AppExit, at: number, policy: JobPolicy): Step {
+  const { app: _gone, ...rest } = s;
+  const forget: Effect = { type: 'forgetApp', pid };
+  if (s.shutdown) return { state: rest, effects: [forget] };
+  if (policy.onCrash !== 'restart') return { state: rest, effects: [forget, report({ kind: 'app.exit', pid, exit, next: 'build-running' })] };
+  const { crashes, delayMs } = nextCrash(policy.backoff, s.crashes, exit.uptimeMs);
+  return {
+    state: { ...rest, crashes, crashRestart: { due: at + delayMs, exit } },
+    effects: [forget, report({ kind: 'app.exit', pid, exit, next: 'build-running', restartInMs: delayMs, crashes })],
+  };
+}
+
 /** The build ended: what it says (reports), then what runs next. */
 function afterBuild(s: Building, outcome: BuildOutcome, at: number, policy: JobPolicy): Step {
-  const reports: Effect[] = [];
-  switch (outcome.kind) {
-    case 'ok':
-      reports.push(report({ kind: 'build.done', buildMs: outcome.durationMs }));
-      break;
-    case 'canceled':
-      reports.push(report({ kind: 'build.canceled', buildMs: outcome.durationMs, shuttingDown: s.shutdown }));
-      break;
-    case 'failed':
-      reports.push(report({ kind: 'build.failed', result: outcome.result, appRunning: s.app !== undefined }));
-      break;
-    case 'error':
-      reports.push(report({ kind: 'build.error', error: outcome.error }));
-      break;
-  }
-  const { app } = s;
+  const { app, queued } = s;
+  // The app crashed during the build and nothing newer replaces it: its restart stays due.
+  const crashRestart = !s.shutdown && !queued && outcome.kind !== 'ok' && policy.onFailure === 'keep-running' ? s.crashRestart : undefined;
+  const reports = [buildReport(outcome, s, crashRestart ? Math.max(0, crashRestart.due - at) : undefined)];
   if (s.shutdown) return app ? stop(app, STOP_FOR_SHUTDOWN, at, {}, reports) : { state: { name: 'stopped', since: at }, effects: reports };
   const stopForFailure = outcome.kind === 'failed' && policy.onFailure === 'stop' && app !== undefined;
-  if (s.queued) {
+  if (queued) {
     if (outcome.kind === 'ok') reports.push(report({ kind: 'build.stale', during: 'build' }));
-    if (stopForFailure) return stop(app, STOP_FOR_FAILED_BUILD, at, { queued: s.queued }, reports);
-    return build(s.queued, at, policy, app, s.crashes, reports);
+    if (stopForFailure) return stop(app, STOP_FOR_FAILED_BUILD, at, { queued }, reports);
+    return build(queued, at, policy, app, s.crashes, reports);
   }
   if (outcome.kind === 'ok') {
     // A good build: the crash count starts over.
@@ -183,8 +184,29 @@ function afterBuild(s: Building, outcome: BuildOutcome, at: number, policy: JobP
   }
   if (stopForFailure) return stop(app, STOP_FOR_FAILED_BUILD, at, {}, reports);
   if (app) return { state: { name: 'running', since: at, app, crashes: s.crashes }, effects: reports };
+  if (crashRestart) {
+    const delayMs = Math.max(0, crashRestart.due - at);
+    return {
+      state: { name: 'backoff', since: at, delayMs, until: at + delayMs, crashes: s.crashes, lastExit: crashRestart.exit },
+      effects: [...reports, { type: 'scheduleRestart', delayMs }],
+    };
+  }
   const why: IdleReason = outcome.kind === 'error' ? 'build-error' : outcome.kind === 'failed' ? 'build-failed' : 'build-canceled';
   return { state: { name: 'idle', since: at, why }, effects: reports };
+}
+
+/** How the build ended, said; `restartInMs`: the crashed app restarts after a failed build. */
+function buildReport(outcome: BuildOutcome, s: Building, restartInMs: number | undefined): Effect {
+  switch (outcome.kind) {
+    case 'ok':
+      return report({ kind: 'build.done', buildMs: outcome.durationMs });
+    case 'canceled':
+      return report({ kind: 'build.canceled', buildMs: outcome.durationMs, shuttingDown: s.shutdown });
+    case 'failed':
+      return report({ kind: 'build.failed', result: outcome.result, appRunning: s.app !== undefined, ...(restartInMs !== undefined ? { restartInMs } : {}) });
+    case 'error':
+      return report({ kind: 'build.error', error: outcome.error });
+  }
 }
 
 function fromStopping(s: Stopping, input: JobInput, policy: JobPolicy): Step {

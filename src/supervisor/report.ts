@@ -28,7 +28,7 @@ export function reportJob(log: Logger, r: Report, ctx: ReportContext): void {
     case 'build.canceled':
       return log.info({ event: r.kind, buildMs: r.buildMs }, `build canceled after ${r.buildMs}ms${r.shuttingDown ? ' (shutting down)' : ': a newer change is next'}`);
     case 'build.failed':
-      return reportBuildFailure(log, r.result, r.appRunning, ctx.onFailure);
+      return reportBuildFailure(log, r.result, r.appRunning, ctx.onFailure, r.restartInMs);
     case 'build.error':
       // A missing toolchain mid-session (PATH changed, go uninstalled): loud, and wait for the next change.
       return log.error({ event: r.kind, err: r.error }, `build could not run: ${describeError(r.error, true)}`);
@@ -94,6 +94,11 @@ function reportExit(log: Logger, r: Extract<Report, { kind: 'app.exit' }>): void
     );
   } else if (r.next === 'wait-for-change') {
     log.warn({ event: r.kind, pid: r.pid, ...r.exit }, `${how}; waiting for a change to rebuild (run.onCrash: wait-for-change)`);
+  } else if (r.restartInMs !== undefined) {
+    log.warn(
+      { event: r.kind, pid: r.pid, ...r.exit, restartInMs: r.restartInMs, crashes: r.crashes },
+      `${how}; a build is running: the new version starts if it succeeds, else this one restarts in ${formatSeconds(r.restartInMs)} (run.onCrash: restart)`,
+    );
   } else {
     log.warn({ event: r.kind, pid: r.pid, ...r.exit }, `${how}; a build is running: the new version starts if it succeeds`);
   }
@@ -120,13 +125,15 @@ export function formatExit(exit: AppExit): string {
 }
 
 /** Compiler errors, prominently: the log line says what still serves. */
-export function reportBuildFailure(log: Logger, res: BuildResult, appRunning: boolean, policy: 'keep-running' | 'stop'): void {
+export function reportBuildFailure(log: Logger, res: BuildResult, appRunning: boolean, policy: 'keep-running' | 'stop', restartInMs?: number): void {
   const serving =
     policy === 'stop' && appRunning
       ? 'stopping the app (build.onFailure: stop)'
       : appRunning
         ? 'the previous version keeps serving'
-        : 'no app is running until a build succeeds';
+        : restartInMs !== undefined
+          ? `the previous version, which crashed, restarts in ${formatSeconds(restartInMs)} (run.onCrash: restart)`
+          : 'no app is running until a build succeeds';
   const why = res.timedOut ? `timed out after ${res.durationMs}ms` : `exit ${res.exitCode ?? '?'}, ${res.durationMs}ms`;
   const body = res.output.trim();
   // The whole output was streamed above ("build │"); repeat the compiler errors (file:line:col) so the

@@ -209,6 +209,38 @@ describe('the job: building', () => {
     expect(step(gone.state, built(20)).effects).toEqual([report({ kind: 'build.done', buildMs: 500 }), startApp('main.go')]);
   });
 
+  it('with run.onCrash: restart, an exit during a build leaves a restart due, taken only if the build fails', () => {
+    const policy = RESTART;
+    const gone = step(buildingWithApp(), exited(15, OLD.pid, exit(12)), policy);
+    expect(gone.effects).toEqual([
+      { type: 'forgetApp', pid: OLD.pid },
+      report({ kind: 'app.exit', pid: OLD.pid, exit: exit(12), next: 'build-running', restartInMs: 100, crashes: 1 }),
+    ]);
+    expect(gone.state).toMatchObject({ name: 'building', crashes: 1, crashRestart: { due: 115, exit: exit(12) } });
+    expect(gone.state).not.toHaveProperty('app');
+    // The build fails 30 ms before the restart is due: the old binary restarts then.
+    expect(step(gone.state, failed(85), policy)).toEqual({
+      state: { name: 'backoff', since: 85, delayMs: 30, until: 115, crashes: 1, lastExit: exit(12) },
+      effects: [report({ kind: 'build.failed', result: failedBuild, appRunning: false, restartInMs: 30 }), { type: 'scheduleRestart', delayMs: 30 }],
+    });
+    // A build that fails after the restart was due: at once.
+    expect(step(gone.state, failed(400), policy).effects.at(-1)).toEqual({ type: 'scheduleRestart', delayMs: 0 });
+    // A good build starts the new binary instead, and the count starts over.
+    expect(step(gone.state, built(85), policy).state).toEqual({ name: 'starting', since: 85, reason: 'main.go', crashes: 0, shutdown: false, forced: false });
+    // A newer change calls the restart off: it is what runs next, and if it fails nothing runs.
+    const superseded = step(gone.state, change(20, UTIL), policy).state;
+    expect(superseded).not.toHaveProperty('crashRestart');
+    const rebuilt = step(superseded, canceled(30), policy).state;
+    expect(step(rebuilt, failed(40), policy).state).toEqual({ name: 'idle', since: 40, why: 'build-failed' });
+    // build.onFailure: stop: a failed build leaves no app, crashed or not.
+    const strict = { ...RESTART, onFailure: 'stop' as const };
+    const goneStrict = step(buildingWithApp(), exited(15, OLD.pid, exit(12)), strict).state;
+    expect(step(goneStrict, failed(85), strict)).toEqual({
+      state: { name: 'idle', since: 85, why: 'build-failed' },
+      effects: [report({ kind: 'build.failed', result: failedBuild, appRunning: false })],
+    });
+  });
+
   it('an exit of another pid is not this app: ignored', () => {
     const b = buildingWithApp();
     expect(step(b, exited(15, 999, exit(1)))).toEqual({ state: b, effects: [] });

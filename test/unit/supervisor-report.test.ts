@@ -43,6 +43,18 @@ describe('report wording', () => {
     );
   });
 
+  it('a crash during a build, with run.onCrash: restart, and the failed build that then restarts it', () => {
+    const exit = { code: 1, signal: null, uptimeMs: 800 };
+    expect(lines({ kind: 'app.exit', pid: 7, exit, next: 'build-running', restartInMs: 500, crashes: 1 })[0]).toMatchObject({
+      restartInMs: 500,
+      msg: 'app exited with code 1 after 800ms; a build is running: the new version starts if it succeeds, else this one restarts in 0.5 s (run.onCrash: restart)',
+    });
+    const result = { ok: false, canceled: false, timedOut: false, exitCode: 1, durationMs: 300, output: '', command: 'go build' };
+    expect(lines({ kind: 'build.failed', result, appRunning: false, restartInMs: 200 })[0]!.msg).toBe(
+      'BUILD FAILED (exit 1, 300ms): the previous version, which crashed, restarts in 0.2 s (run.onCrash: restart)\n    (the build printed nothing)',
+    );
+  });
+
   it('a stop, with what it swept and a port still held', () => {
     const result = {
       how: 'killed' as const,
