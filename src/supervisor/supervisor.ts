@@ -64,7 +64,8 @@ export class Supervisor {
   private restartTimer: NodeJS.Timeout | undefined;
   /** Inputs wait here while one is being taken (an effect may cause another), and until run() starts. */
   private readonly inbox: JobInput[] = [];
-  private started = false;
+  /** run() was called: inputs are taken from then on. */
+  private loopStarted = false;
   private draining = false;
   private ended: { resolve: () => void; reject: (e: unknown) => void } | undefined;
   private failure: { error: unknown } | undefined;
@@ -117,7 +118,7 @@ export class Supervisor {
     const done = new Promise<void>((resolve, reject) => (this.ended = { resolve, reject }));
     if (this.failure) this.ended?.reject(this.failure.error);
     const early = this.inbox.splice(0).filter((i) => i.type !== 'change');
-    this.started = true;
+    this.loopStarted = true;
     if (!this.opts.signal.aborted) this.inbox.push({ type: 'change', at: Date.now(), batch: initial });
     // Aborted before this supervisor existed: its listener never fired.
     else if (!early.some((i) => i.type === 'shutdown')) early.push({ type: 'shutdown', at: Date.now() });
@@ -127,7 +128,7 @@ export class Supervisor {
 
   private feed(...inputs: JobInput[]): void {
     this.inbox.push(...inputs);
-    if (!this.started || this.draining || this.failure) return;
+    if (!this.loopStarted || this.draining || this.failure) return;
     this.draining = true;
     try {
       for (let input = this.inbox.shift(); input; input = this.inbox.shift()) this.take(input);
@@ -200,13 +201,14 @@ export class Supervisor {
     });
     // The build is running in its own processes: the old app's stop is prepared meanwhile.
     this.app?.prescan();
-    void building
+    building
       .then(buildOutcome, (error: unknown): BuildOutcome => ({ kind: 'error', error }))
       .then((outcome) => {
         if (this.build === ctrl) this.build = undefined;
         this.count(outcome);
         this.feed({ type: 'buildFinished', at: Date.now(), outcome });
-      });
+      })
+      .catch((e: unknown) => this.fail(e));
   }
 
   private count(outcome: BuildOutcome): void {
@@ -216,33 +218,37 @@ export class Supervisor {
   }
 
   private stopApp(app: AppProcess): void {
-    app.stop(this.opts.run.stopSignal, this.opts.run.gracePeriodMs).then(
-      (result) => {
+    app
+      .stop(this.opts.run.stopSignal, this.opts.run.gracePeriodMs)
+      .then((result) => {
         if (this.app === app) this.app = undefined;
         this.opts.onAppChange?.(undefined);
         this.feed({ type: 'stopFinished', at: Date.now(), result });
-      },
-      (e: unknown) => this.fail(e),
-    );
+      })
+      .catch((e: unknown) => this.fail(e));
   }
 
   private startApp(): void {
     const t0 = performance.now();
     const starting = (async () =>
       AppProcess.start({ binary: this.opts.run.binary, args: this.opts.run.args, env: this.opts.appEnv(), cwd: this.opts.run.cwd, log: this.log }))();
-    starting.then(
-      (app) => {
-        const startMs = Math.round(performance.now() - t0);
-        this.app = app;
-        this.opts.onAppChange?.(app);
-        this.stats.appStarts++;
-        void app.exited.then((exit) => this.feed({ type: 'appExited', at: Date.now(), pid: app.pid, exit }));
-        const serving = (): boolean => servingApp(this.job)?.pid === app.pid;
-        watchListening(app.pid, this.log, this.opts.signal, serving, (ports) => app.noteListening(ports));
-        this.feed({ type: 'startFinished', at: Date.now(), outcome: { ok: true, pid: app.pid, startMs } });
-      },
-      (error: unknown) => this.feed({ type: 'startFinished', at: Date.now(), outcome: { ok: false, error } }),
-    );
+    starting
+      .then(
+        (app) => this.appStarted(app, Math.round(performance.now() - t0)),
+        (error: unknown) => this.feed({ type: 'startFinished', at: Date.now(), outcome: { ok: false, error } }),
+      )
+      .catch((e: unknown) => this.fail(e));
+  }
+
+  /** The app runs: its handle is kept, its exit and its listening watched, then the job is told. */
+  private appStarted(app: AppProcess, startMs: number): void {
+    this.app = app;
+    this.opts.onAppChange?.(app);
+    this.stats.appStarts++;
+    void app.exited.then((exit) => this.feed({ type: 'appExited', at: Date.now(), pid: app.pid, exit }));
+    const serving = (): boolean => servingApp(this.job)?.pid === app.pid;
+    watchListening(app.pid, this.log, this.opts.signal, serving, (ports) => app.noteListening(ports));
+    this.feed({ type: 'startFinished', at: Date.now(), outcome: { ok: true, pid: app.pid, startMs } });
   }
 
   /**
