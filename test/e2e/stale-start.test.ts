@@ -68,6 +68,8 @@ describe('a change while the old app is being stopped (e2e)', () => {
     expect(starts[0]!.reason).toBe('main.go');
     expect(marked('v2-start'), 'the v2 binary never ran').toBe(false);
     expect(marked('v3-start')).toBe(true);
+    // Said when the edit came: the binary just built will not be started.
+    expect(hw.events('build.stale', mark)).toMatchObject([{ during: 'stop' }]);
     // Nothing else was stopped: v1's stop was the only one, and no build was canceled or wasted.
     expect(hw.events('app.stop', mark)).toHaveLength(1);
     expect(hw.events('build.done', mark)).toHaveLength(2);
