@@ -64,6 +64,16 @@ describe('bad input (e2e)', () => {
     nothingStarted();
   });
 
+  it('an unknown flag: our own message with did-you-mean (not node\'s, with its unbalanced quote), exit 2', async () => {
+    const r = await runCli(['run', '--prot', '8080'], { cwd: tmp.dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('hotwatch: unknown flag --prot (did you mean --port?)\n  fix: hotwatch run --help lists its flags\n');
+    const d = await runCli(['doctor', '--jsn'], { cwd: tmp.dir });
+    expect(d.code).toBe(2);
+    expect(d.stderr).toBe('hotwatch: unknown flag --jsn (did you mean --json?)\n  fix: hotwatch doctor --help lists its flags\n');
+    nothingStarted();
+  });
+
   it('no Go toolchain on PATH → exit 2 with the fix', async () => {
     const nodeDir = path.dirname(process.execPath);
     const r = await runCli(['run'], { cwd: tmp.dir, env: { ...process.env, PATH: nodeDir } });
