@@ -280,36 +280,49 @@ export async function loadConfig(opts: LoadOptions): Promise<LoadedConfig> {
     await checkRoot(settings.root, { kind: 'file', where: fileWhere(['root']), shown }, ioOf(opts));
   }
 
-  // The app's working directory and the mounts to watch anyway: a typo here is exit 2 now, not a failed start later.
+  // The app's working directory, the mounts to watch anyway and the env files: a typo here is exit 2 now,
+  // not a failed start later. Every problem found is reported, together.
+  const problems: HotwatchError[] = [];
+  const collect = async (check: () => unknown): Promise<void> => {
+    try {
+      await check();
+    } catch (e) {
+      if (!(e instanceof HotwatchError) || opts.signal?.aborted || e.code !== 'CONFIG_INVALID') throw e;
+      problems.push(e);
+    }
+  };
   if (settings.run.cwd !== settings.root) {
-    await checkConfigPath(settings.run.cwd, 'run.cwd', fileWhere(['run', 'cwd']), 'create it, or set run.cwd to an existing directory (relative to root)', ioOf(opts));
+    await collect(() => checkConfigPath(settings.run.cwd, 'run.cwd', fileWhere(['run', 'cwd']), 'create it, or set run.cwd to an existing directory (relative to root)', ioOf(opts)));
   }
   for (const [i, mount] of settings.watch.includeMounts.entries()) {
     const fix = 'mount it before starting hotwatch, or remove it from watch.includeMounts (paths are relative to root)';
-    await checkConfigPath(mount, `watch.includeMounts[${i}]`, fileWhere(['watch', 'includeMounts', i]), fix, ioOf(opts), true);
+    await collect(() => checkConfigPath(mount, `watch.includeMounts[${i}]`, fileWhere(['watch', 'includeMounts', i]), fix, ioOf(opts), true));
   }
 
   // Env files are read again at every app start; checking them now turns a typo into exit 2, not a crash later.
   const envFlag = byFlag.has('run.envFiles');
-  settings.run.envFiles.forEach((envFile, i) => {
-    try {
-      parseEnvFile(envFile);
-    } catch (e) {
-      if (!(e instanceof HotwatchError) || e.where !== undefined) throw e;
-      if (envFlag) {
-        throw new HotwatchError(e.code, `--env-file ${opts.overrides!.run!.envFiles![i]}: ${e.message}`, {
-          // The reader's fix names run.envFiles; keep only its permission fix.
-          hint: e.hint?.startsWith('give your user') ? e.hint : 'pass an existing dotenv file (relative to the current directory), or leave out --env-file',
-          cause: e,
-        });
+  for (const [i, envFile] of settings.run.envFiles.entries()) {
+    await collect(() => {
+      try {
+        parseEnvFile(envFile);
+      } catch (e) {
+        if (!(e instanceof HotwatchError) || e.where !== undefined) throw e;
+        if (envFlag) {
+          throw new HotwatchError(e.code, `--env-file ${opts.overrides!.run!.envFiles![i]}: ${e.message}`, {
+            // The reader's fix names run.envFiles; keep only its permission fix.
+            hint: e.hint?.startsWith('give your user') ? e.hint : 'pass an existing dotenv file (relative to the current directory), or leave out --env-file',
+            cause: e,
+          });
+        }
+        const where = fileWhere(['run', 'envFiles', i]);
+        if (where !== undefined) {
+          throw new HotwatchError(e.code, `run.envFiles[${i}]: ${e.message}`, { where, ...(e.hint ? { hint: e.hint } : {}), cause: e });
+        }
+        throw e;
       }
-      const where = fileWhere(['run', 'envFiles', i]);
-      if (where !== undefined) {
-        throw new HotwatchError(e.code, `run.envFiles[${i}]: ${e.message}`, { where, ...(e.hint ? { hint: e.hint } : {}), cause: e });
-      }
-      throw e;
-    }
-  });
+    });
+  }
+  if (problems.length > 0) throw HotwatchError.together(problems, shown ?? 'the configuration');
   sources.set(settings, sourceOf);
   return { settings, config: effective, sourceOf };
 }

@@ -41,6 +41,21 @@ describe('bad input (e2e)', () => {
     nothingStarted();
   });
 
+  it('a file with three mistakes: all three reported together, each at file:line:col, exit 2', async () => {
+    fs.writeFileSync(path.join(tmp.dir, 'watcher.config.yaml'), 'watch:\n  extensions: go, html\nbuild:\n  cmnd: go build\nrun:\n  port: "8080"\n');
+    const r = await runCli(['run'], { cwd: tmp.dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      'hotwatch: watcher.config.yaml: 3 problems\n' +
+        'watcher.config.yaml:2:15 watch.extensions: expected a list, got a string ("go, html")\n' +
+        '  fix: write a list: ["go", "html"]\n' +
+        'watcher.config.yaml:4:3 build.cmnd: unknown key (did you mean build.cmd?)\n' +
+        'watcher.config.yaml:6:9 run.port: expected a number, got a string ("8080")\n' +
+        '  fix: remove the quotes: 8080\n',
+    );
+    nothingStarted();
+  });
+
   it('a bare-number duration says to add a unit', async () => {
     fs.writeFileSync(path.join(tmp.dir, 'watcher.config.yaml'), 'debounce:\n  quiet: 300\n');
     const r = await runCli(['run'], { cwd: tmp.dir });
