@@ -30,7 +30,8 @@ mount under it, the Go toolchain, module, main package, output directory and por
   --json         print the report as JSON (its JSON Schema: ${referencePaths().doctorSchema})
   --help         this text
 
-Exit codes: 0 watching will work; 1 it will work degraded (polling); 2 it will not, or bad input.
+Exit codes: 0 watching will work; 1 it will work degraded (polling); 2 it will not, or the app will not
+start (no go.mod, not a main package, port in use: the verdict line says which), or bad input.
 `;
 
 const DOCTOR_FLAGS = {

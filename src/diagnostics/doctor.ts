@@ -15,7 +15,7 @@ import { readEnvironment } from './environment.js';
 import { environmentChecks } from './environment-checks.js';
 import { filesystemChecks, mountFacts } from './filesystems.js';
 import { effectiveInstanceLimit, effectiveWatchLimit, inotifyUsageByUser, readInotifyLimits, limitingUserNs, type UserInotifyUsage } from '../os/inotify.js';
-import { DOCTOR_SCHEMA_VERSION, verdictOf, type BudgetFacts, type Check, type DoctorReport, type InotifyFacts } from './report-schema.js';
+import { DOCTOR_SCHEMA_VERSION, verdictOf, verdictParts, type BudgetFacts, type Check, type DoctorReport, type InotifyFacts } from './report-schema.js';
 import { toolchainChecks } from './toolchain.js';
 
 export interface DoctorOptions {
@@ -214,6 +214,7 @@ export async function runDoctor(settings: Settings, opts: DoctorOptions = {}): P
     generatedAt: new Date().toISOString(),
     durationMs: Math.round(performance.now() - t0),
     verdict: verdictOf(checks),
+    ...verdictParts(checks),
     checks,
     facts: {
       inotify: inotify && { limits: inotify.limits, effective: inotify.effective, usage: inotify.usage },
