@@ -54,7 +54,7 @@ const RUN_FLAGS_TEXT = `Flags (each overrides the config file):
   --config FILE        the config file (default: watcher.config.yaml in the root, if there is one)
   --root DIR           the Go module to watch (root), relative to the current directory
   --package PKG        the main package to build (build.package), relative to root, e.g. ./cmd/server
-  --port N             the port the app listens on (run.port): checked free before each start
+  --port N             the port the app listens on (run.port): checked free before start and after stop
   --env-file FILE      a dotenv file for the app (run.envFiles), relative to the current directory;
                        repeat it for several (later ones win); replaces the file's list
   --poll               poll instead of inotify (watch.backend: poll)
