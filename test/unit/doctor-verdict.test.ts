@@ -9,7 +9,10 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigSchema, type ConfigInput } from '../../src/config/schema.js';
 import { resolveSettings } from '../../src/config/settings.js';
-import { runDoctor } from '../../src/diagnostics/doctor.js';
+import { inputErrorReport, runDoctor } from '../../src/diagnostics/doctor.js';
+import { parseConfigText } from '../../src/config/parse-config.js';
+import { DoctorReportSchema } from '../../src/diagnostics/report-schema.js';
+import { HotwatchError } from '../../src/errors.js';
 import { renderReport, verdictText } from '../../src/diagnostics/render.js';
 import { exitCodeOf, isAppCheck, type Check } from '../../src/diagnostics/report-schema.js';
 import { makeTmpDir } from '../helpers/tmp.js';
@@ -82,5 +85,24 @@ describe('runDoctor on real modules', () => {
     const r = await runDoctor(resolveSettings(ConfigSchema.parse({}), { baseDir: path.join(tmp.dir, 'missing'), configFile: undefined, isTTY: false }));
     expect(r).toMatchObject({ verdict: 'broken', watching: 'broken' });
     expect(verdictLine(renderReport(r, { color: false }))).toMatch(/^✗ watching will not work here until the problems above are fixed/);
+  });
+});
+
+describe('doctor --json on a config with several mistakes', () => {
+  it('one failing check per mistake, each with its place and fix', () => {
+    let e: unknown;
+    try {
+      parseConfigText('watch:\n  extensions: go, html\nbuild:\n  cmnd: x\n', 'watcher.config.yaml');
+    } catch (x) {
+      e = x;
+    }
+    expect(e).toBeInstanceOf(HotwatchError);
+    const r = inputErrorReport('/m', '/m/watcher.config.yaml', e as HotwatchError);
+    expect(DoctorReportSchema.parse(JSON.parse(JSON.stringify(r)))).toBeTruthy();
+    expect(r.verdict).toBe('broken');
+    expect(r.checks.map((c) => [c.id, c.detail, c.fix?.text])).toEqual([
+      ['input.config_invalid:1', 'watcher.config.yaml:2:15 watch.extensions: expected a list, got a string ("go, html")', 'write a list: ["go", "html"]'],
+      ['input.config_invalid:2', 'watcher.config.yaml:4:3 build.cmnd: unknown key (did you mean build.cmd?)', 'Fix the flags or the config file (hotwatch doctor --help).'],
+    ]);
   });
 });
