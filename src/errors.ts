@@ -24,11 +24,13 @@ export class HotwatchError extends Error {
   readonly hint: string | undefined;
   readonly where: string | undefined;
   readonly exitCode: 1 | 2;
+  /** Several problems reported together (a config file with more than one mistake): each in full. */
+  readonly problems: readonly HotwatchError[];
 
   constructor(
     code: ErrorCode,
     message: string,
-    opts: { hint?: string; where?: string; cause?: unknown; exitCode?: 1 | 2 } = {},
+    opts: { hint?: string; where?: string; cause?: unknown; exitCode?: 1 | 2; problems?: readonly HotwatchError[] } = {},
   ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'HotwatchError';
@@ -36,12 +38,25 @@ export class HotwatchError extends Error {
     this.hint = opts.hint;
     this.where = opts.where;
     this.exitCode = opts.exitCode ?? (code === 'INTERNAL' ? 1 : 2);
+    this.problems = opts.problems ?? [];
   }
 
-  /** The one line (plus an optional fix line) printed to the user. */
+  /**
+   * Problems reported together as one error: the error itself when there is one, else a summary line
+   * ("watcher.config.yaml: 3 problems") followed by each. `total`: how many there were, when `errors`
+   * holds only the first few.
+   */
+  static together(errors: readonly HotwatchError[], what: string, total = errors.length): HotwatchError {
+    if (errors.length === 1 && total === 1) return errors[0]!;
+    const more = total > errors.length ? `, the first ${errors.length} shown` : '';
+    return new HotwatchError(errors[0]!.code, `${what}: ${total} problems${more}`, { problems: errors });
+  }
+
+  /** The one line (plus an optional fix line) printed to the user; several problems one after the other. */
   format(): string {
     const head = this.where ? `${this.where} ${this.message}` : this.message;
-    return this.hint ? `${head}\n  fix: ${this.hint}` : head;
+    const one = this.hint ? `${head}\n  fix: ${this.hint}` : head;
+    return this.problems.length === 0 ? one : [one, ...this.problems.map((p) => p.format())].join('\n');
   }
 }
 

@@ -3,12 +3,13 @@
  * Exit 0 when watching will work, 1 when only degraded (polling), 2 when it will not (or bad input).
  */
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadSettings } from '../config/load.js';
 import { HotwatchError, isHotwatchError } from '../errors.js';
 import { inputErrorReport, runDoctor } from '../diagnostics/doctor.js';
 import { renderReport } from '../diagnostics/render.js';
 import { exitCodeOf } from '../diagnostics/report-schema.js';
+import { parseFlags, type FlagSpecs } from './flags.js';
+import { referencePaths } from './help.js';
 
 export interface DoctorIO {
   stdout: NodeJS.WritableStream;
@@ -17,7 +18,7 @@ export interface DoctorIO {
   isTTY: boolean;
 }
 
-const HELP = `Usage: hotwatch doctor [--root DIR] [--config FILE] [--json]
+const help = (): string => `Usage: hotwatch doctor [--root DIR] [--config FILE] [--json]
 
 Checks whether watching this Go module will work here and prints the exact fix for each problem:
 inotify limits and usage (and the watches this repo needs), the filesystem of the root and of every
@@ -26,28 +27,26 @@ mount under it, the Go toolchain, module, main package, output directory and por
 
   --root DIR     the module root (default: root from the config, else the current directory)
   --config FILE  the config file (default: watcher.config.yaml in --root or the current directory)
-  --json         print the report as JSON (schema: schema/doctor.schema.json)
+  --json         print the report as JSON (its JSON Schema: ${referencePaths().doctorSchema})
   --help         this text
 
-Exit codes: 0 watching will work; 1 it will work degraded (polling); 2 it will not, or bad input.
+Exit codes: 0 watching will work; 1 it will work degraded (polling); 2 it will not, or the app will not
+start (no go.mod, not a main package, port in use: the verdict line says which), or bad input.
 `;
 
+const DOCTOR_FLAGS = {
+  json: { type: 'boolean' },
+  root: { type: 'string' },
+  config: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies FlagSpecs;
+
 function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      options: {
-        json: { type: 'boolean', default: false },
-        root: { type: 'string' },
-        config: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (e) {
-    throw new HotwatchError('FLAG_INVALID', (e as Error).message, { hint: 'see hotwatch doctor --help' });
+  const { values, positionals } = parseFlags('doctor', argv, DOCTOR_FLAGS);
+  if (positionals.length > 0) {
+    throw new HotwatchError('FLAG_INVALID', `unexpected argument "${positionals[0]}"`, { hint: 'hotwatch doctor takes flags only: --root DIR, --config FILE, --json' });
   }
+  return values;
 }
 
 /** The report for input the doctor could not start on; root and config as given on the command line. */
@@ -65,7 +64,7 @@ export async function doctorCommand(argv: string[], io: DoctorIO): Promise<numbe
   try {
     const flags = parse(argv);
     if (flags.help) {
-      io.stdout.write(HELP);
+      io.stdout.write(help());
       return 0;
     }
     const settings = await loadSettings({ cwd: io.cwd, configPath: flags.config, rootFlag: flags.root, isTTY: io.isTTY });

@@ -1,19 +1,9 @@
 /** `hotwatch <command>`: dispatch only; each command lives in its own file. */
 import { readFileSync } from 'node:fs';
+import { mainHelp } from './help.js';
+import { suggest } from '../config/suggest.js';
 
-const HELP = `hotwatch — hot reload for Go that never fails silently
-
-Usage:
-  hotwatch run    [--config FILE] [--root DIR] [--poll] [--log-format pretty|json] [--log-level LEVEL] [-- APP ARGS...]
-                  build the Go module's main package, run it, rebuild and restart on every change
-  hotwatch doctor [--root DIR] [--config FILE] [--json]
-                  explain every limit and mount that can silence watching here, with the fix
-  hotwatch --version
-  hotwatch --help
-
-Run \`hotwatch <command> --help\` for a command's flags. Exit codes: 0 ok, 1 internal failure, 2 bad input.
-Docs and config reference: README.md; example config: watcher.config.yaml.
-`;
+const COMMANDS = ['run', 'config', 'doctor'];
 
 export function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -30,6 +20,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./run.js')).runCommand(rest, io);
     case 'doctor':
       return (await import('./doctor.js')).doctorCommand(rest, io);
+    case 'config':
+      return (await import('./config.js')).configCommand(rest, io);
     case '--version':
     case '-v':
     case 'version':
@@ -39,10 +31,13 @@ export async function main(argv: string[]): Promise<number> {
     case '--help':
     case '-h':
     case 'help':
-      io.stdout.write(HELP);
+      io.stdout.write(mainHelp());
       return cmd === undefined ? 2 : 0;
-    default:
-      io.stderr.write(`hotwatch: unknown command "${cmd}"\n  fix: use one of: run, doctor (see hotwatch --help)\n`);
+    default: {
+      const close = suggest(cmd, [...COMMANDS, '--version', '--help']);
+      const mean = close === undefined ? '' : ` (did you mean ${close}?)`;
+      io.stderr.write(`hotwatch: unknown command "${cmd}"${mean}\n  fix: use one of: ${COMMANDS.join(', ')} (see hotwatch --help)\n`);
       return 2;
+    }
   }
 }

@@ -1,73 +1,19 @@
 /** `hotwatch run`: flags → settings → preflight → runtime. Owns the process signals, nothing else. */
-import { parseArgs } from 'node:util';
 import { loadSettings } from '../config/load.js';
 import { createLogger, type Logger } from '../log/logger.js';
-import { HotwatchError, isHotwatchError } from '../errors.js';
+import { isHotwatchError } from '../errors.js';
 import { preflight } from '../preflight.js';
 import { runtime } from '../runtime.js';
 import { StateFile } from '../state-file.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
+import { parseRunFlags } from './run-flags.js';
+import { runHelp } from './help.js';
 
 export interface CliIO {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
   cwd: string;
   isTTY: boolean;
-}
-
-const HELP = `Usage: hotwatch run [flags] [-- APP ARGS...]
-
-Builds the main package of the Go module at --root (default: the current directory) into
-.hotwatch/bin/app, runs it, and on every relevant change rebuilds and restarts it.
-
-Flags:
-  --config FILE        config file (default: watcher.config.yaml in the root, if present)
-  --root DIR           the Go module to watch (overrides root: in the config)
-  --poll               poll instead of inotify (watch.backend: poll)
-  --log-format FORMAT  auto | pretty | json (default auto: pretty on a terminal)
-  --log-level LEVEL    trace | debug | info | warn | error (default info)
-  -h, --help           this help
-  -- APP ARGS...       arguments for the app (replace run.args)
-
-Ctrl-C stops the app gracefully and exits; a second Ctrl-C kills it at once.
-`;
-
-function parse(argv: string[]) {
-  const dashdash = argv.indexOf('--');
-  const own = dashdash === -1 ? argv : argv.slice(0, dashdash);
-  const appArgs = dashdash === -1 ? undefined : argv.slice(dashdash + 1);
-  try {
-    const { values, positionals } = parseArgs({
-      args: own,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        config: { type: 'string' },
-        root: { type: 'string' },
-        poll: { type: 'boolean' },
-        'log-format': { type: 'string' },
-        'log-level': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-    if (positionals.length > 0) {
-      throw new HotwatchError('FLAG_INVALID', `unexpected argument "${positionals[0]}"`, {
-        hint: 'app arguments go after --, e.g. hotwatch run -- -port 8080',
-      });
-    }
-    const fmt = values['log-format'];
-    if (fmt !== undefined && !['auto', 'pretty', 'json'].includes(fmt)) {
-      throw new HotwatchError('FLAG_INVALID', `--log-format ${fmt}: expected auto, pretty or json`);
-    }
-    const lvl = values['log-level'];
-    if (lvl !== undefined && !['trace', 'debug', 'info', 'warn', 'error'].includes(lvl)) {
-      throw new HotwatchError('FLAG_INVALID', `--log-level ${lvl}: expected trace, debug, info, warn or error`);
-    }
-    return { values, appArgs, fmt: fmt as 'auto' | 'pretty' | 'json' | undefined, lvl: lvl as 'info' | undefined };
-  } catch (e) {
-    if (isHotwatchError(e)) throw e;
-    throw new HotwatchError('FLAG_INVALID', (e as Error).message, { hint: 'see hotwatch run --help' });
-  }
 }
 
 export async function runCommand(argv: string[], io: CliIO): Promise<number> {
@@ -105,22 +51,12 @@ export async function runCommand(argv: string[], io: CliIO): Promise<number> {
     let settings;
     let state: StateFile | undefined;
     try {
-      const { values, appArgs, fmt, lvl } = parse(argv);
-      if (values.help) {
-        io.stdout.write(HELP);
+      const flags = parseRunFlags('run', argv, io.cwd);
+      if (flags.help) {
+        io.stdout.write(runHelp());
         return 0;
       }
-      settings = await loadSettings({
-        cwd: io.cwd,
-        configPath: values.config,
-        rootFlag: values.root,
-        isTTY: io.isTTY,
-        overrides: {
-          log: { format: fmt, level: lvl },
-          watch: { backend: values.poll ? 'poll' : undefined },
-          run: { args: appArgs },
-        },
-      });
+      settings = await loadSettings({ cwd: io.cwd, isTTY: io.isTTY, ...flags.load });
       await preflight(settings, root.signal);
       state = new StateFile(settings.root);
       state.claim();

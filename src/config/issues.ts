@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import { formatPath, type ConfigPath } from './yaml-position.js';
 import { suggest } from './suggest.js';
+import { yamlQuote } from './yaml-quote.js';
 
 type Issue = z.core.$ZodIssue;
 type RawIssue = z.core.$ZodRawIssue;
@@ -16,7 +17,37 @@ export interface ConfigProblem {
   anchor: 'key' | 'value';
   /** `build.cmnd: unknown key (did you mean build.cmd?)` */
   message: string;
+  /** The fix in words: said when no alternative is accepted (or there is none). */
   hint: string | undefined;
+  /**
+   * Concrete fixes. parse-config.ts applies each to the config and offers only those accepted, so no
+   * fix hotwatch suggests is itself refused; `finish` then words the message and hint for them.
+   */
+  alternatives?: FixAlternative[];
+  /** 'first': offer only the first accepted alternative (a list of guesses); 'all': every accepted one. */
+  pick?: 'first' | 'all';
+  /** Message and hint given the accepted alternatives (default: the message, and their texts joined by ", or "). */
+  finish?: (accepted: readonly FixAlternative[]) => { message: string; hint: string | undefined };
+  /** Other keys the problem is about (relations: both sides). */
+  related?: ConfigPath[];
+}
+
+/** One change to the file: set a value, remove the key, or move the value to another key (and maybe replace it). */
+export type ConfigEdit =
+  | { path: ConfigPath; set: unknown }
+  | { path: ConfigPath; remove: true }
+  | { path: ConfigPath; moveTo: ConfigPath; set?: unknown };
+
+export interface FixAlternative {
+  /** How the hint says it: `write a list: ["go", "html"]`. */
+  text: string;
+  edits: ConfigEdit[];
+}
+
+/** A value as it would be written in the file: JSON (which YAML reads) for strings and lists. */
+export function showValue(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(showValue).join(', ')}]`;
+  return typeof v === 'string' ? yamlQuote(v) : String(v);
 }
 
 /** The keys a config object accepts, looked up by path (from the JSON Schema); undefined = not an object. */
@@ -65,19 +96,44 @@ export function configErrorMap(iss: RawIssue | Issue): string | undefined {
   }
 }
 
-/** A fix for the issues whose message configErrorMap wrote. */
-function hintFor(iss: Issue, input: unknown): string | undefined {
-  if (iss.code !== 'invalid_type') return undefined;
-  const last = iss.path[iss.path.length - 1];
-  if (input === null || input === undefined) return `give it a value, or remove the key to use the default`;
-  if (iss.expected === 'string' && (typeof input === 'number' || typeof input === 'boolean')) return `quote it: "${String(input)}"`;
-  if (iss.expected === 'array' && typeof input !== 'object') return `write a list: [${show(input)}]`;
-  if ((iss.expected === 'number' || iss.expected === 'int') && typeof input === 'string' && input.trim() !== '' && Number.isFinite(Number(input))) {
-    return `remove the quotes: ${Number(input)}`;
+/** The fix for the issues whose message configErrorMap wrote: concrete alternatives and the words. */
+function fixFor(iss: Issue, input: unknown): Pick<ConfigProblem, 'hint' | 'alternatives' | 'pick'> {
+  if (iss.code !== 'invalid_type') return { hint: undefined };
+  const path = iss.path as ConfigPath;
+  const last = path[path.length - 1];
+  const set = (text: string, value: unknown): FixAlternative => ({ text, edits: [{ path, set: value }] });
+  if (input === null || input === undefined) {
+    const remove = typeof last === 'number' ? 'remove it from the list' : 'remove the key to use the default';
+    return { hint: 'give it a value', alternatives: [{ text: `give it a value, or ${remove}`, edits: [{ path, remove: true }] }] };
   }
-  if (iss.path.length === 0) return 'write key: value lines at the top level, e.g. "root: ."';
-  if (iss.expected === 'object' || iss.expected === 'record') return `indent key: value lines under ${String(last ?? 'it')}`;
-  return undefined;
+  if (iss.expected === 'string' && (typeof input === 'number' || typeof input === 'boolean')) {
+    return { hint: undefined, alternatives: [set(`quote it: "${String(input)}"`, String(input))] };
+  }
+  if (iss.expected === 'array' && typeof input !== 'object') {
+    // `extensions: go, html` is one string: the list it means is ["go", "html"], not ["go, html"].
+    const text = String(input);
+    const parts = text.split(/[\s,]+/).filter((p) => p !== '');
+    const lists = [...(parts.length > 1 ? [parts] : []), [input], ...(typeof input === 'string' ? [] : [[text]])];
+    return { hint: 'write a list: [first, second]', alternatives: lists.map((l) => set(`write a list: ${showValue(l)}`, l)), pick: 'first' };
+  }
+  if ((iss.expected === 'number' || iss.expected === 'int') && typeof input === 'string' && input.trim() !== '' && Number.isFinite(Number(input))) {
+    return { hint: undefined, alternatives: [set(`remove the quotes: ${Number(input)}`, Number(input))] };
+  }
+  if (path.length === 0) return { hint: 'write key: value lines at the top level, e.g. "root: ."' };
+  if (iss.expected === 'object' || iss.expected === 'record') return { hint: `indent key: value lines under ${String(last ?? 'it')}` };
+  return { hint: undefined };
+}
+
+/** A bare number where a duration goes: the unit it most likely lacks, said in the message as an example. */
+function bareDuration(path: ConfigPath, n: number): Pick<ConfigProblem, 'message' | 'hint' | 'alternatives' | 'pick' | 'finish'> {
+  const head = `${formatPath(path)}: a bare number is not a duration: add a unit`;
+  return {
+    message: `${head} (ms, s, m, h)`,
+    hint: undefined,
+    alternatives: [`${n}ms`, `${n}s`].map((v) => ({ text: v, edits: [{ path, set: v }] })),
+    pick: 'first',
+    finish: (ok) => ({ message: ok[0] ? `${head}, e.g. ${JSON.stringify(ok[0].text)} (units: ms, s, m, h)` : `${head} (ms, s, m, h)`, hint: undefined }),
+  };
 }
 
 /** Unknown keys: did-you-mean among the keys valid at that level, else an exact match at another level. */
@@ -87,12 +143,15 @@ function unknownKey(parent: ConfigPath, key: string, keysAt: KeysAt, allPaths: r
   const close = suggest(key, here);
   const elsewhere = close === undefined ? allPaths.find((p) => p.split('.').pop()?.toLowerCase() === key.toLowerCase()) : undefined;
   const mean = close !== undefined ? formatPath([...parent, close]) : elsewhere;
+  const target: ConfigPath | undefined = close !== undefined ? [...parent, close] : elsewhere?.split('.');
   const where = parent.length === 0 ? 'at the top level' : `in ${formatPath(parent)}`;
   return {
     path,
     anchor: 'key',
     message: `${formatPath(path)}: unknown key${mean ? ` (did you mean ${mean}?)` : ''}`,
     hint: mean ? undefined : `valid keys ${where}: ${here.join(', ')}`,
+    // The did-you-mean is the fix: the value moved to that key (parse-config.ts checks it is accepted there).
+    ...(target ? { alternatives: [{ text: `write it as ${formatPath(target)}`, edits: [{ path, moveTo: target }] }] } : {}),
   };
 }
 
@@ -104,15 +163,46 @@ export function problemsFromIssues(issues: readonly Issue[], keysAt: KeysAt, all
       for (const key of iss.keys) out.push(unknownKey(iss.path as ConfigPath, key, keysAt, allPaths));
       continue;
     }
+    const path = iss.path as ConfigPath;
     const input = (iss as { input?: unknown }).input;
+    const base = { path, anchor: 'value' as const, message: `${formatPath(path)}: ${iss.message}` };
+    if (iss.code === 'invalid_type' && typeof input === 'number' && iss.message.startsWith('a bare number is not a duration')) {
+      out.push({ ...base, ...bareDuration(path, input) });
+      continue;
+    }
+    if (iss.code === 'custom' && typeof iss.params?.fix === 'string') {
+      const alts = (iss.params.alternatives ?? []) as Array<{ text: string; value: unknown }>;
+      out.push({
+        ...base,
+        hint: iss.params.fix as string,
+        alternatives: alts.map((a) => ({ text: a.text, edits: [a.value === null ? { path, remove: true as const } : { path, set: a.value }] })),
+      });
+      continue;
+    }
+    if (iss.code === 'invalid_value' && typeof input === 'string') {
+      // The did-you-mean in the message (configErrorMap) is a fix too: offered only when accepted.
+      const values = iss.values.map(String);
+      const close = values.find((v) => v === `SIG${input.toUpperCase()}`) ?? suggest(input, values);
+      if (close !== undefined && configErrorMap(iss) === iss.message) {
+        const plain = `${formatPath(path)}: ${show(input)} is not one of ${values.join(', ')}`;
+        out.push({
+          ...base,
+          hint: undefined,
+          alternatives: [{ text: close, edits: [{ path, set: iss.values[values.indexOf(close)] }] }],
+          finish: (ok) => ({ message: ok[0] ? `${plain} (did you mean ${JSON.stringify(close)}?)` : plain, hint: undefined }),
+        });
+        continue;
+      }
+    }
+    if (iss.code === 'invalid_format' && typeof input === 'string') {
+      // `extensions: ["*.go"]`: the pattern's decoration dropped.
+      const stripped = input.replace(/^\*+/, '').trim();
+      const fix = stripped !== input && stripped !== '' ? [{ text: `write ${JSON.stringify(stripped)}`, edits: [{ path, set: stripped }] }] : [];
+      out.push({ ...base, hint: undefined, alternatives: fix });
+      continue;
+    }
     const mine = configErrorMap(iss) === iss.message;
-    const fix = iss.code === 'custom' && typeof iss.params?.fix === 'string' ? (iss.params.fix as string) : undefined;
-    out.push({
-      path: iss.path as ConfigPath,
-      anchor: 'value',
-      message: `${formatPath(iss.path as ConfigPath)}: ${iss.message}`,
-      hint: fix ?? (mine ? hintFor(iss, input) : undefined),
-    });
+    out.push({ ...base, ...(mine ? fixFor(iss, input) : { hint: undefined }) });
   }
   return out;
 }

@@ -22,12 +22,14 @@ export interface LoadOptions {
   configPath?: string | undefined;
   /** --root DIR: overrides the file's `root`; relative to cwd. */
   rootFlag?: string | undefined;
-  /** CLI flags override file values; undefined fields are ignored. */
+  /** CLI flags override file values; undefined fields are ignored (FLAG_OF names the flag of each). */
   overrides?: {
     log?: { format?: 'auto' | 'pretty' | 'json' | undefined; level?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | undefined };
     watch?: { backend?: 'auto' | 'native' | 'poll' | undefined };
-    /** `-- APP ARGS` replace run.args when given. */
-    run?: { args?: string[] | undefined };
+    /** --package: a Go package, relative to root (or an import path), as build.package. */
+    build?: { package?: string | undefined };
+    /** `-- APP ARGS` replace run.args when given; --env-file paths are absolute (resolved against cwd). */
+    run?: { args?: string[] | undefined; port?: number | undefined; envFiles?: string[] | undefined };
   };
   isTTY: boolean;
   /** Cancels the file system reads (each is also bounded in time). */
@@ -37,12 +39,43 @@ export interface LoadOptions {
 }
 
 type Locate = (path: ReadonlyArray<string | number>) => string | undefined;
-/** Where each loaded Settings' values are in its file (kept beside it, so Settings stays plain data). */
-const positions = new WeakMap<Settings, Locate>();
+
+/** Where a value of the effective configuration comes from. */
+export type ValueSource =
+  | { kind: 'default' }
+  | { kind: 'file'; where: string }
+  | { kind: 'flag'; flag: string }
+  /** Set from another key by a rule of the loader (settledQuiet follows a loneQuiet the file sets). */
+  | { kind: 'derived'; from: string; why: string };
+
+export type SourceOf = (path: ReadonlyArray<string | number>) => ValueSource;
+
+/** The flag that sets each config key (hotwatch run and hotwatch config). */
+export const FLAG_OF: Readonly<Record<string, string>> = {
+  root: '--root',
+  'build.package': '--package',
+  'run.port': '--port',
+  'run.envFiles': '--env-file',
+  'run.args': '-- ARGS',
+  'watch.backend': '--poll',
+  'log.format': '--log-format',
+  'log.level': '--log-level',
+};
+
+/** The configuration as loaded (every default filled in, flags applied) and the source of each value. */
+export interface LoadedConfig {
+  settings: Settings;
+  config: Config;
+  sourceOf: SourceOf;
+}
+
+/** The source of each loaded Settings' values (kept beside it, so Settings stays plain data). */
+const sources = new WeakMap<Settings, SourceOf>();
 
 /** `file:line:col` of a value the config file of `s` sets; undefined when it does not (a default, a flag). */
 export function configPosition(s: Settings, path: ReadonlyArray<string | number>): string | undefined {
-  return positions.get(s)?.(path);
+  const src = sources.get(s)?.(path);
+  return src?.kind === 'file' ? src.where : undefined;
 }
 
 /** How a path is shown: relative to cwd when inside it, absolute otherwise. */
@@ -167,11 +200,32 @@ function applyOverrides(cfg: Config, o: LoadOptions['overrides'], rootFromFlag: 
     root: rootFromFlag ?? cfg.root,
     log: { format: o?.log?.format ?? cfg.log.format, level: o?.log?.level ?? cfg.log.level },
     watch: { ...cfg.watch, backend: o?.watch?.backend ?? cfg.watch.backend },
-    run: { ...cfg.run, args: o?.run?.args ?? cfg.run.args },
+    build: { ...cfg.build, package: o?.build?.package ?? cfg.build.package },
+    run: { ...cfg.run, args: o?.run?.args ?? cfg.run.args, port: o?.run?.port ?? cfg.run.port, envFiles: o?.run?.envFiles ?? cfg.run.envFiles },
   };
 }
 
+/** The dotted keys a flag sets in this load. */
+function flagKeys(o: LoadOptions['overrides'], rootFromFlag: string | undefined): Set<string> {
+  const set: Array<[string, unknown]> = [
+    ['root', rootFromFlag],
+    ['log.format', o?.log?.format],
+    ['log.level', o?.log?.level],
+    ['watch.backend', o?.watch?.backend],
+    ['build.package', o?.build?.package],
+    ['run.args', o?.run?.args],
+    ['run.port', o?.run?.port],
+    ['run.envFiles', o?.run?.envFiles],
+  ];
+  return new Set(set.filter(([, v]) => v !== undefined).map(([k]) => k));
+}
+
 export async function loadSettings(opts: LoadOptions): Promise<Settings> {
+  return (await loadConfig(opts)).settings;
+}
+
+/** loadSettings, plus the effective configuration and where each of its values comes from (`hotwatch config`). */
+export async function loadConfig(opts: LoadOptions): Promise<LoadedConfig> {
   const cwd = path.resolve(opts.cwd);
   const rootFromFlag = opts.rootFlag === undefined ? undefined : path.resolve(cwd, opts.rootFlag);
   // The directory searched for watcher.config.yaml is checked first, so an unreadable root says so.
@@ -182,6 +236,7 @@ export async function loadSettings(opts: LoadOptions): Promise<Settings> {
   const shown = file === undefined ? undefined : displayPath(file, cwd);
   let config: Config;
   let locate: Locate = () => undefined;
+  let settledFollowsLone = false;
   if (file !== undefined && shown !== undefined) {
     const text = await readConfigFile(file, shown, opts.configPath !== undefined, ioOf(opts));
     const parsed = parseConfigText(text, shown);
@@ -191,41 +246,83 @@ export async function loadSettings(opts: LoadOptions): Promise<Settings> {
     // where settledQuiet is set too (it would otherwise cut a 300ms loneQuiet to 5 ms for closed writes).
     if (locate(['debounce', 'loneQuiet']) !== undefined && locate(['debounce', 'settledQuiet']) === undefined) {
       config = { ...config, debounce: { ...config.debounce, settledQuiet: config.debounce.loneQuiet } };
+      settledFollowsLone = true;
     }
   } else {
     config = ConfigSchema.parse({});
   }
 
-  const settings = resolveSettings(applyOverrides(config, opts.overrides, rootFromFlag), {
+  const byFlag = flagKeys(opts.overrides, rootFromFlag);
+  const sourceOf: SourceOf = (p) => {
+    for (let n = p.length; n > 0; n--) {
+      const key = p.slice(0, n).join('.');
+      if (byFlag.has(key)) return { kind: 'flag', flag: FLAG_OF[key]! };
+    }
+    if (settledFollowsLone && p.join('.') === 'debounce.settledQuiet') {
+      return { kind: 'derived', from: 'debounce.loneQuiet', why: 'the file sets loneQuiet but not settledQuiet' };
+    }
+    const where = locate(p);
+    return where === undefined ? { kind: 'default' } : { kind: 'file', where };
+  };
+  /** `file:line:col` of a value the file sets and no flag overrides. */
+  const fileWhere = (p: ReadonlyArray<string | number>): string | undefined => {
+    const src = sourceOf(p);
+    return src.kind === 'file' ? src.where : undefined;
+  };
+
+  const effective = applyOverrides(config, opts.overrides, rootFromFlag);
+  const settings = resolveSettings(effective, {
     baseDir: file === undefined ? cwd : path.dirname(file),
     configFile: file,
     isTTY: opts.isTTY,
   });
   if (rootFromFlag === undefined && shown !== undefined) {
-    await checkRoot(settings.root, { kind: 'file', where: locate(['root']), shown }, ioOf(opts));
+    await checkRoot(settings.root, { kind: 'file', where: fileWhere(['root']), shown }, ioOf(opts));
   }
 
-  // The app's working directory and the mounts to watch anyway: a typo here is exit 2 now, not a failed start later.
+  // The app's working directory, the mounts to watch anyway and the env files: a typo here is exit 2 now,
+  // not a failed start later. Every problem found is reported, together.
+  const problems: HotwatchError[] = [];
+  const collect = async (check: () => unknown): Promise<void> => {
+    try {
+      await check();
+    } catch (e) {
+      if (!(e instanceof HotwatchError) || opts.signal?.aborted || e.code !== 'CONFIG_INVALID') throw e;
+      problems.push(e);
+    }
+  };
   if (settings.run.cwd !== settings.root) {
-    await checkConfigPath(settings.run.cwd, 'run.cwd', locate(['run', 'cwd']), 'create it, or set run.cwd to an existing directory (relative to root)', ioOf(opts));
+    await collect(() => checkConfigPath(settings.run.cwd, 'run.cwd', fileWhere(['run', 'cwd']), 'create it, or set run.cwd to an existing directory (relative to root)', ioOf(opts)));
   }
   for (const [i, mount] of settings.watch.includeMounts.entries()) {
     const fix = 'mount it before starting hotwatch, or remove it from watch.includeMounts (paths are relative to root)';
-    await checkConfigPath(mount, `watch.includeMounts[${i}]`, locate(['watch', 'includeMounts', i]), fix, ioOf(opts), true);
+    await collect(() => checkConfigPath(mount, `watch.includeMounts[${i}]`, fileWhere(['watch', 'includeMounts', i]), fix, ioOf(opts), true));
   }
 
   // Env files are read again at every app start; checking them now turns a typo into exit 2, not a crash later.
-  settings.run.envFiles.forEach((envFile, i) => {
-    try {
-      parseEnvFile(envFile);
-    } catch (e) {
-      const where = locate(['run', 'envFiles', i]);
-      if (e instanceof HotwatchError && where !== undefined && e.where === undefined) {
-        throw new HotwatchError(e.code, `run.envFiles[${i}]: ${e.message}`, { where, ...(e.hint ? { hint: e.hint } : {}), cause: e });
+  const envFlag = byFlag.has('run.envFiles');
+  for (const [i, envFile] of settings.run.envFiles.entries()) {
+    await collect(() => {
+      try {
+        parseEnvFile(envFile);
+      } catch (e) {
+        if (!(e instanceof HotwatchError) || e.where !== undefined) throw e;
+        if (envFlag) {
+          throw new HotwatchError(e.code, `--env-file ${opts.overrides!.run!.envFiles![i]}: ${e.message}`, {
+            // The reader's fix names run.envFiles; keep only its permission fix.
+            hint: e.hint?.startsWith('give your user') ? e.hint : 'pass an existing dotenv file (relative to the current directory), or leave out --env-file',
+            cause: e,
+          });
+        }
+        const where = fileWhere(['run', 'envFiles', i]);
+        if (where !== undefined) {
+          throw new HotwatchError(e.code, `run.envFiles[${i}]: ${e.message}`, { where, ...(e.hint ? { hint: e.hint } : {}), cause: e });
+        }
+        throw e;
       }
-      throw e;
-    }
-  });
-  positions.set(settings, locate);
-  return settings;
+    });
+  }
+  if (problems.length > 0) throw HotwatchError.together(problems, shown ?? 'the configuration');
+  sources.set(settings, sourceOf);
+  return { settings, config: effective, sourceOf };
 }

@@ -1,16 +1,18 @@
 /**
- * Text of watcher.config.yaml → validated Config, or ONE HotwatchError (exit 2) for the first problem by
- * position, formatted `<file>:<line>:<col> <dotted.key>: <what>` with a `fix:` line where there is one;
- * then the checks between keys (relations.ts).
+ * Text of watcher.config.yaml → validated Config, or ONE HotwatchError (exit 2) listing every problem
+ * (at most 10, in file order), each formatted `<file>:<line>:<col> <dotted.key>: <what>` with a `fix:`
+ * line where there is one; then the checks between keys (relations.ts). A YAML syntax error is reported
+ * alone (what follows it cannot be read reliably). Every concrete fix is applied to the config before it
+ * is offered and kept only when the config accepts it (verify()), so no suggested fix is itself refused.
  * An empty file (or one holding only comments) means all defaults. A key with no value (`build:` whose
  * children are all commented out, `cmd:`) keeps its default.
  */
 import { LineCounter, parseDocument, visit, type Document, type YAMLError } from 'yaml';
 import { HotwatchError } from '../errors.js';
 import { ConfigSchema, type Config } from './schema.js';
-import { configErrorMap, problemsFromIssues, type ConfigProblem } from './issues.js';
+import { configErrorMap, problemsFromIssues, showValue, type ConfigEdit, type ConfigProblem, type FixAlternative } from './issues.js';
 import { allSchemaPaths, schemaKeysAt } from './schema-keys.js';
-import { checkRelations } from './relations.js';
+import { relationProblems } from './relations.js';
 import { formatPath, pathOfKeyAt, positionOf, type ConfigPath } from './yaml-position.js';
 
 export interface ParsedConfig {
@@ -84,6 +86,123 @@ function dropEmptyKeys(js: unknown): unknown {
   return out;
 }
 
+/** The problems of a config given as plain data (schema first; the relations once the schema passes). */
+function validate(input: unknown): { config?: Config; problems: ConfigProblem[] } {
+  const result = ConfigSchema.safeParse(input, { error: configErrorMap, reportInput: true });
+  if (!result.success) return { problems: problemsFromIssues(result.error.issues, schemaKeysAt, allSchemaPaths()) };
+  const relations = relationProblems(result.data, (p) => hasIn(input, p));
+  return relations.length > 0 ? { problems: relations } : { config: result.data, problems: [] };
+}
+
+function hasIn(v: unknown, path: ConfigPath): boolean {
+  let node = v;
+  for (const seg of path) {
+    if (node === null || typeof node !== 'object' || !Object.hasOwn(node, seg)) return false;
+    node = (node as Record<string | number, unknown>)[seg];
+  }
+  return true;
+}
+
+function getIn(v: unknown, path: ConfigPath): unknown {
+  return path.reduce<unknown>((node, seg) => (node !== null && typeof node === 'object' ? (node as Record<string | number, unknown>)[seg] : undefined), v);
+}
+
+function removeIn(root: unknown, path: ConfigPath): void {
+  const parent = getIn(root, path.slice(0, -1));
+  const last = path[path.length - 1]!;
+  if (Array.isArray(parent) && typeof last === 'number') parent.splice(last, 1);
+  else if (parent !== null && typeof parent === 'object') delete (parent as Record<string | number, unknown>)[last];
+}
+
+function setIn(root: Record<string, unknown>, path: ConfigPath, value: unknown): Record<string, unknown> {
+  if (path.length === 0) return value as Record<string, unknown>;
+  let node: Record<string | number, unknown> = root;
+  for (const seg of path.slice(0, -1)) {
+    const next = node[seg];
+    if (next === null || typeof next !== 'object') node[seg] = {};
+    node = node[seg] as Record<string | number, unknown>;
+  }
+  node[path[path.length - 1]!] = value;
+  return root;
+}
+
+/** `input` with `edits` applied (a copy). Exported for tests that apply fixes the same way. */
+export function applyEdits(input: unknown, edits: readonly ConfigEdit[]): unknown {
+  let out = (structuredClone(input) ?? {}) as Record<string, unknown>;
+  for (const e of edits) {
+    if ('moveTo' in e) {
+      const value = 'set' in e ? e.set : getIn(out, e.path);
+      removeIn(out, e.path);
+      out = setIn(out, e.moveTo, value);
+    } else if ('remove' in e) removeIn(out, e.path);
+    else out = setIn(out, e.path, e.set);
+  }
+  return out;
+}
+
+/** The keys a problem is about, as deep as a key of a section (a bad list item counts for its whole list). */
+function owners(p: ConfigProblem): ConfigPath[] {
+  return [p.anchor === 'key' ? p.path : p.path.slice(0, 2), ...(p.related ?? [])];
+}
+
+const within = (a: ConfigPath, b: ConfigPath): boolean => a.length <= b.length && a.every((seg, i) => seg === b[i]);
+const overlaps = (a: ConfigPath, b: ConfigPath): boolean => within(a, b) || within(b, a);
+
+/**
+ * Whether the config accepts `alt`, the fix for `problem`: applied to the file with the keys of the
+ * other problems removed (so their mistakes neither hide nor cause a refusal), nothing is wrong with the
+ * keys it edits, beyond the other problems that were on those same keys.
+ */
+function accepts(input: unknown, all: readonly ConfigProblem[], problem: ConfigProblem, alt: FixAlternative): boolean {
+  const edited = alt.edits.flatMap((e) => ('moveTo' in e ? [e.path, e.moveTo] : [e.path])).map((e) => e.slice(0, 2));
+  const touches = (p: ConfigProblem) => owners(p).some((o) => edited.some((e) => overlaps(o, e)));
+  const others = all.filter((p) => p !== problem);
+  const kept = others.filter(touches);
+  let base = structuredClone(input);
+  for (const p of others) if (!kept.includes(p)) base = applyEdits(base, [{ path: owners(p)[0]!, remove: true }]);
+  const after = validate(applyEdits(base, alt.edits)).problems;
+  return after.filter(touches).length <= kept.length;
+}
+
+/** The problem as it is said: its accepted alternatives in the hint (or in the message, `finish`). */
+function finish(input: unknown, all: readonly ConfigProblem[], p: ConfigProblem): { message: string; hint: string | undefined } {
+  const alts = p.alternatives ?? [];
+  const accepted: FixAlternative[] = [];
+  for (const alt of alts) {
+    if (!accepts(input, all, p, alt)) continue;
+    accepted.push(alt);
+    if (p.pick === 'first') break;
+  }
+  const move = alts[0]?.edits[0];
+  if (move !== undefined && 'moveTo' in move) return finishMove(input, all, p, move, accepted.length > 0);
+  if (p.finish) return p.finish(accepted);
+  return { message: p.message, hint: accepted.length > 0 ? accepted.map((a) => a.text).join(', or ') : p.hint };
+}
+
+/**
+ * An unknown key with a did-you-mean: the key is the fix when its value is accepted there. When it is
+ * not (`max_wait: 2`), the fix is the key with the value's own accepted fix (`write it as
+ * debounce.maxWait: "2s"`), or else what is wrong with the value there.
+ */
+function finishMove(input: unknown, all: readonly ConfigProblem[], p: ConfigProblem, move: ConfigEdit & { moveTo: ConfigPath }, ok: boolean): { message: string; hint: string | undefined } {
+  if (ok) return { message: p.message, hint: p.hint };
+  const moved = applyEdits(input, [move]);
+  const there = validate(moved).problems.filter((q) => within(move.moveTo, q.path));
+  for (const q of there) {
+    for (const alt of q.alternatives ?? []) {
+      const set = alt.edits.length === 1 && 'set' in alt.edits[0]! && !('moveTo' in alt.edits[0]) && within(move.moveTo, alt.edits[0].path) ? alt.edits[0] : undefined;
+      if (set === undefined || set.path.length !== move.moveTo.length) continue;
+      const combined: FixAlternative = { text: `write it as ${formatPath(move.moveTo)}: ${showValue(set.set)}`, edits: [{ path: move.path, moveTo: move.moveTo, set: set.set }] };
+      if (accepts(input, all, p, combined)) return { message: p.message, hint: combined.text };
+    }
+  }
+  const why = there[0]?.message.replace(/^[^:]+: /, '');
+  return { message: p.message, hint: why === undefined ? p.hint : `as ${formatPath(move.moveTo)} its value is refused too: ${why}` };
+}
+
+/** How many problems one error lists. */
+export const MAX_PROBLEMS = 10;
+
 /**
  * Parse and validate. `shown` is how the file is named in messages (relative to cwd when inside it).
  */
@@ -107,22 +226,16 @@ export function parseConfigText(text: string, shown: string): ParsedConfig {
     return `${shown}:${line}:${col}`;
   };
 
-  const result = ConfigSchema.safeParse(input, { error: configErrorMap, reportInput: true });
-  if (result.success) {
-    checkRelations(result.data, locate);
-    return { config: result.data, locate };
-  }
+  const { config, problems } = validate(input);
+  if (config) return { config, locate };
+  if (problems.length === 0) throw new HotwatchError('INTERNAL', `config validation failed without an issue (${shown})`);
 
-  const problems = problemsFromIssues(result.error.issues, schemaKeysAt, allSchemaPaths());
-  let first: { problem: ConfigProblem; line: number; col: number; offset: number } | undefined;
-  for (const problem of problems) {
-    const pos = positionOf(doc, lc, problem.path, problem.anchor);
-    if (!first || pos.offset < first.offset) first = { problem, ...pos };
-  }
-  if (!first) throw new HotwatchError('INTERNAL', `config validation failed without an issue (${shown})`);
-  const { problem } = first;
-  throw new HotwatchError('CONFIG_INVALID', problem.message, {
-    where: `${shown}:${first.line}:${first.col}`,
-    ...(problem.hint ? { hint: problem.hint } : {}),
+  const placed = problems
+    .map((problem) => ({ problem, pos: positionOf(doc, lc, problem.path, problem.anchor) }))
+    .sort((a, b) => a.pos.offset - b.pos.offset);
+  const errors = placed.slice(0, MAX_PROBLEMS).map(({ problem, pos }) => {
+    const { message, hint } = finish(input, problems, problem);
+    return new HotwatchError('CONFIG_INVALID', message, { where: `${shown}:${pos.line}:${pos.col}`, ...(hint ? { hint } : {}) });
   });
+  throw HotwatchError.together(errors, shown, placed.length);
 }

@@ -2,39 +2,54 @@
  * Checks between keys that zod checks one at a time: a quiet window longer than the cap it lives under,
  * a backoff whose cap is below its start. Each names the key the file sets (file:line:col), and the
  * other side with its value ("1s, the default" when the file leaves it out). Exit 2, like any config error.
+ * The fixes ("set quiet: 1s", "also set maxWait: 2s") are alternatives that parse-config.ts offers only
+ * when the config accepts them (raising one cap can break the next: settledQuiet ≤ loneQuiet ≤ quiet).
  */
-import { HotwatchError } from '../errors.js';
 import { parseDuration } from './duration.js';
+import type { ConfigProblem } from './issues.js';
 import type { Config } from './schema.js';
 import type { ConfigPath } from './yaml-position.js';
 
-type Locate = (path: ConfigPath) => string | undefined;
+/** Whether the file sets the key at `path`. */
+type IsSet = (path: ConfigPath) => boolean;
 
 /** `small` must not be longer than `big` (both durations); `only`: check only when the file sets `small`. */
-function atMost(cfg: Config, locate: Locate, small: [string, string], big: [string, string], why: string, only = false): void {
+function atMost(cfg: Config, isSet: IsSet, small: [string, string], big: [string, string], why: string, only = false): ConfigProblem | undefined {
   const value = (p: [string, string]): string => (cfg as unknown as Record<string, Record<string, string>>)[p[0]]![p[1]]!;
   const [s, b] = [value(small), value(big)];
-  if (parseDuration(s)! <= parseDuration(b)!) return;
-  const [smallAt, bigAt] = [locate(small), locate(big)];
-  if (only && smallAt === undefined) return;
+  if (parseDuration(s)! <= parseDuration(b)!) return undefined;
+  const [smallSet, bigSet] = [isSet(small), isSet(big)];
+  if (only && !smallSet) return undefined;
   // Point at the key the file sets; when it sets both, at `small`.
-  const [at, other, where] = smallAt !== undefined ? [small, big, smallAt] : [big, small, bigAt];
+  const [at, other] = smallSet ? [small, big] : [big, small];
   const name = (p: [string, string]): string => p.join('.');
-  const shown = (p: [string, string]): string => `${value(p)}${locate(p) === undefined ? ', the default' : ''}`;
+  const shown = (p: [string, string]): string => `${value(p)}${isSet(p) ? '' : ', the default'}`;
   const message =
     at === small
       ? `${name(small)}: ${s} is longer than ${name(big)} (${shown(big)}): ${why}`
       : `${name(big)}: ${b} is shorter than ${name(small)} (${shown(small)}): ${why}`;
-  throw new HotwatchError('CONFIG_INVALID', message, {
-    ...(where !== undefined ? { where } : {}),
-    hint: `make ${name(small)} at most ${name(big)}: e.g. set ${name(at)}: ${value(other)}, or also set ${name(other)}: ${value(at)}`,
-  });
+  const head = `make ${name(small)} at most ${name(big)}`;
+  return {
+    path: at,
+    anchor: 'value',
+    message,
+    hint: head,
+    related: [small, big],
+    alternatives: [
+      { text: `set ${name(at)}: ${value(other)}`, edits: [{ path: at, set: value(other) }] },
+      { text: `also set ${name(other)}: ${value(at)}`, edits: [{ path: other, set: value(at) }] },
+    ],
+    pick: 'all',
+    finish: (ok) => ({ message, hint: ok.length > 0 ? `${head}: e.g. ${ok.map((a) => a.text).join(', or ')}` : head }),
+  };
 }
 
-export function checkRelations(cfg: Config, locate: Locate): void {
-  atMost(cfg, locate, ['debounce', 'quiet'], ['debounce', 'maxWait'], 'maxWait is the longest a batch waits, so it caps the quiet window');
-  // loneQuiet defaults to 15ms: only a value the file sets is refused (a smaller quiet caps the default).
-  atMost(cfg, locate, ['debounce', 'loneQuiet'], ['debounce', 'quiet'], 'a lone save would wait longer than a burst (loneQuiet is capped at quiet)', true);
-  atMost(cfg, locate, ['debounce', 'settledQuiet'], ['debounce', 'loneQuiet'], 'a save known complete would wait longer than one that is not (settledQuiet is capped at loneQuiet)', true);
-  atMost(cfg, locate, ['run', 'backoffInitial'], ['run', 'backoffMax'], 'backoffMax caps every restart delay, the first one included');
+export function relationProblems(cfg: Config, isSet: IsSet): ConfigProblem[] {
+  return [
+    atMost(cfg, isSet, ['debounce', 'quiet'], ['debounce', 'maxWait'], 'maxWait is the longest a batch waits, so it caps the quiet window'),
+    // loneQuiet defaults to 15ms: only a value the file sets is refused (a smaller quiet caps the default).
+    atMost(cfg, isSet, ['debounce', 'loneQuiet'], ['debounce', 'quiet'], 'a lone save would wait longer than a burst (loneQuiet is capped at quiet)', true),
+    atMost(cfg, isSet, ['debounce', 'settledQuiet'], ['debounce', 'loneQuiet'], 'a save known complete would wait longer than one that is not (settledQuiet is capped at loneQuiet)', true),
+    atMost(cfg, isSet, ['run', 'backoffInitial'], ['run', 'backoffMax'], 'backoffMax caps every restart delay, the first one included'),
+  ].filter((p): p is ConfigProblem => p !== undefined);
 }

@@ -11,7 +11,9 @@ interface JsonSchemaNode {
   items?: JsonSchemaNode;
 }
 
-const root = (): JsonSchemaNode => configJsonSchema() as JsonSchemaNode;
+let cached: JsonSchemaNode | undefined;
+/** Generated once: the schema is fixed, and fixes are checked by validating many times (parse-config.ts). */
+const root = (): JsonSchemaNode => (cached ??= configJsonSchema() as JsonSchemaNode);
 
 /** Keys of the object at `path` (array indexes are skipped), or undefined when it is not a fixed-key object. */
 export function schemaKeysAt(path: ConfigPath): readonly string[] | undefined {

@@ -4,7 +4,7 @@
  * Everything is optional: zero config builds the main package at the module root.
  */
 import { z } from 'zod';
-import { parseDuration } from './duration.js';
+import { parseDuration, repairDuration } from './duration.js';
 import { globProblem } from './glob.js';
 import { LIST_DEFAULTS, listProblems, type WatchListKey } from './lists.js';
 
@@ -22,14 +22,24 @@ const duration = (what: string, positive?: string) =>
     })
     .superRefine((s, ctx) => {
       const ms = parseDuration(s);
+      // `alternatives`: concrete fixes (a value, or null: remove the key), offered only when the whole
+      // config accepts them (parse-config.ts); `fix` is said otherwise.
       if (ms === undefined) {
+        const repaired = repairDuration(s);
         ctx.addIssue({
           code: 'custom',
           message: `${JSON.stringify(s)} is not a duration`,
-          params: { fix: 'write a number with a unit ms, s, m or h, e.g. "300ms", "5s" or "1m30s"' },
+          params: {
+            fix: 'write a number with a unit ms, s, m or h, e.g. "300ms", "5s" or "1m30s"',
+            alternatives: repaired === undefined ? [] : [{ text: `write ${JSON.stringify(repaired)} (a number with a unit ms, s, m or h)`, value: repaired }],
+          },
         });
       } else if (ms === 0 && positive !== undefined) {
-        ctx.addIssue({ code: 'custom', message: `${JSON.stringify(s)} is zero: ${positive}`, params: { fix: 'give it a length above zero, or remove the key to use the default' } });
+        ctx.addIssue({
+          code: 'custom',
+          message: `${JSON.stringify(s)} is zero: ${positive}`,
+          params: { fix: 'give it a length above zero', alternatives: [{ text: 'give it a length above zero, or remove the key to use the default', value: null }] },
+        });
       }
     })
     .meta({ pattern: DURATION_PATTERN })
@@ -38,7 +48,7 @@ const duration = (what: string, positive?: string) =>
 /** A picomatch glob; unbalanced brackets, never-matching and absolute patterns are rejected (see glob.ts). */
 const glob = z.string().superRefine((g, ctx) => {
   const problem = globProblem(g.startsWith('!') ? g.slice(1) : g); // "!x" drops a default (lists.ts)
-  if (problem) ctx.addIssue({ code: 'custom', message: problem.message, params: { fix: problem.fix } });
+  if (problem) ctx.addIssue({ code: 'custom', message: problem.message, params: { fix: problem.fix, alternatives: problem.alternatives } });
 });
 
 /** How a list's description states its defaults and the way to drop one. */

@@ -15,7 +15,7 @@ import { readEnvironment } from './environment.js';
 import { environmentChecks } from './environment-checks.js';
 import { filesystemChecks, mountFacts } from './filesystems.js';
 import { effectiveInstanceLimit, effectiveWatchLimit, inotifyUsageByUser, readInotifyLimits, limitingUserNs, type UserInotifyUsage } from '../os/inotify.js';
-import { DOCTOR_SCHEMA_VERSION, verdictOf, type BudgetFacts, type Check, type DoctorReport, type InotifyFacts } from './report-schema.js';
+import { DOCTOR_SCHEMA_VERSION, verdictOf, verdictParts, type BudgetFacts, type Check, type DoctorReport, type InotifyFacts } from './report-schema.js';
 import { toolchainChecks } from './toolchain.js';
 
 export interface DoctorOptions {
@@ -214,6 +214,7 @@ export async function runDoctor(settings: Settings, opts: DoctorOptions = {}): P
     generatedAt: new Date().toISOString(),
     durationMs: Math.round(performance.now() - t0),
     verdict: verdictOf(checks),
+    ...verdictParts(checks),
     checks,
     facts: {
       inotify: inotify && { limits: inotify.limits, effective: inotify.effective, usage: inotify.usage },
@@ -229,16 +230,24 @@ export async function runDoctor(settings: Settings, opts: DoctorOptions = {}): P
  * The report for input the doctor cannot even start on (unknown flag, missing root, bad config): one
  * failing check with the problem and its fix, verdict broken, so `--json` still prints a valid document.
  */
-export function inputErrorReport(root: string, configFile: string | undefined, problem: { code: string; message: string; where?: string | undefined; hint?: string | undefined }): DoctorReport {
-  const checks: Check[] = [
-    {
-      id: `input.${problem.code.toLowerCase()}`,
-      title: 'Input',
-      status: 'fail',
-      detail: problem.where ? `${problem.where} ${problem.message}` : problem.message,
-      fix: { text: problem.hint ?? 'Fix the flags or the config file (hotwatch doctor --help).' },
-    },
-  ];
+interface InputProblem {
+  code: string;
+  message: string;
+  where?: string | undefined;
+  hint?: string | undefined;
+  /** Several problems reported together (a config file with more than one mistake): one check each. */
+  problems?: readonly InputProblem[];
+}
+
+export function inputErrorReport(root: string, configFile: string | undefined, problem: InputProblem): DoctorReport {
+  const list = problem.problems !== undefined && problem.problems.length > 0 ? problem.problems : [problem];
+  const checks: Check[] = list.map((p, i) => ({
+    id: `input.${p.code.toLowerCase()}${list.length > 1 ? `:${i + 1}` : ''}`,
+    title: 'Input',
+    status: 'fail',
+    detail: p.where ? `${p.where} ${p.message}` : p.message,
+    fix: { text: p.hint ?? 'Fix the flags or the config file (hotwatch doctor --help).' },
+  }));
   return {
     schemaVersion: DOCTOR_SCHEMA_VERSION,
     version: hotwatchVersion(),

@@ -4,7 +4,7 @@
  * Colour only when asked (a TTY without NO_COLOR); the symbols stay in plain output too.
  */
 import type { Check, DoctorReport } from './report-schema.js';
-import { exitCodeOf } from './report-schema.js';
+import { exitCodeOf, verdictParts } from './report-schema.js';
 
 const SYMBOL: Record<Check['status'], string> = { ok: '✓', warn: '⚠', fail: '✗', info: 'i' };
 const COLOR: Record<Check['status'], string> = { ok: '32', warn: '33', fail: '31', info: '36' };
@@ -41,11 +41,20 @@ function renderCheck(c: Check, paint: (s: string, code: string) => string): stri
   return lines.join('\n');
 }
 
-const VERDICT_TEXT: Record<DoctorReport['verdict'], string> = {
-  ok: '✓ watching will work here',
-  degraded: '⚠ watching will work, degraded (polling or caveats above)',
-  broken: '✗ watching will not work here until the problems above are fixed',
-};
+/**
+ * The verdict line. A broken verdict says which part is broken: watching itself, or only the app's
+ * build and start (a port in use, not a main package, no go.mod), where watching would work.
+ */
+export function verdictText(checks: readonly Check[]): string {
+  const { watching, app } = verdictParts(checks);
+  if (watching === 'broken') {
+    return `✗ watching will not work here until the problems above are fixed${app === 'broken' ? ' (nor will the app start)' : ''}`;
+  }
+  if (app === 'broken') {
+    return `✗ watching works${watching === 'degraded' ? ' (degraded: polling or caveats above)' : ''}, but the app will not start until the problems above are fixed`;
+  }
+  return watching === 'degraded' ? '⚠ watching will work, degraded (polling or caveats above)' : '✓ watching will work here';
+}
 
 export function renderReport(r: DoctorReport, opts: { color: boolean }): string {
   const paint = (s: string, code: string) => (opts.color ? `\x1b[${code}m${s}\x1b[0m` : s);
@@ -70,7 +79,7 @@ export function renderReport(r: DoctorReport, opts: { color: boolean }): string 
   const counts = (['fail', 'warn'] as const).map((s) => `${r.checks.filter((c) => c.status === s).length} ${s === 'fail' ? 'failed' : 'warnings'}`);
   out.push(
     '',
-    `${paint(VERDICT_TEXT[r.verdict], COLOR[r.verdict === 'ok' ? 'ok' : r.verdict === 'degraded' ? 'warn' : 'fail'])} (${counts.join(', ')}; exit ${exitCodeOf(r.verdict)}; ${r.durationMs} ms)`,
+    `${paint(verdictText(r.checks), COLOR[r.verdict === 'ok' ? 'ok' : r.verdict === 'degraded' ? 'warn' : 'fail'])} (${counts.join(', ')}; exit ${exitCodeOf(r.verdict)}; ${r.durationMs} ms)`,
     '',
   );
   return out.join('\n');

@@ -136,7 +136,15 @@ export const DoctorReportSchema = z
     durationMs: num,
     verdict: z
       .enum(['ok', 'degraded', 'broken'])
-      .describe('ok (exit 0): watching will work; degraded (exit 1): works with polling or caveats; broken (exit 2): will not.'),
+      .describe('ok (exit 0): watching will work; degraded (exit 1): works with polling or caveats; broken (exit 2): will not, or the app will not start.'),
+    watching: z
+      .enum(['ok', 'degraded', 'broken'])
+      .optional()
+      .describe('The verdict of the checks about watching alone (inotify, filesystems, the tree, the environment).'),
+    app: z
+      .enum(['ok', 'broken'])
+      .optional()
+      .describe('Whether the app can be built and started: the checks of the Go toolchain, module, main package, output directory and port.'),
     checks: z.array(CheckSchema),
     facts: z.strictObject({
       inotify: InotifyFactsSchema.optional(),
@@ -162,6 +170,21 @@ export type Verdict = DoctorReport['verdict'];
 /** The published JSON Schema of the report (schema/doctor.schema.json). */
 export function doctorJsonSchema(): Record<string, unknown> {
   return z.toJSONSchema(DoctorReportSchema, { io: 'output', target: 'draft-2020-12' }) as Record<string, unknown>;
+}
+
+/**
+ * Checks about building and starting the app rather than watching: the Go toolchain, module, main
+ * package, output directory, port (and the toolchain checks crashing). Without `go` hotwatch still
+ * watches (fs.watch instead of the helper), but builds nothing.
+ */
+export function isAppCheck(id: string): boolean {
+  return /^(go\.|build\.|run\.|toolchain\b)/.test(id);
+}
+
+/** The verdict split: watching (every other check) and the app (isAppCheck). */
+export function verdictParts(checks: readonly Check[]): { watching: Verdict; app: 'ok' | 'broken' } {
+  const app = checks.filter((c) => isAppCheck(c.id));
+  return { watching: verdictOf(checks.filter((c) => !isAppCheck(c.id))), app: app.some((c) => c.status === 'fail') ? 'broken' : 'ok' };
 }
 
 /** fail → broken, warn → degraded, else ok. */

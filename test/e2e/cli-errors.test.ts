@@ -41,6 +41,21 @@ describe('bad input (e2e)', () => {
     nothingStarted();
   });
 
+  it('a file with three mistakes: all three reported together, each at file:line:col, exit 2', async () => {
+    fs.writeFileSync(path.join(tmp.dir, 'watcher.config.yaml'), 'watch:\n  extensions: go, html\nbuild:\n  cmnd: go build\nrun:\n  port: "8080"\n');
+    const r = await runCli(['run'], { cwd: tmp.dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      'hotwatch: watcher.config.yaml: 3 problems\n' +
+        'watcher.config.yaml:2:15 watch.extensions: expected a list, got a string ("go, html")\n' +
+        '  fix: write a list: ["go", "html"]\n' +
+        'watcher.config.yaml:4:3 build.cmnd: unknown key (did you mean build.cmd?)\n' +
+        'watcher.config.yaml:6:9 run.port: expected a number, got a string ("8080")\n' +
+        '  fix: remove the quotes: 8080\n',
+    );
+    nothingStarted();
+  });
+
   it('a bare-number duration says to add a unit', async () => {
     fs.writeFileSync(path.join(tmp.dir, 'watcher.config.yaml'), 'debounce:\n  quiet: 300\n');
     const r = await runCli(['run'], { cwd: tmp.dir });
@@ -61,6 +76,16 @@ describe('bad input (e2e)', () => {
     const d = await runCli(['run', '--root', path.join(tmp.dir, 'missing')], { cwd: tmp.dir });
     expect(d.code).toBe(2);
     expect(d.stderr).toMatch(/missing/);
+    nothingStarted();
+  });
+
+  it('an unknown flag: our own message with did-you-mean (not node\'s, with its unbalanced quote), exit 2', async () => {
+    const r = await runCli(['run', '--prot', '8080'], { cwd: tmp.dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('hotwatch: unknown flag --prot (did you mean --port?)\n  fix: hotwatch run --help lists its flags\n');
+    const d = await runCli(['doctor', '--jsn'], { cwd: tmp.dir });
+    expect(d.code).toBe(2);
+    expect(d.stderr).toBe('hotwatch: unknown flag --jsn (did you mean --json?)\n  fix: hotwatch doctor --help lists its flags\n');
     nothingStarted();
   });
 

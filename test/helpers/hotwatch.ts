@@ -67,10 +67,12 @@ export interface StartHotwatchOptions {
   wrap?: string[];
   /** Default timeout of waitForLog (ms). */
   waitTimeoutMs?: number;
+  /** The hotwatch command (default: this node and the repo's bin/hotwatch.js), e.g. an installed package's bin. */
+  command?: string[];
 }
 
 export function startHotwatch(args: string[], opts: StartHotwatchOptions): Hotwatch {
-  const cmd = [...(opts.wrap ?? []), process.execPath, BIN, 'run', '--log-format', 'json', ...args];
+  const cmd = [...(opts.wrap ?? []), ...(opts.command ?? [process.execPath, BIN]), 'run', '--log-format', 'json', ...args];
   const proc = spawn(cmd[0]!, cmd.slice(1), {
     cwd: opts.cwd,
     env: { ...process.env, ...opts.env },

@@ -119,10 +119,12 @@ describe('config errors: one message, file:line:col key: what', () => {
     expect(e.format()).toBe('watcher.config.yaml:2:10 debounce.quiet: a bare number is not a duration: add a unit, e.g. "300ms" (units: ms, s, m, h)');
   });
 
-  it('malformed duration', async () => {
+  it('malformed duration: the fix is the duration it most likely means, else the grammar', async () => {
     const e = await errorFor('build:\n  timeout: 5 sec\n');
-    expect(e.format()).toBe(
-      'watcher.config.yaml:2:12 build.timeout: "5 sec" is not a duration\n  fix: write a number with a unit ms, s, m or h, e.g. "300ms", "5s" or "1m30s"',
+    expect(e.format()).toBe('watcher.config.yaml:2:12 build.timeout: "5 sec" is not a duration\n  fix: write "5s" (a number with a unit ms, s, m or h)');
+    const e2 = await errorFor('build:\n  timeout: soon\n');
+    expect(e2.format()).toBe(
+      'watcher.config.yaml:2:12 build.timeout: "soon" is not a duration\n  fix: write a number with a unit ms, s, m or h, e.g. "300ms", "5s" or "1m30s"',
     );
   });
 
@@ -130,7 +132,7 @@ describe('config errors: one message, file:line:col key: what', () => {
     const e = await errorFor('watch:\n  exclude:\n    - "**/*_test.go"\n    - "**/*.{go,tmpl"\n');
     expect(e.format()).toBe(
       'watcher.config.yaml:4:7 watch.exclude[1]: bad glob "**/*.{go,tmpl": "{" is never closed\n' +
-        '  fix: close it with "}", or escape it as \\{ to match a literal "{"',
+        '  fix: close it: "**/*.{go,tmpl}", or escape it to match a literal "{": \'**/*.\\{go,tmpl\'',
     );
   });
 
@@ -138,7 +140,7 @@ describe('config errors: one message, file:line:col key: what', () => {
     const e = await errorFor('watch:\n  include: ["web/[a-z.html"]\n');
     expect(e.format()).toBe(
       'watcher.config.yaml:2:13 watch.include[0]: bad glob "web/[a-z.html": "[" is never closed\n' +
-        '  fix: close it with "]", or escape it as \\[ to match a literal "["',
+        '  fix: close it: "web/[a-z.html]", or escape it to match a literal "[": \'web/\\[a-z.html\'',
     );
   });
 
@@ -156,11 +158,16 @@ describe('config errors: one message, file:line:col key: what', () => {
     );
   });
 
-  it('several problems: the first by position is reported, alone', async () => {
+  it('several problems: all reported together, in file order, each with file:line:col', async () => {
     const e = await errorFor('log:\n  level: loud\nbuild:\n  cmnd: x\nrun:\n  port: x\n');
-    expect(e.format()).toBe('watcher.config.yaml:2:10 log.level: "loud" is not one of trace, debug, info, warn, error');
+    expect(e.format()).toBe(
+      'watcher.config.yaml: 3 problems\n' +
+        'watcher.config.yaml:2:10 log.level: "loud" is not one of trace, debug, info, warn, error\n' +
+        'watcher.config.yaml:4:3 build.cmnd: unknown key (did you mean build.cmd?)\n' +
+        'watcher.config.yaml:6:9 run.port: expected a number, got a string ("x")',
+    );
     const e2 = await errorFor('run:\n  port: x\nbuild:\n  cmnd: x\n');
-    expect(e2.format()).toBe('watcher.config.yaml:2:9 run.port: expected a number, got a string ("x")');
+    expect(e2.format().split('\n')[1]).toBe('watcher.config.yaml:2:9 run.port: expected a number, got a string ("x")');
   });
 
   it('missing --config file', async () => {
@@ -223,11 +230,14 @@ describe('keys that depend on each other, and durations that cannot be zero', ()
   });
 
   it('a loneQuiet set longer than quiet is refused; the default loneQuiet under a small quiet is not', async () => {
+    // "also set debounce.quiet: 3s" is not offered: quiet 3s would be longer than maxWait (1s, the default).
     const e = await errorFor('debounce:\n  loneQuiet: 3s\n  quiet: 100ms\n');
     expect(e.format()).toBe(
       'watcher.config.yaml:2:14 debounce.loneQuiet: 3s is longer than debounce.quiet (100ms): a lone save would wait longer than a burst (loneQuiet is capped at quiet)\n' +
-        '  fix: make debounce.loneQuiet at most debounce.quiet: e.g. set debounce.loneQuiet: 100ms, or also set debounce.quiet: 3s',
+        '  fix: make debounce.loneQuiet at most debounce.quiet: e.g. set debounce.loneQuiet: 100ms',
     );
+    const both = await errorFor('debounce:\n  loneQuiet: 300ms\n  quiet: 100ms\n');
+    expect(both.hint).toBe('make debounce.loneQuiet at most debounce.quiet: e.g. set debounce.loneQuiet: 100ms, or also set debounce.quiet: 300ms');
     fs.writeFileSync(path.join(tmp.dir, 'watcher.config.yaml'), 'debounce:\n  quiet: 10ms\n  maxWait: 10ms\n');
     expect((await loadSettings({ cwd: tmp.dir, isTTY: false })).debounce).toEqual({ quietMs: 10, loneQuietMs: 15, settledQuietMs: 5, maxWaitMs: 10 });
   });

@@ -236,6 +236,15 @@ describe('env files, cancellation, time bound', () => {
     );
   });
 
+  it('paths the config names that are missing are reported together', async () => {
+    write('watcher.config.yaml', 'run:\n  cwd: srv\n  envFiles: [.env]\nwatch:\n  includeMounts: [scratch]\n');
+    const e = await failure({ cwd: tmp.dir, isTTY: false });
+    expect(e.exitCode).toBe(2);
+    expect(e.message).toBe('watcher.config.yaml: 3 problems');
+    expect(e.problems.map((p) => p.where)).toEqual(['watcher.config.yaml:2:8', 'watcher.config.yaml:5:19', 'watcher.config.yaml:3:14']);
+    expect(e.format().split('\n').filter((l) => l.startsWith('  fix: '))).toHaveLength(3);
+  });
+
   it('a malformed env file is reported at its own line', async () => {
     write('watcher.config.yaml', 'run:\n  envFiles: [.env]\n');
     const env = write('.env', 'A=1\n# ok\nDATABASE URL=postgres://x\n');

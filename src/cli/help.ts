@@ -1,0 +1,122 @@
+/**
+ * The help texts: what a person needs without opening anything else (flags, the config keys most people
+ * set and their flags, the environment variables hotwatch reads), and where the full reference is, as
+ * absolute paths computed from where this package is installed (src/cli/ in a clone, dist/bundle/ in
+ * the package: both two levels below the package root).
+ */
+import { fileURLToPath } from 'node:url';
+
+/** Absolute paths of the installed reference files. */
+export function referencePaths(): { readme: string; schema: string; example: string; doctorSchema: string } {
+  const at = (rel: string) => fileURLToPath(new URL(`../../${rel}`, import.meta.url));
+  return {
+    readme: at('README.md'),
+    schema: at('schema/watcher.config.schema.json'),
+    example: at('watcher.config.yaml'),
+    doctorSchema: at('schema/doctor.schema.json'),
+  };
+}
+
+function reference(): string {
+  const r = referencePaths();
+  return `Reference (this installation):
+  README       ${r.readme}
+               every key, what happens on a save, the watchdog, hotwatch doctor
+  JSON Schema  ${r.schema}
+               for editor completion: first line of watcher.config.yaml
+               # yaml-language-server: $schema=${r.schema}
+  example      ${r.example}
+               every key with its default and what it does
+`;
+}
+
+export function mainHelp(): string {
+  return `hotwatch — hot reload for Go that never fails silently
+
+Usage:
+  hotwatch run    [--config FILE] [--root DIR] [--package PKG] [--port N] [--env-file FILE]... [--poll]
+                  [--log-format auto|pretty|json] [--log-level LEVEL] [-- APP ARGS...]
+                  build the Go module's main package, run it, rebuild and restart on every change
+  hotwatch config [the flags of run]
+                  print the effective configuration, with where each value comes from
+  hotwatch doctor [--root DIR] [--config FILE] [--json]
+                  explain every limit and mount that can silence watching here, with the fix
+  hotwatch --version
+  hotwatch --help
+
+Run \`hotwatch <command> --help\` for a command's flags (\`hotwatch run --help\`: config keys and environment).
+Exit codes: 0 ok, 1 internal failure, 2 bad input.
+
+${reference()}`;
+}
+
+const RUN_FLAGS_TEXT = `Flags (each overrides the config file):
+  --config FILE        the config file (default: watcher.config.yaml in the root, if there is one)
+  --root DIR           the Go module to watch (root), relative to the current directory
+  --package PKG        the main package to build (build.package), relative to root, e.g. ./cmd/server
+  --port N             the port the app listens on (run.port): checked free before start and after stop
+  --env-file FILE      a dotenv file for the app (run.envFiles), relative to the current directory;
+                       repeat it for several (later ones win); replaces the file's list
+  --poll               poll instead of inotify (watch.backend: poll)
+  --log-format FORMAT  auto | pretty | json (log.format; auto = pretty on a terminal, else json)
+  --log-level LEVEL    trace | debug | info | warn | error (log.level; default info)
+  -h, --help           this help
+  -- APP ARGS...       the app's arguments (run.args)
+`;
+
+export function runHelp(): string {
+  return `Usage: hotwatch run [flags] [-- APP ARGS...]
+
+Builds the main package of the Go module at --root (default: the current directory) into
+.hotwatch/bin/app, runs it, and on every relevant change rebuilds and restarts it.
+
+${RUN_FLAGS_TEXT}
+Config keys most people set (watcher.config.yaml in the root; \`hotwatch config\` prints every key
+with its value and where it comes from):
+  key              flag          what
+  build.package    --package     the main package to build (default .)
+  build.cmd                      a shell command instead of go build (default: go build -o <output> <package>)
+  build.flags                    extra flags for go build, e.g. ["-race"]
+  build.env                      extra environment for the build
+  run.port         --port        the app's port, checked before start and after stop (default: none)
+  run.envFiles     --env-file    dotenv files for the app, relative to root
+  run.env                        extra environment for the app
+  run.args         -- ARGS       the app's arguments
+  run.onCrash                    wait-for-change (default) | restart (with backoff)
+  watch.include                  globs that trigger a rebuild besides watch.extensions (default [go.mod, go.sum])
+  watch.exclude                  globs that never do (default ["**/*_test.go"])
+  watch.backend    --poll        auto (default) | native | poll
+  log.format       --log-format  auto (default) | pretty | json
+  log.level        --log-level   info (default)
+
+Environment:
+  HOTWATCH_CACHE_DIR       where the inotify helper is built once and kept
+                           (default $XDG_CACHE_HOME/hotwatch, else $HOME/.cache/hotwatch)
+  HOTWATCH_INOTIFY_HELPER  off: hold the watches with fs.watch instead of the Go helper
+  NO_COLOR                 no colour in pretty logs or in the doctor's report
+  PATH                     where \`go\` is found (builds, the helper); build.env can set PATH for builds
+  CHOKIDAR_USEPOLLING, CHOKIDAR_INTERVAL
+                           ignored: hidden from hotwatch's poll backend (set watch.backend, watch.pollInterval)
+  HOTWATCH_TEST_FAULTS     for tests only: injects watcher faults (see the README)
+  Read by hotwatch doctor to describe this machine, nothing more: INVOCATION_ID, NOTIFY_SOCKET,
+  KUBERNETES_SERVICE_HOST, WATCHPACK_POLLING, TSC_WATCHFILE, TSC_WATCHDIRECTORY, UV_THREADPOOL_SIZE, NODE_OPTIONS.
+  Set by hotwatch: HOTWATCH_BUILD_ID in the build's and HOTWATCH_APP_ID in the app's environment (the
+  markers it finds their processes by). The app gets hotwatch's environment, then run.envFiles, then run.env.
+
+${reference()}
+Ctrl-C stops the app gracefully and exits 0; a second Ctrl-C kills it at once.
+Exit codes: 0 clean shutdown, 1 internal failure, 2 bad input (flags, config, no go, no go.mod, port in use).
+`;
+}
+
+export function configHelp(): string {
+  return `Usage: hotwatch config [flags] [-- APP ARGS...]
+
+Prints the configuration \`hotwatch run\` would use with the same flags, as YAML you can paste into
+watcher.config.yaml: every key, each value followed by where it comes from (default, file:line:col of
+the config file, or the flag). Keys without a value are shown commented out. Nothing is started.
+Exit 0; 2 on bad input (flags, or a config file with mistakes: all of them are listed).
+
+${RUN_FLAGS_TEXT}
+${reference()}`;
+}

@@ -1,0 +1,74 @@
+/**
+ * The flags of `hotwatch run`, shared by `hotwatch config` (which prints what run would use): argv →
+ * the LoadOptions that override the config file. Every bad flag is one FLAG_INVALID error (exit 2).
+ */
+import path from 'node:path';
+import { HotwatchError } from '../errors.js';
+import type { LoadOptions } from '../config/load.js';
+import { parseFlags, type FlagSpecs } from './flags.js';
+
+export const RUN_FLAGS = {
+  config: { type: 'string' },
+  root: { type: 'string' },
+  package: { type: 'string' },
+  port: { type: 'string' },
+  'env-file': { type: 'string', multiple: true },
+  poll: { type: 'boolean' },
+  'log-format': { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies FlagSpecs;
+
+const FORMATS = ['auto', 'pretty', 'json'] as const;
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
+
+export interface RunFlags {
+  help: boolean;
+  /** What the flags give loadSettings (cwd and isTTY are the caller's). */
+  load: Pick<LoadOptions, 'configPath' | 'rootFlag' | 'overrides'>;
+}
+
+function port(v: string): number {
+  const n = /^\d+$/.test(v) ? Number(v) : NaN;
+  if (!(n >= 1 && n <= 65535)) {
+    throw new HotwatchError('FLAG_INVALID', `--port ${v}: expected a port number from 1 to 65535`, { hint: 'e.g. --port 8080 (the port the app listens on, as run.port)' });
+  }
+  return n;
+}
+
+export function parseRunFlags(command: 'run' | 'config', argv: string[], cwd: string): RunFlags {
+  const dashdash = argv.indexOf('--');
+  const own = dashdash === -1 ? argv : argv.slice(0, dashdash);
+  const appArgs = dashdash === -1 ? undefined : argv.slice(dashdash + 1);
+  const { values, positionals } = parseFlags(command, own, RUN_FLAGS, { appArgs: true });
+  if (positionals.length > 0) {
+    throw new HotwatchError('FLAG_INVALID', `unexpected argument "${positionals[0]}"`, {
+      hint: `app arguments go after --, e.g. hotwatch ${command} -- -port 8080`,
+    });
+  }
+  const fmt = values['log-format'];
+  if (fmt !== undefined && !(FORMATS as readonly string[]).includes(fmt)) {
+    throw new HotwatchError('FLAG_INVALID', `--log-format ${fmt}: expected auto, pretty or json`);
+  }
+  const lvl = values['log-level'];
+  if (lvl !== undefined && !(LEVELS as readonly string[]).includes(lvl)) {
+    throw new HotwatchError('FLAG_INVALID', `--log-level ${lvl}: expected trace, debug, info, warn or error`);
+  }
+  return {
+    help: values.help === true,
+    load: {
+      configPath: values.config,
+      rootFlag: values.root,
+      overrides: {
+        log: { format: fmt as (typeof FORMATS)[number] | undefined, level: lvl as (typeof LEVELS)[number] | undefined },
+        watch: { backend: values.poll ? 'poll' : undefined },
+        build: { package: values.package },
+        run: {
+          args: appArgs,
+          port: values.port === undefined ? undefined : port(values.port),
+          envFiles: values['env-file']?.map((f) => path.resolve(cwd, f)),
+        },
+      },
+    },
+  };
+}
