@@ -64,39 +64,49 @@ export function globProblem(glob: string): GlobProblem | undefined {
   } catch (e) {
     strictError = e instanceof Error ? e.message : String(e);
   }
-  if (strictError !== undefined) {
-    const m = /Missing (closing|opening): "(.)"/.exec(strictError);
-    if (m?.[1] === 'closing') {
-      const close = m[2]!;
-      const open = OPENERS[close] ?? close;
-      const at = unmatched(glob, open, close, 'open');
-      return {
-        message: `bad glob ${q}: "${open}" is never closed`,
-        fix: `close it with "${close}", or escape it as \\${open} to match a literal "${open}"`,
-        alternatives: good([
-          { text: `close it: ${yamlQuote(glob + close)}`, value: glob + close },
-          ...(at < 0 ? [] : [{ text: `escape it to match a literal "${open}": ${yamlQuote(`${glob.slice(0, at)}\\${glob.slice(at)}`)}`, value: `${glob.slice(0, at)}\\${glob.slice(at)}` }]),
-        ]),
-      };
-    }
-    if (m?.[1] === 'opening') {
-      const open = m[2]!;
-      const close = CLOSERS[open] ?? open;
-      const at = unmatched(glob, open, close, 'close');
-      return {
-        message: `bad glob ${q}: "${close}" has no opening "${open}"`,
-        fix: `escape it as \\${close} to match a literal "${close}", or add the missing "${open}"`,
-        alternatives:
-          at < 0
-            ? []
-            : good([
-                { text: `escape it to match a literal "${close}": ${yamlQuote(`${glob.slice(0, at)}\\${glob.slice(at)}`)}`, value: `${glob.slice(0, at)}\\${glob.slice(at)}` },
-                { text: `remove the "${close}": ${yamlQuote(glob.slice(0, at) + glob.slice(at + 1))}`, value: glob.slice(0, at) + glob.slice(at + 1) },
-              ]),
-      };
-    }
-    return { message: `bad glob ${q}: ${strictError}`, fix: 'see https://github.com/micromatch/picomatch#globbing-features', alternatives: [] };
+  if (strictError !== undefined) return bracketProblem(glob, strictError);
+  return matchProblem(glob);
+}
+
+/** A bracket, brace or parenthesis opened and never closed, or closed and never opened. */
+function bracketProblem(glob: string, strictError: string): GlobProblem {
+  const q = JSON.stringify(glob);
+  const m = /Missing (closing|opening): "(.)"/.exec(strictError);
+  if (m?.[1] === 'closing') {
+    const close = m[2]!;
+    const open = OPENERS[close] ?? close;
+    const at = unmatched(glob, open, close, 'open');
+    return {
+      message: `bad glob ${q}: "${open}" is never closed`,
+      fix: `close it with "${close}", or escape it as \\${open} to match a literal "${open}"`,
+      alternatives: good([
+        { text: `close it: ${yamlQuote(glob + close)}`, value: glob + close },
+        ...(at < 0 ? [] : [{ text: `escape it to match a literal "${open}": ${yamlQuote(`${glob.slice(0, at)}\\${glob.slice(at)}`)}`, value: `${glob.slice(0, at)}\\${glob.slice(at)}` }]),
+      ]),
+    };
   }
+  if (m?.[1] === 'opening') {
+    const open = m[2]!;
+    const close = CLOSERS[open] ?? open;
+    const at = unmatched(glob, open, close, 'close');
+    return {
+      message: `bad glob ${q}: "${close}" has no opening "${open}"`,
+      fix: `escape it as \\${close} to match a literal "${close}", or add the missing "${open}"`,
+      alternatives:
+        at < 0
+          ? []
+          : good([
+              { text: `escape it to match a literal "${close}": ${yamlQuote(`${glob.slice(0, at)}\\${glob.slice(at)}`)}`, value: `${glob.slice(0, at)}\\${glob.slice(at)}` },
+              { text: `remove the "${close}": ${yamlQuote(glob.slice(0, at) + glob.slice(at + 1))}`, value: glob.slice(0, at) + glob.slice(at + 1) },
+            ]),
+    };
+  }
+  return { message: `bad glob ${q}: ${strictError}`, fix: 'see https://github.com/micromatch/picomatch#globbing-features', alternatives: [] };
+}
+
+/** A well-formed glob that still cannot match a path under the root. */
+function matchProblem(glob: string): GlobProblem | undefined {
+  const q = JSON.stringify(glob);
   if (String(picomatch.makeRe(glob)) === NEVER) {
     const trimmed = glob.replace(/\\+$/, '');
     return {

@@ -159,6 +159,33 @@ export interface EnvironmentOptions {
   pid?: number;
 }
 
+/** The cgroup (v2, or v1's pids and memory controllers) this process is in, with its tightest limits. */
+function cgroupFacts(membership: ReturnType<typeof parseCgroupFile> | undefined, cgBase: string): EnvironmentFacts['cgroup'] {
+  if (!membership) return { version: 'unknown' };
+  if (exists(`${cgBase}/cgroup.controllers`) && membership.unified !== undefined) {
+    const p = membership.unified;
+    const cur = parseCgroupLimit(readText(`${cgBase}${p}/pids.current`));
+    return {
+      version: '2',
+      path: p,
+      pidsMax: tightest(cgBase, p, 'pids.max'),
+      pidsCurrent: typeof cur === 'number' ? cur : undefined,
+      memoryMax: tightest(cgBase, p, 'memory.max'),
+    };
+  }
+  if (Object.keys(membership.v1).length === 0) return { version: 'unknown' };
+  const pidsPath = membership.v1.pids;
+  const memPath = membership.v1.memory;
+  const cur = pidsPath === undefined ? undefined : parseCgroupLimit(readText(`${cgBase}/pids${pidsPath}/pids.current`));
+  return {
+    version: '1',
+    path: membership.v1['name=systemd'] ?? pidsPath ?? memPath,
+    pidsMax: pidsPath === undefined ? undefined : tightest(`${cgBase}/pids`, pidsPath, 'pids.max'),
+    pidsCurrent: typeof cur === 'number' ? cur : undefined,
+    memoryMax: memPath === undefined ? undefined : tightest(`${cgBase}/memory`, memPath, 'memory.limit_in_bytes'),
+  };
+}
+
 /** Read the environment facts from the real system. Never throws. */
 export function readEnvironment(opts: EnvironmentOptions = {}): EnvironmentFacts {
   const proc = opts.procDir ?? '/proc';
@@ -169,32 +196,7 @@ export function readEnvironment(opts: EnvironmentOptions = {}): EnvironmentFacts
   const osrelease = readText(`${proc}/sys/kernel/osrelease`);
   const membership = cgroupText === undefined ? undefined : parseCgroupFile(cgroupText);
 
-  let cgroup: EnvironmentFacts['cgroup'] = { version: 'unknown' };
-  if (membership) {
-    const pureV2 = exists(`${cgBase}/cgroup.controllers`);
-    if (pureV2 && membership.unified !== undefined) {
-      const p = membership.unified;
-      const cur = parseCgroupLimit(readText(`${cgBase}${p}/pids.current`));
-      cgroup = {
-        version: '2',
-        path: p,
-        pidsMax: tightest(cgBase, p, 'pids.max'),
-        pidsCurrent: typeof cur === 'number' ? cur : undefined,
-        memoryMax: tightest(cgBase, p, 'memory.max'),
-      };
-    } else if (Object.keys(membership.v1).length > 0) {
-      const pidsPath = membership.v1.pids;
-      const memPath = membership.v1.memory;
-      const cur = pidsPath === undefined ? undefined : parseCgroupLimit(readText(`${cgBase}/pids${pidsPath}/pids.current`));
-      cgroup = {
-        version: '1',
-        path: membership.v1['name=systemd'] ?? pidsPath ?? memPath,
-        pidsMax: pidsPath === undefined ? undefined : tightest(`${cgBase}/pids`, pidsPath, 'pids.max'),
-        pidsCurrent: typeof cur === 'number' ? cur : undefined,
-        memoryMax: memPath === undefined ? undefined : tightest(`${cgBase}/memory`, memPath, 'memory.limit_in_bytes'),
-      };
-    }
-  }
+  const cgroup = cgroupFacts(membership, cgBase);
 
   const limitsText = readText(`${proc}/self/limits`);
   const nofile = limitsText === undefined ? undefined : parseLimits(limitsText).get('Max open files');

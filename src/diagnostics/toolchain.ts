@@ -133,106 +133,120 @@ export interface ToolchainResult {
 }
 
 export async function toolchainChecks(s: Settings, opts: { signal: AbortSignal; timeoutMs?: number }): Promise<ToolchainResult> {
-  const timeoutMs = opts.timeoutMs ?? 10_000;
-  const env = { ...process.env, ...s.build.env };
-  const custom = s.build.cmd !== undefined;
-  const checks: Check[] = [];
+  const ctx: CheckContext = {
+    s,
+    env: { ...process.env, ...s.build.env },
+    timeoutMs: opts.timeoutMs ?? 10_000,
+    signal: opts.signal,
+    // With build.cmd set, go may not be needed: its absence is information, not a failure.
+    missing: s.build.cmd !== undefined ? 'info' : 'fail',
+  };
   const facts: ToolchainFacts = { go: {}, package: s.build.package, outputDir: path.dirname(s.build.output) };
-  const missing = custom ? 'info' : 'fail';
-
-  // go on PATH, version, module.
-  const goPath = findOnPath('go', env.PATH);
+  const goPath = findOnPath('go', ctx.env.PATH);
   facts.go.path = goPath;
+  const checks = [...(await goChecks(ctx, goPath, facts)), await packageCheck(ctx, goPath, facts), outputCheck(facts.outputDir)];
+  if (s.run.port !== undefined) checks.push(await portCheck(s, facts));
+  return { facts, checks: checks.filter((c): c is Check => c !== undefined) };
+}
+
+interface CheckContext {
+  s: Settings;
+  env: NodeJS.ProcessEnv;
+  timeoutMs: number;
+  signal: AbortSignal;
+  missing: 'info' | 'fail';
+}
+
+/** `go` on PATH and its version; the module (or workspace) the root is in. */
+async function goChecks(ctx: CheckContext, goPath: string | undefined, facts: ToolchainFacts): Promise<Check[]> {
+  const { s, env, missing } = ctx;
   if (!goPath) {
-    checks.push({
-      id: 'go.found',
-      title: 'Go toolchain',
-      status: missing,
-      detail: `\`go\` is not on PATH${custom ? ' (build.cmd is set, so it may not be needed)' : ''}; searched: ${env.PATH || '(PATH is empty)'}`,
-      fix: goMissingFix(env.HOME),
-    });
+    const detail = `\`go\` is not on PATH${missing === 'info' ? ' (build.cmd is set, so it may not be needed)' : ''}; searched: ${env.PATH || '(PATH is empty)'}`;
+    return [{ id: 'go.found', title: 'Go toolchain', status: missing, detail, fix: goMissingFix(env.HOME) }];
+  }
+  const o = { cwd: s.root, env, timeoutMs: ctx.timeoutMs, signal: ctx.signal };
+  const [version, layout] = await Promise.allSettled([run(goPath, ['version'], o), run(goPath, ['env', 'GOMOD', 'GOWORK'], o)]);
+  const checks: Check[] = [];
+  if (version.status === 'fulfilled') {
+    facts.go.version = version.value.trim();
+    checks.push({ id: 'go.found', title: 'Go toolchain', status: 'ok', detail: `${goPath}: ${facts.go.version}` });
   } else {
-    const o = { cwd: s.root, env, timeoutMs, signal: opts.signal };
-    const [version, gomod] = await Promise.allSettled([run(goPath, ['version'], o), run(goPath, ['env', 'GOMOD'], o)]);
-    if (version.status === 'fulfilled') {
-      facts.go.version = version.value.trim();
-      checks.push({ id: 'go.found', title: 'Go toolchain', status: 'ok', detail: `${goPath}: ${facts.go.version}` });
-    } else {
-      checks.push({ id: 'go.found', title: 'Go toolchain', status: 'fail', detail: `${goPath} does not run: ${String((version.reason as Error).message)}`, fix: { text: 'Reinstall Go from https://go.dev/dl/.' } });
-    }
-    if (gomod.status === 'fulfilled') {
-      const m = gomod.value.trim();
-      if (m && m !== '/dev/null' && m !== 'NUL') {
-        facts.gomod = m;
-        checks.push({ id: 'go.module', title: 'Go module', status: 'ok', detail: m });
-      } else {
-        checks.push({
-          id: 'go.module',
-          title: 'Go module',
-          status: missing,
-          detail: `${s.root} is not inside a Go module (go env GOMOD printed "${m}")`,
-          fix: { text: `Create one in ${s.root}, or point --root at your module.`, commands: [`cd '${s.root}' && go mod init example.com/app`] },
-        });
-      }
-    } else {
-      checks.push({ id: 'go.module', title: 'Go module', status: 'warn', detail: (gomod.reason as Error).message });
-    }
+    checks.push({ id: 'go.found', title: 'Go toolchain', status: 'fail', detail: `${goPath} does not run: ${String((version.reason as Error).message)}`, fix: { text: 'Reinstall Go from https://go.dev/dl/.' } });
   }
+  if (layout.status === 'rejected') return [...checks, { id: 'go.module', title: 'Go module', status: 'warn', detail: (layout.reason as Error).message }];
+  const [gomod = '', gowork = ''] = layout.value.split('\n').map((l) => l.trim());
+  return [...checks, moduleCheck(s.root, gomod, gowork, missing, facts)];
+}
 
-  // The main package.
-  if (custom) {
-    checks.push({ id: 'go.package', title: 'Main package', status: 'info', detail: `build.cmd is set: hotwatch runs \`${s.build.cmd}\` and then ${s.build.output}` });
-  } else if (s.build.package.includes('...')) {
-    checks.push({ id: 'go.package', title: 'Main package', status: 'fail', detail: `build.package "${s.build.package}" names several packages; go build -o needs one main package`, fix: { text: 'Set build.package to one main package, e.g. ./cmd/server.' } });
-  } else if (s.build.package.startsWith('.') || path.isAbsolute(s.build.package)) {
-    const dir = path.resolve(s.root, s.build.package);
-    const { name, files } = packageNameInDir(dir);
+/** The root is in a module, or at the root of a go.work workspace (then the package names what to build). */
+function moduleCheck(root: string, gomod: string, gowork: string, missing: 'info' | 'fail', facts: ToolchainFacts): Check {
+  if (gomod && gomod !== '/dev/null' && gomod !== 'NUL') {
+    facts.gomod = gomod;
+    return { id: 'go.module', title: 'Go module', status: 'ok', detail: gomod };
+  }
+  if (gowork && gowork !== 'off') return { id: 'go.module', title: 'Go module', status: 'ok', detail: `workspace ${gowork} (the root has no go.mod of its own: build.package names what to build)` };
+  return {
+    id: 'go.module',
+    title: 'Go module',
+    status: missing,
+    detail: `${root} is not inside a Go module or workspace (go env GOMOD printed "${gomod}")`,
+    fix: { text: `Create one in ${root}, or point --root at your module.`, commands: [`cd '${root}' && go mod init example.com/app`] },
+  };
+}
+
+/** build.package names one main package. */
+async function packageCheck(ctx: CheckContext, goPath: string | undefined, facts: ToolchainFacts): Promise<Check | undefined> {
+  const { s } = ctx;
+  const title = 'Main package';
+  if (s.build.cmd !== undefined) return { id: 'go.package', title, status: 'info', detail: `build.cmd is set: hotwatch runs \`${s.build.cmd}\` and then ${s.build.output}` };
+  if (s.build.package.includes('...')) {
+    return { id: 'go.package', title, status: 'fail', detail: `build.package "${s.build.package}" names several packages; go build -o needs one main package`, fix: { text: 'Set build.package to one main package, e.g. ./cmd/server.' } };
+  }
+  if (s.build.package.startsWith('.') || path.isAbsolute(s.build.package)) return packageDirCheck(s, facts);
+  if (!goPath) return undefined;
+  try {
+    const name = (await run(goPath, ['list', '-f', '{{.Name}}', s.build.package], { cwd: s.root, env: ctx.env, timeoutMs: ctx.timeoutMs, signal: ctx.signal })).trim();
     facts.packageName = name;
-    const rel = path.relative(s.root, dir) || '.';
-    if (name === 'main') checks.push({ id: 'go.package', title: 'Main package', status: 'ok', detail: `${rel}: package main (${files} files)` });
-    else {
-      checks.push({
-        id: 'go.package',
-        title: 'Main package',
-        status: 'fail',
-        detail: files === 0 ? `${dir} has no Go files (build.package "${s.build.package}")` : `${rel} is package ${name ?? '(unreadable)'}, not main: go build -o writes no runnable binary`,
-        fix: { text: 'Set build.package to the directory of your main package (watcher.config.yaml):\nbuild:\n  package: ./cmd/server' },
-      });
-    }
-  } else if (goPath) {
-    try {
-      const name = (await run(goPath, ['list', '-f', '{{.Name}}', s.build.package], { cwd: s.root, env, timeoutMs, signal: opts.signal })).trim();
-      facts.packageName = name;
-      checks.push(
-        name === 'main'
-          ? { id: 'go.package', title: 'Main package', status: 'ok', detail: `${s.build.package}: package main` }
-          : { id: 'go.package', title: 'Main package', status: 'fail', detail: `${s.build.package} is package ${name}, not main`, fix: { text: 'Set build.package to a main package.' } },
-      );
-    } catch (e) {
-      checks.push({ id: 'go.package', title: 'Main package', status: 'fail', detail: (e as Error).message, fix: { text: 'Set build.package to a main package, e.g. ./cmd/server.' } });
-    }
+    return name === 'main'
+      ? { id: 'go.package', title, status: 'ok', detail: `${s.build.package}: package main` }
+      : { id: 'go.package', title, status: 'fail', detail: `${s.build.package} is package ${name}, not main`, fix: { text: 'Set build.package to a main package.' } };
+  } catch (e) {
+    return { id: 'go.package', title, status: 'fail', detail: (e as Error).message, fix: { text: 'Set build.package to a main package, e.g. ./cmd/server.' } };
   }
+}
 
-  // Output dir writable.
-  const outDir = facts.outputDir;
+/** A package given as a directory: its package clause, read without the toolchain. */
+function packageDirCheck(s: Settings, facts: ToolchainFacts): Check {
+  const dir = path.resolve(s.root, s.build.package);
+  const { name, files } = packageNameInDir(dir);
+  facts.packageName = name;
+  const rel = path.relative(s.root, dir) || '.';
+  if (name === 'main') return { id: 'go.package', title: 'Main package', status: 'ok', detail: `${rel}: package main (${files} files)` };
+  return {
+    id: 'go.package',
+    title: 'Main package',
+    status: 'fail',
+    detail: files === 0 ? `${dir} has no Go files (build.package "${s.build.package}")` : `${rel} is package ${name ?? '(unreadable)'}, not main: go build -o writes no runnable binary`,
+    fix: { text: 'Set build.package to the directory of your main package (watcher.config.yaml):\nbuild:\n  package: ./cmd/server' },
+  };
+}
+
+/** The output directory is writable (or can be created). */
+function outputCheck(outDir: string): Check {
   const probe = existingAncestor(outDir);
   try {
     fs.accessSync(probe, fs.constants.W_OK);
     if (!fs.statSync(probe).isDirectory()) throw Object.assign(new Error(`${probe} is not a directory`), { code: 'ENOTDIR' });
-    checks.push({ id: 'build.output', title: 'Output directory', status: 'ok', detail: `${outDir} is writable${probe !== outDir ? ` (will be created under ${probe})` : ''}` });
+    return { id: 'build.output', title: 'Output directory', status: 'ok', detail: `${outDir} is writable${probe !== outDir ? ` (will be created under ${probe})` : ''}` };
   } catch (e) {
-    checks.push({
+    return {
       id: 'build.output',
       title: 'Output directory',
       status: 'fail',
       detail: `${outDir} is not writable: ${(e as Error).message}`,
       fix: { text: 'Point build.output at a writable path (watcher.config.yaml), or fix the permissions:\nbuild:\n  output: .hotwatch/bin/app', commands: [`mkdir -p '${outDir}' && chown "$(id -u)" '${outDir}'`] },
-    });
+    };
   }
-
-  // Port.
-  if (s.run.port !== undefined) checks.push(await portCheck(s, facts));
-  return { facts, checks };
 }
 
 async function portCheck(s: Settings, facts: ToolchainFacts): Promise<Check> {
