@@ -8,6 +8,8 @@ Usage:
                   build the Go module's main package, run it, rebuild and restart on every change
   hotwatch doctor [--root DIR] [--config FILE] [--json]
                   explain every limit and mount that can silence watching here, with the fix
+  hotwatch init   [--root DIR] [--main PKG] [--from-air [FILE]] [--force]
+                  write a commented watcher.config.yaml for this repo (or converted from .air.toml)
   hotwatch --version
   hotwatch --help
 
@@ -30,6 +32,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./run.js')).runCommand(rest, io);
     case 'doctor':
       return (await import('./doctor.js')).doctorCommand(rest, io);
+    case 'init':
+      return (await import('./init.js')).initCommand(rest, { ...io, stdin: process.stdin });
     case '--version':
     case '-v':
     case 'version':
@@ -42,7 +46,7 @@ export async function main(argv: string[]): Promise<number> {
       io.stdout.write(HELP);
       return cmd === undefined ? 2 : 0;
     default:
-      io.stderr.write(`hotwatch: unknown command "${cmd}"\n  fix: use one of: run, doctor (see hotwatch --help)\n`);
+      io.stderr.write(`hotwatch: unknown command "${cmd}"\n  fix: use one of: run, doctor, init (see hotwatch --help)\n`);
       return 2;
   }
 }
