@@ -116,6 +116,7 @@ export function convertBuild(c: Conv): void {
   }
   if (Object.keys(target.env).length > 0) c.set('run.env', target.env);
   if (target.args.length > 0) c.set('run.args', target.args);
+  for (const key of PLATFORM_KEYS) if (c.has(`build.${os}.${key}`)) c.map(`build.${key}`, `superseded by [build.${os}] on this platform`);
   dropBuildExtras(c, os, gb ? `go build -o ${shellWord(c.ctx.defaults.build.output)} ${[...gb.flags.map(shellWord), gb.pkg].join(' ')}` : cmd);
   c.map('build.stop_on_error', 'build.onFailure');
   if (c.get<boolean>('build.stop_on_error')) c.set('build.onFailure', 'stop');

@@ -83,7 +83,7 @@ export function ms(n: number): string {
 function reportUnknown(c: Conv): void {
   for (const key of c.air.unknown) {
     const near = suggest(key, Object.keys(AIR_KEYS));
-    c.unmapped.push({ key, reason: `not an air setting, so air ignored it too${near ? ` (did you mean ${near}?)` : ''}` });
+    c.unmapped.push({ key, reason: `not a setting of current air (air ignores it)${near ? ` (did you mean ${near}?)` : ''}` });
   }
 }
 

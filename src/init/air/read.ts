@@ -73,7 +73,8 @@ function collect(doc: Record<string, unknown>, prefix: string, out: AirFile, whe
     const key = prefix ? `${prefix}.${k}` : k;
     const type = AIR_KEYS[key];
     if (type === undefined) {
-      out.unknown.push(key);
+      if (isTable(v)) collect(v, key, out, where); // its keys are unknown too: report each
+      else out.unknown.push(key);
       continue;
     }
     if (!typeOk(type, v)) {
