@@ -207,6 +207,13 @@ describe('bad and odd .air.toml files', () => {
     expect(conv.draft.values['build.flags']).toEqual(['-gcflags', 'all=-N -l']);
   });
 
+  it('an exclude_file that is no valid glob is reported; a directory outside the root needs no exclusion', async () => {
+    const root = project();
+    const { conv, yaml } = convert('[build]\nexclude_file = ["{a,b", "x.go"]\nexclude_dir = ["/abs/dir", "../up", "logs"]\n', root);
+    expect(conv.unmapped).toEqual([{ key: 'build.exclude_file', reason: expect.stringMatching(/not converted: bad glob "\{a,b": "\{" is never closed/) }]);
+    expect((await load(root, yaml)).watch.exclude).toEqual(['x.go', '**/*_test.go', 'logs/**']);
+  });
+
   it('a full_bin the shell would expand is reported, not guessed', () => {
     const { conv } = convert('[build]\nfull_bin = "PORT=$APP_PORT ./tmp/main"\n', project());
     expect(conv.unmapped.map((u) => u.key)).toEqual(['build.full_bin']);

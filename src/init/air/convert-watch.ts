@@ -36,62 +36,95 @@ function dirsOutside(root: string, include: readonly string[], skip: (name: stri
   return out;
 }
 
-function mapExcludes(c: Conv, exclude: string[]): void {
+/** A hotwatch glob list being filled from air keys; an entry that is no valid glob is kept aside, by key. */
+class Globs {
+  readonly bad = new Map<string, string[]>();
+  constructor(readonly items: string[]) {}
+
+  add(glob: string, airKey: string): void {
+    const problem = globProblem(glob);
+    if (problem) this.bad.set(airKey, [...(this.bad.get(airKey) ?? []), problem.message]);
+    else if (!this.items.includes(glob)) this.items.push(glob);
+  }
+
+  /** Each key is converted to `to`, or reported with the entries that could not be. */
+  settle(c: Conv, keys: Record<string, string>): void {
+    for (const [key, to] of Object.entries(keys)) {
+      const bad = this.bad.get(key);
+      if (bad) c.drop(key, `not converted: ${bad.join('; ')}`);
+      else c.map(key, to);
+    }
+  }
+}
+
+/** A directory air names by its path from the root; one outside the root (absolute, "..") is in no tree watched. */
+const dirGlob = (d: string): string | undefined => (d === '' || d.startsWith('/') || d === '..' || d.startsWith('../') ? undefined : `${literal(d)}/**`);
+
+function mapExcludes(c: Conv, exclude: Globs): void {
   const defaults = new Set(c.ctx.defaults.watch.excludeDirs);
   const skipped = (d: string): boolean => !d.includes('/') && defaults.has(d);
   const tmp = c.get<string>('tmp_dir') || AIR_DEFAULTS.tmp_dir;
-  const dirs = c.get<string[]>('build.exclude_dir') ?? AIR_DEFAULTS.exclude_dir(tmp);
-  const added = [...dirs, tmp, c.get<string>('testdata_dir') || AIR_DEFAULTS.testdata_dir].map(clean).filter((d) => d && !skipped(d));
-  for (const d of added) if (!exclude.includes(`${d}/**`)) exclude.push(`${d}/**`);
-  c.map('build.exclude_dir', 'watch.exclude (as "dir/**": air names directories by their path from the root)');
-  c.map('tmp_dir', 'watch.exclude (air never watched it) and build.output (hotwatch builds into .hotwatch/bin/app)');
-  c.map('testdata_dir', 'watch.exclude (air never watched it)');
-  if (!c.has('build.exclude_dir')) c.note('watch.exclude', `air's default exclude_dir (assets, tmp, vendor, testdata) is kept: ${added.length ? added.map((d) => `${d}/**`).join(', ') : 'hotwatch skips those already'}.`);
+  const dirs: Array<[string, string]> = [
+    ...(c.get<string[]>('build.exclude_dir') ?? AIR_DEFAULTS.exclude_dir(tmp)).map((d): [string, string] => [d, 'build.exclude_dir']),
+    [tmp, 'tmp_dir'],
+    [c.get<string>('testdata_dir') || AIR_DEFAULTS.testdata_dir, 'testdata_dir'],
+  ];
+  const added: string[] = [];
+  for (const [d, key] of dirs) {
+    const glob = skipped(clean(d)) ? undefined : dirGlob(clean(d));
+    if (glob !== undefined && !exclude.items.includes(glob)) added.push(glob);
+    if (glob !== undefined) exclude.add(glob, key);
+  }
+  if (!c.has('build.exclude_dir')) c.note('watch.exclude', `air's default exclude_dir (assets, tmp, vendor, testdata) is kept: ${added.join(', ') || 'hotwatch skips those already'}.`);
   const includeDirs = (c.get<string[]>('build.include_dir') ?? []).map(clean).filter(Boolean);
   if (includeDirs.length > 0) {
     const outside = dirsOutside(c.ctx.root, includeDirs, (n) => defaults.has(n));
-    for (const d of outside) if (!exclude.includes(`${d}/**`)) exclude.push(`${d}/**`);
+    for (const d of outside) exclude.add(dirGlob(d)!, 'build.include_dir');
     c.note('watch.exclude', `air watched only ${includeDirs.join(', ')} (include_dir): hotwatch watches the whole root minus its excludes, so the directories outside them that exist now are excluded (${outside.join(', ') || 'none'}); one created later is watched. Files directly in the root (go.mod) are watched too.`);
   }
-  c.map('build.include_dir', 'watch.exclude (every directory outside it)');
+  exclude.settle(c, {
+    'build.exclude_dir': 'watch.exclude (as "dir/**": air names directories by their path from the root)',
+    tmp_dir: 'watch.exclude (air never watched it) and build.output (hotwatch builds into .hotwatch/bin/app)',
+    testdata_dir: 'watch.exclude (air never watched it)',
+    'build.include_dir': 'watch.exclude (every directory outside it)',
+  });
 }
 
-function mapRegexes(c: Conv, exclude: string[]): void {
+function mapRegexes(c: Conv, exclude: Globs): void {
   const regexes = c.get<string[]>('build.exclude_regex') ?? [...AIR_DEFAULTS.exclude_regex];
   const failed: string[] = [];
   const converted: string[] = [];
   for (const re of regexes) {
     const r = regexToGlob(re);
     if ('glob' in r && !globProblem(r.glob)) {
-      if (!exclude.includes(r.glob)) exclude.push(r.glob);
+      exclude.add(r.glob, 'build.exclude_regex');
       converted.push(`${re} → ${r.glob}`);
     } else failed.push(`${JSON.stringify(re)}: ${'reason' in r ? r.reason : 'no valid glob'}`);
   }
   if (converted.length) c.note('watch.exclude', `From exclude_regex: ${converted.join('; ')}.`);
-  if (!exclude.includes('**/*_test.go')) c.note('watch.exclude', 'air did not exclude tests here (no _test.go regex), so a *_test.go change rebuilds, as it did; add "**/*_test.go" to stop that.');
+  if (!exclude.items.includes('**/*_test.go')) c.note('watch.exclude', 'air did not exclude tests here (no _test.go regex), so a *_test.go change rebuilds, as it did; add "**/*_test.go" to stop that.');
   if (failed.length) c.drop('build.exclude_regex', `not converted: ${failed.join('; ')}`);
   else c.map('build.exclude_regex', 'watch.exclude');
 }
 
 function mapFiles(c: Conv): void {
   const exts = c.get<string[]>('build.include_ext') ?? [...AIR_DEFAULTS.include_ext];
-  const include = [...c.ctx.defaults.watch.include];
+  const include = new Globs([...c.ctx.defaults.watch.include]);
   if (exts.some((e) => e.trim() === '*')) {
-    include.push('**');
+    include.add('**', 'build.include_ext');
     c.note('watch.include', 'air watched every extension (include_ext = ["*"]): every file under the root rebuilds.');
   }
-  const plain = exts.map((e) => e.trim().replace(/^\./, '')).filter((e) => e && e !== '*');
-  c.set('watch.extensions', plain);
+  c.set('watch.extensions', exts.map((e) => e.trim().replace(/^\./, '')).filter((e) => e && e !== '*'));
   c.map('build.include_ext', 'watch.extensions');
-  for (const f of c.get<string[]>('build.include_file') ?? []) include.push(literal(f));
-  c.set('watch.include', include);
-  c.map('build.include_file', 'watch.include');
-  const exclude: string[] = [];
-  for (const f of c.get<string[]>('build.exclude_file') ?? []) exclude.push(clean(f));
-  c.map('build.exclude_file', 'watch.exclude (air matched them as globs from the root too)');
+  for (const f of c.get<string[]>('build.include_file') ?? []) include.add(literal(f), 'build.include_file');
+  include.settle(c, { 'build.include_file': 'watch.include' });
+  c.set('watch.include', include.items);
+  const exclude = new Globs([]);
+  for (const f of c.get<string[]>('build.exclude_file') ?? []) exclude.add(clean(f), 'build.exclude_file');
+  exclude.settle(c, { 'build.exclude_file': 'watch.exclude (air matched them as globs from the root too)' });
   mapRegexes(c, exclude);
   mapExcludes(c, exclude);
-  c.set('watch.exclude', exclude);
+  c.set('watch.exclude', exclude.items);
 }
 
 function mapTiming(c: Conv): void {
