@@ -112,7 +112,27 @@ export async function runInit(opts: InitOptions): Promise<InitResult> {
   } catch (e) {
     throw new HotwatchError('INTERNAL', `hotwatch init generated an invalid ${shown}: ${e instanceof HotwatchError ? e.format() : String(e)}`, { cause: e });
   }
-  fs.writeFileSync(configFile, text, { flag: opts.force ? 'w' : 'wx' });
-  const gitignore = ensureGitignored(opts.root);
+  const gitignore = writeFiles(opts, configFile, shown, text);
   return { configFile, text, found: plan.found, unmapped: plan.unmapped, gitignore };
+}
+
+/** The config, then .gitignore; a file system refusal (read-only, permissions) is exit 2 with the fix. */
+function writeFiles(opts: InitOptions, configFile: string, shown: string, text: string): ReturnType<typeof ensureGitignored> {
+  let what = shown;
+  try {
+    fs.writeFileSync(configFile, text, { flag: opts.force ? 'w' : 'wx' });
+    what = '.gitignore';
+    return ensureGitignored(opts.root);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? String(e);
+    throw new HotwatchError('ROOT_UNREADABLE', `cannot write ${what} (${code})${what === '.gitignore' ? `; ${shown} was written` : ''}`, {
+      hint:
+        code === 'EEXIST'
+          ? 'another hotwatch init wrote it meanwhile: look at it, or run again with --force'
+          : what === '.gitignore'
+            ? 'make .gitignore writable for your user, or add the line .hotwatch/ to it yourself'
+            : `make ${opts.root} writable for your user (ls -ld ${opts.root})`,
+      cause: e,
+    });
+  }
 }

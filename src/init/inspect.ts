@@ -63,7 +63,9 @@ export function inspectRepo(root: string, defaultExtensions: readonly string[]):
   const modules = project.kind === 'workspace' ? project.uses : ['.'];
   const tree = walkTree(root, modules.map((m) => path.resolve(root, m)));
   const inFrontend = (rel: string): boolean => tree.frontends.some((f) => under(rel, f));
-  const templateDirs = tree.templateDirs.filter((d) => !inFrontend(d));
+  const holdsGo = (rel: string): boolean => tree.goDirs.includes(rel);
+  // A Go package named template or assets is code, not templates or assets.
+  const templateDirs = tree.templateDirs.filter((d) => !inFrontend(d) && !holdsGo(d));
   const known = new Set(defaultExtensions.map((e) => e.replace(/^\./, '').toLowerCase()));
   const templateExtensions = new Set<string>();
   for (const d of templateDirs) {
@@ -75,7 +77,7 @@ export function inspectRepo(root: string, defaultExtensions: readonly string[]):
     project,
     mains: sortMains(tree.mains, modules),
     templateDirs,
-    staticDirs: tree.staticDirs.filter((d) => !inFrontend(d)),
+    staticDirs: tree.staticDirs.filter((d) => !inFrontend(d) && !holdsGo(d)),
     templateExtensions: [...templateExtensions].sort(),
     airToml: fs.existsSync(path.join(root, '.air.toml')),
     gitignore: fs.existsSync(path.join(root, '.gitignore')),

@@ -49,7 +49,11 @@ function planWatch(facts: RepoFacts, d: Config, draft: ConfigDraft, found: strin
       continue;
     }
     const embedded = facts.embeds.filter((e) => under(e.glob, f));
-    if (embedded.length > 0) {
+    const code = facts.goDirs.find((d) => under(d, f));
+    if (code !== undefined) {
+      excludeNotes.push(`${f}/ has a package.json or node_modules but also Go code (${code}): it stays watched (its node_modules never is).`);
+      found.push(`frontend: ${f} (kept watched: it holds Go code too)`);
+    } else if (embedded.length > 0) {
       excludeNotes.push(`${f}/ holds a frontend, but ${embedded[0]!.from} embeds ${embedded[0]!.glob}: ${f}/ stays watched so a new frontend build rebuilds the app (its node_modules never is). Exclude its sources (e.g. "${f}/src/**") if their edits rebuild needlessly.`);
       found.push(`frontend: ${f} (kept watched: embedded by ${embedded[0]!.from})`);
     } else {

@@ -26,6 +26,8 @@ export interface TreeFacts {
   staticDirs: string[];
   /** Root-relative directories holding a frontend ('' for the root itself). */
   frontends: string[];
+  /** Root-relative directories holding Go code ('' for the root): never taken for templates, assets or a frontend. */
+  goDirs: string[];
   /** False when the walk stopped at its budget (a huge tree): what it found is still right. */
   complete: boolean;
 }
@@ -81,7 +83,7 @@ function goFilesIn(root: string, dir: string, names: string[], facts: TreeFacts)
 
 /** `workspaceModules`: absolute directories of the go.work's modules (descended although they hold a go.mod). */
 export function walkTree(root: string, workspaceModules: readonly string[] = []): TreeFacts {
-  const facts: TreeFacts = { mains: [], embeds: [], templateDirs: [], staticDirs: [], frontends: [], complete: true };
+  const facts: TreeFacts = { mains: [], embeds: [], templateDirs: [], staticDirs: [], frontends: [], goDirs: [], complete: true };
   const queue: Array<{ dir: string; depth: number }> = [{ dir: root, depth: 0 }];
   for (let i = 0; i < queue.length; i++) {
     if (i >= MAX_DIRS) {
@@ -103,6 +105,7 @@ export function walkTree(root: string, workspaceModules: readonly string[] = [])
     if (dir !== root && TEMPLATE_NAMES.has(base)) facts.templateDirs.push(rel);
     if (dir !== root && STATIC_NAMES.has(base)) facts.staticDirs.push(rel);
     const goNames = entries.filter((e) => e.isFile() && e.name.endsWith('.go') && !e.name.endsWith('_test.go')).map((e) => e.name);
+    if (goNames.length > 0) facts.goDirs.push(rel);
     if (goNames.length > 0 && goFilesIn(root, dir, goNames, facts) === 'main') facts.mains.push(dotPath(root, dir));
     if (depth >= MAX_DEPTH) continue;
     for (const e of entries) {

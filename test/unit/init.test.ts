@@ -14,7 +14,8 @@ import { ConfigSchema } from '../../src/config/schema.js';
 import { allSchemaPaths } from '../../src/config/schema-keys.js';
 import { ensureGitignored } from '../../src/init/gitignore.js';
 import { parseGoWorkUses } from '../../src/init/gowork.js';
-import { sortMains } from '../../src/init/inspect.js';
+import { inspectRepo, sortMains } from '../../src/init/inspect.js';
+import { planFromRepo } from '../../src/init/plan.js';
 import { askChoice } from '../../src/init/prompt.js';
 import { renderConfig, type ConfigDraft } from '../../src/init/render.js';
 import { schemaRef } from '../../src/init/schema-ref.js';
@@ -156,5 +157,36 @@ describe('repo facts', () => {
     expect(again.shown).toBe('Which?\n  1) ./a\n  2) ./b\nNumber [1]: "x" is not one of 1-2.\nNumber [1]: ');
     expect((await ask('')).picked).toBeUndefined();
     expect((await ask('9\n9\n9\n1\n')).picked).toBeUndefined();
+  });
+});
+
+describe('what init plans from the repo', () => {
+  const plan = (files: Record<string, string>) => {
+    const defaults = ConfigSchema.parse({});
+    return planFromRepo(inspectRepo(tmpDir(files), defaults.watch.extensions), '.', defaults);
+  };
+  const main = 'package main\n\nfunc main() {}\n';
+
+  it('a frontend holding Go code stays watched; a Go package named template is not a template directory', () => {
+    const { draft, found } = plan({ 'go.mod': 'module x\n', 'main.go': main, 'web/package.json': '{}', 'web/handlers.go': 'package web\n', 'internal/template/t.go': 'package template\n', 'internal/template/x.gohtml': '' });
+    expect(draft.values['watch.exclude']).toBeUndefined();
+    expect(draft.values['watch.extensions']).toBeUndefined();
+    expect(found).toContain('frontend: web (kept watched: it holds Go code too)');
+    expect(found.some((f) => f.startsWith('templates:'))).toBe(false);
+  });
+
+  it('a frontend whose build the Go code embeds stays watched; a plain one is excluded; embedded files are included', () => {
+    const { draft, found } = plan({
+      'go.mod': 'module x\n',
+      'main.go': `${main}\n//go:embed ui/dist\nvar dist embed.FS\n`,
+      'ui/package.json': '{}',
+      'ui/dist/index.html': '',
+      'admin/node_modules/x/i.js': '',
+      'templates/page.gohtml': '',
+    });
+    expect(draft.values['watch.exclude']).toEqual(['**/*_test.go', 'admin/**']);
+    expect(draft.values['watch.include']).toEqual(['go.mod', 'go.sum', 'ui/dist/**']);
+    expect(draft.values['watch.extensions']).toEqual(['go', 'tmpl', 'tpl', 'html', 'gohtml']);
+    expect(found).toContain('frontend: ui (kept watched: embedded by main.go)');
   });
 });
