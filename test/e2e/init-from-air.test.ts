@@ -13,7 +13,7 @@ import { freePort, goMain, httpGet, runCli, startHotwatch } from '../helpers/hot
 import { makeTmpDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
 
-let cleanups: Array<() => void | Promise<unknown>> = [];
+let cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   for (const c of cleanups.reverse()) await c();
   cleanups = [];
@@ -106,10 +106,10 @@ tmp_dir = "tmp"
     const dir = airApp('root = "."\n[build]\n  cmd = "go build -o ./tmp/main .\n');
     const bad = await runCli(['init', '--from-air'], { cwd: dir });
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/^hotwatch: \.air\.toml:3:\d+ invalid TOML: [^\n]+\n  fix: fix the TOML syntax there/);
+    expect(bad.stderr).toMatch(/^hotwatch: \.air\.toml:3:\d+ invalid TOML: [^\n]+\n {2}fix: fix the TOML syntax there/);
     fs.writeFileSync(path.join(dir, '.air.toml'), '[build]\n  delay = "1s"\n');
     const typed = await runCli(['init', '--from-air'], { cwd: dir });
-    expect(typed.stderr).toMatch(/^hotwatch: \.air\.toml:2 build\.delay: air reads this as a whole number[^\n]*\n  fix: write delay as/);
+    expect(typed.stderr).toMatch(/^hotwatch: \.air\.toml:2 build\.delay: air reads this as a whole number[^\n]*\n {2}fix: write delay as/);
     const missing = await runCli(['init', '--from-air', 'air/.air.toml'], { cwd: dir });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--from-air air/.air.toml: no such file\n  fix: pass the path of your air config');

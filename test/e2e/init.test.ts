@@ -17,7 +17,7 @@ import { makeTmpDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
 
 const GO_MOD = 'module example.com/app\n\ngo 1.22\n';
-let cleanups: Array<() => void | Promise<unknown>> = [];
+let cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   for (const c of cleanups.reverse()) await c();
   cleanups = [];
@@ -57,7 +57,7 @@ describe('hotwatch init (e2e)', () => {
     const dir = repo({ 'go.mod': GO_MOD, 'main.go': goMain('root-v1'), '.gitignore': 'bin/' });
     const r = await init(dir);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/wrote watcher\.config\.yaml\n  Go module: go\.mod\n  main package: \.\n/);
+    expect(r.stdout).toMatch(/wrote watcher\.config\.yaml\n {2}Go module: go\.mod\n {2}main package: \.\n/);
     expect(r.stdout).toContain('added .hotwatch/ to .gitignore');
     expect(configText(dir).split('\n')[0]).toBe(`# yaml-language-server: $schema=${SCHEMA_FILE}`);
     const s = await validConfig(dir);
@@ -88,13 +88,13 @@ describe('hotwatch init (e2e)', () => {
 
     const bad = await init(dir, ['--main', './internal/db']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/--main \.\/internal\/db: \.\/internal\/db holds no package main[^\n]*\n  fix: pass one of the main packages found: --main \.\/cmd\/api, --main \.\/cmd\/worker/);
+    expect(bad.stderr).toMatch(/--main \.\/internal\/db: \.\/internal\/db holds no package main[^\n]*\n {2}fix: pass one of the main packages found: --main \.\/cmd\/api, --main \.\/cmd\/worker/);
 
     const ok = await init(dir, ['--main', 'cmd/api']);
     expect(ok.code, ok.stderr).toBe(0);
     expect(fs.readFileSync(path.join(dir, '.gitignore'), 'utf8')).toContain('.hotwatch/\n');
     expect((await validConfig(dir)).build.package).toBe('./cmd/api');
-    expect(configText(dir)).toMatch(/Other main packages here: \.\/cmd\/worker\. [^]*hotwatch init --main \.\/cmd\/worker/);
+    expect(configText(dir)).toMatch(/Other main packages here: \.\/cmd\/worker\. [\s\S]*hotwatch init --main \.\/cmd\/worker/);
     await serves(dir, 'v=api-v1');
   }, 90_000);
 
@@ -104,7 +104,7 @@ describe('hotwatch init (e2e)', () => {
     const dir = repo({ 'go.mod': GO_MOD, 'cmd/api/main.go': goMain('a'), 'cmd/worker/main.go': goMain('w') });
     const r = spawnSync(script, ['-qec', `'${process.execPath}' '${BIN}' init`, '/dev/null'], { cwd: dir, input: '7\n2\n', encoding: 'utf8', timeout: 30_000 });
     expect(r.status, r.stdout).toBe(0);
-    expect(r.stdout).toMatch(/1\) \.\/cmd\/api\r?\n  2\) \.\/cmd\/worker/);
+    expect(r.stdout).toMatch(/1\) \.\/cmd\/api\r?\n {2}2\) \.\/cmd\/worker/);
     expect(r.stdout).toContain('"7" is not one of 1-2.');
     expect(configText(dir)).toMatch(/^ {2}package: \.\/cmd\/worker$/m);
   });
@@ -148,7 +148,7 @@ describe('hotwatch init (e2e)', () => {
     const none = repo({ 'go.work': 'go 1.22\n\nuse ./lib\n', 'lib/go.mod': GO_MOD, 'lib/lib.go': 'package lib\n' });
     const n = await init(none);
     expect(n.code).toBe(2);
-    expect(n.stderr).toMatch(/no main package \(package main with func main\) found in the modules of go\.work \(\.\/lib\)[^\n]*\n  fix: name the one to build: hotwatch init --main/);
+    expect(n.stderr).toMatch(/no main package \(package main with func main\) found in the modules of go\.work \(\.\/lib\)[^\n]*\n {2}fix: name the one to build: hotwatch init --main/);
     expect(`${r.stderr}${n.stderr}`).not.toMatch(/go mod init/);
   });
 
@@ -156,14 +156,14 @@ describe('hotwatch init (e2e)', () => {
     const empty = repo({ 'README.md': '' });
     const r = await init(empty);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/no go\.mod or go\.work in .*\n  fix: .*go mod init example\.com\/app/);
+    expect(r.stderr).toMatch(/no go\.mod or go\.work in .*\n {2}fix: .*go mod init example\.com\/app/);
     const dir = repo({ 'go.mod': GO_MOD, 'main.go': goMain('v1'), 'internal/x/x.go': 'package x\n' });
     const sub = await init(path.join(dir, 'internal'));
     expect(sub.code).toBe(2);
     expect(sub.stderr).toContain(`fix: run it where the go.mod or go.work is: hotwatch init --root ${dir}`);
     const flag = await init(dir, ['--frobnicate']);
     expect(flag.code).toBe(2);
-    expect(flag.stderr).toMatch(/frobnicate[^\n]*\n  fix: see hotwatch init --help/);
+    expect(flag.stderr).toMatch(/frobnicate[^\n]*\n {2}fix: see hotwatch init --help/);
   });
 
   it('installed in the repo\'s node_modules, the schema line is a relative path that resolves', async () => {

@@ -48,7 +48,9 @@ export function validate(schema: Schema, value: unknown, at = '$'): string[] {
       else if (typeof schema.additionalProperties === 'object') errs.push(...validate(schema.additionalProperties as Schema, v, `${at}.${k}`));
     }
   }
-  if (Array.isArray(value) && schema.items) value.forEach((v, i) => errs.push(...validate(schema.items as Schema, v, `${at}[${i}]`)));
+  if (Array.isArray(value) && schema.items) {
+    for (const [i, v] of value.entries()) errs.push(...validate(schema.items as Schema, v, `${at}[${i}]`));
+  }
   return errs;
 }
 

@@ -24,7 +24,9 @@ import { makeTmpDir } from '../helpers/tmp.js';
 const FIXTURES = fileURLToPath(new URL('../fixtures/air/', import.meta.url));
 const defaults = ConfigSchema.parse({});
 const tmps: Array<{ cleanup: () => void }> = [];
-afterEach(() => tmps.splice(0).forEach((t) => t.cleanup()));
+afterEach(() => {
+  for (const t of tmps.splice(0)) t.cleanup();
+});
 
 /** A project root holding `dirs` and `files` (empty files). */
 function project(dirs: string[] = [], files: string[] = []): string {
@@ -185,7 +187,7 @@ describe('bad and odd .air.toml files', () => {
   it('a TOML syntax error names file:line:col and the fix', () => {
     const e = caught(() => read('root = "."\n[build]\ncmd = "go build\n'));
     expect([e.code, e.exitCode, e.where]).toEqual(['CONFIG_PARSE', 2, '.air.toml:3:16']);
-    expect(e.format()).toMatch(/invalid TOML: .*\n  fix: fix the TOML syntax/);
+    expect(e.format()).toMatch(/invalid TOML: .*\n {2}fix: fix the TOML syntax/);
   });
 
   it('a value of the wrong type names the key, its line and the type air reads', () => {

@@ -25,7 +25,9 @@ import { REPO } from '../helpers/hotwatch.js';
 import { makeTmpDir } from '../helpers/tmp.js';
 
 const tmps: Array<{ cleanup: () => void }> = [];
-afterEach(() => tmps.splice(0).forEach((t) => t.cleanup()));
+afterEach(() => {
+  for (const t of tmps.splice(0)) t.cleanup();
+});
 const tmpDir = (files: Record<string, string> = {}): string => {
   const t = makeTmpDir('hotwatch-init-unit-');
   tmps.push(t);
@@ -67,7 +69,7 @@ describe('the config rendered from the schema', () => {
 
   it('a value set is active and reaches the config; a value equal to the default (in any order) is shown commented', () => {
     const text = renderConfig(draft({ 'build.package': './cmd/api', 'watch.extensions': ['html', 'tpl', 'tmpl', 'go'], 'run.env': { A: 'b c' } }), './s.json');
-    expect(text).toMatch(/^build:\n(?:  #.*\n)*  package: \.\/cmd\/api$/m);
+    expect(text).toMatch(/^build:\n(?: {2}#.*\n)* {2}package: \.\/cmd\/api$/m);
     expect(text).toMatch(/^# {3}extensions: \[go, tmpl, tpl, html\]$/m);
     expect(text).toMatch(/^# watch:$/m);
     const { config } = parseConfigText(text, 'w.yaml');

@@ -61,7 +61,9 @@ export class Conv {
 
   /** A comment above a hotwatch key (or section), saying why. */
   note(hotKey: string, text: string): void {
-    (this.draft.notes[hotKey] ??= []).push(text);
+    const notes = this.draft.notes[hotKey] ?? [];
+    notes.push(text);
+    this.draft.notes[hotKey] = notes;
   }
 
   /** The air key (when the file sets it) became `to`. */

@@ -25,7 +25,7 @@ function segment(re: string): string | undefined {
       // "_test.go": an unescaped dot between a name and an extension is meant as a dot.
       if (!/[A-Za-z0-9]/.test(re[i + 1] ?? '')) return undefined;
       out += '.';
-    } else if (/[A-Za-z0-9_\-]/.test(c)) out += c;
+    } else if (/[A-Za-z0-9_-]/.test(c)) out += c;
     else return undefined;
   }
   return out;
