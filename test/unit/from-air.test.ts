@@ -207,6 +207,7 @@ describe('bad and odd .air.toml files', () => {
     expect(conv.unmapped.map((u) => u.key)).toEqual(['build.entrypoint']);
     expect(conv.unmapped[0]!.reason).toMatch(/runs dlv from PATH/);
     expect(conv.draft.values['build.flags']).toEqual(['-gcflags', 'all=-N -l']);
+    expect(conv.draft.values['run.args'], "the debugger's arguments are not the app's").toBeUndefined();
   });
 
   it('an exclude_file that is no valid glob is reported; a directory outside the root needs no exclusion', async () => {

@@ -25,6 +25,8 @@ interface RunTarget {
   keys: string[];
   /** air's bin (or its default): the binary, when the program run is something else. */
   bin: string;
+  /** args_bin: what the app gets when the program's own line cannot be used. */
+  argsBin: string[];
 }
 
 /** What air runs after a build: full_bin, else entrypoint, else bin (air's order), plus args_bin. */
@@ -35,7 +37,7 @@ function runTarget(c: Conv, os: string, tmp: string): RunTarget {
   const entry = typeof rawEntry === 'string' ? [rawEntry] : rawEntry?.length ? rawEntry : undefined;
   const bin = c.get<string>(k('bin')) ?? AIR_DEFAULTS.bin(tmp);
   const argsBin = c.get<string[]>(k('args_bin')) ?? [];
-  const t: RunTarget = { program: entry?.[0] ?? bin, env: {}, args: [], keys: [], bin };
+  const t: RunTarget = { program: entry?.[0] ?? bin, env: {}, args: [], keys: [], bin, argsBin };
   if (full) {
     const line = parseRunLine(full);
     if (line) Object.assign(t, { program: line.program, env: line.env, args: line.args, keys: [k('full_bin')] });
@@ -106,7 +108,8 @@ export function convertBuild(c: Conv): void {
   const builtIsRun = gb !== undefined && target.program !== undefined && path.resolve(c.ctx.root, gb.output) === path.resolve(c.ctx.root, target.program);
   if (target.program !== undefined && !isPath(target.program) && !builtIsRun) {
     for (const key of target.keys) c.drop(key, `runs ${target.program} from PATH, not the binary the build writes: hotwatch runs the binary itself (wrapping it in another program, e.g. a debugger, is not supported)`);
-    target.keys = [];
+    // That line's variables and arguments were the wrapper's, not the app's.
+    Object.assign(target, { keys: [], env: {}, args: target.argsBin });
   }
   if (gb && (builtIsRun || target.keys.length === 0)) mapGoBuild(c, gb, cmdKey);
   else mapCustomBuild(c, cmd, cmdKey, target.program !== undefined && isPath(target.program) ? target.program : target.bin);
