@@ -15,6 +15,7 @@ import { appEnvironment } from './supervisor/env.js';
 import { createWatchdog } from './watch/watchdog/watchdog.js';
 import { startupChecks } from './diagnostics/startup.js';
 import { IdleCollector } from './heap.js';
+import { describeListChanges } from './config/lists.js';
 
 /** Files hashed at start for content dedupe (a file beyond them is indexed at its first change). */
 const CONTENT_SEED_FILES = 5_000;
@@ -52,6 +53,8 @@ export async function runtime(s: Settings, { log, signal, onSupervisor, onAppCha
     appIdle: () => supervisor.idleWithoutApp,
   });
 
+  // A list set in the config extends its defaults: say what it is now (it used to replace them).
+  for (const line of describeListChanges(s.watch)) log.info({ event: 'config.lists' }, line);
   const wlog = log.child({ component: 'watch' });
   // The watcher behind the watchdog: budget, sentinels, mount checks, re-arming, fallback to polling.
   const watcher = createWatchdog({ settings: s.watch, watchdog: s.watchdog, onEvent: (ev) => batcher.push(ev), log: wlog, signal });

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 import { globProblem } from './glob.js';
+import { LIST_DEFAULTS, listProblems, type WatchListKey } from './lists.js';
 
 /** The same grammar as parseDuration, for editors (JSON Schema `pattern`); the refinement is the real check. */
 const DURATION_PATTERN = '^\\s*(\\d+(\\.\\d+)?(ms|s|m|h))+\\s*$';
@@ -36,9 +37,22 @@ const duration = (what: string, positive?: string) =>
 
 /** A picomatch glob; unbalanced brackets, never-matching and absolute patterns are rejected (see glob.ts). */
 const glob = z.string().superRefine((g, ctx) => {
-  const problem = globProblem(g);
+  const problem = globProblem(g.startsWith('!') ? g.slice(1) : g); // "!x" drops a default (lists.ts)
   if (problem) ctx.addIssue({ code: 'custom', message: problem.message, params: { fix: problem.fix } });
 });
+
+/** How a list's description states its defaults and the way to drop one. */
+const extendsDefaults = (list: WatchListKey): string =>
+  `Entries are added to the defaults (${LIST_DEFAULTS[list].join(', ')}); an entry "!name" drops the default "name".`;
+
+/** A watch list: entries added to its defaults, `!entry` removing one (see lists.ts). */
+const watchList = (list: WatchListKey, entry: z.ZodType<string>) =>
+  z
+    .array(entry)
+    .default([])
+    .superRefine((entries, ctx) => {
+      for (const p of listProblems(list, entries)) ctx.addIssue({ code: 'custom', message: p.message, path: [p.index], params: { fix: p.fix } });
+    });
 
 const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGKILL'] as const;
 
@@ -46,24 +60,19 @@ const stringMap = z.record(z.string(), z.string());
 
 export const WatchSchema = z
   .strictObject({
-    include: z
-      .array(glob)
-      .default(['go.mod', 'go.sum'])
-      .describe('Globs (picomatch, relative to root) of files that trigger a rebuild, besides `extensions`.'),
-    exclude: z
-      .array(glob)
-      .default(['**/*_test.go'])
-      .describe('Globs of files that never trigger a rebuild. Directories matched here are never descended.'),
-    extensions: z
-      .array(z.string().regex(/^\.?[A-Za-z0-9_+-]+$/, { error: 'an extension is letters and digits, e.g. "go" or ".tmpl"' }))
-      .default(['go', 'tmpl', 'tpl', 'html'])
-      .describe('File extensions (with or without the dot) that trigger a rebuild.'),
-    excludeDirs: z
-      .array(glob)
-      .default(['.git', 'node_modules', 'vendor', 'testdata', '.hotwatch', '.idea', '.vscode', 'tmp'])
-      .describe(
-        'Directory names or globs never descended into (they cost no inotify watch). `vendor` is still watched when an `include` glob names it. The build output directory is always excluded.',
-      ),
+    include: watchList('include', glob).describe(
+      `Globs (picomatch, relative to root) of files that trigger a rebuild, besides \`extensions\`. ${extendsDefaults('include')}`,
+    ),
+    exclude: watchList('exclude', glob).describe(
+      `Globs of files that never trigger a rebuild. Directories matched here are never descended. ${extendsDefaults('exclude')}`,
+    ),
+    extensions: watchList(
+      'extensions',
+      z.string().regex(/^!?\.?[A-Za-z0-9_+-]+$/, { error: 'an extension is letters and digits, e.g. "go" or ".tmpl"' }),
+    ).describe(`File extensions (with or without the dot) that trigger a rebuild. ${extendsDefaults('extensions')}`),
+    excludeDirs: watchList('excludeDirs', glob).describe(
+      `Directory names or globs never descended into (they cost no inotify watch). \`vendor\` is still watched when an \`include\` glob names it. The build output directory is always excluded. ${extendsDefaults('excludeDirs')}`,
+    ),
     backend: z
       .enum(['auto', 'native', 'poll'])
       .default('auto')

@@ -5,10 +5,12 @@
 import path from 'node:path';
 import type { Config } from './schema.js';
 import { parseDuration } from './duration.js';
+import { effectiveList } from './lists.js';
 
 export interface WatchSettings {
   /** Absolute root of the module. */
   root: string;
+  /** The effective lists: the defaults, plus the config's entries, minus its "!entry"s (lists.ts). */
   include: string[];
   exclude: string[];
   /** Normalised, with the dot: ".go". */
@@ -96,10 +98,10 @@ export function resolveSettings(cfg: Config, opts: ResolveOptions): Settings {
     root,
     watch: {
       root,
-      include: cfg.watch.include,
-      exclude: cfg.watch.exclude,
-      extensions: cfg.watch.extensions.map((e) => (e.startsWith('.') ? e : `.${e}`)),
-      excludeDirs: cfg.watch.excludeDirs,
+      include: effectiveList('include', cfg.watch.include),
+      exclude: effectiveList('exclude', cfg.watch.exclude),
+      extensions: effectiveList('extensions', cfg.watch.extensions).map((e) => (e.startsWith('.') ? e : `.${e}`)),
+      excludeDirs: effectiveList('excludeDirs', cfg.watch.excludeDirs),
       outputDir,
       backend: cfg.watch.backend,
       pollIntervalMs: ms(cfg.watch.pollInterval),

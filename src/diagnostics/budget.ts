@@ -193,7 +193,7 @@ export function budgetChecks(b: BudgetInput): { checks: Check[]; facts: Pick<Bud
       id: 'inotify.queue',
       title: 'inotify event queue',
       status: 'info',
-      detail: `fs.inotify.max_queued_events=${fmt(l.maxQueuedEvents)}: per-instance kernel queue; a burst larger than this overflows it and the kernel drops events (no watcher library reports it; hotwatch infers it from bursts and stalls and rescans)`,
+      detail: `fs.inotify.max_queued_events=${fmt(l.maxQueuedEvents)}: per-instance kernel queue; a burst larger than this overflows it and the kernel drops events. hotwatch's inotify helper receives the kernel's overflow event (IN_Q_OVERFLOW) and re-reads every watched directory, rebuilding what changed; without the helper (fs.watch, which drops that event) an overflow is inferred from bursts and stalls and handled the same way`,
     });
   }
   return { checks, facts: { watchesAvailable, headroomAfterStart: headroom, watchesNeeded: need, ...(overBudget ? { overBudget } : {}) } };

@@ -8,6 +8,15 @@ export interface BackoffOptions {
   resetAfterMs: number;
 }
 
+/**
+ * One more crash after `crashesSoFar` in a row, of an app that ran for `uptimeMs`: the count it makes
+ * (1 again after a stable uptime) and the delay before the restart.
+ */
+export function nextCrash(opts: BackoffOptions, crashesSoFar: number, uptimeMs: number): { crashes: number; delayMs: number } {
+  const before = uptimeMs >= opts.resetAfterMs ? 0 : crashesSoFar;
+  return { crashes: before + 1, delayMs: Math.min(opts.maxMs, opts.initialMs * 2 ** before) };
+}
+
 export class Backoff {
   private attempt = 0;
 
@@ -15,10 +24,9 @@ export class Backoff {
 
   /** The delay before restarting an app that ran for `uptimeMs` and then exited. */
   next(uptimeMs: number): number {
-    if (uptimeMs >= this.opts.resetAfterMs) this.attempt = 0;
-    const delay = Math.min(this.opts.maxMs, this.opts.initialMs * 2 ** this.attempt);
-    this.attempt++;
-    return delay;
+    const { crashes, delayMs } = nextCrash(this.opts, this.attempt, uptimeMs);
+    this.attempt = crashes;
+    return delayMs;
   }
 
   /** Crashes in a row since the last reset. */

@@ -8,11 +8,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
-import { execa } from 'execa';
+import { execa, type ResultPromise } from 'execa';
 import { HotwatchError } from '../errors.js';
 import type { BuildSettings } from '../config/settings.js';
 import type { Logger } from '../log/logger.js';
-import { groupAlive, pollUntil, terminateTree } from './kill-tree.js';
+import { groupAlive, pollUntil, terminateTree, type EnvMarker } from './kill-tree.js';
 import { pidsWithEnv, wrapSafeMs } from '../os/procfs.js';
 
 export interface BuildResult {
@@ -131,51 +131,18 @@ export async function runBuild(s: BuildSettings, opts: BuildOptions): Promise<Bu
     cwd: s.root, env, extendEnv: false, detached: true, stdin: 'ignore', all: true, buffer: false,
     reject: false, cancelSignal: stop, killSignal: 'SIGTERM', forceKillAfterDelay: BUILD_KILL_GRACE_MS,
   });
-  const leaderExit = new Promise<void>((resolve) => sub.once('exit', () => resolve()));
-  const out = new OutputCollector(opts.onLine, log);
-  sub.all?.on('data', (c: Buffer) => out.push(c));
-  sub.all?.on('error', (e) => log.warn({ event: 'build.output_error', err: e }, `reading build output failed: ${String(e)}`));
-
+  const out = collectOutput(sub, opts);
   // The first way the run ends wins: exit, cancel, timeout. Cancel and timeout tear down the whole tree;
   // so does a leader that exited while others of its tree still hold the output pipe.
-  let teardown: Promise<unknown> | undefined;
-  let settled = false;
-  const pgid = sub.pid;
-  const leaderExited = (): boolean => sub.exitCode !== null || sub.signalCode !== null;
-  const tearDown = (why: 'stop' | 'leftover'): void => {
-    if (pgid === undefined || teardown) return;
-    if (why === 'leftover') {
-      log.warn(
-        { event: 'build.leftover', pgid, hint: 'a build command should not leave processes running; they were stopped' },
-        'the build command exited but left processes behind: stopping them',
-      );
-    }
-    teardown = terminateTree({ pgid, leaderExited, leaderExit, marker, signal: 'SIGTERM', graceMs: BUILD_KILL_GRACE_MS, log }).then(async () => {
-      // A process that escaped both the group and the marker may still hold the pipe: never wait on it forever.
-      if (await pollUntil(() => settled, PIPE_WAIT_MS)) return;
-      log.error(
-        { event: 'build.pipe_held', pgid, hint: 'a process outside the build tree keeps its output open; find it with `lsof -p` or `ls -l /proc/*/fd`' },
-        'the build output pipe is still open after the build tree was stopped: closing it',
-      );
-      sub.stdout?.destroy();
-      sub.stderr?.destroy();
-    });
-  };
-  const onStop = (): void => tearDown('stop');
+  const tree = new BuildTree(sub, marker, log);
+  const onStop = (): void => tree.tearDown('stop');
   stop.addEventListener('abort', onStop, { once: true });
-  let exitTimer: NodeJS.Timeout | undefined;
-  sub.once('exit', () => (exitTimer = setTimeout(() => tearDown('leftover'), LEFTOVER_WAIT_MS)));
   const result = await sub;
-  settled = true;
-  clearTimeout(exitTimer);
+  tree.leaderSettled();
   stop.removeEventListener('abort', onStop);
   clearTimeout(timer);
   const stopReason = result.isCanceled ? (opts.signal.aborted && stop.reason === opts.signal.reason ? 'cancel' : 'timeout') : undefined;
-  // Marked leftovers were born after the leader: a build too short to have turned the pid counter all
-  // the way round needs to read only higher pids (this check is on the path of every build).
-  const bornAfter = performance.now() - started < wrapSafeMs() ? pgid : undefined;
-  if (!teardown && pgid !== undefined && (groupAlive(pgid) || pidsWithEnv(marker.key, marker.value, bornAfter).length > 0)) tearDown('leftover');
-  await teardown;
+  await tree.gone(started);
   const output = out.end();
 
   if (result.failed && result.exitCode === undefined && !result.signal && !result.isCanceled) {
@@ -191,6 +158,81 @@ export async function runBuild(s: BuildSettings, opts: BuildOptions): Promise<Bu
   });
   logResult(log, r, s, result.signal);
   return r;
+}
+
+/** The build's combined output, streamed line by line to onLine as it comes. */
+function collectOutput(sub: ResultPromise, opts: BuildOptions): OutputCollector {
+  const out = new OutputCollector(opts.onLine, opts.log);
+  sub.all?.on('data', (c: Buffer) => out.push(c));
+  sub.all?.on('error', (e) => opts.log.warn({ event: 'build.output_error', err: e }, `reading build output failed: ${String(e)}`));
+  return out;
+}
+
+/**
+ * The build's process tree, torn down at most once: on cancel or timeout, or when the leader exited but
+ * left processes behind (they hold the output pipe, or carry the build's marker).
+ */
+class BuildTree {
+  private teardown: Promise<unknown> | undefined;
+  /** The build's promise has settled: its output pipe closed. */
+  private settled = false;
+  private exitTimer: NodeJS.Timeout | undefined;
+  private readonly leaderExit: Promise<void>;
+
+  constructor(
+    private readonly sub: ResultPromise,
+    private readonly marker: EnvMarker,
+    private readonly log: Logger,
+  ) {
+    this.leaderExit = new Promise<void>((resolve) => sub.once('exit', () => resolve()));
+    // The leader exited but the output is still open after a while: something of its tree holds it.
+    sub.once('exit', () => (this.exitTimer = setTimeout(() => this.tearDown('leftover'), LEFTOVER_WAIT_MS)));
+  }
+
+  tearDown(why: 'stop' | 'leftover'): void {
+    const pgid = this.sub.pid;
+    if (pgid === undefined || this.teardown) return;
+    if (why === 'leftover') {
+      this.log.warn(
+        { event: 'build.leftover', pgid, hint: 'a build command should not leave processes running; they were stopped' },
+        'the build command exited but left processes behind: stopping them',
+      );
+    }
+    const leaderExited = (): boolean => this.sub.exitCode !== null || this.sub.signalCode !== null;
+    const { marker, leaderExit, log } = this;
+    this.teardown = terminateTree({ pgid, leaderExited, leaderExit, marker, signal: 'SIGTERM', graceMs: BUILD_KILL_GRACE_MS, log }).then(() =>
+      this.closePipeIfHeld(pgid),
+    );
+  }
+
+  /** The build's promise settled: no leftover timer is needed any more. */
+  leaderSettled(): void {
+    this.settled = true;
+    clearTimeout(this.exitTimer);
+  }
+
+  /** Resolves once nothing of the build is left: a leftover found now is torn down first. */
+  async gone(started: number): Promise<void> {
+    const pgid = this.sub.pid;
+    // Marked leftovers were born after the leader: a build too short to have turned the pid counter all
+    // the way round needs to read only higher pids (this check is on the path of every build).
+    const bornAfter = performance.now() - started < wrapSafeMs() ? pgid : undefined;
+    if (!this.teardown && pgid !== undefined && (groupAlive(pgid) || pidsWithEnv(this.marker.key, this.marker.value, bornAfter).length > 0)) {
+      this.tearDown('leftover');
+    }
+    await this.teardown;
+  }
+
+  /** A process that escaped both the group and the marker may still hold the pipe: never wait on it forever. */
+  private async closePipeIfHeld(pgid: number): Promise<void> {
+    if (await pollUntil(() => this.settled, PIPE_WAIT_MS)) return;
+    this.log.error(
+      { event: 'build.pipe_held', pgid, hint: 'a process outside the build tree keeps its output open; find it with `lsof -p` or `ls -l /proc/*/fd`' },
+      'the build output pipe is still open after the build tree was stopped: closing it',
+    );
+    this.sub.stdout?.destroy();
+    this.sub.stderr?.destroy();
+  }
 }
 
 function spawnError(code: string | undefined, msg: string, s: BuildSettings, env: NodeJS.ProcessEnv, display: string): HotwatchError {

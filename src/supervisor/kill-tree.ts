@@ -149,29 +149,61 @@ export async function pollUntil(cond: () => boolean, timeoutMs: number, interval
 }
 
 export async function terminateTree(o: TerminateOptions): Promise<TerminateResult> {
-  const known = new Map<number, KnownProcess>();
-  const remember = (list: KnownProcess[]): void => {
-    for (const k of list) if (!known.has(k.pid) || known.get(k.pid)?.startTime !== k.startTime) known.set(k.pid, k);
-  };
-  remember(o.known ?? snapshotTree(o.pgid, { marker: o.marker }));
-
+  const known = new KnownProcesses(o.known ?? snapshotTree(o.pgid, { marker: o.marker }));
   const groupDone = (): boolean => o.leaderExited() && !groupAlive(o.pgid);
-  let graceful = groupDone();
-  if (!graceful) {
-    signalGroup(o.pgid, o.signal, o.log);
-    const cut = o.cut;
-    const cutNow = cut ? new Promise<void>((r) => (cut.aborted ? r() : cut.addEventListener('abort', () => r(), { once: true }))) : undefined;
-    const wake = cutNow && o.leaderExit ? Promise.race([o.leaderExit, cutNow]) : (cutNow ?? o.leaderExit);
-    await pollUntil(() => groupDone() || cut?.aborted === true, o.graceMs, POLL_MS, wake);
-    graceful = groupDone() && !cut?.aborted;
-  }
+  const graceful = groupDone() || (await signalAndWait(o, groupDone));
   // Children forked during the grace period, and escapees, before their parents vanish from the tree:
   // the children of every process known so far too (one may have cleared the marker from its env).
-  remember(snapshotTree(o.pgid, { marker: o.marker, markerBornAfter: o.markerBornAfter, moreRoots: [...known.values()].filter(stillRunning).map((k) => k.pid) }));
+  known.add(snapshotTree(o.pgid, { marker: o.marker, markerBornAfter: o.markerBornAfter, moreRoots: known.running().map((k) => k.pid) }));
   if (!graceful) signalGroup(o.pgid, 'SIGKILL', o.log);
+  const swept = sweep(known, o, graceful);
+  await waitUntilGone(known, o, groupDone);
+  const survivors = reportSurvivors(known, o);
+  return {
+    graceful,
+    swept: swept.map(({ pid, cmd }) => ({ pid, cmd })),
+    survivors: survivors.map(({ pid, cmd }) => ({ pid, cmd })),
+  };
+}
 
+/** Every process seen in the tree, by pid; a pid seen again with another start time is the newer process. */
+class KnownProcesses {
+  private readonly byPid = new Map<number, KnownProcess>();
+
+  constructor(list: KnownProcess[]) {
+    this.add(list);
+  }
+
+  add(list: KnownProcess[]): void {
+    for (const k of list) if (!this.byPid.has(k.pid) || this.byPid.get(k.pid)?.startTime !== k.startTime) this.byPid.set(k.pid, k);
+  }
+
+  all(): KnownProcess[] {
+    return [...this.byPid.values()];
+  }
+
+  running(): KnownProcess[] {
+    return this.all().filter(stillRunning);
+  }
+}
+
+/**
+ * The stop signal to the group, then the grace period: until the group is gone, or the cut (a second
+ * Ctrl-C) ends it. True when the group went away within it, on its own.
+ */
+async function signalAndWait(o: TerminateOptions, groupDone: () => boolean): Promise<boolean> {
+  signalGroup(o.pgid, o.signal, o.log);
+  const cut = o.cut;
+  const cutNow = cut ? new Promise<void>((r) => (cut.aborted ? r() : cut.addEventListener('abort', () => r(), { once: true }))) : undefined;
+  const wake = cutNow && o.leaderExit ? Promise.race([o.leaderExit, cutNow]) : (cutNow ?? o.leaderExit);
+  await pollUntil(() => groupDone() || cut?.aborted === true, o.graceMs, POLL_MS, wake);
+  return groupDone() && !cut?.aborted;
+}
+
+/** SIGKILL to every known process still running outside what the group's SIGKILL reaches; returns them. */
+function sweep(known: KnownProcesses, o: TerminateOptions, graceful: boolean): KnownProcess[] {
   const swept: KnownProcess[] = [];
-  for (const k of known.values()) {
+  for (const k of known.all()) {
     if (k.pid === o.pgid || !stillRunning(k)) continue;
     if (readStat(k.pid)?.pgrp === o.pgid && !graceful) continue; // the group SIGKILL covers it
     try {
@@ -183,15 +215,23 @@ export async function terminateTree(o: TerminateOptions): Promise<TerminateResul
       }
     }
   }
+  return swept;
+}
 
+/** Waits (bounded) for the group and every known process to disappear. */
+async function waitUntilGone(known: KnownProcesses, o: TerminateOptions, groupDone: () => boolean): Promise<void> {
   const killWaitMs = o.killWaitMs ?? 5_000;
-  const everythingGone = (): boolean => groupDone() && [...known.values()].every((k) => k.pid === o.pgid || !stillRunning(k));
+  const everythingGone = (): boolean => groupDone() && known.all().every((k) => k.pid === o.pgid || !stillRunning(k));
   if (!(await pollUntil(everythingGone, killWaitMs, POLL_MS, o.leaderExit))) {
     // Last resort for anything that joined the group late.
     signalGroup(o.pgid, 'SIGKILL', o.log);
     await pollUntil(everythingGone, Math.min(1_000, killWaitMs));
   }
-  const survivors = [...known.values()].filter((k) => (k.pid === o.pgid ? !o.leaderExited() : stillRunning(k)));
+}
+
+/** What is still running after every bound: logged with the likely cause, never hidden. */
+function reportSurvivors(known: KnownProcesses, o: TerminateOptions): KnownProcess[] {
+  const survivors = known.all().filter((k) => (k.pid === o.pgid ? !o.leaderExited() : stillRunning(k)));
   for (const pid of hasProcfs() ? pidsInGroup(o.pgid) : []) {
     if (!survivors.some((s) => s.pid === pid)) survivors.push({ pid, startTime: 0, cmd: readCmdline(pid) });
   }
@@ -206,9 +246,5 @@ export async function terminateTree(o: TerminateOptions): Promise<TerminateResul
       `${survivors.length} process(es) of group ${o.pgid} still running after SIGKILL: ${survivors.map((s) => `${s.pid} (${s.cmd})`).join(', ')}`,
     );
   }
-  return {
-    graceful,
-    swept: swept.map(({ pid, cmd }) => ({ pid, cmd })),
-    survivors: survivors.map(({ pid, cmd }) => ({ pid, cmd })),
-  };
+  return survivors;
 }

@@ -1,10 +1,122 @@
-/** How the supervisor tells a person what happened: exits, build failures, when the app listens. */
+/**
+ * How the supervisor tells a person what happened: the job decides what to report (job.ts, Report),
+ * this file words it; and when the app listens.
+ */
 import type { Logger } from '../log/logger.js';
 import type { BuildResult } from './build.js';
-import type { AppExit } from './process.js';
+import type { AppExit, StopResult } from './process.js';
+import type { Report } from './job.js';
+import { isHotwatchError } from '../errors.js';
 import { listeningPortsOf } from '../os/ports.js';
 import { descendantsOf } from '../os/procfs.js';
 import { formatDuration } from '../config/duration.js';
+
+/** The settings a report's wording depends on. */
+export interface ReportContext {
+  onFailure: 'keep-running' | 'stop';
+  stopSignal: NodeJS.Signals;
+  gracePeriodMs: number;
+}
+
+/** One report of the job, as log lines. */
+export function reportJob(log: Logger, r: Report, ctx: ReportContext): void {
+  switch (r.kind) {
+    case 'build.start':
+      return log.info({ event: r.kind, trigger: r.trigger, files: r.files, rescan: r.rescan }, `${r.trigger} → building`);
+    case 'build.superseded':
+      return log.info({ event: r.kind, trigger: r.trigger }, 'newer change: canceling the running build');
+    case 'build.canceled':
+      return log.info({ event: r.kind, buildMs: r.buildMs }, `build canceled after ${r.buildMs}ms${r.shuttingDown ? ' (shutting down)' : ': a newer change is next'}`);
+    case 'build.failed':
+      return reportBuildFailure(log, r.result, r.appRunning, ctx.onFailure, r.restartInMs);
+    case 'build.error':
+      // A missing toolchain mid-session (PATH changed, go uninstalled): loud, and wait for the next change.
+      return log.error({ event: r.kind, err: r.error }, `build could not run: ${describeError(r.error, true)}`);
+    case 'build.done':
+      return log.info({ event: r.kind, buildMs: r.buildMs }, `build ok in ${r.buildMs}ms`);
+    case 'build.stale':
+      return log.info(
+        { event: r.kind, during: r.during },
+        r.during === 'build'
+          ? 'a newer change arrived during the build: building again before restarting'
+          : 'a newer change arrived while the old app was stopping: building it before starting anything (the binary just built is already stale)',
+      );
+    case 'app.start': {
+      const stop = r.stopMs !== undefined ? `stop ${r.stopMs}ms, ` : '';
+      return log.info({ event: r.kind, pid: r.pid, reason: r.reason, stopMs: r.stopMs, startMs: r.startMs }, `app started (pid ${r.pid}, ${stop}start ${r.startMs}ms)`);
+    }
+    case 'app.start-failed':
+      return log.error({ event: r.kind, err: r.error }, `could not start the app: ${describeError(r.error, false)}`);
+    case 'app.stop':
+      return reportStop(log, r.pid, r.why, r.result, ctx);
+    case 'app.exit':
+      return reportExit(log, r);
+    case 'app.force-kill':
+      return log.warn({ event: r.kind, pid: r.pid }, `forced: SIGKILL to the app's process group (pid ${r.pid}), no more grace`);
+  }
+}
+
+function describeError(e: unknown, stack: boolean): string {
+  if (isHotwatchError(e)) return e.format();
+  return stack ? String((e as Error)?.stack ?? e) : String(e);
+}
+
+/** How the app ended, what was swept, and any port still held: the new app may fail to listen. */
+function reportStop(log: Logger, pid: number, why: string, res: StopResult, ctx: ReportContext): void {
+  const how =
+    res.how === 'graceful'
+      ? `stopped by ${ctx.stopSignal}`
+      : res.how === 'killed' && res.durationMs < ctx.gracePeriodMs
+        ? 'killed at once (forced)'
+        : res.how === 'killed'
+          ? `did not stop within ${ctx.gracePeriodMs}ms of ${ctx.stopSignal}: killed`
+          : `had already ${formatExit(res.exit)}`;
+  log.info({ event: 'app.stop', pid, why, how: res.how, stopMs: res.durationMs, exit: res.exit }, `app (pid ${pid}) ${how} in ${res.durationMs}ms (${why})`);
+  for (const s of res.swept) {
+    log.warn({ event: 'app.swept', pid: s.pid, cmd: s.cmd }, `killed leftover process ${s.pid} (${s.cmd}) that escaped the app's process group`);
+  }
+  for (const p of res.portsStillHeld) {
+    const who = p.holders.map((h) => `pid ${h.pid} (${h.cmd})`).join(', ') || 'an unknown process';
+    log.error(
+      { event: 'port.held', port: p.port, holders: p.holders, hint: 'stop that process, or change the port' },
+      `port ${p.port} is still held after the app stopped, by ${who}: the new app may fail to listen`,
+    );
+  }
+}
+
+function reportExit(log: Logger, r: Extract<Report, { kind: 'app.exit' }>): void {
+  const how = `app ${formatExit(r.exit)}`;
+  if (r.next === 'restart') {
+    const nth = r.crashes === 1 ? 'first crash' : `${ordinal(r.crashes)} crash in a row`;
+    log.warn(
+      { event: r.kind, pid: r.pid, ...r.exit, restartInMs: r.restartInMs, crashes: r.crashes },
+      `${how}; restarting in ${formatSeconds(r.restartInMs)} (${nth}; run.onCrash: restart)`,
+    );
+  } else if (r.next === 'wait-for-change') {
+    log.warn({ event: r.kind, pid: r.pid, ...r.exit }, `${how}; waiting for a change to rebuild (run.onCrash: wait-for-change)`);
+  } else if (r.restartInMs !== undefined) {
+    log.warn(
+      { event: r.kind, pid: r.pid, ...r.exit, restartInMs: r.restartInMs, crashes: r.crashes },
+      `${how}; a build is running: the new version starts if it succeeds, else this one restarts in ${formatSeconds(r.restartInMs)} (run.onCrash: restart)`,
+    );
+  } else {
+    log.warn({ event: r.kind, pid: r.pid, ...r.exit }, `${how}; a build is running: the new version starts if it succeeds`);
+  }
+}
+
+/** 1st, 2nd, 3rd, 4th, ... 11th, 12th, 13th, 21st. */
+export function ordinal(n: number): string {
+  const teen = n % 100 >= 11 && n % 100 <= 13;
+  const suffix = teen ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
+  return `${n}${suffix}`;
+}
+
+/** Seconds with one decimal, or as many more as the value needs: 1.0 s, 0.1 s, 0.25 s. */
+export function formatSeconds(ms: number): string {
+  const s = ms / 1000;
+  const text = [1, 2, 3].map((d) => s.toFixed(d)).find((t) => Math.abs(Number(t) * 1000 - ms) < 0.5) ?? s.toFixed(3);
+  return `${text} s`;
+}
 
 export function formatExit(exit: AppExit): string {
   const up = formatDuration(exit.uptimeMs);
@@ -13,13 +125,15 @@ export function formatExit(exit: AppExit): string {
 }
 
 /** Compiler errors, prominently: the log line says what still serves. */
-export function reportBuildFailure(log: Logger, res: BuildResult, appRunning: boolean, policy: 'keep-running' | 'stop'): void {
+export function reportBuildFailure(log: Logger, res: BuildResult, appRunning: boolean, policy: 'keep-running' | 'stop', restartInMs?: number): void {
   const serving =
     policy === 'stop' && appRunning
       ? 'stopping the app (build.onFailure: stop)'
       : appRunning
         ? 'the previous version keeps serving'
-        : 'no app is running until a build succeeds';
+        : restartInMs !== undefined
+          ? `the previous version, which crashed, restarts in ${formatSeconds(restartInMs)} (run.onCrash: restart)`
+          : 'no app is running until a build succeeds';
   const why = res.timedOut ? `timed out after ${res.durationMs}ms` : `exit ${res.exitCode ?? '?'}, ${res.durationMs}ms`;
   const body = res.output.trim();
   // The whole output was streamed above ("build │"); repeat the compiler errors (file:line:col) so the

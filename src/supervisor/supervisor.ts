@@ -1,20 +1,30 @@
 /**
- * The supervisor: one loop that turns batches of changes into builds and restarts.
- *   - a newer batch aborts the running build and awaits its teardown before the next build starts;
- *   - a failed build leaves the last good app serving (policy keep-running) or stops it (policy stop);
- *   - an app that exits on its own is reported, then waits for a change or restarts with backoff;
- *   - on shutdown (the root signal) the build is aborted and the app stopped gracefully.
+ * The supervisor: the effect loop of one app's job (job.ts). It feeds the job its inputs (changes, the
+ * end of each build, stop and start, the app's own exit, the restart timer, shutdown, a second Ctrl-C)
+ * and runs the effects the job returns: builds (build.ts), stops and starts (process.ts), the
+ * crash-restart timer, log lines (report.ts). Every decision is the job's; this file holds only the job
+ * state and the handles of what is running (the build's AbortController, the app process, the timer).
  * It owns no grace timers (process.ts does) and its only timer is the crash-restart delay.
  */
 import type { Logger } from '../log/logger.js';
 import type { BuildSettings, RunSettings } from '../config/settings.js';
 import type { Batch } from '../pipeline/events.js';
-import { describeBatch, mergeBatches } from '../pipeline/aggregate.js';
 import { runBuild, type BuildResult } from './build.js';
-import { AppProcess, type AppExit, type StopResult } from './process.js';
-import { Backoff } from './backoff.js';
-import { isHotwatchError } from '../errors.js';
-import { formatExit, reportBuildFailure, watchListening } from './report.js';
+import { AppProcess } from './process.js';
+import { reportJob, watchListening, type ReportContext } from './report.js';
+import {
+  initialJobState,
+  isBusy,
+  servingApp,
+  snapshot,
+  transition,
+  type BuildOutcome,
+  type Effect,
+  type JobInput,
+  type JobPolicy,
+  type JobSnapshot,
+  type JobState,
+} from './job.js';
 
 export interface SupervisorOptions {
   root: string;
@@ -25,7 +35,7 @@ export interface SupervisorOptions {
   signal: AbortSignal;
   /** The app's environment, computed at each start (env files are re-read). */
   appEnv: () => NodeJS.ProcessEnv;
-  /** Build output lines (default: logged at debug). */
+  /** Build output lines (default: logged at info, with a prefix). */
   onBuildLine?: (line: string) => void;
   /** Told whenever the running app changes (started, stopped, exited): the state file records it. */
   onAppChange?: (app: { pid: number; marker: { key: string; value: string } } | undefined) => void;
@@ -43,44 +53,48 @@ export interface SupervisorStats {
 
 export class Supervisor {
   readonly stats: SupervisorStats = { buildsStarted: 0, buildsSucceeded: 0, buildsFailed: 0, buildsCanceled: 0, appStarts: 0 };
-  private pending: Batch | undefined;
-  private buildCtrl: AbortController | undefined;
-  private app: AppProcess | undefined;
-  /** The app being stopped (no longer `app`): a second Ctrl-C still reaches it. */
-  private stoppingApp: AppProcess | undefined;
-  /** A build, stop or start is in progress (the run loop is inside a cycle). */
-  private inCycle = false;
-  private restartDue = false;
-  private restartTimer: NodeJS.Timeout | undefined;
-  private wake: (() => void) | undefined;
-  private readonly backoff: Backoff;
+  private job: JobState = initialJobState(Date.now());
+  private readonly policy: JobPolicy;
+  private readonly reportContext: ReportContext;
   private readonly log: Logger;
+  /** Handles of the effects in flight. */
+  private build: AbortController | undefined;
+  /** The app process: running, serving during a build, or being stopped. */
+  private app: AppProcess | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
+  /** Inputs wait here while one is being taken (an effect may cause another), and until run() starts. */
+  private readonly inbox: JobInput[] = [];
+  /** run() was called: inputs are taken from then on. */
+  private loopStarted = false;
+  private draining = false;
+  private ended: { resolve: () => void; reject: (e: unknown) => void } | undefined;
+  private failure: { error: unknown } | undefined;
 
   constructor(private readonly opts: SupervisorOptions) {
-    this.backoff = new Backoff(opts.run.backoff);
     this.log = opts.log.child({ component: 'supervisor' });
-    opts.signal.addEventListener('abort', () => this.poke(), { once: true });
+    this.policy = { root: opts.root, onFailure: opts.build.onFailure, onCrash: opts.run.onCrash, backoff: opts.run.backoff };
+    this.reportContext = { onFailure: opts.build.onFailure, stopSignal: opts.run.stopSignal, gracePeriodMs: opts.run.gracePeriodMs };
+    opts.signal.addEventListener('abort', () => this.feed({ type: 'shutdown', at: Date.now() }), { once: true });
   }
 
-  /** A batch of relevant changes: aborts a running build (its teardown is awaited by the loop). */
+  /** A batch of relevant changes: builds it, or queues it behind the step in progress (see job.ts). */
   submit(batch: Batch): void {
-    this.pending = mergeBatches(this.pending, batch);
-    this.cancelRestartTimer();
-    if (this.buildCtrl && !this.buildCtrl.signal.aborted) {
-      this.log.info({ event: 'build.superseded', trigger: describeBatch(batch, this.opts.root) }, 'newer change: canceling the running build');
-      this.buildCtrl.abort(new Error('superseded by a newer change'));
-    }
-    this.poke();
+    this.feed({ type: 'change', at: Date.now(), batch });
   }
 
-  /** The pid of the running app, if any. */
+  /** The pid of the running app, if any (also while it serves during a build). */
   get appPid(): number | undefined {
-    return this.app?.pid;
+    return servingApp(this.job)?.pid;
   }
 
-  /** A cycle is running or due: its end (build exit, stop, start) must not wait behind other work. */
+  /** What the job is doing, and since when: a copy. */
+  get state(): JobSnapshot {
+    return snapshot(this.job, this.opts.root);
+  }
+
+  /** A build, stop or start is in progress: its end must not wait behind other work. */
   get busy(): boolean {
-    return this.inCycle || this.pending !== undefined || this.restartDue;
+    return isBusy(this.job);
   }
 
   /**
@@ -88,183 +102,174 @@ export class Supervisor {
    * failed build), no build or restart is in progress or due. A save then means "run it again".
    */
   get idleWithoutApp(): boolean {
-    return !this.app && !this.stoppingApp && !this.inCycle && !this.pending && !this.restartDue && !this.restartTimer;
+    return this.job.name === 'idle';
   }
 
   /** Second Ctrl-C: the app (running, or being stopped) is SIGKILLed at once; the stop still sweeps the rest. */
   forceKill(): void {
-    const app = this.app ?? this.stoppingApp;
-    if (!app) return;
-    this.log.warn({ event: 'app.force-kill', pid: app.pid }, `forced: SIGKILL to the app's process group (pid ${app.pid}), no more grace`);
-    app.forceKill();
+    this.feed({ type: 'forceKill', at: Date.now() });
   }
 
-  /** Runs until the root signal aborts; the first build starts at once. */
-  async run(initial: Batch): Promise<void> {
-    this.pending = initial;
-    const { signal } = this.opts;
+  /**
+   * Runs until the root signal aborts and the app is stopped; the first build starts at once. Changes
+   * submitted before are covered by this first build (it builds everything).
+   */
+  run(initial: Batch): Promise<void> {
+    const done = new Promise<void>((resolve, reject) => (this.ended = { resolve, reject }));
+    if (this.failure) this.ended?.reject(this.failure.error);
+    const early = this.inbox.splice(0).filter((i) => i.type !== 'change');
+    this.loopStarted = true;
+    if (!this.opts.signal.aborted) this.inbox.push({ type: 'change', at: Date.now(), batch: initial });
+    // Aborted before this supervisor existed: its listener never fired.
+    else if (!early.some((i) => i.type === 'shutdown')) early.push({ type: 'shutdown', at: Date.now() });
+    this.feed(...early);
+    return done;
+  }
+
+  private feed(...inputs: JobInput[]): void {
+    this.inbox.push(...inputs);
+    if (!this.loopStarted || this.draining || this.failure) return;
+    this.draining = true;
     try {
-      while (!signal.aborted) {
-        if (!this.pending && !this.restartDue) await new Promise<void>((r) => (this.wake = r));
-        this.wake = undefined;
-        if (signal.aborted) break;
-        const batch = this.pending;
-        this.pending = undefined;
-        this.inCycle = true;
-        try {
-          if (batch) await this.cycle(batch);
-          else if (this.restartDue) {
-            this.restartDue = false;
-            await this.startApp('restart after exit');
-          }
-        } finally {
-          this.inCycle = false;
-        }
-        this.opts.afterCycle?.();
-      }
+      for (let input = this.inbox.shift(); input; input = this.inbox.shift()) this.take(input);
+    } catch (e) {
+      this.fail(e);
     } finally {
-      this.cancelRestartTimer();
-      await this.stopApp('shutdown');
+      this.draining = false;
     }
   }
 
-  private poke(): void {
-    this.wake?.();
+  private take(input: JobInput): void {
+    const before = this.job;
+    const { state, effects } = transition(before, input, this.policy);
+    this.job = state;
+    if (state.name !== before.name) {
+      this.log.debug({ event: 'job.state', from: before.name, to: state.name, input: input.type }, `job: ${before.name} → ${state.name} (${input.type})`);
+    }
+    for (const effect of effects) this.perform(effect);
+    if (state.name === 'stopped') this.ended?.resolve();
+    else if (isBusy(before) && !isBusy(state)) this.opts.afterCycle?.();
   }
 
-  private async cycle(batch: Batch): Promise<void> {
-    const trigger = describeBatch(batch, this.opts.root);
+  private perform(effect: Effect): void {
+    switch (effect.type) {
+      case 'startBuild':
+        return this.startBuild();
+      case 'cancelBuild':
+        return this.build?.abort(new Error('canceled'));
+      case 'stopApp':
+        return this.stopApp(this.appWithPid(effect.pid));
+      case 'startApp':
+        return this.startApp();
+      case 'forceKillApp':
+        return this.appWithPid(effect.pid).forceKill();
+      case 'forgetApp':
+        this.appWithPid(effect.pid);
+        this.app = undefined;
+        return this.opts.onAppChange?.(undefined);
+      case 'scheduleRestart':
+        this.restartTimer = setTimeout(() => {
+          this.restartTimer = undefined;
+          this.feed({ type: 'backoffElapsed', at: Date.now() });
+        }, effect.delayMs);
+        return;
+      case 'cancelRestartTimer':
+        clearTimeout(this.restartTimer);
+        this.restartTimer = undefined;
+        return;
+      case 'report':
+        return reportJob(this.log, effect.report, this.reportContext);
+    }
+  }
+
+  /** The handle of the app the job names: they cannot differ, unless this loop has a bug. */
+  private appWithPid(pid: number): AppProcess {
+    if (this.app?.pid !== pid) throw new Error(`supervisor: the job names app pid ${pid}, but the app handle is ${this.app?.pid ?? 'empty'}`);
+    return this.app;
+  }
+
+  /** One build; however it ends (result or error), it ends as one buildFinished. */
+  private startBuild(): void {
     const ctrl = new AbortController();
-    this.buildCtrl = ctrl;
+    this.build = ctrl;
     this.stats.buildsStarted++;
-    this.log.info({ event: 'build.start', trigger, files: batch.paths.length, rescan: batch.rescanReasons }, `${trigger} → building`);
-    let res: BuildResult;
     const building = runBuild(this.opts.build, {
-      signal: AbortSignal.any([this.opts.signal, ctrl.signal]),
+      signal: ctrl.signal,
       log: this.log,
       // Streamed as it comes, with a prefix; a failure then names the first errors again, prominently.
       onLine: this.opts.onBuildLine ?? ((line) => this.log.info({ event: 'build.output', line }, `build │ ${line}`)),
     });
     // The build is running in its own processes: the old app's stop is prepared meanwhile.
     this.app?.prescan();
-    try {
-      res = await building;
-    } catch (e) {
-      this.buildCtrl = undefined;
-      this.stats.buildsFailed++;
-      // A missing toolchain mid-session (PATH changed, go uninstalled): loud, and wait for the next change.
-      const msg = isHotwatchError(e) ? e.format() : String((e as Error)?.stack ?? e);
-      this.log.error({ event: 'build.error', err: e }, `build could not run: ${msg}`);
-      return;
-    }
-    this.buildCtrl = undefined;
-    if (res.canceled) {
-      this.stats.buildsCanceled++;
-      this.log.info({ event: 'build.canceled', buildMs: res.durationMs }, `build canceled after ${res.durationMs}ms${this.opts.signal.aborted ? ' (shutting down)' : ': a newer change is next'}`);
-      return;
-    }
-    if (!res.ok) {
-      this.stats.buildsFailed++;
-      reportBuildFailure(this.log, res, Boolean(this.app), this.opts.build.onFailure);
-      if (this.opts.build.onFailure === 'stop') await this.stopApp('build failed (build.onFailure: stop)');
-      return;
-    }
-    this.stats.buildsSucceeded++;
-    this.log.info({ event: 'build.done', buildMs: res.durationMs }, `build ok in ${res.durationMs}ms`);
-    if (this.pending) {
-      // A change arrived after the build finished: this binary is already stale, build again first.
-      this.log.info({ event: 'build.stale' }, 'a newer change arrived during the build: building again before restarting');
-      return;
-    }
-    this.backoff.reset();
-    await this.startApp(trigger);
+    building
+      .then(buildOutcome, (error: unknown): BuildOutcome => ({ kind: 'error', error }))
+      .then((outcome) => {
+        if (this.build === ctrl) this.build = undefined;
+        this.count(outcome);
+        this.feed({ type: 'buildFinished', at: Date.now(), outcome });
+      })
+      .catch((e: unknown) => this.fail(e));
   }
 
-  private async startApp(reason: string): Promise<void> {
-    const stop = await this.stopApp('restart');
-    if (this.opts.signal.aborted) return;
+  private count(outcome: BuildOutcome): void {
+    if (outcome.kind === 'ok') this.stats.buildsSucceeded++;
+    else if (outcome.kind === 'canceled') this.stats.buildsCanceled++;
+    else this.stats.buildsFailed++;
+  }
+
+  private stopApp(app: AppProcess): void {
+    app
+      .stop(this.opts.run.stopSignal, this.opts.run.gracePeriodMs)
+      .then((result) => {
+        if (this.app === app) this.app = undefined;
+        this.opts.onAppChange?.(undefined);
+        this.feed({ type: 'stopFinished', at: Date.now(), result });
+      })
+      .catch((e: unknown) => this.fail(e));
+  }
+
+  private startApp(): void {
     const t0 = performance.now();
-    let app: AppProcess;
-    try {
-      app = await AppProcess.start({
-        binary: this.opts.run.binary,
-        args: this.opts.run.args,
-        env: this.opts.appEnv(),
-        cwd: this.opts.run.cwd,
-        log: this.log,
-      });
-    } catch (e) {
-      const msg = isHotwatchError(e) ? e.format() : String(e);
-      this.log.error({ event: 'app.start-failed', err: e }, `could not start the app: ${msg}`);
-      return;
-    }
-    const startMs = Math.round(performance.now() - t0);
+    const starting = (async () =>
+      AppProcess.start({ binary: this.opts.run.binary, args: this.opts.run.args, env: this.opts.appEnv(), cwd: this.opts.run.cwd, log: this.log }))();
+    starting
+      .then(
+        (app) => this.appStarted(app, Math.round(performance.now() - t0)),
+        (error: unknown) => this.feed({ type: 'startFinished', at: Date.now(), outcome: { ok: false, error } }),
+      )
+      .catch((e: unknown) => this.fail(e));
+  }
+
+  /** The app runs: its handle is kept, its exit and its listening watched, then the job is told. */
+  private appStarted(app: AppProcess, startMs: number): void {
     this.app = app;
     this.opts.onAppChange?.(app);
     this.stats.appStarts++;
-    this.log.info(
-      { event: 'app.start', pid: app.pid, reason, stopMs: stop?.durationMs, startMs },
-      `app started (pid ${app.pid}, ${stop ? `stop ${stop.durationMs}ms, ` : ''}start ${startMs}ms)`,
-    );
-    void app.exited.then((exit) => this.onAppExit(app, exit));
-    watchListening(app.pid, this.log, this.opts.signal, () => this.app === app, (ports) => app.noteListening(ports));
+    void app.exited.then((exit) => this.feed({ type: 'appExited', at: Date.now(), pid: app.pid, exit }));
+    const serving = (): boolean => servingApp(this.job)?.pid === app.pid;
+    watchListening(app.pid, this.log, this.opts.signal, serving, (ports) => app.noteListening(ports));
+    this.feed({ type: 'startFinished', at: Date.now(), outcome: { ok: true, pid: app.pid, startMs } });
   }
 
-  private onAppExit(app: AppProcess, exit: AppExit): void {
-    if (this.app !== app) return; // stopped by us: reported by stopApp
-    this.app = undefined;
-    this.opts.onAppChange?.(undefined);
-    const how = formatExit(exit);
-    if (this.opts.signal.aborted) return;
-    if (this.opts.run.onCrash === 'restart') {
-      const delay = this.backoff.next(exit.uptimeMs);
-      this.log.warn(
-        { event: 'app.exit', ...exit, restartInMs: delay, crashes: this.backoff.crashes },
-        `app ${how}; restarting in ${delay}ms (exit ${this.backoff.crashes} in a row; run.onCrash: restart)`,
-      );
-      this.cancelRestartTimer();
-      this.restartTimer = setTimeout(() => {
-        this.restartTimer = undefined;
-        this.restartDue = true;
-        this.poke();
-      }, delay);
-    } else {
-      this.log.warn({ event: 'app.exit', ...exit }, `app ${how}; waiting for a change to rebuild (run.onCrash: wait-for-change)`);
-    }
-  }
-
-  private cancelRestartTimer(): void {
-    if (this.restartTimer) clearTimeout(this.restartTimer);
-    this.restartTimer = undefined;
-    this.restartDue = false;
-  }
-
-  private async stopApp(why: string): Promise<StopResult | undefined> {
+  /**
+   * A bug in this loop, or a stop that threw: run() rejects (hotwatch exits 1), after a last attempt to
+   * leave nothing running.
+   */
+  private fail(error: unknown): void {
+    if (this.failure) return;
+    this.failure = { error };
+    clearTimeout(this.restartTimer);
+    this.build?.abort(new Error('internal error'));
     const app = this.app;
-    if (!app) return undefined;
     this.app = undefined;
-    this.stoppingApp = app;
-    const res = await app.stop(this.opts.run.stopSignal, this.opts.run.gracePeriodMs).finally(() => (this.stoppingApp = undefined));
-    this.opts.onAppChange?.(undefined);
-    const how =
-      res.how === 'graceful'
-        ? `stopped by ${this.opts.run.stopSignal}`
-        : res.how === 'killed' && res.durationMs < this.opts.run.gracePeriodMs
-          ? 'killed at once (forced)'
-          : res.how === 'killed'
-          ? `did not stop within ${this.opts.run.gracePeriodMs}ms of ${this.opts.run.stopSignal}: killed`
-          : `had already ${formatExit(res.exit)}`;
-    this.log.info({ event: 'app.stop', pid: app.pid, why, how: res.how, stopMs: res.durationMs, exit: res.exit }, `app (pid ${app.pid}) ${how} in ${res.durationMs}ms (${why})`);
-    for (const s of res.swept) {
-      this.log.warn({ event: 'app.swept', pid: s.pid, cmd: s.cmd }, `killed leftover process ${s.pid} (${s.cmd}) that escaped the app's process group`);
-    }
-    for (const p of res.portsStillHeld) {
-      const who = p.holders.map((h) => `pid ${h.pid} (${h.cmd})`).join(', ') || 'an unknown process';
-      this.log.error(
-        { event: 'port.held', port: p.port, holders: p.holders, hint: 'stop that process, or change the port' },
-        `port ${p.port} is still held after the app stopped, by ${who}: the new app may fail to listen`,
-      );
-    }
-    return res;
+    void Promise.resolve(app?.stop(this.opts.run.stopSignal, this.opts.run.gracePeriodMs))
+      .catch(() => undefined)
+      .finally(() => this.ended?.reject(error));
   }
+}
+
+function buildOutcome(res: BuildResult): BuildOutcome {
+  if (res.canceled) return { kind: 'canceled', durationMs: res.durationMs };
+  if (res.ok) return { kind: 'ok', durationMs: res.durationMs };
+  return { kind: 'failed', result: res };
 }

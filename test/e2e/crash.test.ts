@@ -46,7 +46,8 @@ describe('crashing app (e2e)', () => {
     const exits = hw.events('app.exit').slice(0, 5);
     expect(exits.every((e) => e.code === 3 && e.level === 40)).toBe(true);
     expect(exits.map((e) => e.restartInMs)).toEqual([100, 200, 400, 400, 400]);
-    expect(String(exits[0]!.msg)).toMatch(/exited with code 3 after \d+ms; restarting in 100ms/);
+    expect(String(exits[0]!.msg)).toMatch(/exited with code 3 after \d+ms; restarting in 0\.1 s \(first crash; run\.onCrash: restart\)/);
+    expect(String(exits[1]!.msg)).toMatch(/restarting in 0\.2 s \(2nd crash in a row; run\.onCrash: restart\)/);
   });
 
   it('run.onCrash: wait-for-change (the default) waits, and the next edit runs again', async () => {

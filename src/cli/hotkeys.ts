@@ -1,0 +1,67 @@
+/**
+ * Keys at a terminal, as people expect of a dev loop: `r` rebuilds and restarts, `c` clears the screen,
+ * `q` quits (as Ctrl-C does), `h` (or `?`) lists the keys. Only when stdin is a TTY: in a pipe, under
+ * systemd or in a container, stdin belongs to nobody and is left alone. Raw mode turns Ctrl-C into a
+ * byte, so it is mapped back to SIGINT: Ctrl-C keeps meaning what it means everywhere else.
+ */
+export interface HotkeyActions {
+  rebuild(): void;
+  clear(): void;
+  quit(): void;
+  help(text: string): void;
+}
+
+export const HOTKEYS_HELP = 'keys: r rebuild and restart · c clear the screen · q quit · h help';
+
+/** The bytes of one read → the actions they ask for. Pure. */
+export function keysToActions(data: string, actions: HotkeyActions): void {
+  for (const ch of data) {
+    switch (ch) {
+      case 'r':
+      case 'R':
+        actions.rebuild();
+        break;
+      case 'c':
+      case 'C':
+        actions.clear();
+        break;
+      case 'q':
+      case 'Q':
+        actions.quit();
+        break;
+      case 'h':
+      case 'H':
+      case '?':
+        actions.help(HOTKEYS_HELP);
+        break;
+      case '\u0003': // Ctrl-C in raw mode
+        process.kill(process.pid, 'SIGINT');
+        break;
+      case '\u001c': // Ctrl-\ in raw mode
+        process.kill(process.pid, 'SIGQUIT');
+        break;
+      default:
+        break; // other keys (Enter, arrows) mean nothing here
+    }
+  }
+}
+
+/** Reads keys from a TTY stdin until the signal aborts; returns false (and does nothing) without a TTY. */
+export function listenForHotkeys(stdin: NodeJS.ReadStream, actions: HotkeyActions, signal: AbortSignal): boolean {
+  if (!stdin.isTTY || signal.aborted) return false;
+  stdin.setRawMode(true);
+  stdin.setEncoding('utf8');
+  const onData = (data: string): void => keysToActions(data, actions);
+  stdin.on('data', onData);
+  stdin.resume();
+  signal.addEventListener(
+    'abort',
+    () => {
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause(); // lets the process exit: a flowing stdin keeps the event loop alive
+    },
+    { once: true },
+  );
+  return true;
+}

@@ -1,0 +1,324 @@
+/**
+ * One app's lifecycle as a pure transition function: (state, input) → { state, effects }. No processes,
+ * no timers, no clock: every input carries its timestamp, every state says since when it holds, and
+ * what must happen in the world is returned as effects for the effect loop (supervisor.ts) to run.
+ *
+ * The table (reports left out; "queued": a newer change waits in the state):
+ *
+ *   idle      change                        → building                              startBuild
+ *   building  change                        → building, queued                      cancelBuild (once)
+ *             buildFinished canceled        → building the queued change            startBuild
+ *             buildFinished ok              → stopping the old app, or starting     stopApp | startApp
+ *             buildFinished ok, queued      → building the queued change            startBuild
+ *             buildFinished failed | error  → running (old app) or idle;            —
+ *                                             stopping with build.onFailure: stop   stopApp
+ *             appExited (the serving app)   → building, no app                      forgetApp
+ *   stopping  change                        → stopping, queued (the stop goes on)   —
+ *             stopFinished                  → building the queued change,           startBuild
+ *                                             else starting the new binary,         startApp
+ *                                             else idle
+ *   starting  change                        → starting, queued                      —
+ *             startFinished ok              → running, or building the queued       startBuild
+ *                                             change while the new app serves
+ *             startFinished failed          → idle, or building the queued change   startBuild
+ *   running   change                        → building (the app serves meanwhile)   startBuild
+ *             appExited                     → idle (wait-for-change), or backoff    forgetApp, scheduleRestart
+ *   backoff   change                        → building                              cancelRestartTimer, startBuild
+ *             backoffElapsed                → starting the same binary              startApp
+ *   any       shutdown                      → stopped once the step in progress     cancelBuild | stopApp |
+ *                                             ends and the app is stopped           cancelRestartTimer
+ *             forceKill                     → (same state)                          forceKillApp
+ *
+ * Requests that a state cannot take at once are queued in it: a change during a build cancels the build
+ * and waits for its teardown; a change during a stop or a start waits for it to end. A graceful stop is
+ * never cut short by a change: it fences ordinary requests off until it ends, and only a second Ctrl-C
+ * (forceKill) ends its grace. Shutdown wins over everything queued.
+ *
+ * Each run ends once, for the first reason that comes: a build with one buildFinished; an app either
+ * with appExited (it exited on its own while it was the job's running app) or with the stop the job
+ * began. An exit of an app that is being stopped is part of its stop, not a crash.
+ *
+ * One job is one app: several apps per watcher are several jobs.
+ */
+import { describeBatch, mergeBatches } from '../pipeline/aggregate.js';
+import type { Batch } from '../pipeline/events.js';
+import { nextCrash } from './backoff.js';
+import type { AppExit } from './process.js';
+import {
+  RESTART_AFTER_EXIT,
+  STOP_FOR_FAILED_BUILD,
+  STOP_FOR_RESTART,
+  STOP_FOR_SHUTDOWN,
+  type AppRef,
+  type Backoff,
+  type BuildOutcome,
+  type Building,
+  type Effect,
+  type Idle,
+  type IdleReason,
+  type JobInput,
+  type JobPolicy,
+  type JobState,
+  type Report,
+  type Running,
+  type StartOutcome,
+  type Starting,
+  type Step,
+  type Stopping,
+} from './job-state.js';
+
+export * from './job-state.js';
+
+export function transition(state: JobState, input: JobInput, policy: JobPolicy): Step {
+  switch (state.name) {
+    case 'idle':
+      return fromIdle(state, input, policy);
+    case 'building':
+      return fromBuilding(state, input, policy);
+    case 'stopping':
+      return fromStopping(state, input, policy);
+    case 'starting':
+      return fromStarting(state, input, policy);
+    case 'running':
+      return fromRunning(state, input, policy);
+    case 'backoff':
+      return fromBackoff(state, input, policy);
+    case 'stopped':
+      return unchanged(state);
+  }
+}
+
+const unchanged = (state: JobState): Step => ({ state, effects: [] });
+const report = (r: Report): Effect => ({ type: 'report', report: r });
+
+/** Into building `batch`, `app` (if any) serving meanwhile. */
+function build(batch: Batch, at: number, policy: JobPolicy, app: AppRef | undefined, crashes: number, effects: Effect[] = []): Step {
+  const trigger = describeBatch(batch, policy.root);
+  return {
+    state: { name: 'building', since: at, batch, trigger, ...(app ? { app } : {}), crashes, shutdown: false },
+    effects: [...effects, report({ kind: 'build.start', trigger, files: batch.paths.length, rescan: batch.rescanReasons }), { type: 'startBuild', batch }],
+  };
+}
+
+/** Into stopping `app`; a stop for shutdown is the shutdown: the job ends with it. */
+function stop(app: AppRef, why: string, at: number, extra: Partial<Stopping> = {}, effects: Effect[] = []): Step {
+  return {
+    state: { name: 'stopping', since: at, app, why, shutdown: why === STOP_FOR_SHUTDOWN, forced: false, ...extra },
+    effects: [...effects, { type: 'stopApp', pid: app.pid, why }],
+  };
+}
+
+function fromIdle(s: Idle, input: JobInput, policy: JobPolicy): Step {
+  switch (input.type) {
+    case 'change':
+      return build(input.batch, input.at, policy, undefined, 0);
+    case 'shutdown':
+      return { state: { name: 'stopped', since: input.at }, effects: [] };
+    default:
+      return unchanged(s);
+  }
+}
+
+function fromBuilding(s: Building, input: JobInput, policy: JobPolicy): Step {
+  switch (input.type) {
+    case 'change': {
+      if (s.shutdown) return unchanged(s);
+      // A change calls off a crash restart: the change is what runs next.
+      const { crashRestart: _calledOff, ...rest } = s;
+      const queued = mergeBatches(s.queued, input.batch);
+      if (s.canceled) return { state: { ...rest, queued }, effects: [] };
+      return {
+        state: { ...rest, queued, canceled: 'superseded' },
+        effects: [report({ kind: 'build.superseded', trigger: describeBatch(input.batch, policy.root) }), { type: 'cancelBuild' }],
+      };
+    }
+    case 'buildFinished':
+      return afterBuild(s, input.outcome, input.at, policy);
+    case 'appExited':
+      return s.app?.pid === input.pid ? exitDuringBuild(s, input.pid, input.exit, input.at, policy) : unchanged(s);
+    case 'shutdown':
+      if (s.shutdown) return unchanged(s);
+      return { state: { ...s, shutdown: true, canceled: s.canceled ?? 'shutdown' }, effects: s.canceled ? [] : [{ type: 'cancelBuild' }] };
+    case 'forceKill':
+      return s.app ? { state: s, effects: forceKillEffects(s.app.pid) } : unchanged(s);
+    default:
+      return unchanged(s);
+  }
+}
+
+const forceKillEffects = (pid: number): Effect[] => [report({ kind: 'app.force-kill', pid }), { type: 'forceKillApp', pid }];
+
+/**
+ * The serving app exited on its own during a build: the build decides what runs next. With run.onCrash:
+ * restart, a build that gives nothing to start (it failed) leaves the restart due at the exit's backoff.
+ */
+function exitDuringBuild(s: Building, pid: number, exit: AppExit, at: number, policy: JobPolicy): Step {
+  const { app: _gone, ...rest } = s;
+  const forget: Effect = { type: 'forgetApp', pid };
+  if (s.shutdown) return { state: rest, effects: [forget] };
+  if (policy.onCrash !== 'restart') return { state: rest, effects: [forget, report({ kind: 'app.exit', pid, exit, next: 'build-running' })] };
+  const { crashes, delayMs } = nextCrash(policy.backoff, s.crashes, exit.uptimeMs);
+  return {
+    state: { ...rest, crashes, crashRestart: { due: at + delayMs, exit } },
+    effects: [forget, report({ kind: 'app.exit', pid, exit, next: 'build-running', restartInMs: delayMs, crashes })],
+  };
+}
+
+/** The build ended: what it says (reports), then what runs next. */
+function afterBuild(s: Building, outcome: BuildOutcome, at: number, policy: JobPolicy): Step {
+  const { app, queued } = s;
+  // The app crashed during the build and nothing newer replaces it: its restart stays due.
+  const crashRestart = !s.shutdown && !queued && outcome.kind !== 'ok' && policy.onFailure === 'keep-running' ? s.crashRestart : undefined;
+  const reports = [buildReport(outcome, s, crashRestart ? Math.max(0, crashRestart.due - at) : undefined)];
+  if (s.shutdown) return app ? stop(app, STOP_FOR_SHUTDOWN, at, {}, reports) : { state: { name: 'stopped', since: at }, effects: reports };
+  const stopForFailure = outcome.kind === 'failed' && policy.onFailure === 'stop' && app !== undefined;
+  if (queued) {
+    if (outcome.kind === 'ok') reports.push(report({ kind: 'build.stale', during: 'build' }));
+    if (stopForFailure) return stop(app, STOP_FOR_FAILED_BUILD, at, { queued }, reports);
+    return build(queued, at, policy, app, s.crashes, reports);
+  }
+  if (outcome.kind === 'ok') {
+    // A good build: the crash count starts over.
+    if (app) return stop(app, STOP_FOR_RESTART, at, { startAfter: s.trigger }, reports);
+    return { state: { name: 'starting', since: at, reason: s.trigger, crashes: 0, shutdown: false, forced: false }, effects: [...reports, { type: 'startApp', reason: s.trigger }] };
+  }
+  if (stopForFailure) return stop(app, STOP_FOR_FAILED_BUILD, at, {}, reports);
+  if (app) return { state: { name: 'running', since: at, app, crashes: s.crashes }, effects: reports };
+  if (crashRestart) {
+    const delayMs = Math.max(0, crashRestart.due - at);
+    return {
+      state: { name: 'backoff', since: at, delayMs, until: at + delayMs, crashes: s.crashes, lastExit: crashRestart.exit },
+      effects: [...reports, { type: 'scheduleRestart', delayMs }],
+    };
+  }
+  const why: IdleReason = outcome.kind === 'error' ? 'build-error' : outcome.kind === 'failed' ? 'build-failed' : 'build-canceled';
+  return { state: { name: 'idle', since: at, why }, effects: reports };
+}
+
+/** How the build ended, said; `restartInMs`: the crashed app restarts after a failed build. */
+function buildReport(outcome: BuildOutcome, s: Building, restartInMs: number | undefined): Effect {
+  switch (outcome.kind) {
+    case 'ok':
+      return report({ kind: 'build.done', buildMs: outcome.durationMs });
+    case 'canceled':
+      return report({ kind: 'build.canceled', buildMs: outcome.durationMs, shuttingDown: s.shutdown });
+    case 'failed':
+      return report({ kind: 'build.failed', result: outcome.result, appRunning: s.app !== undefined, ...(restartInMs !== undefined ? { restartInMs } : {}) });
+    case 'error':
+      return report({ kind: 'build.error', error: outcome.error });
+  }
+}
+
+function fromStopping(s: Stopping, input: JobInput, policy: JobPolicy): Step {
+  switch (input.type) {
+    case 'change': {
+      if (s.shutdown) return unchanged(s);
+      // The stop goes on (it is not cut short); the binary just built is stale: it is not started.
+      const said = s.queued !== undefined || s.startAfter === undefined;
+      return { state: { ...s, queued: mergeBatches(s.queued, input.batch) }, effects: said ? [] : [report({ kind: 'build.stale', during: 'stop' })] };
+    }
+    case 'stopFinished': {
+      const stopped = report({ kind: 'app.stop', pid: s.app.pid, why: s.why, result: input.result });
+      if (s.shutdown) return { state: { name: 'stopped', since: input.at }, effects: [stopped] };
+      if (s.queued) return build(s.queued, input.at, policy, undefined, 0, [stopped]);
+      if (s.startAfter === undefined) return { state: { name: 'idle', since: input.at, why: 'stopped' }, effects: [stopped] };
+      const reason = s.startAfter;
+      return {
+        state: { name: 'starting', since: input.at, reason, stopMs: input.result.durationMs, crashes: 0, shutdown: false, forced: false },
+        effects: [stopped, { type: 'startApp', reason }],
+      };
+    }
+    case 'shutdown': {
+      const { queued: _dropped, ...rest } = s;
+      return { state: { ...rest, shutdown: true }, effects: [] };
+    }
+    case 'forceKill':
+      return { state: { ...s, forced: true }, effects: forceKillEffects(s.app.pid) };
+    default:
+      // appExited: the app exited while being stopped; its stop reports how.
+      return unchanged(s);
+  }
+}
+
+function fromStarting(s: Starting, input: JobInput, policy: JobPolicy): Step {
+  switch (input.type) {
+    case 'change':
+      return s.shutdown ? unchanged(s) : { state: { ...s, queued: mergeBatches(s.queued, input.batch) }, effects: [] };
+    case 'startFinished':
+      return afterStart(s, input.outcome, input.at, policy);
+    case 'shutdown': {
+      const { queued: _dropped, ...rest } = s;
+      return { state: { ...rest, shutdown: true }, effects: [] };
+    }
+    case 'forceKill':
+      return { state: { ...s, forced: true }, effects: [] };
+    default:
+      return unchanged(s);
+  }
+}
+
+function afterStart(s: Starting, outcome: StartOutcome, at: number, policy: JobPolicy): Step {
+  if (!outcome.ok) {
+    const failed = report({ kind: 'app.start-failed', error: outcome.error });
+    if (s.shutdown) return { state: { name: 'stopped', since: at }, effects: [failed] };
+    if (s.queued) return build(s.queued, at, policy, undefined, s.crashes, [failed]);
+    return { state: { name: 'idle', since: at, why: 'start-failed' }, effects: [failed] };
+  }
+  const app: AppRef = { pid: outcome.pid, startedAt: at };
+  const started = report({ kind: 'app.start', pid: app.pid, reason: s.reason, ...(s.stopMs !== undefined ? { stopMs: s.stopMs } : {}), startMs: outcome.startMs });
+  if (s.shutdown) {
+    const step = stop(app, STOP_FOR_SHUTDOWN, at, { forced: s.forced }, [started]);
+    return s.forced ? { ...step, effects: [...step.effects, ...forceKillEffects(app.pid)] } : step;
+  }
+  // The spawn could not be taken back: the app serves while the newer change builds.
+  if (s.queued) return build(s.queued, at, policy, app, s.crashes, [started]);
+  return { state: { name: 'running', since: at, app, crashes: s.crashes }, effects: [started] };
+}
+
+function fromRunning(s: Running, input: JobInput, policy: JobPolicy): Step {
+  switch (input.type) {
+    case 'change':
+      return build(input.batch, input.at, policy, s.app, s.crashes);
+    case 'appExited':
+      return input.pid === s.app.pid ? afterExit(s, input.exit, input.at, policy) : unchanged(s);
+    case 'shutdown':
+      return stop(s.app, STOP_FOR_SHUTDOWN, input.at);
+    case 'forceKill':
+      return { state: s, effects: forceKillEffects(s.app.pid) };
+    default:
+      return unchanged(s);
+  }
+}
+
+/** The running app exited on its own: reported, then it waits for a change or restarts after a delay. */
+function afterExit(s: Running, exit: AppExit, at: number, policy: JobPolicy): Step {
+  const { pid } = s.app;
+  const forget: Effect = { type: 'forgetApp', pid };
+  if (policy.onCrash === 'restart') {
+    const { crashes, delayMs } = nextCrash(policy.backoff, s.crashes, exit.uptimeMs);
+    return {
+      state: { name: 'backoff', since: at, delayMs, until: at + delayMs, crashes, lastExit: exit },
+      effects: [forget, report({ kind: 'app.exit', pid, exit, next: 'restart', restartInMs: delayMs, crashes }), { type: 'scheduleRestart', delayMs }],
+    };
+  }
+  return {
+    state: { name: 'idle', since: at, why: 'app-exited', lastExit: exit },
+    effects: [forget, report({ kind: 'app.exit', pid, exit, next: 'wait-for-change' })],
+  };
+}
+
+function fromBackoff(s: Backoff, input: JobInput, policy: JobPolicy): Step {
+  switch (input.type) {
+    case 'change':
+      return build(input.batch, input.at, policy, undefined, s.crashes, [{ type: 'cancelRestartTimer' }]);
+    case 'backoffElapsed':
+      return {
+        state: { name: 'starting', since: input.at, reason: RESTART_AFTER_EXIT, crashes: s.crashes, shutdown: false, forced: false },
+        effects: [{ type: 'startApp', reason: RESTART_AFTER_EXIT }],
+      };
+    case 'shutdown':
+      return { state: { name: 'stopped', since: input.at }, effects: [{ type: 'cancelRestartTimer' }] };
+    default:
+      return unchanged(s);
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * A build that triggers itself: an app, a build step or a generator that writes a watched file at each
+ * build or start (a timestamped `version.go`, a `go generate` output) makes every cycle cause the next,
+ * forever, at a core's worth of CPU and in silence. The kernel tells no one which process wrote a file
+ * (fanotify needs privileges hotwatch does not have), so the pattern is what gives it away: the same
+ * files change while a build runs or just after the app starts, cycle after cycle. After `cycles` such
+ * cycles in a row the guard says "loop" once, naming the files; from then on a batch of only those files
+ * is held back, and a change to anything else (a person's edit) resumes the normal loop.
+ *
+ * Pure: the supervisor reports when builds and starts happen and asks about each batch (time injected).
+ */
+
+export interface SelfTriggerOptions {
+  /** How long after an app start a change still counts as caused by it. */
+  afterStartMs: number;
+  /** Self-caused cycles in a row that make a loop. */
+  cycles: number;
+}
+
+export const SELF_TRIGGER_DEFAULTS: SelfTriggerOptions = { afterStartMs: 1000, cycles: 5 };
+
+export type SelfTriggerVerdict =
+  /** Build it. */
+  | { kind: 'build' }
+  /** The loop was just found: stop cycling, and say so once. */
+  | { kind: 'loop'; files: string[]; cycles: number }
+  /** Only files of a loop already reported: held back. */
+  | { kind: 'held'; files: string[] };
+
+interface Cycle {
+  buildStartedAt?: number;
+  buildEndedAt?: number;
+  appStartedAt?: number;
+}
+
+export class SelfTriggerGuard {
+  private cycle: Cycle = {};
+  /** Consecutive self-caused batches and the files they share. */
+  private run = { count: 0, files: new Set<string>() };
+  /** The files of a reported loop: batches of only these are held back. */
+  private looping: Set<string> | undefined;
+
+  constructor(private readonly opts: SelfTriggerOptions = SELF_TRIGGER_DEFAULTS) {}
+
+  buildStarted(at: number): void {
+    this.cycle = { buildStartedAt: at };
+  }
+
+  buildEnded(at: number): void {
+    this.cycle.buildEndedAt = at;
+  }
+
+  appStarted(at: number): void {
+    this.cycle.appStartedAt = at;
+  }
+
+  /** A batch of changes, first seen at `firstAt`: build it, or the loop it belongs to. */
+  judge(paths: readonly string[], firstAt: number): SelfTriggerVerdict {
+    if (this.looping) {
+      if (paths.length > 0 && paths.every((p) => this.looping!.has(p))) return { kind: 'held', files: [...paths] };
+      this.looping = undefined; // something else changed: a person is at work again
+      this.run = { count: 0, files: new Set() };
+    }
+    if (paths.length === 0 || !this.causedByCycle(firstAt)) {
+      this.run = { count: 0, files: new Set() };
+      return { kind: 'build' };
+    }
+    const shared = this.run.count === 0 ? new Set(paths) : new Set(paths.filter((p) => this.run.files.has(p)));
+    this.run = shared.size > 0 ? { count: this.run.count + 1, files: shared } : { count: 1, files: new Set(paths) };
+    if (this.run.count < this.opts.cycles) return { kind: 'build' };
+    this.looping = this.run.files;
+    return { kind: 'loop', files: [...this.run.files].sort(), cycles: this.run.count };
+  }
+
+  /** During the last build, or within `afterStartMs` of the app's start. */
+  private causedByCycle(at: number): boolean {
+    const { buildStartedAt, buildEndedAt, appStartedAt } = this.cycle;
+    if (buildStartedAt !== undefined && at >= buildStartedAt && (buildEndedAt === undefined || at <= buildEndedAt)) return true;
+    return appStartedAt !== undefined && at >= appStartedAt && at - appStartedAt <= this.opts.afterStartMs;
+  }
+}

@@ -1,0 +1,46 @@
+/** A built binary's identity (src/supervisor/binary-identity.ts), on real go builds. */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { binaryIdentity, goBuildId } from '../../src/supervisor/binary-identity.js';
+import { makeTmpDir } from '../helpers/tmp.js';
+
+let tmp: ReturnType<typeof makeTmpDir>;
+const build = (text: string, out: string): string => {
+  fs.writeFileSync(path.join(tmp.dir, 'main.go'), `package main\n\nimport "fmt"\n\nfunc main() { fmt.Println(${JSON.stringify(text)}) }\n`);
+  const bin = path.join(tmp.dir, out);
+  execFileSync('go', ['build', '-o', bin, '.'], { cwd: tmp.dir, env: { ...process.env, GOWORK: 'off', GOFLAGS: '' } });
+  return bin;
+};
+
+beforeAll(() => {
+  tmp = makeTmpDir();
+  fs.writeFileSync(path.join(tmp.dir, 'go.mod'), 'module example.com/id\n\ngo 1.21\n');
+}, 60_000);
+afterAll(() => tmp.cleanup());
+
+describe('binaryIdentity', () => {
+  it('is the Go build ID that `go tool buildid` prints; the same sources give the same identity, other sources another', async () => {
+    const a = build('v1', 'a');
+    const b = build('v2', 'b');
+    const c = build('v1', 'c'); // reverted
+    const idA = await binaryIdentity(a);
+    expect(idA).toBe(`go:${execFileSync('go', ['tool', 'buildid', a], { encoding: 'utf8' }).trim()}`);
+    expect(await binaryIdentity(c)).toBe(idA);
+    expect(await binaryIdentity(b)).not.toBe(idA);
+  }, 120_000);
+
+  it('a file without a Go build ID is hashed whole; a missing file has no identity', async () => {
+    const f = path.join(tmp.dir, 'script.sh');
+    fs.writeFileSync(f, '#!/bin/sh\necho hi\n');
+    expect(await binaryIdentity(f)).toBe('sha256:' + (await import('node:crypto')).createHash('sha256').update('#!/bin/sh\necho hi\n').digest('hex'));
+    expect(await binaryIdentity(path.join(tmp.dir, 'nope'))).toBeUndefined();
+  });
+
+  it('finds the text marker form (non-ELF binaries)', () => {
+    const head = Buffer.concat([Buffer.alloc(100, 1), Buffer.from('\xff Go build ID: "abc/def"\n \xff', 'latin1')]);
+    expect(goBuildId(head)).toBe('abc/def');
+    expect(goBuildId(Buffer.alloc(4096))).toBeUndefined();
+  });
+});
