@@ -8,6 +8,7 @@ import path from 'node:path';
 import { HotwatchError } from '../errors.js';
 import { CONFIG_FILE_NAME, displayPath } from '../config/load.js';
 import { parseConfigText } from '../config/parse-config.js';
+import { LIST_DEFAULTS } from '../config/lists.js';
 import { ConfigSchema, type Config } from '../config/schema.js';
 import { convertAir, type Unmapped } from './air/convert.js';
 import { readAirToml } from './air/read.js';
@@ -89,7 +90,7 @@ function fromAir(opts: InitOptions, defaults: Config): { draft: ConfigDraft; fou
 }
 
 async function fromRepo(opts: InitOptions, defaults: Config): Promise<{ draft: ConfigDraft; found: string[] }> {
-  const facts = inspectRepo(opts.root, defaults.watch.extensions);
+  const facts = inspectRepo(opts.root, LIST_DEFAULTS.extensions);
   if (facts.project.kind === 'none') throw moduleMissing(facts);
   const main = await chooseMain(facts, opts.main, opts.ask);
   return planFromRepo(facts, main, defaults);

@@ -3,6 +3,7 @@
  * reason as a comment. Only what differs from the defaults is set; the defaults come from the schema.
  */
 import { globProblem } from '../config/glob.js';
+import { LIST_DEFAULTS } from '../config/lists.js';
 import type { Config } from '../config/schema.js';
 import type { ConfigDraft } from './render.js';
 import type { RepoFacts } from './inspect.js';
@@ -39,9 +40,10 @@ function planBuild(facts: RepoFacts, main: string, d: Config, draft: ConfigDraft
   if (notes.length) draft.notes[key] = notes;
 }
 
-function planWatch(facts: RepoFacts, d: Config, draft: ConfigDraft, found: string[]): void {
-  const exclude = [...d.watch.exclude];
-  const include = [...d.watch.include];
+/** The watch lists extend their defaults (config/lists.ts): only what init adds is written. */
+function planWatch(facts: RepoFacts, draft: ConfigDraft, found: string[]): void {
+  const exclude: string[] = [];
+  const include: string[] = [];
   const excludeNotes: string[] = [];
   for (const f of facts.frontends) {
     if (f === '') {
@@ -62,16 +64,16 @@ function planWatch(facts: RepoFacts, d: Config, draft: ConfigDraft, found: strin
       found.push(`frontend: ${f} (excluded: watch.exclude)`);
     }
   }
-  const embeds = facts.embeds.filter((e) => !globProblem(e.glob) && !include.includes(e.glob));
-  for (const e of embeds) include.push(e.glob);
+  const embeds = facts.embeds.filter((e) => !globProblem(e.glob) && !LIST_DEFAULTS.include.includes(e.glob));
+  for (const e of embeds) if (!include.includes(e.glob)) include.push(e.glob);
   if (embeds.length > 0) {
     draft.values['watch.include'] = include;
     draft.notes['watch.include'] = [`Embedded into the binary by //go:embed (${list([...new Set(embeds.map((e) => e.from))])}): a change to them needs a rebuild.`];
   }
-  if (exclude.length > d.watch.exclude.length) draft.values['watch.exclude'] = exclude;
+  if (exclude.length > 0) draft.values['watch.exclude'] = exclude;
   if (excludeNotes.length) draft.notes['watch.exclude'] = excludeNotes;
   if (facts.templateExtensions.length > 0) {
-    draft.values['watch.extensions'] = [...d.watch.extensions, ...facts.templateExtensions];
+    draft.values['watch.extensions'] = facts.templateExtensions;
     draft.notes['watch.extensions'] = [`${list(facts.templateExtensions.map((e) => `.${e}`))} found in ${list(facts.templateDirs)}: templates are read when the app starts, so a change restarts it.`];
   }
   for (const t of facts.templateDirs) found.push(`templates: ${t}`);
@@ -86,7 +88,7 @@ export function planFromRepo(facts: RepoFacts, main: string, defaults: Config): 
   const draft: ConfigDraft = { values: {}, notes: {}, header: [] };
   const found: string[] = [];
   planBuild(facts, main, defaults, draft, found);
-  planWatch(facts, defaults, draft, found);
+  planWatch(facts, draft, found);
   if (facts.airToml) found.push('.air.toml: not used; `hotwatch init --from-air --force` converts it instead');
   if (!facts.complete) found.push('(the repo is large: the search stopped after its first 5,000 directories)');
   draft.header = [

@@ -50,12 +50,8 @@ export function yamlValue(v: unknown): string {
   return stringify(v, { collectionStyle: 'flow', flowCollectionPadding: false, lineWidth: 0 }).trimEnd();
 }
 
-const sorted = (v: unknown): unknown => (Array.isArray(v) ? [...v].map(String).sort() : v);
-/** Lists of globs and extensions are sets: the same items in another order are still the default. */
-function sameAsDefault(key: string, value: unknown, def: unknown): boolean {
-  const set = key.startsWith('watch.') && Array.isArray(value);
-  return JSON.stringify(set ? sorted(value) : value) === JSON.stringify(set ? sorted(def) : def);
-}
+/** A value the default already gives is shown as the default (commented out), not written. */
+const sameAsDefault = (value: unknown, def: unknown): boolean => JSON.stringify(value) === JSON.stringify(def);
 
 /** The zod description of a section (the JSON Schema drops it under `.prefault({})`). */
 function sectionDescription(key: string, node: SchemaNode): string | undefined {
@@ -75,7 +71,7 @@ function keyLines(path: string, key: string, node: SchemaNode, draft: ConfigDraf
   const about = describe(node);
   if (about) lines.push(...commentLines(about, indent));
   for (const note of draft.notes[path] ?? []) lines.push(...commentLines(note, indent));
-  const set = path in draft.values && !sameAsDefault(path, draft.values[path], node.default);
+  const set = path in draft.values && !sameAsDefault(draft.values[path], node.default);
   if (set) lines.push(`${indent}${key}: ${yamlValue(draft.values[path])}`);
   else {
     // Uncommenting means deleting "# ": in a commented-out section the key keeps its indentation after it.
@@ -88,7 +84,7 @@ function keyLines(path: string, key: string, node: SchemaNode, draft: ConfigDraf
 function activeIn(prefix: string, props: Record<string, SchemaNode>, draft: ConfigDraft): boolean {
   return Object.entries(props).some(([k, n]) => {
     const p = `${prefix}.${k}`;
-    return p in draft.values && !sameAsDefault(p, draft.values[p], n.default);
+    return p in draft.values && !sameAsDefault(draft.values[p], n.default);
   });
 }
 

@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parsePackageClause } from '../diagnostics/toolchain.js';
+import { parsePackageClause } from '../os/go-source.js';
 import { dotPath } from './gowork.js';
 
 export interface Embed {

@@ -214,7 +214,7 @@ describe('bad and odd .air.toml files', () => {
     const root = project();
     const { conv, yaml } = convert('[build]\nexclude_file = ["{a,b", "x.go"]\nexclude_dir = ["/abs/dir", "../up", "logs"]\n', root);
     expect(conv.unmapped).toEqual([{ key: 'build.exclude_file', reason: expect.stringMatching(/not converted: bad glob "\{a,b": "\{" is never closed/) }]);
-    expect((await load(root, yaml)).watch.exclude).toEqual(['x.go', '**/*_test.go', 'logs/**']);
+    expect((await load(root, yaml)).watch.exclude).toEqual(['**/*_test.go', 'x.go', 'logs/**']);
   });
 
   it('a full_bin the shell would expand is reported, not guessed', () => {
@@ -265,6 +265,15 @@ describe('the pieces of a conversion', () => {
     for (const kept of ['go build -o ./tmp/main main.go', 'go build -o x ./...', 'go build ./cmd/api', 'go build -o x cmd/api', 'make build', 'go build -o x . && echo ok', 'go build -C sub -o x .', 'templ generate && go build -o x .']) {
       expect(parseGoBuild(kept), kept).toBeUndefined();
     }
+  });
+
+  it('watch lists are written as changes to their defaults: additions, and "!entry" for a default air did not have', async () => {
+    const root = project();
+    const { conv, yaml } = convert('[build]\ninclude_ext = ["go", "sql"]\nexclude_regex = ["\\\\.pb\\\\.go$"]\n', root);
+    expect(conv.draft.values['watch.extensions']).toEqual(['sql', '!tmpl', '!tpl', '!html']);
+    expect(conv.draft.values['watch.exclude']).toEqual(['**/*.pb.go', 'assets/**', '!**/*_test.go']);
+    const s = await load(root, yaml);
+    expect([s.watch.extensions, s.watch.exclude]).toEqual([['.go', '.sql'], ['**/*.pb.go', 'assets/**']]);
   });
 
   it('shell words: quotes and escapes are undone; expansions and operators make a line not plain', () => {

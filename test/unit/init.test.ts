@@ -67,10 +67,10 @@ describe('the config rendered from the schema', () => {
     expect(parseYaml(text)).toBeNull();
   });
 
-  it('a value set is active and reaches the config; a value equal to the default (in any order) is shown commented', () => {
-    const text = renderConfig(draft({ 'build.package': './cmd/api', 'watch.extensions': ['html', 'tpl', 'tmpl', 'go'], 'run.env': { A: 'b c' } }), './s.json');
+  it('a value set is active and reaches the config; a value equal to the default is shown commented', () => {
+    const text = renderConfig(draft({ 'build.package': './cmd/api', 'watch.exclude': [], 'run.env': { A: 'b c' } }), './s.json');
     expect(text).toMatch(/^build:\n(?: {2}#.*\n)* {2}package: \.\/cmd\/api$/m);
-    expect(text).toMatch(/^# {3}extensions: \[go, tmpl, tpl, html\]$/m);
+    expect(text).toMatch(/^# {3}exclude: \[\]$/m);
     expect(text).toMatch(/^# watch:$/m);
     const { config } = parseConfigText(text, 'w.yaml');
     expect([config.build.package, config.run.env]).toEqual(['./cmd/api', { A: 'b c' }]);
@@ -186,9 +186,10 @@ describe('what init plans from the repo', () => {
       'admin/node_modules/x/i.js': '',
       'templates/page.gohtml': '',
     });
-    expect(draft.values['watch.exclude']).toEqual(['**/*_test.go', 'admin/**']);
-    expect(draft.values['watch.include']).toEqual(['go.mod', 'go.sum', 'ui/dist/**']);
-    expect(draft.values['watch.extensions']).toEqual(['go', 'tmpl', 'tpl', 'html', 'gohtml']);
+    // The watch lists extend their defaults: only the additions are written.
+    expect(draft.values['watch.exclude']).toEqual(['admin/**']);
+    expect(draft.values['watch.include']).toEqual(['ui/dist/**']);
+    expect(draft.values['watch.extensions']).toEqual(['gohtml']);
     expect(found).toContain('frontend: ui (kept watched: embedded by main.go)');
   });
 });

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { shellWord } from '../plan.js';
 import { parseGoBuild, parseRunLine, type GoBuild } from './command.js';
-import type { Conv } from './convert.js';
+import type { Conv } from './conv.js';
 import { AIR_DEFAULTS, PLATFORM_KEYS, PLATFORMS } from './keys.js';
 
 /** The air key in effect for a [build] key: the current platform's block wins. */

@@ -2,7 +2,7 @@
  * How air stops and restarts the app (send_interrupt, kill_delay, rerun), its proxy, and what it shows
  * on the terminal ([log], [color], [screen], [misc]) → run.* and log.*, or reported.
  */
-import { ms, type Conv } from './convert.js';
+import { ms, type Conv } from './conv.js';
 
 const GO_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 

@@ -7,7 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { globProblem } from '../../config/glob.js';
-import { ms, type Conv } from './convert.js';
+import { LIST_DEFAULTS, type WatchListKey } from '../../config/lists.js';
+import { ms, type Conv } from './conv.js';
 import { AIR_DEFAULTS } from './keys.js';
 import { regexToGlob } from './regex.js';
 
@@ -36,6 +37,18 @@ function dirsOutside(root: string, include: readonly string[], skip: (name: stri
   return out;
 }
 
+/**
+ * The entries that turn a built-in watch list into `wanted` (the lists extend their defaults): what it
+ * adds, then "!entry" for each default it does not want. Pure.
+ */
+export function listDelta(list: WatchListKey, wanted: readonly string[]): string[] {
+  const key = (e: string): string => (list === 'extensions' ? e.replace(/^\./, '') : e);
+  const defaults = LIST_DEFAULTS[list];
+  const want = new Set(wanted.map(key));
+  const base = new Set(defaults.map(key));
+  return [...wanted.filter((e) => !base.has(key(e))), ...defaults.filter((e) => !want.has(key(e))).map((e) => `!${e}`)];
+}
+
 /** A hotwatch glob list being filled from air keys; an entry that is no valid glob is kept aside, by key. */
 class Globs {
   readonly bad = new Map<string, string[]>();
@@ -61,7 +74,7 @@ class Globs {
 const dirGlob = (d: string): string | undefined => (d === '' || d.startsWith('/') || d === '..' || d.startsWith('../') ? undefined : `${literal(d)}/**`);
 
 function mapExcludes(c: Conv, exclude: Globs): void {
-  const defaults = new Set(c.ctx.defaults.watch.excludeDirs);
+  const defaults = new Set(LIST_DEFAULTS.excludeDirs);
   const skipped = (d: string): boolean => !d.includes('/') && defaults.has(d);
   const tmp = c.get<string>('tmp_dir') || AIR_DEFAULTS.tmp_dir;
   const dirs: Array<[string, string]> = [
@@ -102,29 +115,29 @@ function mapRegexes(c: Conv, exclude: Globs): void {
     } else failed.push(`${JSON.stringify(re)}: ${'reason' in r ? r.reason : 'no valid glob'}`);
   }
   if (converted.length) c.note('watch.exclude', `From exclude_regex: ${converted.join('; ')}.`);
-  if (!exclude.items.includes('**/*_test.go')) c.note('watch.exclude', 'air did not exclude tests here (no _test.go regex), so a *_test.go change rebuilds, as it did; add "**/*_test.go" to stop that.');
+  if (!exclude.items.includes('**/*_test.go')) c.note('watch.exclude', 'air did not exclude tests here (no _test.go regex), so "!**/*_test.go" drops that default and a *_test.go change rebuilds, as it did; remove the entry to stop that.');
   if (failed.length) c.drop('build.exclude_regex', `not converted: ${failed.join('; ')}`);
   else c.map('build.exclude_regex', 'watch.exclude');
 }
 
 function mapFiles(c: Conv): void {
   const exts = c.get<string[]>('build.include_ext') ?? [...AIR_DEFAULTS.include_ext];
-  const include = new Globs([...c.ctx.defaults.watch.include]);
+  const include = new Globs([...LIST_DEFAULTS.include]);
   if (exts.some((e) => e.trim() === '*')) {
     include.add('**', 'build.include_ext');
     c.note('watch.include', 'air watched every extension (include_ext = ["*"]): every file under the root rebuilds.');
   }
-  c.set('watch.extensions', exts.map((e) => e.trim().replace(/^\./, '')).filter((e) => e && e !== '*'));
+  c.set('watch.extensions', listDelta('extensions', exts.map((e) => e.trim().replace(/^\./, '')).filter((e) => e && e !== '*')));
   c.map('build.include_ext', 'watch.extensions');
   for (const f of c.get<string[]>('build.include_file') ?? []) include.add(literal(f), 'build.include_file');
   include.settle(c, { 'build.include_file': 'watch.include' });
-  c.set('watch.include', include.items);
+  c.set('watch.include', listDelta('include', include.items));
   const exclude = new Globs([]);
   for (const f of c.get<string[]>('build.exclude_file') ?? []) exclude.add(clean(f), 'build.exclude_file');
   exclude.settle(c, { 'build.exclude_file': 'watch.exclude (air matched them as globs from the root too)' });
   mapRegexes(c, exclude);
   mapExcludes(c, exclude);
-  c.set('watch.exclude', exclude.items);
+  c.set('watch.exclude', listDelta('exclude', exclude.items));
 }
 
 function mapTiming(c: Conv): void {
