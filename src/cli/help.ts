@@ -41,6 +41,8 @@ Usage:
                   print the effective configuration, with where each value comes from
   hotwatch doctor [--root DIR] [--config FILE] [--json]
                   explain every limit and mount that can silence watching here, with the fix
+  hotwatch init   [--root DIR] [--main PKG] [--from-air [FILE]] [--force]
+                  write a commented watcher.config.yaml for this repo (or converted from .air.toml)
   hotwatch --version
   hotwatch --help
 

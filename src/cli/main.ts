@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { mainHelp } from './help.js';
 import { suggest } from '../config/suggest.js';
 
-const COMMANDS = ['run', 'config', 'doctor'];
+const COMMANDS = ['run', 'config', 'doctor', 'init'];
 
 export function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -22,6 +22,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./doctor.js')).doctorCommand(rest, io);
     case 'config':
       return (await import('./config.js')).configCommand(rest, io);
+    case 'init':
+      return (await import('./init.js')).initCommand(rest, { ...io, stdin: process.stdin });
     case '--version':
     case '-v':
     case 'version':

@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Settings } from '../config/settings.js';
+import { parsePackageClause } from '../os/go-source.js';
 import { isPortFree, portHolders } from '../os/ports.js';
 import type { Check, ToolchainFacts } from './report-schema.js';
 
@@ -42,17 +43,8 @@ function run(file: string, args: string[], opts: { cwd: string; env: NodeJS.Proc
   });
 }
 
-/** The package clause of Go source text (after comments and build constraints). Pure. */
-export function parsePackageClause(src: string): string | undefined {
-  const noBlock = src.replace(/\/\*[\s\S]*?\*\//g, ' ');
-  for (const raw of noBlock.split('\n')) {
-    const line = raw.replace(/\/\/.*$/, '').trim();
-    if (!line) continue;
-    const m = /^package\s+([A-Za-z_][A-Za-z0-9_]*)/.exec(line);
-    return m ? m[1] : undefined;
-  }
-  return undefined;
-}
+// Moved to src/os/go-source.ts (hotwatch init reads it too, and may not import the doctor); re-exported for the doctor's callers.
+export { parsePackageClause };
 
 /** The package name of the non-test Go files in `dir` ("main" when runnable); undefined if none. */
 export function packageNameInDir(dir: string): { name: string | undefined; files: number } {

@@ -1,0 +1,127 @@
+/**
+ * air's build and run line (cmd, bin, entrypoint, full_bin, args_bin, the [build.<os>] blocks) → build.*
+ * and run.*. A plain `go build -o OUT ./pkg` becomes hotwatch's own build of that package (into
+ * .hotwatch/bin/app); any other command is kept whole as build.cmd, with build.output set to the
+ * binary air ran. The program air ran must be that binary: a wrapper (a debugger) is reported.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { shellWord } from '../plan.js';
+import { parseGoBuild, parseRunLine, type GoBuild } from './command.js';
+import type { Conv } from './conv.js';
+import { AIR_DEFAULTS, PLATFORM_KEYS, PLATFORMS } from './keys.js';
+
+/** The air key in effect for a [build] key: the current platform's block wins. */
+const effective = (c: Conv, os: string, key: string): string => (c.has(`build.${os}.${key}`) ? `build.${os}.${key}` : `build.${key}`);
+
+/** How air names the current platform. */
+export const airPlatform = (p: string): string => (p === 'win32' ? 'windows' : p);
+
+interface RunTarget {
+  program: string | undefined;
+  env: Record<string, string>;
+  args: string[];
+  /** The air keys that named the program and its arguments. */
+  keys: string[];
+  /** air's bin (or its default): the binary, when the program run is something else. */
+  bin: string;
+  /** args_bin: what the app gets when the program's own line cannot be used. */
+  argsBin: string[];
+}
+
+/** What air runs after a build: full_bin, else entrypoint, else bin (air's order), plus args_bin. */
+function runTarget(c: Conv, os: string, tmp: string): RunTarget {
+  const k = (key: string): string => effective(c, os, key);
+  const full = c.get<string>(k('full_bin'));
+  const rawEntry = c.get<string | string[]>(k('entrypoint'));
+  const entry = typeof rawEntry === 'string' ? [rawEntry] : rawEntry?.length ? rawEntry : undefined;
+  const bin = c.get<string>(k('bin')) ?? AIR_DEFAULTS.bin(tmp);
+  const argsBin = c.get<string[]>(k('args_bin')) ?? [];
+  const t: RunTarget = { program: entry?.[0] ?? bin, env: {}, args: [], keys: [], bin, argsBin };
+  if (full) {
+    const line = parseRunLine(full);
+    if (line) Object.assign(t, { program: line.program, env: line.env, args: line.args, keys: [k('full_bin')] });
+    else c.drop(k('full_bin'), `a shell command line: hotwatch runs the binary itself, without a shell (put its variables in run.env and its arguments in run.args)`);
+    if (entry && entry.length > 1) c.note('run.args', `air ignored entrypoint's arguments (${entry.slice(1).join(' ')}) because full_bin was set; so does this conversion.`);
+  } else if (entry) Object.assign(t, { args: entry.slice(1), keys: [k('entrypoint')] });
+  else t.keys = [k('bin')];
+  t.args.push(...argsBin);
+  c.map(k('args_bin'), 'run.args');
+  return t;
+}
+
+const clean = (p: string): string => path.posix.normalize(p.replace(/\\/g, '/')).replace(/^\.\//, '');
+/** A program given by path (air resolves one without a "/" on PATH first). */
+const isPath = (p: string): boolean => p.includes('/');
+
+function mapGoBuild(c: Conv, gb: GoBuild, cmdKey: string): void {
+  if (gb.pkg !== '.') c.set('build.package', gb.pkg);
+  if (gb.flags.length > 0) c.set('build.flags', gb.flags);
+  if (Object.keys(gb.env).length > 0) c.set('build.env', gb.env);
+  c.map(cmdKey, 'build.package, build.flags, build.env (hotwatch runs go build itself)');
+  c.note('build.output', `air's build wrote ${gb.output}; hotwatch builds into ${c.ctx.defaults.build.output}, which is never watched and sits in the git-ignored .hotwatch/.`);
+}
+
+function mapCustomBuild(c: Conv, cmd: string, cmdKey: string, binary: string): void {
+  c.set('build.cmd', cmd);
+  c.map(cmdKey, 'build.cmd');
+  c.note('build.cmd', `air's build command, run as is by /bin/sh in the root; hotwatch then runs build.output, so it must be the file this command writes.`);
+  c.set('build.output', clean(binary));
+}
+
+/** pre_cmd, post_cmd, log, rules, and the other platforms' blocks. */
+function dropBuildExtras(c: Conv, os: string, buildLine: string): void {
+  const k = (key: string): string => effective(c, os, key);
+  const pre = c.get<string[]>(k('pre_cmd')) ?? [];
+  if (pre.length > 0) c.drop(k('pre_cmd'), `build steps are not supported yet; until they are, chain them into the build: build.cmd: ${JSON.stringify([...pre, buildLine].join(' && '))}`);
+  else c.map(k('pre_cmd'), '(empty: nothing to run)');
+  const post = c.get<string[]>(k('post_cmd')) ?? [];
+  if (post.length > 0) c.drop(k('post_cmd'), 'hotwatch runs no command when it exits (air ran these after Ctrl-C)');
+  else c.map(k('post_cmd'), '(empty: nothing to run)');
+  c.drop('build.log', "hotwatch writes no build-error log file: a failed build's compiler output is in its own log (the build.failed line; --log-format json for a machine-readable stream)");
+  const rules = c.get<unknown[]>('build.rules') ?? [];
+  if (rules.length > 0) c.drop('build.rules', 'commands run on a change without a rebuild (watch rules) are not supported yet');
+  else c.map('build.rules', '(empty)');
+  for (const other of PLATFORMS.filter((p) => p !== os)) {
+    for (const key of PLATFORM_KEYS) c.drop(`build.${other}.${key}`, `hotwatch has no per-platform settings: this file was converted for ${os} (its [build.${os}] block, else [build])`);
+  }
+}
+
+function mapEnvFiles(c: Conv): void {
+  const files = c.get<string[]>('env_files') ?? [];
+  const present = files.filter((f) => fs.existsSync(path.resolve(c.ctx.root, f)));
+  const missing = files.filter((f) => !present.includes(f));
+  if (present.length > 0) c.set('run.envFiles', present);
+  c.map('env_files', 'run.envFiles');
+  if (files.length === 0) return;
+  c.note('run.envFiles', "From air's env_files. air loaded them for the build too: put what the build needs in build.env. Here they override hotwatch's own environment (air never overrode a variable already set).");
+  if (missing.length > 0) c.note('run.envFiles', `Left out because they do not exist here (air skipped a missing file; hotwatch refuses to start without one): ${missing.join(', ')}.`);
+}
+
+export function convertBuild(c: Conv): void {
+  const os = airPlatform(c.ctx.platform);
+  const tmp = c.get<string>('tmp_dir') || AIR_DEFAULTS.tmp_dir;
+  const cmdKey = effective(c, os, 'cmd');
+  const cmd = c.get<string>(cmdKey) || AIR_DEFAULTS.cmd(tmp);
+  const target = runTarget(c, os, tmp);
+  const gb = parseGoBuild(cmd);
+  const builtIsRun = gb !== undefined && target.program !== undefined && path.resolve(c.ctx.root, gb.output) === path.resolve(c.ctx.root, target.program);
+  if (target.program !== undefined && !isPath(target.program) && !builtIsRun) {
+    for (const key of target.keys) c.drop(key, `runs ${target.program} from PATH, not the binary the build writes: hotwatch runs the binary itself (wrapping it in another program, e.g. a debugger, is not supported)`);
+    // That line's variables and arguments were the wrapper's, not the app's.
+    Object.assign(target, { keys: [], env: {}, args: target.argsBin });
+  }
+  if (gb && (builtIsRun || target.keys.length === 0)) mapGoBuild(c, gb, cmdKey);
+  else mapCustomBuild(c, cmd, cmdKey, target.program !== undefined && isPath(target.program) ? target.program : target.bin);
+  for (const key of target.keys) c.map(key, 'the binary hotwatch runs (build.output), run.env and run.args');
+  for (const key of ['bin', 'entrypoint', 'full_bin'].map((k) => effective(c, os, k))) {
+    if (!c.mapped.has(key) && !c.unmapped.some((u) => u.key === key)) c.map(key, 'superseded: air runs full_bin, else entrypoint, else bin');
+  }
+  if (Object.keys(target.env).length > 0) c.set('run.env', target.env);
+  if (target.args.length > 0) c.set('run.args', target.args);
+  for (const key of PLATFORM_KEYS) if (c.has(`build.${os}.${key}`)) c.map(`build.${key}`, `superseded by [build.${os}] on this platform`);
+  dropBuildExtras(c, os, gb ? `go build -o ${shellWord(c.ctx.defaults.build.output)} ${[...gb.flags.map(shellWord), gb.pkg].join(' ')}` : cmd);
+  c.map('build.stop_on_error', 'build.onFailure');
+  if (c.get<boolean>('build.stop_on_error')) c.set('build.onFailure', 'stop');
+  mapEnvFiles(c);
+}

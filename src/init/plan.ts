@@ -1,0 +1,100 @@
+/**
+ * From what `hotwatch init` found in the repo to the values of the config it writes, each with the
+ * reason as a comment. Only what differs from the defaults is set; the defaults come from the schema.
+ */
+import { globProblem } from '../config/glob.js';
+import { LIST_DEFAULTS } from '../config/lists.js';
+import type { Config } from '../config/schema.js';
+import type { ConfigDraft } from './render.js';
+import type { RepoFacts } from './inspect.js';
+
+/** A word as /bin/sh reads it back: bare when it is plain, single-quoted otherwise. */
+export function shellWord(s: string): string {
+  return /^[\w./:=@+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+const under = (glob: string, dir: string): boolean => glob === dir || glob.startsWith(`${dir}/`);
+const list = (xs: readonly string[]): string => xs.join(', ');
+
+function planBuild(facts: RepoFacts, main: string, d: Config, draft: ConfigDraft, found: string[]): void {
+  const others = facts.mains.filter((m) => m !== main);
+  const p = facts.project;
+  const key = p.kind === 'workspace' && !p.rootModule ? 'build.cmd' : 'build.package';
+  const notes: string[] = [];
+  if (key === 'build.cmd' && p.kind === 'workspace') {
+    draft.values['build.cmd'] = `go build -o ${shellWord(d.build.output)} ${shellWord(main)}`;
+    notes.push(
+      `This is a go.work workspace (${list(p.uses)}) without a go.mod at its root: the build names the main package from the workspace root, so every module of the workspace is watched and a change to any of them rebuilds. To build another program, change the package at the end of this command.`,
+    );
+    found.push(`Go workspace: go.work (${list(p.uses)})${p.missing.length ? `; listed but missing: ${list(p.missing)}` : ''}`);
+  } else {
+    if (main !== '.') draft.values['build.package'] = main;
+    found.push(p.kind === 'workspace' ? `Go workspace: go.work (${list(p.uses)}) with a go.mod at the root` : 'Go module: go.mod');
+  }
+  found.push(`main package: ${main}${others.length ? ` (others: ${list(others)})` : ''}`);
+  if (others.length > 0) {
+    notes.push(
+      `Other main packages here: ${list(others)}. hotwatch runs one program per root for now (several apps in one config are being designed): to work on another, run \`hotwatch init --main ${others[0]} --force\`, or edit the package here${key === 'build.cmd' ? '' : ` (build.package: ${others[0]})`}.`,
+    );
+  }
+  if (notes.length) draft.notes[key] = notes;
+}
+
+/** The watch lists extend their defaults (config/lists.ts): only what init adds is written. */
+function planWatch(facts: RepoFacts, draft: ConfigDraft, found: string[]): void {
+  const exclude: string[] = [];
+  const include: string[] = [];
+  const excludeNotes: string[] = [];
+  for (const f of facts.frontends) {
+    if (f === '') {
+      found.push('frontend: at the root (its node_modules is never watched: watch.excludeDirs)');
+      continue;
+    }
+    const embedded = facts.embeds.filter((e) => under(e.glob, f));
+    const code = facts.goDirs.find((d) => under(d, f));
+    if (code !== undefined) {
+      excludeNotes.push(`${f}/ has a package.json or node_modules but also Go code (${code}): it stays watched (its node_modules never is).`);
+      found.push(`frontend: ${f} (kept watched: it holds Go code too)`);
+    } else if (embedded.length > 0) {
+      excludeNotes.push(`${f}/ holds a frontend, but ${embedded[0]!.from} embeds ${embedded[0]!.glob}: ${f}/ stays watched so a new frontend build rebuilds the app (its node_modules never is). Exclude its sources (e.g. "${f}/src/**") if their edits rebuild needlessly.`);
+      found.push(`frontend: ${f} (kept watched: embedded by ${embedded[0]!.from})`);
+    } else {
+      exclude.push(`${f}/**`);
+      excludeNotes.push(`${f}/ is a frontend: its edits never need a Go rebuild, and it is never descended.`);
+      found.push(`frontend: ${f} (excluded: watch.exclude)`);
+    }
+  }
+  const embeds = facts.embeds.filter((e) => !globProblem(e.glob) && !LIST_DEFAULTS.include.includes(e.glob));
+  for (const e of embeds) if (!include.includes(e.glob)) include.push(e.glob);
+  if (embeds.length > 0) {
+    draft.values['watch.include'] = include;
+    draft.notes['watch.include'] = [`Embedded into the binary by //go:embed (${list([...new Set(embeds.map((e) => e.from))])}): a change to them needs a rebuild.`];
+  }
+  if (exclude.length > 0) draft.values['watch.exclude'] = exclude;
+  if (excludeNotes.length) draft.notes['watch.exclude'] = excludeNotes;
+  if (facts.templateExtensions.length > 0) {
+    draft.values['watch.extensions'] = facts.templateExtensions;
+    draft.notes['watch.extensions'] = [`${list(facts.templateExtensions.map((e) => `.${e}`))} found in ${list(facts.templateDirs)}: templates are read when the app starts, so a change restarts it.`];
+  }
+  for (const t of facts.templateDirs) found.push(`templates: ${t}`);
+  for (const s of facts.staticDirs) {
+    const embedded = facts.embeds.some((e) => under(e.glob, s));
+    found.push(`static assets: ${s} (${embedded ? 'embedded: watched through watch.include' : 'not embedded: served from disk, a change needs no rebuild'})`);
+  }
+}
+
+/** The draft for `main`, and the lines saying what was found (for the header and the terminal). */
+export function planFromRepo(facts: RepoFacts, main: string, defaults: Config): { draft: ConfigDraft; found: string[] } {
+  const draft: ConfigDraft = { values: {}, notes: {}, header: [] };
+  const found: string[] = [];
+  planBuild(facts, main, defaults, draft, found);
+  planWatch(facts, draft, found);
+  if (facts.airToml) found.push('.air.toml: not used; `hotwatch init --from-air --force` converts it instead');
+  if (!facts.complete) found.push('(the repo is large: the search stopped after its first 5,000 directories)');
+  draft.header = [
+    'hotwatch configuration, written by `hotwatch init` from what it found here:',
+    ...found.map((f) => `- ${f}`),
+    'Every key shows its description and, commented out, its default; only the keys init set are active. Durations are strings with a unit ("300ms", "5s").',
+  ];
+  return { draft, found };
+}

@@ -1,0 +1,283 @@
+/**
+ * `hotwatch init --from-air`: real .air.toml files (air's own example and project-style configs, see
+ * each fixture's origin note) converted, written, and loaded back with hotwatch's own loader; every key
+ * of each file either converted or reported, and the reported ones exactly those hotwatch cannot honour.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseToml } from 'smol-toml';
+import { parse as parseYaml } from 'yaml';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadSettings } from '../../src/config/load.js';
+import { ConfigSchema } from '../../src/config/schema.js';
+import { HotwatchError } from '../../src/errors.js';
+import { parseGoBuild, shellWords } from '../../src/init/air/command.js';
+import { convertAir, type AirConversion } from '../../src/init/air/convert.js';
+import { killDelayMs } from '../../src/init/air/convert-run.js';
+import { readAirToml } from '../../src/init/air/read.js';
+import { regexToGlob } from '../../src/init/air/regex.js';
+import { renderConfig } from '../../src/init/render.js';
+import { validateConfigJson } from '../helpers/config-json-schema.js';
+import { makeTmpDir } from '../helpers/tmp.js';
+
+const FIXTURES = fileURLToPath(new URL('../fixtures/air/', import.meta.url));
+const defaults = ConfigSchema.parse({});
+const tmps: Array<{ cleanup: () => void }> = [];
+afterEach(() => {
+  for (const t of tmps.splice(0)) t.cleanup();
+});
+
+/** A project root holding `dirs` and `files` (empty files). */
+function project(dirs: string[] = [], files: string[] = []): string {
+  const t = makeTmpDir('hotwatch-air-');
+  tmps.push(t);
+  for (const d of dirs) fs.mkdirSync(path.join(t.dir, d), { recursive: true });
+  for (const f of files) fs.writeFileSync(path.join(t.dir, f), '');
+  return t.dir;
+}
+
+function convert(text: string, root: string): { conv: AirConversion; yaml: string } {
+  const conv = convertAir(readAirToml(text, '.air.toml'), '.air.toml', { root, platform: 'linux', defaults });
+  return { conv, yaml: renderConfig(conv.draft, './schema.json') };
+}
+
+/** Every key a TOML text sets, by dotted path (arrays, arrays of tables included, are leaves). */
+function keysOf(text: string): string[] {
+  const out: string[] = [];
+  const walk = (o: Record<string, unknown>, prefix: string): void => {
+    for (const [k, v] of Object.entries(o)) {
+      const key = prefix ? `${prefix}.${k}` : k;
+      if (typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date)) walk(v as Record<string, unknown>, key);
+      else out.push(key);
+    }
+  };
+  walk(parseToml(text) as Record<string, unknown>, '');
+  return out.sort();
+}
+
+/** Writes the converted file into the project and loads it as `hotwatch run` would. */
+async function load(root: string, yaml: string) {
+  fs.writeFileSync(path.join(root, 'watcher.config.yaml'), yaml);
+  return loadSettings({ cwd: root, isTTY: false });
+}
+
+interface Case {
+  fixture: string;
+  dirs?: string[];
+  files?: string[];
+  unmapped: string[];
+}
+
+const CASES: Case[] = [
+  {
+    fixture: 'air-every-key.toml',
+    files: ['.env'],
+    unmapped: [
+      'build.follow_symlink', 'build.pre_cmd', 'build.post_cmd', 'build.log', 'build.windows.cmd', 'build.windows.bin', 'build.windows.entrypoint',
+      'proxy.enabled', 'proxy.proxy_port', 'proxy.app_start_timeout', 'log.time', 'color.main', 'color.watcher', 'color.build', 'color.runner',
+      'screen.clear_on_rebuild', 'screen.keep_scroll', 'misc.clean_on_exit',
+    ],
+  },
+  { fixture: 'web-cmd-server.toml', unmapped: ['build.pre_cmd', 'build.log', 'proxy.enabled', 'proxy.proxy_port', 'screen.clear_on_rebuild', 'misc.clean_on_exit'] },
+  { fixture: 'makefile-poll.toml', unmapped: ['watch_dir', 'build.log', 'build.exclude_regex', 'build.follow_symlink', 'color.main'] },
+  { fixture: 'cli-platforms.toml', dirs: ['cmd/app', 'internal/mock', 'config', 'docs', 'web', '.github'], files: ['.env'], unmapped: ['build.windows.cmd', 'build.windows.bin', 'build.rules', 'color.mode'] },
+];
+
+describe.each(CASES)('$fixture', ({ fixture, dirs, files, unmapped }) => {
+  const text = fs.readFileSync(path.join(FIXTURES, fixture), 'utf8');
+
+  it('converts to a config that validates against the JSON Schema and loads', async () => {
+    const root = project(dirs, files);
+    const { yaml } = convert(text, root);
+    expect(yaml.split('\n')[0]).toBe('# yaml-language-server: $schema=./schema.json');
+    expect(validateConfigJson(parseYaml(yaml) ?? {})).toEqual([]);
+    await expect(load(root, yaml)).resolves.toBeDefined();
+  });
+
+  it('every key is converted or reported, and the reported ones are exactly those hotwatch cannot honour', () => {
+    const { conv, yaml } = convert(text, project(dirs, files));
+    const mapped = [...conv.mapped.keys()];
+    const reported = conv.unmapped.map((u) => u.key);
+    expect(mapped.filter((k) => reported.includes(k)), 'converted and reported at once').toEqual([]);
+    expect([...mapped, ...reported].sort()).toEqual(keysOf(text));
+    expect(reported.sort()).toEqual([...unmapped].sort());
+    for (const u of conv.unmapped) {
+      expect(u.reason.length, `${u.key} has a reason`).toBeGreaterThan(20);
+      expect(yaml, `${u.key} is listed in the file`).toContain(u.key);
+    }
+  });
+});
+
+describe('what the conversions set', () => {
+  const convertFixture = async (fixture: string, dirs: string[] = [], files: string[] = []) => {
+    const root = project(dirs, files);
+    const { conv, yaml } = convert(fs.readFileSync(path.join(FIXTURES, fixture), 'utf8'), root);
+    return { root, conv, yaml, s: await load(root, yaml) };
+  };
+
+  it("every air key: the go build becomes hotwatch's own, full_bin's variables and args_bin reach the app", async () => {
+    const { root, s, yaml } = await convertFixture('air-every-key.toml', [], ['.env']);
+    expect(s.build.cmd).toBeUndefined();
+    expect(s.build.package).toBe('.');
+    expect(s.build.output).toBe(path.join(root, '.hotwatch/bin/app'));
+    expect(s.run.env).toEqual({ APP_ENV: 'dev', APP_USER: 'air' });
+    expect(s.run.args).toEqual(['hello', 'world']);
+    expect(s.run.port).toBe(8080);
+    expect(s.run.envFiles).toEqual([path.join(root, '.env')]);
+    expect(s.build.onFailure).toBe('stop');
+    expect(s.run.stopSignal).toBe('SIGTERM');
+    expect(s.watch.exclude.sort()).toEqual(['**/*_test.go', 'assets/**', 'frontend/node_modules/**']);
+    expect(yaml).toMatch(/air killed the app with SIGKILL at once/);
+    expect(yaml).toMatch(/air built right after the first change \(delay = 0\)/);
+    expect(yaml).toMatch(/air's build wrote \.\/tmp\/main; hotwatch builds into \.hotwatch\/bin\/app/);
+  });
+
+  it('a cmd/server web app: package, SIGINT with its grace, the proxied port, regexes as globs', async () => {
+    const { s } = await convertFixture('web-cmd-server.toml');
+    expect(s.build.package).toBe('./cmd/server');
+    expect(s.run.args).toEqual(['-addr', ':8080']);
+    expect([s.run.stopSignal, s.run.gracePeriodMs, s.run.port]).toEqual(['SIGINT', 2000, 8080]);
+    expect(s.watch.extensions.sort()).toEqual(['.go', '.html', '.json', '.tmpl', '.tpl']);
+    expect(s.watch.exclude.sort()).toEqual(['**/*_templ.go*', '**/*_test.go', 'assets/**', 'bin/**', 'frontend/**']);
+    expect(s.run.envFiles).toEqual([]); // .env does not exist in this project
+  });
+
+  it('a Makefile build kept whole, polling, a 1.5 s delay, reruns at a fixed delay', async () => {
+    const { root, s, yaml } = await convertFixture('makefile-poll.toml');
+    expect(s.build.cmd).toBe('make LDFLAGS="" build');
+    expect(s.build.output).toBe(path.join(root, 'bin/balance'));
+    expect([s.watch.backend, s.watch.pollIntervalMs]).toEqual(['poll', 1000]);
+    expect([s.debounce.quietMs, s.debounce.maxWaitMs]).toEqual([1500, 1500]);
+    expect([s.run.onCrash, s.run.backoff.initialMs, s.run.backoff.maxMs]).toEqual(['restart', 2000, 2000]);
+    expect(s.log.level).toBe('warn');
+    expect(s.watch.include).toEqual(['go.mod', 'go.sum', 'config.yaml']);
+    expect(s.watch.exclude.sort()).toEqual(['**/*.pb.go', 'bin/**', 'migrations/testdata/**', 'web/node_modules/**']);
+    expect(yaml).toMatch(/air did not exclude tests here/);
+    expect(yaml).toMatch(/"\^\(gen\|mock\)\/": anchored with \^/);
+  });
+
+  it("the [build.linux] block wins; include_dir becomes the directories outside it; a missing env file is left out", async () => {
+    const { root, s, yaml } = await convertFixture('cli-platforms.toml', ['cmd/app', 'internal/mock', 'config', 'docs', 'web', '.github'], ['.env']);
+    expect(s.build.package).toBe('./cmd/app');
+    expect(s.build.flags).toEqual(['-ldflags', '-s -w']);
+    expect(s.build.env).toEqual({ CGO_ENABLED: '0' });
+    expect(s.run.env).toEqual({ GIN_MODE: 'debug' });
+    expect(s.run.args).toEqual(['server', '-c', 'config/config.yaml']);
+    expect([s.run.stopSignal, s.run.gracePeriodMs, s.build.onFailure, s.log.level]).toEqual(['SIGINT', 0, 'keep-running', 'error']);
+    expect(s.run.envFiles).toEqual([path.join(root, '.env')]);
+    expect(yaml).toMatch(/do not exist here[^\n]*\n[^\n]*\.env\.development/);
+    expect(s.watch.include).toEqual(['go.mod', 'go.sum', 'config/config.yaml']);
+    expect(s.watch.exclude.sort()).toEqual(['**/*_test.go', '**/mocks/**', 'docs/**', 'internal/assets/**', 'internal/mock/*.go', 'web/**']);
+  });
+});
+
+describe('bad and odd .air.toml files', () => {
+  const read = (text: string) => readAirToml(text, '.air.toml');
+  const caught = (f: () => unknown): HotwatchError => {
+    try {
+      f();
+    } catch (e) {
+      if (e instanceof HotwatchError) return e;
+      throw e;
+    }
+    throw new Error('no error thrown');
+  };
+
+  it('a TOML syntax error names file:line:col and the fix', () => {
+    const e = caught(() => read('root = "."\n[build]\ncmd = "go build\n'));
+    expect([e.code, e.exitCode, e.where]).toEqual(['CONFIG_PARSE', 2, '.air.toml:3:16']);
+    expect(e.format()).toMatch(/invalid TOML: .*\n {2}fix: fix the TOML syntax/);
+  });
+
+  it('a value of the wrong type names the key, its line and the type air reads', () => {
+    const e = caught(() => read('[build]\ncmd = "go build ."\n\ndelay = "1s"\n'));
+    expect([e.code, e.where]).toEqual(['CONFIG_INVALID', '.air.toml:4']);
+    expect(e.message).toMatch(/^build\.delay: air reads this as a whole number/);
+    expect(e.hint).toMatch(/write delay as a whole number/);
+  });
+
+  it('a key air does not know is reported, with the key it probably meant', () => {
+    const { conv } = convert('[env]\nfiles = [".env"]\n', project());
+    expect(conv.unmapped).toEqual([{ key: 'env.files', reason: expect.stringMatching(/did you mean env_files\?/) }]);
+  });
+
+  it('an entrypoint that runs a debugger is reported; the build is still converted', () => {
+    const { conv } = convert('[build]\ncmd = "go build -gcflags \'all=-N -l\' -o ./tmp/main ."\nentrypoint = ["dlv", "exec", "--headless", "./tmp/main"]\n', project());
+    expect(conv.unmapped.map((u) => u.key)).toEqual(['build.entrypoint']);
+    expect(conv.unmapped[0]!.reason).toMatch(/runs dlv from PATH/);
+    expect(conv.draft.values['build.flags']).toEqual(['-gcflags', 'all=-N -l']);
+    expect(conv.draft.values['run.args'], "the debugger's arguments are not the app's").toBeUndefined();
+  });
+
+  it('an exclude_file that is no valid glob is reported; a directory outside the root needs no exclusion', async () => {
+    const root = project();
+    const { conv, yaml } = convert('[build]\nexclude_file = ["{a,b", "x.go"]\nexclude_dir = ["/abs/dir", "../up", "logs"]\n', root);
+    expect(conv.unmapped).toEqual([{ key: 'build.exclude_file', reason: expect.stringMatching(/not converted: bad glob "\{a,b": "\{" is never closed/) }]);
+    expect((await load(root, yaml)).watch.exclude).toEqual(['**/*_test.go', 'x.go', 'logs/**']);
+  });
+
+  it('a full_bin the shell would expand is reported, not guessed', () => {
+    const { conv } = convert('[build]\nfull_bin = "PORT=$APP_PORT ./tmp/main"\n', project());
+    expect(conv.unmapped.map((u) => u.key)).toEqual(['build.full_bin']);
+    expect(conv.draft.values['run.env']).toBeUndefined();
+  });
+});
+
+describe('the pieces of a conversion', () => {
+  it.each([
+    ['_test\\.go', '**/*_test.go'],
+    ['_test.go', '**/*_test.go'],
+    ['\\.pb\\.go$', '**/*.pb.go'],
+    ['.*_templ.go', '**/*_templ.go*'],
+    ['_gen\\.go$', '**/*_gen.go'],
+    ['generated', '**/*generated*'],
+    ['gen/', '**/*gen/**'],
+    ['/mocks/', '**/mocks/**'],
+  ])('exclude_regex %s → %s', (re, glob) => {
+    expect(regexToGlob(re)).toEqual({ glob });
+  });
+
+  it.each(['^vendor/', '(foo|bar)\\.go', '[a-z]+_test\\.go', 'x\\d', 'a.'])('exclude_regex %s is left to the person, with the reason', (re) => {
+    expect(regexToGlob(re)).toEqual({ reason: expect.any(String) });
+  });
+
+  it.each([
+    [500, 500],
+    [0, 0],
+    [2_000_000_000, 2000], // nanoseconds, as air's Go side reads a large integer
+    ['2s', 2000],
+    ['1m30s', 90_000],
+    ['1500us', 1],
+    ['soon', undefined],
+  ])('kill_delay %j → %j ms', (v, want) => {
+    expect(killDelayMs(v)).toBe(want);
+  });
+
+  it('go build command lines: plain ones are taken apart, anything else is kept whole', () => {
+    expect(parseGoBuild('CGO_ENABLED=0 go build -race -ldflags "-s -w" -o ./tmp/app ./cmd/api')).toEqual({
+      env: { CGO_ENABLED: '0' },
+      flags: ['-race', '-ldflags', '-s -w'],
+      output: './tmp/app',
+      pkg: './cmd/api',
+    });
+    expect(parseGoBuild('go build -o=bin/x')).toMatchObject({ output: 'bin/x', pkg: '.' });
+    for (const kept of ['go build -o ./tmp/main main.go', 'go build -o x ./...', 'go build ./cmd/api', 'go build -o x cmd/api', 'make build', 'go build -o x . && echo ok', 'go build -C sub -o x .', 'templ generate && go build -o x .']) {
+      expect(parseGoBuild(kept), kept).toBeUndefined();
+    }
+  });
+
+  it('watch lists are written as changes to their defaults: additions, and "!entry" for a default air did not have', async () => {
+    const root = project();
+    const { conv, yaml } = convert('[build]\ninclude_ext = ["go", "sql"]\nexclude_regex = ["\\\\.pb\\\\.go$"]\n', root);
+    expect(conv.draft.values['watch.extensions']).toEqual(['sql', '!tmpl', '!tpl', '!html']);
+    expect(conv.draft.values['watch.exclude']).toEqual(['**/*.pb.go', 'assets/**', '!**/*_test.go']);
+    const s = await load(root, yaml);
+    expect([s.watch.extensions, s.watch.exclude]).toEqual([['.go', '.sql'], ['**/*.pb.go', 'assets/**']]);
+  });
+
+  it('shell words: quotes and escapes are undone; expansions and operators make a line not plain', () => {
+    expect(shellWords(`A="x y" b\\ c 'd $e' ""`)).toEqual(['A=x y', 'b c', 'd $e', '']);
+    for (const line of ['echo $HOME', 'a && b', 'a | b', 'a > f', 'ls *.go', 'echo "$(date)"', 'a; b', '"open']) expect(shellWords(line), line).toBeUndefined();
+  });
+});
