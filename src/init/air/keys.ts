@@ -1,7 +1,7 @@
 /**
  * The keys an air config (.air.toml) may hold, with the type air reads each as and the defaults air
  * applies to keys a file leaves out (they decide what the converted config must reproduce). Taken
- * from air's documented configuration (its README and air_example.toml).
+ * from air's documented configuration keys.
  */
 export type AirType = 'string' | 'int' | 'bool' | 'strings' | 'entrypoint' | 'duration' | 'table' | 'tables';
 
