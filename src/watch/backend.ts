@@ -14,7 +14,8 @@
  */
 import path from 'node:path';
 import { HotwatchError, isHotwatchError } from '../errors.js';
-import { causeOfCode, type DeafCause } from './health.js';
+import { limitCause } from './budget/limits.js';
+import type { DeafCause } from './types.js';
 import { plannedPolling, realOr, withTimeout } from './backend-plan.js';
 import { classifyFs, readMounts, type MountEntry } from '../os/mounts.js';
 import { NativeWatcher, type NativeWatcherOptions } from './native/host.js';
@@ -128,7 +129,7 @@ class AutoWatcher implements WatchControl {
         path: this.root,
         message: `${e.message}; polling every ${this.pollEvery()} instead`,
         ...(e.hint ? { hint: e.hint } : {}),
-        health: { kind: 'fallback', scope: 'root', cause: causeOfCode(e.code) },
+        health: { kind: 'fallback', scope: 'root', cause: limitCause(e) },
       });
       return this.startPoll(`native watching cannot start: ${why}`);
     }
@@ -181,10 +182,10 @@ class AutoWatcher implements WatchControl {
   /** Native watching gave up after start: say so loudly, poll instead, then ask for a rescan. */
   private async fallBack(failed: Watcher, err: HotwatchError): Promise<void> {
     if (this.closed || this.main !== failed) return;
-    const cause = causeOfCode(err.code);
+    const cause: DeafCause = limitCause(err) ?? (err.code === 'WATCHER_HUNG' ? 'heartbeat-timeout' : 'backend-error');
     this.opts.onNotice({
       level: 'error',
-      code: err.code === 'WATCH_LIMIT' ? 'ENOSPC' : err.code === 'INSTANCE_LIMIT' ? 'EMFILE' : err.code,
+      code: err.code === 'WATCH_LIMIT' ? 'ENOSPC' : err.code === 'INSTANCE_LIMIT' ? 'EMFILE' : 'WATCHER_FAILED',
       path: this.root,
       message: `${err.message}; falling back to polling every ${this.pollEvery()}`,
       ...(err.hint ? { hint: err.hint } : {}),

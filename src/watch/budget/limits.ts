@@ -3,14 +3,13 @@
  * EMFILE/ENFILE from fs.watch at the first watch means no inotify instance could be created.
  */
 import os from 'node:os';
-import { HotwatchError } from '../../errors.js';
+import { HotwatchError, isHotwatchError } from '../../errors.js';
 import {
   effectiveInstanceLimit,
   effectiveWatchLimit,
   inotifyUsageByUser,
   readInotifyLimits,
 } from '../../os/inotify.js';
-import type { WatchNotice } from '../types.js';
 
 function sysctlFix(key: string, value: number): string {
   const file = `/etc/sysctl.d/60-hotwatch-${key.split('.').pop()!.replace(/_/g, '-')}.conf`;
@@ -78,8 +77,13 @@ export function instanceLimitError(cause?: unknown): HotwatchError {
   return new HotwatchError('INSTANCE_LIMIT', msg, { hint, cause, exitCode: 1 });
 }
 
-/** A HotwatchError as a watcher notice. */
-export function noticeOf(e: HotwatchError, level: WatchNotice['level'] = 'error', path?: string): WatchNotice {
-  const code = e.code === 'WATCH_LIMIT' ? 'ENOSPC' : e.code === 'INSTANCE_LIMIT' ? 'EMFILE' : e.code;
-  return { level, code, message: e.message, ...(e.hint ? { hint: e.hint } : {}), ...(path ? { path } : {}) };
+/** The cause a kernel-limit error stands for; undefined when `e` is not one of the two errors above. */
+export function limitCause(e: unknown): 'watch-limit' | 'instance-limit' | undefined {
+  if (!isHotwatchError(e)) return undefined;
+  return e.code === 'WATCH_LIMIT' ? 'watch-limit' : e.code === 'INSTANCE_LIMIT' ? 'instance-limit' : undefined;
+}
+
+/** The notice code of a limit error, named after the errno a person searches for. */
+export function limitNoticeCode(cause: 'watch-limit' | 'instance-limit'): 'ENOSPC' | 'EMFILE' {
+  return cause === 'watch-limit' ? 'ENOSPC' : 'EMFILE';
 }

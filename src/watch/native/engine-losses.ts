@@ -4,7 +4,7 @@
  * stall). Each loss is reported once; its re-arm is reported when the flush that completes it is done.
  */
 import type { DirId } from './dir-watches.js';
-import type { DeafCause } from '../health.js';
+import type { DeafCause } from '../types.js';
 import { RootGuard } from './root-guard.js';
 import type { WatchNotice } from '../types.js';
 

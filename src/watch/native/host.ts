@@ -13,8 +13,8 @@
  * Before ready, a fatal (ENOSPC, EMFILE) rejects `ready` with the HotwatchError that carries the fix.
  * The watchdog drives it further: sentinel dirs, re-arming a subtree, a restart on demand (rearmNow).
  */
-import { HotwatchError } from '../../errors.js';
-import type { DeafCause } from '../health.js';
+import { HotwatchError, type NoticeCode } from '../../errors.js';
+import type { DeafCause } from '../types.js';
 import type { MountEntry } from '../../os/mounts.js';
 import { DEFAULT_TUNING } from './engine.js';
 import type { CallResult, NativeTuning, WatchTestHooks, WorkerFault, WorkerMessage, WorkerStats } from './protocol.js';
@@ -70,7 +70,7 @@ export class NativeWatcher implements Watcher {
   private readonly heartbeat: Heartbeat;
   private restarts: number[] = [];
   /** Why the current worker was started after a loss; undefined for the first and quiet restarts. */
-  private restartCause: { code: string; cause: DeafCause } | undefined;
+  private restartCause: { code: NoticeCode; cause: DeafCause } | undefined;
   private quietRestart: { resolve: () => void; reject: (e: unknown) => void } | undefined;
   private stopped = false;
   private respawning: Promise<void> | undefined;
@@ -311,7 +311,7 @@ export class NativeWatcher implements Watcher {
     this.opts.onNotice(n);
   }
 
-  private async restart(code: string, message: string, cause: DeafCause): Promise<void> {
+  private async restart(code: NoticeCode, message: string, cause: DeafCause): Promise<void> {
     if (this.stopped) return;
     if (this.opts.supervised) {
       // Once per worker: the watchdog re-arms (rearmNow), which starts the next generation.
@@ -365,7 +365,7 @@ export class NativeWatcher implements Watcher {
       return;
     }
     if (this.opts.onFailure) this.opts.onFailure(err);
-    else this.notice({ level: 'error', code: err.code, message: `native watching stopped: ${err.message}`, ...(err.hint ? { hint: err.hint } : {}) });
+    else this.notice({ level: 'error', code: err.code === 'WATCH_LIMIT' ? 'ENOSPC' : err.code === 'INSTANCE_LIMIT' ? 'EMFILE' : 'WATCHER_FAILED', message: `native watching stopped: ${err.message}`, ...(err.hint ? { hint: err.hint } : {}) });
   }
 
   private async stopWorker(): Promise<void> {

@@ -8,7 +8,7 @@
 import type { WatchdogSettings, WatchSettings } from '../../config/settings.js';
 import type { WatchEvent } from '../../pipeline/events.js';
 import type { WatchControl } from '../backend.js';
-import type { DeafCause } from '../health.js';
+import type { DeafCause } from '../types.js';
 import type { HealthLog } from './health-log.js';
 import { measureBudget } from '../budget/gate.js';
 import type { MountEntry } from '../../os/mounts.js';

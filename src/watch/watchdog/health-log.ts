@@ -11,7 +11,7 @@
 import type { Logger } from '../../log/logger.js';
 import { logNotice } from '../../log/notice.js';
 import type { WatchBudget } from '../budget/gate.js';
-import type { DeafCause, DeafScope } from '../health.js';
+import type { DeafCause, DeafScope } from '../types.js';
 import type { WatchNotice } from '../types.js';
 
 const withFix = (msg: string, hint: string | undefined) => (hint ? `${msg} — fix: ${hint}` : msg);

@@ -11,7 +11,7 @@
  * without attempts until the backend says it re-armed. While a scope is not healthy, its sentinel is
  * not judged (no second loss line for the same outage).
  */
-import type { DeafCause, DeafScope } from '../health.js';
+import type { DeafCause, DeafScope } from '../types.js';
 
 export type Phase = 'healthy' | 'deaf' | 'polling';
 

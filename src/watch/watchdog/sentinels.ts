@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { WatchdogSettings, WatchSettings } from '../../config/settings.js';
 import type { WatchControl } from '../backend.js';
 import { createFilter } from '../tree/filter.js';
-import type { DeafCause } from '../health.js';
+import type { DeafCause } from '../types.js';
 import type { HealthLog } from './health-log.js';
 import { classifyFs, mountsUnder, type MountEntry } from '../../os/mounts.js';
 import type { Recovery } from './policy.js';

@@ -18,7 +18,7 @@ import { plannedPolling } from '../backend-plan.js';
 import { createWatcher, type CreateWatcherOptions, type WatchControl } from '../backend.js';
 import { FAULTS_ENV, parseFaults } from './faults.js';
 import { createFilter } from '../tree/filter.js';
-import type { DeafCause } from '../health.js';
+import type { DeafCause } from '../types.js';
 import { HealthLog } from './health-log.js';
 import { classifyFs, readMounts } from '../../os/mounts.js';
 import { MountWatch, type MountChange } from './mount-watch.js';
