@@ -1,11 +1,10 @@
 /**
  * Small decisions and helpers of createWatcher: whether the whole tree is polled whatever happens
- * (backend poll, a root on 9p/NFS/fuse...), and a bounded wait.
+ * (backend poll, a root on 9p/NFS/fuse...).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { WatchSettings } from '../config/settings.js';
-import { HotwatchError } from '../errors.js';
 import { classifyFs, mountContaining, type MountEntry } from '../os/mounts.js';
 
 export function realOr(p: string): string {
@@ -24,15 +23,4 @@ export function plannedPolling(s: WatchSettings, mounts: MountEntry[]): string |
     return `root is on ${rootMount.fsType}: inotify never sees changes made on the other side of this mount`;
   }
   return undefined;
-}
-
-/** `p` or a rejection after `ms` (the operation itself keeps running; the caller cleans up). */
-export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new HotwatchError('INTERNAL', `${what} within ${ms}ms`, { exitCode: 1 })), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }

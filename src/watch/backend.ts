@@ -16,7 +16,8 @@ import path from 'node:path';
 import { HotwatchError, isHotwatchError } from '../errors.js';
 import { limitCause } from './budget/limits.js';
 import type { DeafCause } from './types.js';
-import { plannedPolling, realOr, withTimeout } from './backend-plan.js';
+import { plannedPolling, realOr } from './backend-plan.js';
+import { bounded } from '../os/bounded.js';
 import { classifyFs, readMounts, type MountEntry } from '../os/mounts.js';
 import { NativeWatcher, type NativeWatcherOptions } from './native/host.js';
 import { PollMounts } from './poll/mounts.js';
@@ -236,7 +237,7 @@ class AutoWatcher implements WatchControl {
       const old = this.main;
       await old?.close();
       if (this.closed) return;
-      await withTimeout(this.startPoll(old instanceof PollWatcher ? 'polling again after a loss' : 'polling'), timeoutMs, 'polling did not start');
+      await bounded(() => this.startPoll(old instanceof PollWatcher ? 'polling again after a loss' : 'polling'), { what: 'starting to poll', timeoutMs });
     });
   }
 
@@ -245,7 +246,7 @@ class AutoWatcher implements WatchControl {
       const n = this.native();
       if (!n) {
         await this.main?.close();
-        if (!this.closed) await withTimeout(this.startPoll('polling again after a mount change'), timeoutMs, 'polling did not start');
+        if (!this.closed) await bounded(() => this.startPoll('polling again after a mount change'), { what: 'starting to poll', timeoutMs });
         return;
       }
       await n.rearmPath(p, mounts, timeoutMs);
@@ -263,7 +264,7 @@ class AutoWatcher implements WatchControl {
       if (this.closed || this.native()) return undefined;
       const poller = this.main;
       try {
-        await withTimeout(this.startNative(), timeoutMs, 'native watching was not ready');
+        await bounded(() => this.startNative(), { what: 'arming the native watcher', timeoutMs });
       } catch (e) {
         await this.main?.close();
         this.main = poller; // still polling

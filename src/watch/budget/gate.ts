@@ -18,7 +18,12 @@ import { describeSubtrees, MAX_POLLED_SUBTREES, safetyMargin, splitForBudget, ty
 import type { HealthLog } from '../watchdog/health-log.js';
 import { instanceLimitError, watchLimitError } from './limits.js';
 
-/** Instances the native watcher needs: one, for its worker thread's event loop. */
+/**
+ * inotify instances hotwatch needs: one. The hotwatch-inotify helper holds the only one (its
+ * inotify_init1); without the helper, fs.watch in the watcher thread holds one (libuv's, per event loop)
+ * and the main thread never calls fs.watch; polling holds none. A re-arm stops the old watcher (and reaps
+ * its helper) before it starts the new one. `hotwatch run` and `hotwatch doctor` both judge with this.
+ */
 export const INSTANCES_NEEDED = 1;
 
 export interface WatchBudget {

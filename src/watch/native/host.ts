@@ -15,6 +15,7 @@
  */
 import { HotwatchError, type NoticeCode } from '../../errors.js';
 import type { DeafCause } from '../types.js';
+import { bounded } from '../../os/bounded.js';
 import type { MountEntry } from '../../os/mounts.js';
 import { DEFAULT_TUNING } from './engine.js';
 import type { CallResult, NativeTuning, WatchTestHooks, WorkerFault, WorkerMessage, WorkerStats } from './protocol.js';
@@ -171,15 +172,9 @@ export class NativeWatcher implements Watcher {
     if (this.stopped) return Promise.reject(new Error('the native watcher is stopped'));
     this.quietRestart?.reject(new Error('superseded by another re-arm'));
     const done = new Promise<void>((resolve, reject) => (this.quietRestart = { resolve, reject }));
-    let timer: NodeJS.Timeout | undefined;
-    const bounded = Promise.race([
-      done,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`the native watcher was not armed again within ${timeoutMs}ms`)), timeoutMs);
-      }),
-    ]).finally(() => clearTimeout(timer));
+    const armed = bounded(() => done, { what: 'arming the native watcher again', timeoutMs });
     void this.respawn();
-    return bounded;
+    return armed;
   }
 
   close(): Promise<void> {
