@@ -5,8 +5,8 @@
  */
 import path from 'node:path';
 import { formatDuration } from '../config/duration.js';
-import { budgetOf, groupThousands, INSTANCES_NEEDED } from '../watch/budget/gate.js';
-import { describeSubtrees, MAX_POLLED_SUBTREES, safetyMargin, splitForBudget } from '../watch/budget/split.js';
+import { budgetOf, groupThousands, INSTANCES_NEEDED, planOverBudget } from '../watch/budget/gate.js';
+import { describeSubtrees, MAX_POLLED_SUBTREES, safetyMargin } from '../watch/budget/split.js';
 import { effectiveWatchLimit, type InotifyLimits, type UserInotifyUsage } from '../os/inotify.js';
 import { sysctlFix } from './fixes.js';
 import { suggestedInstanceLimit, suggestedWatchLimit } from '../os/sysctl.js';
@@ -90,7 +90,7 @@ function raiseFix(l: InotifyLimits, key: 'watches' | 'instances', needed: number
 type OverBudget = NonNullable<BudgetFacts['overBudget']>;
 
 /**
- * What `hotwatch run` does when the watches do not fit (watch/budget/gate.ts judgeBudget, the same split):
+ * What `hotwatch run` does when the watches do not fit (planOverBudget, the code `hotwatch run` decides with):
  * refuse (exit 2), poll the overflow subtrees, or poll the whole tree. Pure.
  */
 function overBudgetPlan(b: BudgetInput, available: number, need: number): { plan: OverBudget; status: 'warn' | 'fail'; text: string } {
@@ -101,11 +101,12 @@ function overBudgetPlan(b: BudgetInput, available: number, need: number): { plan
   if (!wd.enabled) {
     return { plan: whole, status: 'warn', text: `With watchdog.enabled false, \`hotwatch run\` hits the limit (ENOSPC) while arming and polls the whole tree every ${every} instead (degraded).` };
   }
-  if (wd.overBudget === 'refuse') {
+  const plan = planOverBudget({ short: 'watches', available }, { overBudget: wd.overBudget, dirs: need, tree: b.tree });
+  if (plan.action === 'refuse') {
     return { plan: { ...whole, action: 'refuse', polledDirs: 0 }, status: 'fail', text: '`hotwatch run` refuses to start (watchdog.overBudget: refuse; exit 2).' };
   }
-  const split = b.tree ? splitForBudget(b.tree.root, b.tree.dirs, need - b.tree.dirs.length, available) : undefined;
-  if (split && split.polled.length > 0) {
+  if (plan.action === 'poll-subtrees') {
+    const { split } = plan;
     const n = split.polled.length;
     return {
       plan: { action: 'poll-subtrees', subtrees: split.polled.map((p) => ({ path: p.path, dirs: p.dirs })), polledDirs: split.polledDirs, nativeDirs: split.nativeDirs },

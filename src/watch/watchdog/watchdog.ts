@@ -127,13 +127,15 @@ class Watchdog implements Watcher {
     this.snapshot.seed(scan.files);
     const sentinelDir = this.guard.prepare() ? 1 : 0;
     const every = formatDuration(s.pollIntervalMs);
-    const { pollReason, short, split } = judgeBudget(scan.dirs.length + sentinelDir, {
+    const verdict = judgeBudget(scan.dirs.length + sentinelDir, {
       planned: plannedPolling(s, readMounts()),
       overBudget: this.o.watchdog.overBudget,
       pollEvery: every,
-      hl: this.hl,
       tree: { root: this.root, dirs: scan.dirs },
     });
+    this.hl.budget(verdict.budget, verdict.outcome);
+    if (verdict.refusal) throw verdict.refusal;
+    const { pollReason, short, split } = verdict;
     const w = createWatcher({
       settings: s,
       onEvent: (ev) => this.event(ev),
