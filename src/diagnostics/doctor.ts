@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Settings } from '../config/settings.js';
-import { plannedPolling } from '../watch/backend-plan.js';
+import { plannedPolling } from '../watch/planned-polling.js';
 import { bounded } from '../os/bounded.js';
 import { readMounts, type MountEntry } from '../os/mounts.js';
 import { scanTree } from '../watch/tree/scan.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_STORM_WINDOWS, QUIET_SHARE, StormDetector } from '../../src/watch/native/storm-detector.js';
+import { MAX_STORM_WINDOWS, QUIET_SHARE, StormDetector } from '../../src/watch/native/engine/storm-detector.js';
 
 const T = { stormEvents: 20, stormWindowMs: 1000, stallMs: 1500 };
 /** `n` raw events; the rescan reasons they returned. */

@@ -57,7 +57,7 @@ export class Heartbeat {
     if (silentFor > this.t.deadlineMs) {
       const stalledToo = this.forgivenMs >= 1 ? `, and ${Math.round(this.forgivenMs)}ms more while this thread was stalled too` : '';
       return {
-        hung: `the native watcher thread did not answer for ${Math.round(silentFor)}ms (deadline ${this.t.deadlineMs}ms${stalledToo}): it is hung; restarting it`,
+        hung: `the native watcher thread did not answer for ${Math.round(silentFor)}ms (deadline ${this.t.deadlineMs}ms${stalledToo}): it is hung`,
       };
     }
     return { ping: { audit: this.shortfalls > 0 } };
@@ -71,6 +71,6 @@ export class Heartbeat {
       return undefined;
     }
     if (++this.shortfalls < 2) return undefined;
-    return `the kernel holds ${s.watches} inotify watches for the ${s.inodes} directories the watcher armed: watches were lost; re-arming`;
+    return `the kernel holds ${s.watches} inotify watches for the ${s.inodes} directories the watcher armed: watches were lost`;
   }
 }

@@ -5,13 +5,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { WatchSettings } from '../../config/settings.js';
-import { errnoCode, type HotwatchError } from '../../errors.js';
+import type { WatchSettings } from '../../../config/settings.js';
+import { errnoCode, type HotwatchError } from '../../../errors.js';
 import { sameDir, type DirWatches } from './dir-watches.js';
-import { instanceLimitError, watchLimitError } from '../budget/limits.js';
-import { scanTree } from '../tree/scan.js';
-import { entryKind, type TreeRules } from '../tree/rules.js';
-import type { WatchNotice } from '../types.js';
+import { instanceLimitError, watchLimitError } from '../../budget/limits.js';
+import { scanTree } from '../../tree/scan.js';
+import { entryKind, type TreeRules } from '../../tree/rules.js';
+import type { WatchNotice } from '../../types.js';
 
 export interface ArmerHost {
   notice(n: WatchNotice): void;

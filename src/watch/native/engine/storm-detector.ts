@@ -14,7 +14,7 @@
  * the reconcile, and with it the recovery of whatever the kernel dropped, for as long as it runs; then it
  * ends (reconcile), and traffic still above the threshold starts the next storm (one more rescan).
  */
-import type { NativeTuning } from './protocol.js';
+import type { NativeTuning } from './tuning.js';
 
 export const QUIET_WINDOWS_TO_END = 2;
 export const QUIET_SHARE = 10;
