@@ -99,8 +99,10 @@ export interface Watcher {
   knownFiles?(limit: number): string[] | undefined;
   /**
    * Resolves once every event the kernel had queued when it was called has been delivered to onEvent
-   * (rejects after `timeoutMs`, or when it cannot tell). Absent where delivery cannot lag the kernel
-   * (polling finds changes itself).
+   * (rejects after `timeoutMs`, or when it cannot tell). On a starved machine the watcher may lag the
+   * writer by hundreds of ms: the debouncer asks this before it calls a batch quiet, so a lag is not
+   * taken for a pause in the writing. Absent where delivery cannot lag the kernel (polling finds changes
+   * itself).
    */
   sync?(timeoutMs: number): Promise<void>;
   /** Idempotent; resolves when every watch is released. */

@@ -1,7 +1,7 @@
 /**
  * The native backend's host, on the main thread: runs NativeEngine in a worker thread (so a hung or
- * spinning watcher can never freeze builds and restarts) and guards it with a heartbeat.
- *
+ * spinning watcher can never freeze builds and restarts), one worker at a time, guarded by a heartbeat
+ * (worker-slot.ts):
  *  - ping every `intervalMs`; no message from the thread for `deadlineMs` (time this thread was stalled
  *    not counted: heartbeat.ts) → WATCHER_HUNG;
  *  - coverage audit on each fresh pong: the kernel holds fewer watches than the distinct directories the
@@ -19,17 +19,15 @@ import type { MountEntry } from '../../os/mounts.js';
 import { limitCause, limitNoticeCode } from '../budget/limits.js';
 import type { DeafCause, Watcher, WatcherOptions, WatcherReady, WatcherStats, WatchNotice } from '../types.js';
 import { DEFAULT_TUNING } from './engine/tuning.js';
-import { Heartbeat } from './heartbeat.js';
+import type { HeartbeatTuning } from './heartbeat.js';
 import { inotifyHelper, type HelperBinary } from './helper/build.js';
-import type { CallResult, NativeTuning, WatchTestHooks, WorkerFault, WorkerMessage, WorkerStats } from './protocol.js';
-import { WorkerLink } from './worker-link.js';
+import type { CallResult, NativeTuning, WatchTestHooks, WorkerCall, WorkerFault, WorkerMessage, WorkerStats } from './protocol.js';
+import { WorkerSlot } from './worker-slot.js';
 
 export { nativeWorkerPath } from './worker-link.js';
 
-export interface HeartbeatOptions {
-  intervalMs?: number;
-  deadlineMs?: number;
-}
+/** The heartbeat's ping interval and deadline (default 1 s and 5 s). */
+export type HeartbeatOptions = Partial<HeartbeatTuning>;
 
 export interface NativeWatcherOptions extends WatcherOptions {
   tuning?: Partial<NativeTuning>;
@@ -55,21 +53,13 @@ export interface Liveness {
   pingMs: number;
 }
 
-const TERMINATE_MS = 5000;
-
 export class NativeWatcher implements Watcher {
   readonly ready: Promise<WatcherReady>;
   private resolveReady!: (r: WatcherReady) => void;
   private rejectReady!: (e: unknown) => void;
   private isReady = false;
-  private link: WorkerLink | undefined;
-  /** Workers started so far; the current one's number. */
-  private generation = 0;
-  /** The worker whose loss was reported (each is reported once). */
-  private reportedGeneration = 0;
-  private seq = 0;
-  private beatTimer: NodeJS.Timeout | undefined;
-  private readonly heartbeat: Heartbeat;
+  /** The current worker thread, with its heartbeat. */
+  private readonly worker: WorkerSlot;
   /** A rearmNow waiting for the next worker to be armed. */
   private rearming: { resolve: () => void; reject: (e: unknown) => void } | undefined;
   /** No worker is ever started again: closed, or a fatal error before ready. */
@@ -79,15 +69,23 @@ export class NativeWatcher implements Watcher {
   private latest: WorkerStats | undefined;
   private readonly sentinelDirs = new Set<string>();
   private readonly started = performance.now();
-  private readonly beat: Required<HeartbeatOptions>;
+  private readonly pingMs: number;
   private readonly tuning: NativeTuning;
   private readonly onAbort = (): void => void this.close();
   private helperPath: string | undefined;
 
   constructor(private readonly opts: NativeWatcherOptions) {
-    this.beat = { intervalMs: opts.heartbeat?.intervalMs ?? 1000, deadlineMs: opts.heartbeat?.deadlineMs ?? 5000 };
+    this.pingMs = opts.heartbeat?.intervalMs ?? 1000;
     this.tuning = { ...DEFAULT_TUNING, ...opts.tuning };
-    this.heartbeat = new Heartbeat(this.beat, performance.now());
+    this.worker = new WorkerSlot(
+      { intervalMs: this.pingMs, deadlineMs: opts.heartbeat?.deadlineMs ?? 5000 },
+      {
+        message: (m) => this.onMessage(m),
+        lost: (code, message, cause, hint) => this.lost(code, message, cause, hint),
+        stuck: (ms) =>
+          opts.onNotice({ level: 'error', code: 'WATCHER_STUCK', message: `the native watcher thread did not stop within ${ms}ms; its watches may linger until hotwatch exits` }),
+      },
+    );
     this.ready = new Promise<WatcherReady>((res, rej) => {
       this.resolveReady = res;
       this.rejectReady = rej;
@@ -122,13 +120,12 @@ export class NativeWatcher implements Watcher {
   }
 
   liveness(): Liveness {
-    const silentMs = this.link ? performance.now() - this.link.lastAnswer : Number.POSITIVE_INFINITY;
-    return { silentMs, idle: this.latest?.idle !== false, pingMs: this.beat.intervalMs };
+    return { silentMs: this.worker.silentMs, idle: this.latest?.idle !== false, pingMs: this.pingMs };
   }
 
   /** Test-only: inject a fault into the running worker. */
   inject(fault: WorkerFault): void {
-    this.link?.send({ t: 'fault', fault });
+    this.worker.inject(fault);
   }
 
   /** Watches a sentinel directory (now, and in every worker started later). */
@@ -144,9 +141,8 @@ export class NativeWatcher implements Watcher {
 
   /** The delivery barrier (Watcher.sync). */
   sync(timeoutMs: number): Promise<void> {
-    const link = this.link;
-    if (!link || this.closed) return Promise.resolve();
-    return link.call({ op: 'sync' }, timeoutMs).then(() => undefined);
+    if (!this.worker.running || this.closed) return Promise.resolve();
+    return this.worker.call({ op: 'sync' }, timeoutMs).then(() => undefined);
   }
 
   /** The watchdog's re-arm: stop the worker (await it), start a fresh one, resolve once it is armed. */
@@ -165,52 +161,27 @@ export class NativeWatcher implements Watcher {
       this.opts.signal.removeEventListener('abort', this.onAbort);
       if (!this.isReady) this.rejectReady(new HotwatchError('INTERNAL', 'the watcher was closed before it was ready'));
       this.rearming?.reject(new Error('the watcher was closed'));
-      await this.stopWorker();
+      await this.worker.stop();
     })();
     return this.closing;
   }
 
-  private call(c: Parameters<WorkerLink['call']>[0], timeoutMs: number): Promise<CallResult> {
-    if (!this.link || this.closed) return Promise.reject(new Error('the native watcher is not running'));
-    return this.link.call(c, timeoutMs);
+  private call(c: WorkerCall, timeoutMs: number): Promise<CallResult> {
+    if (this.closed) return Promise.reject(new Error('the native watcher is not running'));
+    return this.worker.call(c, timeoutMs);
   }
 
   private spawn(): void {
-    const gen = ++this.generation;
-    const link = new WorkerLink(
-      {
-        settings: this.opts.settings,
-        tuning: this.tuning,
-        hooks: gen === 1 ? (this.opts.testHooks ?? {}) : {},
-        descendPollMounts: this.opts.descendPollMounts ?? false,
-        pollDirs: this.opts.pollDirs ?? [],
-        mounts: this.opts.mounts,
-        sentinelDirs: [...this.sentinelDirs],
-        helperPath: this.helperPath,
-      },
-      {
-        message: (m) => {
-          if (this.link === link) this.onMessage(m);
-        },
-        died: (why) => {
-          if (this.link === link) this.lost('WATCHER_CRASHED', why, 'backend-error');
-        },
-      },
-    );
-    this.link = link;
-    this.heartbeat.reset(performance.now());
-    if (this.beatTimer) clearInterval(this.beatTimer);
-    this.beatTimer = setInterval(() => this.onBeat(), this.beat.intervalMs);
-    this.beatTimer.unref();
-  }
-
-  private onBeat(): void {
-    const link = this.link;
-    if (this.closed || !link) return;
-    const v = this.heartbeat.beat(performance.now(), link.lastAnswer, (at) => (link.lastAnswer = at));
-    if (!('hung' in v)) return link.send({ t: 'ping', seq: ++this.seq, audit: v.ping.audit });
-    link.hung = true;
-    this.lost('WATCHER_HUNG', v.hung, 'heartbeat-timeout');
+    const data = {
+      settings: this.opts.settings,
+      tuning: this.tuning,
+      descendPollMounts: this.opts.descendPollMounts ?? false,
+      pollDirs: this.opts.pollDirs ?? [],
+      mounts: this.opts.mounts,
+      sentinelDirs: [...this.sentinelDirs],
+      helperPath: this.helperPath,
+    };
+    this.worker.start(data, this.opts.testHooks ?? {});
   }
 
   private onMessage(m: Exclude<WorkerMessage, { t: 'reply' }>): void {
@@ -230,18 +201,16 @@ export class NativeWatcher implements Watcher {
       case 'notice':
         this.opts.onNotice(m.notice);
         return;
-      case 'pong': {
+      case 'pong':
         this.latest = m.stats;
-        const lost = this.heartbeat.audit(m.stats);
-        if (lost) this.lost('WATCH_COVERAGE_LOST', lost, 'coverage-shortfall');
+        this.worker.audit(m.stats);
         return;
-      }
       case 'ready':
         this.latest = m.stats;
         this.onWorkerReady(m.stats);
         return;
       case 'crashed':
-        this.lost('WATCHER_CRASHED', m.why, 'backend-error');
+        this.worker.lost('WATCHER_CRASHED', m.why, 'backend-error');
         return;
       case 'fatal':
         void this.fail(new HotwatchError(m.code, m.message, { exitCode: m.exitCode, ...(m.hint ? { hint: m.hint } : {}) }));
@@ -268,10 +237,9 @@ export class NativeWatcher implements Watcher {
     });
   }
 
-  /** The current worker lost its watches: said once, for the watchdog to decide. */
+  /** The current worker lost its watches (said once per worker): the watchdog decides what to do. */
   private lost(code: NoticeCode, message: string, cause: DeafCause, hint?: string): void {
-    if (this.closed || this.reportedGeneration === this.generation) return;
-    this.reportedGeneration = this.generation;
+    if (this.closed) return;
     const n: WatchNotice = { level: 'error', code, message, health: { kind: 'deaf', scope: 'watcher', cause, selfHealing: false } };
     this.opts.onNotice(hint ? { ...n, hint } : n);
   }
@@ -280,7 +248,7 @@ export class NativeWatcher implements Watcher {
   private respawn(): Promise<void> {
     this.respawning ??= (async () => {
       try {
-        await this.stopWorker();
+        await this.worker.stop();
         if (this.closed) return;
         this.spawn();
       } catch (e) {
@@ -301,25 +269,10 @@ export class NativeWatcher implements Watcher {
     this.rearming?.reject(err);
     this.rearming = undefined;
     if (!this.isReady) this.closed = true;
-    await this.stopWorker();
+    await this.worker.stop();
     if (!this.isReady) return this.rejectReady(err);
     const limit = limitCause(err);
-    this.lost(limit ? limitNoticeCode(limit) : 'WATCHER_FAILED', err.message, limit ?? 'backend-error', err.hint);
-  }
-
-  private async stopWorker(): Promise<void> {
-    if (this.beatTimer) clearInterval(this.beatTimer);
-    this.beatTimer = undefined;
-    const link = this.link;
-    this.link = undefined;
-    if (!link) return;
-    if (!(await link.terminate(TERMINATE_MS))) {
-      this.opts.onNotice({
-        level: 'error',
-        code: 'WATCHER_STUCK',
-        message: `the native watcher thread did not stop within ${TERMINATE_MS}ms; its watches may linger until hotwatch exits`,
-      });
-    }
+    this.worker.lost(limit ? limitNoticeCode(limit) : 'WATCHER_FAILED', err.message, limit ?? 'backend-error', err.hint);
   }
 }
 

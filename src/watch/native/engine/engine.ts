@@ -7,7 +7,6 @@
  * files) go to `sink.sentinel` only, never into the change stream. Losses and re-arms carry a
  * HealthReport (types.ts): the watchdog owns recovery and logs them.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { WatchSettings } from '../../../config/settings.js';
 import { HotwatchError, errnoCode } from '../../../errors.js';
@@ -22,6 +21,7 @@ import { DirWatches } from './dir-watches.js';
 import { EventResolver } from './event-resolver.js';
 import { EngineLosses } from './losses.js';
 import { HelperOpener } from './openers.js';
+import { SentinelWatches } from './sentinel-watches.js';
 import { StormDetector } from './storm-detector.js';
 import { TreeArmer } from './tree-armer.js';
 import type { NativeTuning } from './tuning.js';
@@ -68,8 +68,7 @@ export class NativeEngine {
   private readonly root: string;
   private readonly rules: TreeRules;
   private readonly watches: DirWatches;
-  /** The watchdog's sentinel dirs: watched apart, so their events never enter the change stream or the storm count. */
-  private readonly sentinels: DirWatches;
+  private readonly sentinels: SentinelWatches;
   private readonly armer: TreeArmer;
   private readonly resolver: EventResolver;
   private readonly storms: StormDetector;
@@ -104,13 +103,7 @@ export class NativeEngine {
       (dir, err) => this.watchFailed(dir, err),
       this.helper,
     );
-    this.sentinels = new DirWatches(
-      (dir, name) => {
-        if (name !== null && isSentinelName(name)) sink.sentinel(path.join(dir, name));
-      },
-      () => undefined, // a broken sentinel watch shows as a missed round trip: the watchdog re-arms it
-      this.helper,
-    );
+    this.sentinels = new SentinelWatches((file) => sink.sentinel(file), this.helper);
     this.armer = new TreeArmer(s, this.root, this.rules, this.watches, {
       notice: (n) => sink.notice(n),
       fatal: (e) => sink.fatal(e),
@@ -143,10 +136,9 @@ export class NativeEngine {
   async start(): Promise<boolean> {
     if (this.helper) this.audit.useProcess(this.helper.pid);
     else this.audit.beforeArming();
-    const ok = await this.armer.armTree(this.root, undefined);
+    const ok = await this.armer.armRoot();
     this.postNotices();
     if (!ok) return false;
-    if (!this.watches.has(this.root)) return this.rootUnreadable();
     if (!this.helper && !this.audit.afterArming() && process.platform === 'linux') {
       this.sink.notice({
         level: 'warn',
@@ -163,22 +155,6 @@ export class NativeEngine {
     }
     this.tickTimer = setInterval(() => this.tick(), this.tuning.tickMs);
     return true;
-  }
-
-  private rootUnreadable(): false {
-    let why = 'not a directory';
-    try {
-      fs.readdirSync(this.root);
-    } catch (e) {
-      why = errnoCode(e) ?? String(e);
-    }
-    this.stop();
-    this.sink.fatal(
-      new HotwatchError('ROOT_UNREADABLE', `cannot watch ${this.root}: ${why}`, {
-        hint: 'check the root (--root or `root:` in watcher.config.yaml) exists and is a readable directory',
-      }),
-    );
-    return false;
   }
 
   /** Counters; the kernel's watch count is re-read when an audit is due (or `audit` forces it). */
@@ -203,11 +179,8 @@ export class NativeEngine {
   }
 
   /** Watches a sentinel directory (again, if it was replaced). Rejects with the fs error unchanged. */
-  async armSentinel(dir: string): Promise<void> {
-    const st = fs.lstatSync(dir);
-    if (!st.isDirectory()) throw new Error(`${dir} is not a directory`);
-    const failed = await this.sentinels.armMany([{ dir, st }]);
-    if (failed.has(dir)) throw failed.get(dir);
+  armSentinel(dir: string): Promise<void> {
+    return this.sentinels.arm(dir);
   }
 
   /**
@@ -224,11 +197,9 @@ export class NativeEngine {
   }
 
   /**
-   * Resolves once every event the kernel had queued when it was called is posted: the helper's barrier
-   * drains the kernel's queue in order, then what it delivered is flushed without the coalescing wait.
-   * On a starved machine the helper or this thread may lag the writer by hundreds of ms; the debouncer
-   * asks this before it calls a batch quiet, so a lag is not taken for a pause in the writing. Without
-   * the helper (fs.watch) only what this thread has received is flushed.
+   * Resolves once every event the kernel had queued when it was called is posted (Watcher.sync): the
+   * helper's barrier drains the kernel's queue in order, then what it delivered is flushed without the
+   * coalescing wait. Without the helper (fs.watch) only what this thread has received is flushed.
    */
   async sync(): Promise<void> {
     if (this.helper) await this.helper.settle();
