@@ -19,7 +19,7 @@ import { classifyFs, readMounts, realPathOr, type MountEntry } from '../os/mount
 import { plannedPolling } from './planned-polling.js';
 import { NativeWatcher, type Liveness, type NativeWatcherOptions } from './native/host.js';
 import type { WorkerFault } from './native/protocol.js';
-import { PollMounts } from './poll/mounts.js';
+import { PolledSubtrees } from './poll/polled-subtrees.js';
 import { PollWatcher } from './poll/poll.js';
 import type { BackendName, DeafCause, Watcher, WatcherOptions, WatcherReady, WatcherStats } from './types.js';
 
@@ -69,7 +69,7 @@ class AutoWatcher implements WatchControl {
   readonly ready: Promise<WatcherReady>;
   private main: NativeWatcher | PollWatcher | undefined;
   /** Polling watchers beside the native one: poll-type mounts, the budget's subtrees, deaf mounts. */
-  private readonly beside: PollMounts;
+  private readonly beside: PolledSubtrees;
   private closed = false;
   private closing: Promise<void> | undefined;
   private transition: Promise<unknown> = Promise.resolve();
@@ -79,7 +79,7 @@ class AutoWatcher implements WatchControl {
   constructor(private readonly opts: CreateWatcherOptions) {
     this.settings = opts.settings;
     this.root = path.resolve(this.settings.root);
-    this.beside = new PollMounts(() => this.backendOptions(), this.settings);
+    this.beside = new PolledSubtrees(() => this.backendOptions(), this.settings);
     this.ready = this.start();
     this.ready.catch(() => undefined); // surfaced through `ready`
   }

@@ -66,11 +66,11 @@ export class TreeRules {
   private readonly pollDirs: Set<string>;
 
   constructor(
-    private readonly s: WatchSettings,
+    private readonly settings: WatchSettings,
     private readonly opts: TreeRulesOptions = {},
   ) {
-    this.filter = createFilter(s);
-    this.root = path.resolve(s.root);
+    this.filter = createFilter(settings);
+    this.root = path.resolve(settings.root);
     this.realRoot = realPathOr(this.root);
     this.pollDirs = new Set((opts.pollDirs ?? []).map((d) => path.resolve(d)));
     this.readMountTable(opts.mounts ?? readMounts());
@@ -173,7 +173,7 @@ export class TreeRules {
   }
 
   private included(dir: string): boolean {
-    return this.s.includeMounts.some((p) => dir === p || dir.startsWith(p + path.sep) || p.startsWith(dir + path.sep));
+    return this.settings.includeMounts.some((p) => dir === p || dir.startsWith(p + path.sep) || p.startsWith(dir + path.sep));
   }
 
   private rel(p: string): string {

@@ -15,7 +15,7 @@ import type { WatchControl } from '../backend.js';
 import type { DeafCause } from '../types.js';
 import type { HealthLog } from './health-log.js';
 import type { ScopeRecord } from './recovery-policy.js';
-import { ensureSentinelDir, type Sentinels } from './sentinel-files.js';
+import { ensureSentinelDir, type SentinelFiles } from './sentinel-files.js';
 
 const ARM_SENTINEL_MS = 5000;
 
@@ -37,7 +37,7 @@ export class SentinelGuard {
   constructor(
     private readonly root: string,
     private readonly intervalMs: number,
-    private readonly files: Sentinels,
+    private readonly files: SentinelFiles,
     private readonly log: HealthLog,
     private readonly enabled: boolean,
     private readonly signal: AbortSignal,

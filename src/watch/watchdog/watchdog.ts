@@ -31,7 +31,7 @@ import { MountWatch, type MountChange } from './mount-watch.js';
 import { RecoveryPolicy, type ScopeRecord } from './recovery-policy.js';
 import { RecoveryRunner, type RecoveryHost } from './recovery-runner.js';
 import { SentinelGuard } from './sentinel-guard.js';
-import { Sentinels } from './sentinel-files.js';
+import { SentinelFiles } from './sentinel-files.js';
 import { Snapshot } from './snapshot.js';
 
 export interface WatchdogOptions {
@@ -50,8 +50,8 @@ const SCAN_TIMEOUT_MS = 120_000;
 const REPLAY_TIMEOUT_MS = 120_000;
 
 /** The watcher, behind the watchdog. */
-export function createWatchdog(o: WatchdogOptions): Watcher {
-  return new Watchdog(o);
+export function createWatchdog(opts: WatchdogOptions): Watcher {
+  return new Watchdog(opts);
 }
 
 class Watchdog implements Watcher, RecoveryHost {
@@ -76,19 +76,19 @@ class Watchdog implements Watcher, RecoveryHost {
   private closing: Promise<void> | undefined;
   private readonly onAbort = (): void => void this.close();
 
-  constructor(private readonly o: WatchdogOptions) {
-    const { intervalMs, auditIntervalMs, enabled } = o.watchdog;
+  constructor(private readonly opts: WatchdogOptions) {
+    const { intervalMs, auditIntervalMs, enabled } = opts.watchdog;
     this.intervalMs = intervalMs;
-    this.pollEvery = formatDuration(o.settings.pollIntervalMs);
-    this.log = new HealthLog(o.log);
-    this.root = path.resolve(o.settings.root);
-    this.filter = createFilter(o.settings);
-    this.snapshot = new Snapshot(o.settings);
+    this.pollEvery = formatDuration(opts.settings.pollIntervalMs);
+    this.log = new HealthLog(opts.log);
+    this.root = path.resolve(opts.settings.root);
+    this.filter = createFilter(opts.settings);
+    this.snapshot = new Snapshot(opts.settings);
     this.policy = new RecoveryPolicy({ intervalMs, auditIntervalMs, maxAttempts: 3 });
-    this.guard = new SentinelGuard(this.root, intervalMs, new Sentinels(), this.log, enabled, this.ac.signal);
+    this.guard = new SentinelGuard(this.root, intervalMs, new SentinelFiles(), this.log, enabled, this.ac.signal);
     this.runner = new RecoveryRunner(this, this.policy, this.log, this.faults);
     this.intake = new LossIntake(this.root, auditIntervalMs, this.policy, this.runner, this.guard, this.log);
-    o.signal.addEventListener('abort', this.onAbort, { once: true });
+    opts.signal.addEventListener('abort', this.onAbort, { once: true });
     this.ready = this.start();
     this.ready.catch(() => undefined); // surfaced through `ready`
   }
@@ -117,7 +117,7 @@ class Watchdog implements Watcher, RecoveryHost {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.ac.abort(new Error('the watchdog was closed'));
-      this.o.signal.removeEventListener('abort', this.onAbort);
+      this.opts.signal.removeEventListener('abort', this.onAbort);
       if (this.timer) clearInterval(this.timer);
       await this.control?.close();
       this.guard.close();
@@ -126,7 +126,7 @@ class Watchdog implements Watcher, RecoveryHost {
   }
 
   private async start(): Promise<WatcherReady> {
-    const faults = parseFaults((this.o.env ?? process.env)[FAULTS_ENV]);
+    const faults = parseFaults((this.opts.env ?? process.env)[FAULTS_ENV]);
     this.faults.load(faults);
     const budget = await this.scanAndBudget();
     const w = this.createControl(budget, faults);
@@ -144,14 +144,14 @@ class Watchdog implements Watcher, RecoveryHost {
 
   /** The start-up scan (the snapshot's seed) and, with the watchdog on, the inotify budget before arming. */
   private async scanAndBudget(): Promise<BudgetVerdict | undefined> {
-    const s = this.o.settings;
+    const s = this.opts.settings;
     const scan = await scanTree(s, { signal: AbortSignal.any([this.signal, AbortSignal.timeout(SCAN_TIMEOUT_MS)]), files: true });
     this.snapshot.seed(scan.files);
-    if (!this.o.watchdog.enabled) return undefined;
+    if (!this.opts.watchdog.enabled) return undefined;
     const sentinelDir = this.guard.prepare() ? 1 : 0;
     const verdict = judgeBudget(scan.dirs.length + sentinelDir, {
       planned: plannedPolling(s, readMounts()),
-      overBudget: this.o.watchdog.overBudget,
+      overBudget: this.opts.watchdog.overBudget,
       pollEvery: this.pollEvery,
       tree: { root: this.root, dirs: scan.dirs },
     });
@@ -162,9 +162,9 @@ class Watchdog implements Watcher, RecoveryHost {
 
   private createControl(budget: BudgetVerdict | undefined, faults: TestFaults | undefined): WatchControl {
     const { pollReason, split } = budget ?? {};
-    const native = this.o.native;
+    const native = this.opts.native;
     const w = createWatcher({
-      settings: this.o.settings,
+      settings: this.opts.settings,
       onEvent: (ev) => this.event(ev),
       onNotice: (n) => this.intake.notice(n),
       onSentinel: (p) => this.guard.seen(p),
@@ -173,7 +173,7 @@ class Watchdog implements Watcher, RecoveryHost {
       ...(split ? { pollSubtrees: { paths: split.polled.map((p) => p.path), reason: split.reason } } : {}),
       native: {
         ...native,
-        tuning: { auditMinMs: this.o.watchdog.auditIntervalMs, ...native?.tuning },
+        tuning: { auditMinMs: this.opts.watchdog.auditIntervalMs, ...native?.tuning },
         ...(faults?.dropEventsNamed ? { testHooks: { ...native?.testHooks, dropEventsNamed: faults.dropEventsNamed } } : {}),
       },
     });
@@ -200,7 +200,7 @@ class Watchdog implements Watcher, RecoveryHost {
   /** Mount checks and sentinels (with the watchdog on), and the tick that drives them and recovery. */
   private async startChecks(w: WatchControl): Promise<void> {
     const realRoot = realPathOr(this.root);
-    if (this.o.watchdog.enabled) {
+    if (this.opts.watchdog.enabled) {
       this.mountWatch = new MountWatch(this.root, realRoot);
       if (this.mountWatch.unavailable && process.platform === 'linux') {
         this.log.say('warn', 'MOUNTINFO_UNREADABLE', this.root, 'cannot read /proc/self/mountinfo: a mount placed over a watched directory will not be noticed, and special filesystems (tmpfs, 9p, NFS) are not recognised; mount /proc in this container');
@@ -216,7 +216,7 @@ class Watchdog implements Watcher, RecoveryHost {
 
   private event(ev: WatchEvent): void {
     if (ev.kind === 'change') this.snapshot.note(ev.path);
-    this.o.onEvent(ev);
+    this.opts.onEvent(ev);
   }
 
   private async tick(): Promise<void> {
@@ -264,8 +264,8 @@ class Watchdog implements Watcher, RecoveryHost {
   }
 
   async nativeFits(): Promise<boolean> {
-    const scan = await scanTree(this.o.settings, { signal: AbortSignal.any([this.signal, AbortSignal.timeout(SCAN_TIMEOUT_MS)]) });
-    return measureBudget(scan.dirs.length + (this.o.watchdog.enabled ? 1 : 0)).fits;
+    const scan = await scanTree(this.opts.settings, { signal: AbortSignal.any([this.signal, AbortSignal.timeout(SCAN_TIMEOUT_MS)]) });
+    return measureBudget(scan.dirs.length + (this.opts.watchdog.enabled ? 1 : 0)).fits;
   }
 
   async replay(rec: ScopeRecord, since: number | undefined): Promise<number> {

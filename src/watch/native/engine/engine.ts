@@ -268,7 +268,7 @@ export class NativeEngine {
   private tick(): void {
     const now = performance.now();
     const v = this.storms.tick(now);
-    if (v.rescan) this.losses.overflow(v.rescan);
+    if (v.overflow) this.losses.overflow(v.overflow);
     if (v.reconcile) this.resolver.reconcileAll();
     if (now - this.lastRootCheck >= ROOT_CHECK_MS) {
       this.lastRootCheck = now;

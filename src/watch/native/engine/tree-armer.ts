@@ -30,7 +30,7 @@ const ARM_CHUNK = 256;
 
 export class TreeArmer {
   constructor(
-    private readonly s: WatchSettings,
+    private readonly settings: WatchSettings,
     private readonly root: string,
     private readonly rules: TreeRules,
     private readonly watches: DirWatches,
@@ -210,7 +210,7 @@ export class TreeArmer {
       this.host.stop();
       let needed: number | undefined;
       try {
-        needed = (await scanTree(this.s, { signal: AbortSignal.timeout(30_000) })).dirs.length;
+        needed = (await scanTree(this.settings, { signal: AbortSignal.timeout(30_000) })).dirs.length;
       } catch {
         needed = undefined; // the message then gives the lower bound we know
       }
