@@ -33,7 +33,6 @@ export type NoticeCode =
   | 'WATCHER_HUNG'
   | 'WATCHER_CRASHED'
   | 'WATCHER_FAILED'
-  | 'WATCHER_RESTARTED'
   | 'WATCHER_STUCK'
   | 'WATCH_COVERAGE_LOST'
   | 'AUDIT_OFF'

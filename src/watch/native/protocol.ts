@@ -7,7 +7,7 @@ import type { NativeTuning } from './engine/tuning.js';
 
 export type { NativeTuning } from './engine/tuning.js';
 
-/** Test-only fault injection, applied to the first worker only (a restarted worker is healthy). */
+/** Test-only fault injection, applied to the first worker only (a replaced worker is healthy). */
 export interface WatchTestHooks {
   /** Busy-loop the worker forever this long after it is ready. */
   hangAfterReadyMs?: number;

@@ -1,6 +1,6 @@
 /**
  * The polling backend: chokidar 5 with usePolling (stat polling, no inotify at all), for mounts that
- * never deliver inotify events (9p, NFS, fuse...) and as the fallback when native watching cannot run.
+ * never deliver inotify events (9p, NFS, fuse...) and where the watchdog falls back from native watching.
  * The same rules as the native backend: excluded trees and special mounts are never descended (chokidar's
  * `ignored` is consulted before it reads a dir), irrelevant files are not even polled, symlinks are not
  * followed. Emits the same events: a change per relevant file, and the path of a vanished directory.

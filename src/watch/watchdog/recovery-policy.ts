@@ -5,7 +5,7 @@
  *   healthy ──loss──▶ deaf ──re-arm ok──▶ healthy
  *                      │ └─re-arm failed─▶ deaf (next attempt one interval later)
  *                      └─ `maxAttempts` failures ─▶ polling ──probe ok──▶ healthy (restored)
- *                                                     └─probe failed─▶ polling (next probe later)
+ *                         (or at once: a kernel limit)   └─probe failed─▶ polling (next probe later)
  *
  * A self-healing loss (arming repairs it as the backend's ordinary work: a replaced root armed again, a
  * storm reconciled) waits in `deaf` without attempts until the backend says it re-armed. While a scope is

@@ -1,7 +1,8 @@
 /**
- * Infers kernel-queue overflow where it cannot be seen (fs.watch: libuv drops IN_Q_OVERFLOW): a burst of raw
- * events above a threshold within one window, or a gap between timer ticks (the thread was stopped,
- * swapped or starved while the kernel queue filled). Pure: the caller passes the clock.
+ * Infers kernel-queue overflow from the traffic: a burst of raw events above a threshold within one
+ * window, or a gap between timer ticks (the thread was stopped, swapped or starved while the kernel
+ * queue filled). The helper forwards the kernel's own IN_Q_OVERFLOW (`overflow()`); with fs.watch, whose
+ * libuv drops it, the traffic is the only sign. Pure: the caller passes the clock.
  * One storm → one overflow reason (reported once); when the storm is over → one full reconcile. A storm is over after
  * QUIET_WINDOWS_TO_END quiet windows in a row, a quiet window holding at most 1/QUIET_SHARE of the
  * threshold (hysteresis: a storm starts above the threshold and ends well below it). On a loaded machine
@@ -61,7 +62,7 @@ export class StormDetector {
     this.storm = true;
     return (
       `burst of more than ${this.tuning.stormEvents} filesystem events within ${this.tuning.stormWindowMs}ms: ` +
-      `the kernel event queue may have overflowed (Node cannot see IN_Q_OVERFLOW)`
+      `the kernel event queue may have overflowed`
     );
   }
 

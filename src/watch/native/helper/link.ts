@@ -1,5 +1,5 @@
 /**
- * The watcher thread's end of hotwatch-inotify (src/watch/inotify-helper/main.go): a child process that
+ * The watcher thread's end of hotwatch-inotify (main.go beside this file): a child process that
  * holds the inotify instance and its watches outside V8, and forwards the kernel's events, IN_Q_OVERFLOW
  * included. Lines both ways (protocol in main.go). Ids are ours; the helper keeps id ↔ watch descriptor
  * only. An add's failure arrives before the answer to the next barrier, so `barrier()` settles a batch.
