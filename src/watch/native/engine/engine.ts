@@ -14,11 +14,10 @@ import { readMounts, type MountEntry } from '../../../os/mounts.js';
 import { instanceLimitError } from '../../budget/limits.js';
 import { isSentinelName } from '../../tree/filter.js';
 import { createTreeRules, type TreeRules } from '../../tree/rules.js';
-import type { WatchNotice } from '../../types.js';
 import type { WorkerStats } from '../protocol.js';
 import { WatchAudit } from './audit.js';
 import { DirWatches } from './dir-watches.js';
-import { EventResolver } from './event-resolver.js';
+import { EventResolver, type ResolverSink } from './event-resolver.js';
 import { EngineLosses } from './losses.js';
 import { HelperOpener } from './openers.js';
 import { SentinelWatches } from './sentinel-watches.js';
@@ -26,17 +25,8 @@ import { StormDetector } from './storm-detector.js';
 import { TreeArmer } from './tree-armer.js';
 import type { NativeTuning } from './tuning.js';
 
-export interface EngineSink {
-  /**
-   * `at`: when the newest raw event behind these paths arrived (epoch ms, `wallNow`), not when they were
-   * resolved: the debouncer's quiet window counts from the event, so the coalescing here is not added to it.
-   * `complete[i]`: the write of `paths[i]` is known to be finished (the helper saw it closed or renamed into
-   * place, and nothing since); absent when no path is.
-   */
-  events(paths: string[], at: number, complete?: boolean[]): void;
-  /** Rebuild everything: the engine itself failed to resolve events (a bug, an unexpected error). */
-  rescan(reason: string): void;
-  notice(n: WatchNotice): void;
+/** Where the engine's output goes (worker.ts posts it to the host). */
+export interface EngineSink extends ResolverSink {
   /** Watching cannot go on (limit reached): the engine has stopped. */
   fatal(e: HotwatchError): void;
   /** A sentinel file event (absolute path). */

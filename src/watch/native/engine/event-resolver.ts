@@ -8,9 +8,23 @@
 import path from 'node:path';
 import type { NativeTuning } from './tuning.js';
 import type { DirWatches } from './dir-watches.js';
-import type { EngineSink } from './engine.js';
+import type { WatchNotice } from '../../types.js';
 import type { TreeArmer } from './tree-armer.js';
 import { wallNow } from '../protocol.js';
+
+/** Where resolved events go. */
+export interface ResolverSink {
+  /**
+   * `at`: when the newest raw event behind these paths arrived (epoch ms, `wallNow`), not when they were
+   * resolved: the debouncer's quiet window counts from the event, so the coalescing here is not added to it.
+   * `complete[i]`: the write of `paths[i]` is known to be finished (the helper saw it closed or renamed into
+   * place, and nothing since); absent when no path is.
+   */
+  events(paths: string[], at: number, complete?: boolean[]): void;
+  /** Rebuild everything: an event may have been missed (a watch failed, resolving events failed). */
+  rescan(reason: string): void;
+  notice(n: WatchNotice): void;
+}
 
 /** What the resolver needs of the engine that feeds it. */
 export interface ResolverHost {
@@ -49,7 +63,7 @@ export class EventResolver {
 
   constructor(
     private readonly tuning: NativeTuning,
-    private readonly sink: Pick<EngineSink, 'events' | 'notice' | 'rescan'>,
+    private readonly sink: ResolverSink,
     private readonly armer: TreeArmer,
     private readonly watches: DirWatches,
     private readonly host: ResolverHost,
