@@ -91,8 +91,8 @@ export class HealthLog {
   }
 
   /** One of the watchdog's own watch.notice lines (a sentinel that cannot be written, a retry that failed). */
-  say(level: 'info' | 'warn', code: NoticeCode, path: string, msg: string): void {
-    this.log[level]({ event: 'watch.notice', code, path }, msg);
+  say(level: 'info' | 'warn', code: NoticeCode, path: string | undefined, msg: string, err?: unknown): void {
+    this.log[level]({ event: 'watch.notice', code, ...(path ? { path } : {}), ...(err === undefined ? {} : { err }) }, msg);
   }
 
   /** A notice that needs no line at info (a loss already reported, a re-arm the watchdog logs itself). */

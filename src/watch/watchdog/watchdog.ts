@@ -234,7 +234,7 @@ class Watchdog implements Watcher, RecoveryHost {
       for (const d of this.policy.due(now)) void this.runner.run(d.key, d.action);
       this.log.tick({ sentinels: this.guard.targets, snapshot: this.snapshot.size, scopes: this.policy.keys().length });
     } catch (e) {
-      if (!this.signal.aborted) this.log.warn({ event: 'watch.notice', code: 'WATCHDOG_ERROR', err: e }, `the watchdog's check failed (${String(e)}); it runs again at the next tick`);
+      if (!this.signal.aborted) this.log.say('warn', 'WATCHDOG_ERROR', undefined, `the watchdog's check failed (${String(e)}); it runs again at the next tick`, e);
     } finally {
       this.ticking = false;
     }
