@@ -62,7 +62,7 @@ export class StormDetector {
     this.storm = true;
     return (
       `burst of more than ${this.tuning.stormEvents} filesystem events within ${this.tuning.stormWindowMs}ms: ` +
-      `the kernel event queue may have overflowed`
+      `the kernel event queue may have overflowed (fs.watch cannot see IN_Q_OVERFLOW; the helper reports it only after the burst)`
     );
   }
 
@@ -85,7 +85,7 @@ export class StormDetector {
       const overflow = this.storm
         ? undefined
         : `the watcher's event loop stalled for ${Math.round(gap)}ms (process stopped, swapped or starved): ` +
-          `the kernel event queue may have overflowed`;
+          `the kernel event queue may have overflowed (fs.watch cannot see IN_Q_OVERFLOW; the helper reports it only after the burst)`;
       this.stormWindows = this.storm ? this.stormWindows + 1 : 0;
       this.storm = true;
       this.windowStart = now;
