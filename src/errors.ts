@@ -19,6 +19,50 @@ export type ErrorCode =
   | 'WATCHER_HUNG'
   | 'INTERNAL';
 
+/**
+ * Stable codes of what the watcher and its watchdog tell a person (WatchNotice.code, and the `code` of
+ * the watchdog's own watch.notice lines): tests and JSON logs match on them. A code may also be an
+ * ErrorCode (ROOT_UNREADABLE is both a notice and the error that stops a start).
+ */
+export type NoticeCode =
+  // kernel limits (the notice of a WATCH_LIMIT / INSTANCE_LIMIT error)
+  | 'ENOSPC'
+  | 'EMFILE'
+  // the native watcher thread and its inotify helper
+  | 'INOTIFY_HELPER_UNAVAILABLE'
+  | 'WATCHER_HUNG'
+  | 'WATCHER_CRASHED'
+  | 'WATCHER_FAILED'
+  | 'WATCHER_STUCK'
+  | 'WATCH_COVERAGE_LOST'
+  | 'AUDIT_OFF'
+  | 'WATCH_ERROR'
+  | 'WATCH_INTERNAL'
+  // the root and kernel-queue overflow
+  | 'ROOT_GONE'
+  | 'ROOT_REPLACED'
+  | 'ROOT_REARMED'
+  | 'ROOT_UNREADABLE'
+  | 'OVERFLOW_SUSPECTED'
+  | 'OVERFLOW_RECONCILED'
+  // what the tree holds
+  | 'SKIP_MOUNT'
+  | 'POLL_MOUNT'
+  | 'POLL_MOUNT_NATIVE'
+  | 'SYMLINK_OUTSIDE_ROOT'
+  | 'DIR_UNREADABLE'
+  // polling
+  | 'POLL_ROOT'
+  | 'FALLBACK_POLL'
+  | 'WATCH_STOPPED'
+  | 'NATIVE_RETRY_FAILED'
+  // the watchdog's own lines
+  | 'MOUNTINFO_UNREADABLE'
+  | 'SENTINEL_ON'
+  | 'SENTINEL_OFF'
+  | 'SENTINEL_DIR'
+  | 'WATCHDOG_ERROR';
+
 export class HotwatchError extends Error {
   readonly code: ErrorCode;
   readonly hint: string | undefined;

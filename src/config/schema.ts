@@ -164,7 +164,7 @@ export const WatchdogSchema = z
     enabled: z
       .boolean()
       .default(true)
-      .describe('Sentinels, mount and coverage checks, re-arming and fallback to polling; false keeps only the watcher\'s own guards.'),
+      .describe('The watchdog\'s own checks: the inotify budget before arming, sentinels and mount checks; false turns them off, never the recovery (re-arming, fallback to polling and back) of what the watcher reports.'),
     interval: duration('How often a sentinel file is written; each must come back as an event within this long').default('2s'),
     auditInterval: duration('How often watches held are compared with directories watched, and polling retries native watching').default('30s'),
     overBudget: z

@@ -5,14 +5,15 @@
  */
 import path from 'node:path';
 import { formatDuration } from '../config/duration.js';
-import { budgetOf, groupThousands } from '../watch/budget/gate.js';
-import { describeSubtrees, MAX_POLLED_SUBTREES, safetyMargin, splitForBudget } from '../watch/budget/split.js';
-import { effectiveInstanceLimit, effectiveWatchLimit, type InotifyLimits, type UserInotifyUsage } from '../os/inotify.js';
-import { niceLimit, sysctlFix } from './fixes.js';
+import { budgetOf, groupThousands, INSTANCES_NEEDED, planOverBudget } from '../watch/budget/gate.js';
+import { describeSubtrees, MAX_POLLED_SUBTREES, safetyMargin } from '../watch/budget/split.js';
+import { effectiveWatchLimit, type InotifyLimits, type UserInotifyUsage } from '../os/inotify.js';
+import { sysctlFix } from './fixes.js';
+import { suggestedInstanceLimit, suggestedWatchLimit } from '../os/sysctl.js';
 import type { BudgetFacts, Check, Fix } from './report-schema.js';
 
-/** Instances the native watcher creates (one libuv loop in its worker; the main loop may add one). */
-export const INSTANCES_NEEDED = 2;
+/** Fewer instances left than this besides hotwatch's own is worth a warning: an editor or a language server starting takes the rest. */
+const SPARE_INSTANCES = 3;
 
 export interface BudgetInput {
   limits: InotifyLimits;
@@ -68,8 +69,7 @@ function limitsText(l: InotifyLimits, key: 'watches' | 'instances'): string {
   return `fs.inotify.${fsKey}=${fmt(fsVal)}${nsVal !== undefined ? `, user.${nsKey}=${fmt(nsVal)}` : ''}`;
 }
 
-function raiseFix(l: InotifyLimits, key: 'watches' | 'instances', needed: number, alternative: string | undefined): Fix {
-  const value = key === 'watches' ? niceLimit(needed, 524_288) : niceLimit(needed, 1024);
+function raiseFix(l: InotifyLimits, key: 'watches' | 'instances', needed: number, value: number, alternative: string | undefined): Fix {
   const fsKey = key === 'watches' ? 'fs.inotify.max_user_watches' : 'fs.inotify.max_user_instances';
   const nsKey = key === 'watches' ? 'user.max_inotify_watches' : 'user.max_inotify_instances';
   const fsVal = key === 'watches' ? l.maxUserWatches : l.maxUserInstances;
@@ -90,7 +90,7 @@ function raiseFix(l: InotifyLimits, key: 'watches' | 'instances', needed: number
 type OverBudget = NonNullable<BudgetFacts['overBudget']>;
 
 /**
- * What `hotwatch run` does when the watches do not fit (watch/budget/gate.ts judgeBudget, the same split):
+ * What `hotwatch run` does when the watches do not fit (planOverBudget, the code `hotwatch run` decides with):
  * refuse (exit 2), poll the overflow subtrees, or poll the whole tree. Pure.
  */
 function overBudgetPlan(b: BudgetInput, available: number, need: number): { plan: OverBudget; status: 'warn' | 'fail'; text: string } {
@@ -101,11 +101,12 @@ function overBudgetPlan(b: BudgetInput, available: number, need: number): { plan
   if (!wd.enabled) {
     return { plan: whole, status: 'warn', text: `With watchdog.enabled false, \`hotwatch run\` hits the limit (ENOSPC) while arming and polls the whole tree every ${every} instead (degraded).` };
   }
-  if (wd.overBudget === 'refuse') {
+  const plan = planOverBudget({ short: 'watches', available }, { overBudget: wd.overBudget, dirs: need, tree: b.tree });
+  if (plan.action === 'refuse') {
     return { plan: { ...whole, action: 'refuse', polledDirs: 0 }, status: 'fail', text: '`hotwatch run` refuses to start (watchdog.overBudget: refuse; exit 2).' };
   }
-  const split = b.tree ? splitForBudget(b.tree.root, b.tree.dirs, need - b.tree.dirs.length, available) : undefined;
-  if (split && split.polled.length > 0) {
+  if (plan.action === 'poll-subtrees') {
+    const { split } = plan;
     const n = split.polled.length;
     return {
       plan: { action: 'poll-subtrees', subtrees: split.polled.map((p) => ({ path: p.path, dirs: p.dirs })), polledDirs: split.polledDirs, nativeDirs: split.nativeDirs },
@@ -126,14 +127,14 @@ export function budgetChecks(b: BudgetInput): { checks: Check[]; facts: Pick<Bud
   const checks: Check[] = [];
   const l = b.limits;
   const wl = effectiveWatchLimit(l);
-  const il = effectiveInstanceLimit(l);
   const u = b.usage;
   const wd = b.watchdog ?? { enabled: true, overBudget: 'poll' };
   // The watchdog's sentinel directory is one watch more, as `hotwatch run` counts it.
   const sentinel = wd.enabled ? 1 : 0;
   const need = b.dirs === undefined ? undefined : b.dirs + sentinel;
   // The binding level (fs.inotify or this user namespace) minus what is held against it: as `hotwatch run`.
-  const watchesAvailable = budgetOf({ dirs: need ?? 0, limits: l, all: u, ns: b.nsUsage }).available;
+  const verdict = budgetOf({ dirs: need ?? 0, limits: l, all: u, ns: b.nsUsage });
+  const watchesAvailable = verdict.available;
   const headroom = watchesAvailable === undefined || need === undefined ? undefined : watchesAvailable - need;
   let overBudget: OverBudget | undefined;
 
@@ -162,26 +163,27 @@ export function budgetChecks(b: BudgetInput): { checks: Check[]; facts: Pick<Bud
         p.plan.action === 'refuse'
           ? 'Or set watchdog.overBudget: poll to poll the overflow instead of refusing.'
           : 'Set watchdog.overBudget: refuse to have `hotwatch run` exit instead of polling.';
-      const fix = raiseFix(l, 'watches', needed, alt ? `${alt} ${key}` : key);
+      const fix = raiseFix(l, 'watches', needed, suggestedWatchLimit(u.watches, need), alt ? `${alt} ${key}` : key);
       checks.push({ id: 'inotify.watches', title: 'inotify watches', status: p.status, detail: `not enough inotify watches: ${summary}; ${fmt(-head)} directories do not fit. ${p.text}`, fix });
     } else if (head < Math.max(512, need / 4)) {
-      checks.push({ id: 'inotify.watches', title: 'inotify watches', status: 'warn', detail: `little headroom: ${summary}. New directories (or other tools) may hit the limit.`, fix: raiseFix(l, 'watches', needed, alt) });
+      checks.push({ id: 'inotify.watches', title: 'inotify watches', status: 'warn', detail: `little headroom: ${summary}. New directories (or other tools) may hit the limit.`, fix: raiseFix(l, 'watches', needed, suggestedWatchLimit(u.watches, need), alt) });
     } else {
       checks.push({ id: 'inotify.watches', title: 'inotify watches', status: 'ok', detail: summary });
     }
   }
 
   // Instances.
-  if (il !== undefined && b.backend !== 'poll' && !b.planned) {
-    const avail = il - u.instances;
-    const detail = `limit ${fmt(il)} (${limitsText(l, 'instances')}); this user holds ${fmt(u.instances)}; available ${fmt(avail)}; hotwatch needs up to ${INSTANCES_NEEDED}`;
-    if (avail < 1) {
+  if (verdict.instancesLimit !== undefined && b.backend !== 'poll' && !b.planned) {
+    const held = verdict.instancesUsed ?? u.instances;
+    const avail = verdict.instancesLimit - held;
+    const detail = `limit ${fmt(verdict.instancesLimit)} (${limitsText(l, 'instances')}); this user holds ${fmt(held)}; available ${fmt(avail)}; hotwatch needs ${INSTANCES_NEEDED}`;
+    if (avail < INSTANCES_NEEDED) {
       // `hotwatch run` polls the whole tree (overBudget: poll, or no watchdog), or refuses to start.
       const refuse = wd.enabled && wd.overBudget === 'refuse';
       const then = refuse ? '`hotwatch run` refuses to start (watchdog.overBudget: refuse; exit 2)' : `\`hotwatch run\` polls the whole tree every ${formatDuration(b.pollIntervalMs ?? 1000)} instead (degraded)`;
-      checks.push({ id: 'inotify.instances', title: 'inotify instances', status: refuse ? 'fail' : 'warn', detail: `no inotify instance can be created: ${detail}. Watchers fail with EMFILE "too many open files"; ${then}.`, fix: raiseFix(l, 'instances', u.instances + 128, undefined) });
-    } else if (avail < INSTANCES_NEEDED + 2) {
-      checks.push({ id: 'inotify.instances', title: 'inotify instances', status: 'warn', detail: `almost no inotify instances left: ${detail}`, fix: raiseFix(l, 'instances', u.instances + 128, undefined) });
+      checks.push({ id: 'inotify.instances', title: 'inotify instances', status: refuse ? 'fail' : 'warn', detail: `no inotify instance can be created: ${detail}. Watchers fail with EMFILE "too many open files"; ${then}.`, fix: raiseFix(l, 'instances', u.instances + 128, suggestedInstanceLimit(u.instances), undefined) });
+    } else if (avail < INSTANCES_NEEDED + SPARE_INSTANCES) {
+      checks.push({ id: 'inotify.instances', title: 'inotify instances', status: 'warn', detail: `almost no inotify instances left: ${detail}`, fix: raiseFix(l, 'instances', u.instances + 128, suggestedInstanceLimit(u.instances), undefined) });
     } else {
       checks.push({ id: 'inotify.instances', title: 'inotify instances', status: 'ok', detail });
     }

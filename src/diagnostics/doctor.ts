@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Settings } from '../config/settings.js';
-import { plannedPolling } from '../watch/backend-plan.js';
+import { plannedPolling } from '../watch/planned-polling.js';
+import { bounded } from '../os/bounded.js';
 import { readMounts, type MountEntry } from '../os/mounts.js';
 import { scanTree } from '../watch/tree/scan.js';
 import { budgetChecks, largestSubtrees, type BudgetInput } from './budget.js';
@@ -56,25 +57,6 @@ function crashed(id: string, title: string, e: unknown): Check {
   };
 }
 
-/** Run `fn` with a signal that aborts after `ms` or when `outer` aborts; reject with a clear message on timeout. */
-async function bounded<T>(what: string, ms: number, outer: AbortSignal | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const timeout = AbortSignal.timeout(ms);
-  const signal = outer ? AbortSignal.any([outer, timeout]) : timeout;
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () =>
-      reject(timeout.aborted && !outer?.aborted ? new Error(`${what} did not finish within ${ms} ms`) : (outer?.reason ?? new Error(`${what} cancelled`)));
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([fn(signal), aborted]);
-  } finally {
-    signal.removeEventListener('abort', onAbort!);
-    aborted.catch(() => undefined);
-  }
-}
-
 /** Run a synchronous check, turning a throw into a failed check. */
 function sync<T>(id: string, title: string, fn: () => T, onError: (c: Check) => void): T | undefined {
   try {
@@ -98,7 +80,7 @@ async function scan(settings: Settings, ms: number, outer: AbortSignal | undefin
   const w = settings.watch;
   const t0 = performance.now();
   try {
-    const r = await bounded('scanning the tree', ms, outer, (signal) => scanTree(w, { signal, descendPollMounts: w.backend === 'native' }));
+    const r = await bounded((signal) => scanTree(w, { signal, descendPollMounts: w.backend === 'native' }), { what: 'scanning the tree', timeoutMs: ms, signal: outer });
     const dirs = w.backend === 'poll' ? 0 : r.dirs.length;
     const notices: Check[] = r.notices
       .filter((n) => n.code === 'SYMLINK_OUTSIDE_ROOT' || n.code === 'DIR_UNREADABLE')
@@ -174,7 +156,7 @@ export async function runDoctor(settings: Settings, opts: DoctorOptions = {}): P
 
   // Start the slow, external parts first; the /proc reads run meanwhile.
   const scanP = scan(settings, ms * 3, opts.signal);
-  const toolP = bounded('toolchain checks', ms, opts.signal, (signal) => toolchainChecks(settings, { signal, timeoutMs: ms })).catch((e: unknown) => {
+  const toolP = bounded((signal) => toolchainChecks(settings, { signal, timeoutMs: ms }), { what: 'toolchain checks', timeoutMs: ms, signal: opts.signal }).catch((e: unknown) => {
     opts.signal?.throwIfAborted();
     return { facts: undefined, checks: [crashed('toolchain', 'Toolchain', e)] };
   });

@@ -7,17 +7,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { WatchSettings } from '../config/settings.js';
 import { createFilter } from '../watch/tree/filter.js';
-import { classifyFs, mountContaining, mountsUnder, type MountEntry } from '../os/mounts.js';
+import { classifyFs, mountContaining, mountsUnder, realPathOr, type MountEntry } from '../os/mounts.js';
 import { configFix } from './fixes.js';
 import type { Check, MountFact } from './report-schema.js';
 
-function realOr(p: string): string {
-  try {
-    return fs.realpathSync(p);
-  } catch {
-    return path.resolve(p);
-  }
-}
 
 /** statfs f_type magic numbers (linux/magic.h) → mount type names classifyFs knows. */
 const FS_MAGIC: Record<number, string> = {
@@ -61,7 +54,7 @@ export function statfsType(p: string): number | undefined {
  */
 export function mountFacts(w: WatchSettings, mounts: MountEntry[], statfs: (p: string) => number | undefined = statfsType): MountFact[] {
   const root = path.resolve(w.root);
-  const real = realOr(root);
+  const real = realPathOr(root);
   const filter = createFilter(w);
   const out: MountFact[] = [];
   const rootMount = mountContaining(real, mounts) ?? statfsMount(real, statfs);

@@ -4,26 +4,7 @@
  */
 import type { Fix } from './report-schema.js';
 
-export const SYSCTL_FILE = '/etc/sysctl.d/60-hotwatch.conf';
-
-/** Round up to a "nice" power of two at least `min` (sysctl values people recognise). */
-export function niceLimit(needed: number, min: number): number {
-  let v = min;
-  while (v < needed) v *= 2;
-  return v;
-}
-
-/** A sysctl.d file with the given keys and the command that applies it now and at every boot. */
-export function sysctlFix(text: string, keys: Record<string, number>, extra: string[] = []): Fix {
-  const lines = Object.entries(keys).map(([k, v]) => `${k} = ${v}`);
-  // The file shown is exactly what the tee command writes.
-  const content = `# written for hotwatch (hotwatch doctor)\n${lines.join('\n')}\n`;
-  return {
-    text,
-    files: [{ path: SYSCTL_FILE, content }],
-    commands: [`sudo tee ${SYSCTL_FILE} <<'EOF'\n${content}EOF`, 'sudo sysctl --system', ...extra],
-  };
-}
+export { niceLimit, SYSCTL_FILE, sysctlFix } from '../os/sysctl.js';
 
 /** The drop-in directory of a systemd unit (system or user manager). */
 export function dropInPath(unit: string, user: boolean): string {

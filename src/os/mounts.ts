@@ -80,6 +80,18 @@ function isAtOrUnder(p: string, dir: string): boolean {
 }
 
 /**
+ * `p` with its symlinks resolved, as mount points are spelled in mountinfo; `p` (made absolute) when it
+ * cannot be resolved (gone, unreadable: whoever uses it reports that with its own message).
+ */
+export function realPathOr(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
+
+/**
  * Mounts whose mount point is `root` or below it, in table order. Where several mounts stack on the
  * same point, only the last (the visible one) is kept.
  */

@@ -1,26 +1,60 @@
 /**
- * The watcher interface: one shape, several backends.
- *   - 'native': our own per-directory fs.watch (one inotify watch per directory, no per-file watches),
- *     run in a worker thread behind a heartbeat.
- *   - 'poll': chokidar with usePolling, for mounts that do not deliver inotify events, and as fallback.
+ * The watcher contract: one shape, several backends, and the typed reports they give.
+ *   - 'native': one inotify watch per directory (no per-file watches), held by the hotwatch-inotify
+ *     helper process (fs.watch where it cannot run) and driven from a worker thread behind a heartbeat;
+ *   - 'poll': chokidar with usePolling, for mounts that do not deliver inotify events, and where the
+ *     watchdog falls back.
+ * Backends arm, deliver events and report what they lost (a WatchNotice with a HealthReport); they never
+ * restart or fall back on their own: the watchdog (watchdog/) owns recovery and turns each report into
+ * one contract line (watch.deaf, watch.rearmed, watch.fallback).
  */
 import type { WatchEvent } from '../pipeline/events.js';
 import type { WatchSettings } from '../config/settings.js';
-import type { HealthTag } from './health.js';
+import type { NoticeCode } from '../errors.js';
 
 export type BackendName = 'native' | 'poll';
 
-/** Something the watcher wants a person to know (a skipped mount, a symlink out of the root, a limit). */
+/** What went deaf: the root's tree, one mount under it, one directory, or the whole watcher (thread). */
+export type DeafScope = 'root' | 'mount' | 'dir' | 'watcher';
+
+/** Why it went deaf. */
+export type DeafCause =
+  | 'sentinel-timeout'
+  | 'root-replaced'
+  | 'root-missing'
+  | 'mount-changed'
+  | 'coverage-shortfall'
+  | 'watch-limit'
+  | 'instance-limit'
+  | 'overflow-suspected'
+  | 'dir-moved'
+  | 'backend-error'
+  | 'heartbeat-timeout';
+
+/**
+ * The health report a backend attaches to a notice:
+ *  - deaf: watches were lost. `selfHealing`: arming repairs it as part of the backend's ordinary work
+ *    (a replaced root or directory armed again, a storm reconciled) and `rearmed` follows; otherwise the
+ *    watchdog recovers the scope (re-arm, or polling when a kernel limit is reached);
+ *  - rearmed: the backend armed the scope again (the watchdog then diffs its snapshot and logs);
+ *  - fallback: the scope is polled (planned: a mount that never delivers events; or after a loss).
+ */
+export type HealthReport =
+  | { kind: 'deaf'; scope: DeafScope; cause: DeafCause; selfHealing: boolean }
+  | { kind: 'rearmed'; scope: DeafScope; cause: DeafCause; dirs?: number }
+  | { kind: 'fallback'; scope: DeafScope; cause?: DeafCause };
+
+/** Something the watcher wants a person to know (a skipped mount, a symlink out of the root, a loss). */
 export interface WatchNotice {
   level: 'info' | 'warn' | 'error';
-  /** Stable code for JSON logs and tests, e.g. 'SKIP_MOUNT', 'SYMLINK_OUTSIDE_ROOT', 'ENOSPC', 'EMFILE'. */
-  code: string;
+  /** Stable code for JSON logs and tests. */
+  code: NoticeCode;
   message: string;
   path?: string;
   /** The fix, where there is one (e.g. the sysctl line). */
   hint?: string;
-  /** Set when watches were lost, re-armed or replaced by polling (the watchdog logs these by the contract). */
-  health?: HealthTag;
+  /** Set when watches were lost, armed again or replaced by polling. */
+  health?: HealthReport;
 }
 
 export interface WatcherReady {
@@ -56,7 +90,7 @@ export interface WatcherStats {
 export interface Watcher {
   /** Resolves once every directory is armed; rejects with a HotwatchError when watching cannot start. */
   readonly ready: Promise<WatcherReady>;
-  /** Current counters; undefined before ready. Optional: added with the native backend. */
+  /** Current counters; undefined before ready. */
   stats?(): WatcherStats | undefined;
   /**
    * Up to `limit` relevant files this watcher already knows (the watchdog's snapshot), shallowest
@@ -65,8 +99,10 @@ export interface Watcher {
   knownFiles?(limit: number): string[] | undefined;
   /**
    * Resolves once every event the kernel had queued when it was called has been delivered to onEvent
-   * (rejects after `timeoutMs`, or when it cannot tell). Absent where delivery cannot lag the kernel
-   * (polling finds changes itself).
+   * (rejects after `timeoutMs`, or when it cannot tell). On a starved machine the watcher may lag the
+   * writer by hundreds of ms: the debouncer asks this before it calls a batch quiet, so a lag is not
+   * taken for a pause in the writing. Absent where delivery cannot lag the kernel (polling finds changes
+   * itself).
    */
   sync?(timeoutMs: number): Promise<void>;
   /** Idempotent; resolves when every watch is released. */

@@ -32,7 +32,7 @@ describe('idle watchdog (faults baseline)', () => {
     await hw.waitForLog((l) => l.event === 'app.listening', 'app.listening');
     const from = hw.logs.length;
 
-    // Sentinels live in <root>/.hotwatch/watchdog/ (src/watch/sentinels.ts), named .hotwatch-sentinel-<pid>-<n>.
+    // Sentinels live in <root>/.hotwatch/watchdog/ (src/watch/watchdog/sentinel-files.ts), named .hotwatch-sentinel-<pid>-<n>.
     const sentinelDir = path.join(app.root, '.hotwatch', 'watchdog');
     await waitFor(() => fs.existsSync(sentinelDir), { description: `the sentinel directory ${sentinelDir}`, timeoutMs: 10_000 });
     const seen: string[] = [];

@@ -1,6 +1,6 @@
 /**
  * Issue 3, "what it must show" 6: faults injected through HOTWATCH_TEST_FAULTS (names and semantics in the
- * src/watch/faults.ts). Each fault logs `watchdog.fault` when it fires;
+ * src/watch/watchdog/faults.ts). Each fault logs `watchdog.fault` when it fires;
  * detection is measured from that line's time.
  *   (a) deafen-after: every watch closed underneath the watcher → watch.deaf within 2 sentinel intervals,
  *       watch.rearmed, and the edit made while deaf serves;

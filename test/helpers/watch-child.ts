@@ -17,9 +17,13 @@ export interface ChildWatcher {
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-/** The shell command line that runs the child with these arguments (for `sh -c` wrappers). */
-export function childCommand(root: string, over: object = {}, native: object = {}): string {
-  return ['exec', process.execPath, CHILD_SCRIPT, root, JSON.stringify(over), JSON.stringify(native)].map((a, i) => (i === 0 ? a : q(a))).join(' ');
+/**
+ * The shell command line that runs the child with these arguments (for `sh -c` wrappers). With
+ * `watchdog` (watchdog settings), the watcher runs behind the watchdog and the child prints its log lines.
+ */
+export function childCommand(root: string, over: object = {}, native: object = {}, watchdog?: object): string {
+  const args = [root, JSON.stringify(over), JSON.stringify(native), ...(watchdog ? [JSON.stringify(watchdog)] : [])];
+  return ['exec', process.execPath, CHILD_SCRIPT, ...args].map((a, i) => (i === 0 ? a : q(a))).join(' ');
 }
 
 export function startChild(argv: string[]): ChildWatcher {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SENTINEL_PREFIX } from '../../src/watch/tree/filter.js';
-import { ensureSentinelDir, Sentinels } from '../../src/watch/watchdog/sentinel-files.js';
+import { ensureSentinelDir, SentinelFiles } from '../../src/watch/watchdog/sentinel-files.js';
 import { makeTmpDir } from '../helpers/tmp.js';
 
 let tmp: ReturnType<typeof makeTmpDir>;
@@ -23,7 +23,7 @@ describe('sentinel files', () => {
     const victim = path.join(tmp.dir, 'victim.txt');
     fs.writeFileSync(victim, 'precious\n');
     fs.symlinkSync(victim, path.join(dir, `${SENTINEL_PREFIX}-${process.pid}-1`));
-    const s = new Sentinels();
+    const s = new SentinelFiles();
     s.add({ scope: 'root', path: tmp.dir, dir });
     expect(s.write(tmp.dir)).toBe('failed');
     expect(fs.readFileSync(victim, 'utf8')).toBe('precious\n');
@@ -59,9 +59,9 @@ describe('sentinel files', () => {
     const mod = path.resolve('dist/watch/watchdog/sentinel-files.js');
     const script = `
       import fs from 'node:fs';
-      const { Sentinels } = await import(${JSON.stringify(mod)});
+      const { SentinelFiles } = await import(${JSON.stringify(mod)});
       const dir = process.argv[1];
-      const s = new Sentinels();
+      const s = new SentinelFiles();
       s.add({ scope: 'root', path: dir, dir });
       const fill = dir + '/fill';
       try { fs.writeFileSync(fill, Buffer.alloc(1 << 20)); } catch {}

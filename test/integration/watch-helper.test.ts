@@ -1,7 +1,7 @@
 /**
  * The inotify helper (hotwatch-inotify) that holds the native watcher's watches on Linux, against the real
- * kernel: it is built and used, a real IN_Q_OVERFLOW reaches the engine, a killed helper is replaced,
- * and with the helper turned off fs.watch takes over (and says so).
+ * kernel: it is built and used, a real IN_Q_OVERFLOW reaches the engine, a killed helper is reported (and
+ * replaced by a re-arm), and with the helper turned off fs.watch takes over (and says so).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -63,7 +63,7 @@ describe('inotify helper (Linux)', () => {
     expect(watchesWithHelpers('self')).toBe(0);
   });
 
-  it('a real kernel queue overflow (helper stopped during 40,000 events) → IN_Q_OVERFLOW seen, one rescan, edits after it still seen', async () => {
+  it('a real kernel queue overflow (helper stopped during 40,000 events) → IN_Q_OVERFLOW seen, one overflow report, edits after it still seen', async () => {
     const limit = Number(fs.readFileSync('/proc/sys/fs/inotify/max_queued_events', 'utf8'));
     const dir = path.join(root, 'gen');
     fs.mkdirSync(dir);
@@ -79,32 +79,33 @@ describe('inotify helper (Linux)', () => {
       timeoutMs: 20_000,
       description: 'the overflow notice naming IN_Q_OVERFLOW',
     });
-    expect(c.rescans().filter((r) => r.includes('IN_Q_OVERFLOW'))).toHaveLength(1);
+    expect(c.notices.filter((n) => n.code === 'OVERFLOW_SUSPECTED' && n.message.includes('IN_Q_OVERFLOW'))).toHaveLength(1);
     const after = path.join(dir, 'after.go');
     fs.writeFileSync(after, 'package gen\n');
     await sawPath(c, after, 'an edit after the overflow');
   });
 
-  it('the helper killed → WATCHER_CRASHED, a fresh helper with every watch again, a rescan, events resume', async () => {
+  it('the helper killed → WATCHER_CRASHED reported for the watchdog; its re-arm gives a fresh helper with every watch again, events resume', async () => {
     makeTree(path.join(root, 'pkg'), { dirs: 5, filesPerDir: 1 });
     const { c, w } = native();
     const ready = await w.ready;
     const [first] = helperChildren('self');
     process.kill(first!, 'SIGKILL');
     await waitFor(() => c.codes().includes('WATCHER_CRASHED'), { timeoutMs: 10_000, description: 'WATCHER_CRASHED' });
-    expect(c.notices.find((n) => n.code === 'WATCHER_CRASHED')!.message).toMatch(/inotify helper .*SIGKILL/);
-    await waitFor(() => c.codes().includes('WATCHER_RESTARTED'), { timeoutMs: 10_000, description: 'the watcher re-armed' });
+    const crashed = c.notices.find((n) => n.code === 'WATCHER_CRASHED')!;
+    expect(crashed.message).toMatch(/inotify helper .*SIGKILL/);
+    expect(crashed.health).toEqual({ kind: 'deaf', scope: 'watcher', cause: 'backend-error', selfHealing: false });
+    await w.rearmNow(10_000);
     const [second] = helperChildren('self');
     expect(second).not.toBe(first);
     expect(watchesOfProcess(second!)).toBe(ready.dirs);
-    expect(c.rescans().length).toBeGreaterThan(0);
     const p = path.join(root, 'pkg', 'later.go');
     fs.writeFileSync(p, 'package pkg\n');
     await sawPath(c, p, 'an edit after the restart');
   });
 
   it('re-arms replace the helper without leaving zombies behind (each old helper is reaped)', async () => {
-    const { w } = native({ supervised: true });
+    const { w } = native();
     await w.ready;
     for (let i = 0; i < 3; i++) await w.rearmNow(10_000);
     // Children of every thread (the helper is the watcher thread's child).

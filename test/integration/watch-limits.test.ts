@@ -1,7 +1,9 @@
 /**
  * Kernel limits, mounts and overflow against the real kernel: the watcher runs in a child node process
  * (from dist/) inside `unshare -Ur` / `unshare -Urm`, where the user-namespace inotify limits can be
- * lowered and a tmpfs mounted, without touching the host. Needs `npx tsc -p .` first.
+ * lowered and a tmpfs mounted, without touching the host. Needs `npx tsc -p .` first. The limit cases run
+ * the watcher behind the watchdog with `watchdog.enabled: false` (no budget before arming): the backend
+ * only reports that native watching cannot start or go on, and the watchdog falls back to polling.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -37,12 +39,16 @@ afterEach(async () => {
 });
 
 /** The watcher in a child process, optionally inside `unshare <flags> sh -c '<setup> && node ...'`. */
-function child(unshare?: { flags: string; setup: string }, over: object = {}, native: object = {}): ChildWatcher {
-  const cmd = childCommand(root, over, native);
+function child(unshare?: { flags: string; setup: string }, over: object = {}, native: object = {}, watchdog?: object): ChildWatcher {
+  const cmd = childCommand(root, over, native, watchdog);
   const c = startChild(unshare ? ['unshare', unshare.flags, 'sh', '-c', `${unshare.setup} && ${cmd}`] : ['sh', '-c', cmd]);
   children.push(c);
   return c;
 }
+
+/** The watchdog with its own checks off (no budget before arming, no sentinels): recovery stays on. */
+const WATCHDOG_OFF = { enabled: false, intervalMs: 500, auditIntervalMs: 30_000, overBudget: 'poll' };
+const ERROR = 50;
 
 const isEvent = (p: string) => (l: Record<string, unknown>) => l.type === 'event' && l.kind === 'change' && l.path === p;
 
@@ -77,11 +83,11 @@ describe('inotify limits', () => {
   it('no inotify instance left (max_user_instances lowered to the usage) → the instance-limit message, polling, edits seen', async () => {
     fs.writeFileSync(path.join(root, 'main.go'), 'package main\n');
     // A fresh user namespace charges nothing yet: its usage is 0, so 0 is "lowered to the current usage".
-    const c = child({ flags: '-Ur', setup: 'echo 0 > /proc/sys/user/max_inotify_instances' });
-    const n = await c.waitLine((l) => l.type === 'notice' && l.code === 'EMFILE', 'the instance-limit notice');
-    expect(n.level).toBe('error');
-    expect(n.message).toContain('inotify instance limit (fs.inotify.max_user_instances)');
-    expect(n.message).not.toMatch(/^EMFILE|too many open files/);
+    const c = child({ flags: '-Ur', setup: 'echo 0 > /proc/sys/user/max_inotify_instances' }, {}, {}, WATCHDOG_OFF);
+    const n = await c.waitLine((l) => l.type === 'log' && l.event === 'watch.fallback', 'the fallback line with the instance-limit message');
+    expect(n.level).toBe(ERROR);
+    expect(n.reason).toContain('inotify instance limit (fs.inotify.max_user_instances)');
+    expect(n.reason).not.toMatch(/^EMFILE|too many open files/);
     expect(n.hint).toMatch(/max_inotify_instances|sysctl fs\.inotify\.max_user_instances=\d+/);
     const ready = await c.waitLine((l) => l.type === 'ready' || l.type === 'error', 'ready');
     expect(ready).toMatchObject({ type: 'ready', backend: 'poll' });
@@ -90,12 +96,12 @@ describe('inotify limits', () => {
     await c.waitLine(isEvent(path.join(root, 'main.go')), 'the edit seen by polling');
   });
 
-  it('max_user_watches below the tree → ENOSPC notice with the sysctl fix, polling, edits seen', async () => {
+  it('max_user_watches below the tree → the watch-limit message with the sysctl fix, polling, edits seen', async () => {
     makeTree(root, { dirs: 40, filesPerDir: 1 });
-    const c2 = child({ flags: '-Ur', setup: 'echo 10 > /proc/sys/user/max_inotify_watches' });
-    const n = await c2.waitLine((l) => l.type === 'notice' && l.code === 'ENOSPC', 'the watch-limit notice');
-    expect(n.level).toBe('error');
-    expect(n.message).toContain('needs 41 watches');
+    const c2 = child({ flags: '-Ur', setup: 'echo 10 > /proc/sys/user/max_inotify_watches' }, {}, {}, WATCHDOG_OFF);
+    const n = await c2.waitLine((l) => l.type === 'log' && l.event === 'watch.fallback', 'the fallback line with the watch-limit message');
+    expect(n.level).toBe(ERROR);
+    expect(n.reason).toContain('needs 41 watches');
     expect(n.hint).toMatch(/sysctl fs\.inotify\.max_user_watches=\d+/);
     expect(n.hint).toContain('/etc/sysctl.d/');
     const ready = await c2.waitLine((l) => l.type === 'ready' || l.type === 'error', 'ready');
@@ -105,15 +111,16 @@ describe('inotify limits', () => {
     await c2.waitLine(isEvent(edit), 'the edit seen by polling');
   });
 
-  it('the watch limit reached later by new dirs → ENOSPC, fallback to polling, a rescan, edits in new dirs seen', async () => {
+  it('the watch limit reached later by new dirs → watch.deaf watch-limit, the watchdog falls back to polling, edits in new dirs seen', async () => {
     makeTree(root, { dirs: 5 });
-    const c = child({ flags: '-Ur', setup: 'echo 8 > /proc/sys/user/max_inotify_watches' });
+    const c = child({ flags: '-Ur', setup: 'echo 8 > /proc/sys/user/max_inotify_watches' }, {}, {}, WATCHDOG_OFF);
     expect(await c.waitLine((l) => l.type === 'ready' || l.type === 'error', 'ready')).toMatchObject({ backend: 'native', dirs: 6 });
     for (let i = 0; i < 6; i++) fs.mkdirSync(path.join(root, `new${i}`));
-    const n = await c.waitLine((l) => l.type === 'notice' && l.code === 'ENOSPC', 'the watch-limit notice');
-    expect(n.message).toContain('falling back to polling');
-    await c.waitLine((l) => l.type === 'notice' && l.code === 'FALLBACK_POLL', 'polling started');
-    await c.waitLine((l) => l.type === 'event' && l.kind === 'rescan', 'a rescan after the fallback');
+    const n = await c.waitLine((l) => l.type === 'log' && l.event === 'watch.deaf', 'the watch-limit loss');
+    expect(n).toMatchObject({ level: ERROR, scope: 'watcher', cause: 'watch-limit' });
+    expect(n.detail).toContain('falling back to polling');
+    expect(n.hint).toMatch(/sysctl fs\.inotify\.max_user_watches=\d+/);
+    await c.waitLine((l) => l.type === 'log' && l.event === 'watch.fallback' && l.level === ERROR, 'polling started');
     const edit = path.join(root, 'new5', 'x.go');
     fs.writeFileSync(edit, 'package x\n');
     await c.waitLine(isEvent(edit), 'an edit in a new dir seen by polling');
@@ -121,7 +128,7 @@ describe('inotify limits', () => {
 });
 
 describe('kernel queue overflow', () => {
-  it('SIGSTOP (longer than the heartbeat deadline) while 20,000 files are written → ONE rescan, no false hang, a dir created meanwhile is watched', async () => {
+  it('SIGSTOP (longer than the heartbeat deadline) while 20,000 files are written → ONE overflow report, no false hang, a dir created meanwhile is watched', async () => {
     fs.mkdirSync(path.join(root, 'bulk'));
     const c = child(undefined, {}, { heartbeat: { intervalMs: 100, deadlineMs: 1000 } });
     const ready = await c.waitLine((l) => l.type === 'ready' || l.type === 'error', 'ready');
@@ -138,13 +145,13 @@ describe('kernel queue overflow', () => {
     } finally {
       process.kill(pid, 'SIGCONT');
     }
-    const r = await c.waitLine((l) => l.type === 'event' && l.kind === 'rescan', 'a rescan event');
-    expect(String(r.reason)).toMatch(/stalled|burst/);
+    const r = await c.waitLine((l) => l.type === 'notice' && l.code === 'OVERFLOW_SUSPECTED', 'the overflow report');
+    expect(String(r.message)).toMatch(/stalled|burst/);
     await c.waitLine(isEvent(path.join(root, 'late', 'first.go')), 'the file in the dir created while stopped');
     const after = path.join(root, 'late', 'after.go');
     fs.writeFileSync(after, 'package late\n');
     await c.waitLine(isEvent(after), 'a later edit in that dir');
-    expect(c.lines.filter((l) => l.type === 'event' && l.kind === 'rescan')).toHaveLength(1);
+    expect(c.lines.filter((l) => l.type === 'notice' && l.code === 'OVERFLOW_SUSPECTED')).toHaveLength(1);
     expect(c.lines.filter((l) => l.type === 'notice' && l.level !== 'info')).toEqual([]);
   });
 });

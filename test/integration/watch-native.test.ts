@@ -111,7 +111,7 @@ describe('native backend: directories', () => {
     await sawPath(c, path.join(root, 'svc', 'y.go'));
   });
 
-  it('the root deleted and recreated → ROOT_GONE, then re-armed with its new files reported', async () => {
+  it('the root deleted and recreated → ROOT_GONE, then re-armed (ROOT_REARMED) with its new files reported', async () => {
     fs.mkdirSync(path.join(root, 'pkg'));
     const { c, w } = native();
     await w.ready;
@@ -121,7 +121,8 @@ describe('native backend: directories', () => {
     fs.writeFileSync(path.join(root, 'pkg', 'back.go'), 'package pkg\n');
     await sawPath(c, path.join(root, 'pkg', 'back.go'), 'the file of the recreated root');
     expect(c.codes()).toContain('ROOT_REPLACED');
-    expect(c.rescans().length).toBeGreaterThan(0);
+    const rearmed = await waitFor(() => c.notices.find((n) => n.code === 'ROOT_REARMED'), { timeoutMs: 10_000, description: 'the ROOT_REARMED notice' });
+    expect(rearmed.health).toMatchObject({ kind: 'rearmed', scope: 'root', cause: 'root-missing' });
     const later = path.join(root, 'pkg', 'later.go');
     fs.writeFileSync(later, 'package pkg\n');
     await sawPath(c, later, 'an edit after re-arming');

@@ -1,15 +1,18 @@
 /**
  * The watchdog in-process on real temp trees and the real kernel (the native worker runs from dist/:
  * `npx tsc -p .` first): sentinels cycle without a trace, a deafened watcher is found and re-armed with
- * the edit made while deaf reported by the snapshot diff, a replaced root is re-armed the same way, and
- * the off switch leaves a plain watcher.
+ * the edit made while deaf reported by the snapshot diff, a replaced root is re-armed the same way. The
+ * off switch (`watchdog.enabled: false`) turns off the sentinels and the budget, not recovery: what the
+ * backend reports (a hung thread, a killed helper, lost watches) is still re-armed by the watchdog, and
+ * re-arming that keeps failing still falls back to polling.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { WatchEvent } from '../../src/pipeline/events.js';
-import { createWatchdog } from '../../src/watch/watchdog/watchdog.js';
+import { helperChildren } from '../../src/os/inotify-fds.js';
+import { createWatchdog, type WatchdogOptions } from '../../src/watch/watchdog/watchdog.js';
 import type { Watcher } from '../../src/watch/types.js';
 import { makeTmpDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
@@ -39,7 +42,7 @@ afterEach(async () => {
   tmp.cleanup();
 });
 
-function start(opts: { intervalMs?: number; env?: Record<string, string>; enabled?: boolean } = {}) {
+function start(opts: { intervalMs?: number; env?: Record<string, string>; enabled?: boolean; native?: WatchdogOptions['native'] } = {}) {
   const lines: Line[] = [];
   const events: WatchEvent[] = [];
   const log = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s) as Line) });
@@ -50,6 +53,7 @@ function start(opts: { intervalMs?: number; env?: Record<string, string>; enable
     log,
     signal: new AbortController().signal,
     env: opts.env ?? {},
+    ...(opts.native ? { native: opts.native } : {}),
   });
   const changed = () => new Set(events.flatMap((e) => (e.kind === 'change' ? [e.path] : [])));
   const line = (pred: (l: Line) => boolean, description: string, from = 0, timeoutMs = 10_000) =>
@@ -122,7 +126,7 @@ describe('watchdog (in-process)', () => {
     expect(fs.existsSync(path.join(root, '.hotwatch', 'watchdog'))).toBe(true);
   });
 
-  it('watchdog.enabled false: the plain watcher (no budget line, no sentinel dir)', async () => {
+  it('watchdog.enabled false: no budget line, no sentinel dir, edits seen', async () => {
     const c = start({ enabled: false });
     expect((await c.w.ready).backend).toBe('native');
     expect(c.lines.filter((l) => l.event === 'watch.budget')).toEqual([]);
@@ -130,5 +134,69 @@ describe('watchdog (in-process)', () => {
     const edit = path.join(root, 'pkg', 'a.go');
     fs.writeFileSync(edit, 'package pkg // x\n');
     await waitFor(() => c.changed().has(edit), { description: 'an edit', timeoutMs: 5000 });
+  });
+});
+
+describe('watchdog.enabled false: no sentinels, recovery all the same', () => {
+  const fastBeat = { intervalMs: 100, deadlineMs: 1000 };
+  const off = (native: WatchdogOptions['native'], env: Record<string, string> = {}) => start({ enabled: false, intervalMs: 200, native, env });
+  const isDeaf = (scope: string, cause: string) => (l: Line) => l.event === 'watch.deaf' && l.scope === scope && l.cause === cause;
+
+  it('a hung watcher thread: watch.deaf heartbeat-timeout, a fresh thread (watch.rearmed), the edit made while hung is reported', async () => {
+    const c = off({ heartbeat: fastBeat }, { HOTWATCH_TEST_FAULTS: 'hang-after=100ms' });
+    await c.w.ready;
+    await c.line((l) => l.event === 'watchdog.fault', 'the fault fired');
+    const edited = path.join(root, 'pkg', 'a.go');
+    fs.writeFileSync(edited, 'package pkg // edited while hung\n');
+    const deaf = await c.line(isDeaf('watcher', 'heartbeat-timeout'), 'watch.deaf heartbeat-timeout');
+    expect(deaf.level).toBe(50);
+    await c.line((l) => l.event === 'watch.rearmed' && l.cause === 'heartbeat-timeout', 'watch.rearmed');
+    await waitFor(() => c.changed().has(edited), { description: 'the edit made while hung, as a change event', timeoutMs: 5000 });
+    const later = path.join(root, 'pkg', 'b.go');
+    fs.writeFileSync(later, 'package pkg\n');
+    await waitFor(() => c.changed().has(later), { description: 'an edit after the re-arm', timeoutMs: 5000 });
+    expect(fs.existsSync(path.join(root, '.hotwatch')), 'no sentinel dir').toBe(false);
+  });
+
+  it('the inotify helper killed: watch.deaf, a fresh helper (watch.rearmed), edits seen', async () => {
+    const c = off({ heartbeat: fastBeat });
+    await c.w.ready;
+    const [first] = helperChildren('self');
+    process.kill(first!, 'SIGKILL');
+    const deaf = await c.line(isDeaf('watcher', 'backend-error'), 'watch.deaf backend-error');
+    expect(String(deaf.msg)).toMatch(/inotify helper .*SIGKILL/);
+    await c.line((l) => l.event === 'watch.rearmed', 'watch.rearmed');
+    expect(helperChildren('self').filter((p) => p !== first)).toHaveLength(1);
+    const later = path.join(root, 'pkg', 'b.go');
+    fs.writeFileSync(later, 'package pkg\n');
+    await waitFor(() => c.changed().has(later), { description: 'an edit after the re-arm', timeoutMs: 5000 });
+  });
+
+  it('watches lost underneath (deafen-after): the coverage audit finds it, watch.rearmed, the edit made while deaf is reported', async () => {
+    const c = off({ heartbeat: fastBeat, tuning: { auditMinMs: 150 } }, { HOTWATCH_TEST_FAULTS: 'deafen-after=200ms' });
+    await c.w.ready;
+    await c.line((l) => l.event === 'watchdog.fault', 'the fault fired');
+    const edited = path.join(root, 'pkg', 'a.go');
+    fs.writeFileSync(edited, 'package pkg // edited while deaf\n');
+    await c.line(isDeaf('watcher', 'coverage-shortfall'), 'watch.deaf coverage-shortfall');
+    const rearmed = await c.line((l) => l.event === 'watch.rearmed', 'watch.rearmed');
+    expect(Number(rearmed.changedWhileDeaf)).toBeGreaterThanOrEqual(1);
+    await waitFor(() => c.changed().has(edited), { description: 'the edit made while deaf, as a change event', timeoutMs: 5000 });
+    const later = path.join(root, 'pkg', 'b.go');
+    fs.writeFileSync(later, 'package pkg\n');
+    await waitFor(() => c.changed().has(later), { description: 'an edit after the re-arm', timeoutMs: 5000 });
+  });
+
+  it('re-arming that keeps failing: a loud fallback to polling, and edits are seen by polling', async () => {
+    const c = off({ heartbeat: fastBeat }, { HOTWATCH_TEST_FAULTS: 'hang-after=100ms,rearm-fails=3' });
+    await c.w.ready;
+    await c.line(isDeaf('watcher', 'heartbeat-timeout'), 'watch.deaf heartbeat-timeout');
+    const fallback = await c.line((l) => l.event === 'watch.fallback', 'watch.fallback');
+    expect(fallback).toMatchObject({ level: 50, backend: 'poll', scope: 'root' });
+    expect(String(fallback.reason)).toContain('re-arming failed 3 times');
+    expect(c.w.stats?.()?.backend).toBe('poll');
+    const polled = path.join(root, 'pkg', 'polled.go');
+    fs.writeFileSync(polled, 'package pkg\n');
+    await waitFor(() => c.changed().has(polled), { description: 'an edit seen by polling', timeoutMs: 5000 });
   });
 });

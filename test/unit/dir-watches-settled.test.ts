@@ -4,7 +4,8 @@
  * here is a stand-in for the helper's round trip (its answer held until the test releases it).
  */
 import { describe, expect, it } from 'vitest';
-import { DirWatches, type WatchOpener } from '../../src/watch/native/dir-watches.js';
+import { DirWatches } from '../../src/watch/native/engine/dir-watches.js';
+import type { WatchOpener } from '../../src/watch/native/engine/openers.js';
 
 function heldOpener() {
   let release!: () => void;

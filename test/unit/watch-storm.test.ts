@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_STORM_WINDOWS, QUIET_SHARE, StormDetector } from '../../src/watch/native/storm-detector.js';
+import { MAX_STORM_WINDOWS, QUIET_SHARE, StormDetector } from '../../src/watch/native/engine/storm-detector.js';
 
 const T = { stormEvents: 20, stormWindowMs: 1000, stallMs: 1500 };
-/** `n` raw events; the rescan reasons they returned. */
+/** `n` raw events; the overflow reasons they returned. */
 const events = (d: StormDetector, n: number) => Array.from({ length: n }, () => d.raw()).filter((r) => r !== undefined);
 
 describe('StormDetector', () => {
-  it('a burst above the threshold gives one rescan, and one reconcile once two quiet windows pass', () => {
+  it('a burst above the threshold gives one overflow report, and one reconcile once two quiet windows pass', () => {
     const d = new StormDetector(T, 0);
     expect(events(d, 20)).toEqual([]);
     expect(d.raw()).toMatch(/^burst of more than 20 filesystem events within 1000ms/);
-    expect(events(d, 5), 'same storm: no second rescan').toEqual([]);
+    expect(events(d, 5), 'same storm: no second report').toEqual([]);
     expect(d.inStorm).toBe(true);
     expect(d.tick(250)).toEqual({});
     expect(d.tick(1000)).toEqual({}); // window of 26 events: still a storm
@@ -49,11 +49,11 @@ describe('StormDetector', () => {
     }
   });
 
-  it('a stall gives one rescan; the backlog burst after it does not give another', () => {
+  it('a stall gives one overflow report; the backlog burst after it does not give another', () => {
     const d = new StormDetector(T, 0);
     expect(d.tick(250)).toEqual({});
     const v = d.tick(5000);
-    expect(v.rescan).toMatch(/^the watcher's event loop stalled for 4750ms/);
+    expect(v.overflow).toMatch(/^the watcher's event loop stalled for 4750ms/);
     expect(v.reconcile).toBeUndefined();
     expect(events(d, 40)).toEqual([]);
     expect(d.tick(5250)).toEqual({});
@@ -62,7 +62,7 @@ describe('StormDetector', () => {
     expect(d.tick(8000)).toEqual({ reconcile: true });
   });
 
-  it('a stall during a burst adds no rescan', () => {
+  it('a stall during a burst adds no report', () => {
     const d = new StormDetector(T, 0);
     expect(events(d, 21)).toHaveLength(1);
     expect(d.tick(3000)).toEqual({});

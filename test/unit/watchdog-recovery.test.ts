@@ -1,13 +1,13 @@
 /** The watchdog's recovery policy (pure state machine, fake clock). */
 import { describe, expect, it } from 'vitest';
-import { Recovery } from '../../src/watch/watchdog/policy.js';
+import { RecoveryPolicy } from '../../src/watch/watchdog/recovery-policy.js';
 
 const cfg = { intervalMs: 1000, auditIntervalMs: 5000, maxAttempts: 3 };
 const loss = (over: object = {}) => ({ scope: 'root' as const, path: '/r', cause: 'sentinel-timeout' as const, selfHealing: false, watermark: 42, ...over });
 
-describe('Recovery', () => {
+describe('RecoveryPolicy', () => {
   it('a loss is reported once; an attempt is due at once and the scope is not healthy meanwhile', () => {
-    const r = new Recovery(cfg);
+    const r = new RecoveryPolicy(cfg);
     expect(r.healthy('/r')).toBe(true);
     expect(r.lost('/r', loss(), 100)).toBe('new');
     expect(r.lost('/r', loss({ cause: 'coverage-shortfall' }), 150)).toBe('known');
@@ -18,7 +18,7 @@ describe('Recovery', () => {
   });
 
   it('re-armed: healthy again, with the time since the loss and the watermark for the diff', () => {
-    const r = new Recovery(cfg);
+    const r = new RecoveryPolicy(cfg);
     r.lost('/r', loss(), 100);
     r.begin('/r');
     const done = r.recovered('/r', 350);
@@ -30,7 +30,7 @@ describe('Recovery', () => {
   });
 
   it('failed attempts retry one interval later; the third failure falls back to polling', () => {
-    const r = new Recovery(cfg);
+    const r = new RecoveryPolicy(cfg);
     r.lost('/r', loss(), 0);
     r.begin('/r');
     expect(r.attemptFailed('/r', 10)).toBe('retry');
@@ -46,7 +46,7 @@ describe('Recovery', () => {
   });
 
   it('polling: native is probed every auditInterval (bounded, never faster than the interval) until it works', () => {
-    const r = new Recovery(cfg);
+    const r = new RecoveryPolicy(cfg);
     r.fellBack('/r', 0, { scope: 'root', path: '/r', cause: 'watch-limit' });
     expect(r.due(4999)).toEqual([]);
     expect(r.due(5000).map((d) => d.action)).toEqual(['probe']);
@@ -57,24 +57,24 @@ describe('Recovery', () => {
     r.begin('/r');
     expect(r.recovered('/r', 10_100)?.recoveryMs).toBe(10_100);
     expect(r.healthy('/r')).toBe(true);
-    const fast = new Recovery({ ...cfg, auditIntervalMs: 10 });
+    const fast = new RecoveryPolicy({ ...cfg, auditIntervalMs: 10 });
     fast.fellBack('/r', 0, { scope: 'root', path: '/r', cause: undefined });
     expect(fast.due(999)).toEqual([]); // auditInterval below the interval: probes stay one interval apart
   });
 
   it('a self-healing loss waits for the backend (no attempts), and keeps its driver when reported again', () => {
-    const r = new Recovery(cfg);
+    const r = new RecoveryPolicy(cfg);
     expect(r.lost('/r', loss({ cause: 'root-replaced', selfHealing: true }), 0)).toBe('new');
     expect(r.due(60_000)).toEqual([]);
     expect(r.get('/r')?.selfHealing).toBe(true);
-    const w = new Recovery(cfg);
+    const w = new RecoveryPolicy(cfg);
     w.lost('/r', loss(), 0);
     expect(w.lost('/r', loss({ cause: 'heartbeat-timeout', selfHealing: true }), 10)).toBe('known');
     expect(w.get('/r')?.selfHealing).toBe(false); // the watchdog still drives (its re-arm attempts count)
   });
 
   it('scopes are independent: a mount can be deaf while the root is healthy; forget drops one', () => {
-    const r = new Recovery(cfg);
+    const r = new RecoveryPolicy(cfg);
     r.lost('/r/src', loss({ scope: 'mount', path: '/r/src', cause: 'mount-changed' }), 0);
     expect(r.healthy('/r')).toBe(true);
     expect(r.healthy('/r/src')).toBe(false);

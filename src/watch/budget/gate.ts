@@ -1,9 +1,10 @@
 /**
  * The inotify budget BEFORE arming: the directories to watch (one watch each, plus the sentinel dir)
- * against what is left of the watch limit, and an instance left for the watcher thread. Both levels
+ * against what is left of the watch limit, and an inotify instance left (INSTANCES_NEEDED). Both levels
  * the kernel enforces are checked: the initial namespace's fs.inotify.max_user_* (all of this user's
  * processes count) and, when a user namespace lowers it, user.max_inotify_* (only that namespace's
- * processes count). `budgetOf` is pure; `measureBudget` reads /proc.
+ * processes count). `budgetOf` and `planOverBudget` are pure; `measureBudget` reads /proc; `judgeBudget`
+ * returns the verdict the watchdog logs and acts on (it imports nothing of the watchdog).
  */
 import os from 'node:os';
 import {
@@ -15,10 +16,14 @@ import {
 } from '../../os/inotify.js';
 import { HotwatchError } from '../../errors.js';
 import { describeSubtrees, MAX_POLLED_SUBTREES, safetyMargin, splitForBudget, type BudgetSplit } from './split.js';
-import type { HealthLog } from '../watchdog/health-log.js';
 import { instanceLimitError, watchLimitError } from './limits.js';
 
-/** Instances the native watcher needs: one, for its worker thread's event loop. */
+/**
+ * inotify instances hotwatch needs: one. The hotwatch-inotify helper holds the only one (its
+ * inotify_init1); without the helper, fs.watch in the watcher thread holds one (libuv's, per event loop)
+ * and the main thread never calls fs.watch; polling holds none. A re-arm stops the old watcher (and reaps
+ * its helper) before it starts the new one. `hotwatch run` and `hotwatch doctor` both judge with this.
+ */
 export const INSTANCES_NEEDED = 1;
 
 export interface WatchBudget {
@@ -126,7 +131,35 @@ function euid(): number | undefined {
   }
 }
 
+/** What `hotwatch run` does when the watches do not fit (`hotwatch doctor` words the same plan). */
+export type OverBudgetPlan =
+  | { action: 'refuse' }
+  /** The watches left fit part of the tree: these subtrees are polled, the rest watched natively. */
+  | { action: 'poll-subtrees'; split: BudgetSplit }
+  | { action: 'poll-tree' };
+
+/**
+ * watchdog.overBudget applied to a budget that does not fit. Pure. `dirs`: the watches needed (the
+ * tree's directories plus the sentinel dir); `tree`: the directories to watch (root among them), which a
+ * split needs; only a shortage of watches can be split (no instance left polls the whole tree).
+ */
+export function planOverBudget(
+  b: Pick<WatchBudget, 'short' | 'available'>,
+  opts: { overBudget: 'poll' | 'refuse'; dirs: number; tree?: { root: string; dirs: readonly string[] } | undefined },
+): OverBudgetPlan {
+  if (opts.overBudget === 'refuse') return { action: 'refuse' };
+  const { tree } = opts;
+  if (b.short !== 'watches' || b.available === undefined || !tree) return { action: 'poll-tree' };
+  const split = splitForBudget(tree.root, tree.dirs, opts.dirs - tree.dirs.length, b.available);
+  return split && split.polled.length > 0 ? { action: 'poll-subtrees', split } : { action: 'poll-tree' };
+}
+
 export interface BudgetVerdict {
+  /** The budget for the watch.budget line, and what is done about it (undefined: it fits). */
+  budget: WatchBudget;
+  outcome: string | undefined;
+  /** overBudget: refuse: the exit-2 error to stop with, once the line is logged. */
+  refusal?: HotwatchError;
   /** Why the whole tree is polled instead (overBudget: poll), when it does not fit and no split does. */
   pollReason?: string;
   short?: 'watches' | 'instances';
@@ -135,47 +168,46 @@ export interface BudgetVerdict {
 }
 
 /**
- * Logs watch.budget before arming and applies watchdog.overBudget: 'poll' → poll the overflow part
- * (split.ts: subtrees polled, the rest watched natively) or, when no split fits, the whole tree
- * (the reason is returned); 'refuse' → throws an exit-2 HotwatchError with the numbers and the fix.
+ * The inotify budget before arming, and watchdog.overBudget applied: 'poll' → poll the overflow part
+ * (split.ts: subtrees polled, the rest watched natively) or, when no split fits, the whole tree (the
+ * reason is returned); 'refuse' → an exit-2 HotwatchError with the numbers and the fix. The caller logs
+ * the verdict (watch.budget) and acts on it.
  * `planned`: the tree is polled anyway (backend poll, root on 9p/NFS...): the budget is informative.
  * `tree`: the directories to watch (root among them); `dirs` = their count plus the sentinel dir.
  */
 export function judgeBudget(
   dirs: number,
-  opts: { planned: string | undefined; overBudget: 'poll' | 'refuse'; pollEvery: string; hl: HealthLog; tree?: { root: string; dirs: readonly string[] } },
+  opts: { planned: string | undefined; overBudget: 'poll' | 'refuse'; pollEvery: string; tree?: { root: string; dirs: readonly string[] } },
 ): BudgetVerdict {
   const b = measureBudget(dirs);
-  if (opts.planned) {
-    opts.hl.budget({ ...b, fits: true, hint: undefined }, `not needed: ${opts.planned}`);
-    return {};
-  }
-  if (b.fits) {
-    opts.hl.budget(b, undefined);
-    return {};
-  }
-  if (opts.overBudget === 'refuse') {
-    opts.hl.budget(b, 'refusing to start (watchdog.overBudget: refuse)');
-    throw new HotwatchError(b.short === 'instances' ? 'INSTANCE_LIMIT' : 'WATCH_LIMIT', `${b.message}; not starting (watchdog.overBudget: refuse)`, {
+  if (opts.planned) return { budget: { ...b, fits: true, hint: undefined }, outcome: `not needed: ${opts.planned}` };
+  if (b.fits) return { budget: b, outcome: undefined };
+  const plan = planOverBudget(b, { overBudget: opts.overBudget, dirs, tree: opts.tree });
+  if (plan.action === 'refuse') {
+    const refusal = new HotwatchError(b.short === 'instances' ? 'INSTANCE_LIMIT' : 'WATCH_LIMIT', `${b.message}; not starting (watchdog.overBudget: refuse)`, {
       ...(b.hint ? { hint: `${b.hint}; or set watchdog.overBudget: poll to poll instead` } : {}),
       exitCode: 2,
     });
+    return { budget: b, outcome: 'refusing to start (watchdog.overBudget: refuse)', refusal };
   }
-  const available = b.short === 'watches' && opts.tree ? b.available : undefined;
-  const split = available !== undefined ? splitForBudget(opts.tree!.root, opts.tree!.dirs, dirs - opts.tree!.dirs.length, available) : undefined;
-  const native = available !== undefined ? `at most ${Math.max(0, available - safetyMargin(available))}: ${Math.max(0, available)} watches left minus a safety margin of ${safetyMargin(available)}` : '';
-  if (split && split.polled.length > 0) {
+  const available = b.available ?? 0;
+  const native = `at most ${Math.max(0, available - safetyMargin(available))}: ${Math.max(0, available)} watches left minus a safety margin of ${safetyMargin(available)}`;
+  if (plan.action === 'poll-subtrees') {
+    const { split } = plan;
     const n = split.polled.length;
-    const which = describeSubtrees(opts.tree!.root, split.polled);
     const message =
-      `polling ${n} subtree${n === 1 ? '' : 's'} (${split.polledDirs} directories) every ${opts.pollEvery}: ${which}; ` +
+      `polling ${n} subtree${n === 1 ? '' : 's'} (${split.polledDirs} directories) every ${opts.pollEvery}: ${describeSubtrees(opts.tree!.root, split.polled)}; ` +
       `watching the other ${split.nativeDirs} directories natively (${native})`;
-    opts.hl.budget(b, `${message} (watchdog.overBudget: poll)`);
     const reason = `the inotify budget does not fit the whole tree (${b.dirs} directories, ${available} watches left)`;
-    return { split: { ...split, reason, hint: b.hint, message }, short: 'watches' };
+    return { budget: b, outcome: `${message} (watchdog.overBudget: poll)`, split: { ...split, reason, hint: b.hint, message }, short: 'watches' };
   }
-  const noSplit = available !== undefined ? `; no split fits (the natively watched part must be ${native}, with at most ${MAX_POLLED_SUBTREES} polled subtrees)` : '';
-  opts.hl.budget(b, `polling the whole tree every ${opts.pollEvery} instead (watchdog.overBudget: poll)${noSplit}`);
+  const splittable = b.short === 'watches' && opts.tree !== undefined && b.available !== undefined;
+  const noSplit = splittable ? `; no split fits (the natively watched part must be ${native}, with at most ${MAX_POLLED_SUBTREES} polled subtrees)` : '';
   const why = b.short === 'instances' ? 'no inotify instance left' : `${b.dirs} directories, ${b.available} watches left`;
-  return { pollReason: `the inotify budget does not fit (${why})`, ...(b.short ? { short: b.short } : {}) };
+  return {
+    budget: b,
+    outcome: `polling the whole tree every ${opts.pollEvery} instead (watchdog.overBudget: poll)${noSplit}`,
+    pollReason: `the inotify budget does not fit (${why})`,
+    ...(b.short ? { short: b.short } : {}),
+  };
 }

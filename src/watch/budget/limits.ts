@@ -1,24 +1,17 @@
 /**
- * The two kernel limits that stop inotify, explained with their fix. Never "too many open files" alone:
- * EMFILE/ENFILE from fs.watch at the first watch means no inotify instance could be created.
+ * The two kernel limits that stop inotify, explained with their fix (the same sysctl fix and suggested
+ * value `hotwatch doctor` prints: os/sysctl.ts). Never "too many open files" alone: EMFILE/ENFILE from
+ * the helper's inotify_init1 (or fs.watch's first watch) means no inotify instance could be created.
  */
 import os from 'node:os';
-import { HotwatchError } from '../../errors.js';
+import { HotwatchError, isHotwatchError } from '../../errors.js';
 import {
   effectiveInstanceLimit,
   effectiveWatchLimit,
   inotifyUsageByUser,
   readInotifyLimits,
 } from '../../os/inotify.js';
-import type { WatchNotice } from '../types.js';
-
-function sysctlFix(key: string, value: number): string {
-  const file = `/etc/sysctl.d/60-hotwatch-${key.split('.').pop()!.replace(/_/g, '-')}.conf`;
-  return (
-    `sudo sysctl ${key}=${value} (now), and to keep it after a reboot: ` +
-    `echo ${key}=${value} | sudo tee ${file} && sudo sysctl --system`
-  );
-}
+import { suggestedInstanceLimit, suggestedWatchLimit, sysctlHint } from '../../os/sysctl.js';
 
 function uid(): number | undefined {
   try {
@@ -27,8 +20,6 @@ function uid(): number | undefined {
     return undefined;
   }
 }
-
-const suggestWatches = (needed: number): number => Math.max(524_288, 2 ** Math.ceil(Math.log2(Math.max(needed, 1) * 2)));
 
 /** The watch limit (max_user_watches or the user namespace's max_inotify_watches) is used up. */
 export function watchLimitError(needed: number, cause?: unknown, atLeast = false): HotwatchError {
@@ -48,9 +39,10 @@ export function watchLimitError(needed: number, cause?: unknown, atLeast = false
     `inotify watch limit reached: this repo needs ${atLeast ? 'more than ' : ''}${needed} watches (one per directory) but the limit is ` +
     `${limit ?? 'unknown'}${used?.watches ? ` and this user's processes already hold ${used.watches}` : ''}` +
     `${top ? ` (${top})` : ''}; watching natively would leave directories silently unwatched`;
+  const fix = sysctlHint('fs.inotify.max_user_watches', suggestedWatchLimit(used?.watches ?? 0, needed));
   const hint = nsLower
-    ? `this user namespace lowers the limit (user.max_inotify_watches=${limits.userNs.maxInotifyWatches}); raise it where the namespace is created, or ${sysctlFix('fs.inotify.max_user_watches', suggestWatches(needed))}`
-    : `${sysctlFix('fs.inotify.max_user_watches', suggestWatches(needed))}; or exclude more directories (watch.excludeDirs)`;
+    ? `this user namespace lowers the limit (user.max_inotify_watches=${limits.userNs.maxInotifyWatches}); raise it where the namespace is created, or ${fix}`
+    : `${fix}; or exclude more directories (watch.excludeDirs)`;
   return new HotwatchError('WATCH_LIMIT', msg, { hint, cause, exitCode: 1 });
 }
 
@@ -72,14 +64,20 @@ export function instanceLimitError(cause?: unknown): HotwatchError {
     limits.userNs.maxInotifyInstances !== undefined &&
     limits.maxUserInstances !== undefined &&
     limits.userNs.maxInotifyInstances < limits.maxUserInstances;
+  const fix = sysctlHint('fs.inotify.max_user_instances', suggestedInstanceLimit(used?.instances ?? 0));
   const hint = nsLower
-    ? `this user namespace lowers it (user.max_inotify_instances=${limits.userNs.maxInotifyInstances}); raise it where the namespace is created, or ${sysctlFix('fs.inotify.max_user_instances', 1024)}`
-    : `${sysctlFix('fs.inotify.max_user_instances', 1024)}; or stop a process that holds many instances`;
+    ? `this user namespace lowers it (user.max_inotify_instances=${limits.userNs.maxInotifyInstances}); raise it where the namespace is created, or ${fix}`
+    : `${fix}; or stop a process that holds many instances`;
   return new HotwatchError('INSTANCE_LIMIT', msg, { hint, cause, exitCode: 1 });
 }
 
-/** A HotwatchError as a watcher notice. */
-export function noticeOf(e: HotwatchError, level: WatchNotice['level'] = 'error', path?: string): WatchNotice {
-  const code = e.code === 'WATCH_LIMIT' ? 'ENOSPC' : e.code === 'INSTANCE_LIMIT' ? 'EMFILE' : e.code;
-  return { level, code, message: e.message, ...(e.hint ? { hint: e.hint } : {}), ...(path ? { path } : {}) };
+/** The cause a kernel-limit error stands for; undefined when `e` is not one of the two errors above. */
+export function limitCause(e: unknown): 'watch-limit' | 'instance-limit' | undefined {
+  if (!isHotwatchError(e)) return undefined;
+  return e.code === 'WATCH_LIMIT' ? 'watch-limit' : e.code === 'INSTANCE_LIMIT' ? 'instance-limit' : undefined;
+}
+
+/** The notice code of a limit error, named after the errno a person searches for. */
+export function limitNoticeCode(cause: 'watch-limit' | 'instance-limit'): 'ENOSPC' | 'EMFILE' {
+  return cause === 'watch-limit' ? 'ENOSPC' : 'EMFILE';
 }

@@ -23,7 +23,7 @@ export class Heartbeat {
   private forgivenTo: number | undefined;
 
   constructor(
-    private readonly t: HeartbeatTuning,
+    private readonly tuning: HeartbeatTuning,
     now: number,
   ) {
     this.lastBeat = now;
@@ -46,7 +46,7 @@ export class Heartbeat {
     const hostGap = now - this.lastBeat;
     this.lastBeat = now;
     if (lastAnswer !== this.forgivenTo) this.forgivenMs = 0; // it answered since
-    const stalled = hostGap - this.t.intervalMs;
+    const stalled = hostGap - this.tuning.intervalMs;
     if (stalled > 0 && lastAnswer < now) {
       const to = Math.min(now, lastAnswer + stalled);
       this.forgivenMs += to - lastAnswer;
@@ -54,10 +54,10 @@ export class Heartbeat {
       forgive(to);
     }
     const silentFor = now - lastAnswer;
-    if (silentFor > this.t.deadlineMs) {
+    if (silentFor > this.tuning.deadlineMs) {
       const stalledToo = this.forgivenMs >= 1 ? `, and ${Math.round(this.forgivenMs)}ms more while this thread was stalled too` : '';
       return {
-        hung: `the native watcher thread did not answer for ${Math.round(silentFor)}ms (deadline ${this.t.deadlineMs}ms${stalledToo}): it is hung; restarting it`,
+        hung: `the native watcher thread did not answer for ${Math.round(silentFor)}ms (deadline ${this.tuning.deadlineMs}ms${stalledToo}): it is hung`,
       };
     }
     return { ping: { audit: this.shortfalls > 0 } };
@@ -71,6 +71,6 @@ export class Heartbeat {
       return undefined;
     }
     if (++this.shortfalls < 2) return undefined;
-    return `the kernel holds ${s.watches} inotify watches for the ${s.inodes} directories the watcher armed: watches were lost; re-arming`;
+    return `the kernel holds ${s.watches} inotify watches for the ${s.inodes} directories the watcher armed: watches were lost`;
   }
 }

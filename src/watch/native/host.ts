@@ -1,36 +1,33 @@
 /**
- * The native backend's host: runs NativeEngine in a worker thread (so a hung or spinning watcher can
- * never freeze builds and restarts) and guards it with a heartbeat.
- *
- *  - ping every `intervalMs`; no message from the worker for `deadlineMs` (time this thread was stalled
- *    not counted: heartbeat.ts) → notice WATCHER_HUNG (error), terminate it without asking it to close,
- *    start a fresh worker (re-arm) and emit a RescanEvent once it is ready;
- *  - coverage audit on each fresh pong: the worker's own inotify fd holds fewer watches than the distinct
- *    directories it believes armed, twice in a row → WATCH_COVERAGE_LOST, same restart;
- *  - more than `maxRestarts` restarts within `restartWindowMs`, or a limit reached after start (fatal
- *    from the worker) → the watcher gives up: `onFailure(err)` is called once (backend.ts falls back to
- *    polling there); without onFailure the error is reported as a notice.
- * Before ready, a fatal (ENOSPC, EMFILE) rejects `ready` with the HotwatchError that carries the fix.
- * The watchdog drives it further: sentinel dirs, re-arming a subtree, a restart on demand (rearmNow).
+ * The native backend's host, on the main thread: runs NativeEngine in a worker thread (so a hung or
+ * spinning watcher can never freeze builds and restarts), one worker at a time, guarded by a heartbeat
+ * (worker-slot.ts):
+ *  - ping every `intervalMs`; no message from the thread for `deadlineMs` (time this thread was stalled
+ *    not counted: heartbeat.ts) → WATCHER_HUNG;
+ *  - coverage audit on each fresh pong: the kernel holds fewer watches than the distinct directories the
+ *    thread believes armed, twice in a row → WATCH_COVERAGE_LOST;
+ *  - the thread or its inotify helper died → WATCHER_CRASHED; a kernel limit reached after start (a new
+ *    directory, ENOSPC) → ENOSPC / EMFILE, the worker stopped.
+ * Each is reported once per worker, as a notice tagged deaf (scope watcher): the host never restarts
+ * the thread itself. The watchdog decides: `rearmNow` (a fresh thread and helper, every watch again), or
+ * polling for a kernel limit. Before ready, a fatal error (ENOSPC, EMFILE, an unreadable root) rejects
+ * `ready` with the HotwatchError that carries the fix.
  */
-import { HotwatchError } from '../../errors.js';
-import type { DeafCause } from '../health.js';
+import { HotwatchError, type NoticeCode } from '../../errors.js';
+import { bounded } from '../../os/bounded.js';
 import type { MountEntry } from '../../os/mounts.js';
-import { DEFAULT_TUNING } from './engine.js';
-import type { CallResult, NativeTuning, WatchTestHooks, WorkerFault, WorkerMessage, WorkerStats } from './protocol.js';
-import type { Watcher, WatcherOptions, WatcherReady, WatcherStats, WatchNotice } from '../types.js';
-import { Heartbeat } from './heartbeat.js';
+import { limitCause, limitNoticeCode } from '../budget/limits.js';
+import type { DeafCause, Watcher, WatcherOptions, WatcherReady, WatcherStats, WatchNotice } from '../types.js';
+import { DEFAULT_TUNING } from './engine/tuning.js';
+import type { HeartbeatTuning } from './heartbeat.js';
 import { inotifyHelper, type HelperBinary } from './helper/build.js';
-import { WorkerLink } from './worker-link.js';
+import type { CallResult, NativeTuning, WatchTestHooks, WorkerCall, WorkerFault, WorkerMessage, WorkerStats } from './protocol.js';
+import { WorkerSlot } from './worker-slot.js';
 
 export { nativeWorkerPath } from './worker-link.js';
 
-export interface HeartbeatOptions {
-  intervalMs?: number;
-  deadlineMs?: number;
-  maxRestarts?: number;
-  restartWindowMs?: number;
-}
+/** The heartbeat's ping interval and deadline (default 1 s and 5 s). */
+export type HeartbeatOptions = Partial<HeartbeatTuning>;
 
 export interface NativeWatcherOptions extends WatcherOptions {
   tuning?: Partial<NativeTuning>;
@@ -44,56 +41,51 @@ export interface NativeWatcherOptions extends WatcherOptions {
   reason?: string;
   /** Mount table (default: the worker reads /proc/self/mountinfo). */
   mounts?: MountEntry[];
-  /** Called once when native watching gives up after start: the caller should poll instead. */
-  onFailure?: (err: HotwatchError) => void;
-  /**
-   * A watchdog drives recovery: a hung, crashed or short-of-watches worker is reported once (a notice
-   * tagged deaf, not self-healing) and NOT restarted here; the watchdog calls rearmNow. No RescanEvent
-   * follows re-arms (the watchdog diffs a snapshot instead).
-   */
-  supervised?: boolean;
   /** The inotify helper to use (default: found or built by inotifyHelper()); `unavailable`: fs.watch. */
   helper?: HelperBinary;
 }
 
-const TERMINATE_MS = 5000;
+/** How long the watcher thread has been silent, and whether it was idle at its last answer. */
+export interface Liveness {
+  silentMs: number;
+  idle: boolean;
+  /** The heartbeat's ping interval. */
+  pingMs: number;
+}
 
 export class NativeWatcher implements Watcher {
   readonly ready: Promise<WatcherReady>;
   private resolveReady!: (r: WatcherReady) => void;
   private rejectReady!: (e: unknown) => void;
   private isReady = false;
-  private link: WorkerLink | undefined;
-  private generation = 0;
-  private seq = 0;
-  private beatTimer: NodeJS.Timeout | undefined;
-  private readonly heartbeat: Heartbeat;
-  private restarts: number[] = [];
-  /** Why the current worker was started after a loss; undefined for the first and quiet restarts. */
-  private restartCause: { code: string; cause: DeafCause } | undefined;
-  private quietRestart: { resolve: () => void; reject: (e: unknown) => void } | undefined;
-  private stopped = false;
+  /** The current worker thread, with its heartbeat. */
+  private readonly worker: WorkerSlot;
+  /** A rearmNow waiting for the next worker to be armed. */
+  private rearming: { resolve: () => void; reject: (e: unknown) => void } | undefined;
+  /** No worker is ever started again: closed, or a fatal error before ready. */
+  private closed = false;
   private respawning: Promise<void> | undefined;
-  /** The worker generation whose loss was reported (supervised mode reports each once). */
-  private reported = 0;
   private closing: Promise<void> | undefined;
   private latest: WorkerStats | undefined;
   private readonly sentinelDirs = new Set<string>();
   private readonly started = performance.now();
-  private readonly hb: Required<HeartbeatOptions>;
+  private readonly pingMs: number;
   private readonly tuning: NativeTuning;
   private readonly onAbort = (): void => void this.close();
   private helperPath: string | undefined;
 
   constructor(private readonly opts: NativeWatcherOptions) {
-    this.hb = {
-      intervalMs: opts.heartbeat?.intervalMs ?? 1000,
-      deadlineMs: opts.heartbeat?.deadlineMs ?? 5000,
-      maxRestarts: opts.heartbeat?.maxRestarts ?? 3,
-      restartWindowMs: opts.heartbeat?.restartWindowMs ?? 60_000,
-    };
+    this.pingMs = opts.heartbeat?.intervalMs ?? 1000;
     this.tuning = { ...DEFAULT_TUNING, ...opts.tuning };
-    this.heartbeat = new Heartbeat(this.hb, performance.now());
+    this.worker = new WorkerSlot(
+      { intervalMs: this.pingMs, deadlineMs: opts.heartbeat?.deadlineMs ?? 5000 },
+      {
+        message: (m) => this.onMessage(m),
+        lost: (code, message, cause, hint) => this.lost(code, message, cause, hint),
+        stuck: (ms) =>
+          opts.onNotice({ level: 'error', code: 'WATCHER_STUCK', message: `the native watcher thread did not stop within ${ms}ms; its watches may linger until hotwatch exits` }),
+      },
+    );
     this.ready = new Promise<WatcherReady>((res, rej) => {
       this.resolveReady = res;
       this.rejectReady = rej;
@@ -101,7 +93,7 @@ export class NativeWatcher implements Watcher {
     this.ready.catch(() => undefined); // the caller gets the rejection through `ready`; no unhandled one here
     if (opts.signal.aborted) {
       this.rejectReady(opts.signal.reason);
-      this.stopped = true;
+      this.closed = true;
       return;
     }
     opts.signal.addEventListener('abort', this.onAbort, { once: true });
@@ -112,38 +104,28 @@ export class NativeWatcher implements Watcher {
   private async boot(): Promise<void> {
     try {
       const helper = this.opts.helper ?? (await inotifyHelper());
-      if (this.stopped) return;
+      if (this.closed) return;
       if ('path' in helper) this.helperPath = helper.path;
-      else if (process.platform === 'linux') {
-        const off = /HOTWATCH_INOTIFY_HELPER=off/.test(helper.unavailable);
-        this.notice({
-          level: off ? 'info' : 'warn',
-          code: 'INOTIFY_HELPER_UNAVAILABLE',
-          message: `the inotify helper is not used (${helper.unavailable}): fs.watch in the watcher thread holds the watches instead (about 3 KB more memory per watched directory; a kernel queue overflow is inferred from bursts, not seen)`,
-          ...(off ? {} : { hint: 'check that `go build` works here, or set HOTWATCH_CACHE_DIR to a writable, executable directory' }),
-        });
-      }
+      else if (process.platform === 'linux') this.opts.onNotice(helperUnavailable(helper.unavailable));
       this.spawn();
     } catch (e) {
-      this.stopped = true;
+      this.closed = true;
       this.rejectReady(e);
     }
   }
 
-  /** The worker's last reported stats (dirs, distinct inodes, inotify watches of its own fd). */
+  /** The worker's last reported stats (dirs, distinct inodes, inotify watches held). */
   stats(): (WorkerStats & WatcherStats) | undefined {
     return this.latest && { ...this.latest, backend: 'native' };
   }
 
-  /** How long the worker has been silent, and whether it was idle at its last answer. */
-  liveness(): { silentMs: number; idle: boolean; pingMs: number } {
-    const silentMs = this.link ? performance.now() - this.link.lastAnswer : Number.POSITIVE_INFINITY;
-    return { silentMs, idle: this.latest?.idle !== false, pingMs: this.hb.intervalMs };
+  liveness(): Liveness {
+    return { silentMs: this.worker.silentMs, idle: this.latest?.idle !== false, pingMs: this.pingMs };
   }
 
   /** Test-only: inject a fault into the running worker. */
   inject(fault: WorkerFault): void {
-    this.link?.send({ t: 'fault', fault });
+    this.worker.inject(fault);
   }
 
   /** Watches a sentinel directory (now, and in every worker started later). */
@@ -157,85 +139,49 @@ export class NativeWatcher implements Watcher {
     return this.call({ op: 'rearm', path: p, mounts }, timeoutMs);
   }
 
-  /**
-   * The watchdog's re-arm: close the worker (await it), start a fresh one, resolve once it is armed.
-   * Quiet (the watchdog logs) and not counted among the heartbeat's restarts.
-   */
+  /** The delivery barrier (Watcher.sync). */
   sync(timeoutMs: number): Promise<void> {
-    const link = this.link;
-    if (!link || this.stopped) return Promise.resolve();
-    return link.call({ op: 'sync' }, timeoutMs).then(() => undefined);
+    if (!this.worker.running || this.closed) return Promise.resolve();
+    return this.worker.call({ op: 'sync' }, timeoutMs).then(() => undefined);
   }
 
+  /** The watchdog's re-arm: stop the worker (await it), start a fresh one, resolve once it is armed. */
   rearmNow(timeoutMs: number): Promise<void> {
-    if (this.stopped) return Promise.reject(new Error('the native watcher is stopped'));
-    this.quietRestart?.reject(new Error('superseded by another re-arm'));
-    const done = new Promise<void>((resolve, reject) => (this.quietRestart = { resolve, reject }));
-    let timer: NodeJS.Timeout | undefined;
-    const bounded = Promise.race([
-      done,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`the native watcher was not armed again within ${timeoutMs}ms`)), timeoutMs);
-      }),
-    ]).finally(() => clearTimeout(timer));
+    if (this.closed) return Promise.reject(new Error('the native watcher is closed'));
+    this.rearming?.reject(new Error('superseded by another re-arm'));
+    const done = new Promise<void>((resolve, reject) => (this.rearming = { resolve, reject }));
+    const armed = bounded(() => done, { what: 'arming the native watcher again', timeoutMs });
     void this.respawn();
-    return bounded;
+    return armed;
   }
 
   close(): Promise<void> {
     this.closing ??= (async () => {
-      this.stopped = true;
+      this.closed = true;
       this.opts.signal.removeEventListener('abort', this.onAbort);
       if (!this.isReady) this.rejectReady(new HotwatchError('INTERNAL', 'the watcher was closed before it was ready'));
-      this.quietRestart?.reject(new Error('the watcher was closed'));
-      await this.stopWorker();
+      this.rearming?.reject(new Error('the watcher was closed'));
+      await this.worker.stop();
     })();
     return this.closing;
   }
 
-  private call(c: Parameters<WorkerLink['call']>[0], timeoutMs: number): Promise<CallResult> {
-    if (!this.link || this.stopped) return Promise.reject(new Error('the native watcher is not running'));
-    return this.link.call(c, timeoutMs);
+  private call(c: WorkerCall, timeoutMs: number): Promise<CallResult> {
+    if (this.closed) return Promise.reject(new Error('the native watcher is not running'));
+    return this.worker.call(c, timeoutMs);
   }
 
   private spawn(): void {
-    const gen = ++this.generation;
-    const link = new WorkerLink(
-      {
-        settings: this.opts.settings,
-        tuning: this.tuning,
-        hooks: gen === 1 ? (this.opts.testHooks ?? {}) : {},
-        descendPollMounts: this.opts.descendPollMounts ?? false,
-        pollDirs: this.opts.pollDirs ?? [],
-        mounts: this.opts.mounts,
-        sentinelDirs: [...this.sentinelDirs],
-        rescanOnRearm: !this.opts.supervised,
-        helperPath: this.helperPath,
-      },
-      {
-        message: (m) => {
-          if (this.link === link) this.onMessage(m);
-        },
-        died: (why) => {
-          if (this.link === link && !this.stopped) void this.restart('WATCHER_CRASHED', why, 'backend-error');
-        },
-      },
-    );
-    this.link = link;
-    this.heartbeat.reset(performance.now());
-    if (this.beatTimer) clearInterval(this.beatTimer);
-    this.beatTimer = setInterval(() => this.beat(), this.hb.intervalMs);
-    this.beatTimer.unref();
-  }
-
-  private beat(): void {
-    const link = this.link;
-    if (this.stopped || !link) return;
-    const now = performance.now();
-    const v = this.heartbeat.beat(now, link.lastAnswer, (at) => (link.lastAnswer = at));
-    if (!('hung' in v)) return link.send({ t: 'ping', seq: ++this.seq, audit: v.ping.audit });
-    link.hung = true;
-    void this.restart('WATCHER_HUNG', v.hung, 'heartbeat-timeout');
+    const data = {
+      settings: this.opts.settings,
+      tuning: this.tuning,
+      descendPollMounts: this.opts.descendPollMounts ?? false,
+      pollDirs: this.opts.pollDirs ?? [],
+      mounts: this.opts.mounts,
+      sentinelDirs: [...this.sentinelDirs],
+      helperPath: this.helperPath,
+    };
+    this.worker.start(data, this.opts.testHooks ?? {});
   }
 
   private onMessage(m: Exclude<WorkerMessage, { t: 'reply' }>): void {
@@ -257,14 +203,14 @@ export class NativeWatcher implements Watcher {
         return;
       case 'pong':
         this.latest = m.stats;
-        this.audit(m.stats);
+        this.worker.audit(m.stats);
         return;
       case 'ready':
         this.latest = m.stats;
         this.onWorkerReady(m.stats);
         return;
       case 'crashed':
-        void this.restart('WATCHER_CRASHED', m.why, 'backend-error');
+        this.worker.lost('WATCHER_CRASHED', m.why, 'backend-error');
         return;
       case 'fatal':
         void this.fail(new HotwatchError(m.code, m.message, { exitCode: m.exitCode, ...(m.hint ? { hint: m.hint } : {}) }));
@@ -273,77 +219,37 @@ export class NativeWatcher implements Watcher {
   }
 
   private onWorkerReady(stats: WorkerStats): void {
-    if (!this.isReady) {
-      this.isReady = true;
-      this.resolveReady({
-        backend: 'native',
-        reason:
-          this.opts.reason ??
-          (this.helperPath
-            ? 'one inotify watch per directory, held by the hotwatch-inotify helper process and driven by a worker thread with a heartbeat'
-            : 'one inotify watch per directory (fs.watch), in a worker thread with a heartbeat'),
-        dirs: stats.dirs,
-        watches: stats.watches,
-        readyMs: Math.round(performance.now() - this.started),
-      });
-    }
-    const quiet = this.quietRestart;
-    this.quietRestart = undefined;
-    quiet?.resolve();
-    const rc = this.restartCause;
-    this.restartCause = undefined;
-    if (!rc) return;
-    this.notice({
-      level: 'info',
-      code: 'WATCHER_RESTARTED',
-      message: `native watcher re-armed: ${stats.dirs} directories watched again`,
-      health: { kind: 'rearmed', scope: 'watcher', cause: rc.cause, dirs: stats.dirs },
+    const rearming = this.rearming;
+    this.rearming = undefined;
+    rearming?.resolve();
+    if (this.isReady) return;
+    this.isReady = true;
+    this.resolveReady({
+      backend: 'native',
+      reason:
+        this.opts.reason ??
+        (this.helperPath
+          ? 'one inotify watch per directory, held by the hotwatch-inotify helper process and driven by a worker thread with a heartbeat'
+          : 'one inotify watch per directory (fs.watch), in a worker thread with a heartbeat'),
+      dirs: stats.dirs,
+      watches: stats.watches,
+      readyMs: Math.round(performance.now() - this.started),
     });
-    if (!this.opts.supervised) this.opts.onEvent({ kind: 'rescan', reason: `watcher restarted (${rc.code})`, at: performance.now() });
   }
 
-  private audit(s: WorkerStats): void {
-    const lost = this.heartbeat.audit(s);
-    if (lost) void this.restart('WATCH_COVERAGE_LOST', lost, 'coverage-shortfall');
-  }
-
-  private notice(n: WatchNotice): void {
-    this.opts.onNotice(n);
-  }
-
-  private async restart(code: string, message: string, cause: DeafCause): Promise<void> {
-    if (this.stopped) return;
-    if (this.opts.supervised) {
-      // Once per worker: the watchdog re-arms (rearmNow), which starts the next generation.
-      if (this.reported === this.generation) return;
-      this.reported = this.generation;
-      this.notice({ level: 'error', code, message: message.replace(/; (restarting it|re-arming)$/, ''), health: { kind: 'deaf', scope: 'watcher', cause, selfHealing: false } });
-      return;
-    }
-    const now = performance.now();
-    this.restarts = this.restarts.filter((t) => now - t < this.hb.restartWindowMs);
-    this.restarts.push(now);
-    if (this.restarts.length > this.hb.maxRestarts) {
-      await this.fail(
-        new HotwatchError(
-          'WATCHER_HUNG',
-          `the native watcher failed ${this.restarts.length} times within ${Math.round(this.hb.restartWindowMs / 1000)}s (last: ${message})`,
-          { hint: 'run `hotwatch doctor`, and report the issue with this log', exitCode: 1 },
-        ),
-      );
-      return;
-    }
-    this.notice({ level: 'error', code, message, health: { kind: 'deaf', scope: 'watcher', cause, selfHealing: true } });
-    this.restartCause = { code, cause };
-    await this.respawn();
+  /** The current worker lost its watches (said once per worker): the watchdog decides what to do. */
+  private lost(code: NoticeCode, message: string, cause: DeafCause, hint?: string): void {
+    if (this.closed) return;
+    const n: WatchNotice = { level: 'error', code, message, health: { kind: 'deaf', scope: 'watcher', cause, selfHealing: false } };
+    this.opts.onNotice(hint ? { ...n, hint } : n);
   }
 
   /** Stop the worker (await it) and start a fresh one; concurrent requests share one respawn. */
   private respawn(): Promise<void> {
     this.respawning ??= (async () => {
       try {
-        await this.stopWorker();
-        if (this.stopped) return;
+        await this.worker.stop();
+        if (this.closed) return;
         this.spawn();
       } catch (e) {
         await this.fail(e instanceof HotwatchError ? e : new HotwatchError('INTERNAL', `cannot restart the native watcher: ${String(e)}`));
@@ -354,32 +260,29 @@ export class NativeWatcher implements Watcher {
     return this.respawning;
   }
 
-  /** Gives up native watching: rejects `ready`, or hands the error to onFailure (or reports it). */
+  /**
+   * The worker cannot go on (a kernel limit, an unreadable root): before ready, `ready` rejects with the
+   * error; after, the worker is stopped and the loss reported (a limit by its own code and cause).
+   */
   private async fail(err: HotwatchError): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
-    this.quietRestart?.reject(err);
-    await this.stopWorker();
-    if (!this.isReady) {
-      this.rejectReady(err);
-      return;
-    }
-    if (this.opts.onFailure) this.opts.onFailure(err);
-    else this.notice({ level: 'error', code: err.code, message: `native watching stopped: ${err.message}`, ...(err.hint ? { hint: err.hint } : {}) });
+    if (this.closed) return;
+    this.rearming?.reject(err);
+    this.rearming = undefined;
+    if (!this.isReady) this.closed = true;
+    await this.worker.stop();
+    if (!this.isReady) return this.rejectReady(err);
+    const limit = limitCause(err);
+    this.worker.lost(limit ? limitNoticeCode(limit) : 'WATCHER_FAILED', err.message, limit ?? 'backend-error', err.hint);
   }
+}
 
-  private async stopWorker(): Promise<void> {
-    if (this.beatTimer) clearInterval(this.beatTimer);
-    this.beatTimer = undefined;
-    const link = this.link;
-    this.link = undefined;
-    if (!link) return;
-    if (!(await link.terminate(TERMINATE_MS))) {
-      this.notice({
-        level: 'error',
-        code: 'WATCHER_STUCK',
-        message: `the native watcher thread did not stop within ${TERMINATE_MS}ms; its watches may linger until hotwatch exits`,
-      });
-    }
-  }
+/** Linux without the helper: fs.watch holds the watches, said once (a warning unless turned off on purpose). */
+function helperUnavailable(why: string): WatchNotice {
+  const off = /HOTWATCH_INOTIFY_HELPER=off/.test(why);
+  return {
+    level: off ? 'info' : 'warn',
+    code: 'INOTIFY_HELPER_UNAVAILABLE',
+    message: `the inotify helper is not used (${why}): fs.watch in the watcher thread holds the watches instead (about 3 KB more memory per watched directory; a kernel queue overflow is inferred from bursts, not seen)`,
+    ...(off ? {} : { hint: 'check that `go build` works here, or set HOTWATCH_CACHE_DIR to a writable, executable directory' }),
+  };
 }

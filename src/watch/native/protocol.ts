@@ -3,38 +3,15 @@ import type { WatchSettings } from '../../config/settings.js';
 import type { ErrorCode } from '../../errors.js';
 import type { MountEntry } from '../../os/mounts.js';
 import type { WatchNotice } from '../types.js';
+import type { NativeTuning } from './engine/tuning.js';
 
-/** Knobs of the native engine (defaults in engine.ts; tests shrink them). */
-export interface NativeTuning {
-  /** Raw events are coalesced this long before being resolved and posted (ms). */
-  coalesceMs: number;
-  /** More raw events than this within `stormWindowMs` = a storm: one RescanEvent, then a reconcile. */
-  stormEvents: number;
-  stormWindowMs: number;
-  /** A gap between the worker's ticks longer than this = a stall (SIGSTOP, swap, CPU starvation). */
-  stallMs: number;
-  tickMs: number;
-  /**
-   * Least time between two counts of the worker's inotify watches (reading fdinfo costs ~3 ms per 1,000
-   * watches); the interval also stretches to 1000× a read's cost (the least of the last 5), keeping the audit under 0.1% CPU.
-   */
-  auditMinMs: number;
-  /**
-   * The coverage sweep (desired vs actual): every `sweepEveryMs`, watched directories are re-read in
-   * turn, for at most `sweepBudgetMs`, and a subdirectory older than `sweepMinAgeMs` that is not watched
-   * (its create event was lost) is armed and reported. 2 ms a second: 0.2% of a core at most; a tree of
-   * ~100 directories is swept every second, one of 10,000 every minute or two.
-   */
-  sweepEveryMs: number;
-  sweepBudgetMs: number;
-  sweepMinAgeMs: number;
-}
+export type { NativeTuning } from './engine/tuning.js';
 
-/** Test-only fault injection, applied to the first worker only (a restarted worker is healthy). */
+/** Test-only fault injection, applied to the first worker only (a replaced worker is healthy). */
 export interface WatchTestHooks {
   /** Busy-loop the worker forever this long after it is ready. */
   hangAfterReadyMs?: number;
-  /** Close every fs.watch handle this long after ready, while the worker still believes it is armed. */
+  /** Close every watch (the helper's or fs.watch's) this long after ready, while the worker still believes it is armed. */
   closeWatchesAfterReadyMs?: number;
   /** Drop every raw event for an entry of this name (a lost create event, as in a storm). */
   dropEventsNamed?: string;
@@ -53,8 +30,6 @@ export interface WorkerData {
   mounts: MountEntry[] | undefined;
   /** Directories of hotwatch's own sentinels, watched apart from the tree (events go to 'sentinel'). */
   sentinelDirs: string[];
-  /** After re-arming a replaced root, also post a RescanEvent (false: the watchdog diffs a snapshot). */
-  rescanOnRearm: boolean;
   /** The inotify helper binary (Linux); undefined: fs.watch in the worker holds the watches. */
   helperPath: string | undefined;
 }
@@ -99,7 +74,7 @@ export type WorkerMessage =
   | { t: 'rescan'; reason: string; at: number }
   | { t: 'notice'; notice: WatchNotice }
   | { t: 'fatal'; code: ErrorCode; message: string; hint: string | undefined; exitCode: 1 | 2 }
-  /** The inotify helper died: the worker is gone after this (the host restarts it). */
+  /** The inotify helper died: nothing is watched any more (the host reports the loss). */
   | { t: 'crashed'; why: string }
   | { t: 'pong'; seq: number; stats: WorkerStats }
   /** A sentinel file event (absolute path): never a change event. */

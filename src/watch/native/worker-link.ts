@@ -1,7 +1,7 @@
 /**
  * One native watcher thread as seen from the host: spawns it from dist/, routes its messages, matches
- * replies to calls (each bounded in time), and terminates it (bounded too). No policy: native.ts decides
- * what a silent, crashed or failing thread means.
+ * replies to calls (each bounded in time), and terminates it (bounded too). No policy: the heartbeat
+ * (worker-slot.ts) and the host (host.ts) decide what a silent, crashed or failing thread means.
  */
 import fs from 'node:fs';
 import path from 'node:path';

@@ -1,12 +1,12 @@
 /**
- * Worker thread entry of the native watcher (always loaded from dist/). Glue only: runs NativeEngine,
- * answers pings with stats and calls with replies, posts events/notices/rescans/sentinels, applies
- * test-only faults.
+ * Worker thread entry of the native watcher (always loaded from dist/watch/native/worker.js, or the
+ * bundle's worker.js). Glue only: runs NativeEngine, answers pings with stats and calls with replies,
+ * posts events/notices/rescans/sentinels, applies test-only faults.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { HotwatchError } from '../../errors.js';
 import { IdleCollector } from '../../heap.js';
-import { NativeEngine } from './engine.js';
+import { NativeEngine } from './engine/engine.js';
 import { wallNow, type CallResult, type HostMessage, type WorkerCall, type WorkerData, type WorkerFault, type WorkerMessage } from './protocol.js';
 
 const port = parentPort;
@@ -32,14 +32,13 @@ const engine = new NativeEngine(
     notice: (notice) => post({ t: 'notice', notice }),
     fatal: (e: HotwatchError) => post({ t: 'fatal', code: e.code, message: e.message, hint: e.hint, exitCode: e.exitCode }),
     sentinel: (p) => post({ t: 'sentinel', path: p, at: wallNow() }),
-    crashed: (why) => post({ t: 'crashed', why }), // the host restarts the watcher: a fresh thread and helper
+    crashed: (why) => post({ t: 'crashed', why }), // the host reports the loss; the watchdog re-arms (a fresh thread and helper)
   },
   {
     descendPollMounts: data.descendPollMounts,
     pollDirs: data.pollDirs,
     mounts: data.mounts,
     sentinelDirs: data.sentinelDirs,
-    rescanOnRearm: data.rescanOnRearm,
     dropEventsNamed: data.hooks.dropEventsNamed,
     helperPath: data.helperPath,
   },

@@ -1,6 +1,6 @@
 /**
  * The polling backend: chokidar 5 with usePolling (stat polling, no inotify at all), for mounts that
- * never deliver inotify events (9p, NFS, fuse...) and as the fallback when native watching cannot run.
+ * never deliver inotify events (9p, NFS, fuse...) and where the watchdog falls back from native watching.
  * The same rules as the native backend: excluded trees and special mounts are never descended (chokidar's
  * `ignored` is consulted before it reads a dir), irrelevant files are not even polled, symlinks are not
  * followed. Emits the same events: a change per relevant file, and the path of a vanished directory.
@@ -11,7 +11,7 @@ import { watch, type FSWatcher } from 'chokidar';
 import { HotwatchError } from '../../errors.js';
 import type { MountEntry } from '../../os/mounts.js';
 import { settlePolling } from './settle.js';
-import { createTreeRules } from '../tree/rules.js';
+import { createTreeRules, type TreeRules } from '../tree/rules.js';
 import type { Watcher, WatcherOptions, WatcherReady, WatcherStats } from '../types.js';
 
 /** Time for fs.watchFile's asynchronous baseline stats to land before the settling re-read. */
@@ -31,11 +31,13 @@ export interface PollWatcherOptions extends WatcherOptions {
 export class PollWatcher implements Watcher {
   readonly ready: Promise<WatcherReady>;
   private readonly fsw: FSWatcher;
+  private readonly rules: TreeRules;
+  private readonly paths: string[];
   private closing: Promise<void> | undefined;
   private readonly onAbort = () => void this.close();
   private timer: NodeJS.Timeout | undefined;
   private isReady = false;
-  private readonly paths: string[];
+  private noticesSent = 0;
   /** Rejects `ready` if still pending (a settled promise ignores it). */
   private settle: (e: unknown) => void = () => undefined;
 
@@ -43,83 +45,24 @@ export class PollWatcher implements Watcher {
     const started = performance.now();
     const s = opts.settings;
     const root = path.resolve(s.root);
-    const paths = (this.paths = (opts.paths ?? [root]).map((p) => path.resolve(p)));
-    const rules = createTreeRules(s, { pollMounts: 'descend', ...(opts.mounts ? { mounts: opts.mounts } : {}) });
-    let sent = 0;
-    const flushNotices = (): void => {
-      while (sent < rules.notices.length) opts.onNotice(rules.notices[sent++]!);
-    };
-    const ignored = (p: string, st?: Stats): boolean => {
-      if (paths.includes(p) || p === root) return false;
-      let skip: boolean;
-      if (!st || st.isDirectory()) skip = !rules.descend(p);
-      else if (st.isSymbolicLink()) {
-        rules.symlink(p); // not followed; a link to a dir outside the root is reported once
-        skip = !rules.filter.isRelevantFile(p);
-      } else if (st.isFile()) skip = !rules.filter.isRelevantFile(p);
-      else skip = true; // FIFO, socket, device
-      flushNotices();
-      return skip;
-    };
-    this.fsw = withoutChokidarEnv(() => watch(paths, {
-      usePolling: true,
-      interval: s.pollIntervalMs,
-      binaryInterval: s.pollIntervalMs,
-      ignored,
-      ignoreInitial: true,
-      followSymlinks: false,
-      atomic: false,
-      persistent: true,
-      ignorePermissionErrors: false,
-    }));
-    const change = (p: string): void => opts.onEvent({ kind: 'change', path: p, at: performance.now() });
-    this.fsw.on('add', change).on('change', change).on('unlink', change).on('unlinkDir', change);
-    this.fsw.on('error', (err: unknown) => {
-      opts.onNotice({
-        level: 'warn',
-        code: 'WATCH_ERROR',
-        message: `polling reported an error (${String(err)}): a rescan follows`,
-      });
-      opts.onEvent({ kind: 'rescan', reason: `polling error: ${String(err)}`, at: performance.now() });
-    });
-
-    const timeoutMs = opts.readyTimeoutMs ?? 120_000;
-    this.ready = new Promise<WatcherReady>((resolve, reject) => {
-      this.settle = (e) => {
-        clearTimeout(this.timer);
-        reject(e);
-      };
-      this.timer = setTimeout(() => {
-        reject(
-          new HotwatchError('INTERNAL', `polling ${paths.join(', ')} was not ready after ${timeoutMs}ms`, {
-            hint: 'exclude large directories (watch.excludeDirs) or check the mount is responsive',
-            exitCode: 1,
-          }),
-        );
-      }, timeoutMs);
-      this.fsw.once('ready', () => {
-        // Let fs.watchFile take its baselines, then report what chokidar's first read missed.
-        setTimeout(() => {
-          settlePolling(this.fsw, paths, rules, change)
-            .catch((e: unknown) => {
-              opts.onNotice({ level: 'warn', code: 'WATCH_ERROR', message: `polling start-up re-read failed (${String(e)}): a rescan follows` });
-              opts.onEvent({ kind: 'rescan', reason: `polling start-up re-read failed: ${String(e)}`, at: performance.now() });
-            })
-            .finally(() => {
-              clearTimeout(this.timer);
-              flushNotices();
-              this.isReady = true;
-              resolve({
-                backend: 'poll',
-                reason: opts.reason ?? 'watch.backend is "poll"',
-                dirs: this.stats()?.dirs ?? 0,
-                watches: undefined,
-                readyMs: Math.round(performance.now() - started),
-              });
-            });
-        }, SETTLE_MS);
-      });
-    });
+    this.paths = (opts.paths ?? [root]).map((p) => path.resolve(p));
+    this.rules = createTreeRules(s, { pollMounts: 'descend', ...(opts.mounts ? { mounts: opts.mounts } : {}) });
+    this.fsw = withoutChokidarEnv(() =>
+      watch(this.paths, {
+        usePolling: true,
+        interval: s.pollIntervalMs,
+        binaryInterval: s.pollIntervalMs,
+        ignored: (p: string, st?: Stats) => this.ignored(root, p, st),
+        ignoreInitial: true,
+        followSymlinks: false,
+        atomic: false,
+        persistent: true,
+        ignorePermissionErrors: false,
+      }),
+    );
+    this.fsw.on('add', this.change).on('change', this.change).on('unlink', this.change).on('unlinkDir', this.change);
+    this.fsw.on('error', (err: unknown) => this.failed(`polling reported an error (${String(err)})`, `polling error: ${String(err)}`));
+    this.ready = this.whenReady(started, opts.readyTimeoutMs ?? 120_000);
     this.ready.catch(() => undefined); // surfaced through `ready` itself
     if (opts.signal.aborted) void this.close();
     else opts.signal.addEventListener('abort', this.onAbort, { once: true });
@@ -138,6 +81,69 @@ export class PollWatcher implements Watcher {
       await this.fsw.close();
     })();
     return this.closing;
+  }
+
+  private readonly change = (p: string): void => this.opts.onEvent({ kind: 'change', path: p, at: performance.now() });
+
+  /** chokidar's `ignored`, consulted before it reads a dir (first without stats): the same rules as the native backend. */
+  private ignored(root: string, p: string, st: Stats | undefined): boolean {
+    if (this.paths.includes(p) || p === root) return false;
+    let skip: boolean;
+    if (!st || st.isDirectory()) skip = !this.rules.descend(p);
+    else if (st.isSymbolicLink()) {
+      this.rules.symlink(p); // not followed; a link to a dir outside the root is reported once
+      skip = !this.rules.filter.isRelevantFile(p);
+    } else if (st.isFile()) skip = !this.rules.filter.isRelevantFile(p);
+    else skip = true; // FIFO, socket, device
+    this.postNotices();
+    return skip;
+  }
+
+  private postNotices(): void {
+    while (this.noticesSent < this.rules.notices.length) this.opts.onNotice(this.rules.notices[this.noticesSent++]!);
+  }
+
+  /** Something went wrong under chokidar: said, and everything rebuilt (a change may have been missed). */
+  private failed(message: string, reason: string): void {
+    this.opts.onNotice({ level: 'warn', code: 'WATCH_ERROR', message: `${message}: a rescan follows` });
+    this.opts.onEvent({ kind: 'rescan', reason, at: performance.now() });
+  }
+
+  /** Ready once chokidar's first read is done and what it missed is reported (bounded by `timeoutMs`). */
+  private whenReady(started: number, timeoutMs: number): Promise<WatcherReady> {
+    return new Promise<WatcherReady>((resolve, reject) => {
+      this.settle = (e) => {
+        clearTimeout(this.timer);
+        reject(e);
+      };
+      this.timer = setTimeout(() => {
+        reject(
+          new HotwatchError('INTERNAL', `polling ${this.paths.join(', ')} was not ready after ${timeoutMs}ms`, {
+            hint: 'exclude large directories (watch.excludeDirs) or check the mount is responsive',
+            exitCode: 1,
+          }),
+        );
+      }, timeoutMs);
+      this.fsw.once('ready', () => {
+        // Let fs.watchFile take its baselines, then report what chokidar's first read missed.
+        setTimeout(() => {
+          settlePolling(this.fsw, this.paths, this.rules, this.change)
+            .catch((e: unknown) => this.failed(`polling start-up re-read failed (${String(e)})`, `polling start-up re-read failed: ${String(e)}`))
+            .finally(() => {
+              clearTimeout(this.timer);
+              this.postNotices();
+              this.isReady = true;
+              resolve({
+                backend: 'poll',
+                reason: this.opts.reason ?? 'watch.backend is "poll"',
+                dirs: this.stats()?.dirs ?? 0,
+                watches: undefined,
+                readyMs: Math.round(performance.now() - started),
+              });
+            });
+        }, SETTLE_MS);
+      });
+    });
   }
 }
 

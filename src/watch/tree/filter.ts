@@ -63,10 +63,35 @@ export function createFilter(s: WatchSettings): PathFilter {
     if (rel === '..' || rel.startsWith('../') || path.isAbsolute(rel)) return undefined;
     return rel;
   };
-
   const extensions = new Set(s.extensions.map((e) => (e.startsWith('.') ? e : `.${e}`).toLowerCase()));
   const isIncluded = matcher(s.include);
   const isExcludedFile = matcher(s.exclude);
+  const statusOf = dirVerdicts(s, relative(s.outputDir));
+
+  return {
+    relative,
+    isExcludedDir(abs) {
+      const rel = relative(abs);
+      return rel === undefined || statusOf(rel) === 'excluded';
+    },
+    isRelevantFile(abs) {
+      const rel = relative(abs);
+      if (rel === undefined || rel === '') return false;
+      const slash = rel.lastIndexOf('/');
+      if (isSentinelName(slash < 0 ? rel : rel.slice(slash + 1))) return false;
+      const dir = statusOf(slash < 0 ? '' : rel.slice(0, slash));
+      if (dir === 'excluded' || isExcludedFile(rel)) return false;
+      if (isIncluded(rel)) return true;
+      return dir === 'watched' && extensions.has(path.extname(rel).toLowerCase());
+    },
+  };
+}
+
+/**
+ * The verdict on each directory (root-relative, POSIX; '' is the root), from its parent's and its own
+ * name, remembered in a bounded cache. `outRel`: the build output dir, relative (never watched).
+ */
+function dirVerdicts(s: WatchSettings, outRel: string | undefined): (rel: string) => DirStatus {
   const excludeDirByName = matcher(s.excludeDirs);
   // An exclude glob excludes a dir when it matches the dir itself, or everything under it ("a/**" → "a").
   const excludeDirGlobs = matcher(
@@ -75,7 +100,6 @@ export function createFilter(s: WatchSettings): PathFilter {
   const includeBases = s.include
     .map((g) => picomatch.scan(cleanGlob(g)).base)
     .filter((b) => b !== '' && !b.startsWith('..'));
-  const outRel = relative(s.outputDir);
   const hardExcluded = (rel: string): boolean =>
     isUnder(rel, HOTWATCH_DIR) || (outRel !== undefined && outRel !== '' && isUnder(rel, outRel));
   // Some include glob names a path at, under or above this dir (only non-empty static bases count).
@@ -100,22 +124,5 @@ export function createFilter(s: WatchSettings): PathFilter {
     cache.set(rel, st);
     return st;
   };
-
-  return {
-    relative,
-    isExcludedDir(abs) {
-      const rel = relative(abs);
-      return rel === undefined || statusOf(rel) === 'excluded';
-    },
-    isRelevantFile(abs) {
-      const rel = relative(abs);
-      if (rel === undefined || rel === '') return false;
-      const slash = rel.lastIndexOf('/');
-      if (isSentinelName(slash < 0 ? rel : rel.slice(slash + 1))) return false;
-      const dir = statusOf(slash < 0 ? '' : rel.slice(0, slash));
-      if (dir === 'excluded' || isExcludedFile(rel)) return false;
-      if (isIncluded(rel)) return true;
-      return dir === 'watched' && extensions.has(path.extname(rel).toLowerCase());
-    },
-  };
+  return statusOf;
 }

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { WatchSettings } from '../../config/settings.js';
 import { createFilter, type PathFilter } from './filter.js';
-import { classifyFs, mountsUnder, readMounts, type MountEntry } from '../../os/mounts.js';
+import { classifyFs, mountsUnder, readMounts, realPathOr, type FsClass, type MountEntry } from '../../os/mounts.js';
 import type { WatchNotice } from '../types.js';
 
 export interface SpecialMount {
@@ -18,21 +18,6 @@ export interface SpecialMount {
 }
 
 export type EntryKind = 'dir' | 'file' | 'symlink' | 'other';
-
-export interface TreeRules {
-  readonly filter: PathFilter;
-  readonly notices: WatchNotice[];
-  readonly skippedMounts: SpecialMount[];
-  readonly pollMounts: SpecialMount[];
-  /** Whether `dir` (absolute, under the root) is descended: false for excluded dirs and skip/poll mounts. */
-  descend(dir: string): boolean;
-  /** A symlink found in the tree: records SYMLINK_OUTSIDE_ROOT once when it points at a dir outside. */
-  symlink(p: string): void;
-  /** A readdir that failed with something other than "it vanished". */
-  unreadable(dir: string, err: unknown): void;
-  /** The mount table changed (a mount added or removed after start): decide again from `mounts`. */
-  setMounts(mounts: MountEntry[]): void;
-}
 
 export interface TreeRulesOptions {
   /** Mount table (default: /proc/self/mountinfo; [] off Linux). */
@@ -63,121 +48,141 @@ export function entryKind(dir: string, e: fs.Dirent): EntryKind {
   }
 }
 
-function realOr(p: string): string {
-  try {
-    return fs.realpathSync(p);
-  } catch {
-    return path.resolve(p);
-  }
+export function createTreeRules(s: WatchSettings, opts: TreeRulesOptions = {}): TreeRules {
+  return new TreeRules(s, opts);
 }
 
-export function createTreeRules(s: WatchSettings, opts: TreeRulesOptions = {}): TreeRules {
-  const filter = createFilter(s);
-  const root = path.resolve(s.root);
-  const realRoot = realOr(root);
-  const notices: WatchNotice[] = [];
-  const skippedMounts: SpecialMount[] = [];
-  const pollMounts: SpecialMount[] = [];
-  const reported = new Set<string>();
-  const once = (key: string, n: WatchNotice): void => {
-    if (reported.has(key)) return;
-    reported.add(key);
-    notices.push(n);
-  };
+export class TreeRules {
+  readonly filter: PathFilter;
+  /** Every notice so far, each once (the caller posts the new ones). */
+  readonly notices: WatchNotice[] = [];
+  readonly skippedMounts: SpecialMount[] = [];
+  readonly pollMounts: SpecialMount[] = [];
+  private readonly root: string;
+  private readonly realRoot: string;
+  private readonly reported = new Set<string>();
+  /** Mount points strictly below the root, keyed by the path as seen through `root`. */
+  private readonly special = new Map<string, MountEntry>();
+  private readonly pollDirs: Set<string>;
 
-  // Mount points strictly below the root, keyed by the path as seen through `root`.
-  const special = new Map<string, MountEntry>();
-  const setMounts = (mounts: MountEntry[]): void => {
-    special.clear();
-    for (const m of mountsUnder(realRoot, mounts)) {
-      if (m.mountPoint === realRoot) continue;
-      special.set(path.join(root, path.relative(realRoot, m.mountPoint)), m);
+  constructor(
+    private readonly settings: WatchSettings,
+    private readonly opts: TreeRulesOptions = {},
+  ) {
+    this.filter = createFilter(settings);
+    this.root = path.resolve(settings.root);
+    this.realRoot = realPathOr(this.root);
+    this.pollDirs = new Set((opts.pollDirs ?? []).map((d) => path.resolve(d)));
+    this.readMountTable(opts.mounts ?? readMounts());
+  }
+
+  /** Whether `dir` (absolute, under the root) is descended: false for excluded dirs and skip/poll mounts. */
+  descend(dir: string): boolean {
+    if (this.filter.isExcludedDir(dir) || this.pollDirs.has(dir)) return false;
+    const m = this.special.get(dir);
+    if (!m) return true;
+    const c = classifyFs(m.fsType);
+    if (c.events === 'native') return true;
+    return c.events === 'skip' ? this.skipMount(dir, m, c) : this.pollMount(dir, m, c);
+  }
+
+  /** A symlink found in the tree: records SYMLINK_OUTSIDE_ROOT once when it points at a dir outside. */
+  symlink(p: string): void {
+    let target: string;
+    try {
+      if (!fs.statSync(p).isDirectory()) return;
+      target = fs.realpathSync(p);
+    } catch {
+      return; // dangling or a loop (ELOOP): nothing to watch, nothing followed
     }
-  };
-  setMounts(opts.mounts ?? readMounts());
-  const pollDirs = new Set((opts.pollDirs ?? []).map((d) => path.resolve(d)));
-  const included = (dir: string): boolean =>
-    s.includeMounts.some((p) => dir === p || dir.startsWith(p + path.sep) || p.startsWith(dir + path.sep));
-  const rel = (p: string): string => filter.relative(p) || '.';
+    if (target === this.realRoot || target.startsWith(this.realRoot + path.sep)) return; // covered already
+    this.once(`symlink:${p}`, {
+      level: 'warn',
+      code: 'SYMLINK_OUTSIDE_ROOT',
+      path: p,
+      message: `./${this.rel(p)} is a symlink to ${target}, outside the watched root: not followed, edits there do not trigger builds`,
+      hint: `run hotwatch with that directory as its own root, or replace the symlink with the directory (or a go.mod replace of a module inside the root)`,
+    });
+  }
 
-  return {
-    filter,
-    notices,
-    skippedMounts,
-    pollMounts,
-    descend(dir) {
-      if (filter.isExcludedDir(dir)) return false;
-      if (pollDirs.has(dir)) return false;
-      const m = special.get(dir);
-      if (!m) return true;
-      const c = classifyFs(m.fsType);
-      if (c.events === 'native') return true;
-      if (c.events === 'skip') {
-        if (included(dir)) return true;
-        if (!reported.has(`mount:${dir}`)) skippedMounts.push({ path: dir, fsType: m.fsType, reason: c.reason });
-        once(`mount:${dir}`, {
-          level: 'warn',
-          code: 'SKIP_MOUNT',
-          path: dir,
-          message: `not watching ./${rel(dir)}: it is a ${m.fsType} mount (${c.reason})`,
-          hint: `to watch it anyway, add "${rel(dir)}" to watch.includeMounts in watcher.config.yaml`,
-        });
-        return false;
-      }
-      if (opts.pollMounts === 'descend') return true;
-      if (opts.pollMounts === 'warn') {
-        once(`mount:${dir}`, {
-          level: 'warn',
-          code: 'POLL_MOUNT_NATIVE',
-          path: dir,
-          message: `./${rel(dir)} is a ${m.fsType} mount watched natively (backend: native): ${c.reason}`,
-          hint: 'set watch.backend to "auto" to poll this mount',
-        });
-        return true;
-      }
-      if (!reported.has(`mount:${dir}`)) pollMounts.push({ path: dir, fsType: m.fsType, reason: c.reason });
-      once(`mount:${dir}`, {
-        level: 'info',
-        code: 'POLL_MOUNT',
-        path: dir,
-        message: `./${rel(dir)} is a ${m.fsType} mount: ${c.reason}; it is polled instead`,
-        health: { kind: 'fallback', scope: 'mount' },
-      });
-      return false;
-    },
-    symlink(p) {
-      let target: string;
-      try {
-        if (!fs.statSync(p).isDirectory()) return;
-        target = fs.realpathSync(p);
-      } catch {
-        return; // dangling or a loop (ELOOP): nothing to watch, nothing followed
-      }
-      if (target === realRoot || target.startsWith(realRoot + path.sep)) return; // covered already
-      once(`symlink:${p}`, {
+  /** A readdir that failed with something other than "it vanished". */
+  unreadable(dir: string, err: unknown): void {
+    const code = (err as { code?: string }).code ?? 'error';
+    this.once(`unreadable:${dir}`, {
+      level: 'warn',
+      code: 'DIR_UNREADABLE',
+      path: dir,
+      message: `cannot read ./${this.rel(dir)} (${code}): it is not watched`,
+      hint: `make it readable (chmod u+rx "${dir}") or add "${this.rel(dir)}" to watch.excludeDirs`,
+    });
+  }
+
+  /** The mount table changed (a mount added or removed after start): decide again from `mounts`. */
+  setMounts(mounts: MountEntry[]): void {
+    this.readMountTable(mounts);
+    // A new mount at a path reported before is reported again.
+    for (const k of [...this.reported]) if (k.startsWith('mount:')) this.reported.delete(k);
+    this.skippedMounts.length = 0;
+    this.pollMounts.length = 0;
+  }
+
+  private readMountTable(mounts: MountEntry[]): void {
+    this.special.clear();
+    for (const m of mountsUnder(this.realRoot, mounts)) {
+      if (m.mountPoint === this.realRoot) continue;
+      this.special.set(path.join(this.root, path.relative(this.realRoot, m.mountPoint)), m);
+    }
+  }
+
+  /** A mount that never matters for a build (tmpfs, proc...): not descended unless watch.includeMounts names it. */
+  private skipMount(dir: string, m: MountEntry, c: FsClass): boolean {
+    if (this.included(dir)) return true;
+    if (!this.reported.has(`mount:${dir}`)) this.skippedMounts.push({ path: dir, fsType: m.fsType, reason: c.reason });
+    this.once(`mount:${dir}`, {
+      level: 'warn',
+      code: 'SKIP_MOUNT',
+      path: dir,
+      message: `not watching ./${this.rel(dir)}: it is a ${m.fsType} mount (${c.reason})`,
+      hint: `to watch it anyway, add "${this.rel(dir)}" to watch.includeMounts in watcher.config.yaml`,
+    });
+    return false;
+  }
+
+  /** A mount inotify cannot see through (9p, NFS...): listed for polling, or descended as `pollMounts` says. */
+  private pollMount(dir: string, m: MountEntry, c: FsClass): boolean {
+    if (this.opts.pollMounts === 'descend') return true;
+    if (this.opts.pollMounts === 'warn') {
+      this.once(`mount:${dir}`, {
         level: 'warn',
-        code: 'SYMLINK_OUTSIDE_ROOT',
-        path: p,
-        message: `./${rel(p)} is a symlink to ${target}, outside the watched root: not followed, edits there do not trigger builds`,
-        hint: `run hotwatch with that directory as its own root, or replace the symlink with the directory (or a go.mod replace of a module inside the root)`,
-      });
-    },
-    setMounts(mounts) {
-      setMounts(mounts);
-      // A new mount at a path reported before is reported again.
-      for (const k of [...reported]) if (k.startsWith('mount:')) reported.delete(k);
-      skippedMounts.length = 0;
-      pollMounts.length = 0;
-    },
-    unreadable(dir, err) {
-      const code = (err as { code?: string }).code ?? 'error';
-      once(`unreadable:${dir}`, {
-        level: 'warn',
-        code: 'DIR_UNREADABLE',
+        code: 'POLL_MOUNT_NATIVE',
         path: dir,
-        message: `cannot read ./${rel(dir)} (${code}): it is not watched`,
-        hint: `make it readable (chmod u+rx "${dir}") or add "${rel(dir)}" to watch.excludeDirs`,
+        message: `./${this.rel(dir)} is a ${m.fsType} mount watched natively (backend: native): ${c.reason}`,
+        hint: 'set watch.backend to "auto" to poll this mount',
       });
-    },
-  };
+      return true;
+    }
+    if (!this.reported.has(`mount:${dir}`)) this.pollMounts.push({ path: dir, fsType: m.fsType, reason: c.reason });
+    this.once(`mount:${dir}`, {
+      level: 'info',
+      code: 'POLL_MOUNT',
+      path: dir,
+      message: `./${this.rel(dir)} is a ${m.fsType} mount: ${c.reason}; it is polled instead`,
+      health: { kind: 'fallback', scope: 'mount' },
+    });
+    return false;
+  }
+
+  private included(dir: string): boolean {
+    return this.settings.includeMounts.some((p) => dir === p || dir.startsWith(p + path.sep) || p.startsWith(dir + path.sep));
+  }
+
+  private rel(p: string): string {
+    return this.filter.relative(p) || '.';
+  }
+
+  private once(key: string, n: WatchNotice): void {
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    this.notices.push(n);
+  }
 }

@@ -47,6 +47,49 @@ const VANISHED = new Set(['ENOENT', 'ENOTDIR']);
 export async function scanTree(s: WatchSettings, opts: ScanOptions): Promise<ScanResult> {
   opts.signal.throwIfAborted();
   const root = path.resolve(s.root);
+  await readableRoot(root);
+  const rules = createTreeRules(s, opts.descendPollMounts && !opts.pollMounts ? { ...opts, pollMounts: 'warn' } : opts);
+  const start = opts.under === undefined ? root : path.resolve(opts.under);
+  if (start !== root && !(await isDir(start))) return { dirs: [], files: [], notices: rules.notices, skippedMounts: [], pollMounts: [] };
+  const dirs: string[] = [start];
+  const files: string[] = [];
+  const maxFiles = opts.maxFiles ?? Number.POSITIVE_INFINITY;
+
+  /** Reads one directory: its relevant files are kept, the subdirectories to walk returned. */
+  const visit = async (dir: string): Promise<string[]> => {
+    let entries: Dirent[];
+    try {
+      entries = await fs.readdir(dir, { withFileTypes: true });
+    } catch (e) {
+      if (dir === start || !VANISHED.has(errnoCode(e) ?? '')) rules.unreadable(dir, e);
+      return [];
+    }
+    const next: string[] = [];
+    for (const e of entries) {
+      const p = path.join(dir, e.name);
+      const kind = entryKind(dir, e);
+      if (kind === 'dir') {
+        if (rules.descend(p)) next.push(p);
+      } else if (kind === 'symlink') rules.symlink(p);
+      else if (kind === 'file' && opts.files && rules.filter.isRelevantFile(p)) files.push(p);
+    }
+    dirs.push(...next);
+    return next;
+  };
+  await walk(start, visit, {
+    signal: opts.signal,
+    concurrency: Math.max(1, opts.concurrency ?? 16),
+    breadthFirst: opts.maxFiles !== undefined,
+    enough: () => files.length >= maxFiles,
+  });
+
+  if (files.length > maxFiles) files.length = maxFiles;
+  dirs.sort();
+  files.sort();
+  return { dirs, files, notices: rules.notices, skippedMounts: rules.skippedMounts, pollMounts: rules.pollMounts };
+}
+
+async function readableRoot(root: string): Promise<void> {
   try {
     const st = await fs.stat(root);
     if (!st.isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
@@ -56,52 +99,34 @@ export async function scanTree(s: WatchSettings, opts: ScanOptions): Promise<Sca
       cause: e,
     });
   }
-  const rules = createTreeRules(s, opts.descendPollMounts && !opts.pollMounts ? { ...opts, pollMounts: 'warn' } : opts);
-  const start = opts.under === undefined ? root : path.resolve(opts.under);
-  if (start !== root && !(await isDir(start))) return { dirs: [], files: [], notices: rules.notices, skippedMounts: [], pollMounts: [] };
-  const dirs: string[] = [start];
-  const files: string[] = [];
+}
+
+/**
+ * A small pool of parallel readdirs: each takes the next queued dir (breadth-first: the oldest;
+ * otherwise depth-first: the newest) until the queue is empty and nobody is reading, or `enough()`.
+ */
+function walk(
+  start: string,
+  visit: (dir: string) => Promise<string[]>,
+  opts: { signal: AbortSignal; concurrency: number; breadthFirst: boolean; enough: () => boolean },
+): Promise<void> {
   const queue: string[] = [start];
-  let head = 0; // breadth-first (maxFiles): queue[head++]; otherwise depth-first: pop
-  const maxFiles = opts.maxFiles ?? Number.POSITIVE_INFINITY;
-  const limit = Math.max(1, opts.concurrency ?? 16);
-
-  const visit = async (dir: string): Promise<void> => {
-    let entries: Dirent[];
-    try {
-      entries = await fs.readdir(dir, { withFileTypes: true });
-    } catch (e) {
-      if (dir === start || !VANISHED.has(errnoCode(e) ?? '')) rules.unreadable(dir, e);
-      return;
-    }
-    for (const e of entries) {
-      const p = path.join(dir, e.name);
-      const kind = entryKind(dir, e);
-      if (kind === 'dir') {
-        if (rules.descend(p)) {
-          dirs.push(p);
-          queue.push(p);
-        }
-      } else if (kind === 'symlink') rules.symlink(p);
-      else if (kind === 'file' && opts.files && rules.filter.isRelevantFile(p)) files.push(p);
-    }
-  };
-
-  // A small pool: each worker takes the next queued dir until the queue is empty and nobody is reading.
+  let head = 0; // breadth-first: queue[head++]; otherwise: pop
   let active = 0;
-  await new Promise<void>((resolve, reject) => {
+  return new Promise<void>((resolve, reject) => {
     const pump = (): void => {
       if (opts.signal.aborted) {
         if (active === 0) reject(opts.signal.reason);
         return;
       }
-      if (files.length >= maxFiles) queue.length = head = 0;
-      while (active < limit && queue.length > head) {
-        const dir = opts.maxFiles === undefined ? queue.pop()! : queue[head++]!;
+      if (opts.enough()) queue.length = head = 0;
+      while (active < opts.concurrency && queue.length > head) {
+        const dir = opts.breadthFirst ? queue[head++]! : queue.pop()!;
         active++;
         visit(dir).then(
-          () => {
+          (next) => {
             active--;
+            queue.push(...next);
             pump();
           },
           (e: unknown) => {
@@ -114,11 +139,6 @@ export async function scanTree(s: WatchSettings, opts: ScanOptions): Promise<Sca
     };
     pump();
   });
-
-  if (files.length > maxFiles) files.length = maxFiles;
-  dirs.sort();
-  files.sort();
-  return { dirs, files, notices: rules.notices, skippedMounts: rules.skippedMounts, pollMounts: rules.pollMounts };
 }
 
 async function isDir(p: string): Promise<boolean> {

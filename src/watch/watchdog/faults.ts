@@ -6,10 +6,14 @@
  *   rearm-fails=<n>          the next n re-arm attempts of the watchdog fail
  *   drop-events=<name>       the native watcher drops every raw event for an entry of this name (a lost
  *                            create event, as in a kernel-queue overflow)
- * A bad item is an error (exit 2), never ignored.
+ * A bad item is an error (exit 2), never ignored. The watcher-thread faults fire once the watcher is
+ * first ready, each logging `watchdog.fault` (warn) when it fires, so a test can time detection from it.
  */
 import { HotwatchError } from '../../errors.js';
 import { parseDuration } from '../../config/duration.js';
+import type { WatchControl } from '../backend.js';
+import type { WorkerFault } from '../native/protocol.js';
+import type { HealthLog } from './health-log.js';
 
 export interface TestFaults {
   deafenAfterMs?: number;
@@ -51,4 +55,43 @@ export function parseFaults(value: string | undefined): TestFaults | undefined {
     }
   }
   return out;
+}
+
+/** The rearm-fails fault: the next n re-arm attempts (and native retries) of the watchdog fail. */
+export class FaultPlan {
+  private rearmFailsLeft = 0;
+
+  /** The faults parsed from HOTWATCH_TEST_FAULTS (none: nothing fails). */
+  load(f: TestFaults | undefined): void {
+    this.rearmFailsLeft = f?.rearmFails ?? 0;
+  }
+
+  /** True when this attempt must fail (one fewer left). */
+  failRearm(): boolean {
+    if (this.rearmFailsLeft <= 0) return false;
+    this.rearmFailsLeft--;
+    return true;
+  }
+}
+
+/** Fires deafen-after and hang-after in the native watcher thread, once the watcher is first ready. */
+export function scheduleFaults(f: TestFaults | undefined, w: WatchControl, log: HealthLog, signal: AbortSignal): void {
+  if (!f) return;
+  const at = (ms: number | undefined, name: string, fault: WorkerFault, detail: string): void => {
+    if (ms === undefined) return;
+    w.ready.then(
+      () => {
+        const t = setTimeout(() => {
+          if (signal.aborted) return;
+          if (w.inject(fault)) log.fault(name, detail);
+          else log.warn({ event: 'watchdog.fault', fault: name, applied: false }, `test-only fault ${name} not applied: the native watcher is not running`);
+        }, ms);
+        t.unref();
+        signal.addEventListener('abort', () => clearTimeout(t), { once: true });
+      },
+      () => undefined, // not ready: no fault to inject
+    );
+  };
+  at(f.deafenAfterMs, 'deafen-after', 'close-watches', 'every inotify watch of the native watcher closed underneath it (it still believes it is armed)');
+  at(f.hangAfterMs, 'hang-after', 'hang', 'the native watcher thread now busy-loops forever');
 }

@@ -8,11 +8,11 @@
  *   watchdog.tick (debug only), watchdog.fault (test-only faults)
  * Each msg says what was lost, what hotwatch does, and the fix where there is one.
  */
+import type { NoticeCode } from '../../errors.js';
 import type { Logger } from '../../log/logger.js';
 import { logNotice } from '../../log/notice.js';
 import type { WatchBudget } from '../budget/gate.js';
-import type { DeafCause, DeafScope } from '../health.js';
-import type { WatchNotice } from '../types.js';
+import type { DeafCause, DeafScope, WatchNotice } from '../types.js';
 
 const withFix = (msg: string, hint: string | undefined) => (hint ? `${msg} — fix: ${hint}` : msg);
 
@@ -90,12 +90,18 @@ export class HealthLog {
     logNotice(this.log, n);
   }
 
-  warn(fields: Record<string, unknown>, msg: string): void {
-    this.log.warn(fields, msg);
+  /** One of the watchdog's own watch.notice lines (a sentinel that cannot be written, a retry that failed). */
+  say(level: 'info' | 'warn', code: NoticeCode, path: string | undefined, msg: string, err?: unknown): void {
+    this.log[level]({ event: 'watch.notice', code, ...(path ? { path } : {}), ...(err === undefined ? {} : { err }) }, msg);
   }
 
-  info(fields: Record<string, unknown>, msg: string): void {
-    this.log.info(fields, msg);
+  /** A notice that needs no line at info (a loss already reported, a re-arm the watchdog logs itself). */
+  quiet(n: WatchNotice): void {
+    this.log.debug({ event: 'watch.notice', code: n.code, path: n.path }, n.message);
+  }
+
+  warn(fields: Record<string, unknown>, msg: string): void {
+    this.log.warn(fields, msg);
   }
 
   fault(name: string, detail: string): void {

@@ -1,6 +1,7 @@
 /**
- * Mounts placed over (or removed from) a watched directory after start: no watcher library reports
- * them, and neither st_dev nor statfs shows a same-filesystem bind mount (WATCH-FACTS #5). So each tick
+ * Mounts placed over (or removed from) a watched directory after start: inotify reports nothing (the
+ * watches stay on the hidden directory), and neither st_dev nor statfs shows a same-filesystem bind
+ * mount. So each tick
  * re-reads /proc/self/mountinfo (a few KB; parsed only when its text changed) and compares the visible
  * mount id at each mount point strictly under the root. `diffMounts` is pure.
  */

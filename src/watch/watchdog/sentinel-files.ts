@@ -63,7 +63,7 @@ export function ensureSentinelDir(root: string): string {
   return dir;
 }
 
-export class Sentinels {
+export class SentinelFiles {
   private readonly states = new Map<string, TargetState>();
   private readonly byFile = new Map<string, TargetState>();
   /** Written and not removed yet. */

@@ -29,7 +29,7 @@ export class Snapshot {
   private readonly dirty = new Set<string>();
   private overflowed = false;
 
-  constructor(private readonly s: WatchSettings) {}
+  constructor(private readonly settings: WatchSettings) {}
 
   get size(): number {
     return this.files.size;
@@ -70,7 +70,7 @@ export class Snapshot {
    */
   async diff(under: string, sinceEpochMs: number | undefined, signal: AbortSignal): Promise<DiffResult | undefined> {
     if (this.overflowed) return undefined;
-    const scan = await scanTree(this.s, { signal, files: true, under });
+    const scan = await scanTree(this.settings, { signal, files: true, under });
     const present = new Set(scan.files);
     const changed: string[] = [];
     const since = sinceEpochMs === undefined ? undefined : sinceEpochMs - WATERMARK_SLACK_MS;

@@ -1,35 +1,38 @@
 /**
- * The watchdog: hotwatch never loses watches in silence (issue 3). It wraps createWatcher and
- *   - before arming: counts the tree against the inotify budget (watch.budget) and polls or refuses;
+ * The watchdog: hotwatch never loses watches in silence, and it is the one owner of their recovery. It
+ * wraps createWatcher and
+ *   - before arming: scans the tree (the snapshot's seed) and counts it against the inotify budget
+ *     (watch.budget), then polls or refuses;
  *   - each tick (half the interval): sentinel round trips per root and per distinct mount
- *     (sentinels.ts), a mountinfo re-read (mount-watch.ts), the snapshot kept current;
- *   - maps the backend's own detections (root replaced, hung thread, coverage shortfall, limits, storms)
- *     and its own into contract lines (health-log.ts) and recovery (policy.ts, actions.ts).
- * The backend's coverage audit runs on `auditInterval` and after bursts of new directories.
+ *     (sentinel-guard.ts), a mountinfo re-read (mount-watch.ts), the snapshot kept current;
+ *   - turns the backend's reports (root replaced, hung thread, coverage shortfall, limits, storms) and
+ *     its own findings into contract lines and recovery (loss-intake.ts, recovery-policy.ts,
+ *     recovery-runner.ts).
+ * `watchdog.enabled: false` turns off what it looks for by itself (the budget before arming, sentinels,
+ * mount checks), never the recovery of what the backend reports.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { WatchdogSettings, WatchSettings } from '../../config/settings.js';
 import { formatDuration } from '../../config/duration.js';
 import type { Logger } from '../../log/logger.js';
 import type { WatchEvent } from '../../pipeline/events.js';
-import { judgeBudget } from '../budget/gate.js';
-import { plannedPolling } from '../backend-plan.js';
+import { readMounts, realPathOr, type MountEntry } from '../../os/mounts.js';
 import { createWatcher, type CreateWatcherOptions, type WatchControl } from '../backend.js';
-import { FAULTS_ENV, parseFaults } from './faults.js';
-import { createFilter } from '../tree/filter.js';
-import type { DeafCause } from '../health.js';
-import { HealthLog } from './health-log.js';
-import { classifyFs, readMounts } from '../../os/mounts.js';
-import { MountWatch, type MountChange } from './mount-watch.js';
-import { Recovery } from './policy.js';
+import { judgeBudget, measureBudget, type BudgetVerdict } from '../budget/gate.js';
+import { limitCause } from '../budget/limits.js';
+import { plannedPolling } from '../planned-polling.js';
+import { createFilter, type PathFilter } from '../tree/filter.js';
 import { scanTree } from '../tree/scan.js';
-import { Sentinels } from './sentinel-files.js';
+import type { Watcher, WatcherReady, WatcherStats } from '../types.js';
+import { FAULTS_ENV, FaultPlan, parseFaults, scheduleFaults, type TestFaults } from './faults.js';
+import { HealthLog } from './health-log.js';
+import { LossIntake } from './loss-intake.js';
+import { MountWatch, type MountChange } from './mount-watch.js';
+import { RecoveryPolicy, type ScopeRecord } from './recovery-policy.js';
+import { RecoveryRunner, type RecoveryHost } from './recovery-runner.js';
+import { SentinelGuard } from './sentinel-guard.js';
+import { SentinelFiles } from './sentinel-files.js';
 import { Snapshot } from './snapshot.js';
-import type { Watcher, WatcherReady, WatchNotice } from '../types.js';
-import { scheduleFaults } from './fire-faults.js';
-import { RecoveryRunner } from './actions.js';
-import { SentinelGuard } from './sentinels.js';
 
 export interface WatchdogOptions {
   settings: WatchSettings;
@@ -44,63 +47,67 @@ export interface WatchdogOptions {
 }
 
 const SCAN_TIMEOUT_MS = 120_000;
+const REPLAY_TIMEOUT_MS = 120_000;
 
-/** The watcher, guarded by the watchdog unless `watchdog.enabled` is false. */
-export function createWatchdog(o: WatchdogOptions): Watcher {
-  if (o.watchdog.enabled) return new Watchdog(o);
-  const hl = new HealthLog(o.log);
-  const w = createWatcher({ settings: o.settings, onEvent: o.onEvent, onNotice: (n) => hl.notice(n), signal: o.signal, ...(o.native ? { native: o.native } : {}) });
-  scheduleFaults(parseFaults((o.env ?? process.env)[FAULTS_ENV]), w, hl, o.signal);
-  return w;
+/** The watcher, behind the watchdog. */
+export function createWatchdog(opts: WatchdogOptions): Watcher {
+  return new Watchdog(opts);
 }
 
-class Watchdog implements Watcher {
+class Watchdog implements Watcher, RecoveryHost {
   readonly ready: Promise<WatcherReady>;
-  private watcher: WatchControl | undefined;
-  private readonly hl: HealthLog;
+  readonly intervalMs: number;
+  readonly pollEvery: string;
+  private control: WatchControl | undefined;
+  private readonly log: HealthLog;
   private readonly root: string;
+  private readonly filter: PathFilter;
   private readonly snapshot: Snapshot;
-  private readonly sentinels = new Sentinels();
   private readonly guard: SentinelGuard;
-  private readonly recovery: Recovery;
-  private runner: RecoveryRunner | undefined;
+  private readonly policy: RecoveryPolicy;
+  private readonly faults = new FaultPlan();
+  private readonly runner: RecoveryRunner;
+  private readonly intake: LossIntake;
   private mountWatch: MountWatch | undefined;
   private timer: NodeJS.Timeout | undefined;
   private lastTick = performance.now();
   private ticking = false;
-  private readonly startedEpoch = Date.now();
-  private rearmFailsLeft = 0;
   private readonly ac = new AbortController();
   private closing: Promise<void> | undefined;
   private readonly onAbort = (): void => void this.close();
 
-  constructor(private readonly o: WatchdogOptions) {
-    this.hl = new HealthLog(o.log);
-    this.root = path.resolve(o.settings.root);
-    this.snapshot = new Snapshot(o.settings);
-    this.recovery = new Recovery({ intervalMs: o.watchdog.intervalMs, auditIntervalMs: o.watchdog.auditIntervalMs, maxAttempts: 3 });
-    this.guard = new SentinelGuard({
-      root: this.root,
-      settings: o.settings,
-      watchdog: o.watchdog,
-      sentinels: this.sentinels,
-      recovery: this.recovery,
-      hl: this.hl,
-      watcher: () => this.watcher,
-      lose: (key, scope, cause, detail) => this.lose(key, scope, cause, detail),
-      signal: this.ac.signal,
-    });
-    o.signal.addEventListener('abort', this.onAbort, { once: true });
+  constructor(private readonly opts: WatchdogOptions) {
+    const { intervalMs, auditIntervalMs, enabled } = opts.watchdog;
+    this.intervalMs = intervalMs;
+    this.pollEvery = formatDuration(opts.settings.pollIntervalMs);
+    this.log = new HealthLog(opts.log);
+    this.root = path.resolve(opts.settings.root);
+    this.filter = createFilter(opts.settings);
+    this.snapshot = new Snapshot(opts.settings);
+    this.policy = new RecoveryPolicy({ intervalMs, auditIntervalMs, maxAttempts: 3 });
+    this.guard = new SentinelGuard(this.root, intervalMs, new SentinelFiles(), this.log, enabled, this.ac.signal);
+    this.runner = new RecoveryRunner(this, this.policy, this.log, this.faults);
+    this.intake = new LossIntake(this.root, auditIntervalMs, this.policy, this.runner, this.guard, this.log);
+    opts.signal.addEventListener('abort', this.onAbort, { once: true });
     this.ready = this.start();
     this.ready.catch(() => undefined); // surfaced through `ready`
   }
 
-  stats() {
-    return this.watcher?.stats?.();
+  get signal(): AbortSignal {
+    return this.ac.signal;
+  }
+
+  get watcher(): WatchControl {
+    if (!this.control) throw new Error('the watcher is not created yet');
+    return this.control;
+  }
+
+  stats(): WatcherStats | undefined {
+    return this.control?.stats();
   }
 
   sync(timeoutMs: number): Promise<void> {
-    return this.watcher?.sync?.(timeoutMs) ?? Promise.resolve();
+    return this.control?.sync(timeoutMs) ?? Promise.resolve();
   }
 
   knownFiles(limit: number): string[] | undefined {
@@ -110,192 +117,174 @@ class Watchdog implements Watcher {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.ac.abort(new Error('the watchdog was closed'));
-      this.o.signal.removeEventListener('abort', this.onAbort);
+      this.opts.signal.removeEventListener('abort', this.onAbort);
       if (this.timer) clearInterval(this.timer);
-      await this.watcher?.close();
-      this.sentinels.close();
-      if (this.guard.dir) removeIfEmpty(this.guard.dir, this.o.log);
+      await this.control?.close();
+      this.guard.close();
     })();
     return this.closing;
   }
 
   private async start(): Promise<WatcherReady> {
-    const faults = parseFaults((this.o.env ?? process.env)[FAULTS_ENV]);
-    this.rearmFailsLeft = faults?.rearmFails ?? 0;
-    const s = this.o.settings;
-    const scan = await scanTree(s, { signal: AbortSignal.any([this.ac.signal, AbortSignal.timeout(SCAN_TIMEOUT_MS)]), files: true });
+    const faults = parseFaults((this.opts.env ?? process.env)[FAULTS_ENV]);
+    this.faults.load(faults);
+    const budget = await this.scanAndBudget();
+    const w = this.createControl(budget, faults);
+    const ready = await w.ready.catch((e: unknown) => {
+      const cause = limitCause(e);
+      if (!cause || this.signal.aborted) throw e;
+      const err = e as Error & { hint?: string };
+      return w.fallBackToPoll(`native watching cannot start: ${err.message}`, cause, err.hint);
+    });
+    this.plannedFallbacks(w, ready, budget);
+    await this.startChecks(w);
+    scheduleFaults(faults, w, this.log, this.signal);
+    return ready;
+  }
+
+  /** The start-up scan (the snapshot's seed) and, with the watchdog on, the inotify budget before arming. */
+  private async scanAndBudget(): Promise<BudgetVerdict | undefined> {
+    const s = this.opts.settings;
+    const scan = await scanTree(s, { signal: AbortSignal.any([this.signal, AbortSignal.timeout(SCAN_TIMEOUT_MS)]), files: true });
     this.snapshot.seed(scan.files);
+    if (!this.opts.watchdog.enabled) return undefined;
     const sentinelDir = this.guard.prepare() ? 1 : 0;
-    const every = formatDuration(s.pollIntervalMs);
-    const { pollReason, short, split } = judgeBudget(scan.dirs.length + sentinelDir, {
+    const verdict = judgeBudget(scan.dirs.length + sentinelDir, {
       planned: plannedPolling(s, readMounts()),
-      overBudget: this.o.watchdog.overBudget,
-      pollEvery: every,
-      hl: this.hl,
+      overBudget: this.opts.watchdog.overBudget,
+      pollEvery: this.pollEvery,
       tree: { root: this.root, dirs: scan.dirs },
     });
+    this.log.budget(verdict.budget, verdict.outcome);
+    if (verdict.refusal) throw verdict.refusal;
+    return verdict;
+  }
+
+  private createControl(budget: BudgetVerdict | undefined, faults: TestFaults | undefined): WatchControl {
+    const { pollReason, split } = budget ?? {};
+    const native = this.opts.native;
     const w = createWatcher({
-      settings: s,
+      settings: this.opts.settings,
       onEvent: (ev) => this.event(ev),
-      onNotice: (n) => this.notice(n),
-      onSentinel: (p) => this.sentinels.seen(p),
-      signal: this.ac.signal,
-      supervised: true,
+      onNotice: (n) => this.intake.notice(n),
+      onSentinel: (p) => this.guard.seen(p),
+      signal: this.signal,
       ...(pollReason ? { pollReason } : {}),
       ...(split ? { pollSubtrees: { paths: split.polled.map((p) => p.path), reason: split.reason } } : {}),
       native: {
-        ...this.o.native,
-        tuning: { auditMinMs: this.o.watchdog.auditIntervalMs, ...this.o.native?.tuning },
-        ...(faults?.dropEventsNamed ? { testHooks: { ...this.o.native?.testHooks, dropEventsNamed: faults.dropEventsNamed } } : {}),
+        ...native,
+        tuning: { auditMinMs: this.opts.watchdog.auditIntervalMs, ...native?.tuning },
+        ...(faults?.dropEventsNamed ? { testHooks: { ...native?.testHooks, dropEventsNamed: faults.dropEventsNamed } } : {}),
       },
     });
-    this.watcher = w;
-    this.runner = new RecoveryRunner({
-      root: this.root,
-      settings: s,
-      watchdog: this.o.watchdog,
-      watcher: w,
-      recovery: this.recovery,
-      sentinels: this.sentinels,
-      snapshot: this.snapshot,
-      hl: this.hl,
-      onEvent: (ev) => this.event(ev),
-      signal: this.ac.signal,
-      mounts: () => this.mountWatch?.mounts ?? readMounts(),
-      armRootSentinel: () => this.guard.armRoot(),
-      injectedFailure: () => this.rearmFailsLeft > 0 && this.rearmFailsLeft-- > 0,
-    });
-    const ready = await w.ready;
-    if (pollReason) {
-      this.hl.fallback({ scope: 'root', path: this.root, reason: pollReason, loss: true, msg: `polling the whole tree (${ready.dirs} directories) every ${every}: ${pollReason}` });
-      this.recovery.fellBack(this.root, performance.now(), { scope: 'root', path: this.root, cause: short === 'instances' ? 'instance-limit' : 'watch-limit' });
+    this.control = w;
+    this.guard.attach(w);
+    return w;
+  }
+
+  /** The budget's polling, said once the watcher is ready: the whole tree, or the overflow subtrees. */
+  private plannedFallbacks(w: WatchControl, ready: WatcherReady, budget: BudgetVerdict | undefined): void {
+    if (budget?.pollReason) {
+      const reason = budget.pollReason;
+      this.log.fallback({ scope: 'root', path: this.root, reason, loss: true, msg: `polling the whole tree (${ready.dirs} directories) every ${this.pollEvery}: ${reason}` });
+      this.policy.fellBack(this.root, performance.now(), { scope: 'root', path: this.root, cause: budget.short === 'instances' ? 'instance-limit' : 'watch-limit' });
     }
     // The overflow part: polled for as long as this run lasts (planned at start, not a loss: no re-probe).
+    const split = budget?.split;
     if (split && w.backend() === 'native') {
       const paths = split.polled.map((p) => p.path);
-      this.hl.fallback({ scope: 'dir', path: paths[0]!, paths, polledDirs: split.polledDirs, nativeDirs: split.nativeDirs, reason: split.reason, hint: split.hint, loss: false, msg: split.message });
+      this.log.fallback({ scope: 'dir', path: paths[0]!, paths, polledDirs: split.polledDirs, nativeDirs: split.nativeDirs, reason: split.reason, hint: split.hint, loss: false, msg: split.message });
     }
-    let realRoot = this.root;
-    try {
-      realRoot = fs.realpathSync(this.root);
-    } catch {
-      // gone already: the backend says so
-    }
-    this.mountWatch = new MountWatch(this.root, realRoot);
-    if (this.mountWatch.unavailable && process.platform === 'linux') {
-      this.hl.warn(
-        { event: 'watch.notice', code: 'MOUNTINFO_UNREADABLE', path: this.root },
-        'cannot read /proc/self/mountinfo: a mount placed over a watched directory will not be noticed, and special filesystems (tmpfs, 9p, NFS) are not recognised; mount /proc in this container',
-      );
+  }
+
+  /** Mount checks and sentinels (with the watchdog on), and the tick that drives them and recovery. */
+  private async startChecks(w: WatchControl): Promise<void> {
+    const realRoot = realPathOr(this.root);
+    if (this.opts.watchdog.enabled) {
+      this.mountWatch = new MountWatch(this.root, realRoot);
+      if (this.mountWatch.unavailable && process.platform === 'linux') {
+        this.log.say('warn', 'MOUNTINFO_UNREADABLE', this.root, 'cannot read /proc/self/mountinfo: a mount placed over a watched directory will not be noticed, and special filesystems (tmpfs, 9p, NFS) are not recognised; mount /proc in this container');
+      }
     }
     if (w.backend() === 'native') {
       await this.guard.armRoot();
-      this.guard.addMounts(realRoot, this.mountWatch.mounts);
+      this.guard.addMounts(realRoot, this.mountWatch?.mounts ?? [], (p) => this.filter.isExcludedDir(p));
     }
     this.timer = setInterval(() => void this.tick(), this.guard.tickMs());
     this.timer.unref();
-    scheduleFaults(faults, w, this.hl, this.ac.signal);
-    return ready;
   }
 
   private event(ev: WatchEvent): void {
     if (ev.kind === 'change') this.snapshot.note(ev.path);
-    this.o.onEvent(ev);
-  }
-
-  /** THE mapping of backend notices to contract lines and recovery. */
-  private notice(n: WatchNotice): void {
-    const h = n.health;
-    if (!h) return this.hl.notice(n);
-    const p = n.path ?? this.root;
-    const key = h.scope === 'mount' ? p : this.root;
-    const now = performance.now();
-    if (h.kind === 'fallback') {
-      const loss = h.cause !== undefined;
-      const probe = formatDuration(Math.max(this.o.watchdog.intervalMs, this.o.watchdog.auditIntervalMs));
-      const msg = loss ? `${n.message}; native watching is retried every ${probe}` : n.message;
-      this.hl.fallback({ scope: h.scope, path: p, reason: n.message, hint: n.hint, loss, msg });
-      if (!loss) return;
-      // Our own re-arm that gave up diffs by itself; a backend that fell back on its own (a limit reached
-      // after start) dropped events from the loss until polling began: the snapshot diff finds them.
-      const ours = this.recovery.get(key)?.busy === true;
-      this.recovery.fellBack(key, now, { scope: h.scope, path: p, cause: h.cause });
-      if (!ours) void this.runner?.caughtUpAfterFallback(key);
-      return;
-    }
-    if (h.kind === 'rearmed') {
-      if (this.recovery.get(key)?.selfHealing) void this.runner?.finish(key, h.cause);
-      else this.o.log.debug({ event: 'watch.notice', code: n.code, path: p }, n.message);
-      return;
-    }
-    if (h.scope === 'dir') return this.hl.deaf({ scope: 'dir', path: p, cause: h.cause, detail: n.message, hint: n.hint });
-    const watermark = this.watermark(key, h.cause);
-    const verdict = this.recovery.lost(key, { scope: h.scope, path: p, cause: h.cause, selfHealing: h.selfHealing, watermark }, now);
-    if (verdict !== 'new') return void this.o.log.debug({ event: 'watch.notice', code: n.code, path: p }, n.message);
-    this.hl.deaf({ scope: h.scope, path: p, cause: h.cause, detail: h.selfHealing ? n.message : `${n.message}; re-arming`, hint: n.hint, sinceMs: Date.now() - watermark });
-    if (!h.selfHealing) void this.runner?.run(key, 'rearm'); // at once: recovery within one more interval
-  }
-
-  /**
-   * Epoch ms the scope was last proven live: the snapshot diff reports what changed since. A sentinel
-   * proves its own directory's watch; watches lost one by one (coverage, limits) may have been lost any
-   * time since the last good audit, so those go back two audit intervals.
-   */
-  private watermark(key: string, cause?: DeafCause): number {
-    const sentinel = this.sentinels.lastOkEpoch(key) ?? this.sentinels.lastOkEpoch(this.root) ?? this.startedEpoch;
-    if (cause !== 'coverage-shortfall' && cause !== 'watch-limit') return sentinel;
-    return Math.max(this.startedEpoch, Math.min(sentinel, Date.now() - 2 * this.o.watchdog.auditIntervalMs));
+    this.opts.onEvent(ev);
   }
 
   private async tick(): Promise<void> {
-    const w = this.watcher;
-    if (!w || this.ticking || this.ac.signal.aborted) return;
+    if (!this.control || this.ticking || this.signal.aborted) return;
     const now = performance.now();
     const gap = now - this.lastTick;
     this.lastTick = now;
     // This process was stopped or starved (SIGSTOP, suspend): no round trip can be judged.
-    if (gap > Math.max(this.guard.tickMs() * 4, 1500)) return this.sentinels.voidPending();
+    if (gap > Math.max(this.guard.tickMs() * 4, 1500)) return this.guard.voidPending();
     this.ticking = true;
     try {
       for (const c of this.mountWatch?.check() ?? []) this.mountChanged(c);
-      if (w.backend() === 'native') this.guard.judge(now);
-      await this.snapshot.settle(this.ac.signal);
-      for (const d of this.recovery.due(now)) void this.runner?.run(d.key, d.action);
-      this.hl.tick({ sentinels: this.sentinels.targets().length, snapshot: this.snapshot.size, scopes: this.recovery.keys().length });
+      this.guard.judge(now, (key) => this.policy.healthy(key), (loss) => this.intake.lose(loss));
+      await this.snapshot.settle(this.signal);
+      for (const d of this.policy.due(now)) void this.runner.run(d.key, d.action);
+      this.log.tick({ sentinels: this.guard.targets, snapshot: this.snapshot.size, scopes: this.policy.keys().length });
     } catch (e) {
-      if (!this.ac.signal.aborted) this.hl.warn({ event: 'watch.notice', code: 'WATCHDOG_ERROR', err: e }, `the watchdog's check failed (${String(e)}); it runs again at the next tick`);
+      if (!this.signal.aborted) this.log.say('warn', 'WATCHDOG_ERROR', undefined, `the watchdog's check failed (${String(e)}); it runs again at the next tick`, e);
     } finally {
       this.ticking = false;
     }
   }
 
-  /** A loss found by the watchdog itself: one watch.deaf line, then a re-arm at once. */
-  private lose(key: string, scope: 'root' | 'mount' | 'watcher', cause: DeafCause, detail: string): void {
-    const watermark = cause === 'mount-changed' ? undefined : this.watermark(key, cause);
-    const sinceMs = watermark === undefined ? undefined : Date.now() - watermark;
-    if (this.recovery.lost(key, { scope, path: key, cause, selfHealing: false, watermark }, performance.now()) !== 'new') return;
-    this.hl.deaf({ scope, path: key, cause, detail, sinceMs });
-    void this.runner?.run(key, 'rearm');
-  }
-
   private mountChanged(c: MountChange): void {
-    if (createFilter(this.o.settings).isExcludedDir(c.path)) return;
+    if (this.filter.isExcludedDir(c.path)) return;
     const what = c.kind === 'removed' ? 'a mount was removed from' : `a ${c.entry?.fsType ?? ''} mount was placed over`;
-    this.sentinels.remove(c.path);
-    this.recovery.forget(c.path);
-    this.lose(c.path, 'mount', 'mount-changed', `${what} the watched directory ${c.path}: what is watched there is no longer what is visible; re-arming it and rescanning it`);
-    if (c.entry && classifyFs(c.entry.fsType).events === 'native' && this.watcher?.backend() === 'native') {
-      this.sentinels.add({ scope: 'mount', path: c.path, dir: c.path });
-    }
+    this.guard.mountChanged(c.path, c.entry);
+    this.policy.forget(c.path);
+    const detail = `${what} the watched directory ${c.path}: what is watched there is no longer what is visible; re-arming it and rescanning it`;
+    this.intake.lose({ key: c.path, scope: 'mount', cause: 'mount-changed', detail });
   }
-}
 
-/** The sentinel directory, on exit: removed when empty (a file of someone else's there is left alone). */
-function removeIfEmpty(dir: string, log: Logger): void {
-  try {
-    fs.rmdirSync(dir);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT' && code !== 'ENOTEMPTY' && code !== 'EEXIST') log.warn({ event: 'watch.notice', code: 'SENTINEL_DIR', path: dir }, `could not remove ${dir} on exit: ${code ?? String(e)}`);
+  // RecoveryHost: what the recovery actions ask of the watchdog.
+
+  mounts(): MountEntry[] {
+    return this.mountWatch?.mounts ?? readMounts();
+  }
+
+  prove(rec: ScopeRecord): Promise<boolean> {
+    return this.guard.prove(rec);
+  }
+
+  resumeSentinel(rec: ScopeRecord, roundTripNow: boolean): Promise<void> {
+    return this.guard.resume(rec, roundTripNow);
+  }
+
+  async nativeFits(): Promise<boolean> {
+    const scan = await scanTree(this.opts.settings, { signal: AbortSignal.any([this.signal, AbortSignal.timeout(SCAN_TIMEOUT_MS)]) });
+    return measureBudget(scan.dirs.length + (this.opts.watchdog.enabled ? 1 : 0)).fits;
+  }
+
+  async replay(rec: ScopeRecord, since: number | undefined): Promise<number> {
+    const under = rec.scope === 'mount' ? rec.path : this.root;
+    const rescan = (reason: string) => this.event({ kind: 'rescan', reason, at: performance.now() });
+    try {
+      const d = await this.snapshot.diff(under, since, AbortSignal.any([this.signal, AbortSignal.timeout(REPLAY_TIMEOUT_MS)]));
+      if (!d) {
+        rescan(`re-armed ${under}: the tree is too large for a snapshot diff`);
+        return 0;
+      }
+      const at = performance.now();
+      for (const p of d.changed) this.event({ kind: 'change', path: p, at });
+      return d.changed.length;
+    } catch (e) {
+      if (this.signal.aborted) return 0;
+      this.log.warn({ event: 'watchdog.error', err: e }, `could not diff ${under} after re-arming (${String(e)}): rebuilding everything instead`);
+      rescan(`re-armed ${under}; snapshot diff failed`);
+      return 0;
+    }
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The watcher thread's end of hotwatch-inotify (src/watch/inotify-helper/main.go): a child process that
+ * The watcher thread's end of hotwatch-inotify (main.go beside this file): a child process that
  * holds the inotify instance and its watches outside V8, and forwards the kernel's events, IN_Q_OVERFLOW
  * included. Lines both ways (protocol in main.go). Ids are ours; the helper keeps id ↔ watch descriptor
  * only. An add's failure arrives before the answer to the next barrier, so `barrier()` settles a batch.
@@ -58,7 +58,7 @@ export class HelperLink {
 
   constructor(
     binPath: string,
-    private readonly h: HelperHandlers,
+    private readonly handlers: HelperHandlers,
   ) {
     this.child = spawn(binPath, ['--parent', String(process.pid)], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.pid = this.child.pid;
@@ -145,18 +145,18 @@ export class HelperLink {
         const a = l.indexOf(' ', 2);
         const b = l.indexOf(' ', a + 1);
         const name = l.slice(b + 1);
-        this.h.event(Number(l.slice(2, a)), parseInt(l.slice(a + 1, b), 16), name === '' ? null : unescape(name));
+        this.handlers.event(Number(l.slice(2, a)), parseInt(l.slice(a + 1, b), 16), name === '' ? null : unescape(name));
         return;
       }
       case 'g':
-        this.h.gone(Number(l.slice(2)));
+        this.handlers.gone(Number(l.slice(2)));
         return;
       case 'o':
-        this.h.overflow();
+        this.handlers.overflow();
         return;
       case 'x': {
         const [, id, errno] = l.split(' ');
-        this.h.failed(Number(id), errno ?? 'EIO');
+        this.handlers.failed(Number(id), errno ?? 'EIO');
         return;
       }
       case 's': {
@@ -182,6 +182,6 @@ export class HelperLink {
     this.child.kill('SIGKILL');
     for (const done of this.barriers.values()) done(); // the died handler tells why; nobody waits forever
     this.barriers.clear();
-    this.h.died(why, errno);
+    this.handlers.died(why, errno);
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The watched root's identity, checked each second by the native engine (one stat): deleted, replaced by
  * another directory (rm -rf + mkdir, a branch-switch tool, a mount over it), or back after being gone.
- * Every watcher library measured here went deaf in silence in these cases (WATCH-FACTS #4).
+ * The kernel says nothing of these to the watches of the old directory: without this check, the watcher
+ * would go deaf in silence.
  */
 import fs from 'node:fs';
 import { sameDir, type DirId } from './dir-watches.js';

@@ -2,11 +2,10 @@
  * The set of per-directory watches of one watcher thread (one inotify watch each, no per-file watches).
  * Knows each dir's (dev, ino) so a directory replaced under the same name is noticed, and can drop a
  * whole subtree at once when a directory vanishes or moves out. The watches themselves come from a
- * WatchOpener: the inotify helper process (Linux: watches outside V8, overflow seen), or fs.watch.
+ * WatchOpener (openers.ts): the inotify helper process, or fs.watch where it cannot run.
  */
-import fs from 'node:fs';
 import path from 'node:path';
-import { HelperLink, RENAMED_MASK, writeComplete } from './helper/link.js';
+import { fsWatchOpener, type WatchHandle, type WatchOpener, type WatchOwner } from './openers.js';
 
 /**
  * `renamed`: an entry was created, deleted or moved (inotify IN_CREATE/IN_DELETE/IN_MOVED_*).
@@ -27,131 +26,6 @@ export interface DirId {
 export function sameDir(id: DirId, st: { dev: number; ino: number; birthtimeMs?: number }): boolean {
   const birth = st.birthtimeMs ?? 0;
   return id.dev === st.dev && id.ino === st.ino && (id.birth === 0 || birth === 0 || id.birth === birth);
-}
-
-/** What an opened watch reports to (a DirWatches). */
-export interface WatchOwner {
-  raw(dir: string, name: string | null, renamed: boolean, complete?: boolean): void;
-  error(dir: string, err: Error): void;
-  /** The kernel dropped the watch on its own (directory deleted, unmounted). */
-  gone(dir: string, handle: WatchHandle): void;
-}
-
-export interface WatchHandle {
-  close(): void;
-  /** Set when the watch could not be made (known once `settle()` resolved). */
-  failed?: Error;
-}
-
-export interface WatchOpener {
-  /** Starts watching `dir`. May throw at once (fs.watch) or fail later (`handle.failed` after settle). */
-  open(dir: string, owner: WatchOwner): WatchHandle;
-  /** Resolves once every watch opened before is made or failed. */
-  settle(): Promise<void>;
-}
-
-/** fs.watch: libuv's inotify instance of this thread. */
-export const fsWatchOpener: WatchOpener = {
-  open(dir, owner) {
-    const w = fs.watch(dir, { persistent: true }, (type, name) => owner.raw(dir, typeof name === 'string' ? name : null, type === 'rename'));
-    w.on('error', (err: Error) => owner.error(dir, err));
-    return {
-      close() {
-        w.removeAllListeners('error');
-        w.on('error', () => undefined); // a late error from a closed handle has nobody to tell
-        w.close();
-      },
-    };
-  },
-  settle: () => Promise.resolve(),
-};
-
-/** One watch of the inotify helper. */
-class HelperHandle implements WatchHandle {
-  failed?: Error;
-  constructor(
-    readonly id: number,
-    readonly dir: string,
-    readonly owner: WatchOwner,
-    private readonly opener: HelperOpener,
-  ) {}
-
-  close(): void {
-    this.opener.closeHandle(this);
-  }
-}
-
-/** What the helper reports that is not about one watch. */
-export interface HelperEvents {
-  /** The kernel's event queue overflowed: events were lost. */
-  overflow(): void;
-  /** The helper cannot watch (errno of inotify_init1) or died: nothing is watched any more. */
-  died(why: string, errno: string | undefined): void;
-}
-
-/** Watches held by an inotify helper process it starts: events, drops and failures routed by id. */
-export class HelperOpener implements WatchOpener {
-  private nextId = 0;
-  private readonly handles = new Map<number, HelperHandle>();
-  private readonly link: HelperLink;
-
-  constructor(binPath: string, private readonly settleTimeoutMs: number, on: HelperEvents) {
-    this.link = new HelperLink(binPath, {
-      event: (id, mask, name) => this.event(id, name, (mask & RENAMED_MASK) !== 0, writeComplete(mask)),
-      gone: (id) => this.gone(id),
-      failed: (id, errno) => this.failed(id, errno),
-      overflow: () => on.overflow(),
-      died: (why, errno) => on.died(why, errno),
-    });
-  }
-
-  /** The helper's pid (its fdinfo holds the watches), once started. */
-  get pid(): number | undefined {
-    return this.link.pid;
-  }
-
-  close(): void {
-    this.link.close();
-  }
-
-  /** Resolves once the helper has exited and been reaped (or after `timeoutMs`). */
-  exited(timeoutMs: number): Promise<void> {
-    return this.link.exited(timeoutMs);
-  }
-
-  open(dir: string, owner: WatchOwner): WatchHandle {
-    const h = new HelperHandle(++this.nextId, dir, owner, this);
-    this.handles.set(h.id, h);
-    this.link.add(h.id, dir);
-    return h;
-  }
-
-  settle(): Promise<void> {
-    return this.link.barrier(this.settleTimeoutMs);
-  }
-
-  closeHandle(h: HelperHandle): void {
-    if (this.handles.delete(h.id)) this.link.remove(h.id);
-  }
-
-  private event(id: number, name: string | null, renamed: boolean, complete: boolean | undefined): void {
-    const h = this.handles.get(id);
-    if (h) h.owner.raw(h.dir, name, renamed, complete);
-  }
-
-  private gone(id: number): void {
-    const h = this.handles.get(id);
-    if (!h) return;
-    this.handles.delete(id);
-    h.owner.gone(h.dir, h);
-  }
-
-  private failed(id: number, errno: string): void {
-    const h = this.handles.get(id);
-    if (!h) return;
-    this.handles.delete(id);
-    h.failed = Object.assign(new Error(`${errno}: cannot watch ${h.dir}`), { code: errno, path: h.dir });
-  }
 }
 
 interface Entry extends DirId {

@@ -1,24 +1,21 @@
 /**
- * The native engine's own losses and re-arms, as notices with a health tag (health.ts): the root
- * deleted, replaced or back (checked with RootGuard), and a suspected kernel-queue overflow (a storm or a
- * stall). Each loss is reported once; its re-arm is reported when the flush that completes it is done.
+ * The native engine's own losses and re-arms, as notices with a HealthReport (types.ts): the root
+ * deleted, replaced or back (checked with RootGuard), and a kernel-queue overflow (seen, or suspected
+ * from a storm or a stall). Each loss is reported once; its re-arm is reported when the flush that
+ * completes it is done. What changed meanwhile is the watchdog's to find (its snapshot diff).
  */
 import type { DirId } from './dir-watches.js';
-import type { DeafCause } from '../health.js';
+import type { DeafCause, WatchNotice } from '../../types.js';
 import { RootGuard } from './root-guard.js';
-import type { WatchNotice } from '../types.js';
 
 export interface LossHost {
   notice(n: WatchNotice): void;
-  rescan(reason: string): void;
   /** (dev, ino) of the root as watched now. */
   rootInode(): DirId | undefined;
   /** Drop every watch (the root is gone or another directory now). */
   closeAll(): void;
   /** Queue the root for arming (the next flush arms it and reports its files). */
   armRoot(): void;
-  /** Also post a RescanEvent after a root re-arm (false when the watchdog diffs a snapshot). */
-  rescanOnRearm: boolean;
 }
 
 export class EngineLosses {
@@ -40,20 +37,16 @@ export class EngineLosses {
   }
 
   /**
-   * One storm: a loss reported once, re-armed once the reconcile is done. Unsupervised, a RescanEvent
-   * rebuilds everything; supervised, the watchdog diffs its snapshot after the reconcile instead (so a
-   * storm of unchanged content does not rebuild twice).
+   * One storm: a loss reported once, re-armed once the reconcile is done; the watchdog then diffs its
+   * snapshot (so a storm of unchanged content does not rebuild).
    */
   overflow(reason: string): void {
-    if (this.host.rescanOnRearm) this.host.rescan(reason);
     this.overflowPending = true;
     this.host.notice({
       level: 'info', // the watchdog logs it as watch.deaf at warn
       code: 'OVERFLOW_SUSPECTED',
       path: this.root,
-      message: this.host.rescanOnRearm
-        ? `${reason}; every watched directory is re-checked once the burst is over, and the next build runs without content dedupe`
-        : `${reason}; every watched directory is re-checked once the burst is over, then files changed since the last sentinel round trip are rebuilt`,
+      message: `${reason}; every watched directory is re-checked once the burst is over, then files changed since the last sentinel round trip are rebuilt`,
       health: { kind: 'deaf', scope: 'root', cause: 'overflow-suspected', selfHealing: true },
     });
   }
@@ -87,7 +80,6 @@ export class EngineLosses {
       ...(back ? {} : { health: { kind: 'deaf', scope: 'root', cause: 'root-replaced', selfHealing: true } as const }),
     });
     this.host.armRoot();
-    if (this.host.rescanOnRearm) this.host.rescan(`the watched root ${this.root} was replaced`);
   }
 
   /** After a flush: report the re-arms it completed (root watched again, storm reconciled). */

@@ -1,8 +1,9 @@
 /**
- * Infers kernel-queue overflow where it cannot be seen (fs.watch: libuv drops IN_Q_OVERFLOW): a burst of raw
- * events above a threshold within one window, or a gap between timer ticks (the thread was stopped,
- * swapped or starved while the kernel queue filled). Pure: the caller passes the clock.
- * One storm → one rescan reason; when the storm is over → one full reconcile. A storm is over after
+ * Infers kernel-queue overflow from the traffic: a burst of raw events above a threshold within one
+ * window, or a gap between timer ticks (the thread was stopped, swapped or starved while the kernel
+ * queue filled). The helper forwards the kernel's own IN_Q_OVERFLOW (`overflow()`); with fs.watch, whose
+ * libuv drops it, the traffic is the only sign. Pure: the caller passes the clock.
+ * One storm → one overflow reason (reported once); when the storm is over → one full reconcile. A storm is over after
  * QUIET_WINDOWS_TO_END quiet windows in a row, a quiet window holding at most 1/QUIET_SHARE of the
  * threshold (hysteresis: a storm starts above the threshold and ends well below it). On a loaded machine
  * the writer of one burst (a checkout, 2,000 files) slows down and stalls now and then: one slow window
@@ -12,9 +13,9 @@
  * reconcile comes later. But a storm never outlasts MAX_STORM_WINDOWS: steady traffic between the two
  * levels (500 to 5,000 events/s by default, a generator writing into the tree) would otherwise hold off
  * the reconcile, and with it the recovery of whatever the kernel dropped, for as long as it runs; then it
- * ends (reconcile), and traffic still above the threshold starts the next storm (one more rescan).
+ * ends (reconcile), and traffic still above the threshold starts the next storm (one more report).
  */
-import type { NativeTuning } from './protocol.js';
+import type { NativeTuning } from './tuning.js';
 
 export const QUIET_WINDOWS_TO_END = 2;
 export const QUIET_SHARE = 10;
@@ -23,8 +24,8 @@ export const MAX_STORM_WINDOWS = 10;
 export type StormTuning = Pick<NativeTuning, 'stormEvents' | 'stormWindowMs' | 'stallMs'>;
 
 export interface TickVerdict {
-  /** Emit one RescanEvent with this reason. */
-  rescan?: string;
+  /** A storm began: the kernel queue may have overflowed, for this reason (reported once). */
+  overflow?: string;
   /** The storm is over: re-check every watched directory (events of any dir may have been dropped). */
   reconcile?: boolean;
 }
@@ -42,32 +43,32 @@ export class StormDetector {
   private readonly quietMost: number;
 
   constructor(
-    private readonly t: StormTuning,
+    private readonly tuning: StormTuning,
     now: number,
   ) {
     this.windowStart = now;
     this.lastTick = now;
-    this.quietMost = Math.max(1, Math.floor(t.stormEvents / QUIET_SHARE));
+    this.quietMost = Math.max(1, Math.floor(tuning.stormEvents / QUIET_SHARE));
   }
 
   get inStorm(): boolean {
     return this.storm;
   }
 
-  /** One raw event: returns the rescan reason when it is the one that makes this window a storm. */
+  /** One raw event: returns the overflow reason when it is the one that makes this window a storm. */
   raw(): string | undefined {
     this.windowCount++;
-    if (this.storm || this.windowCount <= this.t.stormEvents) return undefined;
+    if (this.storm || this.windowCount <= this.tuning.stormEvents) return undefined;
     this.storm = true;
     return (
-      `burst of more than ${this.t.stormEvents} filesystem events within ${this.t.stormWindowMs}ms: ` +
-      `the kernel event queue may have overflowed (Node cannot see IN_Q_OVERFLOW)`
+      `burst of more than ${this.tuning.stormEvents} filesystem events within ${this.tuning.stormWindowMs}ms: ` +
+      `the kernel event queue may have overflowed (fs.watch cannot see IN_Q_OVERFLOW; the helper reports it only after the burst)`
     );
   }
 
   /**
    * The kernel said its queue overflowed (the inotify helper sees IN_Q_OVERFLOW): a storm for sure.
-   * Returns the rescan reason unless this storm was already reported.
+   * Returns the overflow reason unless this storm was already reported.
    */
   overflow(): string | undefined {
     if (this.storm) return undefined;
@@ -79,19 +80,19 @@ export class StormDetector {
   tick(now: number): TickVerdict {
     const gap = now - this.lastTick;
     this.lastTick = now;
-    if (gap > this.t.stallMs) {
-      // The backlog drains as a burst next: the same storm, so one rescan for both, whichever came first.
-      const rescan = this.storm
+    if (gap > this.tuning.stallMs) {
+      // The backlog drains as a burst next: the same storm, so one report for both, whichever came first.
+      const overflow = this.storm
         ? undefined
         : `the watcher's event loop stalled for ${Math.round(gap)}ms (process stopped, swapped or starved): ` +
-          `the kernel event queue may have overflowed`;
+          `the kernel event queue may have overflowed (fs.watch cannot see IN_Q_OVERFLOW; the helper reports it only after the burst)`;
       this.stormWindows = this.storm ? this.stormWindows + 1 : 0;
       this.storm = true;
       this.windowStart = now;
       this.windowCount = 0;
-      return rescan ? { rescan } : {};
+      return overflow ? { overflow } : {};
     }
-    if (now - this.windowStart < this.t.stormWindowMs) return {};
+    if (now - this.windowStart < this.tuning.stormWindowMs) return {};
     this.quietWindows = this.storm && this.windowCount <= this.quietMost ? this.quietWindows + 1 : 0;
     this.stormWindows = this.storm ? this.stormWindows + 1 : 0;
     const ended = this.storm && (this.quietWindows >= QUIET_WINDOWS_TO_END || this.stormWindows >= MAX_STORM_WINDOWS);

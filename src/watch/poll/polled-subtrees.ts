@@ -1,7 +1,7 @@
 /**
  * Polling watchers beside the native one, one per subtree: poll-type mounts inside the tree (9p, NFS,
- * fuse...: inotify never sees edits made on the other side), and a mount the watchdog gave up watching
- * natively. Keyed by path; adding twice is a no-op.
+ * fuse...: inotify never sees edits made on the other side), the subtrees the inotify budget does not
+ * fit, and a mount the watchdog gave up watching natively. Keyed by path; adding twice is a no-op.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,18 +11,19 @@ import { classifyFs, mountsUnder, type MountEntry } from '../../os/mounts.js';
 import { PollWatcher } from './poll.js';
 import type { WatcherOptions, WatcherReady } from '../types.js';
 
-export class PollMounts {
+export class PolledSubtrees {
   private readonly byPath = new Map<string, PollWatcher>();
 
   constructor(
-    private readonly base: () => WatcherOptions & { mounts?: MountEntry[] },
-    private readonly s: WatchSettings,
+    /** The options every polling watcher shares (callbacks, signal, mount table). */
+    private readonly backendOptions: () => WatcherOptions & { mounts?: MountEntry[] },
+    private readonly settings: WatchSettings,
   ) {}
 
   /** Poll-type mounts strictly under the root (as the root is spelled), not excluded. */
   pollTypeMounts(realRoot: string, mounts: MountEntry[]): Array<{ p: string; m: MountEntry }> {
-    const root = path.resolve(this.s.root);
-    const filter = createFilter(this.s);
+    const root = path.resolve(this.settings.root);
+    const filter = createFilter(this.settings);
     return mountsUnder(realRoot, mounts)
       .filter((m) => m.mountPoint !== realRoot && classifyFs(m.fsType).events === 'poll')
       .map((m) => ({ m, p: path.join(root, path.relative(realRoot, m.mountPoint)) }))
@@ -32,7 +33,7 @@ export class PollMounts {
   async add(p: string, reason: string): Promise<WatcherReady> {
     const old = this.byPath.get(p);
     if (old) return old.ready;
-    const w = new PollWatcher({ ...this.base(), paths: [p], reason });
+    const w = new PollWatcher({ ...this.backendOptions(), paths: [p], reason });
     this.byPath.set(p, w);
     try {
       return await w.ready;
@@ -55,7 +56,7 @@ export class PollMounts {
 
   /** A mount changed at `p`: poll it when it is a poll-type mount now, stop polling it otherwise. */
   async sync(p: string, mounts: MountEntry[]): Promise<void> {
-    const root = path.resolve(this.s.root);
+    const root = path.resolve(this.settings.root);
     let real = root;
     try {
       real = fs.realpathSync(root);

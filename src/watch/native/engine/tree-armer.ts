@@ -1,17 +1,18 @@
 /**
  * Arm-then-read walks for the native engine: a directory is watched BEFORE it is read (a level of the
- * tree per round trip), so nothing created in between is missed. Translates fs.watch failures: ENOSPC → the watch limit, EMFILE/ENFILE →
- * the inotify instance limit (both fatal: never partial coverage in silence), EACCES → a notice.
+ * tree per round trip), so nothing created in between is missed. Translates the failures of a watch
+ * (the helper's or fs.watch's errno): ENOSPC → the watch limit, EMFILE/ENFILE → the inotify instance
+ * limit (both fatal: never partial coverage in silence), EACCES → a notice.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { WatchSettings } from '../../config/settings.js';
-import { errnoCode, type HotwatchError } from '../../errors.js';
+import type { WatchSettings } from '../../../config/settings.js';
+import { HotwatchError, errnoCode } from '../../../errors.js';
 import { sameDir, type DirWatches } from './dir-watches.js';
-import { instanceLimitError, watchLimitError } from '../budget/limits.js';
-import { scanTree } from '../tree/scan.js';
-import { entryKind, type TreeRules } from '../tree/rules.js';
-import type { WatchNotice } from '../types.js';
+import { instanceLimitError, watchLimitError } from '../../budget/limits.js';
+import { scanTree } from '../../tree/scan.js';
+import { entryKind, type TreeRules } from '../../tree/rules.js';
+import type { WatchNotice } from '../../types.js';
 
 export interface ArmerHost {
   notice(n: WatchNotice): void;
@@ -29,12 +30,34 @@ const ARM_CHUNK = 256;
 
 export class TreeArmer {
   constructor(
-    private readonly s: WatchSettings,
+    private readonly settings: WatchSettings,
     private readonly root: string,
     private readonly rules: TreeRules,
     private readonly watches: DirWatches,
     private readonly host: ArmerHost,
   ) {}
+
+  /**
+   * Watches the whole tree; false when a fatal error stopped the engine (already reported), a root that
+   * cannot be watched (gone, not a directory, unreadable) included.
+   */
+  async armRoot(): Promise<boolean> {
+    if (!(await this.armTree(this.root, undefined))) return false;
+    if (this.watches.has(this.root)) return true;
+    let why = 'not a directory';
+    try {
+      fs.readdirSync(this.root);
+    } catch (e) {
+      why = errnoCode(e) ?? String(e);
+    }
+    this.host.stop();
+    this.host.fatal(
+      new HotwatchError('ROOT_UNREADABLE', `cannot watch ${this.root}: ${why}`, {
+        hint: 'check the root (--root or `root:` in watcher.config.yaml) exists and is a readable directory',
+      }),
+    );
+    return false;
+  }
 
   /**
    * Watches `start` and everything below it that is not watched yet, a level at a time: each level's
@@ -187,7 +210,7 @@ export class TreeArmer {
       this.host.stop();
       let needed: number | undefined;
       try {
-        needed = (await scanTree(this.s, { signal: AbortSignal.timeout(30_000) })).dirs.length;
+        needed = (await scanTree(this.settings, { signal: AbortSignal.timeout(30_000) })).dirs.length;
       } catch {
         needed = undefined; // the message then gives the lower bound we know
       }

@@ -5,13 +5,18 @@
  *   healthy ──loss──▶ deaf ──re-arm ok──▶ healthy
  *                      │ └─re-arm failed─▶ deaf (next attempt one interval later)
  *                      └─ `maxAttempts` failures ─▶ polling ──probe ok──▶ healthy (restored)
- *                                                     └─probe failed─▶ polling (next probe later)
+ *                         (or at once: a kernel limit)   └─probe failed─▶ polling (next probe later)
  *
- * A self-healing loss (the backend re-arms by itself: root replaced, hung thread) waits in `deaf`
- * without attempts until the backend says it re-armed. While a scope is not healthy, its sentinel is
- * not judged (no second loss line for the same outage).
+ * A self-healing loss (arming repairs it as the backend's ordinary work: a replaced root armed again, a
+ * storm reconciled) waits in `deaf` without attempts until the backend says it re-armed. While a scope is
+ * not healthy, its sentinel is not judged (no second loss line for the same outage).
  */
-import type { DeafCause, DeafScope } from '../health.js';
+import type { DeafCause, DeafScope } from '../types.js';
+
+/** How often native watching is retried while a scope is polled: every auditInterval, never more often than the interval. */
+export function probeEveryMs(cfg: { intervalMs: number; auditIntervalMs: number }): number {
+  return Math.max(cfg.intervalMs, cfg.auditIntervalMs);
+}
 
 export type Phase = 'healthy' | 'deaf' | 'polling';
 
@@ -37,7 +42,7 @@ export interface RecoveryConfig {
   maxAttempts: number;
 }
 
-export class Recovery {
+export class RecoveryPolicy {
   private readonly scopes = new Map<string, ScopeRecord>();
 
   constructor(private readonly cfg: RecoveryConfig) {}
@@ -106,7 +111,7 @@ export class Recovery {
     return { recoveryMs: now - rec.lostAt, rec: { ...rec, busy: false } };
   }
 
-  /** Polling this scope now; native watching is probed every auditInterval (never more often than the interval). */
+  /** Polling this scope now; native watching is probed every probeEveryMs. */
   fellBack(key: string, now: number, l?: { scope: DeafScope; path: string; cause: DeafCause | undefined }): void {
     let rec = this.scopes.get(key);
     if (!rec) {
@@ -117,14 +122,14 @@ export class Recovery {
     rec.phase = 'polling';
     rec.busy = false;
     rec.selfHealing = false;
-    rec.nextProbeAt = now + this.probeEvery();
+    rec.nextProbeAt = now + this.probeEveryMs;
   }
 
   probeFailed(key: string, now: number): void {
     const rec = this.scopes.get(key);
     if (!rec) return;
     rec.busy = false;
-    rec.nextProbeAt = now + this.probeEvery();
+    rec.nextProbeAt = now + this.probeEveryMs;
   }
 
   /** Forget a scope (a mount removed, or superseded by a loss of its parent). */
@@ -136,7 +141,7 @@ export class Recovery {
     return [...this.scopes.keys()];
   }
 
-  private probeEvery(): number {
-    return Math.max(this.cfg.intervalMs, this.cfg.auditIntervalMs);
+  get probeEveryMs(): number {
+    return probeEveryMs(this.cfg);
   }
 }

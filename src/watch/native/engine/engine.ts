@@ -1,0 +1,287 @@
+/**
+ * The native watcher's logic, run inside the worker thread: one inotify watch per directory (held by
+ * the hotwatch-inotify helper, or fs.watch where it cannot run), raw events resolved into change events
+ * (event-resolver.ts), new directories armed then read, the root checked for deletion or replacement,
+ * and kernel-queue overflow seen (the helper's IN_Q_OVERFLOW) or inferred (storm-detector.ts): each
+ * storm is ONE loss report, then a reconcile of every watched dir. Sentinel events (the watchdog's
+ * files) go to `sink.sentinel` only, never into the change stream. Losses and re-arms carry a
+ * HealthReport (types.ts): the watchdog owns recovery and logs them.
+ */
+import path from 'node:path';
+import type { WatchSettings } from '../../../config/settings.js';
+import { HotwatchError, errnoCode } from '../../../errors.js';
+import { readMounts, type MountEntry } from '../../../os/mounts.js';
+import { instanceLimitError } from '../../budget/limits.js';
+import { isSentinelName } from '../../tree/filter.js';
+import { createTreeRules, type TreeRules } from '../../tree/rules.js';
+import type { WorkerStats } from '../protocol.js';
+import { WatchAudit } from './audit.js';
+import { DirWatches } from './dir-watches.js';
+import { EventResolver, type ResolverSink } from './event-resolver.js';
+import { EngineLosses } from './losses.js';
+import { HelperOpener } from './openers.js';
+import { SentinelWatches } from './sentinel-watches.js';
+import { StormDetector } from './storm-detector.js';
+import { TreeArmer } from './tree-armer.js';
+import type { NativeTuning } from './tuning.js';
+
+/** Where the engine's output goes (worker.ts posts it to the host). */
+export interface EngineSink extends ResolverSink {
+  /** Watching cannot go on (limit reached): the engine has stopped. */
+  fatal(e: HotwatchError): void;
+  /** A sentinel file event (absolute path). */
+  sentinel(p: string): void;
+  /** The inotify helper died: nothing is watched any more (the host reports the loss). */
+  crashed(why: string): void;
+}
+
+export interface EngineOptions {
+  descendPollMounts?: boolean;
+  mounts?: MountEntry[] | undefined;
+  /** Subtrees polled beside this watcher (the inotify budget does not fit them): never armed. */
+  pollDirs?: string[];
+  /** Sentinel directories to watch apart from the tree. */
+  sentinelDirs?: string[];
+  /** Test-only: raw events for entries of this name are dropped (a lost create event). */
+  dropEventsNamed?: string | undefined;
+  /** The inotify helper binary (Linux); without it, fs.watch holds the watches. */
+  helperPath?: string | undefined;
+}
+
+/** How long the helper may take to confirm a batch of watches (10,000 take ~70 ms). */
+const HELPER_SETTLE_MS = 30_000;
+const HELPER_EXIT_MS = 1000;
+const ROOT_CHECK_MS = 1000;
+const yieldNow = () => new Promise<void>((r) => setImmediate(r));
+
+export class NativeEngine {
+  private readonly root: string;
+  private readonly rules: TreeRules;
+  private readonly watches: DirWatches;
+  private readonly sentinels: SentinelWatches;
+  private readonly armer: TreeArmer;
+  private readonly resolver: EventResolver;
+  private readonly storms: StormDetector;
+  private readonly losses: EngineLosses;
+  private readonly audit: WatchAudit;
+  private readonly helper: HelperOpener | undefined;
+  private rawEvents = 0;
+  private lastRootCheck = 0;
+  private lastSweep = 0;
+  private tickTimer: NodeJS.Timeout | undefined;
+  private noticesSent = 0;
+  private isStopped = false;
+
+  constructor(
+    s: WatchSettings,
+    private readonly tuning: NativeTuning,
+    private readonly sink: EngineSink,
+    private readonly opts: EngineOptions = {},
+  ) {
+    this.root = path.resolve(s.root);
+    this.audit = new WatchAudit(tuning.auditMinMs);
+    this.rules = createTreeRules(s, {
+      pollMounts: opts.descendPollMounts ? 'warn' : 'list',
+      ...(opts.mounts ? { mounts: opts.mounts } : {}),
+      ...(opts.pollDirs ? { pollDirs: opts.pollDirs } : {}),
+    });
+    this.helper = opts.helperPath
+      ? new HelperOpener(opts.helperPath, HELPER_SETTLE_MS, { overflow: () => this.kernelOverflow(), died: (why, errno) => this.helperDied(why, errno) })
+      : undefined; // fs.watch
+    this.watches = new DirWatches(
+      (dir, name, renamed, complete) => this.raw(dir, name, renamed, complete),
+      (dir, err) => this.watchFailed(dir, err),
+      this.helper,
+    );
+    this.sentinels = new SentinelWatches((file) => sink.sentinel(file), this.helper);
+    this.armer = new TreeArmer(s, this.root, this.rules, this.watches, {
+      notice: (n) => sink.notice(n),
+      fatal: (e) => sink.fatal(e),
+      stop: () => this.stop(),
+      stopped: () => this.isStopped,
+      breathe: async () => {
+        this.postNotices();
+        await yieldNow();
+      },
+    });
+    this.storms = new StormDetector(tuning, performance.now());
+    this.resolver = new EventResolver(tuning, sink, this.armer, this.watches, this);
+    this.losses = new EngineLosses(this.root, {
+      notice: (n) => sink.notice(n),
+      rootInode: () => this.watches.inodeOf(this.root),
+      closeAll: () => this.watches.closeAll(),
+      armRoot: () => this.resolver.queue(this.root),
+    });
+  }
+
+  get stopped(): boolean {
+    return this.isStopped;
+  }
+
+  get inStorm(): boolean {
+    return this.storms.inStorm;
+  }
+
+  /** Arms the whole tree; false when a fatal error stopped it (already reported through the sink). */
+  async start(): Promise<boolean> {
+    if (this.helper) this.audit.useProcess(this.helper.pid);
+    else this.audit.beforeArming();
+    const ok = await this.armer.armRoot();
+    this.postNotices();
+    if (!ok) return false;
+    if (!this.helper && !this.audit.afterArming() && process.platform === 'linux') {
+      this.sink.notice({
+        level: 'warn',
+        code: 'AUDIT_OFF',
+        message: "cannot tell this watcher's own inotify instance in /proc/self/fd: the count of watches actually held is not audited (sentinels, the coverage sweep and the heartbeat still run)",
+      });
+    }
+    for (const d of this.opts.sentinelDirs ?? []) {
+      try {
+        await this.armSentinel(d);
+      } catch {
+        // the watchdog re-creates the dir and asks again
+      }
+    }
+    this.tickTimer = setInterval(() => this.tick(), this.tuning.tickMs);
+    return true;
+  }
+
+  /** Counters; the kernel's watch count is re-read when an audit is due (or `audit` forces it). */
+  stats(audit = false): WorkerStats {
+    const r = this.audit.read(() => this.watches.distinctInodes() + this.sentinels.distinctInodes(), audit);
+    return { dirs: this.watches.size, inodes: r.inodes, watches: r.watches, watchesFresh: r.fresh, rawEvents: this.rawEvents };
+  }
+
+  /**
+   * True when no event is waiting to be resolved and no watch is being made (the stats are then a
+   * consistent picture: while the tree is armed, at start or after a re-arm, the map lists directories
+   * the helper has not watched yet; a loaded run read 1 of 2 and called the watches lost).
+   */
+  idle(): boolean {
+    return this.resolver.idle && this.watches.settled && this.sentinels.settled;
+  }
+
+  /** Test-only fault: every watch closed underneath (sentinel dirs too); the engine still believes it is armed. */
+  closeHandlesSilently(): void {
+    this.watches.closeHandlesSilently();
+    this.sentinels.closeHandlesSilently();
+  }
+
+  /** Watches a sentinel directory (again, if it was replaced). Rejects with the fs error unchanged. */
+  armSentinel(dir: string): Promise<void> {
+    return this.sentinels.arm(dir);
+  }
+
+  /**
+   * A mount appeared, vanished or changed at/under `p`: re-read the mount table, drop every watch from
+   * `p` down and arm it again (what is visible there now). Returns the directories watched under `p`.
+   */
+  async rearmPath(p: string, mounts: MountEntry[] | undefined): Promise<number> {
+    this.rules.setMounts(mounts ?? readMounts());
+    this.watches.unwatchSubtree(p);
+    if (p === this.root || this.watches.has(path.dirname(p))) await this.armer.armTree(p, undefined);
+    this.postNotices();
+    this.audit.requestSoon();
+    return this.watches.dirs().filter((d) => d === p || d.startsWith(p + path.sep)).length;
+  }
+
+  /**
+   * Resolves once every event the kernel had queued when it was called is posted (Watcher.sync): the
+   * helper's barrier drains the kernel's queue in order, then what it delivered is flushed without the
+   * coalescing wait. Without the helper (fs.watch) only what this thread has received is flushed.
+   */
+  async sync(): Promise<void> {
+    if (this.helper) await this.helper.settle();
+    await this.resolver.sync();
+  }
+
+  stop(): void {
+    this.isStopped = true;
+    if (this.tickTimer) clearInterval(this.tickTimer);
+    this.resolver.stop();
+    this.watches.closeAll();
+    this.sentinels.closeAll();
+    this.helper?.close();
+  }
+
+  /** stop(), then wait (bounded) until the helper has exited and been reaped. */
+  async shutdown(): Promise<void> {
+    this.stop();
+    await this.helper?.exited(HELPER_EXIT_MS);
+  }
+
+  // ResolverHost
+
+  postNotices(): void {
+    while (this.noticesSent < this.rules.notices.length) this.sink.notice(this.rules.notices[this.noticesSent++]!);
+  }
+
+  armedMore(): void {
+    this.audit.requestSoon();
+  }
+
+  settled(reconciled: boolean): void {
+    if (!reconciled && !this.losses.arming) return;
+    this.losses.afterFlush({ rootWatched: this.watches.has(this.root), dirs: this.watches.size, reconciled, inStorm: this.storms.inStorm });
+  }
+
+  /** The helper saw IN_Q_OVERFLOW: events were lost for sure (not just suspected by the storm detector). */
+  private kernelOverflow(): void {
+    if (this.isStopped) return;
+    const reason = this.storms.overflow();
+    if (reason) this.losses.overflow(reason);
+  }
+
+  private helperDied(why: string, errno: string | undefined): void {
+    if (this.isStopped) return;
+    this.stop();
+    if (errno === 'EMFILE' || errno === 'ENFILE') this.sink.fatal(instanceLimitError(Object.assign(new Error(why), { code: errno })));
+    else this.sink.crashed(why);
+  }
+
+  private raw(dir: string, name: string | null, renamed: boolean, complete?: boolean): void {
+    if (this.isStopped) return;
+    if (name !== null && isSentinelName(name)) {
+      this.sink.sentinel(path.join(dir, name)); // a mount's sentinel, in a watched dir of the tree
+      return;
+    }
+    if (name !== null && name === this.opts.dropEventsNamed) return;
+    this.rawEvents++;
+    // A write's close follows its modify: counting both would call a checkout a storm at 2/3 of its size.
+    const closeOnly = complete === true && !renamed;
+    const storm = closeOnly ? undefined : this.storms.raw();
+    if (storm) this.losses.overflow(storm);
+    this.resolver.add(dir, name, renamed, complete);
+  }
+
+  private tick(): void {
+    const now = performance.now();
+    const v = this.storms.tick(now);
+    if (v.overflow) this.losses.overflow(v.overflow);
+    if (v.reconcile) this.resolver.reconcileAll();
+    if (now - this.lastRootCheck >= ROOT_CHECK_MS) {
+      this.lastRootCheck = now;
+      this.losses.checkRoot();
+    }
+    if (now - this.lastSweep >= this.tuning.sweepEveryMs) {
+      this.lastSweep = now;
+      void this.resolver.sweep();
+    }
+  }
+
+  /** A watch failed (fs.watch's error event): dropped with what is below it, and armed again. */
+  private watchFailed(dir: string, err: Error): void {
+    const code = errnoCode(err);
+    this.sink.notice({
+      level: 'warn',
+      code: 'WATCH_ERROR',
+      path: dir,
+      message: `the watch on ${dir} failed (${code ?? err.message}): re-arming it`,
+      health: { kind: 'deaf', scope: 'dir', cause: 'backend-error', selfHealing: true },
+    });
+    this.watches.unwatchSubtree(dir);
+    this.sink.rescan(`watch error on ${dir}: ${code ?? err.message}`);
+    this.resolver.queue(dir);
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * The watchdog's sentinel policy: which targets exist (the root's `.hotwatch/watchdog/`, each distinct
+ * native mount under the root), when a sentinel goes out (every tick, once the last one came back), and
+ * what a missing echo means:
+ *   - the watcher thread silent for more than two pings as well → 'heartbeat-timeout' (hung thread);
+ *   - the thread busy resolving a burst → wait (bounded: 10 intervals), the echo is queued behind it;
+ *   - otherwise → 'sentinel-timeout': that scope is deaf.
+ * It also proves a re-armed scope (one round trip) and restarts a recovered scope's cycle. Turned off
+ * (watchdog.enabled: false), it writes nothing and proves nothing: recovery then trusts the re-arm.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { classifyFs, mountsUnder, type MountEntry } from '../../os/mounts.js';
+import type { WatchControl } from '../backend.js';
+import type { DeafCause } from '../types.js';
+import type { HealthLog } from './health-log.js';
+import type { ScopeRecord } from './recovery-policy.js';
+import { ensureSentinelDir, type SentinelFiles } from './sentinel-files.js';
+
+const ARM_SENTINEL_MS = 5000;
+
+/** A loss a missing echo reveals. */
+export interface SentinelLoss {
+  key: string;
+  scope: 'root' | 'mount' | 'watcher';
+  cause: DeafCause;
+  detail: string;
+}
+
+export class SentinelGuard {
+  /** The root's sentinel directory, once created (removed on close if empty). */
+  private dir: string | undefined;
+  private warned: string | undefined;
+  /** The watcher whose native backend carries the sentinels (set once it exists). */
+  private watcher: WatchControl | undefined;
+
+  constructor(
+    private readonly root: string,
+    private readonly intervalMs: number,
+    private readonly files: SentinelFiles,
+    private readonly log: HealthLog,
+    private readonly enabled: boolean,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  attach(watcher: WatchControl): void {
+    this.watcher = watcher;
+  }
+
+  /** How many targets get sentinels (the root, each native mount). */
+  get targets(): number {
+    return this.files.targets().length;
+  }
+
+  /** A sentinel file's event came back from the watcher. */
+  seen(file: string): void {
+    this.files.seen(file);
+  }
+
+  /** Ticks at half the interval: a loss is found within 1.5 intervals of it (the goal is 2). */
+  tickMs(): number {
+    return Math.max(50, this.intervalMs / 2);
+  }
+
+  /** Creates `.hotwatch/watchdog` (no watch yet); false when off, or with one warning when impossible. */
+  prepare(): boolean {
+    if (!this.enabled) return false;
+    try {
+      this.dir = ensureSentinelDir(this.root);
+      return true;
+    } catch (e) {
+      this.warn(String(e));
+      return false;
+    }
+  }
+
+  /** (Re)creates the root's sentinel dir and has the native watcher watch it; false when impossible. */
+  async armRoot(): Promise<boolean> {
+    if (!this.enabled || this.watcher?.backend() !== 'native') return false;
+    try {
+      this.dir = ensureSentinelDir(this.root);
+      if (!(await this.watcher.armSentinel(this.dir, ARM_SENTINEL_MS))) return false;
+      this.files.add({ scope: 'root', path: this.root, dir: this.dir });
+      this.warned = undefined;
+      return true;
+    } catch (e) {
+      if (!this.signal.aborted) this.warn(String(e));
+      return false;
+    }
+  }
+
+  /** One target per distinct native mount strictly under the root (not excluded). */
+  addMounts(realRoot: string, mounts: MountEntry[], excluded: (p: string) => boolean): void {
+    if (!this.enabled) return;
+    for (const m of mountsUnder(realRoot, mounts)) {
+      if (m.mountPoint === realRoot || classifyFs(m.fsType).events !== 'native') continue;
+      const p = path.join(this.root, path.relative(realRoot, m.mountPoint));
+      if (!excluded(p)) this.files.add({ scope: 'mount', path: p, dir: p });
+    }
+  }
+
+  /** A mount changed at `p`: its sentinel is dropped, and comes back when a native mount is there now. */
+  mountChanged(p: string, now: MountEntry | undefined): void {
+    this.files.remove(p);
+    if (this.enabled && now && classifyFs(now.fsType).events === 'native' && this.watcher?.backend() === 'native') {
+      this.files.add({ scope: 'mount', path: p, dir: p });
+    }
+  }
+
+  /** Every tick: send sentinels, judge the overdue ones (a scope that is not healthy is not judged). */
+  judge(now: number, healthy: (key: string) => boolean, lose: (l: SentinelLoss) => void): void {
+    if (!this.enabled || this.watcher?.backend() !== 'native') return;
+    for (const t of this.files.targets()) {
+      if (!healthy(t.path) || (t.scope === 'mount' && !healthy(this.root))) continue;
+      const age = this.files.pendingAge(t.path, now);
+      if (age === undefined) {
+        this.send(t.scope, t.path);
+        continue;
+      }
+      if (age < this.intervalMs - this.tickMs() / 4) continue; // judged on the first tick one interval after the write
+      const live = this.watcher.liveness();
+      if (live && live.silentMs > 2 * live.pingMs) {
+        const detail = `the native watcher thread has not answered for ${Math.round(live.silentMs)}ms and the sentinel in ${t.dir} did not come back within ${this.intervalMs}ms: the thread is hung; restarting it`;
+        lose({ key: this.root, scope: 'watcher', cause: 'heartbeat-timeout', detail });
+      } else if (live && !live.idle && age < 10 * this.intervalMs) {
+        continue; // busy resolving a burst: the echo is queued behind it
+      } else {
+        const what = t.scope === 'root' ? 'the watch on the tree' : `the mount ${t.path}`;
+        lose({ key: t.path, scope: t.scope, cause: 'sentinel-timeout', detail: `the sentinel written in ${t.dir} did not come back as an event within ${this.intervalMs}ms: ${what} is deaf; re-arming` });
+      }
+    }
+  }
+
+  /** A sentinel round trip through a re-armed scope's watch; true where the scope has no sentinel. */
+  async prove(rec: ScopeRecord): Promise<boolean> {
+    if (!this.enabled || this.watcher?.backend() !== 'native') return true;
+    const target = rec.scope === 'mount' ? rec.path : this.root;
+    if (rec.scope !== 'mount' && !(await this.armRoot())) return true; // no sentinel possible here
+    if (!this.files.has(target)) return true;
+    return this.files.roundTrip(target, 2 * this.intervalMs);
+  }
+
+  /** A recovered scope: its sentinel armed anew (a replaced root has a new dir) and judged afresh. */
+  async resume(rec: ScopeRecord, roundTripNow: boolean): Promise<void> {
+    if (!this.enabled) return;
+    if (rec.scope !== 'mount') await this.armRoot();
+    const target = rec.scope === 'mount' ? rec.path : this.root;
+    if (roundTripNow) this.files.write(target);
+    else this.files.reset(target);
+  }
+
+  /** Epoch ms of the last echo of `key`'s sentinel (else the root's): the watch was live then. */
+  lastOkEpoch(key: string): number | undefined {
+    return this.files.lastOkEpoch(key) ?? this.files.lastOkEpoch(this.root);
+  }
+
+  /** This process was stalled: no pending round trip can be judged. */
+  voidPending(): void {
+    this.files.voidPending();
+  }
+
+  /** Every sentinel file removed, and the sentinel directory when it is empty (a file of someone else's there is left alone). */
+  close(): void {
+    this.files.close();
+    if (!this.dir) return;
+    try {
+      fs.rmdirSync(this.dir);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTEMPTY' && code !== 'EEXIST') this.log.say('warn', 'SENTINEL_DIR', this.dir, `could not remove ${this.dir} on exit: ${code ?? String(e)}`);
+    }
+  }
+
+  private send(scope: 'root' | 'mount', p: string): void {
+    const r = this.files.write(p);
+    if (r === 'missing' && scope === 'root') void this.armRoot();
+    else if (r === 'unwritable') this.warn(this.files.lastError(p)!);
+    else if (r === 'written' && this.warned !== undefined) this.resumed();
+  }
+
+  /** Sentinels go out again after a warning: said once. */
+  private resumed(): void {
+    this.warned = undefined;
+    this.log.say('info', 'SENTINEL_ON', this.root, `sentinels are written again in ${this.root}: deafness is found within ${this.intervalMs}ms again`);
+  }
+
+  /** One warning per distinct reason (never once per tick). */
+  private warn(why: string): void {
+    if (this.warned === why) return;
+    this.warned = why;
+    this.log.say('warn', 'SENTINEL_OFF', this.root, `no sentinel in ${this.root}: ${why}; deafness is then found by the heartbeat and the coverage audit only`);
+  }
+}
