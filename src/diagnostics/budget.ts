@@ -172,31 +172,40 @@ export function budgetChecks(b: BudgetInput): { checks: Check[]; facts: Pick<Bud
     }
   }
 
-  // Instances.
-  if (verdict.instancesLimit !== undefined && b.backend !== 'poll' && !b.planned) {
-    const held = verdict.instancesUsed ?? u.instances;
-    const avail = verdict.instancesLimit - held;
-    const detail = `limit ${fmt(verdict.instancesLimit)} (${limitsText(l, 'instances')}); this user holds ${fmt(held)}; available ${fmt(avail)}; hotwatch needs ${INSTANCES_NEEDED}`;
-    if (avail < INSTANCES_NEEDED) {
-      // `hotwatch run` polls the whole tree (overBudget: poll, or no watchdog), or refuses to start.
-      const refuse = wd.enabled && wd.overBudget === 'refuse';
-      const then = refuse ? '`hotwatch run` refuses to start (watchdog.overBudget: refuse; exit 2)' : `\`hotwatch run\` polls the whole tree every ${formatDuration(b.pollIntervalMs ?? 1000)} instead (degraded)`;
-      checks.push({ id: 'inotify.instances', title: 'inotify instances', status: refuse ? 'fail' : 'warn', detail: `no inotify instance can be created: ${detail}. Watchers fail with EMFILE "too many open files"; ${then}.`, fix: raiseFix(l, 'instances', u.instances + 128, suggestedInstanceLimit(u.instances), undefined) });
-    } else if (avail < INSTANCES_NEEDED + SPARE_INSTANCES) {
-      checks.push({ id: 'inotify.instances', title: 'inotify instances', status: 'warn', detail: `almost no inotify instances left: ${detail}`, fix: raiseFix(l, 'instances', u.instances + 128, suggestedInstanceLimit(u.instances), undefined) });
-    } else {
-      checks.push({ id: 'inotify.instances', title: 'inotify instances', status: 'ok', detail });
-    }
-  }
+  const instances = instancesCheck(b, verdict);
+  if (instances) checks.push(instances);
 
-  // Queue length (global; informative).
-  if (l.maxQueuedEvents !== undefined) {
-    checks.push({
-      id: 'inotify.queue',
-      title: 'inotify event queue',
-      status: 'info',
-      detail: `fs.inotify.max_queued_events=${fmt(l.maxQueuedEvents)}: per-instance kernel queue; a burst larger than this overflows it and the kernel drops events. hotwatch's inotify helper receives the kernel's overflow event (IN_Q_OVERFLOW) and re-reads every watched directory, rebuilding what changed; without the helper (fs.watch, which drops that event) an overflow is inferred from bursts and stalls and handled the same way`,
-    });
-  }
+  if (l.maxQueuedEvents !== undefined) checks.push(queueCheck(l.maxQueuedEvents));
   return { checks, facts: { watchesAvailable, headroomAfterStart: headroom, watchesNeeded: need, ...(overBudget ? { overBudget } : {}) } };
+}
+
+/** Whether an inotify instance can be had, as `hotwatch run` judges it (polling needs none). */
+function instancesCheck(b: BudgetInput, verdict: ReturnType<typeof budgetOf>): Check | undefined {
+  if (verdict.instancesLimit === undefined || b.backend === 'poll' || b.planned) return undefined;
+  const l = b.limits;
+  const u = b.usage;
+  const wd = b.watchdog ?? { enabled: true, overBudget: 'poll' };
+  const held = verdict.instancesUsed ?? u.instances;
+  const avail = verdict.instancesLimit - held;
+  const detail = `limit ${fmt(verdict.instancesLimit)} (${limitsText(l, 'instances')}); this user holds ${fmt(held)}; available ${fmt(avail)}; hotwatch needs ${INSTANCES_NEEDED}`;
+  if (avail < INSTANCES_NEEDED) {
+    // `hotwatch run` polls the whole tree (overBudget: poll, or no watchdog), or refuses to start.
+    const refuse = wd.enabled && wd.overBudget === 'refuse';
+    const then = refuse ? '`hotwatch run` refuses to start (watchdog.overBudget: refuse; exit 2)' : `\`hotwatch run\` polls the whole tree every ${formatDuration(b.pollIntervalMs ?? 1000)} instead (degraded)`;
+    return { id: 'inotify.instances', title: 'inotify instances', status: refuse ? 'fail' : 'warn', detail: `no inotify instance can be created: ${detail}. Watchers fail with EMFILE "too many open files"; ${then}.`, fix: raiseFix(l, 'instances', u.instances + 128, suggestedInstanceLimit(u.instances), undefined) };
+  } else if (avail < INSTANCES_NEEDED + SPARE_INSTANCES) {
+    return { id: 'inotify.instances', title: 'inotify instances', status: 'warn', detail: `almost no inotify instances left: ${detail}`, fix: raiseFix(l, 'instances', u.instances + 128, suggestedInstanceLimit(u.instances), undefined) };
+  } else {
+    return { id: 'inotify.instances', title: 'inotify instances', status: 'ok', detail };
+  }
+}
+
+/** The kernel's event queue: informative, with how an overflow is handled. */
+function queueCheck(maxQueuedEvents: number): Check {
+  return {
+    id: 'inotify.queue',
+    title: 'inotify event queue',
+    status: 'info',
+    detail: `fs.inotify.max_queued_events=${fmt(maxQueuedEvents)}: per-instance kernel queue; a burst larger than this overflows it and the kernel drops events. hotwatch's inotify helper receives the kernel's overflow event (IN_Q_OVERFLOW) and re-reads every watched directory, rebuilding what changed; without the helper (fs.watch, which drops that event) an overflow is inferred from bursts and stalls and handled the same way`,
+  };
 }
