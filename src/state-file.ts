@@ -11,6 +11,7 @@ import { HotwatchError, errnoCode } from './errors.js';
 import type { Logger } from './log/logger.js';
 import { isRunning, readCmdline, readStat } from './os/procfs.js';
 import { terminateTree, type EnvMarker } from './supervisor/kill-tree.js';
+import { claimDelayMs } from './test-hooks.js';
 
 interface Proc {
   pid: number;
@@ -56,6 +57,8 @@ export class StateFile {
         hint: `stop it first (Ctrl-C in its terminal, or kill ${prev.hotwatch.pid})`,
       });
     }
+    const delay = claimDelayMs();
+    if (delay > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, delay); // test-only: the window widened
     try {
       // Not recursive: the root exists (checked at load), and a recursive mkdir reports EROFS as ENOENT.
       fs.mkdirSync(this.dir);
