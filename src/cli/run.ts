@@ -1,7 +1,7 @@
 /** `hotwatch run`: flags → settings → preflight → runtime. Owns the process signals, nothing else. */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { loadSettings } from '../config/load.js';
+import { loadSettings, rootGivenAs } from '../config/load.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { HotwatchError, isHotwatchError } from '../errors.js';
 import { preflight } from '../preflight.js';
@@ -174,6 +174,8 @@ export async function runCommand(argv: string[], io: CliIO): Promise<number> {
       onClosed: (e) => root.abort(new Error(`the log output was closed (${(e as NodeJS.ErrnoException).code ?? e.message})`)),
     });
     signalLog = log;
+    const givenAs = rootGivenAs(settings);
+    if (givenAs) log.info({ event: 'root.resolved', root: settings.root, given: givenAs }, `root ${givenAs} is a symlink: watching the directory it names, ${settings.root}`);
     const stateFile = state!;
     await stateFile.reapLeftover(log);
     try {
