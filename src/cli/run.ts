@@ -151,7 +151,7 @@ export async function runCommand(argv: string[], io: CliIO): Promise<number> {
       });
       await preflight(settings, root.signal);
       state = new StateFile(settings.root);
-      state.claim();
+      await state.claim();
     } catch (e) {
       if (isHotwatchError(e)) {
         io.stderr.write(`hotwatch: ${e.format()}\n`);
