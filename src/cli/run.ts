@@ -8,6 +8,7 @@ import { preflight } from '../preflight.js';
 import { runtime } from '../runtime.js';
 import { StateFile } from '../state-file.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
+import { onHelperNotice } from '../watch/native/helper/build.js';
 
 export interface CliIO {
   stdout: NodeJS.WritableStream;
@@ -174,6 +175,8 @@ export async function runCommand(argv: string[], io: CliIO): Promise<number> {
       onClosed: (e) => root.abort(new Error(`the log output was closed (${(e as NodeJS.ErrnoException).code ?? e.message})`)),
     });
     signalLog = log;
+    // The inotify helper's cache found untrusted, a cached helper rebuilt: said in the log, one line each.
+    const offHelperNotices = onHelperNotice((n) => log[n.level]({ event: 'inotify-helper.cache' }, n.message));
     const givenAs = rootGivenAs(settings);
     if (givenAs) log.info({ event: 'root.resolved', root: settings.root, given: givenAs }, `root ${givenAs} is a symlink: watching the directory it names, ${settings.root}`);
     const stateFile = state!;
@@ -203,6 +206,7 @@ export async function runCommand(argv: string[], io: CliIO): Promise<number> {
       log.fatal({ event: 'fatal', err: e }, `internal error: ${String((e as Error)?.stack ?? e)}`);
       return 1;
     } finally {
+      offHelperNotices();
       stateFile.release();
     }
   } finally {

@@ -5,6 +5,7 @@
  * characters into the log. Each case through the built CLI, with real files, processes and users.
  */
 import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -69,6 +70,29 @@ describe('.hotwatch/state.json is acted on only when the process carries the rec
     expect(isAlive(victim.pid), 'the unrelated process was signalled').toBe(true);
     await stopClean(hw);
     expect(isAlive(victim.pid)).toBe(true);
+  });
+});
+
+describe('the cached inotify helper is run only from a directory nobody else controls', () => {
+  it('a cache directory of another user holding a planted helper: not run; hotwatch serves, and says why in one line', async () => {
+    requireRoot();
+    const cache = path.join(outside.dir, 'cache');
+    fs.mkdirSync(cache);
+    const pwned = path.join(outside.dir, 'pwned');
+    const src = path.join(path.dirname(BIN), '..', 'src/watch/native/helper');
+    const hash = crypto.createHash('sha256');
+    for (const f of ['main.go', 'go.mod']) hash.update(fs.readFileSync(path.join(src, f)));
+    fs.writeFileSync(path.join(cache, `hotwatch-inotify-${hash.digest('hex').slice(0, 16)}-${process.arch}`), `#!/bin/sh\ntouch '${pwned}'\n`, { mode: 0o755 });
+    for (const p of [cache, ...fs.readdirSync(cache).map((f) => path.join(cache, f))]) fs.chownSync(p, OTHER_UID, OTHER_UID);
+    const hw = start([], { env: { HOTWATCH_CACHE_DIR: cache } });
+    await serves('v1');
+    const said = await hw.waitForLog((l) => l.event === 'inotify-helper.cache', 'the untrusted cache is reported', { timeoutMs: 10_000 });
+    expect(said.level).toBe(40);
+    expect(said.msg).toMatch(new RegExp(`cache directory ${cache} is owned by uid ${OTHER_UID}, not by you: .* built into .* instead; fix: `));
+    expect(said.msg).not.toContain('\n');
+    expect(hw.logs.find((l) => l.event === 'watch.ready')?.reason).toMatch(/hotwatch-inotify/);
+    expect(fs.existsSync(pwned), 'the planted helper ran').toBe(false);
+    await stopClean(hw);
   });
 });
 
