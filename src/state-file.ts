@@ -132,6 +132,13 @@ export class StateFile {
   private prepareDir(): void {
     try {
       const own = ensureOwnDir(this.dir, HOTWATCH_DIR_MODE);
+      if (own.modeNotSet) {
+        this.notes.push({
+          level: 'warn',
+          event: 'state.mode-unset',
+          msg: `${this.dir}: the filesystem refused mode ${octal(HOTWATCH_DIR_MODE)} (${own.modeNotSet}): its mount options decide who may write there`,
+        });
+      }
       if (own.wasOpen !== undefined) {
         this.notes.push({
           level: 'warn',

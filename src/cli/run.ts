@@ -123,7 +123,7 @@ export async function runCommand(argv: string[], io: CliIO): Promise<number> {
   };
   let forced = false;
   // From the start: a signal while the config is read or `go list` runs (seconds on a loaded machine)
-  // ends the start-up cleanly (exit 0, nothing started) instead of killing hotwatch half-way.
+  // ends the start-up cleanly (exit 0, or 128+n, nothing started) instead of killing hotwatch half-way.
   for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
   /** How a stop ends: exit 0, or 128+n after a signal that is not a request to stop (SIGQUIT...). */
   const stopped = (): { code: number; note: string } => {

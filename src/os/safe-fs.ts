@@ -64,6 +64,23 @@ export interface OwnDir {
   created: boolean;
   /** The mode it had when it was wider than asked and writable by group or others (now fixed). */
   wasOpen?: number;
+  /** The filesystem refused the mode (errno: vfat, some FUSE mounts decide modes by mount options). */
+  modeNotSet?: string;
+}
+
+/** chmod errors of a filesystem whose modes come from its mount options: the mode cannot be ours to set. */
+const MODE_UNSUPPORTED = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EROFS']);
+
+/** fchmod, or the errno of a filesystem that does not take modes (other errors thrown). */
+function fchmodOr(fd: number, mode: number): string | undefined {
+  try {
+    fs.fchmodSync(fd, mode);
+    return undefined;
+  } catch (e) {
+    const code = errnoCode(e) ?? '';
+    if (!MODE_UNSUPPORTED.has(code)) throw e;
+    return code;
+  }
 }
 
 /**
@@ -96,7 +113,8 @@ export function ensureOwnDir(dir: string, mode: number): OwnDir {
     const uid = myUid();
     if (uid !== undefined && st.uid !== uid) throw new UntrustedPathError(dir, { kind: 'owner', uid: st.uid });
     const was = st.mode & 0o7777;
-    if (was !== mode) fs.fchmodSync(fd, mode);
+    const refused = was !== mode ? fchmodOr(fd, mode) : undefined;
+    if (refused) return { created, modeNotSet: refused };
     return { created, ...(!created && was & 0o022 ? { wasOpen: was } : {}) };
   } finally {
     fs.closeSync(fd);
@@ -113,7 +131,7 @@ export function writeFileReplacing(dir: string, name: string, data: string | Buf
   const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | O_NOFOLLOW, mode);
   try {
     try {
-      fs.fchmodSync(fd, mode);
+      fchmodOr(fd, mode); // open() gave it mode & ~umask already; a filesystem without modes keeps its own
       fs.writeFileSync(fd, data);
     } finally {
       fs.closeSync(fd);

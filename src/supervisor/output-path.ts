@@ -83,5 +83,11 @@ export function checkBuiltOutput(output: string): void {
   const uid = myUid();
   const why = st.isSymbolicLink() ? `is a symlink (to ${fs.readlinkSync(output)})` : !st.isFile() ? 'is not a regular file' : uid !== undefined && st.uid !== uid ? `is owned by uid ${st.uid}, not by you` : undefined;
   if (why) throw unsafe(`the build finished, but ${output} ${why}: not running it`, 'build.cmd must write the binary itself at build.output (a regular file)');
-  if (st.mode & 0o022) fs.chmodSync(output, st.mode & 0o7777 & ~0o022);
+  if (st.mode & 0o022) {
+    try {
+      fs.chmodSync(output, st.mode & 0o7777 & ~0o022);
+    } catch {
+      // a filesystem whose modes come from its mount options (vfat): not ours to set, and it is our file
+    }
+  }
 }
