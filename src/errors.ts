@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'CONFIG_PARSE'
   | 'FLAG_INVALID'
   | 'ROOT_UNREADABLE'
+  | 'UNSAFE_PATH'
   | 'GO_MISSING'
   | 'ALREADY_RUNNING'
   | 'APP_START_FAILED'

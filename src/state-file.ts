@@ -1,16 +1,29 @@
 /**
- * `.hotwatch/state.json` in the root: which hotwatch runs here and which app it started. It lets a new
- * `hotwatch run` (1) refuse to start beside a live hotwatch on the same root (two would fight over the
- * binary and the port), and (2) stop an app left running by a hotwatch that died without cleaning up
- * (SIGKILL, OOM): the "old process still holds the port" failure, diagnosed and fixed instead of silent.
+ * `.hotwatch/` in the root, and `.hotwatch/state.json` in it: which hotwatch runs here and which app it
+ * started. It lets a new `hotwatch run` stop an app left running by a hotwatch that died without cleaning
+ * up (SIGKILL, OOM): the "old process still holds the port" failure, diagnosed and fixed instead of
+ * silent. One hotwatch per root is the lock's business (root-lock.ts), taken before anything here is
+ * touched; the file is not trusted for that, nor for anything else:
+ * - the app it names is stopped only when that process carries the marker hotwatch recorded
+ *   (HOTWATCH_APP_ID=<uuid> in /proc/<pid>/environ, inherited by every process of the app) and leads its
+ *   own process group, as every app hotwatch starts does; anything else is ignored, and said;
+ * - `.hotwatch` must be a real directory of ours (a symlink, or another user's directory: exit 2 with the
+ *   fix), mode 0700 whatever the umask; what hotwatch writes in it goes to a fresh name with
+ *   O_EXCL|O_NOFOLLOW, then is renamed into place (src/os/safe-fs.ts), so a planted symlink is replaced,
+ *   never written through.
  * Also writes `.hotwatch/.gitignore` so the directory never shows up in `git status`.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { HotwatchError, errnoCode } from './errors.js';
 import type { Logger } from './log/logger.js';
-import { isRunning, readCmdline, readStat } from './os/procfs.js';
+import { carriesEnv, isRunning, processUid, readCmdline, readStat } from './os/procfs.js';
+import { UntrustedPathError, ensureOwnDir, myUid, octal, readOwnFile, unlinkIfSymlink, writeFileReplacing } from './os/safe-fs.js';
+import { lockRoot, type HeldLock } from './root-lock.js';
 import { terminateTree, type EnvMarker } from './supervisor/kill-tree.js';
+import { APP_MARKER_KEY } from './supervisor/process.js';
+import { claimDelayMs } from './test-hooks.js';
 
 interface Proc {
   pid: number;
@@ -21,12 +34,52 @@ interface State {
   app?: Proc & { marker: EnvMarker };
 }
 
-const sameProcess = (p: Proc): boolean => isRunning(p.pid) && readStat(p.pid)?.startTime === p.startTime;
+/** Private: the state, the built binary, the sentinels. Nobody else needs to read or enter it. */
+export const HOTWATCH_DIR_MODE = 0o700;
+const STATE_MODE = 0o600;
+const GITIGNORE_MODE = 0o644;
+const GITIGNORE = '# written by hotwatch: build output and state, never commit\n*\n';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** What a state file's app entry allows: stop this process, ignore the entry (and why), or nothing to do. */
+export type LeftoverVerdict = { app: Proc & { marker: EnvMarker } } | { ignore: string; level: 'info' | 'warn' } | { gone: true };
+
+/** Judges a state file's `app` entry against the running system. Reads /proc, signals nothing. */
+export function judgeLeftover(raw: unknown): LeftoverVerdict {
+  const a = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+  const m = (typeof a.marker === 'object' && a.marker !== null ? a.marker : {}) as Record<string, unknown>;
+  const pid = a.pid;
+  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 1 || typeof a.startTime !== 'number' || typeof m.key !== 'string' || typeof m.value !== 'string') {
+    return { ignore: 'its app entry is not what hotwatch writes (a pid, a start time and a marker)', level: 'warn' };
+  }
+  const marker = { key: m.key, value: m.value };
+  if (marker.key !== APP_MARKER_KEY || !UUID.test(marker.value)) {
+    return { ignore: `the marker it records (${marker.key}=…) is not a marker hotwatch sets (${APP_MARKER_KEY}=<uuid>)`, level: 'warn' };
+  }
+  const st = readStat(pid);
+  if (!st || st.state === 'Z' || st.state === 'X') return { gone: true };
+  const cmd = readCmdline(pid);
+  if (st.startTime !== a.startTime) return { ignore: `pid ${pid} is another process now (${cmd}), not the app it recorded`, level: 'info' };
+  const uid = processUid(pid);
+  if (uid !== myUid()) return { ignore: `pid ${pid} (${cmd}) belongs to uid ${uid ?? '?'}, not to you`, level: 'warn' };
+  if (st.pgrp !== pid) return { ignore: `pid ${pid} (${cmd}) is not the leader of its own process group, as every app hotwatch starts is`, level: 'warn' };
+  const carries = carriesEnv(pid, marker.key, marker.value);
+  if (carries === undefined) return { ignore: `the environment of pid ${pid} (${cmd}) cannot be read to check the marker it must carry`, level: 'warn' };
+  if (!carries) {
+    return { ignore: `pid ${pid} (${cmd}) does not carry the marker ${marker.key}=${marker.value} that hotwatch recorded: it is not an app hotwatch started`, level: 'warn' };
+  }
+  return { app: { pid, startTime: a.startTime, marker } };
+}
 
 export class StateFile {
   readonly dir: string;
   private readonly file: string;
   private readonly self: Proc;
+  private lock: HeldLock | undefined;
+  /** Said once the logger exists (the claim runs before it). */
+  private readonly notes: Array<{ level: 'info' | 'warn'; event: string; msg: string }> = [];
+  /** The previous state's app entry, as read (judged in reapLeftover). */
+  private leftover: unknown;
 
   constructor(root: string) {
     this.dir = path.join(root, '.hotwatch');
@@ -34,48 +87,124 @@ export class StateFile {
     this.self = { pid: process.pid, startTime: readStat(process.pid)?.startTime ?? 0 };
   }
 
-  private read(): State | undefined {
-    try {
-      return JSON.parse(fs.readFileSync(this.file, 'utf8')) as State;
-    } catch {
-      return undefined; // absent or torn: nothing to recover
-    }
+  private get root(): string {
+    return path.dirname(this.dir);
   }
 
   private write(s: State): void {
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(s));
-    fs.renameSync(tmp, this.file);
+    writeFileReplacing(this.dir, 'state.json', JSON.stringify(s), STATE_MODE);
   }
 
-  /** Throws ALREADY_RUNNING (exit 2) when a live hotwatch owns this root. */
-  claim(): void {
-    const prev = this.read();
-    if (prev && prev.hotwatch.pid !== process.pid && sameProcess(prev.hotwatch)) {
-      throw new HotwatchError('ALREADY_RUNNING', `another hotwatch (pid ${prev.hotwatch.pid}: ${readCmdline(prev.hotwatch.pid)}) is already running on ${path.dirname(this.dir)}`, {
-        hint: `stop it first (Ctrl-C in its terminal, or kill ${prev.hotwatch.pid})`,
+  /**
+   * Takes the root: the lock first (ALREADY_RUNNING, exit 2, naming the holder), then `.hotwatch/` made
+   * safe to write into, the previous state read, this hotwatch recorded. Exit 2 with the fix when
+   * `.hotwatch` cannot be used; the lock is released again then.
+   */
+  async claim(): Promise<void> {
+    const got = await lockRoot(this.root);
+    if ('pid' in got) {
+      if (got.pid !== undefined) {
+        throw new HotwatchError('ALREADY_RUNNING', `another hotwatch (pid ${got.pid}: ${readCmdline(got.pid)}) is already running on ${this.root}`, {
+          hint: `stop it first (Ctrl-C in its terminal, or kill ${got.pid})`,
+        });
+      }
+      throw new HotwatchError('ALREADY_RUNNING', `another process holds hotwatch's lock on ${this.root} (${got.name}) and did not say its pid: another hotwatch, busy or stopped?`, {
+        hint: `stop it first: find it with \`ss -xlp | grep ${path.basename(got.name.replace(/^@/, ''))}\``,
       });
     }
+    if ('why' in got) {
+      this.notes.push({ level: 'warn', event: 'state.unlocked', msg: `could not take the lock on ${this.root} (${got.name}: ${got.why}): a second hotwatch on this root would not be refused` });
+    } else this.lock = got;
     try {
-      // Not recursive: the root exists (checked at load), and a recursive mkdir reports EROFS as ENOENT.
-      fs.mkdirSync(this.dir);
-    } catch (e) {
-      if (errnoCode(e) !== 'EEXIST') throw this.unwritable(e);
-    }
-    try {
-      const ignore = path.join(this.dir, '.gitignore');
-      if (!fs.existsSync(ignore)) fs.writeFileSync(ignore, '# written by hotwatch: build output and state, never commit\n*\n');
+      const delay = claimDelayMs();
+      if (delay > 0) await sleep(delay); // test-only: the claim's window widened
+      this.prepareDir();
+      this.leftover = this.readPrevious();
       this.write({ hotwatch: this.self });
     } catch (e) {
+      this.lock?.release();
+      this.lock = undefined;
+      throw e instanceof HotwatchError ? e : this.unwritable(e);
+    }
+  }
+
+  /** `.hotwatch/` as a real directory of ours, mode 0700, and the entries hotwatch uses in it not links. */
+  private prepareDir(): void {
+    try {
+      const own = ensureOwnDir(this.dir, HOTWATCH_DIR_MODE);
+      if (own.modeNotSet) {
+        this.notes.push({
+          level: 'warn',
+          event: 'state.mode-unset',
+          msg: `${this.dir}: the filesystem refused mode ${octal(HOTWATCH_DIR_MODE)} (${own.modeNotSet}): its mount options decide who may write there`,
+        });
+      }
+      if (own.wasOpen !== undefined) {
+        this.notes.push({
+          level: 'warn',
+          event: 'state.mode-fixed',
+          msg: `${this.dir} was writable by others (mode ${octal(own.wasOpen)}, an old umask?): now ${octal(HOTWATCH_DIR_MODE)}; what hotwatch uses in it is checked before use`,
+        });
+      }
+    } catch (e) {
+      if (e instanceof UntrustedPathError) throw this.untrusted(e);
       throw this.unwritable(e);
     }
-    this.leftover = prev?.app;
+    // The watchdog's sentinel directory: a planted link there is removed, never written through.
+    if (unlinkIfSymlink(path.join(this.dir, 'watchdog'))) {
+      this.notes.push({ level: 'warn', event: 'state.link-removed', msg: `removed a symlink at ${path.join(this.dir, 'watchdog')}: hotwatch writes its sentinels there` });
+    }
+    const ignore = path.join(this.dir, '.gitignore');
+    let keep = false;
+    try {
+      const st = fs.lstatSync(ignore);
+      keep = st.isFile() && st.uid === (myUid() ?? st.uid) && (st.mode & 0o7777) === GITIGNORE_MODE;
+    } catch {
+      keep = false; // absent: written below
+    }
+    if (!keep) writeFileReplacing(this.dir, '.gitignore', GITIGNORE, GITIGNORE_MODE);
+  }
+
+  /** The previous state's app entry; a state file that cannot be trusted is ignored, and said. */
+  private readPrevious(): unknown {
+    let raw: Buffer | undefined;
+    try {
+      raw = readOwnFile(this.file);
+    } catch (e) {
+      this.ignored(e instanceof UntrustedPathError ? e.message.slice(this.file.length + 1) : `it cannot be read (${errnoCode(e) ?? String(e)})`, 'warn');
+      return undefined;
+    }
+    if (raw === undefined) return undefined;
+    try {
+      return (JSON.parse(raw.toString('utf8')) as { app?: unknown } | null)?.app;
+    } catch {
+      this.ignored('it is not JSON', 'warn');
+      return undefined;
+    }
+  }
+
+  private ignored(why: string, level: 'info' | 'warn'): void {
+    this.notes.push({ level, event: 'state.ignored', msg: `${this.file} ignored: ${why}; nothing was signalled` });
+  }
+
+  /** `.hotwatch` is a symlink, not a directory, or another user's: exit 2, nothing changed. */
+  private untrusted(e: UntrustedPathError): HotwatchError {
+    const p = e.problem;
+    const why =
+      p.kind === 'symlink' ? 'hotwatch keeps its state and the built binary there, and never writes through a link (it could point anywhere)'
+        : p.kind === 'owner' ? 'hotwatch keeps its state and the built binary there, and will not use (or run anything from) a directory another user controls'
+          : 'hotwatch keeps its state there';
+    const fix =
+      p.kind === 'symlink' ? `remove the link (rm ${this.dir}); hotwatch creates the directory itself`
+        : p.kind === 'owner' ? `remove it (sudo rm -rf ${this.dir}) and let hotwatch create its own, or run hotwatch as uid ${p.uid}`
+          : `move ${this.dir} out of the way`;
+    return new HotwatchError('UNSAFE_PATH', `${e.message}: ${why}`, { hint: fix, cause: e });
   }
 
   /** .hotwatch/ cannot be created or written: exit 2 saying why, before anything started. */
   private unwritable(e: unknown): HotwatchError {
     const code = errnoCode(e);
-    const root = path.dirname(this.dir);
+    const root = this.root;
     const why =
       code === 'EROFS' ? 'the root is on a read-only file system'
         : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
@@ -92,13 +221,22 @@ export class StateFile {
     });
   }
 
-  private leftover: State['app'];
-
-  /** Stops an app that a dead hotwatch left running (found by pid + start time, and its env marker). */
+  /**
+   * Says what the claim found (a state file ignored, a mode fixed), then stops an app that a dead hotwatch
+   * left running: only when it still carries the marker that hotwatch recorded (see judgeLeftover).
+   */
   async reapLeftover(log: Logger): Promise<void> {
-    const app = this.leftover;
+    for (const n of this.notes.splice(0)) log[n.level]({ event: n.event }, n.msg);
+    const raw = this.leftover;
     this.leftover = undefined;
-    if (!app || !sameProcess(app)) return;
+    if (raw === undefined) return;
+    const v = judgeLeftover(raw);
+    if ('gone' in v) return;
+    if ('ignore' in v) {
+      log[v.level]({ event: 'state.ignored', why: v.ignore }, `${this.file} ignored: ${v.ignore}; nothing was signalled`);
+      return;
+    }
+    const app = v.app;
     const cmd = readCmdline(app.pid);
     const res = await terminateTree({ pgid: app.pid, leaderExited: () => !isRunning(app.pid), marker: app.marker, signal: 'SIGTERM', graceMs: 3000, log });
     log.warn(
@@ -114,9 +252,12 @@ export class StateFile {
 
   release(): void {
     try {
-      if (this.read()?.hotwatch.pid === process.pid) fs.rmSync(this.file, { force: true });
+      const raw = readOwnFile(this.file);
+      if (raw && (JSON.parse(raw.toString('utf8')) as State | null)?.hotwatch?.pid === process.pid) fs.rmSync(this.file, { force: true });
     } catch {
-      // the root itself may be gone: nothing to release
+      // the root itself may be gone, or the file not ours: nothing to remove
     }
+    this.lock?.release();
+    this.lock = undefined;
   }
 }

@@ -93,13 +93,15 @@ with its value and where it comes from):
 
 Environment:
   HOTWATCH_CACHE_DIR       where the inotify helper is built once and kept
-                           (default $XDG_CACHE_HOME/hotwatch, else $HOME/.cache/hotwatch)
+                           (default $XDG_CACHE_HOME/hotwatch, else $HOME/.cache/hotwatch; when that
+                           directory is not yours alone: $XDG_RUNTIME_DIR/hotwatch, else a private temp dir)
   HOTWATCH_INOTIFY_HELPER  off: hold the watches with fs.watch instead of the Go helper
   NO_COLOR                 no colour in pretty logs or in the doctor's report
   PATH                     where \`go\` is found (builds, the helper); build.env can set PATH for builds
   CHOKIDAR_USEPOLLING, CHOKIDAR_INTERVAL
                            ignored: hidden from hotwatch's poll backend (set watch.backend, watch.pollInterval)
-  HOTWATCH_TEST_FAULTS     for tests only: injects watcher faults (see the README)
+  HOTWATCH_TEST_FAULTS     for tests only: injects watcher faults (see the README); with it,
+                           HOTWATCH_TEST_CLAIM_DELAY widens the claim on the root (tests of the lock)
   Read by hotwatch doctor to describe this machine, nothing more: INVOCATION_ID, NOTIFY_SOCKET,
   KUBERNETES_SERVICE_HOST, WATCHPACK_POLLING, TSC_WATCHFILE, TSC_WATCHDIRECTORY, UV_THREADPOOL_SIZE, NODE_OPTIONS.
   Set by hotwatch: HOTWATCH_BUILD_ID in the build's and HOTWATCH_APP_ID in the app's environment (the

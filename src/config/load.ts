@@ -72,6 +72,14 @@ export interface LoadedConfig {
 /** The source of each loaded Settings' values (kept beside it, so Settings stays plain data). */
 const sources = new WeakMap<Settings, SourceOf>();
 
+/** The root as given (--root, `root:`, the current directory) when it went through a symlink. */
+const rootAliases = new WeakMap<Settings, string>();
+
+/** The path the root was given as, when that was a symlink (settings.root is always the real directory). */
+export function rootGivenAs(s: Settings): string | undefined {
+  return rootAliases.get(s);
+}
+
 /** `file:line:col` of a value the config file of `s` sets; undefined when it does not (a default, a flag). */
 export function configPosition(s: Settings, path: ReadonlyArray<string | number>): string | undefined {
   const src = sources.get(s)?.(path);
@@ -270,14 +278,25 @@ export async function loadConfig(opts: LoadOptions): Promise<LoadedConfig> {
     return src.kind === 'file' ? src.where : undefined;
   };
 
-  const effective = applyOverrides(config, opts.overrides, rootFromFlag);
-  const settings = resolveSettings(effective, {
-    baseDir: file === undefined ? cwd : path.dirname(file),
-    configFile: file,
-    isTTY: opts.isTTY,
-  });
+  const resolve = (root: string | undefined): { effective: Config; settings: Settings } => {
+    const effective = applyOverrides(config, opts.overrides, root);
+    return { effective, settings: resolveSettings(effective, { baseDir: file === undefined ? cwd : path.dirname(file), configFile: file, isTTY: opts.isTTY }) };
+  };
+  let { effective, settings } = resolve(rootFromFlag);
   if (rootFromFlag === undefined && shown !== undefined) {
     await checkRoot(settings.root, { kind: 'file', where: fileWhere(['root']), shown }, ioOf(opts));
+  }
+  // The root is the directory itself, not a symlink to it: the watcher never follows symlinks (a linked
+  // root was "not a directory" to it), and .hotwatch/ and the lock are the directory's. Paths relative to
+  // the root resolve under the real directory.
+  const real = await bounded(() => fs.realpath(settings.root), { what: settings.root, code: 'ROOT_UNREADABLE', ...ioOf(opts) }).catch((e: unknown) => {
+    if (e instanceof HotwatchError) throw e;
+    return settings.root; // checked just above: a race with its removal, which the watcher reports
+  });
+  if (real !== settings.root) {
+    const given = settings.root;
+    ({ effective, settings } = resolve(real));
+    rootAliases.set(settings, given);
   }
 
   // The app's working directory, the mounts to watch anyway and the env files: a typo here is exit 2 now,

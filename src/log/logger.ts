@@ -45,6 +45,22 @@ function guarded(dest: NodeJS.WritableStream, onClosed: ((err: Error) => void) |
   });
 }
 
+/**
+ * A message as one terminal line: control characters escaped (C0 but tab, DEL, C1, and the Unicode line
+ * and paragraph separators), so a file name carrying a newline cannot forge a log record, nor an escape
+ * sequence move the cursor or erase a line. A line break followed by indentation is kept: that is how a
+ * record continues (a fix under an error, compiler errors, a stack), and an indented line can never be
+ * taken for a record, which always starts in column 0 with its time. JSON output needs none of this.
+ */
+export function escapeControls(text: string): string {
+  return text.replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]/g, (c, at: number) => {
+    if (c === '\n') return text[at + 1] === ' ' || text[at + 1] === '\t' ? c : '\\n';
+    if (c === '\r') return '\\r';
+    const n = c.charCodeAt(0);
+    return n > 0xff ? `\\u${n.toString(16)}` : `\\x${n.toString(16).padStart(2, '0')}`;
+  });
+}
+
 export function createLogger(opts: LoggerOptions): Logger {
   const dest = guarded((opts.destination ?? process.stderr) as NodeJS.WritableStream, opts.onClosed);
   if (opts.format === 'json') {
@@ -56,7 +72,11 @@ export function createLogger(opts: LoggerOptions): Logger {
     colorize: Boolean((opts.destination as { isTTY?: boolean } | undefined)?.isTTY ?? process.stderr.isTTY) && !process.env.NO_COLOR,
     translateTime: 'HH:MM:ss.l',
     ignore: 'pid,hostname,name,component,event',
-    messageFormat: '{if component}[{component}] {end}{msg}',
+    messageFormat: (log, messageKey) => {
+      const component = typeof log.component === 'string' ? `[${log.component}] ` : '';
+      const msg = log[messageKey];
+      return escapeControls(`${component}${msg === undefined || msg === null ? '' : String(msg)}`);
+    },
     // Messages carry what a person needs; the structured fields are for --log-format json.
     hideObject: true,
   });

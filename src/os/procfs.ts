@@ -201,6 +201,24 @@ export function pidsWithEnv(key: string, value: string, bornAfter?: number): num
   return out;
 }
 
+/**
+ * Whether PID's initial environment holds KEY=VALUE: true or false, or undefined when it cannot be read
+ * (gone, or another user's process).
+ */
+export function carriesEnv(pid: number, key: string, value: string): boolean | undefined {
+  const env = readText(`/proc/${pid}/environ`);
+  return env === undefined ? undefined : `\0${env}`.includes(`\0${key}=${value}\0`);
+}
+
+/** The uid owning PID (its /proc entry), undefined when it is gone or there is no /proc. */
+export function processUid(pid: number): number | undefined {
+  try {
+    return fs.statSync(`/proc/${pid}`).uid;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Inodes of the sockets PID holds open (readlink /proc/PID/fd/* = "socket:[N]"). */
 export function socketInodesOf(pid: number): number[] {
   const dir = `/proc/${pid}/fd`;

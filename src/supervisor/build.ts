@@ -14,6 +14,7 @@ import type { BuildSettings } from '../config/settings.js';
 import type { Logger } from '../log/logger.js';
 import { groupAlive, pollUntil, terminateTree, type EnvMarker } from './kill-tree.js';
 import { pidsWithEnv, wrapSafeMs } from '../os/procfs.js';
+import { checkBuiltOutput, prepareOutput } from './output-path.js';
 
 export interface BuildResult {
   ok: boolean;
@@ -118,6 +119,7 @@ export async function runBuild(s: BuildSettings, opts: BuildOptions): Promise<Bu
     durationMs: Math.round(performance.now() - started), ...r,
   });
   if (opts.signal.aborted) return done({ canceled: true });
+  prepareOutput(s.root, s.output, log); // never written through: see output-path.ts
   prepareDirs(s);
 
   const marker = { key: BUILD_MARKER_KEY, value: randomUUID() };
@@ -156,6 +158,7 @@ export async function runBuild(s: BuildSettings, opts: BuildOptions): Promise<Bu
     exitCode,
     output,
   });
+  if (r.ok) checkBuiltOutput(s.output);
   logResult(log, r, s, result.signal);
   return r;
 }

@@ -6,6 +6,13 @@
  * with the user's own toolchain (stdlib only, no network; about 0.4 s) into a cache keyed by the source's
  * hash, and checked to start. Anything in the way (not Linux, no go, a failed build, a cache dir that
  * cannot execute) is a reason, and the watcher falls back to fs.watch, saying so.
+ * Nothing found in the cache is run on trust (a helper planted under the predictable name, in a cache
+ * directory another user created under /tmp, was run by root): the cache directory must be ours, not
+ * writable by group or others, in parents nobody else may rename it out of (else the helper is built
+ * into a directory private to us, and a notice says why); the binary must be a regular file of ours, not
+ * a symlink, not writable by group or others, and match the hash recorded beside it when it was built
+ * (else it is built again). The hash adds no defence against someone who may write into our directory
+ * (they could rewrite both): it catches a torn or altered file, and binaries of older hotwatch versions.
  * Run as a script (`node dist/watch/native/helper/build.js`), it builds the helper ahead of time.
  */
 import { execFile, spawnSync } from 'node:child_process';
@@ -14,8 +21,30 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { errnoCode } from '../../../errors.js';
+import { myUid, octal, readOwnFile, writeFileReplacing } from '../../../os/safe-fs.js';
 
 export type HelperBinary = { path: string } | { unavailable: string };
+
+/** Something about the helper's cache a person should know: an untrusted directory, a binary rebuilt. */
+export interface HelperNotice {
+  level: 'info' | 'warn';
+  message: string;
+}
+const pendingNotices: HelperNotice[] = [];
+const noticeListeners = new Set<(n: HelperNotice) => void>();
+
+/** Hears the helper's notices (those made before anyone listened first); returns the unsubscribe. */
+export function onHelperNotice(listener: (n: HelperNotice) => void): () => void {
+  noticeListeners.add(listener);
+  for (const n of pendingNotices.splice(0)) listener(n);
+  return () => noticeListeners.delete(listener);
+}
+
+function notify(n: HelperNotice): void {
+  if (noticeListeners.size === 0) pendingNotices.push(n);
+  for (const l of noticeListeners) l(n);
+}
 
 /** Where the Go source lives, relative to the package root (the same in a clone and in the package). */
 const HELPER_SOURCE = path.join('src', 'watch', 'native', 'helper');
@@ -59,6 +88,88 @@ export function inotifyHelper(env: NodeJS.ProcessEnv = process.env): Promise<Hel
   return p;
 }
 
+/**
+ * `dir` (created 0700 when missing) as a directory only we can change: its real path when it is ours and
+ * not writable by group or others, and no parent lets anyone else rename it away (each parent is ours or
+ * root's, and not writable by others unless sticky, as /tmp is); else why not.
+ */
+export function trustedDir(dir: string): { dir: string } | { why: string } {
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    return { why: `cannot be created (${errnoCode(e) ?? String(e)})` };
+  }
+  let real: string;
+  let st: fs.Stats;
+  try {
+    real = fs.realpathSync(dir);
+    st = fs.statSync(real);
+  } catch (e) {
+    return { why: `cannot be read (${errnoCode(e) ?? String(e)})` };
+  }
+  const uid = myUid();
+  if (!st.isDirectory()) return { why: 'is not a directory' };
+  if (uid !== undefined && st.uid !== uid) return { why: `is owned by uid ${st.uid}, not by you` };
+  if (st.mode & 0o022) return { why: `is writable by ${st.mode & 0o002 ? 'others' : 'its group'} (mode ${octal(st.mode)})` };
+  for (let d = path.dirname(real); ; d = path.dirname(d)) {
+    let p: fs.Stats;
+    try {
+      p = fs.statSync(d);
+    } catch (e) {
+      return { why: `sits in ${d}, which cannot be read (${errnoCode(e) ?? String(e)})` };
+    }
+    if (uid !== undefined && p.uid !== uid && p.uid !== 0) return { why: `sits in ${d}, owned by uid ${p.uid}, who could replace it` };
+    if (p.mode & 0o002 && !(p.mode & 0o1000)) return { why: `sits in ${d}, which anyone may write into (mode ${octal(p.mode)}, no sticky bit): it could be replaced` };
+    if (path.dirname(d) === d) break;
+  }
+  return { dir: real };
+}
+
+/** A directory private to us for this run: $XDG_RUNTIME_DIR/hotwatch when trusted, else a fresh one in the temp dir (removed at exit). */
+function privateDir(env: NodeJS.ProcessEnv): { dir: string } | { why: string } {
+  if (env.XDG_RUNTIME_DIR) {
+    const t = trustedDir(path.join(env.XDG_RUNTIME_DIR, 'hotwatch'));
+    if ('dir' in t) return t;
+  }
+  let d: string;
+  try {
+    d = fs.mkdtempSync(path.join(os.tmpdir(), 'hotwatch-inotify-')); // mode 0700
+  } catch (e) {
+    return { why: `cannot create a private directory in ${os.tmpdir()} (${errnoCode(e) ?? String(e)})` };
+  }
+  process.once('exit', () => fs.rmSync(d, { recursive: true, force: true }));
+  const t = trustedDir(d);
+  return 'dir' in t ? t : { why: `${d} ${t.why}` };
+}
+
+const sha256 = (data: Buffer): string => crypto.createHash('sha256').update(data).digest('hex');
+
+/** Why the binary at `bin` must not run as it is: 'missing', a reason, or undefined (it may run). */
+function binaryDoubt(bin: string): { missing: true } | { why: string; level: 'info' | 'warn' } | undefined {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(bin);
+  } catch (e) {
+    return errnoCode(e) === 'ENOENT' ? { missing: true } : { why: `cannot be read (${errnoCode(e) ?? String(e)})`, level: 'warn' };
+  }
+  const uid = myUid();
+  if (st.isSymbolicLink()) return { why: 'is a symlink', level: 'warn' };
+  if (!st.isFile()) return { why: 'is not a regular file', level: 'warn' };
+  if (uid !== undefined && st.uid !== uid) return { why: `is owned by uid ${st.uid}, not by you`, level: 'warn' };
+  if (st.mode & 0o022) return { why: `is writable by group or others (mode ${octal(st.mode)})`, level: 'warn' };
+  let recorded: string | undefined;
+  let content: Buffer | undefined;
+  try {
+    recorded = readOwnFile(`${bin}.sha256`)?.toString('utf8').trim();
+    content = readOwnFile(bin);
+  } catch (e) {
+    return { why: `or its recorded hash cannot be trusted (${(e as Error).message})`, level: 'warn' };
+  }
+  if (recorded === undefined) return { why: 'has no hash recorded beside it (built by an older hotwatch)', level: 'info' };
+  if (!content || sha256(content) !== recorded) return { why: 'does not match the hash recorded when hotwatch built it', level: 'warn' };
+  return undefined;
+}
+
 async function locateOrBuild(cacheDir: string, env: NodeJS.ProcessEnv): Promise<HelperBinary> {
   const src = helperSourceDir();
   let hash: string;
@@ -69,8 +180,22 @@ async function locateOrBuild(cacheDir: string, env: NodeJS.ProcessEnv): Promise<
   } catch (e) {
     return { unavailable: `its source is missing at ${src} (${(e as Error).message})` };
   }
-  const bin = path.join(cacheDir, `hotwatch-inotify-${hash}-${process.arch}`);
-  if (!fs.existsSync(bin)) {
+  let dir: string;
+  const cache = trustedDir(cacheDir);
+  if ('dir' in cache) dir = cache.dir;
+  else {
+    const own = privateDir(env);
+    if (!('dir' in own)) return { unavailable: `its cache directory ${cacheDir} ${cache.why}, and ${own.why}; set HOTWATCH_CACHE_DIR to a directory only you can write` };
+    dir = own.dir;
+    notify({
+      level: 'warn',
+      message: `the inotify helper's cache directory ${cacheDir} ${cache.why}: a helper found there could be anyone's, so it is built into ${dir} (private to you) for this run instead; fix: set HOTWATCH_CACHE_DIR to a directory only you can write, or make ${cacheDir} yours alone (chown, chmod 700)`,
+    });
+  }
+  const bin = path.join(dir, `hotwatch-inotify-${hash}-${process.arch}`);
+  const doubt = binaryDoubt(bin);
+  if (doubt) {
+    if ('why' in doubt) notify({ level: doubt.level, message: `the cached inotify helper ${bin} ${doubt.why}: not run; building it again` });
     const built = await build(src, bin, env);
     if (built) return { unavailable: built };
   }
@@ -82,14 +207,13 @@ async function locateOrBuild(cacheDir: string, env: NodeJS.ProcessEnv): Promise<
   return { path: bin };
 }
 
-/** Builds into a temp name, then renames (two hotwatch starting at once each build; one wins). Error text or undefined. */
+/**
+ * Builds into a temp name, records its hash beside it, then renames over whatever is at `bin` (a planted
+ * file or link is replaced, never written through; two hotwatch starting at once each build, one wins).
+ * `bin`'s directory is a trusted one (see trustedDir). Error text or undefined.
+ */
 function build(src: string, bin: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  try {
-    fs.mkdirSync(path.dirname(bin), { recursive: true });
-  } catch (e) {
-    return Promise.resolve(`cannot create the cache dir ${path.dirname(bin)} (${(e as Error).message}); set HOTWATCH_CACHE_DIR`);
-  }
-  const tmp = `${bin}.${process.pid}.tmp`;
+  const tmp = `${bin}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
   const goEnv: NodeJS.ProcessEnv = { ...env, GOFLAGS: '', GOWORK: 'off', GO111MODULE: 'on', CGO_ENABLED: '0', GOTOOLCHAIN: 'local', GOOS: 'linux' };
   delete goEnv.GOARCH; // the machine's own
   return new Promise((resolve) => {
@@ -105,6 +229,8 @@ function build(src: string, bin: string, env: NodeJS.ProcessEnv): Promise<string
           return;
         }
         try {
+          fs.chmodSync(tmp, 0o755); // go wrote it 0777 & ~umask: never writable by others, whatever the umask
+          writeFileReplacing(path.dirname(bin), `${path.basename(bin)}.sha256`, `${sha256(fs.readFileSync(tmp))}\n`, 0o644);
           fs.renameSync(tmp, bin);
           resolve(undefined);
         } catch (e) {
@@ -117,6 +243,7 @@ function build(src: string, bin: string, env: NodeJS.ProcessEnv): Promise<string
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  onHelperNotice((n) => process.stdout.write(`${n.message}\n`));
   const r = await inotifyHelper();
   if ('path' in r) process.stdout.write(`inotify helper: ${r.path}\n`);
   else process.stdout.write(`inotify helper unavailable (fs.watch will hold the watches): ${r.unavailable}\n`);

@@ -1,0 +1,140 @@
+/**
+ * One hotwatch per root: an exclusive lock, taken in one atomic step, held for the life of the process,
+ * and released by the kernel when the process dies (SIGKILL and the OOM killer included).
+ *
+ * Why this lock. Node has no flock(). A pid file (or state.json) read and then rewritten is the race this
+ * replaces: two hotwatch both read "free", both write, both run. A lock file created with O_EXCL is
+ * atomic but outlives a crash, and telling a stale one from a live one is that same race again. A lock
+ * held by a small child (flock(1)) needs a tool that macOS lacks. A listening unix socket is atomic
+ * (bind() fails with EADDRINUSE for the second process) and the kernel closes it when its owner dies.
+ *
+ * Linux: the socket is bound in the abstract namespace (a name, no file: nothing is left behind to go
+ * stale, nothing is written to the root, no path length limit). The name comes from the root directory's
+ * identity, its device and inode, not its spelling: the same directory reached through a symlink or a
+ * bind mount is one root. The holder answers a connection with its pid, so the second hotwatch can name
+ * it. Limits, said here: abstract names belong to the network namespace (two containers with their own
+ * networks on one bind-mounted root do not see each other's lock), and any local user may bind a name
+ * first; they can only keep hotwatch from starting on that root, and the message then says the holder
+ * did not answer.
+ * Elsewhere (macOS): the same, as a socket file in the user's own temp directory ($TMPDIR is per user on
+ * macOS). bind() creates it atomically; a file left by a dead hotwatch refuses connections and is removed
+ * and bound again. Two hotwatch that find the same dead file in the same few milliseconds can both take
+ * over: weaker than Linux, and only after a crash.
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { errnoCode } from './errors.js';
+
+export interface HeldLock {
+  /** Where the lock lives: `@hotwatch-root-…` (abstract) or a socket file's path. */
+  name: string;
+  release: () => void;
+}
+export interface Refused {
+  name: string;
+  /** The holder's pid, as it answered (undefined when it did not answer in time). */
+  pid: number | undefined;
+}
+/** The lock could not be taken for another reason than a holder: running unlocked is said, not hidden. */
+export interface Unavailable {
+  name: string;
+  why: string;
+}
+
+export interface LockOptions {
+  /** Abstract namespace (default: on Linux). Off: a socket file in `dir`. */
+  abstract?: boolean;
+  /** Directory of the socket file (default os.tmpdir()). */
+  dir?: string;
+  /** How long the holder has to say its pid (default 2 s). */
+  askTimeoutMs?: number;
+}
+
+export function lockName(root: string, o: LockOptions = {}): { name: string; address: string } {
+  const st = fs.statSync(root);
+  const id = `hotwatch-root-${st.dev}-${st.ino}`;
+  const abstract = o.abstract ?? process.platform === 'linux';
+  if (abstract) return { name: `@${id}`, address: `\0${id}` };
+  const file = path.join(o.dir ?? os.tmpdir(), `${id}.sock`);
+  return { name: file, address: file };
+}
+
+function listen(address: string): Promise<net.Server> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer((c) => {
+      c.on('error', () => undefined); // a client that went away: nothing to do
+      c.end(`${JSON.stringify({ pid: process.pid })}\n`);
+    });
+    server.once('error', reject);
+    server.listen({ path: address, exclusive: true }, () => {
+      server.off('error', reject);
+      server.on('error', () => undefined); // accept errors (EMFILE...) must not kill hotwatch; the lock stays held
+      server.unref(); // the lock never keeps hotwatch alive by itself
+      resolve(server);
+    });
+  });
+}
+
+/** Connects to the holder: its pid, 'refused' (a socket file left by a dead process), or undefined (no answer). */
+function ask(address: string, timeoutMs: number): Promise<number | 'refused' | undefined> {
+  return new Promise((resolve) => {
+    let text = '';
+    const c = net.connect({ path: address });
+    const done = (v: number | 'refused' | undefined): void => {
+      clearTimeout(timer);
+      c.destroy();
+      resolve(v);
+    };
+    const timer = setTimeout(() => done(undefined), timeoutMs);
+    c.on('data', (d) => {
+      text += String(d);
+      if (text.includes('\n')) {
+        let pid: number | undefined;
+        try {
+          pid = Number((JSON.parse(text.slice(0, text.indexOf('\n'))) as { pid?: unknown }).pid);
+        } catch {
+          pid = undefined; // not a hotwatch answering: the holder stays unnamed
+        }
+        done(pid !== undefined && Number.isInteger(pid) && pid > 0 ? pid : undefined);
+      }
+    });
+    c.on('end', () => done(undefined));
+    c.on('error', (e) => done(['ECONNREFUSED', 'ENOENT'].includes(errnoCode(e) ?? '') ? 'refused' : undefined));
+  });
+}
+
+/** Takes the lock on `root` (an existing directory), or says who holds it, or why there is none. */
+export async function lockRoot(root: string, o: LockOptions = {}): Promise<HeldLock | Refused | Unavailable> {
+  let name: string;
+  let address: string;
+  try {
+    ({ name, address } = lockName(root, o));
+  } catch (e) {
+    return { name: root, why: `cannot read the root (${errnoCode(e) ?? String(e)})` };
+  }
+  const isFile = !address.startsWith('\0');
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const server = await listen(address);
+      let released = false;
+      return {
+        name,
+        release: () => {
+          if (released) return;
+          released = true;
+          server.close();
+          if (isFile) fs.rmSync(address, { force: true });
+        },
+      };
+    } catch (e) {
+      if (errnoCode(e) !== 'EADDRINUSE') return { name, why: `${errnoCode(e) ?? String(e)}` };
+    }
+    const answer = await ask(address, o.askTimeoutMs ?? 2000);
+    if (answer !== 'refused') return { name, pid: answer };
+    // Nobody listens: a socket file left by a hotwatch that died (an abstract name cannot be left behind).
+    if (!isFile || attempt > 0) return { name, pid: undefined };
+    fs.rmSync(address, { force: true });
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * The build's output path is replaced, never written through. `go build -o` puts its binary in place by
+ * renaming a temp file, or, when its temp dir is on another filesystem, by copying into the path: through
+ * a symlink planted at `.hotwatch/bin/app`, that overwrote a file outside the root, which hotwatch then
+ * ran. So, before each build:
+ * - when the output directory is hotwatch's own (under `<root>/.hotwatch/`, the default), each level is a
+ *   real directory of ours with mode 0700 (a symlink there is removed, the link itself, and the
+ *   directory created; another user's directory is refused);
+ * - whatever is at the output path that is not a regular file of ours with one link (a symlink, a FIFO,
+ *   another user's file, a hard link shared with a file elsewhere) is removed: lstat + unlink, never its
+ *   target.
+ * After a good build the binary must be a regular file of ours, and is made not writable by group or
+ * others (an umask of 000 makes go write it 0777), before it runs.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { HotwatchError, errnoCode } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { UntrustedPathError, describeUntrusted, ensureOwnDir, myUid, unlinkIfSymlink } from '../os/safe-fs.js';
+
+const OWN_DIR_MODE = 0o700;
+
+function unsafe(what: string, hint: string, cause?: unknown): HotwatchError {
+  return new HotwatchError('UNSAFE_PATH', what, { hint, ...(cause === undefined ? {} : { cause }) });
+}
+
+/** Makes `output` safe for the build to write (see above). Throws HotwatchError when it cannot be. */
+export function prepareOutput(root: string, output: string, log: Logger): void {
+  try {
+    if (!fs.statSync(root).isDirectory()) return; // the build reports a missing root itself
+  } catch {
+    return;
+  }
+  const own = path.join(root, '.hotwatch');
+  const rel = path.relative(own, path.dirname(output));
+  if (!rel.startsWith('..') && !path.isAbsolute(rel)) {
+    let dir = own;
+    for (const part of ['', ...rel.split(path.sep).filter(Boolean)]) {
+      dir = path.join(dir, part);
+      try {
+        if (part && unlinkIfSymlink(dir)) log.warn({ event: 'build.link-removed', path: dir }, `removed a symlink at ${dir}: the build writes there, never through a link`);
+        ensureOwnDir(dir, OWN_DIR_MODE);
+      } catch (e) {
+        if (e instanceof UntrustedPathError) throw unsafe(`cannot build into ${dir}: it ${describeUntrusted(e.problem)}`, `remove it (rm -rf ${dir}); hotwatch creates it`, e);
+        throw unsafe(`cannot create the build output directory ${dir}: ${errnoCode(e) ?? String(e)}`, 'make the directory writable or point build.output somewhere writable', e);
+      }
+    }
+  }
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(output);
+  } catch {
+    return; // nothing there yet
+  }
+  if (st.isDirectory()) throw unsafe(`build.output ${output} is a directory`, `remove it, or set build.output to a file path (e.g. ${path.join(output, 'app')})`);
+  const uid = myUid();
+  const why = st.isSymbolicLink()
+    ? `a symlink (to ${fs.readlinkSync(output)})`
+    : !st.isFile()
+      ? 'not a regular file'
+      : uid !== undefined && st.uid !== uid
+        ? `owned by uid ${st.uid}`
+        : st.nlink > 1
+          ? `a file with ${st.nlink} hard links`
+          : undefined;
+  if (why === undefined) return;
+  try {
+    fs.unlinkSync(output);
+  } catch (e) {
+    throw unsafe(`build.output ${output} is ${why} and cannot be removed (${errnoCode(e) ?? String(e)}): the build would write through it`, `remove it by hand (rm ${output})`, e);
+  }
+  log.warn({ event: 'build.output-replaced', path: output, why }, `build.output ${output} was ${why}: removed (the link itself, not its target), so the build writes a new file`);
+}
+
+/** After a good build: the binary is a regular file of ours, not writable by group or others. */
+export function checkBuiltOutput(output: string): void {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(output);
+  } catch {
+    return; // not written (a build.cmd that writes elsewhere): the app's start says so
+  }
+  const uid = myUid();
+  const why = st.isSymbolicLink() ? `is a symlink (to ${fs.readlinkSync(output)})` : !st.isFile() ? 'is not a regular file' : uid !== undefined && st.uid !== uid ? `is owned by uid ${st.uid}, not by you` : undefined;
+  if (why) throw unsafe(`the build finished, but ${output} ${why}: not running it`, 'build.cmd must write the binary itself at build.output (a regular file)');
+  if (st.mode & 0o022) {
+    try {
+      fs.chmodSync(output, st.mode & 0o7777 & ~0o022);
+    } catch {
+      // a filesystem whose modes come from its mount options (vfat): not ours to set, and it is our file
+    }
+  }
+}

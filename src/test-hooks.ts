@@ -1,0 +1,25 @@
+/**
+ * Test-only hooks of the built CLI outside the watcher, read ONLY when HOTWATCH_TEST_FAULTS is set (the
+ * convention of src/watch/watchdog/faults.ts, which owns that variable's items; these are separate
+ * variables so the watcher's parser stays untouched):
+ *   HOTWATCH_TEST_CLAIM_DELAY=<duration>  wait this long inside the claim on a root, after deciding it is
+ *                                         free and before recording it (widens a race on purpose)
+ * A bad value is an error (exit 2), never ignored.
+ */
+import { parseDuration } from './config/duration.js';
+import { HotwatchError } from './errors.js';
+import { FAULTS_ENV } from './watch/watchdog/faults.js';
+
+export const CLAIM_DELAY_ENV = 'HOTWATCH_TEST_CLAIM_DELAY';
+
+/** Milliseconds of the claim's widened window (0 unless testing). */
+export function claimDelayMs(env: NodeJS.ProcessEnv = process.env): number {
+  if (env[FAULTS_ENV] === undefined) return 0;
+  const v = env[CLAIM_DELAY_ENV];
+  if (v === undefined || v === '') return 0;
+  const ms = parseDuration(v);
+  if (ms === undefined) {
+    throw new HotwatchError('FLAG_INVALID', `${CLAIM_DELAY_ENV}=${v}: not a duration (e.g. "2s", "500ms")`, { hint: 'test-only: unset it, or give a duration' });
+  }
+  return ms;
+}

@@ -1,0 +1,106 @@
+/**
+ * Issue 14 (5): `.hotwatch/state.json` names a process to stop only when that process carries the marker
+ * hotwatch recorded (HOTWATCH_APP_ID=<uuid> in /proc/<pid>/environ) and leads its own process group, as
+ * every app hotwatch starts does. Anything else in the file is ignored, said, and nothing is signalled.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { randomUUID } from 'node:crypto';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { StateFile } from '../../src/state-file.js';
+import { makeTmpDir } from '../helpers/tmp.js';
+import { isAlive, waitFor } from '../helpers/wait.js';
+
+let tmp: { dir: string; cleanup: () => void };
+const kill: number[] = [];
+const states: StateFile[] = [];
+beforeEach(() => {
+  tmp = makeTmpDir('hotwatch-state-');
+  fs.mkdirSync(path.join(tmp.dir, '.hotwatch'), { mode: 0o700 });
+});
+afterEach(() => {
+  for (const s of states.splice(0)) s.release();
+  for (const pid of kill.splice(0)) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  tmp.cleanup();
+});
+
+function capture() {
+  const lines: Array<{ msg: string; event?: string; level: number }> = [];
+  const log = pino({ level: 'debug' }, new Writable({ write(c, _e, done) { lines.push(JSON.parse(String(c))); done(); } }));
+  return { log, lines };
+}
+
+/** A `sleep` in its own process group with `env`; its start time from /proc. */
+function sleeper(env: NodeJS.ProcessEnv): { pid: number; startTime: number } {
+  const p = spawn('sleep', ['300'], { detached: true, stdio: 'ignore', env });
+  p.unref();
+  kill.push(p.pid!);
+  const stat = fs.readFileSync(`/proc/${p.pid}/stat`, 'utf8');
+  return { pid: p.pid!, startTime: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]) };
+}
+
+async function reapWith(app: unknown) {
+  fs.writeFileSync(path.join(tmp.dir, '.hotwatch/state.json'), JSON.stringify({ hotwatch: { pid: 999_999_999, startTime: 1 }, app }));
+  const state = new StateFile(tmp.dir);
+  states.push(state);
+  await state.claim();
+  const c = capture();
+  await state.reapLeftover(c.log);
+  return c.lines;
+}
+
+describe('state.json: the leftover app is stopped only when it carries the recorded marker', () => {
+  it('the real thing (a marked group leader): stopped, and said', async () => {
+    const marker = { key: 'HOTWATCH_APP_ID', value: randomUUID() };
+    const app = sleeper({ ...process.env, [marker.key]: marker.value });
+    const lines = await reapWith({ ...app, marker });
+    await waitFor(() => !isAlive(app.pid), { description: 'the leftover app is stopped', timeoutMs: 5000 });
+    expect(lines.find((l) => l.event === 'app.leftover')?.msg).toContain(`pid ${app.pid}`);
+  });
+
+  it('a marker that is not hotwatch\'s (a variable the named process does carry): ignored, nothing signalled', async () => {
+    // Not PATH=… here, though that is the forgery to fear: every process carries it, and a hotwatch that
+    // trusted it would sweep them all (the test run included) — as today's code did, once, on this machine.
+    const marker = { key: 'SOME_VARIABLE', value: randomUUID() };
+    const app = sleeper({ ...process.env, [marker.key]: marker.value });
+    const lines = await reapWith({ ...app, marker });
+    expect(lines.filter((l) => l.event === 'app.leftover')).toEqual([]);
+    expect(lines.find((l) => l.event === 'state.ignored')?.msg).toMatch(/ignored.*not a marker hotwatch sets/);
+    expect(isAlive(app.pid)).toBe(true);
+  });
+
+  it('the right marker name but a process that does not carry it: ignored, nothing signalled', async () => {
+    const app = sleeper({ ...process.env, HOTWATCH_APP_ID: randomUUID() });
+    const lines = await reapWith({ ...app, marker: { key: 'HOTWATCH_APP_ID', value: randomUUID() } });
+    expect(lines.filter((l) => l.event === 'app.leftover')).toEqual([]);
+    expect(lines.find((l) => l.event === 'state.ignored')?.msg).toMatch(/does not carry/);
+    expect(isAlive(app.pid)).toBe(true);
+  });
+
+  it('a marked process that is not the leader of its own group (a group of someone else): ignored', async () => {
+    const marker = { key: 'HOTWATCH_APP_ID', value: randomUUID() };
+    // sh leads the group; its child carries the marker too but is not the leader.
+    const p = spawn('sh', ['-c', 'sleep 300 & echo $!; wait'], { detached: true, stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, [marker.key]: marker.value } });
+    p.unref();
+    kill.push(p.pid!);
+    const child = Number(await new Promise<string>((r) => p.stdout!.once('data', (d) => r(String(d)))));
+    kill.push(child);
+    const stat = fs.readFileSync(`/proc/${child}/stat`, 'utf8');
+    const startTime = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    const lines = await reapWith({ pid: child, startTime, marker });
+    expect(lines.filter((l) => l.event === 'app.leftover')).toEqual([]);
+    expect(lines.find((l) => l.event === 'state.ignored')?.msg).toMatch(/not the leader of its own process group/);
+    expect(isAlive(child)).toBe(true);
+    expect(isAlive(p.pid!)).toBe(true);
+  });
+
+  it('a file that is not what hotwatch writes (a pid that is a string): ignored, said', async () => {
+    const app = sleeper(process.env);
+    const lines = await reapWith({ pid: String(app.pid), startTime: app.startTime, marker: { key: 'HOTWATCH_APP_ID', value: randomUUID() } });
+    expect(lines.find((l) => l.event === 'state.ignored')?.msg).toMatch(/ignored/);
+    expect(isAlive(app.pid)).toBe(true);
+  });
+});

@@ -1,0 +1,129 @@
+/**
+ * src/os/safe-fs.ts and src/supervisor/output-path.ts: never through a symlink, never into another user's
+ * directory, modes exact whatever the umask. Real files (the property is about the kernel's answers).
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/log/logger.js';
+import { UntrustedPathError, ensureOwnDir, readOwnFile, writeFileReplacing } from '../../src/os/safe-fs.js';
+import { checkBuiltOutput, prepareOutput } from '../../src/supervisor/output-path.js';
+import { makeTmpDir } from '../helpers/tmp.js';
+import { OTHER_UID, requireRoot } from '../helpers/trust.js';
+
+let tmp: { dir: string; cleanup: () => void };
+let outside: string;
+const at = (...p: string[]): string => path.join(tmp.dir, ...p);
+beforeEach(() => {
+  tmp = makeTmpDir('hotwatch-safe-fs-');
+  outside = at('outside');
+  fs.mkdirSync(outside);
+  fs.writeFileSync(path.join(outside, 'keep'), 'keep');
+});
+afterEach(() => tmp.cleanup());
+
+const problem = (f: () => unknown): unknown => {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof UntrustedPathError) return e.problem.kind;
+    throw e;
+  }
+  return undefined;
+};
+
+describe('safe-fs', () => {
+  it('ensureOwnDir: creates with the exact mode under any umask, fixes a wider one, refuses a symlink, a file, another user\'s directory', () => {
+    const old = process.umask(0);
+    try {
+      expect(ensureOwnDir(at('a'), 0o700)).toEqual({ created: true });
+      expect(fs.statSync(at('a')).mode & 0o7777).toBe(0o700);
+    } finally {
+      process.umask(old);
+    }
+    fs.mkdirSync(at('open'));
+    fs.chmodSync(at('open'), 0o777);
+    expect(ensureOwnDir(at('open'), 0o700)).toEqual({ created: false, wasOpen: 0o777 });
+    expect(fs.statSync(at('open')).mode & 0o7777).toBe(0o700);
+    fs.symlinkSync(outside, at('link'));
+    expect(problem(() => ensureOwnDir(at('link'), 0o700))).toBe('symlink');
+    expect(fs.statSync(outside).mode & 0o7777).not.toBe(0o700);
+    fs.writeFileSync(at('file'), '');
+    expect(problem(() => ensureOwnDir(at('file'), 0o700))).toBe('not-dir');
+  });
+
+  it('ensureOwnDir: another user\'s directory is refused and left as it is', () => {
+    requireRoot();
+    fs.mkdirSync(at('theirs'), { mode: 0o755 });
+    fs.chownSync(at('theirs'), OTHER_UID, OTHER_UID);
+    expect(problem(() => ensureOwnDir(at('theirs'), 0o700))).toBe('owner');
+    expect(fs.statSync(at('theirs')).mode & 0o7777).toBe(0o755);
+  });
+
+  it('writeFileReplacing: replaces a symlink (the target untouched), exact mode, no temp file left', () => {
+    fs.symlinkSync(path.join(outside, 'keep'), at('state.json'));
+    const old = process.umask(0);
+    try {
+      writeFileReplacing(tmp.dir, 'state.json', '{}', 0o600);
+    } finally {
+      process.umask(old);
+    }
+    expect(fs.lstatSync(at('state.json')).isFile()).toBe(true);
+    expect(fs.statSync(at('state.json')).mode & 0o7777).toBe(0o600);
+    expect(fs.readFileSync(path.join(outside, 'keep'), 'utf8')).toBe('keep');
+    expect(fs.readdirSync(tmp.dir).sort()).toEqual(['outside', 'state.json']);
+  });
+
+  it('readOwnFile: absent → undefined; a symlink or a FIFO is refused without blocking', () => {
+    expect(readOwnFile(at('none'))).toBeUndefined();
+    fs.symlinkSync(path.join(outside, 'keep'), at('link'));
+    expect(problem(() => readOwnFile(at('link')))).toBe('symlink');
+    execFileSync('mkfifo', [at('fifo')]);
+    expect(problem(() => readOwnFile(at('fifo')))).toBe('not-file');
+    fs.writeFileSync(at('mine'), 'x');
+    expect(readOwnFile(at('mine'))?.toString()).toBe('x');
+  });
+});
+
+describe('output-path', () => {
+  const out = () => at('.hotwatch', 'bin', 'app');
+
+  it('.hotwatch/bin a symlink: removed (not its target) and made a real 0700 directory', () => {
+    fs.mkdirSync(at('.hotwatch'), { mode: 0o700 });
+    fs.symlinkSync(outside, at('.hotwatch', 'bin'));
+    prepareOutput(tmp.dir, out(), silentLogger());
+    expect(fs.lstatSync(at('.hotwatch', 'bin')).isDirectory()).toBe(true);
+    expect(fs.statSync(at('.hotwatch', 'bin')).mode & 0o7777).toBe(0o700);
+    expect(fs.readdirSync(outside)).toEqual(['keep']);
+  });
+
+  it('the output a symlink, a FIFO or a hard link: removed before the build; a regular file of ours: kept', () => {
+    fs.mkdirSync(at('.hotwatch', 'bin'), { recursive: true, mode: 0o700 });
+    const plants: Array<() => void> = [
+      () => fs.symlinkSync(path.join(outside, 'keep'), out()),
+      () => execFileSync('mkfifo', [out()]),
+      () => fs.linkSync(path.join(outside, 'keep'), out()),
+    ];
+    for (const plant of plants) {
+      plant();
+      prepareOutput(tmp.dir, out(), silentLogger());
+      expect(fs.lstatSync(out(), { throwIfNoEntry: false }), 'the planted entry is gone').toBeUndefined();
+    }
+    expect(fs.readFileSync(path.join(outside, 'keep'), 'utf8')).toBe('keep');
+    fs.writeFileSync(out(), 'old binary');
+    prepareOutput(tmp.dir, out(), silentLogger());
+    expect(fs.readFileSync(out(), 'utf8')).toBe('old binary');
+  });
+
+  it('after the build: a symlink is refused, a world-writable binary made 0755', () => {
+    fs.mkdirSync(at('.hotwatch', 'bin'), { recursive: true, mode: 0o700 });
+    fs.symlinkSync(path.join(outside, 'keep'), out());
+    expect(() => checkBuiltOutput(out())).toThrow(/is a symlink .*not running it/);
+    fs.unlinkSync(out());
+    fs.writeFileSync(out(), 'bin');
+    fs.chmodSync(out(), 0o777);
+    checkBuiltOutput(out());
+    expect(fs.statSync(out()).mode & 0o7777).toBe(0o755);
+  });
+});
