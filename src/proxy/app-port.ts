@@ -39,7 +39,7 @@ export type ReadyResult =
   | { ready: true; afterMs: number; attempts: number }
   | { ready: false; afterMs: number; attempts: number; lastError: string };
 
-/** Probes until ready or the deadline; the pause between probes grows from 5 to 100 ms. */
+/** Probes until ready or past the deadline; the pause between probes grows from 5 to 100 ms. */
 export async function waitReady(opts: WaitReadyOptions): Promise<ReadyResult> {
   const t0 = performance.now();
   const deadline = t0 + opts.deadlineMs;
@@ -49,8 +49,9 @@ export async function waitReady(opts: WaitReadyOptions): Promise<ReadyResult> {
   for (;;) {
     opts.signal.throwIfAborted();
     attempts++;
-    const left = deadline - performance.now();
-    const error = await probe(opts, Math.max(1, Math.min(1_000, left)));
+    // At least 50 ms per probe (the deadline may be passed by that much): a probe cut to a millisecond
+    // would only report its own timeout instead of what the app answered.
+    const error = await probe(opts, Math.min(1_000, Math.max(50, deadline - performance.now())));
     opts.signal.throwIfAborted();
     if (error === undefined) return { ready: true, afterMs: performance.now() - t0, attempts };
     lastError = error;

@@ -50,12 +50,11 @@ export async function forward(req: IncomingMessage, res: ServerResponse, ctx: Fo
         answerUnavailable(req, res, ctx, got.kind === 'timeout' ? { reason: got.reason, lastError } : { report: got.report }, started);
         return;
       }
-      endHold?.('sent', performance.now() - started);
+      const sentAfter = performance.now() - started;
       const attempt = await send(req, res, body, got.target, ctx);
-      if (attempt.kind === 'done') return;
+      if (attempt.kind === 'done') return endHold?.('sent', sentAfter);
       stale = got.version;
       lastError = attempt.error;
-      endHold = undefined;
     }
   } catch (e) {
     endHold?.('gone', performance.now() - started);

@@ -1,8 +1,8 @@
 /**
  * Streams an HTML page through while adding the reload script before its last `</body>` (or at the
  * end when there is none: a script after `</html>` still runs, the parser moves it into the body).
- * Only the bytes from the last `</body>` seen (or the last few bytes, which could start one) are held
- * back, so a page the app streams (head first, the rest later) still reaches the browser as it comes.
+ * Only the bytes from the last `</body>` seen (or the last few bytes when they could start one) are
+ * held back, so a page the app streams (head first, the rest later) still reaches the browser as it comes.
  *
  * A page whose own <meta http-equiv="Content-Security-Policy"> would block the script gets, in its
  * place, an HTML comment saying so, padded to the script's length: the Content-Length already sent
@@ -41,7 +41,7 @@ export class HtmlInjector extends Transform {
     } else if (this.heldIsTail && data.length <= MAX_TAIL) {
       this.held = data;
     } else {
-      const cut = Math.max(0, data.length - (TAG.length - 1));
+      const cut = data.length - partialTag(text);
       this.pass(data.subarray(0, cut), data.subarray(cut), false);
     }
     done();
@@ -83,6 +83,12 @@ export class HtmlInjector extends Transform {
     const open = text.lastIndexOf('<');
     this.headCarry = open >= 0 && !text.includes('>', open) ? text.slice(open, open + 4096) : '';
   }
+}
+
+/** How many of the last bytes could be the start of a `</body` that the next chunk completes. */
+function partialTag(lowerText: string): number {
+  for (let k = Math.min(TAG.length - 1, lowerText.length); k > 0; k--) if (lowerText.endsWith(TAG.slice(0, k))) return k;
+  return 0;
 }
 
 /** An HTML comment of exactly `length` bytes (or as close as the notice allows) saying why no script is there. */

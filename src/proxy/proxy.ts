@@ -40,10 +40,11 @@ class ReverseProxy implements Proxy {
     this.log = opts.log.child({ component: 'proxy' });
     this.hub = opts.liveReload === false ? undefined : new LiveReloadHub();
     const holdTimeoutMs = opts.holdTimeoutMs ?? DEFAULT_HOLD_TIMEOUT_MS;
+    const holds = new HoldLog(this.log);
     const ctx: ForwardContext = {
       gate: this.gate,
       holdTimeoutMs,
-      holds: new HoldLog(this.log),
+      holds,
       page: this.pageOptions(),
       live: () => this.hub?.state,
     };
@@ -57,7 +58,7 @@ class ReverseProxy implements Proxy {
         this.upgraded.add(s);
         s.on('close', () => this.upgraded.delete(s));
       };
-      forwardUpgrade(req, socket, head, { gate: this.gate, holdTimeoutMs, track }).catch((e: unknown) => this.internal(e, () => socket.destroy()));
+      forwardUpgrade(req, socket, head, { gate: this.gate, holdTimeoutMs, holds, track }).catch((e: unknown) => this.internal(e, () => socket.destroy()));
     });
     opts.signal?.addEventListener('abort', () => void this.close(), { once: true });
   }
@@ -88,7 +89,6 @@ class ReverseProxy implements Proxy {
 
   ready(upstream: Upstream): void {
     const prev = this.serving;
-    if (prev && this.gate.state.kind === 'ready' && sameUpstream(prev.upstream, upstream)) return;
     const next = new Generation(upstream);
     this.prune();
     this.generations.add(next);
@@ -157,10 +157,6 @@ class ReverseProxy implements Proxy {
     cleanup();
     this.log.error({ event: 'proxy.internal', err: e }, `proxy: internal error: ${e instanceof Error ? e.message : String(e)}`);
   }
-}
-
-function sameUpstream(a: Upstream, b: Upstream): boolean {
-  return a.host === b.host && a.port === b.port;
 }
 
 function isLoopback(host: string): boolean {

@@ -7,12 +7,14 @@
 import http, { type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Generation } from './generation.js';
+import type { HoldLog } from './hold-log.js';
 import { clientResponseHeaders, upstreamRequestHeaders, type RawHeaders } from './headers.js';
 import type { UpstreamGate } from './upstream-gate.js';
 
 export interface UpgradeContext {
   gate: UpstreamGate<Generation>;
   holdTimeoutMs: number;
+  holds: HoldLog;
   /** Every upgraded socket is handed here, so close() can end it (the HTTP server no longer sees it). */
   track: (socket: Duplex) => void;
 }
@@ -26,17 +28,31 @@ export async function forwardUpgrade(req: IncomingMessage, socket: Duplex, head:
   socket.on('close', () => gone.abort(new Error('the client went away')));
   let stale: number | undefined;
   let lastError = '';
+  let endHold: ReturnType<HoldLog['begin']> | undefined;
+  const waited = (): number => performance.now() - started;
   try {
     for (;;) {
+      if (!endHold && (stale !== undefined || ctx.gate.state.kind === 'starting' || ctx.gate.state.kind === 'restarting')) {
+        endHold = ctx.holds.begin(req.url ?? '/', () => ctx.gate.describe());
+      }
       const got = await ctx.gate.acquire({ deadline: started + ctx.holdTimeoutMs, signal: gone.signal, stale, retryMs: 50 });
-      if (got.kind === 'timeout') return refuse(socket, 'timeout', `${got.reason}${lastError ? `; last attempt: ${lastError}` : ''}`);
-      if (got.kind === 'failed') return refuse(socket, 'failed', `${got.report.title}\n${got.report.lines.join('\n')}`);
+      if (got.kind === 'timeout') {
+        endHold?.('timeout', waited());
+        ctx.holds.timedOut(req.url ?? '/', got.reason, waited());
+        return refuse(socket, 'timeout', `${got.reason}${lastError ? `; last attempt: ${lastError}` : ''}`);
+      }
+      if (got.kind === 'failed') {
+        endHold?.('answered', waited());
+        return refuse(socket, 'failed', `${got.report.title}\n${got.report.lines.join('\n')}`);
+      }
+      const sentAfter = waited();
       const attempt = await handshake(req, socket, head, got.target, ctx);
-      if (attempt.kind === 'done') return;
+      if (attempt.kind === 'done') return endHold?.('sent', sentAfter);
       stale = got.version;
       lastError = attempt.error;
     }
   } catch (e) {
+    endHold?.('gone', waited());
     if (!gone.signal.aborted) throw e;
   }
 }
