@@ -16,6 +16,8 @@ import { request } from '../helpers/http-client.js';
 import { binary, CSP_POLICY, pageHtml, startUpstream, type TestUpstream } from '../helpers/proxy-upstream.js';
 import { openWebSocket } from '../helpers/websocket.js';
 import { waitFor } from '../helpers/wait.js';
+import { buildGoUpstream, startGoApp, type GoApp } from '../helpers/go-upstream.js';
+import { makeTmpDir } from '../helpers/tmp.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -423,5 +425,96 @@ describe('freePort and waitReady', () => {
     const w = waitReady({ host: '127.0.0.1', port: await freePort(), deadlineMs: 10_000, signal: ac.signal });
     ac.abort(new Error('the new app exited'));
     await expect(w).rejects.toThrow('the new app exited');
+  });
+});
+
+interface LoadStats {
+  served: number;
+  failures: string[];
+  longestMs: number;
+  byVersion: Map<string, number>;
+}
+
+/** `clients` loops of requests over keep-alive connections (every 4th a POST whose echo is checked). */
+function startLoad(port: number, clients: number): { stats: LoadStats; stop: () => Promise<void> } {
+  const stats: LoadStats = { served: 0, failures: [], longestMs: 0, byVersion: new Map() };
+  let running = true;
+  const one = async (c: number): Promise<void> => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    for (let i = 0; running; i++) {
+      const post = i % 4 === 3;
+      const body = `client ${c} request ${i} `.repeat(40);
+      try {
+        const r = await request(port, post ? { method: 'POST', path: '/echo', body, agent } : { agent });
+        const version = post ? String(r.headers['x-version']) : r.text.replace(/^v=/, '');
+        const ok = r.status === 200 && (post ? r.text === body : /^v=\d+$/.test(r.text));
+        if (!ok) stats.failures.push(`${post ? 'POST' : 'GET'}: ${r.status} ${r.body.length} bytes (sent ${body.length}) ${r.text.slice(0, 60)}`);
+        stats.served++;
+        stats.longestMs = Math.max(stats.longestMs, r.ms);
+        stats.byVersion.set(version, (stats.byVersion.get(version) ?? 0) + 1);
+      } catch (e) {
+        stats.failures.push(`${post ? 'POST' : 'GET'}: ${(e as Error).message}`);
+      }
+    }
+    agent.destroy();
+  };
+  const all = Promise.all(Array.from({ length: clients }, (_, c) => one(c)));
+  return {
+    stats,
+    stop: async () => {
+      running = false;
+      await all;
+    },
+  };
+}
+
+describe('load: 20 clients while a real Go app restarts 50 times', () => {
+  it('serves every request: blue-green switches, stop-then-start on one port, and crashes', { timeout: 120_000 }, async () => {
+    const tmp = makeTmpDir('hotwatch-proxy-load-');
+    cleanups.push(() => tmp.cleanup());
+    const bin = buildGoUpstream(tmp.dir);
+    const { proxy, port } = await proxyFor(undefined, { holdTimeoutMs: 10_000 });
+    const signal = new AbortController().signal;
+    const start = async (p: number, version: string): Promise<GoApp> => {
+      const app = startGoApp(bin, p, version);
+      cleanups.push(() => app.stop('SIGKILL'));
+      const r = await waitReady({ host: '127.0.0.1', port: p, deadlineMs: 10_000, signal });
+      if (!r.ready) throw new Error(`app ${version} not ready: ${r.lastError}`);
+      return app;
+    };
+    let app = await start(await freePort(), '0');
+    proxy.ready({ host: '127.0.0.1', port: app.port });
+    const load = startLoad(port, 20);
+    const t0 = performance.now();
+    const modes = { 'blue-green': 0, 'same-port': 0, crash: 0 };
+    for (let i = 1; i <= 50; i++) {
+      const version = String(i);
+      const mode = (['crash', 'blue-green', 'same-port'] as const)[i % 3]!;
+      modes[mode]++;
+      if (mode === 'blue-green') {
+        // The supervisor's blue-green start: the new version proven on a fresh port, then the switch, then the old one stopped.
+        const next = await start(await freePort(), version);
+        proxy.ready({ host: '127.0.0.1', port: next.port });
+        await app.stop('SIGTERM');
+        app = next;
+      } else {
+        // Stop-then-start on the same port; a crash is the same without the supervisor's word first.
+        if (mode === 'same-port') proxy.restarting('test restart');
+        await app.stop(mode === 'crash' ? 'SIGKILL' : 'SIGTERM');
+        app = await start(app.port, version);
+        proxy.ready({ host: '127.0.0.1', port: app.port });
+      }
+      await waitFor(() => (load.stats.byVersion.get(version) ?? 0) >= 200, { timeoutMs: 10_000, description: `200 answers from version ${version}` });
+    }
+    await load.stop();
+    const { served, failures, longestMs } = load.stats;
+    process.stdout.write(
+      `proxy load: ${served} requests in ${((performance.now() - t0) / 1000).toFixed(1)} s across 50 restarts ` +
+        `(${modes['blue-green']} blue-green, ${modes['same-port']} same port, ${modes.crash} crashes), ${failures.length} failed, longest ${longestMs.toFixed(1)} ms\n`,
+    );
+    expect(failures.slice(0, 10)).toEqual([]);
+    expect(served).toBeGreaterThanOrEqual(10_000);
+    expect(longestMs).toBeLessThan(10_000);
+    await app.stop('SIGTERM');
   });
 });
