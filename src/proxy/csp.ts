@@ -60,17 +60,19 @@ function withSource(sources: string[], source: string): string[] {
 function admitInPolicy(text: string, nonce: string): { text: string; changed: boolean } {
   const dirs = parsePolicy(text);
   let changed = false;
+  // Taken before the script's nonce is added: default-src may govern both.
+  const connect = governing(dirs, CONNECT_CHAIN);
+  const connectSources = connect ? [...connect.sources] : [];
   const script = governing(dirs, SCRIPT_CHAIN);
   if (script && !allowsInlineScript(script)) {
     script.sources = withSource(script.sources, `'nonce-${nonce}'`);
     changed = true;
   }
-  const connect = governing(dirs, CONNECT_CHAIN);
   if (connect && !allowsSelfConnect(connect)) {
     if (connect.name === 'connect-src') connect.sources = withSource(connect.sources, "'self'");
     // Only default-src governs: widening it would widen images, frames, fonts... too. A connect-src of
     // its own (what default-src allowed, plus 'self') widens connections only.
-    else dirs.push({ name: 'connect-src', sources: withSource(connect.sources, "'self'") });
+    else dirs.push({ name: 'connect-src', sources: withSource(connectSources, "'self'") });
     changed = true;
   }
   return { text: changed ? serialize(dirs) : text, changed };

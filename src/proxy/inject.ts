@@ -36,10 +36,8 @@ export class HtmlInjector extends Transform {
     const text = data.toString('latin1').toLowerCase();
     if (this.headCarry !== undefined) this.scanHead(chunk.toString('latin1'));
     const at = text.lastIndexOf(TAG);
-    if (at >= 0) {
+    if (at >= 0 && data.length - at <= MAX_TAIL) {
       this.pass(data.subarray(0, at), data.subarray(at), true);
-    } else if (this.heldIsTail && data.length <= MAX_TAIL) {
-      this.held = data;
     } else {
       const cut = data.length - partialTag(text);
       this.pass(data.subarray(0, cut), data.subarray(cut), false);
@@ -66,7 +64,9 @@ export class HtmlInjector extends Transform {
 
   /** Looks for a meta CSP until the body starts (browsers honour it only in the head). */
   private scanHead(chunkText: string): void {
-    const text = this.headCarry + chunkText;
+    const all = this.headCarry + chunkText;
+    const body = all.search(/<body[\s>]/i);
+    const text = body >= 0 ? all.slice(0, body) : all;
     const m = META_CSP.exec(text);
     if (m) {
       const content = META_CONTENT.exec(m[0]);
@@ -76,7 +76,7 @@ export class HtmlInjector extends Transform {
         this.onMetaCspBlocks();
       }
     }
-    if (/<body[\s>]/i.test(text)) {
+    if (body >= 0) {
       this.headCarry = undefined;
       return;
     }
