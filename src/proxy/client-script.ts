@@ -1,8 +1,9 @@
 /**
  * The script added to HTML pages, and the SharedWorker it may use. It listens to the proxy's state
  * ({boot, seq, up, failure}) and reloads the page when the proxy's seq passes the one the page was
- * served with (or hotwatch itself restarted: another boot id), shows the failure overlay while there is
- * a failure, and on the proxy's own 503 page reloads once an app serves again.
+ * served with (or hotwatch itself restarted: another boot id), and shows the failure overlay while there
+ * is a failure. The proxy's own 503 page shows its failure in the page itself, and reloads when that
+ * failure changes or an app serves again.
  *
  * One channel per browser, not per tab: browsers open at most 6 HTTP/1.1 connections to a host, and an
  * EventSource holds one for as long as the page is open, so 6 tabs would leave no connection for a page
@@ -27,14 +28,24 @@ const CLIENT = String.raw`(function (cfg) {
   var reloading = false;
   var host = null;
 
+  // The proxy's 503 page shows its failure itself: it reloads to show another one, or the app.
+  function stale(s) {
+    if (s.boot !== cfg.boot || s.seq > cfg.seq) return true;
+    return cfg.errorPage && ((s.up && !s.failure) || text(s.failure) !== text(cfg.failure));
+  }
+
+  function text(f) {
+    return f ? f.title + '\n' + f.lines.join('\n') : '';
+  }
+
   function apply(s) {
     if (reloading || !s || typeof s.seq !== 'number') return;
-    if (s.boot !== cfg.boot || s.seq > cfg.seq || (cfg.errorPage && s.up && !s.failure)) {
+    if (stale(s)) {
       reloading = true;
       location.reload();
       return;
     }
-    show(s.failure);
+    if (!cfg.errorPage) show(s.failure);
   }
 
   function el(tag, style, text) {
@@ -56,7 +67,7 @@ const CLIENT = String.raw`(function (cfg) {
       host.attachShadow({ mode: 'open' });
     }
     var box = el('div', { position: 'fixed', top: '0', left: '0', right: '0', bottom: '0', zIndex: '2147483647',
-      background: 'rgba(24,4,4,0.94)', color: '#ffd7d7', font: '14px/1.5 ui-monospace,Menlo,Consolas,monospace',
+      background: 'rgba(24,4,4,0.97)', color: '#ffd7d7', font: '14px/1.5 ui-monospace,Menlo,Consolas,monospace',
       padding: '24px 32px', overflow: 'auto', boxSizing: 'border-box', textAlign: 'left' });
     box.setAttribute('role', 'alert');
     box.appendChild(el('div', { color: '#fff', fontWeight: 'bold', fontSize: '16px', marginBottom: '12px' }, 'hotwatch: ' + f.title));
@@ -120,7 +131,7 @@ const CLIENT = String.raw`(function (cfg) {
     }, 1000);
   }
 
-  show(cfg.failure);
+  if (!cfg.errorPage) show(cfg.failure);
   if (window.navigator.locks && window.BroadcastChannel) return viaLeader();
   try {
     if (window.SharedWorker) return viaWorker();

@@ -52,7 +52,8 @@ export function sendErrorAnswer(req: IncomingMessage, res: ServerResponse, a: Er
   let body: string;
   let type: string;
   if (wantsHtml(req)) {
-    const failure: FailureReport | null = a.kind === 'failed' ? { title: a.title, lines: a.lines } : null;
+    // The failure as the page was rendered with it: the script compares it with the published one.
+    const failure: FailureReport | null = a.kind === 'failed' ? { title: a.title, lines: [...a.lines] } : null;
     const script = live ? reloadSnippet({ boot: live.boot, seq: live.seq, failure, errorPage: true }) : undefined;
     body = htmlPage(a, script);
     type = 'text/html; charset=utf-8';

@@ -42,7 +42,9 @@ export class LiveReloadHub {
   }
 
   update(next: { up: boolean; failure: FailureReport | null }): void {
-    this.publish({ ...this.current, ...next });
+    // Only the fields pages read: a report object with more in it must not reach every page.
+    const failure = next.failure ? { title: next.failure.title, lines: [...next.failure.lines] } : null;
+    this.publish({ ...this.current, up: next.up, failure });
   }
 
   /** Answers a request under /__hotwatch/; false when the path is not the proxy's own. */
@@ -54,7 +56,8 @@ export class LiveReloadHub {
         this.stream(res);
         break;
       case 'state':
-        send(res, 200, 'application/json', JSON.stringify(this.current), req.method === 'HEAD');
+        // `streams`: how many event streams are open (one per browser when pages share their channel).
+        send(res, 200, 'application/json', JSON.stringify({ ...this.current, streams: this.clients.size }), req.method === 'HEAD');
         break;
       case 'worker.js':
         send(res, 200, 'text/javascript; charset=utf-8', WORKER_SCRIPT, req.method === 'HEAD');

@@ -34,7 +34,9 @@ export function pageHtml(name: string): string {
 /** A page under a strict policy; its own inline script (with the app's nonce) must still run. */
 export function cspPage(name: string): string {
   return `<!doctype html>\n<html><head><title>csp</title></head><body><h1 id="v">${name}</h1>
-<script nonce="${APP_NONCE}">document.body.dataset.app = 'ran';</script>
+<p id="s">the page's own script did not run</p>
+<p>Content-Security-Policy: ${CSP_POLICY}</p>
+<script nonce="${APP_NONCE}">document.body.dataset.app = 'ran'; document.getElementById('s').textContent = "the page's own script ran";</script>
 </body></html>\n`;
 }
 
