@@ -15,9 +15,9 @@ export class HoldLog {
 
   /** A request starts waiting; the returned function ends its wait ('sent' when it went to an app). */
   begin(url: string, why: () => string): (outcome: 'sent' | 'timeout' | 'answered' | 'gone', waitedMs: number) => void {
-    if (this.waiting === 0 && this.count === 0) {
-      this.log.info({ event: 'proxy.held', url, reason: why() }, `holding requests until the app is ready (${why()})`);
-    }
+    const fields = { event: 'proxy.held', url, reason: why() };
+    if (this.waiting === 0 && this.count === 0) this.log.info(fields, `holding requests until the app is ready (${why()})`);
+    else this.log.debug(fields, `holding ${url}`);
     this.waiting++;
     this.count++;
     let ended = false;
@@ -26,7 +26,7 @@ export class HoldLog {
       ended = true;
       this.waiting--;
       this.longestMs = Math.max(this.longestMs, waitedMs);
-      this.log.debug({ event: 'proxy.held', url, outcome, waitedMs: Math.round(waitedMs) }, `held ${url} ${Math.round(waitedMs)} ms: ${outcome}`);
+      this.log.debug({ event: 'proxy.unheld', url, outcome, waitedMs: Math.round(waitedMs) }, `held ${url} ${Math.round(waitedMs)} ms: ${outcome}`);
       if (this.waiting === 0) this.summarise();
     };
   }

@@ -37,7 +37,17 @@ function isHtmlPage(req: IncomingMessage, res: IncomingMessage, headers: RawHead
   if (status === 204 || status === 206 || status === 304 || status < 200) return false;
   if (/^\s*attachment/i.test(headerValue(headers, 'content-disposition') ?? '')) return false;
   const type = (headerValue(headers, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-  return type === 'text/html' && req.method !== 'OPTIONS';
+  return type === 'text/html' && req.method !== 'OPTIONS' && isDocumentRequest(req);
+}
+
+/**
+ * A page the browser navigates to, not an HTML fragment fetched by a script (htmx, fetch()): a script
+ * added to a fragment would land inside the element it is swapped into. Browsers say which with
+ * Sec-Fetch-Dest; a client that does not send it (curl, old browsers) gets the script.
+ */
+function isDocumentRequest(req: IncomingMessage): boolean {
+  const dest = req.headers['sec-fetch-dest'];
+  return dest === undefined || dest === 'document' || dest === 'iframe' || dest === 'frame';
 }
 
 /** `page` is the reload state the page is served with (taken when its request was sent). */

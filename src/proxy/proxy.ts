@@ -58,6 +58,8 @@ class ReverseProxy implements Proxy {
         this.upgraded.add(s);
         s.on('close', () => this.upgraded.delete(s));
       };
+      // From now on the HTTP server no longer closes this socket: close() must, even while it is held.
+      track(socket);
       forwardUpgrade(req, socket, head, { gate: this.gate, holdTimeoutMs, holds, track }).catch((e: unknown) => this.internal(e, () => socket.destroy()));
     });
     opts.signal?.addEventListener('abort', () => void this.close(), { once: true });

@@ -70,20 +70,25 @@ function handshake(req: IncomingMessage, socket: Duplex, head: Buffer, gen: Gene
     });
     let connected = false;
     up.on('socket', (s) => s.once('connect', () => (connected = true)));
+    const onClientGone = (): void => void up.destroy();
+    socket.once('close', onClientGone);
     up.on('upgrade', (upRes, upSocket, upHead) => {
       socket.write(formatHead(`HTTP/1.1 101 ${upRes.statusMessage || 'Switching Protocols'}`, upRes.rawHeaders));
       if (upHead.length > 0) socket.write(upHead);
       if (head.length > 0) upSocket.write(head);
+      socket.off('close', onClientGone);
       splice(socket, upSocket, ctx);
       resolve({ kind: 'done' });
     });
     up.on('response', (upRes) => {
+      socket.off('close', onClientGone);
       const headers = [...clientResponseHeaders(upRes), 'Connection', 'close'];
       socket.write(formatHead(`HTTP/1.1 ${upRes.statusCode} ${upRes.statusMessage ?? ''}`, headers));
       upRes.pipe(socket);
       resolve({ kind: 'done' });
     });
     up.on('error', (err) => {
+      socket.off('close', onClientGone);
       // Never connected: the app never saw the handshake, so it can be sent again.
       if (!connected && !socket.destroyed) return resolve({ kind: 'retry', error: `${gen.label}: ${err.message}` });
       if (!socket.destroyed) refuse(socket, 'upstream-error', `the app broke the upgrade (${err.message})`, 502);

@@ -99,6 +99,7 @@ export function openWebSocket(port: number, path = '/ws'): Promise<WsClient> {
     };
     socket.on('data', onHead);
     socket.once('error', reject);
+    socket.once('close', () => reject(new Error('the connection closed before the handshake completed')));
   });
 }
 

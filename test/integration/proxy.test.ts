@@ -518,3 +518,55 @@ describe('load: 20 clients while a real Go app restarts 50 times', () => {
     await app.stop('SIGTERM');
   });
 });
+
+describe('clients that go away, and close()', () => {
+  it('a client aborting an upload, a held request or a response leaves the proxy serving', async () => {
+    const a = await upstream('A');
+    const { proxy, port, logs } = await proxyFor(a);
+    // Mid-upload: half the announced body, then the connection is gone.
+    await new Promise<void>((resolve) => {
+      const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/echo', agent: false, headers: { 'content-length': '1000' } });
+      req.on('error', () => resolve());
+      req.write('x'.repeat(10), () => setImmediate(() => req.destroy()));
+      req.on('close', () => resolve());
+    });
+    // Mid-response: an event stream dropped by the client.
+    const sse = await openStream(port, '/sse');
+    await new Promise<void>((r) => sse.once('data', () => r()));
+    sse.destroy();
+    // While held.
+    proxy.restarting('test');
+    const gone = http.get({ host: '127.0.0.1', port, path: '/', agent: false });
+    gone.on('error', () => undefined);
+    await waitFor(() => logs.events('proxy.held').length > 0, { timeoutMs: 5_000, description: 'the request held' });
+    gone.destroy();
+    await waitFor(() => logs.events('proxy.released').length > 0, { timeoutMs: 5_000, description: 'the held request let go' });
+    proxy.ready(at(a));
+    expect((await request(port)).text).toBe('v=A');
+  });
+
+  it('close() ends held requests and held WebSocket handshakes at once', async () => {
+    const { proxy, port, logs } = await proxyFor(undefined, { holdTimeoutMs: 30_000 });
+    const held = pending(port);
+    const ws = openWebSocket(port, '/ws').catch((e: Error) => e);
+    await waitFor(() => logs.events('proxy.held').length === 2, { timeoutMs: 5_000, description: 'the request and the handshake held' });
+    const t0 = performance.now();
+    await proxy.close();
+    expect(performance.now() - t0).toBeLessThan(2_000);
+    await held.done;
+    expect(held.state.error).toBeInstanceOf(Error);
+    expect(await ws).toBeInstanceOf(Error);
+  });
+});
+
+describe('which responses get the script', () => {
+  it('only documents: a fetch() of an HTML fragment (htmx, Sec-Fetch-Dest: empty) passes untouched', async () => {
+    const a = await upstream('A');
+    const { port } = await proxyFor(a);
+    const fragment = await request(port, { path: '/page', headers: { 'sec-fetch-dest': 'empty' } });
+    expect(fragment.text).toBe(pageHtml('A'));
+    for (const dest of ['document', 'iframe']) {
+      expect((await request(port, { path: '/page', headers: { 'sec-fetch-dest': dest } })).text).toMatch(SCRIPT);
+    }
+  });
+});
