@@ -105,13 +105,17 @@ function splice(client: Duplex, app: Duplex, ctx: UpgradeContext): void {
   ] as const) {
     (s as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
     ctx.track(s);
-    // A break is passed on as a break; a clean end as a clean end (what was written still arrives).
+    // A break is passed on as a break; a clean end as a clean end (what was written still arrives, and
+    // a side that ended its sending may still receive: half-close is kept).
     s.on('error', () => other.destroy());
     s.on('close', () => {
       if (!other.destroyed && !other.writableEnded) other.end();
     });
-    // Once our end is sent, nothing more is read from a side whose peer has gone: no half-open leftovers.
-    s.on('finish', () => s.destroy());
+    // Done both ways: released at once (the client's socket allows half-open and would otherwise linger).
+    let received = false;
+    let sent = false;
+    s.on('end', () => (received = true) && sent && s.destroy());
+    s.on('finish', () => (sent = true) && received && s.destroy());
   }
   app.pipe(client);
   client.pipe(app);

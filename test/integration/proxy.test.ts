@@ -152,7 +152,9 @@ describe('what the proxy carries', () => {
     const ws2 = await openWebSocket(port, '/ws');
     ws2.send('x');
     expect(await ws2.next()).toBe('B:x');
+    // Closed by the client (close frame, then its FIN): the app's closing frame still comes back.
     ws2.close();
+    expect(await ws2.closed).toEqual({ closeFrame: true, error: undefined });
   });
 
   it('passes non-HTML bodies byte for byte, compressed ones still compressed', async () => {
