@@ -42,7 +42,9 @@ const CLIENT = String.raw`(function (cfg) {
     if (reloading || !s || typeof s.seq !== 'number') return;
     if (stale(s)) {
       reloading = true;
-      location.reload();
+      // The answer to a form post: reloading would post it again (and ask first); load the page instead.
+      if (cfg.postResult) location.replace(location.pathname + location.search);
+      else location.reload();
       return;
     }
     if (!cfg.errorPage) show(s.failure);
@@ -165,6 +167,8 @@ export interface ClientConfig {
   failure: { title: string; lines: readonly string[] } | null;
   /** The proxy's own 503 page: reload as soon as an app serves. */
   errorPage?: boolean;
+  /** The page answers a request other than GET (a form post): it is loaded again with a GET. */
+  postResult?: boolean;
 }
 
 /** JSON safe inside a <script> element: no `</script>`, `<!--` or line separators can appear in it. */

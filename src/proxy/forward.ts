@@ -88,6 +88,7 @@ function answerUnavailable(
 function send(req: IncomingMessage, res: ServerResponse, body: RequestBody, gen: Generation, ctx: ForwardContext): Promise<Attempt> {
   const live = ctx.live();
   const page: ClientConfig = { boot: live?.boot ?? '', seq: live?.seq ?? 0, failure: live?.failure ?? null };
+  if (req.method !== 'GET' && req.method !== 'HEAD') page.postResult = true;
   return new Promise<Attempt>((resolve) => {
     const up = http.request({
       host: gen.upstream.host,

@@ -86,6 +86,20 @@ describe('live reload in chromium', () => {
     await shot(page, '2-reloaded');
   });
 
+  it('the answer to a form post is loaded again with a GET, not posted again', async () => {
+    const a = await upstream('A');
+    const { proxy, base, context } = await setup(a);
+    const page = await context.newPage();
+    await page.goto(`${base}/form`);
+    await Promise.all([page.waitForNavigation(), page.click('#go')]);
+    await heading(page, 'posted A');
+    await page.waitForFunction(() => (window as { __hotwatch?: unknown }).__hotwatch !== undefined);
+    const b = await upstream('B');
+    proxy.ready(at(b));
+    proxy.reload();
+    await heading(page, 'form B');
+  });
+
   it('failed() shows the errors as an overlay, escaped; ready() takes it away and reload() brings the new page', async () => {
     const a = await upstream('version A');
     const { proxy, base, context } = await setup(a);

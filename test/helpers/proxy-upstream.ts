@@ -73,6 +73,11 @@ const ROUTES: Record<string, Handler> = {
   },
   '/bin': (_q, res) => send(res, 'application/octet-stream', binary()),
   '/json-gzip': (_q, res, u) => send(res, 'application/json', zlib.gzipSync(JSON.stringify({ v: u.name })), { 'Content-Encoding': 'gzip' }),
+  '/form': (req, res, u) => {
+    req.resume();
+    const h1 = req.method === 'POST' ? `posted ${u.name}` : `form ${u.name}`;
+    send(res, HTML, `<html><body><h1 id="v">${h1}</h1><form method="post" action="/form"><button id="go">post</button></form></body></html>`);
+  },
   '/echo': (req, res) => {
     res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
     req.pipe(res);
