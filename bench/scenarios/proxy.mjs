@@ -28,7 +28,9 @@ function get(port, agent, opts = {}) {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('error', reject);
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text: Buffer.concat(chunks).toString(), ms: performance.now() - t0 }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode, headers: res.headers, text: Buffer.concat(chunks).toString(), ms: performance.now() - t0 }),
+      );
     });
     req.setTimeout(15_000, () => req.destroy(new Error('no answer within 15 s')));
     req.on('error', reject);
@@ -56,7 +58,11 @@ function startProxyChild() {
       pending.set(id, resolve);
       child.send({ id, op, arg });
     });
-  return { started, call, stderr: () => stderr, close: async () => (await call('close'), unregister()) };
+  const close = async () => {
+    await call('close');
+    unregister();
+  };
+  return { started, call, stderr: () => stderr, close };
 }
 
 function startApp(bin, port, version) {
@@ -66,7 +72,11 @@ function startApp(bin, port, version) {
 
 async function serves(app) {
   const agent = new http.Agent({ keepAlive: false });
-  await waitFor(async () => (await get(app.port, agent)).status === 200, { timeoutMs: 10_000, intervalMs: 2, description: `app v${app.version} serving` });
+  await waitFor(async () => (await get(app.port, agent)).status === 200, {
+    timeoutMs: 10_000,
+    intervalMs: 2,
+    description: `app v${app.version} serving`,
+  });
 }
 
 /** a. One client, alternating direct and proxied requests on kept-alive connections. */
@@ -119,7 +129,11 @@ function startLoad(port, clients) {
     agent.destroy();
   };
   const all = Promise.all(Array.from({ length: clients }, (_, c) => one(c)));
-  return { stats, stop: async () => ((running = false), await all) };
+  const stop = async () => {
+    running = false;
+    await all;
+  };
+  return { stats, stop };
 }
 
 async function restartsUnderLoad(bin, proxy, proxyPort, first, { restarts, clients, perRound }) {
@@ -144,12 +158,27 @@ async function restartsUnderLoad(bin, proxy, proxyPort, first, { restarts, clien
       await serves(app);
       await proxy.call('ready', { host: '127.0.0.1', port: app.port });
     }
-    await waitFor(() => (load.stats.byVersion.get(version) ?? 0) >= perRound, { timeoutMs: 20_000, description: `${perRound} answers from v${version}` });
+    await waitFor(() => (load.stats.byVersion.get(version) ?? 0) >= perRound, {
+      timeoutMs: 20_000,
+      description: `${perRound} answers from v${version}`,
+    });
   }
   const seconds = (performance.now() - t0) / 1000;
   await load.stop();
   const s = load.stats;
-  return { restarts, modes, clients, seconds, served: s.served, failures: s.failures.length, firstFailures: s.failures.slice(0, 5), p50: median(s.ms), p99: percentile(s.ms, 99), longestMs: Math.max(...s.ms), app };
+  return {
+    restarts,
+    modes,
+    clients,
+    seconds,
+    served: s.served,
+    failures: s.failures.length,
+    firstFailures: s.failures.slice(0, 5),
+    p50: median(s.ms),
+    p99: percentile(s.ms, 99),
+    longestMs: Math.max(...s.ms),
+    app,
+  };
 }
 
 export async function proxyScenario({ requests, restarts, clients, say }) {

@@ -42,7 +42,10 @@ class Inflate extends Transform {
       return;
     }
     this.head = Buffer.concat([this.head, chunk]);
-    if (this.head.length < 2) return done();
+    if (this.head.length < 2) {
+      done();
+      return;
+    }
     const isZlib = (this.head[0]! & 0x0f) === 8 && ((this.head[0]! << 8) | this.head[1]!) % 31 === 0;
     const inner = isZlib ? zlib.createInflate() : zlib.createInflateRaw();
     this.inner = inner;
@@ -52,7 +55,10 @@ class Inflate extends Transform {
   }
 
   override _flush(done: TransformCallback): void {
-    if (!this.inner) return done();
+    if (!this.inner) {
+      done();
+      return;
+    }
     this.inner.once('end', () => done());
     this.inner.end();
   }

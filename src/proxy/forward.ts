@@ -120,7 +120,17 @@ function send(req: IncomingMessage, res: ServerResponse, body: RequestBody, gen:
       res.off('close', onClientGone);
       const again = !res.destroyed && body.replayable && mayRetry(err, connected, up.reusedSocket, req.method ?? 'GET');
       if (again) return resolve({ kind: 'retry', error: `${gen.label}: ${err.message}` });
-      sendErrorAnswer(req, res, { status: 502, kind: 'upstream-error', title: `the app broke the request (${err.message})`, lines: [`${req.method} ${req.url} → ${gen.label}`] }, ctx.live());
+      sendErrorAnswer(
+        req,
+        res,
+        {
+          status: 502,
+          kind: 'upstream-error',
+          title: `the app broke the request (${err.message})`,
+          lines: [`${req.method} ${req.url} → ${gen.label}`],
+        },
+        ctx.live(),
+      );
       resolve({ kind: 'done' });
     });
     body.attach(up);

@@ -26,7 +26,10 @@ export class HoldLog {
       ended = true;
       this.waiting--;
       this.longestMs = Math.max(this.longestMs, waitedMs);
-      this.log.debug({ event: 'proxy.unheld', url, outcome, waitedMs: Math.round(waitedMs) }, `held ${url} ${Math.round(waitedMs)} ms: ${outcome}`);
+      this.log.debug(
+        { event: 'proxy.unheld', url, outcome, waitedMs: Math.round(waitedMs) },
+        `held ${url} ${Math.round(waitedMs)} ms: ${outcome}`,
+      );
       if (this.waiting === 0) this.summarise();
     };
   }

@@ -78,6 +78,8 @@ export function planResponse(req: IncomingMessage, res: IncomingMessage, page: C
   }
   const length = Number(headerValue(headers, 'content-length'));
   if (!decoder && Number.isInteger(length) && length >= 0) out.push('Content-Length', String(length + snippet.length));
-  const injector = new HtmlInjector(snippet, () => opts.skipped('meta-csp', 'its <meta> Content-Security-Policy would block the script', url));
+  const injector = new HtmlInjector(snippet, () =>
+    opts.skipped('meta-csp', 'its <meta> Content-Security-Policy would block the script', url),
+  );
   return { headers: out, transforms: decoder ? [decoder, injector] : [injector] };
 }

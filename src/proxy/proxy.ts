@@ -1,7 +1,7 @@
 /**
  * The reverse proxy in front of the app: browsers connect to it, it forwards to whichever version of
  * the app the supervisor last declared ready, holds requests while none is, and adds live reload to
- * HTML pages. `createProxy` wires the parts; the supervisor drives it through the Proxy interface
+ * HTML pages. `createProxy` wires the parts; the supervisor drives it through the ProxyHandle interface
  * (types.ts) and owns every decision about the app itself.
  */
 import http from 'node:http';
@@ -13,19 +13,19 @@ import { Generation } from './generation.js';
 import { HoldLog } from './hold-log.js';
 import { LiveReloadHub } from './live-reload.js';
 import type { PageOptions } from './page.js';
-import type { FailureReport, Proxy, ProxyOptions, Upstream } from './types.js';
+import type { FailureReport, ProxyHandle, ProxyOptions, Upstream } from './types.js';
 import { UpstreamGate } from './upstream-gate.js';
 import { forwardUpgrade } from './upgrade.js';
 
 export const DEFAULT_HOLD_TIMEOUT_MS = 30_000;
 
-export async function createProxy(opts: ProxyOptions): Promise<Proxy> {
+export async function createProxy(opts: ProxyOptions): Promise<ProxyHandle> {
   const proxy = new ReverseProxy(opts);
   await proxy.listen();
   return proxy;
 }
 
-class ReverseProxy implements Proxy {
+class ReverseProxy implements ProxyHandle {
   private readonly log: Logger;
   private readonly gate = new UpstreamGate<Generation>();
   private readonly hub: LiveReloadHub | undefined;
@@ -60,7 +60,9 @@ class ReverseProxy implements Proxy {
       };
       // From now on the HTTP server no longer closes this socket: close() must, even while it is held.
       track(socket);
-      forwardUpgrade(req, socket, head, { gate: this.gate, holdTimeoutMs, holds, track }).catch((e: unknown) => this.internal(e, () => socket.destroy()));
+      forwardUpgrade(req, socket, head, { gate: this.gate, holdTimeoutMs, holds, track }).catch((e: unknown) =>
+        this.internal(e, () => socket.destroy()),
+      );
     });
     opts.signal?.addEventListener('abort', () => void this.close(), { once: true });
   }
@@ -119,7 +121,10 @@ class ReverseProxy implements Proxy {
 
   reload(): void {
     this.hub?.reload();
-    this.log.debug({ event: 'proxy.reload', pages: this.hub?.listeners ?? 0 }, `reload sent to ${this.hub?.listeners ?? 0} event stream(s)`);
+    this.log.debug(
+      { event: 'proxy.reload', pages: this.hub?.listeners ?? 0 },
+      `reload sent to ${this.hub?.listeners ?? 0} event stream(s)`,
+    );
   }
 
   close(): Promise<void> {

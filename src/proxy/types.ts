@@ -34,7 +34,7 @@ export interface ProxyOptions {
   liveReload?: boolean;
 }
 
-export interface Proxy {
+export interface ProxyHandle {
   /** The app answers at `upstream`: new requests go there at once, held ones are released. */
   ready(upstream: Upstream): void;
   /** The app is being replaced: new requests wait (bounded) until ready(); in-flight ones continue. */

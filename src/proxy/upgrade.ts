@@ -114,8 +114,14 @@ function splice(client: Duplex, app: Duplex, ctx: UpgradeContext): void {
     // Done both ways: released at once (the client's socket allows half-open and would otherwise linger).
     let received = false;
     let sent = false;
-    s.on('end', () => (received = true) && sent && s.destroy());
-    s.on('finish', () => (sent = true) && received && s.destroy());
+    s.on('end', () => {
+      received = true;
+      if (sent) s.destroy();
+    });
+    s.on('finish', () => {
+      sent = true;
+      if (received) s.destroy();
+    });
   }
   app.pipe(client);
   client.pipe(app);
@@ -130,6 +136,15 @@ function formatHead(statusLine: string, raw: RawHeaders): string {
 function refuse(socket: Duplex, kind: string, text: string, status = 503): void {
   const body = Buffer.from(`hotwatch: ${text}\n`, 'utf8');
   const reason = status === 503 ? 'Service Unavailable' : 'Bad Gateway';
-  const headers = ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(body.length), 'Connection', 'close', 'X-Hotwatch-Proxy', kind];
+  const headers = [
+    'Content-Type',
+    'text/plain; charset=utf-8',
+    'Content-Length',
+    String(body.length),
+    'Connection',
+    'close',
+    'X-Hotwatch-Proxy',
+    kind,
+  ];
   socket.end(Buffer.concat([Buffer.from(formatHead(`HTTP/1.1 ${status} ${reason}`, headers)), body]));
 }

@@ -107,7 +107,7 @@ export class UpstreamGate<T> {
         then();
       };
       signal.addEventListener('abort', onAbort, { once: true });
-      this.changed.promise.then(() => finish(() => resolve(true)));
+      void this.changed.promise.then(() => finish(() => resolve(true)));
     });
   }
 }

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createProxy } from '../../src/proxy/proxy.js';
-import type { Proxy } from '../../src/proxy/types.js';
+import type { ProxyHandle } from '../../src/proxy/types.js';
 import { REPO } from '../helpers/hotwatch.js';
 import { captureLog } from '../helpers/log-capture.js';
 import { startUpstream, type TestUpstream } from '../helpers/proxy-upstream.js';
@@ -23,7 +23,9 @@ let browser: Browser;
 
 beforeAll(async () => {
   if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: this test drives Debian's chromium (no browser download). Install it: sudo apt-get install chromium`);
+    throw new Error(
+      `${CHROMIUM} is missing: this test drives Debian's chromium (no browser download). Install it: sudo apt-get install chromium`,
+    );
   }
   fs.mkdirSync(SHOTS, { recursive: true });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
@@ -45,7 +47,7 @@ async function upstream(name: string): Promise<TestUpstream> {
 
 async function setup(first: TestUpstream | undefined) {
   const logs = captureLog();
-  const proxy: Proxy = await createProxy({ listen: { port: 0 }, log: logs.log, holdTimeoutMs: 10_000 });
+  const proxy: ProxyHandle = await createProxy({ listen: { port: 0 }, log: logs.log, holdTimeoutMs: 10_000 });
   cleanups.push(() => proxy.close());
   if (first) proxy.ready({ host: '127.0.0.1', port: first.port });
   const base = `http://127.0.0.1:${proxy.address.port}`;
@@ -124,7 +126,10 @@ describe('live reload in chromium', () => {
   it('with nothing serving, the 503 page carries the failure and reloads itself once an app is ready', async () => {
     const { proxy, base, context } = await setup(undefined);
     proxy.restarting();
-    proxy.failed({ title: 'the new version exited at start (exit status 2)', lines: ['panic: listen tcp 127.0.0.1:8080: bind: address already in use', 'main.main()', '\t/src/app/main.go:21 +0x1d4'] });
+    proxy.failed({
+      title: 'the new version exited at start (exit status 2)',
+      lines: ['panic: listen tcp 127.0.0.1:8080: bind: address already in use', 'main.main()', '\t/src/app/main.go:21 +0x1d4'],
+    });
     const page = await context.newPage();
     const res = await page.goto(`${base}/page`);
     expect(res?.status()).toBe(503);
@@ -133,7 +138,9 @@ describe('live reload in chromium', () => {
     await shot(page, '5-start-failed-503');
     // Another failure: the page reloads to show it.
     proxy.failed({ title: 'build failed (exit status 1)', lines: ['./main.go:3:1: expected declaration'] });
-    await page.waitForFunction(() => document.querySelector('pre')?.textContent?.includes('expected declaration'), undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelector('pre')?.textContent?.includes('expected declaration'), undefined, {
+      timeout: 10_000,
+    });
     const c = await upstream('version C');
     proxy.ready(at(c));
     await heading(page, 'version C');
@@ -176,7 +183,9 @@ describe('more tabs than the 6 connections per host', () => {
     await waitFor(async () => (await streams()) === 6, { timeoutMs: 10_000, description: '6 event streams open' });
     const stuck = await context.newPage();
     await expect(stuck.goto(`${base}/page`, { timeout: 4_000 })).rejects.toThrow(/Timeout/);
-    await first!.evaluate(() => (window as { own?: EventSource[] }).own!.forEach((e) => e.close()));
+    await first!.evaluate(() => {
+      for (const e of (window as { own?: EventSource[] }).own!) e.close();
+    });
     await heading(stuck, 'version A');
   });
 
@@ -190,7 +199,11 @@ describe('more tabs than the 6 connections per host', () => {
       const { proxy, base, context, streams } = await setup(a);
       if (transport.init) await context.addInitScript(transport.init);
       const tabs = await openTabs(context, 10, `${base}/page`);
-      if (transport.streams > 0) await waitFor(async () => (await streams()) === transport.streams, { timeoutMs: 10_000, description: `${transport.streams} event stream(s)` });
+      if (transport.streams > 0)
+        await waitFor(async () => (await streams()) === transport.streams, {
+          timeoutMs: 10_000,
+          description: `${transport.streams} event stream(s)`,
+        });
       expect(await streams()).toBe(transport.streams);
       const extra = await context.newPage();
       const t0 = performance.now();
@@ -201,7 +214,11 @@ describe('more tabs than the 6 connections per host', () => {
       proxy.ready(at(b));
       proxy.reload();
       for (const t of [...tabs, extra]) await heading(t, 'version B');
-      if (transport.streams > 0) await waitFor(async () => (await streams()) === transport.streams, { timeoutMs: 10_000, description: 'one stream again after the reload' });
+      if (transport.streams > 0)
+        await waitFor(async () => (await streams()) === transport.streams, {
+          timeoutMs: 10_000,
+          description: 'one stream again after the reload',
+        });
       if (transport.init === '') await shot(extra, '7-eleventh-tab-reloaded');
     });
   }

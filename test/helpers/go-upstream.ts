@@ -35,7 +35,8 @@ export function startGoApp(bin: string, port: number, version: string): GoApp {
     stop: async (signal = 'SIGTERM') => {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
       await exited;
-      if (signal === 'SIGTERM' && proc.exitCode !== 0) throw new Error(`app ${version} exited with ${proc.exitCode ?? proc.signalCode}: ${stderr}`);
+      if (signal === 'SIGTERM' && proc.exitCode !== 0)
+        throw new Error(`app ${version} exited with ${proc.exitCode ?? proc.signalCode}: ${stderr}`);
     },
   };
 }

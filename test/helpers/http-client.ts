@@ -30,11 +30,20 @@ export function request(port: number, opts: RequestOptions = {}): Promise<Answer
         res.on('error', reject);
         res.on('end', () => {
           const body = Buffer.concat(chunks);
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, rawHeaders: res.rawHeaders, body, text: body.toString('utf8'), ms: performance.now() - t0 });
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            rawHeaders: res.rawHeaders,
+            body,
+            text: body.toString('utf8'),
+            ms: performance.now() - t0,
+          });
         });
       },
     );
-    req.setTimeout(opts.timeoutMs ?? 15_000, () => req.destroy(new Error(`${opts.method ?? 'GET'} ${opts.path ?? '/'}: no answer within ${opts.timeoutMs ?? 15_000} ms`)));
+    req.setTimeout(opts.timeoutMs ?? 15_000, () =>
+      req.destroy(new Error(`${opts.method ?? 'GET'} ${opts.path ?? '/'}: no answer within ${opts.timeoutMs ?? 15_000} ms`)),
+    );
     req.on('error', reject);
     req.end(opts.body);
   });

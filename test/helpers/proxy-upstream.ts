@@ -65,7 +65,11 @@ const ROUTES: Record<string, Handler> = {
   '/page-csp': (_q, res, u) => send(res, HTML, cspPage(u.name), { 'Content-Security-Policy': CSP_POLICY }),
   '/page-nobody': (_q, res, u) => send(res, HTML, `<p id="v">${u.name}</p>`),
   '/page-meta-csp': (_q, res, u) =>
-    send(res, HTML, `<html><head><meta http-equiv="Content-Security-Policy" content="script-src 'none'"></head><body>${u.name}</body></html>`),
+    send(
+      res,
+      HTML,
+      `<html><head><meta http-equiv="Content-Security-Policy" content="script-src 'none'"></head><body>${u.name}</body></html>`,
+    ),
   '/page-stream': (_q, res, u) => {
     res.writeHead(200, { 'Content-Type': HTML });
     res.write(`<!doctype html><html><head><title>stream</title></head><body><p>first</p>`);
@@ -76,7 +80,11 @@ const ROUTES: Record<string, Handler> = {
   '/form': (req, res, u) => {
     req.resume();
     const h1 = req.method === 'POST' ? `posted ${u.name}` : `form ${u.name}`;
-    send(res, HTML, `<html><body><h1 id="v">${h1}</h1><form method="post" action="/form"><button id="go">post</button></form></body></html>`);
+    send(
+      res,
+      HTML,
+      `<html><body><h1 id="v">${h1}</h1><form method="post" action="/form"><button id="go">post</button></form></body></html>`,
+    );
   },
   '/echo': (req, res) => {
     res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
@@ -119,7 +127,9 @@ export async function startUpstream(name: string, port = 0): Promise<TestUpstrea
     s.on('close', () => sockets.delete(s));
   });
   server.on('upgrade', (req, socket: net.Socket) => {
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKey(String(req.headers['sec-websocket-key']))}\r\n\r\n`);
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKey(String(req.headers['sec-websocket-key']))}\r\n\r\n`,
+    );
     wss.add(socket);
     socket.on('close', () => wss.delete(socket));
     const reader = new FrameReader();

@@ -9,7 +9,9 @@ import net from 'node:net';
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
 export function acceptKey(key: string): string {
-  return createHash('sha1').update(key + GUID).digest('base64');
+  return createHash('sha1')
+    .update(key + GUID)
+    .digest('base64');
 }
 
 export interface Frame {
@@ -89,11 +91,13 @@ export function openWebSocket(port: number, path = '/ws'): Promise<WsClient> {
       const rest = head.subarray(end + 4);
       if (!/^HTTP\/1\.1 101 /.test(text)) {
         socket.destroy();
-        return reject(new Error(`upgrade refused: ${text.split('\r\n')[0]}`));
+        reject(new Error(`upgrade refused: ${text.split('\r\n')[0]}`));
+        return;
       }
       if (!text.toLowerCase().includes(`sec-websocket-accept: ${acceptKey(key).toLowerCase()}`)) {
         socket.destroy();
-        return reject(new Error(`bad Sec-WebSocket-Accept in:\n${text}`));
+        reject(new Error(`bad Sec-WebSocket-Accept in:\n${text}`));
+        return;
       }
       resolve(client(socket, rest));
     };
@@ -138,7 +142,16 @@ function client(socket: net.Socket, first: Buffer): WsClient {
         if (m !== undefined) return resolve(m);
         if (socket.destroyed) return reject(new Error('the WebSocket closed'));
         const t = setTimeout(() => reject(new Error(`no WebSocket message within ${timeoutMs} ms`)), timeoutMs);
-        waiters.push({ resolve: (s) => (clearTimeout(t), resolve(s)), reject: (e) => (clearTimeout(t), reject(e)) });
+        waiters.push({
+          resolve: (s) => {
+            clearTimeout(t);
+            resolve(s);
+          },
+          reject: (e) => {
+            clearTimeout(t);
+            reject(e);
+          },
+        });
       }),
     close: () => {
       socket.write(encodeFrame(Buffer.from([0x03, 0xe8]), { opcode: 8, mask: true }));

@@ -9,7 +9,7 @@ import http from 'node:http';
 import zlib from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createProxy } from '../../src/proxy/proxy.js';
-import type { Proxy, ProxyOptions } from '../../src/proxy/types.js';
+import type { ProxyHandle, ProxyOptions } from '../../src/proxy/types.js';
 import { freePort, waitReady } from '../../src/proxy/app-port.js';
 import { captureLog, type CapturedLog } from '../helpers/log-capture.js';
 import { request } from '../helpers/http-client.js';
@@ -30,7 +30,10 @@ async function upstream(name: string, port = 0): Promise<TestUpstream> {
   return u;
 }
 
-async function proxyFor(u: TestUpstream | undefined, opts: Partial<ProxyOptions> = {}): Promise<{ proxy: Proxy; port: number; logs: CapturedLog }> {
+async function proxyFor(
+  u: TestUpstream | undefined,
+  opts: Partial<ProxyOptions> = {},
+): Promise<{ proxy: ProxyHandle; port: number; logs: CapturedLog }> {
   const logs = captureLog();
   const proxy = await createProxy({ listen: { port: 0 }, log: logs.log, holdTimeoutMs: 10_000, ...opts });
   cleanups.push(() => proxy.close());
@@ -209,7 +212,9 @@ describe('HTML pages get the reload script', () => {
     const r = await request(port, { path: '/page-csp' });
     const nonce = SCRIPT.exec(r.text)?.[1];
     expect(nonce).toMatch(/^[A-Za-z0-9+/=]{20,}$/);
-    expect(r.headers['content-security-policy']).toBe(`default-src 'none'; script-src 'nonce-app-nonce-1234' 'nonce-${nonce}'; style-src 'self'; connect-src 'self'`);
+    expect(r.headers['content-security-policy']).toBe(
+      `default-src 'none'; script-src 'nonce-app-nonce-1234' 'nonce-${nonce}'; style-src 'self'; connect-src 'self'`,
+    );
     // A fresh nonce for every response.
     const again = await request(port, { path: '/page-csp' });
     expect(SCRIPT.exec(again.text)?.[1]).not.toBe(nonce);
@@ -256,7 +261,10 @@ describe('HTML pages get the reload script', () => {
     let text = '';
     res.setEncoding('utf8');
     res.on('data', (d: string) => (text += d));
-    await waitFor(() => text.includes('<p>first</p>'), { timeoutMs: 5_000, description: 'the head of the page before the app finished it' });
+    await waitFor(() => text.includes('<p>first</p>'), {
+      timeoutMs: 5_000,
+      description: 'the head of the page before the app finished it',
+    });
     a.release();
     await waitFor(() => res.complete, { timeoutMs: 5_000, description: 'the page complete' });
     expect(text).toMatch(/<p>A<\/p><script data-hotwatch[\s\S]*<\/script><\/body><\/html>$/);
@@ -450,7 +458,8 @@ function startLoad(port: number, clients: number): { stats: LoadStats; stop: () 
         const r = await request(port, post ? { method: 'POST', path: '/echo', body, agent } : { agent });
         const version = post ? String(r.headers['x-version']) : r.text.replace(/^v=/, '');
         const ok = r.status === 200 && (post ? r.text === body : /^v=\d+$/.test(r.text));
-        if (!ok) stats.failures.push(`${post ? 'POST' : 'GET'}: ${r.status} ${r.body.length} bytes (sent ${body.length}) ${r.text.slice(0, 60)}`);
+        if (!ok)
+          stats.failures.push(`${post ? 'POST' : 'GET'}: ${r.status} ${r.body.length} bytes (sent ${body.length}) ${r.text.slice(0, 60)}`);
         stats.served++;
         stats.longestMs = Math.max(stats.longestMs, r.ms);
         stats.byVersion.set(version, (stats.byVersion.get(version) ?? 0) + 1);
@@ -506,7 +515,10 @@ describe('load: 20 clients while a real Go app restarts 50 times', () => {
         app = await start(app.port, version);
         proxy.ready({ host: '127.0.0.1', port: app.port });
       }
-      await waitFor(() => (load.stats.byVersion.get(version) ?? 0) >= 200, { timeoutMs: 10_000, description: `200 answers from version ${version}` });
+      await waitFor(() => (load.stats.byVersion.get(version) ?? 0) >= 200, {
+        timeoutMs: 10_000,
+        description: `200 answers from version ${version}`,
+      });
     }
     await load.stop();
     const { served, failures, longestMs } = load.stats;
@@ -527,7 +539,14 @@ describe('clients that go away, and close()', () => {
     const { proxy, port, logs } = await proxyFor(a);
     // Mid-upload: half the announced body, then the connection is gone.
     await new Promise<void>((resolve) => {
-      const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/echo', agent: false, headers: { 'content-length': '1000' } });
+      const req = http.request({
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/echo',
+        agent: false,
+        headers: { 'content-length': '1000' },
+      });
       req.on('error', () => resolve());
       req.write('x'.repeat(10), () => setImmediate(() => req.destroy()));
       req.on('close', () => resolve());

@@ -6,7 +6,12 @@ const admit = (policy: string) => admitReloadScript(policy, 'N');
 
 describe('admitReloadScript', () => {
   it('leaves alone what already admits an inline script and a same-origin connection', () => {
-    for (const p of ["img-src 'self'", "script-src 'unsafe-inline'; connect-src 'self'", "default-src * 'unsafe-inline'", 'frame-ancestors none']) {
+    for (const p of [
+      "img-src 'self'",
+      "script-src 'unsafe-inline'; connect-src 'self'",
+      "default-src * 'unsafe-inline'",
+      'frame-ancestors none',
+    ]) {
       expect(admit(p)).toEqual({ value: p, changed: false });
       expect(blocksReloadScript(p)).toBe(false);
     }

@@ -52,7 +52,10 @@ describe('HtmlInjector', () => {
       expect(out.endsWith(' --></body></html>')).toBe(true);
     }
     // A meta policy that admits inline scripts, or one in the body (ignored by browsers), changes nothing.
-    expect((await inject([`<head><meta http-equiv="content-security-policy" content="script-src 'unsafe-inline'"></head><body></body>`])).metaBlocked).toBe(0);
+    expect(
+      (await inject([`<head><meta http-equiv="content-security-policy" content="script-src 'unsafe-inline'"></head><body></body>`]))
+        .metaBlocked,
+    ).toBe(0);
     expect((await inject([`<body><meta http-equiv="Content-Security-Policy" content="script-src 'none'"></body>`])).metaBlocked).toBe(0);
   });
 
