@@ -8,7 +8,7 @@
  * One channel per browser, not per tab: browsers open at most 6 HTTP/1.1 connections to a host, and an
  * EventSource holds one for as long as the page is open, so 6 tabs would leave no connection for a page
  * load. In order of preference:
- *  1. Web Locks + BroadcastChannel: the tab holding the lock "hotwatch-events" keeps the one EventSource
+ *  1. Web Locks + BroadcastChannel: the tab holding the lock "__hotwatch_events" keeps the one EventSource
  *     and relays each state to the other tabs; when it closes, the lock passes to another tab. A tab the
  *     user brings to the front takes the lock over (steal), so a frozen background tab never holds the
  *     only channel. Web Locks exist only in secure contexts (https, localhost, 127.0.0.1).
@@ -84,7 +84,7 @@ const CLIENT = String.raw`(function (cfg) {
   }
 
   function viaLeader() {
-    var channel = new BroadcastChannel('hotwatch');
+    var channel = new BroadcastChannel('__hotwatch');
     var last = null;
     var source = null;
     var queued = null;
@@ -96,7 +96,7 @@ const CLIENT = String.raw`(function (cfg) {
       if (queued) queued.abort();
       var mine = steal ? null : new AbortController();
       queued = mine;
-      navigator.locks.request('hotwatch-events', steal ? { steal: true } : { signal: mine.signal }, function () {
+      navigator.locks.request('__hotwatch_events', steal ? { steal: true } : { signal: mine.signal }, function () {
         queued = null;
         source = new EventSource(BASE + 'events');
         source.onmessage = function (e) {
@@ -120,7 +120,7 @@ const CLIENT = String.raw`(function (cfg) {
   }
 
   function viaWorker() {
-    var worker = new SharedWorker(BASE + 'worker.js', { name: 'hotwatch' });
+    var worker = new SharedWorker(BASE + 'worker.js', { name: '__hotwatch' });
     worker.port.onmessage = function (e) { apply(e.data); };
     worker.port.start();
     addEventListener('pagehide', function () { worker.port.postMessage('bye'); });
