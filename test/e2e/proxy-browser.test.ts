@@ -167,6 +167,30 @@ describe('live reload in chromium', () => {
   });
 });
 
+describe('a frozen background tab holding the channel', () => {
+  it('loses it to the tab the user brings to the front, which then reloads', async () => {
+    const a = await upstream('version A');
+    const { proxy, base, context, streams } = await setup(a);
+    const [leader] = await openTabs(context, 1, `${base}/page`);
+    await waitFor(async () => (await streams()) === 1, { timeoutMs: 10_000, description: 'the first tab leads' });
+    const [front] = await openTabs(context, 1, `${base}/page`);
+    // Chrome freezes background tabs (energy saver, memory saver): their scripts stop running.
+    const cdp = await context.newCDPSession(leader!);
+    await cdp.send('Page.setWebLifecycleState', { state: 'frozen' });
+    await front!.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+    const b = await upstream('version B');
+    proxy.ready(at(b));
+    await waitFor(async () => (await streams()) >= 2 || undefined, {
+      timeoutMs: 10_000,
+      description: 'the front tab opened its own stream',
+    });
+    proxy.reload();
+    await heading(front!, 'version B');
+    await cdp.send('Page.setWebLifecycleState', { state: 'active' });
+    await heading(leader!, 'version B');
+  });
+});
+
 /** Hides Web Locks (as in a page served over plain http from another machine), and optionally SharedWorker. */
 const HIDE_LOCKS = `Object.defineProperty(Navigator.prototype, 'locks', { get: () => undefined, configurable: true });`;
 const HIDE_WORKER = `Object.defineProperty(window, 'SharedWorker', { value: undefined, configurable: true });`;
