@@ -10,8 +10,9 @@
  * load. In order of preference:
  *  1. Web Locks + BroadcastChannel: the tab holding the lock "__hotwatch_events" keeps the one EventSource
  *     and relays each state to the other tabs; when it closes, the lock passes to another tab. A tab the
- *     user brings to the front takes the lock over (steal), so a frozen background tab never holds the
- *     only channel. Web Locks exist only in secure contexts (https, localhost, 127.0.0.1).
+ *     user brings to the front takes the lock over (steal), so a tab whose script is stopped (paused in
+ *     the debugger, frozen in the background) never holds the only channel. Web Locks exist only in
+ *     secure contexts (https, localhost, 127.0.0.1).
  *  2. A SharedWorker holding the EventSource (a page opened over plain http from another machine).
  *  3. Polling /__hotwatch/state each second: a short request that never holds a connection.
  * The overlay is built with DOM calls and CSSOM styles only (no markup, no <style>): nothing in it is

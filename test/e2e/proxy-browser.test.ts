@@ -167,25 +167,30 @@ describe('live reload in chromium', () => {
   });
 });
 
-describe('a frozen background tab holding the channel', () => {
-  it('loses it to the tab the user brings to the front, which then reloads', async () => {
+describe('a tab holding the channel whose script is stopped', () => {
+  it('loses it to the tab the user brings to the front, which reloads at once', async () => {
     const a = await upstream('version A');
     const { proxy, base, context, streams } = await setup(a);
     const [leader] = await openTabs(context, 1, `${base}/page`);
     await waitFor(async () => (await streams()) === 1, { timeoutMs: 10_000, description: 'the first tab leads' });
     const [front] = await openTabs(context, 1, `${base}/page`);
-    // Chrome freezes background tabs (energy saver, memory saver): their scripts stop running.
-    const cdp = await context.newCDPSession(leader!);
-    await cdp.send('Page.setWebLifecycleState', { state: 'frozen' });
+    // The leading tab's script stops for 10 s, as when it is paused in the debugger (or frozen in the
+    // background): it holds the lock but relays nothing.
+    const stopped = leader!.evaluate(() => {
+      setTimeout(() => {
+        const end = Date.now() + 10_000;
+        while (Date.now() < end);
+      }, 0);
+    });
+    await stopped;
     await front!.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
     const b = await upstream('version B');
     proxy.ready(at(b));
     // Whether the front tab's own stream opens before or after this, it learns of the reload (its first
     // state carries the new reload number).
     proxy.reload();
-    await heading(front!, 'version B');
-    await cdp.send('Page.setWebLifecycleState', { state: 'active' });
-    await heading(leader!, 'version B');
+    await heading(front!, 'version B', 5_000);
+    await heading(leader!, 'version B', 30_000);
   });
 });
 
