@@ -8,17 +8,17 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createProxy } from '../../src/proxy/proxy.js';
 import type { ProxyHandle } from '../../src/proxy/types.js';
-import { REPO } from '../helpers/hotwatch.js';
 import { captureLog } from '../helpers/log-capture.js';
 import { startUpstream, type TestUpstream } from '../helpers/proxy-upstream.js';
 import { waitFor } from '../helpers/wait.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = path.join(REPO, 'test-artifacts/proxy');
+const SHOTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test-artifacts/proxy');
 let browser: Browser;
 
 beforeAll(async () => {
