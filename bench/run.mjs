@@ -8,7 +8,8 @@
  *   3. `hotwatch doctor --json` wall time on that tree
  *   4. the bursts the debounce window must bridge (git checkout, atomic save, gofmt double write)
  *   5. air, reflex and nodemon on 1 and 2 where installed (PATH or $HOTWATCH_BENCH_TOOLS)
- * Flags: --quick (smoke run), --json FILE, --only latency,tree,doctor,bursts, --no-chokidar, --no-tools.
+ *   6. the proxy: latency it adds, and requests across 50 app restarts under 20 clients
+ * Flags: --quick (smoke run), --json FILE, --only latency,tree,doctor,bursts,proxy, --no-chokidar, --no-tools.
  * Progress goes to stderr, the report to stdout. Exit 0 when every figure was measured (a missed goal is
  * a finding, not a failure), 1 when something could not be measured.
  */
@@ -25,12 +26,13 @@ import { latencyScenario } from './scenarios/latency.mjs';
 import { bigTreeScenario } from './scenarios/big-tree.mjs';
 import { doctorScenario } from './scenarios/doctor.mjs';
 import { burstsScenario } from './scenarios/bursts.mjs';
+import { proxyScenario } from './scenarios/proxy.mjs';
 
 const PLANS = {
-  full: { rounds: 10, pauseMs: 300, dirs: 10_000, filesPerDir: 10, treeRepeats: 3, libRepeats: 3, doctorRepeats: 5, changedFiles: 2000, checkouts: 6, saves: 10 },
-  quick: { rounds: 3, pauseMs: 200, dirs: 1_000, filesPerDir: 10, treeRepeats: 1, libRepeats: 1, doctorRepeats: 2, changedFiles: 500, checkouts: 2, saves: 3 },
+  full: { rounds: 10, pauseMs: 300, dirs: 10_000, filesPerDir: 10, treeRepeats: 3, libRepeats: 3, doctorRepeats: 5, changedFiles: 2000, checkouts: 6, saves: 10, proxyRequests: 3000, proxyRestarts: 50 },
+  quick: { rounds: 3, pauseMs: 200, dirs: 1_000, filesPerDir: 10, treeRepeats: 1, libRepeats: 1, doctorRepeats: 2, changedFiles: 500, checkouts: 2, saves: 3, proxyRequests: 500, proxyRestarts: 9 },
 };
-const SCENARIOS = ['latency', 'tree', 'doctor', 'bursts'];
+const SCENARIOS = ['latency', 'tree', 'doctor', 'bursts', 'proxy'];
 
 const HELP = `Usage: node bench/run.mjs [--quick] [--json FILE] [--only ${SCENARIOS.join(',')}] [--no-chokidar] [--no-tools]
   (npm run bench builds first, then runs this)
@@ -160,6 +162,7 @@ async function main() {
     }
   }
   results.bursts = await step('bursts', () => burstsScenario({ changedFiles: plan.changedFiles, checkouts: plan.checkouts, saves: plan.saves, say }));
+  results.proxy = await step('proxy', () => proxyScenario({ requests: plan.proxyRequests, restarts: plan.proxyRestarts, clients: 20, say }));
   results.meta.totalSeconds = (performance.now() - t0) / 1000;
   results.meta.loadavgAtEnd = os.loadavg();
 

@@ -131,6 +131,22 @@ export function burstVerdict(b) {
   return { worstGapMs, gapSplits, maxWaitSplits, ok: gapSplits.length === 0 };
 }
 
+function proxyRows(x) {
+  const l = x.latency;
+  const r = x.restarts;
+  const modes = Object.entries(r.modes).map(([k, v]) => `${v} ${k}`).join(', ');
+  return [
+    `5. Proxy (${x.child}): latency added on keep-alive connections (${fmt.n(l.requests)} request pairs), and ${r.restarts} app restarts under ${r.clients} clients (${modes})`,
+    ['direct to the app: p50 / p99', `${fmt.ms(l.direct.p50)} / ${fmt.ms(l.direct.p99)}`, '', ''],
+    ['through the proxy: p50 / p99', `${fmt.ms(l.proxied.p50)} / ${fmt.ms(l.proxied.p99)}`, '', ''],
+    ['added by the proxy, p50 (median of pairs) / p99', `${fmt.signedMs(l.addedP50)} (${fmt.signedMs(l.pairedAddedMedian)}) / ${fmt.signedMs(l.addedP99)}`, '< 1 ms at p50', verdict(l.addedP50 < 1)],
+    [`requests served across ${r.restarts} restarts (${r.seconds.toFixed(1)} s)`, fmt.n(r.served), '', ''],
+    ['  failed', fmt.n(r.failures), '0', verdict(r.failures === 0)],
+    ['  p50 / p99 under restarts', `${fmt.ms(r.p50)} / ${fmt.ms(r.p99)}`, '', ''],
+    ['  longest wait across a restart', fmt.ms(r.longestMs), '', ''],
+  ];
+}
+
 export function renderReport(results) {
   const m = results.meta;
   const out = [];
@@ -148,6 +164,7 @@ export function renderReport(results) {
   if (results.latency) rows.push(...latencyRows(results.latency));
   if (results.bigTree) rows.push(...treeRows(results.bigTree));
   if (results.doctor) rows.push(...doctorRows(results.doctor));
+  if (results.proxy) rows.push(...proxyRows(results.proxy));
   out.push(renderTable(HEADER, rows));
   if (results.bursts) {
     out.push('');
@@ -168,6 +185,7 @@ export function renderReport(results) {
     ...(results.bigTree?.errors ?? []),
     ...(results.doctor?.errors ?? []),
     ...(results.bursts?.errors ?? []),
+    ...(results.proxy?.restarts.firstFailures ?? []).map((f) => `proxy: ${f}`),
     ...(results.errors ?? []),
   ];
   if (errors.length) {
