@@ -242,65 +242,83 @@ export async function loadConfig(opts: LoadOptions): Promise<LoadedConfig> {
 
   const file = await findConfigFile(opts, cwd, rootFromFlag);
   const shown = file === undefined ? undefined : displayPath(file, cwd);
-  let config: Config;
-  let locate: Locate = () => undefined;
-  let settledFollowsLone = false;
-  if (file !== undefined && shown !== undefined) {
-    const text = await readConfigFile(file, shown, opts.configPath !== undefined, ioOf(opts));
-    const parsed = parseConfigText(text, shown);
-    config = parsed.config;
-    locate = parsed.locate;
-    // A loneQuiet the file sets is the wait its author asked for: the settled fast path takes over only
-    // where settledQuiet is set too (it would otherwise cut a 300ms loneQuiet to 5 ms for closed writes).
-    if (locate(['debounce', 'loneQuiet']) !== undefined && locate(['debounce', 'settledQuiet']) === undefined) {
-      config = { ...config, debounce: { ...config.debounce, settledQuiet: config.debounce.loneQuiet } };
-      settledFollowsLone = true;
-    }
-  } else {
-    config = ConfigSchema.parse({});
-  }
-
-  const byFlag = flagKeys(opts.overrides, rootFromFlag);
-  const sourceOf: SourceOf = (p) => {
-    for (let n = p.length; n > 0; n--) {
-      const key = p.slice(0, n).join('.');
-      if (byFlag.has(key)) return { kind: 'flag', flag: FLAG_OF[key]! };
-    }
-    if (settledFollowsLone && p.join('.') === 'debounce.settledQuiet') {
-      return { kind: 'derived', from: 'debounce.loneQuiet', why: 'the file sets loneQuiet but not settledQuiet' };
-    }
-    const where = locate(p);
-    return where === undefined ? { kind: 'default' } : { kind: 'file', where };
-  };
-  /** `file:line:col` of a value the file sets and no flag overrides. */
+  const read = await readConfig(file, shown, opts);
+  const sourceOf = sourcesOf(read, flagKeys(opts.overrides, rootFromFlag));
   const fileWhere = (p: ReadonlyArray<string | number>): string | undefined => {
     const src = sourceOf(p);
     return src.kind === 'file' ? src.where : undefined;
   };
-
   const resolve = (root: string | undefined): { effective: Config; settings: Settings } => {
-    const effective = applyOverrides(config, opts.overrides, root);
+    const effective = applyOverrides(read.config, opts.overrides, root);
     return { effective, settings: resolveSettings(effective, { baseDir: file === undefined ? cwd : path.dirname(file), configFile: file, isTTY: opts.isTTY }) };
   };
   let { effective, settings } = resolve(rootFromFlag);
   if (rootFromFlag === undefined && shown !== undefined) {
     await checkRoot(settings.root, { kind: 'file', where: fileWhere(['root']), shown }, ioOf(opts));
   }
-  // The root is the directory itself, not a symlink to it: the watcher never follows symlinks (a linked
-  // root was "not a directory" to it), and .hotwatch/ and the lock are the directory's. Paths relative to
-  // the root resolve under the real directory.
-  const real = await bounded(() => fs.realpath(settings.root), { what: settings.root, code: 'ROOT_UNREADABLE', ...ioOf(opts) }).catch((e: unknown) => {
-    if (e instanceof HotwatchError) throw e;
-    return settings.root; // checked just above: a race with its removal, which the watcher reports
-  });
+  const real = await realRoot(settings.root, opts);
   if (real !== settings.root) {
     const given = settings.root;
     ({ effective, settings } = resolve(real));
     rootAliases.set(settings, given);
   }
+  await checkNamedPaths(settings, fileWhere, opts, shown);
+  sources.set(settings, sourceOf);
+  return { settings, config: effective, sourceOf };
+}
 
-  // The app's working directory, the mounts to watch anyway and the env files: a typo here is exit 2 now,
-  // not a failed start later. Every problem found is reported, together.
+interface ReadConfig {
+  config: Config;
+  locate: Locate;
+  /** The file sets loneQuiet and not settledQuiet: settledQuiet follows it. */
+  settledFollowsLone: boolean;
+}
+
+/** The file's configuration (defaults filled in), or the defaults when there is no file. */
+async function readConfig(file: string | undefined, shown: string | undefined, opts: LoadOptions): Promise<ReadConfig> {
+  if (file === undefined || shown === undefined) return { config: ConfigSchema.parse({}), locate: () => undefined, settledFollowsLone: false };
+  const text = await readConfigFile(file, shown, opts.configPath !== undefined, ioOf(opts));
+  const { config, locate } = parseConfigText(text, shown);
+  // A loneQuiet the file sets is the wait its author asked for: the settled fast path takes over only
+  // where settledQuiet is set too (it would otherwise cut a 300ms loneQuiet to 5 ms for closed writes).
+  if (locate(['debounce', 'loneQuiet']) !== undefined && locate(['debounce', 'settledQuiet']) === undefined) {
+    return { config: { ...config, debounce: { ...config.debounce, settledQuiet: config.debounce.loneQuiet } }, locate, settledFollowsLone: true };
+  }
+  return { config, locate, settledFollowsLone: false };
+}
+
+/** Where each value comes from: a flag, a rule of the loader, the file, or the default. */
+function sourcesOf(read: ReadConfig, byFlag: ReadonlySet<string>): SourceOf {
+  return (p) => {
+    for (let n = p.length; n > 0; n--) {
+      const key = p.slice(0, n).join('.');
+      if (byFlag.has(key)) return { kind: 'flag', flag: FLAG_OF[key]! };
+    }
+    if (read.settledFollowsLone && p.join('.') === 'debounce.settledQuiet') {
+      return { kind: 'derived', from: 'debounce.loneQuiet', why: 'the file sets loneQuiet but not settledQuiet' };
+    }
+    const where = read.locate(p);
+    return where === undefined ? { kind: 'default' } : { kind: 'file', where };
+  };
+}
+
+/**
+ * The root is the directory itself, not a symlink to it: the watcher never follows symlinks (a linked
+ * root was "not a directory" to it), and .hotwatch/ and the lock are the directory's. Paths relative to
+ * the root resolve under the real directory.
+ */
+async function realRoot(root: string, opts: LoadOptions): Promise<string> {
+  return bounded(() => fs.realpath(root), { what: root, code: 'ROOT_UNREADABLE', ...ioOf(opts) }).catch((e: unknown) => {
+    if (e instanceof HotwatchError) throw e;
+    return root; // checked just before: a race with its removal, which the watcher reports
+  });
+}
+
+/**
+ * The app's working directory, the mounts to watch anyway and the env files: a typo here is exit 2 now,
+ * not a failed start later. Every problem found is reported, together.
+ */
+async function checkNamedPaths(settings: Settings, fileWhere: (p: ReadonlyArray<string | number>) => string | undefined, opts: LoadOptions, shown: string | undefined): Promise<void> {
   const problems: HotwatchError[] = [];
   const collect = async (check: () => unknown): Promise<void> => {
     try {
@@ -319,7 +337,7 @@ export async function loadConfig(opts: LoadOptions): Promise<LoadedConfig> {
   }
 
   // Env files are read again at every app start; checking them now turns a typo into exit 2, not a crash later.
-  const envFlag = byFlag.has('run.envFiles');
+  const envFlag = opts.overrides?.run?.envFiles !== undefined;
   for (const [i, envFile] of settings.run.envFiles.entries()) {
     await collect(() => {
       try {
@@ -342,6 +360,4 @@ export async function loadConfig(opts: LoadOptions): Promise<LoadedConfig> {
     });
   }
   if (problems.length > 0) throw HotwatchError.together(problems, shown ?? 'the configuration');
-  sources.set(settings, sourceOf);
-  return { settings, config: effective, sourceOf };
 }
