@@ -30,6 +30,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./run.js')).runCommand(rest, io);
     case 'doctor':
       return (await import('./doctor.js')).doctorCommand(rest, io);
+    case 'status':
+      return (await import('./status.js')).statusCommand(rest, io);
     case '--version':
     case '-v':
     case 'version':
