@@ -32,6 +32,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./doctor.js')).doctorCommand(rest, io);
     case 'status':
       return (await import('./status.js')).statusCommand(rest, io);
+    case 'systemd-unit':
+      return (await import('./systemd-unit.js')).systemdUnitCommand(rest, io);
     case '--version':
     case '-v':
     case 'version':
