@@ -26,8 +26,11 @@ export async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     // Each command loads only its own modules: `doctor` needs no execa, chokidar or pino-pretty, and
     // `--version` none at all (measured: 0.5 s of imports for everything, on a slow day).
-    case 'run':
-      return (await import('./run.js')).runCommand(rest, io);
+    case 'run': {
+      // PID 1 in a container without an init: hotwatch runs itself under its reaper (service/pid1.ts).
+      const code = process.pid === 1 ? await (await import('../service/pid1.js')).runAsPid1(rest, io) : undefined;
+      return code ?? (await import('./run.js')).runCommand(rest, io);
+    }
     case 'doctor':
       return (await import('./doctor.js')).doctorCommand(rest, io);
     case 'status':
