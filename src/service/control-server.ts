@@ -10,8 +10,8 @@
 import http from 'node:http';
 import type net from 'node:net';
 import path from 'node:path';
-import { HotwatchError } from '../errors.js';
-import { CONTROL_SOCKET, bindPrivate, openStateDir, unlinkIfOurs, type StateDir } from './control-socket.js';
+import { HotwatchError, errnoCode, isHotwatchError } from '../errors.js';
+import { CONTROL_SOCKET, bindPrivate, openFallbackDir, openStateDir, unlinkIfOurs, type StateDir } from './control-socket.js';
 import type { StatusSnapshot } from './status.js';
 
 export interface ReloadResult {
@@ -32,8 +32,10 @@ export interface ControlServerOptions {
 }
 
 export interface ControlServer {
-  /** `<root>/.hotwatch/control.sock`. */
+  /** `<root>/.hotwatch/control.sock`, or the fallback's path when .hotwatch/ could not hold a socket. */
   readonly socketPath: string;
+  /** Why the socket is not in .hotwatch/ (undefined when it is). */
+  readonly fallback: string | undefined;
   /** "127.0.0.1:9100" when a TCP listener runs. */
   readonly tcpAddress: string | undefined;
   close(): Promise<void>;
@@ -111,16 +113,33 @@ const closeServer = (s: http.Server): Promise<void> =>
     s.closeAllConnections();
   });
 
-export async function startControlServer(opts: ControlServerOptions): Promise<ControlServer> {
-  const sd: StateDir = openStateDir(opts.root, { create: true });
-  const unix = newServer(opts, false);
-  let ino: number;
+/**
+ * Binds the unix socket in .hotwatch/, or in the fallback directory when the filesystem there cannot hold
+ * one. A refusal (something planted there, a live socket) is not a reason to go elsewhere: it is thrown.
+ */
+async function placeSocket(opts: ControlServerOptions): Promise<{ server: http.Server; sd: StateDir; ino: number; fallback?: string }> {
+  let sd: StateDir | undefined;
   try {
-    ({ ino } = await bindPrivate(unix, sd));
+    sd = openStateDir(opts.root, { create: true });
+    const server = newServer(opts, false);
+    return { server, sd, ...(await bindPrivate(server, sd)) };
   } catch (e) {
-    sd.close();
-    throw e;
+    sd?.close();
+    if (isHotwatchError(e) || errnoCode(e) === undefined) throw e;
+    const fallback = `${path.join(opts.root, '.hotwatch', CONTROL_SOCKET)} cannot be created (${errnoCode(e)}: ${(e as Error).message})`;
+    const fb = openFallbackDir(opts.root, { create: true });
+    try {
+      const server = newServer(opts, false);
+      return { server, sd: fb, ...(await bindPrivate(server, fb)), fallback };
+    } catch (e2) {
+      fb.close();
+      throw e2;
+    }
   }
+}
+
+export async function startControlServer(opts: ControlServerOptions): Promise<ControlServer> {
+  const { server: unix, sd, ino, fallback } = await placeSocket(opts);
   unix.unref(); // the endpoint never keeps hotwatch alive
   let tcp: http.Server | undefined;
   let tcpAddress: string | undefined;
@@ -138,7 +157,8 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   }
   let closing: Promise<void> | undefined;
   return {
-    socketPath: path.join(sd.dir, CONTROL_SOCKET),
+    socketPath: path.join(sd.dir, sd.name),
+    fallback,
     tcpAddress,
     close: () =>
       (closing ??= (async () => {

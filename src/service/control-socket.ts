@@ -13,9 +13,15 @@
  * keeps the address short: a socket path is at most 107 bytes, and a deep repository would exceed it.
  * An existing control.sock is replaced only when it is our socket and nothing answers on it (a crashed
  * hotwatch's); a symlink, a file, someone else's socket or a live one is refused, with the fix.
+ *
+ * Some filesystems cannot hold a socket (network and FUSE mounts, such as a Docker Desktop bind mount may
+ * be). Then the socket goes to a private directory of this user in $XDG_RUNTIME_DIR or the temp
+ * directory, named after the root's hash, where `hotwatch status` looks next.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { HotwatchError, errnoCode } from '../errors.js';
 
@@ -24,18 +30,36 @@ export const CONTROL_SOCKET = 'control.sock';
 const HAS_PROC_FD = process.platform === 'linux' && fs.existsSync('/proc/self/fd');
 const uid = (): number | undefined => process.geteuid?.();
 
-/** An open handle on `<root>/.hotwatch` and the base to reach entries in it by (the fd's /proc path on Linux). */
+/** An open handle on the socket's directory, the base to reach entries in it by (the fd's /proc path on Linux), and the socket's name there. */
 export interface StateDir {
   dir: string;
   fd: number;
   base: string;
+  name: string;
   close(): void;
 }
 
 /** Opens `<root>/.hotwatch` without following a symlink; `create` makes it (0700) when missing. */
 export function openStateDir(root: string, opts: { create: boolean }): StateDir {
-  const dir = path.join(root, '.hotwatch');
-  if (opts.create) {
+  return openPrivateDir(path.join(root, '.hotwatch'), CONTROL_SOCKET, opts.create);
+}
+
+/** The directory for sockets that cannot live in .hotwatch/: private to this user, outside any project. */
+export function fallbackDir(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_RUNTIME_DIR && path.isAbsolute(env.XDG_RUNTIME_DIR) ? env.XDG_RUNTIME_DIR : os.tmpdir();
+  return path.join(base, `hotwatch-${uid() ?? 'user'}`);
+}
+
+/** Opens (or makes) the fallback directory; the socket is named after the root, so each root has its own. */
+export function openFallbackDir(root: string, opts: { create: boolean }, env: NodeJS.ProcessEnv = process.env): StateDir {
+  const name = `${crypto.createHash('sha256').update(path.resolve(root)).digest('hex').slice(0, 16)}.sock`;
+  const sd = openPrivateDir(fallbackDir(env), name, opts.create);
+  fs.fchmodSync(sd.fd, 0o700); // ours (checked): in a shared temp directory nobody else may enter it
+  return sd;
+}
+
+function openPrivateDir(dir: string, name: string, create: boolean): StateDir {
+  if (create) {
     try {
       fs.mkdirSync(dir, { mode: 0o700 });
     } catch (e) {
@@ -59,7 +83,7 @@ export function openStateDir(root: string, opts: { create: boolean }): StateDir 
     fs.closeSync(fd);
     throw new HotwatchError('INTERNAL', `${dir} belongs to uid ${st.uid}, not to this user (uid ${me}): refusing to place the control socket in it`, { hint: `remove ${dir} or run hotwatch as its owner` });
   }
-  return { dir, fd, base: HAS_PROC_FD ? `/proc/self/fd/${fd}` : dir, close: () => fs.closeSync(fd) };
+  return { dir, fd, name, base: HAS_PROC_FD ? `/proc/self/fd/${fd}` : dir, close: () => fs.closeSync(fd) };
 }
 
 /** Resolves true when something accepts a connection at `p` (within 1 s), false when nothing does. */
@@ -78,7 +102,7 @@ export function answers(p: string): Promise<boolean> {
 
 /** Checks what is at control.sock now: nothing, or a stale socket of ours (removed). Anything else throws. */
 async function clearStale(sd: StateDir): Promise<void> {
-  const p = path.join(sd.base, CONTROL_SOCKET);
+  const p = path.join(sd.base, sd.name);
   let st: fs.Stats;
   try {
     st = fs.lstatSync(p);
@@ -86,7 +110,7 @@ async function clearStale(sd: StateDir): Promise<void> {
     if (errnoCode(e) === 'ENOENT') return;
     throw e;
   }
-  const shown = path.join(sd.dir, CONTROL_SOCKET);
+  const shown = path.join(sd.dir, sd.name);
   const what = st.isSymbolicLink() ? 'a symlink' : st.isSocket() ? `a socket of uid ${st.uid}` : st.isDirectory() ? 'a directory' : 'a file';
   if (!st.isSocket() || (uid() !== undefined && st.uid !== uid())) {
     throw new HotwatchError('INTERNAL', `${shown} is ${what}, not a control socket of this user: refusing to replace or follow it`, { hint: `remove ${shown} if it is not yours to keep` });
@@ -98,7 +122,7 @@ async function clearStale(sd: StateDir): Promise<void> {
 }
 
 /**
- * Binds `server` at `<root>/.hotwatch/control.sock` with mode 0600 (see the file's comment for how).
+ * Binds `server` at `<dir>/<name>` of `sd` with mode 0600 (see the file's comment for how).
  * Returns the socket's inode, so close can remove it only if it is still ours.
  */
 export async function bindPrivate(server: net.Server, sd: StateDir): Promise<{ ino: number }> {
@@ -114,16 +138,16 @@ export async function bindPrivate(server: net.Server, sd: StateDir): Promise<{ i
       });
     });
     fs.chmodSync(tmpSock, 0o600);
-    fs.renameSync(tmpSock, path.join(sd.base, CONTROL_SOCKET));
-    return { ino: fs.lstatSync(path.join(sd.base, CONTROL_SOCKET)).ino };
+    fs.renameSync(tmpSock, path.join(sd.base, sd.name));
+    return { ino: fs.lstatSync(path.join(sd.base, sd.name)).ino };
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
 
-/** Removes control.sock if it is still the socket we bound (a successor's is left alone). */
+/** Removes the socket if it is still the one we bound (a successor's is left alone). */
 export function unlinkIfOurs(sd: StateDir, ino: number): void {
-  const p = path.join(sd.base, CONTROL_SOCKET);
+  const p = path.join(sd.base, sd.name);
   try {
     if (fs.lstatSync(p).ino === ino) fs.unlinkSync(p);
   } catch {

@@ -81,6 +81,7 @@ export async function startServiceMode(o: ServiceModeOptions): Promise<ServiceMo
   o.signal.addEventListener('abort', onAbort, { once: true });
 
   const control = await startControl(o, snap, metrics.registry, notifier, notify.changed);
+  if (control?.fallback) o.log.info({ event: 'service.control-fallback', socket: control.socketPath }, `status socket at ${control.socketPath}: ${control.fallback} (hotwatch status finds it there)`);
   return {
     recorder,
     notifier,
