@@ -81,12 +81,20 @@ Description=hotwatch: rebuild and restart the Go app in ${specifiers(i.root)} on
 ${i.user ? '' : '# The app usually serves on the network: start after it is up.\nAfter=network.target\n'}# Restart limits (with Restart= below): hotwatch absorbs the app's crashes itself (the app is restarted or
 # waits for an edit; the unit never sees them), so only hotwatch's own failures count here. 5 starts within
 # 120 s end in start-limit-hit: a hotwatch that cannot start (exit 1 every time) stops retrying and says so
-# in systemctl status. A restart through the watchdog takes at least WatchdogSec (${t.watchdogSec} s), so those
-# never reach the limit: a watcher deaf for good is restarted every few minutes, forever.
+# in systemctl status. A restart through the watchdog comes after 30 s of deafness plus WatchdogSec
+# (${t.watchdogSec} s), so those never reach the limit: a watcher deaf for good is restarted about once a minute.
 StartLimitIntervalSec=120
 StartLimitBurst=5
 
-[Service]
+${serviceSection(i, exec, name)}[Install]
+WantedBy=${i.user ? 'default.target' : 'multi-user.target'}
+`;
+}
+
+/** The [Service] section: how hotwatch starts, is watched, stops and restarts. */
+function serviceSection(i: UnitInputs, exec: string, name: string): string {
+  const t = unitTimings(i);
+  return `[Service]
 # hotwatch says READY=1 once the first build is done (serving, or failed and waiting for an edit).
 Type=notify
 # all, not main: the datagrams come from hotwatch's notify helper, a child process (Node cannot send them).
@@ -123,7 +131,5 @@ LimitNOFILE=65536
 # app stops here instead of at the machine's pid limit.
 TasksMax=4096
 
-[Install]
-WantedBy=${i.user ? 'default.target' : 'multi-user.target'}
 `;
 }

@@ -10,9 +10,10 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServiceMode, type ServiceMode } from '../../src/service/service-mode.js';
 import { startControlServer } from '../../src/service/control-server.js';
+import type { StatusSnapshot } from '../../src/service/status.js';
 import { statusCommand } from '../../src/cli/status.js';
 import { FakeStatusSource } from '../helpers/fake-status-source.js';
-import { parsePrometheusText, sampleValue } from '../helpers/prom-text.js';
+import { parsePrometheusText, sampleValue, type Family } from '../helpers/prom-text.js';
 import { makeTmpDir } from '../helpers/tmp.js';
 import { runCli } from '../helpers/hotwatch.js';
 
@@ -62,6 +63,45 @@ async function check(root: string): Promise<{ code: number; out: string; err: st
   const io = { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, cwd: root } as never;
   const code = await statusCommand(['--check', '--root', root], io);
   return { code, out, err };
+}
+
+/** /status after the scenario of the test below. */
+function expectStatus(status: StatusSnapshot, root: string): void {
+  expect(status).toMatchObject({
+    schema: 1,
+    hotwatch: { pid: process.pid, root, version: '0.1.0' },
+    state: { name: 'running' },
+    app: { pid: 6000, listening: ['127.0.0.1:8080'], serving: true },
+    lastBuild: { outcome: 'failed', durationMs: 300, errors: ['./main.go:7:2: undefined: fmtx', './main.go:9:1: missing return'] },
+    builds: { ok: 1, failed: 1, canceled: 0, runningSince: null },
+    restarts: 3,
+    lastExit: { pid: 5002, code: 2, expected: false, how: 'code 2' },
+    watch: { backend: 'native', watches: 12, healthy: true },
+    health: { ok: true, serving: true, watchHealthy: true },
+  });
+  expect(status.recentEvents.map((e) => e.event)).toEqual(expect.arrayContaining(['build.ok', 'build.failed', 'app.crashed', 'watch.lost', 'watch.recovered']));
+}
+
+/** /metrics after the same scenario, parsed strictly. */
+function expectMetrics(f: Map<string, Family>, root: string): void {
+  expect(sampleValue(f, 'hotwatch_builds_total', { outcome: 'ok' })).toBe(1);
+  expect(sampleValue(f, 'hotwatch_builds_total', { outcome: 'failed' })).toBe(1);
+  expect(sampleValue(f, 'hotwatch_build_duration_seconds_count', { outcome: 'ok' })).toBe(1);
+  expect(sampleValue(f, 'hotwatch_build_duration_seconds_bucket', { outcome: 'ok', le: '1' })).toBe(1);
+  expect(sampleValue(f, 'hotwatch_build_duration_seconds_bucket', { outcome: 'ok', le: '0.5' })).toBe(0);
+  expect(sampleValue(f, 'hotwatch_app_restarts_total', { reason: 'crash' })).toBe(2);
+  expect(sampleValue(f, 'hotwatch_app_restarts_total', { reason: 'build' })).toBe(1);
+  expect(sampleValue(f, 'hotwatch_app_exits_total', { kind: 'crash' })).toBe(3);
+  expect(sampleValue(f, 'hotwatch_watch_losses_total', { scope: 'root', cause: 'sentinel-timeout' })).toBe(1);
+  expect(sampleValue(f, 'hotwatch_watch_recoveries_total', { scope: 'root', cause: 'sentinel-timeout', how: 'rearmed' })).toBe(1);
+  expect(sampleValue(f, 'hotwatch_events_dropped_total', { reason: 'ring-overflow' })).toBe(3);
+  expect(sampleValue(f, 'hotwatch_events_coalesced_total')).toBe(7);
+  expect(sampleValue(f, 'hotwatch_edit_to_serving_seconds_sum')).toBeCloseTo(0.64);
+  expect(sampleValue(f, 'hotwatch_app_serving')).toBe(1);
+  expect(sampleValue(f, 'hotwatch_watch_healthy')).toBe(1);
+  expect(sampleValue(f, 'hotwatch_inotify_watches')).toBe(12);
+  expect(sampleValue(f, 'hotwatch_watch_scope_healthy', { kind: 'root', path: root, state: 'ok' })).toBe(1);
+  expect(f.get('hotwatch_builds_total')).toMatchObject({ type: 'counter', help: expect.stringContaining('by outcome') });
 }
 
 describe('the control socket', () => {
@@ -172,42 +212,10 @@ describe('status and metrics after simulated events', () => {
     r.eventsDropped({ count: 3, reason: 'ring-overflow' });
     r.eventsCoalesced(7);
 
-    const status = JSON.parse((await request(sock, 'GET', '/status')).body);
-    expect(status).toMatchObject({
-      schema: 1,
-      hotwatch: { pid: process.pid, root, version: '0.1.0' },
-      state: { name: 'running' },
-      app: { pid: 6000, listening: ['127.0.0.1:8080'], serving: true },
-      lastBuild: { outcome: 'failed', durationMs: 300, errors: ['./main.go:7:2: undefined: fmtx', './main.go:9:1: missing return'] },
-      builds: { ok: 1, failed: 1, canceled: 0, runningSince: null },
-      restarts: 3,
-      lastExit: { pid: 5002, code: 2, expected: false, how: 'code 2' },
-      watch: { backend: 'native', watches: 12, healthy: true },
-      health: { ok: true, serving: true, watchHealthy: true },
-    });
-    expect(status.recentEvents.map((e: { event: string }) => e.event)).toEqual(expect.arrayContaining(['build.ok', 'build.failed', 'app.crashed', 'watch.lost', 'watch.recovered']));
-
+    expectStatus(JSON.parse((await request(sock, 'GET', '/status')).body), root);
     const m = await request(sock, 'GET', '/metrics');
     expect(m.type).toMatch(/^text\/plain; version=0\.0\.4/);
-    const f = parsePrometheusText(m.body);
-    expect(sampleValue(f, 'hotwatch_builds_total', { outcome: 'ok' })).toBe(1);
-    expect(sampleValue(f, 'hotwatch_builds_total', { outcome: 'failed' })).toBe(1);
-    expect(sampleValue(f, 'hotwatch_build_duration_seconds_count', { outcome: 'ok' })).toBe(1);
-    expect(sampleValue(f, 'hotwatch_build_duration_seconds_bucket', { outcome: 'ok', le: '1' })).toBe(1);
-    expect(sampleValue(f, 'hotwatch_build_duration_seconds_bucket', { outcome: 'ok', le: '0.5' })).toBe(0);
-    expect(sampleValue(f, 'hotwatch_app_restarts_total', { reason: 'crash' })).toBe(2);
-    expect(sampleValue(f, 'hotwatch_app_restarts_total', { reason: 'build' })).toBe(1);
-    expect(sampleValue(f, 'hotwatch_app_exits_total', { kind: 'crash' })).toBe(3);
-    expect(sampleValue(f, 'hotwatch_watch_losses_total', { scope: 'root', cause: 'sentinel-timeout' })).toBe(1);
-    expect(sampleValue(f, 'hotwatch_watch_recoveries_total', { scope: 'root', cause: 'sentinel-timeout', how: 'rearmed' })).toBe(1);
-    expect(sampleValue(f, 'hotwatch_events_dropped_total', { reason: 'ring-overflow' })).toBe(3);
-    expect(sampleValue(f, 'hotwatch_events_coalesced_total')).toBe(7);
-    expect(sampleValue(f, 'hotwatch_edit_to_serving_seconds_sum')).toBeCloseTo(0.64);
-    expect(sampleValue(f, 'hotwatch_app_serving')).toBe(1);
-    expect(sampleValue(f, 'hotwatch_watch_healthy')).toBe(1);
-    expect(sampleValue(f, 'hotwatch_inotify_watches')).toBe(12);
-    expect(sampleValue(f, 'hotwatch_watch_scope_healthy', { kind: 'root', path: root, state: 'ok' })).toBe(1);
-    expect(f.get('hotwatch_builds_total')).toMatchObject({ type: 'counter', help: expect.stringContaining('by outcome') });
+    expectMetrics(parsePrometheusText(m.body), root);
   });
 
   it('POST /reload calls the hook over the unix socket only; the TCP port is loopback-only and read-only', async () => {
