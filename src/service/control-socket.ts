@@ -54,7 +54,7 @@ export function fallbackDir(env: NodeJS.ProcessEnv = process.env): string {
 export function openFallbackDir(root: string, opts: { create: boolean }, env: NodeJS.ProcessEnv = process.env): StateDir {
   const name = `${crypto.createHash('sha256').update(path.resolve(root)).digest('hex').slice(0, 16)}.sock`;
   const sd = openPrivateDir(fallbackDir(env), name, opts.create);
-  fs.fchmodSync(sd.fd, 0o700); // ours (checked): in a shared temp directory nobody else may enter it
+  if (opts.create) fs.fchmodSync(sd.fd, 0o700); // ours (checked): in a shared temp directory nobody else may enter it
   return sd;
 }
 
