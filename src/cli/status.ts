@@ -30,15 +30,18 @@ restarts), the last build, the health of watching, recent events.
 Exit codes: 0 ok (with --check: healthy); 1 not healthy (--check); 2 no hotwatch runs there, or bad flags.
 `;
 
+const parse = (argv: string[]) =>
+  parseArgs({
+    args: argv,
+    options: { root: { type: 'string' }, json: { type: 'boolean', default: false }, check: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+    strict: true,
+    allowPositionals: false,
+  }).values;
+
 export async function statusCommand(argv: string[], io: StatusIO): Promise<number> {
-  let flags;
+  let flags: ReturnType<typeof parse>;
   try {
-    flags = parseArgs({
-      args: argv,
-      options: { root: { type: 'string' }, json: { type: 'boolean', default: false }, check: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
-      strict: true,
-      allowPositionals: false,
-    }).values;
+    flags = parse(argv);
   } catch (e) {
     io.stderr.write(`hotwatch: ${(e as Error).message}\n  fix: see hotwatch status --help\n`);
     return 2;

@@ -59,17 +59,20 @@ function ownerOf(root: string): string {
   return String(uid);
 }
 
+const parse = (own: string[]) =>
+  parseArgs({
+    args: own,
+    options: { user: { type: 'boolean', default: false }, root: { type: 'string' }, config: { type: 'string' }, 'log-format': { type: 'string', default: 'pretty' }, help: { type: 'boolean', short: 'h', default: false } },
+    strict: true,
+    allowPositionals: false,
+  }).values;
+
 export async function systemdUnitCommand(argv: string[], io: SystemdUnitIO): Promise<number> {
   const dashdash = argv.indexOf('--');
   const runArgs = dashdash === -1 ? [] : argv.slice(dashdash + 1);
-  let flags;
+  let flags: ReturnType<typeof parse>;
   try {
-    flags = parseArgs({
-      args: dashdash === -1 ? argv : argv.slice(0, dashdash),
-      options: { user: { type: 'boolean', default: false }, root: { type: 'string' }, config: { type: 'string' }, 'log-format': { type: 'string', default: 'pretty' }, help: { type: 'boolean', short: 'h', default: false } },
-      strict: true,
-      allowPositionals: false,
-    }).values;
+    flags = parse(dashdash === -1 ? argv : argv.slice(0, dashdash));
     if (!['pretty', 'json'].includes(flags['log-format']!)) throw new Error(`--log-format ${flags['log-format']}: expected pretty or json`);
   } catch (e) {
     io.stderr.write(`hotwatch: ${(e as Error).message}\n  fix: see hotwatch systemd-unit --help\n`);

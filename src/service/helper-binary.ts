@@ -40,8 +40,10 @@ const memo = new Map<string, Promise<ServiceHelper>>();
 export function serviceHelper(env: NodeJS.ProcessEnv = process.env): Promise<ServiceHelper> {
   if (process.platform !== 'linux') return Promise.resolve({ unavailable: 'the service helper is for Linux only' });
   const key = serviceHelperCacheDir(env);
-  let p = memo.get(key);
-  if (!p) memo.set(key, (p = locateOrBuild(key, env)));
+  const known = memo.get(key);
+  if (known !== undefined) return known;
+  const p = locateOrBuild(key, env);
+  memo.set(key, p);
   return p;
 }
 

@@ -32,8 +32,8 @@ export interface NotifyTransport {
 const MAX_PENDING = 64;
 const CLOSE_TIMEOUT_MS = 2000;
 
-const escape = (s: string): string => s.replace(/%/g, '%25').replace(/\n/g, '%0A');
-const unescape = (s: string): string => s.replace(/%0A/g, '\n').replace(/%25/g, '%');
+const encodeLine = (s: string): string => s.replace(/%/g, '%25').replace(/\n/g, '%0A');
+const decodeLine = (s: string): string => s.replace(/%0A/g, '\n').replace(/%25/g, '%');
 
 export class HelperTransport implements NotifyTransport {
   #child: ChildProcess | undefined;
@@ -61,7 +61,7 @@ export class HelperTransport implements NotifyTransport {
     const seq = ++this.#seq;
     const answered = new Promise<SendResult>((resolve) => this.#pending.set(seq, resolve));
     this.#setRef(true);
-    child.stdin!.write(`${seq} ${escape(payload)}\n`);
+    child.stdin!.write(`${seq} ${encodeLine(payload)}\n`);
     return answered;
   }
 
@@ -69,7 +69,10 @@ export class HelperTransport implements NotifyTransport {
     if (this.#child) return Promise.resolve(this.#child);
     this.#starting ??= this.helper().then((h) => {
       this.#starting = undefined;
-      if ('unavailable' in h) return (this.#fatal = `no notify helper: ${h.unavailable}`);
+      if ('unavailable' in h) {
+        this.#fatal = `no notify helper: ${h.unavailable}`;
+        return this.#fatal;
+      }
       if (this.#closed) return 'the notifier is closed';
       return this.#spawn(h.path);
     });
@@ -98,13 +101,13 @@ export class HelperTransport implements NotifyTransport {
   #answer(line: string): void {
     const [seq, status, ...why] = line.split(' ');
     if (seq === 'f') {
-      this.#fatal = `NOTIFY_SOCKET=${this.socket} cannot be used: ${unescape(why.join(' ')) || status}`;
+      this.#fatal = `NOTIFY_SOCKET=${this.socket} cannot be used: ${decodeLine(why.join(' ')) || status}`;
       return;
     }
     const resolve = this.#pending.get(Number(seq));
     if (!resolve) return;
     this.#pending.delete(Number(seq));
-    resolve(status === 'ok' ? { ok: true } : { ok: false, error: `${status}: ${unescape(why.join(' '))}` });
+    resolve(status === 'ok' ? { ok: true } : { ok: false, error: `${status}: ${decodeLine(why.join(' '))}` });
     if (this.#pending.size === 0) this.#setRef(false);
   }
 

@@ -34,7 +34,7 @@ function lines(s: StatusSnapshot, now: number): Array<[string, string]> {
   const sizes = [w.dirs !== undefined ? `${w.dirs} dirs` : '', w.watches !== undefined ? `${w.watches} inotify watches` : ''].filter(Boolean).join(', ');
   out.push(['watch', `${w.healthy ? 'healthy' : 'UNHEALTHY'}, ${w.backend} backend${sizes ? `, ${sizes}` : ''}`]);
   for (const sc of w.scopes) out.push(['', `${sc.kind} ${sc.path}: ${sc.state}${sc.cause ? ` (${sc.cause})` : ''} for ${duration(now - sc.since)}`]);
-  s.recentEvents.slice(-5).forEach((e, i) => out.push([i === 0 ? 'events' : '', `${clock(e.at)} ${e.message}`]));
+  for (const [i, e] of s.recentEvents.slice(-5).entries()) out.push([i === 0 ? 'events' : '', `${clock(e.at)} ${e.message}`]);
   return out;
 }
 

@@ -107,7 +107,9 @@ function notifyOnChange(notifier: Notifier, snap: () => StatusSnapshot, log: Ser
     const s = snap();
     const line = statusLine(s);
     const settled = s.health.serving || ['build-failed', 'exited', 'backoff'].includes(s.state.name);
-    const sent = !ready && settled ? ((ready = true), notifier.ready(line)) : notifier.status(line);
+    const first = !ready && settled;
+    if (first) ready = true;
+    const sent = first ? notifier.ready(line) : notifier.status(line);
     void sent.then((r) => {
       if (!r.ok && r.error !== lastError) log.warn({ event: 'service.notify-failed', error: r.error }, `systemd notification not sent: ${r.error}`);
       lastError = r.ok ? undefined : r.error;

@@ -76,8 +76,8 @@ export function parsePrometheusText(text: string): Map<string, Family> {
     if (line.startsWith('#')) continue; // a plain comment
     const m = SAMPLE.exec(line);
     if (!m) throw new Error(`not a sample line: ${line}`);
-    let f = familyOf(m[1]!, families);
-    if (!f) families.set(m[1]!, (f = { name: m[1]!, type: 'untyped', help: undefined, samples: [] }));
+    const f = familyOf(m[1]!, families) ?? { name: m[1]!, type: 'untyped', help: undefined, samples: [] };
+    if (!families.has(f.name)) families.set(f.name, f);
     const v = value(m[3]!, line);
     if (f.type === 'counter' && !(v >= 0)) throw new Error(`negative counter in: ${line}`);
     f.samples.push({ name: m[1]!, labels: labels(m[2], line), value: v });

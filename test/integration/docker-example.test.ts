@@ -52,11 +52,23 @@ function execForm(args: string): string[] {
 
 const dockerfile = () => readDockerfile(fs.readFileSync(path.join(DIR, 'Dockerfile'), 'utf8'));
 
-function compose(): Record<string, any> {
+interface ComposeFile {
+  services: {
+    app: {
+      init?: boolean;
+      volumes: [{ type: string; target: string }, ...string[]];
+      healthcheck: { test: string[] };
+      stop_grace_period: string;
+    };
+  };
+  volumes: Record<string, unknown>;
+}
+
+function compose(): ComposeFile {
   const doc = parseDocument(fs.readFileSync(path.join(DIR, 'compose.yaml'), 'utf8'), { prettyErrors: true, uniqueKeys: true });
   expect(doc.errors.map(String)).toEqual([]);
   expect(doc.warnings.map(String)).toEqual([]);
-  return doc.toJS() as Record<string, any>;
+  return doc.toJS() as ComposeFile;
 }
 
 describe('examples/docker', () => {
@@ -65,8 +77,8 @@ describe('examples/docker', () => {
     const app = c.services.app;
     expect(app.init).toBe(true);
     expect(app.volumes[0]).toMatchObject({ type: 'bind', target: '/src' });
-    const named = app.volumes.slice(1).map((v: string) => v.split(':'));
-    expect(named.map((v: string[]) => v[0]).sort()).toEqual(Object.keys(c.volumes).sort());
+    const named = (app.volumes.slice(1) as string[]).map((v) => v.split(':'));
+    expect(named.map((v) => v[0]).sort()).toEqual(Object.keys(c.volumes).sort());
     expect(app.healthcheck.test).toEqual(['CMD', 'hotwatch', 'status', '--check', '--root', '/src']);
     expect(Number.parseInt(app.stop_grace_period, 10)).toBeGreaterThan(5 + 5); // run.gracePeriod 5 s, plus the stop around it
     // The comment on polling names the mount types src/os/mounts.ts polls.
@@ -83,7 +95,7 @@ describe('examples/docker', () => {
     const env = Object.fromEntries(
       ins.filter((i) => i.name === 'ENV').flatMap((i) => i.args.split(/\s+/).map((kv) => kv.split('=') as [string, string])),
     );
-    const targets = compose().services.app.volumes.slice(1).map((v: string) => v.split(':')[1]);
+    const targets = (compose().services.app.volumes.slice(1) as string[]).map((v) => v.split(':')[1]);
     expect([env.GOCACHE, env.GOMODCACHE].sort()).toEqual(targets.sort());
     const health = ins.find((i) => i.name === 'HEALTHCHECK')!;
     expect(execForm(health.args.slice(health.args.indexOf('CMD') + 4))).toEqual(compose().services.app.healthcheck.test.slice(1));

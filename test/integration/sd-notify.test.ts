@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createNotifier, monotonicUsec, type HealthVerdict, type Notifier } from '../../src/service/notify.js';
 import { makeTmpDir } from '../helpers/tmp.js';
-import { startNotifyReceiver, type NotifyReceiver } from '../helpers/notify-receiver.js';
+import { startNotifyReceiver } from '../helpers/notify-receiver.js';
 import { isAlive, waitFor } from '../helpers/wait.js';
 
 const cleanups: Array<() => unknown> = [];
