@@ -87,8 +87,9 @@ describe('sd_notify over a real datagram socket', () => {
     await waitFor(() => pings().length >= 6, { description: '6 pings', timeoutMs: 10_000 });
     const gaps = pings().slice(1).map((d, k) => (d.atUs - pings()[k]!.atUs) / 1000);
     const median = [...gaps].sort((a, b) => a - b)[Math.floor(gaps.length / 2)]!;
+    // Half of 400 ms; a loaded machine delays timers, but a cadence near the full 400 ms would let systemd time out.
     expect(median).toBeGreaterThan(150);
-    expect(median).toBeLessThan(300);
+    expect(median).toBeLessThan(350);
 
     // Markers sent on the same socket bracket the unhealthy spell: datagrams from one sender arrive in order.
     health = { ok: false, why: 'watch deaf: root (sentinel-timeout), recovery failed' };
