@@ -3,7 +3,7 @@
  * the facts `GET /status` shows, and tells the service layer something changed (for STATUS= and READY=1).
  * Every method is cheap and never throws: it is called from the supervisor's and the watchdog's paths.
  */
-import type { Metrics } from './metrics.js';
+import type { MetricSink } from './metrics.js';
 import { ServiceFacts } from './facts.js';
 
 export type BuildOutcome = 'ok' | 'failed' | 'canceled';
@@ -39,7 +39,7 @@ const s = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s
 export class ServiceRecorder implements MetricsRecorder {
   constructor(
     readonly facts: ServiceFacts,
-    private readonly m: Metrics,
+    private readonly m: MetricSink,
     private readonly onChange: (kind: ChangeKind) => void = () => {},
     private readonly clock: () => number = Date.now,
   ) {}
@@ -55,8 +55,8 @@ export class ServiceRecorder implements MetricsRecorder {
     this.facts.lastBuild = { outcome: e.outcome, startedAt: at - e.durationMs, finishedAt: at, durationMs: e.durationMs, errors };
     this.facts.buildRunningSince = undefined;
     this.facts.builds[e.outcome]++;
-    this.m.builds.inc({ outcome: e.outcome });
-    this.m.buildSeconds.observe({ outcome: e.outcome }, e.durationMs / 1000);
+    this.m.inc('builds', { outcome: e.outcome });
+    this.m.observe('buildSeconds', { outcome: e.outcome }, e.durationMs / 1000);
     const detail = e.outcome === 'failed' && errors[0] ? `: ${errors[0]}` : '';
     this.facts.event(at, `build.${e.outcome}`, `build ${e.outcome} in ${s(e.durationMs)}${detail}`);
     this.onChange('build');
@@ -65,7 +65,7 @@ export class ServiceRecorder implements MetricsRecorder {
   appStarted(e: { pid: number; reason: 'initial' | 'build' | 'crash'; at?: number }): void {
     if (e.reason !== 'initial') {
       this.facts.restarts++;
-      this.m.restarts.inc({ reason: e.reason });
+      this.m.inc('restarts', { reason: e.reason });
     }
     this.facts.event(e.at ?? this.clock(), 'app.started', `app started (pid ${e.pid}${e.reason === 'initial' ? '' : `, after a ${e.reason}`})`);
     this.onChange('app');
@@ -79,7 +79,7 @@ export class ServiceRecorder implements MetricsRecorder {
   appExited(e: { pid: number; code: number | null; signal: string | null; uptimeMs: number; expected: boolean; at?: number }): void {
     const at = e.at ?? this.clock();
     this.facts.lastExit = { pid: e.pid, at, code: e.code, signal: e.signal, uptimeMs: e.uptimeMs, expected: e.expected, how: how(e.code, e.signal) };
-    this.m.exits.inc({ kind: e.expected ? 'stopped' : 'crash' });
+    this.m.inc('exits', { kind: e.expected ? 'stopped' : 'crash' });
     if (!e.expected) {
       this.facts.noteCrash(at);
       this.facts.event(at, 'app.crashed', `app (pid ${e.pid}) exited on its own (${how(e.code, e.signal)}) after ${s(e.uptimeMs)}`);
@@ -88,27 +88,27 @@ export class ServiceRecorder implements MetricsRecorder {
   }
 
   watchLost(e: { scope: string; cause: string; path?: string; at?: number }): void {
-    this.m.losses.inc({ scope: e.scope, cause: e.cause });
+    this.m.inc('losses', { scope: e.scope, cause: e.cause });
     this.facts.event(e.at ?? this.clock(), 'watch.lost', `watch lost: ${e.scope}${e.path ? ` ${e.path}` : ''} (${e.cause})`);
     this.onChange('watch');
   }
 
   watchRecovered(e: { scope: string; cause: string; how: 'rearmed' | 'polling'; recoveryMs?: number; path?: string; at?: number }): void {
-    this.m.recoveries.inc({ scope: e.scope, cause: e.cause, how: e.how });
+    this.m.inc('recoveries', { scope: e.scope, cause: e.cause, how: e.how });
     const took = e.recoveryMs !== undefined ? ` in ${Math.round(e.recoveryMs)} ms` : '';
     this.facts.event(e.at ?? this.clock(), 'watch.recovered', `watch recovered: ${e.scope}${e.path ? ` ${e.path}` : ''} ${e.how === 'polling' ? 'by polling' : 're-armed'}${took} (${e.cause})`);
     this.onChange('watch');
   }
 
   eventsDropped(e: { count: number; reason: string }): void {
-    this.m.dropped.inc({ reason: e.reason }, e.count);
+    this.m.inc('dropped', { reason: e.reason }, e.count);
   }
 
   eventsCoalesced(count: number): void {
-    if (count > 0) this.m.coalesced.inc(count);
+    if (count > 0) this.m.inc('coalesced', {}, count);
   }
 
   editToServing(ms: number): void {
-    this.m.editToServing.observe(ms / 1000);
+    this.m.observe('editToServing', {}, ms / 1000);
   }
 }

@@ -5,7 +5,7 @@
  * hotwatch waiting for an edit: a failed build, an app that exited), STATUS= on every change of the line,
  * STOPPING=1 when `signal` aborts, WATCHDOG=1 while watching is healthy; and serves `.hotwatch/control.sock`.
  */
-import { createMetrics, type Live } from './metrics.js';
+import { LazyMetrics, type Live } from './metrics.js';
 import { ServiceFacts } from './facts.js';
 import { ServiceRecorder, type MetricsRecorder } from './recorder.js';
 import { createNotifier, type Notifier } from './notify.js';
@@ -58,7 +58,7 @@ export async function startServiceMode(o: ServiceModeOptions): Promise<ServiceMo
     const watch = o.source.watch();
     return { job, watch, health: healthOf(job, watch, facts, clock()) };
   };
-  const metrics = createMetrics(o.version, meta.startedAt, live);
+  const metrics = new LazyMetrics(o.version, meta.startedAt, live, (e) => o.log.warn({ event: 'service.metrics-failed', err: e }, `metrics could not be loaded: ${String(e)}`));
   const snap = () => snapshot(o.source, facts, meta, clock());
 
   let pinging = true;
@@ -80,7 +80,7 @@ export async function startServiceMode(o: ServiceModeOptions): Promise<ServiceMo
   const onAbort = () => void notifier.stopping(`stopping: ${String((o.signal.reason as Error)?.message ?? o.signal.reason ?? 'shutdown')}`);
   o.signal.addEventListener('abort', onAbort, { once: true });
 
-  const control = await startControl(o, snap, metrics.registry, notifier, notify.changed);
+  const control = await startControl(o, snap, metrics, notifier, notify.changed);
   if (control?.fallback) o.log.info({ event: 'service.control-fallback', socket: control.socketPath }, `status socket at ${control.socketPath}: ${control.fallback} (hotwatch status finds it there)`);
   return {
     recorder,
@@ -123,13 +123,13 @@ function notifyOnChange(notifier: Notifier, snap: () => StatusSnapshot, log: Ser
   };
 }
 
-async function startControl(o: ServiceModeOptions, snap: () => StatusSnapshot, registry: ReturnType<typeof createMetrics>['registry'], notifier: Notifier, changed: () => void) {
+async function startControl(o: ServiceModeOptions, snap: () => StatusSnapshot, metrics: LazyMetrics, notifier: Notifier, changed: () => void) {
   const reload = o.reload;
   try {
     return await startControlServer({
       root: o.root,
       status: snap,
-      metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
+      metrics: () => metrics.exposition(),
       ...(o.tcp ? { tcp: o.tcp } : {}),
       ...(reload
         ? {

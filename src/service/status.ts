@@ -69,6 +69,13 @@ export interface StatusSource {
   watch(): WatchView;
 }
 
+/** The live views and the health derived from them (what the metrics' gauges read at scrape time). */
+export interface Live {
+  job: JobView;
+  watch: WatchView;
+  health: Health;
+}
+
 export interface StatusMeta {
   root: string;
   version: string;
