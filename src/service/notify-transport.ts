@@ -58,6 +58,8 @@ export class HelperTransport implements NotifyTransport {
     if (this.#pending.size >= MAX_PENDING) return { ok: false, error: `${MAX_PENDING} notifications unanswered: the helper or the receiver is stuck` };
     const child = await this.#ensure();
     if (typeof child === 'string') return { ok: false, error: child };
+    // It may have exited while we waited: its exit has already failed what was pending, and would not fail this.
+    if (this.#child !== child) return { ok: false, error: 'the notify helper exited; the next notification starts it again' };
     const seq = ++this.#seq;
     const answered = new Promise<SendResult>((resolve) => this.#pending.set(seq, resolve));
     this.#setRef(true);
