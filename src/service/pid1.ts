@@ -31,7 +31,18 @@ export async function runAsPid1(argv: string[], io: Pid1IO, env: NodeJS.ProcessE
     return undefined;
   };
   if (env.HOTWATCH_PID1_INIT === 'off') return stay('HOTWATCH_PID1_INIT=off');
-  const helper = await serviceHelper(env);
+  // A PID 1 ignores a signal it has no handler for: docker stop during the helper's first build (~0.4 s)
+  // would wait for its SIGKILL. Caught, it ends the start-up as hotwatch run's own handlers would.
+  let early: NodeJS.Signals | undefined;
+  const onEarly = (sig: NodeJS.Signals) => (early ??= sig);
+  for (const s of FORWARDED) process.on(s, onEarly);
+  const helper = await serviceHelper(env).finally(() => {
+    for (const s of FORWARDED) process.off(s, onEarly);
+  });
+  if (early) {
+    io.stderr.write(`hotwatch: ${early} while starting: stopped; nothing was started\n`);
+    return 0;
+  }
   if ('unavailable' in helper) return stay(`no reaper: ${helper.unavailable}`);
   io.stderr.write(`hotwatch: running as PID 1 without an init: hotwatch runs under its own reaper (hotwatch-service init) so orphans do not become zombies\n  to save that process: ${FIX}\n`);
   // detached (its own session): a terminal's Ctrl-C reaches only us, and is forwarded once.

@@ -96,6 +96,18 @@ async function startAsPid1(env: NodeJS.ProcessEnv): Promise<{ hw: Hotwatch; init
 }
 
 describe('hotwatch as PID 1', () => {
+  it('ends cleanly on docker stop while its reaper is still being built (a PID 1 ignores signals it has no handler for)', async () => {
+    const cache = makeTmpDir('hotwatch-pid1-cache-');
+    cleanups.push(cache.cleanup);
+    const cacheDir = `${cache.dir}/hotwatch`; // made when the helper's build starts
+    const { hw, init } = await startAsPid1({ HOTWATCH_CACHE_DIR: cacheDir });
+    await waitFor(() => fs.existsSync(cacheDir), { description: 'the reaper build under way', timeoutMs: 20_000 });
+    process.kill(init, 'SIGTERM');
+    expect(await hw.exited).toEqual({ code: 0, signal: null });
+    expect(hw.stderr()).toContain('hotwatch: SIGTERM while starting: stopped; nothing was started');
+  });
+
+
   it('runs under its reaper: the orphans are reaped, and SIGTERM to PID 1 stops it all cleanly', async () => {
     const { hw, init, marker } = await startAsPid1({});
     await hw.waitForLog((l) => l.event === 'app.listening', 'the app listening');
