@@ -5,8 +5,9 @@
  * hand PID 1 over, so PID 1 stays a thin Node that starts `hotwatch-service init` (a Go child subreaper:
  * every orphan below it comes to it and is reaped) running the real hotwatch, forwards the stop signals,
  * and exits with its code. The cost is one idle Node process (46 MB RSS measured as that PID 1);
- * `docker run --init` or compose's `init: true` avoid it, and the message says so. Without the helper (no go), or with
- * HOTWATCH_PID1_INIT=off, hotwatch runs as PID 1 as before and says, once, what that means and the fix.
+ * `docker run --init` or compose's `init: true` avoid it, and the message says so. Without the helper
+ * (no go), or with HOTWATCH_PID1_INIT=off, hotwatch runs as PID 1 as before and says, once, what that
+ * means and the fix.
  */
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
