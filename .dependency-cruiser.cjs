@@ -58,6 +58,13 @@ module.exports = {
       to: { path: '^src/(supervisor|cli)/|^src/runtime\\.ts$' },
     },
     {
+      name: 'service-reads-the-runtime-through-interfaces',
+      severity: 'error',
+      comment: 'src/service/ (systemd notify, the status endpoint, PID 1) sees the runtime only through StatusSource and MetricsRecorder: it imports no stage',
+      from: { path: '^src/service/' },
+      to: { path: '^src/(watch|pipeline|supervisor|diagnostics|cli|config)/|^src/(runtime|preflight)\\.ts$' },
+    },
+    {
       name: 'cli-is-the-top',
       severity: 'error',
       comment: 'nothing imports the CLI',

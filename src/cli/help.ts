@@ -43,6 +43,12 @@ Usage:
                   explain every limit and mount that can silence watching here, with the fix
   hotwatch init   [--root DIR] [--main PKG] [--from-air [FILE]] [--force]
                   write a commented watcher.config.yaml for this repo (or converted from .air.toml)
+  hotwatch status [--root DIR] [--json] [--check]
+                  what a running hotwatch is doing; --check: exit 0 only when the app serves and watching is healthy
+  hotwatch systemd-unit [--user] [--root DIR] [-- RUN ARGS...]
+                  print a systemd unit that runs hotwatch here (Type=notify, watchdog, restart limits)
+  hotwatch helpers
+                  build the two small Go helpers now instead of on first use (container images)
   hotwatch --version
   hotwatch --help
 
@@ -102,6 +108,10 @@ Environment:
                            ignored: hidden from hotwatch's poll backend (set watch.backend, watch.pollInterval)
   HOTWATCH_TEST_FAULTS     for tests only: injects watcher faults (see the README); with it,
                            HOTWATCH_TEST_CLAIM_DELAY widens the claim on the root (tests of the lock)
+  NOTIFY_SOCKET, WATCHDOG_USEC, WATCHDOG_PID
+                           set by systemd (Type=notify): hotwatch reports READY, STATUS and watchdog
+                           pings there (see hotwatch systemd-unit); JOURNAL_STREAM: logs carry journald levels
+  HOTWATCH_PID1_INIT       off: as PID 1 (a container without --init), do not run under the built-in reaper
   Read by hotwatch doctor to describe this machine, nothing more: INVOCATION_ID, NOTIFY_SOCKET,
   KUBERNETES_SERVICE_HOST, WATCHPACK_POLLING, TSC_WATCHFILE, TSC_WATCHDIRECTORY, UV_THREADPOOL_SIZE, NODE_OPTIONS.
   Set by hotwatch: HOTWATCH_BUILD_ID in the build's and HOTWATCH_APP_ID in the app's environment (the

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { mainHelp } from './help.js';
 import { suggest } from '../config/suggest.js';
 
-const COMMANDS = ['run', 'config', 'doctor', 'init'];
+const COMMANDS = ['run', 'config', 'doctor', 'init', 'status', 'systemd-unit', 'helpers'];
 
 export function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -16,14 +16,23 @@ export async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     // Each command loads only its own modules: `doctor` needs no execa, chokidar or pino-pretty, and
     // `--version` none at all (measured: 0.5 s of imports for everything, on a slow day).
-    case 'run':
-      return (await import('./run.js')).runCommand(rest, io);
+    case 'run': {
+      // PID 1 in a container without an init: hotwatch runs itself under its reaper (service/pid1.ts).
+      const code = process.pid === 1 ? await (await import('../service/pid1.js')).runAsPid1(rest, io) : undefined;
+      return code ?? (await import('./run.js')).runCommand(rest, io);
+    }
     case 'doctor':
       return (await import('./doctor.js')).doctorCommand(rest, io);
     case 'config':
       return (await import('./config.js')).configCommand(rest, io);
     case 'init':
       return (await import('./init.js')).initCommand(rest, { ...io, stdin: process.stdin });
+    case 'status':
+      return (await import('./status.js')).statusCommand(rest, io);
+    case 'helpers':
+      return (await import('./helpers.js')).helpersCommand(rest, io);
+    case 'systemd-unit':
+      return (await import('./systemd-unit.js')).systemdUnitCommand(rest, io);
     case '--version':
     case '-v':
     case 'version':

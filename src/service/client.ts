@@ -1,0 +1,103 @@
+/**
+ * Reads a running hotwatch's status over `<root>/.hotwatch/control.sock` (for `hotwatch status`). Reaches
+ * the socket through the opened `.hotwatch` directory like the server does: no symlink followed, no
+ * 107-byte path limit.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { errnoCode } from '../errors.js';
+import { CONTROL_SOCKET, fallbackDir, openFallbackDir, openStateDir, type StateDir } from './control-socket.js';
+import type { StatusSnapshot } from './status.js';
+
+export type StatusReply =
+  | { kind: 'ok'; snapshot: StatusSnapshot }
+  /** No hotwatch answers for this root; `why` says what was found instead. */
+  | { kind: 'none'; why: string };
+
+const isSocket = (p: string): boolean => {
+  try {
+    return fs.lstatSync(p).isSocket();
+  } catch {
+    return false;
+  }
+};
+
+/** The fallback socket of `root` (where it goes when .hotwatch/ cannot hold one), as a path to show. */
+const fallbackPath = (root: string): string | undefined => {
+  try {
+    const sd = openFallbackDir(root, { create: false });
+    sd.close();
+    return path.join(sd.dir, sd.name);
+  } catch {
+    return undefined;
+  }
+};
+
+/** The nearest directory at or above `from` for which a control socket exists; undefined when none does. */
+export function findRunningRoot(from: string): string | undefined {
+  const hasFallbacks = fs.existsSync(fallbackDir());
+  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
+    if (isSocket(path.join(dir, '.hotwatch', CONTROL_SOCKET))) return dir;
+    const fb = hasFallbacks ? fallbackPath(dir) : undefined;
+    if (fb && isSocket(fb)) return dir;
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+function get(socketPath: string, urlPath: string, timeoutMs: number): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ socketPath, path: urlPath, timeout: timeoutMs, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+  });
+}
+
+export async function fetchStatus(root: string, timeoutMs = 3000): Promise<StatusReply> {
+  let sd: StateDir;
+  try {
+    sd = openStateDir(root, { create: false });
+  } catch (e) {
+    if (errnoCode(e) !== 'ENOENT') return { kind: 'none', why: `cannot read ${path.join(root, '.hotwatch')}: ${(e as Error).message}` };
+    return (await viaFallback(root, timeoutMs)) ?? { kind: 'none', why: `no hotwatch runs in ${root} (no .hotwatch/ there)` };
+  }
+  const first = await ask(sd, root, timeoutMs);
+  if (first.kind === 'ok' || !first.absent) return first;
+  return (await viaFallback(root, timeoutMs)) ?? first;
+}
+
+/** The socket a hotwatch placed outside .hotwatch/ (that filesystem could not hold one); undefined when there is none. */
+async function viaFallback(root: string, timeoutMs: number): Promise<StatusReply | undefined> {
+  let sd: StateDir;
+  try {
+    sd = openFallbackDir(root, { create: false });
+  } catch {
+    return undefined;
+  }
+  const r = await ask(sd, root, timeoutMs);
+  return r.kind === 'none' && r.absent ? undefined : r;
+}
+
+/** GET /status on the socket of `sd`; `absent` when no socket is there at all. Closes `sd`. */
+async function ask(sd: StateDir, root: string, timeoutMs: number): Promise<StatusReply & { absent?: boolean }> {
+  const shown = path.join(sd.dir, sd.name);
+  try {
+    const { status, body } = await get(path.join(sd.base, sd.name), '/status', timeoutMs);
+    if (status !== 200) return { kind: 'none', why: `${shown} answered ${status}: ${body.slice(0, 200)}` };
+    return { kind: 'ok', snapshot: JSON.parse(body) as StatusSnapshot };
+  } catch (e) {
+    const code = errnoCode(e);
+    if (code === 'ENOENT') return { kind: 'none', why: `no hotwatch runs in ${root} (no ${shown})`, absent: true };
+    if (code === 'ECONNREFUSED') return { kind: 'none', why: `no hotwatch runs in ${root} (${shown} is left from one that ended: nothing answers)` };
+    if (code === 'EACCES') return { kind: 'none', why: `cannot read the status at ${shown}: permission denied (the socket is private to the user running hotwatch)` };
+    return { kind: 'none', why: `cannot read the status at ${shown}: ${(e as Error).message}` };
+  } finally {
+    sd.close();
+  }
+}

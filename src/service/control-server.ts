@@ -1,0 +1,100 @@
+/**
+ * The control endpoint: HTTP over `.hotwatch/control.sock` (always) and over a loopback TCP port (only
+ * when configured, for a Prometheus scraper that cannot read a unix socket).
+ *   GET  /status   the StatusSnapshot as JSON
+ *   GET  /metrics  Prometheus text
+ *   POST /reload   reload the config (the unix socket only: any local user can reach a TCP port)
+ * Bounded: small request limits, short timeouts, a cap on connections (control-http.ts). A request never
+ * changes state except /reload.
+ */
+import type net from 'node:net';
+import path from 'node:path';
+import { HotwatchError, errnoCode, isHotwatchError } from '../errors.js';
+import { CONTROL_SOCKET, bindPrivate, openFallbackDir, openStateDir, unlinkIfOurs, type StateDir } from './control-socket.js';
+import { lazyHttp, type ControlServerOptions, type LazyHttp } from './control-http.js';
+
+export type { ControlServerOptions, ReloadResult } from './control-http.js';
+
+export interface ControlServer {
+  /** `<root>/.hotwatch/control.sock`, or the fallback's path when .hotwatch/ could not hold a socket. */
+  readonly socketPath: string;
+  /** Why the socket is not in .hotwatch/ (undefined when it is). */
+  readonly fallback: string | undefined;
+  /** "127.0.0.1:9100" when a TCP listener runs. */
+  readonly tcpAddress: string | undefined;
+  close(): Promise<void>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+async function listenTcp(server: net.Server, tcp: { port: number; host?: string }): Promise<string> {
+  const host = tcp.host ?? '127.0.0.1';
+  if (!LOOPBACK.has(host)) {
+    throw new HotwatchError('CONFIG_INVALID', `status port host ${host} is not a loopback address: the status and metrics would be open to the network`, { hint: 'use 127.0.0.1 or ::1' });
+  }
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(tcp.port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const a = server.address() as net.AddressInfo;
+  return a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
+}
+
+/**
+ * Binds the unix socket in .hotwatch/, or in the fallback directory when the filesystem there cannot hold
+ * one. A refusal (something planted there, a live socket) is not a reason to go elsewhere: it is thrown.
+ */
+async function placeSocket(opts: ControlServerOptions): Promise<{ unix: LazyHttp; sd: StateDir; ino: number; fallback?: string }> {
+  let sd: StateDir | undefined;
+  try {
+    sd = openStateDir(opts.root, { create: true });
+    const unix = lazyHttp(opts, false);
+    return { unix, sd, ...(await bindPrivate(unix.server, sd)) };
+  } catch (e) {
+    sd?.close();
+    if (isHotwatchError(e) || errnoCode(e) === undefined) throw e;
+    const fallback = `${path.join(opts.root, '.hotwatch', CONTROL_SOCKET)} cannot be created (${errnoCode(e)}: ${(e as Error).message})`;
+    const fb = openFallbackDir(opts.root, { create: true });
+    try {
+      const unix = lazyHttp(opts, false);
+      return { unix, sd: fb, ...(await bindPrivate(unix.server, fb)), fallback };
+    } catch (e2) {
+      fb.close();
+      throw e2;
+    }
+  }
+}
+
+export async function startControlServer(opts: ControlServerOptions): Promise<ControlServer> {
+  const { unix, sd, ino, fallback } = await placeSocket(opts);
+  unix.server.unref(); // the endpoint never keeps hotwatch alive
+  let tcp: LazyHttp | undefined;
+  let tcpAddress: string | undefined;
+  try {
+    if (opts.tcp) {
+      tcp = lazyHttp(opts, true);
+      tcpAddress = await listenTcp(tcp.server, opts.tcp);
+      tcp.server.unref();
+    }
+  } catch (e) {
+    await unix.close();
+    unlinkIfOurs(sd, ino);
+    sd.close();
+    throw e;
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    socketPath: path.join(sd.dir, sd.name),
+    fallback,
+    tcpAddress,
+    close: () =>
+      (closing ??= (async () => {
+        await Promise.all([unix.close(), tcp?.close()]);
+        unlinkIfOurs(sd, ino);
+        sd.close();
+      })()),
+  };
+}

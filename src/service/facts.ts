@@ -1,0 +1,74 @@
+/**
+ * What the runtime told the service layer through the MetricsRecorder, kept for `GET /status`: the last
+ * build, counts, the last exit, recent crash times (for the crash-loop line) and a short event history.
+ * Bounded: a long-lived hotwatch keeps the same few kilobytes.
+ */
+
+export interface BuildFact {
+  outcome: 'ok' | 'failed' | 'canceled';
+  /** Epoch ms. */
+  startedAt: number;
+  finishedAt: number;
+  durationMs: number;
+  /** The compiler's error lines (at most 20, each at most 300 characters); empty unless failed. */
+  errors: string[];
+}
+
+export interface ExitFact {
+  pid: number;
+  /** Epoch ms. */
+  at: number;
+  code: number | null;
+  signal: string | null;
+  uptimeMs: number;
+  /** True when hotwatch stopped it (a restart, shutdown); false when it exited on its own. */
+  expected: boolean;
+  /** "code 1", "SIGSEGV". */
+  how: string;
+}
+
+export interface EventFact {
+  /** Epoch ms. */
+  at: number;
+  /** A stable name: build.ok, build.failed, app.started, app.crashed, watch.lost... */
+  event: string;
+  message: string;
+}
+
+const MAX_ERROR_LINES = 20;
+const MAX_LINE = 300;
+const MAX_EVENTS = 20;
+const MAX_CRASHES = 50;
+
+export class ServiceFacts {
+  lastBuild: BuildFact | undefined;
+  buildRunningSince: number | undefined;
+  builds = { ok: 0, failed: 0, canceled: 0 };
+  restarts = 0;
+  lastExit: ExitFact | undefined;
+  #crashes: number[] = [];
+  #events: EventFact[] = [];
+
+  static errorLines(errors: readonly string[] | undefined): string[] {
+    return (errors ?? []).slice(0, MAX_ERROR_LINES).map((l) => (l.length > MAX_LINE ? `${l.slice(0, MAX_LINE - 1)}…` : l));
+  }
+
+  noteCrash(at: number): void {
+    this.#crashes.push(at);
+    if (this.#crashes.length > MAX_CRASHES) this.#crashes.shift();
+  }
+
+  crashTimes(): readonly number[] {
+    return this.#crashes;
+  }
+
+  event(at: number, event: string, message: string): void {
+    this.#events.push({ at, event, message });
+    if (this.#events.length > MAX_EVENTS) this.#events.shift();
+  }
+
+  /** Oldest first. */
+  recentEvents(): EventFact[] {
+    return [...this.#events];
+  }
+}

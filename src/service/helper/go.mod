@@ -1,0 +1,3 @@
+module hotwatch.dev/servicehelper
+
+go 1.21

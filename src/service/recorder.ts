@@ -1,0 +1,114 @@
+/**
+ * MetricsRecorder: what the runtime calls as things happen. Each call updates the Prometheus metrics and
+ * the facts `GET /status` shows, and tells the service layer something changed (for STATUS= and READY=1).
+ * Every method is cheap and never throws: it is called from the supervisor's and the watchdog's paths.
+ */
+import type { MetricSink } from './metrics.js';
+import { ServiceFacts } from './facts.js';
+
+export type BuildOutcome = 'ok' | 'failed' | 'canceled';
+
+export interface MetricsRecorder {
+  /** A build started (the supervisor's build.start). */
+  buildStarted(e?: { at?: number }): void;
+  /** A build ended: outcome, duration, and the compiler's error lines when it failed. */
+  buildFinished(e: { outcome: BuildOutcome; durationMs: number; errors?: readonly string[]; at?: number }): void;
+  /** An app process started: the first one ('initial'), one replacing the previous after a build ('build'), or a restart after a crash ('crash'). */
+  appStarted(e: { pid: number; reason: 'initial' | 'build' | 'crash'; at?: number }): void;
+  /** The app listens (the runtime's app.listening). */
+  appListening(e: { pid: number; address: string; at?: number }): void;
+  /** The app exited; `expected` when hotwatch stopped it (restart, shutdown), false when it exited on its own. */
+  appExited(e: { pid: number; code: number | null; signal: string | null; uptimeMs: number; expected: boolean; at?: number }): void;
+  /** Watches were lost (the watchdog's watch.deaf). */
+  watchLost(e: { scope: string; cause: string; path?: string; at?: number }): void;
+  /** Watching came back: re-armed (watch.rearmed) or replaced by polling (watch.fallback). */
+  watchRecovered(e: { scope: string; cause: string; how: 'rearmed' | 'polling'; recoveryMs?: number; path?: string; at?: number }): void;
+  /** File events dropped (ring overflow, kernel queue overflow): each forces a rescan. */
+  eventsDropped(e: { count: number; reason: string }): void;
+  /** File events merged into one batch (events in, batch paths out). */
+  eventsCoalesced(count: number): void;
+  /** From the first write of a change to the new app listening. */
+  editToServing(ms: number): void;
+}
+
+export type ChangeKind = 'build' | 'app' | 'watch';
+
+const how = (code: number | null, signal: string | null): string => (signal ? signal : `code ${code ?? '?'}`);
+const s = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+
+export class ServiceRecorder implements MetricsRecorder {
+  constructor(
+    readonly facts: ServiceFacts,
+    private readonly m: MetricSink,
+    private readonly onChange: (kind: ChangeKind) => void = () => {},
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  buildStarted(e: { at?: number } = {}): void {
+    this.facts.buildRunningSince = e.at ?? this.clock();
+    this.onChange('build');
+  }
+
+  buildFinished(e: { outcome: BuildOutcome; durationMs: number; errors?: readonly string[]; at?: number }): void {
+    const at = e.at ?? this.clock();
+    const errors = e.outcome === 'failed' ? ServiceFacts.errorLines(e.errors) : [];
+    this.facts.lastBuild = { outcome: e.outcome, startedAt: at - e.durationMs, finishedAt: at, durationMs: e.durationMs, errors };
+    this.facts.buildRunningSince = undefined;
+    this.facts.builds[e.outcome]++;
+    this.m.inc('builds', { outcome: e.outcome });
+    this.m.observe('buildSeconds', { outcome: e.outcome }, e.durationMs / 1000);
+    const detail = e.outcome === 'failed' && errors[0] ? `: ${errors[0]}` : '';
+    this.facts.event(at, `build.${e.outcome}`, `build ${e.outcome} in ${s(e.durationMs)}${detail}`);
+    this.onChange('build');
+  }
+
+  appStarted(e: { pid: number; reason: 'initial' | 'build' | 'crash'; at?: number }): void {
+    if (e.reason !== 'initial') {
+      this.facts.restarts++;
+      this.m.inc('restarts', { reason: e.reason });
+    }
+    this.facts.event(e.at ?? this.clock(), 'app.started', `app started (pid ${e.pid}${e.reason === 'initial' ? '' : `, after a ${e.reason}`})`);
+    this.onChange('app');
+  }
+
+  appListening(e: { pid: number; address: string; at?: number }): void {
+    this.facts.event(e.at ?? this.clock(), 'app.listening', `app (pid ${e.pid}) listens on ${e.address}`);
+    this.onChange('app');
+  }
+
+  appExited(e: { pid: number; code: number | null; signal: string | null; uptimeMs: number; expected: boolean; at?: number }): void {
+    const at = e.at ?? this.clock();
+    this.facts.lastExit = { pid: e.pid, at, code: e.code, signal: e.signal, uptimeMs: e.uptimeMs, expected: e.expected, how: how(e.code, e.signal) };
+    this.m.inc('exits', { kind: e.expected ? 'stopped' : 'crash' });
+    if (!e.expected) {
+      this.facts.noteCrash(at);
+      this.facts.event(at, 'app.crashed', `app (pid ${e.pid}) exited on its own (${how(e.code, e.signal)}) after ${s(e.uptimeMs)}`);
+    }
+    this.onChange('app');
+  }
+
+  watchLost(e: { scope: string; cause: string; path?: string; at?: number }): void {
+    this.m.inc('losses', { scope: e.scope, cause: e.cause });
+    this.facts.event(e.at ?? this.clock(), 'watch.lost', `watch lost: ${e.scope}${e.path ? ` ${e.path}` : ''} (${e.cause})`);
+    this.onChange('watch');
+  }
+
+  watchRecovered(e: { scope: string; cause: string; how: 'rearmed' | 'polling'; recoveryMs?: number; path?: string; at?: number }): void {
+    this.m.inc('recoveries', { scope: e.scope, cause: e.cause, how: e.how });
+    const took = e.recoveryMs !== undefined ? ` in ${Math.round(e.recoveryMs)} ms` : '';
+    this.facts.event(e.at ?? this.clock(), 'watch.recovered', `watch recovered: ${e.scope}${e.path ? ` ${e.path}` : ''} ${e.how === 'polling' ? 'by polling' : 're-armed'}${took} (${e.cause})`);
+    this.onChange('watch');
+  }
+
+  eventsDropped(e: { count: number; reason: string }): void {
+    this.m.inc('dropped', { reason: e.reason }, e.count);
+  }
+
+  eventsCoalesced(count: number): void {
+    if (count > 0) this.m.inc('coalesced', {}, count);
+  }
+
+  editToServing(ms: number): void {
+    this.m.observe('editToServing', {}, ms / 1000);
+  }
+}

@@ -1,0 +1,46 @@
+/** `hotwatch status` for a person: a few aligned lines from a StatusSnapshot. Pure. */
+import type { StatusSnapshot } from './status.js';
+
+/** "3m12s", "812 ms", "1h04m". */
+export function duration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+const clock = (at: number): string => new Date(at).toTimeString().slice(0, 8);
+
+function lines(s: StatusSnapshot, now: number): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  out.push(['hotwatch', `pid ${s.hotwatch.pid}, up ${duration(s.hotwatch.uptimeMs)}, ${s.hotwatch.root} (v${s.hotwatch.version})`]);
+  out.push(['health', s.health.ok ? 'ok: serving, watch healthy' : (s.health.why ?? 'not ok')]);
+  out.push(['state', `${s.state.name} for ${duration(s.state.forMs)}`]);
+  if (s.app) {
+    const where = s.app.listening.length ? ` on ${s.app.listening.join(', ')}` : '';
+    out.push(['app', `pid ${s.app.pid}${s.app.serving ? ', serving' : ''}${where}, up ${duration(s.app.uptimeMs)}, ${s.restarts} restart${s.restarts === 1 ? '' : 's'}`]);
+  } else {
+    out.push(['app', `none${s.lastExit ? ` (last exit ${s.lastExit.how}, ${duration(now - s.lastExit.at)} ago)` : ''}, ${s.restarts} restart${s.restarts === 1 ? '' : 's'}`]);
+  }
+  if (s.crashLoop) out.push(['', s.crashLoop.line]);
+  const b = s.lastBuild;
+  const counts = `${s.builds.ok} ok, ${s.builds.failed} failed, ${s.builds.canceled} canceled`;
+  const running = s.builds.runningSince !== null ? `building for ${duration(now - s.builds.runningSince)}; ` : '';
+  out.push(['build', b ? `${running}last ${b.outcome} in ${duration(b.durationMs)}, ${duration(now - b.finishedAt)} ago (${counts})` : `${running}none finished yet`]);
+  for (const e of b?.errors.slice(0, 5) ?? []) out.push(['', `  ${e}`]);
+  const w = s.watch;
+  const sizes = [w.dirs !== undefined ? `${w.dirs} dirs` : '', w.watches !== undefined ? `${w.watches} inotify watches` : ''].filter(Boolean).join(', ');
+  out.push(['watch', `${w.healthy ? 'healthy' : 'UNHEALTHY'}, ${w.backend} backend${sizes ? `, ${sizes}` : ''}`]);
+  for (const sc of w.scopes) out.push(['', `${sc.kind} ${sc.path}: ${sc.state}${sc.cause ? ` (${sc.cause})` : ''} for ${duration(now - sc.since)}`]);
+  for (const [i, e] of s.recentEvents.slice(-5).entries()) out.push([i === 0 ? 'events' : '', `${clock(e.at)} ${e.message}`]);
+  return out;
+}
+
+export function renderStatus(s: StatusSnapshot, now = Date.now()): string {
+  return lines(s, now)
+    .map(([k, v]) => `${k.padEnd(9)}${v}`)
+    .join('\n')
+    .concat('\n');
+}

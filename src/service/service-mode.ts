@@ -1,0 +1,153 @@
+/**
+ * Service mode in one object, so the runtime's wiring is a few lines: it implements StatusSource, calls
+ * the MetricsRecorder as things happen (and `changed()` on each job state change), and closes this at
+ * the end. From those alone this sends READY=1 (first app serving, or the first outcome that leaves
+ * hotwatch waiting for an edit: a failed build, an app that exited), STATUS= on every change of the line,
+ * STOPPING=1 when `signal` aborts, WATCHDOG=1 while watching is healthy; and serves `.hotwatch/control.sock`.
+ */
+import { LazyMetrics, type Live } from './metrics.js';
+import { ServiceFacts } from './facts.js';
+import { ServiceRecorder, type MetricsRecorder } from './recorder.js';
+import { createNotifier, type Notifier } from './notify.js';
+import { startControlServer, type ControlServer, type ReloadResult } from './control-server.js';
+import { healthOf, snapshot, statusLine, watchdogVerdict, type StatusSnapshot, type StatusSource } from './status.js';
+
+/** The slice of a pino logger this uses. */
+export interface ServiceLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface ServiceModeOptions {
+  root: string;
+  version: string;
+  source: StatusSource;
+  /** The runtime's root signal: its abort is the shutdown (STOPPING=1). */
+  signal: AbortSignal;
+  log: ServiceLog;
+  /** Where NOTIFY_SOCKET and WATCHDOG_* are read (default process.env, which they are then removed from). */
+  env?: NodeJS.ProcessEnv;
+  /** Config reload for POST /reload (RELOADING=1 around it). */
+  reload?: () => Promise<ReloadResult>;
+  /** Also serve status and metrics on this loopback port. */
+  tcp?: { port: number; host?: string };
+  /** A scope deaf for longer stops the systemd pings (default 30 s). */
+  deafGraceMs?: number;
+  clock?: () => number;
+  /** Replaces the notifier (tests). */
+  notifier?: Notifier;
+}
+
+export interface ServiceMode {
+  readonly recorder: MetricsRecorder;
+  readonly notifier: Notifier;
+  /** Undefined when the endpoint could not start (said in the log; hotwatch runs on without it). */
+  readonly control: ControlServer | undefined;
+  /** Call on every job state change the recorder does not already report (cheap, coalesced). */
+  changed(): void;
+  snapshot(): StatusSnapshot;
+  close(): Promise<void>;
+}
+
+export async function startServiceMode(o: ServiceModeOptions): Promise<ServiceMode> {
+  const clock = o.clock ?? Date.now;
+  const facts = new ServiceFacts();
+  const meta = { root: o.root, version: o.version, pid: process.pid, startedAt: clock() };
+  const live = (): Live => {
+    const job = o.source.job();
+    const watch = o.source.watch();
+    return { job, watch, health: healthOf(job, watch, facts, clock()) };
+  };
+  const metrics = new LazyMetrics(o.version, meta.startedAt, live, (e) => o.log.warn({ event: 'service.metrics-failed', err: e }, `metrics could not be loaded: ${String(e)}`));
+  const snap = () => snapshot(o.source, facts, meta, clock());
+
+  let pinging = true;
+  const notifier =
+    o.notifier ??
+    createNotifier({
+      env: o.env ?? process.env,
+      healthy: () => watchdogVerdict(o.source.watch(), clock(), o.deafGraceMs),
+      onWatchdog: (t) => {
+        if (t.pinged === pinging) return;
+        pinging = t.pinged;
+        if (t.pinged) o.log.info({ event: 'service.watchdog', pinging: true }, 'systemd watchdog: pinging again');
+        else o.log.warn({ event: 'service.watchdog', pinging: false, why: t.why }, `systemd watchdog: pings stopped (${t.why}); systemd restarts hotwatch unless it recovers`);
+      },
+    });
+  const notify = notifyOnChange(notifier, snap, o.log);
+  const recorder = new ServiceRecorder(facts, metrics, notify.changed, clock);
+
+  const onAbort = () => void notifier.stopping(`stopping: ${String((o.signal.reason as Error)?.message ?? o.signal.reason ?? 'shutdown')}`);
+  o.signal.addEventListener('abort', onAbort, { once: true });
+
+  const control = await startControl(o, snap, metrics, notifier, notify.changed);
+  if (control?.fallback) o.log.info({ event: 'service.control-fallback', socket: control.socketPath }, `status socket at ${control.socketPath}: ${control.fallback} (hotwatch status finds it there)`);
+  return {
+    recorder,
+    notifier,
+    control,
+    changed: notify.changed,
+    snapshot: snap,
+    close: async () => {
+      o.signal.removeEventListener('abort', onAbort);
+      notify.cancel();
+      await control?.close();
+      await notifier.close();
+    },
+  };
+}
+
+/** STATUS= when the line changes, READY=1 once; coalesced to one look per turn of the event loop, after the supervisor's own updates. */
+function notifyOnChange(notifier: Notifier, snap: () => StatusSnapshot, log: ServiceLog) {
+  let scheduled: NodeJS.Immediate | undefined;
+  let ready = false;
+  let lastError: string | undefined; // said once, not on every change
+  const look = () => {
+    scheduled = undefined;
+    const s = snap();
+    const line = statusLine(s);
+    const settled = s.health.serving || ['build-failed', 'exited', 'backoff'].includes(s.state.name);
+    const first = !ready && settled;
+    if (first) ready = true;
+    const sent = first ? notifier.ready(line) : notifier.status(line);
+    void sent.then((r) => {
+      if (!r.ok && r.error !== lastError) log.warn({ event: 'service.notify-failed', error: r.error }, `systemd notification not sent: ${r.error}`);
+      lastError = r.ok ? undefined : r.error;
+    });
+  };
+  return {
+    changed: () => {
+      if (notifier.enabled) scheduled ??= setImmediate(look);
+    },
+    cancel: () => clearImmediate(scheduled),
+  };
+}
+
+async function startControl(o: ServiceModeOptions, snap: () => StatusSnapshot, metrics: LazyMetrics, notifier: Notifier, changed: () => void) {
+  const reload = o.reload;
+  try {
+    return await startControlServer({
+      root: o.root,
+      status: snap,
+      metrics: () => metrics.exposition(),
+      ...(o.tcp ? { tcp: o.tcp } : {}),
+      ...(reload
+        ? {
+            reload: async () => {
+              await notifier.reloading('reloading the config');
+              try {
+                return await reload();
+              } finally {
+                await notifier.ready(statusLine(snap()));
+                changed();
+              }
+            },
+          }
+        : {}),
+      onError: (e) => o.log.warn({ event: 'service.control-error', err: e }, `status endpoint: ${String(e)}`),
+    });
+  } catch (e) {
+    o.log.warn({ event: 'service.control-unavailable', err: e }, `no status endpoint (hotwatch status will not find this hotwatch): ${(e as Error).message}`);
+    return undefined;
+  }
+}

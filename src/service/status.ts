@@ -1,0 +1,194 @@
+/**
+ * What `GET /status` and `hotwatch status` say, built from two things:
+ *  - StatusSource: what only the runtime knows live (the supervisor's job state, the watchdog's health),
+ *    read on each request, so it is never stale;
+ *  - ServiceFacts: what the runtime reported through the MetricsRecorder (builds, exits, restarts, events).
+ * Pure apart from the source it reads: the clock is a parameter. This module imports nothing heavy, so
+ * `hotwatch status` (the client) loads only its types.
+ */
+import { crashLoop, type CrashLoop } from './crash-loop.js';
+import type { ServiceFacts, BuildFact, ExitFact, EventFact } from './facts.js';
+
+/**
+ * The supervisor's job, as the status needs it. The runtime maps its own states onto these:
+ *   starting     hotwatch is starting (nothing built yet)
+ *   building     a build runs (an app from an earlier build may still serve: `app` says)
+ *   running      the app runs
+ *   build-failed the last build failed and no app runs
+ *   exited       the app exited on its own; waiting for a change (run.onCrash: wait-for-change)
+ *   backoff      the app crashed; it is started again at `nextTryAt` (run.onCrash: restart)
+ *   stopping     hotwatch is shutting down
+ */
+export type JobState = 'starting' | 'building' | 'running' | 'build-failed' | 'exited' | 'backoff' | 'stopping';
+
+export interface AppView {
+  pid: number;
+  /** Epoch ms. */
+  startedAt: number;
+  /** The addresses it listens on ("127.0.0.1:8080"); empty until it listens. */
+  listening: string[];
+}
+
+export interface JobView {
+  state: JobState;
+  /** Epoch ms when the job entered `state`. */
+  since: number;
+  /** The app process running now, whatever the state (a build runs beside the old app). */
+  app: AppView | undefined;
+  /** Serving means listening (run.port is set, or this app listened before); false for an app that never listens. */
+  expectsListening: boolean;
+  /** Epoch ms of the next start in state backoff. */
+  nextTryAt?: number | undefined;
+}
+
+/** ok: watched; polling: watched by polling (degraded, working); deaf: lost, being recovered; failed: lost, recovery gave up. */
+export type ScopeState = 'ok' | 'polling' | 'deaf' | 'failed';
+
+export interface ScopeView {
+  path: string;
+  kind: 'root' | 'mount';
+  state: ScopeState;
+  /** Epoch ms when it entered `state`. */
+  since: number;
+  /** Why it is not ok (a DeafCause such as "sentinel-timeout"). */
+  cause?: string | undefined;
+}
+
+export interface WatchView {
+  /** "native", "poll", or "native+poll" when some scopes are polled. */
+  backend: string;
+  /** inotify watches held (last audit); undefined when polling or unknown. */
+  watches: number | undefined;
+  dirs: number | undefined;
+  scopes: ScopeView[];
+}
+
+/** Implemented by the runtime; called on every status request and metrics scrape (keep it cheap: no I/O). */
+export interface StatusSource {
+  job(): JobView;
+  watch(): WatchView;
+}
+
+/** The live views and the health derived from them (what the metrics' gauges read at scrape time). */
+export interface Live {
+  job: JobView;
+  watch: WatchView;
+  health: Health;
+}
+
+export interface StatusMeta {
+  root: string;
+  version: string;
+  pid: number;
+  /** Epoch ms. */
+  startedAt: number;
+}
+
+export interface Health {
+  /** What `hotwatch status --check` exits 0 on: serving and watchHealthy. */
+  ok: boolean;
+  serving: boolean;
+  watchHealthy: boolean;
+  /** One line saying why not, when not ok. */
+  why?: string;
+}
+
+export interface StatusSnapshot {
+  schema: 1;
+  hotwatch: StatusMeta & { uptimeMs: number };
+  state: { name: JobState; since: number; forMs: number; nextTryAt?: number };
+  app: (AppView & { uptimeMs: number; serving: boolean }) | null;
+  lastBuild: BuildFact | null;
+  builds: { ok: number; failed: number; canceled: number; runningSince: number | null };
+  restarts: number;
+  lastExit: ExitFact | null;
+  crashLoop: CrashLoop | null;
+  watch: WatchView & { healthy: boolean };
+  health: Health;
+  recentEvents: EventFact[];
+}
+
+const secs = (ms: number): string => `${Math.max(0, Math.round(ms / 1000))} s`;
+
+/** Whether the app serves, and if not, why (for --check and STATUS=). */
+export function servingOf(job: JobView, facts: ServiceFacts, now: number): { serving: boolean; why?: string } {
+  const app = job.app;
+  if (job.state === 'stopping') return { serving: false, why: 'stopping' };
+  if (app) {
+    if (!job.expectsListening || app.listening.length > 0) return { serving: true };
+    return { serving: false, why: `not serving: the app (pid ${app.pid}) is not listening yet (up ${secs(now - app.startedAt)})` };
+  }
+  const loop = crashLoop(facts.crashTimes(), now, job.state === 'backoff' ? job.nextTryAt : job.state === 'exited' ? 'change' : undefined);
+  if (loop) return { serving: false, why: `not serving: ${loop.line}` };
+  switch (job.state) {
+    case 'build-failed':
+      return { serving: false, why: `not serving: the last build failed${facts.lastBuild?.errors.length ? ` (${facts.lastBuild.errors.length} error line${facts.lastBuild.errors.length === 1 ? '' : 's'})` : ''}; fix the code and save` };
+    case 'exited':
+      return { serving: false, why: `not serving: the app exited (${facts.lastExit?.how ?? 'on its own'}) ${secs(now - job.since)} ago; waiting for a change` };
+    case 'backoff':
+      return { serving: false, why: `not serving: the app crashed (${facts.lastExit?.how ?? 'on its own'}); next try in ${secs((job.nextTryAt ?? now) - now)}` };
+    default:
+      return { serving: false, why: `not serving yet: ${job.state} for ${secs(now - job.since)}` };
+  }
+}
+
+/** Whether every watched scope delivers changes (polling counts: degraded but working). */
+export function watchHealthOf(watch: WatchView, now: number): { healthy: boolean; why?: string } {
+  const bad = watch.scopes.filter((s) => s.state === 'deaf' || s.state === 'failed');
+  if (bad.length === 0) return { healthy: true };
+  const s = bad.find((x) => x.state === 'failed') ?? bad[0]!;
+  const what = s.state === 'failed' ? 'deaf, recovery failed' : 'deaf, recovering';
+  return { healthy: false, why: `watch unhealthy: ${s.kind} ${s.path} ${what}${s.cause ? ` (${s.cause})` : ''} for ${secs(now - s.since)}${bad.length > 1 ? ` (+${bad.length - 1} more)` : ''}` };
+}
+
+export function healthOf(job: JobView, watch: WatchView, facts: ServiceFacts, now: number): Health {
+  const s = servingOf(job, facts, now);
+  const w = watchHealthOf(watch, now);
+  const why = s.why ?? w.why;
+  return { ok: s.serving && w.healthy, serving: s.serving, watchHealthy: w.healthy, ...(why !== undefined && !(s.serving && w.healthy) ? { why } : {}) };
+}
+
+export function snapshot(source: StatusSource, facts: ServiceFacts, meta: StatusMeta, now: number): StatusSnapshot {
+  const job = source.job();
+  const watch = source.watch();
+  const health = healthOf(job, watch, facts, now);
+  const loop = crashLoop(facts.crashTimes(), now, job.state === 'backoff' ? job.nextTryAt : job.state === 'exited' ? 'change' : undefined);
+  return {
+    schema: 1,
+    hotwatch: { ...meta, uptimeMs: now - meta.startedAt },
+    state: { name: job.state, since: job.since, forMs: now - job.since, ...(job.nextTryAt !== undefined ? { nextTryAt: job.nextTryAt } : {}) },
+    app: job.app ? { ...job.app, uptimeMs: now - job.app.startedAt, serving: health.serving } : null,
+    lastBuild: facts.lastBuild ?? null,
+    builds: { ...facts.builds, runningSince: facts.buildRunningSince ?? null },
+    restarts: facts.restarts,
+    lastExit: facts.lastExit ?? null,
+    crashLoop: loop ?? null,
+    watch: { ...watch, healthy: health.watchHealthy },
+    health,
+    recentEvents: facts.recentEvents(),
+  };
+}
+
+/**
+ * Whether systemd's watchdog may be pinged: not while a scope's recovery failed, nor while one has been
+ * deaf longer than `deafGraceMs` (a recovery that never ends). A deaf spell the watchdog is repairing
+ * (re-arming takes ~0.1 s) keeps the pings going. Polling is working watching.
+ */
+export function watchdogVerdict(watch: WatchView, now: number, deafGraceMs = 30_000): { ok: true } | { ok: false; why: string } {
+  const failed = watch.scopes.find((s) => s.state === 'failed' || (s.state === 'deaf' && now - s.since > deafGraceMs));
+  if (!failed) return { ok: true };
+  return { ok: false, why: `${failed.kind} ${failed.path} deaf${failed.cause ? ` (${failed.cause})` : ''} for ${secs(now - failed.since)}${failed.state === 'failed' ? ', recovery failed' : ', not recovered'}` };
+}
+
+/** The one line for systemd's STATUS= (what `systemctl status` shows under the unit). */
+export function statusLine(s: StatusSnapshot): string {
+  if (s.state.name === 'stopping') return 'stopping';
+  const watch = s.watch.healthy ? `watch ok (${s.watch.backend}${s.watch.watches !== undefined ? `, ${s.watch.watches} watches` : ''})` : (healthWhy(s) ?? 'watch unhealthy');
+  if (!s.health.serving) return [s.health.why ?? `${s.state.name}`, s.watch.healthy ? undefined : watch].filter(Boolean).join('; ');
+  const app = s.app!;
+  const build = s.lastBuild ? `; last build ${s.lastBuild.outcome} in ${(s.lastBuild.durationMs / 1000).toFixed(1)} s` : '';
+  const building = s.state.name === 'building' ? '; building' : '';
+  return `serving pid ${app.pid}${app.listening.length ? ` on ${app.listening.join(', ')}` : ''}${build}${building}; ${watch}`;
+}
+
+const healthWhy = (s: StatusSnapshot): string | undefined => (s.health.serving ? s.health.why : undefined);

@@ -1,0 +1,135 @@
+/**
+ * The systemd unit `hotwatch systemd-unit` prints: every line commented with why it is there. Pure: the
+ * CLI gathers the paths and the config's numbers. Checked by `systemd-analyze verify` in the tests.
+ */
+
+export interface UnitInputs {
+  /** A user unit (~/.config/systemd/user/) rather than a system one. */
+  user: boolean;
+  root: string;
+  /** Absolute paths of node and of hotwatch's bin/hotwatch.js. */
+  node: string;
+  bin: string;
+  /** Extra `hotwatch run` arguments (after the CLI's --), e.g. ["--config", "x.yaml", "--", "-port", "8080"]. */
+  runArgs: string[];
+  /** run.gracePeriod, build.timeout and watchdog.interval from the config (ms). */
+  gracePeriodMs: number;
+  buildTimeoutMs: number;
+  watchdogIntervalMs: number;
+  /** PATH for the service: where go and node are, then the usual directories. */
+  path: string[];
+  /** The system unit's User= (the repository's owner). */
+  account: string | undefined;
+  /** pretty: plain lines journald files by level; json: one JSON object per line for a log shipper. */
+  logFormat: 'pretty' | 'json';
+  version: string;
+}
+
+/** A unit name from the root's directory name: systemd allows [A-Za-z0-9:_.-] (and \x escapes, avoided). */
+export function unitName(root: string): string {
+  const base = root.split('/').filter(Boolean).pop() ?? 'root';
+  return `hotwatch-${base.replace(/[^A-Za-z0-9:_.-]/g, '-').replace(/^[.-]+/, '') || 'root'}.service`;
+}
+
+/** `%` starts a specifier in every unit setting; doubled it is a plain `%`. */
+const specifiers = (s: string): string => s.replace(/%/g, '%%');
+
+/** One ExecStart= word: `$` doubled (no variable expansion), quoted when it has anything but plain characters. */
+export function execWord(a: string): string {
+  const s = specifiers(a).replace(/\$/g, '$$$$');
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s)) return s;
+  return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\t/g, '\\t')}"`;
+}
+
+/** One Environment= assignment, quoted whole (no `$` expansion happens there). */
+export function envAssignment(name: string, value: string): string {
+  return `"${specifiers(`${name}=${value}`).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+const sec = (ms: number): number => Math.ceil(ms / 1000);
+
+/** The numbers, each derived from hotwatch's own timings. */
+export function unitTimings(i: Pick<UnitInputs, 'gracePeriodMs' | 'buildTimeoutMs' | 'watchdogIntervalMs'>) {
+  return {
+    // Shutdown: abort the build, stop signal, run.gracePeriod, SIGKILL, the sweep; 10 s above the grace for the rest.
+    stopSec: sec(i.gracePeriodMs) + 10,
+    // Start-up: READY=1 comes after the first build, which build.timeout bounds; 60 s for the rest (arming 10,000 directories takes ~1 s).
+    startSec: sec(i.buildTimeoutMs) + 60,
+    // The pings go on through a deafness the watchdog repairs (~0.1 s) and stop after 30 s of one it cannot;
+    // 10 sentinel intervals tolerate a starved machine's stalls. At least 30 s.
+    watchdogSec: Math.max(30, 10 * sec(i.watchdogIntervalMs)),
+  };
+}
+
+export function systemdUnit(i: UnitInputs): string {
+  const t = unitTimings(i);
+  const name = unitName(i.root);
+  const own = i.runArgs.includes('--') ? i.runArgs.slice(0, i.runArgs.indexOf('--')) : i.runArgs; // after that: the app's
+  const format = own.some((a) => a === '--log-format' || a.startsWith('--log-format=')) ? [] : ['--log-format', i.logFormat];
+  const flags = ['run', '--root', i.root, ...format, ...i.runArgs];
+  const exec = [i.node, i.bin, ...flags].map(execWord).join(' ');
+  const manager = i.user ? 'systemctl --user' : 'sudo systemctl';
+  const place = i.user ? `~/.config/systemd/user/${name}` : `/etc/systemd/system/${name}`;
+  const generate = `hotwatch systemd-unit${i.user ? ' --user' : ''} --root ${i.root}${i.runArgs.length ? ` -- ${i.runArgs.join(' ')}` : ''}`;
+  return `# ${name}: hotwatch ${i.version} for ${i.root}
+# Install:  ${generate} ${i.user ? '>' : '| sudo tee'} ${place}${i.user ? '' : ' >/dev/null'}
+#           ${manager} daemon-reload && ${manager} enable --now ${name}${i.user ? '\n#           loginctl enable-linger "$USER"   # keep it running without a login session' : ''}
+# Watch:    ${i.user ? 'journalctl --user' : 'journalctl'} -u ${name} -f        hotwatch status --root ${i.root}
+
+[Unit]
+Description=hotwatch: rebuild and restart the Go app in ${specifiers(i.root)} on every save
+${i.user ? '' : '# The app usually serves on the network: start after it is up.\nAfter=network.target\n'}# Restart limits (with Restart= below): hotwatch absorbs the app's crashes itself (the app is restarted or
+# waits for an edit; the unit never sees them), so only hotwatch's own failures count here. 5 starts within
+# 120 s end in start-limit-hit: a hotwatch that cannot start (exit 1 every time) stops retrying and says so
+# in systemctl status. A restart through the watchdog comes after 30 s of deafness plus WatchdogSec
+# (${t.watchdogSec} s), so those never reach the limit: a watcher deaf for good is restarted about once a minute.
+StartLimitIntervalSec=120
+StartLimitBurst=5
+
+${serviceSection(i, exec, name)}[Install]
+WantedBy=${i.user ? 'default.target' : 'multi-user.target'}
+`;
+}
+
+/** The [Service] section: how hotwatch starts, is watched, stops and restarts. */
+function serviceSection(i: UnitInputs, exec: string, name: string): string {
+  const t = unitTimings(i);
+  return `[Service]
+# hotwatch says READY=1 once the first build is done (serving, or failed and waiting for an edit).
+Type=notify
+# all, not main: the datagrams come from hotwatch's notify helper, a child process (Node cannot send them).
+NotifyAccess=all
+# ${i.logFormat === 'json' ? '--log-format json: one JSON object per line, for a log shipper.' : '--log-format pretty: plain lines; under journald each carries its level, so journalctl -p warning filters.'}
+ExecStart=${exec}
+WorkingDirectory=${specifiers(i.root)}
+${i.user ? '' : `# The repository's owner: the build output, .hotwatch/ and the Go caches stay theirs (and HOME is set for go).\nUser=${i.account}\n`}# go, git and node for the builds: a service gets a minimal PATH otherwise.
+Environment=${envAssignment('PATH', i.path.join(':'))}
+# journald stores bytes: no colour escapes, even when a terminal is attached.
+Environment=NO_COLOR=1
+# journalctl -t ${name.replace(/\.service$/, '')} finds hotwatch's lines and the app's.
+SyslogIdentifier=${name.replace(/\.service$/, '')}
+# SIGTERM to hotwatch alone: it stops the app gracefully (stop signal, run.gracePeriod, then SIGKILL and a
+# sweep of escaped children). Whatever is left when hotwatch has exited gets SIGKILL from systemd.
+KillMode=mixed
+# Above hotwatch's own stop: run.gracePeriod (${sec(i.gracePeriodMs)} s) + 10 s.
+TimeoutStopSec=${t.stopSec}
+# The first build may download modules: build.timeout (${sec(i.buildTimeoutMs)} s) + 60 s.
+TimeoutStartSec=${t.startSec}
+# WATCHDOG=1 every ${t.watchdogSec / 2} s while watching works; silence means a deaf watcher that could not be
+# recovered (or a hung event loop): systemd then restarts hotwatch.
+WatchdogSec=${t.watchdogSec}
+# SIGTERM rather than SIGABRT on a missed watchdog: the app is still stopped gracefully when hotwatch can.
+WatchdogSignal=SIGTERM
+Restart=on-failure
+RestartSec=5
+# Exit 2 is bad input (the config, no go, no module, the port taken): retrying cannot fix it.
+RestartPreventExitStatus=2
+# Open files for hotwatch and the app together (the inotify watches are not files); 1024 is tight for a
+# server under a local load test.
+LimitNOFILE=65536
+# Threads count: go build runs a compiler per core with several threads each; a runaway fork loop in the
+# app stops here instead of at the machine's pid limit.
+TasksMax=4096
+
+`;
+}

@@ -1,0 +1,101 @@
+/**
+ * `hotwatch systemd-unit` against systemd's own parser: the unit, system and user forms, passes
+ * `systemd-analyze verify` without a word (a setting systemd rejects is only a warning there, so the
+ * test reads stderr, and a planted bad setting shows the check sees it).
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { systemdUnitCommand } from '../../src/cli/systemd-unit.js';
+import { makeTmpDir } from '../helpers/tmp.js';
+
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0).reverse()) c();
+});
+
+function tmp(): string {
+  const t = makeTmpDir('hotwatch-unit-');
+  cleanups.push(t.cleanup);
+  return t.dir;
+}
+
+async function generate(argv: string[], cwd: string): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const io = { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, cwd } as never;
+  return { code: await systemdUnitCommand(argv, io), out, err };
+}
+
+function verify(unitFile: string, user: boolean): Promise<{ code: number; stderr: string }> {
+  const runtime = tmp(); // a user manager's runtime directory: --user verify needs one
+  fs.chmodSync(runtime, 0o700);
+  const args = [...(user ? ['--user'] : []), 'verify', '--man=no', '--generators=no', unitFile];
+  return new Promise((resolve) =>
+    execFile('systemd-analyze', args, { env: { ...process.env, XDG_RUNTIME_DIR: runtime } }, (e, _o, stderr) =>
+      resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, stderr }),
+    ),
+  );
+}
+
+/** A Go module in a directory whose name needs quoting and escaping in a unit (a space, a %). */
+function goModule(): string {
+  const root = path.join(tmp(), 'my app 100%');
+  fs.mkdirSync(root);
+  fs.writeFileSync(path.join(root, 'go.mod'), 'module example.com/x\n\ngo 1.22\n');
+  fs.writeFileSync(path.join(root, 'main.go'), 'package main\n\nfunc main() {}\n');
+  fs.writeFileSync(path.join(root, 'watcher.config.yaml'), 'run:\n  gracePeriod: 12s\n');
+  return root;
+}
+
+describe('hotwatch systemd-unit', () => {
+  for (const user of [false, true]) {
+    it(`prints a ${user ? 'user' : 'system'} unit that systemd-analyze verify accepts without a warning`, async () => {
+      const root = goModule();
+      const g = await generate([...(user ? ['--user'] : []), '--', '--poll', '--', '-port', '8080'], root);
+      expect(g).toMatchObject({ code: 0, err: '' });
+      const file = path.join(tmp(), 'hotwatch-my-app-100-.service');
+      fs.writeFileSync(file, g.out);
+      const v = await verify(file, user);
+      expect(v.stderr.split('\n').filter((l) => l.includes(path.basename(file)))).toEqual([]);
+      expect(v.code).toBe(0);
+
+      // The check reads what systemd says: a setting it cannot parse shows up.
+      fs.writeFileSync(file, g.out.replace('NotifyAccess=all', 'NotifyAccess=children'));
+      expect((await verify(file, user)).stderr).toContain('notify access');
+    });
+  }
+
+  it('derives its numbers from the config and says why on every line', async () => {
+    const root = goModule();
+    const { out } = await generate(['--user'], root);
+    const settings = Object.fromEntries(out.split('\n').filter((l) => /^[A-Z]\w+=/.test(l)).map((l) => [l.split('=')[0], l.slice(l.indexOf('=') + 1)]));
+    expect(settings).toMatchObject({
+      Type: 'notify',
+      NotifyAccess: 'all', // the notify helper is a child
+      KillMode: 'mixed',
+      TimeoutStopSec: '22', // run.gracePeriod 12 s + 10
+      WatchdogSec: '30',
+      Restart: 'on-failure',
+      RestartPreventExitStatus: '2',
+      WantedBy: 'default.target',
+      WorkingDirectory: root.replace('%', '%%'),
+      ExecStart: `${process.execPath} ${fs.realpathSync('bin/hotwatch.js')} run --root "${root.replace('%', '%%')}" --log-format pretty`,
+    });
+    expect(out).not.toMatch(/^User=/m); // a user unit runs as its user
+    // Every setting has a comment above it, or is one of the few that speak for themselves.
+    const lines = out.split('\n');
+    const bare = lines.filter((l, k) => /^[A-Z]\w+=/.test(l) && !lines[k - 1]!.startsWith('#') && !lines[k - 1]!.startsWith('['));
+    expect(bare.map((l) => l.split('=')[0])).toEqual(['StartLimitBurst', 'WorkingDirectory', 'Restart', 'RestartSec']);
+  });
+
+  it('fails like hotwatch run on a broken config (exit 2, the place and the fix), printing no unit', async () => {
+    const root = goModule();
+    fs.writeFileSync(path.join(root, 'watcher.config.yaml'), 'run:\n  gracePerod: 12s\n');
+    const g = await generate([], root);
+    expect(g.code).toBe(2);
+    expect(g.out).toBe('');
+    expect(g.err).toContain('did you mean run.gracePeriod');
+  });
+});

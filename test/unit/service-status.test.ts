@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { crashLoop } from '../../src/service/crash-loop.js';
+import { ServiceFacts } from '../../src/service/facts.js';
+import { healthOf, snapshot, statusLine, watchdogVerdict, type JobView, type WatchView } from '../../src/service/status.js';
+import { envAssignment, execWord, unitName, unitTimings } from '../../src/service/systemd-unit.js';
+import { oneLine, watchdogInterval } from '../../src/service/notify.js';
+import { duration } from '../../src/service/render.js';
+
+const NOW = 1_800_000_000_000;
+const okWatch: WatchView = { backend: 'native', watches: 43, dirs: 42, scopes: [{ path: '/src', kind: 'root', state: 'ok', since: NOW - 60_000 }] };
+const running: JobView = { state: 'running', since: NOW - 5000, app: { pid: 7, startedAt: NOW - 5000, listening: ['127.0.0.1:8080'] }, expectsListening: true };
+
+describe('crashLoop', () => {
+  it('says the exits, their span and the next try', () => {
+    const exits = [NOW - 30_000, NOW - 22_000, NOW - 14_000, NOW - 8_000, NOW - 1_000];
+    expect(crashLoop(exits, NOW, NOW + 8_000)).toEqual({ exits: 5, spanMs: 29_000, nextTryInMs: 8_000, line: 'crash loop: 5 exits in 29 s, next try in 8 s' });
+    expect(crashLoop(exits, NOW, 'change')?.line).toBe('crash loop: 5 exits in 29 s, waiting for a change');
+    expect(crashLoop(exits, NOW, undefined)?.line).toBe('crash loop: 5 exits in 29 s');
+  });
+
+  it('is no loop below the threshold or outside the window, and never says "0 s"', () => {
+    expect(crashLoop([NOW - 2000, NOW - 1000], NOW, undefined)).toBeUndefined();
+    expect(crashLoop([NOW - 90_000, NOW - 80_000, NOW - 1000], NOW, undefined)).toBeUndefined();
+    expect(crashLoop([NOW - 90_000, NOW - 80_000, NOW - 1000], NOW, undefined, { windowMs: 120_000 })?.exits).toBe(3);
+    expect(crashLoop([NOW, NOW, NOW], NOW, NOW)?.line).toBe('crash loop: 3 exits in 1 s, next try in 1 s');
+    expect(crashLoop([NOW + 5000, NOW, NOW, NOW], NOW, undefined)?.exits).toBe(3); // a future time is a clock step, not an exit
+  });
+});
+
+describe('health and the STATUS= line', () => {
+  it('serves when the app runs and listens; an app that never listens serves by running', () => {
+    const f = new ServiceFacts();
+    expect(healthOf(running, okWatch, f, NOW)).toEqual({ ok: true, serving: true, watchHealthy: true });
+    const quiet = { ...running, app: { ...running.app!, listening: [] } };
+    expect(healthOf(quiet, okWatch, f, NOW)).toMatchObject({ ok: false, why: 'not serving: the app (pid 7) is not listening yet (up 5 s)' });
+    expect(healthOf({ ...quiet, expectsListening: false }, okWatch, f, NOW).ok).toBe(true);
+    // A build beside the old app: still serving.
+    expect(healthOf({ ...running, state: 'building' }, okWatch, f, NOW).serving).toBe(true);
+  });
+
+  it('counts polling as healthy watching, deaf and failed as not', () => {
+    const f = new ServiceFacts();
+    const scope = (state: 'polling' | 'deaf' | 'failed') => ({ ...okWatch, scopes: [{ ...okWatch.scopes[0]!, state, since: NOW - 4000, cause: 'mount-changed' }] });
+    expect(healthOf(running, scope('polling'), f, NOW).ok).toBe(true);
+    expect(healthOf(running, scope('deaf'), f, NOW)).toMatchObject({ ok: false, serving: true, watchHealthy: false, why: 'watch unhealthy: root /src deaf, recovering (mount-changed) for 4 s' });
+    expect(healthOf(running, scope('failed'), f, NOW).why).toBe('watch unhealthy: root /src deaf, recovery failed (mount-changed) for 4 s');
+  });
+
+  it('stops the systemd pings on a failed recovery or a deafness past its grace, not on a short one', () => {
+    const deaf = (state: 'deaf' | 'failed', ago: number) => ({ ...okWatch, scopes: [{ ...okWatch.scopes[0]!, state, since: NOW - ago, cause: 'sentinel-timeout' }] });
+    expect(watchdogVerdict(okWatch, NOW)).toEqual({ ok: true });
+    expect(watchdogVerdict(deaf('deaf', 2000), NOW)).toEqual({ ok: true });
+    expect(watchdogVerdict(deaf('deaf', 31_000), NOW)).toEqual({ ok: false, why: 'root /src deaf (sentinel-timeout) for 31 s, not recovered' });
+    expect(watchdogVerdict(deaf('failed', 1000), NOW)).toEqual({ ok: false, why: 'root /src deaf (sentinel-timeout) for 1 s, recovery failed' });
+  });
+
+  it('puts the state a person needs on one line', () => {
+    const f = new ServiceFacts();
+    const src = (job: JobView, watch = okWatch) => ({ job: () => job, watch: () => watch });
+    const meta = { root: '/src', version: '0.1.0', pid: 1, startedAt: NOW - 9000 };
+    f.lastBuild = { outcome: 'ok', startedAt: NOW - 900, finishedAt: NOW - 100, durationMs: 812, errors: [] };
+    expect(statusLine(snapshot(src(running), f, meta, NOW))).toBe('serving pid 7 on 127.0.0.1:8080; last build ok in 0.8 s; watch ok (native, 43 watches)');
+    f.lastBuild = { ...f.lastBuild, outcome: 'failed', errors: ['a', 'b', 'c'] };
+    expect(statusLine(snapshot(src({ ...running, state: 'build-failed', app: undefined }), f, meta, NOW))).toBe('not serving: the last build failed (3 error lines); fix the code and save');
+    for (const t of [NOW - 9000, NOW - 5000, NOW - 1000]) f.noteCrash(t);
+    expect(statusLine(snapshot(src({ ...running, state: 'backoff', app: undefined, nextTryAt: NOW + 4000 }), f, meta, NOW))).toBe('not serving: crash loop: 3 exits in 8 s, next try in 4 s');
+    expect(statusLine(snapshot(src({ ...running, state: 'stopping' }), f, meta, NOW))).toBe('stopping');
+  });
+});
+
+describe('unit quoting and numbers', () => {
+  it('quotes ExecStart words and Environment assignments the way systemd reads them', () => {
+    expect(execWord('/usr/bin/node')).toBe('/usr/bin/node');
+    expect(execWord('/src/my app')).toBe('"/src/my app"');
+    expect(execWord('100%')).toBe('100%%');
+    expect(execWord('$HOME')).toBe('"$$HOME"');
+    expect(execWord('say "hi"\\')).toBe('"say \\"hi\\"\\\\"');
+    expect(execWord('')).toBe('""');
+    expect(envAssignment('PATH', '/a b:/c%')).toBe('"PATH=/a b:/c%%"');
+  });
+
+  it('names the unit after the root, within what systemd allows', () => {
+    expect(unitName('/home/ann/src/my app')).toBe('hotwatch-my-app.service');
+    expect(unitName('/srv/.hidden')).toBe('hotwatch-hidden.service');
+    expect(unitName('/')).toBe('hotwatch-root.service');
+  });
+
+  it('keeps the stop timeout above the grace period and the watchdog above 10 sentinel intervals', () => {
+    expect(unitTimings({ gracePeriodMs: 5000, buildTimeoutMs: 300_000, watchdogIntervalMs: 2000 })).toEqual({ stopSec: 15, startSec: 360, watchdogSec: 30 });
+    expect(unitTimings({ gracePeriodMs: 30_500, buildTimeoutMs: 60_000, watchdogIntervalMs: 5000 })).toEqual({ stopSec: 41, startSec: 120, watchdogSec: 50 });
+  });
+});
+
+describe('notify helpers', () => {
+  it('pings at half WATCHDOG_USEC, for this pid only', () => {
+    expect(watchdogInterval({ WATCHDOG_USEC: '30000000' }, 5)).toBe(15_000);
+    expect(watchdogInterval({ WATCHDOG_USEC: '30000000', WATCHDOG_PID: '5' }, 5)).toBe(15_000);
+    expect(watchdogInterval({ WATCHDOG_USEC: '30000000', WATCHDOG_PID: '6' }, 5)).toBeUndefined();
+    expect(watchdogInterval({ WATCHDOG_USEC: 'x' }, 5)).toBeUndefined();
+    expect(watchdogInterval({}, 5)).toBeUndefined();
+  });
+
+  it('keeps STATUS= to one bounded line', () => {
+    expect(oneLine('a\nREADY=1\r\nb')).toBe('a READY=1 b');
+    expect(oneLine('x'.repeat(500))).toHaveLength(400);
+  });
+
+  it('formats durations for people', () => {
+    expect([812, 5_000, 65_000, 3_900_000].map(duration)).toEqual(['812 ms', '5s', '1m05s', '1h05m']);
+  });
+});
