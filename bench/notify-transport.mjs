@@ -71,7 +71,7 @@ async function measure(name, send) {
 async function goHelper() {
   // Cold build into a fresh cache (the user's go build cache stays warm, as on a real first run).
   const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'hotwatch-bench-cache-'));
-  let t = performance.now();
+  const t = performance.now();
   const built = await serviceHelper({ ...process.env, HOTWATCH_CACHE_DIR: cache });
   const buildMs = performance.now() - t;
   const size = fs.statSync(built.path).size;

@@ -54,7 +54,6 @@ const OPENERS: Record<string, string> = { ']': '[', '}': '{', ')': '(' };
 const CLOSERS: Record<string, string> = { '[': ']', '{': '}', '(': ')' };
 
 export function globProblem(glob: string): GlobProblem | undefined {
-  const q = JSON.stringify(glob);
   if (glob.trim() === '') {
     return { message: 'an empty glob matches nothing', fix: 'remove it, or write a pattern such as "**/*.go"', alternatives: [{ text: 'remove it, or write a pattern such as "**/*.go"', value: null }] };
   }

@@ -169,7 +169,7 @@ async function checkRoot(root: string, source: RootSource, opts: Io): Promise<vo
       ...(source.kind === 'file' && source.where ? { where: source.where } : {}),
       ...(cause === undefined ? {} : { cause }),
     });
-  let stat;
+  let stat: Awaited<ReturnType<typeof fs.stat>>;
   try {
     stat = await bounded(() => fs.stat(root), { what, code: 'ROOT_UNREADABLE', ...opts });
   } catch (e) {
@@ -191,7 +191,7 @@ async function checkRoot(root: string, source: RootSource, opts: Io): Promise<vo
 async function checkConfigPath(dir: string, key: string, where: string | undefined, fix: string, opts: Io, anyType = false): Promise<void> {
   const fail = (why: string, cause?: unknown): HotwatchError =>
     new HotwatchError('CONFIG_INVALID', `${key}: ${dir} ${why}`, { hint: fix, ...(where ? { where } : {}), ...(cause === undefined ? {} : { cause }) });
-  let stat;
+  let stat: Awaited<ReturnType<typeof fs.stat>>;
   try {
     stat = await bounded(() => fs.stat(dir), { what: `${key}: ${dir}`, code: 'CONFIG_INVALID', ...opts });
   } catch (e) {

@@ -18,7 +18,7 @@ function atMost(cfg: Config, isSet: IsSet, small: [string, string], big: [string
   const value = (p: [string, string]): string => (cfg as unknown as Record<string, Record<string, string>>)[p[0]]![p[1]]!;
   const [s, b] = [value(small), value(big)];
   if (parseDuration(s)! <= parseDuration(b)!) return undefined;
-  const [smallSet, bigSet] = [isSet(small), isSet(big)];
+  const smallSet = isSet(small);
   if (only && !smallSet) return undefined;
   // Point at the key the file sets; when it sets both, at `small`.
   const [at, other] = smallSet ? [small, big] : [big, small];

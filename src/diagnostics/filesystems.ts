@@ -14,24 +14,24 @@ import type { Check, MountFact } from './report-schema.js';
 
 /** statfs f_type magic numbers (linux/magic.h) → mount type names classifyFs knows. */
 const FS_MAGIC: Record<number, string> = {
-  0xef53: 'ext4', // ext2/3/4
-  0x58465342: 'xfs',
-  0x9123683e: 'btrfs',
-  0x2fc12fc1: 'zfs',
-  0xf2f52010: 'f2fs',
-  0x794c7630: 'overlay',
-  0x01021994: 'tmpfs',
-  0x858458f6: 'ramfs',
-  0x6969: 'nfs',
-  0xff534d42: 'cifs',
-  0xfe534d42: 'smb3',
-  0x517b: 'smbfs',
-  0x01021997: '9p',
-  0x65735546: 'fuse', // also virtiofs and fuseblk: the same magic
-  0x786f4256: 'vboxsf',
-  0x00c36400: 'ceph',
-  0x9fa0: 'proc',
-  0x62656572: 'sysfs',
+  61267: 'ext4', // ext2/3/4
+  1481003842: 'xfs',
+  2435016766: 'btrfs',
+  801189825: 'zfs',
+  4076150800: 'f2fs',
+  2035054128: 'overlay',
+  16914836: 'tmpfs',
+  2240043254: 'ramfs',
+  26985: 'nfs',
+  4283649346: 'cifs',
+  4266872130: 'smb3',
+  20859: 'smbfs',
+  16914839: '9p',
+  1702057286: 'fuse', // also virtiofs and fuseblk: the same magic
+  2020557398: 'vboxsf',
+  12805120: 'ceph',
+  40864: 'proc',
+  1650812274: 'sysfs',
 };
 
 /** The filesystem type named by a statfs f_type, or undefined when unknown. Pure. */

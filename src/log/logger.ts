@@ -53,6 +53,7 @@ function guarded(dest: NodeJS.WritableStream, onClosed: ((err: Error) => void) |
  * taken for a record, which always starts in column 0 with its time. JSON output needs none of this.
  */
 export function escapeControls(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
   return text.replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]/g, (c, at: number) => {
     if (c === '\n') return text[at + 1] === ' ' || text[at + 1] === '\t' ? c : '\\n';
     if (c === '\r') return '\\r';

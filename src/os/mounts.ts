@@ -76,7 +76,7 @@ export function readMounts(file = '/proc/self/mountinfo'): MountEntry[] {
 
 function isAtOrUnder(p: string, dir: string): boolean {
   if (dir === '/') return p.startsWith('/');
-  return p === dir || p.startsWith(dir + '/');
+  return p === dir || p.startsWith(`${dir}/`);
 }
 
 /**

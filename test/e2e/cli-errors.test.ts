@@ -109,10 +109,10 @@ describe('bad input (e2e)', () => {
   // Each of these used to start: a RangeError stack (exit 1), or a hotwatch retrying forever (hence the bound).
   it('values that contradict each other or make no sense → exit 2 at the value, with the fix', async () => {
     const cases: Array<[string, RegExp]> = [
-      ['debounce:\n  quiet: 2s\n', /^hotwatch: watcher\.config\.yaml:2:10 debounce\.quiet: 2s is longer than debounce\.maxWait \(1s, the default\).*\n  fix: /],
-      ['run:\n  backoffInitial: 10s\n  backoffMax: 1s\n', /^hotwatch: watcher\.config\.yaml:2:19 run\.backoffInitial: 10s is longer than run\.backoffMax \(1s\).*\n  fix: /],
-      ['build:\n  timeout: 0s\n', /^hotwatch: watcher\.config\.yaml:2:12 build\.timeout: "0s" is zero: .*\n  fix: /],
-      ['run:\n  cwd: srv\n', /^hotwatch: watcher\.config\.yaml:2:8 run\.cwd: .*srv does not exist\n  fix: /],
+      ['debounce:\n  quiet: 2s\n', /^hotwatch: watcher\.config\.yaml:2:10 debounce\.quiet: 2s is longer than debounce\.maxWait \(1s, the default\).*\n {2}fix: /],
+      ['run:\n  backoffInitial: 10s\n  backoffMax: 1s\n', /^hotwatch: watcher\.config\.yaml:2:19 run\.backoffInitial: 10s is longer than run\.backoffMax \(1s\).*\n {2}fix: /],
+      ['build:\n  timeout: 0s\n', /^hotwatch: watcher\.config\.yaml:2:12 build\.timeout: "0s" is zero: .*\n {2}fix: /],
+      ['run:\n  cwd: srv\n', /^hotwatch: watcher\.config\.yaml:2:8 run\.cwd: .*srv does not exist\n {2}fix: /],
     ];
     for (const [yaml, expected] of cases) {
       fs.writeFileSync(path.join(tmp.dir, 'watcher.config.yaml'), yaml);
@@ -145,7 +145,7 @@ describe('bad input (e2e)', () => {
     fs.symlinkSync(process.execPath, path.join(nodeOnly, 'node'));
     const r = await runCli(['run'], { cwd: tmp.dir, env: { ...process.env, PATH: nodeOnly }, timeoutMs: 15_000 });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^hotwatch: watcher\.config\.yaml:2:8 build\.cmd: runs `go`, but the Go toolchain is not on PATH\n  fix: /);
+    expect(r.stderr).toMatch(/^hotwatch: watcher\.config\.yaml:2:8 build\.cmd: runs `go`, but the Go toolchain is not on PATH\n {2}fix: /);
     nothingStarted();
   });
 

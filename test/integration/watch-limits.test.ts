@@ -10,7 +10,6 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeTmpDir } from '../helpers/tmp.js';
-import { waitFor } from '../helpers/wait.js';
 import { makeTree } from '../helpers/watch-tree.js';
 import { childCommand, startChild, type ChildWatcher } from '../helpers/watch-child.js';
 

@@ -33,7 +33,7 @@ describe('splitForBudget', () => {
     expect(s!.nativeDirs).toBeLessThanOrEqual(86);
     const paths = s!.polled.map((p) => p.path);
     expect(paths).not.toContain(R);
-    for (const p of paths) for (const q of paths) if (p !== q) expect(q.startsWith(p + '/')).toBe(false);
+    for (const p of paths) for (const q of paths) if (p !== q) expect(q.startsWith(`${p}/`)).toBe(false);
   });
 
   it('descends into a subtree when one of its children covers the excess with fewer dirs', () => {

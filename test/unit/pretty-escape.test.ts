@@ -33,7 +33,7 @@ describe('pretty log output escapes control characters', () => {
   it('an indented continuation stays on its own line (the fix under an error)', () => {
     const { log, out } = pretty();
     log.error('cannot write x\n  fix: chmod u+w y');
-    expect(out()).toMatch(/ERROR: cannot write x\n  fix: chmod u\+w y\n$/);
+    expect(out()).toMatch(/ERROR: cannot write x\n {2}fix: chmod u\+w y\n$/);
   });
 
   it('the component prefix and tabs are kept', () => {

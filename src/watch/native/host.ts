@@ -189,7 +189,9 @@ export class NativeWatcher implements Watcher {
     switch (m.t) {
       case 'events': {
         const at = toHost(m.at);
-        m.paths.forEach((p, i) => this.opts.onEvent(m.complete?.[i] ? { kind: 'change', path: p, at, complete: true } : { kind: 'change', path: p, at }));
+        m.paths.forEach((p, i) => {
+          this.opts.onEvent(m.complete?.[i] ? { kind: 'change', path: p, at, complete: true } : { kind: 'change', path: p, at });
+        });
         return;
       }
       case 'sentinel':

@@ -4,7 +4,7 @@
  * posts events/notices/rescans/sentinels, applies test-only faults.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { HotwatchError } from '../../errors.js';
+import type { HotwatchError } from '../../errors.js';
 import { IdleCollector } from '../../heap.js';
 import { NativeEngine } from './engine/engine.js';
 import { wallNow, type CallResult, type HostMessage, type WorkerCall, type WorkerData, type WorkerFault, type WorkerMessage } from './protocol.js';

@@ -19,7 +19,7 @@ export async function settlePolling(fsw: FSWatcher, paths: string[], rules: Tree
     .map((dir) => ({ dir, known: new Set(watched[dir]) }));
   while (queue.length > 0) {
     const { dir, known } = queue.pop()!;
-    let entries;
+    let entries: import('node:fs').Dirent[];
     try {
       entries = await fs.readdir(dir, { withFileTypes: true });
     } catch {

@@ -52,7 +52,7 @@ function matcher(globs: string[]): Matcher {
 }
 
 function isUnder(p: string, dir: string): boolean {
-  return p === dir || p.startsWith(dir + '/');
+  return p === dir || p.startsWith(`${dir}/`);
 }
 
 export function createFilter(s: WatchSettings): PathFilter {

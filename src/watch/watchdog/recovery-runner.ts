@@ -108,7 +108,7 @@ export class RecoveryRunner {
       const why = e instanceof Error ? e.message : String(e);
       this.log.warn(
         { event: 'watch.rearm-failed', scope: rec.scope, path: rec.path, cause: rec.cause, attempt: n },
-        `re-arming ${rec.path} failed (attempt ${n}): ${why}` + (verdict === 'retry' ? `; trying again in ${intervalMs}ms` : '; falling back to polling'),
+        `re-arming ${rec.path} failed (attempt ${n}): ${why}${verdict === 'retry' ? `; trying again in ${intervalMs}ms` : '; falling back to polling'}`,
       );
       if (verdict === 'fallback') await this.fallBack(key, rec, `re-arming failed ${n} times after ${rec.cause} (last: ${why})`);
       return;

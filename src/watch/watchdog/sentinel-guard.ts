@@ -123,7 +123,6 @@ export class SentinelGuard {
         const detail = `the native watcher thread has not answered for ${Math.round(live.silentMs)}ms and the sentinel in ${t.dir} did not come back within ${this.intervalMs}ms: the thread is hung; restarting it`;
         lose({ key: this.root, scope: 'watcher', cause: 'heartbeat-timeout', detail });
       } else if (live && !live.idle && age < 10 * this.intervalMs) {
-        continue; // busy resolving a burst: the echo is queued behind it
       } else {
         const what = t.scope === 'root' ? 'the watch on the tree' : `the mount ${t.path}`;
         lose({ key: t.path, scope: t.scope, cause: 'sentinel-timeout', detail: `the sentinel written in ${t.dir} did not come back as an event within ${this.intervalMs}ms: ${what} is deaf; re-arming` });

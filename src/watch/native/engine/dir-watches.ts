@@ -140,7 +140,10 @@ export class DirWatches implements WatchOwner {
     this.map.set(dir, { handle, dev: st.dev, ino: st.ino, birth: st.birthtimeMs ?? 0 });
     const parent = path.dirname(dir);
     let set = this.children.get(parent);
-    if (!set) this.children.set(parent, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.children.set(parent, set);
+    }
     set.add(dir);
     return true;
   }

@@ -9,7 +9,7 @@
  */
 import path from 'node:path';
 import type { WatchSettings } from '../../../config/settings.js';
-import { HotwatchError, errnoCode } from '../../../errors.js';
+import { type HotwatchError, errnoCode } from '../../../errors.js';
 import { readMounts, type MountEntry } from '../../../os/mounts.js';
 import { instanceLimitError } from '../../budget/limits.js';
 import { isSentinelName } from '../../tree/filter.js';

@@ -111,8 +111,10 @@ export class EventResolver {
   async sync(): Promise<void> {
     // A sweep holds the tree for a few ms, and its end schedules the flush; a flush under way takes what
     // is pending (it loops while anything is), or leaves it to the next one, which then runs at once.
-    while (!this.host.stopped && this.busy && !this.flushRun) await new Promise((r) => setTimeout(r, 1));
-    if (this.flushRun) await this.flushRun;
+    while (!this.host.stopped && this.busy && this.flushRun === undefined) await new Promise<void>((r) => {
+      setTimeout(r, 1);
+    });
+    if (this.flushRun !== undefined) await this.flushRun;
     if (this.flushTimer && !this.host.stopped) await this.runFlush();
   }
 

@@ -84,7 +84,10 @@ export function inotifyHelper(env: NodeJS.ProcessEnv = process.env): Promise<Hel
   if (env.HOTWATCH_INOTIFY_HELPER === 'off') return Promise.resolve({ unavailable: 'turned off by HOTWATCH_INOTIFY_HELPER=off' });
   const key = helperCacheDir(env);
   let p = memo.get(key);
-  if (!p) memo.set(key, (p = locateOrBuild(key, env)));
+  if (!p) {
+    p = locateOrBuild(key, env);
+    memo.set(key, p);
+  }
   return p;
 }
 

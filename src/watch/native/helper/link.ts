@@ -41,8 +41,8 @@ export function writeComplete(mask: number): boolean | undefined {
   return undefined;
 }
 
-const escape = (s: string): string => (/[%\n]/.test(s) ? s.replace(/%/g, '%25').replace(/\n/g, '%0A') : s);
-const unescape = (s: string): string => (s.includes('%') ? s.replace(/%0A|%25/g, (m) => (m === '%25' ? '%' : '\n')) : s);
+const escapeField = (s: string): string => (/[%\n]/.test(s) ? s.replace(/%/g, '%25').replace(/\n/g, '%0A') : s);
+const unescapeField = (s: string): string => (s.includes('%') ? s.replace(/%0A|%25/g, (m) => (m === '%25' ? '%' : '\n')) : s);
 
 export class HelperLink {
   readonly pid: number | undefined;
@@ -76,7 +76,7 @@ export class HelperLink {
   }
 
   add(id: number, dir: string): void {
-    this.write(`a ${id} ${escape(dir)}\n`);
+    this.write(`a ${id} ${escapeField(dir)}\n`);
   }
 
   remove(id: number): void {
@@ -145,7 +145,7 @@ export class HelperLink {
         const a = l.indexOf(' ', 2);
         const b = l.indexOf(' ', a + 1);
         const name = l.slice(b + 1);
-        this.handlers.event(Number(l.slice(2, a)), parseInt(l.slice(a + 1, b), 16), name === '' ? null : unescape(name));
+        this.handlers.event(Number(l.slice(2, a)), parseInt(l.slice(a + 1, b), 16), name === '' ? null : unescapeField(name));
         return;
       }
       case 'g':
@@ -168,7 +168,7 @@ export class HelperLink {
       }
       case 'f': {
         const sp = l.indexOf(' ', 2);
-        this.die(`the inotify helper cannot watch: ${unescape(l.slice(sp + 1))}`, l.slice(2, sp));
+        this.die(`the inotify helper cannot watch: ${unescapeField(l.slice(sp + 1))}`, l.slice(2, sp));
         return;
       }
       default:
