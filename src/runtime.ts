@@ -28,9 +28,11 @@ export interface RuntimeOptions {
   onSupervisor?: (s: Supervisor) => void;
   /** Told whenever the running app changes (the CLI records it in .hotwatch/state.json). */
   onAppChange?: SupervisorOptions['onAppChange'];
+  /** The directory hotwatch was started in: compiler errors name files relative to it. */
+  cwd?: string;
 }
 
-export async function runtime(s: Settings, { log, signal, onSupervisor, onAppChange }: RuntimeOptions): Promise<void> {
+export async function runtime(s: Settings, { log, signal, onSupervisor, onAppChange, cwd }: RuntimeOptions): Promise<void> {
   // Each edit's cycle (and the start-up) leaves garbage that V8 would hand back only ~10 s later.
   const collector = new IdleCollector(1000, () => batcher.pending || supervisor.busy);
   const supervisor = new Supervisor({
@@ -39,6 +41,7 @@ export async function runtime(s: Settings, { log, signal, onSupervisor, onAppCha
     run: s.run,
     log,
     signal,
+    ...(cwd !== undefined ? { cwd } : {}),
     appEnv: () => appEnvironment(s.run),
     onAppChange,
     afterCycle: () => collector.soon(),

@@ -152,6 +152,7 @@ export async function runCommand(argv: string[], io: CliIO): Promise<number> {
       await runtime(settings, {
         log,
         signal: root.signal,
+        cwd: io.cwd,
         onSupervisor: (s) => (supervisor = s),
         onAppChange: (app) => {
           try {

@@ -3,19 +3,24 @@
  * this file words it; and when the app listens.
  */
 import type { Logger } from '../log/logger.js';
-import type { BuildResult } from './build.js';
-import type { AppExit, StopResult } from './process.js';
+import type { StopResult } from './process.js';
 import type { Report } from './job.js';
 import { isHotwatchError } from '../errors.js';
 import { listeningPortsOf } from '../os/ports.js';
 import { descendantsOf } from '../os/procfs.js';
-import { formatDuration } from '../config/duration.js';
+import { reportBuildFailure } from './report-build.js';
+import { formatExit, formatSeconds, ordinal } from './wording.js';
+
+export { formatExit, formatSeconds, ordinal };
 
 /** The settings a report's wording depends on. */
 export interface ReportContext {
   onFailure: 'keep-running' | 'stop';
   stopSignal: NodeJS.Signals;
   gracePeriodMs: number;
+  /** Where the build runs (its file names are relative to it) and where hotwatch was started. */
+  buildDir: string;
+  cwd: string;
 }
 
 /** One report of the job, as log lines. */
@@ -28,7 +33,7 @@ export function reportJob(log: Logger, r: Report, ctx: ReportContext): void {
     case 'build.canceled':
       return log.info({ event: r.kind, buildMs: r.buildMs }, `build canceled after ${r.buildMs}ms${r.shuttingDown ? ' (shutting down)' : ': a newer change is next'}`);
     case 'build.failed':
-      return reportBuildFailure(log, r.result, r.appRunning, ctx.onFailure, r.restartInMs);
+      return reportBuildFailure(log, r.result, r.appRunning, ctx, r.restartInMs);
     case 'build.error':
       // A missing toolchain mid-session (PATH changed, go uninstalled): loud, and wait for the next change.
       return log.error({ event: r.kind, err: r.error }, `build could not run: ${describeError(r.error, true)}`);
@@ -102,57 +107,6 @@ function reportExit(log: Logger, r: Extract<Report, { kind: 'app.exit' }>): void
   } else {
     log.warn({ event: r.kind, pid: r.pid, ...r.exit }, `${how}; a build is running: the new version starts if it succeeds`);
   }
-}
-
-/** 1st, 2nd, 3rd, 4th, ... 11th, 12th, 13th, 21st. */
-export function ordinal(n: number): string {
-  const teen = n % 100 >= 11 && n % 100 <= 13;
-  const suffix = teen ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
-  return `${n}${suffix}`;
-}
-
-/** Seconds with one decimal, or as many more as the value needs: 1.0 s, 0.1 s, 0.25 s. */
-export function formatSeconds(ms: number): string {
-  const s = ms / 1000;
-  const text = [1, 2, 3].map((d) => s.toFixed(d)).find((t) => Math.abs(Number(t) * 1000 - ms) < 0.5) ?? s.toFixed(3);
-  return `${text} s`;
-}
-
-export function formatExit(exit: AppExit): string {
-  const up = formatDuration(exit.uptimeMs);
-  if (exit.signal) return `was killed by ${exit.signal} after ${up}`;
-  return `exited with code ${exit.code ?? '?'} after ${up}`;
-}
-
-/** Compiler errors, prominently: the log line says what still serves. */
-export function reportBuildFailure(log: Logger, res: BuildResult, appRunning: boolean, policy: 'keep-running' | 'stop', restartInMs?: number): void {
-  const serving =
-    policy === 'stop' && appRunning
-      ? 'stopping the app (build.onFailure: stop)'
-      : appRunning
-        ? 'the previous version keeps serving'
-        : restartInMs !== undefined
-          ? `the previous version, which crashed, restarts in ${formatSeconds(restartInMs)} (run.onCrash: restart)`
-          : 'no app is running until a build succeeds';
-  const why = res.timedOut ? `timed out after ${res.durationMs}ms` : `exit ${res.exitCode ?? '?'}, ${res.durationMs}ms`;
-  const body = res.output.trim();
-  // The whole output was streamed above ("build │"); repeat the compiler errors (file:line:col) so the
-  // failure line itself says what to fix.
-  const errors = body.split('\n').filter((l) => /^\S+:\d+:\d+: /.test(l.trim()));
-  const shown = errors.slice(0, 5).map((l) => l.trim());
-  const more = errors.length > shown.length ? `\n    … and ${errors.length - shown.length} more` : '';
-  const detail = shown.length > 0 ? `\n${indent(shown.join('\n'))}${more}` : body ? '' : '\n    (the build printed nothing)';
-  log.error(
-    { event: 'build.failed', exitCode: res.exitCode, timedOut: res.timedOut, buildMs: res.durationMs, output: body, errors: shown },
-    `BUILD FAILED (${why}): ${serving}${detail}`,
-  );
-}
-
-function indent(text: string): string {
-  return text
-    .split('\n')
-    .map((l) => `    ${l}`)
-    .join('\n');
 }
 
 /**

@@ -35,7 +35,9 @@ export interface SupervisorOptions {
   signal: AbortSignal;
   /** The app's environment, computed at each start (env files are re-read). */
   appEnv: () => NodeJS.ProcessEnv;
-  /** Build output lines (default: logged at info, with a prefix). */
+  /** The directory hotwatch was started in: compiler locations are printed relative to it. */
+  cwd?: string;
+  /** Build output lines (default: logged at debug, with a prefix; a failure prints them once). */
   onBuildLine?: (line: string) => void;
   /** Told whenever the running app changes (started, stopped, exited): the state file records it. */
   onAppChange?: (app: { pid: number; marker: { key: string; value: string } } | undefined) => void;
@@ -73,7 +75,13 @@ export class Supervisor {
   constructor(private readonly opts: SupervisorOptions) {
     this.log = opts.log.child({ component: 'supervisor' });
     this.policy = { root: opts.root, onFailure: opts.build.onFailure, onCrash: opts.run.onCrash, backoff: opts.run.backoff };
-    this.reportContext = { onFailure: opts.build.onFailure, stopSignal: opts.run.stopSignal, gracePeriodMs: opts.run.gracePeriodMs };
+    this.reportContext = {
+      onFailure: opts.build.onFailure,
+      stopSignal: opts.run.stopSignal,
+      gracePeriodMs: opts.run.gracePeriodMs,
+      buildDir: opts.build.root,
+      cwd: opts.cwd ?? process.cwd(),
+    };
     opts.signal.addEventListener('abort', () => this.feed({ type: 'shutdown', at: Date.now() }), { once: true });
   }
 
@@ -196,8 +204,9 @@ export class Supervisor {
     const building = runBuild(this.opts.build, {
       signal: ctrl.signal,
       log: this.log,
-      // Streamed as it comes, with a prefix; a failure then names the first errors again, prominently.
-      onLine: this.opts.onBuildLine ?? ((line) => this.log.info({ event: 'build.output', line }, `build │ ${line}`)),
+      // Streamed at debug only: a real failure prints the whole output once, under its BUILD FAILED line,
+      // and the output of a canceled or superseded build is no one's business but a debugger's.
+      onLine: this.opts.onBuildLine ?? ((line) => this.log.debug({ event: 'build.output', line }, `build │ ${line}`)),
     });
     // The build is running in its own processes: the old app's stop is prepared meanwhile.
     this.app?.prescan();

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { formatSeconds, ordinal, reportJob, type ReportContext } from '../../src/supervisor/report.js';
 import type { Report } from '../../src/supervisor/job.js';
 
-const CTX: ReportContext = { onFailure: 'keep-running', stopSignal: 'SIGTERM', gracePeriodMs: 5000 };
+const CTX: ReportContext = { onFailure: 'keep-running', stopSignal: 'SIGTERM', gracePeriodMs: 5000, buildDir: '/src/repo/app', cwd: '/src/repo' };
 
 function lines(r: Report): { level: number; event: string; msg: string; [k: string]: unknown }[] {
   const out: string[] = [];
@@ -53,6 +53,21 @@ describe('report wording', () => {
     expect(lines({ kind: 'build.failed', result, appRunning: false, restartInMs: 200 })[0]!.msg).toBe(
       'BUILD FAILED (exit 1, 300ms): the previous version, which crashed, restarts in 0.2 s (run.onCrash: restart)\n    (the build printed nothing)',
     );
+  });
+
+  it('a failed build prints its output once, located from where hotwatch was started, and counts the errors', () => {
+    const output = '# example.com/app\n./main.go:3:1: syntax error\n./util.go:7:2: undefined: x\n';
+    const result = { ok: false, canceled: false, timedOut: false, exitCode: 1, durationMs: 300, output, command: 'go build' };
+    const [line] = lines({ kind: 'build.failed', result, appRunning: true });
+    expect(line).toMatchObject({
+      level: 50,
+      event: 'build.failed',
+      errorCount: 2,
+      errors: ['app/main.go:3:1: syntax error', 'app/util.go:7:2: undefined: x'],
+      msg: 'BUILD FAILED (exit 1, 300ms, 2 errors): the previous version keeps serving\n    # example.com/app\n    app/main.go:3:1: syntax error\n    app/util.go:7:2: undefined: x',
+    });
+    const one = lines({ kind: 'build.failed', result: { ...result, output: './main.go:3:1: syntax error' }, appRunning: true })[0]!;
+    expect(one.msg.split('\n')[0]).toBe('BUILD FAILED (exit 1, 300ms, 1 error): the previous version keeps serving');
   });
 
   it('a stop, with what it swept and a port still held', () => {
