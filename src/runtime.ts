@@ -44,6 +44,7 @@ export async function runtime(s: Settings, { log, signal, onSupervisor, onAppCha
     ...(cwd !== undefined ? { cwd } : {}),
     appEnv: () => appEnvironment(s.run),
     onAppChange,
+    changedSince: (since: number): Promise<boolean> => batcher.changedSince(since),
     afterCycle: () => collector.soon(),
   });
   onSupervisor?.(supervisor);

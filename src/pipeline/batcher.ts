@@ -48,6 +48,8 @@ export class Batcher {
   /** Batches are deduped in order: each waits for the previous one's dedupe. */
   private delivering: Promise<void> = Promise.resolve();
   private barrier: DeliveryBarrier = {};
+  /** Monotonic ms of the newest event pushed (0: none yet). */
+  private newestEventAt = 0;
 
   constructor(private readonly opts: BatcherOptions) {
     this.ring = new Ring(opts.bufferCapacity);
@@ -64,8 +66,30 @@ export class Batcher {
     return this.debounce.pending;
   }
 
+  /** When the newest event the watcher delivered happened (monotonic ms; 0 before any). */
+  get lastEventAt(): number {
+    return this.newestEventAt;
+  }
+
+  /**
+   * Did the watcher see a relevant change after `since` (monotonic ms)? Events the kernel still queues
+   * or the watcher thread still holds count: the barrier delivers them first. Those in the debounce
+   * window or being deduped count too (they are pushed already).
+   */
+  async changedSince(since: number): Promise<boolean> {
+    if (this.newestEventAt <= since) {
+      try {
+        await this.barrier.sync?.(SYNC_MS);
+      } catch (e) {
+        this.opts.log.debug({ event: 'watch.sync-failed', err: e }, `the watcher did not confirm what it holds (${String(e)})`);
+      }
+    }
+    return this.newestEventAt > since;
+  }
+
   /** One event from the watcher. */
   push(ev: WatchEvent): void {
+    this.newestEventAt = Math.max(this.newestEventAt, ev.at);
     this.ring.push(ev);
     if (ev.kind === 'change') this.debounce.note(ev.at, ev.path, ev.complete === true);
     else this.debounce.note(ev.at);

@@ -105,6 +105,8 @@ export type JobStateName = JobState['name'];
 export type BuildOutcome =
   | { kind: 'ok'; durationMs: number }
   | { kind: 'failed'; result: BuildResult }
+  /** It failed, but relevant files changed while it ran: it read a tree half-written, not a verdict. */
+  | { kind: 'superseded'; result: BuildResult }
   | { kind: 'canceled'; durationMs: number }
   | { kind: 'error'; error: unknown };
 
@@ -127,6 +129,7 @@ export type Report =
   | { kind: 'build.superseded'; trigger: string }
   | { kind: 'build.canceled'; buildMs: number; shuttingDown: boolean }
   | { kind: 'build.failed'; result: BuildResult; appRunning: boolean; restartInMs?: number }
+  | { kind: 'build.failed-superseded'; buildMs: number; next: 'newer-change' | 'again' | 'shutdown' }
   | { kind: 'build.error'; error: unknown }
   | { kind: 'build.done'; buildMs: number }
   | { kind: 'build.stale'; during: 'build' | 'stop' }

@@ -12,6 +12,8 @@
  *             buildFinished ok, queued      → building the queued change            startBuild
  *             buildFinished failed | error  → running (old app) or idle;            —
  *                                             stopping with build.onFailure: stop   stopApp
+ *             buildFinished superseded      → building the queued change, else the  startBuild
+ *               (failed while files changed)  same batch again (never reported as a failure)
  *             appExited (the serving app)   → building, no app                      forgetApp
  *   stopping  change                        → stopping, queued (the stop goes on)   —
  *             stopFinished                  → building the queued change,           startBuild
@@ -166,6 +168,7 @@ function exitDuringBuild(s: Building, pid: number, exit: AppExit, at: number, po
 
 /** The build ended: what it says (reports), then what runs next. */
 function afterBuild(s: Building, outcome: BuildOutcome, at: number, policy: JobPolicy): Step {
+  if (outcome.kind === 'superseded') return afterSupersededFailure(s, outcome.result.durationMs, at, policy);
   const { app, queued } = s;
   // The app crashed during the build and nothing newer replaces it: its restart stays due.
   const crashRestart = !s.shutdown && !queued && outcome.kind !== 'ok' && policy.onFailure === 'keep-running' ? s.crashRestart : undefined;
@@ -195,6 +198,20 @@ function afterBuild(s: Building, outcome: BuildOutcome, at: number, policy: JobP
   return { state: { name: 'idle', since: at, why }, effects: reports };
 }
 
+/**
+ * The build failed, but files changed while it ran (the effect loop asked the watcher): it compiled a
+ * tree caught half-written, so its failure says nothing. Not reported as one: the files as they are now
+ * build next (the queued change, or the same batch again when its events are still on their way).
+ */
+function afterSupersededFailure(s: Building, buildMs: number, at: number, policy: JobPolicy): Step {
+  const next = s.shutdown ? 'shutdown' : s.queued ? 'newer-change' : 'again';
+  const said = [report({ kind: 'build.failed-superseded', buildMs, next })];
+  if (s.shutdown) return s.app ? stop(s.app, STOP_FOR_SHUTDOWN, at, {}, said) : { state: { name: 'stopped', since: at }, effects: said };
+  const step = build(s.queued ?? s.batch, at, policy, s.app, s.crashes, said);
+  // A crashed app's restart stays due if the next build fails for real.
+  return s.crashRestart && step.state.name === 'building' ? { ...step, state: { ...step.state, crashRestart: s.crashRestart } } : step;
+}
+
 /** How the build ended, said; `restartInMs`: the crashed app restarts after a failed build. */
 function buildReport(outcome: BuildOutcome, s: Building, restartInMs: number | undefined): Effect {
   switch (outcome.kind) {
@@ -204,6 +221,8 @@ function buildReport(outcome: BuildOutcome, s: Building, restartInMs: number | u
       return report({ kind: 'build.canceled', buildMs: outcome.durationMs, shuttingDown: s.shutdown });
     case 'failed':
       return report({ kind: 'build.failed', result: outcome.result, appRunning: s.app !== undefined, ...(restartInMs !== undefined ? { restartInMs } : {}) });
+    case 'superseded':
+      return report({ kind: 'build.failed-superseded', buildMs: outcome.result.durationMs, next: 'newer-change' });
     case 'error':
       return report({ kind: 'build.error', error: outcome.error });
   }

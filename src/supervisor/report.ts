@@ -34,6 +34,13 @@ export function reportJob(log: Logger, r: Report, ctx: ReportContext): void {
       return log.info({ event: r.kind, buildMs: r.buildMs }, `build canceled after ${r.buildMs}ms${r.shuttingDown ? ' (shutting down)' : ': a newer change is next'}`);
     case 'build.failed':
       return reportBuildFailure(log, r.result, r.appRunning, ctx, r.restartInMs);
+    case 'build.failed-superseded':
+      return log.info(
+        { event: r.kind, buildMs: r.buildMs, next: r.next },
+        `the build failed after ${r.buildMs}ms, but files changed while it ran: not a failure (its output is at debug level)${
+          r.next === 'shutdown' ? '' : r.next === 'newer-change' ? '; building the newer change' : '; building the files as they are now'
+        }`,
+      );
     case 'build.error':
       // A missing toolchain mid-session (PATH changed, go uninstalled): loud, and wait for the next change.
       return log.error({ event: r.kind, err: r.error }, `build could not run: ${describeError(r.error, true)}`);

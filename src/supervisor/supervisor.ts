@@ -41,6 +41,12 @@ export interface SupervisorOptions {
   onBuildLine?: (line: string) => void;
   /** Told whenever the running app changes (started, stopped, exited): the state file records it. */
   onAppChange?: (app: { pid: number; marker: { key: string; value: string } } | undefined) => void;
+  /**
+   * Did a relevant file change after `since` (monotonic ms, the newest event a build includes)? Asked when
+   * a build fails: the watcher's view, events still on their way included. A yes makes the failure
+   * superseded (not reported as one); absent, every failure is reported.
+   */
+  changedSince?: (since: number) => Promise<boolean>;
   /** Told after each cycle (build, and restart when it succeeded): the work of an edit is done. */
   afterCycle?: () => void;
 }
@@ -162,7 +168,7 @@ export class Supervisor {
   private perform(effect: Effect): void {
     switch (effect.type) {
       case 'startBuild':
-        return this.startBuild();
+        return this.startBuild(effect.batch);
       case 'cancelBuild':
         return this.build?.abort(new Error('canceled'));
       case 'stopApp':
@@ -197,7 +203,7 @@ export class Supervisor {
   }
 
   /** One build; however it ends (result or error), it ends as one buildFinished. */
-  private startBuild(): void {
+  private startBuild(batch: Batch): void {
     const ctrl = new AbortController();
     this.build = ctrl;
     this.stats.buildsStarted++;
@@ -212,6 +218,7 @@ export class Supervisor {
     this.app?.prescan();
     building
       .then(buildOutcome, (error: unknown): BuildOutcome => ({ kind: 'error', error }))
+      .then((outcome) => this.confirmFailure(outcome, batch.lastAt))
       .then((outcome) => {
         if (this.build === ctrl) this.build = undefined;
         this.count(outcome);
@@ -220,9 +227,23 @@ export class Supervisor {
       .catch((e: unknown) => this.fail(e));
   }
 
+  /**
+   * A failure is reported only when it is real: when files changed while the build ran (a checkout, a
+   * generator still writing), it read a tree half-written, and the files as they are now build next.
+   */
+  private async confirmFailure(outcome: BuildOutcome, since: number): Promise<BuildOutcome> {
+    if (outcome.kind !== 'failed' || !this.opts.changedSince) return outcome;
+    try {
+      if (await this.opts.changedSince(since)) return { kind: 'superseded', result: outcome.result };
+    } catch (e) {
+      this.log.debug({ event: 'build.changed-check-failed', err: e }, `could not tell whether files changed during the build: ${String(e)}`);
+    }
+    return outcome;
+  }
+
   private count(outcome: BuildOutcome): void {
     if (outcome.kind === 'ok') this.stats.buildsSucceeded++;
-    else if (outcome.kind === 'canceled') this.stats.buildsCanceled++;
+    else if (outcome.kind === 'canceled' || outcome.kind === 'superseded') this.stats.buildsCanceled++;
     else this.stats.buildsFailed++;
   }
 

@@ -45,6 +45,7 @@ const change = (at: number, b: Batch): JobInput => ({ type: 'change', at, batch:
 const built = (at: number, durationMs = 500): JobInput => ({ type: 'buildFinished', at, outcome: { kind: 'ok', durationMs } });
 const canceled = (at: number, durationMs = 50): JobInput => ({ type: 'buildFinished', at, outcome: { kind: 'canceled', durationMs } });
 const failed = (at: number): JobInput => ({ type: 'buildFinished', at, outcome: { kind: 'failed', result: failedBuild } });
+const supersededFailure = (at: number): JobInput => ({ type: 'buildFinished', at, outcome: { kind: 'superseded', result: failedBuild } });
 const buildError = (at: number, error: unknown): JobInput => ({ type: 'buildFinished', at, outcome: { kind: 'error', error } });
 const stopped = (at: number, durationMs = 40): JobInput => ({ type: 'stopFinished', at, result: stopResult(durationMs) });
 const startedApp = (at: number, pid: number, startMs = 2): JobInput => ({ type: 'startFinished', at, outcome: { ok: true, pid, startMs } });
@@ -188,6 +189,36 @@ describe('the job: building', () => {
         effects: [report({ kind: 'build.failed', result: failedBuild, appRunning: false })],
       });
     }
+  });
+
+  it('a failure while files changed (superseded): not reported as a failure; the same batch builds again, the old app serving', () => {
+    const notice = report({ kind: 'build.failed-superseded', buildMs: 300, next: 'again' });
+    expect(step(buildingWithApp(), supersededFailure(20))).toEqual({
+      state: { name: 'building', since: 20, batch: MAIN, trigger: 'main.go', app: OLD, crashes: 0, shutdown: false },
+      effects: [notice, buildStart('main.go'), startBuild(MAIN)],
+    });
+    // build.onFailure: stop does not stop the app for it: it was no verdict.
+    expect(step(buildingWithApp(), supersededFailure(20), STOP_ON_FAILURE).effects).toEqual([notice, buildStart('main.go'), startBuild(MAIN)]);
+    // With no app: the same, nothing to stop or keep.
+    expect(step(buildingWithoutApp(), supersededFailure(20)).state).toEqual({ name: 'building', since: 20, batch: MAIN, trigger: 'main.go', crashes: 0, shutdown: false });
+  });
+
+  it('a superseded failure with a newer change queued: the newer change builds', () => {
+    const b = step(buildingWithApp(), change(12, UTIL)).state;
+    expect(step(b, supersededFailure(20))).toEqual({
+      state: { name: 'building', since: 20, batch: UTIL, trigger: 'util.go', app: OLD, crashes: 0, shutdown: false },
+      effects: [report({ kind: 'build.failed-superseded', buildMs: 300, next: 'newer-change' }), buildStart('util.go'), startBuild(UTIL)],
+    });
+  });
+
+  it("a superseded failure keeps a crashed app's restart due; during shutdown it ends the job like any build", () => {
+    const gone = step(buildingWithApp(), exited(15, OLD.pid, exit(12)), RESTART).state;
+    expect(step(gone, supersededFailure(20), RESTART).state).toMatchObject({ name: 'building', crashRestart: { due: 115, exit: exit(12) } });
+    const down = step(buildingWithApp(), shutdown(12)).state;
+    expect(step(down, supersededFailure(13))).toEqual({
+      state: { name: 'stopping', since: 13, app: OLD, why: 'shutdown', shutdown: true, forced: false },
+      effects: [report({ kind: 'build.failed-superseded', buildMs: 300, next: 'shutdown' }), stopApp(OLD.pid, 'shutdown')],
+    });
   });
 
   it('a build that could not run (no go) → said, and the old app keeps running', () => {
