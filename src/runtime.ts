@@ -8,6 +8,7 @@
 import type { Settings } from './config/settings.js';
 import type { Logger } from './log/logger.js';
 import type { Watcher } from './watch/types.js';
+import type { Batch } from './pipeline/events.js';
 import { Batcher } from './pipeline/batcher.js';
 import { relevantFiles } from './pipeline/relevant-files.js';
 import { Supervisor, type SupervisorOptions } from './supervisor/supervisor.js';
@@ -45,6 +46,7 @@ export async function runtime(s: Settings, { log, signal, onSupervisor, onAppCha
     appEnv: () => appEnvironment(s.run),
     onAppChange,
     changedSince: (since: number): Promise<boolean> => batcher.changedSince(since),
+    onServing: (batch: Batch): void => batcher.serving(batch),
     afterCycle: () => collector.soon(),
   });
   onSupervisor?.(supervisor);
@@ -54,6 +56,7 @@ export async function runtime(s: Settings, { log, signal, onSupervisor, onAppCha
     debounce: s.debounce,
     log,
     deliver: (batch) => supervisor.submit(batch),
+    revert: (batch) => supervisor.revert(batch),
     appIdle: () => supervisor.idleWithoutApp,
   });
 

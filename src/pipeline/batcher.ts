@@ -28,6 +28,11 @@ export interface BatcherOptions {
   log: Logger;
   /** Where each batch goes (the supervisor). */
   deliver: (batch: Batch) => void;
+  /**
+   * A batch that returns every file changed since what the running app was built from to its hash then:
+   * nothing to build or restart, and a build under way for the change it undoes is moot. Absent: delivered.
+   */
+  revert?: (batch: Batch) => void;
   /** True while no app runs and nothing is on its way: an unchanged save then still rebuilds. */
   appIdle: () => boolean;
 }
@@ -48,6 +53,8 @@ export class Batcher {
   /** Batches are deduped in order: each waits for the previous one's dedupe. */
   private delivering: Promise<void> = Promise.resolve();
   private barrier: DeliveryBarrier = {};
+  /** The number of the last batch handed on (see Batch.seq). */
+  private seq = 0;
   /** Monotonic ms of the newest event pushed (0: none yet). */
   private newestEventAt = 0;
 
@@ -150,12 +157,28 @@ export class Batcher {
     }
   }
 
-  private async dedupeAndDeliver(batch: Batch): Promise<void> {
+  /**
+   * The running app's binary was built from `batch` (the tree as of it): the revert check's new baseline.
+   * Exactly so only if no file changed after the batch while it built; else what runs is not known.
+   */
+  serving(batch: Batch): void {
+    const settle = this.content.baseline.serving();
+    this.changedSince(batch.lastAt).then(
+      (changed) => settle(batch.seq ?? 0, !changed),
+      () => settle(batch.seq ?? 0, false),
+    );
+  }
+
+  private async dedupeAndDeliver(unnumbered: Batch): Promise<void> {
     const { log, root, deliver } = this.opts;
+    const batch = { ...unnumbered, seq: ++this.seq };
     try {
-      const verdict = batch.rescanReasons.length > 0 ? undefined : await this.content.classify(batch.paths);
-      if (!verdict) return deliver(batch);
-      if (verdict.changed.length > 0) return deliver({ ...batch, paths: verdict.changed });
+      const verdict = batch.rescanReasons.length > 0 ? undefined : await this.content.classify(batch.paths, batch.seq);
+      if (!verdict) {
+        this.content.baseline.noteUnknown(batch.seq);
+        return deliver(batch);
+      }
+      if (verdict.changed.length > 0) return this.deliverChanged({ ...batch, paths: verdict.changed });
       const files = verdict.unchanged.length;
       if (!this.opts.appIdle()) {
         log.debug({ event: 'batch.unchanged', files }, `${describeBatch(batch, root)}: content unchanged, no rebuild`);
@@ -168,8 +191,20 @@ export class Batcher {
       deliver(batch);
     } catch (e) {
       // Never lose a batch to an error here: build it as it is, and say why the dedupe was skipped.
+      this.content.baseline.noteUnknown(batch.seq);
       log.warn({ event: 'batch.error', err: e }, `${describeBatch(batch, root)}: content check failed (${String(e)}); rebuilding anyway`);
       deliver(batch);
     }
+  }
+
+  /** Changed bytes: a build, unless they only undo what changed since the running app's build. */
+  private deliverChanged(batch: Batch): void {
+    const { log, root, deliver, revert } = this.opts;
+    if (!revert || this.opts.appIdle() || !this.content.baseline.backToBaseline()) return deliver(batch);
+    log.debug(
+      { event: 'batch.reverted', files: batch.paths.length },
+      `${describeBatch(batch, root)}: every changed file is back to what the running app was built from: no build, no restart`,
+    );
+    revert(batch);
   }
 }

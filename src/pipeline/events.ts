@@ -34,4 +34,9 @@ export interface Batch {
   /** Monotonic ms of the first and last event in the batch. */
   firstAt: number;
   lastAt: number;
+  /**
+   * The batcher's number for it (merged: the highest): a build of it compiles the tree as of this batch,
+   * which is what the content index's baseline needs to know once that build's app runs.
+   */
+  seq?: number;
 }

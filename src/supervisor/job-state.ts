@@ -21,6 +21,8 @@ export interface JobPolicy {
 export interface AppRef {
   pid: number;
   startedAt: number;
+  /** The identity of the binary it runs (binary-identity.ts), when it could be read. */
+  identity?: string;
 }
 
 /** Why the job is idle: nothing runs and nothing is on its way until the next change. */
@@ -49,8 +51,12 @@ export interface Building {
   crashes: number;
   /** A newer change: the build is canceled and this is built next. */
   queued?: Batch;
-  /** Why the build was canceled, the first reason given (a cancel is sent once). */
-  canceled?: 'superseded' | 'shutdown';
+  /**
+   * Why the build was canceled (a cancel is sent once): a newer change, shutdown, or the files went back
+   * to what the serving app was built from ('reverted': whatever the build ends with, the app keeps
+   * running; a later reason replaces only 'superseded').
+   */
+  canceled?: 'superseded' | 'shutdown' | 'reverted';
   shutdown: boolean;
   /** The app crashed during the build (run.onCrash: restart): when it restarts if the build fails. */
   crashRestart?: { due: number; exit: AppExit };
@@ -103,17 +109,21 @@ export type JobState = Idle | Building | Stopping | Starting | Running | Backoff
 export type JobStateName = JobState['name'];
 
 export type BuildOutcome =
-  | { kind: 'ok'; durationMs: number }
+  /** `identity`: of the binary built, when it could be read. */
+  | { kind: 'ok'; durationMs: number; identity?: string }
   | { kind: 'failed'; result: BuildResult }
   /** It failed, but relevant files changed while it ran: it read a tree half-written, not a verdict. */
   | { kind: 'superseded'; result: BuildResult }
   | { kind: 'canceled'; durationMs: number }
   | { kind: 'error'; error: unknown };
 
-export type StartOutcome = { ok: true; pid: number; startMs: number } | { ok: false; error: unknown };
+/** `identity`: of the binary started, when it could be read. */
+export type StartOutcome = { ok: true; pid: number; startMs: number; identity?: string } | { ok: false; error: unknown };
 
 export type JobInput =
   | { type: 'change'; at: number; batch: Batch }
+  /** The files are back to what the serving app was built from (the batch undoes every change since). */
+  | { type: 'revert'; at: number; batch: Batch }
   | { type: 'buildFinished'; at: number; outcome: BuildOutcome }
   | { type: 'stopFinished'; at: number; result: StopResult }
   | { type: 'startFinished'; at: number; outcome: StartOutcome }
@@ -127,12 +137,16 @@ export type JobInput =
 export type Report =
   | { kind: 'build.start'; trigger: string; files: number; rescan: string[] }
   | { kind: 'build.superseded'; trigger: string }
-  | { kind: 'build.canceled'; buildMs: number; shuttingDown: boolean }
+  | { kind: 'build.canceled'; buildMs: number; shuttingDown: boolean; reverted?: true }
   | { kind: 'build.failed'; result: BuildResult; appRunning: boolean; restartInMs?: number }
   | { kind: 'build.failed-superseded'; buildMs: number; next: 'newer-change' | 'again' | 'shutdown' }
   | { kind: 'build.error'; error: unknown }
   | { kind: 'build.done'; buildMs: number }
   | { kind: 'build.stale'; during: 'build' | 'stop' }
+  /** The build gave the binary the app already runs: no restart. */
+  | { kind: 'build.same-binary'; pid: number; buildMs: number }
+  /** The files went back to what the app runs: `canceled`, the build under way for the change was called off. */
+  | { kind: 'build.reverted'; pid: number; canceled: boolean }
   | { kind: 'app.start'; pid: number; reason: string; stopMs?: number; startMs: number }
   | { kind: 'app.start-failed'; error: unknown }
   | { kind: 'app.stop'; pid: number; why: string; result: StopResult }
@@ -153,6 +167,11 @@ export type Effect =
   | { type: 'forgetApp'; pid: number }
   | { type: 'scheduleRestart'; delayMs: number }
   | { type: 'cancelRestartTimer' }
+  /**
+   * The app now running runs the binary of the last good build (started from it, or identical to it): the
+   * files that build compiled are what runs.
+   */
+  | { type: 'servingBuilt' }
   | { type: 'report'; report: Report };
 
 export interface Step {

@@ -14,20 +14,26 @@
  *                                             stopping with build.onFailure: stop   stopApp
  *             buildFinished superseded      → building the queued change, else the  startBuild
  *               (failed while files changed)  same batch again (never reported as a failure)
+ *             buildFinished ok, the binary  → running the same app (no restart)       servingBuilt
+ *               the app already runs
+ *             revert (app serving)          → building, queued dropped, then running  cancelBuild (once)
+ *                                             the same app however the build ends
  *             appExited (the serving app)   → building, no app                      forgetApp
  *   stopping  change                        → stopping, queued (the stop goes on)   —
  *             stopFinished                  → building the queued change,           startBuild
  *                                             else starting the new binary,         startApp
  *                                             else idle
  *   starting  change                        → starting, queued                      —
- *             startFinished ok              → running, or building the queued       startBuild
+ *             startFinished ok              → running, or building the queued       servingBuilt, startBuild
  *                                             change while the new app serves
  *             startFinished failed          → idle, or building the queued change   startBuild
  *   running   change                        → building (the app serves meanwhile)   startBuild
+ *             revert                        → running (said at debug)               —
  *             appExited                     → idle (wait-for-change), or backoff    forgetApp, scheduleRestart
  *   backoff   change                        → building                              cancelRestartTimer, startBuild
  *             backoffElapsed                → starting the same binary              startApp
- *   any       shutdown                      → stopped once the step in progress     cancelBuild | stopApp |
+ *   any       revert (no app serving)       → as a change
+ *             shutdown                      → stopped once the step in progress     cancelBuild | stopApp |
  *                                             ends and the app is stopped           cancelRestartTimer
  *             forceKill                     → (same state)                          forceKillApp
  *
@@ -71,7 +77,8 @@ import {
 
 export * from './job-state.js';
 
-export function transition(state: JobState, input: JobInput, policy: JobPolicy): Step {
+export function transition(state: JobState, maybeRevert: JobInput, policy: JobPolicy): Step {
+  const input = revertOrChange(state, maybeRevert);
   switch (state.name) {
     case 'idle':
       return fromIdle(state, input, policy);
@@ -88,6 +95,16 @@ export function transition(state: JobState, input: JobInput, policy: JobPolicy):
     case 'stopped':
       return unchanged(state);
   }
+}
+
+/**
+ * "Back to what the serving app was built from" means something only while that app serves and no
+ * shutdown is under way; anywhere else the batch is an ordinary change (nothing runs to go back to).
+ */
+function revertOrChange(state: JobState, input: JobInput): JobInput {
+  if (input.type !== 'revert') return input;
+  const serving = state.name === 'running' || (state.name === 'building' && state.app !== undefined && !state.shutdown);
+  return serving ? input : { type: 'change', at: input.at, batch: input.batch };
 }
 
 const unchanged = (state: JobState): Step => ({ state, effects: [] });
@@ -134,6 +151,12 @@ function fromBuilding(s: Building, input: JobInput, policy: JobPolicy): Step {
         effects: [report({ kind: 'build.superseded', trigger: describeBatch(input.batch, policy.root) }), { type: 'cancelBuild' }],
       };
     }
+    case 'revert': {
+      // Every change since the serving app's build is undone: what is queued too, and the build is moot.
+      const { queued: _undone, crashRestart: _none, ...rest } = s;
+      const said = report({ kind: 'build.reverted', pid: s.app!.pid, canceled: true });
+      return { state: { ...rest, canceled: 'reverted' }, effects: s.canceled ? [said] : [said, { type: 'cancelBuild' }] };
+    }
     case 'buildFinished':
       return afterBuild(s, input.outcome, input.at, policy);
     case 'appExited':
@@ -168,6 +191,11 @@ function exitDuringBuild(s: Building, pid: number, exit: AppExit, at: number, po
 
 /** The build ended: what it says (reports), then what runs next. */
 function afterBuild(s: Building, outcome: BuildOutcome, at: number, policy: JobPolicy): Step {
+  // Called off because the files went back to what the app runs: however it ended, the app keeps running.
+  if (s.canceled === 'reverted' && !s.queued && !s.shutdown && s.app) {
+    const said = outcome.kind === 'canceled' ? [report({ kind: 'build.canceled', buildMs: outcome.durationMs, shuttingDown: false, reverted: true })] : [];
+    return { state: { name: 'running', since: at, app: s.app, crashes: s.crashes }, effects: said };
+  }
   if (outcome.kind === 'superseded') return afterSupersededFailure(s, outcome.result.durationMs, at, policy);
   const { app, queued } = s;
   // The app crashed during the build and nothing newer replaces it: its restart stays due.
@@ -181,6 +209,11 @@ function afterBuild(s: Building, outcome: BuildOutcome, at: number, policy: JobP
     return build(queued, at, policy, app, s.crashes, reports);
   }
   if (outcome.kind === 'ok') {
+    // The binary the app already runs (reverted sources, reproducible builds): nothing to restart.
+    if (app && outcome.identity !== undefined && outcome.identity === app.identity) {
+      const same = report({ kind: 'build.same-binary', pid: app.pid, buildMs: outcome.durationMs });
+      return { state: { name: 'running', since: at, app, crashes: s.crashes }, effects: [...reports, same, { type: 'servingBuilt' }] };
+    }
     // A good build: the crash count starts over.
     if (app) return stop(app, STOP_FOR_RESTART, at, { startAfter: s.trigger }, reports);
     return { state: { name: 'starting', since: at, reason: s.trigger, crashes: 0, shutdown: false, forced: false }, effects: [...reports, { type: 'startApp', reason: s.trigger }] };
@@ -283,21 +316,24 @@ function afterStart(s: Starting, outcome: StartOutcome, at: number, policy: JobP
     if (s.queued) return build(s.queued, at, policy, undefined, s.crashes, [failed]);
     return { state: { name: 'idle', since: at, why: 'start-failed' }, effects: [failed] };
   }
-  const app: AppRef = { pid: outcome.pid, startedAt: at };
+  const app: AppRef = { pid: outcome.pid, startedAt: at, ...(outcome.identity !== undefined ? { identity: outcome.identity } : {}) };
   const started = report({ kind: 'app.start', pid: app.pid, reason: s.reason, ...(s.stopMs !== undefined ? { stopMs: s.stopMs } : {}), startMs: outcome.startMs });
   if (s.shutdown) {
     const step = stop(app, STOP_FOR_SHUTDOWN, at, { forced: s.forced }, [started]);
     return s.forced ? { ...step, effects: [...step.effects, ...forceKillEffects(app.pid)] } : step;
   }
+  const serving: Effect[] = [started, { type: 'servingBuilt' }];
   // The spawn could not be taken back: the app serves while the newer change builds.
-  if (s.queued) return build(s.queued, at, policy, app, s.crashes, [started]);
-  return { state: { name: 'running', since: at, app, crashes: s.crashes }, effects: [started] };
+  if (s.queued) return build(s.queued, at, policy, app, s.crashes, serving);
+  return { state: { name: 'running', since: at, app, crashes: s.crashes }, effects: serving };
 }
 
 function fromRunning(s: Running, input: JobInput, policy: JobPolicy): Step {
   switch (input.type) {
     case 'change':
       return build(input.batch, input.at, policy, s.app, s.crashes);
+    case 'revert':
+      return { state: s, effects: [report({ kind: 'build.reverted', pid: s.app.pid, canceled: false })] };
     case 'appExited':
       return input.pid === s.app.pid ? afterExit(s, input.exit, input.at, policy) : unchanged(s);
     case 'shutdown':

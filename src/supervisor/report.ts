@@ -31,7 +31,10 @@ export function reportJob(log: Logger, r: Report, ctx: ReportContext): void {
     case 'build.superseded':
       return log.info({ event: r.kind, trigger: r.trigger }, 'newer change: canceling the running build');
     case 'build.canceled':
-      return log.info({ event: r.kind, buildMs: r.buildMs }, `build canceled after ${r.buildMs}ms${r.shuttingDown ? ' (shutting down)' : ': a newer change is next'}`);
+      return log.info(
+        { event: r.kind, buildMs: r.buildMs, ...(r.reverted ? { reverted: true } : {}) },
+        `build canceled after ${r.buildMs}ms${r.shuttingDown ? ' (shutting down)' : r.reverted ? ': the app keeps running' : ': a newer change is next'}`,
+      );
     case 'build.failed':
       return reportBuildFailure(log, r.result, r.appRunning, ctx, r.restartInMs);
     case 'build.failed-superseded':
@@ -53,6 +56,16 @@ export function reportJob(log: Logger, r: Report, ctx: ReportContext): void {
           ? 'a newer change arrived during the build: building again before restarting'
           : 'a newer change arrived while the old app was stopping: building it before starting anything (the binary just built is already stale)',
       );
+    case 'build.same-binary':
+      return log.debug(
+        { event: r.kind, pid: r.pid, buildMs: r.buildMs },
+        `build ok in ${r.buildMs}ms: the same binary as the running app's (pid ${r.pid}): nothing to restart`,
+      );
+    case 'build.reverted':
+      // A build was announced at info: its end is said there too. Nothing in flight: debug, as the batch.
+      return r.canceled
+        ? log.info({ event: r.kind, pid: r.pid, canceled: true }, `the files are back to what the app (pid ${r.pid}) runs: canceling the build, nothing restarts`)
+        : log.debug({ event: r.kind, pid: r.pid, canceled: false }, `the files are back to what the app (pid ${r.pid}) runs: no build`);
     case 'app.start': {
       const stop = r.stopMs !== undefined ? `stop ${r.stopMs}ms, ` : '';
       return log.info({ event: r.kind, pid: r.pid, reason: r.reason, stopMs: r.stopMs, startMs: r.startMs }, `app started (pid ${r.pid}, ${stop}start ${r.startMs}ms)`);

@@ -11,6 +11,7 @@ import type { BuildSettings, RunSettings } from '../config/settings.js';
 import type { Batch } from '../pipeline/events.js';
 import { runBuild, type BuildResult } from './build.js';
 import { AppProcess } from './process.js';
+import { binaryIdentity } from './binary-identity.js';
 import { reportJob, watchListening, type ReportContext } from './report.js';
 import {
   initialJobState,
@@ -47,6 +48,8 @@ export interface SupervisorOptions {
    * superseded (not reported as one); absent, every failure is reported.
    */
   changedSince?: (since: number) => Promise<boolean>;
+  /** Told when the running app runs the binary built from `batch` (started from it, or identical to it). */
+  onServing?: (batch: Batch) => void;
   /** Told after each cycle (build, and restart when it succeeded): the work of an edit is done. */
   afterCycle?: () => void;
 }
@@ -70,6 +73,8 @@ export class Supervisor {
   /** The app process: running, serving during a build, or being stopped. */
   private app: AppProcess | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
+  /** The batch of the last good build: what the binary on disk was built from. */
+  private lastBuilt: Batch | undefined;
   /** Inputs wait here while one is being taken (an effect may cause another), and until run() starts. */
   private readonly inbox: JobInput[] = [];
   /** run() was called: inputs are taken from then on. */
@@ -94,6 +99,11 @@ export class Supervisor {
   /** A batch of relevant changes: builds it, or queues it behind the step in progress (see job.ts). */
   submit(batch: Batch): void {
     this.feed({ type: 'change', at: Date.now(), batch });
+  }
+
+  /** The files are back to what the running app was built from: a build for the change they undo is moot. */
+  revert(batch: Batch): void {
+    this.feed({ type: 'revert', at: Date.now(), batch });
   }
 
   /** The pid of the running app, if any (also while it serves during a build). */
@@ -191,6 +201,9 @@ export class Supervisor {
         clearTimeout(this.restartTimer);
         this.restartTimer = undefined;
         return;
+      case 'servingBuilt':
+        if (this.lastBuilt) this.opts.onServing?.(this.lastBuilt);
+        return;
       case 'report':
         return reportJob(this.log, effect.report, this.reportContext);
     }
@@ -219,8 +232,10 @@ export class Supervisor {
     building
       .then(buildOutcome, (error: unknown): BuildOutcome => ({ kind: 'error', error }))
       .then((outcome) => this.confirmFailure(outcome, batch.lastAt))
+      .then((outcome) => this.withIdentity(outcome))
       .then((outcome) => {
         if (this.build === ctrl) this.build = undefined;
+        if (outcome.kind === 'ok') this.lastBuilt = batch;
         this.count(outcome);
         this.feed({ type: 'buildFinished', at: Date.now(), outcome });
       })
@@ -239,6 +254,13 @@ export class Supervisor {
       this.log.debug({ event: 'build.changed-check-failed', err: e }, `could not tell whether files changed during the build: ${String(e)}`);
     }
     return outcome;
+  }
+
+  /** A good build says which binary it made: the same as the running app's needs no restart. */
+  private async withIdentity(outcome: BuildOutcome): Promise<BuildOutcome> {
+    if (outcome.kind !== 'ok') return outcome;
+    const identity = await binaryIdentity(this.opts.run.binary);
+    return identity === undefined ? outcome : { ...outcome, identity };
   }
 
   private count(outcome: BuildOutcome): void {
@@ -260,25 +282,26 @@ export class Supervisor {
 
   private startApp(): void {
     const t0 = performance.now();
-    const starting = (async () =>
-      AppProcess.start({ binary: this.opts.run.binary, args: this.opts.run.args, env: this.opts.appEnv(), cwd: this.opts.run.cwd, log: this.log }))();
+    const { binary, args, cwd } = this.opts.run;
+    // The identity first (64 KiB read): the binary is replaced by the next good build while this app runs.
+    const starting = binaryIdentity(binary).then(async (identity) => ({ identity, app: await AppProcess.start({ binary, args, env: this.opts.appEnv(), cwd, log: this.log }) }));
     starting
       .then(
-        (app) => this.appStarted(app, Math.round(performance.now() - t0)),
+        ({ app, identity }) => this.appStarted(app, Math.round(performance.now() - t0), identity),
         (error: unknown) => this.feed({ type: 'startFinished', at: Date.now(), outcome: { ok: false, error } }),
       )
       .catch((e: unknown) => this.fail(e));
   }
 
   /** The app runs: its handle is kept, its exit and its listening watched, then the job is told. */
-  private appStarted(app: AppProcess, startMs: number): void {
+  private appStarted(app: AppProcess, startMs: number, identity: string | undefined): void {
     this.app = app;
     this.opts.onAppChange?.(app);
     this.stats.appStarts++;
     void app.exited.then((exit) => this.feed({ type: 'appExited', at: Date.now(), pid: app.pid, exit }));
     const serving = (): boolean => servingApp(this.job)?.pid === app.pid;
     watchListening(app.pid, this.log, this.opts.signal, serving, (ports) => app.noteListening(ports));
-    this.feed({ type: 'startFinished', at: Date.now(), outcome: { ok: true, pid: app.pid, startMs } });
+    this.feed({ type: 'startFinished', at: Date.now(), outcome: { ok: true, pid: app.pid, startMs, ...(identity !== undefined ? { identity } : {}) } });
   }
 
   /**

@@ -49,6 +49,10 @@ const supersededFailure = (at: number): JobInput => ({ type: 'buildFinished', at
 const buildError = (at: number, error: unknown): JobInput => ({ type: 'buildFinished', at, outcome: { kind: 'error', error } });
 const stopped = (at: number, durationMs = 40): JobInput => ({ type: 'stopFinished', at, result: stopResult(durationMs) });
 const startedApp = (at: number, pid: number, startMs = 2): JobInput => ({ type: 'startFinished', at, outcome: { ok: true, pid, startMs } });
+/** A start whose binary's identity was read, and a build whose binary's was. */
+const startedBinary = (at: number, pid: number, identity: string): JobInput => ({ type: 'startFinished', at, outcome: { ok: true, pid, startMs: 2, identity } });
+const builtBinary = (at: number, identity: string, durationMs = 500): JobInput => ({ type: 'buildFinished', at, outcome: { kind: 'ok', durationMs, identity } });
+const revert = (at: number, b: Batch): JobInput => ({ type: 'revert', at, batch: b });
 const startFailed = (at: number, error: unknown): JobInput => ({ type: 'startFinished', at, outcome: { ok: false, error } });
 const exited = (at: number, pid: number, e: AppExit): JobInput => ({ type: 'appExited', at, pid, exit: e });
 const elapsed = (at: number): JobInput => ({ type: 'backoffElapsed', at });
@@ -64,6 +68,7 @@ const startApp = (reason: string): Effect => ({ type: 'startApp', reason });
 const appStop = (pid: number, why: string, durationMs = 40): Effect => report({ kind: 'app.stop', pid, why, result: stopResult(durationMs) });
 const appStart = (pid: number, reason: string, stopMs?: number): Effect =>
   report({ kind: 'app.start', pid, reason, ...(stopMs !== undefined ? { stopMs } : {}), startMs: 2 });
+const servingBuilt: Effect = { type: 'servingBuilt' };
 const forceKillEffects = (pid: number): Effect[] => [report({ kind: 'app.force-kill', pid }), { type: 'forceKillApp', pid }];
 
 function deepFreeze<T>(o: T): T {
@@ -297,6 +302,73 @@ describe('the job: building', () => {
   });
 });
 
+describe('the job: sources the app already runs', () => {
+  const APP = { pid: 100, startedAt: 3, identity: 'go:A' };
+  const runningA = (): JobState => reach([change(1, MAIN), builtBinary(2, 'go:A'), startedBinary(3, APP.pid, 'go:A')]);
+  const buildingOverA = (): JobState => step(runningA(), change(10, UTIL)).state;
+
+  it('a start records the identity of the binary it runs', () => {
+    expect(runningA()).toEqual({ name: 'running', since: 3, app: APP, crashes: 0 });
+  });
+
+  it('a good build whose binary the app already runs: no restart, the same app keeps running', () => {
+    expect(step(buildingOverA(), builtBinary(20, 'go:A', 700))).toEqual({
+      state: { name: 'running', since: 20, app: APP, crashes: 0 },
+      effects: [report({ kind: 'build.done', buildMs: 700 }), report({ kind: 'build.same-binary', pid: APP.pid, buildMs: 700 }), servingBuilt],
+    });
+  });
+
+  it('another binary, or one whose identity is unknown: the app restarts as before', () => {
+    expect(step(buildingOverA(), builtBinary(20, 'go:B')).state).toMatchObject({ name: 'stopping', app: APP, startAfter: 'util.go' });
+    expect(step(buildingOverA(), built(20)).state).toMatchObject({ name: 'stopping', app: APP, startAfter: 'util.go' });
+  });
+
+  it('no app running: the binary starts, identical or not', () => {
+    const b = step(step(runningA(), exited(5, APP.pid, exit(2))).state, change(6, UTIL)).state;
+    expect(step(b, builtBinary(20, 'go:A')).state).toMatchObject({ name: 'starting', reason: 'util.go' });
+  });
+
+  it('revert while running: said, nothing else', () => {
+    const s = runningA();
+    expect(step(s, revert(10, MAIN))).toEqual({ state: s, effects: [report({ kind: 'build.reverted', pid: APP.pid, canceled: false })] });
+  });
+
+  it('revert during a build for the change it undoes: the build is canceled, then the same app keeps running', () => {
+    const b = buildingOverA();
+    const back = step(b, revert(12, UTIL));
+    expect(back).toEqual({
+      state: { ...b, canceled: 'reverted' },
+      effects: [report({ kind: 'build.reverted', pid: APP.pid, canceled: true }), { type: 'cancelBuild' }],
+    });
+    // However the build ends (canceled, or it finished first, well or not), nothing restarts.
+    expect(step(back.state, canceled(14, 30))).toEqual({
+      state: { name: 'running', since: 14, app: APP, crashes: 0 },
+      effects: [report({ kind: 'build.canceled', buildMs: 30, shuttingDown: false, reverted: true })],
+    });
+    for (const end of [builtBinary(14, 'go:B'), failed(14), supersededFailure(14)]) {
+      expect(step(back.state, end)).toEqual({ state: { name: 'running', since: 14, app: APP, crashes: 0 }, effects: [] });
+    }
+  });
+
+  it('revert after a newer change was queued: both are undone, the cancel is not sent twice', () => {
+    const superseded = step(buildingOverA(), change(11, MAIN)).state;
+    const back = step(superseded, revert(12, BOTH));
+    expect(back.effects).toEqual([report({ kind: 'build.reverted', pid: APP.pid, canceled: true })]);
+    expect(back.state).not.toHaveProperty('queued');
+    expect(step(back.state, canceled(14)).state).toEqual({ name: 'running', since: 14, app: APP, crashes: 0 });
+    // A change after the revert is built once the canceled build is gone.
+    const again = step(back.state, change(13, UTIL)).state;
+    expect(step(again, canceled(14)).state).toMatchObject({ name: 'building', batch: UTIL, app: APP });
+  });
+
+  it('revert with no app serving (idle, backoff, a build after a crash) is an ordinary change', () => {
+    expect(step(initialJobState(0), revert(5, MAIN))).toEqual(step(initialJobState(0), change(5, MAIN)));
+    expect(step(buildingWithoutApp(), revert(5, UTIL))).toEqual(step(buildingWithoutApp(), change(5, UTIL)));
+    expect(step(backoff(), revert(60, UTIL), RESTART)).toEqual(step(backoff(), change(60, UTIL), RESTART));
+    expect(step(stoppingForRestart(), revert(22, UTIL))).toEqual(step(stoppingForRestart(), change(22, UTIL)));
+  });
+});
+
 describe('the job: stopping', () => {
   it('change while the old app stops: the stop goes on; then the change builds, the stale binary is never started', () => {
     const s = stoppingForRestart();
@@ -343,7 +415,7 @@ describe('the job: starting', () => {
   it('start over → running', () => {
     expect(step(starting(), startedApp(3, 200))).toEqual({
       state: { name: 'running', since: 3, app: { pid: 200, startedAt: 3 }, crashes: 0 },
-      effects: [appStart(200, 'main.go')],
+      effects: [appStart(200, 'main.go'), servingBuilt],
     });
   });
 
@@ -353,7 +425,7 @@ describe('the job: starting', () => {
     expect(queued).toEqual({ state: { ...s, queued: UTIL }, effects: [] });
     expect(step(queued.state, startedApp(4, 200))).toEqual({
       state: { name: 'building', since: 4, batch: UTIL, trigger: 'util.go', app: { pid: 200, startedAt: 4 }, crashes: 0, shutdown: false },
-      effects: [appStart(200, 'main.go'), buildStart('util.go'), startBuild(UTIL)],
+      effects: [appStart(200, 'main.go'), servingBuilt, buildStart('util.go'), startBuild(UTIL)],
     });
   });
 
