@@ -48,32 +48,27 @@
  *
  * One job is one app: several apps per watcher are several jobs.
  */
-import { describeBatch, mergeBatches } from '../pipeline/aggregate.js';
-import type { Batch } from '../pipeline/events.js';
+import { mergeBatches } from '../pipeline/aggregate.js';
 import { nextCrash } from './backoff.js';
 import type { AppExit } from './process.js';
 import {
   RESTART_AFTER_EXIT,
-  STOP_FOR_FAILED_BUILD,
-  STOP_FOR_RESTART,
   STOP_FOR_SHUTDOWN,
   type AppRef,
   type Backoff,
-  type BuildOutcome,
-  type Building,
   type Effect,
   type Idle,
-  type IdleReason,
   type JobInput,
   type JobPolicy,
   type JobState,
-  type Report,
   type Running,
   type StartOutcome,
   type Starting,
   type Step,
   type Stopping,
 } from './job-state.js';
+import { fromBuilding } from './job-building.js';
+import { build, forceKillEffects, report, stop, unchanged } from './job-steps.js';
 
 export * from './job-state.js';
 
@@ -107,26 +102,6 @@ function revertOrChange(state: JobState, input: JobInput): JobInput {
   return serving ? input : { type: 'change', at: input.at, batch: input.batch };
 }
 
-const unchanged = (state: JobState): Step => ({ state, effects: [] });
-const report = (r: Report): Effect => ({ type: 'report', report: r });
-
-/** Into building `batch`, `app` (if any) serving meanwhile. */
-function build(batch: Batch, at: number, policy: JobPolicy, app: AppRef | undefined, crashes: number, effects: Effect[] = []): Step {
-  const trigger = describeBatch(batch, policy.root);
-  return {
-    state: { name: 'building', since: at, batch, trigger, ...(app ? { app } : {}), crashes, shutdown: false },
-    effects: [...effects, report({ kind: 'build.start', trigger, files: batch.paths.length, rescan: batch.rescanReasons }), { type: 'startBuild', batch }],
-  };
-}
-
-/** Into stopping `app`; a stop for shutdown is the shutdown: the job ends with it. */
-function stop(app: AppRef, why: string, at: number, extra: Partial<Stopping> = {}, effects: Effect[] = []): Step {
-  return {
-    state: { name: 'stopping', since: at, app, why, shutdown: why === STOP_FOR_SHUTDOWN, forced: false, ...extra },
-    effects: [...effects, { type: 'stopApp', pid: app.pid, why }],
-  };
-}
-
 function fromIdle(s: Idle, input: JobInput, policy: JobPolicy): Step {
   switch (input.type) {
     case 'change':
@@ -135,129 +110,6 @@ function fromIdle(s: Idle, input: JobInput, policy: JobPolicy): Step {
       return { state: { name: 'stopped', since: input.at }, effects: [] };
     default:
       return unchanged(s);
-  }
-}
-
-function fromBuilding(s: Building, input: JobInput, policy: JobPolicy): Step {
-  switch (input.type) {
-    case 'change': {
-      if (s.shutdown) return unchanged(s);
-      // A change calls off a crash restart: the change is what runs next.
-      const { crashRestart: _calledOff, ...rest } = s;
-      const queued = mergeBatches(s.queued, input.batch);
-      if (s.canceled) return { state: { ...rest, queued }, effects: [] };
-      return {
-        state: { ...rest, queued, canceled: 'superseded' },
-        effects: [report({ kind: 'build.superseded', trigger: describeBatch(input.batch, policy.root) }), { type: 'cancelBuild' }],
-      };
-    }
-    case 'revert': {
-      // Every change since the serving app's build is undone: what is queued too, and the build is moot.
-      const { queued: _undone, crashRestart: _none, ...rest } = s;
-      const said = report({ kind: 'build.reverted', pid: s.app!.pid, canceled: true });
-      return { state: { ...rest, canceled: 'reverted' }, effects: s.canceled ? [said] : [said, { type: 'cancelBuild' }] };
-    }
-    case 'buildFinished':
-      return afterBuild(s, input.outcome, input.at, policy);
-    case 'appExited':
-      return s.app?.pid === input.pid ? exitDuringBuild(s, input.pid, input.exit, input.at, policy) : unchanged(s);
-    case 'shutdown':
-      if (s.shutdown) return unchanged(s);
-      return { state: { ...s, shutdown: true, canceled: s.canceled ?? 'shutdown' }, effects: s.canceled ? [] : [{ type: 'cancelBuild' }] };
-    case 'forceKill':
-      return s.app ? { state: s, effects: forceKillEffects(s.app.pid) } : unchanged(s);
-    default:
-      return unchanged(s);
-  }
-}
-
-const forceKillEffects = (pid: number): Effect[] => [report({ kind: 'app.force-kill', pid }), { type: 'forceKillApp', pid }];
-
-/**
- * The serving app exited on its own during a build: the build decides what runs next. With run.onCrash:
- * restart, a build that gives nothing to start (it failed) leaves the restart due at the exit's backoff.
- */
-function exitDuringBuild(s: Building, pid: number, exit: AppExit, at: number, policy: JobPolicy): Step {
-  const { app: _gone, ...rest } = s;
-  const forget: Effect = { type: 'forgetApp', pid };
-  if (s.shutdown) return { state: rest, effects: [forget] };
-  if (policy.onCrash !== 'restart') return { state: rest, effects: [forget, report({ kind: 'app.exit', pid, exit, next: 'build-running' })] };
-  const { crashes, delayMs } = nextCrash(policy.backoff, s.crashes, exit.uptimeMs);
-  return {
-    state: { ...rest, crashes, crashRestart: { due: at + delayMs, exit } },
-    effects: [forget, report({ kind: 'app.exit', pid, exit, next: 'build-running', restartInMs: delayMs, crashes })],
-  };
-}
-
-/** The build ended: what it says (reports), then what runs next. */
-function afterBuild(s: Building, outcome: BuildOutcome, at: number, policy: JobPolicy): Step {
-  // Called off because the files went back to what the app runs: however it ended, the app keeps running.
-  if (s.canceled === 'reverted' && !s.queued && !s.shutdown && s.app) {
-    const said = outcome.kind === 'canceled' ? [report({ kind: 'build.canceled', buildMs: outcome.durationMs, shuttingDown: false, reverted: true })] : [];
-    return { state: { name: 'running', since: at, app: s.app, crashes: s.crashes }, effects: said };
-  }
-  if (outcome.kind === 'superseded') return afterSupersededFailure(s, outcome.result.durationMs, at, policy);
-  const { app, queued } = s;
-  // The app crashed during the build and nothing newer replaces it: its restart stays due.
-  const crashRestart = !s.shutdown && !queued && outcome.kind !== 'ok' && policy.onFailure === 'keep-running' ? s.crashRestart : undefined;
-  const reports = [buildReport(outcome, s, crashRestart ? Math.max(0, crashRestart.due - at) : undefined)];
-  if (s.shutdown) return app ? stop(app, STOP_FOR_SHUTDOWN, at, {}, reports) : { state: { name: 'stopped', since: at }, effects: reports };
-  const stopForFailure = outcome.kind === 'failed' && policy.onFailure === 'stop' && app !== undefined;
-  if (queued) {
-    if (outcome.kind === 'ok') reports.push(report({ kind: 'build.stale', during: 'build' }));
-    if (stopForFailure) return stop(app, STOP_FOR_FAILED_BUILD, at, { queued }, reports);
-    return build(queued, at, policy, app, s.crashes, reports);
-  }
-  if (outcome.kind === 'ok') {
-    // The binary the app already runs (reverted sources, reproducible builds): nothing to restart.
-    if (app && outcome.identity !== undefined && outcome.identity === app.identity) {
-      const same = report({ kind: 'build.same-binary', pid: app.pid, buildMs: outcome.durationMs });
-      return { state: { name: 'running', since: at, app, crashes: s.crashes }, effects: [...reports, same, { type: 'servingBuilt' }] };
-    }
-    // A good build: the crash count starts over.
-    if (app) return stop(app, STOP_FOR_RESTART, at, { startAfter: s.trigger }, reports);
-    return { state: { name: 'starting', since: at, reason: s.trigger, crashes: 0, shutdown: false, forced: false }, effects: [...reports, { type: 'startApp', reason: s.trigger }] };
-  }
-  if (stopForFailure) return stop(app, STOP_FOR_FAILED_BUILD, at, {}, reports);
-  if (app) return { state: { name: 'running', since: at, app, crashes: s.crashes }, effects: reports };
-  if (crashRestart) {
-    const delayMs = Math.max(0, crashRestart.due - at);
-    return {
-      state: { name: 'backoff', since: at, delayMs, until: at + delayMs, crashes: s.crashes, lastExit: crashRestart.exit },
-      effects: [...reports, { type: 'scheduleRestart', delayMs }],
-    };
-  }
-  const why: IdleReason = outcome.kind === 'error' ? 'build-error' : outcome.kind === 'failed' ? 'build-failed' : 'build-canceled';
-  return { state: { name: 'idle', since: at, why }, effects: reports };
-}
-
-/**
- * The build failed, but files changed while it ran (the effect loop asked the watcher): it compiled a
- * tree caught half-written, so its failure says nothing. Not reported as one: the files as they are now
- * build next (the queued change, or the same batch again when its events are still on their way).
- */
-function afterSupersededFailure(s: Building, buildMs: number, at: number, policy: JobPolicy): Step {
-  const next = s.shutdown ? 'shutdown' : s.queued ? 'newer-change' : 'again';
-  const said = [report({ kind: 'build.failed-superseded', buildMs, next })];
-  if (s.shutdown) return s.app ? stop(s.app, STOP_FOR_SHUTDOWN, at, {}, said) : { state: { name: 'stopped', since: at }, effects: said };
-  const step = build(s.queued ?? s.batch, at, policy, s.app, s.crashes, said);
-  // A crashed app's restart stays due if the next build fails for real.
-  return s.crashRestart && step.state.name === 'building' ? { ...step, state: { ...step.state, crashRestart: s.crashRestart } } : step;
-}
-
-/** How the build ended, said; `restartInMs`: the crashed app restarts after a failed build. */
-function buildReport(outcome: BuildOutcome, s: Building, restartInMs: number | undefined): Effect {
-  switch (outcome.kind) {
-    case 'ok':
-      return report({ kind: 'build.done', buildMs: outcome.durationMs });
-    case 'canceled':
-      return report({ kind: 'build.canceled', buildMs: outcome.durationMs, shuttingDown: s.shutdown });
-    case 'failed':
-      return report({ kind: 'build.failed', result: outcome.result, appRunning: s.app !== undefined, ...(restartInMs !== undefined ? { restartInMs } : {}) });
-    case 'superseded':
-      return report({ kind: 'build.failed-superseded', buildMs: outcome.result.durationMs, next: 'newer-change' });
-    case 'error':
-      return report({ kind: 'build.error', error: outcome.error });
   }
 }
 

@@ -9,7 +9,7 @@
 import type { Logger } from '../log/logger.js';
 import type { BuildSettings, RunSettings } from '../config/settings.js';
 import type { Batch } from '../pipeline/events.js';
-import { runBuild, type BuildResult } from './build.js';
+import { buildForJob } from './supervisor-build.js';
 import { AppProcess } from './process.js';
 import { binaryIdentity } from './binary-identity.js';
 import { reportJob, watchListening, type ReportContext } from './report.js';
@@ -220,19 +220,11 @@ export class Supervisor {
     const ctrl = new AbortController();
     this.build = ctrl;
     this.stats.buildsStarted++;
-    const building = runBuild(this.opts.build, {
-      signal: ctrl.signal,
-      log: this.log,
-      // Streamed at debug only: a real failure prints the whole output once, under its BUILD FAILED line,
-      // and the output of a canceled or superseded build is no one's business but a debugger's.
-      onLine: this.opts.onBuildLine ?? ((line) => this.log.debug({ event: 'build.output', line }, `build │ ${line}`)),
-    });
+    const { build: settings, run, onBuildLine, changedSince } = this.opts;
+    const building = buildForJob({ settings, binary: run.binary, log: this.log, onLine: onBuildLine, changedSince }, batch, ctrl.signal);
     // The build is running in its own processes: the old app's stop is prepared meanwhile.
     this.app?.prescan();
     building
-      .then(buildOutcome, (error: unknown): BuildOutcome => ({ kind: 'error', error }))
-      .then((outcome) => this.confirmFailure(outcome, batch.lastAt))
-      .then((outcome) => this.withIdentity(outcome))
       .then((outcome) => {
         if (this.build === ctrl) this.build = undefined;
         if (outcome.kind === 'ok') this.lastBuilt = batch;
@@ -240,27 +232,6 @@ export class Supervisor {
         this.feed({ type: 'buildFinished', at: Date.now(), outcome });
       })
       .catch((e: unknown) => this.fail(e));
-  }
-
-  /**
-   * A failure is reported only when it is real: when files changed while the build ran (a checkout, a
-   * generator still writing), it read a tree half-written, and the files as they are now build next.
-   */
-  private async confirmFailure(outcome: BuildOutcome, since: number): Promise<BuildOutcome> {
-    if (outcome.kind !== 'failed' || !this.opts.changedSince) return outcome;
-    try {
-      if (await this.opts.changedSince(since)) return { kind: 'superseded', result: outcome.result };
-    } catch (e) {
-      this.log.debug({ event: 'build.changed-check-failed', err: e }, `could not tell whether files changed during the build: ${String(e)}`);
-    }
-    return outcome;
-  }
-
-  /** A good build says which binary it made: the same as the running app's needs no restart. */
-  private async withIdentity(outcome: BuildOutcome): Promise<BuildOutcome> {
-    if (outcome.kind !== 'ok') return outcome;
-    const identity = await binaryIdentity(this.opts.run.binary);
-    return identity === undefined ? outcome : { ...outcome, identity };
   }
 
   private count(outcome: BuildOutcome): void {
@@ -319,10 +290,4 @@ export class Supervisor {
       .catch(() => undefined)
       .finally(() => this.ended?.reject(error));
   }
-}
-
-function buildOutcome(res: BuildResult): BuildOutcome {
-  if (res.canceled) return { kind: 'canceled', durationMs: res.durationMs };
-  if (res.ok) return { kind: 'ok', durationMs: res.durationMs };
-  return { kind: 'failed', result: res };
 }
