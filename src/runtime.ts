@@ -43,6 +43,7 @@ export async function runtime(s: Settings, { log, signal, onSupervisor, onAppCha
     log,
     signal,
     ...(cwd !== undefined ? { cwd } : {}),
+    maxWaitMs: s.debounce.maxWaitMs,
     appEnv: () => appEnvironment(s.run),
     onAppChange,
     changedSince: (since: number): Promise<boolean> => batcher.changedSince(since),

@@ -3,6 +3,7 @@
  * what runs next, the serving app may exit meanwhile, and files may go back to what that app runs.
  */
 import { describeBatch, mergeBatches } from '../pipeline/aggregate.js';
+import type { Batch } from '../pipeline/events.js';
 import { nextCrash } from './backoff.js';
 import type { AppExit } from './process.js';
 import { STOP_FOR_FAILED_BUILD, STOP_FOR_RESTART, STOP_FOR_SHUTDOWN, type BuildOutcome, type Building, type Effect, type IdleReason, type JobInput, type JobPolicy, type Step } from './job-state.js';
@@ -10,20 +11,11 @@ import { build, forceKillEffects, report, stop, unchanged } from './job-steps.js
 
 export function fromBuilding(s: Building, input: JobInput, policy: JobPolicy): Step {
   switch (input.type) {
-    case 'change': {
-      if (s.shutdown) return unchanged(s);
-      // A change calls off a crash restart: the change is what runs next.
-      const { crashRestart: _calledOff, ...rest } = s;
-      const queued = mergeBatches(s.queued, input.batch);
-      if (s.canceled) return { state: { ...rest, queued }, effects: [] };
-      return {
-        state: { ...rest, queued, canceled: 'superseded' },
-        effects: [report({ kind: 'build.superseded', trigger: describeBatch(input.batch, policy.root) }), { type: 'cancelBuild' }],
-      };
-    }
+    case 'change':
+      return changeDuringBuild(s, input.batch, input.at, policy);
     case 'revert': {
       // Every change since the serving app's build is undone: what is queued too, and the build is moot.
-      const { queued: _undone, crashRestart: _none, ...rest } = s;
+      const { queued: _undone, queuedAt: _then, crashRestart: _none, ...rest } = s;
       const said = report({ kind: 'build.reverted', pid: s.app!.pid, canceled: true });
       return { state: { ...rest, canceled: 'reverted' }, effects: s.canceled ? [said] : [said, { type: 'cancelBuild' }] };
     }
@@ -39,6 +31,26 @@ export function fromBuilding(s: Building, input: JobInput, policy: JobPolicy): S
     default:
       return unchanged(s);
   }
+}
+
+/**
+ * A newer change cancels the build, unless changes have waited too long: a build that started
+ * debounce.maxWait or more after the oldest change not yet served is let finish (its binary starts, then
+ * the newer change builds). A burst (a checkout in one or two batches) cancels as ever; under edits that
+ * never stop, the served version still moves on. Either way the change waits in `queued`.
+ */
+function changeDuringBuild(s: Building, batch: Batch, at: number, policy: JobPolicy): Step {
+  if (s.shutdown) return unchanged(s);
+  // A change calls off a crash restart: the change is what runs next.
+  const { crashRestart: _calledOff, ...rest } = s;
+  const queued = { ...rest, queued: mergeBatches(s.queued, batch), queuedAt: s.queuedAt ?? at };
+  if (s.canceled || s.finishing) return { state: queued, effects: [] };
+  const trigger = describeBatch(batch, policy.root);
+  const oldest = s.pendingSince ?? s.since;
+  if (s.since - oldest >= policy.maxWaitMs) {
+    return { state: { ...queued, finishing: true }, effects: [report({ kind: 'build.kept', trigger, waitingMs: at - oldest })] };
+  }
+  return { state: { ...queued, canceled: 'superseded' }, effects: [report({ kind: 'build.superseded', trigger }), { type: 'cancelBuild' }] };
 }
 
 /**
@@ -71,10 +83,11 @@ function afterBuild(s: Building, outcome: BuildOutcome, at: number, policy: JobP
   const reports = [buildReport(outcome, s, crashRestart ? Math.max(0, crashRestart.due - at) : undefined)];
   if (s.shutdown) return app ? stop(app, STOP_FOR_SHUTDOWN, at, {}, reports) : { state: { name: 'stopped', since: at }, effects: reports };
   const stopForFailure = outcome.kind === 'failed' && policy.onFailure === 'stop' && app !== undefined;
+  if (queued && outcome.kind === 'ok' && s.finishing) return startFinished(s, queued, outcome, at, policy, reports);
   if (queued) {
     if (outcome.kind === 'ok') reports.push(report({ kind: 'build.stale', during: 'build' }));
-    if (stopForFailure) return stop(app, STOP_FOR_FAILED_BUILD, at, { queued }, reports);
-    return build(queued, at, policy, app, s.crashes, reports);
+    if (stopForFailure) return stop(app, STOP_FOR_FAILED_BUILD, at, { queued, ...queuedAt(s) }, reports);
+    return build(queued, at, policy, app, s.crashes, reports, s.pendingSince ?? s.since);
   }
   if (outcome.kind === 'ok') {
     // The binary the app already runs (reverted sources, reproducible builds): nothing to restart.
@@ -99,6 +112,26 @@ function afterBuild(s: Building, outcome: BuildOutcome, at: number, policy: JobP
   return { state: { name: 'idle', since: at, why }, effects: reports };
 }
 
+const queuedAt = (s: Building): { queuedAt?: number } => (s.queuedAt !== undefined ? { queuedAt: s.queuedAt } : {});
+
+/**
+ * A build let finish (changes waited too long) ended well with a newer change queued: its binary starts
+ * all the same (the old app stopped first), and the queued change builds once it runs. Its binary may be
+ * the one the app already runs: then the queued change builds at once.
+ */
+function startFinished(s: Building, queued: Batch, built: Extract<BuildOutcome, { kind: 'ok' }>, at: number, policy: JobPolicy, reports: Effect[]): Step {
+  const { app } = s;
+  if (app && built.identity !== undefined && built.identity === app.identity) {
+    const same = [...reports, report({ kind: 'build.same-binary', pid: app.pid, buildMs: built.durationMs }), { type: 'servingBuilt' } as const];
+    return build(queued, at, policy, app, s.crashes, same, s.queuedAt);
+  }
+  if (app) return stop(app, STOP_FOR_RESTART, at, { startAfter: s.trigger, queued, ...queuedAt(s), startAnyway: true }, reports);
+  return {
+    state: { name: 'starting', since: at, reason: s.trigger, crashes: 0, queued, ...queuedAt(s), shutdown: false, forced: false },
+    effects: [...reports, { type: 'startApp', reason: s.trigger }],
+  };
+}
+
 /**
  * The build failed, but files changed while it ran (the effect loop asked the watcher): it compiled a
  * tree caught half-written, so its failure says nothing. Not reported as one: the files as they are now
@@ -108,7 +141,7 @@ function afterSupersededFailure(s: Building, buildMs: number, at: number, policy
   const next = s.shutdown ? 'shutdown' : s.queued ? 'newer-change' : 'again';
   const said = [report({ kind: 'build.failed-superseded', buildMs, next })];
   if (s.shutdown) return s.app ? stop(s.app, STOP_FOR_SHUTDOWN, at, {}, said) : { state: { name: 'stopped', since: at }, effects: said };
-  const step = build(s.queued ?? s.batch, at, policy, s.app, s.crashes, said);
+  const step = build(s.queued ?? s.batch, at, policy, s.app, s.crashes, said, s.pendingSince ?? s.since);
   // A crashed app's restart stays due if the next build fails for real.
   return s.crashRestart && step.state.name === 'building' ? { ...step, state: { ...step.state, crashRestart: s.crashRestart } } : step;
 }

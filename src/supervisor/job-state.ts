@@ -15,6 +15,11 @@ export interface JobPolicy {
   onFailure: 'keep-running' | 'stop';
   onCrash: 'wait-for-change' | 'restart';
   backoff: BackoffOptions;
+  /**
+   * debounce.maxWait: a newer change cancels a build only if that build started less than this after the
+   * oldest change not yet served (see Building.pendingSince); a later build is let finish.
+   */
+  maxWaitMs: number;
 }
 
 /** An app process the job started. */
@@ -49,8 +54,20 @@ export interface Building {
   /** The previous app, still serving while the build runs. */
   app?: AppRef;
   crashes: number;
-  /** A newer change: the build is canceled and this is built next. */
+  /** A newer change: the build is canceled (or let finish) and this is built next. */
   queued?: Batch;
+  /** When the first change of `queued` came. */
+  queuedAt?: number;
+  /**
+   * When the oldest change this build includes came, if before the build started (it was built before,
+   * by a build that was canceled or whose binary was not started): none of them serves yet.
+   */
+  pendingSince?: number;
+  /**
+   * Changes have waited too long (this build started debounce.maxWait or more after the oldest of them):
+   * a newer change does not cancel it; it finishes, its binary starts, then the newer change builds.
+   */
+  finishing?: true;
   /**
    * Why the build was canceled (a cancel is sent once): a newer change, shutdown, or the files went back
    * to what the serving app was built from ('reverted': whatever the build ends with, the app keeps
@@ -68,8 +85,13 @@ export interface Stopping {
   why: string;
   /** The trigger of the build whose binary starts once the stop is over; absent: nothing starts. */
   startAfter?: string;
-  /** A change that came during the stop: built once the stop is over (the binary just built is stale). */
+  /**
+   * A change that came during the stop: built once the stop is over; the binary just built is stale and
+   * not started, unless `startAnyway` (it was let finish: changes have waited too long).
+   */
   queued?: Batch;
+  queuedAt?: number;
+  startAnyway?: true;
   shutdown: boolean;
   forced: boolean;
 }
@@ -81,6 +103,7 @@ export interface Starting {
   stopMs?: number;
   crashes: number;
   queued?: Batch;
+  queuedAt?: number;
   shutdown: boolean;
   forced: boolean;
 }
@@ -137,6 +160,8 @@ export type JobInput =
 export type Report =
   | { kind: 'build.start'; trigger: string; files: number; rescan: string[] }
   | { kind: 'build.superseded'; trigger: string }
+  /** A newer change during a build let finish: `waitingMs`, how long the oldest change not served has waited. */
+  | { kind: 'build.kept'; trigger: string; waitingMs: number }
   | { kind: 'build.canceled'; buildMs: number; shuttingDown: boolean; reverted?: true }
   | { kind: 'build.failed'; result: BuildResult; appRunning: boolean; restartInMs?: number }
   | { kind: 'build.failed-superseded'; buildMs: number; next: 'newer-change' | 'again' | 'shutdown' }

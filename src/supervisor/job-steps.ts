@@ -6,11 +6,15 @@ import { STOP_FOR_SHUTDOWN, type AppRef, type Effect, type JobPolicy, type JobSt
 export const unchanged = (state: JobState): Step => ({ state, effects: [] });
 export const report = (r: Report): Effect => ({ type: 'report', report: r });
 
-/** Into building `batch`, `app` (if any) serving meanwhile. */
-export function build(batch: Batch, at: number, policy: JobPolicy, app: AppRef | undefined, crashes: number, effects: Effect[] = []): Step {
+/**
+ * Into building `batch`, `app` (if any) serving meanwhile; `pendingSince`: when the oldest change in it
+ * came, when that was before now (it waited through a canceled or unstarted build, or a stop).
+ */
+export function build(batch: Batch, at: number, policy: JobPolicy, app: AppRef | undefined, crashes: number, effects: Effect[] = [], pendingSince?: number): Step {
   const trigger = describeBatch(batch, policy.root);
+  const waited = pendingSince !== undefined && pendingSince < at ? { pendingSince } : {};
   return {
-    state: { name: 'building', since: at, batch, trigger, ...(app ? { app } : {}), crashes, shutdown: false },
+    state: { name: 'building', since: at, batch, trigger, ...(app ? { app } : {}), crashes, shutdown: false, ...waited },
     effects: [...effects, report({ kind: 'build.start', trigger, files: batch.paths.length, rescan: batch.rescanReasons }), { type: 'startBuild', batch }],
   };
 }

@@ -7,9 +7,14 @@
  *
  *   idle      change                        → building                              startBuild
  *   building  change                        → building, queued                      cancelBuild (once)
+ *             change, the build started     → building, queued, finishing (it is    —
+ *               maxWait or more after the     not canceled: bounded staleness)
+ *               oldest change not served
  *             buildFinished canceled        → building the queued change            startBuild
  *             buildFinished ok              → stopping the old app, or starting     stopApp | startApp
  *             buildFinished ok, queued      → building the queued change            startBuild
+ *             buildFinished ok, queued,     → stopping the old app, or starting;    stopApp | startApp
+ *               finishing                     the queued change builds once it runs
  *             buildFinished failed | error  → running (old app) or idle;            —
  *                                             stopping with build.onFailure: stop   stopApp
  *             buildFinished superseded      → building the queued change, else the  startBuild
@@ -20,9 +25,10 @@
  *                                             the same app however the build ends
  *             appExited (the serving app)   → building, no app                      forgetApp
  *   stopping  change                        → stopping, queued (the stop goes on)   —
- *             stopFinished                  → building the queued change,           startBuild
- *                                             else starting the new binary,         startApp
- *                                             else idle
+ *             stopFinished                  → building the queued change (starting  startBuild
+ *                                             the new binary first if it was let
+ *                                             finish), else starting the new        startApp
+ *                                             binary, else idle
  *   starting  change                        → starting, queued                      —
  *             startFinished ok              → running, or building the queued       servingBuilt, startBuild
  *                                             change while the new app serves
@@ -50,7 +56,7 @@
  */
 import { mergeBatches } from '../pipeline/aggregate.js';
 import { nextCrash } from './backoff.js';
-import type { AppExit } from './process.js';
+import type { AppExit, StopResult } from './process.js';
 import {
   RESTART_AFTER_EXIT,
   STOP_FOR_SHUTDOWN,
@@ -117,23 +123,16 @@ function fromStopping(s: Stopping, input: JobInput, policy: JobPolicy): Step {
   switch (input.type) {
     case 'change': {
       if (s.shutdown) return unchanged(s);
-      // The stop goes on (it is not cut short); the binary just built is stale: it is not started.
-      const said = s.queued !== undefined || s.startAfter === undefined;
-      return { state: { ...s, queued: mergeBatches(s.queued, input.batch) }, effects: said ? [] : [report({ kind: 'build.stale', during: 'stop' })] };
+      // The stop goes on (it is not cut short); the binary just built is stale: it is not started (unless
+      // it was let finish because changes waited too long: then it starts, and the change builds after).
+      const said = s.queued !== undefined || s.startAfter === undefined || s.startAnyway;
+      const queued = { ...s, queued: mergeBatches(s.queued, input.batch), queuedAt: s.queuedAt ?? input.at };
+      return { state: queued, effects: said ? [] : [report({ kind: 'build.stale', during: 'stop' })] };
     }
-    case 'stopFinished': {
-      const stopped = report({ kind: 'app.stop', pid: s.app.pid, why: s.why, result: input.result });
-      if (s.shutdown) return { state: { name: 'stopped', since: input.at }, effects: [stopped] };
-      if (s.queued) return build(s.queued, input.at, policy, undefined, 0, [stopped]);
-      if (s.startAfter === undefined) return { state: { name: 'idle', since: input.at, why: 'stopped' }, effects: [stopped] };
-      const reason = s.startAfter;
-      return {
-        state: { name: 'starting', since: input.at, reason, stopMs: input.result.durationMs, crashes: 0, shutdown: false, forced: false },
-        effects: [stopped, { type: 'startApp', reason }],
-      };
-    }
+    case 'stopFinished':
+      return afterStop(s, input.result, input.at, policy);
     case 'shutdown': {
-      const { queued: _dropped, ...rest } = s;
+      const { queued: _dropped, queuedAt: _then, ...rest } = s;
       return { state: { ...rest, shutdown: true }, effects: [] };
     }
     case 'forceKill':
@@ -144,14 +143,27 @@ function fromStopping(s: Stopping, input: JobInput, policy: JobPolicy): Step {
   }
 }
 
+function afterStop(s: Stopping, result: StopResult, at: number, policy: JobPolicy): Step {
+  const stopped = report({ kind: 'app.stop', pid: s.app.pid, why: s.why, result });
+  if (s.shutdown) return { state: { name: 'stopped', since: at }, effects: [stopped] };
+  if (s.queued && !(s.startAnyway && s.startAfter !== undefined)) return build(s.queued, at, policy, undefined, 0, [stopped], s.queuedAt);
+  if (s.startAfter === undefined) return { state: { name: 'idle', since: at, why: 'stopped' }, effects: [stopped] };
+  const reason = s.startAfter;
+  const queued = s.queued ? { queued: s.queued, ...(s.queuedAt !== undefined ? { queuedAt: s.queuedAt } : {}) } : {};
+  return {
+    state: { name: 'starting', since: at, reason, stopMs: result.durationMs, crashes: 0, ...queued, shutdown: false, forced: false },
+    effects: [stopped, { type: 'startApp', reason }],
+  };
+}
+
 function fromStarting(s: Starting, input: JobInput, policy: JobPolicy): Step {
   switch (input.type) {
     case 'change':
-      return s.shutdown ? unchanged(s) : { state: { ...s, queued: mergeBatches(s.queued, input.batch) }, effects: [] };
+      return s.shutdown ? unchanged(s) : { state: { ...s, queued: mergeBatches(s.queued, input.batch), queuedAt: s.queuedAt ?? input.at }, effects: [] };
     case 'startFinished':
       return afterStart(s, input.outcome, input.at, policy);
     case 'shutdown': {
-      const { queued: _dropped, ...rest } = s;
+      const { queued: _dropped, queuedAt: _then, ...rest } = s;
       return { state: { ...rest, shutdown: true }, effects: [] };
     }
     case 'forceKill':
@@ -165,7 +177,7 @@ function afterStart(s: Starting, outcome: StartOutcome, at: number, policy: JobP
   if (!outcome.ok) {
     const failed = report({ kind: 'app.start-failed', error: outcome.error });
     if (s.shutdown) return { state: { name: 'stopped', since: at }, effects: [failed] };
-    if (s.queued) return build(s.queued, at, policy, undefined, s.crashes, [failed]);
+    if (s.queued) return build(s.queued, at, policy, undefined, s.crashes, [failed], s.queuedAt);
     return { state: { name: 'idle', since: at, why: 'start-failed' }, effects: [failed] };
   }
   const app: AppRef = { pid: outcome.pid, startedAt: at, ...(outcome.identity !== undefined ? { identity: outcome.identity } : {}) };
@@ -176,7 +188,7 @@ function afterStart(s: Starting, outcome: StartOutcome, at: number, policy: JobP
   }
   const serving: Effect[] = [started, { type: 'servingBuilt' }];
   // The spawn could not be taken back: the app serves while the newer change builds.
-  if (s.queued) return build(s.queued, at, policy, app, s.crashes, serving);
+  if (s.queued) return build(s.queued, at, policy, app, s.crashes, serving, s.queuedAt);
   return { state: { name: 'running', since: at, app, crashes: s.crashes }, effects: serving };
 }
 

@@ -30,6 +30,11 @@ export function reportJob(log: Logger, r: Report, ctx: ReportContext): void {
       return log.info({ event: r.kind, trigger: r.trigger, files: r.files, rescan: r.rescan }, `${r.trigger} → building`);
     case 'build.superseded':
       return log.info({ event: r.kind, trigger: r.trigger }, 'newer change: canceling the running build');
+    case 'build.kept':
+      return log.info(
+        { event: r.kind, trigger: r.trigger, waitingMs: r.waitingMs },
+        `newer change (${r.trigger}), but this build goes on: changes have waited ${formatSeconds(r.waitingMs)} through canceled builds; its version starts, then the newer change builds`,
+      );
     case 'build.canceled':
       return log.info(
         { event: r.kind, buildMs: r.buildMs, ...(r.reverted ? { reverted: true } : {}) },

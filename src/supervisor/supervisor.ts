@@ -36,6 +36,11 @@ export interface SupervisorOptions {
   signal: AbortSignal;
   /** The app's environment, computed at each start (env files are re-read). */
   appEnv: () => NodeJS.ProcessEnv;
+  /**
+   * debounce.maxWait (default 1 s): a build that started this long after the oldest change not yet
+   * served is let finish, so edits that never stop do not keep the served version behind (job-building.ts).
+   */
+  maxWaitMs?: number;
   /** The directory hotwatch was started in: compiler locations are printed relative to it. */
   cwd?: string;
   /** Build output lines (default: logged at debug, with a prefix; a failure prints them once). */
@@ -85,7 +90,7 @@ export class Supervisor {
 
   constructor(private readonly opts: SupervisorOptions) {
     this.log = opts.log.child({ component: 'supervisor' });
-    this.policy = { root: opts.root, onFailure: opts.build.onFailure, onCrash: opts.run.onCrash, backoff: opts.run.backoff };
+    this.policy = { root: opts.root, onFailure: opts.build.onFailure, onCrash: opts.run.onCrash, backoff: opts.run.backoff, maxWaitMs: opts.maxWaitMs ?? 1000 };
     this.reportContext = {
       onFailure: opts.build.onFailure,
       stopSignal: opts.run.stopSignal,
