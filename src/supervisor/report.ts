@@ -5,6 +5,8 @@
 import type { Logger } from '../log/logger.js';
 import type { StopResult } from './process.js';
 import type { Report } from './job.js';
+import type { SelfTriggerVerdict } from './self-trigger.js';
+import { relative } from 'node:path';
 import { isHotwatchError } from '../errors.js';
 import { listeningPortsOf } from '../os/ports.js';
 import { descendantsOf } from '../os/procfs.js';
@@ -84,6 +86,22 @@ export function reportJob(log: Logger, r: Report, ctx: ReportContext): void {
     case 'app.force-kill':
       return log.warn({ event: r.kind, pid: r.pid }, `forced: SIGKILL to the app's process group (pid ${r.pid}), no more grace`);
   }
+}
+
+/** A build loop found (once, loud, with the fix), or a batch of its files held back (debug). */
+export function reportSelfTrigger(log: Logger, v: Exclude<SelfTriggerVerdict, { kind: 'build' }>, root: string): void {
+  const files = v.files.map((f) => relative(root, f));
+  const named = files.length > 3 ? `${files.slice(0, 3).join(', ')} and ${files.length - 3} more` : files.join(', ');
+  if (v.kind === 'held') {
+    log.debug({ event: 'build.loop-held', files }, `${named} changed again (the build loop reported above): not building`);
+    return;
+  }
+  log.error(
+    { event: 'build.loop', files, cycles: v.cycles, hint: 'exclude them in watch.exclude, or write them outside the root' },
+    `build loop: ${named} changed right after each of the last ${v.cycles} app starts, and each change built and restarted the app again. ` +
+      `No more builds for ${files.length === 1 ? 'it' : 'them'}: exclude ${files.length === 1 ? 'it' : 'them'} in watch.exclude, or write ${files.length === 1 ? 'it' : 'them'} outside the root. ` +
+      'An edit of any other file builds as usual',
+  );
 }
 
 function describeError(e: unknown, stack: boolean): string {

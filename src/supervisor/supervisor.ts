@@ -12,7 +12,8 @@ import type { Batch } from '../pipeline/events.js';
 import { buildForJob } from './supervisor-build.js';
 import { AppProcess } from './process.js';
 import { binaryIdentity } from './binary-identity.js';
-import { reportJob, watchListening, type ReportContext } from './report.js';
+import { SelfTriggerGuard, type SelfTriggerOptions } from './self-trigger.js';
+import { reportJob, reportSelfTrigger, watchListening, type ReportContext } from './report.js';
 import {
   initialJobState,
   isBusy,
@@ -59,6 +60,9 @@ export interface SupervisorOptions {
   afterCycle?: () => void;
 }
 
+/** A start-up write lands within milliseconds of the start; a person's save in lockstep 5 times is rare. */
+const SELF_TRIGGER: SelfTriggerOptions = { afterStartMs: 500, cycles: 5 };
+
 export interface SupervisorStats {
   buildsStarted: number;
   buildsSucceeded: number;
@@ -78,6 +82,13 @@ export class Supervisor {
   /** The app process: running, serving during a build, or being stopped. */
   private app: AppProcess | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
+  /**
+   * App starts that cause their own next change (an app or build step writing a watched file each time)
+   * are stopped. Only the app's start counts, in a tight window: a build's own window would catch a person
+   * saving while slow builds run (each save cancels the build and starts the next), and the build of the
+   * loop's change starts as the app starts anyway.
+   */
+  private readonly selfTrigger = new SelfTriggerGuard(SELF_TRIGGER);
   /** The batch of the last good build: what the binary on disk was built from. */
   private lastBuilt: Batch | undefined;
   /** Inputs wait here while one is being taken (an effect may cause another), and until run() starts. */
@@ -101,8 +112,13 @@ export class Supervisor {
     opts.signal.addEventListener('abort', () => this.feed({ type: 'shutdown', at: Date.now() }), { once: true });
   }
 
-  /** A batch of relevant changes: builds it, or queues it behind the step in progress (see job.ts). */
+  /**
+   * A batch of relevant changes: builds it, or queues it behind the step in progress (see job.ts). A batch
+   * that only repeats what each cycle writes (a loop, self-trigger.ts) is said once and held back.
+   */
   submit(batch: Batch): void {
+    const verdict = this.selfTrigger.judge(batch.paths, batch.firstAt);
+    if (verdict.kind !== 'build') return reportSelfTrigger(this.log, verdict, this.opts.root);
     this.feed({ type: 'change', at: Date.now(), batch });
   }
 
@@ -258,6 +274,8 @@ export class Supervisor {
 
   private startApp(): void {
     const t0 = performance.now();
+    // Before the spawn: the app may write its file before the spawn is even reported here.
+    this.selfTrigger.appStarted(t0);
     const { binary, args, cwd } = this.opts.run;
     // The identity first (64 KiB read): the binary is replaced by the next good build while this app runs.
     const starting = binaryIdentity(binary).then(async (identity) => ({ identity, app: await AppProcess.start({ binary, args, env: this.opts.appEnv(), cwd, log: this.log }) }));
