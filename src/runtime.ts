@@ -33,7 +33,12 @@ export interface RuntimeOptions {
   cwd?: string;
 }
 
-export async function runtime(s: Settings, { log, signal, onSupervisor, onAppChange, cwd }: RuntimeOptions): Promise<void> {
+/** How a run ended: processes of the app still running after everything was stopped (none, normally). */
+export interface RuntimeEnd {
+  appProcessesLeft: { pid: number; cmd: string }[];
+}
+
+export async function runtime(s: Settings, { log, signal, onSupervisor, onAppChange, cwd }: RuntimeOptions): Promise<RuntimeEnd> {
   // Each edit's cycle (and the start-up) leaves garbage that V8 would hand back only ~10 s later.
   const collector = new IdleCollector(1000, () => batcher.pending || supervisor.busy);
   const supervisor = new Supervisor({
@@ -79,6 +84,8 @@ export async function runtime(s: Settings, { log, signal, onSupervisor, onAppCha
     void startupChecks(s, ready.dirs, log, signal);
     seedContentIndex(s, watcher, batcher, log, signal, () => collector.soon());
     await supervisor.run({ paths: [], rescanReasons: ['initial build'], firstAt: performance.now(), lastAt: performance.now() });
+    // "Nothing left running" must be true: checked, not assumed (a daemon, a process that survived SIGKILL).
+    return { appProcessesLeft: supervisor.leftovers() };
   } finally {
     collector.cancel();
     await batcher.close();

@@ -149,7 +149,7 @@ export async function runCommand(argv: string[], io: CliIO): Promise<number> {
     const stateFile = state!;
     await stateFile.reapLeftover(log);
     try {
-      await runtime(settings, {
+      const end = await runtime(settings, {
         log,
         signal: root.signal,
         cwd: io.cwd,
@@ -162,6 +162,12 @@ export async function runCommand(argv: string[], io: CliIO): Promise<number> {
           }
         },
       });
+      const left = end.appProcessesLeft;
+      if (left.length > 0) {
+        const who = left.map((p) => `pid ${p.pid} (${p.cmd})`).join(', ');
+        log.error({ event: 'exit', forced, left, hint: 'kill them by hand' }, `stopped, but processes of the app are still running: ${who}`);
+        return 0;
+      }
       log.info({ event: 'exit', forced }, forced ? 'stopped (forced: the app was killed); nothing left running' : 'stopped; nothing left running');
       return 0;
     } catch (e) {

@@ -17,6 +17,7 @@ import type { Logger } from '../log/logger.js';
 import { bindProbe, portHolders } from '../os/ports.js';
 import { lastPid, readListeningSockets, socketInodesOf, wrapSafeMs } from '../os/procfs.js';
 import { signalGroup, snapshotTree, stillRunning, terminateTree, type EnvMarker, type KnownProcess } from './kill-tree.js';
+import { stopDaemons } from './daemon.js';
 
 export interface AppExit {
   code: number | null;
@@ -32,6 +33,8 @@ export interface StopResult {
   swept: { pid: number; cmd: string }[];
   /** ports the app tree listened on that are still held after stop, with the holders */
   portsStillHeld: { port: number; holders: { pid: number; cmd: string }[] }[];
+  /** the leader had exited, leaving these marked processes (a daemon): they got the stop signal */
+  daemons?: { pid: number; cmd: string }[];
 }
 
 export interface AppStartOptions {
@@ -73,6 +76,10 @@ export class AppProcess {
   readonly exited: Promise<AppExit>;
   private exit: AppExit | undefined;
   private stopping: Promise<StopResult> | undefined;
+  /** A stop was asked for: an exit from now on is part of it. */
+  get stopRequested(): boolean {
+    return this.stopping !== undefined;
+  }
   /** Aborted by forceKill(): the grace period of a stop (running or to come) ends at once. */
   private readonly hurry = new AbortController();
   /** The environment marker every process of this app instance carries. */
@@ -203,7 +210,10 @@ export class AppProcess {
     // prescan, the group's members are known (marked) or the leader's descendants: no pass over /proc.
     // terminateTree adds the marked escapees born since once the group is gone.
     const pre = this.prescanned && performance.now() - this.prescanned.at < wrapSafeMs() ? this.prescanned : undefined;
-    const roots = (pre?.known ?? []).filter(stillRunning).map((k) => k.pid);
+    // A leader that exited may have left a daemon (marked, outside the group): it gets the stop signal
+    // and the grace period first; the sweep below kills whatever is left of it.
+    const daemons = alreadyExited ? await stopDaemons(this.marker, this.pid, signal, graceMs, this.hurry.signal) : [];
+    const roots = [...(pre?.known ?? []).filter(stillRunning).map((k) => k.pid), ...daemons.map((d) => d.pid)];
     const known = snapshotTree(this.pid, { group: !pre, moreRoots: roots });
     // The app tree's sockets, by identity (cheap readlinks). After the stop, any of them still in the
     // LISTEN table is held by a process we could not find (it inherited the fd): report it and its holder.
@@ -231,6 +241,7 @@ export class AppProcess {
       exit,
       swept: term.swept,
       portsStillHeld,
+      ...(daemons.length > 0 ? { daemons } : {}),
     };
     log.debug({ event: 'app.stopped', pid: this.pid, ...res }, `app pid ${this.pid} stopped (${res.how})`);
     return res;

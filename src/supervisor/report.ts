@@ -119,7 +119,11 @@ function reportStop(log: Logger, pid: number, why: string, res: StopResult, ctx:
         : res.how === 'killed'
           ? `did not stop within ${ctx.gracePeriodMs}ms of ${ctx.stopSignal}: killed`
           : `had already ${formatExit(res.exit)}`;
-  log.info({ event: 'app.stop', pid, why, how: res.how, stopMs: res.durationMs, exit: res.exit }, `app (pid ${pid}) ${how} in ${res.durationMs}ms (${why})`);
+  const daemons = res.daemons?.length ? `; it had daemonized: ${res.daemons.map((d) => `pid ${d.pid} (${d.cmd})`).join(', ')} got ${ctx.stopSignal}` : '';
+  log.info(
+    { event: 'app.stop', pid, why, how: res.how, stopMs: res.durationMs, exit: res.exit, ...(res.daemons ? { daemons: res.daemons } : {}) },
+    `app (pid ${pid}) ${how} in ${res.durationMs}ms (${why})${daemons}`,
+  );
   for (const s of res.swept) {
     log.warn({ event: 'app.swept', pid: s.pid, cmd: s.cmd }, `killed leftover process ${s.pid} (${s.cmd}) that escaped the app's process group`);
   }

@@ -10,7 +10,9 @@ import type { Logger } from '../log/logger.js';
 import type { BuildSettings, RunSettings } from '../config/settings.js';
 import type { Batch } from '../pipeline/events.js';
 import { buildForJob } from './supervisor-build.js';
-import { AppProcess } from './process.js';
+import { APP_MARKER_KEY, AppProcess, type AppExit } from './process.js';
+import { daemonGone, markedProcesses, processesWithMarkers, reportDaemonized } from './daemon.js';
+import type { TreeProcess } from './kill-tree.js';
 import { binaryIdentity } from './binary-identity.js';
 import { SelfTriggerGuard, type SelfTriggerOptions } from './self-trigger.js';
 import { reportJob, reportSelfTrigger, watchListening, type ReportContext } from './report.js';
@@ -89,6 +91,8 @@ export class Supervisor {
    * loop's change starts as the app starts anyway.
    */
   private readonly selfTrigger = new SelfTriggerGuard(SELF_TRIGGER);
+  /** The environment markers of every app started: what must be gone at the end. */
+  private readonly markers = new Set<string>();
   /** The batch of the last good build: what the binary on disk was built from. */
   private lastBuilt: Batch | undefined;
   /** Inputs wait here while one is being taken (an effect may cause another), and until run() starts. */
@@ -292,10 +296,31 @@ export class Supervisor {
     this.app = app;
     this.opts.onAppChange?.(app);
     this.stats.appStarts++;
-    void app.exited.then((exit) => this.feed({ type: 'appExited', at: Date.now(), pid: app.pid, exit }));
+    this.markers.add(app.marker.value);
+    void app.exited.then((exit) => this.leaderExited(app, exit)).catch((e: unknown) => this.fail(e));
     const serving = (): boolean => servingApp(this.job)?.pid === app.pid;
     watchListening(app.pid, this.log, this.opts.signal, serving, (ports) => app.noteListening(ports));
     this.feed({ type: 'startFinished', at: Date.now(), outcome: { ok: true, pid: app.pid, startMs, ...(identity !== undefined ? { identity } : {}) } });
+  }
+
+  /**
+   * The app's leader exited. If processes with its marker are left (it daemonized: a setsid child
+   * serves), the app still runs: said once, and its exit is fed only once they are all gone. An exit
+   * during a stop is the stop's.
+   */
+  private async leaderExited(app: AppProcess, exit: AppExit): Promise<void> {
+    const left = app.stopRequested ? [] : markedProcesses(app.marker, app.pid);
+    if (left.length > 0) {
+      void reportDaemonized(this.log, app.pid, left, this.opts.signal);
+      await daemonGone(app.marker, app.pid, this.opts.signal);
+      if (app.stopRequested || this.opts.signal.aborted) return;
+    }
+    this.feed({ type: 'appExited', at: Date.now(), pid: app.pid, exit: left.length > 0 ? { ...exit, uptimeMs: Date.now() - app.startedAt } : exit });
+  }
+
+  /** Processes of any app this supervisor started that are still running (after run(): none, or a survivor). */
+  leftovers(): TreeProcess[] {
+    return processesWithMarkers(APP_MARKER_KEY, this.markers);
   }
 
   /**

@@ -86,6 +86,21 @@ describe('report wording', () => {
     ]);
   });
 
+  it('the stop of an app that had daemonized names the daemon that got the stop signal', () => {
+    const result = {
+      how: 'already-exited' as const,
+      durationMs: 30,
+      exit: { code: 0, signal: null, uptimeMs: 9000 },
+      swept: [],
+      portsStillHeld: [],
+      daemons: [{ pid: 12, cmd: '/m/.hotwatch/bin/app' }],
+    };
+    expect(lines({ kind: 'app.stop', pid: 11, why: 'restart', result })[0]).toMatchObject({
+      daemons: [{ pid: 12, cmd: '/m/.hotwatch/bin/app' }],
+      msg: 'app (pid 11) had already exited with code 0 after 9s in 30ms (restart); it had daemonized: pid 12 (/m/.hotwatch/bin/app) got SIGTERM',
+    });
+  });
+
   it('build lines keep their event names and texts', () => {
     expect(lines({ kind: 'build.canceled', buildMs: 40, shuttingDown: true })[0]).toMatchObject({ event: 'build.canceled', msg: 'build canceled after 40ms (shutting down)' });
     expect(lines({ kind: 'build.canceled', buildMs: 40, shuttingDown: false })[0]!.msg).toBe('build canceled after 40ms: a newer change is next');
