@@ -45,6 +45,8 @@ export interface AppStartOptions {
   log: Logger;
   /** When given, stdout and stderr are piped and forwarded here; otherwise they are inherited. */
   onOutput?: (chunk: Buffer, stream: 'stdout' | 'stderr') => void;
+  /** With onOutput: pipe only stderr (stdout stays the terminal's); default both. */
+  piped?: 'stderr' | 'both';
 }
 
 /** The environment variable that tags every process of one app instance. */
@@ -97,14 +99,15 @@ export class AppProcess {
       );
     }
     const marker = { key: APP_MARKER_KEY, value: randomUUID() };
-    const out = opts.onOutput ? 'pipe' : 'inherit';
+    const err = opts.onOutput ? 'pipe' : 'inherit';
+    const out = opts.onOutput && opts.piped !== 'stderr' ? 'pipe' : 'inherit';
     let child: ChildProcess;
     try {
       child = spawn(opts.binary, opts.args, {
         cwd: opts.cwd,
         env: { ...opts.env, [marker.key]: marker.value },
         detached: true,
-        stdio: ['ignore', out, out],
+        stdio: ['ignore', out, err],
       });
     } catch (e) {
       return Promise.reject(startError(e, opts));

@@ -10,10 +10,10 @@ import type { Logger } from '../log/logger.js';
 import type { BuildSettings, RunSettings } from '../config/settings.js';
 import type { Batch } from '../pipeline/events.js';
 import { buildForJob } from './supervisor-build.js';
-import { APP_MARKER_KEY, AppProcess, type AppExit } from './process.js';
-import { daemonGone, markedProcesses, processesWithMarkers, reportDaemonized } from './daemon.js';
+import { APP_MARKER_KEY, type AppProcess } from './process.js';
+import { processesWithMarkers } from './daemon.js';
+import { appEnded, startAppForJob } from './supervisor-app.js';
 import type { TreeProcess } from './kill-tree.js';
-import { binaryIdentity } from './binary-identity.js';
 import { SelfTriggerGuard, type SelfTriggerOptions } from './self-trigger.js';
 import { reportJob, reportSelfTrigger, watchListening, type ReportContext } from './report.js';
 import {
@@ -39,6 +39,8 @@ export interface SupervisorOptions {
   signal: AbortSignal;
   /** The app's environment, computed at each start (env files are re-read). */
   appEnv: () => NodeJS.ProcessEnv;
+  /** Where the app's stderr goes (it is read for a port already in use; default: hotwatch's stderr). */
+  appStderr?: NodeJS.WritableStream;
   /**
    * debounce.maxWait (default 1 s): a build that started this long after the oldest change not yet
    * served is let finish, so edits that never stop do not keep the served version behind (job-building.ts).
@@ -280,10 +282,8 @@ export class Supervisor {
     const t0 = performance.now();
     // Before the spawn: the app may write its file before the spawn is even reported here.
     this.selfTrigger.appStarted(t0);
-    const { binary, args, cwd } = this.opts.run;
-    // The identity first (64 KiB read): the binary is replaced by the next good build while this app runs.
-    const starting = binaryIdentity(binary).then(async (identity) => ({ identity, app: await AppProcess.start({ binary, args, env: this.opts.appEnv(), cwd, log: this.log }) }));
-    starting
+    const { run, signal, appEnv, appStderr } = this.opts;
+    startAppForJob({ run, log: this.log, signal, appEnv, stderr: appStderr })
       .then(
         ({ app, identity }) => this.appStarted(app, Math.round(performance.now() - t0), identity),
         (error: unknown) => this.feed({ type: 'startFinished', at: Date.now(), outcome: { ok: false, error } }),
@@ -291,31 +291,18 @@ export class Supervisor {
       .catch((e: unknown) => this.fail(e));
   }
 
-  /** The app runs: its handle is kept, its exit and its listening watched, then the job is told. */
+  /** The app runs: its handle is kept, its end and its listening watched, then the job is told. */
   private appStarted(app: AppProcess, startMs: number, identity: string | undefined): void {
     this.app = app;
     this.opts.onAppChange?.(app);
     this.stats.appStarts++;
     this.markers.add(app.marker.value);
-    void app.exited.then((exit) => this.leaderExited(app, exit)).catch((e: unknown) => this.fail(e));
+    appEnded(app, this.log, this.opts.signal)
+      .then((exit) => exit && this.feed({ type: 'appExited', at: Date.now(), pid: app.pid, exit }))
+      .catch((e: unknown) => this.fail(e));
     const serving = (): boolean => servingApp(this.job)?.pid === app.pid;
     watchListening(app.pid, this.log, this.opts.signal, serving, (ports) => app.noteListening(ports));
     this.feed({ type: 'startFinished', at: Date.now(), outcome: { ok: true, pid: app.pid, startMs, ...(identity !== undefined ? { identity } : {}) } });
-  }
-
-  /**
-   * The app's leader exited. If processes with its marker are left (it daemonized: a setsid child
-   * serves), the app still runs: said once, and its exit is fed only once they are all gone. An exit
-   * during a stop is the stop's.
-   */
-  private async leaderExited(app: AppProcess, exit: AppExit): Promise<void> {
-    const left = app.stopRequested ? [] : markedProcesses(app.marker, app.pid);
-    if (left.length > 0) {
-      void reportDaemonized(this.log, app.pid, left, this.opts.signal);
-      await daemonGone(app.marker, app.pid, this.opts.signal);
-      if (app.stopRequested || this.opts.signal.aborted) return;
-    }
-    this.feed({ type: 'appExited', at: Date.now(), pid: app.pid, exit: left.length > 0 ? { ...exit, uptimeMs: Date.now() - app.startedAt } : exit });
   }
 
   /** Processes of any app this supervisor started that are still running (after run(): none, or a survivor). */
