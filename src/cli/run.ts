@@ -7,6 +7,7 @@ import { preflight } from '../preflight.js';
 import { runtime } from '../runtime.js';
 import { StateFile } from '../state-file.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
+import { HOTKEYS_HELP, listenForHotkeys, runHotkeys } from './hotkeys.js';
 
 export interface CliIO {
   stdout: NodeJS.WritableStream;
@@ -153,7 +154,11 @@ export async function runCommand(argv: string[], io: CliIO): Promise<number> {
         log,
         signal: root.signal,
         cwd: io.cwd,
-        onSupervisor: (s) => (supervisor = s),
+        onSupervisor: (s) => {
+          supervisor = s;
+          const keys = runHotkeys(s, (text) => log.info({ event: 'hotkeys' }, text), io.stdout);
+          if (listenForHotkeys(process.stdin, keys, root.signal)) log.info({ event: 'hotkeys' }, HOTKEYS_HELP);
+        },
         onAppChange: (app) => {
           try {
             stateFile.recordApp(app);

@@ -27,10 +27,21 @@ export class ServedBaseline {
   /** Apps started whose sources are not settled yet (see serving()): meanwhile nothing is known. */
   private unsettled = 0;
   private newestSeq = 0;
+  /** Files no build compiles (run.envFiles): never noted; a batch holding one is never "back". */
+  private readonly outside = new Set<string>();
+
+  leaveOut(paths: Iterable<string>): void {
+    for (const p of paths) this.outside.add(p);
+  }
+
+  isLeftOut(path: string): boolean {
+    return this.outside.has(path);
+  }
 
   /** `path` changed in batch `seq`, from hash `before` (as of the last batch) to `after` (undefined: gone). */
   noteChange(seq: number, path: string, before: string | undefined, after: string | undefined): void {
     this.newestSeq = Math.max(this.newestSeq, seq);
+    if (this.outside.has(path)) return;
     const h = this.files.get(path) ?? { base: before, steps: [] };
     h.steps.push({ seq, hash: after });
     if (h.steps.length > MAX_STEPS) {

@@ -35,6 +35,8 @@ export interface BatcherOptions {
   revert?: (batch: Batch) => void;
   /** True while no app runs and nothing is on its way: an unchanged save then still rebuilds. */
   appIdle: () => boolean;
+  /** Files whose change restarts the app without a build (run.envFiles): never "back to what runs". */
+  restartOnly?: readonly string[];
 }
 
 /** What the batcher needs of the watcher: a delivery barrier (optional: polling has none). */
@@ -61,6 +63,7 @@ export class Batcher {
   constructor(private readonly opts: BatcherOptions) {
     this.ring = new Ring(opts.bufferCapacity);
     this.debounce = new Debouncer(opts.debounce);
+    this.content.baseline.leaveOut(opts.restartOnly ?? []);
   }
 
   /** Events arrive before the watcher is ready; the barrier is known only once it exists. */
@@ -163,6 +166,8 @@ export class Batcher {
    */
   serving(batch: Batch): void {
     const settle = this.content.baseline.serving();
+    // A build asked for by hand (the r key) compiled whatever the tree held: no batch says what.
+    if (batch.seq === undefined && batch.force) return settle(0, false);
     this.changedSince(batch.lastAt).then(
       (changed) => settle(batch.seq ?? 0, !changed),
       () => settle(batch.seq ?? 0, false),
@@ -200,7 +205,8 @@ export class Batcher {
   /** Changed bytes: a build, unless they only undo what changed since the running app's build. */
   private deliverChanged(batch: Batch): void {
     const { log, root, deliver, revert } = this.opts;
-    if (!revert || this.opts.appIdle() || !this.content.baseline.backToBaseline()) return deliver(batch);
+    const { baseline } = this.content;
+    if (!revert || this.opts.appIdle() || batch.paths.some((p) => baseline.isLeftOut(p)) || !baseline.backToBaseline()) return deliver(batch);
     log.debug(
       { event: 'batch.reverted', files: batch.paths.length },
       `${describeBatch(batch, root)}: every changed file is back to what the running app was built from: no build, no restart`,

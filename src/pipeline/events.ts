@@ -39,4 +39,9 @@ export interface Batch {
    * which is what the content index's baseline needs to know once that build's app runs.
    */
   seq?: number;
+  /**
+   * Restart the app even if the build gives the binary it already runs: the build was asked for (the `r`
+   * key), or the app's environment changed with it (a run.envFiles file).
+   */
+  force?: true;
 }

@@ -13,6 +13,12 @@ export function fromBuilding(s: Building, input: JobInput, policy: JobPolicy): S
   switch (input.type) {
     case 'change':
       return changeDuringBuild(s, input.batch, input.at, policy);
+    case 'restart': {
+      if (s.shutdown) return unchanged(s);
+      // The build ends in a restart in any case (forced); after a revert, the app restarts once it is over.
+      if (s.canceled === 'reverted') return { state: { ...s, queued: forced(mergeBatches(s.queued, input.batch)), queuedAt: s.queuedAt ?? input.at }, effects: [] };
+      return { state: { ...s, batch: forced(s.batch), ...(s.queued ? { queued: forced(s.queued) } : {}) }, effects: [] };
+    }
     case 'revert': {
       // Every change since the serving app's build is undone: what is queued too, and the build is moot.
       const { queued: _undone, queuedAt: _then, crashRestart: _none, ...rest } = s;
@@ -91,7 +97,7 @@ function afterBuild(s: Building, outcome: BuildOutcome, at: number, policy: JobP
   }
   if (outcome.kind === 'ok') {
     // The binary the app already runs (reverted sources, reproducible builds): nothing to restart.
-    if (app && outcome.identity !== undefined && outcome.identity === app.identity) {
+    if (app && !s.batch.force && outcome.identity !== undefined && outcome.identity === app.identity) {
       const same = report({ kind: 'build.same-binary', pid: app.pid, buildMs: outcome.durationMs });
       return { state: { name: 'running', since: at, app, crashes: s.crashes }, effects: [...reports, same, { type: 'servingBuilt' }] };
     }
@@ -112,6 +118,8 @@ function afterBuild(s: Building, outcome: BuildOutcome, at: number, policy: JobP
   return { state: { name: 'idle', since: at, why }, effects: reports };
 }
 
+const forced = (b: Batch): Batch => (b.force ? b : { ...b, force: true });
+
 const queuedAt = (s: Building): { queuedAt?: number } => (s.queuedAt !== undefined ? { queuedAt: s.queuedAt } : {});
 
 /**
@@ -121,7 +129,7 @@ const queuedAt = (s: Building): { queuedAt?: number } => (s.queuedAt !== undefin
  */
 function startFinished(s: Building, queued: Batch, built: Extract<BuildOutcome, { kind: 'ok' }>, at: number, policy: JobPolicy, reports: Effect[]): Step {
   const { app } = s;
-  if (app && built.identity !== undefined && built.identity === app.identity) {
+  if (app && !s.batch.force && built.identity !== undefined && built.identity === app.identity) {
     const same = [...reports, report({ kind: 'build.same-binary', pid: app.pid, buildMs: built.durationMs }), { type: 'servingBuilt' } as const];
     return build(queued, at, policy, app, s.crashes, same, s.queuedAt);
   }

@@ -145,6 +145,11 @@ export type StartOutcome = { ok: true; pid: number; startMs: number; identity?: 
 
 export type JobInput =
   | { type: 'change'; at: number; batch: Batch }
+  /**
+   * Restart the app with the binary it runs, no build (a run.envFiles file changed: `reason` says so).
+   * Where nothing runs to restart, `batch` (forced) builds instead.
+   */
+  | { type: 'restart'; at: number; reason: string; batch: Batch }
   /** The files are back to what the serving app was built from (the batch undoes every change since). */
   | { type: 'revert'; at: number; batch: Batch }
   | { type: 'buildFinished'; at: number; outcome: BuildOutcome }
@@ -172,6 +177,7 @@ export type Report =
   | { kind: 'build.same-binary'; pid: number; buildMs: number }
   /** The files went back to what the app runs: `canceled`, the build under way for the change was called off. */
   | { kind: 'build.reverted'; pid: number; canceled: boolean }
+  | { kind: 'app.restart'; pid: number; reason: string }
   | { kind: 'app.start'; pid: number; reason: string; stopMs?: number; startMs: number }
   | { kind: 'app.start-failed'; error: unknown }
   | { kind: 'app.stop'; pid: number; why: string; result: StopResult }

@@ -21,6 +21,8 @@
  *               (failed while files changed)  same batch again (never reported as a failure)
  *             buildFinished ok, the binary  → running the same app (no restart)       servingBuilt
  *               the app already runs
+ *             restart                       → building, forced: a good build restarts —
+ *                                             the app even if its binary is the same
  *             revert (app serving)          → building, queued dropped, then running  cancelBuild (once)
  *                                             the same app however the build ends
  *             appExited (the serving app)   → building, no app                      forgetApp
@@ -35,10 +37,13 @@
  *             startFinished failed          → idle, or building the queued change   startBuild
  *   running   change                        → building (the app serves meanwhile)   startBuild
  *             revert                        → running (said at debug)               —
+ *             restart (no build)            → stopping, then starting the same binary  stopApp
  *             appExited                     → idle (wait-for-change), or backoff    forgetApp, scheduleRestart
  *   backoff   change                        → building                              cancelRestartTimer, startBuild
  *             backoffElapsed                → starting the same binary              startApp
  *   any       revert (no app serving)       → as a change
+ *             restart, nothing to restart   → as a change (its batch forced)
+ *               (idle, backoff, starting, a stop with nothing to start after)
  *             shutdown                      → stopped once the step in progress     cancelBuild | stopApp |
  *                                             ends and the app is stopped           cancelRestartTimer
  *             forceKill                     → (same state)                          forceKillApp
@@ -59,6 +64,7 @@ import { nextCrash } from './backoff.js';
 import type { AppExit, StopResult } from './process.js';
 import {
   RESTART_AFTER_EXIT,
+  STOP_FOR_RESTART,
   STOP_FOR_SHUTDOWN,
   type AppRef,
   type Backoff,
@@ -78,8 +84,8 @@ import { build, forceKillEffects, report, stop, unchanged } from './job-steps.js
 
 export * from './job-state.js';
 
-export function transition(state: JobState, maybeRevert: JobInput, policy: JobPolicy): Step {
-  const input = revertOrChange(state, maybeRevert);
+export function transition(state: JobState, given: JobInput, policy: JobPolicy): Step {
+  const input = restartOrChange(state, revertOrChange(state, given));
   switch (state.name) {
     case 'idle':
       return fromIdle(state, input, policy);
@@ -106,6 +112,17 @@ function revertOrChange(state: JobState, input: JobInput): JobInput {
   if (input.type !== 'revert') return input;
   const serving = state.name === 'running' || (state.name === 'building' && state.app !== undefined && !state.shutdown);
   return serving ? input : { type: 'change', at: input.at, batch: input.batch };
+}
+
+/**
+ * A restart without a build needs an app to restart: the running one, the one a build is making (the
+ * build then restarts it in any case), or the one a stop is about to start (it reads its environment
+ * then). Anywhere else (nothing runs, or a start under way read it already) its batch builds, forced.
+ */
+function restartOrChange(state: JobState, input: JobInput): JobInput {
+  if (input.type !== 'restart') return input;
+  const restartable = state.name === 'running' || state.name === 'building' || (state.name === 'stopping' && state.startAfter !== undefined);
+  return restartable ? input : { type: 'change', at: input.at, batch: input.batch };
 }
 
 function fromIdle(s: Idle, input: JobInput, policy: JobPolicy): Step {
@@ -198,6 +215,8 @@ function fromRunning(s: Running, input: JobInput, policy: JobPolicy): Step {
       return build(input.batch, input.at, policy, s.app, s.crashes);
     case 'revert':
       return { state: s, effects: [report({ kind: 'build.reverted', pid: s.app.pid, canceled: false })] };
+    case 'restart':
+      return stop(s.app, STOP_FOR_RESTART, input.at, { startAfter: input.reason }, [report({ kind: 'app.restart', pid: s.app.pid, reason: input.reason })]);
     case 'appExited':
       return input.pid === s.app.pid ? afterExit(s, input.exit, input.at, policy) : unchanged(s);
     case 'shutdown':

@@ -73,6 +73,8 @@ export function reportJob(log: Logger, r: Report, ctx: ReportContext): void {
       return r.canceled
         ? log.info({ event: r.kind, pid: r.pid, canceled: true }, `the files are back to what the app (pid ${r.pid}) runs: canceling the build, nothing restarts`)
         : log.debug({ event: r.kind, pid: r.pid, canceled: false }, `the files are back to what the app (pid ${r.pid}) runs: no build`);
+    case 'app.restart':
+      return log.info({ event: r.kind, pid: r.pid, reason: r.reason }, `${r.reason}: restarting the app (pid ${r.pid}) with the binary it runs, no build`);
     case 'app.start': {
       const stop = r.stopMs !== undefined ? `stop ${r.stopMs}ms, ` : '';
       return log.info({ event: r.kind, pid: r.pid, reason: r.reason, stopMs: r.stopMs, startMs: r.startMs }, `app started (pid ${r.pid}, ${stop}start ${r.startMs}ms)`);

@@ -1,15 +1,18 @@
 /**
- * The supervisor: the effect loop of one app's job (job.ts). It feeds the job its inputs (changes, the
- * end of each build, stop and start, the app's own exit, the restart timer, shutdown, a second Ctrl-C)
- * and runs the effects the job returns: builds (build.ts), stops and starts (process.ts), the
- * crash-restart timer, log lines (report.ts). Every decision is the job's; this file holds only the job
- * state and the handles of what is running (the build's AbortController, the app process, the timer).
- * It owns no grace timers (process.ts does) and its only timer is the crash-restart delay.
+ * The supervisor: the effect loop of one app's job (job.ts). It feeds the job its inputs (changes, a
+ * restart for an env file, files back to what runs, the end of each build, stop and start, the app's own
+ * end, the restart timer, shutdown, a second Ctrl-C) and runs the effects the job returns: builds
+ * (supervisor-build.ts), stops and starts (process.ts, supervisor-app.ts), the crash-restart timer, log
+ * lines (report.ts). A batch that only repeats what each app start writes is held here (self-trigger.ts).
+ * Every decision is the job's; this file holds only the job state and the handles of what is running
+ * (the build's AbortController, the app process, the timer). It owns no grace timers (process.ts does)
+ * and its only timer is the crash-restart delay.
  */
+import path from 'node:path';
 import type { Logger } from '../log/logger.js';
-import type { BuildSettings, RunSettings } from '../config/settings.js';
 import type { Batch } from '../pipeline/events.js';
 import { buildForJob } from './supervisor-build.js';
+import type { SupervisorOptions, SupervisorStats } from './supervisor-options.js';
 import { APP_MARKER_KEY, type AppProcess } from './process.js';
 import { processesWithMarkers } from './daemon.js';
 import { appEnded, startAppForJob } from './supervisor-app.js';
@@ -30,50 +33,10 @@ import {
   type JobState,
 } from './job.js';
 
-export interface SupervisorOptions {
-  root: string;
-  build: BuildSettings;
-  run: RunSettings;
-  log: Logger;
-  /** The root signal: aborting it shuts the supervisor down. */
-  signal: AbortSignal;
-  /** The app's environment, computed at each start (env files are re-read). */
-  appEnv: () => NodeJS.ProcessEnv;
-  /** Where the app's stderr goes (it is read for a port already in use; default: hotwatch's stderr). */
-  appStderr?: NodeJS.WritableStream;
-  /**
-   * debounce.maxWait (default 1 s): a build that started this long after the oldest change not yet
-   * served is let finish, so edits that never stop do not keep the served version behind (job-building.ts).
-   */
-  maxWaitMs?: number;
-  /** The directory hotwatch was started in: compiler locations are printed relative to it. */
-  cwd?: string;
-  /** Build output lines (default: logged at debug, with a prefix; a failure prints them once). */
-  onBuildLine?: (line: string) => void;
-  /** Told whenever the running app changes (started, stopped, exited): the state file records it. */
-  onAppChange?: (app: { pid: number; marker: { key: string; value: string } } | undefined) => void;
-  /**
-   * Did a relevant file change after `since` (monotonic ms, the newest event a build includes)? Asked when
-   * a build fails: the watcher's view, events still on their way included. A yes makes the failure
-   * superseded (not reported as one); absent, every failure is reported.
-   */
-  changedSince?: (since: number) => Promise<boolean>;
-  /** Told when the running app runs the binary built from `batch` (started from it, or identical to it). */
-  onServing?: (batch: Batch) => void;
-  /** Told after each cycle (build, and restart when it succeeded): the work of an edit is done. */
-  afterCycle?: () => void;
-}
+export type { SupervisorOptions, SupervisorStats } from './supervisor-options.js';
 
 /** A start-up write lands within milliseconds of the start; a person's save in lockstep 5 times is rare. */
 const SELF_TRIGGER: SelfTriggerOptions = { afterStartMs: 500, cycles: 5 };
-
-export interface SupervisorStats {
-  buildsStarted: number;
-  buildsSucceeded: number;
-  buildsFailed: number;
-  buildsCanceled: number;
-  appStarts: number;
-}
 
 export class Supervisor {
   readonly stats: SupervisorStats = { buildsStarted: 0, buildsSucceeded: 0, buildsFailed: 0, buildsCanceled: 0, appStarts: 0 };
@@ -93,6 +56,7 @@ export class Supervisor {
    * loop's change starts as the app starts anyway.
    */
   private readonly selfTrigger = new SelfTriggerGuard(SELF_TRIGGER);
+  private readonly envFiles: ReadonlySet<string>;
   /** The environment markers of every app started: what must be gone at the end. */
   private readonly markers = new Set<string>();
   /** The batch of the last good build: what the binary on disk was built from. */
@@ -107,6 +71,7 @@ export class Supervisor {
 
   constructor(private readonly opts: SupervisorOptions) {
     this.log = opts.log.child({ component: 'supervisor' });
+    this.envFiles = new Set(opts.run.envFiles);
     this.policy = { root: opts.root, onFailure: opts.build.onFailure, onCrash: opts.run.onCrash, backoff: opts.run.backoff, maxWaitMs: opts.maxWaitMs ?? 1000 };
     this.reportContext = {
       onFailure: opts.build.onFailure,
@@ -125,7 +90,20 @@ export class Supervisor {
   submit(batch: Batch): void {
     const verdict = this.selfTrigger.judge(batch.paths, batch.firstAt);
     if (verdict.kind !== 'build') return reportSelfTrigger(this.log, verdict, this.opts.root);
-    this.feed({ type: 'change', at: Date.now(), batch });
+    // run.envFiles: a change of only those restarts the app with its new environment, no build; with
+    // other files, the build restarts the app even if its binary is the same.
+    const env = batch.paths.filter((p) => this.envFiles.has(p));
+    if (env.length === 0) return this.feed({ type: 'change', at: Date.now(), batch });
+    const forced: Batch = { ...batch, force: true };
+    if (env.length < batch.paths.length || batch.rescanReasons.length > 0) return this.feed({ type: 'change', at: Date.now(), batch: forced });
+    const reason = `run.envFiles changed (${env.map((p) => path.relative(this.opts.root, p)).join(', ')})`;
+    this.feed({ type: 'restart', at: Date.now(), reason, batch: forced });
+  }
+
+  /** The r key: a build now, changed files or not, and a restart even if the binary is the same. */
+  rebuild(): void {
+    const now = performance.now();
+    this.feed({ type: 'change', at: Date.now(), batch: { paths: [], rescanReasons: ['rebuild requested (r)'], firstAt: now, lastAt: now, force: true } });
   }
 
   /** The files are back to what the running app was built from: a build for the change they undo is moot. */

@@ -54,6 +54,8 @@ const startedApp = (at: number, pid: number, startMs = 2): JobInput => ({ type: 
 const startedBinary = (at: number, pid: number, identity: string): JobInput => ({ type: 'startFinished', at, outcome: { ok: true, pid, startMs: 2, identity } });
 const builtBinary = (at: number, identity: string, durationMs = 500): JobInput => ({ type: 'buildFinished', at, outcome: { kind: 'ok', durationMs, identity } });
 const revert = (at: number, b: Batch): JobInput => ({ type: 'revert', at, batch: b });
+const ENV: Batch = { ...batch('.env'), force: true };
+const restart = (at: number): JobInput => ({ type: 'restart', at, reason: 'run.envFiles changed (.env)', batch: ENV });
 const startFailed = (at: number, error: unknown): JobInput => ({ type: 'startFinished', at, outcome: { ok: false, error } });
 const exited = (at: number, pid: number, e: AppExit): JobInput => ({ type: 'appExited', at, pid, exit: e });
 const elapsed = (at: number): JobInput => ({ type: 'backoffElapsed', at });
@@ -504,6 +506,55 @@ describe('the job: edits that never stop (bounded staleness)', () => {
     const { waits, canceled: n } = simulate(2000, 300, 20_000);
     expect(n).toBe(0);
     expect(Math.max(...waits)).toBe(300 + 10 + 5);
+  });
+});
+
+describe('the job: restart without a build', () => {
+  const APP = { pid: 100, startedAt: 3, identity: 'go:A' };
+  const runningA = (): JobState => reach([change(1, MAIN), builtBinary(2, 'go:A'), startedBinary(3, APP.pid, 'go:A')]);
+  const reason = 'run.envFiles changed (.env)';
+
+  it('running: the app is stopped and the same binary started, no build', () => {
+    const stopping = step(runningA(), restart(10));
+    expect(stopping).toEqual({
+      state: { name: 'stopping', since: 10, app: APP, why: 'restart', startAfter: reason, shutdown: false, forced: false },
+      effects: [report({ kind: 'app.restart', pid: APP.pid, reason }), stopApp(APP.pid, 'restart')],
+    });
+    const starting = step(stopping.state, stopped(12, 2));
+    expect(starting.effects).toEqual([appStop(APP.pid, 'restart', 2), startApp(reason)]);
+    expect(step(starting.state, startedBinary(13, 101, 'go:A')).state).toEqual({ name: 'running', since: 13, app: { pid: 101, startedAt: 13, identity: 'go:A' }, crashes: 0 });
+  });
+
+  it('during a build: the build goes on, forced: a good build restarts the app even with the same binary', () => {
+    const b = step(runningA(), change(10, UTIL)).state;
+    const forced = step(b, restart(11));
+    expect(forced).toEqual({ state: { ...b, batch: { ...UTIL, force: true } }, effects: [] });
+    expect(step(forced.state, builtBinary(20, 'go:A')).state).toMatchObject({ name: 'stopping', app: APP, startAfter: 'util.go' });
+    // Without it, the same binary restarts nothing.
+    expect(step(b, builtBinary(20, 'go:A')).state).toMatchObject({ name: 'running', app: APP });
+  });
+
+  it('a forced batch (the r key: rebuild and restart) restarts the app even when the binary is the same', () => {
+    const b = step(runningA(), change(10, { ...UTIL, force: true })).state;
+    expect(step(b, builtBinary(20, 'go:A')).state).toMatchObject({ name: 'stopping', app: APP, startAfter: 'util.go' });
+  });
+
+  it('after a revert canceled the build: queued, so the app still restarts once the build is gone', () => {
+    const back = step(step(runningA(), change(10, UTIL)).state, revert(11, UTIL)).state;
+    const queued = step(back, restart(12)).state;
+    expect(queued).toMatchObject({ canceled: 'reverted', queued: ENV, queuedAt: 12 });
+    expect(step(queued, canceled(14)).state).toMatchObject({ name: 'building', batch: ENV, app: APP });
+  });
+
+  it('nothing to restart (idle, backoff, a start under way): its batch builds, forced', () => {
+    expect(step(initialJobState(0), restart(5))).toEqual(step(initialJobState(0), change(5, ENV)));
+    expect(step(backoff(), restart(60), RESTART)).toEqual(step(backoff(), change(60, ENV), RESTART));
+    expect(step(starting(), restart(3)).state).toMatchObject({ name: 'starting', queued: ENV });
+  });
+
+  it('a stop that starts the new binary after: nothing to do (the start reads the environment then)', () => {
+    const s = stoppingForRestart();
+    expect(step(s, restart(22))).toEqual({ state: s, effects: [] });
   });
 });
 
