@@ -4,6 +4,7 @@
  */
 import type { Logger } from '../log/logger.js';
 import type { BuildResult } from './build.js';
+import type { Report } from './job-state.js';
 import { compilerErrors } from './compiler-output.js';
 import { formatSeconds, indent } from './wording.js';
 
@@ -39,3 +40,38 @@ export function reportBuildFailure(log: Logger, res: BuildResult, appRunning: bo
 }
 
 const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+type BuildTurn = Extract<Report, { kind: 'build.kept' | 'build.canceled' | 'build.failed-superseded' | 'build.same-binary' | 'build.reverted' }>;
+
+/** A build that does not end the usual way: let finish, canceled, superseded, the same binary, moot. */
+export function reportBuildTurn(log: Logger, r: BuildTurn): void {
+  switch (r.kind) {
+    case 'build.kept':
+      return log.info(
+        { event: r.kind, trigger: r.trigger, waitingMs: r.waitingMs },
+        `newer change (${r.trigger}), but this build goes on: changes have waited ${formatSeconds(r.waitingMs)} through canceled builds; its version starts, then the newer change builds`,
+      );
+    case 'build.canceled':
+      return log.info(
+        { event: r.kind, buildMs: r.buildMs, ...(r.reverted ? { reverted: true } : {}) },
+        `build canceled after ${r.buildMs}ms${r.shuttingDown ? ' (shutting down)' : r.reverted ? ': the app keeps running' : ': a newer change is next'}`,
+      );
+    case 'build.failed-superseded':
+      return log.info(
+        { event: r.kind, buildMs: r.buildMs, next: r.next },
+        `the build failed after ${r.buildMs}ms, but files changed while it ran: not a failure (its output is at debug level)${
+          r.next === 'shutdown' ? '' : r.next === 'newer-change' ? '; building the newer change' : '; building the files as they are now'
+        }`,
+      );
+    case 'build.same-binary':
+      return log.debug(
+        { event: r.kind, pid: r.pid, buildMs: r.buildMs },
+        `build ok in ${r.buildMs}ms: the same binary as the running app's (pid ${r.pid}): nothing to restart`,
+      );
+    case 'build.reverted':
+      // A build was announced at info: its end is said there too. Nothing in flight: debug, as the batch.
+      return r.canceled
+        ? log.info({ event: r.kind, pid: r.pid, canceled: true }, `the files are back to what the app (pid ${r.pid}) runs: canceling the build, nothing restarts`)
+        : log.debug({ event: r.kind, pid: r.pid, canceled: false }, `the files are back to what the app (pid ${r.pid}) runs: no build`);
+  }
+}

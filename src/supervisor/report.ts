@@ -10,7 +10,7 @@ import { relative } from 'node:path';
 import { isHotwatchError } from '../errors.js';
 import { listeningPortsOf } from '../os/ports.js';
 import { descendantsOf } from '../os/procfs.js';
-import { reportBuildFailure } from './report-build.js';
+import { reportBuildFailure, reportBuildTurn } from './report-build.js';
 import { formatExit, formatSeconds, ordinal } from './wording.js';
 
 export { formatExit, formatSeconds, ordinal };
@@ -32,25 +32,14 @@ export function reportJob(log: Logger, r: Report, ctx: ReportContext): void {
       return log.info({ event: r.kind, trigger: r.trigger, files: r.files, rescan: r.rescan }, `${r.trigger} → building`);
     case 'build.superseded':
       return log.info({ event: r.kind, trigger: r.trigger }, 'newer change: canceling the running build');
-    case 'build.kept':
-      return log.info(
-        { event: r.kind, trigger: r.trigger, waitingMs: r.waitingMs },
-        `newer change (${r.trigger}), but this build goes on: changes have waited ${formatSeconds(r.waitingMs)} through canceled builds; its version starts, then the newer change builds`,
-      );
-    case 'build.canceled':
-      return log.info(
-        { event: r.kind, buildMs: r.buildMs, ...(r.reverted ? { reverted: true } : {}) },
-        `build canceled after ${r.buildMs}ms${r.shuttingDown ? ' (shutting down)' : r.reverted ? ': the app keeps running' : ': a newer change is next'}`,
-      );
     case 'build.failed':
       return reportBuildFailure(log, r.result, r.appRunning, ctx, r.restartInMs);
+    case 'build.kept':
+    case 'build.canceled':
     case 'build.failed-superseded':
-      return log.info(
-        { event: r.kind, buildMs: r.buildMs, next: r.next },
-        `the build failed after ${r.buildMs}ms, but files changed while it ran: not a failure (its output is at debug level)${
-          r.next === 'shutdown' ? '' : r.next === 'newer-change' ? '; building the newer change' : '; building the files as they are now'
-        }`,
-      );
+    case 'build.same-binary':
+    case 'build.reverted':
+      return reportBuildTurn(log, r);
     case 'build.error':
       // A missing toolchain mid-session (PATH changed, go uninstalled): loud, and wait for the next change.
       return log.error({ event: r.kind, err: r.error }, `build could not run: ${describeError(r.error, true)}`);
@@ -63,16 +52,6 @@ export function reportJob(log: Logger, r: Report, ctx: ReportContext): void {
           ? 'a newer change arrived during the build: building again before restarting'
           : 'a newer change arrived while the old app was stopping: building it before starting anything (the binary just built is already stale)',
       );
-    case 'build.same-binary':
-      return log.debug(
-        { event: r.kind, pid: r.pid, buildMs: r.buildMs },
-        `build ok in ${r.buildMs}ms: the same binary as the running app's (pid ${r.pid}): nothing to restart`,
-      );
-    case 'build.reverted':
-      // A build was announced at info: its end is said there too. Nothing in flight: debug, as the batch.
-      return r.canceled
-        ? log.info({ event: r.kind, pid: r.pid, canceled: true }, `the files are back to what the app (pid ${r.pid}) runs: canceling the build, nothing restarts`)
-        : log.debug({ event: r.kind, pid: r.pid, canceled: false }, `the files are back to what the app (pid ${r.pid}) runs: no build`);
     case 'app.restart':
       return log.info({ event: r.kind, pid: r.pid, reason: r.reason }, `${r.reason}: restarting the app (pid ${r.pid}) with the binary it runs, no build`);
     case 'app.start': {
