@@ -83,7 +83,9 @@ function afterBuild(s: Building, outcome: BuildOutcome, at: number, policy: JobP
     return { state: { name: 'running', since: at, app: s.app, crashes: s.crashes }, effects: said };
   }
   if (outcome.kind === 'superseded') return afterSupersededFailure(s, outcome.result.durationMs, at, policy);
-  const { app, queued } = s;
+  const { app } = s;
+  // A restart asked for (r, an env file) is not lost to a newer change: the build that replaces it restarts too.
+  const queued = s.queued && s.batch.force ? forced(s.queued) : s.queued;
   // The app crashed during the build and nothing newer replaces it: its restart stays due.
   const crashRestart = !s.shutdown && !queued && outcome.kind !== 'ok' && policy.onFailure === 'keep-running' ? s.crashRestart : undefined;
   const reports = [buildReport(outcome, s, crashRestart ? Math.max(0, crashRestart.due - at) : undefined)];
@@ -149,7 +151,8 @@ function afterSupersededFailure(s: Building, buildMs: number, at: number, policy
   const next = s.shutdown ? 'shutdown' : s.queued ? 'newer-change' : 'again';
   const said = [report({ kind: 'build.failed-superseded', buildMs, next })];
   if (s.shutdown) return s.app ? stop(s.app, STOP_FOR_SHUTDOWN, at, {}, said) : { state: { name: 'stopped', since: at }, effects: said };
-  const step = build(s.queued ?? s.batch, at, policy, s.app, s.crashes, said, s.pendingSince ?? s.since);
+  const batch = s.queued ? (s.batch.force ? forced(s.queued) : s.queued) : s.batch;
+  const step = build(batch, at, policy, s.app, s.crashes, said, s.pendingSince ?? s.since);
   // A crashed app's restart stays due if the next build fails for real.
   return s.crashRestart && step.state.name === 'building' ? { ...step, state: { ...step.state, crashRestart: s.crashRestart } } : step;
 }

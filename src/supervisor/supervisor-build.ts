@@ -4,7 +4,6 @@
  */
 import type { BuildSettings } from '../config/settings.js';
 import type { Logger } from '../log/logger.js';
-import type { Batch } from '../pipeline/events.js';
 import { binaryIdentity } from './binary-identity.js';
 import { runBuild, type BuildResult } from './build.js';
 import type { BuildOutcome } from './job-state.js';
@@ -21,7 +20,9 @@ export interface JobBuildOptions {
 }
 
 /** Builds `batch`; however it ends (result or error), it ends as one outcome. */
-export async function buildForJob(o: JobBuildOptions, batch: Batch, signal: AbortSignal): Promise<BuildOutcome> {
+export async function buildForJob(o: JobBuildOptions, signal: AbortSignal): Promise<BuildOutcome> {
+  // Whatever changed after this reached a tree the build may have read half-written.
+  const startedAt = performance.now();
   const outcome = await runBuild(o.settings, {
     signal,
     log: o.log,
@@ -29,7 +30,7 @@ export async function buildForJob(o: JobBuildOptions, batch: Batch, signal: Abor
     // and the output of a canceled or superseded build is no one's business but a debugger's.
     onLine: o.onLine ?? ((line) => o.log.debug({ event: 'build.output', line }, `build │ ${line}`)),
   }).then(toOutcome, (error: unknown): BuildOutcome => ({ kind: 'error', error }));
-  if (outcome.kind === 'failed') return confirmFailure(outcome, batch.lastAt, o);
+  if (outcome.kind === 'failed') return confirmFailure(outcome, startedAt, o);
   if (outcome.kind === 'ok') return withIdentity(outcome, o.binary);
   return outcome;
 }

@@ -26,9 +26,9 @@ export interface SupervisorOptions {
   /** Told whenever the running app changes (started, stopped, exited): the state file records it. */
   onAppChange?: (app: { pid: number; marker: { key: string; value: string } } | undefined) => void;
   /**
-   * Did a relevant file change after `since` (monotonic ms, the newest event a build includes)? Asked when
-   * a build fails: the watcher's view, events still on their way included. A yes makes the failure
-   * superseded (not reported as one); absent, every failure is reported.
+   * Did a relevant file change after `since` (monotonic ms: when the build started)? Asked when a build
+   * fails: the watcher's view, events still on their way included. A yes makes the failure superseded
+   * (not reported as one); absent, every failure is reported.
    */
   changedSince?: (since: number) => Promise<boolean>;
   /** Told when the running app runs the binary built from `batch` (started from it, or identical to it). */

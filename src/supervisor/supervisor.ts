@@ -226,7 +226,7 @@ export class Supervisor {
     this.build = ctrl;
     this.stats.buildsStarted++;
     const { build: settings, run, onBuildLine, changedSince } = this.opts;
-    const building = buildForJob({ settings, binary: run.binary, log: this.log, onLine: onBuildLine, changedSince }, batch, ctrl.signal);
+    const building = buildForJob({ settings, binary: run.binary, log: this.log, onLine: onBuildLine, changedSince }, ctrl.signal);
     // The build is running in its own processes: the old app's stop is prepared meanwhile.
     this.app?.prescan();
     building

@@ -537,6 +537,9 @@ describe('the job: restart without a build', () => {
   it('a forced batch (the r key: rebuild and restart) restarts the app even when the binary is the same', () => {
     const b = step(runningA(), change(10, { ...UTIL, force: true })).state;
     expect(step(b, builtBinary(20, 'go:A')).state).toMatchObject({ name: 'stopping', app: APP, startAfter: 'util.go' });
+    // A newer change cancels it: the build that replaces it is forced too.
+    const next = step(step(b, change(12, MAIN)).state, canceled(14)).state;
+    expect(next).toMatchObject({ name: 'building', batch: { ...MAIN, force: true } });
   });
 
   it('after a revert canceled the build: queued, so the app still restarts once the build is gone', () => {
