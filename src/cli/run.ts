@@ -31,6 +31,7 @@ Flags:
   -- APP ARGS...       arguments for the app (replace run.args)
 
 Ctrl-C stops the app gracefully and exits; a second Ctrl-C kills it at once.
+At a terminal: r rebuilds and restarts, c clears the screen, q quits, h lists the keys.
 `;
 
 function parse(argv: string[]) {
