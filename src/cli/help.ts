@@ -119,6 +119,7 @@ Environment:
 
 ${reference()}
 Ctrl-C stops the app gracefully and exits 0; a second Ctrl-C kills it at once.
+At a terminal: r rebuilds and restarts, c clears the screen, q quits, h lists the keys.
 Exit codes: 0 clean shutdown, 1 internal failure, 2 bad input (flags, config, no go, no go.mod, port in use).
 `;
 }

@@ -65,3 +65,13 @@ export function listenForHotkeys(stdin: NodeJS.ReadStream, actions: HotkeyAction
   );
   return true;
 }
+
+/** The keys' actions for a run: r asks `target` for a rebuild and restart, q quits as Ctrl-C does. */
+export function runHotkeys(target: { rebuild(): void }, say: (text: string) => void, screen: NodeJS.WritableStream): HotkeyActions {
+  return {
+    rebuild: () => target.rebuild(),
+    clear: () => screen.write('\u001b[2J\u001b[3J\u001b[H'),
+    quit: () => process.kill(process.pid, 'SIGINT'),
+    help: say,
+  };
+}

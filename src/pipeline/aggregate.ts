@@ -30,7 +30,9 @@ export function mergeBatches(a: Batch | undefined, b: Batch): Batch {
   // Sets keep first-seen order and stay linear on storms of thousands of paths.
   const paths = [...new Set([...a.paths, ...b.paths])];
   const rescanReasons = [...new Set([...a.rescanReasons, ...b.rescanReasons])];
-  return { paths, rescanReasons, firstAt: Math.min(a.firstAt, b.firstAt), lastAt: Math.max(a.lastAt, b.lastAt) };
+  const seq = a.seq === undefined ? b.seq : b.seq === undefined ? a.seq : Math.max(a.seq, b.seq);
+  const force = a.force || b.force ? { force: true as const } : {};
+  return { paths, rescanReasons, firstAt: Math.min(a.firstAt, b.firstAt), lastAt: Math.max(a.lastAt, b.lastAt), ...(seq !== undefined ? { seq } : {}), ...force };
 }
 
 /** Changed files grouped by directory relative to root ("." for the root), in first-seen order. */

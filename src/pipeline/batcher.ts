@@ -28,8 +28,15 @@ export interface BatcherOptions {
   log: Logger;
   /** Where each batch goes (the supervisor). */
   deliver: (batch: Batch) => void;
+  /**
+   * A batch that returns every file changed since what the running app was built from to its hash then:
+   * nothing to build or restart, and a build under way for the change it undoes is moot. Absent: delivered.
+   */
+  revert?: (batch: Batch) => void;
   /** True while no app runs and nothing is on its way: an unchanged save then still rebuilds. */
   appIdle: () => boolean;
+  /** Files whose change restarts the app without a build (run.envFiles): never "back to what runs". */
+  restartOnly?: readonly string[];
 }
 
 /** What the batcher needs of the watcher: a delivery barrier (optional: polling has none). */
@@ -48,10 +55,15 @@ export class Batcher {
   /** Batches are deduped in order: each waits for the previous one's dedupe. */
   private delivering: Promise<void> = Promise.resolve();
   private barrier: DeliveryBarrier = {};
+  /** The number of the last batch handed on (see Batch.seq). */
+  private seq = 0;
+  /** Monotonic ms of the newest event pushed (0: none yet). */
+  private newestEventAt = 0;
 
   constructor(private readonly opts: BatcherOptions) {
     this.ring = new Ring(opts.bufferCapacity);
     this.debounce = new Debouncer(opts.debounce);
+    this.content.baseline.leaveOut(opts.restartOnly ?? []);
   }
 
   /** Events arrive before the watcher is ready; the barrier is known only once it exists. */
@@ -64,8 +76,30 @@ export class Batcher {
     return this.debounce.pending;
   }
 
+  /** When the newest event the watcher delivered happened (monotonic ms; 0 before any). */
+  get lastEventAt(): number {
+    return this.newestEventAt;
+  }
+
+  /**
+   * Did the watcher see a relevant change after `since` (monotonic ms)? Events the kernel still queues
+   * or the watcher thread still holds count: the barrier delivers them first. Those in the debounce
+   * window or being deduped count too (they are pushed already).
+   */
+  async changedSince(since: number): Promise<boolean> {
+    if (this.newestEventAt <= since) {
+      try {
+        await this.barrier.sync?.(SYNC_MS);
+      } catch (e) {
+        this.opts.log.debug({ event: 'watch.sync-failed', err: e }, `the watcher did not confirm what it holds (${String(e)})`);
+      }
+    }
+    return this.newestEventAt > since;
+  }
+
   /** One event from the watcher. */
   push(ev: WatchEvent): void {
+    this.newestEventAt = Math.max(this.newestEventAt, ev.at);
     this.ring.push(ev);
     if (ev.kind === 'change') this.debounce.note(ev.at, ev.path, ev.complete === true);
     else this.debounce.note(ev.at);
@@ -126,12 +160,30 @@ export class Batcher {
     }
   }
 
-  private async dedupeAndDeliver(batch: Batch): Promise<void> {
+  /**
+   * The running app's binary was built from `batch` (the tree as of it): the revert check's new baseline.
+   * Exactly so only if no file changed after the batch while it built; else what runs is not known.
+   */
+  serving(batch: Batch): void {
+    const settle = this.content.baseline.serving();
+    // A build asked for by hand (the r key) compiled whatever the tree held: no batch says what.
+    if (batch.seq === undefined && batch.force) return settle(0, false);
+    this.changedSince(batch.lastAt).then(
+      (changed) => settle(batch.seq ?? 0, !changed),
+      () => settle(batch.seq ?? 0, false),
+    );
+  }
+
+  private async dedupeAndDeliver(unnumbered: Batch): Promise<void> {
     const { log, root, deliver } = this.opts;
+    const batch = { ...unnumbered, seq: ++this.seq };
     try {
-      const verdict = batch.rescanReasons.length > 0 ? undefined : await this.content.classify(batch.paths);
-      if (!verdict) return deliver(batch);
-      if (verdict.changed.length > 0) return deliver({ ...batch, paths: verdict.changed });
+      const verdict = batch.rescanReasons.length > 0 ? undefined : await this.content.classify(batch.paths, batch.seq);
+      if (!verdict) {
+        this.content.baseline.noteUnknown(batch.seq);
+        return deliver(batch);
+      }
+      if (verdict.changed.length > 0) return this.deliverChanged({ ...batch, paths: verdict.changed });
       const files = verdict.unchanged.length;
       if (!this.opts.appIdle()) {
         log.debug({ event: 'batch.unchanged', files }, `${describeBatch(batch, root)}: content unchanged, no rebuild`);
@@ -144,8 +196,21 @@ export class Batcher {
       deliver(batch);
     } catch (e) {
       // Never lose a batch to an error here: build it as it is, and say why the dedupe was skipped.
+      this.content.baseline.noteUnknown(batch.seq);
       log.warn({ event: 'batch.error', err: e }, `${describeBatch(batch, root)}: content check failed (${String(e)}); rebuilding anyway`);
       deliver(batch);
     }
+  }
+
+  /** Changed bytes: a build, unless they only undo what changed since the running app's build. */
+  private deliverChanged(batch: Batch): void {
+    const { log, root, deliver, revert } = this.opts;
+    const { baseline } = this.content;
+    if (!revert || this.opts.appIdle() || batch.paths.some((p) => baseline.isLeftOut(p)) || !baseline.backToBaseline()) return deliver(batch);
+    log.debug(
+      { event: 'batch.reverted', files: batch.paths.length },
+      `${describeBatch(batch, root)}: every changed file is back to what the running app was built from: no build, no restart`,
+    );
+    revert(batch);
   }
 }

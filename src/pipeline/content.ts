@@ -6,6 +6,7 @@
 import crypto from 'node:crypto';
 import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
+import { ServedBaseline } from './baseline.js';
 
 /** Files seeded between two yields to the event loop. */
 const SEED_SLICE = 200;
@@ -49,6 +50,8 @@ async function hashFile(p: string): Promise<string | undefined> {
 
 export class ContentIndex {
   private readonly hashes = new Map<string, string>();
+  /** The hashes the running app was built from, for the files changed since (see baseline.ts). */
+  readonly baseline = new ServedBaseline();
 
   get size(): number {
     return this.hashes.size;
@@ -87,23 +90,22 @@ export class ContentIndex {
     return n;
   }
 
-  /** Split `paths` by whether their content differs from the index, and update the index. */
-  async classify(paths: readonly string[]): Promise<ContentVerdict> {
+  /**
+   * Split `paths` by whether their content differs from the index, and update the index; with `seq` (the
+   * batch's number), each change is also noted against the baseline of what runs.
+   */
+  async classify(paths: readonly string[], seq?: number): Promise<ContentVerdict> {
     const changed: string[] = [];
     const unchanged: string[] = [];
     await Promise.all(
       paths.map(async (p) => {
         const h = await hashFile(p);
         const before = this.hashes.get(p);
-        if (h === undefined) {
-          this.hashes.delete(p);
-          changed.push(p);
-        } else if (before === h) {
-          unchanged.push(p);
-        } else {
-          this.hashes.set(p, h);
-          changed.push(p);
-        }
+        if (before === h && h !== undefined) return void unchanged.push(p);
+        if (h === undefined) this.hashes.delete(p);
+        else this.hashes.set(p, h);
+        changed.push(p);
+        if (seq !== undefined) this.baseline.noteChange(seq, p, before, h);
       }),
     );
     return { changed, unchanged };

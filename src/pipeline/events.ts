@@ -34,4 +34,14 @@ export interface Batch {
   /** Monotonic ms of the first and last event in the batch. */
   firstAt: number;
   lastAt: number;
+  /**
+   * The batcher's number for it (merged: the highest): a build of it compiles the tree as of this batch,
+   * which is what the content index's baseline needs to know once that build's app runs.
+   */
+  seq?: number;
+  /**
+   * Restart the app even if the build gives the binary it already runs: the build was asked for (the `r`
+   * key), or the app's environment changed with it (a run.envFiles file).
+   */
+  force?: true;
 }

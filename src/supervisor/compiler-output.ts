@@ -26,10 +26,13 @@ export interface CompilerErrors {
   lines: string[];
   /** Lines that point at a place in a file: the errors a person fixes. */
   count: number;
+  /** Those lines, rewritten. */
+  errors: string[];
 }
 
 /** The build's output, ready to print once under BUILD FAILED. */
 export function compilerErrors(output: readonly string[], buildDir: string, cwd: string): CompilerErrors {
   const lines = output.map((l) => relocateLine(l, buildDir, cwd));
-  return { lines, count: output.filter((l) => LOCATION.test(l)).length };
+  const errors = lines.filter((_, i) => LOCATION.test(output[i]!));
+  return { lines, count: errors.length, errors };
 }

@@ -15,12 +15,19 @@ export interface JobPolicy {
   onFailure: 'keep-running' | 'stop';
   onCrash: 'wait-for-change' | 'restart';
   backoff: BackoffOptions;
+  /**
+   * debounce.maxWait: a newer change cancels a build only if that build started less than this after the
+   * oldest change not yet served (see Building.pendingSince); a later build is let finish.
+   */
+  maxWaitMs: number;
 }
 
 /** An app process the job started. */
 export interface AppRef {
   pid: number;
   startedAt: number;
+  /** The identity of the binary it runs (binary-identity.ts), when it could be read. */
+  identity?: string;
 }
 
 /** Why the job is idle: nothing runs and nothing is on its way until the next change. */
@@ -47,10 +54,26 @@ export interface Building {
   /** The previous app, still serving while the build runs. */
   app?: AppRef;
   crashes: number;
-  /** A newer change: the build is canceled and this is built next. */
+  /** A newer change: the build is canceled (or let finish) and this is built next. */
   queued?: Batch;
-  /** Why the build was canceled, the first reason given (a cancel is sent once). */
-  canceled?: 'superseded' | 'shutdown';
+  /** When the first change of `queued` came. */
+  queuedAt?: number;
+  /**
+   * When the oldest change this build includes came, if before the build started (it was built before,
+   * by a build that was canceled or whose binary was not started): none of them serves yet.
+   */
+  pendingSince?: number;
+  /**
+   * Changes have waited too long (this build started debounce.maxWait or more after the oldest of them):
+   * a newer change does not cancel it; it finishes, its binary starts, then the newer change builds.
+   */
+  finishing?: true;
+  /**
+   * Why the build was canceled (a cancel is sent once): a newer change, shutdown, or the files went back
+   * to what the serving app was built from ('reverted': whatever the build ends with, the app keeps
+   * running; a later reason replaces only 'superseded').
+   */
+  canceled?: 'superseded' | 'shutdown' | 'reverted';
   shutdown: boolean;
   /** The app crashed during the build (run.onCrash: restart): when it restarts if the build fails. */
   crashRestart?: { due: number; exit: AppExit };
@@ -62,8 +85,13 @@ export interface Stopping {
   why: string;
   /** The trigger of the build whose binary starts once the stop is over; absent: nothing starts. */
   startAfter?: string;
-  /** A change that came during the stop: built once the stop is over (the binary just built is stale). */
+  /**
+   * A change that came during the stop: built once the stop is over; the binary just built is stale and
+   * not started, unless `startAnyway` (it was let finish: changes have waited too long).
+   */
   queued?: Batch;
+  queuedAt?: number;
+  startAnyway?: true;
   shutdown: boolean;
   forced: boolean;
 }
@@ -75,6 +103,7 @@ export interface Starting {
   stopMs?: number;
   crashes: number;
   queued?: Batch;
+  queuedAt?: number;
   shutdown: boolean;
   forced: boolean;
 }
@@ -103,15 +132,26 @@ export type JobState = Idle | Building | Stopping | Starting | Running | Backoff
 export type JobStateName = JobState['name'];
 
 export type BuildOutcome =
-  | { kind: 'ok'; durationMs: number }
+  /** `identity`: of the binary built, when it could be read. */
+  | { kind: 'ok'; durationMs: number; identity?: string }
   | { kind: 'failed'; result: BuildResult }
+  /** It failed, but relevant files changed while it ran: it read a tree half-written, not a verdict. */
+  | { kind: 'superseded'; result: BuildResult }
   | { kind: 'canceled'; durationMs: number }
   | { kind: 'error'; error: unknown };
 
-export type StartOutcome = { ok: true; pid: number; startMs: number } | { ok: false; error: unknown };
+/** `identity`: of the binary started, when it could be read. */
+export type StartOutcome = { ok: true; pid: number; startMs: number; identity?: string } | { ok: false; error: unknown };
 
 export type JobInput =
   | { type: 'change'; at: number; batch: Batch }
+  /**
+   * Restart the app with the binary it runs, no build (a run.envFiles file changed: `reason` says so).
+   * Where nothing runs to restart, `batch` (forced) builds instead.
+   */
+  | { type: 'restart'; at: number; reason: string; batch: Batch }
+  /** The files are back to what the serving app was built from (the batch undoes every change since). */
+  | { type: 'revert'; at: number; batch: Batch }
   | { type: 'buildFinished'; at: number; outcome: BuildOutcome }
   | { type: 'stopFinished'; at: number; result: StopResult }
   | { type: 'startFinished'; at: number; outcome: StartOutcome }
@@ -125,11 +165,19 @@ export type JobInput =
 export type Report =
   | { kind: 'build.start'; trigger: string; files: number; rescan: string[] }
   | { kind: 'build.superseded'; trigger: string }
-  | { kind: 'build.canceled'; buildMs: number; shuttingDown: boolean }
+  /** A newer change during a build let finish: `waitingMs`, how long the oldest change not served has waited. */
+  | { kind: 'build.kept'; trigger: string; waitingMs: number }
+  | { kind: 'build.canceled'; buildMs: number; shuttingDown: boolean; reverted?: true }
   | { kind: 'build.failed'; result: BuildResult; appRunning: boolean; restartInMs?: number }
+  | { kind: 'build.failed-superseded'; buildMs: number; next: 'newer-change' | 'again' | 'shutdown' }
   | { kind: 'build.error'; error: unknown }
   | { kind: 'build.done'; buildMs: number }
   | { kind: 'build.stale'; during: 'build' | 'stop' }
+  /** The build gave the binary the app already runs: no restart. */
+  | { kind: 'build.same-binary'; pid: number; buildMs: number }
+  /** The files went back to what the app runs: `canceled`, the build under way for the change was called off. */
+  | { kind: 'build.reverted'; pid: number; canceled: boolean }
+  | { kind: 'app.restart'; pid: number; reason: string }
   | { kind: 'app.start'; pid: number; reason: string; stopMs?: number; startMs: number }
   | { kind: 'app.start-failed'; error: unknown }
   | { kind: 'app.stop'; pid: number; why: string; result: StopResult }
@@ -150,6 +198,11 @@ export type Effect =
   | { type: 'forgetApp'; pid: number }
   | { type: 'scheduleRestart'; delayMs: number }
   | { type: 'cancelRestartTimer' }
+  /**
+   * The app now running runs the binary of the last good build (started from it, or identical to it): the
+   * files that build compiled are what runs.
+   */
+  | { type: 'servingBuilt' }
   | { type: 'report'; report: Report };
 
 export interface Step {

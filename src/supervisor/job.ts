@@ -7,25 +7,44 @@
  *
  *   idle      change                        → building                              startBuild
  *   building  change                        → building, queued                      cancelBuild (once)
+ *             change, the build started     → building, queued, finishing (it is    —
+ *               maxWait or more after the     not canceled: bounded staleness)
+ *               oldest change not served
  *             buildFinished canceled        → building the queued change            startBuild
  *             buildFinished ok              → stopping the old app, or starting     stopApp | startApp
  *             buildFinished ok, queued      → building the queued change            startBuild
+ *             buildFinished ok, queued,     → stopping the old app, or starting;    stopApp | startApp
+ *               finishing                     the queued change builds once it runs
  *             buildFinished failed | error  → running (old app) or idle;            —
  *                                             stopping with build.onFailure: stop   stopApp
+ *             buildFinished superseded      → building the queued change, else the  startBuild
+ *               (failed while files changed)  same batch again (never reported as a failure)
+ *             buildFinished ok, the binary  → running the same app (no restart)       servingBuilt
+ *               the app already runs
+ *             restart                       → building, forced: a good build restarts —
+ *                                             the app even if its binary is the same
+ *             revert (app serving)          → building, queued dropped, then running  cancelBuild (once)
+ *                                             the same app however the build ends
  *             appExited (the serving app)   → building, no app                      forgetApp
  *   stopping  change                        → stopping, queued (the stop goes on)   —
- *             stopFinished                  → building the queued change,           startBuild
- *                                             else starting the new binary,         startApp
- *                                             else idle
+ *             stopFinished                  → building the queued change (starting  startBuild
+ *                                             the new binary first if it was let
+ *                                             finish), else starting the new        startApp
+ *                                             binary, else idle
  *   starting  change                        → starting, queued                      —
- *             startFinished ok              → running, or building the queued       startBuild
+ *             startFinished ok              → running, or building the queued       servingBuilt, startBuild
  *                                             change while the new app serves
  *             startFinished failed          → idle, or building the queued change   startBuild
  *   running   change                        → building (the app serves meanwhile)   startBuild
+ *             revert                        → running (said at debug)               —
+ *             restart (no build)            → stopping, then starting the same binary  stopApp
  *             appExited                     → idle (wait-for-change), or backoff    forgetApp, scheduleRestart
  *   backoff   change                        → building                              cancelRestartTimer, startBuild
  *             backoffElapsed                → starting the same binary              startApp
- *   any       shutdown                      → stopped once the step in progress     cancelBuild | stopApp |
+ *   any       revert (no app serving)       → as a change
+ *             restart, nothing to restart   → as a change (its batch forced)
+ *               (idle, backoff, starting, a stop with nothing to start after)
+ *             shutdown                      → stopped once the step in progress     cancelBuild | stopApp |
  *                                             ends and the app is stopped           cancelRestartTimer
  *             forceKill                     → (same state)                          forceKillApp
  *
@@ -40,36 +59,33 @@
  *
  * One job is one app: several apps per watcher are several jobs.
  */
-import { describeBatch, mergeBatches } from '../pipeline/aggregate.js';
-import type { Batch } from '../pipeline/events.js';
+import { mergeBatches } from '../pipeline/aggregate.js';
 import { nextCrash } from './backoff.js';
-import type { AppExit } from './process.js';
+import type { AppExit, StopResult } from './process.js';
 import {
   RESTART_AFTER_EXIT,
-  STOP_FOR_FAILED_BUILD,
   STOP_FOR_RESTART,
   STOP_FOR_SHUTDOWN,
   type AppRef,
   type Backoff,
-  type BuildOutcome,
-  type Building,
   type Effect,
   type Idle,
-  type IdleReason,
   type JobInput,
   type JobPolicy,
   type JobState,
-  type Report,
   type Running,
   type StartOutcome,
   type Starting,
   type Step,
   type Stopping,
 } from './job-state.js';
+import { fromBuilding } from './job-building.js';
+import { build, forceKillEffects, report, stop, unchanged } from './job-steps.js';
 
 export * from './job-state.js';
 
-export function transition(state: JobState, input: JobInput, policy: JobPolicy): Step {
+export function transition(state: JobState, given: JobInput, policy: JobPolicy): Step {
+  const input = restartOrChange(state, revertOrChange(state, given));
   switch (state.name) {
     case 'idle':
       return fromIdle(state, input, policy);
@@ -88,24 +104,25 @@ export function transition(state: JobState, input: JobInput, policy: JobPolicy):
   }
 }
 
-const unchanged = (state: JobState): Step => ({ state, effects: [] });
-const report = (r: Report): Effect => ({ type: 'report', report: r });
-
-/** Into building `batch`, `app` (if any) serving meanwhile. */
-function build(batch: Batch, at: number, policy: JobPolicy, app: AppRef | undefined, crashes: number, effects: Effect[] = []): Step {
-  const trigger = describeBatch(batch, policy.root);
-  return {
-    state: { name: 'building', since: at, batch, trigger, ...(app ? { app } : {}), crashes, shutdown: false },
-    effects: [...effects, report({ kind: 'build.start', trigger, files: batch.paths.length, rescan: batch.rescanReasons }), { type: 'startBuild', batch }],
-  };
+/**
+ * "Back to what the serving app was built from" means something only while that app serves and no
+ * shutdown is under way; anywhere else the batch is an ordinary change (nothing runs to go back to).
+ */
+function revertOrChange(state: JobState, input: JobInput): JobInput {
+  if (input.type !== 'revert') return input;
+  const serving = state.name === 'running' || (state.name === 'building' && state.app !== undefined && !state.shutdown);
+  return serving ? input : { type: 'change', at: input.at, batch: input.batch };
 }
 
-/** Into stopping `app`; a stop for shutdown is the shutdown: the job ends with it. */
-function stop(app: AppRef, why: string, at: number, extra: Partial<Stopping> = {}, effects: Effect[] = []): Step {
-  return {
-    state: { name: 'stopping', since: at, app, why, shutdown: why === STOP_FOR_SHUTDOWN, forced: false, ...extra },
-    effects: [...effects, { type: 'stopApp', pid: app.pid, why }],
-  };
+/**
+ * A restart without a build needs an app to restart: the running one, the one a build is making (the
+ * build then restarts it in any case), or the one a stop is about to start (it reads its environment
+ * then). Anywhere else (nothing runs, or a start under way read it already) its batch builds, forced.
+ */
+function restartOrChange(state: JobState, input: JobInput): JobInput {
+  if (input.type !== 'restart') return input;
+  const restartable = state.name === 'running' || state.name === 'building' || (state.name === 'stopping' && state.startAfter !== undefined);
+  return restartable ? input : { type: 'change', at: input.at, batch: input.batch };
 }
 
 function fromIdle(s: Idle, input: JobInput, policy: JobPolicy): Step {
@@ -119,117 +136,20 @@ function fromIdle(s: Idle, input: JobInput, policy: JobPolicy): Step {
   }
 }
 
-function fromBuilding(s: Building, input: JobInput, policy: JobPolicy): Step {
-  switch (input.type) {
-    case 'change': {
-      if (s.shutdown) return unchanged(s);
-      // A change calls off a crash restart: the change is what runs next.
-      const { crashRestart: _calledOff, ...rest } = s;
-      const queued = mergeBatches(s.queued, input.batch);
-      if (s.canceled) return { state: { ...rest, queued }, effects: [] };
-      return {
-        state: { ...rest, queued, canceled: 'superseded' },
-        effects: [report({ kind: 'build.superseded', trigger: describeBatch(input.batch, policy.root) }), { type: 'cancelBuild' }],
-      };
-    }
-    case 'buildFinished':
-      return afterBuild(s, input.outcome, input.at, policy);
-    case 'appExited':
-      return s.app?.pid === input.pid ? exitDuringBuild(s, input.pid, input.exit, input.at, policy) : unchanged(s);
-    case 'shutdown':
-      if (s.shutdown) return unchanged(s);
-      return { state: { ...s, shutdown: true, canceled: s.canceled ?? 'shutdown' }, effects: s.canceled ? [] : [{ type: 'cancelBuild' }] };
-    case 'forceKill':
-      return s.app ? { state: s, effects: forceKillEffects(s.app.pid) } : unchanged(s);
-    default:
-      return unchanged(s);
-  }
-}
-
-const forceKillEffects = (pid: number): Effect[] => [report({ kind: 'app.force-kill', pid }), { type: 'forceKillApp', pid }];
-
-/**
- * The serving app exited on its own during a build: the build decides what runs next. With run.onCrash:
- * restart, a build that gives nothing to start (it failed) leaves the restart due at the exit's backoff.
- */
-function exitDuringBuild(s: Building, pid: number, exit: AppExit, at: number, policy: JobPolicy): Step {
-  const { app: _gone, ...rest } = s;
-  const forget: Effect = { type: 'forgetApp', pid };
-  if (s.shutdown) return { state: rest, effects: [forget] };
-  if (policy.onCrash !== 'restart') return { state: rest, effects: [forget, report({ kind: 'app.exit', pid, exit, next: 'build-running' })] };
-  const { crashes, delayMs } = nextCrash(policy.backoff, s.crashes, exit.uptimeMs);
-  return {
-    state: { ...rest, crashes, crashRestart: { due: at + delayMs, exit } },
-    effects: [forget, report({ kind: 'app.exit', pid, exit, next: 'build-running', restartInMs: delayMs, crashes })],
-  };
-}
-
-/** The build ended: what it says (reports), then what runs next. */
-function afterBuild(s: Building, outcome: BuildOutcome, at: number, policy: JobPolicy): Step {
-  const { app, queued } = s;
-  // The app crashed during the build and nothing newer replaces it: its restart stays due.
-  const crashRestart = !s.shutdown && !queued && outcome.kind !== 'ok' && policy.onFailure === 'keep-running' ? s.crashRestart : undefined;
-  const reports = [buildReport(outcome, s, crashRestart ? Math.max(0, crashRestart.due - at) : undefined)];
-  if (s.shutdown) return app ? stop(app, STOP_FOR_SHUTDOWN, at, {}, reports) : { state: { name: 'stopped', since: at }, effects: reports };
-  const stopForFailure = outcome.kind === 'failed' && policy.onFailure === 'stop' && app !== undefined;
-  if (queued) {
-    if (outcome.kind === 'ok') reports.push(report({ kind: 'build.stale', during: 'build' }));
-    if (stopForFailure) return stop(app, STOP_FOR_FAILED_BUILD, at, { queued }, reports);
-    return build(queued, at, policy, app, s.crashes, reports);
-  }
-  if (outcome.kind === 'ok') {
-    // A good build: the crash count starts over.
-    if (app) return stop(app, STOP_FOR_RESTART, at, { startAfter: s.trigger }, reports);
-    return { state: { name: 'starting', since: at, reason: s.trigger, crashes: 0, shutdown: false, forced: false }, effects: [...reports, { type: 'startApp', reason: s.trigger }] };
-  }
-  if (stopForFailure) return stop(app, STOP_FOR_FAILED_BUILD, at, {}, reports);
-  if (app) return { state: { name: 'running', since: at, app, crashes: s.crashes }, effects: reports };
-  if (crashRestart) {
-    const delayMs = Math.max(0, crashRestart.due - at);
-    return {
-      state: { name: 'backoff', since: at, delayMs, until: at + delayMs, crashes: s.crashes, lastExit: crashRestart.exit },
-      effects: [...reports, { type: 'scheduleRestart', delayMs }],
-    };
-  }
-  const why: IdleReason = outcome.kind === 'error' ? 'build-error' : outcome.kind === 'failed' ? 'build-failed' : 'build-canceled';
-  return { state: { name: 'idle', since: at, why }, effects: reports };
-}
-
-/** How the build ended, said; `restartInMs`: the crashed app restarts after a failed build. */
-function buildReport(outcome: BuildOutcome, s: Building, restartInMs: number | undefined): Effect {
-  switch (outcome.kind) {
-    case 'ok':
-      return report({ kind: 'build.done', buildMs: outcome.durationMs });
-    case 'canceled':
-      return report({ kind: 'build.canceled', buildMs: outcome.durationMs, shuttingDown: s.shutdown });
-    case 'failed':
-      return report({ kind: 'build.failed', result: outcome.result, appRunning: s.app !== undefined, ...(restartInMs !== undefined ? { restartInMs } : {}) });
-    case 'error':
-      return report({ kind: 'build.error', error: outcome.error });
-  }
-}
-
 function fromStopping(s: Stopping, input: JobInput, policy: JobPolicy): Step {
   switch (input.type) {
     case 'change': {
       if (s.shutdown) return unchanged(s);
-      // The stop goes on (it is not cut short); the binary just built is stale: it is not started.
-      const said = s.queued !== undefined || s.startAfter === undefined;
-      return { state: { ...s, queued: mergeBatches(s.queued, input.batch) }, effects: said ? [] : [report({ kind: 'build.stale', during: 'stop' })] };
+      // The stop goes on (it is not cut short); the binary just built is stale: it is not started (unless
+      // it was let finish because changes waited too long: then it starts, and the change builds after).
+      const said = s.queued !== undefined || s.startAfter === undefined || s.startAnyway;
+      const queued = { ...s, queued: mergeBatches(s.queued, input.batch), queuedAt: s.queuedAt ?? input.at };
+      return { state: queued, effects: said ? [] : [report({ kind: 'build.stale', during: 'stop' })] };
     }
-    case 'stopFinished': {
-      const stopped = report({ kind: 'app.stop', pid: s.app.pid, why: s.why, result: input.result });
-      if (s.shutdown) return { state: { name: 'stopped', since: input.at }, effects: [stopped] };
-      if (s.queued) return build(s.queued, input.at, policy, undefined, 0, [stopped]);
-      if (s.startAfter === undefined) return { state: { name: 'idle', since: input.at, why: 'stopped' }, effects: [stopped] };
-      const reason = s.startAfter;
-      return {
-        state: { name: 'starting', since: input.at, reason, stopMs: input.result.durationMs, crashes: 0, shutdown: false, forced: false },
-        effects: [stopped, { type: 'startApp', reason }],
-      };
-    }
+    case 'stopFinished':
+      return afterStop(s, input.result, input.at, policy);
     case 'shutdown': {
-      const { queued: _dropped, ...rest } = s;
+      const { queued: _dropped, queuedAt: _then, ...rest } = s;
       return { state: { ...rest, shutdown: true }, effects: [] };
     }
     case 'forceKill':
@@ -240,14 +160,27 @@ function fromStopping(s: Stopping, input: JobInput, policy: JobPolicy): Step {
   }
 }
 
+function afterStop(s: Stopping, result: StopResult, at: number, policy: JobPolicy): Step {
+  const stopped = report({ kind: 'app.stop', pid: s.app.pid, why: s.why, result });
+  if (s.shutdown) return { state: { name: 'stopped', since: at }, effects: [stopped] };
+  if (s.queued && !(s.startAnyway && s.startAfter !== undefined)) return build(s.queued, at, policy, undefined, 0, [stopped], s.queuedAt);
+  if (s.startAfter === undefined) return { state: { name: 'idle', since: at, why: 'stopped' }, effects: [stopped] };
+  const reason = s.startAfter;
+  const queued = s.queued ? { queued: s.queued, ...(s.queuedAt !== undefined ? { queuedAt: s.queuedAt } : {}) } : {};
+  return {
+    state: { name: 'starting', since: at, reason, stopMs: result.durationMs, crashes: 0, ...queued, shutdown: false, forced: false },
+    effects: [stopped, { type: 'startApp', reason }],
+  };
+}
+
 function fromStarting(s: Starting, input: JobInput, policy: JobPolicy): Step {
   switch (input.type) {
     case 'change':
-      return s.shutdown ? unchanged(s) : { state: { ...s, queued: mergeBatches(s.queued, input.batch) }, effects: [] };
+      return s.shutdown ? unchanged(s) : { state: { ...s, queued: mergeBatches(s.queued, input.batch), queuedAt: s.queuedAt ?? input.at }, effects: [] };
     case 'startFinished':
       return afterStart(s, input.outcome, input.at, policy);
     case 'shutdown': {
-      const { queued: _dropped, ...rest } = s;
+      const { queued: _dropped, queuedAt: _then, ...rest } = s;
       return { state: { ...rest, shutdown: true }, effects: [] };
     }
     case 'forceKill':
@@ -261,24 +194,29 @@ function afterStart(s: Starting, outcome: StartOutcome, at: number, policy: JobP
   if (!outcome.ok) {
     const failed = report({ kind: 'app.start-failed', error: outcome.error });
     if (s.shutdown) return { state: { name: 'stopped', since: at }, effects: [failed] };
-    if (s.queued) return build(s.queued, at, policy, undefined, s.crashes, [failed]);
+    if (s.queued) return build(s.queued, at, policy, undefined, s.crashes, [failed], s.queuedAt);
     return { state: { name: 'idle', since: at, why: 'start-failed' }, effects: [failed] };
   }
-  const app: AppRef = { pid: outcome.pid, startedAt: at };
+  const app: AppRef = { pid: outcome.pid, startedAt: at, ...(outcome.identity !== undefined ? { identity: outcome.identity } : {}) };
   const started = report({ kind: 'app.start', pid: app.pid, reason: s.reason, ...(s.stopMs !== undefined ? { stopMs: s.stopMs } : {}), startMs: outcome.startMs });
   if (s.shutdown) {
     const step = stop(app, STOP_FOR_SHUTDOWN, at, { forced: s.forced }, [started]);
     return s.forced ? { ...step, effects: [...step.effects, ...forceKillEffects(app.pid)] } : step;
   }
+  const serving: Effect[] = [started, { type: 'servingBuilt' }];
   // The spawn could not be taken back: the app serves while the newer change builds.
-  if (s.queued) return build(s.queued, at, policy, app, s.crashes, [started]);
-  return { state: { name: 'running', since: at, app, crashes: s.crashes }, effects: [started] };
+  if (s.queued) return build(s.queued, at, policy, app, s.crashes, serving, s.queuedAt);
+  return { state: { name: 'running', since: at, app, crashes: s.crashes }, effects: serving };
 }
 
 function fromRunning(s: Running, input: JobInput, policy: JobPolicy): Step {
   switch (input.type) {
     case 'change':
       return build(input.batch, input.at, policy, s.app, s.crashes);
+    case 'revert':
+      return { state: s, effects: [report({ kind: 'build.reverted', pid: s.app.pid, canceled: false })] };
+    case 'restart':
+      return stop(s.app, STOP_FOR_RESTART, input.at, { startAfter: input.reason }, [report({ kind: 'app.restart', pid: s.app.pid, reason: input.reason })]);
     case 'appExited':
       return input.pid === s.app.pid ? afterExit(s, input.exit, input.at, policy) : unchanged(s);
     case 'shutdown':

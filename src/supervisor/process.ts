@@ -17,6 +17,7 @@ import type { Logger } from '../log/logger.js';
 import { bindProbe, portHolders } from '../os/ports.js';
 import { lastPid, readListeningSockets, socketInodesOf, wrapSafeMs } from '../os/procfs.js';
 import { signalGroup, snapshotTree, stillRunning, terminateTree, type EnvMarker, type KnownProcess } from './kill-tree.js';
+import { stopDaemons } from './daemon.js';
 
 export interface AppExit {
   code: number | null;
@@ -32,6 +33,8 @@ export interface StopResult {
   swept: { pid: number; cmd: string }[];
   /** ports the app tree listened on that are still held after stop, with the holders */
   portsStillHeld: { port: number; holders: { pid: number; cmd: string }[] }[];
+  /** the leader had exited, leaving these marked processes (a daemon): they got the stop signal */
+  daemons?: { pid: number; cmd: string }[];
 }
 
 export interface AppStartOptions {
@@ -42,6 +45,8 @@ export interface AppStartOptions {
   log: Logger;
   /** When given, stdout and stderr are piped and forwarded here; otherwise they are inherited. */
   onOutput?: (chunk: Buffer, stream: 'stdout' | 'stderr') => void;
+  /** With onOutput: pipe only stderr (stdout stays the terminal's); default both. */
+  piped?: 'stderr' | 'both';
 }
 
 /** The environment variable that tags every process of one app instance. */
@@ -73,6 +78,10 @@ export class AppProcess {
   readonly exited: Promise<AppExit>;
   private exit: AppExit | undefined;
   private stopping: Promise<StopResult> | undefined;
+  /** A stop was asked for: an exit from now on is part of it. */
+  get stopRequested(): boolean {
+    return this.stopping !== undefined;
+  }
   /** Aborted by forceKill(): the grace period of a stop (running or to come) ends at once. */
   private readonly hurry = new AbortController();
   /** The environment marker every process of this app instance carries. */
@@ -90,14 +99,15 @@ export class AppProcess {
       );
     }
     const marker = { key: APP_MARKER_KEY, value: randomUUID() };
-    const out = opts.onOutput ? 'pipe' : 'inherit';
+    const err = opts.onOutput ? 'pipe' : 'inherit';
+    const out = opts.onOutput && opts.piped !== 'stderr' ? 'pipe' : 'inherit';
     let child: ChildProcess;
     try {
       child = spawn(opts.binary, opts.args, {
         cwd: opts.cwd,
         env: { ...opts.env, [marker.key]: marker.value },
         detached: true,
-        stdio: ['ignore', out, out],
+        stdio: ['ignore', out, err],
       });
     } catch (e) {
       return Promise.reject(startError(e, opts));
@@ -203,7 +213,10 @@ export class AppProcess {
     // prescan, the group's members are known (marked) or the leader's descendants: no pass over /proc.
     // terminateTree adds the marked escapees born since once the group is gone.
     const pre = this.prescanned && performance.now() - this.prescanned.at < wrapSafeMs() ? this.prescanned : undefined;
-    const roots = (pre?.known ?? []).filter(stillRunning).map((k) => k.pid);
+    // A leader that exited may have left a daemon (marked, outside the group): it gets the stop signal
+    // and the grace period first; the sweep below kills whatever is left of it.
+    const daemons = alreadyExited ? await stopDaemons(this.marker, this.pid, signal, graceMs, this.hurry.signal) : [];
+    const roots = [...(pre?.known ?? []).filter(stillRunning).map((k) => k.pid), ...daemons.map((d) => d.pid)];
     const known = snapshotTree(this.pid, { group: !pre, moreRoots: roots });
     // The app tree's sockets, by identity (cheap readlinks). After the stop, any of them still in the
     // LISTEN table is held by a process we could not find (it inherited the fd): report it and its holder.
@@ -231,6 +244,7 @@ export class AppProcess {
       exit,
       swept: term.swept,
       portsStillHeld,
+      ...(daemons.length > 0 ? { daemons } : {}),
     };
     log.debug({ event: 'app.stopped', pid: this.pid, ...res }, `app pid ${this.pid} stopped (${res.how})`);
     return res;

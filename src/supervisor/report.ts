@@ -3,19 +3,26 @@
  * this file words it; and when the app listens.
  */
 import type { Logger } from '../log/logger.js';
-import type { BuildResult } from './build.js';
-import type { AppExit, StopResult } from './process.js';
+import type { StopResult } from './process.js';
 import type { Report } from './job.js';
+import type { SelfTriggerVerdict } from './self-trigger.js';
+import { relative } from 'node:path';
 import { isHotwatchError } from '../errors.js';
 import { listeningPortsOf } from '../os/ports.js';
 import { descendantsOf } from '../os/procfs.js';
-import { formatDuration } from '../config/duration.js';
+import { reportBuildFailure, reportBuildTurn } from './report-build.js';
+import { formatExit, formatSeconds, ordinal } from './wording.js';
+
+export { formatExit, formatSeconds, ordinal };
 
 /** The settings a report's wording depends on. */
 export interface ReportContext {
   onFailure: 'keep-running' | 'stop';
   stopSignal: NodeJS.Signals;
   gracePeriodMs: number;
+  /** Where the build runs (its file names are relative to it) and where hotwatch was started. */
+  buildDir: string;
+  cwd: string;
 }
 
 /** One report of the job, as log lines. */
@@ -25,10 +32,14 @@ export function reportJob(log: Logger, r: Report, ctx: ReportContext): void {
       return log.info({ event: r.kind, trigger: r.trigger, files: r.files, rescan: r.rescan }, `${r.trigger} → building`);
     case 'build.superseded':
       return log.info({ event: r.kind, trigger: r.trigger }, 'newer change: canceling the running build');
-    case 'build.canceled':
-      return log.info({ event: r.kind, buildMs: r.buildMs }, `build canceled after ${r.buildMs}ms${r.shuttingDown ? ' (shutting down)' : ': a newer change is next'}`);
     case 'build.failed':
-      return reportBuildFailure(log, r.result, r.appRunning, ctx.onFailure, r.restartInMs);
+      return reportBuildFailure(log, r.result, r.appRunning, ctx, r.restartInMs);
+    case 'build.kept':
+    case 'build.canceled':
+    case 'build.failed-superseded':
+    case 'build.same-binary':
+    case 'build.reverted':
+      return reportBuildTurn(log, r);
     case 'build.error':
       // A missing toolchain mid-session (PATH changed, go uninstalled): loud, and wait for the next change.
       return log.error({ event: r.kind, err: r.error }, `build could not run: ${describeError(r.error, true)}`);
@@ -41,6 +52,8 @@ export function reportJob(log: Logger, r: Report, ctx: ReportContext): void {
           ? 'a newer change arrived during the build: building again before restarting'
           : 'a newer change arrived while the old app was stopping: building it before starting anything (the binary just built is already stale)',
       );
+    case 'app.restart':
+      return log.info({ event: r.kind, pid: r.pid, reason: r.reason }, `${r.reason}: restarting the app (pid ${r.pid}) with the binary it runs, no build`);
     case 'app.start': {
       const stop = r.stopMs !== undefined ? `stop ${r.stopMs}ms, ` : '';
       return log.info({ event: r.kind, pid: r.pid, reason: r.reason, stopMs: r.stopMs, startMs: r.startMs }, `app started (pid ${r.pid}, ${stop}start ${r.startMs}ms)`);
@@ -54,6 +67,22 @@ export function reportJob(log: Logger, r: Report, ctx: ReportContext): void {
     case 'app.force-kill':
       return log.warn({ event: r.kind, pid: r.pid }, `forced: SIGKILL to the app's process group (pid ${r.pid}), no more grace`);
   }
+}
+
+/** A build loop found (once, loud, with the fix), or a batch of its files held back (debug). */
+export function reportSelfTrigger(log: Logger, v: Exclude<SelfTriggerVerdict, { kind: 'build' }>, root: string): void {
+  const files = v.files.map((f) => relative(root, f));
+  const named = files.length > 3 ? `${files.slice(0, 3).join(', ')} and ${files.length - 3} more` : files.join(', ');
+  if (v.kind === 'held') {
+    log.debug({ event: 'build.loop-held', files }, `${named} changed again (the build loop reported above): not building`);
+    return;
+  }
+  log.error(
+    { event: 'build.loop', files, cycles: v.cycles, hint: 'exclude them in watch.exclude, or write them outside the root' },
+    `build loop: ${named} changed right after each of the last ${v.cycles} app starts, and each change built and restarted the app again. ` +
+      `No more builds for ${files.length === 1 ? 'it' : 'them'}: exclude ${files.length === 1 ? 'it' : 'them'} in watch.exclude, or write ${files.length === 1 ? 'it' : 'them'} outside the root. ` +
+      'An edit of any other file builds as usual',
+  );
 }
 
 function describeError(e: unknown, stack: boolean): string {
@@ -71,7 +100,11 @@ function reportStop(log: Logger, pid: number, why: string, res: StopResult, ctx:
         : res.how === 'killed'
           ? `did not stop within ${ctx.gracePeriodMs}ms of ${ctx.stopSignal}: killed`
           : `had already ${formatExit(res.exit)}`;
-  log.info({ event: 'app.stop', pid, why, how: res.how, stopMs: res.durationMs, exit: res.exit }, `app (pid ${pid}) ${how} in ${res.durationMs}ms (${why})`);
+  const daemons = res.daemons?.length ? `; it had daemonized: ${res.daemons.map((d) => `pid ${d.pid} (${d.cmd})`).join(', ')} got ${ctx.stopSignal}` : '';
+  log.info(
+    { event: 'app.stop', pid, why, how: res.how, stopMs: res.durationMs, exit: res.exit, ...(res.daemons ? { daemons: res.daemons } : {}) },
+    `app (pid ${pid}) ${how} in ${res.durationMs}ms (${why})${daemons}`,
+  );
   for (const s of res.swept) {
     log.warn({ event: 'app.swept', pid: s.pid, cmd: s.cmd }, `killed leftover process ${s.pid} (${s.cmd}) that escaped the app's process group`);
   }
@@ -102,57 +135,6 @@ function reportExit(log: Logger, r: Extract<Report, { kind: 'app.exit' }>): void
   } else {
     log.warn({ event: r.kind, pid: r.pid, ...r.exit }, `${how}; a build is running: the new version starts if it succeeds`);
   }
-}
-
-/** 1st, 2nd, 3rd, 4th, ... 11th, 12th, 13th, 21st. */
-export function ordinal(n: number): string {
-  const teen = n % 100 >= 11 && n % 100 <= 13;
-  const suffix = teen ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
-  return `${n}${suffix}`;
-}
-
-/** Seconds with one decimal, or as many more as the value needs: 1.0 s, 0.1 s, 0.25 s. */
-export function formatSeconds(ms: number): string {
-  const s = ms / 1000;
-  const text = [1, 2, 3].map((d) => s.toFixed(d)).find((t) => Math.abs(Number(t) * 1000 - ms) < 0.5) ?? s.toFixed(3);
-  return `${text} s`;
-}
-
-export function formatExit(exit: AppExit): string {
-  const up = formatDuration(exit.uptimeMs);
-  if (exit.signal) return `was killed by ${exit.signal} after ${up}`;
-  return `exited with code ${exit.code ?? '?'} after ${up}`;
-}
-
-/** Compiler errors, prominently: the log line says what still serves. */
-export function reportBuildFailure(log: Logger, res: BuildResult, appRunning: boolean, policy: 'keep-running' | 'stop', restartInMs?: number): void {
-  const serving =
-    policy === 'stop' && appRunning
-      ? 'stopping the app (build.onFailure: stop)'
-      : appRunning
-        ? 'the previous version keeps serving'
-        : restartInMs !== undefined
-          ? `the previous version, which crashed, restarts in ${formatSeconds(restartInMs)} (run.onCrash: restart)`
-          : 'no app is running until a build succeeds';
-  const why = res.timedOut ? `timed out after ${res.durationMs}ms` : `exit ${res.exitCode ?? '?'}, ${res.durationMs}ms`;
-  const body = res.output.trim();
-  // The whole output was streamed above ("build │"); repeat the compiler errors (file:line:col) so the
-  // failure line itself says what to fix.
-  const errors = body.split('\n').filter((l) => /^\S+:\d+:\d+: /.test(l.trim()));
-  const shown = errors.slice(0, 5).map((l) => l.trim());
-  const more = errors.length > shown.length ? `\n    … and ${errors.length - shown.length} more` : '';
-  const detail = shown.length > 0 ? `\n${indent(shown.join('\n'))}${more}` : body ? '' : '\n    (the build printed nothing)';
-  log.error(
-    { event: 'build.failed', exitCode: res.exitCode, timedOut: res.timedOut, buildMs: res.durationMs, output: body, errors: shown },
-    `BUILD FAILED (${why}): ${serving}${detail}`,
-  );
-}
-
-function indent(text: string): string {
-  return text
-    .split('\n')
-    .map((l) => `    ${l}`)
-    .join('\n');
 }
 
 /**

@@ -1,17 +1,24 @@
 /**
- * The supervisor: the effect loop of one app's job (job.ts). It feeds the job its inputs (changes, the
- * end of each build, stop and start, the app's own exit, the restart timer, shutdown, a second Ctrl-C)
- * and runs the effects the job returns: builds (build.ts), stops and starts (process.ts), the
- * crash-restart timer, log lines (report.ts). Every decision is the job's; this file holds only the job
- * state and the handles of what is running (the build's AbortController, the app process, the timer).
- * It owns no grace timers (process.ts does) and its only timer is the crash-restart delay.
+ * The supervisor: the effect loop of one app's job (job.ts). It feeds the job its inputs (changes, a
+ * restart for an env file, files back to what runs, the end of each build, stop and start, the app's own
+ * end, the restart timer, shutdown, a second Ctrl-C) and runs the effects the job returns: builds
+ * (supervisor-build.ts), stops and starts (process.ts, supervisor-app.ts), the crash-restart timer, log
+ * lines (report.ts). A batch that only repeats what each app start writes is held here (self-trigger.ts).
+ * Every decision is the job's; this file holds only the job state and the handles of what is running
+ * (the build's AbortController, the app process, the timer). It owns no grace timers (process.ts does)
+ * and its only timer is the crash-restart delay.
  */
+import path from 'node:path';
 import type { Logger } from '../log/logger.js';
-import type { BuildSettings, RunSettings } from '../config/settings.js';
 import type { Batch } from '../pipeline/events.js';
-import { runBuild, type BuildResult } from './build.js';
-import { AppProcess } from './process.js';
-import { reportJob, watchListening, type ReportContext } from './report.js';
+import { buildForJob } from './supervisor-build.js';
+import type { SupervisorOptions, SupervisorStats } from './supervisor-options.js';
+import { APP_MARKER_KEY, type AppProcess } from './process.js';
+import { processesWithMarkers } from './daemon.js';
+import { appEnded, startAppForJob } from './supervisor-app.js';
+import type { TreeProcess } from './kill-tree.js';
+import { SelfTriggerGuard, type SelfTriggerOptions } from './self-trigger.js';
+import { reportJob, reportSelfTrigger, watchListening, type ReportContext } from './report.js';
 import {
   initialJobState,
   isBusy,
@@ -26,30 +33,10 @@ import {
   type JobState,
 } from './job.js';
 
-export interface SupervisorOptions {
-  root: string;
-  build: BuildSettings;
-  run: RunSettings;
-  log: Logger;
-  /** The root signal: aborting it shuts the supervisor down. */
-  signal: AbortSignal;
-  /** The app's environment, computed at each start (env files are re-read). */
-  appEnv: () => NodeJS.ProcessEnv;
-  /** Build output lines (default: logged at info, with a prefix). */
-  onBuildLine?: (line: string) => void;
-  /** Told whenever the running app changes (started, stopped, exited): the state file records it. */
-  onAppChange?: (app: { pid: number; marker: { key: string; value: string } } | undefined) => void;
-  /** Told after each cycle (build, and restart when it succeeded): the work of an edit is done. */
-  afterCycle?: () => void;
-}
+export type { SupervisorOptions, SupervisorStats } from './supervisor-options.js';
 
-export interface SupervisorStats {
-  buildsStarted: number;
-  buildsSucceeded: number;
-  buildsFailed: number;
-  buildsCanceled: number;
-  appStarts: number;
-}
+/** A start-up write lands within milliseconds of the start; a person's save in lockstep 5 times is rare. */
+const SELF_TRIGGER: SelfTriggerOptions = { afterStartMs: 500, cycles: 5 };
 
 export class Supervisor {
   readonly stats: SupervisorStats = { buildsStarted: 0, buildsSucceeded: 0, buildsFailed: 0, buildsCanceled: 0, appStarts: 0 };
@@ -62,6 +49,18 @@ export class Supervisor {
   /** The app process: running, serving during a build, or being stopped. */
   private app: AppProcess | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
+  /**
+   * App starts that cause their own next change (an app or build step writing a watched file each time)
+   * are stopped. Only the app's start counts, in a tight window: a build's own window would catch a person
+   * saving while slow builds run (each save cancels the build and starts the next), and the build of the
+   * loop's change starts as the app starts anyway.
+   */
+  private readonly selfTrigger = new SelfTriggerGuard(SELF_TRIGGER);
+  private readonly envFiles: ReadonlySet<string>;
+  /** The environment markers of every app started: what must be gone at the end. */
+  private readonly markers = new Set<string>();
+  /** The batch of the last good build: what the binary on disk was built from. */
+  private lastBuilt: Batch | undefined;
   /** Inputs wait here while one is being taken (an effect may cause another), and until run() starts. */
   private readonly inbox: JobInput[] = [];
   /** run() was called: inputs are taken from then on. */
@@ -72,14 +71,44 @@ export class Supervisor {
 
   constructor(private readonly opts: SupervisorOptions) {
     this.log = opts.log.child({ component: 'supervisor' });
-    this.policy = { root: opts.root, onFailure: opts.build.onFailure, onCrash: opts.run.onCrash, backoff: opts.run.backoff };
-    this.reportContext = { onFailure: opts.build.onFailure, stopSignal: opts.run.stopSignal, gracePeriodMs: opts.run.gracePeriodMs };
+    this.envFiles = new Set(opts.run.envFiles);
+    this.policy = { root: opts.root, onFailure: opts.build.onFailure, onCrash: opts.run.onCrash, backoff: opts.run.backoff, maxWaitMs: opts.maxWaitMs ?? 1000 };
+    this.reportContext = {
+      onFailure: opts.build.onFailure,
+      stopSignal: opts.run.stopSignal,
+      gracePeriodMs: opts.run.gracePeriodMs,
+      buildDir: opts.build.root,
+      cwd: opts.cwd ?? process.cwd(),
+    };
     opts.signal.addEventListener('abort', () => this.feed({ type: 'shutdown', at: Date.now() }), { once: true });
   }
 
-  /** A batch of relevant changes: builds it, or queues it behind the step in progress (see job.ts). */
+  /**
+   * A batch of relevant changes: builds it, or queues it behind the step in progress (see job.ts). A batch
+   * that only repeats what each cycle writes (a loop, self-trigger.ts) is said once and held back.
+   */
   submit(batch: Batch): void {
-    this.feed({ type: 'change', at: Date.now(), batch });
+    const verdict = this.selfTrigger.judge(batch.paths, batch.firstAt);
+    if (verdict.kind !== 'build') return reportSelfTrigger(this.log, verdict, this.opts.root);
+    // run.envFiles: a change of only those restarts the app with its new environment, no build; with
+    // other files, the build restarts the app even if its binary is the same.
+    const env = batch.paths.filter((p) => this.envFiles.has(p));
+    if (env.length === 0) return this.feed({ type: 'change', at: Date.now(), batch });
+    const forced: Batch = { ...batch, force: true };
+    if (env.length < batch.paths.length || batch.rescanReasons.length > 0) return this.feed({ type: 'change', at: Date.now(), batch: forced });
+    const reason = `run.envFiles changed (${env.map((p) => path.relative(this.opts.root, p)).join(', ')})`;
+    this.feed({ type: 'restart', at: Date.now(), reason, batch: forced });
+  }
+
+  /** The r key: a build now, changed files or not, and a restart even if the binary is the same. */
+  rebuild(): void {
+    const now = performance.now();
+    this.feed({ type: 'change', at: Date.now(), batch: { paths: [], rescanReasons: ['rebuild requested (r)'], firstAt: now, lastAt: now, force: true } });
+  }
+
+  /** The files are back to what the running app was built from: a build for the change they undo is moot. */
+  revert(batch: Batch): void {
+    this.feed({ type: 'revert', at: Date.now(), batch });
   }
 
   /** The pid of the running app, if any (also while it serves during a build). */
@@ -154,7 +183,7 @@ export class Supervisor {
   private perform(effect: Effect): void {
     switch (effect.type) {
       case 'startBuild':
-        return this.startBuild();
+        return this.startBuild(effect.batch);
       case 'cancelBuild':
         return this.build?.abort(new Error('canceled'));
       case 'stopApp':
@@ -177,6 +206,9 @@ export class Supervisor {
         clearTimeout(this.restartTimer);
         this.restartTimer = undefined;
         return;
+      case 'servingBuilt':
+        if (this.lastBuilt) this.opts.onServing?.(this.lastBuilt);
+        return;
       case 'report':
         return reportJob(this.log, effect.report, this.reportContext);
     }
@@ -189,22 +221,18 @@ export class Supervisor {
   }
 
   /** One build; however it ends (result or error), it ends as one buildFinished. */
-  private startBuild(): void {
+  private startBuild(batch: Batch): void {
     const ctrl = new AbortController();
     this.build = ctrl;
     this.stats.buildsStarted++;
-    const building = runBuild(this.opts.build, {
-      signal: ctrl.signal,
-      log: this.log,
-      // Streamed as it comes, with a prefix; a failure then names the first errors again, prominently.
-      onLine: this.opts.onBuildLine ?? ((line) => this.log.info({ event: 'build.output', line }, `build │ ${line}`)),
-    });
+    const { build: settings, run, onBuildLine, changedSince } = this.opts;
+    const building = buildForJob({ settings, binary: run.binary, log: this.log, onLine: onBuildLine, changedSince }, ctrl.signal);
     // The build is running in its own processes: the old app's stop is prepared meanwhile.
     this.app?.prescan();
     building
-      .then(buildOutcome, (error: unknown): BuildOutcome => ({ kind: 'error', error }))
       .then((outcome) => {
         if (this.build === ctrl) this.build = undefined;
+        if (outcome.kind === 'ok') this.lastBuilt = batch;
         this.count(outcome);
         this.feed({ type: 'buildFinished', at: Date.now(), outcome });
       })
@@ -213,7 +241,7 @@ export class Supervisor {
 
   private count(outcome: BuildOutcome): void {
     if (outcome.kind === 'ok') this.stats.buildsSucceeded++;
-    else if (outcome.kind === 'canceled') this.stats.buildsCanceled++;
+    else if (outcome.kind === 'canceled' || outcome.kind === 'superseded') this.stats.buildsCanceled++;
     else this.stats.buildsFailed++;
   }
 
@@ -230,25 +258,34 @@ export class Supervisor {
 
   private startApp(): void {
     const t0 = performance.now();
-    const starting = (async () =>
-      AppProcess.start({ binary: this.opts.run.binary, args: this.opts.run.args, env: this.opts.appEnv(), cwd: this.opts.run.cwd, log: this.log }))();
-    starting
+    // Before the spawn: the app may write its file before the spawn is even reported here.
+    this.selfTrigger.appStarted(t0);
+    const { run, signal, appEnv, appStderr } = this.opts;
+    startAppForJob({ run, log: this.log, signal, appEnv, stderr: appStderr })
       .then(
-        (app) => this.appStarted(app, Math.round(performance.now() - t0)),
+        ({ app, identity }) => this.appStarted(app, Math.round(performance.now() - t0), identity),
         (error: unknown) => this.feed({ type: 'startFinished', at: Date.now(), outcome: { ok: false, error } }),
       )
       .catch((e: unknown) => this.fail(e));
   }
 
-  /** The app runs: its handle is kept, its exit and its listening watched, then the job is told. */
-  private appStarted(app: AppProcess, startMs: number): void {
+  /** The app runs: its handle is kept, its end and its listening watched, then the job is told. */
+  private appStarted(app: AppProcess, startMs: number, identity: string | undefined): void {
     this.app = app;
     this.opts.onAppChange?.(app);
     this.stats.appStarts++;
-    void app.exited.then((exit) => this.feed({ type: 'appExited', at: Date.now(), pid: app.pid, exit }));
+    this.markers.add(app.marker.value);
+    appEnded(app, this.log, this.opts.signal)
+      .then((exit) => exit && this.feed({ type: 'appExited', at: Date.now(), pid: app.pid, exit }))
+      .catch((e: unknown) => this.fail(e));
     const serving = (): boolean => servingApp(this.job)?.pid === app.pid;
     watchListening(app.pid, this.log, this.opts.signal, serving, (ports) => app.noteListening(ports));
-    this.feed({ type: 'startFinished', at: Date.now(), outcome: { ok: true, pid: app.pid, startMs } });
+    this.feed({ type: 'startFinished', at: Date.now(), outcome: { ok: true, pid: app.pid, startMs, ...(identity !== undefined ? { identity } : {}) } });
+  }
+
+  /** Processes of any app this supervisor started that are still running (after run(): none, or a survivor). */
+  leftovers(): TreeProcess[] {
+    return processesWithMarkers(APP_MARKER_KEY, this.markers);
   }
 
   /**
@@ -266,10 +303,4 @@ export class Supervisor {
       .catch(() => undefined)
       .finally(() => this.ended?.reject(error));
   }
-}
-
-function buildOutcome(res: BuildResult): BuildOutcome {
-  if (res.canceled) return { kind: 'canceled', durationMs: res.durationMs };
-  if (res.ok) return { kind: 'ok', durationMs: res.durationMs };
-  return { kind: 'failed', result: res };
 }

@@ -103,11 +103,11 @@ beforeAll(() => {
 afterAll(() => tmp?.cleanup());
 
 describe('the package', () => {
-  it('ships only what runs: the bundle without source maps, bin, the helper source, schemas, the example, README, LICENSE', () => {
+  it('ships only what runs: the bundle without source maps, bin, the two helpers\' Go source, schemas, the example, README, LICENSE', () => {
     const files = pack.files.map((f) => f.path).sort();
-    const allowed = [/^bin\/hotwatch\.js$/, /^dist\/bundle\/[\w-]+\.js$/, /^dist\/bundle\/THIRD-PARTY-LICENSES\.txt$/, /^schema\/[\w.-]+\.json$/, /^src\/watch\/native\/helper\/(main\.go|go\.mod)$/, /^(README\.md|LICENSE|package\.json|watcher\.config\.yaml)$/];
+    const allowed = [/^bin\/hotwatch\.js$/, /^dist\/bundle\/[\w-]+\.js$/, /^dist\/bundle\/THIRD-PARTY-LICENSES\.txt$/, /^schema\/[\w.-]+\.json$/, /^src\/(watch\/native|service)\/helper\/(main\.go|go\.mod)$/, /^(README\.md|LICENSE|package\.json|watcher\.config\.yaml)$/];
     expect(files.filter((f) => !allowed.some((re) => re.test(f)))).toEqual([]);
-    for (const f of ['bin/hotwatch.js', 'dist/bundle/main.js', 'dist/bundle/worker.js', 'dist/bundle/heap.js', 'src/watch/native/helper/main.go', 'src/watch/native/helper/go.mod', 'schema/watcher.config.schema.json', 'schema/doctor.schema.json', 'watcher.config.yaml', 'README.md', 'LICENSE']) {
+    for (const f of ['bin/hotwatch.js', 'dist/bundle/main.js', 'dist/bundle/worker.js', 'dist/bundle/heap.js', 'src/watch/native/helper/main.go', 'src/watch/native/helper/go.mod', 'src/service/helper/main.go', 'src/service/helper/go.mod', 'schema/watcher.config.schema.json', 'schema/doctor.schema.json', 'watcher.config.yaml', 'README.md', 'LICENSE']) {
       expect(files, f).toContain(f);
     }
     const manifest = JSON.parse(fs.readFileSync(path.join(installed, 'package.json'), 'utf8')) as Record<string, unknown>;

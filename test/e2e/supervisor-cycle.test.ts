@@ -109,7 +109,7 @@ describe('supervisor cycle (e2e)', () => {
 
     const failed = await hw.waitForLog((l) => l.event === 'build.failed', 'the build fails', { from: mark });
     expect(failed.level).toBe(50); // error
-    expect(failed.msg).toMatch(/^BUILD FAILED \(exit 1, \d+ms\): stopping the app \(build\.onFailure: stop\)/);
+    expect(failed.msg).toMatch(/^BUILD FAILED \(exit 1, \d+ms, \d+ errors?\): stopping the app \(build\.onFailure: stop\)/);
     expect(failed.msg).toMatch(new RegExp(`main\\.go:${badLine}:\\d+: `));
     expect(failed.errors).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`main\\.go:${badLine}:\\d+: `))]));
     expect(failed.exitCode).toBe(1);

@@ -26,6 +26,7 @@ const POLICY: JobPolicy = {
   onFailure: 'keep-running',
   onCrash: 'wait-for-change',
   backoff: { initialMs: 100, maxMs: 400, resetAfterMs: 10_000 },
+  maxWaitMs: 1000,
 };
 const RESTART: JobPolicy = { ...POLICY, onCrash: 'restart' };
 const STOP_ON_FAILURE: JobPolicy = { ...POLICY, onFailure: 'stop' };
@@ -45,9 +46,16 @@ const change = (at: number, b: Batch): JobInput => ({ type: 'change', at, batch:
 const built = (at: number, durationMs = 500): JobInput => ({ type: 'buildFinished', at, outcome: { kind: 'ok', durationMs } });
 const canceled = (at: number, durationMs = 50): JobInput => ({ type: 'buildFinished', at, outcome: { kind: 'canceled', durationMs } });
 const failed = (at: number): JobInput => ({ type: 'buildFinished', at, outcome: { kind: 'failed', result: failedBuild } });
+const supersededFailure = (at: number): JobInput => ({ type: 'buildFinished', at, outcome: { kind: 'superseded', result: failedBuild } });
 const buildError = (at: number, error: unknown): JobInput => ({ type: 'buildFinished', at, outcome: { kind: 'error', error } });
 const stopped = (at: number, durationMs = 40): JobInput => ({ type: 'stopFinished', at, result: stopResult(durationMs) });
 const startedApp = (at: number, pid: number, startMs = 2): JobInput => ({ type: 'startFinished', at, outcome: { ok: true, pid, startMs } });
+/** A start whose binary's identity was read, and a build whose binary's was. */
+const startedBinary = (at: number, pid: number, identity: string): JobInput => ({ type: 'startFinished', at, outcome: { ok: true, pid, startMs: 2, identity } });
+const builtBinary = (at: number, identity: string, durationMs = 500): JobInput => ({ type: 'buildFinished', at, outcome: { kind: 'ok', durationMs, identity } });
+const revert = (at: number, b: Batch): JobInput => ({ type: 'revert', at, batch: b });
+const ENV: Batch = { ...batch('.env'), force: true };
+const restart = (at: number): JobInput => ({ type: 'restart', at, reason: 'run.envFiles changed (.env)', batch: ENV });
 const startFailed = (at: number, error: unknown): JobInput => ({ type: 'startFinished', at, outcome: { ok: false, error } });
 const exited = (at: number, pid: number, e: AppExit): JobInput => ({ type: 'appExited', at, pid, exit: e });
 const elapsed = (at: number): JobInput => ({ type: 'backoffElapsed', at });
@@ -63,6 +71,7 @@ const startApp = (reason: string): Effect => ({ type: 'startApp', reason });
 const appStop = (pid: number, why: string, durationMs = 40): Effect => report({ kind: 'app.stop', pid, why, result: stopResult(durationMs) });
 const appStart = (pid: number, reason: string, stopMs?: number): Effect =>
   report({ kind: 'app.start', pid, reason, ...(stopMs !== undefined ? { stopMs } : {}), startMs: 2 });
+const servingBuilt: Effect = { type: 'servingBuilt' };
 const forceKillEffects = (pid: number): Effect[] => [report({ kind: 'app.force-kill', pid }), { type: 'forceKillApp', pid }];
 
 function deepFreeze<T>(o: T): T {
@@ -116,15 +125,16 @@ describe('the job: building', () => {
     const b = buildingWithApp();
     const superseded = step(b, change(12, UTIL));
     expect(superseded).toEqual({
-      state: { ...b, queued: UTIL, canceled: 'superseded' },
+      state: { ...b, queued: UTIL, queuedAt: 12, canceled: 'superseded' },
       effects: [report({ kind: 'build.superseded', trigger: 'util.go' }), { type: 'cancelBuild' }],
     });
     // A third change while the cancel is under way: merged into what is built next, no second cancel.
     const again = step(superseded.state, change(13, MAIN));
-    expect(again).toEqual({ state: { ...b, queued: { ...batch('util.go', 'main.go') }, canceled: 'superseded' }, effects: [] });
-    // The canceled build's tree is gone: the newer change builds, the old app still serves.
+    expect(again).toEqual({ state: { ...b, queued: { ...batch('util.go', 'main.go') }, queuedAt: 12, canceled: 'superseded' }, effects: [] });
+    // The canceled build's tree is gone: the newer change builds, the old app still serves; the oldest
+    // change not yet served came when the canceled build started.
     expect(step(again.state, canceled(30, 60))).toEqual({
-      state: { name: 'building', since: 30, batch: batch('util.go', 'main.go'), trigger: '2 files in .', app: OLD, crashes: 0, shutdown: false },
+      state: { name: 'building', since: 30, batch: batch('util.go', 'main.go'), trigger: '2 files in .', app: OLD, crashes: 0, shutdown: false, pendingSince: 10 },
       effects: [report({ kind: 'build.canceled', buildMs: 60, shuttingDown: false }), buildStart('2 files in .', 2), startBuild(batch('util.go', 'main.go'))],
     });
   });
@@ -132,7 +142,7 @@ describe('the job: building', () => {
   it('a build that ended well just as a newer change came: reported done and stale, and built again (nothing stopped)', () => {
     const b = step(buildingWithApp(), change(12, UTIL)).state;
     expect(step(b, built(14, 700))).toEqual({
-      state: { name: 'building', since: 14, batch: UTIL, trigger: 'util.go', app: OLD, crashes: 0, shutdown: false },
+      state: { name: 'building', since: 14, batch: UTIL, trigger: 'util.go', app: OLD, crashes: 0, shutdown: false, pendingSince: 10 },
       effects: [report({ kind: 'build.done', buildMs: 700 }), report({ kind: 'build.stale', during: 'build' }), buildStart('util.go'), startBuild(UTIL)],
     });
   });
@@ -176,7 +186,7 @@ describe('the job: building', () => {
     expect(stopping.state).toMatchObject({ name: 'stopping', why: 'build failed (build.onFailure: stop)', queued: UTIL });
     expect(stopping.state).not.toHaveProperty('startAfter');
     expect(step(stopping.state, stopped(25), STOP_ON_FAILURE)).toEqual({
-      state: { name: 'building', since: 25, batch: UTIL, trigger: 'util.go', crashes: 0, shutdown: false },
+      state: { name: 'building', since: 25, batch: UTIL, trigger: 'util.go', crashes: 0, shutdown: false, pendingSince: 12 },
       effects: [appStop(OLD.pid, 'build failed (build.onFailure: stop)'), buildStart('util.go'), startBuild(UTIL)],
     });
   });
@@ -188,6 +198,36 @@ describe('the job: building', () => {
         effects: [report({ kind: 'build.failed', result: failedBuild, appRunning: false })],
       });
     }
+  });
+
+  it('a failure while files changed (superseded): not reported as a failure; the same batch builds again, the old app serving', () => {
+    const notice = report({ kind: 'build.failed-superseded', buildMs: 300, next: 'again' });
+    expect(step(buildingWithApp(), supersededFailure(20))).toEqual({
+      state: { name: 'building', since: 20, batch: MAIN, trigger: 'main.go', app: OLD, crashes: 0, shutdown: false, pendingSince: 10 },
+      effects: [notice, buildStart('main.go'), startBuild(MAIN)],
+    });
+    // build.onFailure: stop does not stop the app for it: it was no verdict.
+    expect(step(buildingWithApp(), supersededFailure(20), STOP_ON_FAILURE).effects).toEqual([notice, buildStart('main.go'), startBuild(MAIN)]);
+    // With no app: the same, nothing to stop or keep.
+    expect(step(buildingWithoutApp(), supersededFailure(20)).state).toEqual({ name: 'building', since: 20, batch: MAIN, trigger: 'main.go', crashes: 0, shutdown: false, pendingSince: 1 });
+  });
+
+  it('a superseded failure with a newer change queued: the newer change builds', () => {
+    const b = step(buildingWithApp(), change(12, UTIL)).state;
+    expect(step(b, supersededFailure(20))).toEqual({
+      state: { name: 'building', since: 20, batch: UTIL, trigger: 'util.go', app: OLD, crashes: 0, shutdown: false, pendingSince: 10 },
+      effects: [report({ kind: 'build.failed-superseded', buildMs: 300, next: 'newer-change' }), buildStart('util.go'), startBuild(UTIL)],
+    });
+  });
+
+  it("a superseded failure keeps a crashed app's restart due; during shutdown it ends the job like any build", () => {
+    const gone = step(buildingWithApp(), exited(15, OLD.pid, exit(12)), RESTART).state;
+    expect(step(gone, supersededFailure(20), RESTART).state).toMatchObject({ name: 'building', crashRestart: { due: 115, exit: exit(12) } });
+    const down = step(buildingWithApp(), shutdown(12)).state;
+    expect(step(down, supersededFailure(13))).toEqual({
+      state: { name: 'stopping', since: 13, app: OLD, why: 'shutdown', shutdown: true, forced: false },
+      effects: [report({ kind: 'build.failed-superseded', buildMs: 300, next: 'shutdown' }), stopApp(OLD.pid, 'shutdown')],
+    });
   });
 
   it('a build that could not run (no go) → said, and the old app keeps running', () => {
@@ -266,15 +306,270 @@ describe('the job: building', () => {
   });
 });
 
+describe('the job: sources the app already runs', () => {
+  const APP = { pid: 100, startedAt: 3, identity: 'go:A' };
+  const runningA = (): JobState => reach([change(1, MAIN), builtBinary(2, 'go:A'), startedBinary(3, APP.pid, 'go:A')]);
+  const buildingOverA = (): JobState => step(runningA(), change(10, UTIL)).state;
+
+  it('a start records the identity of the binary it runs', () => {
+    expect(runningA()).toEqual({ name: 'running', since: 3, app: APP, crashes: 0 });
+  });
+
+  it('a good build whose binary the app already runs: no restart, the same app keeps running', () => {
+    expect(step(buildingOverA(), builtBinary(20, 'go:A', 700))).toEqual({
+      state: { name: 'running', since: 20, app: APP, crashes: 0 },
+      effects: [report({ kind: 'build.done', buildMs: 700 }), report({ kind: 'build.same-binary', pid: APP.pid, buildMs: 700 }), servingBuilt],
+    });
+  });
+
+  it('another binary, or one whose identity is unknown: the app restarts as before', () => {
+    expect(step(buildingOverA(), builtBinary(20, 'go:B')).state).toMatchObject({ name: 'stopping', app: APP, startAfter: 'util.go' });
+    expect(step(buildingOverA(), built(20)).state).toMatchObject({ name: 'stopping', app: APP, startAfter: 'util.go' });
+  });
+
+  it('no app running: the binary starts, identical or not', () => {
+    const b = step(step(runningA(), exited(5, APP.pid, exit(2))).state, change(6, UTIL)).state;
+    expect(step(b, builtBinary(20, 'go:A')).state).toMatchObject({ name: 'starting', reason: 'util.go' });
+  });
+
+  it('revert while running: said, nothing else', () => {
+    const s = runningA();
+    expect(step(s, revert(10, MAIN))).toEqual({ state: s, effects: [report({ kind: 'build.reverted', pid: APP.pid, canceled: false })] });
+  });
+
+  it('revert during a build for the change it undoes: the build is canceled, then the same app keeps running', () => {
+    const b = buildingOverA();
+    const back = step(b, revert(12, UTIL));
+    expect(back).toEqual({
+      state: { ...b, canceled: 'reverted' },
+      effects: [report({ kind: 'build.reverted', pid: APP.pid, canceled: true }), { type: 'cancelBuild' }],
+    });
+    // However the build ends (canceled, or it finished first, well or not), nothing restarts.
+    expect(step(back.state, canceled(14, 30))).toEqual({
+      state: { name: 'running', since: 14, app: APP, crashes: 0 },
+      effects: [report({ kind: 'build.canceled', buildMs: 30, shuttingDown: false, reverted: true })],
+    });
+    for (const end of [builtBinary(14, 'go:B'), failed(14), supersededFailure(14)]) {
+      expect(step(back.state, end)).toEqual({ state: { name: 'running', since: 14, app: APP, crashes: 0 }, effects: [] });
+    }
+  });
+
+  it('revert after a newer change was queued: both are undone, the cancel is not sent twice', () => {
+    const superseded = step(buildingOverA(), change(11, MAIN)).state;
+    const back = step(superseded, revert(12, BOTH));
+    expect(back.effects).toEqual([report({ kind: 'build.reverted', pid: APP.pid, canceled: true })]);
+    expect(back.state).not.toHaveProperty('queued');
+    expect(step(back.state, canceled(14)).state).toEqual({ name: 'running', since: 14, app: APP, crashes: 0 });
+    // A change after the revert is built once the canceled build is gone.
+    const again = step(back.state, change(13, UTIL)).state;
+    expect(step(again, canceled(14)).state).toMatchObject({ name: 'building', batch: UTIL, app: APP });
+  });
+
+  it('revert with no app serving (idle, backoff, a build after a crash) is an ordinary change', () => {
+    expect(step(initialJobState(0), revert(5, MAIN))).toEqual(step(initialJobState(0), change(5, MAIN)));
+    expect(step(buildingWithoutApp(), revert(5, UTIL))).toEqual(step(buildingWithoutApp(), change(5, UTIL)));
+    expect(step(backoff(), revert(60, UTIL), RESTART)).toEqual(step(backoff(), change(60, UTIL), RESTART));
+    expect(step(stoppingForRestart(), revert(22, UTIL))).toEqual(step(stoppingForRestart(), change(22, UTIL)));
+  });
+});
+
+describe('the job: edits that never stop (bounded staleness)', () => {
+  // The oldest change not yet served came at 10 (buildingWithApp); a rebuild started 1 s (maxWait) later.
+  const lateRebuild = (): JobState => step(step(buildingWithApp(), change(12, UTIL)).state, canceled(1010)).state;
+
+  it('a rebuild that started maxWait or more after the oldest change not served is let finish: the change waits', () => {
+    const b = lateRebuild();
+    expect(b).toMatchObject({ name: 'building', since: 1010, pendingSince: 10 });
+    const kept = step(b, change(1500, MAIN));
+    expect(kept).toEqual({
+      state: { ...b, queued: MAIN, queuedAt: 1500, finishing: true },
+      effects: [report({ kind: 'build.kept', trigger: 'main.go', waitingMs: 1490 })],
+    });
+    // More changes join the queue in silence.
+    expect(step(kept.state, change(1600, UTIL))).toEqual({ state: { ...b, queued: batch('main.go', 'util.go'), queuedAt: 1500, finishing: true }, effects: [] });
+  });
+
+  it('a build started less than maxWait after the oldest change is canceled as ever (a burst in two batches)', () => {
+    const b = step(step(buildingWithApp(), change(12, UTIL)).state, canceled(1009)).state;
+    expect(step(b, change(1500, MAIN)).effects).toEqual([report({ kind: 'build.superseded', trigger: 'main.go' }), { type: 'cancelBuild' }]);
+  });
+
+  it('the build let finish ends well: the old app stops, its binary starts all the same, then the queued change builds', () => {
+    const kept = step(lateRebuild(), change(1500, MAIN)).state;
+    const stopping = step(kept, built(2500, 1490));
+    expect(stopping).toEqual({
+      state: { name: 'stopping', since: 2500, app: OLD, why: 'restart', startAfter: 'util.go', queued: MAIN, queuedAt: 1500, startAnyway: true, shutdown: false, forced: false },
+      effects: [report({ kind: 'build.done', buildMs: 1490 }), stopApp(OLD.pid, 'restart')],
+    });
+    // A change during that stop does not make its binary stale: no build.stale, it still starts.
+    const more = step(stopping.state, change(2505, UTIL));
+    expect(more.effects).toEqual([]);
+    const starting = step(more.state, stopped(2510, 10));
+    expect(starting).toEqual({
+      state: { name: 'starting', since: 2510, reason: 'util.go', stopMs: 10, crashes: 0, queued: batch('main.go', 'util.go'), queuedAt: 1500, shutdown: false, forced: false },
+      effects: [appStop(OLD.pid, 'restart', 10), startApp('util.go')],
+    });
+    expect(step(starting.state, startedApp(2515, 300))).toEqual({
+      state: { name: 'building', since: 2515, batch: batch('main.go', 'util.go'), trigger: '2 files in .', app: { pid: 300, startedAt: 2515 }, crashes: 0, shutdown: false, pendingSince: 1500 },
+      effects: [appStart(300, 'util.go', 10), servingBuilt, buildStart('2 files in .', 2), startBuild(batch('main.go', 'util.go'))],
+    });
+  });
+
+  it('let finish with no app: its binary starts, then the queued change builds; the same binary as the app: the change builds at once', () => {
+    const noApp = step(step(step(buildingWithoutApp(), change(12, UTIL)).state, canceled(1010)).state, change(1500, MAIN)).state;
+    expect(noApp).toMatchObject({ finishing: true });
+    expect(step(noApp, built(2500))).toEqual({
+      state: { name: 'starting', since: 2500, reason: 'util.go', crashes: 0, queued: MAIN, queuedAt: 1500, shutdown: false, forced: false },
+      effects: [report({ kind: 'build.done', buildMs: 500 }), startApp('util.go')],
+    });
+    const app = { pid: 100, startedAt: 3, identity: 'go:A' };
+    const withA = reach([change(1, MAIN), builtBinary(2, 'go:A'), startedBinary(3, 100, 'go:A'), change(10, MAIN), change(12, UTIL), canceled(1010), change(1500, MAIN)]);
+    expect(step(withA, builtBinary(2500, 'go:A', 900))).toEqual({
+      state: { name: 'building', since: 2500, batch: MAIN, trigger: 'main.go', app, crashes: 0, shutdown: false, pendingSince: 1500 },
+      effects: [
+        report({ kind: 'build.done', buildMs: 900 }),
+        report({ kind: 'build.same-binary', pid: 100, buildMs: 900 }),
+        servingBuilt,
+        buildStart('main.go'),
+        startBuild(MAIN),
+      ],
+    });
+  });
+
+  it('a build let finish that fails (for real, or superseded) gives way to the queued change as any build does', () => {
+    const kept = step(lateRebuild(), change(1500, MAIN)).state;
+    expect(step(kept, failed(2500)).effects).toEqual([report({ kind: 'build.failed', result: failedBuild, appRunning: true }), buildStart('main.go'), startBuild(MAIN)]);
+    expect(step(kept, supersededFailure(2500)).state).toMatchObject({ name: 'building', batch: MAIN, pendingSince: 10 });
+  });
+
+  /**
+   * Drives the job as the effect loop would: a change every `editEveryMs`, builds that take `buildMs`
+   * unless canceled (gone 50 ms after the cancel), stops of 10 ms, starts of 5 ms. Returns how long each
+   * change waited until a binary that includes it started (a build includes every change before its start).
+   */
+  function simulate(editEveryMs: number, buildMs: number, editsUntil: number, policy = POLICY): { waits: number[]; canceled: number; kept: number; servedLast: boolean } {
+    type Pending = { at: number; input: JobInput; build?: number };
+    let s = running();
+    const queue: Pending[] = [];
+    const arrivals = new Map<string, number>();
+    let buildId = 0;
+    // A build compiles the tree as of its start: every change that came before it.
+    let building: { id: number; startedAt: number } | undefined;
+    let lastBuilt: number | undefined;
+    let pid = 500;
+    let canceledBuilds = 0;
+    let kept = 0;
+    const waits = new Map<string, number>();
+    for (let t = editEveryMs, i = 0; t <= editsUntil; t += editEveryMs, i++) {
+      const file = `f${i}.go`;
+      arrivals.set(`${ROOT}/${file}`, t);
+      queue.push({ at: t, input: change(t, batch(file)) });
+    }
+    for (let guard = 0; queue.length > 0 && guard < 100_000; guard++) {
+      queue.sort((a, b) => a.at - b.at);
+      const { at, input, build } = queue.shift()!;
+      if (build !== undefined && build !== building?.id) continue; // a finish of a canceled build
+      const r = step(s, input, policy);
+      s = r.state;
+      for (const e of r.effects) {
+        if (e.type === 'report' && e.report.kind === 'build.kept') kept++;
+        if (e.type === 'startBuild') {
+          building = { id: ++buildId, startedAt: at };
+          queue.push({ at: at + buildMs, input: built(at + buildMs, buildMs), build: buildId });
+        } else if (e.type === 'cancelBuild') {
+          canceledBuilds++;
+          const id = ++buildId; // the pending finish no longer counts
+          building = { id, startedAt: building!.startedAt };
+          queue.push({ at: at + 50, input: canceled(at + 50), build: id });
+        } else if (e.type === 'stopApp') queue.push({ at: at + 10, input: stopped(at + 10, 10) });
+        else if (e.type === 'startApp') queue.push({ at: at + 5, input: startedApp(at + 5, ++pid) });
+        else if (e.type === 'servingBuilt') for (const [p, came] of arrivals) if (came <= lastBuilt! && !waits.has(p)) waits.set(p, at - came);
+      }
+      if (input.type === 'buildFinished' && input.outcome.kind === 'ok') lastBuilt = building!.startedAt;
+    }
+    const last = [...arrivals.keys()].at(-1)!;
+    return { waits: [...waits.values()], canceled: canceledBuilds, kept, servedLast: waits.has(last) };
+  }
+
+  it('an edit every 0.5 s with 1.5 s builds: every edit serves within maxWait + 2 builds + stop and start, the last one too', () => {
+    const { waits, canceled: n, kept, servedLast } = simulate(500, 1500, 60_000);
+    expect(n).toBeGreaterThan(0); // bursts still cancel
+    expect(kept).toBeGreaterThan(0);
+    expect(servedLast).toBe(true);
+    expect(Math.max(...waits)).toBeLessThanOrEqual(1000 + 2 * 1500 + 50 + 10 + 5);
+    // Without the bound (cancel on every change), the first edit would wait for the edits to stop.
+    const unbounded = simulate(500, 1500, 60_000, { ...POLICY, maxWaitMs: Number.POSITIVE_INFINITY });
+    expect(Math.max(...unbounded.waits)).toBeGreaterThan(55_000);
+  });
+
+  it('builds faster than the edits: nothing is ever let finish or canceled, each edit serves after one build', () => {
+    const { waits, canceled: n } = simulate(2000, 300, 20_000);
+    expect(n).toBe(0);
+    expect(Math.max(...waits)).toBe(300 + 10 + 5);
+  });
+});
+
+describe('the job: restart without a build', () => {
+  const APP = { pid: 100, startedAt: 3, identity: 'go:A' };
+  const runningA = (): JobState => reach([change(1, MAIN), builtBinary(2, 'go:A'), startedBinary(3, APP.pid, 'go:A')]);
+  const reason = 'run.envFiles changed (.env)';
+
+  it('running: the app is stopped and the same binary started, no build', () => {
+    const stopping = step(runningA(), restart(10));
+    expect(stopping).toEqual({
+      state: { name: 'stopping', since: 10, app: APP, why: 'restart', startAfter: reason, shutdown: false, forced: false },
+      effects: [report({ kind: 'app.restart', pid: APP.pid, reason }), stopApp(APP.pid, 'restart')],
+    });
+    const starting = step(stopping.state, stopped(12, 2));
+    expect(starting.effects).toEqual([appStop(APP.pid, 'restart', 2), startApp(reason)]);
+    expect(step(starting.state, startedBinary(13, 101, 'go:A')).state).toEqual({ name: 'running', since: 13, app: { pid: 101, startedAt: 13, identity: 'go:A' }, crashes: 0 });
+  });
+
+  it('during a build: the build goes on, forced: a good build restarts the app even with the same binary', () => {
+    const b = step(runningA(), change(10, UTIL)).state;
+    const forced = step(b, restart(11));
+    expect(forced).toEqual({ state: { ...b, batch: { ...UTIL, force: true } }, effects: [] });
+    expect(step(forced.state, builtBinary(20, 'go:A')).state).toMatchObject({ name: 'stopping', app: APP, startAfter: 'util.go' });
+    // Without it, the same binary restarts nothing.
+    expect(step(b, builtBinary(20, 'go:A')).state).toMatchObject({ name: 'running', app: APP });
+  });
+
+  it('a forced batch (the r key: rebuild and restart) restarts the app even when the binary is the same', () => {
+    const b = step(runningA(), change(10, { ...UTIL, force: true })).state;
+    expect(step(b, builtBinary(20, 'go:A')).state).toMatchObject({ name: 'stopping', app: APP, startAfter: 'util.go' });
+    // A newer change cancels it: the build that replaces it is forced too.
+    const next = step(step(b, change(12, MAIN)).state, canceled(14)).state;
+    expect(next).toMatchObject({ name: 'building', batch: { ...MAIN, force: true } });
+  });
+
+  it('after a revert canceled the build: queued, so the app still restarts once the build is gone', () => {
+    const back = step(step(runningA(), change(10, UTIL)).state, revert(11, UTIL)).state;
+    const queued = step(back, restart(12)).state;
+    expect(queued).toMatchObject({ canceled: 'reverted', queued: ENV, queuedAt: 12 });
+    expect(step(queued, canceled(14)).state).toMatchObject({ name: 'building', batch: ENV, app: APP });
+  });
+
+  it('nothing to restart (idle, backoff, a start under way): its batch builds, forced', () => {
+    expect(step(initialJobState(0), restart(5))).toEqual(step(initialJobState(0), change(5, ENV)));
+    expect(step(backoff(), restart(60), RESTART)).toEqual(step(backoff(), change(60, ENV), RESTART));
+    expect(step(starting(), restart(3)).state).toMatchObject({ name: 'starting', queued: ENV });
+  });
+
+  it('a stop that starts the new binary after: nothing to do (the start reads the environment then)', () => {
+    const s = stoppingForRestart();
+    expect(step(s, restart(22))).toEqual({ state: s, effects: [] });
+  });
+});
+
 describe('the job: stopping', () => {
   it('change while the old app stops: the stop goes on; then the change builds, the stale binary is never started', () => {
     const s = stoppingForRestart();
     const queued = step(s, change(22, UTIL));
-    expect(queued).toEqual({ state: { ...s, queued: UTIL }, effects: [report({ kind: 'build.stale', during: 'stop' })] });
+    expect(queued).toEqual({ state: { ...s, queued: UTIL, queuedAt: 22 }, effects: [report({ kind: 'build.stale', during: 'stop' })] });
     const more = step(queued.state, change(23, MAIN));
-    expect(more).toEqual({ state: { ...s, queued: batch('util.go', 'main.go') }, effects: [] });
+    expect(more).toEqual({ state: { ...s, queued: batch('util.go', 'main.go'), queuedAt: 22 }, effects: [] });
     expect(step(more.state, stopped(30, 3000))).toEqual({
-      state: { name: 'building', since: 30, batch: batch('util.go', 'main.go'), trigger: '2 files in .', crashes: 0, shutdown: false },
+      state: { name: 'building', since: 30, batch: batch('util.go', 'main.go'), trigger: '2 files in .', crashes: 0, shutdown: false, pendingSince: 22 },
       effects: [appStop(OLD.pid, 'restart', 3000), buildStart('2 files in .', 2), startBuild(batch('util.go', 'main.go'))],
     });
   });
@@ -312,17 +607,17 @@ describe('the job: starting', () => {
   it('start over → running', () => {
     expect(step(starting(), startedApp(3, 200))).toEqual({
       state: { name: 'running', since: 3, app: { pid: 200, startedAt: 3 }, crashes: 0 },
-      effects: [appStart(200, 'main.go')],
+      effects: [appStart(200, 'main.go'), servingBuilt],
     });
   });
 
   it('change while the app starts (no build running): queued; once it runs, the change builds while it serves', () => {
     const s = starting();
     const queued = step(s, change(3, UTIL));
-    expect(queued).toEqual({ state: { ...s, queued: UTIL }, effects: [] });
+    expect(queued).toEqual({ state: { ...s, queued: UTIL, queuedAt: 3 }, effects: [] });
     expect(step(queued.state, startedApp(4, 200))).toEqual({
-      state: { name: 'building', since: 4, batch: UTIL, trigger: 'util.go', app: { pid: 200, startedAt: 4 }, crashes: 0, shutdown: false },
-      effects: [appStart(200, 'main.go'), buildStart('util.go'), startBuild(UTIL)],
+      state: { name: 'building', since: 4, batch: UTIL, trigger: 'util.go', app: { pid: 200, startedAt: 4 }, crashes: 0, shutdown: false, pendingSince: 3 },
+      effects: [appStart(200, 'main.go'), servingBuilt, buildStart('util.go'), startBuild(UTIL)],
     });
   });
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { formatSeconds, ordinal, reportJob, type ReportContext } from '../../src/supervisor/report.js';
 import type { Report } from '../../src/supervisor/job.js';
 
-const CTX: ReportContext = { onFailure: 'keep-running', stopSignal: 'SIGTERM', gracePeriodMs: 5000 };
+const CTX: ReportContext = { onFailure: 'keep-running', stopSignal: 'SIGTERM', gracePeriodMs: 5000, buildDir: '/src/repo/app', cwd: '/src/repo' };
 
 function lines(r: Report): { level: number; event: string; msg: string; [k: string]: unknown }[] {
   const out: string[] = [];
@@ -55,6 +55,21 @@ describe('report wording', () => {
     );
   });
 
+  it('a failed build prints its output once, located from where hotwatch was started, and counts the errors', () => {
+    const output = '# example.com/app\n./main.go:3:1: syntax error\n./util.go:7:2: undefined: x\n';
+    const result = { ok: false, canceled: false, timedOut: false, exitCode: 1, durationMs: 300, output, command: 'go build' };
+    const [line] = lines({ kind: 'build.failed', result, appRunning: true });
+    expect(line).toMatchObject({
+      level: 50,
+      event: 'build.failed',
+      errorCount: 2,
+      errors: ['app/main.go:3:1: syntax error', 'app/util.go:7:2: undefined: x'],
+      msg: 'BUILD FAILED (exit 1, 300ms, 2 errors): the previous version keeps serving\n    # example.com/app\n    app/main.go:3:1: syntax error\n    app/util.go:7:2: undefined: x',
+    });
+    const one = lines({ kind: 'build.failed', result: { ...result, output: './main.go:3:1: syntax error' }, appRunning: true })[0]!;
+    expect(one.msg.split('\n')[0]).toBe('BUILD FAILED (exit 1, 300ms, 1 error): the previous version keeps serving');
+  });
+
   it('a stop, with what it swept and a port still held', () => {
     const result = {
       how: 'killed' as const,
@@ -69,6 +84,21 @@ describe('report wording', () => {
       ['app.swept', "killed leftover process 12 (escapee) that escaped the app's process group"],
       ['port.held', 'port 8080 is still held after the app stopped, by pid 13 (holder): the new app may fail to listen'],
     ]);
+  });
+
+  it('the stop of an app that had daemonized names the daemon that got the stop signal', () => {
+    const result = {
+      how: 'already-exited' as const,
+      durationMs: 30,
+      exit: { code: 0, signal: null, uptimeMs: 9000 },
+      swept: [],
+      portsStillHeld: [],
+      daemons: [{ pid: 12, cmd: '/m/.hotwatch/bin/app' }],
+    };
+    expect(lines({ kind: 'app.stop', pid: 11, why: 'restart', result })[0]).toMatchObject({
+      daemons: [{ pid: 12, cmd: '/m/.hotwatch/bin/app' }],
+      msg: 'app (pid 11) had already exited with code 0 after 9s in 30ms (restart); it had daemonized: pid 12 (/m/.hotwatch/bin/app) got SIGTERM',
+    });
   });
 
   it('build lines keep their event names and texts', () => {

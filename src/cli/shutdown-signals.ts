@@ -1,0 +1,78 @@
+/**
+ * The process signals of `hotwatch run`: the first asks for a clean stop, a second (not a repeat of the
+ * same keypress) forces it; the exit code says which signal ended the run.
+ */
+import os from 'node:os';
+import type { Logger } from '../log/logger.js';
+
+/**
+ * Signals that stop hotwatch as Ctrl-C does (build aborted, app stopped, then exit): every catchable
+ * signal whose default action ends the process, as Node leaves them. Without a handler such a signal
+ * (Ctrl-\ is SIGQUIT) killed hotwatch on the spot and left the app, in its own process group, running on
+ * its port. SIGINT, SIGTERM and SIGHUP are requests to stop: exit 0. The others get the same stop, then
+ * exit 128+n, so a caller still sees which signal ended it; no core dump after a clean stop (hotwatch's
+ * core is of no use to anyone, and would land in the module root).
+ * Not handled, on purpose: SIGUSR1 (Node's inspector), SIGPROF (V8's CPU profiler samples with it: a
+ * handler would end a profiled hotwatch at its first sample), SIGPIPE and SIGXFSZ (Node ignores them),
+ * SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGSEGV and SIGSYS (a fault in hotwatch itself or a debugger:
+ * no JavaScript can run safely there), SIGKILL and SIGSTOP (cannot be caught). Names this platform lacks
+ * (SIGPWR, SIGSTKFLT on macOS) are left out.
+ */
+const REQUEST_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+export const STOP_SIGNALS: NodeJS.Signals[] = [...REQUEST_SIGNALS, 'SIGQUIT', 'SIGUSR2', 'SIGALRM', 'SIGVTALRM', 'SIGXCPU', 'SIGSTKFLT', 'SIGIO', 'SIGPWR'].filter(
+  (s) => s in os.constants.signals,
+) as NodeJS.Signals[];
+
+/** Exit code after a clean stop on `sig`: 0 when asked to stop, else 128+n as if the signal had ended us. */
+export const stopExitCode = (sig: NodeJS.Signals | undefined): number =>
+  sig === undefined || REQUEST_SIGNALS.includes(sig) ? 0 : 128 + (os.constants.signals[sig] ?? 0);
+
+
+/** Counts the stop signals of one run and turns them into a stop, then a forced stop. */
+export class ShutdownSignals {
+  private count = 0;
+  private firstAt = 0;
+  private first: NodeJS.Signals | undefined;
+  /** A second signal came: the app was killed without grace. */
+  forced = false;
+
+  constructor(
+    private readonly root: AbortController,
+    private readonly hooks: { log: () => Logger | undefined; forceKill: () => void },
+  ) {
+    // From the start: a signal while the config is read or `go list` runs (seconds on a loaded machine)
+    // ends the start-up cleanly (exit 0, or 128+n, nothing started) instead of killing hotwatch half-way.
+    for (const sig of STOP_SIGNALS) process.on(sig, this.onSignal);
+  }
+
+  private readonly onSignal = (sig: NodeJS.Signals): void => {
+    const log = this.hooks.log();
+    // One keypress or `kill` can arrive twice (e.g. `timeout` signals both the child and its group):
+    // a repeat within 200 ms is the same request, not "force".
+    if (this.count > 0 && performance.now() - this.firstAt < 200) {
+      log?.debug({ event: 'shutdown.duplicate-signal', signal: sig }, `${sig} repeated within 200ms: ignored`);
+      return;
+    }
+    this.count++;
+    if (this.count === 1) {
+      this.firstAt = performance.now();
+      this.first = sig;
+      log?.info({ event: 'shutdown', signal: sig }, `${sig}: stopping (again to force)`);
+      this.root.abort(new Error(sig));
+    } else {
+      log?.warn({ event: 'shutdown.forced', signal: sig }, `${sig} again: killing the app now`);
+      this.hooks.forceKill();
+      this.forced = true;
+    }
+  };
+
+  /** How a stop ends: exit 0, or 128+n after a signal that is not a request to stop (SIGQUIT...). */
+  stopped(): { code: number; note: string } {
+    const code = stopExitCode(this.first);
+    return { code, note: code === 0 ? '' : ` (exit ${code}: ended by ${this.first})` };
+  }
+
+  close(): void {
+    for (const sig of STOP_SIGNALS) process.off(sig, this.onSignal);
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * How a failed build reads: the compiler's output once, under the BUILD FAILED line (it is streamed only
+ * at debug level), with each `file:line:col` made to resolve from where hotwatch was started.
+ */
+import type { Logger } from '../log/logger.js';
+import type { BuildResult } from './build.js';
+import type { Report } from './job-state.js';
+import { compilerErrors } from './compiler-output.js';
+import { formatSeconds, indent } from './wording.js';
+
+/** Lines of output shown under BUILD FAILED; the rest are counted (debug shows them as they came). */
+const SHOWN_LINES = 100;
+
+export interface BuildReportContext {
+  onFailure: 'keep-running' | 'stop';
+  buildDir: string;
+  cwd: string;
+}
+
+/** Compiler errors, prominently: the log line says how many, what still serves, then the output once. */
+export function reportBuildFailure(log: Logger, res: BuildResult, appRunning: boolean, ctx: BuildReportContext, restartInMs?: number): void {
+  const serving =
+    ctx.onFailure === 'stop' && appRunning
+      ? 'stopping the app (build.onFailure: stop)'
+      : appRunning
+        ? 'the previous version keeps serving'
+        : restartInMs !== undefined
+          ? `the previous version, which crashed, restarts in ${formatSeconds(restartInMs)} (run.onCrash: restart)`
+          : 'no app is running until a build succeeds';
+  const body = res.output.trim();
+  const { lines, count, errors } = compilerErrors(body ? body.split('\n') : [], ctx.buildDir, ctx.cwd);
+  const why = [res.timedOut ? `timed out after ${res.durationMs}ms` : `exit ${res.exitCode ?? '?'}, ${res.durationMs}ms`, ...(count > 0 ? [plural(count, 'error')] : [])].join(', ');
+  const shown = lines.slice(0, SHOWN_LINES);
+  const more = lines.length > shown.length ? `\n    … and ${plural(lines.length - shown.length, 'more line')} (--log-level debug streams them all)` : '';
+  const detail = shown.length > 0 ? `\n${indent(shown.join('\n'))}${more}` : '\n    (the build printed nothing)';
+  log.error(
+    { event: 'build.failed', exitCode: res.exitCode, timedOut: res.timedOut, buildMs: res.durationMs, errorCount: count, output: lines.join('\n'), errors },
+    `BUILD FAILED (${why}): ${serving}${detail}`,
+  );
+}
+
+const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+type BuildTurn = Extract<Report, { kind: 'build.kept' | 'build.canceled' | 'build.failed-superseded' | 'build.same-binary' | 'build.reverted' }>;
+
+/** A build that does not end the usual way: let finish, canceled, superseded, the same binary, moot. */
+export function reportBuildTurn(log: Logger, r: BuildTurn): void {
+  switch (r.kind) {
+    case 'build.kept':
+      return log.info(
+        { event: r.kind, trigger: r.trigger, waitingMs: r.waitingMs },
+        `newer change (${r.trigger}), but this build goes on: changes have waited ${formatSeconds(r.waitingMs)} through canceled builds; its version starts, then the newer change builds`,
+      );
+    case 'build.canceled':
+      return log.info(
+        { event: r.kind, buildMs: r.buildMs, ...(r.reverted ? { reverted: true } : {}) },
+        `build canceled after ${r.buildMs}ms${r.shuttingDown ? ' (shutting down)' : r.reverted ? ': the app keeps running' : ': a newer change is next'}`,
+      );
+    case 'build.failed-superseded':
+      return log.info(
+        { event: r.kind, buildMs: r.buildMs, next: r.next },
+        `the build failed after ${r.buildMs}ms, but files changed while it ran: not a failure (its output is at debug level)${
+          r.next === 'shutdown' ? '' : r.next === 'newer-change' ? '; building the newer change' : '; building the files as they are now'
+        }`,
+      );
+    case 'build.same-binary':
+      return log.debug(
+        { event: r.kind, pid: r.pid, buildMs: r.buildMs },
+        `build ok in ${r.buildMs}ms: the same binary as the running app's (pid ${r.pid}): nothing to restart`,
+      );
+    case 'build.reverted':
+      // A build was announced at info: its end is said there too. Nothing in flight: debug, as the batch.
+      return r.canceled
+        ? log.info({ event: r.kind, pid: r.pid, canceled: true }, `the files are back to what the app (pid ${r.pid}) runs: canceling the build, nothing restarts`)
+        : log.debug({ event: r.kind, pid: r.pid, canceled: false }, `the files are back to what the app (pid ${r.pid}) runs: no build`);
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * The app as the job's effect loop starts and follows it: the binary's identity read before the spawn,
+ * the app's stderr passed through (and read for a port already in use, which Go reports only as
+ * `bind: address already in use`), and its end: the leader's exit, or, when it daemonized, the moment no
+ * process with its marker is left.
+ */
+import type { RunSettings } from '../config/settings.js';
+import type { Logger } from '../log/logger.js';
+import { portHolders } from '../os/ports.js';
+import { binaryIdentity } from './binary-identity.js';
+import { daemonGone, markedProcesses, reportDaemonized } from './daemon.js';
+import { AppProcess, type AppExit } from './process.js';
+
+export interface JobAppOptions {
+  run: RunSettings;
+  log: Logger;
+  signal: AbortSignal;
+  /** The app's environment, computed at each start (env files are re-read). */
+  appEnv: () => NodeJS.ProcessEnv;
+  /** Where the app's stderr goes once read (default: hotwatch's stderr). */
+  stderr?: NodeJS.WritableStream | undefined;
+}
+
+/** Starts the app; `identity`: of the binary it runs (read first: the next good build replaces it). */
+export async function startAppForJob(o: JobAppOptions): Promise<{ app: AppProcess; identity: string | undefined }> {
+  const { binary, args, cwd } = o.run;
+  const identity = await binaryIdentity(binary);
+  const bind = new BindErrorWatch(o.log);
+  const stderr = o.stderr ?? process.stderr;
+  const onOutput = (chunk: Buffer): void => {
+    try {
+      stderr.write(chunk);
+    } catch {
+      // hotwatch's own stderr is gone: its logger shuts hotwatch down
+    }
+    bind.scan(chunk);
+  };
+  const app = await AppProcess.start({ binary, args, env: o.appEnv(), cwd, log: o.log, piped: 'stderr', onOutput });
+  return { app, identity };
+}
+
+/**
+ * Resolves with the app's exit once it has ended on its own: its leader exited and no process with its
+ * marker is left (a daemon it left running is said once, then waited for). Undefined when the end is a
+ * stop's (or hotwatch's shutdown): the stop reports it.
+ */
+export async function appEnded(app: AppProcess, log: Logger, signal: AbortSignal): Promise<AppExit | undefined> {
+  const exit = await app.exited;
+  const left = app.stopRequested ? [] : markedProcesses(app.marker, app.pid);
+  if (left.length === 0) return exit;
+  void reportDaemonized(log, app.pid, left, signal);
+  await daemonGone(app.marker, app.pid, signal);
+  if (app.stopRequested || signal.aborted) return undefined;
+  return { ...exit, uptimeMs: Date.now() - app.startedAt };
+}
+
+/** `listen tcp 127.0.0.1:8080: bind: address already in use` (also tcp4/tcp6, [::]:8080, :8080). */
+const BIND_IN_USE = /listen tcp[46]? \S*:(\d+): bind: address already in use/;
+/** Longest partial line kept between chunks. */
+const MAX_PARTIAL = 4096;
+
+/** Reads the app's output for a port already in use, and names who holds it (once per app). */
+class BindErrorWatch {
+  private partial = '';
+  private said = false;
+
+  constructor(private readonly log: Logger) {}
+
+  scan(chunk: Buffer): void {
+    if (this.said) return;
+    const lines = (this.partial + chunk.toString('utf8')).split('\n');
+    this.partial = (lines.pop() ?? '').slice(-MAX_PARTIAL);
+    for (const line of lines) {
+      const port = Number(BIND_IN_USE.exec(line)?.[1]);
+      if (port > 0) return this.report(port);
+    }
+  }
+
+  private report(port: number): void {
+    this.said = true;
+    const holders = portHolders(port);
+    const who = holders.length > 0 ? holders.map((h) => `pid ${h.pid} (${h.cmd})`).join(', ') : 'a process hotwatch cannot see (another user\'s?)';
+    const hint = holders.length > 0 ? `stop it (kill ${holders[0]!.pid}), or change the port the app listens on` : `find it with \`ss -ltnp 'sport = :${port}'\`, or change the port`;
+    this.log.error({ event: 'app.port-in-use', port, holders, hint }, `the app cannot listen on :${port}: the port is already in use by ${who}; ${hint}`);
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * One build as the job sees it: runBuild's result as a BuildOutcome, a failure confirmed real (no
+ * relevant file changed while it ran) and a good build's binary identified.
+ */
+import type { BuildSettings } from '../config/settings.js';
+import type { Logger } from '../log/logger.js';
+import { binaryIdentity } from './binary-identity.js';
+import { runBuild, type BuildResult } from './build.js';
+import type { BuildOutcome } from './job-state.js';
+
+export interface JobBuildOptions {
+  settings: BuildSettings;
+  /** The binary the build writes (run.binary). */
+  binary: string;
+  log: Logger;
+  /** Build output lines (default: logged at debug, with a prefix; a failure prints them once). */
+  onLine?: ((line: string) => void) | undefined;
+  /** Did a relevant file change after `since` (monotonic ms)? See SupervisorOptions.changedSince. */
+  changedSince?: ((since: number) => Promise<boolean>) | undefined;
+}
+
+/** Builds `batch`; however it ends (result or error), it ends as one outcome. */
+export async function buildForJob(o: JobBuildOptions, signal: AbortSignal): Promise<BuildOutcome> {
+  // Whatever changed after this reached a tree the build may have read half-written.
+  const startedAt = performance.now();
+  const outcome = await runBuild(o.settings, {
+    signal,
+    log: o.log,
+    // Streamed at debug only: a real failure prints the whole output once, under its BUILD FAILED line,
+    // and the output of a canceled or superseded build is no one's business but a debugger's.
+    onLine: o.onLine ?? ((line) => o.log.debug({ event: 'build.output', line }, `build │ ${line}`)),
+  }).then(toOutcome, (error: unknown): BuildOutcome => ({ kind: 'error', error }));
+  if (outcome.kind === 'failed') return confirmFailure(outcome, startedAt, o);
+  if (outcome.kind === 'ok') return withIdentity(outcome, o.binary);
+  return outcome;
+}
+
+function toOutcome(res: BuildResult): BuildOutcome {
+  if (res.canceled) return { kind: 'canceled', durationMs: res.durationMs };
+  if (res.ok) return { kind: 'ok', durationMs: res.durationMs };
+  return { kind: 'failed', result: res };
+}
+
+/**
+ * A failure is reported only when it is real: when files changed while the build ran (a checkout, a
+ * generator still writing), it read a tree half-written, and the files as they are now build next.
+ */
+async function confirmFailure(outcome: Extract<BuildOutcome, { kind: 'failed' }>, since: number, o: JobBuildOptions): Promise<BuildOutcome> {
+  if (!o.changedSince) return outcome;
+  try {
+    if (await o.changedSince(since)) return { kind: 'superseded', result: outcome.result };
+  } catch (e) {
+    o.log.debug({ event: 'build.changed-check-failed', err: e }, `could not tell whether files changed during the build: ${String(e)}`);
+  }
+  return outcome;
+}
+
+/** A good build says which binary it made: the same as the running app's needs no restart. */
+async function withIdentity(outcome: Extract<BuildOutcome, { kind: 'ok' }>, binary: string): Promise<BuildOutcome> {
+  const identity = await binaryIdentity(binary);
+  return identity === undefined ? outcome : { ...outcome, identity };
+}

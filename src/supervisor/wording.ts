@@ -1,0 +1,31 @@
+/** Small wordings shared by the supervisor's reports. */
+import { formatDuration } from '../config/duration.js';
+import type { AppExit } from './process.js';
+
+/** 1st, 2nd, 3rd, 4th, ... 11th, 12th, 13th, 21st. */
+export function ordinal(n: number): string {
+  const teen = n % 100 >= 11 && n % 100 <= 13;
+  const suffix = teen ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
+  return `${n}${suffix}`;
+}
+
+/** Seconds with one decimal, or as many more as the value needs: 1.0 s, 0.1 s, 0.25 s. */
+export function formatSeconds(ms: number): string {
+  const s = ms / 1000;
+  const text = [1, 2, 3].map((d) => s.toFixed(d)).find((t) => Math.abs(Number(t) * 1000 - ms) < 0.5) ?? s.toFixed(3);
+  return `${text} s`;
+}
+
+export function formatExit(exit: AppExit): string {
+  const up = formatDuration(exit.uptimeMs);
+  if (exit.signal) return `was killed by ${exit.signal} after ${up}`;
+  return `exited with code ${exit.code ?? '?'} after ${up}`;
+}
+
+/** Each line indented by four spaces, under the line that introduces them. */
+export function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => `    ${l}`)
+    .join('\n');
+}

@@ -1,0 +1,63 @@
+/**
+ * Compiler output once (e2e, real go build): a failed build's errors are printed once, under the BUILD
+ * FAILED line that counts them, each `file:line:col` resolving from the directory hotwatch was started in
+ * (here the module's grandparent, with --root sub/dir). Checked in the human format, the one a person
+ * reads: the output is not streamed line by line at info as well.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BIN, freePort, goMain, httpGet, writeGoApp } from '../helpers/hotwatch.js';
+import { makeTmpDir } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/wait.js';
+
+let tmp: ReturnType<typeof makeTmpDir>;
+let mod: string;
+beforeEach(() => {
+  tmp = makeTmpDir();
+  mod = path.join(tmp.dir, 'sub', 'dir');
+  fs.mkdirSync(mod, { recursive: true });
+  writeGoApp(mod, 'v1');
+});
+afterEach(() => tmp.cleanup());
+
+const occurrences = (text: string, needle: string): number => text.split(needle).length - 1;
+
+describe('compiler output (e2e)', () => {
+  it('each error appears once, under BUILD FAILED with the count, its path resolving from where hotwatch was started', async () => {
+    const port = await freePort();
+    const p = spawn(process.execPath, [BIN, 'run', '--log-format', 'pretty', '--root', 'sub/dir'], {
+      cwd: tmp.dir,
+      env: { ...process.env, PORT: String(port), NO_COLOR: '1' },
+    });
+    let err = '';
+    p.stderr.on('data', (d) => (err += d));
+    const exited = new Promise<number | null>((r) => p.on('exit', (c) => r(c)));
+    try {
+      await waitFor(async () => (await httpGet(port)) === 'v=v1', { description: `v1 serves\n${err}`, timeoutMs: 60_000 });
+      const before = err.length;
+      // Two errors in main.go: two undefined names.
+      const broken = goMain('v2').replace('func main() {', 'func main() {\n\t_ = undefinedOne\n\t_ = undefinedTwo');
+      fs.writeFileSync(path.join(mod, 'main.go'), broken);
+      await waitFor(() => err.slice(before).includes('BUILD FAILED'), { description: `the build fails\n${err}`, timeoutMs: 60_000 });
+      // The failure is one record: everything it prints is in the output by now.
+      const out = err.slice(before);
+      const failure = out.slice(out.indexOf('BUILD FAILED'));
+      expect(failure.split('\n')[0]).toMatch(/BUILD FAILED \(exit 1, \d+ms, 2 errors\): the previous version keeps serving$/);
+      for (const name of ['undefinedOne', 'undefinedTwo']) {
+        expect(occurrences(out, `undefined: ${name}`), `"undefined: ${name}" once in:\n${out}`).toBe(1);
+        const line = out.split('\n').find((l) => l.includes(`undefined: ${name}`))!;
+        const file = /^\s*(\S+?):\d+:\d+: /.exec(line)?.[1];
+        expect(file, line).toBe(path.join('sub', 'dir', 'main.go'));
+        expect(fs.existsSync(path.join(tmp.dir, file!)), `${file} from ${tmp.dir}`).toBe(true);
+      }
+      expect(await httpGet(port)).toBe('v=v1');
+      fs.writeFileSync(path.join(mod, 'main.go'), goMain('v3'));
+      await waitFor(async () => (await httpGet(port)) === 'v=v3', { description: `v3 serves\n${err}`, timeoutMs: 60_000 });
+    } finally {
+      p.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
+  }, 90_000);
+});

@@ -1,0 +1,108 @@
+/**
+ * Restart without a build (e2e: real go build, real processes, real HTTP, a real terminal):
+ *   - an edit of a run.envFiles file restarts the app with the new environment, and nothing builds;
+ *   - at a terminal (tmux gives hotwatch a pty), `r` rebuilds and restarts even though nothing changed,
+ *     and `q` quits cleanly: exit 0, nothing left running.
+ */
+import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BIN, freePort, hotwatchSession, httpGet, startHotwatch, writeGoApp, type LogLine } from '../helpers/hotwatch.js';
+import { makeTmpDir } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/wait.js';
+
+const GREETER = `package main
+
+import (
+\t"fmt"
+\t"net/http"
+\t"os"
+)
+
+func main() {
+\thttp.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintf(w, "v=%s", os.Getenv("GREETING")) })
+\tif err := http.ListenAndServe("127.0.0.1:"+os.Getenv("PORT"), nil); err != nil {
+\t\tfmt.Fprintln(os.Stderr, err)
+\t\tos.Exit(1)
+\t}
+}
+`;
+
+describe('an edit of a run.envFiles file (e2e)', () => {
+  const session = hotwatchSession((dir) => {
+    fs.writeFileSync(path.join(dir, 'go.mod'), 'module example.com/e2e\n\ngo 1.22\n');
+    fs.writeFileSync(path.join(dir, 'main.go'), GREETER);
+    fs.writeFileSync(path.join(dir, '.env'), 'GREETING=one\n');
+    fs.writeFileSync(path.join(dir, 'watcher.config.yaml'), 'run:\n  envFiles: [.env]\n');
+  });
+
+  it('restarts the app with the new value, without a build', async () => {
+    const hw = (session.hw = startHotwatch([], { cwd: session.dir, env: { PORT: String(session.port) } }));
+    await session.serves('one');
+    const first = await hw.waitForLog((l) => l.event === 'app.listening', 'the app listens');
+    const mark = hw.logs.length;
+    fs.writeFileSync(path.join(session.dir, '.env'), 'GREETING=two\n');
+    await session.serves('two');
+    const restart = await hw.waitForLog((l) => l.event === 'app.restart', 'the restart is said', { from: mark });
+    expect(restart).toMatchObject({ pid: first.pid, reason: 'run.envFiles changed (.env)' });
+    expect(restart.msg).toMatch(/no build/);
+    expect(hw.events('build.start', mark)).toEqual([]);
+    expect(hw.events('app.start', mark)).toHaveLength(1);
+    expect(hw.events('app.stop', mark)).toMatchObject([{ pid: first.pid, why: 'restart' }]);
+  }, 90_000);
+});
+
+describe('keys at a terminal (e2e, through tmux)', () => {
+  let tmp: ReturnType<typeof makeTmpDir>;
+  let socket: string;
+  beforeEach(() => {
+    tmp = makeTmpDir();
+    socket = `hw-e2e-${crypto.randomUUID().slice(0, 8)}`; // a tmux server of our own
+  });
+  afterEach(() => {
+    try {
+      execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
+    } catch {
+      // already gone with its last session
+    }
+    tmp.cleanup();
+  });
+
+  it('r rebuilds and restarts though nothing changed; q quits with exit 0', async () => {
+    const mod = path.join(tmp.dir, 'mod');
+    fs.mkdirSync(mod);
+    writeGoApp(mod, 'v1');
+    const port = await freePort();
+    const logFile = path.join(tmp.dir, 'log');
+    const exitFile = path.join(tmp.dir, 'exit');
+    const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+    const cmd = `cd ${q(mod)} && PORT=${port} ${q(process.execPath)} ${q(BIN)} run --log-format json 2> ${q(logFile)}; echo $? > ${q(exitFile)}`;
+    execFileSync('tmux', ['-L', socket, 'new-session', '-d', '-s', 'hw', '-x', '200', '-y', '50', cmd], { env: process.env });
+    const logs = (): LogLine[] =>
+      (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '')
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as LogLine);
+    const waitLog = (pred: (l: LogLine) => boolean, what: string, from = 0) =>
+      waitFor(() => logs().slice(from).find(pred), { description: `${what}\n${logs().map((l) => l.msg).join('\n').slice(-3000)}`, timeoutMs: 60_000 });
+
+    await waitFor(async () => (await httpGet(port)) === 'v=v1', { description: 'v1 serves', timeoutMs: 60_000 });
+    const started = await waitLog((l) => l.event === 'app.listening', 'the app listens');
+    expect(logs().some((l) => l.event === 'hotkeys' && /r rebuild and restart/.test(l.msg))).toBe(true);
+
+    const mark = logs().length;
+    execFileSync('tmux', ['-L', socket, 'send-keys', '-t', 'hw', 'r']);
+    const build = await waitLog((l) => l.event === 'build.start', 'r starts a build', mark);
+    expect(build.rescan).toEqual(['rebuild requested (r)']);
+    const restarted = await waitLog((l) => l.event === 'app.start', 'the app restarts (same binary, but asked for)', mark);
+    expect(restarted.pid).not.toBe(started.pid);
+    await waitFor(async () => (await httpGet(port)) === 'v=v1', { description: 'v1 serves again' });
+
+    execFileSync('tmux', ['-L', socket, 'send-keys', '-t', 'hw', 'q']);
+    await waitFor(() => fs.existsSync(exitFile) && fs.readFileSync(exitFile, 'utf8').trim() !== '', { description: 'hotwatch exits', timeoutMs: 30_000 });
+    expect(fs.readFileSync(exitFile, 'utf8').trim()).toBe('0');
+    expect(logs().filter((l) => l.event === 'exit')).toMatchObject([{ msg: 'stopped; nothing left running' }]);
+  }, 90_000);
+});
