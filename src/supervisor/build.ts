@@ -194,7 +194,7 @@ class BuildTree {
 
   tearDown(why: 'stop' | 'leftover'): void {
     const pgid = this.sub.pid;
-    if (pgid === undefined || this.teardown) return;
+    if (pgid === undefined || this.teardown !== undefined) return;
     if (why === 'leftover') {
       this.log.warn(
         { event: 'build.leftover', pgid, hint: 'a build command should not leave processes running; they were stopped' },
@@ -220,7 +220,7 @@ class BuildTree {
     // Marked leftovers were born after the leader: a build too short to have turned the pid counter all
     // the way round needs to read only higher pids (this check is on the path of every build).
     const bornAfter = performance.now() - started < wrapSafeMs() ? pgid : undefined;
-    if (!this.teardown && pgid !== undefined && (groupAlive(pgid) || pidsWithEnv(this.marker.key, this.marker.value, bornAfter).length > 0)) {
+    if (this.teardown === undefined && pgid !== undefined && (groupAlive(pgid) || pidsWithEnv(this.marker.key, this.marker.value, bornAfter).length > 0)) {
       this.tearDown('leftover');
     }
     await this.teardown;

@@ -195,7 +195,7 @@ async function signalAndWait(o: TerminateOptions, groupDone: () => boolean): Pro
   signalGroup(o.pgid, o.signal, o.log);
   const cut = o.cut;
   const cutNow = cut ? new Promise<void>((r) => (cut.aborted ? r() : cut.addEventListener('abort', () => r(), { once: true }))) : undefined;
-  const wake = cutNow && o.leaderExit ? Promise.race([o.leaderExit, cutNow]) : (cutNow ?? o.leaderExit);
+  const wake = cutNow !== undefined && o.leaderExit !== undefined ? Promise.race([o.leaderExit, cutNow]) : (cutNow ?? o.leaderExit);
   await pollUntil(() => groupDone() || cut?.aborted === true, o.graceMs, POLL_MS, wake);
   return groupDone() && !cut?.aborted;
 }

@@ -164,7 +164,7 @@ export class AppProcess {
    */
   prescan(): void {
     const last = lastPid();
-    if (last === undefined || this.exit !== undefined || this.stopping) return;
+    if (last === undefined || this.exit !== undefined || this.stopping !== undefined) return;
     // The group's members carry the marker: the environment scan finds them, no second pass over /proc.
     this.prescanned = { at: performance.now(), known: snapshotTree(this.pid, { marker: this.marker, group: false }), lastPid: last };
   }
