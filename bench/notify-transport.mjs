@@ -85,7 +85,13 @@ async function goHelper() {
   const rss = rssKb(transport.senderPid);
   await transport.close();
   fs.rmSync(cache, { recursive: true, force: true });
-  return { firstBuildMs: Math.round(buildMs), binaryBytes: size, helperRssKb: rss, ...r, goVersion: execFileSync('go', ['version']).toString().trim() };
+  return {
+    firstBuildMs: Math.round(buildMs),
+    binaryBytes: size,
+    helperRssKb: rss,
+    ...r,
+    goVersion: execFileSync('go', ['version']).toString().trim(),
+  };
 }
 
 /** unix-dgram passes the address as a C string: an abstract "@name" (a leading NUL) never reaches its socket. */
@@ -114,18 +120,25 @@ async function unixDgram(dir) {
   const sock = ud.createSocket('unix_dgram');
   sock.on('error', () => {});
   const addr = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hotwatch-bench-')), 'notify.sock');
-  const r = await measure(addr, (name, msg) =>
-    new Promise((res, rej) => {
-      const buf = Buffer.from(msg);
-      try {
-        sock.send(buf, 0, buf.length, name, (err) => (err ? rej(err) : res()));
-      } catch (e) {
-        rej(e);
-      }
-    }),
+  const r = await measure(
+    addr,
+    (name, msg) =>
+      new Promise((res, rej) => {
+        const buf = Buffer.from(msg);
+        try {
+          sock.send(buf, 0, buf.length, name, (err) => (err ? rej(err) : res()));
+        } catch (e) {
+          rej(e);
+        }
+      }),
   );
   sock.close();
-  return { abstractAddress: await abstractWorks(ud), loadMs: Math.round(loadMs), nodeRssDeltaKb: Math.round((process.memoryUsage().rss - before) / 1024), ...r };
+  return {
+    abstractAddress: await abstractWorks(ud),
+    loadMs: Math.round(loadMs),
+    nodeRssDeltaKb: Math.round((process.memoryUsage().rss - before) / 1024),
+    ...r,
+  };
 }
 
 const out = { rounds, node: process.version, source: serviceHelperSourceDir(), goHelper: await goHelper() };

@@ -29,8 +29,34 @@ import { burstsScenario } from './scenarios/bursts.mjs';
 import { proxyScenario } from './scenarios/proxy.mjs';
 
 const PLANS = {
-  full: { rounds: 10, pauseMs: 300, dirs: 10_000, filesPerDir: 10, treeRepeats: 3, libRepeats: 3, doctorRepeats: 5, changedFiles: 2000, checkouts: 6, saves: 10, proxyRequests: 3000, proxyRestarts: 50 },
-  quick: { rounds: 3, pauseMs: 200, dirs: 1_000, filesPerDir: 10, treeRepeats: 1, libRepeats: 1, doctorRepeats: 2, changedFiles: 500, checkouts: 2, saves: 3, proxyRequests: 500, proxyRestarts: 9 },
+  full: {
+    rounds: 10,
+    pauseMs: 300,
+    dirs: 10_000,
+    filesPerDir: 10,
+    treeRepeats: 3,
+    libRepeats: 3,
+    doctorRepeats: 5,
+    changedFiles: 2000,
+    checkouts: 6,
+    saves: 10,
+    proxyRequests: 3000,
+    proxyRestarts: 50,
+  },
+  quick: {
+    rounds: 3,
+    pauseMs: 200,
+    dirs: 1_000,
+    filesPerDir: 10,
+    treeRepeats: 1,
+    libRepeats: 1,
+    doctorRepeats: 2,
+    changedFiles: 500,
+    checkouts: 2,
+    saves: 3,
+    proxyRequests: 500,
+    proxyRestarts: 9,
+  },
 };
 const SCENARIOS = ['latency', 'tree', 'doctor', 'bursts', 'proxy'];
 
@@ -146,7 +172,9 @@ async function main() {
     }
   };
 
-  results.latency = await step('latency', () => latencyScenario({ rounds: opts.rounds !== undefined ? Number(opts.rounds) : plan.rounds, pauseMs: plan.pauseMs, subjects, say }));
+  results.latency = await step('latency', () =>
+    latencyScenario({ rounds: opts.rounds !== undefined ? Number(opts.rounds) : plan.rounds, pauseMs: plan.pauseMs, subjects, say }),
+  );
   if (opts.only.includes('tree') || opts.only.includes('doctor')) {
     const dir = makeTmpDir('tree');
     try {
@@ -154,15 +182,27 @@ async function main() {
       const tree = generateTree(dir, { dirs: plan.dirs, filesPerDir: plan.filesPerDir });
       say(`bench: generated ${tree.dirsWithRoot} dirs / ${tree.files} files in ${((performance.now() - g0) / 1000).toFixed(1)} s`);
       results.bigTree = await step('tree', () =>
-        bigTreeScenario({ tree, repeats: plan.treeRepeats, libRepeats: plan.libRepeats, chokidar: !opts['no-chokidar'], hotwatch: hotwatch ?? null, tools: found, say }),
+        bigTreeScenario({
+          tree,
+          repeats: plan.treeRepeats,
+          libRepeats: plan.libRepeats,
+          chokidar: !opts['no-chokidar'],
+          hotwatch: hotwatch ?? null,
+          tools: found,
+          say,
+        }),
       );
       if (hotwatch) results.doctor = await step('doctor', () => doctorScenario({ tree, repeats: plan.doctorRepeats, say }));
     } finally {
       removeTmpDir(dir);
     }
   }
-  results.bursts = await step('bursts', () => burstsScenario({ changedFiles: plan.changedFiles, checkouts: plan.checkouts, saves: plan.saves, say }));
-  results.proxy = await step('proxy', () => proxyScenario({ requests: plan.proxyRequests, restarts: plan.proxyRestarts, clients: 20, say }));
+  results.bursts = await step('bursts', () =>
+    burstsScenario({ changedFiles: plan.changedFiles, checkouts: plan.checkouts, saves: plan.saves, say }),
+  );
+  results.proxy = await step('proxy', () =>
+    proxyScenario({ requests: plan.proxyRequests, restarts: plan.proxyRestarts, clients: 20, say }),
+  );
   results.meta.totalSeconds = (performance.now() - t0) / 1000;
   results.meta.loadavgAtEnd = os.loadavg();
 

@@ -126,10 +126,13 @@ await check('startProcess: lines are captured, JSON parsed, stop kills the group
   const script = `process.stderr.write(JSON.stringify({event:'hi'})+'\\n'); require('child_process').spawn('sleep',['60'],{stdio:'ignore'}); setInterval(()=>{},1000)`;
   const h = startProcess(process.execPath, ['-e', script], { name: 'fixture' });
   await h.waitForLine((l) => l.json?.event === 'hi', { timeoutMs: 10_000, description: 'hi' });
-  const kids = await waitFor(() => {
-    const d = descendants(h.pid);
-    return d.length >= 1 ? d : undefined;
-  }, { timeoutMs: 5000, description: 'the fixture has a child' });
+  const kids = await waitFor(
+    () => {
+      const d = descendants(h.pid);
+      return d.length >= 1 ? d : undefined;
+    },
+    { timeoutMs: 5000, description: 'the fixture has a child' },
+  );
   const r = await h.stop({ graceMs: 2000 });
   assert.equal(r.signal, 'SIGTERM');
   await waitFor(() => kids.every((p) => !fs.existsSync(`/proc/${p}`) || fs.readFileSync(`/proc/${p}/stat`, 'utf8').includes(') Z')), {

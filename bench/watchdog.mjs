@@ -135,10 +135,14 @@ function startHotwatch(config, root, env) {
     procs.delete(p);
   };
   const log = (pred, what, timeoutMs = 30_000, from = 0) =>
-    waitFor(() => {
-      if (p.exitCode !== null) throw new Error(`hotwatch exited (${p.exitCode}) while waiting for ${what}`);
-      return logs.slice(from).find(pred);
-    }, what, timeoutMs);
+    waitFor(
+      () => {
+        if (p.exitCode !== null) throw new Error(`hotwatch exited (${p.exitCode}) while waiting for ${what}`);
+        return logs.slice(from).find(pred);
+      },
+      what,
+      timeoutMs,
+    );
   return { p, logs, stop, log };
 }
 
@@ -256,11 +260,26 @@ async function main() {
   const f = (x, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
   const rows = [];
   for (const [iv, r] of Object.entries(results.deafen)) {
-    rows.push([`deafness, interval ${iv}ms: detect (median / max)`, `${f(r.detectMs)} / ${f(r.detectMaxMs)} ms`, `≤ ${2 * iv} ms`, r.detectMaxMs <= 2 * iv ? 'ok' : 'MISSED']);
-    rows.push([`deafness, interval ${iv}ms: recover (median / max)`, `${f(r.recoverMs)} / ${f(r.recoverMaxMs)} ms`, `≤ ${iv} ms`, r.recoverMaxMs <= Number(iv) ? 'ok' : 'MISSED']);
+    rows.push([
+      `deafness, interval ${iv}ms: detect (median / max)`,
+      `${f(r.detectMs)} / ${f(r.detectMaxMs)} ms`,
+      `≤ ${2 * iv} ms`,
+      r.detectMaxMs <= 2 * iv ? 'ok' : 'MISSED',
+    ]);
+    rows.push([
+      `deafness, interval ${iv}ms: recover (median / max)`,
+      `${f(r.recoverMs)} / ${f(r.recoverMaxMs)} ms`,
+      `≤ ${iv} ms`,
+      r.recoverMaxMs <= Number(iv) ? 'ok' : 'MISSED',
+    ]);
     rows.push([`deafness, interval ${iv}ms: edit made while deaf serves`, `${f(r.editServesMs)} ms`, '-', '']);
   }
-  rows.push([`hung thread, interval 2000ms: detect (${results.hang.causes.join(', ')})`, `${f(results.hang.detectMs)} ms`, '≤ 6000 ms', results.hang.detectMs <= 6000 ? 'ok' : 'MISSED']);
+  rows.push([
+    `hung thread, interval 2000ms: detect (${results.hang.causes.join(', ')})`,
+    `${f(results.hang.detectMs)} ms`,
+    '≤ 6000 ms',
+    results.hang.detectMs <= 6000 ? 'ok' : 'MISSED',
+  ]);
   rows.push(['hung thread: recover', `${f(results.hang.recoverMs)} ms`, '-', '']);
   const dCpu = results.idle.on.cpuPct - results.idle.off.cpuPct;
   rows.push([`idle CPU, watchdog off (${IDLE_S}s)`, `${f(results.idle.off.cpuPct, 2)} % of a core`, '-', '']);
@@ -270,8 +289,11 @@ async function main() {
   rows.push(['edit → build.start, watchdog off (median)', `${f(results.latency.off)} ms`, '-', '']);
   rows.push(['edit → build.start, watchdog on (median)', `${f(results.latency.on)} ms`, '≈ off', '']);
   const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => String(r[i]).length)));
-  console.log(`hotwatch watchdog benchmark (${QUICK ? 'quick' : 'full'}; node ${process.version}; ${os.cpus().length} cores; medians of ${RUNS} runs)`);
-  for (const r of rows) console.log(`  ${String(r[0]).padEnd(w[0])}  ${String(r[1]).padStart(w[1])}  goal ${String(r[2]).padEnd(w[2])}  ${r[3]}`);
+  console.log(
+    `hotwatch watchdog benchmark (${QUICK ? 'quick' : 'full'}; node ${process.version}; ${os.cpus().length} cores; medians of ${RUNS} runs)`,
+  );
+  for (const r of rows)
+    console.log(`  ${String(r[0]).padEnd(w[0])}  ${String(r[1]).padStart(w[1])}  goal ${String(r[2]).padEnd(w[2])}  ${r[3]}`);
   if (JSON_OUT) fs.writeFileSync(JSON_OUT, `${JSON.stringify(results, null, 2)}\n`);
   return results;
 }

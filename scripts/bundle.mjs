@@ -60,7 +60,9 @@ function thirdPartyLicenses(metafile) {
     const id = `${pkg.name}@${pkg.version}`;
     if (seen.has(id)) continue;
     const file = fs.readdirSync(dir).find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f));
-    const text = file ? fs.readFileSync(path.join(dir, file), 'utf8').trim() : `(no licence file in the package; package.json says: ${pkg.license ?? 'nothing'})`;
+    const text = file
+      ? fs.readFileSync(path.join(dir, file), 'utf8').trim()
+      : `(no licence file in the package; package.json says: ${pkg.license ?? 'nothing'})`;
     seen.set(id, `${id} (${typeof pkg.license === 'string' ? pkg.license : 'see below'})\n\n${text}\n`);
   }
   const ids = [...seen.keys()].sort();

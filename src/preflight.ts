@@ -33,14 +33,27 @@ const SCAN_BUDGET_MS = 2000;
 const SCAN_MAX = 5;
 
 /** build.package as `go list -find` sees it (build env, -tags); undefined when go cannot tell (the build will say). */
-function listPackage(go: string, s: Settings, env: NodeJS.ProcessEnv, signal: AbortSignal | undefined): Promise<{ name: string; files: number; dir: string; error: string } | undefined> {
+function listPackage(
+  go: string,
+  s: Settings,
+  env: NodeJS.ProcessEnv,
+  signal: AbortSignal | undefined,
+): Promise<{ name: string; files: number; dir: string; error: string } | undefined> {
   const tags = s.build.flags.filter((f, i, all) => /^--?tags(=|$)/.test(f) || /^--?tags$/.test(all[i - 1] ?? ''));
   const format = '{{.Name}}|{{len .GoFiles}}|{{.Dir}}|{{with .Error}}{{.Err}}{{end}}';
   return new Promise((resolve) => {
     execFile(
       go,
       ['list', '-find', '-e', ...tags, '-f', format, s.build.package],
-      { cwd: s.root, env, timeout: GO_LIST_TIMEOUT_MS, killSignal: 'SIGKILL', encoding: 'utf8', maxBuffer: 1 << 20, ...(signal ? { signal } : {}) },
+      {
+        cwd: s.root,
+        env,
+        timeout: GO_LIST_TIMEOUT_MS,
+        killSignal: 'SIGKILL',
+        encoding: 'utf8',
+        maxBuffer: 1 << 20,
+        ...(signal ? { signal } : {}),
+      },
       (err, stdout) => {
         const m = /^([^|\n]*)\|(\d+)\|([^|\n]*)\|([\s\S]*)$/.exec(stdout.trim());
         resolve(err || !m ? undefined : { name: m[1]!, files: Number(m[2]), dir: m[3]!, error: m[4]!.trim() });
@@ -102,7 +115,13 @@ export function findMainPackages(s: Settings, budgetMs = SCAN_BUDGET_MS, max = S
 }
 
 /** Zero-config on the `cmd/server` layout (nothing or a library at the root): exit 2 naming the main packages. */
-async function checkMainPackage(go: string, s: Settings, env: NodeJS.ProcessEnv, where: string | undefined, signal: AbortSignal | undefined): Promise<void> {
+async function checkMainPackage(
+  go: string,
+  s: Settings,
+  env: NodeJS.ProcessEnv,
+  where: string | undefined,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   if (s.build.package.includes('...')) return;
   // Fast path (< 1 ms): a local directory with a `package main` file. Otherwise go decides (~10-30 ms), so
   // build tags and GOOS in build.env are honoured before hotwatch refuses to start.
@@ -121,10 +140,14 @@ async function checkMainPackage(go: string, s: Settings, env: NodeJS.ProcessEnv,
     found.length > 0
       ? `set build.package: ${found[0]} in ${file} (main packages under the root: ${found.join(', ')}${complete ? '' : ', ...'})`
       : `no main package (package main with func main) found under ${s.root}${complete ? '' : ' (search stopped early)'}: add one and set build.package to it in ${file}, or set build.cmd`;
-  throw new HotwatchError('CONFIG_INVALID', `build.package ${JSON.stringify(s.build.package)}: ${what}: there is no program to build and run`, {
-    hint,
-    ...(where ? { where } : {}),
-  });
+  throw new HotwatchError(
+    'CONFIG_INVALID',
+    `build.package ${JSON.stringify(s.build.package)}: ${what}: there is no program to build and run`,
+    {
+      hint,
+      ...(where ? { where } : {}),
+    },
+  );
 }
 
 /** `signal`: hotwatch is told to stop while starting: the one child it may wait on (`go list`) is killed. */
@@ -138,10 +161,14 @@ export async function preflight(s: Settings, signal?: AbortSignal): Promise<{ go
     goBinary = findOnPath('go', env.PATH);
     if (!goBinary) {
       const where = custom ? configPosition(s, ['build', 'cmd']) : undefined;
-      throw new HotwatchError('GO_MISSING', custom ? 'build.cmd: runs `go`, but the Go toolchain is not on PATH' : 'the Go toolchain (`go`) is not on PATH', {
-        hint: `install Go (https://go.dev/dl/) or add its bin directory to PATH; searched: ${env.PATH || '(PATH is empty)'}`,
-        ...(where ? { where } : {}),
-      });
+      throw new HotwatchError(
+        'GO_MISSING',
+        custom ? 'build.cmd: runs `go`, but the Go toolchain is not on PATH' : 'the Go toolchain (`go`) is not on PATH',
+        {
+          hint: `install Go (https://go.dev/dl/) or add its bin directory to PATH; searched: ${env.PATH || '(PATH is empty)'}`,
+          ...(where ? { where } : {}),
+        },
+      );
     }
   }
   if (!custom) {
@@ -165,9 +192,13 @@ export async function preflight(s: Settings, signal?: AbortSignal): Promise<{ go
     const portAt = configPosition(s, ['run', 'port']);
     const holders = portHolders(s.run.port);
     if (holders.length > 0 || !(await isPortFree(s.run.port))) {
-      const who = holders.length > 0 ? holders.map((h) => `pid ${h.pid} (${h.cmd})`).join(', ') : 'a process hotwatch cannot see (another user?)';
+      const who =
+        holders.length > 0 ? holders.map((h) => `pid ${h.pid} (${h.cmd})`).join(', ') : 'a process hotwatch cannot see (another user?)';
       throw new HotwatchError('PORT_IN_USE', `port ${s.run.port} (run.port) is already in use by ${who}`, {
-        hint: holders.length > 0 ? `stop it (kill ${holders[0]!.pid}) or change run.port` : `find it with \`ss -ltnp 'sport = :${s.run.port}'\`, or change run.port`,
+        hint:
+          holders.length > 0
+            ? `stop it (kill ${holders[0]!.pid}) or change run.port`
+            : `find it with \`ss -ltnp 'sport = :${s.run.port}'\`, or change run.port`,
         ...(portAt ? { where: portAt } : {}),
       });
     }

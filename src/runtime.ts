@@ -58,7 +58,11 @@ export async function runtime(s: Settings, { log, signal, onSupervisor, onAppCha
   onSupervisor?.(supervisor);
   // An edit of a run.envFiles file restarts the app (no build): the watcher must report it.
   const { watch, outside } = watchingEnvFiles(s.watch, s.run);
-  for (const file of outside) log.info({ event: 'config.envfile-unwatched', file }, `run.envFiles ${file} is outside the root: its edits are not watched (press r, or edit a source, to restart with it)`);
+  for (const file of outside)
+    log.info(
+      { event: 'config.envfile-unwatched', file },
+      `run.envFiles ${file} is outside the root: its edits are not watched (press r, or edit a source, to restart with it)`,
+    );
   const batcher = new Batcher({
     root: s.root,
     bufferCapacity: s.watch.bufferCapacity,
@@ -102,7 +106,14 @@ export async function runtime(s: Settings, { log, signal, onSupervisor, onAppCha
  * start is never indexed here). The watchdog's snapshot already lists them: a second walk of the tree for
  * it cost ~8 MB of RSS.
  */
-function seedContentIndex(watch: WatchSettings, watcher: Watcher, batcher: Batcher, log: Logger, signal: AbortSignal, done: () => void): void {
+function seedContentIndex(
+  watch: WatchSettings,
+  watcher: Watcher,
+  batcher: Batcher,
+  log: Logger,
+  signal: AbortSignal,
+  done: () => void,
+): void {
   const since = Date.now();
   const known = watcher.knownFiles?.(CONTENT_SEED_FILES);
   void (known ? Promise.resolve(known) : relevantFiles(watch, signal, CONTENT_SEED_FILES))

@@ -49,7 +49,14 @@ export function judgeLeftover(raw: unknown): LeftoverVerdict {
   const a = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
   const m = (typeof a.marker === 'object' && a.marker !== null ? a.marker : {}) as Record<string, unknown>;
   const pid = a.pid;
-  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 1 || typeof a.startTime !== 'number' || typeof m.key !== 'string' || typeof m.value !== 'string') {
+  if (
+    typeof pid !== 'number' ||
+    !Number.isInteger(pid) ||
+    pid <= 1 ||
+    typeof a.startTime !== 'number' ||
+    typeof m.key !== 'string' ||
+    typeof m.value !== 'string'
+  ) {
     return { ignore: 'its app entry is not what hotwatch writes (a pid, a start time and a marker)', level: 'warn' };
   }
   const marker = { key: m.key, value: m.value };
@@ -62,11 +69,16 @@ export function judgeLeftover(raw: unknown): LeftoverVerdict {
   if (st.startTime !== a.startTime) return { ignore: `pid ${pid} is another process now (${cmd}), not the app it recorded`, level: 'info' };
   const uid = processUid(pid);
   if (uid !== myUid()) return { ignore: `pid ${pid} (${cmd}) belongs to uid ${uid ?? '?'}, not to you`, level: 'warn' };
-  if (st.pgrp !== pid) return { ignore: `pid ${pid} (${cmd}) is not the leader of its own process group, as every app hotwatch starts is`, level: 'warn' };
+  if (st.pgrp !== pid)
+    return { ignore: `pid ${pid} (${cmd}) is not the leader of its own process group, as every app hotwatch starts is`, level: 'warn' };
   const carries = carriesEnv(pid, marker.key, marker.value);
-  if (carries === undefined) return { ignore: `the environment of pid ${pid} (${cmd}) cannot be read to check the marker it must carry`, level: 'warn' };
+  if (carries === undefined)
+    return { ignore: `the environment of pid ${pid} (${cmd}) cannot be read to check the marker it must carry`, level: 'warn' };
   if (!carries) {
-    return { ignore: `pid ${pid} (${cmd}) does not carry the marker ${marker.key}=${marker.value} that hotwatch recorded: it is not an app hotwatch started`, level: 'warn' };
+    return {
+      ignore: `pid ${pid} (${cmd}) does not carry the marker ${marker.key}=${marker.value} that hotwatch recorded: it is not an app hotwatch started`,
+      level: 'warn',
+    };
   }
   return { app: { pid, startTime: a.startTime, marker } };
 }
@@ -104,16 +116,28 @@ export class StateFile {
     const got = await lockRoot(this.root);
     if ('pid' in got) {
       if (got.pid !== undefined) {
-        throw new HotwatchError('ALREADY_RUNNING', `another hotwatch (pid ${got.pid}: ${readCmdline(got.pid)}) is already running on ${this.root}`, {
-          hint: `stop it first (Ctrl-C in its terminal, or kill ${got.pid})`,
-        });
+        throw new HotwatchError(
+          'ALREADY_RUNNING',
+          `another hotwatch (pid ${got.pid}: ${readCmdline(got.pid)}) is already running on ${this.root}`,
+          {
+            hint: `stop it first (Ctrl-C in its terminal, or kill ${got.pid})`,
+          },
+        );
       }
-      throw new HotwatchError('ALREADY_RUNNING', `another process holds hotwatch's lock on ${this.root} (${got.name}) and did not say its pid: another hotwatch, busy or stopped?`, {
-        hint: `stop it first: find it with \`ss -xlp | grep ${path.basename(got.name.replace(/^@/, ''))}\``,
-      });
+      throw new HotwatchError(
+        'ALREADY_RUNNING',
+        `another process holds hotwatch's lock on ${this.root} (${got.name}) and did not say its pid: another hotwatch, busy or stopped?`,
+        {
+          hint: `stop it first: find it with \`ss -xlp | grep ${path.basename(got.name.replace(/^@/, ''))}\``,
+        },
+      );
     }
     if ('why' in got) {
-      this.notes.push({ level: 'warn', event: 'state.unlocked', msg: `could not take the lock on ${this.root} (${got.name}: ${got.why}): a second hotwatch on this root would not be refused` });
+      this.notes.push({
+        level: 'warn',
+        event: 'state.unlocked',
+        msg: `could not take the lock on ${this.root} (${got.name}: ${got.why}): a second hotwatch on this root would not be refused`,
+      });
     } else this.lock = got;
     try {
       const delay = claimDelayMs();
@@ -152,7 +176,11 @@ export class StateFile {
     }
     // The watchdog's sentinel directory: a planted link there is removed, never written through.
     if (unlinkIfSymlink(path.join(this.dir, 'watchdog'))) {
-      this.notes.push({ level: 'warn', event: 'state.link-removed', msg: `removed a symlink at ${path.join(this.dir, 'watchdog')}: hotwatch writes its sentinels there` });
+      this.notes.push({
+        level: 'warn',
+        event: 'state.link-removed',
+        msg: `removed a symlink at ${path.join(this.dir, 'watchdog')}: hotwatch writes its sentinels there`,
+      });
     }
     const ignore = path.join(this.dir, '.gitignore');
     let keep = false;
@@ -171,7 +199,10 @@ export class StateFile {
     try {
       raw = readOwnFile(this.file);
     } catch (e) {
-      this.ignored(e instanceof UntrustedPathError ? e.message.slice(this.file.length + 1) : `it cannot be read (${errnoCode(e) ?? String(e)})`, 'warn');
+      this.ignored(
+        e instanceof UntrustedPathError ? e.message.slice(this.file.length + 1) : `it cannot be read (${errnoCode(e) ?? String(e)})`,
+        'warn',
+      );
       return undefined;
     }
     if (raw === undefined) return undefined;
@@ -191,12 +222,16 @@ export class StateFile {
   private untrusted(e: UntrustedPathError): HotwatchError {
     const p = e.problem;
     const why =
-      p.kind === 'symlink' ? 'hotwatch keeps its state and the built binary there, and never writes through a link (it could point anywhere)'
-        : p.kind === 'owner' ? 'hotwatch keeps its state and the built binary there, and will not use (or run anything from) a directory another user controls'
+      p.kind === 'symlink'
+        ? 'hotwatch keeps its state and the built binary there, and never writes through a link (it could point anywhere)'
+        : p.kind === 'owner'
+          ? 'hotwatch keeps its state and the built binary there, and will not use (or run anything from) a directory another user controls'
           : 'hotwatch keeps its state there';
     const fix =
-      p.kind === 'symlink' ? `remove the link (rm ${this.dir}); hotwatch creates the directory itself`
-        : p.kind === 'owner' ? `remove it (sudo rm -rf ${this.dir}) and let hotwatch create its own, or run hotwatch as uid ${p.uid}`
+      p.kind === 'symlink'
+        ? `remove the link (rm ${this.dir}); hotwatch creates the directory itself`
+        : p.kind === 'owner'
+          ? `remove it (sudo rm -rf ${this.dir}) and let hotwatch create its own, or run hotwatch as uid ${p.uid}`
           : `move ${this.dir} out of the way`;
     return new HotwatchError('UNSAFE_PATH', `${e.message}: ${why}`, { hint: fix, cause: e });
   }
@@ -206,19 +241,29 @@ export class StateFile {
     const code = errnoCode(e);
     const root = this.root;
     const why =
-      code === 'EROFS' ? 'the root is on a read-only file system'
-        : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
-          : code === 'ENOTDIR' ? `${this.dir} is not a directory`
+      code === 'EROFS'
+        ? 'the root is on a read-only file system'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'permission denied'
+          : code === 'ENOTDIR'
+            ? `${this.dir} is not a directory`
             : (code ?? String(e));
     const fix =
-      code === 'EROFS' ? 'run hotwatch on a writable checkout, or mount this one read-write'
-        : code === 'EACCES' || code === 'EPERM' ? `give your user write permission: chmod u+w ${root}`
-          : code === 'ENOTDIR' ? `move ${this.dir} out of the way`
+      code === 'EROFS'
+        ? 'run hotwatch on a writable checkout, or mount this one read-write'
+        : code === 'EACCES' || code === 'EPERM'
+          ? `give your user write permission: chmod u+w ${root}`
+          : code === 'ENOTDIR'
+            ? `move ${this.dir} out of the way`
             : `check the disk (df -h ${root})`;
-    return new HotwatchError('ROOT_UNREADABLE', `cannot write ${this.dir} (${why}): hotwatch keeps its state there, and by default the built binary`, {
-      hint: fix,
-      cause: e,
-    });
+    return new HotwatchError(
+      'ROOT_UNREADABLE',
+      `cannot write ${this.dir} (${why}): hotwatch keeps its state there, and by default the built binary`,
+      {
+        hint: fix,
+        cause: e,
+      },
+    );
   }
 
   /**
@@ -238,7 +283,14 @@ export class StateFile {
     }
     const app = v.app;
     const cmd = readCmdline(app.pid);
-    const res = await terminateTree({ pgid: app.pid, leaderExited: () => !isRunning(app.pid), marker: app.marker, signal: 'SIGTERM', graceMs: 3000, log });
+    const res = await terminateTree({
+      pgid: app.pid,
+      leaderExited: () => !isRunning(app.pid),
+      marker: app.marker,
+      signal: 'SIGTERM',
+      graceMs: 3000,
+      log,
+    });
     log.warn(
       { event: 'app.leftover', pid: app.pid, cmd, graceful: res.graceful, swept: res.swept },
       `stopped app pid ${app.pid} (${cmd}) left running by a previous hotwatch that did not exit cleanly (killed with SIGKILL?)`,
@@ -247,7 +299,11 @@ export class StateFile {
 
   recordApp(app: { pid: number; marker: EnvMarker } | undefined): void {
     const startTime = app ? readStat(app.pid)?.startTime : undefined;
-    this.write(app && startTime !== undefined ? { hotwatch: this.self, app: { pid: app.pid, startTime, marker: app.marker } } : { hotwatch: this.self });
+    this.write(
+      app && startTime !== undefined
+        ? { hotwatch: this.self, app: { pid: app.pid, startTime, marker: app.marker } }
+        : { hotwatch: this.self },
+    );
   }
 
   release(): void {

@@ -19,7 +19,9 @@ export function claimDelayMs(env: NodeJS.ProcessEnv = process.env): number {
   if (v === undefined || v === '') return 0;
   const ms = parseDuration(v);
   if (ms === undefined) {
-    throw new HotwatchError('FLAG_INVALID', `${CLAIM_DELAY_ENV}=${v}: not a duration (e.g. "2s", "500ms")`, { hint: 'test-only: unset it, or give a duration' });
+    throw new HotwatchError('FLAG_INVALID', `${CLAIM_DELAY_ENV}=${v}: not a duration (e.g. "2s", "500ms")`, {
+      hint: 'test-only: unset it, or give a duration',
+    });
   }
   return ms;
 }

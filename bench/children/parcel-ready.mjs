@@ -9,9 +9,13 @@ const root = process.argv[2];
 const t0 = performance.now();
 let errors = 0;
 const sub = await watcher
-  .subscribe(root, (err) => {
-    if (err) errors++;
-  }, { backend: 'inotify' })
+  .subscribe(
+    root,
+    (err) => {
+      if (err) errors++;
+    },
+    { backend: 'inotify' },
+  )
   .catch((e) => {
     process.stdout.write(`${JSON.stringify({ event: 'failed', error: String(e) })}\n`);
     process.exit(1);

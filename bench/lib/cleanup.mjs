@@ -56,7 +56,10 @@ export function installCleanupHandlers() {
   if (installed) return;
   installed = true;
   process.on('exit', cleanupAll);
-  for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
+  for (const [sig, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ]) {
     process.on(sig, () => {
       process.stderr.write(`\nbench: ${sig}: stopping every started process and removing temp dirs\n`);
       cleanupAll();

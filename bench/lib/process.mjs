@@ -74,7 +74,11 @@ export function startProcess(cmd, args, { cwd, env, name = cmd } = {}) {
       return exit;
     },
     alive: () => exit === undefined,
-    tail: (n = 30) => lines.slice(-n).map((l) => l.text).join('\n'),
+    tail: (n = 30) =>
+      lines
+        .slice(-n)
+        .map((l) => l.text)
+        .join('\n'),
     /** First line (from index `from`) matching `pred`; throws with the output tail after `timeoutMs`. */
     async waitForLine(pred, { from = 0, timeoutMs = 60_000, description = 'a log line' } = {}) {
       let i = from;

@@ -29,7 +29,7 @@ function latencyRows(l) {
     }
     if (Number.isFinite(hw.pairedTotalDiffMs)) {
       rows.push(['hotwatch − baseline, round by round (median of pairs)', fmt.signedMs(hw.pairedTotalDiffMs), '', '']);
-      rows.push(['  of which hotwatch\'s go build − the bare one', fmt.signedMs(hw.pairedBuildDiffMs), '', '']);
+      rows.push(["  of which hotwatch's go build − the bare one", fmt.signedMs(hw.pairedBuildDiffMs), '', '']);
     }
     if (hw.breakdownMs) {
       const k = hw.breakdownMs;
@@ -42,7 +42,12 @@ function latencyRows(l) {
   }
   for (const [name, t] of Object.entries(l.subjects)) {
     if (name === 'hotwatch') continue;
-    rows.push([`${name} ${t.version}: write → first new answer`, fmt.ms(t.latencyMs.median), '', t.errors.length ? `${t.errors.length} failed` : '']);
+    rows.push([
+      `${name} ${t.version}: write → first new answer`,
+      fmt.ms(t.latencyMs.median),
+      '',
+      t.errors.length ? `${t.errors.length} failed` : '',
+    ]);
     rows.push([`  ${name} − baseline`, fmt.signedMs(t.overheadMs), '', '']);
     if (hw) {
       rows.push([`  ratio ${name} / hotwatch (latency)`, fmt.x(ratio(t.latencyMs.median, hw.latencyMs.median)), '', '']);
@@ -59,10 +64,20 @@ function treeRows(t) {
   const hw = t.subjects.hotwatch;
   if (hw) {
     const range = hw.readyMsRange?.n > 1 ? ` (${fmt.ms(hw.readyMsRange.min)}–${fmt.ms(hw.readyMsRange.max)})` : '';
-    rows.push([`hotwatch (${hw.backend} backend): watch.ready readyMs`, `${fmt.ms(hw.readyMs)}${range}`, '< 1000 ms', verdict(hw.readyMs < 1000)]);
+    rows.push([
+      `hotwatch (${hw.backend} backend): watch.ready readyMs`,
+      `${fmt.ms(hw.readyMs)}${range}`,
+      '< 1000 ms',
+      verdict(hw.readyMs < 1000),
+    ]);
     rows.push(['hotwatch: spawn → watch.ready (wall)', fmt.ms(hw.wallReadyMs), '', '']);
     // The watchdog watches one directory of its own (.hotwatch/watchdog, the sentinel directory).
-    rows.push(['hotwatch: inotify watches (/proc fdinfo)', fmt.n(hw.watches), `= ${fmt.n(dirs)} + 1 sentinel dir`, verdict(hw.watches === dirs || hw.watches === dirs + 1)]);
+    rows.push([
+      'hotwatch: inotify watches (/proc fdinfo)',
+      fmt.n(hw.watches),
+      `= ${fmt.n(dirs)} + 1 sentinel dir`,
+      verdict(hw.watches === dirs || hw.watches === dirs + 1),
+    ]);
     rows.push(['hotwatch: watches it reports in watch.ready', fmt.n(hw.reportedWatches), `= ${fmt.n(dirs)}`, '']);
     rows.push(['hotwatch: VmRSS at ready', fmt.mb(hw.rssMb), '< 100 MB', verdict(hw.rssMb < 100)]);
     rows.push(['hotwatch: VmRSS 2 s after an edit / peak (VmHWM)', `${fmt.mb(hw.settledRssMb)} / ${fmt.mb(hw.peakRssMb)}`, '', '']);
@@ -78,7 +93,13 @@ function treeRows(t) {
       continue;
     }
     rows.push([`${name}: ready / watches / VmRSS`, `${fmt.ms(r.readyMs)} / ${fmt.n(r.watches)} / ${fmt.mb(r.rssMb)}`, '', '']);
-    if (hw) rows.push([`  ratio ${name} / hotwatch (ready / watches / RSS)`, `${fmt.x(ratio(r.readyMs, hw.readyMs))} / ${fmt.x(ratio(r.watches, hw.watches))} / ${fmt.x(ratio(r.rssMb, hw.rssMb))}`, '', '']);
+    if (hw)
+      rows.push([
+        `  ratio ${name} / hotwatch (ready / watches / RSS)`,
+        `${fmt.x(ratio(r.readyMs, hw.readyMs))} / ${fmt.x(ratio(r.watches, hw.watches))} / ${fmt.x(ratio(r.rssMb, hw.rssMb))}`,
+        '',
+        '',
+      ]);
   }
   for (const [name, r] of Object.entries(t.subjects).filter(([n]) => n !== 'hotwatch')) {
     if (!r) {
@@ -87,7 +108,13 @@ function treeRows(t) {
     }
     rows.push([`${name}: spawn → ready / watches / VmRSS`, `${fmt.ms(r.wallReadyMs)} / ${fmt.n(r.watches)} / ${fmt.mb(r.rssMb)}`, '', '']);
     rows.push([`  (${name} ready = ${r.readyBy})`, '', '', '']);
-    if (hw) rows.push([`  ratio ${name} / hotwatch (ready / watches / RSS)`, `${fmt.x(ratio(r.wallReadyMs, hw.wallReadyMs))} / ${fmt.x(ratio(r.watches, hw.watches))} / ${fmt.x(ratio(r.rssMb, hw.rssMb))}`, '', '']);
+    if (hw)
+      rows.push([
+        `  ratio ${name} / hotwatch (ready / watches / RSS)`,
+        `${fmt.x(ratio(r.wallReadyMs, hw.wallReadyMs))} / ${fmt.x(ratio(r.watches, hw.watches))} / ${fmt.x(ratio(r.rssMb, hw.rssMb))}`,
+        '',
+        '',
+      ]);
   }
   return rows;
 }
@@ -106,7 +133,15 @@ function doctorRows(d) {
 
 function burstTable(b) {
   const windows = Object.keys(Object.values(b.kinds)[0]?.batches ?? {});
-  const header = ['burst (raw per-dir fs.watch)', 'runs', 'relevant events', 'spread med/max', 'largest gap med/worst', ...windows.map((w) => `builds@${w}ms`), '@50ms, no maxWait'];
+  const header = [
+    'burst (raw per-dir fs.watch)',
+    'runs',
+    'relevant events',
+    'spread med/max',
+    'largest gap med/worst',
+    ...windows.map((w) => `builds@${w}ms`),
+    '@50ms, no maxWait',
+  ];
   const rows = Object.entries(b.kinds).map(([kind, k]) => [
     kind,
     String(k.runs),
@@ -127,19 +162,28 @@ export function burstVerdict(b) {
   const kinds = Object.entries(b.kinds);
   const worstGapMs = Math.max(...kinds.map(([, k]) => k.worstGapMs));
   const gapSplits = kinds.filter(([, k]) => k.quietOnly50Worst > 1).map(([kind]) => kind);
-  const maxWaitSplits = kinds.filter(([, k]) => k.batches[50]?.worst > 1 && k.quietOnly50Worst === 1).map(([kind, k]) => `${kind} (lasts up to ${fmt.ms(k.maxSpreadMs)})`);
+  const maxWaitSplits = kinds
+    .filter(([, k]) => k.batches[50]?.worst > 1 && k.quietOnly50Worst === 1)
+    .map(([kind, k]) => `${kind} (lasts up to ${fmt.ms(k.maxSpreadMs)})`);
   return { worstGapMs, gapSplits, maxWaitSplits, ok: gapSplits.length === 0 };
 }
 
 function proxyRows(x) {
   const l = x.latency;
   const r = x.restarts;
-  const modes = Object.entries(r.modes).map(([k, v]) => `${v} ${k}`).join(', ');
+  const modes = Object.entries(r.modes)
+    .map(([k, v]) => `${v} ${k}`)
+    .join(', ');
   return [
     `5. Proxy (${x.child}): latency added on keep-alive connections (${fmt.n(l.requests)} request pairs), and ${r.restarts} app restarts under ${r.clients} clients (${modes})`,
     ['direct to the app: p50 / p99', `${fmt.ms(l.direct.p50)} / ${fmt.ms(l.direct.p99)}`, '', ''],
     ['through the proxy: p50 / p99', `${fmt.ms(l.proxied.p50)} / ${fmt.ms(l.proxied.p99)}`, '', ''],
-    ['added by the proxy, p50 (median of pairs) / p99', `${fmt.signedMs(l.addedP50)} (${fmt.signedMs(l.pairedAddedMedian)}) / ${fmt.signedMs(l.addedP99)}`, '< 1 ms at p50', verdict(l.addedP50 < 1)],
+    [
+      'added by the proxy, p50 (median of pairs) / p99',
+      `${fmt.signedMs(l.addedP50)} (${fmt.signedMs(l.pairedAddedMedian)}) / ${fmt.signedMs(l.addedP99)}`,
+      '< 1 ms at p50',
+      verdict(l.addedP50 < 1),
+    ],
     [`requests served across ${r.restarts} restarts (${r.seconds.toFixed(1)} s)`, fmt.n(r.served), '', ''],
     ['  failed', fmt.n(r.failures), '0', verdict(r.failures === 0)],
     ['  p50 / p99 under restarts', `${fmt.ms(r.p50)} / ${fmt.ms(r.p99)}`, '', ''],
@@ -155,7 +199,11 @@ export function renderReport(results) {
     `machine: ${m.cpus} × ${m.cpuModel}, ${m.memGb} GB, Linux ${m.kernel}; load average at start ${m.loadavg.map((x) => x.toFixed(2)).join(' ')}` +
       (m.loadavgAtEnd ? `, at end ${m.loadavgAtEnd.map((x) => x.toFixed(2)).join(' ')}` : ''),
   );
-  out.push(`versions: ${Object.entries(m.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  out.push(
+    `versions: ${Object.entries(m.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
   out.push('hotwatch: zero config (defaults: loneQuiet 15ms, quiet 50ms, maxWait 1s, native backend), --log-format json');
   for (const [name, how] of Object.entries(m.howRun ?? {})) out.push(`${name}: ${how}`);
   if (m.missingTools.length) out.push(`not installed (not compared): ${m.missingTools.join(', ')} — see bench/README.md`);

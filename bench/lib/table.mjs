@@ -5,7 +5,8 @@ export const fmt = {
   mb: (x) => (Number.isFinite(x) ? `${x.toFixed(0)} MB` : 'n/a'),
   n: (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : 'n/a'),
   x: (x) => (Number.isFinite(x) ? `${x.toFixed(2)}×` : 'n/a'),
-  signedMs: (x) => (Number.isFinite(x) ? `${x >= 0 ? '+' : '−'}${Math.abs(x) >= 100 ? Math.abs(x).toFixed(0) : Math.abs(x).toFixed(1)} ms` : 'n/a'),
+  signedMs: (x) =>
+    Number.isFinite(x) ? `${x >= 0 ? '+' : '−'}${Math.abs(x) >= 100 ? Math.abs(x).toFixed(0) : Math.abs(x).toFixed(1)} ms` : 'n/a',
 };
 
 /** PASS / FAIL / "n/a" for a goal check (undefined when there is no goal). */

@@ -16,7 +16,9 @@ export async function waitFor(cond, { timeoutMs, intervalMs = 10, description })
       lastErr = e;
     }
     if (performance.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}${lastErr ? ` (last error: ${lastErr.message ?? lastErr})` : ''}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${description}${lastErr ? ` (last error: ${lastErr.message ?? lastErr})` : ''}`,
+      );
     }
     await sleep(intervalMs);
   }

@@ -70,7 +70,9 @@ async function measureHotwatch(hotwatch, tree, say) {
       peakRssMb: settled.hwmMb,
       editToServeMs: served - t0,
     };
-    say(`  hotwatch: ready ${r.readyMs?.toFixed?.(0)} ms (wall ${r.wallReadyMs.toFixed(0)}), ${r.watches} watches, ${r.rssMb?.toFixed(0)} MB, edit→serving ${r.editToServeMs.toFixed(0)} ms`);
+    say(
+      `  hotwatch: ready ${r.readyMs?.toFixed?.(0)} ms (wall ${r.wallReadyMs.toFixed(0)}), ${r.watches} watches, ${r.rssMb?.toFixed(0)} MB, edit→serving ${r.editToServeMs.toFixed(0)} ms`,
+    );
     return r;
   } finally {
     const stop = await h.stop({ graceMs: 15_000 });
@@ -86,8 +88,17 @@ async function measureLibrary(name, script, tree, timeoutMs, say) {
     const ready = await h.waitForLine((l) => l.json?.event === 'ready' || l.json?.event === 'failed', { timeoutMs, description: 'ready' });
     if (ready.json.event === 'failed') throw new Error(`${name}: ${ready.json.error}`);
     const fp = watcherFootprint(h.pid);
-    const r = { readyMs: ready.json.readyMs, wallReadyMs: ready.t - h.startedAt, watches: fp.watches, rssMb: fp.rssMb, peakRssMb: fp.hwmMb, errors: ready.json.errors };
-    say(`  ${name}: ready ${r.readyMs.toFixed(0)} ms, ${r.watches} watches, ${r.rssMb?.toFixed(0)} MB${r.errors ? `, ${r.errors} errors (${ready.json.firstError})` : ''}`);
+    const r = {
+      readyMs: ready.json.readyMs,
+      wallReadyMs: ready.t - h.startedAt,
+      watches: fp.watches,
+      rssMb: fp.rssMb,
+      peakRssMb: fp.hwmMb,
+      errors: ready.json.errors,
+    };
+    say(
+      `  ${name}: ready ${r.readyMs.toFixed(0)} ms, ${r.watches} watches, ${r.rssMb?.toFixed(0)} MB${r.errors ? `, ${r.errors} errors (${ready.json.firstError})` : ''}`,
+    );
     return r;
   } finally {
     await h.stop({ graceMs: 30_000 });
@@ -103,7 +114,10 @@ async function measureTool(tool, tree, say) {
     if (tool.readyLine) {
       const line = await h.waitForLine((l) => tool.readyLine(l.text), { timeoutMs: 180_000, description: 'its ready line' });
       readyMs = line.t - h.startedAt;
-      how = `ready line "${line.text.replace(/\x1b\[[0-9;]*m/g, '').trim().slice(0, 40)}"`;
+      how = `ready line "${line.text
+        .replace(/\x1b\[[0-9;]*m/g, '')
+        .trim()
+        .slice(0, 40)}"`;
       await sleep(1000); // let the footprint settle as it would after ready
     } else {
       readyMs = (await watchCountSettles(h)).readyMs;

@@ -29,7 +29,13 @@ const GIT_ENV = {
   GIT_COMMITTER_NAME: 'bench',
   GIT_COMMITTER_EMAIL: 'bench@example.invalid',
 };
-const git = (cwd, ...args) => run('git', ['-c', 'init.defaultBranch=main', '-c', 'commit.gpgsign=false', ...args], { cwd, env: GIT_ENV, timeout: 120_000, maxBuffer: 64 << 20 });
+const git = (cwd, ...args) =>
+  run('git', ['-c', 'init.defaultBranch=main', '-c', 'commit.gpgsign=false', ...args], {
+    cwd,
+    env: GIT_ENV,
+    timeout: 120_000,
+    maxBuffer: 64 << 20,
+  });
 
 /** A repo with `changed` files (10 per directory) that differ between main and other, plus as many unchanged ones. */
 async function makeRepo(dir, changed) {
@@ -38,7 +44,8 @@ async function makeRepo(dir, changed) {
   for (let d = 0; d < dirs; d++) {
     const sub = path.join(dir, 'pkg', `d${d}`);
     fs.mkdirSync(sub, { recursive: true });
-    for (let f = 0; f < 10 && d * 10 + f < changed; f++) fs.writeFileSync(path.join(sub, `c${f}.go`), `package d${d}\n\nconst C${f} = "main"\n`);
+    for (let f = 0; f < 10 && d * 10 + f < changed; f++)
+      fs.writeFileSync(path.join(sub, `c${f}.go`), `package d${d}\n\nconst C${f} = "main"\n`);
     for (let f = 0; f < 10; f++) fs.writeFileSync(path.join(sub, `u${f}.go`), `package d${d}\n\nconst U${f} = 1\n`);
   }
   await git(dir, 'init', '-q');
@@ -122,7 +129,9 @@ export async function burstsScenario({ changedFiles, checkouts, saves, say }) {
         const branch = i % 2 === 0 ? 'other' : 'main';
         runs.push(await recordBurst(rec, () => git(repo, 'checkout', '-q', branch)));
         const r = runs[runs.length - 1];
-        say(`  git checkout ${branch}: ${r.events} events on ${r.files} files over ${r.spreadMs?.toFixed(0)} ms, largest gap ${r.maxGapMs?.toFixed(1)} ms (git ran ${r.actionMs.toFixed(0)} ms); builds at ${WINDOWS.map((w) => `${w}ms: ${r.batches[w]}`).join(', ')}`);
+        say(
+          `  git checkout ${branch}: ${r.events} events on ${r.files} files over ${r.spreadMs?.toFixed(0)} ms, largest gap ${r.maxGapMs?.toFixed(1)} ms (git ran ${r.actionMs.toFixed(0)} ms); builds at ${WINDOWS.map((w) => `${w}ms: ${r.batches[w]}`).join(', ')}`,
+        );
       }
       result.kinds[`git checkout (${changedFiles} files)`] = summarize(runs);
       if (rec.errors.length) result.errors.push(...rec.errors.slice(0, 5));
@@ -162,7 +171,11 @@ export async function burstsScenario({ changedFiles, checkouts, saves, say }) {
       if (vim) {
         // Real vim with no vimrc writes in place here (measured: two change events).
         kinds['vim :w (real vim -u NONE)'] = (i) => () =>
-          run(vim, ['-Nu', 'NONE', '-i', 'NONE', '-n', '-es', '-c', `%s/const version = ".*"/const version = "vim${i}"/`, '-c', 'wq', main], { timeout: 30_000 });
+          run(
+            vim,
+            ['-Nu', 'NONE', '-i', 'NONE', '-n', '-es', '-c', `%s/const version = ".*"/const version = "vim${i}"/`, '-c', 'wq', main],
+            { timeout: 30_000 },
+          );
       }
       if (gofmt) {
         kinds['save + gofmt -w (double write)'] = (i) => async () => {
@@ -176,7 +189,9 @@ export async function burstsScenario({ changedFiles, checkouts, saves, say }) {
         for (let i = 0; i < saves; i++) runs.push(await recordBurst(rec, make(i)));
         const s = summarize(runs);
         result.kinds[kind] = s;
-        say(`  ${kind}: ${s.events} relevant events (${s.allEvents} in all) over ${s.spreadMs?.toFixed(1)} ms, worst gap ${s.worstGapMs.toFixed(1)} ms`);
+        say(
+          `  ${kind}: ${s.events} relevant events (${s.allEvents} in all) over ${s.spreadMs?.toFixed(1)} ms, worst gap ${s.worstGapMs.toFixed(1)} ms`,
+        );
       }
       if (!vim) result.errors.push('vim not found: the vim save was not measured');
       if (!gofmt) result.errors.push('gofmt not found: the double write was not measured');

@@ -14,7 +14,10 @@ export async function doctorScenario({ tree, repeats, say }) {
     clearTimeout(timer);
     await h.stop();
     const wall = exit.t - h.startedAt;
-    const out = h.lines.filter((l) => l.stream === 'stdout').map((l) => l.text).join('\n');
+    const out = h.lines
+      .filter((l) => l.stream === 'stdout')
+      .map((l) => l.text)
+      .join('\n');
     try {
       const report = JSON.parse(out);
       checks = Array.isArray(report.checks) ? report.checks.length : undefined;

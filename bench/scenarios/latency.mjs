@@ -78,7 +78,11 @@ export async function latencyScenario({ rounds, pauseMs, subjects, say }) {
       running.push({ s, dir, port, h, samples: [], breakdowns: [], errors: [] });
     }
     for (const r of running) {
-      await pollUntilServes(r.port, 'v0', { intervalMs: 20, timeoutMs: 120_000, isDead: () => r.h.exit && `${r.s.name} exited: ${r.h.tail(10)}` });
+      await pollUntilServes(r.port, 'v0', {
+        intervalMs: 20,
+        timeoutMs: 120_000,
+        isDead: () => r.h.exit && `${r.s.name} exited: ${r.h.tail(10)}`,
+      });
       say(`  ${r.s.name} serves v0`);
     }
     const base = [];
@@ -102,7 +106,10 @@ export async function latencyScenario({ rounds, pauseMs, subjects, say }) {
         const t0 = performance.now();
         saveVersion(r.dir, version);
         try {
-          const served = await pollUntilServes(r.port, version, { timeoutMs: 60_000, isDead: () => r.h.exit && `${r.s.name} exited: ${r.h.tail(10)}` });
+          const served = await pollUntilServes(r.port, version, {
+            timeoutMs: 60_000,
+            isDead: () => r.h.exit && `${r.s.name} exited: ${r.h.tail(10)}`,
+          });
           if (i > 0) {
             r.samples.push(served - t0);
             if (r.s.name === 'hotwatch') r.breakdowns.push({ ...hotwatchBreakdown(r.h, from, t0, served), round: i, totalMs: served - t0 });
@@ -113,7 +120,9 @@ export async function latencyScenario({ rounds, pauseMs, subjects, say }) {
           if (r.h.exit) break;
         }
       }
-      say(`  round ${i}${i === 0 ? ' (warm-up)' : ''}: baseline ${b.totalMs.toFixed(0)} ms; ${running.map((r) => `${r.s.name} ${r.samples.length && i > 0 ? r.samples[r.samples.length - 1].toFixed(0) : '-'} ms`).join(', ')}`);
+      say(
+        `  round ${i}${i === 0 ? ' (warm-up)' : ''}: baseline ${b.totalMs.toFixed(0)} ms; ${running.map((r) => `${r.s.name} ${r.samples.length && i > 0 ? r.samples[r.samples.length - 1].toFixed(0) : '-'} ms`).join(', ')}`,
+      );
       await sleep(pauseMs);
     }
     const result = {
@@ -140,7 +149,13 @@ export async function latencyScenario({ rounds, pauseMs, subjects, say }) {
       };
       if (r.breakdowns.length) {
         const k = (key) => median(r.breakdowns.map((b) => b[key]));
-        entry.breakdownMs = { detect: k('detectMs'), build: k('buildMs'), stop: k('stopMs'), start: k('startMs'), doneToServe: k('doneToServeMs') };
+        entry.breakdownMs = {
+          detect: k('detectMs'),
+          build: k('buildMs'),
+          stop: k('stopMs'),
+          start: k('startMs'),
+          doneToServe: k('doneToServeMs'),
+        };
         entry.rounds = r.breakdowns.map((b) => ({ ...b, baseline: base.find((x) => x.round === b.round) }));
         entry.extraBuilds = r.breakdowns.filter((b) => b.builds > 1).length;
         // Build time varies by ±100 ms between rounds on a shared machine and drowns a difference of

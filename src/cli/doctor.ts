@@ -44,7 +44,9 @@ const DOCTOR_FLAGS = {
 function parse(argv: string[]) {
   const { values, positionals } = parseFlags('doctor', argv, DOCTOR_FLAGS);
   if (positionals.length > 0) {
-    throw new HotwatchError('FLAG_INVALID', `unexpected argument "${positionals[0]}"`, { hint: 'hotwatch doctor takes flags only: --root DIR, --config FILE, --json' });
+    throw new HotwatchError('FLAG_INVALID', `unexpected argument "${positionals[0]}"`, {
+      hint: 'hotwatch doctor takes flags only: --root DIR, --config FILE, --json',
+    });
   }
   return values;
 }

@@ -35,9 +35,13 @@ export function unknownFlag(command: string, raw: string, specs: FlagSpecs, opts
   const help = `hotwatch ${command} --help lists its flags`;
   if (close !== undefined) return new HotwatchError('FLAG_INVALID', `unknown flag ${raw} (did you mean --${close}?)`, { hint: help });
   // A config key that has no flag of its own (--output, --quiet, --backend): say where it is set.
-  const keys = allSchemaPaths().filter((p) => p.includes('.') && p.split('.').pop()!.toLowerCase() === name.toLowerCase().replace(/-/g, ''));
+  const keys = allSchemaPaths().filter(
+    (p) => p.includes('.') && p.split('.').pop()!.toLowerCase() === name.toLowerCase().replace(/-/g, ''),
+  );
   if (keys.includes('run.args') && opts.appArgs) {
-    return new HotwatchError('FLAG_INVALID', `unknown flag ${raw}: the app's arguments go after --`, { hint: `hotwatch ${command} -- ARGS... (they replace run.args)` });
+    return new HotwatchError('FLAG_INVALID', `unknown flag ${raw}: the app's arguments go after --`, {
+      hint: `hotwatch ${command} -- ARGS... (they replace run.args)`,
+    });
   }
   if (keys.length > 0) {
     return new HotwatchError('FLAG_INVALID', `unknown flag ${raw}: there is no flag for ${keys.join(' or ')}`, {
@@ -52,7 +56,12 @@ export function unknownFlag(command: string, raw: string, specs: FlagSpecs, opts
  * Parse `argv` against `specs`. Positionals are returned (the caller decides whether it takes any).
  * Every problem is one FLAG_INVALID error (exit 2) naming the flag and the fix.
  */
-export function parseFlags<T extends FlagSpecs>(command: string, argv: string[], specs: T, opts: ParseOptions = {}): { values: FlagValues<T>; positionals: string[] } {
+export function parseFlags<T extends FlagSpecs>(
+  command: string,
+  argv: string[],
+  specs: T,
+  opts: ParseOptions = {},
+): { values: FlagValues<T>; positionals: string[] } {
   const { values, positionals, tokens } = parseArgs({ args: argv, options: specs, strict: false, allowPositionals: true, tokens: true });
   for (const t of tokens) {
     if (t.kind !== 'option') continue;

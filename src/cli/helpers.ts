@@ -10,7 +10,9 @@ import type { CliIO } from './run.js';
 
 export async function helpersCommand(argv: string[], io: CliIO): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    io.stdout.write('Usage: hotwatch helpers\n\nBuilds the inotify helper and the service helper with your go now (they are built on first use\notherwise), into $HOTWATCH_CACHE_DIR (default ~/.cache/hotwatch), and prints their paths.\n');
+    io.stdout.write(
+      'Usage: hotwatch helpers\n\nBuilds the inotify helper and the service helper with your go now (they are built on first use\notherwise), into $HOTWATCH_CACHE_DIR (default ~/.cache/hotwatch), and prints their paths.\n',
+    );
     return 0;
   }
   if (argv.length > 0) {
@@ -19,7 +21,10 @@ export async function helpersCommand(argv: string[], io: CliIO): Promise<number>
   }
   const [inotify, service] = await Promise.all([inotifyHelper(), serviceHelper()]);
   let code = 0;
-  for (const [name, r] of [['inotify helper', inotify], ['service helper', service]] as const) {
+  for (const [name, r] of [
+    ['inotify helper', inotify],
+    ['service helper', service],
+  ] as const) {
     if ('path' in r) io.stdout.write(`${name}: ${r.path}\n`);
     else {
       io.stderr.write(`hotwatch: the ${name} could not be built: ${r.unavailable}\n`);

@@ -61,7 +61,9 @@ function parse(argv: string[]) {
       },
     });
     if (positionals.length > 0) {
-      throw new HotwatchError('FLAG_INVALID', `unexpected argument "${positionals[0]}"`, { hint: 'name the main package with --main, the directory with --root (see hotwatch init --help)' });
+      throw new HotwatchError('FLAG_INVALID', `unexpected argument "${positionals[0]}"`, {
+        hint: 'name the main package with --main, the directory with --root (see hotwatch init --help)',
+      });
     }
     return values;
   } catch (e) {
@@ -73,10 +75,16 @@ function parse(argv: string[]) {
 function report(r: InitResult, io: InitIO): void {
   const shown = path.relative(io.cwd, r.configFile) || r.configFile;
   io.stdout.write(`hotwatch: wrote ${shown.startsWith('..') ? r.configFile : shown}\n${r.found.map((f) => `  ${f}\n`).join('')}`);
-  const gi = { created: 'created .gitignore with .hotwatch/', added: 'added .hotwatch/ to .gitignore', present: '.gitignore already ignores .hotwatch/' }[r.gitignore.change];
+  const gi = {
+    created: 'created .gitignore with .hotwatch/',
+    added: 'added .hotwatch/ to .gitignore',
+    present: '.gitignore already ignores .hotwatch/',
+  }[r.gitignore.change];
   io.stdout.write(`hotwatch: ${gi}\nnext: hotwatch run (hotwatch doctor checks this machine's inotify limits and mounts)\n`);
   if (r.unmapped.length > 0) {
-    io.stderr.write(`hotwatch: ${r.unmapped.length} air setting${r.unmapped.length === 1 ? '' : 's'} not converted (also listed at the top of ${shown}):\n`);
+    io.stderr.write(
+      `hotwatch: ${r.unmapped.length} air setting${r.unmapped.length === 1 ? '' : 's'} not converted (also listed at the top of ${shown}):\n`,
+    );
     for (const line of groupedUnmapped(r.unmapped)) io.stderr.write(`  ${line}\n`);
   }
 }
@@ -89,7 +97,9 @@ export async function initCommand(argv: string[], io: InitIO): Promise<number> {
       return 0;
     }
     const stdin = io.stdin;
-    const ask = stdin?.isTTY ? (mains: string[]) => askChoice('Several main packages here; which one should hotwatch build and run?', mains, stdin, io.stderr) : undefined;
+    const ask = stdin?.isTTY
+      ? (mains: string[]) => askChoice('Several main packages here; which one should hotwatch build and run?', mains, stdin, io.stderr)
+      : undefined;
     const result = await runInit({
       root: path.resolve(io.cwd, flags.root ?? '.'),
       cwd: io.cwd,

@@ -31,7 +31,9 @@ export interface RunFlags {
 function port(v: string): number {
   const n = /^\d+$/.test(v) ? Number(v) : NaN;
   if (!(n >= 1 && n <= 65535)) {
-    throw new HotwatchError('FLAG_INVALID', `--port ${v}: expected a port number from 1 to 65535`, { hint: 'e.g. --port 8080 (the port the app listens on, as run.port)' });
+    throw new HotwatchError('FLAG_INVALID', `--port ${v}: expected a port number from 1 to 65535`, {
+      hint: 'e.g. --port 8080 (the port the app listens on, as run.port)',
+    });
   }
   return n;
 }

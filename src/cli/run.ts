@@ -34,7 +34,9 @@ export async function runCommand(argv: string[], io: CliIO): Promise<number> {
     if (root.signal.aborted) {
       state.release();
       const end = signals.stopped();
-      io.stderr.write(`hotwatch: ${String((root.signal.reason as Error)?.message ?? root.signal.reason)} while starting: stopped; nothing was started${end.note}\n`);
+      io.stderr.write(
+        `hotwatch: ${String((root.signal.reason as Error)?.message ?? root.signal.reason)} while starting: stopped; nothing was started${end.note}\n`,
+      );
       return end.code;
     }
     // The log's pipe or terminal went away (`hotwatch run | head`): shut down cleanly, the app with it.
@@ -81,11 +83,20 @@ interface ServeContext {
 }
 
 /** The runtime, until a signal or a fatal error; the last line says what is left running (verified). */
-async function serve(settings: Settings, stateFile: StateFile, log: Logger, { io, root, signals, onSupervisor }: ServeContext): Promise<number> {
+async function serve(
+  settings: Settings,
+  stateFile: StateFile,
+  log: Logger,
+  { io, root, signals, onSupervisor }: ServeContext,
+): Promise<number> {
   // The inotify helper's cache found untrusted, a cached helper rebuilt: said in the log, one line each.
   const offHelperNotices = onHelperNotice((n) => log[n.level]({ event: 'inotify-helper.cache' }, n.message));
   const givenAs = rootGivenAs(settings);
-  if (givenAs) log.info({ event: 'root.resolved', root: settings.root, given: givenAs }, `root ${givenAs} is a symlink: watching the directory it names, ${settings.root}`);
+  if (givenAs)
+    log.info(
+      { event: 'root.resolved', root: settings.root, given: givenAs },
+      `root ${givenAs} is a symlink: watching the directory it names, ${settings.root}`,
+    );
   await stateFile.reapLeftover(log);
   try {
     const end = await runtime(settings, {
@@ -101,7 +112,10 @@ async function serve(settings: Settings, stateFile: StateFile, log: Logger, { io
         try {
           stateFile.recordApp(app);
         } catch (e) {
-          log.warn({ err: e }, `could not record the app in ${stateFile.dir}/state.json: ${String(e)} (a crash of hotwatch would leave the app unfound)`);
+          log.warn(
+            { err: e },
+            `could not record the app in ${stateFile.dir}/state.json: ${String(e)} (a crash of hotwatch would leave the app unfound)`,
+          );
         }
       },
     });
@@ -126,9 +140,15 @@ function reportExit(log: Logger, signals: ShutdownSignals, left: ReadonlyArray<{
   const exit = signals.stopped();
   if (left.length > 0) {
     const who = left.map((p) => `pid ${p.pid} (${p.cmd})`).join(', ');
-    log.error({ event: 'exit', forced, left, exitCode: exit.code, hint: 'kill them by hand' }, `stopped, but processes of the app are still running: ${who}${exit.note}`);
+    log.error(
+      { event: 'exit', forced, left, exitCode: exit.code, hint: 'kill them by hand' },
+      `stopped, but processes of the app are still running: ${who}${exit.note}`,
+    );
     return exit.code;
   }
-  log.info({ event: 'exit', forced, exitCode: exit.code }, `${forced ? 'stopped (forced: the app was killed); nothing left running' : 'stopped; nothing left running'}${exit.note}`);
+  log.info(
+    { event: 'exit', forced, exitCode: exit.code },
+    `${forced ? 'stopped (forced: the app was killed); nothing left running' : 'stopped; nothing left running'}${exit.note}`,
+  );
   return exit.code;
 }

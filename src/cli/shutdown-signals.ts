@@ -19,14 +19,21 @@ import type { Logger } from '../log/logger.js';
  * (SIGPWR, SIGSTKFLT on macOS) are left out.
  */
 const REQUEST_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-export const STOP_SIGNALS: NodeJS.Signals[] = [...REQUEST_SIGNALS, 'SIGQUIT', 'SIGUSR2', 'SIGALRM', 'SIGVTALRM', 'SIGXCPU', 'SIGSTKFLT', 'SIGIO', 'SIGPWR'].filter(
-  (s) => s in os.constants.signals,
-) as NodeJS.Signals[];
+export const STOP_SIGNALS: NodeJS.Signals[] = [
+  ...REQUEST_SIGNALS,
+  'SIGQUIT',
+  'SIGUSR2',
+  'SIGALRM',
+  'SIGVTALRM',
+  'SIGXCPU',
+  'SIGSTKFLT',
+  'SIGIO',
+  'SIGPWR',
+].filter((s) => s in os.constants.signals) as NodeJS.Signals[];
 
 /** Exit code after a clean stop on `sig`: 0 when asked to stop, else 128+n as if the signal had ended us. */
 export const stopExitCode = (sig: NodeJS.Signals | undefined): number =>
   sig === undefined || REQUEST_SIGNALS.includes(sig) ? 0 : 128 + (os.constants.signals[sig] ?? 0);
-
 
 /** Counts the stop signals of one run and turns them into a stop, then a forced stop. */
 export class ShutdownSignals {

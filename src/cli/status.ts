@@ -33,7 +33,12 @@ Exit codes: 0 ok (with --check: healthy); 1 not healthy (--check); 2 no hotwatch
 const parse = (argv: string[]) =>
   parseArgs({
     args: argv,
-    options: { root: { type: 'string' }, json: { type: 'boolean', default: false }, check: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+    options: {
+      root: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      check: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
     strict: true,
     allowPositionals: false,
   }).values;
@@ -59,7 +64,12 @@ export async function statusCommand(argv: string[], io: StatusIO): Promise<numbe
   const s = reply.snapshot;
   if (flags.json) io.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
   if (flags.check) {
-    if (!flags.json) io.stdout.write(s.health.ok ? `ok: serving${s.app?.listening.length ? ` on ${s.app.listening.join(', ')}` : ''}, watch healthy\n` : `${s.health.why ?? 'not healthy'}\n`);
+    if (!flags.json)
+      io.stdout.write(
+        s.health.ok
+          ? `ok: serving${s.app?.listening.length ? ` on ${s.app.listening.join(', ')}` : ''}, watch healthy\n`
+          : `${s.health.why ?? 'not healthy'}\n`,
+      );
     return s.health.ok ? 0 : 1;
   }
   if (!flags.json) io.stdout.write(renderStatus(s));

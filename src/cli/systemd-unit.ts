@@ -51,7 +51,10 @@ function which(name: string, env: NodeJS.ProcessEnv): string | undefined {
 function ownerOf(root: string): string {
   const uid = fs.statSync(root).uid;
   try {
-    const line = fs.readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.split(':')[2] === String(uid));
+    const line = fs
+      .readFileSync('/etc/passwd', 'utf8')
+      .split('\n')
+      .find((l) => l.split(':')[2] === String(uid));
     if (line) return line.split(':')[0]!;
   } catch {
     // no passwd file
@@ -62,7 +65,13 @@ function ownerOf(root: string): string {
 const parse = (own: string[]) =>
   parseArgs({
     args: own,
-    options: { user: { type: 'boolean', default: false }, root: { type: 'string' }, config: { type: 'string' }, 'log-format': { type: 'string', default: 'pretty' }, help: { type: 'boolean', short: 'h', default: false } },
+    options: {
+      user: { type: 'boolean', default: false },
+      root: { type: 'string' },
+      config: { type: 'string' },
+      'log-format': { type: 'string', default: 'pretty' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
     strict: true,
     allowPositionals: false,
   }).values;
@@ -85,8 +94,12 @@ export async function systemdUnitCommand(argv: string[], io: SystemdUnitIO): Pro
   try {
     const s = await loadSettings({ cwd: io.cwd, configPath: flags.config, rootFlag: flags.root, isTTY: false });
     const go = which('go', process.env);
-    if (!go) io.stderr.write('hotwatch: warning: go is not on PATH here; add its directory to the unit\'s PATH= line\n');
-    const dirs = [go && path.dirname(go), path.dirname(process.execPath), ...(process.env.PATH ?? '').split(':').filter((d) => path.isAbsolute(d))];
+    if (!go) io.stderr.write("hotwatch: warning: go is not on PATH here; add its directory to the unit's PATH= line\n");
+    const dirs = [
+      go && path.dirname(go),
+      path.dirname(process.execPath),
+      ...(process.env.PATH ?? '').split(':').filter((d) => path.isAbsolute(d)),
+    ];
     const pkg = JSON.parse(fs.readFileSync(packageFile('package.json'), 'utf8')) as { version: string };
     io.stdout.write(
       systemdUnit({

@@ -15,7 +15,13 @@ function readEnvFile(file: string): string {
   } catch (e) {
     const code = errnoCode(e);
     const why =
-      code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory, not a file' : code === 'EACCES' ? 'is not readable (permission denied)' : `cannot be read (${code ?? String(e)})`;
+      code === 'ENOENT'
+        ? 'does not exist'
+        : code === 'EISDIR'
+          ? 'is a directory, not a file'
+          : code === 'EACCES'
+            ? 'is not readable (permission denied)'
+            : `cannot be read (${code ?? String(e)})`;
     const hint =
       code === 'EACCES'
         ? `give your user read permission: chmod u+r ${file}`

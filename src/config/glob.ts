@@ -55,7 +55,11 @@ const CLOSERS: Record<string, string> = { '[': ']', '{': '}', '(': ')' };
 
 export function globProblem(glob: string): GlobProblem | undefined {
   if (glob.trim() === '') {
-    return { message: 'an empty glob matches nothing', fix: 'remove it, or write a pattern such as "**/*.go"', alternatives: [{ text: 'remove it, or write a pattern such as "**/*.go"', value: null }] };
+    return {
+      message: 'an empty glob matches nothing',
+      fix: 'remove it, or write a pattern such as "**/*.go"',
+      alternatives: [{ text: 'remove it, or write a pattern such as "**/*.go"', value: null }],
+    };
   }
   let strictError: string | undefined;
   try {
@@ -80,7 +84,14 @@ function bracketProblem(glob: string, strictError: string): GlobProblem {
       fix: `close it with "${close}", or escape it as \\${open} to match a literal "${open}"`,
       alternatives: good([
         { text: `close it: ${yamlQuote(glob + close)}`, value: glob + close },
-        ...(at < 0 ? [] : [{ text: `escape it to match a literal "${open}": ${yamlQuote(`${glob.slice(0, at)}\\${glob.slice(at)}`)}`, value: `${glob.slice(0, at)}\\${glob.slice(at)}` }]),
+        ...(at < 0
+          ? []
+          : [
+              {
+                text: `escape it to match a literal "${open}": ${yamlQuote(`${glob.slice(0, at)}\\${glob.slice(at)}`)}`,
+                value: `${glob.slice(0, at)}\\${glob.slice(at)}`,
+              },
+            ]),
       ]),
     };
   }
@@ -95,12 +106,22 @@ function bracketProblem(glob: string, strictError: string): GlobProblem {
         at < 0
           ? []
           : good([
-              { text: `escape it to match a literal "${close}": ${yamlQuote(`${glob.slice(0, at)}\\${glob.slice(at)}`)}`, value: `${glob.slice(0, at)}\\${glob.slice(at)}` },
-              { text: `remove the "${close}": ${yamlQuote(glob.slice(0, at) + glob.slice(at + 1))}`, value: glob.slice(0, at) + glob.slice(at + 1) },
+              {
+                text: `escape it to match a literal "${close}": ${yamlQuote(`${glob.slice(0, at)}\\${glob.slice(at)}`)}`,
+                value: `${glob.slice(0, at)}\\${glob.slice(at)}`,
+              },
+              {
+                text: `remove the "${close}": ${yamlQuote(glob.slice(0, at) + glob.slice(at + 1))}`,
+                value: glob.slice(0, at) + glob.slice(at + 1),
+              },
             ]),
     };
   }
-  return { message: `bad glob ${q}: ${strictError}`, fix: 'see https://github.com/micromatch/picomatch#globbing-features', alternatives: [] };
+  return {
+    message: `bad glob ${q}: ${strictError}`,
+    fix: 'see https://github.com/micromatch/picomatch#globbing-features',
+    alternatives: [],
+  };
 }
 
 /** A well-formed glob that still cannot match a path under the root. */
@@ -111,7 +132,8 @@ function matchProblem(glob: string): GlobProblem | undefined {
     return {
       message: `bad glob ${q}: it can never match anything`,
       fix: 'look for a trailing backslash or an unbalanced bracket; escape special characters with \\',
-      alternatives: trimmed !== glob && trimmed !== '' ? good([{ text: `drop the trailing backslash: ${yamlQuote(trimmed)}`, value: trimmed }]) : [],
+      alternatives:
+        trimmed !== glob && trimmed !== '' ? good([{ text: `drop the trailing backslash: ${yamlQuote(trimmed)}`, value: trimmed }]) : [],
     };
   }
   if (glob.startsWith('/')) {

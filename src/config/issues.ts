@@ -114,9 +114,18 @@ function fixFor(iss: Issue, input: unknown): Pick<ConfigProblem, 'hint' | 'alter
     const text = String(input);
     const parts = text.split(/[\s,]+/).filter((p) => p !== '');
     const lists = [...(parts.length > 1 ? [parts] : []), [input], ...(typeof input === 'string' ? [] : [[text]])];
-    return { hint: 'write a list: [first, second]', alternatives: lists.map((l) => set(`write a list: ${showValue(l)}`, l)), pick: 'first' };
+    return {
+      hint: 'write a list: [first, second]',
+      alternatives: lists.map((l) => set(`write a list: ${showValue(l)}`, l)),
+      pick: 'first',
+    };
   }
-  if ((iss.expected === 'number' || iss.expected === 'int') && typeof input === 'string' && input.trim() !== '' && Number.isFinite(Number(input))) {
+  if (
+    (iss.expected === 'number' || iss.expected === 'int') &&
+    typeof input === 'string' &&
+    input.trim() !== '' &&
+    Number.isFinite(Number(input))
+  ) {
     return { hint: undefined, alternatives: [set(`remove the quotes: ${Number(input)}`, Number(input))] };
   }
   if (path.length === 0) return { hint: 'write key: value lines at the top level, e.g. "root: ."' };
@@ -132,7 +141,10 @@ function bareDuration(path: ConfigPath, n: number): Pick<ConfigProblem, 'message
     hint: undefined,
     alternatives: [`${n}ms`, `${n}s`].map((v) => ({ text: v, edits: [{ path, set: v }] })),
     pick: 'first',
-    finish: (ok) => ({ message: ok[0] ? `${head}, e.g. ${JSON.stringify(ok[0].text)} (units: ms, s, m, h)` : `${head} (ms, s, m, h)`, hint: undefined }),
+    finish: (ok) => ({
+      message: ok[0] ? `${head}, e.g. ${JSON.stringify(ok[0].text)} (units: ms, s, m, h)` : `${head} (ms, s, m, h)`,
+      hint: undefined,
+    }),
   };
 }
 
@@ -175,7 +187,10 @@ export function problemsFromIssues(issues: readonly Issue[], keysAt: KeysAt, all
       out.push({
         ...base,
         hint: iss.params.fix as string,
-        alternatives: alts.map((a) => ({ text: a.text, edits: [a.value === null ? { path, remove: true as const } : { path, set: a.value }] })),
+        alternatives: alts.map((a) => ({
+          text: a.text,
+          edits: [a.value === null ? { path, remove: true as const } : { path, set: a.value }],
+        })),
       });
       continue;
     }
@@ -197,7 +212,8 @@ export function problemsFromIssues(issues: readonly Issue[], keysAt: KeysAt, all
     if (iss.code === 'invalid_format' && typeof input === 'string') {
       // `extensions: ["*.go"]`: the pattern's decoration dropped.
       const stripped = input.replace(/^\*+/, '').trim();
-      const fix = stripped !== input && stripped !== '' ? [{ text: `write ${JSON.stringify(stripped)}`, edits: [{ path, set: stripped }] }] : [];
+      const fix =
+        stripped !== input && stripped !== '' ? [{ text: `write ${JSON.stringify(stripped)}`, edits: [{ path, set: stripped }] }] : [];
       out.push({ ...base, hint: undefined, alternatives: fix });
       continue;
     }

@@ -69,7 +69,10 @@ export function describeListChanges(lists: Readonly<Record<WatchListKey, readonl
     const added = now.filter((e) => !defaults.includes(e));
     const dropped = defaults.filter((e) => !now.includes(e));
     if (added.length === 0 && dropped.length === 0) continue;
-    const parts = [added.length > 0 ? `adds ${added.join(', ')} to the defaults` : '', dropped.length > 0 ? `drops ${dropped.join(', ')}` : '']
+    const parts = [
+      added.length > 0 ? `adds ${added.join(', ')} to the defaults` : '',
+      dropped.length > 0 ? `drops ${dropped.join(', ')}` : '',
+    ]
       .filter(Boolean)
       .join(' and ');
     lines.push(`watch.${list} ${parts}: ${now.join(', ') || '(empty)'}${dropped.length === 0 ? ` (a "!name" entry drops a default)` : ''}`);

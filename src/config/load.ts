@@ -146,7 +146,10 @@ async function readConfigFile(file: string, shown: string, viaFlag: boolean, opt
       });
     }
     throw new HotwatchError('CONFIG_NOT_FOUND', `${label}: cannot be read (${code ?? String(e)})`, {
-      hint: code === 'EACCES' || code === 'EPERM' ? `give your user read permission: chmod u+r ${file}` : `check the file and its disk: ls -l ${file}`,
+      hint:
+        code === 'EACCES' || code === 'EPERM'
+          ? `give your user read permission: chmod u+r ${file}`
+          : `check the file and its disk: ls -l ${file}`,
       cause: e,
     });
   }
@@ -156,7 +159,12 @@ async function readConfigFile(file: string, shown: string, viaFlag: boolean, opt
 type RootSource = { kind: 'flag'; flag: string } | { kind: 'file'; where: string | undefined; shown: string } | { kind: 'cwd' };
 
 async function checkRoot(root: string, source: RootSource, opts: Io): Promise<void> {
-  const what = source.kind === 'flag' ? `--root ${source.flag}: ${root}` : source.kind === 'file' ? `root: ${root}` : `${root} (the current directory)`;
+  const what =
+    source.kind === 'flag'
+      ? `--root ${source.flag}: ${root}`
+      : source.kind === 'file'
+        ? `root: ${root}`
+        : `${root} (the current directory)`;
   const fix =
     source.kind === 'flag'
       ? 'pass the directory of your Go module (the one holding go.mod)'
@@ -190,7 +198,11 @@ async function checkRoot(root: string, source: RootSource, opts: Io): Promise<vo
 /** A path the config names (`key`, at `where`) must exist, and be a directory unless `anyType`: exit 2 with `fix` otherwise. */
 async function checkConfigPath(dir: string, key: string, where: string | undefined, fix: string, opts: Io, anyType = false): Promise<void> {
   const fail = (why: string, cause?: unknown): HotwatchError =>
-    new HotwatchError('CONFIG_INVALID', `${key}: ${dir} ${why}`, { hint: fix, ...(where ? { where } : {}), ...(cause === undefined ? {} : { cause }) });
+    new HotwatchError('CONFIG_INVALID', `${key}: ${dir} ${why}`, {
+      hint: fix,
+      ...(where ? { where } : {}),
+      ...(cause === undefined ? {} : { cause }),
+    });
   let stat: Awaited<ReturnType<typeof fs.stat>>;
   try {
     stat = await bounded(() => fs.stat(dir), { what: `${key}: ${dir}`, code: 'CONFIG_INVALID', ...opts });
@@ -209,7 +221,12 @@ function applyOverrides(cfg: Config, o: LoadOptions['overrides'], rootFromFlag: 
     log: { format: o?.log?.format ?? cfg.log.format, level: o?.log?.level ?? cfg.log.level },
     watch: { ...cfg.watch, backend: o?.watch?.backend ?? cfg.watch.backend },
     build: { ...cfg.build, package: o?.build?.package ?? cfg.build.package },
-    run: { ...cfg.run, args: o?.run?.args ?? cfg.run.args, port: o?.run?.port ?? cfg.run.port, envFiles: o?.run?.envFiles ?? cfg.run.envFiles },
+    run: {
+      ...cfg.run,
+      args: o?.run?.args ?? cfg.run.args,
+      port: o?.run?.port ?? cfg.run.port,
+      envFiles: o?.run?.envFiles ?? cfg.run.envFiles,
+    },
   };
 }
 
@@ -237,7 +254,8 @@ export async function loadConfig(opts: LoadOptions): Promise<LoadedConfig> {
   const cwd = path.resolve(opts.cwd);
   const rootFromFlag = opts.rootFlag === undefined ? undefined : path.resolve(cwd, opts.rootFlag);
   // The directory searched for watcher.config.yaml is checked first, so an unreadable root says so.
-  if (opts.rootFlag !== undefined && rootFromFlag !== undefined) await checkRoot(rootFromFlag, { kind: 'flag', flag: opts.rootFlag }, ioOf(opts));
+  if (opts.rootFlag !== undefined && rootFromFlag !== undefined)
+    await checkRoot(rootFromFlag, { kind: 'flag', flag: opts.rootFlag }, ioOf(opts));
   else if (opts.configPath === undefined) await checkRoot(cwd, { kind: 'cwd' }, ioOf(opts));
 
   const file = await findConfigFile(opts, cwd, rootFromFlag);
@@ -250,7 +268,10 @@ export async function loadConfig(opts: LoadOptions): Promise<LoadedConfig> {
   };
   const resolve = (root: string | undefined): { effective: Config; settings: Settings } => {
     const effective = applyOverrides(read.config, opts.overrides, root);
-    return { effective, settings: resolveSettings(effective, { baseDir: file === undefined ? cwd : path.dirname(file), configFile: file, isTTY: opts.isTTY }) };
+    return {
+      effective,
+      settings: resolveSettings(effective, { baseDir: file === undefined ? cwd : path.dirname(file), configFile: file, isTTY: opts.isTTY }),
+    };
   };
   let { effective, settings } = resolve(rootFromFlag);
   if (rootFromFlag === undefined && shown !== undefined) {
@@ -276,13 +297,18 @@ interface ReadConfig {
 
 /** The file's configuration (defaults filled in), or the defaults when there is no file. */
 async function readConfig(file: string | undefined, shown: string | undefined, opts: LoadOptions): Promise<ReadConfig> {
-  if (file === undefined || shown === undefined) return { config: ConfigSchema.parse({}), locate: () => undefined, settledFollowsLone: false };
+  if (file === undefined || shown === undefined)
+    return { config: ConfigSchema.parse({}), locate: () => undefined, settledFollowsLone: false };
   const text = await readConfigFile(file, shown, opts.configPath !== undefined, ioOf(opts));
   const { config, locate } = parseConfigText(text, shown);
   // A loneQuiet the file sets is the wait its author asked for: the settled fast path takes over only
   // where settledQuiet is set too (it would otherwise cut a 300ms loneQuiet to 5 ms for closed writes).
   if (locate(['debounce', 'loneQuiet']) !== undefined && locate(['debounce', 'settledQuiet']) === undefined) {
-    return { config: { ...config, debounce: { ...config.debounce, settledQuiet: config.debounce.loneQuiet } }, locate, settledFollowsLone: true };
+    return {
+      config: { ...config, debounce: { ...config.debounce, settledQuiet: config.debounce.loneQuiet } },
+      locate,
+      settledFollowsLone: true,
+    };
   }
   return { config, locate, settledFollowsLone: false };
 }
@@ -318,7 +344,12 @@ async function realRoot(root: string, opts: LoadOptions): Promise<string> {
  * The app's working directory, the mounts to watch anyway and the env files: a typo here is exit 2 now,
  * not a failed start later. Every problem found is reported, together.
  */
-async function checkNamedPaths(settings: Settings, fileWhere: (p: ReadonlyArray<string | number>) => string | undefined, opts: LoadOptions, shown: string | undefined): Promise<void> {
+async function checkNamedPaths(
+  settings: Settings,
+  fileWhere: (p: ReadonlyArray<string | number>) => string | undefined,
+  opts: LoadOptions,
+  shown: string | undefined,
+): Promise<void> {
   const problems: HotwatchError[] = [];
   const collect = async (check: () => unknown): Promise<void> => {
     try {
@@ -329,11 +360,21 @@ async function checkNamedPaths(settings: Settings, fileWhere: (p: ReadonlyArray<
     }
   };
   if (settings.run.cwd !== settings.root) {
-    await collect(() => checkConfigPath(settings.run.cwd, 'run.cwd', fileWhere(['run', 'cwd']), 'create it, or set run.cwd to an existing directory (relative to root)', ioOf(opts)));
+    await collect(() =>
+      checkConfigPath(
+        settings.run.cwd,
+        'run.cwd',
+        fileWhere(['run', 'cwd']),
+        'create it, or set run.cwd to an existing directory (relative to root)',
+        ioOf(opts),
+      ),
+    );
   }
   for (const [i, mount] of settings.watch.includeMounts.entries()) {
     const fix = 'mount it before starting hotwatch, or remove it from watch.includeMounts (paths are relative to root)';
-    await collect(() => checkConfigPath(mount, `watch.includeMounts[${i}]`, fileWhere(['watch', 'includeMounts', i]), fix, ioOf(opts), true));
+    await collect(() =>
+      checkConfigPath(mount, `watch.includeMounts[${i}]`, fileWhere(['watch', 'includeMounts', i]), fix, ioOf(opts), true),
+    );
   }
 
   // Env files are read again at every app start; checking them now turns a typo into exit 2, not a crash later.
@@ -347,7 +388,9 @@ async function checkNamedPaths(settings: Settings, fileWhere: (p: ReadonlyArray<
         if (envFlag) {
           throw new HotwatchError(e.code, `--env-file ${opts.overrides!.run!.envFiles![i]}: ${e.message}`, {
             // The reader's fix names run.envFiles; keep only its permission fix.
-            hint: e.hint?.startsWith('give your user') ? e.hint : 'pass an existing dotenv file (relative to the current directory), or leave out --env-file',
+            hint: e.hint?.startsWith('give your user')
+              ? e.hint
+              : 'pass an existing dotenv file (relative to the current directory), or leave out --env-file',
             cause: e,
           });
         }

@@ -104,7 +104,10 @@ function hasIn(v: unknown, path: ConfigPath): boolean {
 }
 
 function getIn(v: unknown, path: ConfigPath): unknown {
-  return path.reduce<unknown>((node, seg) => (node !== null && typeof node === 'object' ? (node as Record<string | number, unknown>)[seg] : undefined), v);
+  return path.reduce<unknown>(
+    (node, seg) => (node !== null && typeof node === 'object' ? (node as Record<string | number, unknown>)[seg] : undefined),
+    v,
+  );
 }
 
 function removeIn(root: unknown, path: ConfigPath): void {
@@ -184,15 +187,27 @@ function finish(input: unknown, all: readonly ConfigProblem[], p: ConfigProblem)
  * not (`max_wait: 2`), the fix is the key with the value's own accepted fix (`write it as
  * debounce.maxWait: "2s"`), or else what is wrong with the value there.
  */
-function finishMove(input: unknown, all: readonly ConfigProblem[], p: ConfigProblem, move: ConfigEdit & { moveTo: ConfigPath }, ok: boolean): { message: string; hint: string | undefined } {
+function finishMove(
+  input: unknown,
+  all: readonly ConfigProblem[],
+  p: ConfigProblem,
+  move: ConfigEdit & { moveTo: ConfigPath },
+  ok: boolean,
+): { message: string; hint: string | undefined } {
   if (ok) return { message: p.message, hint: p.hint };
   const moved = applyEdits(input, [move]);
   const there = validate(moved).problems.filter((q) => within(move.moveTo, q.path));
   for (const q of there) {
     for (const alt of q.alternatives ?? []) {
-      const set = alt.edits.length === 1 && 'set' in alt.edits[0]! && !('moveTo' in alt.edits[0]) && within(move.moveTo, alt.edits[0].path) ? alt.edits[0] : undefined;
+      const set =
+        alt.edits.length === 1 && 'set' in alt.edits[0]! && !('moveTo' in alt.edits[0]) && within(move.moveTo, alt.edits[0].path)
+          ? alt.edits[0]
+          : undefined;
       if (set === undefined || set.path.length !== move.moveTo.length) continue;
-      const combined: FixAlternative = { text: `write it as ${formatPath(move.moveTo)}: ${showValue(set.set)}`, edits: [{ path: move.path, moveTo: move.moveTo, set: set.set }] };
+      const combined: FixAlternative = {
+        text: `write it as ${formatPath(move.moveTo)}: ${showValue(set.set)}`,
+        edits: [{ path: move.path, moveTo: move.moveTo, set: set.set }],
+      };
       if (accepts(input, all, p, combined)) return { message: p.message, hint: combined.text };
     }
   }

@@ -14,7 +14,14 @@ import type { ConfigPath } from './yaml-position.js';
 type IsSet = (path: ConfigPath) => boolean;
 
 /** `small` must not be longer than `big` (both durations); `only`: check only when the file sets `small`. */
-function atMost(cfg: Config, isSet: IsSet, small: [string, string], big: [string, string], why: string, only = false): ConfigProblem | undefined {
+function atMost(
+  cfg: Config,
+  isSet: IsSet,
+  small: [string, string],
+  big: [string, string],
+  why: string,
+  only = false,
+): ConfigProblem | undefined {
   const value = (p: [string, string]): string => (cfg as unknown as Record<string, Record<string, string>>)[p[0]]![p[1]]!;
   const [s, b] = [value(small), value(big)];
   if (parseDuration(s)! <= parseDuration(b)!) return undefined;
@@ -48,8 +55,22 @@ export function relationProblems(cfg: Config, isSet: IsSet): ConfigProblem[] {
   return [
     atMost(cfg, isSet, ['debounce', 'quiet'], ['debounce', 'maxWait'], 'maxWait is the longest a batch waits, so it caps the quiet window'),
     // loneQuiet defaults to 15ms: only a value the file sets is refused (a smaller quiet caps the default).
-    atMost(cfg, isSet, ['debounce', 'loneQuiet'], ['debounce', 'quiet'], 'a lone save would wait longer than a burst (loneQuiet is capped at quiet)', true),
-    atMost(cfg, isSet, ['debounce', 'settledQuiet'], ['debounce', 'loneQuiet'], 'a save known complete would wait longer than one that is not (settledQuiet is capped at loneQuiet)', true),
+    atMost(
+      cfg,
+      isSet,
+      ['debounce', 'loneQuiet'],
+      ['debounce', 'quiet'],
+      'a lone save would wait longer than a burst (loneQuiet is capped at quiet)',
+      true,
+    ),
+    atMost(
+      cfg,
+      isSet,
+      ['debounce', 'settledQuiet'],
+      ['debounce', 'loneQuiet'],
+      'a save known complete would wait longer than one that is not (settledQuiet is capped at loneQuiet)',
+      true,
+    ),
     atMost(cfg, isSet, ['run', 'backoffInitial'], ['run', 'backoffMax'], 'backoffMax caps every restart delay, the first one included'),
   ].filter((p): p is ConfigProblem => p !== undefined);
 }

@@ -31,14 +31,20 @@ const duration = (what: string, positive?: string) =>
           message: `${JSON.stringify(s)} is not a duration`,
           params: {
             fix: 'write a number with a unit ms, s, m or h, e.g. "300ms", "5s" or "1m30s"',
-            alternatives: repaired === undefined ? [] : [{ text: `write ${JSON.stringify(repaired)} (a number with a unit ms, s, m or h)`, value: repaired }],
+            alternatives:
+              repaired === undefined
+                ? []
+                : [{ text: `write ${JSON.stringify(repaired)} (a number with a unit ms, s, m or h)`, value: repaired }],
           },
         });
       } else if (ms === 0 && positive !== undefined) {
         ctx.addIssue({
           code: 'custom',
           message: `${JSON.stringify(s)} is zero: ${positive}`,
-          params: { fix: 'give it a length above zero', alternatives: [{ text: 'give it a length above zero, or remove the key to use the default', value: null }] },
+          params: {
+            fix: 'give it a length above zero',
+            alternatives: [{ text: 'give it a length above zero, or remove the key to use the default', value: null }],
+          },
         });
       }
     })
@@ -61,7 +67,8 @@ const watchList = (list: WatchListKey, entry: z.ZodType<string>) =>
     .array(entry)
     .default([])
     .superRefine((entries, ctx) => {
-      for (const p of listProblems(list, entries)) ctx.addIssue({ code: 'custom', message: p.message, path: [p.index], params: { fix: p.fix } });
+      for (const p of listProblems(list, entries))
+        ctx.addIssue({ code: 'custom', message: p.message, path: [p.index], params: { fix: p.fix } });
     });
 
 const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGKILL'] as const;
@@ -104,10 +111,7 @@ export const WatchSchema = z
 
 export const BuildSchema = z
   .strictObject({
-    cmd: z
-      .string()
-      .optional()
-      .describe('Build command run by /bin/sh in root. Default: go build -o <output> <package>.'),
+    cmd: z.string().optional().describe('Build command run by /bin/sh in root. Default: go build -o <output> <package>.'),
     package: z.string().default('.').describe('The main package to build (default: the module root).'),
     output: z.string().default('.hotwatch/bin/app').describe('The binary the build writes and hotwatch runs (never watched).'),
     flags: z.array(z.string()).default([]).describe('Extra flags for the default go build, e.g. ["-race"].'),
@@ -133,8 +137,13 @@ export const RunSchema = z
       .enum(['wait-for-change', 'restart'])
       .default('wait-for-change')
       .describe('wait-for-change: an app that exits stays down until the next change; restart: restart with backoff.'),
-    backoffInitial: duration('First restart delay with onCrash: restart (above zero)', 'a crashing app would be restarted in a tight loop').default('500ms'),
-    backoffMax: duration('Longest restart delay (at least backoffInitial)', 'a crashing app would be restarted in a tight loop').default('30s'),
+    backoffInitial: duration(
+      'First restart delay with onCrash: restart (above zero)',
+      'a crashing app would be restarted in a tight loop',
+    ).default('500ms'),
+    backoffMax: duration('Longest restart delay (at least backoffInitial)', 'a crashing app would be restarted in a tight loop').default(
+      '30s',
+    ),
     backoffReset: duration('Uptime after which the backoff starts over').default('10s'),
   })
   .describe('How the app is run and stopped.');
@@ -164,13 +173,19 @@ export const WatchdogSchema = z
     enabled: z
       .boolean()
       .default(true)
-      .describe('The watchdog\'s own checks: the inotify budget before arming, sentinels and mount checks; false turns them off, never the recovery (re-arming, fallback to polling and back) of what the watcher reports.'),
+      .describe(
+        "The watchdog's own checks: the inotify budget before arming, sentinels and mount checks; false turns them off, never the recovery (re-arming, fallback to polling and back) of what the watcher reports.",
+      ),
     interval: duration('How often a sentinel file is written; each must come back as an event within this long').default('2s'),
-    auditInterval: duration('How often watches held are compared with directories watched, and polling retries native watching').default('30s'),
+    auditInterval: duration('How often watches held are compared with directories watched, and polling retries native watching').default(
+      '30s',
+    ),
     overBudget: z
       .enum(['poll', 'refuse'])
       .default('poll')
-      .describe('When the tree needs more inotify watches or instances than are left: poll = watch natively what fits and poll the largest subtrees (the whole tree when no split fits or no instance is left); refuse = exit 2 before starting.'),
+      .describe(
+        'When the tree needs more inotify watches or instances than are left: poll = watch natively what fits and poll the largest subtrees (the whole tree when no split fits or no instance is left); refuse = exit 2 before starting.',
+      ),
   })
   .describe('The watchdog: never lose watches in silence.');
 

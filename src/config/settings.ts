@@ -134,7 +134,12 @@ export function resolveSettings(cfg: Config, opts: ResolveOptions): Settings {
         resetAfterMs: ms(cfg.run.backoffReset),
       },
     },
-    debounce: { quietMs: ms(cfg.debounce.quiet), loneQuietMs: ms(cfg.debounce.loneQuiet), settledQuietMs: ms(cfg.debounce.settledQuiet), maxWaitMs: ms(cfg.debounce.maxWait) },
+    debounce: {
+      quietMs: ms(cfg.debounce.quiet),
+      loneQuietMs: ms(cfg.debounce.loneQuiet),
+      settledQuietMs: ms(cfg.debounce.settledQuiet),
+      maxWaitMs: ms(cfg.debounce.maxWait),
+    },
     log: { format, level: cfg.log.level },
     watchdog: {
       enabled: cfg.watchdog.enabled,

@@ -58,12 +58,15 @@ function topConsumers(u: UserInotifyUsage): string {
   if (u.top.length === 0) return '';
   return `; top: ${u.top
     .slice(0, 3)
-    .map((c) => `pid ${c.pid} ${c.cmd.length > 60 ? `${c.cmd.slice(0, 57)}...` : c.cmd} (${fmt(c.watches)} watches, ${c.instances} instances)`)
+    .map(
+      (c) => `pid ${c.pid} ${c.cmd.length > 60 ? `${c.cmd.slice(0, 57)}...` : c.cmd} (${fmt(c.watches)} watches, ${c.instances} instances)`,
+    )
     .join('; ')}`;
 }
 
 function limitsText(l: InotifyLimits, key: 'watches' | 'instances'): string {
-  const [fsKey, nsKey] = key === 'watches' ? (['max_user_watches', 'max_inotify_watches'] as const) : (['max_user_instances', 'max_inotify_instances'] as const);
+  const [fsKey, nsKey] =
+    key === 'watches' ? (['max_user_watches', 'max_inotify_watches'] as const) : (['max_user_instances', 'max_inotify_instances'] as const);
   const fsVal = key === 'watches' ? l.maxUserWatches : l.maxUserInstances;
   const nsVal = key === 'watches' ? l.userNs.maxInotifyWatches : l.userNs.maxInotifyInstances;
   return `fs.inotify.${fsKey}=${fmt(fsVal)}${nsVal !== undefined ? `, user.${nsKey}=${fmt(nsVal)}` : ''}`;
@@ -82,8 +85,14 @@ function raiseFix(l: InotifyLimits, key: 'watches' | 'instances', needed: number
   const nsText =
     `This user namespace (a container, \`unshare -U\`) lowers ${nsKey} to ${fmt(nsVal)}: raise it where the namespace is created, ` +
     `as the namespace's root (no sudo): \`${nsCmd}\` (or \`echo ${value} > /proc/sys/user/${nsKey.slice(5)}\`).`;
-  if (nsLower && !fsShort) return { text: `${nsText} A sysctl.d file would not help: ${fsKey} (${fmt(fsVal)}) is not what binds.${alt}`, commands: [nsCmd] };
-  if (nsLower) return sysctlFix(`${nsText} On the host, also raise ${fsKey} to ${value} with a sysctl.d file and apply it.${alt}`, { [fsKey]: value }, [nsCmd]);
+  if (nsLower && !fsShort)
+    return { text: `${nsText} A sysctl.d file would not help: ${fsKey} (${fmt(fsVal)}) is not what binds.${alt}`, commands: [nsCmd] };
+  if (nsLower)
+    return sysctlFix(
+      `${nsText} On the host, also raise ${fsKey} to ${value} with a sysctl.d file and apply it.${alt}`,
+      { [fsKey]: value },
+      [nsCmd],
+    );
   return sysctlFix(`Raise ${fsKey} to ${value} with a sysctl.d file and apply it.${alt}`, { [fsKey]: value });
 }
 
@@ -99,17 +108,30 @@ function overBudgetPlan(b: BudgetInput, available: number, need: number): { plan
   const all = b.tree?.dirs.length ?? b.dirs ?? 0;
   const whole: OverBudget = { action: 'poll-tree', subtrees: [], polledDirs: all, nativeDirs: 0 };
   if (!wd.enabled) {
-    return { plan: whole, status: 'warn', text: `With watchdog.enabled false, \`hotwatch run\` hits the limit (ENOSPC) while arming and polls the whole tree every ${every} instead (degraded).` };
+    return {
+      plan: whole,
+      status: 'warn',
+      text: `With watchdog.enabled false, \`hotwatch run\` hits the limit (ENOSPC) while arming and polls the whole tree every ${every} instead (degraded).`,
+    };
   }
   const plan = planOverBudget({ short: 'watches', available }, { overBudget: wd.overBudget, dirs: need, tree: b.tree });
   if (plan.action === 'refuse') {
-    return { plan: { ...whole, action: 'refuse', polledDirs: 0 }, status: 'fail', text: '`hotwatch run` refuses to start (watchdog.overBudget: refuse; exit 2).' };
+    return {
+      plan: { ...whole, action: 'refuse', polledDirs: 0 },
+      status: 'fail',
+      text: '`hotwatch run` refuses to start (watchdog.overBudget: refuse; exit 2).',
+    };
   }
   if (plan.action === 'poll-subtrees') {
     const { split } = plan;
     const n = split.polled.length;
     return {
-      plan: { action: 'poll-subtrees', subtrees: split.polled.map((p) => ({ path: p.path, dirs: p.dirs })), polledDirs: split.polledDirs, nativeDirs: split.nativeDirs },
+      plan: {
+        action: 'poll-subtrees',
+        subtrees: split.polled.map((p) => ({ path: p.path, dirs: p.dirs })),
+        polledDirs: split.polledDirs,
+        nativeDirs: split.nativeDirs,
+      },
       status: 'warn',
       text:
         `\`hotwatch run\` polls ${n} subtree${n === 1 ? '' : 's'} (${fmt(split.polledDirs)} directories) every ${every}: ${describeSubtrees(b.tree!.root, split.polled)}; ` +
@@ -123,7 +145,10 @@ function overBudgetPlan(b: BudgetInput, available: number, need: number): { plan
   };
 }
 
-export function budgetChecks(b: BudgetInput): { checks: Check[]; facts: Pick<BudgetFacts, 'watchesAvailable' | 'headroomAfterStart' | 'watchesNeeded' | 'overBudget'> } {
+export function budgetChecks(b: BudgetInput): {
+  checks: Check[];
+  facts: Pick<BudgetFacts, 'watchesAvailable' | 'headroomAfterStart' | 'watchesNeeded' | 'overBudget'>;
+} {
   const checks: Check[] = [];
   const l = b.limits;
   const wl = effectiveWatchLimit(l);
@@ -142,11 +167,26 @@ export function budgetChecks(b: BudgetInput): { checks: Check[]; facts: Pick<Bud
   const usedText = `this user holds ${fmt(u.watches)} watches in ${fmt(u.instances)} instances (${u.processes} processes${u.unreadable ? `, ${u.unreadable} unreadable` : ''})${topConsumers(u)}`;
   if (b.backend === 'poll' || b.planned) {
     const why = b.planned ?? 'watch.backend is "poll"';
-    checks.push({ id: 'inotify.watches', title: 'inotify watches', status: 'info', detail: `${why}: no inotify watches needed; limit ${limitsText(l, 'watches')}; ${usedText}` });
+    checks.push({
+      id: 'inotify.watches',
+      title: 'inotify watches',
+      status: 'info',
+      detail: `${why}: no inotify watches needed; limit ${limitsText(l, 'watches')}; ${usedText}`,
+    });
   } else if (wl === undefined) {
-    checks.push({ id: 'inotify.watches', title: 'inotify watches', status: 'info', detail: `inotify limits unreadable (no /proc/sys/fs/inotify): not Linux, or /proc is hidden; ${fmt(b.dirs)} directories to watch` });
+    checks.push({
+      id: 'inotify.watches',
+      title: 'inotify watches',
+      status: 'info',
+      detail: `inotify limits unreadable (no /proc/sys/fs/inotify): not Linux, or /proc is hidden; ${fmt(b.dirs)} directories to watch`,
+    });
   } else if (need === undefined) {
-    checks.push({ id: 'inotify.watches', title: 'inotify watches', status: 'warn', detail: `the tree could not be scanned, so the budget is unknown; limit ${limitsText(l, 'watches')}; ${usedText}` });
+    checks.push({
+      id: 'inotify.watches',
+      title: 'inotify watches',
+      status: 'warn',
+      detail: `the tree could not be scanned, so the budget is unknown; limit ${limitsText(l, 'watches')}; ${usedText}`,
+    });
   } else {
     const head = headroom!;
     const needText = `this repo needs ${fmt(need)} watches (${fmt(b.dirs)} directories after excludes${sentinel ? ", plus 1 for the watchdog's sentinel directory" : ''})`;
@@ -164,9 +204,21 @@ export function budgetChecks(b: BudgetInput): { checks: Check[]; facts: Pick<Bud
           ? 'Or set watchdog.overBudget: poll to poll the overflow instead of refusing.'
           : 'Set watchdog.overBudget: refuse to have `hotwatch run` exit instead of polling.';
       const fix = raiseFix(l, 'watches', needed, suggestedWatchLimit(u.watches, need), alt ? `${alt} ${key}` : key);
-      checks.push({ id: 'inotify.watches', title: 'inotify watches', status: p.status, detail: `not enough inotify watches: ${summary}; ${fmt(-head)} directories do not fit. ${p.text}`, fix });
+      checks.push({
+        id: 'inotify.watches',
+        title: 'inotify watches',
+        status: p.status,
+        detail: `not enough inotify watches: ${summary}; ${fmt(-head)} directories do not fit. ${p.text}`,
+        fix,
+      });
     } else if (head < Math.max(512, need / 4)) {
-      checks.push({ id: 'inotify.watches', title: 'inotify watches', status: 'warn', detail: `little headroom: ${summary}. New directories (or other tools) may hit the limit.`, fix: raiseFix(l, 'watches', needed, suggestedWatchLimit(u.watches, need), alt) });
+      checks.push({
+        id: 'inotify.watches',
+        title: 'inotify watches',
+        status: 'warn',
+        detail: `little headroom: ${summary}. New directories (or other tools) may hit the limit.`,
+        fix: raiseFix(l, 'watches', needed, suggestedWatchLimit(u.watches, need), alt),
+      });
     } else {
       checks.push({ id: 'inotify.watches', title: 'inotify watches', status: 'ok', detail: summary });
     }
@@ -191,10 +243,24 @@ function instancesCheck(b: BudgetInput, verdict: ReturnType<typeof budgetOf>): C
   if (avail < INSTANCES_NEEDED) {
     // `hotwatch run` polls the whole tree (overBudget: poll, or no watchdog), or refuses to start.
     const refuse = wd.enabled && wd.overBudget === 'refuse';
-    const then = refuse ? '`hotwatch run` refuses to start (watchdog.overBudget: refuse; exit 2)' : `\`hotwatch run\` polls the whole tree every ${formatDuration(b.pollIntervalMs ?? 1000)} instead (degraded)`;
-    return { id: 'inotify.instances', title: 'inotify instances', status: refuse ? 'fail' : 'warn', detail: `no inotify instance can be created: ${detail}. Watchers fail with EMFILE "too many open files"; ${then}.`, fix: raiseFix(l, 'instances', u.instances + 128, suggestedInstanceLimit(u.instances), undefined) };
+    const then = refuse
+      ? '`hotwatch run` refuses to start (watchdog.overBudget: refuse; exit 2)'
+      : `\`hotwatch run\` polls the whole tree every ${formatDuration(b.pollIntervalMs ?? 1000)} instead (degraded)`;
+    return {
+      id: 'inotify.instances',
+      title: 'inotify instances',
+      status: refuse ? 'fail' : 'warn',
+      detail: `no inotify instance can be created: ${detail}. Watchers fail with EMFILE "too many open files"; ${then}.`,
+      fix: raiseFix(l, 'instances', u.instances + 128, suggestedInstanceLimit(u.instances), undefined),
+    };
   } else if (avail < INSTANCES_NEEDED + SPARE_INSTANCES) {
-    return { id: 'inotify.instances', title: 'inotify instances', status: 'warn', detail: `almost no inotify instances left: ${detail}`, fix: raiseFix(l, 'instances', u.instances + 128, suggestedInstanceLimit(u.instances), undefined) };
+    return {
+      id: 'inotify.instances',
+      title: 'inotify instances',
+      status: 'warn',
+      detail: `almost no inotify instances left: ${detail}`,
+      fix: raiseFix(l, 'instances', u.instances + 128, suggestedInstanceLimit(u.instances), undefined),
+    };
   } else {
     return { id: 'inotify.instances', title: 'inotify instances', status: 'ok', detail };
   }

@@ -15,8 +15,23 @@ import { budgetChecks, largestSubtrees, type BudgetInput } from './budget.js';
 import { readEnvironment } from './environment.js';
 import { environmentChecks } from './environment-checks.js';
 import { filesystemChecks, mountFacts } from './filesystems.js';
-import { effectiveInstanceLimit, effectiveWatchLimit, inotifyUsageByUser, readInotifyLimits, limitingUserNs, type UserInotifyUsage } from '../os/inotify.js';
-import { DOCTOR_SCHEMA_VERSION, verdictOf, verdictParts, type BudgetFacts, type Check, type DoctorReport, type InotifyFacts } from './report-schema.js';
+import {
+  effectiveInstanceLimit,
+  effectiveWatchLimit,
+  inotifyUsageByUser,
+  readInotifyLimits,
+  limitingUserNs,
+  type UserInotifyUsage,
+} from '../os/inotify.js';
+import {
+  DOCTOR_SCHEMA_VERSION,
+  verdictOf,
+  verdictParts,
+  type BudgetFacts,
+  type Check,
+  type DoctorReport,
+  type InotifyFacts,
+} from './report-schema.js';
 import { toolchainChecks } from './toolchain.js';
 
 export interface DoctorOptions {
@@ -80,7 +95,11 @@ async function scan(settings: Settings, ms: number, outer: AbortSignal | undefin
   const w = settings.watch;
   const t0 = performance.now();
   try {
-    const r = await bounded((signal) => scanTree(w, { signal, descendPollMounts: w.backend === 'native' }), { what: 'scanning the tree', timeoutMs: ms, signal: outer });
+    const r = await bounded((signal) => scanTree(w, { signal, descendPollMounts: w.backend === 'native' }), {
+      what: 'scanning the tree',
+      timeoutMs: ms,
+      signal: outer,
+    });
     const dirs = w.backend === 'poll' ? 0 : r.dirs.length;
     const notices: Check[] = r.notices
       .filter((n) => n.code === 'SYMLINK_OUTSIDE_ROOT' || n.code === 'DIR_UNREADABLE')
@@ -129,7 +148,13 @@ function inotifyFacts(): Inotify {
 }
 
 /** The budget input shared by runDoctor and quickCheck: everything `hotwatch run` judges the budget on. */
-function budgetInput(settings: Settings, inotify: Inotify, mounts: MountEntry[], dirs: number | undefined, rest: Partial<BudgetInput> = {}): BudgetInput {
+function budgetInput(
+  settings: Settings,
+  inotify: Inotify,
+  mounts: MountEntry[],
+  dirs: number | undefined,
+  rest: Partial<BudgetInput> = {},
+): BudgetInput {
   const w = settings.watch;
   return {
     limits: inotify.limits,
@@ -156,7 +181,11 @@ export async function runDoctor(settings: Settings, opts: DoctorOptions = {}): P
 
   // Start the slow, external parts first; the /proc reads run meanwhile.
   const scanP = scan(settings, ms * 3, opts.signal);
-  const toolP = bounded((signal) => toolchainChecks(settings, { signal, timeoutMs: ms }), { what: 'toolchain checks', timeoutMs: ms, signal: opts.signal }).catch((e: unknown) => {
+  const toolP = bounded((signal) => toolchainChecks(settings, { signal, timeoutMs: ms }), {
+    what: 'toolchain checks',
+    timeoutMs: ms,
+    signal: opts.signal,
+  }).catch((e: unknown) => {
     opts.signal?.throwIfAborted();
     return { facts: undefined, checks: [crashed('toolchain', 'Toolchain', e)] };
   });
@@ -247,7 +276,10 @@ export function inputErrorReport(root: string, configFile: string | undefined, p
  * The start-up subset for `hotwatch run`: inotify limits and budget, the root filesystem. Returns only
  * problems (warn / fail). Pass `dirs` when the caller already scanned the tree (no second scan).
  */
-export async function quickCheck(settings: Settings, opts: { dirs?: number; signal?: AbortSignal; timeoutMs?: number } = {}): Promise<Check[]> {
+export async function quickCheck(
+  settings: Settings,
+  opts: { dirs?: number; signal?: AbortSignal; timeoutMs?: number } = {},
+): Promise<Check[]> {
   const w = settings.watch;
   const problems: Check[] = [];
   const onError = (c: Check) => problems.push(c);
@@ -260,18 +292,21 @@ export async function quickCheck(settings: Settings, opts: { dirs?: number; sign
   const inotify = sync('inotify', 'inotify limits and usage', inotifyFacts, onError);
   const table = readMounts();
   if (inotify) {
-    const b = sync(
-      'inotify',
-      'inotify budget',
-      () => budgetChecks(budgetInput(settings, inotify, table, dirs)),
-      onError,
-    );
+    const b = sync('inotify', 'inotify budget', () => budgetChecks(budgetInput(settings, inotify, table, dirs)), onError);
     if (b) problems.push(...b.checks);
   }
   const mounts = sync('fs', 'Filesystems', () => mountFacts(w, table), onError);
-  if (mounts) problems.push(...filesystemChecks(mounts.filter((m) => m.isRootMount), w, settings.configFile));
+  if (mounts)
+    problems.push(
+      ...filesystemChecks(
+        mounts.filter((m) => m.isRootMount),
+        w,
+        settings.configFile,
+      ),
+    );
   // PID 1 without an init, a low pids.max or memory.max, a low open-files limit: cheap reads of /proc.
   const environment = sync('env', 'Environment', () => readEnvironment(), onError);
-  if (environment) problems.push(...(sync('env', 'Environment', () => environmentChecks(environment, settings.root, loginName()), onError) ?? []));
+  if (environment)
+    problems.push(...(sync('env', 'Environment', () => environmentChecks(environment, settings.root, loginName()), onError) ?? []));
   return problems.filter((c) => c.status === 'warn' || c.status === 'fail');
 }

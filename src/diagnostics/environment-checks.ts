@@ -13,8 +13,7 @@ export const MIN_MEMORY = 1024 * 1024 * 1024;
 /** Below this RLIMIT_NOFILE (hard: node raises the soft limit to it) the app and polling can run out of fds. */
 export const MIN_NOFILE = 1024;
 
-const fmtBytes = (n: number) =>
-  n >= 1024 ** 3 ? `${(n / 1024 ** 3).toFixed(1)} GiB` : `${Math.round(n / 1024 ** 2)} MiB`;
+const fmtBytes = (n: number) => (n >= 1024 ** 3 ? `${(n / 1024 ** 3).toFixed(1)} GiB` : `${Math.round(n / 1024 ** 2)} MiB`);
 
 function containerCheck(f: EnvironmentFacts): Check {
   const c = f.container;
@@ -101,7 +100,10 @@ function systemdCheck(f: EnvironmentFacts): Check[] {
       status: 'warn',
       detail: `pids.max is ${cg.pidsMax}: go build (threads count as tasks) plus the app can hit it and fail with "resource temporarily unavailable".`,
       fix: inDocker
-        ? { text: 'Raise the container task limit: `docker run --pids-limit 4096`, or `pids_limit: 4096` in compose.yaml.', commands: ['docker run --pids-limit 4096 ...'] }
+        ? {
+            text: 'Raise the container task limit: `docker run --pids-limit 4096`, or `pids_limit: 4096` in compose.yaml.',
+            commands: ['docker run --pids-limit 4096 ...'],
+          }
         : systemdDropInFix(`Raise the task limit of ${unit}.`, unit, { TasksMax: '4096' }, user),
     });
   }
@@ -112,7 +114,10 @@ function systemdCheck(f: EnvironmentFacts): Check[] {
       status: 'warn',
       detail: `memory.max is ${fmtBytes(cg.memoryMax)}: go build of a real module can exceed it and be OOM-killed (the build then fails with "signal: killed").`,
       fix: inDocker
-        ? { text: 'Give the container more memory: `docker run --memory 2g`, or `mem_limit: 2g` in compose.yaml.', commands: ['docker run --memory 2g ...'] }
+        ? {
+            text: 'Give the container more memory: `docker run --memory 2g`, or `mem_limit: 2g` in compose.yaml.',
+            commands: ['docker run --memory 2g ...'],
+          }
         : systemdDropInFix(`Raise the memory limit of ${unit}.`, unit, { MemoryMax: '2G' }, user),
     });
   }
@@ -135,17 +140,29 @@ function nofileCheck(f: EnvironmentFacts, user: string): Check {
     status: 'warn',
     detail: `${detail}: the app and go build can fail with EMFILE "too many open files".`,
     fix: inDocker
-      ? { text: `${text} \`docker run --ulimit nofile=65536:65536\`, or \`ulimits: { nofile: 65536 }\` in compose.yaml.`, commands: ['docker run --ulimit nofile=65536:65536 ...'] }
+      ? {
+          text: `${text} \`docker run --ulimit nofile=65536:65536\`, or \`ulimits: { nofile: 65536 }\` in compose.yaml.`,
+          commands: ['docker run --ulimit nofile=65536:65536 ...'],
+        }
       : f.systemd.invocationId
         ? systemdDropInFix(`${text} LimitNOFILE= for ${unit}.`, unit, { LimitNOFILE: '65536' }, userUnit)
-        : limitsFix(`${text} a limits.d file, applied at your next login (or LimitNOFILE= in the systemd unit, --ulimit nofile=65536:65536 for docker run).`, user, 65536),
+        : limitsFix(
+            `${text} a limits.d file, applied at your next login (or LimitNOFILE= in the systemd unit, --ulimit nofile=65536:65536 for docker run).`,
+            user,
+            65536,
+          ),
   };
 }
 
 function watcherEnvCheck(f: EnvironmentFacts): Check {
   const vars = f.watcherEnv;
   if (vars.length === 0) {
-    return { id: 'env.watcher-vars', title: 'Watcher environment variables', status: 'ok', detail: 'none set (CHOKIDAR_USEPOLLING, CHOKIDAR_INTERVAL, WATCHPACK_POLLING, ...)' };
+    return {
+      id: 'env.watcher-vars',
+      title: 'Watcher environment variables',
+      status: 'ok',
+      detail: 'none set (CHOKIDAR_USEPOLLING, CHOKIDAR_INTERVAL, WATCHPACK_POLLING, ...)',
+    };
   }
   const detail = vars.map((v) => `${v.name}=${v.value}: ${v.effect}`).join('\n');
   // Information only: hotwatch's poll backend hides the CHOKIDAR_* variables from chokidar (poll.ts).

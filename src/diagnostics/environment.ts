@@ -82,7 +82,10 @@ export function detectContainer(i: ContainerInputs): { kind: string | undefined;
 }
 
 /** WSL from /proc/sys/kernel/osrelease (and /proc/version). Pure. */
-export function detectWsl(osrelease: string | undefined, procVersion?: string): { detected: boolean; version?: number; evidence: string[] } {
+export function detectWsl(
+  osrelease: string | undefined,
+  procVersion?: string,
+): { detected: boolean; version?: number; evidence: string[] } {
   const text = `${osrelease ?? ''} ${procVersion ?? ''}`;
   if (!/microsoft|wsl/i.test(text)) return { detected: false, evidence: [] };
   // WSL2 kernels say "microsoft-standard-WSL2"; WSL1 says "4.4.0-19041-Microsoft".
@@ -98,12 +101,15 @@ export function isWindowsDrivePath(p: string): boolean {
 /** Environment variables that change how watchers (ours or the tools around us) behave. Pure. */
 export function watcherEnvVars(env: NodeJS.ProcessEnv): { name: string; value: string; effect: string }[] {
   const known: [string, string][] = [
-    ['CHOKIDAR_USEPOLLING', 'chokidar-based tools (webpack, Vite, nodemon...) poll or stop polling; hotwatch hides it from its own poll backend (choose with watch.backend)'],
-    ['CHOKIDAR_INTERVAL', 'chokidar-based tools\' polling interval in ms; hotwatch uses watch.pollInterval instead'],
+    [
+      'CHOKIDAR_USEPOLLING',
+      'chokidar-based tools (webpack, Vite, nodemon...) poll or stop polling; hotwatch hides it from its own poll backend (choose with watch.backend)',
+    ],
+    ['CHOKIDAR_INTERVAL', "chokidar-based tools' polling interval in ms; hotwatch uses watch.pollInterval instead"],
     ['WATCHPACK_POLLING', 'webpack/Next.js poll instead of inotify (not used by hotwatch; a sign this machine needed polling before)'],
     ['TSC_WATCHFILE', 'TypeScript watch strategy (not used by hotwatch)'],
     ['TSC_WATCHDIRECTORY', 'TypeScript watch strategy (not used by hotwatch)'],
-    ['UV_THREADPOOL_SIZE', 'libuv thread pool size: affects fs calls of hotwatch\'s scan and polling'],
+    ['UV_THREADPOOL_SIZE', "libuv thread pool size: affects fs calls of hotwatch's scan and polling"],
     ['NODE_OPTIONS', 'options applied to every node process, including hotwatch'],
   ];
   const out: { name: string; value: string; effect: string }[] = [];

@@ -11,7 +11,6 @@ import { classifyFs, mountContaining, mountsUnder, realPathOr, type MountEntry }
 import { configFix } from './fixes.js';
 import type { Check, MountFact } from './report-schema.js';
 
-
 /** statfs f_type magic numbers (linux/magic.h) → mount type names classifyFs knows. */
 const FS_MAGIC: Record<number, string> = {
   61267: 'ext4', // ext2/3/4
@@ -89,7 +88,18 @@ function statfsMount(real: string, statfs: (p: string) => number | undefined): M
   const type = statfs(real);
   if (type === undefined) return undefined;
   const name = fsTypeOfMagic(type) ?? `unknown (statfs f_type 0x${(type >>> 0).toString(16)})`;
-  return { mountId: -1, parentId: -1, majorMinor: '', root: '/', mountPoint: real, mountOptions: [], optionalFields: [], fsType: name, source: STATFS_SOURCE, superOptions: [] };
+  return {
+    mountId: -1,
+    parentId: -1,
+    majorMinor: '',
+    root: '/',
+    mountPoint: real,
+    mountOptions: [],
+    optionalFields: [],
+    fsType: name,
+    source: STATFS_SOURCE,
+    superOptions: [],
+  };
 }
 
 const bindNote = (m: MountFact) => (m.bindRoot !== '/' ? `; bind mount of ${m.source}:${m.bindRoot}` : '');
@@ -123,7 +133,9 @@ function rootCheck(m: MountFact, w: WatchSettings, configFile: string | undefine
           title,
           status: 'warn',
           detail: `${base}: ${m.reason}; it is polled every ${w.pollIntervalMs} ms (degraded)`,
-          fix: { text: 'Keep the repository on a local filesystem (ext4, xfs, btrfs, or a Docker volume / bind mount of a local directory) to get native events.' },
+          fix: {
+            text: 'Keep the repository on a local filesystem (ext4, xfs, btrfs, or a Docker volume / bind mount of a local directory) to get native events.',
+          },
         };
   }
   return { id: 'fs.root', title, status: 'ok', detail: `${base}: native inotify (${m.reason})` };
@@ -149,7 +161,13 @@ function mountCheck(m: MountFact, w: WatchSettings, configFile: string | undefin
   }
   if (m.events === 'poll') {
     if (w.backend === 'native') {
-      return { id, title, status: 'warn', detail: `${base}: ${m.reason}; watch.backend is "native", so such edits are missed`, fix: configFix('Poll this mount', 'watch:\n  backend: auto', configFile) };
+      return {
+        id,
+        title,
+        status: 'warn',
+        detail: `${base}: ${m.reason}; watch.backend is "native", so such edits are missed`,
+        fix: configFix('Poll this mount', 'watch:\n  backend: auto', configFile),
+      };
     }
     return { id, title, status: 'warn', detail: `${base}: ${m.reason}; polled every ${w.pollIntervalMs} ms (degraded)` };
   }
@@ -161,7 +179,13 @@ export function filesystemChecks(facts: MountFact[], w: WatchSettings, configFil
   const out: Check[] = [];
   const root = facts.find((m) => m.isRootMount);
   if (root) out.push(rootCheck(root, w, configFile));
-  else out.push({ id: 'fs.root', title: 'Root filesystem', status: 'info', detail: `mount table unavailable (no /proc/self/mountinfo): filesystem type of ${w.root} unknown` });
+  else
+    out.push({
+      id: 'fs.root',
+      title: 'Root filesystem',
+      status: 'info',
+      detail: `mount table unavailable (no /proc/self/mountinfo): filesystem type of ${w.root} unknown`,
+    });
   for (const m of facts) if (!m.isRootMount) out.push(mountCheck(m, w, configFile));
   return out;
 }

@@ -76,7 +76,9 @@ export function renderReport(r: DoctorReport, opts: { color: boolean }): string 
     out.push('', paint('Other', '1'));
     for (const c of other) out.push(renderCheck(c, paint));
   }
-  const counts = (['fail', 'warn'] as const).map((s) => `${r.checks.filter((c) => c.status === s).length} ${s === 'fail' ? 'failed' : 'warnings'}`);
+  const counts = (['fail', 'warn'] as const).map(
+    (s) => `${r.checks.filter((c) => c.status === s).length} ${s === 'fail' ? 'failed' : 'warnings'}`,
+  );
   out.push(
     '',
     `${paint(verdictText(r.checks), COLOR[r.verdict === 'ok' ? 'ok' : r.verdict === 'degraded' ? 'warn' : 'fail'])} (${counts.join(', ')}; exit ${exitCodeOf(r.verdict)}; ${r.durationMs} ms)`,

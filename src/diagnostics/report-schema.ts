@@ -61,8 +61,12 @@ export const BudgetFactsSchema = z
     pollMounts: num.describe('Mounts under the root that are polled (their directories need no inotify watch).'),
     skippedMounts: num.describe('Special mounts under the root that are not watched (tmpfs, proc, ...).'),
     scanMs: num,
-    watchesAvailable: optNum.describe('The binding watch limit (fs.inotify or this user namespace) minus what is held against it, as `hotwatch run` counts it.'),
-    watchesNeeded: optNum.describe("Watches `hotwatch run` needs: dirs, plus 1 for the watchdog's sentinel directory when the watchdog is enabled."),
+    watchesAvailable: optNum.describe(
+      'The binding watch limit (fs.inotify or this user namespace) minus what is held against it, as `hotwatch run` counts it.',
+    ),
+    watchesNeeded: optNum.describe(
+      "Watches `hotwatch run` needs: dirs, plus 1 for the watchdog's sentinel directory when the watchdog is enabled.",
+    ),
     headroomAfterStart: optNum.describe('watchesAvailable minus watchesNeeded.'),
     overBudget: z
       .strictObject({
@@ -72,7 +76,9 @@ export const BudgetFactsSchema = z
         nativeDirs: num,
       })
       .optional()
-      .describe('What `hotwatch run` does because the watches do not fit (watchdog.overBudget): poll the overflow subtrees, poll the whole tree (no split fits, or no watchdog), or refuse to start.'),
+      .describe(
+        'What `hotwatch run` does because the watches do not fit (watchdog.overBudget): poll the overflow subtrees, poll the whole tree (no split fits, or no watchdog), or refuse to start.',
+      ),
     error: z.string().optional().describe('Why the tree could not be scanned.'),
   })
   .describe('The watch budget of this repository.');
@@ -105,7 +111,10 @@ export const EnvironmentFactsSchema = z.strictObject({
     path: z.string().optional(),
     pidsMax: z.union([num, z.literal('max')]).optional(),
     pidsCurrent: optNum,
-    memoryMax: z.union([num, z.literal('max')]).optional().describe('Bytes.'),
+    memoryMax: z
+      .union([num, z.literal('max')])
+      .optional()
+      .describe('Bytes.'),
   }),
   rlimitNofile: z.strictObject({ soft: z.union([num, z.literal('unlimited')]), hard: z.union([num, z.literal('unlimited')]) }).optional(),
   watcherEnv: z.array(z.strictObject({ name: z.string(), value: z.string(), effect: z.string() })),
@@ -136,7 +145,9 @@ export const DoctorReportSchema = z
     durationMs: num,
     verdict: z
       .enum(['ok', 'degraded', 'broken'])
-      .describe('ok (exit 0): watching will work; degraded (exit 1): works with polling or caveats; broken (exit 2): will not, or the app will not start.'),
+      .describe(
+        'ok (exit 0): watching will work; degraded (exit 1): works with polling or caveats; broken (exit 2): will not, or the app will not start.',
+      ),
     watching: z
       .enum(['ok', 'degraded', 'broken'])
       .optional()
@@ -144,7 +155,9 @@ export const DoctorReportSchema = z
     app: z
       .enum(['ok', 'broken'])
       .optional()
-      .describe('Whether the app can be built and started: the checks of the Go toolchain, module, main package, output directory and port.'),
+      .describe(
+        'Whether the app can be built and started: the checks of the Go toolchain, module, main package, output directory and port.',
+      ),
     checks: z.array(CheckSchema),
     facts: z.strictObject({
       inotify: InotifyFactsSchema.optional(),

@@ -27,7 +27,11 @@ export function findOnPath(name: string, envPath = process.env.PATH ?? ''): stri
 }
 
 /** Run a command, resolve its stdout; reject with a message naming the command on error or timeout. */
-function run(file: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number; signal: AbortSignal }): Promise<string> {
+function run(
+  file: string,
+  args: string[],
+  opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number; signal: AbortSignal },
+): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       file,
@@ -35,7 +39,7 @@ function run(file: string, args: string[], opts: { cwd: string; env: NodeJS.Proc
       { cwd: opts.cwd, env: opts.env, timeout: opts.timeoutMs, signal: opts.signal, maxBuffer: 1 << 20, encoding: 'utf8' },
       (err, stdout, stderr) => {
         if (err) {
-          const why = (err as { killed?: boolean }).killed ? `timed out after ${opts.timeoutMs} ms` : (stderr.trim() || err.message);
+          const why = (err as { killed?: boolean }).killed ? `timed out after ${opts.timeoutMs} ms` : stderr.trim() || err.message;
           reject(new Error(`\`${path.basename(file)} ${args.join(' ')}\` failed: ${why}`));
         } else resolve(stdout);
       },
@@ -87,7 +91,15 @@ function existingAncestor(p: string): string {
  * Debian's /usr/lib/go-1.NN), `go install golang.org/dl/goX` SDKs (~/sdk/goX), Homebrew, snap.
  * `~` is the home directory; a `*` in the name before `/bin` matches any suffix (newest version first).
  */
-export const GO_INSTALL_DIRS = ['/usr/local/go/bin', '/usr/lib/go/bin', '/usr/lib/go-*/bin', '~/sdk/go*/bin', '/opt/homebrew/bin', '/home/linuxbrew/.linuxbrew/bin', '/snap/bin'];
+export const GO_INSTALL_DIRS = [
+  '/usr/local/go/bin',
+  '/usr/lib/go/bin',
+  '/usr/lib/go-*/bin',
+  '~/sdk/go*/bin',
+  '/opt/homebrew/bin',
+  '/home/linuxbrew/.linuxbrew/bin',
+  '/snap/bin',
+];
 
 /** The directories a GO_INSTALL_DIRS pattern names (newest version first). */
 function expandInstallDir(pattern: string, home: string | undefined): string[] {
@@ -114,9 +126,14 @@ export function findGoInstall(home: string | undefined, dirs: readonly string[] 
 export function goMissingFix(home: string | undefined, dirs?: readonly string[]): Check['fix'] {
   const found = findGoInstall(home, dirs);
   if (found) {
-    return { text: `Go is installed in ${found} but that directory is not on PATH: add it (in your shell profile, or build.env.PATH in watcher.config.yaml).`, commands: [`export PATH="$PATH:${found}"`] };
+    return {
+      text: `Go is installed in ${found} but that directory is not on PATH: add it (in your shell profile, or build.env.PATH in watcher.config.yaml).`,
+      commands: [`export PATH="$PATH:${found}"`],
+    };
   }
-  return { text: 'Go is not installed in any usual place: install it from https://go.dev/dl/ (or your package manager: apt install golang-go, brew install go), then put its bin directory on PATH.' };
+  return {
+    text: 'Go is not installed in any usual place: install it from https://go.dev/dl/ (or your package manager: apt install golang-go, brew install go), then put its bin directory on PATH.',
+  };
 }
 
 export interface ToolchainResult {
@@ -163,9 +180,16 @@ async function goChecks(ctx: CheckContext, goPath: string | undefined, facts: To
     facts.go.version = version.value.trim();
     checks.push({ id: 'go.found', title: 'Go toolchain', status: 'ok', detail: `${goPath}: ${facts.go.version}` });
   } else {
-    checks.push({ id: 'go.found', title: 'Go toolchain', status: 'fail', detail: `${goPath} does not run: ${String((version.reason as Error).message)}`, fix: { text: 'Reinstall Go from https://go.dev/dl/.' } });
+    checks.push({
+      id: 'go.found',
+      title: 'Go toolchain',
+      status: 'fail',
+      detail: `${goPath} does not run: ${String((version.reason as Error).message)}`,
+      fix: { text: 'Reinstall Go from https://go.dev/dl/.' },
+    });
   }
-  if (layout.status === 'rejected') return [...checks, { id: 'go.module', title: 'Go module', status: 'warn', detail: (layout.reason as Error).message }];
+  if (layout.status === 'rejected')
+    return [...checks, { id: 'go.module', title: 'Go module', status: 'warn', detail: (layout.reason as Error).message }];
   const [gomod = '', gowork = ''] = layout.value.split('\n').map((l) => l.trim());
   return [...checks, moduleCheck(s.root, gomod, gowork, missing, facts)];
 }
@@ -176,7 +200,13 @@ function moduleCheck(root: string, gomod: string, gowork: string, missing: 'info
     facts.gomod = gomod;
     return { id: 'go.module', title: 'Go module', status: 'ok', detail: gomod };
   }
-  if (gowork && gowork !== 'off') return { id: 'go.module', title: 'Go module', status: 'ok', detail: `workspace ${gowork} (the root has no go.mod of its own: build.package names what to build)` };
+  if (gowork && gowork !== 'off')
+    return {
+      id: 'go.module',
+      title: 'Go module',
+      status: 'ok',
+      detail: `workspace ${gowork} (the root has no go.mod of its own: build.package names what to build)`,
+    };
   return {
     id: 'go.module',
     title: 'Go module',
@@ -190,20 +220,51 @@ function moduleCheck(root: string, gomod: string, gowork: string, missing: 'info
 async function packageCheck(ctx: CheckContext, goPath: string | undefined, facts: ToolchainFacts): Promise<Check | undefined> {
   const { s } = ctx;
   const title = 'Main package';
-  if (s.build.cmd !== undefined) return { id: 'go.package', title, status: 'info', detail: `build.cmd is set: hotwatch runs \`${s.build.cmd}\` and then ${s.build.output}` };
+  if (s.build.cmd !== undefined)
+    return {
+      id: 'go.package',
+      title,
+      status: 'info',
+      detail: `build.cmd is set: hotwatch runs \`${s.build.cmd}\` and then ${s.build.output}`,
+    };
   if (s.build.package.includes('...')) {
-    return { id: 'go.package', title, status: 'fail', detail: `build.package "${s.build.package}" names several packages; go build -o needs one main package`, fix: { text: 'Set build.package to one main package, e.g. ./cmd/server.' } };
+    return {
+      id: 'go.package',
+      title,
+      status: 'fail',
+      detail: `build.package "${s.build.package}" names several packages; go build -o needs one main package`,
+      fix: { text: 'Set build.package to one main package, e.g. ./cmd/server.' },
+    };
   }
   if (s.build.package.startsWith('.') || path.isAbsolute(s.build.package)) return packageDirCheck(s, facts);
   if (!goPath) return undefined;
   try {
-    const name = (await run(goPath, ['list', '-f', '{{.Name}}', s.build.package], { cwd: s.root, env: ctx.env, timeoutMs: ctx.timeoutMs, signal: ctx.signal })).trim();
+    const name = (
+      await run(goPath, ['list', '-f', '{{.Name}}', s.build.package], {
+        cwd: s.root,
+        env: ctx.env,
+        timeoutMs: ctx.timeoutMs,
+        signal: ctx.signal,
+      })
+    ).trim();
     facts.packageName = name;
     return name === 'main'
       ? { id: 'go.package', title, status: 'ok', detail: `${s.build.package}: package main` }
-      : { id: 'go.package', title, status: 'fail', detail: `${s.build.package} is package ${name}, not main`, fix: { text: 'Set build.package to a main package.' } };
+      : {
+          id: 'go.package',
+          title,
+          status: 'fail',
+          detail: `${s.build.package} is package ${name}, not main`,
+          fix: { text: 'Set build.package to a main package.' },
+        };
   } catch (e) {
-    return { id: 'go.package', title, status: 'fail', detail: (e as Error).message, fix: { text: 'Set build.package to a main package, e.g. ./cmd/server.' } };
+    return {
+      id: 'go.package',
+      title,
+      status: 'fail',
+      detail: (e as Error).message,
+      fix: { text: 'Set build.package to a main package, e.g. ./cmd/server.' },
+    };
   }
 }
 
@@ -218,7 +279,10 @@ function packageDirCheck(s: Settings, facts: ToolchainFacts): Check {
     id: 'go.package',
     title: 'Main package',
     status: 'fail',
-    detail: files === 0 ? `${dir} has no Go files (build.package "${s.build.package}")` : `${rel} is package ${name ?? '(unreadable)'}, not main: go build -o writes no runnable binary`,
+    detail:
+      files === 0
+        ? `${dir} has no Go files (build.package "${s.build.package}")`
+        : `${rel} is package ${name ?? '(unreadable)'}, not main: go build -o writes no runnable binary`,
     fix: { text: 'Set build.package to the directory of your main package (watcher.config.yaml):\nbuild:\n  package: ./cmd/server' },
   };
 }
@@ -229,14 +293,22 @@ function outputCheck(outDir: string): Check {
   try {
     fs.accessSync(probe, fs.constants.W_OK);
     if (!fs.statSync(probe).isDirectory()) throw Object.assign(new Error(`${probe} is not a directory`), { code: 'ENOTDIR' });
-    return { id: 'build.output', title: 'Output directory', status: 'ok', detail: `${outDir} is writable${probe !== outDir ? ` (will be created under ${probe})` : ''}` };
+    return {
+      id: 'build.output',
+      title: 'Output directory',
+      status: 'ok',
+      detail: `${outDir} is writable${probe !== outDir ? ` (will be created under ${probe})` : ''}`,
+    };
   } catch (e) {
     return {
       id: 'build.output',
       title: 'Output directory',
       status: 'fail',
       detail: `${outDir} is not writable: ${(e as Error).message}`,
-      fix: { text: 'Point build.output at a writable path (watcher.config.yaml), or fix the permissions:\nbuild:\n  output: .hotwatch/bin/app', commands: [`mkdir -p '${outDir}' && chown "$(id -u)" '${outDir}'`] },
+      fix: {
+        text: 'Point build.output at a writable path (watcher.config.yaml), or fix the permissions:\nbuild:\n  output: .hotwatch/bin/app',
+        commands: [`mkdir -p '${outDir}' && chown "$(id -u)" '${outDir}'`],
+      },
     };
   }
 }
@@ -256,9 +328,11 @@ async function portCheck(s: Settings, facts: ToolchainFacts): Promise<Check> {
   }
   facts.port = { port, free, holders };
   if (free) return { id: 'run.port', title, status: 'ok', detail: `port ${port} (run.port) is free` };
-  if (free === undefined) return { id: 'run.port', title, status: 'warn', detail: `could not tell whether port ${port} is free: ${probeError}` };
+  if (free === undefined)
+    return { id: 'run.port', title, status: 'warn', detail: `could not tell whether port ${port} is free: ${probeError}` };
   const known = holders.filter((h) => h.pid > 0);
-  const who = holders.length > 0 ? holders.map((h) => (h.pid > 0 ? `pid ${h.pid} (${h.cmd})` : h.cmd)).join(', ') : 'a process this user cannot see';
+  const who =
+    holders.length > 0 ? holders.map((h) => (h.pid > 0 ? `pid ${h.pid} (${h.cmd})` : h.cmd)).join(', ') : 'a process this user cannot see';
   return {
     id: 'run.port',
     title,
@@ -266,7 +340,13 @@ async function portCheck(s: Settings, facts: ToolchainFacts): Promise<Check> {
     detail: `port ${port} (run.port) is in use by ${who}: the app could not listen on it`,
     fix:
       known.length > 0
-        ? { text: `Stop it, or change run.port in ${s.configFile ?? 'watcher.config.yaml'}.`, commands: [`kill ${known.map((h) => h.pid).join(' ')}`] }
-        : { text: `Find the holder and stop it, or change run.port in ${s.configFile ?? 'watcher.config.yaml'}.`, commands: [`sudo ss -ltnp 'sport = :${port}'`] },
+        ? {
+            text: `Stop it, or change run.port in ${s.configFile ?? 'watcher.config.yaml'}.`,
+            commands: [`kill ${known.map((h) => h.pid).join(' ')}`],
+          }
+        : {
+            text: `Find the holder and stop it, or change run.port in ${s.configFile ?? 'watcher.config.yaml'}.`,
+            commands: [`sudo ss -ltnp 'sport = :${port}'`],
+          },
   };
 }

@@ -35,19 +35,32 @@ function checkGiven(facts: RepoFacts, given: string): string {
 }
 
 function noMain(facts: RepoFacts): HotwatchError {
-  const where = facts.project.kind === 'workspace' ? `the modules of go.work (${facts.project.uses.join(', ') || 'none found'})` : facts.root;
-  return new HotwatchError('CONFIG_INVALID', `no main package (package main with func main) found in ${where}${facts.complete ? '' : ' (the search stopped early: a large tree)'}: there is no program to build and run`, {
-    hint: 'name the one to build: hotwatch init --main ./path/to/program (a directory holding package main)',
-  });
+  const where =
+    facts.project.kind === 'workspace' ? `the modules of go.work (${facts.project.uses.join(', ') || 'none found'})` : facts.root;
+  return new HotwatchError(
+    'CONFIG_INVALID',
+    `no main package (package main with func main) found in ${where}${facts.complete ? '' : ' (the search stopped early: a large tree)'}: there is no program to build and run`,
+    {
+      hint: 'name the one to build: hotwatch init --main ./path/to/program (a directory holding package main)',
+    },
+  );
 }
 
-export async function chooseMain(facts: RepoFacts, given: string | undefined, ask?: (mains: string[]) => Promise<string | undefined>): Promise<string> {
+export async function chooseMain(
+  facts: RepoFacts,
+  given: string | undefined,
+  ask?: (mains: string[]) => Promise<string | undefined>,
+): Promise<string> {
   if (given !== undefined) return checkGiven(facts, given);
   if (facts.mains.length === 0) throw noMain(facts);
   if (facts.mains.length === 1) return facts.mains[0]!;
   const picked = ask ? await ask(facts.mains) : undefined;
   if (picked !== undefined) return picked;
-  throw new HotwatchError('FLAG_INVALID', `several main packages here: ${facts.mains.join(', ')}; which one should hotwatch build and run?`, {
-    hint: `name it: ${facts.mains.map((m) => `hotwatch init --main ${m}`).join('  or  ')}`,
-  });
+  throw new HotwatchError(
+    'FLAG_INVALID',
+    `several main packages here: ${facts.mains.join(', ')}; which one should hotwatch build and run?`,
+    {
+      hint: `name it: ${facts.mains.map((m) => `hotwatch init --main ${m}`).join('  or  ')}`,
+    },
+  );
 }

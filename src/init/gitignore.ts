@@ -8,7 +8,16 @@ import path from 'node:path';
 export const HOTWATCH_DIR_ENTRY = '.hotwatch/';
 
 /** Lines that already ignore .hotwatch at the repo root. */
-const SAME = new Set(['.hotwatch', '.hotwatch/', '/.hotwatch', '/.hotwatch/', '.hotwatch/*', '/.hotwatch/*', '.hotwatch/**', '/.hotwatch/**']);
+const SAME = new Set([
+  '.hotwatch',
+  '.hotwatch/',
+  '/.hotwatch',
+  '/.hotwatch/',
+  '.hotwatch/*',
+  '/.hotwatch/*',
+  '.hotwatch/**',
+  '/.hotwatch/**',
+]);
 
 export type GitignoreChange = 'created' | 'added' | 'present';
 

@@ -77,10 +77,14 @@ function fromAir(opts: InitOptions, defaults: Config): { draft: ConfigDraft; fou
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new HotwatchError('CONFIG_NOT_FOUND', `--from-air ${shown}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code})`}`, {
-      hint: 'pass the path of your air config: hotwatch init --from-air path/to/.air.toml',
-      cause: e,
-    });
+    throw new HotwatchError(
+      'CONFIG_NOT_FOUND',
+      `--from-air ${shown}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code})`}`,
+      {
+        hint: 'pass the path of your air config: hotwatch init --from-air path/to/.air.toml',
+        cause: e,
+      },
+    );
   }
   const air = readAirToml(text, shown);
   const projectRoot = path.resolve(opts.root, (air.values.get('root') as string | undefined) ?? '.');
@@ -111,7 +115,11 @@ export async function runInit(opts: InitOptions): Promise<InitResult> {
   try {
     parseConfigText(text, shown); // the file must be one hotwatch run accepts
   } catch (e) {
-    throw new HotwatchError('INTERNAL', `hotwatch init generated an invalid ${shown}: ${e instanceof HotwatchError ? e.format() : String(e)}`, { cause: e });
+    throw new HotwatchError(
+      'INTERNAL',
+      `hotwatch init generated an invalid ${shown}: ${e instanceof HotwatchError ? e.format() : String(e)}`,
+      { cause: e },
+    );
   }
   const gitignore = writeFiles(opts, configFile, shown, text);
   return { configFile, text, found: plan.found, unmapped: plan.unmapped, gitignore };

@@ -18,7 +18,22 @@ export interface RepoFacts extends TreeFacts {
 }
 
 /** File extensions that hold templates; one found in a template directory is added to watch.extensions. */
-const TEMPLATE_EXTENSIONS = new Set(['gohtml', 'gotmpl', 'tmpl', 'tpl', 'html', 'htm', 'jet', 'hbs', 'mustache', 'pug', 'amber', 'ace', 'liquid', 'django']);
+const TEMPLATE_EXTENSIONS = new Set([
+  'gohtml',
+  'gotmpl',
+  'tmpl',
+  'tpl',
+  'html',
+  'htm',
+  'jet',
+  'hbs',
+  'mustache',
+  'pug',
+  'amber',
+  'ace',
+  'liquid',
+  'django',
+]);
 const MAX_TEMPLATE_FILES = 500;
 
 /** Extensions (lower case, no dot) of the files under `dir`, at most MAX_TEMPLATE_FILES looked at. */
@@ -55,13 +70,18 @@ function mainRank(p: string, moduleRoots: readonly string[]): number {
 
 export function sortMains(mains: readonly string[], moduleRoots: readonly string[]): string[] {
   const depth = (p: string): number => p.split('/').length;
-  return [...mains].sort((a, b) => mainRank(a, moduleRoots) - mainRank(b, moduleRoots) || depth(a) - depth(b) || (a < b ? -1 : a > b ? 1 : 0));
+  return [...mains].sort(
+    (a, b) => mainRank(a, moduleRoots) - mainRank(b, moduleRoots) || depth(a) - depth(b) || (a < b ? -1 : a > b ? 1 : 0),
+  );
 }
 
 export function inspectRepo(root: string, defaultExtensions: readonly string[]): RepoFacts {
   const project = projectKind(root);
   const modules = project.kind === 'workspace' ? project.uses : ['.'];
-  const tree = walkTree(root, modules.map((m) => path.resolve(root, m)));
+  const tree = walkTree(
+    root,
+    modules.map((m) => path.resolve(root, m)),
+  );
   const inFrontend = (rel: string): boolean => tree.frontends.some((f) => under(rel, f));
   const holdsGo = (rel: string): boolean => tree.goDirs.includes(rel);
   // A Go package named template or assets is code, not templates or assets.

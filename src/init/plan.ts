@@ -53,10 +53,14 @@ function planWatch(facts: RepoFacts, draft: ConfigDraft, found: string[]): void 
     const embedded = facts.embeds.filter((e) => under(e.glob, f));
     const code = facts.goDirs.find((d) => under(d, f));
     if (code !== undefined) {
-      excludeNotes.push(`${f}/ has a package.json or node_modules but also Go code (${code}): it stays watched (its node_modules never is).`);
+      excludeNotes.push(
+        `${f}/ has a package.json or node_modules but also Go code (${code}): it stays watched (its node_modules never is).`,
+      );
       found.push(`frontend: ${f} (kept watched: it holds Go code too)`);
     } else if (embedded.length > 0) {
-      excludeNotes.push(`${f}/ holds a frontend, but ${embedded[0]!.from} embeds ${embedded[0]!.glob}: ${f}/ stays watched so a new frontend build rebuilds the app (its node_modules never is). Exclude its sources (e.g. "${f}/src/**") if their edits rebuild needlessly.`);
+      excludeNotes.push(
+        `${f}/ holds a frontend, but ${embedded[0]!.from} embeds ${embedded[0]!.glob}: ${f}/ stays watched so a new frontend build rebuilds the app (its node_modules never is). Exclude its sources (e.g. "${f}/src/**") if their edits rebuild needlessly.`,
+      );
       found.push(`frontend: ${f} (kept watched: embedded by ${embedded[0]!.from})`);
     } else {
       exclude.push(`${f}/**`);
@@ -68,18 +72,24 @@ function planWatch(facts: RepoFacts, draft: ConfigDraft, found: string[]): void 
   for (const e of embeds) if (!include.includes(e.glob)) include.push(e.glob);
   if (embeds.length > 0) {
     draft.values['watch.include'] = include;
-    draft.notes['watch.include'] = [`Embedded into the binary by //go:embed (${list([...new Set(embeds.map((e) => e.from))])}): a change to them needs a rebuild.`];
+    draft.notes['watch.include'] = [
+      `Embedded into the binary by //go:embed (${list([...new Set(embeds.map((e) => e.from))])}): a change to them needs a rebuild.`,
+    ];
   }
   if (exclude.length > 0) draft.values['watch.exclude'] = exclude;
   if (excludeNotes.length) draft.notes['watch.exclude'] = excludeNotes;
   if (facts.templateExtensions.length > 0) {
     draft.values['watch.extensions'] = facts.templateExtensions;
-    draft.notes['watch.extensions'] = [`${list(facts.templateExtensions.map((e) => `.${e}`))} found in ${list(facts.templateDirs)}: templates are read when the app starts, so a change restarts it.`];
+    draft.notes['watch.extensions'] = [
+      `${list(facts.templateExtensions.map((e) => `.${e}`))} found in ${list(facts.templateDirs)}: templates are read when the app starts, so a change restarts it.`,
+    ];
   }
   for (const t of facts.templateDirs) found.push(`templates: ${t}`);
   for (const s of facts.staticDirs) {
     const embedded = facts.embeds.some((e) => under(e.glob, s));
-    found.push(`static assets: ${s} (${embedded ? 'embedded: watched through watch.include' : 'not embedded: served from disk, a change needs no rebuild'})`);
+    found.push(
+      `static assets: ${s} (${embedded ? 'embedded: watched through watch.include' : 'not embedded: served from disk, a change needs no rebuild'})`,
+    );
   }
 }
 

@@ -113,7 +113,11 @@ export function renderConfig(draft: ConfigDraft, schemaRef: string): string {
   const root = configJsonSchema() as SchemaNode;
   const known = schemaKeys(root);
   for (const k of [...Object.keys(draft.values), ...Object.keys(draft.notes)]) {
-    if (!known.has(k)) throw new HotwatchError('INTERNAL', `hotwatch init: the config schema has no key ${k} (src/init is out of date with src/config/schema.ts)`);
+    if (!known.has(k))
+      throw new HotwatchError(
+        'INTERNAL',
+        `hotwatch init: the config schema has no key ${k} (src/init is out of date with src/config/schema.ts)`,
+      );
   }
   const lines = [`# yaml-language-server: $schema=${schemaRef}`, '#', ...draft.header.flatMap((h) => commentLines(h, ''))];
   for (const [key, node] of Object.entries(root.properties ?? {})) {

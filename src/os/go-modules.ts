@@ -43,7 +43,11 @@ function goJson<T>(args: string[], cwd: string, signal: AbortSignal, env: NodeJS
     execFile('go', args, { cwd, signal, env, timeout: 30_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       if (err) {
         // go prints a heading ("go: errors parsing go.mod:") and then the place: keep both.
-        const detail = String(stderr || err.message).trim().split('\n').slice(0, 2).join(' ');
+        const detail = String(stderr || err.message)
+          .trim()
+          .split('\n')
+          .slice(0, 2)
+          .join(' ');
         reject(new HotwatchError('NO_GO_MODULE', `\`go ${args.join(' ')}\` in ${cwd} failed: ${detail}`, { cause: err, exitCode: 2 }));
         return;
       }

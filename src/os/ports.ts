@@ -28,7 +28,11 @@ export function listeningPortsOf(pids: readonly number[]): number[] {
  * isPortFree() reports the port as taken (the caller then says "an unknown process").
  */
 export function portHolders(port: number): PortHolder[] {
-  const wanted = new Set(readListeningSockets().filter((s) => s.localPort === port).map((s) => s.inode));
+  const wanted = new Set(
+    readListeningSockets()
+      .filter((s) => s.localPort === port)
+      .map((s) => s.inode),
+  );
   if (wanted.size === 0) return [];
   const holders: PortHolder[] = [];
   for (const pid of listPids()) {

@@ -94,7 +94,10 @@ export function runningStats(): ProcStat[] {
 /** The command line joined by spaces, else the comm name, else "unknown". */
 export function readCmdline(pid: number): string {
   const raw = readText(`/proc/${pid}/cmdline`);
-  const cmd = raw?.split('\0').filter((s) => s.length > 0).join(' ');
+  const cmd = raw
+    ?.split('\0')
+    .filter((s) => s.length > 0)
+    .join(' ');
   if (cmd) return cmd;
   const comm = readStat(pid)?.comm;
   return comm ? `[${comm}]` : 'unknown';

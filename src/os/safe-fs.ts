@@ -20,11 +20,7 @@ const O_DIRECTORY = fs.constants.O_DIRECTORY ?? 0;
 export const myUid = (): number | undefined => process.geteuid?.();
 
 /** What is wrong with a path hotwatch was going to use as its own. */
-export type Untrusted =
-  | { kind: 'symlink'; target: string }
-  | { kind: 'not-dir' }
-  | { kind: 'not-file' }
-  | { kind: 'owner'; uid: number };
+export type Untrusted = { kind: 'symlink'; target: string } | { kind: 'not-dir' } | { kind: 'not-file' } | { kind: 'owner'; uid: number };
 
 export class UntrustedPathError extends Error {
   constructor(

@@ -32,7 +32,14 @@ export function mergeBatches(a: Batch | undefined, b: Batch): Batch {
   const rescanReasons = [...new Set([...a.rescanReasons, ...b.rescanReasons])];
   const seq = a.seq === undefined ? b.seq : b.seq === undefined ? a.seq : Math.max(a.seq, b.seq);
   const force = a.force || b.force ? { force: true as const } : {};
-  return { paths, rescanReasons, firstAt: Math.min(a.firstAt, b.firstAt), lastAt: Math.max(a.lastAt, b.lastAt), ...(seq !== undefined ? { seq } : {}), ...force };
+  return {
+    paths,
+    rescanReasons,
+    firstAt: Math.min(a.firstAt, b.firstAt),
+    lastAt: Math.max(a.lastAt, b.lastAt),
+    ...(seq !== undefined ? { seq } : {}),
+    ...force,
+  };
 }
 
 /** Changed files grouped by directory relative to root ("." for the root), in first-seen order. */

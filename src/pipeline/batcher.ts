@@ -206,7 +206,8 @@ export class Batcher {
   private deliverChanged(batch: Batch): void {
     const { log, root, deliver, revert } = this.opts;
     const { baseline } = this.content;
-    if (!revert || this.opts.appIdle() || batch.paths.some((p) => baseline.isLeftOut(p)) || !baseline.backToBaseline()) return deliver(batch);
+    if (!revert || this.opts.appIdle() || batch.paths.some((p) => baseline.isLeftOut(p)) || !baseline.backToBaseline())
+      return deliver(batch);
     log.debug(
       { event: 'batch.reverted', files: batch.paths.length },
       `${describeBatch(batch, root)}: every changed file is back to what the running app was built from: no build, no restart`,

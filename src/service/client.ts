@@ -94,8 +94,13 @@ async function ask(sd: StateDir, root: string, timeoutMs: number): Promise<Statu
   } catch (e) {
     const code = errnoCode(e);
     if (code === 'ENOENT') return { kind: 'none', why: `no hotwatch runs in ${root} (no ${shown})`, absent: true };
-    if (code === 'ECONNREFUSED') return { kind: 'none', why: `no hotwatch runs in ${root} (${shown} is left from one that ended: nothing answers)` };
-    if (code === 'EACCES') return { kind: 'none', why: `cannot read the status at ${shown}: permission denied (the socket is private to the user running hotwatch)` };
+    if (code === 'ECONNREFUSED')
+      return { kind: 'none', why: `no hotwatch runs in ${root} (${shown} is left from one that ended: nothing answers)` };
+    if (code === 'EACCES')
+      return {
+        kind: 'none',
+        why: `cannot read the status at ${shown}: permission denied (the socket is private to the user running hotwatch)`,
+      };
     return { kind: 'none', why: `cannot read the status at ${shown}: ${(e as Error).message}` };
   } finally {
     sd.close();

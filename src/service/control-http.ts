@@ -61,7 +61,8 @@ function handler(opts: ControlServerOptions, viaTcp: boolean): http.RequestListe
           reloading = false;
         }
       }
-      if (['/status', '/metrics', '/reload'].includes(url ?? '')) return json(res, 405, { ok: false, message: `${req.method} not allowed on ${url}` });
+      if (['/status', '/metrics', '/reload'].includes(url ?? ''))
+        return json(res, 405, { ok: false, message: `${req.method} not allowed on ${url}` });
       return json(res, 404, { ok: false, message: `no ${url}: GET /status, GET /metrics, POST /reload` });
     };
     route().catch((e: unknown) => {

@@ -30,7 +30,11 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 async function listenTcp(server: net.Server, tcp: { port: number; host?: string }): Promise<string> {
   const host = tcp.host ?? '127.0.0.1';
   if (!LOOPBACK.has(host)) {
-    throw new HotwatchError('CONFIG_INVALID', `status port host ${host} is not a loopback address: the status and metrics would be open to the network`, { hint: 'use 127.0.0.1 or ::1' });
+    throw new HotwatchError(
+      'CONFIG_INVALID',
+      `status port host ${host} is not a loopback address: the status and metrics would be open to the network`,
+      { hint: 'use 127.0.0.1 or ::1' },
+    );
   }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -73,7 +73,9 @@ function openPrivateDir(dir: string, name: string, create: boolean): StateDir {
     const code = errnoCode(e);
     if (code === 'ELOOP' || code === 'ENOTDIR') {
       const what = fs.lstatSync(dir).isSymbolicLink() ? 'a symlink' : 'not a directory';
-      throw new HotwatchError('INTERNAL', `${dir} is ${what}: refusing to place the control socket through it`, { hint: `remove ${dir}; hotwatch recreates it` });
+      throw new HotwatchError('INTERNAL', `${dir} is ${what}: refusing to place the control socket through it`, {
+        hint: `remove ${dir}; hotwatch recreates it`,
+      });
     }
     throw e;
   }
@@ -81,7 +83,11 @@ function openPrivateDir(dir: string, name: string, create: boolean): StateDir {
   const me = uid();
   if (me !== undefined && st.uid !== me) {
     fs.closeSync(fd);
-    throw new HotwatchError('INTERNAL', `${dir} belongs to uid ${st.uid}, not to this user (uid ${me}): refusing to place the control socket in it`, { hint: `remove ${dir} or run hotwatch as its owner` });
+    throw new HotwatchError(
+      'INTERNAL',
+      `${dir} belongs to uid ${st.uid}, not to this user (uid ${me}): refusing to place the control socket in it`,
+      { hint: `remove ${dir} or run hotwatch as its owner` },
+    );
   }
   return { dir, fd, name, base: HAS_PROC_FD ? `/proc/self/fd/${fd}` : dir, close: () => fs.closeSync(fd) };
 }
@@ -111,12 +117,22 @@ async function clearStale(sd: StateDir): Promise<void> {
     throw e;
   }
   const shown = path.join(sd.dir, sd.name);
-  const what = st.isSymbolicLink() ? 'a symlink' : st.isSocket() ? `a socket of uid ${st.uid}` : st.isDirectory() ? 'a directory' : 'a file';
+  const what = st.isSymbolicLink()
+    ? 'a symlink'
+    : st.isSocket()
+      ? `a socket of uid ${st.uid}`
+      : st.isDirectory()
+        ? 'a directory'
+        : 'a file';
   if (!st.isSocket() || (uid() !== undefined && st.uid !== uid())) {
-    throw new HotwatchError('INTERNAL', `${shown} is ${what}, not a control socket of this user: refusing to replace or follow it`, { hint: `remove ${shown} if it is not yours to keep` });
+    throw new HotwatchError('INTERNAL', `${shown} is ${what}, not a control socket of this user: refusing to replace or follow it`, {
+      hint: `remove ${shown} if it is not yours to keep`,
+    });
   }
   if (await answers(p)) {
-    throw new HotwatchError('ALREADY_RUNNING', `${shown} answers: another hotwatch serves its status for this root`, { hint: 'stop it first (hotwatch status shows its pid)' });
+    throw new HotwatchError('ALREADY_RUNNING', `${shown} answers: another hotwatch serves its status for this root`, {
+      hint: 'stop it first (hotwatch status shows its pid)',
+    });
   }
   fs.unlinkSync(p); // a crashed hotwatch's socket: nothing answers
 }

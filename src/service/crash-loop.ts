@@ -29,7 +29,12 @@ const seconds = (ms: number): string => `${Math.max(1, Math.round(ms / 1000))} s
  * @param exitTimes epoch ms of the app's unexpected exits (crashes, not the stops hotwatch asked for), any order
  * @param next the supervisor's plan: the epoch ms of the next start, 'change' (waits for an edit), or undefined (unknown)
  */
-export function crashLoop(exitTimes: readonly number[], now: number, next: number | 'change' | undefined, opts: CrashLoopOptions = {}): CrashLoop | undefined {
+export function crashLoop(
+  exitTimes: readonly number[],
+  now: number,
+  next: number | 'change' | undefined,
+  opts: CrashLoopOptions = {},
+): CrashLoop | undefined {
   const windowMs = opts.windowMs ?? 60_000;
   const threshold = opts.threshold ?? 3;
   const recent = exitTimes.filter((t) => t <= now && now - t <= windowMs).sort((a, b) => a - b);

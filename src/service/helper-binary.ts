@@ -78,24 +78,37 @@ function build(src: string, bin: string, env: NodeJS.ProcessEnv): Promise<string
     return Promise.resolve(`cannot create the cache dir ${path.dirname(bin)} (${(e as Error).message}); set HOTWATCH_CACHE_DIR`);
   }
   const tmp = `${bin}.${process.pid}.tmp`;
-  const goEnv: NodeJS.ProcessEnv = { ...env, GOFLAGS: '', GOWORK: 'off', GO111MODULE: 'on', CGO_ENABLED: '0', GOTOOLCHAIN: 'local', GOOS: 'linux' };
+  const goEnv: NodeJS.ProcessEnv = {
+    ...env,
+    GOFLAGS: '',
+    GOWORK: 'off',
+    GO111MODULE: 'on',
+    CGO_ENABLED: '0',
+    GOTOOLCHAIN: 'local',
+    GOOS: 'linux',
+  };
   delete goEnv.GOARCH; // the machine's own
   return new Promise((resolve) => {
-    execFile('go', ['build', '-trimpath', '-ldflags=-s -w', '-o', tmp, '.'], { cwd: src, env: goEnv, timeout: BUILD_TIMEOUT_MS, maxBuffer: 1 << 20 }, (err, _o, stderr) => {
-      if (err) {
-        fs.rmSync(tmp, { force: true });
-        const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'go is not on PATH' : stderr.trim() || err.message;
-        resolve(`go build of the service helper failed: ${why.slice(0, 500)}`);
-        return;
-      }
-      try {
-        fs.renameSync(tmp, bin);
-        resolve(undefined);
-      } catch (e) {
-        fs.rmSync(tmp, { force: true });
-        resolve(`cannot place the service helper at ${bin} (${(e as Error).message})`);
-      }
-    });
+    execFile(
+      'go',
+      ['build', '-trimpath', '-ldflags=-s -w', '-o', tmp, '.'],
+      { cwd: src, env: goEnv, timeout: BUILD_TIMEOUT_MS, maxBuffer: 1 << 20 },
+      (err, _o, stderr) => {
+        if (err) {
+          fs.rmSync(tmp, { force: true });
+          const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'go is not on PATH' : stderr.trim() || err.message;
+          resolve(`go build of the service helper failed: ${why.slice(0, 500)}`);
+          return;
+        }
+        try {
+          fs.renameSync(tmp, bin);
+          resolve(undefined);
+        } catch (e) {
+          fs.rmSync(tmp, { force: true });
+          resolve(`cannot place the service helper at ${bin} (${(e as Error).message})`);
+        }
+      },
+    );
   });
 }
 

@@ -55,7 +55,8 @@ export class HelperTransport implements NotifyTransport {
   async send(payload: string): Promise<SendResult> {
     if (this.#closed) return { ok: false, error: 'the notifier is closed' };
     if (this.#fatal) return { ok: false, error: this.#fatal };
-    if (this.#pending.size >= MAX_PENDING) return { ok: false, error: `${MAX_PENDING} notifications unanswered: the helper or the receiver is stuck` };
+    if (this.#pending.size >= MAX_PENDING)
+      return { ok: false, error: `${MAX_PENDING} notifications unanswered: the helper or the receiver is stuck` };
     const child = await this.#ensure();
     if (typeof child === 'string') return { ok: false, error: child };
     // It may have exited while we waited: its exit has already failed what was pending, and would not fail this.
@@ -95,7 +96,9 @@ export class HelperTransport implements NotifyTransport {
     });
     child.stdin!.on('error', () => {}); // EPIPE after the helper died: reported by the exit below
     child.on('error', (e) => this.#gone(child, `the notify helper failed: ${e.message}`));
-    child.on('exit', (code, sig) => this.#gone(child, `the notify helper exited (${sig ?? `code ${code}`})${stderr.trim() ? `: ${stderr.trim()}` : ''}`));
+    child.on('exit', (code, sig) =>
+      this.#gone(child, `the notify helper exited (${sig ?? `code ${code}`})${stderr.trim() ? `: ${stderr.trim()}` : ''}`),
+    );
     this.#setRef(this.#pending.size > 0);
     return child;
   }

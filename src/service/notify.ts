@@ -88,7 +88,17 @@ export function createNotifier(opts: NotifierOptions = {}): Notifier {
 
 function disabledNotifier(): Notifier {
   const ok = () => Promise.resolve(OK);
-  return { enabled: false, watchdogIntervalMs: undefined, ready: ok, status: ok, reloading: ok, watchdogPing: ok, extendTimeout: ok, stopping: ok, close: () => Promise.resolve() };
+  return {
+    enabled: false,
+    watchdogIntervalMs: undefined,
+    ready: ok,
+    status: ok,
+    reloading: ok,
+    watchdogPing: ok,
+    extendTimeout: ok,
+    stopping: ok,
+    close: () => Promise.resolve(),
+  };
 }
 
 class SocketNotifier implements Notifier {

@@ -28,7 +28,9 @@ const FORWARDED: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', '
  */
 export async function runAsPid1(argv: string[], io: Pid1IO, env: NodeJS.ProcessEnv = process.env): Promise<number | undefined> {
   const stay = (why: string): undefined => {
-    io.stderr.write(`hotwatch: running as PID 1 without an init (${why}): orphaned processes of the app stay zombies until the container stops\n  fix: ${FIX}\n`);
+    io.stderr.write(
+      `hotwatch: running as PID 1 without an init (${why}): orphaned processes of the app stay zombies until the container stops\n  fix: ${FIX}\n`,
+    );
     return undefined;
   };
   if (env.HOTWATCH_PID1_INIT === 'off') return stay('HOTWATCH_PID1_INIT=off');
@@ -45,9 +47,14 @@ export async function runAsPid1(argv: string[], io: Pid1IO, env: NodeJS.ProcessE
     return 0;
   }
   if ('unavailable' in helper) return stay(`no reaper: ${helper.unavailable}`);
-  io.stderr.write(`hotwatch: running as PID 1 without an init: hotwatch runs under its own reaper (hotwatch-service init) so orphans do not become zombies\n  to save that process: ${FIX}\n`);
+  io.stderr.write(
+    `hotwatch: running as PID 1 without an init: hotwatch runs under its own reaper (hotwatch-service init) so orphans do not become zombies\n  to save that process: ${FIX}\n`,
+  );
   // detached (its own session): a terminal's Ctrl-C reaches only us, and is forwarded once.
-  const child = spawn(helper.path, ['init', '--', process.execPath, ...process.execArgv, process.argv[1]!, 'run', ...argv], { stdio: 'inherit', detached: true });
+  const child = spawn(helper.path, ['init', '--', process.execPath, ...process.execArgv, process.argv[1]!, 'run', ...argv], {
+    stdio: 'inherit',
+    detached: true,
+  });
   const forward = (sig: NodeJS.Signals) => child.kill(sig);
   for (const s of FORWARDED) process.on(s, forward);
   try {

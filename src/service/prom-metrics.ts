@@ -18,17 +18,62 @@ export function createPromMetrics(version: string, startedAt: number, live: () =
   const registry = new Registry();
   const reg = [registry];
   const counters = {
-    builds: new Counter({ name: 'hotwatch_builds_total', help: 'Builds finished, by outcome (ok, failed, canceled)', labelNames: ['outcome'], registers: reg }),
-    restarts: new Counter({ name: 'hotwatch_app_restarts_total', help: 'App starts after the first, by reason (build: a new build replaced it; crash: restarted after a crash)', labelNames: ['reason'], registers: reg }),
-    exits: new Counter({ name: 'hotwatch_app_exits_total', help: 'App exits, by kind (crash: on its own; stopped: hotwatch stopped it)', labelNames: ['kind'], registers: reg }),
-    losses: new Counter({ name: 'hotwatch_watch_losses_total', help: 'Watches lost, by scope and cause', labelNames: ['scope', 'cause'], registers: reg }),
-    recoveries: new Counter({ name: 'hotwatch_watch_recoveries_total', help: 'Watch recoveries, by scope, cause and how (rearmed, polling)', labelNames: ['scope', 'cause', 'how'], registers: reg }),
-    dropped: new Counter({ name: 'hotwatch_events_dropped_total', help: 'File events dropped (each drop forces a rescan, never a lost edit), by reason', labelNames: ['reason'], registers: reg }),
-    coalesced: new Counter({ name: 'hotwatch_events_coalesced_total', help: 'File events merged into a batch with others', registers: reg }),
+    builds: new Counter({
+      name: 'hotwatch_builds_total',
+      help: 'Builds finished, by outcome (ok, failed, canceled)',
+      labelNames: ['outcome'],
+      registers: reg,
+    }),
+    restarts: new Counter({
+      name: 'hotwatch_app_restarts_total',
+      help: 'App starts after the first, by reason (build: a new build replaced it; crash: restarted after a crash)',
+      labelNames: ['reason'],
+      registers: reg,
+    }),
+    exits: new Counter({
+      name: 'hotwatch_app_exits_total',
+      help: 'App exits, by kind (crash: on its own; stopped: hotwatch stopped it)',
+      labelNames: ['kind'],
+      registers: reg,
+    }),
+    losses: new Counter({
+      name: 'hotwatch_watch_losses_total',
+      help: 'Watches lost, by scope and cause',
+      labelNames: ['scope', 'cause'],
+      registers: reg,
+    }),
+    recoveries: new Counter({
+      name: 'hotwatch_watch_recoveries_total',
+      help: 'Watch recoveries, by scope, cause and how (rearmed, polling)',
+      labelNames: ['scope', 'cause', 'how'],
+      registers: reg,
+    }),
+    dropped: new Counter({
+      name: 'hotwatch_events_dropped_total',
+      help: 'File events dropped (each drop forces a rescan, never a lost edit), by reason',
+      labelNames: ['reason'],
+      registers: reg,
+    }),
+    coalesced: new Counter({
+      name: 'hotwatch_events_coalesced_total',
+      help: 'File events merged into a batch with others',
+      registers: reg,
+    }),
   };
   const histograms = {
-    buildSeconds: new Histogram({ name: 'hotwatch_build_duration_seconds', help: 'Build duration, by outcome', labelNames: ['outcome'], buckets: BUILD_BUCKETS, registers: reg }),
-    editToServing: new Histogram({ name: 'hotwatch_edit_to_serving_seconds', help: 'From the first write of a change to the new app listening', buckets: EDIT_BUCKETS, registers: reg }),
+    buildSeconds: new Histogram({
+      name: 'hotwatch_build_duration_seconds',
+      help: 'Build duration, by outcome',
+      labelNames: ['outcome'],
+      buckets: BUILD_BUCKETS,
+      registers: reg,
+    }),
+    editToServing: new Histogram({
+      name: 'hotwatch_edit_to_serving_seconds',
+      help: 'From the first write of a change to the new app listening',
+      buckets: EDIT_BUCKETS,
+      registers: reg,
+    }),
   };
   gauges(registry, version, startedAt, live);
   return { registry, counters, histograms };
@@ -36,7 +81,10 @@ export function createPromMetrics(version: string, startedAt: number, live: () =
 
 function gauges(registry: Registry, version: string, startedAt: number, live: () => Live): void {
   const reg = [registry];
-  new Gauge({ name: 'hotwatch_info', help: 'Always 1; the version as a label', labelNames: ['version'], registers: reg }).set({ version }, 1);
+  new Gauge({ name: 'hotwatch_info', help: 'Always 1; the version as a label', labelNames: ['version'], registers: reg }).set(
+    { version },
+    1,
+  );
   new Gauge({ name: 'hotwatch_start_time_seconds', help: 'When this hotwatch started (Unix time)', registers: reg }).set(startedAt / 1000);
   new Gauge({
     name: 'hotwatch_app_serving',
@@ -61,7 +109,8 @@ function gauges(registry: Registry, version: string, startedAt: number, live: ()
     registers: reg,
     collect() {
       this.reset(); // a scope that went away must not linger
-      for (const s of live().watch.scopes) this.set({ kind: s.kind, path: s.path, state: s.state }, s.state === 'ok' || s.state === 'polling' ? 1 : 0);
+      for (const s of live().watch.scopes)
+        this.set({ kind: s.kind, path: s.path, state: s.state }, s.state === 'ok' || s.state === 'polling' ? 1 : 0);
     },
   });
   new Gauge({

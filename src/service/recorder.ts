@@ -67,7 +67,11 @@ export class ServiceRecorder implements MetricsRecorder {
       this.facts.restarts++;
       this.m.inc('restarts', { reason: e.reason });
     }
-    this.facts.event(e.at ?? this.clock(), 'app.started', `app started (pid ${e.pid}${e.reason === 'initial' ? '' : `, after a ${e.reason}`})`);
+    this.facts.event(
+      e.at ?? this.clock(),
+      'app.started',
+      `app started (pid ${e.pid}${e.reason === 'initial' ? '' : `, after a ${e.reason}`})`,
+    );
     this.onChange('app');
   }
 
@@ -78,7 +82,15 @@ export class ServiceRecorder implements MetricsRecorder {
 
   appExited(e: { pid: number; code: number | null; signal: string | null; uptimeMs: number; expected: boolean; at?: number }): void {
     const at = e.at ?? this.clock();
-    this.facts.lastExit = { pid: e.pid, at, code: e.code, signal: e.signal, uptimeMs: e.uptimeMs, expected: e.expected, how: how(e.code, e.signal) };
+    this.facts.lastExit = {
+      pid: e.pid,
+      at,
+      code: e.code,
+      signal: e.signal,
+      uptimeMs: e.uptimeMs,
+      expected: e.expected,
+      how: how(e.code, e.signal),
+    };
     this.m.inc('exits', { kind: e.expected ? 'stopped' : 'crash' });
     if (!e.expected) {
       this.facts.noteCrash(at);
@@ -96,7 +108,11 @@ export class ServiceRecorder implements MetricsRecorder {
   watchRecovered(e: { scope: string; cause: string; how: 'rearmed' | 'polling'; recoveryMs?: number; path?: string; at?: number }): void {
     this.m.inc('recoveries', { scope: e.scope, cause: e.cause, how: e.how });
     const took = e.recoveryMs !== undefined ? ` in ${Math.round(e.recoveryMs)} ms` : '';
-    this.facts.event(e.at ?? this.clock(), 'watch.recovered', `watch recovered: ${e.scope}${e.path ? ` ${e.path}` : ''} ${e.how === 'polling' ? 'by polling' : 're-armed'}${took} (${e.cause})`);
+    this.facts.event(
+      e.at ?? this.clock(),
+      'watch.recovered',
+      `watch recovered: ${e.scope}${e.path ? ` ${e.path}` : ''} ${e.how === 'polling' ? 'by polling' : 're-armed'}${took} (${e.cause})`,
+    );
     this.onChange('watch');
   }
 

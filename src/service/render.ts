@@ -20,20 +20,34 @@ function lines(s: StatusSnapshot, now: number): Array<[string, string]> {
   out.push(['state', `${s.state.name} for ${duration(s.state.forMs)}`]);
   if (s.app) {
     const where = s.app.listening.length ? ` on ${s.app.listening.join(', ')}` : '';
-    out.push(['app', `pid ${s.app.pid}${s.app.serving ? ', serving' : ''}${where}, up ${duration(s.app.uptimeMs)}, ${s.restarts} restart${s.restarts === 1 ? '' : 's'}`]);
+    out.push([
+      'app',
+      `pid ${s.app.pid}${s.app.serving ? ', serving' : ''}${where}, up ${duration(s.app.uptimeMs)}, ${s.restarts} restart${s.restarts === 1 ? '' : 's'}`,
+    ]);
   } else {
-    out.push(['app', `none${s.lastExit ? ` (last exit ${s.lastExit.how}, ${duration(now - s.lastExit.at)} ago)` : ''}, ${s.restarts} restart${s.restarts === 1 ? '' : 's'}`]);
+    out.push([
+      'app',
+      `none${s.lastExit ? ` (last exit ${s.lastExit.how}, ${duration(now - s.lastExit.at)} ago)` : ''}, ${s.restarts} restart${s.restarts === 1 ? '' : 's'}`,
+    ]);
   }
   if (s.crashLoop) out.push(['', s.crashLoop.line]);
   const b = s.lastBuild;
   const counts = `${s.builds.ok} ok, ${s.builds.failed} failed, ${s.builds.canceled} canceled`;
   const running = s.builds.runningSince !== null ? `building for ${duration(now - s.builds.runningSince)}; ` : '';
-  out.push(['build', b ? `${running}last ${b.outcome} in ${duration(b.durationMs)}, ${duration(now - b.finishedAt)} ago (${counts})` : `${running}none finished yet`]);
+  out.push([
+    'build',
+    b
+      ? `${running}last ${b.outcome} in ${duration(b.durationMs)}, ${duration(now - b.finishedAt)} ago (${counts})`
+      : `${running}none finished yet`,
+  ]);
   for (const e of b?.errors.slice(0, 5) ?? []) out.push(['', `  ${e}`]);
   const w = s.watch;
-  const sizes = [w.dirs !== undefined ? `${w.dirs} dirs` : '', w.watches !== undefined ? `${w.watches} inotify watches` : ''].filter(Boolean).join(', ');
+  const sizes = [w.dirs !== undefined ? `${w.dirs} dirs` : '', w.watches !== undefined ? `${w.watches} inotify watches` : '']
+    .filter(Boolean)
+    .join(', ');
   out.push(['watch', `${w.healthy ? 'healthy' : 'UNHEALTHY'}, ${w.backend} backend${sizes ? `, ${sizes}` : ''}`]);
-  for (const sc of w.scopes) out.push(['', `${sc.kind} ${sc.path}: ${sc.state}${sc.cause ? ` (${sc.cause})` : ''} for ${duration(now - sc.since)}`]);
+  for (const sc of w.scopes)
+    out.push(['', `${sc.kind} ${sc.path}: ${sc.state}${sc.cause ? ` (${sc.cause})` : ''} for ${duration(now - sc.since)}`]);
   for (const [i, e] of s.recentEvents.slice(-5).entries()) out.push([i === 0 ? 'events' : '', `${clock(e.at)} ${e.message}`]);
   return out;
 }

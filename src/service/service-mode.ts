@@ -58,7 +58,9 @@ export async function startServiceMode(o: ServiceModeOptions): Promise<ServiceMo
     const watch = o.source.watch();
     return { job, watch, health: healthOf(job, watch, facts, clock()) };
   };
-  const metrics = new LazyMetrics(o.version, meta.startedAt, live, (e) => o.log.warn({ event: 'service.metrics-failed', err: e }, `metrics could not be loaded: ${String(e)}`));
+  const metrics = new LazyMetrics(o.version, meta.startedAt, live, (e) =>
+    o.log.warn({ event: 'service.metrics-failed', err: e }, `metrics could not be loaded: ${String(e)}`),
+  );
   const snap = () => snapshot(o.source, facts, meta, clock());
 
   let pinging = true;
@@ -71,7 +73,11 @@ export async function startServiceMode(o: ServiceModeOptions): Promise<ServiceMo
         if (t.pinged === pinging) return;
         pinging = t.pinged;
         if (t.pinged) o.log.info({ event: 'service.watchdog', pinging: true }, 'systemd watchdog: pinging again');
-        else o.log.warn({ event: 'service.watchdog', pinging: false, why: t.why }, `systemd watchdog: pings stopped (${t.why}); systemd restarts hotwatch unless it recovers`);
+        else
+          o.log.warn(
+            { event: 'service.watchdog', pinging: false, why: t.why },
+            `systemd watchdog: pings stopped (${t.why}); systemd restarts hotwatch unless it recovers`,
+          );
       },
     });
   const notify = notifyOnChange(notifier, snap, o.log);
@@ -81,7 +87,11 @@ export async function startServiceMode(o: ServiceModeOptions): Promise<ServiceMo
   o.signal.addEventListener('abort', onAbort, { once: true });
 
   const control = await startControl(o, snap, metrics, notifier, notify.changed);
-  if (control?.fallback) o.log.info({ event: 'service.control-fallback', socket: control.socketPath }, `status socket at ${control.socketPath}: ${control.fallback} (hotwatch status finds it there)`);
+  if (control?.fallback)
+    o.log.info(
+      { event: 'service.control-fallback', socket: control.socketPath },
+      `status socket at ${control.socketPath}: ${control.fallback} (hotwatch status finds it there)`,
+    );
   return {
     recorder,
     notifier,
@@ -111,7 +121,8 @@ function notifyOnChange(notifier: Notifier, snap: () => StatusSnapshot, log: Ser
     if (first) ready = true;
     const sent = first ? notifier.ready(line) : notifier.status(line);
     void sent.then((r) => {
-      if (!r.ok && r.error !== lastError) log.warn({ event: 'service.notify-failed', error: r.error }, `systemd notification not sent: ${r.error}`);
+      if (!r.ok && r.error !== lastError)
+        log.warn({ event: 'service.notify-failed', error: r.error }, `systemd notification not sent: ${r.error}`);
       lastError = r.ok ? undefined : r.error;
     });
   };
@@ -123,7 +134,13 @@ function notifyOnChange(notifier: Notifier, snap: () => StatusSnapshot, log: Ser
   };
 }
 
-async function startControl(o: ServiceModeOptions, snap: () => StatusSnapshot, metrics: LazyMetrics, notifier: Notifier, changed: () => void) {
+async function startControl(
+  o: ServiceModeOptions,
+  snap: () => StatusSnapshot,
+  metrics: LazyMetrics,
+  notifier: Notifier,
+  changed: () => void,
+) {
   const reload = o.reload;
   try {
     return await startControlServer({
@@ -147,7 +164,10 @@ async function startControl(o: ServiceModeOptions, snap: () => StatusSnapshot, m
       onError: (e) => o.log.warn({ event: 'service.control-error', err: e }, `status endpoint: ${String(e)}`),
     });
   } catch (e) {
-    o.log.warn({ event: 'service.control-unavailable', err: e }, `no status endpoint (hotwatch status will not find this hotwatch): ${(e as Error).message}`);
+    o.log.warn(
+      { event: 'service.control-unavailable', err: e },
+      `no status endpoint (hotwatch status will not find this hotwatch): ${(e as Error).message}`,
+    );
     return undefined;
   }
 }

@@ -122,11 +122,20 @@ export function servingOf(job: JobView, facts: ServiceFacts, now: number): { ser
   if (loop) return { serving: false, why: `not serving: ${loop.line}` };
   switch (job.state) {
     case 'build-failed':
-      return { serving: false, why: `not serving: the last build failed${facts.lastBuild?.errors.length ? ` (${facts.lastBuild.errors.length} error line${facts.lastBuild.errors.length === 1 ? '' : 's'})` : ''}; fix the code and save` };
+      return {
+        serving: false,
+        why: `not serving: the last build failed${facts.lastBuild?.errors.length ? ` (${facts.lastBuild.errors.length} error line${facts.lastBuild.errors.length === 1 ? '' : 's'})` : ''}; fix the code and save`,
+      };
     case 'exited':
-      return { serving: false, why: `not serving: the app exited (${facts.lastExit?.how ?? 'on its own'}) ${secs(now - job.since)} ago; waiting for a change` };
+      return {
+        serving: false,
+        why: `not serving: the app exited (${facts.lastExit?.how ?? 'on its own'}) ${secs(now - job.since)} ago; waiting for a change`,
+      };
     case 'backoff':
-      return { serving: false, why: `not serving: the app crashed (${facts.lastExit?.how ?? 'on its own'}); next try in ${secs((job.nextTryAt ?? now) - now)}` };
+      return {
+        serving: false,
+        why: `not serving: the app crashed (${facts.lastExit?.how ?? 'on its own'}); next try in ${secs((job.nextTryAt ?? now) - now)}`,
+      };
     default:
       return { serving: false, why: `not serving yet: ${job.state} for ${secs(now - job.since)}` };
   }
@@ -138,14 +147,22 @@ export function watchHealthOf(watch: WatchView, now: number): { healthy: boolean
   if (bad.length === 0) return { healthy: true };
   const s = bad.find((x) => x.state === 'failed') ?? bad[0]!;
   const what = s.state === 'failed' ? 'deaf, recovery failed' : 'deaf, recovering';
-  return { healthy: false, why: `watch unhealthy: ${s.kind} ${s.path} ${what}${s.cause ? ` (${s.cause})` : ''} for ${secs(now - s.since)}${bad.length > 1 ? ` (+${bad.length - 1} more)` : ''}` };
+  return {
+    healthy: false,
+    why: `watch unhealthy: ${s.kind} ${s.path} ${what}${s.cause ? ` (${s.cause})` : ''} for ${secs(now - s.since)}${bad.length > 1 ? ` (+${bad.length - 1} more)` : ''}`,
+  };
 }
 
 export function healthOf(job: JobView, watch: WatchView, facts: ServiceFacts, now: number): Health {
   const s = servingOf(job, facts, now);
   const w = watchHealthOf(watch, now);
   const why = s.why ?? w.why;
-  return { ok: s.serving && w.healthy, serving: s.serving, watchHealthy: w.healthy, ...(why !== undefined && !(s.serving && w.healthy) ? { why } : {}) };
+  return {
+    ok: s.serving && w.healthy,
+    serving: s.serving,
+    watchHealthy: w.healthy,
+    ...(why !== undefined && !(s.serving && w.healthy) ? { why } : {}),
+  };
 }
 
 export function snapshot(source: StatusSource, facts: ServiceFacts, meta: StatusMeta, now: number): StatusSnapshot {
@@ -156,7 +173,12 @@ export function snapshot(source: StatusSource, facts: ServiceFacts, meta: Status
   return {
     schema: 1,
     hotwatch: { ...meta, uptimeMs: now - meta.startedAt },
-    state: { name: job.state, since: job.since, forMs: now - job.since, ...(job.nextTryAt !== undefined ? { nextTryAt: job.nextTryAt } : {}) },
+    state: {
+      name: job.state,
+      since: job.since,
+      forMs: now - job.since,
+      ...(job.nextTryAt !== undefined ? { nextTryAt: job.nextTryAt } : {}),
+    },
     app: job.app ? { ...job.app, uptimeMs: now - job.app.startedAt, serving: health.serving } : null,
     lastBuild: facts.lastBuild ?? null,
     builds: { ...facts.builds, runningSince: facts.buildRunningSince ?? null },
@@ -177,13 +199,18 @@ export function snapshot(source: StatusSource, facts: ServiceFacts, meta: Status
 export function watchdogVerdict(watch: WatchView, now: number, deafGraceMs = 30_000): { ok: true } | { ok: false; why: string } {
   const failed = watch.scopes.find((s) => s.state === 'failed' || (s.state === 'deaf' && now - s.since > deafGraceMs));
   if (!failed) return { ok: true };
-  return { ok: false, why: `${failed.kind} ${failed.path} deaf${failed.cause ? ` (${failed.cause})` : ''} for ${secs(now - failed.since)}${failed.state === 'failed' ? ', recovery failed' : ', not recovered'}` };
+  return {
+    ok: false,
+    why: `${failed.kind} ${failed.path} deaf${failed.cause ? ` (${failed.cause})` : ''} for ${secs(now - failed.since)}${failed.state === 'failed' ? ', recovery failed' : ', not recovered'}`,
+  };
 }
 
 /** The one line for systemd's STATUS= (what `systemctl status` shows under the unit). */
 export function statusLine(s: StatusSnapshot): string {
   if (s.state.name === 'stopping') return 'stopping';
-  const watch = s.watch.healthy ? `watch ok (${s.watch.backend}${s.watch.watches !== undefined ? `, ${s.watch.watches} watches` : ''})` : (healthWhy(s) ?? 'watch unhealthy');
+  const watch = s.watch.healthy
+    ? `watch ok (${s.watch.backend}${s.watch.watches !== undefined ? `, ${s.watch.watches} watches` : ''})`
+    : (healthWhy(s) ?? 'watch unhealthy');
   if (!s.health.serving) return [s.health.why ?? `${s.state.name}`, s.watch.healthy ? undefined : watch].filter(Boolean).join('; ');
   const app = s.app!;
   const build = s.lastBuild ? `; last build ${s.lastBuild.outcome} in ${(s.lastBuild.durationMs / 1000).toFixed(1)} s` : '';

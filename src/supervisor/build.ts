@@ -78,7 +78,10 @@ class OutputCollector {
   private decoder = new StringDecoder('utf8');
   private pending = '';
   private tail = '';
-  constructor(private readonly onLine: ((line: string) => void) | undefined, private readonly log: Logger) {}
+  constructor(
+    private readonly onLine: ((line: string) => void) | undefined,
+    private readonly log: Logger,
+  ) {}
 
   push(chunk: Buffer | string): void {
     this.accept(typeof chunk === 'string' ? chunk : this.decoder.write(chunk));
@@ -115,8 +118,14 @@ export async function runBuild(s: BuildSettings, opts: BuildOptions): Promise<Bu
   const started = performance.now();
   const { file, args, display } = buildCommand(s);
   const done = (r: Partial<BuildResult>): BuildResult => ({
-    ok: false, canceled: false, timedOut: false, exitCode: undefined, output: '', command: display,
-    durationMs: Math.round(performance.now() - started), ...r,
+    ok: false,
+    canceled: false,
+    timedOut: false,
+    exitCode: undefined,
+    output: '',
+    command: display,
+    durationMs: Math.round(performance.now() - started),
+    ...r,
   });
   if (opts.signal.aborted) return done({ canceled: true });
   prepareOutput(s.root, s.output, log); // never written through: see output-path.ts
@@ -130,8 +139,17 @@ export async function runBuild(s: BuildSettings, opts: BuildOptions): Promise<Bu
   log.debug({ event: 'build.start', command: display, cwd: s.root }, `building: ${display}`);
 
   const sub = execa(file, args, {
-    cwd: s.root, env, extendEnv: false, detached: true, stdin: 'ignore', all: true, buffer: false,
-    reject: false, cancelSignal: stop, killSignal: 'SIGTERM', forceKillAfterDelay: BUILD_KILL_GRACE_MS,
+    cwd: s.root,
+    env,
+    extendEnv: false,
+    detached: true,
+    stdin: 'ignore',
+    all: true,
+    buffer: false,
+    reject: false,
+    cancelSignal: stop,
+    killSignal: 'SIGTERM',
+    forceKillAfterDelay: BUILD_KILL_GRACE_MS,
   });
   const out = collectOutput(sub, opts);
   // The first way the run ends wins: exit, cancel, timeout. Cancel and timeout tear down the whole tree;
@@ -203,8 +221,8 @@ class BuildTree {
     }
     const leaderExited = (): boolean => this.sub.exitCode !== null || this.sub.signalCode !== null;
     const { marker, leaderExit, log } = this;
-    this.teardown = terminateTree({ pgid, leaderExited, leaderExit, marker, signal: 'SIGTERM', graceMs: BUILD_KILL_GRACE_MS, log }).then(() =>
-      this.closePipeIfHeld(pgid),
+    this.teardown = terminateTree({ pgid, leaderExited, leaderExit, marker, signal: 'SIGTERM', graceMs: BUILD_KILL_GRACE_MS, log }).then(
+      () => this.closePipeIfHeld(pgid),
     );
   }
 
@@ -220,7 +238,11 @@ class BuildTree {
     // Marked leftovers were born after the leader: a build too short to have turned the pid counter all
     // the way round needs to read only higher pids (this check is on the path of every build).
     const bornAfter = performance.now() - started < wrapSafeMs() ? pgid : undefined;
-    if (this.teardown === undefined && pgid !== undefined && (groupAlive(pgid) || pidsWithEnv(this.marker.key, this.marker.value, bornAfter).length > 0)) {
+    if (
+      this.teardown === undefined &&
+      pgid !== undefined &&
+      (groupAlive(pgid) || pidsWithEnv(this.marker.key, this.marker.value, bornAfter).length > 0)
+    ) {
       this.tearDown('leftover');
     }
     await this.teardown;
@@ -230,7 +252,11 @@ class BuildTree {
   private async closePipeIfHeld(pgid: number): Promise<void> {
     if (await pollUntil(() => this.settled, PIPE_WAIT_MS)) return;
     this.log.error(
-      { event: 'build.pipe_held', pgid, hint: 'a process outside the build tree keeps its output open; find it with `lsof -p` or `ls -l /proc/*/fd`' },
+      {
+        event: 'build.pipe_held',
+        pgid,
+        hint: 'a process outside the build tree keeps its output open; find it with `lsof -p` or `ls -l /proc/*/fd`',
+      },
       'the build output pipe is still open after the build tree was stopped: closing it',
     );
     this.sub.stdout?.destroy();
@@ -254,9 +280,31 @@ function spawnError(code: string | undefined, msg: string, s: BuildSettings, env
 
 /** Debug only: the caller (the supervisor) reports every build outcome to the user. */
 function logResult(log: Logger, r: BuildResult, s: BuildSettings, signal: string | undefined): void {
-  const how = r.ok ? 'ok' : r.canceled ? 'canceled' : r.timedOut ? `timed out (build.timeout ${s.timeoutMs} ms)` : r.exitCode !== undefined ? `failed (exit ${r.exitCode})` : `failed (signal ${signal ?? '?'})`;
-  log.debug({ event: 'build.result', ok: r.ok, canceled: r.canceled, timedOut: r.timedOut, exitCode: r.exitCode, durationMs: r.durationMs, command: r.command }, `build ${how} in ${r.durationMs} ms`);
+  const how = r.ok
+    ? 'ok'
+    : r.canceled
+      ? 'canceled'
+      : r.timedOut
+        ? `timed out (build.timeout ${s.timeoutMs} ms)`
+        : r.exitCode !== undefined
+          ? `failed (exit ${r.exitCode})`
+          : `failed (signal ${signal ?? '?'})`;
+  log.debug(
+    {
+      event: 'build.result',
+      ok: r.ok,
+      canceled: r.canceled,
+      timedOut: r.timedOut,
+      exitCode: r.exitCode,
+      durationMs: r.durationMs,
+      command: r.command,
+    },
+    `build ${how} in ${r.durationMs} ms`,
+  );
   if (!r.ok && r.exitCode === 127 && s.cmd !== undefined) {
-    log.warn({ event: 'build.not_found', hint: 'install the missing command or fix build.cmd' }, 'build.cmd exited 127: a command it runs was not found on PATH');
+    log.warn(
+      { event: 'build.not_found', hint: 'install the missing command or fix build.cmd' },
+      'build.cmd exited 127: a command it runs was not found on PATH',
+    );
   }
 }

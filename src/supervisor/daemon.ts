@@ -52,7 +52,13 @@ export async function daemonGone(marker: EnvMarker, leader: number, signal: Abor
  * short by `cut`. What is still running then is the sweep's (terminateTree, by marker). Returns the
  * processes that were signalled.
  */
-export async function stopDaemons(marker: EnvMarker, leader: number, stopSignal: NodeJS.Signals, graceMs: number, cut: AbortSignal): Promise<TreeProcess[]> {
+export async function stopDaemons(
+  marker: EnvMarker,
+  leader: number,
+  stopSignal: NodeJS.Signals,
+  graceMs: number,
+  cut: AbortSignal,
+): Promise<TreeProcess[]> {
   const pids = markedProcesses(marker, leader);
   if (pids.length === 0) return [];
   const signalled = pids.map((pid) => ({ pid, cmd: readCmdline(pid) }));

@@ -6,7 +6,18 @@ import { describeBatch, mergeBatches } from '../pipeline/aggregate.js';
 import type { Batch } from '../pipeline/events.js';
 import { nextCrash } from './backoff.js';
 import type { AppExit } from './process.js';
-import { STOP_FOR_FAILED_BUILD, STOP_FOR_RESTART, STOP_FOR_SHUTDOWN, type BuildOutcome, type Building, type Effect, type IdleReason, type JobInput, type JobPolicy, type Step } from './job-state.js';
+import {
+  STOP_FOR_FAILED_BUILD,
+  STOP_FOR_RESTART,
+  STOP_FOR_SHUTDOWN,
+  type BuildOutcome,
+  type Building,
+  type Effect,
+  type IdleReason,
+  type JobInput,
+  type JobPolicy,
+  type Step,
+} from './job-state.js';
 import { build, forceKillEffects, report, stop, unchanged } from './job-steps.js';
 
 export function fromBuilding(s: Building, input: JobInput, policy: JobPolicy): Step {
@@ -16,7 +27,8 @@ export function fromBuilding(s: Building, input: JobInput, policy: JobPolicy): S
     case 'restart': {
       if (s.shutdown) return unchanged(s);
       // The build ends in a restart in any case (forced); after a revert, the app restarts once it is over.
-      if (s.canceled === 'reverted') return { state: { ...s, queued: forced(mergeBatches(s.queued, input.batch)), queuedAt: s.queuedAt ?? input.at }, effects: [] };
+      if (s.canceled === 'reverted')
+        return { state: { ...s, queued: forced(mergeBatches(s.queued, input.batch)), queuedAt: s.queuedAt ?? input.at }, effects: [] };
       return { state: { ...s, batch: forced(s.batch), ...(s.queued ? { queued: forced(s.queued) } : {}) }, effects: [] };
     }
     case 'revert': {
@@ -56,7 +68,10 @@ function changeDuringBuild(s: Building, batch: Batch, at: number, policy: JobPol
   if (s.since - oldest >= policy.maxWaitMs) {
     return { state: { ...queued, finishing: true }, effects: [report({ kind: 'build.kept', trigger, waitingMs: at - oldest })] };
   }
-  return { state: { ...queued, canceled: 'superseded' }, effects: [report({ kind: 'build.superseded', trigger }), { type: 'cancelBuild' }] };
+  return {
+    state: { ...queued, canceled: 'superseded' },
+    effects: [report({ kind: 'build.superseded', trigger }), { type: 'cancelBuild' }],
+  };
 }
 
 /**
@@ -67,7 +82,8 @@ function exitDuringBuild(s: Building, pid: number, exit: AppExit, at: number, po
   const { app: _gone, ...rest } = s;
   const forget: Effect = { type: 'forgetApp', pid };
   if (s.shutdown) return { state: rest, effects: [forget] };
-  if (policy.onCrash !== 'restart') return { state: rest, effects: [forget, report({ kind: 'app.exit', pid, exit, next: 'build-running' })] };
+  if (policy.onCrash !== 'restart')
+    return { state: rest, effects: [forget, report({ kind: 'app.exit', pid, exit, next: 'build-running' })] };
   const { crashes, delayMs } = nextCrash(policy.backoff, s.crashes, exit.uptimeMs);
   return {
     state: { ...rest, crashes, crashRestart: { due: at + delayMs, exit } },
@@ -79,7 +95,10 @@ function exitDuringBuild(s: Building, pid: number, exit: AppExit, at: number, po
 function afterBuild(s: Building, outcome: BuildOutcome, at: number, policy: JobPolicy): Step {
   // Called off because the files went back to what the app runs: however it ended, the app keeps running.
   if (s.canceled === 'reverted' && !s.queued && !s.shutdown && s.app) {
-    const said = outcome.kind === 'canceled' ? [report({ kind: 'build.canceled', buildMs: outcome.durationMs, shuttingDown: false, reverted: true })] : [];
+    const said =
+      outcome.kind === 'canceled'
+        ? [report({ kind: 'build.canceled', buildMs: outcome.durationMs, shuttingDown: false, reverted: true })]
+        : [];
     return { state: { name: 'running', since: at, app: s.app, crashes: s.crashes }, effects: said };
   }
   if (outcome.kind === 'superseded') return afterSupersededFailure(s, outcome.result.durationMs, at, policy);
@@ -105,7 +124,10 @@ function afterBuild(s: Building, outcome: BuildOutcome, at: number, policy: JobP
     }
     // A good build: the crash count starts over.
     if (app) return stop(app, STOP_FOR_RESTART, at, { startAfter: s.trigger }, reports);
-    return { state: { name: 'starting', since: at, reason: s.trigger, crashes: 0, shutdown: false, forced: false }, effects: [...reports, { type: 'startApp', reason: s.trigger }] };
+    return {
+      state: { name: 'starting', since: at, reason: s.trigger, crashes: 0, shutdown: false, forced: false },
+      effects: [...reports, { type: 'startApp', reason: s.trigger }],
+    };
   }
   if (stopForFailure) return stop(app, STOP_FOR_FAILED_BUILD, at, {}, reports);
   if (app) return { state: { name: 'running', since: at, app, crashes: s.crashes }, effects: reports };
@@ -129,10 +151,21 @@ const queuedAt = (s: Building): { queuedAt?: number } => (s.queuedAt !== undefin
  * all the same (the old app stopped first), and the queued change builds once it runs. Its binary may be
  * the one the app already runs: then the queued change builds at once.
  */
-function startFinished(s: Building, queued: Batch, built: Extract<BuildOutcome, { kind: 'ok' }>, at: number, policy: JobPolicy, reports: Effect[]): Step {
+function startFinished(
+  s: Building,
+  queued: Batch,
+  built: Extract<BuildOutcome, { kind: 'ok' }>,
+  at: number,
+  policy: JobPolicy,
+  reports: Effect[],
+): Step {
   const { app } = s;
   if (app && !s.batch.force && built.identity !== undefined && built.identity === app.identity) {
-    const same = [...reports, report({ kind: 'build.same-binary', pid: app.pid, buildMs: built.durationMs }), { type: 'servingBuilt' } as const];
+    const same = [
+      ...reports,
+      report({ kind: 'build.same-binary', pid: app.pid, buildMs: built.durationMs }),
+      { type: 'servingBuilt' } as const,
+    ];
     return build(queued, at, policy, app, s.crashes, same, s.queuedAt);
   }
   if (app) return stop(app, STOP_FOR_RESTART, at, { startAfter: s.trigger, queued, ...queuedAt(s), startAnyway: true }, reports);
@@ -165,7 +198,12 @@ function buildReport(outcome: BuildOutcome, s: Building, restartInMs: number | u
     case 'canceled':
       return report({ kind: 'build.canceled', buildMs: outcome.durationMs, shuttingDown: s.shutdown });
     case 'failed':
-      return report({ kind: 'build.failed', result: outcome.result, appRunning: s.app !== undefined, ...(restartInMs !== undefined ? { restartInMs } : {}) });
+      return report({
+        kind: 'build.failed',
+        result: outcome.result,
+        appRunning: s.app !== undefined,
+        ...(restartInMs !== undefined ? { restartInMs } : {}),
+      });
     case 'superseded':
       return report({ kind: 'build.failed-superseded', buildMs: outcome.result.durationMs, next: 'newer-change' });
     case 'error':

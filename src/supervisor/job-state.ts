@@ -245,7 +245,14 @@ export function snapshot(s: JobState, root: string): JobSnapshot {
     case 'building':
       return { ...base, trigger: s.trigger, ...(s.app ? { pid: s.app.pid } : {}), ...queued, crashes: s.crashes, shuttingDown: s.shutdown };
     case 'stopping':
-      return { ...base, pid: s.app.pid, why: s.why, ...(s.startAfter ? { trigger: s.startAfter } : {}), ...queued, shuttingDown: s.shutdown };
+      return {
+        ...base,
+        pid: s.app.pid,
+        why: s.why,
+        ...(s.startAfter ? { trigger: s.startAfter } : {}),
+        ...queued,
+        shuttingDown: s.shutdown,
+      };
     case 'starting':
       return { ...base, trigger: s.reason, ...queued, crashes: s.crashes, shuttingDown: s.shutdown };
     case 'running':

@@ -1,7 +1,16 @@
 /** The steps every state of the job takes the same way: into building, into stopping, a report, nothing. */
 import { describeBatch } from '../pipeline/aggregate.js';
 import type { Batch } from '../pipeline/events.js';
-import { STOP_FOR_SHUTDOWN, type AppRef, type Effect, type JobPolicy, type JobState, type Report, type Step, type Stopping } from './job-state.js';
+import {
+  STOP_FOR_SHUTDOWN,
+  type AppRef,
+  type Effect,
+  type JobPolicy,
+  type JobState,
+  type Report,
+  type Step,
+  type Stopping,
+} from './job-state.js';
 
 export const unchanged = (state: JobState): Step => ({ state, effects: [] });
 export const report = (r: Report): Effect => ({ type: 'report', report: r });
@@ -10,12 +19,24 @@ export const report = (r: Report): Effect => ({ type: 'report', report: r });
  * Into building `batch`, `app` (if any) serving meanwhile; `pendingSince`: when the oldest change in it
  * came, when that was before now (it waited through a canceled or unstarted build, or a stop).
  */
-export function build(batch: Batch, at: number, policy: JobPolicy, app: AppRef | undefined, crashes: number, effects: Effect[] = [], pendingSince?: number): Step {
+export function build(
+  batch: Batch,
+  at: number,
+  policy: JobPolicy,
+  app: AppRef | undefined,
+  crashes: number,
+  effects: Effect[] = [],
+  pendingSince?: number,
+): Step {
   const trigger = describeBatch(batch, policy.root);
   const waited = pendingSince !== undefined && pendingSince < at ? { pendingSince } : {};
   return {
     state: { name: 'building', since: at, batch, trigger, ...(app ? { app } : {}), crashes, shutdown: false, ...waited },
-    effects: [...effects, report({ kind: 'build.start', trigger, files: batch.paths.length, rescan: batch.rescanReasons }), { type: 'startBuild', batch }],
+    effects: [
+      ...effects,
+      report({ kind: 'build.start', trigger, files: batch.paths.length, rescan: batch.rescanReasons }),
+      { type: 'startBuild', batch },
+    ],
   };
 }
 

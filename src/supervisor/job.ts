@@ -121,7 +121,8 @@ function revertOrChange(state: JobState, input: JobInput): JobInput {
  */
 function restartOrChange(state: JobState, input: JobInput): JobInput {
   if (input.type !== 'restart') return input;
-  const restartable = state.name === 'running' || state.name === 'building' || (state.name === 'stopping' && state.startAfter !== undefined);
+  const restartable =
+    state.name === 'running' || state.name === 'building' || (state.name === 'stopping' && state.startAfter !== undefined);
   return restartable ? input : { type: 'change', at: input.at, batch: input.batch };
 }
 
@@ -176,7 +177,9 @@ function afterStop(s: Stopping, result: StopResult, at: number, policy: JobPolic
 function fromStarting(s: Starting, input: JobInput, policy: JobPolicy): Step {
   switch (input.type) {
     case 'change':
-      return s.shutdown ? unchanged(s) : { state: { ...s, queued: mergeBatches(s.queued, input.batch), queuedAt: s.queuedAt ?? input.at }, effects: [] };
+      return s.shutdown
+        ? unchanged(s)
+        : { state: { ...s, queued: mergeBatches(s.queued, input.batch), queuedAt: s.queuedAt ?? input.at }, effects: [] };
     case 'startFinished':
       return afterStart(s, input.outcome, input.at, policy);
     case 'shutdown': {
@@ -198,7 +201,13 @@ function afterStart(s: Starting, outcome: StartOutcome, at: number, policy: JobP
     return { state: { name: 'idle', since: at, why: 'start-failed' }, effects: [failed] };
   }
   const app: AppRef = { pid: outcome.pid, startedAt: at, ...(outcome.identity !== undefined ? { identity: outcome.identity } : {}) };
-  const started = report({ kind: 'app.start', pid: app.pid, reason: s.reason, ...(s.stopMs !== undefined ? { stopMs: s.stopMs } : {}), startMs: outcome.startMs });
+  const started = report({
+    kind: 'app.start',
+    pid: app.pid,
+    reason: s.reason,
+    ...(s.stopMs !== undefined ? { stopMs: s.stopMs } : {}),
+    startMs: outcome.startMs,
+  });
   if (s.shutdown) {
     const step = stop(app, STOP_FOR_SHUTDOWN, at, { forced: s.forced }, [started]);
     return s.forced ? { ...step, effects: [...step.effects, ...forceKillEffects(app.pid)] } : step;
@@ -216,7 +225,9 @@ function fromRunning(s: Running, input: JobInput, policy: JobPolicy): Step {
     case 'revert':
       return { state: s, effects: [report({ kind: 'build.reverted', pid: s.app.pid, canceled: false })] };
     case 'restart':
-      return stop(s.app, STOP_FOR_RESTART, input.at, { startAfter: input.reason }, [report({ kind: 'app.restart', pid: s.app.pid, reason: input.reason })]);
+      return stop(s.app, STOP_FOR_RESTART, input.at, { startAfter: input.reason }, [
+        report({ kind: 'app.restart', pid: s.app.pid, reason: input.reason }),
+      ]);
     case 'appExited':
       return input.pid === s.app.pid ? afterExit(s, input.exit, input.at, policy) : unchanged(s);
     case 'shutdown':
@@ -236,7 +247,11 @@ function afterExit(s: Running, exit: AppExit, at: number, policy: JobPolicy): St
     const { crashes, delayMs } = nextCrash(policy.backoff, s.crashes, exit.uptimeMs);
     return {
       state: { name: 'backoff', since: at, delayMs, until: at + delayMs, crashes, lastExit: exit },
-      effects: [forget, report({ kind: 'app.exit', pid, exit, next: 'restart', restartInMs: delayMs, crashes }), { type: 'scheduleRestart', delayMs }],
+      effects: [
+        forget,
+        report({ kind: 'app.exit', pid, exit, next: 'restart', restartInMs: delayMs, crashes }),
+        { type: 'scheduleRestart', delayMs },
+      ],
     };
   }
   return {

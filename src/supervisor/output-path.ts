@@ -38,11 +38,17 @@ export function prepareOutput(root: string, output: string, log: Logger): void {
     for (const part of ['', ...rel.split(path.sep).filter(Boolean)]) {
       dir = path.join(dir, part);
       try {
-        if (part && unlinkIfSymlink(dir)) log.warn({ event: 'build.link-removed', path: dir }, `removed a symlink at ${dir}: the build writes there, never through a link`);
+        if (part && unlinkIfSymlink(dir))
+          log.warn({ event: 'build.link-removed', path: dir }, `removed a symlink at ${dir}: the build writes there, never through a link`);
         ensureOwnDir(dir, OWN_DIR_MODE);
       } catch (e) {
-        if (e instanceof UntrustedPathError) throw unsafe(`cannot build into ${dir}: it ${describeUntrusted(e.problem)}`, `remove it (rm -rf ${dir}); hotwatch creates it`, e);
-        throw unsafe(`cannot create the build output directory ${dir}: ${errnoCode(e) ?? String(e)}`, 'make the directory writable or point build.output somewhere writable', e);
+        if (e instanceof UntrustedPathError)
+          throw unsafe(`cannot build into ${dir}: it ${describeUntrusted(e.problem)}`, `remove it (rm -rf ${dir}); hotwatch creates it`, e);
+        throw unsafe(
+          `cannot create the build output directory ${dir}: ${errnoCode(e) ?? String(e)}`,
+          'make the directory writable or point build.output somewhere writable',
+          e,
+        );
       }
     }
   }
@@ -52,7 +58,11 @@ export function prepareOutput(root: string, output: string, log: Logger): void {
   } catch {
     return; // nothing there yet
   }
-  if (st.isDirectory()) throw unsafe(`build.output ${output} is a directory`, `remove it, or set build.output to a file path (e.g. ${path.join(output, 'app')})`);
+  if (st.isDirectory())
+    throw unsafe(
+      `build.output ${output} is a directory`,
+      `remove it, or set build.output to a file path (e.g. ${path.join(output, 'app')})`,
+    );
   const uid = myUid();
   const why = st.isSymbolicLink()
     ? `a symlink (to ${fs.readlinkSync(output)})`
@@ -67,9 +77,16 @@ export function prepareOutput(root: string, output: string, log: Logger): void {
   try {
     fs.unlinkSync(output);
   } catch (e) {
-    throw unsafe(`build.output ${output} is ${why} and cannot be removed (${errnoCode(e) ?? String(e)}): the build would write through it`, `remove it by hand (rm ${output})`, e);
+    throw unsafe(
+      `build.output ${output} is ${why} and cannot be removed (${errnoCode(e) ?? String(e)}): the build would write through it`,
+      `remove it by hand (rm ${output})`,
+      e,
+    );
   }
-  log.warn({ event: 'build.output-replaced', path: output, why }, `build.output ${output} was ${why}: removed (the link itself, not its target), so the build writes a new file`);
+  log.warn(
+    { event: 'build.output-replaced', path: output, why },
+    `build.output ${output} was ${why}: removed (the link itself, not its target), so the build writes a new file`,
+  );
 }
 
 /** After a good build: the binary is a regular file of ours, not writable by group or others. */
@@ -81,8 +98,18 @@ export function checkBuiltOutput(output: string): void {
     return; // not written (a build.cmd that writes elsewhere): the app's start says so
   }
   const uid = myUid();
-  const why = st.isSymbolicLink() ? `is a symlink (to ${fs.readlinkSync(output)})` : !st.isFile() ? 'is not a regular file' : uid !== undefined && st.uid !== uid ? `is owned by uid ${st.uid}, not by you` : undefined;
-  if (why) throw unsafe(`the build finished, but ${output} ${why}: not running it`, 'build.cmd must write the binary itself at build.output (a regular file)');
+  const why = st.isSymbolicLink()
+    ? `is a symlink (to ${fs.readlinkSync(output)})`
+    : !st.isFile()
+      ? 'is not a regular file'
+      : uid !== undefined && st.uid !== uid
+        ? `is owned by uid ${st.uid}, not by you`
+        : undefined;
+  if (why)
+    throw unsafe(
+      `the build finished, but ${output} ${why}: not running it`,
+      'build.cmd must write the binary itself at build.output (a regular file)',
+    );
   if (st.mode & 0o022) {
     try {
       fs.chmodSync(output, st.mode & 0o7777 & ~0o022);

@@ -18,7 +18,13 @@ export interface BuildReportContext {
 }
 
 /** Compiler errors, prominently: the log line says how many, what still serves, then the output once. */
-export function reportBuildFailure(log: Logger, res: BuildResult, appRunning: boolean, ctx: BuildReportContext, restartInMs?: number): void {
+export function reportBuildFailure(
+  log: Logger,
+  res: BuildResult,
+  appRunning: boolean,
+  ctx: BuildReportContext,
+  restartInMs?: number,
+): void {
   const serving =
     ctx.onFailure === 'stop' && appRunning
       ? 'stopping the app (build.onFailure: stop)'
@@ -29,19 +35,36 @@ export function reportBuildFailure(log: Logger, res: BuildResult, appRunning: bo
           : 'no app is running until a build succeeds';
   const body = res.output.trim();
   const { lines, count, errors } = compilerErrors(body ? body.split('\n') : [], ctx.buildDir, ctx.cwd);
-  const why = [res.timedOut ? `timed out after ${res.durationMs}ms` : `exit ${res.exitCode ?? '?'}, ${res.durationMs}ms`, ...(count > 0 ? [plural(count, 'error')] : [])].join(', ');
+  const why = [
+    res.timedOut ? `timed out after ${res.durationMs}ms` : `exit ${res.exitCode ?? '?'}, ${res.durationMs}ms`,
+    ...(count > 0 ? [plural(count, 'error')] : []),
+  ].join(', ');
   const shown = lines.slice(0, SHOWN_LINES);
-  const more = lines.length > shown.length ? `\n    … and ${plural(lines.length - shown.length, 'more line')} (--log-level debug streams them all)` : '';
+  const more =
+    lines.length > shown.length
+      ? `\n    … and ${plural(lines.length - shown.length, 'more line')} (--log-level debug streams them all)`
+      : '';
   const detail = shown.length > 0 ? `\n${indent(shown.join('\n'))}${more}` : '\n    (the build printed nothing)';
   log.error(
-    { event: 'build.failed', exitCode: res.exitCode, timedOut: res.timedOut, buildMs: res.durationMs, errorCount: count, output: lines.join('\n'), errors },
+    {
+      event: 'build.failed',
+      exitCode: res.exitCode,
+      timedOut: res.timedOut,
+      buildMs: res.durationMs,
+      errorCount: count,
+      output: lines.join('\n'),
+      errors,
+    },
     `BUILD FAILED (${why}): ${serving}${detail}`,
   );
 }
 
 const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
 
-type BuildTurn = Extract<Report, { kind: 'build.kept' | 'build.canceled' | 'build.failed-superseded' | 'build.same-binary' | 'build.reverted' }>;
+type BuildTurn = Extract<
+  Report,
+  { kind: 'build.kept' | 'build.canceled' | 'build.failed-superseded' | 'build.same-binary' | 'build.reverted' }
+>;
 
 /** A build that does not end the usual way: let finish, canceled, superseded, the same binary, moot. */
 export function reportBuildTurn(log: Logger, r: BuildTurn): void {
@@ -71,7 +94,10 @@ export function reportBuildTurn(log: Logger, r: BuildTurn): void {
     case 'build.reverted':
       // A build was announced at info: its end is said there too. Nothing in flight: debug, as the batch.
       return r.canceled
-        ? log.info({ event: r.kind, pid: r.pid, canceled: true }, `the files are back to what the app (pid ${r.pid}) runs: canceling the build, nothing restarts`)
+        ? log.info(
+            { event: r.kind, pid: r.pid, canceled: true },
+            `the files are back to what the app (pid ${r.pid}) runs: canceling the build, nothing restarts`,
+          )
         : log.debug({ event: r.kind, pid: r.pid, canceled: false }, `the files are back to what the app (pid ${r.pid}) runs: no build`);
   }
 }

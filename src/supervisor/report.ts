@@ -53,10 +53,16 @@ export function reportJob(log: Logger, r: Report, ctx: ReportContext): void {
           : 'a newer change arrived while the old app was stopping: building it before starting anything (the binary just built is already stale)',
       );
     case 'app.restart':
-      return log.info({ event: r.kind, pid: r.pid, reason: r.reason }, `${r.reason}: restarting the app (pid ${r.pid}) with the binary it runs, no build`);
+      return log.info(
+        { event: r.kind, pid: r.pid, reason: r.reason },
+        `${r.reason}: restarting the app (pid ${r.pid}) with the binary it runs, no build`,
+      );
     case 'app.start': {
       const stop = r.stopMs !== undefined ? `stop ${r.stopMs}ms, ` : '';
-      return log.info({ event: r.kind, pid: r.pid, reason: r.reason, stopMs: r.stopMs, startMs: r.startMs }, `app started (pid ${r.pid}, ${stop}start ${r.startMs}ms)`);
+      return log.info(
+        { event: r.kind, pid: r.pid, reason: r.reason, stopMs: r.stopMs, startMs: r.startMs },
+        `app started (pid ${r.pid}, ${stop}start ${r.startMs}ms)`,
+      );
     }
     case 'app.start-failed':
       return log.error({ event: r.kind, err: r.error }, `could not start the app: ${describeError(r.error, false)}`);
@@ -100,13 +106,18 @@ function reportStop(log: Logger, pid: number, why: string, res: StopResult, ctx:
         : res.how === 'killed'
           ? `did not stop within ${ctx.gracePeriodMs}ms of ${ctx.stopSignal}: killed`
           : `had already ${formatExit(res.exit)}`;
-  const daemons = res.daemons?.length ? `; it had daemonized: ${res.daemons.map((d) => `pid ${d.pid} (${d.cmd})`).join(', ')} got ${ctx.stopSignal}` : '';
+  const daemons = res.daemons?.length
+    ? `; it had daemonized: ${res.daemons.map((d) => `pid ${d.pid} (${d.cmd})`).join(', ')} got ${ctx.stopSignal}`
+    : '';
   log.info(
     { event: 'app.stop', pid, why, how: res.how, stopMs: res.durationMs, exit: res.exit, ...(res.daemons ? { daemons: res.daemons } : {}) },
     `app (pid ${pid}) ${how} in ${res.durationMs}ms (${why})${daemons}`,
   );
   for (const s of res.swept) {
-    log.warn({ event: 'app.swept', pid: s.pid, cmd: s.cmd }, `killed leftover process ${s.pid} (${s.cmd}) that escaped the app's process group`);
+    log.warn(
+      { event: 'app.swept', pid: s.pid, cmd: s.cmd },
+      `killed leftover process ${s.pid} (${s.cmd}) that escaped the app's process group`,
+    );
   }
   for (const p of res.portsStillHeld) {
     const who = p.holders.map((h) => `pid ${h.pid} (${h.cmd})`).join(', ') || 'an unknown process';
@@ -164,7 +175,10 @@ export function watchListening(
     if (ports.length > 0) {
       onPorts(ports);
       const ms = Math.round(performance.now() - t0);
-      log.info({ event: 'app.listening', pid, ports, readyMs: ms }, `app listening on ${ports.map((p) => `:${p}`).join(', ')} (${ms}ms after start)`);
+      log.info(
+        { event: 'app.listening', pid, ports, readyMs: ms },
+        `app listening on ${ports.map((p) => `:${p}`).join(', ')} (${ms}ms after start)`,
+      );
       return;
     }
     interval = Math.min(500, interval * 1.5);

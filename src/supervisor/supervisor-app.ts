@@ -79,8 +79,15 @@ class BindErrorWatch {
   private report(port: number): void {
     this.said = true;
     const holders = portHolders(port);
-    const who = holders.length > 0 ? holders.map((h) => `pid ${h.pid} (${h.cmd})`).join(', ') : 'a process hotwatch cannot see (another user\'s?)';
-    const hint = holders.length > 0 ? `stop it (kill ${holders[0]!.pid}), or change the port the app listens on` : `find it with \`ss -ltnp 'sport = :${port}'\`, or change the port`;
-    this.log.error({ event: 'app.port-in-use', port, holders, hint }, `the app cannot listen on :${port}: the port is already in use by ${who}; ${hint}`);
+    const who =
+      holders.length > 0 ? holders.map((h) => `pid ${h.pid} (${h.cmd})`).join(', ') : "a process hotwatch cannot see (another user's?)";
+    const hint =
+      holders.length > 0
+        ? `stop it (kill ${holders[0]!.pid}), or change the port the app listens on`
+        : `find it with \`ss -ltnp 'sport = :${port}'\`, or change the port`;
+    this.log.error(
+      { event: 'app.port-in-use', port, holders, hint },
+      `the app cannot listen on :${port}: the port is already in use by ${who}; ${hint}`,
+    );
   }
 }

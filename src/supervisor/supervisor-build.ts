@@ -45,7 +45,11 @@ function toOutcome(res: BuildResult): BuildOutcome {
  * A failure is reported only when it is real: when files changed while the build ran (a checkout, a
  * generator still writing), it read a tree half-written, and the files as they are now build next.
  */
-async function confirmFailure(outcome: Extract<BuildOutcome, { kind: 'failed' }>, since: number, o: JobBuildOptions): Promise<BuildOutcome> {
+async function confirmFailure(
+  outcome: Extract<BuildOutcome, { kind: 'failed' }>,
+  since: number,
+  o: JobBuildOptions,
+): Promise<BuildOutcome> {
   if (!o.changedSince) return outcome;
   try {
     if (await o.changedSince(since)) return { kind: 'superseded', result: outcome.result };

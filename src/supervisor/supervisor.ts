@@ -72,7 +72,13 @@ export class Supervisor {
   constructor(private readonly opts: SupervisorOptions) {
     this.log = opts.log.child({ component: 'supervisor' });
     this.envFiles = new Set(opts.run.envFiles);
-    this.policy = { root: opts.root, onFailure: opts.build.onFailure, onCrash: opts.run.onCrash, backoff: opts.run.backoff, maxWaitMs: opts.maxWaitMs ?? 1000 };
+    this.policy = {
+      root: opts.root,
+      onFailure: opts.build.onFailure,
+      onCrash: opts.run.onCrash,
+      backoff: opts.run.backoff,
+      maxWaitMs: opts.maxWaitMs ?? 1000,
+    };
     this.reportContext = {
       onFailure: opts.build.onFailure,
       stopSignal: opts.run.stopSignal,
@@ -95,7 +101,8 @@ export class Supervisor {
     const env = batch.paths.filter((p) => this.envFiles.has(p));
     if (env.length === 0) return this.feed({ type: 'change', at: Date.now(), batch });
     const forced: Batch = { ...batch, force: true };
-    if (env.length < batch.paths.length || batch.rescanReasons.length > 0) return this.feed({ type: 'change', at: Date.now(), batch: forced });
+    if (env.length < batch.paths.length || batch.rescanReasons.length > 0)
+      return this.feed({ type: 'change', at: Date.now(), batch: forced });
     const reason = `run.envFiles changed (${env.map((p) => path.relative(this.opts.root, p)).join(', ')})`;
     this.feed({ type: 'restart', at: Date.now(), reason, batch: forced });
   }
@@ -103,7 +110,11 @@ export class Supervisor {
   /** The r key: a build now, changed files or not, and a restart even if the binary is the same. */
   rebuild(): void {
     const now = performance.now();
-    this.feed({ type: 'change', at: Date.now(), batch: { paths: [], rescanReasons: ['rebuild requested (r)'], firstAt: now, lastAt: now, force: true } });
+    this.feed({
+      type: 'change',
+      at: Date.now(),
+      batch: { paths: [], rescanReasons: ['rebuild requested (r)'], firstAt: now, lastAt: now, force: true },
+    });
   }
 
   /** The files are back to what the running app was built from: a build for the change they undo is moot. */
@@ -173,7 +184,10 @@ export class Supervisor {
     const { state, effects } = transition(before, input, this.policy);
     this.job = state;
     if (state.name !== before.name) {
-      this.log.debug({ event: 'job.state', from: before.name, to: state.name, input: input.type }, `job: ${before.name} → ${state.name} (${input.type})`);
+      this.log.debug(
+        { event: 'job.state', from: before.name, to: state.name, input: input.type },
+        `job: ${before.name} → ${state.name} (${input.type})`,
+      );
     }
     for (const effect of effects) this.perform(effect);
     if (state.name === 'stopped') this.ended?.resolve();
@@ -216,7 +230,8 @@ export class Supervisor {
 
   /** The handle of the app the job names: they cannot differ, unless this loop has a bug. */
   private appWithPid(pid: number): AppProcess {
-    if (this.app?.pid !== pid) throw new Error(`supervisor: the job names app pid ${pid}, but the app handle is ${this.app?.pid ?? 'empty'}`);
+    if (this.app?.pid !== pid)
+      throw new Error(`supervisor: the job names app pid ${pid}, but the app handle is ${this.app?.pid ?? 'empty'}`);
     return this.app;
   }
 
@@ -280,7 +295,11 @@ export class Supervisor {
       .catch((e: unknown) => this.fail(e));
     const serving = (): boolean => servingApp(this.job)?.pid === app.pid;
     watchListening(app.pid, this.log, this.opts.signal, serving, (ports) => app.noteListening(ports));
-    this.feed({ type: 'startFinished', at: Date.now(), outcome: { ok: true, pid: app.pid, startMs, ...(identity !== undefined ? { identity } : {}) } });
+    this.feed({
+      type: 'startFinished',
+      at: Date.now(),
+      outcome: { ok: true, pid: app.pid, startMs, ...(identity !== undefined ? { identity } : {}) },
+    });
   }
 
   /** Processes of any app this supervisor started that are still running (after run(): none, or a survivor). */

@@ -167,7 +167,10 @@ class AutoWatcher implements WatchControl {
       const old = this.main;
       await old?.close();
       if (this.closed) return;
-      await bounded(() => this.startPoll(old instanceof PollWatcher ? 'polling again after a loss' : 'polling'), { what: 'starting to poll', timeoutMs });
+      await bounded(() => this.startPoll(old instanceof PollWatcher ? 'polling again after a loss' : 'polling'), {
+        what: 'starting to poll',
+        timeoutMs,
+      });
     });
   }
 
@@ -176,7 +179,8 @@ class AutoWatcher implements WatchControl {
       const n = this.native();
       if (!n) {
         await this.main?.close();
-        if (!this.closed) await bounded(() => this.startPoll('polling again after a mount change'), { what: 'starting to poll', timeoutMs });
+        if (!this.closed)
+          await bounded(() => this.startPoll('polling again after a mount change'), { what: 'starting to poll', timeoutMs });
         return;
       }
       await n.rearmPath(p, mounts, timeoutMs);

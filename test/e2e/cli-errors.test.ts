@@ -42,7 +42,10 @@ describe('bad input (e2e)', () => {
   });
 
   it('a file with three mistakes: all three reported together, each at file:line:col, exit 2', async () => {
-    fs.writeFileSync(path.join(tmp.dir, 'watcher.config.yaml'), 'watch:\n  extensions: go, html\nbuild:\n  cmnd: go build\nrun:\n  port: "8080"\n');
+    fs.writeFileSync(
+      path.join(tmp.dir, 'watcher.config.yaml'),
+      'watch:\n  extensions: go, html\nbuild:\n  cmnd: go build\nrun:\n  port: "8080"\n',
+    );
     const r = await runCli(['run'], { cwd: tmp.dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
@@ -79,7 +82,7 @@ describe('bad input (e2e)', () => {
     nothingStarted();
   });
 
-  it('an unknown flag: our own message with did-you-mean (not node\'s, with its unbalanced quote), exit 2', async () => {
+  it("an unknown flag: our own message with did-you-mean (not node's, with its unbalanced quote), exit 2", async () => {
     const r = await runCli(['run', '--prot', '8080'], { cwd: tmp.dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('hotwatch: unknown flag --prot (did you mean --port?)\n  fix: hotwatch run --help lists its flags\n');
@@ -109,8 +112,14 @@ describe('bad input (e2e)', () => {
   // Each of these used to start: a RangeError stack (exit 1), or a hotwatch retrying forever (hence the bound).
   it('values that contradict each other or make no sense → exit 2 at the value, with the fix', async () => {
     const cases: Array<[string, RegExp]> = [
-      ['debounce:\n  quiet: 2s\n', /^hotwatch: watcher\.config\.yaml:2:10 debounce\.quiet: 2s is longer than debounce\.maxWait \(1s, the default\).*\n {2}fix: /],
-      ['run:\n  backoffInitial: 10s\n  backoffMax: 1s\n', /^hotwatch: watcher\.config\.yaml:2:19 run\.backoffInitial: 10s is longer than run\.backoffMax \(1s\).*\n {2}fix: /],
+      [
+        'debounce:\n  quiet: 2s\n',
+        /^hotwatch: watcher\.config\.yaml:2:10 debounce\.quiet: 2s is longer than debounce\.maxWait \(1s, the default\).*\n {2}fix: /,
+      ],
+      [
+        'run:\n  backoffInitial: 10s\n  backoffMax: 1s\n',
+        /^hotwatch: watcher\.config\.yaml:2:19 run\.backoffInitial: 10s is longer than run\.backoffMax \(1s\).*\n {2}fix: /,
+      ],
       ['build:\n  timeout: 0s\n', /^hotwatch: watcher\.config\.yaml:2:12 build\.timeout: "0s" is zero: .*\n {2}fix: /],
       ['run:\n  cwd: srv\n', /^hotwatch: watcher\.config\.yaml:2:8 run\.cwd: .*srv does not exist\n {2}fix: /],
     ];
@@ -132,8 +141,12 @@ describe('bad input (e2e)', () => {
       if (rootFile) fs.writeFileSync(path.join(tmp.dir, 'lib.go'), rootFile);
       const r = await runCli(['run'], { cwd: tmp.dir, timeoutMs: 15_000 });
       expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(rootFile ? /build\.package "\.": .* is package bad \(a library\), not package main/ : /build\.package "\.": no Go files in /);
-      expect(r.stderr).toContain('fix: set build.package: ./cmd/server in watcher.config.yaml (main packages under the root: ./cmd/server)');
+      expect(r.stderr).toMatch(
+        rootFile ? /build\.package "\.": .* is package bad \(a library\), not package main/ : /build\.package "\.": no Go files in /,
+      );
+      expect(r.stderr).toContain(
+        'fix: set build.package: ./cmd/server in watcher.config.yaml (main packages under the root: ./cmd/server)',
+      );
       nothingStarted();
     }
   });
@@ -152,7 +165,10 @@ describe('bad input (e2e)', () => {
   it('a read-only root → exit 2 saying .hotwatch/ cannot be written, no stack (a real ro bind mount in unshare -Urm)', () => {
     requireNamespaces('-Urm');
     const script = 'set -e; mount --bind "$1" "$1"; mount -o remount,bind,ro "$1" "$1"; cd "$1"; exec "$2" "$3" run';
-    const r = spawnSync('unshare', ['-Urm', 'sh', '-c', script, 'ro-root', tmp.dir, process.execPath, BIN], { encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync('unshare', ['-Urm', 'sh', '-c', script, 'ro-root', tmp.dir, process.execPath, BIN], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect(r.status, r.stderr).toBe(2);
     expect(r.stderr).toBe(
       `hotwatch: cannot write ${tmp.dir}/.hotwatch (the root is on a read-only file system): hotwatch keeps its state there, and by default the built binary\n` +

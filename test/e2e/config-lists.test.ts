@@ -13,7 +13,8 @@ const session = hotwatchSession();
 
 /** Two dirs in each excluded-by-default tree, one in data/, one package dir. */
 function makeTree(dir: string): void {
-  for (const d of ['.git/objects/aa', 'node_modules/lib/dist', 'vendor/example.com/lib', 'data/uploads', 'pkg']) fs.mkdirSync(path.join(dir, d), { recursive: true });
+  for (const d of ['.git/objects/aa', 'node_modules/lib/dist', 'vendor/example.com/lib', 'data/uploads', 'pkg'])
+    fs.mkdirSync(path.join(dir, d), { recursive: true });
   fs.writeFileSync(path.join(dir, 'vendor/example.com/lib/lib.go'), 'package lib\n');
 }
 
@@ -35,7 +36,11 @@ describe('watch lists extend their defaults (e2e)', () => {
     // root and pkg/, plus the watchdog's sentinel directory .hotwatch/watchdog.
     expect(r.dirs).toBe(2);
     expect(r.watches).toBe(3);
-    expect(r.lists).toEqual([expect.stringMatching(/^watch\.excludeDirs adds data to the defaults: \.git, node_modules, vendor, .*, data \(a "!name" entry drops a default\)$/)]);
+    expect(r.lists).toEqual([
+      expect.stringMatching(
+        /^watch\.excludeDirs adds data to the defaults: \.git, node_modules, vendor, .*, data \(a "!name" entry drops a default\)$/,
+      ),
+    ]);
   }, 90_000);
 
   it('"!vendor" drops that default: vendor and its subdirectories are watched', async () => {

@@ -71,4 +71,3 @@ describe('crashing app (e2e)', () => {
     await hw.waitForLog(() => hw!.events('app.start').length === 2, 'the app starts again');
   });
 });
-

@@ -67,7 +67,10 @@ const session = hotwatchSession((dir) => {
 
 const builtCount = (): number => {
   try {
-    return fs.readFileSync(path.join(marks.dir, 'log'), 'utf8').split('\n').filter((l) => l === 'built').length;
+    return fs
+      .readFileSync(path.join(marks.dir, 'log'), 'utf8')
+      .split('\n')
+      .filter((l) => l === 'built').length;
   } catch {
     return 0;
   }
@@ -93,7 +96,10 @@ describe('a build that read a half-written tree (e2e)', () => {
     expect(superseded.length, hw.stderr().slice(-3000)).toBeGreaterThanOrEqual(1);
     expect(superseded[0]!.level).toBe(30); // info
     expect(hw.events('build.failed', mark)).toEqual([]);
-    expect(hw.logs.slice(mark).filter((l) => l.level >= 50), 'no ERROR line').toEqual([]);
+    expect(
+      hw.logs.slice(mark).filter((l) => l.level >= 50),
+      'no ERROR line',
+    ).toEqual([]);
 
     // A genuinely broken edit: BUILD FAILED once, from its first build (no second build first).
     const broken = hw.logs.length;

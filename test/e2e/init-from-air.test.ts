@@ -35,7 +35,10 @@ const configText = (dir: string): string => fs.readFileSync(path.join(dir, 'watc
 async function runUntil(dir: string, port: number, body: string) {
   const hw = startHotwatch([], { cwd: dir, env: { PORT: '1' } });
   cleanups.push(async () => expect((await hw.stop()).code, hw.stderr().slice(-2000)).toBe(0));
-  await waitFor(async () => (await httpGet(port)) === body, { description: `the app serves ${body}\n${hw.stderr().slice(-3000)}`, timeoutMs: 60_000 });
+  await waitFor(async () => (await httpGet(port)) === body, {
+    description: `the app serves ${body}\n${hw.stderr().slice(-3000)}`,
+    timeoutMs: 60_000,
+  });
   return hw;
 }
 
@@ -96,7 +99,10 @@ tmp_dir = "tmp"
     const r = await runCli(['init', '--from-air', '.air.toml'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     const s = await loadSettings({ cwd: dir, isTTY: false });
-    expect([s.build.cmd, s.build.output]).toEqual(['go build -o ./tmp/server . && echo built by the air cmd', path.join(dir, 'tmp/server')]);
+    expect([s.build.cmd, s.build.output]).toEqual([
+      'go build -o ./tmp/server . && echo built by the air cmd',
+      path.join(dir, 'tmp/server'),
+    ]);
     expect(configText(dir)).toContain("air ignored entrypoint's arguments (--verbose) because full_bin was set");
     const hw = await runUntil(dir, port, 'v=air-v1');
     expect(hw.events('build.output').some((l) => String(l.line).includes('built by the air cmd'))).toBe(true);

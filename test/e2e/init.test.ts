@@ -48,7 +48,10 @@ async function serves(dir: string, body: string): Promise<{ hw: Hotwatch; port: 
   const port = await freePort();
   const hw = startHotwatch([], { cwd: dir, env: { PORT: String(port) } });
   cleanups.push(async () => expect((await hw.stop()).code, hw.stderr().slice(-2000)).toBe(0));
-  await waitFor(async () => (await httpGet(port)) === body, { description: `the app serves ${body}\n${hw.stderr().slice(-3000)}`, timeoutMs: 60_000 });
+  await waitFor(async () => (await httpGet(port)) === body, {
+    description: `the app serves ${body}\n${hw.stderr().slice(-3000)}`,
+    timeoutMs: 60_000,
+  });
   return { hw, port };
 }
 
@@ -66,7 +69,9 @@ describe('hotwatch init (e2e)', () => {
 
     const again = await init(dir);
     expect(again.code).toBe(2);
-    expect(again.stderr).toBe('hotwatch: watcher.config.yaml already exists: hotwatch init does not overwrite it\n  fix: keep it (hotwatch run uses it), or replace it with a freshly generated one: hotwatch init --force\n');
+    expect(again.stderr).toBe(
+      'hotwatch: watcher.config.yaml already exists: hotwatch init does not overwrite it\n  fix: keep it (hotwatch run uses it), or replace it with a freshly generated one: hotwatch init --force\n',
+    );
     fs.appendFileSync(path.join(dir, 'watcher.config.yaml'), '# my edit\n');
     const forced = await init(dir, ['--force']);
     expect(forced.code, forced.stderr).toBe(0);
@@ -78,7 +83,12 @@ describe('hotwatch init (e2e)', () => {
   }, 90_000);
 
   it('cmd/api and cmd/worker: without a terminal exit 2 lists both and the flag; --main ./cmd/api serves', async () => {
-    const dir = repo({ 'go.mod': GO_MOD, 'cmd/api/main.go': goMain('api-v1'), 'cmd/worker/main.go': goMain('worker-v1'), 'internal/db/db.go': 'package db\n' });
+    const dir = repo({
+      'go.mod': GO_MOD,
+      'cmd/api/main.go': goMain('api-v1'),
+      'cmd/worker/main.go': goMain('worker-v1'),
+      'internal/db/db.go': 'package db\n',
+    });
     const r = await init(dir);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('several main packages here: ./cmd/api, ./cmd/worker');
@@ -88,7 +98,9 @@ describe('hotwatch init (e2e)', () => {
 
     const bad = await init(dir, ['--main', './internal/db']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/--main \.\/internal\/db: \.\/internal\/db holds no package main[^\n]*\n {2}fix: pass one of the main packages found: --main \.\/cmd\/api, --main \.\/cmd\/worker/);
+    expect(bad.stderr).toMatch(
+      /--main \.\/internal\/db: \.\/internal\/db holds no package main[^\n]*\n {2}fix: pass one of the main packages found: --main \.\/cmd\/api, --main \.\/cmd\/worker/,
+    );
 
     const ok = await init(dir, ['--main', 'cmd/api']);
     expect(ok.code, ok.stderr).toBe(0);
@@ -102,7 +114,12 @@ describe('hotwatch init (e2e)', () => {
     const script = spawnSync('sh', ['-c', 'command -v script'], { encoding: 'utf8' }).stdout.trim();
     if (!script) throw new Error('script(1) (util-linux) is needed to give hotwatch init a real terminal');
     const dir = repo({ 'go.mod': GO_MOD, 'cmd/api/main.go': goMain('a'), 'cmd/worker/main.go': goMain('w') });
-    const r = spawnSync(script, ['-qec', `'${process.execPath}' '${BIN}' init`, '/dev/null'], { cwd: dir, input: '7\n2\n', encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(script, ['-qec', `'${process.execPath}' '${BIN}' init`, '/dev/null'], {
+      cwd: dir,
+      input: '7\n2\n',
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect(r.status, r.stdout).toBe(0);
     expect(r.stdout).toMatch(/1\) \.\/cmd\/api\r?\n {2}2\) \.\/cmd\/worker/);
     expect(r.stdout).toContain('"7" is not one of 1-2.');
@@ -110,7 +127,14 @@ describe('hotwatch init (e2e)', () => {
   });
 
   it('a frontend with ui/node_modules: ui/ is excluded, so its edits never rebuild', async () => {
-    const dir = repo({ 'go.mod': GO_MOD, 'main.go': goMain('v1'), 'ui/package.json': '{}', 'ui/node_modules/react/index.js': '', 'ui/index.html': '<html></html>', 'ui/src/app.html': '' });
+    const dir = repo({
+      'go.mod': GO_MOD,
+      'main.go': goMain('v1'),
+      'ui/package.json': '{}',
+      'ui/node_modules/react/index.js': '',
+      'ui/index.html': '<html></html>',
+      'ui/src/app.html': '',
+    });
     const r = await init(dir);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('frontend: ui (excluded: watch.exclude)');
@@ -125,8 +149,16 @@ describe('hotwatch init (e2e)', () => {
 
   it('a go.work workspace (app + lib): builds ./app from the workspace root, a change to lib rebuilds; never advises go mod init', async () => {
     const lib = (v: string) => `package lib\n\nconst Version = "${v}"\n`;
-    const app = goMain('unused').replace('"os"\n', '"os"\n\t"example.com/lib"\n').replace('fmt.Fprintf(w, "v=%s", version)', 'fmt.Fprintf(w, "v=%s", lib.Version)');
-    const dir = repo({ 'go.work': 'go 1.22\n\nuse (\n\t./app\n\t./lib\n)\n', 'app/go.mod': GO_MOD, 'app/main.go': app, 'lib/go.mod': 'module example.com/lib\n\ngo 1.22\n', 'lib/lib.go': lib('lib-v1') });
+    const app = goMain('unused')
+      .replace('"os"\n', '"os"\n\t"example.com/lib"\n')
+      .replace('fmt.Fprintf(w, "v=%s", version)', 'fmt.Fprintf(w, "v=%s", lib.Version)');
+    const dir = repo({
+      'go.work': 'go 1.22\n\nuse (\n\t./app\n\t./lib\n)\n',
+      'app/go.mod': GO_MOD,
+      'app/main.go': app,
+      'lib/go.mod': 'module example.com/lib\n\ngo 1.22\n',
+      'lib/lib.go': lib('lib-v1'),
+    });
     const r = await init(dir);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('Go workspace: go.work (./app, ./lib)');
@@ -141,14 +173,21 @@ describe('hotwatch init (e2e)', () => {
   }, 120_000);
 
   it('a go.work workspace it cannot decide for says how to name the program, not go mod init', async () => {
-    const two = repo({ 'go.work': 'go 1.22\n\nuse ./svc\n', 'svc/go.mod': GO_MOD, 'svc/cmd/a/main.go': goMain('a'), 'svc/cmd/b/main.go': goMain('b') });
+    const two = repo({
+      'go.work': 'go 1.22\n\nuse ./svc\n',
+      'svc/go.mod': GO_MOD,
+      'svc/cmd/a/main.go': goMain('a'),
+      'svc/cmd/b/main.go': goMain('b'),
+    });
     const r = await init(two);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('fix: name it: hotwatch init --main ./svc/cmd/a  or  hotwatch init --main ./svc/cmd/b');
     const none = repo({ 'go.work': 'go 1.22\n\nuse ./lib\n', 'lib/go.mod': GO_MOD, 'lib/lib.go': 'package lib\n' });
     const n = await init(none);
     expect(n.code).toBe(2);
-    expect(n.stderr).toMatch(/no main package \(package main with func main\) found in the modules of go\.work \(\.\/lib\)[^\n]*\n {2}fix: name the one to build: hotwatch init --main/);
+    expect(n.stderr).toMatch(
+      /no main package \(package main with func main\) found in the modules of go\.work \(\.\/lib\)[^\n]*\n {2}fix: name the one to build: hotwatch init --main/,
+    );
     expect(`${r.stderr}${n.stderr}`).not.toMatch(/go mod init/);
   });
 
@@ -166,11 +205,14 @@ describe('hotwatch init (e2e)', () => {
     expect(flag.stderr).toMatch(/frobnicate[^\n]*\n {2}fix: see hotwatch init --help/);
   });
 
-  it('installed in the repo\'s node_modules, the schema line is a relative path that resolves', async () => {
+  it("installed in the repo's node_modules, the schema line is a relative path that resolves", async () => {
     const dir = repo({ 'go.mod': GO_MOD, 'main.go': goMain('v1') });
     fs.mkdirSync(path.join(dir, 'node_modules'));
     fs.symlinkSync(REPO, path.join(dir, 'node_modules/hotwatch'));
-    const r = spawnSync(process.execPath, [path.join(dir, 'node_modules/hotwatch/bin/hotwatch.js'), 'init'], { cwd: dir, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [path.join(dir, 'node_modules/hotwatch/bin/hotwatch.js'), 'init'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
     expect(r.status, r.stderr).toBe(0);
     const ref = './node_modules/hotwatch/schema/watcher.config.schema.json';
     expect(configText(dir).split('\n')[0]).toBe(`# yaml-language-server: $schema=${ref}`);

@@ -72,16 +72,32 @@ beforeAll(() => {
   // The build tools (tsc, esbuild) and what the bundle is built from; the package itself will not have them.
   fs.symlinkSync(realModules, path.join(src, 'node_modules'));
 
-  const npmEnv = { ...process.env, npm_config_cache: path.join(tmp.dir, 'npm-cache'), npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
+  const npmEnv = {
+    ...process.env,
+    npm_config_cache: path.join(tmp.dir, 'npm-cache'),
+    npm_config_update_notifier: 'false',
+    npm_config_fund: 'false',
+    npm_config_audit: 'false',
+  };
   const out = path.join(tmp.dir, 'out');
   fs.mkdirSync(out);
-  const packed = spawnSync('npm', ['pack', '--json', '--pack-destination', out], { cwd: src, env: npmEnv, encoding: 'utf8', timeout: 180_000 });
+  const packed = spawnSync('npm', ['pack', '--json', '--pack-destination', out], {
+    cwd: src,
+    env: npmEnv,
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
   expect(packed.status, `npm pack failed\n${packed.stderr}`).toBe(0);
   pack = (JSON.parse(packed.stdout) as PackResult[])[0]!;
   tarball = path.join(out, pack.filename);
 
   prefix = path.join(tmp.dir, 'prefix');
-  const inst = spawnSync('npm', ['install', '-g', '--offline', '--prefix', prefix, tarball], { cwd: tmp.dir, env: npmEnv, encoding: 'utf8', timeout: 120_000 });
+  const inst = spawnSync('npm', ['install', '-g', '--offline', '--prefix', prefix, tarball], {
+    cwd: tmp.dir,
+    env: npmEnv,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   expect(inst.status, `npm install -g failed\n${inst.stderr}`).toBe(0);
   installed = path.join(prefix, 'lib', 'node_modules', 'hotwatch');
   bin = path.join(prefix, 'bin', 'hotwatch');
@@ -103,11 +119,32 @@ beforeAll(() => {
 afterAll(() => tmp?.cleanup());
 
 describe('the package', () => {
-  it('ships only what runs: the bundle without source maps, bin, the two helpers\' Go source, schemas, the example, README, LICENSE', () => {
+  it("ships only what runs: the bundle without source maps, bin, the two helpers' Go source, schemas, the example, README, LICENSE", () => {
     const files = pack.files.map((f) => f.path).sort();
-    const allowed = [/^bin\/hotwatch\.js$/, /^dist\/bundle\/[\w-]+\.js$/, /^dist\/bundle\/THIRD-PARTY-LICENSES\.txt$/, /^schema\/[\w.-]+\.json$/, /^src\/(watch\/native|service)\/helper\/(main\.go|go\.mod)$/, /^(README\.md|LICENSE|package\.json|watcher\.config\.yaml)$/];
+    const allowed = [
+      /^bin\/hotwatch\.js$/,
+      /^dist\/bundle\/[\w-]+\.js$/,
+      /^dist\/bundle\/THIRD-PARTY-LICENSES\.txt$/,
+      /^schema\/[\w.-]+\.json$/,
+      /^src\/(watch\/native|service)\/helper\/(main\.go|go\.mod)$/,
+      /^(README\.md|LICENSE|package\.json|watcher\.config\.yaml)$/,
+    ];
     expect(files.filter((f) => !allowed.some((re) => re.test(f)))).toEqual([]);
-    for (const f of ['bin/hotwatch.js', 'dist/bundle/main.js', 'dist/bundle/worker.js', 'dist/bundle/heap.js', 'src/watch/native/helper/main.go', 'src/watch/native/helper/go.mod', 'src/service/helper/main.go', 'src/service/helper/go.mod', 'schema/watcher.config.schema.json', 'schema/doctor.schema.json', 'watcher.config.yaml', 'README.md', 'LICENSE']) {
+    for (const f of [
+      'bin/hotwatch.js',
+      'dist/bundle/main.js',
+      'dist/bundle/worker.js',
+      'dist/bundle/heap.js',
+      'src/watch/native/helper/main.go',
+      'src/watch/native/helper/go.mod',
+      'src/service/helper/main.go',
+      'src/service/helper/go.mod',
+      'schema/watcher.config.schema.json',
+      'schema/doctor.schema.json',
+      'watcher.config.yaml',
+      'README.md',
+      'LICENSE',
+    ]) {
       expect(files, f).toContain(f);
     }
     const manifest = JSON.parse(fs.readFileSync(path.join(installed, 'package.json'), 'utf8')) as Record<string, unknown>;
@@ -135,7 +172,8 @@ describe('the package', () => {
       } else if (st.isFile()) {
         bytes += st.size;
         const text = fs.readFileSync(p, 'latin1');
-        for (const forbidden of [realRepo, realModules, path.join(tmp.dir, 'src')]) expect(text.includes(forbidden), `${p} names ${forbidden}`).toBe(false);
+        for (const forbidden of [realRepo, realModules, path.join(tmp.dir, 'src')])
+          expect(text.includes(forbidden), `${p} names ${forbidden}`).toBe(false);
       }
     }
     process.stdout.write(`install: ${entries.filter((p) => fs.lstatSync(p).isFile()).length} files, ${bytes} bytes under ${prefix}\n`);
@@ -153,7 +191,10 @@ describe('the package', () => {
   });
 
   it('npx ./hotwatch-X.tgz runs the packed package', () => {
-    const r = run(['npx', '--yes', '--offline', `./${pack.filename}`, '--version'], path.dirname(tarball), { npm_config_cache: path.join(tmp.dir, 'npx-cache'), npm_config_update_notifier: 'false' });
+    const r = run(['npx', '--yes', '--offline', `./${pack.filename}`, '--version'], path.dirname(tarball), {
+      npm_config_cache: path.join(tmp.dir, 'npx-cache'),
+      npm_config_update_notifier: 'false',
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toBe(`hotwatch ${version}\n`);
   });
@@ -171,7 +212,8 @@ describe('the package', () => {
     afterAll(async () => {
       if (hw) await hw.stop('SIGKILL');
     });
-    const serves = (v: string) => waitFor(async () => (await httpGet(port)) === `v=${v}`, { description: `the app serves v=${v}`, timeoutMs: 60_000 });
+    const serves = (v: string) =>
+      waitFor(async () => (await httpGet(port)) === `v=${v}`, { description: `the app serves v=${v}`, timeoutMs: 60_000 });
 
     it('hotwatch doctor: watching will work here, exit 0', () => {
       const r = run([bin, 'doctor'], mod);
@@ -203,7 +245,11 @@ describe('the package', () => {
     }, 120_000);
 
     it('the other code paths load from the bundle too: the poll backend (chokidar) and pretty logs (pino-pretty)', async () => {
-      const child = spawn(bin, ['run', '--poll', '--log-format', 'pretty'], { cwd: mod, env: { ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(bin, ['run', '--poll', '--log-format', 'pretty'], {
+        cwd: mod,
+        env: { ...env, PORT: String(port) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let err = '';
       child.stderr.on('data', (d: Buffer) => (err += d.toString()));
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

@@ -15,7 +15,10 @@ afterEach(() => tmp.cleanup());
 describe('pretty logs (e2e)', () => {
   it('prints one readable line per record', async () => {
     const port = await freePort();
-    const p = spawn(process.execPath, [BIN, 'run', '--log-format', 'pretty'], { cwd: tmp.dir, env: { ...process.env, PORT: String(port), NO_COLOR: '1' } });
+    const p = spawn(process.execPath, [BIN, 'run', '--log-format', 'pretty'], {
+      cwd: tmp.dir,
+      env: { ...process.env, PORT: String(port), NO_COLOR: '1' },
+    });
     let err = '';
     p.stderr.on('data', (d) => (err += d));
     const exited = new Promise<number | null>((r) => p.on('exit', (c) => r(c)));

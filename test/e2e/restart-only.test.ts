@@ -86,7 +86,13 @@ describe('keys at a terminal (e2e, through tmux)', () => {
         .filter((l) => l.startsWith('{'))
         .map((l) => JSON.parse(l) as LogLine);
     const waitLog = (pred: (l: LogLine) => boolean, what: string, from = 0) =>
-      waitFor(() => logs().slice(from).find(pred), { description: `${what}\n${logs().map((l) => l.msg).join('\n').slice(-3000)}`, timeoutMs: 60_000 });
+      waitFor(() => logs().slice(from).find(pred), {
+        description: `${what}\n${logs()
+          .map((l) => l.msg)
+          .join('\n')
+          .slice(-3000)}`,
+        timeoutMs: 60_000,
+      });
 
     await waitFor(async () => (await httpGet(port)) === 'v=v1', { description: 'v1 serves', timeoutMs: 60_000 });
     const started = await waitLog((l) => l.event === 'app.listening', 'the app listens');
@@ -101,7 +107,10 @@ describe('keys at a terminal (e2e, through tmux)', () => {
     await waitFor(async () => (await httpGet(port)) === 'v=v1', { description: 'v1 serves again' });
 
     execFileSync('tmux', ['-L', socket, 'send-keys', '-t', 'hw', 'q']);
-    await waitFor(() => fs.existsSync(exitFile) && fs.readFileSync(exitFile, 'utf8').trim() !== '', { description: 'hotwatch exits', timeoutMs: 30_000 });
+    await waitFor(() => fs.existsSync(exitFile) && fs.readFileSync(exitFile, 'utf8').trim() !== '', {
+      description: 'hotwatch exits',
+      timeoutMs: 30_000,
+    });
     expect(fs.readFileSync(exitFile, 'utf8').trim()).toBe('0');
     expect(logs().filter((l) => l.event === 'exit')).toMatchObject([{ msg: 'stopped; nothing left running' }]);
   }, 90_000);

@@ -16,7 +16,11 @@ import { isAlive } from '../helpers/wait.js';
 const CONFIG = "build:\n  cmd: 'sleep 2 && go build -o .hotwatch/bin/app .'\n";
 
 const git = (dir: string, ...args: string[]): string =>
-  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 
 const session = hotwatchSession((dir) => {
   writeGoApp(dir, 'v1');
@@ -77,7 +81,10 @@ describe('sources the app already runs (e2e)', () => {
     git(session.dir, 'stash', 'pop', '-q');
     // One batch whose bytes did not change, or a build canceled by the pop: either way, said.
     await hw.waitForLog(
-      (l) => l.event === 'batch.unchanged' || (l.event === 'build.canceled' && l.reverted === true) || (l.event === 'build.reverted' && l.canceled === false),
+      (l) =>
+        l.event === 'batch.unchanged' ||
+        (l.event === 'build.canceled' && l.reverted === true) ||
+        (l.event === 'build.reverted' && l.canceled === false),
       'stash && pop settles',
       { from: mark2 },
     );

@@ -36,7 +36,10 @@ describe('an app that writes a watched file at each start (e2e)', () => {
     const times = hw.events('app.start').map((l) => Date.parse(String(l.time)));
     const period = Math.max(...times.slice(1).map((t, i) => t - times[i]!));
     const quietUntil = Date.now() + 4 * period;
-    await waitFor(() => Date.now() >= quietUntil || hw.events('build.start').length > builds, { description: 'quiet', timeoutMs: 4 * period + 5000 });
+    await waitFor(() => Date.now() >= quietUntil || hw.events('build.start').length > builds, {
+      description: 'quiet',
+      timeoutMs: 4 * period + 5000,
+    });
     expect(hw.events('build.start')).toHaveLength(builds);
     expect(hw.events('app.start')).toHaveLength(starts);
     expect(hw.events('build.loop')).toHaveLength(1);

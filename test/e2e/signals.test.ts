@@ -21,24 +21,27 @@ const portFree = (port: number): Promise<boolean> =>
   });
 
 describe('terminating signals stop the app before hotwatch exits', () => {
-  it.each(['SIGQUIT', 'SIGUSR2', 'SIGALRM'] as const)('%s: the app is stopped, the port free, exit 128+n, and the log says so', async (sig) => {
-    const hw = startHotwatch([], { cwd: session.dir, env: { PORT: String(session.port) } });
-    session.hw = hw;
-    await session.serves('v1');
-    const app = Number((await hw.waitForLog((l) => l.event === 'app.start', 'the app started')).pid);
-    hw.proc.kill(sig);
-    const r = await hw.exited;
-    session.hw = undefined;
-    try {
-      expect(r, hw.stderr().slice(-3000)).toEqual({ code: 128 + os.constants.signals[sig], signal: null });
-      expect(isAlive(app), 'the app outlived hotwatch').toBe(false);
-      expect(await portFree(session.port), 'the port is still held').toBe(true);
-      expect(hw.events('shutdown').map((l) => l.signal)).toEqual([sig]);
-      const exit = hw.events('exit')[0];
-      expect(exit?.msg).toMatch(/stopped; nothing left running/);
-      expect(exit?.msg).toContain(sig);
-    } finally {
-      if (isAlive(app)) process.kill(app, 'SIGKILL');
-    }
-  });
+  it.each(['SIGQUIT', 'SIGUSR2', 'SIGALRM'] as const)(
+    '%s: the app is stopped, the port free, exit 128+n, and the log says so',
+    async (sig) => {
+      const hw = startHotwatch([], { cwd: session.dir, env: { PORT: String(session.port) } });
+      session.hw = hw;
+      await session.serves('v1');
+      const app = Number((await hw.waitForLog((l) => l.event === 'app.start', 'the app started')).pid);
+      hw.proc.kill(sig);
+      const r = await hw.exited;
+      session.hw = undefined;
+      try {
+        expect(r, hw.stderr().slice(-3000)).toEqual({ code: 128 + os.constants.signals[sig], signal: null });
+        expect(isAlive(app), 'the app outlived hotwatch').toBe(false);
+        expect(await portFree(session.port), 'the port is still held').toBe(true);
+        expect(hw.events('shutdown').map((l) => l.signal)).toEqual([sig]);
+        const exit = hw.events('exit')[0];
+        expect(exit?.msg).toMatch(/stopped; nothing left running/);
+        expect(exit?.msg).toContain(sig);
+      } finally {
+        if (isAlive(app)) process.kill(app, 'SIGKILL');
+      }
+    },
+  );
 });

@@ -32,11 +32,18 @@ describe('start-up checks (e2e)', () => {
   it('as PID 1 of a PID namespace: one warning with the --init fix, and the app still serves', async () => {
     const port = await freePort();
     // --kill-child: should the test die, hotwatch (PID 1 inside) gets SIGTERM and stops the app.
-    hw = startHotwatch([], { cwd: tmp.dir, env: { PORT: String(port) }, wrap: ['unshare', '-Urpfm', '--mount-proc', '--kill-child=SIGTERM'] });
+    hw = startHotwatch([], {
+      cwd: tmp.dir,
+      env: { PORT: String(port) },
+      wrap: ['unshare', '-Urpfm', '--mount-proc', '--kill-child=SIGTERM'],
+    });
     // As PID 1, hotwatch runs itself under its own reaper (src/service/pid1.ts) and says once how an
     // init would save that process.
     await waitFor(() => /running as PID 1 without an init/.test(hw!.stderr()), { description: 'the PID 1 warning', timeoutMs: 20_000 });
-    const warnings = hw.stderr().split('\n').filter((l) => /PID 1/.test(l));
+    const warnings = hw
+      .stderr()
+      .split('\n')
+      .filter((l) => /PID 1/.test(l));
     expect(warnings).toHaveLength(1);
     expect(hw.stderr()).toMatch(/--init|init: true/);
     await waitFor(async () => (await httpGet(port)) === 'pid1', { description: 'the app serves', timeoutMs: 60_000 });

@@ -18,15 +18,27 @@ const session = hotwatchSession((dir) => {
   // A `go` whose `list` hangs (and says its pid); anything else is the real go.
   const bin = path.join(dir, '.fakebin');
   fs.mkdirSync(bin);
-  const realGo = process.env.PATH!.split(':').map((d) => path.join(d, 'go')).find((g) => fs.existsSync(g))!;
-  fs.writeFileSync(path.join(bin, 'go'), `#!/bin/sh\nif [ "$1" = list ]; then echo $$ > "${path.join(dir, '.golist.pid')}"; exec sleep 60; fi\nexec "${realGo}" "$@"\n`, { mode: 0o755 });
+  const realGo = process.env
+    .PATH!.split(':')
+    .map((d) => path.join(d, 'go'))
+    .find((g) => fs.existsSync(g))!;
+  fs.writeFileSync(
+    path.join(bin, 'go'),
+    `#!/bin/sh\nif [ "$1" = list ]; then echo $$ > "${path.join(dir, '.golist.pid')}"; exec sleep 60; fi\nexec "${realGo}" "$@"\n`,
+    { mode: 0o755 },
+  );
 });
 
 describe('a signal during start-up', () => {
   it('SIGTERM while `go list` runs: exit 0, nothing started, the go list killed', async () => {
-    const hw = startHotwatch([], { cwd: session.dir, env: { PORT: String(session.port), PATH: `${path.join(session.dir, '.fakebin')}:${process.env.PATH}` } });
+    const hw = startHotwatch([], {
+      cwd: session.dir,
+      env: { PORT: String(session.port), PATH: `${path.join(session.dir, '.fakebin')}:${process.env.PATH}` },
+    });
     const pidFile = path.join(session.dir, '.golist.pid');
-    const goList = await waitFor(() => fs.existsSync(pidFile) && Number(fs.readFileSync(pidFile, 'utf8')), { description: 'hotwatch runs go list' });
+    const goList = await waitFor(() => fs.existsSync(pidFile) && Number(fs.readFileSync(pidFile, 'utf8')), {
+      description: 'hotwatch runs go list',
+    });
     expect(isAlive(goList)).toBe(true);
     hw.proc.kill('SIGTERM');
     const r = await hw.exited;

@@ -17,7 +17,16 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTmpDir } from '../helpers/tmp.js';
 import { isAlive, waitFor } from '../helpers/wait.js';
-import { freePort, goMain, httpGet, pidsWithEnvMarker, startHotwatch, writeGoApp, type Hotwatch, type LogLine } from '../helpers/hotwatch.js';
+import {
+  freePort,
+  goMain,
+  httpGet,
+  pidsWithEnvMarker,
+  startHotwatch,
+  writeGoApp,
+  type Hotwatch,
+  type LogLine,
+} from '../helpers/hotwatch.js';
 
 let tmp: ReturnType<typeof makeTmpDir>;
 let mod: string;
@@ -44,7 +53,8 @@ afterEach(async () => {
   tmp.cleanup();
 });
 
-const serves = (v: string) => waitFor(async () => (await httpGet(port)) === `v=${v}`, { description: `the app serves v=${v}`, timeoutMs: 20_000 });
+const serves = (v: string) =>
+  waitFor(async () => (await httpGet(port)) === `v=${v}`, { description: `the app serves v=${v}`, timeoutMs: 20_000 });
 
 /** The slow, observable build command (POSIX sh). */
 function slowBuildCmd(): string {
@@ -65,7 +75,11 @@ function writeConfig(yaml: string): void {
   fs.writeFileSync(path.join(mod, 'watcher.config.yaml'), yaml);
 }
 
-const slowBuildYaml = (): string => `build:\n  cmd: |\n${slowBuildCmd().split('\n').map((l) => `    ${l}`).join('\n')}\n`;
+const slowBuildYaml = (): string =>
+  `build:\n  cmd: |\n${slowBuildCmd()
+    .split('\n')
+    .map((l) => `    ${l}`)
+    .join('\n')}\n`;
 
 const marksLog = (): string[] => {
   try {
@@ -77,7 +91,10 @@ const marksLog = (): string[] => {
 
 /** Waits until a build has started sleeping (the n-th "slow" line, 1-based) and returns its sh and sleep pids. */
 async function slowBuildRunning(n = 1): Promise<{ sh: number; sleep: number }> {
-  const line = await waitFor(() => marksLog().filter((l) => l.startsWith('slow '))[n - 1], { description: `slow build #${n} is sleeping`, timeoutMs: 20_000 });
+  const line = await waitFor(() => marksLog().filter((l) => l.startsWith('slow '))[n - 1], {
+    description: `slow build #${n} is sleeping`,
+    timeoutMs: 20_000,
+  });
   const [, sh, sleep] = line.split(' ');
   return { sh: Number(sh), sleep: Number(sleep) };
 }
@@ -234,7 +251,8 @@ describe('supervisor cycle (e2e)', () => {
     // The app takes 300 ms to stop on SIGTERM, so stopMs has a known floor.
     const slowStop = {
       imports: ['os/signal', 'syscall', 'time'],
-      extraMain: 'go func() { c := make(chan os.Signal, 1); signal.Notify(c, syscall.SIGTERM); <-c; time.Sleep(300 * time.Millisecond); os.Exit(0) }()',
+      extraMain:
+        'go func() { c := make(chan os.Signal, 1); signal.Notify(c, syscall.SIGTERM); <-c; time.Sleep(300 * time.Millisecond); os.Exit(0) }()',
     };
     writeGoApp(mod, 'v1', slowStop);
     hw = startHotwatch([], { cwd: mod, env: { PORT: String(port) }, waitTimeoutMs: 20_000 });

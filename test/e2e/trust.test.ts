@@ -36,9 +36,14 @@ afterEach(async () => {
 });
 
 const root = (...p: string[]): string => path.join(tmp.dir, ...p);
-const serves = (v: string) => waitFor(async () => (await httpGet(port)) === `v=${v}`, { description: `the app serves v=${v}`, timeoutMs: 60_000 });
+const serves = (v: string) =>
+  waitFor(async () => (await httpGet(port)) === `v=${v}`, { description: `the app serves v=${v}`, timeoutMs: 60_000 });
 function start(args: string[] = [], opts: { env?: NodeJS.ProcessEnv; wrap?: string[]; cwd?: string } = {}): Hotwatch {
-  const hw = startHotwatch(args, { cwd: opts.cwd ?? tmp.dir, env: { PORT: String(port), ...opts.env }, ...(opts.wrap ? { wrap: opts.wrap } : {}) });
+  const hw = startHotwatch(args, {
+    cwd: opts.cwd ?? tmp.dir,
+    env: { PORT: String(port), ...opts.env },
+    ...(opts.wrap ? { wrap: opts.wrap } : {}),
+  });
   started.push(hw);
   return hw;
 }
@@ -56,13 +61,19 @@ describe('.hotwatch/state.json is acted on only when the process carries the rec
     fs.mkdirSync(root('.hotwatch'), { mode: 0o700 });
     const forged = {
       hotwatch: { pid: 999_999_999, startTime: 1 },
-      app: { pid: victim.pid, startTime: victim.startTime, marker: { key: 'HOTWATCH_APP_ID', value: '0b5e7d2a-1c3f-4e5a-9b7c-8d9e0f1a2b3c' } },
+      app: {
+        pid: victim.pid,
+        startTime: victim.startTime,
+        marker: { key: 'HOTWATCH_APP_ID', value: '0b5e7d2a-1c3f-4e5a-9b7c-8d9e0f1a2b3c' },
+      },
     };
     fs.writeFileSync(root('.hotwatch/state.json'), JSON.stringify(forged));
 
     const hw = start();
     await serves('v1');
-    const ignored = await hw.waitForLog((l) => l.event === 'state.ignored', 'the forged state file is reported as ignored', { timeoutMs: 10_000 });
+    const ignored = await hw.waitForLog((l) => l.event === 'state.ignored', 'the forged state file is reported as ignored', {
+      timeoutMs: 10_000,
+    });
     expect(ignored.msg).toMatch(/state\.json.*ignored/);
     expect(ignored.msg).toContain(`pid ${victim.pid}`);
     expect(ignored.msg).toMatch(/does not carry.*HOTWATCH_APP_ID/);
@@ -82,13 +93,19 @@ describe('the cached inotify helper is run only from a directory nobody else con
     const src = path.join(path.dirname(BIN), '..', 'src/watch/native/helper');
     const hash = crypto.createHash('sha256');
     for (const f of ['main.go', 'go.mod']) hash.update(fs.readFileSync(path.join(src, f)));
-    fs.writeFileSync(path.join(cache, `hotwatch-inotify-${hash.digest('hex').slice(0, 16)}-${process.arch}`), `#!/bin/sh\ntouch '${pwned}'\n`, { mode: 0o755 });
+    fs.writeFileSync(
+      path.join(cache, `hotwatch-inotify-${hash.digest('hex').slice(0, 16)}-${process.arch}`),
+      `#!/bin/sh\ntouch '${pwned}'\n`,
+      { mode: 0o755 },
+    );
     for (const p of [cache, ...fs.readdirSync(cache).map((f) => path.join(cache, f))]) fs.chownSync(p, OTHER_UID, OTHER_UID);
     const hw = start([], { env: { HOTWATCH_CACHE_DIR: cache } });
     await serves('v1');
     const said = await hw.waitForLog((l) => l.event === 'inotify-helper.cache', 'the untrusted cache is reported', { timeoutMs: 10_000 });
     expect(said.level).toBe(40);
-    expect(said.msg).toMatch(new RegExp(`cache directory ${cache} is owned by uid ${OTHER_UID}, not by you: .* built into .* instead; fix: `));
+    expect(said.msg).toMatch(
+      new RegExp(`cache directory ${cache} is owned by uid ${OTHER_UID}, not by you: .* built into .* instead; fix: `),
+    );
     expect(said.msg).not.toContain('\n');
     expect(hw.logs.find((l) => l.event === 'watch.ready')?.reason).toMatch(/hotwatch-inotify/);
     expect(fs.existsSync(pwned), 'the planted helper ran').toBe(false);
@@ -162,7 +179,9 @@ describe('modes do not follow the umask', () => {
   it('under umask 000: .hotwatch, bin, state.json, .gitignore and the binary are not writable by group or others', async () => {
     const hw = start([], { wrap: ['sh', '-c', 'umask 000; exec "$@"', 'sh'] });
     await serves('v1');
-    const modes = Object.fromEntries(['', 'bin', 'state.json', '.gitignore', 'bin/app'].map((p) => [p || '.hotwatch', modeOf(root('.hotwatch', p)).toString(8)]));
+    const modes = Object.fromEntries(
+      ['', 'bin', 'state.json', '.gitignore', 'bin/app'].map((p) => [p || '.hotwatch', modeOf(root('.hotwatch', p)).toString(8)]),
+    );
     expect(modes).toEqual({ '.hotwatch': '700', bin: '700', 'state.json': '600', '.gitignore': '644', 'bin/app': '755' });
     await stopClean(hw);
   });
@@ -178,7 +197,10 @@ describe('one hotwatch per root, claimed atomically', () => {
       b.exited.then(() => b),
       new Promise<undefined>((r) => setTimeout(() => r(undefined), 20_000)),
     ]);
-    expect(first, `one of the two must be refused; both still run after 20 s\n--- a ---\n${a.stderr().slice(-1500)}\n--- b ---\n${b.stderr().slice(-1500)}`).toBeDefined();
+    expect(
+      first,
+      `one of the two must be refused; both still run after 20 s\n--- a ---\n${a.stderr().slice(-1500)}\n--- b ---\n${b.stderr().slice(-1500)}`,
+    ).toBeDefined();
     const loser = first!;
     const winner = loser === a ? b : a;
     expect((await loser.exited).code, loser.stderr()).toBe(2);
@@ -214,7 +236,10 @@ describe('--root and root: resolve symlinks', () => {
 
 describe('control characters in pretty output', () => {
   it('a newline in a file name cannot forge a log line: one line per record, the newline escaped', async () => {
-    const p = spawn(process.execPath, [BIN, 'run', '--log-format', 'pretty'], { cwd: tmp.dir, env: { ...process.env, PORT: String(port), NO_COLOR: '1' } });
+    const p = spawn(process.execPath, [BIN, 'run', '--log-format', 'pretty'], {
+      cwd: tmp.dir,
+      env: { ...process.env, PORT: String(port), NO_COLOR: '1' },
+    });
     let err = '';
     p.stderr.on('data', (d) => (err += d));
     const exited = new Promise<number | null>((r) => p.on('exit', (c) => r(c)));
@@ -230,11 +255,15 @@ describe('control characters in pretty output', () => {
     }
     expect(await exited).toBe(0);
     const lines = err.split('\n');
-    expect(lines.filter((l) => l.startsWith('[12:34:56.789]')), 'a record forged by the file name').toEqual([]);
+    expect(
+      lines.filter((l) => l.startsWith('[12:34:56.789]')),
+      'a record forged by the file name',
+    ).toEqual([]);
     expect(err).toContain('x\\n[12:34:56.789] ERROR: forged record.go');
     // Each record that names the file is one line, begun by its own time and level.
     const naming = lines.filter((l) => l.includes('forged record.go'));
     expect(naming.length).toBeGreaterThan(0);
-    for (const line of naming) expect(line, 'one line per record').toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] [A-Z]+: .*x\\n\[12:34:56\.789\] ERROR: forged record\.go/);
+    for (const line of naming)
+      expect(line, 'one line per record').toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] [A-Z]+: .*x\\n\[12:34:56\.789\] ERROR: forged record\.go/);
   });
 });

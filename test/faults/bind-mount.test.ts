@@ -42,12 +42,15 @@ describe('bind mount over a watched directory (faults, unshare -Urm)', () => {
       { from, timeoutMs: 30_000, description: 'after the bind mount over src/ and an edit inside it' },
     );
     if (r.served || claimsRecovery(r.line)) {
-      if (!r.served) await app.serves(answer('m1', { src: 's2' }), `the diagnosis says it recovers ("${r.line.msg}"): the edit inside the mount`);
+      if (!r.served)
+        await app.serves(answer('m1', { src: 's2' }), `the diagnosis says it recovers ("${r.line.msg}"): the edit inside the mount`);
       // Re-armed on the mount: a later edit inside it serves as well.
       writeInNamespaceOf(hw.pid, path.join(src, 'version.go'), pkgGo('src', 's3'));
       await app.serves(answer('m1', { src: 's3' }), 'a later edit inside the bind mount');
     }
-    console.info(`bind mount → ${r.served ? 'served' : 'diagnosed'}:\n${summarize(hw.logs.slice(from).filter((l) => String(l.event).startsWith('watch')))}`);
+    console.info(
+      `bind mount → ${r.served ? 'served' : 'diagnosed'}:\n${summarize(hw.logs.slice(from).filter((l) => String(l.event).startsWith('watch')))}`,
+    );
     expectNoSentinelBuilds(hw);
   }, 120_000);
 });

@@ -50,7 +50,10 @@ describe('idle watchdog (faults baseline)', () => {
     }
     const since = hw.logs.slice(from);
     expect(hw.events('build.start', from), 'no build while idle').toEqual([]);
-    expect(since.filter((l) => l.level >= 30), `nothing at info or above while idle:\n${summarize(since)}`).toEqual([]);
+    expect(
+      since.filter((l) => l.level >= 30),
+      `nothing at info or above while idle:\n${summarize(since)}`,
+    ).toEqual([]);
 
     const r = await hw.stop('SIGTERM');
     expect(r.code, 'hotwatch exits 0').toBe(0);

@@ -32,7 +32,9 @@ describe('injected faults (faults, HOTWATCH_TEST_FAULTS)', () => {
     const hw = fc.start({ env: { HOTWATCH_TEST_FAULTS: 'deafen-after=2s' } });
     await app.serves(answer('m1', { src: 's1' }), 'initial build');
 
-    const fault = await hw.waitForLog((l) => l.event === 'watchdog.fault' && l.fault === 'deafen-after', 'watchdog.fault deafen-after', { timeoutMs: 20_000 });
+    const fault = await hw.waitForLog((l) => l.event === 'watchdog.fault' && l.fault === 'deafen-after', 'watchdog.fault deafen-after', {
+      timeoutMs: 20_000,
+    });
     const from = hw.logs.indexOf(fault);
     app.write('src/version.go', pkgGo('src', 's2'));
     const editedAt = Date.now();
@@ -42,8 +44,13 @@ describe('injected faults (faults, HOTWATCH_TEST_FAULTS)', () => {
       { events: ['watch.deaf'], causes: ['sentinel-timeout', 'coverage-shortfall'], where: (l) => l.scope === 'root', path: app.root },
       { from, timeoutMs: 2 * INTERVAL_MS + GRACE_MS + 5_000 },
     );
-    expect(at(deaf) - at(fault), `detected within 2 sentinel intervals (+${GRACE_MS}ms grace)`).toBeLessThanOrEqual(2 * INTERVAL_MS + GRACE_MS);
-    const rearmed = await hw.waitForLog((l) => l.event === 'watch.rearmed', 'watch.rearmed', { from: hw.logs.indexOf(deaf), timeoutMs: 15_000 });
+    expect(at(deaf) - at(fault), `detected within 2 sentinel intervals (+${GRACE_MS}ms grace)`).toBeLessThanOrEqual(
+      2 * INTERVAL_MS + GRACE_MS,
+    );
+    const rearmed = await hw.waitForLog((l) => l.event === 'watch.rearmed', 'watch.rearmed', {
+      from: hw.logs.indexOf(deaf),
+      timeoutMs: 15_000,
+    });
     expect(typeof rearmed.recoveryMs, 'watch.rearmed carries recoveryMs').toBe('number');
     expect(typeof rearmed.changedWhileDeaf, 'watch.rearmed carries changedWhileDeaf').toBe('number');
     if (editedAt < at(rearmed)) expect(Number(rearmed.changedWhileDeaf), 'the edit made while deaf was counted').toBeGreaterThanOrEqual(1);
@@ -51,7 +58,9 @@ describe('injected faults (faults, HOTWATCH_TEST_FAULTS)', () => {
     await app.serves(answer('m1', { src: 's2' }), 'the edit made while deaf');
     app.write('main.go', mainGo('m2'));
     await app.serves(answer('m2', { src: 's2' }), 'an edit after the re-arm (watching really resumed)');
-    console.info(`deafen: detected in ${at(deaf) - at(fault)}ms, recoveryMs ${String(rearmed.recoveryMs)}:\n${watchdogLines(hw.logs.slice(from))}`);
+    console.info(
+      `deafen: detected in ${at(deaf) - at(fault)}ms, recoveryMs ${String(rearmed.recoveryMs)}:\n${watchdogLines(hw.logs.slice(from))}`,
+    );
     expectNoSentinelBuilds(hw);
   }, 90_000);
 
@@ -61,7 +70,9 @@ describe('injected faults (faults, HOTWATCH_TEST_FAULTS)', () => {
     const hw = fc.start({ env: { HOTWATCH_TEST_FAULTS: 'hang-after=2s' } });
     await app.serves(answer('m1', { src: 's1' }), 'initial build');
 
-    const fault = await hw.waitForLog((l) => l.event === 'watchdog.fault' && l.fault === 'hang-after', 'watchdog.fault hang-after', { timeoutMs: 20_000 });
+    const fault = await hw.waitForLog((l) => l.event === 'watchdog.fault' && l.fault === 'hang-after', 'watchdog.fault hang-after', {
+      timeoutMs: 20_000,
+    });
     const from = hw.logs.indexOf(fault);
     app.write('src/version.go', pkgGo('src', 's2'));
 
@@ -78,18 +89,29 @@ describe('injected faults (faults, HOTWATCH_TEST_FAULTS)', () => {
         if ((await httpGet(app.port)) === undefined) unanswered.push(Date.now());
         return undefined;
       },
-      { description: `watch.rearmed or a loud watch.fallback after the hang\n${hw.stderr().slice(-3000)}`, timeoutMs: 30_000, intervalMs: 200 },
+      {
+        description: `watch.rearmed or a loud watch.fallback after the hang\n${hw.stderr().slice(-3000)}`,
+        timeoutMs: 30_000,
+        intervalMs: 200,
+      },
     );
     expect(unanswered, `the app answered all ${gets} GETs while the watcher was hung`).toEqual([]);
-    const deaf = hw.logs.slice(from).find((l) => l.event === 'watch.deaf' && l.level >= 40 && l.scope === 'watcher' && l.cause === 'heartbeat-timeout');
-    expect(deaf, `a loud watch.deaf {scope: watcher, cause: heartbeat-timeout} before ${outcome.event}:\n${watchdogLines(hw.logs.slice(from))}`).toBeDefined();
+    const deaf = hw.logs
+      .slice(from)
+      .find((l) => l.event === 'watch.deaf' && l.level >= 40 && l.scope === 'watcher' && l.cause === 'heartbeat-timeout');
+    expect(
+      deaf,
+      `a loud watch.deaf {scope: watcher, cause: heartbeat-timeout} before ${outcome.event}:\n${watchdogLines(hw.logs.slice(from))}`,
+    ).toBeDefined();
     expect(deaf!.msg, 'the diagnosis says the watcher thread stopped answering').toMatch(/heartbeat|answer|respond|hung|hang/i);
     expect(at(deaf!) - at(fault), 'the hang is noticed within ~6 s').toBeLessThanOrEqual(6_000 + GRACE_MS);
 
     await app.serves(answer('m1', { src: 's2' }), 'the edit made while the watcher was hung');
     app.write('main.go', mainGo('m2'));
     await app.serves(answer('m2', { src: 's2' }), 'an edit after recovery');
-    console.info(`hang: deaf after ${at(deaf!) - at(fault)}ms, then ${outcome.event}; ${gets} GETs all answered:\n${watchdogLines(hw.logs.slice(from))}`);
+    console.info(
+      `hang: deaf after ${at(deaf!) - at(fault)}ms, then ${outcome.event}; ${gets} GETs all answered:\n${watchdogLines(hw.logs.slice(from))}`,
+    );
     expectNoSentinelBuilds(hw);
   }, 90_000);
 
@@ -123,7 +145,9 @@ describe('injected faults (faults, HOTWATCH_TEST_FAULTS)', () => {
       after.filter((l) => l.event === 'watch.deaf'),
       `the restored native watch stays healthy (the fault fired once; no new loss after watch.restored):\n${watchdogLines(after)}`,
     ).toEqual([]);
-    console.info(`rearm-fails: fallback after ${at(fallback) - at(fault)}ms, restored after ${at(restored) - at(fallback)}ms:\n${watchdogLines(hw.logs.slice(from))}`);
+    console.info(
+      `rearm-fails: fallback after ${at(fallback) - at(fault)}ms, restored after ${at(restored) - at(fallback)}ms:\n${watchdogLines(hw.logs.slice(from))}`,
+    );
     expectNoSentinelBuilds(hw);
   }, 90_000);
 
@@ -133,7 +157,11 @@ describe('injected faults (faults, HOTWATCH_TEST_FAULTS)', () => {
     await app.serves(answer('m1', { src: 's1' }), 'initial build');
     const from = hw.logs.length;
     app.write('lost/version.go', pkgGo('lost', 'l1')); // its create event is dropped: lost/ is not watched
-    const deaf = await waitForLoud(hw, { events: ['watch.deaf'], causes: ['coverage-shortfall'], where: (l) => l.scope === 'dir' }, { from, timeoutMs: 20_000 });
+    const deaf = await waitForLoud(
+      hw,
+      { events: ['watch.deaf'], causes: ['coverage-shortfall'], where: (l) => l.scope === 'dir' },
+      { from, timeoutMs: 20_000 },
+    );
     expect(String(deaf.msg)).toContain('lost');
     app.write('main.go', mainGo('m2', ['src', 'lost']));
     await app.serves(answer('m2', { src: 's1', lost: 'l1' }), 'main importing the package in the found directory');

@@ -38,7 +38,9 @@ describe('event bursts (faults)', () => {
       process.kill(hw.pid, 'SIGCONT');
     }
     await app.serves(answer('m2', { src: 's2' }), 'the final version after the queue overflowed', 60_000);
-    console.info(`kernel queue overflow → served; log after SIGCONT:\n${summarize(hw.logs.slice(from).filter((l) => interesting(l.event)))}`);
+    console.info(
+      `kernel queue overflow → served; log after SIGCONT:\n${summarize(hw.logs.slice(from).filter((l) => interesting(l.event)))}`,
+    );
     expectNoSentinelBuilds(hw);
   }, 150_000);
 

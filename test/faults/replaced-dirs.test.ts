@@ -53,7 +53,11 @@ describe('directories replaced underneath the watcher (faults)', () => {
 
   it('src/ rm -rf and recreated with edited files: the edit serves, and the new src/ is watched', () => replaceSrc(false), 120_000);
 
-  it('src/ rm -rf and recreated while hotwatch is paused (SIGSTOP): the edit serves, and the new src/ is watched', () => replaceSrc(true), 120_000);
+  it(
+    'src/ rm -rf and recreated while hotwatch is paused (SIGSTOP): the edit serves, and the new src/ is watched',
+    () => replaceSrc(true),
+    120_000,
+  );
 
   it('the root moved away and recreated at the same path: the edit serves, or a loud watch.deaf root-replaced', async () => {
     const app = await fc.app();
@@ -76,11 +80,13 @@ describe('directories replaced underneath the watcher (faults)', () => {
       app.write('main.go', mainGo('m3'));
       await app.serves(answer('m3', { src: 's2' }), 'a later edit in the new root');
       app.write('src/version.go', pkgGo('src', 's3'));
-      await app.serves(answer('m3', { src: 's3' }), 'a later edit in the new root\'s src/');
+      await app.serves(answer('m3', { src: 's3' }), "a later edit in the new root's src/");
     } else {
       expect(r.line.msg, 'the diagnosis says what to do').toMatch(/restart|watch/i);
     }
-    console.info(`root replaced → ${r.served ? 'served' : 'diagnosed'}; watchdog lines:\n${summarize(hw.logs.slice(from).filter((l) => String(l.event).startsWith('watch.')))}`);
+    console.info(
+      `root replaced → ${r.served ? 'served' : 'diagnosed'}; watchdog lines:\n${summarize(hw.logs.slice(from).filter((l) => String(l.event).startsWith('watch.')))}`,
+    );
     expectNoSentinelBuilds(hw);
   }, 120_000);
 

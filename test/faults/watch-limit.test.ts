@@ -63,7 +63,8 @@ describe('inotify watch limit (faults, unshare -Ur)', () => {
       },
       { from, timeoutMs: 20_000 },
     );
-    if (loud.event === 'watch.deaf') expect(`${loud.msg} ${String(loud.hint ?? '')}`, 'the watch-limit diagnosis carries the fix').toMatch(WATCH_FIX);
+    if (loud.event === 'watch.deaf')
+      expect(`${loud.msg} ${String(loud.hint ?? '')}`, 'the watch-limit diagnosis carries the fix').toMatch(WATCH_FIX);
 
     // main imports two of the new packages (its own edit is seen: the root was watched from the start)...
     app.write('main.go', mainGo('m2', ['src', 'p5', 'p9']));

@@ -9,7 +9,18 @@ import { SCHEMA_FILE } from '../../src/config/emit-schema.js';
 type Schema = Record<string, unknown>;
 
 const ANNOTATIONS = new Set(['$schema', 'description', 'default']);
-const KNOWN = new Set([...ANNOTATIONS, 'type', 'properties', 'additionalProperties', 'items', 'enum', 'pattern', 'minimum', 'maximum', 'propertyNames']);
+const KNOWN = new Set([
+  ...ANNOTATIONS,
+  'type',
+  'properties',
+  'additionalProperties',
+  'items',
+  'enum',
+  'pattern',
+  'minimum',
+  'maximum',
+  'propertyNames',
+]);
 
 function typeOk(t: string, v: unknown): boolean {
   switch (t) {
@@ -33,19 +44,25 @@ function typeOk(t: string, v: unknown): boolean {
 /** Every violation as "path: message"; [] when `value` is valid. */
 export function validate(schema: Schema, value: unknown, at = '$'): string[] {
   for (const k of Object.keys(schema)) if (!KNOWN.has(k)) throw new Error(`validator: unsupported keyword ${k} at ${at}`);
-  if (schema.type !== undefined && !typeOk(schema.type as string, value)) return [`${at}: expected ${String(schema.type)}, got ${JSON.stringify(value)}`];
+  if (schema.type !== undefined && !typeOk(schema.type as string, value))
+    return [`${at}: expected ${String(schema.type)}, got ${JSON.stringify(value)}`];
   const errs: string[] = [];
-  if (schema.enum && !(schema.enum as unknown[]).includes(value)) errs.push(`${at}: ${JSON.stringify(value)} not in ${JSON.stringify(schema.enum)}`);
-  if (typeof value === 'string' && typeof schema.pattern === 'string' && !new RegExp(schema.pattern, 'u').test(value)) errs.push(`${at}: "${value}" does not match ${schema.pattern}`);
-  if (typeof value === 'number' && typeof schema.minimum === 'number' && value < schema.minimum) errs.push(`${at}: ${value} < ${schema.minimum}`);
-  if (typeof value === 'number' && typeof schema.maximum === 'number' && value > schema.maximum) errs.push(`${at}: ${value} > ${schema.maximum}`);
+  if (schema.enum && !(schema.enum as unknown[]).includes(value))
+    errs.push(`${at}: ${JSON.stringify(value)} not in ${JSON.stringify(schema.enum)}`);
+  if (typeof value === 'string' && typeof schema.pattern === 'string' && !new RegExp(schema.pattern, 'u').test(value))
+    errs.push(`${at}: "${value}" does not match ${schema.pattern}`);
+  if (typeof value === 'number' && typeof schema.minimum === 'number' && value < schema.minimum)
+    errs.push(`${at}: ${value} < ${schema.minimum}`);
+  if (typeof value === 'number' && typeof schema.maximum === 'number' && value > schema.maximum)
+    errs.push(`${at}: ${value} > ${schema.maximum}`);
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     const props = (schema.properties ?? {}) as Record<string, Schema>;
     for (const [k, v] of Object.entries(value)) {
       if (schema.propertyNames) errs.push(...validate(schema.propertyNames as Schema, k, `${at}[key ${k}]`));
       if (props[k]) errs.push(...validate(props[k], v, `${at}.${k}`));
       else if (schema.additionalProperties === false) errs.push(`${at}.${k}: not allowed`);
-      else if (typeof schema.additionalProperties === 'object') errs.push(...validate(schema.additionalProperties as Schema, v, `${at}.${k}`));
+      else if (typeof schema.additionalProperties === 'object')
+        errs.push(...validate(schema.additionalProperties as Schema, v, `${at}.${k}`));
     }
   }
   if (Array.isArray(value) && schema.items) {

@@ -3,7 +3,12 @@ import type { JobView, StatusSource, WatchView } from '../../src/service/status.
 
 export class FakeStatusSource implements StatusSource {
   jobView: JobView = { state: 'starting', since: Date.now(), app: undefined, expectsListening: true };
-  watchView: WatchView = { backend: 'native', watches: 12, dirs: 11, scopes: [{ path: '/src', kind: 'root', state: 'ok', since: Date.now() }] };
+  watchView: WatchView = {
+    backend: 'native',
+    watches: 12,
+    dirs: 11,
+    scopes: [{ path: '/src', kind: 'root', state: 'ok', since: Date.now() }],
+  };
 
   job(): JobView {
     return this.jobView;

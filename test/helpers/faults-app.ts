@@ -88,12 +88,7 @@ export async function makeFaultApp(opts: FaultAppOptions = {}): Promise<FaultApp
   const marker = crypto.randomUUID();
   fs.writeFileSync(
     config,
-    `${[
-      'root: mod',
-      'run:\n  gracePeriod: 1s',
-      opts.watchdog ?? 'watchdog:\n  interval: 500ms',
-      opts.yaml ?? '',
-    ].join('\n')}\n`,
+    `${['root: mod', 'run:\n  gracePeriod: 1s', opts.watchdog ?? 'watchdog:\n  interval: 500ms', opts.yaml ?? ''].join('\n')}\n`,
   );
   const write = (rel: string, text: string) => {
     const p = path.join(root, rel);

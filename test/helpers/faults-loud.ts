@@ -83,10 +83,16 @@ export async function servesOrLoud(
         last = await httpGet(port);
         return last === expected ? { served: true as const } : undefined;
       },
-      { description: `${opts.description}: GET / answers "${expected}", or ${describeSpec(spec)}`, timeoutMs: opts.timeoutMs, intervalMs: 100 },
+      {
+        description: `${opts.description}: GET / answers "${expected}", or ${describeSpec(spec)}`,
+        timeoutMs: opts.timeoutMs,
+        intervalMs: 100,
+      },
     );
   } catch (e) {
-    throw new Error(`${(e as Error).message}; last answer ${JSON.stringify(last)}\n--- hotwatch log (tail) ---\n${hw.stderr().slice(-4000)}`);
+    throw new Error(
+      `${(e as Error).message}; last answer ${JSON.stringify(last)}\n--- hotwatch log (tail) ---\n${hw.stderr().slice(-4000)}`,
+    );
   }
 }
 
@@ -122,7 +128,5 @@ export function expectNoSentinelBuilds(hw: Hotwatch): void {
 
 /** The log lines from index `from`, one per line, short (for failure messages and informational output). */
 export function summarize(lines: LogLine[]): string {
-  return lines
-    .map((l) => `${l.level} ${l.event ?? '-'} ${l.cause ?? ''} ${l.msg}`.slice(0, 300))
-    .join('\n');
+  return lines.map((l) => `${l.level} ${l.event ?? '-'} ${l.cause ?? ''} ${l.msg}`.slice(0, 300)).join('\n');
 }

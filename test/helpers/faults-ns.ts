@@ -22,10 +22,14 @@ function fail(what: string, r: ReturnType<typeof spawnSync>): never {
 
 /** Throws a clear error unless `unshare <kind>` works here, including writing the userns inotify limits. */
 export function requireNamespaces(kind: NsKind): void {
-  const r = spawnSync('unshare', [kind, 'sh', '-c', 'echo 1000 > /proc/sys/user/max_inotify_watches && echo 100 > /proc/sys/user/max_inotify_instances'], {
-    encoding: 'utf8',
-    timeout: 10_000,
-  });
+  const r = spawnSync(
+    'unshare',
+    [kind, 'sh', '-c', 'echo 1000 > /proc/sys/user/max_inotify_watches && echo 100 > /proc/sys/user/max_inotify_instances'],
+    {
+      encoding: 'utf8',
+      timeout: 10_000,
+    },
+  );
   if (r.status !== 0) fail(`\`unshare ${kind}\` and writable /proc/sys/user/max_inotify_* inside it`, r);
   if (kind === '-Urm') {
     const m = spawnSync('unshare', ['-Urm', 'sh', '-c', 'd=$(mktemp -d) && mount -t tmpfs none "$d" && umount "$d" && rmdir "$d"'], {
@@ -39,7 +43,7 @@ export function requireNamespaces(kind: NsKind): void {
 /** Throws a clear error unless nsenter exists (util-linux). */
 export function requireNsenter(): void {
   const r = spawnSync('nsenter', ['--version'], { encoding: 'utf8', timeout: 10_000 });
-  if (r.status !== 0) fail('nsenter (util-linux) to act inside hotwatch\'s mount namespace', r);
+  if (r.status !== 0) fail("nsenter (util-linux) to act inside hotwatch's mount namespace", r);
 }
 
 /**

@@ -70,7 +70,11 @@ export async function startNotifyReceiver(address: string): Promise<NotifyReceiv
           const i = received.findIndex((d, k) => k >= (o.from ?? 0) && has(d, line));
           return i >= 0 ? i + 1 : undefined; // +1: index 0 is falsy for waitFor
         },
-        { description: `a datagram with ${String(line)} (got ${JSON.stringify(received.slice(o.from ?? 0).map((d) => d.lines))})`, timeoutMs: o.timeoutMs ?? 10_000, intervalMs: 10 },
+        {
+          description: `a datagram with ${String(line)} (got ${JSON.stringify(received.slice(o.from ?? 0).map((d) => d.lines))})`,
+          timeoutMs: o.timeoutMs ?? 10_000,
+          intervalMs: 10,
+        },
       ).then((i) => i - 1),
     close: () => {
       proc.kill('SIGKILL');

@@ -113,7 +113,9 @@ function checkHistogram(f: Family): void {
 /** The value of the one sample named `name` with exactly these labels (undefined when absent). */
 export function sampleValue(fams: Map<string, Family>, name: string, lbls: Record<string, string> = {}): number | undefined {
   for (const f of fams.values()) {
-    const s = f.samples.find((x) => x.name === name && JSON.stringify(Object.entries(x.labels).sort()) === JSON.stringify(Object.entries(lbls).sort()));
+    const s = f.samples.find(
+      (x) => x.name === name && JSON.stringify(Object.entries(x.labels).sort()) === JSON.stringify(Object.entries(lbls).sort()),
+    );
     if (s) return s.value;
   }
   return undefined;

@@ -17,15 +17,20 @@ export const OTHER_UID = 4242;
  */
 export function requireRoot(): void {
   if (process.getuid?.() !== 0) {
-    throw new Error('this test plants files as another user (chown, setpriv --reuid): it must run as root; it fails rather than pass without testing anything');
+    throw new Error(
+      'this test plants files as another user (chown, setpriv --reuid): it must run as root; it fails rather than pass without testing anything',
+    );
   }
   const r = spawnSync('setpriv', [`--reuid=${OTHER_UID}`, `--regid=${OTHER_UID}`, '--clear-groups', 'true'], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`setpriv --reuid does not work here (${r.error?.message ?? r.stderr}): this test needs it (util-linux)`);
+  if (r.status !== 0)
+    throw new Error(`setpriv --reuid does not work here (${r.error?.message ?? r.stderr}): this test needs it (util-linux)`);
 }
 
 /** Runs a shell script as OTHER_UID (setpriv); throws with its stderr on failure. */
 export function asOtherUser(script: string): void {
-  const r = spawnSync('setpriv', [`--reuid=${OTHER_UID}`, `--regid=${OTHER_UID}`, '--clear-groups', 'sh', '-ec', script], { encoding: 'utf8' });
+  const r = spawnSync('setpriv', [`--reuid=${OTHER_UID}`, `--regid=${OTHER_UID}`, '--clear-groups', 'sh', '-ec', script], {
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`as uid ${OTHER_UID}: ${script}\n${r.stderr}`);
 }
 
@@ -52,7 +57,9 @@ export function snapshot(dir: string): Record<string, string> {
 export function otherFilesystemDir(than: string): { dir: string; cleanup: () => void } {
   const base = '/dev/shm';
   if (!fs.existsSync(base) || fs.statSync(base).dev === fs.statSync(than).dev) {
-    throw new Error(`this test needs a directory on another filesystem than ${than} (for GOTMPDIR: go build then copies its output into place); /dev/shm is not one here`);
+    throw new Error(
+      `this test needs a directory on another filesystem than ${than} (for GOTMPDIR: go build then copies its output into place); /dev/shm is not one here`,
+    );
   }
   const dir = fs.mkdtempSync(path.join(base, 'hotwatch-gotmp-'));
   return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };

@@ -38,5 +38,3 @@ export function isAlive(pid: number): boolean {
     return false;
   }
 }
-
-

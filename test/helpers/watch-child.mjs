@@ -27,7 +27,13 @@ const ac = new AbortController();
 const onEvent = (e) => out({ type: 'event', ...e });
 const w =
   watchdogOpts === undefined
-    ? createWatcher({ settings, native: JSON.parse(nativeOpts), onEvent, onNotice: (n) => out({ type: 'notice', ...n }), signal: ac.signal })
+    ? createWatcher({
+        settings,
+        native: JSON.parse(nativeOpts),
+        onEvent,
+        onNotice: (n) => out({ type: 'notice', ...n }),
+        signal: ac.signal,
+      })
     : createWatchdog({
         settings,
         watchdog: JSON.parse(watchdogOpts),

@@ -34,7 +34,9 @@ describe('binaryIdentity', () => {
   it('a file without a Go build ID is hashed whole; a missing file has no identity', async () => {
     const f = path.join(tmp.dir, 'script.sh');
     fs.writeFileSync(f, '#!/bin/sh\necho hi\n');
-    expect(await binaryIdentity(f)).toBe(`sha256:${(await import('node:crypto')).createHash('sha256').update('#!/bin/sh\necho hi\n').digest('hex')}`);
+    expect(await binaryIdentity(f)).toBe(
+      `sha256:${(await import('node:crypto')).createHash('sha256').update('#!/bin/sh\necho hi\n').digest('hex')}`,
+    );
     expect(await binaryIdentity(path.join(tmp.dir, 'nope'))).toBeUndefined();
   });
 

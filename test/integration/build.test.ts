@@ -50,7 +50,11 @@ function captureLog() {
     },
   });
   const lines = (): { event?: string; level: number }[] =>
-    text.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event?: string; level: number });
+    text
+      .join('')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { event?: string; level: number });
   return { log: createLogger({ format: 'json', level: 'debug', destination }), lines };
 }
 

@@ -44,7 +44,10 @@ describe('the control socket on a filesystem that cannot hold it', () => {
     const env = { ...process.env, XDG_RUNTIME_DIR: xdg };
     // The root read-only in a mount namespace of the server's own: .hotwatch/ cannot even be created.
     const sh = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" "$1" && exec "$2" "$3" "$1"';
-    const server = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', sh, 'sh', root, process.execPath, script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const server = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', sh, 'sh', root, process.execPath, script], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     server.stdout.on('data', (d) => (out += d));
     server.stderr.on('data', (d) => (out += d));
@@ -53,7 +56,10 @@ describe('the control socket on a filesystem that cannot hold it', () => {
       server.kill('SIGTERM');
       await exited;
     });
-    const line = await waitFor(() => /^socket (.+)$/m.exec(out)?.[1], { description: `the server's socket (output: ${out})`, timeoutMs: 15_000 });
+    const line = await waitFor(() => /^socket (.+)$/m.exec(out)?.[1], {
+      description: `the server's socket (output: ${out})`,
+      timeoutMs: 15_000,
+    });
     expect(path.dirname(line)).toBe(path.join(xdg, `hotwatch-${process.geteuid!()}`));
     expect(out).toMatch(new RegExp(`^info status socket at ${line}: ${root}/\\.hotwatch/control\\.sock cannot be created \\(EROFS`, 'm'));
     expect(fs.lstatSync(line).mode & 0o777).toBe(0o600);
@@ -62,7 +68,9 @@ describe('the control socket on a filesystem that cannot hold it', () => {
     const check = await runCli(['status', '--check', '--root', root], { env });
     expect(check).toMatchObject({ code: 0, stdout: 'ok: serving on 127.0.0.1:9, watch healthy\n' });
     // Without the fallback directory's environment it is not found: the check is really reading it.
-    expect((await runCli(['status', '--check', '--root', root], { env: { ...env, XDG_RUNTIME_DIR: path.join(tmp.dir, 'elsewhere') } })).code).toBe(2);
+    expect(
+      (await runCli(['status', '--check', '--root', root], { env: { ...env, XDG_RUNTIME_DIR: path.join(tmp.dir, 'elsewhere') } })).code,
+    ).toBe(2);
 
     server.kill('SIGTERM');
     await exited;

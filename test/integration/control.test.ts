@@ -54,7 +54,9 @@ function request(socketPath: string, method: string, urlPath: string): Promise<{
 /** Connects to `sock` as uid/gid 65534 (nobody) with no supplementary groups; the error code, or "connected". */
 function connectAsNobody(sock: string): string {
   const script = `require('net').createConnection(${JSON.stringify(sock)}).on('connect', () => { console.log('connected'); process.exit(0); }).on('error', (e) => { console.log(e.code); process.exit(0); });`;
-  return execFileSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', script], { encoding: 'utf8' }).trim();
+  return execFileSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', script], {
+    encoding: 'utf8',
+  }).trim();
 }
 
 async function check(root: string): Promise<{ code: number; out: string; err: string }> {
@@ -79,7 +81,9 @@ function expectStatus(status: StatusSnapshot, root: string): void {
     watch: { backend: 'native', watches: 12, healthy: true },
     health: { ok: true, serving: true, watchHealthy: true },
   });
-  expect(status.recentEvents.map((e) => e.event)).toEqual(expect.arrayContaining(['build.ok', 'build.failed', 'app.crashed', 'watch.lost', 'watch.recovered']));
+  expect(status.recentEvents.map((e) => e.event)).toEqual(
+    expect.arrayContaining(['build.ok', 'build.failed', 'app.crashed', 'watch.lost', 'watch.recovered']),
+  );
 }
 
 /** /metrics after the same scenario, parsed strictly. */
@@ -189,7 +193,10 @@ describe('status and metrics after simulated events', () => {
     r.buildFinished({ outcome: 'failed', durationMs: 300, errors: ['./main.go:7:2: undefined: fmtx', './main.go:9:1: missing return'] });
     r.appExited({ pid: 4242, code: 0, signal: 'SIGTERM', uptimeMs: 5000, expected: true });
     source.set({ state: 'build-failed', app: undefined });
-    expect(await check(root)).toMatchObject({ code: 1, out: 'not serving: the last build failed (2 error lines); fix the code and save\n' });
+    expect(await check(root)).toMatchObject({
+      code: 1,
+      out: 'not serving: the last build failed (2 error lines); fix the code and save\n',
+    });
 
     // Three crashes within 20 s, restarting with backoff: a crash loop, said with the next try.
     const now = Date.now();
@@ -205,7 +212,10 @@ describe('status and metrics after simulated events', () => {
     source.set({ state: 'running', app: { pid: 6000, startedAt: Date.now(), listening: ['127.0.0.1:8080'] } });
     r.watchLost({ scope: 'root', cause: 'sentinel-timeout', path: root });
     source.scope('deaf', 'sentinel-timeout');
-    expect(await check(root)).toMatchObject({ code: 1, out: expect.stringMatching(new RegExp(`^watch unhealthy: root ${root} deaf, recovering \\(sentinel-timeout\\) for \\d+ s\\n$`)) });
+    expect(await check(root)).toMatchObject({
+      code: 1,
+      out: expect.stringMatching(new RegExp(`^watch unhealthy: root ${root} deaf, recovering \\(sentinel-timeout\\) for \\d+ s\\n$`)),
+    });
     r.watchRecovered({ scope: 'root', cause: 'sentinel-timeout', how: 'rearmed', recoveryMs: 95 });
     source.scope('ok');
     expect(await check(root)).toMatchObject({ code: 0 });
@@ -236,7 +246,12 @@ describe('status and metrics after simulated events', () => {
     const tmp = makeTmpDir('hotwatch-control-');
     cleanups.push(tmp.cleanup);
     await expect(
-      startControlServer({ root: tmp.dir, status: () => ({}) as never, metrics: async () => ({ contentType: '', body: '' }), tcp: { port: 0, host: '0.0.0.0' } }),
+      startControlServer({
+        root: tmp.dir,
+        status: () => ({}) as never,
+        metrics: async () => ({ contentType: '', body: '' }),
+        tcp: { port: 0, host: '0.0.0.0' },
+      }),
     ).rejects.toThrow(/not a loopback address/);
     // The unix socket it had bound is gone again.
     expect(fs.existsSync(path.join(tmp.dir, '.hotwatch', 'control.sock'))).toBe(false);

@@ -11,7 +11,25 @@ import { describe, expect, it } from 'vitest';
 import { REPO } from '../helpers/hotwatch.js';
 
 const DIR = path.join(REPO, 'examples', 'docker');
-const INSTRUCTIONS = new Set(['FROM', 'RUN', 'CMD', 'LABEL', 'EXPOSE', 'ENV', 'ADD', 'COPY', 'ENTRYPOINT', 'VOLUME', 'USER', 'WORKDIR', 'ARG', 'ONBUILD', 'STOPSIGNAL', 'HEALTHCHECK', 'SHELL']);
+const INSTRUCTIONS = new Set([
+  'FROM',
+  'RUN',
+  'CMD',
+  'LABEL',
+  'EXPOSE',
+  'ENV',
+  'ADD',
+  'COPY',
+  'ENTRYPOINT',
+  'VOLUME',
+  'USER',
+  'WORKDIR',
+  'ARG',
+  'ONBUILD',
+  'STOPSIGNAL',
+  'HEALTHCHECK',
+  'SHELL',
+]);
 
 interface Instruction {
   line: number;
@@ -102,7 +120,14 @@ describe('examples/docker', () => {
     expect(execForm(ins.find((i) => i.name === 'ENTRYPOINT')!.args).slice(0, 2)).toEqual(['hotwatch', 'run']);
     // What the image runs from the installed package exists in it.
     const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { files: string[] };
-    expect(pkg.files).toEqual(expect.arrayContaining(['dist/bundle/*.js', 'src/service/helper/main.go', 'src/service/helper/go.mod', 'src/watch/native/helper/main.go']));
+    expect(pkg.files).toEqual(
+      expect.arrayContaining([
+        'dist/bundle/*.js',
+        'src/service/helper/main.go',
+        'src/service/helper/go.mod',
+        'src/watch/native/helper/main.go',
+      ]),
+    );
     // The helpers are built into the image by the installed CLI (the package ships only the bundle).
     expect(ins.some((i) => i.name === 'RUN' && /\bhotwatch helpers\b/.test(i.args))).toBe(true);
   });
@@ -113,7 +138,7 @@ describe('examples/docker', () => {
     expect(() => execForm('[hotwatch, run]')).toThrow();
   });
 
-  it('Dockerfile: dockerfile-utils (the linter behind editors\' Dockerfile support) finds no problem, and finds a planted one', () => {
+  it("Dockerfile: dockerfile-utils (the linter behind editors' Dockerfile support) finds no problem, and finds a planted one", () => {
     const utils = createRequire(import.meta.url)('dockerfile-utils') as { validate(text: string): Array<{ message: string }> };
     const text = fs.readFileSync(path.join(DIR, 'Dockerfile'), 'utf8');
     expect(utils.validate(text).map((d) => d.message)).toEqual([]);

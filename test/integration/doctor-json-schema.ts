@@ -5,7 +5,18 @@
  */
 type Schema = Record<string, unknown>;
 
-const KNOWN = new Set(['$schema', 'type', 'properties', 'const', 'description', 'enum', 'items', 'required', 'additionalProperties', 'anyOf']);
+const KNOWN = new Set([
+  '$schema',
+  'type',
+  'properties',
+  'const',
+  'description',
+  'enum',
+  'items',
+  'required',
+  'additionalProperties',
+  'anyOf',
+]);
 
 function typeOk(t: string, v: unknown): boolean {
   switch (t) {
@@ -37,7 +48,8 @@ export function validateJsonSchema(schema: Schema, value: unknown, at = '$'): st
     if (!types.some((t) => typeOk(t, value))) return [`${at}: expected ${types.join('|')}, got ${JSON.stringify(value)?.slice(0, 60)}`];
   }
   if ('const' in schema && value !== schema.const) errs.push(`${at}: expected ${JSON.stringify(schema.const)}`);
-  if (schema.enum && !(schema.enum as unknown[]).includes(value)) errs.push(`${at}: ${JSON.stringify(value)} not in ${JSON.stringify(schema.enum)}`);
+  if (schema.enum && !(schema.enum as unknown[]).includes(value))
+    errs.push(`${at}: ${JSON.stringify(value)} not in ${JSON.stringify(schema.enum)}`);
   if (schema.anyOf) {
     const ok = (schema.anyOf as Schema[]).some((s) => validateJsonSchema(s, value, at).length === 0);
     if (!ok) errs.push(`${at}: matches none of anyOf`);
@@ -49,9 +61,11 @@ export function validateJsonSchema(schema: Schema, value: unknown, at = '$'): st
     for (const [k, v] of Object.entries(obj)) {
       if (props[k]) errs.push(...validateJsonSchema(props[k], v, `${at}.${k}`));
       else if (schema.additionalProperties === false) errs.push(`${at}.${k}: not allowed`);
-      else if (typeof schema.additionalProperties === 'object') errs.push(...validateJsonSchema(schema.additionalProperties as Schema, v, `${at}.${k}`));
+      else if (typeof schema.additionalProperties === 'object')
+        errs.push(...validateJsonSchema(schema.additionalProperties as Schema, v, `${at}.${k}`));
     }
   }
-  if (Array.isArray(value) && schema.items) value.forEach((v, i) => errs.push(...validateJsonSchema(schema.items as Schema, v, `${at}[${i}]`)));
+  if (Array.isArray(value) && schema.items)
+    value.forEach((v, i) => errs.push(...validateJsonSchema(schema.items as Schema, v, `${at}[${i}]`)));
   return errs;
 }

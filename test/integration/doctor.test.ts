@@ -107,7 +107,9 @@ describe('hotwatch doctor as a process', () => {
     expect(countDirs(root)).toBe(20);
     const r = await doctor(['--root', root]);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toContain("✓ inotify watches: this repo needs 21 watches (20 directories after excludes, plus 1 for the watchdog's sentinel directory)");
+    expect(r.stdout).toContain(
+      "✓ inotify watches: this repo needs 21 watches (20 directories after excludes, plus 1 for the watchdog's sentinel directory)",
+    );
     expect(r.stdout).toContain('✓ Main package');
     expect(r.stdout).toContain('✓ watching will work here');
     expect(r.code).toBe(0);
@@ -147,7 +149,12 @@ describe('hotwatch doctor as a process', () => {
     const report = parseJson(r);
     expect(report).toMatchObject({ verdict: 'broken', root: '/nonexistent/hotwatch-root', facts: {} });
     expect(report.checks).toEqual([
-      expect.objectContaining({ id: 'input.root_unreadable', status: 'fail', detail: expect.stringContaining('does not exist'), fix: { text: expect.stringContaining('Go module') } }),
+      expect.objectContaining({
+        id: 'input.root_unreadable',
+        status: 'fail',
+        detail: expect.stringContaining('does not exist'),
+        fix: { text: expect.stringContaining('Go module') },
+      }),
     ]);
     const flag = parseJson(await doctor(['--json', '--frobnicate']));
     expect(flag.checks[0]).toMatchObject({ id: 'input.flag_invalid', status: 'fail', detail: expect.stringContaining('frobnicate') });
@@ -175,9 +182,15 @@ describe('hotwatch doctor as a process', () => {
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
-    await waitFor(() => lines.find((l) => l.event === 'watch.fallback'), { timeoutMs: 20_000, description: 'hotwatch run logs watch.fallback' });
+    await waitFor(() => lines.find((l) => l.event === 'watch.fallback'), {
+      timeoutMs: 20_000,
+      description: 'hotwatch run logs watch.fallback',
+    });
     child.kill('SIGTERM');
-    await waitFor(() => child.exitCode !== null || child.signalCode !== null || undefined, { timeoutMs: 10_000, description: 'hotwatch run stopped' });
+    await waitFor(() => child.exitCode !== null || child.signalCode !== null || undefined, {
+      timeoutMs: 10_000,
+      description: 'hotwatch run stopped',
+    });
     return lines;
   }
 
@@ -185,9 +198,13 @@ describe('hotwatch doctor as a process', () => {
     const root = goModule(300);
     const r = await doctorIn(['-Ur'], lower, ['--root', root]);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toContain("⚠ inotify watches: not enough inotify watches: this repo needs 301 watches (300 directories after excludes, plus 1 for the watchdog's sentinel directory)");
+    expect(r.stdout).toContain(
+      "⚠ inotify watches: not enough inotify watches: this repo needs 301 watches (300 directories after excludes, plus 1 for the watchdog's sentinel directory)",
+    );
     expect(r.stdout).toContain('user.max_inotify_watches=100');
-    expect(r.stdout).toContain('`hotwatch run` polls 9 subtrees (269 directories) every 1s: ./pkg0 (30 dirs), ./pkg1 (30 dirs), ./pkg2 (30 dirs) and 6 more; it watches the other 32 natively');
+    expect(r.stdout).toContain(
+      '`hotwatch run` polls 9 subtrees (269 directories) every 1s: ./pkg0 (30 dirs), ./pkg1 (30 dirs), ./pkg2 (30 dirs) and 6 more; it watches the other 32 natively',
+    );
     expect(r.stdout).toContain('watchdog.overBudget: refuse');
     // The namespace's own limit binds: raised by its root, no sudo, no sysctl.d file.
     expect(r.stdout).toContain('$ sysctl -w user.max_inotify_watches=524288');
@@ -201,7 +218,12 @@ describe('hotwatch doctor as a process', () => {
     const report = parseJson(j);
     expect(report.verdict).toBe('degraded');
     expect(report.facts.inotify!.effective.watches).toBe(100);
-    expect(report.facts.budget).toMatchObject({ dirs: 300, watchesNeeded: 301, watchesAvailable: 100, overBudget: { action: 'poll-subtrees', polledDirs: 269, nativeDirs: 32 } });
+    expect(report.facts.budget).toMatchObject({
+      dirs: 300,
+      watchesNeeded: 301,
+      watchesAvailable: 100,
+      overBudget: { action: 'poll-subtrees', polledDirs: 269, nativeDirs: 32 },
+    });
     expect(report.facts.budget!.overBudget!.subtrees).toHaveLength(9);
     const c = report.checks.find((x) => x.id === 'inotify.watches')!;
     expect(c.status).toBe('warn');
@@ -211,8 +233,17 @@ describe('hotwatch doctor as a process', () => {
     const logs = await runLogs(root);
     const budget = logs.find((l) => l.event === 'watch.budget')!;
     const fallback = logs.find((l) => l.event === 'watch.fallback')!;
-    expect(budget).toMatchObject({ dirs: report.facts.budget!.watchesNeeded, available: report.facts.budget!.watchesAvailable, fits: false });
-    expect(fallback).toMatchObject({ scope: 'dir', polledDirs: 269, nativeDirs: 32, paths: report.facts.budget!.overBudget!.subtrees.map((x) => x.path) });
+    expect(budget).toMatchObject({
+      dirs: report.facts.budget!.watchesNeeded,
+      available: report.facts.budget!.watchesAvailable,
+      fits: false,
+    });
+    expect(fallback).toMatchObject({
+      scope: 'dir',
+      polledDirs: 269,
+      nativeDirs: 32,
+      paths: report.facts.budget!.overBudget!.subtrees.map((x) => x.path),
+    });
   }, 60_000);
 
   it('(a) with watchdog.overBudget: refuse: ✗ with the sysctl fix, exit 2', async () => {
@@ -240,7 +271,9 @@ describe('hotwatch doctor as a process', () => {
     expect(r.stdout).toContain('includeMounts: ["scratch"]');
     expect(r.code).toBe(1);
     const report = parseJson(await doctorIn(['-Urm'], mount, ['--root', root, '--json']));
-    expect(report.facts.mounts).toContainEqual(expect.objectContaining({ mountPoint: path.join(root, 'scratch'), fsType: 'tmpfs', events: 'skip', excluded: false }));
+    expect(report.facts.mounts).toContainEqual(
+      expect.objectContaining({ mountPoint: path.join(root, 'scratch'), fsType: 'tmpfs', events: 'skip', excluded: false }),
+    );
     expect(report.facts.budget).toMatchObject({ dirs: 6 - 1, skippedMounts: 1 }); // scratch itself is not watched
     // Control: without the mount, scratch is an ordinary directory.
     const plain = parseJson(await doctor(['--root', root, '--json']));
@@ -251,13 +284,19 @@ describe('hotwatch doctor as a process', () => {
   it('(c) another process holding run.port is named with its pid, exit 2', async () => {
     const server = spawn(
       process.execPath,
-      ['-e', `const s = require('node:net').createServer().listen(0, '127.0.0.1', () => process.stdout.write('port ' + s.address().port + '\\n'))`],
+      [
+        '-e',
+        `const s = require('node:net').createServer().listen(0, '127.0.0.1', () => process.stdout.write('port ' + s.address().port + '\\n'))`,
+      ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     children.push(server);
     let out = '';
     server.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-    const port = await waitFor(() => Number(/port (\d+)/.exec(out)?.[1]) || undefined, { timeoutMs: 10_000, description: 'server reports its port' });
+    const port = await waitFor(() => Number(/port (\d+)/.exec(out)?.[1]) || undefined, {
+      timeoutMs: 10_000,
+      description: 'server reports its port',
+    });
     const root = goModule(2, { 'watcher.config.yaml': `run:\n  port: ${port}\n` });
     const r = await doctor([], root);
     expect(r.stdout).toContain(`✗ Port ${port}: port ${port} (run.port) is in use by pid ${server.pid} (${process.execPath} -e`);

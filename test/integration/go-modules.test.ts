@@ -23,12 +23,20 @@ describe('localModules', () => {
   it('a module with no replace: only itself', async () => {
     tmp = makeTmpDir();
     const app = mod('app', 'example.com/app');
-    expect(await localModules(app, signal, env)).toEqual({ workspace: undefined, gomod: path.join(app, 'go.mod'), modules: [{ dir: app, why: 'main module' }] });
+    expect(await localModules(app, signal, env)).toEqual({
+      workspace: undefined,
+      gomod: path.join(app, 'go.mod'),
+      modules: [{ dir: app, why: 'main module' }],
+    });
   });
 
   it('a local replace to a sibling outside the root is listed, a version replace is not', async () => {
     tmp = makeTmpDir();
-    const app = mod('app', 'example.com/app', 'require example.com/lib v0.0.0\nreplace example.com/lib => ../lib\nreplace example.com/x => example.com/y v1.2.3\n');
+    const app = mod(
+      'app',
+      'example.com/app',
+      'require example.com/lib v0.0.0\nreplace example.com/lib => ../lib\nreplace example.com/x => example.com/y v1.2.3\n',
+    );
     const lib = mod('lib', 'example.com/lib');
     const r = await localModules(app, signal, env);
     expect(r.modules).toEqual([

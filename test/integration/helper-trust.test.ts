@@ -61,7 +61,9 @@ describe('the cached inotify helper is checked before it runs', () => {
   it('a cache directory another user created (under a world-writable dir) with a planted helper: not run; built in a private directory instead', async () => {
     requireRoot();
     const cache = path.join(shared, 'hotwatch-cache');
-    asOtherUser(`mkdir -m 755 '${cache}'; printf '%s' '${script().replace(/'/g, `'\\''`)}' > '${cache}/${helperName()}'; chmod 755 '${cache}/${helperName()}'`);
+    asOtherUser(
+      `mkdir -m 755 '${cache}'; printf '%s' '${script().replace(/'/g, `'\\''`)}' > '${cache}/${helperName()}'; chmod 755 '${cache}/${helperName()}'`,
+    );
     expect(fs.statSync(cache).uid).toBe(OTHER_UID);
     const used = await expectNotRun(cache);
     expect(path.dirname(used)).not.toBe(cache);
@@ -84,14 +86,20 @@ describe('the cached inotify helper is checked before it runs', () => {
     fs.writeFileSync(target, script(), { mode: 0o755 });
     const cases: Array<[string, (bin: string) => void]> = [
       ['a symlink', (bin) => fs.symlinkSync(target, bin)],
-      ['owned by another user', (bin) => {
-        fs.writeFileSync(bin, script(), { mode: 0o755 });
-        fs.chownSync(bin, OTHER_UID, OTHER_UID);
-      }],
-      ['writable by others', (bin) => {
-        fs.writeFileSync(bin, script());
-        fs.chmodSync(bin, 0o777);
-      }],
+      [
+        'owned by another user',
+        (bin) => {
+          fs.writeFileSync(bin, script(), { mode: 0o755 });
+          fs.chownSync(bin, OTHER_UID, OTHER_UID);
+        },
+      ],
+      [
+        'writable by others',
+        (bin) => {
+          fs.writeFileSync(bin, script());
+          fs.chmodSync(bin, 0o777);
+        },
+      ],
       ['not the binary hotwatch built (no matching hash)', (bin) => fs.writeFileSync(bin, script(), { mode: 0o755 })],
     ];
     for (const [what, plant] of cases) {

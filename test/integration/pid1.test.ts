@@ -89,7 +89,11 @@ async function startAsPid1(env: NodeJS.ProcessEnv): Promise<{ hw: Hotwatch; init
   fs.writeFileSync(path.join(root, 'main.go'), APP);
   const marker = path.join(tmp.dir, 'spawned');
   // --kill-child: if this test dies, the namespace dies with unshare.
-  const hw = startHotwatch(['--root', root], { cwd: root, wrap: ['unshare', '-Urpf', '--kill-child', '--mount-proc'], env: { ...env, PORT: String(await freePort()), MARKER: marker } });
+  const hw = startHotwatch(['--root', root], {
+    cwd: root,
+    wrap: ['unshare', '-Urpf', '--kill-child', '--mount-proc'],
+    env: { ...env, PORT: String(await freePort()), MARKER: marker },
+  });
   cleanups.push(() => hw.stop('SIGKILL'));
   const init = await waitFor(() => nsInit(hw.pid), { description: 'the namespace PID 1', timeoutMs: 10_000 });
   return { hw, init, marker };
@@ -106,7 +110,6 @@ describe('hotwatch as PID 1', () => {
     expect(await hw.exited).toEqual({ code: 0, signal: null });
     expect(hw.stderr()).toContain('hotwatch: SIGTERM while starting: stopped; nothing was started');
   });
-
 
   it('runs under its reaper: the orphans are reaped, and SIGTERM to PID 1 stops it all cleanly', async () => {
     const { hw, init, marker } = await startAsPid1({});

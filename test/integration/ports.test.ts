@@ -58,7 +58,8 @@ describe('procfs parsers (captured samples)', () => {
     expect(leadingListeners(lines, out, true)).toBe(true);
     expect(out.map((r) => r.localPort)).toEqual([2024, 18123]);
     // before Linux 4.4 a listener's half-open connections (SYN_RECV, 03) followed it: read on past them
-    const synRecv = '   9: 0100007F:4A0B 0100007F:B7C8 03 00000000:00000000 00:00000000 00000000     0        0 0 1 0000000000000000 100 0 0 10 0';
+    const synRecv =
+      '   9: 0100007F:4A0B 0100007F:B7C8 03 00000000:00000000 00:00000000 00000000     0        0 0 1 0000000000000000 100 0 0 10 0';
     const old: TcpSocket[] = [];
     expect(leadingListeners([lines[0]!, lines[1]!, synRecv, lines[2]!], old, true)).toBe(false);
     expect(old.map((r) => r.localPort)).toEqual([2024, 18123]);

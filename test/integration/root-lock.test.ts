@@ -76,13 +76,16 @@ describe.each(forms)('the root lock: %s', (_name, opts) => {
     const pid = await holderChild(root, opts());
     expect(await lockRoot(root, opts())).toMatchObject({ pid });
     process.kill(pid, 'SIGKILL');
-    await waitFor(() => {
-      try {
-        return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z') ? true : undefined;
-      } catch {
-        return true;
-      }
-    }, { description: 'the holder is dead', timeoutMs: 5000 });
+    await waitFor(
+      () => {
+        try {
+          return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z') ? true : undefined;
+        } catch {
+          return true;
+        }
+      },
+      { description: 'the holder is dead', timeoutMs: 5000 },
+    );
     await take(root, opts());
   });
 });

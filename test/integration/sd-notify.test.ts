@@ -85,7 +85,9 @@ describe('sd_notify over a real datagram socket', () => {
     expect(n.watchdogIntervalMs).toBe(200);
     const pings = () => receiver.received.filter((d) => d.lines.includes('WATCHDOG=1'));
     await waitFor(() => pings().length >= 6, { description: '6 pings', timeoutMs: 10_000 });
-    const gaps = pings().slice(1).map((d, k) => (d.atUs - pings()[k]!.atUs) / 1000);
+    const gaps = pings()
+      .slice(1)
+      .map((d, k) => (d.atUs - pings()[k]!.atUs) / 1000);
     const median = [...gaps].sort((a, b) => a - b)[Math.floor(gaps.length / 2)]!;
     // Half of 400 ms; a loaded machine delays timers, but a cadence near the full 400 ms would let systemd time out.
     expect(median).toBeGreaterThan(150);
@@ -107,7 +109,9 @@ describe('sd_notify over a real datagram socket', () => {
   });
 
   it('pings nothing when WATCHDOG_PID names another process', () => {
-    const n = track(createNotifier({ env: { NOTIFY_SOCKET: '/nonexistent', WATCHDOG_USEC: '400000', WATCHDOG_PID: String(process.pid + 1) } }));
+    const n = track(
+      createNotifier({ env: { NOTIFY_SOCKET: '/nonexistent', WATCHDOG_USEC: '400000', WATCHDOG_PID: String(process.pid + 1) } }),
+    );
     expect(n.watchdogIntervalMs).toBeUndefined();
   });
 

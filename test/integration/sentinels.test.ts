@@ -74,7 +74,16 @@ describe('sentinel files', () => {
     `;
     const stdout = execFileSync(
       'unshare',
-      ['-Urm', 'sh', '-c', 'mount -t tmpfs -o size=64k none "$1" && exec "$2" --input-type=module -e "$3" "$1"', 'sh', mnt, process.execPath, script],
+      [
+        '-Urm',
+        'sh',
+        '-c',
+        'mount -t tmpfs -o size=64k none "$1" && exec "$2" --input-type=module -e "$3" "$1"',
+        'sh',
+        mnt,
+        process.execPath,
+        script,
+      ],
       { encoding: 'utf8', timeout: 30_000 },
     );
     const out = JSON.parse(stdout.trim().split('\n').pop()!);

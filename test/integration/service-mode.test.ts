@@ -26,7 +26,10 @@ async function setup(env: NodeJS.ProcessEnv = {}) {
   const source = new FakeStatusSource();
   const ac = new AbortController();
   const logs: Array<{ level: string; msg: string }> = [];
-  const log = { info: (_o: object, msg: string) => logs.push({ level: 'info', msg }), warn: (_o: object, msg: string) => logs.push({ level: 'warn', msg }) };
+  const log = {
+    info: (_o: object, msg: string) => logs.push({ level: 'info', msg }),
+    warn: (_o: object, msg: string) => logs.push({ level: 'warn', msg }),
+  };
   const svc: ServiceMode = await startServiceMode({
     root: tmp.dir,
     version: '0.1.0',
@@ -55,12 +58,19 @@ describe('service mode', () => {
     source.set({ app: { pid: 4242, startedAt: Date.now(), listening: ['127.0.0.1:8080'] } });
     r.appListening({ pid: 4242, address: '127.0.0.1:8080' });
     const i = await receiver.waitForLine('READY=1');
-    expect(receiver.received[i]!.lines).toEqual(['READY=1', 'STATUS=serving pid 4242 on 127.0.0.1:8080; last build ok in 0.6 s; watch ok (native, 12 watches)', `MAINPID=${process.pid}`]);
+    expect(receiver.received[i]!.lines).toEqual([
+      'READY=1',
+      'STATUS=serving pid 4242 on 127.0.0.1:8080; last build ok in 0.6 s; watch ok (native, 12 watches)',
+      `MAINPID=${process.pid}`,
+    ]);
 
     // POST /reload: RELOADING=1 (with its timestamp), then READY=1 again.
     const sock = svc.control!.socketPath;
     const status = await new Promise<number>((resolve, reject) =>
-      http.request({ socketPath: sock, method: 'POST', path: '/reload' }, (res) => resolve(res.statusCode!)).on('error', reject).end(),
+      http
+        .request({ socketPath: sock, method: 'POST', path: '/reload' }, (res) => resolve(res.statusCode!))
+        .on('error', reject)
+        .end(),
     );
     expect(status).toBe(200);
     const rl = await receiver.waitForLine('RELOADING=1', { from: i + 1 });
@@ -87,9 +97,15 @@ describe('service mode', () => {
     await receiver.waitForLine('WATCHDOG=1');
     svc.recorder.watchLost({ scope: 'root', cause: 'root-missing' });
     source.scope('failed', 'root-missing');
-    await waitFor(() => logs.find((l) => l.level === 'warn' && l.msg.startsWith('systemd watchdog: pings stopped')), { description: 'the pings-stopped warning' });
-    expect(logs.at(-1)!.msg).toMatch(/pings stopped \(root \/src deaf \(root-missing\) for \d+ s, recovery failed\); systemd restarts hotwatch unless it recovers$/);
-    await receiver.waitForLine(/^STATUS=serving pid 1 on 127\.0\.0\.1:1; watch unhealthy: root \/src deaf, recovery failed \(root-missing\)/);
+    await waitFor(() => logs.find((l) => l.level === 'warn' && l.msg.startsWith('systemd watchdog: pings stopped')), {
+      description: 'the pings-stopped warning',
+    });
+    expect(logs.at(-1)!.msg).toMatch(
+      /pings stopped \(root \/src deaf \(root-missing\) for \d+ s, recovery failed\); systemd restarts hotwatch unless it recovers$/,
+    );
+    await receiver.waitForLine(
+      /^STATUS=serving pid 1 on 127\.0\.0\.1:1; watch unhealthy: root \/src deaf, recovery failed \(root-missing\)/,
+    );
     const from = receiver.received.length;
     source.scope('ok');
     svc.changed();

@@ -29,7 +29,15 @@ afterEach(() => {
 
 function capture() {
   const lines: Array<{ msg: string; event?: string; level: number }> = [];
-  const log = pino({ level: 'debug' }, new Writable({ write(c, _e, done) { lines.push(JSON.parse(String(c))); done(); } }));
+  const log = pino(
+    { level: 'debug' },
+    new Writable({
+      write(c, _e, done) {
+        lines.push(JSON.parse(String(c)));
+        done();
+      },
+    }),
+  );
   return { log, lines };
 }
 
@@ -61,7 +69,7 @@ describe('state.json: the leftover app is stopped only when it carries the recor
     expect(lines.find((l) => l.event === 'app.leftover')?.msg).toContain(`pid ${app.pid}`);
   });
 
-  it('a marker that is not hotwatch\'s (a variable the named process does carry): ignored, nothing signalled', async () => {
+  it("a marker that is not hotwatch's (a variable the named process does carry): ignored, nothing signalled", async () => {
     // Not PATH=… here, though that is the forgery to fear: every process carries it, and a hotwatch that
     // trusted it would sweep them all (the test run included) — as today's code did, once, on this machine.
     const marker = { key: 'SOME_VARIABLE', value: randomUUID() };
@@ -83,7 +91,11 @@ describe('state.json: the leftover app is stopped only when it carries the recor
   it('a marked process that is not the leader of its own group (a group of someone else): ignored', async () => {
     const marker = { key: 'HOTWATCH_APP_ID', value: randomUUID() };
     // sh leads the group; its child carries the marker too but is not the leader.
-    const p = spawn('sh', ['-c', 'sleep 300 & echo $!; wait'], { detached: true, stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, [marker.key]: marker.value } });
+    const p = spawn('sh', ['-c', 'sleep 300 & echo $!; wait'], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'ignore'],
+      env: { ...process.env, [marker.key]: marker.value },
+    });
     p.unref();
     kill.push(p.pid!);
     const child = Number(await new Promise<string>((r) => p.stdout!.once('data', (d) => r(String(d)))));
@@ -99,7 +111,11 @@ describe('state.json: the leftover app is stopped only when it carries the recor
 
   it('a file that is not what hotwatch writes (a pid that is a string): ignored, said', async () => {
     const app = sleeper(process.env);
-    const lines = await reapWith({ pid: String(app.pid), startTime: app.startTime, marker: { key: 'HOTWATCH_APP_ID', value: randomUUID() } });
+    const lines = await reapWith({
+      pid: String(app.pid),
+      startTime: app.startTime,
+      marker: { key: 'HOTWATCH_APP_ID', value: randomUUID() },
+    });
     expect(lines.find((l) => l.event === 'state.ignored')?.msg).toMatch(/ignored/);
     expect(isAlive(app.pid)).toBe(true);
   });

@@ -95,7 +95,12 @@ function start(run: Partial<RunSettings> = {}): { sup: Supervisor; lines: () => 
   const log = createLogger({ format: 'json', level: 'info', destination });
   sup = new Supervisor({ root, build, run: settings, log, signal: rootAbort.signal, appEnv: () => ({ PATH: process.env.PATH }) });
   running = sup.run(batch('initial build'));
-  const lines = () => text.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event?: string; msg: string });
+  const lines = () =>
+    text
+      .join('')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { event?: string; msg: string });
   return { sup, lines };
 }
 
@@ -127,7 +132,11 @@ describe('supervisor (the effect loop, real processes)', () => {
     expect(s.state).toMatchObject({ name: 'stopping', pid: v1.pid, queued: 'main.go' });
     const v3 = await waitFor(() => s.state.name === 'running' && s.state, { description: 'v3 runs' });
     expect(isAlive(v1.pid!)).toBe(false);
-    expect(marksLog().filter((l) => /^v\d /.test(l)).map((l) => l.split(' ')[0])).toEqual(['v1', 'v3']);
+    expect(
+      marksLog()
+        .filter((l) => /^v\d /.test(l))
+        .map((l) => l.split(' ')[0]),
+    ).toEqual(['v1', 'v3']);
     expect(marksLog()).toContain(`v3 ${v3.pid}`);
     expect(s.stats).toMatchObject({ buildsStarted: 3, buildsSucceeded: 3, buildsCanceled: 0, appStarts: 2 });
     expect(lines().filter((l) => l.event === 'app.start')).toHaveLength(2);
@@ -148,7 +157,11 @@ describe('supervisor (the effect loop, real processes)', () => {
     expect(s.idleWithoutApp).toBe(false);
     const second = await waitFor(() => s.state.name === 'backoff' && s.state.crashes === 2 && s.state, { description: 'second crash' });
     expect(second.restartAt! - second.since).toBe(600);
-    expect(lines().filter((l) => l.event === 'app.exit').map((l) => l.msg.replace(/after \d+ms/, 'after Nms'))).toEqual([
+    expect(
+      lines()
+        .filter((l) => l.event === 'app.exit')
+        .map((l) => l.msg.replace(/after \d+ms/, 'after Nms')),
+    ).toEqual([
       'app exited with code 3 after Nms; restarting in 0.3 s (first crash; run.onCrash: restart)',
       'app exited with code 3 after Nms; restarting in 0.6 s (2nd crash in a row; run.onCrash: restart)',
     ]);

@@ -70,7 +70,12 @@ describe('hotwatch systemd-unit', () => {
   it('derives its numbers from the config and says why on every line', async () => {
     const root = goModule();
     const { out } = await generate(['--user'], root);
-    const settings = Object.fromEntries(out.split('\n').filter((l) => /^[A-Z]\w+=/.test(l)).map((l) => [l.split('=')[0], l.slice(l.indexOf('=') + 1)]));
+    const settings = Object.fromEntries(
+      out
+        .split('\n')
+        .filter((l) => /^[A-Z]\w+=/.test(l))
+        .map((l) => [l.split('=')[0], l.slice(l.indexOf('=') + 1)]),
+    );
     expect(settings).toMatchObject({
       Type: 'notify',
       NotifyAccess: 'all', // the notify helper is a child

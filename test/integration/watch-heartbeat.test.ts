@@ -94,7 +94,9 @@ describe('heartbeat', () => {
     // On failure, say what the watcher did meanwhile (a timeout alone told nothing under load).
     const told = (e: unknown) => {
       const seen = c.notices.map((n, i) => `+${Math.round(noticedAt[i]! - readyAt)}ms ${n.code}: ${n.message}`);
-      throw new Error(`${e instanceof Error ? e.message : String(e)} (+${Math.round(performance.now() - readyAt)}ms after ready)\nnotices: ${JSON.stringify(seen)}`);
+      throw new Error(
+        `${e instanceof Error ? e.message : String(e)} (+${Math.round(performance.now() - readyAt)}ms after ready)\nnotices: ${JSON.stringify(seen)}`,
+      );
     };
     const hung = await waitFor(() => c.notices.find((n) => n.code === 'WATCHER_HUNG'), {
       timeoutMs: 10_000,
@@ -104,7 +106,10 @@ describe('heartbeat', () => {
     expect(hung.message).toMatch(/did not answer for \d+ms/);
     expect(hung.health).toEqual({ kind: 'deaf', scope: 'watcher', cause: 'heartbeat-timeout', selfHealing: false });
     // The host does not replace the thread itself: it stays silent, past twice the deadline, and is reported once.
-    await waitFor(() => w.liveness().silentMs > 2 * fastBeat.deadlineMs, { timeoutMs: 10_000, description: 'the hung thread still silent' }).catch(told);
+    await waitFor(() => w.liveness().silentMs > 2 * fastBeat.deadlineMs, {
+      timeoutMs: 10_000,
+      description: 'the hung thread still silent',
+    }).catch(told);
     expect(c.codes().filter((code) => code === 'WATCHER_HUNG')).toHaveLength(1);
     await w.rearmNow(10_000);
     await editUntilSeen(c, path.join(root, 'pkg', 'after.go'), 'an edit after the re-arm').catch(told);

@@ -38,7 +38,9 @@ afterEach(async () => {
 function native(extra: Partial<ConstructorParameters<typeof NativeWatcher>[0]> = {}) {
   const c = collector();
   const ac = new AbortController();
-  const w = watchers.add(new NativeWatcher({ settings: watchSettings(root), onEvent: c.onEvent, onNotice: c.onNotice, signal: ac.signal, ...extra }));
+  const w = watchers.add(
+    new NativeWatcher({ settings: watchSettings(root), onEvent: c.onEvent, onNotice: c.onNotice, signal: ac.signal, ...extra }),
+  );
   return { c, w };
 }
 

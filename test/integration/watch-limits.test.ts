@@ -83,7 +83,10 @@ describe('inotify limits', () => {
     fs.writeFileSync(path.join(root, 'main.go'), 'package main\n');
     // A fresh user namespace charges nothing yet: its usage is 0, so 0 is "lowered to the current usage".
     const c = child({ flags: '-Ur', setup: 'echo 0 > /proc/sys/user/max_inotify_instances' }, {}, {}, WATCHDOG_OFF);
-    const n = await c.waitLine((l) => l.type === 'log' && l.event === 'watch.fallback', 'the fallback line with the instance-limit message');
+    const n = await c.waitLine(
+      (l) => l.type === 'log' && l.event === 'watch.fallback',
+      'the fallback line with the instance-limit message',
+    );
     expect(n.level).toBe(ERROR);
     expect(n.reason).toContain('inotify instance limit (fs.inotify.max_user_instances)');
     expect(n.reason).not.toMatch(/^EMFILE|too many open files/);

@@ -121,7 +121,10 @@ describe('native backend: directories', () => {
     fs.writeFileSync(path.join(root, 'pkg', 'back.go'), 'package pkg\n');
     await sawPath(c, path.join(root, 'pkg', 'back.go'), 'the file of the recreated root');
     expect(c.codes()).toContain('ROOT_REPLACED');
-    const rearmed = await waitFor(() => c.notices.find((n) => n.code === 'ROOT_REARMED'), { timeoutMs: 10_000, description: 'the ROOT_REARMED notice' });
+    const rearmed = await waitFor(() => c.notices.find((n) => n.code === 'ROOT_REARMED'), {
+      timeoutMs: 10_000,
+      description: 'the ROOT_REARMED notice',
+    });
     expect(rearmed.health).toMatchObject({ kind: 'rearmed', scope: 'root', cause: 'root-missing' });
     const later = path.join(root, 'pkg', 'later.go');
     fs.writeFileSync(later, 'package pkg\n');
@@ -228,7 +231,9 @@ describe('native backend: what is not followed', () => {
 describe('createWatcher', () => {
   it('auto picks native on a local filesystem and says why', async () => {
     const c = collector();
-    const w = watchers.add(createWatcher({ settings: watchSettings(root), onEvent: c.onEvent, onNotice: c.onNotice, signal: new AbortController().signal }));
+    const w = watchers.add(
+      createWatcher({ settings: watchSettings(root), onEvent: c.onEvent, onNotice: c.onNotice, signal: new AbortController().signal }),
+    );
     const r = await w.ready;
     expect(r.backend).toBe('native');
     expect(r.reason).toMatch(/inotify watch per directory/);
@@ -251,7 +256,9 @@ describe('createWatcher', () => {
   it('a missing root rejects ready with ROOT_UNREADABLE naming the path', async () => {
     const c = collector();
     const missing = path.join(root, 'missing');
-    const w = watchers.add(createWatcher({ settings: watchSettings(missing), onEvent: c.onEvent, onNotice: c.onNotice, signal: new AbortController().signal }));
+    const w = watchers.add(
+      createWatcher({ settings: watchSettings(missing), onEvent: c.onEvent, onNotice: c.onNotice, signal: new AbortController().signal }),
+    );
     await expect(w.ready).rejects.toMatchObject({ code: 'ROOT_UNREADABLE', message: expect.stringContaining(missing) });
   });
 });
@@ -263,7 +270,10 @@ describe('native backend: coverage sweep (directories that should be watched vs 
     const lost = path.join(root, 'lost');
     fs.mkdirSync(lost);
     fs.writeFileSync(path.join(lost, 'a.go'), 'package lost\n');
-    await waitFor(() => c.notices.some((n) => n.code === 'WATCH_COVERAGE_LOST'), { timeoutMs: 10_000, description: 'the coverage-shortfall notice' });
+    await waitFor(() => c.notices.some((n) => n.code === 'WATCH_COVERAGE_LOST'), {
+      timeoutMs: 10_000,
+      description: 'the coverage-shortfall notice',
+    });
     const n = c.notices.find((x) => x.code === 'WATCH_COVERAGE_LOST')!;
     expect(n.health).toMatchObject({ kind: 'deaf', scope: 'dir', cause: 'coverage-shortfall' });
     expect(n.message).toContain(lost);

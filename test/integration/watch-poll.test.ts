@@ -34,7 +34,12 @@ const saw = (c: ReturnType<typeof collector>, p: string, description = `a change
 function poll(over: Parameters<typeof watchSettings>[1] = {}) {
   const c = collector();
   const w = watchers.add(
-    new PollWatcher({ settings: watchSettings(root, over), onEvent: c.onEvent, onNotice: c.onNotice, signal: new AbortController().signal }),
+    new PollWatcher({
+      settings: watchSettings(root, over),
+      onEvent: c.onEvent,
+      onNotice: c.onNotice,
+      signal: new AbortController().signal,
+    }),
   );
   return { c, w };
 }
@@ -93,7 +98,12 @@ describe('poll backend', () => {
       const dir = path.join(root, `round${i}`);
       fs.mkdirSync(dir);
       const c = collector();
-      const w = new PollWatcher({ settings: watchSettings(dir), onEvent: c.onEvent, onNotice: c.onNotice, signal: new AbortController().signal });
+      const w = new PollWatcher({
+        settings: watchSettings(dir),
+        onEvent: c.onEvent,
+        onNotice: c.onNotice,
+        signal: new AbortController().signal,
+      });
       try {
         await w.ready;
         const f = path.join(dir, 'right-after.go');
@@ -169,7 +179,12 @@ describe('createWatcher backend choice', () => {
   it('backend "poll" polls', async () => {
     const c = collector();
     const w = watchers.add(
-      createWatcher({ settings: watchSettings(root, { backend: 'poll' }), onEvent: c.onEvent, onNotice: c.onNotice, signal: new AbortController().signal }),
+      createWatcher({
+        settings: watchSettings(root, { backend: 'poll' }),
+        onEvent: c.onEvent,
+        onNotice: c.onNotice,
+        signal: new AbortController().signal,
+      }),
     );
     expect(await w.ready).toMatchObject({ backend: 'poll', reason: 'watch.backend is "poll"' });
     fs.writeFileSync(path.join(root, 'main.go'), 'package main\n');
@@ -181,7 +196,15 @@ describe('createWatcher backend choice', () => {
   it('auto: a root on 9p is polled from the start, and the reason says why', async () => {
     const mounts = parseMountInfo(`27 1 254:0 / / rw - ext4 /dev/vda rw\n90 27 0:52 / ${root} rw - 9p C:\\134 rw,trans=fd\n`);
     const c = collector();
-    const w = watchers.add(createWatcher({ settings: watchSettings(root), onEvent: c.onEvent, onNotice: c.onNotice, signal: new AbortController().signal, mounts }));
+    const w = watchers.add(
+      createWatcher({
+        settings: watchSettings(root),
+        onEvent: c.onEvent,
+        onNotice: c.onNotice,
+        signal: new AbortController().signal,
+        mounts,
+      }),
+    );
     const r = await w.ready;
     expect(r.backend).toBe('poll');
     expect(r.reason).toBe('root is on 9p: inotify never sees changes made on the other side of this mount');
@@ -192,7 +215,15 @@ describe('createWatcher backend choice', () => {
     fs.mkdirSync(path.join(root, 'local'));
     const mounts = parseMountInfo(`27 1 254:0 / / rw - ext4 /dev/vda rw\n91 27 0:53 / ${root}/share rw - 9p share rw\n`);
     const c = collector();
-    const w = watchers.add(createWatcher({ settings: watchSettings(root), onEvent: c.onEvent, onNotice: c.onNotice, signal: new AbortController().signal, mounts }));
+    const w = watchers.add(
+      createWatcher({
+        settings: watchSettings(root),
+        onEvent: c.onEvent,
+        onNotice: c.onNotice,
+        signal: new AbortController().signal,
+        mounts,
+      }),
+    );
     const r = await w.ready;
     expect(r.backend).toBe('native');
     expect(r.dirs).toBe(2 + 2); // native: root + local; polled: share + share/sub

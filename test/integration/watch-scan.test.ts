@@ -66,7 +66,9 @@ describe('scanTree', () => {
     const r = await scanTree(s, { signal: signal(), mounts });
     expect(r.dirs).toEqual([root, 'kept', 'kept/z', 'src'].map((d) => (d === root ? d : path.join(root, d))));
     expect(r.skippedMounts).toEqual([{ path: path.join(root, 'cache'), fsType: 'tmpfs', reason: expect.stringContaining('volatile') }]);
-    expect(r.pollMounts).toEqual([{ path: path.join(root, 'share'), fsType: '9p', reason: expect.stringContaining('do not produce inotify events') }]);
+    expect(r.pollMounts).toEqual([
+      { path: path.join(root, 'share'), fsType: '9p', reason: expect.stringContaining('do not produce inotify events') },
+    ]);
     const skip = r.notices.find((n) => n.code === 'SKIP_MOUNT');
     expect(skip?.hint).toContain('"cache" to watch.includeMounts');
     const native = await scanTree(s, { signal: signal(), mounts, descendPollMounts: true });

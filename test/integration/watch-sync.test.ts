@@ -50,7 +50,14 @@ function stateOf(pid: number): string {
 describe('Watcher.sync', () => {
   it('resolves only once every file written before it is delivered, even while the helper lags', async () => {
     const c = collector();
-    const w = watchers.add(new NativeWatcher({ settings: watchSettings(tmp.dir), onEvent: c.onEvent, onNotice: c.onNotice, signal: new AbortController().signal }));
+    const w = watchers.add(
+      new NativeWatcher({
+        settings: watchSettings(tmp.dir),
+        onEvent: c.onEvent,
+        onNotice: c.onNotice,
+        signal: new AbortController().signal,
+      }),
+    );
     const ready = await w.ready;
     expect(ready.reason, 'the helper holds the watches').toMatch(/hotwatch-inotify/);
     const [helper] = helperPids();

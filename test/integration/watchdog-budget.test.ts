@@ -21,7 +21,12 @@ const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 function runInNs(limit: number, root: string, config: string) {
   const cmd = `echo ${limit} > /proc/sys/user/max_inotify_watches && exec ${q(process.execPath)} ${q(BIN)} run --log-format json --config ${q(config)}`;
-  const r = spawnSync('unshare', ['-Ur', 'sh', '-c', cmd], { cwd: root, encoding: 'utf8', timeout: 60_000, env: { ...process.env, PORT: '0' } });
+  const r = spawnSync('unshare', ['-Ur', 'sh', '-c', cmd], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, PORT: '0' },
+  });
   if (r.error || (r.status !== 0 && r.status !== 2 && /unshare/.test(r.stderr))) {
     throw new Error(`this test needs \`unshare -Ur\` with a writable /proc/sys/user/max_inotify_watches: ${r.error?.message ?? r.stderr}`);
   }
@@ -50,7 +55,10 @@ describe('watch budget before arming (CLI, unshare -Ur)', () => {
     const fatal = lines.find((l) => l.event === 'fatal');
     expect(fatal).toMatchObject({ code: 'WATCH_LIMIT' });
     expect(String(fatal?.hint)).toMatch(/overBudget: poll/);
-    expect(lines.filter((l) => l.event === 'build.start'), 'nothing was started').toEqual([]);
+    expect(
+      lines.filter((l) => l.event === 'build.start'),
+      'nothing was started',
+    ).toEqual([]);
     expect(fs.existsSync(path.join(root, '.hotwatch', 'bin', 'app'))).toBe(false);
   });
 });

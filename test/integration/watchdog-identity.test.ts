@@ -29,7 +29,9 @@ describe('directory identity (inode numbers are reused)', () => {
     const src = path.join(root, 'src');
     fs.mkdirSync(src);
     const c = collector();
-    const w = watchers.add(new NativeWatcher({ settings: watchSettings(root), onEvent: c.onEvent, onNotice: c.onNotice, signal: new AbortController().signal }));
+    const w = watchers.add(
+      new NativeWatcher({ settings: watchSettings(root), onEvent: c.onEvent, onNotice: c.onNotice, signal: new AbortController().signal }),
+    );
     await w.ready;
     let reused = 0;
     for (let i = 0; i < 10; i++) {
@@ -42,7 +44,10 @@ describe('directory identity (inode numbers are reused)', () => {
       await waitFor(() => c.paths().has(first), { description: `round ${i}: the file written with the new src/`, timeoutMs: 5000 });
       const later = path.join(src, `later${i}.go`);
       fs.writeFileSync(later, 'package src\n');
-      await waitFor(() => c.paths().has(later), { description: `round ${i}: a later edit in the new src/ (is it watched?)`, timeoutMs: 5000 });
+      await waitFor(() => c.paths().has(later), {
+        description: `round ${i}: a later edit in the new src/ (is it watched?)`,
+        timeoutMs: 5000,
+      });
     }
     console.info(`inode number reused in ${reused} of 10 rounds`);
     expect(c.notices.filter((n) => n.level !== 'info')).toEqual([]);

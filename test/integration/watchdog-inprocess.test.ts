@@ -57,12 +57,18 @@ function start(opts: { intervalMs?: number; env?: Record<string, string>; enable
   });
   const changed = () => new Set(events.flatMap((e) => (e.kind === 'change' ? [e.path] : [])));
   const line = (pred: (l: Line) => boolean, description: string, from = 0, timeoutMs = 10_000) =>
-    waitFor(() => lines.slice(from).find(pred), { description: `${description}\n${lines.map((l) => `${l.level} ${l.event} ${l.msg}`).join('\n')}`, timeoutMs });
+    waitFor(() => lines.slice(from).find(pred), {
+      description: `${description}\n${lines.map((l) => `${l.level} ${l.event} ${l.msg}`).join('\n')}`,
+      timeoutMs,
+    });
   return { w, lines, events, changed, line };
 }
 
 const sentinelFiles = (dir: string): string[] =>
-  fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.name.startsWith('.hotwatch-sentinel')).map((e) => e.name);
+  fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.name.startsWith('.hotwatch-sentinel'))
+    .map((e) => e.name);
 
 describe('watchdog (in-process)', () => {
   it('sentinels cycle while idle: no change event, nothing at info or above, no sentinel file left after close', async () => {
@@ -97,7 +103,10 @@ describe('watchdog (in-process)', () => {
     expect(Number(rearmed.changedWhileDeaf)).toBeGreaterThanOrEqual(1);
     expect(Number(rearmed.recoveryMs)).toBeLessThan(5000);
     await waitFor(() => c.changed().has(edited), { description: 'the edit made while deaf, as a change event', timeoutMs: 5000 });
-    expect(c.events.filter((e) => e.kind === 'rescan'), 'a diff, not a full rescan').toEqual([]);
+    expect(
+      c.events.filter((e) => e.kind === 'rescan'),
+      'a diff, not a full rescan',
+    ).toEqual([]);
     // Watching really resumed: a new edit is an ordinary event.
     const later = path.join(root, 'pkg', 'b.go');
     fs.writeFileSync(later, 'package pkg\n');
@@ -121,7 +130,10 @@ describe('watchdog (in-process)', () => {
     await waitFor(() => c.changed().has(later), { description: 'an edit in the new root', timeoutMs: 5000 });
     // The sentinel came back in the new root: no second loss.
     const from = c.lines.length;
-    await waitFor(() => c.lines.slice(from).filter((l) => l.event === 'watchdog.tick').length >= 5, { description: '5 more ticks', timeoutMs: 10_000 });
+    await waitFor(() => c.lines.slice(from).filter((l) => l.event === 'watchdog.tick').length >= 5, {
+      description: '5 more ticks',
+      timeoutMs: 10_000,
+    });
     expect(c.lines.slice(from).filter((l) => l.level >= 40)).toEqual([]);
     expect(fs.existsSync(path.join(root, '.hotwatch', 'watchdog'))).toBe(true);
   });
@@ -139,7 +151,8 @@ describe('watchdog (in-process)', () => {
 
 describe('watchdog.enabled false: no sentinels, recovery all the same', () => {
   const fastBeat = { intervalMs: 100, deadlineMs: 1000 };
-  const off = (native: WatchdogOptions['native'], env: Record<string, string> = {}) => start({ enabled: false, intervalMs: 200, native, env });
+  const off = (native: WatchdogOptions['native'], env: Record<string, string> = {}) =>
+    start({ enabled: false, intervalMs: 200, native, env });
   const isDeaf = (scope: string, cause: string) => (l: Line) => l.event === 'watch.deaf' && l.scope === scope && l.cause === cause;
 
   it('a hung watcher thread: watch.deaf heartbeat-timeout, a fresh thread (watch.rearmed), the edit made while hung is reported', async () => {

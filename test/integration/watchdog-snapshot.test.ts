@@ -15,7 +15,8 @@ beforeEach(() => {
   tmp = makeTmpDir('hotwatch-snap-');
   root = tmp.dir;
   for (const d of ['a', 'b', 'node_modules/x']) fs.mkdirSync(path.join(root, d), { recursive: true });
-  for (const f of ['main.go', 'a/one.go', 'a/two.go', 'b/three.go', 'b/readme.txt', 'node_modules/x/y.go']) fs.writeFileSync(path.join(root, f), 'x\n');
+  for (const f of ['main.go', 'a/one.go', 'a/two.go', 'b/three.go', 'b/readme.txt', 'node_modules/x/y.go'])
+    fs.writeFileSync(path.join(root, f), 'x\n');
 });
 afterEach(() => tmp.cleanup());
 

@@ -29,13 +29,20 @@ describe('watch budget split (CLI, unshare -Ur)', () => {
     app.write('main.go', mainGo('m1', ['src', 'lib/p0']));
     const hw = fc.start({ wrap: nsWrap('-Ur', [`echo ${LIMIT} > /proc/sys/user/max_inotify_watches`]) });
 
-    const budget = await waitForLoud(hw, { events: ['watch.budget'], where: (l) => l.fits === false, fix: WATCH_FIX, minLevel: 50 }, { timeoutMs: 30_000 });
+    const budget = await waitForLoud(
+      hw,
+      { events: ['watch.budget'], where: (l) => l.fits === false, fix: WATCH_FIX, minLevel: 50 },
+      { timeoutMs: 30_000 },
+    );
     expect(budget).toMatchObject({ dirs: 165, limit: LIMIT, available: LIMIT });
     expect(budget.msg).toMatch(/polling 1 subtree \(121 directories\).*\.\/lib \(121 dirs\).*the other 44 directories natively/);
     const fallback = await waitForLoud(hw, { events: ['watch.fallback'], where: (l) => l.backend === 'poll' }, { timeoutMs: 30_000 });
     expect(fallback).toMatchObject({ scope: 'dir', path: `${app.root}/lib`, paths: [`${app.root}/lib`], polledDirs: 121, nativeDirs: 44 });
     expect(fallback.msg).toMatch(/\.\/lib/);
-    expect(hw.events('watch.fallback').filter((l) => l.scope === 'root'), 'not the whole tree').toEqual([]);
+    expect(
+      hw.events('watch.fallback').filter((l) => l.scope === 'root'),
+      'not the whole tree',
+    ).toEqual([]);
     await app.serves(answer('m1', { src: 's1', p0: 'l1' }), 'initial build');
 
     // Native watches for the rest, none for ./lib: more than zero, within the limit, fewer than the tree needs.

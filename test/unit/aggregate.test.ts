@@ -26,7 +26,12 @@ describe('aggregate', () => {
   it('describes batches for the log line', () => {
     const one = { paths: ['/repo/main.go'], rescanReasons: [], firstAt: 0, lastAt: 0 };
     expect(describeBatch(one, root)).toBe('main.go');
-    const three = { paths: ['/repo/internal/api/a.go', '/repo/internal/api/b.go', '/repo/internal/api/c.go'], rescanReasons: [], firstAt: 0, lastAt: 0 };
+    const three = {
+      paths: ['/repo/internal/api/a.go', '/repo/internal/api/b.go', '/repo/internal/api/c.go'],
+      rescanReasons: [],
+      firstAt: 0,
+      lastAt: 0,
+    };
     expect(describeBatch(three, root)).toBe('3 files in ./internal/api');
     const multi = { paths: ['/repo/a.go', '/repo/x/b.go'], rescanReasons: ['overflow'], firstAt: 0, lastAt: 0 };
     expect(describeBatch(multi, root)).toBe('2 files in 2 packages: . (1), ./x (1) + rescan (overflow)');

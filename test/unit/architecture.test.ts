@@ -88,7 +88,13 @@ describe('one concept per file', () => {
   });
 
   it('no folder of src/watch/ holds more than 12 files', () => {
-    const crowded = [watchDir, ...fs.readdirSync(watchDir, { recursive: true, withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => path.join(e.parentPath, e.name))]
+    const crowded = [
+      watchDir,
+      ...fs
+        .readdirSync(watchDir, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .map((e) => path.join(e.parentPath, e.name)),
+    ]
       .map((d) => ({ d: path.relative(REPO, d), files: fs.readdirSync(d, { withFileTypes: true }).filter((e) => e.isFile()).length }))
       .filter((x) => x.files > 12)
       .map((x) => `${x.d}: ${x.files} files`);

@@ -35,18 +35,28 @@ describe('unknown flags', () => {
   });
 
   it('did-you-mean for other near misses, in each command', () => {
-    expect(failure(() => parseRunFlags('run', ['--pacakge', './cmd/x'], '/')).message).toBe('unknown flag --pacakge (did you mean --package?)');
-    expect(failure(() => parseRunFlags('run', ['--env_file', 'a'], '/')).message).toBe('unknown flag --env_file (did you mean --env-file?)');
-    expect(failure(() => parseRunFlags('config', ['--log-levl', 'info'], '/')).message).toBe('unknown flag --log-levl (did you mean --log-level?)');
+    expect(failure(() => parseRunFlags('run', ['--pacakge', './cmd/x'], '/')).message).toBe(
+      'unknown flag --pacakge (did you mean --package?)',
+    );
+    expect(failure(() => parseRunFlags('run', ['--env_file', 'a'], '/')).message).toBe(
+      'unknown flag --env_file (did you mean --env-file?)',
+    );
+    expect(failure(() => parseRunFlags('config', ['--log-levl', 'info'], '/')).message).toBe(
+      'unknown flag --log-levl (did you mean --log-level?)',
+    );
     const doctor = { json: { type: 'boolean' }, root: { type: 'string' } } as const;
-    expect(failure(() => parseFlags('doctor', ['--jsn'], doctor)).format()).toBe('unknown flag --jsn (did you mean --json?)\n  fix: hotwatch doctor --help lists its flags');
+    expect(failure(() => parseFlags('doctor', ['--jsn'], doctor)).format()).toBe(
+      'unknown flag --jsn (did you mean --json?)\n  fix: hotwatch doctor --help lists its flags',
+    );
   });
 
   it('a flag named like a config key without a flag points at the key', () => {
     expect(failure(() => parseRunFlags('run', ['--output', 'bin/x'], '/')).format()).toBe(
       'unknown flag --output: there is no flag for build.output\n  fix: set build.output in watcher.config.yaml (hotwatch run --help lists its flags)',
     );
-    expect(failure(() => parseRunFlags('run', ['--env', 'A=1'], '/')).message).toBe('unknown flag --env: there is no flag for build.env or run.env');
+    expect(failure(() => parseRunFlags('run', ['--env', 'A=1'], '/')).message).toBe(
+      'unknown flag --env: there is no flag for build.env or run.env',
+    );
     expect(failure(() => parseRunFlags('run', ['--args', '-v'], '/')).format()).toBe(
       "unknown flag --args: the app's arguments go after --\n  fix: hotwatch run -- ARGS... (they replace run.args)",
     );
@@ -62,11 +72,17 @@ describe('unknown flags', () => {
 
   it('a missing value, a value for a switch, a bad port', () => {
     expect(failure(() => parseRunFlags('run', ['--port'], '/')).message).toBe('--port needs a value');
-    expect(failure(() => parseRunFlags('run', ['--port', '--poll'], '/')).message).toBe('--port needs a value (--poll is a flag, not its value)');
+    expect(failure(() => parseRunFlags('run', ['--port', '--poll'], '/')).message).toBe(
+      '--port needs a value (--poll is a flag, not its value)',
+    );
     expect(failure(() => parseRunFlags('run', ['--package='], '/')).message).toBe('--package needs a value');
-    expect(failure(() => parseRunFlags('run', ['--poll=yes'], '/')).format()).toBe('--poll takes no value (got "yes")\n  fix: write --poll alone');
+    expect(failure(() => parseRunFlags('run', ['--poll=yes'], '/')).format()).toBe(
+      '--poll takes no value (got "yes")\n  fix: write --poll alone',
+    );
     for (const bad of ['0', '65536', 'http', '80.5', '-1']) {
-      expect(failure(() => parseRunFlags('run', [`--port=${bad}`], '/')).message).toBe(`--port ${bad}: expected a port number from 1 to 65535`);
+      expect(failure(() => parseRunFlags('run', [`--port=${bad}`], '/')).message).toBe(
+        `--port ${bad}: expected a port number from 1 to 65535`,
+      );
     }
     expect(failure(() => parseRunFlags('run', ['main.go'], '/')).format()).toBe(
       'unexpected argument "main.go"\n  fix: app arguments go after --, e.g. hotwatch run -- -port 8080',
@@ -76,7 +92,11 @@ describe('unknown flags', () => {
 
 describe('hotwatch run flags → overrides', () => {
   it('--package, --port, --env-file (repeatable, relative to cwd), --poll, and the app args', () => {
-    const f = parseRunFlags('run', ['--package', './cmd/api', '--port', '8080', '--env-file', 'a.env', '--env-file=/etc/b.env', '--poll', '--', '-v'], '/work/mod');
+    const f = parseRunFlags(
+      'run',
+      ['--package', './cmd/api', '--port', '8080', '--env-file', 'a.env', '--env-file=/etc/b.env', '--poll', '--', '-v'],
+      '/work/mod',
+    );
     expect(f.help).toBe(false);
     expect(f.load.overrides).toEqual({
       log: { format: undefined, level: undefined },
@@ -87,7 +107,24 @@ describe('hotwatch run flags → overrides', () => {
   });
 
   it('every flag in RUN_FLAGS is parsed without error', () => {
-    const argv = ['--config', 'c.yaml', '--root', '.', '--package', '.', '--port', '1', '--env-file', 'e', '--poll', '--log-format', 'json', '--log-level', 'debug', '-h'];
+    const argv = [
+      '--config',
+      'c.yaml',
+      '--root',
+      '.',
+      '--package',
+      '.',
+      '--port',
+      '1',
+      '--env-file',
+      'e',
+      '--poll',
+      '--log-format',
+      'json',
+      '--log-level',
+      'debug',
+      '-h',
+    ];
     expect(Object.keys(RUN_FLAGS).every((k) => argv.some((a) => a === `--${k}` || (k === 'help' && a === '-h')))).toBe(true);
     expect(parseRunFlags('run', argv, '/').help).toBe(true);
   });

@@ -47,12 +47,14 @@ describe('hotwatch run --help', () => {
       if (key === 'root') continue; // --root is a flag line of its own ("the Go module to watch (root)")
       expect(help, key).toMatch(new RegExp(`^ {2}${key.replace('.', '\\.')} +${flag.replace(/[-.]/g, '\\$&')} `, 'm'));
     }
-    for (const key of ['build.cmd', 'build.flags', 'run.env', 'watch.exclude', 'run.onCrash']) expect(help).toMatch(new RegExp(`^ {2}${key.replace('.', '\\.')} `, 'm'));
+    for (const key of ['build.cmd', 'build.flags', 'run.env', 'watch.exclude', 'run.onCrash'])
+      expect(help).toMatch(new RegExp(`^ {2}${key.replace('.', '\\.')} `, 'm'));
   });
 
   it('names every environment variable src/ reads', () => {
     const names = envVarsReadBySrc();
-    for (const n of ['HOTWATCH_CACHE_DIR', 'HOTWATCH_INOTIFY_HELPER', 'XDG_CACHE_HOME', 'NO_COLOR', 'PATH', 'HOME', 'WATCHPACK_POLLING']) expect(names).toContain(n);
+    for (const n of ['HOTWATCH_CACHE_DIR', 'HOTWATCH_INOTIFY_HELPER', 'XDG_CACHE_HOME', 'NO_COLOR', 'PATH', 'HOME', 'WATCHPACK_POLLING'])
+      expect(names).toContain(n);
     const missing = [...names].filter((n) => !new RegExp(`\\b${n}\\b`).test(help));
     expect(missing, 'read in src/ but not in hotwatch run --help').toEqual([]);
   });

@@ -7,7 +7,9 @@ import { makeTmpDir } from '../helpers/tmp.js';
 
 describe('relocateLine', () => {
   it('a path relative to the module root becomes relative to the starting directory', () => {
-    expect(relocateLine('./main.go:19:6: undefined: x', '/src/repo/examples/hello', '/src/repo')).toBe('examples/hello/main.go:19:6: undefined: x');
+    expect(relocateLine('./main.go:19:6: undefined: x', '/src/repo/examples/hello', '/src/repo')).toBe(
+      'examples/hello/main.go:19:6: undefined: x',
+    );
     expect(relocateLine('internal/db/db.go:3:1: syntax error', '/src/repo', '/src/repo')).toBe('internal/db/db.go:3:1: syntax error');
     expect(relocateLine('main.go:7: missing return', '/src/repo/app', '/src/repo')).toBe('app/main.go:7: missing return');
   });
@@ -40,8 +42,17 @@ describe('relocateLine', () => {
 
 describe('compilerErrors', () => {
   it('counts the lines that point at a place', () => {
-    const r = compilerErrors(['# example.com/app', './main.go:17:31: newline in string', './main.go:18:2: syntax error: unexpected }', 'too many errors'], '/r', '/r');
+    const r = compilerErrors(
+      ['# example.com/app', './main.go:17:31: newline in string', './main.go:18:2: syntax error: unexpected }', 'too many errors'],
+      '/r',
+      '/r',
+    );
     expect(r.count).toBe(2);
-    expect(r.lines).toEqual(['# example.com/app', 'main.go:17:31: newline in string', 'main.go:18:2: syntax error: unexpected }', 'too many errors']);
+    expect(r.lines).toEqual([
+      '# example.com/app',
+      'main.go:17:31: newline in string',
+      'main.go:18:2: syntax error: unexpected }',
+      'too many errors',
+    ]);
   });
 });

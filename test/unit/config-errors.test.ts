@@ -39,7 +39,9 @@ describe('config errors: one message, file:line:col key: what', () => {
 
   it('tab indentation', async () => {
     const e = await errorFor('build:\n\tcmd: x\n');
-    expect(e.format()).toBe('watcher.config.yaml:2:1 invalid YAML: Tabs are not allowed as indentation\n  fix: indent with spaces, not tabs');
+    expect(e.format()).toBe(
+      'watcher.config.yaml:2:1 invalid YAML: Tabs are not allowed as indentation\n  fix: indent with spaces, not tabs',
+    );
   });
 
   it('a key given twice names the key and both lines', async () => {
@@ -90,7 +92,9 @@ describe('config errors: one message, file:line:col key: what', () => {
 
   it('a string where a list is expected', async () => {
     const e = await errorFor('watch:\n  include: go.work\n');
-    expect(e.format()).toBe('watcher.config.yaml:2:12 watch.include: expected a list, got a string ("go.work")\n  fix: write a list: ["go.work"]');
+    expect(e.format()).toBe(
+      'watcher.config.yaml:2:12 watch.include: expected a list, got a string ("go.work")\n  fix: write a list: ["go.work"]',
+    );
   });
 
   it('bad enum value lists the valid ones', async () => {
@@ -111,17 +115,23 @@ describe('config errors: one message, file:line:col key: what', () => {
       'watcher.config.yaml:2:15 run.stopSignal: "int" is not one of SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2, SIGKILL (did you mean "SIGINT"?)',
     );
     const e2 = await errorFor('log:\n  level: INFO\n');
-    expect(e2.format()).toBe('watcher.config.yaml:2:10 log.level: "INFO" is not one of trace, debug, info, warn, error (did you mean "info"?)');
+    expect(e2.format()).toBe(
+      'watcher.config.yaml:2:10 log.level: "INFO" is not one of trace, debug, info, warn, error (did you mean "info"?)',
+    );
   });
 
   it('bare-number duration says to add a unit', async () => {
     const e = await errorFor('debounce:\n  quiet: 300\n');
-    expect(e.format()).toBe('watcher.config.yaml:2:10 debounce.quiet: a bare number is not a duration: add a unit, e.g. "300ms" (units: ms, s, m, h)');
+    expect(e.format()).toBe(
+      'watcher.config.yaml:2:10 debounce.quiet: a bare number is not a duration: add a unit, e.g. "300ms" (units: ms, s, m, h)',
+    );
   });
 
   it('malformed duration: the fix is the duration it most likely means, else the grammar', async () => {
     const e = await errorFor('build:\n  timeout: 5 sec\n');
-    expect(e.format()).toBe('watcher.config.yaml:2:12 build.timeout: "5 sec" is not a duration\n  fix: write "5s" (a number with a unit ms, s, m or h)');
+    expect(e.format()).toBe(
+      'watcher.config.yaml:2:12 build.timeout: "5 sec" is not a duration\n  fix: write "5s" (a number with a unit ms, s, m or h)',
+    );
     const e2 = await errorFor('build:\n  timeout: soon\n');
     expect(e2.format()).toBe(
       'watcher.config.yaml:2:12 build.timeout: "soon" is not a duration\n  fix: write a number with a unit ms, s, m or h, e.g. "300ms", "5s" or "1m30s"',
@@ -185,7 +195,9 @@ describe('config errors: one message, file:line:col key: what', () => {
   it('--config naming a directory', async () => {
     fs.mkdirSync(path.join(tmp.dir, 'conf'));
     const e = (await loadSettings({ cwd: tmp.dir, configPath: 'conf', isTTY: false }).catch((x: unknown) => x)) as HotwatchError;
-    expect(e.format()).toBe('--config conf: is a directory, not a file\n  fix: pass the file itself, e.g. --config conf/watcher.config.yaml');
+    expect(e.format()).toBe(
+      '--config conf: is a directory, not a file\n  fix: pass the file itself, e.g. --config conf/watcher.config.yaml',
+    );
   });
 
   it('an empty file, or one with only comments, is all defaults, not an error', async () => {
@@ -237,9 +249,16 @@ describe('keys that depend on each other, and durations that cannot be zero', ()
         '  fix: make debounce.loneQuiet at most debounce.quiet: e.g. set debounce.loneQuiet: 100ms',
     );
     const both = await errorFor('debounce:\n  loneQuiet: 300ms\n  quiet: 100ms\n');
-    expect(both.hint).toBe('make debounce.loneQuiet at most debounce.quiet: e.g. set debounce.loneQuiet: 100ms, or also set debounce.quiet: 300ms');
+    expect(both.hint).toBe(
+      'make debounce.loneQuiet at most debounce.quiet: e.g. set debounce.loneQuiet: 100ms, or also set debounce.quiet: 300ms',
+    );
     fs.writeFileSync(path.join(tmp.dir, 'watcher.config.yaml'), 'debounce:\n  quiet: 10ms\n  maxWait: 10ms\n');
-    expect((await loadSettings({ cwd: tmp.dir, isTTY: false })).debounce).toEqual({ quietMs: 10, loneQuietMs: 15, settledQuietMs: 5, maxWaitMs: 10 });
+    expect((await loadSettings({ cwd: tmp.dir, isTTY: false })).debounce).toEqual({
+      quietMs: 10,
+      loneQuietMs: 15,
+      settledQuietMs: 5,
+      maxWaitMs: 10,
+    });
   });
 
   it('a file that sets loneQuiet but not settledQuiet gets no settled fast path; both set, both kept', async () => {
@@ -264,7 +283,9 @@ describe('keys that depend on each other, and durations that cannot be zero', ()
         '  fix: make run.backoffInitial at most run.backoffMax: e.g. set run.backoffInitial: 1s, or also set run.backoffMax: 10s',
     );
     const e2 = await errorFor('run:\n  backoffMax: 100ms\n');
-    expect(e2.format()).toMatch(/^watcher\.config\.yaml:2:15 run\.backoffMax: 100ms is shorter than run\.backoffInitial \(500ms, the default\)/);
+    expect(e2.format()).toMatch(
+      /^watcher\.config\.yaml:2:15 run\.backoffMax: 100ms is shorter than run\.backoffInitial \(500ms, the default\)/,
+    );
   });
 
   it('build.timeout and run.backoffInitial of zero are refused, saying what zero would do; gracePeriod 0s is allowed', async () => {
@@ -274,7 +295,9 @@ describe('keys that depend on each other, and durations that cannot be zero', ()
         '  fix: give it a length above zero, or remove the key to use the default',
     );
     const e2 = await errorFor('run:\n  onCrash: restart\n  backoffInitial: 0ms\n');
-    expect(e2.format()).toMatch(/^watcher\.config\.yaml:3:19 run\.backoffInitial: "0ms" is zero: a crashing app would be restarted in a tight loop\n/);
+    expect(e2.format()).toMatch(
+      /^watcher\.config\.yaml:3:19 run\.backoffInitial: "0ms" is zero: a crashing app would be restarted in a tight loop\n/,
+    );
     fs.writeFileSync(path.join(tmp.dir, 'watcher.config.yaml'), 'run:\n  gracePeriod: 0s\n');
     expect((await loadSettings({ cwd: tmp.dir, isTTY: false })).run.gracePeriodMs).toBe(0);
   });

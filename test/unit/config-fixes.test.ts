@@ -10,7 +10,10 @@ import { MAX_PROBLEMS, parseConfigText } from '../../src/config/parse-config.js'
 import { HotwatchError } from '../../src/errors.js';
 
 type Path = Array<string | number>;
-type Fix = { kind: 'set'; path: Path; value: unknown } | { kind: 'remove'; path: Path } | { kind: 'move'; from: Path; to: Path; value?: unknown };
+type Fix =
+  | { kind: 'set'; path: Path; value: unknown }
+  | { kind: 'remove'; path: Path }
+  | { kind: 'move'; from: Path; to: Path; value?: unknown };
 
 /** `watch.exclude[1]`, `build.cmd` → a path. */
 function parsePath(text: string): Path {
@@ -158,9 +161,17 @@ describe('every suggested fix is accepted when applied', () => {
   });
 
   it('a file with several mistakes: applying the first fix of each makes it valid', () => {
-    const text = 'watch:\n  extensions: go, html\n  exclude: ["**/*.{go,tmpl"]\nbuild:\n  cmnd: go build\n  timeout: 5 sec\nrun:\n  port: "8080"\n  stopSignal: int\n';
+    const text =
+      'watch:\n  extensions: go, html\n  exclude: ["**/*.{go,tmpl"]\nbuild:\n  cmnd: go build\n  timeout: 5 sec\nrun:\n  port: "8080"\n  stopSignal: int\n';
     const problems = problemsOf(error(text));
-    expect(problems.map((p) => p.path.join('.'))).toEqual(['watch.extensions', 'watch.exclude.0', 'build.cmnd', 'build.timeout', 'run.port', 'run.stopSignal']);
+    expect(problems.map((p) => p.path.join('.'))).toEqual([
+      'watch.extensions',
+      'watch.exclude.0',
+      'build.cmnd',
+      'build.timeout',
+      'run.port',
+      'run.stopSignal',
+    ]);
     const firsts = problems.map((p) => fixesOf(p)[0]!);
     expect(accepted(apply(text, firsts)), apply(text, firsts)).toBe(true);
   });

@@ -16,7 +16,16 @@ describe('watch lists extend their defaults', () => {
   });
 
   it('"!name" drops a default; extensions compare with or without the dot', () => {
-    expect(effectiveList('excludeDirs', ['!vendor', 'data'])).toEqual(['.git', 'node_modules', 'testdata', '.hotwatch', '.idea', '.vscode', 'tmp', 'data']);
+    expect(effectiveList('excludeDirs', ['!vendor', 'data'])).toEqual([
+      '.git',
+      'node_modules',
+      'testdata',
+      '.hotwatch',
+      '.idea',
+      '.vscode',
+      'tmp',
+      'data',
+    ]);
     expect(effectiveList('extensions', ['!.html', '.sql', 'go'])).toEqual(['go', 'tmpl', 'tpl', '.sql']);
   });
 
@@ -30,7 +39,9 @@ describe('watch lists extend their defaults', () => {
     } catch (e) {
       err = e;
     }
-    expect(isHotwatchError(err) && err.format()).toMatch(/^watcher\.config\.yaml:2:\d+ watch\.excludeDirs\[1\]: "!vendr" removes nothing[^\n]*\n {2}fix: write "!vendor"/);
+    expect(isHotwatchError(err) && err.format()).toMatch(
+      /^watcher\.config\.yaml:2:\d+ watch\.excludeDirs\[1\]: "!vendr" removes nothing[^\n]*\n {2}fix: write "!vendor"/,
+    );
     // The fix, applied, validates and does what it says.
     expect(settingsOf('watch:\n  excludeDirs: [data, "!vendor"]\n').watch.excludeDirs).not.toContain('vendor');
   });

@@ -182,7 +182,9 @@ describe('root checks', () => {
         catch (e) { out.push({ code: e.code, exitCode: e.exitCode, text: e.format() }); }
       }
       process.stdout.write(JSON.stringify(out));`;
-    const { stdout } = await promisify(execFile)('unshare', ['-Ur', process.execPath, '--input-type=module', '-e', script], { timeout: 20_000 });
+    const { stdout } = await promisify(execFile)('unshare', ['-Ur', process.execPath, '--input-type=module', '-e', script], {
+      timeout: 20_000,
+    });
     const [root, config] = JSON.parse(stdout) as Array<{ code: string; exitCode: number; text: string }>;
     expect(root).toEqual({
       code: 'ROOT_UNREADABLE',
@@ -219,7 +221,9 @@ describe('env files, cancellation, time bound', () => {
         '  fix: create it, or set run.cwd to an existing directory (relative to root)',
     );
     write('srv', 'a file\n');
-    expect((await failure({ cwd: tmp.dir, isTTY: false })).format()).toMatch(/^watcher\.config\.yaml:2:8 run\.cwd: .*srv is not a directory\n/);
+    expect((await failure({ cwd: tmp.dir, isTTY: false })).format()).toMatch(
+      /^watcher\.config\.yaml:2:8 run\.cwd: .*srv is not a directory\n/,
+    );
     fs.rmSync(path.join(tmp.dir, 'srv'));
     mkdir('srv');
     expect((await loadSettings({ cwd: tmp.dir, isTTY: false })).run.cwd).toBe(path.join(tmp.dir, 'srv'));
@@ -242,7 +246,12 @@ describe('env files, cancellation, time bound', () => {
     expect(e.exitCode).toBe(2);
     expect(e.message).toBe('watcher.config.yaml: 3 problems');
     expect(e.problems.map((p) => p.where)).toEqual(['watcher.config.yaml:2:8', 'watcher.config.yaml:5:19', 'watcher.config.yaml:3:14']);
-    expect(e.format().split('\n').filter((l) => l.startsWith('  fix: '))).toHaveLength(3);
+    expect(
+      e
+        .format()
+        .split('\n')
+        .filter((l) => l.startsWith('  fix: ')),
+    ).toHaveLength(3);
   });
 
   it('a malformed env file is reported at its own line', async () => {

@@ -18,7 +18,20 @@ beforeEach(() => {
 });
 afterEach(() => tmp.cleanup());
 
-const FILE = ['build:', '  package: ./cmd/api', '  flags: ["-race"]', 'run:', '  port: 8080', '  env:', '    A: "1"', 'debounce:', '  loneQuiet: 30ms', 'watch:', '  exclude: ["**/*_test.go", "web/**"]', ''].join('\n');
+const FILE = [
+  'build:',
+  '  package: ./cmd/api',
+  '  flags: ["-race"]',
+  'run:',
+  '  port: 8080',
+  '  env:',
+  '    A: "1"',
+  'debounce:',
+  '  loneQuiet: 30ms',
+  'watch:',
+  '  exclude: ["**/*_test.go", "web/**"]',
+  '',
+].join('\n');
 
 function setup(): void {
   fs.writeFileSync(path.join(tmp.dir, 'watcher.config.yaml'), FILE);
@@ -57,7 +70,7 @@ describe('sources of values', () => {
     expect(settings.run.port).toBe(9090);
   });
 
-  it('--package overrides build.package, --env-file replaces run.envFiles (the file\'s missing one is not read)', async () => {
+  it("--package overrides build.package, --env-file replaces run.envFiles (the file's missing one is not read)", async () => {
     fs.writeFileSync(path.join(tmp.dir, 'watcher.config.yaml'), 'build:\n  package: ./cmd/api\nrun:\n  envFiles: [nope.env]\n');
     fs.writeFileSync(path.join(tmp.dir, 'dev.env'), 'X=1\n');
     const { settings } = await loadConfig({
@@ -70,8 +83,12 @@ describe('sources of values', () => {
   });
 
   it('an --env-file that does not exist is exit 2 naming the flag, not the file', async () => {
-    const e = await loadConfig({ cwd: tmp.dir, isTTY: false, overrides: { run: { envFiles: [path.join(tmp.dir, 'missing.env')] } } }).catch((x: unknown) => x);
-    expect(String((e as Error).message)).toBe(`--env-file ${path.join(tmp.dir, 'missing.env')}: env file ${path.join(tmp.dir, 'missing.env')} does not exist`);
+    const e = await loadConfig({ cwd: tmp.dir, isTTY: false, overrides: { run: { envFiles: [path.join(tmp.dir, 'missing.env')] } } }).catch(
+      (x: unknown) => x,
+    );
+    expect(String((e as Error).message)).toBe(
+      `--env-file ${path.join(tmp.dir, 'missing.env')}: env file ${path.join(tmp.dir, 'missing.env')} does not exist`,
+    );
     expect((e as { hint: string }).hint).toBe('pass an existing dotenv file (relative to the current directory), or leave out --env-file');
   });
 });
@@ -95,7 +112,9 @@ describe('printConfig', () => {
     expect(lineOf(text, 'log.level')).toMatch(/^ {2}level: debug +# flag --log-level$/);
     expect(lineOf(text, 'watch.exclude')).toMatch(/^ {2}exclude: \["\*\*\/\*_test\.go", web\/\*\*\] +# watcher\.config\.yaml:11:12$/);
     expect(lineOf(text, 'build.output')).toMatch(/^ {2}output: \.hotwatch\/bin\/app +# default$/);
-    expect(lineOf(text, 'debounce.settledQuiet')).toMatch(/^ {2}settledQuiet: 30ms +# = debounce\.loneQuiet \(the file sets loneQuiet but not settledQuiet\)$/);
+    expect(lineOf(text, 'debounce.settledQuiet')).toMatch(
+      /^ {2}settledQuiet: 30ms +# = debounce\.loneQuiet \(the file sets loneQuiet but not settledQuiet\)$/,
+    );
     expect(lineOf(text, 'build.cmd')).toMatch(/^ {2}# cmd: +# not set: go build -o <output> <package>$/);
     // Every key of the schema is on a line of its own.
     for (const key of allSchemaPaths()) lineOf(text, key);

@@ -45,7 +45,13 @@ describe('Debouncer (injected clock)', () => {
   it('many events in a short span are the start of a burst, not a lone save', () => {
     const d = new Debouncer({ quietMs: 50, loneQuietMs: 15, maxWaitMs: 1000 });
     // 12 events within 5 ms, then nothing: a burst (below the bulk size)
-    expect(batches(d, Array.from({ length: 12 }, (_, i) => 100 + Math.floor(i / 3)), 400)).toEqual([153]);
+    expect(
+      batches(
+        d,
+        Array.from({ length: 12 }, (_, i) => 100 + Math.floor(i / 3)),
+        400,
+      ),
+    ).toEqual([153]);
   });
 
   it('a burst spanning longer than the lone window waits for the full quiet window', () => {
@@ -92,7 +98,13 @@ describe('Debouncer (injected clock)', () => {
 
   it('the bulk window never exceeds maxWait', () => {
     const d = new Debouncer({ quietMs: 50, maxWaitMs: 120 });
-    expect(batches(d, Array.from({ length: 16 }, () => 0), 500)).toEqual([120]);
+    expect(
+      batches(
+        d,
+        Array.from({ length: 16 }, () => 0),
+        500,
+      ),
+    ).toEqual([120]);
   });
 
   it('a lone save whose writes are known complete uses the settled window', () => {

@@ -32,7 +32,15 @@ describe('budgetChecks: watches', () => {
   });
 
   it('overBudget refuse: fail when the tree needs more than is left, with the sysctl file and command', () => {
-    const c = check(input({ dirs: 7000, usage: usage(2000, 3), largest: [{ dir: 'web', dirs: 5000 }], watchdog: { enabled: true, overBudget: 'refuse' } }), 'inotify.watches');
+    const c = check(
+      input({
+        dirs: 7000,
+        usage: usage(2000, 3),
+        largest: [{ dir: 'web', dirs: 5000 }],
+        watchdog: { enabled: true, overBudget: 'refuse' },
+      }),
+      'inotify.watches',
+    );
     expect(c.status).toBe('fail');
     expect(c.detail).toContain('809 directories do not fit');
     expect(c.detail).toContain('refuses to start (watchdog.overBudget: refuse; exit 2)');
@@ -62,7 +70,11 @@ describe('budgetChecks: watches', () => {
   it('both levels too low: the sysctl.d file for fs.inotify and the namespace command', () => {
     const c = check(input({ limits: limits(400, 100), dirs: 301 }), 'inotify.watches');
     expect(c.fix!.files![0]!.content).toContain('fs.inotify.max_user_watches = 524288');
-    expect(c.fix!.commands).toEqual([expect.stringContaining(`sudo tee ${SYSCTL_FILE}`), 'sudo sysctl --system', 'sysctl -w user.max_inotify_watches=524288']);
+    expect(c.fix!.commands).toEqual([
+      expect.stringContaining(`sudo tee ${SYSCTL_FILE}`),
+      'sudo sysctl --system',
+      'sysctl -w user.max_inotify_watches=524288',
+    ]);
   });
 
   it('the sysctl.d file shown is exactly what the tee command writes', () => {
@@ -97,7 +109,9 @@ describe('budgetChecks: instances', () => {
     expect(c.detail).toContain('EMFILE');
     expect(c.detail).toContain('polls the whole tree every 1s');
     expect(c.fix!.files![0]!.content).toContain('fs.inotify.max_user_instances = 1024');
-    expect(check(input({ usage: usage(0, 128), watchdog: { enabled: true, overBudget: 'refuse' } }), 'inotify.instances').status).toBe('fail');
+    expect(check(input({ usage: usage(0, 128), watchdog: { enabled: true, overBudget: 'refuse' } }), 'inotify.instances').status).toBe(
+      'fail',
+    );
   });
 });
 
@@ -111,7 +125,8 @@ function tree(total: number): string[] {
 
 describe('budgetChecks: over the budget, as hotwatch run decides (watchdog.overBudget)', () => {
   const dirs = tree(300);
-  const over = (o: Partial<BudgetInput> = {}) => input({ limits: limits(192_530, 100), dirs: dirs.length, tree: { root: '/repo', dirs }, ...o });
+  const over = (o: Partial<BudgetInput> = {}) =>
+    input({ limits: limits(192_530, 100), dirs: dirs.length, tree: { root: '/repo', dirs }, ...o });
 
   it('poll (default): ⚠ naming the polled subtrees, from the same split hotwatch run uses', () => {
     const r = budgetChecks(over());
@@ -120,11 +135,18 @@ describe('budgetChecks: over the budget, as hotwatch run decides (watchdog.overB
     expect(split.polled).toHaveLength(9);
     expect(c.status).toBe('warn');
     expect(c.detail).toContain('this repo needs 301 watches');
-    expect(c.detail).toContain(`polls 9 subtrees (${split.polledDirs} directories) every 1s: ./pkg0 (30 dirs), ./pkg1 (30 dirs), ./pkg2 (30 dirs) and 6 more`);
+    expect(c.detail).toContain(
+      `polls 9 subtrees (${split.polledDirs} directories) every 1s: ./pkg0 (30 dirs), ./pkg1 (30 dirs), ./pkg2 (30 dirs) and 6 more`,
+    );
     expect(c.detail).toContain(`watches the other ${split.nativeDirs} natively`);
     expect(c.fix!.text).toContain('watchdog.overBudget: refuse');
     expect(c.fix!.commands).toEqual(['sysctl -w user.max_inotify_watches=524288']);
-    expect(r.facts.overBudget).toEqual({ action: 'poll-subtrees', subtrees: split.polled, polledDirs: split.polledDirs, nativeDirs: split.nativeDirs });
+    expect(r.facts.overBudget).toEqual({
+      action: 'poll-subtrees',
+      subtrees: split.polled,
+      polledDirs: split.polledDirs,
+      nativeDirs: split.nativeDirs,
+    });
   });
 
   it('poll, no split fits (too few watches left): ⚠, the whole tree is polled', () => {
@@ -150,7 +172,16 @@ describe('budgetChecks: over the budget, as hotwatch run decides (watchdog.overB
 
   it('the sentinel watch decides at the edge: 100 directories fit 100 watches only without the watchdog', () => {
     const edge = tree(100);
-    const at = (enabled: boolean) => check(input({ limits: limits(192_530, 100), dirs: 100, tree: { root: '/repo', dirs: edge }, watchdog: { enabled, overBudget: 'refuse' } }), 'inotify.watches').status;
+    const at = (enabled: boolean) =>
+      check(
+        input({
+          limits: limits(192_530, 100),
+          dirs: 100,
+          tree: { root: '/repo', dirs: edge },
+          watchdog: { enabled, overBudget: 'refuse' },
+        }),
+        'inotify.watches',
+      ).status;
     expect(at(true)).toBe('fail');
     expect(at(false)).toBe('warn'); // fits, little headroom
   });
@@ -162,7 +193,10 @@ describe('budgetChecks: over the budget, as hotwatch run decides (watchdog.overB
 
   it('a root hotwatch run polls anyway (NFS, 9p...) needs no watches', () => {
     const r = budgetChecks(over({ planned: 'root is on nfs4: inotify never sees changes made on the other side of this mount' }));
-    expect(r.checks.map((c) => [c.id, c.status])).toEqual([['inotify.watches', 'info'], ['inotify.queue', 'info']]);
+    expect(r.checks.map((c) => [c.id, c.status])).toEqual([
+      ['inotify.watches', 'info'],
+      ['inotify.queue', 'info'],
+    ]);
     expect(r.checks[0]!.detail).toContain('root is on nfs4');
   });
 });

@@ -103,14 +103,23 @@ describe('readEnvironment on fixture layouts', () => {
   it('systemd v2 service with low limits: warns with systemd drop-ins', () => {
     const f = layout('systemd-v2-service', { INVOCATION_ID: 'abc', NOTIFY_SOCKET: '/run/systemd/notify' });
     expect(EnvironmentFactsSchema.parse(f)).toEqual(f);
-    expect(f.cgroup).toEqual({ version: '2', path: '/system.slice/hotwatch-dev.service', pidsMax: 128, pidsCurrent: 37, memoryMax: 536870912 });
+    expect(f.cgroup).toEqual({
+      version: '2',
+      path: '/system.slice/hotwatch-dev.service',
+      pidsMax: 128,
+      pidsCurrent: 37,
+      memoryMax: 536870912,
+    });
     expect(f.systemd.unit).toBe('hotwatch-dev.service');
     expect(f.rlimitNofile).toEqual({ soft: 256, hard: 4096 });
     expect(f.container.kind).toBeUndefined();
     const checks = environmentChecks(f, '/srv/app');
     const byId = Object.fromEntries(checks.map((c) => [c.id, c]));
     expect(byId['env.pids']!.status).toBe('warn');
-    expect(byId['env.pids']!.fix!.files![0]).toEqual({ path: '/etc/systemd/system/hotwatch-dev.service.d/60-hotwatch.conf', content: '[Service]\nTasksMax=4096\n' });
+    expect(byId['env.pids']!.fix!.files![0]).toEqual({
+      path: '/etc/systemd/system/hotwatch-dev.service.d/60-hotwatch.conf',
+      content: '[Service]\nTasksMax=4096\n',
+    });
     expect(byId['env.memory']!.fix!.files![0]!.content).toBe('[Service]\nMemoryMax=2G\n');
     expect(byId['env.pids']!.fix!.commands).toEqual(['sudo systemctl daemon-reload', 'sudo systemctl restart hotwatch-dev.service']);
     // soft 256, hard 4096: node raises the soft limit to the hard one at start, so this is fine.
@@ -123,12 +132,16 @@ describe('readEnvironment on fixture layouts', () => {
     expect(f.systemd.unit).toBe('hotwatch-dev.service');
     expect(f.rlimitNofile).toEqual({ soft: 512, hard: 512 });
     const byId = Object.fromEntries(environmentChecks(f, '/home/dev/app').map((c) => [c.id, c]));
-    expect(byId['env.pids']!.fix!.files).toEqual([{ path: '~/.config/systemd/user/hotwatch-dev.service.d/60-hotwatch.conf', content: '[Service]\nTasksMax=4096\n' }]);
+    expect(byId['env.pids']!.fix!.files).toEqual([
+      { path: '~/.config/systemd/user/hotwatch-dev.service.d/60-hotwatch.conf', content: '[Service]\nTasksMax=4096\n' },
+    ]);
     expect(byId['env.pids']!.fix!.commands).toEqual(['systemctl --user daemon-reload', 'systemctl --user restart hotwatch-dev.service']);
     expect(byId['env.memory']!.fix!.files![0]!.path).toBe('~/.config/systemd/user/hotwatch-dev.service.d/60-hotwatch.conf');
     // A hard limit of 512: LimitNOFILE= in the user unit's drop-in, never `ulimit -n`.
     expect(byId['env.nofile']!.status).toBe('warn');
-    expect(byId['env.nofile']!.fix!.files).toEqual([{ path: '~/.config/systemd/user/hotwatch-dev.service.d/60-hotwatch.conf', content: '[Service]\nLimitNOFILE=65536\n' }]);
+    expect(byId['env.nofile']!.fix!.files).toEqual([
+      { path: '~/.config/systemd/user/hotwatch-dev.service.d/60-hotwatch.conf', content: '[Service]\nLimitNOFILE=65536\n' },
+    ]);
     expect(byId['env.nofile']!.fix!.commands).toContain('systemctl --user daemon-reload');
   });
 
@@ -147,7 +160,9 @@ describe('readEnvironment on fixture layouts', () => {
     const c = environmentChecks(f, '/home/dev/app', 'dev').find((x) => x.id === 'env.nofile')!;
     expect(c.status).toBe('warn');
     expect(c.fix!.text).toContain('hard limit');
-    expect(c.fix!.files).toEqual([{ path: '/etc/security/limits.d/60-hotwatch.conf', content: 'dev soft nofile 65536\ndev hard nofile 65536\n' }]);
+    expect(c.fix!.files).toEqual([
+      { path: '/etc/security/limits.d/60-hotwatch.conf', content: 'dev soft nofile 65536\ndev hard nofile 65536\n' },
+    ]);
     expect(c.fix!.commands!.join('\n')).not.toContain('ulimit');
     const docker = environmentChecks({ ...f, container: { kind: 'docker', evidence: [] } }, '/app').find((x) => x.id === 'env.nofile')!;
     expect(docker.fix!.commands).toEqual(['docker run --ulimit nofile=65536:65536 ...']);
@@ -176,7 +191,9 @@ describe('readEnvironment on fixture layouts', () => {
 
   it('CHOKIDAR_USEPOLLING is information only: hotwatch hides it from its own poll backend', () => {
     for (const value of ['false', '0', 'true']) {
-      const c = environmentChecks(layout('wsl2', { CHOKIDAR_USEPOLLING: value }), '/home/dev/app').find((x) => x.id === 'env.watcher-vars')!;
+      const c = environmentChecks(layout('wsl2', { CHOKIDAR_USEPOLLING: value }), '/home/dev/app').find(
+        (x) => x.id === 'env.watcher-vars',
+      )!;
       expect(c.status).toBe('info');
       expect(c.detail).toContain(`CHOKIDAR_USEPOLLING=${value}: chokidar-based tools`);
       expect(c.fix).toBeUndefined();
@@ -187,7 +204,9 @@ describe('readEnvironment on fixture layouts', () => {
     const f = { ...layout('docker-v1', {}, 1), container: { kind: 'kubernetes', evidence: [] } };
     const c = environmentChecks(f, '/app').find((x) => x.id === 'env.pid1')!;
     expect(c.status).toBe('warn');
-    expect(c.fix!.text).toContain('set shareProcessNamespace: true in the pod spec (the pause container becomes PID 1 and reaps zombies):\nspec:\n  shareProcessNamespace: true\n');
+    expect(c.fix!.text).toContain(
+      'set shareProcessNamespace: true in the pod spec (the pause container becomes PID 1 and reaps zombies):\nspec:\n  shareProcessNamespace: true\n',
+    );
     expect(c.fix!.text).toMatch(/an init such as tini the container's entrypoint:\ncommand: \["tini", "--", "hotwatch", "run"\]$/);
     expect(c.fix!.text).not.toContain('docker run');
   });

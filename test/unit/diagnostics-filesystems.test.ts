@@ -53,7 +53,9 @@ describe('mountFacts + filesystemChecks: a compose dev container (/app bind-moun
 
   it('backend native on a remote mount says edits are missed and gives the config key', () => {
     const wn = watch('/app', { watch: { backend: 'native' } });
-    const c = filesystemChecks(mountFacts(wn, mounts('compose-dev.txt')), wn, '/app/watcher.config.yaml').find((x) => x.id === 'fs.mount:/app/remote')!;
+    const c = filesystemChecks(mountFacts(wn, mounts('compose-dev.txt')), wn, '/app/watcher.config.yaml').find(
+      (x) => x.id === 'fs.mount:/app/remote',
+    )!;
     expect(c.status).toBe('warn');
     expect(c.detail).toContain('missed');
     expect(c.fix!.text).toContain('backend: auto');
@@ -62,7 +64,9 @@ describe('mountFacts + filesystemChecks: a compose dev container (/app bind-moun
 
   it('a mount listed in includeMounts is ok', () => {
     const wi = watch('/app', { watch: { includeMounts: ['scratch'] } });
-    expect(filesystemChecks(mountFacts(wi, mounts('compose-dev.txt')), wi, undefined).find((x) => x.id === 'fs.mount:/app/scratch')!.status).toBe('ok');
+    expect(
+      filesystemChecks(mountFacts(wi, mounts('compose-dev.txt')), wi, undefined).find((x) => x.id === 'fs.mount:/app/scratch')!.status,
+    ).toBe('ok');
   });
 });
 
@@ -93,7 +97,11 @@ describe('edge cases', () => {
   });
   it('no mount table and no statfs: one info check', () => {
     const w = watch('/Users/dev/app');
-    const c = filesystemChecks(mountFacts(w, [], () => undefined), w, undefined);
+    const c = filesystemChecks(
+      mountFacts(w, [], () => undefined),
+      w,
+      undefined,
+    );
     expect(c).toEqual([expect.objectContaining({ id: 'fs.root', status: 'info' })]);
   });
   it('the real mount table of this machine classifies the root of a temp dir', () => {
@@ -130,7 +138,10 @@ describe('statfs when mountinfo cannot say', () => {
   it('a mount table without the root (no "/" entry) falls back too; an unknown magic is shown in hex', () => {
     const table = mounts('compose-dev.txt').filter((m) => m.mountPoint !== '/');
     expect(mountFacts(watch('/srv/app'), table, () => 0x01021997)[0]).toMatchObject({ fsType: '9p', events: 'poll' });
-    expect(mountFacts(watch('/srv/app'), table, () => 0x12345)[0]).toMatchObject({ fsType: 'unknown (statfs f_type 0x12345)', events: 'native' });
+    expect(mountFacts(watch('/srv/app'), table, () => 0x12345)[0]).toMatchObject({
+      fsType: 'unknown (statfs f_type 0x12345)',
+      events: 'native',
+    });
   });
 
   it('on this machine, statfs of a temp dir names the same type as mountinfo', () => {

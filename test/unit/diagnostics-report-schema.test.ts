@@ -19,7 +19,17 @@ describe('schema/doctor.schema.json', () => {
   it('the validator rejects what the schema forbids (so a pass means something)', () => {
     const s = published();
     expect(validateJsonSchema(s, {})).toContain('$.verdict: required');
-    const bad = { schemaVersion: 1, version: 'x', root: '/', configFile: null, generatedAt: 'x', durationMs: 1, verdict: 'fine', checks: [{ id: 'a', title: 'a', status: 'ok', detail: 'd', extra: 1 }], facts: {} };
+    const bad = {
+      schemaVersion: 1,
+      version: 'x',
+      root: '/',
+      configFile: null,
+      generatedAt: 'x',
+      durationMs: 1,
+      verdict: 'fine',
+      checks: [{ id: 'a', title: 'a', status: 'ok', detail: 'd', extra: 1 }],
+      facts: {},
+    };
     const errs = validateJsonSchema(s, bad);
     expect(errs).toContain('$.verdict: "fine" not in ["ok","degraded","broken"]');
     expect(errs).toContain('$.checks[0].extra: not allowed');
@@ -28,12 +38,25 @@ describe('schema/doctor.schema.json', () => {
 
 describe('inputErrorReport (doctor --json on bad input)', () => {
   it('is a valid document: verdict broken, one failing check with the problem and the fix', () => {
-    const r = inputErrorReport('/nonexistent', undefined, { code: 'ROOT_UNREADABLE', message: '/nonexistent does not exist', where: '--root /nonexistent:', hint: 'pass the directory of your Go module' });
+    const r = inputErrorReport('/nonexistent', undefined, {
+      code: 'ROOT_UNREADABLE',
+      message: '/nonexistent does not exist',
+      where: '--root /nonexistent:',
+      hint: 'pass the directory of your Go module',
+    });
     const json = JSON.parse(JSON.stringify(r)) as unknown;
     expect(validateJsonSchema(published(), json)).toEqual([]);
     expect(DoctorReportSchema.parse(json)).toEqual(json);
     expect(r).toMatchObject({ verdict: 'broken', root: '/nonexistent', configFile: null, facts: {} });
-    expect(r.checks).toEqual([{ id: 'input.root_unreadable', title: 'Input', status: 'fail', detail: '--root /nonexistent: /nonexistent does not exist', fix: { text: 'pass the directory of your Go module' } }]);
+    expect(r.checks).toEqual([
+      {
+        id: 'input.root_unreadable',
+        title: 'Input',
+        status: 'fail',
+        detail: '--root /nonexistent: /nonexistent does not exist',
+        fix: { text: 'pass the directory of your Go module' },
+      },
+    ]);
     expect(exitCodeOf(r.verdict)).toBe(2);
   });
 });
@@ -54,7 +77,8 @@ describe('verdict and exit code', () => {
 describe('runDoctor in-process on the real machine', () => {
   let tmp: { dir: string; cleanup: () => void };
   let report: DoctorReport;
-  const settings = (cfg: ConfigInput = {}, root = tmp.dir) => resolveSettings(ConfigSchema.parse(cfg), { baseDir: root, configFile: undefined, isTTY: false });
+  const settings = (cfg: ConfigInput = {}, root = tmp.dir) =>
+    resolveSettings(ConfigSchema.parse(cfg), { baseDir: root, configFile: undefined, isTTY: false });
 
   beforeAll(async () => {
     tmp = makeTmpDir();
@@ -74,14 +98,27 @@ describe('runDoctor in-process on the real machine', () => {
   it('counts the directories after excludes and reports every area', () => {
     expect(report.facts.budget).toMatchObject({ dirs: 4, watchesNeeded: 5 }); // root, a, a/b, c + the sentinel dir
     const ids = report.checks.map((c) => c.id);
-    for (const id of ['inotify.watches', 'inotify.instances', 'fs.root', 'go.found', 'go.module', 'go.package', 'build.output', 'env.pid1', 'env.nofile']) expect(ids).toContain(id);
+    for (const id of [
+      'inotify.watches',
+      'inotify.instances',
+      'fs.root',
+      'go.found',
+      'go.module',
+      'go.package',
+      'build.output',
+      'env.pid1',
+      'env.nofile',
+    ])
+      expect(ids).toContain(id);
     expect(report.verdict).toBe('ok');
     expect(report.root).toBe(tmp.dir);
   });
 
   it('renders ✓ per check and the verdict line', () => {
     const text = renderReport(report, { color: false });
-    expect(text).toContain("✓ inotify watches: this repo needs 5 watches (4 directories after excludes, plus 1 for the watchdog's sentinel directory)");
+    expect(text).toContain(
+      "✓ inotify watches: this repo needs 5 watches (4 directories after excludes, plus 1 for the watchdog's sentinel directory)",
+    );
     expect(text).toContain('✓ watching will work here');
     expect(text).not.toContain('\x1b[');
     expect(renderReport(report, { color: true })).toContain('\x1b[32m✓\x1b[0m');
@@ -91,7 +128,19 @@ describe('runDoctor in-process on the real machine', () => {
     const broken: DoctorReport = {
       ...report,
       verdict: 'broken',
-      checks: [{ id: 'inotify.watches', title: 'inotify watches', status: 'fail', detail: 'line one\nline two', fix: { text: 'Raise it.', files: [{ path: '/etc/sysctl.d/60-hotwatch.conf', content: 'a = 1\n' }], commands: ['sudo sysctl --system'] } }],
+      checks: [
+        {
+          id: 'inotify.watches',
+          title: 'inotify watches',
+          status: 'fail',
+          detail: 'line one\nline two',
+          fix: {
+            text: 'Raise it.',
+            files: [{ path: '/etc/sysctl.d/60-hotwatch.conf', content: 'a = 1\n' }],
+            commands: ['sudo sysctl --system'],
+          },
+        },
+      ],
     };
     expect(renderReport(broken, { color: false })).toContain(
       '  ✗ inotify watches: line one\n      line two\n      fix: Raise it.\n        file /etc/sysctl.d/60-hotwatch.conf:\n          a = 1\n        $ sudo sysctl --system',

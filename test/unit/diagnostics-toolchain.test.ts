@@ -33,13 +33,20 @@ function module(files: Record<string, string>): string {
   return t.dir;
 }
 
-const settings = (root: string, cfg: ConfigInput = {}) => resolveSettings(ConfigSchema.parse(cfg), { baseDir: root, configFile: undefined, isTTY: false });
+const settings = (root: string, cfg: ConfigInput = {}) =>
+  resolveSettings(ConfigSchema.parse(cfg), { baseDir: root, configFile: undefined, isTTY: false });
 const run = async (root: string, cfg: ConfigInput = {}) => {
   const r = await toolchainChecks(settings(root, cfg), { signal: AbortSignal.timeout(30_000), timeoutMs: 20_000 });
   return { ...r, byId: Object.fromEntries(r.checks.map((c) => [c.id, c])) };
 };
 
-const GOOD = { 'go.mod': 'module example.com/app\n\ngo 1.22\n', 'main.go': 'package main\n\nfunc main() {}\n', 'lib/lib.go': 'package lib\n', 'cmd/srv/main.go': '// srv\npackage main\nfunc main(){}\n', 'cmd/srv/x_test.go': 'package main_test\n' };
+const GOOD = {
+  'go.mod': 'module example.com/app\n\ngo 1.22\n',
+  'main.go': 'package main\n\nfunc main() {}\n',
+  'lib/lib.go': 'package lib\n',
+  'cmd/srv/main.go': '// srv\npackage main\nfunc main(){}\n',
+  'cmd/srv/x_test.go': 'package main_test\n',
+};
 
 describe('toolchainChecks with the real go', () => {
   it('a good module: go found with its version, module, main package, output writable', async () => {
@@ -56,17 +63,26 @@ describe('toolchainChecks with the real go', () => {
 
   it('a non-main package fails with the config key; a sub-command directory passes', async () => {
     const root = module(GOOD);
-    expect((await run(root, { build: { package: './lib' } })).byId['go.package']).toMatchObject({ status: 'fail', detail: expect.stringContaining('package lib, not main') });
+    expect((await run(root, { build: { package: './lib' } })).byId['go.package']).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('package lib, not main'),
+    });
     expect((await run(root, { build: { package: './lib' } })).byId['go.package']!.fix!.text).toContain('build:\n  package:');
     expect((await run(root, { build: { package: './cmd/srv' } })).byId['go.package']!.status).toBe('ok');
-    expect((await run(root, { build: { package: './nothing' } })).byId['go.package']).toMatchObject({ status: 'fail', detail: expect.stringContaining('has no Go files') });
+    expect((await run(root, { build: { package: './nothing' } })).byId['go.package']).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('has no Go files'),
+    });
     expect((await run(root, { build: { package: './...' } })).byId['go.package']!.status).toBe('fail');
   });
 
   it('an import path is resolved with go list', async () => {
     const root = module(GOOD);
     expect((await run(root, { build: { package: 'example.com/app/cmd/srv' } })).byId['go.package']!.status).toBe('ok');
-    expect((await run(root, { build: { package: 'example.com/app/lib' } })).byId['go.package']).toMatchObject({ status: 'fail', detail: expect.stringContaining('not main') });
+    expect((await run(root, { build: { package: 'example.com/app/lib' } })).byId['go.package']).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('not main'),
+    });
   });
 
   it('no go.mod: fail with go mod init', async () => {
@@ -112,7 +128,7 @@ describe('toolchainChecks with the real go', () => {
   });
 
   it('an output path below a regular file is not writable', async () => {
-    const root = module({ ...GOOD, 'blocker': 'x' });
+    const root = module({ ...GOOD, blocker: 'x' });
     const c = (await run(root, { build: { output: 'blocker/bin/app' } })).byId['build.output']!;
     expect(c.status).toBe('fail');
     expect(c.detail).toContain(path.join(root, 'blocker', 'bin'));

@@ -17,7 +17,11 @@ function heldOpener() {
 describe('DirWatches.settled', () => {
   it('is false while armMany waits for the watches to be made, true once they are', async () => {
     const h = heldOpener();
-    const w = new DirWatches(() => undefined, () => undefined, h.opener);
+    const w = new DirWatches(
+      () => undefined,
+      () => undefined,
+      h.opener,
+    );
     expect(w.settled).toBe(true);
     const arming = w.armMany([
       { dir: '/r', st: { dev: 1, ino: 1 } },
@@ -31,7 +35,11 @@ describe('DirWatches.settled', () => {
   });
 
   it('is true again when making the watches failed outright', async () => {
-    const w = new DirWatches(() => undefined, () => undefined, { open: () => ({ close: () => undefined }), settle: () => Promise.reject(new Error('helper gone')) });
+    const w = new DirWatches(
+      () => undefined,
+      () => undefined,
+      { open: () => ({ close: () => undefined }), settle: () => Promise.reject(new Error('helper gone')) },
+    );
     await expect(w.armMany([{ dir: '/r', st: { dev: 1, ino: 1 } }])).rejects.toThrow('helper gone');
     expect(w.settled).toBe(true);
   });

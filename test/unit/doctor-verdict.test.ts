@@ -24,17 +24,31 @@ describe('verdictText', () => {
     [[check('inotify.watches', 'ok'), check('go.package', 'ok')], '✓ watching will work here'],
     [[check('fs.root', 'warn'), check('go.package', 'ok')], '⚠ watching will work, degraded (polling or caveats above)'],
     [[check('inotify.watches', 'fail'), check('go.package', 'ok')], '✗ watching will not work here until the problems above are fixed'],
-    [[check('inotify.watches', 'fail'), check('run.port', 'fail')], '✗ watching will not work here until the problems above are fixed (nor will the app start)'],
-    [[check('inotify.watches', 'ok'), check('run.port', 'fail')], '✗ watching works, but the app will not start until the problems above are fixed'],
-    [[check('fs.root', 'warn'), check('go.module', 'fail')], '✗ watching works (degraded: polling or caveats above), but the app will not start until the problems above are fixed'],
-    [[check('tree.scan', 'fail'), check('go.found', 'fail')], '✗ watching will not work here until the problems above are fixed (nor will the app start)'],
+    [
+      [check('inotify.watches', 'fail'), check('run.port', 'fail')],
+      '✗ watching will not work here until the problems above are fixed (nor will the app start)',
+    ],
+    [
+      [check('inotify.watches', 'ok'), check('run.port', 'fail')],
+      '✗ watching works, but the app will not start until the problems above are fixed',
+    ],
+    [
+      [check('fs.root', 'warn'), check('go.module', 'fail')],
+      '✗ watching works (degraded: polling or caveats above), but the app will not start until the problems above are fixed',
+    ],
+    [
+      [check('tree.scan', 'fail'), check('go.found', 'fail')],
+      '✗ watching will not work here until the problems above are fixed (nor will the app start)',
+    ],
   ] as const)('%#: %s', (checks, text) => {
     expect(verdictText(checks)).toBe(text);
   });
 
   it('the app checks are the toolchain, module, package, output and port; the rest is watching', () => {
-    for (const id of ['go.found', 'go.module', 'go.package', 'build.output', 'run.port', 'toolchain']) expect(isAppCheck(id), id).toBe(true);
-    for (const id of ['inotify.watches', 'inotify.instances', 'fs.root', 'fs.mount:/x', 'tree.scan', 'env.pid1', 'input.flag_invalid']) expect(isAppCheck(id), id).toBe(false);
+    for (const id of ['go.found', 'go.module', 'go.package', 'build.output', 'run.port', 'toolchain'])
+      expect(isAppCheck(id), id).toBe(true);
+    for (const id of ['inotify.watches', 'inotify.instances', 'fs.root', 'fs.mount:/x', 'tree.scan', 'env.pid1', 'input.flag_invalid'])
+      expect(isAppCheck(id), id).toBe(false);
   });
 });
 
@@ -46,7 +60,8 @@ describe('runDoctor on real modules', () => {
     fs.writeFileSync(path.join(tmp.dir, 'main.go'), 'package main\nfunc main(){}\n');
   });
   afterEach(() => tmp.cleanup());
-  const settings = (cfg: ConfigInput = {}) => resolveSettings(ConfigSchema.parse(cfg), { baseDir: tmp.dir, configFile: undefined, isTTY: false });
+  const settings = (cfg: ConfigInput = {}) =>
+    resolveSettings(ConfigSchema.parse(cfg), { baseDir: tmp.dir, configFile: undefined, isTTY: false });
   const verdictLine = (text: string) => text.split('\n').find((l) => /^[✓⚠✗] /.test(l))!;
 
   it('healthy: watching ok, app ok', async () => {
@@ -74,7 +89,9 @@ describe('runDoctor on real modules', () => {
         expect(r.app, what).toBe('broken');
         expect(r.watching, what).not.toBe('broken');
         expect(exitCodeOf(r.verdict)).toBe(2);
-        expect(verdictLine(renderReport(r, { color: false })), what).toMatch(/^✗ watching works(?: \(degraded[^)]*\))?, but the app will not start until the problems above are fixed \(/);
+        expect(verdictLine(renderReport(r, { color: false })), what).toMatch(
+          /^✗ watching works(?: \(degraded[^)]*\))?, but the app will not start until the problems above are fixed \(/,
+        );
       }
     } finally {
       srv.close();
@@ -82,7 +99,9 @@ describe('runDoctor on real modules', () => {
   });
 
   it('a root that cannot be scanned: watching will not work', async () => {
-    const r = await runDoctor(resolveSettings(ConfigSchema.parse({}), { baseDir: path.join(tmp.dir, 'missing'), configFile: undefined, isTTY: false }));
+    const r = await runDoctor(
+      resolveSettings(ConfigSchema.parse({}), { baseDir: path.join(tmp.dir, 'missing'), configFile: undefined, isTTY: false }),
+    );
     expect(r).toMatchObject({ verdict: 'broken', watching: 'broken' });
     expect(verdictLine(renderReport(r, { color: false }))).toMatch(/^✗ watching will not work here until the problems above are fixed/);
   });
@@ -101,8 +120,16 @@ describe('doctor --json on a config with several mistakes', () => {
     expect(DoctorReportSchema.parse(JSON.parse(JSON.stringify(r)))).toBeTruthy();
     expect(r.verdict).toBe('broken');
     expect(r.checks.map((c) => [c.id, c.detail, c.fix?.text])).toEqual([
-      ['input.config_invalid:1', 'watcher.config.yaml:2:15 watch.extensions: expected a list, got a string ("go, html")', 'write a list: ["go", "html"]'],
-      ['input.config_invalid:2', 'watcher.config.yaml:4:3 build.cmnd: unknown key (did you mean build.cmd?)', 'Fix the flags or the config file (hotwatch doctor --help).'],
+      [
+        'input.config_invalid:1',
+        'watcher.config.yaml:2:15 watch.extensions: expected a list, got a string ("go, html")',
+        'write a list: ["go", "html"]',
+      ],
+      [
+        'input.config_invalid:2',
+        'watcher.config.yaml:4:3 build.cmnd: unknown key (did you mean build.cmd?)',
+        'Fix the flags or the config file (hotwatch doctor --help).',
+      ],
     ]);
   });
 });

@@ -59,7 +59,9 @@ describe('createFilter: files', () => {
   });
 
   it('include globs add files, exclude globs win over include', () => {
-    const g = createFilter(settings({ include: ['**/*.sql', 'config/*.yaml', './assets/**'], exclude: ['config/secret.yaml', '**/*.gen.go'] }));
+    const g = createFilter(
+      settings({ include: ['**/*.sql', 'config/*.yaml', './assets/**'], exclude: ['config/secret.yaml', '**/*.gen.go'] }),
+    );
     expect(g.isRelevantFile(abs('db/migrations/1.sql'))).toBe(true);
     expect(g.isRelevantFile(abs('config/app.yaml'))).toBe(true);
     expect(g.isRelevantFile(abs('config/secret.yaml'))).toBe(false);

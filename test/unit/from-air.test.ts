@@ -74,14 +74,37 @@ const CASES: Case[] = [
     fixture: 'air-every-key.toml',
     files: ['.env'],
     unmapped: [
-      'build.follow_symlink', 'build.pre_cmd', 'build.post_cmd', 'build.log', 'build.windows.cmd', 'build.windows.bin', 'build.windows.entrypoint',
-      'proxy.enabled', 'proxy.proxy_port', 'proxy.app_start_timeout', 'log.time', 'color.main', 'color.watcher', 'color.build', 'color.runner',
-      'screen.clear_on_rebuild', 'screen.keep_scroll', 'misc.clean_on_exit',
+      'build.follow_symlink',
+      'build.pre_cmd',
+      'build.post_cmd',
+      'build.log',
+      'build.windows.cmd',
+      'build.windows.bin',
+      'build.windows.entrypoint',
+      'proxy.enabled',
+      'proxy.proxy_port',
+      'proxy.app_start_timeout',
+      'log.time',
+      'color.main',
+      'color.watcher',
+      'color.build',
+      'color.runner',
+      'screen.clear_on_rebuild',
+      'screen.keep_scroll',
+      'misc.clean_on_exit',
     ],
   },
-  { fixture: 'web-cmd-server.toml', unmapped: ['build.pre_cmd', 'build.log', 'proxy.enabled', 'proxy.proxy_port', 'screen.clear_on_rebuild', 'misc.clean_on_exit'] },
+  {
+    fixture: 'web-cmd-server.toml',
+    unmapped: ['build.pre_cmd', 'build.log', 'proxy.enabled', 'proxy.proxy_port', 'screen.clear_on_rebuild', 'misc.clean_on_exit'],
+  },
   { fixture: 'makefile-poll.toml', unmapped: ['watch_dir', 'build.log', 'build.exclude_regex', 'build.follow_symlink', 'color.main'] },
-  { fixture: 'cli-platforms.toml', dirs: ['cmd/app', 'internal/mock', 'config', 'docs', 'web', '.github'], files: ['.env'], unmapped: ['build.windows.cmd', 'build.windows.bin', 'build.rules', 'color.mode'] },
+  {
+    fixture: 'cli-platforms.toml',
+    dirs: ['cmd/app', 'internal/mock', 'config', 'docs', 'web', '.github'],
+    files: ['.env'],
+    unmapped: ['build.windows.cmd', 'build.windows.bin', 'build.rules', 'color.mode'],
+  },
 ];
 
 describe.each(CASES)('$fixture', ({ fixture, dirs, files, unmapped }) => {
@@ -99,7 +122,10 @@ describe.each(CASES)('$fixture', ({ fixture, dirs, files, unmapped }) => {
     const { conv, yaml } = convert(text, project(dirs, files));
     const mapped = [...conv.mapped.keys()];
     const reported = conv.unmapped.map((u) => u.key);
-    expect(mapped.filter((k) => reported.includes(k)), 'converted and reported at once').toEqual([]);
+    expect(
+      mapped.filter((k) => reported.includes(k)),
+      'converted and reported at once',
+    ).toEqual([]);
     expect([...mapped, ...reported].sort()).toEqual(keysOf(text));
     expect(reported.sort()).toEqual([...unmapped].sort());
     for (const u of conv.unmapped) {
@@ -157,8 +183,12 @@ describe('what the conversions set', () => {
     expect(yaml).toMatch(/"\^\(gen\|mock\)\/": anchored with \^/);
   });
 
-  it("the [build.linux] block wins; include_dir becomes the directories outside it; a missing env file is left out", async () => {
-    const { root, s, yaml } = await convertFixture('cli-platforms.toml', ['cmd/app', 'internal/mock', 'config', 'docs', 'web', '.github'], ['.env']);
+  it('the [build.linux] block wins; include_dir becomes the directories outside it; a missing env file is left out', async () => {
+    const { root, s, yaml } = await convertFixture(
+      'cli-platforms.toml',
+      ['cmd/app', 'internal/mock', 'config', 'docs', 'web', '.github'],
+      ['.env'],
+    );
     expect(s.build.package).toBe('./cmd/app');
     expect(s.build.flags).toEqual(['-ldflags', '-s -w']);
     expect(s.build.env).toEqual({ CGO_ENABLED: '0' });
@@ -168,7 +198,14 @@ describe('what the conversions set', () => {
     expect(s.run.envFiles).toEqual([path.join(root, '.env')]);
     expect(yaml).toMatch(/do not exist here[^\n]*\n[^\n]*\.env\.development/);
     expect(s.watch.include).toEqual(['go.mod', 'go.sum', 'config/config.yaml']);
-    expect(s.watch.exclude.sort()).toEqual(['**/*_test.go', '**/mocks/**', 'docs/**', 'internal/assets/**', 'internal/mock/*.go', 'web/**']);
+    expect(s.watch.exclude.sort()).toEqual([
+      '**/*_test.go',
+      '**/mocks/**',
+      'docs/**',
+      'internal/assets/**',
+      'internal/mock/*.go',
+      'web/**',
+    ]);
   });
 });
 
@@ -203,7 +240,10 @@ describe('bad and odd .air.toml files', () => {
   });
 
   it('an entrypoint that runs a debugger is reported; the build is still converted', () => {
-    const { conv } = convert('[build]\ncmd = "go build -gcflags \'all=-N -l\' -o ./tmp/main ."\nentrypoint = ["dlv", "exec", "--headless", "./tmp/main"]\n', project());
+    const { conv } = convert(
+      '[build]\ncmd = "go build -gcflags \'all=-N -l\' -o ./tmp/main ."\nentrypoint = ["dlv", "exec", "--headless", "./tmp/main"]\n',
+      project(),
+    );
     expect(conv.unmapped.map((u) => u.key)).toEqual(['build.entrypoint']);
     expect(conv.unmapped[0]!.reason).toMatch(/runs dlv from PATH/);
     expect(conv.draft.values['build.flags']).toEqual(['-gcflags', 'all=-N -l']);
@@ -213,7 +253,9 @@ describe('bad and odd .air.toml files', () => {
   it('an exclude_file that is no valid glob is reported; a directory outside the root needs no exclusion', async () => {
     const root = project();
     const { conv, yaml } = convert('[build]\nexclude_file = ["{a,b", "x.go"]\nexclude_dir = ["/abs/dir", "../up", "logs"]\n', root);
-    expect(conv.unmapped).toEqual([{ key: 'build.exclude_file', reason: expect.stringMatching(/not converted: bad glob "\{a,b": "\{" is never closed/) }]);
+    expect(conv.unmapped).toEqual([
+      { key: 'build.exclude_file', reason: expect.stringMatching(/not converted: bad glob "\{a,b": "\{" is never closed/) },
+    ]);
     expect((await load(root, yaml)).watch.exclude).toEqual(['**/*_test.go', 'x.go', 'logs/**']);
   });
 
@@ -238,9 +280,12 @@ describe('the pieces of a conversion', () => {
     expect(regexToGlob(re)).toEqual({ glob });
   });
 
-  it.each(['^vendor/', '(foo|bar)\\.go', '[a-z]+_test\\.go', 'x\\d', 'a.'])('exclude_regex %s is left to the person, with the reason', (re) => {
-    expect(regexToGlob(re)).toEqual({ reason: expect.any(String) });
-  });
+  it.each(['^vendor/', '(foo|bar)\\.go', '[a-z]+_test\\.go', 'x\\d', 'a.'])(
+    'exclude_regex %s is left to the person, with the reason',
+    (re) => {
+      expect(regexToGlob(re)).toEqual({ reason: expect.any(String) });
+    },
+  );
 
   it.each([
     [500, 500],
@@ -262,7 +307,16 @@ describe('the pieces of a conversion', () => {
       pkg: './cmd/api',
     });
     expect(parseGoBuild('go build -o=bin/x')).toMatchObject({ output: 'bin/x', pkg: '.' });
-    for (const kept of ['go build -o ./tmp/main main.go', 'go build -o x ./...', 'go build ./cmd/api', 'go build -o x cmd/api', 'make build', 'go build -o x . && echo ok', 'go build -C sub -o x .', 'templ generate && go build -o x .']) {
+    for (const kept of [
+      'go build -o ./tmp/main main.go',
+      'go build -o x ./...',
+      'go build ./cmd/api',
+      'go build -o x cmd/api',
+      'make build',
+      'go build -o x . && echo ok',
+      'go build -C sub -o x .',
+      'templ generate && go build -o x .',
+    ]) {
       expect(parseGoBuild(kept), kept).toBeUndefined();
     }
   });
@@ -273,11 +327,15 @@ describe('the pieces of a conversion', () => {
     expect(conv.draft.values['watch.extensions']).toEqual(['sql', '!tmpl', '!tpl', '!html']);
     expect(conv.draft.values['watch.exclude']).toEqual(['**/*.pb.go', 'assets/**', '!**/*_test.go']);
     const s = await load(root, yaml);
-    expect([s.watch.extensions, s.watch.exclude]).toEqual([['.go', '.sql'], ['**/*.pb.go', 'assets/**']]);
+    expect([s.watch.extensions, s.watch.exclude]).toEqual([
+      ['.go', '.sql'],
+      ['**/*.pb.go', 'assets/**'],
+    ]);
   });
 
   it('shell words: quotes and escapes are undone; expansions and operators make a line not plain', () => {
     expect(shellWords(`A="x y" b\\ c 'd $e' ""`)).toEqual(['A=x y', 'b c', 'd $e', '']);
-    for (const line of ['echo $HOME', 'a && b', 'a | b', 'a > f', 'ls *.go', 'echo "$(date)"', 'a; b', '"open']) expect(shellWords(line), line).toBeUndefined();
+    for (const line of ['echo $HOME', 'a && b', 'a | b', 'a > f', 'ls *.go', 'echo "$(date)"', 'a; b', '"open'])
+      expect(shellWords(line), line).toBeUndefined();
   });
 });

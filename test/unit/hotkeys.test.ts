@@ -4,7 +4,12 @@ import { HOTKEYS_HELP, keysToActions } from '../../src/cli/hotkeys.js';
 
 function record(data: string): string[] {
   const got: string[] = [];
-  keysToActions(data, { rebuild: () => got.push('rebuild'), clear: () => got.push('clear'), quit: () => got.push('quit'), help: (t) => got.push(`help:${t}`) });
+  keysToActions(data, {
+    rebuild: () => got.push('rebuild'),
+    clear: () => got.push('clear'),
+    quit: () => got.push('quit'),
+    help: (t) => got.push(`help:${t}`),
+  });
   return got;
 }
 

@@ -82,7 +82,10 @@ describe('the config rendered from the schema', () => {
     const lines = text.split('\n');
     const start = lines.indexOf('# run:');
     const end = lines.findIndex((l, i) => i > start && l === '');
-    const uncommented = lines.slice(start, end).map((l) => l.replace(/^# /, '')).join('\n');
+    const uncommented = lines
+      .slice(start, end)
+      .map((l) => l.replace(/^# /, ''))
+      .join('\n');
     expect(parseConfigText(uncommented, 'w.yaml').config.run).toEqual(ConfigSchema.parse({}).run);
   });
 
@@ -106,7 +109,7 @@ describe('.gitignore', () => {
 });
 
 describe('the schema reference', () => {
-  it('relative through the repo\'s node_modules (a symlink too), the absolute installed file otherwise', () => {
+  it("relative through the repo's node_modules (a symlink too), the absolute installed file otherwise", () => {
     const dir = tmpDir();
     expect(schemaRef(dir)).toBe(fs.realpathSync(SCHEMA_FILE));
     fs.mkdirSync(path.join(dir, 'node_modules'));
@@ -118,11 +121,19 @@ describe('the schema reference', () => {
 
 describe('repo facts', () => {
   it('go.work use directives, single and in a block, comments and quotes removed', () => {
-    expect(parseGoWorkUses('go 1.22\n\nuse ./tools // dev only\nuse (\n\t./app\n\t"./lib"\n\t// ./old\n)\n')).toEqual(['./tools', './app', './lib']);
+    expect(parseGoWorkUses('go 1.22\n\nuse ./tools // dev only\nuse (\n\t./app\n\t"./lib"\n\t// ./old\n)\n')).toEqual([
+      './tools',
+      './app',
+      './lib',
+    ]);
   });
 
   it('//go:embed patterns: several per line, quoted ones, all: prefixes', () => {
-    expect(embedPatterns('package web\n\n//go:embed static/* "my files/a.txt"\n//go:embed all:templates\nvar fs embed.FS\n')).toEqual(['static/*', 'my files/a.txt', 'templates']);
+    expect(embedPatterns('package web\n\n//go:embed static/* "my files/a.txt"\n//go:embed all:templates\nvar fs embed.FS\n')).toEqual([
+      'static/*',
+      'my files/a.txt',
+      'templates',
+    ]);
   });
 
   it('main packages: //go:build ignore programs and nested modules skipped, the root and cmd/* first', () => {
@@ -170,7 +181,14 @@ describe('what init plans from the repo', () => {
   const main = 'package main\n\nfunc main() {}\n';
 
   it('a frontend holding Go code stays watched; a Go package named template is not a template directory', () => {
-    const { draft, found } = plan({ 'go.mod': 'module x\n', 'main.go': main, 'web/package.json': '{}', 'web/handlers.go': 'package web\n', 'internal/template/t.go': 'package template\n', 'internal/template/x.gohtml': '' });
+    const { draft, found } = plan({
+      'go.mod': 'module x\n',
+      'main.go': main,
+      'web/package.json': '{}',
+      'web/handlers.go': 'package web\n',
+      'internal/template/t.go': 'package template\n',
+      'internal/template/x.gohtml': '',
+    });
     expect(draft.values['watch.exclude']).toBeUndefined();
     expect(draft.values['watch.extensions']).toBeUndefined();
     expect(found).toContain('frontend: web (kept watched: it holds Go code too)');

@@ -66,7 +66,9 @@ describe('build.package must be a main package', () => {
     write('internal/lib/lib_test.go', 'package lib\n');
     write('watcher.config.yaml', 'build:\n  package: ./internal/lib\n');
     const e = await failure();
-    expect(e.format()).toMatch(/^watcher\.config\.yaml:2:12 build\.package "\.\/internal\/lib": .*internal\/lib is package lib \(a library\), not package main: .*\n {2}fix: set build\.package: \. in watcher\.config\.yaml/);
+    expect(e.format()).toMatch(
+      /^watcher\.config\.yaml:2:12 build\.package "\.\/internal\/lib": .*internal\/lib is package lib \(a library\), not package main: .*\n {2}fix: set build\.package: \. in watcher\.config\.yaml/,
+    );
   });
 
   it('a main package passes: at the root, in cmd/server, or named by its import path', async () => {

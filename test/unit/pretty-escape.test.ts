@@ -10,7 +10,15 @@ import { createLogger } from '../../src/log/logger.js';
 
 function pretty() {
   let out = '';
-  const dest = Object.assign(new Writable({ write(c, _e, done) { out += String(c); done(); } }), { isTTY: false });
+  const dest = Object.assign(
+    new Writable({
+      write(c, _e, done) {
+        out += String(c);
+        done();
+      },
+    }),
+    { isTTY: false },
+  );
   const log = createLogger({ format: 'pretty', level: 'info', destination: dest });
   return { log, out: () => out };
 }

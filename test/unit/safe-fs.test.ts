@@ -34,7 +34,7 @@ const problem = (f: () => unknown): unknown => {
 };
 
 describe('safe-fs', () => {
-  it('ensureOwnDir: creates with the exact mode under any umask, fixes a wider one, refuses a symlink, a file, another user\'s directory', () => {
+  it("ensureOwnDir: creates with the exact mode under any umask, fixes a wider one, refuses a symlink, a file, another user's directory", () => {
     const old = process.umask(0);
     try {
       expect(ensureOwnDir(at('a'), 0o700)).toEqual({ created: true });
@@ -53,7 +53,7 @@ describe('safe-fs', () => {
     expect(problem(() => ensureOwnDir(at('file'), 0o700))).toBe('not-dir');
   });
 
-  it('ensureOwnDir: another user\'s directory is refused and left as it is', () => {
+  it("ensureOwnDir: another user's directory is refused and left as it is", () => {
     requireRoot();
     fs.mkdirSync(at('theirs'), { mode: 0o755 });
     fs.chownSync(at('theirs'), OTHER_UID, OTHER_UID);

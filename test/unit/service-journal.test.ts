@@ -17,11 +17,23 @@ describe('logMode', () => {
 
   it('prefixes levels when stderr is the very stream JOURNAL_STREAM names, not when it was redirected', () => {
     const env = { JOURNAL_STREAM: '8:12345', INVOCATION_ID: 'abc' };
-    expect(logMode({ format: 'pretty', isTTY: false, destination: '8:12345', env })).toEqual({ color: false, journalLevels: true, timestamps: false });
-    expect(logMode({ format: 'pretty', isTTY: false, destination: '8:99999', env })).toEqual({ color: false, journalLevels: false, timestamps: true });
+    expect(logMode({ format: 'pretty', isTTY: false, destination: '8:12345', env })).toEqual({
+      color: false,
+      journalLevels: true,
+      timestamps: false,
+    });
+    expect(logMode({ format: 'pretty', isTTY: false, destination: '8:99999', env })).toEqual({
+      color: false,
+      journalLevels: false,
+      timestamps: true,
+    });
     expect(logMode({ format: 'pretty', isTTY: false, destination: undefined, env }).journalLevels).toBe(false);
     // JSON stays bare for a shipper, but journald still stamps the time.
-    expect(logMode({ format: 'json', isTTY: false, destination: '8:12345', env })).toEqual({ color: false, journalLevels: false, timestamps: false });
+    expect(logMode({ format: 'json', isTTY: false, destination: '8:12345', env })).toEqual({
+      color: false,
+      journalLevels: false,
+      timestamps: false,
+    });
   });
 
   it('takes INVOCATION_ID without JOURNAL_STREAM (older systemd) as the journal unless on a terminal', () => {

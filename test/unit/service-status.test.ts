@@ -7,13 +7,28 @@ import { oneLine, watchdogInterval } from '../../src/service/notify.js';
 import { duration } from '../../src/service/render.js';
 
 const NOW = 1_800_000_000_000;
-const okWatch: WatchView = { backend: 'native', watches: 43, dirs: 42, scopes: [{ path: '/src', kind: 'root', state: 'ok', since: NOW - 60_000 }] };
-const running: JobView = { state: 'running', since: NOW - 5000, app: { pid: 7, startedAt: NOW - 5000, listening: ['127.0.0.1:8080'] }, expectsListening: true };
+const okWatch: WatchView = {
+  backend: 'native',
+  watches: 43,
+  dirs: 42,
+  scopes: [{ path: '/src', kind: 'root', state: 'ok', since: NOW - 60_000 }],
+};
+const running: JobView = {
+  state: 'running',
+  since: NOW - 5000,
+  app: { pid: 7, startedAt: NOW - 5000, listening: ['127.0.0.1:8080'] },
+  expectsListening: true,
+};
 
 describe('crashLoop', () => {
   it('says the exits, their span and the next try', () => {
     const exits = [NOW - 30_000, NOW - 22_000, NOW - 14_000, NOW - 8_000, NOW - 1_000];
-    expect(crashLoop(exits, NOW, NOW + 8_000)).toEqual({ exits: 5, spanMs: 29_000, nextTryInMs: 8_000, line: 'crash loop: 5 exits in 29 s, next try in 8 s' });
+    expect(crashLoop(exits, NOW, NOW + 8_000)).toEqual({
+      exits: 5,
+      spanMs: 29_000,
+      nextTryInMs: 8_000,
+      line: 'crash loop: 5 exits in 29 s, next try in 8 s',
+    });
     expect(crashLoop(exits, NOW, 'change')?.line).toBe('crash loop: 5 exits in 29 s, waiting for a change');
     expect(crashLoop(exits, NOW, undefined)?.line).toBe('crash loop: 5 exits in 29 s');
   });
@@ -32,7 +47,10 @@ describe('health and the STATUS= line', () => {
     const f = new ServiceFacts();
     expect(healthOf(running, okWatch, f, NOW)).toEqual({ ok: true, serving: true, watchHealthy: true });
     const quiet = { ...running, app: { ...running.app!, listening: [] } };
-    expect(healthOf(quiet, okWatch, f, NOW)).toMatchObject({ ok: false, why: 'not serving: the app (pid 7) is not listening yet (up 5 s)' });
+    expect(healthOf(quiet, okWatch, f, NOW)).toMatchObject({
+      ok: false,
+      why: 'not serving: the app (pid 7) is not listening yet (up 5 s)',
+    });
     expect(healthOf({ ...quiet, expectsListening: false }, okWatch, f, NOW).ok).toBe(true);
     // A build beside the old app: still serving.
     expect(healthOf({ ...running, state: 'building' }, okWatch, f, NOW).serving).toBe(true);
@@ -40,18 +58,35 @@ describe('health and the STATUS= line', () => {
 
   it('counts polling as healthy watching, deaf and failed as not', () => {
     const f = new ServiceFacts();
-    const scope = (state: 'polling' | 'deaf' | 'failed') => ({ ...okWatch, scopes: [{ ...okWatch.scopes[0]!, state, since: NOW - 4000, cause: 'mount-changed' }] });
+    const scope = (state: 'polling' | 'deaf' | 'failed') => ({
+      ...okWatch,
+      scopes: [{ ...okWatch.scopes[0]!, state, since: NOW - 4000, cause: 'mount-changed' }],
+    });
     expect(healthOf(running, scope('polling'), f, NOW).ok).toBe(true);
-    expect(healthOf(running, scope('deaf'), f, NOW)).toMatchObject({ ok: false, serving: true, watchHealthy: false, why: 'watch unhealthy: root /src deaf, recovering (mount-changed) for 4 s' });
+    expect(healthOf(running, scope('deaf'), f, NOW)).toMatchObject({
+      ok: false,
+      serving: true,
+      watchHealthy: false,
+      why: 'watch unhealthy: root /src deaf, recovering (mount-changed) for 4 s',
+    });
     expect(healthOf(running, scope('failed'), f, NOW).why).toBe('watch unhealthy: root /src deaf, recovery failed (mount-changed) for 4 s');
   });
 
   it('stops the systemd pings on a failed recovery or a deafness past its grace, not on a short one', () => {
-    const deaf = (state: 'deaf' | 'failed', ago: number) => ({ ...okWatch, scopes: [{ ...okWatch.scopes[0]!, state, since: NOW - ago, cause: 'sentinel-timeout' }] });
+    const deaf = (state: 'deaf' | 'failed', ago: number) => ({
+      ...okWatch,
+      scopes: [{ ...okWatch.scopes[0]!, state, since: NOW - ago, cause: 'sentinel-timeout' }],
+    });
     expect(watchdogVerdict(okWatch, NOW)).toEqual({ ok: true });
     expect(watchdogVerdict(deaf('deaf', 2000), NOW)).toEqual({ ok: true });
-    expect(watchdogVerdict(deaf('deaf', 31_000), NOW)).toEqual({ ok: false, why: 'root /src deaf (sentinel-timeout) for 31 s, not recovered' });
-    expect(watchdogVerdict(deaf('failed', 1000), NOW)).toEqual({ ok: false, why: 'root /src deaf (sentinel-timeout) for 1 s, recovery failed' });
+    expect(watchdogVerdict(deaf('deaf', 31_000), NOW)).toEqual({
+      ok: false,
+      why: 'root /src deaf (sentinel-timeout) for 31 s, not recovered',
+    });
+    expect(watchdogVerdict(deaf('failed', 1000), NOW)).toEqual({
+      ok: false,
+      why: 'root /src deaf (sentinel-timeout) for 1 s, recovery failed',
+    });
   });
 
   it('puts the state a person needs on one line', () => {
@@ -59,11 +94,17 @@ describe('health and the STATUS= line', () => {
     const src = (job: JobView, watch = okWatch) => ({ job: () => job, watch: () => watch });
     const meta = { root: '/src', version: '0.1.0', pid: 1, startedAt: NOW - 9000 };
     f.lastBuild = { outcome: 'ok', startedAt: NOW - 900, finishedAt: NOW - 100, durationMs: 812, errors: [] };
-    expect(statusLine(snapshot(src(running), f, meta, NOW))).toBe('serving pid 7 on 127.0.0.1:8080; last build ok in 0.8 s; watch ok (native, 43 watches)');
+    expect(statusLine(snapshot(src(running), f, meta, NOW))).toBe(
+      'serving pid 7 on 127.0.0.1:8080; last build ok in 0.8 s; watch ok (native, 43 watches)',
+    );
     f.lastBuild = { ...f.lastBuild, outcome: 'failed', errors: ['a', 'b', 'c'] };
-    expect(statusLine(snapshot(src({ ...running, state: 'build-failed', app: undefined }), f, meta, NOW))).toBe('not serving: the last build failed (3 error lines); fix the code and save');
+    expect(statusLine(snapshot(src({ ...running, state: 'build-failed', app: undefined }), f, meta, NOW))).toBe(
+      'not serving: the last build failed (3 error lines); fix the code and save',
+    );
     for (const t of [NOW - 9000, NOW - 5000, NOW - 1000]) f.noteCrash(t);
-    expect(statusLine(snapshot(src({ ...running, state: 'backoff', app: undefined, nextTryAt: NOW + 4000 }), f, meta, NOW))).toBe('not serving: crash loop: 3 exits in 8 s, next try in 4 s');
+    expect(statusLine(snapshot(src({ ...running, state: 'backoff', app: undefined, nextTryAt: NOW + 4000 }), f, meta, NOW))).toBe(
+      'not serving: crash loop: 3 exits in 8 s, next try in 4 s',
+    );
     expect(statusLine(snapshot(src({ ...running, state: 'stopping' }), f, meta, NOW))).toBe('stopping');
   });
 });
@@ -86,8 +127,16 @@ describe('unit quoting and numbers', () => {
   });
 
   it('keeps the stop timeout above the grace period and the watchdog above 10 sentinel intervals', () => {
-    expect(unitTimings({ gracePeriodMs: 5000, buildTimeoutMs: 300_000, watchdogIntervalMs: 2000 })).toEqual({ stopSec: 15, startSec: 360, watchdogSec: 30 });
-    expect(unitTimings({ gracePeriodMs: 30_500, buildTimeoutMs: 60_000, watchdogIntervalMs: 5000 })).toEqual({ stopSec: 41, startSec: 120, watchdogSec: 50 });
+    expect(unitTimings({ gracePeriodMs: 5000, buildTimeoutMs: 300_000, watchdogIntervalMs: 2000 })).toEqual({
+      stopSec: 15,
+      startSec: 360,
+      watchdogSec: 30,
+    });
+    expect(unitTimings({ gracePeriodMs: 30_500, buildTimeoutMs: 60_000, watchdogIntervalMs: 5000 })).toEqual({
+      stopSec: 41,
+      startSec: 120,
+      watchdogSec: 50,
+    });
   });
 });
 

@@ -38,8 +38,22 @@ const BOTH: Batch = { ...batch('main.go', 'util.go') };
 
 const OLD = { pid: 100, startedAt: 3 };
 const exit = (uptimeMs: number, code = 3): AppExit => ({ code, signal: null, uptimeMs });
-const stopResult = (durationMs = 40): StopResult => ({ how: 'graceful', durationMs, exit: { code: 0, signal: null, uptimeMs: 5000 }, swept: [], portsStillHeld: [] });
-const failedBuild: BuildResult = { ok: false, canceled: false, timedOut: false, exitCode: 1, durationMs: 300, output: 'main.go:3:1: syntax error', command: 'go build' };
+const stopResult = (durationMs = 40): StopResult => ({
+  how: 'graceful',
+  durationMs,
+  exit: { code: 0, signal: null, uptimeMs: 5000 },
+  swept: [],
+  portsStillHeld: [],
+});
+const failedBuild: BuildResult = {
+  ok: false,
+  canceled: false,
+  timedOut: false,
+  exitCode: 1,
+  durationMs: 300,
+  output: 'main.go:3:1: syntax error',
+  command: 'go build',
+};
 
 // Inputs, each at a given time.
 const change = (at: number, b: Batch): JobInput => ({ type: 'change', at, batch: b });
@@ -51,8 +65,16 @@ const buildError = (at: number, error: unknown): JobInput => ({ type: 'buildFini
 const stopped = (at: number, durationMs = 40): JobInput => ({ type: 'stopFinished', at, result: stopResult(durationMs) });
 const startedApp = (at: number, pid: number, startMs = 2): JobInput => ({ type: 'startFinished', at, outcome: { ok: true, pid, startMs } });
 /** A start whose binary's identity was read, and a build whose binary's was. */
-const startedBinary = (at: number, pid: number, identity: string): JobInput => ({ type: 'startFinished', at, outcome: { ok: true, pid, startMs: 2, identity } });
-const builtBinary = (at: number, identity: string, durationMs = 500): JobInput => ({ type: 'buildFinished', at, outcome: { kind: 'ok', durationMs, identity } });
+const startedBinary = (at: number, pid: number, identity: string): JobInput => ({
+  type: 'startFinished',
+  at,
+  outcome: { ok: true, pid, startMs: 2, identity },
+});
+const builtBinary = (at: number, identity: string, durationMs = 500): JobInput => ({
+  type: 'buildFinished',
+  at,
+  outcome: { kind: 'ok', durationMs, identity },
+});
 const revert = (at: number, b: Batch): JobInput => ({ type: 'revert', at, batch: b });
 const ENV: Batch = { ...batch('.env'), force: true };
 const restart = (at: number): JobInput => ({ type: 'restart', at, reason: 'run.envFiles changed (.env)', batch: ENV });
@@ -68,7 +90,8 @@ const buildStart = (trigger: string, files = 1): Effect => report({ kind: 'build
 const startBuild = (b: Batch): Effect => ({ type: 'startBuild', batch: b });
 const stopApp = (pid: number, why: string): Effect => ({ type: 'stopApp', pid, why });
 const startApp = (reason: string): Effect => ({ type: 'startApp', reason });
-const appStop = (pid: number, why: string, durationMs = 40): Effect => report({ kind: 'app.stop', pid, why, result: stopResult(durationMs) });
+const appStop = (pid: number, why: string, durationMs = 40): Effect =>
+  report({ kind: 'app.stop', pid, why, result: stopResult(durationMs) });
 const appStart = (pid: number, reason: string, stopMs?: number): Effect =>
   report({ kind: 'app.start', pid, reason, ...(stopMs !== undefined ? { stopMs } : {}), startMs: 2 });
 const servingBuilt: Effect = { type: 'servingBuilt' };
@@ -130,12 +153,28 @@ describe('the job: building', () => {
     });
     // A third change while the cancel is under way: merged into what is built next, no second cancel.
     const again = step(superseded.state, change(13, MAIN));
-    expect(again).toEqual({ state: { ...b, queued: { ...batch('util.go', 'main.go') }, queuedAt: 12, canceled: 'superseded' }, effects: [] });
+    expect(again).toEqual({
+      state: { ...b, queued: { ...batch('util.go', 'main.go') }, queuedAt: 12, canceled: 'superseded' },
+      effects: [],
+    });
     // The canceled build's tree is gone: the newer change builds, the old app still serves; the oldest
     // change not yet served came when the canceled build started.
     expect(step(again.state, canceled(30, 60))).toEqual({
-      state: { name: 'building', since: 30, batch: batch('util.go', 'main.go'), trigger: '2 files in .', app: OLD, crashes: 0, shutdown: false, pendingSince: 10 },
-      effects: [report({ kind: 'build.canceled', buildMs: 60, shuttingDown: false }), buildStart('2 files in .', 2), startBuild(batch('util.go', 'main.go'))],
+      state: {
+        name: 'building',
+        since: 30,
+        batch: batch('util.go', 'main.go'),
+        trigger: '2 files in .',
+        app: OLD,
+        crashes: 0,
+        shutdown: false,
+        pendingSince: 10,
+      },
+      effects: [
+        report({ kind: 'build.canceled', buildMs: 60, shuttingDown: false }),
+        buildStart('2 files in .', 2),
+        startBuild(batch('util.go', 'main.go')),
+      ],
     });
   });
 
@@ -143,7 +182,12 @@ describe('the job: building', () => {
     const b = step(buildingWithApp(), change(12, UTIL)).state;
     expect(step(b, built(14, 700))).toEqual({
       state: { name: 'building', since: 14, batch: UTIL, trigger: 'util.go', app: OLD, crashes: 0, shutdown: false, pendingSince: 10 },
-      effects: [report({ kind: 'build.done', buildMs: 700 }), report({ kind: 'build.stale', during: 'build' }), buildStart('util.go'), startBuild(UTIL)],
+      effects: [
+        report({ kind: 'build.done', buildMs: 700 }),
+        report({ kind: 'build.stale', during: 'build' }),
+        buildStart('util.go'),
+        startBuild(UTIL),
+      ],
     });
   });
 
@@ -172,7 +216,10 @@ describe('the job: building', () => {
     const stopping = step(buildingWithApp(), failed(20), STOP_ON_FAILURE);
     expect(stopping).toEqual({
       state: { name: 'stopping', since: 20, app: OLD, why: 'build failed (build.onFailure: stop)', shutdown: false, forced: false },
-      effects: [report({ kind: 'build.failed', result: failedBuild, appRunning: true }), stopApp(OLD.pid, 'build failed (build.onFailure: stop)')],
+      effects: [
+        report({ kind: 'build.failed', result: failedBuild, appRunning: true }),
+        stopApp(OLD.pid, 'build failed (build.onFailure: stop)'),
+      ],
     });
     expect(step(stopping.state, stopped(25), STOP_ON_FAILURE)).toEqual({
       state: { name: 'idle', since: 25, why: 'stopped' },
@@ -207,9 +254,21 @@ describe('the job: building', () => {
       effects: [notice, buildStart('main.go'), startBuild(MAIN)],
     });
     // build.onFailure: stop does not stop the app for it: it was no verdict.
-    expect(step(buildingWithApp(), supersededFailure(20), STOP_ON_FAILURE).effects).toEqual([notice, buildStart('main.go'), startBuild(MAIN)]);
+    expect(step(buildingWithApp(), supersededFailure(20), STOP_ON_FAILURE).effects).toEqual([
+      notice,
+      buildStart('main.go'),
+      startBuild(MAIN),
+    ]);
     // With no app: the same, nothing to stop or keep.
-    expect(step(buildingWithoutApp(), supersededFailure(20)).state).toEqual({ name: 'building', since: 20, batch: MAIN, trigger: 'main.go', crashes: 0, shutdown: false, pendingSince: 1 });
+    expect(step(buildingWithoutApp(), supersededFailure(20)).state).toEqual({
+      name: 'building',
+      since: 20,
+      batch: MAIN,
+      trigger: 'main.go',
+      crashes: 0,
+      shutdown: false,
+      pendingSince: 1,
+    });
   });
 
   it('a superseded failure with a newer change queued: the newer change builds', () => {
@@ -222,7 +281,10 @@ describe('the job: building', () => {
 
   it("a superseded failure keeps a crashed app's restart due; during shutdown it ends the job like any build", () => {
     const gone = step(buildingWithApp(), exited(15, OLD.pid, exit(12)), RESTART).state;
-    expect(step(gone, supersededFailure(20), RESTART).state).toMatchObject({ name: 'building', crashRestart: { due: 115, exit: exit(12) } });
+    expect(step(gone, supersededFailure(20), RESTART).state).toMatchObject({
+      name: 'building',
+      crashRestart: { due: 115, exit: exit(12) },
+    });
     const down = step(buildingWithApp(), shutdown(12)).state;
     expect(step(down, supersededFailure(13))).toEqual({
       state: { name: 'stopping', since: 13, app: OLD, why: 'shutdown', shutdown: true, forced: false },
@@ -261,12 +323,22 @@ describe('the job: building', () => {
     // The build fails 30 ms before the restart is due: the old binary restarts then.
     expect(step(gone.state, failed(85), policy)).toEqual({
       state: { name: 'backoff', since: 85, delayMs: 30, until: 115, crashes: 1, lastExit: exit(12) },
-      effects: [report({ kind: 'build.failed', result: failedBuild, appRunning: false, restartInMs: 30 }), { type: 'scheduleRestart', delayMs: 30 }],
+      effects: [
+        report({ kind: 'build.failed', result: failedBuild, appRunning: false, restartInMs: 30 }),
+        { type: 'scheduleRestart', delayMs: 30 },
+      ],
     });
     // A build that fails after the restart was due: at once.
     expect(step(gone.state, failed(400), policy).effects.at(-1)).toEqual({ type: 'scheduleRestart', delayMs: 0 });
     // A good build starts the new binary instead, and the count starts over.
-    expect(step(gone.state, built(85), policy).state).toEqual({ name: 'starting', since: 85, reason: 'main.go', crashes: 0, shutdown: false, forced: false });
+    expect(step(gone.state, built(85), policy).state).toEqual({
+      name: 'starting',
+      since: 85,
+      reason: 'main.go',
+      crashes: 0,
+      shutdown: false,
+      forced: false,
+    });
     // A newer change calls the restart off: it is what runs next, and if it fails nothing runs.
     const superseded = step(gone.state, change(20, UTIL), policy).state;
     expect(superseded).not.toHaveProperty('crashRestart');
@@ -318,7 +390,11 @@ describe('the job: sources the app already runs', () => {
   it('a good build whose binary the app already runs: no restart, the same app keeps running', () => {
     expect(step(buildingOverA(), builtBinary(20, 'go:A', 700))).toEqual({
       state: { name: 'running', since: 20, app: APP, crashes: 0 },
-      effects: [report({ kind: 'build.done', buildMs: 700 }), report({ kind: 'build.same-binary', pid: APP.pid, buildMs: 700 }), servingBuilt],
+      effects: [
+        report({ kind: 'build.done', buildMs: 700 }),
+        report({ kind: 'build.same-binary', pid: APP.pid, buildMs: 700 }),
+        servingBuilt,
+      ],
     });
   });
 
@@ -386,19 +462,36 @@ describe('the job: edits that never stop (bounded staleness)', () => {
       effects: [report({ kind: 'build.kept', trigger: 'main.go', waitingMs: 1490 })],
     });
     // More changes join the queue in silence.
-    expect(step(kept.state, change(1600, UTIL))).toEqual({ state: { ...b, queued: batch('main.go', 'util.go'), queuedAt: 1500, finishing: true }, effects: [] });
+    expect(step(kept.state, change(1600, UTIL))).toEqual({
+      state: { ...b, queued: batch('main.go', 'util.go'), queuedAt: 1500, finishing: true },
+      effects: [],
+    });
   });
 
   it('a build started less than maxWait after the oldest change is canceled as ever (a burst in two batches)', () => {
     const b = step(step(buildingWithApp(), change(12, UTIL)).state, canceled(1009)).state;
-    expect(step(b, change(1500, MAIN)).effects).toEqual([report({ kind: 'build.superseded', trigger: 'main.go' }), { type: 'cancelBuild' }]);
+    expect(step(b, change(1500, MAIN)).effects).toEqual([
+      report({ kind: 'build.superseded', trigger: 'main.go' }),
+      { type: 'cancelBuild' },
+    ]);
   });
 
   it('the build let finish ends well: the old app stops, its binary starts all the same, then the queued change builds', () => {
     const kept = step(lateRebuild(), change(1500, MAIN)).state;
     const stopping = step(kept, built(2500, 1490));
     expect(stopping).toEqual({
-      state: { name: 'stopping', since: 2500, app: OLD, why: 'restart', startAfter: 'util.go', queued: MAIN, queuedAt: 1500, startAnyway: true, shutdown: false, forced: false },
+      state: {
+        name: 'stopping',
+        since: 2500,
+        app: OLD,
+        why: 'restart',
+        startAfter: 'util.go',
+        queued: MAIN,
+        queuedAt: 1500,
+        startAnyway: true,
+        shutdown: false,
+        forced: false,
+      },
       effects: [report({ kind: 'build.done', buildMs: 1490 }), stopApp(OLD.pid, 'restart')],
     });
     // A change during that stop does not make its binary stale: no build.stale, it still starts.
@@ -406,11 +499,30 @@ describe('the job: edits that never stop (bounded staleness)', () => {
     expect(more.effects).toEqual([]);
     const starting = step(more.state, stopped(2510, 10));
     expect(starting).toEqual({
-      state: { name: 'starting', since: 2510, reason: 'util.go', stopMs: 10, crashes: 0, queued: batch('main.go', 'util.go'), queuedAt: 1500, shutdown: false, forced: false },
+      state: {
+        name: 'starting',
+        since: 2510,
+        reason: 'util.go',
+        stopMs: 10,
+        crashes: 0,
+        queued: batch('main.go', 'util.go'),
+        queuedAt: 1500,
+        shutdown: false,
+        forced: false,
+      },
       effects: [appStop(OLD.pid, 'restart', 10), startApp('util.go')],
     });
     expect(step(starting.state, startedApp(2515, 300))).toEqual({
-      state: { name: 'building', since: 2515, batch: batch('main.go', 'util.go'), trigger: '2 files in .', app: { pid: 300, startedAt: 2515 }, crashes: 0, shutdown: false, pendingSince: 1500 },
+      state: {
+        name: 'building',
+        since: 2515,
+        batch: batch('main.go', 'util.go'),
+        trigger: '2 files in .',
+        app: { pid: 300, startedAt: 2515 },
+        crashes: 0,
+        shutdown: false,
+        pendingSince: 1500,
+      },
       effects: [appStart(300, 'util.go', 10), servingBuilt, buildStart('2 files in .', 2), startBuild(batch('main.go', 'util.go'))],
     });
   });
@@ -423,7 +535,15 @@ describe('the job: edits that never stop (bounded staleness)', () => {
       effects: [report({ kind: 'build.done', buildMs: 500 }), startApp('util.go')],
     });
     const app = { pid: 100, startedAt: 3, identity: 'go:A' };
-    const withA = reach([change(1, MAIN), builtBinary(2, 'go:A'), startedBinary(3, 100, 'go:A'), change(10, MAIN), change(12, UTIL), canceled(1010), change(1500, MAIN)]);
+    const withA = reach([
+      change(1, MAIN),
+      builtBinary(2, 'go:A'),
+      startedBinary(3, 100, 'go:A'),
+      change(10, MAIN),
+      change(12, UTIL),
+      canceled(1010),
+      change(1500, MAIN),
+    ]);
     expect(step(withA, builtBinary(2500, 'go:A', 900))).toEqual({
       state: { name: 'building', since: 2500, batch: MAIN, trigger: 'main.go', app, crashes: 0, shutdown: false, pendingSince: 1500 },
       effects: [
@@ -438,7 +558,11 @@ describe('the job: edits that never stop (bounded staleness)', () => {
 
   it('a build let finish that fails (for real, or superseded) gives way to the queued change as any build does', () => {
     const kept = step(lateRebuild(), change(1500, MAIN)).state;
-    expect(step(kept, failed(2500)).effects).toEqual([report({ kind: 'build.failed', result: failedBuild, appRunning: true }), buildStart('main.go'), startBuild(MAIN)]);
+    expect(step(kept, failed(2500)).effects).toEqual([
+      report({ kind: 'build.failed', result: failedBuild, appRunning: true }),
+      buildStart('main.go'),
+      startBuild(MAIN),
+    ]);
     expect(step(kept, supersededFailure(2500)).state).toMatchObject({ name: 'building', batch: MAIN, pendingSince: 10 });
   });
 
@@ -447,7 +571,12 @@ describe('the job: edits that never stop (bounded staleness)', () => {
    * unless canceled (gone 50 ms after the cancel), stops of 10 ms, starts of 5 ms. Returns how long each
    * change waited until a binary that includes it started (a build includes every change before its start).
    */
-  function simulate(editEveryMs: number, buildMs: number, editsUntil: number, policy = POLICY): { waits: number[]; canceled: number; kept: number; servedLast: boolean } {
+  function simulate(
+    editEveryMs: number,
+    buildMs: number,
+    editsUntil: number,
+    policy = POLICY,
+  ): { waits: number[]; canceled: number; kept: number; servedLast: boolean } {
     type Pending = { at: number; input: JobInput; build?: number };
     let s = running();
     const queue: Pending[] = [];
@@ -483,7 +612,8 @@ describe('the job: edits that never stop (bounded staleness)', () => {
           queue.push({ at: at + 50, input: canceled(at + 50), build: id });
         } else if (e.type === 'stopApp') queue.push({ at: at + 10, input: stopped(at + 10, 10) });
         else if (e.type === 'startApp') queue.push({ at: at + 5, input: startedApp(at + 5, ++pid) });
-        else if (e.type === 'servingBuilt') for (const [p, came] of arrivals) if (came <= lastBuilt! && !waits.has(p)) waits.set(p, at - came);
+        else if (e.type === 'servingBuilt')
+          for (const [p, came] of arrivals) if (came <= lastBuilt! && !waits.has(p)) waits.set(p, at - came);
       }
       if (input.type === 'buildFinished' && input.outcome.kind === 'ok') lastBuilt = building!.startedAt;
     }
@@ -522,7 +652,12 @@ describe('the job: restart without a build', () => {
     });
     const starting = step(stopping.state, stopped(12, 2));
     expect(starting.effects).toEqual([appStop(APP.pid, 'restart', 2), startApp(reason)]);
-    expect(step(starting.state, startedBinary(13, 101, 'go:A')).state).toEqual({ name: 'running', since: 13, app: { pid: 101, startedAt: 13, identity: 'go:A' }, crashes: 0 });
+    expect(step(starting.state, startedBinary(13, 101, 'go:A')).state).toEqual({
+      name: 'running',
+      since: 13,
+      app: { pid: 101, startedAt: 13, identity: 'go:A' },
+      crashes: 0,
+    });
   });
 
   it('during a build: the build goes on, forced: a good build restarts the app even with the same binary', () => {
@@ -569,7 +704,15 @@ describe('the job: stopping', () => {
     const more = step(queued.state, change(23, MAIN));
     expect(more).toEqual({ state: { ...s, queued: batch('util.go', 'main.go'), queuedAt: 22 }, effects: [] });
     expect(step(more.state, stopped(30, 3000))).toEqual({
-      state: { name: 'building', since: 30, batch: batch('util.go', 'main.go'), trigger: '2 files in .', crashes: 0, shutdown: false, pendingSince: 22 },
+      state: {
+        name: 'building',
+        since: 30,
+        batch: batch('util.go', 'main.go'),
+        trigger: '2 files in .',
+        crashes: 0,
+        shutdown: false,
+        pendingSince: 22,
+      },
       effects: [appStop(OLD.pid, 'restart', 3000), buildStart('2 files in .', 2), startBuild(batch('util.go', 'main.go'))],
     });
   });
@@ -591,14 +734,25 @@ describe('the job: stopping', () => {
     const forced = step(s, forceKill(22));
     expect(forced).toEqual({ state: { ...s, forced: true }, effects: forceKillEffects(OLD.pid) });
     expect(step(forced.state, forceKill(23)).effects).toEqual(forceKillEffects(OLD.pid));
-    expect(step(forced.state, stopped(24, 3))).toEqual({ state: { name: 'stopped', since: 24 }, effects: [appStop(OLD.pid, 'restart', 3)] });
+    expect(step(forced.state, stopped(24, 3))).toEqual({
+      state: { name: 'stopped', since: 24 },
+      effects: [appStop(OLD.pid, 'restart', 3)],
+    });
   });
 
   it('shutdown during a stop drops the queued change and fences off new ones; the stop keeps its first reason', () => {
     const s = step(stoppingForRestart(), change(21, UTIL)).state;
     const down = step(s, shutdown(22));
     expect(down.effects).toEqual([]);
-    expect(down.state).toEqual({ name: 'stopping', since: 20, app: OLD, why: 'restart', startAfter: 'main.go', shutdown: true, forced: false });
+    expect(down.state).toEqual({
+      name: 'stopping',
+      since: 20,
+      app: OLD,
+      why: 'restart',
+      startAfter: 'main.go',
+      shutdown: true,
+      forced: false,
+    });
     expect(step(down.state, change(23, MAIN))).toEqual({ state: down.state, effects: [] });
   });
 });
@@ -616,7 +770,16 @@ describe('the job: starting', () => {
     const queued = step(s, change(3, UTIL));
     expect(queued).toEqual({ state: { ...s, queued: UTIL, queuedAt: 3 }, effects: [] });
     expect(step(queued.state, startedApp(4, 200))).toEqual({
-      state: { name: 'building', since: 4, batch: UTIL, trigger: 'util.go', app: { pid: 200, startedAt: 4 }, crashes: 0, shutdown: false, pendingSince: 3 },
+      state: {
+        name: 'building',
+        since: 4,
+        batch: UTIL,
+        trigger: 'util.go',
+        app: { pid: 200, startedAt: 4 },
+        crashes: 0,
+        shutdown: false,
+        pendingSince: 3,
+      },
       effects: [appStart(200, 'main.go'), servingBuilt, buildStart('util.go'), startBuild(UTIL)],
     });
   });
@@ -784,17 +947,20 @@ describe('the job: shutdown from every state', () => {
 
 describe('the job from outside', () => {
   it('busy while a build, stop or start is in progress', () => {
-    expect([initialJobState(0), buildingWithApp(), stoppingForRestart(), starting(), running(), backoff()].map(isBusy)).toEqual([false, true, true, true, false, false]);
+    expect([initialJobState(0), buildingWithApp(), stoppingForRestart(), starting(), running(), backoff()].map(isBusy)).toEqual([
+      false,
+      true,
+      true,
+      true,
+      false,
+      false,
+    ]);
   });
 
   it('the serving app: running, or still serving during a build', () => {
-    expect([initialJobState(0), buildingWithApp(), buildingWithoutApp(), stoppingForRestart(), running()].map((s) => servingApp(s)?.pid)).toEqual([
-      undefined,
-      OLD.pid,
-      undefined,
-      undefined,
-      OLD.pid,
-    ]);
+    expect(
+      [initialJobState(0), buildingWithApp(), buildingWithoutApp(), stoppingForRestart(), running()].map((s) => servingApp(s)?.pid),
+    ).toEqual([undefined, OLD.pid, undefined, undefined, OLD.pid]);
   });
 
   it('a snapshot names the state, since when, and what it concerns', () => {

@@ -7,7 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { formatSeconds, ordinal, reportJob, type ReportContext } from '../../src/supervisor/report.js';
 import type { Report } from '../../src/supervisor/job.js';
 
-const CTX: ReportContext = { onFailure: 'keep-running', stopSignal: 'SIGTERM', gracePeriodMs: 5000, buildDir: '/src/repo/app', cwd: '/src/repo' };
+const CTX: ReportContext = {
+  onFailure: 'keep-running',
+  stopSignal: 'SIGTERM',
+  gracePeriodMs: 5000,
+  buildDir: '/src/repo/app',
+  cwd: '/src/repo',
+};
 
 function lines(r: Report): { level: number; event: string; msg: string; [k: string]: unknown }[] {
   const out: string[] = [];
@@ -102,10 +108,17 @@ describe('report wording', () => {
   });
 
   it('build lines keep their event names and texts', () => {
-    expect(lines({ kind: 'build.canceled', buildMs: 40, shuttingDown: true })[0]).toMatchObject({ event: 'build.canceled', msg: 'build canceled after 40ms (shutting down)' });
-    expect(lines({ kind: 'build.canceled', buildMs: 40, shuttingDown: false })[0]!.msg).toBe('build canceled after 40ms: a newer change is next');
+    expect(lines({ kind: 'build.canceled', buildMs: 40, shuttingDown: true })[0]).toMatchObject({
+      event: 'build.canceled',
+      msg: 'build canceled after 40ms (shutting down)',
+    });
+    expect(lines({ kind: 'build.canceled', buildMs: 40, shuttingDown: false })[0]!.msg).toBe(
+      'build canceled after 40ms: a newer change is next',
+    );
     expect(lines({ kind: 'build.stale', during: 'stop' })[0]).toMatchObject({ event: 'build.stale', level: 30 });
-    expect(lines({ kind: 'app.start', pid: 5, reason: 'main.go', stopMs: 30, startMs: 2 })[0]!.msg).toBe('app started (pid 5, stop 30ms, start 2ms)');
+    expect(lines({ kind: 'app.start', pid: 5, reason: 'main.go', stopMs: 30, startMs: 2 })[0]!.msg).toBe(
+      'app started (pid 5, stop 30ms, start 2ms)',
+    );
   });
 
   it('seconds keep the precision the value needs', () => {
@@ -113,6 +126,19 @@ describe('report wording', () => {
   });
 
   it('ordinals', () => {
-    expect([1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 101, 111].map(ordinal)).toEqual(['1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '21st', '22nd', '23rd', '101st', '111th']);
+    expect([1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 101, 111].map(ordinal)).toEqual([
+      '1st',
+      '2nd',
+      '3rd',
+      '4th',
+      '11th',
+      '12th',
+      '13th',
+      '21st',
+      '22nd',
+      '23rd',
+      '101st',
+      '111th',
+    ]);
   });
 });

@@ -11,8 +11,7 @@ import {
   unescapeMountField,
 } from '../../src/os/mounts.js';
 
-const fixture = (name: string) =>
-  fs.readFileSync(path.join(import.meta.dirname, '../fixtures/mountinfo', name), 'utf8');
+const fixture = (name: string) => fs.readFileSync(path.join(import.meta.dirname, '../fixtures/mountinfo', name), 'utf8');
 
 describe('parseMountInfo', () => {
   it('parses every line of each captured sample', () => {
@@ -24,9 +23,7 @@ describe('parseMountInfo', () => {
   });
 
   it('splits the fields, optional fields and super options', () => {
-    const e = parseMountInfoLine(
-      '562 489 0:52 / / rw,relatime master:247 shared:3 - overlay overlay rw,lowerdir=/a:/b,upperdir=/u',
-    );
+    const e = parseMountInfoLine('562 489 0:52 / / rw,relatime master:247 shared:3 - overlay overlay rw,lowerdir=/a:/b,upperdir=/u');
     expect(e).toEqual({
       mountId: 562,
       parentId: 489,
@@ -126,9 +123,7 @@ describe('classifyFs', () => {
   });
 
   it('says why remote mounts are polled', () => {
-    expect(classifyFs('9p').reason).toContain(
-      'changes made on the other side of this mount do not produce inotify events',
-    );
+    expect(classifyFs('9p').reason).toContain('changes made on the other side of this mount do not produce inotify events');
   });
 
   it('classifies every mount in the Docker Desktop sample', () => {

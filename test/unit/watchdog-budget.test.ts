@@ -14,7 +14,16 @@ const init: InotifyLimits = {
 describe('budgetOf', () => {
   it('fits: the numbers of the (only) level, level name-free message', () => {
     const b = budgetOf({ dirs: 100, limits: init, all: usage(1000, 3), ns: undefined });
-    expect(b).toMatchObject({ dirs: 100, limit: 8192, used: 1000, available: 7192, instancesUsed: 3, instancesLimit: 128, fits: true, short: undefined });
+    expect(b).toMatchObject({
+      dirs: 100,
+      limit: 8192,
+      used: 1000,
+      available: 7192,
+      instancesUsed: 3,
+      instancesLimit: 128,
+      fits: true,
+      short: undefined,
+    });
     expect(b.message).toMatch(/^inotify budget: 100 directories to watch/);
   });
 
@@ -27,10 +36,23 @@ describe('budgetOf', () => {
   it('a user namespace with a lower limit counts only its own processes', () => {
     const ns: InotifyLimits = { ...init, userNs: { maxInotifyWatches: 4, maxInotifyInstances: 2147483647 } };
     // The host's processes hold 5,000 (they count against 8,192 only); the namespace's hold 1 of 4.
-    expect(budgetOf({ dirs: 3, limits: ns, all: usage(5000, 10), ns: usage(1, 0) })).toMatchObject({ limit: 4, used: 1, available: 3, fits: true });
-    expect(budgetOf({ dirs: 4, limits: ns, all: usage(5000, 10), ns: usage(1, 0) })).toMatchObject({ limit: 4, fits: false, short: 'watches' });
+    expect(budgetOf({ dirs: 3, limits: ns, all: usage(5000, 10), ns: usage(1, 0) })).toMatchObject({
+      limit: 4,
+      used: 1,
+      available: 3,
+      fits: true,
+    });
+    expect(budgetOf({ dirs: 4, limits: ns, all: usage(5000, 10), ns: usage(1, 0) })).toMatchObject({
+      limit: 4,
+      fits: false,
+      short: 'watches',
+    });
     // The host level binds when it has less headroom.
-    expect(budgetOf({ dirs: 3, limits: ns, all: usage(8191, 10), ns: usage(0, 0) })).toMatchObject({ limit: 8192, available: 1, fits: false });
+    expect(budgetOf({ dirs: 3, limits: ns, all: usage(8191, 10), ns: usage(0, 0) })).toMatchObject({
+      limit: 8192,
+      available: 1,
+      fits: false,
+    });
   });
 
   it('no instance left: does not fit, and says it is the instance limit, not the open-files limit', () => {

@@ -15,7 +15,16 @@ describe('parseFaults', () => {
   });
 
   it('an unknown name, a missing value, a bad duration or count: exit-2 errors that name the variable', () => {
-    for (const bad of ['deafen', 'deafen-after=soon', 'deafen-after=3', 'rearm-fails=-1', 'rearm-fails=1.5', 'explode=1s', 'drop-events=', 'drop-events=a/b']) {
+    for (const bad of [
+      'deafen',
+      'deafen-after=soon',
+      'deafen-after=3',
+      'rearm-fails=-1',
+      'rearm-fails=1.5',
+      'explode=1s',
+      'drop-events=',
+      'drop-events=a/b',
+    ]) {
       let err: unknown;
       try {
         parseFaults(bad);

@@ -3,7 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { Heartbeat } from '../../src/watch/native/heartbeat.js';
 
 const T = { intervalMs: 1000, deadlineMs: 5000 };
-const stats = (watches: number | undefined, inodes: number, over: object = {}) => ({ dirs: inodes, inodes, watches, watchesFresh: true, rawEvents: 0, idle: true, ...over });
+const stats = (watches: number | undefined, inodes: number, over: object = {}) => ({
+  dirs: inodes,
+  inodes,
+  watches,
+  watchesFresh: true,
+  rawEvents: 0,
+  idle: true,
+  ...over,
+});
 
 describe('Heartbeat', () => {
   it('pings while the worker answers; silent past the deadline = hung', () => {
@@ -38,7 +46,9 @@ describe('Heartbeat', () => {
     for (let now = 400; beats < 50 && !('hung' in verdict); now += 400, beats++) {
       verdict = h.beat(now, lastAnswer, (at) => (lastAnswer = at));
     }
-    expect(verdict).toEqual({ hung: expect.stringMatching(/did not answer for 1100ms \(deadline 1000ms, and 3300ms more while this thread was stalled too\)/) });
+    expect(verdict).toEqual({
+      hung: expect.stringMatching(/did not answer for 1100ms \(deadline 1000ms, and 3300ms more while this thread was stalled too\)/),
+    });
     expect(beats).toBe(11); // 11 beats × 100 ms counted > 1,000 ms
   });
 

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { diffMounts } from '../../src/watch/watchdog/mount-watch.js';
 import { parseMountInfo } from '../../src/os/mounts.js';
 
-const line = (id: number, point: string, fs = 'ext4', root = '/') => `${id} 1 8:1 ${root} ${point} rw,relatime shared:1 - ${fs} /dev/sda1 rw`;
+const line = (id: number, point: string, fs = 'ext4', root = '/') =>
+  `${id} 1 8:1 ${root} ${point} rw,relatime shared:1 - ${fs} /dev/sda1 rw`;
 const table = (...lines: string[]) => parseMountInfo(lines.join('\n'));
 const base = [line(1, '/'), line(20, '/proc', 'proc')];
 

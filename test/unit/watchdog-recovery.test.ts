@@ -3,7 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { RecoveryPolicy } from '../../src/watch/watchdog/recovery-policy.js';
 
 const cfg = { intervalMs: 1000, auditIntervalMs: 5000, maxAttempts: 3 };
-const loss = (over: object = {}) => ({ scope: 'root' as const, path: '/r', cause: 'sentinel-timeout' as const, selfHealing: false, watermark: 42, ...over });
+const loss = (over: object = {}) => ({
+  scope: 'root' as const,
+  path: '/r',
+  cause: 'sentinel-timeout' as const,
+  selfHealing: false,
+  watermark: 42,
+  ...over,
+});
 
 describe('RecoveryPolicy', () => {
   it('a loss is reported once; an attempt is due at once and the scope is not healthy meanwhile', () => {

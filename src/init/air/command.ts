@@ -65,8 +65,23 @@ export interface GoBuild {
 
 /** go build flags that take the next word as their value (unless written -flag=value). */
 const VALUE_FLAGS = new Set([
-  'asmflags', 'buildmode', 'compiler', 'coverpkg', 'covermode', 'gccgoflags', 'gcflags', 'installsuffix', 'ldflags',
-  'mod', 'modfile', 'overlay', 'p', 'pgo', 'pkgdir', 'tags', 'toolexec',
+  'asmflags',
+  'buildmode',
+  'compiler',
+  'coverpkg',
+  'covermode',
+  'gccgoflags',
+  'gcflags',
+  'installsuffix',
+  'ldflags',
+  'mod',
+  'modfile',
+  'overlay',
+  'p',
+  'pgo',
+  'pkgdir',
+  'tags',
+  'toolexec',
 ]);
 
 /** A package argument hotwatch's build.package takes as is: the module root or a directory under it. */
@@ -86,7 +101,8 @@ export function parseGoBuild(cmd: string): GoBuild | undefined {
     const name = /^--?([A-Za-z]+)(=|$)/.exec(w)?.[1];
     if (name === undefined) pkgs.push(w);
     else if (name === 'o') output = w.includes('=') ? w.slice(w.indexOf('=') + 1) : rest[++i];
-    else if (name === 'C') return undefined; // changes directory: keep the command whole
+    else if (name === 'C')
+      return undefined; // changes directory: keep the command whole
     else if (VALUE_FLAGS.has(name) && !w.includes('=')) {
       if (i + 1 >= rest.length) return undefined;
       flags.push(w, rest[++i]!);

@@ -74,4 +74,3 @@ export class Conv {
 export function ms(n: number): string {
   return n > 0 && n % 1000 === 0 ? `${n / 1000}s` : `${n}ms`;
 }
-

@@ -41,8 +41,16 @@ function runTarget(c: Conv, os: string, tmp: string): RunTarget {
   if (full) {
     const line = parseRunLine(full);
     if (line) Object.assign(t, { program: line.program, env: line.env, args: line.args, keys: [k('full_bin')] });
-    else c.drop(k('full_bin'), `a shell command line: hotwatch runs the binary itself, without a shell (put its variables in run.env and its arguments in run.args)`);
-    if (entry && entry.length > 1) c.note('run.args', `air ignored entrypoint's arguments (${entry.slice(1).join(' ')}) because full_bin was set; so does this conversion.`);
+    else
+      c.drop(
+        k('full_bin'),
+        `a shell command line: hotwatch runs the binary itself, without a shell (put its variables in run.env and its arguments in run.args)`,
+      );
+    if (entry && entry.length > 1)
+      c.note(
+        'run.args',
+        `air ignored entrypoint's arguments (${entry.slice(1).join(' ')}) because full_bin was set; so does this conversion.`,
+      );
   } else if (entry) Object.assign(t, { args: entry.slice(1), keys: [k('entrypoint')] });
   else t.keys = [k('bin')];
   t.args.push(...argsBin);
@@ -59,13 +67,19 @@ function mapGoBuild(c: Conv, gb: GoBuild, cmdKey: string): void {
   if (gb.flags.length > 0) c.set('build.flags', gb.flags);
   if (Object.keys(gb.env).length > 0) c.set('build.env', gb.env);
   c.map(cmdKey, 'build.package, build.flags, build.env (hotwatch runs go build itself)');
-  c.note('build.output', `air's build wrote ${gb.output}; hotwatch builds into ${c.ctx.defaults.build.output}, which is never watched and sits in the git-ignored .hotwatch/.`);
+  c.note(
+    'build.output',
+    `air's build wrote ${gb.output}; hotwatch builds into ${c.ctx.defaults.build.output}, which is never watched and sits in the git-ignored .hotwatch/.`,
+  );
 }
 
 function mapCustomBuild(c: Conv, cmd: string, cmdKey: string, binary: string): void {
   c.set('build.cmd', cmd);
   c.map(cmdKey, 'build.cmd');
-  c.note('build.cmd', `air's build command, run as is by /bin/sh in the root; hotwatch then runs build.output, so it must be the file this command writes.`);
+  c.note(
+    'build.cmd',
+    `air's build command, run as is by /bin/sh in the root; hotwatch then runs build.output, so it must be the file this command writes.`,
+  );
   c.set('build.output', clean(binary));
 }
 
@@ -73,17 +87,28 @@ function mapCustomBuild(c: Conv, cmd: string, cmdKey: string, binary: string): v
 function dropBuildExtras(c: Conv, os: string, buildLine: string): void {
   const k = (key: string): string => effective(c, os, key);
   const pre = c.get<string[]>(k('pre_cmd')) ?? [];
-  if (pre.length > 0) c.drop(k('pre_cmd'), `build steps are not supported yet; until they are, chain them into the build: build.cmd: ${JSON.stringify([...pre, buildLine].join(' && '))}`);
+  if (pre.length > 0)
+    c.drop(
+      k('pre_cmd'),
+      `build steps are not supported yet; until they are, chain them into the build: build.cmd: ${JSON.stringify([...pre, buildLine].join(' && '))}`,
+    );
   else c.map(k('pre_cmd'), '(empty: nothing to run)');
   const post = c.get<string[]>(k('post_cmd')) ?? [];
   if (post.length > 0) c.drop(k('post_cmd'), 'hotwatch runs no command when it exits (air ran these after Ctrl-C)');
   else c.map(k('post_cmd'), '(empty: nothing to run)');
-  c.drop('build.log', "hotwatch writes no build-error log file: a failed build's compiler output is in its own log (the build.failed line; --log-format json for a machine-readable stream)");
+  c.drop(
+    'build.log',
+    "hotwatch writes no build-error log file: a failed build's compiler output is in its own log (the build.failed line; --log-format json for a machine-readable stream)",
+  );
   const rules = c.get<unknown[]>('build.rules') ?? [];
   if (rules.length > 0) c.drop('build.rules', 'commands run on a change without a rebuild (watch rules) are not supported yet');
   else c.map('build.rules', '(empty)');
   for (const other of PLATFORMS.filter((p) => p !== os)) {
-    for (const key of PLATFORM_KEYS) c.drop(`build.${other}.${key}`, `hotwatch has no per-platform settings: this file was converted for ${os} (its [build.${os}] block, else [build])`);
+    for (const key of PLATFORM_KEYS)
+      c.drop(
+        `build.${other}.${key}`,
+        `hotwatch has no per-platform settings: this file was converted for ${os} (its [build.${os}] block, else [build])`,
+      );
   }
 }
 
@@ -94,8 +119,15 @@ function mapEnvFiles(c: Conv): void {
   if (present.length > 0) c.set('run.envFiles', present);
   c.map('env_files', 'run.envFiles');
   if (files.length === 0) return;
-  c.note('run.envFiles', "From air's env_files. air loaded them for the build too: put what the build needs in build.env. Here they override hotwatch's own environment (air never overrode a variable already set).");
-  if (missing.length > 0) c.note('run.envFiles', `Left out because they do not exist here (air skipped a missing file; hotwatch refuses to start without one): ${missing.join(', ')}.`);
+  c.note(
+    'run.envFiles',
+    "From air's env_files. air loaded them for the build too: put what the build needs in build.env. Here they override hotwatch's own environment (air never overrode a variable already set).",
+  );
+  if (missing.length > 0)
+    c.note(
+      'run.envFiles',
+      `Left out because they do not exist here (air skipped a missing file; hotwatch refuses to start without one): ${missing.join(', ')}.`,
+    );
 }
 
 export function convertBuild(c: Conv): void {
@@ -105,9 +137,14 @@ export function convertBuild(c: Conv): void {
   const cmd = c.get<string>(cmdKey) || AIR_DEFAULTS.cmd(tmp);
   const target = runTarget(c, os, tmp);
   const gb = parseGoBuild(cmd);
-  const builtIsRun = gb !== undefined && target.program !== undefined && path.resolve(c.ctx.root, gb.output) === path.resolve(c.ctx.root, target.program);
+  const builtIsRun =
+    gb !== undefined && target.program !== undefined && path.resolve(c.ctx.root, gb.output) === path.resolve(c.ctx.root, target.program);
   if (target.program !== undefined && !isPath(target.program) && !builtIsRun) {
-    for (const key of target.keys) c.drop(key, `runs ${target.program} from PATH, not the binary the build writes: hotwatch runs the binary itself (wrapping it in another program, e.g. a debugger, is not supported)`);
+    for (const key of target.keys)
+      c.drop(
+        key,
+        `runs ${target.program} from PATH, not the binary the build writes: hotwatch runs the binary itself (wrapping it in another program, e.g. a debugger, is not supported)`,
+      );
     // That line's variables and arguments were the wrapper's, not the app's.
     Object.assign(target, { keys: [], env: {}, args: target.argsBin });
   }
@@ -115,12 +152,17 @@ export function convertBuild(c: Conv): void {
   else mapCustomBuild(c, cmd, cmdKey, target.program !== undefined && isPath(target.program) ? target.program : target.bin);
   for (const key of target.keys) c.map(key, 'the binary hotwatch runs (build.output), run.env and run.args');
   for (const key of ['bin', 'entrypoint', 'full_bin'].map((k) => effective(c, os, k))) {
-    if (!c.mapped.has(key) && !c.unmapped.some((u) => u.key === key)) c.map(key, 'superseded: air runs full_bin, else entrypoint, else bin');
+    if (!c.mapped.has(key) && !c.unmapped.some((u) => u.key === key))
+      c.map(key, 'superseded: air runs full_bin, else entrypoint, else bin');
   }
   if (Object.keys(target.env).length > 0) c.set('run.env', target.env);
   if (target.args.length > 0) c.set('run.args', target.args);
   for (const key of PLATFORM_KEYS) if (c.has(`build.${os}.${key}`)) c.map(`build.${key}`, `superseded by [build.${os}] on this platform`);
-  dropBuildExtras(c, os, gb ? `go build -o ${shellWord(c.ctx.defaults.build.output)} ${[...gb.flags.map(shellWord), gb.pkg].join(' ')}` : cmd);
+  dropBuildExtras(
+    c,
+    os,
+    gb ? `go build -o ${shellWord(c.ctx.defaults.build.output)} ${[...gb.flags.map(shellWord), gb.pkg].join(' ')}` : cmd,
+  );
   c.map('build.stop_on_error', 'build.onFailure');
   if (c.get<boolean>('build.stop_on_error')) c.set('build.onFailure', 'stop');
   mapEnvFiles(c);

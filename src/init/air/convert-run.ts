@@ -17,15 +17,23 @@ export function killDelayMs(v: number | string): number | undefined {
 function mapStop(c: Conv): void {
   const raw = c.get<number | string>('build.kill_delay');
   const delay = raw === undefined ? undefined : killDelayMs(raw);
-  if (raw !== undefined && delay === undefined) c.drop('build.kill_delay', `${JSON.stringify(raw)} is not a duration air reads (milliseconds as a number, or e.g. "500ms")`);
+  if (raw !== undefined && delay === undefined)
+    c.drop('build.kill_delay', `${JSON.stringify(raw)} is not a duration air reads (milliseconds as a number, or e.g. "500ms")`);
   if (c.get<boolean>('build.send_interrupt')) {
     c.set('run.stopSignal', 'SIGINT');
     if (delay !== undefined) c.set('run.gracePeriod', ms(delay));
-    else c.note('run.gracePeriod', "air's kill_delay was unset (0: SIGKILL right after the interrupt); hotwatch waits up to gracePeriod and moves on as soon as the app exits, so the default costs a well-behaved app nothing.");
+    else
+      c.note(
+        'run.gracePeriod',
+        "air's kill_delay was unset (0: SIGKILL right after the interrupt); hotwatch waits up to gracePeriod and moves on as soon as the app exits, so the default costs a well-behaved app nothing.",
+      );
     c.map('build.send_interrupt', 'run.stopSignal: SIGINT');
     if (delay !== undefined) c.map('build.kill_delay', 'run.gracePeriod');
   } else {
-    c.note('run.stopSignal', 'air killed the app with SIGKILL at once (send_interrupt = false, its default): it could not close connections or flush anything. hotwatch sends SIGTERM and gives it gracePeriod to exit before SIGKILL; an app that ignores SIGTERM only costs that wait.');
+    c.note(
+      'run.stopSignal',
+      'air killed the app with SIGKILL at once (send_interrupt = false, its default): it could not close connections or flush anything. hotwatch sends SIGTERM and gives it gracePeriod to exit before SIGKILL; an app that ignores SIGTERM only costs that wait.',
+    );
     c.map('build.send_interrupt', 'run.stopSignal (hotwatch stops gracefully: SIGTERM, then SIGKILL after gracePeriod)');
     if (delay !== undefined) c.map('build.kill_delay', '(no effect in air without send_interrupt)');
   }
@@ -39,7 +47,11 @@ function mapRerun(c: Conv): void {
       // Equal bounds: air waits the same delay before every rerun; hotwatch's backoff would grow it.
       c.set('run.backoffInitial', ms(delay));
       c.set('run.backoffMax', ms(delay));
-    } else c.note('run.backoffInitial', 'air reran at once (rerun_delay = 0); hotwatch never restarts in a tight loop, so the default first delay stays.');
+    } else
+      c.note(
+        'run.backoffInitial',
+        'air reran at once (rerun_delay = 0); hotwatch never restarts in a tight loop, so the default first delay stays.',
+      );
     c.map('build.rerun', 'run.onCrash: restart');
     c.map('build.rerun_delay', 'run.backoffInitial and run.backoffMax (a fixed delay, as air)');
   } else {
@@ -55,7 +67,10 @@ function mapProxy(c: Conv): void {
     const port = c.get<number>('proxy.app_port');
     if (port !== undefined && port >= 1 && port <= 65535) {
       c.set('run.port', port);
-      c.note('run.port', "air's proxy.app_port: the port the app listens on. hotwatch checks it is free before each start and names the process holding it.");
+      c.note(
+        'run.port',
+        "air's proxy.app_port: the port the app listens on. hotwatch checks it is free before each start and names the process holding it.",
+      );
       c.map('proxy.app_port', 'run.port');
     } else c.drop('proxy.app_port', `${port} is not a port (1-65535)`);
   } else {
@@ -73,7 +88,10 @@ export function convertTerminal(c: Conv): void {
   if (c.get<boolean>('log.silent')) c.set('log.level', 'error');
   else if (c.get<boolean>('log.main_only')) c.set('log.level', 'warn');
   if (c.get<boolean>('log.silent') || c.get<boolean>('log.main_only')) {
-    c.note('log.level', `air's log.${c.get<boolean>('log.silent') ? 'silent' : 'main_only'} hid its own lines: at this level hotwatch shows only ${c.get<boolean>('log.silent') ? 'errors' : 'warnings and errors'} (the app's output always shows).`);
+    c.note(
+      'log.level',
+      `air's log.${c.get<boolean>('log.silent') ? 'silent' : 'main_only'} hid its own lines: at this level hotwatch shows only ${c.get<boolean>('log.silent') ? 'errors' : 'warnings and errors'} (the app's output always shows).`,
+    );
   }
   c.map('log.silent', 'log.level');
   c.map('log.main_only', 'log.level');
@@ -88,7 +106,11 @@ export function convertTerminal(c: Conv): void {
   else c.map('screen.clear_on_rebuild', 'hotwatch never clears the terminal either');
   if (clear) c.drop('screen.keep_scroll', noClear);
   else c.map('screen.keep_scroll', '(no effect without clear_on_rebuild)');
-  if (c.get<boolean>('misc.clean_on_exit')) c.drop('misc.clean_on_exit', 'hotwatch keeps .hotwatch/ (its state and the last binary, git-ignored) when it exits, so the next start finds a crashed run\'s app');
+  if (c.get<boolean>('misc.clean_on_exit'))
+    c.drop(
+      'misc.clean_on_exit',
+      "hotwatch keeps .hotwatch/ (its state and the last binary, git-ignored) when it exits, so the next start finds a crashed run's app",
+    );
   else c.map('misc.clean_on_exit', 'hotwatch keeps .hotwatch/ too');
   const banner = c.get<string>('misc.startup_banner');
   if (banner) c.drop('misc.startup_banner', 'hotwatch prints no banner');

@@ -26,7 +26,9 @@ function dirsOutside(root: string, include: readonly string[], skip: (name: stri
     } catch {
       return;
     }
-    for (const e of entries.filter((x) => x.isDirectory() && !x.name.startsWith('.') && !skip(x.name)).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    for (const e of entries
+      .filter((x) => x.isDirectory() && !x.name.startsWith('.') && !skip(x.name))
+      .sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (include.some((i) => i === r || i.startsWith(`${r}/`))) {
         if (!include.includes(r)) visit(r);
@@ -71,7 +73,8 @@ class Globs {
 }
 
 /** A directory air names by its path from the root; one outside the root (absolute, "..") is in no tree watched. */
-const dirGlob = (d: string): string | undefined => (d === '' || d.startsWith('/') || d === '..' || d.startsWith('../') ? undefined : `${literal(d)}/**`);
+const dirGlob = (d: string): string | undefined =>
+  d === '' || d.startsWith('/') || d === '..' || d.startsWith('../') ? undefined : `${literal(d)}/**`;
 
 function mapExcludes(c: Conv, exclude: Globs): void {
   const defaults = new Set(LIST_DEFAULTS.excludeDirs);
@@ -88,12 +91,19 @@ function mapExcludes(c: Conv, exclude: Globs): void {
     if (glob !== undefined && !exclude.items.includes(glob)) added.push(glob);
     if (glob !== undefined) exclude.add(glob, key);
   }
-  if (!c.has('build.exclude_dir')) c.note('watch.exclude', `air's default exclude_dir (assets, tmp, vendor, testdata) is kept: ${added.join(', ') || 'hotwatch skips those already'}.`);
+  if (!c.has('build.exclude_dir'))
+    c.note(
+      'watch.exclude',
+      `air's default exclude_dir (assets, tmp, vendor, testdata) is kept: ${added.join(', ') || 'hotwatch skips those already'}.`,
+    );
   const includeDirs = (c.get<string[]>('build.include_dir') ?? []).map(clean).filter(Boolean);
   if (includeDirs.length > 0) {
     const outside = dirsOutside(c.ctx.root, includeDirs, (n) => defaults.has(n));
     for (const d of outside) exclude.add(dirGlob(d)!, 'build.include_dir');
-    c.note('watch.exclude', `air watched only ${includeDirs.join(', ')} (include_dir): hotwatch watches the whole root minus its excludes, so the directories outside them that exist now are excluded (${outside.join(', ') || 'none'}); one created later is watched. Files directly in the root (go.mod) are watched too.`);
+    c.note(
+      'watch.exclude',
+      `air watched only ${includeDirs.join(', ')} (include_dir): hotwatch watches the whole root minus its excludes, so the directories outside them that exist now are excluded (${outside.join(', ') || 'none'}); one created later is watched. Files directly in the root (go.mod) are watched too.`,
+    );
   }
   exclude.settle(c, {
     'build.exclude_dir': 'watch.exclude (as "dir/**": air names directories by their path from the root)',
@@ -115,7 +125,11 @@ function mapRegexes(c: Conv, exclude: Globs): void {
     } else failed.push(`${JSON.stringify(re)}: ${'reason' in r ? r.reason : 'no valid glob'}`);
   }
   if (converted.length) c.note('watch.exclude', `From exclude_regex: ${converted.join('; ')}.`);
-  if (!exclude.items.includes('**/*_test.go')) c.note('watch.exclude', 'air did not exclude tests here (no _test.go regex), so "!**/*_test.go" drops that default and a *_test.go change rebuilds, as it did; remove the entry to stop that.');
+  if (!exclude.items.includes('**/*_test.go'))
+    c.note(
+      'watch.exclude',
+      'air did not exclude tests here (no _test.go regex), so "!**/*_test.go" drops that default and a *_test.go change rebuilds, as it did; remove the entry to stop that.',
+    );
   if (failed.length) c.drop('build.exclude_regex', `not converted: ${failed.join('; ')}`);
   else c.map('build.exclude_regex', 'watch.exclude');
 }
@@ -127,7 +141,13 @@ function mapFiles(c: Conv): void {
     include.add('**', 'build.include_ext');
     c.note('watch.include', 'air watched every extension (include_ext = ["*"]): every file under the root rebuilds.');
   }
-  c.set('watch.extensions', listDelta('extensions', exts.map((e) => e.trim().replace(/^\./, '')).filter((e) => e && e !== '*')));
+  c.set(
+    'watch.extensions',
+    listDelta(
+      'extensions',
+      exts.map((e) => e.trim().replace(/^\./, '')).filter((e) => e && e !== '*'),
+    ),
+  );
   c.map('build.include_ext', 'watch.extensions');
   for (const f of c.get<string[]>('build.include_file') ?? []) include.add(literal(f), 'build.include_file');
   include.settle(c, { 'build.include_file': 'watch.include' });
@@ -155,19 +175,29 @@ function mapTiming(c: Conv): void {
   }
   c.map('build.delay', delay > 1000 ? 'debounce.quiet and debounce.maxWait' : "debounce (hotwatch's own windows)");
   const source = c.has('build.delay') ? 'delay' : 'its default delay';
-  const air = delay > 0 ? `air waited ${delay} ms after the first change of a batch before building (${source})` : `air built right after the first change (${source} = 0), so a burst could start several builds`;
+  const air =
+    delay > 0
+      ? `air waited ${delay} ms after the first change of a batch before building (${source})`
+      : `air built right after the first change (${source} = 0), so a burst could start several builds`;
   const kept = delay > 1000 ? `; the ${delay} ms asked for here are kept as the quiet window` : '';
-  c.note('debounce', `${air}. hotwatch builds once changes have been quiet for debounce.quiet (50ms by default; 5-15ms after a single save): a burst folds into one build without a fixed wait${kept}.`);
+  c.note(
+    'debounce',
+    `${air}. hotwatch builds once changes have been quiet for debounce.quiet (50ms by default; 5-15ms after a single save): a burst folds into one build without a fixed wait${kept}.`,
+  );
 }
 
 export function convertWatch(c: Conv): void {
   const root = c.get<string>('root');
   if (root && clean(root) !== '') c.set('root', root);
-  c.map('root', 'root (relative to this file, as air\'s was to where it ran)');
+  c.map('root', "root (relative to this file, as air's was to where it ran)");
   mapFiles(c);
   mapTiming(c);
   c.map('build.exclude_unchanged', 'hotwatch always skips a save that changes no bytes (except while the app is down)');
   c.map('build.ignore_dangerous_root_dir', 'hotwatch watches any root, within the inotify budget its watchdog checks');
-  if (c.get<boolean>('build.follow_symlink')) c.drop('build.follow_symlink', 'hotwatch never follows symlinked directories (a link out of the root is reported once): watch the linked directory as its own root, or move it in');
+  if (c.get<boolean>('build.follow_symlink'))
+    c.drop(
+      'build.follow_symlink',
+      'hotwatch never follows symlinked directories (a link out of the root is reported once): watch the linked directory as its own root, or move it in',
+    );
   else c.map('build.follow_symlink', 'hotwatch never follows symlinks either');
 }

@@ -20,7 +20,11 @@ export interface AirFile {
 export function keyLines(text: string): Map<string, number> {
   const lines = new Map<string, number>();
   let table = '';
-  const clean = (s: string): string => s.split('.').map((p) => p.trim().replace(/^["']|["']$/g, '')).join('.');
+  const clean = (s: string): string =>
+    s
+      .split('.')
+      .map((p) => p.trim().replace(/^["']|["']$/g, ''))
+      .join('.');
   text.split('\n').forEach((raw, i) => {
     const header = /^\s*\[\[?([^\]]+)\]\]?\s*(#.*)?$/.exec(raw);
     if (header) {
@@ -37,7 +41,8 @@ export function keyLines(text: string): Map<string, number> {
   return lines;
 }
 
-const isTable = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
+const isTable = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
 
 function typeOk(t: AirType, v: unknown): boolean {
   const strings = (x: unknown): boolean => Array.isArray(x) && x.every((s) => typeof s === 'string');
@@ -73,15 +78,20 @@ function collect(doc: Record<string, unknown>, prefix: string, out: AirFile, whe
     const key = prefix ? `${prefix}.${k}` : k;
     const type = AIR_KEYS[key];
     if (type === undefined) {
-      if (isTable(v)) collect(v, key, out, where); // its keys are unknown too: report each
+      if (isTable(v))
+        collect(v, key, out, where); // its keys are unknown too: report each
       else out.unknown.push(key);
       continue;
     }
     if (!typeOk(type, v)) {
-      throw new HotwatchError('CONFIG_INVALID', `${key}: air reads ${type === 'table' ? 'a table' : `this as ${TYPE_EXAMPLE[type].split(',')[0]}`}, not ${describe(v)}`, {
-        where: where(key),
-        hint: `write ${key.split('.').pop()} as ${TYPE_EXAMPLE[type]}`,
-      });
+      throw new HotwatchError(
+        'CONFIG_INVALID',
+        `${key}: air reads ${type === 'table' ? 'a table' : `this as ${TYPE_EXAMPLE[type].split(',')[0]}`}, not ${describe(v)}`,
+        {
+          where: where(key),
+          hint: `write ${key.split('.').pop()} as ${TYPE_EXAMPLE[type]}`,
+        },
+      );
     }
     if (type === 'table') collect(v as Record<string, unknown>, key, out, where);
     else out.values.set(key, v);

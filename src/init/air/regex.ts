@@ -36,12 +36,16 @@ const tidy = (seg: string): string => seg.replace(/\*{2,}/g, '*');
 
 export function regexToGlob(re: string): RegexGlob {
   if (/^_test\\?\.go\$?$/.test(re)) return { glob: '**/*_test.go' };
-  if (re.startsWith('^')) return { reason: 'anchored with ^ (air matches the absolute path, so this is rarely what it seems): write the glob by hand' };
+  if (re.startsWith('^'))
+    return { reason: 'anchored with ^ (air matches the absolute path, so this is rarely what it seems): write the glob by hand' };
   const anchored = re.endsWith('$') && !re.endsWith('\\$');
   const body = anchored ? re.slice(0, -1) : re;
   const segs = body.split('/').map(segment);
   if (body === '' || segs.some((p) => p === undefined)) {
-    return { reason: 'not a simple pattern (only literal text, \\. and .* with an optional trailing $ convert): write it as a glob in watch.exclude' };
+    return {
+      reason:
+        'not a simple pattern (only literal text, \\. and .* with an optional trailing $ convert): write it as a glob in watch.exclude',
+    };
   }
   const parts = segs as string[];
   const end = (seg: string): string => tidy(`${seg}${anchored ? '' : '*'}`);

@@ -7,13 +7,7 @@
  * returns the verdict the watchdog logs and acts on (it imports nothing of the watchdog).
  */
 import os from 'node:os';
-import {
-  inotifyUsageByUser,
-  readInotifyLimits,
-  limitingUserNs,
-  type InotifyLimits,
-  type UserInotifyUsage,
-} from '../../os/inotify.js';
+import { inotifyUsageByUser, readInotifyLimits, limitingUserNs, type InotifyLimits, type UserInotifyUsage } from '../../os/inotify.js';
 import { HotwatchError } from '../../errors.js';
 import { describeSubtrees, MAX_POLLED_SUBTREES, safetyMargin, splitForBudget, type BudgetSplit } from './split.js';
 import { instanceLimitError, watchLimitError } from './limits.js';
@@ -84,9 +78,27 @@ export function budgetOf(b: BudgetInput): Omit<WatchBudget, 'hint'> {
   const i = binding(l.maxUserInstances, l.userNs.maxInotifyInstances, b.all?.instances ?? 0, b.ns?.instances);
   const available = w ? w.limit - w.used : undefined;
   const instAvail = i ? i.limit - i.used : undefined;
-  const short: WatchBudget['short'] = available !== undefined && available < b.dirs ? 'watches' : instAvail !== undefined && instAvail < INSTANCES_NEEDED ? 'instances' : undefined;
-  const base = { dirs: b.dirs, limit: w?.limit, used: w?.used, available, instancesUsed: i?.used, instancesLimit: i?.limit, fits: short === undefined, short };
-  if (!w) return { ...base, message: `inotify limits unreadable (not Linux, or /proc is hidden): ${fmt(b.dirs)} directories to watch, no budget check` };
+  const short: WatchBudget['short'] =
+    available !== undefined && available < b.dirs
+      ? 'watches'
+      : instAvail !== undefined && instAvail < INSTANCES_NEEDED
+        ? 'instances'
+        : undefined;
+  const base = {
+    dirs: b.dirs,
+    limit: w?.limit,
+    used: w?.used,
+    available,
+    instancesUsed: i?.used,
+    instancesLimit: i?.limit,
+    fits: short === undefined,
+    short,
+  };
+  if (!w)
+    return {
+      ...base,
+      message: `inotify limits unreadable (not Linux, or /proc is hidden): ${fmt(b.dirs)} directories to watch, no budget check`,
+    };
   if (short === 'watches') {
     return {
       ...base,
@@ -184,10 +196,14 @@ export function judgeBudget(
   if (b.fits) return { budget: b, outcome: undefined };
   const plan = planOverBudget(b, { overBudget: opts.overBudget, dirs, tree: opts.tree });
   if (plan.action === 'refuse') {
-    const refusal = new HotwatchError(b.short === 'instances' ? 'INSTANCE_LIMIT' : 'WATCH_LIMIT', `${b.message}; not starting (watchdog.overBudget: refuse)`, {
-      ...(b.hint ? { hint: `${b.hint}; or set watchdog.overBudget: poll to poll instead` } : {}),
-      exitCode: 2,
-    });
+    const refusal = new HotwatchError(
+      b.short === 'instances' ? 'INSTANCE_LIMIT' : 'WATCH_LIMIT',
+      `${b.message}; not starting (watchdog.overBudget: refuse)`,
+      {
+        ...(b.hint ? { hint: `${b.hint}; or set watchdog.overBudget: poll to poll instead` } : {}),
+        exitCode: 2,
+      },
+    );
     return { budget: b, outcome: 'refusing to start (watchdog.overBudget: refuse)', refusal };
   }
   const available = b.available ?? 0;
@@ -199,10 +215,17 @@ export function judgeBudget(
       `polling ${n} subtree${n === 1 ? '' : 's'} (${split.polledDirs} directories) every ${opts.pollEvery}: ${describeSubtrees(opts.tree!.root, split.polled)}; ` +
       `watching the other ${split.nativeDirs} directories natively (${native})`;
     const reason = `the inotify budget does not fit the whole tree (${b.dirs} directories, ${available} watches left)`;
-    return { budget: b, outcome: `${message} (watchdog.overBudget: poll)`, split: { ...split, reason, hint: b.hint, message }, short: 'watches' };
+    return {
+      budget: b,
+      outcome: `${message} (watchdog.overBudget: poll)`,
+      split: { ...split, reason, hint: b.hint, message },
+      short: 'watches',
+    };
   }
   const splittable = b.short === 'watches' && opts.tree !== undefined && b.available !== undefined;
-  const noSplit = splittable ? `; no split fits (the natively watched part must be ${native}, with at most ${MAX_POLLED_SUBTREES} polled subtrees)` : '';
+  const noSplit = splittable
+    ? `; no split fits (the natively watched part must be ${native}, with at most ${MAX_POLLED_SUBTREES} polled subtrees)`
+    : '';
   const why = b.short === 'instances' ? 'no inotify instance left' : `${b.dirs} directories, ${b.available} watches left`;
   return {
     budget: b,

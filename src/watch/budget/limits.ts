@@ -5,12 +5,7 @@
  */
 import os from 'node:os';
 import { HotwatchError, isHotwatchError } from '../../errors.js';
-import {
-  effectiveInstanceLimit,
-  effectiveWatchLimit,
-  inotifyUsageByUser,
-  readInotifyLimits,
-} from '../../os/inotify.js';
+import { effectiveInstanceLimit, effectiveWatchLimit, inotifyUsageByUser, readInotifyLimits } from '../../os/inotify.js';
 import { suggestedInstanceLimit, suggestedWatchLimit, sysctlHint } from '../../os/sysctl.js';
 
 function uid(): number | undefined {

@@ -83,7 +83,11 @@ export class NativeWatcher implements Watcher {
         message: (m) => this.onMessage(m),
         lost: (code, message, cause, hint) => this.lost(code, message, cause, hint),
         stuck: (ms) =>
-          opts.onNotice({ level: 'error', code: 'WATCHER_STUCK', message: `the native watcher thread did not stop within ${ms}ms; its watches may linger until hotwatch exits` }),
+          opts.onNotice({
+            level: 'error',
+            code: 'WATCHER_STUCK',
+            message: `the native watcher thread did not stop within ${ms}ms; its watches may linger until hotwatch exits`,
+          }),
       },
     );
     this.ready = new Promise<WatcherReady>((res, rej) => {

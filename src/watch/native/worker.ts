@@ -7,7 +7,15 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { HotwatchError } from '../../errors.js';
 import { IdleCollector } from '../../heap.js';
 import { NativeEngine } from './engine/engine.js';
-import { wallNow, type CallResult, type HostMessage, type WorkerCall, type WorkerData, type WorkerFault, type WorkerMessage } from './protocol.js';
+import {
+  wallNow,
+  type CallResult,
+  type HostMessage,
+  type WorkerCall,
+  type WorkerData,
+  type WorkerFault,
+  type WorkerMessage,
+} from './protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('worker.js must run in a worker thread');
@@ -46,9 +54,10 @@ const engine = new NativeEngine(
 
 function fault(f: WorkerFault): void {
   if (f === 'close-watches') engine.closeHandlesSilently();
-  else for (;;) {
-    // hang on purpose: a busy loop that never yields (only worker.terminate() ends it)
-  }
+  else
+    for (;;) {
+      // hang on purpose: a busy loop that never yields (only worker.terminate() ends it)
+    }
 }
 
 async function call(c: WorkerCall): Promise<CallResult> {

@@ -128,7 +128,9 @@ export class PollWatcher implements Watcher {
         // Let fs.watchFile take its baselines, then report what chokidar's first read missed.
         setTimeout(() => {
           settlePolling(this.fsw, this.paths, this.rules, this.change)
-            .catch((e: unknown) => this.failed(`polling start-up re-read failed (${String(e)})`, `polling start-up re-read failed: ${String(e)}`))
+            .catch((e: unknown) =>
+              this.failed(`polling start-up re-read failed (${String(e)})`, `polling start-up re-read failed: ${String(e)}`),
+            )
             .finally(() => {
               clearTimeout(this.timer);
               this.postNotices();

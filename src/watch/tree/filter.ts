@@ -95,16 +95,16 @@ function dirVerdicts(s: WatchSettings, outRel: string | undefined): (rel: string
   const excludeDirByName = matcher(s.excludeDirs);
   // An exclude glob excludes a dir when it matches the dir itself, or everything under it ("a/**" → "a").
   const excludeDirGlobs = matcher(
-    s.exclude.map(cleanGlob).flatMap((g) => (g.endsWith('/**') ? [g, g.slice(0, -3)] : [g])).filter(Boolean),
+    s.exclude
+      .map(cleanGlob)
+      .flatMap((g) => (g.endsWith('/**') ? [g, g.slice(0, -3)] : [g]))
+      .filter(Boolean),
   );
-  const includeBases = s.include
-    .map((g) => picomatch.scan(cleanGlob(g)).base)
-    .filter((b) => b !== '' && !b.startsWith('..'));
+  const includeBases = s.include.map((g) => picomatch.scan(cleanGlob(g)).base).filter((b) => b !== '' && !b.startsWith('..'));
   const hardExcluded = (rel: string): boolean =>
     isUnder(rel, HOTWATCH_DIR) || (outRel !== undefined && outRel !== '' && isUnder(rel, outRel));
   // Some include glob names a path at, under or above this dir (only non-empty static bases count).
-  const includeReaches = (rel: string): boolean =>
-    includeBases.some((b) => isUnder(b, rel) || isUnder(rel, b));
+  const includeReaches = (rel: string): boolean => includeBases.some((b) => isUnder(b, rel) || isUnder(rel, b));
 
   const cache = new Map<string, DirStatus>();
   const statusOf = (rel: string): DirStatus => {

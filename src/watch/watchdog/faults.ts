@@ -33,7 +33,10 @@ const bad = (msg: string) =>
 export function parseFaults(value: string | undefined): TestFaults | undefined {
   if (value === undefined) return undefined;
   const out: TestFaults = {};
-  for (const item of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const eq = item.indexOf('=');
     if (eq < 0) throw bad(`"${item}" has no value (name=value)`);
     const name = item.slice(0, eq).trim();
@@ -84,7 +87,11 @@ export function scheduleFaults(f: TestFaults | undefined, w: WatchControl, log: 
         const t = setTimeout(() => {
           if (signal.aborted) return;
           if (w.inject(fault)) log.fault(name, detail);
-          else log.warn({ event: 'watchdog.fault', fault: name, applied: false }, `test-only fault ${name} not applied: the native watcher is not running`);
+          else
+            log.warn(
+              { event: 'watchdog.fault', fault: name, applied: false },
+              `test-only fault ${name} not applied: the native watcher is not running`,
+            );
         }, ms);
         t.unref();
         signal.addEventListener('abort', () => clearTimeout(t), { once: true });
@@ -92,6 +99,11 @@ export function scheduleFaults(f: TestFaults | undefined, w: WatchControl, log: 
       () => undefined, // not ready: no fault to inject
     );
   };
-  at(f.deafenAfterMs, 'deafen-after', 'close-watches', 'every inotify watch of the native watcher closed underneath it (it still believes it is armed)');
+  at(
+    f.deafenAfterMs,
+    'deafen-after',
+    'close-watches',
+    'every inotify watch of the native watcher closed underneath it (it still believes it is armed)',
+  );
   at(f.hangAfterMs, 'hang-after', 'hang', 'the native watcher thread now busy-loops forever');
 }

@@ -51,13 +51,28 @@ export class HealthLog {
         : 'nothing relevant changed while deaf';
     const msg = `${r.detail ?? `re-armed ${r.scope} ${r.path} after ${r.cause}`} in ${Math.round(r.recoveryMs)}ms; ${changed}`;
     this.log[r.changedWhileDeaf > 0 ? 'warn' : 'info'](
-      { event: 'watch.rearmed', scope: r.scope, path: r.path, cause: r.cause, recoveryMs: Math.round(r.recoveryMs), changedWhileDeaf: r.changedWhileDeaf },
+      {
+        event: 'watch.rearmed',
+        scope: r.scope,
+        path: r.path,
+        cause: r.cause,
+        recoveryMs: Math.round(r.recoveryMs),
+        changedWhileDeaf: r.changedWhileDeaf,
+      },
       msg,
     );
   }
 
   /** Extra fields (`paths`, `polledDirs`, `nativeDirs`: the budget's polled subtrees) go into the line too. */
-  fallback(f: { scope: DeafScope; path: string; reason: string; hint?: string | undefined; loss: boolean; msg: string; [extra: string]: unknown }): void {
+  fallback(f: {
+    scope: DeafScope;
+    path: string;
+    reason: string;
+    hint?: string | undefined;
+    loss: boolean;
+    msg: string;
+    [extra: string]: unknown;
+  }): void {
     const { scope, path, reason, hint, loss, msg, ...extra } = f;
     this.log[loss ? 'error' : 'warn'](
       { event: 'watch.fallback', ...extra, scope, path, backend: 'poll', reason, ...(hint ? { hint } : {}) },

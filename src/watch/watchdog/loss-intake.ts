@@ -49,18 +49,38 @@ export class LossIntake {
   /** A loss the watchdog found itself: one watch.deaf line, then a re-arm at once. */
   lose(l: SentinelLoss): void {
     const watermark = l.cause === 'mount-changed' ? undefined : this.watermark(l.key, l.cause);
-    if (this.policy.lost(l.key, { scope: l.scope, path: l.key, cause: l.cause, selfHealing: false, watermark }, performance.now()) !== 'new') return;
-    this.log.deaf({ scope: l.scope, path: l.key, cause: l.cause, detail: l.detail, sinceMs: watermark === undefined ? undefined : Date.now() - watermark });
+    if (
+      this.policy.lost(l.key, { scope: l.scope, path: l.key, cause: l.cause, selfHealing: false, watermark }, performance.now()) !== 'new'
+    )
+      return;
+    this.log.deaf({
+      scope: l.scope,
+      path: l.key,
+      cause: l.cause,
+      detail: l.detail,
+      sinceMs: watermark === undefined ? undefined : Date.now() - watermark,
+    });
     void this.runner.run(l.key, 'rearm');
   }
 
   private deaf(n: WatchNotice, h: Report<'deaf'>, p: string, key: string): void {
     const watermark = this.watermark(key, h.cause);
-    const verdict = this.policy.lost(key, { scope: h.scope, path: p, cause: h.cause, selfHealing: h.selfHealing, watermark }, performance.now());
+    const verdict = this.policy.lost(
+      key,
+      { scope: h.scope, path: p, cause: h.cause, selfHealing: h.selfHealing, watermark },
+      performance.now(),
+    );
     if (verdict !== 'new') return this.log.quiet(n);
     const limit = h.scope === 'watcher' && (h.cause === 'watch-limit' || h.cause === 'instance-limit');
     const then = h.selfHealing ? '' : limit ? '; falling back to polling' : '; re-arming';
-    this.log.deaf({ scope: h.scope, path: p, cause: h.cause, detail: `${n.message}${then}`, hint: n.hint, sinceMs: Date.now() - watermark });
+    this.log.deaf({
+      scope: h.scope,
+      path: p,
+      cause: h.cause,
+      detail: `${n.message}${then}`,
+      hint: n.hint,
+      sinceMs: Date.now() - watermark,
+    });
     if (h.selfHealing) return;
     if (!limit) return void this.runner.run(key, 'rearm');
     const reason = h.cause === 'watch-limit' ? 'the inotify watch limit was reached' : 'no inotify instance was left';

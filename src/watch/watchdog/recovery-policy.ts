@@ -116,7 +116,17 @@ export class RecoveryPolicy {
     let rec = this.scopes.get(key);
     if (!rec) {
       if (!l) return;
-      rec = { ...l, phase: 'polling', lostAt: now, watermark: undefined, selfHealing: false, attempts: 0, nextAttemptAt: now, nextProbeAt: 0, busy: false };
+      rec = {
+        ...l,
+        phase: 'polling',
+        lostAt: now,
+        watermark: undefined,
+        selfHealing: false,
+        attempts: 0,
+        nextAttemptAt: now,
+        nextProbeAt: 0,
+        busy: false,
+      };
       this.scopes.set(key, rec);
     }
     rec.phase = 'polling';

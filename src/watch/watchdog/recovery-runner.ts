@@ -60,7 +60,8 @@ export class RecoveryRunner {
       else if (action === 'fallback') await this.fallBack(key, rec, why?.reason ?? `native watching stopped after ${rec.cause}`, why?.hint);
       else await this.probe(key, rec);
     } catch (e) {
-      if (!this.host.signal.aborted) this.log.warn({ event: 'watchdog.error', err: e }, `watchdog recovery of ${rec.path} failed unexpectedly: ${String(e)}`);
+      if (!this.host.signal.aborted)
+        this.log.warn({ event: 'watchdog.error', err: e }, `watchdog recovery of ${rec.path} failed unexpectedly: ${String(e)}`);
       this.policy.probeFailed(key, performance.now());
     }
   }
@@ -163,6 +164,11 @@ export class RecoveryRunner {
     if (this.probeWhy.get(key) === why) return;
     this.probeWhy.set(key, why);
     const every = Math.round(this.policy.probeEveryMs / 1000);
-    this.log.say('warn', 'NATIVE_RETRY_FAILED', rec.path, `native watching of ${rec.path} still cannot start (${why}); still polling, retried every ${every}s`);
+    this.log.say(
+      'warn',
+      'NATIVE_RETRY_FAILED',
+      rec.path,
+      `native watching of ${rec.path} still cannot start (${why}); still polling, retried every ${every}s`,
+    );
   }
 }

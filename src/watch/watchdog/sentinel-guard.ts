@@ -125,7 +125,12 @@ export class SentinelGuard {
       } else if (live && !live.idle && age < 10 * this.intervalMs) {
       } else {
         const what = t.scope === 'root' ? 'the watch on the tree' : `the mount ${t.path}`;
-        lose({ key: t.path, scope: t.scope, cause: 'sentinel-timeout', detail: `the sentinel written in ${t.dir} did not come back as an event within ${this.intervalMs}ms: ${what} is deaf; re-arming` });
+        lose({
+          key: t.path,
+          scope: t.scope,
+          cause: 'sentinel-timeout',
+          detail: `the sentinel written in ${t.dir} did not come back as an event within ${this.intervalMs}ms: ${what} is deaf; re-arming`,
+        });
       }
     }
   }
@@ -166,7 +171,8 @@ export class SentinelGuard {
       fs.rmdirSync(this.dir);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT' && code !== 'ENOTEMPTY' && code !== 'EEXIST') this.log.say('warn', 'SENTINEL_DIR', this.dir, `could not remove ${this.dir} on exit: ${code ?? String(e)}`);
+      if (code !== 'ENOENT' && code !== 'ENOTEMPTY' && code !== 'EEXIST')
+        this.log.say('warn', 'SENTINEL_DIR', this.dir, `could not remove ${this.dir} on exit: ${code ?? String(e)}`);
     }
   }
 
@@ -180,13 +186,23 @@ export class SentinelGuard {
   /** Sentinels go out again after a warning: said once. */
   private resumed(): void {
     this.warned = undefined;
-    this.log.say('info', 'SENTINEL_ON', this.root, `sentinels are written again in ${this.root}: deafness is found within ${this.intervalMs}ms again`);
+    this.log.say(
+      'info',
+      'SENTINEL_ON',
+      this.root,
+      `sentinels are written again in ${this.root}: deafness is found within ${this.intervalMs}ms again`,
+    );
   }
 
   /** One warning per distinct reason (never once per tick). */
   private warn(why: string): void {
     if (this.warned === why) return;
     this.warned = why;
-    this.log.say('warn', 'SENTINEL_OFF', this.root, `no sentinel in ${this.root}: ${why}; deafness is then found by the heartbeat and the coverage audit only`);
+    this.log.say(
+      'warn',
+      'SENTINEL_OFF',
+      this.root,
+      `no sentinel in ${this.root}: ${why}; deafness is then found by the heartbeat and the coverage audit only`,
+    );
   }
 }

@@ -186,14 +186,34 @@ class Watchdog implements Watcher, RecoveryHost {
   private plannedFallbacks(w: WatchControl, ready: WatcherReady, budget: BudgetVerdict | undefined): void {
     if (budget?.pollReason) {
       const reason = budget.pollReason;
-      this.log.fallback({ scope: 'root', path: this.root, reason, loss: true, msg: `polling the whole tree (${ready.dirs} directories) every ${this.pollEvery}: ${reason}` });
-      this.policy.fellBack(this.root, performance.now(), { scope: 'root', path: this.root, cause: budget.short === 'instances' ? 'instance-limit' : 'watch-limit' });
+      this.log.fallback({
+        scope: 'root',
+        path: this.root,
+        reason,
+        loss: true,
+        msg: `polling the whole tree (${ready.dirs} directories) every ${this.pollEvery}: ${reason}`,
+      });
+      this.policy.fellBack(this.root, performance.now(), {
+        scope: 'root',
+        path: this.root,
+        cause: budget.short === 'instances' ? 'instance-limit' : 'watch-limit',
+      });
     }
     // The overflow part: polled for as long as this run lasts (planned at start, not a loss: no re-probe).
     const split = budget?.split;
     if (split && w.backend() === 'native') {
       const paths = split.polled.map((p) => p.path);
-      this.log.fallback({ scope: 'dir', path: paths[0]!, paths, polledDirs: split.polledDirs, nativeDirs: split.nativeDirs, reason: split.reason, hint: split.hint, loss: false, msg: split.message });
+      this.log.fallback({
+        scope: 'dir',
+        path: paths[0]!,
+        paths,
+        polledDirs: split.polledDirs,
+        nativeDirs: split.nativeDirs,
+        reason: split.reason,
+        hint: split.hint,
+        loss: false,
+        msg: split.message,
+      });
     }
   }
 
@@ -203,7 +223,12 @@ class Watchdog implements Watcher, RecoveryHost {
     if (this.opts.watchdog.enabled) {
       this.mountWatch = new MountWatch(this.root, realRoot);
       if (this.mountWatch.unavailable && process.platform === 'linux') {
-        this.log.say('warn', 'MOUNTINFO_UNREADABLE', this.root, 'cannot read /proc/self/mountinfo: a mount placed over a watched directory will not be noticed, and special filesystems (tmpfs, 9p, NFS) are not recognised; mount /proc in this container');
+        this.log.say(
+          'warn',
+          'MOUNTINFO_UNREADABLE',
+          this.root,
+          'cannot read /proc/self/mountinfo: a mount placed over a watched directory will not be noticed, and special filesystems (tmpfs, 9p, NFS) are not recognised; mount /proc in this container',
+        );
       }
     }
     if (w.backend() === 'native') {
@@ -229,12 +254,17 @@ class Watchdog implements Watcher, RecoveryHost {
     this.ticking = true;
     try {
       for (const c of this.mountWatch?.check() ?? []) this.mountChanged(c);
-      this.guard.judge(now, (key) => this.policy.healthy(key), (loss) => this.intake.lose(loss));
+      this.guard.judge(
+        now,
+        (key) => this.policy.healthy(key),
+        (loss) => this.intake.lose(loss),
+      );
       await this.snapshot.settle(this.signal);
       for (const d of this.policy.due(now)) void this.runner.run(d.key, d.action);
       this.log.tick({ sentinels: this.guard.targets, snapshot: this.snapshot.size, scopes: this.policy.keys().length });
     } catch (e) {
-      if (!this.signal.aborted) this.log.say('warn', 'WATCHDOG_ERROR', undefined, `the watchdog's check failed (${String(e)}); it runs again at the next tick`, e);
+      if (!this.signal.aborted)
+        this.log.say('warn', 'WATCHDOG_ERROR', undefined, `the watchdog's check failed (${String(e)}); it runs again at the next tick`, e);
     } finally {
       this.ticking = false;
     }
@@ -282,7 +312,10 @@ class Watchdog implements Watcher, RecoveryHost {
       return d.changed.length;
     } catch (e) {
       if (this.signal.aborted) return 0;
-      this.log.warn({ event: 'watchdog.error', err: e }, `could not diff ${under} after re-arming (${String(e)}): rebuilding everything instead`);
+      this.log.warn(
+        { event: 'watchdog.error', err: e },
+        `could not diff ${under} after re-arming (${String(e)}): rebuilding everything instead`,
+      );
       rescan(`re-armed ${under}; snapshot diff failed`);
       return 0;
     }

@@ -103,7 +103,9 @@ export class DirWatches implements WatchOwner {
    * or failed, with the failures (fs.watch's or the helper's errors: ENOSPC, EMFILE, ENOENT, EACCES...)
    * by dir: the caller decides what each means. A failed dir is not kept.
    */
-  async armMany(items: ReadonlyArray<{ dir: string; st: { dev: number; ino: number; birthtimeMs?: number } }>): Promise<Map<string, unknown>> {
+  async armMany(
+    items: ReadonlyArray<{ dir: string; st: { dev: number; ino: number; birthtimeMs?: number } }>,
+  ): Promise<Map<string, unknown>> {
     const failed = new Map<string, unknown>();
     const opened: string[] = [];
     for (const { dir, st } of items) {

@@ -86,7 +86,10 @@ export class NativeEngine {
       ...(opts.pollDirs ? { pollDirs: opts.pollDirs } : {}),
     });
     this.helper = opts.helperPath
-      ? new HelperOpener(opts.helperPath, HELPER_SETTLE_MS, { overflow: () => this.kernelOverflow(), died: (why, errno) => this.helperDied(why, errno) })
+      ? new HelperOpener(opts.helperPath, HELPER_SETTLE_MS, {
+          overflow: () => this.kernelOverflow(),
+          died: (why, errno) => this.helperDied(why, errno),
+        })
       : undefined; // fs.watch
     this.watches = new DirWatches(
       (dir, name, renamed, complete) => this.raw(dir, name, renamed, complete),
@@ -133,7 +136,8 @@ export class NativeEngine {
       this.sink.notice({
         level: 'warn',
         code: 'AUDIT_OFF',
-        message: "cannot tell this watcher's own inotify instance in /proc/self/fd: the count of watches actually held is not audited (sentinels, the coverage sweep and the heartbeat still run)",
+        message:
+          "cannot tell this watcher's own inotify instance in /proc/self/fd: the count of watches actually held is not audited (sentinels, the coverage sweep and the heartbeat still run)",
       });
     }
     for (const d of this.opts.sentinelDirs ?? []) {

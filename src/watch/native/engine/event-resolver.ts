@@ -111,9 +111,10 @@ export class EventResolver {
   async sync(): Promise<void> {
     // A sweep holds the tree for a few ms, and its end schedules the flush; a flush under way takes what
     // is pending (it loops while anything is), or leaves it to the next one, which then runs at once.
-    while (!this.host.stopped && this.busy && this.flushRun === undefined) await new Promise<void>((r) => {
-      setTimeout(r, 1);
-    });
+    while (!this.host.stopped && this.busy && this.flushRun === undefined)
+      await new Promise<void>((r) => {
+        setTimeout(r, 1);
+      });
     if (this.flushRun !== undefined) await this.flushRun;
     if (this.flushTimer && !this.host.stopped) await this.runFlush();
   }
@@ -188,7 +189,11 @@ export class EventResolver {
       }
       this.post(out);
     } catch (e) {
-      this.sink.notice({ level: 'error', code: 'WATCH_INTERNAL', message: `the native watcher failed while resolving events (${String(e)}): a rescan follows` });
+      this.sink.notice({
+        level: 'error',
+        code: 'WATCH_INTERNAL',
+        message: `the native watcher failed while resolving events (${String(e)}): a rescan follows`,
+      });
       this.sink.rescan(`native watcher error: ${String(e)}`);
     } finally {
       this.busy = false;

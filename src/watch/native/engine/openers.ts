@@ -31,7 +31,9 @@ export interface WatchOpener {
 /** fs.watch: libuv's inotify instance of this thread. */
 export const fsWatchOpener: WatchOpener = {
   open(dir, owner) {
-    const w = fs.watch(dir, { persistent: true }, (type, name) => owner.raw(dir, typeof name === 'string' ? name : null, type === 'rename'));
+    const w = fs.watch(dir, { persistent: true }, (type, name) =>
+      owner.raw(dir, typeof name === 'string' ? name : null, type === 'rename'),
+    );
     w.on('error', (err: Error) => owner.error(dir, err));
     return {
       close() {
@@ -73,7 +75,11 @@ export class HelperOpener implements WatchOpener {
   private readonly handles = new Map<number, HelperHandle>();
   private readonly link: HelperLink;
 
-  constructor(binPath: string, private readonly settleTimeoutMs: number, on: HelperEvents) {
+  constructor(
+    binPath: string,
+    private readonly settleTimeoutMs: number,
+    on: HelperEvents,
+  ) {
     this.link = new HelperLink(binPath, {
       event: (id, mask, name) => this.event(id, name, (mask & RENAMED_MASK) !== 0, writeComplete(mask)),
       gone: (id) => this.gone(id),

@@ -122,7 +122,8 @@ export function trustedDir(dir: string): { dir: string } | { why: string } {
       return { why: `sits in ${d}, which cannot be read (${errnoCode(e) ?? String(e)})` };
     }
     if (uid !== undefined && p.uid !== uid && p.uid !== 0) return { why: `sits in ${d}, owned by uid ${p.uid}, who could replace it` };
-    if (p.mode & 0o002 && !(p.mode & 0o1000)) return { why: `sits in ${d}, which anyone may write into (mode ${octal(p.mode)}, no sticky bit): it could be replaced` };
+    if (p.mode & 0o002 && !(p.mode & 0o1000))
+      return { why: `sits in ${d}, which anyone may write into (mode ${octal(p.mode)}, no sticky bit): it could be replaced` };
     if (path.dirname(d) === d) break;
   }
   return { dir: real };
@@ -188,7 +189,10 @@ async function locateOrBuild(cacheDir: string, env: NodeJS.ProcessEnv): Promise<
   if ('dir' in cache) dir = cache.dir;
   else {
     const own = privateDir(env);
-    if (!('dir' in own)) return { unavailable: `its cache directory ${cacheDir} ${cache.why}, and ${own.why}; set HOTWATCH_CACHE_DIR to a directory only you can write` };
+    if (!('dir' in own))
+      return {
+        unavailable: `its cache directory ${cacheDir} ${cache.why}, and ${own.why}; set HOTWATCH_CACHE_DIR to a directory only you can write`,
+      };
     dir = own.dir;
     notify({
       level: 'warn',
@@ -198,14 +202,17 @@ async function locateOrBuild(cacheDir: string, env: NodeJS.ProcessEnv): Promise<
   const bin = path.join(dir, `hotwatch-inotify-${hash}-${process.arch}`);
   const doubt = binaryDoubt(bin);
   if (doubt) {
-    if ('why' in doubt) notify({ level: doubt.level, message: `the cached inotify helper ${bin} ${doubt.why}: not run; building it again` });
+    if ('why' in doubt)
+      notify({ level: doubt.level, message: `the cached inotify helper ${bin} ${doubt.why}: not run; building it again` });
     const built = await build(src, bin, env);
     if (built) return { unavailable: built };
   }
   // It must start (a cache dir on a noexec mount would not).
   const probe = spawnSync(bin, ['--probe'], { timeout: 10_000 });
   if (probe.error || probe.status !== 0) {
-    return { unavailable: `${bin} does not run (${probe.error?.message ?? `exit ${probe.status ?? probe.signal}`}${probe.stdout?.length ? `: ${probe.stdout.toString().trim()}` : ''})` };
+    return {
+      unavailable: `${bin} does not run (${probe.error?.message ?? `exit ${probe.status ?? probe.signal}`}${probe.stdout?.length ? `: ${probe.stdout.toString().trim()}` : ''})`,
+    };
   }
   return { path: bin };
 }
@@ -217,7 +224,15 @@ async function locateOrBuild(cacheDir: string, env: NodeJS.ProcessEnv): Promise<
  */
 function build(src: string, bin: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
   const tmp = `${bin}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
-  const goEnv: NodeJS.ProcessEnv = { ...env, GOFLAGS: '', GOWORK: 'off', GO111MODULE: 'on', CGO_ENABLED: '0', GOTOOLCHAIN: 'local', GOOS: 'linux' };
+  const goEnv: NodeJS.ProcessEnv = {
+    ...env,
+    GOFLAGS: '',
+    GOWORK: 'off',
+    GO111MODULE: 'on',
+    CGO_ENABLED: '0',
+    GOTOOLCHAIN: 'local',
+    GOOS: 'linux',
+  };
   delete goEnv.GOARCH; // the machine's own
   return new Promise((resolve) => {
     execFile(
