@@ -58,11 +58,10 @@ export async function runtime(s: Settings, { log, signal, onSupervisor, onAppCha
   onSupervisor?.(supervisor);
   // An edit of a run.envFiles file restarts the app (no build): the watcher must report it.
   const { watch, outside } = watchingEnvFiles(s.watch, s.run);
-  for (const file of outside)
-    log.info(
-      { event: 'config.envfile-unwatched', file },
-      `run.envFiles ${file} is outside the root: its edits are not watched (press r, or edit a source, to restart with it)`,
-    );
+  for (const file of outside) {
+    const text = `run.envFiles ${file} is outside the root: its edits are not watched (press r, or edit a source, to restart with it)`;
+    log.info({ event: 'config.envfile-unwatched', file }, text);
+  }
   const batcher = new Batcher({
     root: s.root,
     bufferCapacity: s.watch.bufferCapacity,
@@ -82,11 +81,7 @@ export async function runtime(s: Settings, { log, signal, onSupervisor, onAppCha
   batcher.useBarrier(watcher);
   try {
     const ready = await watcher.ready;
-    wlog.info(
-      { event: 'watch.ready', ...ready },
-      `watching ${ready.dirs} director${ready.dirs === 1 ? 'y' : 'ies'} with the ${ready.backend} backend (${ready.reason})` +
-        `${ready.watches !== undefined ? `, ${ready.watches} inotify watch${ready.watches === 1 ? '' : 'es'}` : ''}, ready in ${ready.readyMs}ms`,
-    );
+    wlog.info({ event: 'watch.ready', ...ready }, describeReady(ready));
     collector.soon(); // the start-up scan's garbage
     // The quick part of `hotwatch doctor`, with the watcher's own directory count (no second scan).
     void startupChecks(s, ready.dirs, log, signal);
@@ -123,4 +118,10 @@ function seedContentIndex(
       done();
     })
     .catch((e) => log.warn({ err: e }, `content index not seeded (every save will rebuild): ${String(e)}`));
+}
+
+/** The line that says watching is ready: how many directories, which backend and why, how fast. */
+function describeReady(ready: Awaited<Watcher['ready']>): string {
+  const watches = ready.watches !== undefined ? `, ${ready.watches} inotify watch${ready.watches === 1 ? '' : 'es'}` : '';
+  return `watching ${ready.dirs} director${ready.dirs === 1 ? 'y' : 'ies'} with the ${ready.backend} backend (${ready.reason})${watches}, ready in ${ready.readyMs}ms`;
 }

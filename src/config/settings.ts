@@ -118,22 +118,7 @@ export function resolveSettings(cfg: Config, opts: ResolveOptions): Settings {
       timeoutMs: ms(cfg.build.timeout),
       onFailure: cfg.build.onFailure,
     },
-    run: {
-      binary: output,
-      args: cfg.run.args,
-      env: cfg.run.env,
-      envFiles: cfg.run.envFiles.map((p) => path.resolve(root, p)),
-      cwd: path.resolve(root, cfg.run.cwd ?? '.'),
-      port: cfg.run.port,
-      stopSignal: cfg.run.stopSignal,
-      gracePeriodMs: ms(cfg.run.gracePeriod),
-      onCrash: cfg.run.onCrash,
-      backoff: {
-        initialMs: ms(cfg.run.backoffInitial),
-        maxMs: ms(cfg.run.backoffMax),
-        resetAfterMs: ms(cfg.run.backoffReset),
-      },
-    },
+    run: runSettings(cfg, root, output),
     debounce: {
       quietMs: ms(cfg.debounce.quiet),
       loneQuietMs: ms(cfg.debounce.loneQuiet),
@@ -146,6 +131,26 @@ export function resolveSettings(cfg: Config, opts: ResolveOptions): Settings {
       intervalMs: ms(cfg.watchdog.interval),
       auditIntervalMs: ms(cfg.watchdog.auditInterval),
       overBudget: cfg.watchdog.overBudget,
+    },
+  };
+}
+
+/** The app's settings: paths resolved under the root, durations in ms. */
+function runSettings(cfg: Config, root: string, output: string): RunSettings {
+  return {
+    binary: output,
+    args: cfg.run.args,
+    env: cfg.run.env,
+    envFiles: cfg.run.envFiles.map((p) => path.resolve(root, p)),
+    cwd: path.resolve(root, cfg.run.cwd ?? '.'),
+    port: cfg.run.port,
+    stopSignal: cfg.run.stopSignal,
+    gracePeriodMs: ms(cfg.run.gracePeriod),
+    onCrash: cfg.run.onCrash,
+    backoff: {
+      initialMs: ms(cfg.run.backoffInitial),
+      maxMs: ms(cfg.run.backoffMax),
+      resetAfterMs: ms(cfg.run.backoffReset),
     },
   };
 }

@@ -151,7 +151,6 @@ export function budgetChecks(b: BudgetInput): {
 } {
   const checks: Check[] = [];
   const l = b.limits;
-  const wl = effectiveWatchLimit(l);
   const u = b.usage;
   const wd = b.watchdog ?? { enabled: true, overBudget: 'poll' };
   // The watchdog's sentinel directory is one watch more, as `hotwatch run` counts it.
@@ -161,68 +160,10 @@ export function budgetChecks(b: BudgetInput): {
   const verdict = budgetOf({ dirs: need ?? 0, limits: l, all: u, ns: b.nsUsage });
   const watchesAvailable = verdict.available;
   const headroom = watchesAvailable === undefined || need === undefined ? undefined : watchesAvailable - need;
-  let overBudget: OverBudget | undefined;
 
-  // Watches.
-  const usedText = `this user holds ${fmt(u.watches)} watches in ${fmt(u.instances)} instances (${u.processes} processes${u.unreadable ? `, ${u.unreadable} unreadable` : ''})${topConsumers(u)}`;
-  if (b.backend === 'poll' || b.planned) {
-    const why = b.planned ?? 'watch.backend is "poll"';
-    checks.push({
-      id: 'inotify.watches',
-      title: 'inotify watches',
-      status: 'info',
-      detail: `${why}: no inotify watches needed; limit ${limitsText(l, 'watches')}; ${usedText}`,
-    });
-  } else if (wl === undefined) {
-    checks.push({
-      id: 'inotify.watches',
-      title: 'inotify watches',
-      status: 'info',
-      detail: `inotify limits unreadable (no /proc/sys/fs/inotify): not Linux, or /proc is hidden; ${fmt(b.dirs)} directories to watch`,
-    });
-  } else if (need === undefined) {
-    checks.push({
-      id: 'inotify.watches',
-      title: 'inotify watches',
-      status: 'warn',
-      detail: `the tree could not be scanned, so the budget is unknown; limit ${limitsText(l, 'watches')}; ${usedText}`,
-    });
-  } else {
-    const head = headroom!;
-    const needText = `this repo needs ${fmt(need)} watches (${fmt(b.dirs)} directories after excludes${sentinel ? ", plus 1 for the watchdog's sentinel directory" : ''})`;
-    const summary = `${needText}; limit ${fmt(wl)} (${limitsText(l, 'watches')}); ${usedText}; available ${fmt(watchesAvailable)}, headroom after start ${fmt(head)}`;
-    const alt =
-      b.largest && b.largest.length > 0
-        ? `Or watch fewer directories: add the largest subtrees you do not edit to watch.excludeDirs in ${b.configFile ?? 'watcher.config.yaml'} (largest: ${b.largest.map((x) => `${x.dir}/ ${fmt(x.dirs)} dirs`).join(', ')}).`
-        : undefined;
-    const needed = u.watches + need * 2;
-    if (head < 0) {
-      const p = overBudgetPlan(b, watchesAvailable!, need);
-      overBudget = p.plan;
-      const key =
-        p.plan.action === 'refuse'
-          ? 'Or set watchdog.overBudget: poll to poll the overflow instead of refusing.'
-          : 'Set watchdog.overBudget: refuse to have `hotwatch run` exit instead of polling.';
-      const fix = raiseFix(l, 'watches', needed, suggestedWatchLimit(u.watches, need), alt ? `${alt} ${key}` : key);
-      checks.push({
-        id: 'inotify.watches',
-        title: 'inotify watches',
-        status: p.status,
-        detail: `not enough inotify watches: ${summary}; ${fmt(-head)} directories do not fit. ${p.text}`,
-        fix,
-      });
-    } else if (head < Math.max(512, need / 4)) {
-      checks.push({
-        id: 'inotify.watches',
-        title: 'inotify watches',
-        status: 'warn',
-        detail: `little headroom: ${summary}. New directories (or other tools) may hit the limit.`,
-        fix: raiseFix(l, 'watches', needed, suggestedWatchLimit(u.watches, need), alt),
-      });
-    } else {
-      checks.push({ id: 'inotify.watches', title: 'inotify watches', status: 'ok', detail: summary });
-    }
-  }
+  const watches = watchesCheck(b, { need, sentinel, available: watchesAvailable, headroom });
+  checks.push(watches.check);
+  const overBudget = watches.overBudget;
 
   const instances = instancesCheck(b, verdict);
   if (instances) checks.push(instances);
@@ -274,4 +215,97 @@ function queueCheck(maxQueuedEvents: number): Check {
     status: 'info',
     detail: `fs.inotify.max_queued_events=${fmt(maxQueuedEvents)}: per-instance kernel queue; a burst larger than this overflows it and the kernel drops events. hotwatch's inotify helper receives the kernel's overflow event (IN_Q_OVERFLOW) and re-reads every watched directory, rebuilding what changed; without the helper (fs.watch, which drops that event) an overflow is inferred from bursts and stalls and handled the same way`,
   };
+}
+
+/** The watches this repo needs against those left, and what `hotwatch run` does when they do not fit. */
+function watchesCheck(
+  b: BudgetInput,
+  {
+    need,
+    sentinel,
+    available: watchesAvailable,
+    headroom,
+  }: { need: number | undefined; sentinel: number; available: number | undefined; headroom: number | undefined },
+): { check: Check; overBudget?: OverBudget } {
+  const l = b.limits;
+  const wl = effectiveWatchLimit(l);
+  const u = b.usage;
+  const usedText = `this user holds ${fmt(u.watches)} watches in ${fmt(u.instances)} instances (${u.processes} processes${u.unreadable ? `, ${u.unreadable} unreadable` : ''})${topConsumers(u)}`;
+  if (b.backend === 'poll' || b.planned) {
+    const why = b.planned ?? 'watch.backend is "poll"';
+    return {
+      check: {
+        id: 'inotify.watches',
+        title: 'inotify watches',
+        status: 'info',
+        detail: `${why}: no inotify watches needed; limit ${limitsText(l, 'watches')}; ${usedText}`,
+      },
+    };
+  } else if (wl === undefined) {
+    return {
+      check: {
+        id: 'inotify.watches',
+        title: 'inotify watches',
+        status: 'info',
+        detail: `inotify limits unreadable (no /proc/sys/fs/inotify): not Linux, or /proc is hidden; ${fmt(b.dirs)} directories to watch`,
+      },
+    };
+  } else if (need === undefined) {
+    return {
+      check: {
+        id: 'inotify.watches',
+        title: 'inotify watches',
+        status: 'warn',
+        detail: `the tree could not be scanned, so the budget is unknown; limit ${limitsText(l, 'watches')}; ${usedText}`,
+      },
+    };
+  }
+  return fitCheck(b, { need, sentinel, available: watchesAvailable, headroom: headroom!, usedText, limit: wl });
+}
+
+/** The tree's need against the watches left: fits, fits with little headroom, or the over-budget plan. */
+function fitCheck(
+  b: BudgetInput,
+  o: { need: number; sentinel: number; available: number | undefined; headroom: number; usedText: string; limit: number },
+): { check: Check; overBudget?: OverBudget } {
+  const { need, sentinel, available: watchesAvailable, headroom: head, usedText, limit: wl } = o;
+  const l = b.limits;
+  const u = b.usage;
+  const needText = `this repo needs ${fmt(need)} watches (${fmt(b.dirs)} directories after excludes${sentinel ? ", plus 1 for the watchdog's sentinel directory" : ''})`;
+  const summary = `${needText}; limit ${fmt(wl)} (${limitsText(l, 'watches')}); ${usedText}; available ${fmt(watchesAvailable)}, headroom after start ${fmt(head)}`;
+  const alt =
+    b.largest && b.largest.length > 0
+      ? `Or watch fewer directories: add the largest subtrees you do not edit to watch.excludeDirs in ${b.configFile ?? 'watcher.config.yaml'} (largest: ${b.largest.map((x) => `${x.dir}/ ${fmt(x.dirs)} dirs`).join(', ')}).`
+      : undefined;
+  const needed = u.watches + need * 2;
+  if (head < 0) {
+    const p = overBudgetPlan(b, watchesAvailable!, need);
+    const key =
+      p.plan.action === 'refuse'
+        ? 'Or set watchdog.overBudget: poll to poll the overflow instead of refusing.'
+        : 'Set watchdog.overBudget: refuse to have `hotwatch run` exit instead of polling.';
+    const fix = raiseFix(l, 'watches', needed, suggestedWatchLimit(u.watches, need), alt ? `${alt} ${key}` : key);
+    return {
+      check: {
+        id: 'inotify.watches',
+        title: 'inotify watches',
+        status: p.status,
+        detail: `not enough inotify watches: ${summary}; ${fmt(-head)} directories do not fit. ${p.text}`,
+        fix,
+      },
+      overBudget: p.plan,
+    };
+  } else if (head < Math.max(512, need / 4)) {
+    return {
+      check: {
+        id: 'inotify.watches',
+        title: 'inotify watches',
+        status: 'warn',
+        detail: `little headroom: ${summary}. New directories (or other tools) may hit the limit.`,
+        fix: raiseFix(l, 'watches', needed, suggestedWatchLimit(u.watches, need), alt),
+      },
+    };
+  } else {
+    return { check: { id: 'inotify.watches', title: 'inotify watches', status: 'ok', detail: summary } };
+  }
 }

@@ -172,6 +172,18 @@ function budgetInput(
 }
 
 /** Every check. Never throws (except when `signal` aborts the whole run). */
+/** The toolchain checks within a bound: a hung `go` is a crashed check that says so, not a hung doctor. */
+function boundedToolchain(settings: Settings, ms: number, signal: AbortSignal | undefined) {
+  return bounded((inner) => toolchainChecks(settings, { signal: inner, timeoutMs: ms }), {
+    what: 'toolchain checks',
+    timeoutMs: ms,
+    signal,
+  }).catch((e: unknown) => {
+    signal?.throwIfAborted();
+    return { facts: undefined, checks: [crashed('toolchain', 'Toolchain', e)] };
+  });
+}
+
 export async function runDoctor(settings: Settings, opts: DoctorOptions = {}): Promise<DoctorReport> {
   const t0 = performance.now();
   const ms = opts.checkTimeoutMs ?? 10_000;
@@ -181,14 +193,7 @@ export async function runDoctor(settings: Settings, opts: DoctorOptions = {}): P
 
   // Start the slow, external parts first; the /proc reads run meanwhile.
   const scanP = scan(settings, ms * 3, opts.signal);
-  const toolP = bounded((signal) => toolchainChecks(settings, { signal, timeoutMs: ms }), {
-    what: 'toolchain checks',
-    timeoutMs: ms,
-    signal: opts.signal,
-  }).catch((e: unknown) => {
-    opts.signal?.throwIfAborted();
-    return { facts: undefined, checks: [crashed('toolchain', 'Toolchain', e)] };
-  });
+  const toolP = boundedToolchain(settings, ms, opts.signal);
 
   const inotify = sync('inotify', 'inotify limits and usage', inotifyFacts, onError);
   const table = readMounts();
@@ -201,20 +206,16 @@ export async function runDoctor(settings: Settings, opts: DoctorOptions = {}): P
 
   const [scanned, tool] = await Promise.all([scanP, toolP]);
   opts.signal?.throwIfAborted();
-  let budget: BudgetFacts | undefined = scanned.budget;
-  const budgetList: Check[] = [];
-  if (inotify) {
-    const b = sync(
-      'inotify',
-      'inotify budget',
-      () => budgetChecks(budgetInput(settings, inotify, table, scanned.dirs, { largest: scanned.largest, tree: scanned.tree })),
-      onError,
-    );
-    if (b) {
-      budgetList.push(...b.checks);
-      budget = { ...budget, ...b.facts };
-    }
-  }
+  const b = inotify
+    ? sync(
+        'inotify',
+        'inotify budget',
+        () => budgetChecks(budgetInput(settings, inotify, table, scanned.dirs, { largest: scanned.largest, tree: scanned.tree })),
+        onError,
+      )
+    : undefined;
+  const budget: BudgetFacts | undefined = b ? { ...scanned.budget, ...b.facts } : scanned.budget;
+  const budgetList: Check[] = b?.checks ?? [];
 
   const checks = [...budgetList, ...fsChecks, ...scanned.notices, ...tool.checks, ...envChecks, ...crashes];
   return {

@@ -60,7 +60,14 @@ export function createPromMetrics(version: string, startedAt: number, live: () =
       registers: reg,
     }),
   };
-  const histograms = {
+  const histograms = createHistograms(reg);
+  gauges(registry, version, startedAt, live);
+  return { registry, counters, histograms };
+}
+
+/** Build durations by outcome, and edit → serving. */
+function createHistograms(reg: Registry[]) {
+  return {
     buildSeconds: new Histogram({
       name: 'hotwatch_build_duration_seconds',
       help: 'Build duration, by outcome',
@@ -75,8 +82,6 @@ export function createPromMetrics(version: string, startedAt: number, live: () =
       registers: reg,
     }),
   };
-  gauges(registry, version, startedAt, live);
-  return { registry, counters, histograms };
 }
 
 function gauges(registry: Registry, version: string, startedAt: number, live: () => Live): void {

@@ -138,19 +138,7 @@ export async function runBuild(s: BuildSettings, opts: BuildOptions): Promise<Bu
   const stop = AbortSignal.any([opts.signal, timeout.signal]);
   log.debug({ event: 'build.start', command: display, cwd: s.root }, `building: ${display}`);
 
-  const sub = execa(file, args, {
-    cwd: s.root,
-    env,
-    extendEnv: false,
-    detached: true,
-    stdin: 'ignore',
-    all: true,
-    buffer: false,
-    reject: false,
-    cancelSignal: stop,
-    killSignal: 'SIGTERM',
-    forceKillAfterDelay: BUILD_KILL_GRACE_MS,
-  });
+  const sub = spawnBuild(file, args, s.root, env, stop);
   const out = collectOutput(sub, opts);
   // The first way the run ends wins: exit, cancel, timeout. Cancel and timeout tear down the whole tree;
   // so does a leader that exited while others of its tree still hold the output pipe.
@@ -179,6 +167,26 @@ export async function runBuild(s: BuildSettings, opts: BuildOptions): Promise<Bu
   if (r.ok) checkBuiltOutput(s.output);
   logResult(log, r, s, result.signal);
   return r;
+}
+
+/**
+ * The build in its own process group (so its whole tree can be stopped), output combined and
+ * streamed, never rejecting (the result says how it ended), SIGTERM then SIGKILL when canceled.
+ */
+function spawnBuild(file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, stop: AbortSignal): ResultPromise {
+  return execa(file, args, {
+    cwd,
+    env,
+    extendEnv: false,
+    detached: true,
+    stdin: 'ignore',
+    all: true,
+    buffer: false,
+    reject: false,
+    cancelSignal: stop,
+    killSignal: 'SIGTERM',
+    forceKillAfterDelay: BUILD_KILL_GRACE_MS,
+  });
 }
 
 /** The build's combined output, streamed line by line to onLine as it comes. */

@@ -31,27 +31,7 @@ export function prepareOutput(root: string, output: string, log: Logger): void {
   } catch {
     return;
   }
-  const own = path.join(root, '.hotwatch');
-  const rel = path.relative(own, path.dirname(output));
-  if (!rel.startsWith('..') && !path.isAbsolute(rel)) {
-    let dir = own;
-    for (const part of ['', ...rel.split(path.sep).filter(Boolean)]) {
-      dir = path.join(dir, part);
-      try {
-        if (part && unlinkIfSymlink(dir))
-          log.warn({ event: 'build.link-removed', path: dir }, `removed a symlink at ${dir}: the build writes there, never through a link`);
-        ensureOwnDir(dir, OWN_DIR_MODE);
-      } catch (e) {
-        if (e instanceof UntrustedPathError)
-          throw unsafe(`cannot build into ${dir}: it ${describeUntrusted(e.problem)}`, `remove it (rm -rf ${dir}); hotwatch creates it`, e);
-        throw unsafe(
-          `cannot create the build output directory ${dir}: ${errnoCode(e) ?? String(e)}`,
-          'make the directory writable or point build.output somewhere writable',
-          e,
-        );
-      }
-    }
-  }
+  prepareOwnDirs(root, output, log);
   let st: fs.Stats;
   try {
     st = fs.lstatSync(output);
@@ -87,6 +67,30 @@ export function prepareOutput(root: string, output: string, log: Logger): void {
     { event: 'build.output-replaced', path: output, why },
     `build.output ${output} was ${why}: removed (the link itself, not its target), so the build writes a new file`,
   );
+}
+
+/** The directories under .hotwatch/ that lead to the output: ours, private, none of them a link. */
+function prepareOwnDirs(root: string, output: string, log: Logger): void {
+  const own = path.join(root, '.hotwatch');
+  const rel = path.relative(own, path.dirname(output));
+  if (rel.startsWith('..') || path.isAbsolute(rel)) return; // outside .hotwatch/: the user's own place
+  let dir = own;
+  for (const part of ['', ...rel.split(path.sep).filter(Boolean)]) {
+    dir = path.join(dir, part);
+    try {
+      if (part && unlinkIfSymlink(dir))
+        log.warn({ event: 'build.link-removed', path: dir }, `removed a symlink at ${dir}: the build writes there, never through a link`);
+      ensureOwnDir(dir, OWN_DIR_MODE);
+    } catch (e) {
+      if (e instanceof UntrustedPathError)
+        throw unsafe(`cannot build into ${dir}: it ${describeUntrusted(e.problem)}`, `remove it (rm -rf ${dir}); hotwatch creates it`, e);
+      throw unsafe(
+        `cannot create the build output directory ${dir}: ${errnoCode(e) ?? String(e)}`,
+        'make the directory writable or point build.output somewhere writable',
+        e,
+      );
+    }
+  }
 }
 
 /** After a good build: the binary is a regular file of ours, not writable by group or others. */

@@ -33,6 +33,7 @@ import { RecoveryRunner, type RecoveryHost } from './recovery-runner.js';
 import { SentinelGuard } from './sentinel-guard.js';
 import { SentinelFiles } from './sentinel-files.js';
 import { Snapshot } from './snapshot.js';
+import { reportPlannedFallbacks } from './planned-fallbacks.js';
 
 export interface WatchdogOptions {
   settings: WatchSettings;
@@ -136,7 +137,7 @@ class Watchdog implements Watcher, RecoveryHost {
       const err = e as Error & { hint?: string };
       return w.fallBackToPoll(`native watching cannot start: ${err.message}`, cause, err.hint);
     });
-    this.plannedFallbacks(w, ready, budget);
+    reportPlannedFallbacks(this.log, this.policy, { root: this.root, pollEvery: this.pollEvery }, w, ready, budget);
     await this.startChecks(w);
     scheduleFaults(faults, w, this.log, this.signal);
     return ready;
@@ -180,41 +181,6 @@ class Watchdog implements Watcher, RecoveryHost {
     this.control = w;
     this.guard.attach(w);
     return w;
-  }
-
-  /** The budget's polling, said once the watcher is ready: the whole tree, or the overflow subtrees. */
-  private plannedFallbacks(w: WatchControl, ready: WatcherReady, budget: BudgetVerdict | undefined): void {
-    if (budget?.pollReason) {
-      const reason = budget.pollReason;
-      this.log.fallback({
-        scope: 'root',
-        path: this.root,
-        reason,
-        loss: true,
-        msg: `polling the whole tree (${ready.dirs} directories) every ${this.pollEvery}: ${reason}`,
-      });
-      this.policy.fellBack(this.root, performance.now(), {
-        scope: 'root',
-        path: this.root,
-        cause: budget.short === 'instances' ? 'instance-limit' : 'watch-limit',
-      });
-    }
-    // The overflow part: polled for as long as this run lasts (planned at start, not a loss: no re-probe).
-    const split = budget?.split;
-    if (split && w.backend() === 'native') {
-      const paths = split.polled.map((p) => p.path);
-      this.log.fallback({
-        scope: 'dir',
-        path: paths[0]!,
-        paths,
-        polledDirs: split.polledDirs,
-        nativeDirs: split.nativeDirs,
-        reason: split.reason,
-        hint: split.hint,
-        loss: false,
-        msg: split.message,
-      });
-    }
   }
 
   /** Mount checks and sentinels (with the watchdog on), and the tick that drives them and recovery. */
