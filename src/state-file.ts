@@ -18,7 +18,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HotwatchError, errnoCode } from './errors.js';
 import type { Logger } from './log/logger.js';
-import { carriesEnv, isRunning, processUid, readCmdline, readStat } from './os/procfs.js';
+import { carriesEnv, isRunning, pidsWithEnv, processUid, readCmdline, readStat } from './os/procfs.js';
 import { UntrustedPathError, ensureOwnDir, myUid, octal, readOwnFile, unlinkIfSymlink, writeFileReplacing } from './os/safe-fs.js';
 import { lockRoot, type HeldLock } from './root-lock.js';
 import { terminateTree, type EnvMarker } from './supervisor/kill-tree.js';
@@ -42,7 +42,11 @@ const GITIGNORE = '# written by hotwatch: build output and state, never commit\n
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** What a state file's app entry allows: stop this process, ignore the entry (and why), or nothing to do. */
-export type LeftoverVerdict = { app: Proc & { marker: EnvMarker } } | { ignore: string; level: 'info' | 'warn' } | { gone: true };
+export type LeftoverVerdict =
+  | { app: Proc & { marker: EnvMarker } }
+  | { ignore: string; level: 'info' | 'warn' }
+  /** The recorded leader is gone; processes still carrying its marker (a daemon it forked) are the app's. */
+  | { gone: true; marker: EnvMarker };
 
 /** Judges a state file's `app` entry against the running system. Reads /proc, signals nothing. */
 export function judgeLeftover(raw: unknown): LeftoverVerdict {
@@ -64,7 +68,7 @@ export function judgeLeftover(raw: unknown): LeftoverVerdict {
     return { ignore: `the marker it records (${marker.key}=…) is not a marker hotwatch sets (${APP_MARKER_KEY}=<uuid>)`, level: 'warn' };
   }
   const st = readStat(pid);
-  if (!st || st.state === 'Z' || st.state === 'X') return { gone: true };
+  if (!st || st.state === 'Z' || st.state === 'X') return { gone: true, marker };
   const cmd = readCmdline(pid);
   if (st.startTime !== a.startTime) return { ignore: `pid ${pid} is another process now (${cmd}), not the app it recorded`, level: 'info' };
   const uid = processUid(pid);
@@ -276,7 +280,7 @@ export class StateFile {
     this.leftover = undefined;
     if (raw === undefined) return;
     const v = judgeLeftover(raw);
-    if ('gone' in v) return;
+    if ('gone' in v) return this.reapDaemons(v.marker, log);
     if ('ignore' in v) {
       log[v.level]({ event: 'state.ignored', why: v.ignore }, `${this.file} ignored: ${v.ignore}; nothing was signalled`);
       return;
@@ -294,6 +298,26 @@ export class StateFile {
     log.warn(
       { event: 'app.leftover', pid: app.pid, cmd, graceful: res.graceful, swept: res.swept },
       `stopped app pid ${app.pid} (${cmd}) left running by a previous hotwatch that did not exit cleanly (killed with SIGKILL?)`,
+    );
+  }
+
+  /**
+   * The recorded leader is gone, but an app that daemonized left processes carrying its marker (a
+   * uuid only that app's processes inherit, read from /proc/<pid>/environ, ours only): they are the
+   * app, still holding its port. Stopped like the app: the stop signal, a grace period, SIGKILL.
+   */
+  private async reapDaemons(marker: EnvMarker, log: Logger): Promise<void> {
+    const pids = pidsWithEnv(marker.key, marker.value);
+    if (pids.length === 0) return;
+    const who = pids.map((pid) => `pid ${pid} (${readCmdline(pid)})`).join(', ');
+    for (const pid of pids) signalIfRunning(pid, 'SIGTERM');
+    const deadline = performance.now() + 3000;
+    while (pids.some(isRunning) && performance.now() < deadline) await sleep(20);
+    const killed = pids.filter(isRunning);
+    for (const pid of killed) signalIfRunning(pid, 'SIGKILL');
+    log.warn(
+      { event: 'app.leftover', pids, killed, marker: marker.key },
+      `stopped ${who}: the app daemonized under a previous hotwatch that did not exit cleanly (killed with SIGKILL?); they carried its marker${killed.length > 0 ? ` (${killed.length} needed SIGKILL)` : ''}`,
     );
   }
 
@@ -315,5 +339,14 @@ export class StateFile {
     }
     this.lock?.release();
     this.lock = undefined;
+  }
+}
+
+/** A signal to a process that may have exited meanwhile. */
+function signalIfRunning(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // gone meanwhile
   }
 }

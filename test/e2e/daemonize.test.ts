@@ -83,4 +83,26 @@ describe('an app that daemonizes (e2e)', () => {
     expect(pidsWithEnvMarker('HW_E2E_RUN', runId)).toEqual([]);
     expect(await portFree(session.port)).toBe(true);
   }, 90_000);
+
+  it('after a SIGKILL of hotwatch, the next run stops the daemon (it carries the app marker) and says so', async () => {
+    const runId = crypto.randomUUID();
+    const first = startHotwatch([], { cwd: session.dir, env: { PORT: String(session.port), HW_E2E_RUN: runId } });
+    await session.serves('v1');
+    const daemon = await first.waitForLog((l) => l.event === 'app.daemonized', 'the daemon is noticed');
+    const daemonPid = (daemon.pids as number[])[0]!;
+    first.proc.kill('SIGKILL');
+    await first.exited;
+    // hotwatch is gone; its daemon still serves v1 and holds the port.
+    expect(pidsWithEnvMarker('HW_E2E_RUN', runId)).toContain(daemonPid);
+    expect(await portFree(session.port)).toBe(false);
+
+    const second = startHotwatch([], { cwd: session.dir, env: { PORT: String(session.port), HW_E2E_RUN: runId } });
+    session.hw = second;
+    const leftover = await second.waitForLog((l) => l.event === 'app.leftover', 'the leftover daemon is stopped');
+    expect(leftover.pids).toEqual([daemonPid]);
+    expect(leftover.msg).toMatch(new RegExp(`stopped pid ${daemonPid} \\(.*\\): the app daemonized under a previous hotwatch`));
+    // The new run's own app serves (the port was freed for it).
+    await session.serves('v1');
+    await second.waitForLog((l) => l.event === 'app.daemonized', "the new run's app daemonizes");
+  }, 90_000);
 });
