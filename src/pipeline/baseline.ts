@@ -61,7 +61,9 @@ export class ServedBaseline {
   backToBaseline(): boolean {
     if (this.unsettled > 0 || this.unknownUntil !== undefined || this.files.size === 0) return false;
     for (const h of this.files.values()) {
-      const now = h.steps.at(-1)?.hash ?? h.base;
+      // The last step decides, a removal (hash undefined) included: only no step at all means "as built".
+      const last = h.steps.at(-1);
+      const now = last ? last.hash : h.base;
       if (h.base === undefined || now !== h.base) return false;
     }
     return true;

@@ -22,6 +22,14 @@ describe('ServedBaseline', () => {
     expect(b.backToBaseline()).toBe(true);
   });
 
+  it('a file removed is a change, never "back" (the build compiled it): a removal and its restoring are', () => {
+    const b = new ServedBaseline();
+    b.noteChange(1, 'gone.go', 'G1', undefined);
+    expect(b.backToBaseline()).toBe(false);
+    b.noteChange(2, 'gone.go', undefined, 'G1');
+    expect(b.backToBaseline()).toBe(true);
+  });
+
   it('a file whose baseline hash is unknown (not indexed, created since) is never "back"', () => {
     const b = new ServedBaseline();
     b.noteChange(1, 'new.go', undefined, 'N1');

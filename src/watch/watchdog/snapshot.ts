@@ -6,6 +6,7 @@
  * watermark (ctime cannot be set back by tools that preserve mtimes). The changes go through content
  * dedupe like any event, so a re-arm rebuilds only when something relevant really changed.
  */
+import path from 'node:path';
 import fs from 'node:fs/promises';
 import type { WatchSettings } from '../../config/settings.js';
 import { FileSet } from '../tree/file-set.js';
@@ -28,6 +29,7 @@ export class Snapshot {
   private readonly files = new FileSet();
   private readonly dirty = new Set<string>();
   private overflowed = false;
+  private seeded = false;
 
   constructor(private readonly settings: WatchSettings) {}
 
@@ -43,6 +45,20 @@ export class Snapshot {
   /** The relevant files found at start. */
   seed(files: readonly string[]): void {
     for (const f of files) this.add(f);
+    this.seeded = true;
+  }
+
+  /**
+   * The relevant files known under `dir` (a directory removed, replaced or renamed away: these are the
+   * files that went with it); undefined when the snapshot cannot tell (not seeded yet, or too large to be
+   * trusted), and then the caller must assume something relevant changed.
+   */
+  knownUnder(dir: string): string[] | undefined {
+    if (!this.seeded || this.overflowed) return undefined;
+    // Files seen since the last settle count too: one created a moment ago went with the directory.
+    const prefix = dir.endsWith(path.sep) ? dir : dir + path.sep;
+    const recent = [...this.dirty].filter((p) => p.startsWith(prefix));
+    return [...new Set([...this.files.filesUnder(dir), ...recent])];
   }
 
   /** A change event: the file is looked at again on the next settle(). */

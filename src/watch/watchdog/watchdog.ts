@@ -34,6 +34,7 @@ import { SentinelGuard } from './sentinel-guard.js';
 import { SentinelFiles } from './sentinel-files.js';
 import { Snapshot } from './snapshot.js';
 import { reportPlannedFallbacks } from './planned-fallbacks.js';
+import { relevantEvents } from './directory-events.js';
 
 export interface WatchdogOptions {
   settings: WatchSettings;
@@ -206,8 +207,10 @@ class Watchdog implements Watcher, RecoveryHost {
   }
 
   private event(ev: WatchEvent): void {
-    if (ev.kind === 'change') this.snapshot.note(ev.path);
-    this.opts.onEvent(ev);
+    for (const e of relevantEvents(ev, this.filter, this.snapshot, this.opts.log)) {
+      if (e.kind === 'change') this.snapshot.note(e.path);
+      this.opts.onEvent(e);
+    }
   }
 
   private async tick(): Promise<void> {
