@@ -17,6 +17,7 @@ import { createWatchdog } from './watch/watchdog/watchdog.js';
 import { startupChecks } from './diagnostics/startup.js';
 import { IdleCollector } from './heap.js';
 import { describeListChanges } from './config/lists.js';
+import { describePlan } from './startup-plan.js';
 
 /** Files hashed at start for content dedupe (a file beyond them is indexed at its first change). */
 const CONTENT_SEED_FILES = 5_000;
@@ -73,6 +74,8 @@ export async function runtime(s: Settings, { log, signal, onSupervisor, onAppCha
     restartOnly: s.run.envFiles,
   });
 
+  const plan = describePlan(s, cwd ?? process.cwd());
+  log.info({ event: 'startup.plan', config: plan.config, build: plan.build, run: plan.run, root: s.root }, plan.line);
   // A list set in the config extends its defaults: say what it is now (it used to replace them).
   for (const line of describeListChanges(s.watch)) log.info({ event: 'config.lists' }, line);
   const wlog = log.child({ component: 'watch' });
@@ -123,5 +126,5 @@ function seedContentIndex(
 /** The line that says watching is ready: how many directories, which backend and why, how fast. */
 function describeReady(ready: Awaited<Watcher['ready']>): string {
   const watches = ready.watches !== undefined ? `, ${ready.watches} inotify watch${ready.watches === 1 ? '' : 'es'}` : '';
-  return `watching ${ready.dirs} director${ready.dirs === 1 ? 'y' : 'ies'} with the ${ready.backend} backend (${ready.reason})${watches}, ready in ${ready.readyMs}ms`;
+  return `watching ${ready.dirs} director${ready.dirs === 1 ? 'y' : 'ies'} (${ready.backend}: ${ready.reason}${watches}), ready in ${ready.readyMs}ms`;
 }

@@ -23,6 +23,25 @@ export function listeningPortsOf(pids: readonly number[]): number[] {
 }
 
 /**
+ * Where `pids` listen, as a person would open it: `http://127.0.0.1:8080`, or for a wildcard bind
+ * (0.0.0.0, ::) `http://localhost:8080 (all interfaces)`. One entry per port, the most open bind first.
+ */
+export function listeningAddressesOf(pids: readonly number[]): string[] {
+  const inodes = new Set(pids.flatMap((p) => socketInodesOf(p)));
+  if (inodes.size === 0) return [];
+  const byPort = new Map<number, string>();
+  for (const s of readListeningSockets()) {
+    if (!inodes.has(s.inode)) continue;
+    const wildcard = s.localAddress === '0.0.0.0' || s.localAddress === '::';
+    const shown = wildcard
+      ? `http://localhost:${s.localPort} (all interfaces)`
+      : `http://${s.family === 6 ? `[${s.localAddress}]` : s.localAddress}:${s.localPort}`;
+    if (wildcard || !byPort.has(s.localPort)) byPort.set(s.localPort, shown);
+  }
+  return [...byPort.entries()].sort((a, b) => a[0] - b[0]).map(([, shown]) => shown);
+}
+
+/**
  * Processes holding a LISTEN socket on `port` (any address, IPv4 or IPv6). Only processes whose
  * /proc/PID/fd we may read are found: without root, another user's listener is missing here although
  * isPortFree() reports the port as taken (the caller then says "an unknown process").

@@ -8,7 +8,7 @@ import type { Report } from './job.js';
 import type { SelfTriggerVerdict } from './self-trigger.js';
 import { relative } from 'node:path';
 import { isHotwatchError } from '../errors.js';
-import { listeningPortsOf } from '../os/ports.js';
+import { listeningAddressesOf, listeningPortsOf } from '../os/ports.js';
 import { descendantsOf } from '../os/procfs.js';
 import { reportBuildFailure, reportBuildTurn } from './report-build.js';
 import { formatExit, formatSeconds, ordinal } from './wording.js';
@@ -175,9 +175,10 @@ export function watchListening(
     if (ports.length > 0) {
       onPorts(ports);
       const ms = Math.round(performance.now() - t0);
+      const addresses = listeningAddressesOf([pid, ...descendantsOf(pid)]);
       log.info(
-        { event: 'app.listening', pid, ports, readyMs: ms },
-        `app listening on ${ports.map((p) => `:${p}`).join(', ')} (${ms}ms after start)`,
+        { event: 'app.listening', pid, ports, addresses, readyMs: ms },
+        `serving on ${addresses.length > 0 ? addresses.join(', ') : ports.map((p) => `:${p}`).join(', ')} (${ms}ms after start)`,
       );
       return;
     }

@@ -255,8 +255,8 @@ describe('the package', () => {
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
       try {
         await serves('v4');
-        await waitFor(() => /app listening on/.test(err), { description: `a pretty "app listening" line\n${err}`, timeoutMs: 30_000 });
-        expect(err).toMatch(/watching 1 directory with the poll backend/);
+        await waitFor(() => /serving on http/.test(err), { description: `a pretty "app listening" line\n${err}`, timeoutMs: 30_000 });
+        expect(err).toMatch(/watching 1 directory \(poll: /);
       } finally {
         child.kill('SIGINT');
       }

@@ -23,7 +23,7 @@ describe('pretty logs (e2e)', () => {
     p.stderr.on('data', (d) => (err += d));
     const exited = new Promise<number | null>((r) => p.on('exit', (c) => r(c)));
     try {
-      await waitFor(() => err.includes('app listening on'), { description: `the app listens\n${err}`, timeoutMs: 60_000 });
+      await waitFor(() => err.includes('serving on http'), { description: `the app listens\n${err}`, timeoutMs: 60_000 });
     } finally {
       p.kill('SIGINT');
     }

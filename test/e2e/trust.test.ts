@@ -245,7 +245,7 @@ describe('control characters in pretty output', () => {
     const exited = new Promise<number | null>((r) => p.on('exit', (c) => r(c)));
     const forgedName = 'x\n[12:34:56.789] ERROR: forged record.go';
     try {
-      await waitFor(() => err.includes('app listening on'), { description: `the app listens\n${err}`, timeoutMs: 60_000 });
+      await waitFor(() => err.includes('serving on http'), { description: `the app listens\n${err}`, timeoutMs: 60_000 });
       const from = err.length;
       fs.writeFileSync(root(forgedName), 'package main\n');
       await waitFor(() => err.slice(from).includes('→ building'), { description: `the new file is built\n${err}`, timeoutMs: 30_000 });

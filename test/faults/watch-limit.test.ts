@@ -47,7 +47,8 @@ describe('inotify watch limit (faults, unshare -Ur)', () => {
     requireNamespaces('-Ur');
     const app = await fc.app();
     // root + src = 2 directories to watch at start; the limit leaves 2 spare watches.
-    const hw = fc.start({ wrap: nsWrap('-Ur', limitTo(2 + 2)) });
+    // --log-level debug: the budget line of a tree that fits is a debug line.
+    const hw = fc.start({ wrap: nsWrap('-Ur', limitTo(2 + 2)), args: ['--log-level', 'debug'] });
     await app.serves(answer('m1', { src: 's1' }), 'initial build');
     const budget = await hw.waitForLog((l) => l.event === 'watch.budget', 'watch.budget at start', { timeoutMs: 10_000 });
     expect(budget.fits, `the tree fits at start (the case is about the limit reached LATER): ${JSON.stringify(budget)}`).toBe(true);

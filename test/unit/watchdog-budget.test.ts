@@ -24,7 +24,7 @@ describe('budgetOf', () => {
       fits: true,
       short: undefined,
     });
-    expect(b.message).toMatch(/^inotify budget: 100 directories to watch/);
+    expect(b.message).toMatch(/^inotify budget: 100 watches needed/);
   });
 
   it('does not fit when the dirs exceed what is left of max_user_watches', () => {

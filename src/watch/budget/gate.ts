@@ -118,7 +118,7 @@ export function budgetOf(b: BudgetInput): Omit<WatchBudget, 'hint'> {
   return {
     ...base,
     message:
-      `inotify budget: ${fmt(b.dirs)} directories to watch (one watch each), ${fmt(available)} of ${fmt(w.limit)} watches left ` +
+      `inotify budget: ${fmt(b.dirs)} watches needed (one per directory to watch, and one for the watchdog's sentinel directory), ${fmt(available)} of ${fmt(w.limit)} watches left ` +
       `(${fmt(w.used)} held by this user's processes)${i ? `, ${fmt(instAvail)} of ${fmt(i.limit)} instances left` : ''}`,
   };
 }

@@ -235,8 +235,8 @@ export class NativeWatcher implements Watcher {
       reason:
         this.opts.reason ??
         (this.helperPath
-          ? 'one inotify watch per directory, held by the hotwatch-inotify helper process and driven by a worker thread with a heartbeat'
-          : 'one inotify watch per directory (fs.watch), in a worker thread with a heartbeat'),
+          ? 'inotify, one watch per directory, held by the hotwatch-inotify helper'
+          : 'inotify through fs.watch: the hotwatch-inotify helper is not available'),
       dirs: stats.dirs,
       watches: stats.watches,
       readyMs: Math.round(performance.now() - this.started),

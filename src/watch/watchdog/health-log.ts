@@ -97,7 +97,8 @@ export class HealthLog {
       ...(b.hint ? { hint: b.hint } : {}),
     };
     const msg = outcome ? `${b.message}; ${outcome}` : b.message;
-    this.log[b.fits ? 'info' : 'error'](fields, withFix(msg, b.hint));
+    // Fitting is the normal case: said at debug (the start-up's watching line has the count); not fitting is loud.
+    this.log[b.fits ? 'debug' : 'error'](fields, withFix(msg, b.hint));
   }
 
   /** A watcher notice that is not about watch health: logged as before (watch.notice). */
