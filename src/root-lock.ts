@@ -105,6 +105,15 @@ function ask(address: string, timeoutMs: number): Promise<number | 'refused' | u
   });
 }
 
+/**
+ * Who holds the lock on `root`, without taking it (hotwatch doctor): the holder's pid, 'unnamed' (held,
+ * but the holder did not say its pid), or undefined (nobody: `hotwatch run` would get it).
+ */
+export async function rootHolder(root: string, o: LockOptions = {}): Promise<number | 'unnamed' | undefined> {
+  const answer = await ask(lockName(root, o).address, o.askTimeoutMs ?? 2000);
+  return answer === 'refused' ? undefined : (answer ?? 'unnamed');
+}
+
 /** Takes the lock on `root` (an existing directory), or says who holds it, or why there is none. */
 export async function lockRoot(root: string, o: LockOptions = {}): Promise<HeldLock | Refused | Unavailable> {
   let name: string;

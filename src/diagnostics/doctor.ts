@@ -33,6 +33,7 @@ import {
   type InotifyFacts,
 } from './report-schema.js';
 import { toolchainChecks } from './toolchain.js';
+import { claimCheck } from './claim.js';
 
 export interface DoctorOptions {
   /** Cancels everything still running. */
@@ -204,7 +205,7 @@ export async function runDoctor(settings: Settings, opts: DoctorOptions = {}): P
     ? (sync('env', 'Environment', () => environmentChecks(environment, settings.root, loginName()), onError) ?? [])
     : [];
 
-  const [scanned, tool] = await Promise.all([scanP, toolP]);
+  const [scanned, tool, claim] = await Promise.all([scanP, toolP, claimCheck(settings.root)]);
   opts.signal?.throwIfAborted();
   const b = inotify
     ? sync(
@@ -217,7 +218,7 @@ export async function runDoctor(settings: Settings, opts: DoctorOptions = {}): P
   const budget: BudgetFacts | undefined = b ? { ...scanned.budget, ...b.facts } : scanned.budget;
   const budgetList: Check[] = b?.checks ?? [];
 
-  const checks = [...budgetList, ...fsChecks, ...scanned.notices, ...tool.checks, ...envChecks, ...crashes];
+  const checks = [...budgetList, ...fsChecks, ...scanned.notices, ...tool.checks, claim, ...envChecks, ...crashes];
   return {
     schemaVersion: DOCTOR_SCHEMA_VERSION,
     version: hotwatchVersion(),

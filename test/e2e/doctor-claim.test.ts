@@ -1,0 +1,38 @@
+/** Issue 13: hotwatch doctor with another hotwatch running on the root says so, naming its pid. */
+import { describe, expect, it } from 'vitest';
+import { hotwatchSession, runCli, startHotwatch } from '../helpers/hotwatch.js';
+
+const session = hotwatchSession();
+
+interface Report {
+  verdict: string;
+  app: string;
+  checks: Array<{ id: string; status: string; detail: string; fix?: { commands?: string[] } }>;
+}
+
+async function doctor(): Promise<{ code: number | null; report: Report; stdout: string }> {
+  const r = await runCli(['doctor', '--json'], { cwd: session.dir });
+  return { code: r.code, report: JSON.parse(r.stdout) as Report, stdout: r.stdout };
+}
+
+describe('hotwatch doctor and the claim on the root (e2e)', () => {
+  it('nobody on the root: ok; a hotwatch running there: fail naming its pid, and the doctor does not take the lock', async () => {
+    const before = await doctor();
+    expect(before.report.checks.find((c) => c.id === 'run.claim')).toMatchObject({ status: 'ok' });
+
+    const hw = startHotwatch([], { cwd: session.dir, env: { PORT: String(session.port) } });
+    session.hw = hw;
+    await session.serves('v1');
+    const during = await doctor();
+    const claim = during.report.checks.find((c) => c.id === 'run.claim')!;
+    expect(claim.status).toBe('fail');
+    expect(claim.detail).toContain(`another hotwatch (pid ${hw.pid}`);
+    expect(claim.fix?.commands).toEqual([`kill ${hw.pid}`]);
+    expect(during.report.app).toBe('broken');
+    expect(during.code).toBe(2);
+    // The doctor only asked: the running hotwatch still holds its root (a second run is still refused).
+    const second = await runCli(['run'], { cwd: session.dir, env: { ...process.env, PORT: String(session.port) } });
+    expect(second.code).toBe(2);
+    expect(second.stderr).toContain(`pid ${hw.pid}`);
+  }, 90_000);
+});
