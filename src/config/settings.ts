@@ -3,7 +3,7 @@
  * Every stage takes the slice of Settings it needs, never the raw file.
  */
 import path from 'node:path';
-import type { Config } from './schema.js';
+import { ConfigSchema, type Config } from './schema.js';
 import { parseDuration } from './duration.js';
 import { effectiveList } from './lists.js';
 
@@ -153,4 +153,9 @@ function runSettings(cfg: Config, root: string, output: string): RunSettings {
       resetAfterMs: ms(cfg.run.backoffReset),
     },
   };
+}
+
+/** The watch settings of a config that sets nothing, for `root` (tests and tools that watch a bare tree). */
+export function defaultWatchSettings(root: string): WatchSettings {
+  return resolveSettings(ConfigSchema.parse({ root }), { baseDir: '/', configFile: undefined, isTTY: false }).watch;
 }

@@ -83,7 +83,7 @@ export class AppProcess {
     return this.stopping !== undefined;
   }
   /** Aborted by forceKill(): the grace period of a stop (running or to come) ends at once. */
-  private readonly hurry = new AbortController();
+  private readonly graceCut = new AbortController();
   /** The environment marker every process of this app instance carries. */
   readonly marker: EnvMarker;
 
@@ -194,7 +194,7 @@ export class AppProcess {
    * skips the rest of its grace period and goes on to its sweep at once.
    */
   forceKill(): void {
-    this.hurry.abort();
+    this.graceCut.abort();
     signalGroup(this.pid, 'SIGKILL', this.opts.log);
   }
 
@@ -215,7 +215,7 @@ export class AppProcess {
     const pre = this.prescanned && performance.now() - this.prescanned.at < wrapSafeMs() ? this.prescanned : undefined;
     // A leader that exited may have left a daemon (marked, outside the group): it gets the stop signal
     // and the grace period first; the sweep below kills whatever is left of it.
-    const daemons = alreadyExited ? await stopDaemons(this.marker, this.pid, signal, graceMs, this.hurry.signal) : [];
+    const daemons = alreadyExited ? await stopDaemons(this.marker, this.pid, signal, graceMs, this.graceCut.signal) : [];
     const roots = [...(pre?.known ?? []).filter(stillRunning).map((k) => k.pid), ...daemons.map((d) => d.pid)];
     const known = snapshotTree(this.pid, { group: !pre, moreRoots: roots });
     // The app tree's sockets, by identity (cheap readlinks). After the stop, any of them still in the
@@ -230,7 +230,7 @@ export class AppProcess {
       ...(pre ? { markerBornAfter: pre.lastPid } : {}),
       signal,
       graceMs,
-      cut: this.hurry.signal,
+      cut: this.graceCut.signal,
       log,
     });
     await Promise.all([drainOrDestroy(this.child.stdout), drainOrDestroy(this.child.stderr)]);

@@ -1,11 +1,12 @@
 /** Pausing hotwatch the way a laptop suspend or a starved machine does: SIGSTOP, confirmed from /proc. */
-import fs from 'node:fs';
 import { waitFor } from './wait.js';
+import { readStat } from '../../src/os/procfs.js';
 
 /** The state letter of /proc/<pid>/stat (R, S, T, Z...). */
 export function procState(pid: number): string {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  const stat = readStat(pid);
+  if (!stat) throw new Error(`process ${pid} is gone`);
+  return stat.state;
 }
 
 /** SIGSTOP `pid` and wait (bounded) until the kernel reports it stopped. The caller must SIGCONT it. */

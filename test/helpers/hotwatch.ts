@@ -11,6 +11,7 @@ import { watchesWithHelpers } from '../../src/os/inotify-fds.js';
 import { afterEach, beforeEach, expect } from 'vitest';
 import { makeTmpDir } from './tmp.js';
 import { waitFor } from './wait.js';
+import { readStat } from '../../src/os/procfs.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = path.join(REPO, 'bin/hotwatch.js');
@@ -214,9 +215,7 @@ export function pidsWithEnvMarker(key: string, value: string): number[] {
     try {
       const env = fs.readFileSync(`/proc/${d}/environ`, 'utf8').split('\0');
       if (env.includes(needle)) {
-        const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-        const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-        if (state !== 'Z') out.push(Number(d));
+        if (readStat(Number(d))?.state !== 'Z') out.push(Number(d));
       }
     } catch {
       // gone, or not ours

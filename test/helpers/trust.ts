@@ -7,6 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { readStat } from '../../src/os/procfs.js';
 
 /** A uid and gid no account on the test machine uses. */
 export const OTHER_UID = 4242;
@@ -70,8 +71,7 @@ export function innocentProcess(): { proc: ChildProcess; pid: number; startTime:
   const proc = spawn('sleep', ['300'], { detached: true, stdio: 'ignore' });
   proc.unref();
   const pid = proc.pid!;
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const startTime = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[22 - 3]);
+  const startTime = readStat(pid)!.startTime;
   return { proc, pid, startTime };
 }
 

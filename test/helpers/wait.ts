@@ -1,4 +1,4 @@
-import fs from 'node:fs';
+import { readStat } from '../../src/os/procfs.js';
 /** Never sleep-then-assert: wait for a condition with a bounded timeout and a description. */
 export async function waitFor<T>(
   check: () => T | Promise<T>,
@@ -30,11 +30,6 @@ export function isAlive(pid: number): boolean {
     return false;
   }
   // A zombie still answers kill(0); read its state.
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
+  const state = readStat(pid)?.state;
+  return state !== undefined && state !== 'Z' && state !== 'X';
 }

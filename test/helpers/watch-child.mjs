@@ -3,25 +3,14 @@
 // optionally JSON of watchdog settings: then the watcher runs behind the watchdog (createWatchdog), which
 // owns recovery, and its log lines are printed ({type: 'log', ...line}) instead of the backend's notices.
 // Prints one JSON line per ready/event/notice/log/error; closes the watcher and exits when stdin ends.
-import path from 'node:path';
 import { pino } from 'pino';
 import { createWatcher } from '../../dist/watch/backend.js';
 import { createWatchdog } from '../../dist/watch/watchdog/watchdog.js';
+import { defaultWatchSettings } from '../../dist/config/settings.js';
 
 const [root, over = '{}', nativeOpts = '{}', watchdogOpts] = process.argv.slice(2);
-const settings = {
-  root,
-  include: ['go.mod', 'go.sum'],
-  exclude: ['**/*_test.go'],
-  extensions: ['.go', '.tmpl', '.tpl', '.html'],
-  excludeDirs: ['.git', 'node_modules', 'vendor', 'testdata', '.hotwatch', '.idea', '.vscode', 'tmp'],
-  outputDir: path.join(root, '.hotwatch', 'bin'),
-  backend: 'auto',
-  pollIntervalMs: 100,
-  bufferCapacity: 8192,
-  includeMounts: [],
-  ...JSON.parse(over),
-};
+// The schema's defaults (one source, as test/helpers/watch-tree.ts), polling at 100 ms.
+const settings = { ...defaultWatchSettings(root), pollIntervalMs: 100, ...JSON.parse(over) };
 const out = (o) => process.stdout.write(`${JSON.stringify(o)}\n`);
 const ac = new AbortController();
 const onEvent = (e) => out({ type: 'event', ...e });

@@ -1,7 +1,7 @@
 /** Generated trees for watcher tests: `dirs` directories (fan-out `width`), `filesPerDir` .go files each. */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { WatchSettings } from '../../src/config/settings.js';
+import { defaultWatchSettings, type WatchSettings } from '../../src/config/settings.js';
 
 export function makeTree(root: string, opts: { dirs: number; filesPerDir?: number; width?: number; prefix?: string }): string[] {
   const width = opts.width ?? 10;
@@ -23,19 +23,7 @@ export function makeTree(root: string, opts: { dirs: number; filesPerDir?: numbe
   return made;
 }
 
-/** WatchSettings with the schema's defaults for a temp root. */
+/** WatchSettings with the schema's defaults for a temp root (one source: the schema), polling at 100 ms. */
 export function watchSettings(root: string, over: Partial<WatchSettings> = {}): WatchSettings {
-  return {
-    root,
-    include: ['go.mod', 'go.sum'],
-    exclude: ['**/*_test.go'],
-    extensions: ['.go', '.tmpl', '.tpl', '.html'],
-    excludeDirs: ['.git', 'node_modules', 'vendor', 'testdata', '.hotwatch', '.idea', '.vscode', 'tmp'],
-    outputDir: path.join(root, '.hotwatch', 'bin'),
-    backend: 'auto',
-    pollIntervalMs: 100,
-    bufferCapacity: 8192,
-    includeMounts: [],
-    ...over,
-  };
+  return { ...defaultWatchSettings(root), pollIntervalMs: 100, ...over };
 }

@@ -236,7 +236,7 @@ describe('createWatcher', () => {
     );
     const r = await w.ready;
     expect(r.backend).toBe('native');
-    expect(r.reason).toMatch(/inotify watch per directory/);
+    expect(r.reason).toMatch(/inotify, one watch per directory/);
     expect(w.stats?.()).toMatchObject({ backend: 'native', dirs: 1, watches: 1 });
     fs.writeFileSync(path.join(root, 'main.go'), 'package main\n');
     await sawPath(c, path.join(root, 'main.go'));

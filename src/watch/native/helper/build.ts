@@ -1,5 +1,5 @@
 /**
- * Finds, or builds once, hotwatch-inotify: the small Go program (src/watch/inotify-helper/main.go) that
+ * Finds, or builds once, hotwatch-inotify: the small Go program (src/watch/native/helper/main.go) that
  * holds the native watcher's inotify watches outside V8. Measured on 10,001 directories: 4.5 MB RSS for
  * the helper against ~32 MB for 10,001 fs.watch handles in the watcher thread; and it sees IN_Q_OVERFLOW,
  * which fs.watch drops. Go is on every machine hotwatch runs on (it builds Go), so the helper is built
