@@ -8,10 +8,11 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeTmpDir } from '../helpers/tmp.js';
-import { freePort, goMain, runCli, startHotwatch, writeGoApp, type Hotwatch } from '../helpers/hotwatch.js';
+import { BIN, freePort, goMain, runCli, startHotwatch, writeGoApp, type Hotwatch } from '../helpers/hotwatch.js';
 import { startNotifyReceiver, type NotifyReceiver } from '../helpers/notify-receiver.js';
 import { parsePrometheusText, sampleValue } from '../helpers/prom-text.js';
 import { waitFor } from '../helpers/wait.js';
@@ -182,4 +183,29 @@ describe('service mode in hotwatch run (e2e)', () => {
     const losses = fams.get('hotwatch_watch_losses_total')!.samples.reduce((n, x) => n + x.value, 0);
     expect(losses).toBeGreaterThanOrEqual(1);
   }, 90_000);
+
+  it('under systemd (INVOCATION_ID, stderr not a terminal): <N> level prefixes, no time, no colours', async () => {
+    const dir = project((d) => {
+      writeGoApp(d, 'v1');
+      fs.writeFileSync(path.join(d, 'main.go'), BROKEN);
+    });
+    const { JOURNAL_STREAM: _, ...env } = process.env;
+    const p = spawn(process.execPath, [BIN, 'run', '--log-format', 'pretty'], {
+      cwd: dir,
+      env: { ...env, INVOCATION_ID: 'e2e', FORCE_COLOR: '1' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    cleanups.push(() => p.kill('SIGKILL'));
+    let err = '';
+    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    await waitFor(() => /^<3>.*BUILD FAILED/m.test(err), { description: `a <3> BUILD FAILED line (got ${err})`, timeoutMs: 30_000 });
+    const lines = err.split('\n').filter(Boolean);
+    expect(lines.some((l) => l.startsWith('<6>'))).toBe(true);
+    // Every line carries its level (journald makes each line an entry), the compiler's too.
+    expect(lines.filter((l) => !/^<[2-7]>/.test(l))).toEqual([]);
+    expect(err).not.toMatch(/\x1b\[/);
+    expect(err).not.toMatch(/^<\d>\[?\d\d:\d\d:\d\d/m);
+    p.kill('SIGTERM');
+    expect(await new Promise((r) => p.on('exit', r))).toBe(0);
+  }, 60_000);
 });
