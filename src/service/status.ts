@@ -118,8 +118,10 @@ export function servingOf(job: JobView, facts: ServiceFacts, now: number): { ser
   const app = job.app;
   if (job.state === 'stopping') return { serving: false, why: 'stopping' };
   const loop = crashLoop(facts.crashTimes(), now, job.state === 'backoff' ? job.nextTryAt : job.state === 'exited' ? 'change' : undefined);
-  // An app restarted in a crash loop is not serving until it has stayed up a while (it is about to exit again).
-  if (app && loop && now - app.startedAt < CRASH_LOOP_UP_MS)
+  // An app restarted in a crash loop is not serving until it has stayed up a while (it is about to exit
+  // again); one from a build after the last crash (the fix) serves at once.
+  const rebuilt = facts.lastBuild?.outcome === 'ok' && facts.lastBuild.finishedAt >= Math.max(...facts.crashTimes());
+  if (app && loop && !rebuilt && now - app.startedAt < CRASH_LOOP_UP_MS)
     return { serving: false, why: `not serving: ${loop.line}; the app (pid ${app.pid}) restarted ${secs(now - app.startedAt)} ago` };
   if (app) {
     if (!job.expectsListening || app.listening.length > 0) return { serving: true };

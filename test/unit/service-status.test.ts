@@ -65,6 +65,9 @@ describe('health and the STATUS= line', () => {
       why: 'not serving: crash loop: 3 exits in 2 s; the app (pid 7) restarted 2 s ago',
     });
     expect(healthOf({ ...running, app: { ...running.app!, startedAt: NOW - 11_000 } }, okWatch, f, NOW).ok).toBe(true);
+    // A good build after the last crash (the fix): its app serves at once.
+    f.lastBuild = { outcome: 'ok', startedAt: NOW - 4000, finishedAt: NOW - 3000, durationMs: 1000, errors: [] };
+    expect(healthOf(restarted, okWatch, f, NOW).ok).toBe(true);
   });
 
   it('counts polling as healthy watching, deaf and failed as not', () => {
