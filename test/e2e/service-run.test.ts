@@ -184,6 +184,45 @@ describe('service mode in hotwatch run (e2e)', () => {
     expect(losses).toBeGreaterThanOrEqual(1);
   }, 90_000);
 
+  it('re-arming fails (rearm-fails): the fallback to polling shows in /status and the metrics, and the pings go on (polling works)', async () => {
+    const dir = project((d) => {
+      writeGoApp(d, 'v1');
+      fs.writeFileSync(path.join(d, 'watcher.config.yaml'), 'watchdog:\n  interval: 1s\n  auditInterval: 2s\n');
+    });
+    const r = await receiver(dir);
+    const port = await freePort();
+    const env = {
+      PORT: String(port),
+      NOTIFY_SOCKET: r.address,
+      WATCHDOG_USEC: '400000',
+      HOTWATCH_TEST_FAULTS: 'deafen-after=2s,rearm-fails=3',
+    };
+    const hw = start(dir, env);
+    await hw.waitForLog((l) => l.event === 'watch.deaf', 'the loss is found');
+    const fallback = await hw.waitForLog((l) => l.event === 'watch.fallback' && l.backend === 'poll', 'the fallback to polling');
+    const s = await statusJson(dir);
+    if (!hw.logs.slice(hw.logs.indexOf(fallback)).some((l) => l.event === 'watch.restored')) {
+      expect(s.watch.scopes.map((x) => x.state)).toContain('polling');
+      expect(s.watch.backend).toMatch(/poll/);
+    }
+    expect(s.watch.healthy).toBe(true);
+    const fams = parsePrometheusText(await metrics(dir));
+    expect(
+      sampleValue(fams, 'hotwatch_watch_recoveries_total', {
+        scope: String(fallback.scope),
+        cause: String(fallback.reason),
+        how: 'polling',
+      }),
+    ).toBe(1);
+    const pingsAfter = r.received.length;
+    await r.waitForLine('WATCHDOG=1', { from: pingsAfter });
+    await hw.waitForLog((l) => l.event === 'watch.restored', 'native watching restored');
+    await waitFor(async () => (await statusJson(dir)).watch.scopes.every((x) => x.state === 'ok'), {
+      description: '/status: every scope ok again',
+      timeoutMs: 5_000,
+    });
+  }, 90_000);
+
   it('under systemd (INVOCATION_ID, stderr not a terminal): <N> level prefixes, no time, no colours', async () => {
     const dir = project((d) => {
       writeGoApp(d, 'v1');
