@@ -67,9 +67,8 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring):
     ...(cwd !== undefined ? { cwd } : {}),
     maxWaitMs: s.debounce.maxWaitMs,
     appEnv: () => appEnvironment(s.run),
-    ...wiring.supervisorHooks(o.onAppChange),
     changedSince: (since: number): Promise<boolean> => batcher.changedSince(since),
-    onServing: (batch: Batch): void => batcher.serving(batch),
+    ...wiring.supervisorHooks(o.onAppChange, (batch: Batch): void => batcher.serving(batch)),
     afterCycle: () => collector.soon(),
   });
   onSupervisor?.(supervisor);

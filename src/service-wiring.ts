@@ -10,6 +10,7 @@ import { startServiceMode, type ServiceLog, type ServiceMode } from './service/s
 import type { JobState as ServiceJobState, JobView, ScopeView, StatusSource, WatchView } from './service/status.js';
 import { compilerErrors } from './supervisor/compiler-output.js';
 import { RESTART_AFTER_EXIT, type JobSnapshot, type Report } from './supervisor/job-state.js';
+import type { Batch } from './pipeline/events.js';
 import type { SupervisorOptions } from './supervisor/supervisor-options.js';
 import type { HealthListener } from './watch/watchdog/health-log.js';
 import type { WatcherStats } from './watch/types.js';
@@ -42,6 +43,8 @@ export class ServiceWiring implements StatusSource {
   private app: AppInfo | undefined;
   private listenedBefore = false;
   private appStarts = 0;
+  /** performance.now() of the first write of the edit whose app is starting (edit-to-serving). */
+  private editAt: number | undefined;
   private readonly scopes = new Map<string, ScopeView>();
   private readonly startedAt = Date.now();
   /** The supervisor's job snapshot and the watcher's counters, once they exist. */
@@ -55,11 +58,16 @@ export class ServiceWiring implements StatusSource {
   constructor(private readonly o: ServiceWiringOptions) {}
 
   /** What the supervisor is given (SupervisorOptions' hooks); `onAppChange` is told too. */
-  supervisorHooks(onAppChange?: (app: AppHandle | undefined) => void) {
+  supervisorHooks(onAppChange?: (app: AppHandle | undefined) => void, onServing?: (batch: Batch) => void) {
     return {
       onReport: this.report,
       onStateChange: this.stateChanged,
       onListening: this.listening,
+      onServing: (batch: Batch) => {
+        // An edit's batch (not the start-up's): timed from its first write to the new app listening.
+        if (batch.paths.length > 0) this.editAt = batch.firstAt;
+        onServing?.(batch);
+      },
       onAppChange: (app: AppHandle | undefined) => {
         this.appChanged(app);
         onAppChange?.(app);
@@ -112,6 +120,8 @@ export class ServiceWiring implements StatusSource {
   readonly listening = (pid: number, ports: number[]): void => {
     if (this.app?.pid === pid) this.app.listening = ports.map((p) => `:${p}`);
     this.listenedBefore = true;
+    if (this.editAt !== undefined) this.sink?.recorder.editToServing(performance.now() - this.editAt);
+    this.editAt = undefined;
     for (const p of ports) this.sink?.recorder.appListening({ pid, address: `:${p}` });
   };
 

@@ -133,17 +133,23 @@ describe('service mode in hotwatch run (e2e)', () => {
     expect(ok.lastBuild?.durationMs).toBeGreaterThan(0);
     expect(ok.health.ok).toBe(true);
 
+    // An edit: timed from its first write to the new app listening.
+    fs.writeFileSync(path.join(dir, 'main.go'), goMain('v2'));
+    const v2 = await hw.waitForLog((l) => l.event === 'app.listening' && l.pid !== listening.pid, 'the edit serves');
+    const edited = parsePrometheusText(await metrics(dir));
+    expect(sampleValue(edited, 'hotwatch_edit_to_serving_seconds_count')).toBe(1);
+
     fs.writeFileSync(path.join(dir, 'main.go'), BROKEN);
     await hw.waitForLog((l) => l.event === 'build.failed', 'the build fails');
     const failed = await statusJson(dir);
     expect(failed.lastBuild?.outcome).toBe('failed');
     expect(failed.lastBuild?.errors.join('\n')).toMatch(/main\.go:4:\d+: undefined: undefinedThing/);
     // build.onFailure: keep-running: the last good app still serves.
-    expect(failed.app?.pid).toBe(listening.pid);
-    expect(failed.builds).toMatchObject({ ok: 1, failed: 1 });
+    expect(failed.app?.pid).toBe(v2.pid);
+    expect(failed.builds).toMatchObject({ ok: 2, failed: 1 });
 
     const fams = parsePrometheusText(await metrics(dir));
-    expect(sampleValue(fams, 'hotwatch_builds_total', { outcome: 'ok' })).toBe(1);
+    expect(sampleValue(fams, 'hotwatch_builds_total', { outcome: 'ok' })).toBe(2);
     expect(sampleValue(fams, 'hotwatch_builds_total', { outcome: 'failed' })).toBe(1);
     expect(sampleValue(fams, 'hotwatch_app_serving')).toBe(1);
   }, 90_000);
