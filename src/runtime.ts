@@ -82,6 +82,7 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring):
     revert: (batch) => supervisor.revert(batch),
     appIdle: () => supervisor.idleWithoutApp,
     restartOnly: s.run.envFiles,
+    onTaken: wiring.taken,
   });
 
   const wlog = log.child({ component: 'watch' });

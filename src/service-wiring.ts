@@ -10,7 +10,7 @@ import { startServiceMode, type ServiceLog, type ServiceMode } from './service/s
 import type { JobState as ServiceJobState, JobView, ScopeView, StatusSource, WatchView } from './service/status.js';
 import { compilerErrors } from './supervisor/compiler-output.js';
 import { RESTART_AFTER_EXIT, type JobSnapshot, type Report } from './supervisor/job-state.js';
-import type { Batch } from './pipeline/events.js';
+import type { Batch, WatchEvent } from './pipeline/events.js';
 import type { SupervisorOptions } from './supervisor/supervisor-options.js';
 import type { HealthListener } from './watch/watchdog/health-log.js';
 import type { WatcherStats } from './watch/types.js';
@@ -129,6 +129,18 @@ export class ServiceWiring implements StatusSource {
   readonly report = (r: Report): void => {
     const rec = this.sink?.recorder;
     if (rec) recordReport(rec, r, this.o, () => this.appStarts++);
+  };
+
+  /** The batcher's onTaken: events merged into the batch, and events the ring dropped. */
+  readonly taken = (batch: Batch, events: readonly WatchEvent[]): void => {
+    const rec = this.sink?.recorder;
+    if (!rec) return;
+    let changes = 0;
+    for (const e of events) {
+      if (e.kind === 'change') changes++;
+      else if (e.dropped) rec.eventsDropped({ count: e.dropped, reason: 'ring-overflow' });
+    }
+    rec.eventsCoalesced(changes - batch.paths.length);
   };
 
   /** The watchdog's onHealth: the watch view and the recorder's losses and recoveries. */

@@ -76,4 +76,22 @@ describe('service wiring', () => {
     expect(w.watch().scopes.map((s) => s.state)).toEqual(['ok']);
     expect(r.calls.map(([name]) => name)).toEqual(['watchLost', 'watchRecovered']);
   });
+
+  it('counts the events a batch merged and those the ring dropped', () => {
+    const w = new ServiceWiring(opts);
+    const r = recording();
+    w.attach(r);
+    const change = (path: string) => ({ kind: 'change' as const, path, at: 1 });
+    w.taken({ paths: ['/src/a.go', '/src/b.go'], rescanReasons: ['overflow'], firstAt: 1, lastAt: 2 }, [
+      change('/src/a.go'),
+      change('/src/a.go'),
+      change('/src/a.go'),
+      change('/src/b.go'),
+      { kind: 'rescan', reason: 'event buffer overflow', at: 2, dropped: 40 },
+    ]);
+    expect(r.calls).toEqual([
+      ['eventsDropped', { count: 40, reason: 'ring-overflow' }],
+      ['eventsCoalesced', 2],
+    ]);
+  });
 });
