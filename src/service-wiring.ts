@@ -103,7 +103,7 @@ export class ServiceWiring implements StatusSource {
       backend: polled && backend !== 'poll' ? `${backend}+poll` : backend,
       watches: stats?.watches,
       dirs: stats?.dirs,
-      scopes: scopes.length > 0 ? scopes : [{ path: this.o.root, kind: 'root', state: 'ok', since: 0 }],
+      scopes: scopes.length > 0 ? scopes : [{ path: this.o.root, kind: 'root', state: 'ok', since: this.startedAt }],
     };
   }
 
@@ -155,14 +155,14 @@ export class ServiceWiring implements StatusSource {
         this.scopes.set(key, { path: line.path, kind, state: 'deaf', since: at, cause });
         return rec?.watchLost({ scope: line.scope, cause, path: line.path });
       case 'watch.rearmed':
-        this.scopes.delete(key);
+        this.scopes.set(key, { path: line.path, kind, state: 'ok', since: at });
         return rec?.watchRecovered({ scope: line.scope, cause, how: 'rearmed', recoveryMs: Number(line.recoveryMs), path: line.path });
       case 'watch.fallback':
         this.scopes.set(key, { path: line.path, kind, state: 'polling', since: at, cause });
         if (line.loss) rec?.watchRecovered({ scope: line.scope, cause, how: 'polling', path: line.path });
         return this.sink?.changed();
       case 'watch.restored':
-        this.scopes.delete(key);
+        this.scopes.set(key, { path: line.path, kind, state: 'ok', since: at });
         return this.sink?.changed();
     }
   };

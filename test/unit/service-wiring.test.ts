@@ -68,6 +68,7 @@ describe('service wiring', () => {
     w.attach(r);
     w.bind({ state: { name: 'running', since: 0, pid: 1 } }, { stats: () => ({ backend: 'native', dirs: 3, watches: 3 }) });
     expect(w.watch().scopes.map((s) => s.state)).toEqual(['ok']);
+    expect(Date.now() - w.watch().scopes[0]!.since).toBeLessThan(5_000); // ok since the start, not since 1970
     w.health({ event: 'watch.deaf', scope: 'root', path: '/src', cause: 'sentinel-timeout' });
     expect(w.watch().scopes).toMatchObject([{ path: '/src', state: 'deaf', cause: 'sentinel-timeout' }]);
     w.health({ event: 'watch.fallback', scope: 'root', path: '/src', reason: 're-arming failed', loss: true });
