@@ -18,6 +18,7 @@ import { startupChecks } from './diagnostics/startup.js';
 import { IdleCollector } from './heap.js';
 import { describeListChanges } from './config/lists.js';
 import { describePlan } from './startup-plan.js';
+import { ServiceWiring, startService, wiringOptions } from './service-wiring.js';
 
 /** Files hashed at start for content dedupe (a file beyond them is indexed at its first change). */
 const CONTENT_SEED_FILES = 5_000;
@@ -32,6 +33,8 @@ export interface RuntimeOptions {
   onAppChange?: SupervisorOptions['onAppChange'];
   /** The directory hotwatch was started in: compiler errors name files relative to it. */
   cwd?: string;
+  /** hotwatch's version (service mode's /status and metrics). */
+  version?: string;
 }
 
 /** How a run ended: processes of the app still running after everything was stopped (none, normally). */
@@ -39,7 +42,21 @@ export interface RuntimeEnd {
   appProcessesLeft: { pid: number; cmd: string }[];
 }
 
-export async function runtime(s: Settings, { log, signal, onSupervisor, onAppChange, cwd }: RuntimeOptions): Promise<RuntimeEnd> {
+export async function runtime(s: Settings, o: RuntimeOptions): Promise<RuntimeEnd> {
+  // Service mode (sd_notify, the status socket) before the first build: it takes NOTIFY_SOCKET out of the environment.
+  const wiring = new ServiceWiring(wiringOptions(s, o.cwd));
+  const { root, service: { statusPort } = {} } = s;
+  const log = o.log.child({ component: 'service' });
+  const service = await startService(wiring, { root, version: o.version ?? 'unknown', signal: o.signal, log, statusPort });
+  try {
+    return await runStages(s, o, wiring);
+  } finally {
+    await service.close();
+  }
+}
+
+async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring): Promise<RuntimeEnd> {
+  const { log, signal, onSupervisor, cwd } = o;
   // Each edit's cycle (and the start-up) leaves garbage that V8 would hand back only ~10 s later.
   const collector = new IdleCollector(1000, () => batcher.pending || supervisor.busy);
   const supervisor = new Supervisor({
@@ -51,18 +68,12 @@ export async function runtime(s: Settings, { log, signal, onSupervisor, onAppCha
     ...(cwd !== undefined ? { cwd } : {}),
     maxWaitMs: s.debounce.maxWaitMs,
     appEnv: () => appEnvironment(s.run),
-    onAppChange,
     changedSince: (since: number): Promise<boolean> => batcher.changedSince(since),
-    onServing: (batch: Batch): void => batcher.serving(batch),
+    ...wiring.supervisorHooks(o.onAppChange, (batch: Batch): void => batcher.serving(batch)),
     afterCycle: () => collector.soon(),
   });
   onSupervisor?.(supervisor);
-  // An edit of a run.envFiles file restarts the app (no build): the watcher must report it.
-  const { watch, outside } = watchingEnvFiles(s.watch, s.run);
-  for (const file of outside) {
-    const text = `run.envFiles ${file} is outside the root: its edits are not watched (press r, or edit a source, to restart with it)`;
-    log.info({ event: 'config.envfile-unwatched', file }, text);
-  }
+  const watch = watchSettings(s, log, cwd ?? process.cwd());
   const batcher = new Batcher({
     root: s.root,
     bufferCapacity: s.watch.bufferCapacity,
@@ -72,16 +83,21 @@ export async function runtime(s: Settings, { log, signal, onSupervisor, onAppCha
     revert: (batch) => supervisor.revert(batch),
     appIdle: () => supervisor.idleWithoutApp,
     restartOnly: s.run.envFiles,
+    onTaken: wiring.taken,
   });
 
-  const plan = describePlan(s, cwd ?? process.cwd());
-  log.info({ event: 'startup.plan', config: plan.config, build: plan.build, run: plan.run, root: s.root }, plan.line);
-  // A list set in the config extends its defaults: say what it is now (it used to replace them).
-  for (const line of describeListChanges(s.watch)) log.info({ event: 'config.lists' }, line);
   const wlog = log.child({ component: 'watch' });
   // The watcher behind the watchdog: budget, sentinels, mount checks, re-arming, fallback to polling.
-  const watcher = createWatchdog({ settings: watch, watchdog: s.watchdog, onEvent: (ev) => batcher.push(ev), log: wlog, signal });
+  const watcher = createWatchdog({
+    settings: watch,
+    watchdog: s.watchdog,
+    onEvent: (ev) => batcher.push(ev),
+    log: wlog,
+    signal,
+    onHealth: wiring.health,
+  });
   batcher.useBarrier(watcher);
+  wiring.bind(supervisor, watcher);
   try {
     const ready = await watcher.ready;
     wlog.info({ event: 'watch.ready', ...ready }, describeReady(ready));
@@ -97,6 +113,21 @@ export async function runtime(s: Settings, { log, signal, onSupervisor, onAppCha
     await batcher.close();
     await watcher.close();
   }
+}
+
+/** The watch settings with run.envFiles added; what this run will do, and what the config's lists and env files mean, said once. */
+function watchSettings(s: Settings, log: Logger, cwd: string): WatchSettings {
+  const plan = describePlan(s, cwd);
+  log.info({ event: 'startup.plan', config: plan.config, build: plan.build, run: plan.run, root: s.root }, plan.line);
+  // An edit of a run.envFiles file restarts the app (no build): the watcher must report it.
+  const { watch, outside } = watchingEnvFiles(s.watch, s.run);
+  for (const file of outside) {
+    const text = `run.envFiles ${file} is outside the root: its edits are not watched (press r, or edit a source, to restart with it)`;
+    log.info({ event: 'config.envfile-unwatched', file }, text);
+  }
+  // A list set in the config extends its defaults: say what it is now (it used to replace them).
+  for (const line of describeListChanges(s.watch)) log.info({ event: 'config.lists' }, line);
+  return watch;
 }
 
 /**

@@ -5,6 +5,7 @@ import type { Settings } from '../config/settings.js';
 import { isHotwatchError } from '../errors.js';
 import { preflight } from '../preflight.js';
 import { runtime } from '../runtime.js';
+import { packageVersion } from './version.js';
 import { StateFile } from '../state-file.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { parseRunFlags } from './run-flags.js';
@@ -101,6 +102,7 @@ async function serve(
   try {
     const end = await runtime(settings, {
       log,
+      version: packageVersion(),
       signal: root.signal,
       cwd: io.cwd,
       onSupervisor: (s) => {

@@ -189,6 +189,20 @@ export const WatchdogSchema = z
   })
   .describe('The watchdog: never lose watches in silence.');
 
+export const ServiceSchema = z
+  .strictObject({
+    statusPort: z
+      .number()
+      .int()
+      .min(1)
+      .max(65535)
+      .optional()
+      .describe(
+        'Also serve /status and /metrics on this port of 127.0.0.1 (loopback only; the control socket .hotwatch/control.sock is always served).',
+      ),
+  })
+  .describe('Service mode: the status endpoint.');
+
 export const ConfigSchema = z
   .strictObject({
     $schema: z.string().optional().describe('Path or URL of the JSON Schema (editor completion).'),
@@ -199,6 +213,7 @@ export const ConfigSchema = z
     debounce: DebounceSchema.prefault({}),
     log: LogSchema.prefault({}),
     watchdog: WatchdogSchema.prefault({}),
+    service: ServiceSchema.prefault({}),
   })
   .describe('hotwatch configuration (watcher.config.yaml).');
 

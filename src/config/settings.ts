@@ -72,6 +72,8 @@ export interface Settings {
   debounce: { quietMs: number; loneQuietMs: number; settledQuietMs: number; maxWaitMs: number };
   log: { format: 'pretty' | 'json'; level: 'trace' | 'debug' | 'info' | 'warn' | 'error' };
   watchdog: WatchdogSettings;
+  /** Service mode: the loopback status port, if any. */
+  service?: { statusPort: number | undefined };
 }
 
 const ms = (s: string): number => {
@@ -132,6 +134,7 @@ export function resolveSettings(cfg: Config, opts: ResolveOptions): Settings {
       auditIntervalMs: ms(cfg.watchdog.auditInterval),
       overBudget: cfg.watchdog.overBudget,
     },
+    service: { statusPort: cfg.service.statusPort },
   };
 }
 

@@ -4,7 +4,8 @@
  * Structured fields every stage may use: `event` (a stable name such as "build.done"), `code`, `hint`.
  */
 import { pino, type Logger, type DestinationStream } from 'pino';
-import pretty from 'pino-pretty';
+import pretty, { prettyFactory } from 'pino-pretty';
+import { fdIdentity, journalStream, logMode } from '../service/journal.js';
 import { Writable } from 'node:stream';
 
 export type { Logger };
@@ -67,20 +68,28 @@ export function createLogger(opts: LoggerOptions): Logger {
   if (opts.format === 'json') {
     return pino({ level: opts.level, base: { name: 'hotwatch' }, timestamp: pino.stdTimeFunctions.isoTime }, dest);
   }
-  const stream = pretty({
-    destination: dest,
-    sync: true,
-    colorize: Boolean((opts.destination as { isTTY?: boolean } | undefined)?.isTTY ?? process.stderr.isTTY) && !process.env.NO_COLOR,
-    translateTime: 'HH:MM:ss.l',
-    ignore: 'pid,hostname,name,component,event',
-    messageFormat: (log, messageKey) => {
+  const isTTY = Boolean((opts.destination as { isTTY?: boolean } | undefined)?.isTTY ?? process.stderr.isTTY);
+  // Under systemd (stderr is the journal): `<N>` level prefixes, no time (journald stamps it), no colours.
+  // Only stderr can be the journal (a destination of a test, a file, never is).
+  const toStderr = !opts.destination || opts.destination === process.stderr;
+  const env = toStderr ? process.env : { NO_COLOR: process.env.NO_COLOR };
+  const mode = logMode({ format: 'pretty', isTTY, destination: toStderr ? fdIdentity(2) : undefined, env });
+  const options = {
+    colorize: mode.color,
+    ignore: mode.timestamps ? 'pid,hostname,name,component,event' : 'pid,hostname,time,name,component,event',
+    messageFormat: (log: Record<string, unknown>, messageKey: string) => {
       const component = typeof log.component === 'string' ? `[${log.component}] ` : '';
       const msg = log[messageKey];
       return escapeControls(`${component}${msg === undefined || msg === null ? '' : String(msg)}`);
     },
     // Messages carry what a person needs; the structured fields are for --log-format json.
     hideObject: true,
-  });
+  };
+  if (mode.journalLevels) {
+    const format = prettyFactory({ ...options, translateTime: false });
+    return pino({ level: opts.level, base: { name: 'hotwatch' } }, journalStream(dest, format));
+  }
+  const stream = pretty({ destination: dest, sync: true, translateTime: 'HH:MM:ss.l', ...options });
   return pino({ level: opts.level, base: { name: 'hotwatch' } }, stream);
 }
 

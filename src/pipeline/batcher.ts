@@ -37,6 +37,8 @@ export interface BatcherOptions {
   appIdle: () => boolean;
   /** Files whose change restarts the app without a build (run.envFiles): never "back to what runs". */
   restartOnly?: readonly string[];
+  /** Told of each batch taken: the events it merged (rescan markers included) and those the ring dropped. */
+  onTaken?: (batch: Batch, events: readonly WatchEvent[]) => void;
 }
 
 /** What the batcher needs of the watcher: a delivery barrier (optional: polling has none). */
@@ -134,8 +136,10 @@ export class Batcher {
     // maxWait cuts anyway; a quiet batch is first confirmed complete by the watcher.
     if (!this.debounce.capped()) await this.confirmQuiet();
     if (!this.debounce.take(performance.now())) return this.armTimer();
-    const batch = toBatch(this.ring.drain());
+    const events = this.ring.drain();
+    const batch = toBatch(events);
     if (!batch) return;
+    this.opts.onTaken?.(batch, events);
     this.delivering = this.delivering.then(() => this.dedupeAndDeliver(batch));
   }
 

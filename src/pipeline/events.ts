@@ -21,6 +21,8 @@ export interface RescanEvent {
   kind: 'rescan';
   reason: string;
   at: number;
+  /** Events dropped for it (a ring overflow). */
+  dropped?: number;
 }
 
 export type WatchEvent = ChangeEvent | RescanEvent;

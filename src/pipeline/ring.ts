@@ -53,6 +53,7 @@ export class Ring {
         kind: 'rescan',
         reason: `event buffer overflow: ${this.dropped} events beyond its capacity of ${this.capacity} were collapsed into a full rescan`,
         at: this.droppedSince,
+        dropped: this.dropped,
       };
       out.push(marker);
       this.dropped = 0;

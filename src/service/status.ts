@@ -108,17 +108,25 @@ export interface StatusSnapshot {
   recentEvents: EventFact[];
 }
 
+/** How long an app restarted in a crash loop must stay up to count as serving again (run.backoffReset's default). */
+const CRASH_LOOP_UP_MS = 10_000;
+
 const secs = (ms: number): string => `${Math.max(0, Math.round(ms / 1000))} s`;
 
 /** Whether the app serves, and if not, why (for --check and STATUS=). */
 export function servingOf(job: JobView, facts: ServiceFacts, now: number): { serving: boolean; why?: string } {
   const app = job.app;
   if (job.state === 'stopping') return { serving: false, why: 'stopping' };
+  const loop = crashLoop(facts.crashTimes(), now, job.state === 'backoff' ? job.nextTryAt : job.state === 'exited' ? 'change' : undefined);
+  // An app restarted in a crash loop is not serving until it has stayed up a while (it is about to exit
+  // again); one from a build after the last crash (the fix) serves at once.
+  const rebuilt = facts.lastBuild?.outcome === 'ok' && facts.lastBuild.finishedAt >= Math.max(...facts.crashTimes());
+  if (app && loop && !rebuilt && now - app.startedAt < CRASH_LOOP_UP_MS)
+    return { serving: false, why: `not serving: ${loop.line}; the app (pid ${app.pid}) restarted ${secs(now - app.startedAt)} ago` };
   if (app) {
     if (!job.expectsListening || app.listening.length > 0) return { serving: true };
     return { serving: false, why: `not serving: the app (pid ${app.pid}) is not listening yet (up ${secs(now - app.startedAt)})` };
   }
-  const loop = crashLoop(facts.crashTimes(), now, job.state === 'backoff' ? job.nextTryAt : job.state === 'exited' ? 'change' : undefined);
   if (loop) return { serving: false, why: `not serving: ${loop.line}` };
   switch (job.state) {
     case 'build-failed':

@@ -2,6 +2,7 @@
 import type { BuildSettings, RunSettings } from '../config/settings.js';
 import type { Logger } from '../log/logger.js';
 import type { Batch } from '../pipeline/events.js';
+import type { Report } from './job-state.js';
 
 export interface SupervisorOptions {
   root: string;
@@ -35,6 +36,12 @@ export interface SupervisorOptions {
   onServing?: (batch: Batch) => void;
   /** Told after each cycle (build, and restart when it succeeded): the work of an edit is done. */
   afterCycle?: () => void;
+  /** Told of each report of the job (the log line's facts), before it is logged: service mode counts them. */
+  onReport?: (report: Report) => void;
+  /** Told after each change of the job's state (read `state` for it). */
+  onStateChange?: () => void;
+  /** Told when an app is seen listening (ports), as app.listening logs it. */
+  onListening?: (pid: number, ports: number[]) => void;
 }
 
 export interface SupervisorStats {

@@ -190,6 +190,7 @@ export class Supervisor {
       );
     }
     for (const effect of effects) this.perform(effect);
+    if (state !== before) this.opts.onStateChange?.();
     if (state.name === 'stopped') this.ended?.resolve();
     else if (isBusy(before) && !isBusy(state)) this.opts.afterCycle?.();
   }
@@ -224,6 +225,7 @@ export class Supervisor {
         if (this.lastBuilt) this.opts.onServing?.(this.lastBuilt);
         return;
       case 'report':
+        this.opts.onReport?.(effect.report);
         return reportJob(this.log, effect.report, this.reportContext);
     }
   }
@@ -294,7 +296,10 @@ export class Supervisor {
       .then((exit) => exit && this.feed({ type: 'appExited', at: Date.now(), pid: app.pid, exit }))
       .catch((e: unknown) => this.fail(e));
     const serving = (): boolean => servingApp(this.job)?.pid === app.pid;
-    watchListening(app.pid, this.log, this.opts.signal, serving, (ports) => app.noteListening(ports));
+    watchListening(app.pid, this.log, this.opts.signal, serving, (ports) => {
+      app.noteListening(ports);
+      this.opts.onListening?.(app.pid, ports);
+    });
     this.feed({
       type: 'startFinished',
       at: Date.now(),

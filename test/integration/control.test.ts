@@ -209,7 +209,10 @@ describe('status and metrics after simulated events', () => {
     expect(loop.code).toBe(1);
     expect(loop.out).toMatch(/^not serving: crash loop: 3 exits in 18 s, next try in [78] s\n$/);
 
-    source.set({ state: 'running', app: { pid: 6000, startedAt: Date.now(), listening: ['127.0.0.1:8080'] } });
+    // Restarted after the loop, it stayed up 12 s: serving again (until then the loop holds it back).
+    source.set({ state: 'running', app: { pid: 6000, startedAt: Date.now() - 2_000, listening: ['127.0.0.1:8080'] } });
+    expect((await check(root)).out).toMatch(/^not serving: crash loop: 3 exits in 18 s; the app \(pid 6000\) restarted 2 s ago\n$/);
+    source.set({ app: { pid: 6000, startedAt: Date.now() - 12_000, listening: ['127.0.0.1:8080'] } });
     r.watchLost({ scope: 'root', cause: 'sentinel-timeout', path: root });
     source.scope('deaf', 'sentinel-timeout');
     expect(await check(root)).toMatchObject({

@@ -31,7 +31,7 @@ describe('Ring', () => {
     expect(r.overflowed).toBe(true);
     const out = r.drain();
     expect(out).toHaveLength(3);
-    expect(out[2]).toMatchObject({ kind: 'rescan', at: 3 });
+    expect(out[2]).toMatchObject({ kind: 'rescan', at: 3, dropped: 2 });
     expect((out[2] as { reason: string }).reason).toMatch(/2 events beyond its capacity of 2/);
     expect(r.overflowed).toBe(false);
     expect(r.drain()).toEqual([]);

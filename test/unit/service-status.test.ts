@@ -56,6 +56,20 @@ describe('health and the STATUS= line', () => {
     expect(healthOf({ ...running, state: 'building' }, okWatch, f, NOW).serving).toBe(true);
   });
 
+  it('an app just restarted in a crash loop does not serve until it stays up 10 s', () => {
+    const f = new ServiceFacts();
+    for (const ago of [9000, 8000, 7000]) f.noteCrash(NOW - ago);
+    const restarted = { ...running, app: { ...running.app!, startedAt: NOW - 2000 } };
+    expect(healthOf(restarted, okWatch, f, NOW)).toMatchObject({
+      ok: false,
+      why: 'not serving: crash loop: 3 exits in 2 s; the app (pid 7) restarted 2 s ago',
+    });
+    expect(healthOf({ ...running, app: { ...running.app!, startedAt: NOW - 11_000 } }, okWatch, f, NOW).ok).toBe(true);
+    // A good build after the last crash (the fix): its app serves at once.
+    f.lastBuild = { outcome: 'ok', startedAt: NOW - 4000, finishedAt: NOW - 3000, durationMs: 1000, errors: [] };
+    expect(healthOf(restarted, okWatch, f, NOW).ok).toBe(true);
+  });
+
   it('counts polling as healthy watching, deaf and failed as not', () => {
     const f = new ServiceFacts();
     const scope = (state: 'polling' | 'deaf' | 'failed') => ({

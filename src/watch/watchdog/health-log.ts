@@ -27,8 +27,14 @@ export interface DeafLine {
   sinceMs?: number | undefined;
 }
 
+/** A watch-health contract line as it is logged (watch.deaf, watch.rearmed, watch.fallback, watch.restored): service mode keeps its view from these. */
+export type HealthListener = (line: { event: string; scope: DeafScope; path: string; [field: string]: unknown }) => void;
+
 export class HealthLog {
-  constructor(private readonly log: Logger) {}
+  constructor(
+    private readonly log: Logger,
+    private readonly onHealth: HealthListener = () => {},
+  ) {}
 
   deaf(d: DeafLine): void {
     const level = d.cause === 'overflow-suspected' ? 'warn' : 'error';
@@ -42,6 +48,7 @@ export class HealthLog {
       ...(d.hint ? { hint: d.hint } : {}),
     };
     this.log[level](fields, withFix(d.detail, d.hint));
+    this.onHealth(fields);
   }
 
   rearmed(r: { scope: DeafScope; path: string; cause: DeafCause; recoveryMs: number; changedWhileDeaf: number; detail?: string }): void {
@@ -50,17 +57,16 @@ export class HealthLog {
         ? `${r.changedWhileDeaf} file${r.changedWhileDeaf === 1 ? '' : 's'} changed while deaf: checking them for a rebuild`
         : 'nothing relevant changed while deaf';
     const msg = `${r.detail ?? `re-armed ${r.scope} ${r.path} after ${r.cause}`} in ${Math.round(r.recoveryMs)}ms; ${changed}`;
-    this.log[r.changedWhileDeaf > 0 ? 'warn' : 'info'](
-      {
-        event: 'watch.rearmed',
-        scope: r.scope,
-        path: r.path,
-        cause: r.cause,
-        recoveryMs: Math.round(r.recoveryMs),
-        changedWhileDeaf: r.changedWhileDeaf,
-      },
-      msg,
-    );
+    const fields = {
+      event: 'watch.rearmed',
+      scope: r.scope,
+      path: r.path,
+      cause: r.cause,
+      recoveryMs: Math.round(r.recoveryMs),
+      changedWhileDeaf: r.changedWhileDeaf,
+    };
+    this.log[r.changedWhileDeaf > 0 ? 'warn' : 'info'](fields, msg);
+    this.onHealth(fields);
   }
 
   /** Extra fields (`paths`, `polledDirs`, `nativeDirs`: the budget's polled subtrees) go into the line too. */
@@ -74,14 +80,15 @@ export class HealthLog {
     [extra: string]: unknown;
   }): void {
     const { scope, path, reason, hint, loss, msg, ...extra } = f;
-    this.log[loss ? 'error' : 'warn'](
-      { event: 'watch.fallback', ...extra, scope, path, backend: 'poll', reason, ...(hint ? { hint } : {}) },
-      withFix(msg, hint),
-    );
+    const fields = { event: 'watch.fallback', ...extra, scope, path, backend: 'poll', reason, ...(hint ? { hint } : {}) };
+    this.log[loss ? 'error' : 'warn'](fields, withFix(msg, hint));
+    this.onHealth({ ...fields, loss });
   }
 
   restored(r: { scope: DeafScope; path: string; msg: string }): void {
-    this.log.info({ event: 'watch.restored', scope: r.scope, path: r.path, backend: 'native' }, r.msg);
+    const fields = { event: 'watch.restored', scope: r.scope, path: r.path, backend: 'native' };
+    this.log.info(fields, r.msg);
+    this.onHealth(fields);
   }
 
   budget(b: WatchBudget, outcome: string | undefined): void {

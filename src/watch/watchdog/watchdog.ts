@@ -25,7 +25,7 @@ import { createFilter, type PathFilter } from '../tree/filter.js';
 import { scanTree } from '../tree/scan.js';
 import type { Watcher, WatcherReady, WatcherStats } from '../types.js';
 import { FAULTS_ENV, FaultPlan, parseFaults, scheduleFaults, type TestFaults } from './faults.js';
-import { HealthLog } from './health-log.js';
+import { HealthLog, type HealthListener } from './health-log.js';
 import { LossIntake } from './loss-intake.js';
 import { MountWatch, type MountChange } from './mount-watch.js';
 import { RecoveryPolicy, type ScopeRecord } from './recovery-policy.js';
@@ -46,6 +46,8 @@ export interface WatchdogOptions {
   env?: Record<string, string | undefined>;
   /** Knobs of the native backend (tests). */
   native?: CreateWatcherOptions['native'];
+  /** Told of each watch-health line (service mode's watch view). */
+  onHealth?: HealthListener;
 }
 
 const SCAN_TIMEOUT_MS = 120_000;
@@ -82,7 +84,7 @@ class Watchdog implements Watcher, RecoveryHost {
     const { intervalMs, auditIntervalMs, enabled } = opts.watchdog;
     this.intervalMs = intervalMs;
     this.pollEvery = formatDuration(opts.settings.pollIntervalMs);
-    this.log = new HealthLog(opts.log);
+    this.log = new HealthLog(opts.log, opts.onHealth);
     this.root = path.resolve(opts.settings.root);
     this.filter = createFilter(opts.settings);
     this.snapshot = new Snapshot(opts.settings);

@@ -1,0 +1,254 @@
+/**
+ * Service mode's side of the runtime (issue 17): the StatusSource it reads (the supervisor's job, the
+ * watchdog's health) and the MetricsRecorder calls, fed from the job's reports (the facts its log lines
+ * are made of) and the watchdog's health lines. runtime.ts creates one, hands its hooks to the supervisor
+ * and the watchdog, and attaches the service once it has started. src/service imports no stage: this file
+ * is where the two meet.
+ */
+import type { MetricsRecorder } from './service/recorder.js';
+import { startServiceMode, type ServiceLog, type ServiceMode } from './service/service-mode.js';
+import type { JobState as ServiceJobState, JobView, ScopeView, StatusSource, WatchView } from './service/status.js';
+import { compilerErrors } from './supervisor/compiler-output.js';
+import { RESTART_AFTER_EXIT, type JobSnapshot, type Report } from './supervisor/job-state.js';
+import type { Batch, WatchEvent } from './pipeline/events.js';
+import type { SupervisorOptions } from './supervisor/supervisor-options.js';
+import type { HealthListener } from './watch/watchdog/health-log.js';
+import type { WatcherStats } from './watch/types.js';
+
+export interface ServiceWiringOptions {
+  root: string;
+  /** run.port: an app is serving once it listens. */
+  port: number | undefined;
+  /** For the failed build's error lines, named as BUILD FAILED names them. */
+  buildDir: string;
+  cwd: string;
+}
+
+/** What the service layer is told (its recorder, and `changed()` for state changes). */
+export interface ServiceSink {
+  recorder: MetricsRecorder;
+  changed(): void;
+}
+
+type AppHandle = Parameters<NonNullable<SupervisorOptions['onAppChange']>>[0] & {};
+
+interface AppInfo {
+  pid: number;
+  startedAt: number;
+  listening: string[];
+}
+
+export class ServiceWiring implements StatusSource {
+  private sink: ServiceSink | undefined;
+  private app: AppInfo | undefined;
+  private listenedBefore = false;
+  private appStarts = 0;
+  /** performance.now() of the first write of the edit whose app is starting (edit-to-serving). */
+  private editAt: number | undefined;
+  private readonly scopes = new Map<string, ScopeView>();
+  private readonly startedAt = Date.now();
+  /** The supervisor's job snapshot and the watcher's counters, once they exist. */
+  private sources: { job: () => JobSnapshot; watchStats: () => WatcherStats | undefined } | undefined;
+
+  /** The supervisor's job (its `state`) and the watcher's counters, read on each status request. */
+  bind(supervisor: { readonly state: JobSnapshot }, watcher: { stats?(): WatcherStats | undefined }): void {
+    this.sources = { job: () => supervisor.state, watchStats: () => watcher.stats?.() };
+  }
+
+  constructor(private readonly o: ServiceWiringOptions) {}
+
+  /** What the supervisor is given (SupervisorOptions' hooks); `onAppChange` is told too. */
+  supervisorHooks(onAppChange?: (app: AppHandle | undefined) => void, onServing?: (batch: Batch) => void) {
+    return {
+      onReport: this.report,
+      onStateChange: this.stateChanged,
+      onListening: this.listening,
+      onServing: (batch: Batch) => {
+        // An edit's batch (not the start-up's): timed from its first write to the new app listening.
+        if (batch.paths.length > 0) this.editAt = batch.firstAt;
+        onServing?.(batch);
+      },
+      onAppChange: (app: AppHandle | undefined) => {
+        this.appChanged(app);
+        onAppChange?.(app);
+      },
+    };
+  }
+
+  attach(sink: ServiceSink): void {
+    this.sink = sink;
+    sink.changed();
+  }
+
+  job(): JobView {
+    const snap: JobSnapshot = this.sources?.job() ?? { name: 'idle', since: this.startedAt, why: 'not-started' };
+    const state = jobStateOf(snap);
+    const serving = state === 'running' || state === 'building' ? snap.pid : undefined;
+    const app = serving !== undefined && this.app?.pid === serving ? this.app : undefined;
+    return {
+      state,
+      since: snap.since,
+      app: app ? { pid: app.pid, startedAt: app.startedAt, listening: [...app.listening] } : undefined,
+      expectsListening: this.o.port !== undefined || this.listenedBefore,
+      ...(snap.restartAt !== undefined && state === 'backoff' ? { nextTryAt: snap.restartAt } : {}),
+    };
+  }
+
+  watch(): WatchView {
+    const stats = this.sources?.watchStats();
+    const scopes = [...this.scopes.values()];
+    const polled = scopes.some((s) => s.state === 'polling');
+    const backend = stats?.backend ?? 'native';
+    return {
+      backend: polled && backend !== 'poll' ? `${backend}+poll` : backend,
+      watches: stats?.watches,
+      dirs: stats?.dirs,
+      scopes: scopes.length > 0 ? scopes : [{ path: this.o.root, kind: 'root', state: 'ok', since: this.startedAt }],
+    };
+  }
+
+  /** The supervisor's onStateChange. */
+  readonly stateChanged = (): void => this.sink?.changed();
+
+  /** The supervisor's onAppChange (a new app, or none). */
+  readonly appChanged = (app: { pid: number } | undefined): void => {
+    if (app && this.app?.pid !== app.pid) this.app = { pid: app.pid, startedAt: Date.now(), listening: [] };
+    this.sink?.changed();
+  };
+
+  /** The supervisor's onListening. */
+  readonly listening = (pid: number, ports: number[]): void => {
+    if (this.app?.pid === pid) this.app.listening = ports.map((p) => `:${p}`);
+    this.listenedBefore = true;
+    if (this.editAt !== undefined) this.sink?.recorder.editToServing(performance.now() - this.editAt);
+    this.editAt = undefined;
+    for (const p of ports) this.sink?.recorder.appListening({ pid, address: `:${p}` });
+  };
+
+  /** The supervisor's onReport: the recorder calls its log lines stand for. */
+  readonly report = (r: Report): void => {
+    const rec = this.sink?.recorder;
+    if (rec) recordReport(rec, r, this.o, () => this.appStarts++);
+  };
+
+  /** The batcher's onTaken: events merged into the batch, and events the ring dropped. */
+  readonly taken = (batch: Batch, events: readonly WatchEvent[]): void => {
+    const rec = this.sink?.recorder;
+    if (!rec) return;
+    let changes = 0;
+    for (const e of events) {
+      if (e.kind === 'change') changes++;
+      else if (e.dropped) rec.eventsDropped({ count: e.dropped, reason: 'ring-overflow' });
+    }
+    rec.eventsCoalesced(changes - batch.paths.length);
+  };
+
+  /** The watchdog's onHealth: the watch view and the recorder's losses and recoveries. */
+  readonly health: HealthListener = (line) => {
+    const key = `${line.scope}:${line.path}`;
+    const kind = line.scope === 'mount' ? 'mount' : 'root';
+    const at = Date.now();
+    const cause = typeof line.cause === 'string' ? line.cause : typeof line.reason === 'string' ? line.reason : 'unknown';
+    const rec = this.sink?.recorder;
+    switch (line.event) {
+      case 'watch.deaf':
+        this.scopes.set(key, { path: line.path, kind, state: 'deaf', since: at, cause });
+        return rec?.watchLost({ scope: line.scope, cause, path: line.path });
+      case 'watch.rearmed':
+        this.scopes.set(key, { path: line.path, kind, state: 'ok', since: at });
+        return rec?.watchRecovered({ scope: line.scope, cause, how: 'rearmed', recoveryMs: Number(line.recoveryMs), path: line.path });
+      case 'watch.fallback':
+        this.scopes.set(key, { path: line.path, kind, state: 'polling', since: at, cause });
+        if (line.loss) rec?.watchRecovered({ scope: line.scope, cause, how: 'polling', path: line.path });
+        return this.sink?.changed();
+      case 'watch.restored':
+        this.scopes.set(key, { path: line.path, kind, state: 'ok', since: at });
+        return this.sink?.changed();
+    }
+  };
+}
+
+/** The supervisor's job states as the status names them. */
+export function jobStateOf(s: JobSnapshot): ServiceJobState {
+  if (s.shuttingDown || s.name === 'stopped') return 'stopping';
+  switch (s.name) {
+    case 'idle':
+      if (s.why === 'not-started') return 'starting';
+      return s.why === 'build-failed' || s.why === 'build-error' ? 'build-failed' : 'exited';
+    case 'building':
+    case 'stopping':
+      return 'building';
+    case 'starting':
+      return 'starting';
+    case 'running':
+      return 'running';
+    case 'backoff':
+      return 'backoff';
+  }
+}
+
+function recordReport(rec: MetricsRecorder, r: Report, o: ServiceWiringOptions, nextStart: () => number): void {
+  switch (r.kind) {
+    case 'build.start':
+      return rec.buildStarted();
+    case 'build.done':
+      return rec.buildFinished({ outcome: 'ok', durationMs: r.buildMs });
+    case 'build.same-binary':
+      return rec.buildFinished({ outcome: 'ok', durationMs: r.buildMs });
+    case 'build.failed': {
+      const out = r.result.output.trim();
+      const { errors } = compilerErrors(out ? out.split('\n') : [], o.buildDir, o.cwd);
+      return rec.buildFinished({ outcome: 'failed', durationMs: r.result.durationMs, errors });
+    }
+    case 'build.error':
+      return rec.buildFinished({ outcome: 'failed', durationMs: 0, errors: [String(r.error)] });
+    case 'build.canceled':
+      return rec.buildFinished({ outcome: 'canceled', durationMs: r.buildMs });
+    case 'build.failed-superseded':
+      return rec.buildFinished({ outcome: 'canceled', durationMs: r.buildMs });
+    case 'app.start': {
+      const first = nextStart() === 0;
+      return rec.appStarted({ pid: r.pid, reason: first ? 'initial' : r.reason === RESTART_AFTER_EXIT ? 'crash' : 'build' });
+    }
+    case 'app.stop':
+      return rec.appExited({
+        pid: r.pid,
+        code: r.result.exit.code,
+        signal: r.result.exit.signal,
+        uptimeMs: r.result.exit.uptimeMs,
+        expected: true,
+      });
+    case 'app.exit':
+      return rec.appExited({ pid: r.pid, code: r.exit.code, signal: r.exit.signal, uptimeMs: r.exit.uptimeMs, expected: false });
+  }
+}
+
+/** Starts service mode over this wiring (before the first build: the notifier takes NOTIFY_SOCKET out of the environment the build and app copy). */
+export interface StartServiceOptions {
+  root: string;
+  version: string;
+  signal: AbortSignal;
+  log: ServiceLog;
+  statusPort: number | undefined;
+}
+
+export async function startService(wiring: ServiceWiring, o: StartServiceOptions): Promise<ServiceMode> {
+  const service = await startServiceMode({
+    root: o.root,
+    version: o.version,
+    source: wiring,
+    signal: o.signal,
+    log: o.log,
+    ...(o.statusPort !== undefined ? { tcp: { port: o.statusPort } } : {}),
+  });
+  wiring.attach(service);
+  return service;
+}
+
+/** The runtime's settings, as the wiring needs them. */
+export function wiringOptions(
+  s: { root: string; run: { port: number | undefined }; build: { root: string } },
+  cwd: string | undefined,
+): ServiceWiringOptions {
+  return { root: s.root, port: s.run.port, buildDir: s.build.root, cwd: cwd ?? process.cwd() };
+}

@@ -1,0 +1,256 @@
+/**
+ * Service mode through the real `hotwatch run` (issue 17): real go builds, a real AF_UNIX datagram
+ * listener standing in for systemd, the real control socket.
+ *   (a) sd_notify: READY=1 once the app serves (or once a failed first build leaves hotwatch waiting),
+ *       STATUS= naming the serving pid, WATCHDOG=1 pings, STOPPING=1 on SIGTERM;
+ *   (b) `hotwatch status --json` / `--check` and /metrics after a good build, a failed build, in a crash loop;
+ *   (c) a watch loss shows in /status and in the metrics' losses.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeTmpDir } from '../helpers/tmp.js';
+import { BIN, freePort, goMain, runCli, startHotwatch, writeGoApp, type Hotwatch } from '../helpers/hotwatch.js';
+import { startNotifyReceiver, type NotifyReceiver } from '../helpers/notify-receiver.js';
+import { parsePrometheusText, sampleValue } from '../helpers/prom-text.js';
+import { waitFor } from '../helpers/wait.js';
+import type { StatusSnapshot } from '../../src/service/status.js';
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function project(setup: (dir: string) => void = (dir) => writeGoApp(dir, 'v1')) {
+  const tmp = makeTmpDir('hotwatch-service-');
+  cleanups.push(tmp.cleanup);
+  setup(tmp.dir);
+  return tmp.dir;
+}
+
+function start(dir: string, env: NodeJS.ProcessEnv): Hotwatch {
+  const hw = startHotwatch([], { cwd: dir, env, waitTimeoutMs: 60_000 });
+  cleanups.push(() => hw.stop());
+  return hw;
+}
+
+async function receiver(dir: string): Promise<NotifyReceiver> {
+  const r = await startNotifyReceiver(path.join(dir, 'notify.sock'));
+  cleanups.push(() => r.close());
+  return r;
+}
+
+const statusLines = (r: NotifyReceiver) => r.received.flatMap((d) => d.lines.filter((l) => l.startsWith('STATUS=')));
+
+async function status(dir: string, ...flags: string[]) {
+  return runCli(['status', ...flags], { cwd: dir, env: { ...process.env }, timeoutMs: 20_000 });
+}
+
+async function statusJson(dir: string): Promise<StatusSnapshot> {
+  const r = await status(dir, '--json');
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as StatusSnapshot;
+}
+
+function metrics(dir: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ socketPath: path.join(dir, '.hotwatch', 'control.sock'), path: '/metrics', agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`GET /metrics: ${res.statusCode} ${body}`))));
+    });
+    req.on('error', reject);
+  });
+}
+
+const BROKEN = 'package main\n\nfunc main() {\n\tundefinedThing()\n}\n';
+
+const CRASHER = `package main
+
+import "os"
+
+func main() { os.Exit(3) }
+`;
+
+describe('service mode in hotwatch run (e2e)', () => {
+  it('sd_notify: READY=1 once serving, STATUS= names the pid, WATCHDOG=1 pings, STOPPING=1 on SIGTERM', async () => {
+    const dir = project();
+    const r = await receiver(dir);
+    const port = await freePort();
+    const hw = start(dir, { PORT: String(port), NOTIFY_SOCKET: r.address, WATCHDOG_USEC: '400000' });
+    const listening = await hw.waitForLog((l) => l.event === 'app.listening', 'the app listens');
+    const pid = Number(listening.pid);
+    const ready = await r.waitForLine('READY=1', { timeoutMs: 30_000 });
+    // Without run.port the app serves once it runs; the address it listens on follows in STATUS=.
+    expect(r.received[ready]!.lines.find((l) => l.startsWith('STATUS='))).toMatch(new RegExp(`^STATUS=serving pid ${pid}\\b`));
+    await waitFor(() => statusLines(r).some((l) => l.startsWith(`STATUS=serving pid ${pid} on :${port}; last build ok in`)), {
+      description: `STATUS= with the address (got ${JSON.stringify(statusLines(r))})`,
+      timeoutMs: 10_000,
+    });
+    expect(r.received[ready]!.lines).toContain(`MAINPID=${hw.pid}`);
+    // Nothing from the app: its environment held no NOTIFY_SOCKET.
+    expect(r.received.every((d) => d.pid === -1 || d.pid !== pid)).toBe(true);
+    await waitFor(() => r.received.filter((d) => d.lines.includes('WATCHDOG=1')).length >= 3, {
+      description: '3 watchdog pings',
+      timeoutMs: 10_000,
+    });
+    expect((await hw.stop('SIGTERM')).code).toBe(0);
+    await r.waitForLine('STOPPING=1');
+  }, 90_000);
+
+  it('sd_notify: READY=1 after a failed first build too (hotwatch is up, waiting for a fix)', async () => {
+    const dir = project((d) => {
+      writeGoApp(d, 'v1');
+      fs.writeFileSync(path.join(d, 'main.go'), BROKEN);
+    });
+    const r = await receiver(dir);
+    const hw = start(dir, { NOTIFY_SOCKET: r.address });
+    await hw.waitForLog((l) => l.event === 'build.failed', 'the build fails');
+    const ready = await r.waitForLine('READY=1', { timeoutMs: 30_000 });
+    expect(r.received[ready]!.lines.find((l) => l.startsWith('STATUS='))).toMatch(/not serving: the last build failed/);
+    // A fix serves: the STATUS= line says so.
+    fs.writeFileSync(path.join(dir, 'main.go'), goMain('v2'));
+    const port = await hw.waitForLog((l) => l.event === 'app.listening', 'the fix serves');
+    await waitFor(() => statusLines(r).some((l) => l.startsWith(`STATUS=serving pid ${port.pid}`)), {
+      description: `STATUS= serving (got ${JSON.stringify(statusLines(r))})`,
+      timeoutMs: 10_000,
+    });
+  }, 90_000);
+
+  it('hotwatch status --json/--check and /metrics: a good build, then a failed one', async () => {
+    const dir = project();
+    const port = await freePort();
+    const hw = start(dir, { PORT: String(port) });
+    const listening = await hw.waitForLog((l) => l.event === 'app.listening', 'the app listens');
+    await waitFor(async () => (await status(dir, '--check')).code === 0, { description: 'status --check exits 0', timeoutMs: 10_000 });
+    const ok = await statusJson(dir);
+    expect(ok.state.name).toBe('running');
+    expect(ok.app?.pid).toBe(listening.pid);
+    expect(ok.lastBuild?.outcome).toBe('ok');
+    expect(ok.lastBuild?.durationMs).toBeGreaterThan(0);
+    expect(ok.health.ok).toBe(true);
+
+    // An edit: timed from its first write to the new app listening.
+    fs.writeFileSync(path.join(dir, 'main.go'), goMain('v2'));
+    const v2 = await hw.waitForLog((l) => l.event === 'app.listening' && l.pid !== listening.pid, 'the edit serves');
+    const edited = parsePrometheusText(await metrics(dir));
+    expect(sampleValue(edited, 'hotwatch_edit_to_serving_seconds_count')).toBe(1);
+
+    fs.writeFileSync(path.join(dir, 'main.go'), BROKEN);
+    await hw.waitForLog((l) => l.event === 'build.failed', 'the build fails');
+    const failed = await statusJson(dir);
+    expect(failed.lastBuild?.outcome).toBe('failed');
+    expect(failed.lastBuild?.errors.join('\n')).toMatch(/main\.go:4:\d+: undefined: undefinedThing/);
+    // build.onFailure: keep-running: the last good app still serves.
+    expect(failed.app?.pid).toBe(v2.pid);
+    expect(failed.builds).toMatchObject({ ok: 2, failed: 1 });
+
+    const fams = parsePrometheusText(await metrics(dir));
+    expect(sampleValue(fams, 'hotwatch_builds_total', { outcome: 'ok' })).toBe(2);
+    expect(sampleValue(fams, 'hotwatch_builds_total', { outcome: 'failed' })).toBe(1);
+    expect(sampleValue(fams, 'hotwatch_app_serving')).toBe(1);
+  }, 90_000);
+
+  it('a crash loop (run.onCrash: restart): the crash-loop line, --check exits 1, restarts counted', async () => {
+    const dir = project((d) => {
+      fs.writeFileSync(path.join(d, 'go.mod'), 'module example.com/crash\n\ngo 1.22\n');
+      fs.writeFileSync(path.join(d, 'main.go'), CRASHER);
+      fs.writeFileSync(path.join(d, 'watcher.config.yaml'), 'run:\n  onCrash: restart\n  backoffInitial: 100ms\n  backoffMax: 400ms\n');
+    });
+    const hw = start(dir, {});
+    await hw.waitForLog(() => hw.events('app.exit').length >= 5, 'five exits');
+    const check = await status(dir, '--check');
+    expect(check.code).toBe(1);
+    expect(check.stdout + check.stderr).toMatch(/crash loop: \d+ exits in \d+ s/);
+    const s = await statusJson(dir);
+    expect(s.crashLoop).not.toBeNull();
+    expect(s.restarts).toBeGreaterThanOrEqual(4);
+    const fams = parsePrometheusText(await metrics(dir));
+    expect(sampleValue(fams, 'hotwatch_app_restarts_total', { reason: 'crash' })).toBeGreaterThanOrEqual(4);
+    expect(sampleValue(fams, 'hotwatch_app_exits_total', { kind: 'crash' })).toBeGreaterThanOrEqual(5);
+  }, 90_000);
+
+  it('a watch loss (deafen-after) shows in /status and in the metrics losses', async () => {
+    const dir = project();
+    const port = await freePort();
+    const hw = start(dir, { PORT: String(port), HOTWATCH_TEST_FAULTS: 'deafen-after=2s' });
+    await hw.waitForLog((l) => l.event === 'app.listening', 'the app listens');
+    await hw.waitForLog((l) => l.event === 'watch.deaf', 'the loss is found');
+    await hw.waitForLog((l) => l.event === 'watch.rearmed', 'the watches are re-armed');
+    const s = await statusJson(dir);
+    const events = s.recentEvents.map((e) => JSON.stringify(e));
+    expect(events.join('\n')).toMatch(/watch lost/);
+    expect(events.join('\n')).toMatch(/watch recovered/);
+    expect(s.watch.healthy).toBe(true);
+    const fams = parsePrometheusText(await metrics(dir));
+    const losses = fams.get('hotwatch_watch_losses_total')!.samples.reduce((n, x) => n + x.value, 0);
+    expect(losses).toBeGreaterThanOrEqual(1);
+  }, 90_000);
+
+  it('re-arming fails (rearm-fails): the fallback to polling shows in /status and the metrics, and the pings go on (polling works)', async () => {
+    const dir = project((d) => {
+      writeGoApp(d, 'v1');
+      fs.writeFileSync(path.join(d, 'watcher.config.yaml'), 'watchdog:\n  interval: 1s\n  auditInterval: 2s\n');
+    });
+    const r = await receiver(dir);
+    const port = await freePort();
+    const env = {
+      PORT: String(port),
+      NOTIFY_SOCKET: r.address,
+      WATCHDOG_USEC: '400000',
+      HOTWATCH_TEST_FAULTS: 'deafen-after=2s,rearm-fails=3',
+    };
+    const hw = start(dir, env);
+    await hw.waitForLog((l) => l.event === 'watch.deaf', 'the loss is found');
+    const fallback = await hw.waitForLog((l) => l.event === 'watch.fallback' && l.backend === 'poll', 'the fallback to polling');
+    const s = await statusJson(dir);
+    if (!hw.logs.slice(hw.logs.indexOf(fallback)).some((l) => l.event === 'watch.restored')) {
+      expect(s.watch.scopes.map((x) => x.state)).toContain('polling');
+      expect(s.watch.backend).toMatch(/poll/);
+    }
+    expect(s.watch.healthy).toBe(true);
+    const fams = parsePrometheusText(await metrics(dir));
+    expect(
+      sampleValue(fams, 'hotwatch_watch_recoveries_total', {
+        scope: String(fallback.scope),
+        cause: String(fallback.reason),
+        how: 'polling',
+      }),
+    ).toBe(1);
+    const pingsAfter = r.received.length;
+    await r.waitForLine('WATCHDOG=1', { from: pingsAfter });
+    await hw.waitForLog((l) => l.event === 'watch.restored', 'native watching restored');
+    await waitFor(async () => (await statusJson(dir)).watch.scopes.every((x) => x.state === 'ok'), {
+      description: '/status: every scope ok again',
+      timeoutMs: 5_000,
+    });
+  }, 90_000);
+
+  it('under systemd (INVOCATION_ID, stderr not a terminal): <N> level prefixes, no time, no colours', async () => {
+    const dir = project((d) => {
+      writeGoApp(d, 'v1');
+      fs.writeFileSync(path.join(d, 'main.go'), BROKEN);
+    });
+    const { JOURNAL_STREAM: _, ...env } = process.env;
+    const p = spawn(process.execPath, [BIN, 'run', '--log-format', 'pretty'], {
+      cwd: dir,
+      env: { ...env, INVOCATION_ID: 'e2e', FORCE_COLOR: '1' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    cleanups.push(() => p.kill('SIGKILL'));
+    let err = '';
+    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    await waitFor(() => /^<3>.*BUILD FAILED/m.test(err), { description: `a <3> BUILD FAILED line (got ${err})`, timeoutMs: 30_000 });
+    const lines = err.split('\n').filter(Boolean);
+    expect(lines.some((l) => l.startsWith('<6>'))).toBe(true);
+    // Every line carries its level (journald makes each line an entry), the compiler's too.
+    expect(lines.filter((l) => !/^<[2-7]>/.test(l))).toEqual([]);
+    expect(err).not.toMatch(/\x1b\[/);
+    expect(err).not.toMatch(/^<\d>\[?\d\d:\d\d:\d\d/m);
+    p.kill('SIGTERM');
+    expect(await new Promise((r) => p.on('exit', r))).toBe(0);
+  }, 60_000);
+});

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { ServiceWiring, jobStateOf } from '../../src/service-wiring.js';
+import type { MetricsRecorder } from '../../src/service/recorder.js';
+import type { JobSnapshot } from '../../src/supervisor/job-state.js';
+
+/** A recorder that writes down each call. */
+function recording() {
+  const calls: [string, unknown][] = [];
+  const recorder = new Proxy({} as MetricsRecorder, {
+    get: (_t, name: string) => (arg: unknown) => calls.push([name, arg]),
+  });
+  let changes = 0;
+  return { calls, recorder, changed: () => changes++, changes: () => changes };
+}
+
+const opts = { root: '/src', port: undefined, buildDir: '/src', cwd: '/src' };
+
+describe('service wiring', () => {
+  it('names the job states as the status does', () => {
+    const at = (s: Partial<JobSnapshot> & Pick<JobSnapshot, 'name'>) => jobStateOf({ since: 0, ...s });
+    expect(at({ name: 'idle', why: 'not-started' })).toBe('starting');
+    expect(at({ name: 'idle', why: 'build-failed' })).toBe('build-failed');
+    expect(at({ name: 'idle', why: 'app-exited' })).toBe('exited');
+    expect(at({ name: 'building' })).toBe('building');
+    expect(at({ name: 'running', pid: 1 })).toBe('running');
+    expect(at({ name: 'backoff', restartAt: 5 })).toBe('backoff');
+    expect(at({ name: 'building', shuttingDown: true })).toBe('stopping');
+    expect(at({ name: 'stopped' })).toBe('stopping');
+  });
+
+  it("turns the job's reports into recorder calls: builds by outcome with the compiler's error lines, starts by reason, exits", () => {
+    const w = new ServiceWiring(opts);
+    const r = recording();
+    w.attach(r);
+    w.report({ kind: 'build.start', trigger: 'x', files: 1, rescan: [] });
+    w.report({ kind: 'build.done', buildMs: 800 });
+    w.report({ kind: 'app.start', pid: 10, reason: 'initial build', startMs: 3 });
+    w.report({
+      kind: 'build.failed',
+      appRunning: true,
+      result: {
+        ok: false,
+        canceled: false,
+        timedOut: false,
+        exitCode: 1,
+        durationMs: 300,
+        output: '# example.com/e2e\n./main.go:4:2: undefined: x\n',
+        command: 'go build',
+      },
+    });
+    w.report({ kind: 'build.canceled', buildMs: 50, shuttingDown: false });
+    w.report({ kind: 'app.exit', pid: 10, exit: { code: 3, signal: null, uptimeMs: 20 }, next: 'restart', restartInMs: 100, crashes: 1 });
+    w.report({ kind: 'app.start', pid: 11, reason: 'restart after exit', startMs: 3 });
+    expect(r.calls).toEqual([
+      ['buildStarted', undefined],
+      ['buildFinished', { outcome: 'ok', durationMs: 800 }],
+      ['appStarted', { pid: 10, reason: 'initial' }],
+      ['buildFinished', { outcome: 'failed', durationMs: 300, errors: ['main.go:4:2: undefined: x'] }],
+      ['buildFinished', { outcome: 'canceled', durationMs: 50 }],
+      ['appExited', { pid: 10, code: 3, signal: null, uptimeMs: 20, expected: false }],
+      ['appStarted', { pid: 11, reason: 'crash' }],
+    ]);
+  });
+
+  it("keeps the watch view from the watchdog's health lines", () => {
+    const w = new ServiceWiring(opts);
+    const r = recording();
+    w.attach(r);
+    w.bind({ state: { name: 'running', since: 0, pid: 1 } }, { stats: () => ({ backend: 'native', dirs: 3, watches: 3 }) });
+    expect(w.watch().scopes.map((s) => s.state)).toEqual(['ok']);
+    expect(Date.now() - w.watch().scopes[0]!.since).toBeLessThan(5_000); // ok since the start, not since 1970
+    w.health({ event: 'watch.deaf', scope: 'root', path: '/src', cause: 'sentinel-timeout' });
+    expect(w.watch().scopes).toMatchObject([{ path: '/src', state: 'deaf', cause: 'sentinel-timeout' }]);
+    w.health({ event: 'watch.fallback', scope: 'root', path: '/src', reason: 're-arming failed', loss: true });
+    expect(w.watch()).toMatchObject({ backend: 'native+poll', scopes: [{ state: 'polling' }] });
+    w.health({ event: 'watch.restored', scope: 'root', path: '/src' });
+    expect(w.watch().scopes.map((s) => s.state)).toEqual(['ok']);
+    expect(r.calls.map(([name]) => name)).toEqual(['watchLost', 'watchRecovered']);
+  });
+
+  it('counts the events a batch merged and those the ring dropped', () => {
+    const w = new ServiceWiring(opts);
+    const r = recording();
+    w.attach(r);
+    const change = (path: string) => ({ kind: 'change' as const, path, at: 1 });
+    w.taken({ paths: ['/src/a.go', '/src/b.go'], rescanReasons: ['overflow'], firstAt: 1, lastAt: 2 }, [
+      change('/src/a.go'),
+      change('/src/a.go'),
+      change('/src/a.go'),
+      change('/src/b.go'),
+      { kind: 'rescan', reason: 'event buffer overflow', at: 2, dropped: 40 },
+    ]);
+    expect(r.calls).toEqual([
+      ['eventsDropped', { count: 40, reason: 'ring-overflow' }],
+      ['eventsCoalesced', 2],
+    ]);
+  });
+});
