@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import picomatch from 'picomatch';
-import type { ProxySettings, WatchSettings } from './config/settings.js';
+import type { ProxySettings, Settings, WatchSettings } from './config/settings.js';
 import type { Logger } from './log/logger.js';
 import { freePort, waitReady } from './proxy/app-port.js';
 import { createProxy } from './proxy/proxy.js';
@@ -15,12 +15,15 @@ import type { AppProxy, ChangeKind } from './supervisor/supervisor-options.js';
 const LOOPBACK = '127.0.0.1';
 
 export interface RunningProxy {
-  driver: AppProxy;
+  /** What the supervisor is given: the proxy, and what each changed file needs. */
+  supervisor: { proxy: AppProxy; changeKind: (file: string) => ChangeKind };
   handle: ProxyHandle;
 }
 
-/** Listens on proxy.port (exit 2 naming the holder when taken) and returns the supervisor's side of it. */
-export async function startProxy(p: ProxySettings, log: Logger, signal: AbortSignal): Promise<RunningProxy> {
+/** With proxy.enabled: listens on proxy.port and returns the supervisor's side of it; undefined otherwise. */
+export async function startProxy(s: Settings, log: Logger, signal: AbortSignal): Promise<RunningProxy | undefined> {
+  if (!s.proxy.enabled) return undefined;
+  const p = s.proxy;
   const handle = await createProxy({
     listen: { host: p.address, port: p.port },
     holdTimeoutMs: p.holdTimeoutMs,
@@ -49,7 +52,7 @@ export async function startProxy(p: ProxySettings, log: Logger, signal: AbortSig
     failed: (r) => handle.failed(r),
     reload: () => handle.reload(),
   };
-  return { driver, handle };
+  return { supervisor: { proxy: driver, changeKind: proxyChangeKind(s.root, p) }, handle };
 }
 
 /** The watch settings with proxy.reloadOnly and proxy.restartOnly made relevant (static files have any extension). */
@@ -61,8 +64,7 @@ export function watchingProxyFiles(watch: WatchSettings, p: ProxySettings): Watc
 }
 
 /** What a changed file needs behind the proxy: a browser reload, a restart, or (undefined) a build. */
-export function proxyChangeKind(root: string, p: ProxySettings): ((file: string) => ChangeKind) | undefined {
-  if (!p.enabled) return undefined;
+export function proxyChangeKind(root: string, p: ProxySettings): (file: string) => ChangeKind {
   const reload = picomatch(p.reloadOnly, { dot: true });
   const restart = picomatch(p.restartOnly, { dot: true });
   return (file) => {

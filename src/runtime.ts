@@ -17,7 +17,7 @@ import { createWatchdog } from './watch/watchdog/watchdog.js';
 import { startupChecks } from './diagnostics/startup.js';
 import { IdleCollector } from './heap.js';
 import { describeListChanges } from './config/lists.js';
-import { proxyChangeKind, startProxy, watchingProxyFiles } from './proxy-driver.js';
+import { startProxy, watchingProxyFiles } from './proxy-driver.js';
 
 /** Files hashed at start for content dedupe (a file beyond them is indexed at its first change). */
 const CONTENT_SEED_FILES = 5_000;
@@ -42,9 +42,7 @@ export interface RuntimeEnd {
 export async function runtime(s: Settings, { log, signal, onSupervisor, onAppChange, cwd }: RuntimeOptions): Promise<RuntimeEnd> {
   // Each edit's cycle (and the start-up) leaves garbage that V8 would hand back only ~10 s later.
   const collector = new IdleCollector(1000, () => batcher.pending || supervisor.busy);
-  // The reverse proxy (proxy.enabled, --proxy-port): listening before the first build.
-  const proxy = s.proxy.enabled ? await startProxy(s.proxy, log, signal) : undefined;
-  const changeKind = proxyChangeKind(s.root, s.proxy);
+  const proxy = await startProxy(s, log, signal); // proxy.enabled, --proxy-port: listening before the first build
   const supervisor = new Supervisor({
     root: s.root,
     build: s.build,
@@ -58,13 +56,11 @@ export async function runtime(s: Settings, { log, signal, onSupervisor, onAppCha
     changedSince: (since: number): Promise<boolean> => batcher.changedSince(since),
     onServing: (batch: Batch): void => batcher.serving(batch),
     afterCycle: () => collector.soon(),
-    ...(proxy ? { proxy: proxy.driver } : {}),
-    ...(changeKind ? { changeKind } : {}),
+    ...proxy?.supervisor,
   });
   onSupervisor?.(supervisor);
   // An edit of a run.envFiles file restarts the app (no build): the watcher must report it.
-  const { watch: envWatch, outside } = watchingEnvFiles(s.watch, s.run);
-  const watch = watchingProxyFiles(envWatch, s.proxy);
+  const { watch, outside } = watchingEnvFiles(watchingProxyFiles(s.watch, s.proxy), s.run);
   for (const file of outside) {
     const text = `run.envFiles ${file} is outside the root: its edits are not watched (press r, or edit a source, to restart with it)`;
     log.info({ event: 'config.envfile-unwatched', file }, text);
