@@ -65,43 +65,49 @@ describe('hotwatch run --proxy-port (e2e)', () => {
   const proxied = (v: string, port: number) =>
     waitFor(async () => (await text(port)) === `v=${v}`, { description: `the proxy serves v=${v}`, timeoutMs: 60_000 });
 
-  it('(a) 20 clients through 10 rebuilds and restarts: zero failed requests, the last version serves', async () => {
-    const port = session.port;
-    const hw = (session.hw = startHotwatch(['--proxy-port', String(port)], { cwd: session.dir }));
-    await proxied('v0', port);
-    let stop = false;
-    const failures: string[] = [];
-    let ok = 0;
-    const client = async (): Promise<void> => {
-      while (!stop) {
-        try {
-          const a = await request(port, { timeoutMs: 30_000 });
-          if (a.status === 200 && a.text.startsWith('v=')) ok++;
-          else failures.push(`${a.status} ${a.text.slice(0, 80)}`);
-        } catch (e) {
-          failures.push(String(e));
+  for (const [mode, config] of [
+    ['blue-green (the default)', ''],
+    ['stop, then start (proveNewVersion: false)', 'proxy:\n  proveNewVersion: false\n'],
+  ] as const) {
+    it(`(a) ${mode}: 20 clients through 10 rebuilds and restarts: zero failed requests, the last version serves`, async () => {
+      const port = session.port;
+      if (config) fs.writeFileSync(path.join(session.dir, 'watcher.config.yaml'), config);
+      const hw = (session.hw = startHotwatch(['--proxy-port', String(port)], { cwd: session.dir }));
+      await proxied('v0', port);
+      let stop = false;
+      const failures: string[] = [];
+      let ok = 0;
+      const client = async (): Promise<void> => {
+        while (!stop) {
+          try {
+            const a = await request(port, { timeoutMs: 30_000 });
+            if (a.status === 200 && a.text.startsWith('v=')) ok++;
+            else failures.push(`${a.status} ${a.text.slice(0, 80)}`);
+          } catch (e) {
+            failures.push(String(e));
+          }
         }
+      };
+      const clients = Array.from({ length: 20 }, client);
+      try {
+        for (let i = 1; i <= 10; i++) {
+          fs.writeFileSync(path.join(session.dir, 'main.go'), app(`v${i}`));
+          await proxied(`v${i}`, port);
+          // Not within 0.5 s of the start: that is a build loop's signature (self-trigger.ts), not a person's save.
+          await new Promise((r) => setTimeout(r, 700));
+        }
+      } catch (e) {
+        fs.writeFileSync('/tmp/proxy-run-a.log', hw.logs.map((l) => JSON.stringify(l)).join('\n'));
+        throw e;
       }
-    };
-    const clients = Array.from({ length: 20 }, client);
-    try {
-      for (let i = 1; i <= 10; i++) {
-        fs.writeFileSync(path.join(session.dir, 'main.go'), app(`v${i}`));
-        await proxied(`v${i}`, port);
-        // Not within 0.5 s of the start: that is a build loop's signature (self-trigger.ts), not a person's save.
-        await new Promise((r) => setTimeout(r, 700));
-      }
-    } catch (e) {
-      fs.writeFileSync('/tmp/proxy-run-a.log', hw.logs.map((l) => JSON.stringify(l)).join('\n'));
-      throw e;
-    }
-    stop = true;
-    await Promise.all(clients);
-    expect(failures).toEqual([]);
-    expect(ok).toBeGreaterThan(100);
-    expect(await text(port)).toBe('v=v10');
-    expect(hw.events('build.start').length).toBeGreaterThanOrEqual(11);
-  }, 240_000);
+      stop = true;
+      await Promise.all(clients);
+      expect(failures).toEqual([]);
+      expect(ok).toBeGreaterThan(100);
+      expect(await text(port)).toBe('v=v10');
+      expect(hw.events('build.start').length).toBeGreaterThanOrEqual(11);
+    }, 240_000);
+  }
 
   for (const [name, boot, extra] of [
     ['(b) a new version that panics at start', PANIC, []],
