@@ -280,6 +280,8 @@ export class Supervisor {
       proxy.failed({ title: 'The build could not run', lines: [String(r.error)] });
     } else if (r.kind === 'app.exit') {
       const how = r.exit.signal ? `killed by ${r.exit.signal}` : `exit code ${r.exit.code}`;
+      // Nothing answers there any more: pages get a 503 carrying the report instead of a refused connection.
+      proxy.restarting(`the app exited (${how})`);
       proxy.failed({ title: `The app exited (${how})`, lines: this.tails.get(r.pid)?.lines ?? [] });
     }
   }

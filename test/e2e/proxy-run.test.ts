@@ -30,6 +30,10 @@ func main() {
 \t\tw.Header().Set("Content-Type", "text/html; charset=utf-8")
 \t\tfmt.Fprintf(w, "<!doctype html><html><head><title>t</title></head><body><p>v=%s</p></body></html>", "${version}")
 \t})
+\thttp.HandleFunc("/crash", func(w http.ResponseWriter, r *http.Request) {
+\t\tfmt.Fprintln(os.Stderr, "fatal: the database is gone")
+\t\tos.Exit(3)
+\t})
 \thttp.HandleFunc("/tmpl", func(w http.ResponseWriter, r *http.Request) {
 \t\tb, _ := os.ReadFile("templates/x.tmpl")
 \t\tw.Write(b)
@@ -148,6 +152,20 @@ describe('hotwatch run --proxy-port (e2e)', () => {
       expect(answers.filter((a) => a !== 'v=v0' && a !== 'v=v2')).toEqual([]);
     }, 120_000);
   }
+
+  it('(e) an app that crashes: pages get a 503 carrying its last output; the next edit serves again', async () => {
+    const port = session.port;
+    const hw = (session.hw = startHotwatch(['--proxy-port', String(port)], { cwd: session.dir }));
+    await proxied('v0', port);
+    await request(port, { path: '/crash', timeoutMs: 5_000 }).catch(() => undefined);
+    await hw.waitForLog((l) => l.event === 'app.exit', 'the crash is said');
+    const page = await request(port, { path: '/page', headers: { accept: 'text/html' }, timeoutMs: 10_000 });
+    expect(page.status).toBe(503);
+    expect(page.text).toContain('fatal: the database is gone');
+    await new Promise((r) => setTimeout(r, 700));
+    fs.writeFileSync(path.join(session.dir, 'main.go'), app('v1'));
+    await proxied('v1', port);
+  }, 90_000);
 
   it('(d) a template edit restarts without a build; a static edit only reloads', async () => {
     const port = session.port;
