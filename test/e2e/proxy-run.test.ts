@@ -101,8 +101,8 @@ describe('hotwatch run --proxy-port (e2e)', () => {
           await new Promise((r) => setTimeout(r, 700));
         }
       } catch (e) {
-        fs.writeFileSync('/tmp/proxy-run-a.log', hw.logs.map((l) => JSON.stringify(l)).join('\n'));
-        throw e;
+        stop = true;
+        throw new Error(`${String(e)}\n${hw.stderr().slice(-3000)}`);
       }
       stop = true;
       await Promise.all(clients);
