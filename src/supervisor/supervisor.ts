@@ -58,6 +58,8 @@ export class Supervisor {
   /** Blue-green: old versions being stopped in the background, and their stops (awaited at the end). */
   private readonly retiring = new Set<AppProcess>();
   private readonly retiringStops = new Set<Promise<void>>();
+  /** The proxy shows a failure (cleared by the next version ready). */
+  private failureShown = false;
   private restartTimer: NodeJS.Timeout | undefined;
   /**
    * App starts that cause their own next change (an app or build step writing a watched file each time)
@@ -260,6 +262,12 @@ export class Supervisor {
     }
   }
 
+  /** Behind the proxy: pages show `report` (the overlay, or a 503 carrying it) until a version is ready. */
+  private showFailure(report: { title: string; lines: readonly string[] }): void {
+    this.failureShown = true;
+    this.opts.proxy?.failed(report);
+  }
+
   /** What the job is about: the reason of a start under way, for the proxy's hold log. */
   private stateTrigger(): string {
     const s = this.job;
@@ -275,14 +283,18 @@ export class Supervisor {
       const out = r.result.output.trim();
       const { lines, count } = compilerErrors(out ? out.split('\n') : [], buildDir, cwd);
       const title = `Build failed${count > 0 ? ` (${count} error${count === 1 ? '' : 's'})` : ''}: ${r.appRunning ? 'the previous version keeps serving' : 'nothing serves'}`;
-      proxy.failed({ title, lines: lines.slice(0, 100) });
+      this.showFailure({ title, lines: lines.slice(0, 100) });
     } else if (r.kind === 'build.error') {
-      proxy.failed({ title: 'The build could not run', lines: [String(r.error)] });
+      this.showFailure({ title: 'The build could not run', lines: [String(r.error)] });
+    } else if ((r.kind === 'build.same-binary' || r.kind === 'build.reverted') && this.failureShown && this.ports.has(r.pid)) {
+      // The app that runs is fine after all (a fix back to what it was built from): the overlay goes.
+      this.failureShown = false;
+      proxy.ready({ host: '127.0.0.1', port: this.ports.get(r.pid)! });
     } else if (r.kind === 'app.exit') {
       const how = r.exit.signal ? `killed by ${r.exit.signal}` : `exit code ${r.exit.code}`;
       // Nothing answers there any more: pages get a 503 carrying the report instead of a refused connection.
       proxy.restarting(`the app exited (${how})`);
-      proxy.failed({ title: `The app exited (${how})`, lines: this.tails.get(r.pid)?.lines ?? [] });
+      this.showFailure({ title: `The app exited (${how})`, lines: this.tails.get(r.pid)?.lines ?? [] });
     }
   }
 
@@ -363,7 +375,7 @@ export class Supervisor {
       const extraEnv = proxy && port !== undefined ? { [proxy.portEnv]: String(port) } : undefined;
       started = await startAppForJob({ run, log: this.log, signal, appEnv, stderr: appStderr, extraEnv });
     } catch (error) {
-      proxy?.failed({ title: 'The app could not start', lines: [error instanceof HotwatchError ? error.format() : String(error)] });
+      this.showFailure({ title: 'The app could not start', lines: [error instanceof HotwatchError ? error.format() : String(error)] });
       return this.feed({ type: 'startFinished', at: Date.now(), outcome: { ok: false, error } });
     }
     const { app, identity, tail } = started;
@@ -372,12 +384,13 @@ export class Supervisor {
       const why = await proveReady(app, port, proxy, { signal, stopSignal: run.stopSignal, gracePeriodMs: run.gracePeriodMs });
       if (why !== undefined) {
         const lines = tail.lines;
-        proxy.failed({ title: `The new version did not start: ${why}`, lines });
+        this.showFailure({ title: `The new version did not start: ${why}`, lines });
         const last = lines.length > 0 ? `its last output:\n${lines.map((l) => `    ${l}`).join('\n')}` : 'it printed nothing on stderr';
         const error = new HotwatchError('APP_START_FAILED', `the app ${why}`, { hint: `fix it and save: ${last}` });
         return this.feed({ type: 'startFinished', at: Date.now(), outcome: { ok: false, error } });
       }
       this.ports.set(app.pid, port);
+      this.failureShown = false;
       proxy.ready({ host: '127.0.0.1', port });
       proxy.reload();
     }

@@ -167,6 +167,26 @@ describe('hotwatch run --proxy-port (e2e)', () => {
     await proxied('v1', port);
   }, 90_000);
 
+  it('(f) a broken build shows in the page; undoing it (the same binary, no restart) takes it away', async () => {
+    const port = session.port;
+    const hw = (session.hw = startHotwatch(['--proxy-port', String(port)], { cwd: session.dir }));
+    await proxied('v0', port);
+    const failure = async (): Promise<unknown> =>
+      ((await request(port, { path: '/__hotwatch/state' }).then((a) => JSON.parse(a.text))) as { failure: unknown }).failure;
+    await new Promise((r) => setTimeout(r, 700));
+    const good = fs.readFileSync(path.join(session.dir, 'main.go'), 'utf8');
+    fs.writeFileSync(path.join(session.dir, 'main.go'), `${good}\nfunc broken() { undefinedName() }\n`);
+    await waitFor(async () => JSON.stringify(await failure()).includes('undefinedName'), {
+      description: 'the failure shows',
+      timeoutMs: 60_000,
+    });
+    const mark = hw.logs.length;
+    fs.writeFileSync(path.join(session.dir, 'main.go'), good);
+    await waitFor(async () => (await failure()) === null, { description: 'the failure is gone', timeoutMs: 60_000 });
+    expect(hw.events('app.start', mark)).toEqual([]);
+    expect(await text(port)).toBe('v=v0');
+  }, 90_000);
+
   it('(d) a template edit restarts without a build; a static edit only reloads', async () => {
     const port = session.port;
     const hw = (session.hw = startHotwatch(['--proxy-port', String(port)], { cwd: session.dir }));
