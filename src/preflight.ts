@@ -203,5 +203,30 @@ export async function preflight(s: Settings, signal?: AbortSignal): Promise<{ go
       });
     }
   }
+  if (s.proxy.enabled) await checkProxyPorts(s);
   return { goBinary, goMod };
+}
+
+/** The proxy's port must be free (its holder named otherwise), and not the app's (--app-port is checked here). */
+async function checkProxyPorts(s: Settings): Promise<void> {
+  const { port, appPort, address } = s.proxy;
+  const at = configPosition(s, ['proxy', 'port']);
+  if (appPort !== 0 && appPort === port) {
+    throw new HotwatchError('CONFIG_INVALID', `proxy.appPort ${appPort} is proxy.port too: the proxy listens there, so the app cannot`, {
+      hint: 'give the app another port (--app-port), or leave it out: each start then gets a free port',
+    });
+  }
+  if (port === 0) return;
+  const holders = portHolders(port);
+  if (holders.length > 0 || !(await isPortFree(port))) {
+    const who =
+      holders.length > 0 ? holders.map((h) => `pid ${h.pid} (${h.cmd})`).join(', ') : 'a process hotwatch cannot see (another user?)';
+    throw new HotwatchError('PORT_IN_USE', `port ${port} (proxy.port, on ${address}) is already in use by ${who}`, {
+      hint:
+        holders.length > 0
+          ? `stop it (kill ${holders[0]!.pid}) or choose another port with --proxy-port`
+          : `find it with \`ss -ltnp 'sport = :${port}'\`, or choose another port with --proxy-port`,
+      ...(at ? { where: at } : {}),
+    });
+  }
 }

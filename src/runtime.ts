@@ -19,6 +19,7 @@ import { IdleCollector } from './heap.js';
 import { describeListChanges } from './config/lists.js';
 import { describePlan } from './startup-plan.js';
 import { ServiceWiring, startService, wiringOptions } from './service-wiring.js';
+import { startProxy, watchingProxyFiles } from './proxy-driver.js';
 
 /** Files hashed at start for content dedupe (a file beyond them is indexed at its first change). */
 const CONTENT_SEED_FILES = 5_000;
@@ -59,6 +60,7 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring):
   const { log, signal, onSupervisor, cwd } = o;
   // Each edit's cycle (and the start-up) leaves garbage that V8 would hand back only ~10 s later.
   const collector = new IdleCollector(1000, () => batcher.pending || supervisor.busy);
+  const proxy = await startProxy(s, log, signal); // proxy.enabled, --proxy-port: listening before the first build
   const supervisor = new Supervisor({
     root: s.root,
     build: s.build,
@@ -71,20 +73,11 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring):
     changedSince: (since: number): Promise<boolean> => batcher.changedSince(since),
     ...wiring.supervisorHooks(o.onAppChange, (batch: Batch): void => batcher.serving(batch)),
     afterCycle: () => collector.soon(),
+    ...proxy?.supervisor,
   });
   onSupervisor?.(supervisor);
   const watch = watchSettings(s, log, cwd ?? process.cwd());
-  const batcher = new Batcher({
-    root: s.root,
-    bufferCapacity: s.watch.bufferCapacity,
-    debounce: s.debounce,
-    log,
-    deliver: (batch) => supervisor.submit(batch),
-    revert: (batch) => supervisor.revert(batch),
-    appIdle: () => supervisor.idleWithoutApp,
-    restartOnly: s.run.envFiles,
-    onTaken: wiring.taken,
-  });
+  const batcher = batcherFor(s, supervisor, wiring, log);
 
   const wlog = log.child({ component: 'watch' });
   // The watcher behind the watchdog: budget, sentinels, mount checks, re-arming, fallback to polling.
@@ -110,6 +103,7 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring):
     return { appProcessesLeft: supervisor.leftovers() };
   } finally {
     collector.cancel();
+    await proxy?.handle.close();
     await batcher.close();
     await watcher.close();
   }
@@ -120,7 +114,7 @@ function watchSettings(s: Settings, log: Logger, cwd: string): WatchSettings {
   const plan = describePlan(s, cwd);
   log.info({ event: 'startup.plan', config: plan.config, build: plan.build, run: plan.run, root: s.root }, plan.line);
   // An edit of a run.envFiles file restarts the app (no build): the watcher must report it.
-  const { watch, outside } = watchingEnvFiles(s.watch, s.run);
+  const { watch, outside } = watchingEnvFiles(watchingProxyFiles(s.watch, s.proxy), s.run);
   for (const file of outside) {
     const text = `run.envFiles ${file} is outside the root: its edits are not watched (press r, or edit a source, to restart with it)`;
     log.info({ event: 'config.envfile-unwatched', file }, text);
@@ -158,4 +152,19 @@ function seedContentIndex(
 function describeReady(ready: Awaited<Watcher['ready']>): string {
   const watches = ready.watches !== undefined ? `, ${ready.watches} inotify watch${ready.watches === 1 ? '' : 'es'}` : '';
   return `watching ${ready.dirs} director${ready.dirs === 1 ? 'y' : 'ies'} (${ready.backend}: ${ready.reason}${watches}), ready in ${ready.readyMs}ms`;
+}
+
+/** The pipeline between the watcher and the supervisor (ring, debounce, barrier, content dedupe). */
+function batcherFor(s: Settings, supervisor: Supervisor, wiring: ServiceWiring, log: Logger): Batcher {
+  return new Batcher({
+    root: s.root,
+    bufferCapacity: s.watch.bufferCapacity,
+    debounce: s.debounce,
+    log,
+    deliver: (batch) => supervisor.submit(batch),
+    revert: (batch) => supervisor.revert(batch),
+    appIdle: () => supervisor.idleWithoutApp,
+    restartOnly: s.run.envFiles,
+    onTaken: wiring.taken,
+  });
 }

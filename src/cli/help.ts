@@ -35,7 +35,7 @@ export function mainHelp(): string {
 
 Usage:
   hotwatch run    [--config FILE] [--root DIR] [--package PKG] [--port N] [--env-file FILE]... [--poll]
-                  [--log-format auto|pretty|json] [--log-level LEVEL] [-- APP ARGS...]
+                  [--proxy-port P] [--app-port A] [--log-format auto|pretty|json] [--log-level LEVEL] [-- APP ARGS...]
                   build the Go module's main package, run it, rebuild and restart on every change
   hotwatch config [the flags of run]
                   print the effective configuration, with where each value comes from
@@ -66,6 +66,10 @@ const RUN_FLAGS_TEXT = `Flags (each overrides the config file):
   --env-file FILE      a dotenv file for the app (run.envFiles), relative to the current directory;
                        repeat it for several (later ones win); replaces the file's list
   --poll               poll instead of inotify (watch.backend: poll)
+  --proxy-port P       put the reverse proxy on port P in front of the app (proxy.enabled, proxy.port):
+                       requests wait through restarts, pages reload themselves
+  --app-port A         the app's port behind the proxy (proxy.appPort; default: a free port per start,
+                       given to the app in $PORT, proxy.appPortEnv)
   --log-format FORMAT  auto | pretty | json (log.format; auto = pretty on a terminal, else json)
   --log-level LEVEL    trace | debug | info | warn | error (log.level; default info)
   -h, --help           this help
@@ -94,6 +98,9 @@ with its value and where it comes from):
   watch.include                  globs that trigger a rebuild besides watch.extensions (default [go.mod, go.sum])
   watch.exclude                  globs that never do (default ["**/*_test.go"])
   watch.backend    --poll        auto (default) | native | poll
+  proxy.enabled    --proxy-port  the reverse proxy: requests wait through restarts, pages reload (default false)
+  proxy.port       --proxy-port  where browsers connect (default 8080)
+  proxy.appPort    --app-port    the app's port behind the proxy (default 0: a free port per start, in $PORT)
   log.format       --log-format  auto (default) | pretty | json
   log.level        --log-level   info (default)
 

@@ -14,6 +14,8 @@ export const RUN_FLAGS = {
   port: { type: 'string' },
   'env-file': { type: 'string', multiple: true },
   poll: { type: 'boolean' },
+  'proxy-port': { type: 'string' },
+  'app-port': { type: 'string' },
   'log-format': { type: 'string' },
   'log-level': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -28,15 +30,16 @@ export interface RunFlags {
   load: Pick<LoadOptions, 'configPath' | 'rootFlag' | 'overrides'>;
 }
 
-function port(v: string): number {
+function port(v: string, flag = '--port', hint = 'e.g. --port 8080 (the port the app listens on, as run.port)'): number {
   const n = /^\d+$/.test(v) ? Number(v) : NaN;
   if (!(n >= 1 && n <= 65535)) {
-    throw new HotwatchError('FLAG_INVALID', `--port ${v}: expected a port number from 1 to 65535`, {
-      hint: 'e.g. --port 8080 (the port the app listens on, as run.port)',
-    });
+    throw new HotwatchError('FLAG_INVALID', `${flag} ${v}: expected a port number from 1 to 65535`, { hint });
   }
   return n;
 }
+
+const optionalPort = (v: string | undefined, flag: string, hint: string): number | undefined =>
+  v === undefined ? undefined : port(v, flag, hint);
 
 export function parseRunFlags(command: 'run' | 'config', argv: string[], cwd: string): RunFlags {
   const dashdash = argv.indexOf('--');
@@ -69,6 +72,14 @@ export function parseRunFlags(command: 'run' | 'config', argv: string[], cwd: st
           args: appArgs,
           port: values.port === undefined ? undefined : port(values.port),
           envFiles: values['env-file']?.map((f) => path.resolve(cwd, f)),
+        },
+        proxy: {
+          port: optionalPort(values['proxy-port'], '--proxy-port', 'e.g. --proxy-port 3000 (where browsers connect; turns the proxy on)'),
+          appPort: optionalPort(
+            values['app-port'],
+            '--app-port',
+            'e.g. --app-port 8081 (the app behind the proxy; default: a free port per start)',
+          ),
         },
       },
     },

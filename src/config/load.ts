@@ -30,6 +30,8 @@ export interface LoadOptions {
     build?: { package?: string | undefined };
     /** `-- APP ARGS` replace run.args when given; --env-file paths are absolute (resolved against cwd). */
     run?: { args?: string[] | undefined; port?: number | undefined; envFiles?: string[] | undefined };
+    /** --proxy-port turns the proxy on at that port; --app-port: the app's port behind it. */
+    proxy?: { port?: number | undefined; appPort?: number | undefined };
   };
   isTTY: boolean;
   /** Cancels the file system reads (each is also bounded in time). */
@@ -60,6 +62,9 @@ export const FLAG_OF: Readonly<Record<string, string>> = {
   'watch.backend': '--poll',
   'log.format': '--log-format',
   'log.level': '--log-level',
+  'proxy.port': '--proxy-port',
+  'proxy.enabled': '--proxy-port',
+  'proxy.appPort': '--app-port',
 };
 
 /** The configuration as loaded (every default filled in, flags applied) and the source of each value. */
@@ -227,6 +232,12 @@ function applyOverrides(cfg: Config, o: LoadOptions['overrides'], rootFromFlag: 
       port: o?.run?.port ?? cfg.run.port,
       envFiles: o?.run?.envFiles ?? cfg.run.envFiles,
     },
+    proxy: {
+      ...cfg.proxy,
+      enabled: o?.proxy?.port !== undefined ? true : cfg.proxy.enabled,
+      port: o?.proxy?.port ?? cfg.proxy.port,
+      appPort: o?.proxy?.appPort ?? cfg.proxy.appPort,
+    },
   };
 }
 
@@ -241,6 +252,9 @@ function flagKeys(o: LoadOptions['overrides'], rootFromFlag: string | undefined)
     ['run.args', o?.run?.args],
     ['run.port', o?.run?.port],
     ['run.envFiles', o?.run?.envFiles],
+    ['proxy.port', o?.proxy?.port],
+    ['proxy.enabled', o?.proxy?.port],
+    ['proxy.appPort', o?.proxy?.appPort],
   ];
   return new Set(set.filter(([, v]) => v !== undefined).map(([k]) => k));
 }

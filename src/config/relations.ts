@@ -51,8 +51,56 @@ function atMost(
   };
 }
 
+/** Two versions of the app cannot listen on one fixed port: blue-green needs appPort 0 (a fresh port each). */
+function proveOnFixedPort(cfg: Config, isSet: IsSet): ConfigProblem | undefined {
+  const { proveNewVersion, appPort } = cfg.proxy;
+  if (!proveNewVersion || appPort === 0) return undefined;
+  const at: ConfigPath = isSet(['proxy', 'appPort']) ? ['proxy', 'appPort'] : ['proxy', 'proveNewVersion'];
+  const shown = isSet(['proxy', 'proveNewVersion']) ? 'true' : 'true, the default';
+  const message = `proxy.appPort: ${appPort} is a fixed port, but proxy.proveNewVersion is ${shown}: the new version starts beside the old one, and two versions cannot listen on one port`;
+  const head = 'let each version have its own port, or stop the old one before the new one starts';
+  return {
+    path: at,
+    anchor: 'value',
+    message,
+    hint: head,
+    related: [
+      ['proxy', 'appPort'],
+      ['proxy', 'proveNewVersion'],
+    ],
+    alternatives: [
+      { text: 'set proxy.appPort: 0', edits: [{ path: ['proxy', 'appPort'], set: 0 }] },
+      { text: 'set proxy.proveNewVersion: false', edits: [{ path: ['proxy', 'proveNewVersion'], set: false }] },
+    ],
+    pick: 'all',
+  };
+}
+
+/** The proxy and the app behind it cannot share a port. */
+function samePort(cfg: Config, isSet: IsSet): ConfigProblem | undefined {
+  const { port, appPort } = cfg.proxy;
+  if (appPort === 0 || port !== appPort) return undefined;
+  const at: ConfigPath = isSet(['proxy', 'appPort']) ? ['proxy', 'appPort'] : ['proxy', 'port'];
+  const message = `proxy.appPort: ${appPort} is proxy.port too: the proxy listens there, so the app cannot`;
+  const head = 'give the app another port than the proxy';
+  return {
+    path: at,
+    anchor: 'value',
+    message,
+    hint: head,
+    related: [
+      ['proxy', 'port'],
+      ['proxy', 'appPort'],
+    ],
+    alternatives: [{ text: 'set proxy.appPort: 0', edits: [{ path: ['proxy', 'appPort'], set: 0 }] }],
+    pick: 'all',
+  };
+}
+
 export function relationProblems(cfg: Config, isSet: IsSet): ConfigProblem[] {
   return [
+    samePort(cfg, isSet),
+    samePort(cfg, isSet) ? undefined : proveOnFixedPort(cfg, isSet),
     atMost(cfg, isSet, ['debounce', 'quiet'], ['debounce', 'maxWait'], 'maxWait is the longest a batch waits, so it caps the quiet window'),
     // loneQuiet defaults to 15ms: only a value the file sets is refused (a smaller quiet caps the default).
     atMost(

@@ -189,6 +189,56 @@ export const WatchdogSchema = z
   })
   .describe('The watchdog: never lose watches in silence.');
 
+export const PROXY_RESTART_ONLY = ['templates/**', 'views/**', 'web/templates/**'];
+export const PROXY_RELOAD_ONLY = ['static/**', 'public/**', 'assets/**', 'web/static/**', 'web/public/**'];
+
+export const ProxySchema = z
+  .strictObject({
+    enabled: z.boolean().default(false).describe('Put the reverse proxy in front of the app (--proxy-port turns it on).'),
+    port: z.number().int().min(0).max(65535).default(8080).describe('The port browsers connect to (the proxy listens there).'),
+    address: z
+      .string()
+      .default('127.0.0.1')
+      .describe('The address the proxy listens on; another than loopback is allowed but warned (the app is served unauthenticated).'),
+    appPort: z
+      .number()
+      .int()
+      .min(0)
+      .max(65535)
+      .default(0)
+      .describe('The port the app listens on behind the proxy; 0 = a free loopback port at each start (needed by proveNewVersion).'),
+    appPortEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'an environment variable name: letters, digits and _' })
+      .default('PORT')
+      .describe('The environment variable that gives the app its port at each start.'),
+    holdTimeout: duration('How long a request waits for an app that is restarting before a 503 says why').default('30s'),
+    healthPath: z
+      .string()
+      .regex(/^\//, { error: 'a path starting with /' })
+      .optional()
+      .describe('A path that answers 2xx once the app is ready (unset: a TCP accept on its port means ready).'),
+    readyTimeout: duration('How long a new version has to become ready', 'no version could ever be ready').default('30s'),
+    proveNewVersion: z
+      .boolean()
+      .default(true)
+      .describe('Start the new version beside the old one and switch only once it is ready (blue-green); false: stop, then start.'),
+    liveReload: z.boolean().default(true).describe('Inject the live-reload script (and the failure overlay) into HTML pages.'),
+    csp: z
+      .enum(['nonce', 'skip'])
+      .default('nonce')
+      .describe('Pages with a Content-Security-Policy: nonce = add a nonce for the reload script; skip = leave them alone.'),
+    restartOnly: z
+      .array(glob)
+      .default(PROXY_RESTART_ONLY)
+      .describe('Globs (relative to root) of files read by the app at run time: an edit restarts it without a build.'),
+    reloadOnly: z
+      .array(glob)
+      .default(PROXY_RELOAD_ONLY)
+      .describe('Globs (relative to root) of files served as they are: an edit only reloads the browser.'),
+  })
+  .describe('The reverse proxy in front of the app: requests wait through restarts, pages reload themselves.');
+
 export const ServiceSchema = z
   .strictObject({
     statusPort: z
@@ -213,6 +263,7 @@ export const ConfigSchema = z
     debounce: DebounceSchema.prefault({}),
     log: LogSchema.prefault({}),
     watchdog: WatchdogSchema.prefault({}),
+    proxy: ProxySchema.prefault({}),
     service: ServiceSchema.prefault({}),
   })
   .describe('hotwatch configuration (watcher.config.yaml).');

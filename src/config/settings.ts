@@ -62,6 +62,24 @@ export interface WatchdogSettings {
   overBudget: 'poll' | 'refuse';
 }
 
+export interface ProxySettings {
+  enabled: boolean;
+  port: number;
+  address: string;
+  /** 0: a free loopback port at each start. */
+  appPort: number;
+  appPortEnv: string;
+  holdTimeoutMs: number;
+  healthPath: string | undefined;
+  readyTimeoutMs: number;
+  proveNewVersion: boolean;
+  liveReload: boolean;
+  csp: 'nonce' | 'skip';
+  /** Globs relative to root. */
+  restartOnly: string[];
+  reloadOnly: string[];
+}
+
 export interface Settings {
   /** Absolute path of the config file, or undefined in zero-config mode. */
   configFile: string | undefined;
@@ -72,6 +90,7 @@ export interface Settings {
   debounce: { quietMs: number; loneQuietMs: number; settledQuietMs: number; maxWaitMs: number };
   log: { format: 'pretty' | 'json'; level: 'trace' | 'debug' | 'info' | 'warn' | 'error' };
   watchdog: WatchdogSettings;
+  proxy: ProxySettings;
   /** Service mode: the loopback status port, if any. */
   service?: { statusPort: number | undefined };
 }
@@ -135,6 +154,26 @@ export function resolveSettings(cfg: Config, opts: ResolveOptions): Settings {
       overBudget: cfg.watchdog.overBudget,
     },
     service: { statusPort: cfg.service.statusPort },
+    proxy: proxySettings(cfg),
+  };
+}
+
+function proxySettings(cfg: Config): ProxySettings {
+  const p = cfg.proxy;
+  return {
+    enabled: p.enabled,
+    port: p.port,
+    address: p.address,
+    appPort: p.appPort,
+    appPortEnv: p.appPortEnv,
+    holdTimeoutMs: ms(p.holdTimeout),
+    healthPath: p.healthPath,
+    readyTimeoutMs: ms(p.readyTimeout),
+    proveNewVersion: p.proveNewVersion,
+    liveReload: p.liveReload,
+    csp: p.csp,
+    restartOnly: p.restartOnly,
+    reloadOnly: p.reloadOnly,
   };
 }
 

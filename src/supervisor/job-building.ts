@@ -10,6 +10,7 @@ import {
   STOP_FOR_FAILED_BUILD,
   STOP_FOR_RESTART,
   STOP_FOR_SHUTDOWN,
+  type AppRef,
   type BuildOutcome,
   type Building,
   type Effect,
@@ -122,7 +123,8 @@ function afterBuild(s: Building, outcome: BuildOutcome, at: number, policy: JobP
       const same = report({ kind: 'build.same-binary', pid: app.pid, buildMs: outcome.durationMs });
       return { state: { name: 'running', since: at, app, crashes: s.crashes }, effects: [...reports, same, { type: 'servingBuilt' }] };
     }
-    // A good build: the crash count starts over.
+    // A good build: the crash count starts over. Blue-green: the new version starts beside the old one.
+    if (app && policy.proveFirst) return startBeside(app, s.trigger, at, reports);
     if (app) return stop(app, STOP_FOR_RESTART, at, { startAfter: s.trigger }, reports);
     return {
       state: { name: 'starting', since: at, reason: s.trigger, crashes: 0, shutdown: false, forced: false },
@@ -140,6 +142,14 @@ function afterBuild(s: Building, outcome: BuildOutcome, at: number, policy: JobP
   }
   const why: IdleReason = outcome.kind === 'error' ? 'build-error' : outcome.kind === 'failed' ? 'build-failed' : 'build-canceled';
   return { state: { name: 'idle', since: at, why }, effects: reports };
+}
+
+/** Blue-green: the new binary starts while `app` keeps serving; it is stopped once the new one is ready. */
+function startBeside(app: AppRef, reason: string, at: number, reports: Effect[]): Step {
+  return {
+    state: { name: 'starting', since: at, reason, serving: app, crashes: 0, shutdown: false, forced: false },
+    effects: [...reports, { type: 'startApp', reason }],
+  };
 }
 
 const forced = (b: Batch): Batch => (b.force ? b : { ...b, force: true });

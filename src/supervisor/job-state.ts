@@ -20,6 +20,12 @@ export interface JobPolicy {
    * oldest change not yet served (see Building.pendingSince); a later build is let finish.
    */
   maxWaitMs: number;
+  /**
+   * Blue-green (proxy.proveNewVersion): after a good build the new version starts beside the serving one,
+   * which is stopped only once the new one is ready (the effect loop's start proves it); a new version
+   * that does not become ready is stopped and the old one keeps serving.
+   */
+  proveFirst?: boolean;
 }
 
 /** An app process the job started. */
@@ -39,6 +45,8 @@ export const STOP_FOR_SHUTDOWN = 'shutdown';
 export const STOP_FOR_FAILED_BUILD = 'build failed (build.onFailure: stop)';
 /** Why an app is started when no build preceded it. */
 export const RESTART_AFTER_EXIT = 'restart after exit';
+/** Why an app is stopped once the new version proved itself (blue-green). */
+export const STOP_FOR_REPLACED = 'replaced by the new version';
 
 export interface Idle {
   name: 'idle';
@@ -99,6 +107,8 @@ export interface Starting {
   name: 'starting';
   since: number;
   reason: string;
+  /** Blue-green: the previous app, serving until the new one is ready (then retired), or again if it is not. */
+  serving?: AppRef;
   /** How long the stop of the previous app took, when there was one. */
   stopMs?: number;
   crashes: number;
@@ -179,7 +189,8 @@ export type Report =
   | { kind: 'build.reverted'; pid: number; canceled: boolean }
   | { kind: 'app.restart'; pid: number; reason: string }
   | { kind: 'app.start'; pid: number; reason: string; stopMs?: number; startMs: number }
-  | { kind: 'app.start-failed'; error: unknown }
+  /** `oldServing`: blue-green, the previous version keeps serving. */
+  | { kind: 'app.start-failed'; error: unknown; oldServing?: true }
   | { kind: 'app.stop'; pid: number; why: string; result: StopResult }
   | { kind: 'app.exit'; pid: number; exit: AppExit; next: 'restart'; restartInMs: number; crashes: number }
   | { kind: 'app.exit'; pid: number; exit: AppExit; next: 'wait-for-change' }
@@ -194,6 +205,8 @@ export type Effect =
   | { type: 'startApp'; reason: string }
   /** SIGKILL to the app now; a stop of it (running or to come) skips the rest of its grace period. */
   | { type: 'forceKillApp'; pid: number }
+  /** Blue-green: the replaced app is stopped in the background (the job has moved on to the new one). */
+  | { type: 'retireApp'; pid: number; why: string }
   /** The app exited on its own: its handle is dropped. */
   | { type: 'forgetApp'; pid: number }
   | { type: 'scheduleRestart'; delayMs: number }
@@ -216,7 +229,8 @@ export const initialJobState = (at: number): JobState => ({ name: 'idle', since:
 export const isBusy = (s: JobState): boolean => s.name === 'building' || s.name === 'stopping' || s.name === 'starting';
 
 /** The app this state serves with (running, or still serving during a build). */
-export const servingApp = (s: JobState): AppRef | undefined => (s.name === 'running' || s.name === 'building' ? s.app : undefined);
+export const servingApp = (s: JobState): AppRef | undefined =>
+  s.name === 'running' || s.name === 'building' ? s.app : s.name === 'starting' ? s.serving : undefined;
 
 /** What a status endpoint shows of a job: plain data, a copy (it never changes under the reader). */
 export interface JobSnapshot {
@@ -254,7 +268,14 @@ export function snapshot(s: JobState, root: string): JobSnapshot {
         shuttingDown: s.shutdown,
       };
     case 'starting':
-      return { ...base, trigger: s.reason, ...queued, crashes: s.crashes, shuttingDown: s.shutdown };
+      return {
+        ...base,
+        trigger: s.reason,
+        ...(s.serving ? { pid: s.serving.pid } : {}),
+        ...queued,
+        crashes: s.crashes,
+        shuttingDown: s.shutdown,
+      };
     case 'running':
       return { ...base, pid: s.app.pid, crashes: s.crashes };
     case 'backoff':

@@ -35,6 +35,11 @@
  *             startFinished ok              → running, or building the queued       servingBuilt, startBuild
  *                                             change while the new app serves
  *             startFinished failed          → idle, or building the queued change   startBuild
+ *   (blue-green, proveFirst: buildFinished ok with an app serving → starting beside it: startApp)
+ *             startFinished ok, serving     → running the new app; the old one       retireApp
+ *               an old app                    stopped in the background
+ *             startFinished failed, serving → running the old app (it serves on)     —
+ *             appExited (the old app)       → starting, nothing to go back to        forgetApp
  *   running   change                        → building (the app serves meanwhile)   startBuild
  *             revert                        → running (said at debug)               —
  *             restart (no build)            → stopping, then starting the same binary  stopApp
@@ -64,6 +69,7 @@ import { nextCrash } from './backoff.js';
 import type { AppExit, StopResult } from './process.js';
 import {
   RESTART_AFTER_EXIT,
+  STOP_FOR_REPLACED,
   STOP_FOR_RESTART,
   STOP_FOR_SHUTDOWN,
   type AppRef,
@@ -182,24 +188,27 @@ function fromStarting(s: Starting, input: JobInput, policy: JobPolicy): Step {
         : { state: { ...s, queued: mergeBatches(s.queued, input.batch), queuedAt: s.queuedAt ?? input.at }, effects: [] };
     case 'startFinished':
       return afterStart(s, input.outcome, input.at, policy);
+    case 'appExited':
+      return s.serving?.pid === input.pid ? servingExited(s, input.pid, input.exit) : unchanged(s);
     case 'shutdown': {
       const { queued: _dropped, queuedAt: _then, ...rest } = s;
       return { state: { ...rest, shutdown: true }, effects: [] };
     }
     case 'forceKill':
-      return { state: { ...s, forced: true }, effects: [] };
+      return { state: { ...s, forced: true }, effects: s.serving ? forceKillEffects(s.serving.pid) : [] };
     default:
       return unchanged(s);
   }
 }
 
+/** Blue-green: the old version exited on its own while the new one proves itself: nothing to go back to. */
+function servingExited(s: Starting, pid: number, exit: AppExit): Step {
+  const { serving: _gone, ...rest } = s;
+  return { state: rest, effects: [{ type: 'forgetApp', pid }, report({ kind: 'app.exit', pid, exit, next: 'build-running' })] };
+}
+
 function afterStart(s: Starting, outcome: StartOutcome, at: number, policy: JobPolicy): Step {
-  if (!outcome.ok) {
-    const failed = report({ kind: 'app.start-failed', error: outcome.error });
-    if (s.shutdown) return { state: { name: 'stopped', since: at }, effects: [failed] };
-    if (s.queued) return build(s.queued, at, policy, undefined, s.crashes, [failed], s.queuedAt);
-    return { state: { name: 'idle', since: at, why: 'start-failed' }, effects: [failed] };
-  }
+  if (!outcome.ok) return afterFailedStart(s, outcome.error, at, policy);
   const app: AppRef = { pid: outcome.pid, startedAt: at, ...(outcome.identity !== undefined ? { identity: outcome.identity } : {}) };
   const started = report({
     kind: 'app.start',
@@ -208,14 +217,30 @@ function afterStart(s: Starting, outcome: StartOutcome, at: number, policy: JobP
     ...(s.stopMs !== undefined ? { stopMs: s.stopMs } : {}),
     startMs: outcome.startMs,
   });
+  // Blue-green: the new version is ready; the old one is stopped in the background.
+  const retire: Effect[] = s.serving
+    ? [{ type: 'retireApp', pid: s.serving.pid, why: s.shutdown ? STOP_FOR_SHUTDOWN : STOP_FOR_REPLACED }]
+    : [];
   if (s.shutdown) {
-    const step = stop(app, STOP_FOR_SHUTDOWN, at, { forced: s.forced }, [started]);
+    const step = stop(app, STOP_FOR_SHUTDOWN, at, { forced: s.forced }, [started, ...retire]);
     return s.forced ? { ...step, effects: [...step.effects, ...forceKillEffects(app.pid)] } : step;
   }
-  const serving: Effect[] = [started, { type: 'servingBuilt' }];
+  const serving: Effect[] = [started, { type: 'servingBuilt' }, ...retire];
   // The spawn could not be taken back: the app serves while the newer change builds.
   if (s.queued) return build(s.queued, at, policy, app, s.crashes, serving, s.queuedAt);
   return { state: { name: 'running', since: at, app, crashes: s.crashes }, effects: serving };
+}
+
+/** The start failed (or, blue-green, the new version never became ready): the old version, if any, serves on. */
+function afterFailedStart(s: Starting, error: unknown, at: number, policy: JobPolicy): Step {
+  const failed = report({ kind: 'app.start-failed', error, ...(s.serving ? { oldServing: true as const } : {}) });
+  if (s.shutdown)
+    return s.serving
+      ? stop(s.serving, STOP_FOR_SHUTDOWN, at, { forced: s.forced }, [failed])
+      : { state: { name: 'stopped', since: at }, effects: [failed] };
+  if (s.queued) return build(s.queued, at, policy, s.serving, s.crashes, [failed], s.queuedAt);
+  if (s.serving) return { state: { name: 'running', since: at, app: s.serving, crashes: s.crashes }, effects: [failed] };
+  return { state: { name: 'idle', since: at, why: 'start-failed' }, effects: [failed] };
 }
 
 function fromRunning(s: Running, input: JobInput, policy: JobPolicy): Step {

@@ -65,7 +65,12 @@ export function reportJob(log: Logger, r: Report, ctx: ReportContext): void {
       );
     }
     case 'app.start-failed':
-      return log.error({ event: r.kind, err: r.error }, `could not start the app: ${describeError(r.error, false)}`);
+      return log.error(
+        { event: r.kind, err: r.error, oldServing: r.oldServing },
+        r.oldServing
+          ? `the new version did not start: ${describeError(r.error, false)}; the previous version keeps serving`
+          : `could not start the app: ${describeError(r.error, false)}`,
+      );
     case 'app.stop':
       return reportStop(log, r.pid, r.why, r.result, ctx);
     case 'app.exit':

@@ -10,6 +10,7 @@ import { portHolders } from '../os/ports.js';
 import { binaryIdentity } from './binary-identity.js';
 import { daemonGone, markedProcesses, reportDaemonized } from './daemon.js';
 import { AppProcess, type AppExit } from './process.js';
+import type { AppProxy } from './supervisor-options.js';
 
 export interface JobAppOptions {
   run: RunSettings;
@@ -19,13 +20,36 @@ export interface JobAppOptions {
   appEnv: () => NodeJS.ProcessEnv;
   /** Where the app's stderr goes once read (default: hotwatch's stderr). */
   stderr?: NodeJS.WritableStream | undefined;
+  /** Added to the app's environment at this start (the proxy's port variable). */
+  extraEnv?: Record<string, string> | undefined;
+}
+
+/** Lines kept of an app's stderr: what the browser overlay shows when it crashes or never gets ready. */
+const TAIL_LINES = 20;
+
+/** The last lines an app wrote to stderr (a panic, a log.Fatal). */
+export class OutputTail {
+  private readonly kept: string[] = [];
+  private partial = '';
+
+  add(chunk: Buffer): void {
+    const parts = (this.partial + chunk.toString('utf8')).split('\n');
+    this.partial = (parts.pop() ?? '').slice(-MAX_PARTIAL);
+    for (const line of parts) this.kept.push(line.slice(0, 500));
+    if (this.kept.length > TAIL_LINES) this.kept.splice(0, this.kept.length - TAIL_LINES);
+  }
+
+  get lines(): string[] {
+    return this.partial ? [...this.kept, this.partial].slice(-TAIL_LINES) : [...this.kept];
+  }
 }
 
 /** Starts the app; `identity`: of the binary it runs (read first: the next good build replaces it). */
-export async function startAppForJob(o: JobAppOptions): Promise<{ app: AppProcess; identity: string | undefined }> {
+export async function startAppForJob(o: JobAppOptions): Promise<{ app: AppProcess; identity: string | undefined; tail: OutputTail }> {
   const { binary, args, cwd } = o.run;
   const identity = await binaryIdentity(binary);
   const bind = new BindErrorWatch(o.log);
+  const tail = new OutputTail();
   const stderr = o.stderr ?? process.stderr;
   const onOutput = (chunk: Buffer): void => {
     try {
@@ -34,9 +58,11 @@ export async function startAppForJob(o: JobAppOptions): Promise<{ app: AppProces
       // hotwatch's own stderr is gone: its logger shuts hotwatch down
     }
     bind.scan(chunk);
+    tail.add(chunk);
   };
-  const app = await AppProcess.start({ binary, args, env: o.appEnv(), cwd, log: o.log, piped: 'stderr', onOutput });
-  return { app, identity };
+  const env = { ...o.appEnv(), ...o.extraEnv };
+  const app = await AppProcess.start({ binary, args, env, cwd, log: o.log, piped: 'stderr', onOutput });
+  return { app, identity, tail };
 }
 
 /**
@@ -53,6 +79,43 @@ export async function appEnded(app: AppProcess, log: Logger, signal: AbortSignal
   if (app.stopRequested || signal.aborted) return undefined;
   return { ...exit, uptimeMs: Date.now() - app.startedAt };
 }
+
+/**
+ * Behind the proxy: the app just started must prove it serves (waitReady) before the proxy switches to
+ * it. Undefined when it is ready; otherwise why not (it exited, or the deadline passed), the app then stopped.
+ */
+export async function proveReady(
+  app: AppProcess,
+  port: number,
+  proxy: AppProxy,
+  o: { signal: AbortSignal; stopSignal: NodeJS.Signals; gracePeriodMs: number },
+): Promise<string | undefined> {
+  const ctrl = new AbortController();
+  let exited: AppExit | undefined;
+  void app.exited.then((exit) => {
+    exited = exit;
+    ctrl.abort(new Error('exited'));
+  });
+  const onAbort = (): void => ctrl.abort(new Error('shutdown'));
+  o.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    const res = await proxy.waitReady(port, ctrl.signal);
+    if (res.ready) return undefined;
+    await app.stop(o.stopSignal, o.gracePeriodMs);
+    return `it was not ready after ${formatMs(res.afterMs)} (proxy.readyTimeout ${formatMs(proxy.readyTimeoutMs)}; port ${port} in $${proxy.portEnv}: ${res.why})`;
+  } catch {
+    if (exited === undefined) {
+      await app.stop(o.stopSignal, o.gracePeriodMs);
+      return 'hotwatch is shutting down';
+    }
+    const how = exited.signal ? `killed by ${exited.signal}` : `exit code ${exited.code}`;
+    return `it exited (${how}) after ${formatMs(exited.uptimeMs)}, before it was ready`;
+  } finally {
+    o.signal.removeEventListener('abort', onAbort);
+  }
+}
+
+const formatMs = (ms: number): string => (ms >= 1000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.round(ms)}ms`);
 
 /** `listen tcp 127.0.0.1:8080: bind: address already in use` (also tcp4/tcp6, [::]:8080, :8080). */
 const BIND_IN_USE = /listen tcp[46]? \S*:(\d+): bind: address already in use/;

@@ -4,6 +4,37 @@ import type { Logger } from '../log/logger.js';
 import type { Batch } from '../pipeline/events.js';
 import type { Report } from './job-state.js';
 
+/** Where the app answers (a loopback address and its port). */
+export interface AppUpstream {
+  host: string;
+  port: number;
+}
+
+/**
+ * The reverse proxy in front of the app as the supervisor drives it (runtime.ts implements it on
+ * src/proxy/: the supervisor does not import the proxy). Each app start gets a port in `portEnv`, is
+ * proven ready (waitReady) before the proxy switches to it, and every failure is shown in the browser.
+ */
+export interface AppProxy {
+  /** The variable that gives the app its port (proxy.appPortEnv). */
+  readonly portEnv: string;
+  /** The port of the next start: a fresh free port, or the fixed proxy.appPort. */
+  nextPort(): Promise<number>;
+  /** Until the app at `port` is ready (TCP accept or health path) or the deadline passes; rejects once `signal` aborts. */
+  waitReady(port: number, signal: AbortSignal): Promise<{ ready: true; afterMs: number } | { ready: false; afterMs: number; why: string }>;
+  /** Blue-green (proxy.proveNewVersion with a fresh port per start): the old version serves until the new one is ready. */
+  readonly proveFirst: boolean;
+  /** How long waitReady waits (proxy.readyTimeout), for the log. */
+  readonly readyTimeoutMs: number;
+  ready(upstream: AppUpstream): void;
+  restarting(reason: string): void;
+  failed(report: { title: string; lines: readonly string[] }): void;
+  reload(): void;
+}
+
+/** What a changed file needs: a build (the default), a restart without one, or only a browser reload. */
+export type ChangeKind = 'build' | 'restart' | 'reload';
+
 export interface SupervisorOptions {
   root: string;
   build: BuildSettings;
@@ -34,6 +65,10 @@ export interface SupervisorOptions {
   changedSince?: (since: number) => Promise<boolean>;
   /** Told when the running app runs the binary built from `batch` (started from it, or identical to it). */
   onServing?: (batch: Batch) => void;
+  /** The reverse proxy in front of the app (proxy.enabled): ports, proof of readiness, reloads, the overlay. */
+  proxy?: AppProxy;
+  /** What each changed file needs (proxy.reloadOnly, proxy.restartOnly); absent: every file builds. */
+  changeKind?: (file: string) => ChangeKind;
   /** Told after each cycle (build, and restart when it succeeded): the work of an edit is done. */
   afterCycle?: () => void;
   /** Told of each report of the job (the log line's facts), before it is logged: service mode counts them. */

@@ -12,10 +12,12 @@ import path from 'node:path';
 import type { Logger } from '../log/logger.js';
 import type { Batch } from '../pipeline/events.js';
 import { buildForJob } from './supervisor-build.js';
-import type { SupervisorOptions, SupervisorStats } from './supervisor-options.js';
+import type { ChangeKind, SupervisorOptions, SupervisorStats } from './supervisor-options.js';
 import { APP_MARKER_KEY, type AppProcess } from './process.js';
 import { processesWithMarkers } from './daemon.js';
-import { appEnded, startAppForJob } from './supervisor-app.js';
+import { appEnded, proveReady, startAppForJob, type OutputTail } from './supervisor-app.js';
+import { HotwatchError } from '../errors.js';
+import { compilerErrors } from './compiler-output.js';
 import type { TreeProcess } from './kill-tree.js';
 import { SelfTriggerGuard, type SelfTriggerOptions } from './self-trigger.js';
 import { reportJob, reportSelfTrigger, watchListening, type ReportContext } from './report.js';
@@ -31,6 +33,8 @@ import {
   type JobPolicy,
   type JobSnapshot,
   type JobState,
+  type Report,
+  STOP_FOR_RESTART,
 } from './job.js';
 
 export type { SupervisorOptions, SupervisorStats } from './supervisor-options.js';
@@ -46,8 +50,16 @@ export class Supervisor {
   private readonly log: Logger;
   /** Handles of the effects in flight. */
   private build: AbortController | undefined;
-  /** The app process: running, serving during a build, or being stopped. */
-  private app: AppProcess | undefined;
+  /** The app processes by pid: running, serving during a build, being stopped, or (blue-green) starting beside the old one. */
+  private readonly apps = new Map<number, AppProcess>();
+  /** Per app: the last lines of its stderr, and (behind the proxy) its port. */
+  private readonly tails = new Map<number, OutputTail>();
+  private readonly ports = new Map<number, number>();
+  /** Blue-green: old versions being stopped in the background, and their stops (awaited at the end). */
+  private readonly retiring = new Set<AppProcess>();
+  private readonly retiringStops = new Set<Promise<void>>();
+  /** The proxy shows a failure (cleared by the next version ready). */
+  private failureShown = false;
   private restartTimer: NodeJS.Timeout | undefined;
   /**
    * App starts that cause their own next change (an app or build step writing a watched file each time)
@@ -78,6 +90,7 @@ export class Supervisor {
       onCrash: opts.run.onCrash,
       backoff: opts.run.backoff,
       maxWaitMs: opts.maxWaitMs ?? 1000,
+      ...(opts.proxy?.proveFirst ? { proveFirst: true } : {}),
     };
     this.reportContext = {
       onFailure: opts.build.onFailure,
@@ -98,13 +111,29 @@ export class Supervisor {
     if (verdict.kind !== 'build') return reportSelfTrigger(this.log, verdict, this.opts.root);
     // run.envFiles: a change of only those restarts the app with its new environment, no build; with
     // other files, the build restarts the app even if its binary is the same.
+    // Behind the proxy, proxy.restartOnly files restart too, and proxy.reloadOnly files only reload the
+    // browser; the strongest need in the batch wins (any file that builds builds).
     const env = batch.paths.filter((p) => this.envFiles.has(p));
-    if (env.length === 0) return this.feed({ type: 'change', at: Date.now(), batch });
+    const kindOf = this.opts.changeKind ?? ((): ChangeKind => 'build');
+    const needs = batch.paths.filter((p) => !this.envFiles.has(p)).map((p) => ({ p, kind: kindOf(p) }));
+    const restartOnly = needs.filter((n) => n.kind === 'restart').map((n) => n.p);
+    const rel = (files: string[]): string => files.map((p) => path.relative(this.opts.root, p)).join(', ');
+    const builds = needs.some((n) => n.kind === 'build') || batch.rescanReasons.length > 0 || batch.paths.length === 0;
+    if (!builds && env.length === 0 && restartOnly.length === 0) return this.reloadOnly(rel(batch.paths));
+    if (env.length === 0 && restartOnly.length === 0) return this.feed({ type: 'change', at: Date.now(), batch });
     const forced: Batch = { ...batch, force: true };
-    if (env.length < batch.paths.length || batch.rescanReasons.length > 0)
-      return this.feed({ type: 'change', at: Date.now(), batch: forced });
-    const reason = `run.envFiles changed (${env.map((p) => path.relative(this.opts.root, p)).join(', ')})`;
+    if (builds) return this.feed({ type: 'change', at: Date.now(), batch: forced });
+    const reason = [
+      ...(env.length > 0 ? [`run.envFiles changed (${rel(env)})`] : []),
+      ...(restartOnly.length > 0 ? [`proxy.restartOnly: ${rel(restartOnly)} changed, no build needed`] : []),
+    ].join('; ');
     this.feed({ type: 'restart', at: Date.now(), reason, batch: forced });
+  }
+
+  /** proxy.reloadOnly files (served as they are): no build, no restart, the open pages reload. */
+  private reloadOnly(files: string): void {
+    this.log.info({ event: 'proxy.reload-only', files }, `${files} changed (proxy.reloadOnly): no build, no restart; pages reload`);
+    this.opts.proxy?.reload();
   }
 
   /** The r key: a build now, changed files or not, and a restart even if the binary is the same. */
@@ -147,6 +176,7 @@ export class Supervisor {
 
   /** Second Ctrl-C: the app (running, or being stopped) is SIGKILLed at once; the stop still sweeps the rest. */
   forceKill(): void {
+    for (const app of this.retiring) app.forceKill();
     this.feed({ type: 'forceKill', at: Date.now() });
   }
 
@@ -191,7 +221,7 @@ export class Supervisor {
     }
     for (const effect of effects) this.perform(effect);
     if (state !== before) this.opts.onStateChange?.();
-    if (state.name === 'stopped') this.ended?.resolve();
+    if (state.name === 'stopped') void Promise.all(this.retiringStops).then(() => this.ended?.resolve());
     else if (isBusy(before) && !isBusy(state)) this.opts.afterCycle?.();
   }
 
@@ -202,14 +232,17 @@ export class Supervisor {
       case 'cancelBuild':
         return this.build?.abort(new Error('canceled'));
       case 'stopApp':
+        if (effect.why === STOP_FOR_RESTART) this.opts.proxy?.restarting(`the app restarts (${this.stateTrigger()})`);
         return this.stopApp(this.appWithPid(effect.pid));
+      case 'retireApp':
+        return this.retire(this.appWithPid(effect.pid), effect.why);
       case 'startApp':
         return this.startApp();
       case 'forceKillApp':
         return this.appWithPid(effect.pid).forceKill();
       case 'forgetApp':
         this.appWithPid(effect.pid);
-        this.app = undefined;
+        this.apps.delete(effect.pid);
         return this.opts.onAppChange?.(undefined);
       case 'scheduleRestart':
         this.restartTimer = setTimeout(() => {
@@ -226,15 +259,53 @@ export class Supervisor {
         return;
       case 'report':
         this.opts.onReport?.(effect.report);
-        return reportJob(this.log, effect.report, this.reportContext);
+        reportJob(this.log, effect.report, this.reportContext);
+        return this.showInBrowser(effect.report);
+    }
+  }
+
+  /** Behind the proxy: pages show `report` (the overlay, or a 503 carrying it) until a version is ready. */
+  private showFailure(report: { title: string; lines: readonly string[] }): void {
+    this.failureShown = true;
+    this.opts.proxy?.failed(report);
+  }
+
+  /** What the job is about: the reason of a start under way, for the proxy's hold log. */
+  private stateTrigger(): string {
+    const s = this.job;
+    return s.name === 'stopping' && s.startAfter ? s.startAfter : s.name;
+  }
+
+  /** Behind the proxy, a failed build and a crash are shown in the page (overlay, or a 503 with the report). */
+  private showInBrowser(r: Report): void {
+    const proxy = this.opts.proxy;
+    if (!proxy) return;
+    if (r.kind === 'build.failed') {
+      const { buildDir, cwd } = this.reportContext;
+      const out = r.result.output.trim();
+      const { lines, count } = compilerErrors(out ? out.split('\n') : [], buildDir, cwd);
+      const title = `Build failed${count > 0 ? ` (${count} error${count === 1 ? '' : 's'})` : ''}: ${r.appRunning ? 'the previous version keeps serving' : 'nothing serves'}`;
+      this.showFailure({ title, lines: lines.slice(0, 100) });
+    } else if (r.kind === 'build.error') {
+      this.showFailure({ title: 'The build could not run', lines: [String(r.error)] });
+    } else if ((r.kind === 'build.same-binary' || r.kind === 'build.reverted') && this.failureShown && this.ports.has(r.pid)) {
+      // The app that runs is fine after all (a fix back to what it was built from): the overlay goes.
+      this.failureShown = false;
+      proxy.ready({ host: '127.0.0.1', port: this.ports.get(r.pid)! });
+    } else if (r.kind === 'app.exit') {
+      const how = r.exit.signal ? `killed by ${r.exit.signal}` : `exit code ${r.exit.code}`;
+      // Nothing answers there any more: pages get a 503 carrying the report instead of a refused connection.
+      proxy.restarting(`the app exited (${how})`);
+      this.showFailure({ title: `The app exited (${how})`, lines: this.tails.get(r.pid)?.lines ?? [] });
     }
   }
 
   /** The handle of the app the job names: they cannot differ, unless this loop has a bug. */
   private appWithPid(pid: number): AppProcess {
-    if (this.app?.pid !== pid)
-      throw new Error(`supervisor: the job names app pid ${pid}, but the app handle is ${this.app?.pid ?? 'empty'}`);
-    return this.app;
+    const app = this.apps.get(pid);
+    if (!app)
+      throw new Error(`supervisor: the job names app pid ${pid}, but the app handles are ${[...this.apps.keys()].join(', ') || 'empty'}`);
+    return app;
   }
 
   /** One build; however it ends (result or error), it ends as one buildFinished. */
@@ -245,7 +316,8 @@ export class Supervisor {
     const { build: settings, run, onBuildLine, changedSince } = this.opts;
     const building = buildForJob({ settings, binary: run.binary, log: this.log, onLine: onBuildLine, changedSince }, ctrl.signal);
     // The build is running in its own processes: the old app's stop is prepared meanwhile.
-    this.app?.prescan();
+    const serving = servingApp(this.job);
+    if (serving) this.apps.get(serving.pid)?.prescan();
     building
       .then((outcome) => {
         if (this.build === ctrl) this.build = undefined;
@@ -266,29 +338,71 @@ export class Supervisor {
     app
       .stop(this.opts.run.stopSignal, this.opts.run.gracePeriodMs)
       .then((result) => {
-        if (this.app === app) this.app = undefined;
+        this.apps.delete(app.pid);
         this.opts.onAppChange?.(undefined);
         this.feed({ type: 'stopFinished', at: Date.now(), result });
       })
       .catch((e: unknown) => this.fail(e));
   }
 
+  /** Blue-green: the old version, replaced by a new one that is ready, is stopped in the background. */
+  private retire(app: AppProcess, why: string): void {
+    this.apps.delete(app.pid);
+    this.retiring.add(app);
+    const stopped = app
+      .stop(this.opts.run.stopSignal, this.opts.run.gracePeriodMs)
+      .then((result) => reportJob(this.log, { kind: 'app.stop', pid: app.pid, why, result }, this.reportContext))
+      .catch((e: unknown) => this.fail(e))
+      .finally(() => {
+        this.retiring.delete(app);
+        this.retiringStops.delete(stopped);
+      });
+    this.retiringStops.add(stopped);
+  }
+
   private startApp(): void {
     const t0 = performance.now();
     // Before the spawn: the app may write its file before the spawn is even reported here.
     this.selfTrigger.appStarted(t0);
-    const { run, signal, appEnv, appStderr } = this.opts;
-    startAppForJob({ run, log: this.log, signal, appEnv, stderr: appStderr })
-      .then(
-        ({ app, identity }) => this.appStarted(app, Math.round(performance.now() - t0), identity),
-        (error: unknown) => this.feed({ type: 'startFinished', at: Date.now(), outcome: { ok: false, error } }),
-      )
-      .catch((e: unknown) => this.fail(e));
+    this.launch(t0).catch((e: unknown) => this.fail(e));
+  }
+
+  /** Starts the app; behind the proxy, on its own port, proven ready before the proxy switches to it. */
+  private async launch(t0: number): Promise<void> {
+    const { run, signal, appEnv, appStderr, proxy } = this.opts;
+    let started: Awaited<ReturnType<typeof startAppForJob>>;
+    let port: number | undefined;
+    try {
+      port = proxy ? await proxy.nextPort() : undefined;
+      const extraEnv = proxy && port !== undefined ? { [proxy.portEnv]: String(port) } : undefined;
+      started = await startAppForJob({ run, log: this.log, signal, appEnv, stderr: appStderr, extraEnv });
+    } catch (error) {
+      this.showFailure({ title: 'The app could not start', lines: [error instanceof HotwatchError ? error.format() : String(error)] });
+      return this.feed({ type: 'startFinished', at: Date.now(), outcome: { ok: false, error } });
+    }
+    const { app, identity, tail } = started;
+    if (proxy && port !== undefined) {
+      this.markers.add(app.marker.value);
+      const why = await proveReady(app, port, proxy, { signal, stopSignal: run.stopSignal, gracePeriodMs: run.gracePeriodMs });
+      if (why !== undefined) {
+        const lines = tail.lines;
+        this.showFailure({ title: `The new version did not start: ${why}`, lines });
+        const last = lines.length > 0 ? `its last output:\n${lines.map((l) => `    ${l}`).join('\n')}` : 'it printed nothing on stderr';
+        const error = new HotwatchError('APP_START_FAILED', `the app ${why}`, { hint: `fix it and save: ${last}` });
+        return this.feed({ type: 'startFinished', at: Date.now(), outcome: { ok: false, error } });
+      }
+      this.ports.set(app.pid, port);
+      this.failureShown = false;
+      proxy.ready({ host: '127.0.0.1', port });
+      proxy.reload();
+    }
+    this.tails.set(app.pid, tail);
+    this.appStarted(app, Math.round(performance.now() - t0), identity);
   }
 
   /** The app runs: its handle is kept, its end and its listening watched, then the job is told. */
   private appStarted(app: AppProcess, startMs: number, identity: string | undefined): void {
-    this.app = app;
+    this.apps.set(app.pid, app);
     this.opts.onAppChange?.(app);
     this.stats.appStarts++;
     this.markers.add(app.marker.value);
@@ -321,9 +435,9 @@ export class Supervisor {
     this.failure = { error };
     clearTimeout(this.restartTimer);
     this.build?.abort(new Error('internal error'));
-    const app = this.app;
-    this.app = undefined;
-    void Promise.resolve(app?.stop(this.opts.run.stopSignal, this.opts.run.gracePeriodMs))
+    const apps = [...this.apps.values()];
+    this.apps.clear();
+    void Promise.all(apps.map((app) => app.stop(this.opts.run.stopSignal, this.opts.run.gracePeriodMs)))
       .catch(() => undefined)
       .finally(() => this.ended?.reject(error));
   }

@@ -4,7 +4,8 @@
  * version's text; a failure shows as an overlay and goes away; more tabs than the browser's 6
  * connections per host still leave room for a page load (and a control shows that 6 event streams
  * do not); a page under a strict CSP still reloads. Screenshots of each state go to
- * test-artifacts/proxy/.
+ * test-artifacts/proxy/. And once through the real `hotwatch run --proxy-port`: an edit of the Go
+ * source reloads the page, a broken build shows the compiler's error in the overlay, the fix removes it.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,6 +14,8 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createProxy } from '../../src/proxy/proxy.js';
 import type { ProxyHandle } from '../../src/proxy/types.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { hotwatchSession, startHotwatch } from '../helpers/hotwatch.js';
 import { captureLog } from '../helpers/log-capture.js';
 import { startUpstream, type TestUpstream } from '../helpers/proxy-upstream.js';
 import { waitFor } from '../helpers/wait.js';
@@ -249,4 +252,69 @@ describe('more tabs than the 6 connections per host', () => {
       if (transport.init === '') await shot(extra, '7-eleventh-tab-reloaded');
     });
   }
+});
+
+describe('through the real hotwatch run', () => {
+  const goPage = (text: string, broken = false): string => `package main
+
+import (
+\t"fmt"
+\t"net/http"
+\t"os"
+)
+
+func main() {
+\thttp.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+\t\tw.Header().Set("Content-Type", "text/html; charset=utf-8")
+\t\tfmt.Fprint(w, "<!doctype html><html><head><title>app</title></head><body><h1 id=v>${text}</h1></body></html>")
+\t})
+\t${broken ? 'undefinedName()' : ''}
+\tif err := http.ListenAndServe("127.0.0.1:"+os.Getenv("PORT"), nil); err != nil {
+\t\tfmt.Fprintln(os.Stderr, err)
+\t\tos.Exit(1)
+\t}
+}
+`;
+  const session = hotwatchSession((dir) => {
+    fs.writeFileSync(path.join(dir, 'go.mod'), 'module example.com/e2e\n\ngo 1.22\n');
+    fs.writeFileSync(path.join(dir, 'main.go'), goPage('version one'));
+  });
+
+  it('an edit reloads the page with the new text; a broken build shows the overlay; the fix takes it away', async () => {
+    session.hw = startHotwatch(['--proxy-port', String(session.port)], { cwd: session.dir });
+    const base = `http://127.0.0.1:${session.port}`;
+    await waitFor(
+      async () =>
+        (
+          await fetch(base).then(
+            (r) => r.text(),
+            () => '',
+          )
+        ).includes('version one'),
+      {
+        description: 'the proxy serves version one',
+        timeoutMs: 60_000,
+      },
+    );
+    const context = await browser.newContext({ viewport: { width: 900, height: 500 } });
+    cleanups.push(() => context.close());
+    const page = await context.newPage();
+    await page.goto(base);
+    await page.waitForFunction(() => (window as { __hotwatch?: unknown }).__hotwatch !== undefined);
+    await shot(page, 'run-1-version-one');
+    await sleep(700); // not within 0.5 s of the app's start (a build loop's signature)
+    fs.writeFileSync(path.join(session.dir, 'main.go'), goPage('version two'));
+    await heading(page, 'version two', 60_000);
+    await shot(page, 'run-2-version-two');
+    fs.writeFileSync(path.join(session.dir, 'main.go'), goPage('version three', true));
+    const overlay = page.locator('#__hotwatch_overlay pre');
+    await overlay.waitFor({ state: 'visible', timeout: 60_000 });
+    expect(await overlay.textContent()).toMatch(/main\.go:\d+:\d+: undefined: undefinedName/);
+    expect(await page.locator('#v').textContent()).toBe('version two');
+    await shot(page, 'run-3-build-failed-overlay');
+    fs.writeFileSync(path.join(session.dir, 'main.go'), goPage('version three'));
+    await heading(page, 'version three', 60_000);
+    await page.locator('#__hotwatch_overlay').waitFor({ state: 'detached', timeout: 10_000 });
+    await shot(page, 'run-4-fixed');
+  }, 180_000);
 });

@@ -65,7 +65,7 @@ describe('unknown flags', () => {
   it('nothing close: the flags of the command as the fix', () => {
     const e = failure(() => parseRunFlags('run', ['--frobnicate'], '/'));
     expect(e.format()).toBe(
-      'unknown flag --frobnicate\n  fix: the flags of hotwatch run are --config, --root, --package, --port, --env-file, --poll, --log-format, --log-level, --help, -h (hotwatch run --help lists its flags)',
+      'unknown flag --frobnicate\n  fix: the flags of hotwatch run are --config, --root, --package, --port, --env-file, --poll, --proxy-port, --app-port, --log-format, --log-level, --help, -h (hotwatch run --help lists its flags)',
     );
     expect(failure(() => parseRunFlags('run', ['-x'], '/')).message).toBe('unknown flag -x');
   });
@@ -103,6 +103,7 @@ describe('hotwatch run flags → overrides', () => {
       watch: { backend: 'poll' },
       build: { package: './cmd/api' },
       run: { args: ['-v'], port: 8080, envFiles: [path.join('/work/mod', 'a.env'), '/etc/b.env'] },
+      proxy: { port: undefined, appPort: undefined },
     });
   });
 
@@ -119,6 +120,10 @@ describe('hotwatch run flags → overrides', () => {
       '--env-file',
       'e',
       '--poll',
+      '--proxy-port',
+      '3000',
+      '--app-port',
+      '3001',
       '--log-format',
       'json',
       '--log-level',

@@ -45,7 +45,18 @@ describe('schema drift', () => {
       const file = emitSchema(`${tmp.dir}/out/schema.json`);
       const json = JSON.parse(fs.readFileSync(file, 'utf8')) as { properties: Record<string, unknown>; additionalProperties: unknown };
       expect(fs.readFileSync(file, 'utf8')).toBe(schemaText());
-      expect(Object.keys(json.properties)).toEqual(['$schema', 'root', 'watch', 'build', 'run', 'debounce', 'log', 'watchdog', 'service']);
+      expect(Object.keys(json.properties)).toEqual([
+        '$schema',
+        'root',
+        'watch',
+        'build',
+        'run',
+        'debounce',
+        'log',
+        'watchdog',
+        'proxy',
+        'service',
+      ]);
       expect(json.additionalProperties).toBe(false);
     } finally {
       tmp.cleanup();

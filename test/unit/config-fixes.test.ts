@@ -133,6 +133,10 @@ const BAD: Array<[string, number]> = [
   ['debounce:\n  settledQuiet: 100ms\n', 1], // "also set loneQuiet: 100ms" would put loneQuiet over quiet (50ms)
   ['debounce:\n  loneQuiet: 3s\n  quiet: 100ms\n', 1], // "also set quiet: 3s" would put quiet over maxWait (1s)
   ['run:\n  backoffInitial: 10s\n  backoffMax: 1s\n', 2],
+  ['proxy:\n  enabled: true\n  appPort: 8081\n', 2], // a fixed port with proveNewVersion (the default)
+  ['proxy:\n  appPort: 8081\n  proveNewVersion: true\n', 2],
+  ['proxy:\n  port: 3000\n  appPort: 3000\n  proveNewVersion: false\n', 1],
+  ['proxy:\n  healthPath: healthz\n', 0],
 ];
 
 describe('every suggested fix is accepted when applied', () => {

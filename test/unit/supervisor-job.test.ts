@@ -945,6 +945,76 @@ describe('the job: shutdown from every state', () => {
   });
 });
 
+describe('the job: blue-green (proxy.proveNewVersion)', () => {
+  const BLUE_GREEN: JobPolicy = { ...POLICY, proveFirst: true };
+  const NEW = 200;
+  const build = (): JobState => reach([change(1, MAIN), built(2), startedApp(3, OLD.pid), change(10, MAIN)], BLUE_GREEN);
+  const proving = (): JobState => reach([change(1, MAIN), built(2), startedApp(3, OLD.pid), change(10, MAIN), built(20)], BLUE_GREEN);
+  const retire = (pid: number, why: string): Effect => ({ type: 'retireApp', pid, why });
+
+  it('the first start has nothing beside it: as ever', () => {
+    expect(step(reach([change(1, MAIN)], BLUE_GREEN), built(2), BLUE_GREEN).effects).toEqual([
+      report({ kind: 'build.done', buildMs: 500 }),
+      startApp('main.go'),
+    ]);
+  });
+
+  it('buildFinished ok with an app serving → starting beside it (no stop: the old app serves on)', () => {
+    expect(step(build(), built(20), BLUE_GREEN)).toEqual({
+      state: { name: 'starting', since: 20, reason: 'main.go', serving: OLD, crashes: 0, shutdown: false, forced: false },
+      effects: [report({ kind: 'build.done', buildMs: 500 }), startApp('main.go')],
+    });
+    expect(servingApp(proving())?.pid).toBe(OLD.pid);
+  });
+
+  it('startFinished ok (the new version is ready) → running it; the old one retired', () => {
+    expect(step(proving(), startedApp(30, NEW), BLUE_GREEN)).toEqual({
+      state: { name: 'running', since: 30, app: { pid: NEW, startedAt: 30 }, crashes: 0 },
+      effects: [appStart(NEW, 'main.go'), servingBuilt, retire(OLD.pid, 'replaced by the new version')],
+    });
+  });
+
+  it('startFinished failed (exited, or not ready in time) → the old app runs on; the next change builds again', () => {
+    const err = new Error('not ready');
+    const after = step(proving(), startFailed(30, err), BLUE_GREEN);
+    expect(after).toEqual({
+      state: { name: 'running', since: 30, app: OLD, crashes: 0 },
+      effects: [report({ kind: 'app.start-failed', error: err, oldServing: true })],
+    });
+    expect(step(after.state, change(40, MAIN), BLUE_GREEN).effects).toEqual([buildStart('main.go'), startBuild(MAIN)]);
+  });
+
+  it('a change while the new version proves itself waits; built next, the old app (if it stays) serving', () => {
+    const s = step(proving(), change(25, UTIL), BLUE_GREEN).state;
+    const err = new Error('not ready');
+    const next = step(s, startFailed(30, err), BLUE_GREEN);
+    expect(next.state).toMatchObject({ name: 'building', app: OLD, batch: UTIL });
+  });
+
+  it('the old app exits while the new one proves itself: forgotten; a failed start then leaves nothing running', () => {
+    const s = step(proving(), exited(25, OLD.pid, exit(22)), BLUE_GREEN);
+    expect(s.effects).toEqual([
+      { type: 'forgetApp', pid: OLD.pid },
+      report({ kind: 'app.exit', pid: OLD.pid, exit: exit(22), next: 'build-running' }),
+    ]);
+    expect(step(s.state, startFailed(30, 'x'), BLUE_GREEN).state).toMatchObject({ name: 'idle', why: 'start-failed' });
+  });
+
+  it('shutdown while proving: both apps are stopped', () => {
+    const s = step(proving(), shutdown(25), BLUE_GREEN).state;
+    const ok = step(s, startedApp(30, NEW), BLUE_GREEN);
+    expect(ok.state).toMatchObject({ name: 'stopping', app: { pid: NEW }, shutdown: true });
+    expect(ok.effects).toEqual([appStart(NEW, 'main.go'), retire(OLD.pid, 'shutdown'), stopApp(NEW, 'shutdown')]);
+    const failedStart = step(s, startFailed(30, 'x'), BLUE_GREEN);
+    expect(failedStart.state).toMatchObject({ name: 'stopping', app: OLD, shutdown: true });
+    expect(failedStart.effects.at(-1)).toEqual(stopApp(OLD.pid, 'shutdown'));
+  });
+
+  it('second Ctrl-C while proving: the old app is SIGKILLed', () => {
+    expect(step(proving(), forceKill(25), BLUE_GREEN).effects).toEqual(forceKillEffects(OLD.pid));
+  });
+});
+
 describe('the job from outside', () => {
   it('busy while a build, stop or start is in progress', () => {
     expect([initialJobState(0), buildingWithApp(), stoppingForRestart(), starting(), running(), backoff()].map(isBusy)).toEqual([

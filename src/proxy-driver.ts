@@ -1,0 +1,78 @@
+/**
+ * The reverse proxy (src/proxy/) as the supervisor drives it (AppProxy, supervisor-options.ts): the
+ * supervisor does not import the proxy, the composition root joins them here. Also: which changed files
+ * need no build behind the proxy (proxy.reloadOnly: a browser reload; proxy.restartOnly: a restart).
+ */
+import path from 'node:path';
+import picomatch from 'picomatch';
+import type { ProxySettings, Settings, WatchSettings } from './config/settings.js';
+import type { Logger } from './log/logger.js';
+import { freePort, waitReady } from './proxy/app-port.js';
+import { createProxy } from './proxy/proxy.js';
+import type { ProxyHandle } from './proxy/types.js';
+import type { AppProxy, ChangeKind } from './supervisor/supervisor-options.js';
+
+const LOOPBACK = '127.0.0.1';
+
+export interface RunningProxy {
+  /** What the supervisor is given: the proxy, and what each changed file needs. */
+  supervisor: { proxy: AppProxy; changeKind: (file: string) => ChangeKind };
+  handle: ProxyHandle;
+}
+
+/** With proxy.enabled: listens on proxy.port and returns the supervisor's side of it; undefined otherwise. */
+export async function startProxy(s: Settings, log: Logger, signal: AbortSignal): Promise<RunningProxy | undefined> {
+  if (!s.proxy.enabled) return undefined;
+  const p = s.proxy;
+  const handle = await createProxy({
+    listen: { host: p.address, port: p.port },
+    holdTimeoutMs: p.holdTimeoutMs,
+    log,
+    signal,
+    csp: p.csp,
+    liveReload: p.liveReload,
+  });
+  const fixed = p.appPort !== 0;
+  const proveFirst = p.proveNewVersion && !fixed;
+  if (p.proveNewVersion && fixed) {
+    const text = `proxy.appPort ${p.appPort} is fixed: each new version starts once the old one has stopped (requests wait meanwhile), not beside it`;
+    log.info({ event: 'proxy.stop-then-start', appPort: p.appPort }, text);
+  }
+  const driver: AppProxy = {
+    portEnv: p.appPortEnv,
+    proveFirst,
+    readyTimeoutMs: p.readyTimeoutMs,
+    nextPort: () => (fixed ? Promise.resolve(p.appPort) : freePort(LOOPBACK)),
+    waitReady: async (port, s) => {
+      const res = await waitReady({ host: LOOPBACK, port, healthPath: p.healthPath, deadlineMs: p.readyTimeoutMs, signal: s });
+      return res.ready ? { ready: true, afterMs: res.afterMs } : { ready: false, afterMs: res.afterMs, why: res.lastError };
+    },
+    ready: (u) => handle.ready(u),
+    restarting: (reason) => handle.restarting(reason),
+    failed: (r) => handle.failed(r),
+    reload: () => handle.reload(),
+  };
+  return { supervisor: { proxy: driver, changeKind: proxyChangeKind(s.root, p) }, handle };
+}
+
+/** The watch settings with proxy.reloadOnly and proxy.restartOnly made relevant (static files have any extension). */
+export function watchingProxyFiles(watch: WatchSettings, p: ProxySettings): WatchSettings {
+  if (!p.enabled) return watch;
+  const include = [...watch.include];
+  for (const g of [...p.restartOnly, ...p.reloadOnly]) if (!include.includes(g)) include.push(g);
+  return { ...watch, include };
+}
+
+/** What a changed file needs behind the proxy: a browser reload, a restart, or (undefined) a build. */
+export function proxyChangeKind(root: string, p: ProxySettings): (file: string) => ChangeKind {
+  const reload = picomatch(p.reloadOnly, { dot: true });
+  const restart = picomatch(p.restartOnly, { dot: true });
+  return (file) => {
+    const rel = path.relative(root, file).split(path.sep).join('/');
+    // Go sources and the module files always build (a //go:embed of a static file is not detected).
+    if (/\.go$|(^|\/)go\.(mod|sum|work)$/.test(rel)) return 'build';
+    if (reload(rel)) return 'reload';
+    if (restart(rel)) return 'restart';
+    return 'build';
+  };
+}

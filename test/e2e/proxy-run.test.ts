@@ -1,0 +1,215 @@
+/**
+ * The proxy in front of `hotwatch run` (e2e: real go build, real processes, real HTTP on 127.0.0.1):
+ *   (a) 20 clients keep requesting through the proxy while 10 edits rebuild and restart the app: not one
+ *       request fails, and the last version serves;
+ *   (b) a new version that panics at start: the old one answers throughout, the log says why, a page
+ *       carries the overlay's report; the fix serves;
+ *   (c) a new version that never listens: the same, after proxy.readyTimeout;
+ *   (d) a template edit restarts without a build; a static file edit only reloads.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { hotwatchSession, startHotwatch } from '../helpers/hotwatch.js';
+import { request } from '../helpers/http-client.js';
+import { waitFor } from '../helpers/wait.js';
+
+/** The app: `/` answers v=<version>, `/page` is an HTML page, `/tmpl` the template read at each request. */
+const app = (version: string, boot = ''): string => `package main
+
+import (
+\t"fmt"
+\t"net/http"
+\t"os"
+)
+
+func main() {
+\t${boot}
+\thttp.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintf(w, "v=%s", "${version}") })
+\thttp.HandleFunc("/page", func(w http.ResponseWriter, r *http.Request) {
+\t\tw.Header().Set("Content-Type", "text/html; charset=utf-8")
+\t\tfmt.Fprintf(w, "<!doctype html><html><head><title>t</title></head><body><p>v=%s</p></body></html>", "${version}")
+\t})
+\thttp.HandleFunc("/crash", func(w http.ResponseWriter, r *http.Request) {
+\t\tfmt.Fprintln(os.Stderr, "fatal: the database is gone")
+\t\tos.Exit(3)
+\t})
+\thttp.HandleFunc("/tmpl", func(w http.ResponseWriter, r *http.Request) {
+\t\tb, _ := os.ReadFile("templates/x.tmpl")
+\t\tw.Write(b)
+\t})
+\tif err := http.ListenAndServe("127.0.0.1:"+os.Getenv("PORT"), nil); err != nil {
+\t\tfmt.Fprintln(os.Stderr, err)
+\t\tos.Exit(1)
+\t}
+}
+`;
+
+const PANIC = 'panic("boom: the config is missing")';
+const NEVER_READY = 'select {}';
+
+async function text(port: number, p = '/'): Promise<string | undefined> {
+  try {
+    const a = await request(port, { path: p, timeoutMs: 10_000 });
+    return a.status === 200 ? a.text : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+describe('hotwatch run --proxy-port (e2e)', () => {
+  const session = hotwatchSession((dir) => {
+    fs.writeFileSync(path.join(dir, 'go.mod'), 'module example.com/e2e\n\ngo 1.22\n');
+    fs.writeFileSync(path.join(dir, 'main.go'), app('v0'));
+    fs.mkdirSync(path.join(dir, 'templates'));
+    fs.writeFileSync(path.join(dir, 'templates', 'x.tmpl'), 'tmpl=one\n');
+    fs.mkdirSync(path.join(dir, 'static'));
+    fs.writeFileSync(path.join(dir, 'static', 'app.css'), 'body{}\n');
+  });
+  const proxied = (v: string, port: number) =>
+    waitFor(async () => (await text(port)) === `v=${v}`, { description: `the proxy serves v=${v}`, timeoutMs: 60_000 });
+
+  for (const [mode, config] of [
+    ['blue-green (the default)', ''],
+    ['stop, then start (proveNewVersion: false)', 'proxy:\n  proveNewVersion: false\n'],
+  ] as const) {
+    it(`(a) ${mode}: 20 clients through 10 rebuilds and restarts: zero failed requests, the last version serves`, async () => {
+      const port = session.port;
+      if (config) fs.writeFileSync(path.join(session.dir, 'watcher.config.yaml'), config);
+      const hw = (session.hw = startHotwatch(['--proxy-port', String(port)], { cwd: session.dir }));
+      await proxied('v0', port);
+      let stop = false;
+      const failures: string[] = [];
+      let ok = 0;
+      const client = async (): Promise<void> => {
+        while (!stop) {
+          try {
+            const a = await request(port, { timeoutMs: 30_000 });
+            if (a.status === 200 && a.text.startsWith('v=')) ok++;
+            else failures.push(`${a.status} ${a.text.slice(0, 80)}`);
+          } catch (e) {
+            failures.push(String(e));
+          }
+        }
+      };
+      const clients = Array.from({ length: 20 }, client);
+      try {
+        for (let i = 1; i <= 10; i++) {
+          fs.writeFileSync(path.join(session.dir, 'main.go'), app(`v${i}`));
+          await proxied(`v${i}`, port);
+          // Not within 0.5 s of the start: that is a build loop's signature (self-trigger.ts), not a person's save.
+          await new Promise((r) => setTimeout(r, 700));
+        }
+      } catch (e) {
+        stop = true;
+        throw new Error(`${String(e)}\n${hw.stderr().slice(-3000)}`);
+      }
+      stop = true;
+      await Promise.all(clients);
+      expect(failures).toEqual([]);
+      expect(ok).toBeGreaterThan(100);
+      expect(await text(port)).toBe('v=v10');
+      expect(hw.events('build.start').length).toBeGreaterThanOrEqual(11);
+    }, 240_000);
+  }
+
+  for (const [name, boot, extra] of [
+    ['(b) a new version that panics at start', PANIC, []],
+    ['(c) a new version that never listens', NEVER_READY, ['proxy:\n  readyTimeout: 2s\n']],
+  ] as const) {
+    it(`${name}: the old one answers throughout, the log says why, pages show it; the fix serves`, async () => {
+      const port = session.port;
+      if (extra.length > 0) fs.writeFileSync(path.join(session.dir, 'watcher.config.yaml'), extra.join(''));
+      const hw = (session.hw = startHotwatch(['--proxy-port', String(port)], { cwd: session.dir }));
+      await proxied('v0', port);
+      let stop = false;
+      const answers: Array<string | undefined> = [];
+      const poll = (async () => {
+        while (!stop) answers.push(await text(port));
+      })();
+      const mark = hw.logs.length;
+      fs.writeFileSync(path.join(session.dir, 'main.go'), app('v1', boot));
+      const said = await hw.waitForLog((l) => l.event === 'app.start-failed', 'the failed start is said', {
+        from: mark,
+        timeoutMs: 60_000,
+      });
+      expect(said.msg).toMatch(/the previous version keeps serving/);
+      if (boot === PANIC) expect(said.msg).toMatch(/exited|boom/);
+      else expect(said.msg).toMatch(/not ready after/);
+      const page = await request(port, { path: '/page' });
+      expect(page.status).toBe(200);
+      expect(page.text).toContain('v=v0');
+      expect(page.text).toMatch(/<script/);
+      // The overlay reads the failure from the live-reload state.
+      const state = await stateOf(port, page.text);
+      expect(JSON.stringify(state)).toMatch(boot === PANIC ? /boom: the config is missing/ : /not ready/);
+      expect(await text(port)).toBe('v=v0');
+      fs.writeFileSync(path.join(session.dir, 'main.go'), app('v2'));
+      await proxied('v2', port);
+      stop = true;
+      await poll;
+      expect(answers.filter((a) => a === undefined)).toEqual([]);
+      expect(answers.filter((a) => a !== 'v=v0' && a !== 'v=v2')).toEqual([]);
+    }, 120_000);
+  }
+
+  it('(e) an app that crashes: pages get a 503 carrying its last output; the next edit serves again', async () => {
+    const port = session.port;
+    const hw = (session.hw = startHotwatch(['--proxy-port', String(port)], { cwd: session.dir }));
+    await proxied('v0', port);
+    await request(port, { path: '/crash', timeoutMs: 5_000 }).catch(() => undefined);
+    await hw.waitForLog((l) => l.event === 'app.exit', 'the crash is said');
+    const page = await request(port, { path: '/page', headers: { accept: 'text/html' }, timeoutMs: 10_000 });
+    expect(page.status).toBe(503);
+    expect(page.text).toContain('fatal: the database is gone');
+    await new Promise((r) => setTimeout(r, 700));
+    fs.writeFileSync(path.join(session.dir, 'main.go'), app('v1'));
+    await proxied('v1', port);
+  }, 90_000);
+
+  it('(f) a broken build shows in the page; undoing it (the same binary, no restart) takes it away', async () => {
+    const port = session.port;
+    const hw = (session.hw = startHotwatch(['--proxy-port', String(port)], { cwd: session.dir }));
+    await proxied('v0', port);
+    const failure = async (): Promise<unknown> =>
+      ((await request(port, { path: '/__hotwatch/state' }).then((a) => JSON.parse(a.text))) as { failure: unknown }).failure;
+    await new Promise((r) => setTimeout(r, 700));
+    const good = fs.readFileSync(path.join(session.dir, 'main.go'), 'utf8');
+    fs.writeFileSync(path.join(session.dir, 'main.go'), `${good}\nfunc broken() { undefinedName() }\n`);
+    await waitFor(async () => JSON.stringify(await failure()).includes('undefinedName'), {
+      description: 'the failure shows',
+      timeoutMs: 60_000,
+    });
+    const mark = hw.logs.length;
+    fs.writeFileSync(path.join(session.dir, 'main.go'), good);
+    await waitFor(async () => (await failure()) === null, { description: 'the failure is gone', timeoutMs: 60_000 });
+    expect(hw.events('app.start', mark)).toEqual([]);
+    expect(await text(port)).toBe('v=v0');
+  }, 90_000);
+
+  it('(d) a template edit restarts without a build; a static edit only reloads', async () => {
+    const port = session.port;
+    const hw = (session.hw = startHotwatch(['--proxy-port', String(port)], { cwd: session.dir }));
+    await proxied('v0', port);
+    let mark = hw.logs.length;
+    fs.writeFileSync(path.join(session.dir, 'templates', 'x.tmpl'), 'tmpl=two\n');
+    await waitFor(async () => (await text(port, '/tmpl')) === 'tmpl=two\n', { description: 'the new template serves', timeoutMs: 30_000 });
+    const restart = await hw.waitForLog((l) => l.event === 'app.restart', 'the restart is said', { from: mark });
+    expect(restart.reason).toMatch(/proxy\.restartOnly: templates\/x\.tmpl/);
+    expect(hw.events('build.start', mark)).toEqual([]);
+    await hw.waitForLog((l) => l.event === 'app.start', 'the restarted app', { from: mark });
+    mark = hw.logs.length;
+    fs.writeFileSync(path.join(session.dir, 'static', 'app.css'), 'body{color:red}\n');
+    await hw.waitForLog((l) => l.event === 'proxy.reload-only', 'the reload is said', { from: mark });
+    expect(hw.events('build.start', mark)).toEqual([]);
+    expect(hw.events('app.restart', mark)).toEqual([]);
+    expect(hw.events('app.start', mark)).toEqual([]);
+  }, 90_000);
+});
+
+/** The live-reload state the page's script reads (the overlay shows its failure). */
+async function stateOf(port: number, page: string): Promise<unknown> {
+  expect(page).toContain('/__hotwatch/');
+  const a = await request(port, { path: '/__hotwatch/state', timeoutMs: 2_000 });
+  return JSON.parse(a.text) as unknown;
+}
