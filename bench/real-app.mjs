@@ -319,7 +319,12 @@ async function gitScenario({ h, dir, port, mainVersion, switches, say }) {
       error = String(e.message ?? e);
     }
     const c = opCounts(h, from);
-    const row = { op: name, expect, servedMs, wantBuilds, ...c, answer: await get(port), error };
+    // hotwatch's account of the operation: its events in order (build.*, batch.*, app.*), for the JSON
+    const events = h.lines
+      .slice(from)
+      .filter((l) => /^(build|batch|app)\./.test(l.json?.event ?? '') && l.json.event !== 'build.output')
+      .map((l) => `${l.json.event}${l.json.reason ? `(${l.json.reason})` : ''}`);
+    const row = { op: name, expect, servedMs, wantBuilds, ...c, answer: await get(port), error, events };
     ops.push(row);
     say(`  ${name}: ${c.builds} build(s), ${c.failed} failed, ${c.restarts} restart(s), serves ${row.answer ?? 'nothing'} (want v=${expect})${error ? ` — ${error.split('\n')[0]}` : ''}`);
     return row;
