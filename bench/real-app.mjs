@@ -96,7 +96,9 @@ function writeConfig(dir, port) {
 watch:
   excludeDirs: [pb_data]
 run:
-  args: [${appArgs(port).map((a) => JSON.stringify(a)).join(', ')}]
+  args: [${appArgs(port)
+    .map((a) => JSON.stringify(a))
+    .join(', ')}]
   port: ${port}
 `,
   );
@@ -177,7 +179,9 @@ function opCounts(h, from) {
     builds: count(h, from, isBuildStart),
     failed: count(h, from, ev('build.failed')),
     errors: count(h, from, ev('build.error')),
-    superseded: count(h, from, (l) => ['build.superseded', 'build.stale', 'build.canceled', 'build.failed-superseded'].includes(l.json?.event)),
+    superseded: count(h, from, (l) =>
+      ['build.superseded', 'build.stale', 'build.canceled', 'build.failed-superseded'].includes(l.json?.event),
+    ),
     reverted: count(h, from, (l) => ['batch.reverted', 'build.reverted'].includes(l.json?.event)),
     unchanged: count(h, from, ev('batch.unchanged')),
     sameBinary: count(h, from, ev('build.same-binary')),
@@ -204,7 +208,9 @@ async function fetchPocketBase(dir, say) {
     const msg = String(e.stderr || e.message);
     const m = /requires go >= (\S+)/.exec(msg);
     if (!m) throw new Error(`go get ${PB}@latest failed: ${msg}`);
-    say(`  ${PB}@latest requires go >= ${m[1]} (this is ${tryOutput('go', ['env', 'GOVERSION'])}, GOTOOLCHAIN=local): using ${FALLBACK_PB}`);
+    say(
+      `  ${PB}@latest requires go >= ${m[1]} (this is ${tryOutput('go', ['env', 'GOVERSION'])}, GOTOOLCHAIN=local): using ${FALLBACK_PB}`,
+    );
     version = FALLBACK_PB;
     try {
       await exec('go', ['get', `${PB}@${FALLBACK_PB}`], o);
@@ -269,7 +275,9 @@ async function editScenario({ h, dir, port, baseDir, basePort, rounds, say }) {
         const done = h.lines.slice(from).find(ev('build.done'));
         x = { totalMs: t1 - t0, buildMs: done?.json.buildMs, ...opCounts(h, from) };
       }
-      say(`  edit ${i}${i === 0 ? ' (warm-up)' : ''}: baseline ${b.totalMs.toFixed(0)} ms (build ${b.buildMs.toFixed(0)}), hotwatch ${x.totalMs.toFixed(0)} ms (build ${x.buildMs ?? '?'})`);
+      say(
+        `  edit ${i}${i === 0 ? ' (warm-up)' : ''}: baseline ${b.totalMs.toFixed(0)} ms (build ${b.buildMs.toFixed(0)}), hotwatch ${x.totalMs.toFixed(0)} ms (build ${x.buildMs ?? '?'})`,
+      );
       if (i > 0) {
         base.push({ ...b, round: i });
         hw.push({ ...x, round: i });
@@ -326,7 +334,9 @@ async function gitScenario({ h, dir, port, mainVersion, switches, say }) {
       .map((l) => `${l.json.event}${l.json.reason ? `(${l.json.reason})` : ''}`);
     const row = { op: name, expect, servedMs, wantBuilds, ...c, answer: await get(port), error, events };
     ops.push(row);
-    say(`  ${name}: ${c.builds} build(s), ${c.failed} failed, ${c.restarts} restart(s), serves ${row.answer ?? 'nothing'} (want v=${expect})${error ? ` — ${error.split('\n')[0]}` : ''}`);
+    say(
+      `  ${name}: ${c.builds} build(s), ${c.failed} failed, ${c.restarts} restart(s), serves ${row.answer ?? 'nothing'} (want v=${expect})${error ? ` — ${error.split('\n')[0]}` : ''}`,
+    );
     return row;
   };
 
@@ -336,10 +346,15 @@ async function gitScenario({ h, dir, port, mainVersion, switches, say }) {
     fs.writeFileSync(path.join(dir, 'internal/greet/shout.go'), EXTRA_GO);
     fs.writeFileSync(path.join(dir, 'main.go'), MAIN_GO.replace('func main() {', '// main runs the app (branch other).\nfunc main() {'));
   });
-  await op('git commit -am (on other)', 'other', async () => {
-    await git(dir, 'add', '-A');
-    await git(dir, 'commit', '-q', '-m', 'other');
-  }, { wantBuilds: 0 });
+  await op(
+    'git commit -am (on other)',
+    'other',
+    async () => {
+      await git(dir, 'add', '-A');
+      await git(dir, 'commit', '-q', '-m', 'other');
+    },
+    { wantBuilds: 0 },
+  );
   for (let i = 0; i < switches; i++) {
     const to = i % 2 === 0 ? 'main' : 'other';
     await op(`git checkout ${to}`, to === 'main' ? mainVersion : 'other', () => git(dir, 'checkout', '-q', to), { wantBuilds: 1 });
@@ -359,10 +374,15 @@ async function gitScenario({ h, dir, port, mainVersion, switches, say }) {
   const stash = [];
   await op('uncommitted edit (for stash)', 'stash0', () => writeGreet(dir, 'stash0'));
   for (let i = 0; i < 3; i++) {
-    const row = await op('git stash && git stash pop', 'stash0', async () => {
-      await git(dir, 'stash', '-q');
-      await git(dir, 'stash', 'pop', '-q');
-    }, { wantBuilds: 0 });
+    const row = await op(
+      'git stash && git stash pop',
+      'stash0',
+      async () => {
+        await git(dir, 'stash', '-q');
+        await git(dir, 'stash', 'pop', '-q');
+      },
+      { wantBuilds: 0 },
+    );
     stash.push(row);
   }
   return { ops, rapid, stash };
@@ -373,7 +393,9 @@ async function gitScenario({ h, dir, port, mainVersion, switches, say }) {
 function render(r) {
   const e = r.edit;
   const out = [];
-  out.push(`hotwatch ${r.versions.hotwatch}, ${r.versions.go}, PocketBase ${r.versions.pocketbase}, node ${r.versions.node}, git ${r.versions.git}`);
+  out.push(
+    `hotwatch ${r.versions.hotwatch}, ${r.versions.go}, PocketBase ${r.versions.pocketbase}, node ${r.versions.node}, git ${r.versions.git}`,
+  );
   out.push(`${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memGb} GB, ${r.date}`);
   out.push(
     `cold: go get + go mod tidy ${fmt.ms(r.cold.fetchMs)} (module cache ${r.cold.moduleCacheHadPb ? 'already had PocketBase' : 'empty for PocketBase'}), first go build ${fmt.ms(r.cold.firstBuildMs)}, then a no-change build ${fmt.ms(r.cold.secondBuildMs)}; binary ${r.cold.binaryMb.toFixed(0)} MB; hotwatch to first answer ${fmt.ms(r.cold.hotwatchFirstServeMs)}`,
@@ -384,13 +406,33 @@ function render(r) {
       renderTable(
         ['1. edit internal/greet → new /hello answer', 'median', 'min', 'max'],
         [
-          ['go build + stop + start + first answer', fmt.ms(e.baseline.totalMs.median), fmt.ms(e.baseline.totalMs.min), fmt.ms(e.baseline.totalMs.max)],
+          [
+            'go build + stop + start + first answer',
+            fmt.ms(e.baseline.totalMs.median),
+            fmt.ms(e.baseline.totalMs.min),
+            fmt.ms(e.baseline.totalMs.max),
+          ],
           ['  of which go build', fmt.ms(e.baseline.buildMs.median), fmt.ms(e.baseline.buildMs.min), fmt.ms(e.baseline.buildMs.max)],
-          ['  of which start → first answer', fmt.ms(e.baseline.startToServeMs.median), fmt.ms(e.baseline.startToServeMs.min), fmt.ms(e.baseline.startToServeMs.max)],
+          [
+            '  of which start → first answer',
+            fmt.ms(e.baseline.startToServeMs.median),
+            fmt.ms(e.baseline.startToServeMs.min),
+            fmt.ms(e.baseline.startToServeMs.max),
+          ],
           ['hotwatch', fmt.ms(e.hotwatch.totalMs.median), fmt.ms(e.hotwatch.totalMs.min), fmt.ms(e.hotwatch.totalMs.max)],
-          ['  of which go build (its buildMs)', fmt.ms(e.hotwatch.buildMs.median), fmt.ms(e.hotwatch.buildMs.min), fmt.ms(e.hotwatch.buildMs.max)],
+          [
+            '  of which go build (its buildMs)',
+            fmt.ms(e.hotwatch.buildMs.median),
+            fmt.ms(e.hotwatch.buildMs.min),
+            fmt.ms(e.hotwatch.buildMs.max),
+          ],
           ['hotwatch / baseline', fmt.x(e.ratio), '', ''],
-          ['time outside go build: hotwatch vs bare', `${fmt.ms(e.hotwatch.nonBuildMs)} vs ${fmt.ms(e.baseline.nonBuildMs)}`, fmt.signedMs(e.nonBuildOverheadMs), ''],
+          [
+            'time outside go build: hotwatch vs bare',
+            `${fmt.ms(e.hotwatch.nonBuildMs)} vs ${fmt.ms(e.baseline.nonBuildMs)}`,
+            fmt.signedMs(e.nonBuildOverheadMs),
+            '',
+          ],
           ['edits with a build count other than 1', String(e.hotwatch.extraBuilds), '', ''],
         ],
       ),
@@ -400,7 +442,17 @@ function render(r) {
     out.push('');
     out.push(
       renderTable(
-        ['2./3. operation (each after the previous one served)', 'builds', 'goal', 'failed', 'restarts', 'reverted', 'serves', 'right', 'served in'],
+        [
+          '2./3. operation (each after the previous one served)',
+          'builds',
+          'goal',
+          'failed',
+          'restarts',
+          'reverted',
+          'serves',
+          'right',
+          'served in',
+        ],
         r.git.ops.map((o) => [
           o.op,
           String(o.builds),
@@ -424,7 +476,11 @@ function render(r) {
           ['served version right after every operation', `${s.rightAnswers}/${s.ops}`, `${s.ops}/${s.ops}`],
           ['false build failures (sources never broken)', String(s.falseFailures), '0'],
           ['rapid checkout pairs: builds (each)', s.rapidBuilds.join(', '), ''],
-          ['git stash && pop: builds / restarts / no-build batches (each)', s.stash.map((x) => `${x.builds}/${x.restarts}/${x.skipped}`).join(', '), '0/0/≥0'],
+          [
+            'git stash && pop: builds / restarts / no-build batches (each)',
+            s.stash.map((x) => `${x.builds}/${x.restarts}/${x.skipped}`).join(', '),
+            '0/0/≥0',
+          ],
         ],
       ),
     );
@@ -439,7 +495,12 @@ export async function realAppScenario({ rounds = 5, switches = 6, say = (s) => p
   if (!hwVersion) throw new Error(`${HOTWATCH_BIN} --version failed: is the CLI built (npm run build)?`);
   const r = {
     date: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model?.trim(), memGb: Math.round(os.totalmem() / 2 ** 30), loadavg: os.loadavg() },
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model?.trim(),
+      memGb: Math.round(os.totalmem() / 2 ** 30),
+      loadavg: os.loadavg(),
+    },
     versions: {
       hotwatch: hwVersion,
       go: tryOutput('go', ['env', 'GOVERSION']) ?? 'missing',
@@ -461,13 +522,17 @@ export async function realAppScenario({ rounds = 5, switches = 6, say = (s) => p
       pb = await fetchPocketBase(dir, say);
     });
     r.versions.pocketbase = pb.version;
-    say(`  PocketBase ${pb.version} in ${(fetchMs / 1000).toFixed(1)} s; first go build (compiles PocketBase and modernc sqlite when the build cache is cold) …`);
+    say(
+      `  PocketBase ${pb.version} in ${(fetchMs / 1000).toFixed(1)} s; first go build (compiles PocketBase and modernc sqlite when the build cache is cold) …`,
+    );
     const firstBuildMs = await timed(() => exec('go', ['build', '-o', 'bin/app', '.'], { cwd: dir, timeout: 1_800_000 }));
     const secondBuildMs = await timed(() => exec('go', ['build', '-o', 'bin/app', '.'], { cwd: dir, timeout: 600_000 }));
     const binaryMb = fs.statSync(path.join(dir, 'bin/app')).size / 2 ** 20;
     fs.rmSync(path.join(dir, 'bin'), { recursive: true, force: true });
     r.cold = { moduleCacheHadPb: hadPb, fetchMs, firstBuildMs, secondBuildMs, binaryMb };
-    say(`  first build ${(firstBuildMs / 1000).toFixed(1)} s, no-change build ${(secondBuildMs / 1000).toFixed(1)} s, binary ${binaryMb.toFixed(0)} MB`);
+    say(
+      `  first build ${(firstBuildMs / 1000).toFixed(1)} s, no-change build ${(secondBuildMs / 1000).toFixed(1)} s, binary ${binaryMb.toFixed(0)} MB`,
+    );
 
     // The baseline's own copy of the module (same module cache and build cache).
     fs.cpSync(dir, baseDir, { recursive: true, filter: (src) => !src.includes(`${path.sep}.git`) });
@@ -505,7 +570,12 @@ export async function realAppScenario({ rounds = 5, switches = 6, say = (s) => p
       rightAnswers: r.git.ops.filter((o) => o.answer === `v=${o.expect}` && !o.error).length,
       falseFailures: all.reduce((a, o) => a + o.failed + (o.errors ?? 0), 0),
       rapidBuilds: r.git.rapid.map((o) => o.builds),
-      stash: r.git.stash.map((o) => ({ builds: o.builds, restarts: o.restarts, reverted: o.reverted, skipped: o.reverted + o.unchanged + o.sameBinary })),
+      stash: r.git.stash.map((o) => ({
+        builds: o.builds,
+        restarts: o.restarts,
+        reverted: o.reverted,
+        skipped: o.reverted + o.unchanged + o.sameBinary,
+      })),
     };
     r.failedLines = h.lines.filter(ev('build.failed')).map((l) => l.json);
   } catch (e) {

@@ -91,7 +91,8 @@ function parse() {
   });
   const only = values.only ? values.only.split(',').map((s) => s.trim()) : SCENARIOS;
   const unknown = only.filter((s) => !SCENARIOS.includes(s) && !OPT_IN.includes(s));
-  if (unknown.length) throw new Error(`--only: unknown scenario ${unknown.join(', ')} (expected some of ${[...SCENARIOS, ...OPT_IN].join(', ')})`);
+  if (unknown.length)
+    throw new Error(`--only: unknown scenario ${unknown.join(', ')} (expected some of ${[...SCENARIOS, ...OPT_IN].join(', ')})`);
   if (values.rounds !== undefined && !(Number.isInteger(Number(values.rounds)) && Number(values.rounds) >= 1)) {
     throw new Error(`--rounds: expected a whole number of edits >= 1, got ${values.rounds}`);
   }
