@@ -331,7 +331,10 @@ async function gitScenario({ h, dir, port, mainVersion, switches, say }) {
     const events = h.lines
       .slice(from)
       .filter((l) => /^(build|batch|app)\./.test(l.json?.event ?? '') && l.json.event !== 'build.output')
-      .map((l) => `${l.json.event}${l.json.reason ? `(${l.json.reason})` : ''}`);
+      .map(
+        (l) =>
+          `+${(l.t - t0).toFixed(0)}ms ${l.json.event}${l.json.trigger ? ` (${l.json.trigger})` : ''}${l.json.reason ? ` (${l.json.reason})` : ''}`,
+      );
     const row = { op: name, expect, servedMs, wantBuilds, ...c, answer: await get(port), error, events };
     ops.push(row);
     say(
@@ -359,8 +362,8 @@ async function gitScenario({ h, dir, port, mainVersion, switches, say }) {
     const to = i % 2 === 0 ? 'main' : 'other';
     await op(`git checkout ${to}`, to === 'main' ? mainVersion : 'other', () => git(dir, 'checkout', '-q', to), { wantBuilds: 1 });
   }
-  // We are on main when switches is even, on other when odd: go to main for the rapid pairs.
-  if (switches % 2 === 1) await op('git checkout main', mainVersion, () => git(dir, 'checkout', '-q', 'main'), { wantBuilds: 1 });
+  // The switches go main, other, main, …: after an even number we are on other. Go to main for the rapid pairs.
+  if (switches % 2 === 0) await op('git checkout main', mainVersion, () => git(dir, 'checkout', '-q', 'main'), { wantBuilds: 1 });
   const rapid = [];
   for (const gapMs of [300, 600]) {
     const row = await op(`git checkout other; ${gapMs} ms; git checkout main`, mainVersion, async () => {
