@@ -327,10 +327,10 @@ async function gitScenario({ h, dir, port, mainVersion, switches, say }) {
       error = String(e.message ?? e);
     }
     const c = opCounts(h, from);
-    // hotwatch's account of the operation: its events in order (build.*, batch.*, app.*), for the JSON
+    // hotwatch's account of the operation: its events in order (but build output, ticks, job states), for the JSON
     const events = h.lines
       .slice(from)
-      .filter((l) => /^(build|batch|app)\./.test(l.json?.event ?? '') && l.json.event !== 'build.output')
+      .filter((l) => l.json?.event && !['build.output', 'watchdog.tick', 'job.state'].includes(l.json.event))
       .map(
         (l) =>
           `+${(l.t - t0).toFixed(0)}ms ${l.json.event}${l.json.trigger ? ` (${l.json.trigger})` : ''}${l.json.reason ? ` (${l.json.reason})` : ''}`,
