@@ -27,6 +27,7 @@ import { bigTreeScenario } from './scenarios/big-tree.mjs';
 import { doctorScenario } from './scenarios/doctor.mjs';
 import { burstsScenario } from './scenarios/bursts.mjs';
 import { proxyScenario } from './scenarios/proxy.mjs';
+import { realAppScenario } from './real-app.mjs';
 
 const PLANS = {
   full: {
@@ -59,6 +60,8 @@ const PLANS = {
   },
 };
 const SCENARIOS = ['latency', 'tree', 'doctor', 'bursts', 'proxy'];
+/** Opt-in only (`--only realapp`): it downloads PocketBase through the Go module proxy. */
+const OPT_IN = ['realapp'];
 
 const HELP = `Usage: node bench/run.mjs [--quick] [--json FILE] [--only ${SCENARIOS.join(',')}] [--no-chokidar] [--no-tools]
   (npm run bench builds first, then runs this)
@@ -66,7 +69,8 @@ const HELP = `Usage: node bench/run.mjs [--quick] [--json FILE] [--only ${SCENAR
   --quick        smoke run: 3 edits, a 1,000-directory tree, fewer repetitions
   --rounds N     edits in the latency scenario (default 10; 3 with --quick)
   --json FILE    also write every figure (and every sample) as JSON
-  --only LIST    run only these scenarios (comma-separated)
+  --only LIST    run only these scenarios (comma-separated); realapp (PocketBase, downloads modules)
+                 runs only when named here
   --no-chokidar  skip chokidar 5 on the big tree (it needs ~110,000 watches and ~1 GB)
   --no-tools     do not measure air, reflex or nodemon even where installed
 Tools are found on PATH or in $HOTWATCH_BENCH_TOOLS (dirs, colon-separated; dir, dir/bin and
@@ -86,8 +90,9 @@ function parse() {
     },
   });
   const only = values.only ? values.only.split(',').map((s) => s.trim()) : SCENARIOS;
-  const unknown = only.filter((s) => !SCENARIOS.includes(s));
-  if (unknown.length) throw new Error(`--only: unknown scenario ${unknown.join(', ')} (expected some of ${SCENARIOS.join(', ')})`);
+  const unknown = only.filter((s) => !SCENARIOS.includes(s) && !OPT_IN.includes(s));
+  if (unknown.length)
+    throw new Error(`--only: unknown scenario ${unknown.join(', ')} (expected some of ${[...SCENARIOS, ...OPT_IN].join(', ')})`);
   if (values.rounds !== undefined && !(Number.isInteger(Number(values.rounds)) && Number(values.rounds) >= 1)) {
     throw new Error(`--rounds: expected a whole number of edits >= 1, got ${values.rounds}`);
   }
@@ -203,10 +208,12 @@ async function main() {
   results.proxy = await step('proxy', () =>
     proxyScenario({ requests: plan.proxyRequests, restarts: plan.proxyRestarts, clients: 20, say }),
   );
+  results.realApp = await step('realapp', () => realAppScenario({ rounds: opts.rounds !== undefined ? Number(opts.rounds) : 5, say }));
   results.meta.totalSeconds = (performance.now() - t0) / 1000;
   results.meta.loadavgAtEnd = os.loadavg();
 
-  const report = renderReport(results);
+  const others = opts.only.some((s) => SCENARIOS.includes(s));
+  const report = [others ? renderReport(results) : undefined, results.realApp?.report].filter(Boolean).join('\n\n');
   process.stdout.write(`\n${report}\n\ntotal ${results.meta.totalSeconds.toFixed(0)} s\n`);
   if (opts.json) {
     fs.writeFileSync(opts.json, `${JSON.stringify(results, null, 2)}\n`);
