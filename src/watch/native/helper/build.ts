@@ -2,262 +2,28 @@
  * Finds, or builds once, hotwatch-inotify: the small Go program (src/watch/native/helper/main.go) that
  * holds the native watcher's inotify watches outside V8. Measured on 10,001 directories: 4.5 MB RSS for
  * the helper against ~32 MB for 10,001 fs.watch handles in the watcher thread; and it sees IN_Q_OVERFLOW,
- * which fs.watch drops. Go is on every machine hotwatch runs on (it builds Go), so the helper is built
- * with the user's own toolchain (stdlib only, no network; about 0.4 s) into a cache keyed by the source's
- * hash, and checked to start. Anything in the way (not Linux, no go, a failed build, a cache dir that
- * cannot execute) is a reason, and the watcher falls back to fs.watch, saying so.
- * Nothing found in the cache is run on trust (a helper planted under the predictable name, in a cache
- * directory another user created under /tmp, was run by root): the cache directory must be ours, not
- * writable by group or others, in parents nobody else may rename it out of (else the helper is built
- * into a directory private to us, and a notice says why); the binary must be a regular file of ours, not
- * a symlink, not writable by group or others, and match the hash recorded beside it when it was built
- * (else it is built again). The hash adds no defence against someone who may write into our directory
- * (they could rewrite both): it catches a torn or altered file, and binaries of older hotwatch versions.
+ * which fs.watch drops. Built and checked like every helper of hotwatch (src/os/go-helper.ts: the user's
+ * own go, a trusted cache, nothing run on trust). Anything in the way (not Linux, no go, a failed build,
+ * a cache dir that cannot execute) is a reason, and the watcher falls back to fs.watch, saying so.
  * Run as a script (`node dist/watch/native/helper/build.js`), it builds the helper ahead of time.
  */
-import { execFile, spawnSync } from 'node:child_process';
-import crypto from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { errnoCode } from '../../../errors.js';
-import { myUid, octal, readOwnFile, writeFileReplacing } from '../../../os/safe-fs.js';
+import { pathToFileURL } from 'node:url';
+import { findSourceDir, goHelper, onHelperNotice, type HelperBinary } from '../../../os/go-helper.js';
 
-export type HelperBinary = { path: string } | { unavailable: string };
+export { onHelperNotice, type HelperBinary, type HelperNotice } from '../../../os/go-helper.js';
 
-/** Something about the helper's cache a person should know: an untrusted directory, a binary rebuilt. */
-export interface HelperNotice {
-  level: 'info' | 'warn';
-  message: string;
-}
-const pendingNotices: HelperNotice[] = [];
-const noticeListeners = new Set<(n: HelperNotice) => void>();
-
-/** Hears the helper's notices (those made before anyone listened first); returns the unsubscribe. */
-export function onHelperNotice(listener: (n: HelperNotice) => void): () => void {
-  noticeListeners.add(listener);
-  for (const n of pendingNotices.splice(0)) listener(n);
-  return () => noticeListeners.delete(listener);
-}
-
-function notify(n: HelperNotice): void {
-  if (noticeListeners.size === 0) pendingNotices.push(n);
-  for (const l of noticeListeners) l(n);
-}
-
-/** Where the Go source lives, relative to the package root (the same in a clone and in the package). */
-const HELPER_SOURCE = path.join('src', 'watch', 'native', 'helper');
-
-/**
- * The Go source, found from this module wherever it runs: src/watch/native/helper/ (tests), tsc's
- * dist/watch/native/helper/ or the bundle's dist/bundle/. The nearest directory above that holds it is
- * the package root.
- */
+/** The Go source, wherever this module runs (src/, dist/ or the bundle). */
 export function helperSourceDir(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = path.join(dir, HELPER_SOURCE);
-    if (fs.existsSync(path.join(candidate, 'main.go'))) return candidate;
-    const up = path.dirname(dir);
-    if (up === dir) return path.join(path.dirname(fileURLToPath(import.meta.url)), HELPER_SOURCE); // reported as missing by the build
-    dir = up;
-  }
+  return findSourceDir(import.meta.url, path.join('src', 'watch', 'native', 'helper'));
 }
 
-/** Where built helpers are kept: $HOTWATCH_CACHE_DIR, $XDG_CACHE_HOME/hotwatch or ~/.cache/hotwatch. */
-export function helperCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.HOTWATCH_CACHE_DIR) return env.HOTWATCH_CACHE_DIR;
-  const base = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(base, 'hotwatch');
-}
+const INOTIFY_HELPER = { name: 'hotwatch-inotify', label: 'the inotify helper', sourceDir: helperSourceDir };
 
-const BUILD_TIMEOUT_MS = 120_000;
-const memo = new Map<string, Promise<HelperBinary>>();
-
-/**
- * The helper's path, built if needed, or why there is none. HOTWATCH_INOTIFY_HELPER=off turns it off
- * (fs.watch then holds the watches). One build per process and source.
- */
+/** The helper's path, built if needed, or why there is none. HOTWATCH_INOTIFY_HELPER=off turns it off (fs.watch then holds the watches). */
 export function inotifyHelper(env: NodeJS.ProcessEnv = process.env): Promise<HelperBinary> {
-  if (process.platform !== 'linux') return Promise.resolve({ unavailable: 'the inotify helper is for Linux only' });
   if (env.HOTWATCH_INOTIFY_HELPER === 'off') return Promise.resolve({ unavailable: 'turned off by HOTWATCH_INOTIFY_HELPER=off' });
-  const key = helperCacheDir(env);
-  let p = memo.get(key);
-  if (!p) {
-    p = locateOrBuild(key, env);
-    memo.set(key, p);
-  }
-  return p;
-}
-
-/**
- * `dir` (created 0700 when missing) as a directory only we can change: its real path when it is ours and
- * not writable by group or others, and no parent lets anyone else rename it away (each parent is ours or
- * root's, and not writable by others unless sticky, as /tmp is); else why not.
- */
-export function trustedDir(dir: string): { dir: string } | { why: string } {
-  try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  } catch (e) {
-    return { why: `cannot be created (${errnoCode(e) ?? String(e)})` };
-  }
-  let real: string;
-  let st: fs.Stats;
-  try {
-    real = fs.realpathSync(dir);
-    st = fs.statSync(real);
-  } catch (e) {
-    return { why: `cannot be read (${errnoCode(e) ?? String(e)})` };
-  }
-  const uid = myUid();
-  if (!st.isDirectory()) return { why: 'is not a directory' };
-  if (uid !== undefined && st.uid !== uid) return { why: `is owned by uid ${st.uid}, not by you` };
-  if (st.mode & 0o022) return { why: `is writable by ${st.mode & 0o002 ? 'others' : 'its group'} (mode ${octal(st.mode)})` };
-  for (let d = path.dirname(real); ; d = path.dirname(d)) {
-    let p: fs.Stats;
-    try {
-      p = fs.statSync(d);
-    } catch (e) {
-      return { why: `sits in ${d}, which cannot be read (${errnoCode(e) ?? String(e)})` };
-    }
-    if (uid !== undefined && p.uid !== uid && p.uid !== 0) return { why: `sits in ${d}, owned by uid ${p.uid}, who could replace it` };
-    if (p.mode & 0o002 && !(p.mode & 0o1000))
-      return { why: `sits in ${d}, which anyone may write into (mode ${octal(p.mode)}, no sticky bit): it could be replaced` };
-    if (path.dirname(d) === d) break;
-  }
-  return { dir: real };
-}
-
-/** A directory private to us for this run: $XDG_RUNTIME_DIR/hotwatch when trusted, else a fresh one in the temp dir (removed at exit). */
-function privateDir(env: NodeJS.ProcessEnv): { dir: string } | { why: string } {
-  if (env.XDG_RUNTIME_DIR) {
-    const t = trustedDir(path.join(env.XDG_RUNTIME_DIR, 'hotwatch'));
-    if ('dir' in t) return t;
-  }
-  let d: string;
-  try {
-    d = fs.mkdtempSync(path.join(os.tmpdir(), 'hotwatch-inotify-')); // mode 0700
-  } catch (e) {
-    return { why: `cannot create a private directory in ${os.tmpdir()} (${errnoCode(e) ?? String(e)})` };
-  }
-  process.once('exit', () => fs.rmSync(d, { recursive: true, force: true }));
-  const t = trustedDir(d);
-  return 'dir' in t ? t : { why: `${d} ${t.why}` };
-}
-
-const sha256 = (data: Buffer): string => crypto.createHash('sha256').update(data).digest('hex');
-
-/** Why the binary at `bin` must not run as it is: 'missing', a reason, or undefined (it may run). */
-function binaryDoubt(bin: string): { missing: true } | { why: string; level: 'info' | 'warn' } | undefined {
-  let st: fs.Stats;
-  try {
-    st = fs.lstatSync(bin);
-  } catch (e) {
-    return errnoCode(e) === 'ENOENT' ? { missing: true } : { why: `cannot be read (${errnoCode(e) ?? String(e)})`, level: 'warn' };
-  }
-  const uid = myUid();
-  if (st.isSymbolicLink()) return { why: 'is a symlink', level: 'warn' };
-  if (!st.isFile()) return { why: 'is not a regular file', level: 'warn' };
-  if (uid !== undefined && st.uid !== uid) return { why: `is owned by uid ${st.uid}, not by you`, level: 'warn' };
-  if (st.mode & 0o022) return { why: `is writable by group or others (mode ${octal(st.mode)})`, level: 'warn' };
-  let recorded: string | undefined;
-  let content: Buffer | undefined;
-  try {
-    recorded = readOwnFile(`${bin}.sha256`)?.toString('utf8').trim();
-    content = readOwnFile(bin);
-  } catch (e) {
-    return { why: `or its recorded hash cannot be trusted (${(e as Error).message})`, level: 'warn' };
-  }
-  if (recorded === undefined) return { why: 'has no hash recorded beside it (built by an older hotwatch)', level: 'info' };
-  if (!content || sha256(content) !== recorded) return { why: 'does not match the hash recorded when hotwatch built it', level: 'warn' };
-  return undefined;
-}
-
-async function locateOrBuild(cacheDir: string, env: NodeJS.ProcessEnv): Promise<HelperBinary> {
-  const src = helperSourceDir();
-  let hash: string;
-  try {
-    const h = crypto.createHash('sha256');
-    for (const f of ['main.go', 'go.mod']) h.update(fs.readFileSync(path.join(src, f)));
-    hash = h.digest('hex').slice(0, 16);
-  } catch (e) {
-    return { unavailable: `its source is missing at ${src} (${(e as Error).message})` };
-  }
-  let dir: string;
-  const cache = trustedDir(cacheDir);
-  if ('dir' in cache) dir = cache.dir;
-  else {
-    const own = privateDir(env);
-    if (!('dir' in own))
-      return {
-        unavailable: `its cache directory ${cacheDir} ${cache.why}, and ${own.why}; set HOTWATCH_CACHE_DIR to a directory only you can write`,
-      };
-    dir = own.dir;
-    notify({
-      level: 'warn',
-      message: `the inotify helper's cache directory ${cacheDir} ${cache.why}: a helper found there could be anyone's, so it is built into ${dir} (private to you) for this run instead; fix: set HOTWATCH_CACHE_DIR to a directory only you can write, or make ${cacheDir} yours alone (chown, chmod 700)`,
-    });
-  }
-  const bin = path.join(dir, `hotwatch-inotify-${hash}-${process.arch}`);
-  const doubt = binaryDoubt(bin);
-  if (doubt) {
-    if ('why' in doubt)
-      notify({ level: doubt.level, message: `the cached inotify helper ${bin} ${doubt.why}: not run; building it again` });
-    const built = await build(src, bin, env);
-    if (built) return { unavailable: built };
-  }
-  // It must start (a cache dir on a noexec mount would not).
-  const probe = spawnSync(bin, ['--probe'], { timeout: 10_000 });
-  if (probe.error || probe.status !== 0) {
-    return {
-      unavailable: `${bin} does not run (${probe.error?.message ?? `exit ${probe.status ?? probe.signal}`}${probe.stdout?.length ? `: ${probe.stdout.toString().trim()}` : ''})`,
-    };
-  }
-  return { path: bin };
-}
-
-/**
- * Builds into a temp name, records its hash beside it, then renames over whatever is at `bin` (a planted
- * file or link is replaced, never written through; two hotwatch starting at once each build, one wins).
- * `bin`'s directory is a trusted one (see trustedDir). Error text or undefined.
- */
-function build(src: string, bin: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  const tmp = `${bin}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
-  const goEnv: NodeJS.ProcessEnv = {
-    ...env,
-    GOFLAGS: '',
-    GOWORK: 'off',
-    GO111MODULE: 'on',
-    CGO_ENABLED: '0',
-    GOTOOLCHAIN: 'local',
-    GOOS: 'linux',
-  };
-  delete goEnv.GOARCH; // the machine's own
-  return new Promise((resolve) => {
-    execFile(
-      'go',
-      ['build', '-trimpath', '-ldflags=-s -w', '-o', tmp, '.'],
-      { cwd: src, env: goEnv, timeout: BUILD_TIMEOUT_MS, maxBuffer: 1 << 20 },
-      (err, _stdout, stderr) => {
-        if (err) {
-          fs.rmSync(tmp, { force: true });
-          const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'go is not on PATH' : stderr.trim() || err.message;
-          resolve(`go build of the inotify helper failed: ${why.slice(0, 500)}`);
-          return;
-        }
-        try {
-          fs.chmodSync(tmp, 0o755); // go wrote it 0777 & ~umask: never writable by others, whatever the umask
-          writeFileReplacing(path.dirname(bin), `${path.basename(bin)}.sha256`, `${sha256(fs.readFileSync(tmp))}\n`, 0o644);
-          fs.renameSync(tmp, bin);
-          resolve(undefined);
-        } catch (e) {
-          fs.rmSync(tmp, { force: true });
-          resolve(`cannot place the inotify helper at ${bin} (${(e as Error).message})`);
-        }
-      },
-    );
-  });
+  return goHelper(INOTIFY_HELPER, env);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
