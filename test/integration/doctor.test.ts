@@ -11,7 +11,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DoctorReportSchema, type DoctorReport } from '../../src/diagnostics/report-schema.js';
 import { makeTmpDir } from '../helpers/tmp.js';
 import { isAlive, waitFor } from '../helpers/wait.js';
-import { validateJsonSchema } from './doctor-json-schema.js';
+import { validateJsonSchema } from '../helpers/json-schema.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const ENTRY = path.join(REPO, 'dist/cli/doctor-entry.js');

@@ -7,7 +7,7 @@ import { inputErrorReport, quickCheck, runDoctor } from '../../src/diagnostics/d
 import { DOCTOR_SCHEMA_FILE, doctorSchemaText } from '../../src/diagnostics/emit-doctor-schema.js';
 import { renderReport } from '../../src/diagnostics/render.js';
 import { DoctorReportSchema, exitCodeOf, verdictOf, type Check, type DoctorReport } from '../../src/diagnostics/report-schema.js';
-import { validateJsonSchema } from '../integration/doctor-json-schema.js';
+import { validateJsonSchema } from '../helpers/json-schema.js';
 import { makeTmpDir } from '../helpers/tmp.js';
 
 const published = () => JSON.parse(fs.readFileSync(DOCTOR_SCHEMA_FILE, 'utf8')) as Record<string, unknown>;

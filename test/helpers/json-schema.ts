@@ -1,7 +1,9 @@
 /**
- * A small JSON Schema (draft 2020-12) validator for the keywords schema/doctor.schema.json uses, so the
- * doctor's JSON is checked against the published document itself, not only against the zod schema it
- * was generated from. Unknown keywords make it throw (the document grew: extend this, do not skip).
+ * A small JSON Schema (draft 2020-12) validator for the keywords our published documents use
+ * (schema/doctor.schema.json, schema/watcher.config.schema.json), so what hotwatch writes (doctor --json,
+ * init's watcher.config.yaml) is checked against the documents editors and tools read, not only against
+ * the zod schemas they are generated from. Unknown keywords make it throw (a document grew: extend this,
+ * do not skip).
  */
 type Schema = Record<string, unknown>;
 
@@ -16,6 +18,11 @@ const KNOWN = new Set([
   'required',
   'additionalProperties',
   'anyOf',
+  'default',
+  'pattern',
+  'minimum',
+  'maximum',
+  'propertyNames',
 ]);
 
 function typeOk(t: string, v: unknown): boolean {
@@ -50,6 +57,12 @@ export function validateJsonSchema(schema: Schema, value: unknown, at = '$'): st
   if ('const' in schema && value !== schema.const) errs.push(`${at}: expected ${JSON.stringify(schema.const)}`);
   if (schema.enum && !(schema.enum as unknown[]).includes(value))
     errs.push(`${at}: ${JSON.stringify(value)} not in ${JSON.stringify(schema.enum)}`);
+  if (typeof value === 'string' && typeof schema.pattern === 'string' && !new RegExp(schema.pattern, 'u').test(value))
+    errs.push(`${at}: "${value}" does not match ${schema.pattern}`);
+  if (typeof value === 'number' && typeof schema.minimum === 'number' && value < schema.minimum)
+    errs.push(`${at}: ${value} < ${schema.minimum}`);
+  if (typeof value === 'number' && typeof schema.maximum === 'number' && value > schema.maximum)
+    errs.push(`${at}: ${value} > ${schema.maximum}`);
   if (schema.anyOf) {
     const ok = (schema.anyOf as Schema[]).some((s) => validateJsonSchema(s, value, at).length === 0);
     if (!ok) errs.push(`${at}: matches none of anyOf`);
@@ -59,6 +72,7 @@ export function validateJsonSchema(schema: Schema, value: unknown, at = '$'): st
     const props = (schema.properties ?? {}) as Record<string, Schema>;
     for (const r of (schema.required ?? []) as string[]) if (!(r in obj)) errs.push(`${at}.${r}: required`);
     for (const [k, v] of Object.entries(obj)) {
+      if (schema.propertyNames) errs.push(...validateJsonSchema(schema.propertyNames as Schema, k, `${at}[key ${k}]`));
       if (props[k]) errs.push(...validateJsonSchema(props[k], v, `${at}.${k}`));
       else if (schema.additionalProperties === false) errs.push(`${at}.${k}: not allowed`);
       else if (typeof schema.additionalProperties === 'object')
