@@ -2,9 +2,9 @@
  * `hotwatch config [the flags of run]`: loads the configuration exactly as `hotwatch run` would (file,
  * flags, checks) and prints it with the source of each value. Starts nothing.
  */
+import { userErrorExit } from './user-error.js';
 import { displayPath, loadConfig } from '../config/load.js';
 import { printConfig } from '../config/print-config.js';
-import { isHotwatchError } from '../errors.js';
 import { configHelp } from './help.js';
 import { parseRunFlags } from './run-flags.js';
 import type { CliIO } from './run.js';
@@ -21,10 +21,6 @@ export async function configCommand(argv: string[], io: CliIO): Promise<number> 
     io.stdout.write(printConfig(config, sourceOf, { root: settings.root, configFile: shown }));
     return 0;
   } catch (e) {
-    if (isHotwatchError(e)) {
-      io.stderr.write(`hotwatch: ${e.format()}\n`);
-      return e.exitCode;
-    }
-    throw e;
+    return userErrorExit(e, io);
   }
 }

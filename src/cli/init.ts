@@ -1,4 +1,5 @@
 /** `hotwatch init [--root DIR] [--main PKG] [--from-air [FILE]] [--force]`: flags → runInit → what was written. */
+import { userErrorExit } from './user-error.js';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { HotwatchError, isHotwatchError } from '../errors.js';
@@ -112,10 +113,6 @@ export async function initCommand(argv: string[], io: InitIO): Promise<number> {
     report(result, io);
     return 0;
   } catch (e) {
-    if (isHotwatchError(e)) {
-      io.stderr.write(`hotwatch: ${e.format()}\n`);
-      return e.exitCode;
-    }
-    throw e;
+    return userErrorExit(e, io);
   }
 }

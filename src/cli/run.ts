@@ -1,4 +1,5 @@
 /** `hotwatch run`: flags → settings → preflight → runtime. Owns the process signals, nothing else. */
+import { userErrorExit } from './user-error.js';
 import { loadSettings, rootGivenAs } from '../config/load.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import type { Settings } from '../config/settings.js';
@@ -68,11 +69,7 @@ async function startUp(argv: string[], io: CliIO, signal: AbortSignal): Promise<
     await state.claim();
     return { settings, state };
   } catch (e) {
-    if (isHotwatchError(e)) {
-      io.stderr.write(`hotwatch: ${e.format()}\n`);
-      return e.exitCode;
-    }
-    throw e;
+    return userErrorExit(e, io);
   }
 }
 

@@ -4,12 +4,12 @@
  * for the numbers (grace period, build timeout, watchdog interval), so a broken config fails here, with
  * its usual message, rather than in the journal.
  */
+import { userErrorExit } from './user-error.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadSettings } from '../config/load.js';
-import { isHotwatchError } from '../errors.js';
 import { systemdUnit } from '../service/systemd-unit.js';
 
 export interface SystemdUnitIO {
@@ -119,10 +119,6 @@ export async function systemdUnitCommand(argv: string[], io: SystemdUnitIO): Pro
     );
     return 0;
   } catch (e) {
-    if (isHotwatchError(e)) {
-      io.stderr.write(`hotwatch: ${e.format()}\n`);
-      return e.exitCode;
-    }
-    throw e;
+    return userErrorExit(e, io);
   }
 }
