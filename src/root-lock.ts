@@ -114,6 +114,11 @@ export async function rootHolder(root: string, o: LockOptions = {}): Promise<num
   return answer === 'refused' ? undefined : (answer ?? 'unnamed');
 }
 
+/** How often a lock that is taken but gives no answer is tried again (50 ms apart) before it counts as held. */
+const NO_ANSWER_RETRIES = 20;
+/** A dying holder's connection ends at once; a live one that does not answer runs into the ask's timeout. */
+const QUICK_ANSWER_MS = 500;
+
 /** Takes the lock on `root` (an existing directory), or says who holds it, or why there is none. */
 export async function lockRoot(root: string, o: LockOptions = {}): Promise<HeldLock | Refused | Unavailable> {
   let name: string;
@@ -124,6 +129,7 @@ export async function lockRoot(root: string, o: LockOptions = {}): Promise<HeldL
     return { name: root, why: `cannot read the root (${errnoCode(e) ?? String(e)})` };
   }
   const isFile = !address.startsWith('\0');
+  let removedStale = false;
   for (let attempt = 0; ; attempt++) {
     try {
       const server = await listen(address);
@@ -140,10 +146,20 @@ export async function lockRoot(root: string, o: LockOptions = {}): Promise<HeldL
     } catch (e) {
       if (errnoCode(e) !== 'EADDRINUSE') return { name, why: `${errnoCode(e) ?? String(e)}` };
     }
+    const askedAt = performance.now();
     const answer = await ask(address, o.askTimeoutMs ?? 2000);
-    if (answer !== 'refused') return { name, pid: answer };
+    if (typeof answer === 'number') return { name, pid: answer };
+    // No answer: a holder killed a moment ago still holds the name until its last thread is gone (its
+    // main thread shows as a zombie first); that lasts milliseconds. Asked again before calling it held.
+    // A holder that stays silent until the ask times out is alive and not a hotwatch: no retry for it.
+    if (answer === undefined) {
+      if (attempt >= NO_ANSWER_RETRIES || performance.now() - askedAt > QUICK_ANSWER_MS) return { name, pid: undefined };
+      await new Promise((r) => setTimeout(r, 50));
+      continue;
+    }
     // Nobody listens: a socket file left by a hotwatch that died (an abstract name cannot be left behind).
-    if (!isFile || attempt > 0) return { name, pid: undefined };
+    if (!isFile || removedStale) return { name, pid: undefined };
     fs.rmSync(address, { force: true });
+    removedStale = true;
   }
 }
