@@ -13,9 +13,9 @@ import { isPortFree, portHolders } from './os/ports.js';
 import { findOnPath, packageNameInDir, parsePackageClause } from './diagnostics/toolchain.js';
 import { createFilter } from './watch/tree/filter.js';
 
-function findGoMod(from: string): string | undefined {
+function findUp(from: string, name: string): string | undefined {
   for (let dir = from; ; dir = path.dirname(dir)) {
-    const p = path.join(dir, 'go.mod');
+    const p = path.join(dir, name);
     if (fs.existsSync(p)) return p;
     if (path.dirname(dir) === dir) return undefined;
   }
@@ -23,6 +23,22 @@ function findGoMod(from: string): string | undefined {
 
 /** `./cmd/server` or an absolute path, not an import path (`example.com/app/cmd/server`). */
 const isLocalPackage = (pkg: string): boolean => pkg.startsWith('.') || path.isAbsolute(pkg);
+
+/**
+ * `cmd/api` without `./`: go reads it as an import path (the standard library's cmd/api, whose files
+ * it then excludes), not the directory under the root the user meant; the build would fail with an error
+ * about the Go installation. An import path of the user's own has a domain (`example.com/app/cmd/api`).
+ */
+function checkLocalLookingImportPath(s: Settings, where: string | undefined): void {
+  const pkg = s.build.package;
+  if (isLocalPackage(pkg) || pkg.split('/')[0]!.includes('.')) return;
+  const dir = path.join(s.root, pkg);
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) return;
+  throw new HotwatchError('CONFIG_INVALID', `build.package ${pkg}: go reads this as an import path, not the directory ${dir}`, {
+    hint: `write it as a directory: build.package: ./${pkg} (or --package ./${pkg})`,
+    ...(where ? { where } : {}),
+  });
+}
 
 /** build.cmd starts with `go` (after VAR=value assignments): it needs the toolchain like the default build. */
 const runsGo = (cmd: string): boolean => /^\s*(?:[A-Za-z_]\w*=\S*\s+)*(?:exec\s+)?go(?:\s|$)/.test(cmd);
@@ -172,8 +188,9 @@ export async function preflight(s: Settings, signal?: AbortSignal): Promise<{ go
     }
   }
   if (!custom) {
-    goMod = findGoMod(s.root);
-    if (!goMod) {
+    goMod = findUp(s.root, 'go.mod');
+    // A go.work workspace root has no go.mod of its own: go builds the package it is told (./app).
+    if (!goMod && !(env.GOWORK !== 'off' && findUp(s.root, 'go.work'))) {
       throw new HotwatchError('NO_GO_MODULE', `no go.mod in ${s.root} or any parent: this is not a Go module`, {
         hint: `run \`go mod init example.com/app\` in ${s.root}, or point --root at your module`,
       });
@@ -186,6 +203,7 @@ export async function preflight(s: Settings, signal?: AbortSignal): Promise<{ go
         ...(where ? { where } : {}),
       });
     }
+    checkLocalLookingImportPath(s, where);
     await checkMainPackage(goBinary!, s, env, where, signal);
   }
   if (s.run.port !== undefined) {

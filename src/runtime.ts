@@ -17,7 +17,7 @@ import { createWatchdog } from './watch/watchdog/watchdog.js';
 import { startupChecks } from './diagnostics/startup.js';
 import { IdleCollector } from './heap.js';
 import { describeListChanges } from './config/lists.js';
-import { describePlan } from './startup-plan.js';
+import { describePlan, warnModulesOutsideRoot } from './startup-plan.js';
 import { ServiceWiring, startService, wiringOptions } from './service-wiring.js';
 import { startProxy, watchingProxyFiles } from './proxy-driver.js';
 
@@ -97,6 +97,7 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring):
     collector.soon(); // the start-up scan's garbage
     // The quick part of `hotwatch doctor`, with the watcher's own directory count (no second scan).
     void startupChecks(s, ready.dirs, log, signal);
+    void warnModulesOutsideRoot(s, wlog, signal);
     seedContentIndex(watch, watcher, batcher, log, signal, () => collector.soon());
     await supervisor.run({ paths: [], rescanReasons: ['initial build'], firstAt: performance.now(), lastAt: performance.now() });
     // "Nothing left running" must be true: checked, not assumed (a daemon, a process that survived SIGKILL).

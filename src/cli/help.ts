@@ -118,6 +118,8 @@ Environment:
   NOTIFY_SOCKET, WATCHDOG_USEC, WATCHDOG_PID
                            set by systemd (Type=notify): hotwatch reports READY, STATUS and watchdog
                            pings there (see hotwatch systemd-unit); JOURNAL_STREAM: logs carry journald levels
+  GOWORK                   as go reads it: off = a go.work above the root is not in force (hotwatch asks go
+                           which modules a build compiles, and accepts a go.work root with --package)
   HOTWATCH_PID1_INIT       off: as PID 1 (a container without --init), do not run under the built-in reaper
   Read by hotwatch doctor to describe this machine, nothing more: INVOCATION_ID, NOTIFY_SOCKET,
   KUBERNETES_SERVICE_HOST, WATCHPACK_POLLING, TSC_WATCHFILE, TSC_WATCHDIRECTORY, UV_THREADPOOL_SIZE, NODE_OPTIONS.

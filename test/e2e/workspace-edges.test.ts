@@ -1,0 +1,73 @@
+/**
+ * What a first real repo showed (issues 13 and 15): a go.work root runs with the package named; a
+ * module the build compiles from outside the root is said at start, loudly, not missed in silence; and
+ * `--package cmd/api` (no ./), which go reads as a standard-library import path, is refused with the fix.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { freePort, goMain, httpGet, runCli, startHotwatch, type Hotwatch } from '../helpers/hotwatch.js';
+import { makeTmpDir } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/wait.js';
+
+let tmp: ReturnType<typeof makeTmpDir> | undefined;
+let hw: Hotwatch | undefined;
+afterEach(async () => {
+  if (hw) expect((await hw.stop()).code, hw.stderr().slice(-2000)).toBe(0);
+  hw = undefined;
+  tmp?.cleanup();
+});
+
+const env = { GOWORK: '', GOFLAGS: '' };
+
+/** app/ (imports example.com/lib, says lib.V) and lib/; `link` joins them: a go.work at the top, or a replace in app/go.mod. */
+function workspace(link: 'go.work' | 'replace'): string {
+  tmp = makeTmpDir();
+  const root = tmp.dir;
+  fs.mkdirSync(path.join(root, 'app'));
+  fs.mkdirSync(path.join(root, 'lib'));
+  fs.writeFileSync(path.join(root, 'lib', 'go.mod'), 'module example.com/lib\n\ngo 1.22\n');
+  fs.writeFileSync(path.join(root, 'lib', 'lib.go'), 'package lib\n\nconst V = "lib1"\n');
+  const replace = link === 'replace' ? 'require example.com/lib v0.0.0\nreplace example.com/lib => ../lib\n' : '';
+  fs.writeFileSync(path.join(root, 'app', 'go.mod'), `module example.com/app\n\ngo 1.22\n${replace}`);
+  fs.writeFileSync(
+    path.join(root, 'app', 'main.go'),
+    goMain('app', { imports: ['example.com/lib'], extraMain: 'http.HandleFunc("/lib", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, lib.V) })' }),
+  );
+  if (link === 'go.work') fs.writeFileSync(path.join(root, 'go.work'), 'go 1.22\n\nuse (\n\t./app\n\t./lib\n)\n');
+  return root;
+}
+
+describe('workspaces and local modules (e2e)', () => {
+  it('a go.work root with --package ./app: builds, and an edit in lib/ serves', async () => {
+    const root = workspace('go.work');
+    const port = await freePort();
+    hw = startHotwatch(['--package', './app'], { cwd: root, env: { ...env, PORT: String(port) } });
+    await waitFor(async () => (await httpGet(port, '/lib')) === 'lib1', { description: 'lib1 serves', timeoutMs: 60_000 });
+    fs.writeFileSync(path.join(root, 'lib', 'lib.go'), 'package lib\n\nconst V = "lib2"\n');
+    await waitFor(async () => (await httpGet(port, '/lib')) === 'lib2', { description: 'the edit in lib serves', timeoutMs: 60_000 });
+  }, 120_000);
+
+  it('run inside app/ with a replace to ../lib: a warning names lib and the fix that watches it', async () => {
+    const root = workspace('replace');
+    const port = await freePort();
+    hw = startHotwatch([], { cwd: path.join(root, 'app'), env: { ...env, PORT: String(port) } });
+    const warn = await hw.waitForLog((l) => l.event === 'watch.module-unwatched', 'the module outside the root is said', { timeoutMs: 60_000 });
+    expect(warn.level).toBe(40);
+    expect(warn.dir).toBe(path.join(root, 'lib'));
+    expect(String(warn.msg)).toContain('replace target of example.com/lib');
+    expect(String(warn.msg)).toContain(`--root ${root} --package ./app`);
+  }, 120_000);
+
+  it('--package cmd/api (no ./) is refused at start with the fix, nothing started', async () => {
+    tmp = makeTmpDir();
+    fs.mkdirSync(path.join(tmp.dir, 'cmd', 'api'), { recursive: true });
+    fs.writeFileSync(path.join(tmp.dir, 'go.mod'), 'module example.com/t\n\ngo 1.22\n');
+    fs.writeFileSync(path.join(tmp.dir, 'cmd', 'api', 'main.go'), goMain('v1'));
+    const r = await runCli(['run', '--package', 'cmd/api'], { cwd: tmp.dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('build.package cmd/api: go reads this as an import path');
+    expect(r.stderr).toContain('fix: write it as a directory: build.package: ./cmd/api (or --package ./cmd/api)');
+    expect(fs.existsSync(path.join(tmp.dir, '.hotwatch'))).toBe(false);
+  }, 60_000);
+});
