@@ -32,7 +32,10 @@ function workspace(link: 'go.work' | 'replace'): string {
   fs.writeFileSync(path.join(root, 'app', 'go.mod'), `module example.com/app\n\ngo 1.22\n${replace}`);
   fs.writeFileSync(
     path.join(root, 'app', 'main.go'),
-    goMain('app', { imports: ['example.com/lib'], extraMain: 'http.HandleFunc("/lib", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, lib.V) })' }),
+    goMain('app', {
+      imports: ['example.com/lib'],
+      extraMain: 'http.HandleFunc("/lib", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, lib.V) })',
+    }),
   );
   if (link === 'go.work') fs.writeFileSync(path.join(root, 'go.work'), 'go 1.22\n\nuse (\n\t./app\n\t./lib\n)\n');
   return root;
@@ -52,7 +55,9 @@ describe('workspaces and local modules (e2e)', () => {
     const root = workspace('replace');
     const port = await freePort();
     hw = startHotwatch([], { cwd: path.join(root, 'app'), env: { ...env, PORT: String(port) } });
-    const warn = await hw.waitForLog((l) => l.event === 'watch.module-unwatched', 'the module outside the root is said', { timeoutMs: 60_000 });
+    const warn = await hw.waitForLog((l) => l.event === 'watch.module-unwatched', 'the module outside the root is said', {
+      timeoutMs: 60_000,
+    });
     expect(warn.level).toBe(40);
     expect(warn.dir).toBe(path.join(root, 'lib'));
     expect(String(warn.msg)).toContain('replace target of example.com/lib');
