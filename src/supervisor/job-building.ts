@@ -10,7 +10,6 @@ import {
   STOP_FOR_FAILED_BUILD,
   STOP_FOR_RESTART,
   STOP_FOR_SHUTDOWN,
-  type AppRef,
   type BuildOutcome,
   type Building,
   type Effect,
