@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'ALREADY_RUNNING'
   | 'APP_START_FAILED'
   | 'NO_GO_MODULE'
+  | 'GO_LIST_FAILED'
   | 'PORT_IN_USE'
   | 'WATCH_LIMIT'
   | 'INSTANCE_LIMIT'

@@ -20,6 +20,7 @@ import { describeListChanges } from './config/lists.js';
 import { describePlan, warnModulesOutsideRoot } from './startup-plan.js';
 import { ServiceWiring, startService, wiringOptions } from './service-wiring.js';
 import { startProxy, watchingProxyFiles } from './proxy-driver.js';
+import type { BatchTarget } from './proxy-changes.js';
 
 /** Files hashed at start for content dedupe (a file beyond them is indexed at its first change). */
 const CONTENT_SEED_FILES = 5_000;
@@ -77,7 +78,8 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring):
   });
   onSupervisor?.(supervisor);
   const watch = watchSettings(s, log, cwd ?? process.cwd());
-  const batcher = batcherFor(s, supervisor, wiring, log);
+  // Behind the proxy, batches pass its gate (a run-time-only file the binary embeds builds: proxy-changes.ts).
+  const batcher = batcherFor(s, supervisor, proxy?.changes.inOrder(supervisor) ?? supervisor, wiring, log);
 
   const wlog = log.child({ component: 'watch' });
   // The watcher behind the watchdog: budget, sentinels, mount checks, re-arming, fallback to polling.
@@ -156,14 +158,14 @@ function describeReady(ready: Awaited<Watcher['ready']>): string {
 }
 
 /** The pipeline between the watcher and the supervisor (ring, debounce, barrier, content dedupe). */
-function batcherFor(s: Settings, supervisor: Supervisor, wiring: ServiceWiring, log: Logger): Batcher {
+function batcherFor(s: Settings, supervisor: Supervisor, to: BatchTarget, wiring: ServiceWiring, log: Logger): Batcher {
   return new Batcher({
     root: s.root,
     bufferCapacity: s.watch.bufferCapacity,
     debounce: s.debounce,
     log,
-    deliver: (batch) => supervisor.submit(batch),
-    revert: (batch) => supervisor.revert(batch),
+    deliver: (batch) => to.submit(batch),
+    revert: (batch) => to.revert(batch),
     appIdle: () => supervisor.idleWithoutApp,
     restartOnly: s.run.envFiles,
     onTaken: wiring.taken,
