@@ -231,11 +231,15 @@ export const ProxySchema = z
     restartOnly: z
       .array(glob)
       .default(PROXY_RESTART_ONLY)
-      .describe('Globs (relative to root) of files read by the app at run time: an edit restarts it without a build.'),
+      .describe(
+        'Globs (relative to root) of files read by the app at run time: an edit restarts it without a build (a file the binary embeds with //go:embed builds).',
+      ),
     reloadOnly: z
       .array(glob)
       .default(PROXY_RELOAD_ONLY)
-      .describe('Globs (relative to root) of files served as they are: an edit only reloads the browser.'),
+      .describe(
+        'Globs (relative to root) of files served as they are: an edit only reloads the browser (a file the binary embeds with //go:embed builds).',
+      ),
   })
   .describe('The reverse proxy in front of the app: requests wait through restarts, pages reload themselves.');
 
