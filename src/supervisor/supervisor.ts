@@ -388,7 +388,7 @@ export class Supervisor {
         const lines = tail.lines;
         this.showFailure({ title: `The new version did not start: ${why}`, lines });
         const last = lines.length > 0 ? `its last output:\n${lines.map((l) => `    ${l}`).join('\n')}` : 'it printed nothing on stderr';
-        const error = new HotwatchError('APP_START_FAILED', `the app ${why}`, { hint: `fix it and save: ${last}` });
+        const error = new HotwatchError('APP_START_FAILED', why, { hint: `fix it and save: ${last}` });
         return this.feed({ type: 'startFinished', at: Date.now(), outcome: { ok: false, error } });
       }
       this.ports.set(app.pid, port);
