@@ -67,9 +67,14 @@ export function watchingProxyFiles(watch: WatchSettings, p: ProxySettings): Watc
   return { ...watch, include };
 }
 
-/** What the binary embeds, asked of go as the build would see it (its directory, package, env, -tags). */
+/**
+ * What the binary embeds, asked of go as the build would see it (its directory, package, env, -tags).
+ * With build.cmd, which package it builds is unknown: every package of the module counts (a file any of
+ * them embeds builds: safe, at the price of a longer `go list` in a large module).
+ */
 function embedIndex(s: Settings, log: Logger, signal: AbortSignal): EmbedIndex {
   const b = s.build;
-  const query = { cwd: b.root, pkg: b.package, root: s.root, env: { ...process.env, ...b.env }, flags: b.flags };
+  const pkg = b.cmd !== undefined ? './...' : b.package;
+  const query = { cwd: b.root, pkg, root: s.root, env: { ...process.env, ...b.env }, flags: b.flags };
   return new EmbedIndex(query, log.child({ component: 'proxy' }), signal);
 }

@@ -93,6 +93,18 @@ describe('go list: the packages under the root that embed files', () => {
     ]);
   }, 60_000);
 
+  it('with ./... (build.cmd: the package it builds is unknown), every package of the module counts', async () => {
+    fs.mkdirSync(at('cmd/server'), { recursive: true });
+    fs.renameSync(at('main.go'), at('cmd/server/main.go'));
+    write('tools/gen.go', 'package tools\n\nimport _ "embed"\n\n//go:embed gen.tmpl\nvar Gen string\n');
+    write('tools/gen.tmpl', 'x\n');
+    const found = await listEmbeddingPackages({ ...query(), pkg: './...', signal: AbortSignal.timeout(60_000) });
+    expect(found.map((p) => [p.importPath, p.files]).sort()).toEqual([
+      ['example.com/emb/tools', [at('tools/gen.tmpl')]],
+      ['example.com/emb/web', [at('web/static/css/app.css'), at('web/templates/index.html')]],
+    ]);
+  }, 60_000);
+
   it('rejects with go’s own words when the module is broken', async () => {
     write('go.mod', 'module example.com/emb\n\ngo 1.22\nrequire (\n');
     await expect(listEmbeddingPackages({ ...query(), signal: AbortSignal.timeout(60_000) })).rejects.toThrow(
