@@ -53,7 +53,8 @@ export class ProxyChanges {
       this.log.info({ event: 'proxy.embedded', file: rel, package: v.by }, text);
     } else {
       const text = `${rel}: whether the binary embeds it (//go:embed) is unknown (${v.why}): rebuilding to be safe`;
-      this.log.info({ event: 'proxy.embedded-unknown', file: rel, why: v.why }, text);
+      // Not known because Go sources changed with it: the batch builds for them anyway.
+      this.log[v.failed ? 'info' : 'debug']({ event: 'proxy.embedded-unknown', file: rel, why: v.why }, text);
     }
     return 'build';
   };

@@ -12,7 +12,8 @@ import picomatch from 'picomatch';
 import type { Logger } from './log/logger.js';
 import { type EmbeddingPackage, type GoEmbedQuery, listEmbeddingPackages } from './os/go-embeds.js';
 
-export type EmbedVerdict = { embedded: false } | { embedded: true; by: string } | { embedded: 'unknown'; why: string };
+/** `failed`: go could not answer (else the answer is being asked for again: Go sources changed in this batch). */
+export type EmbedVerdict = { embedded: false } | { embedded: true; by: string } | { embedded: 'unknown'; why: string; failed: boolean };
 
 interface Embedding {
   /** The package as a person names it: `./web`, or `.` for the root. */
@@ -59,7 +60,7 @@ export class EmbedIndex {
   /** Whether `file` (absolute) is embedded, by which package, or why that is unknown. */
   verdict(file: string): EmbedVerdict {
     const s = this.state;
-    if (s.kind !== 'fresh') return { embedded: 'unknown', why: s.why };
+    if (s.kind !== 'fresh') return { embedded: 'unknown', why: s.why, failed: s.kind === 'failed' };
     const by = s.files.get(file) ?? s.packages.find((p) => matchesPatterns(p, file))?.by;
     return by !== undefined ? { embedded: true, by } : { embedded: false };
   }
