@@ -230,7 +230,9 @@ describe('hotwatch run --proxy-port (e2e)', () => {
     const clients = Array.from({ length: 20 }, client);
     try {
       for (let i = 1; i <= 5; i++) {
-        fs.writeFileSync(path.join(session.dir, 'templates', 'x.tmpl'), `tmpl=${i}\n`);
+        // Atomically (write, then rename): the app reads the file at each request and must never see it half-written.
+        fs.writeFileSync(path.join(session.dir, 'x.tmpl.next'), `tmpl=${i}\n`);
+        fs.renameSync(path.join(session.dir, 'x.tmpl.next'), path.join(session.dir, 'templates', 'x.tmpl'));
         await waitFor(async () => (await text(port, '/tmpl')) === `tmpl=${i}\n`, {
           description: `the restarted app serves tmpl=${i}`,
           timeoutMs: 30_000,
