@@ -168,6 +168,7 @@ async function checkMainPackage(
 
 /** `signal`: hotwatch is told to stop while starting: the one child it may wait on (`go list`) is killed. */
 export async function preflight(s: Settings, signal?: AbortSignal): Promise<{ goBinary: string | undefined; goMod: string | undefined }> {
+  if (s.apps?.length) return (await Promise.all(s.apps.map((a) => preflightApp(s, a, signal))))[0]!;
   let goBinary: string | undefined;
   let goMod: string | undefined;
   const env = { ...process.env, ...s.build.env };
@@ -223,6 +224,24 @@ export async function preflight(s: Settings, signal?: AbortSignal): Promise<{ go
   }
   if (s.proxy.enabled) await checkProxyPorts(s);
   return { goBinary, goMod };
+}
+
+/** One app of `apps:` checked as a run of it alone would be; its problems named under apps.NAME. */
+async function preflightApp(s: Settings, a: NonNullable<Settings['apps']>[number], signal?: AbortSignal): ReturnType<typeof preflight> {
+  try {
+    return await preflight({ ...s, build: a.build, run: a.run, apps: undefined }, signal);
+  } catch (e) {
+    if (!(e instanceof HotwatchError)) throw e;
+    const key = e.code === 'PORT_IN_USE' ? 'port' : 'package';
+    const where = e.where ?? configPosition(s, ['apps', a.name, key]);
+    const message = `apps.${a.name}: ${e.message.replace(/^build\.package /, 'package ').replace(/\(run\.port\)/, '(port)')}`;
+    throw new HotwatchError(e.code, message, {
+      ...(e.hint ? { hint: e.hint } : {}),
+      ...(where ? { where } : {}),
+      exitCode: e.exitCode,
+      cause: e,
+    });
+  }
 }
 
 /** The proxy's port must be free (its holder named otherwise), and not the app's (--app-port is checked here). */

@@ -21,6 +21,9 @@ import { describePlan, warnModulesOutsideRoot } from './startup-plan.js';
 import { ServiceWiring, startService, wiringOptions } from './service-wiring.js';
 import { startProxy, watchingProxyFiles } from './proxy-driver.js';
 import type { BatchTarget } from './proxy-changes.js';
+import { AppSet, type Supervising } from './apps/app-set.js';
+import { allEnvFiles, watchingApps } from './apps/watching.js';
+import { describeApps } from './apps/plan.js';
 
 /** Files hashed at start for content dedupe (a file beyond them is indexed at its first change). */
 const CONTENT_SEED_FILES = 5_000;
@@ -30,7 +33,7 @@ export interface RuntimeOptions {
   /** Aborting it shuts hotwatch down: build aborted, app stopped, watches released. */
   signal: AbortSignal;
   /** Called once the supervisor exists (the CLI wires the second Ctrl-C to forceKill). */
-  onSupervisor?: (s: Supervisor) => void;
+  onSupervisor?: (s: Supervising) => void;
   /** Told whenever the running app changes (the CLI records it in .hotwatch/state.json). */
   onAppChange?: SupervisorOptions['onAppChange'];
   /** The directory hotwatch was started in: compiler errors name files relative to it. */
@@ -62,20 +65,19 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring):
   // Each edit's cycle (and the start-up) leaves garbage that V8 would hand back only ~10 s later.
   const collector = new IdleCollector(1000, () => batcher.pending || supervisor.busy);
   const proxy = await startProxy(s, log, signal); // proxy.enabled, --proxy-port: listening before the first build
-  const supervisor = new Supervisor({
-    root: s.root,
-    build: s.build,
-    run: s.run,
-    log,
+  const shared = {
     signal,
     ...(cwd !== undefined ? { cwd } : {}),
     maxWaitMs: s.debounce.maxWaitMs,
-    appEnv: () => appEnvironment(s.run),
     changedSince: (since: number): Promise<boolean> => batcher.changedSince(since),
-    ...wiring.supervisorHooks(o.onAppChange, (batch: Batch): void => batcher.serving(batch)),
+    // With apps:, the state file records no app (it holds one): each app's processes carry their own marker.
+    ...wiring.supervisorHooks(s.apps ? undefined : o.onAppChange, (batch: Batch): void => batcher.serving(batch)),
     afterCycle: () => collector.soon(),
     ...proxy?.supervisor,
-  });
+  };
+  const supervisor: Supervising = s.apps
+    ? new AppSet({ root: s.root, apps: s.apps, log, shared, env: { ...process.env, ...s.build.env } })
+    : new Supervisor({ ...shared, root: s.root, build: s.build, run: s.run, log, appEnv: () => appEnvironment(s.run) });
   onSupervisor?.(supervisor);
   const watch = watchSettings(s, log, cwd ?? process.cwd());
   // Behind the proxy, batches pass its gate (a run-time-only file the binary embeds builds: proxy-changes.ts).
@@ -115,9 +117,10 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring):
 /** The watch settings with run.envFiles added; what this run will do, and what the config's lists and env files mean, said once. */
 function watchSettings(s: Settings, log: Logger, cwd: string): WatchSettings {
   const plan = describePlan(s, cwd);
-  log.info({ event: 'startup.plan', config: plan.config, build: plan.build, run: plan.run, root: s.root }, plan.line);
+  if (s.apps) describeApps(s, s.apps, log, cwd);
+  else log.info({ event: 'startup.plan', config: plan.config, build: plan.build, run: plan.run, root: s.root }, plan.line);
   // An edit of a run.envFiles file restarts the app (no build): the watcher must report it.
-  const { watch, outside } = watchingEnvFiles(watchingProxyFiles(s.watch, s.proxy), s.run);
+  const { watch, outside } = watchingEnvFiles(watchingApps(watchingProxyFiles(s.watch, s.proxy), s.apps), s.run);
   for (const file of outside) {
     const text = `run.envFiles ${file} is outside the root: its edits are not watched (press r, or edit a source, to restart with it)`;
     log.info({ event: 'config.envfile-unwatched', file }, text);
@@ -158,7 +161,7 @@ function describeReady(ready: Awaited<Watcher['ready']>): string {
 }
 
 /** The pipeline between the watcher and the supervisor (ring, debounce, barrier, content dedupe). */
-function batcherFor(s: Settings, supervisor: Supervisor, to: BatchTarget, wiring: ServiceWiring, log: Logger): Batcher {
+function batcherFor(s: Settings, supervisor: Supervising, to: BatchTarget, wiring: ServiceWiring, log: Logger): Batcher {
   return new Batcher({
     root: s.root,
     bufferCapacity: s.watch.bufferCapacity,
@@ -167,7 +170,7 @@ function batcherFor(s: Settings, supervisor: Supervisor, to: BatchTarget, wiring
     deliver: (batch) => to.submit(batch),
     revert: (batch) => to.revert(batch),
     appIdle: () => supervisor.idleWithoutApp,
-    restartOnly: s.run.envFiles,
+    restartOnly: allEnvFiles(s),
     onTaken: wiring.taken,
   });
 }

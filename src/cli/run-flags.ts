@@ -26,6 +26,8 @@ const LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
 
 export interface RunFlags {
   help: boolean;
+  /** `hotwatch run api worker`: the apps of `apps:` to run (none named: all of them). */
+  apps: string[];
   /** What the flags give loadSettings (cwd and isTTY are the caller's). */
   load: Pick<LoadOptions, 'configPath' | 'rootFlag' | 'overrides'>;
 }
@@ -46,7 +48,8 @@ export function parseRunFlags(command: 'run' | 'config', argv: string[], cwd: st
   const own = dashdash === -1 ? argv : argv.slice(0, dashdash);
   const appArgs = dashdash === -1 ? undefined : argv.slice(dashdash + 1);
   const { values, positionals } = parseFlags(command, own, RUN_FLAGS, { appArgs: true });
-  if (positionals.length > 0) {
+  // `hotwatch run NAME...` names apps of `apps:` (checked against the config once it is loaded).
+  if (positionals.length > 0 && command !== 'run') {
     throw new HotwatchError('FLAG_INVALID', `unexpected argument "${positionals[0]}"`, {
       hint: `app arguments go after --, e.g. hotwatch ${command} -- -port 8080`,
     });
@@ -61,6 +64,7 @@ export function parseRunFlags(command: 'run' | 'config', argv: string[], cwd: st
   }
   return {
     help: values.help === true,
+    apps: positionals,
     load: {
       configPath: values.config,
       rootFlag: values.root,

@@ -8,8 +8,9 @@ import { preflight } from '../preflight.js';
 import { runtime } from '../runtime.js';
 import { packageVersion } from './version.js';
 import { StateFile } from '../state-file.js';
-import type { Supervisor } from '../supervisor/supervisor.js';
+import type { Supervising } from '../apps/app-set.js';
 import { parseRunFlags } from './run-flags.js';
+import { selectApps } from '../config/apps.js';
 import { runHelp } from './help.js';
 import { onHelperNotice } from '../watch/native/helper/build.js';
 import { HOTKEYS_HELP, listenForHotkeys, runHotkeys } from './hotkeys.js';
@@ -27,7 +28,7 @@ export async function runCommand(argv: string[], io: CliIO): Promise<number> {
   const root = new AbortController();
   /** Set once the logger exists: a signal before it is only acted on, not logged. */
   let signalLog: Logger | undefined;
-  let supervisor: Supervisor | undefined;
+  let supervisor: Supervising | undefined;
   const signals = new ShutdownSignals(root, { log: () => signalLog, forceKill: () => supervisor?.forceKill() });
   try {
     const started = await startUp(argv, io, root.signal);
@@ -64,6 +65,8 @@ async function startUp(argv: string[], io: CliIO, signal: AbortSignal): Promise<
       return 0;
     }
     const settings = await loadSettings({ cwd: io.cwd, isTTY: io.isTTY, ...flags.load });
+    const { build, run } = flags.load.overrides ?? {};
+    settings.apps = selectApps(settings.apps, flags.apps, { ...build, ...run, proxy: settings.proxy.enabled });
     await preflight(settings, signal);
     const state = new StateFile(settings.root);
     await state.claim();
@@ -77,7 +80,7 @@ interface ServeContext {
   io: CliIO;
   root: AbortController;
   signals: ShutdownSignals;
-  onSupervisor: (s: Supervisor) => void;
+  onSupervisor: (s: Supervising) => void;
 }
 
 /** The runtime, until a signal or a fatal error; the last line says what is left running (verified). */

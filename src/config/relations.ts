@@ -9,6 +9,7 @@ import { parseDuration } from './duration.js';
 import type { ConfigProblem } from './issues.js';
 import type { Config } from './schema.js';
 import type { ConfigPath } from './yaml-position.js';
+import { appsProblems } from './apps-relations.js';
 
 /** Whether the file sets the key at `path`. */
 type IsSet = (path: ConfigPath) => boolean;
@@ -120,5 +121,6 @@ export function relationProblems(cfg: Config, isSet: IsSet): ConfigProblem[] {
       true,
     ),
     atMost(cfg, isSet, ['run', 'backoffInitial'], ['run', 'backoffMax'], 'backoffMax caps every restart delay, the first one included'),
+    ...appsProblems(cfg, isSet),
   ].filter((p): p is ConfigProblem => p !== undefined);
 }

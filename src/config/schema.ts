@@ -257,6 +257,46 @@ export const ServiceSchema = z
   })
   .describe('Service mode: the status endpoint.');
 
+/** A name on the command line (`hotwatch run api worker`) and in log lines: no spaces, no path separators. */
+const APP_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+/** One app of `apps:`: unset keys inherit the top-level build: and run: values (src/config/apps.ts). */
+export const AppSchema = z
+  .strictObject({
+    package: z.string().describe('The main package of this app, relative to root (e.g. ./cmd/api).'),
+    output: z.string().optional().describe('The binary this app is built to (default: .hotwatch/bin/<name>).'),
+    flags: z.array(z.string()).optional().describe('Extra go build flags (default: build.flags).'),
+    args: z.array(z.string()).optional().describe('Arguments for this app (default: run.args).'),
+    env: stringMap.optional().describe("Extra environment for this app, added over run.env (this app's value wins)."),
+    envFiles: z.array(z.string()).optional().describe('dotenv files loaded after run.envFiles, for this app only.'),
+    cwd: z.string().optional().describe('Working directory of this app (default: run.cwd, else root).'),
+    port: z
+      .number()
+      .int()
+      .min(1)
+      .max(65535)
+      .optional()
+      .describe('The port this app listens on (default: none; two apps cannot share one).'),
+    stopSignal: z.enum(SIGNALS).optional().describe('Signal that stops this app (default: run.stopSignal).'),
+    gracePeriod: duration('Time between the stop signal and SIGKILL for this app (default: run.gracePeriod)').optional(),
+    onCrash: z.enum(['wait-for-change', 'restart']).optional().describe('What happens when this app exits (default: run.onCrash).'),
+    include: z
+      .array(glob)
+      .default([])
+      .describe('Globs (relative to root) of files besides Go packages that rebuild this app (Go files route by its imports).'),
+  })
+  .describe('One app: its main package, and what differs from the top-level build: and run:.');
+
+export const AppsSchema = z
+  .record(
+    z.string().regex(APP_NAME, { error: 'an app name is letters, digits, "-", "_" and ".", starting with a letter or digit' }),
+    AppSchema,
+  )
+  .optional()
+  .describe(
+    'Several apps from one hotwatch, by name: one watcher for all; a change rebuilds only the apps whose packages import what changed. `hotwatch run NAME...` runs some of them.',
+  );
+
 export const ConfigSchema = z
   .strictObject({
     $schema: z.string().optional().describe('Path or URL of the JSON Schema (editor completion).'),
@@ -269,6 +309,7 @@ export const ConfigSchema = z
     watchdog: WatchdogSchema.prefault({}),
     proxy: ProxySchema.prefault({}),
     service: ServiceSchema.prefault({}),
+    apps: AppsSchema,
   })
   .describe('hotwatch configuration (watcher.config.yaml).');
 

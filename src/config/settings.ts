@@ -6,6 +6,7 @@ import path from 'node:path';
 import { ConfigSchema, type Config } from './schema.js';
 import { parseDuration } from './duration.js';
 import { effectiveList } from './lists.js';
+import { resolveApps, type AppSettings } from './apps.js';
 
 export interface WatchSettings {
   /** Absolute root of the module. */
@@ -93,6 +94,8 @@ export interface Settings {
   proxy: ProxySettings;
   /** Service mode: the loopback status port, if any. */
   service?: { statusPort: number | undefined };
+  /** `apps:` (several apps from one hotwatch), the ones this run runs; undefined: one app, build: and run:. */
+  apps?: AppSettings[] | undefined;
 }
 
 const ms = (s: string): number => {
@@ -114,6 +117,17 @@ export function resolveSettings(cfg: Config, opts: ResolveOptions): Settings {
   const output = path.resolve(root, cfg.build.output);
   const outputDir = path.dirname(output);
   const format = cfg.log.format === 'auto' ? (opts.isTTY ? 'pretty' : 'json') : cfg.log.format;
+  const build: BuildSettings = {
+    root,
+    cmd: cfg.build.cmd,
+    package: cfg.build.package,
+    output,
+    flags: cfg.build.flags,
+    env: cfg.build.env,
+    timeoutMs: ms(cfg.build.timeout),
+    onFailure: cfg.build.onFailure,
+  };
+  const run = runSettings(cfg, root, output);
   return {
     configFile: opts.configFile,
     root,
@@ -129,17 +143,8 @@ export function resolveSettings(cfg: Config, opts: ResolveOptions): Settings {
       bufferCapacity: cfg.watch.bufferCapacity,
       includeMounts: cfg.watch.includeMounts.map((p) => path.resolve(root, p)),
     },
-    build: {
-      root,
-      cmd: cfg.build.cmd,
-      package: cfg.build.package,
-      output,
-      flags: cfg.build.flags,
-      env: cfg.build.env,
-      timeoutMs: ms(cfg.build.timeout),
-      onFailure: cfg.build.onFailure,
-    },
-    run: runSettings(cfg, root, output),
+    build,
+    run,
     debounce: {
       quietMs: ms(cfg.debounce.quiet),
       loneQuietMs: ms(cfg.debounce.loneQuiet),
@@ -155,6 +160,7 @@ export function resolveSettings(cfg: Config, opts: ResolveOptions): Settings {
     },
     service: { statusPort: cfg.service.statusPort },
     proxy: proxySettings(cfg),
+    apps: resolveApps(cfg, root, build, run),
   };
 }
 

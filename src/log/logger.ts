@@ -63,6 +63,18 @@ export function escapeControls(text: string): string {
   });
 }
 
+/** Colours an app's name can take (ANSI foreground codes), chosen by its name so it keeps one across runs. */
+const APP_COLOURS = [36, 35, 33, 32, 34, 96, 95, 93, 92, 94];
+
+/** `api │ ` before a line of the app `api`; coloured when the output is. */
+export function appPrefix(app: string, color: boolean): string {
+  const name = escapeControls(app);
+  if (!color) return `${name} │ `;
+  let h = 0;
+  for (const c of app) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  return `\u001b[${APP_COLOURS[h % APP_COLOURS.length]}m${name}\u001b[39m │ `;
+}
+
 export function createLogger(opts: LoggerOptions): Logger {
   const dest = guarded((opts.destination ?? process.stderr) as NodeJS.WritableStream, opts.onClosed);
   if (opts.format === 'json') {
@@ -76,11 +88,13 @@ export function createLogger(opts: LoggerOptions): Logger {
   const mode = logMode({ format: 'pretty', isTTY, destination: toStderr ? fdIdentity(2) : undefined, env });
   const options = {
     colorize: mode.color,
-    ignore: mode.timestamps ? 'pid,hostname,name,component,event' : 'pid,hostname,time,name,component,event',
+    ignore: mode.timestamps ? 'pid,hostname,name,component,event,app' : 'pid,hostname,time,name,component,event,app',
     messageFormat: (log: Record<string, unknown>, messageKey: string) => {
       const component = typeof log.component === 'string' ? `[${log.component}] ` : '';
       const msg = log[messageKey];
-      return escapeControls(`${component}${msg === undefined || msg === null ? '' : String(msg)}`);
+      const text = escapeControls(`${component}${msg === undefined || msg === null ? '' : String(msg)}`);
+      // With apps: (several apps), each line of one app starts with its name, in its own colour on a terminal.
+      return typeof log.app === 'string' ? `${appPrefix(log.app, mode.color)}${text}` : text;
     },
     // Messages carry what a person needs; the structured fields are for --log-format json.
     hideObject: true,

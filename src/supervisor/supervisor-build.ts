@@ -17,10 +17,14 @@ export interface JobBuildOptions {
   onLine?: ((line: string) => void) | undefined;
   /** Did a relevant file change after `since` (monotonic ms)? See SupervisorOptions.changedSince. */
   changedSince?: ((since: number) => Promise<boolean>) | undefined;
+  /** A turn among builds bounded across apps (SupervisorOptions.buildSlot); absent: no bound. */
+  slot?: ((signal: AbortSignal) => Promise<() => void>) | undefined;
 }
 
 /** Builds `batch`; however it ends (result or error), it ends as one outcome. */
 export async function buildForJob(o: JobBuildOptions, signal: AbortSignal): Promise<BuildOutcome> {
+  const release = o.slot ? await o.slot(signal).catch(() => undefined) : undefined;
+  if (o.slot && !release) return { kind: 'canceled', durationMs: 0 }; // canceled while waiting for its turn
   // Whatever changed after this reached a tree the build may have read half-written.
   const startedAt = performance.now();
   const outcome = await runBuild(o.settings, {
@@ -29,7 +33,9 @@ export async function buildForJob(o: JobBuildOptions, signal: AbortSignal): Prom
     // Streamed at debug only: a real failure prints the whole output once, under its BUILD FAILED line,
     // and the output of a canceled or superseded build is no one's business but a debugger's.
     onLine: o.onLine ?? ((line) => o.log.debug({ event: 'build.output', line }, `build │ ${line}`)),
-  }).then(toOutcome, (error: unknown): BuildOutcome => ({ kind: 'error', error }));
+  })
+    .then(toOutcome, (error: unknown): BuildOutcome => ({ kind: 'error', error }))
+    .finally(release);
   if (outcome.kind === 'failed') return confirmFailure(outcome, startedAt, o);
   if (outcome.kind === 'ok') return withIdentity(outcome, o.binary);
   return outcome;

@@ -75,6 +75,8 @@ export interface SupervisorOptions {
   onReport?: (report: Report) => void;
   /** Told after each change of the job's state (read `state` for it). */
   onStateChange?: () => void;
+  /** Several apps: a turn among the builds of all of them (src/apps/build-slots.ts); absent: no bound. */
+  buildSlot?: (signal: AbortSignal) => Promise<() => void>;
   /** Told when an app is seen listening (ports), as app.listening logs it. */
   onListening?: (pid: number, ports: number[]) => void;
 }

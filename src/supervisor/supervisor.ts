@@ -313,8 +313,8 @@ export class Supervisor {
     const ctrl = new AbortController();
     this.build = ctrl;
     this.stats.buildsStarted++;
-    const { build: settings, run, onBuildLine, changedSince } = this.opts;
-    const building = buildForJob({ settings, binary: run.binary, log: this.log, onLine: onBuildLine, changedSince }, ctrl.signal);
+    const { build: settings, run, onBuildLine, changedSince, buildSlot: slot } = this.opts;
+    const building = buildForJob({ settings, binary: run.binary, log: this.log, onLine: onBuildLine, changedSince, slot }, ctrl.signal);
     // The build is running in its own processes: the old app's stop is prepared meanwhile.
     const serving = servingApp(this.job);
     if (serving) this.apps.get(serving.pid)?.prescan();

@@ -1,0 +1,161 @@
+/**
+ * Several apps from one hotwatch (`apps:`): one Supervisor per app (its own job, last good version,
+ * failure and backoff), fed by the one watcher and pipeline of the runtime. Each batch is split among the
+ * apps by what their builds read (route.ts); the packages each app imports are asked of the toolchain
+ * before the first build and again after any batch that may change an import (a .go file, go.mod,
+ * go.work), so routing never works from a stale import graph. Builds across apps take turns (BuildSlots).
+ */
+import path from 'node:path';
+import type { AppSettings } from '../config/apps.js';
+import type { Logger } from '../log/logger.js';
+import type { Batch } from '../pipeline/events.js';
+import { packageDependencies } from '../os/go-deps.js';
+import { appEnvironment } from '../supervisor/env.js';
+import type { JobSnapshot } from '../supervisor/job-state.js';
+import type { TreeProcess } from '../supervisor/kill-tree.js';
+import { Supervisor, type SupervisorOptions } from '../supervisor/supervisor.js';
+import { BuildSlots, defaultBuildBound } from './build-slots.js';
+import { routeBatch, routedApp, touchesImports, type RoutedApp } from './route.js';
+import { aggregateState } from './app-state.js';
+
+/** What the runtime drives: one Supervisor, or the AppSet of several. */
+export interface Supervising {
+  submit(batch: Batch): void;
+  revert(batch: Batch): void;
+  rebuild(): void;
+  forceKill(): void;
+  run(initial: Batch): Promise<void>;
+  leftovers(): TreeProcess[];
+  readonly busy: boolean;
+  readonly idleWithoutApp: boolean;
+  readonly state: JobSnapshot;
+}
+
+/** The options every app's Supervisor shares (root, build, run, appEnv and log are each app's own). */
+export type SharedOptions = Omit<SupervisorOptions, 'root' | 'build' | 'run' | 'appEnv' | 'log' | 'buildSlot'>;
+
+export interface AppSetOptions {
+  root: string;
+  apps: readonly AppSettings[];
+  log: Logger;
+  shared: SharedOptions;
+  /** The build's environment (build.env over hotwatch's): go list runs with it. */
+  env: NodeJS.ProcessEnv;
+}
+
+export class AppSet implements Supervising {
+  readonly apps: ReadonlyArray<{ settings: AppSettings; supervisor: Supervisor }>;
+  private readonly routed: RoutedApp[];
+  private readonly log: Logger;
+  /** Each app's package directories (by name); undefined until known, or when go list failed. */
+  private deps: Map<string, Set<string>> | undefined;
+  /** Batches are routed in order: a refresh of the dependencies is awaited before the next batch. */
+  private queue: Promise<void> = Promise.resolve();
+  private readonly slots = new BuildSlots(defaultBuildBound());
+
+  constructor(private readonly o: AppSetOptions) {
+    this.log = o.log.child({ component: 'apps' });
+    const acquire = (signal: AbortSignal): Promise<() => void> => this.slots.acquire(signal);
+    this.apps = o.apps.map((settings) => ({
+      settings,
+      supervisor: new Supervisor({
+        ...o.shared,
+        root: o.root,
+        build: settings.build,
+        run: settings.run,
+        appEnv: () => appEnvironment(settings.run),
+        log: o.log.child({ app: settings.name }),
+        buildSlot: acquire,
+      }),
+    }));
+    this.routed = o.apps.map((a) => routedApp(a.name, a.include, a.run.envFiles));
+  }
+
+  /** The state of each app, by name (status, doctor). */
+  states(): Array<{ name: string; state: JobSnapshot }> {
+    return this.apps.map((a) => ({ name: a.settings.name, state: a.supervisor.state }));
+  }
+
+  submit(batch: Batch): void {
+    this.enqueue(async () => {
+      if (touchesImports(batch)) await this.refresh();
+      this.dispatch(batch);
+    });
+  }
+
+  /** Files back to what ran: with several apps, what runs differs per app, so each builds (a same binary restarts nothing). */
+  revert(batch: Batch): void {
+    this.submit(batch);
+  }
+
+  rebuild(): void {
+    for (const a of this.apps) a.supervisor.rebuild();
+  }
+
+  forceKill(): void {
+    for (const a of this.apps) a.supervisor.forceKill();
+  }
+
+  async run(initial: Batch): Promise<void> {
+    await this.refresh();
+    await Promise.all(this.apps.map((a) => a.supervisor.run(initial)));
+  }
+
+  leftovers(): TreeProcess[] {
+    return this.apps.flatMap((a) => a.supervisor.leftovers());
+  }
+
+  get busy(): boolean {
+    return this.apps.some((a) => a.supervisor.busy);
+  }
+
+  /** One app down is enough for a save of unchanged files to mean "run it again" (routing picks which). */
+  get idleWithoutApp(): boolean {
+    return this.apps.some((a) => a.supervisor.idleWithoutApp);
+  }
+
+  get state(): JobSnapshot {
+    return aggregateState(this.apps.map((a) => a.supervisor.state));
+  }
+
+  private enqueue(step: () => Promise<void>): void {
+    this.queue = this.queue.then(step).catch((e: unknown) => {
+      // A bug here would leave edits unbuilt in silence: said loudly; the next batch is routed anyway.
+      this.log.error({ event: 'apps.route-failed', err: e }, `could not route a change to the apps: ${String(e)}`);
+    });
+  }
+
+  private dispatch(batch: Batch): void {
+    const routing = routeBatch(batch, this.o.root, this.routed, this.deps);
+    const rel = (p: string): string => path.relative(this.o.root, p);
+    for (const p of routing.unrouted) {
+      const why = p.endsWith('.go') ? 'no app imports its package' : 'no app imports a package above it, nor names it in apps.NAME.include';
+      this.log.debug({ event: 'apps.unrouted', file: p }, `${rel(p)}: ${why}: nothing rebuilds`);
+    }
+    if (routing.all === undefined && routing.batches.size > 0) {
+      const names = [...routing.batches.keys()];
+      const routed = batch.paths.filter((p) => !routing.unrouted.includes(p));
+      this.log.debug({ event: 'apps.routed', apps: names }, `${routed.map(rel).join(', ')} → ${names.join(', ')}`);
+    }
+    for (const a of this.apps) {
+      const part = routing.batches.get(a.settings.name);
+      if (part) a.supervisor.submit(part);
+    }
+  }
+
+  /** The packages each app imports, asked again; unknown (every change goes to every app) when go cannot say. */
+  private async refresh(): Promise<void> {
+    const packages = this.o.apps.map((a) => a.build.package);
+    try {
+      const byPackage = await packageDependencies(this.o.root, packages, this.o.shared.signal, this.o.env);
+      this.deps = new Map(this.o.apps.map((a) => [a.name, byPackage.get(a.build.package) ?? new Set<string>()]));
+    } catch (e) {
+      if (this.o.shared.signal.aborted) return;
+      this.deps = undefined;
+      this.log.warn(
+        { event: 'apps.deps-unknown', err: e },
+        `could not list the packages each app imports (${String(e)}): every change rebuilds every app until go list answers`,
+      );
+    }
+  }
+}

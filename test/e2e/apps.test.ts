@@ -1,0 +1,256 @@
+/**
+ * Several apps from one hotwatch (issue 15, `apps:`): three apps of one module (cmd/api, cmd/worker,
+ * cmd/cron), a shared package (internal/shared) and one package of each app's own. Real go build, real
+ * processes, real HTTP: each app answers "shared=S own=O pid=P" on its own port.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, httpGet, runCli, startHotwatch, type Hotwatch, type LogLine } from '../helpers/hotwatch.js';
+import { makeTmpDir } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/wait.js';
+import { helperChildren } from '../../src/os/inotify-fds.js';
+import { inotifyWatches } from '../helpers/hotwatch.js';
+
+const APPS = ['api', 'worker', 'cron'] as const;
+type App = (typeof APPS)[number];
+
+function writeModule(dir: string, ports: Record<App, number>, extra = ''): void {
+  const w = (rel: string, text: string): void => {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), text);
+  };
+  w('go.mod', 'module example.com/multi\n\ngo 1.22\n');
+  w('internal/shared/shared.go', sharedSource('s1'));
+  for (const app of APPS) {
+    w(`cmd/${app}/own/own.go`, ownSource('o1'));
+    w(
+      `cmd/${app}/main.go`,
+      `package main
+
+import (
+\t"fmt"
+\t"net/http"
+\t"os"
+
+\t"example.com/multi/cmd/${app}/own"
+\t"example.com/multi/internal/shared"
+)
+
+func main() {
+\thttp.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+\t\tfmt.Fprintf(w, "shared=%s own=%s pid=%d", shared.Version, own.Version, os.Getpid())
+\t})
+\tif err := http.ListenAndServe("127.0.0.1:"+os.Getenv("PORT"), nil); err != nil {
+\t\tfmt.Fprintln(os.Stderr, err)
+\t\tos.Exit(1)
+\t}
+}
+`,
+    );
+  }
+  const apps = APPS.map((a) => `  ${a}:\n    package: ./cmd/${a}\n    port: ${ports[a]}\n    env: { PORT: "${ports[a]}" }\n`).join('');
+  w('watcher.config.yaml', `apps:\n${apps}${extra}`);
+}
+
+const sharedSource = (v: string): string => `package shared\n\nconst Version = "${v}"\n`;
+const ownSource = (v: string): string => `package own\n\nconst Version = "${v}"\n`;
+
+interface Answer {
+  shared: string;
+  own: string;
+  pid: number;
+}
+
+async function ask(port: number): Promise<Answer | undefined> {
+  const body = await httpGet(port);
+  const m = body?.match(/^shared=(\S+) own=(\S+) pid=(\d+)$/);
+  return m ? { shared: m[1]!, own: m[2]!, pid: Number(m[3]) } : undefined;
+}
+
+/** Resolves once the app on `port` answers as `want` says. */
+function serves(port: number, want: (a: Answer) => boolean, description: string): Promise<Answer> {
+  return waitFor(
+    async () => {
+      const a = await ask(port);
+      return a && want(a) ? a : undefined;
+    },
+    { description, timeoutMs: 90_000 },
+  );
+}
+
+/** inotify instances (fds) held by hotwatch and its inotify helper. */
+function inotifyInstances(pid: number): number {
+  let n = 0;
+  for (const p of [pid, ...helperChildren(pid)]) {
+    for (const fd of fs.readdirSync(`/proc/${p}/fd`)) {
+      try {
+        if (fs.readlinkSync(`/proc/${p}/fd/${fd}`) === 'anon_inode:inotify') n++;
+      } catch {
+        // closed meanwhile
+      }
+    }
+  }
+  return n;
+}
+
+const ofApp = (app: string, event: string) => (l: LogLine) => l.app === app && l.event === event;
+
+describe('apps: three apps from one hotwatch', () => {
+  let tmp: ReturnType<typeof makeTmpDir>;
+  let hw: Hotwatch;
+  const ports = {} as Record<App, number>;
+  let now = {} as Record<App, Answer>;
+
+  beforeAll(async () => {
+    tmp = makeTmpDir();
+    for (const a of APPS) ports[a] = await freePort();
+    writeModule(tmp.dir, ports);
+    hw = startHotwatch([], { cwd: tmp.dir, waitTimeoutMs: 90_000 });
+    for (const a of APPS) now[a] = await serves(ports[a], (x) => x.shared === 's1', `${a} serves its first version`);
+  }, 180_000);
+
+  afterAll(async () => {
+    try {
+      if (hw) {
+        const r = await hw.stop();
+        expect(r.code, hw.stderr().slice(-3000)).toBe(0);
+      }
+    } finally {
+      tmp?.cleanup();
+    }
+  });
+
+  it('says which apps run, and each plan line carries its app', () => {
+    const line = hw.events('startup.apps')[0];
+    expect(line?.apps).toEqual(['api', 'worker', 'cron']);
+    for (const a of APPS)
+      expect(hw.logs.some((l) => l.app === a && l.event === 'startup.plan' && String(l.msg).includes(`./cmd/${a}`))).toBe(true);
+  });
+
+  it('an edit in the shared package rebuilds and restarts all three', async () => {
+    const from = hw.logs.length;
+    fs.writeFileSync(path.join(tmp.dir, 'internal/shared/shared.go'), sharedSource('s2'));
+    const before = now;
+    now = {} as Record<App, Answer>;
+    for (const a of APPS) {
+      now[a] = await serves(ports[a], (x) => x.shared === 's2', `${a} serves shared=s2`);
+      expect(now[a].pid).not.toBe(before[a].pid);
+    }
+    for (const a of APPS) expect(hw.logs.slice(from).filter(ofApp(a, 'build.start')).length).toBeGreaterThanOrEqual(1);
+  }, 120_000);
+
+  it("an edit in the worker's own package rebuilds and restarts only the worker", async () => {
+    const from = hw.logs.length;
+    fs.writeFileSync(path.join(tmp.dir, 'cmd/worker/own/own.go'), ownSource('o2'));
+    const worker = await serves(ports.worker, (x) => x.own === 'o2', 'worker serves own=o2');
+    expect(worker.pid).not.toBe(now.worker.pid);
+    await hw.waitForLog(ofApp('worker', 'app.listening'), 'the new worker listens', { from });
+    for (const a of ['api', 'cron'] as const) {
+      const answer = await ask(ports[a]);
+      expect(answer, `${a} still serves`).toEqual(now[a]); // same pid, same version
+      expect(hw.logs.slice(from).filter(ofApp(a, 'build.start')), `no build of ${a}`).toEqual([]);
+    }
+    expect(hw.logs.slice(from).filter(ofApp('worker', 'build.start')).length).toBeGreaterThanOrEqual(1);
+    now.worker = worker;
+  }, 120_000);
+
+  it("a syntax error in the worker's package leaves all three serving and is reported under the worker's name", async () => {
+    const from = hw.logs.length;
+    fs.writeFileSync(path.join(tmp.dir, 'cmd/worker/own/own.go'), 'package own\n\nconst Version = \n');
+    const failed = await hw.waitForLog(ofApp('worker', 'build.failed'), 'the worker build fails', { from });
+    expect(JSON.stringify(failed)).toContain('own.go');
+    for (const a of APPS) expect(await ask(ports[a]), `${a} keeps serving its version`).toEqual(now[a]);
+    for (const a of ['api', 'cron'] as const)
+      expect(hw.logs.slice(from).filter((l) => l.app === a && String(l.event).startsWith('build.'))).toEqual([]);
+    // The fix serves, in the worker only.
+    const fixFrom = hw.logs.length;
+    fs.writeFileSync(path.join(tmp.dir, 'cmd/worker/own/own.go'), ownSource('o3'));
+    now.worker = await serves(ports.worker, (x) => x.own === 'o3', 'worker serves own=o3 after the fix');
+    for (const a of ['api', 'cron'] as const) expect(await ask(ports[a])).toEqual(now[a]);
+    expect(hw.logs.slice(fixFrom).filter((l) => l.app !== 'worker' && l.event === 'build.start')).toEqual([]);
+  }, 120_000);
+
+  it('a Go file no app imports rebuilds nothing', async () => {
+    const from = hw.logs.length;
+    fs.mkdirSync(path.join(tmp.dir, 'internal/unused'), { recursive: true });
+    fs.writeFileSync(path.join(tmp.dir, 'internal/unused/unused.go'), 'package unused\n\nconst X = 1\n');
+    // The rescan of a new directory, or the file itself: either way no app builds for it. Wait for the
+    // batch to be taken (a later edit that builds proves the pipeline moved past it).
+    await new Promise((r) => setTimeout(r, 1500));
+    fs.writeFileSync(path.join(tmp.dir, 'cmd/cron/own/own.go'), ownSource('o4'));
+    now.cron = await serves(ports.cron, (x) => x.own === 'o4', 'cron serves own=o4');
+    const builds = hw.logs.slice(from).filter((l) => l.event === 'build.start');
+    expect(
+      builds.map((l) => l.app).every((a) => a === 'cron'),
+      JSON.stringify(builds),
+    ).toBe(true);
+  }, 120_000);
+
+  it('holds one inotify instance and at most one watch per directory plus a small constant', async () => {
+    const ready = hw.events('watch.ready')[0]!;
+    const dirs = Number(ready.dirs);
+    const watches = inotifyWatches(hw.pid);
+    expect(inotifyInstances(hw.pid)).toBe(1);
+    expect(watches).toBeGreaterThan(0);
+    // internal/unused was added since: one more directory.
+    expect(watches).toBeLessThanOrEqual(dirs + 1 + 2);
+  });
+});
+
+describe('apps: choosing apps, and config errors', () => {
+  let tmp: ReturnType<typeof makeTmpDir>;
+  const ports = {} as Record<App, number>;
+
+  beforeAll(async () => {
+    tmp = makeTmpDir();
+    for (const a of APPS) ports[a] = await freePort();
+  });
+  afterAll(() => tmp?.cleanup());
+
+  it('`hotwatch run api worker` runs only those two', async () => {
+    writeModule(tmp.dir, ports);
+    const hw = startHotwatch(['api', 'worker'], { cwd: tmp.dir, waitTimeoutMs: 90_000 });
+    try {
+      await serves(ports.api, (x) => x.shared === 's1', 'api serves');
+      await serves(ports.worker, (x) => x.shared === 's1', 'worker serves');
+      expect(hw.events('startup.apps')[0]?.apps).toEqual(['api', 'worker']);
+      expect(await httpGet(ports.cron)).toBeUndefined();
+      expect(hw.logs.filter((l) => l.app === 'cron')).toEqual([]);
+    } finally {
+      const r = await hw.stop();
+      expect(r.code, hw.stderr().slice(-3000)).toBe(0);
+    }
+  }, 180_000);
+
+  it('an unknown app name is exit 2 with the names there are', async () => {
+    writeModule(tmp.dir, ports);
+    const r = await runCli(['run', 'api', 'nope'], { cwd: tmp.dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('"nope"');
+    expect(r.stderr).toContain('api, worker, cron');
+  });
+
+  it('two apps with one output, or one fixed port, are config errors with file:line:col', async () => {
+    writeModule(tmp.dir, ports);
+    const cfg = path.join(tmp.dir, 'watcher.config.yaml');
+    fs.writeFileSync(
+      cfg,
+      `apps:\n  api:\n    package: ./cmd/api\n    output: bin/x\n  worker:\n    package: ./cmd/worker\n    output: bin/x\n`,
+    );
+    let r = await runCli(['run'], { cwd: tmp.dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/watcher\.config\.yaml:7:\d+ apps\.api and apps\.worker both build to bin\/x/);
+    fs.writeFileSync(cfg, `apps:\n  api:\n    package: ./cmd/api\n    port: 8123\n  worker:\n    package: ./cmd/worker\n    port: 8123\n`);
+    r = await runCli(['run'], { cwd: tmp.dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/watcher\.config\.yaml:7:\d+ apps\.api and apps\.worker both listen on port 8123/);
+  });
+
+  it('the proxy in front of several apps is refused', async () => {
+    writeModule(tmp.dir, ports, 'proxy:\n  enabled: true\n');
+    const r = await runCli(['run'], { cwd: tmp.dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('the proxy fronts one app');
+  });
+});
