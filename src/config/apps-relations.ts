@@ -15,11 +15,11 @@ function clash(
   cfg: Config,
   isSet: IsSet,
   key: 'output' | 'port',
-  valueOf: (name: string) => string | undefined,
+  valueFor: (name: string) => string | undefined,
 ): ConfigProblem | undefined {
   const seen = new Map<string, string>();
   for (const name of Object.keys(cfg.apps ?? {})) {
-    const v = valueOf(name);
+    const v = valueFor(name);
     if (v === undefined) continue;
     const first = seen.get(v);
     if (first === undefined) {

@@ -1,48 +1,8 @@
-/**
- * `apps:` resolved for the runtime: each app's own BuildSettings and RunSettings, made of the top-level
- * build: and run: values with the app's keys over them (env and envFiles add to run's; every other key
- * replaces). And the subset the command line names (`hotwatch run api worker`).
- */
-import path from 'node:path';
+/** The apps of `apps:` the command line names (`hotwatch run api worker`), checked against the config. */
 import { HotwatchError } from '../errors.js';
-import { parseDuration } from './duration.js';
-import type { Config } from './schema.js';
-import type { BuildSettings, RunSettings } from './settings.js';
+import type { AppSettings } from './settings.js';
 
-export interface AppSettings {
-  /** The key in `apps:` (log lines carry it as `app`). */
-  name: string;
-  build: BuildSettings;
-  run: RunSettings;
-  /** Globs relative to root of non-Go files that rebuild this app (apps.NAME.include). */
-  include: string[];
-}
-
-/** The apps of `cfg` in the file's order, or undefined when it has no `apps:` (one app: build: and run:). */
-export function resolveApps(cfg: Config, root: string, build: BuildSettings, run: RunSettings): AppSettings[] | undefined {
-  if (cfg.apps === undefined) return undefined;
-  return Object.entries(cfg.apps).map(([name, a]) => {
-    const output = path.resolve(root, a.output ?? `.hotwatch/bin/${name}`);
-    const grace = a.gracePeriod === undefined ? undefined : parseDuration(a.gracePeriod);
-    return {
-      name,
-      include: a.include,
-      build: { ...build, cmd: undefined, package: a.package, output, flags: a.flags ?? build.flags },
-      run: {
-        ...run,
-        binary: output,
-        args: a.args ?? run.args,
-        env: { ...run.env, ...a.env },
-        envFiles: [...run.envFiles, ...(a.envFiles ?? []).map((p) => path.resolve(root, p))],
-        cwd: a.cwd === undefined ? run.cwd : path.resolve(root, a.cwd),
-        port: a.port,
-        stopSignal: a.stopSignal ?? run.stopSignal,
-        gracePeriodMs: grace ?? run.gracePeriodMs,
-        onCrash: a.onCrash ?? run.onCrash,
-      },
-    };
-  });
-}
+export type { AppSettings } from './settings.js';
 
 /** Flags that set one app's values: with `apps:` they would not say which app they are for. */
 export interface SingleAppFlags {

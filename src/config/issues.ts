@@ -91,6 +91,11 @@ export function configErrorMap(iss: RawIssue | Issue): string | undefined {
       return `${show(input)} is too large: the maximum is ${String(iss.maximum)}${iss.inclusive ? '' : ' (exclusive)'}`;
     case 'too_small':
       return `${show(input)} is too small: the minimum is ${String(iss.minimum)}${iss.inclusive ? '' : ' (exclusive)'}`;
+    case 'invalid_key': {
+      // A key of a mapping by name (apps:): the key's own rule says what a name may be.
+      const inner = (iss as { issues?: ReadonlyArray<{ message?: string }> }).issues?.[0]?.message;
+      return inner ? `${show(input)} is not a valid name: ${inner}` : undefined;
+    }
     default:
       return undefined;
   }

@@ -32,6 +32,7 @@ const UNSET: Record<string, string> = {
   'build.cmd': 'not set: go build -o <output> <package>',
   'run.cwd': 'not set: the app runs in root',
   'run.port': 'not set: no port is checked',
+  apps: 'not set: one app (build: and run:)',
 };
 
 export interface PrintOptions {

@@ -9,6 +9,8 @@ import type { ConfigPath } from './yaml-position.js';
 interface JsonSchemaNode {
   properties?: Record<string, JsonSchemaNode>;
   items?: JsonSchemaNode;
+  /** A mapping by name (apps:): every value has this shape. */
+  additionalProperties?: JsonSchemaNode | boolean;
 }
 
 let cached: JsonSchemaNode | undefined;
@@ -20,7 +22,8 @@ export function schemaKeysAt(path: ConfigPath): readonly string[] | undefined {
   let node: JsonSchemaNode | undefined = root();
   for (const seg of path) {
     if (!node) return undefined;
-    node = typeof seg === 'number' ? node.items : node.properties?.[seg];
+    const byName: JsonSchemaNode | undefined = typeof node.additionalProperties === 'object' ? node.additionalProperties : undefined;
+    node = typeof seg === 'number' ? node.items : (node.properties?.[seg] ?? byName);
   }
   return node?.properties ? Object.keys(node.properties) : undefined;
 }

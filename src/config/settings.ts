@@ -6,7 +6,6 @@ import path from 'node:path';
 import { ConfigSchema, type Config } from './schema.js';
 import { parseDuration } from './duration.js';
 import { effectiveList } from './lists.js';
-import { resolveApps, type AppSettings } from './apps.js';
 
 export interface WatchSettings {
   /** Absolute root of the module. */
@@ -181,6 +180,44 @@ function proxySettings(cfg: Config): ProxySettings {
     restartOnly: p.restartOnly,
     reloadOnly: p.reloadOnly,
   };
+}
+
+export interface AppSettings {
+  /** The key in `apps:` (log lines carry it as `app`). */
+  name: string;
+  build: BuildSettings;
+  run: RunSettings;
+  /** Globs relative to root of non-Go files that rebuild this app (apps.NAME.include). */
+  include: string[];
+}
+
+/**
+ * `apps:` resolved: each app's own BuildSettings and RunSettings, made of the top-level build: and run:
+ * values with the app's keys over them (env and envFiles add to run's; every other key replaces).
+ */
+function resolveApps(cfg: Config, root: string, build: BuildSettings, run: RunSettings): AppSettings[] | undefined {
+  if (cfg.apps === undefined) return undefined;
+  return Object.entries(cfg.apps).map(([name, a]) => {
+    const output = path.resolve(root, a.output ?? `.hotwatch/bin/${name}`);
+    const grace = a.gracePeriod === undefined ? undefined : ms(a.gracePeriod);
+    return {
+      name,
+      include: a.include,
+      build: { ...build, cmd: undefined, package: a.package, output, flags: a.flags ?? build.flags },
+      run: {
+        ...run,
+        binary: output,
+        args: a.args ?? run.args,
+        env: { ...run.env, ...a.env },
+        envFiles: [...run.envFiles, ...(a.envFiles ?? []).map((p) => path.resolve(root, p))],
+        cwd: a.cwd === undefined ? run.cwd : path.resolve(root, a.cwd),
+        port: a.port,
+        stopSignal: a.stopSignal ?? run.stopSignal,
+        gracePeriodMs: grace ?? run.gracePeriodMs,
+        onCrash: a.onCrash ?? run.onCrash,
+      },
+    };
+  });
 }
 
 /** The app's settings: paths resolved under the root, durations in ms. */

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parseFlags } from '../../src/cli/flags.js';
 import { RUN_FLAGS, parseRunFlags } from '../../src/cli/run-flags.js';
 import { HotwatchError } from '../../src/errors.js';
+import { selectApps } from '../../src/config/apps.js';
 
 function failure(fn: () => unknown): HotwatchError {
   try {
@@ -84,9 +85,12 @@ describe('unknown flags', () => {
         `--port ${bad}: expected a port number from 1 to 65535`,
       );
     }
-    expect(failure(() => parseRunFlags('run', ['main.go'], '/')).format()).toBe(
-      'unexpected argument "main.go"\n  fix: app arguments go after --, e.g. hotwatch run -- -port 8080',
+    // A word without apps: in the config is no app to choose (selectApps, once the config is read).
+    expect(parseRunFlags('run', ['main.go'], '/').apps).toEqual(['main.go']);
+    expect(failure(() => selectApps(undefined, ['main.go'])).format()).toBe(
+      'unexpected argument "main.go": the config has no apps: to choose from\n  fix: app arguments go after --, e.g. hotwatch run -- -port 8080; to run several apps, name them under apps: in watcher.config.yaml',
     );
+    expect(failure(() => parseRunFlags('config', ['main.go'], '/')).message).toBe('unexpected argument "main.go"');
   });
 });
 

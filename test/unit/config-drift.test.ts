@@ -56,6 +56,7 @@ describe('schema drift', () => {
         'watchdog',
         'proxy',
         'service',
+        'apps',
       ]);
       expect(json.additionalProperties).toBe(false);
     } finally {
