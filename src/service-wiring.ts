@@ -7,7 +7,7 @@
  */
 import type { MetricsRecorder } from './service/recorder.js';
 import { startServiceMode, type ServiceLog, type ServiceMode } from './service/service-mode.js';
-import type { JobState as ServiceJobState, JobView, ScopeView, StatusSource, WatchView } from './service/status.js';
+import type { AppStateView, JobState as ServiceJobState, JobView, ScopeView, StatusSource, WatchView } from './service/status.js';
 import { compilerErrors } from './supervisor/compiler-output.js';
 import { RESTART_AFTER_EXIT, type JobSnapshot, type Report } from './supervisor/job-state.js';
 import type { Batch, WatchEvent } from './pipeline/events.js';
@@ -48,11 +48,22 @@ export class ServiceWiring implements StatusSource {
   private readonly scopes = new Map<string, ScopeView>();
   private readonly startedAt = Date.now();
   /** The supervisor's job snapshot and the watcher's counters, once they exist. */
-  private sources: { job: () => JobSnapshot; watchStats: () => WatcherStats | undefined } | undefined;
+  private sources:
+    | { job: () => JobSnapshot; watchStats: () => WatcherStats | undefined; apps?: () => Array<{ name: string; state: JobSnapshot }> }
+    | undefined;
 
-  /** The supervisor's job (its `state`) and the watcher's counters, read on each status request. */
-  bind(supervisor: { readonly state: JobSnapshot }, watcher: { stats?(): WatcherStats | undefined }): void {
-    this.sources = { job: () => supervisor.state, watchStats: () => watcher.stats?.() };
+  /** The supervisor's job (its `state`; with apps:, each app's `states()`) and the watcher's counters, read on each status request. */
+  bind(
+    supervisor: { readonly state: JobSnapshot; states?(): Array<{ name: string; state: JobSnapshot }> },
+    watcher: { stats?(): WatcherStats | undefined },
+  ): void {
+    const apps = supervisor.states ? () => supervisor.states!() : undefined;
+    this.sources = { job: () => supervisor.state, watchStats: () => watcher.stats?.(), ...(apps ? { apps } : {}) };
+  }
+
+  /** With apps:, each app's state; undefined with one app. */
+  apps(): AppStateView[] | undefined {
+    return this.sources?.apps?.().map(({ name, state }) => ({ name, state: jobStateOf(state), since: state.since, pid: state.pid ?? null }));
   }
 
   constructor(private readonly o: ServiceWiringOptions) {}

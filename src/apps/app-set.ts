@@ -96,8 +96,9 @@ export class AppSet implements Supervising {
     for (const a of this.apps) a.supervisor.forceKill();
   }
 
+  /** The first builds start at once; the imports are listed meanwhile (batches wait for them, in order). */
   async run(initial: Batch): Promise<void> {
-    await this.refresh();
+    this.enqueue(() => this.refresh());
     await Promise.all(this.apps.map((a) => a.supervisor.run(initial)));
   }
 

@@ -18,6 +18,8 @@ function lines(s: StatusSnapshot, now: number): Array<[string, string]> {
   out.push(['hotwatch', `pid ${s.hotwatch.pid}, up ${duration(s.hotwatch.uptimeMs)}, ${s.hotwatch.root} (v${s.hotwatch.version})`]);
   out.push(['health', s.health.ok ? 'ok: serving, watch healthy' : (s.health.why ?? 'not ok')]);
   out.push(['state', `${s.state.name} for ${duration(s.state.forMs)}`]);
+  for (const [i, a] of (s.apps ?? []).entries())
+    out.push([i === 0 ? 'apps' : '', `${a.name}: ${a.state}${a.pid !== null ? ` (pid ${a.pid})` : ''} for ${duration(now - a.since)}`]);
   if (s.app) {
     const where = s.app.listening.length ? ` on ${s.app.listening.join(', ')}` : '';
     out.push([

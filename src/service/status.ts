@@ -67,6 +67,17 @@ export interface WatchView {
 export interface StatusSource {
   job(): JobView;
   watch(): WatchView;
+  /** With apps: (several apps), each app's own state; undefined with one app. */
+  apps?(): AppStateView[] | undefined;
+}
+
+/** One app of `apps:`: its job's state and the process that serves for it. */
+export interface AppStateView {
+  name: string;
+  state: JobState;
+  /** Epoch ms when it entered `state`. */
+  since: number;
+  pid: number | null;
 }
 
 /** The live views and the health derived from them (what the metrics' gauges read at scrape time). */
@@ -106,6 +117,8 @@ export interface StatusSnapshot {
   watch: WatchView & { healthy: boolean };
   health: Health;
   recentEvents: EventFact[];
+  /** With apps: (several apps): each app's state (`state` above is the least settled of them). */
+  apps?: AppStateView[];
 }
 
 /** How long an app restarted in a crash loop must stay up to count as serving again (run.backoffReset's default). */
@@ -176,6 +189,7 @@ export function healthOf(job: JobView, watch: WatchView, facts: ServiceFacts, no
 export function snapshot(source: StatusSource, facts: ServiceFacts, meta: StatusMeta, now: number): StatusSnapshot {
   const job = source.job();
   const watch = source.watch();
+  const apps = source.apps?.();
   const health = healthOf(job, watch, facts, now);
   const loop = crashLoop(facts.crashTimes(), now, job.state === 'backoff' ? job.nextTryAt : job.state === 'exited' ? 'change' : undefined);
   return {
@@ -196,6 +210,7 @@ export function snapshot(source: StatusSource, facts: ServiceFacts, meta: Status
     watch: { ...watch, healthy: health.watchHealthy },
     health,
     recentEvents: facts.recentEvents(),
+    ...(apps ? { apps } : {}),
   };
 }
 

@@ -128,6 +128,13 @@ describe('apps: three apps from one hotwatch', () => {
       expect(hw.logs.some((l) => l.app === a && l.event === 'startup.plan' && String(l.msg).includes(`./cmd/${a}`))).toBe(true);
   });
 
+  it('hotwatch status lists each app with its state and pid', async () => {
+    const r = await runCli(['status', '--json'], { cwd: tmp.dir });
+    expect(r.code, r.stderr).toBe(0);
+    const status = JSON.parse(r.stdout) as { apps?: Array<{ name: string; state: string; pid: number | null }> };
+    expect(status.apps?.map((a) => [a.name, a.state, a.pid])).toEqual(APPS.map((a) => [a, 'running', now[a].pid]));
+  });
+
   it('an edit in the shared package rebuilds and restarts all three', async () => {
     const from = hw.logs.length;
     fs.writeFileSync(path.join(tmp.dir, 'internal/shared/shared.go'), sharedSource('s2'));
