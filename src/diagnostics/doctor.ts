@@ -13,6 +13,7 @@ import { readMounts, type MountEntry } from '../os/mounts.js';
 import { scanTree } from '../watch/tree/scan.js';
 import { budgetChecks, largestSubtrees, type BudgetInput } from './budget.js';
 import { readEnvironment } from './environment.js';
+import { appsToolchain } from './apps.js';
 import { environmentChecks } from './environment-checks.js';
 import { filesystemChecks, mountFacts } from './filesystems.js';
 import {
@@ -194,7 +195,9 @@ export async function runDoctor(settings: Settings, opts: DoctorOptions = {}): P
 
   // Start the slow, external parts first; the /proc reads run meanwhile.
   const scanP = scan(settings, ms * 3, opts.signal);
-  const toolP = boundedToolchain(settings, ms, opts.signal);
+  const toolP = settings.apps
+    ? appsToolchain(settings, (s) => boundedToolchain(s, ms, opts.signal))
+    : boundedToolchain(settings, ms, opts.signal).then((t) => ({ ...t, apps: undefined }));
 
   const inotify = sync('inotify', 'inotify limits and usage', inotifyFacts, onError);
   const table = readMounts();
@@ -235,6 +238,7 @@ export async function runDoctor(settings: Settings, opts: DoctorOptions = {}): P
       mounts,
       environment,
       toolchain: tool.facts,
+      ...(tool.apps ? { apps: tool.apps } : {}),
     },
   };
 }

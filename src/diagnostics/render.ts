@@ -13,7 +13,10 @@ const GROUPS: [string, (id: string) => boolean][] = [
   ['inotify', (id) => id.startsWith('inotify')],
   ['Filesystems', (id) => id.startsWith('fs')],
   ['Tree', (id) => id.startsWith('tree')],
-  ['Toolchain', (id) => id.startsWith('go') || id.startsWith('build') || id.startsWith('run') || id.startsWith('toolchain')],
+  [
+    'Toolchain',
+    (id) => id.startsWith('go') || id.startsWith('build') || id.startsWith('run') || id.startsWith('toolchain') || id === 'apps',
+  ],
   ['Environment', (id) => id.startsWith('env')],
 ];
 

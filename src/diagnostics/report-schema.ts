@@ -135,6 +135,15 @@ export const ToolchainFactsSchema = z.strictObject({
     .optional(),
 });
 
+export const AppFactSchema = z
+  .strictObject({
+    name: z.string().describe('The key in apps:.'),
+    package: z.string(),
+    output: z.string().describe('Absolute path of the binary it is built to.'),
+    port: optNum,
+  })
+  .describe('One app of apps: (several apps from one hotwatch).');
+
 export const DoctorReportSchema = z
   .strictObject({
     schemaVersion: z.literal(DOCTOR_SCHEMA_VERSION),
@@ -165,6 +174,7 @@ export const DoctorReportSchema = z
       mounts: z.array(MountFactSchema).optional(),
       environment: EnvironmentFactsSchema.optional(),
       toolchain: ToolchainFactsSchema.optional(),
+      apps: z.array(AppFactSchema).optional().describe('With apps: in the config, each app (its toolchain checks carry its name).'),
     }),
   })
   .describe('hotwatch doctor report (hotwatch doctor --json).');
@@ -177,6 +187,7 @@ export type BudgetFacts = z.infer<typeof BudgetFactsSchema>;
 export type MountFact = z.infer<typeof MountFactSchema>;
 export type EnvironmentFacts = z.infer<typeof EnvironmentFactsSchema>;
 export type ToolchainFacts = z.infer<typeof ToolchainFactsSchema>;
+export type AppFact = z.infer<typeof AppFactSchema>;
 export type DoctorReport = z.infer<typeof DoctorReportSchema>;
 export type Verdict = DoctorReport['verdict'];
 
@@ -191,7 +202,7 @@ export function doctorJsonSchema(): Record<string, unknown> {
  * watches (fs.watch instead of the helper), but builds nothing.
  */
 export function isAppCheck(id: string): boolean {
-  return /^(go\.|build\.|run\.|toolchain\b)/.test(id);
+  return /^(go\.|build\.|run\.|toolchain\b|apps$)/.test(id);
 }
 
 /** The verdict split: watching (every other check) and the app (isAppCheck). */

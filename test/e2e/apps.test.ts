@@ -10,7 +10,9 @@ import { freePort, httpGet, runCli, startHotwatch, type Hotwatch, type LogLine }
 import { makeTmpDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
 import { helperChildren } from '../../src/os/inotify-fds.js';
-import { inotifyWatches } from '../helpers/hotwatch.js';
+import { inotifyWatches, REPO } from '../helpers/hotwatch.js';
+import { validateJsonSchema } from '../helpers/json-schema.js';
+import { DoctorReportSchema } from '../../src/diagnostics/report-schema.js';
 
 const APPS = ['api', 'worker', 'cron'] as const;
 type App = (typeof APPS)[number];
@@ -253,6 +255,28 @@ describe('apps: choosing apps, and config errors', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/watcher\.config\.yaml:7:\d+ apps\.api and apps\.worker both listen on port 8123/);
   });
+
+  it('hotwatch doctor lists the apps (text and JSON, valid against its schema) and checks each package', async () => {
+    writeModule(tmp.dir, ports);
+    const json = await runCli(['doctor', '--json'], { cwd: tmp.dir, timeoutMs: 60_000 });
+    const report = JSON.parse(json.stdout) as unknown;
+    const schema = JSON.parse(fs.readFileSync(path.join(REPO, 'schema/doctor.schema.json'), 'utf8')) as Record<string, unknown>;
+    expect(validateJsonSchema(schema, report)).toEqual([]);
+    const parsed = DoctorReportSchema.parse(report);
+    expect(parsed.facts.apps?.map((a) => [a.name, a.package, a.port])).toEqual(APPS.map((a) => [a, `./cmd/${a}`, ports[a]]));
+    const ids = parsed.checks.map((c) => c.id);
+    for (const a of APPS) expect(ids).toContain(`go.package:${a}`);
+    expect(ids.filter((i) => i === 'go.found')).toHaveLength(1);
+    expect(parsed.app).toBe('ok');
+    const text = await runCli(['doctor'], { cwd: tmp.dir, timeoutMs: 60_000 });
+    expect(text.stdout).toContain('3 apps from one watcher: api (./cmd/api');
+    expect(text.stdout).toMatch(/worker: Main package: cmd\/worker: package main/);
+    // A broken package is said under its app's name.
+    fs.rmSync(path.join(tmp.dir, 'cmd/cron/main.go'));
+    const broken = DoctorReportSchema.parse(JSON.parse((await runCli(['doctor', '--json'], { cwd: tmp.dir, timeoutMs: 60_000 })).stdout));
+    expect(broken.checks.find((c) => c.id === 'go.package:cron')?.status).toBe('fail');
+    expect(broken.app).toBe('broken');
+  }, 120_000);
 
   it('the proxy in front of several apps is refused', async () => {
     writeModule(tmp.dir, ports, 'proxy:\n  enabled: true\n');
