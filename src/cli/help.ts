@@ -35,8 +35,9 @@ export function mainHelp(): string {
 
 Usage:
   hotwatch run    [--config FILE] [--root DIR] [--package PKG] [--port N] [--env-file FILE]... [--poll]
-                  [--proxy-port P] [--app-port A] [--log-format auto|pretty|json] [--log-level LEVEL] [-- APP ARGS...]
+                  [--proxy-port P] [--app-port A] [--log-format auto|pretty|json] [--log-level LEVEL] [APP...] [-- APP ARGS...]
                   build the Go module's main package, run it, rebuild and restart on every change
+                  (with apps: in the config, every app, or the APPs named)
   hotwatch config [the flags of run]
                   print the effective configuration, with where each value comes from
   hotwatch doctor [--root DIR] [--config FILE] [--json]
@@ -73,11 +74,12 @@ const RUN_FLAGS_TEXT = `Flags (each overrides the config file):
   --log-format FORMAT  auto | pretty | json (log.format; auto = pretty on a terminal, else json)
   --log-level LEVEL    trace | debug | info | warn | error (log.level; default info)
   -h, --help           this help
+  APP...               with apps: in the config: run only these apps (default: all of them)
   -- APP ARGS...       the app's arguments (run.args)
 `;
 
 export function runHelp(): string {
-  return `Usage: hotwatch run [flags] [-- APP ARGS...]
+  return `Usage: hotwatch run [flags] [APP...] [-- APP ARGS...]
 
 Builds the main package of the Go module at --root (default: the current directory) into
 .hotwatch/bin/app, runs it, and on every relevant change rebuilds and restarts it.
@@ -103,6 +105,8 @@ with its value and where it comes from):
   proxy.appPort    --app-port    the app's port behind the proxy (default 0: a free port per start, in $PORT)
   log.format       --log-format  auto (default) | pretty | json
   log.level        --log-level   info (default)
+  apps             APP...        several apps by name, each { package, port, env, args, ... } over build:/run:;
+                                 one watcher for all, a change rebuilds only the apps that import it
 
 Environment:
   HOTWATCH_CACHE_DIR       where the inotify helper is built once and kept
