@@ -9,6 +9,7 @@
  *   4. the bursts the debounce window must bridge (git checkout, atomic save, gofmt double write)
  *   5. air, reflex and nodemon on 1 and 2 where installed (PATH or $HOTWATCH_BENCH_TOOLS)
  *   6. the proxy: latency it adds, and requests across 50 app restarts under 20 clients
+ *   7. several apps (apps:, N = 10) from one hotwatch, beside N single-app hotwatch processes
  * Flags: --quick (smoke run), --json FILE, --only latency,tree,doctor,bursts,proxy, --no-chokidar, --no-tools.
  * Progress goes to stderr, the report to stdout. Exit 0 when every figure was measured (a missed goal is
  * a finding, not a failure), 1 when something could not be measured.
@@ -28,6 +29,7 @@ import { doctorScenario } from './scenarios/doctor.mjs';
 import { burstsScenario } from './scenarios/bursts.mjs';
 import { proxyScenario } from './scenarios/proxy.mjs';
 import { realAppScenario } from './real-app.mjs';
+import { appsScenario } from './scenarios/apps.mjs';
 
 const PLANS = {
   full: {
@@ -59,7 +61,7 @@ const PLANS = {
     proxyRestarts: 9,
   },
 };
-const SCENARIOS = ['latency', 'tree', 'doctor', 'bursts', 'proxy'];
+const SCENARIOS = ['latency', 'tree', 'doctor', 'bursts', 'proxy', 'apps'];
 /** Opt-in only (`--only realapp`): it downloads PocketBase through the Go module proxy. */
 const OPT_IN = ['realapp'];
 
@@ -208,12 +210,13 @@ async function main() {
   results.proxy = await step('proxy', () =>
     proxyScenario({ requests: plan.proxyRequests, restarts: plan.proxyRestarts, clients: 20, say }),
   );
+  results.apps = await step('apps', () => appsScenario({ n: 10, rounds: opts.quick ? 2 : 5, say }));
   results.realApp = await step('realapp', () => realAppScenario({ rounds: opts.rounds !== undefined ? Number(opts.rounds) : 5, say }));
   results.meta.totalSeconds = (performance.now() - t0) / 1000;
   results.meta.loadavgAtEnd = os.loadavg();
 
   const others = opts.only.some((s) => SCENARIOS.includes(s));
-  const report = [others ? renderReport(results) : undefined, results.realApp?.report].filter(Boolean).join('\n\n');
+  const report = [others ? renderReport(results) : undefined, results.apps?.report, results.realApp?.report].filter(Boolean).join('\n\n');
   process.stdout.write(`\n${report}\n\ntotal ${results.meta.totalSeconds.toFixed(0)} s\n`);
   if (opts.json) {
     fs.writeFileSync(opts.json, `${JSON.stringify(results, null, 2)}\n`);

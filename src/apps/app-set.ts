@@ -17,6 +17,8 @@ import { Supervisor, type SupervisorOptions } from '../supervisor/supervisor.js'
 import { BuildSlots, defaultBuildBound } from './build-slots.js';
 import { routeBatch, routedApp, touchesImports, type RoutedApp } from './route.js';
 import { aggregateState } from './app-state.js';
+import { ImportHeaders } from './import-headers.js';
+import { MODULE_FILES } from './route.js';
 
 /** What the runtime drives: one Supervisor, or the AppSet of several. */
 export interface Supervising {
@@ -52,6 +54,8 @@ export class AppSet implements Supervising {
   /** Batches are routed in order: a refresh of the dependencies is awaited before the next batch. */
   private queue: Promise<void> = Promise.resolve();
   private readonly slots = new BuildSlots(defaultBuildBound());
+  /** Each Go file's imports as last seen: a batch that changes none needs no new listing. */
+  private readonly headers = new ImportHeaders();
 
   constructor(private readonly o: AppSetOptions) {
     this.log = o.log.child({ component: 'apps' });
@@ -78,7 +82,7 @@ export class AppSet implements Supervising {
 
   submit(batch: Batch): void {
     this.enqueue(async () => {
-      if (touchesImports(batch)) await this.refresh();
+      if (await this.importsMayHaveChanged(batch)) await this.refresh();
       this.dispatch(batch);
     });
   }
@@ -144,12 +148,34 @@ export class AppSet implements Supervising {
     }
   }
 
-  /** The packages each app imports, asked again; unknown (every change goes to every app) when go cannot say. */
+  /** A module file, a Go file whose header (package, build tags, imports) changed, new or gone; or nothing known yet. */
+  private async importsMayHaveChanged(batch: Batch): Promise<boolean> {
+    if (!touchesImports(batch)) return false;
+    const headers = this.headers.changed(batch.paths); // remembers the new headers, whatever else is true
+    return (await headers) || this.deps === undefined || batch.paths.some((p) => MODULE_FILES.has(path.basename(p)));
+  }
+
+  /**
+   * The packages each app imports, asked again; unknown (every change goes to every app) when go cannot
+   * say. The headers of a package's files are read before go list runs, never after: an edit in between
+   * then differs from what was read, and asks again.
+   */
   private async refresh(): Promise<void> {
     const packages = this.o.apps.map((a) => a.build.package);
+    const { signal } = this.o.shared;
+    const dirsOf = (deps: Map<string, Set<string>> | undefined): Set<string> => new Set([...(deps?.values() ?? [])].flatMap((d) => [...d]));
     try {
-      const byPackage = await packageDependencies(this.o.root, packages, this.o.shared.signal, this.o.env);
-      this.deps = new Map(this.o.apps.map((a) => [a.name, byPackage.get(a.build.package) ?? new Set<string>()]));
+      let seeded = dirsOf(this.deps);
+      await this.headers.seed(seeded, signal);
+      for (let pass = 0; pass < 3; pass++) {
+        const byPackage = await packageDependencies(this.o.root, packages, signal, this.o.env);
+        this.deps = new Map(this.o.apps.map((a) => [a.name, byPackage.get(a.build.package) ?? new Set<string>()]));
+        // Packages new to the list: their headers are read now, and go asked once more (see above).
+        const fresh = [...dirsOf(this.deps)].filter((d) => !seeded.has(d));
+        if (fresh.length === 0) break;
+        await this.headers.seed(fresh, signal);
+        seeded = new Set([...seeded, ...fresh]);
+      }
     } catch (e) {
       if (this.o.shared.signal.aborted) return;
       this.deps = undefined;

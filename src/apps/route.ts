@@ -14,7 +14,7 @@ import path from 'node:path';
 import picomatch from 'picomatch';
 import type { Batch } from '../pipeline/events.js';
 
-const MODULE_FILES = new Set(['go.mod', 'go.sum', 'go.work', 'go.work.sum']);
+export const MODULE_FILES = new Set(['go.mod', 'go.sum', 'go.work', 'go.work.sum']);
 
 export interface RoutedApp {
   name: string;

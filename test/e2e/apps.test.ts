@@ -196,6 +196,24 @@ describe('apps: three apps from one hotwatch', () => {
     ).toBe(true);
   }, 120_000);
 
+  it('a new import is followed: the package it names rebuilds the app that now imports it, and only that one', async () => {
+    const from = hw.logs.length;
+    fs.writeFileSync(path.join(tmp.dir, 'internal/unused/unused.go'), 'package unused\n\nconst X = "u1"\n');
+    fs.writeFileSync(
+      path.join(tmp.dir, 'cmd/cron/own/own.go'),
+      'package own\n\nimport "example.com/multi/internal/unused"\n\nconst Version = "o5" + unused.X\n',
+    );
+    now.cron = await serves(ports.cron, (x) => x.own === 'o5u1', 'cron serves own=o5u1');
+    const edit = hw.logs.length;
+    fs.writeFileSync(path.join(tmp.dir, 'internal/unused/unused.go'), 'package unused\n\nconst X = "u2"\n');
+    now.cron = await serves(ports.cron, (x) => x.own === 'o5u2', 'cron serves own=o5u2 after an edit of the newly imported package');
+    for (const a of ['api', 'worker'] as const) {
+      expect(await ask(ports[a])).toEqual(now[a]);
+      expect(hw.logs.slice(from).filter(ofApp(a, 'build.start'))).toEqual([]);
+    }
+    expect(hw.logs.slice(edit).filter(ofApp('cron', 'build.start')).length).toBeGreaterThanOrEqual(1);
+  }, 120_000);
+
   it('holds one inotify instance and at most one watch per directory plus a small constant', async () => {
     const ready = hw.events('watch.ready')[0]!;
     const dirs = Number(ready.dirs);
