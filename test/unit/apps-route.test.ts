@@ -81,9 +81,9 @@ describe('BuildSlots', () => {
     expect(order).toEqual(['c aborted', 'd']);
     b();
     releaseD();
-    expect(defaultBuildBound(2)).toBe(2);
-    expect(defaultBuildBound(1)).toBe(2);
-    expect(defaultBuildBound(8)).toBe(7);
+    expect(defaultBuildBound(2)).toBe(4);
+    expect(defaultBuildBound(1)).toBe(3);
+    expect(defaultBuildBound(4)).toBe(6);
     expect(defaultBuildBound(64)).toBe(8);
   });
 });
