@@ -63,7 +63,9 @@ export class ServiceWiring implements StatusSource {
 
   /** With apps:, each app's state; undefined with one app. */
   apps(): AppStateView[] | undefined {
-    return this.sources?.apps?.().map(({ name, state }) => ({ name, state: jobStateOf(state), since: state.since, pid: state.pid ?? null }));
+    return this.sources
+      ?.apps?.()
+      .map(({ name, state }) => ({ name, state: jobStateOf(state), since: state.since, pid: state.pid ?? null }));
   }
 
   constructor(private readonly o: ServiceWiringOptions) {}

@@ -53,7 +53,7 @@ function writeModule(dir, ports) {
   };
   w('go.mod', 'module example.com/apps\n\ngo 1.22\n');
   w('internal/shared/shared.go', shared('s0'));
-  ports.forEach((port, i) => {
+  ports.forEach((_port, i) => {
     w(`cmd/app${i}/main.go`, main(i));
     w(`cmd/app${i}/own/own.go`, own('o0'));
   });
@@ -113,7 +113,7 @@ async function measure({ name, n, rounds, single, say }) {
   };
   const dir = dirs[0];
   const procs = single
-    ? ports.map((port, i) =>
+    ? ports.map((_port, i) =>
         startProcess(process.execPath, [HOTWATCH_BIN, 'run', '--log-format', 'json'], {
           cwd: dirs[i],
           env: { ...process.env, NO_COLOR: '1' },
