@@ -13,11 +13,11 @@ import { Batcher } from './pipeline/batcher.js';
 import { relevantFiles } from './pipeline/relevant-files.js';
 import { Supervisor, type SupervisorOptions } from './supervisor/supervisor.js';
 import { appEnvironment, watchingEnvFiles } from './supervisor/env.js';
-import { createWatchdog } from './watch/watchdog/watchdog.js';
+import { createWatchSet } from './watch/roots/watch-set.js';
 import { startupChecks } from './diagnostics/startup.js';
 import { IdleCollector } from './heap.js';
 import { describeListChanges } from './config/lists.js';
-import { describePlan, warnModulesOutsideRoot } from './startup-plan.js';
+import { describePlan } from './startup-plan.js';
 import { ServiceWiring, startService, wiringOptions } from './service-wiring.js';
 import { startProxy, watchingProxyFiles } from './proxy-driver.js';
 
@@ -80,14 +80,18 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring):
   const batcher = batcherFor(s, supervisor, wiring, log);
 
   const wlog = log.child({ component: 'watch' });
-  // The watcher behind the watchdog: budget, sentinels, mount checks, re-arming, fallback to polling.
-  const watcher = createWatchdog({
+  // The watcher behind the watchdog (budget, sentinels, mount checks, re-arming, fallback to polling), one per
+  // root of the watch set: the root and every local module the build compiles from outside it.
+  const watcher = createWatchSet({
     settings: watch,
+    rules: s.watch,
     watchdog: s.watchdog,
     onEvent: (ev) => batcher.push(ev),
     log: wlog,
     signal,
     onHealth: wiring.health,
+    goEnv: { ...process.env, ...s.build.env },
+    cwd: cwd ?? process.cwd(),
   });
   batcher.useBarrier(watcher);
   wiring.bind(supervisor, watcher);
@@ -97,7 +101,6 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring):
     collector.soon(); // the start-up scan's garbage
     // The quick part of `hotwatch doctor`, with the watcher's own directory count (no second scan).
     void startupChecks(s, ready.dirs, log, signal);
-    void warnModulesOutsideRoot(s, wlog, signal);
     seedContentIndex(watch, watcher, batcher, log, signal, () => collector.soon());
     await supervisor.run({ paths: [], rescanReasons: ['initial build'], firstAt: performance.now(), lastAt: performance.now() });
     // "Nothing left running" must be true: checked, not assumed (a daemon, a process that survived SIGKILL).

@@ -1,0 +1,264 @@
+/**
+ * The watch set follows the build: the root, plus every local module the build compiles from outside it
+ * (module-roots.ts), each behind its own watchdog (same rules: excludes, filters, budget, sentinels,
+ * mount classification, recovery), their events merged into the one pipeline. Whenever a go.mod, go.sum
+ * or go.work changes, the toolchain is asked again: a module that left the set is unwatched; one that
+ * joined is armed, and one rebuild (a rescan) picks up what changed there while nobody watched.
+ *
+ * The extra roots are armed one after the other once the root is armed: each budget check then counts
+ * the watches of the roots already held (the kernel's figures are per user), so the budget is judged for
+ * all roots together.
+ */
+import path from 'node:path';
+import type { WatchdogSettings, WatchSettings } from '../../config/settings.js';
+import type { Logger } from '../../log/logger.js';
+import type { WatchEvent } from '../../pipeline/events.js';
+import type { CreateWatcherOptions } from '../backend.js';
+import type { Watcher, WatcherReady, WatcherStats } from '../types.js';
+import { createWatchdog } from '../watchdog/watchdog.js';
+import type { HealthListener } from '../watchdog/health-log.js';
+import { describeRoot, planRoots, type RootsPlan, type WatchRoot } from './module-roots.js';
+import { GoWorkPoll } from './gowork-poll.js';
+
+export interface WatchSetOptions {
+  /** The root's settings (with run.envFiles and proxy files made relevant). */
+  settings: WatchSettings;
+  /** The config's own watch rules, applied to each extra root relative to it. */
+  rules: WatchSettings;
+  watchdog: WatchdogSettings;
+  onEvent: (ev: WatchEvent) => void;
+  log: Logger;
+  signal: AbortSignal;
+  onHealth?: HealthListener;
+  /** The build's environment (GOWORK, GOFLAGS...): the toolchain is asked with it. */
+  goEnv: NodeJS.ProcessEnv;
+  /** Where hotwatch was started: roots are named relative to it. */
+  cwd: string;
+  native?: CreateWatcherOptions['native'];
+}
+
+/** Files whose edit may change which modules the build uses. */
+const MODULE_FILES = new Set(['go.mod', 'go.sum', 'go.work']);
+/** Saves of go.mod come in bursts (an editor, `go mod tidy`): asked once they settle. */
+const REPLAN_QUIET_MS = 300;
+
+interface Extra {
+  root: WatchRoot;
+  watcher: Watcher;
+  ready: WatcherReady | undefined;
+}
+
+/** A glob that matches `rel` literally (picomatch's escapes). */
+const literalGlob = (rel: string): string =>
+  rel
+    .split(path.sep)
+    .join('/')
+    .replace(/[*?[\]{}()!+@\\]/g, '\\$&');
+
+/** The rules of the config for an extra root: relative globs apply under it; roots nested in it are not descended twice. */
+export function rulesFor(rules: WatchSettings, root: WatchRoot): WatchSettings {
+  const nested = root.nested.map((n) => `${literalGlob(path.relative(root.dir, n))}/**`);
+  const include = rules.include.includes('go.work') ? rules.include : [...rules.include, 'go.work'];
+  return { ...rules, root: root.dir, include, exclude: [...rules.exclude, ...nested] };
+}
+
+export class WatchSet implements Watcher {
+  readonly ready: Promise<WatcherReady>;
+  private readonly main: Watcher;
+  private readonly extras = new Map<string, Extra>();
+  private readonly log: Logger;
+  private readonly gowork: GoWorkPoll;
+  private replanTimer: NodeJS.Timeout | undefined;
+  /** Changes of the set run one at a time. */
+  private chain: Promise<void> = Promise.resolve();
+  private closed = false;
+  /** Skipped modules already said (each once, not at every go.mod save). */
+  private readonly said = new Set<string>();
+
+  constructor(private readonly opts: WatchSetOptions) {
+    this.log = opts.log;
+    const include = opts.settings.include.includes('go.work') ? opts.settings.include : [...opts.settings.include, 'go.work'];
+    this.main = this.watchdogFor({ ...opts.settings, include });
+    this.gowork = new GoWorkPoll(opts.watchdog.intervalMs, () => this.replanSoon('go.work changed'));
+    const plan = this.plan();
+    this.ready = this.main.ready.then(async (ready) => {
+      const p = await plan;
+      if (p) await this.serial(() => this.apply(p, false));
+      return this.sum(ready);
+    });
+    this.ready.catch(() => undefined); // surfaced through `ready`
+  }
+
+  /** The roots watched now, the main one first, with why each is there. */
+  roots(): { dir: string; why: string }[] {
+    return [{ dir: this.opts.settings.root, why: 'root' }, ...[...this.extras.values()].map((e) => ({ dir: e.root.dir, why: e.root.why }))];
+  }
+
+  stats(): WatcherStats | undefined {
+    const main = this.main.stats?.();
+    if (!main) return undefined;
+    let { dirs, watches } = main;
+    for (const e of this.extras.values()) {
+      const s = e.watcher.stats?.();
+      dirs += s?.dirs ?? 0;
+      watches = watches === undefined || s?.watches === undefined ? watches : watches + s.watches;
+    }
+    return { ...main, dirs, watches };
+  }
+
+  knownFiles(limit: number): string[] | undefined {
+    const known = this.main.knownFiles?.(limit);
+    if (!known) return undefined;
+    for (const e of this.extras.values()) {
+      if (known.length >= limit) break;
+      known.push(...(e.watcher.knownFiles?.(limit - known.length) ?? []));
+    }
+    return known;
+  }
+
+  async sync(timeoutMs: number): Promise<void> {
+    await Promise.all([this.main, ...[...this.extras.values()].map((e) => e.watcher)].map((w) => w.sync?.(timeoutMs)));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.replanTimer) clearTimeout(this.replanTimer);
+    this.gowork.close();
+    await this.chain.catch(() => undefined);
+    await Promise.all([this.main.close(), ...[...this.extras.values()].map((e) => e.watcher.close())]);
+    this.extras.clear();
+  }
+
+  private watchdogFor(settings: WatchSettings): Watcher {
+    const { watchdog, log, signal, onHealth, native } = this.opts;
+    return createWatchdog({
+      settings,
+      watchdog,
+      onEvent: (ev) => this.event(ev),
+      log,
+      signal,
+      ...(onHealth ? { onHealth } : {}),
+      ...(native ? { native } : {}),
+    });
+  }
+
+  private event(ev: WatchEvent): void {
+    if (ev.kind === 'change' && MODULE_FILES.has(path.basename(ev.path))) this.replanSoon(`${path.basename(ev.path)} changed`);
+    this.opts.onEvent(ev);
+  }
+
+  private replanSoon(why: string): void {
+    if (this.closed) return;
+    if (this.replanTimer) clearTimeout(this.replanTimer);
+    this.replanTimer = setTimeout(() => {
+      this.replanTimer = undefined;
+      this.log.debug({ event: 'watch.roots-replan', why }, `${why}: asking the toolchain which local modules the build uses`);
+      void this.serial(async () => {
+        const p = await this.plan();
+        if (p && !this.closed) await this.apply(p, true);
+      });
+    }, REPLAN_QUIET_MS);
+    this.replanTimer.unref();
+  }
+
+  private serial(f: () => Promise<void>): Promise<void> {
+    const next = this.chain.then(f, f);
+    this.chain = next.catch((e) =>
+      this.log.warn({ event: 'watch.roots-error', err: e }, `changing the watched roots failed: ${String(e)}`),
+    );
+    return this.chain;
+  }
+
+  /** The toolchain's answer, or undefined (said at debug: a broken go.mod is the build's to report). */
+  private async plan(): Promise<RootsPlan | undefined> {
+    try {
+      return await planRoots(this.opts.settings.root, this.opts.signal, this.opts.goEnv);
+    } catch (e) {
+      if (!this.opts.signal.aborted)
+        this.log.debug({ event: 'modules.unknown', err: e }, `could not list the local modules the build uses: ${String(e)}`);
+      return undefined;
+    }
+  }
+
+  /** Unwatch the roots that left, arm those that joined (later: with one rebuild for what changed there). */
+  private async apply(plan: RootsPlan, later: boolean): Promise<void> {
+    const { cwd } = this.opts;
+    this.gowork.follow(plan.workspace && !this.covers(plan.workspace, plan.extra) ? plan.workspace : undefined);
+    for (const s of plan.skipped) this.saySkipped(s);
+    const wanted = new Map(plan.extra.map((r) => [r.dir, r]));
+    for (const [dir, e] of this.extras) {
+      const now = wanted.get(dir);
+      if (now && now.nested.join() === e.root.nested.join()) continue;
+      this.extras.delete(dir);
+      await e.watcher.close();
+      if (!now)
+        this.log.info(
+          { event: 'watch.root-removed', dir, why: e.root.why },
+          `no longer watching ${describeRoot(e.root, cwd)}: the build does not use it any more`,
+        );
+    }
+    for (const root of plan.extra) {
+      if (this.extras.has(root.dir) || this.closed) continue;
+      await this.arm(root, later);
+    }
+  }
+
+  /** Whether a root of the set (events) already sees `file`. */
+  private covers(file: string, extra: WatchRoot[]): boolean {
+    return [this.opts.settings.root, ...extra.map((r) => r.dir)].some((d) => !path.relative(d, file).startsWith('..'));
+  }
+
+  private async arm(root: WatchRoot, later: boolean): Promise<void> {
+    const { cwd } = this.opts;
+    const watcher = this.watchdogFor(rulesFor(this.opts.rules, root));
+    const extra: Extra = { root, watcher, ready: undefined };
+    this.extras.set(root.dir, extra);
+    try {
+      extra.ready = await watcher.ready;
+    } catch (e) {
+      this.extras.delete(root.dir);
+      await watcher.close();
+      this.log.error(
+        { event: 'watch.root-failed', dir: root.dir, why: root.why, err: e },
+        `${describeRoot(root, cwd)} is compiled into the app but is NOT watched: ${(e as Error).message}; its edits are not seen until a file under the root changes`,
+      );
+      return;
+    }
+    const { dirs, backend } = extra.ready;
+    const fields = { event: 'watch.root-added', dir: root.dir, why: root.why, dirs, backend };
+    this.log.info(fields, `watching ${describeRoot(root, cwd)}: ${dirs} director${dirs === 1 ? 'y' : 'ies'} (${backend})`);
+    if (later && !this.closed) {
+      const reason = `now watching ${describeRoot(root, cwd)}: building what changed there while it was not watched`;
+      this.opts.onEvent({ kind: 'rescan', reason, at: performance.now() });
+    }
+  }
+
+  private saySkipped(s: RootsPlan['skipped'][number]): void {
+    const what = `${describeRoot(s, this.opts.cwd)} ${s.reason}`;
+    if (this.said.has(what)) return;
+    this.said.add(what);
+    if (!s.loud) return this.log.debug({ event: 'watch.module-skipped', dir: s.dir, why: s.why, reason: s.reason }, `not watching ${what}`);
+    this.log.warn(
+      { event: 'watch.module-unwatched', dir: s.dir, why: s.why, reason: s.reason },
+      `${what}: NOT watched (a directory another user could change is never trusted); its edits are not seen — fix: own it (chown) or point the build at a copy you own`,
+    );
+  }
+
+  /** The root's ready figures with those of the extra roots added. */
+  private sum(ready: WatcherReady): WatcherReady {
+    let { dirs, watches, reason } = ready;
+    for (const e of this.extras.values()) {
+      if (!e.ready) continue;
+      dirs += e.ready.dirs;
+      watches = watches === undefined || e.ready.watches === undefined ? watches : watches + e.ready.watches;
+    }
+    const n = this.extras.size;
+    if (n > 0)
+      reason = `${reason}; ${n} more root${n === 1 ? '' : 's'}: ${[...this.extras.values()].map((e) => describeRoot(e.root, this.opts.cwd)).join(', ')}`;
+    return { ...ready, dirs, watches, reason };
+  }
+}
+
+export function createWatchSet(opts: WatchSetOptions): WatchSet {
+  return new WatchSet(opts);
+}
