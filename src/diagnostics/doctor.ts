@@ -34,6 +34,7 @@ import {
 } from './report-schema.js';
 import { toolchainChecks } from './toolchain.js';
 import { claimCheck } from './claim.js';
+import { rootsReport, type RootsReport } from './roots.js';
 
 export interface DoctorOptions {
   /** Cancels everything still running. */
@@ -195,6 +196,7 @@ export async function runDoctor(settings: Settings, opts: DoctorOptions = {}): P
   // Start the slow, external parts first; the /proc reads run meanwhile.
   const scanP = scan(settings, ms * 3, opts.signal);
   const toolP = boundedToolchain(settings, ms, opts.signal);
+  const rootsP = boundedRoots(settings, ms * 3, opts.signal);
 
   const inotify = sync('inotify', 'inotify limits and usage', inotifyFacts, onError);
   const table = readMounts();
@@ -205,20 +207,23 @@ export async function runDoctor(settings: Settings, opts: DoctorOptions = {}): P
     ? (sync('env', 'Environment', () => environmentChecks(environment, settings.root, loginName()), onError) ?? [])
     : [];
 
-  const [scanned, tool, claim] = await Promise.all([scanP, toolP, claimCheck(settings.root)]);
+  const [scanned, tool, claim, roots] = await Promise.all([scanP, toolP, claimCheck(settings.root), rootsP]);
   opts.signal?.throwIfAborted();
+  // Every root of the watch set counts against the one budget.
+  const allDirs = scanned.dirs === undefined ? undefined : scanned.dirs + roots.extraDirs;
   const b = inotify
     ? sync(
         'inotify',
         'inotify budget',
-        () => budgetChecks(budgetInput(settings, inotify, table, scanned.dirs, { largest: scanned.largest, tree: scanned.tree })),
+        () => budgetChecks(budgetInput(settings, inotify, table, allDirs, { largest: scanned.largest, tree: scanned.tree })),
         onError,
       )
     : undefined;
   const budget: BudgetFacts | undefined = b ? { ...scanned.budget, ...b.facts } : scanned.budget;
   const budgetList: Check[] = b?.checks ?? [];
 
-  const checks = [...budgetList, ...fsChecks, ...scanned.notices, ...tool.checks, claim, ...envChecks, ...crashes];
+  const checks = [...budgetList, ...fsChecks, ...roots.checks, ...scanned.notices, ...tool.checks, claim, ...envChecks, ...crashes];
+  const rootFacts = roots.roots.map((r, i) => (i === 0 && scanned.dirs !== undefined ? { ...r, dirs: scanned.dirs } : r));
   return {
     schemaVersion: DOCTOR_SCHEMA_VERSION,
     version: hotwatchVersion(),
@@ -235,8 +240,17 @@ export async function runDoctor(settings: Settings, opts: DoctorOptions = {}): P
       mounts,
       environment,
       toolchain: tool.facts,
+      ...(rootFacts.length > 0 ? { roots: rootFacts } : {}),
     },
   };
+}
+
+/** The watch set's roots within a bound: a hung `go` is a crashed check, not a hung doctor. */
+function boundedRoots(settings: Settings, ms: number, signal: AbortSignal | undefined): Promise<RootsReport> {
+  return bounded((inner) => rootsReport(settings, inner), { what: 'listing the roots', timeoutMs: ms, signal }).catch((e: unknown) => {
+    signal?.throwIfAborted();
+    return { roots: [], extraDirs: 0, checks: [crashed('tree.roots', 'Roots watched', e)] };
+  });
 }
 
 /**

@@ -135,6 +135,14 @@ export const ToolchainFactsSchema = z.strictObject({
     .optional(),
 });
 
+export const RootFactSchema = z
+  .strictObject({
+    dir: z.string().describe('Absolute directory (real path for a module outside the root).'),
+    why: z.string().describe('Why it is watched: "root", "go.work use (lib)", "replace target of example.com/lib".'),
+    dirs: optNum.describe('Directories watched under it (one inotify watch each).'),
+  })
+  .describe('One root of the watch set.');
+
 export const DoctorReportSchema = z
   .strictObject({
     schemaVersion: z.literal(DOCTOR_SCHEMA_VERSION),
@@ -165,6 +173,12 @@ export const DoctorReportSchema = z
       mounts: z.array(MountFactSchema).optional(),
       environment: EnvironmentFactsSchema.optional(),
       toolchain: ToolchainFactsSchema.optional(),
+      roots: z
+        .array(RootFactSchema)
+        .optional()
+        .describe(
+          'The roots `hotwatch run` watches: the root first, then each local module the build compiles from outside it (go.work use directories, local replace targets).',
+        ),
     }),
   })
   .describe('hotwatch doctor report (hotwatch doctor --json).');
@@ -177,6 +191,7 @@ export type BudgetFacts = z.infer<typeof BudgetFactsSchema>;
 export type MountFact = z.infer<typeof MountFactSchema>;
 export type EnvironmentFacts = z.infer<typeof EnvironmentFactsSchema>;
 export type ToolchainFacts = z.infer<typeof ToolchainFactsSchema>;
+export type RootFact = z.infer<typeof RootFactSchema>;
 export type DoctorReport = z.infer<typeof DoctorReportSchema>;
 export type Verdict = DoctorReport['verdict'];
 

@@ -6,7 +6,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, goMain, httpGet, startHotwatch, type Hotwatch } from '../helpers/hotwatch.js';
+import { freePort, goMain, httpGet, runCli, startHotwatch, type Hotwatch } from '../helpers/hotwatch.js';
+import { validateJsonSchema } from '../helpers/json-schema.js';
+import { DOCTOR_SCHEMA_FILE } from '../../src/diagnostics/emit-doctor-schema.js';
 import { makeTmpDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -139,4 +141,30 @@ describe('the watch set follows the build (e2e)', () => {
     await serves(port, '/lib', 'b3', 'a later edit in ../lib-b serves');
     expect(triggers(hw, mark).join('\n')).not.toMatch(/\.\.\/lib\/|\.\.\/lib \(/);
   }, 240_000);
+
+  it('doctor lists the roots and why each is there (text and JSON, valid against its schema)', async () => {
+    tmp = makeTmpDir();
+    const root = tmp.dir;
+    mod(root, 'lib', 'lib', 'a1');
+    fs.mkdirSync(path.join(root, 'lib', 'sub'));
+    fs.mkdirSync(path.join(root, 'app'));
+    fs.writeFileSync(
+      path.join(root, 'app', 'go.mod'),
+      'module example.com/app\n\ngo 1.22\n\nrequire example.com/lib v0.0.0\n\nreplace example.com/lib => ../lib\n',
+    );
+    writeMain(root, ['lib']);
+    const json = await runCli(['doctor', '--json'], { cwd: path.join(root, 'app'), env: { ...process.env, ...env } });
+    const report = JSON.parse(json.stdout) as {
+      facts: { roots?: { dir: string; why: string; dirs?: number }[] };
+      checks: { id: string; detail: string }[];
+    };
+    const schema = JSON.parse(fs.readFileSync(DOCTOR_SCHEMA_FILE, 'utf8')) as Record<string, unknown>;
+    expect(validateJsonSchema(schema, report)).toEqual([]);
+    expect(report.facts.roots).toEqual([
+      { dir: path.join(root, 'app'), why: 'root', dirs: 1 },
+      { dir: path.join(root, 'lib'), why: 'replace target of example.com/lib', dirs: 2 },
+    ]);
+    const text = await runCli(['doctor'], { cwd: path.join(root, 'app'), env: { ...process.env, ...env } });
+    expect(text.stdout).toContain('Roots watched: 2 roots: . (root), ../lib (replace target of example.com/lib)');
+  }, 120_000);
 });
