@@ -92,6 +92,7 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring):
     onHealth: wiring.health,
     goEnv: { ...process.env, ...s.build.env },
     cwd: cwd ?? process.cwd(),
+    build: { root: s.root, package: s.build.package, env: { ...process.env, ...s.build.env } },
   });
   batcher.useBarrier(watcher);
   wiring.bind(supervisor, watcher);

@@ -106,6 +106,12 @@ export const WatchSchema = z
       .array(z.string())
       .default([])
       .describe('Paths (relative to root) of special mounts (tmpfs, proc, ...) to watch anyway.'),
+    gitignore: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Directories your .gitignore files (and .git/info/exclude) ignore are not descended (they cost no inotify watch), except those holding packages or embedded files the build uses (the go toolchain lists them). false: watch them too.',
+      ),
   })
   .describe('What is watched.');
 

@@ -23,6 +23,8 @@ export interface WatchSettings {
   bufferCapacity: number;
   /** Absolute paths of special mounts to watch anyway. */
   includeMounts: string[];
+  /** Skip the directories the repo's .gitignore files ignore (except those the build reads). */
+  gitignore: boolean;
 }
 
 export interface BuildSettings {
@@ -128,6 +130,7 @@ export function resolveSettings(cfg: Config, opts: ResolveOptions): Settings {
       pollIntervalMs: ms(cfg.watch.pollInterval),
       bufferCapacity: cfg.watch.bufferCapacity,
       includeMounts: cfg.watch.includeMounts.map((p) => path.resolve(root, p)),
+      gitignore: cfg.watch.gitignore,
     },
     build: {
       root,

@@ -80,6 +80,9 @@ export const BudgetFactsSchema = z
         'What `hotwatch run` does because the watches do not fit (watchdog.overBudget): poll the overflow subtrees, poll the whole tree (no split fits, or no watchdog), or refuse to start.',
       ),
     error: z.string().optional().describe('Why the tree could not be scanned.'),
+    gitignoredDirs: optNum.describe(
+      'Directories the .gitignore files ignore that are not watched (outermost ones; watch.gitignore), not counted in dirs. Those holding packages or embedded files the build uses are watched and not counted here.',
+    ),
   })
   .describe('The watch budget of this repository.');
 

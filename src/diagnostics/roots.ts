@@ -9,6 +9,7 @@ import type { Settings } from '../config/settings.js';
 import { planRoots, describeRoot } from '../watch/roots/module-roots.js';
 import { rulesFor } from '../watch/roots/watch-set.js';
 import { scanTree } from '../watch/tree/scan.js';
+import { buildDirsOnce, planIgnored } from '../watch/roots/ignored-excludes.js';
 import type { Check, RootFact } from './report-schema.js';
 
 export interface RootsReport {
@@ -24,6 +25,7 @@ export async function rootsReport(settings: Settings, signal: AbortSignal): Prom
   let plan: Awaited<ReturnType<typeof planRoots>>;
   try {
     plan = await planRoots(settings.root, signal, { ...process.env, ...settings.build.env });
+    signal.throwIfAborted();
   } catch (e) {
     signal.throwIfAborted();
     const detail = `the go toolchain could not list the local modules the build uses, so modules outside the root are not known: ${(e as Error).message}`;
@@ -36,8 +38,11 @@ export async function rootsReport(settings: Settings, signal: AbortSignal): Prom
   const roots: RootFact[] = [{ dir: settings.root, why: 'root' }];
   let extraDirs = 0;
   const checks: Check[] = [];
+  const env = { ...process.env, ...settings.build.env };
+  const buildDirs = buildDirsOnce({ root: settings.root, package: settings.build.package, env }, signal);
   for (const r of plan.extra) {
-    const scan = await scanTree(rulesFor(settings.watch, r), { signal });
+    const ignored = await planIgnored(rulesFor(settings.watch, r), buildDirs, signal);
+    const scan = await scanTree(ignored.settings, { signal });
     const dirs = settings.watch.backend === 'poll' ? 0 : scan.dirs.length;
     extraDirs += dirs;
     roots.push({ dir: r.dir, why: r.why, dirs });

@@ -19,6 +19,9 @@ import { createWatchdog } from '../watchdog/watchdog.js';
 import type { HealthListener } from '../watchdog/health-log.js';
 import { describeRoot, planRoots, type RootsPlan, type WatchRoot } from './module-roots.js';
 import { GoWorkPoll } from './gowork-poll.js';
+import { buildDirsOnce, withoutIgnored, type BuildDirsOnce, type BuildInputs } from './ignored-excludes.js';
+import { excludeGlobs } from '../tree/gitignore.js';
+import { HotwatchError } from '../../errors.js';
 
 export interface WatchSetOptions {
   /** The root's settings (with run.envFiles and proxy files made relevant). */
@@ -35,6 +38,8 @@ export interface WatchSetOptions {
   /** Where hotwatch was started: roots are named relative to it. */
   cwd: string;
   native?: CreateWatcherOptions['native'];
+  /** What the build compiles (its package list keeps git-ignored directories it reads watched). */
+  build: BuildInputs;
 }
 
 /** Files whose edit may change which modules the build uses. */
@@ -48,23 +53,20 @@ interface Extra {
   ready: WatcherReady | undefined;
 }
 
-/** A glob that matches `rel` literally (picomatch's escapes). */
-const literalGlob = (rel: string): string =>
-  rel
-    .split(path.sep)
-    .join('/')
-    .replace(/[*?[\]{}()!+@\\]/g, '\\$&');
-
 /** The rules of the config for an extra root: relative globs apply under it; roots nested in it are not descended twice. */
 export function rulesFor(rules: WatchSettings, root: WatchRoot): WatchSettings {
-  const nested = root.nested.map((n) => `${literalGlob(path.relative(root.dir, n))}/**`);
-  const include = rules.include.includes('go.work') ? rules.include : [...rules.include, 'go.work'];
-  return { ...rules, root: root.dir, include, exclude: [...rules.exclude, ...nested] };
+  return { ...withGoWork(rules), root: root.dir, exclude: [...rules.exclude, ...excludeGlobs(root.dir, root.nested)] };
+}
+
+/** go.work decides the build as much as go.mod: relevant wherever it is. */
+function withGoWork(s: WatchSettings): WatchSettings {
+  return s.include.includes('go.work') ? s : { ...s, include: [...s.include, 'go.work'] };
 }
 
 export class WatchSet implements Watcher {
   readonly ready: Promise<WatcherReady>;
-  private readonly main: Watcher;
+  private main: Watcher | undefined;
+  private buildDirs: BuildDirsOnce;
   private readonly extras = new Map<string, Extra>();
   private readonly log: Logger;
   private readonly gowork: GoWorkPoll;
@@ -77,16 +79,21 @@ export class WatchSet implements Watcher {
 
   constructor(private readonly opts: WatchSetOptions) {
     this.log = opts.log;
-    const include = opts.settings.include.includes('go.work') ? opts.settings.include : [...opts.settings.include, 'go.work'];
-    this.main = this.watchdogFor({ ...opts.settings, include });
     this.gowork = new GoWorkPoll(opts.watchdog.intervalMs, () => this.replanSoon('go.work changed'));
-    const plan = this.plan();
-    this.ready = this.main.ready.then(async (ready) => {
-      const p = await plan;
-      if (p) await this.serial(() => this.apply(p, false));
-      return this.sum(ready);
-    });
+    this.buildDirs = buildDirsOnce(opts.build, opts.signal);
+    this.ready = this.start(this.plan());
     this.ready.catch(() => undefined); // surfaced through `ready`
+  }
+
+  /** The root first (git-ignored dirs left out), then the extra roots one by one (the budget sees each). */
+  private async start(plan: Promise<RootsPlan | undefined>): Promise<WatcherReady> {
+    const settings = await withoutIgnored(withGoWork(this.opts.settings), this.buildDirs, this.opts.signal, this.log);
+    if (this.closed) throw new HotwatchError('INTERNAL', 'the watcher was closed before it was ready');
+    this.main = this.watchdogFor(settings);
+    const ready = await this.main.ready;
+    const p = await plan;
+    if (p) await this.serial(() => this.apply(p, false));
+    return this.sum(ready);
   }
 
   /** The roots watched now, the main one first, with why each is there. */
@@ -95,7 +102,7 @@ export class WatchSet implements Watcher {
   }
 
   stats(): WatcherStats | undefined {
-    const main = this.main.stats?.();
+    const main = this.main?.stats?.();
     if (!main) return undefined;
     let { dirs, watches } = main;
     for (const e of this.extras.values()) {
@@ -107,7 +114,7 @@ export class WatchSet implements Watcher {
   }
 
   knownFiles(limit: number): string[] | undefined {
-    const known = this.main.knownFiles?.(limit);
+    const known = this.main?.knownFiles?.(limit);
     if (!known) return undefined;
     for (const e of this.extras.values()) {
       if (known.length >= limit) break;
@@ -117,7 +124,7 @@ export class WatchSet implements Watcher {
   }
 
   async sync(timeoutMs: number): Promise<void> {
-    await Promise.all([this.main, ...[...this.extras.values()].map((e) => e.watcher)].map((w) => w.sync?.(timeoutMs)));
+    await Promise.all([this.main, ...[...this.extras.values()].map((e) => e.watcher)].map((w) => w?.sync?.(timeoutMs)));
   }
 
   async close(): Promise<void> {
@@ -125,7 +132,7 @@ export class WatchSet implements Watcher {
     if (this.replanTimer) clearTimeout(this.replanTimer);
     this.gowork.close();
     await this.chain.catch(() => undefined);
-    await Promise.all([this.main.close(), ...[...this.extras.values()].map((e) => e.watcher.close())]);
+    await Promise.all([this.main?.close(), ...[...this.extras.values()].map((e) => e.watcher.close())]);
     this.extras.clear();
   }
 
@@ -153,6 +160,7 @@ export class WatchSet implements Watcher {
     this.replanTimer = setTimeout(() => {
       this.replanTimer = undefined;
       this.log.debug({ event: 'watch.roots-replan', why }, `${why}: asking the toolchain which local modules the build uses`);
+      this.buildDirs = buildDirsOnce(this.opts.build, this.opts.signal); // the package list may have changed too
       void this.serial(async () => {
         const p = await this.plan();
         if (p && !this.closed) await this.apply(p, true);
@@ -210,7 +218,9 @@ export class WatchSet implements Watcher {
 
   private async arm(root: WatchRoot, later: boolean): Promise<void> {
     const { cwd } = this.opts;
-    const watcher = this.watchdogFor(rulesFor(this.opts.rules, root));
+    const settings = await withoutIgnored(rulesFor(this.opts.rules, root), this.buildDirs, this.opts.signal, this.log);
+    if (this.closed) return;
+    const watcher = this.watchdogFor(settings);
     const extra: Extra = { root, watcher, ready: undefined };
     this.extras.set(root.dir, extra);
     try {
