@@ -72,32 +72,45 @@ function isIgnored(dir: string, scopes: readonly Scope[]): boolean {
   return ignored;
 }
 
-/** The outermost ignored directories under the root (as the root is spelled), sorted. */
+/** Parallel readdirs of the walk (as scanTree). */
+const CONCURRENCY = 16;
+
+/**
+ * The outermost ignored directories under the root (as the root is spelled), sorted. One readdir per
+ * directory the watcher will watch anyway (a `.gitignore` is read only where the listing shows one).
+ */
 export async function topIgnoredDirs(s: WatchSettings, signal: AbortSignal): Promise<string[]> {
   const root = path.resolve(s.root);
   const filter = createFilter(s);
   const found: string[] = [];
-  const visit = async (dir: string, scopes: Scope[]): Promise<void> => {
-    signal.throwIfAborted();
-    const text = readIgnoreFile(path.join(dir, '.gitignore'));
-    const here = text ? [...scopes, { base: dir, ig: ignore().add(text) }] : scopes;
+  const queue: { dir: string; scopes: Scope[] }[] = [{ dir: root, scopes: outerScopes(root) }];
+  const visit = async ({ dir, scopes }: { dir: string; scopes: Scope[] }): Promise<void> => {
     let entries: fs.Dirent[];
     try {
       entries = await fsp.readdir(dir, { withFileTypes: true });
     } catch {
       return; // unreadable or gone: the watcher's own walk reports it
     }
-    const next: Promise<void>[] = [];
+    const hasIgnoreFile = entries.some((e) => e.name === '.gitignore' && e.isFile());
+    const text = hasIgnoreFile ? readIgnoreFile(path.join(dir, '.gitignore')) : undefined;
+    const here = text ? [...scopes, { base: dir, ig: ignore().add(text) }] : scopes;
     for (const e of entries) {
       if (!e.isDirectory()) continue; // symlinks are never followed
       const child = path.join(dir, e.name);
       if (filter.isExcludedDir(child)) continue;
-      if (isIgnored(child, here)) found.push(child);
-      else next.push(visit(child, here));
+      if (here.length > 0 && isIgnored(child, here)) found.push(child);
+      else queue.push({ dir: child, scopes: here });
     }
-    await Promise.all(next);
   };
-  await visit(root, outerScopes(root));
+  const worker = async (): Promise<void> => {
+    for (let next = queue.pop(); next; next = queue.pop()) {
+      signal.throwIfAborted();
+      await visit(next);
+    }
+  };
+  // The queue grows as the walk goes: workers start once the root is read.
+  await visit(queue.pop()!);
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   return found.sort();
 }
 
