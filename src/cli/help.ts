@@ -80,10 +80,9 @@ export function runHelp(): string {
   return `Usage: hotwatch run [flags] [-- APP ARGS...]
 
 Builds the main package of the Go module at --root (default: the current directory) into
-.hotwatch/bin/app, runs it, and on every relevant change rebuilds and restarts it. Modules the build
-compiles from outside the root (go.work use directories, local replace targets) are watched too, and
-followed when go.mod, go.sum or go.work change; git-ignored directories are not watched unless the build
-reads them.
+.hotwatch/bin/app, runs it, and on every relevant change rebuilds and restarts it. Modules it compiles
+from outside the root (go.work use dirs, local replace targets) are watched too, followed as go.mod,
+go.sum, go.work change; git-ignored directories are not watched unless the build reads them.
 
 ${RUN_FLAGS_TEXT}
 Config keys most people set (watcher.config.yaml in the root; \`hotwatch config\` prints every key

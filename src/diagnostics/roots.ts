@@ -6,8 +6,7 @@
  */
 import path from 'node:path';
 import type { Settings } from '../config/settings.js';
-import { planRoots, describeRoot } from '../watch/roots/module-roots.js';
-import { rulesFor } from '../watch/roots/watch-set.js';
+import { describeRoot, planRoots, rulesFor } from '../watch/roots/module-roots.js';
 import { scanTree } from '../watch/tree/scan.js';
 import { buildDirsOnce, planIgnored } from '../watch/roots/ignored-excludes.js';
 import type { Check, RootFact } from './report-schema.js';

@@ -91,4 +91,29 @@ describe('git-ignored directories (e2e)', () => {
       from: mark,
     });
   }, 120_000);
+
+  it('a git-ignored package the app starts importing while hotwatch runs is watched from then on', async () => {
+    const root = repo();
+    fs.mkdirSync(path.join(root, 'gen/later'));
+    fs.writeFileSync(path.join(root, 'gen/later/later.go'), 'package later\n\nconst V = "later1"\n');
+    const port = await freePort();
+    hw = startHotwatch(['--log-level', 'debug'], { cwd: root, env: { ...env, PORT: String(port) } });
+    await waitFor(async () => (await httpGet(port, '/gen')) === 'gen1', { description: 'gen1 serves', timeoutMs: 60_000 });
+    expect(String(hw.events('watch.gitignored')[0]!.msg)).toContain('gen/later');
+
+    fs.writeFileSync(
+      path.join(root, 'main.go'),
+      goMain('v2', {
+        imports: ['example.com/t/gen/api', 'example.com/t/gen/later'],
+        extraMain: 'http.HandleFunc("/gen", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, api.V + later.V) })',
+      }),
+    );
+    await waitFor(async () => (await httpGet(port, '/gen')) === 'gen1later1', { description: 'the new import serves', timeoutMs: 60_000 });
+    await hw.waitForLog((l) => l.event === 'watch.root-rearmed' && String(l.msg).includes('gen/later'), 'gen/later is watched now');
+    fs.writeFileSync(path.join(root, 'gen/later/later.go'), 'package later\n\nconst V = "later2"\n');
+    await waitFor(async () => (await httpGet(port, '/gen')) === 'gen1later2', {
+      description: 'an edit in gen/later serves',
+      timeoutMs: 60_000,
+    });
+  }, 120_000);
 });

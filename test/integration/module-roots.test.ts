@@ -5,8 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { planRoots, rootsOf } from '../../src/watch/roots/module-roots.js';
-import { rulesFor } from '../../src/watch/roots/watch-set.js';
+import { planRoots, rootsOf, rulesFor } from '../../src/watch/roots/module-roots.js';
 import { createFilter } from '../../src/watch/tree/filter.js';
 import { defaultWatchSettings } from '../../src/config/settings.js';
 import { makeTmpDir } from '../helpers/tmp.js';

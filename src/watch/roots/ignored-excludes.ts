@@ -54,7 +54,12 @@ export async function planIgnored(s: WatchSettings, dirs: BuildDirsOnce, signal:
 }
 
 /** The plan, said: at debug what was skipped and what kept; a warning when the toolchain could not say. */
-export async function withoutIgnored(s: WatchSettings, dirs: BuildDirsOnce, signal: AbortSignal, log: Logger): Promise<WatchSettings> {
+export async function withoutIgnored(
+  s: WatchSettings,
+  dirs: BuildDirsOnce,
+  signal: AbortSignal,
+  log: Logger,
+): Promise<{ settings: WatchSettings; excluded: string[] }> {
   const p = await planIgnored(s, dirs, signal);
   const root = s.root;
   if (p.unknown) {
@@ -74,5 +79,5 @@ export async function withoutIgnored(s: WatchSettings, dirs: BuildDirsOnce, sign
       { event: 'watch.gitignored-kept', root, dirs: v.kept.length },
       `watching git-ignored ${someOf(v.kept, root)} all the same: the build reads them`,
     );
-  return p.settings;
+  return { settings: p.settings, excluded: v?.excluded ?? [] };
 }

@@ -10,6 +10,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { localModules, type ModuleLayout } from '../../os/go-modules.js';
 import { myUid } from '../../os/safe-fs.js';
+import type { WatchSettings } from '../../config/settings.js';
+import { excludeGlobs } from '../tree/gitignore.js';
 
 export interface WatchRoot {
   /** Real path of the module's directory. */
@@ -112,4 +114,14 @@ export function shownPath(p: string, cwd: string): string {
 /** "../lib (replace target of example.com/lib)". */
 export function describeRoot(r: { dir: string; why: string }, cwd: string): string {
   return `${shownPath(r.dir, cwd)} (${r.why})`;
+}
+
+/** The rules of the config for an extra root: relative globs apply under it; roots nested in it are not descended twice. */
+export function rulesFor(rules: WatchSettings, root: WatchRoot): WatchSettings {
+  return { ...withGoWork(rules), root: root.dir, exclude: [...rules.exclude, ...excludeGlobs(root.dir, root.nested)] };
+}
+
+/** go.work decides the build as much as go.mod: relevant wherever it is. */
+export function withGoWork(s: WatchSettings): WatchSettings {
+  return s.include.includes('go.work') ? s : { ...s, include: [...s.include, 'go.work'] };
 }

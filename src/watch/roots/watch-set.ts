@@ -17,10 +17,11 @@ import type { CreateWatcherOptions } from '../backend.js';
 import type { Watcher, WatcherReady, WatcherStats } from '../types.js';
 import { createWatchdog } from '../watchdog/watchdog.js';
 import type { HealthListener } from '../watchdog/health-log.js';
-import { describeRoot, planRoots, type RootsPlan, type WatchRoot } from './module-roots.js';
+import { describeRoot, planRoots, rulesFor, withGoWork, type RootsPlan, type WatchRoot } from './module-roots.js';
+import { saySkipped, sumReady } from './set-lines.js';
 import { GoWorkPoll } from './gowork-poll.js';
 import { buildDirsOnce, withoutIgnored, type BuildDirsOnce, type BuildInputs } from './ignored-excludes.js';
-import { excludeGlobs } from '../tree/gitignore.js';
+import { IgnoredRefresh, type RefreshHost } from './ignored-refresh.js';
 import { HotwatchError } from '../../errors.js';
 
 export interface WatchSetOptions {
@@ -51,21 +52,15 @@ interface Extra {
   root: WatchRoot;
   watcher: Watcher;
   ready: WatcherReady | undefined;
+  /** Its git-ignored directories left out. */
+  excluded: string[];
 }
 
-/** The rules of the config for an extra root: relative globs apply under it; roots nested in it are not descended twice. */
-export function rulesFor(rules: WatchSettings, root: WatchRoot): WatchSettings {
-  return { ...withGoWork(rules), root: root.dir, exclude: [...rules.exclude, ...excludeGlobs(root.dir, root.nested)] };
-}
-
-/** go.work decides the build as much as go.mod: relevant wherever it is. */
-function withGoWork(s: WatchSettings): WatchSettings {
-  return s.include.includes('go.work') ? s : { ...s, include: [...s.include, 'go.work'] };
-}
-
-export class WatchSet implements Watcher {
+export class WatchSet implements Watcher, RefreshHost {
   readonly ready: Promise<WatcherReady>;
   private main: Watcher | undefined;
+  private mainExcluded: string[] = [];
+  private readonly refresh: IgnoredRefresh;
   private buildDirs: BuildDirsOnce;
   private readonly extras = new Map<string, Extra>();
   private readonly log: Logger;
@@ -81,19 +76,21 @@ export class WatchSet implements Watcher {
     this.log = opts.log;
     this.gowork = new GoWorkPoll(opts.watchdog.intervalMs, () => this.replanSoon('go.work changed'));
     this.buildDirs = buildDirsOnce(opts.build, opts.signal);
+    this.refresh = new IgnoredRefresh(this, this.log, opts.signal);
     this.ready = this.start(this.plan());
     this.ready.catch(() => undefined); // surfaced through `ready`
   }
 
   /** The root first (git-ignored dirs left out), then the extra roots one by one (the budget sees each). */
   private async start(plan: Promise<RootsPlan | undefined>): Promise<WatcherReady> {
-    const settings = await withoutIgnored(withGoWork(this.opts.settings), this.buildDirs, this.opts.signal, this.log);
+    const { settings, excluded } = await withoutIgnored(withGoWork(this.opts.settings), this.buildDirs, this.opts.signal, this.log);
     if (this.closed) throw new HotwatchError('INTERNAL', 'the watcher was closed before it was ready');
     this.main = this.watchdogFor(settings);
+    this.mainExcluded = excluded;
     const ready = await this.main.ready;
     const p = await plan;
     if (p) await this.serial(() => this.apply(p, false));
-    return this.sum(ready);
+    return sumReady(ready, [...this.extras.values()], this.opts.cwd);
   }
 
   /** The roots watched now, the main one first, with why each is there. */
@@ -131,9 +128,44 @@ export class WatchSet implements Watcher {
     this.closed = true;
     if (this.replanTimer) clearTimeout(this.replanTimer);
     this.gowork.close();
+    this.refresh.close();
     await this.chain.catch(() => undefined);
     await Promise.all([this.main?.close(), ...[...this.extras.values()].map((e) => e.watcher.close())]);
     this.extras.clear();
+  }
+
+  // RefreshHost: a git-ignored directory the build starts reading is watched from then on.
+
+  leftOut(): { root: string; excluded: string[] }[] {
+    const main = { root: this.opts.settings.root, excluded: this.mainExcluded };
+    return [main, ...[...this.extras.values()].map((e) => ({ root: e.root.dir, excluded: e.excluded }))].filter(
+      (r) => r.excluded.length > 0,
+    );
+  }
+
+  freshBuildDirs(): BuildDirsOnce {
+    this.buildDirs = buildDirsOnce(this.opts.build, this.opts.signal);
+    return this.buildDirs;
+  }
+
+  rearm(root: string, why: string): Promise<void> {
+    return this.serial(async () => {
+      if (this.closed) return;
+      const extra = this.extras.get(root);
+      if (extra) {
+        this.extras.delete(root);
+        await extra.watcher.close();
+        return this.arm(extra.root, true);
+      }
+      const { settings, excluded } = await withoutIgnored(withGoWork(this.opts.settings), this.buildDirs, this.opts.signal, this.log);
+      const old = this.main;
+      this.main = this.watchdogFor(settings);
+      this.mainExcluded = excluded;
+      await this.main.ready; // the old one watches until the new one does
+      await old?.close();
+      this.log.info({ event: 'watch.root-rearmed', dir: root, why }, `${why}: watching it from now on`);
+      this.opts.onEvent({ kind: 'rescan', reason: `${why}: building what changed there while it was not watched`, at: performance.now() });
+    });
   }
 
   private watchdogFor(settings: WatchSettings): Watcher {
@@ -151,6 +183,7 @@ export class WatchSet implements Watcher {
 
   private event(ev: WatchEvent): void {
     if (ev.kind === 'change' && MODULE_FILES.has(path.basename(ev.path))) this.replanSoon(`${path.basename(ev.path)} changed`);
+    else if (ev.kind === 'change' && ev.path.endsWith('.go')) this.refresh.goChanged();
     this.opts.onEvent(ev);
   }
 
@@ -192,7 +225,7 @@ export class WatchSet implements Watcher {
   private async apply(plan: RootsPlan, later: boolean): Promise<void> {
     const { cwd } = this.opts;
     this.gowork.follow(plan.workspace && !this.covers(plan.workspace, plan.extra) ? plan.workspace : undefined);
-    for (const s of plan.skipped) this.saySkipped(s);
+    for (const s of plan.skipped) saySkipped(this.log, this.said, s, cwd);
     const wanted = new Map(plan.extra.map((r) => [r.dir, r]));
     for (const [dir, e] of this.extras) {
       const now = wanted.get(dir);
@@ -218,10 +251,10 @@ export class WatchSet implements Watcher {
 
   private async arm(root: WatchRoot, later: boolean): Promise<void> {
     const { cwd } = this.opts;
-    const settings = await withoutIgnored(rulesFor(this.opts.rules, root), this.buildDirs, this.opts.signal, this.log);
+    const { settings, excluded } = await withoutIgnored(rulesFor(this.opts.rules, root), this.buildDirs, this.opts.signal, this.log);
     if (this.closed) return;
     const watcher = this.watchdogFor(settings);
-    const extra: Extra = { root, watcher, ready: undefined };
+    const extra: Extra = { root, watcher, ready: undefined, excluded };
     this.extras.set(root.dir, extra);
     try {
       extra.ready = await watcher.ready;
@@ -241,31 +274,6 @@ export class WatchSet implements Watcher {
       const reason = `now watching ${describeRoot(root, cwd)}: building what changed there while it was not watched`;
       this.opts.onEvent({ kind: 'rescan', reason, at: performance.now() });
     }
-  }
-
-  private saySkipped(s: RootsPlan['skipped'][number]): void {
-    const what = `${describeRoot(s, this.opts.cwd)} ${s.reason}`;
-    if (this.said.has(what)) return;
-    this.said.add(what);
-    if (!s.loud) return this.log.debug({ event: 'watch.module-skipped', dir: s.dir, why: s.why, reason: s.reason }, `not watching ${what}`);
-    this.log.warn(
-      { event: 'watch.module-unwatched', dir: s.dir, why: s.why, reason: s.reason },
-      `${what}: NOT watched (a directory another user could change is never trusted); its edits are not seen — fix: own it (chown) or point the build at a copy you own`,
-    );
-  }
-
-  /** The root's ready figures with those of the extra roots added. */
-  private sum(ready: WatcherReady): WatcherReady {
-    let { dirs, watches, reason } = ready;
-    for (const e of this.extras.values()) {
-      if (!e.ready) continue;
-      dirs += e.ready.dirs;
-      watches = watches === undefined || e.ready.watches === undefined ? watches : watches + e.ready.watches;
-    }
-    const n = this.extras.size;
-    if (n > 0)
-      reason = `${reason}; ${n} more root${n === 1 ? '' : 's'}: ${[...this.extras.values()].map((e) => describeRoot(e.root, this.opts.cwd)).join(', ')}`;
-    return { ...ready, dirs, watches, reason };
   }
 }
 
