@@ -14,6 +14,7 @@ import { relevantFiles } from './pipeline/relevant-files.js';
 import { Supervisor, type SupervisorOptions } from './supervisor/supervisor.js';
 import { appEnvironment, watchingEnvFiles } from './supervisor/env.js';
 import { createWatchSet } from './watch/roots/watch-set.js';
+import { buildInputs } from './watch/roots/ignored-excludes.js';
 import { startupChecks } from './diagnostics/startup.js';
 import { IdleCollector } from './heap.js';
 import { describeListChanges } from './config/lists.js';
@@ -92,7 +93,7 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring):
     onHealth: wiring.health,
     goEnv: { ...process.env, ...s.build.env },
     cwd: cwd ?? process.cwd(),
-    build: { root: s.root, package: s.build.package, env: { ...process.env, ...s.build.env } },
+    build: buildInputs(s.root, s.build),
   });
   batcher.useBarrier(watcher);
   wiring.bind(supervisor, watcher);

@@ -4,7 +4,7 @@
  * so the budget the doctor judges is the run's.
  */
 import type { Settings } from '../config/settings.js';
-import { buildDirsOnce, planIgnored, someOf, type IgnoredPlan } from '../watch/roots/ignored-excludes.js';
+import { buildDirsOnce, buildInputs, planIgnored, someOf, type IgnoredPlan } from '../watch/roots/ignored-excludes.js';
 import type { Check } from './report-schema.js';
 
 export interface IgnoredReport {
@@ -14,8 +14,7 @@ export interface IgnoredReport {
 
 export async function ignoredReport(settings: Settings, signal: AbortSignal): Promise<IgnoredReport> {
   const w = settings.watch;
-  const build = { root: settings.root, package: settings.build.package, env: { ...process.env, ...settings.build.env } };
-  const plan = await planIgnored(w, buildDirsOnce(build, signal), signal);
+  const plan = await planIgnored(w, buildDirsOnce(buildInputs(settings.root, settings.build), signal), signal);
   const title = 'Git-ignored directories';
   if (!w.gitignore)
     return {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Settings } from '../config/settings.js';
 import { describeRoot, planRoots, rulesFor } from '../watch/roots/module-roots.js';
 import { scanTree } from '../watch/tree/scan.js';
-import { buildDirsOnce, planIgnored } from '../watch/roots/ignored-excludes.js';
+import { buildDirsOnce, buildInputs, planIgnored } from '../watch/roots/ignored-excludes.js';
 import type { Check, RootFact } from './report-schema.js';
 
 export interface RootsReport {
@@ -37,8 +37,7 @@ export async function rootsReport(settings: Settings, signal: AbortSignal): Prom
   const roots: RootFact[] = [{ dir: settings.root, why: 'root' }];
   let extraDirs = 0;
   const checks: Check[] = [];
-  const env = { ...process.env, ...settings.build.env };
-  const buildDirs = buildDirsOnce({ root: settings.root, package: settings.build.package, env }, signal);
+  const buildDirs = buildDirsOnce(buildInputs(settings.root, settings.build), signal);
   for (const r of plan.extra) {
     const ignored = await planIgnored(rulesFor(settings.watch, r), buildDirs, signal);
     const scan = await scanTree(ignored.settings, { signal });

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultWatchSettings } from '../../src/config/settings.js';
 import { buildDirs } from '../../src/os/go-packages.js';
-import { planIgnored, buildDirsOnce } from '../../src/watch/roots/ignored-excludes.js';
+import { planIgnored, buildDirsOnce, buildInputs } from '../../src/watch/roots/ignored-excludes.js';
 import { excludeGlobs, refineIgnored, topIgnoredDirs } from '../../src/watch/tree/gitignore.js';
 import { createFilter } from '../../src/watch/tree/filter.js';
 import { scanTree } from '../../src/watch/tree/scan.js';
@@ -66,6 +66,13 @@ describe('git-ignored directories', () => {
     expect(f.isRelevantFile(path.join(root, 'gen', 'api', 'api.go'))).toBe(true);
     const scanned = (await scanTree(plan.settings, { signal })).dirs.map((d) => path.relative(root, d) || '.');
     expect(scanned.sort()).toEqual(['.', 'gen', 'gen/api', 'web', 'web/dist']);
+
+    // With a build.cmd the whole module counts (a Makefile may build anything): every package is kept.
+    const inputs = buildInputs(root, { cmd: 'make', package: '.', env: { GOWORK: '', GOFLAGS: '' } });
+    expect(inputs.package).toBe('./...');
+    const all = refineIgnored(root, await topIgnoredDirs(s, signal), await buildDirs(root, inputs.package, signal, inputs.env));
+    expect(all.excluded).toEqual([]);
+    expect(all.kept.map((d) => path.relative(root, d)).sort()).toEqual(['data/db', 'gen/api', 'gen/other', 'web/dist']);
 
     // watch.gitignore: false watches everything.
     const off = await planIgnored({ ...s, gitignore: false }, buildDirsOnce({ root, package: '.', env }, signal), signal);

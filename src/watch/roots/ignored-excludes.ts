@@ -24,6 +24,15 @@ export interface IgnoredPlan {
   unknown?: string;
 }
 
+/**
+ * What the build reads, for the package list: the package `go build` builds, or, with a build.cmd (a
+ * Makefile may build anything), every package of the module (`./...`): a directory kept too many costs a
+ * watch, one left out costs a missed edit.
+ */
+export function buildInputs(root: string, build: { cmd: string | undefined; package: string; env: Record<string, string> }): BuildInputs {
+  return { root, package: build.cmd !== undefined ? './...' : build.package, env: { ...process.env, ...build.env } };
+}
+
 /** Shows at most a few names: "data, uploads, web/dist, … (12)". */
 export function someOf(dirs: readonly string[], root: string, max = 6): string {
   const names = dirs.slice(0, max).map((d) => path.relative(root, d) || '.');
