@@ -12,8 +12,15 @@ import { HotwatchError } from '../errors.js';
 const FORMAT = 'P {{.Dir}}{{range .EmbedFiles}}\nE {{$.Dir}}/{{.}}{{end}}';
 
 /** Absolute directories of the packages `pkg` depends on (itself included) and of the files they embed. */
-export function buildDirs(root: string, pkg: string, signal: AbortSignal, env: NodeJS.ProcessEnv): Promise<Set<string>> {
-  const args = ['list', '-e', '-deps', '-f', FORMAT, pkg];
+export function buildDirs(
+  root: string,
+  pkg: string,
+  signal: AbortSignal,
+  env: NodeJS.ProcessEnv,
+  flags: readonly string[] = [],
+): Promise<Set<string>> {
+  // The build's flags too (-tags decides which files, and so which imports, count).
+  const args = ['list', '-e', '-deps', ...flags, '-f', FORMAT, pkg];
   return new Promise((resolve, reject) => {
     execFile(
       'go',

@@ -59,7 +59,7 @@ describe('git-ignored directories', () => {
     expect(v.excluded.map((d) => path.relative(root, d)).sort()).toEqual(['data', 'gen/other']);
     expect(v.kept.map((d) => path.relative(root, d)).sort()).toEqual(['gen/api', 'web/dist']);
 
-    const plan = await planIgnored(s, buildDirsOnce({ root, package: '.', env }, signal), signal);
+    const plan = await planIgnored(s, buildDirsOnce({ root, package: '.', env, flags: [] }, signal), signal);
     const f = createFilter(plan.settings);
     expect(f.isExcludedDir(path.join(root, 'data', 'db'))).toBe(true);
     expect(f.isRelevantFile(path.join(root, 'data', 'db', 'x.go'))).toBe(false);
@@ -68,14 +68,14 @@ describe('git-ignored directories', () => {
     expect(scanned.sort()).toEqual(['.', 'gen', 'gen/api', 'web', 'web/dist']);
 
     // With a build.cmd the whole module counts (a Makefile may build anything): every package is kept.
-    const inputs = buildInputs(root, { cmd: 'make', package: '.', env: { GOWORK: '', GOFLAGS: '' } });
-    expect(inputs.package).toBe('./...');
+    const inputs = buildInputs(root, { cmd: 'make', package: '.', env: { GOWORK: '', GOFLAGS: '' }, flags: ['-race'] });
+    expect(inputs).toMatchObject({ package: './...', flags: [] });
     const all = refineIgnored(root, await topIgnoredDirs(s, signal), await buildDirs(root, inputs.package, signal, inputs.env));
     expect(all.excluded).toEqual([]);
     expect(all.kept.map((d) => path.relative(root, d)).sort()).toEqual(['data/db', 'gen/api', 'gen/other', 'web/dist']);
 
     // watch.gitignore: false watches everything.
-    const off = await planIgnored({ ...s, gitignore: false }, buildDirsOnce({ root, package: '.', env }, signal), signal);
+    const off = await planIgnored({ ...s, gitignore: false }, buildDirsOnce({ root, package: '.', env, flags: [] }, signal), signal);
     expect(off.settings.exclude).toEqual(s.exclude);
   });
 

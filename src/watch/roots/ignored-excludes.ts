@@ -15,6 +15,8 @@ export interface BuildInputs {
   root: string;
   package: string;
   env: NodeJS.ProcessEnv;
+  /** build.flags (with a build.cmd: none, its flags are unknown). */
+  flags: readonly string[];
 }
 
 export interface IgnoredPlan {
@@ -29,8 +31,12 @@ export interface IgnoredPlan {
  * Makefile may build anything), every package of the module (`./...`): a directory kept too many costs a
  * watch, one left out costs a missed edit.
  */
-export function buildInputs(root: string, build: { cmd: string | undefined; package: string; env: Record<string, string> }): BuildInputs {
-  return { root, package: build.cmd !== undefined ? './...' : build.package, env: { ...process.env, ...build.env } };
+export function buildInputs(
+  root: string,
+  build: { cmd: string | undefined; package: string; env: Record<string, string>; flags: string[] },
+): BuildInputs {
+  const custom = build.cmd !== undefined;
+  return { root, package: custom ? './...' : build.package, env: { ...process.env, ...build.env }, flags: custom ? [] : build.flags };
 }
 
 /** Shows at most a few names: "data, uploads, web/dist, … (12)". */
@@ -44,7 +50,7 @@ export type BuildDirsOnce = () => Promise<Set<string>>;
 
 export function buildDirsOnce(b: BuildInputs, signal: AbortSignal): BuildDirsOnce {
   let p: Promise<Set<string>> | undefined;
-  return () => (p ??= buildDirs(b.root, b.package, signal, b.env));
+  return () => (p ??= buildDirs(b.root, b.package, signal, b.env, b.flags));
 }
 
 export async function planIgnored(s: WatchSettings, dirs: BuildDirsOnce, signal: AbortSignal): Promise<IgnoredPlan> {
