@@ -91,6 +91,15 @@ export class ContentIndex {
   }
 
   /**
+   * Forget every hash: a rescan builds a tree whose changes were not all seen (events lost, a root armed
+   * late), so any hash may be stale, and a later edit back to a stale hash would pass for "no change".
+   * Files are indexed again at their next change (counted as changed then: when in doubt, build).
+   */
+  forgetAll(): void {
+    this.hashes.clear();
+  }
+
+  /**
    * Split `paths` by whether their content differs from the index, and update the index; with `seq` (the
    * batch's number), each change is also noted against the baseline of what runs.
    */

@@ -93,11 +93,6 @@ export class WatchSet implements Watcher, RefreshHost {
     return sumReady(ready, [...this.extras.values()], this.opts.cwd);
   }
 
-  /** The roots watched now, the main one first, with why each is there. */
-  roots(): { dir: string; why: string }[] {
-    return [{ dir: this.opts.settings.root, why: 'root' }, ...[...this.extras.values()].map((e) => ({ dir: e.root.dir, why: e.root.why }))];
-  }
-
   stats(): WatcherStats | undefined {
     const main = this.main?.stats?.();
     if (!main) return undefined;
@@ -158,10 +153,14 @@ export class WatchSet implements Watcher, RefreshHost {
         return this.arm(extra.root, true);
       }
       const { settings, excluded } = await withoutIgnored(withGoWork(this.opts.settings), this.buildDirs, this.opts.signal, this.log);
-      const old = this.main;
-      this.main = this.watchdogFor(settings);
-      this.mainExcluded = excluded;
-      await this.main.ready; // the old one watches until the new one does
+      const [old, fresh] = [this.main, this.watchdogFor(settings)];
+      try {
+        await fresh.ready; // the old one watches until the new one does
+      } catch (e) {
+        await fresh.close();
+        throw new Error(`re-arming ${root} failed (${String(e)}); it stays watched as it was`);
+      }
+      [this.main, this.mainExcluded] = [fresh, excluded];
       await old?.close();
       this.log.info({ event: 'watch.root-rearmed', dir: root, why }, `${why}: watching it from now on`);
       this.opts.onEvent({ kind: 'rescan', reason: `${why}: building what changed there while it was not watched`, at: performance.now() });
