@@ -140,6 +140,12 @@ describe('the watch set follows the build (e2e)', () => {
     setV(root, 'lib-b', 'lib', 'b3');
     await serves(port, '/lib', 'b3', 'a later edit in ../lib-b serves');
     expect(triggers(hw, mark).join('\n')).not.toMatch(/\.\.\/lib\/|\.\.\/lib \(/);
+    // A module hotwatch only watched is left as it was found: no .hotwatch/ of the watchdog's there.
+    expect(fs.existsSync(path.join(root, 'lib', '.hotwatch'))).toBe(false);
+    expect(fs.existsSync(path.join(root, 'lib-b', '.hotwatch', 'watchdog'))).toBe(true);
+    expect((await hw.stop()).code, hw.stderr().slice(-2000)).toBe(0);
+    hw = undefined;
+    expect(fs.existsSync(path.join(root, 'lib-b', '.hotwatch'))).toBe(false);
   }, 240_000);
 
   it('doctor lists the roots and why each is there (text and JSON, valid against its schema)', async () => {

@@ -19,6 +19,7 @@ import { createWatchdog } from '../watchdog/watchdog.js';
 import type { HealthListener } from '../watchdog/health-log.js';
 import { describeRoot, planRoots, rulesFor, withGoWork, type RootsPlan, type WatchRoot } from './module-roots.js';
 import { saySkipped, sumReady } from './set-lines.js';
+import { leaveAsFound } from './own-dir.js';
 import { GoWorkPoll } from './gowork-poll.js';
 import { buildDirsOnce, withoutIgnored, type BuildDirsOnce, type BuildInputs } from './ignored-excludes.js';
 import { IgnoredRefresh, type RefreshHost } from './ignored-refresh.js';
@@ -54,6 +55,8 @@ interface Extra {
   ready: WatcherReady | undefined;
   /** Its git-ignored directories left out. */
   excluded: string[];
+  /** After its watcher closed: remove the `.hotwatch/` this run created there. */
+  tidy: () => void;
 }
 
 export class WatchSet implements Watcher, RefreshHost {
@@ -125,7 +128,7 @@ export class WatchSet implements Watcher, RefreshHost {
     this.gowork.close();
     this.refresh.close();
     await this.chain.catch(() => undefined);
-    await Promise.all([this.main?.close(), ...[...this.extras.values()].map((e) => e.watcher.close())]);
+    await Promise.all([this.main?.close(), ...[...this.extras.values()].map((e) => closeExtra(e))]);
     this.extras.clear();
   }
 
@@ -149,7 +152,7 @@ export class WatchSet implements Watcher, RefreshHost {
       const extra = this.extras.get(root);
       if (extra) {
         this.extras.delete(root);
-        await extra.watcher.close();
+        await closeExtra(extra);
         return this.arm(extra.root, true);
       }
       const { settings, excluded } = await withoutIgnored(withGoWork(this.opts.settings), this.buildDirs, this.opts.signal, this.log);
@@ -230,7 +233,7 @@ export class WatchSet implements Watcher, RefreshHost {
       const now = wanted.get(dir);
       if (now && now.nested.join() === e.root.nested.join()) continue;
       this.extras.delete(dir);
-      await e.watcher.close();
+      await closeExtra(e);
       if (!now)
         this.log.info(
           { event: 'watch.root-removed', dir, why: e.root.why },
@@ -252,14 +255,15 @@ export class WatchSet implements Watcher, RefreshHost {
     const { cwd } = this.opts;
     const { settings, excluded } = await withoutIgnored(rulesFor(this.opts.rules, root), this.buildDirs, this.opts.signal, this.log);
     if (this.closed) return;
+    const tidy = leaveAsFound(root.dir);
     const watcher = this.watchdogFor(settings);
-    const extra: Extra = { root, watcher, ready: undefined, excluded };
+    const extra: Extra = { root, watcher, ready: undefined, excluded, tidy };
     this.extras.set(root.dir, extra);
     try {
       extra.ready = await watcher.ready;
     } catch (e) {
       this.extras.delete(root.dir);
-      await watcher.close();
+      await closeExtra(extra);
       this.log.error(
         { event: 'watch.root-failed', dir: root.dir, why: root.why, err: e },
         `${describeRoot(root, cwd)} is compiled into the app but is NOT watched: ${(e as Error).message}; its edits are not seen until a file under the root changes`,
@@ -274,6 +278,11 @@ export class WatchSet implements Watcher, RefreshHost {
       this.opts.onEvent({ kind: 'rescan', reason, at: performance.now() });
     }
   }
+}
+
+async function closeExtra(e: Extra): Promise<void> {
+  await e.watcher.close();
+  e.tidy();
 }
 
 export function createWatchSet(opts: WatchSetOptions): WatchSet {
