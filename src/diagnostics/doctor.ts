@@ -213,14 +213,8 @@ export async function runDoctor(settings: Settings, opts: DoctorOptions = {}): P
   const [scanned, tool, claim, roots, ignored] = await Promise.all([scanP, toolP, claimCheck(settings.root), rootsP, ignoredP]);
   opts.signal?.throwIfAborted();
   // Every root of the watch set counts against the one budget.
-  const allDirs = scanned.dirs === undefined ? undefined : scanned.dirs + roots.extraDirs;
   const b = inotify
-    ? sync(
-        'inotify',
-        'inotify budget',
-        () => budgetChecks(budgetInput(settings, inotify, table, allDirs, { largest: scanned.largest, tree: scanned.tree })),
-        onError,
-      )
+    ? sync('inotify', 'inotify budget', () => watchSetBudget(settings, inotify, table, scanned, roots), onError)
     : undefined;
   const set = watchSetParts(roots, ignored, scanned.dirs);
   const budget: BudgetFacts | undefined = { ...scanned.budget, ...b?.facts, gitignoredDirs: set.gitignoredDirs };
@@ -244,6 +238,13 @@ export async function runDoctor(settings: Settings, opts: DoctorOptions = {}): P
       ...(set.roots.length > 0 ? { roots: set.roots } : {}),
     },
   };
+}
+
+/** The budget of every root of the watch set together: their directories, one instance and one sentinel directory each. */
+function watchSetBudget(settings: Settings, inotify: Inotify, table: MountEntry[], scanned: Scan, roots: RootsReport) {
+  const dirs = scanned.dirs === undefined ? undefined : scanned.dirs + roots.extraDirs;
+  const rest = { largest: scanned.largest, tree: scanned.tree, roots: Math.max(1, roots.roots.length) };
+  return budgetChecks(budgetInput(settings, inotify, table, dirs, rest));
 }
 
 /** The watch set's checks and facts: its roots (the root with the scan's count) and the git-ignored dirs left out. */

@@ -172,5 +172,8 @@ describe('the watch set follows the build (e2e)', () => {
     ]);
     const text = await runCli(['doctor'], { cwd: path.join(root, 'app'), env: { ...process.env, ...env } });
     expect(text.stdout).toContain('Roots watched: 2 roots: . (root), ../lib (replace target of example.com/lib)');
+    // One watcher per root: the budget counts two instances and two sentinel directories.
+    expect(text.stdout).toContain('hotwatch needs 2 (one per root watched: 2)');
+    expect(text.stdout).toContain("this repo needs 5 watches (3 directories after excludes, plus 2 for the watchdog's sentinel directories, one per root)");
   }, 120_000);
 });
