@@ -94,6 +94,24 @@ describe('the watch set follows the build (e2e)', () => {
     expect(triggers(hw, mark).join('\n')).toContain('lib.go');
   }, 240_000);
 
+  it('go.work names a module not there yet: once it appears it is watched, the app builds, and its edits serve', async () => {
+    tmp = makeTmpDir();
+    const root = tmp.dir;
+    mod(root, 'app', 'app', '');
+    fs.rmSync(path.join(root, 'app', 'app.go'));
+    writeMain(root, []);
+    workspace(['app', 'later']);
+    const port = await freePort();
+    hw = startHotwatch([], { cwd: path.join(root, 'app'), env: { ...env, PORT: String(port) } });
+    await hw.waitForLog((l) => l.event === 'build.failed', 'the build fails: go.work names a missing module');
+    mod(root, 'later', 'later', 'later1'); // cloned now: its go.mod is polled
+    await hw.waitForLog((l) => l.event === 'watch.root-added' && String(l.dir).endsWith('/later'), 'later is armed');
+    writeMain(root, ['later']);
+    await serves(port, '/later', 'later1', 'the app builds with it');
+    setV(root, 'later', 'later', 'later2');
+    await serves(port, '/later', 'later2', 'an edit in the module that appeared serves');
+  }, 180_000);
+
   it('go.work root with --package ./app: both modules are inside the root, watched once, and a lib edit serves', async () => {
     tmp = makeTmpDir();
     const root = tmp.dir;
@@ -174,6 +192,8 @@ describe('the watch set follows the build (e2e)', () => {
     expect(text.stdout).toContain('Roots watched: 2 roots: . (root), ../lib (replace target of example.com/lib)');
     // One watcher per root: the budget counts two instances and two sentinel directories.
     expect(text.stdout).toContain('hotwatch needs 2 (one per root watched: 2)');
-    expect(text.stdout).toContain("this repo needs 5 watches (3 directories after excludes, plus 2 for the watchdog's sentinel directories, one per root)");
+    expect(text.stdout).toContain(
+      "this repo needs 5 watches (3 directories after excludes, plus 2 for the watchdog's sentinel directories, one per root)",
+    );
   }, 120_000);
 });

@@ -29,6 +29,8 @@ export interface SkippedRoot {
   reason: string;
   /** Loud (a warning): the build compiles files that hotwatch will not see. */
   loud: boolean;
+  /** It does not exist (yet): its go.mod is polled, and it joins the set once it appears. */
+  missing?: true;
 }
 
 export interface RootsPlan {
@@ -72,7 +74,7 @@ export function rootsOf(layout: ModuleLayout, mainRoot: string): RootsPlan {
   for (const m of layout.modules) {
     if (m.why === 'main module') continue;
     if (!fs.existsSync(m.dir)) {
-      skipped.push({ dir: m.dir, why: m.why, reason: 'does not exist (the build reports it)', loud: false });
+      skipped.push({ dir: m.dir, why: m.why, reason: 'does not exist (the build reports it)', loud: false, missing: true });
       continue;
     }
     const dir = realOr(m.dir);

@@ -20,7 +20,7 @@ import type { HealthListener } from '../watchdog/health-log.js';
 import { describeRoot, planRoots, rulesFor, withGoWork, type RootsPlan, type WatchRoot } from './module-roots.js';
 import { saySkipped, sumReady } from './set-lines.js';
 import { leaveAsFound } from './own-dir.js';
-import { GoWorkPoll } from './gowork-poll.js';
+import { ModuleFilesPoll } from './module-files-poll.js';
 import { buildDirsOnce, withoutIgnored, type BuildDirsOnce, type BuildInputs } from './ignored-excludes.js';
 import { IgnoredRefresh, type RefreshHost } from './ignored-refresh.js';
 import { HotwatchError } from '../../errors.js';
@@ -67,7 +67,7 @@ export class WatchSet implements Watcher, RefreshHost {
   private buildDirs: BuildDirsOnce;
   private readonly extras = new Map<string, Extra>();
   private readonly log: Logger;
-  private readonly gowork: GoWorkPoll;
+  private readonly polled: ModuleFilesPoll;
   private replanTimer: NodeJS.Timeout | undefined;
   /** Changes of the set run one at a time. */
   private chain: Promise<void> = Promise.resolve();
@@ -77,7 +77,7 @@ export class WatchSet implements Watcher, RefreshHost {
 
   constructor(private readonly opts: WatchSetOptions) {
     this.log = opts.log;
-    this.gowork = new GoWorkPoll(opts.watchdog.intervalMs, () => this.replanSoon('go.work changed'));
+    this.polled = new ModuleFilesPoll(opts.watchdog.intervalMs, () => this.replanSoon('a go.work or go.mod outside the roots changed'));
     this.buildDirs = buildDirsOnce(opts.build, opts.signal);
     this.refresh = new IgnoredRefresh(this, this.log, opts.signal);
     this.ready = this.start(this.plan());
@@ -125,7 +125,7 @@ export class WatchSet implements Watcher, RefreshHost {
   async close(): Promise<void> {
     this.closed = true;
     if (this.replanTimer) clearTimeout(this.replanTimer);
-    this.gowork.close();
+    this.polled.close();
     this.refresh.close();
     await this.chain.catch(() => undefined);
     await Promise.all([this.main?.close(), ...[...this.extras.values()].map((e) => closeExtra(e))]);
@@ -226,7 +226,8 @@ export class WatchSet implements Watcher, RefreshHost {
   /** Unwatch the roots that left, arm those that joined (later: with one rebuild for what changed there). */
   private async apply(plan: RootsPlan, later: boolean): Promise<void> {
     const { cwd } = this.opts;
-    this.gowork.follow(plan.workspace && !this.covers(plan.workspace, plan.extra) ? plan.workspace : undefined);
+    const missing = plan.skipped.filter((m) => m.missing).map((m) => path.join(m.dir, 'go.mod'));
+    this.polled.follow([...(plan.workspace && !this.covers(plan.workspace, plan.extra) ? [plan.workspace] : []), ...missing]);
     for (const s of plan.skipped) saySkipped(this.log, this.said, s, cwd);
     const wanted = new Map(plan.extra.map((r) => [r.dir, r]));
     for (const [dir, e] of this.extras) {
