@@ -20,6 +20,7 @@ import { DirWatches } from './dir-watches.js';
 import { EventResolver, type ResolverSink } from './event-resolver.js';
 import { EngineLosses } from './losses.js';
 import { HelperOpener } from './openers.js';
+import { reconcileWatches, type ReconcileCounts } from './reconcile.js';
 import { SentinelWatches } from './sentinel-watches.js';
 import { StormDetector } from './storm-detector.js';
 import { TreeArmer } from './tree-armer.js';
@@ -188,6 +189,14 @@ export class NativeEngine {
     this.postNotices();
     this.audit.requestSoon();
     return this.watches.dirs().filter((d) => d === p || d.startsWith(p + path.sep)).length;
+  }
+
+  /** A config reload changed the watch lists: the watches reconciled with them (reconcile.ts), no re-arm. */
+  async reconcile(s: WatchSettings): Promise<ReconcileCounts> {
+    const counts = await reconcileWatches(s, this.root, { rules: this.rules, watches: this.watches, armer: this.armer });
+    this.postNotices();
+    this.audit.requestSoon();
+    return counts;
   }
 
   /**
