@@ -4,6 +4,7 @@
  *   watch.rearmed {scope, path, cause, recoveryMs, changedWhileDeaf} info; warn when changes were found
  *   watch.fallback {scope, path, backend: 'poll', reason, hint?}   warn (planned) or error (after a loss)
  *   watch.restored {scope, path, backend: 'native'}                 info
+ *   watch.overflow (not logged: the QUEUE_OVERFLOW notice is)       service mode's dropped events
  *   watch.budget {dirs, limit, used, available, instancesUsed, instancesLimit, fits, hint?}
  *   watchdog.tick (debug only), watchdog.fault (test-only faults)
  * Each msg says what was lost, what hotwatch does, and the fix where there is one.
@@ -111,6 +112,8 @@ export class HealthLog {
   /** A watcher notice that is not about watch health: logged as before (watch.notice). */
   notice(n: WatchNotice): void {
     logNotice(this.log, n);
+    // The kernel dropped events: service mode counts them (the loss, if new, has its own watch.deaf line).
+    if (n.code === 'QUEUE_OVERFLOW') this.onHealth({ event: 'watch.overflow', scope: 'root', path: n.path ?? '' });
   }
 
   /** One of the watchdog's own watch.notice lines (a sentinel that cannot be written, a retry that failed). */

@@ -241,9 +241,7 @@ export class NativeEngine {
 
   /** The helper saw IN_Q_OVERFLOW: events were lost for sure (not just suspected by the storm detector). */
   private kernelOverflow(): void {
-    if (this.isStopped) return;
-    const reason = this.storms.overflow();
-    if (reason) this.losses.overflow(reason);
+    if (!this.isStopped) this.losses.kernelOverflow(this.storms.overflow());
   }
 
   private helperDied(why: string, errno: string | undefined): void {
