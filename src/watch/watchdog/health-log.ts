@@ -4,6 +4,7 @@
  *   watch.rearmed {scope, path, cause, recoveryMs, changedWhileDeaf} info; warn when changes were found
  *   watch.fallback {scope, path, backend: 'poll', reason, hint?}   warn (planned) or error (after a loss)
  *   watch.restored {scope, path, backend: 'native'}                 info
+ *   watch.stopped {scope, path, cause, why}                        error: re-arming and polling failed
  *   watch.overflow (not logged: the QUEUE_OVERFLOW notice is)       service mode's dropped events
  *   watch.budget {dirs, limit, used, available, instancesUsed, instancesLimit, fits, hint?}
  *   watchdog.tick (debug only), watchdog.fault (test-only faults)
@@ -84,6 +85,14 @@ export class HealthLog {
     const fields = { event: 'watch.fallback', ...extra, scope, path, backend: 'poll', reason, ...(hint ? { hint } : {}) };
     this.log[loss ? 'error' : 'warn'](fields, withFix(msg, hint));
     this.onHealth({ ...fields, loss });
+  }
+
+  /** A loss no recovery could repair (re-arming and polling both failed): edits are not seen. */
+  stopped(r: { scope: DeafScope; path: string; cause: DeafCause; why: string; probeEverySec: number }): void {
+    const fields = { event: 'watch.stopped', scope: r.scope, path: r.path, cause: r.cause, why: r.why };
+    const msg = `watching ${r.path} is lost (${r.cause}) and no recovery works: re-arming failed, then polling failed (${r.why}); edits are NOT seen — native watching is retried every ${r.probeEverySec}s`;
+    this.log.error(fields, withFix(msg, 'run `hotwatch doctor`, then restart hotwatch (under systemd, its watchdog does)'));
+    this.onHealth(fields);
   }
 
   restored(r: { scope: DeafScope; path: string; msg: string }): void {
