@@ -2,8 +2,8 @@
  * The config file, watched for live reload (issue 17). Its edits must reach the reload, never the build:
  *   - inside the root, the watcher reports it (it is added to the watch lists, as run.envFiles are) and
  *     `takes()` keeps its events out of the batcher, whatever the lists say about *.yaml;
- *   - outside the root (--config ../shared/watcher.config.yaml), its directory is watched on its own with
- *     fs.watch (not recursive: one watch), and that is said at start.
+ *   - outside the root (--config ../shared/watcher.config.yaml), or excluded by the watch lists, its
+ *     directory is watched on its own with fs.watch (not recursive: one watch), and that is said.
  * A burst of events (an editor's write, rename and chmod) is one reload after a quiet moment, and a save
  * that leaves the bytes as they were reloads nothing. A rescan (events were lost) looks at it again.
  */
@@ -13,6 +13,7 @@ import path from 'node:path';
 import type { Settings, WatchSettings } from './config/settings.js';
 import type { Logger } from './log/logger.js';
 import type { WatchEvent } from './pipeline/events.js';
+import { createFilter } from './watch/tree/filter.js';
 
 /** Editors write a file in several steps: the reload waits for them to end. */
 const QUIET_MS = 150;
@@ -32,6 +33,9 @@ export class ConfigFileWatch {
   private timer: NodeJS.Timeout | undefined;
   private digest: string | undefined;
   private outside: fs.FSWatcher | undefined;
+  /** The watcher reports the file (it is under the root, and the lists let it through). */
+  private reported = false;
+  private started = false;
 
   constructor(private readonly o: ConfigFileWatchOptions) {
     const rel = o.file === undefined ? undefined : path.relative(o.root, o.file);
@@ -40,17 +44,30 @@ export class ConfigFileWatch {
     this.digest = this.read();
   }
 
-  /** The watch settings with the config file in the lists when it is under the root (its events are then taken here). */
+  /**
+   * The watch settings with the config file in the lists when it is under the root (its events are then
+   * taken here). When those lists still leave it out (an exclude such as "*.yaml", or its directory in
+   * excludeDirs), the watcher would never report it: it is then watched on its own, as one outside the root.
+   */
   including(watch: WatchSettings): WatchSettings {
-    if (this.inRoot === undefined) return watch;
+    if (this.inRoot === undefined || this.o.file === undefined) return watch;
     const glob = this.inRoot.replace(/[*?[\]{}()!+@\\]/g, '\\$&');
-    return watch.include.includes(glob) ? watch : { ...watch, include: [...watch.include, glob] };
+    const next = watch.include.includes(glob) ? watch : { ...watch, include: [...watch.include, glob] };
+    this.reported = createFilter(next).isRelevantFile(this.o.file);
+    if (!this.reported && this.started) this.watchOnItsOwn('the watch lists exclude it');
+    return next;
   }
 
-  /** Starts the watch of a config file outside the root (one inside is reported by the watcher). */
+  /** Starts the config file's own watch where the watcher does not report it (outside the root, or excluded). */
   start(): void {
+    this.started = true;
+    if (this.inRoot === undefined) this.watchOnItsOwn('it is outside the root');
+    else if (!this.reported) this.watchOnItsOwn('the watch lists exclude it');
+  }
+
+  private watchOnItsOwn(why: string): void {
     const file = this.o.file;
-    if (file === undefined || this.inRoot !== undefined) return;
+    if (file === undefined || this.outside) return;
     try {
       const name = path.basename(file);
       this.outside = fs.watch(path.dirname(file), { persistent: false }, (_kind, changed) => {
@@ -59,8 +76,8 @@ export class ConfigFileWatch {
       this.outside.on('error', (e) => this.unwatched(e));
       this.o.signal.addEventListener('abort', () => this.close(), { once: true });
       this.o.log.info(
-        { event: 'config.watch-outside', file },
-        `config ${file} is outside the root: its directory is watched on its own, an edit reloads it`,
+        { event: 'config.watch-outside', file, why },
+        `config ${file}: ${why}, so its directory is watched on its own; an edit reloads it`,
       );
     } catch (e) {
       this.unwatched(e);
@@ -74,6 +91,7 @@ export class ConfigFileWatch {
       return false;
     }
     if (this.o.file === undefined || ev.path !== this.o.file) return false;
+    // Taken even when its own watch reports it too: the digest makes the two one reload.
     this.soon();
     return true;
   }

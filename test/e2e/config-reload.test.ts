@@ -231,6 +231,16 @@ describe('live config reload (e2e)', () => {
     expect(hw.events('shutdown', from)).toEqual([]);
   }, 120_000);
 
+  it('a config inside the root that the watch lists exclude is watched on its own: its edits still reload', async () => {
+    const dir = project('watch:\n  exclude: ["*.yaml"]\nrun:\n  args: ["one"]\n');
+    const { hw, port } = await start(dir);
+    const own = hw.events('config.watch-outside');
+    expect(own).toHaveLength(1);
+    expect(own[0]!.why).toBe('the watch lists exclude it');
+    await edit(hw, path.join(dir, 'watcher.config.yaml'), 'watch:\n  exclude: ["*.yaml"]\nrun:\n  args: ["two"]\n');
+    await waitFor(async () => (await httpGet(port)) === 'args=[two] tag=', { description: 'the edit applies', timeoutMs: 30_000 });
+  }, 120_000);
+
   it('without service.sighup, SIGHUP still stops hotwatch (a closed terminal), exit 0', async () => {
     const dir = project('run:\n  args: ["one"]\n');
     const port = await freePort();
