@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeTmpDir } from '../helpers/tmp.js';
-import { freePort, httpGet, runCli, startHotwatch, type Hotwatch, type LogLine } from '../helpers/hotwatch.js';
+import { freePort, httpGet, inotifyWatches, runCli, startHotwatch, type Hotwatch, type LogLine } from '../helpers/hotwatch.js';
 import { startNotifyReceiver } from '../helpers/notify-receiver.js';
 import { isAlive, waitFor } from '../helpers/wait.js';
 
@@ -98,6 +98,32 @@ describe('live config reload (e2e)', () => {
     expect(builds.map((b) => b.trigger)).toEqual(['a/deep/a.go']);
     // The app was never restarted for the reload: the same process serves (the build of an unused package
     // makes the same binary).
+    expect(hw.events('app.start', from)).toEqual([]);
+    expect(isAlive(pid)).toBe(true);
+
+    // The kernel's side: excluding a/ as well drops its two watches (hotwatch's and its helper's inotify fds).
+    const held = inotifyWatches(hw.pid);
+    const more = await edit(hw, path.join(dir, 'watcher.config.yaml'), 'watch:\n  exclude: ["a/**", "b/**"]\n');
+    expect(more.watch).toMatchObject({ how: 'reconciled', added: 0, removed: 2 });
+    await waitFor(() => inotifyWatches(hw.pid) === held - 2, {
+      description: `the kernel holds 2 watches fewer than ${held} (now ${inotifyWatches(hw.pid)})`,
+      timeoutMs: 10_000,
+    });
+    expect(isAlive(pid)).toBe(true);
+  }, 120_000);
+
+  it('polling (--poll): a watch-only change starts the poller again with the new lists, the app untouched', async () => {
+    const dir = project('watch:\n  exclude: ["a/**"]\n');
+    const { hw, pid } = await start(dir, {}, ['--poll']);
+    const from = hw.logs.length;
+    const reloaded = await edit(hw, path.join(dir, 'watcher.config.yaml'), 'watch:\n  exclude: ["b/**"]\n');
+    expect(reloaded.watch).toMatchObject({ how: 'repolled' });
+    fs.writeFileSync(path.join(dir, 'b', 'deep', 'b.go'), 'package deep\n\n// edited\n');
+    await sleep(2500); // more than a poll interval (1 s)
+    fs.writeFileSync(path.join(dir, 'a', 'deep', 'a.go'), 'package deep\n\n// edited\n');
+    const build = await hw.waitForLog((l) => l.event === 'build.start', 'a build for a/deep/a.go', { from });
+    expect(build.trigger).toBe('a/deep/a.go');
+    expect(hw.events('build.start', from)).toHaveLength(1);
     expect(hw.events('app.start', from)).toEqual([]);
     expect(isAlive(pid)).toBe(true);
   }, 120_000);
