@@ -122,6 +122,7 @@ class Watchdog implements Watcher, RecoveryHost {
   async reconcile(settings: WatchSettings): Promise<ReconcileReport> {
     [this.opts.settings, this.filter] = [settings, createFilter(settings)];
     const report = await this.watcher.reconcile(settings);
+    this.guard.reconcileMounts(realPathOr(this.root), this.mounts(), (p) => this.filter.isExcludedDir(p));
     this.snapshot = new Snapshot(settings); // until seeded, a replay after a loss rebuilds everything: nothing is missed
     this.snapshot.reseed(this.signal).catch((e) => this.log.say('warn', 'WATCHDOG_ERROR', this.root, `snapshot not seeded: ${e}`, e));
     return report;
