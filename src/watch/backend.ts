@@ -222,6 +222,7 @@ class AutoWatcher implements WatchControl {
   reconcile(settings: WatchSettings, timeoutMs = 60_000): Promise<ReconcileReport> {
     return this.serial(async () => {
       this.opts.settings = settings; // a backend started from now on (a re-arm, a fallback) uses the new lists
+      await this.beside.restartAll();
       const n = this.native();
       if (n) return { how: 'reconciled', added: 0, removed: 0, ...(await n.reconcileWatches(settings, timeoutMs)) };
       await this.main?.close();
