@@ -46,6 +46,7 @@ export type NoticeCode =
   | 'ROOT_REARMED'
   | 'ROOT_UNREADABLE'
   | 'OVERFLOW_SUSPECTED'
+  | 'QUEUE_OVERFLOW'
   | 'OVERFLOW_RECONCILED'
   // what the tree holds
   | 'SKIP_MOUNT'

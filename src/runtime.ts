@@ -21,6 +21,9 @@ import { describePlan, warnModulesOutsideRoot } from './startup-plan.js';
 import { ServiceWiring, startService, wiringOptions } from './service-wiring.js';
 import { startProxy, watchingProxyFiles } from './proxy-driver.js';
 import type { BatchTarget } from './proxy-changes.js';
+import type { ServiceMode } from './service/service-mode.js';
+import { watchConfigFile } from './config-file-watch.js';
+import { startConfigReload, type ReloadOutcome } from './reload.js';
 
 /** Files hashed at start for content dedupe (a file beyond them is indexed at its first change). */
 const CONTENT_SEED_FILES = 5_000;
@@ -37,6 +40,10 @@ export interface RuntimeOptions {
   cwd?: string;
   /** hotwatch's version (service mode's /status and metrics). */
   version?: string;
+  /** Reads the config again with this run's flags (config reload; without it, no reload). */
+  reloadSettings?: () => Promise<Settings>;
+  /** Given the config reload once it can run (the CLI routes SIGHUP to it with `service.sighup: reload`). */
+  onReload?: (reload: (trigger: string) => Promise<ReloadOutcome>) => void;
 }
 
 /** How a run ended: processes of the app still running after everything was stopped (none, normally). */
@@ -51,13 +58,13 @@ export async function runtime(s: Settings, o: RuntimeOptions): Promise<RuntimeEn
   const log = o.log.child({ component: 'service' });
   const service = await startService(wiring, { root, version: o.version ?? 'unknown', signal: o.signal, log, statusPort });
   try {
-    return await runStages(s, o, wiring);
+    return await runStages(s, o, wiring, service);
   } finally {
     await service.close();
   }
 }
 
-async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring): Promise<RuntimeEnd> {
+async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring, service: ServiceMode): Promise<RuntimeEnd> {
   const { log, signal, onSupervisor, cwd } = o;
   // Each edit's cycle (and the start-up) leaves garbage that V8 would hand back only ~10 s later.
   const collector = new IdleCollector(1000, () => batcher.pending || supervisor.busy);
@@ -77,7 +84,9 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring):
     ...proxy?.supervisor,
   });
   onSupervisor?.(supervisor);
-  const watch = watchSettings(s, log, cwd ?? process.cwd());
+  // The config file's edits reload the config (reload.ts), never build.
+  const configWatch = watchConfigFile(s, { log, signal, onChange: () => void service.reload('config file changed') });
+  const watch = configWatch.including(watchSettings(s, log, cwd ?? process.cwd()));
   // Behind the proxy, batches pass its gate (a run-time-only file the binary embeds builds: proxy-changes.ts).
   const batcher = batcherFor(s, supervisor, proxy?.changes.inOrder(supervisor) ?? supervisor, wiring, log);
 
@@ -86,13 +95,14 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring):
   const watcher = createWatchdog({
     settings: watch,
     watchdog: s.watchdog,
-    onEvent: (ev) => batcher.push(ev),
+    onEvent: (ev) => configWatch.takes(ev) || batcher.push(ev),
     log: wlog,
     signal,
     onHealth: wiring.health,
   });
   batcher.useBarrier(watcher);
   wiring.bind(supervisor, watcher);
+  startConfigReload({ settings: s, load: o.reloadSettings, onReload: o.onReload, watcher, supervisor, configWatch, service, log });
   try {
     const ready = await watcher.ready;
     wlog.info({ event: 'watch.ready', ...ready }, describeReady(ready));
@@ -109,6 +119,7 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring):
     await proxy?.handle.close();
     await batcher.close();
     await watcher.close();
+    configWatch.close();
   }
 }
 

@@ -254,6 +254,12 @@ export const ServiceSchema = z
       .describe(
         'Also serve /status and /metrics on this port of 127.0.0.1 (loopback only; the control socket .hotwatch/control.sock is always served).',
       ),
+    sighup: z
+      .enum(['stop', 'reload'])
+      .default('stop')
+      .describe(
+        'What SIGHUP means: stop (a closed terminal stops hotwatch and the app, as Ctrl-C does) or reload (re-read the config, as `hotwatch reload`; for services, where systemctl reload sends SIGHUP).',
+      ),
   })
   .describe('Service mode: the status endpoint.');
 
