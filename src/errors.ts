@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'ALREADY_RUNNING'
   | 'APP_START_FAILED'
   | 'NO_GO_MODULE'
+  | 'GO_LIST_FAILED'
   | 'PORT_IN_USE'
   | 'WATCH_LIMIT'
   | 'INSTANCE_LIMIT'
@@ -45,6 +46,7 @@ export type NoticeCode =
   | 'ROOT_REARMED'
   | 'ROOT_UNREADABLE'
   | 'OVERFLOW_SUSPECTED'
+  | 'QUEUE_OVERFLOW'
   | 'OVERFLOW_RECONCILED'
   // what the tree holds
   | 'SKIP_MOUNT'

@@ -1,15 +1,16 @@
 /**
  * The reverse proxy (src/proxy/) as the supervisor drives it (AppProxy, supervisor-options.ts): the
- * supervisor does not import the proxy, the composition root joins them here. Also: which changed files
- * need no build behind the proxy (proxy.reloadOnly: a browser reload; proxy.restartOnly: a restart).
+ * supervisor does not import the proxy, the composition root joins them here. Which changed files need
+ * no build behind the proxy (proxy.reloadOnly: a browser reload; proxy.restartOnly: a restart, unless
+ * the binary embeds them) is proxy-changes.ts.
  */
-import path from 'node:path';
-import picomatch from 'picomatch';
 import type { ProxySettings, Settings, WatchSettings } from './config/settings.js';
 import type { Logger } from './log/logger.js';
 import { freePort, waitReady } from './proxy/app-port.js';
 import { createProxy } from './proxy/proxy.js';
 import type { ProxyHandle } from './proxy/types.js';
+import { ProxyChanges } from './proxy-changes.js';
+import { EmbedIndex } from './proxy-embeds.js';
 import type { AppProxy, ChangeKind } from './supervisor/supervisor-options.js';
 
 const LOOPBACK = '127.0.0.1';
@@ -18,6 +19,8 @@ export interface RunningProxy {
   /** What the supervisor is given: the proxy, and what each changed file needs. */
   supervisor: { proxy: AppProxy; changeKind: (file: string) => ChangeKind };
   handle: ProxyHandle;
+  /** Batches go through it to the supervisor: in order, the embedded files known before a change skips the build. */
+  changes: ProxyChanges;
 }
 
 /** With proxy.enabled: listens on proxy.port and returns the supervisor's side of it; undefined otherwise. */
@@ -52,7 +55,8 @@ export async function startProxy(s: Settings, log: Logger, signal: AbortSignal):
     failed: (r) => handle.failed(r),
     reload: () => handle.reload(),
   };
-  return { supervisor: { proxy: driver, changeKind: proxyChangeKind(s.root, p) }, handle };
+  const changes = new ProxyChanges(s.root, p, embedIndex(s, log, signal), log);
+  return { supervisor: { proxy: driver, changeKind: changes.kind }, handle, changes };
 }
 
 /** The watch settings with proxy.reloadOnly and proxy.restartOnly made relevant (static files have any extension). */
@@ -63,16 +67,14 @@ export function watchingProxyFiles(watch: WatchSettings, p: ProxySettings): Watc
   return { ...watch, include };
 }
 
-/** What a changed file needs behind the proxy: a browser reload, a restart, or (undefined) a build. */
-export function proxyChangeKind(root: string, p: ProxySettings): (file: string) => ChangeKind {
-  const reload = picomatch(p.reloadOnly, { dot: true });
-  const restart = picomatch(p.restartOnly, { dot: true });
-  return (file) => {
-    const rel = path.relative(root, file).split(path.sep).join('/');
-    // Go sources and the module files always build (a //go:embed of a static file is not detected).
-    if (/\.go$|(^|\/)go\.(mod|sum|work)$/.test(rel)) return 'build';
-    if (reload(rel)) return 'reload';
-    if (restart(rel)) return 'restart';
-    return 'build';
-  };
+/**
+ * What the binary embeds, asked of go as the build would see it (its directory, package, env, -tags).
+ * With build.cmd, which package it builds is unknown: every package of the module counts (a file any of
+ * them embeds builds: safe, at the price of a longer `go list` in a large module).
+ */
+function embedIndex(s: Settings, log: Logger, signal: AbortSignal): EmbedIndex {
+  const b = s.build;
+  const pkg = b.cmd !== undefined ? './...' : b.package;
+  const query = { cwd: b.root, pkg, root: s.root, env: { ...process.env, ...b.env }, flags: b.flags };
+  return new EmbedIndex(query, log.child({ component: 'proxy' }), signal);
 }

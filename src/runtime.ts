@@ -21,6 +21,10 @@ import { describeListChanges } from './config/lists.js';
 import { describePlan } from './startup-plan.js';
 import { ServiceWiring, startService, wiringOptions } from './service-wiring.js';
 import { startProxy, watchingProxyFiles } from './proxy-driver.js';
+import type { BatchTarget } from './proxy-changes.js';
+import type { ServiceMode } from './service/service-mode.js';
+import { watchConfigFile } from './config-file-watch.js';
+import { startConfigReload, type ReloadOutcome } from './reload.js';
 
 /** Files hashed at start for content dedupe (a file beyond them is indexed at its first change). */
 const CONTENT_SEED_FILES = 5_000;
@@ -37,6 +41,10 @@ export interface RuntimeOptions {
   cwd?: string;
   /** hotwatch's version (service mode's /status and metrics). */
   version?: string;
+  /** Reads the config again with this run's flags (config reload; without it, no reload). */
+  reloadSettings?: () => Promise<Settings>;
+  /** Given the config reload once it can run (the CLI routes SIGHUP to it with `service.sighup: reload`). */
+  onReload?: (reload: (trigger: string) => Promise<ReloadOutcome>) => void;
 }
 
 /** How a run ended: processes of the app still running after everything was stopped (none, normally). */
@@ -51,13 +59,13 @@ export async function runtime(s: Settings, o: RuntimeOptions): Promise<RuntimeEn
   const log = o.log.child({ component: 'service' });
   const service = await startService(wiring, { root, version: o.version ?? 'unknown', signal: o.signal, log, statusPort });
   try {
-    return await runStages(s, o, wiring);
+    return await runStages(s, o, wiring, service);
   } finally {
     await service.close();
   }
 }
 
-async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring): Promise<RuntimeEnd> {
+async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring, service: ServiceMode): Promise<RuntimeEnd> {
   const { log, signal, onSupervisor, cwd } = o;
   // Each edit's cycle (and the start-up) leaves garbage that V8 would hand back only ~10 s later.
   const collector = new IdleCollector(1000, () => batcher.pending || supervisor.busy);
@@ -77,8 +85,11 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring):
     ...proxy?.supervisor,
   });
   onSupervisor?.(supervisor);
-  const watch = watchSettings(s, log, cwd ?? process.cwd());
-  const batcher = batcherFor(s, supervisor, wiring, log);
+  // The config file's edits reload the config (reload.ts), never build.
+  const configWatch = watchConfigFile(s, { log, signal, onChange: () => void service.reload('config file changed') });
+  const watch = configWatch.including(watchSettings(s, log, cwd ?? process.cwd()));
+  // Behind the proxy, batches pass its gate (a run-time-only file the binary embeds builds: proxy-changes.ts).
+  const batcher = batcherFor(s, supervisor, proxy?.changes.inOrder(supervisor) ?? supervisor, wiring, log);
 
   const wlog = log.child({ component: 'watch' });
   // The watcher behind the watchdog (budget, sentinels, mount checks, re-arming, fallback to polling), one per
@@ -87,7 +98,7 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring):
     settings: watch,
     rules: s.watch,
     watchdog: s.watchdog,
-    onEvent: (ev) => batcher.push(ev),
+    onEvent: (ev) => configWatch.takes(ev) || batcher.push(ev),
     log: wlog,
     signal,
     onHealth: wiring.health,
@@ -97,6 +108,7 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring):
   });
   batcher.useBarrier(watcher);
   wiring.bind(supervisor, watcher);
+  startConfigReload({ settings: s, load: o.reloadSettings, onReload: o.onReload, watcher, supervisor, configWatch, service, log });
   try {
     const ready = await watcher.ready;
     wlog.info({ event: 'watch.ready', ...ready }, describeReady(ready));
@@ -112,6 +124,7 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring):
     await proxy?.handle.close();
     await batcher.close();
     await watcher.close();
+    configWatch.close();
   }
 }
 
@@ -161,14 +174,14 @@ function describeReady(ready: Awaited<Watcher['ready']>): string {
 }
 
 /** The pipeline between the watcher and the supervisor (ring, debounce, barrier, content dedupe). */
-function batcherFor(s: Settings, supervisor: Supervisor, wiring: ServiceWiring, log: Logger): Batcher {
+function batcherFor(s: Settings, supervisor: Supervisor, to: BatchTarget, wiring: ServiceWiring, log: Logger): Batcher {
   return new Batcher({
     root: s.root,
     bufferCapacity: s.watch.bufferCapacity,
     debounce: s.debounce,
     log,
-    deliver: (batch) => supervisor.submit(batch),
-    revert: (batch) => supervisor.revert(batch),
+    deliver: (batch) => to.submit(batch),
+    revert: (batch) => to.revert(batch),
     appIdle: () => supervisor.idleWithoutApp,
     restartOnly: s.run.envFiles,
     onTaken: wiring.taken,

@@ -45,6 +45,8 @@ Usage:
                   write a commented watcher.config.yaml for this repo (or converted from .air.toml)
   hotwatch status [--root DIR] [--json] [--check]
                   what a running hotwatch is doing; --check: exit 0 only when the app serves and watching is healthy
+  hotwatch reload [--root DIR]
+                  make a running hotwatch re-read its config (an edit of the file does it by itself)
   hotwatch systemd-unit [--user] [--root DIR] [-- RUN ARGS...]
                   print a systemd unit that runs hotwatch here (Type=notify, watchdog, restart limits)
   hotwatch helpers
@@ -106,6 +108,7 @@ with its value and where it comes from):
   proxy.appPort    --app-port    the app's port behind the proxy (default 0: a free port per start, in $PORT)
   log.format       --log-format  auto (default) | pretty | json
   log.level        --log-level   info (default)
+  service.sighup                 stop (default: a hang-up stops hotwatch) | reload (SIGHUP re-reads the config)
 
 Environment:
   HOTWATCH_CACHE_DIR       where the inotify helper is built once and kept
@@ -132,6 +135,9 @@ Environment:
 
 ${reference()}
 Ctrl-C stops the app gracefully and exits 0; a second Ctrl-C kills it at once.
+An edit of the config file is applied live, as \`hotwatch reload\` (and SIGHUP with service.sighup: reload)
+applies it: watch lists without touching the app, build settings with one rebuild, run settings with one
+restart; an invalid file is rejected (file:line:col), the old config runs on; other keys need a restart.
 At a terminal: r rebuilds and restarts, c clears the screen, q quits, h lists the keys.
 Exit codes: 0 clean shutdown, 1 internal failure, 2 bad input (flags, config, no go, no go.mod, port in use).
 `;

@@ -32,7 +32,7 @@ export async function runCommand(argv: string[], io: CliIO): Promise<number> {
   try {
     const started = await startUp(argv, io, root.signal);
     if (typeof started === 'number') return started;
-    const { settings, state } = started;
+    const { settings, state, reloadSettings } = started;
     if (root.signal.aborted) {
       state.release();
       const end = signals.stopped();
@@ -49,14 +49,18 @@ export async function runCommand(argv: string[], io: CliIO): Promise<number> {
       onClosed: (e) => root.abort(new Error(`the log output was closed (${(e as NodeJS.ErrnoException).code ?? e.message})`)),
     });
     signalLog = log;
-    return await serve(settings, state, log, { io, root, signals, onSupervisor: (s) => (supervisor = s) });
+    return await serve(settings, state, log, { io, root, signals, onSupervisor: (s) => (supervisor = s), reloadSettings });
   } finally {
     signals.close();
   }
 }
 
 /** Flags, config, preflight and the claim on the root: the settings, or the exit code of bad input. */
-async function startUp(argv: string[], io: CliIO, signal: AbortSignal): Promise<{ settings: Settings; state: StateFile } | number> {
+async function startUp(
+  argv: string[],
+  io: CliIO,
+  signal: AbortSignal,
+): Promise<{ settings: Settings; state: StateFile; reloadSettings: () => Promise<Settings> } | number> {
   try {
     const flags = parseRunFlags('run', argv, io.cwd);
     if (flags.help) {
@@ -67,7 +71,9 @@ async function startUp(argv: string[], io: CliIO, signal: AbortSignal): Promise<
     await preflight(settings, signal);
     const state = new StateFile(settings.root);
     await state.claim();
-    return { settings, state };
+    // A config reload reads the file again with the same flags (they still override it).
+    const reloadSettings = () => loadSettings({ cwd: io.cwd, isTTY: io.isTTY, ...flags.load });
+    return { settings, state, reloadSettings };
   } catch (e) {
     return userErrorExit(e, io);
   }
@@ -78,6 +84,7 @@ interface ServeContext {
   root: AbortController;
   signals: ShutdownSignals;
   onSupervisor: (s: Supervisor) => void;
+  reloadSettings: () => Promise<Settings>;
 }
 
 /** The runtime, until a signal or a fatal error; the last line says what is left running (verified). */
@@ -85,7 +92,7 @@ async function serve(
   settings: Settings,
   stateFile: StateFile,
   log: Logger,
-  { io, root, signals, onSupervisor }: ServeContext,
+  { io, root, signals, onSupervisor, reloadSettings }: ServeContext,
 ): Promise<number> {
   // The inotify helper's cache found untrusted, a cached helper rebuilt: said in the log, one line each.
   const offHelperNotices = onHelperNotice((n) => log[n.level]({ event: 'inotify-helper.cache' }, n.message));
@@ -102,6 +109,15 @@ async function serve(
       version: packageVersion(),
       signal: root.signal,
       cwd: io.cwd,
+      reloadSettings,
+      // service.sighup: reload (read at each SIGHUP: a reload may change it)
+      onReload: (reload) => {
+        signals.hangup = () => {
+          if (settings.service?.sighup !== 'reload') return false;
+          void reload('SIGHUP');
+          return true;
+        };
+      },
       onSupervisor: (s) => {
         onSupervisor(s);
         const keys = runHotkeys(s, (text) => log.info({ event: 'hotkeys' }, text), io.stdout);

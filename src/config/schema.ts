@@ -237,11 +237,15 @@ export const ProxySchema = z
     restartOnly: z
       .array(glob)
       .default(PROXY_RESTART_ONLY)
-      .describe('Globs (relative to root) of files read by the app at run time: an edit restarts it without a build.'),
+      .describe(
+        'Globs (relative to root) of files read by the app at run time: an edit restarts it without a build (a file the binary embeds with //go:embed builds).',
+      ),
     reloadOnly: z
       .array(glob)
       .default(PROXY_RELOAD_ONLY)
-      .describe('Globs (relative to root) of files served as they are: an edit only reloads the browser.'),
+      .describe(
+        'Globs (relative to root) of files served as they are: an edit only reloads the browser (a file the binary embeds with //go:embed builds).',
+      ),
   })
   .describe('The reverse proxy in front of the app: requests wait through restarts, pages reload themselves.');
 
@@ -255,6 +259,12 @@ export const ServiceSchema = z
       .optional()
       .describe(
         'Also serve /status and /metrics on this port of 127.0.0.1 (loopback only; the control socket .hotwatch/control.sock is always served).',
+      ),
+    sighup: z
+      .enum(['stop', 'reload'])
+      .default('stop')
+      .describe(
+        'What SIGHUP means: stop (a closed terminal stops hotwatch and the app, as Ctrl-C does) or reload (re-read the config, as `hotwatch reload`; for services, where systemctl reload sends SIGHUP).',
       ),
   })
   .describe('Service mode: the status endpoint.');

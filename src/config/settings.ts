@@ -93,8 +93,8 @@ export interface Settings {
   log: { format: 'pretty' | 'json'; level: 'trace' | 'debug' | 'info' | 'warn' | 'error' };
   watchdog: WatchdogSettings;
   proxy: ProxySettings;
-  /** Service mode: the loopback status port, if any. */
-  service?: { statusPort: number | undefined };
+  /** Service mode: the loopback status port, if any; what SIGHUP means. */
+  service?: { statusPort: number | undefined; sighup?: 'stop' | 'reload' };
 }
 
 const ms = (s: string): number => {
@@ -156,7 +156,7 @@ export function resolveSettings(cfg: Config, opts: ResolveOptions): Settings {
       auditIntervalMs: ms(cfg.watchdog.auditInterval),
       overBudget: cfg.watchdog.overBudget,
     },
-    service: { statusPort: cfg.service.statusPort },
+    service: { statusPort: cfg.service.statusPort, sighup: cfg.service.sighup },
     proxy: proxySettings(cfg),
   };
 }

@@ -10,7 +10,6 @@ import {
   STOP_FOR_FAILED_BUILD,
   STOP_FOR_RESTART,
   STOP_FOR_SHUTDOWN,
-  type AppRef,
   type BuildOutcome,
   type Building,
   type Effect,
@@ -19,7 +18,7 @@ import {
   type JobPolicy,
   type Step,
 } from './job-state.js';
-import { build, forceKillEffects, report, stop, unchanged } from './job-steps.js';
+import { build, forceKillEffects, report, startBeside, stop, unchanged } from './job-steps.js';
 
 export function fromBuilding(s: Building, input: JobInput, policy: JobPolicy): Step {
   switch (input.type) {
@@ -124,7 +123,7 @@ function afterBuild(s: Building, outcome: BuildOutcome, at: number, policy: JobP
       return { state: { name: 'running', since: at, app, crashes: s.crashes }, effects: [...reports, same, { type: 'servingBuilt' }] };
     }
     // A good build: the crash count starts over. Blue-green: the new version starts beside the old one.
-    if (app && policy.proveFirst) return startBeside(app, s.trigger, at, reports);
+    if (app && policy.proveFirst) return startBeside(app, s.trigger, at, 0, reports);
     if (app) return stop(app, STOP_FOR_RESTART, at, { startAfter: s.trigger }, reports);
     return {
       state: { name: 'starting', since: at, reason: s.trigger, crashes: 0, shutdown: false, forced: false },
@@ -142,14 +141,6 @@ function afterBuild(s: Building, outcome: BuildOutcome, at: number, policy: JobP
   }
   const why: IdleReason = outcome.kind === 'error' ? 'build-error' : outcome.kind === 'failed' ? 'build-failed' : 'build-canceled';
   return { state: { name: 'idle', since: at, why }, effects: reports };
-}
-
-/** Blue-green: the new binary starts while `app` keeps serving; it is stopped once the new one is ready. */
-function startBeside(app: AppRef, reason: string, at: number, reports: Effect[]): Step {
-  return {
-    state: { name: 'starting', since: at, reason, serving: app, crashes: 0, shutdown: false, forced: false },
-    effects: [...reports, { type: 'startApp', reason }],
-  };
 }
 
 const forced = (b: Batch): Batch => (b.force ? b : { ...b, force: true });

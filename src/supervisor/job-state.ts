@@ -187,7 +187,8 @@ export type Report =
   | { kind: 'build.same-binary'; pid: number; buildMs: number }
   /** The files went back to what the app runs: `canceled`, the build under way for the change was called off. */
   | { kind: 'build.reverted'; pid: number; canceled: boolean }
-  | { kind: 'app.restart'; pid: number; reason: string }
+  /** `beside`: blue-green, the same binary starts beside the app, which serves until it is ready. */
+  | { kind: 'app.restart'; pid: number; reason: string; beside?: true }
   | { kind: 'app.start'; pid: number; reason: string; stopMs?: number; startMs: number }
   /** `oldServing`: blue-green, the previous version keeps serving. */
   | { kind: 'app.start-failed'; error: unknown; oldServing?: true }

@@ -1,4 +1,4 @@
-/** The steps every state of the job takes the same way: into building, into stopping, a report, nothing. */
+/** The steps every state of the job takes the same way: into building, into stopping, starting beside, a report, nothing. */
 import { describeBatch } from '../pipeline/aggregate.js';
 import type { Batch } from '../pipeline/events.js';
 import {
@@ -49,3 +49,14 @@ export function stop(app: AppRef, why: string, at: number, extra: Partial<Stoppi
 }
 
 export const forceKillEffects = (pid: number): Effect[] => [report({ kind: 'app.force-kill', pid }), { type: 'forceKillApp', pid }];
+
+/**
+ * Blue-green: the new version (a new binary, or the same one restarted) starts while `app` keeps serving;
+ * `app` is stopped once the new one is ready, and serves on if it is not.
+ */
+export function startBeside(app: AppRef, reason: string, at: number, crashes: number, effects: Effect[]): Step {
+  return {
+    state: { name: 'starting', since: at, reason, serving: app, crashes, shutdown: false, forced: false },
+    effects: [...effects, { type: 'startApp', reason }],
+  };
+}

@@ -43,6 +43,8 @@
  *   running   change                        → building (the app serves meanwhile)   startBuild
  *             revert                        → running (said at debug)               —
  *             restart (no build)            → stopping, then starting the same binary  stopApp
+ *             restart, proveFirst           → starting the same binary beside it     startApp
+ *                                             (blue-green, as after a build)
  *             appExited                     → idle (wait-for-change), or backoff    forgetApp, scheduleRestart
  *   backoff   change                        → building                              cancelRestartTimer, startBuild
  *             backoffElapsed                → starting the same binary              startApp
@@ -86,7 +88,7 @@ import {
   type Stopping,
 } from './job-state.js';
 import { fromBuilding } from './job-building.js';
-import { build, forceKillEffects, report, stop, unchanged } from './job-steps.js';
+import { build, forceKillEffects, report, startBeside, stop, unchanged } from './job-steps.js';
 
 export * from './job-state.js';
 
@@ -249,10 +251,14 @@ function fromRunning(s: Running, input: JobInput, policy: JobPolicy): Step {
       return build(input.batch, input.at, policy, s.app, s.crashes);
     case 'revert':
       return { state: s, effects: [report({ kind: 'build.reverted', pid: s.app.pid, canceled: false })] };
-    case 'restart':
-      return stop(s.app, STOP_FOR_RESTART, input.at, { startAfter: input.reason }, [
-        report({ kind: 'app.restart', pid: s.app.pid, reason: input.reason }),
-      ]);
+    case 'restart': {
+      const said = [
+        report({ kind: 'app.restart', pid: s.app.pid, reason: input.reason, ...(policy.proveFirst ? { beside: true as const } : {}) }),
+      ];
+      // Blue-green: the same binary starts beside the old one, as after a build; the old one serves until it is ready.
+      if (policy.proveFirst) return startBeside(s.app, input.reason, input.at, s.crashes, said);
+      return stop(s.app, STOP_FOR_RESTART, input.at, { startAfter: input.reason }, said);
+    }
     case 'appExited':
       return input.pid === s.app.pid ? afterExit(s, input.exit, input.at, policy) : unchanged(s);
     case 'shutdown':

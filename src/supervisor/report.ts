@@ -55,7 +55,7 @@ export function reportJob(log: Logger, r: Report, ctx: ReportContext): void {
     case 'app.restart':
       return log.info(
         { event: r.kind, pid: r.pid, reason: r.reason },
-        `${r.reason}: restarting the app (pid ${r.pid}) with the binary it runs, no build`,
+        `${r.reason}: restarting the app (pid ${r.pid}) with the binary it runs, no build${r.beside ? '; the new process starts beside it, which serves until the new one is ready' : ''}`,
       );
     case 'app.start': {
       const stop = r.stopMs !== undefined ? `stop ${r.stopMs}ms, ` : '';

@@ -136,14 +136,21 @@ export class Supervisor {
     this.opts.proxy?.reload();
   }
 
-  /** The r key: a build now, changed files or not, and a restart even if the binary is the same. */
-  rebuild(): void {
+  /** The r key (or a config reload's build settings): a build now, changed files or not, and a restart even if the binary is the same. */
+  rebuild(why = 'rebuild requested (r)'): void {
     const now = performance.now();
     this.feed({
       type: 'change',
       at: Date.now(),
-      batch: { paths: [], rescanReasons: ['rebuild requested (r)'], firstAt: now, lastAt: now, force: true },
+      batch: { paths: [], rescanReasons: [why], firstAt: now, lastAt: now, force: true },
     });
+  }
+
+  /** A restart of the app without a build (a config reload changed run.args, run.env...); a build when none runs. */
+  restart(reason: string): void {
+    const now = performance.now();
+    const batch: Batch = { paths: [], rescanReasons: [reason], firstAt: now, lastAt: now, force: true };
+    this.feed({ type: 'restart', at: Date.now(), reason, batch });
   }
 
   /** The files are back to what the running app was built from: a build for the change they undo is moot. */
@@ -388,7 +395,7 @@ export class Supervisor {
         const lines = tail.lines;
         this.showFailure({ title: `The new version did not start: ${why}`, lines });
         const last = lines.length > 0 ? `its last output:\n${lines.map((l) => `    ${l}`).join('\n')}` : 'it printed nothing on stderr';
-        const error = new HotwatchError('APP_START_FAILED', `the app ${why}`, { hint: `fix it and save: ${last}` });
+        const error = new HotwatchError('APP_START_FAILED', why, { hint: `fix it and save: ${last}` });
         return this.feed({ type: 'startFinished', at: Date.now(), outcome: { ok: false, error } });
       }
       this.ports.set(app.pid, port);

@@ -205,6 +205,58 @@ describe('hotwatch run --proxy-port (e2e)', () => {
     expect(hw.events('app.restart', mark)).toEqual([]);
     expect(hw.events('app.start', mark)).toEqual([]);
   }, 90_000);
+
+  it('(g) restarts without a build (template edits) start the new process beside the old: 20 clients, zero failures', async () => {
+    const port = session.port;
+    const hw = (session.hw = startHotwatch(['--proxy-port', String(port)], { cwd: session.dir }));
+    await proxied('v0', port);
+    const first = await hw.waitForLog((l) => l.event === 'app.start', 'the first start');
+    const mark = hw.logs.length;
+    let stop = false;
+    const failures: string[] = [];
+    let ok = 0;
+    const client = async (): Promise<void> => {
+      while (!stop) {
+        try {
+          const a = await request(port, { path: '/tmpl', timeoutMs: 30_000 });
+          if (a.status === 200 && a.text.startsWith('tmpl=')) ok++;
+          else failures.push(`${a.status} ${a.text.slice(0, 80)}`);
+        } catch (e) {
+          failures.push(String(e));
+        }
+      }
+    };
+    const retired = (): number => hw.events('app.stop', mark).filter((l) => l.why === 'replaced by the new version').length;
+    const clients = Array.from({ length: 20 }, client);
+    try {
+      for (let i = 1; i <= 5; i++) {
+        // Atomically (write, then rename): the app reads the file at each request and must never see it half-written.
+        fs.writeFileSync(path.join(session.dir, 'x.tmpl.next'), `tmpl=${i}\n`);
+        fs.renameSync(path.join(session.dir, 'x.tmpl.next'), path.join(session.dir, 'templates', 'x.tmpl'));
+        await waitFor(async () => (await text(port, '/tmpl')) === `tmpl=${i}\n`, {
+          description: `the restarted app serves tmpl=${i}`,
+          timeoutMs: 30_000,
+        });
+        await waitFor(() => retired() >= i, { description: `restart ${i}: the old process retired`, timeoutMs: 30_000 });
+        await new Promise((r) => setTimeout(r, 700));
+      }
+    } catch (e) {
+      stop = true;
+      throw new Error(`${String(e)}\n${hw.stderr().slice(-3000)}`);
+    }
+    stop = true;
+    await Promise.all(clients);
+    expect(failures).toEqual([]);
+    expect(ok).toBeGreaterThan(50);
+    expect(hw.events('build.start', mark)).toEqual([]);
+    const restarts = hw.events('app.restart', mark);
+    expect(restarts).toHaveLength(5);
+    expect(restarts[0]!.msg).toMatch(/starts beside it/);
+    // Never stop-then-start: every old process is stopped only once its successor serves.
+    expect(hw.events('app.stop', mark).map((l) => l.why)).toEqual(Array(5).fill('replaced by the new version'));
+    const pids = [first.pid, ...hw.events('app.start', mark).map((l) => l.pid)];
+    expect(new Set(pids).size).toBe(6);
+  }, 180_000);
 });
 
 /** The live-reload state the page's script reads (the overlay shows its failure). */

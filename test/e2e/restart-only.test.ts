@@ -3,6 +3,8 @@
  *   - an edit of a run.envFiles file restarts the app with the new environment, and nothing builds;
  *   - at a terminal (tmux gives hotwatch a pty), `r` rebuilds and restarts even though nothing changed,
  *     and `q` quits cleanly: exit 0, nothing left running.
+ *   - behind the proxy (blue-green), an env-file edit starts the new process beside the old one; one that
+ *     exits at start leaves the old one serving and the log says why; the next good edit takes over.
  */
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -114,4 +116,38 @@ describe('keys at a terminal (e2e, through tmux)', () => {
     expect(fs.readFileSync(exitFile, 'utf8').trim()).toBe('0');
     expect(logs().filter((l) => l.event === 'exit')).toMatchObject([{ msg: 'stopped; nothing left running' }]);
   }, 90_000);
+});
+
+describe('an env-file edit behind the proxy (e2e)', () => {
+  /** GREETING=crash makes the app exit at start: the new process never becomes ready. */
+  const CHECKED = GREETER.replace(
+    'func main() {\n',
+    'func main() {\n\tif os.Getenv("GREETING") == "crash" {\n\t\tfmt.Fprintln(os.Stderr, "fatal: GREETING=crash")\n\t\tos.Exit(4)\n\t}\n',
+  );
+  const session = hotwatchSession((dir) => {
+    fs.writeFileSync(path.join(dir, 'go.mod'), 'module example.com/e2e\n\ngo 1.22\n');
+    fs.writeFileSync(path.join(dir, 'main.go'), CHECKED);
+    fs.writeFileSync(path.join(dir, '.env'), 'GREETING=one\n');
+    fs.writeFileSync(path.join(dir, 'watcher.config.yaml'), 'run:\n  envFiles: [.env]\n');
+  });
+
+  it('starts the new process beside the old one; one that exits at start leaves the old one serving, and says why', async () => {
+    const hw = (session.hw = startHotwatch(['--proxy-port', String(session.port)], { cwd: session.dir }));
+    await session.serves('one');
+    const first = await hw.waitForLog((l) => l.event === 'app.start', 'the first start');
+    let mark = hw.logs.length;
+    fs.writeFileSync(path.join(session.dir, '.env'), 'GREETING=crash\n');
+    const failed = await hw.waitForLog((l) => l.event === 'app.start-failed', 'the failed start is said', { from: mark });
+    expect(failed.msg).toMatch(/^the new version did not start: it exited \(exit code 4\) after .*the previous version keeps serving$/s);
+    expect(failed.msg).toMatch(/fatal: GREETING=crash/);
+    expect(await httpGet(session.port)).toBe('v=one');
+    expect(hw.events('app.stop', mark)).toEqual([]);
+    expect(hw.events('build.start', mark)).toEqual([]);
+    await new Promise((r) => setTimeout(r, 700));
+    mark = hw.logs.length;
+    fs.writeFileSync(path.join(session.dir, '.env'), 'GREETING=two\n');
+    await session.serves('two');
+    const retired = await hw.waitForLog((l) => l.event === 'app.stop', 'the old one is stopped once the new one serves', { from: mark });
+    expect(retired).toMatchObject({ pid: first.pid, why: 'replaced by the new version' });
+  }, 120_000);
 });

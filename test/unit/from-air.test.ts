@@ -81,9 +81,6 @@ const CASES: Case[] = [
       'build.windows.cmd',
       'build.windows.bin',
       'build.windows.entrypoint',
-      'proxy.enabled',
-      'proxy.proxy_port',
-      'proxy.app_start_timeout',
       'log.time',
       'color.main',
       'color.watcher',
@@ -96,7 +93,7 @@ const CASES: Case[] = [
   },
   {
     fixture: 'web-cmd-server.toml',
-    unmapped: ['build.pre_cmd', 'build.log', 'proxy.enabled', 'proxy.proxy_port', 'screen.clear_on_rebuild', 'misc.clean_on_exit'],
+    unmapped: ['build.pre_cmd', 'build.log', 'screen.clear_on_rebuild', 'misc.clean_on_exit'],
   },
   { fixture: 'makefile-poll.toml', unmapped: ['watch_dir', 'build.log', 'build.exclude_regex', 'build.follow_symlink', 'color.main'] },
   {
@@ -149,7 +146,8 @@ describe('what the conversions set', () => {
     expect(s.build.output).toBe(path.join(root, '.hotwatch/bin/app'));
     expect(s.run.env).toEqual({ APP_ENV: 'dev', APP_USER: 'air' });
     expect(s.run.args).toEqual(['hello', 'world']);
-    expect(s.run.port).toBe(8080);
+    expect(s.run.port).toBeUndefined();
+    expect(s.proxy).toMatchObject({ enabled: true, port: 8090, appPort: 8080, proveNewVersion: false, readyTimeoutMs: 5000 });
     expect(s.run.envFiles).toEqual([path.join(root, '.env')]);
     expect(s.build.onFailure).toBe('stop');
     expect(s.run.stopSignal).toBe('SIGTERM');
@@ -163,10 +161,37 @@ describe('what the conversions set', () => {
     const { s } = await convertFixture('web-cmd-server.toml');
     expect(s.build.package).toBe('./cmd/server');
     expect(s.run.args).toEqual(['-addr', ':8080']);
-    expect([s.run.stopSignal, s.run.gracePeriodMs, s.run.port]).toEqual(['SIGINT', 2000, 8080]);
+    expect([s.run.stopSignal, s.run.gracePeriodMs, s.run.port]).toEqual(['SIGINT', 2000, undefined]);
+    expect(s.proxy).toMatchObject({ enabled: true, port: 8090, appPort: 8080, proveNewVersion: false, readyTimeoutMs: 30_000 });
     expect(s.watch.extensions.sort()).toEqual(['.go', '.html', '.json', '.tmpl', '.tpl']);
     expect(s.watch.exclude.sort()).toEqual(['**/*_templ.go*', '**/*_test.go', 'assets/**', 'bin/**', 'frontend/**']);
     expect(s.run.envFiles).toEqual([]); // .env does not exist in this project
+  });
+
+  it("air's [proxy]: hotwatch's proxy on proxy_port, the app on app_port (stop, then start), each difference said", async () => {
+    const root = project();
+    const air = '[proxy]\nenabled = true\nproxy_port = 3000\napp_port = 4000\napp_start_timeout = 2500\n';
+    const { conv, yaml } = convert(air, root);
+    expect(validateConfigJson(parseYaml(yaml) ?? {})).toEqual([]);
+    const s = await load(root, yaml);
+    expect(s.proxy).toMatchObject({ enabled: true, port: 3000, appPort: 4000, proveNewVersion: false, readyTimeoutMs: 2500 });
+    expect(conv.unmapped).toEqual([]);
+    expect(conv.mapped.get('proxy.proxy_port')).toBe('proxy.port');
+    const comments = yaml.replace(/\n\s*#\s*/g, ' '); // wrapped comment lines, joined
+    expect(comments).toMatch(/holds requests \(up to proxy\.holdTimeout\) instead of failing them/);
+    expect(comments).toMatch(/listens on 127\.0\.0\.1 only/);
+    expect(comments).toMatch(/make the app listen on \$PORT, remove appPort and this key/);
+    // Without app_port: blue-green stays on (the app is told its port in $PORT).
+    const bare = await load(root, convert('[proxy]\nenabled = true\nproxy_port = 3000\n', root).yaml);
+    expect(bare.proxy).toMatchObject({ enabled: true, port: 3000, appPort: 0, proveNewVersion: true });
+    // Off: nothing set, every key accounted for.
+    const off = convert('[proxy]\nenabled = false\nproxy_port = 3000\napp_port = 4000\n', root);
+    expect((await load(root, off.yaml)).proxy.enabled).toBe(false);
+    expect(off.conv.mapped.get('proxy.app_port')).toMatch(/no effect in air/);
+    // Ports that cannot work are reported, not converted.
+    const bad = convert('[proxy]\nenabled = true\nproxy_port = 4000\napp_port = 4000\n', root);
+    expect(bad.conv.unmapped).toEqual([{ key: 'proxy.proxy_port', reason: expect.stringMatching(/cannot listen on the same port/) }]);
+    await expect(load(root, bad.yaml)).resolves.toBeDefined();
   });
 
   it('a Makefile build kept whole, polling, a 1.5 s delay, reruns at a fixed delay', async () => {

@@ -1013,6 +1013,27 @@ describe('the job: blue-green (proxy.proveNewVersion)', () => {
   it('second Ctrl-C while proving: the old app is SIGKILLed', () => {
     expect(step(proving(), forceKill(25), BLUE_GREEN).effects).toEqual(forceKillEffects(OLD.pid));
   });
+
+  it('a restart without a build (env file, restartOnly file) → the same binary starts beside the old app', () => {
+    const running = reach([change(1, MAIN), built(2), startedApp(3, OLD.pid)], BLUE_GREEN);
+    const reason = 'run.envFiles changed (.env)';
+    const beside = step(running, restart(10), BLUE_GREEN);
+    expect(beside).toEqual({
+      state: { name: 'starting', since: 10, reason, serving: OLD, crashes: 0, shutdown: false, forced: false },
+      effects: [report({ kind: 'app.restart', pid: OLD.pid, reason, beside: true }), startApp(reason)],
+    });
+    // Ready: the old one is retired. Not ready: the old one serves on, and the failure is said.
+    expect(step(beside.state, startedApp(12, NEW), BLUE_GREEN).effects).toEqual([
+      appStart(NEW, reason),
+      servingBuilt,
+      retire(OLD.pid, 'replaced by the new version'),
+    ]);
+    const err = new Error('exited');
+    expect(step(beside.state, startFailed(12, err), BLUE_GREEN)).toEqual({
+      state: { name: 'running', since: 12, app: OLD, crashes: 0 },
+      effects: [report({ kind: 'app.start-failed', error: err, oldServing: true })],
+    });
+  });
 });
 
 describe('the job from outside', () => {

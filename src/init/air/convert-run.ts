@@ -1,6 +1,6 @@
 /**
- * How air stops and restarts the app (send_interrupt, kill_delay, rerun), its proxy, and what it shows
- * on the terminal ([log], [color], [screen], [misc]) → run.* and log.*, or reported.
+ * How air stops and restarts the app (send_interrupt, kill_delay, rerun), and what it shows on the
+ * terminal ([log], [color], [screen], [misc]) → run.* and log.*, or reported.
  */
 import { ms, type Conv } from './conv.js';
 
@@ -60,28 +60,9 @@ function mapRerun(c: Conv): void {
   }
 }
 
-function mapProxy(c: Conv): void {
-  const keys = ['proxy.enabled', 'proxy.proxy_port', 'proxy.app_start_timeout'];
-  if (c.get<boolean>('proxy.enabled')) {
-    for (const k of keys) c.drop(k, "hotwatch's browser-reload proxy is not available yet (once it is, it is configured under proxy:)");
-    const port = c.get<number>('proxy.app_port');
-    if (port !== undefined && port >= 1 && port <= 65535) {
-      c.set('run.port', port);
-      c.note(
-        'run.port',
-        "air's proxy.app_port: the port the app listens on. hotwatch checks it is free before each start and names the process holding it.",
-      );
-      c.map('proxy.app_port', 'run.port');
-    } else c.drop('proxy.app_port', `${port} is not a port (1-65535)`);
-  } else {
-    for (const k of [...keys, 'proxy.app_port']) c.map(k, '(no effect in air: the proxy is off)');
-  }
-}
-
 export function convertRun(c: Conv): void {
   mapStop(c);
   mapRerun(c);
-  mapProxy(c);
 }
 
 export function convertTerminal(c: Conv): void {

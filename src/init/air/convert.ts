@@ -12,6 +12,7 @@ import type { AirFile } from './read.js';
 import { convertBuild } from './convert-build.js';
 import { convertWatch } from './convert-watch.js';
 import { convertRun, convertTerminal } from './convert-run.js';
+import { convertProxy } from './convert-proxy.js';
 
 export type { AirConversion, ConvertContext, Unmapped };
 
@@ -44,6 +45,7 @@ export function convertAir(air: AirFile, shown: string, ctx: ConvertContext): Ai
   convertWatch(c);
   convertBuild(c);
   convertRun(c);
+  convertProxy(c);
   convertTerminal(c);
   reportUnknown(c);
   c.draft.header = header(c, shown);
