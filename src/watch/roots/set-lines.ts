@@ -1,6 +1,6 @@
-/** What the watch set says about its roots: the modules it will not watch, and the ready line's figures for all roots. */
+/** What the watch set says about its roots (the modules it will not watch), and its figures summed over all roots. */
 import type { Logger } from '../../log/logger.js';
-import type { WatcherReady } from '../types.js';
+import type { ReconcileReport, Watcher, WatcherReady, WatcherStats } from '../types.js';
 import { describeRoot, type SkippedRoot, type WatchRoot } from './module-roots.js';
 
 /** A module not watched: at debug when nothing is lost (the module cache), a warning with the fix when edits would be. Each once. */
@@ -26,4 +26,35 @@ export function sumReady(ready: WatcherReady, extras: { root: WatchRoot; ready: 
   const n = armed.length;
   if (n > 0) reason = `${reason}; ${n} more root${n === 1 ? '' : 's'}: ${armed.map((e) => describeRoot(e.root, cwd)).join(', ')}`;
   return { ...ready, dirs, watches, reason };
+}
+
+/** The root's counters plus those of the extra roots; undefined before the root is armed. */
+export function sumStats(main: Watcher | undefined, extras: { watcher: Watcher }[]): WatcherStats | undefined {
+  const first = main?.stats?.();
+  if (!first) return undefined;
+  let { dirs, watches } = first;
+  for (const e of extras) {
+    const s = e.watcher.stats?.();
+    dirs += s?.dirs ?? 0;
+    watches = watches === undefined || s?.watches === undefined ? watches : watches + s.watches;
+  }
+  return { ...first, dirs, watches };
+}
+
+/** Up to `limit` files the watchers know, the root's first; undefined when the root keeps no list. */
+export function knownOf(main: Watcher | undefined, extras: { watcher: Watcher }[], limit: number): string[] | undefined {
+  const known = main?.knownFiles?.(limit);
+  if (!known) return undefined;
+  for (const e of extras) {
+    if (known.length >= limit) break;
+    known.push(...(e.watcher.knownFiles?.(limit - known.length) ?? []));
+  }
+  return known;
+}
+
+/** One report for all roots: 'repolled' when any root's poller started again. */
+export function sumReports(reports: readonly ReconcileReport[]): ReconcileReport {
+  const how = reports.some((r) => r.how === 'repolled') ? 'repolled' : 'reconciled';
+  const sum = (k: 'dirs' | 'added' | 'removed'): number => reports.reduce((n, r) => n + r[k], 0);
+  return { how, dirs: sum('dirs'), added: sum('added'), removed: sum('removed') };
 }

@@ -10,58 +10,33 @@
  * all roots together.
  */
 import path from 'node:path';
-import type { WatchdogSettings, WatchSettings } from '../../config/settings.js';
+import type { WatchSettings } from '../../config/settings.js';
 import type { Logger } from '../../log/logger.js';
 import type { WatchEvent } from '../../pipeline/events.js';
-import type { CreateWatcherOptions } from '../backend.js';
-import type { Watcher, WatcherReady, WatcherStats } from '../types.js';
+import type { ReconcileReport, Watcher, WatcherReady, WatcherStats } from '../types.js';
 import { createWatchdog } from '../watchdog/watchdog.js';
-import type { HealthListener } from '../watchdog/health-log.js';
 import { describeRoot, planRoots, rulesFor, withGoWork, type RootsPlan, type WatchRoot } from './module-roots.js';
-import { saySkipped, sumReady } from './set-lines.js';
+import { knownOf, saySkipped, sumReady, sumReports, sumStats } from './set-lines.js';
 import { leaveAsFound } from './own-dir.js';
 import { ModuleFilesPoll } from './module-files-poll.js';
-import { buildDirsOnce, withoutIgnored, type BuildDirsOnce, type BuildInputs } from './ignored-excludes.js';
+import { buildDirsOnce, withoutIgnored, type BuildDirsOnce } from './ignored-excludes.js';
 import { IgnoredRefresh, type RefreshHost } from './ignored-refresh.js';
 import { HotwatchError } from '../../errors.js';
+import type { Extra, WatchSetOptions } from './set-options.js';
 
-export interface WatchSetOptions {
-  /** The root's settings (with run.envFiles and proxy files made relevant). */
-  settings: WatchSettings;
-  /** The config's own watch rules, applied to each extra root relative to it. */
-  rules: WatchSettings;
-  watchdog: WatchdogSettings;
-  onEvent: (ev: WatchEvent) => void;
-  log: Logger;
-  signal: AbortSignal;
-  onHealth?: HealthListener;
-  /** The build's environment (GOWORK, GOFLAGS...): the toolchain is asked with it. */
-  goEnv: NodeJS.ProcessEnv;
-  /** Where hotwatch was started: roots are named relative to it. */
-  cwd: string;
-  native?: CreateWatcherOptions['native'];
-  /** What the build compiles (its package list keeps git-ignored directories it reads watched). */
-  build: BuildInputs;
-}
+export type { WatchSetOptions } from './set-options.js';
 
 /** Files whose edit may change which modules the build uses. */
 const MODULE_FILES = new Set(['go.mod', 'go.sum', 'go.work']);
 /** Saves of go.mod come in bursts (an editor, `go mod tidy`): asked once they settle. */
 const REPLAN_QUIET_MS = 300;
 
-interface Extra {
-  root: WatchRoot;
-  watcher: Watcher;
-  ready: WatcherReady | undefined;
-  /** Its git-ignored directories left out. */
-  excluded: string[];
-  /** After its watcher closed: remove the `.hotwatch/` this run created there. */
-  tidy: () => void;
-}
-
 export class WatchSet implements Watcher, RefreshHost {
   readonly ready: Promise<WatcherReady>;
   private main: Watcher | undefined;
+  /** The root's settings and the rules for the extra roots: a config reload replaces them (reconcile). */
+  private settings: WatchSettings;
+  private rules: WatchSettings;
   private mainExcluded: string[] = [];
   private readonly refresh: IgnoredRefresh;
   private buildDirs: BuildDirsOnce;
@@ -77,6 +52,7 @@ export class WatchSet implements Watcher, RefreshHost {
 
   constructor(private readonly opts: WatchSetOptions) {
     this.log = opts.log;
+    [this.settings, this.rules] = [opts.settings, opts.rules];
     this.polled = new ModuleFilesPoll(opts.watchdog.intervalMs, () => this.replanSoon('a go.work or go.mod outside the roots changed'));
     this.buildDirs = buildDirsOnce(opts.build, opts.signal);
     this.refresh = new IgnoredRefresh(this, this.log, opts.signal);
@@ -86,7 +62,7 @@ export class WatchSet implements Watcher, RefreshHost {
 
   /** The root first (git-ignored dirs left out), then the extra roots one by one (the budget sees each). */
   private async start(plan: Promise<RootsPlan | undefined>): Promise<WatcherReady> {
-    const { settings, excluded } = await withoutIgnored(withGoWork(this.opts.settings), this.buildDirs, this.opts.signal, this.log);
+    const { settings, excluded } = await withoutIgnored(withGoWork(this.settings), this.buildDirs, this.opts.signal, this.log);
     if (this.closed) throw new HotwatchError('INTERNAL', 'the watcher was closed before it was ready');
     this.main = this.watchdogFor(settings);
     this.mainExcluded = excluded;
@@ -97,25 +73,28 @@ export class WatchSet implements Watcher, RefreshHost {
   }
 
   stats(): WatcherStats | undefined {
-    const main = this.main?.stats?.();
-    if (!main) return undefined;
-    let { dirs, watches } = main;
-    for (const e of this.extras.values()) {
-      const s = e.watcher.stats?.();
-      dirs += s?.dirs ?? 0;
-      watches = watches === undefined || s?.watches === undefined ? watches : watches + s.watches;
-    }
-    return { ...main, dirs, watches };
+    return sumStats(this.main, [...this.extras.values()]);
   }
 
   knownFiles(limit: number): string[] | undefined {
-    const known = this.main?.knownFiles?.(limit);
-    if (!known) return undefined;
-    for (const e of this.extras.values()) {
-      if (known.length >= limit) break;
-      known.push(...(e.watcher.knownFiles?.(limit - known.length) ?? []));
-    }
-    return known;
+    return knownOf(this.main, [...this.extras.values()], limit);
+  }
+
+  /** A config reload changed the watch lists: every root follows them (git-ignored directories planned again). */
+  reconcile(settings: WatchSettings): Promise<ReconcileReport> {
+    return this.exclusive(async () => {
+      [this.settings, this.rules] = [settings, settings];
+      const reports: ReconcileReport[] = [];
+      const main = await withoutIgnored(withGoWork(settings), this.buildDirs, this.opts.signal, this.log);
+      if (this.main?.reconcile) reports.push(await this.main.reconcile(main.settings));
+      this.mainExcluded = main.excluded;
+      for (const e of this.extras.values()) {
+        const extra = await withoutIgnored(rulesFor(settings, e.root), this.buildDirs, this.opts.signal, this.log);
+        if (e.watcher.reconcile) reports.push(await e.watcher.reconcile(extra.settings));
+        e.excluded = extra.excluded;
+      }
+      return sumReports(reports);
+    });
   }
 
   async sync(timeoutMs: number): Promise<void> {
@@ -135,7 +114,7 @@ export class WatchSet implements Watcher, RefreshHost {
   // RefreshHost: a git-ignored directory the build starts reading is watched from then on.
 
   leftOut(): { root: string; excluded: string[] }[] {
-    const main = { root: this.opts.settings.root, excluded: this.mainExcluded };
+    const main = { root: this.settings.root, excluded: this.mainExcluded };
     return [main, ...[...this.extras.values()].map((e) => ({ root: e.root.dir, excluded: e.excluded }))].filter(
       (r) => r.excluded.length > 0,
     );
@@ -155,7 +134,7 @@ export class WatchSet implements Watcher, RefreshHost {
         await closeExtra(extra);
         return this.arm(extra.root, true);
       }
-      const { settings, excluded } = await withoutIgnored(withGoWork(this.opts.settings), this.buildDirs, this.opts.signal, this.log);
+      const { settings, excluded } = await withoutIgnored(withGoWork(this.settings), this.buildDirs, this.opts.signal, this.log);
       const [old, fresh] = [this.main, this.watchdogFor(settings)];
       try {
         await fresh.ready; // the old one watches until the new one does
@@ -204,6 +183,16 @@ export class WatchSet implements Watcher, RefreshHost {
     this.replanTimer.unref();
   }
 
+  /** Like serial, for a caller that awaits the outcome (errors are its own to report). */
+  private exclusive<T>(f: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(f, f);
+    this.chain = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    return next;
+  }
+
   private serial(f: () => Promise<void>): Promise<void> {
     const next = this.chain.then(f, f);
     this.chain = next.catch((e) =>
@@ -215,7 +204,7 @@ export class WatchSet implements Watcher, RefreshHost {
   /** The toolchain's answer, or undefined (said at debug: a broken go.mod is the build's to report). */
   private async plan(): Promise<RootsPlan | undefined> {
     try {
-      return await planRoots(this.opts.settings.root, this.opts.signal, this.opts.goEnv);
+      return await planRoots(this.settings.root, this.opts.signal, this.opts.goEnv);
     } catch (e) {
       if (!this.opts.signal.aborted)
         this.log.debug({ event: 'modules.unknown', err: e }, `could not list the local modules the build uses: ${String(e)}`);
@@ -249,12 +238,12 @@ export class WatchSet implements Watcher, RefreshHost {
 
   /** Whether a root of the set (events) already sees `file`. */
   private covers(file: string, extra: WatchRoot[]): boolean {
-    return [this.opts.settings.root, ...extra.map((r) => r.dir)].some((d) => !path.relative(d, file).startsWith('..'));
+    return [this.settings.root, ...extra.map((r) => r.dir)].some((d) => !path.relative(d, file).startsWith('..'));
   }
 
   private async arm(root: WatchRoot, later: boolean): Promise<void> {
     const { cwd } = this.opts;
-    const { settings, excluded } = await withoutIgnored(rulesFor(this.opts.rules, root), this.buildDirs, this.opts.signal, this.log);
+    const { settings, excluded } = await withoutIgnored(rulesFor(this.rules, root), this.buildDirs, this.opts.signal, this.log);
     if (this.closed) return;
     const tidy = leaveAsFound(root.dir);
     const watcher = this.watchdogFor(settings);
