@@ -166,6 +166,38 @@ describe('the watch set follows the build (e2e)', () => {
     expect(fs.existsSync(path.join(root, 'lib-b', '.hotwatch'))).toBe(false);
   }, 240_000);
 
+  it('a config reload that changes the watch lists applies to the module outside the root too', async () => {
+    tmp = makeTmpDir();
+    const root = tmp.dir;
+    mod(root, 'lib', 'lib', 'a1');
+    fs.mkdirSync(path.join(root, 'lib', 'skip'));
+    const skip = path.join(root, 'lib', 'skip', 's.go');
+    fs.writeFileSync(skip, 'package skip\n');
+    fs.mkdirSync(path.join(root, 'app'));
+    fs.writeFileSync(
+      path.join(root, 'app', 'go.mod'),
+      'module example.com/app\n\ngo 1.22\n\nrequire example.com/lib v0.0.0\n\nreplace example.com/lib => ../lib\n',
+    );
+    fs.writeFileSync(path.join(root, 'app', 'watcher.config.yaml'), 'log:\n  level: info\n');
+    writeMain(root, ['lib']);
+    const port = await freePort();
+    hw = startHotwatch([], { cwd: path.join(root, 'app'), env: { ...env, PORT: String(port) } });
+    await serves(port, '/lib', 'a1', 'a1 serves');
+    let mark = hw.logs.length;
+    fs.writeFileSync(skip, 'package skip\n\n// 1\n');
+    await hw.waitForLog((l) => l.event === 'build.start' && String(l.trigger).includes('skip/s.go'), 'lib/skip is watched', { from: mark });
+    await hw.waitForLog((l) => l.event === 'build.done' || l.event === 'build.same-binary', 'that build ends', { from: mark });
+
+    fs.writeFileSync(path.join(root, 'app', 'watcher.config.yaml'), 'log:\n  level: info\nwatch:\n  excludeDirs: [skip]\n');
+    await hw.waitForLog((l) => l.event === 'config.reloaded', 'the config is reloaded');
+    mark = hw.logs.length;
+    fs.writeFileSync(skip, 'package skip\n\n// 2\n');
+    await new Promise((r) => setTimeout(r, 2000));
+    setV(root, 'lib', 'lib', 'a2');
+    await serves(port, '/lib', 'a2', 'an edit elsewhere in lib still serves');
+    expect(triggers(hw, mark).join('\n')).not.toContain('skip');
+  }, 180_000);
+
   it('doctor lists the roots and why each is there (text and JSON, valid against its schema)', async () => {
     tmp = makeTmpDir();
     const root = tmp.dir;
