@@ -8,12 +8,12 @@
 import type { Settings, WatchSettings } from './config/settings.js';
 import type { Logger } from './log/logger.js';
 import type { Watcher } from './watch/types.js';
-import type { Batch } from './pipeline/events.js';
+import type { Batch, WatchEvent } from './pipeline/events.js';
 import { Batcher } from './pipeline/batcher.js';
 import { relevantFiles } from './pipeline/relevant-files.js';
 import { Supervisor, type SupervisorOptions } from './supervisor/supervisor.js';
 import { appEnvironment, watchingEnvFiles } from './supervisor/env.js';
-import { createWatchSet } from './watch/roots/watch-set.js';
+import { createWatchSet, type WatchSet } from './watch/roots/watch-set.js';
 import { buildInputs } from './watch/roots/ignored-excludes.js';
 import { startupChecks } from './diagnostics/startup.js';
 import { IdleCollector } from './heap.js';
@@ -92,20 +92,7 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring, 
   const batcher = batcherFor(s, supervisor, proxy?.changes.inOrder(supervisor) ?? supervisor, wiring, log);
 
   const wlog = log.child({ component: 'watch' });
-  // The watcher behind the watchdog (budget, sentinels, mount checks, re-arming, fallback to polling), one per
-  // root of the watch set: the root and every local module the build compiles from outside it.
-  const watcher = createWatchSet({
-    settings: watch,
-    rules: s.watch,
-    watchdog: s.watchdog,
-    onEvent: (ev) => configWatch.takes(ev) || batcher.push(ev),
-    log: wlog,
-    signal,
-    onHealth: wiring.health,
-    goEnv: { ...process.env, ...s.build.env },
-    cwd: cwd ?? process.cwd(),
-    build: buildInputs(s.root, s.build),
-  });
+  const watcher = watchSetFor(s, watch, (ev) => configWatch.takes(ev) || batcher.push(ev), wlog, signal, wiring, cwd);
   batcher.useBarrier(watcher);
   wiring.bind(supervisor, watcher);
   startConfigReload({ settings: s, load: o.reloadSettings, onReload: o.onReload, watcher, supervisor, configWatch, service, log });
@@ -126,6 +113,36 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring, 
     await watcher.close();
     configWatch.close();
   }
+}
+
+/**
+ * The watcher behind the watchdog (budget, sentinels, mount checks, re-arming, fallback to polling), one per
+ * root of the watch set: the root and every local module the build compiles from outside it.
+ */
+function watchSetFor(
+  s: Settings,
+  watch: WatchSettings,
+  onEvent: (ev: WatchEvent) => void,
+  log: Logger,
+  signal: AbortSignal,
+  wiring: ServiceWiring,
+  cwd: string | undefined,
+): WatchSet {
+  const goEnv = { ...process.env, ...s.build.env };
+  const where = cwd ?? process.cwd();
+  const build = buildInputs(s.root, s.build);
+  return createWatchSet({
+    settings: watch,
+    rules: s.watch,
+    watchdog: s.watchdog,
+    onEvent,
+    log,
+    signal,
+    onHealth: wiring.health,
+    goEnv,
+    cwd: where,
+    build,
+  });
 }
 
 /** The watch settings with run.envFiles added; what this run will do, and what the config's lists and env files mean, said once. */

@@ -81,10 +81,8 @@ const RUN_FLAGS_TEXT = `Flags (each overrides the config file):
 export function runHelp(): string {
   return `Usage: hotwatch run [flags] [-- APP ARGS...]
 
-Builds the main package of the Go module at --root (default: the current directory) into
-.hotwatch/bin/app, runs it, and on every relevant change rebuilds and restarts it. Modules it compiles
-from outside the root (go.work use dirs, local replace targets) are watched too, followed as go.mod,
-go.sum, go.work change; git-ignored directories are not watched unless the build reads them.
+Builds the main package of the module at --root (default: .) into .hotwatch/bin/app, runs it, and
+rebuilds and restarts it on every relevant change (also in local modules outside the root it builds).
 
 ${RUN_FLAGS_TEXT}
 Config keys most people set (watcher.config.yaml in the root; \`hotwatch config\` prints every key
@@ -102,7 +100,6 @@ with its value and where it comes from):
   watch.include                  globs that trigger a rebuild besides watch.extensions (default [go.mod, go.sum])
   watch.exclude                  globs that never do (default ["**/*_test.go"])
   watch.backend    --poll        auto (default) | native | poll
-  watch.gitignore                false: watch the directories .gitignore ignores too (default true)
   proxy.enabled    --proxy-port  the reverse proxy: requests wait through restarts, pages reload (default false)
   proxy.port       --proxy-port  where browsers connect (default 8080)
   proxy.appPort    --app-port    the app's port behind the proxy (default 0: a free port per start, in $PORT)
@@ -125,8 +122,7 @@ Environment:
                            set by systemd (Type=notify): hotwatch reports READY, STATUS and watchdog
                            pings there (see hotwatch systemd-unit); JOURNAL_STREAM: logs carry journald levels
   GOWORK                   as go reads it: off = a go.work above the root is not in force (hotwatch asks go
-                           which modules a build compiles and watches those outside the root, and accepts
-                           a go.work root with --package)
+                           which modules a build compiles, and accepts a go.work root with --package)
   HOTWATCH_PID1_INIT       off: as PID 1 (a container without --init), do not run under the built-in reaper
   Read by hotwatch doctor to describe this machine, nothing more: INVOCATION_ID, NOTIFY_SOCKET,
   KUBERNETES_SERVICE_HOST, WATCHPACK_POLLING, TSC_WATCHFILE, TSC_WATCHDIRECTORY, UV_THREADPOOL_SIZE, NODE_OPTIONS.
