@@ -79,6 +79,15 @@ describe('git-ignored directories', () => {
     expect(off.settings.exclude).toEqual(s.exclude);
   });
 
+  it('outside a git repository, without a .gitignore at the root, nothing is walked for ignore files', async () => {
+    tmp = makeTmpDir();
+    write('web/.gitignore', 'dist\n');
+    fs.mkdirSync(path.join(tmp.dir, 'web', 'dist'));
+    expect(await topIgnoredDirs(defaultWatchSettings(tmp.dir), signal)).toEqual([]);
+    fs.mkdirSync(path.join(tmp.dir, '.git'));
+    expect(await topIgnoredDirs(defaultWatchSettings(tmp.dir), signal)).toEqual([path.join(tmp.dir, 'web', 'dist')]);
+  });
+
   it('directory names with glob characters are excluded literally', () => {
     const globs = excludeGlobs('/r', ['/r/a[1]', '/r/b*c/{x}']);
     const f = createFilter({ ...defaultWatchSettings('/r'), exclude: globs });

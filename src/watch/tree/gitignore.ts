@@ -1,7 +1,8 @@
 /**
  * Directories the repo's ignore files ignore (a database dir, uploads, generated output), as watchexec
  * skips them: each `.gitignore` applies to its own subtree (a deeper one overrides), those between the
- * repository's top and the root apply too, and so does `.git/info/exclude`. Matching is the `ignore`
+ * repository's top and the root apply too, and so does `.git/info/exclude`. Outside a git repository,
+ * only when the root has a `.gitignore` (the walk costs one readdir per directory). Matching is the `ignore`
  * package's (gitignore semantics). A directory already excluded by the watch rules is never read.
  *
  * `topIgnoredDirs` finds the outermost ignored directories (not descended: git does not look inside
@@ -83,6 +84,8 @@ export async function topIgnoredDirs(s: WatchSettings, signal: AbortSignal): Pro
   const root = path.resolve(s.root);
   const filter = createFilter(s);
   const found: string[] = [];
+  // Outside a git repository with no .gitignore at the root, ignore files mean little: no walk for them.
+  if (!repoTop(root) && readIgnoreFile(path.join(root, '.gitignore')) === undefined) return found;
   const queue: { dir: string; scopes: Scope[] }[] = [{ dir: root, scopes: outerScopes(root) }];
   const visit = async ({ dir, scopes }: { dir: string; scopes: Scope[] }): Promise<void> => {
     let entries: fs.Dirent[];
