@@ -198,6 +198,33 @@ describe('the watch set follows the build (e2e)', () => {
     expect(triggers(hw, mark).join('\n')).not.toContain('skip');
   }, 180_000);
 
+  it('a module directory of another user is not watched: a warning at start and in doctor, with the fix; the app still builds', async () => {
+    tmp = makeTmpDir();
+    const root = tmp.dir;
+    mod(root, 'theirs', 'lib', 't1');
+    fs.chownSync(path.join(root, 'theirs'), 4242, 4242);
+    fs.mkdirSync(path.join(root, 'app'));
+    fs.writeFileSync(
+      path.join(root, 'app', 'go.mod'),
+      'module example.com/app\n\ngo 1.22\n\nrequire example.com/lib v0.0.0\n\nreplace example.com/lib => ../theirs\n',
+    );
+    writeMain(root, ['lib']);
+    const port = await freePort();
+    hw = startHotwatch([], { cwd: path.join(root, 'app'), env: { ...env, PORT: String(port) } });
+    await serves(port, '/lib', 't1', 'the app builds');
+    const warn = hw.events('watch.module-unwatched');
+    expect(warn).toHaveLength(1);
+    expect(warn[0]!.level).toBe(40);
+    expect(String(warn[0]!.msg)).toContain('../theirs (replace target of example.com/lib) is owned by uid 4242');
+    expect(String(warn[0]!.msg)).toContain('NOT watched');
+    expect(hw.events('watch.root-added')).toEqual([]);
+    const doctor = await runCli(['doctor', '--json'], { cwd: path.join(root, 'app'), env: { ...process.env, ...env } });
+    const report = JSON.parse(doctor.stdout) as { checks: { id: string; status: string; fix?: { text: string } }[] };
+    const check = report.checks.find((c) => c.id.startsWith('tree.module-unwatched:'));
+    expect(check?.status).toBe('warn');
+    expect(check?.fix?.text).toContain('chown');
+  }, 120_000);
+
   it('doctor lists the roots and why each is there (text and JSON, valid against its schema)', async () => {
     tmp = makeTmpDir();
     const root = tmp.dir;
