@@ -171,9 +171,11 @@ export async function preflight(s: Settings, signal?: AbortSignal): Promise<{ go
   let goBinary: string | undefined;
   let goMod: string | undefined;
   const env = { ...process.env, ...s.build.env };
-  const custom = s.build.cmd !== undefined;
+  const custom = s.build.cmd !== undefined || s.exec !== undefined;
+  if (s.exec) checkCommand(s.run.binary, 'hotwatch exec', s.run.cwd, env.PATH);
+  for (const step of s.build.steps) checkCommand(step.run[0]!, `build.steps ${step.run.join(' ')}`, s.root, env.PATH);
   // A custom build.cmd need not use Go at all (a Makefile, bazel, a copy): `go` is required only when it runs it.
-  if (!custom || runsGo(s.build.cmd!)) {
+  if (!custom || (s.build.cmd !== undefined && runsGo(s.build.cmd))) {
     goBinary = findOnPath('go', env.PATH);
     if (!goBinary) {
       const where = custom ? configPosition(s, ['build', 'cmd']) : undefined;
@@ -223,6 +225,26 @@ export async function preflight(s: Settings, signal?: AbortSignal): Promise<{ go
   }
   if (s.proxy.enabled) await checkProxyPorts(s);
   return { goBinary, goMod };
+}
+
+/** A command hotwatch runs (ad-hoc mode, a build step) must be found now, not at the first change. */
+function checkCommand(file: string, what: string, cwd: string, PATH: string | undefined): void {
+  if (file.includes('/')) {
+    const abs = path.resolve(cwd, file);
+    try {
+      fs.accessSync(abs, fs.constants.X_OK);
+      if (fs.statSync(abs).isFile()) return;
+    } catch {
+      // said below
+    }
+    throw new HotwatchError('COMMAND_MISSING', `${what}: ${abs} is not an executable file`, {
+      hint: `check the path (relative paths start from ${cwd}), and chmod +x it`,
+    });
+  }
+  if (findOnPath(file, PATH)) return;
+  throw new HotwatchError('COMMAND_MISSING', `${what}: \`${file}\` is not on PATH`, {
+    hint: `install it, or give its path; searched: ${PATH || '(PATH is empty)'}`,
+  });
 }
 
 /** The proxy's port must be free (its holder named otherwise), and not the app's (--app-port is checked here). */

@@ -20,6 +20,7 @@ import { describeListChanges } from './config/lists.js';
 import { describePlan, warnModulesOutsideRoot } from './startup-plan.js';
 import { ServiceWiring, startService, wiringOptions } from './service-wiring.js';
 import { startProxy, watchingProxyFiles } from './proxy-driver.js';
+import { StepWrites } from './supervisor/step-writes.js';
 
 /** Files hashed at start for content dedupe (a file beyond them is indexed at its first change). */
 const CONTENT_SEED_FILES = 5_000;
@@ -36,6 +37,8 @@ export interface RuntimeOptions {
   cwd?: string;
   /** hotwatch's version (service mode's /status and metrics). */
   version?: string;
+  /** Called before each build (--clear on a terminal: clears the screen). */
+  beforeBuild?: () => void;
 }
 
 /** How a run ended: processes of the app still running after everything was stopped (none, normally). */
@@ -61,6 +64,10 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring):
   // Each edit's cycle (and the start-up) leaves garbage that V8 would hand back only ~10 s later.
   const collector = new IdleCollector(1000, () => batcher.pending || supervisor.busy);
   const proxy = await startProxy(s, log, signal); // proxy.enabled, --proxy-port: listening before the first build
+  // What a before or instead build step writes is not a new change (the watcher's events tell it).
+  const stepWrites = s.build.steps.some((st) => st.when !== 'after')
+    ? new StepWrites(() => batcher.changedSince(performance.now()))
+    : undefined;
   const supervisor = new Supervisor({
     root: s.root,
     build: s.build,
@@ -74,6 +81,9 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring):
     ...wiring.supervisorHooks(o.onAppChange, (batch: Batch): void => batcher.serving(batch)),
     afterCycle: () => collector.soon(),
     ...proxy?.supervisor,
+    ...(s.exec ? { exec: true } : {}),
+    ...(stepWrites ? { stepWrites } : {}),
+    ...(o.beforeBuild ? { beforeBuild: o.beforeBuild } : {}),
   });
   onSupervisor?.(supervisor);
   const watch = watchSettings(s, log, cwd ?? process.cwd());
@@ -84,7 +94,10 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring):
   const watcher = createWatchdog({
     settings: watch,
     watchdog: s.watchdog,
-    onEvent: (ev) => batcher.push(ev),
+    onEvent: (ev) => {
+      if (ev.kind === 'change') stepWrites?.note(ev.path);
+      batcher.push(ev);
+    },
     log: wlog,
     signal,
     onHealth: wiring.health,
@@ -97,7 +110,7 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring):
     collector.soon(); // the start-up scan's garbage
     // The quick part of `hotwatch doctor`, with the watcher's own directory count (no second scan).
     void startupChecks(s, ready.dirs, log, signal);
-    void warnModulesOutsideRoot(s, wlog, signal);
+    if (!s.exec) void warnModulesOutsideRoot(s, wlog, signal);
     seedContentIndex(watch, watcher, batcher, log, signal, () => collector.soon());
     await supervisor.run({ paths: [], rescanReasons: ['initial build'], firstAt: performance.now(), lastAt: performance.now() });
     // "Nothing left running" must be true: checked, not assumed (a daemon, a process that survived SIGKILL).
@@ -121,7 +134,8 @@ function watchSettings(s: Settings, log: Logger, cwd: string): WatchSettings {
     log.info({ event: 'config.envfile-unwatched', file }, text);
   }
   // A list set in the config extends its defaults: say what it is now (it used to replace them).
-  for (const line of describeListChanges(s.watch)) log.info({ event: 'config.lists' }, line);
+  // Ad-hoc mode sets its own lists (config/exec.ts): the plan line says what is watched.
+  if (!s.exec) for (const line of describeListChanges(s.watch)) log.info({ event: 'config.lists' }, line);
   return watch;
 }
 

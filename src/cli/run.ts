@@ -13,6 +13,8 @@ import { parseRunFlags } from './run-flags.js';
 import { runHelp } from './help.js';
 import { onHelperNotice } from '../watch/native/helper/build.js';
 import { HOTKEYS_HELP, listenForHotkeys, runHotkeys } from './hotkeys.js';
+import { applyExec } from '../config/exec.js';
+import { clearScreenBeforeBuilds } from './clear-screen.js';
 
 export interface CliIO {
   stdout: NodeJS.WritableStream;
@@ -63,7 +65,8 @@ async function startUp(argv: string[], io: CliIO, signal: AbortSignal): Promise<
       io.stdout.write(runHelp());
       return 0;
     }
-    const settings = await loadSettings({ cwd: io.cwd, isTTY: io.isTTY, ...flags.load });
+    const loaded = await loadSettings({ cwd: io.cwd, isTTY: io.isTTY, ...flags.load });
+    const settings = flags.exec ? applyExec(loaded, flags.exec) : loaded;
     await preflight(settings, signal);
     const state = new StateFile(settings.root);
     await state.claim();
@@ -102,6 +105,7 @@ async function serve(
       version: packageVersion(),
       signal: root.signal,
       cwd: io.cwd,
+      ...clearScreenBeforeBuilds(settings, io.stdout),
       onSupervisor: (s) => {
         onSupervisor(s);
         const keys = runHotkeys(s, (text) => log.info({ event: 'hotkeys' }, text), io.stdout);

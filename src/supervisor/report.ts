@@ -23,12 +23,16 @@ export interface ReportContext {
   /** Where the build runs (its file names are relative to it) and where hotwatch was started. */
   buildDir: string;
   cwd: string;
+  /** Ad-hoc mode: the command, as typed (its runs end with "ok" or "exit N"). */
+  exec?: string;
 }
 
 /** One report of the job, as log lines. */
 export function reportJob(log: Logger, r: Report, ctx: ReportContext): void {
   switch (r.kind) {
     case 'build.start':
+      if (ctx.exec !== undefined)
+        return log.debug({ event: r.kind, trigger: r.trigger, files: r.files, rescan: r.rescan }, `${r.trigger} → running`);
       return log.info({ event: r.kind, trigger: r.trigger, files: r.files, rescan: r.rescan }, `${r.trigger} → building`);
     case 'build.superseded':
       return log.info({ event: r.kind, trigger: r.trigger }, 'newer change: canceling the running build');
@@ -44,6 +48,7 @@ export function reportJob(log: Logger, r: Report, ctx: ReportContext): void {
       // A missing toolchain mid-session (PATH changed, go uninstalled): loud, and wait for the next change.
       return log.error({ event: r.kind, err: r.error }, `build could not run: ${describeError(r.error, true)}`);
     case 'build.done':
+      if (ctx.exec !== undefined) return log.debug({ event: r.kind, buildMs: r.buildMs }, `build steps ok in ${r.buildMs}ms`);
       return log.info({ event: r.kind, buildMs: r.buildMs }, `build ok in ${r.buildMs}ms`);
     case 'build.stale':
       return log.info(
@@ -58,6 +63,11 @@ export function reportJob(log: Logger, r: Report, ctx: ReportContext): void {
         `${r.reason}: restarting the app (pid ${r.pid}) with the binary it runs, no build`,
       );
     case 'app.start': {
+      if (ctx.exec !== undefined)
+        return log.info(
+          { event: r.kind, pid: r.pid, reason: r.reason, stopMs: r.stopMs, startMs: r.startMs },
+          `${r.reason} → running ${ctx.exec} (pid ${r.pid})`,
+        );
       const stop = r.stopMs !== undefined ? `stop ${r.stopMs}ms, ` : '';
       return log.info(
         { event: r.kind, pid: r.pid, reason: r.reason, stopMs: r.stopMs, startMs: r.startMs },
@@ -74,7 +84,7 @@ export function reportJob(log: Logger, r: Report, ctx: ReportContext): void {
     case 'app.stop':
       return reportStop(log, r.pid, r.why, r.result, ctx);
     case 'app.exit':
-      return reportExit(log, r);
+      return ctx.exec !== undefined ? reportCommandExit(log, r, ctx.exec) : reportExit(log, r);
     case 'app.force-kill':
       return log.warn({ event: r.kind, pid: r.pid }, `forced: SIGKILL to the app's process group (pid ${r.pid}), no more grace`);
   }
@@ -131,6 +141,16 @@ function reportStop(log: Logger, pid: number, why: string, res: StopResult, ctx:
       `port ${p.port} is still held after the app stopped, by ${who}: the new app may fail to listen`,
     );
   }
+}
+
+/** Ad-hoc mode: a command that ran to its end: ok (info) or how it failed (error), then what comes next. */
+function reportCommandExit(log: Logger, r: Extract<Report, { kind: 'app.exit' }>, command: string): void {
+  const ok = r.exit.code === 0 && r.exit.signal === null;
+  const how = ok ? 'ok' : r.exit.signal ? `killed by ${r.exit.signal}` : `exit ${r.exit.code}`;
+  const next =
+    r.next === 'restart' ? `; running it again in ${formatSeconds(r.restartInMs ?? 0)} (run.onCrash: restart)` : '; waiting for a change';
+  const fields = { event: r.kind, pid: r.pid, ...r.exit, ok, exec: true };
+  log[ok ? 'info' : 'error'](fields, `${command}: ${how} (${formatSeconds(r.exit.uptimeMs)})${next}`);
 }
 
 function reportExit(log: Logger, r: Extract<Report, { kind: 'app.exit' }>): void {
