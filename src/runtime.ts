@@ -64,10 +64,7 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring):
   // Each edit's cycle (and the start-up) leaves garbage that V8 would hand back only ~10 s later.
   const collector = new IdleCollector(1000, () => batcher.pending || supervisor.busy);
   const proxy = await startProxy(s, log, signal); // proxy.enabled, --proxy-port: listening before the first build
-  // What a before or instead build step writes is not a new change (the watcher's events tell it).
-  const stepWrites = s.build.steps.some((st) => st.when !== 'after')
-    ? new StepWrites(() => batcher.changedSince(performance.now()))
-    : undefined;
+  const stepWrites = stepWritesFor(s, () => batcher.changedSince(performance.now()));
   const supervisor = new Supervisor({
     root: s.root,
     build: s.build,
@@ -94,10 +91,7 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring):
   const watcher = createWatchdog({
     settings: watch,
     watchdog: s.watchdog,
-    onEvent: (ev) => {
-      if (ev.kind === 'change') stepWrites?.note(ev.path);
-      batcher.push(ev);
-    },
+    onEvent: stepWrites ? (ev) => stepWrites.pass(ev, batcher) : (ev) => batcher.push(ev),
     log: wlog,
     signal,
     onHealth: wiring.health,
@@ -121,6 +115,11 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring):
     await batcher.close();
     await watcher.close();
   }
+}
+
+/** What a before or instead build step writes is not a new change (the watcher's events tell it): none without such steps. */
+function stepWritesFor(s: Settings, sync: () => Promise<unknown>): StepWrites | undefined {
+  return s.build.steps.some((st) => st.when !== 'after') ? new StepWrites(sync) : undefined;
 }
 
 /** The watch settings with run.envFiles added; what this run will do, and what the config's lists and env files mean, said once. */

@@ -10,7 +10,7 @@ import { packageVersion } from './version.js';
 import { StateFile } from '../state-file.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { parseRunFlags } from './run-flags.js';
-import { runHelp } from './help.js';
+import { execHelp, runHelp } from './help.js';
 import { onHelperNotice } from '../watch/native/helper/build.js';
 import { HOTKEYS_HELP, listenForHotkeys, runHotkeys } from './hotkeys.js';
 import { applyExec } from '../config/exec.js';
@@ -62,7 +62,7 @@ async function startUp(argv: string[], io: CliIO, signal: AbortSignal): Promise<
   try {
     const flags = parseRunFlags('run', argv, io.cwd);
     if (flags.help) {
-      io.stdout.write(runHelp());
+      io.stdout.write(flags.exec ? execHelp() : runHelp());
       return 0;
     }
     const loaded = await loadSettings({ cwd: io.cwd, isTTY: io.isTTY, ...flags.load });

@@ -29,10 +29,9 @@ export interface ReportContext {
 
 /** One report of the job, as log lines. */
 export function reportJob(log: Logger, r: Report, ctx: ReportContext): void {
+  if (ctx.exec !== undefined && reportCommandTurn(log, r, ctx.exec)) return;
   switch (r.kind) {
     case 'build.start':
-      if (ctx.exec !== undefined)
-        return log.debug({ event: r.kind, trigger: r.trigger, files: r.files, rescan: r.rescan }, `${r.trigger} → running`);
       return log.info({ event: r.kind, trigger: r.trigger, files: r.files, rescan: r.rescan }, `${r.trigger} → building`);
     case 'build.superseded':
       return log.info({ event: r.kind, trigger: r.trigger }, 'newer change: canceling the running build');
@@ -48,7 +47,6 @@ export function reportJob(log: Logger, r: Report, ctx: ReportContext): void {
       // A missing toolchain mid-session (PATH changed, go uninstalled): loud, and wait for the next change.
       return log.error({ event: r.kind, err: r.error }, `build could not run: ${describeError(r.error, true)}`);
     case 'build.done':
-      if (ctx.exec !== undefined) return log.debug({ event: r.kind, buildMs: r.buildMs }, `build steps ok in ${r.buildMs}ms`);
       return log.info({ event: r.kind, buildMs: r.buildMs }, `build ok in ${r.buildMs}ms`);
     case 'build.stale':
       return log.info(
@@ -63,11 +61,6 @@ export function reportJob(log: Logger, r: Report, ctx: ReportContext): void {
         `${r.reason}: restarting the app (pid ${r.pid}) with the binary it runs, no build`,
       );
     case 'app.start': {
-      if (ctx.exec !== undefined)
-        return log.info(
-          { event: r.kind, pid: r.pid, reason: r.reason, stopMs: r.stopMs, startMs: r.startMs },
-          `${r.reason} → running ${ctx.exec} (pid ${r.pid})`,
-        );
       const stop = r.stopMs !== undefined ? `stop ${r.stopMs}ms, ` : '';
       return log.info(
         { event: r.kind, pid: r.pid, reason: r.reason, stopMs: r.stopMs, startMs: r.startMs },
@@ -84,7 +77,7 @@ export function reportJob(log: Logger, r: Report, ctx: ReportContext): void {
     case 'app.stop':
       return reportStop(log, r.pid, r.why, r.result, ctx);
     case 'app.exit':
-      return ctx.exec !== undefined ? reportCommandExit(log, r, ctx.exec) : reportExit(log, r);
+      return reportExit(log, r);
     case 'app.force-kill':
       return log.warn({ event: r.kind, pid: r.pid }, `forced: SIGKILL to the app's process group (pid ${r.pid}), no more grace`);
   }
@@ -143,6 +136,21 @@ function reportStop(log: Logger, pid: number, why: string, res: StopResult, ctx:
   }
 }
 
+/** Ad-hoc mode: no build to speak of, a command that runs and ends. True when `r` was said here. */
+function reportCommandTurn(log: Logger, r: Report, command: string): boolean {
+  if (r.kind === 'build.start')
+    log.debug({ event: r.kind, trigger: r.trigger, files: r.files, rescan: r.rescan }, `${r.trigger} → running`);
+  else if (r.kind === 'build.done') log.debug({ event: r.kind, buildMs: r.buildMs }, `build steps ok in ${r.buildMs}ms`);
+  else if (r.kind === 'app.start')
+    log.info(
+      { event: r.kind, pid: r.pid, reason: r.reason, stopMs: r.stopMs, startMs: r.startMs },
+      `${r.reason} → running ${command} (pid ${r.pid})`,
+    );
+  else if (r.kind === 'app.exit') reportCommandExit(log, r, command);
+  else return false;
+  return true;
+}
+
 /** Ad-hoc mode: a command that ran to its end: ok (info) or how it failed (error), then what comes next. */
 function reportCommandExit(log: Logger, r: Extract<Report, { kind: 'app.exit' }>, command: string): void {
   const ok = r.exit.code === 0 && r.exit.signal === null;
@@ -184,6 +192,8 @@ export function watchListening(
   signal: AbortSignal,
   stillCurrent: () => boolean,
   onPorts: (ports: number[]) => void,
+  /** The cycle's one-line summary (cycle-summary.ts), when this app is its result. */
+  summary?: (where: string, readyMs: number) => string | undefined,
 ): void {
   const t0 = performance.now();
   const deadline = t0 + 10_000;
@@ -201,9 +211,10 @@ export function watchListening(
       onPorts(ports);
       const ms = Math.round(performance.now() - t0);
       const addresses = listeningAddressesOf([pid, ...descendantsOf(pid)]);
+      const where = addresses.length > 0 ? addresses.join(', ') : ports.map((p) => `:${p}`).join(', ');
       log.info(
         { event: 'app.listening', pid, ports, addresses, readyMs: ms },
-        `serving on ${addresses.length > 0 ? addresses.join(', ') : ports.map((p) => `:${p}`).join(', ')} (${ms}ms after start)`,
+        summary?.(where, ms) ?? `serving on ${where} (${ms}ms after start)`,
       );
       return;
     }

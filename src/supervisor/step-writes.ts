@@ -21,6 +21,12 @@ export class StepWrites {
   /** `sync`: resolves once the watcher delivered every event up to now (the batcher's barrier). */
   constructor(private readonly sync: () => Promise<unknown>) {}
 
+  /** Notes a change the watcher reported, and hands the event on. */
+  pass<E extends { kind: string; path?: string }>(ev: E, to: { push(ev: E): void }): void {
+    if (ev.kind === 'change' && ev.path !== undefined) this.note(ev.path);
+    to.push(ev);
+  }
+
   /** A change the watcher reported (absolute path). */
   note(file: string): void {
     if (this.open > 0) this.seen.add(file);

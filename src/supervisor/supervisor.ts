@@ -21,6 +21,7 @@ import { compilerErrors } from './compiler-output.js';
 import type { TreeProcess } from './kill-tree.js';
 import { SelfTriggerGuard, type SelfTriggerOptions } from './self-trigger.js';
 import { CycleSteps, changedOf } from './supervisor-steps.js';
+import { CycleSummary } from './cycle-summary.js';
 import { changedEnv, expandChanged } from './exec-args.js';
 import { quote } from './build.js';
 import { reportJob, reportSelfTrigger, watchListening, type ReportContext } from './report.js';
@@ -89,6 +90,8 @@ export class Supervisor {
   private submitting: Promise<void> = Promise.resolve();
   /** Ad-hoc mode: the files changed since the command last started (absolute). */
   private readonly execChanged = new Set<string>();
+  /** What the current cycle changed and how long it took: the serving line says it. */
+  private readonly summary = new CycleSummary();
 
   constructor(private readonly opts: SupervisorOptions) {
     this.log = opts.log.child({ component: 'supervisor' });
@@ -279,6 +282,7 @@ export class Supervisor {
         if (this.lastBuilt) this.opts.onServing?.(this.lastBuilt);
         return;
       case 'report':
+        this.summary.note(effect.report);
         this.opts.onReport?.(effect.report);
         reportJob(this.log, effect.report, this.reportContext);
         return this.showInBrowser(effect.report);
@@ -453,10 +457,18 @@ export class Supervisor {
       .then((exit) => exit && this.feed({ type: 'appExited', at: Date.now(), pid: app.pid, exit }))
       .catch((e: unknown) => this.fail(e));
     const serving = (): boolean => servingApp(this.job)?.pid === app.pid;
-    watchListening(app.pid, this.log, this.opts.signal, serving, (ports) => {
-      app.noteListening(ports);
-      this.opts.onListening?.(app.pid, ports);
-    });
+    const summary = (where: string, readyMs: number): string | undefined => this.summary.line(app.pid, where, readyMs);
+    watchListening(
+      app.pid,
+      this.log,
+      this.opts.signal,
+      serving,
+      (ports) => {
+        app.noteListening(ports);
+        this.opts.onListening?.(app.pid, ports);
+      },
+      summary,
+    );
     this.feed({
       type: 'startFinished',
       at: Date.now(),
