@@ -12,6 +12,8 @@ import type { AirFile } from './read.js';
 import { convertBuild } from './convert-build.js';
 import { convertWatch } from './convert-watch.js';
 import { convertRun, convertTerminal } from './convert-run.js';
+import { convertSteps } from './convert-steps.js';
+import { airPlatform } from './convert-build.js';
 
 export type { AirConversion, ConvertContext, Unmapped };
 
@@ -45,6 +47,7 @@ export function convertAir(air: AirFile, shown: string, ctx: ConvertContext): Ai
   convertBuild(c);
   convertRun(c);
   convertTerminal(c);
+  convertSteps(c, airPlatform(ctx.platform));
   reportUnknown(c);
   c.draft.header = header(c, shown);
   return { draft: c.draft, mapped: c.mapped, unmapped: c.unmapped };
