@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hotwatchSession, startHotwatch, type Hotwatch } from '../helpers/hotwatch.js';
+import { makeTmpDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
 
 const MAIN = `package main
@@ -94,5 +95,41 @@ describe('build steps (e2e)', () => {
 
     fs.writeFileSync(path.join(session.dir, 'greeting.txt'), 'fixed');
     await session.serves('fixed');
+  }, 120_000);
+
+  it('an instead-step runs for its files with no build and no restart; an after-step runs once each new version started', async () => {
+    const out = makeTmpDir(); // outside the root: what the steps record is not a change
+    try {
+      fs.mkdirSync(path.join(session.dir, 'web'));
+      fs.writeFileSync(path.join(session.dir, 'web/site.css'), 'body {}\n');
+      fs.writeFileSync(
+        path.join(session.dir, 'watcher.config.yaml'),
+        `${CONFIG.replace('include: [greeting.txt]', 'include: [greeting.txt, "web/*.css"]')}    - run: [sh, -c, 'printf "%s|" "$HOTWATCH_CHANGED" >> "$OUT/after"']
+      when: after
+    - run: [sh, -c, 'printf "%s\\n" "$@" >> "$OUT/instead"', sh, "{changed}"]
+      when: instead
+      files: ["web/*.css"]
+`,
+      );
+      const hw = (session.hw = startHotwatch([], { cwd: session.dir, env: { PORT: String(session.port), OUT: out.dir } }));
+      const read = (f: string): string => (fs.existsSync(path.join(out.dir, f)) ? fs.readFileSync(path.join(out.dir, f), 'utf8') : '');
+      await session.serves('one');
+      await waitFor(() => read('after') === '|', { description: 'the after-step ran once (first start: no files listed)' });
+      const pid = hw.events('app.start')[0]!.pid;
+
+      fs.writeFileSync(path.join(session.dir, 'web/site.css'), 'body { color: red }\n');
+      await waitFor(() => read('instead') === 'web/site.css\n', { description: 'the instead-step ran with the changed file' });
+      await hw.waitForLog((l) => l.event === 'step.done' && l.when === 'instead', 'the instead-step is said done');
+      await settle(hw);
+      expect(builds(hw)).toBe(1);
+      expect(hw.events('app.start').map((l) => l.pid)).toEqual([pid]);
+
+      fs.writeFileSync(path.join(session.dir, 'greeting.txt'), 'two');
+      await session.serves('two');
+      await waitFor(() => read('after') === '|greeting.txt|', { description: 'the after-step ran after the new start' });
+      expect(read('instead')).toBe('web/site.css\n');
+    } finally {
+      out.cleanup();
+    }
   }, 120_000);
 });
