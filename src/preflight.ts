@@ -173,7 +173,14 @@ export async function preflight(s: Settings, signal?: AbortSignal): Promise<{ go
   const env = { ...process.env, ...s.build.env };
   const custom = s.build.cmd !== undefined || s.exec !== undefined;
   if (s.exec) checkCommand(s.run.binary, 'hotwatch exec', s.run.cwd, env.PATH);
-  for (const step of s.build.steps) checkCommand(step.run[0]!, `build.steps ${step.run.join(' ')}`, s.root, env.PATH);
+  for (const [i, step] of s.build.steps.entries())
+    checkCommand(
+      step.run[0]!,
+      `build.steps[${i}].run ${step.run.join(' ')}`,
+      s.root,
+      env.PATH,
+      configPosition(s, ['build', 'steps', i, 'run']),
+    );
   // A custom build.cmd need not use Go at all (a Makefile, bazel, a copy): `go` is required only when it runs it.
   if (!custom || (s.build.cmd !== undefined && runsGo(s.build.cmd))) {
     goBinary = findOnPath('go', env.PATH);
@@ -228,7 +235,8 @@ export async function preflight(s: Settings, signal?: AbortSignal): Promise<{ go
 }
 
 /** A command hotwatch runs (ad-hoc mode, a build step) must be found now, not at the first change. */
-function checkCommand(file: string, what: string, cwd: string, PATH: string | undefined): void {
+function checkCommand(file: string, what: string, cwd: string, PATH: string | undefined, where?: string): void {
+  const at = where ? { where } : {};
   if (file.includes('/')) {
     const abs = path.resolve(cwd, file);
     try {
@@ -239,11 +247,13 @@ function checkCommand(file: string, what: string, cwd: string, PATH: string | un
     }
     throw new HotwatchError('COMMAND_MISSING', `${what}: ${abs} is not an executable file`, {
       hint: `check the path (relative paths start from ${cwd}), and chmod +x it`,
+      ...at,
     });
   }
   if (findOnPath(file, PATH)) return;
   throw new HotwatchError('COMMAND_MISSING', `${what}: \`${file}\` is not on PATH`, {
     hint: `install it, or give its path; searched: ${PATH || '(PATH is empty)'}`,
+    ...at,
   });
 }
 
