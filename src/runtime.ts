@@ -177,7 +177,9 @@ function batcherFor(s: Settings, supervisor: Supervisor, wiring: ServiceWiring, 
     log,
     deliver: (batch) => supervisor.submit(batch),
     revert: (batch) => supervisor.revert(batch),
-    appIdle: () => supervisor.idleWithoutApp,
+    // Ad-hoc mode: a command that ran to its end is the normal state, not a crash: a save that changes
+    // no bytes (a generator rewriting its output as it was) must not run it again, in a loop.
+    appIdle: s.exec ? () => false : () => supervisor.idleWithoutApp,
     restartOnly: s.run.envFiles,
     onTaken: wiring.taken,
   });

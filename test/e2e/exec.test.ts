@@ -125,6 +125,17 @@ describe('hotwatch exec (e2e)', () => {
     await waitFor(() => !isAlive(second), { description: 'the last child is gone after hotwatch stopped' });
   }, 120_000);
 
+  it('a command that writes the same file each run (a generator) runs once more for it, not in a loop', async () => {
+    hw = startHotwatch(['--exec', '--', 'sh', '-c', 'echo "package gen" > gen.go'], { cwd: tmp.dir });
+    await waitFor(() => exits(hw!).length >= 2, { description: 'the run for the new gen.go', timeoutMs: 30_000 });
+    expect(hw.events('app.start')[1]?.reason).toBe('gen.go'); // created by the first run: a change
+    // Later runs rewrite the same bytes: no change, so no run (a command that ended is not a crash).
+    const until = Date.now() + 2000;
+    await waitFor(() => Date.now() >= until, { description: 'a quiet moment', timeoutMs: 5000 });
+    expect(exits(hw)).toHaveLength(2);
+    expect(hw.events('build.loop')).toHaveLength(0);
+  }, 60_000);
+
   it('needs no go.mod, and refuses a command that is not there (exit 2, with the fix)', async () => {
     const r = await runCli(['exec', '--', 'no-such-command-hw', 'x'], { cwd: tmp.dir });
     expect(r.code).toBe(2);
