@@ -172,15 +172,7 @@ export async function preflight(s: Settings, signal?: AbortSignal): Promise<{ go
   let goMod: string | undefined;
   const env = { ...process.env, ...s.build.env };
   const custom = s.build.cmd !== undefined || s.exec !== undefined;
-  if (s.exec) checkCommand(s.run.binary, 'hotwatch exec', s.run.cwd, env.PATH);
-  for (const [i, step] of s.build.steps.entries())
-    checkCommand(
-      step.run[0]!,
-      `build.steps[${i}].run ${step.run.join(' ')}`,
-      s.root,
-      env.PATH,
-      configPosition(s, ['build', 'steps', i, 'run']),
-    );
+  checkCommands(s, env.PATH);
   // A custom build.cmd need not use Go at all (a Makefile, bazel, a copy): `go` is required only when it runs it.
   if (!custom || (s.build.cmd !== undefined && runsGo(s.build.cmd))) {
     goBinary = findOnPath('go', env.PATH);
@@ -232,6 +224,15 @@ export async function preflight(s: Settings, signal?: AbortSignal): Promise<{ go
   }
   if (s.proxy.enabled) await checkProxyPorts(s);
   return { goBinary, goMod };
+}
+
+/** The exec command and each build step's program. */
+function checkCommands(s: Settings, PATH: string | undefined): void {
+  if (s.exec) checkCommand(s.run.binary, 'hotwatch exec', s.run.cwd, PATH);
+  for (const [i, step] of s.build.steps.entries()) {
+    const at = configPosition(s, ['build', 'steps', i, 'run']);
+    checkCommand(step.run[0]!, `build.steps[${i}].run ${step.run.join(' ')}`, s.root, PATH, at);
+  }
 }
 
 /** A command hotwatch runs (ad-hoc mode, a build step) must be found now, not at the first change. */
