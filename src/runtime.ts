@@ -81,6 +81,7 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring):
     ...(s.exec ? { exec: true } : {}),
     ...(stepWrites ? { stepWrites } : {}),
     ...(o.beforeBuild ? { beforeBuild: o.beforeBuild } : {}),
+    ...(s.proxy.enabled && s.proxy.port !== 0 ? { servedAt: proxyUrl(s.proxy.address, s.proxy.port) } : {}),
   });
   onSupervisor?.(supervisor);
   const watch = watchSettings(s, log, cwd ?? process.cwd());
@@ -116,6 +117,9 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring):
     await watcher.close();
   }
 }
+
+/** The proxy's address as a browser takes it. */
+const proxyUrl = (address: string, port: number): string => `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
 
 /** What a before or instead build step writes is not a new change (the watcher's events tell it): none without such steps. */
 function stepWritesFor(s: Settings, sync: () => Promise<unknown>): StepWrites | undefined {

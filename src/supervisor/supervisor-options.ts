@@ -82,6 +82,8 @@ export interface SupervisorOptions {
   exec?: boolean;
   /** What build steps wrote (a before or instead step is configured): not a new change. */
   stepWrites?: StepWrites;
+  /** Where people open the app when that is not where it listens (the proxy's address): the summary line says it. */
+  servedAt?: string;
   /** Told before each build starts (--clear clears the screen). */
   beforeBuild?: () => void;
 }

@@ -457,7 +457,9 @@ export class Supervisor {
       .then((exit) => exit && this.feed({ type: 'appExited', at: Date.now(), pid: app.pid, exit }))
       .catch((e: unknown) => this.fail(e));
     const serving = (): boolean => servingApp(this.job)?.pid === app.pid;
-    const summary = (where: string, readyMs: number): string | undefined => this.summary.line(app.pid, where, readyMs);
+    const { servedAt } = this.opts;
+    const summary = (where: string, readyMs: number): string | undefined =>
+      this.summary.line(app.pid, servedAt ? `${servedAt} (through the proxy)` : where, readyMs);
     watchListening(
       app.pid,
       this.log,
