@@ -157,7 +157,7 @@ export const BuildSchema = z
       .array(BuildStepSchema)
       .default([])
       .describe(
-        'Commands run around the build (go generate, templ generate, sqlc generate), in order, each with build.env and build.timeout. Files a before or instead step writes do not trigger another cycle.',
+        'Commands run around the build (go generate, templ generate, sqlc generate), in order, each with build.env and build.timeout. Each step: {run: [cmd, args...], when: before | after | instead, files: [globs]}, e.g. [{run: [go, generate, ./...]}]. Files a before or instead step writes do not trigger another cycle.',
       ),
     clear: z.boolean().default(false).describe('Clear the screen before each build (only when stdout is a terminal; --clear).'),
   })
