@@ -123,7 +123,10 @@ const proxyUrl = (address: string, port: number): string => `http://${address.in
 
 /** What a before or instead build step writes is not a new change (the watcher's events tell it): none without such steps. */
 function stepWritesFor(s: Settings, sync: () => Promise<unknown>): StepWrites | undefined {
-  return s.build.steps.some((st) => st.when !== 'after') ? new StepWrites(sync) : undefined;
+  if (!s.build.steps.some((st) => st.when !== 'after')) return undefined;
+  // Polling has no delivery barrier: a step's write is seen at the next poll at the latest.
+  const poll = s.watch.backend === 'poll' ? s.watch.pollIntervalMs + 200 : 0;
+  return new StepWrites(poll > 0 ? () => sync().then(() => new Promise((r) => setTimeout(r, poll))) : sync);
 }
 
 /** The watch settings with run.envFiles added; what this run will do, and what the config's lists and env files mean, said once. */
