@@ -172,7 +172,7 @@ export async function runBuild(s: BuildSettings, opts: BuildOptions): Promise<Bu
     output,
   });
   if (r.ok && !opts.command) checkBuiltOutput(s.output);
-  logResult(log, r, s, result.signal);
+  logResult(log, r, opts.command ? { ...s, cmd: undefined } : s, result.signal); // a step: not build.cmd
   return r;
 }
 
