@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'ROOT_UNREADABLE'
   | 'UNSAFE_PATH'
   | 'GO_MISSING'
+  | 'COMMAND_MISSING'
   | 'ALREADY_RUNNING'
   | 'APP_START_FAILED'
   | 'NO_GO_MODULE'

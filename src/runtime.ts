@@ -25,6 +25,7 @@ import type { BatchTarget } from './proxy-changes.js';
 import type { ServiceMode } from './service/service-mode.js';
 import { watchConfigFile } from './config-file-watch.js';
 import { startConfigReload, type ReloadOutcome } from './reload.js';
+import { StepWrites } from './supervisor/step-writes.js';
 
 /** Files hashed at start for content dedupe (a file beyond them is indexed at its first change). */
 const CONTENT_SEED_FILES = 5_000;
@@ -45,6 +46,8 @@ export interface RuntimeOptions {
   reloadSettings?: () => Promise<Settings>;
   /** Given the config reload once it can run (the CLI routes SIGHUP to it with `service.sighup: reload`). */
   onReload?: (reload: (trigger: string) => Promise<ReloadOutcome>) => void;
+  /** Called before each build (--clear on a terminal: clears the screen). */
+  beforeBuild?: () => void;
 }
 
 /** How a run ended: processes of the app still running after everything was stopped (none, normally). */
@@ -70,6 +73,7 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring, 
   // Each edit's cycle (and the start-up) leaves garbage that V8 would hand back only ~10 s later.
   const collector = new IdleCollector(1000, () => batcher.pending || supervisor.busy);
   const proxy = await startProxy(s, log, signal); // proxy.enabled, --proxy-port: listening before the first build
+  const stepWrites = stepWritesFor(s, () => batcher.changedSince(performance.now()));
   const supervisor = new Supervisor({
     root: s.root,
     build: s.build,
@@ -83,6 +87,10 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring, 
     ...wiring.supervisorHooks(o.onAppChange, (batch: Batch): void => batcher.serving(batch)),
     afterCycle: () => collector.soon(),
     ...proxy?.supervisor,
+    ...(s.exec ? { exec: true } : {}),
+    ...(stepWrites ? { stepWrites } : {}),
+    ...(o.beforeBuild ? { beforeBuild: o.beforeBuild } : {}),
+    ...(s.proxy.enabled && s.proxy.port !== 0 ? { servedAt: proxyUrl(s.proxy.address, s.proxy.port) } : {}),
   });
   onSupervisor?.(supervisor);
   // The config file's edits reload the config (reload.ts), never build.
@@ -92,7 +100,9 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring, 
   const batcher = batcherFor(s, supervisor, proxy?.changes.inOrder(supervisor) ?? supervisor, wiring, log);
 
   const wlog = log.child({ component: 'watch' });
-  const watcher = watchSetFor(s, watch, (ev) => configWatch.takes(ev) || batcher.push(ev), wlog, signal, wiring, cwd);
+  // The config file's edits go to the reload; a build step's own writes are left out (step-writes.ts).
+  const toBatcher = stepWrites ? (ev: WatchEvent) => stepWrites.pass(ev, batcher) : (ev: WatchEvent) => batcher.push(ev);
+  const watcher = watchSetFor(s, watch, (ev) => configWatch.takes(ev) || toBatcher(ev), wlog, signal, wiring, cwd);
   batcher.useBarrier(watcher);
   wiring.bind(supervisor, watcher);
   startConfigReload({ settings: s, load: o.reloadSettings, onReload: o.onReload, watcher, supervisor, configWatch, service, log });
@@ -145,6 +155,17 @@ function watchSetFor(
   });
 }
 
+/** The proxy's address as a browser takes it. */
+const proxyUrl = (address: string, port: number): string => `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+
+/** What a before or instead build step writes is not a new change (the watcher's events tell it): none without such steps. */
+function stepWritesFor(s: Settings, sync: () => Promise<unknown>): StepWrites | undefined {
+  if (!s.build.steps.some((st) => st.when !== 'after')) return undefined;
+  // Polling has no delivery barrier: a step's write is seen at the next poll at the latest.
+  const poll = s.watch.backend === 'poll' ? s.watch.pollIntervalMs + 200 : 0;
+  return new StepWrites(poll > 0 ? () => sync().then(() => new Promise((r) => setTimeout(r, poll))) : sync);
+}
+
 /** The watch settings with run.envFiles added; what this run will do, and what the config's lists and env files mean, said once. */
 function watchSettings(s: Settings, log: Logger, cwd: string): WatchSettings {
   const plan = describePlan(s, cwd);
@@ -156,7 +177,8 @@ function watchSettings(s: Settings, log: Logger, cwd: string): WatchSettings {
     log.info({ event: 'config.envfile-unwatched', file }, text);
   }
   // A list set in the config extends its defaults: say what it is now (it used to replace them).
-  for (const line of describeListChanges(s.watch)) log.info({ event: 'config.lists' }, line);
+  // Ad-hoc mode sets its own lists (config/exec.ts): the plan line says what is watched.
+  if (!s.exec) for (const line of describeListChanges(s.watch)) log.info({ event: 'config.lists' }, line);
   return watch;
 }
 
@@ -199,7 +221,9 @@ function batcherFor(s: Settings, supervisor: Supervisor, to: BatchTarget, wiring
     log,
     deliver: (batch) => to.submit(batch),
     revert: (batch) => to.revert(batch),
-    appIdle: () => supervisor.idleWithoutApp,
+    // Ad-hoc mode: a command that ran to its end is the normal state, not a crash: a save that changes
+    // no bytes (a generator rewriting its output as it was) must not run it again, in a loop.
+    appIdle: s.exec ? () => false : () => supervisor.idleWithoutApp,
     restartOnly: s.run.envFiles,
     onTaken: wiring.taken,
   });

@@ -23,5 +23,10 @@ export function describePlan(s: Settings, cwd: string): { config: string; build:
   const run = s.run.args.length > 0 ? `${binary} ${quoted(s.run.args)}` : binary;
   const where = shown(s.root, cwd);
   const root = where === '.' ? '' : `${where}: `;
+  if (s.exec) {
+    const cmd = quoted(s.exec.command);
+    const watching = s.watch.include.includes('**') ? 'every file under the root' : s.watch.include.join(', ');
+    return { config, build: 'none (exec)', run: cmd, line: `${root}${config}; exec: ${cmd} on every change of ${watching} (no build)` };
+  }
   return { config, build, run, line: `${root}${config}; build: ${build} → ${binary}; run: ${run}` };
 }

@@ -37,6 +37,8 @@ Usage:
   hotwatch run    [--config FILE] [--root DIR] [--package PKG] [--port N] [--env-file FILE]... [--poll]
                   [--proxy-port P] [--app-port A] [--log-format auto|pretty|json] [--log-level LEVEL] [-- APP ARGS...]
                   build the Go module's main package, run it, rebuild and restart on every change
+  hotwatch exec   [--watch GLOB]... [the flags of run] -- CMD ARGS...
+                  run any command on every change (tests, generators, another language): no build, no go.mod
   hotwatch config [the flags of run]
                   print the effective configuration, with where each value comes from
   hotwatch doctor [--root DIR] [--config FILE] [--json]
@@ -74,9 +76,38 @@ const RUN_FLAGS_TEXT = `Flags (each overrides the config file):
                        given to the app in $PORT, proxy.appPortEnv)
   --log-format FORMAT  auto | pretty | json (log.format; auto = pretty on a terminal, else json)
   --log-level LEVEL    trace | debug | info | warn | error (log.level; default info)
+  --clear              clear the screen before each build, when stdout is a terminal (build.clear)
+  --exec               ad-hoc mode: the command after -- runs on every change instead of a built app
+                       (\`hotwatch exec\` is the same); see hotwatch exec --help
+  --watch GLOB         with --exec: what triggers a run, repeatable (default: every file under the root,
+                       minus .git, node_modules, vendor, testdata, .hotwatch, .idea, .vscode, tmp)
   -h, --help           this help
-  -- APP ARGS...       the app's arguments (run.args)
+  -- APP ARGS...       the app's arguments (run.args); with --exec: the command and its arguments
 `;
+
+/** \`hotwatch exec --help\` (and \`run --exec --help\`): ad-hoc mode. */
+export function execHelp(): string {
+  return `Usage: hotwatch exec [--watch GLOB]... [flags] -- CMD ARGS...
+       (the same as hotwatch run --exec [--watch GLOB]... [flags] -- CMD ARGS...)
+
+Runs CMD ARGS in the root at start and again on every change, with the watcher, debounce, process-tree
+handling and watchdog of \`hotwatch run\`, but no build and no Go module needed: tests
+(hotwatch exec -- go test ./...), code generators, a program in another language.
+
+  What is watched: the --watch globs (picomatch, relative to the root, repeatable), or every file under
+  the root, minus the directories never descended (.git, node_modules, vendor, testdata, .hotwatch,
+  .idea, .vscode, tmp, and watch.excludeDirs); *_test.go files count.
+  The changed files (relative to the root; none at the first run) reach the command:
+    $HOTWATCH_CHANGED  one per line
+    {changed}          an argument that is exactly {changed} becomes one argument per file
+                       (hotwatch exec -- go vet {changed}); no shell is involved, so a file name is
+                       never interpreted: write sh -c '...' yourself if you want one
+  A command that ends is reported: "ok" at info, "exit N" at error; it runs again on the next change.
+  A command still running at a change is stopped like an app (run.stopSignal, run.gracePeriod, then
+  SIGKILL, its whole process tree) and started again.
+
+${RUN_FLAGS_TEXT}`;
+}
 
 export function runHelp(): string {
   return `Usage: hotwatch run [flags] [-- APP ARGS...]
@@ -97,6 +128,9 @@ with its value and where it comes from):
   run.env                        extra environment for the app
   run.args         -- ARGS       the app's arguments
   run.onCrash                    wait-for-change (default) | restart (with backoff)
+  build.steps                    commands before the build, after the start, or instead of a build for their
+                                 files: [{run: [go, generate, ./...], when: before, files: ["**/*.go"]}]
+  build.clear      --clear       clear the screen before each build, at a terminal (default false)
   watch.include                  globs that trigger a rebuild besides watch.extensions (default [go.mod, go.sum])
   watch.exclude                  globs that never do (default ["**/*_test.go"])
   watch.backend    --poll        auto (default) | native | poll
@@ -127,7 +161,8 @@ Environment:
   Read by hotwatch doctor to describe this machine, nothing more: INVOCATION_ID, NOTIFY_SOCKET,
   KUBERNETES_SERVICE_HOST, WATCHPACK_POLLING, TSC_WATCHFILE, TSC_WATCHDIRECTORY, UV_THREADPOOL_SIZE, NODE_OPTIONS.
   Set by hotwatch: HOTWATCH_BUILD_ID in the build's and HOTWATCH_APP_ID in the app's environment (the
-  markers it finds their processes by). The app gets hotwatch's environment, then run.envFiles, then run.env.
+  markers it finds their processes by); HOTWATCH_CHANGED in build steps' and exec commands' environment
+  (the changed files, relative to the root, one per line). The app gets hotwatch's environment, then run.envFiles, then run.env.
 
 ${reference()}
 Ctrl-C stops the app gracefully and exits 0; a second Ctrl-C kills it at once.

@@ -10,9 +10,11 @@ import { packageVersion } from './version.js';
 import { StateFile } from '../state-file.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { parseRunFlags } from './run-flags.js';
-import { runHelp } from './help.js';
+import { execHelp, runHelp } from './help.js';
 import { onHelperNotice } from '../watch/native/helper/build.js';
 import { HOTKEYS_HELP, listenForHotkeys, runHotkeys } from './hotkeys.js';
+import { applyExec } from '../config/exec.js';
+import { clearScreenBeforeBuilds } from './clear-screen.js';
 
 export interface CliIO {
   stdout: NodeJS.WritableStream;
@@ -64,10 +66,11 @@ async function startUp(
   try {
     const flags = parseRunFlags('run', argv, io.cwd);
     if (flags.help) {
-      io.stdout.write(runHelp());
+      io.stdout.write(flags.exec ? execHelp() : runHelp());
       return 0;
     }
-    const settings = await loadSettings({ cwd: io.cwd, isTTY: io.isTTY, ...flags.load });
+    const loaded = await loadSettings({ cwd: io.cwd, isTTY: io.isTTY, ...flags.load });
+    const settings = flags.exec ? applyExec(loaded, flags.exec) : loaded;
     await preflight(settings, signal);
     const state = new StateFile(settings.root);
     await state.claim();
@@ -118,6 +121,7 @@ async function serve(
           return true;
         };
       },
+      ...clearScreenBeforeBuilds(settings, io.stdout),
       onSupervisor: (s) => {
         onSupervisor(s);
         const keys = runHotkeys(s, (text) => log.info({ event: 'hotkeys' }, text), io.stdout);

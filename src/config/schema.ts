@@ -115,6 +115,38 @@ export const WatchSchema = z
   })
   .describe('What is watched.');
 
+/** One build step (steps.ts runs them; build-steps.md in the README). */
+export const BuildStepSchema = z
+  .strictObject({
+    run: z
+      .array(z.string())
+      .min(1, { error: 'a step needs a command: run: ["go", "generate", "./..."]' })
+      .describe(
+        'The command and its arguments, run in root without a shell (e.g. ["go", "generate", "./..."]). An argument "{changed}" becomes one argument per changed file (relative to root); $HOTWATCH_CHANGED holds them too, one per line.',
+      ),
+    when: z
+      .enum(['before', 'after', 'instead'])
+      .default('before')
+      .describe(
+        'before: before the build (a failure stops the cycle like a failed build, the old app keeps serving); after: once the new app has started; instead: in place of the build and restart, for a change of only files matching `files`.',
+      ),
+    files: z
+      .array(glob)
+      .default([])
+      .describe(
+        'Globs (relative to root): the step runs only when a changed file matches one (empty: every cycle, the first build included). Required for `instead`.',
+      ),
+  })
+  .superRefine((step, ctx) => {
+    if (step.when === 'instead' && step.files.length === 0)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'a step run instead of the build needs `files`: without them it would replace every build',
+        path: ['files'],
+        params: { fix: 'list the files it handles, e.g. files: ["**/*.css"], or use when: before' },
+      });
+  });
+
 export const BuildSchema = z
   .strictObject({
     cmd: z.string().optional().describe('Build command run by /bin/sh in root. Default: go build -o <output> <package>.'),
@@ -127,6 +159,13 @@ export const BuildSchema = z
       .enum(['keep-running', 'stop'])
       .default('keep-running')
       .describe('keep-running: the last good binary keeps serving; stop: stop the app when a build fails.'),
+    steps: z
+      .array(BuildStepSchema)
+      .default([])
+      .describe(
+        'Commands run around the build (go generate, templ generate, sqlc generate), in order, each with build.env and build.timeout. Each step: {run: [cmd, args...], when: before | after | instead, files: [globs]}, e.g. [{run: [go, generate, ./...]}]. Files a before or instead step writes do not trigger another cycle.',
+      ),
+    clear: z.boolean().default(false).describe('Clear the screen before each build (only when stdout is a terminal; --clear).'),
   })
   .describe('How the Go binary is built.');
 

@@ -38,6 +38,24 @@ export interface BuildSettings {
   env: Record<string, string>;
   timeoutMs: number;
   onFailure: 'keep-running' | 'stop';
+  /** Commands run before, after or instead of the build (steps.ts). */
+  steps: BuildStep[];
+  /** Clear the screen before each build (when stdout is a terminal). */
+  clear: boolean;
+}
+
+export interface BuildStep {
+  /** argv, run in root without a shell. */
+  run: string[];
+  when: 'before' | 'after' | 'instead';
+  /** Globs relative to root; empty: every cycle. */
+  files: string[];
+}
+
+/** Ad-hoc mode (`hotwatch exec -- CMD`): the command runs on change instead of a built Go binary. */
+export interface ExecSettings {
+  /** argv as given; "{changed}" arguments are expanded at each start. */
+  command: string[];
 }
 
 export interface RunSettings {
@@ -95,6 +113,8 @@ export interface Settings {
   proxy: ProxySettings;
   /** Service mode: the loopback status port, if any; what SIGHUP means. */
   service?: { statusPort: number | undefined; sighup?: 'stop' | 'reload' };
+  /** Ad-hoc mode: no build; the command runs (and reruns) on change. */
+  exec?: ExecSettings;
 }
 
 const ms = (s: string): number => {
@@ -141,6 +161,8 @@ export function resolveSettings(cfg: Config, opts: ResolveOptions): Settings {
       env: cfg.build.env,
       timeoutMs: ms(cfg.build.timeout),
       onFailure: cfg.build.onFailure,
+      steps: cfg.build.steps,
+      clear: cfg.build.clear,
     },
     run: runSettings(cfg, root, output),
     debounce: {

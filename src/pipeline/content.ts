@@ -38,7 +38,7 @@ export interface ContentVerdict {
   unchanged: string[];
 }
 
-async function hashFile(p: string): Promise<string | undefined> {
+export async function hashFile(p: string): Promise<string | undefined> {
   try {
     const st = await fs.lstat(p);
     if (!st.isFile()) return undefined;
