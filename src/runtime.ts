@@ -140,7 +140,8 @@ function watchSetFor(
 ): WatchSet {
   const goEnv = { ...process.env, ...s.build.env };
   const where = cwd ?? process.cwd();
-  const build = buildInputs(s.root, s.build);
+  // Ad-hoc mode builds nothing: no module outside the root, no git-ignored directory kept for the build.
+  const build = s.exec ? undefined : buildInputs(s.root, s.build);
   return createWatchSet({
     settings: watch,
     rules: s.watch,

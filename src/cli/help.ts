@@ -109,14 +109,8 @@ handling and watchdog of \`hotwatch run\`, but no build and no Go module needed:
 ${RUN_FLAGS_TEXT}`;
 }
 
-export function runHelp(): string {
-  return `Usage: hotwatch run [flags] [-- APP ARGS...]
-
-Builds the main package of the module at --root (default: .) into .hotwatch/bin/app, runs it, and
-rebuilds and restarts it on every relevant change (also in local modules outside the root it builds).
-
-${RUN_FLAGS_TEXT}
-Config keys most people set (watcher.config.yaml in the root; \`hotwatch config\` prints every key
+/** The keys people set first, in run --help. */
+const RUN_KEYS_TEXT = `Config keys most people set (watcher.config.yaml in the root; \`hotwatch config\` prints every key
 with its value and where it comes from):
   key              flag          what
   build.package    --package     the main package to build (default .)
@@ -139,9 +133,10 @@ with its value and where it comes from):
   proxy.appPort    --app-port    the app's port behind the proxy (default 0: a free port per start, in $PORT)
   log.format       --log-format  auto (default) | pretty | json
   log.level        --log-level   info (default)
-  service.sighup                 stop (default: a hang-up stops hotwatch) | reload (SIGHUP re-reads the config)
+  service.sighup                 stop (default: a hang-up stops hotwatch) | reload (SIGHUP re-reads the config)`;
 
-Environment:
+/** The environment hotwatch reads and sets, in run --help. */
+const RUN_ENV_TEXT = `Environment:
   HOTWATCH_CACHE_DIR       where the inotify helper is built once and kept
                            (default $XDG_CACHE_HOME/hotwatch, else $HOME/.cache/hotwatch; when that
                            directory is not yours alone: $XDG_RUNTIME_DIR/hotwatch, else a private temp dir)
@@ -162,7 +157,18 @@ Environment:
   KUBERNETES_SERVICE_HOST, WATCHPACK_POLLING, TSC_WATCHFILE, TSC_WATCHDIRECTORY, UV_THREADPOOL_SIZE, NODE_OPTIONS.
   Set by hotwatch: HOTWATCH_BUILD_ID in the build's and HOTWATCH_APP_ID in the app's environment (the
   markers it finds their processes by); HOTWATCH_CHANGED in build steps' and exec commands' environment
-  (the changed files, relative to the root, one per line). The app gets hotwatch's environment, then run.envFiles, then run.env.
+  (the changed files, relative to the root, one per line). The app gets hotwatch's environment, then run.envFiles, then run.env.`;
+
+export function runHelp(): string {
+  return `Usage: hotwatch run [flags] [-- APP ARGS...]
+
+Builds the main package of the module at --root (default: .) into .hotwatch/bin/app, runs it, and
+rebuilds and restarts it on every relevant change (also in local modules outside the root it builds).
+
+${RUN_FLAGS_TEXT}
+${RUN_KEYS_TEXT}
+
+${RUN_ENV_TEXT}
 
 ${reference()}
 Ctrl-C stops the app gracefully and exits 0; a second Ctrl-C kills it at once.

@@ -48,7 +48,9 @@ export function someOf(dirs: readonly string[], root: string, max = 6): string {
 /** Reused by several roots: one `go list` per watch-set plan. */
 export type BuildDirsOnce = () => Promise<Set<string>>;
 
-export function buildDirsOnce(b: BuildInputs, signal: AbortSignal): BuildDirsOnce {
+/** `b` undefined: no Go build (ad-hoc mode), so no directory is kept for it. */
+export function buildDirsOnce(b: BuildInputs | undefined, signal: AbortSignal): BuildDirsOnce {
+  if (b === undefined) return () => Promise.resolve(new Set<string>());
   let p: Promise<Set<string>> | undefined;
   return () => (p ??= buildDirs(b.root, b.package, signal, b.env, b.flags));
 }

@@ -23,8 +23,11 @@ export interface WatchSetOptions {
   /** Where hotwatch was started: roots are named relative to it. */
   cwd: string;
   native?: CreateWatcherOptions['native'];
-  /** What the build compiles (its package list keeps git-ignored directories it reads watched). */
-  build: BuildInputs;
+  /**
+   * What the build compiles (its package list keeps git-ignored directories it reads watched). Undefined
+   * in ad-hoc mode: no Go build, so no module outside the root to watch and no ignored directory to keep.
+   */
+  build: BuildInputs | undefined;
 }
 
 /** An extra root of the set: its watcher and what it needs on close. */

@@ -203,6 +203,7 @@ export class WatchSet implements Watcher, RefreshHost {
 
   /** The toolchain's answer, or undefined (said at debug: a broken go.mod is the build's to report). */
   private async plan(): Promise<RootsPlan | undefined> {
+    if (this.opts.build === undefined) return undefined;
     try {
       return await planRoots(this.settings.root, this.opts.signal, this.opts.goEnv);
     } catch (e) {
