@@ -12,6 +12,8 @@ import { hashFile } from '../pipeline/content.js';
 export class StepWrites {
   private open = 0;
   private readonly seen = new Set<string>();
+  /** What the open windows may record: every file (a before-step), or only an instead-step's own files. */
+  private readonly scopes = new Set<(file: string) => boolean>();
   /** Files written while a step ran, and their content when it ended (undefined: removed). */
   private readonly written = new Map<string, string | undefined>();
   /** Resolves once no step runs and what they wrote is recorded. */
@@ -29,17 +31,24 @@ export class StepWrites {
 
   /** A change the watcher reported (absolute path). */
   note(file: string): void {
-    if (this.open > 0) this.seen.add(file);
+    if (this.open > 0 && [...this.scopes].some((inScope) => inScope(file))) this.seen.add(file);
   }
 
-  /** A step starts; the function returned ends its window (after the step's own writes were seen). */
-  window(): () => Promise<void> {
+  /**
+   * A step starts; the function returned ends its window (after the step's own writes were seen).
+   * `inScope`: the files it may claim. A before-step claims every file (a person's save during it is
+   * compiled by the build that follows); an instead-step only the files it runs for (no build follows: a
+   * person's save of anything else during it must stay a change, or it would be lost).
+   */
+  window(inScope: (file: string) => boolean = () => true): () => Promise<void> {
     if (this.open++ === 0) this.idle = new Promise((resolve) => (this.markIdle = resolve));
+    this.scopes.add(inScope);
     let closed = false;
     return async () => {
       if (closed) return;
       closed = true;
       await this.sync().catch(() => undefined);
+      this.scopes.delete(inScope);
       if (--this.open > 0) return;
       const files = [...this.seen];
       this.seen.clear();

@@ -76,7 +76,10 @@ export class CycleSteps {
 
   private async runReported(steps: ReturnType<typeof stepsFor>, changed: Changed, when: string, signal: AbortSignal): Promise<void> {
     const { build, log, cwd } = this.o;
-    const window = when === 'instead' ? this.window : undefined;
+    // An instead-step claims only its own files (step-writes.ts): no build follows to compile anything else.
+    const w = this.o.stepWrites;
+    const insteadOf = (f: string): boolean => steps.some((st) => matchesAny(st, [f], build.root));
+    const window = when === 'instead' && w ? () => w.window(insteadOf) : undefined;
     try {
       const r = await runSteps(steps, { build, log, signal, changed, ...(window ? { window } : {}) });
       if (r.ok) return log.info({ event: 'step.done', when, ms: r.durationMs }, `build.steps (${when}) ok in ${r.durationMs}ms`);
