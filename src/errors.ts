@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'ROOT_UNREADABLE'
   | 'UNSAFE_PATH'
   | 'GO_MISSING'
+  | 'COMMAND_MISSING'
   | 'ALREADY_RUNNING'
   | 'APP_START_FAILED'
   | 'NO_GO_MODULE'
@@ -46,6 +47,7 @@ export type NoticeCode =
   | 'ROOT_REARMED'
   | 'ROOT_UNREADABLE'
   | 'OVERFLOW_SUSPECTED'
+  | 'QUEUE_OVERFLOW'
   | 'OVERFLOW_RECONCILED'
   // what the tree holds
   | 'SKIP_MOUNT'

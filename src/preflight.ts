@@ -172,9 +172,10 @@ export async function preflight(s: Settings, signal?: AbortSignal): Promise<{ go
   let goBinary: string | undefined;
   let goMod: string | undefined;
   const env = { ...process.env, ...s.build.env };
-  const custom = s.build.cmd !== undefined;
+  const custom = s.build.cmd !== undefined || s.exec !== undefined;
+  checkCommands(s, env.PATH);
   // A custom build.cmd need not use Go at all (a Makefile, bazel, a copy): `go` is required only when it runs it.
-  if (!custom || runsGo(s.build.cmd!)) {
+  if (!custom || (s.build.cmd !== undefined && runsGo(s.build.cmd))) {
     goBinary = findOnPath('go', env.PATH);
     if (!goBinary) {
       const where = custom ? configPosition(s, ['build', 'cmd']) : undefined;
@@ -242,6 +243,38 @@ async function preflightApp(s: Settings, a: NonNullable<Settings['apps']>[number
       cause: e,
     });
   }
+}
+
+/** The exec command and each build step's program. */
+function checkCommands(s: Settings, PATH: string | undefined): void {
+  if (s.exec) checkCommand(s.run.binary, 'hotwatch exec', s.run.cwd, PATH);
+  for (const [i, step] of s.build.steps.entries()) {
+    const at = configPosition(s, ['build', 'steps', i, 'run']);
+    checkCommand(step.run[0]!, `build.steps[${i}].run ${step.run.join(' ')}`, s.root, PATH, at);
+  }
+}
+
+/** A command hotwatch runs (ad-hoc mode, a build step) must be found now, not at the first change. */
+function checkCommand(file: string, what: string, cwd: string, PATH: string | undefined, where?: string): void {
+  const at = where ? { where } : {};
+  if (file.includes('/')) {
+    const abs = path.resolve(cwd, file);
+    try {
+      fs.accessSync(abs, fs.constants.X_OK);
+      if (fs.statSync(abs).isFile()) return;
+    } catch {
+      // said below
+    }
+    throw new HotwatchError('COMMAND_MISSING', `${what}: ${abs} is not an executable file`, {
+      hint: `check the path (relative paths start from ${cwd}), and chmod +x it`,
+      ...at,
+    });
+  }
+  if (findOnPath(file, PATH)) return;
+  throw new HotwatchError('COMMAND_MISSING', `${what}: \`${file}\` is not on PATH`, {
+    hint: `install it, or give its path; searched: ${PATH || '(PATH is empty)'}`,
+    ...at,
+  });
 }
 
 /** The proxy's port must be free (its holder named otherwise), and not the app's (--app-port is checked here). */

@@ -8,19 +8,24 @@
 import type { Settings, WatchSettings } from './config/settings.js';
 import type { Logger } from './log/logger.js';
 import type { Watcher } from './watch/types.js';
-import type { Batch } from './pipeline/events.js';
+import type { Batch, WatchEvent } from './pipeline/events.js';
 import { Batcher } from './pipeline/batcher.js';
 import { relevantFiles } from './pipeline/relevant-files.js';
 import { Supervisor, type SupervisorOptions } from './supervisor/supervisor.js';
 import { appEnvironment, watchingEnvFiles } from './supervisor/env.js';
-import { createWatchdog } from './watch/watchdog/watchdog.js';
+import { createWatchSet, type WatchSet } from './watch/roots/watch-set.js';
+import { buildInputs } from './watch/roots/ignored-excludes.js';
 import { startupChecks } from './diagnostics/startup.js';
 import { IdleCollector } from './heap.js';
 import { describeListChanges } from './config/lists.js';
-import { describePlan, warnModulesOutsideRoot } from './startup-plan.js';
+import { describePlan } from './startup-plan.js';
 import { ServiceWiring, startService, wiringOptions } from './service-wiring.js';
 import { startProxy, watchingProxyFiles } from './proxy-driver.js';
 import type { BatchTarget } from './proxy-changes.js';
+import type { ServiceMode } from './service/service-mode.js';
+import { watchConfigFile } from './config-file-watch.js';
+import { startConfigReload, type ReloadOutcome } from './reload.js';
+import { StepWrites } from './supervisor/step-writes.js';
 import { AppSet, type Supervising } from './apps/app-set.js';
 import { allEnvFiles, watchingApps } from './apps/watching.js';
 import { describeApps } from './apps/plan.js';
@@ -40,6 +45,12 @@ export interface RuntimeOptions {
   cwd?: string;
   /** hotwatch's version (service mode's /status and metrics). */
   version?: string;
+  /** Reads the config again with this run's flags (config reload; without it, no reload). */
+  reloadSettings?: () => Promise<Settings>;
+  /** Given the config reload once it can run (the CLI routes SIGHUP to it with `service.sighup: reload`). */
+  onReload?: (reload: (trigger: string) => Promise<ReloadOutcome>) => void;
+  /** Called before each build (--clear on a terminal: clears the screen). */
+  beforeBuild?: () => void;
 }
 
 /** How a run ended: processes of the app still running after everything was stopped (none, normally). */
@@ -54,17 +65,18 @@ export async function runtime(s: Settings, o: RuntimeOptions): Promise<RuntimeEn
   const log = o.log.child({ component: 'service' });
   const service = await startService(wiring, { root, version: o.version ?? 'unknown', signal: o.signal, log, statusPort });
   try {
-    return await runStages(s, o, wiring);
+    return await runStages(s, o, wiring, service);
   } finally {
     await service.close();
   }
 }
 
-async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring): Promise<RuntimeEnd> {
+async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring, service: ServiceMode): Promise<RuntimeEnd> {
   const { log, signal, onSupervisor, cwd } = o;
   // Each edit's cycle (and the start-up) leaves garbage that V8 would hand back only ~10 s later.
   const collector = new IdleCollector(1000, () => batcher.pending || supervisor.busy);
   const proxy = await startProxy(s, log, signal); // proxy.enabled, --proxy-port: listening before the first build
+  const stepWrites = stepWritesFor(s, () => batcher.changedSince(performance.now()));
   const shared = {
     signal,
     ...(cwd !== undefined ? { cwd } : {}),
@@ -74,34 +86,35 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring):
     ...wiring.supervisorHooks(s.apps ? undefined : o.onAppChange, (batch: Batch): void => batcher.serving(batch)),
     afterCycle: () => collector.soon(),
     ...proxy?.supervisor,
+    ...(s.exec ? { exec: true } : {}),
+    ...(stepWrites ? { stepWrites } : {}),
+    ...(o.beforeBuild ? { beforeBuild: o.beforeBuild } : {}),
+    ...(s.proxy.enabled && s.proxy.port !== 0 ? { servedAt: proxyUrl(s.proxy.address, s.proxy.port) } : {}),
   };
+  // apps: one Supervisor per app behind one router (src/apps/); else the one app of build: and run:.
   const supervisor: Supervising = s.apps
     ? new AppSet({ root: s.root, apps: s.apps, log, shared, env: { ...process.env, ...s.build.env } })
     : new Supervisor({ ...shared, root: s.root, build: s.build, run: s.run, log, appEnv: () => appEnvironment(s.run) });
   onSupervisor?.(supervisor);
-  const watch = watchSettings(s, log, cwd ?? process.cwd());
+  // The config file's edits reload the config (reload.ts), never build.
+  const configWatch = watchConfigFile(s, { log, signal, onChange: () => void service.reload('config file changed') });
+  const watch = configWatch.including(watchSettings(s, log, cwd ?? process.cwd()));
   // Behind the proxy, batches pass its gate (a run-time-only file the binary embeds builds: proxy-changes.ts).
   const batcher = batcherFor(s, supervisor, proxy?.changes.inOrder(supervisor) ?? supervisor, wiring, log);
 
   const wlog = log.child({ component: 'watch' });
-  // The watcher behind the watchdog: budget, sentinels, mount checks, re-arming, fallback to polling.
-  const watcher = createWatchdog({
-    settings: watch,
-    watchdog: s.watchdog,
-    onEvent: (ev) => batcher.push(ev),
-    log: wlog,
-    signal,
-    onHealth: wiring.health,
-  });
+  // The config file's edits go to the reload; a build step's own writes are left out (step-writes.ts).
+  const toBatcher = stepWrites ? (ev: WatchEvent) => stepWrites.pass(ev, batcher) : (ev: WatchEvent) => batcher.push(ev);
+  const watcher = watchSetFor(s, watch, (ev) => configWatch.takes(ev) || toBatcher(ev), wlog, signal, wiring, cwd);
   batcher.useBarrier(watcher);
   wiring.bind(supervisor, watcher);
+  startConfigReload({ settings: s, load: o.reloadSettings, onReload: o.onReload, watcher, supervisor, configWatch, service, log });
   try {
     const ready = await watcher.ready;
     wlog.info({ event: 'watch.ready', ...ready }, describeReady(ready));
     collector.soon(); // the start-up scan's garbage
     // The quick part of `hotwatch doctor`, with the watcher's own directory count (no second scan).
     void startupChecks(s, ready.dirs, log, signal);
-    void warnModulesOutsideRoot(s, wlog, signal);
     seedContentIndex(watch, watcher, batcher, log, signal, () => collector.soon());
     await supervisor.run({ paths: [], rescanReasons: ['initial build'], firstAt: performance.now(), lastAt: performance.now() });
     // "Nothing left running" must be true: checked, not assumed (a daemon, a process that survived SIGKILL).
@@ -111,7 +124,51 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring):
     await proxy?.handle.close();
     await batcher.close();
     await watcher.close();
+    configWatch.close();
   }
+}
+
+/**
+ * The watcher behind the watchdog (budget, sentinels, mount checks, re-arming, fallback to polling), one per
+ * root of the watch set: the root and every local module the build compiles from outside it.
+ */
+function watchSetFor(
+  s: Settings,
+  watch: WatchSettings,
+  onEvent: (ev: WatchEvent) => void,
+  log: Logger,
+  signal: AbortSignal,
+  wiring: ServiceWiring,
+  cwd: string | undefined,
+): WatchSet {
+  const goEnv = { ...process.env, ...s.build.env };
+  const where = cwd ?? process.cwd();
+  // Ad-hoc mode builds nothing: no module outside the root, no git-ignored directory kept for the build.
+  // With apps:, every package of the module may be some app's: each is kept (as for a build.cmd).
+  const build = s.exec ? undefined : buildInputs(s.root, s.apps ? { ...s.build, cmd: 'apps:' } : s.build);
+  return createWatchSet({
+    settings: watch,
+    rules: s.watch,
+    watchdog: s.watchdog,
+    onEvent,
+    log,
+    signal,
+    onHealth: wiring.health,
+    goEnv,
+    cwd: where,
+    build,
+  });
+}
+
+/** The proxy's address as a browser takes it. */
+const proxyUrl = (address: string, port: number): string => `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+
+/** What a before or instead build step writes is not a new change (the watcher's events tell it): none without such steps. */
+function stepWritesFor(s: Settings, sync: () => Promise<unknown>): StepWrites | undefined {
+  if (!s.build.steps.some((st) => st.when !== 'after')) return undefined;
+  // Polling has no delivery barrier: a step's write is seen at the next poll at the latest.
+  const poll = s.watch.backend === 'poll' ? s.watch.pollIntervalMs + 200 : 0;
+  return new StepWrites(poll > 0 ? () => sync().then(() => new Promise((r) => setTimeout(r, poll))) : sync);
 }
 
 /** The watch settings with run.envFiles added; what this run will do, and what the config's lists and env files mean, said once. */
@@ -126,7 +183,8 @@ function watchSettings(s: Settings, log: Logger, cwd: string): WatchSettings {
     log.info({ event: 'config.envfile-unwatched', file }, text);
   }
   // A list set in the config extends its defaults: say what it is now (it used to replace them).
-  for (const line of describeListChanges(s.watch)) log.info({ event: 'config.lists' }, line);
+  // Ad-hoc mode sets its own lists (config/exec.ts): the plan line says what is watched.
+  if (!s.exec) for (const line of describeListChanges(s.watch)) log.info({ event: 'config.lists' }, line);
   return watch;
 }
 
@@ -169,7 +227,9 @@ function batcherFor(s: Settings, supervisor: Supervising, to: BatchTarget, wirin
     log,
     deliver: (batch) => to.submit(batch),
     revert: (batch) => to.revert(batch),
-    appIdle: () => supervisor.idleWithoutApp,
+    // Ad-hoc mode: a command that ran to its end is the normal state, not a crash: a save that changes
+    // no bytes (a generator rewriting its output as it was) must not run it again, in a loop.
+    appIdle: s.exec ? () => false : () => supervisor.idleWithoutApp,
     restartOnly: allEnvFiles(s),
     onTaken: wiring.taken,
   });

@@ -174,6 +174,13 @@ export class ServiceWiring implements StatusSource {
         this.scopes.set(key, { path: line.path, kind, state: 'polling', since: at, cause });
         if (line.loss) rec?.watchRecovered({ scope: line.scope, cause, how: 'polling', path: line.path });
         return this.sink?.changed();
+      case 'watch.stopped':
+        // No recovery works: the systemd pings stop at once (watchdogVerdict), not after the deaf grace.
+        this.scopes.set(key, { path: line.path, kind, state: 'failed', since: this.scopes.get(key)?.since ?? at, cause });
+        return this.sink?.changed();
+      case 'watch.overflow':
+        // The kernel's queue overflowed (IN_Q_OVERFLOW): at least one event lost, it does not say how many.
+        return rec?.eventsDropped({ count: 1, reason: 'kernel-overflow' });
       case 'watch.restored':
         this.scopes.set(key, { path: line.path, kind, state: 'ok', since: at });
         return this.sink?.changed();

@@ -24,7 +24,8 @@ import { MODULE_FILES } from './route.js';
 export interface Supervising {
   submit(batch: Batch): void;
   revert(batch: Batch): void;
-  rebuild(): void;
+  rebuild(why?: string): void;
+  restart(reason: string): void;
   forceKill(): void;
   run(initial: Batch): Promise<void>;
   leftovers(): TreeProcess[];
@@ -92,8 +93,13 @@ export class AppSet implements Supervising {
     this.submit(batch);
   }
 
-  rebuild(): void {
-    for (const a of this.apps) a.supervisor.rebuild();
+  rebuild(why?: string): void {
+    for (const a of this.apps) a.supervisor.rebuild(why);
+  }
+
+  /** A restart without a build of every app (a config reload that changes only run: settings). */
+  restart(reason: string): void {
+    for (const a of this.apps) a.supervisor.restart(reason);
   }
 
   forceKill(): void {

@@ -38,6 +38,8 @@ Usage:
                   [--proxy-port P] [--app-port A] [--log-format auto|pretty|json] [--log-level LEVEL] [APP...] [-- APP ARGS...]
                   build the Go module's main package, run it, rebuild and restart on every change
                   (with apps: in the config, every app, or the APPs named)
+  hotwatch exec   [--watch GLOB]... [the flags of run] -- CMD ARGS...
+                  run any command on every change (tests, generators, another language): no build, no go.mod
   hotwatch config [the flags of run]
                   print the effective configuration, with where each value comes from
   hotwatch doctor [--root DIR] [--config FILE] [--json]
@@ -46,6 +48,8 @@ Usage:
                   write a commented watcher.config.yaml for this repo (or converted from .air.toml)
   hotwatch status [--root DIR] [--json] [--check]
                   what a running hotwatch is doing; --check: exit 0 only when the app serves and watching is healthy
+  hotwatch reload [--root DIR]
+                  make a running hotwatch re-read its config (an edit of the file does it by itself)
   hotwatch systemd-unit [--user] [--root DIR] [-- RUN ARGS...]
                   print a systemd unit that runs hotwatch here (Type=notify, watchdog, restart limits)
   hotwatch helpers
@@ -73,19 +77,42 @@ const RUN_FLAGS_TEXT = `Flags (each overrides the config file):
                        given to the app in $PORT, proxy.appPortEnv)
   --log-format FORMAT  auto | pretty | json (log.format; auto = pretty on a terminal, else json)
   --log-level LEVEL    trace | debug | info | warn | error (log.level; default info)
+  --clear              clear the screen before each build, when stdout is a terminal (build.clear)
+  --exec               ad-hoc mode: the command after -- runs on every change instead of a built app
+                       (\`hotwatch exec\` is the same); see hotwatch exec --help
+  --watch GLOB         with --exec: what triggers a run, repeatable (default: every file under the root,
+                       minus .git, node_modules, vendor, testdata, .hotwatch, .idea, .vscode, tmp)
   -h, --help           this help
   APP...               with apps: in the config: run only these apps (default: all of them)
-  -- APP ARGS...       the app's arguments (run.args)
+  -- APP ARGS...       the app's arguments (run.args); with --exec: the command and its arguments
 `;
 
-export function runHelp(): string {
-  return `Usage: hotwatch run [flags] [APP...] [-- APP ARGS...]
+/** \`hotwatch exec --help\` (and \`run --exec --help\`): ad-hoc mode. */
+export function execHelp(): string {
+  return `Usage: hotwatch exec [--watch GLOB]... [flags] -- CMD ARGS...
+       (the same as hotwatch run --exec [--watch GLOB]... [flags] -- CMD ARGS...)
 
-Builds the main package of the Go module at --root (default: the current directory) into
-.hotwatch/bin/app, runs it, and on every relevant change rebuilds and restarts it.
+Runs CMD ARGS in the root at start and again on every change, with the watcher, debounce, process-tree
+handling and watchdog of \`hotwatch run\`, but no build and no Go module needed: tests
+(hotwatch exec -- go test ./...), code generators, a program in another language.
 
-${RUN_FLAGS_TEXT}
-Config keys most people set (watcher.config.yaml in the root; \`hotwatch config\` prints every key
+  What is watched: the --watch globs (picomatch, relative to the root, repeatable), or every file under
+  the root, minus the directories never descended (.git, node_modules, vendor, testdata, .hotwatch,
+  .idea, .vscode, tmp, and watch.excludeDirs); *_test.go files count.
+  The changed files (relative to the root; none at the first run) reach the command:
+    $HOTWATCH_CHANGED  one per line
+    {changed}          an argument that is exactly {changed} becomes one argument per file
+                       (hotwatch exec -- go vet {changed}); no shell is involved, so a file name is
+                       never interpreted: write sh -c '...' yourself if you want one
+  A command that ends is reported: "ok" at info, "exit N" at error; it runs again on the next change.
+  A command still running at a change is stopped like an app (run.stopSignal, run.gracePeriod, then
+  SIGKILL, its whole process tree) and started again.
+
+${RUN_FLAGS_TEXT}`;
+}
+
+/** The keys people set first, in run --help. */
+const RUN_KEYS_TEXT = `Config keys most people set (watcher.config.yaml in the root; \`hotwatch config\` prints every key
 with its value and where it comes from):
   key              flag          what
   build.package    --package     the main package to build (default .)
@@ -97,6 +124,9 @@ with its value and where it comes from):
   run.env                        extra environment for the app
   run.args         -- ARGS       the app's arguments
   run.onCrash                    wait-for-change (default) | restart (with backoff)
+  build.steps                    commands before the build, after the start, or instead of a build for their
+                                 files: [{run: [go, generate, ./...], when: before, files: ["**/*.go"]}]
+  build.clear      --clear       clear the screen before each build, at a terminal (default false)
   watch.include                  globs that trigger a rebuild besides watch.extensions (default [go.mod, go.sum])
   watch.exclude                  globs that never do (default ["**/*_test.go"])
   watch.backend    --poll        auto (default) | native | poll
@@ -105,10 +135,12 @@ with its value and where it comes from):
   proxy.appPort    --app-port    the app's port behind the proxy (default 0: a free port per start, in $PORT)
   log.format       --log-format  auto (default) | pretty | json
   log.level        --log-level   info (default)
+  service.sighup                 stop (default: a hang-up stops hotwatch) | reload (SIGHUP re-reads the config)
   apps             APP...        several apps by name, each { package, port, env, args, ... } over build:/run:;
-                                 one watcher for all, a change rebuilds only the apps that import it
+                                 one watcher for all, a change rebuilds only the apps that import it`;
 
-Environment:
+/** The environment hotwatch reads and sets, in run --help. */
+const RUN_ENV_TEXT = `Environment:
   HOTWATCH_CACHE_DIR       where the inotify helper is built once and kept
                            (default $XDG_CACHE_HOME/hotwatch, else $HOME/.cache/hotwatch; when that
                            directory is not yours alone: $XDG_RUNTIME_DIR/hotwatch, else a private temp dir)
@@ -128,10 +160,25 @@ Environment:
   Read by hotwatch doctor to describe this machine, nothing more: INVOCATION_ID, NOTIFY_SOCKET,
   KUBERNETES_SERVICE_HOST, WATCHPACK_POLLING, TSC_WATCHFILE, TSC_WATCHDIRECTORY, UV_THREADPOOL_SIZE, NODE_OPTIONS.
   Set by hotwatch: HOTWATCH_BUILD_ID in the build's and HOTWATCH_APP_ID in the app's environment (the
-  markers it finds their processes by). The app gets hotwatch's environment, then run.envFiles, then run.env.
+  markers it finds their processes by); HOTWATCH_CHANGED in build steps' and exec commands' environment
+  (the changed files, relative to the root, one per line). The app gets hotwatch's environment, then run.envFiles, then run.env.`;
+
+export function runHelp(): string {
+  return `Usage: hotwatch run [flags] [APP...] [-- APP ARGS...]
+
+Builds the main package of the module at --root (default: .) into .hotwatch/bin/app, runs it, and
+rebuilds and restarts it on every relevant change (also in local modules outside the root it builds).
+
+${RUN_FLAGS_TEXT}
+${RUN_KEYS_TEXT}
+
+${RUN_ENV_TEXT}
 
 ${reference()}
 Ctrl-C stops the app gracefully and exits 0; a second Ctrl-C kills it at once.
+An edit of the config file is applied live, as \`hotwatch reload\` (and SIGHUP with service.sighup: reload)
+applies it: watch lists without touching the app, build settings with one rebuild, run settings with one
+restart; an invalid file is rejected (file:line:col), the old config runs on; other keys need a restart.
 At a terminal: r rebuilds and restarts, c clears the screen, q quits, h lists the keys.
 Exit codes: 0 clean shutdown, 1 internal failure, 2 bad input (flags, config, no go, no go.mod, port in use).
 `;

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { mainHelp } from './help.js';
 import { suggest } from '../config/suggest.js';
 
-const COMMANDS = ['run', 'config', 'doctor', 'init', 'status', 'systemd-unit', 'helpers'];
+const COMMANDS = ['run', 'exec', 'config', 'doctor', 'init', 'status', 'reload', 'systemd-unit', 'helpers'];
 
 export function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -21,6 +21,9 @@ export async function main(argv: string[]): Promise<number> {
       const code = process.pid === 1 ? await (await import('../service/pid1.js')).runAsPid1(rest, io) : undefined;
       return code ?? (await import('./run.js')).runCommand(rest, io);
     }
+    case 'exec':
+      // `hotwatch exec ARGS` is `hotwatch run --exec ARGS`: one code path for both.
+      return (await import('./run.js')).runCommand(['--exec', ...rest], io);
     case 'doctor':
       return (await import('./doctor.js')).doctorCommand(rest, io);
     case 'config':
@@ -29,6 +32,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./init.js')).initCommand(rest, { ...io, stdin: process.stdin });
     case 'status':
       return (await import('./status.js')).statusCommand(rest, io);
+    case 'reload':
+      return (await import('./reload.js')).reloadCommand(rest, io);
     case 'helpers':
       return (await import('./helpers.js')).helpersCommand(rest, io);
     case 'systemd-unit':

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { HotwatchError } from '../errors.js';
 import type { LoadOptions } from '../config/load.js';
+import type { ExecFlags } from '../config/exec.js';
 import { parseFlags, type FlagSpecs } from './flags.js';
 
 export const RUN_FLAGS = {
@@ -18,6 +19,9 @@ export const RUN_FLAGS = {
   'app-port': { type: 'string' },
   'log-format': { type: 'string' },
   'log-level': { type: 'string' },
+  clear: { type: 'boolean' },
+  exec: { type: 'boolean' },
+  watch: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies FlagSpecs;
 
@@ -30,6 +34,20 @@ export interface RunFlags {
   apps: string[];
   /** What the flags give loadSettings (cwd and isTTY are the caller's). */
   load: Pick<LoadOptions, 'configPath' | 'rootFlag' | 'overrides'>;
+  /** --exec (or `hotwatch exec`): the command after -- runs on change, no build (config/exec.ts). */
+  exec?: ExecFlags;
+}
+
+/** --exec and --watch: the command after -- is what runs; --watch without --exec is refused. */
+function execFlags(exec: boolean, watch: string[] | undefined, rest: string[] | undefined): ExecFlags | undefined {
+  if (!exec) {
+    if (watch !== undefined)
+      throw new HotwatchError('FLAG_INVALID', '--watch is for ad-hoc mode only', {
+        hint: 'hotwatch exec --watch GLOB -- CMD ARGS... (a Go app: set watch.include in watcher.config.yaml)',
+      });
+    return undefined;
+  }
+  return { command: rest ?? [], watch: watch ?? [] };
 }
 
 function port(v: string, flag = '--port', hint = 'e.g. --port 8080 (the port the app listens on, as run.port)'): number {
@@ -49,7 +67,7 @@ export function parseRunFlags(command: 'run' | 'config', argv: string[], cwd: st
   const appArgs = dashdash === -1 ? undefined : argv.slice(dashdash + 1);
   const { values, positionals } = parseFlags(command, own, RUN_FLAGS, { appArgs: true });
   // `hotwatch run NAME...` names apps of `apps:` (checked against the config once it is loaded).
-  if (positionals.length > 0 && command !== 'run') {
+  if (positionals.length > 0 && (command !== 'run' || values.exec === true)) {
     throw new HotwatchError('FLAG_INVALID', `unexpected argument "${positionals[0]}"`, {
       hint: `app arguments go after --, e.g. hotwatch ${command} -- -port 8080`,
     });
@@ -62,18 +80,20 @@ export function parseRunFlags(command: 'run' | 'config', argv: string[], cwd: st
   if (lvl !== undefined && !(LEVELS as readonly string[]).includes(lvl)) {
     throw new HotwatchError('FLAG_INVALID', `--log-level ${lvl}: expected trace, debug, info, warn or error`);
   }
+  const exec = execFlags(values.exec === true, values.watch, appArgs);
   return {
     help: values.help === true,
     apps: positionals,
+    ...(exec ? { exec } : {}),
     load: {
       configPath: values.config,
       rootFlag: values.root,
       overrides: {
         log: { format: fmt as (typeof FORMATS)[number] | undefined, level: lvl as (typeof LEVELS)[number] | undefined },
         watch: { backend: values.poll ? 'poll' : undefined },
-        build: { package: values.package },
+        build: { package: values.package, clear: values.clear ? true : undefined },
         run: {
-          args: appArgs,
+          args: exec ? undefined : appArgs,
           port: values.port === undefined ? undefined : port(values.port),
           envFiles: values['env-file']?.map((f) => path.resolve(cwd, f)),
         },

@@ -9,11 +9,13 @@ import { runtime } from '../runtime.js';
 import { packageVersion } from './version.js';
 import { StateFile } from '../state-file.js';
 import type { Supervising } from '../apps/app-set.js';
-import { parseRunFlags } from './run-flags.js';
 import { selectApps } from '../config/apps.js';
-import { runHelp } from './help.js';
+import { parseRunFlags } from './run-flags.js';
+import { execHelp, runHelp } from './help.js';
 import { onHelperNotice } from '../watch/native/helper/build.js';
 import { HOTKEYS_HELP, listenForHotkeys, runHotkeys } from './hotkeys.js';
+import { applyExec } from '../config/exec.js';
+import { clearScreenBeforeBuilds } from './clear-screen.js';
 
 export interface CliIO {
   stdout: NodeJS.WritableStream;
@@ -33,7 +35,7 @@ export async function runCommand(argv: string[], io: CliIO): Promise<number> {
   try {
     const started = await startUp(argv, io, root.signal);
     if (typeof started === 'number') return started;
-    const { settings, state } = started;
+    const { settings, state, reloadSettings } = started;
     if (root.signal.aborted) {
       state.release();
       const end = signals.stopped();
@@ -50,27 +52,39 @@ export async function runCommand(argv: string[], io: CliIO): Promise<number> {
       onClosed: (e) => root.abort(new Error(`the log output was closed (${(e as NodeJS.ErrnoException).code ?? e.message})`)),
     });
     signalLog = log;
-    return await serve(settings, state, log, { io, root, signals, onSupervisor: (s) => (supervisor = s) });
+    return await serve(settings, state, log, { io, root, signals, onSupervisor: (s) => (supervisor = s), reloadSettings });
   } finally {
     signals.close();
   }
 }
 
 /** Flags, config, preflight and the claim on the root: the settings, or the exit code of bad input. */
-async function startUp(argv: string[], io: CliIO, signal: AbortSignal): Promise<{ settings: Settings; state: StateFile } | number> {
+async function startUp(
+  argv: string[],
+  io: CliIO,
+  signal: AbortSignal,
+): Promise<{ settings: Settings; state: StateFile; reloadSettings: () => Promise<Settings> } | number> {
   try {
     const flags = parseRunFlags('run', argv, io.cwd);
     if (flags.help) {
-      io.stdout.write(runHelp());
+      io.stdout.write(flags.exec ? execHelp() : runHelp());
       return 0;
     }
-    const settings = await loadSettings({ cwd: io.cwd, isTTY: io.isTTY, ...flags.load });
+    const loaded = await loadSettings({ cwd: io.cwd, isTTY: io.isTTY, ...flags.load });
+    const settings = flags.exec ? applyExec(loaded, flags.exec) : loaded;
+    // `hotwatch run api worker`: the apps of apps: this run runs (ad-hoc mode runs its command, no app).
     const { build, run } = flags.load.overrides ?? {};
-    settings.apps = selectApps(settings.apps, flags.apps, { ...build, ...run, proxy: settings.proxy.enabled });
+    const chooseApps = (s: Settings): Settings => {
+      s.apps = flags.exec ? undefined : selectApps(s.apps, flags.apps, { ...build, ...run, proxy: s.proxy.enabled });
+      return s;
+    };
+    chooseApps(settings);
     await preflight(settings, signal);
     const state = new StateFile(settings.root);
     await state.claim();
-    return { settings, state };
+    // A config reload reads the file again with the same flags (they still override it).
+    const reloadSettings = () => loadSettings({ cwd: io.cwd, isTTY: io.isTTY, ...flags.load }).then(chooseApps);
+    return { settings, state, reloadSettings };
   } catch (e) {
     return userErrorExit(e, io);
   }
@@ -81,6 +95,7 @@ interface ServeContext {
   root: AbortController;
   signals: ShutdownSignals;
   onSupervisor: (s: Supervising) => void;
+  reloadSettings: () => Promise<Settings>;
 }
 
 /** The runtime, until a signal or a fatal error; the last line says what is left running (verified). */
@@ -88,7 +103,7 @@ async function serve(
   settings: Settings,
   stateFile: StateFile,
   log: Logger,
-  { io, root, signals, onSupervisor }: ServeContext,
+  { io, root, signals, onSupervisor, reloadSettings }: ServeContext,
 ): Promise<number> {
   // The inotify helper's cache found untrusted, a cached helper rebuilt: said in the log, one line each.
   const offHelperNotices = onHelperNotice((n) => log[n.level]({ event: 'inotify-helper.cache' }, n.message));
@@ -105,6 +120,16 @@ async function serve(
       version: packageVersion(),
       signal: root.signal,
       cwd: io.cwd,
+      reloadSettings,
+      // service.sighup: reload (read at each SIGHUP: a reload may change it)
+      onReload: (reload) => {
+        signals.hangup = () => {
+          if (settings.service?.sighup !== 'reload') return false;
+          void reload('SIGHUP');
+          return true;
+        };
+      },
+      ...clearScreenBeforeBuilds(settings, io.stdout),
       onSupervisor: (s) => {
         onSupervisor(s);
         const keys = runHotkeys(s, (text) => log.info({ event: 'hotkeys' }, text), io.stdout);

@@ -42,6 +42,11 @@ export class ShutdownSignals {
   private first: NodeJS.Signals | undefined;
   /** A second signal came: the app was killed without grace. */
   forced = false;
+  /**
+   * Set when SIGHUP means "reload the config" (`service.sighup: reload`): asked at each SIGHUP, it then
+   * returns true and the SIGHUP stops nothing. Unset (the default), a hang-up of the terminal stops hotwatch.
+   */
+  hangup: (() => boolean) | undefined;
 
   constructor(
     private readonly root: AbortController,
@@ -53,6 +58,7 @@ export class ShutdownSignals {
   }
 
   private readonly onSignal = (sig: NodeJS.Signals): void => {
+    if (sig === 'SIGHUP' && this.count === 0 && this.hangup?.()) return;
     const log = this.hooks.log();
     // One keypress or `kill` can arrive twice (e.g. `timeout` signals both the child and its group):
     // a repeat within 200 ms is the same request, not "force".

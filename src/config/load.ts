@@ -27,7 +27,7 @@ export interface LoadOptions {
     log?: { format?: 'auto' | 'pretty' | 'json' | undefined; level?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | undefined };
     watch?: { backend?: 'auto' | 'native' | 'poll' | undefined };
     /** --package: a Go package, relative to root (or an import path), as build.package. */
-    build?: { package?: string | undefined };
+    build?: { package?: string | undefined; clear?: true | undefined };
     /** `-- APP ARGS` replace run.args when given; --env-file paths are absolute (resolved against cwd). */
     run?: { args?: string[] | undefined; port?: number | undefined; envFiles?: string[] | undefined };
     /** --proxy-port turns the proxy on at that port; --app-port: the app's port behind it. */
@@ -56,6 +56,7 @@ export type SourceOf = (path: ReadonlyArray<string | number>) => ValueSource;
 export const FLAG_OF: Readonly<Record<string, string>> = {
   root: '--root',
   'build.package': '--package',
+  'build.clear': '--clear',
   'run.port': '--port',
   'run.envFiles': '--env-file',
   'run.args': '-- ARGS',
@@ -225,7 +226,7 @@ function applyOverrides(cfg: Config, o: LoadOptions['overrides'], rootFromFlag: 
     root: rootFromFlag ?? cfg.root,
     log: { format: o?.log?.format ?? cfg.log.format, level: o?.log?.level ?? cfg.log.level },
     watch: { ...cfg.watch, backend: o?.watch?.backend ?? cfg.watch.backend },
-    build: { ...cfg.build, package: o?.build?.package ?? cfg.build.package },
+    build: { ...cfg.build, package: o?.build?.package ?? cfg.build.package, clear: o?.build?.clear ?? cfg.build.clear },
     run: {
       ...cfg.run,
       args: o?.run?.args ?? cfg.run.args,
@@ -249,6 +250,7 @@ function flagKeys(o: LoadOptions['overrides'], rootFromFlag: string | undefined)
     ['log.level', o?.log?.level],
     ['watch.backend', o?.watch?.backend],
     ['build.package', o?.build?.package],
+    ['build.clear', o?.build?.clear],
     ['run.args', o?.run?.args],
     ['run.port', o?.run?.port],
     ['run.envFiles', o?.run?.envFiles],

@@ -106,8 +106,46 @@ export const WatchSchema = z
       .array(z.string())
       .default([])
       .describe('Paths (relative to root) of special mounts (tmpfs, proc, ...) to watch anyway.'),
+    gitignore: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Directories your .gitignore files (and .git/info/exclude) ignore are not descended (they cost no inotify watch), except those holding packages or embedded files the build uses (the go toolchain lists them). false: watch them too.',
+      ),
   })
   .describe('What is watched.');
+
+/** One build step (steps.ts runs them; build-steps.md in the README). */
+export const BuildStepSchema = z
+  .strictObject({
+    run: z
+      .array(z.string())
+      .min(1, { error: 'a step needs a command: run: ["go", "generate", "./..."]' })
+      .describe(
+        'The command and its arguments, run in root without a shell (e.g. ["go", "generate", "./..."]). An argument "{changed}" becomes one argument per changed file (relative to root); $HOTWATCH_CHANGED holds them too, one per line.',
+      ),
+    when: z
+      .enum(['before', 'after', 'instead'])
+      .default('before')
+      .describe(
+        'before: before the build (a failure stops the cycle like a failed build, the old app keeps serving); after: once the new app has started; instead: in place of the build and restart, for a change of only files matching `files`.',
+      ),
+    files: z
+      .array(glob)
+      .default([])
+      .describe(
+        'Globs (relative to root): the step runs only when a changed file matches one (empty: every cycle, the first build included). Required for `instead`.',
+      ),
+  })
+  .superRefine((step, ctx) => {
+    if (step.when === 'instead' && step.files.length === 0)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'a step run instead of the build needs `files`: without them it would replace every build',
+        path: ['files'],
+        params: { fix: 'list the files it handles, e.g. files: ["**/*.css"], or use when: before' },
+      });
+  });
 
 export const BuildSchema = z
   .strictObject({
@@ -121,6 +159,13 @@ export const BuildSchema = z
       .enum(['keep-running', 'stop'])
       .default('keep-running')
       .describe('keep-running: the last good binary keeps serving; stop: stop the app when a build fails.'),
+    steps: z
+      .array(BuildStepSchema)
+      .default([])
+      .describe(
+        'Commands run around the build (go generate, templ generate, sqlc generate), in order, each with build.env and build.timeout. Each step: {run: [cmd, args...], when: before | after | instead, files: [globs]}, e.g. [{run: [go, generate, ./...]}]. Files a before or instead step writes do not trigger another cycle.',
+      ),
+    clear: z.boolean().default(false).describe('Clear the screen before each build (only when stdout is a terminal; --clear).'),
   })
   .describe('How the Go binary is built.');
 
@@ -253,6 +298,12 @@ export const ServiceSchema = z
       .optional()
       .describe(
         'Also serve /status and /metrics on this port of 127.0.0.1 (loopback only; the control socket .hotwatch/control.sock is always served).',
+      ),
+    sighup: z
+      .enum(['stop', 'reload'])
+      .default('stop')
+      .describe(
+        'What SIGHUP means: stop (a closed terminal stops hotwatch and the app, as Ctrl-C does) or reload (re-read the config, as `hotwatch reload`; for services, where systemctl reload sends SIGHUP).',
       ),
   })
   .describe('Service mode: the status endpoint.');

@@ -23,6 +23,8 @@ export interface WatchSettings {
   bufferCapacity: number;
   /** Absolute paths of special mounts to watch anyway. */
   includeMounts: string[];
+  /** Skip the directories the repo's .gitignore files ignore (except those the build reads). */
+  gitignore: boolean;
 }
 
 export interface BuildSettings {
@@ -36,6 +38,24 @@ export interface BuildSettings {
   env: Record<string, string>;
   timeoutMs: number;
   onFailure: 'keep-running' | 'stop';
+  /** Commands run before, after or instead of the build (steps.ts). */
+  steps: BuildStep[];
+  /** Clear the screen before each build (when stdout is a terminal). */
+  clear: boolean;
+}
+
+export interface BuildStep {
+  /** argv, run in root without a shell. */
+  run: string[];
+  when: 'before' | 'after' | 'instead';
+  /** Globs relative to root; empty: every cycle. */
+  files: string[];
+}
+
+/** Ad-hoc mode (`hotwatch exec -- CMD`): the command runs on change instead of a built Go binary. */
+export interface ExecSettings {
+  /** argv as given; "{changed}" arguments are expanded at each start. */
+  command: string[];
 }
 
 export interface RunSettings {
@@ -91,8 +111,10 @@ export interface Settings {
   log: { format: 'pretty' | 'json'; level: 'trace' | 'debug' | 'info' | 'warn' | 'error' };
   watchdog: WatchdogSettings;
   proxy: ProxySettings;
-  /** Service mode: the loopback status port, if any. */
-  service?: { statusPort: number | undefined };
+  /** Service mode: the loopback status port, if any; what SIGHUP means. */
+  service?: { statusPort: number | undefined; sighup?: 'stop' | 'reload' };
+  /** Ad-hoc mode: no build; the command runs (and reruns) on change. */
+  exec?: ExecSettings;
   /** `apps:` (several apps from one hotwatch), the ones this run runs; undefined: one app, build: and run:. */
   apps?: AppSettings[] | undefined;
 }
@@ -125,6 +147,8 @@ export function resolveSettings(cfg: Config, opts: ResolveOptions): Settings {
     env: cfg.build.env,
     timeoutMs: ms(cfg.build.timeout),
     onFailure: cfg.build.onFailure,
+    steps: cfg.build.steps,
+    clear: cfg.build.clear,
   };
   const run = runSettings(cfg, root, output);
   return {
@@ -141,6 +165,7 @@ export function resolveSettings(cfg: Config, opts: ResolveOptions): Settings {
       pollIntervalMs: ms(cfg.watch.pollInterval),
       bufferCapacity: cfg.watch.bufferCapacity,
       includeMounts: cfg.watch.includeMounts.map((p) => path.resolve(root, p)),
+      gitignore: cfg.watch.gitignore,
     },
     build,
     run,
@@ -157,7 +182,7 @@ export function resolveSettings(cfg: Config, opts: ResolveOptions): Settings {
       auditIntervalMs: ms(cfg.watchdog.auditInterval),
       overBudget: cfg.watchdog.overBudget,
     },
-    service: { statusPort: cfg.service.statusPort },
+    service: { statusPort: cfg.service.statusPort, sighup: cfg.service.sighup },
     proxy: proxySettings(cfg),
     apps: resolveApps(cfg, root, build, run),
   };

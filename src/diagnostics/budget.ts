@@ -35,6 +35,8 @@ export interface BudgetInput {
   pollIntervalMs?: number | undefined;
   /** Why `hotwatch run` polls the whole tree anyway (its root on NFS, 9p...): then no watch is needed. */
   planned?: string | undefined;
+  /** Roots of the watch set (the root and modules outside it): one watcher, one instance and one sentinel directory each. Default 1. */
+  roots?: number | undefined;
 }
 
 const fmt = (n: number | undefined) => (n === undefined ? 'unknown' : groupThousands(n));
@@ -153,8 +155,8 @@ export function budgetChecks(b: BudgetInput): {
   const l = b.limits;
   const u = b.usage;
   const wd = b.watchdog ?? { enabled: true, overBudget: 'poll' };
-  // The watchdog's sentinel directory is one watch more, as `hotwatch run` counts it.
-  const sentinel = wd.enabled ? 1 : 0;
+  // The watchdog's sentinel directory (one per root) is one watch more, as `hotwatch run` counts it.
+  const sentinel = wd.enabled ? (b.roots ?? 1) : 0;
   const need = b.dirs === undefined ? undefined : b.dirs + sentinel;
   // The binding level (fs.inotify or this user namespace) minus what is held against it: as `hotwatch run`.
   const verdict = budgetOf({ dirs: need ?? 0, limits: l, all: u, ns: b.nsUsage });
@@ -180,8 +182,10 @@ function instancesCheck(b: BudgetInput, verdict: ReturnType<typeof budgetOf>): C
   const wd = b.watchdog ?? { enabled: true, overBudget: 'poll' };
   const held = verdict.instancesUsed ?? u.instances;
   const avail = verdict.instancesLimit - held;
-  const detail = `limit ${fmt(verdict.instancesLimit)} (${limitsText(l, 'instances')}); this user holds ${fmt(held)}; available ${fmt(avail)}; hotwatch needs ${INSTANCES_NEEDED}`;
-  if (avail < INSTANCES_NEEDED) {
+  const needed = INSTANCES_NEEDED * (b.roots ?? 1); // one watcher per root of the watch set
+  const roots = (b.roots ?? 1) > 1 ? ` (one per root watched: ${b.roots})` : '';
+  const detail = `limit ${fmt(verdict.instancesLimit)} (${limitsText(l, 'instances')}); this user holds ${fmt(held)}; available ${fmt(avail)}; hotwatch needs ${needed}${roots}`;
+  if (avail < needed) {
     // `hotwatch run` polls the whole tree (overBudget: poll, or no watchdog), or refuses to start.
     const refuse = wd.enabled && wd.overBudget === 'refuse';
     const then = refuse
@@ -194,7 +198,7 @@ function instancesCheck(b: BudgetInput, verdict: ReturnType<typeof budgetOf>): C
       detail: `no inotify instance can be created: ${detail}. Watchers fail with EMFILE "too many open files"; ${then}.`,
       fix: raiseFix(l, 'instances', u.instances + 128, suggestedInstanceLimit(u.instances), undefined),
     };
-  } else if (avail < INSTANCES_NEEDED + SPARE_INSTANCES) {
+  } else if (avail < needed + SPARE_INSTANCES) {
     return {
       id: 'inotify.instances',
       title: 'inotify instances',
@@ -271,7 +275,7 @@ function fitCheck(
   const { need, sentinel, available: watchesAvailable, headroom: head, usedText, limit: wl } = o;
   const l = b.limits;
   const u = b.usage;
-  const needText = `this repo needs ${fmt(need)} watches (${fmt(b.dirs)} directories after excludes${sentinel ? ", plus 1 for the watchdog's sentinel directory" : ''})`;
+  const needText = `this repo needs ${fmt(need)} watches (${fmt(b.dirs)} directories after excludes${sentinel === 1 ? ", plus 1 for the watchdog's sentinel directory" : sentinel > 1 ? `, plus ${sentinel} for the watchdog's sentinel directories, one per root` : ''})`;
   const summary = `${needText}; limit ${fmt(wl)} (${limitsText(l, 'watches')}); ${usedText}; available ${fmt(watchesAvailable)}, headroom after start ${fmt(head)}`;
   const alt =
     b.largest && b.largest.length > 0

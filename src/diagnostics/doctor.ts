@@ -35,6 +35,8 @@ import {
 } from './report-schema.js';
 import { toolchainChecks } from './toolchain.js';
 import { claimCheck } from './claim.js';
+import { rootsReport, type RootsReport } from './roots.js';
+import { ignoredReport, type IgnoredReport } from './gitignored.js';
 
 export interface DoctorOptions {
   /** Cancels everything still running. */
@@ -194,10 +196,14 @@ export async function runDoctor(settings: Settings, opts: DoctorOptions = {}): P
   const onError = (c: Check) => crashes.push(c);
 
   // Start the slow, external parts first; the /proc reads run meanwhile.
-  const scanP = scan(settings, ms * 3, opts.signal);
+  // The tree as `hotwatch run` walks it: without the git-ignored directories it leaves out.
+  const ignoredP = boundedIgnored(settings, ms * 3, opts.signal);
+  const scanP = ignoredP.then((ig) => scan({ ...settings, watch: ig.plan.settings }, ms * 3, opts.signal));
+  // With apps:, each app's package, output and port (appsToolchain), the machine's checks once.
   const toolP = settings.apps
     ? appsToolchain(settings, (s) => boundedToolchain(s, ms, opts.signal))
     : boundedToolchain(settings, ms, opts.signal).then((t) => ({ ...t, apps: undefined }));
+  const rootsP = boundedRoots(settings, ms * 3, opts.signal);
 
   const inotify = sync('inotify', 'inotify limits and usage', inotifyFacts, onError);
   const table = readMounts();
@@ -208,20 +214,15 @@ export async function runDoctor(settings: Settings, opts: DoctorOptions = {}): P
     ? (sync('env', 'Environment', () => environmentChecks(environment, settings.root, loginName()), onError) ?? [])
     : [];
 
-  const [scanned, tool, claim] = await Promise.all([scanP, toolP, claimCheck(settings.root)]);
+  const [scanned, tool, claim, roots, ignored] = await Promise.all([scanP, toolP, claimCheck(settings.root), rootsP, ignoredP]);
   opts.signal?.throwIfAborted();
+  // Every root of the watch set counts against the one budget.
   const b = inotify
-    ? sync(
-        'inotify',
-        'inotify budget',
-        () => budgetChecks(budgetInput(settings, inotify, table, scanned.dirs, { largest: scanned.largest, tree: scanned.tree })),
-        onError,
-      )
+    ? sync('inotify', 'inotify budget', () => watchSetBudget(settings, inotify, table, scanned, roots), onError)
     : undefined;
-  const budget: BudgetFacts | undefined = b ? { ...scanned.budget, ...b.facts } : scanned.budget;
-  const budgetList: Check[] = b?.checks ?? [];
-
-  const checks = [...budgetList, ...fsChecks, ...scanned.notices, ...tool.checks, claim, ...envChecks, ...crashes];
+  const set = watchSetParts(roots, ignored, scanned.dirs);
+  const budget: BudgetFacts | undefined = { ...scanned.budget, ...b?.facts, gitignoredDirs: set.gitignoredDirs };
+  const checks = [...(b?.checks ?? []), ...fsChecks, ...set.checks, ...scanned.notices, ...tool.checks, claim, ...envChecks, ...crashes];
   return {
     schemaVersion: DOCTOR_SCHEMA_VERSION,
     version: hotwatchVersion(),
@@ -238,9 +239,44 @@ export async function runDoctor(settings: Settings, opts: DoctorOptions = {}): P
       mounts,
       environment,
       toolchain: tool.facts,
+      ...(set.roots.length > 0 ? { roots: set.roots } : {}),
       ...(tool.apps ? { apps: tool.apps } : {}),
     },
   };
+}
+
+/** The budget of every root of the watch set together: their directories, one instance and one sentinel directory each. */
+function watchSetBudget(settings: Settings, inotify: Inotify, table: MountEntry[], scanned: Scan, roots: RootsReport) {
+  const dirs = scanned.dirs === undefined ? undefined : scanned.dirs + roots.extraDirs;
+  const rest = { largest: scanned.largest, tree: scanned.tree, roots: Math.max(1, roots.roots.length) };
+  return budgetChecks(budgetInput(settings, inotify, table, dirs, rest));
+}
+
+/** The watch set's checks and facts: its roots (the root with the scan's count) and the git-ignored dirs left out. */
+function watchSetParts(roots: RootsReport, ignored: IgnoredReport, rootDirs: number | undefined) {
+  return {
+    checks: [...roots.checks, ...(ignored.check ? [ignored.check] : [])],
+    roots: roots.roots.map((r, i) => (i === 0 && rootDirs !== undefined ? { ...r, dirs: rootDirs } : r)),
+    gitignoredDirs: ignored.plan.verdict?.excluded.length ?? 0,
+  };
+}
+
+/** The git-ignored directories within a bound; when it cannot say, the tree is scanned whole (as the run watches it then). */
+function boundedIgnored(settings: Settings, ms: number, signal: AbortSignal | undefined): Promise<IgnoredReport> {
+  return bounded((inner) => ignoredReport(settings, inner), { what: 'reading the ignore files', timeoutMs: ms, signal }).catch(
+    (e: unknown) => {
+      signal?.throwIfAborted();
+      return { plan: { settings: settings.watch, verdict: undefined }, check: crashed('tree.gitignored', 'Git-ignored directories', e) };
+    },
+  );
+}
+
+/** The watch set's roots within a bound: a hung `go` is a crashed check, not a hung doctor. */
+function boundedRoots(settings: Settings, ms: number, signal: AbortSignal | undefined): Promise<RootsReport> {
+  return bounded((inner) => rootsReport(settings, inner), { what: 'listing the roots', timeoutMs: ms, signal }).catch((e: unknown) => {
+    signal?.throwIfAborted();
+    return { roots: [], extraDirs: 0, checks: [crashed('tree.roots', 'Roots watched', e)] };
+  });
 }
 
 /**

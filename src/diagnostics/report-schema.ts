@@ -80,6 +80,9 @@ export const BudgetFactsSchema = z
         'What `hotwatch run` does because the watches do not fit (watchdog.overBudget): poll the overflow subtrees, poll the whole tree (no split fits, or no watchdog), or refuse to start.',
       ),
     error: z.string().optional().describe('Why the tree could not be scanned.'),
+    gitignoredDirs: optNum.describe(
+      'Directories the .gitignore files ignore that are not watched (outermost ones; watch.gitignore), not counted in dirs. Those holding packages or embedded files the build uses are watched and not counted here.',
+    ),
   })
   .describe('The watch budget of this repository.');
 
@@ -135,6 +138,13 @@ export const ToolchainFactsSchema = z.strictObject({
     .optional(),
 });
 
+export const RootFactSchema = z
+  .strictObject({
+    dir: z.string().describe('Absolute directory (real path for a module outside the root).'),
+    why: z.string().describe('Why it is watched: "root", "go.work use (lib)", "replace target of example.com/lib".'),
+    dirs: optNum.describe('Directories watched under it (one inotify watch each).'),
+  })
+  .describe('One root of the watch set.');
 export const AppFactSchema = z
   .strictObject({
     name: z.string().describe('The key in apps:.'),
@@ -174,6 +184,12 @@ export const DoctorReportSchema = z
       mounts: z.array(MountFactSchema).optional(),
       environment: EnvironmentFactsSchema.optional(),
       toolchain: ToolchainFactsSchema.optional(),
+      roots: z
+        .array(RootFactSchema)
+        .optional()
+        .describe(
+          'The roots `hotwatch run` watches: the root first, then each local module the build compiles from outside it (go.work use directories, local replace targets).',
+        ),
       apps: z.array(AppFactSchema).optional().describe('With apps: in the config, each app (its toolchain checks carry its name).'),
     }),
   })
@@ -187,6 +203,7 @@ export type BudgetFacts = z.infer<typeof BudgetFactsSchema>;
 export type MountFact = z.infer<typeof MountFactSchema>;
 export type EnvironmentFacts = z.infer<typeof EnvironmentFactsSchema>;
 export type ToolchainFacts = z.infer<typeof ToolchainFactsSchema>;
+export type RootFact = z.infer<typeof RootFactSchema>;
 export type AppFact = z.infer<typeof AppFactSchema>;
 export type DoctorReport = z.infer<typeof DoctorReportSchema>;
 export type Verdict = DoctorReport['verdict'];

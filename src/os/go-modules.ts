@@ -27,6 +27,8 @@ export interface ModuleLayout {
   gomod: string | undefined;
   /** Every local module the build uses, the root's own first, without repeats. */
   modules: LocalModule[];
+  /** The module cache (GOMODCACHE): a module there is never watched (a replace may point into it). */
+  modcache: string | undefined;
 }
 
 interface GoModJson {
@@ -65,7 +67,12 @@ const isLocalPath = (p: string): boolean => p.startsWith('./') || p.startsWith('
 
 /** The modules that `go build` in `root` compiles from the local disk, and why each one. */
 export async function localModules(root: string, signal: AbortSignal, env: NodeJS.ProcessEnv = process.env): Promise<ModuleLayout> {
-  const facts = await goJson<{ GOWORK?: string; GOMOD?: string }>(['env', '-json', 'GOWORK', 'GOMOD'], root, signal, env);
+  const facts = await goJson<{ GOWORK?: string; GOMOD?: string; GOMODCACHE?: string }>(
+    ['env', '-json', 'GOWORK', 'GOMOD', 'GOMODCACHE'],
+    root,
+    signal,
+    env,
+  );
   const workspace = facts.GOWORK && facts.GOWORK !== 'off' ? facts.GOWORK : undefined;
   const gomod = facts.GOMOD && facts.GOMOD !== '/dev/null' && facts.GOMOD !== 'NUL' ? facts.GOMOD : undefined;
   const found = new Map<string, LocalModule>();
@@ -89,7 +96,7 @@ export async function localModules(root: string, signal: AbortSignal, env: NodeJ
   } else if (gomod) {
     addReplaces((await goJson<GoModJson>(['mod', 'edit', '-json', gomod], root, signal, env)).Replace, path.dirname(gomod));
   }
-  return { workspace, gomod, modules: [...found.values()] };
+  return { workspace, gomod, modules: [...found.values()], modcache: facts.GOMODCACHE || undefined };
 }
 
 /** A used module's go.mod as JSON, or undefined when it has none (go reports that on its own at build). */

@@ -42,13 +42,18 @@ export function mergeBatches(a: Batch | undefined, b: Batch): Batch {
   };
 }
 
-/** Changed files grouped by directory relative to root ("." for the root), in first-seen order. */
+/**
+ * Changed files grouped by directory relative to root ("." for the root), in first-seen order. A file of
+ * another watched root (a module outside the root) is named from the root: "../lib", absolute when far.
+ */
 export function groupByPackage(paths: readonly string[], root: string): Map<string, string[]> {
   const groups = new Map<string, string[]>();
   for (const p of paths) {
     const rel = path.relative(root, p).split(path.sep).join('/');
     const dir = path.posix.dirname(rel);
-    const key = dir === '.' ? '.' : `./${dir}`;
+    const outside = dir === '..' || dir.startsWith('../') || path.isAbsolute(dir);
+    const far = outside && dir.split('/').filter((s) => s === '..').length > 2;
+    const key = dir === '.' ? '.' : far ? path.dirname(p) : outside ? dir : `./${dir}`;
     const list = groups.get(key) ?? [];
     list.push(path.posix.basename(rel));
     groups.set(key, list);
@@ -62,7 +67,7 @@ export function describeBatch(batch: Batch, root: string): string {
     const groups = groupByPackage(batch.paths, root);
     if (batch.paths.length === 1) {
       const [dir, files] = [...groups.entries()][0]!;
-      parts.push(dir === '.' ? files[0]! : `${dir.slice(2)}/${files[0]!}`);
+      parts.push(dir === '.' ? files[0]! : `${dir.startsWith('./') ? dir.slice(2) : dir}/${files[0]!}`);
     } else if (groups.size === 1) {
       parts.push(`${batch.paths.length} files in ${[...groups.keys()][0]!}`);
     } else {

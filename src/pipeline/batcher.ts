@@ -184,6 +184,7 @@ export class Batcher {
     try {
       const verdict = batch.rescanReasons.length > 0 ? undefined : await this.content.classify(batch.paths, batch.seq);
       if (!verdict) {
+        this.content.forgetAll();
         this.content.baseline.noteUnknown(batch.seq);
         return deliver(batch);
       }

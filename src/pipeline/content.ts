@@ -38,7 +38,7 @@ export interface ContentVerdict {
   unchanged: string[];
 }
 
-async function hashFile(p: string): Promise<string | undefined> {
+export async function hashFile(p: string): Promise<string | undefined> {
   try {
     const st = await fs.lstat(p);
     if (!st.isFile()) return undefined;
@@ -88,6 +88,15 @@ export class ContentIndex {
       }
     }
     return n;
+  }
+
+  /**
+   * Forget every hash: a rescan builds a tree whose changes were not all seen (events lost, a root armed
+   * late), so any hash may be stale, and a later edit back to a stale hash would pass for "no change".
+   * Files are indexed again at their next change (counted as changed then: when in doubt, build).
+   */
+  forgetAll(): void {
+    this.hashes.clear();
   }
 
   /**

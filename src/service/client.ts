@@ -45,9 +45,9 @@ export function findRunningRoot(from: string): string | undefined {
   }
 }
 
-function get(socketPath: string, urlPath: string, timeoutMs: number): Promise<{ status: number; body: string }> {
+function request(socketPath: string, method: string, urlPath: string, timeoutMs: number): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ socketPath, path: urlPath, timeout: timeoutMs, agent: false }, (res) => {
+    const req = http.request({ socketPath, method, path: urlPath, timeout: timeoutMs, agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (body += d));
@@ -56,41 +56,59 @@ function get(socketPath: string, urlPath: string, timeoutMs: number): Promise<{ 
     });
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on('error', reject);
+    req.end();
   });
 }
 
-export async function fetchStatus(root: string, timeoutMs = 3000): Promise<StatusReply> {
+/** One request to the control socket of the hotwatch running for `root`: its answer, or why none came. */
+export type ControlReply = { kind: 'ok'; status: number; body: string } | { kind: 'none'; why: string };
+
+export async function askControl(root: string, method: string, urlPath: string, timeoutMs = 3000): Promise<ControlReply> {
   let sd: StateDir;
   try {
     sd = openStateDir(root, { create: false });
   } catch (e) {
     if (errnoCode(e) !== 'ENOENT') return { kind: 'none', why: `cannot read ${path.join(root, '.hotwatch')}: ${(e as Error).message}` };
-    return (await viaFallback(root, timeoutMs)) ?? { kind: 'none', why: `no hotwatch runs in ${root} (no .hotwatch/ there)` };
+    return (
+      (await viaFallback(root, method, urlPath, timeoutMs)) ?? { kind: 'none', why: `no hotwatch runs in ${root} (no .hotwatch/ there)` }
+    );
   }
-  const first = await ask(sd, root, timeoutMs);
+  const first = await ask(sd, root, method, urlPath, timeoutMs);
   if (first.kind === 'ok' || !first.absent) return first;
-  return (await viaFallback(root, timeoutMs)) ?? first;
+  return (await viaFallback(root, method, urlPath, timeoutMs)) ?? first;
+}
+
+export async function fetchStatus(root: string, timeoutMs = 3000): Promise<StatusReply> {
+  const r = await askControl(root, 'GET', '/status', timeoutMs);
+  if (r.kind === 'none') return r;
+  if (r.status !== 200) return { kind: 'none', why: `the status socket answered ${r.status}: ${r.body.slice(0, 200)}` };
+  return { kind: 'ok', snapshot: JSON.parse(r.body) as StatusSnapshot };
 }
 
 /** The socket a hotwatch placed outside .hotwatch/ (that filesystem could not hold one); undefined when there is none. */
-async function viaFallback(root: string, timeoutMs: number): Promise<StatusReply | undefined> {
+async function viaFallback(root: string, method: string, urlPath: string, timeoutMs: number): Promise<ControlReply | undefined> {
   let sd: StateDir;
   try {
     sd = openFallbackDir(root, { create: false });
   } catch {
     return undefined;
   }
-  const r = await ask(sd, root, timeoutMs);
+  const r = await ask(sd, root, method, urlPath, timeoutMs);
   return r.kind === 'none' && r.absent ? undefined : r;
 }
 
-/** GET /status on the socket of `sd`; `absent` when no socket is there at all. Closes `sd`. */
-async function ask(sd: StateDir, root: string, timeoutMs: number): Promise<StatusReply & { absent?: boolean }> {
+/** One request on the socket of `sd`; `absent` when no socket is there at all. Closes `sd`. */
+async function ask(
+  sd: StateDir,
+  root: string,
+  method: string,
+  urlPath: string,
+  timeoutMs: number,
+): Promise<ControlReply & { absent?: boolean }> {
   const shown = path.join(sd.dir, sd.name);
   try {
-    const { status, body } = await get(path.join(sd.base, sd.name), '/status', timeoutMs);
-    if (status !== 200) return { kind: 'none', why: `${shown} answered ${status}: ${body.slice(0, 200)}` };
-    return { kind: 'ok', snapshot: JSON.parse(body) as StatusSnapshot };
+    const { status, body } = await request(path.join(sd.base, sd.name), method, urlPath, timeoutMs);
+    return { kind: 'ok', status, body };
   } catch (e) {
     const code = errnoCode(e);
     if (code === 'ENOENT') return { kind: 'none', why: `no hotwatch runs in ${root} (no ${shown})`, absent: true };
@@ -99,9 +117,9 @@ async function ask(sd: StateDir, root: string, timeoutMs: number): Promise<Statu
     if (code === 'EACCES')
       return {
         kind: 'none',
-        why: `cannot read the status at ${shown}: permission denied (the socket is private to the user running hotwatch)`,
+        why: `cannot reach ${shown}: permission denied (the socket is private to the user running hotwatch)`,
       };
-    return { kind: 'none', why: `cannot read the status at ${shown}: ${(e as Error).message}` };
+    return { kind: 'none', why: `cannot reach ${shown}: ${(e as Error).message}` };
   } finally {
     sd.close();
   }

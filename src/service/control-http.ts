@@ -19,8 +19,8 @@ export interface ControlServerOptions {
   root: string;
   status: () => StatusSnapshot;
   metrics: () => Promise<{ contentType: string; body: string }>;
-  /** POST /reload; absent until config reload is wired (the endpoint then answers 501). */
-  reload?: () => Promise<ReloadResult>;
+  /** POST /reload; absent, or returning undefined, while config reload is not wired (the endpoint then answers 501). */
+  reload?: () => Promise<ReloadResult> | undefined;
   /** A loopback TCP listener as well (127.0.0.1, ::1 or localhost only). */
   tcp?: { port: number; host?: string };
   /** A request failed inside (logged by the caller; the client got a 500). */
@@ -51,11 +51,11 @@ function handler(opts: ControlServerOptions, viaTcp: boolean): http.RequestListe
       }
       if (url === '/reload' && req.method === 'POST') {
         if (viaTcp) return json(res, 403, { ok: false, message: 'reload only over the unix socket (.hotwatch/control.sock)' });
-        if (!opts.reload) return json(res, 501, { ok: false, message: 'config reload is not available in this hotwatch' });
         if (reloading) return json(res, 409, { ok: false, message: 'a reload is already running' });
         reloading = true;
         try {
-          const r = await opts.reload();
+          const r = await opts.reload?.();
+          if (!r) return json(res, 501, { ok: false, message: 'config reload is not available in this hotwatch' });
           return json(res, r.ok ? 200 : 422, r);
         } finally {
           reloading = false;

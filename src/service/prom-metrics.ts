@@ -50,7 +50,7 @@ export function createPromMetrics(version: string, startedAt: number, live: () =
     }),
     dropped: new Counter({
       name: 'hotwatch_events_dropped_total',
-      help: 'File events dropped (each drop forces a rescan, never a lost edit), by reason',
+      help: 'File events dropped (each drop forces a rescan, never a lost edit), by reason: ring-overflow (counted), kernel-overflow (one per IN_Q_OVERFLOW: the kernel does not say how many)',
       labelNames: ['reason'],
       registers: reg,
     }),

@@ -45,6 +45,10 @@ export interface ServiceMode {
   readonly control: ControlServer | undefined;
   /** Call on every job state change the recorder does not already report (cheap, coalesced). */
   changed(): void;
+  /** Config reload from now on (POST /reload answers 501 until then). */
+  bindReload(reload: (trigger: string) => Promise<ReloadResult>): void;
+  /** A config reload, with RELOADING=1 (and MONOTONIC_USEC) before and READY=1 after; a rejected one in STATUS=. */
+  reload(trigger: string): Promise<ReloadResult>;
   snapshot(): StatusSnapshot;
   close(): Promise<void>;
 }
@@ -86,7 +90,8 @@ export async function startServiceMode(o: ServiceModeOptions): Promise<ServiceMo
   const onAbort = () => void notifier.stopping(`stopping: ${String((o.signal.reason as Error)?.message ?? o.signal.reason ?? 'shutdown')}`);
   o.signal.addEventListener('abort', onAbort, { once: true });
 
-  const control = await startControl(o, snap, metrics, notifier, notify.changed);
+  const reloads = new ReloadBinding(notifier, () => statusLine(snap()), notify.changed, o.reload);
+  const control = await startControl(o, snap, metrics, () => (reloads.bound ? reloads.run('POST /reload') : undefined));
   if (control?.fallback)
     o.log.info(
       { event: 'service.control-fallback', socket: control.socketPath },
@@ -97,6 +102,8 @@ export async function startServiceMode(o: ServiceModeOptions): Promise<ServiceMo
     notifier,
     control,
     changed: notify.changed,
+    bindReload: (f) => reloads.bind(f),
+    reload: (trigger) => reloads.run(trigger),
     snapshot: snap,
     close: async () => {
       o.signal.removeEventListener('abort', onAbort);
@@ -134,33 +141,57 @@ function notifyOnChange(notifier: Notifier, snap: () => StatusSnapshot, log: Ser
   };
 }
 
+/** The config reload, bound once the runtime can run it; each run between RELOADING=1 and READY=1. */
+class ReloadBinding {
+  private reload: ((trigger: string) => Promise<ReloadResult>) | undefined;
+
+  constructor(
+    private readonly notifier: Notifier,
+    private readonly line: () => string,
+    private readonly changed: () => void,
+    initial: (() => Promise<ReloadResult>) | undefined,
+  ) {
+    this.reload = initial && (() => initial());
+  }
+
+  get bound(): boolean {
+    return this.reload !== undefined;
+  }
+
+  bind(f: (trigger: string) => Promise<ReloadResult>): void {
+    this.reload = f;
+  }
+
+  /** RELOADING=1 (with MONOTONIC_USEC) before, READY=1 after, with the reload's error as STATUS= when it was rejected. */
+  async run(trigger: string): Promise<ReloadResult> {
+    const reload = this.reload;
+    if (!reload) return { ok: false, message: 'config reload is not available in this hotwatch' };
+    await this.notifier.reloading('reloading the config');
+    let result: ReloadResult | undefined;
+    try {
+      result = await reload(trigger);
+      return result;
+    } finally {
+      const rejected = result && !result.ok ? `config reload rejected (the old config keeps running): ${result.message}` : undefined;
+      await this.notifier.ready(rejected ?? this.line());
+      if (!rejected) this.changed();
+    }
+  }
+}
+
 async function startControl(
   o: ServiceModeOptions,
   snap: () => StatusSnapshot,
   metrics: LazyMetrics,
-  notifier: Notifier,
-  changed: () => void,
+  reload: () => Promise<ReloadResult> | undefined,
 ) {
-  const reload = o.reload;
   try {
     return await startControlServer({
       root: o.root,
       status: snap,
       metrics: () => metrics.exposition(),
       ...(o.tcp ? { tcp: o.tcp } : {}),
-      ...(reload
-        ? {
-            reload: async () => {
-              await notifier.reloading('reloading the config');
-              try {
-                return await reload();
-              } finally {
-                await notifier.ready(statusLine(snap()));
-                changed();
-              }
-            },
-          }
-        : {}),
+      reload,
       onError: (e) => o.log.warn({ event: 'service.control-error', err: e }, `status endpoint: ${String(e)}`),
     });
   } catch (e) {

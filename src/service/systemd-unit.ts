@@ -101,6 +101,8 @@ Type=notify
 NotifyAccess=all
 # ${i.logFormat === 'json' ? '--log-format json: one JSON object per line, for a log shipper.' : '--log-format pretty: plain lines; under journald each carries its level, so journalctl -p warning filters.'}
 ExecStart=${exec}
+# systemctl reload: the running hotwatch reads its config again (as an edit of it does); an invalid one fails the reload and the old config runs on.
+ExecReload=${[i.node, i.bin, 'reload', '--root', i.root].map(execWord).join(' ')}
 WorkingDirectory=${specifiers(i.root)}
 ${i.user ? '' : `# The repository's owner: the build output, .hotwatch/ and the Go caches stay theirs (and HOME is set for go).\nUser=${i.account}\n`}# go, git and node for the builds: a service gets a minimal PATH otherwise.
 Environment=${envAssignment('PATH', i.path.join(':'))}

@@ -25,6 +25,8 @@ export interface BuildResult {
   /** Combined stdout+stderr, trimmed to the last ~64 KiB. */
   output: string;
   command: string;
+  /** Set when a build step (steps.ts) ran, not the build: its command. */
+  step?: string;
 }
 
 export interface BuildOptions {
@@ -34,6 +36,11 @@ export interface BuildOptions {
   onLine?: (line: string) => void;
   /** Base environment (default process.env); build.env is applied on top. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Run this command (argv, no shell) instead of the build, with the same process-tree handling, timeout
+   * and output: a build step (steps.ts). The binary is neither prepared nor checked then.
+   */
+  command?: { file: string; args: string[]; display: string };
 }
 
 export const BUILD_MARKER_KEY = 'HOTWATCH_BUILD_ID';
@@ -45,7 +52,7 @@ const LEFTOVER_WAIT_MS = 500;
 /** After the tree is stopped, how long to wait for the output pipe to close before closing it. */
 const PIPE_WAIT_MS = 2_000;
 
-const quote = (a: string): string => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+export const quote = (a: string): string => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
 
 export function buildCommand(s: BuildSettings): { file: string; args: string[]; display: string } {
   if (s.cmd !== undefined) return { file: '/bin/sh', args: ['-c', s.cmd], display: s.cmd };
@@ -116,7 +123,7 @@ class OutputCollector {
 export async function runBuild(s: BuildSettings, opts: BuildOptions): Promise<BuildResult> {
   const { log } = opts;
   const started = performance.now();
-  const { file, args, display } = buildCommand(s);
+  const { file, args, display } = opts.command ?? buildCommand(s);
   const done = (r: Partial<BuildResult>): BuildResult => ({
     ok: false,
     canceled: false,
@@ -128,7 +135,7 @@ export async function runBuild(s: BuildSettings, opts: BuildOptions): Promise<Bu
     ...r,
   });
   if (opts.signal.aborted) return done({ canceled: true });
-  prepareOutput(s.root, s.output, log); // never written through: see output-path.ts
+  if (!opts.command) prepareOutput(s.root, s.output, log); // never written through: see output-path.ts
   prepareDirs(s);
 
   const marker = { key: BUILD_MARKER_KEY, value: randomUUID() };
@@ -154,7 +161,7 @@ export async function runBuild(s: BuildSettings, opts: BuildOptions): Promise<Bu
   const output = out.end();
 
   if (result.failed && result.exitCode === undefined && !result.signal && !result.isCanceled) {
-    throw spawnError(result.code, result.shortMessage ?? String(result.message), s, env, display);
+    throw spawnError(result.code, result.shortMessage ?? String(result.message), opts.command ? { ...s, cmd: display } : s, env, display);
   }
   const exitCode = result.exitCode;
   const r = done({
@@ -164,8 +171,8 @@ export async function runBuild(s: BuildSettings, opts: BuildOptions): Promise<Bu
     exitCode,
     output,
   });
-  if (r.ok) checkBuiltOutput(s.output);
-  logResult(log, r, s, result.signal);
+  if (r.ok && !opts.command) checkBuiltOutput(s.output);
+  logResult(log, r, opts.command ? { ...s, cmd: undefined } : s, result.signal); // a step: not build.cmd
   return r;
 }
 

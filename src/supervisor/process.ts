@@ -57,11 +57,13 @@ const DRAIN_MS = 200;
 function startError(e: unknown, o: AppStartOptions): HotwatchError {
   const code = errnoCode(e);
   const [what, hint] =
-    code === 'ENOENT'
-      ? [`${o.binary} does not exist`, 'the build should have written it: check build.output, and that build.cmd writes to it']
-      : code === 'EACCES'
-        ? [`${o.binary} is not executable (EACCES)`, `chmod +x ${o.binary}, and check that its filesystem is not mounted noexec`]
-        : [`${o.binary}: ${String((e as Error)?.message ?? e)}`, 'check that the binary was built for this machine'];
+    code === 'ENOENT' && !o.binary.includes('/')
+      ? [`\`${o.binary}\` is not on PATH`, 'install it, or give its path (hotwatch exec -- /path/to/cmd)']
+      : code === 'ENOENT'
+        ? [`${o.binary} does not exist`, 'the build should have written it: check build.output, and that build.cmd writes to it']
+        : code === 'EACCES'
+          ? [`${o.binary} is not executable (EACCES)`, `chmod +x ${o.binary}, and check that its filesystem is not mounted noexec`]
+          : [`${o.binary}: ${String((e as Error)?.message ?? e)}`, 'check that the binary was built for this machine'];
   return new HotwatchError('APP_START_FAILED', `cannot start the app: ${what}`, { hint, where: o.cwd, cause: e });
 }
 

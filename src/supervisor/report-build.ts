@@ -36,6 +36,7 @@ export function reportBuildFailure(
   const body = res.output.trim();
   const { lines, count, errors } = compilerErrors(body ? body.split('\n') : [], ctx.buildDir, ctx.cwd);
   const why = [
+    ...(res.step !== undefined ? [`build.steps: ${res.step}`] : []),
     res.timedOut ? `timed out after ${res.durationMs}ms` : `exit ${res.exitCode ?? '?'}, ${res.durationMs}ms`,
     ...(count > 0 ? [plural(count, 'error')] : []),
   ].join(', ');
@@ -54,8 +55,9 @@ export function reportBuildFailure(
       errorCount: count,
       output: lines.join('\n'),
       errors,
+      ...(res.step !== undefined ? { step: res.step } : {}),
     },
-    `BUILD FAILED (${why}): ${serving}${detail}`,
+    `${res.step !== undefined ? 'BUILD STEP FAILED' : 'BUILD FAILED'} (${why}): ${serving}${detail}`,
   );
 }
 

@@ -23,10 +23,13 @@ export interface ReportContext {
   /** Where the build runs (its file names are relative to it) and where hotwatch was started. */
   buildDir: string;
   cwd: string;
+  /** Ad-hoc mode: the command, as typed (its runs end with "ok" or "exit N"). */
+  exec?: string;
 }
 
 /** One report of the job, as log lines. */
 export function reportJob(log: Logger, r: Report, ctx: ReportContext): void {
+  if (ctx.exec !== undefined && reportCommandTurn(log, r, ctx.exec)) return;
   switch (r.kind) {
     case 'build.start':
       return log.info({ event: r.kind, trigger: r.trigger, files: r.files, rescan: r.rescan }, `${r.trigger} → building`);
@@ -133,6 +136,31 @@ function reportStop(log: Logger, pid: number, why: string, res: StopResult, ctx:
   }
 }
 
+/** Ad-hoc mode: no build to speak of, a command that runs and ends. True when `r` was said here. */
+function reportCommandTurn(log: Logger, r: Report, command: string): boolean {
+  if (r.kind === 'build.start')
+    log.debug({ event: r.kind, trigger: r.trigger, files: r.files, rescan: r.rescan }, `${r.trigger} → running`);
+  else if (r.kind === 'build.done') log.debug({ event: r.kind, buildMs: r.buildMs }, `build steps ok in ${r.buildMs}ms`);
+  else if (r.kind === 'app.start')
+    log.info(
+      { event: r.kind, pid: r.pid, reason: r.reason, stopMs: r.stopMs, startMs: r.startMs },
+      `${r.reason} → running ${command} (pid ${r.pid})`,
+    );
+  else if (r.kind === 'app.exit') reportCommandExit(log, r, command);
+  else return false;
+  return true;
+}
+
+/** Ad-hoc mode: a command that ran to its end: ok (info) or how it failed (error), then what comes next. */
+function reportCommandExit(log: Logger, r: Extract<Report, { kind: 'app.exit' }>, command: string): void {
+  const ok = r.exit.code === 0 && r.exit.signal === null;
+  const how = ok ? 'ok' : r.exit.signal ? `killed by ${r.exit.signal}` : `exit ${r.exit.code}`;
+  const next =
+    r.next === 'restart' ? `; running it again in ${formatSeconds(r.restartInMs ?? 0)} (run.onCrash: restart)` : '; waiting for a change';
+  const fields = { event: r.kind, pid: r.pid, ...r.exit, ok, exec: true };
+  log[ok ? 'info' : 'error'](fields, `${command}: ${how} (${formatSeconds(r.exit.uptimeMs)})${next}`);
+}
+
 function reportExit(log: Logger, r: Extract<Report, { kind: 'app.exit' }>): void {
   const how = `app ${formatExit(r.exit)}`;
   if (r.next === 'restart') {
@@ -164,6 +192,8 @@ export function watchListening(
   signal: AbortSignal,
   stillCurrent: () => boolean,
   onPorts: (ports: number[]) => void,
+  /** The cycle's one-line summary (cycle-summary.ts), when this app is its result. */
+  summary?: (where: string, readyMs: number) => string | undefined,
 ): void {
   const t0 = performance.now();
   const deadline = t0 + 10_000;
@@ -181,9 +211,10 @@ export function watchListening(
       onPorts(ports);
       const ms = Math.round(performance.now() - t0);
       const addresses = listeningAddressesOf([pid, ...descendantsOf(pid)]);
+      const where = addresses.length > 0 ? addresses.join(', ') : ports.map((p) => `:${p}`).join(', ');
       log.info(
         { event: 'app.listening', pid, ports, addresses, readyMs: ms },
-        `serving on ${addresses.length > 0 ? addresses.join(', ') : ports.map((p) => `:${p}`).join(', ')} (${ms}ms after start)`,
+        summary?.(where, ms) ?? `serving on ${where} (${ms}ms after start)`,
       );
       return;
     }

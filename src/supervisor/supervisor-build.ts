@@ -7,6 +7,7 @@ import type { Logger } from '../log/logger.js';
 import { binaryIdentity } from './binary-identity.js';
 import { runBuild, type BuildResult } from './build.js';
 import type { BuildOutcome } from './job-state.js';
+import { runSteps, stepsFor, type Changed } from './steps.js';
 
 export interface JobBuildOptions {
   settings: BuildSettings;
@@ -17,15 +18,25 @@ export interface JobBuildOptions {
   onLine?: ((line: string) => void) | undefined;
   /** Did a relevant file change after `since` (monotonic ms)? See SupervisorOptions.changedSince. */
   changedSince?: ((since: number) => Promise<boolean>) | undefined;
+  /** What changed: which build.steps run before the build. */
+  changed?: Changed;
+  /** Opened around each step: its writes are not a new change (step-writes.ts). */
+  stepWindow?: (() => () => Promise<void>) | undefined;
+  /** Ad-hoc mode: no build, only the before-steps (the command is the app). */
+  noBuild?: boolean;
   /** A turn among builds bounded across apps (SupervisorOptions.buildSlot); absent: no bound. */
   slot?: ((signal: AbortSignal) => Promise<() => void>) | undefined;
 }
 
 /** Builds `batch`; however it ends (result or error), it ends as one outcome. */
 export async function buildForJob(o: JobBuildOptions, signal: AbortSignal): Promise<BuildOutcome> {
+  const steps = await beforeSteps(o, signal);
+  if (typeof steps !== 'number') return steps;
+  const stepsMs = steps;
+  if (o.noBuild) return { kind: 'ok', durationMs: stepsMs };
   const release = o.slot ? await o.slot(signal).catch(() => undefined) : undefined;
-  if (o.slot && !release) return { kind: 'canceled', durationMs: 0 }; // canceled while waiting for its turn
-  // Whatever changed after this reached a tree the build may have read half-written.
+  if (o.slot && !release) return { kind: 'canceled', durationMs: stepsMs }; // canceled while waiting for its turn
+  // Whatever changed after this reached a tree the build may have read half-written (the steps' own writes are before it).
   const startedAt = performance.now();
   const outcome = await runBuild(o.settings, {
     signal,
@@ -37,8 +48,24 @@ export async function buildForJob(o: JobBuildOptions, signal: AbortSignal): Prom
     .then(toOutcome, (error: unknown): BuildOutcome => ({ kind: 'error', error }))
     .finally(release);
   if (outcome.kind === 'failed') return confirmFailure(outcome, startedAt, o);
-  if (outcome.kind === 'ok') return withIdentity(outcome, o.binary);
+  if (outcome.kind === 'ok') return withIdentity({ ...outcome, durationMs: outcome.durationMs + stepsMs }, o.binary);
   return outcome;
+}
+
+/** The before-steps this change needs: their time, or how the first that did not succeed ended the cycle. */
+async function beforeSteps(o: JobBuildOptions, signal: AbortSignal): Promise<number | BuildOutcome> {
+  const changed = o.changed ?? 'all';
+  const before = stepsFor(o.settings.steps, 'before', changed, o.settings.root);
+  if (before.length === 0) return 0;
+  const window = o.stepWindow;
+  try {
+    const steps = await runSteps(before, { build: o.settings, log: o.log, signal, changed, ...(window ? { window } : {}) });
+    if (steps.ok) return steps.durationMs;
+    // A failed step is never "superseded": the files it wrote would make every failure look so.
+    return steps.result.canceled ? { kind: 'canceled', durationMs: steps.durationMs } : { kind: 'failed', result: steps.result };
+  } catch (error) {
+    return { kind: 'error', error };
+  }
 }
 
 function toOutcome(res: BuildResult): BuildOutcome {

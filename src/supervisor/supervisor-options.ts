@@ -3,6 +3,7 @@ import type { BuildSettings, RunSettings } from '../config/settings.js';
 import type { Logger } from '../log/logger.js';
 import type { Batch } from '../pipeline/events.js';
 import type { Report } from './job-state.js';
+import type { StepWrites } from './step-writes.js';
 
 /** Where the app answers (a loopback address and its port). */
 export interface AppUpstream {
@@ -79,6 +80,14 @@ export interface SupervisorOptions {
   buildSlot?: (signal: AbortSignal) => Promise<() => void>;
   /** Told when an app is seen listening (ports), as app.listening logs it. */
   onListening?: (pid: number, ports: number[]) => void;
+  /** Ad-hoc mode (`hotwatch exec`): no build; the command (run.binary, run.args) gets the changed files. */
+  exec?: boolean;
+  /** What build steps wrote (a before or instead step is configured): not a new change. */
+  stepWrites?: StepWrites;
+  /** Where people open the app when that is not where it listens (the proxy's address): the summary line says it. */
+  servedAt?: string;
+  /** Told before each build starts (--clear clears the screen). */
+  beforeBuild?: () => void;
 }
 
 export interface SupervisorStats {

@@ -15,11 +15,15 @@ import { buildForJob } from './supervisor-build.js';
 import type { ChangeKind, SupervisorOptions, SupervisorStats } from './supervisor-options.js';
 import { APP_MARKER_KEY, type AppProcess } from './process.js';
 import { processesWithMarkers } from './daemon.js';
-import { appEnded, proveReady, startAppForJob, type OutputTail } from './supervisor-app.js';
+import { appEnded, proveReady, startAppForJob, type JobAppOptions, type OutputTail } from './supervisor-app.js';
 import { HotwatchError } from '../errors.js';
 import { compilerErrors } from './compiler-output.js';
 import type { TreeProcess } from './kill-tree.js';
 import { SelfTriggerGuard, type SelfTriggerOptions } from './self-trigger.js';
+import { CycleSteps, changedOf } from './supervisor-steps.js';
+import { CycleSummary } from './cycle-summary.js';
+import { changedEnv, expandChanged } from './exec-args.js';
+import { quote } from './build.js';
 import { reportJob, reportSelfTrigger, watchListening, type ReportContext } from './report.js';
 import {
   initialJobState,
@@ -80,6 +84,14 @@ export class Supervisor {
   private draining = false;
   private ended: { resolve: () => void; reject: (e: unknown) => void } | undefined;
   private failure: { error: unknown } | undefined;
+  /** build.steps around the job: own writes left out, instead and after steps. */
+  private readonly steps: CycleSteps;
+  /** Batches wait here while the files build steps wrote are left out (in order). */
+  private submitting: Promise<void> = Promise.resolve();
+  /** Ad-hoc mode: the files changed since the command last started (absolute). */
+  private readonly execChanged = new Set<string>();
+  /** What the current cycle changed and how long it took: the serving line says it. */
+  private readonly summary = new CycleSummary();
 
   constructor(private readonly opts: SupervisorOptions) {
     this.log = opts.log.child({ component: 'supervisor' });
@@ -98,7 +110,10 @@ export class Supervisor {
       gracePeriodMs: opts.run.gracePeriodMs,
       buildDir: opts.build.root,
       cwd: opts.cwd ?? process.cwd(),
+      ...(opts.exec ? { exec: [opts.run.binary, ...opts.run.args].map(quote).join(' ') } : {}),
     };
+    const { build, signal, stepWrites } = opts;
+    this.steps = new CycleSteps({ build, log: this.log, signal, cwd: this.reportContext.cwd, stepWrites });
     opts.signal.addEventListener('abort', () => this.feed({ type: 'shutdown', at: Date.now() }), { once: true });
   }
 
@@ -107,6 +122,14 @@ export class Supervisor {
    * that only repeats what each cycle writes (a loop, self-trigger.ts) is said once and held back.
    */
   submit(batch: Batch): void {
+    if (!this.steps.filters) return this.submitNow(batch);
+    this.submitting = this.submitting
+      .then(() => this.steps.filter(batch))
+      .then((kept) => kept && this.submitNow(kept))
+      .catch((e: unknown) => this.fail(e));
+  }
+
+  private submitNow(batch: Batch): void {
     const verdict = this.selfTrigger.judge(batch.paths, batch.firstAt);
     if (verdict.kind !== 'build') return reportSelfTrigger(this.log, verdict, this.opts.root);
     // run.envFiles: a change of only those restarts the app with its new environment, no build; with
@@ -120,6 +143,7 @@ export class Supervisor {
     const rel = (files: string[]): string => files.map((p) => path.relative(this.opts.root, p)).join(', ');
     const builds = needs.some((n) => n.kind === 'build') || batch.rescanReasons.length > 0 || batch.paths.length === 0;
     if (!builds && env.length === 0 && restartOnly.length === 0) return this.reloadOnly(rel(batch.paths));
+    if (env.length === 0 && restartOnly.length === 0 && this.steps.instead(batch)) return;
     if (env.length === 0 && restartOnly.length === 0) return this.feed({ type: 'change', at: Date.now(), batch });
     const forced: Batch = { ...batch, force: true };
     if (builds) return this.feed({ type: 'change', at: Date.now(), batch: forced });
@@ -136,14 +160,21 @@ export class Supervisor {
     this.opts.proxy?.reload();
   }
 
-  /** The r key: a build now, changed files or not, and a restart even if the binary is the same. */
-  rebuild(): void {
+  /** The r key (or a config reload's build settings): a build now, changed files or not, and a restart even if the binary is the same. */
+  rebuild(why = 'rebuild requested (r)'): void {
     const now = performance.now();
     this.feed({
       type: 'change',
       at: Date.now(),
-      batch: { paths: [], rescanReasons: ['rebuild requested (r)'], firstAt: now, lastAt: now, force: true },
+      batch: { paths: [], rescanReasons: [why], firstAt: now, lastAt: now, force: true },
     });
+  }
+
+  /** A restart of the app without a build (a config reload changed run.args, run.env...); a build when none runs. */
+  restart(reason: string): void {
+    const now = performance.now();
+    const batch: Batch = { paths: [], rescanReasons: [reason], firstAt: now, lastAt: now, force: true };
+    this.feed({ type: 'restart', at: Date.now(), reason, batch });
   }
 
   /** The files are back to what the running app was built from: a build for the change they undo is moot. */
@@ -258,6 +289,7 @@ export class Supervisor {
         if (this.lastBuilt) this.opts.onServing?.(this.lastBuilt);
         return;
       case 'report':
+        this.summary.note(effect.report);
         this.opts.onReport?.(effect.report);
         reportJob(this.log, effect.report, this.reportContext);
         return this.showInBrowser(effect.report);
@@ -313,8 +345,23 @@ export class Supervisor {
     const ctrl = new AbortController();
     this.build = ctrl;
     this.stats.buildsStarted++;
-    const { build: settings, run, onBuildLine, changedSince, buildSlot: slot } = this.opts;
-    const building = buildForJob({ settings, binary: run.binary, log: this.log, onLine: onBuildLine, changedSince, slot }, ctrl.signal);
+    const { build: settings, run, onBuildLine, changedSince, exec, buildSlot: slot } = this.opts;
+    for (const p of batch.paths) this.execChanged.add(p);
+    this.opts.beforeBuild?.();
+    const building = buildForJob(
+      {
+        settings,
+        binary: run.binary,
+        log: this.log,
+        onLine: onBuildLine,
+        changedSince,
+        changed: changedOf(batch),
+        stepWindow: this.steps.window,
+        noBuild: exec,
+        slot,
+      },
+      ctrl.signal,
+    );
     // The build is running in its own processes: the old app's stop is prepared meanwhile.
     const serving = servingApp(this.job);
     if (serving) this.apps.get(serving.pid)?.prescan();
@@ -375,7 +422,7 @@ export class Supervisor {
     try {
       port = proxy ? await proxy.nextPort() : undefined;
       const extraEnv = proxy && port !== undefined ? { [proxy.portEnv]: String(port) } : undefined;
-      started = await startAppForJob({ run, log: this.log, signal, appEnv, stderr: appStderr, extraEnv });
+      started = await startAppForJob({ ...this.execRun(run, extraEnv), log: this.log, signal, appEnv, stderr: appStderr });
     } catch (error) {
       this.showFailure({ title: 'The app could not start', lines: [error instanceof HotwatchError ? error.format() : String(error)] });
       return this.feed({ type: 'startFinished', at: Date.now(), outcome: { ok: false, error } });
@@ -400,6 +447,14 @@ export class Supervisor {
     this.appStarted(app, Math.round(performance.now() - t0), identity);
   }
 
+  /** Ad-hoc mode: the command gets the files changed since it last started ({changed}, $HOTWATCH_CHANGED). */
+  private execRun(run: SupervisorOptions['run'], extraEnv: Record<string, string> | undefined): Pick<JobAppOptions, 'run' | 'extraEnv'> {
+    if (!this.opts.exec) return { run, extraEnv };
+    const files = [...this.execChanged].map((p) => path.relative(this.opts.root, p));
+    this.execChanged.clear();
+    return { run: { ...run, args: expandChanged(run.args, files) }, extraEnv: { ...extraEnv, ...changedEnv(files) } };
+  }
+
   /** The app runs: its handle is kept, its end and its listening watched, then the job is told. */
   private appStarted(app: AppProcess, startMs: number, identity: string | undefined): void {
     this.apps.set(app.pid, app);
@@ -410,15 +465,26 @@ export class Supervisor {
       .then((exit) => exit && this.feed({ type: 'appExited', at: Date.now(), pid: app.pid, exit }))
       .catch((e: unknown) => this.fail(e));
     const serving = (): boolean => servingApp(this.job)?.pid === app.pid;
-    watchListening(app.pid, this.log, this.opts.signal, serving, (ports) => {
-      app.noteListening(ports);
-      this.opts.onListening?.(app.pid, ports);
-    });
+    const { servedAt } = this.opts;
+    const summary = (where: string, readyMs: number): string | undefined =>
+      this.summary.line(app.pid, servedAt ? `${servedAt} (through the proxy)` : where, readyMs);
+    watchListening(
+      app.pid,
+      this.log,
+      this.opts.signal,
+      serving,
+      (ports) => {
+        app.noteListening(ports);
+        this.opts.onListening?.(app.pid, ports);
+      },
+      summary,
+    );
     this.feed({
       type: 'startFinished',
       at: Date.now(),
       outcome: { ok: true, pid: app.pid, startMs, ...(identity !== undefined ? { identity } : {}) },
     });
+    this.steps.after(this.lastBuilt);
   }
 
   /** Processes of any app this supervisor started that are still running (after run(): none, or a survivor). */

@@ -21,7 +21,7 @@ import { NativeWatcher, type Liveness, type NativeWatcherOptions } from './nativ
 import type { WorkerFault } from './native/protocol.js';
 import { PolledSubtrees } from './poll/polled-subtrees.js';
 import { PollWatcher } from './poll/poll.js';
-import type { BackendName, DeafCause, Watcher, WatcherOptions, WatcherReady, WatcherStats } from './types.js';
+import type { BackendName, DeafCause, ReconcileReport, Watcher, WatcherOptions, WatcherReady, WatcherStats } from './types.js';
 
 export interface CreateWatcherOptions extends WatcherOptions {
   /** Knobs of the native backend (tests: heartbeat deadlines, fault injection). */
@@ -46,6 +46,8 @@ export interface WatchControl extends Watcher {
   rearm(timeoutMs: number): Promise<void>;
   /** A mount changed at `p`: re-arm what is under it (and poll it if it is a poll-type mount now). */
   rearmPath(p: string, mounts: MountEntry[], timeoutMs: number): Promise<void>;
+  /** A config reload changed the watch lists (Watcher.reconcile). */
+  reconcile(settings: WatchSettings, timeoutMs?: number): Promise<ReconcileReport>;
   /** Give up native watching of the tree: poll it all (also after `ready` rejected with a kernel limit). */
   fallBackToPoll(reason: string, cause: DeafCause | undefined, hint?: string): Promise<WatcherReady>;
   /** Back to native watching: undefined when it works, else why it still cannot (polling goes on). */
@@ -214,6 +216,18 @@ class AutoWatcher implements WatchControl {
         }
         throw e;
       }
+    });
+  }
+
+  reconcile(settings: WatchSettings, timeoutMs = 60_000): Promise<ReconcileReport> {
+    return this.serial(async () => {
+      this.opts.settings = settings; // a backend started from now on (a re-arm, a fallback) uses the new lists
+      await this.beside.restartAll();
+      const n = this.native();
+      if (n) return { how: 'reconciled', added: 0, removed: 0, ...(await n.reconcileWatches(settings, timeoutMs)) };
+      await this.main?.close();
+      const r = await bounded(() => this.startPoll('polling with the reloaded watch lists'), { what: 'starting to poll', timeoutMs });
+      return { how: 'repolled', dirs: r.dirs, added: 0, removed: 0 };
     });
   }
 

@@ -87,6 +87,15 @@ export interface WatcherStats {
   watches: number | undefined;
 }
 
+/** What a reconcile did: native watches kept, dropped and added; or the polling watcher started again. */
+export interface ReconcileReport {
+  how: 'reconciled' | 'repolled';
+  /** Directories watched (or polled) now. */
+  dirs: number;
+  added: number;
+  removed: number;
+}
+
 export interface Watcher {
   /** Resolves once every directory is armed; rejects with a HotwatchError when watching cannot start. */
   readonly ready: Promise<WatcherReady>;
@@ -105,6 +114,12 @@ export interface Watcher {
    * itself).
    */
   sync?(timeoutMs: number): Promise<void>;
+  /**
+   * A config reload changed the watch lists (same root, same backend): the watches are reconciled with
+   * them (native: directories now excluded dropped, directories now reached armed, no re-arm; polling:
+   * the poller starts again, it holds no watch). Events after it resolves follow the new lists.
+   */
+  reconcile?(settings: WatchSettings): Promise<ReconcileReport>;
   /** Idempotent; resolves when every watch is released. */
   close(): Promise<void>;
 }

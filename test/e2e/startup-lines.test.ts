@@ -27,7 +27,8 @@ function normalised(text: string, port: number): string[] {
         .replace(/^\[[\d:.]+\] /, '')
         .replace(/pid \d+/g, 'pid N')
         .replace(new RegExp(String(port), 'g'), 'PORT')
-        .replace(/\d+ms/g, 'Nms'),
+        .replace(/\d+ms/g, 'Nms')
+        .replace(/\d+ ms/g, 'N ms'),
     );
 }
 
@@ -46,7 +47,7 @@ describe('the start-up lines (e2e)', () => {
       'INFO: [supervisor] initial build → building',
       'INFO: [supervisor] build ok in Nms',
       'INFO: [supervisor] app started (pid N, start Nms)',
-      'INFO: [supervisor] serving on http://127.0.0.1:PORT (Nms after start)',
+      'INFO: [supervisor] initial build → built in N ms, started in N ms, serving on http://127.0.0.1:PORT',
     ]);
   }, 90_000);
 });

@@ -23,6 +23,7 @@ const KNOWN = new Set([
   'minimum',
   'maximum',
   'propertyNames',
+  'minItems',
 ]);
 
 function typeOk(t: string, v: unknown): boolean {
@@ -79,6 +80,8 @@ export function validateJsonSchema(schema: Schema, value: unknown, at = '$'): st
         errs.push(...validateJsonSchema(schema.additionalProperties as Schema, v, `${at}.${k}`));
     }
   }
+  if (Array.isArray(value) && typeof schema.minItems === 'number' && value.length < schema.minItems)
+    errs.push(`${at}: at least ${schema.minItems} item(s), got ${value.length}`);
   if (Array.isArray(value) && schema.items)
     value.forEach((v, i) => errs.push(...validateJsonSchema(schema.items as Schema, v, `${at}[${i}]`)));
   return errs;

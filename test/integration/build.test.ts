@@ -31,6 +31,8 @@ function settings(over: Partial<BuildSettings> = {}): BuildSettings {
     env: {},
     timeoutMs: 60_000,
     onFailure: 'keep-running',
+    steps: [],
+    clear: false,
     ...over,
   };
 }

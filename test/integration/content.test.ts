@@ -24,6 +24,18 @@ describe('ContentIndex (real files)', () => {
     expect(await idx.classify([a])).toEqual({ changed: [], unchanged: [a] });
   });
 
+  it('after forgetAll (a rescan built what was not all seen), an edit back to an old hash counts as changed', async () => {
+    const a = path.join(tmp.dir, 'a.go');
+    fs.writeFileSync(a, 'package a\n');
+    old(a);
+    const idx = new ContentIndex();
+    expect(await idx.seed([a], Date.now(), new AbortController().signal)).toBe(1);
+    fs.writeFileSync(a, 'package a // built by a rescan, never classified\n');
+    idx.forgetAll();
+    fs.writeFileSync(a, 'package a\n');
+    expect(await idx.classify([a])).toEqual({ changed: [a], unchanged: [] });
+  });
+
   it('never indexes a file modified after seeding began (an edit racing the seed still builds)', async () => {
     const since = Date.now();
     const b = path.join(tmp.dir, 'b.go');

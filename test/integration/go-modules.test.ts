@@ -27,6 +27,7 @@ describe('localModules', () => {
       workspace: undefined,
       gomod: path.join(app, 'go.mod'),
       modules: [{ dir: app, why: 'main module' }],
+      modcache: expect.stringMatching(/^\/.+/),
     });
   });
 

@@ -35,7 +35,18 @@ beforeAll(async () => {
     fs.cpSync(path.join(FIXTURES, name), root, { recursive: true });
     bin[name] = path.join(tmp.dir, 'bin', name);
     const res = await runBuild(
-      { root, cmd: undefined, package: '.', output: bin[name]!, flags: [], env: {}, timeoutMs: 120_000, onFailure: 'keep-running' },
+      {
+        root,
+        cmd: undefined,
+        package: '.',
+        output: bin[name]!,
+        flags: [],
+        env: {},
+        timeoutMs: 120_000,
+        onFailure: 'keep-running',
+        steps: [],
+        clear: false,
+      },
       { signal: new AbortController().signal, log },
     );
     if (!res.ok) throw new Error(`building fixture ${name} failed:\n${res.output}`);

@@ -71,6 +71,8 @@ function start(run: Partial<RunSettings> = {}): { sup: Supervisor; lines: () => 
     env: {},
     timeoutMs: 30_000,
     onFailure: 'keep-running',
+    steps: [],
+    clear: false,
   };
   const settings: RunSettings = {
     binary: output,

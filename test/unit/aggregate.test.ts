@@ -38,6 +38,13 @@ describe('aggregate', () => {
     expect(describeBatch({ paths: [], rescanReasons: ['initial build'], firstAt: 0, lastAt: 0 }, root)).toBe('initial build');
   });
 
+  it('names files of another watched root from the root: ../lib near, absolute far', () => {
+    const b = (paths: string[]) => ({ paths, rescanReasons: [], firstAt: 0, lastAt: 0 });
+    expect(describeBatch(b(['/w/lib/lib.go']), '/w/app')).toBe('../lib/lib.go');
+    expect(describeBatch(b(['/w/lib/a.go', '/w/app/main.go']), '/w/app')).toBe('2 files in 2 packages: ../lib (1), . (1)');
+    expect(describeBatch(b(['/x/lib/a.go', '/x/lib/b.go']), '/w/a/b/c/app')).toBe('2 files in /x/lib');
+  });
+
   it('merges batches without duplicates', () => {
     const a = { paths: ['/repo/a.go'], rescanReasons: ['r1'], firstAt: 1, lastAt: 2 };
     const b = { paths: ['/repo/a.go', '/repo/b.go'], rescanReasons: ['r1', 'r2'], firstAt: 3, lastAt: 4 };

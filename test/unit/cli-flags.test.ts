@@ -66,7 +66,7 @@ describe('unknown flags', () => {
   it('nothing close: the flags of the command as the fix', () => {
     const e = failure(() => parseRunFlags('run', ['--frobnicate'], '/'));
     expect(e.format()).toBe(
-      'unknown flag --frobnicate\n  fix: the flags of hotwatch run are --config, --root, --package, --port, --env-file, --poll, --proxy-port, --app-port, --log-format, --log-level, --help, -h (hotwatch run --help lists its flags)',
+      'unknown flag --frobnicate\n  fix: the flags of hotwatch run are --config, --root, --package, --port, --env-file, --poll, --proxy-port, --app-port, --log-format, --log-level, --clear, --exec, --watch, --help, -h (hotwatch run --help lists its flags)',
     );
     expect(failure(() => parseRunFlags('run', ['-x'], '/')).message).toBe('unknown flag -x');
   });
@@ -132,6 +132,10 @@ describe('hotwatch run flags → overrides', () => {
       'json',
       '--log-level',
       'debug',
+      '--clear',
+      '--exec',
+      '--watch',
+      '*.go',
       '-h',
     ];
     expect(Object.keys(RUN_FLAGS).every((k) => argv.some((a) => a === `--${k}` || (k === 'help' && a === '-h')))).toBe(true);

@@ -15,6 +15,7 @@ import { HotwatchError } from '../../src/errors.js';
 import { parseGoBuild, shellWords } from '../../src/init/air/command.js';
 import { convertAir, type AirConversion } from '../../src/init/air/convert.js';
 import { killDelayMs } from '../../src/init/air/convert-run.js';
+import { stepArgv } from '../../src/init/air/convert-steps.js';
 import { readAirToml } from '../../src/init/air/read.js';
 import { regexToGlob } from '../../src/init/air/regex.js';
 import { renderConfig } from '../../src/init/render.js';
@@ -75,7 +76,6 @@ const CASES: Case[] = [
     files: ['.env'],
     unmapped: [
       'build.follow_symlink',
-      'build.pre_cmd',
       'build.post_cmd',
       'build.log',
       'build.windows.cmd',
@@ -86,14 +86,13 @@ const CASES: Case[] = [
       'color.watcher',
       'color.build',
       'color.runner',
-      'screen.clear_on_rebuild',
       'screen.keep_scroll',
       'misc.clean_on_exit',
     ],
   },
   {
     fixture: 'web-cmd-server.toml',
-    unmapped: ['build.pre_cmd', 'build.log', 'screen.clear_on_rebuild', 'misc.clean_on_exit'],
+    unmapped: ['build.log', 'misc.clean_on_exit'],
   },
   { fixture: 'makefile-poll.toml', unmapped: ['watch_dir', 'build.log', 'build.exclude_regex', 'build.follow_symlink', 'color.main'] },
   {
@@ -192,6 +191,18 @@ describe('what the conversions set', () => {
     const bad = convert('[proxy]\nenabled = true\nproxy_port = 4000\napp_port = 4000\n', root);
     expect(bad.conv.unmapped).toEqual([{ key: 'proxy.proxy_port', reason: expect.stringMatching(/cannot listen on the same port/) }]);
     await expect(load(root, bad.yaml)).resolves.toBeDefined();
+  });
+
+  it("air's pre_cmd becomes before-steps, clear_on_rebuild build.clear; post_cmd (run at air's exit) is reported", async () => {
+    const web = await convertFixture('web-cmd-server.toml');
+    expect(web.s.build.steps).toEqual([{ run: ['templ', 'generate'], when: 'before', files: [] }]);
+    expect(web.s.build.clear).toBe(true);
+    expect(web.yaml).toMatch(/From air's build\.pre_cmd: run before each build/);
+    const every = await convertFixture('air-every-key.toml', [], ['.env']);
+    expect(every.s.build.steps).toEqual([{ run: ['go', 'generate', './...'], when: 'before', files: [] }]);
+    expect(every.conv.unmapped.find((u) => u.key === 'build.post_cmd')?.reason).toMatch(/when it exited \(after Ctrl-C\)/);
+    expect(stepArgv('templ generate && sqlc generate')).toEqual(['sh', '-c', 'templ generate && sqlc generate']);
+    expect(stepArgv('  go generate ./... ')).toEqual(['go', 'generate', './...']);
   });
 
   it('a Makefile build kept whole, polling, a 1.5 s delay, reruns at a fixed delay', async () => {

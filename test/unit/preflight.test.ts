@@ -107,3 +107,24 @@ describe('go on PATH', () => {
     );
   });
 });
+
+describe('commands hotwatch runs besides the build (issue 18)', () => {
+  it('a build step whose program is not on PATH: exit 2 at the step, before anything starts', async () => {
+    write('main.go', MAIN);
+    write('watcher.config.yaml', 'build:\n  steps:\n    - run: [go, version]\n    - run: [no-such-generator-hw, x]\n');
+    const e = await failure();
+    expect(e.code).toBe('COMMAND_MISSING');
+    expect(e.format()).toMatch(
+      /watcher\.config\.yaml:4:12 build\.steps\[1\]\.run no-such-generator-hw x: `no-such-generator-hw` is not on PATH/,
+    );
+  });
+
+  it('ad-hoc mode needs no go.mod, only a command that exists', async () => {
+    fs.rmSync(path.join(tmp.dir, 'go.mod'));
+    const { applyExec } = await import('../../src/config/exec.js');
+    await expect(preflight(applyExec(await settings(), { command: ['sh', '-c', 'true'], watch: [] }))).resolves.toBeDefined();
+    const e = await preflight(applyExec(await settings(), { command: ['./run.sh'], watch: [] })).catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(HotwatchError);
+    expect((e as HotwatchError).message).toMatch(/run\.sh is not an executable file/);
+  });
+});

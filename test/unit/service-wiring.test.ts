@@ -78,6 +78,20 @@ describe('service wiring', () => {
     expect(r.calls.map(([name]) => name)).toEqual(['watchLost', 'watchRecovered']);
   });
 
+  it('a watch no recovery repairs (watch.stopped) is failed at once, keeping when it went deaf; a kernel overflow counts as dropped', () => {
+    const w = new ServiceWiring(opts);
+    const r = recording();
+    w.attach(r);
+    w.health({ event: 'watch.deaf', scope: 'root', path: '/src', cause: 'sentinel-timeout' });
+    const since = w.watch().scopes[0]!.since;
+    w.health({ event: 'watch.stopped', scope: 'root', path: '/src', cause: 'sentinel-timeout', why: 'polling failed' });
+    expect(w.watch().scopes).toMatchObject([{ path: '/src', state: 'failed', cause: 'sentinel-timeout', since }]);
+    w.health({ event: 'watch.overflow', scope: 'root', path: '/src' });
+    expect(r.calls.slice(1)).toEqual([['eventsDropped', { count: 1, reason: 'kernel-overflow' }]]);
+    w.health({ event: 'watch.restored', scope: 'root', path: '/src' });
+    expect(w.watch().scopes.map((x) => x.state)).toEqual(['ok']);
+  });
+
   it('counts the events a batch merged and those the ring dropped', () => {
     const w = new ServiceWiring(opts);
     const r = recording();

@@ -6,7 +6,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { shellWord } from '../plan.js';
 import { parseGoBuild, parseRunLine, type GoBuild } from './command.js';
 import type { Conv } from './conv.js';
 import { AIR_DEFAULTS, PLATFORM_KEYS, PLATFORMS } from './keys.js';
@@ -83,19 +82,8 @@ function mapCustomBuild(c: Conv, cmd: string, cmdKey: string, binary: string): v
   c.set('build.output', clean(binary));
 }
 
-/** pre_cmd, post_cmd, log, rules, and the other platforms' blocks. */
-function dropBuildExtras(c: Conv, os: string, buildLine: string): void {
-  const k = (key: string): string => effective(c, os, key);
-  const pre = c.get<string[]>(k('pre_cmd')) ?? [];
-  if (pre.length > 0)
-    c.drop(
-      k('pre_cmd'),
-      `build steps are not supported yet; until they are, chain them into the build: build.cmd: ${JSON.stringify([...pre, buildLine].join(' && '))}`,
-    );
-  else c.map(k('pre_cmd'), '(empty: nothing to run)');
-  const post = c.get<string[]>(k('post_cmd')) ?? [];
-  if (post.length > 0) c.drop(k('post_cmd'), 'hotwatch runs no command when it exits (air ran these after Ctrl-C)');
-  else c.map(k('post_cmd'), '(empty: nothing to run)');
+/** log, rules, and the other platforms' blocks (pre_cmd and post_cmd: convert-steps.ts). */
+function dropBuildExtras(c: Conv, os: string): void {
   c.drop(
     'build.log',
     "hotwatch writes no build-error log file: a failed build's compiler output is in its own log (the build.failed line; --log-format json for a machine-readable stream)",
@@ -158,11 +146,7 @@ export function convertBuild(c: Conv): void {
   if (Object.keys(target.env).length > 0) c.set('run.env', target.env);
   if (target.args.length > 0) c.set('run.args', target.args);
   for (const key of PLATFORM_KEYS) if (c.has(`build.${os}.${key}`)) c.map(`build.${key}`, `superseded by [build.${os}] on this platform`);
-  dropBuildExtras(
-    c,
-    os,
-    gb ? `go build -o ${shellWord(c.ctx.defaults.build.output)} ${[...gb.flags.map(shellWord), gb.pkg].join(' ')}` : cmd,
-  );
+  dropBuildExtras(c, os);
   c.map('build.stop_on_error', 'build.onFailure');
   if (c.get<boolean>('build.stop_on_error')) c.set('build.onFailure', 'stop');
   mapEnvFiles(c);

@@ -81,12 +81,6 @@ export function convertTerminal(c: Conv): void {
   for (const k of ['main', 'watcher', 'build', 'runner', 'mode', 'app']) {
     c.drop(`color.${k}`, "hotwatch's colours are fixed (NO_COLOR=1 or --log-format json turns them off)");
   }
-  const clear = c.get<boolean>('screen.clear_on_rebuild') === true;
-  const noClear = 'hotwatch never clears the terminal: its log keeps every build and restart in order';
-  if (clear) c.drop('screen.clear_on_rebuild', noClear);
-  else c.map('screen.clear_on_rebuild', 'hotwatch never clears the terminal either');
-  if (clear) c.drop('screen.keep_scroll', noClear);
-  else c.map('screen.keep_scroll', '(no effect without clear_on_rebuild)');
   if (c.get<boolean>('misc.clean_on_exit'))
     c.drop(
       'misc.clean_on_exit',

@@ -13,6 +13,8 @@ import { convertBuild } from './convert-build.js';
 import { convertWatch } from './convert-watch.js';
 import { convertRun, convertTerminal } from './convert-run.js';
 import { convertProxy } from './convert-proxy.js';
+import { convertSteps } from './convert-steps.js';
+import { airPlatform } from './convert-build.js';
 
 export type { AirConversion, ConvertContext, Unmapped };
 
@@ -47,6 +49,7 @@ export function convertAir(air: AirFile, shown: string, ctx: ConvertContext): Ai
   convertRun(c);
   convertProxy(c);
   convertTerminal(c);
+  convertSteps(c, airPlatform(ctx.platform));
   reportUnknown(c);
   c.draft.header = header(c, shown);
   return { draft: c.draft, mapped: c.mapped, unmapped: c.unmapped };

@@ -143,6 +143,12 @@ export class NativeWatcher implements Watcher {
     return this.call({ op: 'rearm', path: p, mounts }, timeoutMs);
   }
 
+  /** A config reload changed the lists: the worker reconciles its watches; a later worker starts with them. */
+  reconcileWatches(settings: WatcherOptions['settings'], timeoutMs: number): Promise<CallResult> {
+    this.opts.settings = settings;
+    return this.call({ op: 'reconcile', settings }, timeoutMs);
+  }
+
   /** The delivery barrier (Watcher.sync). */
   sync(timeoutMs: number): Promise<void> {
     if (!this.worker.running || this.closed) return Promise.resolve();

@@ -43,9 +43,12 @@ export type WorkerCall =
   /** Before the thread is terminated: stop watching and reap the inotify helper (else it stays a zombie). */
   | { op: 'close' }
   /** Post every event the kernel had queued by now (see NativeEngine.sync), then answer. */
-  | { op: 'sync' };
+  | { op: 'sync' }
+  /** A config reload changed the watch lists: reconcile the watches with them (no re-arm). */
+  | { op: 'reconcile'; settings: WatchSettings };
 
-export type CallResult = { dirs: number };
+/** `added`/`removed`: directories armed and dropped by a reconcile. */
+export type CallResult = { dirs: number; added?: number; removed?: number };
 
 export interface WorkerStats {
   /** Directories the worker believes are watched. */

@@ -69,6 +69,7 @@ async function call(c: WorkerCall): Promise<CallResult> {
     await engine.sync();
     return { dirs: 0 };
   }
+  if (c.op === 'reconcile') return engine.reconcile(c.settings);
   if (c.op === 'arm-sentinel') {
     await engine.armSentinel(c.dir);
     return { dirs: 1 };

@@ -13,6 +13,8 @@ import type { WatcherOptions, WatcherReady } from '../types.js';
 
 export class PolledSubtrees {
   private readonly byPath = new Map<string, PollWatcher>();
+  /** Why each subtree is polled (kept to start its poller again after a config reload). */
+  private readonly reasons = new Map<string, string>();
 
   constructor(
     /** The options every polling watcher shares (callbacks, signal, mount table). */
@@ -23,7 +25,7 @@ export class PolledSubtrees {
   /** Poll-type mounts strictly under the root (as the root is spelled), not excluded. */
   pollTypeMounts(realRoot: string, mounts: MountEntry[]): Array<{ p: string; m: MountEntry }> {
     const root = path.resolve(this.settings.root);
-    const filter = createFilter(this.settings);
+    const filter = createFilter(this.backendOptions().settings); // the lists as they are now (a reload changes them)
     return mountsUnder(realRoot, mounts)
       .filter((m) => m.mountPoint !== realRoot && classifyFs(m.fsType).events === 'poll')
       .map((m) => ({ m, p: path.join(root, path.relative(realRoot, m.mountPoint)) }))
@@ -35,6 +37,7 @@ export class PolledSubtrees {
     if (old) return old.ready;
     const w = new PollWatcher({ ...this.backendOptions(), paths: [p], reason });
     this.byPath.set(p, w);
+    this.reasons.set(p, reason);
     try {
       return await w.ready;
     } catch (e) {
@@ -48,9 +51,22 @@ export class PolledSubtrees {
     return this.byPath.has(p);
   }
 
+  /**
+   * A config reload changed the watch lists (backendOptions() gives the new ones): each poller starts again
+   * with them (a poller holds no watch to keep), and a subtree the lists now exclude is no longer polled.
+   */
+  async restartAll(): Promise<void> {
+    const filter = createFilter(this.backendOptions().settings);
+    for (const [p, reason] of [...this.reasons]) {
+      await this.remove(p);
+      if (!filter.isExcludedDir(p)) await this.add(p, reason);
+    }
+  }
+
   async remove(p: string): Promise<void> {
     const w = this.byPath.get(p);
     this.byPath.delete(p);
+    this.reasons.delete(p);
     await w?.close();
   }
 
@@ -77,6 +93,7 @@ export class PolledSubtrees {
   async closeAll(): Promise<void> {
     const all = [...this.byPath.values()];
     this.byPath.clear();
+    this.reasons.clear();
     await Promise.all(all.map((w) => w.close()));
   }
 }

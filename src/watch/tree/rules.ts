@@ -53,7 +53,8 @@ export function createTreeRules(s: WatchSettings, opts: TreeRulesOptions = {}): 
 }
 
 export class TreeRules {
-  readonly filter: PathFilter;
+  /** Replaced by setSettings (a config reload): read it at each use, never keep it. */
+  filter: PathFilter;
   /** Every notice so far, each once (the caller posts the new ones). */
   readonly notices: WatchNotice[] = [];
   readonly skippedMounts: SpecialMount[] = [];
@@ -66,7 +67,7 @@ export class TreeRules {
   private readonly pollDirs: Set<string>;
 
   constructor(
-    private readonly settings: WatchSettings,
+    private settings: WatchSettings,
     private readonly opts: TreeRulesOptions = {},
   ) {
     this.filter = createFilter(settings);
@@ -115,6 +116,12 @@ export class TreeRules {
       message: `cannot read ./${this.rel(dir)} (${code}): it is not watched`,
       hint: `make it readable (chmod u+rx "${dir}") or add "${this.rel(dir)}" to watch.excludeDirs`,
     });
+  }
+
+  /** A config reload changed the lists (same root): later decisions use them; the caller reconciles the watches. */
+  setSettings(s: WatchSettings): void {
+    this.settings = s;
+    this.filter = createFilter(s);
   }
 
   /** The mount table changed (a mount added or removed after start): decide again from `mounts`. */

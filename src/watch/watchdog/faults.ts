@@ -4,6 +4,7 @@
  *   deafen-after=<duration>  close every inotify watch of the native watcher underneath it (silent)
  *   hang-after=<duration>    busy-loop the native watcher thread forever
  *   rearm-fails=<n>          the next n re-arm attempts of the watchdog fail
+ *   fallback-fails=<n>       the next n fallbacks to polling fail (with rearm-fails: no recovery works)
  *   drop-events=<name>       the native watcher drops every raw event for an entry of this name (a lost
  *                            create event, as in a kernel-queue overflow)
  * A bad item is an error (exit 2), never ignored. The watcher-thread faults fire once the watcher is
@@ -19,6 +20,7 @@ export interface TestFaults {
   deafenAfterMs?: number;
   hangAfterMs?: number;
   rearmFails?: number;
+  fallbackFails?: number;
   dropEventsNamed?: string;
 }
 
@@ -26,7 +28,7 @@ export const FAULTS_ENV = 'HOTWATCH_TEST_FAULTS';
 
 const bad = (msg: string) =>
   new HotwatchError('FLAG_INVALID', `${FAULTS_ENV}: ${msg}`, {
-    hint: 'use deafen-after=<duration>, hang-after=<duration>, rearm-fails=<n>, drop-events=<name>, separated by commas (test-only)',
+    hint: 'use deafen-after=<duration>, hang-after=<duration>, rearm-fails=<n>, fallback-fails=<n>, drop-events=<name>, separated by commas (test-only)',
   });
 
 /** Parses the variable's value; undefined when it is not set. Pure. */
@@ -49,10 +51,11 @@ export function parseFaults(value: string | undefined): TestFaults | undefined {
     } else if (name === 'drop-events') {
       if (!v || v.includes('/')) throw bad(`drop-events=${v}: expected a file or directory name`);
       out.dropEventsNamed = v;
-    } else if (name === 'rearm-fails') {
+    } else if (name === 'rearm-fails' || name === 'fallback-fails') {
       const n = Number(v);
-      if (!Number.isInteger(n) || n < 0) throw bad(`rearm-fails=${v}: expected a whole number`);
-      out.rearmFails = n;
+      if (!Number.isInteger(n) || n < 0) throw bad(`${name}=${v}: expected a whole number`);
+      if (name === 'rearm-fails') out.rearmFails = n;
+      else out.fallbackFails = n;
     } else {
       throw bad(`unknown fault "${name}"`);
     }
@@ -60,13 +63,22 @@ export function parseFaults(value: string | undefined): TestFaults | undefined {
   return out;
 }
 
-/** The rearm-fails fault: the next n re-arm attempts (and native retries) of the watchdog fail. */
+/** The rearm-fails and fallback-fails faults: the next n re-arm attempts (and native retries), or fallbacks to polling, fail. */
 export class FaultPlan {
   private rearmFailsLeft = 0;
+  private fallbackFailsLeft = 0;
 
   /** The faults parsed from HOTWATCH_TEST_FAULTS (none: nothing fails). */
   load(f: TestFaults | undefined): void {
     this.rearmFailsLeft = f?.rearmFails ?? 0;
+    this.fallbackFailsLeft = f?.fallbackFails ?? 0;
+  }
+
+  /** True when this fallback to polling must fail (one fewer left). */
+  failFallback(): boolean {
+    if (this.fallbackFailsLeft <= 0) return false;
+    this.fallbackFailsLeft--;
+    return true;
   }
 
   /** True when this attempt must fail (one fewer left). */

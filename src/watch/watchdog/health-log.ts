@@ -4,6 +4,8 @@
  *   watch.rearmed {scope, path, cause, recoveryMs, changedWhileDeaf} info; warn when changes were found
  *   watch.fallback {scope, path, backend: 'poll', reason, hint?}   warn (planned) or error (after a loss)
  *   watch.restored {scope, path, backend: 'native'}                 info
+ *   watch.stopped {scope, path, cause, why}                        error: re-arming and polling failed
+ *   watch.overflow (not logged: the QUEUE_OVERFLOW notice is)       service mode's dropped events
  *   watch.budget {dirs, limit, used, available, instancesUsed, instancesLimit, fits, hint?}
  *   watchdog.tick (debug only), watchdog.fault (test-only faults)
  * Each msg says what was lost, what hotwatch does, and the fix where there is one.
@@ -85,6 +87,14 @@ export class HealthLog {
     this.onHealth({ ...fields, loss });
   }
 
+  /** A loss no recovery could repair (re-arming and polling both failed): edits are not seen. */
+  stopped(r: { scope: DeafScope; path: string; cause: DeafCause; why: string; probeEverySec: number }): void {
+    const fields = { event: 'watch.stopped', scope: r.scope, path: r.path, cause: r.cause, why: r.why };
+    const msg = `watching ${r.path} is lost (${r.cause}) and no recovery works: re-arming failed, then polling failed (${r.why}); edits are NOT seen — native watching is retried every ${r.probeEverySec}s`;
+    this.log.error(fields, withFix(msg, 'run `hotwatch doctor`, then restart hotwatch (under systemd, its watchdog does)'));
+    this.onHealth(fields);
+  }
+
   restored(r: { scope: DeafScope; path: string; msg: string }): void {
     const fields = { event: 'watch.restored', scope: r.scope, path: r.path, backend: 'native' };
     this.log.info(fields, r.msg);
@@ -111,6 +121,8 @@ export class HealthLog {
   /** A watcher notice that is not about watch health: logged as before (watch.notice). */
   notice(n: WatchNotice): void {
     logNotice(this.log, n);
+    // The kernel dropped events: service mode counts them (the loss, if new, has its own watch.deaf line).
+    if (n.code === 'QUEUE_OVERFLOW') this.onHealth({ event: 'watch.overflow', scope: 'root', path: n.path ?? '' });
   }
 
   /** One of the watchdog's own watch.notice lines (a sentinel that cannot be written, a retry that failed). */

@@ -42,6 +42,8 @@ export type RecoveryAction = 'rearm' | 'fallback' | 'probe';
 export class RecoveryRunner {
   /** The last reason a native retry failed, per scope: said once per distinct reason. */
   private readonly probeWhy = new Map<string, string>();
+  /** Scopes said to be lost for good (watch.stopped): said once, until they recover. */
+  private readonly stopped = new Set<string>();
 
   constructor(
     private readonly host: RecoveryHost,
@@ -84,6 +86,7 @@ export class RecoveryRunner {
     await this.host.resumeSentinel(rec, true);
     const changed = await this.host.replay(rec, rec.cause === 'mount-changed' ? undefined : rec.watermark);
     const done = this.policy.recovered(key, performance.now());
+    this.stopped.delete(key);
     if (!done) return;
     this.log.rearmed({
       scope: rec.scope,
@@ -128,8 +131,25 @@ export class RecoveryRunner {
         msg: `polling the mount ${rec.path} every ${this.host.pollEvery}: ${reason}; native watching is retried every ${Math.round(this.policy.probeEveryMs / 1000)}s`,
       });
     } else {
-      await this.host.watcher.fallBackToPoll(reason, rec.cause, hint); // its FALLBACK_POLL notice is the watch.fallback line
+      try {
+        if (this.faults?.failFallback()) throw new Error('injected fallback failure (HOTWATCH_TEST_FAULTS fallback-fails)');
+        await this.host.watcher.fallBackToPoll(reason, rec.cause, hint); // its FALLBACK_POLL notice is the watch.fallback line
+      } catch (e) {
+        // Re-arming failed, and polling too: no recovery works (the systemd pings stop: service mode).
+        if (!this.host.signal.aborted && !this.stopped.has(key)) {
+          this.stopped.add(key);
+          this.log.stopped({
+            scope: rec.scope,
+            path: rec.path,
+            cause: rec.cause ?? 'backend-error',
+            why: String(e),
+            probeEverySec: Math.round(this.policy.probeEveryMs / 1000),
+          });
+        }
+        throw e;
+      }
     }
+    this.stopped.delete(key);
     this.policy.fellBack(key, performance.now());
     await this.host.replay(rec, rec.watermark); // what changed while deaf (polling only sees what changes from now on)
   }
@@ -150,6 +170,7 @@ export class RecoveryRunner {
       this.probeWhy.delete(key);
     }
     await this.host.resumeSentinel(rec, false);
+    this.stopped.delete(key);
     const done = this.policy.recovered(key, now());
     const dirs = this.host.watcher.stats()?.dirs;
     this.log.restored({

@@ -99,6 +99,15 @@ export class SentinelGuard {
     }
   }
 
+  /** The watch lists changed (a config reload): no sentinel in a mount they now exclude, one in a mount they now reach. */
+  reconcileMounts(realRoot: string, mounts: MountEntry[], excluded: (p: string) => boolean): void {
+    for (const m of mountsUnder(realRoot, mounts)) {
+      const p = path.join(this.root, path.relative(realRoot, m.mountPoint));
+      if (m.mountPoint !== realRoot && excluded(p)) this.files.remove(p);
+    }
+    if (this.watcher?.backend() === 'native') this.addMounts(realRoot, mounts, excluded);
+  }
+
   /** A mount changed at `p`: its sentinel is dropped, and comes back when a native mount is there now. */
   mountChanged(p: string, now: MountEntry | undefined): void {
     this.files.remove(p);

@@ -42,6 +42,11 @@ export class Snapshot {
     return this.files.shallowest(limit);
   }
 
+  /** Seeds it from a scan of its own (after a config reload changed what is relevant). */
+  async reseed(signal: AbortSignal): Promise<void> {
+    this.seed((await scanTree(this.settings, { signal, files: true })).files);
+  }
+
   /** The relevant files found at start. */
   seed(files: readonly string[]): void {
     for (const f of files) this.add(f);

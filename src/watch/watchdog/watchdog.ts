@@ -23,7 +23,7 @@ import { limitCause } from '../budget/limits.js';
 import { plannedPolling } from '../planned-polling.js';
 import { createFilter, type PathFilter } from '../tree/filter.js';
 import { scanTree } from '../tree/scan.js';
-import type { Watcher, WatcherReady, WatcherStats } from '../types.js';
+import type { ReconcileReport, Watcher, WatcherReady, WatcherStats } from '../types.js';
 import { FAULTS_ENV, FaultPlan, parseFaults, scheduleFaults, type TestFaults } from './faults.js';
 import { HealthLog, type HealthListener } from './health-log.js';
 import { LossIntake } from './loss-intake.js';
@@ -65,8 +65,8 @@ class Watchdog implements Watcher, RecoveryHost {
   private control: WatchControl | undefined;
   private readonly log: HealthLog;
   private readonly root: string;
-  private readonly filter: PathFilter;
-  private readonly snapshot: Snapshot;
+  private filter: PathFilter;
+  private snapshot: Snapshot;
   private readonly guard: SentinelGuard;
   private readonly policy: RecoveryPolicy;
   private readonly faults = new FaultPlan();
@@ -116,6 +116,16 @@ class Watchdog implements Watcher, RecoveryHost {
 
   knownFiles(limit: number): string[] | undefined {
     return this.snapshot.size > 0 ? this.snapshot.shallowest(limit) : undefined;
+  }
+
+  /** A config reload changed the watch lists (Watcher.reconcile); the snapshot is seeded again in the background. */
+  async reconcile(settings: WatchSettings): Promise<ReconcileReport> {
+    [this.opts.settings, this.filter] = [settings, createFilter(settings)];
+    const report = await this.watcher.reconcile(settings);
+    this.guard.reconcileMounts(realPathOr(this.root), this.mounts(), (p) => this.filter.isExcludedDir(p));
+    this.snapshot = new Snapshot(settings); // until seeded, a replay after a loss rebuilds everything: nothing is missed
+    this.snapshot.reseed(this.signal).catch((e) => this.log.say('warn', 'WATCHDOG_ERROR', this.root, `snapshot not seeded: ${e}`, e));
+    return report;
   }
 
   close(): Promise<void> {
@@ -192,12 +202,8 @@ class Watchdog implements Watcher, RecoveryHost {
     if (this.opts.watchdog.enabled) {
       this.mountWatch = new MountWatch(this.root, realRoot);
       if (this.mountWatch.unavailable && process.platform === 'linux') {
-        this.log.say(
-          'warn',
-          'MOUNTINFO_UNREADABLE',
-          this.root,
-          'cannot read /proc/self/mountinfo: a mount placed over a watched directory will not be noticed, and special filesystems (tmpfs, 9p, NFS) are not recognised; mount /proc in this container',
-        );
+        const why = 'a mount placed over a watched directory will not be noticed, and special filesystems are not recognised';
+        this.log.say('warn', 'MOUNTINFO_UNREADABLE', this.root, `cannot read /proc/self/mountinfo: ${why}; mount /proc in this container`);
       }
     }
     if (w.backend() === 'native') {

@@ -20,6 +20,7 @@ import { DirWatches } from './dir-watches.js';
 import { EventResolver, type ResolverSink } from './event-resolver.js';
 import { EngineLosses } from './losses.js';
 import { HelperOpener } from './openers.js';
+import { reconcileWatches, type ReconcileCounts } from './reconcile.js';
 import { SentinelWatches } from './sentinel-watches.js';
 import { StormDetector } from './storm-detector.js';
 import { TreeArmer } from './tree-armer.js';
@@ -190,6 +191,14 @@ export class NativeEngine {
     return this.watches.dirs().filter((d) => d === p || d.startsWith(p + path.sep)).length;
   }
 
+  /** A config reload changed the watch lists: the watches reconciled with them (reconcile.ts), no re-arm. */
+  async reconcile(s: WatchSettings): Promise<ReconcileCounts> {
+    const counts = await reconcileWatches(s, this.root, { rules: this.rules, watches: this.watches, armer: this.armer });
+    this.postNotices();
+    this.audit.requestSoon();
+    return counts;
+  }
+
   /**
    * Resolves once every event the kernel had queued when it was called is posted (Watcher.sync): the
    * helper's barrier drains the kernel's queue in order, then what it delivered is flushed without the
@@ -232,9 +241,7 @@ export class NativeEngine {
 
   /** The helper saw IN_Q_OVERFLOW: events were lost for sure (not just suspected by the storm detector). */
   private kernelOverflow(): void {
-    if (this.isStopped) return;
-    const reason = this.storms.overflow();
-    if (reason) this.losses.overflow(reason);
+    if (!this.isStopped) this.losses.kernelOverflow(this.storms.overflow());
   }
 
   private helperDied(why: string, errno: string | undefined): void {

@@ -51,6 +51,21 @@ export class EngineLosses {
     });
   }
 
+  /**
+   * The kernel's own IN_Q_OVERFLOW (the helper saw it): said each time (service mode counts it as dropped
+   * events: the kernel does not say how many), and a loss once per storm (`reason` is undefined when this
+   * storm was already reported, e.g. from the stall that filled the queue).
+   */
+  kernelOverflow(reason: string | undefined): void {
+    this.host.notice({
+      level: 'info',
+      code: 'QUEUE_OVERFLOW',
+      path: this.root,
+      message: 'the kernel event queue overflowed (IN_Q_OVERFLOW): events were dropped; the tree is re-checked',
+    });
+    if (reason) this.overflow(reason);
+  }
+
   /** The root deleted, or replaced by another directory (rm -rf + mkdir): re-arm it when it is back. */
   checkRoot(): void {
     if (this.rootArming) return; // a re-arm is under way

@@ -1,0 +1,139 @@
+/**
+ * The config file, watched for live reload (issue 17). Its edits must reach the reload, never the build:
+ *   - inside the root, the watcher reports it (it is added to the watch lists, as run.envFiles are) and
+ *     `takes()` keeps its events out of the batcher, whatever the lists say about *.yaml;
+ *   - outside the root (--config ../shared/watcher.config.yaml), or excluded by the watch lists, its
+ *     directory is watched on its own with fs.watch (not recursive: one watch), and that is said.
+ * A burst of events (an editor's write, rename and chmod) is one reload after a quiet moment, and a save
+ * that leaves the bytes as they were reloads nothing. A rescan (events were lost) looks at it again.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Settings, WatchSettings } from './config/settings.js';
+import type { Logger } from './log/logger.js';
+import type { WatchEvent } from './pipeline/events.js';
+import { createFilter } from './watch/tree/filter.js';
+
+/** Editors write a file in several steps: the reload waits for them to end. */
+const QUIET_MS = 150;
+
+export interface ConfigFileWatchOptions {
+  /** Absolute path of the config file; undefined in zero-config mode (nothing is watched). */
+  file: string | undefined;
+  root: string;
+  log: Logger;
+  signal: AbortSignal;
+  /** The file's bytes changed (after the quiet moment). */
+  onChange: () => void;
+}
+
+export class ConfigFileWatch {
+  private readonly inRoot: string | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private digest: string | undefined;
+  private outside: fs.FSWatcher | undefined;
+  /** The watcher reports the file (it is under the root, and the lists let it through). */
+  private reported = false;
+  private started = false;
+
+  constructor(private readonly o: ConfigFileWatchOptions) {
+    const rel = o.file === undefined ? undefined : path.relative(o.root, o.file);
+    const under = rel !== undefined && rel !== '' && !rel.startsWith(`..${path.sep}`) && rel !== '..' && !path.isAbsolute(rel);
+    this.inRoot = under ? rel.split(path.sep).join('/') : undefined;
+    this.digest = this.read();
+  }
+
+  /**
+   * The watch settings with the config file in the lists when it is under the root (its events are then
+   * taken here). When those lists still leave it out (an exclude such as "*.yaml", or its directory in
+   * excludeDirs), the watcher would never report it: it is then watched on its own, as one outside the root.
+   */
+  including(watch: WatchSettings): WatchSettings {
+    if (this.inRoot === undefined || this.o.file === undefined) return watch;
+    const glob = this.inRoot.replace(/[*?[\]{}()!+@\\]/g, '\\$&');
+    const next = watch.include.includes(glob) ? watch : { ...watch, include: [...watch.include, glob] };
+    this.reported = createFilter(next).isRelevantFile(this.o.file);
+    if (!this.reported && this.started) this.watchOnItsOwn('the watch lists exclude it');
+    return next;
+  }
+
+  /** Starts the config file's own watch where the watcher does not report it (outside the root, or excluded). */
+  start(): void {
+    this.started = true;
+    if (this.inRoot === undefined) this.watchOnItsOwn('it is outside the root');
+    else if (!this.reported) this.watchOnItsOwn('the watch lists exclude it');
+  }
+
+  private watchOnItsOwn(why: string): void {
+    const file = this.o.file;
+    if (file === undefined || this.outside) return;
+    try {
+      const name = path.basename(file);
+      this.outside = fs.watch(path.dirname(file), { persistent: false }, (_kind, changed) => {
+        if (changed === null || changed === name) this.soon();
+      });
+      this.outside.on('error', (e) => this.unwatched(e));
+      this.o.signal.addEventListener('abort', () => this.close(), { once: true });
+      this.o.log.info(
+        { event: 'config.watch-outside', file, why },
+        `config ${file}: ${why}, so its directory is watched on its own; an edit reloads it`,
+      );
+    } catch (e) {
+      this.unwatched(e);
+    }
+  }
+
+  /** True when the event is the config file's (it reloads the config, it never builds); a rescan also looks at the file again. */
+  takes(ev: WatchEvent): boolean {
+    if (ev.kind !== 'change') {
+      if (this.o.file !== undefined) this.soon();
+      return false;
+    }
+    if (this.o.file === undefined || ev.path !== this.o.file) return false;
+    // Taken even when its own watch reports it too: the digest makes the two one reload.
+    this.soon();
+    return true;
+  }
+
+  close(): void {
+    clearTimeout(this.timer);
+    this.outside?.close();
+    this.outside = undefined;
+  }
+
+  private soon(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.check(), QUIET_MS);
+    this.timer.unref();
+  }
+
+  private check(): void {
+    if (this.o.signal.aborted) return;
+    const now = this.read();
+    if (now === this.digest) return; // the same bytes (a save without a change, or a rescan)
+    this.digest = now;
+    this.o.onChange();
+  }
+
+  /** The file's SHA-256, or a marker of why it cannot be read (a change too: the reload then says why). */
+  private read(): string | undefined {
+    if (this.o.file === undefined) return undefined;
+    try {
+      return crypto.createHash('sha256').update(fs.readFileSync(this.o.file)).digest('hex');
+    } catch (e) {
+      return `unreadable: ${(e as NodeJS.ErrnoException).code ?? String(e)}`;
+    }
+  }
+
+  private unwatched(e: unknown): void {
+    this.o.log.warn(
+      { event: 'config.watch-failed', file: this.o.file, err: e },
+      `the config ${this.o.file} cannot be watched (${String((e as Error)?.message ?? e)}): its edits are not applied live — run \`hotwatch reload\` after an edit`,
+    );
+  }
+}
+
+/** The watch of the config file of these settings (none in zero-config mode). */
+export const watchConfigFile = (s: Settings, o: Pick<ConfigFileWatchOptions, 'log' | 'signal' | 'onChange'>): ConfigFileWatch =>
+  new ConfigFileWatch({ file: s.configFile, root: s.root, ...o });

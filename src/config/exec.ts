@@ -1,0 +1,44 @@
+/**
+ * Ad-hoc mode (`hotwatch exec -- CMD ARGS`, `hotwatch run --exec -- CMD ARGS`): any command runs on
+ * change, through the same watcher, debounce, process-tree handling and watchdog as a Go app, but with
+ * no build and no Go module needed. What is watched: the --watch globs, or every file under the root
+ * (minus the directories never descended: .git, node_modules, vendor, ...); `*_test.go` files count here,
+ * since `go test` is what people run.
+ */
+import { HotwatchError } from '../errors.js';
+import { globProblem } from './glob.js';
+import { LIST_DEFAULTS } from './lists.js';
+import type { Settings } from './settings.js';
+
+/** What the flags say about ad-hoc mode. */
+export interface ExecFlags {
+  command: string[];
+  /** --watch GLOB, repeatable (empty: every file under the root). */
+  watch: string[];
+}
+
+/** `s` with the command as the app and the watch set of ad-hoc mode; bad input throws FLAG_INVALID. */
+export function applyExec(s: Settings, flags: ExecFlags): Settings {
+  const [file, ...args] = flags.command;
+  if (file === undefined || file === '') {
+    throw new HotwatchError('FLAG_INVALID', 'hotwatch exec: no command to run', {
+      hint: 'put the command after --, e.g. hotwatch exec -- go test ./...',
+    });
+  }
+  for (const g of flags.watch) {
+    const problem = globProblem(g);
+    if (problem) throw new HotwatchError('FLAG_INVALID', `--watch ${g}: ${problem.message}`, { hint: problem.fix });
+  }
+  const testDefaults = new Set(LIST_DEFAULTS.exclude);
+  return {
+    ...s,
+    exec: { command: flags.command },
+    watch: {
+      ...s.watch,
+      include: flags.watch.length > 0 ? flags.watch : ['**'],
+      extensions: [],
+      exclude: s.watch.exclude.filter((e) => !testDefaults.has(e)),
+    },
+    run: { ...s.run, binary: file, args },
+  };
+}

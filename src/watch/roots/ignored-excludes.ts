@@ -1,0 +1,100 @@
+/**
+ * The watch rules with the git-ignored directories excluded (watch.gitignore), except those the build
+ * reads: the toolchain's package list (go list -deps, with embedded files) decides, not the ignore file
+ * alone. When the toolchain cannot say, nothing is skipped (a watch too many costs less than a missed
+ * edit) and the reason is logged.
+ */
+import path from 'node:path';
+import type { WatchSettings } from '../../config/settings.js';
+import type { Logger } from '../../log/logger.js';
+import { buildDirs } from '../../os/go-packages.js';
+import { excludeGlobs, refineIgnored, topIgnoredDirs, type IgnoredVerdict } from '../tree/gitignore.js';
+
+export interface BuildInputs {
+  /** The directory the build runs in (the root) and the package it builds. */
+  root: string;
+  package: string;
+  env: NodeJS.ProcessEnv;
+  /** build.flags (with a build.cmd: none, its flags are unknown). */
+  flags: readonly string[];
+}
+
+export interface IgnoredPlan {
+  settings: WatchSettings;
+  verdict: IgnoredVerdict | undefined;
+  /** Why nothing was skipped although directories are ignored (the toolchain could not list the packages). */
+  unknown?: string;
+}
+
+/**
+ * What the build reads, for the package list: the package `go build` builds, or, with a build.cmd (a
+ * Makefile may build anything), every package of the module (`./...`): a directory kept too many costs a
+ * watch, one left out costs a missed edit.
+ */
+export function buildInputs(
+  root: string,
+  build: { cmd: string | undefined; package: string; env: Record<string, string>; flags: string[] },
+): BuildInputs {
+  const custom = build.cmd !== undefined;
+  return { root, package: custom ? './...' : build.package, env: { ...process.env, ...build.env }, flags: custom ? [] : build.flags };
+}
+
+/** Shows at most a few names: "data, uploads, web/dist, … (12)". */
+export function someOf(dirs: readonly string[], root: string, max = 6): string {
+  const names = dirs.slice(0, max).map((d) => path.relative(root, d) || '.');
+  return dirs.length > max ? `${names.join(', ')}, … (${dirs.length})` : names.join(', ');
+}
+
+/** Reused by several roots: one `go list` per watch-set plan. */
+export type BuildDirsOnce = () => Promise<Set<string>>;
+
+/** `b` undefined: no Go build (ad-hoc mode), so no directory is kept for it. */
+export function buildDirsOnce(b: BuildInputs | undefined, signal: AbortSignal): BuildDirsOnce {
+  if (b === undefined) return () => Promise.resolve(new Set<string>());
+  let p: Promise<Set<string>> | undefined;
+  return () => (p ??= buildDirs(b.root, b.package, signal, b.env, b.flags));
+}
+
+export async function planIgnored(s: WatchSettings, dirs: BuildDirsOnce, signal: AbortSignal): Promise<IgnoredPlan> {
+  if (!s.gitignore) return { settings: s, verdict: undefined };
+  const top = await topIgnoredDirs(s, signal);
+  if (top.length === 0) return { settings: s, verdict: { excluded: [], kept: [] } };
+  let keep: Set<string>;
+  try {
+    keep = await dirs();
+  } catch (e) {
+    signal.throwIfAborted();
+    return { settings: s, verdict: undefined, unknown: (e as Error).message };
+  }
+  const verdict = refineIgnored(s.root, top, keep);
+  return { settings: { ...s, exclude: [...s.exclude, ...excludeGlobs(s.root, verdict.excluded)] }, verdict };
+}
+
+/** The plan, said: at debug what was skipped and what kept; a warning when the toolchain could not say. */
+export async function withoutIgnored(
+  s: WatchSettings,
+  dirs: BuildDirsOnce,
+  signal: AbortSignal,
+  log: Logger,
+): Promise<{ settings: WatchSettings; excluded: string[] }> {
+  const p = await planIgnored(s, dirs, signal);
+  const root = s.root;
+  if (p.unknown) {
+    log.warn(
+      { event: 'watch.gitignore-unknown', root, reason: p.unknown },
+      `watching the git-ignored directories of ${root} too: the packages the build uses could not be listed (${p.unknown})`,
+    );
+  }
+  const v = p.verdict;
+  if (v && v.excluded.length > 0)
+    log.debug(
+      { event: 'watch.gitignored', root, dirs: v.excluded.length },
+      `not watching ${v.excluded.length} git-ignored director${v.excluded.length === 1 ? 'y' : 'ies'} of ${root}: ${someOf(v.excluded, root)} (watch.gitignore: false watches them)`,
+    );
+  if (v && v.kept.length > 0)
+    log.debug(
+      { event: 'watch.gitignored-kept', root, dirs: v.kept.length },
+      `watching git-ignored ${someOf(v.kept, root)} all the same: the build reads them`,
+    );
+  return { settings: p.settings, excluded: v?.excluded ?? [] };
+}

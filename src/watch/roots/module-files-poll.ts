@@ -1,0 +1,32 @@
+/**
+ * Files that decide the watch set but lie where no root's watcher sees them, stat-polled (one stat each per
+ * watchdog interval, no watch): a go.work outside every watched root (hotwatch runs in app/, the go.work
+ * is in the parent: watching its whole directory for one file would cost a watch per directory of the
+ * parent), and the go.mod of a module the build names but that does not exist yet (a go.work `use` or a
+ * replace to a directory still to be cloned): once it appears, the module joins the set.
+ */
+import fs from 'node:fs';
+
+export class ModuleFilesPoll {
+  private files = new Set<string>();
+  private readonly listener = (cur: fs.Stats, prev: fs.Stats): void => {
+    if (cur.mtimeMs !== prev.mtimeMs || cur.size !== prev.size || cur.ino !== prev.ino) this.onChange();
+  };
+
+  constructor(
+    private readonly intervalMs: number,
+    private readonly onChange: () => void,
+  ) {}
+
+  /** Follow exactly `files` from now on. */
+  follow(files: readonly string[]): void {
+    const next = new Set(files);
+    for (const f of this.files) if (!next.has(f)) fs.unwatchFile(f, this.listener);
+    for (const f of next) if (!this.files.has(f)) fs.watchFile(f, { interval: this.intervalMs, persistent: false }, this.listener);
+    this.files = next;
+  }
+
+  close(): void {
+    this.follow([]);
+  }
+}

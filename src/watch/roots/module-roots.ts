@@ -1,0 +1,129 @@
+/**
+ * Which directories the watch set holds besides the root: the local modules the build compiles from
+ * outside it (a go.work `use` directory, a local `replace` target), asked of the toolchain (localModules,
+ * no network). Each is resolved with realpath and must be a directory owned by the user or root: a module
+ * directory another user could have planted (a shared /tmp, a replace to a world-writable place) is
+ * skipped loudly, never watched. Modules in the module cache never change under a build: not watched. A
+ * module inside another watched root is already watched there: not twice.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { localModules, type ModuleLayout } from '../../os/go-modules.js';
+import { myUid } from '../../os/safe-fs.js';
+import type { WatchSettings } from '../../config/settings.js';
+import { excludeGlobs } from '../tree/gitignore.js';
+
+export interface WatchRoot {
+  /** Real path of the module's directory. */
+  dir: string;
+  /** Why the build uses it: "replace target of example.com/lib", "go.work use (lib)". */
+  why: string;
+  /** Roots of the watch set strictly under this one (the main root inside a workspace module): not descended here. */
+  nested: string[];
+}
+
+export interface SkippedRoot {
+  dir: string;
+  why: string;
+  /** Why it is not watched. */
+  reason: string;
+  /** Loud (a warning): the build compiles files that hotwatch will not see. */
+  loud: boolean;
+  /** It does not exist (yet): its go.mod is polled, and it joins the set once it appears. */
+  missing?: true;
+}
+
+export interface RootsPlan {
+  /** Roots to watch besides the main root, outermost first. */
+  extra: WatchRoot[];
+  skipped: SkippedRoot[];
+  /** The go.work in force (its edits change the set even where no root holds it). */
+  workspace: string | undefined;
+}
+
+const isUnder = (p: string, dir: string): boolean => p === dir || p.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
+
+const realOr = (p: string): string => {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+};
+
+/** Why `dir` (already real) cannot be trusted as a watched root, or undefined. */
+function untrustedReason(dir: string): string | undefined {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(dir);
+  } catch (e) {
+    return `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`;
+  }
+  if (!st.isDirectory()) return 'is not a directory';
+  const uid = myUid();
+  if (uid !== undefined && st.uid !== uid && st.uid !== 0) return `is owned by uid ${st.uid}, not by you (uid ${uid}) or root`;
+  return undefined;
+}
+
+/** Pure given the layout (and the disk for realpath and ownership): the extra roots of the watch set. */
+export function rootsOf(layout: ModuleLayout, mainRoot: string): RootsPlan {
+  const main = realOr(mainRoot);
+  const modcache = layout.modcache ? realOr(layout.modcache) : undefined;
+  const skipped: SkippedRoot[] = [];
+  const candidates: { dir: string; why: string }[] = [];
+  for (const m of layout.modules) {
+    if (m.why === 'main module') continue;
+    if (!fs.existsSync(m.dir)) {
+      skipped.push({ dir: m.dir, why: m.why, reason: 'does not exist (the build reports it)', loud: false, missing: true });
+      continue;
+    }
+    const dir = realOr(m.dir);
+    if (isUnder(dir, main)) continue; // watched with the root
+    if (modcache && isUnder(dir, modcache)) {
+      skipped.push({ dir, why: m.why, reason: 'is in the module cache (GOMODCACHE), which never changes under a build', loud: false });
+      continue;
+    }
+    const bad = untrustedReason(dir);
+    if (bad) {
+      skipped.push({ dir, why: m.why, reason: bad, loud: true });
+      continue;
+    }
+    candidates.push({ dir, why: m.why });
+  }
+  // Outermost first: a module inside another extra root is watched there.
+  candidates.sort((a, b) => a.dir.length - b.dir.length);
+  const extra: WatchRoot[] = [];
+  for (const c of candidates) {
+    if (extra.some((r) => isUnder(c.dir, r.dir))) continue;
+    extra.push({ ...c, nested: isUnder(main, c.dir) ? [main] : [] });
+  }
+  return { extra, skipped, workspace: layout.workspace };
+}
+
+/** The watch set's extra roots for `mainRoot`, as the toolchain sees them now. Rejects when it cannot say. */
+export async function planRoots(mainRoot: string, signal: AbortSignal, env: NodeJS.ProcessEnv): Promise<RootsPlan> {
+  return rootsOf(await localModules(mainRoot, signal, env), mainRoot);
+}
+
+/** `p` as a person started in `cwd` reads it: relative when that reads well, absolute otherwise. */
+export function shownPath(p: string, cwd: string): string {
+  const rel = path.relative(cwd, p);
+  if (rel === '') return '.';
+  if (path.isAbsolute(rel) || rel.split(path.sep).filter((s) => s === '..').length > 2) return p;
+  return rel;
+}
+
+/** "../lib (replace target of example.com/lib)". */
+export function describeRoot(r: { dir: string; why: string }, cwd: string): string {
+  return `${shownPath(r.dir, cwd)} (${r.why})`;
+}
+
+/** The rules of the config for an extra root: relative globs apply under it; roots nested in it are not descended twice. */
+export function rulesFor(rules: WatchSettings, root: WatchRoot): WatchSettings {
+  return { ...withGoWork(rules), root: root.dir, exclude: [...rules.exclude, ...excludeGlobs(root.dir, root.nested)] };
+}
+
+/** go.work decides the build as much as go.mod: relevant wherever it is. */
+export function withGoWork(s: WatchSettings): WatchSettings {
+  return s.include.includes('go.work') ? s : { ...s, include: [...s.include, 'go.work'] };
+}

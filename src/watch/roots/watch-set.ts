@@ -1,0 +1,281 @@
+/**
+ * The watch set follows the build: the root, plus every local module the build compiles from outside it
+ * (module-roots.ts), each behind its own watchdog (same rules: excludes, filters, budget, sentinels,
+ * mount classification, recovery), their events merged into the one pipeline. Whenever a go.mod, go.sum
+ * or go.work changes, the toolchain is asked again: a module that left the set is unwatched; one that
+ * joined is armed, and one rebuild (a rescan) picks up what changed there while nobody watched.
+ *
+ * The extra roots are armed one after the other once the root is armed: each budget check then counts
+ * the watches of the roots already held (the kernel's figures are per user), so the budget is judged for
+ * all roots together.
+ */
+import path from 'node:path';
+import type { WatchSettings } from '../../config/settings.js';
+import type { Logger } from '../../log/logger.js';
+import type { WatchEvent } from '../../pipeline/events.js';
+import type { ReconcileReport, Watcher, WatcherReady, WatcherStats } from '../types.js';
+import { createWatchdog } from '../watchdog/watchdog.js';
+import { describeRoot, planRoots, rulesFor, withGoWork, type RootsPlan, type WatchRoot } from './module-roots.js';
+import { knownOf, saySkipped, sumReady, sumReports, sumStats } from './set-lines.js';
+import { leaveAsFound } from './own-dir.js';
+import { ModuleFilesPoll } from './module-files-poll.js';
+import { buildDirsOnce, withoutIgnored, type BuildDirsOnce } from './ignored-excludes.js';
+import { IgnoredRefresh, type RefreshHost } from './ignored-refresh.js';
+import { HotwatchError } from '../../errors.js';
+import type { Extra, WatchSetOptions } from './set-options.js';
+
+export type { WatchSetOptions } from './set-options.js';
+
+/** Files whose edit may change which modules the build uses. */
+const MODULE_FILES = new Set(['go.mod', 'go.sum', 'go.work']);
+/** Saves of go.mod come in bursts (an editor, `go mod tidy`): asked once they settle. */
+const REPLAN_QUIET_MS = 300;
+
+export class WatchSet implements Watcher, RefreshHost {
+  readonly ready: Promise<WatcherReady>;
+  private main: Watcher | undefined;
+  /** The root's settings and the rules for the extra roots: a config reload replaces them (reconcile). */
+  private settings: WatchSettings;
+  private rules: WatchSettings;
+  private mainExcluded: string[] = [];
+  private readonly refresh: IgnoredRefresh;
+  private buildDirs: BuildDirsOnce;
+  private readonly extras = new Map<string, Extra>();
+  private readonly log: Logger;
+  private readonly polled: ModuleFilesPoll;
+  private replanTimer: NodeJS.Timeout | undefined;
+  /** Changes of the set run one at a time. */
+  private chain: Promise<void> = Promise.resolve();
+  private closed = false;
+  /** Skipped modules already said (each once, not at every go.mod save). */
+  private readonly said = new Set<string>();
+
+  constructor(private readonly opts: WatchSetOptions) {
+    this.log = opts.log;
+    [this.settings, this.rules] = [opts.settings, opts.rules];
+    this.polled = new ModuleFilesPoll(opts.watchdog.intervalMs, () => this.replanSoon('a go.work or go.mod outside the roots changed'));
+    this.buildDirs = buildDirsOnce(opts.build, opts.signal);
+    this.refresh = new IgnoredRefresh(this, this.log, opts.signal);
+    this.ready = this.start(this.plan());
+    this.ready.catch(() => undefined); // surfaced through `ready`
+  }
+
+  /** The root first (git-ignored dirs left out), then the extra roots one by one (the budget sees each). */
+  private async start(plan: Promise<RootsPlan | undefined>): Promise<WatcherReady> {
+    const { settings, excluded } = await withoutIgnored(withGoWork(this.settings), this.buildDirs, this.opts.signal, this.log);
+    if (this.closed) throw new HotwatchError('INTERNAL', 'the watcher was closed before it was ready');
+    this.main = this.watchdogFor(settings);
+    this.mainExcluded = excluded;
+    const ready = await this.main.ready;
+    const p = await plan;
+    if (p) await this.serial(() => this.apply(p, false));
+    return sumReady(ready, [...this.extras.values()], this.opts.cwd);
+  }
+
+  stats(): WatcherStats | undefined {
+    return sumStats(this.main, [...this.extras.values()]);
+  }
+
+  knownFiles(limit: number): string[] | undefined {
+    return knownOf(this.main, [...this.extras.values()], limit);
+  }
+
+  /** A config reload changed the watch lists: every root follows them (git-ignored directories planned again). */
+  reconcile(settings: WatchSettings): Promise<ReconcileReport> {
+    return this.exclusive(async () => {
+      [this.settings, this.rules] = [settings, settings];
+      const reports: ReconcileReport[] = [];
+      const main = await withoutIgnored(withGoWork(settings), this.buildDirs, this.opts.signal, this.log);
+      if (this.main?.reconcile) reports.push(await this.main.reconcile(main.settings));
+      this.mainExcluded = main.excluded;
+      for (const e of this.extras.values()) {
+        const extra = await withoutIgnored(rulesFor(settings, e.root), this.buildDirs, this.opts.signal, this.log);
+        if (e.watcher.reconcile) reports.push(await e.watcher.reconcile(extra.settings));
+        e.excluded = extra.excluded;
+      }
+      return sumReports(reports);
+    });
+  }
+
+  async sync(timeoutMs: number): Promise<void> {
+    await Promise.all([this.main, ...[...this.extras.values()].map((e) => e.watcher)].map((w) => w?.sync?.(timeoutMs)));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.replanTimer) clearTimeout(this.replanTimer);
+    this.polled.close();
+    this.refresh.close();
+    await this.chain.catch(() => undefined);
+    await Promise.all([this.main?.close(), ...[...this.extras.values()].map((e) => closeExtra(e))]);
+    this.extras.clear();
+  }
+
+  // RefreshHost: a git-ignored directory the build starts reading is watched from then on.
+
+  leftOut(): { root: string; excluded: string[] }[] {
+    const main = { root: this.settings.root, excluded: this.mainExcluded };
+    return [main, ...[...this.extras.values()].map((e) => ({ root: e.root.dir, excluded: e.excluded }))].filter(
+      (r) => r.excluded.length > 0,
+    );
+  }
+
+  freshBuildDirs(): BuildDirsOnce {
+    this.buildDirs = buildDirsOnce(this.opts.build, this.opts.signal);
+    return this.buildDirs;
+  }
+
+  rearm(root: string, why: string): Promise<void> {
+    return this.serial(async () => {
+      if (this.closed) return;
+      const extra = this.extras.get(root);
+      if (extra) {
+        this.extras.delete(root);
+        await closeExtra(extra);
+        return this.arm(extra.root, true);
+      }
+      const { settings, excluded } = await withoutIgnored(withGoWork(this.settings), this.buildDirs, this.opts.signal, this.log);
+      const [old, fresh] = [this.main, this.watchdogFor(settings)];
+      try {
+        await fresh.ready; // the old one watches until the new one does
+      } catch (e) {
+        await fresh.close();
+        throw new Error(`re-arming ${root} failed (${String(e)}); it stays watched as it was`);
+      }
+      [this.main, this.mainExcluded] = [fresh, excluded];
+      await old?.close();
+      this.log.info({ event: 'watch.root-rearmed', dir: root, why }, `${why}: watching it from now on`);
+      this.opts.onEvent({ kind: 'rescan', reason: `${why}: building what changed there while it was not watched`, at: performance.now() });
+    });
+  }
+
+  private watchdogFor(settings: WatchSettings): Watcher {
+    const { watchdog, log, signal, onHealth, native } = this.opts;
+    return createWatchdog({
+      settings,
+      watchdog,
+      onEvent: (ev) => this.event(ev),
+      log,
+      signal,
+      ...(onHealth ? { onHealth } : {}),
+      ...(native ? { native } : {}),
+    });
+  }
+
+  private event(ev: WatchEvent): void {
+    if (ev.kind === 'change' && MODULE_FILES.has(path.basename(ev.path))) this.replanSoon(`${path.basename(ev.path)} changed`);
+    else if (ev.kind === 'change' && ev.path.endsWith('.go')) this.refresh.goChanged();
+    this.opts.onEvent(ev);
+  }
+
+  private replanSoon(why: string): void {
+    if (this.closed) return;
+    if (this.replanTimer) clearTimeout(this.replanTimer);
+    this.replanTimer = setTimeout(() => {
+      this.replanTimer = undefined;
+      this.log.debug({ event: 'watch.roots-replan', why }, `${why}: asking the toolchain which local modules the build uses`);
+      this.buildDirs = buildDirsOnce(this.opts.build, this.opts.signal); // the package list may have changed too
+      void this.serial(async () => {
+        const p = await this.plan();
+        if (p && !this.closed) await this.apply(p, true);
+      });
+    }, REPLAN_QUIET_MS);
+    this.replanTimer.unref();
+  }
+
+  /** Like serial, for a caller that awaits the outcome (errors are its own to report). */
+  private exclusive<T>(f: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(f, f);
+    this.chain = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    return next;
+  }
+
+  private serial(f: () => Promise<void>): Promise<void> {
+    const next = this.chain.then(f, f);
+    this.chain = next.catch((e) =>
+      this.log.warn({ event: 'watch.roots-error', err: e }, `changing the watched roots failed: ${String(e)}`),
+    );
+    return this.chain;
+  }
+
+  /** The toolchain's answer, or undefined (said at debug: a broken go.mod is the build's to report). */
+  private async plan(): Promise<RootsPlan | undefined> {
+    if (this.opts.build === undefined) return undefined;
+    try {
+      return await planRoots(this.settings.root, this.opts.signal, this.opts.goEnv);
+    } catch (e) {
+      if (!this.opts.signal.aborted)
+        this.log.debug({ event: 'modules.unknown', err: e }, `could not list the local modules the build uses: ${String(e)}`);
+      return undefined;
+    }
+  }
+
+  /** Unwatch the roots that left, arm those that joined (later: with one rebuild for what changed there). */
+  private async apply(plan: RootsPlan, later: boolean): Promise<void> {
+    const { cwd } = this.opts;
+    const missing = plan.skipped.filter((m) => m.missing).map((m) => path.join(m.dir, 'go.mod'));
+    this.polled.follow([...(plan.workspace && !this.covers(plan.workspace, plan.extra) ? [plan.workspace] : []), ...missing]);
+    for (const s of plan.skipped) saySkipped(this.log, this.said, s, cwd);
+    const wanted = new Map(plan.extra.map((r) => [r.dir, r]));
+    for (const [dir, e] of this.extras) {
+      const now = wanted.get(dir);
+      if (now && now.nested.join() === e.root.nested.join()) continue;
+      this.extras.delete(dir);
+      await closeExtra(e);
+      if (!now)
+        this.log.info(
+          { event: 'watch.root-removed', dir, why: e.root.why },
+          `no longer watching ${describeRoot(e.root, cwd)}: the build does not use it any more`,
+        );
+    }
+    for (const root of plan.extra) {
+      if (this.extras.has(root.dir) || this.closed) continue;
+      await this.arm(root, later);
+    }
+  }
+
+  /** Whether a root of the set (events) already sees `file`. */
+  private covers(file: string, extra: WatchRoot[]): boolean {
+    return [this.settings.root, ...extra.map((r) => r.dir)].some((d) => !path.relative(d, file).startsWith('..'));
+  }
+
+  private async arm(root: WatchRoot, later: boolean): Promise<void> {
+    const { cwd } = this.opts;
+    const { settings, excluded } = await withoutIgnored(rulesFor(this.rules, root), this.buildDirs, this.opts.signal, this.log);
+    if (this.closed) return;
+    const tidy = leaveAsFound(root.dir);
+    const watcher = this.watchdogFor(settings);
+    const extra: Extra = { root, watcher, ready: undefined, excluded, tidy };
+    this.extras.set(root.dir, extra);
+    try {
+      extra.ready = await watcher.ready;
+    } catch (e) {
+      this.extras.delete(root.dir);
+      await closeExtra(extra);
+      this.log.error(
+        { event: 'watch.root-failed', dir: root.dir, why: root.why, err: e },
+        `${describeRoot(root, cwd)} is compiled into the app but is NOT watched: ${(e as Error).message}; its edits are not seen until a file under the root changes`,
+      );
+      return;
+    }
+    const { dirs, backend } = extra.ready;
+    const fields = { event: 'watch.root-added', dir: root.dir, why: root.why, dirs, backend };
+    this.log.info(fields, `watching ${describeRoot(root, cwd)}: ${dirs} director${dirs === 1 ? 'y' : 'ies'} (${backend})`);
+    if (later && !this.closed) {
+      const reason = `now watching ${describeRoot(root, cwd)}: building what changed there while it was not watched`;
+      this.opts.onEvent({ kind: 'rescan', reason, at: performance.now() });
+    }
+  }
+}
+
+async function closeExtra(e: Extra): Promise<void> {
+  await e.watcher.close();
+  e.tidy();
+}
+
+export function createWatchSet(opts: WatchSetOptions): WatchSet {
+  return new WatchSet(opts);
+}

@@ -1,0 +1,135 @@
+/**
+ * Build steps (issue 18, e2e: real go generate, real go build, real processes). A before-step runs
+ * `go generate ./...`, which writes gen.go from greeting.txt: every edit is exactly one cycle (the
+ * step's own write of gen.go does not start a second one), and a failing step stops the cycle like a
+ * failed build, loudly with its output, while the old version keeps serving.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { hotwatchSession, startHotwatch, type Hotwatch } from '../helpers/hotwatch.js';
+import { makeTmpDir } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/wait.js';
+
+const MAIN = `package main
+
+//go:generate sh gen.sh
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+)
+
+func main() {
+	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintf(w, "v=%s", greeting) })
+	if err := http.ListenAndServe("127.0.0.1:"+os.Getenv("PORT"), nil); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+`;
+/** The generator: gen.go from greeting.txt; a greeting with "bad" in it fails, saying why. */
+const GEN = `if grep -q bad greeting.txt; then echo "gen.sh: greeting.txt holds a bad greeting" >&2; exit 3; fi
+printf 'package main\\n\\nconst greeting = "%s"\\n' "$(cat greeting.txt)" > gen.go
+`;
+const CONFIG = `watch:
+  include: [greeting.txt]
+build:
+  steps:
+    - run: [go, generate, ./...]
+      when: before
+`;
+
+const session = hotwatchSession((dir) => {
+  fs.writeFileSync(path.join(dir, 'go.mod'), 'module example.com/steps\n\ngo 1.22\n');
+  fs.writeFileSync(path.join(dir, 'main.go'), MAIN);
+  fs.writeFileSync(path.join(dir, 'gen.sh'), GEN);
+  fs.writeFileSync(path.join(dir, 'greeting.txt'), 'one');
+  fs.writeFileSync(path.join(dir, 'watcher.config.yaml'), CONFIG);
+});
+
+/** Cycles: the supervisor's build.start lines (info; runBuild's own, at debug, name each command it runs). */
+const builds = (hw: Hotwatch): number => hw.events('build.start').filter((l) => l.level === 30).length;
+
+/** Long enough for a second cycle caused by the step's write to have started, on a loaded machine. */
+async function settle(hw: Hotwatch, ms = 2000): Promise<void> {
+  const until = Date.now() + ms;
+  await waitFor(() => Date.now() >= until, { description: 'a quiet moment', timeoutMs: ms + 1000 });
+  expect(hw.proc.exitCode).toBeNull();
+}
+
+describe('build steps (e2e)', () => {
+  it('go generate writing a .go file before the build: one cycle per edit, not two', async () => {
+    const hw = (session.hw = startHotwatch(['--log-level', 'debug'], { cwd: session.dir, env: { PORT: String(session.port) } }));
+    await session.serves('one'); // the first build ran the step: gen.go did not exist before
+    await settle(hw);
+    expect(builds(hw)).toBe(1);
+    for (const [i, greeting] of ['two', 'three', 'four'].entries()) {
+      fs.writeFileSync(path.join(session.dir, 'greeting.txt'), greeting);
+      await session.serves(greeting);
+      await settle(hw);
+      expect(builds(hw), `builds after edit ${i + 1}`).toBe(i + 2);
+    }
+    // gen.go changed at every cycle, and each time it was recognised as the step's own write.
+    const own = hw.events('step.own-writes');
+    expect(own.length).toBeGreaterThanOrEqual(1);
+    expect(own.every((l) => (l.files as string[]).includes('gen.go'))).toBe(true);
+    expect(hw.events('build.superseded')).toHaveLength(0);
+    expect(hw.events('build.canceled')).toHaveLength(0);
+  }, 120_000);
+
+  it('a failing step stops the cycle like a failed build: loud, with its output; the old version keeps serving', async () => {
+    const hw = (session.hw = startHotwatch([], { cwd: session.dir, env: { PORT: String(session.port) } }));
+    await session.serves('one');
+    const starts = hw.events('app.start').length;
+    fs.writeFileSync(path.join(session.dir, 'greeting.txt'), 'a bad one');
+    const failed = await hw.waitForLog((l) => l.event === 'build.failed', 'the step fails');
+    expect(failed.level).toBe(50);
+    expect(failed.step).toBe('go generate ./...');
+    expect(failed.msg).toMatch(/^BUILD STEP FAILED \(build\.steps: go generate \.\/\.\.\., exit 1/);
+    expect(failed.msg).toMatch(/the previous version keeps serving/);
+    expect(failed.msg).toMatch(/gen\.sh: greeting\.txt holds a bad greeting/);
+    await session.serves('one');
+    expect(hw.events('app.start')).toHaveLength(starts);
+
+    fs.writeFileSync(path.join(session.dir, 'greeting.txt'), 'fixed');
+    await session.serves('fixed');
+  }, 120_000);
+
+  it('an instead-step runs for its files with no build and no restart; an after-step runs once each new version started', async () => {
+    const out = makeTmpDir(); // outside the root: what the steps record is not a change
+    try {
+      fs.mkdirSync(path.join(session.dir, 'web'));
+      fs.writeFileSync(path.join(session.dir, 'web/site.css'), 'body {}\n');
+      fs.writeFileSync(
+        path.join(session.dir, 'watcher.config.yaml'),
+        `${CONFIG.replace('include: [greeting.txt]', 'include: [greeting.txt, "web/*.css"]')}    - run: [sh, -c, 'printf "%s|" "$HOTWATCH_CHANGED" >> "$OUT/after"']
+      when: after
+    - run: [sh, -c, 'printf "%s\\n" "$@" >> "$OUT/instead"', sh, "{changed}"]
+      when: instead
+      files: ["web/*.css"]
+`,
+      );
+      const hw = (session.hw = startHotwatch([], { cwd: session.dir, env: { PORT: String(session.port), OUT: out.dir } }));
+      const read = (f: string): string => (fs.existsSync(path.join(out.dir, f)) ? fs.readFileSync(path.join(out.dir, f), 'utf8') : '');
+      await session.serves('one');
+      await waitFor(() => read('after') === '|', { description: 'the after-step ran once (first start: no files listed)' });
+      const pid = hw.events('app.start')[0]!.pid;
+
+      fs.writeFileSync(path.join(session.dir, 'web/site.css'), 'body { color: red }\n');
+      await waitFor(() => read('instead') === 'web/site.css\n', { description: 'the instead-step ran with the changed file' });
+      await hw.waitForLog((l) => l.event === 'step.done' && l.when === 'instead', 'the instead-step is said done');
+      await settle(hw);
+      expect(builds(hw)).toBe(1);
+      expect(hw.events('app.start').map((l) => l.pid)).toEqual([pid]);
+
+      fs.writeFileSync(path.join(session.dir, 'greeting.txt'), 'two');
+      await session.serves('two');
+      await waitFor(() => read('after') === '|greeting.txt|', { description: 'the after-step ran after the new start' });
+      expect(read('instead')).toBe('web/site.css\n');
+    } finally {
+      out.cleanup();
+    }
+  }, 120_000);
+});

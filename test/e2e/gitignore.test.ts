@@ -1,0 +1,119 @@
+/**
+ * Ignored trees cost nothing, build inputs are never ignored (issue 15): a git-ignored data/ is not
+ * watched (an edit there builds nothing and costs no watch), a git-ignored gen/ holding a package the
+ * app imports is watched and its edits serve. Doctor counts what is left out.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { freePort, goMain, httpGet, runCli, startHotwatch, type Hotwatch } from '../helpers/hotwatch.js';
+import { makeTmpDir } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/wait.js';
+
+let tmp: ReturnType<typeof makeTmpDir> | undefined;
+let hw: Hotwatch | undefined;
+afterEach(async () => {
+  if (hw) expect((await hw.stop()).code, hw.stderr().slice(-2000)).toBe(0);
+  hw = undefined;
+  tmp?.cleanup();
+});
+
+const env = { GOWORK: '', GOFLAGS: '', GOPROXY: 'off' };
+const DATA_DIRS = 8;
+
+function repo(): string {
+  tmp = makeTmpDir();
+  const root = tmp.dir;
+  const write = (rel: string, text: string) => {
+    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    fs.writeFileSync(path.join(root, rel), text);
+  };
+  write('go.mod', 'module example.com/t\n\ngo 1.22\n');
+  write('.gitignore', '/data/\n/gen/\n');
+  write('gen/api/api.go', 'package api\n\nconst V = "gen1"\n');
+  for (let i = 0; i < DATA_DIRS; i++) write(`data/shard${i}/x.go`, 'package x\n');
+  write(
+    'main.go',
+    goMain('v1', {
+      imports: ['example.com/t/gen/api'],
+      extraMain: 'http.HandleFunc("/gen", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, api.V) })',
+    }),
+  );
+  return root;
+}
+
+const setGen = (root: string, v: string) => fs.writeFileSync(path.join(root, 'gen/api/api.go'), `package api\n\nconst V = "${v}"\n`);
+
+describe('git-ignored directories (e2e)', () => {
+  it('an ignored data/ is not watched; an ignored gen/ holding an imported package is, and its edits serve', async () => {
+    const root = repo();
+    const port = await freePort();
+    hw = startHotwatch(['--log-level', 'debug'], { cwd: root, env: { ...env, PORT: String(port) } });
+    await waitFor(async () => (await httpGet(port, '/gen')) === 'gen1', { description: 'gen1 serves', timeoutMs: 60_000 });
+    const skipped = hw.events('watch.gitignored');
+    expect(skipped).toHaveLength(1);
+    expect(String(skipped[0]!.msg)).toContain('not watching 1 git-ignored directory');
+    expect(String(skipped[0]!.msg)).toContain(': data (watch.gitignore: false watches them)');
+    expect(String(hw.events('watch.gitignored-kept')[0]?.msg)).toContain('gen/api');
+    // The root, gen and gen/api: none of data's 9 directories costs a watch.
+    expect(hw.events('watch.ready')[0]!.dirs).toBe(3);
+
+    const mark = hw.logs.length;
+    fs.writeFileSync(path.join(root, 'data/shard3/x.go'), 'package x\n\n// edited\n');
+    await new Promise((r) => setTimeout(r, 2000));
+    setGen(root, 'gen2');
+    await waitFor(async () => (await httpGet(port, '/gen')) === 'gen2', { description: 'the edit in gen/api serves', timeoutMs: 60_000 });
+    const triggers = hw.events('build.start', mark).map((l) => String(l.trigger));
+    expect(triggers.join('\n')).toContain('gen/api');
+    expect(triggers.join('\n')).not.toContain('data');
+  }, 120_000);
+
+  it('watch.gitignore: false watches data/ too; doctor counts what is left out', async () => {
+    const root = repo();
+    const doctor = await runCli(['doctor', '--json'], { cwd: root, env: { ...process.env, ...env } });
+    const report = JSON.parse(doctor.stdout) as {
+      facts: { budget: { dirs: number; gitignoredDirs: number } };
+      checks: { id: string; detail: string }[];
+    };
+    expect(report.facts.budget).toMatchObject({ dirs: 3, gitignoredDirs: 1 });
+    expect(report.checks.find((c) => c.id === 'tree.gitignored')?.detail).toBe(
+      '1 not watched (data); watched all the same, the build reads them: gen/api',
+    );
+
+    fs.writeFileSync(path.join(root, 'watcher.config.yaml'), 'watch:\n  gitignore: false\n');
+    const port = await freePort();
+    hw = startHotwatch([], { cwd: root, env: { ...env, PORT: String(port) } });
+    await waitFor(async () => (await httpGet(port, '/gen')) === 'gen1', { description: 'gen1 serves', timeoutMs: 60_000 });
+    expect(hw.events('watch.ready')[0]!.dirs).toBe(3 + 1 + DATA_DIRS);
+    const mark = hw.logs.length;
+    fs.writeFileSync(path.join(root, 'data/shard3/x.go'), 'package x\n\n// edited\n');
+    await hw.waitForLog((l) => l.event === 'build.start' && String(l.trigger).includes('data/shard3/x.go'), 'the data edit builds', {
+      from: mark,
+    });
+  }, 120_000);
+
+  it('a git-ignored package the app starts importing while hotwatch runs is watched from then on', async () => {
+    const root = repo();
+    fs.mkdirSync(path.join(root, 'gen/later'));
+    fs.writeFileSync(path.join(root, 'gen/later/later.go'), 'package later\n\nconst V = "later1"\n');
+    const port = await freePort();
+    hw = startHotwatch(['--log-level', 'debug'], { cwd: root, env: { ...env, PORT: String(port) } });
+    await waitFor(async () => (await httpGet(port, '/gen')) === 'gen1', { description: 'gen1 serves', timeoutMs: 60_000 });
+    expect(String(hw.events('watch.gitignored')[0]!.msg)).toContain('gen/later');
+
+    fs.writeFileSync(
+      path.join(root, 'main.go'),
+      goMain('v2', {
+        imports: ['example.com/t/gen/api', 'example.com/t/gen/later'],
+        extraMain: 'http.HandleFunc("/gen", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, api.V + later.V) })',
+      }),
+    );
+    await waitFor(async () => (await httpGet(port, '/gen')) === 'gen1later1', { description: 'the new import serves', timeoutMs: 60_000 });
+    await hw.waitForLog((l) => l.event === 'watch.root-rearmed' && String(l.msg).includes('gen/later'), 'gen/later is watched now');
+    fs.writeFileSync(path.join(root, 'gen/later/later.go'), 'package later\n\nconst V = "later2"\n');
+    await waitFor(async () => (await httpGet(port, '/gen')) === 'gen1later2', {
+      description: 'an edit in gen/later serves',
+      timeoutMs: 60_000,
+    });
+  }, 120_000);
+});
