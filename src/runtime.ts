@@ -26,7 +26,7 @@ import type { ServiceMode } from './service/service-mode.js';
 import { watchConfigFile } from './config-file-watch.js';
 import { startConfigReload, type ReloadOutcome } from './reload.js';
 import { StepWrites } from './supervisor/step-writes.js';
-import { AppSet, type Supervising } from './apps/app-set.js';
+import { AppSet, type AppSetOptions, type Supervising } from './apps/app-set.js';
 import { allEnvFiles, watchingApps } from './apps/watching.js';
 import { describeApps } from './apps/plan.js';
 
@@ -41,6 +41,8 @@ export interface RuntimeOptions {
   onSupervisor?: (s: Supervising) => void;
   /** Told whenever the running app changes (the CLI records it in .hotwatch/state.json). */
   onAppChange?: SupervisorOptions['onAppChange'];
+  /** With apps:, told whenever an app's process changes, with every app's that runs (the state file). */
+  onAppsChange?: AppSetOptions['onAppsChange'];
   /** The directory hotwatch was started in: compiler errors name files relative to it. */
   cwd?: string;
   /** hotwatch's version (service mode's /status and metrics). */
@@ -82,7 +84,7 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring, 
     ...(cwd !== undefined ? { cwd } : {}),
     maxWaitMs: s.debounce.maxWaitMs,
     changedSince: (since: number): Promise<boolean> => batcher.changedSince(since),
-    // With apps:, the state file records no app (it holds one): each app's processes carry their own marker.
+    // With apps:, the state file records every app's process (onAppsChange, below), not one.
     ...wiring.supervisorHooks(s.apps ? undefined : o.onAppChange, (batch: Batch): void => batcher.serving(batch)),
     afterCycle: () => collector.soon(),
     ...proxy?.supervisor,
@@ -93,7 +95,7 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring, 
   };
   // apps: one Supervisor per app behind one router (src/apps/); else the one app of build: and run:.
   const supervisor: Supervising = s.apps
-    ? new AppSet({ root: s.root, apps: s.apps, log, shared, env: { ...process.env, ...s.build.env } })
+    ? new AppSet({ root: s.root, apps: s.apps, log, shared, env: { ...process.env, ...s.build.env }, top: s, onAppsChange: o.onAppsChange })
     : new Supervisor({ ...shared, root: s.root, build: s.build, run: s.run, log, appEnv: () => appEnvironment(s.run) });
   onSupervisor?.(supervisor);
   // The config file's edits reload the config (reload.ts), never build.

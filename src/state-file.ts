@@ -32,6 +32,8 @@ interface Proc {
 interface State {
   hotwatch: Proc;
   app?: Proc & { marker: EnvMarker };
+  /** With apps: (several apps), the process of each app that runs. */
+  apps?: Array<Proc & { marker: EnvMarker }>;
 }
 
 /** Private: the state, the built binary, the sentinels. Nobody else needs to read or enter it. */
@@ -94,8 +96,8 @@ export class StateFile {
   private lock: HeldLock | undefined;
   /** Said once the logger exists (the claim runs before it). */
   private readonly notes: Array<{ level: 'info' | 'warn'; event: string; msg: string }> = [];
-  /** The previous state's app entry, as read (judged in reapLeftover). */
-  private leftover: unknown;
+  /** The previous state's app entries (one, or one per app with apps:), as read (judged in reapLeftover). */
+  private leftover: unknown[] | undefined;
 
   constructor(root: string) {
     this.dir = path.join(root, '.hotwatch');
@@ -197,8 +199,8 @@ export class StateFile {
     if (!keep) writeFileReplacing(this.dir, '.gitignore', GITIGNORE, GITIGNORE_MODE);
   }
 
-  /** The previous state's app entry; a state file that cannot be trusted is ignored, and said. */
-  private readPrevious(): unknown {
+  /** The previous state's app entries; a state file that cannot be trusted is ignored, and said. */
+  private readPrevious(): unknown[] | undefined {
     let raw: Buffer | undefined;
     try {
       raw = readOwnFile(this.file);
@@ -211,7 +213,9 @@ export class StateFile {
     }
     if (raw === undefined) return undefined;
     try {
-      return (JSON.parse(raw.toString('utf8')) as { app?: unknown } | null)?.app;
+      const state = JSON.parse(raw.toString('utf8')) as { app?: unknown; apps?: unknown } | null;
+      if (state?.app !== undefined) return [state.app];
+      return Array.isArray(state?.apps) ? state.apps : undefined;
     } catch {
       this.ignored('it is not JSON', 'warn');
       return undefined;
@@ -276,9 +280,13 @@ export class StateFile {
    */
   async reapLeftover(log: Logger): Promise<void> {
     for (const n of this.notes.splice(0)) log[n.level]({ event: n.event }, n.msg);
-    const raw = this.leftover;
+    const entries = this.leftover ?? [];
     this.leftover = undefined;
-    if (raw === undefined) return;
+    for (const raw of entries) await this.reapOne(raw, log);
+  }
+
+  /** One app entry of the previous state: stopped when it is still that app (judgeLeftover). */
+  private async reapOne(raw: unknown, log: Logger): Promise<void> {
     const v = judgeLeftover(raw);
     if ('gone' in v) return this.reapDaemons(v.marker, log);
     if ('ignore' in v) {
@@ -319,6 +327,15 @@ export class StateFile {
       { event: 'app.leftover', pids, killed, marker: marker.key },
       `stopped ${who}: the app daemonized under a previous hotwatch that did not exit cleanly (killed with SIGKILL?); they carried its marker${killed.length > 0 ? ` (${killed.length} needed SIGKILL)` : ''}`,
     );
+  }
+
+  /** With apps: (several apps): the process of each app that runs now. */
+  recordApps(apps: ReadonlyArray<{ pid: number; marker: EnvMarker }>): void {
+    const entries = apps.flatMap((a) => {
+      const startTime = readStat(a.pid)?.startTime;
+      return startTime === undefined ? [] : [{ pid: a.pid, startTime, marker: a.marker }];
+    });
+    this.write(entries.length > 0 ? { hotwatch: this.self, apps: entries } : { hotwatch: this.self });
   }
 
   recordApp(app: { pid: number; marker: EnvMarker } | undefined): void {

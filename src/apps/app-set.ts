@@ -7,6 +7,7 @@
  */
 import path from 'node:path';
 import type { AppSettings } from '../config/apps.js';
+import { appBuildRun, type BuildSettings, type RunSettings } from '../config/settings.js';
 import type { Logger } from '../log/logger.js';
 import type { Batch } from '../pipeline/events.js';
 import { packageDependencies } from '../os/go-deps.js';
@@ -44,7 +45,16 @@ export interface AppSetOptions {
   shared: SharedOptions;
   /** The build's environment (build.env over hotwatch's): go list runs with it. */
   env: NodeJS.ProcessEnv;
+  /**
+   * The top-level build: and run: a config reload updates in place: each app's settings are derived from
+   * them again before a rebuild or restart is passed on (appBuildRun). Absent: never re-derived.
+   */
+  top?: { build: BuildSettings; run: RunSettings };
+  /** Told whenever an app's process changes, with every app's that runs (the state file records them). */
+  onAppsChange?: (apps: RunningApp[]) => void;
 }
+
+type RunningApp = NonNullable<Parameters<NonNullable<SupervisorOptions['onAppChange']>>[0]>;
 
 export class AppSet implements Supervising {
   readonly apps: ReadonlyArray<{ settings: AppSettings; supervisor: Supervisor }>;
@@ -57,6 +67,8 @@ export class AppSet implements Supervising {
   private readonly slots = new BuildSlots(defaultBuildBound());
   /** Each Go file's imports as last seen: a batch that changes none needs no new listing. */
   private readonly headers = new ImportHeaders();
+  /** The process each app runs now, by name. */
+  private readonly running = new Map<string, RunningApp>();
 
   constructor(private readonly o: AppSetOptions) {
     this.log = o.log.child({ component: 'apps' });
@@ -71,9 +83,17 @@ export class AppSet implements Supervising {
         appEnv: () => appEnvironment(settings.run),
         log: o.log.child({ app: settings.name }),
         buildSlot: acquire,
+        onAppChange: (app) => this.appChanged(settings.name, app),
       }),
     }));
     this.routed = o.apps.map((a) => routedApp(a.name, a.include, a.run.envFiles));
+  }
+
+  private appChanged(name: string, app: RunningApp | undefined): void {
+    this.o.shared.onAppChange?.(app);
+    if (app) this.running.set(name, app);
+    else this.running.delete(name);
+    this.o.onAppsChange?.([...this.running.values()]);
   }
 
   /** The state of each app, by name (status, doctor). */
@@ -94,12 +114,26 @@ export class AppSet implements Supervising {
   }
 
   rebuild(why?: string): void {
+    this.rederive();
     for (const a of this.apps) a.supervisor.rebuild(why);
   }
 
   /** A restart without a build of every app (a config reload that changes only run: settings). */
   restart(reason: string): void {
+    this.rederive();
     for (const a of this.apps) a.supervisor.restart(reason);
+  }
+
+  /** Each app's build and run settings from the top-level ones as they are now (a config reload changed them). */
+  private rederive(): void {
+    const top = this.o.top;
+    if (!top) return;
+    for (const { settings: a } of this.apps) {
+      const fresh = appBuildRun(a.name, a.overrides, this.o.root, top.build, top.run);
+      // In place: each Supervisor holds these objects and reads them at each build and start.
+      Object.assign(a.build, fresh.build);
+      Object.assign(a.run, fresh.run);
+    }
   }
 
   forceKill(): void {

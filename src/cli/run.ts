@@ -135,16 +135,7 @@ async function serve(
         const keys = runHotkeys(s, (text) => log.info({ event: 'hotkeys' }, text), io.stdout);
         if (listenForHotkeys(process.stdin, keys, root.signal)) log.info({ event: 'hotkeys' }, HOTKEYS_HELP);
       },
-      onAppChange: (app) => {
-        try {
-          stateFile.recordApp(app);
-        } catch (e) {
-          log.warn(
-            { err: e },
-            `could not record the app in ${stateFile.dir}/state.json: ${String(e)} (a crash of hotwatch would leave the app unfound)`,
-          );
-        }
-      },
+      ...recordingApps(stateFile, log),
     });
     return reportExit(log, signals, end.appProcessesLeft);
   } catch (e) {
@@ -159,6 +150,24 @@ async function serve(
     offHelperNotices();
     stateFile.release();
   }
+}
+
+/** The state file's record of the app (or, with apps:, of every app): a failed write is said, never fatal. */
+function recordingApps(stateFile: StateFile, log: Logger) {
+  const recording = (what: string, write: () => void): void => {
+    try {
+      write();
+    } catch (e) {
+      log.warn(
+        { err: e },
+        `could not record the ${what} in ${stateFile.dir}/state.json: ${String(e)} (a crash of hotwatch would leave the ${what} unfound)`,
+      );
+    }
+  };
+  return {
+    onAppChange: (app: Parameters<StateFile['recordApp']>[0]) => recording('app', () => stateFile.recordApp(app)),
+    onAppsChange: (apps: Parameters<StateFile['recordApps']>[0]) => recording('apps', () => stateFile.recordApps(apps)),
+  };
 }
 
 /** "Nothing left running" only when a last look found no process of the app. */

@@ -210,38 +210,60 @@ function proxySettings(cfg: Config): ProxySettings {
 export interface AppSettings {
   /** The key in `apps:` (log lines carry it as `app`). */
   name: string;
+  /** What the file says of this app (apps.NAME): the only part a config reload compares (see below). */
+  overrides: AppConfig;
+  /** Its build: and run:, from the top-level ones with `overrides` over them (appBuildRun). */
   build: BuildSettings;
   run: RunSettings;
   /** Globs relative to root of non-Go files that rebuild this app (apps.NAME.include). */
   include: string[];
 }
 
+type AppConfig = NonNullable<Config['apps']>[string];
+
 /**
- * `apps:` resolved: each app's own BuildSettings and RunSettings, made of the top-level build: and run:
- * values with the app's keys over them (env and envFiles add to run's; every other key replaces).
+ * An app's build and run settings: the top-level ones with the app's keys over them (env and envFiles
+ * add to run's; every other key replaces). Also used again when a config reload changes build: or run:.
+ */
+export function appBuildRun(
+  name: string,
+  a: AppConfig,
+  root: string,
+  build: BuildSettings,
+  run: RunSettings,
+): { build: BuildSettings; run: RunSettings } {
+  const output = path.resolve(root, a.output ?? `.hotwatch/bin/${name}`);
+  const grace = a.gracePeriod === undefined ? undefined : ms(a.gracePeriod);
+  return {
+    build: { ...build, cmd: undefined, package: a.package, output, flags: a.flags ?? build.flags },
+    run: {
+      ...run,
+      binary: output,
+      args: a.args ?? run.args,
+      env: { ...run.env, ...a.env },
+      envFiles: [...run.envFiles, ...(a.envFiles ?? []).map((p) => path.resolve(root, p))],
+      cwd: a.cwd === undefined ? run.cwd : path.resolve(root, a.cwd),
+      port: a.port,
+      stopSignal: a.stopSignal ?? run.stopSignal,
+      gracePeriodMs: grace ?? run.gracePeriodMs,
+      onCrash: a.onCrash ?? run.onCrash,
+    },
+  };
+}
+
+/**
+ * `apps:` resolved, in the file's order. `build` and `run` are not enumerable: they follow from the
+ * top-level build: and run: (which a config reload compares, and applies to every app: AppSet), so a
+ * reload compares each app by what the file says of it alone (config/diff.ts compares JSON).
  */
 function resolveApps(cfg: Config, root: string, build: BuildSettings, run: RunSettings): AppSettings[] | undefined {
   if (cfg.apps === undefined) return undefined;
   return Object.entries(cfg.apps).map(([name, a]) => {
-    const output = path.resolve(root, a.output ?? `.hotwatch/bin/${name}`);
-    const grace = a.gracePeriod === undefined ? undefined : ms(a.gracePeriod);
-    return {
-      name,
-      include: a.include,
-      build: { ...build, cmd: undefined, package: a.package, output, flags: a.flags ?? build.flags },
-      run: {
-        ...run,
-        binary: output,
-        args: a.args ?? run.args,
-        env: { ...run.env, ...a.env },
-        envFiles: [...run.envFiles, ...(a.envFiles ?? []).map((p) => path.resolve(root, p))],
-        cwd: a.cwd === undefined ? run.cwd : path.resolve(root, a.cwd),
-        port: a.port,
-        stopSignal: a.stopSignal ?? run.stopSignal,
-        gracePeriodMs: grace ?? run.gracePeriodMs,
-        onCrash: a.onCrash ?? run.onCrash,
-      },
-    };
+    const derived = appBuildRun(name, a, root, build, run);
+    const app = { name, overrides: a, include: a.include } as AppSettings;
+    Object.defineProperty(app, 'build', { value: derived.build, enumerable: false, writable: false });
+    Object.defineProperty(app, 'run', { value: derived.run, enumerable: false, writable: false });
+    return app;
   });
 }
 

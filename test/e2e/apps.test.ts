@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, httpGet, runCli, startHotwatch, type Hotwatch, type LogLine } from '../helpers/hotwatch.js';
 import { makeTmpDir } from '../helpers/tmp.js';
-import { waitFor } from '../helpers/wait.js';
+import { isAlive, waitFor } from '../helpers/wait.js';
 import { helperChildren } from '../../src/os/inotify-fds.js';
 import { inotifyWatches, REPO } from '../helpers/hotwatch.js';
 import { validateJsonSchema } from '../helpers/json-schema.js';
@@ -41,7 +41,7 @@ import (
 
 func main() {
 \thttp.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-\t\tfmt.Fprintf(w, "shared=%s own=%s pid=%d", shared.Version, own.Version, os.Getpid())
+\t\tfmt.Fprintf(w, "shared=%s own=%s pid=%d x=%s", shared.Version, own.Version, os.Getpid(), os.Getenv("X"))
 \t})
 \tif err := http.ListenAndServe("127.0.0.1:"+os.Getenv("PORT"), nil); err != nil {
 \t\tfmt.Fprintln(os.Stderr, err)
@@ -62,12 +62,14 @@ interface Answer {
   shared: string;
   own: string;
   pid: number;
+  /** $X in the app's environment. */
+  x: string;
 }
 
 async function ask(port: number): Promise<Answer | undefined> {
   const body = await httpGet(port);
-  const m = body?.match(/^shared=(\S+) own=(\S+) pid=(\d+)$/);
-  return m ? { shared: m[1]!, own: m[2]!, pid: Number(m[3]) } : undefined;
+  const m = body?.match(/^shared=(\S+) own=(\S+) pid=(\d+) x=(\S*)$/);
+  return m ? { shared: m[1]!, own: m[2]!, pid: Number(m[3]), x: m[4]! } : undefined;
 }
 
 /** Resolves once the app on `port` answers as `want` says. */
@@ -214,6 +216,22 @@ describe('apps: three apps from one hotwatch', () => {
     expect(hw.logs.slice(edit).filter(ofApp('cron', 'build.start')).length).toBeGreaterThanOrEqual(1);
   }, 120_000);
 
+  it('a config reload that changes run: restarts every app with it (each app derives its settings again)', async () => {
+    const from = hw.logs.length;
+    const cfg = path.join(tmp.dir, 'watcher.config.yaml');
+    fs.writeFileSync(cfg, `run: { env: { X: "r1" } }\n${fs.readFileSync(cfg, 'utf8')}`);
+    const reloaded = await hw.waitForLog((l) => l.event === 'config.reloaded', 'the config reload', { from });
+    expect((reloaded.changes as { restart: string[] }).restart).toEqual([]);
+    for (const a of APPS) now[a] = await serves(ports[a], (x) => x.x === 'r1', `${a} serves X=r1 after the reload`);
+    // An app's own env still wins over run.env.
+    fs.writeFileSync(
+      cfg,
+      fs.readFileSync(cfg, 'utf8').replace(`env: { PORT: "${ports.cron}" }`, `env: { PORT: "${ports.cron}", X: "own" }`),
+    );
+    const second = await hw.waitForLog((l) => l.event === 'config.reloaded', 'the second reload', { from: hw.logs.indexOf(reloaded) + 1 });
+    expect((second.changes as { restart: string[] }).restart).toEqual(['apps']);
+  }, 120_000);
+
   it('holds one inotify instance and at most one watch per directory plus a small constant', async () => {
     const ready = hw.events('watch.ready')[0]!;
     const dirs = Number(ready.dirs);
@@ -247,6 +265,38 @@ describe('apps: choosing apps, and config errors', () => {
     } finally {
       const r = await hw.stop();
       expect(r.code, hw.stderr().slice(-3000)).toBe(0);
+    }
+  }, 180_000);
+
+  it('every app left running by a SIGKILLed hotwatch is stopped by the next run, which then serves them', async () => {
+    writeModule(tmp.dir, ports);
+    // No port: key (checked free before anything starts, the leftovers are reaped after that check).
+    const cfg = path.join(tmp.dir, 'watcher.config.yaml');
+    fs.writeFileSync(cfg, fs.readFileSync(cfg, 'utf8').replace(/ {4}port: \d+\n/g, ''));
+    const first = startHotwatch([], { cwd: tmp.dir, waitTimeoutMs: 90_000 });
+    const orphans: number[] = [];
+    let second: Hotwatch | undefined;
+    try {
+      for (const a of APPS) orphans.push((await serves(ports[a], (x) => x.shared === 's1', `${a} serves`)).pid);
+      // The state file is written as each app starts: wait until it names all three.
+      await waitFor(() => JSON.parse(fs.readFileSync(path.join(tmp.dir, '.hotwatch/state.json'), 'utf8')).apps?.length === 3, {
+        description: 'state.json records the three apps',
+      });
+      await first.stop('SIGKILL');
+      for (const pid of orphans) expect(isAlive(pid), `app pid ${pid} still runs after SIGKILL of hotwatch`).toBe(true);
+      second = startHotwatch([], { cwd: tmp.dir, waitTimeoutMs: 90_000 });
+      await waitFor(() => second!.events('app.leftover').length === 3, { description: 'three leftover apps reported', timeoutMs: 60_000 });
+      expect(
+        second
+          .events('app.leftover')
+          .map((l) => l.pid)
+          .sort(),
+      ).toEqual([...orphans].sort());
+      for (const pid of orphans) await waitFor(() => !isAlive(pid), { description: `orphan ${pid} gone` });
+      for (const a of APPS) expect((await serves(ports[a], (x) => x.shared === 's1', `${a} serves again`)).pid).not.toBe(undefined);
+    } finally {
+      for (const pid of orphans) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+      if (second) expect((await second.stop()).code, second.stderr().slice(-3000)).toBe(0);
     }
   }, 180_000);
 
