@@ -208,7 +208,9 @@ export class AppSet implements Supervising {
       let seeded = dirsOf(this.deps);
       await this.headers.seed(seeded, signal);
       for (let pass = 0; pass < 3; pass++) {
-        const byPackage = await packageDependencies(this.o.root, packages, signal, this.o.env);
+        // The first app's build flags (build.flags, unless it sets its own): their -tags decide which files count.
+        const flags = this.o.apps[0]?.build.flags ?? [];
+        const byPackage = await packageDependencies(this.o.root, packages, signal, this.o.env, flags);
         this.deps = new Map(this.o.apps.map((a) => [a.name, byPackage.get(a.build.package) ?? new Set<string>()]));
         // Packages new to the list: their headers are read now, and go asked once more (see above).
         const fresh = [...dirsOf(this.deps)].filter((d) => !seeded.has(d));

@@ -1,8 +1,9 @@
 /**
  * Which local package directories each main package's build reads: one `go list -e -deps` for all of
  * them. `-e` keeps a package with a syntax error in the list (its directory still belongs to the app
- * whose build fails on it). Standard-library packages are left out. GOPROXY=off and GOFLAGS=-mod=mod
- * unset: a dev loop never waits on the network, and a missing module is the build's error to report.
+ * whose build fails on it). Standard-library packages are left out. GOPROXY=off: a dev loop never waits
+ * on the network, and a missing module is the build's error to report. The build's -tags and -mod flags
+ * are passed on (build tags decide which files, so which imports, a package has); GOFLAGS is left as set.
  */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
@@ -17,9 +18,11 @@ export async function packageDependencies(
   packages: readonly string[],
   signal: AbortSignal,
   env: NodeJS.ProcessEnv = process.env,
+  buildFlags: readonly string[] = [],
 ): Promise<Map<string, Set<string>>> {
   const unique = [...new Set(packages)];
-  const stdout = await goList(['list', '-e', '-deps', '-f', FORMAT, ...unique], root, signal, { ...env, GOPROXY: 'off', GOFLAGS: '' });
+  const args = ['list', '-e', '-deps', ...listFlags(buildFlags), '-f', FORMAT, ...unique];
+  const stdout = await goList(args, root, signal, { ...env, GOPROXY: 'off' });
   const dirOf = new Map<string, string>();
   const named: Array<{ importPath: string; dir: string; deps: string[] }> = [];
   for (const line of stdout.split('\n')) {
@@ -42,6 +45,16 @@ export async function packageDependencies(
     }
     out.set(pkg, dirs);
   }
+  return out;
+}
+
+/** The go build flags that change what go list sees: -tags and -mod, in either form (-tags x, -tags=x). */
+export function listFlags(flags: readonly string[]): string[] {
+  const out: string[] = [];
+  flags.forEach((f, i) => {
+    if (/^--?(tags|mod)=/.test(f)) out.push(f);
+    else if (/^--?(tags|mod)$/.test(f) && flags[i + 1] !== undefined) out.push(f, flags[i + 1]!);
+  });
   return out;
 }
 

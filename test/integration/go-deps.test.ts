@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { packageDependencies } from '../../src/os/go-deps.js';
+import { listFlags, packageDependencies } from '../../src/os/go-deps.js';
 import { makeTmpDir } from '../helpers/tmp.js';
 
 let tmp: ReturnType<typeof makeTmpDir>;
@@ -39,5 +39,14 @@ describe('packageDependencies', () => {
     const deps = await packageDependencies(tmp.dir, ['./cmd/a', 'example.com/m/cmd/b'], AbortSignal.timeout(60_000));
     expect([...deps.get('./cmd/a')!].map((d) => path.relative(tmp.dir, d)).sort()).toEqual(['cmd/a', 'internal/deep', 'internal/only']);
     expect(deps.get('example.com/m/cmd/b')!.has(path.join(tmp.dir, 'internal/only'))).toBe(true);
+  });
+
+  it('build tags choose the files, so the imports: -tags from the build flags is passed on', async () => {
+    w('cmd/a/extra.go', '//go:build extra\n\npackage main\n\nimport "example.com/m/internal/deep"\n\nvar _ = deep.D\n');
+    const plain = await packageDependencies(tmp.dir, ['./cmd/a'], AbortSignal.timeout(60_000));
+    expect(plain.get('./cmd/a')!.has(path.join(tmp.dir, 'internal/deep'))).toBe(false);
+    const tagged = await packageDependencies(tmp.dir, ['./cmd/a'], AbortSignal.timeout(60_000), process.env, ['-race', '-tags', 'extra']);
+    expect(tagged.get('./cmd/a')!.has(path.join(tmp.dir, 'internal/deep'))).toBe(true);
+    expect(listFlags(['-race', '-tags=a,b', '-mod', 'vendor', '-v'])).toEqual(['-tags=a,b', '-mod', 'vendor']);
   });
 });
