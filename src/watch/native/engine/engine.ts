@@ -22,6 +22,7 @@ import { EngineLosses } from './losses.js';
 import { HelperOpener } from './openers.js';
 import { SentinelWatches } from './sentinel-watches.js';
 import { StormDetector } from './storm-detector.js';
+import { SweepPace } from './sweep-pace.js';
 import { TreeArmer } from './tree-armer.js';
 import type { NativeTuning } from './tuning.js';
 
@@ -68,6 +69,7 @@ export class NativeEngine {
   private rawEvents = 0;
   private lastRootCheck = 0;
   private lastSweep = 0;
+  private readonly sweepPace: SweepPace;
   private tickTimer: NodeJS.Timeout | undefined;
   private noticesSent = 0;
   private isStopped = false;
@@ -108,6 +110,7 @@ export class NativeEngine {
       },
     });
     this.storms = new StormDetector(tuning, performance.now());
+    this.sweepPace = new SweepPace(tuning.sweepEveryMs);
     this.resolver = new EventResolver(tuning, sink, this.armer, this.watches, this);
     this.losses = new EngineLosses(this.root, {
       notice: (n) => sink.notice(n),
@@ -120,7 +123,6 @@ export class NativeEngine {
   get stopped(): boolean {
     return this.isStopped;
   }
-
   get inStorm(): boolean {
     return this.storms.inStorm;
   }
@@ -166,6 +168,14 @@ export class NativeEngine {
     return this.resolver.idle && this.watches.settled && this.sentinels.settled;
   }
 
+  /** Once the helper answered a barrier (it still reads); pending while it does not (its death is reported apart). */
+  helperAnswers(): Promise<void> {
+    return this.helper ? this.helper.settle().catch(() => new Promise<void>(() => undefined)) : Promise.resolve();
+  }
+  /** Test-only fault: the inotify helper stopped (SIGSTOP), as a helper hung in the kernel would be. */
+  stopHelperForTest(): void {
+    if (this.helper?.pid !== undefined) process.kill(this.helper.pid, 'SIGSTOP');
+  }
   /** Test-only fault: every watch closed underneath (sentinel dirs too); the engine still believes it is armed. */
   closeHandlesSilently(): void {
     this.watches.closeHandlesSilently();
@@ -216,15 +226,12 @@ export class NativeEngine {
   }
 
   // ResolverHost
-
   postNotices(): void {
     while (this.noticesSent < this.rules.notices.length) this.sink.notice(this.rules.notices[this.noticesSent++]!);
   }
-
   armedMore(): void {
     this.audit.requestSoon();
   }
-
   settled(reconciled: boolean): void {
     if (!reconciled && !this.losses.arming) return;
     this.losses.afterFlush({ rootWatched: this.watches.has(this.root), dirs: this.watches.size, reconciled, inStorm: this.storms.inStorm });
@@ -233,6 +240,7 @@ export class NativeEngine {
   /** The helper saw IN_Q_OVERFLOW: events were lost for sure (not just suspected by the storm detector). */
   private kernelOverflow(): void {
     if (this.isStopped) return;
+    this.sweepPace.activity();
     const reason = this.storms.overflow();
     if (reason) this.losses.overflow(reason);
   }
@@ -252,6 +260,7 @@ export class NativeEngine {
     }
     if (name !== null && name === this.opts.dropEventsNamed) return;
     this.rawEvents++;
+    this.sweepPace.activity(); // a busy tree is where events get lost: the sweep at its base pace
     // A write's close follows its modify: counting both would call a checkout a storm at 2/3 of its size.
     const closeOnly = complete === true && !renamed;
     const storm = closeOnly ? undefined : this.storms.raw();
@@ -268,9 +277,9 @@ export class NativeEngine {
       this.lastRootCheck = now;
       this.losses.checkRoot();
     }
-    if (now - this.lastSweep >= this.tuning.sweepEveryMs) {
+    if (now - this.lastSweep >= this.sweepPace.everyMs) {
       this.lastSweep = now;
-      void this.resolver.sweep();
+      void this.resolver.sweep().then((step) => step && this.sweepPace.stepEnded(step.passEnded, step.found));
     }
   }
 

@@ -31,7 +31,7 @@ export const DEFAULT_TUNING: NativeTuning = {
   stormEvents: 5000,
   stormWindowMs: 1000,
   stallMs: 1500,
-  tickMs: 250,
+  tickMs: 500,
   auditMinMs: 5000,
   sweepEveryMs: 1000,
   sweepBudgetMs: 2,
