@@ -202,6 +202,7 @@ async function main() {
           libRepeats: plan.libRepeats,
           chokidar: !opts['no-chokidar'],
           hotwatch: hotwatch ?? null,
+          compare,
           tools: found,
           say,
         }),

@@ -71,7 +71,7 @@ async function measureHotwatch(hotwatch, tree, say) {
       editToServeMs: served - t0,
     };
     say(
-      `  hotwatch: ready ${r.readyMs?.toFixed?.(0)} ms (wall ${r.wallReadyMs.toFixed(0)}), ${r.watches} watches, ${r.rssMb?.toFixed(0)} MB, edit→serving ${r.editToServeMs.toFixed(0)} ms`,
+      `  ${hotwatch.name}: ready ${r.readyMs?.toFixed?.(0)} ms (wall ${r.wallReadyMs.toFixed(0)}), ${r.watches} watches, ${r.rssMb?.toFixed(0)} MB, edit→serving ${r.editToServeMs.toFixed(0)} ms`,
     );
     return r;
   } finally {
@@ -157,11 +157,22 @@ async function repeat(n, fn, errors, label) {
   return runs;
 }
 
-export async function bigTreeScenario({ tree, repeats, libRepeats, chokidar, hotwatch, tools, say }) {
+export async function bigTreeScenario({ tree, repeats, libRepeats, chokidar, hotwatch, compare, tools, say }) {
   const errors = [];
   const result = { tree: { dirs: tree.dirsWithRoot, files: tree.files }, subjects: {}, libraries: {}, errors };
   say(`  tree: ${tree.dirsWithRoot} directories (with the root), ${tree.files} files`);
-  if (hotwatch) result.subjects.hotwatch = aggregate(await repeat(repeats, () => measureHotwatch(hotwatch, tree, say), errors, 'hotwatch'));
+  if (hotwatch && compare) {
+    // An A/B (HOTWATCH_BENCH_COMPARE): the two builds alternate, run by run.
+    const runs = { hotwatch: [], [compare.name]: [] };
+    for (let i = 0; i < repeats; i++) {
+      for (const s of i % 2 === 0 ? [hotwatch, compare] : [compare, hotwatch]) {
+        runs[s.name].push(...(await repeat(1, () => measureHotwatch(s, tree, say), errors, s.name)));
+      }
+    }
+    result.subjects.hotwatch = aggregate(runs.hotwatch);
+    result.subjects[compare.name] = aggregate(runs[compare.name]);
+  } else if (hotwatch)
+    result.subjects.hotwatch = aggregate(await repeat(repeats, () => measureHotwatch(hotwatch, tree, say), errors, 'hotwatch'));
   result.libraries['@parcel/watcher (inotify)'] = aggregate(
     await repeat(libRepeats, () => measureLibrary('@parcel/watcher', 'parcel-ready.mjs', tree, 60_000, say), errors, '@parcel/watcher'),
   );
