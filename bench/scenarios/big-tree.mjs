@@ -12,6 +12,10 @@ import { startProcess } from '../lib/process.mjs';
 import { watcherFootprint } from '../lib/procfs.mjs';
 import { median, summary } from '../lib/stats.mjs';
 import { sleep } from '../lib/wait.mjs';
+import { threadCost } from './lean.mjs';
+
+/** The idle window measured after the edit (CPU and wake-ups of hotwatch and its helper). */
+const IDLE_MS = 10_000;
 
 const CHILDREN = path.join(path.dirname(fileURLToPath(import.meta.url)), '../children');
 
@@ -57,7 +61,15 @@ async function measureHotwatch(hotwatch, tree, say) {
     const served = await pollUntilServes(port, 'v1', { timeoutMs: 60_000, isDead: () => h.exit && 'hotwatch exited' });
     await sleep(2000);
     const settled = watcherFootprint(h.pid);
+    // Idle on the big tree (issue 19): CPU and wake-ups of every thread of hotwatch and its helper.
+    const a = threadCost(settled.pids);
+    const i0 = performance.now();
+    await sleep(IDLE_MS);
+    const b = threadCost(settled.pids);
+    const idleS = (performance.now() - i0) / 1000;
     const r = {
+      idleCpuPct: ((b.ns - a.ns) / 1e9 / idleS) * 100,
+      wakeupsPerS: (b.switches - a.switches) / idleS,
       readyMs: ready.json.readyMs,
       wallReadyMs: ready.t - h.startedAt,
       backend: ready.json.backend,
@@ -71,7 +83,7 @@ async function measureHotwatch(hotwatch, tree, say) {
       editToServeMs: served - t0,
     };
     say(
-      `  ${hotwatch.name}: ready ${r.readyMs?.toFixed?.(0)} ms (wall ${r.wallReadyMs.toFixed(0)}), ${r.watches} watches, ${r.rssMb?.toFixed(0)} MB, edit→serving ${r.editToServeMs.toFixed(0)} ms`,
+      `  ${hotwatch.name}: ready ${r.readyMs?.toFixed?.(0)} ms (wall ${r.wallReadyMs.toFixed(0)}), ${r.watches} watches, ${r.rssMb?.toFixed(0)} MB, edit→serving ${r.editToServeMs.toFixed(0)} ms, idle ${r.idleCpuPct.toFixed(3)}% ${r.wakeupsPerS.toFixed(1)}/s`,
     );
     return r;
   } finally {
