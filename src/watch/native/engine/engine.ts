@@ -1,5 +1,5 @@
 /**
- * The native watcher's logic, run inside the worker thread: one inotify watch per directory (held by
+ * The native watcher's logic, on the main thread (engine-port.ts): one inotify watch per directory (held by
  * the hotwatch-inotify helper, or fs.watch where it cannot run), raw events resolved into change events
  * (event-resolver.ts), new directories armed then read, the root checked for deletion or replacement,
  * and kernel-queue overflow seen (the helper's IN_Q_OVERFLOW) or inferred (storm-detector.ts): each
