@@ -1,5 +1,5 @@
 /**
- * The native watcher's logic, run inside the worker thread: one inotify watch per directory (held by
+ * The native watcher's logic, on the main thread (engine-port.ts): one inotify watch per directory (held by
  * the hotwatch-inotify helper, or fs.watch where it cannot run), raw events resolved into change events
  * (event-resolver.ts), new directories armed then read, the root checked for deletion or replacement,
  * and kernel-queue overflow seen (the helper's IN_Q_OVERFLOW) or inferred (storm-detector.ts): each
@@ -23,6 +23,7 @@ import { HelperOpener } from './openers.js';
 import { reconcileWatches, type ReconcileCounts } from './reconcile.js';
 import { SentinelWatches } from './sentinel-watches.js';
 import { StormDetector } from './storm-detector.js';
+import { SweepPace } from './sweep-pace.js';
 import { TreeArmer } from './tree-armer.js';
 import type { NativeTuning } from './tuning.js';
 
@@ -69,6 +70,7 @@ export class NativeEngine {
   private rawEvents = 0;
   private lastRootCheck = 0;
   private lastSweep = 0;
+  private readonly sweepPace: SweepPace;
   private tickTimer: NodeJS.Timeout | undefined;
   private noticesSent = 0;
   private isStopped = false;
@@ -109,6 +111,7 @@ export class NativeEngine {
       },
     });
     this.storms = new StormDetector(tuning, performance.now());
+    this.sweepPace = new SweepPace(tuning.sweepEveryMs);
     this.resolver = new EventResolver(tuning, sink, this.armer, this.watches, this);
     this.losses = new EngineLosses(this.root, {
       notice: (n) => sink.notice(n),
@@ -121,7 +124,6 @@ export class NativeEngine {
   get stopped(): boolean {
     return this.isStopped;
   }
-
   get inStorm(): boolean {
     return this.storms.inStorm;
   }
@@ -167,6 +169,14 @@ export class NativeEngine {
     return this.resolver.idle && this.watches.settled && this.sentinels.settled;
   }
 
+  /** Once the helper answered a barrier (it still reads); pending while it does not (its death is reported apart). */
+  helperAnswers(): Promise<void> {
+    return this.helper ? this.helper.settle().catch(() => new Promise<void>(() => undefined)) : Promise.resolve();
+  }
+  /** Test-only fault: the inotify helper stopped (SIGSTOP), as a helper hung in the kernel would be. */
+  stopHelperForTest(): void {
+    if (this.helper?.pid !== undefined) process.kill(this.helper.pid, 'SIGSTOP');
+  }
   /** Test-only fault: every watch closed underneath (sentinel dirs too); the engine still believes it is armed. */
   closeHandlesSilently(): void {
     this.watches.closeHandlesSilently();
@@ -225,15 +235,12 @@ export class NativeEngine {
   }
 
   // ResolverHost
-
   postNotices(): void {
     while (this.noticesSent < this.rules.notices.length) this.sink.notice(this.rules.notices[this.noticesSent++]!);
   }
-
   armedMore(): void {
     this.audit.requestSoon();
   }
-
   settled(reconciled: boolean): void {
     if (!reconciled && !this.losses.arming) return;
     this.losses.afterFlush({ rootWatched: this.watches.has(this.root), dirs: this.watches.size, reconciled, inStorm: this.storms.inStorm });
@@ -241,7 +248,9 @@ export class NativeEngine {
 
   /** The helper saw IN_Q_OVERFLOW: events were lost for sure (not just suspected by the storm detector). */
   private kernelOverflow(): void {
-    if (!this.isStopped) this.losses.kernelOverflow(this.storms.overflow());
+    if (this.isStopped) return;
+    this.sweepPace.activity();
+    this.losses.kernelOverflow(this.storms.overflow());
   }
 
   private helperDied(why: string, errno: string | undefined): void {
@@ -259,6 +268,7 @@ export class NativeEngine {
     }
     if (name !== null && name === this.opts.dropEventsNamed) return;
     this.rawEvents++;
+    this.sweepPace.activity(); // a busy tree is where events get lost: the sweep at its base pace
     // A write's close follows its modify: counting both would call a checkout a storm at 2/3 of its size.
     const closeOnly = complete === true && !renamed;
     const storm = closeOnly ? undefined : this.storms.raw();
@@ -275,9 +285,9 @@ export class NativeEngine {
       this.lastRootCheck = now;
       this.losses.checkRoot();
     }
-    if (now - this.lastSweep >= this.tuning.sweepEveryMs) {
+    if (now - this.lastSweep >= this.sweepPace.everyMs) {
       this.lastSweep = now;
-      void this.resolver.sweep();
+      void this.resolver.sweep().then((step) => step && this.sweepPace.stepEnded(step.passEnded, step.found));
     }
   }
 
