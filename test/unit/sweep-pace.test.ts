@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_FACTOR, SweepPace } from '../../src/watch/native/engine/sweep-pace.js';
+import { MAX_FACTOR, SweepPace } from '../../src/watch/native/engine/coverage/sweep-pace.js';
 
 describe('SweepPace (the coverage sweep slows down on a quiet tree)', () => {
   it('each quiet full pass doubles the wait between steps, up to MAX_FACTOR times the base', () => {

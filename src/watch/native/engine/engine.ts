@@ -9,46 +9,26 @@
  */
 import path from 'node:path';
 import type { WatchSettings } from '../../../config/settings.js';
-import { type HotwatchError, errnoCode } from '../../../errors.js';
+import { errnoCode } from '../../../errors.js';
 import { readMounts, type MountEntry } from '../../../os/mounts.js';
 import { instanceLimitError } from '../../budget/limits.js';
 import { isSentinelName } from '../../tree/filter.js';
 import { createTreeRules, type TreeRules } from '../../tree/rules.js';
 import type { WorkerStats } from '../protocol.js';
-import { WatchAudit } from './audit.js';
+import type { EngineOptions, EngineSink } from './engine-types.js';
+import { WatchAudit } from './coverage/audit.js';
 import { DirWatches } from './dir-watches.js';
-import { EventResolver, type ResolverSink } from './event-resolver.js';
+import { EventResolver } from './event-resolver.js';
 import { EngineLosses } from './losses.js';
 import { HelperOpener } from './openers.js';
 import { reconcileWatches, type ReconcileCounts } from './reconcile.js';
 import { SentinelWatches } from './sentinel-watches.js';
 import { StormDetector } from './storm-detector.js';
-import { SweepPace } from './sweep-pace.js';
+import { SweepPace } from './coverage/sweep-pace.js';
 import { TreeArmer } from './tree-armer.js';
 import type { NativeTuning } from './tuning.js';
 
-/** Where the engine's output goes (worker.ts posts it to the host). */
-export interface EngineSink extends ResolverSink {
-  /** Watching cannot go on (limit reached): the engine has stopped. */
-  fatal(e: HotwatchError): void;
-  /** A sentinel file event (absolute path). */
-  sentinel(p: string): void;
-  /** The inotify helper died: nothing is watched any more (the host reports the loss). */
-  crashed(why: string): void;
-}
-
-export interface EngineOptions {
-  descendPollMounts?: boolean;
-  mounts?: MountEntry[] | undefined;
-  /** Subtrees polled beside this watcher (the inotify budget does not fit them): never armed. */
-  pollDirs?: string[];
-  /** Sentinel directories to watch apart from the tree. */
-  sentinelDirs?: string[];
-  /** Test-only: raw events for entries of this name are dropped (a lost create event). */
-  dropEventsNamed?: string | undefined;
-  /** The inotify helper binary (Linux); without it, fs.watch holds the watches. */
-  helperPath?: string | undefined;
-}
+export type { EngineOptions, EngineSink } from './engine-types.js';
 
 /** How long the helper may take to confirm a batch of watches (10,000 take ~70 ms). */
 const HELPER_SETTLE_MS = 30_000;
@@ -69,7 +49,6 @@ export class NativeEngine {
   private readonly helper: HelperOpener | undefined;
   private rawEvents = 0;
   private lastRootCheck = 0;
-  private lastSweep = 0;
   private readonly sweepPace: SweepPace;
   private tickTimer: NodeJS.Timeout | undefined;
   private noticesSent = 0;
@@ -285,10 +264,7 @@ export class NativeEngine {
       this.lastRootCheck = now;
       this.losses.checkRoot();
     }
-    if (now - this.lastSweep >= this.sweepPace.everyMs) {
-      this.lastSweep = now;
-      void this.resolver.sweep().then((step) => step && this.sweepPace.stepEnded(step.passEnded, step.found));
-    }
+    this.sweepPace.maybeStep(now, () => this.resolver.sweep());
   }
 
   /** A watch failed (fs.watch's error event): dropped with what is below it, and armed again. */

@@ -14,6 +14,8 @@ export class SweepPace {
   private waitMs: number;
   /** No event and no finding since the current pass began: its end may slow the pace. */
   private quietPass = true;
+  /** When the last step started (monotonic ms). */
+  private lastStepAt = 0;
 
   constructor(private readonly baseMs: number) {
     this.waitMs = baseMs;
@@ -28,6 +30,13 @@ export class SweepPace {
   activity(): void {
     this.waitMs = this.baseMs;
     this.quietPass = false;
+  }
+
+  /** Starts `step` (one step of the sweep; undefined when it could not run now) when the pace says it is due. */
+  maybeStep(now: number, step: () => Promise<{ passEnded: boolean; found: boolean } | undefined>): void {
+    if (now - this.lastStepAt < this.waitMs) return;
+    this.lastStepAt = now;
+    void step().then((s) => s && this.stepEnded(s.passEnded, s.found));
   }
 
   /** A step of the sweep ended: `passEnded` when it was the last of a pass, `found` when it armed or reported anything. */
