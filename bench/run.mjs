@@ -9,7 +9,8 @@
  *   4. the bursts the debounce window must bridge (git checkout, atomic save, gofmt double write)
  *   5. air, reflex and nodemon on 1 and 2 where installed (PATH or $HOTWATCH_BENCH_TOOLS)
  *   6. the proxy: latency it adds, and requests across 50 app restarts under 20 clients
- *   7. several apps (apps:, N = 10) from one hotwatch, beside N single-app hotwatch processes
+ *   7. lean (issue 19): launch → first build start, RSS beside an idle node, idle CPU and wake-ups/s
+ *   8. several apps (apps:, N = 10) from one hotwatch, beside N single-app hotwatch processes
  * Flags: --quick (smoke run), --json FILE, --only latency,tree,doctor,bursts,proxy, --no-chokidar, --no-tools.
  * Progress goes to stderr, the report to stdout. Exit 0 when every figure was measured (a missed goal is
  * a finding, not a failure), 1 when something could not be measured.
@@ -21,13 +22,14 @@ import { parseArgs } from 'node:util';
 import { installCleanupHandlers, makeTmpDir, removeTmpDir, cleanupAll } from './lib/cleanup.mjs';
 import { tryOutput } from './lib/process.mjs';
 import { renderReport } from './lib/report.mjs';
-import { hotwatchSubject, otherSubjects, HOTWATCH_BIN, REPO } from './lib/subjects.mjs';
+import { compareSubject, hotwatchSubject, otherSubjects, HOTWATCH_BIN, REPO } from './lib/subjects.mjs';
 import { generateTree } from './lib/tree.mjs';
 import { latencyScenario } from './scenarios/latency.mjs';
 import { bigTreeScenario } from './scenarios/big-tree.mjs';
 import { doctorScenario } from './scenarios/doctor.mjs';
 import { burstsScenario } from './scenarios/bursts.mjs';
 import { proxyScenario } from './scenarios/proxy.mjs';
+import { leanScenario } from './scenarios/lean.mjs';
 import { realAppScenario } from './real-app.mjs';
 import { appsScenario } from './scenarios/apps.mjs';
 
@@ -45,6 +47,8 @@ const PLANS = {
     saves: 10,
     proxyRequests: 3000,
     proxyRestarts: 50,
+    leanRepeats: 3,
+    idleSeconds: 60,
   },
   quick: {
     rounds: 3,
@@ -59,9 +63,11 @@ const PLANS = {
     saves: 3,
     proxyRequests: 500,
     proxyRestarts: 9,
+    leanRepeats: 1,
+    idleSeconds: 10,
   },
 };
-const SCENARIOS = ['latency', 'tree', 'doctor', 'bursts', 'proxy', 'apps'];
+const SCENARIOS = ['latency', 'tree', 'doctor', 'bursts', 'proxy', 'lean', 'apps'];
 /** Opt-in only (`--only realapp`): it downloads PocketBase through the Go module proxy. */
 const OPT_IN = ['realapp'];
 
@@ -70,6 +76,7 @@ const HELP = `Usage: node bench/run.mjs [--quick] [--json FILE] [--only ${SCENAR
 
   --quick        smoke run: 3 edits, a 1,000-directory tree, fewer repetitions
   --rounds N     edits in the latency scenario (default 10; 3 with --quick)
+  --idle-seconds N  idle CPU window of the lean scenario (default 60; 10 with --quick)
   --json FILE    also write every figure (and every sample) as JSON
   --only LIST    run only these scenarios (comma-separated); realapp (PocketBase, downloads modules)
                  runs only when named here
@@ -84,6 +91,7 @@ function parse() {
     options: {
       quick: { type: 'boolean' },
       rounds: { type: 'string' },
+      'idle-seconds': { type: 'string' },
       json: { type: 'string' },
       only: { type: 'string' },
       'no-chokidar': { type: 'boolean' },
@@ -161,7 +169,8 @@ async function main() {
   results.meta = meta(mode, found, missing);
   if (hotwatch) results.meta.versions = { hotwatch: hotwatch.version, ...results.meta.versions };
   say(`bench: ${mode} run; comparing with: ${found.map((t) => `${t.name} ${t.version}`).join(', ') || 'nothing else (none installed)'}`);
-  const subjects = [...(hotwatch ? [hotwatch] : []), ...found];
+  const compare = compareSubject();
+  const subjects = [...(hotwatch ? [hotwatch] : []), ...(compare ? [compare] : []), ...found];
   const t0 = performance.now();
 
   const step = async (name, fn) => {
@@ -195,6 +204,7 @@ async function main() {
           libRepeats: plan.libRepeats,
           chokidar: !opts['no-chokidar'],
           hotwatch: hotwatch ?? null,
+          compare,
           tools: found,
           say,
         }),
@@ -210,13 +220,22 @@ async function main() {
   results.proxy = await step('proxy', () =>
     proxyScenario({ requests: plan.proxyRequests, restarts: plan.proxyRestarts, clients: 20, say }),
   );
+  results.lean = await step('lean', () =>
+    leanScenario({
+      repeats: plan.leanRepeats,
+      idleSeconds: opts['idle-seconds'] !== undefined ? Number(opts['idle-seconds']) : plan.idleSeconds,
+      say,
+    }),
+  );
   results.apps = await step('apps', () => appsScenario({ n: 10, rounds: opts.quick ? 2 : 5, say }));
   results.realApp = await step('realapp', () => realAppScenario({ rounds: opts.rounds !== undefined ? Number(opts.rounds) : 5, say }));
   results.meta.totalSeconds = (performance.now() - t0) / 1000;
   results.meta.loadavgAtEnd = os.loadavg();
 
-  const others = opts.only.some((s) => SCENARIOS.includes(s));
-  const report = [others ? renderReport(results) : undefined, results.apps?.report, results.realApp?.report].filter(Boolean).join('\n\n');
+  const others = opts.only.some((s) => SCENARIOS.includes(s) && s !== 'lean' && s !== 'apps');
+  const report = [others ? renderReport(results) : undefined, results.lean?.report, results.apps?.report, results.realApp?.report]
+    .filter(Boolean)
+    .join('\n\n');
   process.stdout.write(`\n${report}\n\ntotal ${results.meta.totalSeconds.toFixed(0)} s\n`);
   if (opts.json) {
     fs.writeFileSync(opts.json, `${JSON.stringify(results, null, 2)}\n`);

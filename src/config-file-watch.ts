@@ -2,8 +2,11 @@
  * The config file, watched for live reload (issue 17). Its edits must reach the reload, never the build:
  *   - inside the root, the watcher reports it (it is added to the watch lists, as run.envFiles are) and
  *     `takes()` keeps its events out of the batcher, whatever the lists say about *.yaml;
- *   - outside the root (--config ../shared/watcher.config.yaml), or excluded by the watch lists, its
- *     directory is watched on its own with fs.watch (not recursive: one watch), and that is said.
+ *   - outside the root (--config ../shared/watcher.config.yaml), or excluded by the watch lists, it is
+ *     checked on its own by a stat every second (fs.watchFile), and that is said. Not fs.watch: that
+ *     takes an inotify instance and a watch from the budget the tree needs (a user at the instance
+ *     limit then lost native watching for the sake of one config file), and a shared config directory
+ *     may sit on a mount where inotify is deaf.
  * A burst of events (an editor's write, rename and chmod) is one reload after a quiet moment, and a save
  * that leaves the bytes as they were reloads nothing. A rescan (events were lost) looks at it again.
  */
@@ -17,6 +20,8 @@ import { createFilter } from './watch/tree/filter.js';
 
 /** Editors write a file in several steps: the reload waits for them to end. */
 const QUIET_MS = 150;
+/** How often a config file the watcher does not report is stat'ed: a config edit is not a save to serve at once. */
+const OWN_CHECK_MS = 1_000;
 
 export interface ConfigFileWatchOptions {
   /** Absolute path of the config file; undefined in zero-config mode (nothing is watched). */
@@ -32,7 +37,7 @@ export class ConfigFileWatch {
   private readonly inRoot: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private digest: string | undefined;
-  private outside: fs.FSWatcher | undefined;
+  private outside: ((curr: fs.Stats, prev: fs.Stats) => void) | undefined;
   /** The watcher reports the file (it is under the root, and the lists let it through). */
   private reported = false;
   private started = false;
@@ -68,20 +73,15 @@ export class ConfigFileWatch {
   private watchOnItsOwn(why: string): void {
     const file = this.o.file;
     if (file === undefined || this.outside) return;
-    try {
-      const name = path.basename(file);
-      this.outside = fs.watch(path.dirname(file), { persistent: false }, (_kind, changed) => {
-        if (changed === null || changed === name) this.soon();
-      });
-      this.outside.on('error', (e) => this.unwatched(e));
-      this.o.signal.addEventListener('abort', () => this.close(), { once: true });
-      this.o.log.info(
-        { event: 'config.watch-outside', file, why },
-        `config ${file}: ${why}, so its directory is watched on its own; an edit reloads it`,
-      );
-    } catch (e) {
-      this.unwatched(e);
-    }
+    this.outside = (curr, prev) => {
+      if (curr.mtimeMs !== prev.mtimeMs || curr.ctimeMs !== prev.ctimeMs || curr.size !== prev.size || curr.ino !== prev.ino) this.soon();
+    };
+    fs.watchFile(file, { persistent: false, interval: OWN_CHECK_MS }, this.outside);
+    this.o.signal.addEventListener('abort', () => this.close(), { once: true });
+    this.o.log.info(
+      { event: 'config.watch-outside', file, why },
+      `config ${file}: ${why}, so it is checked on its own every ${OWN_CHECK_MS / 1000} s; an edit reloads it`,
+    );
   }
 
   /** True when the event is the config file's (it reloads the config, it never builds); a rescan also looks at the file again. */
@@ -98,7 +98,7 @@ export class ConfigFileWatch {
 
   close(): void {
     clearTimeout(this.timer);
-    this.outside?.close();
+    if (this.outside && this.o.file !== undefined) fs.unwatchFile(this.o.file, this.outside);
     this.outside = undefined;
   }
 
@@ -124,13 +124,6 @@ export class ConfigFileWatch {
     } catch (e) {
       return `unreadable: ${(e as NodeJS.ErrnoException).code ?? String(e)}`;
     }
-  }
-
-  private unwatched(e: unknown): void {
-    this.o.log.warn(
-      { event: 'config.watch-failed', file: this.o.file, err: e },
-      `the config ${this.o.file} cannot be watched (${String((e as Error)?.message ?? e)}): its edits are not applied live — run \`hotwatch reload\` after an edit`,
-    );
   }
 }
 

@@ -114,11 +114,14 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring, 
   try {
     const ready = await watcher.ready;
     wlog.info({ event: 'watch.ready', ...ready }, describeReady(ready));
+    // The first build first: what follows is background work, and it used to run before the build started
+    // (measured: 45 ms from watch.ready to build.start on 200 directories).
+    const running = supervisor.run({ paths: [], rescanReasons: ['initial build'], firstAt: performance.now(), lastAt: performance.now() });
     collector.soon(); // the start-up scan's garbage
     // The quick part of `hotwatch doctor`, with the watcher's own directory count (no second scan).
     void startupChecks(s, ready.dirs, log, signal);
     seedContentIndex(watch, watcher, batcher, log, signal, () => collector.soon());
-    await supervisor.run({ paths: [], rescanReasons: ['initial build'], firstAt: performance.now(), lastAt: performance.now() });
+    await running;
     // "Nothing left running" must be true: checked, not assumed (a daemon, a process that survived SIGKILL).
     return { appProcessesLeft: supervisor.leftovers() };
   } finally {

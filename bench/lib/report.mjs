@@ -81,6 +81,13 @@ function treeRows(t) {
     rows.push(['hotwatch: watches it reports in watch.ready', fmt.n(hw.reportedWatches), `= ${fmt.n(dirs)}`, '']);
     rows.push(['hotwatch: VmRSS at ready', fmt.mb(hw.rssMb), '< 100 MB', verdict(hw.rssMb < 100)]);
     rows.push(['hotwatch: VmRSS 2 s after an edit / peak (VmHWM)', `${fmt.mb(hw.settledRssMb)} / ${fmt.mb(hw.peakRssMb)}`, '', '']);
+    if (hw.idleCpuPct !== undefined)
+      rows.push([
+        'hotwatch: idle CPU over 10 s / wake-ups per second',
+        `${hw.idleCpuPct.toFixed(3)}% / ${hw.wakeupsPerS.toFixed(1)}`,
+        '',
+        '',
+      ]);
     rows.push(['hotwatch: write → first new answer on this tree', fmt.ms(hw.editToServeMs), '', '']);
   } else {
     rows.push(['hotwatch', 'not measured', '', 'FAIL']);

@@ -43,19 +43,36 @@ function goModuleVersion(bin, mod) {
 
 const env = (port, extra = {}) => ({ ...process.env, PORT: String(port), NO_COLOR: '1', ...extra });
 
-/** hotwatch itself: the built CLI, JSON logs on stderr. */
-export function hotwatchSubject({ logLevel = 'info' } = {}) {
+/**
+ * hotwatch itself: the built CLI, JSON logs on stderr. `bin`/`name`: another build of it
+ * (HOTWATCH_BENCH_COMPARE, an A/B of two builds measured round by round under the same load).
+ */
+export function hotwatchSubject({ logLevel = 'info', bin = HOTWATCH_BIN, name = 'hotwatch', extraEnv = {} } = {}) {
   return {
-    name: 'hotwatch',
-    version: tryOutput(process.execPath, [HOTWATCH_BIN, '--version'])?.replace(/^hotwatch\s*/, '') ?? 'unknown',
+    name,
+    version: tryOutput(process.execPath, [bin, '--version'])?.replace(/^hotwatch\s*/, '') ?? 'unknown',
     defaults: 'quiet window 50ms (debounce.quiet), native backend: one inotify watch per directory',
     start: (dir, port) =>
-      startProcess(process.execPath, [HOTWATCH_BIN, 'run', '--log-format', 'json', '--log-level', logLevel, '--root', dir], {
+      startProcess(process.execPath, [bin, 'run', '--log-format', 'json', '--log-level', logLevel, '--root', dir], {
         cwd: dir,
-        env: env(port),
-        name: 'hotwatch',
+        env: env(port, extraEnv),
+        name,
       }),
   };
+}
+
+/**
+ * HOTWATCH_BENCH_COMPARE=/path/to/bin/hotwatch.js: that build too, as "hotwatch-compare";
+ * HOTWATCH_BENCH_COMPARE_ENV="K=V K2=V2": variables set for it only (this build with another setting).
+ */
+export function compareSubject() {
+  const bin = process.env.HOTWATCH_BENCH_COMPARE ?? (process.env.HOTWATCH_BENCH_COMPARE_ENV ? HOTWATCH_BIN : undefined);
+  return bin ? hotwatchSubject({ bin: path.resolve(bin), name: 'hotwatch-compare', extraEnv: compareEnv() }) : undefined;
+}
+
+export function compareEnv() {
+  const pairs = (process.env.HOTWATCH_BENCH_COMPARE_ENV ?? '').split(/\s+/).filter(Boolean);
+  return Object.fromEntries(pairs.map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]));
 }
 
 /** air (github.com/air-verse/air) with no .air.toml: go build -o ./tmp/main ., delay 1000ms. */

@@ -1,5 +1,5 @@
 /**
- * Scenario 7: several apps from one hotwatch (issue 15). A module with N main packages (cmd/app0 …,
+ * Scenario 8: several apps from one hotwatch (issue 15). A module with N main packages (cmd/app0 …,
  * N = 10 by default), a shared package (internal/shared) and one package of each app's own; each app
  * answers "shared=S own=O" on its own port. Measured:
  *   - one hotwatch with `apps:` for all N: inotify instances and watches, RSS (the watcher's processes);
@@ -196,7 +196,7 @@ export async function appsScenario({ n = 10, rounds = 5, say }) {
     fmt.ms(r.cpuChildrenMsPerEdit),
   ]);
   const report = [
-    `7. Several apps (${n} main packages of one module, a shared package, ${rounds} edits each; medians)`,
+    `8. Several apps (${n} main packages of one module, a shared package, ${rounds} edits each; medians)`,
     renderTable(
       [
         'setup',

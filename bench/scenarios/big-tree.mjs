@@ -12,6 +12,10 @@ import { startProcess } from '../lib/process.mjs';
 import { watcherFootprint } from '../lib/procfs.mjs';
 import { median, summary } from '../lib/stats.mjs';
 import { sleep } from '../lib/wait.mjs';
+import { threadCost } from './lean.mjs';
+
+/** The idle window measured after the edit (CPU and wake-ups of hotwatch and its helper). */
+const IDLE_MS = 10_000;
 
 const CHILDREN = path.join(path.dirname(fileURLToPath(import.meta.url)), '../children');
 
@@ -57,7 +61,15 @@ async function measureHotwatch(hotwatch, tree, say) {
     const served = await pollUntilServes(port, 'v1', { timeoutMs: 60_000, isDead: () => h.exit && 'hotwatch exited' });
     await sleep(2000);
     const settled = watcherFootprint(h.pid);
+    // Idle on the big tree (issue 19): CPU and wake-ups of every thread of hotwatch and its helper.
+    const a = threadCost(settled.pids);
+    const i0 = performance.now();
+    await sleep(IDLE_MS);
+    const b = threadCost(settled.pids);
+    const idleS = (performance.now() - i0) / 1000;
     const r = {
+      idleCpuPct: ((b.ns - a.ns) / 1e9 / idleS) * 100,
+      wakeupsPerS: (b.switches - a.switches) / idleS,
       readyMs: ready.json.readyMs,
       wallReadyMs: ready.t - h.startedAt,
       backend: ready.json.backend,
@@ -71,7 +83,7 @@ async function measureHotwatch(hotwatch, tree, say) {
       editToServeMs: served - t0,
     };
     say(
-      `  hotwatch: ready ${r.readyMs?.toFixed?.(0)} ms (wall ${r.wallReadyMs.toFixed(0)}), ${r.watches} watches, ${r.rssMb?.toFixed(0)} MB, edit→serving ${r.editToServeMs.toFixed(0)} ms`,
+      `  ${hotwatch.name}: ready ${r.readyMs?.toFixed?.(0)} ms (wall ${r.wallReadyMs.toFixed(0)}), ${r.watches} watches, ${r.rssMb?.toFixed(0)} MB, edit→serving ${r.editToServeMs.toFixed(0)} ms, idle ${r.idleCpuPct.toFixed(3)}% ${r.wakeupsPerS.toFixed(1)}/s`,
     );
     return r;
   } finally {
@@ -157,11 +169,22 @@ async function repeat(n, fn, errors, label) {
   return runs;
 }
 
-export async function bigTreeScenario({ tree, repeats, libRepeats, chokidar, hotwatch, tools, say }) {
+export async function bigTreeScenario({ tree, repeats, libRepeats, chokidar, hotwatch, compare, tools, say }) {
   const errors = [];
   const result = { tree: { dirs: tree.dirsWithRoot, files: tree.files }, subjects: {}, libraries: {}, errors };
   say(`  tree: ${tree.dirsWithRoot} directories (with the root), ${tree.files} files`);
-  if (hotwatch) result.subjects.hotwatch = aggregate(await repeat(repeats, () => measureHotwatch(hotwatch, tree, say), errors, 'hotwatch'));
+  if (hotwatch && compare) {
+    // An A/B (HOTWATCH_BENCH_COMPARE): the two builds alternate, run by run.
+    const runs = { hotwatch: [], [compare.name]: [] };
+    for (let i = 0; i < repeats; i++) {
+      for (const s of i % 2 === 0 ? [hotwatch, compare] : [compare, hotwatch]) {
+        runs[s.name].push(...(await repeat(1, () => measureHotwatch(s, tree, say), errors, s.name)));
+      }
+    }
+    result.subjects.hotwatch = aggregate(runs.hotwatch);
+    result.subjects[compare.name] = aggregate(runs[compare.name]);
+  } else if (hotwatch)
+    result.subjects.hotwatch = aggregate(await repeat(repeats, () => measureHotwatch(hotwatch, tree, say), errors, 'hotwatch'));
   result.libraries['@parcel/watcher (inotify)'] = aggregate(
     await repeat(libRepeats, () => measureLibrary('@parcel/watcher', 'parcel-ready.mjs', tree, 60_000, say), errors, '@parcel/watcher'),
   );

@@ -112,7 +112,8 @@ export async function latencyScenario({ rounds, pauseMs, subjects, say }) {
           });
           if (i > 0) {
             r.samples.push(served - t0);
-            if (r.s.name === 'hotwatch') r.breakdowns.push({ ...hotwatchBreakdown(r.h, from, t0, served), round: i, totalMs: served - t0 });
+            if (r.s.name.startsWith('hotwatch'))
+              r.breakdowns.push({ ...hotwatchBreakdown(r.h, from, t0, served), round: i, totalMs: served - t0 });
           }
         } catch (e) {
           r.errors.push(String(e.message ?? e));

@@ -44,10 +44,13 @@ export class OutputTail {
   }
 }
 
-/** Starts the app; `identity`: of the binary it runs (read first: the next good build replaces it). */
+/**
+ * Starts the app; `identity`: of the binary it runs. Read while the app is spawned, not before (off the
+ * save's critical path): no build runs while the job is starting, so nothing replaces the binary meanwhile.
+ */
 export async function startAppForJob(o: JobAppOptions): Promise<{ app: AppProcess; identity: string | undefined; tail: OutputTail }> {
   const { binary, args, cwd } = o.run;
-  const identity = await binaryIdentity(binary);
+  const identifying = binaryIdentity(binary);
   const bind = new BindErrorWatch(o.log);
   const tail = new OutputTail();
   const stderr = o.stderr ?? process.stderr;
@@ -61,7 +64,10 @@ export async function startAppForJob(o: JobAppOptions): Promise<{ app: AppProces
     tail.add(chunk);
   };
   const env = { ...o.appEnv(), ...o.extraEnv };
-  const app = await AppProcess.start({ binary, args, env, cwd, log: o.log, piped: 'stderr', onOutput });
+  const [app, identity] = await Promise.all([
+    AppProcess.start({ binary, args, env, cwd, log: o.log, piped: 'stderr', onOutput }),
+    identifying,
+  ]);
   return { app, identity, tail };
 }
 

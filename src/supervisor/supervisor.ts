@@ -386,8 +386,10 @@ export class Supervisor {
       .stop(this.opts.run.stopSignal, this.opts.run.gracePeriodMs)
       .then((result) => {
         this.apps.delete(app.pid);
-        this.opts.onAppChange?.(undefined);
+        // The job first (a restart spawns the new app now), then the listeners (the state file's write):
+        // they are told before the new app is, which is reported only once its spawn has completed.
         this.feed({ type: 'stopFinished', at: Date.now(), result });
+        this.opts.onAppChange?.(undefined);
       })
       .catch((e: unknown) => this.fail(e));
   }

@@ -1,9 +1,12 @@
 /**
- * The native watcher's guard rails, proven with test-only faults in the real worker thread: a hung
- * worker (busy loop) and watches closed underneath it are each reported once, as a loss of the whole
+ * The native watcher's guard rails, proven with test-only faults in the real engine: a hung watcher (its
+ * inotify helper stopped: the engine shares the main thread, so the helper is the part that can hang) and
+ * watches closed underneath it are each reported once, as a loss of the whole
  * watcher for the watchdog to recover (watchdog-inprocess.test.ts shows it does), and a storm is one
  * loss report.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -143,6 +146,31 @@ describe('heartbeat', () => {
   });
 });
 
+/** `dirs` × `perDir` new .go files under root/storm, written by a child process: their paths and write times (this process's clock). */
+async function writeInChild(root: string, dirs: number, perDir: number): Promise<{ files: string[]; writtenAt: number[] }> {
+  const script = `
+    const fs = require('node:fs'), path = require('node:path');
+    const [root, dirs, perDir] = [process.argv[1], Number(process.argv[2]), Number(process.argv[3])];
+    const out = [];
+    for (let d = 0; d < dirs; d++) {
+      const dir = path.join(root, 'storm', 'd' + d);
+      fs.mkdirSync(dir, { recursive: true });
+      for (let i = 0; i < perDir; i++) {
+        const f = path.join(dir, 'f' + i + '.go');
+        fs.writeFileSync(f, 'package d\\n');
+        out.push([f, performance.timeOrigin + performance.now()]);
+      }
+    }
+    process.stdout.write(JSON.stringify(out));`;
+  const child = spawn(process.execPath, ['-e', script, root, String(dirs), String(perDir)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let text = '';
+  child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  expect(code, 'the writer process exits 0').toBe(0);
+  const rows = JSON.parse(text) as [string, number][];
+  return { files: rows.map((r) => r[0]), writtenAt: rows.map((r) => r[1] - performance.timeOrigin) };
+}
+
 describe('storms', () => {
   it('a burst above the threshold is ONE overflow report, every file is still reported, new dirs are armed', async () => {
     const c = collector();
@@ -161,18 +189,9 @@ describe('storms', () => {
       }),
     );
     await w.ready;
-    const files: string[] = [];
-    const writtenAt: number[] = [];
-    for (let d = 0; d < 10; d++) {
-      const dir = path.join(root, 'storm', `d${d}`);
-      fs.mkdirSync(dir, { recursive: true });
-      for (let i = 0; i < 200; i++) {
-        const f = path.join(dir, `f${i}.go`);
-        fs.writeFileSync(f, 'package d\n');
-        writtenAt.push(performance.now());
-        files.push(f);
-      }
-    }
+    // Written by another process, as a checkout would be: the engine shares this thread, so writes made
+    // here would all land before it reads one event (the new directories then armed and read, no storm).
+    const { files, writtenAt } = await writeInChild(root, 10, 200);
     await waitFor(() => files.every((f) => c.paths().has(f)), { timeoutMs: 20_000, description: 'all 2,000 files reported' });
     const late = path.join(root, 'storm', 'd9', 'late.go');
     fs.writeFileSync(late, 'package d\n');

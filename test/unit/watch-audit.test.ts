@@ -1,6 +1,6 @@
 /** The coverage audit's pacing (pure: a fake clock; no watches are read, none are held). */
 import { describe, expect, it } from 'vitest';
-import { COST_READINGS, WatchAudit } from '../../src/watch/native/engine/audit.js';
+import { COST_READINGS, WatchAudit } from '../../src/watch/native/engine/coverage/audit.js';
 
 function audit() {
   let t = 0;

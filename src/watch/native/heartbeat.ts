@@ -57,7 +57,7 @@ export class Heartbeat {
     if (silentFor > this.tuning.deadlineMs) {
       const stalledToo = this.forgivenMs >= 1 ? `, and ${Math.round(this.forgivenMs)}ms more while this thread was stalled too` : '';
       return {
-        hung: `the native watcher thread did not answer for ${Math.round(silentFor)}ms (deadline ${this.tuning.deadlineMs}ms${stalledToo}): it is hung`,
+        hung: `the native watcher (its engine and inotify helper) did not answer for ${Math.round(silentFor)}ms (deadline ${this.tuning.deadlineMs}ms${stalledToo}): it is hung`,
       };
     }
     return { ping: { audit: this.shortfalls > 0 } };

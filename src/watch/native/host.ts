@@ -86,7 +86,7 @@ export class NativeWatcher implements Watcher {
           opts.onNotice({
             level: 'error',
             code: 'WATCHER_STUCK',
-            message: `the native watcher thread did not stop within ${ms}ms; its watches may linger until hotwatch exits`,
+            message: `the native watcher did not stop within ${ms}ms; its watches may linger until hotwatch exits`,
           }),
       },
     );

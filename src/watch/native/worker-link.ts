@@ -1,5 +1,6 @@
 /**
- * One native watcher thread as seen from the host: spawns it from dist/, routes its messages, matches
+ * The native engine as seen from the host, on the main thread (inline-engine.ts) or, with
+ * HOTWATCH_ENGINE_THREAD=worker, in a worker thread spawned from dist/: routes its messages, matches
  * replies to calls (each bounded in time), and terminates it (bounded too). No policy: the heartbeat
  * (worker-slot.ts) and the host (host.ts) decide what a silent, crashed or failing thread means.
  */
@@ -10,6 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { HotwatchError } from '../../errors.js';
 import { reapplyYoungGenerationSetting } from '../../heap.js';
 import type { CallResult, HostMessage, WorkerCall, WorkerData, WorkerMessage } from './protocol.js';
+import { InlineEngine } from './inline-engine.js';
 
 const YOUNG_GEN_MB = 2;
 /** How long a thread may take to close before it is terminated. */
@@ -52,19 +54,24 @@ export class WorkerLink {
   lastAnswer = performance.now();
   /** The heartbeat's verdict: this thread is hung, so stopping it asks nothing of it. */
   hung = false;
-  private readonly worker: Worker;
+  private readonly worker: Worker | InlineEngine;
   private readonly calls = new Map<number, PendingCall>();
   private nextId = 0;
   private ended = false;
 
   constructor(data: WorkerData, handlers: LinkHandlers) {
-    this.worker = new Worker(pathToFileURL(nativeWorkerPath()), {
-      workerData: data,
-      stdout: false,
-      stderr: false,
-      // A small young generation keeps the worker's RSS low (measured: 10k dirs 109 MB → 83 MB, same speed).
-      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GEN_MB },
-    });
+    // The engine runs on the main thread (inline-engine.ts; measured: 13 MB less RSS, no slower); a
+    // worker thread only on request, to measure the two side by side (bench/README.md).
+    this.worker =
+      process.env.HOTWATCH_ENGINE_THREAD !== 'worker'
+        ? new InlineEngine(data)
+        : new Worker(pathToFileURL(nativeWorkerPath()), {
+            workerData: data,
+            stdout: false,
+            stderr: false,
+            // A small young generation keeps the worker's RSS low (measured: 10k dirs 109 MB → 83 MB, same speed).
+            resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GEN_MB },
+          });
     this.worker.on('message', (m: WorkerMessage) => {
       if (this.ended) return;
       // Starting a worker resets V8's flags (see heap.ts): apply the main thread's setting again once
@@ -89,12 +96,12 @@ export class WorkerLink {
 
   /** A request the thread answers; rejects after `timeoutMs`, or when the thread is terminated. */
   call(call: WorkerCall, timeoutMs: number): Promise<CallResult> {
-    if (this.ended) return Promise.reject(new Error('the native watcher thread is gone'));
+    if (this.ended) return Promise.reject(new Error('the native watcher is gone'));
     const id = ++this.nextId;
     return new Promise<CallResult>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.calls.delete(id);
-        reject(new Error(`the native watcher thread did not answer "${call.op}" within ${timeoutMs}ms`));
+        reject(new Error(`the native watcher did not answer "${call.op}" within ${timeoutMs}ms`));
       }, timeoutMs);
       this.calls.set(id, { resolve, reject, timer });
       this.worker.postMessage({ t: 'call', id, call } satisfies HostMessage);
@@ -110,7 +117,7 @@ export class WorkerLink {
     this.ended = true;
     for (const [id, c] of this.calls) {
       clearTimeout(c.timer);
-      c.reject(new Error('the native watcher thread was stopped'));
+      c.reject(new Error('the native watcher was stopped'));
       this.calls.delete(id);
     }
     let timer: NodeJS.Timeout | undefined;

@@ -117,5 +117,10 @@ export function scheduleFaults(f: TestFaults | undefined, w: WatchControl, log: 
     'close-watches',
     'every inotify watch of the native watcher closed underneath it (it still believes it is armed)',
   );
-  at(f.hangAfterMs, 'hang-after', 'hang', 'the native watcher thread now busy-loops forever');
+  at(
+    f.hangAfterMs,
+    'hang-after',
+    'hang',
+    'the native watcher now hangs (its inotify helper is stopped; with HOTWATCH_ENGINE_THREAD=worker, its thread busy-loops)',
+  );
 }

@@ -129,7 +129,7 @@ export class SentinelGuard {
       if (age < this.intervalMs - this.tickMs() / 4) continue; // judged on the first tick one interval after the write
       const live = this.watcher.liveness();
       if (live && live.silentMs > 2 * live.pingMs) {
-        const detail = `the native watcher thread has not answered for ${Math.round(live.silentMs)}ms and the sentinel in ${t.dir} did not come back within ${this.intervalMs}ms: the thread is hung; restarting it`;
+        const detail = `the native watcher has not answered for ${Math.round(live.silentMs)}ms and the sentinel in ${t.dir} did not come back within ${this.intervalMs}ms: it is hung; restarting it`;
         lose({ key: this.root, scope: 'watcher', cause: 'heartbeat-timeout', detail });
       } else if (live && !live.idle && age < 10 * this.intervalMs) {
       } else {

@@ -1,5 +1,5 @@
 /**
- * The native watcher's logic, run inside the worker thread: one inotify watch per directory (held by
+ * The native watcher's logic, on the main thread (engine-port.ts): one inotify watch per directory (held by
  * the hotwatch-inotify helper, or fs.watch where it cannot run), raw events resolved into change events
  * (event-resolver.ts), new directories armed then read, the root checked for deletion or replacement,
  * and kernel-queue overflow seen (the helper's IN_Q_OVERFLOW) or inferred (storm-detector.ts): each
@@ -9,45 +9,26 @@
  */
 import path from 'node:path';
 import type { WatchSettings } from '../../../config/settings.js';
-import { type HotwatchError, errnoCode } from '../../../errors.js';
+import { errnoCode } from '../../../errors.js';
 import { readMounts, type MountEntry } from '../../../os/mounts.js';
 import { instanceLimitError } from '../../budget/limits.js';
 import { isSentinelName } from '../../tree/filter.js';
 import { createTreeRules, type TreeRules } from '../../tree/rules.js';
 import type { WorkerStats } from '../protocol.js';
-import { WatchAudit } from './audit.js';
+import type { EngineOptions, EngineSink } from './engine-types.js';
+import { WatchAudit } from './coverage/audit.js';
 import { DirWatches } from './dir-watches.js';
-import { EventResolver, type ResolverSink } from './event-resolver.js';
+import { EventResolver } from './event-resolver.js';
 import { EngineLosses } from './losses.js';
 import { HelperOpener } from './openers.js';
 import { reconcileWatches, type ReconcileCounts } from './reconcile.js';
 import { SentinelWatches } from './sentinel-watches.js';
 import { StormDetector } from './storm-detector.js';
+import { SweepPace } from './coverage/sweep-pace.js';
 import { TreeArmer } from './tree-armer.js';
 import type { NativeTuning } from './tuning.js';
 
-/** Where the engine's output goes (worker.ts posts it to the host). */
-export interface EngineSink extends ResolverSink {
-  /** Watching cannot go on (limit reached): the engine has stopped. */
-  fatal(e: HotwatchError): void;
-  /** A sentinel file event (absolute path). */
-  sentinel(p: string): void;
-  /** The inotify helper died: nothing is watched any more (the host reports the loss). */
-  crashed(why: string): void;
-}
-
-export interface EngineOptions {
-  descendPollMounts?: boolean;
-  mounts?: MountEntry[] | undefined;
-  /** Subtrees polled beside this watcher (the inotify budget does not fit them): never armed. */
-  pollDirs?: string[];
-  /** Sentinel directories to watch apart from the tree. */
-  sentinelDirs?: string[];
-  /** Test-only: raw events for entries of this name are dropped (a lost create event). */
-  dropEventsNamed?: string | undefined;
-  /** The inotify helper binary (Linux); without it, fs.watch holds the watches. */
-  helperPath?: string | undefined;
-}
+export type { EngineOptions, EngineSink } from './engine-types.js';
 
 /** How long the helper may take to confirm a batch of watches (10,000 take ~70 ms). */
 const HELPER_SETTLE_MS = 30_000;
@@ -68,7 +49,7 @@ export class NativeEngine {
   private readonly helper: HelperOpener | undefined;
   private rawEvents = 0;
   private lastRootCheck = 0;
-  private lastSweep = 0;
+  private readonly sweepPace: SweepPace;
   private tickTimer: NodeJS.Timeout | undefined;
   private noticesSent = 0;
   private isStopped = false;
@@ -109,6 +90,7 @@ export class NativeEngine {
       },
     });
     this.storms = new StormDetector(tuning, performance.now());
+    this.sweepPace = new SweepPace(tuning.sweepEveryMs);
     this.resolver = new EventResolver(tuning, sink, this.armer, this.watches, this);
     this.losses = new EngineLosses(this.root, {
       notice: (n) => sink.notice(n),
@@ -121,7 +103,6 @@ export class NativeEngine {
   get stopped(): boolean {
     return this.isStopped;
   }
-
   get inStorm(): boolean {
     return this.storms.inStorm;
   }
@@ -167,6 +148,14 @@ export class NativeEngine {
     return this.resolver.idle && this.watches.settled && this.sentinels.settled;
   }
 
+  /** Once the helper answered a barrier (it still reads); pending while it does not (its death is reported apart). */
+  helperAnswers(): Promise<void> {
+    return this.helper ? this.helper.settle().catch(() => new Promise<void>(() => undefined)) : Promise.resolve();
+  }
+  /** Test-only fault: the inotify helper stopped (SIGSTOP), as a helper hung in the kernel would be. */
+  stopHelperForTest(): void {
+    if (this.helper?.pid !== undefined) process.kill(this.helper.pid, 'SIGSTOP');
+  }
   /** Test-only fault: every watch closed underneath (sentinel dirs too); the engine still believes it is armed. */
   closeHandlesSilently(): void {
     this.watches.closeHandlesSilently();
@@ -225,15 +214,12 @@ export class NativeEngine {
   }
 
   // ResolverHost
-
   postNotices(): void {
     while (this.noticesSent < this.rules.notices.length) this.sink.notice(this.rules.notices[this.noticesSent++]!);
   }
-
   armedMore(): void {
     this.audit.requestSoon();
   }
-
   settled(reconciled: boolean): void {
     if (!reconciled && !this.losses.arming) return;
     this.losses.afterFlush({ rootWatched: this.watches.has(this.root), dirs: this.watches.size, reconciled, inStorm: this.storms.inStorm });
@@ -241,7 +227,9 @@ export class NativeEngine {
 
   /** The helper saw IN_Q_OVERFLOW: events were lost for sure (not just suspected by the storm detector). */
   private kernelOverflow(): void {
-    if (!this.isStopped) this.losses.kernelOverflow(this.storms.overflow());
+    if (this.isStopped) return;
+    this.sweepPace.activity();
+    this.losses.kernelOverflow(this.storms.overflow());
   }
 
   private helperDied(why: string, errno: string | undefined): void {
@@ -259,6 +247,7 @@ export class NativeEngine {
     }
     if (name !== null && name === this.opts.dropEventsNamed) return;
     this.rawEvents++;
+    this.sweepPace.activity(); // a busy tree is where events get lost: the sweep at its base pace
     // A write's close follows its modify: counting both would call a checkout a storm at 2/3 of its size.
     const closeOnly = complete === true && !renamed;
     const storm = closeOnly ? undefined : this.storms.raw();
@@ -275,10 +264,7 @@ export class NativeEngine {
       this.lastRootCheck = now;
       this.losses.checkRoot();
     }
-    if (now - this.lastSweep >= this.tuning.sweepEveryMs) {
-      this.lastSweep = now;
-      void this.resolver.sweep();
-    }
+    this.sweepPace.maybeStep(now, () => this.resolver.sweep());
   }
 
   /** A watch failed (fs.watch's error event): dropped with what is below it, and armed again. */

@@ -12,6 +12,12 @@ import type { WatchNotice } from '../../types.js';
 import type { TreeArmer } from './tree-armer.js';
 import { wallNow } from '../protocol.js';
 
+/** One step of the coverage sweep: whether it ended a pass over every watched dir, and found anything. */
+export interface SweepStep {
+  passEnded: boolean;
+  found: boolean;
+}
+
 /** Where resolved events go. */
 export interface ResolverSink {
   /**
@@ -124,8 +130,8 @@ export class EventResolver {
    * (for longer than an event takes) but is not watched lost its create event (kernel queue overflow, a
    * storm): it is armed, its files reported, and the loss said. Only while nothing else is resolved.
    */
-  async sweep(): Promise<void> {
-    if (this.busy || this.flushTimer || !this.idle || this.host.inStorm) return;
+  async sweep(): Promise<SweepStep | undefined> {
+    if (this.busy || this.flushTimer || !this.idle || this.host.inStorm) return undefined;
     this.busy = true;
     const out: string[] = [];
     const armed: string[] = [];
@@ -138,9 +144,11 @@ export class EventResolver {
       }
       if (armed.length > 0) this.coverageLost(armed);
       this.post(out);
+      return { passEnded: this.sweepQueue.length === 0, found: armed.length > 0 || out.length > 0 || this.pending.size > 0 };
     } catch (e) {
       this.sink.notice({ level: 'error', code: 'WATCH_INTERNAL', message: `the coverage sweep failed (${String(e)}): a rescan follows` });
       this.sink.rescan(`coverage sweep error: ${String(e)}`);
+      return { passEnded: true, found: true };
     } finally {
       this.busy = false;
       this.host.postNotices();

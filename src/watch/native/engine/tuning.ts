@@ -19,7 +19,8 @@ export interface NativeTuning {
    * The coverage sweep (desired vs actual): every `sweepEveryMs`, watched directories are re-read in
    * turn, for at most `sweepBudgetMs`, and a subdirectory older than `sweepMinAgeMs` that is not watched
    * (its create event was lost) is armed and reported. 2 ms a second: 0.2% of a core at most; a tree of
-   * ~100 directories is swept every second, one of 10,000 every minute or two.
+   * ~100 directories is swept every second, one of 10,000 every minute or two; on a quiet tree the
+   * wait grows (sweep-pace.ts).
    */
   sweepEveryMs: number;
   sweepBudgetMs: number;
@@ -31,7 +32,7 @@ export const DEFAULT_TUNING: NativeTuning = {
   stormEvents: 5000,
   stormWindowMs: 1000,
   stallMs: 1500,
-  tickMs: 250,
+  tickMs: 500,
   auditMinMs: 5000,
   sweepEveryMs: 1000,
   sweepBudgetMs: 2,

@@ -113,6 +113,9 @@ export class HelperLink {
     this.closed = true;
     this.child.stdin!.end();
     this.child.kill('SIGKILL');
+    // A helper closed while it did not answer (stopped, hung) leaves no barrier's timer behind.
+    for (const done of this.barriers.values()) done();
+    this.barriers.clear();
   }
 
   /** Lines are batched per tick: arming 10,000 dirs is one write, not 10,000. */

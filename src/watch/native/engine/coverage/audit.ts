@@ -7,7 +7,7 @@
  * of the last COST_READINGS reads' wall times: one read descheduled on a busy machine (a 0.2 ms read
  * taking 20 ms) had put off the next audit by 20 s, and lost watches went unnoticed that long.
  */
-import { inotifyFdsOfSelf, watchesOfFd, watchesOfProcess } from '../../../os/inotify-fds.js';
+import { inotifyFdsOfSelf, watchesOfFd, watchesOfProcess } from '../../../../os/inotify-fds.js';
 
 /** How many recent reads the cost is the least of. */
 export const COST_READINGS = 5;

@@ -1,0 +1,223 @@
+/**
+ * Scenario 6 (issue 19, "lean"): what hotwatch costs while it starts and while nothing happens, on a
+ * small Go module of about 200 directories, each figure beside a baseline from the same run:
+ *   - launch → first build start, launch → watching ready, launch → first answer (wall clock from the
+ *     spawn), against a bare `go build` + start + first answer of the same module;
+ *   - RSS (hotwatch and its inotify helper) at ready and 2 s after an edit, beside an idle `node`
+ *     process and an idle `node` with one idle worker thread, started in the same run;
+ *   - idle CPU over N seconds (schedstat run time of every thread of hotwatch and its helper), as % of
+ *     one core, and wake-ups per second (context switches of those threads).
+ * HOTWATCH_BENCH_COMPARE=/path/to/other/bin/hotwatch.js also measures that build, interleaved run by
+ * run with this one (an A/B of two builds under the same load); HOTWATCH_BENCH_COMPARE_ENV="K=V" runs
+ * the compared one with those variables (this build, another setting).
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { makeTmpDir, removeTmpDir } from '../lib/cleanup.mjs';
+import { freePort, pollUntilServes, saveVersion } from '../lib/goapp.mjs';
+import { startProcess } from '../lib/process.mjs';
+import { memoryMb, watcherPids } from '../lib/procfs.mjs';
+import { median } from '../lib/stats.mjs';
+import { generateTree } from '../lib/tree.mjs';
+import { sleep } from '../lib/wait.mjs';
+import { compareEnv, HOTWATCH_BIN } from '../lib/subjects.mjs';
+
+const run = promisify(execFile);
+
+/** CPU time (ns, from schedstat) and context switches summed over every thread of `pids`. */
+export function threadCost(pids) {
+  let ns = 0;
+  let switches = 0;
+  for (const pid of pids) {
+    let tasks;
+    try {
+      tasks = fs.readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue; // exited
+    }
+    for (const t of tasks) {
+      try {
+        ns += Number(fs.readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]);
+        const status = fs.readFileSync(`/proc/${pid}/task/${t}/status`, 'utf8');
+        for (const m of status.matchAll(/^(?:non)?voluntary_ctxt_switches:\s+(\d+)/gm)) switches += Number(m[1]);
+      } catch {
+        // the thread ended while read
+      }
+    }
+  }
+  return { ns, switches };
+}
+
+/** Every file below the root's subdirectories (the generated tree, not main.go or go.mod). */
+function treeFiles(root) {
+  const out = [];
+  for (const e of fs.readdirSync(root, { withFileTypes: true, recursive: true })) {
+    if (e.isFile() && e.parentPath !== root && !e.parentPath.includes('.hotwatch') && !e.parentPath.includes(`${path.sep}bin`))
+      out.push(path.join(e.parentPath, e.name));
+  }
+  return out;
+}
+
+const rssOf = (pids) => pids.reduce((sum, p) => sum + (memoryMb(p)?.rssMb ?? 0), 0);
+
+/** An idle node process (optionally with one idle worker thread): its RSS once it has settled. */
+async function idleNodeRss(withWorker) {
+  const code = withWorker
+    ? "new (require('node:worker_threads').Worker)('setInterval(() => {}, 1 << 30)', { eval: true }); setInterval(() => {}, 1 << 30)"
+    : 'setInterval(() => {}, 1 << 30)';
+  const h = startProcess(process.execPath, ['-e', code], { name: withWorker ? 'node+worker' : 'node' });
+  try {
+    await sleep(1500);
+    return memoryMb(h.pid)?.rssMb;
+  } finally {
+    await h.stop({ graceMs: 2000 });
+  }
+}
+
+/** Bare: go build + start + first answer, from the moment of the "launch". */
+async function bareStart(dir) {
+  const port = await freePort();
+  const t0 = performance.now();
+  await run('go', ['build', '-o', 'bin/app', '.'], { cwd: dir, timeout: 120_000 });
+  const app = startProcess(path.join(dir, 'bin/app'), [], { cwd: dir, env: { ...process.env, PORT: String(port) }, name: 'bare app' });
+  try {
+    const served = await pollUntilServes(port, 'v0', { intervalMs: 2, timeoutMs: 60_000, isDead: () => app.exit && 'bare app exited' });
+    return served - t0;
+  } finally {
+    await app.stop({ graceMs: 5000 });
+  }
+}
+
+/** One hotwatch launch on a fresh copy of the module: start-up times, RSS, then idle CPU over `idleSeconds`. */
+async function oneLaunch(bin, dirs, idleSeconds, extraEnv) {
+  const dir = makeTmpDir('lean');
+  generateTree(dir, { dirs, filesPerDir: 10 });
+  const port = await freePort();
+  const h = startProcess(process.execPath, [bin, 'run', '--log-format', 'json', '--root', dir], {
+    cwd: dir,
+    env: { ...process.env, PORT: String(port), NO_COLOR: '1', ...extraEnv },
+    name: 'hotwatch',
+  });
+  try {
+    const ready = await h.waitForLine((l) => l.json?.event === 'watch.ready', { timeoutMs: 60_000, description: 'watch.ready' });
+    const rssAtReady = rssOf(watcherPids(h.pid));
+    const served = await pollUntilServes(port, 'v0', { intervalMs: 2, timeoutMs: 60_000, isDead: () => h.exit && 'hotwatch exited' });
+    const buildStart = h.events('build.start')[0];
+    await sleep(500);
+    saveVersion(dir, 'v1');
+    await pollUntilServes(port, 'v1', { timeoutMs: 60_000, isDead: () => h.exit && 'hotwatch exited' });
+    await sleep(2000);
+    const pids = watcherPids(h.pid);
+    const rssAfterEdit = rssOf(pids);
+    await sleep(1000);
+    const a = threadCost(pids);
+    const t0 = performance.now();
+    await sleep(idleSeconds * 1000);
+    const b = threadCost(pids);
+    const wallS = (performance.now() - t0) / 1000;
+    // A checkout's storm: every file of the tree rewritten (same content), then one real edit.
+    const files = treeFiles(dir);
+    const from = h.lines.length;
+    for (const f of files) fs.writeFileSync(f, fs.readFileSync(f));
+    saveVersion(dir, 'v2');
+    const lastWrite = performance.now();
+    const stormServed = await pollUntilServes(port, 'v2', { timeoutMs: 60_000, isDead: () => h.exit && 'hotwatch exited' });
+    await sleep(1500);
+    return {
+      stormToServingMs: stormServed - lastWrite,
+      stormBuilds: h.events('build.start', from).length,
+      stormFiles: files.length,
+      launchToBuildStartMs: buildStart ? buildStart.t - h.startedAt : undefined,
+      launchToReadyMs: ready.t - h.startedAt,
+      launchToServingMs: served - h.startedAt,
+      rssAtReadyMb: rssAtReady,
+      rssAfterEditMb: rssAfterEdit,
+      idleCpuPct: ((b.ns - a.ns) / 1e9 / wallS) * 100,
+      wakeupsPerS: (b.switches - a.switches) / wallS,
+      processes: pids.length,
+    };
+  } finally {
+    await h.stop({ graceMs: 10_000 });
+    removeTmpDir(dir);
+  }
+}
+
+const FIGURES = [
+  ['launchToBuildStartMs', 'launch → first build start', 'ms'],
+  ['launchToReadyMs', 'launch → watching ready', 'ms'],
+  ['launchToServingMs', 'launch → first answer', 'ms'],
+  ['rssAtReadyMb', 'RSS at ready (hotwatch + helper)', 'MB'],
+  ['rssAfterEditMb', 'RSS 2 s after an edit', 'MB'],
+  ['idleCpuPct', 'idle CPU (% of one core)', '%'],
+  ['wakeupsPerS', 'idle wake-ups per second', '/s'],
+  ['stormToServingMs', 'storm (every file rewritten) + 1 edit: last write → serving', 'ms'],
+  ['stormBuilds', 'builds started for that storm + edit', ''],
+];
+
+export async function leanScenario({ repeats, idleSeconds, dirs = 200, say }) {
+  const builds = [{ name: 'hotwatch', bin: HOTWATCH_BIN, env: {} }];
+  const other = process.env.HOTWATCH_BENCH_COMPARE ?? (process.env.HOTWATCH_BENCH_COMPARE_ENV ? HOTWATCH_BIN : undefined);
+  if (other) builds.push({ name: 'compare', bin: path.resolve(other), env: compareEnv() });
+  const samples = Object.fromEntries(builds.map((b) => [b.name, []]));
+  const bare = [];
+  const bareDir = makeTmpDir('lean-bare');
+  generateTree(bareDir, { dirs, filesPerDir: 10 });
+  try {
+    for (let i = 0; i < repeats; i++) {
+      bare.push(await bareStart(bareDir));
+      const order = i % 2 === 0 ? builds : [...builds].reverse();
+      for (const b of order) {
+        const s = await oneLaunch(b.bin, dirs, idleSeconds, b.env);
+        samples[b.name].push(s);
+        say(
+          `  ${b.name} #${i + 1}: build.start ${s.launchToBuildStartMs?.toFixed(0)} ms, ready ${s.launchToReadyMs.toFixed(0)} ms, serving ${s.launchToServingMs.toFixed(0)} ms (bare ${bare[i].toFixed(0)}), RSS ${s.rssAtReadyMb.toFixed(1)}/${s.rssAfterEditMb.toFixed(1)} MB, idle ${s.idleCpuPct.toFixed(3)}% ${s.wakeupsPerS.toFixed(1)}/s, storm → serving ${s.stormToServingMs.toFixed(0)} ms (${s.stormBuilds} builds)`,
+        );
+      }
+    }
+  } finally {
+    removeTmpDir(bareDir);
+  }
+  const node = await idleNodeRss(false);
+  const nodeWorker = await idleNodeRss(true);
+  const result = {
+    dirs,
+    repeats,
+    idleSeconds,
+    bareLaunchToServingMs: median(bare),
+    idleNodeRssMb: node,
+    idleNodeWorkerRssMb: nodeWorker,
+    builds: {},
+  };
+  for (const b of builds) {
+    result.builds[b.name] = Object.fromEntries(
+      FIGURES.map(([k]) => [k, median(samples[b.name].map((s) => s[k]).filter((x) => x !== undefined))]),
+    );
+    result.builds[b.name].samples = samples[b.name];
+  }
+  result.report = renderLean(result);
+  return result;
+}
+
+function renderLean(r) {
+  const names = Object.keys(r.builds);
+  const fmt = (v, unit) =>
+    v === undefined ? 'n/a' : unit === '%' ? `${v.toFixed(3)}%` : `${v.toFixed(unit === 'MB' ? 1 : 0)}${unit ? ` ${unit}` : ''}`;
+  const lines = [
+    `6. Lean: start-up and idle on a module of ${r.dirs} directories (median of ${r.repeats}; idle over ${r.idleSeconds} s)`,
+    `${'figure'.padEnd(60)}${names.map((n) => n.padEnd(16)).join('')}baseline`,
+  ];
+  const base = {
+    launchToServingMs: `bare go build + start: ${fmt(r.bareLaunchToServingMs, 'ms')}`,
+    rssAtReadyMb: `idle node ${fmt(r.idleNodeRssMb, 'MB')}, with a worker ${fmt(r.idleNodeWorkerRssMb, 'MB')}`,
+  };
+  for (const [k, label, unit] of FIGURES) {
+    lines.push(`${label.padEnd(60)}${names.map((n) => fmt(r.builds[n][k], unit).padEnd(16)).join('')}${base[k] ?? ''}`);
+  }
+  const h = r.builds.hotwatch;
+  lines.push(
+    `ratios: first answer / bare ${(h.launchToServingMs / r.bareLaunchToServingMs).toFixed(2)}×, RSS at ready / idle node ${(h.rssAtReadyMb / r.idleNodeRssMb).toFixed(2)}×`,
+  );
+  return lines.join('\n');
+}

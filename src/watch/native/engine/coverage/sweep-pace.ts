@@ -1,0 +1,49 @@
+/**
+ * The coverage sweep's pace (issue 19: idle costs nothing measurable). The sweep finds a directory whose
+ * create event was lost; events are lost while the tree is busy (a storm, a checkout, a generator), and
+ * any event in the tree brings the sweep back to its base pace at once. While nothing happens, each full
+ * pass over every watched directory that finds nothing doubles the wait between the sweep's steps, up to
+ * `MAX_FACTOR` times the base (a quiet tree of 200 directories: one pass a second at first, one every
+ * 30 s after about a minute), so an idle hotwatch stops re-reading its tree every second.
+ */
+
+/** The longest wait between two steps of the sweep, as a multiple of the base (1 s → 30 s). */
+export const MAX_FACTOR = 30;
+
+export class SweepPace {
+  private waitMs: number;
+  /** No event and no finding since the current pass began: its end may slow the pace. */
+  private quietPass = true;
+  /** When the last step started (monotonic ms). */
+  private lastStepAt = 0;
+
+  constructor(private readonly baseMs: number) {
+    this.waitMs = baseMs;
+  }
+
+  /** The wait between two steps of the sweep now (ms). */
+  get everyMs(): number {
+    return this.waitMs;
+  }
+
+  /** Something happened in the tree (an event, a loss): the base pace again, and this pass does not count. */
+  activity(): void {
+    this.waitMs = this.baseMs;
+    this.quietPass = false;
+  }
+
+  /** Starts `step` (one step of the sweep; undefined when it could not run now) when the pace says it is due. */
+  maybeStep(now: number, step: () => Promise<{ passEnded: boolean; found: boolean } | undefined>): void {
+    if (now - this.lastStepAt < this.waitMs) return;
+    this.lastStepAt = now;
+    void step().then((s) => s && this.stepEnded(s.passEnded, s.found));
+  }
+
+  /** A step of the sweep ended: `passEnded` when it was the last of a pass, `found` when it armed or reported anything. */
+  stepEnded(passEnded: boolean, found: boolean): void {
+    if (found) return this.activity();
+    if (!passEnded) return;
+    if (this.quietPass) this.waitMs = Math.min(this.waitMs * 2, this.baseMs * MAX_FACTOR);
+    this.quietPass = true;
+  }
+}
