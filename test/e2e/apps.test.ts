@@ -346,6 +346,29 @@ describe('apps: choosing apps, and config errors', () => {
     expect(broken.app).toBe('broken');
   }, 120_000);
 
+  it('`hotwatch run api --proxy-port P` puts the proxy in front of the one app named', async () => {
+    writeModule(tmp.dir, ports);
+    const proxyPort = await freePort();
+    const hw = startHotwatch(['api', '--proxy-port', String(proxyPort)], { cwd: tmp.dir, waitTimeoutMs: 90_000 });
+    try {
+      const first = await serves(proxyPort, (x) => x.shared === 's1', 'api serves through the proxy');
+      fs.writeFileSync(path.join(tmp.dir, 'cmd/api/own/own.go'), ownSource('p2'));
+      const next = await serves(proxyPort, (x) => x.own === 'p2', 'the new api serves through the proxy');
+      expect(next.pid).not.toBe(first.pid);
+      expect(hw.logs.filter((l) => typeof l.app === 'string' && l.app !== 'api')).toEqual([]);
+    } finally {
+      const r = await hw.stop();
+      expect(r.code, hw.stderr().slice(-3000)).toBe(0);
+    }
+  }, 180_000);
+
+  it('--proxy-port with several apps chosen is exit 2', async () => {
+    writeModule(tmp.dir, ports);
+    const r = await runCli(['run', 'api', 'worker', '--proxy-port', String(await freePort())], { cwd: tmp.dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('the proxy fronts one app, but this run has 2 (api, worker)');
+  });
+
   it('the proxy in front of several apps is refused', async () => {
     writeModule(tmp.dir, ports, 'proxy:\n  enabled: true\n');
     const r = await runCli(['run'], { cwd: tmp.dir });
