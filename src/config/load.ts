@@ -418,5 +418,38 @@ async function checkNamedPaths(
       }
     });
   }
+  for (const check of appPathChecks(settings, fileWhere, opts)) await collect(check);
   if (problems.length > 0) throw HotwatchError.together(problems, shown ?? 'the configuration');
+}
+
+/** apps: each app's own working directory and env files, checked as run.cwd and run.envFiles are. */
+function appPathChecks(
+  settings: Settings,
+  fileWhere: (p: ReadonlyArray<string | number>) => string | undefined,
+  opts: LoadOptions,
+): Array<() => unknown> {
+  return (settings.apps ?? []).flatMap((a) => {
+    const checks: Array<() => unknown> = [];
+    if (a.overrides.cwd !== undefined) {
+      const fix = `create it, or set apps.${a.name}.cwd to an existing directory (relative to root)`;
+      checks.push(() => checkConfigPath(a.run.cwd, `apps.${a.name}.cwd`, fileWhere(['apps', a.name, 'cwd']), fix, ioOf(opts)));
+    }
+    const own = a.run.envFiles.slice(settings.run.envFiles.length);
+    own.forEach((file, i) =>
+      checks.push(() => {
+        try {
+          parseEnvFile(file);
+        } catch (e) {
+          if (!(e instanceof HotwatchError) || e.where !== undefined) throw e;
+          const where = fileWhere(['apps', a.name, 'envFiles', i]);
+          throw new HotwatchError(e.code, `apps.${a.name}.envFiles[${i}]: ${e.message}`, {
+            ...(where ? { where } : {}),
+            ...(e.hint ? { hint: e.hint.replace('run.envFiles', `apps.${a.name}.envFiles`) } : {}),
+            cause: e,
+          });
+        }
+      }),
+    );
+    return checks;
+  });
 }

@@ -369,6 +369,17 @@ describe('apps: choosing apps, and config errors', () => {
     expect(r.stderr).toContain('the proxy fronts one app, but this run has 2 (api, worker)');
   });
 
+  it("an app's missing env file or working directory is exit 2 at its key, before anything starts", async () => {
+    writeModule(tmp.dir, ports);
+    const cfg = path.join(tmp.dir, 'watcher.config.yaml');
+    fs.writeFileSync(cfg, 'apps:\n  api: { package: ./cmd/api, envFiles: [nope.env], cwd: nodir }\n  worker: { package: ./cmd/worker }\n');
+    const r = await runCli(['run'], { cwd: tmp.dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/watcher\.config\.yaml:2:\d+ apps\.api\.cwd: .*nodir does not exist/);
+    expect(r.stderr).toMatch(/watcher\.config\.yaml:2:\d+ apps\.api\.envFiles\[0\]: env file .*nope\.env does not exist/);
+    expect(r.stderr).toContain('remove it from apps.api.envFiles');
+  });
+
   it('the proxy in front of several apps is refused', async () => {
     writeModule(tmp.dir, ports, 'proxy:\n  enabled: true\n');
     const r = await runCli(['run'], { cwd: tmp.dir });
