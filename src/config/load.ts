@@ -435,7 +435,7 @@ function appPathChecks(
       checks.push(() => checkConfigPath(a.run.cwd, `apps.${a.name}.cwd`, fileWhere(['apps', a.name, 'cwd']), fix, ioOf(opts)));
     }
     const own = a.run.envFiles.slice(settings.run.envFiles.length);
-    own.forEach((file, i) =>
+    own.forEach((file, i) => {
       checks.push(() => {
         try {
           parseEnvFile(file);
@@ -448,8 +448,8 @@ function appPathChecks(
             cause: e,
           });
         }
-      }),
-    );
+      });
+    });
     return checks;
   });
 }
