@@ -145,6 +145,8 @@ const RUN_ENV_TEXT = `Environment:
                            (default $XDG_CACHE_HOME/hotwatch, else $HOME/.cache/hotwatch; when that
                            directory is not yours alone: $XDG_RUNTIME_DIR/hotwatch, else a private temp dir)
   HOTWATCH_INOTIFY_HELPER  off: hold the watches with fs.watch instead of the Go helper
+  HOTWATCH_ENGINE_THREAD   worker: run the watch engine in a worker thread, as it once ran (for measurement
+                           only: the main thread costs 12 MB less; see the README's Lean section)
   NO_COLOR                 no colour in pretty logs or in the doctor's report
   PATH                     where \`go\` is found (builds, the helper); build.env can set PATH for builds
   CHOKIDAR_USEPOLLING, CHOKIDAR_INTERVAL
