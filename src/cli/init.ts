@@ -16,17 +16,19 @@ export interface InitIO {
   stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
 }
 
-const HELP = `Usage: hotwatch init [--root DIR] [--main PKG] [--force]
+const HELP = `Usage: hotwatch init [--root DIR] [--main PKG | --all] [--force]
        hotwatch init --from-air [FILE] [--root DIR] [--force]
 
 Writes watcher.config.yaml in the root: every key with its description and default (commented out),
 and the values this repo needs set: the main package (the root, cmd/*, or a go.work module's),
 files embedded with //go:embed, template extensions, a frontend directory excluded. Adds .hotwatch/
-to .gitignore. With several main packages it asks on a terminal; otherwise pass --main.
+to .gitignore. With several main packages it asks on a terminal (one of them, or all of them as apps);
+otherwise pass --main or --all.
 
 Flags:
   --root DIR         the Go module or workspace (default: the current directory)
   --main PKG         the main package to build and run, e.g. ./cmd/api
+  --all              every main package found, as apps of one hotwatch (apps:, one watcher for all)
   --from-air [FILE]  convert an air config instead (default: .air.toml in the root); settings hotwatch
                      cannot honour are listed in the file and on stderr, with the reason
   --force            replace an existing watcher.config.yaml
@@ -56,6 +58,7 @@ function parse(argv: string[]) {
       options: {
         root: { type: 'string' },
         main: { type: 'string' },
+        all: { type: 'boolean', default: false },
         'from-air': { type: 'string' },
         force: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -99,12 +102,13 @@ export async function initCommand(argv: string[], io: InitIO): Promise<number> {
     }
     const stdin = io.stdin;
     const ask = stdin?.isTTY
-      ? (mains: string[]) => askChoice('Several main packages here; which one should hotwatch build and run?', mains, stdin, io.stderr)
+      ? (choices: string[]) => askChoice('Several main packages here; which should hotwatch build and run?', choices, stdin, io.stderr)
       : undefined;
     const result = await runInit({
       root: path.resolve(io.cwd, flags.root ?? '.'),
       cwd: io.cwd,
       main: flags.main,
+      all: flags.all,
       force: flags.force,
       fromAir: flags['from-air'],
       ask,

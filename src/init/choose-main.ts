@@ -8,6 +8,7 @@ import path from 'node:path';
 import { HotwatchError } from '../errors.js';
 import { dotPath } from './gowork.js';
 import type { RepoFacts } from './inspect.js';
+import { ALL_AS_APPS } from './plan-apps.js';
 
 /** --main as given ('cmd/api', './cmd/api/', an absolute path) → './cmd/api' relative to the root. */
 export function normalizeMain(root: string, given: string): string | undefined {
@@ -46,21 +47,28 @@ function noMain(facts: RepoFacts): HotwatchError {
   );
 }
 
+/** The main package to build, or ALL_AS_APPS (--all, or picked at the prompt): every one found, as apps. */
 export async function chooseMain(
   facts: RepoFacts,
   given: string | undefined,
-  ask?: (mains: string[]) => Promise<string | undefined>,
+  ask?: (choices: string[]) => Promise<string | undefined>,
+  all = false,
 ): Promise<string> {
+  if (all && given !== undefined)
+    throw new HotwatchError('FLAG_INVALID', '--all and --main cannot be combined: --all runs every main package found', {
+      hint: 'drop --main to run them all as apps, or drop --all to run the one named',
+    });
   if (given !== undefined) return checkGiven(facts, given);
   if (facts.mains.length === 0) throw noMain(facts);
+  if (all) return ALL_AS_APPS;
   if (facts.mains.length === 1) return facts.mains[0]!;
-  const picked = ask ? await ask(facts.mains) : undefined;
+  const picked = ask ? await ask([...facts.mains, ALL_AS_APPS]) : undefined;
   if (picked !== undefined) return picked;
   throw new HotwatchError(
     'FLAG_INVALID',
     `several main packages here: ${facts.mains.join(', ')}; which one should hotwatch build and run?`,
     {
-      hint: `name it: ${facts.mains.map((m) => `hotwatch init --main ${m}`).join('  or  ')}`,
+      hint: `name it: ${facts.mains.map((m) => `hotwatch init --main ${m}`).join('  or  ')}; or run them all from one hotwatch: hotwatch init --all`,
     },
   );
 }

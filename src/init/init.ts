@@ -26,6 +26,8 @@ export interface InitOptions {
   cwd: string;
   /** --main PKG */
   main?: string | undefined;
+  /** --all: every main package found, as apps of one hotwatch. */
+  all?: boolean | undefined;
   force: boolean;
   /** --from-air [FILE]: '' for the root's .air.toml; undefined without the flag. */
   fromAir?: string | undefined;
@@ -96,7 +98,7 @@ function fromAir(opts: InitOptions, defaults: Config): { draft: ConfigDraft; fou
 async function fromRepo(opts: InitOptions, defaults: Config): Promise<{ draft: ConfigDraft; found: string[] }> {
   const facts = inspectRepo(opts.root, LIST_DEFAULTS.extensions);
   if (facts.project.kind === 'none') throw moduleMissing(facts);
-  const main = await chooseMain(facts, opts.main, opts.ask);
+  const main = await chooseMain(facts, opts.main, opts.ask, opts.all === true);
   return planFromRepo(facts, main, defaults);
 }
 

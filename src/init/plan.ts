@@ -7,6 +7,7 @@ import { LIST_DEFAULTS } from '../config/lists.js';
 import type { Config } from '../config/schema.js';
 import type { ConfigDraft } from './render.js';
 import type { RepoFacts } from './inspect.js';
+import { ALL_AS_APPS, planApps } from './plan-apps.js';
 
 /** A word as /bin/sh reads it back: bare when it is plain, single-quoted otherwise. */
 export function shellWord(s: string): string {
@@ -34,7 +35,7 @@ function planBuild(facts: RepoFacts, main: string, d: Config, draft: ConfigDraft
   found.push(`main package: ${main}${others.length ? ` (others: ${list(others)})` : ''}`);
   if (others.length > 0) {
     notes.push(
-      `Other main packages here: ${list(others)}. hotwatch runs one program per root for now (several apps in one config are being designed): to work on another, run \`hotwatch init --main ${others[0]} --force\`, or edit the package here${key === 'build.cmd' ? '' : ` (build.package: ${others[0]})`}.`,
+      `Other main packages here: ${list(others)}. To work on another, run \`hotwatch init --main ${others[0]} --force\`, or edit the package here${key === 'build.cmd' ? '' : ` (build.package: ${others[0]})`}; to run them all from one hotwatch (one watcher, apps:), \`hotwatch init --all --force\`.`,
     );
   }
   if (notes.length) draft.notes[key] = notes;
@@ -97,7 +98,8 @@ function planWatch(facts: RepoFacts, draft: ConfigDraft, found: string[]): void 
 export function planFromRepo(facts: RepoFacts, main: string, defaults: Config): { draft: ConfigDraft; found: string[] } {
   const draft: ConfigDraft = { values: {}, notes: {}, header: [] };
   const found: string[] = [];
-  planBuild(facts, main, defaults, draft, found);
+  if (main === ALL_AS_APPS) planApps(facts, draft, found);
+  else planBuild(facts, main, defaults, draft, found);
   planWatch(facts, draft, found);
   if (facts.airToml) found.push('.air.toml: not used; `hotwatch init --from-air --force` converts it instead');
   if (!facts.complete) found.push('(the repo is large: the search stopped after its first 5,000 directories)');

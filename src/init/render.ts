@@ -50,6 +50,16 @@ export function yamlValue(v: unknown): string {
   return stringify(v, { collectionStyle: 'flow', flowCollectionPadding: false, lineWidth: 0 }).trimEnd();
 }
 
+const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A map (apps:) as indented block YAML: one app per paragraph reads better than one flow line. */
+function blockLines(v: Record<string, unknown>, indent: string): string[] {
+  return stringify(v, { lineWidth: 0 })
+    .trimEnd()
+    .split('\n')
+    .map((l) => `${indent}${l}`);
+}
+
 /** A value the default already gives is shown as the default (commented out), not written. */
 const sameAsDefault = (value: unknown, def: unknown): boolean => JSON.stringify(value) === JSON.stringify(def);
 
@@ -72,7 +82,9 @@ function keyLines(path: string, key: string, node: SchemaNode, draft: ConfigDraf
   if (about) lines.push(...commentLines(about, indent));
   for (const note of draft.notes[path] ?? []) lines.push(...commentLines(note, indent));
   const set = path in draft.values && !sameAsDefault(draft.values[path], node.default);
-  if (set) lines.push(`${indent}${key}: ${yamlValue(draft.values[path])}`);
+  const value = draft.values[path];
+  if (set && isMap(value)) lines.push(`${indent}${key}:`, ...blockLines(value, `${indent}  `));
+  else if (set) lines.push(`${indent}${key}: ${yamlValue(value)}`);
   else {
     // Uncommenting means deleting "# ": in a commented-out section the key keeps its indentation after it.
     const shown = node.default === undefined ? `${key}:` : `${key}: ${yamlValue(node.default)}`;

@@ -92,7 +92,9 @@ describe('hotwatch init (e2e)', () => {
     const r = await init(dir);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('several main packages here: ./cmd/api, ./cmd/worker');
-    expect(r.stderr).toContain('fix: name it: hotwatch init --main ./cmd/api  or  hotwatch init --main ./cmd/worker');
+    expect(r.stderr).toContain(
+      'fix: name it: hotwatch init --main ./cmd/api  or  hotwatch init --main ./cmd/worker; or run them all from one hotwatch: hotwatch init --all',
+    );
     expect(fs.existsSync(path.join(dir, 'watcher.config.yaml')), 'nothing written').toBe(false);
     expect(fs.existsSync(path.join(dir, '.gitignore')), 'nothing written').toBe(false);
 
@@ -106,8 +108,39 @@ describe('hotwatch init (e2e)', () => {
     expect(ok.code, ok.stderr).toBe(0);
     expect(fs.readFileSync(path.join(dir, '.gitignore'), 'utf8')).toContain('.hotwatch/\n');
     expect((await validConfig(dir)).build.package).toBe('./cmd/api');
-    expect(configText(dir)).toMatch(/Other main packages here: \.\/cmd\/worker\. [\s\S]*hotwatch init --main \.\/cmd\/worker/);
+    const comments = configText(dir).replace(/\n\s*#\s*/g, ' '); // wrapped comment lines, joined
+    expect(comments).toMatch(/Other main packages here: \.\/cmd\/worker\. [\s\S]*hotwatch init --main \.\/cmd\/worker/);
+    expect(comments).toContain('to run them all from one hotwatch (one watcher, apps:), `hotwatch init --all --force`');
     await serves(dir, 'v=api-v1');
+  }, 90_000);
+
+  it('--all (or "all of them" at the prompt): every main package as an app of one hotwatch; valid, and each serves', async () => {
+    const dir = repo({ 'go.mod': GO_MOD, 'cmd/api/main.go': goMain('api-v1'), 'cmd/worker/main.go': goMain('worker-v1') });
+    const both = await init(dir, ['--all', '--main', './cmd/api']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--all and --main cannot be combined/);
+    expect(fs.existsSync(path.join(dir, 'watcher.config.yaml')), 'nothing written').toBe(false);
+
+    const r = await init(dir, ['--all']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('main packages: ./cmd/api, ./cmd/worker (all of them, as apps)');
+    await validConfig(dir);
+    expect(configText(dir)).toMatch(/^apps:\n {2}api:\n {4}package: \.\/cmd\/api\n {2}worker:\n {4}package: \.\/cmd\/worker$/m);
+
+    // Each app on a free port of its own (no PORT: the test app then listens on 127.0.0.1:0).
+    const hw = startHotwatch([], { cwd: dir, env: { PORT: '' } });
+    cleanups.push(async () => expect((await hw.stop()).code, hw.stderr().slice(-2000)).toBe(0));
+    const listening = await waitFor(
+      () => {
+        const ls = hw.events('app.listening');
+        return new Set(ls.map((l) => l.app)).size >= 2 ? ls : undefined;
+      },
+      { description: `both apps listen\n${hw.stderr().slice(-3000)}`, timeoutMs: 60_000 },
+    );
+    for (const l of listening) {
+      const port = (l.ports as number[])[0]!;
+      expect(await httpGet(port), `app ${String(l.app)}`).toBe(`v=${String(l.app)}-v1`);
+    }
   }, 90_000);
 
   it('on a terminal it asks which main package, by number (a real pty through script)', () => {
@@ -121,8 +154,8 @@ describe('hotwatch init (e2e)', () => {
       timeout: 30_000,
     });
     expect(r.status, r.stdout).toBe(0);
-    expect(r.stdout).toMatch(/1\) \.\/cmd\/api\r?\n {2}2\) \.\/cmd\/worker/);
-    expect(r.stdout).toContain('"7" is not one of 1-2.');
+    expect(r.stdout).toMatch(/1\) \.\/cmd\/api\r?\n {2}2\) \.\/cmd\/worker\r?\n {2}3\) all of them, as apps of one hotwatch/);
+    expect(r.stdout).toContain('"7" is not one of 1-3.');
     expect(configText(dir)).toMatch(/^ {2}package: \.\/cmd\/worker$/m);
   });
 
