@@ -10,9 +10,22 @@ export function version(): string {
   return pkg.version;
 }
 
+/**
+ * A one-shot command whose reader went away (`hotwatch doctor | head -3`) stops quietly, as `cat` does,
+ * instead of dying on an unhandled EPIPE with a stack trace. `run` and `exec` have their own handling
+ * (the log's destination gone: the app is stopped first, log/logger.ts).
+ */
+function endQuietlyWhenReaderGone(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(0);
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   const io = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), isTTY: Boolean(process.stderr.isTTY) };
+  if (cmd !== 'run' && cmd !== 'exec') endQuietlyWhenReaderGone();
   switch (cmd) {
     // Each command loads only its own modules: `doctor` needs no execa, chokidar or pino-pretty, and
     // `--version` none at all (measured: 0.5 s of imports for everything, on a slow day).

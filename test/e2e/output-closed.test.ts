@@ -2,11 +2,12 @@
  * `hotwatch run | head`, or a session whose pipe closes: the next log line fails with EPIPE. hotwatch
  * must then shut down cleanly (the app stopped, exit 0), never die of the write and leave the app running.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTmpDir } from '../helpers/tmp.js';
-import { freePort, httpGet, startHotwatch, type Hotwatch } from '../helpers/hotwatch.js';
+import { BIN, freePort, httpGet, startHotwatch, type Hotwatch } from '../helpers/hotwatch.js';
 import { isAlive, waitFor } from '../helpers/wait.js';
 
 const APP = (v: string) =>
@@ -43,4 +44,22 @@ describe('log output closed (e2e)', () => {
     expect(await httpGet(port)).toBeUndefined();
     hw = undefined;
   });
+});
+
+describe('a one-shot command whose reader is gone (e2e)', () => {
+  it('`hotwatch doctor | head -1`: exits quietly (no EPIPE stack), and init still writes its config', async () => {
+    for (const args of [
+      ['doctor', '--root', tmp.dir],
+      ['init', '--root', tmp.dir],
+    ]) {
+      const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout.destroy(); // the reader goes away before the first line, as `head` does after its lines
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      const code = await new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
+      expect(err, `hotwatch ${args[0]}`).not.toMatch(/EPIPE|Unhandled 'error' event|at .*\.js:\d+/);
+      expect(code === 0 || code === 1, `hotwatch ${args[0]} exit ${code}: ${err}`).toBe(true);
+    }
+    expect(fs.existsSync(path.join(tmp.dir, 'watcher.config.yaml')), 'init wrote its config before it printed').toBe(true);
+  }, 60_000);
 });
