@@ -5,7 +5,10 @@
  * (fanotify needs privileges hotwatch does not have), so the pattern is what gives it away: the same
  * files change while a build runs or just after the app starts, cycle after cycle. After `cycles` such
  * cycles in a row the guard says "loop" once, naming the files; from then on a batch of only those files
- * is held back, and a change to anything else (a person's edit) resumes the normal loop.
+ * that a cycle caused is held back, for the rest of the run: a change to anything else (a person's edit)
+ * builds as usual, and the loop's files written by the cycle after it stay held (before, the loop started
+ * over and ran another `cycles` times after each edit, though the log had said "no more builds"). A
+ * loop's file changed long after any cycle (a person editing it) builds.
  *
  * Pure: the supervisor reports when builds and starts happen and asks about each batch (time injected).
  */
@@ -56,19 +59,23 @@ export class SelfTriggerGuard {
 
   /** A batch of changes, first seen at `firstAt`: build it, or the loop it belongs to. */
   judge(paths: readonly string[], firstAt: number): SelfTriggerVerdict {
-    if (this.looping) {
-      if (paths.length > 0 && paths.every((p) => this.looping!.has(p))) return { kind: 'held', files: [...paths] };
-      this.looping = undefined; // something else changed: a person is at work again
-      this.run = { count: 0, files: new Set() };
+    const caused = paths.length > 0 && this.causedByCycle(firstAt);
+    const looping = this.looping;
+    if (looping && paths.length > 0 && paths.every((p) => looping.has(p))) {
+      if (caused) return { kind: 'held', files: [...paths] };
+      this.run = { count: 0, files: new Set() }; // edited by hand, long after any cycle: build it
+      return { kind: 'build' };
     }
-    if (paths.length === 0 || !this.causedByCycle(firstAt)) {
+    if (!caused) {
       this.run = { count: 0, files: new Set() };
       return { kind: 'build' };
     }
-    const shared = this.run.count === 0 ? new Set(paths) : new Set(paths.filter((p) => this.run.files.has(p)));
-    this.run = shared.size > 0 ? { count: this.run.count + 1, files: shared } : { count: 1, files: new Set(paths) };
+    // Files of a loop already reported do not count again; a second loop among the others is found as the first was.
+    const fresh = looping ? paths.filter((p) => !looping.has(p)) : [...paths];
+    const shared = this.run.count === 0 ? new Set(fresh) : new Set(fresh.filter((p) => this.run.files.has(p)));
+    this.run = shared.size > 0 ? { count: this.run.count + 1, files: shared } : { count: 1, files: new Set(fresh) };
     if (this.run.count < this.opts.cycles) return { kind: 'build' };
-    this.looping = this.run.files;
+    this.looping = new Set([...(looping ?? []), ...this.run.files]);
     return { kind: 'loop', files: [...this.run.files].sort(), cycles: this.run.count };
   }
 

@@ -22,7 +22,8 @@ describe('SelfTriggerGuard', () => {
     }
     expect(verdicts.slice(0, 4).every((v) => v.kind === 'build')).toBe(true);
     expect(verdicts[4]).toEqual({ kind: 'loop', files: ['/r/gen.go'], cycles: 5 });
-    expect(g.judge(['/r/gen.go'], t + 10_000)).toEqual({ kind: 'held', files: ['/r/gen.go'] });
+    expect(g.judge(['/r/gen.go'], t - 50)).toEqual({ kind: 'held', files: ['/r/gen.go'] }); // written again by that start
+    expect(g.judge(['/r/gen.go'], t + 10_000)).toEqual({ kind: 'build' }); // a person's edit, long after any start
   });
 
   it('a build step writing during the build counts too', () => {
@@ -39,7 +40,7 @@ describe('SelfTriggerGuard', () => {
     expect(v).toEqual({ kind: 'loop', files: ['/r/zz_generated.go'], cycles: 3 });
   });
 
-  it('an edit of anything else resumes: built, and the count starts again', () => {
+  it('an edit of anything else builds; the loop file its cycle writes stays held; edited by hand later, it builds', () => {
     const g = new SelfTriggerGuard({ afterStartMs: 1000, cycles: 2 });
     let t = cycle(g, 0);
     g.judge(['/r/gen.go'], t + 5);
@@ -47,7 +48,23 @@ describe('SelfTriggerGuard', () => {
     expect(g.judge(['/r/gen.go'], t + 5).kind).toBe('loop');
     expect(g.judge(['/r/main.go', '/r/gen.go'], t + 50_000)).toEqual({ kind: 'build' });
     t = cycle(g, t + 50_100);
-    expect(g.judge(['/r/gen.go'], t + 5)).toEqual({ kind: 'build' }); // one self-caused cycle, not yet a loop
+    // The log said "no more builds for it": the loop does not start over after each edit of main.go.
+    expect(g.judge(['/r/gen.go'], t + 5)).toEqual({ kind: 'held', files: ['/r/gen.go'] });
+    expect(g.judge(['/r/gen.go'], t + 60_000)).toEqual({ kind: 'build' }); // a person's edit, long after the cycle
+  });
+
+  it('a second loop among other files is found after the first, and only its files are named', () => {
+    const g = new SelfTriggerGuard({ afterStartMs: 1000, cycles: 2 });
+    let t = cycle(g, 0);
+    g.judge(['/r/gen.go'], t + 5);
+    t = cycle(g, t + 100);
+    expect(g.judge(['/r/gen.go'], t + 5).kind).toBe('loop');
+    t = cycle(g, t + 100);
+    expect(g.judge(['/r/gen.go', '/r/stamp.go'], t + 5)).toEqual({ kind: 'build' });
+    t = cycle(g, t + 100);
+    expect(g.judge(['/r/gen.go', '/r/stamp.go'], t + 5)).toEqual({ kind: 'loop', files: ['/r/stamp.go'], cycles: 2 });
+    t = cycle(g, t + 100);
+    expect(g.judge(['/r/gen.go', '/r/stamp.go'], t + 5).kind).toBe('held');
   });
 
   it('a person saving the same file long after each start is never a loop', () => {
