@@ -94,6 +94,27 @@ describe('the watch set follows the build (e2e)', () => {
     expect(triggers(hw, mark).join('\n')).toContain('lib.go');
   }, 240_000);
 
+  it('a go.work created in the parent while hotwatch runs in app/: its modules are watched, their edits serve', async () => {
+    tmp = makeTmpDir();
+    const root = tmp.dir;
+    mod(root, 'app', 'app', '');
+    fs.rmSync(path.join(root, 'app', 'app.go'));
+    writeMain(root, []);
+    mod(root, 'lib', 'lib', 'lib1');
+    const port = await freePort();
+    hw = startHotwatch([], { cwd: path.join(root, 'app'), env: { ...env, PORT: String(port) } });
+    await serves(port, '/', 'v=app', 'the app serves without a workspace');
+    expect(hw.events('watch.root-added')).toEqual([]);
+
+    // `go work init ./app ./lib` in the parent (outside every watched root), then the app starts using lib.
+    workspace(['app', 'lib']);
+    await hw.waitForLog((l) => l.event === 'watch.root-added' && String(l.dir).endsWith('/lib'), 'lib is armed once go.work appears');
+    writeMain(root, ['lib']);
+    await serves(port, '/lib', 'lib1', 'the app imports lib through the new workspace');
+    setV(root, 'lib', 'lib', 'lib2');
+    await serves(port, '/lib', 'lib2', 'an edit in lib serves (lib is watched)');
+  }, 120_000);
+
   it('go.work names a module not there yet: once it appears it is watched, the app builds, and its edits serve', async () => {
     tmp = makeTmpDir();
     const root = tmp.dir;

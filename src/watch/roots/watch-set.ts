@@ -18,7 +18,7 @@ import { createWatchdog } from '../watchdog/watchdog.js';
 import { describeRoot, planRoots, rulesFor, withGoWork, type RootsPlan, type WatchRoot } from './module-roots.js';
 import { knownOf, saySkipped, sumReady, sumReports, sumStats } from './set-lines.js';
 import { leaveAsFound } from './own-dir.js';
-import { ModuleFilesPoll } from './module-files-poll.js';
+import { goWorkCandidates, ModuleFilesPoll } from './module-files-poll.js';
 import { buildDirsOnce, withoutIgnored, type BuildDirsOnce } from './ignored-excludes.js';
 import { IgnoredRefresh, type RefreshHost } from './ignored-refresh.js';
 import { HotwatchError } from '../../errors.js';
@@ -217,7 +217,12 @@ export class WatchSet implements Watcher, RefreshHost {
   private async apply(plan: RootsPlan, later: boolean): Promise<void> {
     const { cwd } = this.opts;
     const missing = plan.skipped.filter((m) => m.missing).map((m) => path.join(m.dir, 'go.mod'));
-    this.polled.follow([...(plan.workspace && !this.covers(plan.workspace, plan.extra) ? [plan.workspace] : []), ...missing]);
+    const work = plan.workspace
+      ? this.covers(plan.workspace, plan.extra)
+        ? []
+        : [plan.workspace]
+      : goWorkCandidates(this.settings.root, this.opts.goEnv);
+    this.polled.follow([...work, ...missing]);
     for (const s of plan.skipped) saySkipped(this.log, this.said, s, cwd);
     const wanted = new Map(plan.extra.map((r) => [r.dir, r]));
     for (const [dir, e] of this.extras) {
