@@ -5,9 +5,9 @@
  * on the network, and a missing module is the build's error to report. The build's -tags and -mod flags
  * are passed on (build tags decide which files, so which imports, a package has); GOFLAGS is left as set.
  */
-import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { HotwatchError } from '../errors.js';
+import { listFlags, runGo } from './go-command.js';
 
 /** One line per package: import path, directory, not a dependency only (a named package), its deps. */
 const FORMAT = '{{if not .Standard}}{{.ImportPath}}\t{{.Dir}}\t{{.DepOnly}}\t{{join .Deps " "}}{{end}}';
@@ -48,35 +48,18 @@ export async function packageDependencies(
   return out;
 }
 
-/** The go build flags that change what go list sees: -tags and -mod, in either form (-tags x, -tags=x). */
-export function listFlags(flags: readonly string[]): string[] {
-  const out: string[] = [];
-  flags.forEach((f, i) => {
-    if (/^--?(tags|mod)=/.test(f)) out.push(f);
-    else if (/^--?(tags|mod)$/.test(f) && flags[i + 1] !== undefined) out.push(f, flags[i + 1]!);
-  });
-  return out;
-}
-
 function goList(args: string[], cwd: string, signal: AbortSignal, env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('go', args, { cwd, signal, env, timeout: 60_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      // -e: a broken package is listed with its error, and go exits 0; a failure here is go itself failing.
-      if (err) {
-        const detail = String(stderr || err.message)
-          .trim()
-          .split('\n')
-          .slice(0, 3)
-          .join(' ');
-        reject(
-          new HotwatchError('GO_LIST_FAILED', `\`go ${args.slice(0, 3).join(' ')} ...\` in ${cwd} failed: ${detail}`, {
-            cause: err,
-            exitCode: 1,
-          }),
-        );
-        return;
-      }
-      resolve(stdout);
-    });
+  // -e: a broken package is listed with its error, and go exits 0; a failure here is go itself failing.
+  const shown = `go ${args.slice(0, 3).join(' ')} ...`;
+  return runGo(args, {
+    cwd,
+    env,
+    signal,
+    timeoutMs: 60_000,
+    maxBuffer: 64 << 20,
+    code: 'GO_LIST_FAILED',
+    exitCode: 1,
+    detailLines: 3,
+    shown,
   });
 }

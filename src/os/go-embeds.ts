@@ -5,9 +5,9 @@
  * embed nothing anyone edits). `go list` reads package clauses and directives, it compiles nothing:
  * ~30-100 ms warm for a small app.
  */
-import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { HotwatchError } from '../errors.js';
+import { listFlags, runGo } from './go-command.js';
 
 export interface EmbeddingPackage {
   importPath: string;
@@ -61,34 +61,14 @@ export async function listEmbeddingPackages(q: GoEmbedQuery): Promise<EmbeddingP
   return found;
 }
 
-/** -tags and -mod change which files and packages go sees: passed on; the rest only concern the build. */
-function listFlags(flags: string[]): string[] {
-  const out: string[] = [];
-  flags.forEach((f, i) => {
-    if (/^--?(tags|mod)=/.test(f)) out.push(f);
-    else if (/^--?(tags|mod)$/.test(f) && flags[i + 1] !== undefined) out.push(f, flags[i + 1]!);
-  });
-  return out;
-}
-
 const inside = (root: string, dir: string): boolean => {
   const rel = path.relative(root, dir);
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 };
 
 function goList(args: string[], q: GoEmbedQuery): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const opts = { cwd: q.cwd, env: q.env, signal: q.signal, timeout: q.timeoutMs ?? 30_000, killSignal: 'SIGKILL' as const };
-    execFile('go', args, { ...opts, maxBuffer: 64 << 20, encoding: 'utf8' }, (err, stdout, stderr) => {
-      if (!err) return resolve(stdout);
-      const detail = String(stderr || err.message)
-        .trim()
-        .split('\n')
-        .slice(0, 3)
-        .join(' ');
-      reject(new HotwatchError('GO_LIST_FAILED', `\`go ${args.join(' ')}\` in ${q.cwd} failed: ${detail}`, { cause: err }));
-    });
-  });
+  const c = { cwd: q.cwd, env: q.env, signal: q.signal, timeoutMs: q.timeoutMs ?? 30_000, killSignal: 'SIGKILL' as const };
+  return runGo(args, { ...c, maxBuffer: 64 << 20, code: 'GO_LIST_FAILED', detailLines: 3 });
 }
 
 /** go list -json prints one object after another; each top-level one starts with `{` at column 0. */

@@ -9,9 +9,9 @@
  * give the same answer but may download module metadata, and a dev loop must not wait on a proxy.)
  * Only the main modules' replace directives count: the go command ignores those of dependencies.
  */
-import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { HotwatchError } from '../errors.js';
+import { runGo } from './go-command.js';
 
 export interface LocalModule {
   /** Absolute directory of the module (its go.mod is there, or will be). */
@@ -40,26 +40,22 @@ interface GoWorkJson {
   Replace?: GoModJson['Replace'];
 }
 
-function goJson<T>(args: string[], cwd: string, signal: AbortSignal, env: NodeJS.ProcessEnv): Promise<T> {
-  return new Promise((resolve, reject) => {
-    execFile('go', args, { cwd, signal, env, timeout: 30_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      if (err) {
-        // go prints a heading ("go: errors parsing go.mod:") and then the place: keep both.
-        const detail = String(stderr || err.message)
-          .trim()
-          .split('\n')
-          .slice(0, 2)
-          .join(' ');
-        reject(new HotwatchError('NO_GO_MODULE', `\`go ${args.join(' ')}\` in ${cwd} failed: ${detail}`, { cause: err, exitCode: 2 }));
-        return;
-      }
-      try {
-        resolve(JSON.parse(stdout) as T);
-      } catch (e) {
-        reject(new HotwatchError('INTERNAL', `\`go ${args.join(' ')}\` printed no JSON: ${String(e)}`, { cause: e, exitCode: 1 }));
-      }
-    });
+async function goJson<T>(args: string[], cwd: string, signal: AbortSignal, env: NodeJS.ProcessEnv): Promise<T> {
+  const stdout = await runGo(args, {
+    cwd,
+    signal,
+    env,
+    timeoutMs: 30_000,
+    maxBuffer: 16 << 20,
+    code: 'NO_GO_MODULE',
+    exitCode: 2,
+    detailLines: 2,
   });
+  try {
+    return JSON.parse(stdout) as T;
+  } catch (e) {
+    throw new HotwatchError('INTERNAL', `\`go ${args.join(' ')}\` printed no JSON: ${String(e)}`, { cause: e, exitCode: 1 });
+  }
 }
 
 /** A replace whose target is a directory (`./x`, `../x`, `/abs`), not a module version. */

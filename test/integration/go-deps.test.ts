@@ -2,7 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { listFlags, packageDependencies } from '../../src/os/go-deps.js';
+import { listFlags } from '../../src/os/go-command.js';
+import { packageDependencies } from '../../src/os/go-deps.js';
 import { makeTmpDir } from '../helpers/tmp.js';
 
 let tmp: ReturnType<typeof makeTmpDir>;
