@@ -4,9 +4,8 @@
  * reconciled, one rebuild, one restart), the keys that need a restart of hotwatch, or, for an invalid
  * file, the error with file:line:column (the old config keeps running).
  */
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { askControl, findRunningRoot } from '../service/client.js';
+import { askControl, controlRoot } from '../service/client.js';
 
 export interface ReloadIO {
   stdout: NodeJS.WritableStream;
@@ -52,7 +51,7 @@ export async function reloadCommand(argv: string[], io: ReloadIO): Promise<numbe
     io.stdout.write(HELP);
     return 0;
   }
-  const root = flags.root !== undefined ? path.resolve(io.cwd, flags.root) : (findRunningRoot(io.cwd) ?? path.resolve(io.cwd));
+  const root = controlRoot(flags.root, io.cwd);
   const reply = await askControl(root, 'POST', '/reload', RELOAD_TIMEOUT_MS);
   if (reply.kind === 'none') {
     io.stderr.write(`hotwatch: ${reply.why}\n`);

@@ -4,9 +4,8 @@
  * app serves and watching is healthy, 1 otherwise (one line saying why), 2 when no hotwatch runs there.
  * Loads no config and no watcher: it runs every few seconds in a healthcheck.
  */
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { fetchStatus, findRunningRoot } from '../service/client.js';
+import { fetchStatus, controlRoot } from '../service/client.js';
 import { renderStatus } from '../service/render.js';
 
 export interface StatusIO {
@@ -55,7 +54,7 @@ export async function statusCommand(argv: string[], io: StatusIO): Promise<numbe
     io.stdout.write(HELP);
     return 0;
   }
-  const root = flags.root !== undefined ? path.resolve(io.cwd, flags.root) : (findRunningRoot(io.cwd) ?? path.resolve(io.cwd));
+  const root = controlRoot(flags.root, io.cwd);
   const reply = await fetchStatus(root);
   if (reply.kind === 'none') {
     io.stderr.write(`hotwatch: ${reply.why}\n`);

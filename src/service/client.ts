@@ -45,6 +45,11 @@ export function findRunningRoot(from: string): string | undefined {
   }
 }
 
+/** The root a control command asks: --root as given, else the nearest running hotwatch's, else `cwd`. */
+export function controlRoot(given: string | undefined, cwd: string): string {
+  return given !== undefined ? path.resolve(cwd, given) : (findRunningRoot(cwd) ?? path.resolve(cwd));
+}
+
 function request(socketPath: string, method: string, urlPath: string, timeoutMs: number): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request({ socketPath, method, path: urlPath, timeout: timeoutMs, agent: false }, (res) => {
