@@ -236,8 +236,10 @@ async function preflightApp(s: Settings, a: NonNullable<Settings['apps']>[number
     const key = e.code === 'PORT_IN_USE' ? 'port' : 'package';
     const where = e.where ?? configPosition(s, ['apps', a.name, key]);
     const message = `apps.${a.name}: ${e.message.replace(/^build\.package /, 'package ').replace(/\(run\.port\)/, '(port)')}`;
+    // The fix names this app's keys, not the top-level ones a single-app run would set.
+    const hint = e.hint?.replace(/\bbuild\.package\b/g, `apps.${a.name}.package`).replace(/\brun\.port\b/g, `apps.${a.name}.port`);
     throw new HotwatchError(e.code, message, {
-      ...(e.hint ? { hint: e.hint } : {}),
+      ...(hint ? { hint } : {}),
       ...(where ? { where } : {}),
       exitCode: e.exitCode,
       cause: e,

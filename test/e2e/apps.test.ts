@@ -380,6 +380,15 @@ describe('apps: choosing apps, and config errors', () => {
     expect(r.stderr).toContain('remove it from apps.api.envFiles');
   });
 
+  it("an app's package that is not there is exit 2 at apps.NAME.package, and the fix names that key", async () => {
+    writeModule(tmp.dir, ports);
+    fs.writeFileSync(path.join(tmp.dir, 'watcher.config.yaml'), 'apps:\n  api:\n    package: ./cmd/nope\n');
+    const r = await runCli(['run'], { cwd: tmp.dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/watcher\.config\.yaml:3:\d+ apps\.api: package \.\/cmd\/nope: .* does not exist/);
+    expect(r.stderr).toContain('fix: set apps.api.package to the directory of your main package');
+  });
+
   it('the proxy in front of several apps is refused', async () => {
     writeModule(tmp.dir, ports, 'proxy:\n  enabled: true\n');
     const r = await runCli(['run'], { cwd: tmp.dir });
