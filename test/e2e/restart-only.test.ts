@@ -50,6 +50,9 @@ describe('an edit of a run.envFiles file (e2e)', () => {
     const restart = await hw.waitForLog((l) => l.event === 'app.restart', 'the restart is said', { from: mark });
     expect(restart).toMatchObject({ pid: first.pid, reason: 'run.envFiles changed (.env)' });
     expect(restart.msg).toMatch(/no build/);
+    // The new app can answer before hotwatch's lines about it have come through the pipe: the cycle's
+    // last line first (app.listening follows app.start), then count.
+    await hw.waitForLog((l) => l.event === 'app.listening', 'the restarted app listens', { from: mark });
     expect(hw.events('build.start', mark)).toEqual([]);
     expect(hw.events('app.start', mark)).toHaveLength(1);
     expect(hw.events('app.stop', mark)).toMatchObject([{ pid: first.pid, why: 'restart' }]);
