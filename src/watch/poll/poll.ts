@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import type { Stats } from 'node:fs';
-import { watch, type FSWatcher } from 'chokidar';
+import type { FSWatcher } from 'chokidar';
 import { HotwatchError } from '../../errors.js';
 import type { MountEntry } from '../../os/mounts.js';
 import { settlePolling } from './settle.js';
@@ -30,7 +30,8 @@ export interface PollWatcherOptions extends WatcherOptions {
 
 export class PollWatcher implements Watcher {
   readonly ready: Promise<WatcherReady>;
-  private readonly fsw: FSWatcher;
+  /** Set once chokidar is loaded (before `ready` resolves). */
+  private fsw: FSWatcher | undefined;
   private readonly rules: TreeRules;
   private readonly paths: string[];
   private closing: Promise<void> | undefined;
@@ -47,7 +48,21 @@ export class PollWatcher implements Watcher {
     const root = path.resolve(s.root);
     this.paths = (opts.paths ?? [root]).map((p) => path.resolve(p));
     this.rules = createTreeRules(s, { pollMounts: 'descend', ...(opts.mounts ? { mounts: opts.mounts } : {}) });
-    this.fsw = withoutChokidarEnv(() =>
+    this.ready = this.start(root, started, opts.readyTimeoutMs ?? 120_000);
+    this.ready.catch(() => undefined); // surfaced through `ready` itself
+    if (opts.signal.aborted) void this.close();
+    else opts.signal.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  /**
+   * chokidar is loaded here, when a tree is polled, not with the rest of `run`: most runs never poll
+   * (0.8 MB of RSS, measured; README, Benchmark, "Memory").
+   */
+  private async start(root: string, started: number, timeoutMs: number): Promise<WatcherReady> {
+    const { watch } = await import('chokidar');
+    if (this.closing) throw new HotwatchError('INTERNAL', 'the polling watcher was closed before it was ready');
+    const s = this.opts.settings;
+    const fsw = withoutChokidarEnv(() =>
       watch(this.paths, {
         usePolling: true,
         interval: s.pollIntervalMs,
@@ -60,16 +75,14 @@ export class PollWatcher implements Watcher {
         ignorePermissionErrors: false,
       }),
     );
-    this.fsw.on('add', this.change).on('change', this.change).on('unlink', this.change).on('unlinkDir', this.change);
-    this.fsw.on('error', (err: unknown) => this.failed(`polling reported an error (${String(err)})`, `polling error: ${String(err)}`));
-    this.ready = this.whenReady(started, opts.readyTimeoutMs ?? 120_000);
-    this.ready.catch(() => undefined); // surfaced through `ready` itself
-    if (opts.signal.aborted) void this.close();
-    else opts.signal.addEventListener('abort', this.onAbort, { once: true });
+    this.fsw = fsw;
+    fsw.on('add', this.change).on('change', this.change).on('unlink', this.change).on('unlinkDir', this.change);
+    fsw.on('error', (err: unknown) => this.failed(`polling reported an error (${String(err)})`, `polling error: ${String(err)}`));
+    return this.whenReady(fsw, started, timeoutMs);
   }
 
   stats(): WatcherStats | undefined {
-    if (!this.isReady) return undefined;
+    if (!this.isReady || !this.fsw) return undefined;
     const dirs = Object.keys(this.fsw.getWatched()).filter((d) => this.paths.some((p) => d === p || d.startsWith(p + path.sep))).length;
     return { backend: 'poll', dirs, watches: undefined };
   }
@@ -78,7 +91,7 @@ export class PollWatcher implements Watcher {
     this.closing ??= (async () => {
       this.opts.signal.removeEventListener('abort', this.onAbort);
       this.settle(new HotwatchError('INTERNAL', 'the polling watcher was closed before it was ready'));
-      await this.fsw.close();
+      await this.fsw?.close();
     })();
     return this.closing;
   }
@@ -110,7 +123,7 @@ export class PollWatcher implements Watcher {
   }
 
   /** Ready once chokidar's first read is done and what it missed is reported (bounded by `timeoutMs`). */
-  private whenReady(started: number, timeoutMs: number): Promise<WatcherReady> {
+  private whenReady(fsw: FSWatcher, started: number, timeoutMs: number): Promise<WatcherReady> {
     return new Promise<WatcherReady>((resolve, reject) => {
       this.settle = (e) => {
         clearTimeout(this.timer);
@@ -124,10 +137,10 @@ export class PollWatcher implements Watcher {
           }),
         );
       }, timeoutMs);
-      this.fsw.once('ready', () => {
+      fsw.once('ready', () => {
         // Let fs.watchFile take its baselines, then report what chokidar's first read missed.
         setTimeout(() => {
-          settlePolling(this.fsw, this.paths, this.rules, this.change)
+          settlePolling(fsw, this.paths, this.rules, this.change)
             .catch((e: unknown) =>
               this.failed(`polling start-up re-read failed (${String(e)})`, `polling start-up re-read failed: ${String(e)}`),
             )
