@@ -27,7 +27,7 @@ export async function main(argv: string[]): Promise<number> {
   const io = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), isTTY: Boolean(process.stderr.isTTY) };
   if (cmd !== 'run' && cmd !== 'exec') endQuietlyWhenReaderGone();
   switch (cmd) {
-    // Each command loads only its own modules: `doctor` needs no execa, chokidar or pino-pretty, and
+    // Each command loads only its own modules: `doctor` needs no chokidar or pino-pretty, and
     // `--version` none at all (measured: 0.5 s of imports for everything, on a slow day).
     case 'run': {
       // PID 1 in a container without an init: hotwatch runs itself under its reaper (service/pid1.ts).

@@ -8,13 +8,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
-import { execa, type ResultPromise } from 'execa';
+import type { ChildProcess } from 'node:child_process';
 import { HotwatchError } from '../errors.js';
 import type { BuildSettings } from '../config/settings.js';
 import type { Logger } from '../log/logger.js';
 import { groupAlive, pollUntil, terminateTree, type EnvMarker } from './kill-tree.js';
 import { pidsWithEnv, wrapSafeMs } from '../os/procfs.js';
 import { checkBuiltOutput, prepareOutput } from './output-path.js';
+import { spawnBuildProcess, type BuildProcess } from './build-process.js';
 
 export interface BuildResult {
   ok: boolean;
@@ -145,14 +146,14 @@ export async function runBuild(s: BuildSettings, opts: BuildOptions): Promise<Bu
   const stop = AbortSignal.any([opts.signal, timeout.signal]);
   log.debug({ event: 'build.start', command: display, cwd: s.root }, `building: ${display}`);
 
-  const sub = spawnBuild(file, args, s.root, env, stop);
-  const out = collectOutput(sub, opts);
+  const out = new OutputCollector(opts.onLine, opts.log);
+  const sub = spawnBuild(file, args, s.root, env, stop, out, opts.log);
   // The first way the run ends wins: exit, cancel, timeout. Cancel and timeout tear down the whole tree;
   // so does a leader that exited while others of its tree still hold the output pipe.
-  const tree = new BuildTree(sub, marker, log);
+  const tree = new BuildTree(sub.child, marker, log);
   const onStop = (): void => tree.tearDown('stop');
   stop.addEventListener('abort', onStop, { once: true });
-  const result = await sub;
+  const result = await sub.result;
   tree.leaderSettled();
   stop.removeEventListener('abort', onStop);
   clearTimeout(timer);
@@ -160,8 +161,9 @@ export async function runBuild(s: BuildSettings, opts: BuildOptions): Promise<Bu
   await tree.gone(started);
   const output = out.end();
 
-  if (result.failed && result.exitCode === undefined && !result.signal && !result.isCanceled) {
-    throw spawnError(result.code, result.shortMessage ?? String(result.message), opts.command ? { ...s, cmd: display } : s, env, display);
+  if (result.startError && !result.isCanceled) {
+    const e = result.startError;
+    throw spawnError(e.code, e.message, opts.command ? { ...s, cmd: display } : s, env, display);
   }
   const exitCode = result.exitCode;
   const r = done({
@@ -178,30 +180,27 @@ export async function runBuild(s: BuildSettings, opts: BuildOptions): Promise<Bu
 
 /**
  * The build in its own process group (so its whole tree can be stopped), output combined and
- * streamed, never rejecting (the result says how it ended), SIGTERM then SIGKILL when canceled.
+ * streamed line by line to `out`, never rejecting (the result says how it ended), SIGTERM then SIGKILL
+ * when canceled.
  */
-function spawnBuild(file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, stop: AbortSignal): ResultPromise {
-  return execa(file, args, {
+function spawnBuild(
+  file: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  stop: AbortSignal,
+  out: OutputCollector,
+  log: Logger,
+): BuildProcess {
+  return spawnBuildProcess(file, args, {
     cwd,
     env,
-    extendEnv: false,
-    detached: true,
-    stdin: 'ignore',
-    all: true,
-    buffer: false,
-    reject: false,
-    cancelSignal: stop,
+    stop,
     killSignal: 'SIGTERM',
-    forceKillAfterDelay: BUILD_KILL_GRACE_MS,
+    forceKillAfterMs: BUILD_KILL_GRACE_MS,
+    onOutput: (text) => out.push(text),
+    onOutputError: (e) => log.warn({ event: 'build.output_error', err: e }, `reading build output failed: ${String(e)}`),
   });
-}
-
-/** The build's combined output, streamed line by line to onLine as it comes. */
-function collectOutput(sub: ResultPromise, opts: BuildOptions): OutputCollector {
-  const out = new OutputCollector(opts.onLine, opts.log);
-  sub.all?.on('data', (c: Buffer) => out.push(c));
-  sub.all?.on('error', (e) => opts.log.warn({ event: 'build.output_error', err: e }, `reading build output failed: ${String(e)}`));
-  return out;
 }
 
 /**
@@ -216,7 +215,7 @@ class BuildTree {
   private readonly leaderExit: Promise<void>;
 
   constructor(
-    private readonly sub: ResultPromise,
+    private readonly sub: ChildProcess,
     private readonly marker: EnvMarker,
     private readonly log: Logger,
   ) {
