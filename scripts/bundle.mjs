@@ -21,6 +21,24 @@ import { fileURLToPath } from 'node:url';
 const repo = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = path.join(repo, 'dist', 'bundle');
 fs.rmSync(outdir, { recursive: true, force: true }); // no stale chunks
+/**
+ * zod's namespace object carries every locale's messages (264 KB of source, ~50 languages); hotwatch
+ * uses only the English one zod configures itself with. The namespace's `locales` is given `en` alone.
+ */
+const onlyEnglishZodLocale = {
+  name: 'only-english-zod-locale',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]zod[\\/]v4[\\/](classic|core)[\\/]/.test(args.importer) ? { path: 'zod-locales-en', namespace: 'hotwatch-stub' } : undefined,
+    );
+    b.onLoad({ filter: /^zod-locales-en$/, namespace: 'hotwatch-stub' }, () => ({
+      contents: "export { default as en } from 'zod/v4/locales/en.js';",
+      resolveDir: repo,
+      loader: 'js',
+    }));
+  },
+};
+
 const result = await build({
   absWorkingDir: repo,
   entryPoints: ['dist/cli/main.js', 'dist/watch/native/worker.js', 'dist/heap.js'],
@@ -38,6 +56,7 @@ const result = await build({
   // Some dependencies (pino, yaml) still call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __hotwatchRequire } from 'node:module'; const require = __hotwatchRequire(import.meta.url);" },
   logLevel: 'warning',
+  plugins: [onlyEnglishZodLocale],
 });
 fs.writeFileSync(path.join(outdir, 'THIRD-PARTY-LICENSES.txt'), thirdPartyLicenses(result.metafile));
 
