@@ -4,7 +4,7 @@
  * every other issue gets a message written for a person editing YAML rather than a TypeScript developer.
  */
 import type { z } from 'zod';
-import { formatPath, type ConfigPath } from './yaml-position.js';
+import { formatPath, type ConfigPath } from './config-path.js';
 import { suggest } from './suggest.js';
 import { yamlQuote } from './yaml-quote.js';
 

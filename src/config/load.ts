@@ -9,7 +9,6 @@ import path from 'node:path';
 import { HotwatchError, errnoCode } from '../errors.js';
 import { ConfigSchema, type Config } from './schema.js';
 import { resolveSettings, type Settings } from './settings.js';
-import { parseConfigText } from './parse-config.js';
 import { bounded } from '../os/bounded.js';
 import { parseEnvFile } from './envfile.js';
 
@@ -316,6 +315,9 @@ async function readConfig(file: string | undefined, shown: string | undefined, o
   if (file === undefined || shown === undefined)
     return { config: ConfigSchema.parse({}), locate: () => undefined, settledFollowsLone: false };
   const text = await readConfigFile(file, shown, opts.configPath !== undefined, ioOf(opts));
+  // Loaded with the first config file read: a run without one never loads the yaml parser (README,
+  // Benchmark, "Memory").
+  const { parseConfigText } = await import('./parse-config.js');
   const { config, locate } = parseConfigText(text, shown);
   // A loneQuiet the file sets is the wait its author asked for: the settled fast path takes over only
   // where settledQuiet is set too (it would otherwise cut a 300ms loneQuiet to 5 ms for closed writes).

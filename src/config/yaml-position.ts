@@ -4,25 +4,16 @@
  * exact spot: at the key for unknown keys, at the value for wrong values.
  */
 import { isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
+import type { ConfigPath } from './config-path.js';
 
-export type ConfigPath = ReadonlyArray<string | number>;
+export type { ConfigPath };
+export { formatPath } from './config-path.js';
 
 export interface Position {
   line: number;
   col: number;
   /** Character offset in the file (to order several issues). */
   offset: number;
-}
-
-/** `build.cmd`, `watch.include[2]`, `run.env["A.B"]`; `(top level)` for the empty path. */
-export function formatPath(path: ConfigPath): string {
-  let out = '';
-  for (const seg of path) {
-    if (typeof seg === 'number') out += `[${seg}]`;
-    else if (/^[A-Za-z_$][\w$-]*$/.test(seg)) out += out === '' ? seg : `.${seg}`;
-    else out += `[${JSON.stringify(seg)}]`;
-  }
-  return out === '' ? '(top level)' : out;
 }
 
 /** The value node at `path` and the key node that names it (undefined when the path does not exist). */
