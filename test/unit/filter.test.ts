@@ -175,4 +175,17 @@ describe('createFilter: directories', () => {
     expect(f.relative(ROOT)).toBe('');
     expect(f.relative('/elsewhere')).toBeUndefined();
   });
+
+  it('relative() of a path with empty, . or .. segments is what path.resolve makes of it', () => {
+    expect(f.relative(`${ROOT}/a//b.go`)).toBe('a/b.go');
+    expect(f.relative(`${ROOT}/a/./b.go`)).toBe('a/b.go');
+    expect(f.relative(`${ROOT}/a/../b.go`)).toBe('b.go');
+    expect(f.relative(`${ROOT}/a/`)).toBe('a');
+    expect(f.relative(`${ROOT}/`)).toBe('');
+    expect(f.relative(`${ROOT}/..`)).toBeUndefined();
+    expect(f.relative(`${ROOT}/a/../../etc/passwd`)).toBeUndefined();
+    expect(f.relative(`${ROOT}other/a.go`)).toBeUndefined(); // a sibling whose name starts like the root
+    expect(f.relative(`${ROOT}/.hidden/..x/a.go`)).toBe('.hidden/..x/a.go'); // dot names are plain names
+    expect(f.isRelevantFile(`${ROOT}/vendor/../main.go`)).toBe(true);
+  });
 });

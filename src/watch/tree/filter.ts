@@ -51,6 +51,9 @@ function matcher(globs: string[]): Matcher {
   return picomatch(list, { dot: true });
 }
 
+/** A segment path.resolve would rewrite: empty (`a//b`, a trailing separator), `.` or `..`. */
+const UNCLEAN = path.sep === '/' ? /(?:^|\/)\.{0,2}(?:\/|$)/ : /(?:^|[\\/])\.{0,2}(?:[\\/]|$)/;
+
 function isUnder(p: string, dir: string): boolean {
   return p === dir || p.startsWith(`${dir}/`);
 }
@@ -58,7 +61,11 @@ function isUnder(p: string, dir: string): boolean {
 export function createFilter(s: WatchSettings): PathFilter {
   const root = path.resolve(s.root);
   const toPosix = path.sep === '/' ? (p: string) => p : (p: string) => p.split(path.sep).join('/');
+  const under = root.endsWith(path.sep) ? root : `${root}${path.sep}`;
   const relative = (abs: string): string | undefined => {
+    // The walks ask with clean absolute paths below the root, 100,000 times on a large tree: those need
+    // only the prefix cut (path.resolve and path.relative cost ~1 s there while V8 does not optimize them).
+    if (abs.startsWith(under) && !UNCLEAN.test(abs.slice(under.length))) return toPosix(abs.slice(under.length));
     const rel = toPosix(path.relative(root, path.resolve(abs)));
     if (rel === '..' || rel.startsWith('../') || path.isAbsolute(rel)) return undefined;
     return rel;
