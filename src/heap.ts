@@ -10,15 +10,11 @@
  * flags, so the native watcher's host calls this again once each worker has armed its tree. A scavenge of the
  * 1 MB semi-space takes well under a millisecond.
  *
- * The same call keeps V8's optimizing compiler (TurboFan) off: functions run as bytecode, and the hot
- * ones as Sparkplug's baseline code. A daemon that waits for saves runs little JS; its heavy lifting is
- * done by the kernel, `go build` and its helper. Measured on the benchmark's 200-directory tree, TurboFan
- * cost ~7 MB of the daemon's RSS (its code pages, its zones, the optimized code) once it optimized
- * anything, which start-up always did; edit latency and a 2,000-file storm showed no difference beyond
- * noise (README, Benchmark, "Memory"). HOTWATCH_V8_OPTIMIZER=on keeps it, for measurement.
+ * The same call keeps V8's optimizing compiler off unless the start-up is heavy (compiler-tier.ts).
  */
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import { optimizeOnlyHeavyStartUp, reapplyOptimizerState } from './compiler-tier.js';
 
 // Process-wide on purpose: bin/hotwatch.js sets it through dist/bundle/heap.js, and the CLI's bundle (a
 // separate copy of this module) reads it when a worker starts.
@@ -28,12 +24,14 @@ const flags = globalThis as { [APPLIED]?: boolean };
 export function keepYoungGenerationSmall(): void {
   flags[APPLIED] = true;
   v8.setFlagsFromString('--semi-space-growth-factor=1');
-  if (process.env.HOTWATCH_V8_OPTIMIZER !== 'on') v8.setFlagsFromString('--no-opt');
+  optimizeOnlyHeavyStartUp();
 }
 
 /** After a worker started (it resets V8's flags): the setting again, if this process asked for it. */
 export function reapplyYoungGenerationSetting(): void {
-  if (flags[APPLIED]) keepYoungGenerationSmall();
+  if (!flags[APPLIED]) return;
+  v8.setFlagsFromString('--semi-space-growth-factor=1');
+  reapplyOptimizerState();
 }
 
 /**
