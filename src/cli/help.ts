@@ -147,8 +147,8 @@ const RUN_ENV_TEXT = `Environment:
   HOTWATCH_INOTIFY_HELPER  off: hold the watches with fs.watch instead of the Go helper
   HOTWATCH_ENGINE_THREAD   worker: run the watch engine in a worker thread, as it once ran (for measurement
                            only: the main thread costs 12 MB less; see the README's Lean section)
-  HOTWATCH_V8_OPTIMIZER    on: let V8 optimize hot code (TurboFan), off by default (for measurement only:
-                           without it a run costs ~6.5 MB of RSS less; see the README's Memory section)
+  HOTWATCH_V8_OPTIMIZER    on | off: V8's optimizing compiler from the start | never (for measurement only;
+                           default: off, on once a start-up proves heavy; see the README's Memory section)
   NO_COLOR                 no colour in pretty logs or in the doctor's report
   PATH                     where \`go\` is found (builds, the helper); build.env can set PATH for builds
   CHOKIDAR_USEPOLLING, CHOKIDAR_INTERVAL
