@@ -60,7 +60,7 @@ export class PollWatcher implements Watcher {
    */
   private async start(root: string, started: number, timeoutMs: number): Promise<WatcherReady> {
     const { watch } = await import('chokidar');
-    if (this.closing) throw new HotwatchError('INTERNAL', 'the polling watcher was closed before it was ready');
+    if (this.closing !== undefined) throw new HotwatchError('INTERNAL', 'the polling watcher was closed before it was ready');
     const s = this.opts.settings;
     const fsw = withoutChokidarEnv(() =>
       watch(this.paths, {
