@@ -41,8 +41,8 @@ export class TreeArmer {
    * Watches the whole tree; false when a fatal error stopped the engine (already reported), a root that
    * cannot be watched (gone, not a directory, unreadable) included.
    */
-  async armRoot(): Promise<boolean> {
-    if (!(await this.armTree(this.root, undefined))) return false;
+  async armRoot(files?: string[]): Promise<boolean> {
+    if (!(await this.armTree(this.root, undefined, files))) return false;
     if (this.watches.has(this.root)) return true;
     let why = 'not a directory';
     try {
@@ -63,17 +63,18 @@ export class TreeArmer {
    * Watches `start` and everything below it that is not watched yet, a level at a time: each level's
    * directories are armed (one round trip to the helper for the whole level) BEFORE they are read, so
    * nothing created in between is missed. With `out`, the relevant files of newly armed dirs are
-   * reported (they may have been written before the watch existed).
+   * reported (they may have been written before the watch existed). `files`: the relevant regular files
+   * read are listed there (the snapshot's seed at start; no symlinks, as scanTree).
    * false = a fatal limit stopped the engine (already reported).
    */
-  async armTree(start: string, out: string[] | undefined): Promise<boolean> {
+  async armTree(start: string, out: string[] | undefined, files?: string[]): Promise<boolean> {
     let level = [start];
     while (level.length > 0 && !this.host.stopped()) {
       const next: string[] = [];
       // In chunks: few Stats objects alive at once (they would outlive the young generation and stay in
       // the old one as garbage), one round trip per chunk.
       for (let i = 0; i < level.length && !this.host.stopped(); i += ARM_CHUNK) {
-        if (!(await this.armChunk(level.slice(i, i + ARM_CHUNK), next, out))) return false;
+        if (!(await this.armChunk(level.slice(i, i + ARM_CHUNK), next, out, files))) return false;
         await this.host.breathe();
       }
       level = next;
@@ -82,7 +83,7 @@ export class TreeArmer {
   }
 
   /** Arms these dirs (siblings or cousins), then reads them: subdirectories go to `next`. false = fatal. */
-  private async armChunk(dirs: string[], next: string[], out: string[] | undefined): Promise<boolean> {
+  private async armChunk(dirs: string[], next: string[], out: string[] | undefined, files: string[] | undefined): Promise<boolean> {
     const batch: Array<{ dir: string; st: { dev: number; ino: number; birthtimeMs: number } }> = [];
     for (const dir of dirs) {
       if (dir !== this.root && !this.rules.descend(dir)) continue;
@@ -119,9 +120,11 @@ export class TreeArmer {
           const p = path.join(dir, e.name);
           this.rules.symlink(p);
           if (out && this.rules.filter.isRelevantFile(p)) out.push(p);
-        } else if (kind === 'file' && out) {
+        } else if (kind === 'file' && (out || files)) {
           const p = path.join(dir, e.name);
-          if (this.rules.filter.isRelevantFile(p)) out.push(p);
+          if (!this.rules.filter.isRelevantFile(p)) continue;
+          out?.push(p);
+          files?.push(p);
         }
       }
     }
