@@ -113,15 +113,17 @@ export class TreeArmer {
         if (!VANISHED.has(errnoCode(e) ?? '')) this.rules.unreadable(dir, e);
         continue;
       }
+      // dir is normalized and a name holds no separator: concatenated, not path.join'ed (100,000 times at start).
+      const prefix = dir.endsWith(path.sep) ? dir : dir + path.sep;
       for (const e of entries) {
         const kind = entryKind(dir, e);
-        if (kind === 'dir') next.push(path.join(dir, e.name));
+        if (kind === 'dir') next.push(prefix + e.name);
         else if (kind === 'symlink') {
-          const p = path.join(dir, e.name);
+          const p = prefix + e.name;
           this.rules.symlink(p);
           if (out && this.rules.filter.isRelevantFile(p)) out.push(p);
         } else if (kind === 'file' && (out || files)) {
-          const p = path.join(dir, e.name);
+          const p = prefix + e.name;
           if (!this.rules.filter.isRelevantFile(p)) continue;
           out?.push(p);
           files?.push(p);
