@@ -24,7 +24,8 @@ const TAIL_MS = 2000;
 function treeFiles(root) {
   const out = [];
   for (const e of fs.readdirSync(root, { withFileTypes: true, recursive: true })) {
-    if (e.isFile() && e.parentPath !== root && !/[/\\](tmp|bin|\.hotwatch)([/\\]|$)/.test(e.parentPath))
+    // What the tools write into the module (their binaries, hotwatch's state) is not the tree's: left alone.
+    if (e.isFile() && e.parentPath !== root && !/^(tmp|bin|\.hotwatch)([/\\]|$)/.test(path.relative(root, e.parentPath)))
       out.push(path.join(e.parentPath, e.name));
   }
   return out;
@@ -47,6 +48,7 @@ async function oneLaunch(subject, { dirs, storms, say }) {
   const dir = makeTmpDir('storm');
   generateTree(dir, { dirs, filesPerDir: 10 });
   const files = treeFiles(dir);
+  if (files.length < 1000) throw new Error(`the storm's tree has ${files.length} files: expected ${dirs * 10}`);
   const contents = files.map((f) => fs.readFileSync(f));
   const port = await freePort();
   const h = subject.start(dir, port, { markBuilds: true });
