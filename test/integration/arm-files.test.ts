@@ -55,6 +55,27 @@ describe('the arming walk lists the files it reads', () => {
     expect(given[0]).not.toContain(path.join(root, 'pkg', 'link.go'));
   });
 
+  it('a level wider than one round trip (600 sibling dirs: the next chunk is asked for while one is read): every dir watched, every file listed', async () => {
+    const wide = path.join(root, 'wide');
+    for (let i = 0; i < 600; i++) {
+      fs.mkdirSync(path.join(wide, `d${i}`, 'sub'), { recursive: true });
+      fs.writeFileSync(path.join(wide, `d${i}`, 'sub', 'x.go'), 'x\n');
+    }
+    const given: string[][] = [];
+    const w = new NativeWatcher({
+      settings: watchSettings(root),
+      onEvent: () => undefined,
+      onNotice: () => undefined,
+      signal: new AbortController().signal,
+      onStartFiles: (files) => given.push(files),
+    });
+    watchers.push(w);
+    const ready = await w.ready;
+    const scan = await scanTree(watchSettings(root), { signal: AbortSignal.timeout(10_000), files: true });
+    expect(ready.dirs).toBe(scan.dirs.length);
+    expect([...given[0]!].sort()).toEqual(scan.files);
+  });
+
   it("the watchdog's snapshot at ready is seeded from them: knownFiles lists what a scan lists", async () => {
     const w = createWatchdog({
       settings: watchSettings(root),

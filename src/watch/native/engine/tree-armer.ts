@@ -28,6 +28,12 @@ const VANISHED = new Set(['ENOENT', 'ENOTDIR']);
 /** Directories armed per round trip to the helper. */
 const ARM_CHUNK = 256;
 
+/** A chunk of directories whose watches were asked for: `failed` resolves once they are made or failed. */
+interface ArmedChunk {
+  batch: Array<{ dir: string; st: { dev: number; ino: number; birthtimeMs: number } }>;
+  failed: Promise<Map<string, unknown>>;
+}
+
 export class TreeArmer {
   constructor(
     private readonly settings: WatchSettings,
@@ -72,19 +78,25 @@ export class TreeArmer {
     while (level.length > 0 && !this.host.stopped()) {
       const next: string[] = [];
       // In chunks: few Stats objects alive at once (they would outlive the young generation and stay in
-      // the old one as garbage), one round trip per chunk.
-      for (let i = 0; i < level.length && !this.host.stopped(); i += ARM_CHUNK) {
-        if (!(await this.armChunk(level.slice(i, i + ARM_CHUNK), next, out, files))) return false;
+      // the old one as garbage), one round trip per chunk. The next chunk's watches are asked for before
+      // this chunk's directories are read: the helper makes them while this thread reads (on 10,001
+      // directories, 40 round trips of 3-4 ms each were waited out one after the other).
+      let armed = this.armChunk(level.slice(0, ARM_CHUNK));
+      for (let i = ARM_CHUNK; ; i += ARM_CHUNK) {
+        const following = i < level.length && !this.host.stopped() ? this.armChunk(level.slice(i, i + ARM_CHUNK)) : undefined;
+        if (!(await this.readChunk(armed, next, out, files))) return false;
         await this.host.breathe();
+        if (!following) break;
+        armed = following;
       }
       level = next;
     }
     return !this.host.stopped();
   }
 
-  /** Arms these dirs (siblings or cousins), then reads them: subdirectories go to `next`. false = fatal. */
-  private async armChunk(dirs: string[], next: string[], out: string[] | undefined, files: string[] | undefined): Promise<boolean> {
-    const batch: Array<{ dir: string; st: { dev: number; ino: number; birthtimeMs: number } }> = [];
+  /** Asks for watches on these dirs (siblings or cousins, lstat'ed here); `failed` comes with the answer. */
+  private armChunk(dirs: string[]): ArmedChunk {
+    const batch: ArmedChunk['batch'] = [];
     for (const dir of dirs) {
       if (dir !== this.root && !this.rules.descend(dir)) continue;
       let st: fs.Stats;
@@ -98,7 +110,15 @@ export class TreeArmer {
       if (cur && sameDir(cur, st)) continue;
       batch.push({ dir, st: { dev: st.dev, ino: st.ino, birthtimeMs: st.birthtimeMs } });
     }
-    const failed = await this.watches.armMany(batch);
+    const failed = this.watches.armMany(batch);
+    failed.catch(() => undefined); // awaited by readChunk; a chunk left unread (a fatal error before it) must not reject unhandled
+    return { batch, failed };
+  }
+
+  /** Once a chunk's watches are made, reads its dirs: subdirectories go to `next`. false = fatal. */
+  private async readChunk(chunk: ArmedChunk, next: string[], out: string[] | undefined, files: string[] | undefined): Promise<boolean> {
+    const { batch } = chunk;
+    const failed = await chunk.failed;
     if (this.host.stopped()) return false;
     for (const { dir } of batch) {
       if (failed.has(dir)) {
