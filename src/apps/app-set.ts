@@ -6,6 +6,7 @@
  * go.work), so routing never works from a stale import graph. The apps a batch rebuilds build in one
  * go build where they can (CombinedBuilds), in bounded turns (BuildSlots).
  */
+import { getMaxListeners, setMaxListeners } from 'node:events';
 import path from 'node:path';
 import type { AppSettings } from '../config/apps.js';
 import { appBuildRun, type BuildSettings, type RunSettings } from '../config/settings.js';
@@ -75,6 +76,9 @@ export class AppSet implements Supervising {
 
   constructor(private readonly o: AppSetOptions) {
     this.log = o.log.child({ component: 'apps' });
+    // Each app's Supervisor listens on the run's signal: with more than ten apps Node would warn of a leak
+    // (seen with the 46 main packages of golang.org/x/tools) where there is none.
+    setMaxListeners(Math.max(getMaxListeners(o.shared.signal), o.apps.length + 10), o.shared.signal);
     this.builds = new CombinedBuilds(new BuildSlots(defaultBuildBound()), this.log);
     this.apps = o.apps.map((settings) => ({
       settings,
