@@ -227,7 +227,7 @@ async function main() {
       say,
     }),
   );
-  results.apps = await step('apps', () => appsScenario({ n: 10, rounds: opts.quick ? 2 : 5, say }));
+  results.apps = await step('apps', () => appsScenario({ n: 10, rounds: opts.quick ? 2 : 5, tools: !opts['no-tools'], say }));
   results.realApp = await step('realapp', () => realAppScenario({ rounds: opts.rounds !== undefined ? Number(opts.rounds) : 5, say }));
   results.meta.totalSeconds = (performance.now() - t0) / 1000;
   results.meta.loadavgAtEnd = os.loadavg();

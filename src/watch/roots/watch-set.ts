@@ -21,6 +21,7 @@ import { leaveAsFound } from './own-dir.js';
 import { goWorkCandidates, ModuleFilesPoll } from './module-files-poll.js';
 import { buildDirsOnce, withoutIgnored, type BuildDirsOnce } from './ignored-excludes.js';
 import { IgnoredRefresh, type RefreshHost } from './ignored-refresh.js';
+import { IgnoreFileChanges, ignoreFileOf } from './ignore-files.js';
 import { HotwatchError } from '../../errors.js';
 import type { Extra, WatchSetOptions } from './set-options.js';
 
@@ -39,6 +40,7 @@ export class WatchSet implements Watcher, RefreshHost {
   private rules: WatchSettings;
   private mainExcluded: string[] = [];
   private readonly refresh: IgnoredRefresh;
+  private readonly ignoreFiles: IgnoreFileChanges;
   private buildDirs: BuildDirsOnce;
   private readonly extras = new Map<string, Extra>();
   private readonly log: Logger;
@@ -56,6 +58,9 @@ export class WatchSet implements Watcher, RefreshHost {
     this.polled = new ModuleFilesPoll(opts.watchdog.intervalMs, () => this.replanSoon('a go.work or go.mod outside the roots changed'));
     this.buildDirs = buildDirsOnce(opts.build, opts.signal);
     this.refresh = new IgnoredRefresh(this, this.log, opts.signal);
+    const replanIgnored = (): Promise<void> => this.reconcile(this.settings).then(() => undefined);
+    const rescan = (reason: string): void => this.opts.onEvent({ kind: 'rescan', reason, at: performance.now() });
+    this.ignoreFiles = new IgnoreFileChanges({ leftOut: () => this.leftOut(), replanIgnored, rescan }, this.log, opts.cwd);
     this.ready = this.start(this.plan());
     this.ready.catch(() => undefined); // surfaced through `ready`
   }
@@ -106,6 +111,7 @@ export class WatchSet implements Watcher, RefreshHost {
     if (this.replanTimer) clearTimeout(this.replanTimer);
     this.polled.close();
     this.refresh.close();
+    this.ignoreFiles.close();
     await this.chain.catch(() => undefined);
     await Promise.all([this.main?.close(), ...[...this.extras.values()].map((e) => closeExtra(e))]);
     this.extras.clear();
@@ -163,6 +169,8 @@ export class WatchSet implements Watcher, RefreshHost {
   }
 
   private event(ev: WatchEvent): void {
+    const ignoreFile = ignoreFileOf(ev);
+    if (ignoreFile) return this.ignoreFiles.changed(ignoreFile); // changes what is watched; builds nothing
     if (ev.kind === 'change' && MODULE_FILES.has(path.basename(ev.path))) this.replanSoon(`${path.basename(ev.path)} changed`);
     else if (ev.kind === 'change' && ev.path.endsWith('.go')) this.refresh.goChanged();
     this.opts.onEvent(ev);
