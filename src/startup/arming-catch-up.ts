@@ -1,0 +1,92 @@
+/**
+ * The first build starts while the watches are still being armed (first-build.ts). A write that lands
+ * in a directory before its watch is armed gives no event, and the build may have read the file before
+ * it: once watching is ready, every watched tree is walked once and anything whose ctime or mtime is at or
+ * after the build's start becomes an event, so the first cycle builds again. Walking is the only way to
+ * know: a file written before its directory's watch existed left no trace but its timestamps.
+ *   - a relevant file with a new ctime/mtime: a change of that file (created, written, renamed in);
+ *   - a directory whose entries changed without a changed file or directory in it to explain it (a file
+ *     deleted or renamed away): a rescan, as the watcher does when it cannot name what changed. hotwatch's
+ *     own directories (`.hotwatch`, the build output's), created just before or by the first build, explain
+ *     their parent's change (else every first run in a fresh directory would build twice).
+ * ctime is set by the kernel on every write, rename and chmod and cannot be set back by tools that
+ * preserve mtimes. Both come from a coarse kernel clock that may lag the wall clock by a tick: a little
+ * before the start counts too (the content index's seed uses the same slack). A file written a moment
+ * before the build started is thus built twice at worst, never missed.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { WatchSettings } from '../config/settings.js';
+import type { WatchEvent } from '../pipeline/events.js';
+import { scanTree } from '../watch/tree/scan.js';
+
+/** The kernel stamps times from a coarse clock that may lag the wall clock by a tick (1-10 ms). */
+export const TIMESTAMP_SLACK_MS = 50;
+const STAT_BATCH = 64;
+/** Files named in the events at most; beyond, one rescan stands for them all. */
+const MAX_NAMED = 500;
+
+export interface ArmingChanges {
+  /** Relevant files written, created or renamed in since the start (absolute, sorted). */
+  files: string[];
+  /** Directories whose entries changed with no changed entry found in them (something left them). */
+  dirs: string[];
+  /** Files and directories looked at. */
+  looked: number;
+}
+
+async function changedAt(p: string, since: number): Promise<boolean | undefined> {
+  try {
+    const st = await fs.lstat(p);
+    return st.ctimeMs >= since || st.mtimeMs >= since;
+  } catch {
+    return undefined; // gone since the walk listed it: its directory's times tell
+  }
+}
+
+/**
+ * What changed in `trees` at or after `sinceEpochMs` (wall clock ms), by their timestamps. `own`: the
+ * directories hotwatch itself creates in the tree (absolute).
+ */
+export async function changedWhileArming(
+  trees: readonly WatchSettings[],
+  sinceEpochMs: number,
+  signal: AbortSignal,
+  own: readonly string[] = [],
+): Promise<ArmingChanges> {
+  const since = sinceEpochMs - TIMESTAMP_SLACK_MS;
+  const files: string[] = [];
+  const dirs: string[] = [];
+  let looked = 0;
+  for (const tree of trees) {
+    const scan = await scanTree(tree, { signal, files: true });
+    const changedDirs: string[] = [];
+    const changedFiles: string[] = [];
+    const paths = [...scan.dirs.map((p) => ({ p, dir: true })), ...scan.files.map((p) => ({ p, dir: false }))];
+    looked += paths.length;
+    for (let i = 0; i < paths.length; i += STAT_BATCH) {
+      signal.throwIfAborted();
+      await Promise.all(
+        paths.slice(i, i + STAT_BATCH).map(async ({ p, dir }) => {
+          if ((await changedAt(p, since)) === true) (dir ? changedDirs : changedFiles).push(p);
+        }),
+      );
+    }
+    // A directory is explained by a changed entry directly in it (a new file, a new subdirectory, one of ours).
+    const ownChanged: string[] = [];
+    for (const p of own) if ((await changedAt(p, since)) === true) ownChanged.push(p);
+    const explained = new Set([...changedFiles, ...changedDirs, ...ownChanged].map((p) => path.dirname(p)));
+    files.push(...changedFiles);
+    dirs.push(...changedDirs.filter((d) => !explained.has(d)));
+  }
+  return { files: files.sort(), dirs: dirs.sort(), looked };
+}
+
+/** The events that make the first cycle build what changed (none when nothing did). */
+export function catchUpEvents(changes: ArmingChanges, at: number): WatchEvent[] {
+  if (changes.dirs.length > 0 || changes.files.length > MAX_NAMED) {
+    const what = changes.dirs.length > 0 ? `entries of ${changes.dirs[0]}` : `${changes.files.length} files`;
+    return [{ kind: 'rescan', reason: `${what} changed while watching was being armed`, at }];
+  }
+  return changes.files.map((p) => ({ kind: 'change', path: p, at }));
+}
