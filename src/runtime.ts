@@ -7,7 +7,7 @@
  */
 import type { Settings, WatchSettings } from './config/settings.js';
 import type { Logger } from './log/logger.js';
-import type { Watcher } from './watch/types.js';
+import type { Watcher, WatcherReady } from './watch/types.js';
 import type { Batch, WatchEvent } from './pipeline/events.js';
 import { Batcher } from './pipeline/batcher.js';
 import { relevantFiles } from './pipeline/relevant-files.js';
@@ -87,21 +87,7 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring, 
   // start, that build is stopped, its whole tree with it, before hotwatch exits.
   const first = new FirstBuild(firstBuildOrder(s));
   const abandon = new AbortController();
-  const shared = {
-    signal: AbortSignal.any([signal, abandon.signal]),
-    ...(cwd !== undefined ? { cwd } : {}),
-    maxWaitMs: s.debounce.maxWaitMs,
-    // A build that fails while arming is judged once what changed during arming is known.
-    changedSince: (since: number): Promise<boolean> => first.settled.then(() => batcher.changedSince(since)),
-    // With apps:, the state file records every app's process (onAppsChange, below), not one.
-    ...wiring.supervisorHooks(s.apps ? undefined : o.onAppChange, (batch: Batch): void => batcher.serving(batch)),
-    afterCycle: () => collector.soon(),
-    ...proxy?.supervisor,
-    ...(s.exec ? { exec: true } : {}),
-    ...(stepWrites ? { stepWrites } : {}),
-    ...(o.beforeBuild ? { beforeBuild: o.beforeBuild } : {}),
-    ...(s.proxy.enabled && s.proxy.port !== 0 ? { servedAt: proxyUrl(s.proxy.address, s.proxy.port) } : {}),
-  };
+  const shared = sharedOptions(s, o, { wiring, proxy, stepWrites, first, abandon, batcher: () => batcher, collector });
   // apps: one Supervisor per app behind one router (src/apps/); else the one app of build: and run:.
   const supervisor: Supervising = s.apps
     ? new AppSet({ root: s.root, apps: s.apps, log, shared, env: { ...process.env, ...s.build.env }, top: s, onAppsChange: o.onAppsChange })
@@ -112,9 +98,7 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring, 
   const watch = configWatch.including(watchSettings(s, log, cwd ?? process.cwd()));
   // Behind the proxy, batches pass its gate (a run-time-only file the binary embeds builds: proxy-changes.ts).
   const batcher = batcherFor(s, supervisor, proxy?.changes.inOrder(supervisor) ?? supervisor, wiring, log);
-  const firstBatch = (): Batch => ({ paths: [], rescanReasons: ['initial build'], firstAt: performance.now(), lastAt: performance.now() });
-  let running = first.order.whileArming ? first.start(() => supervisor.run(firstBatch())) : undefined;
-  if (running) o.timings?.mark('build');
+  let running = first.order.whileArming ? startFirstBuild(first, supervisor, o.timings) : undefined;
 
   const wlog = log.child({ component: 'watch' });
   // The config file's edits go to the reload; a build step's own writes are left out (step-writes.ts).
@@ -129,12 +113,10 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring, 
     wiring.bind(supervisor, watcher);
     startConfigReload({ settings: s, load: o.reloadSettings, onReload: o.onReload, watcher, supervisor, configWatch, service, log });
     const ready = await abandoningOnFailure(watcher.ready, running, abandon, first);
-    o.timings?.mark('ready');
-    wlog.info({ event: 'watch.ready', ...ready }, describeReady(ready));
-    if (o.timings) log.debug({ event: 'startup.timings', ms: o.timings.fields(), order: first.order }, o.timings.line());
+    sayReady(ready, wlog, o.timings, first);
     // The first build first: what follows is background work, and it used to run before the build started
     // (measured: 45 ms from watch.ready to build.start on 200 directories).
-    running ??= first.start(() => supervisor.run(firstBatch()));
+    running ??= startFirstBuild(first, supervisor, o.timings);
     if (first.order.whileArming) catchUpArming(s, watcher, watch, first, batcher, wlog, signal);
     collector.soon(); // the start-up scan's garbage
     // The quick part of `hotwatch doctor`, with the watcher's own directory count (no second scan).
@@ -153,11 +135,64 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring, 
   }
 }
 
+/** What every supervisor (one, or one per app) is given. */
+function sharedOptions(
+  s: Settings,
+  o: RuntimeOptions,
+  stages: {
+    wiring: ServiceWiring;
+    proxy: Awaited<ReturnType<typeof startProxy>>;
+    stepWrites: StepWrites | undefined;
+    first: FirstBuild;
+    abandon: AbortController;
+    batcher: () => Batcher;
+    collector: IdleCollector;
+  },
+) {
+  const { wiring, proxy, stepWrites, first, abandon, batcher, collector } = stages;
+  return {
+    signal: AbortSignal.any([o.signal, abandon.signal]),
+    ...(o.cwd !== undefined ? { cwd: o.cwd } : {}),
+    maxWaitMs: s.debounce.maxWaitMs,
+    // A build that fails while arming is judged once what changed during arming is known.
+    changedSince: (since: number): Promise<boolean> => first.settled.then(() => batcher().changedSince(since)),
+    // With apps:, the state file records every app's process (onAppsChange), not one.
+    ...wiring.supervisorHooks(s.apps ? undefined : o.onAppChange, (batch: Batch): void => batcher().serving(batch)),
+    afterCycle: () => collector.soon(),
+    ...proxy?.supervisor,
+    ...(s.exec ? { exec: true } : {}),
+    ...(stepWrites ? { stepWrites } : {}),
+    ...(o.beforeBuild ? { beforeBuild: o.beforeBuild } : {}),
+    ...(s.proxy.enabled && s.proxy.port !== 0 ? { servedAt: proxyUrl(s.proxy.address, s.proxy.port) } : {}),
+  };
+}
+
+/** The first build (all of it: a rescan of nothing in particular), and when it started. */
+function startFirstBuild(first: FirstBuild, supervisor: Supervising, timings: StartupTimings | undefined): Promise<void> {
+  const now = performance.now();
+  const running = first.start(() => supervisor.run({ paths: [], rescanReasons: ['initial build'], firstAt: now, lastAt: now }));
+  timings?.mark('build');
+  running.catch(() => undefined); // awaited after the arming: a failure meanwhile is not an unhandled rejection
+  return running;
+}
+
+/** The line that says watching is ready (true when printed: every watch is armed), and, at debug, the start-up's timings. */
+function sayReady(ready: WatcherReady, log: Logger, timings: StartupTimings | undefined, first: FirstBuild): void {
+  timings?.mark('ready');
+  log.info({ event: 'watch.ready', ...ready }, describeReady(ready));
+  if (timings) log.debug({ event: 'startup.timings', ms: timings.fields(), order: first.order }, timings.line());
+}
+
 /**
  * Watching could not start (a kernel limit, an unreadable root): a first build started while arming is
  * stopped with its whole process tree (and an app it started) before the error goes up.
  */
-async function abandoningOnFailure<T>(ready: Promise<T>, running: Promise<void> | undefined, abandon: AbortController, first: FirstBuild): Promise<T> {
+async function abandoningOnFailure<T>(
+  ready: Promise<T>,
+  running: Promise<void> | undefined,
+  abandon: AbortController,
+  first: FirstBuild,
+): Promise<T> {
   try {
     return await ready;
   } catch (e) {
@@ -169,7 +204,15 @@ async function abandoningOnFailure<T>(ready: Promise<T>, running: Promise<void> 
 }
 
 /** After ready: what changed during arming (where no watch could see it yet) is built by the first cycle. */
-function catchUpArming(s: Settings, watcher: WatchSet, watch: WatchSettings, first: FirstBuild, batcher: Batcher, log: Logger, signal: AbortSignal): void {
+function catchUpArming(
+  s: Settings,
+  watcher: WatchSet,
+  watch: WatchSettings,
+  first: FirstBuild,
+  batcher: Batcher,
+  log: Logger,
+  signal: AbortSignal,
+): void {
   const since = first.startedAt ?? Date.now();
   import('./startup/arming-catch-up.js')
     .then(async ({ changedWhileArming, catchUpEvents }) => {
@@ -181,7 +224,10 @@ function catchUpArming(s: Settings, watcher: WatchSet, watch: WatchSettings, fir
           { event: 'watch.arming-changes', files: changes.files.length, dirs: changes.dirs.length },
           `changed while watching was being armed, after the first build started: ${what.slice(0, 5).join(', ')}${what.length > 5 ? ', ...' : ''}: building again`,
         );
-      log.debug({ event: 'watch.arming-checked', looked: changes.looked }, `looked at ${changes.looked} paths for changes made while arming`);
+      log.debug(
+        { event: 'watch.arming-checked', looked: changes.looked },
+        `looked at ${changes.looked} paths for changes made while arming`,
+      );
       for (const ev of events) batcher.push(ev);
     })
     .catch((e: unknown) => {

@@ -31,14 +31,21 @@ export interface ArmingChanges {
   files: string[];
   /** Directories whose entries changed with no changed entry found in them (something left them). */
   dirs: string[];
+  /**
+   * Of `files`, those changed with their mtime set back before the start (cp -p, tar, rsync -t): the
+   * content index, seeded by mtime, may hold their new bytes as the baseline, so only a rescan (no content
+   * dedupe) is sure to build them.
+   */
+  mtimeKept: string[];
   /** Files and directories looked at. */
   looked: number;
 }
 
-async function changedAt(p: string, since: number): Promise<boolean | undefined> {
+/** 'mtime': written since (mtime and ctime); 'ctime': only its ctime is new; undefined: unchanged or gone. */
+async function changedAt(p: string, since: number): Promise<'mtime' | 'ctime' | undefined> {
   try {
     const st = await fs.lstat(p);
-    return st.ctimeMs >= since || st.mtimeMs >= since;
+    return st.mtimeMs >= since ? 'mtime' : st.ctimeMs >= since ? 'ctime' : undefined;
   } catch {
     return undefined; // gone since the walk listed it: its directory's times tell
   }
@@ -57,6 +64,7 @@ export async function changedWhileArming(
   const since = sinceEpochMs - TIMESTAMP_SLACK_MS;
   const files: string[] = [];
   const dirs: string[] = [];
+  const mtimeKept: string[] = [];
   let looked = 0;
   for (const tree of trees) {
     const scan = await scanTree(tree, { signal, files: true });
@@ -68,24 +76,29 @@ export async function changedWhileArming(
       signal.throwIfAborted();
       await Promise.all(
         paths.slice(i, i + STAT_BATCH).map(async ({ p, dir }) => {
-          if ((await changedAt(p, since)) === true) (dir ? changedDirs : changedFiles).push(p);
+          const how = await changedAt(p, since);
+          if (how === undefined) return;
+          (dir ? changedDirs : changedFiles).push(p);
+          if (!dir && how === 'ctime') mtimeKept.push(p);
         }),
       );
     }
     // A directory is explained by a changed entry directly in it (a new file, a new subdirectory, one of ours).
     const ownChanged: string[] = [];
-    for (const p of own) if ((await changedAt(p, since)) === true) ownChanged.push(p);
+    for (const p of own) if ((await changedAt(p, since)) !== undefined) ownChanged.push(p);
     const explained = new Set([...changedFiles, ...changedDirs, ...ownChanged].map((p) => path.dirname(p)));
     files.push(...changedFiles);
     dirs.push(...changedDirs.filter((d) => !explained.has(d)));
   }
-  return { files: files.sort(), dirs: dirs.sort(), looked };
+  return { files: files.sort(), dirs: dirs.sort(), mtimeKept: mtimeKept.sort(), looked };
 }
 
 /** The events that make the first cycle build what changed (none when nothing did). */
 export function catchUpEvents(changes: ArmingChanges, at: number): WatchEvent[] {
-  if (changes.dirs.length > 0 || changes.files.length > MAX_NAMED) {
-    const what = changes.dirs.length > 0 ? `entries of ${changes.dirs[0]}` : `${changes.files.length} files`;
+  const { dirs, files, mtimeKept } = changes;
+  if (dirs.length > 0 || mtimeKept.length > 0 || files.length > MAX_NAMED) {
+    const what =
+      dirs.length > 0 ? `entries of ${dirs[0]}` : mtimeKept.length > 0 ? `${mtimeKept[0]} (its mtime kept)` : `${files.length} files`;
     return [{ kind: 'rescan', reason: `${what} changed while watching was being armed`, at }];
   }
   return changes.files.map((p) => ({ kind: 'change', path: p, at }));

@@ -50,7 +50,10 @@ describe('the first build while arming', () => {
     writeHelper('v1');
     fs.writeFileSync(
       path.join(session.dir, 'main.go'),
-      goMain('unused', { imports: ['example.com/e2e/helper'] }).replace('fmt.Fprintf(w, "v=%s", version)', 'fmt.Fprintf(w, "v=%s", helper.Version)'),
+      goMain('unused', { imports: ['example.com/e2e/helper'] }).replace(
+        'fmt.Fprintf(w, "v=%s", version)',
+        'fmt.Fprintf(w, "v=%s", helper.Version)',
+      ),
     );
     try {
       const hw = startHotwatch([], { cwd: session.dir, env: { PORT: String(session.port), ...gated(gate) } });
