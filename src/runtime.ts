@@ -119,9 +119,7 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring, 
     running ??= startFirstBuild(first, supervisor, o.timings);
     if (first.order.whileArming) catchUpArming(s, watcher, watch, first, batcher, wlog, signal);
     collector.soon(); // the start-up scan's garbage
-    // The quick part of `hotwatch doctor`, with the watcher's own directory count (no second scan).
-    void import('./diagnostics/startup.js').then(({ startupChecks }) => startupChecks(s, ready.dirs, log, signal));
-    seedContentIndex(watch, watcher, batcher, { log, signal, since: first.startedAt ?? Date.now(), done: () => collector.soon() });
+    afterFirstCycle(s, { ready, watch, watcher, batcher, first, log, signal, collector });
     await running;
     // "Nothing left running" must be true: checked, not assumed (a daemon, a process that survived SIGKILL).
     return { appProcessesLeft: supervisor.leftovers() };
@@ -158,13 +156,41 @@ function sharedOptions(
     changedSince: (since: number): Promise<boolean> => first.settled.then(() => batcher().changedSince(since)),
     // With apps:, the state file records every app's process (onAppsChange), not one.
     ...wiring.supervisorHooks(s.apps ? undefined : o.onAppChange, (batch: Batch): void => batcher().serving(batch)),
-    afterCycle: () => collector.soon(),
+    afterCycle: () => {
+      collector.soon();
+      first.endCycle();
+    },
     ...proxy?.supervisor,
     ...(s.exec ? { exec: true } : {}),
     ...(stepWrites ? { stepWrites } : {}),
     ...(o.beforeBuild ? { beforeBuild: o.beforeBuild } : {}),
     ...(s.proxy.enabled && s.proxy.port !== 0 ? { servedAt: proxyUrl(s.proxy.address, s.proxy.port) } : {}),
   };
+}
+
+/**
+ * Once the first cycle has ended (not competing with its build for the cores): the quick part of `hotwatch
+ * doctor`, with the watcher's own directory count (no second scan), and the content index's baseline.
+ */
+function afterFirstCycle(
+  s: Settings,
+  o: {
+    ready: WatcherReady;
+    watch: WatchSettings;
+    watcher: Watcher;
+    batcher: Batcher;
+    first: FirstBuild;
+    log: Logger;
+    signal: AbortSignal;
+    collector: IdleCollector;
+  },
+): void {
+  const { ready, watch, watcher, batcher, first, log, signal, collector } = o;
+  void first.cycleEnded.then(() => {
+    if (signal.aborted) return;
+    void import('./diagnostics/startup.js').then(({ startupChecks }) => startupChecks(s, ready.dirs, log, signal));
+    seedContentIndex(watch, watcher, batcher, { log, signal, since: first.startedAt ?? Date.now(), done: () => collector.soon() });
+  });
 }
 
 /** The first build (all of it: a rescan of nothing in particular), and when it started. */

@@ -31,10 +31,15 @@ export class FirstBuild {
   startedAt: number | undefined;
   /** Resolves once what changed during arming is known (at once when the build waited for watching). */
   readonly settled: Promise<void>;
+  /** Resolves when the first cycle (build, start) has ended: background work waits for it (2 cores). */
+  readonly cycleEnded: Promise<void>;
   private settle: () => void = () => undefined;
+  /** Called after each cycle (the supervisor's afterCycle); only the first one counts. */
+  endCycle: () => void = () => undefined;
 
   constructor(readonly order: FirstBuildOrder) {
     this.settled = new Promise<void>((resolve) => (this.settle = resolve));
+    this.cycleEnded = new Promise<void>((resolve) => (this.endCycle = resolve));
     if (!order.whileArming) this.settle();
   }
 
