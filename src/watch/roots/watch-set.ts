@@ -51,6 +51,8 @@ export class WatchSet implements Watcher, RefreshHost {
   private closed = false;
   /** Skipped modules already said (each once, not at every go.mod save). */
   private readonly said = new Set<string>();
+  /** The settings each root was armed with, by root (the start-up's catch-up walks exactly what is watched). */
+  private readonly armedWith = new Map<string, WatchSettings>();
 
   constructor(private readonly opts: WatchSetOptions) {
     this.log = opts.log;
@@ -70,11 +72,17 @@ export class WatchSet implements Watcher, RefreshHost {
     const { settings, excluded } = await withoutIgnored(withGoWork(this.settings), this.buildDirs, this.opts.signal, this.log);
     if (this.closed) throw new HotwatchError('INTERNAL', 'the watcher was closed before it was ready');
     this.main = this.watchdogFor(settings);
+    this.armedWith.set(settings.root, settings);
     this.mainExcluded = excluded;
     const ready = await this.main.ready;
     const p = await plan;
     if (p) await this.serial(() => this.apply(p, false));
     return sumReady(ready, [...this.extras.values()], this.opts.cwd);
+  }
+
+  /** The watched trees as they were armed (the root's first). */
+  armedTrees(): WatchSettings[] {
+    return [...this.armedWith.values()];
   }
 
   stats(): WatcherStats | undefined {
@@ -261,6 +269,7 @@ export class WatchSet implements Watcher, RefreshHost {
     if (this.closed) return;
     const tidy = leaveAsFound(root.dir);
     const watcher = this.watchdogFor(settings);
+    this.armedWith.set(root.dir, settings);
     const extra: Extra = { root, watcher, ready: undefined, excluded, tidy };
     this.extras.set(root.dir, extra);
     try {
