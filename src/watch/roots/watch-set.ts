@@ -22,6 +22,7 @@ import { goWorkCandidates, ModuleFilesPoll } from './module-files-poll.js';
 import { buildDirsOnce, withoutIgnored, type BuildDirsOnce } from './ignored-excludes.js';
 import { IgnoredRefresh, type RefreshHost } from './ignored-refresh.js';
 import { IgnoreFileChanges, ignoreFileOf } from './ignore-files.js';
+import { OneAtATime } from './one-at-a-time.js';
 import { HotwatchError } from '../../errors.js';
 import type { Extra, WatchSetOptions } from './set-options.js';
 
@@ -47,7 +48,9 @@ export class WatchSet implements Watcher, RefreshHost {
   private readonly polled: ModuleFilesPoll;
   private replanTimer: NodeJS.Timeout | undefined;
   /** Changes of the set run one at a time. */
-  private chain: Promise<void> = Promise.resolve();
+  private readonly changes = new OneAtATime((e) =>
+    this.log.warn({ event: 'watch.roots-error', err: e }, `changing the watched roots failed: ${String(e)}`),
+  );
   private closed = false;
   /** Skipped modules already said (each once, not at every go.mod save). */
   private readonly said = new Set<string>();
@@ -120,7 +123,7 @@ export class WatchSet implements Watcher, RefreshHost {
     this.polled.close();
     this.refresh.close();
     this.ignoreFiles.close();
-    await this.chain.catch(() => undefined);
+    await this.changes.settled();
     await Promise.all([this.main?.close(), ...[...this.extras.values()].map((e) => closeExtra(e))]);
     this.extras.clear();
   }
@@ -199,22 +202,12 @@ export class WatchSet implements Watcher, RefreshHost {
     this.replanTimer.unref();
   }
 
-  /** Like serial, for a caller that awaits the outcome (errors are its own to report). */
   private exclusive<T>(f: () => Promise<T>): Promise<T> {
-    const next = this.chain.then(f, f);
-    this.chain = next.then(
-      () => undefined,
-      () => undefined,
-    );
-    return next;
+    return this.changes.exclusive(f);
   }
 
   private serial(f: () => Promise<void>): Promise<void> {
-    const next = this.chain.then(f, f);
-    this.chain = next.catch((e) =>
-      this.log.warn({ event: 'watch.roots-error', err: e }, `changing the watched roots failed: ${String(e)}`),
-    );
-    return this.chain;
+    return this.changes.serial(f);
   }
 
   /** The toolchain's answer, or undefined (said at debug: a broken go.mod is the build's to report). */
