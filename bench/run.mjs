@@ -230,7 +230,7 @@ async function main() {
       say,
     }),
   );
-  results.apps = await step('apps', () => appsScenario({ n: 10, rounds: opts.quick ? 2 : 5, say }));
+  results.apps = await step('apps', () => appsScenario({ n: 10, rounds: opts.quick ? 2 : 5, tools: !opts['no-tools'], say }));
   results.storm = await step('storm', () =>
     stormScenario({
       rounds: opts.rounds !== undefined ? Number(opts.rounds) : opts.quick ? 1 : 3,
