@@ -11,6 +11,7 @@
  *   6. the proxy: latency it adds, and requests across 50 app restarts under 20 clients
  *   7. lean (issue 19): launch → first build start, RSS beside an idle node, idle CPU and wake-ups/s
  *   8. several apps (apps:, N = 10) from one hotwatch, beside N single-app hotwatch processes
+ *   9. storm (issue 19): 2,000 files rewritten + 1 edit, last write → serving and builds, beside reflex and entr
  * Flags: --quick (smoke run), --json FILE, --only latency,tree,doctor,bursts,proxy, --no-chokidar, --no-tools.
  * Progress goes to stderr, the report to stdout. Exit 0 when every figure was measured (a missed goal is
  * a finding, not a failure), 1 when something could not be measured.
@@ -32,6 +33,7 @@ import { proxyScenario } from './scenarios/proxy.mjs';
 import { leanScenario } from './scenarios/lean.mjs';
 import { realAppScenario } from './real-app.mjs';
 import { appsScenario } from './scenarios/apps.mjs';
+import { stormScenario } from './scenarios/storm.mjs';
 
 const PLANS = {
   full: {
@@ -67,7 +69,7 @@ const PLANS = {
     idleSeconds: 10,
   },
 };
-const SCENARIOS = ['latency', 'tree', 'doctor', 'bursts', 'proxy', 'lean', 'apps'];
+const SCENARIOS = ['latency', 'tree', 'doctor', 'bursts', 'proxy', 'lean', 'apps', 'storm'];
 /** Opt-in only (`--only realapp`): it downloads PocketBase through the Go module proxy. */
 const OPT_IN = ['realapp'];
 
@@ -75,13 +77,14 @@ const HELP = `Usage: node bench/run.mjs [--quick] [--json FILE] [--only ${SCENAR
   (npm run bench builds first, then runs this)
 
   --quick        smoke run: 3 edits, a 1,000-directory tree, fewer repetitions
-  --rounds N     edits in the latency scenario (default 10; 3 with --quick)
+  --rounds N     edits in the latency scenario (default 10; 3 with --quick); launches of each
+                 subject in the storm scenario (default 3, 2 storms each; 1 with --quick)
   --idle-seconds N  idle CPU window of the lean scenario (default 60; 10 with --quick)
   --json FILE    also write every figure (and every sample) as JSON
   --only LIST    run only these scenarios (comma-separated); realapp (PocketBase, downloads modules)
                  runs only when named here
   --no-chokidar  skip chokidar 5 on the big tree (it needs ~110,000 watches and ~1 GB)
-  --no-tools     do not measure air, reflex or nodemon even where installed
+  --no-tools     do not measure air, reflex, nodemon or entr even where installed
 Tools are found on PATH or in $HOTWATCH_BENCH_TOOLS (dirs, colon-separated; dir, dir/bin and
 dir/node_modules/.bin are searched). HOTWATCH_KEEP_TMP=1 keeps the temp dirs.
 `;
@@ -227,13 +230,27 @@ async function main() {
       say,
     }),
   );
-  results.apps = await step('apps', () => appsScenario({ n: 10, rounds: opts.quick ? 2 : 5, say }));
+  results.apps = await step('apps', () => appsScenario({ n: 10, rounds: opts.quick ? 2 : 5, tools: !opts['no-tools'], say }));
+  results.storm = await step('storm', () =>
+    stormScenario({
+      rounds: opts.rounds !== undefined ? Number(opts.rounds) : opts.quick ? 1 : 3,
+      storms: 2,
+      noTools: opts['no-tools'],
+      say,
+    }),
+  );
   results.realApp = await step('realapp', () => realAppScenario({ rounds: opts.rounds !== undefined ? Number(opts.rounds) : 5, say }));
   results.meta.totalSeconds = (performance.now() - t0) / 1000;
   results.meta.loadavgAtEnd = os.loadavg();
 
-  const others = opts.only.some((s) => SCENARIOS.includes(s) && s !== 'lean' && s !== 'apps');
-  const report = [others ? renderReport(results) : undefined, results.lean?.report, results.apps?.report, results.realApp?.report]
+  const others = opts.only.some((s) => SCENARIOS.includes(s) && s !== 'lean' && s !== 'apps' && s !== 'storm');
+  const report = [
+    others ? renderReport(results) : undefined,
+    results.lean?.report,
+    results.apps?.report,
+    results.storm?.report,
+    results.realApp?.report,
+  ]
     .filter(Boolean)
     .join('\n\n');
   process.stdout.write(`\n${report}\n\ntotal ${results.meta.totalSeconds.toFixed(0)} s\n`);

@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// node's own start, for the start-up's timings (src/startup/timings.ts): performance.now() counts from the process's start.
+globalThis[Symbol.for('hotwatch.binStartedAt')] = performance.now();
 // Runs the bundle (dist/bundle/, built by `npm run build`). Loaded one after the other on purpose: the
 // heap setting applies before anything else loads. Only for the long-lived `run`: a short command
 // (doctor) is faster with V8's default young generation.

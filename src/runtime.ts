@@ -7,15 +7,13 @@
  */
 import type { Settings, WatchSettings } from './config/settings.js';
 import type { Logger } from './log/logger.js';
-import type { Watcher } from './watch/types.js';
+import type { Watcher, WatcherReady } from './watch/types.js';
 import type { Batch, WatchEvent } from './pipeline/events.js';
 import { Batcher } from './pipeline/batcher.js';
 import { relevantFiles } from './pipeline/relevant-files.js';
 import { Supervisor, type SupervisorOptions } from './supervisor/supervisor.js';
 import { appEnvironment, watchingEnvFiles } from './supervisor/env.js';
-import { createWatchSet, type WatchSet } from './watch/roots/watch-set.js';
-import { buildInputs } from './watch/roots/ignored-excludes.js';
-import { startupChecks } from './diagnostics/startup.js';
+import type { WatchSet } from './watch/roots/watch-set.js';
 import { IdleCollector } from './heap.js';
 import { describeListChanges } from './config/lists.js';
 import { describePlan } from './startup-plan.js';
@@ -29,6 +27,10 @@ import { StepWrites } from './supervisor/step-writes.js';
 import { AppSet, type AppSetOptions, type Supervising } from './apps/app-set.js';
 import { allEnvFiles, watchingApps } from './apps/watching.js';
 import { describeApps } from './apps/plan.js';
+import path from 'node:path';
+import { FirstBuild, firstBuildOrder } from './startup/first-build.js';
+import type { StartupTimings } from './startup/timings.js';
+import { armingGate } from './test-hooks.js';
 
 /** Files hashed at start for content dedupe (a file beyond them is indexed at its first change). */
 const CONTENT_SEED_FILES = 5_000;
@@ -53,6 +55,8 @@ export interface RuntimeOptions {
   onReload?: (reload: (trigger: string) => Promise<ReloadOutcome>) => void;
   /** Called before each build (--clear on a terminal: clears the screen). */
   beforeBuild?: () => void;
+  /** The start-up's marks (said at debug level once watching is ready). */
+  timings?: StartupTimings;
 }
 
 /** How a run ended: processes of the app still running after everything was stopped (none, normally). */
@@ -79,20 +83,11 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring, 
   const collector = new IdleCollector(1000, () => batcher.pending || supervisor.busy);
   const proxy = await startProxy(s, log, signal); // proxy.enabled, --proxy-port: listening before the first build
   const stepWrites = stepWritesFor(s, () => batcher.changedSince(performance.now()));
-  const shared = {
-    signal,
-    ...(cwd !== undefined ? { cwd } : {}),
-    maxWaitMs: s.debounce.maxWaitMs,
-    changedSince: (since: number): Promise<boolean> => batcher.changedSince(since),
-    // With apps:, the state file records every app's process (onAppsChange, below), not one.
-    ...wiring.supervisorHooks(s.apps ? undefined : o.onAppChange, (batch: Batch): void => batcher.serving(batch)),
-    afterCycle: () => collector.soon(),
-    ...proxy?.supervisor,
-    ...(s.exec ? { exec: true } : {}),
-    ...(stepWrites ? { stepWrites } : {}),
-    ...(o.beforeBuild ? { beforeBuild: o.beforeBuild } : {}),
-    ...(s.proxy.enabled && s.proxy.port !== 0 ? { servedAt: proxyUrl(s.proxy.address, s.proxy.port) } : {}),
-  };
+  // The first build may start while the watches are armed (startup/first-build.ts): if watching then cannot
+  // start, that build is stopped, its whole tree with it, before hotwatch exits.
+  const first = new FirstBuild(firstBuildOrder(s));
+  const abandon = new AbortController();
+  const shared = sharedOptions(s, o, { wiring, proxy, stepWrites, first, abandon, batcher: () => batcher, collector });
   // apps: one Supervisor per app behind one router (src/apps/); else the one app of build: and run:.
   const supervisor: Supervising = s.apps
     ? new AppSet({ root: s.root, apps: s.apps, log, shared, env: { ...process.env, ...s.build.env }, top: s, onAppsChange: o.onAppsChange })
@@ -103,41 +98,177 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring, 
   const watch = configWatch.including(watchSettings(s, log, cwd ?? process.cwd()));
   // Behind the proxy, batches pass its gate (a run-time-only file the binary embeds builds: proxy-changes.ts).
   const batcher = batcherFor(s, supervisor, proxy?.changes.inOrder(supervisor) ?? supervisor, wiring, log);
+  let running = first.order.whileArming ? startFirstBuild(first, supervisor, o.timings) : undefined;
 
   const wlog = log.child({ component: 'watch' });
   // The config file's edits go to the reload; a build step's own writes are left out (step-writes.ts).
   const toBatcher = stepWrites ? (ev: WatchEvent) => stepWrites.pass(ev, batcher) : (ev: WatchEvent) => batcher.push(ev);
-  const watcher = watchSetFor(s, watch, (ev) => configWatch.takes(ev) || toBatcher(ev), wlog, signal, wiring, cwd);
-  batcher.useBarrier(watcher);
-  wiring.bind(supervisor, watcher);
-  startConfigReload({ settings: s, load: o.reloadSettings, onReload: o.onReload, watcher, supervisor, configWatch, service, log });
+  let watcher: WatchSet | undefined;
   try {
-    const ready = await watcher.ready;
-    wlog.info({ event: 'watch.ready', ...ready }, describeReady(ready));
+    await armingGate(signal); // test-only: a window where the build runs and nothing watches yet
+    // The watch stack is loaded once the first build runs (its modules are not on that build's path).
+    watcher = await watchSetFor(s, watch, (ev) => configWatch.takes(ev) || toBatcher(ev), wlog, signal, wiring, cwd);
+    o.timings?.mark('watchLoaded');
+    batcher.useBarrier(watcher);
+    wiring.bind(supervisor, watcher);
+    startConfigReload({ settings: s, load: o.reloadSettings, onReload: o.onReload, watcher, supervisor, configWatch, service, log });
+    const ready = await abandoningOnFailure(watcher.ready, running, abandon, first);
+    sayReady(ready, wlog, o.timings, first);
     // The first build first: what follows is background work, and it used to run before the build started
     // (measured: 45 ms from watch.ready to build.start on 200 directories).
-    const running = supervisor.run({ paths: [], rescanReasons: ['initial build'], firstAt: performance.now(), lastAt: performance.now() });
+    running ??= startFirstBuild(first, supervisor, o.timings);
+    if (first.order.whileArming) catchUpArming(s, watcher, watch, first, batcher, wlog, signal);
     collector.soon(); // the start-up scan's garbage
-    // The quick part of `hotwatch doctor`, with the watcher's own directory count (no second scan).
-    void startupChecks(s, ready.dirs, log, signal);
-    seedContentIndex(watch, watcher, batcher, log, signal, () => collector.soon());
+    afterFirstCycle(s, { ready, watch, watcher, batcher, first, log, signal, collector });
     await running;
     // "Nothing left running" must be true: checked, not assumed (a daemon, a process that survived SIGKILL).
     return { appProcessesLeft: supervisor.leftovers() };
   } finally {
+    first.done();
     collector.cancel();
     await proxy?.handle.close();
     await batcher.close();
-    await watcher.close();
+    await watcher?.close();
     configWatch.close();
   }
+}
+
+/** What every supervisor (one, or one per app) is given. */
+function sharedOptions(
+  s: Settings,
+  o: RuntimeOptions,
+  stages: {
+    wiring: ServiceWiring;
+    proxy: Awaited<ReturnType<typeof startProxy>>;
+    stepWrites: StepWrites | undefined;
+    first: FirstBuild;
+    abandon: AbortController;
+    batcher: () => Batcher;
+    collector: IdleCollector;
+  },
+) {
+  const { wiring, proxy, stepWrites, first, abandon, batcher, collector } = stages;
+  return {
+    signal: AbortSignal.any([o.signal, abandon.signal]),
+    ...(o.cwd !== undefined ? { cwd: o.cwd } : {}),
+    maxWaitMs: s.debounce.maxWaitMs,
+    // A build that fails while arming is judged once what changed during arming is known.
+    changedSince: (since: number): Promise<boolean> => first.settled.then(() => batcher().changedSince(since)),
+    // With apps:, the state file records every app's process (onAppsChange), not one.
+    ...wiring.supervisorHooks(s.apps ? undefined : o.onAppChange, (batch: Batch): void => batcher().serving(batch)),
+    afterCycle: () => {
+      collector.soon();
+      first.endCycle();
+    },
+    ...proxy?.supervisor,
+    ...(s.exec ? { exec: true } : {}),
+    ...(stepWrites ? { stepWrites } : {}),
+    ...(o.beforeBuild ? { beforeBuild: o.beforeBuild } : {}),
+    ...(s.proxy.enabled && s.proxy.port !== 0 ? { servedAt: proxyUrl(s.proxy.address, s.proxy.port) } : {}),
+  };
+}
+
+/**
+ * Once the first cycle has ended (not competing with its build for the cores): the quick part of `hotwatch
+ * doctor`, with the watcher's own directory count (no second scan), and the content index's baseline.
+ */
+function afterFirstCycle(
+  s: Settings,
+  o: {
+    ready: WatcherReady;
+    watch: WatchSettings;
+    watcher: Watcher;
+    batcher: Batcher;
+    first: FirstBuild;
+    log: Logger;
+    signal: AbortSignal;
+    collector: IdleCollector;
+  },
+): void {
+  const { ready, watch, watcher, batcher, first, log, signal, collector } = o;
+  void first.cycleEnded.then(() => {
+    if (signal.aborted) return;
+    void import('./diagnostics/startup.js').then(({ startupChecks }) => startupChecks(s, ready.dirs, log, signal));
+    seedContentIndex(watch, watcher, batcher, { log, signal, since: first.startedAt ?? Date.now(), done: () => collector.soon() });
+  });
+}
+
+/** The first build (all of it: a rescan of nothing in particular), and when it started. */
+function startFirstBuild(first: FirstBuild, supervisor: Supervising, timings: StartupTimings | undefined): Promise<void> {
+  const now = performance.now();
+  const running = first.start(() => supervisor.run({ paths: [], rescanReasons: ['initial build'], firstAt: now, lastAt: now }));
+  timings?.mark('build');
+  running.catch(() => undefined); // awaited after the arming: a failure meanwhile is not an unhandled rejection
+  return running;
+}
+
+/** The line that says watching is ready (true when printed: every watch is armed), and, at debug, the start-up's timings. */
+function sayReady(ready: WatcherReady, log: Logger, timings: StartupTimings | undefined, first: FirstBuild): void {
+  timings?.mark('ready');
+  log.info({ event: 'watch.ready', ...ready }, describeReady(ready));
+  if (timings) log.debug({ event: 'startup.timings', ms: timings.fields(), order: first.order }, timings.line());
+}
+
+/**
+ * Watching could not start (a kernel limit, an unreadable root): a first build started while arming is
+ * stopped with its whole process tree (and an app it started) before the error goes up.
+ */
+async function abandoningOnFailure<T>(
+  ready: Promise<T>,
+  running: Promise<void> | undefined,
+  abandon: AbortController,
+  first: FirstBuild,
+): Promise<T> {
+  try {
+    return await ready;
+  } catch (e) {
+    first.done();
+    abandon.abort(e);
+    await running?.catch(() => undefined);
+    throw e;
+  }
+}
+
+/** After ready: what changed during arming (where no watch could see it yet) is built by the first cycle. */
+function catchUpArming(
+  s: Settings,
+  watcher: WatchSet,
+  watch: WatchSettings,
+  first: FirstBuild,
+  batcher: Batcher,
+  log: Logger,
+  signal: AbortSignal,
+): void {
+  const since = first.startedAt ?? Date.now();
+  import('./startup/arming-catch-up.js')
+    .then(async ({ changedWhileArming, catchUpEvents }) => {
+      const changes = await changedWhileArming(watcher.armedTrees?.() ?? [watch], since, signal, ownDirs(s));
+      const events = catchUpEvents(changes, performance.now());
+      const what = [...changes.files, ...changes.dirs].map((p) => path.relative(watch.root, p) || '.');
+      if (events.length > 0)
+        log.info(
+          { event: 'watch.arming-changes', files: changes.files.length, dirs: changes.dirs.length },
+          `changed while watching was being armed, after the first build started: ${what.slice(0, 5).join(', ')}${what.length > 5 ? ', ...' : ''}: building again`,
+        );
+      log.debug(
+        { event: 'watch.arming-checked', looked: changes.looked },
+        `looked at ${changes.looked} paths for changes made while arming`,
+      );
+      for (const ev of events) batcher.push(ev);
+    })
+    .catch((e: unknown) => {
+      if (signal.aborted) return;
+      log.warn({ err: e }, `could not tell what changed while watching was armed (${String(e)}): building again to be sure`);
+      batcher.push({ kind: 'rescan', reason: 'changes made while watching was armed are unknown', at: performance.now() });
+    })
+    .finally(() => first.done());
 }
 
 /**
  * The watcher behind the watchdog (budget, sentinels, mount checks, re-arming, fallback to polling), one per
  * root of the watch set: the root and every local module the build compiles from outside it.
  */
-function watchSetFor(
+async function watchSetFor(
   s: Settings,
   watch: WatchSettings,
   onEvent: (ev: WatchEvent) => void,
@@ -145,7 +276,11 @@ function watchSetFor(
   signal: AbortSignal,
   wiring: ServiceWiring,
   cwd: string | undefined,
-): WatchSet {
+): Promise<WatchSet> {
+  const [{ createWatchSet }, { buildInputs }] = await Promise.all([
+    import('./watch/roots/watch-set.js'),
+    import('./watch/roots/ignored-excludes.js'),
+  ]);
   const goEnv = { ...process.env, ...s.build.env };
   const where = cwd ?? process.cwd();
   // Ad-hoc mode builds nothing: no module outside the root, no git-ignored directory kept for the build.
@@ -163,6 +298,15 @@ function watchSetFor(
     cwd: where,
     build,
   });
+}
+
+/** The directories hotwatch creates in the tree: `.hotwatch`, and each build output's directory up to the root. */
+function ownDirs(s: Settings): string[] {
+  const dirs = new Set([path.join(s.root, '.hotwatch')]);
+  for (const b of s.apps?.length ? s.apps.map((a) => a.build) : [s.build]) {
+    for (let d = path.dirname(b.output); d !== s.root && !path.relative(s.root, d).startsWith('..'); d = path.dirname(d)) dirs.add(d);
+  }
+  return [...dirs];
 }
 
 /** The proxy's address as a browser takes it. */
@@ -195,18 +339,15 @@ function watchSettings(s: Settings, log: Logger, cwd: string): WatchSettings {
 
 /**
  * The content dedupe's baseline, in the background: the files as they are at start (a file edited after
- * start is never indexed here). The watchdog's snapshot already lists them: a second walk of the tree for
- * it cost ~8 MB of RSS.
+ * `since`, the first build's start, is never indexed here: that build may not have compiled it). The
+ * watchdog's snapshot already lists them: a second walk of the tree for it cost ~8 MB of RSS.
  */
 function seedContentIndex(
   watch: WatchSettings,
   watcher: Watcher,
   batcher: Batcher,
-  log: Logger,
-  signal: AbortSignal,
-  done: () => void,
+  { log, signal, since, done }: { log: Logger; signal: AbortSignal; since: number; done: () => void },
 ): void {
-  const since = Date.now();
   const known = watcher.knownFiles?.(CONTENT_SEED_FILES);
   void (known ? Promise.resolve(known) : relevantFiles(watch, signal, CONTENT_SEED_FILES))
     .then((files) => batcher.content.seed(files, since, signal))

@@ -25,3 +25,18 @@ export function claimDelayMs(env: NodeJS.ProcessEnv = process.env): number {
   }
   return ms;
 }
+
+export const ARMING_GATE_ENV = 'HOTWATCH_TEST_ARMING_GATE';
+
+/**
+ * HOTWATCH_TEST_ARMING_GATE=<file>: the watches are armed only once this file exists (looked for every
+ * 50 ms), so a test can change the tree while the first build runs and nothing watches it yet. Resolves at
+ * once unless testing; stops waiting when `signal` aborts.
+ */
+export async function armingGate(signal: AbortSignal, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  if (env[FAULTS_ENV] === undefined) return;
+  const file = env[ARMING_GATE_ENV];
+  if (file === undefined || file === '') return;
+  const { existsSync } = await import('node:fs');
+  while (!existsSync(file) && !signal.aborted) await new Promise((r) => setTimeout(r, 50));
+}

@@ -4,6 +4,7 @@
  * measured where found on $HOTWATCH_BENCH_TOOLS (dirs, colon-separated; each dir, dir/bin and
  * dir/node_modules/.bin are searched) or on PATH.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -87,6 +88,13 @@ function airSubject(bin) {
   };
 }
 
+/**
+ * What a peer runs on each change: go build, then the app. With `markBuilds` it first prints BUILD_MARK
+ * (one line per build started: the storm scenario counts them), which costs a fork of `echo` only there.
+ */
+export const BUILD_MARK = 'hotwatch-bench: build start';
+const buildCommand = (markBuilds) => `${markBuilds ? `echo '${BUILD_MARK}'; ` : ''}go build -o ./tmp/app . && exec ./tmp/app`;
+
 /** reflex (github.com/cespare/reflex) as a service: -s, batching silence 300ms (hard-coded). */
 function reflexSubject(bin) {
   return {
@@ -95,12 +103,34 @@ function reflexSubject(bin) {
     defaults: "reflex -r '\\.go$' -s: 300ms batching silence (hard-coded), SIGINT then 500ms to SIGKILL",
     /** reflex says nothing when its watches are armed: ready = its watch count stopped growing. */
     readyLine: undefined,
-    start: (dir, port) =>
-      startProcess(bin, ['-r', '\\.go$', '-s', '--', 'sh', '-c', 'go build -o ./tmp/app . && exec ./tmp/app'], {
+    start: (dir, port, { markBuilds = false } = {}) =>
+      startProcess(bin, ['-r', '\\.go$', '-s', '--', 'sh', '-c', buildCommand(markBuilds)], {
         cwd: dir,
         env: env(port),
         name: 'reflex',
       }),
+  };
+}
+
+/**
+ * entr (eradman.com/entrproject) restarting the app: `entr -nr` on the list of .go files given at start
+ * (entr watches files, not directories: a new file needs a restart of entr, so only the storm scenario,
+ * whose files all exist beforehand, measures it). -n: no TTY here; -r: SIGTERM to the app, then run again.
+ */
+export function entrSubject() {
+  const bin = findExecutable('entr');
+  if (!bin) return undefined;
+  return {
+    name: 'entr',
+    // entr prints its release with the usage, on stderr, and exits 1.
+    version: spawnSync(bin, [], { encoding: 'utf8', timeout: 5000 }).stderr?.match(/release: (\S+)/)?.[1] ?? 'unknown',
+    defaults: 'find . -name "*.go" | entr -nr: no batching window of its own, SIGTERM to the app then run again',
+    start: (dir, port, { markBuilds = false } = {}) =>
+      startProcess(
+        'sh',
+        ['-c', `find . -name '*.go' -not -path './tmp/*' | exec '${bin}' -nr sh -c "${buildCommand(markBuilds).replace(/"/g, '\\"')}"`],
+        { cwd: dir, env: env(port), name: 'entr' },
+      ),
   };
 }
 

@@ -10,8 +10,10 @@
  *   - for each: the time from an edit of the shared package until every app serves it, and CPU per
  *     edit (the watchers' own, and their children's: go build and the apps' starts);
  *   - an edit in one app's own package: the time until it serves, and how many builds ran (one).
- * air is not run here: N airs need N .air.toml files; N single-app hotwatch processes show the cost of
- * N watchers on the same tree with the same rules.
+ *   - where air is installed (PATH or $HOTWATCH_BENCH_TOOLS) and --no-tools is not given: N air processes
+ *     on ONE tree, one .air.toml each (build.cmd builds its app into its own tmp dir, build.delay 0 —
+ *     air's default of 1000 ms would only measure that wait —, include_ext go, tmp/ and .hotwatch/
+ *     excluded), as air's users run one air per service.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,7 +22,7 @@ import { freePort, httpGet } from '../lib/goapp.mjs';
 import { startProcess } from '../lib/process.mjs';
 import { watcherFootprint, descendants } from '../lib/procfs.mjs';
 import { median, summary } from '../lib/stats.mjs';
-import { HOTWATCH_BIN } from '../lib/subjects.mjs';
+import { findExecutable, HOTWATCH_BIN } from '../lib/subjects.mjs';
 import { fmt, renderTable } from '../lib/table.mjs';
 import { sleep, waitFor } from '../lib/wait.mjs';
 
@@ -96,8 +98,41 @@ async function allServe(ports, want, timeoutMs = 180_000) {
   return performance.now() - t0;
 }
 
-/** One setup (one hotwatch with apps:, or N single-app hotwatch processes) through `rounds` shared edits and own edits. */
-async function measure({ name, n, rounds, single, say }) {
+/** air's config for app `i`: its own build command, binary and tmp dir, on the shared tree. */
+const airToml = (i) => `root = "."
+tmp_dir = "tmp/app${i}"
+[build]
+cmd = "go build -o ./tmp/app${i}/app ./cmd/app${i}"
+bin = "./tmp/app${i}/app"
+delay = 0
+include_ext = ["go"]
+exclude_dir = ["tmp", ".hotwatch"]
+[misc]
+clean_on_exit = false
+`;
+
+/** The watcher processes of one setup: kind 'apps' (one hotwatch, apps:), 'single' (N hotwatch, a tree copy each), 'air' (N air, one tree). */
+function startWatchers(kind, dirs, ports, air) {
+  const env = { ...process.env, NO_COLOR: '1' };
+  if (kind === 'air')
+    return ports.map((port, i) => {
+      fs.writeFileSync(path.join(dirs[0], `.air-app${i}.toml`), airToml(i));
+      return startProcess(air, ['-c', `.air-app${i}.toml`], { cwd: dirs[0], env: { ...env, PORT: String(port) }, name: `air app${i}` });
+    });
+  return dirs.map((d, i) =>
+    startProcess(process.execPath, [HOTWATCH_BIN, 'run', '--log-format', 'json'], { cwd: d, env, name: `hotwatch ${i}` }),
+  );
+}
+
+/** Builds started since `from` (line indexes): hotwatch's build.start events, air's "building..." lines. */
+function buildsSince(procs, from, kind) {
+  if (kind !== 'air') return procs.reduce((a, h, i) => a + h.events('build.start', from[i]).length, 0);
+  return procs.reduce((a, h, i) => a + h.lines.slice(from[i]).filter((l) => l.text.includes('building...')).length, 0);
+}
+
+/** One setup (see startWatchers) through `rounds` shared edits and own edits. */
+async function measure({ name, n, rounds, kind, air, say }) {
+  const single = kind === 'single';
   const ports = [];
   for (let i = 0; i < n; i++) ports.push(await freePort());
   const dirs = (single ? ports : [0]).map(() => makeTmpDir(`apps-${name}`));
@@ -111,22 +146,7 @@ async function measure({ name, n, rounds, single, say }) {
   const edit = (rel, text) => {
     for (const d of dirs) fs.writeFileSync(path.join(d, rel), text);
   };
-  const dir = dirs[0];
-  const procs = single
-    ? ports.map((_port, i) =>
-        startProcess(process.execPath, [HOTWATCH_BIN, 'run', '--log-format', 'json'], {
-          cwd: dirs[i],
-          env: { ...process.env, NO_COLOR: '1' },
-          name: `hotwatch app${i}`,
-        }),
-      )
-    : [
-        startProcess(process.execPath, [HOTWATCH_BIN, 'run', '--log-format', 'json'], {
-          cwd: dir,
-          env: { ...process.env, NO_COLOR: '1' },
-          name: 'hotwatch',
-        }),
-      ];
+  const procs = startWatchers(kind, dirs, ports, air);
   try {
     const startMs = await allServe(ports, 'shared=s0');
     await sleep(1500); // the start-up's own work (content index, audits) settles
@@ -155,7 +175,7 @@ async function measure({ name, n, rounds, single, say }) {
       await allServe([ports[k]], `own=o${r}`);
       ownMs.push(performance.now() - t0);
       await sleep(500);
-      builds.push(procs.reduce((a, h, i) => a + h.events('build.start', from[i]).length, 0));
+      builds.push(buildsSince(procs, from, kind));
     }
     const res = {
       name,
@@ -180,10 +200,13 @@ async function measure({ name, n, rounds, single, say }) {
   }
 }
 
-export async function appsScenario({ n = 10, rounds = 5, say }) {
-  const one = await measure({ name: `1 hotwatch, apps: ×${n}`, n, rounds, single: false, say });
-  const many = await measure({ name: `${n} hotwatch, 1 app each`, n, rounds, single: true, say });
-  const rows = [one, many].map((r) => [
+export async function appsScenario({ n = 10, rounds = 5, tools = true, say }) {
+  const one = await measure({ name: `1 hotwatch, apps: ×${n}`, n, rounds, kind: 'apps', say });
+  const many = await measure({ name: `${n} hotwatch, 1 app each`, n, rounds, kind: 'single', say });
+  const air = tools ? findExecutable('air') : undefined;
+  const airs = air ? await measure({ name: `${n} air, 1 app each`, n, rounds, kind: 'air', air, say }) : undefined;
+  if (tools && !air) say('  air: not installed (PATH or $HOTWATCH_BENCH_TOOLS): not measured');
+  const rows = [one, many, ...(airs ? [airs] : [])].map((r) => [
     r.name,
     fmt.n(r.processes),
     fmt.n(r.instances),
@@ -213,5 +236,5 @@ export async function appsScenario({ n = 10, rounds = 5, say }) {
       rows,
     ),
   ].join('\n');
-  return { one, many, report };
+  return { one, many, airs, report };
 }

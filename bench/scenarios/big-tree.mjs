@@ -173,18 +173,18 @@ export async function bigTreeScenario({ tree, repeats, libRepeats, chokidar, hot
   const errors = [];
   const result = { tree: { dirs: tree.dirsWithRoot, files: tree.files }, subjects: {}, libraries: {}, errors };
   say(`  tree: ${tree.dirsWithRoot} directories (with the root), ${tree.files} files`);
-  if (hotwatch && compare) {
-    // An A/B (HOTWATCH_BENCH_COMPARE): the two builds alternate, run by run.
-    const runs = { hotwatch: [], [compare.name]: [] };
-    for (let i = 0; i < repeats; i++) {
-      for (const s of i % 2 === 0 ? [hotwatch, compare] : [compare, hotwatch]) {
-        runs[s.name].push(...(await repeat(1, () => measureHotwatch(s, tree, say), errors, s.name)));
-      }
+  // Round by round, so hotwatch (and the build it is compared with: HOTWATCH_BENCH_COMPARE) and the other
+  // tools (air, reflex: spawn → ready, issue 19) are measured under the same load; the order rotates.
+  const builds = [hotwatch, compare].filter(Boolean);
+  const runs = Object.fromEntries([...builds, ...tools].map((s) => [s.name, []]));
+  for (let i = 0; i < repeats; i++) {
+    const order = [...(i % 2 === 0 ? builds : [...builds].reverse()), ...tools.map((_, k) => tools[(k + i) % tools.length])];
+    for (const s of order) {
+      const measure = builds.includes(s) ? () => measureHotwatch(s, tree, say) : () => measureTool(s, tree, say);
+      runs[s.name].push(...(await repeat(1, measure, errors, s.name)));
     }
-    result.subjects.hotwatch = aggregate(runs.hotwatch);
-    result.subjects[compare.name] = aggregate(runs[compare.name]);
-  } else if (hotwatch)
-    result.subjects.hotwatch = aggregate(await repeat(repeats, () => measureHotwatch(hotwatch, tree, say), errors, 'hotwatch'));
+  }
+  for (const s of [...builds, ...tools]) result.subjects[s.name] = aggregate(runs[s.name]);
   result.libraries['@parcel/watcher (inotify)'] = aggregate(
     await repeat(libRepeats, () => measureLibrary('@parcel/watcher', 'parcel-ready.mjs', tree, 60_000, say), errors, '@parcel/watcher'),
   );
@@ -192,9 +192,6 @@ export async function bigTreeScenario({ tree, repeats, libRepeats, chokidar, hot
     result.libraries['chokidar 5 (defaults)'] = aggregate(
       await repeat(1, () => measureLibrary('chokidar', 'chokidar-ready.mjs', tree, 180_000, say), errors, 'chokidar'),
     );
-  }
-  for (const tool of tools) {
-    result.subjects[tool.name] = aggregate(await repeat(1, () => measureTool(tool, tree, say), errors, tool.name));
   }
   return result;
 }

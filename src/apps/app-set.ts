@@ -3,8 +3,10 @@
  * failure and backoff), fed by the one watcher and pipeline of the runtime. Each batch is split among the
  * apps by what their builds read (route.ts); the packages each app imports are asked of the toolchain
  * before the first build and again after any batch that may change an import (a .go file, go.mod,
- * go.work), so routing never works from a stale import graph. Builds across apps take turns (BuildSlots).
+ * go.work), so routing never works from a stale import graph. The apps a batch rebuilds build in one
+ * go build where they can (CombinedBuilds), in bounded turns (BuildSlots).
  */
+import { getMaxListeners, setMaxListeners } from 'node:events';
 import path from 'node:path';
 import type { AppSettings } from '../config/apps.js';
 import { appBuildRun, type BuildSettings, type RunSettings } from '../config/settings.js';
@@ -16,6 +18,7 @@ import type { JobSnapshot } from '../supervisor/job-state.js';
 import type { TreeProcess } from '../supervisor/kill-tree.js';
 import { Supervisor, type SupervisorOptions } from '../supervisor/supervisor.js';
 import { BuildSlots, defaultBuildBound } from './build-slots.js';
+import { CombinedBuilds } from './combined-builds.js';
 import { routeBatch, routedApp, touchesImports, type RoutedApp } from './route.js';
 import { aggregateState } from './app-state.js';
 import { ImportHeaders } from './import-headers.js';
@@ -36,7 +39,7 @@ export interface Supervising {
 }
 
 /** The options every app's Supervisor shares (root, build, run, appEnv and log are each app's own). */
-export type SharedOptions = Omit<SupervisorOptions, 'root' | 'build' | 'run' | 'appEnv' | 'log' | 'buildSlot'>;
+export type SharedOptions = Omit<SupervisorOptions, 'root' | 'build' | 'run' | 'appEnv' | 'log' | 'buildRunner'>;
 
 export interface AppSetOptions {
   root: string;
@@ -64,7 +67,8 @@ export class AppSet implements Supervising {
   private deps: Map<string, Set<string>> | undefined;
   /** Batches are routed in order: a refresh of the dependencies is awaited before the next batch. */
   private queue: Promise<void> = Promise.resolve();
-  private readonly slots = new BuildSlots(defaultBuildBound());
+  /** Builds of several apps from one batch run as one go build, in bounded turns (combined-builds.ts). */
+  private readonly builds: CombinedBuilds;
   /** Each Go file's imports as last seen: a batch that changes none needs no new listing. */
   private readonly headers = new ImportHeaders();
   /** The process each app runs now, by name. */
@@ -72,7 +76,10 @@ export class AppSet implements Supervising {
 
   constructor(private readonly o: AppSetOptions) {
     this.log = o.log.child({ component: 'apps' });
-    const acquire = (signal: AbortSignal): Promise<() => void> => this.slots.acquire(signal);
+    // Each app's Supervisor listens on the run's signal: with more than ten apps Node would warn of a leak
+    // (seen with the 46 main packages of golang.org/x/tools) where there is none.
+    setMaxListeners(Math.max(getMaxListeners(o.shared.signal), o.apps.length + 10), o.shared.signal);
+    this.builds = new CombinedBuilds(new BuildSlots(defaultBuildBound()), this.log);
     this.apps = o.apps.map((settings) => ({
       settings,
       supervisor: new Supervisor({
@@ -82,7 +89,7 @@ export class AppSet implements Supervising {
         run: settings.run,
         appEnv: () => appEnvironment(settings.run),
         log: o.log.child({ app: settings.name }),
-        buildSlot: acquire,
+        buildRunner: this.builds.run,
         onAppChange: (app) => this.appChanged(settings.name, app),
       }),
     }));

@@ -1,12 +1,13 @@
 /**
- * A bound on the builds running at once across apps: cores + 2, at most 8. One `go build` already
+ * A bound on the go processes running at once across apps (an edit that rebuilds several apps is one
+ * combined go build: combined-builds.ts): cores + 2, at most 8. One `go build` already
  * compiles its packages in parallel (-p = cores), but much of an incremental build is serial (starting
  * go, hashing the action graph, the link on one core, writing the binary), so a few more builds than
  * cores keep the cores busy; past that they only share them, and each link holds 100+ MB. Measured with
  * `npm run bench --only apps` (10 apps, an edit of the shared package, 2 cores, a loaded machine): a
- * bound of 2 served all ten in 5.6 s, 4 in 5.0 s, 10 in 4.4 s, and ten separate watchers in 3.6-4.1 s
- * (with other jobs running, more processes also take more of the shared CPU, which favours the higher
- * bounds there); an edit of one app's own package builds one binary whatever the bound.
+ * bound of 2 served all ten in 5.6 s, 4 in 5.0 s, 10 in 4.4 s, and ten separate watchers in 3.6-4.1 s,
+ * when each app was still its own go build; now the ten are one go build, and the bound matters only
+ * where builds cannot combine (different flags or env, build.cmd) or edits overlap.
  */
 import os from 'node:os';
 

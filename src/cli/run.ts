@@ -16,6 +16,8 @@ import { onHelperNotice } from '../watch/native/helper/build.js';
 import { HOTKEYS_HELP, listenForHotkeys, runHotkeys } from './hotkeys.js';
 import { applyExec } from '../config/exec.js';
 import { clearScreenBeforeBuilds } from './clear-screen.js';
+import { StartupTimings } from '../startup/timings.js';
+import { z } from 'zod';
 
 export interface CliIO {
   stdout: NodeJS.WritableStream;
@@ -27,13 +29,18 @@ export interface CliIO {
 import { ShutdownSignals } from './shutdown-signals.js';
 
 export async function runCommand(argv: string[], io: CliIO): Promise<number> {
+  const timings = new StartupTimings();
+  timings.mark('modules');
+  // A run parses its config once (again at a reload): zod's compiled fast path, generated on the first
+  // parse of each object schema, costs more than it saves there (~3 ms of every start, measured).
+  z.config({ jitless: true });
   const root = new AbortController();
   /** Set once the logger exists: a signal before it is only acted on, not logged. */
   let signalLog: Logger | undefined;
   let supervisor: Supervising | undefined;
   const signals = new ShutdownSignals(root, { log: () => signalLog, forceKill: () => supervisor?.forceKill() });
   try {
-    const started = await startUp(argv, io, root.signal);
+    const started = await startUp(argv, io, root.signal, timings);
     if (typeof started === 'number') return started;
     const { settings, state, reloadSettings } = started;
     if (root.signal.aborted) {
@@ -52,7 +59,7 @@ export async function runCommand(argv: string[], io: CliIO): Promise<number> {
       onClosed: (e) => root.abort(new Error(`the log output was closed (${(e as NodeJS.ErrnoException).code ?? e.message})`)),
     });
     signalLog = log;
-    return await serve(settings, state, log, { io, root, signals, onSupervisor: (s) => (supervisor = s), reloadSettings });
+    return await serve(settings, state, log, { io, root, signals, onSupervisor: (s) => (supervisor = s), reloadSettings, timings });
   } finally {
     signals.close();
   }
@@ -63,6 +70,7 @@ async function startUp(
   argv: string[],
   io: CliIO,
   signal: AbortSignal,
+  timings: StartupTimings,
 ): Promise<{ settings: Settings; state: StateFile; reloadSettings: () => Promise<Settings> } | number> {
   try {
     const flags = parseRunFlags('run', argv, io.cwd);
@@ -79,9 +87,12 @@ async function startUp(
       return s;
     };
     chooseApps(settings);
+    timings.mark('config');
     await preflight(settings, signal);
+    timings.mark('checks');
     const state = new StateFile(settings.root);
     await state.claim();
+    timings.mark('claimed');
     // A config reload reads the file again with the same flags (they still override it).
     const reloadSettings = () => loadSettings({ cwd: io.cwd, isTTY: io.isTTY, ...flags.load }).then(chooseApps);
     return { settings, state, reloadSettings };
@@ -96,6 +107,7 @@ interface ServeContext {
   signals: ShutdownSignals;
   onSupervisor: (s: Supervising) => void;
   reloadSettings: () => Promise<Settings>;
+  timings: StartupTimings;
 }
 
 /** The runtime, until a signal or a fatal error; the last line says what is left running (verified). */
@@ -103,7 +115,7 @@ async function serve(
   settings: Settings,
   stateFile: StateFile,
   log: Logger,
-  { io, root, signals, onSupervisor, reloadSettings }: ServeContext,
+  { io, root, signals, onSupervisor, reloadSettings, timings }: ServeContext,
 ): Promise<number> {
   // The inotify helper's cache found untrusted, a cached helper rebuilt: said in the log, one line each.
   const offHelperNotices = onHelperNotice((n) => log[n.level]({ event: 'inotify-helper.cache' }, n.message));
@@ -121,6 +133,7 @@ async function serve(
       signal: root.signal,
       cwd: io.cwd,
       reloadSettings,
+      timings,
       // service.sighup: reload (read at each SIGHUP: a reload may change it)
       onReload: (reload) => {
         signals.hangup = () => {

@@ -14,6 +14,8 @@ import { Ring } from './ring.js';
 import { Debouncer, type DebounceOptions } from './debounce.js';
 import { toBatch, describeBatch } from './aggregate.js';
 import { ContentIndex } from './content.js';
+import { PreHasher } from './prehash.js';
+import { type BatchTiming, logTiming } from './batch-timing.js';
 
 /**
  * How long a batch that looks quiet waits for the watcher to confirm that nothing more is queued (see
@@ -48,6 +50,8 @@ export interface DeliveryBarrier {
 
 export class Batcher {
   readonly content = new ContentIndex();
+  /** The content check, begun while the window is open. */
+  private readonly prehash = new PreHasher();
   private readonly ring: Ring;
   private readonly debounce: Debouncer;
   private timer: NodeJS.Timeout | undefined;
@@ -103,8 +107,10 @@ export class Batcher {
   push(ev: WatchEvent): void {
     this.newestEventAt = Math.max(this.newestEventAt, ev.at);
     this.ring.push(ev);
-    if (ev.kind === 'change') this.debounce.note(ev.at, ev.path, ev.complete === true);
-    else this.debounce.note(ev.at);
+    if (ev.kind === 'change') {
+      this.debounce.note(ev.at, ev.path, ev.complete === true);
+      this.prehash.note(ev.path, ev.at);
+    } else this.debounce.note(ev.at);
     this.armTimer();
   }
 
@@ -112,6 +118,7 @@ export class Batcher {
   async close(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    this.prehash.clear();
     await this.delivering.catch(() => undefined);
   }
 
@@ -134,13 +141,17 @@ export class Batcher {
     if (due === undefined) return;
     if (performance.now() < due) return this.armTimer();
     // maxWait cuts anyway; a quiet batch is first confirmed complete by the watcher.
+    const fired = performance.now();
     if (!this.debounce.capped()) await this.confirmQuiet();
-    if (!this.debounce.take(performance.now())) return this.armTimer();
+    const confirmed = performance.now();
+    if (!this.debounce.take(confirmed)) return this.armTimer();
     const events = this.ring.drain();
+    const known = this.prehash.take();
     const batch = toBatch(events);
     if (!batch) return;
     this.opts.onTaken?.(batch, events);
-    this.delivering = this.delivering.then(() => this.dedupeAndDeliver(batch));
+    const timing: BatchTiming = { events: events.length, due, fired, confirmed, prehashed: known.size };
+    this.delivering = this.delivering.then(() => this.dedupeAndDeliver(batch, timing, known));
   }
 
   /**
@@ -178,17 +189,22 @@ export class Batcher {
     );
   }
 
-  private async dedupeAndDeliver(unnumbered: Batch): Promise<void> {
-    const { log, root, deliver } = this.opts;
+  private async dedupeAndDeliver(unnumbered: Batch, timing: BatchTiming, known: ReadonlyMap<string, string | undefined>): Promise<void> {
+    const { log, root } = this.opts;
     const batch = { ...unnumbered, seq: ++this.seq };
+    const started = performance.now();
+    const deliver = (b: Batch): void => {
+      logTiming(log, b, timing, started);
+      this.opts.deliver(b);
+    };
     try {
-      const verdict = batch.rescanReasons.length > 0 ? undefined : await this.content.classify(batch.paths, batch.seq);
+      const verdict = batch.rescanReasons.length > 0 ? undefined : await this.content.classify(batch.paths, batch.seq, known);
       if (!verdict) {
         this.content.forgetAll();
         this.content.baseline.noteUnknown(batch.seq);
         return deliver(batch);
       }
-      if (verdict.changed.length > 0) return this.deliverChanged({ ...batch, paths: verdict.changed });
+      if (verdict.changed.length > 0) return this.deliverChanged({ ...batch, paths: verdict.changed }, deliver);
       const files = verdict.unchanged.length;
       if (!this.opts.appIdle()) {
         log.debug({ event: 'batch.unchanged', files }, `${describeBatch(batch, root)}: content unchanged, no rebuild`);
@@ -208,8 +224,8 @@ export class Batcher {
   }
 
   /** Changed bytes: a build, unless they only undo what changed since the running app's build. */
-  private deliverChanged(batch: Batch): void {
-    const { log, root, deliver, revert } = this.opts;
+  private deliverChanged(batch: Batch, deliver: (b: Batch) => void): void {
+    const { log, root, revert } = this.opts;
     const { baseline } = this.content;
     if (!revert || this.opts.appIdle() || batch.paths.some((p) => baseline.isLeftOut(p)) || !baseline.backToBaseline())
       return deliver(batch);

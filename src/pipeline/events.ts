@@ -4,7 +4,10 @@
 export interface ChangeEvent {
   kind: 'change';
   path: string;
-  /** Monotonic ms (performance.now()) when the backend reported it. */
+  /**
+   * Monotonic ms (performance.now()) when the backend reported it: never earlier than the write it
+   * reports (a hash read before `at` may predate the write: prehash.ts relies on this).
+   */
   at: number;
   /**
    * The backend saw the write finish (closed, or renamed into place) and nothing since: a lone save can

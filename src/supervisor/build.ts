@@ -42,7 +42,15 @@ export interface BuildOptions {
    * and output: a build step (steps.ts). The binary is neither prepared nor checked then.
    */
   command?: { file: string; args: string[]; display: string };
+  /**
+   * Several main packages in one `go build -o DIR/` (apps/combined-builds.ts): go names each binary and
+   * writes it into `dir`; the caller prepares, moves and checks each app's binary.
+   */
+  packages?: { dir: string; list: readonly string[] };
 }
+
+/** Runs one build: runBuild itself, or one that combines several apps' builds (apps/combined-builds.ts). */
+export type BuildRunner = (s: BuildSettings, opts: BuildOptions) => Promise<BuildResult>;
 
 export const BUILD_MARKER_KEY = 'HOTWATCH_BUILD_ID';
 /** Grace between SIGTERM and SIGKILL of a canceled build's group. */
@@ -55,9 +63,11 @@ const PIPE_WAIT_MS = 2_000;
 
 export const quote = (a: string): string => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
 
-export function buildCommand(s: BuildSettings): { file: string; args: string[]; display: string } {
-  if (s.cmd !== undefined) return { file: '/bin/sh', args: ['-c', s.cmd], display: s.cmd };
-  const args = ['build', '-o', s.output, ...s.flags, s.package];
+export function buildCommand(s: BuildSettings, packages?: BuildOptions['packages']): { file: string; args: string[]; display: string } {
+  if (s.cmd !== undefined && !packages) return { file: '/bin/sh', args: ['-c', s.cmd], display: s.cmd };
+  const args = packages
+    ? ['build', '-o', `${packages.dir}/`, ...s.flags, ...packages.list]
+    : ['build', '-o', s.output, ...s.flags, s.package];
   return { file: 'go', args, display: ['go', ...args].map(quote).join(' ') };
 }
 
@@ -124,7 +134,8 @@ class OutputCollector {
 export async function runBuild(s: BuildSettings, opts: BuildOptions): Promise<BuildResult> {
   const { log } = opts;
   const started = performance.now();
-  const { file, args, display } = opts.command ?? buildCommand(s);
+  const { file, args, display } = opts.command ?? buildCommand(s, opts.packages);
+  const ownsOutput = !opts.command && !opts.packages;
   const done = (r: Partial<BuildResult>): BuildResult => ({
     ok: false,
     canceled: false,
@@ -136,7 +147,7 @@ export async function runBuild(s: BuildSettings, opts: BuildOptions): Promise<Bu
     ...r,
   });
   if (opts.signal.aborted) return done({ canceled: true });
-  if (!opts.command) prepareOutput(s.root, s.output, log); // never written through: see output-path.ts
+  if (ownsOutput) prepareOutput(s.root, s.output, log); // never written through: see output-path.ts
   prepareDirs(s);
 
   const marker = { key: BUILD_MARKER_KEY, value: randomUUID() };
@@ -173,7 +184,7 @@ export async function runBuild(s: BuildSettings, opts: BuildOptions): Promise<Bu
     exitCode,
     output,
   });
-  if (r.ok && !opts.command) checkBuiltOutput(s.output);
+  if (r.ok && ownsOutput) checkBuiltOutput(s.output);
   logResult(log, r, opts.command ? { ...s, cmd: undefined } : s, result.signal); // a step: not build.cmd
   return r;
 }

@@ -5,7 +5,7 @@
 import type { BuildSettings } from '../config/settings.js';
 import type { Logger } from '../log/logger.js';
 import { binaryIdentity } from './binary-identity.js';
-import { runBuild, type BuildResult } from './build.js';
+import { runBuild, type BuildResult, type BuildRunner } from './build.js';
 import type { BuildOutcome } from './job-state.js';
 import { runSteps, stepsFor, type Changed } from './steps.js';
 
@@ -24,8 +24,8 @@ export interface JobBuildOptions {
   stepWindow?: (() => () => Promise<void>) | undefined;
   /** Ad-hoc mode: no build, only the before-steps (the command is the app). */
   noBuild?: boolean;
-  /** A turn among builds bounded across apps (SupervisorOptions.buildSlot); absent: no bound. */
-  slot?: ((signal: AbortSignal) => Promise<() => void>) | undefined;
+  /** Runs the build (SupervisorOptions.buildRunner: several apps' builds combined and bounded); absent: runBuild. */
+  runner?: BuildRunner | undefined;
 }
 
 /** Builds `batch`; however it ends (result or error), it ends as one outcome. */
@@ -34,19 +34,15 @@ export async function buildForJob(o: JobBuildOptions, signal: AbortSignal): Prom
   if (typeof steps !== 'number') return steps;
   const stepsMs = steps;
   if (o.noBuild) return { kind: 'ok', durationMs: stepsMs };
-  const release = o.slot ? await o.slot(signal).catch(() => undefined) : undefined;
-  if (o.slot && !release) return { kind: 'canceled', durationMs: stepsMs }; // canceled while waiting for its turn
   // Whatever changed after this reached a tree the build may have read half-written (the steps' own writes are before it).
   const startedAt = performance.now();
-  const outcome = await runBuild(o.settings, {
+  const outcome = await (o.runner ?? runBuild)(o.settings, {
     signal,
     log: o.log,
     // Streamed at debug only: a real failure prints the whole output once, under its BUILD FAILED line,
     // and the output of a canceled or superseded build is no one's business but a debugger's.
     onLine: o.onLine ?? ((line) => o.log.debug({ event: 'build.output', line }, `build │ ${line}`)),
-  })
-    .then(toOutcome, (error: unknown): BuildOutcome => ({ kind: 'error', error }))
-    .finally(release);
+  }).then(toOutcome, (error: unknown): BuildOutcome => ({ kind: 'error', error }));
   if (outcome.kind === 'failed') return confirmFailure(outcome, startedAt, o);
   if (outcome.kind === 'ok') return withIdentity({ ...outcome, durationMs: outcome.durationMs + stepsMs }, o.binary);
   return outcome;

@@ -1,4 +1,5 @@
 /** What the supervisor (the effect loop, supervisor.ts) is given, and what it counts. */
+import type { BuildRunner } from './build.js';
 import type { BuildSettings, RunSettings } from '../config/settings.js';
 import type { Logger } from '../log/logger.js';
 import type { Batch } from '../pipeline/events.js';
@@ -76,8 +77,8 @@ export interface SupervisorOptions {
   onReport?: (report: Report) => void;
   /** Told after each change of the job's state (read `state` for it). */
   onStateChange?: () => void;
-  /** Several apps: a turn among the builds of all of them (src/apps/build-slots.ts); absent: no bound. */
-  buildSlot?: (signal: AbortSignal) => Promise<() => void>;
+  /** Several apps: builds combined into one go build and bounded across apps (src/apps/combined-builds.ts); absent: runBuild. */
+  buildRunner?: BuildRunner;
   /** Told when an app is seen listening (ports), as app.listening logs it. */
   onListening?: (pid: number, ports: number[]) => void;
   /** Ad-hoc mode (`hotwatch exec`): no build; the command (run.binary, run.args) gets the changed files. */

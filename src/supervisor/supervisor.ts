@@ -345,7 +345,7 @@ export class Supervisor {
     const ctrl = new AbortController();
     this.build = ctrl;
     this.stats.buildsStarted++;
-    const { build: settings, run, onBuildLine, changedSince, exec, buildSlot: slot } = this.opts;
+    const { build: settings, run, onBuildLine, changedSince, exec, buildRunner: runner } = this.opts;
     for (const p of batch.paths) this.execChanged.add(p);
     this.opts.beforeBuild?.();
     const building = buildForJob(
@@ -358,7 +358,7 @@ export class Supervisor {
         changed: changedOf(batch),
         stepWindow: this.steps.window,
         noBuild: exec,
-        slot,
+        runner,
       },
       ctrl.signal,
     );

@@ -25,7 +25,7 @@ import type { BackendName, DeafCause, ReconcileReport, Watcher, WatcherOptions, 
 
 export interface CreateWatcherOptions extends WatcherOptions {
   /** Knobs of the native backend (tests: heartbeat deadlines, fault injection). */
-  native?: Pick<NativeWatcherOptions, 'tuning' | 'heartbeat' | 'testHooks'>;
+  native?: Pick<NativeWatcherOptions, 'tuning' | 'heartbeat' | 'testHooks' | 'onStartFiles'>;
   /** Mount table (default /proc/self/mountinfo). */
   mounts?: MountEntry[];
   /** Poll the whole tree from the start, for this reason (the watch budget does not fit). */

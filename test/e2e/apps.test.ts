@@ -149,6 +149,12 @@ describe('apps: three apps from one hotwatch', () => {
       expect(now[a].pid).not.toBe(before[a].pid);
     }
     for (const a of APPS) expect(hw.logs.slice(from).filter(ofApp(a, 'build.start')).length).toBeGreaterThanOrEqual(1);
+    // One go build for the three (the batch reached them together), not three.
+    const combined = hw.logs.slice(from).filter((l) => l.event === 'build.combined');
+    expect(
+      combined.map((l) => [...(l.packages as string[])].sort()),
+      JSON.stringify(combined),
+    ).toContainEqual(APPS.map((a) => `./cmd/${a}`).sort());
   }, 120_000);
 
   it("an edit in the worker's own package rebuilds and restarts only the worker", async () => {
@@ -180,6 +186,28 @@ describe('apps: three apps from one hotwatch', () => {
     now.worker = await serves(ports.worker, (x) => x.own === 'o3', 'worker serves own=o3 after the fix');
     for (const a of ['api', 'cron'] as const) expect(await ask(ports[a])).toEqual(now[a]);
     expect(hw.logs.slice(fixFrom).filter((l) => l.app !== 'worker' && l.event === 'build.start')).toEqual([]);
+  }, 120_000);
+
+  it('in one combined build, each app gets its own outcome: two broken mains fail with their own errors only, the third serves', async () => {
+    const from = hw.logs.length;
+    fs.writeFileSync(path.join(tmp.dir, 'cmd/worker/broken.go'), 'package main\n\nvar _ = undefinedInWorker\n');
+    fs.writeFileSync(path.join(tmp.dir, 'cmd/cron/broken.go'), 'package main\n\nvar _ = undefinedInCron\n');
+    fs.writeFileSync(path.join(tmp.dir, 'internal/shared/shared.go'), sharedSource('s3'));
+    now.api = await serves(ports.api, (x) => x.shared === 's3', 'api serves shared=s3');
+    const failures = { worker: 'undefinedInWorker', cron: 'undefinedInCron' } as const;
+    for (const [app, own] of Object.entries(failures)) {
+      await hw.waitForLog((l) => ofApp(app, 'build.failed')(l) && JSON.stringify(l).includes(own), `${app} fails with its own error`, {
+        from,
+      });
+      const other = app === 'worker' ? failures.cron : failures.worker;
+      for (const l of hw.logs.slice(from).filter(ofApp(app, 'build.failed')))
+        expect(JSON.stringify(l), `${app}'s failure shows only its own main package`).not.toContain(other);
+      expect(await ask(ports[app as App]), `${app} keeps serving`).toEqual(now[app as App]);
+    }
+    fs.rmSync(path.join(tmp.dir, 'cmd/worker/broken.go'));
+    fs.rmSync(path.join(tmp.dir, 'cmd/cron/broken.go'));
+    now.worker = await serves(ports.worker, (x) => x.shared === 's3', 'worker serves shared=s3 once fixed');
+    now.cron = await serves(ports.cron, (x) => x.shared === 's3', 'cron serves shared=s3 once fixed');
   }, 120_000);
 
   it('a Go file no app imports rebuilds nothing', async () => {

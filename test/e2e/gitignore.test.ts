@@ -6,7 +6,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, goMain, httpGet, runCli, startHotwatch, type Hotwatch } from '../helpers/hotwatch.js';
+import {
+  freePort,
+  goMain,
+  httpGet,
+  inotifyWatches as inotifyWatchesOf,
+  runCli,
+  startHotwatch,
+  type Hotwatch,
+} from '../helpers/hotwatch.js';
 import { makeTmpDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -90,6 +98,46 @@ describe('git-ignored directories (e2e)', () => {
     await hw.waitForLog((l) => l.event === 'build.start' && String(l.trigger).includes('data/shard3/x.go'), 'the data edit builds', {
       from: mark,
     });
+  }, 120_000);
+
+  it('a .gitignore edited while hotwatch runs: a directory no longer ignored is watched (what changed there builds), one newly ignored is not; the edit itself builds nothing', async () => {
+    const root = repo();
+    const port = await freePort();
+    hw = startHotwatch(['--log-level', 'debug'], { cwd: root, env: { ...env, PORT: String(port) } });
+    await waitFor(async () => (await httpGet(port, '/gen')) === 'gen1', { description: 'gen1 serves', timeoutMs: 60_000 });
+    const watches = (): number => inotifyWatchesOf(hw!.pid);
+    const before = watches();
+    // Changed while ignored: picked up once data/ is watched.
+    fs.writeFileSync(path.join(root, 'data/shard1/x.go'), 'package x\n\n// edited while ignored\n');
+
+    let mark = hw.logs.length;
+    fs.writeFileSync(path.join(root, '.gitignore'), '/gen/\n');
+    const changed = await hw.waitForLog((l) => l.event === 'watch.gitignore-changed', 'the .gitignore edit is followed', { from: mark });
+    expect(String(changed.msg)).toContain('watching data again');
+    await hw.waitForLog((l) => l.event === 'build.start', 'what changed in data/ while ignored builds', { from: mark });
+    expect(watches()).toBeGreaterThanOrEqual(before + 1 + DATA_DIRS);
+    expect(
+      hw
+        .events('build.start', mark)
+        .map((l) => String(l.trigger))
+        .join('\n'),
+    ).not.toContain('.gitignore');
+
+    // data/ is imported by nothing: the binary is the same, so the cycle ends without a restart.
+    await hw.waitForLog((l) => l.event === 'build.same-binary' || l.event === 'app.listening', 'the cycle ends', { from: mark });
+    mark = hw.logs.length;
+    fs.writeFileSync(path.join(root, 'data/shard3/x.go'), 'package x\n\n// edited\n');
+    await hw.waitForLog((l) => l.event === 'build.start' && String(l.trigger).includes('data/shard3/x.go'), 'an edit in data/ builds now', {
+      from: mark,
+    });
+
+    mark = hw.logs.length;
+    fs.writeFileSync(path.join(root, '.gitignore'), '/data/\n/gen/\n');
+    const again = await hw.waitForLog((l) => l.event === 'watch.gitignore-changed', 'the second .gitignore edit is followed', {
+      from: mark,
+    });
+    expect(String(again.msg)).toContain('no longer watching data');
+    await waitFor(async () => watches() <= before, { description: `watches back to ${before}`, timeoutMs: 30_000 });
   }, 120_000);
 
   it('a git-ignored package the app starts importing while hotwatch runs is watched from then on', async () => {

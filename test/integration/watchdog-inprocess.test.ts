@@ -76,7 +76,7 @@ describe('watchdog (in-process)', () => {
     const ready = await c.w.ready;
     expect(ready.backend).toBe('native');
     const budget = c.lines.find((l) => l.event === 'watch.budget');
-    expect(budget, 'watch.budget is logged before arming (at debug: it fits)').toMatchObject({ level: 20, fits: true, dirs: 3 }); // root, pkg, sentinel dir
+    expect(budget, 'watch.budget is logged once armed (at debug: it fits)').toMatchObject({ level: 20, fits: true, dirs: 3 }); // root, pkg, sentinel dir
     const from = c.lines.length;
     await c.line((l) => l.event === 'watchdog.tick' && Number(l.sentinels) === 1, 'a tick with the root sentinel', from);
     const ticks = () => c.lines.slice(from).filter((l) => l.event === 'watchdog.tick').length;

@@ -52,6 +52,28 @@ describe('createFilter: files', () => {
     expect(f.isRelevantFile(ROOT)).toBe(false);
   });
 
+  it('paths spelled unnormalized under the root get the verdict of their normalized form', () => {
+    // The walk's normalized paths take a fast path (sliced, not resolved): these must not.
+    expect(f.relative('/repo/a//b.go')).toBe('a/b.go');
+    expect(f.relative('/repo/./a/b.go')).toBe('a/b.go');
+    expect(f.relative('/repo/x/../a/b.go')).toBe('a/b.go');
+    expect(f.relative('/repo/a/')).toBe('a');
+    expect(f.relative('/repo/..')).toBeUndefined();
+    expect(f.relative('/repo/../repo2/a.go')).toBeUndefined();
+    expect(f.isRelevantFile('/repo/vendor/../main.go')).toBe(true);
+    expect(f.isRelevantFile('/repo/vendor//x.go')).toBe(false);
+    expect(f.isExcludedDir('/repo/a/../vendor')).toBe(true);
+    expect(f.relative('/repo2/a.go')).toBeUndefined();
+  });
+
+  it('with no include globs, only the extension can make a file relevant', () => {
+    const g = createFilter(settings({ include: [] }));
+    expect(g.isRelevantFile(abs('go.mod'))).toBe(false);
+    expect(g.isRelevantFile(abs('a/b.go'))).toBe(true);
+    expect(g.isRelevantFile(abs('a/B.GO'))).toBe(true);
+    expect(g.isRelevantFile(abs('a/b_test.go'))).toBe(false);
+  });
+
   it('accepts extensions without the dot', () => {
     const g = createFilter(settings({ extensions: ['go', 'sql'] }));
     expect(g.isRelevantFile(abs('db/q.sql'))).toBe(true);

@@ -1,5 +1,6 @@
 /**
- * The inotify budget BEFORE arming: the directories to watch (one watch each, plus the sentinel dir)
+ * The inotify budget at start (arm-first.ts: counted by the arming walk, against the usage read before
+ * it; `hotwatch doctor` counts by a scan): the directories to watch (one watch each, plus the sentinel dir)
  * against what is left of the watch limit, and an inotify instance left (INSTANCES_NEEDED). Both levels
  * the kernel enforces are checked: the initial namespace's fs.inotify.max_user_* (all of this user's
  * processes count) and, when a user namespace lowers it, user.max_inotify_* (only that namespace's
@@ -123,14 +124,21 @@ export function budgetOf(b: BudgetInput): Omit<WatchBudget, 'hint'> {
   };
 }
 
-/** Reads the limits and this user's usage, and judges `dirs`. */
-export function measureBudget(dirs: number): WatchBudget {
+/** The limits and this user's usage: read before arming when the count comes later (judgeBudget's `usage`). */
+export type InotifyUsage = Omit<BudgetInput, 'dirs'>;
+
+export function readUsage(): InotifyUsage {
   const limits = readInotifyLimits();
   const uid = euid();
   const all = uid === undefined ? undefined : inotifyUsageByUser(uid, { topN: 3 });
   const selfNs = limitingUserNs(limits);
   const ns = uid !== undefined && selfNs !== undefined ? inotifyUsageByUser(uid, { topN: 3, userNs: selfNs }) : undefined;
-  const b = budgetOf({ dirs, limits, all, ns });
+  return { limits, all, ns };
+}
+
+/** Reads the limits and this user's usage (or takes `usage` read earlier), and judges `dirs`. */
+export function measureBudget(dirs: number, usage: InotifyUsage = readUsage()): WatchBudget {
+  const b = budgetOf({ dirs, ...usage });
   const hint = b.short === 'watches' ? watchLimitError(dirs).hint : b.short === 'instances' ? instanceLimitError().hint : undefined;
   return { ...b, hint };
 }
@@ -189,9 +197,16 @@ export interface BudgetVerdict {
  */
 export function judgeBudget(
   dirs: number,
-  opts: { planned: string | undefined; overBudget: 'poll' | 'refuse'; pollEvery: string; tree?: { root: string; dirs: readonly string[] } },
+  opts: {
+    planned: string | undefined;
+    overBudget: 'poll' | 'refuse';
+    pollEvery: string;
+    tree?: { root: string; dirs: readonly string[] };
+    /** Usage read before this process armed anything (its own watches are not a shortage). */
+    usage?: InotifyUsage;
+  },
 ): BudgetVerdict {
-  const b = measureBudget(dirs);
+  const b = measureBudget(dirs, opts.usage);
   if (opts.planned) return { budget: { ...b, fits: true, hint: undefined }, outcome: `not needed: ${opts.planned}` };
   if (b.fits) return { budget: b, outcome: undefined };
   const plan = planOverBudget(b, { overBudget: opts.overBudget, dirs, tree: opts.tree });

@@ -42,6 +42,7 @@ export function serveEngine(data: WorkerData, post: (m: WorkerMessage) => void, 
     sentinelDirs: data.sentinelDirs,
     dropEventsNamed: data.hooks.dropEventsNamed,
     helperPath: data.helperPath,
+    collectFiles: data.collectFiles,
   });
   const fault = (f: WorkerFault): void => {
     if (f === 'close-watches') engine.closeHandlesSilently();
@@ -58,7 +59,13 @@ export function serveEngine(data: WorkerData, post: (m: WorkerMessage) => void, 
       // Arming leaves most of this heap garbage: collected before ready, while the heap is still small
       // (a collection needs room for what it moves: later it would add to the process's growth).
       collector.now();
-      post({ t: 'ready', stats: { ...engine.stats(true), idle: true }, ms: Math.round(performance.now() - started) });
+      const files = engine.takeStartFiles();
+      post({
+        t: 'ready',
+        stats: { ...engine.stats(true), idle: true },
+        ms: Math.round(performance.now() - started),
+        ...(files ? { files } : {}),
+      });
       const { hangAfterReadyMs, closeWatchesAfterReadyMs } = data.hooks;
       if (hangAfterReadyMs !== undefined) setTimeout(() => fault('hang'), hangAfterReadyMs);
       if (closeWatchesAfterReadyMs !== undefined) setTimeout(() => fault('close-watches'), closeWatchesAfterReadyMs);

@@ -20,7 +20,7 @@ import { limitCause, limitNoticeCode } from '../budget/limits.js';
 import type { DeafCause, Watcher, WatcherOptions, WatcherReady, WatcherStats, WatchNotice } from '../types.js';
 import { DEFAULT_TUNING } from './engine/tuning.js';
 import type { HeartbeatTuning } from './heartbeat.js';
-import { inotifyHelper, type HelperBinary } from './helper/build.js';
+import { helperUnavailable, inotifyHelper, type HelperBinary } from './helper/build.js';
 import type { CallResult, NativeTuning, WatchTestHooks, WorkerCall, WorkerFault, WorkerMessage, WorkerStats } from './protocol.js';
 import { WorkerSlot } from './worker-slot.js';
 
@@ -43,6 +43,8 @@ export interface NativeWatcherOptions extends WatcherOptions {
   mounts?: MountEntry[];
   /** The inotify helper to use (default: found or built by inotifyHelper()); `unavailable`: fs.watch. */
   helper?: HelperBinary;
+  /** Given the relevant files the first arming read, before `ready` resolves (the watchdog's snapshot). */
+  onStartFiles?: (files: string[]) => void;
 }
 
 /** How long the watcher thread has been silent, and whether it was idle at its last answer. */
@@ -190,6 +192,7 @@ export class NativeWatcher implements Watcher {
       mounts: this.opts.mounts,
       sentinelDirs: [...this.sentinelDirs],
       helperPath: this.helperPath,
+      collectFiles: !this.isReady && this.opts.onStartFiles !== undefined,
     };
     this.worker.start(data, this.opts.testHooks ?? {});
   }
@@ -218,6 +221,7 @@ export class NativeWatcher implements Watcher {
         this.worker.audit(m.stats);
         return;
       case 'ready':
+        if (m.files && !this.isReady) this.opts.onStartFiles?.(m.files);
         this.latest = m.stats;
         this.onWorkerReady(m.stats);
         return;
@@ -286,15 +290,4 @@ export class NativeWatcher implements Watcher {
     const limit = limitCause(err);
     this.worker.lost(limit ? limitNoticeCode(limit) : 'WATCHER_FAILED', err.message, limit ?? 'backend-error', err.hint);
   }
-}
-
-/** Linux without the helper: fs.watch holds the watches, said once (a warning unless turned off on purpose). */
-function helperUnavailable(why: string): WatchNotice {
-  const off = /HOTWATCH_INOTIFY_HELPER=off/.test(why);
-  return {
-    level: off ? 'info' : 'warn',
-    code: 'INOTIFY_HELPER_UNAVAILABLE',
-    message: `the inotify helper is not used (${why}): fs.watch in the watcher thread holds the watches instead (about 3 KB more memory per watched directory; a kernel queue overflow is inferred from bursts, not seen)`,
-    ...(off ? {} : { hint: 'check that `go build` works here, or set HOTWATCH_CACHE_DIR to a writable, executable directory' }),
-  };
 }

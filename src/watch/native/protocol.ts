@@ -32,6 +32,8 @@ export interface WorkerData {
   sentinelDirs: string[];
   /** The inotify helper binary (Linux); undefined: fs.watch in the worker holds the watches. */
   helperPath: string | undefined;
+  /** The arming walk lists the relevant files it reads (ready's `files`: the watchdog's snapshot, no second walk). */
+  collectFiles: boolean;
 }
 
 /** Requests that expect a reply (the host bounds each in time). */
@@ -71,7 +73,7 @@ export type HostMessage =
   | { t: 'call'; id: number; call: WorkerCall };
 
 export type WorkerMessage =
-  | { t: 'ready'; stats: WorkerStats; ms: number }
+  | { t: 'ready'; stats: WorkerStats; ms: number; files?: string[] }
   /** `complete[i]`: the write of paths[i] is known to be finished (see EngineSink.events). */
   | { t: 'events'; paths: string[]; at: number; complete?: boolean[] }
   | { t: 'rescan'; reason: string; at: number }

@@ -6,6 +6,7 @@
  * skipped loudly, never watched. Modules in the module cache never change under a build: not watched. A
  * module inside another watched root is already watched there: not twice.
  */
+import { IGNORE_FILE_GLOB } from './ignore-files.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { localModules, type ModuleLayout } from '../../os/go-modules.js';
@@ -123,7 +124,11 @@ export function rulesFor(rules: WatchSettings, root: WatchRoot): WatchSettings {
   return { ...withGoWork(rules), root: root.dir, exclude: [...rules.exclude, ...excludeGlobs(root.dir, root.nested)] };
 }
 
-/** go.work decides the build as much as go.mod: relevant wherever it is. */
+/**
+ * go.work decides the build as much as go.mod: relevant wherever it is. With watch.gitignore, every
+ * .gitignore is reported too (ignore-files.ts: it changes what is watched, it never builds).
+ */
 export function withGoWork(s: WatchSettings): WatchSettings {
-  return s.include.includes('go.work') ? s : { ...s, include: [...s.include, 'go.work'] };
+  const more = ['go.work', ...(s.gitignore ? [IGNORE_FILE_GLOB] : [])].filter((g) => !s.include.includes(g));
+  return more.length === 0 ? s : { ...s, include: [...s.include, ...more] };
 }

@@ -21,6 +21,8 @@ import { leaveAsFound } from './own-dir.js';
 import { goWorkCandidates, ModuleFilesPoll } from './module-files-poll.js';
 import { buildDirsOnce, withoutIgnored, type BuildDirsOnce } from './ignored-excludes.js';
 import { IgnoredRefresh, type RefreshHost } from './ignored-refresh.js';
+import { IgnoreFileChanges, ignoreFileOf } from './ignore-files.js';
+import { OneAtATime } from './one-at-a-time.js';
 import { HotwatchError } from '../../errors.js';
 import type { Extra, WatchSetOptions } from './set-options.js';
 
@@ -39,16 +41,21 @@ export class WatchSet implements Watcher, RefreshHost {
   private rules: WatchSettings;
   private mainExcluded: string[] = [];
   private readonly refresh: IgnoredRefresh;
+  private readonly ignoreFiles: IgnoreFileChanges;
   private buildDirs: BuildDirsOnce;
   private readonly extras = new Map<string, Extra>();
   private readonly log: Logger;
   private readonly polled: ModuleFilesPoll;
   private replanTimer: NodeJS.Timeout | undefined;
   /** Changes of the set run one at a time. */
-  private chain: Promise<void> = Promise.resolve();
+  private readonly changes = new OneAtATime((e) =>
+    this.log.warn({ event: 'watch.roots-error', err: e }, `changing the watched roots failed: ${String(e)}`),
+  );
   private closed = false;
   /** Skipped modules already said (each once, not at every go.mod save). */
   private readonly said = new Set<string>();
+  /** The settings each root was armed with, by root (the start-up's catch-up walks exactly what is watched). */
+  private readonly armedWith = new Map<string, WatchSettings>();
 
   constructor(private readonly opts: WatchSetOptions) {
     this.log = opts.log;
@@ -56,6 +63,9 @@ export class WatchSet implements Watcher, RefreshHost {
     this.polled = new ModuleFilesPoll(opts.watchdog.intervalMs, () => this.replanSoon('a go.work or go.mod outside the roots changed'));
     this.buildDirs = buildDirsOnce(opts.build, opts.signal);
     this.refresh = new IgnoredRefresh(this, this.log, opts.signal);
+    const replanIgnored = (): Promise<void> => this.reconcile(this.settings).then(() => undefined);
+    const rescan = (reason: string): void => this.opts.onEvent({ kind: 'rescan', reason, at: performance.now() });
+    this.ignoreFiles = new IgnoreFileChanges({ leftOut: () => this.leftOut(), replanIgnored, rescan }, this.log, opts.cwd);
     this.ready = this.start(this.plan());
     this.ready.catch(() => undefined); // surfaced through `ready`
   }
@@ -65,11 +75,17 @@ export class WatchSet implements Watcher, RefreshHost {
     const { settings, excluded } = await withoutIgnored(withGoWork(this.settings), this.buildDirs, this.opts.signal, this.log);
     if (this.closed) throw new HotwatchError('INTERNAL', 'the watcher was closed before it was ready');
     this.main = this.watchdogFor(settings);
+    this.armedWith.set(settings.root, settings);
     this.mainExcluded = excluded;
     const ready = await this.main.ready;
     const p = await plan;
     if (p) await this.serial(() => this.apply(p, false));
     return sumReady(ready, [...this.extras.values()], this.opts.cwd);
+  }
+
+  /** The watched trees as they were armed (the root's first). */
+  armedTrees(): WatchSettings[] {
+    return [...this.armedWith.values()];
   }
 
   stats(): WatcherStats | undefined {
@@ -106,7 +122,8 @@ export class WatchSet implements Watcher, RefreshHost {
     if (this.replanTimer) clearTimeout(this.replanTimer);
     this.polled.close();
     this.refresh.close();
-    await this.chain.catch(() => undefined);
+    this.ignoreFiles.close();
+    await this.changes.settled();
     await Promise.all([this.main?.close(), ...[...this.extras.values()].map((e) => closeExtra(e))]);
     this.extras.clear();
   }
@@ -163,6 +180,8 @@ export class WatchSet implements Watcher, RefreshHost {
   }
 
   private event(ev: WatchEvent): void {
+    const ignoreFile = ignoreFileOf(ev);
+    if (ignoreFile) return this.ignoreFiles.changed(ignoreFile); // changes what is watched; builds nothing
     if (ev.kind === 'change' && MODULE_FILES.has(path.basename(ev.path))) this.replanSoon(`${path.basename(ev.path)} changed`);
     else if (ev.kind === 'change' && ev.path.endsWith('.go')) this.refresh.goChanged();
     this.opts.onEvent(ev);
@@ -183,22 +202,12 @@ export class WatchSet implements Watcher, RefreshHost {
     this.replanTimer.unref();
   }
 
-  /** Like serial, for a caller that awaits the outcome (errors are its own to report). */
   private exclusive<T>(f: () => Promise<T>): Promise<T> {
-    const next = this.chain.then(f, f);
-    this.chain = next.then(
-      () => undefined,
-      () => undefined,
-    );
-    return next;
+    return this.changes.exclusive(f);
   }
 
   private serial(f: () => Promise<void>): Promise<void> {
-    const next = this.chain.then(f, f);
-    this.chain = next.catch((e) =>
-      this.log.warn({ event: 'watch.roots-error', err: e }, `changing the watched roots failed: ${String(e)}`),
-    );
-    return this.chain;
+    return this.changes.serial(f);
   }
 
   /** The toolchain's answer, or undefined (said at debug: a broken go.mod is the build's to report). */
@@ -253,6 +262,7 @@ export class WatchSet implements Watcher, RefreshHost {
     if (this.closed) return;
     const tidy = leaveAsFound(root.dir);
     const watcher = this.watchdogFor(settings);
+    this.armedWith.set(root.dir, settings);
     const extra: Extra = { root, watcher, ready: undefined, excluded, tidy };
     this.extras.set(root.dir, extra);
     try {

@@ -65,8 +65,10 @@ export async function scanTree(s: WatchSettings, opts: ScanOptions): Promise<Sca
       return [];
     }
     const next: string[] = [];
+    // dir is normalized and a name holds no separator: concatenated, not path.join'ed (100,000 times).
+    const prefix = dir.endsWith(path.sep) ? dir : dir + path.sep;
     for (const e of entries) {
-      const p = path.join(dir, e.name);
+      const p = prefix + e.name;
       const kind = entryKind(dir, e);
       if (kind === 'dir') {
         if (rules.descend(p)) next.push(p);

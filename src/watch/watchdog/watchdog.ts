@@ -1,8 +1,8 @@
 /**
  * The watchdog: hotwatch never loses watches in silence, and it is the one owner of their recovery. It
  * wraps createWatcher and
- *   - before arming: scans the tree (the snapshot's seed) and counts it against the inotify budget
- *     (watch.budget), then polls or refuses;
+ *   - at start: arms the tree, whose walk seeds the snapshot and counts it against the inotify budget
+ *     (watch.budget; budget/arm-first.ts), then polls or refuses (what was armed closed first);
  *   - each tick (half the interval): sentinel round trips per root and per distinct mount
  *     (sentinel-guard.ts), a mountinfo re-read (mount-watch.ts), the snapshot kept current;
  *   - turns the backend's reports (root replaced, hung thread, coverage shortfall, limits, storms) and
@@ -18,11 +18,10 @@ import type { Logger } from '../../log/logger.js';
 import type { WatchEvent } from '../../pipeline/events.js';
 import { readMounts, realPathOr, type MountEntry } from '../../os/mounts.js';
 import { createWatcher, type CreateWatcherOptions, type WatchControl } from '../backend.js';
-import { judgeBudget, measureBudget, type BudgetVerdict } from '../budget/gate.js';
-import { limitCause } from '../budget/limits.js';
-import { plannedPolling } from '../planned-polling.js';
+import { armFirst } from '../budget/arm-first.js';
+import type { BudgetVerdict, InotifyUsage, WatchBudget } from '../budget/gate.js';
+import { fittingCount, nativeFitsNow, startupScan } from '../budget/startup-scan.js';
 import { createFilter, type PathFilter } from '../tree/filter.js';
-import { scanTree } from '../tree/scan.js';
 import type { ReconcileReport, Watcher, WatcherReady, WatcherStats } from '../types.js';
 import { FAULTS_ENV, FaultPlan, parseFaults, scheduleFaults, type TestFaults } from './faults.js';
 import { HealthLog, type HealthListener } from './health-log.js';
@@ -50,7 +49,6 @@ export interface WatchdogOptions {
   onHealth?: HealthListener;
 }
 
-const SCAN_TIMEOUT_MS = 120_000;
 const REPLAY_TIMEOUT_MS = 120_000;
 
 /** The watcher, behind the watchdog. */
@@ -142,13 +140,15 @@ class Watchdog implements Watcher, RecoveryHost {
   private async start(): Promise<WatcherReady> {
     const faults = parseFaults((this.opts.env ?? process.env)[FAULTS_ENV]);
     this.faults.load(faults);
-    const budget = await this.scanAndBudget();
-    const w = this.createControl(budget, faults);
-    const ready = await w.ready.catch((e: unknown) => {
-      const cause = limitCause(e);
-      if (!cause || this.signal.aborted) throw e;
-      const err = e as Error & { hint?: string };
-      return w.fallBackToPoll(`native watching cannot start: ${err.message}`, cause, err.hint);
+    const { settings, watchdog } = this.opts;
+    const budgetOf = { overBudget: watchdog.overBudget, pollEvery: this.pollEvery, root: this.root, log: this.log };
+    const { w, ready, budget } = await armFirst({
+      signal: this.signal,
+      budgeted: watchdog.enabled,
+      create: (verdict, onStartFiles) => this.createControl(verdict, faults, onStartFiles),
+      fitting: (dirs, usage) => fittingCount(settings, dirs + (this.guard.prepare() ? 1 : 0), { ...budgetOf, usage }),
+      scan: (usage) => this.scanAndBudget(usage),
+      seed: (files) => this.snapshot.seed(files),
     });
     reportPlannedFallbacks(this.log, this.policy, { root: this.root, pollEvery: this.pollEvery }, w, ready, budget);
     await this.startChecks(w);
@@ -156,25 +156,21 @@ class Watchdog implements Watcher, RecoveryHost {
     return ready;
   }
 
-  /** The start-up scan (the snapshot's seed) and, with the watchdog on, the inotify budget before arming. */
-  private async scanAndBudget(): Promise<BudgetVerdict | undefined> {
-    const s = this.opts.settings;
-    const scan = await scanTree(s, { signal: AbortSignal.any([this.signal, AbortSignal.timeout(SCAN_TIMEOUT_MS)]), files: true });
+  /** A scan (budget/startup-scan.ts): the snapshot's seed and, with `usage`, the budget judged on it. */
+  private async scanAndBudget(usage: InotifyUsage | undefined): Promise<BudgetVerdict | undefined> {
+    const extraWatches = () => (this.guard.prepare() ? 1 : 0);
+    const log = (b: WatchBudget, outcome: string | undefined) => this.log.budget(b, outcome);
+    const budget = usage ? { overBudget: this.opts.watchdog.overBudget, pollEvery: this.pollEvery, extraWatches, log, usage } : undefined;
+    const scan = await startupScan(this.opts.settings, this.signal, budget);
     this.snapshot.seed(scan.files);
-    if (!this.opts.watchdog.enabled) return undefined;
-    const sentinelDir = this.guard.prepare() ? 1 : 0;
-    const verdict = judgeBudget(scan.dirs.length + sentinelDir, {
-      planned: plannedPolling(s, readMounts()),
-      overBudget: this.opts.watchdog.overBudget,
-      pollEvery: this.pollEvery,
-      tree: { root: this.root, dirs: scan.dirs },
-    });
-    this.log.budget(verdict.budget, verdict.outcome);
-    if (verdict.refusal) throw verdict.refusal;
-    return verdict;
+    return scan.verdict;
   }
 
-  private createControl(budget: BudgetVerdict | undefined, faults: TestFaults | undefined): WatchControl {
+  private createControl(
+    budget: BudgetVerdict | undefined,
+    faults: TestFaults | undefined,
+    onStartFiles?: (files: string[]) => void,
+  ): WatchControl {
     const { pollReason, split } = budget ?? {};
     const native = this.opts.native;
     const w = createWatcher({
@@ -188,6 +184,7 @@ class Watchdog implements Watcher, RecoveryHost {
       native: {
         ...native,
         tuning: { auditMinMs: this.opts.watchdog.auditIntervalMs, ...native?.tuning },
+        ...(onStartFiles ? { onStartFiles } : {}),
         ...(faults?.dropEventsNamed ? { testHooks: { ...native?.testHooks, dropEventsNamed: faults.dropEventsNamed } } : {}),
       },
     });
@@ -270,9 +267,8 @@ class Watchdog implements Watcher, RecoveryHost {
     return this.guard.resume(rec, roundTripNow);
   }
 
-  async nativeFits(): Promise<boolean> {
-    const scan = await scanTree(this.opts.settings, { signal: AbortSignal.any([this.signal, AbortSignal.timeout(SCAN_TIMEOUT_MS)]) });
-    return measureBudget(scan.dirs.length + (this.opts.watchdog.enabled ? 1 : 0)).fits;
+  nativeFits(): Promise<boolean> {
+    return nativeFitsNow(this.opts.settings, this.signal, this.opts.watchdog.enabled);
   }
 
   async replay(rec: ScopeRecord, since: number | undefined): Promise<number> {

@@ -24,4 +24,6 @@ export interface EngineOptions {
   dropEventsNamed?: string | undefined;
   /** The inotify helper binary (Linux); without it, fs.watch holds the watches. */
   helperPath?: string | undefined;
+  /** The first arming lists the relevant files it reads (NativeEngine.takeStartFiles). */
+  collectFiles?: boolean;
 }

@@ -53,6 +53,8 @@ export class NativeEngine {
   private tickTimer: NodeJS.Timeout | undefined;
   private noticesSent = 0;
   private isStopped = false;
+  /** The relevant files the first arming read (collectFiles), until taken. */
+  private startFiles: string[] | undefined;
 
   constructor(
     s: WatchSettings,
@@ -111,7 +113,8 @@ export class NativeEngine {
   async start(): Promise<boolean> {
     if (this.helper) this.audit.useProcess(this.helper.pid);
     else this.audit.beforeArming();
-    const ok = await this.armer.armRoot();
+    this.startFiles = this.opts.collectFiles ? [] : undefined;
+    const ok = await this.armer.armRoot(this.startFiles);
     this.postNotices();
     if (!ok) return false;
     if (!this.helper && !this.audit.afterArming() && process.platform === 'linux') {
@@ -131,6 +134,13 @@ export class NativeEngine {
     }
     this.tickTimer = setInterval(() => this.tick(), this.tuning.tickMs);
     return true;
+  }
+
+  /** The relevant files the start's arming read (with collectFiles), once. */
+  takeStartFiles(): string[] | undefined {
+    const files = this.startFiles;
+    this.startFiles = undefined;
+    return files;
   }
 
   /** Counters; the kernel's watch count is re-read when an audit is due (or `audit` forces it). */

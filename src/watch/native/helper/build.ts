@@ -10,6 +10,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { findSourceDir, goHelper, onHelperNotice, type HelperBinary } from '../../../os/go-helper.js';
+import type { WatchNotice } from '../../types.js';
 
 export { onHelperNotice, type HelperBinary, type HelperNotice } from '../../../os/go-helper.js';
 
@@ -31,4 +32,15 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const r = await inotifyHelper();
   if ('path' in r) process.stdout.write(`inotify helper: ${r.path}\n`);
   else process.stdout.write(`inotify helper unavailable (fs.watch will hold the watches): ${r.unavailable}\n`);
+}
+
+/** Linux without the helper: fs.watch holds the watches, said once (a warning unless turned off on purpose). */
+export function helperUnavailable(why: string): WatchNotice {
+  const off = /HOTWATCH_INOTIFY_HELPER=off/.test(why);
+  return {
+    level: off ? 'info' : 'warn',
+    code: 'INOTIFY_HELPER_UNAVAILABLE',
+    message: `the inotify helper is not used (${why}): fs.watch in the watcher thread holds the watches instead (about 3 KB more memory per watched directory; a kernel queue overflow is inferred from bursts, not seen)`,
+    ...(off ? {} : { hint: 'check that `go build` works here, or set HOTWATCH_CACHE_DIR to a writable, executable directory' }),
+  };
 }

@@ -1,0 +1,108 @@
+/**
+ * The first build starts while the watches are still being armed (first-build.ts). A write that lands
+ * in a directory before its watch is armed gives no event, and the build may have read the file before
+ * it: once watching is ready, every watched tree is walked once and anything whose ctime or mtime is at or
+ * after the build's start becomes an event, so the first cycle builds again. Walking is the only way to
+ * know: a file written before its directory's watch existed left no trace but its timestamps.
+ *   - a relevant file with a new ctime/mtime: a change of that file (created, written, renamed in);
+ *   - a directory whose entries changed without a changed file or directory in it to explain it (a file
+ *     deleted or renamed away): a rescan, as the watcher does when it cannot name what changed. hotwatch's
+ *     own directories (`.hotwatch`, the build output's), created just before or by the first build, explain
+ *     their parent's change (else every first run in a fresh directory would build twice).
+ * ctime is set by the kernel on every write, rename and chmod and cannot be set back by tools that
+ * preserve mtimes. Both come from a coarse kernel clock that may lag the wall clock by a tick: a little
+ * before the start counts too (the content index's seed uses the same slack). A file written a moment
+ * before the build started is thus built twice at worst, never missed.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { WatchSettings } from '../config/settings.js';
+import type { WatchEvent } from '../pipeline/events.js';
+import { scanTree } from '../watch/tree/scan.js';
+
+/** The kernel stamps times from a coarse clock that may lag the wall clock by a tick (1-10 ms). */
+export const TIMESTAMP_SLACK_MS = 50;
+/** Paths looked at between two yields to the event loop (~1 ms of lstat). */
+const STAT_SLICE = 500;
+/** Files named in the events at most; beyond, one rescan stands for them all. */
+const MAX_NAMED = 500;
+
+export interface ArmingChanges {
+  /** Relevant files written, created or renamed in since the start (absolute, sorted). */
+  files: string[];
+  /** Directories whose entries changed with no changed entry found in them (something left them). */
+  dirs: string[];
+  /**
+   * Of `files`, those changed with their mtime set back before the start (cp -p, tar, rsync -t): the
+   * content index, seeded by mtime, may hold their new bytes as the baseline, so only a rescan (no content
+   * dedupe) is sure to build them.
+   */
+  mtimeKept: string[];
+  /** Files and directories looked at. */
+  looked: number;
+}
+
+/** 'mtime': written since (mtime and ctime); 'ctime': only its ctime is new; undefined: unchanged or gone. */
+function changedAt(p: string, since: number): 'mtime' | 'ctime' | undefined {
+  // Synchronous, in slices (see below): a promise per path cost ~0.3 s more CPU and a heap of pending
+  // requests on a 10,000-directory tree. Gone since the walk listed it: its directory's times tell.
+  const st = fs.lstatSync(p, { throwIfNoEntry: false });
+  return st === undefined ? undefined : st.mtimeMs >= since ? 'mtime' : st.ctimeMs >= since ? 'ctime' : undefined;
+}
+
+/** The paths of `list` changed since `since`, looked at in slices with a yield to the event loop between them. */
+async function changedOf(list: readonly string[], since: number, signal: AbortSignal, found: (p: string, how: 'mtime' | 'ctime') => void) {
+  for (let i = 0; i < list.length; i++) {
+    if (i % STAT_SLICE === 0 && i > 0) {
+      await new Promise<void>((r) => setImmediate(r));
+      signal.throwIfAborted();
+    }
+    const how = changedAt(list[i]!, since);
+    if (how !== undefined) found(list[i]!, how);
+  }
+}
+
+/**
+ * What changed in `trees` at or after `sinceEpochMs` (wall clock ms), by their timestamps. `own`: the
+ * directories hotwatch itself creates in the tree (absolute).
+ */
+export async function changedWhileArming(
+  trees: readonly WatchSettings[],
+  sinceEpochMs: number,
+  signal: AbortSignal,
+  own: readonly string[] = [],
+): Promise<ArmingChanges> {
+  const since = sinceEpochMs - TIMESTAMP_SLACK_MS;
+  const files: string[] = [];
+  const dirs: string[] = [];
+  const mtimeKept: string[] = [];
+  let looked = 0;
+  for (const tree of trees) {
+    const scan = await scanTree(tree, { signal, files: true });
+    const changedDirs: string[] = [];
+    const changedFiles: string[] = [];
+    looked += scan.dirs.length + scan.files.length;
+    await changedOf(scan.dirs, since, signal, (p) => changedDirs.push(p));
+    await changedOf(scan.files, since, signal, (p, how) => {
+      changedFiles.push(p);
+      if (how === 'ctime') mtimeKept.push(p);
+    });
+    // A directory is explained by a changed entry directly in it (a new file, a new subdirectory, one of ours).
+    const ownChanged = own.filter((p) => changedAt(p, since) !== undefined);
+    const explained = new Set([...changedFiles, ...changedDirs, ...ownChanged].map((p) => path.dirname(p)));
+    files.push(...changedFiles);
+    dirs.push(...changedDirs.filter((d) => !explained.has(d)));
+  }
+  return { files: files.sort(), dirs: dirs.sort(), mtimeKept: mtimeKept.sort(), looked };
+}
+
+/** The events that make the first cycle build what changed (none when nothing did). */
+export function catchUpEvents(changes: ArmingChanges, at: number): WatchEvent[] {
+  const { dirs, files, mtimeKept } = changes;
+  if (dirs.length > 0 || mtimeKept.length > 0 || files.length > MAX_NAMED) {
+    const what =
+      dirs.length > 0 ? `entries of ${dirs[0]}` : mtimeKept.length > 0 ? `${mtimeKept[0]} (its mtime kept)` : `${files.length} files`;
+    return [{ kind: 'rescan', reason: `${what} changed while watching was being armed`, at }];
+  }
+  return changes.files.map((p) => ({ kind: 'change', path: p, at }));
+}

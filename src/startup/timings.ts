@@ -1,0 +1,56 @@
+/**
+ * Where a start-up's time goes, from the process's own start (performance.now() counts from it): node's
+ * start, loading hotwatch's modules, the config, the checks, the claim on the root, the first build's
+ * spawn, the watch stack's loading and watching ready. Said once, at debug level, after watching is ready
+ * (`startup.timings`), so a slow start can be told apart from a slow build. Marks are plain numbers: no
+ * clock is read but performance.now().
+ */
+
+/** bin/hotwatch.js stamps its first line here (process-wide: the bundle is a separate module graph). */
+const BIN_STARTED = Symbol.for('hotwatch.binStartedAt');
+
+export type StartupMark = 'modules' | 'config' | 'checks' | 'claimed' | 'build' | 'watchLoaded' | 'ready';
+
+const LABELS: Record<StartupMark, string> = {
+  modules: 'modules loaded',
+  config: 'config',
+  checks: 'start-up checks',
+  claimed: 'root claimed',
+  build: 'first build started',
+  watchLoaded: 'watch stack loaded',
+  ready: 'watching ready',
+};
+
+export class StartupTimings {
+  private readonly marks = new Map<StartupMark, number>();
+  /** When node had started and ran hotwatch's first line (undefined when not run through bin/hotwatch.js). */
+  readonly nodeMs: number | undefined;
+
+  constructor(now: () => number = () => performance.now()) {
+    this.now = now;
+    const bin = (globalThis as { [BIN_STARTED]?: unknown })[BIN_STARTED];
+    this.nodeMs = typeof bin === 'number' ? bin : undefined;
+  }
+
+  private readonly now: () => number;
+
+  /** The first mark of each name counts (a later call is a no-op). */
+  mark(name: StartupMark): void {
+    if (!this.marks.has(name)) this.marks.set(name, this.now());
+  }
+
+  /** Milliseconds since the process started, per mark (rounded), in the order they happened. */
+  fields(): Record<string, number> {
+    const out: Record<string, number> = {};
+    if (this.nodeMs !== undefined) out.node = Math.round(this.nodeMs);
+    for (const [k, v] of [...this.marks].sort((a, b) => a[1] - b[1])) out[k] = Math.round(v);
+    return out;
+  }
+
+  /** "node 45 ms → modules loaded 112 ms → ... → watching ready 301 ms" (since the process started). */
+  line(): string {
+    const steps = [...this.marks].sort((a, b) => a[1] - b[1]).map(([k, v]) => `${LABELS[k]} ${Math.round(v)} ms`);
+    const node = this.nodeMs !== undefined ? [`node started ${Math.round(this.nodeMs)} ms`] : [];
+    return `start-up (ms since the process started): ${[...node, ...steps].join(' → ')}`;
+  }
+}

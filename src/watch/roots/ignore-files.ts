@@ -1,0 +1,92 @@
+/**
+ * A `.gitignore` edited while hotwatch runs changes what watch.gitignore leaves out. Before, the new rules
+ * applied only at the next start: a directory taken out of .gitignore stayed unwatched, its edits missed
+ * in silence. So every .gitignore under a watched root is reported by the watcher (never as a change to
+ * build), and once its saves settle each root's git-ignored directories are planned again and its
+ * watches reconciled in place: a directory no longer ignored is armed, and one rebuild picks up what
+ * changed there while it was not watched; one newly ignored loses its watches. Both are said.
+ * (.git/info/exclude and a global excludes file are read at start only: they are not in the tree.)
+ */
+import path from 'node:path';
+import type { Logger } from '../../log/logger.js';
+import type { WatchEvent } from '../../pipeline/events.js';
+
+export const IGNORE_FILE = '.gitignore';
+/** Added to the watch lists where watch.gitignore is on: every .gitignore of the tree. */
+export const IGNORE_FILE_GLOB = `**/${IGNORE_FILE}`;
+/** Editors and `git checkout` write several .gitignore files in a row: planned once they settle. */
+const QUIET_MS = 300;
+
+/** The .gitignore a change event is about, if it is one. */
+export const ignoreFileOf = (ev: WatchEvent): string | undefined =>
+  ev.kind === 'change' && path.basename(ev.path) === IGNORE_FILE ? ev.path : undefined;
+
+export interface IgnoreFilesHost {
+  /** Each root's git-ignored directories left out now. */
+  leftOut(): { root: string; excluded: string[] }[];
+  /** Plans every root's git-ignored directories again and reconciles its watches in place. */
+  replanIgnored(): Promise<void>;
+  /** One rebuild of what changed while some directories were not watched. */
+  rescan(reason: string): void;
+}
+
+export class IgnoreFileChanges {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly host: IgnoreFilesHost,
+    private readonly log: Logger,
+    private readonly cwd: string,
+  ) {}
+
+  changed(file: string): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.follow(file), QUIET_MS);
+    this.timer.unref();
+  }
+
+  close(): void {
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  private async follow(file: string): Promise<void> {
+    this.timer = undefined;
+    const before = leftOutDirs(this.host);
+    try {
+      await this.host.replanIgnored();
+    } catch (e) {
+      this.log.warn(
+        { event: 'watch.gitignore-failed', file, err: e },
+        `${this.rel(file)} changed, but planning the git-ignored directories again failed (${String(e)}): they stay watched as they were until a restart`,
+      );
+      return;
+    }
+    const after = leftOutDirs(this.host);
+    const watched = [...before].filter((d) => !after.has(d));
+    const ignored = [...after].filter((d) => !before.has(d));
+    if (watched.length === 0 && ignored.length === 0) {
+      this.log.debug({ event: 'watch.gitignore-same', file }, `${this.rel(file)} changed: the same directories are left out`);
+      return;
+    }
+    const parts = [
+      ...(watched.length ? [`watching ${this.list(watched)} again`] : []),
+      ...(ignored.length ? [`no longer watching ${this.list(ignored)} (git-ignored now)`] : []),
+    ];
+    this.log.info({ event: 'watch.gitignore-changed', file, watched, ignored }, `${this.rel(file)} changed: ${parts.join('; ')}`);
+    if (watched.length)
+      this.host.rescan(`${this.list(watched)} no longer git-ignored: building what changed there while it was not watched`);
+  }
+
+  private rel(p: string): string {
+    return path.relative(this.cwd, p) || p;
+  }
+
+  private list(dirs: string[]): string {
+    const shown = dirs.slice(0, 5).map((d) => this.rel(d));
+    return dirs.length > 5 ? `${shown.join(', ')} and ${dirs.length - 5} more` : shown.join(', ');
+  }
+}
+
+function leftOutDirs(host: IgnoreFilesHost): Set<string> {
+  return new Set(host.leftOut().flatMap((r) => r.excluded));
+}

@@ -1,0 +1,113 @@
+/**
+ * What changed while the watches were being armed, found by timestamps on real files (startup/arming-catch-up.ts):
+ * new, written and renamed-in files by name; a deletion as a rescan; irrelevant files and hotwatch's own
+ * directories never a reason to build again.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { catchUpEvents, changedWhileArming } from '../../src/startup/arming-catch-up.js';
+import { makeTmpDir } from '../helpers/tmp.js';
+import { watchSettings } from '../helpers/watch-tree.js';
+
+let tmp: { dir: string; cleanup: () => void };
+let root: string;
+let since: number;
+const sig = () => AbortSignal.timeout(10_000);
+const rel = (ps: string[]) => ps.map((p) => path.relative(root, p));
+
+beforeEach(async () => {
+  tmp = makeTmpDir('hotwatch-catchup-');
+  root = tmp.dir;
+  for (const d of ['a', 'b', 'node_modules/x']) fs.mkdirSync(path.join(root, d), { recursive: true });
+  for (const f of ['main.go', 'a/one.go', 'a/two.go', 'b/three.go', 'b/readme.txt', 'node_modules/x/y.go'])
+    fs.writeFileSync(path.join(root, f), 'x\n');
+  // Well past the timestamps' slack: what the tree was when the "build" started.
+  await new Promise((r) => setTimeout(r, 300));
+  since = Date.now();
+});
+afterEach(() => tmp.cleanup());
+
+describe('changedWhileArming', () => {
+  it('nothing changed: nothing found', async () => {
+    const c = await changedWhileArming([watchSettings(root)], since, sig());
+    expect(c).toMatchObject({ files: [], dirs: [] });
+    expect(c.looked).toBeGreaterThan(4);
+    expect(catchUpEvents(c, 1)).toEqual([]);
+  });
+
+  it('a file written in place, a new file and a new directory: each named, no rescan', async () => {
+    fs.writeFileSync(path.join(root, 'a/one.go'), 'y\n');
+    fs.writeFileSync(path.join(root, 'b/new.go'), 'z\n');
+    fs.mkdirSync(path.join(root, 'c'));
+    fs.writeFileSync(path.join(root, 'c/four.go'), 'w\n');
+    const c = await changedWhileArming([watchSettings(root)], since, sig());
+    expect(rel(c.files)).toEqual(['a/one.go', 'b/new.go', 'c/four.go']);
+    expect(c.dirs).toEqual([]);
+    expect(catchUpEvents(c, 7)).toEqual(c.files.map((p) => ({ kind: 'change', path: p, at: 7 })));
+  });
+
+  it('a file deleted: its directory changed with nothing to show for it → a rescan', async () => {
+    fs.rmSync(path.join(root, 'a/two.go'));
+    const c = await changedWhileArming([watchSettings(root)], since, sig());
+    expect(c.files).toEqual([]);
+    expect(rel(c.dirs)).toEqual(['a']);
+    const [ev] = catchUpEvents(c, 3);
+    expect(ev).toMatchObject({ kind: 'rescan', at: 3 });
+    expect((ev as { reason: string }).reason).toMatch(/while watching was being armed/);
+  });
+
+  it('an atomic save (temp file renamed over the file): the file, no rescan', async () => {
+    fs.writeFileSync(path.join(root, 'b/.three.go.tmp'), 'new\n');
+    fs.renameSync(path.join(root, 'b/.three.go.tmp'), path.join(root, 'b/three.go'));
+    const c = await changedWhileArming([watchSettings(root)], since, sig());
+    expect(rel(c.files)).toEqual(['b/three.go']);
+    expect(c.dirs).toEqual([]);
+  });
+
+  it("excluded trees are not looked at; hotwatch's own directories explain their parent", async () => {
+    fs.writeFileSync(path.join(root, 'node_modules/x/y.go'), 'changed\n');
+    fs.mkdirSync(path.join(root, '.hotwatch'));
+    fs.mkdirSync(path.join(root, 'out'));
+    const own = [path.join(root, '.hotwatch'), path.join(root, 'out')];
+    const tree = watchSettings(root, { excludeDirs: [...watchSettings(root).excludeDirs, 'out'] });
+    const c = await changedWhileArming([tree], since, sig(), own);
+    expect(c).toMatchObject({ files: [], dirs: [] });
+    // The same directories, not ours: the root's change is unexplained.
+    const d = await changedWhileArming([tree], since, sig());
+    expect(rel(d.dirs)).toEqual(['']);
+  });
+
+  it('every watched tree is walked', async () => {
+    const other = makeTmpDir('hotwatch-catchup-mod-');
+    try {
+      fs.writeFileSync(path.join(other.dir, 'lib.go'), 'x\n');
+      const before = Date.now();
+      await new Promise((r) => setTimeout(r, 300));
+      fs.writeFileSync(path.join(other.dir, 'lib.go'), 'y\n');
+      const c = await changedWhileArming([watchSettings(root), watchSettings(other.dir)], before + 200, sig());
+      expect(c.files).toEqual([path.join(other.dir, 'lib.go')]);
+    } finally {
+      other.cleanup();
+    }
+  });
+
+  it('a file replaced with its mtime kept (cp -p): found by its ctime, and a rescan (content dedupe may not see it)', async () => {
+    const old = new Date(Date.now() - 3_600_000);
+    fs.writeFileSync(path.join(root, 'a/one.go'), 'restored\n');
+    fs.utimesSync(path.join(root, 'a/one.go'), old, old);
+    const c = await changedWhileArming([watchSettings(root)], since, sig());
+    expect(rel(c.files)).toEqual(['a/one.go']);
+    expect(rel(c.mtimeKept)).toEqual(['a/one.go']);
+    expect(catchUpEvents(c, 2)).toEqual([
+      { kind: 'rescan', reason: `${path.join(root, 'a/one.go')} (its mtime kept) changed while watching was being armed`, at: 2 },
+    ]);
+  });
+
+  it('very many files: one rescan instead of a name each', () => {
+    const files = Array.from({ length: 501 }, (_, i) => `/r/f${i}.go`);
+    expect(catchUpEvents({ files, dirs: [], mtimeKept: [], looked: 501 }, 1)).toEqual([
+      { kind: 'rescan', reason: '501 files changed while watching was being armed', at: 1 },
+    ]);
+  });
+});
