@@ -163,6 +163,7 @@ export class WatchSet implements Watcher, RefreshHost {
   }
 
   private event(ev: WatchEvent): void {
+    this.polled.activity();
     if (ev.kind === 'change' && MODULE_FILES.has(path.basename(ev.path))) this.replanSoon(`${path.basename(ev.path)} changed`);
     else if (ev.kind === 'change' && ev.path.endsWith('.go')) this.refresh.goChanged();
     this.opts.onEvent(ev);
