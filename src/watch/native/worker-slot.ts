@@ -26,9 +26,6 @@ export interface SlotEvents {
 }
 
 const TERMINATE_MS = 5000;
-/** The longest wait between two pings of a quiet watcher, and how long after its last event the wait grows. */
-export const QUIET_MAX_MS = 30_000;
-export const QUIET_AFTER_MS = 10_000;
 
 export class WorkerSlot {
   private link: WorkerLink | undefined;
@@ -158,6 +155,6 @@ export class WorkerSlot {
   }
 
   private freshPace(): QuietPace {
-    return new QuietPace(this.beat.intervalMs, Math.max(this.beat.intervalMs, QUIET_MAX_MS), QUIET_AFTER_MS, performance.now());
+    return QuietPace.standard(this.beat.intervalMs, performance.now());
   }
 }

@@ -6,6 +6,10 @@
  * `wake()` says whether it was slowed down, so the caller can check at once: the first change after a
  * quiet spell is checked then, not one long period later. Pure: the caller passes the clock.
  */
+/** The longest wait of a quiet tree's checks, and how long after the last change (or anomaly) the waits start to grow. */
+export const QUIET_MAX_MS = 30_000;
+export const QUIET_AFTER_MS = 5000;
+
 export class QuietPace {
   private periodMs: number;
   private lastWakeAt: number;
@@ -18,6 +22,11 @@ export class QuietPace {
   ) {
     this.periodMs = baseMs;
     this.lastWakeAt = now;
+  }
+
+  /** The pace every check of a quiet tree uses: from `baseMs`, up to QUIET_MAX_MS, growing QUIET_AFTER_MS after a change. */
+  static standard(baseMs: number, now: number): QuietPace {
+    return new QuietPace(baseMs, QUIET_MAX_MS, QUIET_AFTER_MS, now);
   }
 
   /** The period now (ms). */

@@ -28,8 +28,8 @@ class GridClock {
   private timerAt = Number.POSITIVE_INFINITY;
 
   add(at: number, t: WakeTimer): void {
-    let set = this.due.get(at);
-    if (!set) this.due.set(at, (set = new Set()));
+    const set = this.due.get(at) ?? new Set<WakeTimer>();
+    this.due.set(at, set);
     set.add(t);
     if (at < this.timerAt) this.arm(at);
   }

@@ -15,9 +15,6 @@ import path from 'node:path';
 import { QuietPace } from '../pace/quiet-pace.js';
 import { WakeTimer } from '../pace/wake-timer.js';
 
-const QUIET_MAX_MS = 30_000;
-const QUIET_AFTER_MS = 10_000;
-
 /** What identifies a file's version here (undefined: it does not exist). */
 function stamp(file: string): string | undefined {
   try {
@@ -37,7 +34,7 @@ export class ModuleFilesPoll {
     intervalMs: number,
     private readonly onChange: () => void,
   ) {
-    this.pace = new QuietPace(intervalMs, Math.max(intervalMs, QUIET_MAX_MS), QUIET_AFTER_MS, performance.now());
+    this.pace = QuietPace.standard(intervalMs, performance.now());
   }
 
   /** Follow exactly `files` from now on (their state now is the baseline). */

@@ -16,16 +16,13 @@ import path from 'node:path';
 import { classifyFs, mountsUnder, type MountEntry } from '../../os/mounts.js';
 import type { WatchControl } from '../backend.js';
 import type { DeafCause } from '../types.js';
-import { QuietPace } from '../pace/quiet-pace.js';
+import { QUIET_MAX_MS, QuietPace } from '../pace/quiet-pace.js';
 import { DUE_SLACK_MS, WakeTimer } from '../pace/wake-timer.js';
 import type { HealthLog } from './health-log.js';
 import type { ScopeRecord } from './recovery-policy.js';
 import { ensureSentinelDir, type SentinelFiles } from './sentinel-files.js';
 
 const ARM_SENTINEL_MS = 5000;
-/** The longest wait between two rounds of a quiet tree (and between two wakes of the watchdog), and how long after the last change the wait grows. */
-export const QUIET_MAX_MS = 30_000;
-export const QUIET_AFTER_MS = 10_000;
 
 /** A loss a missing echo reveals. */
 export interface SentinelLoss {
@@ -55,7 +52,7 @@ export class SentinelGuard {
     private readonly enabled: boolean,
     private readonly signal: AbortSignal,
   ) {
-    this.pace = new QuietPace(this.tickMs(), Math.max(this.tickMs(), QUIET_MAX_MS), QUIET_AFTER_MS, performance.now());
+    this.pace = QuietPace.standard(this.tickMs(), performance.now());
   }
 
   attach(watcher: WatchControl): void {
@@ -102,7 +99,9 @@ export class SentinelGuard {
       due = Math.min(due, this.nextRoundAt);
       for (const t of this.files.targets()) {
         const age = this.files.pendingAge(t.path, now);
-        if (age !== undefined) due = Math.min(due, now - age + this.judgeAfterMs());
+        // An echo overdue but not judged yet (its scope recovering, the watcher busy): looked at again at the base pace.
+        if (age !== undefined)
+          due = Math.min(due, Math.max(now - age + this.judgeAfterMs(), age >= this.judgeAfterMs() ? now + this.tickMs() : 0));
       }
     }
     this.timer?.set(Math.max(now, due), now);

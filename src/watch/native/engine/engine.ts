@@ -35,8 +35,7 @@ export type { EngineOptions, EngineSink } from './engine-types.js';
 /** How long the helper may take to confirm a batch of watches (10,000 take ~70 ms). */
 const HELPER_SETTLE_MS = 30_000;
 const HELPER_EXIT_MS = 1000;
-const ROOT_CHECK_MS = 1000; // the root's identity: every second while busy, up to every 30 s once quiet for 10 s
-const QUIET = { maxMs: 30_000, afterMs: 10_000 };
+const ROOT_CHECK_MS = 1000; // the root's identity: every second while busy, up to every 30 s once quiet
 const yieldNow = () => new Promise<void>((r) => setImmediate(r));
 
 export class NativeEngine {
@@ -52,7 +51,7 @@ export class NativeEngine {
   private readonly helper: HelperOpener | undefined;
   private rawEvents = 0;
   private lastRootCheck = 0;
-  private readonly rootPace = new QuietPace(ROOT_CHECK_MS, QUIET.maxMs, QUIET.afterMs, performance.now());
+  private readonly rootPace = QuietPace.standard(ROOT_CHECK_MS, performance.now());
   private readonly sweepPace: SweepPace;
   private readonly clock = new WakeTimer((plannedAt) => this.tick(plannedAt)); // storm window, root check, sweep: whichever is due first
   private lastTickAt = performance.now();

@@ -9,11 +9,12 @@
  * 10,000 directories takes a hundred steps, and waiting for its end kept an idle big tree swept every
  * second for minutes (0.2% of a core) long after the last event that could have been lost.
  */
+import { QUIET_AFTER_MS } from '../../../pace/quiet-pace.js';
 
 /** The longest wait between two steps of the sweep, as a multiple of the base (1 s → 30 s). */
 export const MAX_FACTOR = 30;
-/** How long after the last event (or finding) a single quiet step slows the pace. */
-export const QUIET_AFTER_MS = 10_000;
+/** How long after the last event (or finding) a single quiet step slows the pace (shared by every quiet check). */
+export { QUIET_AFTER_MS };
 
 export class SweepPace {
   private waitMs: number;
