@@ -43,8 +43,8 @@ describe('SweepPace on a tree quiet for a while (issue 19)', () => {
   it('once quiet for QUIET_AFTER_MS, every step that finds nothing doubles the wait (a big tree need not finish a pass first)', () => {
     const p = new SweepPace(1000);
     p.activity(0);
-    p.stepEnded(false, false, 5000);
-    expect(p.everyMs, 'quiet for 5 s: a step inside a pass changes nothing').toBe(1000);
+    p.stepEnded(false, false, QUIET_AFTER_MS / 2);
+    expect(p.everyMs, 'not quiet long enough: a step inside a pass changes nothing').toBe(1000);
     p.stepEnded(false, false, QUIET_AFTER_MS);
     expect(p.everyMs).toBe(2000);
     p.stepEnded(false, false, QUIET_AFTER_MS + 2000);
