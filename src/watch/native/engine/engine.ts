@@ -256,6 +256,7 @@ export class NativeEngine {
     const now = performance.now();
     this.sweepPace.activity(now); // a busy tree is where events get lost: the sweep at its base pace
     this.rootPace.wake(now);
+    this.audit.activity(now);
     if (this.clock.dueAt < Number.POSITIVE_INFINITY) this.clock.atMost(now + this.tuning.tickMs, now); // once started
     // A write's close follows its modify: counting both would call a checkout a storm at 2/3 of its size.
     const closeOnly = complete === true && !renamed;
