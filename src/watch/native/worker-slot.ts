@@ -81,10 +81,13 @@ export class WorkerSlot {
     this.timer.set(now + this.beat.intervalMs, now);
   }
 
-  /** A ping now (the first change after a quiet spell, a sentinel round), unless one is still unanswered. */
+  /**
+   * A ping now (the first change after a quiet spell, a sentinel round), unless one is still unanswered
+   * or went out less than an interval ago (rounds come faster than pings while busy, tests' short intervals).
+   */
   pingNow(audit: boolean): void {
     const link = this.link;
-    if (!link || this.heartbeat.owed(link.lastAnswer)) return;
+    if (!link || this.heartbeat.owed(link.lastAnswer) || performance.now() - this.lastPingAt < this.beat.intervalMs) return;
     this.ping(performance.now(), audit);
   }
 
