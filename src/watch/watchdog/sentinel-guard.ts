@@ -176,7 +176,7 @@ export class SentinelGuard {
     const round = now + DUE_SLACK_MS >= this.nextRoundAt;
     if (round) {
       this.nextRoundAt = now + this.pace.everyMs;
-      this.watcher.pingNow(); // the heartbeat rides the same wake-up
+      if (this.pace.quiet) this.watcher.pingNow(); // on a quiet tree the heartbeat rides the same wake-up (busy, it pings every second anyway)
     }
     for (const t of this.files.targets()) {
       if (!healthy(t.path) || (t.scope === 'mount' && !healthy(this.root))) continue;
