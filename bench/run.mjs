@@ -227,6 +227,7 @@ async function main() {
     leanScenario({
       repeats: plan.leanRepeats,
       idleSeconds: opts['idle-seconds'] !== undefined ? Number(opts['idle-seconds']) : plan.idleSeconds,
+      bigDirs: plan.dirs,
       say,
     }),
   );

@@ -6,7 +6,8 @@
  *   - RSS (hotwatch and its inotify helper) at ready and 2 s after an edit, beside an idle `node`
  *     process and an idle `node` with one idle worker thread, started in the same run;
  *   - idle CPU over N seconds (schedstat run time of every thread of hotwatch and its helper), as % of
- *     one core, and wake-ups per second (context switches of those threads).
+ *     one core, and wake-ups per second (context switches of those threads), on this tree and on the
+ *     big tree (`bigDirs`, 10,000 directories: lean-idle.mjs).
  * HOTWATCH_BENCH_COMPARE=/path/to/other/bin/hotwatch.js also measures that build, interleaved run by
  * run with this one (an A/B of two builds under the same load); HOTWATCH_BENCH_COMPARE_ENV="K=V" runs
  * the compared one with those variables (this build, another setting).
@@ -23,6 +24,7 @@ import { median } from '../lib/stats.mjs';
 import { generateTree } from '../lib/tree.mjs';
 import { sleep } from '../lib/wait.mjs';
 import { compareEnv, HOTWATCH_BIN } from '../lib/subjects.mjs';
+import { bigTreeIdle } from './lean-idle.mjs';
 
 const run = promisify(execFile);
 
@@ -164,7 +166,7 @@ const FIGURES = [
   ['stormBuilds', 'builds started for that storm + edit', ''],
 ];
 
-export async function leanScenario({ repeats, idleSeconds, dirs = 200, say }) {
+export async function leanScenario({ repeats, idleSeconds, dirs = 200, bigDirs = 10_000, say }) {
   const builds = [{ name: 'hotwatch', bin: HOTWATCH_BIN, env: {} }];
   const other = process.env.HOTWATCH_BENCH_COMPARE ?? (process.env.HOTWATCH_BENCH_COMPARE_ENV ? HOTWATCH_BIN : undefined);
   if (other) builds.push({ name: 'compare', bin: path.resolve(other), env: compareEnv() });
@@ -181,6 +183,7 @@ export async function leanScenario({ repeats, idleSeconds, dirs = 200, say }) {
       );
     }
   }
+  const big = bigDirs > 0 ? await bigTreeIdle({ builds, dirs: bigDirs, repeats: Math.min(repeats, 2), idleSeconds, say }) : undefined;
   const node = await idleNodeRss(false);
   const nodeWorker = await idleNodeRss(true);
   const result = {
@@ -190,6 +193,7 @@ export async function leanScenario({ repeats, idleSeconds, dirs = 200, say }) {
     bareLaunchToServingMs: median(bare),
     idleNodeRssMb: node,
     idleNodeWorkerRssMb: nodeWorker,
+    bigTreeIdle: big,
     builds: {},
   };
   for (const b of builds) {
@@ -216,6 +220,15 @@ function renderLean(r) {
   };
   for (const [k, label, unit] of FIGURES) {
     lines.push(`${label.padEnd(60)}${names.map((n) => fmt(r.builds[n][k], unit).padEnd(16)).join('')}${base[k] ?? ''}`);
+  }
+  const big = r.bigTreeIdle;
+  if (big) {
+    lines.push(
+      `${`idle CPU on ${big.dirs} directories (% of one core)`.padEnd(60)}${names.map((n) => fmt(big.builds[n]?.idleCpuPct, '%').padEnd(16)).join('')}goal ≤ 0.1%`,
+    );
+    lines.push(
+      `${`idle wake-ups per second on ${big.dirs} directories`.padEnd(60)}${names.map((n) => fmt(big.builds[n]?.wakeupsPerS, '/s').padEnd(16)).join('')}`,
+    );
   }
   const h = r.builds.hotwatch;
   lines.push(

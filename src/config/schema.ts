@@ -221,7 +221,9 @@ export const WatchdogSchema = z
       .describe(
         "The watchdog's own checks: the inotify budget before arming, sentinels and mount checks; false turns them off, never the recovery (re-arming, fallback to polling and back) of what the watcher reports.",
       ),
-    interval: duration('How often a sentinel file is written; each must come back as an event within this long').default('2s'),
+    interval: duration(
+      'Each sentinel file must come back as an event within this long; one is written every half interval while the tree changes, backing off to every 30 s while it is quiet',
+    ).default('2s'),
     auditInterval: duration('How often watches held are compared with directories watched, and polling retries native watching').default(
       '30s',
     ),

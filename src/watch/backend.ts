@@ -59,6 +59,7 @@ export interface WatchControl extends Watcher {
   armSentinel(dir: string, timeoutMs: number): Promise<boolean>;
   /** How long the native watcher thread has been silent; undefined when not watching natively. */
   liveness(): Liveness | undefined;
+  pingNow(): void; // a heartbeat ping beside a sentinel round (one wake-up for both); nothing when not native
   /** Test-only: a fault in the native watcher thread; false when not watching natively. */
   inject(fault: WorkerFault): boolean;
 }
@@ -264,6 +265,10 @@ class AutoWatcher implements WatchControl {
 
   liveness(): Liveness | undefined {
     return this.native()?.liveness();
+  }
+
+  pingNow(): void {
+    this.native()?.worker.pingNow(false);
   }
 
   inject(fault: WorkerFault): boolean {

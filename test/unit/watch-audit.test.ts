@@ -1,6 +1,7 @@
 /** The coverage audit's pacing (pure: a fake clock; no watches are read, none are held). */
 import { describe, expect, it } from 'vitest';
-import { COST_READINGS, WatchAudit } from '../../src/watch/native/engine/coverage/audit.js';
+import { COST_READINGS, QUIET_STRETCH_MAX, WatchAudit } from '../../src/watch/native/engine/coverage/audit.js';
+import { QUIET_AFTER_MS } from '../../src/watch/pace/quiet-pace.js';
 
 function audit() {
   let t = 0;
@@ -41,5 +42,25 @@ describe('WatchAudit pacing', () => {
     const x = audit();
     expect(x.read(0)).toBe(true);
     expect(x.a.dueAt).toBe(150);
+  });
+
+  it('on a quiet tree each full count doubles the wait, up to QUIET_STRETCH_MAX; an event brings the base wait back', () => {
+    let t = 0;
+    const a = new WatchAudit(1000, () => t);
+    a.useProcess(process.pid); // this process's own inotify table: the count is real (a full one for 0 directories)
+    const waits: number[] = [];
+    const readAt = (ms: number) => {
+      t = ms;
+      const before = a.dueAt;
+      expect(a.read(() => 0, false).fresh, `due at ${before}`).toBe(true);
+      waits.push(a.dueAt - t);
+    };
+    readAt(0);
+    expect(waits[0], 'busy less than QUIET_AFTER_MS ago: the base wait').toBe(1000);
+    readAt(QUIET_AFTER_MS);
+    for (let i = 0; i < 5; i++) readAt(a.dueAt);
+    expect(waits.slice(1)).toEqual([2000, 4000, 8000, 1000 * QUIET_STRETCH_MAX, 1000 * QUIET_STRETCH_MAX, 1000 * QUIET_STRETCH_MAX]);
+    a.activity(t);
+    expect(a.dueAt - t, 'an event: the base wait again').toBe(1000);
   });
 });

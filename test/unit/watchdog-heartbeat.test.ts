@@ -52,6 +52,29 @@ describe('Heartbeat', () => {
     expect(beats).toBe(11); // 11 beats × 100 ms counted > 1,000 ms
   });
 
+  it('quiet pings (issue 19): a long wait between answered pings is no silence; an unanswered one is judged from its ping', () => {
+    const h = new Heartbeat(T, 0);
+    const forgive = () => undefined;
+    expect(h.beat(1000, 0, forgive)).toEqual({ ping: { audit: false } });
+    // Answered at 1,010; the next ping 30 s later, on time (dueAt): not 29 s of silence, not a stall.
+    expect(h.owed(1010)).toBe(false);
+    expect(h.beat(31_000, 1010, forgive, 31_000)).toEqual({ ping: { audit: false } });
+    expect(h.owed(1010), 'the ping at 31 s is unanswered').toBe(true);
+    // No answer: judged every second from the ping; hung once 5 s have passed since one interval before it.
+    for (let t = 32_000; t <= 34_000; t += 1000) expect(h.beat(t, 1010, forgive, t)).toEqual({ ping: { audit: false } });
+    expect(h.beat(35_000, 1010, forgive, 35_000)).toEqual({ ping: { audit: false } });
+    expect(h.beat(35_100, 1010, forgive, 35_100)).toEqual({ hung: expect.stringMatching(/did not answer for 5100ms \(deadline 5000ms\)/) });
+  });
+
+  it('a quiet wait that came late (this thread stopped) is forgiven beyond its planned time only', () => {
+    const h = new Heartbeat(T, 0);
+    const forgiven: number[] = [];
+    expect(h.beat(1000, 1000, () => undefined)).toEqual({ ping: { audit: false } });
+    // Planned for 31 s, came at 40 s: 9 s stalled; the ping at 1 s was answered at 1,005.
+    expect(h.beat(40_000, 1005, (at) => forgiven.push(at), 31_000)).toEqual({ ping: { audit: false } });
+    expect(forgiven).toEqual([10_005]);
+  });
+
   it('coverage: lost only after two short readings in a row; the second is asked for at once', () => {
     const h = new Heartbeat(T, 0);
     expect(h.audit(stats(10, 10))).toBeUndefined();

@@ -2,8 +2,8 @@
  * The native backend's host, on the main thread: runs NativeEngine in a worker thread (so a hung or
  * spinning watcher can never freeze builds and restarts), one worker at a time, guarded by a heartbeat
  * (worker-slot.ts):
- *  - ping every `intervalMs`; no message from the thread for `deadlineMs` (time this thread was stalled
- *    not counted: heartbeat.ts) → WATCHER_HUNG;
+ *  - ping every `intervalMs`, up to 30 s apart when quiet; no answer for `deadlineMs` after a ping (time
+ *    this thread was stalled not counted: heartbeat.ts) → WATCHER_HUNG;
  *  - coverage audit on each fresh pong: the kernel holds fewer watches than the distinct directories the
  *    thread believes armed, twice in a row → WATCH_COVERAGE_LOST;
  *  - the thread or its inotify helper died → WATCHER_CRASHED; a kernel limit reached after start (a new
@@ -60,8 +60,8 @@ export class NativeWatcher implements Watcher {
   private resolveReady!: (r: WatcherReady) => void;
   private rejectReady!: (e: unknown) => void;
   private isReady = false;
-  /** The current worker thread, with its heartbeat. */
-  private readonly worker: WorkerSlot;
+  /** The current worker thread, with its heartbeat (the watchdog's sentinel round pings it: pingNow). */
+  readonly worker: WorkerSlot;
   /** A rearmNow waiting for the next worker to be armed. */
   private rearming: { resolve: () => void; reject: (e: unknown) => void } | undefined;
   /** No worker is ever started again: closed, or a fatal error before ready. */

@@ -16,7 +16,12 @@ import { InlineEngine } from './inline-engine.js';
 const YOUNG_GEN_MB = 2;
 /** How long a thread may take to close before it is terminated. */
 const CLOSE_MS = 1500;
-/** Silent this long (pings go every second): hung, not asked to close. */
+/**
+ * Silent this long since a ping that is still unanswered: hung, not asked to close. Counted from the
+ * ping, not from the last answer: on a quiet tree the pings are up to 30 s apart (worker-slot.ts), and a
+ * healthy engine silent between two of them must still be asked to close (else its helper is left a
+ * zombie until hotwatch exits, one per re-arm).
+ */
 const SILENT_MS = 2500;
 
 /**
@@ -54,6 +59,8 @@ export class WorkerLink {
   lastAnswer = performance.now();
   /** The heartbeat's verdict: this thread is hung, so stopping it asks nothing of it. */
   hung = false;
+  /** performance.now() of the last ping sent (send). */
+  private lastPingAt = Number.NEGATIVE_INFINITY;
   private readonly worker: Worker | InlineEngine;
   private readonly calls = new Map<number, PendingCall>();
   private nextId = 0;
@@ -91,6 +98,7 @@ export class WorkerLink {
   }
 
   send(m: HostMessage): void {
+    if (m.t === 'ping') this.lastPingAt = performance.now();
     if (!this.ended) this.worker.postMessage(m);
   }
 
@@ -112,7 +120,7 @@ export class WorkerLink {
   async terminate(timeoutMs: number): Promise<boolean> {
     // A live thread first stops its watches and reaps its helper (terminating it outright would leave
     // the helper a zombie until hotwatch exits, one per re-arm); a hung or silent one is terminated at once.
-    const live = !this.hung && performance.now() - this.lastAnswer < SILENT_MS;
+    const live = !this.hung && (this.lastAnswer >= this.lastPingAt || performance.now() - this.lastPingAt < SILENT_MS);
     if (!this.ended && live) await this.call({ op: 'close' }, CLOSE_MS).catch(() => undefined);
     this.ended = true;
     for (const [id, c] of this.calls) {

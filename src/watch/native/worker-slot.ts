@@ -1,11 +1,17 @@
 /**
- * The native watcher's current worker thread, one at a time: started (a WorkerLink), pinged every
- * `intervalMs` and judged by the heartbeat (a thread silent past the deadline is hung; a coverage audit
+ * The native watcher's current worker thread, one at a time: started (a WorkerLink), pinged and judged
+ * by the heartbeat (a thread silent past the deadline is hung; a coverage audit
  * that falls short twice means lost watches), and stopped. Each worker's loss is reported once: a
  * worker stays lost until the host replaces it.
+ * The pings' pace (issue 19): every `intervalMs` while the watcher is busy and for QUIET_AFTER_MS after
+ * its last event; then each clean answer (idle, full coverage) doubles the wait up to QUIET_MAX_MS.
+ * An unanswered ping is judged every `intervalMs` whatever the pace (the deadline holds from the ping),
+ * and the first event after a quiet spell sends a ping with a coverage audit at once.
  */
 import type { NoticeCode } from '../../errors.js';
 import type { DeafCause } from '../types.js';
+import { QuietPace } from '../pace/quiet-pace.js';
+import { WakeTimer } from '../pace/wake-timer.js';
 import { Heartbeat, type HeartbeatTuning } from './heartbeat.js';
 import type { CallResult, WorkerCall, WorkerData, WorkerFault, WorkerMessage, WorkerStats } from './protocol.js';
 import { WorkerLink } from './worker-link.js';
@@ -28,14 +34,17 @@ export class WorkerSlot {
   /** The worker whose loss was reported. */
   private reportedGeneration = 0;
   private seq = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly timer = new WakeTimer((plannedAt) => this.ping(plannedAt, false));
   private readonly heartbeat: Heartbeat;
+  private pace: QuietPace;
+  private lastPingAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly beat: HeartbeatTuning,
     private readonly events: SlotEvents,
   ) {
     this.heartbeat = new Heartbeat(beat, performance.now());
+    this.pace = this.freshPace();
   }
 
   /** A worker is running (not necessarily healthy). */
@@ -55,7 +64,9 @@ export class WorkerSlot {
       { ...data, hooks: gen === 1 ? firstHooks : {} },
       {
         message: (m) => {
-          if (this.link === link) this.events.message(m);
+          if (this.link !== link) return;
+          this.paceBy(m);
+          this.events.message(m);
         },
         died: (why) => {
           if (this.link === link) this.lost('WATCHER_CRASHED', why, 'backend-error');
@@ -63,16 +74,26 @@ export class WorkerSlot {
       },
     );
     this.link = link;
-    this.heartbeat.reset(performance.now());
-    if (this.timer) clearInterval(this.timer);
-    this.timer = setInterval(() => this.ping(), this.beat.intervalMs);
-    this.timer.unref();
+    const now = performance.now();
+    this.heartbeat.reset(now);
+    this.pace = this.freshPace();
+    this.lastPingAt = Number.NEGATIVE_INFINITY;
+    this.timer.set(now + this.beat.intervalMs, now);
+  }
+
+  /**
+   * A ping now (the first change after a quiet spell, a sentinel round), unless one is still unanswered
+   * or went out less than an interval ago (rounds come faster than pings while busy, tests' short intervals).
+   */
+  pingNow(audit: boolean): void {
+    const link = this.link;
+    if (!link || this.heartbeat.owed(link.lastAnswer) || performance.now() - this.lastPingAt < this.beat.intervalMs) return;
+    this.ping(performance.now(), audit);
   }
 
   /** Stops the current worker (asked to close unless it is hung, then terminated). */
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.timer.cancel();
     const link = this.link;
     this.link = undefined;
     if (link && !(await link.terminate(TERMINATE_MS))) this.events.stuck(TERMINATE_MS);
@@ -91,6 +112,12 @@ export class WorkerSlot {
   audit(stats: WorkerStats): void {
     const lost = this.heartbeat.audit(stats);
     if (lost) this.lost('WATCH_COVERAGE_LOST', lost, 'coverage-shortfall');
+    else if (this.heartbeat.auditWanted) {
+      // One short reading: the second is asked for at the base pace, not after a quiet wait.
+      const now = performance.now();
+      this.pace.wake(now);
+      this.timer.set(now + this.beat.intervalMs, now);
+    }
   }
 
   /** The current worker's loss, said once (a worker stays lost until it is replaced). */
@@ -100,12 +127,37 @@ export class WorkerSlot {
     this.events.lost(code, message, cause, hint);
   }
 
-  private ping(): void {
+  /** One beat (`dueAt`: when it was meant to come; later means this thread was stalled). */
+  private ping(dueAt: number, audit: boolean): void {
     const link = this.link;
     if (!link) return;
-    const v = this.heartbeat.beat(performance.now(), link.lastAnswer, (at) => (link.lastAnswer = at));
-    if (!('hung' in v)) return link.send({ t: 'ping', seq: ++this.seq, audit: v.ping.audit });
-    link.hung = true;
-    this.lost('WATCHER_HUNG', v.hung, 'heartbeat-timeout');
+    const now = performance.now();
+    // Whatever comes of it, the next beat judges the answer one interval from now (a pong moves it later).
+    this.timer.set(now + this.beat.intervalMs, now);
+    const v = this.heartbeat.beat(now, link.lastAnswer, (at) => (link.lastAnswer = at), dueAt);
+    if ('hung' in v) {
+      link.hung = true;
+      return this.lost('WATCHER_HUNG', v.hung, 'heartbeat-timeout');
+    }
+    this.lastPingAt = now;
+    link.send({ t: 'ping', seq: ++this.seq, audit: v.ping.audit || audit });
+  }
+
+  /** The pace after a message: a clean pong slows it (once quiet), a change or a notice wakes it. */
+  private paceBy(m: Exclude<WorkerMessage, { t: 'reply' }>): void {
+    const now = performance.now();
+    if (m.t === 'pong') {
+      const covered = m.stats.watches === undefined || m.stats.watches >= m.stats.inodes;
+      if (m.stats.idle && covered) this.pace.clean(now);
+      else this.pace.wake(now);
+      this.timer.set(Math.max(now, this.lastPingAt + this.pace.everyMs), now);
+    } else if (m.t === 'events' || m.t === 'rescan' || m.t === 'notice') {
+      // The first change after a quiet spell: prove the watcher (and its coverage) now, not a long wait later.
+      if (this.pace.wake(now)) this.pingNow(true);
+    }
+  }
+
+  private freshPace(): QuietPace {
+    return QuietPace.standard(this.beat.intervalMs, performance.now());
   }
 }

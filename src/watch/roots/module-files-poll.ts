@@ -5,31 +5,68 @@
  * parent), and the go.mod of a module the build names but that does not exist yet (a go.work `use` or a
  * replace to a directory still to be cloned): once it appears, the module joins the set. Without a
  * go.work, the places one would be found if created (goWorkCandidates).
+ * One timer stats them all at once (a few µs each, on this thread: no thread-pool hop), every interval
+ * while the tree is busy; on a quiet tree the wait doubles up to 30 s (issue 19: idle costs nothing
+ * measurable), and the first change in the tree after a quiet spell (`activity`) checks them at once:
+ * a `go work init` in the parent is then seen by the save that follows it.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { QuietPace } from '../pace/quiet-pace.js';
+import { WakeTimer } from '../pace/wake-timer.js';
+
+/** What identifies a file's version here (undefined: it does not exist). */
+function stamp(file: string): string | undefined {
+  try {
+    const st = fs.statSync(file, { throwIfNoEntry: false });
+    return st && `${st.ino}:${st.size}:${st.mtimeMs}`;
+  } catch (e) {
+    return `unreadable:${(e as NodeJS.ErrnoException).code ?? String(e)}`; // EACCES, ENOTDIR: a state too; a change of it is a change
+  }
+}
 
 export class ModuleFilesPoll {
-  private files = new Set<string>();
-  private readonly listener = (cur: fs.Stats, prev: fs.Stats): void => {
-    if (cur.mtimeMs !== prev.mtimeMs || cur.size !== prev.size || cur.ino !== prev.ino) this.onChange();
-  };
+  private files = new Map<string, string | undefined>();
+  private readonly pace: QuietPace;
+  private readonly timer = new WakeTimer(() => this.check());
 
   constructor(
-    private readonly intervalMs: number,
+    intervalMs: number,
     private readonly onChange: () => void,
-  ) {}
+  ) {
+    this.pace = QuietPace.standard(intervalMs, performance.now());
+  }
 
-  /** Follow exactly `files` from now on. */
+  /** Follow exactly `files` from now on (their state now is the baseline). */
   follow(files: readonly string[]): void {
-    const next = new Set(files);
-    for (const f of this.files) if (!next.has(f)) fs.unwatchFile(f, this.listener);
-    for (const f of next) if (!this.files.has(f)) fs.watchFile(f, { interval: this.intervalMs, persistent: false }, this.listener);
-    this.files = next;
+    this.files = new Map(files.map((f) => [f, this.files.has(f) ? this.files.get(f) : stamp(f)]));
+    if (this.files.size === 0) this.timer.cancel();
+    else if (this.timer.dueAt === Number.POSITIVE_INFINITY) this.timer.set(performance.now() + this.pace.everyMs);
+  }
+
+  /** A change in the tree: the base pace again, and after a quiet spell a check at once. */
+  activity(): void {
+    if (this.pace.wake(performance.now()) && this.files.size > 0) this.timer.set(performance.now());
   }
 
   close(): void {
     this.follow([]);
+  }
+
+  private check(): void {
+    let changed = false;
+    for (const [f, before] of this.files) {
+      const now = stamp(f);
+      if (now === before) continue;
+      changed = true;
+      this.files.set(f, now);
+    }
+    const now = performance.now();
+    if (changed) {
+      this.pace.wake(now);
+      this.onChange();
+    } else this.pace.clean(now);
+    if (this.files.size > 0) this.timer.set(now + this.pace.everyMs, now);
   }
 }
 

@@ -180,6 +180,7 @@ export class WatchSet implements Watcher, RefreshHost {
   }
 
   private event(ev: WatchEvent): void {
+    this.polled.activity();
     const ignoreFile = ignoreFileOf(ev);
     if (ignoreFile) return this.ignoreFiles.changed(ignoreFile); // changes what is watched; builds nothing
     if (ev.kind === 'change' && MODULE_FILES.has(path.basename(ev.path))) this.replanSoon(`${path.basename(ev.path)} changed`);

@@ -2,8 +2,9 @@
  * Sentinel files: proof that the watch still delivers events. For each target (the root: a hidden dir
  * of hotwatch's own, `<root>/.hotwatch/watchdog/`; each distinct mount under the root: its top dir), a
  * file `.hotwatch-sentinel-<pid>-<n>` is created (O_EXCL | O_NOFOLLOW: never a user's file, never through
- * a symlink), and its event must come back from the watcher within the deadline. Echoed files are
- * removed at once; whatever is left is removed on close. The deadline policy is the caller's: this
+ * a symlink), and its event must come back from the watcher within the deadline. An echoed file is
+ * removed when the next one is written (its delete event then reaches the watcher with the new file's
+ * events: one wake-up per round, not two), any other at once; whatever is left is removed on close. The deadline policy is the caller's: this
  * class only writes, matches echoes and says what is overdue.
  */
 import fs from 'node:fs';
@@ -32,6 +33,8 @@ interface TargetState {
   lastOkEpoch: number | undefined;
   /** Why the last write failed (disk full, read-only, permissions), until one succeeds again. */
   error: string | undefined;
+  /** The last echoed file, removed with the next write. */
+  spent: string | undefined;
 }
 
 /** written; missing: the dir is gone (re-create it); failed: try again next time; unwritable: see lastError. */
@@ -71,13 +74,15 @@ export class SentinelFiles {
   private seq = 0;
 
   add(t: SentinelTarget): void {
-    if (!this.states.has(t.path)) this.states.set(t.path, { t, pending: undefined, lastOkEpoch: undefined, error: undefined });
+    if (!this.states.has(t.path))
+      this.states.set(t.path, { t, pending: undefined, lastOkEpoch: undefined, error: undefined, spent: undefined });
   }
 
   remove(p: string): void {
     const s = this.states.get(p);
     if (!s) return;
     this.drop(s, false);
+    this.removeSpent(s);
     this.states.delete(p);
   }
 
@@ -94,6 +99,7 @@ export class SentinelFiles {
     const s = this.states.get(p);
     if (!s) return 'failed';
     this.drop(s, false);
+    this.removeSpent(s);
     const file = path.join(s.t.dir, `${SENTINEL_PREFIX}-${process.pid}-${++this.seq}`);
     s.pending = { file, at: performance.now(), epoch: Date.now(), waiters: [] };
     this.byFile.set(file, s);
@@ -177,10 +183,23 @@ export class SentinelFiles {
     s.pending = undefined;
     this.byFile.delete(pend.file);
     for (const w of pend.waiters) w(ok);
-    if (this.leftovers.has(pend.file)) {
-      fs.rm(pend.file, { force: true }, (err) => {
-        if (!err) this.leftovers.delete(pend.file);
-      });
+    if (!this.leftovers.has(pend.file)) return;
+    if (ok) s.spent = pend.file;
+    else this.unlink(pend.file);
+  }
+
+  private removeSpent(s: TargetState): void {
+    if (s.spent !== undefined) this.unlink(s.spent);
+    s.spent = undefined;
+  }
+
+  /** Removes one sentinel file (gone already is fine; kept in leftovers for close() when it cannot be removed now). */
+  private unlink(file: string): void {
+    try {
+      fs.rmSync(file, { force: true });
+      this.leftovers.delete(file);
+    } catch {
+      // removed on close (or left for the user to see if even that fails)
     }
   }
 }

@@ -1,18 +1,23 @@
 /**
  * The watchdog's sentinel policy: which targets exist (the root's `.hotwatch/watchdog/`, each distinct
- * native mount under the root), when a sentinel goes out (every tick, once the last one came back), and
- * what a missing echo means:
+ * native mount under the root), when a round of sentinels goes out, and what a missing echo means:
  *   - the watcher thread silent for more than two pings as well → 'heartbeat-timeout' (hung thread);
  *   - the thread busy resolving a burst → wait (bounded: 10 intervals), the echo is queued behind it;
  *   - otherwise → 'sentinel-timeout': that scope is deaf.
  * It also proves a re-armed scope (one round trip) and restarts a recovered scope's cycle. Turned off
  * (watchdog.enabled: false), it writes nothing and proves nothing: recovery then trusts the re-arm.
+ * The rounds' pace (issue 19): every half interval while the tree is busy and for QUIET_AFTER_MS after
+ * the last change; then each clean round (every echo back) doubles the wait, up to QUIET_MAX_MS. Any
+ * change or anomaly (`wake`) brings the base pace back, and the first after a quiet spell a round at
+ * once. An echo is always due within `interval` of its write, whatever the pace.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { classifyFs, mountsUnder, type MountEntry } from '../../os/mounts.js';
 import type { WatchControl } from '../backend.js';
 import type { DeafCause } from '../types.js';
+import { QUIET_MAX_MS, QuietPace } from '../pace/quiet-pace.js';
+import { DUE_SLACK_MS, WakeTimer } from '../pace/wake-timer.js';
 import type { HealthLog } from './health-log.js';
 import type { ScopeRecord } from './recovery-policy.js';
 import { ensureSentinelDir, type SentinelFiles } from './sentinel-files.js';
@@ -33,6 +38,11 @@ export class SentinelGuard {
   private warned: string | undefined;
   /** The watcher whose native backend carries the sentinels (set once it exists). */
   private watcher: WatchControl | undefined;
+  private readonly pace: QuietPace;
+  /** When the next round of sentinels goes out (performance.now() ms). */
+  private nextRoundAt = 0;
+  /** The watchdog's one timer (drive, schedule). */
+  private timer: WakeTimer | undefined;
 
   constructor(
     private readonly root: string,
@@ -41,7 +51,9 @@ export class SentinelGuard {
     private readonly log: HealthLog,
     private readonly enabled: boolean,
     private readonly signal: AbortSignal,
-  ) {}
+  ) {
+    this.pace = QuietPace.standard(this.tickMs(), performance.now());
+  }
 
   attach(watcher: WatchControl): void {
     this.watcher = watcher;
@@ -52,14 +64,56 @@ export class SentinelGuard {
     return this.files.targets().length;
   }
 
-  /** A sentinel file's event came back from the watcher. */
+  /** A sentinel file's event came back from the watcher; the last of a round makes it a clean one. */
   seen(file: string): void {
     this.files.seen(file);
+    const now = performance.now();
+    if (this.files.targets().every((t) => this.files.pendingAge(t.path, now) === undefined)) this.pace.clean(now);
   }
 
-  /** Ticks at half the interval: a loss is found within 1.5 intervals of it (the goal is 2). */
+  /** The base pace, half the interval: a loss is found within 1.5 intervals of it (the goal is 2). */
   tickMs(): number {
     return Math.max(50, this.intervalMs / 2);
+  }
+
+  /** The wait between two rounds now (ms): the base pace, or longer on a quiet tree. */
+  get roundEveryMs(): number {
+    return this.pace.everyMs;
+  }
+
+  /** The watchdog's wake-ups from now on: `tick` runs whenever something is due (then call schedule). */
+  drive(tick: (plannedAt: number) => void): void {
+    this.timer = new WakeTimer(tick);
+    this.schedule(false);
+  }
+
+  /**
+   * The next wake: the next round, or an echo to judge (with sentinels off or not native: none), the
+   * base pace while `recovering`, and at least every QUIET_MAX_MS (the snapshot is kept current then).
+   */
+  schedule(recovering: boolean): void {
+    const now = performance.now();
+    let due = now + QUIET_MAX_MS;
+    if (recovering) due = Math.min(due, now + this.tickMs());
+    if (this.enabled && this.watcher?.backend() === 'native') {
+      due = Math.min(due, this.nextRoundAt);
+      for (const t of this.files.targets()) {
+        const age = this.files.pendingAge(t.path, now);
+        // An echo overdue but not judged yet (its scope recovering, the watcher busy): looked at again at the base pace.
+        if (age !== undefined)
+          due = Math.min(due, Math.max(now - age + this.judgeAfterMs(), age >= this.judgeAfterMs() ? now + this.tickMs() : 0));
+      }
+    }
+    this.timer?.set(Math.max(now, due), now);
+  }
+
+  /** A change in the tree, or an anomaly: the base pace again; after a quiet spell, a round at once. */
+  wake(): void {
+    const now = performance.now();
+    if (this.pace.wake(now)) {
+      this.nextRoundAt = now;
+      this.timer?.set(now, now);
+    } else this.timer?.atMost(now + this.tickMs(), now);
   }
 
   /** Creates `.hotwatch/watchdog` (no watch yet); false when off, or with one warning when impossible. */
@@ -116,17 +170,23 @@ export class SentinelGuard {
     }
   }
 
-  /** Every tick: send sentinels, judge the overdue ones (a scope that is not healthy is not judged). */
+  /** Each wake: a round of sentinels when due, the overdue ones judged (a scope that is not healthy is not judged). */
   judge(now: number, healthy: (key: string) => boolean, lose: (l: SentinelLoss) => void): void {
     if (!this.enabled || this.watcher?.backend() !== 'native') return;
+    const round = now + DUE_SLACK_MS >= this.nextRoundAt;
+    if (round) {
+      this.nextRoundAt = now + this.pace.everyMs;
+      if (this.pace.quiet) this.watcher.pingNow(); // on a quiet tree the heartbeat rides the same wake-up (busy, it pings every second anyway)
+    }
     for (const t of this.files.targets()) {
       if (!healthy(t.path) || (t.scope === 'mount' && !healthy(this.root))) continue;
       const age = this.files.pendingAge(t.path, now);
       if (age === undefined) {
-        this.send(t.scope, t.path);
+        if (round) this.send(t.scope, t.path);
         continue;
       }
-      if (age < this.intervalMs - this.tickMs() / 4) continue; // judged on the first tick one interval after the write
+      if (age + DUE_SLACK_MS < this.judgeAfterMs()) continue; // judged one interval (less a margin) after the write
+      this.pace.wake(now); // an overdue echo is an anomaly: the base pace until the tree is quiet again (no round now: judged below)
       const live = this.watcher.liveness();
       if (live && live.silentMs > 2 * live.pingMs) {
         const detail = `the native watcher has not answered for ${Math.round(live.silentMs)}ms and the sentinel in ${t.dir} did not come back within ${this.intervalMs}ms: it is hung; restarting it`;
@@ -174,6 +234,7 @@ export class SentinelGuard {
 
   /** Every sentinel file removed, and the sentinel directory when it is empty (a file of someone else's there is left alone). */
   close(): void {
+    this.timer?.cancel();
     this.files.close();
     if (!this.dir) return;
     try {
@@ -183,6 +244,11 @@ export class SentinelGuard {
       if (code !== 'ENOENT' && code !== 'ENOTEMPTY' && code !== 'EEXIST')
         this.log.say('warn', 'SENTINEL_DIR', this.dir, `could not remove ${this.dir} on exit: ${code ?? String(e)}`);
     }
+  }
+
+  /** How old an unanswered sentinel is when judged (ms). */
+  private judgeAfterMs(): number {
+    return this.intervalMs - this.tickMs() / 4;
   }
 
   private send(scope: 'root' | 'mount', p: string): void {

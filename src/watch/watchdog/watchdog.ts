@@ -3,8 +3,9 @@
  * wraps createWatcher and
  *   - at start: arms the tree, whose walk seeds the snapshot and counts it against the inotify budget
  *     (watch.budget; budget/arm-first.ts), then polls or refuses (what was armed closed first);
- *   - each tick (half the interval): sentinel round trips per root and per distinct mount
- *     (sentinel-guard.ts), a mountinfo re-read (mount-watch.ts), the snapshot kept current;
+ *   - each wake (one timer, set for whatever is due next: half the interval while busy, up to 30 s on a
+ *     quiet tree, sentinel-guard.ts): sentinel round trips per root and per distinct mount, a mountinfo
+ *     re-read (mount-watch.ts), the snapshot kept current; a change or an anomaly wakes it at once;
  *   - turns the backend's reports (root replaced, hung thread, coverage shortfall, limits, storms) and
  *     its own findings into contract lines and recovery (loss-intake.ts, recovery-policy.ts,
  *     recovery-runner.ts).
@@ -50,6 +51,7 @@ export interface WatchdogOptions {
 }
 
 const REPLAY_TIMEOUT_MS = 120_000;
+const STALL_MS = 1500; // a wake this late: this process was stopped or starved (SIGSTOP, suspend)
 
 /** The watcher, behind the watchdog. */
 export function createWatchdog(opts: WatchdogOptions): Watcher {
@@ -71,8 +73,6 @@ class Watchdog implements Watcher, RecoveryHost {
   private readonly runner: RecoveryRunner;
   private readonly intake: LossIntake;
   private mountWatch: MountWatch | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private lastTick = performance.now();
   private ticking = false;
   private readonly ac = new AbortController();
   private closing: Promise<void> | undefined;
@@ -130,7 +130,6 @@ class Watchdog implements Watcher, RecoveryHost {
     this.closing ??= (async () => {
       this.ac.abort(new Error('the watchdog was closed'));
       this.opts.signal.removeEventListener('abort', this.onAbort);
-      if (this.timer) clearInterval(this.timer);
       await this.control?.close();
       this.guard.close();
     })();
@@ -176,7 +175,10 @@ class Watchdog implements Watcher, RecoveryHost {
     const w = createWatcher({
       settings: this.opts.settings,
       onEvent: (ev) => this.event(ev),
-      onNotice: (n) => this.intake.notice(n),
+      onNotice: (n) => {
+        this.guard.wake(); // a notice is an anomaly (or a change of state): the base pace
+        this.intake.notice(n);
+      },
       onSentinel: (p) => this.guard.seen(p),
       signal: this.signal,
       ...(pollReason ? { pollReason } : {}),
@@ -207,26 +209,23 @@ class Watchdog implements Watcher, RecoveryHost {
       await this.guard.armRoot();
       this.guard.addMounts(realRoot, this.mountWatch?.mounts ?? [], (p) => this.filter.isExcludedDir(p));
     }
-    this.timer = setInterval(() => void this.tick(), this.guard.tickMs());
-    this.timer.unref();
+    this.guard.drive((plannedAt) => void this.tick(plannedAt));
   }
 
   private event(ev: WatchEvent): void {
+    this.guard.wake();
     for (const e of relevantEvents(ev, this.filter, this.snapshot, this.opts.log)) {
       if (e.kind === 'change') this.snapshot.note(e.path);
       this.opts.onEvent(e);
     }
   }
 
-  private async tick(): Promise<void> {
+  private async tick(plannedAt: number): Promise<void> {
     if (!this.control || this.ticking || this.signal.aborted) return;
     const now = performance.now();
-    const gap = now - this.lastTick;
-    this.lastTick = now;
-    // This process was stopped or starved (SIGSTOP, suspend): no round trip can be judged.
-    if (gap > Math.max(this.guard.tickMs() * 4, 1500)) return this.guard.voidPending();
     this.ticking = true;
     try {
+      if (now - plannedAt > STALL_MS) return this.guard.voidPending(); // stalled: no round trip can be judged
       for (const c of this.mountWatch?.check() ?? []) this.mountChanged(c);
       this.guard.judge(
         now,
@@ -241,6 +240,7 @@ class Watchdog implements Watcher, RecoveryHost {
         this.log.say('warn', 'WATCHDOG_ERROR', undefined, `the watchdog's check failed (${String(e)}); it runs again at the next tick`, e);
     } finally {
       this.ticking = false;
+      if (!this.signal.aborted) this.guard.schedule(this.policy.keys().length > 0); // a recovery under way: the base pace
     }
   }
 

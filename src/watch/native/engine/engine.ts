@@ -25,6 +25,8 @@ import { reconcileWatches, type ReconcileCounts } from './reconcile.js';
 import { SentinelWatches } from './sentinel-watches.js';
 import { StormDetector } from './storm-detector.js';
 import { SweepPace } from './coverage/sweep-pace.js';
+import { QuietPace } from '../../pace/quiet-pace.js';
+import { WakeTimer } from '../../pace/wake-timer.js';
 import { TreeArmer } from './tree-armer.js';
 import type { NativeTuning } from './tuning.js';
 
@@ -33,7 +35,7 @@ export type { EngineOptions, EngineSink } from './engine-types.js';
 /** How long the helper may take to confirm a batch of watches (10,000 take ~70 ms). */
 const HELPER_SETTLE_MS = 30_000;
 const HELPER_EXIT_MS = 1000;
-const ROOT_CHECK_MS = 1000;
+const ROOT_CHECK_MS = 1000; // the root's identity: every second while busy, up to every 30 s once quiet
 const yieldNow = () => new Promise<void>((r) => setImmediate(r));
 
 export class NativeEngine {
@@ -49,8 +51,10 @@ export class NativeEngine {
   private readonly helper: HelperOpener | undefined;
   private rawEvents = 0;
   private lastRootCheck = 0;
+  private readonly rootPace = QuietPace.standard(ROOT_CHECK_MS, performance.now());
   private readonly sweepPace: SweepPace;
-  private tickTimer: NodeJS.Timeout | undefined;
+  private readonly clock = new WakeTimer((plannedAt) => this.tick(plannedAt)); // storm window, root check, sweep: whichever is due first
+  private lastTickAt = performance.now();
   private noticesSent = 0;
   private isStopped = false;
   /** The relevant files the first arming read (collectFiles), until taken. */
@@ -132,7 +136,9 @@ export class NativeEngine {
         // the watchdog re-creates the dir and asks again
       }
     }
-    this.tickTimer = setInterval(() => this.tick(), this.tuning.tickMs);
+    const now = performance.now();
+    this.sweepPace.activity(now); // one pass at the base pace after arming
+    this.clock.set(now + this.tuning.tickMs, now);
     return true;
   }
 
@@ -210,7 +216,7 @@ export class NativeEngine {
 
   stop(): void {
     this.isStopped = true;
-    if (this.tickTimer) clearInterval(this.tickTimer);
+    this.clock.cancel();
     this.resolver.stop();
     this.watches.closeAll();
     this.sentinels.closeAll();
@@ -257,7 +263,11 @@ export class NativeEngine {
     }
     if (name !== null && name === this.opts.dropEventsNamed) return;
     this.rawEvents++;
-    this.sweepPace.activity(); // a busy tree is where events get lost: the sweep at its base pace
+    const now = performance.now();
+    this.sweepPace.activity(now); // a busy tree is where events get lost: the sweep at its base pace
+    this.rootPace.wake(now);
+    this.audit.activity(now);
+    if (this.clock.dueAt < Number.POSITIVE_INFINITY) this.clock.atMost(now + this.tuning.tickMs, now); // once started
     // A write's close follows its modify: counting both would call a checkout a storm at 2/3 of its size.
     const closeOnly = complete === true && !renamed;
     const storm = closeOnly ? undefined : this.storms.raw();
@@ -265,16 +275,22 @@ export class NativeEngine {
     this.resolver.add(dir, name, renamed, complete);
   }
 
-  private tick(): void {
+  private tick(plannedAt: number): void {
     const now = performance.now();
-    const v = this.storms.tick(now);
+    const v = this.storms.tick(now, Math.max(0, plannedAt - this.lastTickAt - this.tuning.tickMs)); // a longer planned sleep is no stall
+    this.lastTickAt = now;
     if (v.overflow) this.losses.overflow(v.overflow);
     if (v.reconcile) this.resolver.reconcileAll();
-    if (now - this.lastRootCheck >= ROOT_CHECK_MS) {
+    if (now - this.lastRootCheck >= this.rootPace.everyMs - 5) {
       this.lastRootCheck = now;
-      this.losses.checkRoot();
+      if (this.losses.checkRoot()) this.rootPace.clean(now);
+      else this.rootPace.wake(now);
     }
     this.sweepPace.maybeStep(now, () => this.resolver.sweep());
+    // A storm window open or events not yet resolved: the base tick; else whichever check is due first.
+    const busy = !this.storms.quiet || !this.resolver.idle ? now + this.tuning.tickMs : Number.POSITIVE_INFINITY;
+    const next = Math.min(this.lastRootCheck + this.rootPace.everyMs, this.sweepPace.nextDueAt, busy);
+    this.clock.set(Math.max(next, now + Math.min(this.tuning.tickMs, 50)), now);
   }
 
   /** A watch failed (fs.watch's error event): dropped with what is below it, and armed again. */

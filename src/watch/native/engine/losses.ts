@@ -66,11 +66,12 @@ export class EngineLosses {
     if (reason) this.overflow(reason);
   }
 
-  /** The root deleted, or replaced by another directory (rm -rf + mkdir): re-arm it when it is back. */
-  checkRoot(): void {
-    if (this.rootArming) return; // a re-arm is under way
+  /** The root deleted, or replaced by another directory (rm -rf + mkdir): re-arm it when it is back. True when all is well. */
+  checkRoot(): boolean {
+    if (this.rootArming) return false; // a re-arm is under way
     const v = this.guard.check();
-    if (v === 'ok' || v === 'still-gone') return;
+    if (v === 'ok') return true;
+    if (v === 'still-gone') return false;
     this.host.closeAll();
     if (v === 'gone') {
       this.rootCause = 'root-missing';
@@ -82,7 +83,7 @@ export class EngineLosses {
         hint: 'recreate the directory (hotwatch re-arms by itself) or restart hotwatch with the right --root',
         health: { kind: 'deaf', scope: 'root', cause: 'root-missing', selfHealing: true },
       });
-      return;
+      return false;
     }
     const back = v === 'back';
     this.rootCause = back ? (this.rootCause ?? 'root-missing') : 'root-replaced';
@@ -95,6 +96,7 @@ export class EngineLosses {
       ...(back ? {} : { health: { kind: 'deaf', scope: 'root', cause: 'root-replaced', selfHealing: true } as const }),
     });
     this.host.armRoot();
+    return false;
   }
 
   /** After a flush: report the re-arms it completed (root watched again, storm reconciled). */

@@ -55,6 +55,11 @@ export class StormDetector {
     return this.storm;
   }
 
+  /** No storm and no event in the current window: nothing needs a tick (the engine may sleep). */
+  get quiet(): boolean {
+    return !this.storm && this.windowCount === 0;
+  }
+
   /** One raw event: returns the overflow reason when it is the one that makes this window a storm. */
   raw(): string | undefined {
     this.windowCount++;
@@ -76,11 +81,11 @@ export class StormDetector {
     return 'the kernel event queue overflowed (IN_Q_OVERFLOW): events were lost';
   }
 
-  /** A timer tick (every tickMs). */
-  tick(now: number): TickVerdict {
+  /** A timer tick (every tickMs; `slackMs` longer when the engine planned a longer sleep, on a quiet tree). */
+  tick(now: number, slackMs = 0): TickVerdict {
     const gap = now - this.lastTick;
     this.lastTick = now;
-    if (gap > this.tuning.stallMs) {
+    if (gap > this.tuning.stallMs + slackMs) {
       // The backlog drains as a burst next: the same storm, so one report for both, whichever came first.
       const overflow = this.storm
         ? undefined

@@ -6,11 +6,18 @@
  * stays under 0.1% CPU), when forced, or soon after new directories were armed. A read's cost is the least
  * of the last COST_READINGS reads' wall times: one read descheduled on a busy machine (a 0.2 ms read
  * taking 20 ms) had put off the next audit by 20 s, and lost watches went unnoticed that long.
+ * On a tree quiet for QUIET_AFTER_MS (issue 19: idle costs nothing measurable), each full count doubles
+ * that wait, up to QUIET_STRETCH_MAX times: on 10,000 directories a count costs ~25 ms, every 30 s that
+ * was 0.08% of a core by itself. Any event (`activity`) or a short count brings the base wait back, and
+ * the first change after a quiet spell asks for a count at once (the heartbeat's ping, worker-slot.ts).
  */
 import { inotifyFdsOfSelf, watchesOfFd, watchesOfProcess } from '../../../../os/inotify-fds.js';
+import { QUIET_AFTER_MS } from '../../../pace/quiet-pace.js';
 
 /** How many recent reads the cost is the least of. */
 export const COST_READINGS = 5;
+/** The most a quiet tree stretches the wait between two counts (30 s → 4 min by default). */
+export const QUIET_STRETCH_MAX = 8;
 
 export interface AuditReading {
   inodes: number;
@@ -28,15 +35,25 @@ export class WatchAudit {
   private readonly costs: number[] = [];
   private soon = false;
   private last: { inodes: number; watches: number | undefined } = { inodes: 0, watches: undefined };
+  private stretch = 1;
+  private lastActivityAt: number;
 
   constructor(
     private readonly minMs: number,
     private readonly clock: () => number = () => performance.now(),
-  ) {}
+  ) {
+    this.lastActivityAt = clock();
+  }
 
   /** When the next unforced reading is due (ms, on `clock`). */
   get dueAt(): number {
-    return this.lastAt + Math.max(this.minMs, (this.costs.length > 0 ? Math.min(...this.costs) : 0) * 1000);
+    return this.lastAt + Math.max(this.minMs, (this.costs.length > 0 ? Math.min(...this.costs) : 0) * 1000) * this.stretch;
+  }
+
+  /** An event in the tree: the base wait again. */
+  activity(now: number): void {
+    this.stretch = 1;
+    this.lastActivityAt = now;
   }
 
   /** The watches are held by this process (the inotify helper): count its inotify fds. */
@@ -74,6 +91,8 @@ export class WatchAudit {
       this.costs.push(this.clock() - now);
       if (this.costs.length > COST_READINGS) this.costs.shift();
       this.lastAt = now;
+      if (watches === undefined || watches < this.last.inodes) this.stretch = 1;
+      else if (now - this.lastActivityAt >= QUIET_AFTER_MS) this.stretch = Math.min(this.stretch * 2, QUIET_STRETCH_MAX);
     }
     return { ...this.last, fresh };
   }
