@@ -9,7 +9,6 @@
  */
 import path from 'node:path';
 import type { WatchSettings } from '../../../config/settings.js';
-import { errnoCode } from '../../../errors.js';
 import { readMounts, type MountEntry } from '../../../os/mounts.js';
 import { instanceLimitError } from '../../budget/limits.js';
 import { isSentinelName } from '../../tree/filter.js';
@@ -36,7 +35,6 @@ export type { EngineOptions, EngineSink } from './engine-types.js';
 const HELPER_SETTLE_MS = 30_000;
 const HELPER_EXIT_MS = 1000;
 const ROOT_CHECK_MS = 1000; // the root's identity: every second while busy, up to every 30 s once quiet
-const yieldNow = () => new Promise<void>((r) => setImmediate(r));
 
 export class NativeEngine {
   private readonly root: string;
@@ -90,10 +88,7 @@ export class NativeEngine {
       fatal: (e) => sink.fatal(e),
       stop: () => this.stop(),
       stopped: () => this.isStopped,
-      breathe: async () => {
-        this.postNotices();
-        await yieldNow();
-      },
+      postNotices: () => this.postNotices(),
     });
     this.storms = new StormDetector(tuning, performance.now());
     this.sweepPace = new SweepPace(tuning.sweepEveryMs);
@@ -295,16 +290,9 @@ export class NativeEngine {
 
   /** A watch failed (fs.watch's error event): dropped with what is below it, and armed again. */
   private watchFailed(dir: string, err: Error): void {
-    const code = errnoCode(err);
-    this.sink.notice({
-      level: 'warn',
-      code: 'WATCH_ERROR',
-      path: dir,
-      message: `the watch on ${dir} failed (${code ?? err.message}): re-arming it`,
-      health: { kind: 'deaf', scope: 'dir', cause: 'backend-error', selfHealing: true },
-    });
+    const why = this.losses.watchFailed(dir, err);
     this.watches.unwatchSubtree(dir);
-    this.sink.rescan(`watch error on ${dir}: ${code ?? err.message}`);
+    this.sink.rescan(`watch error on ${dir}: ${why}`);
     this.resolver.queue(dir);
   }
 }

@@ -7,6 +7,7 @@
 import type { DirId } from './dir-watches.js';
 import type { DeafCause, WatchNotice } from '../../types.js';
 import { RootGuard } from './root-guard.js';
+import { errnoCode } from '../../../errors.js';
 
 export interface LossHost {
   notice(n: WatchNotice): void;
@@ -126,5 +127,18 @@ export class EngineLosses {
         health: { kind: 'rearmed', scope: 'root', cause: 'overflow-suspected', dirs: s.dirs },
       });
     }
+  }
+
+  /** A watch failed (fs.watch's error event): said; the engine drops it with what is below and arms it again. Returns the reason. */
+  watchFailed(dir: string, err: Error): string {
+    const why = errnoCode(err) ?? err.message;
+    this.host.notice({
+      level: 'warn',
+      code: 'WATCH_ERROR',
+      path: dir,
+      message: `the watch on ${dir} failed (${why}): re-arming it`,
+      health: { kind: 'deaf', scope: 'dir', cause: 'backend-error', selfHealing: true },
+    });
+    return why;
   }
 }

@@ -20,8 +20,8 @@ export interface ArmerHost {
   fatal(e: HotwatchError): void;
   stop(): void;
   stopped(): boolean;
-  /** Called every few hundred dirs: post notices, let pings through. */
-  breathe(): Promise<void>;
+  /** Sends the notices gathered so far (called every few hundred dirs, before arming lets pings through). */
+  postNotices(): void;
 }
 
 const VANISHED = new Set(['ENOENT', 'ENOTDIR']);
@@ -47,6 +47,12 @@ export class TreeArmer {
    * Watches the whole tree; false when a fatal error stopped the engine (already reported), a root that
    * cannot be watched (gone, not a directory, unreadable) included.
    */
+  /** Every few hundred dirs: notices posted, the event loop let through (pings, events). */
+  private async breathe(): Promise<void> {
+    this.host.postNotices();
+    await new Promise<void>((r) => setImmediate(r));
+  }
+
   async armRoot(files?: string[]): Promise<boolean> {
     if (!(await this.armTree(this.root, undefined, files))) return false;
     if (this.watches.has(this.root)) return true;
@@ -85,7 +91,7 @@ export class TreeArmer {
       for (let i = ARM_CHUNK; ; i += ARM_CHUNK) {
         const following = i < level.length && !this.host.stopped() ? this.armChunk(level.slice(i, i + ARM_CHUNK)) : undefined;
         if (!(await this.readChunk(armed, next, out, files))) return false;
-        await this.host.breathe();
+        await this.breathe();
         if (!following) break;
         armed = following;
       }
@@ -218,7 +224,7 @@ export class TreeArmer {
       if (!this.watches.has(d)) continue; // dropped with its parent meanwhile
       await this.resolve(d, out);
       if (!(await this.reconcileDir(d, out))) await this.resolve(d, out);
-      if (++n % 500 === 0) await this.host.breathe();
+      if (++n % 500 === 0) await this.breathe();
     }
   }
 
