@@ -104,16 +104,18 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring, 
   // The config file's edits go to the reload; a build step's own writes are left out (step-writes.ts).
   const toBatcher = stepWrites ? (ev: WatchEvent) => stepWrites.pass(ev, batcher) : (ev: WatchEvent) => batcher.push(ev);
   let watcher: WatchSet | undefined;
+  wiring.bind(supervisor); // the job's state from the first build on; READY=1 waits for the watches too
   try {
     await armingGate(signal); // test-only: a window where the build runs and nothing watches yet
     // The watch stack is loaded once the first build runs (its modules are not on that build's path).
     watcher = await watchSetFor(s, watch, (ev) => configWatch.takes(ev) || toBatcher(ev), wlog, signal, wiring, cwd);
     o.timings?.mark('watchLoaded');
     batcher.useBarrier(watcher);
-    wiring.bind(supervisor, watcher);
+    wiring.bindWatcher(watcher);
     startConfigReload({ settings: s, load: o.reloadSettings, onReload: o.onReload, watcher, supervisor, configWatch, service, log });
     const ready = await abandoningOnFailure(watcher.ready, running, abandon, first);
     sayReady(ready, wlog, o.timings, first);
+    wiring.watchReady();
     // The first build first: what follows is background work, and it used to run before the build started
     // (measured: 45 ms from watch.ready to build.start on 200 directories).
     running ??= startFirstBuild(first, supervisor, o.timings);

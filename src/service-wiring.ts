@@ -47,18 +47,38 @@ export class ServiceWiring implements StatusSource {
   private editAt: number | undefined;
   private readonly scopes = new Map<string, ScopeView>();
   private readonly startedAt = Date.now();
+  /** Every watch armed (watchReady). */
+  private watching = false;
+  private watcher: { stats?(): WatcherStats | undefined } | undefined;
   /** The supervisor's job snapshot and the watcher's counters, once they exist. */
   private sources:
     | { job: () => JobSnapshot; watchStats: () => WatcherStats | undefined; apps?: () => Array<{ name: string; state: JobSnapshot }> }
     | undefined;
 
-  /** The supervisor's job (its `state`; with apps:, each app's `states()`) and the watcher's counters, read on each status request. */
-  bind(
-    supervisor: { readonly state: JobSnapshot; states?(): Array<{ name: string; state: JobSnapshot }> },
-    watcher: { stats?(): WatcherStats | undefined },
-  ): void {
+  /**
+   * The supervisor's job (its `state`; with apps:, each app's `states()`), read on each status request;
+   * bound before the watches are armed (the first build runs meanwhile). The watcher's counters follow.
+   */
+  bind(supervisor: { readonly state: JobSnapshot; states?(): Array<{ name: string; state: JobSnapshot }> }): void {
     const apps = supervisor.states ? () => supervisor.states!() : undefined;
-    this.sources = { job: () => supervisor.state, watchStats: () => watcher.stats?.(), ...(apps ? { apps } : {}) };
+    this.sources = { job: () => supervisor.state, watchStats: () => this.watcher?.stats?.(), ...(apps ? { apps } : {}) };
+    this.sink?.changed();
+  }
+
+  /** The watcher, once its stack is loaded: its counters in /status and the metrics. */
+  bindWatcher(watcher: { stats?(): WatcherStats | undefined }): void {
+    this.watcher = watcher;
+  }
+
+  /** Every watch is armed (the runtime's watch.ready): READY=1 waits for it (StatusSource.armed). */
+  armed(): boolean {
+    return this.watching;
+  }
+
+  /** The runtime's watch.ready: said to the service layer (READY=1 may be due now). */
+  watchReady(): void {
+    this.watching = true;
+    this.sink?.changed();
   }
 
   /** With apps:, each app's state; undefined with one app. */

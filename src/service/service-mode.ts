@@ -84,7 +84,7 @@ export async function startServiceMode(o: ServiceModeOptions): Promise<ServiceMo
           );
       },
     });
-  const notify = notifyOnChange(notifier, snap, o.log);
+  const notify = notifyOnChange(notifier, snap, () => o.source.armed?.() ?? true, o.log);
   const recorder = new ServiceRecorder(facts, metrics, notify.changed, clock);
 
   const onAbort = () => void notifier.stopping(`stopping: ${String((o.signal.reason as Error)?.message ?? o.signal.reason ?? 'shutdown')}`);
@@ -115,7 +115,7 @@ export async function startServiceMode(o: ServiceModeOptions): Promise<ServiceMo
 }
 
 /** STATUS= when the line changes, READY=1 once; coalesced to one look per turn of the event loop, after the supervisor's own updates. */
-function notifyOnChange(notifier: Notifier, snap: () => StatusSnapshot, log: ServiceLog) {
+function notifyOnChange(notifier: Notifier, snap: () => StatusSnapshot, armed: () => boolean, log: ServiceLog) {
   let scheduled: NodeJS.Immediate | undefined;
   let ready = false;
   let lastError: string | undefined; // said once, not on every change
@@ -123,7 +123,8 @@ function notifyOnChange(notifier: Notifier, snap: () => StatusSnapshot, log: Ser
     scheduled = undefined;
     const s = snap();
     const line = statusLine(s);
-    const settled = s.health.serving || ['build-failed', 'exited', 'backoff'].includes(s.state.name);
+    // Ready means watched too: an app that serves before its watches are armed is not yet what READY=1 promises.
+    const settled = armed() && (s.health.serving || ['build-failed', 'exited', 'backoff'].includes(s.state.name));
     const first = !ready && settled;
     if (first) ready = true;
     const sent = first ? notifier.ready(line) : notifier.status(line);

@@ -69,6 +69,11 @@ export interface StatusSource {
   watch(): WatchView;
   /** With apps: (several apps), each app's own state; undefined with one app. */
   apps?(): AppStateView[] | undefined;
+  /**
+   * Every watch is armed (watch.ready). The first build runs while the watches are armed, so the app can
+   * serve before they are: READY=1 waits for both. Absent: armed.
+   */
+  armed?(): boolean;
 }
 
 /** One app of `apps:`: its job's state and the process that serves for it. */

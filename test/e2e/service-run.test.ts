@@ -101,6 +101,25 @@ describe('service mode in hotwatch run (e2e)', () => {
     await r.waitForLine('STOPPING=1');
   }, 90_000);
 
+  it('sd_notify: READY=1 waits for the watches too (the first build runs while they are armed, and may serve first)', async () => {
+    const dir = project();
+    const r = await receiver(dir);
+    const port = await freePort();
+    const gate = path.join(dir, '..', `${path.basename(dir)}.arm`);
+    cleanups.push(() => fs.rmSync(gate, { force: true }));
+    const hw = start(dir, { PORT: String(port), NOTIFY_SOCKET: r.address, HOTWATCH_TEST_FAULTS: '', HOTWATCH_TEST_ARMING_GATE: gate });
+    await hw.waitForLog((l) => l.event === 'app.listening', 'the app serves while nothing is armed yet');
+    await new Promise((res) => setTimeout(res, 1000));
+    expect(hw.events('watch.ready'), 'arming is still held back').toEqual([]);
+    expect(
+      r.received.some((d) => d.lines.includes('READY=1')),
+      'no READY=1 before the watches are armed',
+    ).toBe(false);
+    fs.writeFileSync(gate, '');
+    await hw.waitForLog((l) => l.event === 'watch.ready', 'watching is ready');
+    await r.waitForLine('READY=1', { timeoutMs: 30_000 });
+  }, 90_000);
+
   it('sd_notify: READY=1 after a failed first build too (hotwatch is up, waiting for a fix)', async () => {
     const dir = project((d) => {
       writeGoApp(d, 'v1');
