@@ -49,6 +49,8 @@ export class ServiceWiring implements StatusSource {
   private readonly startedAt = Date.now();
   /** Every watch armed (watchReady). */
   private watching = false;
+  /** Epoch ms of watchReady. */
+  private watchingSince: number | undefined;
   private watcher: { stats?(): WatcherStats | undefined } | undefined;
   /** The supervisor's job snapshot and the watcher's counters, once they exist. */
   private sources:
@@ -78,6 +80,7 @@ export class ServiceWiring implements StatusSource {
   /** The runtime's watch.ready: said to the service layer (READY=1 may be due now). */
   watchReady(): void {
     this.watching = true;
+    this.watchingSince = Date.now();
     this.sink?.changed();
   }
 
@@ -136,8 +139,14 @@ export class ServiceWiring implements StatusSource {
       backend: polled && backend !== 'poll' ? `${backend}+poll` : backend,
       watches: stats?.watches,
       dirs: stats?.dirs,
-      scopes: scopes.length > 0 ? scopes : [{ path: this.o.root, kind: 'root', state: 'ok', since: this.startedAt }],
+      scopes: scopes.length > 0 ? scopes : [this.rootScope()],
     };
+  }
+
+  /** The root before the watchdog said anything of it: arming until every watch is armed, ok after. */
+  private rootScope(): ScopeView {
+    if (!this.watching) return { path: this.o.root, kind: 'root', state: 'arming', since: this.startedAt };
+    return { path: this.o.root, kind: 'root', state: 'ok', since: this.watchingSince ?? this.startedAt };
   }
 
   /** The supervisor's onStateChange. */

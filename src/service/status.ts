@@ -41,8 +41,12 @@ export interface JobView {
   nextTryAt?: number | undefined;
 }
 
-/** ok: watched; polling: watched by polling (degraded, working); deaf: lost, being recovered; failed: lost, recovery gave up. */
-export type ScopeState = 'ok' | 'polling' | 'deaf' | 'failed';
+/**
+ * ok: watched; polling: watched by polling (degraded, working); deaf: lost, being recovered; failed: lost,
+ * recovery gave up; arming: the start-up is still arming its watches (the first build runs meanwhile, and
+ * what changes before the arming ends is caught by the catch-up walk once it does: arming-catch-up.ts).
+ */
+export type ScopeState = 'ok' | 'polling' | 'deaf' | 'failed' | 'arming';
 
 export interface ScopeView {
   path: string;
@@ -167,10 +171,17 @@ export function servingOf(job: JobView, facts: ServiceFacts, now: number): { ser
   }
 }
 
-/** Whether every watched scope delivers changes (polling counts: degraded but working). */
+/**
+ * Whether every watched scope delivers changes (polling counts: degraded but working). A scope still being
+ * armed does not yet: an edit there is only caught once the arming ends, so not healthy, and says so.
+ */
 export function watchHealthOf(watch: WatchView, now: number): { healthy: boolean; why?: string } {
   const bad = watch.scopes.filter((s) => s.state === 'deaf' || s.state === 'failed');
-  if (bad.length === 0) return { healthy: true };
+  if (bad.length === 0) {
+    const arming = watch.scopes.find((s) => s.state === 'arming');
+    if (!arming) return { healthy: true };
+    return { healthy: false, why: `watch arming: ${arming.kind} ${arming.path} for ${secs(now - arming.since)}` };
+  }
   const s = bad.find((x) => x.state === 'failed') ?? bad[0]!;
   const what = s.state === 'failed' ? 'deaf, recovery failed' : 'deaf, recovering';
   return {
@@ -225,11 +236,16 @@ export function snapshot(source: StatusSource, facts: ServiceFacts, meta: Status
  * (re-arming takes ~0.1 s) keeps the pings going. Polling is working watching.
  */
 export function watchdogVerdict(watch: WatchView, now: number, deafGraceMs = 30_000): { ok: true } | { ok: false; why: string } {
-  const failed = watch.scopes.find((s) => s.state === 'failed' || (s.state === 'deaf' && now - s.since > deafGraceMs));
+  // An arming that never ends (a hung helper at start) is judged like a deaf spell that never ends.
+  const overdue = (s: ScopeView) => (s.state === 'deaf' || s.state === 'arming') && now - s.since > deafGraceMs;
+  const failed = watch.scopes.find((s) => s.state === 'failed' || overdue(s));
   if (!failed) return { ok: true };
   return {
     ok: false,
-    why: `${failed.kind} ${failed.path} deaf${failed.cause ? ` (${failed.cause})` : ''} for ${secs(now - failed.since)}${failed.state === 'failed' ? ', recovery failed' : ', not recovered'}`,
+    why:
+      failed.state === 'arming'
+        ? `${failed.kind} ${failed.path} still arming its watches after ${secs(now - failed.since)}`
+        : `${failed.kind} ${failed.path} deaf${failed.cause ? ` (${failed.cause})` : ''} for ${secs(now - failed.since)}${failed.state === 'failed' ? ', recovery failed' : ', not recovered'}`,
   };
 }
 

@@ -115,9 +115,22 @@ describe('service mode in hotwatch run (e2e)', () => {
       r.received.some((d) => d.lines.includes('READY=1')),
       'no READY=1 before the watches are armed',
     ).toBe(false);
+    // Serving, but not "watch ok": an edit now would only be caught once the arming ends.
+    await waitFor(() => statusLines(r).some((l) => /^STATUS=serving pid \d+.*; watch arming: root /.test(l)), {
+      description: `STATUS= says the watch is arming (got ${JSON.stringify(statusLines(r))})`,
+      timeoutMs: 10_000,
+    });
+    expect(
+      statusLines(r).some((l) => l.includes('watch ok')),
+      'no "watch ok" before the watches are armed',
+    ).toBe(false);
     fs.writeFileSync(gate, '');
     await hw.waitForLog((l) => l.event === 'watch.ready', 'watching is ready');
     await r.waitForLine('READY=1', { timeoutMs: 30_000 });
+    await waitFor(() => statusLines(r).at(-1)?.includes('watch ok') === true, {
+      description: `STATUS= says "watch ok" once armed (got ${JSON.stringify(statusLines(r))})`,
+      timeoutMs: 10_000,
+    });
   }, 90_000);
 
   it('sd_notify: READY=1 after a failed first build too (hotwatch is up, waiting for a fix)', async () => {

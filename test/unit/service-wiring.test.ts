@@ -67,6 +67,9 @@ describe('service wiring', () => {
     const r = recording();
     w.attach(r);
     w.bind({ state: { name: 'running', since: 0, pid: 1 } }, { stats: () => ({ backend: 'native', dirs: 3, watches: 3 }) });
+    // Arming until the runtime says every watch is armed (the first build runs meanwhile), ok after.
+    expect(w.watch().scopes.map((s) => s.state)).toEqual(['arming']);
+    w.watchReady();
     expect(w.watch().scopes.map((s) => s.state)).toEqual(['ok']);
     expect(Date.now() - w.watch().scopes[0]!.since).toBeLessThan(5_000); // ok since the start, not since 1970
     w.health({ event: 'watch.deaf', scope: 'root', path: '/src', cause: 'sentinel-timeout' });
