@@ -47,6 +47,8 @@ export class Debouncer {
   /** The pending batch continues a bulk batch taken moments ago. */
   private bulkContinuation = false;
   private lastTakeBulk = false;
+  /** The last batch taken had live events: a batch found wholly unchanged continues nothing. */
+  private lastTakeLive = false;
   /** The pending batch's events that may be real changes (not dismissed as same content). */
   private readonly live = new LiveChanges();
   private readonly loneQuietMs: number;
@@ -75,7 +77,7 @@ export class Debouncer {
       this.firstAt = now;
       this.live.clear();
       const sinceTake = this.lastTakeAt === undefined ? Number.POSITIVE_INFINITY : now - this.lastTakeAt;
-      this.continuation = sinceTake < this.opts.quietMs;
+      this.continuation = this.lastTakeLive && sinceTake < this.opts.quietMs;
       this.bulkContinuation = this.lastTakeBulk && sinceTake < this.bulkQuietMs;
     }
     this.lastAt = Math.max(this.lastAt ?? now, now);
@@ -121,6 +123,7 @@ export class Debouncer {
     const d = this.deadline();
     if (d === undefined || now < d) return false;
     this.lastTakeBulk = this.isBulk();
+    this.lastTakeLive = this.live.events > 0;
     // A save taken early because its writes were seen complete counts its continuation window from when
     // a lone save would have been taken: the fast path must not shorten "the developer is still saving".
     this.lastTakeAt = Math.max(now, this.lastAt! + (this.quiet() < this.loneQuietMs ? this.loneQuietMs : 0));

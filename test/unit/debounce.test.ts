@@ -203,6 +203,18 @@ describe('Debouncer (injected clock)', () => {
     expect(d.deadline()).toBe(370); // nothing live: the continuation's quiet window
   });
 
+  it('a batch found wholly unchanged continues nothing: the next save is lone again', () => {
+    const d = new Debouncer({ quietMs: 50, loneQuietMs: 15, settledQuietMs: 5, maxWaitMs: 1000 });
+    for (let i = 0; i < 300; i++) d.note(i / 10, `/m/f${i}.go`, true); // a same-content storm, 30 ms
+    for (let i = 0; i < 300; i++) d.dismiss(`/m/f${i}.go`);
+    expect(d.take(35)).toBe(true); // nothing live: taken 5 ms after its last event (and dropped)
+    d.note(40, '/m/main.go', true); // the real save, 5 ms later
+    expect(d.deadline()).toBe(45); // not a continuation (which would wait 50 ms)
+    expect(d.take(45)).toBe(true);
+    d.note(60, '/m/main.go', true); // 15 ms after a live batch: the developer is still saving
+    expect(d.deadline()).toBe(110);
+  });
+
   it('rejects maxWait shorter than quiet', () => {
     expect(() => new Debouncer({ quietMs: 100, maxWaitMs: 50 })).toThrow(/quiet/);
   });
