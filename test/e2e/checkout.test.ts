@@ -69,4 +69,31 @@ describe('a real git checkout across packages (e2e)', () => {
       expect(hw.events('build.failed', mark)).toEqual([]);
     }
   }, 300_000);
+
+  it('every file rewritten with its own bytes, then one real edit: one build, of the edit, after its own window', async () => {
+    const hw = (session.hw = startHotwatch(['--log-level', 'debug'], { cwd: session.dir, env: { PORT: String(session.port) } }));
+    await session.serves('a');
+    await hw.waitForLog((l) => l.event === 'app.listening', 'a listens');
+    await new Promise((r) => setTimeout(r, 1000)); // the first build's follow-ups over
+    const files = git(session.dir, 'ls-files', '*.go')
+      .split('\n')
+      .filter((f) => f.endsWith('.go') && f !== 'main.go');
+    expect(files.length).toBe(PACKAGES * FILES);
+    const mark = hw.logs.length;
+    for (const f of files) {
+      const p = path.join(session.dir, f);
+      fs.writeFileSync(p, fs.readFileSync(p));
+    }
+    fs.writeFileSync(path.join(session.dir, 'main.go'), fs.readFileSync(path.join(session.dir, 'main.go'), 'utf8').replace('"a"', '"a2"'));
+    await session.serves('a2');
+    await hw.lastBuildListens(mark, "the last build's app (a2) listens");
+    await new Promise((r) => setTimeout(r, 3000));
+    const starts = hw.events('build.start', mark).filter((e) => e.level === 30);
+    expect(starts.map((e) => e.trigger)).toEqual(['main.go']);
+    // The batch that built it was due after a short window (5 ms for a save seen complete, 50 ms if a
+    // loaded machine split the storm), not the bulk window the 1,800 same-content events would have set.
+    const timing = hw.events('batch.timing', mark);
+    expect(timing).toHaveLength(1);
+    expect(timing[0]!.windowMs).toBeLessThan(200);
+  }, 300_000);
 });
