@@ -14,7 +14,7 @@ import { Ring } from './ring.js';
 import { Debouncer, type DebounceOptions } from './debounce.js';
 import { toBatch, describeBatch } from './aggregate.js';
 import { ContentIndex } from './content.js';
-import { PreHasher } from './prehash.js';
+import { type HashedSlice, PreHasher } from './prehash.js';
 import { type BatchTiming, logTiming } from './batch-timing.js';
 
 /**
@@ -50,8 +50,8 @@ export interface DeliveryBarrier {
 
 export class Batcher {
   readonly content = new ContentIndex();
-  /** The content check, begun while the window is open. */
-  private readonly prehash = new PreHasher();
+  /** The content check, begun while the window is open; what it finds unchanged no longer sizes the window. */
+  private readonly prehash = new PreHasher((read) => this.dismissUnchanged(read));
   private readonly ring: Ring;
   private readonly debounce: Debouncer;
   private timer: NodeJS.Timeout | undefined;
@@ -120,6 +120,22 @@ export class Batcher {
     this.timer = undefined;
     this.prehash.clear();
     await this.delivering.catch(() => undefined);
+  }
+
+  /**
+   * Files read while the window is open whose bytes are what the last build had are no change: the
+   * debouncer stops counting them, and the batch may be due sooner (a storm of same-content rewrites
+   * then one edit builds after the edit's own window, not the bulk one). The batch still holds them,
+   * and its content check decides what changed.
+   */
+  private dismissUnchanged(read: HashedSlice): void {
+    let any = false;
+    for (const [p, h] of read) {
+      if (h === undefined || !this.content.holds(p, h)) continue;
+      this.debounce.dismiss(p);
+      any = true;
+    }
+    if (any) this.armTimer();
   }
 
   private armTimer(): void {

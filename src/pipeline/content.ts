@@ -137,6 +137,11 @@ export class ContentIndex {
     return n;
   }
 
+  /** `path`'s content, hashed as `hash`, is what the index holds (as of the last batch checked). */
+  holds(path: string, hash: string): boolean {
+    return this.hashes.get(path) === hash;
+  }
+
   /**
    * Forget every hash: a rescan builds a tree whose changes were not all seen (events lost, a root armed
    * late), so any hash may be stale, and a later edit back to a stale hash would pass for "no change".

@@ -17,8 +17,13 @@
  *     started only to be cancelled; in a clean-clone CI run the first fragment was only 13 files (~30
  *     events) before such a pause, hence 16. An editor save is at most 8 events (vim :w 4, save + gofmt
  *     2–5): a lone save or a handful of files still uses the short windows.
+ * Sizes are counted on the live events only (live-changes.ts): the events of a file whose content was
+ * found unchanged while the window was open are dismissed (`dismiss`), so a storm of same-content
+ * rewrites followed by one real edit takes that edit's own window, not the bulk window.
  * The caller owns the timer: it asks `deadline()` and calls `take(now)` then.
  */
+import { LiveChanges } from './live-changes.js';
+
 /** vim's `:w` is 4 events, an atomic save 1–3, save + gofmt 2: more than this is the start of a burst. */
 export const LONE_MAX_EVENTS = 8;
 /** A batch this large is a bulk write (checkout, code generation): it gets the bulk window. */
@@ -42,9 +47,10 @@ export class Debouncer {
   /** The pending batch continues a bulk batch taken moments ago. */
   private bulkContinuation = false;
   private lastTakeBulk = false;
-  private count = 0;
-  /** Paths of the pending batch whose latest event did not say their write was complete ('' = a pathless event). */
-  private readonly open = new Set<string>();
+  /** The last batch taken had live events: a batch found wholly unchanged continues nothing. */
+  private lastTakeLive = false;
+  /** The pending batch's events that may be real changes (not dismissed as same content). */
+  private readonly live = new LiveChanges();
   private readonly loneQuietMs: number;
   private readonly settledQuietMs: number;
   private readonly bulkQuietMs: number;
@@ -69,16 +75,21 @@ export class Debouncer {
   note(now: number, path = '', complete = false): void {
     if (this.firstAt === undefined) {
       this.firstAt = now;
-      this.count = 0;
-      this.open.clear();
+      this.live.clear();
       const sinceTake = this.lastTakeAt === undefined ? Number.POSITIVE_INFINITY : now - this.lastTakeAt;
-      this.continuation = sinceTake < this.opts.quietMs;
+      this.continuation = this.lastTakeLive && sinceTake < this.opts.quietMs;
       this.bulkContinuation = this.lastTakeBulk && sinceTake < this.bulkQuietMs;
     }
     this.lastAt = Math.max(this.lastAt ?? now, now);
-    this.count++;
-    if (complete && path !== '') this.open.delete(path);
-    else this.open.add(path);
+    this.live.note(path, now, complete);
+  }
+
+  /**
+   * `path`'s content was read after its newest event and is what the last build had: its events are no
+   * change, and no longer size the window (until its next event). The deadline may come sooner.
+   */
+  dismiss(path: string): void {
+    if (this.firstAt !== undefined) this.live.dismiss(path);
   }
 
   /** When the pending batch becomes due, or undefined when nothing is pending. */
@@ -95,13 +106,16 @@ export class Debouncer {
   /** The quiet window the pending batch waits for (see the class comment). */
   private quiet(): number {
     if (this.isBulk()) return this.bulkQuietMs;
-    const lone = !this.continuation && this.count <= LONE_MAX_EVENTS && this.lastAt! - this.firstAt! < this.loneQuietMs;
+    // span() last: it scans the live files, which the count has just said are few.
+    const lone = !this.continuation && this.live.events <= LONE_MAX_EVENTS && this.live.span() < this.loneQuietMs;
     if (!lone) return this.opts.quietMs;
-    return this.open.size === 0 ? this.settledQuietMs : this.loneQuietMs;
+    return this.live.open === 0 ? this.settledQuietMs : this.loneQuietMs;
   }
 
+  /** Nothing live (every file dismissed as unchanged) is never bulk: there is nothing to gather. */
   private isBulk(): boolean {
-    return this.bulkContinuation || this.count >= BULK_MIN_EVENTS;
+    const n = this.live.events;
+    return n > 0 && (this.bulkContinuation || n >= BULK_MIN_EVENTS);
   }
 
   /** True (and resets) when the pending batch is due at `now`. */
@@ -109,6 +123,7 @@ export class Debouncer {
     const d = this.deadline();
     if (d === undefined || now < d) return false;
     this.lastTakeBulk = this.isBulk();
+    this.lastTakeLive = this.live.events > 0;
     // A save taken early because its writes were seen complete counts its continuation window from when
     // a lone save would have been taken: the fast path must not shorten "the developer is still saving".
     this.lastTakeAt = Math.max(now, this.lastAt! + (this.quiet() < this.loneQuietMs ? this.loneQuietMs : 0));

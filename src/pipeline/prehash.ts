@@ -24,6 +24,9 @@ interface Entry {
   readAt?: number;
 }
 
+/** Files read in one slice, each with its hash (undefined: vanished or not a regular file). */
+export type HashedSlice = ReadonlyArray<readonly [path: string, hash: string | undefined]>;
+
 export class PreHasher {
   private entries = new Map<string, Entry>();
   /** Files with an event since their read (or never read), in arrival order. */
@@ -31,6 +34,9 @@ export class PreHasher {
   /** The next queue index to read (the queue is an array read front to back, not shifted). */
   private head = 0;
   private scheduled: NodeJS.Immediate | undefined;
+
+  /** `onHashed`: told of each slice's reads, each current when told (no event for the file since). */
+  constructor(private readonly onHashed?: (read: HashedSlice) => void) {}
 
   /** A change event for `path` at `at` (monotonic ms). */
   note(path: string, at: number): void {
@@ -78,6 +84,7 @@ export class PreHasher {
   private slice(): void {
     this.scheduled = undefined;
     let n = 0;
+    const read: [string, string | undefined][] = [];
     while (n < SLICE && this.head < this.queue.length) {
       const p = this.queue[this.head++]!;
       const e = this.entries.get(p);
@@ -88,11 +95,13 @@ export class PreHasher {
       if (h === 'large') continue; // read when the batch is taken, asynchronously
       e.hash = h;
       e.readAt = readAt;
+      read.push([p, h]);
     }
     if (this.head >= this.queue.length) {
       this.queue = [];
       this.head = 0;
     }
+    if (read.length > 0) this.onHashed?.(read);
     this.schedule();
   }
 }

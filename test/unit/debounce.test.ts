@@ -159,6 +159,62 @@ describe('Debouncer (injected clock)', () => {
     expect(d.deadline()).toBe(1005);
   });
 
+  it("a storm of files found unchanged, then one real edit: that edit's own window, not the bulk one", () => {
+    const d = new Debouncer({ quietMs: 50, loneQuietMs: 15, settledQuietMs: 5, maxWaitMs: 1000 });
+    // 2,000 same-content rewrites (2 events each) over 100 ms, then main.go saved
+    for (let i = 0; i < 2000; i++) {
+      d.note(i / 20, `/m/p${i % 200}/f${i}.go`);
+      d.note(i / 20, `/m/p${i % 200}/f${i}.go`, true);
+    }
+    d.note(101, '/m/main.go', true);
+    expect(d.deadline()).toBe(301); // nothing resolved yet: the bulk window
+    for (let i = 0; i < 1000; i++) d.dismiss(`/m/p${i % 200}/f${i}.go`);
+    expect(d.deadline()).toBe(301); // 1,000 not read yet still count: still bulk
+    for (let i = 1000; i < 2000; i++) d.dismiss(`/m/p${i % 200}/f${i}.go`);
+    // only main.go is live: a lone save seen complete, as if the storm had not happened
+    expect(d.deadline()).toBe(106);
+    expect(d.take(106)).toBe(true);
+  });
+
+  it('a dismissed file written again is live again; pathless events are never dismissed', () => {
+    const d = new Debouncer({ quietMs: 50, loneQuietMs: 15, settledQuietMs: 5, maxWaitMs: 1000 });
+    for (let i = 0; i < 20; i++) d.note(0, `/m/f${i}.go`, true);
+    for (let i = 0; i < 20; i++) d.dismiss(`/m/f${i}.go`);
+    expect(d.deadline()).toBe(5); // nothing live: nothing to gather
+    for (let i = 0; i < 20; i++) d.note(2, `/m/f${i}.go`, true); // a real checkout of the same files
+    expect(d.deadline()).toBe(202); // live again: the bulk window
+    expect(d.take(202)).toBe(true);
+    const r = new Debouncer({ quietMs: 50, loneQuietMs: 15, settledQuietMs: 5, maxWaitMs: 1000 });
+    for (let i = 0; i < 20; i++) r.note(0); // a backend that names no file
+    r.dismiss('');
+    expect(r.deadline()).toBe(200);
+  });
+
+  it('real changes keep the bulk window when unchanged files are dismissed around them', () => {
+    const d = new Debouncer({ quietMs: 50, loneQuietMs: 15, settledQuietMs: 5, maxWaitMs: 1000 });
+    for (let i = 0; i < 100; i++) d.note(i, `/m/p${i % 10}/f${i}.go`, true);
+    for (let i = 0; i < 100; i += 2) d.dismiss(`/m/p${i % 10}/f${i}.go`); // half were the same bytes
+    expect(d.deadline()).toBe(299); // 50 real changes: a checkout, one build
+    // a bulk batch's continuation stays bulk while anything in it may be real
+    expect(d.take(299)).toBe(true);
+    d.note(320, '/m/p1/late.go', true);
+    expect(d.deadline()).toBe(520);
+    d.dismiss('/m/p1/late.go');
+    expect(d.deadline()).toBe(370); // nothing live: the continuation's quiet window
+  });
+
+  it('a batch found wholly unchanged continues nothing: the next save is lone again', () => {
+    const d = new Debouncer({ quietMs: 50, loneQuietMs: 15, settledQuietMs: 5, maxWaitMs: 1000 });
+    for (let i = 0; i < 300; i++) d.note(i / 10, `/m/f${i}.go`, true); // a same-content storm, 30 ms
+    for (let i = 0; i < 300; i++) d.dismiss(`/m/f${i}.go`);
+    expect(d.take(35)).toBe(true); // nothing live: taken 5 ms after its last event (and dropped)
+    d.note(40, '/m/main.go', true); // the real save, 5 ms later
+    expect(d.deadline()).toBe(45); // not a continuation (which would wait 50 ms)
+    expect(d.take(45)).toBe(true);
+    d.note(60, '/m/main.go', true); // 15 ms after a live batch: the developer is still saving
+    expect(d.deadline()).toBe(110);
+  });
+
   it('rejects maxWait shorter than quiet', () => {
     expect(() => new Debouncer({ quietMs: 100, maxWaitMs: 50 })).toThrow(/quiet/);
   });
