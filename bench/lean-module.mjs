@@ -13,7 +13,9 @@
  * warm build cache (a developer's first `hotwatch run` of the day). `--arming-gate` adds a hotwatch run
  * whose watches are armed only after the first answer (the test-only HOTWATCH_TEST_ARMING_GATE): what the
  * concurrent arming costs the first build on these cores. `{port}` in --args is a free port, also in $PORT.
- * Any HTTP answer counts (--path, default /). Median of the rounds; the module is never edited.
+ * Any HTTP answer counts (--path, default /). hotwatch's CPU time until the first answer (every thread, and its
+ * inotify helper: /proc schedstat) says what of ours ran beside the build. Median of the rounds; the module
+ * is never edited.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -23,6 +25,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { promisify } from 'node:util';
 import { freePort } from './lib/goapp.mjs';
+import { watcherPids } from './lib/procfs.mjs';
+import { threadCost } from './scenarios/lean.mjs';
 import { startProcess } from './lib/process.mjs';
 import { median } from './lib/stats.mjs';
 import { sleep } from './lib/wait.mjs';
@@ -94,6 +98,9 @@ async function hotwatch(bin, gated) {
   const h = startProcess(process.execPath, argv, { cwd: moduleDir, env, name: 'hotwatch' });
   try {
     const served = await firstAnswer(port, () => h.exit && 'hotwatch exited');
+    // hotwatch's own CPU time (every thread, and its inotify helper) until the first answer: what ran
+    // beside the build on these cores.
+    const cpuMs = threadCost(watcherPids(h.pid)).ns / 1e6;
     if (gated) fs.writeFileSync(gate, '');
     const ready = await h.waitForLine((l) => l.json?.event === 'watch.ready', { timeoutMs: 60_000, description: 'watch.ready' });
     const start = h.events('build.start')[0];
@@ -103,6 +110,7 @@ async function hotwatch(bin, gated) {
       readyMs: ready.t - h.startedAt,
       servingMs: served - h.startedAt,
       buildMs: done?.json?.buildMs,
+      cpuMs,
     };
   } finally {
     await h.stop({ graceMs: 10_000 });
@@ -137,6 +145,6 @@ for (const s of subjects) {
   };
   const ratio = (m('servingMs') / bareServing).toFixed(2);
   process.stdout.write(
-    `  ${s.name.padEnd(36)} build start ${m('buildStartMs') ?? '-'} ms, ready ${m('readyMs') ?? '-'} ms, first answer ${m('servingMs')} ms (${ratio}× bare), build ${m('buildMs')} ms\n`,
+    `  ${s.name.padEnd(36)} build start ${m('buildStartMs') ?? '-'} ms, ready ${m('readyMs') ?? '-'} ms, first answer ${m('servingMs')} ms (${ratio}× bare), build ${m('buildMs')} ms, hotwatch's CPU until then ${m('cpuMs') ?? '-'} ms\n`,
   );
 }
