@@ -42,6 +42,26 @@ const zodEnglishOnly = {
   },
 };
 
+/**
+ * pino requires thread-stream (a worker thread per transport, ~10 KB bundled) at load, for pino.transport(),
+ * which hotwatch never calls: its logs go to a stream of its own (src/log/). The stand-in keeps that code
+ * out of every run's start-up (compiled before the first build's spawn, then kept for the whole run); a
+ * pino.transport() call would fail loudly, not silently.
+ */
+const pinoWithoutTransports = {
+  name: 'pino-without-transports',
+  setup(b) {
+    b.onResolve({ filter: /^thread-stream$/ }, (args) =>
+      /[\\/]pino[\\/]lib[\\/]/.test(args.importer) ? { path: 'thread-stream', namespace: 'no-transports' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'no-transports' }, () => ({
+      contents:
+        "module.exports = class ThreadStream { constructor() { throw new Error('pino transports are not bundled in hotwatch (thread-stream left out by scripts/bundle.mjs)'); } };\n",
+      loader: 'js',
+    }));
+  },
+};
+
 const result = await build({
   absWorkingDir: repo,
   entryPoints: ['dist/cli/main.js', 'dist/watch/native/worker.js', 'dist/heap.js'],
@@ -59,7 +79,7 @@ const result = await build({
   // Some dependencies (pino, yaml) still call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __hotwatchRequire } from 'node:module'; const require = __hotwatchRequire(import.meta.url);" },
   logLevel: 'warning',
-  plugins: [zodEnglishOnly],
+  plugins: [zodEnglishOnly, pinoWithoutTransports],
 });
 fs.writeFileSync(path.join(outdir, 'THIRD-PARTY-LICENSES.txt'), thirdPartyLicenses(result.metafile));
 

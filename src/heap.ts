@@ -37,16 +37,22 @@ export function reapplyYoungGenerationSetting(): void {
 /**
  * V8's full garbage collection as a function, or undefined where the runtime refuses it. `--expose-gc`
  * set at run time applies to contexts created afterwards: a new vm context hands out its `gc`, which
- * collects this thread's whole heap.
+ * collects this thread's whole heap. Made at the first collection, not before (the collectors are created
+ * on the way to the first build's spawn, and a context takes ~1 ms to make), and once per thread: every
+ * collector of the thread shares it (a context holds ~150 KB of heap for as long as its `gc` is kept).
  */
+let threadGc: (() => void) | null | undefined;
 function fullGc(): (() => void) | undefined {
-  try {
-    v8.setFlagsFromString('--expose-gc');
-    const gc: unknown = vm.runInNewContext('gc');
-    return typeof gc === 'function' ? (gc as () => void) : undefined;
-  } catch {
-    return undefined;
+  if (threadGc === undefined) {
+    try {
+      v8.setFlagsFromString('--expose-gc');
+      const gc: unknown = vm.runInNewContext('gc');
+      threadGc = typeof gc === 'function' ? (gc as () => void) : null;
+    } catch {
+      threadGc = null;
+    }
   }
+  return threadGc ?? undefined;
 }
 
 /**
@@ -78,7 +84,6 @@ function collectCompacting(gc: () => void): void {
  */
 export class IdleCollector {
   private timer: NodeJS.Timeout | undefined;
-  private readonly gc = fullGc();
 
   constructor(
     private readonly delayMs = 1000,
@@ -87,12 +92,12 @@ export class IdleCollector {
 
   /** Asks for one collection `delayMs` from now (a later call moves it). */
   soon(): void {
-    if (!this.gc) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
       if (this.busy()) return this.soon();
-      collectCompacting(this.gc!);
+      const gc = fullGc();
+      if (gc) collectCompacting(gc);
     }, this.delayMs);
     this.timer.unref();
   }
@@ -100,7 +105,8 @@ export class IdleCollector {
   /** One collection now (a burst of work just ended and nothing waits on this thread). */
   now(): void {
     this.cancel();
-    if (this.gc) collectCompacting(this.gc);
+    const gc = fullGc();
+    if (gc) collectCompacting(gc);
   }
 
   cancel(): void {

@@ -208,7 +208,8 @@ function startFirstBuild(first: FirstBuild, supervisor: Supervising, timings: St
 function sayReady(ready: WatcherReady, log: Logger, timings: StartupTimings | undefined, first: FirstBuild): void {
   timings?.mark('ready');
   log.info({ event: 'watch.ready', ...ready }, describeReady(ready));
-  if (timings) log.debug({ event: 'startup.timings', ms: timings.fields(), order: first.order }, timings.line());
+  if (timings)
+    log.debug({ event: 'startup.timings', ms: timings.fields(), cpuMs: timings.cpuFields(), order: first.order }, timings.line());
 }
 
 /**

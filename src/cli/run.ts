@@ -1,7 +1,7 @@
 /** `hotwatch run`: flags → settings → preflight → runtime. Owns the process signals, nothing else. */
 import { userErrorExit } from './user-error.js';
 import { loadSettings, rootGivenAs } from '../config/load.js';
-import { createLogger, type Logger } from '../log/logger.js';
+import { openLogger, type Logger } from '../log/logger.js';
 import type { Settings } from '../config/settings.js';
 import { isHotwatchError } from '../errors.js';
 import { preflight } from '../preflight.js';
@@ -52,7 +52,7 @@ export async function runCommand(argv: string[], io: CliIO): Promise<number> {
       return end.code;
     }
     // The log's pipe or terminal went away (`hotwatch run | head`): shut down cleanly, the app with it.
-    const log = createLogger({
+    const log = await openLogger({
       format: settings.log.format,
       level: settings.log.level,
       destination: io.stderr,

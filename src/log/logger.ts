@@ -1,26 +1,17 @@
 /**
- * The root pino logger. Human-readable lines on a TTY (pino-pretty, synchronous, no worker thread),
+ * The root pino logger. Human-readable lines on a TTY (pino-pretty, in pretty.ts, loaded only then),
  * JSON lines otherwise or with --log-format json. Each stage logs through child({ component }).
  * Structured fields every stage may use: `event` (a stable name such as "build.done"), `code`, `hint`.
  */
-import { pino, type Logger, type DestinationStream } from 'pino';
-import pretty, { prettyFactory } from 'pino-pretty';
-import { fdIdentity, journalStream, logMode } from '../service/journal.js';
+import { pino, type Logger } from 'pino';
+import type * as PrettyModule from './pretty.js';
+import type { LoggerOptions } from './options.js';
 import { Writable } from 'node:stream';
 
-export type { Logger };
+export type { Logger, LoggerOptions };
 
-export interface LoggerOptions {
-  format: 'pretty' | 'json';
-  level: 'trace' | 'debug' | 'info' | 'warn' | 'error';
-  /** Where lines go (default: stderr for pretty and json alike, so the app owns stdout). */
-  destination?: DestinationStream | NodeJS.WritableStream;
-  /**
-   * The destination went away (EPIPE: `hotwatch run | head`, a closed session). Lines are dropped from
-   * then on, and this is called once: a write must never kill hotwatch with the app left running.
-   */
-  onClosed?: (err: Error) => void;
-}
+/** The pretty format's stream factory (src/log/pretty.ts), loaded only when that format is chosen. */
+export type PrettyStreams = typeof PrettyModule;
 
 /** Forwards to `dest` until a write fails; then drops every line and calls `onClosed` once. */
 function guarded(dest: NodeJS.WritableStream, onClosed: ((err: Error) => void) | undefined): Writable {
@@ -47,64 +38,23 @@ function guarded(dest: NodeJS.WritableStream, onClosed: ((err: Error) => void) |
 }
 
 /**
- * A message as one terminal line: control characters escaped (C0 but tab, DEL, C1, and the Unicode line
- * and paragraph separators), so a file name carrying a newline cannot forge a log record, nor an escape
- * sequence move the cursor or erase a line. A line break followed by indentation is kept: that is how a
- * record continues (a fix under an error, compiler errors, a stack), and an indented line can never be
- * taken for a record, which always starts in column 0 with its time. JSON output needs none of this.
+ * The root logger. JSON needs pino only; the pretty format's modules (pino-pretty and what it pulls in) are
+ * loaded by openLogger, and only when it is chosen: a `--log-format json` run (every non-TTY one by
+ * default) never loads them (measured: pino-pretty's part of the bundle is ~55 KB of code, compiled before
+ * the first build's spawn and kept in the heap for the whole run).
  */
-export function escapeControls(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-  return text.replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]/g, (c, at: number) => {
-    if (c === '\n') return text[at + 1] === ' ' || text[at + 1] === '\t' ? c : '\\n';
-    if (c === '\r') return '\\r';
-    const n = c.charCodeAt(0);
-    return n > 0xff ? `\\u${n.toString(16)}` : `\\x${n.toString(16).padStart(2, '0')}`;
-  });
-}
-
-/** Colours an app's name can take (ANSI foreground codes), chosen by its name so it keeps one across runs. */
-const APP_COLOURS = [36, 35, 33, 32, 34, 96, 95, 93, 92, 94];
-
-/** `api │ ` before a line of the app `api`; coloured when the output is. */
-export function appPrefix(app: string, color: boolean): string {
-  const name = escapeControls(app);
-  if (!color) return `${name} │ `;
-  let h = 0;
-  for (const c of app) h = (h * 31 + c.charCodeAt(0)) >>> 0;
-  return `\u001b[${APP_COLOURS[h % APP_COLOURS.length]}m${name}\u001b[39m │ `;
-}
-
-export function createLogger(opts: LoggerOptions): Logger {
+export function createLogger(opts: LoggerOptions, pretty?: PrettyStreams): Logger {
   const dest = guarded((opts.destination ?? process.stderr) as NodeJS.WritableStream, opts.onClosed);
   if (opts.format === 'json') {
     return pino({ level: opts.level, base: { name: 'hotwatch' }, timestamp: pino.stdTimeFunctions.isoTime }, dest);
   }
-  const isTTY = Boolean((opts.destination as { isTTY?: boolean } | undefined)?.isTTY ?? process.stderr.isTTY);
-  // Under systemd (stderr is the journal): `<N>` level prefixes, no time (journald stamps it), no colours.
-  // Only stderr can be the journal (a destination of a test, a file, never is).
-  const toStderr = !opts.destination || opts.destination === process.stderr;
-  const env = toStderr ? process.env : { NO_COLOR: process.env.NO_COLOR };
-  const mode = logMode({ format: 'pretty', isTTY, destination: toStderr ? fdIdentity(2) : undefined, env });
-  const options = {
-    colorize: mode.color,
-    ignore: mode.timestamps ? 'pid,hostname,name,component,event,app' : 'pid,hostname,time,name,component,event,app',
-    messageFormat: (log: Record<string, unknown>, messageKey: string) => {
-      const component = typeof log.component === 'string' ? `[${log.component}] ` : '';
-      const msg = log[messageKey];
-      const text = escapeControls(`${component}${msg === undefined || msg === null ? '' : String(msg)}`);
-      // With apps: (several apps), each line of one app starts with its name, in its own colour on a terminal.
-      return typeof log.app === 'string' ? `${appPrefix(log.app, mode.color)}${text}` : text;
-    },
-    // Messages carry what a person needs; the structured fields are for --log-format json.
-    hideObject: true,
-  };
-  if (mode.journalLevels) {
-    const format = prettyFactory({ ...options, translateTime: false });
-    return pino({ level: opts.level, base: { name: 'hotwatch' } }, journalStream(dest, format));
-  }
-  const stream = pretty({ destination: dest, sync: true, translateTime: 'HH:MM:ss.l', ...options });
-  return pino({ level: opts.level, base: { name: 'hotwatch' } }, stream);
+  if (!pretty) throw new Error('internal: the pretty log format needs its modules (openLogger loads them)');
+  return pino({ level: opts.level, base: { name: 'hotwatch' } }, pretty.prettyStream(opts, dest));
+}
+
+/** createLogger, with the pretty format's modules loaded first when that format is chosen. */
+export async function openLogger(opts: LoggerOptions): Promise<Logger> {
+  return createLogger(opts, opts.format === 'pretty' ? await import('./pretty.js') : undefined);
 }
 
 /** A logger that discards everything (unit tests of stages that take a logger). */

@@ -12,6 +12,7 @@
  */
 import fs from 'node:fs';
 import { readCmdline } from './procfs.js';
+import { isWatchLine, watchesInFdinfo } from './fdinfo-watches.js';
 
 export interface InotifyLimits {
   /** fs.inotify.max_user_instances (initial user namespace). */
@@ -94,10 +95,8 @@ export function effectiveInstanceLimit(l: InotifyLimits): number | undefined {
  */
 export function parseFdinfoWatches(text: string): number {
   let n = 0;
-  for (const line of text.split('\n')) {
-    // wd is printed in hex (wd:fff): a decimal-only pattern undercounts.
-    if (/^inotify\s+wd:\s*[0-9a-f]+/i.test(line.trimStart())) n++;
-  }
+  // wd is printed in hex (wd:fff): a decimal-only pattern undercounts.
+  for (const line of text.split('\n')) if (isWatchLine(line)) n++;
   return n;
 }
 
@@ -130,8 +129,8 @@ function inotifyFds(procDir: string, pid: number | 'self'): string[] | undefined
 function usageOfFds(procDir: string, pid: number | 'self', fds: string[]): InotifyUsage {
   let watches = 0;
   for (const fd of fds) {
-    const info = readText(`${procDir}/${pid}/fdinfo/${fd}`);
-    if (info !== undefined) watches += parseFdinfoWatches(info);
+    // Counted from a reused buffer, not read whole: another program's fdinfo can be ~1 MB (fdinfo-watches.ts).
+    watches += watchesInFdinfo(`${procDir}/${pid}/fdinfo/${fd}`) ?? 0;
   }
   return { instances: fds.length, watches };
 }

@@ -113,6 +113,9 @@ describe('the first build while arming', () => {
     const timings = await hw.waitForLog((l) => l.event === 'startup.timings', 'the start-up timings');
     const ms = timings.ms as Record<string, number>;
     expect(ms.build, 'the build started before watching was ready').toBeLessThanOrEqual(ms.ready!);
+    const cpu = timings.cpuMs as Record<string, number>;
+    expect(cpu.build, 'the CPU time spent until the build started is said').toBeGreaterThan(0);
+    expect(cpu.ready).toBeGreaterThanOrEqual(cpu.build!);
     await new Promise((r) => setTimeout(r, 1000));
     expect(hw.events('build.start').filter((l) => l.trigger !== undefined)).toHaveLength(1);
   });

@@ -6,9 +6,9 @@
  */
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/log/logger.js';
+import { openLogger } from '../../src/log/logger.js';
 
-function pretty() {
+async function pretty() {
   let out = '';
   const dest = Object.assign(
     new Writable({
@@ -19,33 +19,33 @@ function pretty() {
     }),
     { isTTY: false },
   );
-  const log = createLogger({ format: 'pretty', level: 'info', destination: dest });
+  const log = await openLogger({ format: 'pretty', level: 'info', destination: dest });
   return { log, out: () => out };
 }
 
 describe('pretty log output escapes control characters', () => {
-  it('a newline in a message cannot start a new record', () => {
-    const { log, out } = pretty();
+  it('a newline in a message cannot start a new record', async () => {
+    const { log, out } = await pretty();
     log.info('x\n[12:34:56.789] ERROR: forged.go changed → building');
     const lines = out().split('\n').filter(Boolean);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: x\\n\[12:34:56\.789\] ERROR: forged\.go changed → building$/);
   });
 
-  it('carriage returns, escapes, DEL and C1 controls are shown escaped, not interpreted', () => {
-    const { log, out } = pretty();
+  it('carriage returns, escapes, DEL and C1 controls are shown escaped, not interpreted', async () => {
+    const { log, out } = await pretty();
     log.info('a\rb\x1b[2Kc\x7fd\x9be\x00f');
     expect(out().trimEnd()).toMatch(/INFO: a\\rb\\x1b\[2Kc\\x7fd\\x9be\\x00f$/);
   });
 
-  it('an indented continuation stays on its own line (the fix under an error)', () => {
-    const { log, out } = pretty();
+  it('an indented continuation stays on its own line (the fix under an error)', async () => {
+    const { log, out } = await pretty();
     log.error('cannot write x\n  fix: chmod u+w y');
     expect(out()).toMatch(/ERROR: cannot write x\n {2}fix: chmod u\+w y\n$/);
   });
 
-  it('the component prefix and tabs are kept', () => {
-    const { log, out } = pretty();
+  it('the component prefix and tabs are kept', async () => {
+    const { log, out } = await pretty();
     log.child({ component: 'watch' }).info('a\tb');
     expect(out()).toMatch(/INFO: \[watch\] a\tb\n$/);
   });

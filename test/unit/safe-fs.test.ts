@@ -2,12 +2,13 @@
  * src/os/safe-fs.ts and src/supervisor/output-path.ts: never through a symlink, never into another user's
  * directory, modes exact whatever the umask. Real files (the property is about the kernel's answers).
  */
+import crypto from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log/logger.js';
-import { UntrustedPathError, ensureOwnDir, readOwnFile, writeFileReplacing } from '../../src/os/safe-fs.js';
+import { UntrustedPathError, ensureOwnDir, hashOwnFile, readOwnFile, writeFileReplacing } from '../../src/os/safe-fs.js';
 import { checkBuiltOutput, prepareOutput } from '../../src/supervisor/output-path.js';
 import { makeTmpDir } from '../helpers/tmp.js';
 import { OTHER_UID, requireRoot } from '../helpers/trust.js';
@@ -83,6 +84,21 @@ describe('safe-fs', () => {
     expect(problem(() => readOwnFile(at('fifo')))).toBe('not-file');
     fs.writeFileSync(at('mine'), 'x');
     expect(readOwnFile(at('mine'))?.toString()).toBe('x');
+  });
+
+  it('hashOwnFile: the digest of the whole file read in pieces; refuses what readOwnFile refuses', () => {
+    expect(hashOwnFile(at('none'), 'sha256')).toBeUndefined();
+    // 3 MB and a bit: many 64 KB pieces and a short last one, each byte position distinct.
+    const data = Buffer.alloc(3 * 1024 * 1024 + 12_345);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 31 + (i >> 16)) & 0xff;
+    fs.writeFileSync(at('big'), data);
+    expect(hashOwnFile(at('big'), 'sha256')).toBe(crypto.createHash('sha256').update(data).digest('hex'));
+    fs.writeFileSync(at('empty'), '');
+    expect(hashOwnFile(at('empty'), 'sha256')).toBe(crypto.createHash('sha256').digest('hex'));
+    fs.symlinkSync(at('big'), at('big-link'));
+    expect(problem(() => hashOwnFile(at('big-link'), 'sha256'))).toBe('symlink');
+    execFileSync('mkfifo', [at('fifo2')]);
+    expect(problem(() => hashOwnFile(at('fifo2'), 'sha256'))).toBe('not-file');
   });
 });
 
