@@ -91,6 +91,20 @@ describe('createFilter: files', () => {
     expect(g.isRelevantFile(abs('x/types.gen.go'))).toBe(false);
     expect(g.isRelevantFile(abs('node_modules/a/b.sql'))).toBe(false); // base-less globs never reopen excluded dirs
   });
+
+  it('includes that are plain paths (the fast path) give the verdicts the globs give', () => {
+    // Plain paths skip picomatch; a glob that matches nothing forces picomatch for every path: same verdicts.
+    const plain = ['go.mod', 'go.sum', './config/app.yaml', 'vendor/me/lib.txt', 'a b/c#1.txt', '.env'];
+    const fast = createFilter(settings({ include: plain }));
+    const globbed = createFilter(settings({ include: [...plain, '**/*.never-matches'] }));
+    const paths = ['go.mod', 'sub/go.mod', 'GO.MOD', 'go.sum', 'config/app.yaml', 'config/app.yml', 'app.yaml', 'vendor/me/lib.txt']
+      .concat(['vendor/me/other.txt', 'vendor/x/y.go', 'a b/c#1.txt', 'a b/c.txt', '.env', 'x/.env', 'main.go', 'README.md', 'x_test.go'])
+      .concat(['.hotwatch/go.mod', 'tmp/config/app.yaml', 'web/INDEX.HTML']);
+    for (const p of paths) expect([p, fast.isRelevantFile(abs(p))]).toEqual([p, globbed.isRelevantFile(abs(p))]);
+    expect(fast.isRelevantFile(abs('config/app.yaml'))).toBe(true);
+    expect(fast.isRelevantFile(abs('vendor/me/lib.txt'))).toBe(true);
+    expect(fast.isRelevantFile(abs('config/app.yml'))).toBe(false);
+  });
 });
 
 describe('createFilter: directories', () => {
