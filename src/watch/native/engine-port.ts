@@ -59,12 +59,12 @@ export function serveEngine(data: WorkerData, post: (m: WorkerMessage) => void, 
       // Arming leaves most of this heap garbage: collected before ready, while the heap is still small
       // (a collection needs room for what it moves: later it would add to the process's growth).
       collector.now();
-      const files = engine.takeStartFiles();
+      const listing = engine.takeStartListing();
       post({
         t: 'ready',
         stats: { ...engine.stats(true), idle: true },
         ms: Math.round(performance.now() - started),
-        ...(files ? { files } : {}),
+        ...(listing ? { files: listing.files, dirs: listing.dirs } : {}),
       });
       const { hangAfterReadyMs, closeWatchesAfterReadyMs } = data.hooks;
       if (hangAfterReadyMs !== undefined) setTimeout(() => fault('hang'), hangAfterReadyMs);
