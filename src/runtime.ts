@@ -31,7 +31,6 @@ import path from 'node:path';
 import { FirstBuild, firstBuildOrder } from './startup/first-build.js';
 import type { StartupTimings } from './startup/timings.js';
 import { armingGate } from './test-hooks.js';
-import { whenQuiet } from './startup/when-quiet.js';
 
 /** Files hashed at start for content dedupe (a file beyond them is indexed at its first change). */
 const CONTENT_SEED_FILES = 5_000;
@@ -122,7 +121,7 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring, 
     running ??= startFirstBuild(first, supervisor, o.timings);
     if (first.order.whileArming) catchUpArming(s, watcher, watch, first, batcher, wlog, signal);
     collector.soon(); // the start-up scan's garbage
-    afterFirstCycle(s, { ready, watch, watcher, batcher, first, log, signal, collector, busy: () => batcher.pending || supervisor.busy });
+    afterFirstCycle(s, { ready, watch, watcher, batcher, first, log, signal, collector });
     await running;
     // "Nothing left running" must be true: checked, not assumed (a daemon, a process that survived SIGKILL).
     return { appProcessesLeft: supervisor.leftovers() };
@@ -172,9 +171,8 @@ function sharedOptions(
 }
 
 /**
- * Once the first cycle has ended (not competing with its build for the cores), the arming's catch-up is done
- * and the pipeline has been idle a moment (an early save first: startup/when-quiet.ts): the quick part of
- * `hotwatch doctor`, with the watcher's own directory count (no second scan), and the content index's baseline.
+ * Once the first cycle has ended (not competing with its build for the cores): the quick part of `hotwatch
+ * doctor`, with the watcher's own directory count (no second scan), and the content index's baseline.
  */
 function afterFirstCycle(
   s: Settings,
@@ -187,17 +185,14 @@ function afterFirstCycle(
     log: Logger;
     signal: AbortSignal;
     collector: IdleCollector;
-    busy: () => boolean;
   },
 ): void {
   const { ready, watch, watcher, batcher, first, log, signal, collector } = o;
-  void Promise.all([first.cycleEnded, first.settled])
-    .then(() => whenQuiet(o.busy, signal))
-    .then(() => {
-      if (signal.aborted) return;
-      void import('./diagnostics/startup.js').then(({ startupChecks }) => startupChecks(s, ready.dirs, log, signal));
-      seedContentIndex(watch, watcher, batcher, { log, signal, since: first.startedAt ?? Date.now(), done: () => collector.soon() });
-    });
+  void first.cycleEnded.then(() => {
+    if (signal.aborted) return;
+    void import('./diagnostics/startup.js').then(({ startupChecks }) => startupChecks(s, ready.dirs, log, signal));
+    seedContentIndex(watch, watcher, batcher, { log, signal, since: first.startedAt ?? Date.now(), done: () => collector.soon() });
+  });
 }
 
 /** The first build (all of it: a rescan of nothing in particular), and when it started. */

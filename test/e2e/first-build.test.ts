@@ -122,19 +122,6 @@ describe('the first build while arming', () => {
     expect(hw.events('build.start').filter((l) => l.trigger !== undefined)).toHaveLength(1);
   });
 
-  it('a save right after the first answer is built before the start-up checks and the content baseline run', async () => {
-    const hw = startHotwatch(['--log-level', 'debug'], { cwd: session.dir, env: { PORT: String(session.port) } });
-    session.hw = hw;
-    await session.serves('v1');
-    fs.writeFileSync(path.join(session.dir, 'main.go'), goMain('v2'));
-    await session.serves('v2');
-    await hw.waitForLog((l) => l.event === 'content.seeded', 'the content index is seeded, later');
-    const edit = hw.logs.findIndex((l) => l.event === 'build.start' && l.trigger === 'main.go');
-    const seeded = hw.logs.findIndex((l) => l.event === 'content.seeded');
-    expect(edit, 'the save was built').toBeGreaterThanOrEqual(0);
-    expect(seeded, 'the baseline waited for the pipeline to be idle').toBeGreaterThan(edit);
-  });
-
   it('watching cannot start after the build began: exit 2, the build and its children killed', async () => {
     const gate = path.join(path.dirname(session.dir), `${path.basename(session.dir)}.gate`);
     const outside = path.join(path.dirname(session.dir), `${path.basename(session.dir)}.tools`);
