@@ -254,8 +254,8 @@ function catchUpArming(
           `changed while watching was being armed, after the first build started: ${what.slice(0, 5).join(', ')}${what.length > 5 ? ', ...' : ''}: building again`,
         );
       log.debug(
-        { event: 'watch.arming-checked', looked: changes.looked },
-        `looked at ${changes.looked} paths for changes made while arming`,
+        { event: 'watch.arming-checked', looked: changes.looked, walked: changes.walked },
+        `looked at ${changes.looked} paths for changes made while arming (${changes.walked} trees walked again)`,
       );
       for (const ev of events) batcher.push(ev);
     })

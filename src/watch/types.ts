@@ -96,6 +96,18 @@ export interface ReconcileReport {
   removed: number;
 }
 
+/** The directories a start's arming walk armed and the relevant files it listed (absolute). */
+export interface ArmingListing {
+  dirs: string[];
+  files: string[];
+}
+
+/** A watched tree, and what its start's arming listed (undefined: not listed, or taken already). */
+export interface ArmedTree {
+  settings: WatchSettings;
+  listing: ArmingListing | undefined;
+}
+
 export interface Watcher {
   /** Resolves once every directory is armed; rejects with a HotwatchError when watching cannot start. */
   readonly ready: Promise<WatcherReady>;
@@ -106,6 +118,12 @@ export interface Watcher {
    * directories first; undefined when it keeps no such list (the caller scans instead).
    */
   knownFiles?(limit: number): string[] | undefined;
+  /**
+   * What the start's arming walk read, once (the next call answers undefined): the directories it armed and
+   * the relevant files it listed; undefined when no walk of the watches listed them (polling, a budget
+   * scan) or when already taken. The start-up's catch-up checks these instead of walking the tree again.
+   */
+  takeArmingListing?(): ArmingListing | undefined;
   /**
    * Resolves once every event the kernel had queued when it was called has been delivered to onEvent
    * (rejects after `timeoutMs`, or when it cannot tell). On a starved machine the watcher may lag the

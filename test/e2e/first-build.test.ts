@@ -22,7 +22,7 @@ describe('the first build while arming', () => {
   it('starts before watching is ready; an edit made before the watches exist is served', async () => {
     const gate = path.join(path.dirname(session.dir), `${path.basename(session.dir)}.gate`);
     try {
-      const hw = startHotwatch([], { cwd: session.dir, env: { PORT: String(session.port), ...gated(gate) } });
+      const hw = startHotwatch(['--log-level', 'debug'], { cwd: session.dir, env: { PORT: String(session.port), ...gated(gate) } });
       session.hw = hw;
       await session.serves('v1'); // built and started while nothing is armed
       expect(hw.events('watch.ready'), 'the first build did not wait for the watches').toEqual([]);
@@ -33,6 +33,9 @@ describe('the first build while arming', () => {
       await hw.waitForLog((l) => l.event === 'watch.ready', 'watching ready');
       const caught = await hw.waitForLog((l) => l.event === 'watch.arming-changes', 'the edit made while arming is found');
       expect(String(caught.msg)).toMatch(/main\.go/);
+      // Found among what the arming walk listed: the tree was not walked a second time.
+      const checked = await hw.waitForLog((l) => l.event === 'watch.arming-checked', 'the catch-up ran');
+      expect(checked.walked).toBe(0);
       await session.serves('v2');
     } finally {
       fs.rmSync(gate, { force: true });
@@ -108,7 +111,9 @@ describe('the first build while arming', () => {
     const hw = startHotwatch(['--log-level', 'debug'], { cwd: session.dir, env: { PORT: String(session.port) } });
     session.hw = hw;
     await session.serves('v1');
-    await hw.waitForLog((l) => l.event === 'watch.arming-checked', 'the walk after ready ran');
+    const checked = await hw.waitForLog((l) => l.event === 'watch.arming-checked', 'the check after ready ran');
+    expect(checked.walked, "the arming's listing was checked, not a second walk").toBe(0);
+    expect(checked.looked as number).toBeGreaterThan(1);
     expect(hw.events('watch.arming-changes')).toEqual([]);
     const timings = await hw.waitForLog((l) => l.event === 'startup.timings', 'the start-up timings');
     const ms = timings.ms as Record<string, number>;

@@ -78,6 +78,24 @@ describe('changedWhileArming', () => {
     expect(rel(d.dirs)).toEqual(['']);
   });
 
+  it("a tree with its arming's listing is not walked again: exactly the listed paths are looked at", async () => {
+    const settings = watchSettings(root);
+    const listed = { dirs: [root, path.join(root, 'a')], files: [path.join(root, 'main.go'), path.join(root, 'a/one.go')] };
+    fs.writeFileSync(path.join(root, 'a/one.go'), 'y\n'); // listed: found
+    fs.writeFileSync(path.join(root, 'b/three.go'), 'y\n'); // not listed (the arming saw it, or a watch did): not looked at
+    const c = await changedWhileArming([{ settings, listing: listed }], since, sig());
+    expect(rel(c.files)).toEqual(['a/one.go']);
+    expect(c).toMatchObject({ dirs: [], looked: 4, walked: 0 });
+    // A deletion in a listed directory: a rescan, as with a walk (even of a file the listing did not name).
+    fs.rmSync(path.join(root, 'b/readme.txt'));
+    const d = await changedWhileArming([{ settings, listing: { ...listed, dirs: [...listed.dirs, path.join(root, 'b')] } }], since, sig());
+    expect(rel(d.dirs)).toEqual(['b']);
+    // No listing (polling, a budget scan): the tree is walked, and finds both.
+    const w = await changedWhileArming([{ settings, listing: undefined }], since, sig());
+    expect(rel(w.files)).toEqual(['a/one.go', 'b/three.go']);
+    expect(w.walked).toBe(1);
+  });
+
   it('every watched tree is walked', async () => {
     const other = makeTmpDir('hotwatch-catchup-mod-');
     try {
@@ -106,7 +124,7 @@ describe('changedWhileArming', () => {
 
   it('very many files: one rescan instead of a name each', () => {
     const files = Array.from({ length: 501 }, (_, i) => `/r/f${i}.go`);
-    expect(catchUpEvents({ files, dirs: [], mtimeKept: [], looked: 501 }, 1)).toEqual([
+    expect(catchUpEvents({ files, dirs: [], mtimeKept: [], looked: 501, walked: 0 }, 1)).toEqual([
       { kind: 'rescan', reason: '501 files changed while watching was being armed', at: 1 },
     ]);
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { WatchSettings } from '../../src/config/settings.js';
-import { createFilter } from '../../src/watch/tree/filter.js';
+import picomatch from 'picomatch';
+import { createFilter, matcher } from '../../src/watch/tree/filter.js';
 
 const ROOT = '/repo';
 const settings = (over: Partial<WatchSettings> = {}): WatchSettings => ({
@@ -90,6 +91,20 @@ describe('createFilter: files', () => {
     expect(g.isRelevantFile(abs('assets/logo.png'))).toBe(true);
     expect(g.isRelevantFile(abs('x/types.gen.go'))).toBe(false);
     expect(g.isRelevantFile(abs('node_modules/a/b.sql'))).toBe(false); // base-less globs never reopen excluded dirs
+  });
+
+  it('includes that are plain paths (the fast path) give the verdicts the globs give', () => {
+    // Plain paths skip picomatch; a glob that matches nothing forces picomatch for every path: same verdicts.
+    const plain = ['go.mod', 'go.sum', './config/app.yaml', 'vendor/me/lib.txt', 'a b/c#1.txt', '.env'];
+    const fast = createFilter(settings({ include: plain }));
+    const globbed = createFilter(settings({ include: [...plain, '**/*.never-matches'] }));
+    const paths = ['go.mod', 'sub/go.mod', 'GO.MOD', 'go.sum', 'config/app.yaml', 'config/app.yml', 'app.yaml', 'vendor/me/lib.txt']
+      .concat(['vendor/me/other.txt', 'vendor/x/y.go', 'a b/c#1.txt', 'a b/c.txt', '.env', 'x/.env', 'main.go', 'README.md', 'x_test.go'])
+      .concat(['.hotwatch/go.mod', 'tmp/config/app.yaml', 'web/INDEX.HTML']);
+    for (const p of paths) expect([p, fast.isRelevantFile(abs(p))]).toEqual([p, globbed.isRelevantFile(abs(p))]);
+    expect(fast.isRelevantFile(abs('config/app.yaml'))).toBe(true);
+    expect(fast.isRelevantFile(abs('vendor/me/lib.txt'))).toBe(true);
+    expect(fast.isRelevantFile(abs('config/app.yml'))).toBe(false);
   });
 });
 
@@ -209,5 +224,38 @@ describe('createFilter: directories', () => {
     expect(f.relative(`${ROOT}other/a.go`)).toBeUndefined(); // a sibling whose name starts like the root
     expect(f.relative(`${ROOT}/.hidden/..x/a.go`)).toBe('.hidden/..x/a.go'); // dot names are plain names
     expect(f.isRelevantFile(`${ROOT}/vendor/../main.go`)).toBe(true);
+  });
+});
+
+describe('matcher: picomatch verdicts, cheaper', () => {
+  // Plain paths go to a set, "**/X" (X one segment) to X on the last segment: the same verdicts as picomatch
+  // on normalized relative paths, for every kind of pattern.
+  const patterns = ['go.mod', 'web/index.html', '**/*_test.go', '**/gen', '**/.env*', '**/*.{sql,yaml}', '**/x/*.go', '**/**'].concat([
+    'vendor',
+    '.git',
+    'internal/gen/**',
+    'a/*',
+    '*.go',
+    '!(x).go',
+    '**/[ab].go',
+    '/abs',
+    'dir/',
+    'a\\*b',
+    '**/@(a|b).go',
+  ]);
+  const paths = ['go.mod', 'a/go.mod', 'web/index.html', 'web/index.htm', 'main_test.go', 'a/b/c_test.go', 'a/b/c.go', 'gen']
+    .concat(['a/gen', 'a/gen/x.go', '.env', 'a/.env.local', 'q.sql', 'a/b/q.yaml', 'x/y.go', 'a/x/y.go', 'vendor', 'a/vendor'])
+    .concat(['.git', 'internal/gen', 'internal/gen/a/b.go', 'a/b', 'x.go', 'a.go', 'b.go', 'abs', 'dir', 'a*b', 'a/b.go', '.hidden/a.go']);
+  it.each(patterns)('%s', (pattern) => {
+    const ours = matcher([pattern]);
+    const theirs = picomatch([pattern], { dot: true });
+    for (const p of paths) expect([p, ours(p)]).toEqual([p, theirs(p)]);
+  });
+
+  it('a list: any pattern of it', () => {
+    const ours = matcher(patterns);
+    const theirs = picomatch(patterns, { dot: true });
+    for (const p of paths) expect([p, ours(p)]).toEqual([p, theirs(p)]);
+    expect(matcher([' ', ''])('x')).toBe(false);
   });
 });

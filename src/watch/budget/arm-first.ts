@@ -16,13 +16,13 @@ export interface ArmFirstHost {
   readonly signal: AbortSignal;
   /** watchdog.enabled: the budget is judged (and logged). */
   readonly budgeted: boolean;
-  /** The watcher, made as `budget` says; `onStartFiles` is given the files its first arming read. */
-  create(budget: BudgetVerdict | undefined, onStartFiles?: (files: string[]) => void): WatchControl;
+  /** The watcher, made as `budget` says; `onStartFiles` is given the files its first arming read and the dirs it armed. */
+  create(budget: BudgetVerdict | undefined, onStartFiles?: (files: string[], dirs: string[]) => void): WatchControl;
   /** The budget judged on the armed count (logged) when it fits; undefined when it does not (nothing logged). */
   fitting(dirs: number, usage: InotifyUsage | undefined): BudgetVerdict | undefined;
   /** A scan of the tree: the snapshot seeded, and with `usage` the budget judged on it, logged (a refusal throws). */
   scan(usage: InotifyUsage | undefined): Promise<BudgetVerdict | undefined>;
-  seed(files: string[]): void;
+  seed(files: string[], dirs: string[]): void;
 }
 
 export interface Started {
@@ -33,9 +33,9 @@ export interface Started {
 
 export async function armFirst(h: ArmFirstHost): Promise<Started> {
   const usage = h.budgeted ? readUsage() : undefined;
-  let files: string[] | undefined;
-  const first = h.create(undefined, (f) => {
-    files = f;
+  let listing: { files: string[]; dirs: string[] } | undefined;
+  const first = h.create(undefined, (files, dirs) => {
+    listing = { files, dirs };
   });
   const armed = await first.ready.catch((e: unknown) => {
     if (!limitCause(e) || h.signal.aborted) throw e;
@@ -44,7 +44,7 @@ export async function armFirst(h: ArmFirstHost): Promise<Started> {
   if (!(armed instanceof Error)) {
     const budget = h.budgeted ? h.fitting(armed.dirs, usage) : undefined;
     if (budget || !h.budgeted) {
-      if (files) h.seed(files);
+      if (listing) h.seed(listing.files, listing.dirs);
       else await h.scan(undefined); // a poll backend lists no files
       return { w: first, ready: armed, budget };
     }

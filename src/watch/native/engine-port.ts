@@ -56,16 +56,17 @@ export function serveEngine(data: WorkerData, post: (m: WorkerMessage) => void, 
   void engine.start().then(
     (ok) => {
       if (!ok) return;
-      // Arming leaves most of this heap garbage: collected before ready, while the heap is still small
-      // (a collection needs room for what it moves: later it would add to the process's growth).
-      collector.now();
-      const files = engine.takeStartFiles();
+      const listing = engine.takeStartListing();
       post({
         t: 'ready',
         stats: { ...engine.stats(true), idle: true },
         ms: Math.round(performance.now() - started),
-        ...(files ? { files } : {}),
+        ...(listing ? { files: listing.files, dirs: listing.dirs } : {}),
       });
+      // Arming leaves most of this heap garbage: collected right after ready is said, while the heap is
+      // still small (a collection needs room for what it moves: later it would add to the process's
+      // growth). Before ready, it held watching ready back by 50-70 ms on 10,001 directories.
+      setImmediate(() => collector.now());
       const { hangAfterReadyMs, closeWatchesAfterReadyMs } = data.hooks;
       if (hangAfterReadyMs !== undefined) setTimeout(() => fault('hang'), hangAfterReadyMs);
       if (closeWatchesAfterReadyMs !== undefined) setTimeout(() => fault('close-watches'), closeWatchesAfterReadyMs);

@@ -43,8 +43,8 @@ export interface NativeWatcherOptions extends WatcherOptions {
   mounts?: MountEntry[];
   /** The inotify helper to use (default: found or built by inotifyHelper()); `unavailable`: fs.watch. */
   helper?: HelperBinary;
-  /** Given the relevant files the first arming read, before `ready` resolves (the watchdog's snapshot). */
-  onStartFiles?: (files: string[]) => void;
+  /** Given the relevant files the first arming read and the dirs it armed, before `ready` resolves (the watchdog's snapshot). */
+  onStartFiles?: (files: string[], dirs: string[]) => void;
 }
 
 /** How long the watcher thread has been silent, and whether it was idle at its last answer. */
@@ -221,7 +221,7 @@ export class NativeWatcher implements Watcher {
         this.worker.audit(m.stats);
         return;
       case 'ready':
-        if (m.files && !this.isReady) this.opts.onStartFiles?.(m.files);
+        if (m.files && !this.isReady) this.opts.onStartFiles?.(m.files, m.dirs ?? []);
         this.latest = m.stats;
         this.onWorkerReady(m.stats);
         return;

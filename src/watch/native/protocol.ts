@@ -32,7 +32,7 @@ export interface WorkerData {
   sentinelDirs: string[];
   /** The inotify helper binary (Linux); undefined: fs.watch in the worker holds the watches. */
   helperPath: string | undefined;
-  /** The arming walk lists the relevant files it reads (ready's `files`: the watchdog's snapshot, no second walk). */
+  /** The arming walk lists the relevant files it reads and the dirs it armed (ready's `files`, `dirs`: no second walk). */
   collectFiles: boolean;
 }
 
@@ -73,7 +73,7 @@ export type HostMessage =
   | { t: 'call'; id: number; call: WorkerCall };
 
 export type WorkerMessage =
-  | { t: 'ready'; stats: WorkerStats; ms: number; files?: string[] }
+  | { t: 'ready'; stats: WorkerStats; ms: number; files?: string[]; dirs?: string[] }
   /** `complete[i]`: the write of paths[i] is known to be finished (see EngineSink.events). */
   | { t: 'events'; paths: string[]; at: number; complete?: boolean[] }
   | { t: 'rescan'; reason: string; at: number }

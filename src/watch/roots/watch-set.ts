@@ -13,7 +13,7 @@ import path from 'node:path';
 import type { WatchSettings } from '../../config/settings.js';
 import type { Logger } from '../../log/logger.js';
 import type { WatchEvent } from '../../pipeline/events.js';
-import type { ReconcileReport, Watcher, WatcherReady, WatcherStats } from '../types.js';
+import type { ArmedTree, ReconcileReport, Watcher, WatcherReady, WatcherStats } from '../types.js';
 import { createWatchdog } from '../watchdog/watchdog.js';
 import { describeRoot, planRoots, rulesFor, withGoWork, type RootsPlan, type WatchRoot } from './module-roots.js';
 import { knownOf, saySkipped, sumReady, sumReports, sumStats } from './set-lines.js';
@@ -54,8 +54,8 @@ export class WatchSet implements Watcher, RefreshHost {
   private closed = false;
   /** Skipped modules already said (each once, not at every go.mod save). */
   private readonly said = new Set<string>();
-  /** The settings each root was armed with, by root (the start-up's catch-up walks exactly what is watched). */
-  private readonly armedWith = new Map<string, WatchSettings>();
+  /** The settings each root was armed with and its watcher, by root (the start-up's catch-up checks exactly what is watched). */
+  private readonly armedWith = new Map<string, { settings: WatchSettings; watcher: Watcher }>();
 
   constructor(private readonly opts: WatchSetOptions) {
     this.log = opts.log;
@@ -75,7 +75,7 @@ export class WatchSet implements Watcher, RefreshHost {
     const { settings, excluded } = await withoutIgnored(withGoWork(this.settings), this.buildDirs, this.opts.signal, this.log);
     if (this.closed) throw new HotwatchError('INTERNAL', 'the watcher was closed before it was ready');
     this.main = this.watchdogFor(settings);
-    this.armedWith.set(settings.root, settings);
+    this.armedWith.set(settings.root, { settings, watcher: this.main });
     this.mainExcluded = excluded;
     const ready = await this.main.ready;
     const p = await plan;
@@ -83,9 +83,9 @@ export class WatchSet implements Watcher, RefreshHost {
     return sumReady(ready, [...this.extras.values()], this.opts.cwd);
   }
 
-  /** The watched trees as they were armed (the root's first). */
-  armedTrees(): WatchSettings[] {
-    return [...this.armedWith.values()];
+  /** The watched trees as they were armed (the root's first), each with what its arming walk listed (once). */
+  armedTrees(): ArmedTree[] {
+    return [...this.armedWith.values()].map(({ settings, watcher }) => ({ settings, listing: watcher.takeArmingListing?.() }));
   }
 
   stats(): WatcherStats | undefined {
@@ -263,7 +263,7 @@ export class WatchSet implements Watcher, RefreshHost {
     if (this.closed) return;
     const tidy = leaveAsFound(root.dir);
     const watcher = this.watchdogFor(settings);
-    this.armedWith.set(root.dir, settings);
+    this.armedWith.set(root.dir, { settings, watcher });
     const extra: Extra = { root, watcher, ready: undefined, excluded, tidy };
     this.extras.set(root.dir, extra);
     try {

@@ -9,6 +9,7 @@
 import path from 'node:path';
 import fs from 'node:fs/promises';
 import type { WatchSettings } from '../../config/settings.js';
+import type { ArmingListing } from '../types.js';
 import { FileSet } from '../tree/file-set.js';
 import { scanTree } from '../tree/scan.js';
 
@@ -30,6 +31,8 @@ export class Snapshot {
   private readonly dirty = new Set<string>();
   private overflowed = false;
   private seeded = false;
+  /** The start's arming walk (its seed and the dirs it armed), until the start-up's catch-up takes it. */
+  private arming: ArmingListing | undefined;
 
   constructor(private readonly settings: WatchSettings) {}
 
@@ -47,10 +50,18 @@ export class Snapshot {
     this.seed((await scanTree(this.settings, { signal, files: true })).files);
   }
 
-  /** The relevant files found at start. */
-  seed(files: readonly string[]): void {
+  /** The relevant files found at start; with `armedDirs`, both kept as the arming's listing (takeArmingListing). */
+  seed(files: string[], armedDirs?: string[]): void {
     for (const f of files) this.add(f);
     this.seeded = true;
+    if (armedDirs) this.arming = { files, dirs: armedDirs };
+  }
+
+  /** What the start's arming walk listed, once (Watcher.takeArmingListing). */
+  takeArmingListing(): ArmingListing | undefined {
+    const listing = this.arming;
+    this.arming = undefined;
+    return listing;
   }
 
   /**

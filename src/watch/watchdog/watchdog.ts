@@ -23,7 +23,7 @@ import { armFirst } from '../budget/arm-first.js';
 import type { BudgetVerdict, InotifyUsage, WatchBudget } from '../budget/gate.js';
 import { fittingCount, nativeFitsNow, startupScan } from '../budget/startup-scan.js';
 import { createFilter, type PathFilter } from '../tree/filter.js';
-import type { ReconcileReport, Watcher, WatcherReady, WatcherStats } from '../types.js';
+import type { ArmingListing, ReconcileReport, Watcher, WatcherReady, WatcherStats } from '../types.js';
 import { FAULTS_ENV, FaultPlan, parseFaults, scheduleFaults, type TestFaults } from './faults.js';
 import { HealthLog, type HealthListener } from './health-log.js';
 import { LossIntake } from './loss-intake.js';
@@ -116,6 +116,10 @@ class Watchdog implements Watcher, RecoveryHost {
     return this.snapshot.size > 0 ? this.snapshot.shallowest(limit) : undefined;
   }
 
+  takeArmingListing(): ArmingListing | undefined {
+    return this.snapshot.takeArmingListing();
+  }
+
   /** A config reload changed the watch lists (Watcher.reconcile); the snapshot is seeded again in the background. */
   async reconcile(settings: WatchSettings): Promise<ReconcileReport> {
     [this.opts.settings, this.filter] = [settings, createFilter(settings)];
@@ -147,7 +151,7 @@ class Watchdog implements Watcher, RecoveryHost {
       create: (verdict, onStartFiles) => this.createControl(verdict, faults, onStartFiles),
       fitting: (dirs, usage) => fittingCount(settings, dirs + (this.guard.prepare() ? 1 : 0), { ...budgetOf, usage }),
       scan: (usage) => this.scanAndBudget(usage),
-      seed: (files) => this.snapshot.seed(files),
+      seed: (files, dirs) => this.snapshot.seed(files, dirs),
     });
     reportPlannedFallbacks(this.log, this.policy, { root: this.root, pollEvery: this.pollEvery }, w, ready, budget);
     await this.startChecks(w);
@@ -168,7 +172,7 @@ class Watchdog implements Watcher, RecoveryHost {
   private createControl(
     budget: BudgetVerdict | undefined,
     faults: TestFaults | undefined,
-    onStartFiles?: (files: string[]) => void,
+    onStartFiles?: (files: string[], dirs: string[]) => void,
   ): WatchControl {
     const { pollReason, split } = budget ?? {};
     const native = this.opts.native;

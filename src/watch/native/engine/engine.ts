@@ -137,11 +137,11 @@ export class NativeEngine {
     return true;
   }
 
-  /** The relevant files the start's arming read (with collectFiles), once. */
-  takeStartFiles(): string[] | undefined {
+  /** What the start's arming read (with collectFiles), once: the relevant files, and the directories armed. */
+  takeStartListing(): { files: string[]; dirs: string[] } | undefined {
     const files = this.startFiles;
     this.startFiles = undefined;
-    return files;
+    return files && { files, dirs: this.watches.dirs() };
   }
 
   /** Counters; the kernel's watch count is re-read when an audit is due (or `audit` forces it). */

@@ -11,6 +11,7 @@ import { HotwatchError, errnoCode } from '../../../errors.js';
 import { sameDir, type DirWatches } from './dir-watches.js';
 import { instanceLimitError, watchLimitError } from '../../budget/limits.js';
 import { scanTree } from '../../tree/scan.js';
+import { HEAVY_TREE_DIRS, heavyStartUp } from '../../../compiler-tier.js';
 import { entryKind, type TreeRules } from '../../tree/rules.js';
 import type { WatchNotice } from '../../types.js';
 
@@ -35,6 +36,9 @@ interface ArmedChunk {
 }
 
 export class TreeArmer {
+  /** The start's arming is under way (armRoot): a large tree switches V8's optimizing compiler on. */
+  private starting = false;
+
   constructor(
     private readonly settings: WatchSettings,
     private readonly root: string,
@@ -43,18 +47,21 @@ export class TreeArmer {
     private readonly host: ArmerHost,
   ) {}
 
+  /** Every few hundred dirs: notices posted, the event loop let through (pings, events). */
+  private async breathe(): Promise<void> {
+    this.host.postNotices();
+    if (this.starting && this.watches.size >= HEAVY_TREE_DIRS) heavyStartUp();
+    await new Promise<void>((r) => setImmediate(r));
+  }
+
   /**
    * Watches the whole tree; false when a fatal error stopped the engine (already reported), a root that
    * cannot be watched (gone, not a directory, unreadable) included.
    */
-  /** Every few hundred dirs: notices posted, the event loop let through (pings, events). */
-  private async breathe(): Promise<void> {
-    this.host.postNotices();
-    await new Promise<void>((r) => setImmediate(r));
-  }
-
   async armRoot(files?: string[]): Promise<boolean> {
-    if (!(await this.armTree(this.root, undefined, files))) return false;
+    this.starting = true;
+    const armed = await this.armTree(this.root, undefined, files).finally(() => (this.starting = false));
+    if (!armed) return false;
     if (this.watches.has(this.root)) return true;
     let why = 'not a directory';
     try {
