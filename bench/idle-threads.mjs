@@ -6,13 +6,14 @@
  * wake-ups over the window, and the seconds in which it ran. `--bin` measures another build;
  * `--node-flags "..."` passes flags to node. Not part of `npm run bench`: a tool to find what to cut.
  *   node bench/idle-threads.mjs [--dirs 200] [--seconds 60] [--bin path/to/bin/hotwatch.js] [--every 1] [--settle 0.5 (s from serving to the edit)]
+ * It also prints the RSS of hotwatch + helper 2 s after the edit and after the window.
  */
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { makeTmpDir, removeTmpDir } from './lib/cleanup.mjs';
 import { freePort, pollUntilServes, saveVersion } from './lib/goapp.mjs';
 import { startProcess } from './lib/process.mjs';
-import { watcherPids } from './lib/procfs.mjs';
+import { memoryMb, watcherPids } from './lib/procfs.mjs';
 import { HOTWATCH_BIN } from './lib/subjects.mjs';
 import { generateTree } from './lib/tree.mjs';
 import { sleep } from './lib/wait.mjs';
@@ -78,7 +79,10 @@ try {
   const editLine = h.lines.length;
   saveVersion(dir, 'v1');
   await pollUntilServes(port, 'v1', { timeoutMs: 60_000, isDead: () => h.exit && 'hotwatch exited' });
-  await sleep(3000);
+  await sleep(2000);
+  const rss = (ps) => ps.reduce((sum, p) => sum + (memoryMb(p)?.rssMb ?? 0), 0);
+  const rssAfterEdit = rss(watcherPids(h.pid));
+  await sleep(1000);
   const pids = watcherPids(h.pid);
   const seconds = Number(a.seconds);
   const every = Number(a.every);
@@ -102,6 +106,7 @@ try {
     prev = cur;
   }
   const wall = (performance.now() - t0) / 1000;
+  console.log(`RSS (hotwatch + helper): 2 s after the edit ${rssAfterEdit.toFixed(1)} MB, after the window ${rss(pids).toFixed(1)} MB`);
   let totalMs = 0;
   let totalSw = 0;
   for (const [t, c] of prev) {
