@@ -100,7 +100,10 @@ export class DirWatches implements WatchOwner {
     for (const e of this.map.values()) {
       if (e.dead) continue;
       let inos = byDev.get(e.dev);
-      if (!inos) byDev.set(e.dev, (inos = new Set<number>()));
+      if (!inos) {
+        inos = new Set<number>();
+        byDev.set(e.dev, inos);
+      }
       inos.add(e.ino);
     }
     let n = 0;
