@@ -3,7 +3,8 @@
  *   - inside the root, the watcher reports it (it is added to the watch lists, as run.envFiles are) and
  *     `takes()` keeps its events out of the batcher, whatever the lists say about *.yaml;
  *   - outside the root (--config ../shared/watcher.config.yaml), or excluded by the watch lists, it is
- *     checked on its own by a stat every second (fs.watchFile), and that is said. Not fs.watch: that
+ *     checked on its own by a stat (config-file-poll.ts: each second while the tree is busy, up to every
+ *     5 s on a quiet one, at once with the next event in the tree), and that is said. Not fs.watch: that
  *     takes an inotify instance and a watch from the budget the tree needs (a user at the instance
  *     limit then lost native watching for the sake of one config file), and a shared config directory
  *     may sit on a mount where inotify is deaf.
@@ -16,12 +17,11 @@ import path from 'node:path';
 import type { Settings, WatchSettings } from './config/settings.js';
 import type { Logger } from './log/logger.js';
 import type { WatchEvent } from './pipeline/events.js';
+import { CONFIG_CHECK_MS, CONFIG_QUIET_MAX_MS, ConfigFilePoll } from './config-file-poll.js';
 import { createFilter } from './watch/tree/filter.js';
 
 /** Editors write a file in several steps: the reload waits for them to end. */
 const QUIET_MS = 150;
-/** How often a config file the watcher does not report is stat'ed: a config edit is not a save to serve at once. */
-const OWN_CHECK_MS = 1_000;
 
 export interface ConfigFileWatchOptions {
   /** Absolute path of the config file; undefined in zero-config mode (nothing is watched). */
@@ -37,7 +37,7 @@ export class ConfigFileWatch {
   private readonly inRoot: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private digest: string | undefined;
-  private outside: ((curr: fs.Stats, prev: fs.Stats) => void) | undefined;
+  private outside: ConfigFilePoll | undefined;
   /** The watcher reports the file (it is under the root, and the lists let it through). */
   private reported = false;
   private started = false;
@@ -73,19 +73,17 @@ export class ConfigFileWatch {
   private watchOnItsOwn(why: string): void {
     const file = this.o.file;
     if (file === undefined || this.outside) return;
-    this.outside = (curr, prev) => {
-      if (curr.mtimeMs !== prev.mtimeMs || curr.ctimeMs !== prev.ctimeMs || curr.size !== prev.size || curr.ino !== prev.ino) this.soon();
-    };
-    fs.watchFile(file, { persistent: false, interval: OWN_CHECK_MS }, this.outside);
+    this.outside = new ConfigFilePoll(file, () => this.soon());
     this.o.signal.addEventListener('abort', () => this.close(), { once: true });
     this.o.log.info(
       { event: 'config.watch-outside', file, why },
-      `config ${file}: ${why}, so it is checked on its own every ${OWN_CHECK_MS / 1000} s; an edit reloads it`,
+      `config ${file}: ${why}, so it is checked on its own (every ${CONFIG_CHECK_MS / 1000} s while the tree is busy, up to every ${CONFIG_QUIET_MAX_MS / 1000} s when quiet, at once with the next change in the tree); an edit reloads it`,
     );
   }
 
   /** True when the event is the config file's (it reloads the config, it never builds); a rescan also looks at the file again. */
   takes(ev: WatchEvent): boolean {
+    this.outside?.activity(); // the tree is busy: the file's own check at its base pace, at once if it had slowed
     if (ev.kind !== 'change') {
       if (this.o.file !== undefined) this.soon();
       return false;
@@ -98,7 +96,7 @@ export class ConfigFileWatch {
 
   close(): void {
     clearTimeout(this.timer);
-    if (this.outside && this.o.file !== undefined) fs.unwatchFile(this.o.file, this.outside);
+    this.outside?.close();
     this.outside = undefined;
   }
 

@@ -15,6 +15,7 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { optimizeOnlyHeavyStartUp, reapplyOptimizerState } from './compiler-tier.js';
+import { keepMemoryReducerAsleep } from './heap-reducer.js';
 
 // Process-wide on purpose: bin/hotwatch.js sets it through dist/bundle/heap.js, and the CLI's bundle (a
 // separate copy of this module) reads it when a worker starts.
@@ -24,6 +25,7 @@ const flags = globalThis as { [APPLIED]?: boolean };
 export function keepYoungGenerationSmall(): void {
   flags[APPLIED] = true;
   v8.setFlagsFromString('--semi-space-growth-factor=1');
+  keepMemoryReducerAsleep();
   optimizeOnlyHeavyStartUp();
 }
 
@@ -31,6 +33,7 @@ export function keepYoungGenerationSmall(): void {
 export function reapplyYoungGenerationSetting(): void {
   if (!flags[APPLIED]) return;
   v8.setFlagsFromString('--semi-space-growth-factor=1');
+  keepMemoryReducerAsleep();
   reapplyOptimizerState();
 }
 

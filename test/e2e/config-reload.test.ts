@@ -6,7 +6,7 @@
  *   - a run change restarts the app once, without a build;
  *   - an invalid edit is rejected with file:line:col, the old config keeps running;
  *   - `hotwatch reload` over the socket, with RELOADING=1 (MONOTONIC_USEC) then READY=1 to systemd;
- *   - a config outside the root (--config) is watched too;
+ *   - a config outside the root (--config) is watched too, and still reloads after a long quiet spell;
  *   - SIGHUP reloads with service.sighup: reload.
  */
 import fs from 'node:fs';
@@ -255,6 +255,24 @@ describe('live config reload (e2e)', () => {
     await sleep(1000);
     expect(hw.proc.exitCode).toBeNull();
     expect(hw.events('shutdown', from)).toEqual([]);
+  }, 120_000);
+
+  it('a config outside the root still reloads when edited after a long quiet spell (its check slows down, never stops)', async () => {
+    const dir = project('');
+    fs.rmSync(path.join(dir, 'watcher.config.yaml'));
+    const cfgDir = path.join(dir, '..', `${path.basename(dir)}-quiet-cfg`);
+    fs.mkdirSync(cfgDir);
+    cleanups.push(() => fs.rmSync(cfgDir, { recursive: true, force: true }));
+    const config = path.join(cfgDir, 'watcher.config.yaml');
+    const text = (args: string) => `root: ../${path.basename(dir)}\nrun:\n  args: ["${args}"]\n`;
+    fs.writeFileSync(config, text('one'));
+    const { hw, port } = await start(dir, {}, ['--config', config]);
+    expect(hw.events('config.watch-outside')).toHaveLength(1);
+    await sleep(15_000); // quiet: the check is at its longest wait (5 s) by now
+    const from = hw.logs.length;
+    fs.writeFileSync(config, text('two'));
+    await hw.waitForLog((l) => l.event === 'config.reloaded', 'the reload after the quiet spell', { from, timeoutMs: 30_000 });
+    await waitFor(async () => (await httpGet(port)) === 'args=[two] tag=', { description: 'the edit applies', timeoutMs: 30_000 });
   }, 120_000);
 
   it('a config inside the root that the watch lists exclude is watched on its own: its edits still reload', async () => {

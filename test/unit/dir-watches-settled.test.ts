@@ -44,3 +44,25 @@ describe('DirWatches.settled', () => {
     expect(w.settled).toBe(true);
   });
 });
+
+describe('DirWatches.distinctInodes (what the kernel holds watches for)', () => {
+  it('counts a (device, inode) pair once, whatever paths share it, and the same inode on two devices twice', async () => {
+    const h = heldOpener();
+    const w = new DirWatches(
+      () => undefined,
+      () => undefined,
+      h.opener,
+    );
+    const arming = w.armMany([
+      { dir: '/r', st: { dev: 1, ino: 1 } },
+      { dir: '/r/a', st: { dev: 1, ino: 2 } },
+      { dir: '/r/bind-of-a', st: { dev: 1, ino: 2 } }, // a bind mount: one kernel watch for two paths
+      { dir: '/r/mnt', st: { dev: 2, ino: 2 } }, // another filesystem's inode 2
+      { dir: '/r/big', st: { dev: 1, ino: 2 ** 40 } }, // an inode number past the unboxed range
+    ]);
+    h.release();
+    await arming;
+    expect(w.size).toBe(5);
+    expect(w.distinctInodes()).toBe(4);
+  });
+});

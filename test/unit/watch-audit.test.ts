@@ -1,6 +1,6 @@
 /** The coverage audit's pacing (pure: a fake clock; no watches are read, none are held). */
 import { describe, expect, it } from 'vitest';
-import { COST_READINGS, QUIET_STRETCH_MAX, WatchAudit } from '../../src/watch/native/engine/coverage/audit.js';
+import { COST_READINGS, QUIET_COST_FACTOR, QUIET_STRETCH_MAX, WatchAudit } from '../../src/watch/native/engine/coverage/audit.js';
 import { QUIET_AFTER_MS } from '../../src/watch/pace/quiet-pace.js';
 
 function audit() {
@@ -9,8 +9,11 @@ function audit() {
   return {
     a,
     at: (ms: number) => (t = ms),
-    /** An unforced reading at the current time that takes `costMs`: whether it was fresh (measured). */
-    read: (costMs: number) => a.read(() => ((t += costMs), 3), false).fresh,
+    /** An unforced reading at the current time that takes `costMs`, on a busy tree (an event just before): whether it was fresh (measured). */
+    read: (costMs: number) => {
+      a.activity(t);
+      return a.read(() => ((t += costMs), 3), false).fresh;
+    },
   };
 }
 
@@ -62,5 +65,27 @@ describe('WatchAudit pacing', () => {
     expect(waits.slice(1)).toEqual([2000, 4000, 8000, 1000 * QUIET_STRETCH_MAX, 1000 * QUIET_STRETCH_MAX, 1000 * QUIET_STRETCH_MAX]);
     a.activity(t);
     expect(a.dueAt - t, 'an event: the base wait again').toBe(1000);
+  });
+});
+
+describe('WatchAudit on a quiet tree where a count is costly (a 10,000-watch table)', () => {
+  it('waits QUIET_COST_FACTOR × the cost, up to the 8× cap, from the first quiet count; an event brings the base wait back', () => {
+    let t = 0;
+    let step = 0; // while a read runs, each clock() call advances this much: the read's measured cost
+    const a = new WatchAudit(1000, () => (t += step));
+    a.useProcess(process.pid);
+    step = 15; // the read's two clock() calls: 15 ms apart, a count that cost 15 ms
+    expect(a.read(() => 0, true).fresh).toBe(true);
+    step = 0;
+    const cost = 15; // the clock advanced 15 ms between the read's two calls
+    const lastAt = t - cost;
+    expect(a.dueAt - lastAt, 'busy (an event less than QUIET_AFTER_MS ago): 1000× the cost').toBe(1000 * cost);
+    t = lastAt + QUIET_AFTER_MS;
+    expect(a.dueAt - lastAt, 'quiet: QUIET_COST_FACTOR × the cost, at most 8× the base wait').toBe(
+      Math.min(cost * QUIET_COST_FACTOR, 1000 * cost * QUIET_STRETCH_MAX),
+    );
+    expect(a.dueAt - lastAt, 'longer than the base wait').toBeGreaterThan(1000 * cost);
+    a.activity(t);
+    expect(a.dueAt - lastAt, 'an event: the base wait again').toBe(1000 * cost);
   });
 });

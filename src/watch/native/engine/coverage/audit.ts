@@ -8,7 +8,8 @@
  * taking 20 ms) had put off the next audit by 20 s, and lost watches went unnoticed that long.
  * On a tree quiet for QUIET_AFTER_MS (issue 19: idle costs nothing measurable), each full count doubles
  * that wait, up to QUIET_STRETCH_MAX times: on 10,000 directories a count costs ~25 ms, every 30 s that
- * was 0.08% of a core by itself. Any event (`activity`) or a short count brings the base wait back, and
+ * was 0.08% of a core by itself; where a count is that costly, a quiet tree's wait is at least
+ * QUIET_COST_FACTOR times its cost (up to the same cap) from the first quiet count on. Any event (`activity`) or a short count brings the base wait back, and
  * the first change after a quiet spell asks for a count at once (the heartbeat's ping, worker-slot.ts).
  */
 import { inotifyFdsOfSelf, watchesOfFd, watchesOfProcess } from '../../../../os/inotify-fds.js';
@@ -18,6 +19,14 @@ import { QUIET_AFTER_MS } from '../../../pace/quiet-pace.js';
 export const COST_READINGS = 5;
 /** The most a quiet tree stretches the wait between two counts (30 s → 4 min by default). */
 export const QUIET_STRETCH_MAX = 8;
+/**
+ * On a quiet tree the wait is also at least this many times a count's cost (a share of 0.01% of a core),
+ * up to the same 8× cap: reading the kernel's table of 10,000 watches costs 25–50 ms of kernel time (a
+ * spinlock and a file handle per watch, measured with perf), so a big tree's first quiet count, 30 s after
+ * a save, was most of an idle minute's budget; its wait now goes to the cap at once. A small tree's count
+ * (well under a millisecond) is not affected.
+ */
+export const QUIET_COST_FACTOR = 10_000;
 
 export interface AuditReading {
   inodes: number;
@@ -47,7 +56,11 @@ export class WatchAudit {
 
   /** When the next unforced reading is due (ms, on `clock`). */
   get dueAt(): number {
-    return this.lastAt + Math.max(this.minMs, (this.costs.length > 0 ? Math.min(...this.costs) : 0) * 1000) * this.stretch;
+    const cost = this.costs.length > 0 ? Math.min(...this.costs) : 0;
+    const base = Math.max(this.minMs, cost * 1000);
+    const wait = base * this.stretch;
+    if (this.clock() - this.lastActivityAt < QUIET_AFTER_MS) return this.lastAt + wait;
+    return this.lastAt + Math.max(wait, Math.min(base * QUIET_STRETCH_MAX, cost * QUIET_COST_FACTOR));
   }
 
   /** An event in the tree: the base wait again. */
