@@ -79,6 +79,28 @@ async function idleNodeRss(withWorker) {
 }
 
 /**
+ * The idle CPU's control: a bare `node` waking once a second (a timer, nothing else), measured over the
+ * same window as hotwatch. What one wake-up costs depends on the machine and its moment (a VM's CPU,
+ * timer and scheduler costs): a quiet node waking 5 times a second measured 0.19 % on 2026-12-06, on a
+ * machine where a whole idle hotwatch had measured 0.07–0.13 % hours before, so hotwatch's figure is read
+ * beside this one.
+ */
+async function idleNodeTickingCpu(idleSeconds) {
+  const h = startProcess(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { name: 'node ticking 1/s' });
+  try {
+    await sleep(1500);
+    const a = threadCost([h.pid]);
+    const t0 = performance.now();
+    await sleep(idleSeconds * 1000);
+    const b = threadCost([h.pid]);
+    const wallS = (performance.now() - t0) / 1000;
+    return { idleCpuPct: ((b.ns - a.ns) / 1e9 / wallS) * 100, wakeupsPerS: (b.switches - a.switches) / wallS };
+  } finally {
+    await h.stop({ graceMs: 2000 });
+  }
+}
+
+/**
  * Bare: go build + start + first answer, from the moment of the "launch", on a fresh copy of the module as
  * each hotwatch launch gets one. (It used to build the same directory every round: from the second round on
  * `go build` found bin/app up to date and did nothing, ~0.25 s against ~1.4 s for a fresh copy's compile and
@@ -186,6 +208,7 @@ export async function leanScenario({ repeats, idleSeconds, dirs = 200, bigDirs =
   const big = bigDirs > 0 ? await bigTreeIdle({ builds, dirs: bigDirs, repeats: Math.min(repeats, 2), idleSeconds, say }) : undefined;
   const node = await idleNodeRss(false);
   const nodeWorker = await idleNodeRss(true);
+  const ticking = await idleNodeTickingCpu(idleSeconds);
   const result = {
     dirs,
     repeats,
@@ -193,6 +216,7 @@ export async function leanScenario({ repeats, idleSeconds, dirs = 200, bigDirs =
     bareLaunchToServingMs: median(bare),
     idleNodeRssMb: node,
     idleNodeWorkerRssMb: nodeWorker,
+    idleNodeTicking: ticking,
     bigTreeIdle: big,
     builds: {},
   };
@@ -217,6 +241,7 @@ function renderLean(r) {
   const base = {
     launchToServingMs: `bare go build + start: ${fmt(r.bareLaunchToServingMs, 'ms')}`,
     rssAtReadyMb: `idle node ${fmt(r.idleNodeRssMb, 'MB')}, with a worker ${fmt(r.idleNodeWorkerRssMb, 'MB')}`,
+    idleCpuPct: `node waking 1/s: ${fmt(r.idleNodeTicking?.idleCpuPct, '%')} (${r.idleNodeTicking?.wakeupsPerS.toFixed(1)}/s)`,
   };
   for (const [k, label, unit] of FIGURES) {
     lines.push(`${label.padEnd(60)}${names.map((n) => fmt(r.builds[n][k], unit).padEnd(16)).join('')}${base[k] ?? ''}`);
