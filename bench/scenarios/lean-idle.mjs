@@ -12,7 +12,7 @@ import { median } from '../lib/stats.mjs';
 import { generateTree } from '../lib/tree.mjs';
 import { makeTmpDir, removeTmpDir } from '../lib/cleanup.mjs';
 import { sleep } from '../lib/wait.mjs';
-import { threadCost } from './lean.mjs';
+import { idleWindow } from './lean.mjs';
 
 /** One launch on `dir`: ready, serving, one edit served, then the idle window. */
 async function idleOnce(bin, dir, idleSeconds, extraEnv) {
@@ -30,12 +30,7 @@ async function idleOnce(bin, dir, idleSeconds, extraEnv) {
     await pollUntilServes(port, 'v1', { timeoutMs: 60_000, isDead: () => h.exit && 'hotwatch exited' });
     await sleep(3000);
     const pids = watcherPids(h.pid);
-    const a = threadCost(pids);
-    const t0 = performance.now();
-    await sleep(idleSeconds * 1000);
-    const b = threadCost(pids);
-    const s = (performance.now() - t0) / 1000;
-    return { idleCpuPct: ((b.ns - a.ns) / 1e9 / s) * 100, wakeupsPerS: (b.switches - a.switches) / s };
+    return await idleWindow(pids, idleSeconds);
   } finally {
     await h.stop({ graceMs: 15_000 });
     saveVersion(dir, 'v0');

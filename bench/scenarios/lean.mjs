@@ -52,6 +52,16 @@ export function threadCost(pids) {
   return { ns, switches };
 }
 
+/** Idle CPU (% of one core) and wake-ups per second of every thread of `pids` over the next `seconds`. */
+export async function idleWindow(pids, seconds) {
+  const a = threadCost(pids);
+  const t0 = performance.now();
+  await sleep(seconds * 1000);
+  const b = threadCost(pids);
+  const wallS = (performance.now() - t0) / 1000;
+  return { idleCpuPct: ((b.ns - a.ns) / 1e9 / wallS) * 100, wakeupsPerS: (b.switches - a.switches) / wallS };
+}
+
 /** Every file below the root's subdirectories (the generated tree, not main.go or go.mod). */
 function treeFiles(root) {
   const out = [];
@@ -89,12 +99,7 @@ async function idleNodeTickingCpu(idleSeconds) {
   const h = startProcess(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { name: 'node ticking 1/s' });
   try {
     await sleep(1500);
-    const a = threadCost([h.pid]);
-    const t0 = performance.now();
-    await sleep(idleSeconds * 1000);
-    const b = threadCost([h.pid]);
-    const wallS = (performance.now() - t0) / 1000;
-    return { idleCpuPct: ((b.ns - a.ns) / 1e9 / wallS) * 100, wakeupsPerS: (b.switches - a.switches) / wallS };
+    return await idleWindow([h.pid], idleSeconds);
   } finally {
     await h.stop({ graceMs: 2000 });
   }
@@ -144,11 +149,7 @@ async function oneLaunch(bin, dirs, idleSeconds, extraEnv) {
     const pids = watcherPids(h.pid);
     const rssAfterEdit = rssOf(pids);
     await sleep(1000);
-    const a = threadCost(pids);
-    const t0 = performance.now();
-    await sleep(idleSeconds * 1000);
-    const b = threadCost(pids);
-    const wallS = (performance.now() - t0) / 1000;
+    const idle = await idleWindow(pids, idleSeconds);
     // A checkout's storm: every file of the tree rewritten (same content), then one real edit.
     const files = treeFiles(dir);
     const from = h.lines.length;
@@ -166,8 +167,7 @@ async function oneLaunch(bin, dirs, idleSeconds, extraEnv) {
       launchToServingMs: served - h.startedAt,
       rssAtReadyMb: rssAtReady,
       rssAfterEditMb: rssAfterEdit,
-      idleCpuPct: ((b.ns - a.ns) / 1e9 / wallS) * 100,
-      wakeupsPerS: (b.switches - a.switches) / wallS,
+      ...idle,
       processes: pids.length,
     };
   } finally {
