@@ -143,8 +143,6 @@ function privateDir(env: NodeJS.ProcessEnv): { dir: string } | { why: string } {
   return 'dir' in t ? t : { why: `${d} ${t.why}` };
 }
 
-const sha256 = (data: Buffer): string => crypto.createHash('sha256').update(data).digest('hex');
-
 /** Why the binary at `bin` must not run as it is: 'missing', a reason, or undefined (it may run). */
 function binaryDoubt(bin: string): { missing: true } | { why: string; level: 'info' | 'warn' } | undefined {
   let st: fs.Stats;
@@ -245,7 +243,10 @@ function build(spec: GoHelperSpec, src: string, bin: string, env: NodeJS.Process
         }
         try {
           fs.chmodSync(tmp, 0o755); // go wrote it 0777 & ~umask: never writable by others, whatever the umask
-          writeFileReplacing(path.dirname(bin), `${path.basename(bin)}.sha256`, `${sha256(fs.readFileSync(tmp))}\n`, 0o644);
+          // Hashed in pieces like the check that reads it back (binaryDoubt), never read whole.
+          const digest = hashOwnFile(tmp, 'sha256');
+          if (digest === undefined) throw new Error(`${tmp} vanished after the build`);
+          writeFileReplacing(path.dirname(bin), `${path.basename(bin)}.sha256`, `${digest}\n`, 0o644);
           fs.renameSync(tmp, bin);
           resolve(undefined);
         } catch (e) {
