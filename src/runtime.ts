@@ -245,7 +245,10 @@ function catchUpArming(
   const since = first.startedAt ?? Date.now();
   import('./startup/arming-catch-up.js')
     .then(async ({ changedWhileArming, catchUpEvents }) => {
-      const changes = await changedWhileArming(watcher.armedTrees?.() ?? [watch], since, signal, ownDirs(s));
+      const trees = watcher.armedTrees?.() ?? [watch];
+      // Each tree's own .hotwatch/ too: an extra root's watchdog creates it while arming (own-dir.ts).
+      const own = [...ownDirs(s), ...trees.map((t) => path.join(('settings' in t ? t.settings : t).root, '.hotwatch'))];
+      const changes = await changedWhileArming(trees, since, signal, [...new Set(own)]);
       const events = catchUpEvents(changes, performance.now());
       const what = [...changes.files, ...changes.dirs].map((p) => path.relative(watch.root, p) || '.');
       if (events.length > 0)

@@ -160,9 +160,14 @@ describe('the watch set follows the build (e2e)', () => {
     fs.writeFileSync(path.join(root, 'app', 'go.mod'), gomod('../lib'));
     writeMain(root, ['lib']);
     const port = await freePort();
-    hw = startHotwatch([], { cwd: path.join(root, 'app'), env: { ...env, PORT: String(port) } });
+    hw = startHotwatch(['--log-level', 'debug'], { cwd: path.join(root, 'app'), env: { ...env, PORT: String(port) } });
     await serves(port, '/lib', 'a1', 'a1 serves');
     expect(hw.events('watch.root-added')[0]!.why).toBe('replace target of example.com/lib');
+    // The .hotwatch/ the extra root's watchdog creates while arming is ours: no second build at start.
+    await hw.waitForLog((l) => l.event === 'watch.arming-checked', 'the catch-up after arming');
+    expect(hw.events('watch.arming-changes'), 'nothing changed while arming').toEqual([]);
+    // (the debug line of the go command is a build.start too, without a trigger)
+    expect(triggers(hw, 0).filter((t) => t !== 'undefined')).toEqual(['initial build']);
     expect(hw.events('watch.module-unwatched')).toEqual([]);
     setV(root, 'lib', 'lib', 'a2');
     await serves(port, '/lib', 'a2', 'the edit in ../lib serves');
