@@ -5,6 +5,8 @@
  * WatchOpener (openers.ts): the inotify helper process, or fs.watch where it cannot run.
  */
 import path from 'node:path';
+import fs from 'node:fs';
+import type { DirListing } from '../helper/link.js';
 import { fsWatchOpener, type WatchHandle, type WatchOpener, type WatchOwner } from './openers.js';
 
 /**
@@ -32,7 +34,12 @@ interface Entry extends DirId {
   handle: WatchHandle;
   /** The kernel dropped the watch (helper): known, but deaf until re-armed. */
   dead?: boolean;
+  /** armListed: the identity comes with the helper's answer; unknown until then. */
+  pending?: boolean;
 }
+
+/** What armListed found for one directory: its listing, the watch's failure, or neither (dropped meanwhile). */
+export type ListedOutcome = { listing: DirListing } | { unreadable: unknown } | { failed: unknown } | undefined;
 
 export class DirWatches implements WatchOwner {
   private readonly map = new Map<string, Entry>();
@@ -78,7 +85,12 @@ export class DirWatches implements WatchOwner {
   /** The identity of a live watch on `dir` (undefined when none, or when the kernel dropped it). */
   inodeOf(dir: string): DirId | undefined {
     const e = this.map.get(dir);
-    return e?.dead ? undefined : e;
+    return e?.dead || e?.pending ? undefined : e;
+  }
+
+  /** The opener watches and reads a directory in one step (the helper): armListed may be used. */
+  get listsOnArm(): boolean {
+    return this.opener.openListed !== undefined;
   }
 
   dirs(): string[] {
@@ -98,7 +110,7 @@ export class DirWatches implements WatchOwner {
     // (issue 19, idle CPU); inode numbers below 2^30 are stored unboxed.
     const byDev = new Map<number, Set<number>>();
     for (const e of this.map.values()) {
-      if (e.dead) continue;
+      if (e.dead || e.pending) continue;
       let inos = byDev.get(e.dev);
       if (!inos) {
         inos = new Set<number>();
@@ -144,6 +156,47 @@ export class DirWatches implements WatchOwner {
     return failed;
   }
 
+  /**
+   * Watches each dir (none watched yet; the caller applied the rules), then has it read, by the opener
+   * (openListed): the watch is made before the listing, so nothing created in between is missed. The
+   * identity kept is the one the listing gives. Resolves once every answer is in, with each dir's outcome.
+   */
+  async armListed(dirs: readonly string[]): Promise<Map<string, ListedOutcome>> {
+    const opened: Array<[string, WatchHandle]> = [];
+    for (const dir of dirs) {
+      this.closeOne(dir); // a caller's stale entry, if any: never two handles for one path
+      const handle = this.opener.openListed!(dir, this);
+      this.map.set(dir, { handle, dev: 0, ino: 0, birth: 0, pending: true });
+      this.addChild(dir);
+      opened.push([dir, handle]);
+    }
+    const out = new Map<string, ListedOutcome>();
+    if (opened.length === 0) return out;
+    this.settling++;
+    try {
+      await this.opener.settle();
+    } finally {
+      this.settling--;
+    }
+    for (const [dir, handle] of opened) {
+      const { listing, unreadable, failed } = handle;
+      handle.listing = handle.unreadable = undefined; // the handle lives as long as the watch: the entries must not
+      const e = this.map.get(dir);
+      if (e?.handle !== handle) continue; // dropped (or re-armed) meanwhile
+      if (failed !== undefined) {
+        this.closeOne(dir);
+        out.set(dir, { failed });
+      } else if (listing) {
+        setIdentity(e, listing);
+        out.set(dir, { listing });
+      } else if (unreadable !== undefined) {
+        setIdentity(e, lstatOr(dir));
+        out.set(dir, { unreadable });
+      }
+    }
+    return out;
+  }
+
   /** Watches one dir; true when a watch was opened (false: already watched as that very directory). */
   private arm(dir: string, st: { dev: number; ino: number; birthtimeMs?: number }): boolean {
     const old = this.map.get(dir);
@@ -153,6 +206,11 @@ export class DirWatches implements WatchOwner {
     }
     const handle = this.opener.open(dir, this);
     this.map.set(dir, { handle, dev: st.dev, ino: st.ino, birth: st.birthtimeMs ?? 0 });
+    this.addChild(dir);
+    return true;
+  }
+
+  private addChild(dir: string): void {
     const parent = path.dirname(dir);
     let set = this.children.get(parent);
     if (!set) {
@@ -160,7 +218,6 @@ export class DirWatches implements WatchOwner {
       this.children.set(parent, set);
     }
     set.add(dir);
-    return true;
   }
 
   /** Whether `p` or anything below it is watched. */
@@ -202,5 +259,22 @@ export class DirWatches implements WatchOwner {
     set?.delete(dir);
     if (set?.size === 0) this.children.delete(parent);
     e.handle.close();
+  }
+}
+
+function setIdentity(e: Entry, st: { dev: number; ino: number; birthtimeMs: number } | undefined): void {
+  e.pending = undefined;
+  // Unknown (a listing that failed, then an lstat too: it is going away): no identity matches it, so
+  // the next event there re-arms it.
+  e.dev = st?.dev ?? -1;
+  e.ino = st?.ino ?? -1;
+  e.birth = st?.birthtimeMs ?? 0;
+}
+
+function lstatOr(dir: string): fs.Stats | undefined {
+  try {
+    return fs.lstatSync(dir);
+  } catch {
+    return undefined;
   }
 }

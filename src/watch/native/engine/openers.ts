@@ -5,7 +5,7 @@
  * watch's owner.
  */
 import fs from 'node:fs';
-import { HelperLink, RENAMED_MASK, writeComplete } from '../helper/link.js';
+import { HelperLink, RENAMED_MASK, writeComplete, type DirListing } from '../helper/link.js';
 
 /** What an opened watch reports to (a DirWatches). */
 export interface WatchOwner {
@@ -19,11 +19,20 @@ export interface WatchHandle {
   close(): void;
   /** Set when the watch could not be made (known once `settle()` resolved). */
   failed?: Error;
+  /** openListed: the directory as read after its watch was made (known once `settle()` resolved)... */
+  listing?: DirListing;
+  /** ...or why it could not be read (the watch stands). */
+  unreadable?: Error;
 }
 
 export interface WatchOpener {
   /** Starts watching `dir`. May throw at once (fs.watch) or fail later (`handle.failed` after settle). */
   open(dir: string, owner: WatchOwner): WatchHandle;
+  /**
+   * Starts watching `dir`, then reads it (the helper does both in one round trip: on a big tree the
+   * per-directory syscalls are most of the arming). Where absent, the caller lstats and reads itself.
+   */
+  openListed?(dir: string, owner: WatchOwner): WatchHandle;
   /** Resolves once every watch opened before is made or failed. */
   settle(): Promise<void>;
 }
@@ -49,6 +58,8 @@ export const fsWatchOpener: WatchOpener = {
 /** One watch of the inotify helper. */
 class HelperHandle implements WatchHandle {
   failed?: Error;
+  listing?: DirListing;
+  unreadable?: Error;
   constructor(
     readonly id: number,
     readonly dir: string,
@@ -84,6 +95,14 @@ export class HelperOpener implements WatchOpener {
       event: (id, mask, name) => this.event(id, name, (mask & RENAMED_MASK) !== 0, writeComplete(mask)),
       gone: (id) => this.gone(id),
       failed: (id, errno) => this.failed(id, errno),
+      listed: (id, listing) => {
+        const h = this.handles.get(id);
+        if (h) h.listing = listing;
+      },
+      unreadable: (id, errno) => {
+        const h = this.handles.get(id);
+        if (h) h.unreadable = Object.assign(new Error(`${errno}: cannot read ${h.dir}`), { code: errno, path: h.dir });
+      },
       overflow: () => on.overflow(),
       died: (why, errno) => on.died(why, errno),
     });
@@ -107,6 +126,13 @@ export class HelperOpener implements WatchOpener {
     const h = new HelperHandle(++this.nextId, dir, owner, this);
     this.handles.set(h.id, h);
     this.link.add(h.id, dir);
+    return h;
+  }
+
+  openListed(dir: string, owner: WatchOwner): WatchHandle {
+    const h = new HelperHandle(++this.nextId, dir, owner, this);
+    this.handles.set(h.id, h);
+    this.link.list(h.id, dir);
     return h;
   }
 

@@ -1,6 +1,6 @@
 /**
- * Arm-then-read walks for the native engine: a directory is watched BEFORE it is read (a level of the
- * tree per round trip), so nothing created in between is missed. Translates the failures of a watch
+ * Arm-then-read walks for the native engine: a directory is watched BEFORE it is read (by the inotify
+ * helper in one request where it runs), so nothing created in between is missed. Translates the failures of a watch
  * (the helper's or fs.watch's errno): ENOSPC → the watch limit, EMFILE/ENFILE → the inotify instance
  * limit (both fatal: never partial coverage in silence), EACCES → a notice.
  */
@@ -8,7 +8,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { WatchSettings } from '../../../config/settings.js';
 import { HotwatchError, errnoCode } from '../../../errors.js';
-import { sameDir, type DirWatches } from './dir-watches.js';
+import { sameDir, type DirWatches, type ListedOutcome } from './dir-watches.js';
+import { forEachEntry } from '../helper/link.js';
+import { kindOfLetter, takeEntry, type EntrySinks } from '../../tree/entries.js';
 import { instanceLimitError, watchLimitError } from '../../budget/limits.js';
 import { scanTree } from '../../tree/scan.js';
 import { HEAVY_TREE_DIRS, heavyStartUp } from '../../../compiler-tier.js';
@@ -28,11 +30,17 @@ export interface ArmerHost {
 const VANISHED = new Set(['ENOENT', 'ENOTDIR']);
 /** Directories armed per round trip to the helper. */
 const ARM_CHUNK = 256;
+/** Chunks asked for and not yet read: the helper has the next one while this thread reads one. */
+const IN_FLIGHT = 2;
 
-/** A chunk of directories whose watches were asked for: `failed` resolves once they are made or failed. */
+/**
+ * A chunk of directories whose watches were asked for: `failed` resolves once those lstat'ed here are
+ * made or failed, `listed` once the helper watched and read the others.
+ */
 interface ArmedChunk {
   batch: Array<{ dir: string; st: { dev: number; ino: number; birthtimeMs: number } }>;
   failed: Promise<Map<string, unknown>>;
+  listed: Promise<Map<string, ListedOutcome>>;
 }
 
 export class TreeArmer {
@@ -79,39 +87,50 @@ export class TreeArmer {
   }
 
   /**
-   * Watches `start` and everything below it that is not watched yet, a level at a time: each level's
-   * directories are armed (one round trip to the helper for the whole level) BEFORE they are read, so
-   * nothing created in between is missed. With `out`, the relevant files of newly armed dirs are
-   * reported (they may have been written before the watch existed). `files`: the relevant regular files
-   * read are listed there (the snapshot's seed at start; no symlinks, as scanTree).
-   * false = a fatal limit stopped the engine (already reported).
+   * Watches `start` and everything below it that is not watched yet: each directory is armed BEFORE it
+   * is read, so nothing created in between is missed. In chunks of siblings and cousins (breadth first),
+   * with the next chunk asked for before one is read: the helper works while this thread reads. With
+   * the helper, one request arms and reads a directory (DirWatches.armListed); the rules stay here.
+   * With `out`, the relevant files of newly armed dirs are reported (they may have been written before
+   * the watch existed). `files`: the relevant regular files read are listed there (the snapshot's seed
+   * at start; no symlinks, as scanTree). false = a fatal limit stopped the engine (already reported).
    */
   async armTree(start: string, out: string[] | undefined, files?: string[]): Promise<boolean> {
-    let level = [start];
-    while (level.length > 0 && !this.host.stopped()) {
-      const next: string[] = [];
-      // In chunks: few Stats objects alive at once (they would outlive the young generation and stay in
-      // the old one as garbage), one round trip per chunk. The next chunk's watches are asked for before
-      // this chunk's directories are read: the helper makes them while this thread reads (on 10,001
-      // directories, 40 round trips of 3-4 ms each were waited out one after the other).
-      let armed = this.armChunk(level.slice(0, ARM_CHUNK));
-      for (let i = ARM_CHUNK; ; i += ARM_CHUNK) {
-        const following = i < level.length && !this.host.stopped() ? this.armChunk(level.slice(i, i + ARM_CHUNK)) : undefined;
-        if (!(await this.readChunk(armed, next, out, files))) return false;
-        await this.breathe();
-        if (!following) break;
-        armed = following;
+    // Few Stats objects and listings alive at once (they would outlive the young generation).
+    const queue = [start];
+    let head = 0;
+    const inFlight: ArmedChunk[] = [];
+    for (;;) {
+      while (inFlight.length < IN_FLIGHT && head < queue.length && !this.host.stopped()) {
+        inFlight.push(this.armChunk(queue.slice(head, head + ARM_CHUNK)));
+        head = Math.min(queue.length, head + ARM_CHUNK);
       }
-      level = next;
+      const chunk = inFlight.shift();
+      if (!chunk || this.host.stopped()) break;
+      if (!(await this.readChunk(chunk, { next: queue, out, files }))) return false;
+      if (head >= 4 * ARM_CHUNK) {
+        queue.splice(0, head);
+        head = 0;
+      }
+      await this.breathe();
     }
     return !this.host.stopped();
   }
 
-  /** Asks for watches on these dirs (siblings or cousins, lstat'ed here); `failed` comes with the answer. */
+  /**
+   * Asks for watches on these dirs: read by the helper in the same request when it can (none of them
+   * watched yet), else lstat'ed here (identity) and read once the watches are made.
+   */
   private armChunk(dirs: string[]): ArmedChunk {
     const batch: ArmedChunk['batch'] = [];
+    const toList: string[] = [];
+    const lists = this.watches.listsOnArm;
     for (const dir of dirs) {
       if (dir !== this.root && !this.rules.descend(dir)) continue;
+      if (lists && !this.watches.has(dir)) {
+        toList.push(dir);
+        continue;
+      }
       let st: fs.Stats;
       try {
         st = fs.lstatSync(dir);
@@ -124,16 +143,18 @@ export class TreeArmer {
       batch.push({ dir, st: { dev: st.dev, ino: st.ino, birthtimeMs: st.birthtimeMs } });
     }
     const failed = this.watches.armMany(batch);
-    failed.catch(() => undefined); // awaited by readChunk; a chunk left unread (a fatal error before it) must not reject unhandled
-    return { batch, failed };
+    const listed = this.watches.armListed(toList);
+    // Awaited by readChunk; a chunk left unread (a fatal error before it) must not reject unhandled.
+    for (const p of [failed, listed]) p.catch(() => undefined);
+    return { batch, failed, listed };
   }
 
-  /** Once a chunk's watches are made, reads its dirs: subdirectories go to `next`. false = fatal. */
-  private async readChunk(chunk: ArmedChunk, next: string[], out: string[] | undefined, files: string[] | undefined): Promise<boolean> {
-    const { batch } = chunk;
+  /** Once a chunk's watches are made, reads its dirs (or takes the helper's listings). false = fatal. */
+  private async readChunk(chunk: ArmedChunk, to: EntrySinks): Promise<boolean> {
     const failed = await chunk.failed;
+    const listed = await chunk.listed;
     if (this.host.stopped()) return false;
-    for (const { dir } of batch) {
+    for (const { dir } of chunk.batch) {
       if (failed.has(dir)) {
         if (!(await this.armFailed(dir, failed.get(dir)))) return false;
         continue;
@@ -146,21 +167,18 @@ export class TreeArmer {
         if (!VANISHED.has(errnoCode(e) ?? '')) this.rules.unreadable(dir, e);
         continue;
       }
-      // dir is normalized and a name holds no separator: concatenated, not path.join'ed (100,000 times at start).
       const prefix = dir.endsWith(path.sep) ? dir : dir + path.sep;
-      for (const e of entries) {
-        const kind = entryKind(dir, e);
-        if (kind === 'dir') next.push(prefix + e.name);
-        else if (kind === 'symlink') {
-          const p = prefix + e.name;
-          this.rules.symlink(p);
-          if (out && this.rules.filter.isRelevantFile(p)) out.push(p);
-        } else if (kind === 'file' && (out || files)) {
-          const p = prefix + e.name;
-          if (!this.rules.filter.isRelevantFile(p)) continue;
-          out?.push(p);
-          files?.push(p);
-        }
+      for (const e of entries) takeEntry(this.rules, prefix, entryKind(dir, e), e.name, to);
+    }
+    for (const [dir, o] of listed) {
+      if (o === undefined) continue;
+      if ('failed' in o) {
+        if (!(await this.armFailed(dir, o.failed))) return false;
+      } else if ('unreadable' in o) {
+        if (!VANISHED.has(errnoCode(o.unreadable) ?? '')) this.rules.unreadable(dir, o.unreadable);
+      } else if (this.watches.has(dir)) {
+        const prefix = dir.endsWith(path.sep) ? dir : dir + path.sep;
+        forEachEntry(o.listing, (letter, name) => takeEntry(this.rules, prefix, kindOfLetter(letter), name, to));
       }
     }
     return true;

@@ -14,8 +14,35 @@ export interface HelperHandlers {
   overflow(): void;
   /** An add failed (errno name, e.g. ENOSPC). Reported before the barrier that follows the add. */
   failed(id: number, errno: string): void;
+  /** A list (`list`): the watch is made, and the directory read (or not: `unreadable`). Before the next barrier's answer. */
+  listed(id: number, listing: DirListing): void;
+  unreadable(id: number, errno: string): void;
   /** The helper cannot watch at all (inotify_init1 failed: errno name) or died: nothing is watched. */
   died(why: string, errno: string | undefined): void;
+}
+
+/**
+ * A directory the helper watched, then read: its identity as Node's lstat gives it, and its entries,
+ * each a type letter (d dir, f regular file, l symlink, o anything else) then the (unescaped) name,
+ * '/'-separated: `forEachEntry` reads them.
+ */
+export interface DirListing {
+  dev: number;
+  ino: number;
+  /** As fs.Stats#birthtimeMs (0 where the filesystem keeps no birth time). */
+  birthtimeMs: number;
+  entries: string;
+}
+
+/** Calls `fn` with each entry's type letter and name. */
+export function forEachEntry(l: DirListing, fn: (kind: string, name: string) => void): void {
+  const s = l.entries;
+  for (let start = 0; start < s.length; ) {
+    let end = s.indexOf('/', start);
+    if (end === -1) end = s.length;
+    fn(s[start]!, unescapeField(s.slice(start + 1, end)));
+    start = end + 1;
+  }
 }
 
 /** inotify masks the engine reads (linux/inotify.h). */
@@ -77,6 +104,11 @@ export class HelperLink {
 
   add(id: number, dir: string): void {
     this.write(`a ${id} ${escapeField(dir)}\n`);
+  }
+
+  /** Watches `dir`, then reads it: answered with `listed`, `unreadable` or `failed` (the watch). */
+  list(id: number, dir: string): void {
+    this.write(`l ${id} ${escapeField(dir)}\n`);
   }
 
   remove(id: number): void {
@@ -157,6 +189,29 @@ export class HelperLink {
       case 'o':
         this.handlers.overflow();
         return;
+      case 'd': {
+        // d <id> <dev> <ino> <birth s> <birth ns> <entries>
+        let at = 2;
+        const field = (): string => {
+          const sp = l.indexOf(' ', at);
+          const f = l.slice(at, sp);
+          at = sp + 1;
+          return f;
+        };
+        const id = Number(field());
+        const dev = Number(field());
+        const ino = Number(field());
+        const birthS = Number(field());
+        const birthNs = Number(field());
+        // As node computes birthtimeMs from the same two numbers, so identities compare equal.
+        this.handlers.listed(id, { dev, ino, birthtimeMs: birthS * 1e3 + birthNs / 1e6, entries: l.slice(at) });
+        return;
+      }
+      case 'w': {
+        const [, id, errno] = l.split(' ');
+        this.handlers.unreadable(Number(id), errno ?? 'EIO');
+        return;
+      }
       case 'x': {
         const [, id, errno] = l.split(' ');
         this.handlers.failed(Number(id), errno ?? 'EIO');

@@ -6,6 +6,10 @@
 // Protocol: lines on stdin and stdout. Paths and names escape '%' as %25 and newline as %0A.
 //
 //	in:  a <id> <path>   watch the directory (IN_ONLYDIR|IN_DONT_FOLLOW); on failure: x <id> <ERRNO>
+//	     l <id> <path>   watch the directory as "a" does, THEN read it (so nothing created in between is
+//	                     missed): answered with "d" (or "x" when the watch failed, "w" when it was made
+//	                     but the directory could not be read). One round trip arms and lists a directory:
+//	                     on 10,001 directories the per-directory syscalls cost Node ~0.6 s, this ~0.1 s.
 //	     r <id>          drop the watch (the kernel's watch goes with its last id)
 //	     s <seq>         barrier: answered with "s <seq>" once every earlier line is done AND every event
 //	                     the kernel had queued when the barrier arrived is written before it (so the
@@ -14,6 +18,11 @@
 //	     g <id>          the kernel dropped the watch (directory deleted, unmounted)
 //	     o               the kernel's event queue overflowed: events were lost
 //	     f <ERRNO> <why> cannot watch at all (inotify_init1 failed); exits 3
+//	     d <id> <dev> <ino> <birth s> <birth ns> <entries>   a watched directory's identity (as Node's lstat
+//	                     gives it: dev = makedev(major, minor), statx birth time, 0 where none) and its
+//	                     entries, each a type letter (d dir, f regular file, l symlink, o anything else)
+//	                     then the name, separated by '/' (never part of a name)
+//	     w <id> <ERRNO>  the watch was made but the directory could not be opened or read
 //
 // It exits when stdin closes and when the thread that started it dies (PR_SET_PDEATHSIG).
 package main
@@ -30,6 +39,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"unsafe"
 )
 
 // IN_CLOSE_WRITE tells the engine that a write is complete: a lone save then builds without waiting out
@@ -48,6 +58,7 @@ type helper struct {
 	// that wakes it for them.
 	barriers []string
 	wake     int
+	list     []byte // the last "d" line's buffer, reused
 }
 
 func main() {
@@ -94,14 +105,14 @@ func (h *helper) readCommands() {
 		case "a":
 			idText, p, _ := strings.Cut(rest, " ")
 			id := parseID(idText)
-			wd, err := syscall.InotifyAddWatch(h.fd, unescape(p), watchMask)
-			if err != nil {
-				fmt.Fprintf(h.out, "x %d %s\n", id, errnoName(err))
-			} else {
-				h.drop(id) // re-armed under the same id: forget the old watch first
-				h.wd[id] = int32(wd)
-				h.ids[int32(wd)] = append(h.ids[int32(wd)], id)
+			if errno := h.watch(id, unescape(p)); errno != "" {
+				fmt.Fprintf(h.out, "x %d %s\n", id, errno)
 			}
+		case "l":
+			idText, p, _ := strings.Cut(rest, " ")
+			h.mu.Unlock()
+			h.armAndList(parseID(idText), unescape(p))
+			h.mu.Lock()
 		case "r":
 			h.drop(parseID(rest))
 		case "s":
@@ -111,8 +122,218 @@ func (h *helper) readCommands() {
 		default:
 			fmt.Fprintf(os.Stderr, "hotwatch-inotify: unknown command %q\n", line)
 		}
+		if in.Buffered() == 0 {
+			h.out.Flush() // nothing more to do for now: what was answered goes out at once, not with the next barrier
+		}
 		h.mu.Unlock()
 	}
+}
+
+// watch adds the watch for id (re-armed under the same id: the old one is forgotten first); the errno's
+// name on failure. Caller holds mu, so no event of the new watch is read before its id is known.
+func (h *helper) watch(id uint32, p string) string {
+	wd, err := syscall.InotifyAddWatch(h.fd, p, watchMask)
+	if err != nil {
+		return errnoName(err)
+	}
+	h.drop(id)
+	h.wd[id] = int32(wd)
+	h.ids[int32(wd)] = append(h.ids[int32(wd)], id)
+	return ""
+}
+
+// armAndList answers "l": the watch first, then the directory opened (no symlink followed), its identity
+// taken from the open descriptor and its entries read. The reading happens without mu (events flow meanwhile).
+func (h *helper) armAndList(id uint32, p string) {
+	h.mu.Lock()
+	if errno := h.watch(id, p); errno != "" {
+		fmt.Fprintf(h.out, "x %d %s\n", id, errno)
+		h.mu.Unlock()
+		return
+	}
+	h.mu.Unlock()
+	line, err := listDir(id, p, h.list[:0])
+	h.mu.Lock()
+	if err != nil {
+		fmt.Fprintf(h.out, "w %d %s\n", id, errnoName(err))
+	} else {
+		h.list = line
+		h.out.Write(line)
+	}
+	h.mu.Unlock()
+}
+
+// listDir reads p into its "d" line (appended to buf).
+func listDir(id uint32, p string, buf []byte) ([]byte, error) {
+	fd, err := syscall.Open(p, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		if errors.Is(err, syscall.ELOOP) {
+			err = syscall.ENOTDIR // a symlink now stands there: replaced, as an lstat would say
+		}
+		return nil, err
+	}
+	defer syscall.Close(fd)
+	dev, ino, bs, bns, err := identity(fd)
+	if err != nil {
+		return nil, err
+	}
+	buf = append(buf, 'd', ' ')
+	buf = strconv.AppendUint(buf, uint64(id), 10)
+	for _, n := range []uint64{dev, ino} {
+		buf = append(buf, ' ')
+		buf = strconv.AppendUint(buf, n, 10)
+	}
+	buf = append(buf, ' ')
+	buf = strconv.AppendInt(buf, bs, 10)
+	buf = append(buf, ' ')
+	buf = strconv.AppendInt(buf, bns, 10)
+	buf = append(buf, ' ')
+	first := true
+	for {
+		n, err := syscall.Getdents(fd, dents[:])
+		if errors.Is(err, syscall.EINTR) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if n <= 0 {
+			break
+		}
+		for off := 0; off+19 <= n; {
+			reclen := int(nativeOrder.Uint16(dents[off+16:]))
+			typ := dents[off+18]
+			name := dents[off+19 : off+reclen]
+			if i := indexByte(name, 0); i >= 0 {
+				name = name[:i]
+			}
+			off += reclen
+			if string(name) == "." || string(name) == ".." {
+				continue
+			}
+			if !first {
+				buf = append(buf, '/')
+			}
+			first = false
+			buf = append(buf, kindLetter(fd, typ, name))
+			buf = appendEscaped(buf, name)
+		}
+	}
+	return append(buf, '\n'), nil
+}
+
+// dents is getdents64's buffer (only the command goroutine lists).
+var dents [32 << 10]byte
+
+// kindLetter: the entry's type from the directory (one fstatat where the filesystem does not say).
+func kindLetter(dirfd int, typ byte, name []byte) byte {
+	if typ == syscall.DT_UNKNOWN {
+		var st syscall.Stat_t
+		if err := fstatat(dirfd, string(name), &st); err != nil {
+			return 'o' // vanished meanwhile: nothing to watch or read
+		}
+		switch st.Mode & syscall.S_IFMT {
+		case syscall.S_IFDIR:
+			typ = syscall.DT_DIR
+		case syscall.S_IFREG:
+			typ = syscall.DT_REG
+		case syscall.S_IFLNK:
+			typ = syscall.DT_LNK
+		}
+	}
+	switch typ {
+	case syscall.DT_DIR:
+		return 'd'
+	case syscall.DT_REG:
+		return 'f'
+	case syscall.DT_LNK:
+		return 'l'
+	}
+	return 'o'
+}
+
+func fstatat(dirfd int, name string, st *syscall.Stat_t) error {
+	p, err := syscall.BytePtrFromString(name)
+	if err != nil {
+		return err
+	}
+	_, _, e := syscall.Syscall6(syscall.SYS_NEWFSTATAT, uintptr(dirfd), uintptr(unsafe.Pointer(p)), uintptr(unsafe.Pointer(st)), atSymlinkNofollow, 0, 0)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+const (
+	atSymlinkNofollow = 0x100
+	atEmptyPath       = 0x1000
+	statxBasicStats   = 0x7ff
+	statxBtime        = 0x800
+)
+
+// statxNumbers: statx(2) by architecture (the frozen syscall package does not name it).
+var statxNumbers = map[string]uintptr{"amd64": 332, "arm64": 291, "riscv64": 291, "loong64": 291, "386": 383, "arm": 397, "ppc64le": 383, "ppc64": 383, "s390x": 379}
+
+// identity of the open directory as Node's lstat reports it: dev = glibc's makedev(major, minor), the
+// inode, and the statx birth time (0 where the filesystem keeps none). Without statx (old kernels): fstat,
+// no birth time (0: the engine then compares dev and inode only).
+func identity(fd int) (dev, ino uint64, birthS, birthNs int64, err error) {
+	if nr, ok := statxNumbers[runtime.GOARCH]; ok {
+		var b [256]byte
+		empty := []byte{0}
+		_, _, e := syscall.Syscall6(nr, uintptr(fd), uintptr(unsafe.Pointer(&empty[0])), atEmptyPath|atSymlinkNofollow, statxBasicStats|statxBtime, uintptr(unsafe.Pointer(&b[0])), 0)
+		if e == 0 {
+			return statxFields(b[:])
+		}
+		if e != syscall.ENOSYS {
+			return 0, 0, 0, 0, e
+		}
+	}
+	var st syscall.Stat_t
+	if err := syscall.Fstat(fd, &st); err != nil {
+		return 0, 0, 0, 0, err
+	}
+	return uint64(st.Dev), uint64(st.Ino), 0, 0, nil
+}
+
+func statxFields(b []byte) (dev, ino uint64, birthS, birthNs int64, err error) {
+	o := nativeOrder
+	major, minor := uint64(o.Uint32(b[136:])), uint64(o.Uint32(b[140:]))
+	dev = (major&0xfffff000)<<32 | (major&0xfff)<<8 | (minor&0xffffff00)<<12 | minor&0xff
+	return dev, o.Uint64(b[32:]), int64(o.Uint64(b[80:])), int64(o.Uint32(b[88:])), nil
+}
+
+// nativeOrder: the kernel's structures (statx, getdents64 records) are in the machine's byte order.
+var nativeOrder = func() binary.ByteOrder {
+	x := uint16(1)
+	if *(*byte)(unsafe.Pointer(&x)) == 1 {
+		return binary.LittleEndian
+	}
+	return binary.BigEndian
+}()
+
+func indexByte(b []byte, c byte) int {
+	for i, x := range b {
+		if x == c {
+			return i
+		}
+	}
+	return -1
+}
+
+// appendEscaped appends a name with '%' and newline escaped (as escape does).
+func appendEscaped(buf, name []byte) []byte {
+	for _, c := range name {
+		switch c {
+		case '%':
+			buf = append(buf, "%25"...)
+		case '\n':
+			buf = append(buf, "%0A"...)
+		default:
+			buf = append(buf, c)
+		}
+	}
+	return buf
 }
 
 // drop forgets id; the kernel watch is removed with the last id that shares it. Caller holds mu.
