@@ -89,6 +89,9 @@ describe('inotify helper: watch then list ("l")', () => {
         'alias.go': 'l',
         's.sock': 'o',
       });
+      expect([...kinds.keys()], "in node's readdir order (byte order): the walk's file list stays sorted by directory").toEqual(
+        fs.readdirSync(dir),
+      );
     } finally {
       sock.close();
     }

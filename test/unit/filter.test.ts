@@ -108,6 +108,54 @@ describe('createFilter: files', () => {
   });
 });
 
+describe('createFilter: filesIn (a walk asks by directory)', () => {
+  const names = [
+    'main.go',
+    'MAIN.GO',
+    'x_test.go',
+    'go.mod',
+    'go.sum',
+    'README.md',
+    '.go',
+    '.x.go',
+    'a.',
+    'page.tmpl',
+    'gen.pb.go',
+    '.hotwatch-sentinel-1',
+    'index.html',
+  ];
+  const dirs = [
+    '',
+    'internal/api',
+    'vendor',
+    'vendor/me',
+    'vendor/other',
+    'gen',
+    'gen/api',
+    'node_modules/x',
+    '.hotwatch',
+    'a/testdata',
+    'docs',
+  ];
+  it.each([
+    ['defaults', settings()],
+    ['include globs', settings({ include: ['go.mod', 'vendor/me/**', 'docs/*.md'] })],
+    ['exclude globs', settings({ exclude: ['**/*_test.go', 'gen/**', '**/*.pb.go', 'internal/api/skip.go'] })],
+    ['no include', settings({ include: [] })],
+    ['excludes that test the name only', settings({ exclude: ['**/*_test.go', '**/*.pb.go'] })],
+  ])('gives the verdict isRelevantFile gives, for every name in every kind of directory (%s)', (_label, s) => {
+    const f = createFilter(s);
+    for (const d of dirs) {
+      const inDir = f.filesIn(abs(d));
+      for (const n of names) expect(inDir(n), `${d}/${n}`).toBe(f.isRelevantFile(abs(d === '' ? n : `${d}/${n}`)));
+    }
+  });
+
+  it('nothing is relevant in a directory outside the root', () => {
+    expect(createFilter(settings()).filesIn('/elsewhere')('main.go')).toBe(false);
+  });
+});
+
 describe('createFilter: directories', () => {
   const f = createFilter(settings());
   it.each([

@@ -4,6 +4,7 @@
  * descend, symlinks checked (a directory outside the root is reported, never followed), relevant regular
  * files listed; FIFOs, sockets and devices ignored. The rules stay here, in one place, for both readers.
  */
+import path from 'node:path';
 import type { EntryKind, TreeRules } from './rules.js';
 
 export interface EntrySinks {
@@ -20,18 +21,24 @@ export function kindOfLetter(letter: string): EntryKind {
   return letter === 'd' ? 'dir' : letter === 'f' ? 'file' : letter === 'l' ? 'symlink' : 'other';
 }
 
-/** Takes one entry `name` of kind `kind` in the directory whose path ends in a separator (`prefix`). */
-export function takeEntry(rules: TreeRules, prefix: string, kind: EntryKind, name: string, to: EntrySinks): void {
+/**
+ * Takes the entries of `dir` (absolute, normalized) one at a time: what the directory decides about its
+ * files (excluded, include-only) is decided once, and a path string is made only for what is kept.
+ */
+export function entriesOf(rules: TreeRules, dir: string, to: EntrySinks): (kind: EntryKind, name: string) => void {
   // Concatenated, not path.join'ed (100,000 times at start): the dir is normalized and a name holds no separator.
-  if (kind === 'dir') to.next.push(prefix + name);
-  else if (kind === 'symlink') {
-    const p = prefix + name;
-    rules.symlink(p);
-    if (to.out && rules.filter.isRelevantFile(p)) to.out.push(p);
-  } else if (kind === 'file' && (to.out || to.files)) {
-    const p = prefix + name;
-    if (!rules.filter.isRelevantFile(p)) return;
-    to.out?.push(p);
-    to.files?.push(p);
-  }
+  const prefix = dir.endsWith(path.sep) ? dir : dir + path.sep;
+  const relevant = rules.filter.filesIn(dir);
+  return (kind, name) => {
+    if (kind === 'dir') to.next.push(prefix + name);
+    else if (kind === 'symlink') {
+      const p = prefix + name;
+      rules.symlink(p);
+      if (to.out && relevant(name)) to.out.push(p);
+    } else if (kind === 'file' && (to.out || to.files) && relevant(name)) {
+      const p = prefix + name;
+      to.out?.push(p);
+      to.files?.push(p);
+    }
+  };
 }

@@ -20,12 +20,21 @@ export interface PathFilter {
   isExcludedDir(abs: string): boolean;
   /** True when a change to this file should trigger a rebuild. */
   isRelevantFile(abs: string): boolean;
+  /**
+   * isRelevantFile for the files directly in `dir`, by name (a name holds no separator): what is
+   * decided by the directory is decided once (a walk asks about 100,000 files at start).
+   */
+  filesIn(dir: string): (name: string) => boolean;
   /** Root-relative POSIX path ('' for the root), or undefined outside the root. */
   relative(abs: string): string | undefined;
 }
 
 type DirStatus = 'watched' | 'include-only' | 'excluded';
-type Matcher = (s: string) => boolean;
+type Matcher = ((s: string) => boolean) & {
+  // Every glob tests the last path segment only (as the default exclude does): `lastSegment` decides from the file name.
+  byNameOnly: boolean;
+  lastSegment: (name: string) => boolean;
+};
 
 const HOTWATCH_DIR = '.hotwatch';
 /** Prefix of the watchdog's sentinel files: never relevant, wherever they are. */
@@ -59,7 +68,7 @@ const isPlainPath = (g: string): boolean => !PATTERN_CHARS.test(g) && !g.endsWit
  */
 export function matcher(globs: string[]): Matcher {
   const list = globs.map(cleanGlob).filter(Boolean);
-  if (list.length === 0) return () => false;
+  if (list.length === 0) return Object.assign(() => false, { byNameOnly: true, lastSegment: () => false });
   const plain = new Set(list.filter(isPlainPath));
   const anyDepth = list.filter((g) => !plain.has(g) && g.startsWith('**/') && !g.slice(3).includes('/') && !g.slice(3).includes('**'));
   const rest = list.filter((g) => !plain.has(g) && !anyDepth.includes(g));
@@ -71,7 +80,11 @@ export function matcher(globs: string[]): Matcher {
         )
       : undefined;
   const other = rest.length > 0 ? picomatch(rest, { dot: true }) : undefined;
-  return (s) => plain.has(s) || last?.(s.slice(s.lastIndexOf('/') + 1)) === true || other?.(s) === true;
+  const byName = (name: string): boolean => last?.(name) === true;
+  return Object.assign((s: string) => plain.has(s) || byName(s.slice(s.lastIndexOf('/') + 1)) || other?.(s) === true, {
+    byNameOnly: plain.size === 0 && other === undefined,
+    lastSegment: byName,
+  });
 }
 
 /**
@@ -122,23 +135,45 @@ export function createFilter(s: WatchSettings): PathFilter {
       return rel === undefined || statusOf(rel) === 'excluded';
     },
     isRelevantFile(abs) {
-      // Without include globs only the extension can make a file relevant: most files of a tree fail here.
-      const byExtension = extensions.has(path.extname(abs).toLowerCase());
-      if (!hasIncludes && !byExtension) return false;
-      if (!byExtension && includedNames !== undefined && !includedNames.has(abs.slice(abs.lastIndexOf(path.sep) + 1))) return false;
       const rel = relative(abs);
       if (rel === undefined || rel === '') return false;
-      // Includes that are plain paths (the defaults: go.mod, go.sum) match only themselves: the other
-      // files of a tree skip the globs (100,000 of them went through picomatch at each start).
-      if (!byExtension && includedPaths !== undefined && !includedPaths.has(rel)) return false;
       const slash = rel.lastIndexOf('/');
-      if (isSentinelName(slash < 0 ? rel : rel.slice(slash + 1))) return false;
-      const dir = statusOf(slash < 0 ? '' : rel.slice(0, slash));
-      if (dir === 'excluded' || isExcludedFile(rel)) return false;
-      if (isIncluded(rel)) return true;
-      return dir === 'watched' && extensions.has(path.extname(rel).toLowerCase());
+      return fileVerdict(slash < 0 ? '' : rel.slice(0, slash), rel.slice(slash + 1));
+    },
+    filesIn(dir) {
+      const rel = relative(dir);
+      if (rel === undefined) return () => false;
+      const status = statusOf(rel);
+      return (name) => fileVerdict(rel, name, status);
     },
   };
+
+  /** The verdict on file `name` in the root-relative dir `dirRel` ('' = the root), whose status may be known. */
+  function fileVerdict(dirRel: string, name: string, status?: DirStatus): boolean {
+    // Without include globs only the extension can make a file relevant: most files of a tree fail here.
+    const byExtension = extensions.has(extensionOf(name));
+    if (!hasIncludes && !byExtension) return false;
+    if (!byExtension && includedNames !== undefined && !includedNames.has(name)) return false;
+    if (isSentinelName(name)) return false;
+    const dir = status ?? statusOf(dirRel);
+    if (dir === 'excluded') return false;
+    // The common case (a .go file in a watched dir, exclude globs that test the name only, as the default
+    // "**/*_test.go"): decided without making the file's path (50,000 times on the benchmark's tree).
+    if (byExtension && dir === 'watched' && isExcludedFile.byNameOnly) return !isExcludedFile.lastSegment(name);
+    const rel = dirRel === '' ? name : `${dirRel}/${name}`;
+    // Includes that are plain paths (the defaults: go.mod, go.sum) match only themselves: the other
+    // files of a tree skip the globs (100,000 of them went through picomatch at each start).
+    if (!byExtension && includedPaths !== undefined && !includedPaths.has(rel)) return false;
+    if (isExcludedFile(rel)) return false;
+    return (dir === 'watched' && byExtension) || isIncluded(rel);
+  }
+}
+
+/** path.extname of a file name (no separator in it), lower-cased: '' for dot files without another dot. */
+function extensionOf(name: string): string {
+  const dot = name.lastIndexOf('.');
+  if (dot <= 0 || (dot === 1 && name === '..')) return '';
+  return name.slice(dot).toLowerCase();
 }
 
 /**

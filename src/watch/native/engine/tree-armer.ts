@@ -10,7 +10,7 @@ import type { WatchSettings } from '../../../config/settings.js';
 import { HotwatchError, errnoCode } from '../../../errors.js';
 import { sameDir, type DirWatches, type ListedOutcome } from './dir-watches.js';
 import { forEachEntry } from '../helper/link.js';
-import { kindOfLetter, takeEntry, type EntrySinks } from '../../tree/entries.js';
+import { entriesOf, kindOfLetter, type EntrySinks } from '../../tree/entries.js';
 import { instanceLimitError, watchLimitError } from '../../budget/limits.js';
 import { scanTree } from '../../tree/scan.js';
 import { HEAVY_TREE_DIRS, heavyStartUp } from '../../../compiler-tier.js';
@@ -167,8 +167,8 @@ export class TreeArmer {
         if (!VANISHED.has(errnoCode(e) ?? '')) this.rules.unreadable(dir, e);
         continue;
       }
-      const prefix = dir.endsWith(path.sep) ? dir : dir + path.sep;
-      for (const e of entries) takeEntry(this.rules, prefix, entryKind(dir, e), e.name, to);
+      const take = entriesOf(this.rules, dir, to);
+      for (const e of entries) take(entryKind(dir, e), e.name);
     }
     for (const [dir, o] of listed) {
       if (o === undefined) continue;
@@ -177,8 +177,8 @@ export class TreeArmer {
       } else if ('unreadable' in o) {
         if (!VANISHED.has(errnoCode(o.unreadable) ?? '')) this.rules.unreadable(dir, o.unreadable);
       } else if (this.watches.has(dir)) {
-        const prefix = dir.endsWith(path.sep) ? dir : dir + path.sep;
-        forEachEntry(o.listing, (letter, name) => takeEntry(this.rules, prefix, kindOfLetter(letter), name, to));
+        const take = entriesOf(this.rules, dir, to);
+        forEachEntry(o.listing, (letter, name) => take(kindOfLetter(letter), name));
       }
     }
     return true;

@@ -35,6 +35,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -188,7 +189,42 @@ func listDir(id uint32, p string, buf []byte) ([]byte, error) {
 	buf = append(buf, ' ')
 	buf = strconv.AppendInt(buf, bns, 10)
 	buf = append(buf, ' ')
-	first := true
+	names, err = readNames(fd, names[:0])
+	if err != nil {
+		return nil, err
+	}
+	// In byte order, as node's readdir (libuv sorts its scandir): the walk's file list comes out sorted
+	// by directory, as before, and what sorts it later has little to do.
+	sort.Slice(names, func(i, j int) bool { return string(names[i].name) < string(names[j].name) })
+	for i, e := range names {
+		if i > 0 {
+			buf = append(buf, '/')
+		}
+		buf = append(buf, e.kind)
+		buf = appendEscaped(buf, e.name)
+	}
+	return append(buf, '\n'), nil
+}
+
+// dents is getdents64's buffer, names the entries read from it (only the command goroutine lists).
+var (
+	dents [32 << 10]byte
+	names []entry
+)
+
+type entry struct {
+	kind byte
+	name []byte // a view of the names read with it: valid until the next listing
+}
+
+// readNames reads every entry of the open directory, with its type letter, into out.
+func readNames(fd int, out []entry) ([]entry, error) {
+	var store []byte // the names, copied out of dents (a directory may need more than one read)
+	type span struct {
+		kind       byte
+		start, end int
+	}
+	var spans []span
 	for {
 		n, err := syscall.Getdents(fd, dents[:])
 		if errors.Is(err, syscall.EINTR) {
@@ -211,19 +247,16 @@ func listDir(id uint32, p string, buf []byte) ([]byte, error) {
 			if string(name) == "." || string(name) == ".." {
 				continue
 			}
-			if !first {
-				buf = append(buf, '/')
-			}
-			first = false
-			buf = append(buf, kindLetter(fd, typ, name))
-			buf = appendEscaped(buf, name)
+			start := len(store)
+			store = append(store, name...)
+			spans = append(spans, span{kindLetter(fd, typ, name), start, len(store)})
 		}
 	}
-	return append(buf, '\n'), nil
+	for _, s := range spans {
+		out = append(out, entry{s.kind, store[s.start:s.end]})
+	}
+	return out, nil
 }
-
-// dents is getdents64's buffer (only the command goroutine lists).
-var dents [32 << 10]byte
 
 // kindLetter: the entry's type from the directory (one fstatat where the filesystem does not say).
 func kindLetter(dirfd int, typ byte, name []byte) byte {
