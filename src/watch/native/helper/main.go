@@ -189,52 +189,61 @@ func listDir(id uint32, p string, buf []byte) ([]byte, error) {
 	buf = append(buf, ' ')
 	buf = strconv.AppendInt(buf, bns, 10)
 	buf = append(buf, ' ')
-	names, err = readNames(fd, names[:0])
-	if err != nil {
+	if err := readNames(fd); err != nil {
 		return nil, err
 	}
 	// In byte order, as node's readdir (libuv sorts its scandir): the walk's file list comes out sorted
 	// by directory, as before, and what sorts it later has little to do.
-	sort.Slice(names, func(i, j int) bool { return string(names[i].name) < string(names[j].name) })
-	for i, e := range names {
+	sort.Sort(entries)
+	for i, e := range entries {
 		if i > 0 {
 			buf = append(buf, '/')
 		}
 		buf = append(buf, e.kind)
-		buf = appendEscaped(buf, e.name)
+		buf = appendEscaped(buf, store[e.start:e.end])
+	}
+	if cap(store) > 1<<20 {
+		store, entries = nil, nil // a huge directory's buffers are not kept
 	}
 	return append(buf, '\n'), nil
 }
 
-// dents is getdents64's buffer, names the entries read from it (only the command goroutine lists).
+// The listing's buffers, reused (only the command goroutine lists): getdents64's, the names read, and
+// the entries pointing into them. Reused so that arming 10,000 directories makes next to no garbage (the
+// helper's RSS stays ~4.5 MB).
 var (
-	dents [32 << 10]byte
-	names []entry
+	dents   [32 << 10]byte
+	store   []byte
+	entries byName
 )
 
 type entry struct {
-	kind byte
-	name []byte // a view of the names read with it: valid until the next listing
+	kind       byte
+	start, end int // the name: store[start:end]
 }
 
-// readNames reads every entry of the open directory, with its type letter, into out.
-func readNames(fd int, out []entry) ([]entry, error) {
-	var store []byte // the names, copied out of dents (a directory may need more than one read)
-	type span struct {
-		kind       byte
-		start, end int
-	}
-	var spans []span
+// byName sorts entries by name, in byte order (sort.Sort: no allocation, unlike sort.Slice).
+type byName []entry
+
+func (e byName) Len() int      { return len(e) }
+func (e byName) Swap(i, j int) { e[i], e[j] = e[j], e[i] }
+func (e byName) Less(i, j int) bool {
+	return string(store[e[i].start:e[i].end]) < string(store[e[j].start:e[j].end])
+}
+
+// readNames reads every entry of the open directory, with its type letter, into store and entries.
+func readNames(fd int) error {
+	store, entries = store[:0], entries[:0]
 	for {
 		n, err := syscall.Getdents(fd, dents[:])
 		if errors.Is(err, syscall.EINTR) {
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if n <= 0 {
-			break
+			return nil
 		}
 		for off := 0; off+19 <= n; {
 			reclen := int(nativeOrder.Uint16(dents[off+16:]))
@@ -249,13 +258,9 @@ func readNames(fd int, out []entry) ([]entry, error) {
 			}
 			start := len(store)
 			store = append(store, name...)
-			spans = append(spans, span{kindLetter(fd, typ, name), start, len(store)})
+			entries = append(entries, entry{kindLetter(fd, typ, name), start, len(store)})
 		}
 	}
-	for _, s := range spans {
-		out = append(out, entry{s.kind, store[s.start:s.end]})
-	}
-	return out, nil
 }
 
 // kindLetter: the entry's type from the directory (one fstatat where the filesystem does not say).
@@ -304,6 +309,12 @@ const (
 	statxBtime        = 0x800
 )
 
+// statx's buffers (only the command goroutine lists).
+var (
+	statxBuf  [256]byte
+	emptyPath = []byte{0}
+)
+
 // statxNumbers: statx(2) by architecture (the frozen syscall package does not name it).
 var statxNumbers = map[string]uintptr{"amd64": 332, "arm64": 291, "riscv64": 291, "loong64": 291, "386": 383, "arm": 397, "ppc64le": 383, "ppc64": 383, "s390x": 379}
 
@@ -312,11 +323,9 @@ var statxNumbers = map[string]uintptr{"amd64": 332, "arm64": 291, "riscv64": 291
 // no birth time (0: the engine then compares dev and inode only).
 func identity(fd int) (dev, ino uint64, birthS, birthNs int64, err error) {
 	if nr, ok := statxNumbers[runtime.GOARCH]; ok {
-		var b [256]byte
-		empty := []byte{0}
-		_, _, e := syscall.Syscall6(nr, uintptr(fd), uintptr(unsafe.Pointer(&empty[0])), atEmptyPath|atSymlinkNofollow, statxBasicStats|statxBtime, uintptr(unsafe.Pointer(&b[0])), 0)
+		_, _, e := syscall.Syscall6(nr, uintptr(fd), uintptr(unsafe.Pointer(&emptyPath[0])), atEmptyPath|atSymlinkNofollow, statxBasicStats|statxBtime, uintptr(unsafe.Pointer(&statxBuf[0])), 0)
 		if e == 0 {
-			return statxFields(b[:])
+			return statxFields(statxBuf[:])
 		}
 		if e != syscall.ENOSYS {
 			return 0, 0, 0, 0, e
