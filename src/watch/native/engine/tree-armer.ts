@@ -30,8 +30,8 @@ export interface ArmerHost {
 const VANISHED = new Set(['ENOENT', 'ENOTDIR']);
 /** Directories armed per round trip to the helper. */
 const ARM_CHUNK = 256;
-/** Chunks asked for and not yet read: the helper has the next one while this thread reads one. */
-const IN_FLIGHT = 2;
+/** Chunks asked for and not yet read: the helper keeps ahead while this thread reads (2 left it idle ~100 ms of 10,001 dirs). */
+const IN_FLIGHT = 4;
 
 /**
  * A chunk of directories whose watches were asked for: `failed` resolves once those lstat'ed here are
