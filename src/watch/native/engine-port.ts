@@ -65,10 +65,8 @@ export function serveEngine(data: WorkerData, post: (m: WorkerMessage) => void, 
       });
       // Arming leaves most of this heap garbage: collected right after ready is said, while the heap is
       // still small (a collection needs room for what it moves: later it would add to the process's
-      // growth). Before ready, it held watching ready back by 50-70 ms on 10,001 directories. Not at the
-      // next turn of the loop: the watchdog still seeds its snapshot and arms its root sentinel (a round
-      // trip to the helper) before it says ready, and the collection (2 × 15-35 ms) ran in that wait.
-      setTimeout(() => collector.now(), GC_AFTER_READY_MS);
+      // growth). Before ready, it held watching ready back by 50-70 ms on 10,001 directories.
+      setImmediate(() => collector.now());
       const { hangAfterReadyMs, closeWatchesAfterReadyMs } = data.hooks;
       if (hangAfterReadyMs !== undefined) setTimeout(() => fault('hang'), hangAfterReadyMs);
       if (closeWatchesAfterReadyMs !== undefined) setTimeout(() => fault('close-watches'), closeWatchesAfterReadyMs);
@@ -97,9 +95,6 @@ export function serveEngine(data: WorkerData, post: (m: WorkerMessage) => void, 
 }
 
 /** The engine's output as messages; a big batch or a rescan asks for a collection once idle. */
-/** The watchdog's own steps after the engine's ready (seed, root sentinel) take ~30-70 ms on 10,001 dirs. */
-const GC_AFTER_READY_MS = 150;
-
 function engineSink(post: (m: WorkerMessage) => void, collector: IdleCollector): EngineSink {
   return {
     events: (paths, at, complete) => {
