@@ -1,8 +1,8 @@
 /**
  * Arm-then-read walks for the native engine: a directory is watched BEFORE it is read (by the inotify
- * helper in one request where it runs), so nothing created in between is missed. Translates the failures of a watch
- * (the helper's or fs.watch's errno): ENOSPC → the watch limit, EMFILE/ENFILE → the inotify instance
- * limit (both fatal: never partial coverage in silence), EACCES → a notice.
+ * helper, in one request, where it runs), so nothing created in between is missed. Translates the
+ * failures of a watch (the helper's or fs.watch's errno): ENOSPC → the watch limit, EMFILE/ENFILE → the
+ * inotify instance limit (both fatal: never partial coverage in silence), EACCES → a notice.
  */
 import fs from 'node:fs';
 import path from 'node:path';
