@@ -251,7 +251,9 @@ class BuildTree {
   ) {
     // An adopted build (adopted-build.ts) may have exited already: its 'exit' was before this.
     const exited = sub.exitCode !== null || sub.signalCode !== null;
-    const leftoverTimer = (): void => void (this.exitTimer = setTimeout(() => this.tearDown('leftover'), LEFTOVER_WAIT_MS));
+    const leftoverTimer = (): void => {
+      this.exitTimer = setTimeout(() => this.tearDown('leftover'), LEFTOVER_WAIT_MS);
+    };
     this.leaderExit = exited ? Promise.resolve() : new Promise<void>((resolve) => sub.once('exit', () => resolve()));
     // The leader exited but the output is still open after a while: something of its tree holds it.
     if (exited) leftoverTimer();
