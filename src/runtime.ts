@@ -99,7 +99,7 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring, 
   onSupervisor?.(supervisor);
   // The config file's edits reload the config (reload.ts), never build.
   const configWatch = watchConfigFile(s, { log, signal, onChange: () => void service.reload('config file changed') });
-  const watch = configWatch.including(watchSettings(s, log, cwd ?? process.cwd()));
+  const watch = configWatch.including(watchSettings(s, log, cwd ?? process.cwd(), o.early));
   // Behind the proxy, batches pass its gate (a run-time-only file the binary embeds builds: proxy-changes.ts).
   const batcher = batcherFor(s, supervisor, proxy?.changes.inOrder(supervisor) ?? supervisor, wiring, log);
   let running = first.order.whileArming ? startFirstBuild(first, supervisor, o.timings, o.early) : undefined;
@@ -345,10 +345,12 @@ function stepWritesFor(s: Settings, sync: () => Promise<unknown>): StepWrites | 
 }
 
 /** The watch settings with run.envFiles added; what this run will do, and what the config's lists and env files mean, said once. */
-function watchSettings(s: Settings, log: Logger, cwd: string): WatchSettings {
+function watchSettings(s: Settings, log: Logger, cwd: string, early: EarlyBuild | undefined): WatchSettings {
   const plan = describePlan(s, cwd);
+  // When the first build was spawned early (epoch ms): it started before this line could be written.
+  const started = early?.pending ? { buildStartedAt: early.startedWall } : {};
   if (s.apps) describeApps(s, s.apps, log, cwd);
-  else log.info({ event: 'startup.plan', config: plan.config, build: plan.build, run: plan.run, root: s.root }, plan.line);
+  else log.info({ event: 'startup.plan', config: plan.config, build: plan.build, run: plan.run, root: s.root, ...started }, plan.line);
   // An edit of a run.envFiles file restarts the app (no build): the watcher must report it.
   const { watch, outside } = watchingEnvFiles(watchingApps(watchingProxyFiles(s.watch, s.proxy), s.apps), s.run);
   for (const file of outside) {

@@ -40,3 +40,19 @@ export async function armingGate(signal: AbortSignal, env: NodeJS.ProcessEnv = p
   const { existsSync } = await import('node:fs');
   while (!existsSync(file) && !signal.aborted) await new Promise((r) => setTimeout(r, 50));
 }
+
+export const STARTUP_GATE_ENV = 'HOTWATCH_TEST_STARTUP_GATE';
+
+/**
+ * HOTWATCH_TEST_STARTUP_GATE=<file>: the start-up waits, right after the first build was spawned early
+ * (startup/early-build.ts) and before the rest of hotwatch loads, until this file exists (looked for every
+ * 50 ms): a test can make the start-up fail, or stop hotwatch, while that build runs unadopted. Resolves
+ * at once unless testing; stops waiting when `signal` aborts.
+ */
+export async function startupGate(signal: AbortSignal, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  if (env[FAULTS_ENV] === undefined) return;
+  const file = env[STARTUP_GATE_ENV];
+  if (file === undefined || file === '') return;
+  const { existsSync } = await import('node:fs');
+  while (!existsSync(file) && !signal.aborted) await new Promise((r) => setTimeout(r, 50));
+}

@@ -15,6 +15,7 @@ import { applyExec } from '../config/exec.js';
 import { StartupTimings } from '../startup/timings.js';
 import { z } from 'zod';
 import { EarlyBuild } from '../startup/early-build.js';
+import { startupGate } from '../test-hooks.js';
 
 export interface CliIO {
   stdout: NodeJS.WritableStream;
@@ -99,6 +100,7 @@ async function startUp(
     // The first build, now: the rest of hotwatch loads while it runs (the runtime adopts it).
     const early = EarlyBuild.start(settings);
     if (early) timings.mark('build');
+    await startupGate(signal); // test-only: a window where that build runs and nothing else is loaded yet
     // A config reload reads the file again with the same flags (they still override it).
     const reloadSettings = () => loadSettings({ cwd: io.cwd, isTTY: io.isTTY, ...flags.load }).then(chooseApps);
     return { settings, state, reloadSettings, early };

@@ -117,6 +117,10 @@ export class EarlyBuild implements BuildAdopter {
   }
 
   private async stopTree(log: Logger | undefined): Promise<void> {
+    log?.debug(
+      { event: 'build.early-abandoned' },
+      'the start-up ended before the first build: the build started early is stopped, its output unused',
+    );
     const child = this.sub.child;
     const pgid = child.pid;
     const leaderExited = (): boolean => child.exitCode !== null || child.signalCode !== null;

@@ -16,7 +16,7 @@ import { groupAlive, pollUntil, terminateTree, type EnvMarker } from './kill-tre
 import { pidsWithEnv, wrapSafeMs } from '../os/procfs.js';
 import { checkBuiltOutput, prepareOutput } from './output-path.js';
 import { spawnBuildProcess, type BuildProcess } from './build-process.js';
-import type { AdoptedBuild, BuildAdopter } from './adopted-build.js';
+import type { AdoptedBuild, BuildAdopter, BuildSpawn } from './adopted-build.js';
 
 export interface BuildResult {
   ok: boolean;
@@ -152,20 +152,14 @@ export async function runBuild(s: BuildSettings, opts: BuildOptions): Promise<Bu
   if (opts.signal.aborted) return done({ canceled: true });
   const out = new OutputCollector(opts.onLine, opts.log);
   const baseEnv: NodeJS.ProcessEnv = { ...(opts.env ?? process.env), ...s.env };
-  // Prepared (output-path.ts) and spawned already, when it is this very build.
-  const early = await opts.early?.adopt({ file, args, cwd: s.root, env: baseEnv }, (text) => out.push(text), log);
-  if (!early && ownsOutput) prepareOutput(s.root, s.output, log); // never written through: see output-path.ts
-  if (!early) prepareDirs(s);
+  const early = await adoptOrPrepare(s, opts, { file, args, cwd: s.root, env: baseEnv }, out, ownsOutput);
 
   const marker = early?.marker ?? { key: BUILD_MARKER_KEY, value: randomUUID() };
   const env: NodeJS.ProcessEnv = early?.env ?? { ...baseEnv, [marker.key]: marker.value };
   const timeout = new AbortController();
   const timer = setTimeout(() => timeout.abort(new Error(`build timed out after ${s.timeoutMs} ms`)), s.timeoutMs);
   const stop = AbortSignal.any([opts.signal, timeout.signal]);
-  log.debug(
-    { event: 'build.start', command: display, cwd: s.root, ...(early ? { early: true } : {}) },
-    `building: ${display}${early ? ' (started early, while hotwatch was loading)' : ''}`,
-  );
+  logStart(log, display, s.root, early);
 
   if (early) started = early.startedAt;
   const sub = early ? adopted(early, stop) : spawnBuild(file, args, s.root, env, stop, out, opts.log);
@@ -197,6 +191,30 @@ export async function runBuild(s: BuildSettings, opts: BuildOptions): Promise<Bu
   if (r.ok && ownsOutput) checkBuiltOutput(s.output);
   logResult(log, r, opts.command ? { ...s, cmd: undefined } : s, result.signal); // a step: not build.cmd
   return r;
+}
+
+/** The build spawned early (startup/early-build.ts) when it is this very build; else the output made safe to write. */
+async function adoptOrPrepare(
+  s: BuildSettings,
+  opts: BuildOptions,
+  want: BuildSpawn,
+  out: OutputCollector,
+  ownsOutput: boolean,
+): Promise<AdoptedBuild | undefined> {
+  const early = await opts.early?.adopt(want, (text) => out.push(text), opts.log);
+  if (early) return early; // prepared before its spawn
+  if (ownsOutput) prepareOutput(s.root, s.output, opts.log); // never written through: see output-path.ts
+  prepareDirs(s);
+  return undefined;
+}
+
+/** Debug: the command, and whether it was spawned early (startup/early-build.ts). */
+function logStart(log: Logger, display: string, cwd: string, early: AdoptedBuild | undefined): void {
+  const at = early ? { early: true } : {};
+  log.debug(
+    { event: 'build.start', command: display, cwd, ...at },
+    `building: ${display}${early ? ' (started early, while hotwatch was loading)' : ''}`,
+  );
 }
 
 /** An adopted build, canceled through `stop` as a spawned one is. */
