@@ -4,6 +4,9 @@
  * variables so the watcher's parser stays untouched):
  *   HOTWATCH_TEST_CLAIM_DELAY=<duration>  wait this long inside the claim on a root, after deciding it is
  *                                         free and before recording it (widens a race on purpose)
+ *   HOTWATCH_TEST_ARMING_GATE=<file>      the watches are armed only once this file exists
+ *   HOTWATCH_TEST_STARTUP_GATE=<file>     the start-up waits after the first build's early spawn until
+ *                                         this file exists
  * A bad value is an error (exit 2), never ignored.
  */
 import { parseDuration } from './config/duration.js';

@@ -167,6 +167,7 @@ async function serve(
       },
       ...recordingApps(stateFile, log),
     });
+    await early?.abandon(log); // stopped before its first cycle: gone before "nothing left running" is said
     return reportExit(log, signals, end.appProcessesLeft);
   } catch (e) {
     root.abort(e);
