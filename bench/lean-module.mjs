@@ -31,6 +31,7 @@ import { startProcess } from './lib/process.mjs';
 import { median } from './lib/stats.mjs';
 import { sleep } from './lib/wait.mjs';
 import { HOTWATCH_BIN } from './lib/subjects.mjs';
+import { firstBuildStart } from './lib/first-build-start.mjs';
 
 const run = promisify(execFile);
 const { values: opt } = parseArgs({
@@ -103,10 +104,10 @@ async function hotwatch(bin, gated) {
     const cpuMs = threadCost(watcherPids(h.pid)).ns / 1e6;
     if (gated) fs.writeFileSync(gate, '');
     const ready = await h.waitForLine((l) => l.json?.event === 'watch.ready', { timeoutMs: 60_000, description: 'watch.ready' });
-    const start = h.events('build.start')[0];
+    const start = firstBuildStart(h);
     const done = h.events('build.done')[0];
     return {
-      buildStartMs: start ? start.t - h.startedAt : undefined,
+      buildStartMs: start !== undefined ? start - h.startedAt : undefined,
       readyMs: ready.t - h.startedAt,
       servingMs: served - h.startedAt,
       buildMs: done?.json?.buildMs,

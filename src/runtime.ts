@@ -31,6 +31,8 @@ import path from 'node:path';
 import { FirstBuild, firstBuildOrder } from './startup/first-build.js';
 import type { StartupTimings } from './startup/timings.js';
 import { armingGate } from './test-hooks.js';
+import type { EarlyBuild } from './startup/early-build.js';
+import { runBuild, type BuildRunner } from './supervisor/build.js';
 
 /** Files hashed at start for content dedupe (a file beyond them is indexed at its first change). */
 const CONTENT_SEED_FILES = 5_000;
@@ -57,6 +59,8 @@ export interface RuntimeOptions {
   beforeBuild?: () => void;
   /** The start-up's marks (said at debug level once watching is ready). */
   timings?: StartupTimings;
+  /** The first build, spawned before the runtime existed (startup/early-build.ts): the first cycle adopts it. */
+  early?: EarlyBuild;
 }
 
 /** How a run ended: processes of the app still running after everything was stopped (none, normally). */
@@ -95,10 +99,10 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring, 
   onSupervisor?.(supervisor);
   // The config file's edits reload the config (reload.ts), never build.
   const configWatch = watchConfigFile(s, { log, signal, onChange: () => void service.reload('config file changed') });
-  const watch = configWatch.including(watchSettings(s, log, cwd ?? process.cwd()));
+  const watch = configWatch.including(watchSettings(s, log, cwd ?? process.cwd(), o.early));
   // Behind the proxy, batches pass its gate (a run-time-only file the binary embeds builds: proxy-changes.ts).
   const batcher = batcherFor(s, supervisor, proxy?.changes.inOrder(supervisor) ?? supervisor, wiring, log);
-  let running = first.order.whileArming ? startFirstBuild(first, supervisor, o.timings) : undefined;
+  let running = first.order.whileArming ? startFirstBuild(first, supervisor, o.timings, o.early) : undefined;
 
   const wlog = log.child({ component: 'watch' });
   // The config file's edits go to the reload; a build step's own writes are left out (step-writes.ts).
@@ -166,6 +170,7 @@ function sharedOptions(
     ...(s.exec ? { exec: true } : {}),
     ...(stepWrites ? { stepWrites } : {}),
     ...(o.beforeBuild ? { beforeBuild: o.beforeBuild } : {}),
+    ...(o.early && !s.apps ? { buildRunner: earlyFirst(o.early) } : {}),
     ...(s.proxy.enabled && s.proxy.port !== 0 ? { servedAt: proxyUrl(s.proxy.address, s.proxy.port) } : {}),
   };
 }
@@ -196,13 +201,26 @@ function afterFirstCycle(
 }
 
 /** The first build (all of it: a rescan of nothing in particular), and when it started. */
-function startFirstBuild(first: FirstBuild, supervisor: Supervising, timings: StartupTimings | undefined): Promise<void> {
+function startFirstBuild(
+  first: FirstBuild,
+  supervisor: Supervising,
+  timings: StartupTimings | undefined,
+  early?: EarlyBuild,
+): Promise<void> {
   const now = performance.now();
-  const running = first.start(() => supervisor.run({ paths: [], rescanReasons: ['initial build'], firstAt: now, lastAt: now }));
+  // Started early: what changed since its spawn is what the catch-up looks for (an edit before adoption).
+  const at = early?.pending ? early.startedWall : undefined;
+  const running = first.start(() => supervisor.run({ paths: [], rescanReasons: ['initial build'], firstAt: now, lastAt: now }), at);
   timings?.mark('build');
   running.catch(() => undefined); // awaited after the arming: a failure meanwhile is not an unhandled rejection
   return running;
 }
+
+/** Builds as always, the first build adopting the one spawned early when it is that very build. */
+const earlyFirst =
+  (early: EarlyBuild): BuildRunner =>
+  (settings, opts) =>
+    runBuild(settings, { ...opts, early });
 
 /** The line that says watching is ready (true when printed: every watch is armed), and, at debug, the start-up's timings. */
 function sayReady(ready: WatcherReady, log: Logger, timings: StartupTimings | undefined, first: FirstBuild): void {
@@ -327,10 +345,12 @@ function stepWritesFor(s: Settings, sync: () => Promise<unknown>): StepWrites | 
 }
 
 /** The watch settings with run.envFiles added; what this run will do, and what the config's lists and env files mean, said once. */
-function watchSettings(s: Settings, log: Logger, cwd: string): WatchSettings {
+function watchSettings(s: Settings, log: Logger, cwd: string, early: EarlyBuild | undefined): WatchSettings {
   const plan = describePlan(s, cwd);
+  // When the first build was spawned early (epoch ms): it started before this line could be written.
+  const started = early?.pending ? { buildStartedAt: early.startedWall } : {};
   if (s.apps) describeApps(s, s.apps, log, cwd);
-  else log.info({ event: 'startup.plan', config: plan.config, build: plan.build, run: plan.run, root: s.root }, plan.line);
+  else log.info({ event: 'startup.plan', config: plan.config, build: plan.build, run: plan.run, root: s.root, ...started }, plan.line);
   // An edit of a run.envFiles file restarts the app (no build): the watcher must report it.
   const { watch, outside } = watchingEnvFiles(watchingApps(watchingProxyFiles(s.watch, s.proxy), s.apps), s.run);
   for (const file of outside) {

@@ -4,6 +4,9 @@
  * variables so the watcher's parser stays untouched):
  *   HOTWATCH_TEST_CLAIM_DELAY=<duration>  wait this long inside the claim on a root, after deciding it is
  *                                         free and before recording it (widens a race on purpose)
+ *   HOTWATCH_TEST_ARMING_GATE=<file>      the watches are armed only once this file exists
+ *   HOTWATCH_TEST_STARTUP_GATE=<file>     the start-up waits after the first build's early spawn until
+ *                                         this file exists
  * A bad value is an error (exit 2), never ignored.
  */
 import { parseDuration } from './config/duration.js';
@@ -36,6 +39,22 @@ export const ARMING_GATE_ENV = 'HOTWATCH_TEST_ARMING_GATE';
 export async function armingGate(signal: AbortSignal, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   if (env[FAULTS_ENV] === undefined) return;
   const file = env[ARMING_GATE_ENV];
+  if (file === undefined || file === '') return;
+  const { existsSync } = await import('node:fs');
+  while (!existsSync(file) && !signal.aborted) await new Promise((r) => setTimeout(r, 50));
+}
+
+export const STARTUP_GATE_ENV = 'HOTWATCH_TEST_STARTUP_GATE';
+
+/**
+ * HOTWATCH_TEST_STARTUP_GATE=<file>: the start-up waits, right after the first build was spawned early
+ * (startup/early-build.ts) and before the rest of hotwatch loads, until this file exists (looked for every
+ * 50 ms): a test can make the start-up fail, or stop hotwatch, while that build runs unadopted. Resolves
+ * at once unless testing; stops waiting when `signal` aborts.
+ */
+export async function startupGate(signal: AbortSignal, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  if (env[FAULTS_ENV] === undefined) return;
+  const file = env[STARTUP_GATE_ENV];
   if (file === undefined || file === '') return;
   const { existsSync } = await import('node:fs');
   while (!existsSync(file) && !signal.aborted) await new Promise((r) => setTimeout(r, 50));

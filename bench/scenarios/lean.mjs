@@ -22,6 +22,7 @@ import { startProcess } from '../lib/process.mjs';
 import { memoryMb, watcherPids } from '../lib/procfs.mjs';
 import { median } from '../lib/stats.mjs';
 import { generateTree } from '../lib/tree.mjs';
+import { firstBuildStart } from '../lib/first-build-start.mjs';
 import { sleep } from '../lib/wait.mjs';
 import { compareEnv, HOTWATCH_BIN } from '../lib/subjects.mjs';
 import { bigTreeIdle } from './lean-idle.mjs';
@@ -141,7 +142,7 @@ async function oneLaunch(bin, dirs, idleSeconds, extraEnv) {
     const ready = await h.waitForLine((l) => l.json?.event === 'watch.ready', { timeoutMs: 60_000, description: 'watch.ready' });
     const rssAtReady = rssOf(watcherPids(h.pid));
     const served = await pollUntilServes(port, 'v0', { intervalMs: 2, timeoutMs: 60_000, isDead: () => h.exit && 'hotwatch exited' });
-    const buildStart = h.events('build.start')[0];
+    const buildStart = firstBuildStart(h);
     await sleep(500);
     saveVersion(dir, 'v1');
     await pollUntilServes(port, 'v1', { timeoutMs: 60_000, isDead: () => h.exit && 'hotwatch exited' });
@@ -162,7 +163,7 @@ async function oneLaunch(bin, dirs, idleSeconds, extraEnv) {
       stormToServingMs: stormServed - lastWrite,
       stormBuilds: h.events('build.start', from).length,
       stormFiles: files.length,
-      launchToBuildStartMs: buildStart ? buildStart.t - h.startedAt : undefined,
+      launchToBuildStartMs: buildStart !== undefined ? buildStart - h.startedAt : undefined,
       launchToReadyMs: ready.t - h.startedAt,
       launchToServingMs: served - h.startedAt,
       rssAtReadyMb: rssAtReady,

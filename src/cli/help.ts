@@ -156,7 +156,8 @@ const RUN_ENV_TEXT = `Environment:
   HOTWATCH_TEST_FAULTS     for tests only: injects watcher faults (see the README); with it,
                            HOTWATCH_TEST_CLAIM_DELAY widens the claim on the root (tests of the lock),
                            and HOTWATCH_TEST_ARMING_GATE=FILE holds arming back until FILE exists
-                           (tests of the first build while arming)
+                           (tests of the first build while arming), HOTWATCH_TEST_STARTUP_GATE=FILE the
+                           start-up right after the first build's early spawn
   NOTIFY_SOCKET, WATCHDOG_USEC, WATCHDOG_PID
                            set by systemd (Type=notify): hotwatch reports READY, STATUS and watchdog
                            pings there (see hotwatch systemd-unit); JOURNAL_STREAM: logs carry journald levels

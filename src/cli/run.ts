@@ -1,23 +1,21 @@
 /** `hotwatch run`: flags → settings → preflight → runtime. Owns the process signals, nothing else. */
 import { userErrorExit } from './user-error.js';
 import { loadSettings, rootGivenAs } from '../config/load.js';
-import { openLogger, type Logger } from '../log/logger.js';
+import type { Logger } from '../log/logger.js';
 import type { Settings } from '../config/settings.js';
 import { isHotwatchError } from '../errors.js';
 import { preflight } from '../preflight.js';
-import { runtime } from '../runtime.js';
 import { packageVersion } from './version.js';
 import { StateFile } from '../state-file.js';
 import type { Supervising } from '../apps/app-set.js';
 import { selectApps } from '../config/apps.js';
 import { parseRunFlags } from './run-flags.js';
 import { execHelp, runHelp } from './help.js';
-import { onHelperNotice } from '../watch/native/helper/build.js';
-import { HOTKEYS_HELP, listenForHotkeys, runHotkeys } from './hotkeys.js';
 import { applyExec } from '../config/exec.js';
-import { clearScreenBeforeBuilds } from './clear-screen.js';
 import { StartupTimings } from '../startup/timings.js';
 import { z } from 'zod';
+import { EarlyBuild } from '../startup/early-build.js';
+import { startupGate } from '../test-hooks.js';
 
 export interface CliIO {
   stdout: NodeJS.WritableStream;
@@ -39,11 +37,14 @@ export async function runCommand(argv: string[], io: CliIO): Promise<number> {
   let signalLog: Logger | undefined;
   let supervisor: Supervising | undefined;
   const signals = new ShutdownSignals(root, { log: () => signalLog, forceKill: () => supervisor?.forceKill() });
+  let early: EarlyBuild | undefined;
   try {
     const started = await startUp(argv, io, root.signal, timings);
     if (typeof started === 'number') return started;
     const { settings, state, reloadSettings } = started;
+    early = started.early;
     if (root.signal.aborted) {
+      await early?.abandon();
       state.release();
       const end = signals.stopped();
       io.stderr.write(
@@ -51,6 +52,8 @@ export async function runCommand(argv: string[], io: CliIO): Promise<number> {
       );
       return end.code;
     }
+    // Loaded once the first build runs (startup/early-build.ts): none of it is on that build's path.
+    const { openLogger } = await import('../log/logger.js');
     // The log's pipe or terminal went away (`hotwatch run | head`): shut down cleanly, the app with it.
     const log = await openLogger({
       format: settings.log.format,
@@ -59,8 +62,9 @@ export async function runCommand(argv: string[], io: CliIO): Promise<number> {
       onClosed: (e) => root.abort(new Error(`the log output was closed (${(e as NodeJS.ErrnoException).code ?? e.message})`)),
     });
     signalLog = log;
-    return await serve(settings, state, log, { io, root, signals, onSupervisor: (s) => (supervisor = s), reloadSettings, timings });
+    return await serve(settings, state, log, { io, root, signals, onSupervisor: (s) => (supervisor = s), reloadSettings, timings, early });
   } finally {
+    await early?.abandon(signalLog); // a no-op once adopted; else the start-up ended before the first build
     signals.close();
   }
 }
@@ -71,7 +75,7 @@ async function startUp(
   io: CliIO,
   signal: AbortSignal,
   timings: StartupTimings,
-): Promise<{ settings: Settings; state: StateFile; reloadSettings: () => Promise<Settings> } | number> {
+): Promise<{ settings: Settings; state: StateFile; reloadSettings: () => Promise<Settings>; early: EarlyBuild | undefined } | number> {
   try {
     const flags = parseRunFlags('run', argv, io.cwd);
     if (flags.help) {
@@ -93,9 +97,13 @@ async function startUp(
     const state = new StateFile(settings.root);
     await state.claim();
     timings.mark('claimed');
+    // The first build, now: the rest of hotwatch loads while it runs (the runtime adopts it).
+    const early = EarlyBuild.start(settings);
+    if (early) timings.mark('build');
+    await startupGate(signal); // test-only: a window where that build runs and nothing else is loaded yet
     // A config reload reads the file again with the same flags (they still override it).
     const reloadSettings = () => loadSettings({ cwd: io.cwd, isTTY: io.isTTY, ...flags.load }).then(chooseApps);
-    return { settings, state, reloadSettings };
+    return { settings, state, reloadSettings, early };
   } catch (e) {
     return userErrorExit(e, io);
   }
@@ -108,6 +116,8 @@ interface ServeContext {
   onSupervisor: (s: Supervising) => void;
   reloadSettings: () => Promise<Settings>;
   timings: StartupTimings;
+  /** The first build, spawned at start-up: adopted by the first cycle, stopped if the runtime ends before. */
+  early: EarlyBuild | undefined;
 }
 
 /** The runtime, until a signal or a fatal error; the last line says what is left running (verified). */
@@ -115,8 +125,14 @@ async function serve(
   settings: Settings,
   stateFile: StateFile,
   log: Logger,
-  { io, root, signals, onSupervisor, reloadSettings, timings }: ServeContext,
+  { io, root, signals, onSupervisor, reloadSettings, timings, early }: ServeContext,
 ): Promise<number> {
+  const [{ runtime }, { onHelperNotice }, { HOTKEYS_HELP, listenForHotkeys, runHotkeys }, { clearScreenBeforeBuilds }] = await Promise.all([
+    import('../runtime.js'),
+    import('../watch/native/helper/build.js'),
+    import('./hotkeys.js'),
+    import('./clear-screen.js'),
+  ]);
   // The inotify helper's cache found untrusted, a cached helper rebuilt: said in the log, one line each.
   const offHelperNotices = onHelperNotice((n) => log[n.level]({ event: 'inotify-helper.cache' }, n.message));
   const givenAs = rootGivenAs(settings);
@@ -134,6 +150,7 @@ async function serve(
       cwd: io.cwd,
       reloadSettings,
       timings,
+      ...(early ? { early } : {}),
       // service.sighup: reload (read at each SIGHUP: a reload may change it)
       onReload: (reload) => {
         signals.hangup = () => {
@@ -150,6 +167,7 @@ async function serve(
       },
       ...recordingApps(stateFile, log),
     });
+    await early?.abandon(log); // stopped before its first cycle: gone before "nothing left running" is said
     return reportExit(log, signals, end.appProcessesLeft);
   } catch (e) {
     root.abort(e);
@@ -160,6 +178,7 @@ async function serve(
     log.fatal({ event: 'fatal', err: e }, `internal error: ${String((e as Error)?.stack ?? e)}`);
     return 1;
   } finally {
+    await early?.abandon(log); // not adopted: the runtime ended before its first build
     offHelperNotices();
     stateFile.release();
   }

@@ -43,9 +43,9 @@ export class FirstBuild {
     if (!order.whileArming) this.settle();
   }
 
-  /** Starts it (`run` spawns the build) and records when. */
-  start<T>(run: () => T): T {
-    this.startedAt = Date.now();
+  /** Starts it (`run` spawns the build, or adopts one spawned `at`: early-build.ts) and records when. */
+  start<T>(run: () => T, at = Date.now()): T {
+    this.startedAt = at;
     return run();
   }
 

@@ -16,6 +16,7 @@ import { groupAlive, pollUntil, terminateTree, type EnvMarker } from './kill-tre
 import { pidsWithEnv, wrapSafeMs } from '../os/procfs.js';
 import { checkBuiltOutput, prepareOutput } from './output-path.js';
 import { spawnBuildProcess, type BuildProcess } from './build-process.js';
+import type { AdoptedBuild, BuildAdopter, BuildSpawn } from './adopted-build.js';
 
 export interface BuildResult {
   ok: boolean;
@@ -47,6 +48,8 @@ export interface BuildOptions {
    * writes it into `dir`; the caller prepares, moves and checks each app's binary.
    */
   packages?: { dir: string; list: readonly string[] };
+  /** A build spawned before (the first one, startup/early-build.ts): continued when it is this very build. */
+  early?: BuildAdopter | undefined;
 }
 
 /** Runs one build: runBuild itself, or one that combines several apps' builds (apps/combined-builds.ts). */
@@ -133,7 +136,7 @@ class OutputCollector {
 
 export async function runBuild(s: BuildSettings, opts: BuildOptions): Promise<BuildResult> {
   const { log } = opts;
-  const started = performance.now();
+  let started = performance.now();
   const { file, args, display } = opts.command ?? buildCommand(s, opts.packages);
   const ownsOutput = !opts.command && !opts.packages;
   const done = (r: Partial<BuildResult>): BuildResult => ({
@@ -147,18 +150,19 @@ export async function runBuild(s: BuildSettings, opts: BuildOptions): Promise<Bu
     ...r,
   });
   if (opts.signal.aborted) return done({ canceled: true });
-  if (ownsOutput) prepareOutput(s.root, s.output, log); // never written through: see output-path.ts
-  prepareDirs(s);
+  const out = new OutputCollector(opts.onLine, opts.log);
+  const baseEnv: NodeJS.ProcessEnv = { ...(opts.env ?? process.env), ...s.env };
+  const early = await adoptOrPrepare(s, opts, { file, args, cwd: s.root, env: baseEnv }, out, ownsOutput);
 
-  const marker = { key: BUILD_MARKER_KEY, value: randomUUID() };
-  const env: NodeJS.ProcessEnv = { ...(opts.env ?? process.env), ...s.env, [marker.key]: marker.value };
+  const marker = early?.marker ?? { key: BUILD_MARKER_KEY, value: randomUUID() };
+  const env: NodeJS.ProcessEnv = early?.env ?? { ...baseEnv, [marker.key]: marker.value };
   const timeout = new AbortController();
   const timer = setTimeout(() => timeout.abort(new Error(`build timed out after ${s.timeoutMs} ms`)), s.timeoutMs);
   const stop = AbortSignal.any([opts.signal, timeout.signal]);
-  log.debug({ event: 'build.start', command: display, cwd: s.root }, `building: ${display}`);
+  logStart(log, display, s.root, early);
 
-  const out = new OutputCollector(opts.onLine, opts.log);
-  const sub = spawnBuild(file, args, s.root, env, stop, out, opts.log);
+  if (early) started = early.startedAt;
+  const sub = early ? adopted(early, stop) : spawnBuild(file, args, s.root, env, stop, out, opts.log);
   // The first way the run ends wins: exit, cancel, timeout. Cancel and timeout tear down the whole tree;
   // so does a leader that exited while others of its tree still hold the output pipe.
   const tree = new BuildTree(sub.child, marker, log);
@@ -187,6 +191,39 @@ export async function runBuild(s: BuildSettings, opts: BuildOptions): Promise<Bu
   if (r.ok && ownsOutput) checkBuiltOutput(s.output);
   logResult(log, r, opts.command ? { ...s, cmd: undefined } : s, result.signal); // a step: not build.cmd
   return r;
+}
+
+/** The build spawned early (startup/early-build.ts) when it is this very build; else the output made safe to write. */
+async function adoptOrPrepare(
+  s: BuildSettings,
+  opts: BuildOptions,
+  want: BuildSpawn,
+  out: OutputCollector,
+  ownsOutput: boolean,
+): Promise<AdoptedBuild | undefined> {
+  const early = await opts.early?.adopt(want, (text) => out.push(text), opts.log);
+  if (early) return early; // prepared before its spawn
+  if (ownsOutput) prepareOutput(s.root, s.output, opts.log); // never written through: see output-path.ts
+  prepareDirs(s);
+  return undefined;
+}
+
+/** Debug: the command, and whether it was spawned early (startup/early-build.ts). */
+function logStart(log: Logger, display: string, cwd: string, early: AdoptedBuild | undefined): void {
+  const at = early ? { early: true } : {};
+  log.debug(
+    { event: 'build.start', command: display, cwd, ...at },
+    `building: ${display}${early ? ' (started early, while hotwatch was loading)' : ''}`,
+  );
+}
+
+/** An adopted build, canceled through `stop` as a spawned one is. */
+function adopted(early: AdoptedBuild, stop: AbortSignal): BuildProcess {
+  const cancel = (): void => early.stop(stop.reason);
+  if (stop.aborted) cancel();
+  else stop.addEventListener('abort', cancel, { once: true });
+  void early.sub.result.then(() => stop.removeEventListener('abort', cancel));
+  return early.sub;
 }
 
 /**
@@ -230,9 +267,15 @@ class BuildTree {
     private readonly marker: EnvMarker,
     private readonly log: Logger,
   ) {
-    this.leaderExit = new Promise<void>((resolve) => sub.once('exit', () => resolve()));
+    // An adopted build (adopted-build.ts) may have exited already: its 'exit' was before this.
+    const exited = sub.exitCode !== null || sub.signalCode !== null;
+    const leftoverTimer = (): void => {
+      this.exitTimer = setTimeout(() => this.tearDown('leftover'), LEFTOVER_WAIT_MS);
+    };
+    this.leaderExit = exited ? Promise.resolve() : new Promise<void>((resolve) => sub.once('exit', () => resolve()));
     // The leader exited but the output is still open after a while: something of its tree holds it.
-    sub.once('exit', () => (this.exitTimer = setTimeout(() => this.tearDown('leftover'), LEFTOVER_WAIT_MS)));
+    if (exited) leftoverTimer();
+    else sub.once('exit', leftoverTimer);
   }
 
   tearDown(why: 'stop' | 'leftover'): void {

@@ -15,17 +15,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { HotwatchError, errnoCode } from '../errors.js';
-import type { Logger } from '../log/logger.js';
 import { UntrustedPathError, describeUntrusted, ensureOwnDir, myUid, unlinkIfSymlink } from '../os/safe-fs.js';
 
 const OWN_DIR_MODE = 0o700;
+
+/** Where a removed link is said: the logger, or a list kept until it exists (startup/early-build.ts). */
+export type OutputLog = { warn: (obj: Record<string, unknown>, msg: string) => void };
 
 function unsafe(what: string, hint: string, cause?: unknown): HotwatchError {
   return new HotwatchError('UNSAFE_PATH', what, { hint, ...(cause === undefined ? {} : { cause }) });
 }
 
 /** Makes `output` safe for the build to write (see above). Throws HotwatchError when it cannot be. */
-export function prepareOutput(root: string, output: string, log: Logger): void {
+export function prepareOutput(root: string, output: string, log: OutputLog): void {
   try {
     if (!fs.statSync(root).isDirectory()) return; // the build reports a missing root itself
   } catch {
@@ -70,7 +72,7 @@ export function prepareOutput(root: string, output: string, log: Logger): void {
 }
 
 /** The directories under .hotwatch/ that lead to the output: ours, private, none of them a link. */
-function prepareOwnDirs(root: string, output: string, log: Logger): void {
+function prepareOwnDirs(root: string, output: string, log: OutputLog): void {
   const own = path.join(root, '.hotwatch');
   const rel = path.relative(own, path.dirname(output));
   if (rel.startsWith('..') || path.isAbsolute(rel)) return; // outside .hotwatch/: the user's own place

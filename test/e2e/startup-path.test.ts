@@ -1,7 +1,8 @@
 /**
  * Issue 19 (lean start-up): what `hotwatch run` loads before its first build's spawn is the static import
  * graph of dist/bundle/main.js and the run chunk (bin/hotwatch.js imports them; everything else is
- * loaded by dynamic import, after the spawn or only when a run needs it). Checked on the built bundle (the
+ * loaded by dynamic import, after the spawn or only when a run needs it: the logger, the runtime, the
+ * supervisor, the proxy and the service load while the first build runs). Checked on the built bundle (the
  * code that ships): the pretty log format's modules (pino-pretty) and pino's transports (thread-stream)
  * are not on that path, and a JSON run works without them, pretty output still loading them on demand.
  */
@@ -41,8 +42,36 @@ describe('the start-up path of the bundle', () => {
     expect(code).not.toMatch(/\bparentPort\b/);
     const pretty = fs.readdirSync(BUNDLE).find((f) => /^pretty-[\w]+\.js$/.test(f));
     expect(pretty, 'the pretty format is a chunk of its own').toBeDefined();
-    expect(code, 'the run chunk imports it on demand').toContain(pretty);
     expect(fs.readFileSync(path.join(BUNDLE, pretty!), 'utf8')).toContain('translateTime');
+    // Loaded on demand by the logger, itself loaded after the first build's spawn (startup/early-build.ts).
+    const logger = fs.readdirSync(BUNDLE).find((f) => /^logger-[\w]+\.js$/.test(f));
+    expect(logger, 'the logger is a chunk of its own').toBeDefined();
+    expect(code, 'the run chunk imports the logger on demand').toContain(logger);
+    expect(fs.readFileSync(path.join(BUNDLE, logger!), 'utf8')).toContain(pretty);
+  });
+
+  it('before the first build is spawned, only the config, the checks, the claim and the spawn are loaded', () => {
+    const runChunk = fs.readdirSync(BUNDLE).find((f) => /^run-[\w]+\.js$/.test(f))!;
+    const files = [...new Set([...staticClosure('main.js'), ...staticClosure(runChunk)])];
+    // What each file was bundled from (its source map): the modules on the path to the spawn.
+    const sources = files.flatMap(
+      (f) => (JSON.parse(fs.readFileSync(path.join(BUNDLE, `${f}.map`), 'utf8')) as { sources: string[] }).sources,
+    );
+    const on = (name: string): boolean => sources.some((src) => src.endsWith(name));
+    for (const needed of ['src/config/load.ts', 'src/preflight.ts', 'src/state-file.ts', 'src/startup/early-build.ts'])
+      expect(on(needed), `${needed} is on the path`).toBe(true);
+    for (const later of [
+      'src/runtime.ts',
+      'src/log/logger.ts',
+      'src/supervisor/supervisor.ts',
+      'src/proxy-driver.ts',
+      'src/service-wiring.ts',
+    ])
+      expect(on(later), `${later} loads after the spawn`).toBe(false);
+    expect(
+      sources.some((src) => src.includes('node_modules/pino/')),
+      'pino loads after the spawn',
+    ).toBe(false);
   });
 });
 

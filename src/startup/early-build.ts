@@ -1,0 +1,152 @@
+/**
+ * The first build, spawned as soon as the config is valid and the root is ours (src/cli/run.ts), before
+ * the rest of hotwatch is even loaded: the logger, the runtime, the supervisor, the proxy and the service
+ * take ~30-60 ms of module compiling and wiring that the build need not wait for (issue 19: launch →
+ * first build start). The supervisor's first build adopts it (runBuild's `early`); it never runs on its
+ * own account:
+ * - its output (the compiler's lines) is held until it is adopted, then handed over as if it had just
+ *   arrived, so the build's report is the same as for a build spawned by runBuild;
+ * - adopted only when it is exactly the build runBuild would spawn: the same program, arguments,
+ *   directory and environment (the environment is compared whole: service mode, for one, takes
+ *   NOTIFY_SOCKET out of it before the first build). Anything else: it is stopped, whole tree, and the
+ *   build runs as always;
+ * - abandoned (its whole process tree stopped, and waited for) when the start-up fails after it was
+ *   spawned (a check, the logger, the runtime before its first build) or hotwatch is told to stop: its
+ *   output is never used then. The output path is prepared as runBuild prepares it (output-path.ts,
+ *   never written through a link) before the spawn; a path that cannot be made safe gets no early build
+ *   (runBuild then says why, at its place in the start-up).
+ * Only when the first build runs while the watches are armed anyway (first-build.ts), for one app.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Settings } from '../config/settings.js';
+import type { Logger } from '../log/logger.js';
+import { spawnBuildProcess, type BuildProcess } from '../supervisor/build-process.js';
+import { prepareOutput } from '../supervisor/output-path.js';
+import { terminateTree, type EnvMarker } from '../supervisor/kill-tree.js';
+import { firstBuildOrder } from './first-build.js';
+import { BUILD_KILL_GRACE_MS, BUILD_MARKER_KEY, buildCommand } from '../supervisor/build.js';
+import type { AdoptedBuild, BuildAdopter, BuildSpawn } from '../supervisor/adopted-build.js';
+
+type Warn = { obj: Record<string, unknown>; msg: string };
+
+export class EarlyBuild implements BuildAdopter {
+  /** performance.now() and Date.now() at the spawn. */
+  readonly startedAt = performance.now();
+  readonly startedWall = Date.now();
+  private held: string[] = [];
+  private sink: ((text: string) => void) | undefined;
+  private readonly stopper = new AbortController();
+  private readonly sub: BuildProcess;
+  private settled: 'adopted' | 'abandoned' | undefined;
+  private abandoning: Promise<void> | undefined;
+
+  private constructor(
+    private readonly spawnAs: BuildSpawn,
+    private readonly marker: EnvMarker,
+    private readonly warnings: Warn[],
+  ) {
+    this.sub = spawnBuildProcess(spawnAs.file, [...spawnAs.args], {
+      cwd: spawnAs.cwd,
+      env: { ...spawnAs.env, [marker.key]: marker.value },
+      stop: this.stopper.signal,
+      killSignal: 'SIGTERM',
+      forceKillAfterMs: BUILD_KILL_GRACE_MS,
+      onOutput: (text) => (this.sink ? this.sink(text) : this.held.push(text)),
+      // Said by runBuild's own handler once adopted; before that, the output is not used.
+      onOutputError: () => undefined,
+    });
+  }
+
+  /**
+   * Spawns the first build now, when it may run before the watches are armed (first-build.ts) and the
+   * output path can be made safe; undefined otherwise (the supervisor builds as always).
+   */
+  static start(s: Settings, env: NodeJS.ProcessEnv = process.env): EarlyBuild | undefined {
+    if (s.apps?.length || !firstBuildOrder(s).whileArming) return undefined;
+    // Service mode takes these out of the environment before the first build: this one would not match.
+    if (env.NOTIFY_SOCKET !== undefined || env.WATCHDOG_USEC !== undefined) return undefined;
+    const { file, args } = buildCommand(s.build);
+    const warnings: Warn[] = [];
+    try {
+      prepareOutput(s.root, s.build.output, { warn: (obj: Record<string, unknown>, msg: string) => warnings.push({ obj, msg }) });
+    } catch {
+      return undefined; // runBuild says why, where the start-up reports a build's errors
+    }
+    const marker = { key: BUILD_MARKER_KEY, value: randomUUID() };
+    return new EarlyBuild({ file, args, cwd: s.root, env: { ...env, ...s.build.env } }, marker, warnings);
+  }
+
+  /** Still running unadopted (neither adopted nor abandoned). */
+  get pending(): boolean {
+    return this.settled === undefined;
+  }
+
+  /**
+   * The build, when `want` is exactly it (at most once), its held output handed to `onOutput` now; else
+   * undefined, after it was stopped (the caller spawns its own).
+   */
+  async adopt(want: BuildSpawn, onOutput: (text: string) => void, log: Logger): Promise<AdoptedBuild | undefined> {
+    if (this.settled !== undefined) return undefined;
+    if (!sameSpawn(this.spawnAs, want)) {
+      log.debug({ event: 'build.early-discarded' }, 'the build started early is not the one to run now: stopped, building again');
+      await this.abandon(log);
+      return undefined;
+    }
+    this.settled = 'adopted';
+    for (const w of this.warnings) log.warn(w.obj, w.msg);
+    for (const text of this.held.splice(0)) onOutput(text);
+    this.sink = onOutput;
+    return {
+      sub: this.sub,
+      marker: this.marker,
+      env: { ...this.spawnAs.env, [this.marker.key]: this.marker.value },
+      startedAt: this.startedAt,
+      stop: (reason) => this.stopper.abort(reason),
+    };
+  }
+
+  /**
+   * Stops it, whole tree, and resolves once nothing of it is left (a no-op once adopted: the supervisor
+   * owns it then). Its output is never used.
+   */
+  abandon(log?: Logger): Promise<void> {
+    if (this.settled === 'adopted') return Promise.resolve();
+    this.settled = 'abandoned';
+    this.abandoning ??= this.stopTree(log);
+    return this.abandoning;
+  }
+
+  private async stopTree(log: Logger | undefined): Promise<void> {
+    log?.debug(
+      { event: 'build.early-abandoned' },
+      'the start-up ended before the first build: the build started early is stopped, its output unused',
+    );
+    const child = this.sub.child;
+    const pgid = child.pid;
+    const leaderExited = (): boolean => child.exitCode !== null || child.signalCode !== null;
+    if (pgid !== undefined) {
+      const leaderExit = leaderExited() ? Promise.resolve() : new Promise<void>((r) => child.once('exit', () => r()));
+      await terminateTree({
+        pgid,
+        leaderExited,
+        leaderExit,
+        marker: this.marker,
+        signal: 'SIGTERM',
+        graceMs: BUILD_KILL_GRACE_MS,
+        log: log ?? quiet,
+      });
+    }
+    this.stopper.abort(new Error('the start-up did not complete'));
+    await this.sub.result;
+  }
+}
+
+/** Before the logger exists, a failed signal while stopping it is not worth a line of its own. */
+const quiet = { warn: () => undefined, error: () => undefined, info: () => undefined, debug: () => undefined } as unknown as Logger;
+
+function sameSpawn(a: BuildSpawn, b: BuildSpawn): boolean {
+  if (a.file !== b.file || a.cwd !== b.cwd || a.args.length !== b.args.length || a.args.some((x, i) => x !== b.args[i])) return false;
+  const keys = Object.keys(a.env).filter((k) => a.env[k] !== undefined);
+  const other = Object.keys(b.env).filter((k) => b.env[k] !== undefined && k !== BUILD_MARKER_KEY);
+  return keys.length === other.length && keys.every((k) => a.env[k] === b.env[k]);
+}
