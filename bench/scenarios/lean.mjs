@@ -3,7 +3,7 @@
  * small Go module of about 200 directories, each figure beside a baseline from the same run:
  *   - launch → first build start, launch → watching ready, launch → first answer (wall clock from the
  *     spawn), against a bare `go build` + start + first answer of the same module;
- *   - RSS (hotwatch and its inotify helper) at ready and 2 s after an edit, beside an idle `node`
+ *   - RSS (hotwatch and its inotify helper) at ready, 2 s after an edit and after the idle window, beside an idle `node`
  *     process and an idle `node` with one idle worker thread, started in the same run;
  *   - idle CPU over N seconds (schedstat run time of every thread of hotwatch and its helper), as % of
  *     one core, and wake-ups per second (context switches of those threads), on this tree and on the
@@ -151,6 +151,8 @@ async function oneLaunch(bin, dirs, idleSeconds, extraEnv) {
     const rssAfterEdit = rssOf(pids);
     await sleep(1000);
     const idle = await idleWindow(pids, idleSeconds);
+    // After the window: the young generation handed back once settled (heap.ts, SETTLE_MS after a burst).
+    const rssAfterIdle = rssOf(pids);
     // A checkout's storm: every file of the tree rewritten (same content), then one real edit.
     const files = treeFiles(dir);
     const from = h.lines.length;
@@ -168,6 +170,7 @@ async function oneLaunch(bin, dirs, idleSeconds, extraEnv) {
       launchToServingMs: served - h.startedAt,
       rssAtReadyMb: rssAtReady,
       rssAfterEditMb: rssAfterEdit,
+      rssAfterIdleMb: rssAfterIdle,
       ...idle,
       processes: pids.length,
     };
@@ -183,6 +186,7 @@ const FIGURES = [
   ['launchToServingMs', 'launch → first answer', 'ms'],
   ['rssAtReadyMb', 'RSS at ready (hotwatch + helper)', 'MB'],
   ['rssAfterEditMb', 'RSS 2 s after an edit', 'MB'],
+  ['rssAfterIdleMb', 'RSS after the idle window that follows', 'MB'],
   ['idleCpuPct', 'idle CPU (% of one core)', '%'],
   ['wakeupsPerS', 'idle wake-ups per second', '/s'],
   ['stormToServingMs', 'storm (every file rewritten) + 1 edit: last write → serving', 'ms'],
@@ -202,7 +206,7 @@ export async function leanScenario({ repeats, idleSeconds, dirs = 200, bigDirs =
       const s = await oneLaunch(b.bin, dirs, idleSeconds, b.env);
       samples[b.name].push(s);
       say(
-        `  ${b.name} #${i + 1}: build.start ${s.launchToBuildStartMs?.toFixed(0)} ms, ready ${s.launchToReadyMs.toFixed(0)} ms, serving ${s.launchToServingMs.toFixed(0)} ms (bare ${bare[i].toFixed(0)}), RSS ${s.rssAtReadyMb.toFixed(1)}/${s.rssAfterEditMb.toFixed(1)} MB, idle ${s.idleCpuPct.toFixed(3)}% ${s.wakeupsPerS.toFixed(1)}/s, storm → serving ${s.stormToServingMs.toFixed(0)} ms (${s.stormBuilds} builds)`,
+        `  ${b.name} #${i + 1}: build.start ${s.launchToBuildStartMs?.toFixed(0)} ms, ready ${s.launchToReadyMs.toFixed(0)} ms, serving ${s.launchToServingMs.toFixed(0)} ms (bare ${bare[i].toFixed(0)}), RSS ${s.rssAtReadyMb.toFixed(1)}/${s.rssAfterEditMb.toFixed(1)}/${s.rssAfterIdleMb.toFixed(1)} MB, idle ${s.idleCpuPct.toFixed(3)}% ${s.wakeupsPerS.toFixed(1)}/s, storm → serving ${s.stormToServingMs.toFixed(0)} ms (${s.stormBuilds} builds)`,
       );
     }
   }

@@ -24,15 +24,8 @@ import {
   limitingUserNs,
   type UserInotifyUsage,
 } from '../os/inotify.js';
-import {
-  DOCTOR_SCHEMA_VERSION,
-  verdictOf,
-  verdictParts,
-  type BudgetFacts,
-  type Check,
-  type DoctorReport,
-  type InotifyFacts,
-} from './report-schema.js';
+import type { BudgetFacts, Check, DoctorReport, InotifyFacts } from './report-schema.js';
+import { DOCTOR_SCHEMA_VERSION, verdictOf, verdictParts } from './verdict.js';
 import { toolchainChecks } from './toolchain.js';
 import { claimCheck } from './claim.js';
 import { rootsReport, type RootsReport } from './roots.js';

@@ -4,7 +4,7 @@
  * Colour only when asked (a TTY without NO_COLOR); the symbols stay in plain output too.
  */
 import type { Check, DoctorReport } from './report-schema.js';
-import { exitCodeOf, verdictParts } from './report-schema.js';
+import { exitCodeOf, verdictParts } from './verdict.js';
 
 const SYMBOL: Record<Check['status'], string> = { ok: '✓', warn: '⚠', fail: '✗', info: 'i' };
 const COLOR: Record<Check['status'], string> = { ok: '32', warn: '33', fail: '31', info: '36' };

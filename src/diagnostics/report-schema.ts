@@ -4,8 +4,9 @@
  * drift by a test). Additive changes keep `schemaVersion`; anything else bumps it.
  */
 import { z } from 'zod';
+import { DOCTOR_SCHEMA_VERSION, type Verdict as VerdictWithoutZod } from './verdict.js';
 
-export const DOCTOR_SCHEMA_VERSION = 1;
+export { DOCTOR_SCHEMA_VERSION };
 
 export const FixSchema = z
   .strictObject({
@@ -208,33 +209,15 @@ export type AppFact = z.infer<typeof AppFactSchema>;
 export type DoctorReport = z.infer<typeof DoctorReportSchema>;
 export type Verdict = DoctorReport['verdict'];
 
+// verdict.ts spells the verdict out without zod: tsc fails here until the two agree.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+void (true satisfies Same<Verdict, VerdictWithoutZod>);
+
 /** The published JSON Schema of the report (schema/doctor.schema.json). */
 export function doctorJsonSchema(): Record<string, unknown> {
   return z.toJSONSchema(DoctorReportSchema, { io: 'output', target: 'draft-2020-12' }) as Record<string, unknown>;
 }
 
-/**
- * Checks about building and starting the app rather than watching: the Go toolchain, module, main
- * package, output directory, port (and the toolchain checks crashing). Without `go` hotwatch still
- * watches (fs.watch instead of the helper), but builds nothing.
- */
-export function isAppCheck(id: string): boolean {
-  return /^(go\.|build\.|run\.|toolchain\b|apps$)/.test(id);
-}
-
-/** The verdict split: watching (every other check) and the app (isAppCheck). */
-export function verdictParts(checks: readonly Check[]): { watching: Verdict; app: 'ok' | 'broken' } {
-  const app = checks.filter((c) => isAppCheck(c.id));
-  return { watching: verdictOf(checks.filter((c) => !isAppCheck(c.id))), app: app.some((c) => c.status === 'fail') ? 'broken' : 'ok' };
-}
-
-/** fail → broken, warn → degraded, else ok. */
-export function verdictOf(checks: readonly Check[]): Verdict {
-  if (checks.some((c) => c.status === 'fail')) return 'broken';
-  if (checks.some((c) => c.status === 'warn')) return 'degraded';
-  return 'ok';
-}
-
-export function exitCodeOf(v: Verdict): 0 | 1 | 2 {
-  return v === 'ok' ? 0 : v === 'degraded' ? 1 : 2;
-}
+// The verdict's logic lives without zod in verdict.ts (a run's start-up checks use it and should not build
+// this file's schemas); re-exported here for the doctor command and the tests.
+export { exitCodeOf, isAppCheck, verdictOf, verdictParts } from './verdict.js';

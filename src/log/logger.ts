@@ -7,6 +7,7 @@ import { pino, type Logger } from 'pino';
 import type * as PrettyModule from './pretty.js';
 import type { LoggerOptions } from './options.js';
 import { Writable } from 'node:stream';
+import { isoTimeWithoutIcu } from './iso-time.js';
 
 export type { Logger, LoggerOptions };
 
@@ -46,7 +47,7 @@ function guarded(dest: NodeJS.WritableStream, onClosed: ((err: Error) => void) |
 export function createLogger(opts: LoggerOptions, pretty?: PrettyStreams): Logger {
   const dest = guarded((opts.destination ?? process.stderr) as NodeJS.WritableStream, opts.onClosed);
   if (opts.format === 'json') {
-    return pino({ level: opts.level, base: { name: 'hotwatch' }, timestamp: pino.stdTimeFunctions.isoTime }, dest);
+    return pino({ level: opts.level, base: { name: 'hotwatch' }, timestamp: isoTimeWithoutIcu }, dest);
   }
   if (!pretty) throw new Error('internal: the pretty log format needs its modules (openLogger loads them)');
   return pino({ level: opts.level, base: { name: 'hotwatch' } }, pretty.prettyStream(opts, dest));
