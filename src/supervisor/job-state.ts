@@ -184,9 +184,9 @@ export type Report =
   | { kind: 'build.done'; buildMs: number }
   | { kind: 'build.stale'; during: 'build' | 'stop' }
   /** The build gave the binary the app already runs: no restart. */
-  | { kind: 'build.same-binary'; pid: number; buildMs: number }
+  | { kind: 'build.same-binary'; pid: number; buildMs: number; afterFailure?: true }
   /** The files went back to what the app runs: `canceled`, the build under way for the change was called off. */
-  | { kind: 'build.reverted'; pid: number; canceled: boolean }
+  | { kind: 'build.reverted'; pid: number; canceled: boolean; afterFailure?: true }
   /** `beside`: blue-green, the same binary starts beside the app, which serves until it is ready. */
   | { kind: 'app.restart'; pid: number; reason: string; beside?: true }
   | { kind: 'app.start'; pid: number; reason: string; stopMs?: number; startMs: number }

@@ -61,6 +61,9 @@ export function reportBuildFailure(
   );
 }
 
+/** After BUILD FAILED, the news that the fix was seen, though nothing restarts. */
+const FAILURE_CLEARED = '; the failed build no longer applies, and the running app is that version';
+
 const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
 
 type BuildTurn = Extract<
@@ -89,9 +92,10 @@ export function reportBuildTurn(log: Logger, r: BuildTurn): void {
         }`,
       );
     case 'build.same-binary':
-      return log.debug(
-        { event: r.kind, pid: r.pid, buildMs: r.buildMs },
-        `build ok in ${r.buildMs}ms: the same binary as the running app's (pid ${r.pid}): nothing to restart`,
+      return (r.afterFailure ? log.info : log.debug).call(
+        log,
+        { event: r.kind, pid: r.pid, buildMs: r.buildMs, ...(r.afterFailure ? { afterFailure: true } : {}) },
+        `build ok in ${r.buildMs}ms: the same binary as the running app's (pid ${r.pid}): nothing to restart${r.afterFailure ? FAILURE_CLEARED : ''}`,
       );
     case 'build.reverted':
       // A build was announced at info: its end is said there too. Nothing in flight: debug, as the batch.
@@ -100,6 +104,10 @@ export function reportBuildTurn(log: Logger, r: BuildTurn): void {
             { event: r.kind, pid: r.pid, canceled: true },
             `the files are back to what the app (pid ${r.pid}) runs: canceling the build, nothing restarts`,
           )
-        : log.debug({ event: r.kind, pid: r.pid, canceled: false }, `the files are back to what the app (pid ${r.pid}) runs: no build`);
+        : (r.afterFailure ? log.info : log.debug).call(
+            log,
+            { event: r.kind, pid: r.pid, canceled: false, ...(r.afterFailure ? { afterFailure: true } : {}) },
+            `the files are back to what the app (pid ${r.pid}) runs: no build${r.afterFailure ? FAILURE_CLEARED : ''}`,
+          );
   }
 }

@@ -22,6 +22,7 @@ import type { TreeProcess } from './kill-tree.js';
 import { SelfTriggerGuard, type SelfTriggerOptions } from './self-trigger.js';
 import { CycleSteps, changedOf } from './supervisor-steps.js';
 import { CycleSummary } from './cycle-summary.js';
+import { FailureCleared } from './failure-cleared.js';
 import { changedEnv, expandChanged } from './exec-args.js';
 import { quote } from './build.js';
 import { reportJob, reportSelfTrigger, watchListening, type ReportContext } from './report.js';
@@ -92,6 +93,7 @@ export class Supervisor {
   private readonly execChanged = new Set<string>();
   /** What the current cycle changed and how long it took: the serving line says it. */
   private readonly summary = new CycleSummary();
+  private readonly failureCleared = new FailureCleared();
 
   constructor(private readonly opts: SupervisorOptions) {
     this.log = opts.log.child({ component: 'supervisor' });
@@ -288,11 +290,13 @@ export class Supervisor {
       case 'servingBuilt':
         if (this.lastBuilt) this.opts.onServing?.(this.lastBuilt);
         return;
-      case 'report':
-        this.summary.note(effect.report);
-        this.opts.onReport?.(effect.report);
-        reportJob(this.log, effect.report, this.reportContext);
-        return this.showInBrowser(effect.report);
+      case 'report': {
+        const r = this.failureCleared.mark(effect.report);
+        this.summary.note(r);
+        this.opts.onReport?.(r);
+        reportJob(this.log, r, this.reportContext);
+        return this.showInBrowser(r);
+      }
     }
   }
 

@@ -90,4 +90,29 @@ describe('sources the app already runs (e2e)', () => {
     );
     await sameApp(hw, pid, mark2);
   }, 90_000);
+
+  it('BUILD FAILED, then the file back as the app runs it: said at info that the failure no longer applies', async () => {
+    const { hw, pid } = await serving();
+    const main = path.join(session.dir, 'main.go');
+    const original = fs.readFileSync(main);
+    const mark = hw.logs.length;
+    fs.writeFileSync(main, `${original}\nthis is not go\n`);
+    await hw.waitForLog((l) => l.event === 'build.failed', 'the broken file fails to build', { from: mark });
+    fs.writeFileSync(main, original);
+    const back = await hw.waitForLog((l) => l.event === 'build.reverted', 'the fix is back to what runs', { from: mark });
+    // At info (the terminal's level), not debug: otherwise BUILD FAILED stays the last word on screen.
+    expect(back).toMatchObject({ pid, canceled: false, afterFailure: true, level: 30 });
+    expect(back.msg).toContain('the failed build no longer applies');
+    await sameApp(hw, pid, mark);
+
+    // Without a failure before it, the same news stays at debug.
+    const mark2 = hw.logs.length;
+    fs.writeFileSync(main, `${original}\n// a comment\n`);
+    await hw.waitForLog((l) => l.event === 'build.start', 'the comment builds', { from: mark2 });
+    fs.writeFileSync(main, original);
+    const quiet = await hw.waitForLog((l) => l.event === 'build.reverted' || l.event === 'app.start', 'the comment settles', {
+      from: mark2,
+    });
+    if (quiet.event === 'build.reverted') expect(quiet.afterFailure).toBeUndefined();
+  }, 90_000);
 });
