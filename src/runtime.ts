@@ -129,6 +129,8 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring, 
     await running;
     // "Nothing left running" must be true: checked, not assumed (a daemon, a process that survived SIGKILL).
     return { appProcessesLeft: supervisor.leftovers() };
+  } catch (e) {
+    return await stoppedWhileStarting(e, { signal, abandon, running, supervisor, log });
   } finally {
     first.done();
     collector.cancel();
@@ -137,6 +139,22 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring, 
     await watcher?.close();
     configWatch.close();
   }
+}
+
+/**
+ * Told to stop while starting (Ctrl-C just after launch): whatever start-up step noticed it first and
+ * threw (the scan, the watcher's ready), this is a shutdown, not a failure; the first build is stopped and
+ * waited for like any other, and what is left is checked. Any other error goes on up.
+ */
+async function stoppedWhileStarting(
+  e: unknown,
+  o: { signal: AbortSignal; abandon: AbortController; running: Promise<void> | undefined; supervisor: Supervising; log: Logger },
+): Promise<RuntimeEnd> {
+  if (!o.signal.aborted) throw e;
+  if (e !== o.signal.reason) o.log.debug({ event: 'startup.interrupted', err: e }, `start-up interrupted: ${String(e)}`);
+  o.abandon.abort(o.signal.reason);
+  await o.running?.catch(() => undefined);
+  return { appProcessesLeft: o.supervisor.leftovers() };
 }
 
 /** What every supervisor (one, or one per app) is given. */

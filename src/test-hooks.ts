@@ -34,7 +34,8 @@ export const ARMING_GATE_ENV = 'HOTWATCH_TEST_ARMING_GATE';
 /**
  * HOTWATCH_TEST_ARMING_GATE=<file>: the watches are armed only once this file exists (looked for every
  * 50 ms), so a test can change the tree while the first build runs and nothing watches it yet. Resolves at
- * once unless testing; stops waiting when `signal` aborts.
+ * once unless testing; when `signal` aborts, it rejects with its reason, as the arming's own steps do
+ * (a Ctrl-C during the arming reaches the runtime as a rejected start-up step).
  */
 export async function armingGate(signal: AbortSignal, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   if (env[FAULTS_ENV] === undefined) return;
@@ -42,6 +43,7 @@ export async function armingGate(signal: AbortSignal, env: NodeJS.ProcessEnv = p
   if (file === undefined || file === '') return;
   const { existsSync } = await import('node:fs');
   while (!existsSync(file) && !signal.aborted) await new Promise((r) => setTimeout(r, 50));
+  signal.throwIfAborted();
 }
 
 export const STARTUP_GATE_ENV = 'HOTWATCH_TEST_STARTUP_GATE';
