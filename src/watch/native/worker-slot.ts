@@ -4,7 +4,7 @@
  * that falls short twice means lost watches), and stopped. Each worker's loss is reported once: a
  * worker stays lost until the host replaces it.
  * The pings' pace (issue 19): every `intervalMs` while the watcher is busy and for QUIET_AFTER_MS after
- * its last event; then each clean answer (idle, full coverage) doubles the wait up to QUIET_MAX_MS.
+ * its last event; then the first clean answer (idle, full coverage) sets the wait to QUIET_MAX_MS.
  * An unanswered ping is judged every `intervalMs` whatever the pace (the deadline holds from the ping),
  * and the first event after a quiet spell sends a ping with a coverage audit at once. On a quiet tree the
  * first look at a ping's answer is later, `quietJudgeMs()` (2 s by default): the verdict cannot come

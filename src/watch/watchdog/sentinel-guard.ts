@@ -7,7 +7,7 @@
  * It also proves a re-armed scope (one round trip) and restarts a recovered scope's cycle. Turned off
  * (watchdog.enabled: false), it writes nothing and proves nothing: recovery then trusts the re-arm.
  * The rounds' pace (issue 19): every half interval while the tree is busy and for QUIET_AFTER_MS after
- * the last change; then each clean round (every echo back) doubles the wait, up to QUIET_MAX_MS. Any
+ * the last change; then the first clean round (every echo back) sets the wait to QUIET_MAX_MS. Any
  * change or anomaly (`wake`) brings the base pace back, and the first after a quiet spell a round at
  * once. An echo is always due within `interval` of its write, whatever the pace.
  */
