@@ -199,7 +199,8 @@ export class SentinelGuard {
       if (age + DUE_SLACK_MS < this.judgeAfterMs()) continue; // judged one interval (less a margin) after the write
       this.pace.wake(now); // an overdue echo is an anomaly: the base pace until the tree is quiet again (no round now: judged below)
       const live = this.watcher.liveness();
-      if (live && live.silentMs > 2 * live.pingMs) {
+      // Hung only if it has not answered since this sentinel went out (a quiet round's look comes 2–3 s after its ping's answer).
+      if (live && live.silentMs > 2 * live.pingMs && live.silentMs >= age) {
         const detail = `the native watcher has not answered for ${Math.round(live.silentMs)}ms and the sentinel in ${t.dir} did not come back within ${this.intervalMs}ms: it is hung; restarting it`;
         lose({ key: this.root, scope: 'watcher', cause: 'heartbeat-timeout', detail });
       } else if (live && !live.idle && age < 10 * this.intervalMs) {
