@@ -6,6 +6,7 @@
  * wake-ups over the window, and the seconds in which it ran. `--bin` measures another build;
  * `--node-flags "..."` passes flags to node. Not part of `npm run bench`: a tool to find what to cut.
  *   node bench/idle-threads.mjs [--dirs 200] [--seconds 60] [--bin path/to/bin/hotwatch.js] [--every 1] [--settle 0.5 (s from serving to the edit)]
+ *     [--wait 0 (s more before the window: 40 measures a quiet minute, past the edit's tail)]
  * It also prints the RSS of hotwatch + helper 2 s after the edit and after the window.
  */
 import fs from 'node:fs';
@@ -27,6 +28,7 @@ const { values: a } = parseArgs({
     'node-flags': { type: 'string', default: '' },
     env: { type: 'string', default: '' },
     settle: { type: 'string', default: '0.5' },
+    wait: { type: 'string', default: '0' },
   },
 });
 
@@ -82,7 +84,7 @@ try {
   await sleep(2000);
   const rss = (ps) => ps.reduce((sum, p) => sum + (memoryMb(p)?.rssMb ?? 0), 0);
   const rssAfterEdit = rss(watcherPids(h.pid));
-  await sleep(1000);
+  await sleep(1000 + Number(a.wait) * 1000);
   const pids = watcherPids(h.pid);
   const seconds = Number(a.seconds);
   const every = Number(a.every);

@@ -4,7 +4,7 @@
  * stat through libuv's thread pool, two wake-ups a second for as long as hotwatch runs (issue 19: idle
  * costs nothing measurable). Now a stat on the main thread on the shared wake grid (wake-timer.ts), paced
  * like every other periodic check (quiet-pace.ts): each second while the tree is busy and for 5 s after
- * the last change, then each clean check doubles the wait, up to CONFIG_QUIET_MAX_MS. Shorter than the
+ * the last change, then the first clean check sets the wait to CONFIG_QUIET_MAX_MS. Shorter than the
  * checks' 30 s on purpose: a config edit is often the only change, and waiting for its reload is waiting,
  * while a stat costs microseconds. Any event in the tree brings the base pace back and checks at once (the
  * edit made next to a save is seen with it), and so does a change of the file itself.

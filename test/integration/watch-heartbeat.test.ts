@@ -118,6 +118,32 @@ describe('heartbeat', () => {
     await editUntilSeen(c, path.join(root, 'pkg', 'after.go'), 'an edit after the re-arm').catch(told);
   });
 
+  it('hung on a quiet tree (pings backed off, the first look at an answer later): WATCHER_HUNG within the longest wait + the deadline', async () => {
+    // Nothing changes after ready: after 5 s the pings back off (200 ms, 400 ms, ... up to 30 s) and a
+    // ping's answer is first looked at 2 intervals after it (worker-slot.ts). The helper stops at 9 s.
+    const c = collector();
+    const w = watchers.add(
+      new NativeWatcher({
+        settings: watchSettings(root),
+        onEvent: c.onEvent,
+        onNotice: c.onNotice,
+        signal: new AbortController().signal,
+        heartbeat: fastBeat,
+        testHooks: { hangAfterReadyMs: 9000 },
+      }),
+    );
+    await w.ready;
+    const hangAt = performance.now() + 9000;
+    const hung = await waitFor(() => c.notices.find((n) => n.code === 'WATCHER_HUNG'), {
+      timeoutMs: 9000 + 30_000 + fastBeat.deadlineMs + 10_000, // the longest quiet wait + the deadline + grace for a loaded machine
+      intervalMs: 100,
+      description: 'the WATCHER_HUNG notice on a quiet tree',
+    });
+    expect(performance.now()).toBeGreaterThan(hangAt);
+    expect(hung.health).toEqual({ kind: 'deaf', scope: 'watcher', cause: 'heartbeat-timeout', selfHealing: false });
+    expect(c.codes().filter((code) => code === 'WATCHER_HUNG')).toHaveLength(1);
+  });
+
   it('watches closed underneath the worker → WATCH_COVERAGE_LOST reported for the watchdog; rearmNow re-arms, events resume', async () => {
     const c = collector();
     const w = watchers.add(

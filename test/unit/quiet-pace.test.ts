@@ -4,7 +4,7 @@ import { QuietPace } from '../../src/watch/pace/quiet-pace.js';
 import { alignedDelay, WakeTimer } from '../../src/watch/pace/wake-timer.js';
 
 describe('QuietPace', () => {
-  it('stays at its base while the tree was busy less than quietAfterMs ago, then doubles per clean round up to max', () => {
+  it('stays at its base while the tree was busy less than quietAfterMs ago, then the first clean round goes to max at once', () => {
     const p = new QuietPace(1000, 30_000, 10_000, 0);
     p.clean(5000);
     expect(p.everyMs, 'busy 5 s ago: base').toBe(1000);
@@ -14,7 +14,7 @@ describe('QuietPace', () => {
       p.clean(t);
       seen.push(p.everyMs);
     }
-    expect(seen).toEqual([2000, 4000, 8000, 16_000, 30_000, 30_000, 30_000]);
+    expect(seen).toEqual([30_000, 30_000, 30_000, 30_000, 30_000, 30_000, 30_000]);
     expect(p.quiet).toBe(true);
   });
 
@@ -27,7 +27,7 @@ describe('QuietPace', () => {
     p.clean(32_000);
     expect(p.everyMs, 'quiet again only quietAfterMs after the wake').toBe(1000);
     p.clean(41_000);
-    expect(p.everyMs).toBe(2000);
+    expect(p.everyMs).toBe(30_000);
   });
 
   it('a max below the base keeps the base (tests shrink intervals)', () => {

@@ -4,9 +4,13 @@
  * that falls short twice means lost watches), and stopped. Each worker's loss is reported once: a
  * worker stays lost until the host replaces it.
  * The pings' pace (issue 19): every `intervalMs` while the watcher is busy and for QUIET_AFTER_MS after
- * its last event; then each clean answer (idle, full coverage) doubles the wait up to QUIET_MAX_MS.
+ * its last event; then the first clean answer (idle, full coverage) sets the wait to QUIET_MAX_MS.
  * An unanswered ping is judged every `intervalMs` whatever the pace (the deadline holds from the ping),
- * and the first event after a quiet spell sends a ping with a coverage audit at once.
+ * and the first event after a quiet spell sends a ping with a coverage audit at once. On a quiet tree the
+ * first look at a ping's answer is later, `quietJudgeMs()` (2 s by default): the verdict cannot come
+ * before the deadline anyway, and that wake then shares the grid's second with the sentinel round's
+ * own look at its echo (Node does not disarm a cleared timer: the look at an answer that came costs a
+ * wake-up even when it is cancelled, so two looks cost two).
  */
 import type { NoticeCode } from '../../errors.js';
 import type { DeafCause } from '../types.js';
@@ -132,8 +136,8 @@ export class WorkerSlot {
     const link = this.link;
     if (!link) return;
     const now = performance.now();
-    // Whatever comes of it, the next beat judges the answer one interval from now (a pong moves it later).
-    this.timer.set(now + this.beat.intervalMs, now);
+    // Whatever comes of it, the next beat judges the answer (a pong moves it later).
+    this.timer.set(now + (this.pace.quiet ? this.quietJudgeMs() : this.beat.intervalMs), now);
     const v = this.heartbeat.beat(now, link.lastAnswer, (at) => (link.lastAnswer = at), dueAt);
     if ('hung' in v) {
       link.hung = true;
@@ -155,6 +159,11 @@ export class WorkerSlot {
       // The first change after a quiet spell: prove the watcher (and its coverage) now, not a long wait later.
       if (this.pace.wake(now)) this.pingNow(true);
     }
+  }
+
+  /** A quiet tree's first look at a ping's answer: 2 intervals (the sentinels' deadline), before the verdict could come. */
+  private quietJudgeMs(): number {
+    return Math.max(this.beat.intervalMs, Math.min(2 * this.beat.intervalMs, this.beat.deadlineMs - this.beat.intervalMs));
   }
 
   private freshPace(): QuietPace {

@@ -1,8 +1,11 @@
 /**
  * The pace of a periodic check that proves something which can only break silently (issue 19: idle
  * costs nothing measurable). At its base period while the tree is busy (activity is when a loss matters
- * most: the next save is coming) and for `quietAfterMs` after the last activity; then each clean round
- * doubles the period, up to `maxMs`. Any activity or anomaly brings the base period back at once, and
+ * most: the next save is coming) and for `quietAfterMs` after the last activity; then the first clean
+ * round sets the period to `maxMs` at once. No promise needs the steps between: a quiet tree's promised
+ * detection time is the longest wait's, and a doubling ramp (2, 4, 8, 16 s) spent five rounds, each a
+ * wake-up of hotwatch and its helper, in the first minute of every quiet spell for detections the
+ * README never promised. Any activity or anomaly brings the base period back at once, and
  * `wake()` says whether it was slowed down, so the caller can check at once: the first change after a
  * quiet spell is checked then, not one long period later. Pure: the caller passes the clock.
  */
@@ -39,9 +42,9 @@ export class QuietPace {
     return this.periodMs > this.baseMs;
   }
 
-  /** A round found nothing wrong: once quiet long enough, the next one waits twice as long. */
+  /** A round found nothing wrong: once quiet long enough, the next one waits the longest wait. */
   clean(now: number): void {
-    if (now - this.lastWakeAt >= this.quietAfterMs) this.periodMs = Math.min(this.periodMs * 2, Math.max(this.baseMs, this.maxMs));
+    if (now - this.lastWakeAt >= this.quietAfterMs) this.periodMs = Math.max(this.baseMs, this.maxMs);
   }
 
   /** Activity or an anomaly: the base period again. Returns true when it was slowed down until now. */

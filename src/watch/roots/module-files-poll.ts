@@ -6,7 +6,7 @@
  * replace to a directory still to be cloned): once it appears, the module joins the set. Without a
  * go.work, the places one would be found if created (goWorkCandidates).
  * One timer stats them all at once (a few µs each, on this thread: no thread-pool hop), every interval
- * while the tree is busy; on a quiet tree the wait doubles up to 30 s (issue 19: idle costs nothing
+ * while the tree is busy; on a quiet tree the wait goes to 30 s (issue 19: idle costs nothing
  * measurable), and the first change in the tree after a quiet spell (`activity`) checks them at once:
  * a `go work init` in the parent is then seen by the save that follows it.
  */

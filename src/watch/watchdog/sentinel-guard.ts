@@ -7,7 +7,7 @@
  * It also proves a re-armed scope (one round trip) and restarts a recovered scope's cycle. Turned off
  * (watchdog.enabled: false), it writes nothing and proves nothing: recovery then trusts the re-arm.
  * The rounds' pace (issue 19): every half interval while the tree is busy and for QUIET_AFTER_MS after
- * the last change; then each clean round (every echo back) doubles the wait, up to QUIET_MAX_MS. Any
+ * the last change; then the first clean round (every echo back) sets the wait to QUIET_MAX_MS. Any
  * change or anomaly (`wake`) brings the base pace back, and the first after a quiet spell a round at
  * once. An echo is always due within `interval` of its write, whatever the pace.
  */
@@ -43,6 +43,9 @@ export class SentinelGuard {
   private nextRoundAt = 0;
   /** The watchdog's one timer (drive, schedule). */
   private timer: WakeTimer | undefined;
+  /** A recovery under way at the last schedule; when the current wake was asked for (later than now if it came early). */
+  private recovering = false;
+  private wakePlannedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly root: string,
@@ -68,7 +71,10 @@ export class SentinelGuard {
   seen(file: string): void {
     this.files.seen(file);
     const now = performance.now();
-    if (this.files.targets().every((t) => this.files.pendingAge(t.path, now) === undefined)) this.pace.clean(now);
+    if (!this.files.targets().every((t) => this.files.pendingAge(t.path, now) === undefined)) return;
+    this.pace.clean(now);
+    // Nothing left to judge: the wake set for the echoes' deadline is not needed (it was one more per round).
+    if (this.timer && this.timer.dueAt < this.nextRoundAt - DUE_SLACK_MS) this.schedule(this.recovering);
   }
 
   /** The base pace, half the interval: a loss is found within 1.5 intervals of it (the goal is 2). */
@@ -83,7 +89,10 @@ export class SentinelGuard {
 
   /** The watchdog's wake-ups from now on: `tick` runs whenever something is due (then call schedule). */
   drive(tick: (plannedAt: number) => void): void {
-    this.timer = new WakeTimer(tick);
+    this.timer = new WakeTimer((plannedAt) => {
+      this.wakePlannedAt = plannedAt;
+      tick(plannedAt);
+    });
     this.schedule(false);
   }
 
@@ -92,6 +101,7 @@ export class SentinelGuard {
    * base pace while `recovering`, and at least every QUIET_MAX_MS (the snapshot is kept current then).
    */
   schedule(recovering: boolean): void {
+    this.recovering = recovering;
     const now = performance.now();
     let due = now + QUIET_MAX_MS;
     if (recovering) due = Math.min(due, now + this.tickMs());
@@ -101,7 +111,7 @@ export class SentinelGuard {
         const age = this.files.pendingAge(t.path, now);
         // An echo overdue but not judged yet (its scope recovering, the watcher busy): looked at again at the base pace.
         if (age !== undefined)
-          due = Math.min(due, Math.max(now - age + this.judgeAfterMs(), age >= this.judgeAfterMs() ? now + this.tickMs() : 0));
+          due = Math.min(due, Math.max(now - age + this.firstLookMs(), age >= this.judgeAfterMs() ? now + this.tickMs() : 0));
       }
     }
     this.timer?.set(Math.max(now, due), now);
@@ -170,10 +180,11 @@ export class SentinelGuard {
     }
   }
 
-  /** Each wake: a round of sentinels when due, the overdue ones judged (a scope that is not healthy is not judged). */
+  /** Each wake: a round of sentinels when due (or this wake, asked for then, came early, shared), the overdue ones judged. */
   judge(now: number, healthy: (key: string) => boolean, lose: (l: SentinelLoss) => void): void {
     if (!this.enabled || this.watcher?.backend() !== 'native') return;
-    const round = now + DUE_SLACK_MS >= this.nextRoundAt;
+    const round = Math.max(now, this.wakePlannedAt) + DUE_SLACK_MS >= this.nextRoundAt;
+    this.wakePlannedAt = Number.NEGATIVE_INFINITY;
     if (round) {
       this.nextRoundAt = now + this.pace.everyMs;
       if (this.pace.quiet) this.watcher.pingNow(); // on a quiet tree the heartbeat rides the same wake-up (busy, it pings every second anyway)
@@ -188,7 +199,8 @@ export class SentinelGuard {
       if (age + DUE_SLACK_MS < this.judgeAfterMs()) continue; // judged one interval (less a margin) after the write
       this.pace.wake(now); // an overdue echo is an anomaly: the base pace until the tree is quiet again (no round now: judged below)
       const live = this.watcher.liveness();
-      if (live && live.silentMs > 2 * live.pingMs) {
+      // Hung only if it has not answered since this sentinel went out (a quiet round's look comes 2–3 s after its ping's answer).
+      if (live && live.silentMs > 2 * live.pingMs && live.silentMs >= age) {
         const detail = `the native watcher has not answered for ${Math.round(live.silentMs)}ms and the sentinel in ${t.dir} did not come back within ${this.intervalMs}ms: it is hung; restarting it`;
         lose({ key: this.root, scope: 'watcher', cause: 'heartbeat-timeout', detail });
       } else if (live && !live.idle && age < 10 * this.intervalMs) {
@@ -244,6 +256,11 @@ export class SentinelGuard {
       if (code !== 'ENOENT' && code !== 'ENOTEMPTY' && code !== 'EEXIST')
         this.log.say('warn', 'SENTINEL_DIR', this.dir, `could not remove ${this.dir} on exit: ${code ?? String(e)}`);
     }
+  }
+
+  /** An echo's first look: at its deadline less a margin while busy; quiet, at the deadline: the heartbeat's look shares it. */
+  private firstLookMs(): number {
+    return this.pace.quiet ? this.intervalMs : this.judgeAfterMs();
   }
 
   /** How old an unanswered sentinel is when judged (ms). */

@@ -276,14 +276,16 @@ export class NativeEngine {
     this.lastTickAt = now;
     if (v.overflow) this.losses.overflow(v.overflow);
     if (v.reconcile) this.resolver.reconcileAll();
-    if (now - this.lastRootCheck >= this.rootPace.everyMs - 5) {
+    const dueNow = Math.max(now, plannedAt); // later than now when this wake came early, shared (wake-timer.ts)
+    if (dueNow - this.lastRootCheck >= this.rootPace.everyMs - 5) {
       this.lastRootCheck = now;
       if (this.losses.checkRoot()) this.rootPace.clean(now);
       else this.rootPace.wake(now);
     }
-    this.sweepPace.maybeStep(now, () => this.resolver.sweep());
-    // A storm window open or events not yet resolved: the base tick; else whichever check is due first.
+    // A storm window open or events not yet resolved: the base tick; else whichever check is due first. Judged
+    // before the sweep's step (busy for its own ms, it follows up itself): else each quiet step woke twice.
     const busy = !this.storms.quiet || !this.resolver.idle ? now + this.tuning.tickMs : Number.POSITIVE_INFINITY;
+    this.sweepPace.maybeStep(now, () => this.resolver.sweep(), dueNow);
     const next = Math.min(this.lastRootCheck + this.rootPace.everyMs, this.sweepPace.nextDueAt, busy);
     this.clock.set(Math.max(next, now + Math.min(this.tuning.tickMs, 50)), now);
   }

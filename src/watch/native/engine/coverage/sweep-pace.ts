@@ -47,8 +47,8 @@ export class SweepPace {
   }
 
   /** Starts `step` (one step of the sweep; undefined when it could not run now) when the pace says it is due. */
-  maybeStep(now: number, step: () => Promise<{ passEnded: boolean; found: boolean } | undefined>): void {
-    if (now - this.lastStepAt < this.waitMs) return;
+  maybeStep(now: number, step: () => Promise<{ passEnded: boolean; found: boolean } | undefined>, dueNow = now): void {
+    if (dueNow - this.lastStepAt < this.waitMs) return; // `dueNow`: later than now when this wake was shared early
     this.lastStepAt = now;
     void step().then((s) => s && this.stepEnded(s.passEnded, s.found, now));
   }
