@@ -38,12 +38,17 @@ export const ARMING_GATE_ENV = 'HOTWATCH_TEST_ARMING_GATE';
  * (a Ctrl-C during the arming reaches the runtime as a rejected start-up step).
  */
 export async function armingGate(signal: AbortSignal, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  await gateFile(ARMING_GATE_ENV, signal, env);
+  signal.throwIfAborted();
+}
+
+/** When testing and `gateEnv` names a file: until that file exists (looked for every 50 ms) or `signal` aborts. */
+async function gateFile(gateEnv: string, signal: AbortSignal, env: NodeJS.ProcessEnv): Promise<void> {
   if (env[FAULTS_ENV] === undefined) return;
-  const file = env[ARMING_GATE_ENV];
+  const file = env[gateEnv];
   if (file === undefined || file === '') return;
   const { existsSync } = await import('node:fs');
   while (!existsSync(file) && !signal.aborted) await new Promise((r) => setTimeout(r, 50));
-  signal.throwIfAborted();
 }
 
 export const STARTUP_GATE_ENV = 'HOTWATCH_TEST_STARTUP_GATE';
@@ -54,10 +59,6 @@ export const STARTUP_GATE_ENV = 'HOTWATCH_TEST_STARTUP_GATE';
  * 50 ms): a test can make the start-up fail, or stop hotwatch, while that build runs unadopted. Resolves
  * at once unless testing; stops waiting when `signal` aborts.
  */
-export async function startupGate(signal: AbortSignal, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  if (env[FAULTS_ENV] === undefined) return;
-  const file = env[STARTUP_GATE_ENV];
-  if (file === undefined || file === '') return;
-  const { existsSync } = await import('node:fs');
-  while (!existsSync(file) && !signal.aborted) await new Promise((r) => setTimeout(r, 50));
+export function startupGate(signal: AbortSignal, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  return gateFile(STARTUP_GATE_ENV, signal, env);
 }

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { freePort, goMain, hotwatchSession, pidsWithEnvMarker, startHotwatch } from '../helpers/hotwatch.js';
 import { waitFor } from '../helpers/wait.js';
+import { slowToolsConfig } from '../helpers/slow-tools.js';
 
 const session = hotwatchSession();
 
@@ -97,15 +98,9 @@ describe('the first build spawned before the runtime loads', () => {
  * itself. Resolves once a tool of that build runs.
  */
 async function withEarlyBuildHeld(args: string[]) {
-  const outside = path.join(path.dirname(session.dir), `${path.basename(session.dir)}.tools`);
   const marker = `early-build-${process.pid}-${Date.now()}`;
+  const { outside, started, config } = slowToolsConfig(session.dir);
   const gate = path.join(outside, 'gate');
-  fs.mkdirSync(outside);
-  const started = path.join(outside, 'started');
-  const wrapper = path.join(outside, 'slow-tool.sh');
-  fs.writeFileSync(wrapper, `#!/bin/sh\necho $$ >> '${started}'\nsleep 120 &\nwait $!\nexec "$@"\n`, { mode: 0o755 });
-  const config = path.join(outside, 'hw.yaml');
-  fs.writeFileSync(config, `root: ${JSON.stringify(session.dir)}\nbuild:\n  flags: ["-toolexec", ${JSON.stringify(wrapper)}]\n`);
   const hw = startHotwatch(['--config', config, '--log-level', 'debug', ...args], {
     cwd: outside,
     env: { PORT: String(session.port), HW_EARLY_BUILD_MARK: marker, HOTWATCH_TEST_FAULTS: '', HOTWATCH_TEST_STARTUP_GATE: gate },

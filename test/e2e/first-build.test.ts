@@ -12,6 +12,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { goMain, hotwatchSession, pidsWithEnvMarker, startHotwatch } from '../helpers/hotwatch.js';
 import { waitFor } from '../helpers/wait.js';
+import { slowToolsConfig } from '../helpers/slow-tools.js';
 
 const session = hotwatchSession();
 
@@ -130,13 +131,8 @@ describe('the first build while arming', () => {
     const outside = path.join(path.dirname(session.dir), `${path.basename(session.dir)}.tools`);
     const marker = `first-build-${process.pid}-${Date.now()}`;
     try {
-      // go build runs its tools through this wrapper: it says it runs, then waits on a child of its own.
-      fs.mkdirSync(outside);
-      const started = path.join(outside, 'started');
-      const wrapper = path.join(outside, 'slow-tool.sh');
-      fs.writeFileSync(wrapper, `#!/bin/sh\necho $$ >> '${started}'\nsleep 120 &\nwait $!\nexec "$@"\n`, { mode: 0o755 });
-      const config = path.join(outside, 'hw.yaml');
-      fs.writeFileSync(config, `root: ${JSON.stringify(session.dir)}\nbuild:\n  flags: ["-toolexec", ${JSON.stringify(wrapper)}]\n`);
+      // go build runs its tools through a wrapper: it says it runs, then waits on a child of its own.
+      const { started, config } = slowToolsConfig(session.dir);
       const hw = startHotwatch(['--config', config], {
         cwd: outside,
         env: { PORT: String(session.port), HW_FIRST_BUILD_MARK: marker, ...gated(gate) },

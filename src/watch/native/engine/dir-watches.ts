@@ -141,12 +141,7 @@ export class DirWatches implements WatchOwner {
       }
     }
     if (opened.length === 0) return failed;
-    this.settling++;
-    try {
-      await this.opener.settle();
-    } finally {
-      this.settling--;
-    }
+    await this.settleOpener();
     for (const dir of opened) {
       const err = this.map.get(dir)?.handle.failed;
       if (err === undefined) continue;
@@ -154,6 +149,16 @@ export class DirWatches implements WatchOwner {
       failed.set(dir, err);
     }
     return failed;
+  }
+
+  /** Until the opener has answered every open asked so far (`settling` says one is awaited meanwhile). */
+  private async settleOpener(): Promise<void> {
+    this.settling++;
+    try {
+      await this.opener.settle();
+    } finally {
+      this.settling--;
+    }
   }
 
   /**
@@ -172,12 +177,7 @@ export class DirWatches implements WatchOwner {
     }
     const out = new Map<string, ListedOutcome>();
     if (opened.length === 0) return out;
-    this.settling++;
-    try {
-      await this.opener.settle();
-    } finally {
-      this.settling--;
-    }
+    await this.settleOpener();
     for (const [dir, handle] of opened) {
       const { listing, unreadable, failed } = handle;
       handle.listing = handle.unreadable = undefined; // the handle lives as long as the watch: the entries must not
