@@ -133,7 +133,7 @@ export class EarlyBuild implements BuildAdopter {
         marker: this.marker,
         signal: 'SIGTERM',
         graceMs: BUILD_KILL_GRACE_MS,
-        log: log ?? quiet,
+        log: log ?? stderrOnly,
       });
     }
     this.stopper.abort(new Error('the start-up did not complete'));
@@ -141,8 +141,12 @@ export class EarlyBuild implements BuildAdopter {
   }
 }
 
-/** Before the logger exists, a failed signal while stopping it is not worth a line of its own. */
-const quiet = { warn: () => undefined, error: () => undefined, info: () => undefined, debug: () => undefined } as unknown as Logger;
+/**
+ * Before the logger exists: what goes wrong while stopping that build (a signal refused, a process that
+ * survived) still reaches the person, on stderr; the progress lines do not.
+ */
+const toStderr = (_obj: unknown, msg: string): void => void process.stderr.write(`hotwatch: ${msg}\n`);
+const stderrOnly = { warn: toStderr, error: toStderr, info: () => undefined, debug: () => undefined } as unknown as Logger;
 
 function sameSpawn(a: BuildSpawn, b: BuildSpawn): boolean {
   if (a.file !== b.file || a.cwd !== b.cwd || a.args.length !== b.args.length || a.args.some((x, i) => x !== b.args[i])) return false;
