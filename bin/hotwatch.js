@@ -4,10 +4,19 @@ globalThis[Symbol.for('hotwatch.binStartedAt')] = performance.now();
 // Runs the bundle (dist/bundle/, built by `npm run build`). Loaded one after the other on purpose: the
 // heap setting applies before anything else loads. Only for the long-lived `run`: a short command
 // (doctor) is faster with V8's default young generation.
-if (process.argv[2] === 'run') (await import('../dist/bundle/heap.js')).keepYoungGenerationSmall();
+let remembered;
+if (process.argv[2] === 'run') {
+  // The first build the last run with these flags here kept a plan of, spawned before the rest loads; the
+  // start-up adopts it only if it is exactly the build it would spawn (src/startup/remembered-build.ts).
+  // One CommonJS file, required: no ESM loading before the spawn (scripts/bundle.mjs).
+  const require = (process.getBuiltinModule?.('node:module') ?? (await import('node:module'))).createRequire(import.meta.url);
+  const { startRememberedBuild } = require('../dist/bundle/remembered-build.cjs');
+  remembered = await startRememberedBuild({ argv: process.argv.slice(3), cwd: process.cwd(), env: process.env });
+  (await import('../dist/bundle/heap.js')).keepYoungGenerationSmall();
+}
 const { main } = await import('../dist/bundle/main.js');
 
-main(process.argv.slice(2)).then(
+main(process.argv.slice(2), remembered).then(
   (code) => {
     process.exitCode = code;
   },

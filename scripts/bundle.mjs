@@ -14,6 +14,8 @@
  * its licence text.
  */
 import { build } from 'esbuild';
+import { randomUUID } from 'node:crypto';
+import { isBuiltin } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,6 +64,33 @@ const pinoWithoutTransports = {
   },
 };
 
+/**
+ * Node's own modules through require(), not import: an ESM import of a builtin builds a facade over all
+ * of its exports, which runs every lazy getter (`import crypto from 'node:crypto'` loaded ~25 internal
+ * crypto modules, webcrypto's included, for one createHash). Measured per import on node 20: crypto
+ * 3.8 ms → 0.01, child_process 3.0 → 2.2, net 2.6 → 1.6, fs/promises 2.0 → 1.0; all of it before the
+ * first build's spawn (issue 19). esbuild's CommonJS interop keeps default, named and namespace imports
+ * working (a named import is read from the module when used).
+ */
+const builtinsViaRequire = {
+  name: 'builtins-via-require',
+  setup(b) {
+    b.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => {
+      if (!isBuiltin(args.path)) return undefined;
+      // the require() below; and import() stays node's own (its namespace has the named exports)
+      if (args.namespace === 'builtin' || args.kind === 'dynamic-import') return { path: args.path, external: true };
+      return { path: args.path, namespace: 'builtin' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});\n`,
+      loader: 'js',
+    }));
+  },
+};
+
+/** One id for both builds below: a plan kept by one build of hotwatch is not used by another (first-build-plan.ts). */
+const define = { HOTWATCH_BUILD_ID: JSON.stringify(randomUUID()) };
+
 const result = await build({
   absWorkingDir: repo,
   entryPoints: ['dist/cli/main.js', 'dist/watch/native/worker.js', 'dist/heap.js'],
@@ -79,7 +108,32 @@ const result = await build({
   // Some dependencies (pino, yaml) still call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __hotwatchRequire } from 'node:module'; const require = __hotwatchRequire(import.meta.url);" },
   logLevel: 'warning',
-  plugins: [zodEnglishOnly, pinoWithoutTransports],
+  plugins: [zodEnglishOnly, pinoWithoutTransports, builtinsViaRequire],
+  define,
+});
+
+/**
+ * The remembered first build's spawn (src/startup/remembered-build.ts), run by bin/hotwatch.js before the
+ * rest: one CommonJS file, required, not imported. As a part of the split ESM bundle it imported 16
+ * chunks and ~12 ms of ESM resolving and linking went before the spawn; alone it is one file read and
+ * compiled. Its modules (the early build, the root's lock, the output path's checks: ~60 KB) are also in
+ * the ESM bundle, which receives the build it spawned and uses it through its methods.
+ */
+await build({
+  absWorkingDir: repo,
+  entryPoints: ['dist/startup/remembered-build.js'],
+  outfile: 'dist/bundle/remembered-build.cjs',
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  minify: true,
+  sourcemap: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+  // import.meta.url, as the ESM modules it is built from use it
+  banner: { js: "const __hotwatchModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  define: { ...define, 'import.meta.url': '__hotwatchModuleUrl' },
 });
 fs.writeFileSync(path.join(outdir, 'THIRD-PARTY-LICENSES.txt'), thirdPartyLicenses(result.metafile));
 

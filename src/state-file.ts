@@ -118,8 +118,9 @@ export class StateFile {
    * safe to write into, the previous state read, this hotwatch recorded. Exit 2 with the fix when
    * `.hotwatch` cannot be used; the lock is released again then.
    */
-  async claim(): Promise<void> {
-    const got = await lockRoot(this.root);
+  async claim(held?: HeldLock): Promise<void> {
+    // `held`: taken already, for this root, by the remembered first build's spawn (startup/remembered-build.ts).
+    const got = held ?? (await lockRoot(this.root));
     if ('pid' in got) {
       if (got.pid !== undefined) {
         throw new HotwatchError(

@@ -7,6 +7,8 @@
  *   HOTWATCH_TEST_ARMING_GATE=<file>      the watches are armed only once this file exists
  *   HOTWATCH_TEST_STARTUP_GATE=<file>     the start-up waits after the first build's early spawn until
  *                                         this file exists
+ *   HOTWATCH_TEST_REMEMBERED_GATE=<file>  bin/hotwatch.js waits after the remembered first build's spawn
+ *                                         until this file exists
  * A bad value is an error (exit 2), never ignored.
  */
 import { parseDuration } from './config/duration.js';
@@ -61,4 +63,16 @@ export const STARTUP_GATE_ENV = 'HOTWATCH_TEST_STARTUP_GATE';
  */
 export function startupGate(signal: AbortSignal, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   return gateFile(STARTUP_GATE_ENV, signal, env);
+}
+
+export const REMEMBERED_GATE_ENV = 'HOTWATCH_TEST_REMEMBERED_GATE';
+
+/**
+ * HOTWATCH_TEST_REMEMBERED_GATE=<file>: bin/hotwatch.js waits, right after it spawned the remembered first
+ * build (startup/remembered-build.ts) and before anything else of hotwatch loads, until this file exists
+ * (looked for every 50 ms): a test can signal hotwatch in the window where only that build exists.
+ * Resolves at once unless testing.
+ */
+export function rememberedGate(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  return gateFile(REMEMBERED_GATE_ENV, new AbortController().signal, env);
 }

@@ -141,9 +141,11 @@ with its value and where it comes from):
 
 /** The environment hotwatch reads and sets, in run --help. */
 const RUN_ENV_TEXT = `Environment:
-  HOTWATCH_CACHE_DIR       where the inotify helper is built once and kept
-                           (default $XDG_CACHE_HOME/hotwatch, else $HOME/.cache/hotwatch; when that
-                           directory is not yours alone: $XDG_RUNTIME_DIR/hotwatch, else a private temp dir)
+  HOTWATCH_CACHE_DIR       where the inotify helper is built once and kept, and each run's first build is
+                           remembered (first-builds/: the next run with the same flags here spawns it at
+                           once) (default $XDG_CACHE_HOME/hotwatch, else $HOME/.cache/hotwatch; when that
+                           directory is not yours alone: $XDG_RUNTIME_DIR/hotwatch, else a private temp dir
+                           for the helper, and no first build is remembered)
   HOTWATCH_INOTIFY_HELPER  off: hold the watches with fs.watch instead of the Go helper
   HOTWATCH_ENGINE_THREAD   worker: run the watch engine in a worker thread, as it once ran (for measurement
                            only: the main thread costs 12 MB less; see the README's Lean section)
@@ -157,7 +159,8 @@ const RUN_ENV_TEXT = `Environment:
                            HOTWATCH_TEST_CLAIM_DELAY widens the claim on the root (tests of the lock),
                            and HOTWATCH_TEST_ARMING_GATE=FILE holds arming back until FILE exists
                            (tests of the first build while arming), HOTWATCH_TEST_STARTUP_GATE=FILE the
-                           start-up right after the first build's early spawn
+                           start-up right after the first build's early spawn, and
+                           HOTWATCH_TEST_REMEMBERED_GATE=FILE right after the remembered first build's
   NOTIFY_SOCKET, WATCHDOG_USEC, WATCHDOG_PID
                            set by systemd (Type=notify): hotwatch reports READY, STATUS and watchdog
                            pings there (see hotwatch systemd-unit); JOURNAL_STREAM: logs carry journald levels

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { mainHelp } from './help.js';
 import { suggest } from '../config/suggest.js';
+import type { RememberedStart } from '../startup/remembered-build.js';
 
 const COMMANDS = ['run', 'exec', 'config', 'doctor', 'init', 'status', 'reload', 'systemd-unit', 'helpers'];
 
@@ -22,7 +23,8 @@ function endQuietlyWhenReaderGone(): void {
   });
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** `remembered`: the first build bin/hotwatch.js spawned for `run` from the last run's plan (startup/remembered-build.ts). */
+export async function main(argv: string[], remembered?: RememberedStart): Promise<number> {
   const [cmd, ...rest] = argv;
   const io = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), isTTY: Boolean(process.stderr.isTTY) };
   if (cmd !== 'run' && cmd !== 'exec') endQuietlyWhenReaderGone();
@@ -32,7 +34,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'run': {
       // PID 1 in a container without an init: hotwatch runs itself under its reaper (service/pid1.ts).
       const code = process.pid === 1 ? await (await import('../service/pid1.js')).runAsPid1(rest, io) : undefined;
-      return code ?? (await import('./run.js')).runCommand(rest, io);
+      return code ?? (await import('./run.js')).runCommand(rest, io, remembered);
     }
     case 'exec':
       // `hotwatch exec ARGS` is `hotwatch run --exec ARGS`: one code path for both.

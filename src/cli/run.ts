@@ -1,6 +1,6 @@
 /** `hotwatch run`: flags → settings → preflight → runtime. Owns the process signals, nothing else. */
 import { userErrorExit } from './user-error.js';
-import { loadSettings, rootGivenAs } from '../config/load.js';
+import { CONFIG_FILE_NAME, loadSettings, rootGivenAs } from '../config/load.js';
 import type { Logger } from '../log/logger.js';
 import type { Settings } from '../config/settings.js';
 import { isHotwatchError } from '../errors.js';
@@ -15,6 +15,8 @@ import { applyExec } from '../config/exec.js';
 import { StartupTimings } from '../startup/timings.js';
 import { z } from 'zod';
 import { EarlyBuild } from '../startup/early-build.js';
+import { settleRemembered, takeRemembered, type RememberedStart } from '../startup/remembered-build.js';
+import path from 'node:path';
 import { startupGate } from '../test-hooks.js';
 
 export interface CliIO {
@@ -26,7 +28,8 @@ export interface CliIO {
 
 import { ShutdownSignals } from './shutdown-signals.js';
 
-export async function runCommand(argv: string[], io: CliIO): Promise<number> {
+/** `remembered`: the first build bin/hotwatch.js spawned from the last run's plan (startup/remembered-build.ts). */
+export async function runCommand(argv: string[], io: CliIO, remembered?: RememberedStart): Promise<number> {
   const timings = new StartupTimings();
   timings.mark('modules');
   // A run parses its config once (again at a reload): zod's compiled fast path, generated on the first
@@ -37,9 +40,11 @@ export async function runCommand(argv: string[], io: CliIO): Promise<number> {
   let signalLog: Logger | undefined;
   let supervisor: Supervising | undefined;
   const signals = new ShutdownSignals(root, { log: () => signalLog, forceKill: () => supervisor?.forceKill() });
-  let early: EarlyBuild | undefined;
+  if (remembered && 'build' in remembered) remembered.build.signals.handOver(); // a stop since its spawn stops the start-up
+  // Stopped in the finally below unless the start-up adopts it: an exit 2 leaves nothing running.
+  let early: EarlyBuild | undefined = remembered && 'build' in remembered ? remembered.build.early : undefined;
   try {
-    const started = await startUp(argv, io, root.signal, timings);
+    const started = await startUp(argv, io, root.signal, timings, remembered);
     if (typeof started === 'number') return started;
     const { settings, state, reloadSettings } = started;
     early = started.early;
@@ -62,9 +67,15 @@ export async function runCommand(argv: string[], io: CliIO): Promise<number> {
       onClosed: (e) => root.abort(new Error(`the log output was closed (${(e as NodeJS.ErrnoException).code ?? e.message})`)),
     });
     signalLog = log;
+    settleRemembered(log, remembered, early, {
+      place: { argv, cwd: io.cwd, env: process.env },
+      settings,
+      configInput: started.configInput,
+    });
     return await serve(settings, state, log, { io, root, signals, onSupervisor: (s) => (supervisor = s), reloadSettings, timings, early });
   } finally {
     await early?.abandon(signalLog); // a no-op once adopted; else the start-up ended before the first build
+    if (remembered && 'build' in remembered) remembered.build.lock.release(); // a no-op once the state file's claim released it
     signals.close();
   }
 }
@@ -75,7 +86,11 @@ async function startUp(
   io: CliIO,
   signal: AbortSignal,
   timings: StartupTimings,
-): Promise<{ settings: Settings; state: StateFile; reloadSettings: () => Promise<Settings>; early: EarlyBuild | undefined } | number> {
+  remembered: RememberedStart,
+): Promise<
+  | { settings: Settings; state: StateFile; reloadSettings: () => Promise<Settings>; early: EarlyBuild | undefined; configInput: string }
+  | number
+> {
   try {
     const flags = parseRunFlags('run', argv, io.cwd);
     if (flags.help) {
@@ -92,18 +107,21 @@ async function startUp(
     };
     chooseApps(settings);
     timings.mark('config');
+    // Spawned by bin/hotwatch.js from the last run's plan: kept only when it is this build (else stopped).
+    const kept = await takeRemembered(remembered, settings);
     await preflight(settings, signal);
     timings.mark('checks');
     const state = new StateFile(settings.root);
-    await state.claim();
+    await state.claim(kept.lock);
     timings.mark('claimed');
     // The first build, now: the rest of hotwatch loads while it runs (the runtime adopts it).
-    const early = EarlyBuild.start(settings);
-    if (early) timings.mark('build');
+    const early = kept.early ?? EarlyBuild.start(settings);
+    if (early) timings.mark('build', early.startedAt);
     await startupGate(signal); // test-only: a window where that build runs and nothing else is loaded yet
     // A config reload reads the file again with the same flags (they still override it).
     const reloadSettings = () => loadSettings({ cwd: io.cwd, isTTY: io.isTTY, ...flags.load }).then(chooseApps);
-    return { settings, state, reloadSettings, early };
+    const configInput = settings.configFile ?? path.join(path.resolve(io.cwd, flags.load.rootFlag ?? '.'), CONFIG_FILE_NAME);
+    return { settings, state, reloadSettings, early, configInput };
   } catch (e) {
     return userErrorExit(e, io);
   }

@@ -62,18 +62,29 @@ export class EarlyBuild implements BuildAdopter {
    * output path can be made safe; undefined otherwise (the supervisor builds as always).
    */
   static start(s: Settings, env: NodeJS.ProcessEnv = process.env): EarlyBuild | undefined {
-    if (s.apps?.length || !firstBuildOrder(s).whileArming) return undefined;
-    // Service mode takes these out of the environment before the first build: this one would not match.
-    if (env.NOTIFY_SOCKET !== undefined || env.WATCHDOG_USEC !== undefined) return undefined;
-    const { file, args } = buildCommand(s.build);
+    const spawnAs = earlySpawn(s, env);
+    return spawnAs && EarlyBuild.spawn(s.root, s.build.output, spawnAs);
+  }
+
+  /**
+   * Spawns `spawnAs` now, its output path prepared as runBuild prepares it; undefined when that path
+   * cannot be made safe (runBuild then says why, where the start-up reports a build's errors). Also the
+   * remembered first build's spawn (remembered-build.ts), before the settings exist.
+   */
+  static spawn(root: string, output: string, spawnAs: BuildSpawn): EarlyBuild | undefined {
     const warnings: Warn[] = [];
     try {
-      prepareOutput(s.root, s.build.output, { warn: (obj: Record<string, unknown>, msg: string) => warnings.push({ obj, msg }) });
+      prepareOutput(root, output, { warn: (obj: Record<string, unknown>, msg: string) => warnings.push({ obj, msg }) });
     } catch {
-      return undefined; // runBuild says why, where the start-up reports a build's errors
+      return undefined;
     }
-    const marker = { key: BUILD_MARKER_KEY, value: randomUUID() };
-    return new EarlyBuild({ file, args, cwd: s.root, env: { ...env, ...s.build.env } }, marker, warnings);
+    return new EarlyBuild(spawnAs, { key: BUILD_MARKER_KEY, value: randomUUID() }, warnings);
+  }
+
+  /** Exactly the build EarlyBuild.start would spawn for `s` (a build spawned before the settings existed). */
+  isFor(s: Settings, env: NodeJS.ProcessEnv = process.env): boolean {
+    const want = earlySpawn(s, env);
+    return want !== undefined && sameSpawn(this.spawnAs, want);
   }
 
   /** Still running unadopted (neither adopted nor abandoned). */
@@ -147,6 +158,15 @@ export class EarlyBuild implements BuildAdopter {
  */
 const toStderr = (_obj: unknown, msg: string): void => void process.stderr.write(`hotwatch: ${msg}\n`);
 const stderrOnly = { warn: toStderr, error: toStderr, info: () => undefined, debug: () => undefined } as unknown as Logger;
+
+/** The build to spawn early for `s`, when it may run before the watches are armed (first-build.ts). */
+function earlySpawn(s: Settings, env: NodeJS.ProcessEnv): BuildSpawn | undefined {
+  if (s.apps?.length || !firstBuildOrder(s).whileArming) return undefined;
+  // Service mode takes these out of the environment before the first build: this one would not match.
+  if (env.NOTIFY_SOCKET !== undefined || env.WATCHDOG_USEC !== undefined) return undefined;
+  const { file, args } = buildCommand(s.build);
+  return { file, args, cwd: s.root, env: { ...env, ...s.build.env } };
+}
 
 function sameSpawn(a: BuildSpawn, b: BuildSpawn): boolean {
   if (a.file !== b.file || a.cwd !== b.cwd || a.args.length !== b.args.length || a.args.some((x, i) => x !== b.args[i])) return false;

@@ -43,10 +43,10 @@ export class StartupTimings {
 
   private readonly now: () => number;
 
-  /** The first mark of each name counts (a later call is a no-op). */
-  mark(name: StartupMark): void {
+  /** The first mark of each name counts (a later call is a no-op). `at`: when it happened, if before now. */
+  mark(name: StartupMark, at?: number): void {
     if (this.marks.has(name)) return;
-    this.marks.set(name, this.now());
+    this.marks.set(name, at ?? this.now());
     this.cpu.set(name, this.cpuNow());
   }
 

@@ -123,7 +123,7 @@ describe('the package', () => {
     const files = pack.files.map((f) => f.path).sort();
     const allowed = [
       /^bin\/hotwatch\.js$/,
-      /^dist\/bundle\/[\w-]+\.js$/,
+      /^dist\/bundle\/[\w-]+\.c?js$/,
       /^dist\/bundle\/THIRD-PARTY-LICENSES\.txt$/,
       /^schema\/[\w.-]+\.json$/,
       /^src\/(watch\/native|service)\/helper\/(main\.go|go\.mod)$/,
@@ -135,6 +135,7 @@ describe('the package', () => {
       'dist/bundle/main.js',
       'dist/bundle/worker.js',
       'dist/bundle/heap.js',
+      'dist/bundle/remembered-build.cjs',
       'src/watch/native/helper/main.go',
       'src/watch/native/helper/go.mod',
       'src/service/helper/main.go',
