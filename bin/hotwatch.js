@@ -11,7 +11,14 @@ if (process.argv[2] === 'run') {
   // One CommonJS file, required: no ESM loading before the spawn (scripts/bundle.mjs).
   const require = (process.getBuiltinModule?.('node:module') ?? (await import('node:module'))).createRequire(import.meta.url);
   const { startRememberedBuild } = require('../dist/bundle/remembered-build.cjs');
-  remembered = await startRememberedBuild({ argv: process.argv.slice(3), cwd: process.cwd(), env: process.env });
+  const cwd = (() => {
+    try {
+      return process.cwd();
+    } catch {
+      return undefined; // the directory is gone: the start-up says so
+    }
+  })();
+  if (cwd !== undefined) remembered = await startRememberedBuild({ argv: process.argv.slice(3), cwd, env: process.env });
   (await import('../dist/bundle/heap.js')).keepYoungGenerationSmall();
 }
 const { main } = await import('../dist/bundle/main.js');

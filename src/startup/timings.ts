@@ -47,7 +47,7 @@ export class StartupTimings {
   mark(name: StartupMark, at?: number): void {
     if (this.marks.has(name)) return;
     this.marks.set(name, at ?? this.now());
-    this.cpu.set(name, this.cpuNow());
+    if (at === undefined) this.cpu.set(name, this.cpuNow()); // the CPU time then is not known
   }
 
   /** The process's CPU time (user + system, ms, rounded) at each mark, in the order they happened. */
