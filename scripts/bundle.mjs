@@ -15,7 +15,6 @@
  */
 import { build } from 'esbuild';
 import { randomUUID } from 'node:crypto';
-import { isBuiltin } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,30 +63,6 @@ const pinoWithoutTransports = {
   },
 };
 
-/**
- * Node's own modules through require(), not import: an ESM import of a builtin builds a facade over all
- * of its exports, which runs every lazy getter (`import crypto from 'node:crypto'` loaded ~25 internal
- * crypto modules, webcrypto's included, for one createHash). Measured per import on node 20: crypto
- * 3.8 ms → 0.01, child_process 3.0 → 2.2, net 2.6 → 1.6, fs/promises 2.0 → 1.0; all of it before the
- * first build's spawn (issue 19). esbuild's CommonJS interop keeps default, named and namespace imports
- * working (a named import is read from the module when used).
- */
-const builtinsViaRequire = {
-  name: 'builtins-via-require',
-  setup(b) {
-    b.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => {
-      if (!isBuiltin(args.path)) return undefined;
-      // the require() below; and import() stays node's own (its namespace has the named exports)
-      if (args.namespace === 'builtin' || args.kind === 'dynamic-import') return { path: args.path, external: true };
-      return { path: args.path, namespace: 'builtin' };
-    });
-    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({
-      contents: `module.exports = require(${JSON.stringify(args.path)});\n`,
-      loader: 'js',
-    }));
-  },
-};
-
 /** One id for both builds below: a plan kept by one build of hotwatch is not used by another (first-build-plan.ts). */
 const define = { HOTWATCH_BUILD_ID: JSON.stringify(randomUUID()) };
 
@@ -108,7 +83,7 @@ const result = await build({
   // Some dependencies (pino, yaml) still call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __hotwatchRequire } from 'node:module'; const require = __hotwatchRequire(import.meta.url);" },
   logLevel: 'warning',
-  plugins: [zodEnglishOnly, pinoWithoutTransports, builtinsViaRequire],
+  plugins: [zodEnglishOnly, pinoWithoutTransports],
   define,
 });
 
