@@ -245,6 +245,21 @@ describe('the package', () => {
       expect(await httpGet(port)).toBeUndefined();
     }, 120_000);
 
+    it('hotwatch run again with the same flags: the remembered first build (dist/bundle/remembered-build.cjs) is spawned and served', async () => {
+      hw = startHotwatch(['--log-level', 'debug'], { cwd: mod, command: [bin], env: { ...env, PORT: String(port) } });
+      await serves('v4');
+      expect(await hw.stop('SIGINT')).toEqual({ code: 0, signal: null });
+      fs.writeFileSync(path.join(mod, 'main.go'), goMain('v5'));
+      hw = startHotwatch(['--log-level', 'debug'], { cwd: mod, command: [bin], env: { ...env, PORT: String(port) } });
+      await serves('v5');
+      await hw.waitForLog((l) => l.event === 'build.remembered', 'the first build came from the plan the run before kept');
+      expect(fs.readdirSync(path.join(env.HOTWATCH_CACHE_DIR!, 'first-builds')).some((f) => f.endsWith('.json'))).toBe(true);
+      const r = await hw.stop('SIGINT');
+      hw = undefined;
+      expect(r).toEqual({ code: 0, signal: null });
+      fs.writeFileSync(path.join(mod, 'main.go'), goMain('v4')); // as the next test expects it
+    }, 120_000);
+
     it('the other code paths load from the bundle too: the poll backend (chokidar) and pretty logs (pino-pretty)', async () => {
       const child = spawn(bin, ['run', '--poll', '--log-format', 'pretty'], {
         cwd: mod,
