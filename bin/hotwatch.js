@@ -30,5 +30,8 @@ main(process.argv.slice(2), remembered).then(
   (err) => {
     process.stderr.write(`hotwatch: internal error: ${err?.stack ?? err}\n`);
     process.exitCode = 1;
+    // Failed before the start-up took the remembered build over (a no-op after): stopped, not left running.
+    remembered?.build?.signals.handOver();
+    remembered?.build?.early.abandon();
   },
 );
