@@ -116,7 +116,7 @@ async function startUp(
     timings.mark('claimed');
     // The first build, now: the rest of hotwatch loads while it runs (the runtime adopts it).
     const early = kept.early ?? EarlyBuild.start(settings);
-    if (early) timings.mark('build', early === kept.early ? early.startedAt : undefined); // the remembered one: at its spawn
+    if (early) timings.mark('build', { ms: early.startedAt, cpuMs: early.startedCpuMs }); // at its spawn (the remembered one's: before the modules)
     await startupGate(signal); // test-only: a window where that build runs and nothing else is loaded yet
     // A config reload reads the file again with the same flags (they still override it).
     const reloadSettings = () => loadSettings({ cwd: io.cwd, isTTY: io.isTTY, ...flags.load }).then(chooseApps);

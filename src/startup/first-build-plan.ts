@@ -51,7 +51,7 @@ export interface PlanPlace {
 }
 
 /** The plan remembered for this directory and these flags, when it still applies; else why not (or undefined: none kept). */
-export function readPlan(at: PlanPlace): { plan: FirstBuildPlan } | { miss: string } | undefined {
+export function readPlan(at: PlanPlace): { plan: FirstBuildPlan; from: 'kept' } | { miss: string } | undefined {
   const dir = planDir(at.env, false);
   if ('why' in dir) return { miss: `the cache directory ${dir.why}` };
   const file = path.join(dir.dir, planName(at));
@@ -71,7 +71,7 @@ export function readPlan(at: PlanPlace): { plan: FirstBuildPlan } | { miss: stri
   if (stored.format !== FORMAT || !validPlan(stored)) return { miss: `${file} is not a plan of this hotwatch` };
   const { format: _f, key, ...plan } = stored;
   if (key !== planKey(at, plan)) return { miss: 'hotwatch, the flags or the config changed since it was made' };
-  return { plan };
+  return { plan, from: 'kept' };
 }
 
 /** Keeps `plan` for the next run with the same flags here. Throws when it cannot be written (said by the caller). */

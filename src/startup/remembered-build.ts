@@ -25,7 +25,8 @@ import { STOP_SIGNALS } from '../os/stop-signals.js';
 import { EarlyBuild } from './early-build.js';
 import { HeldSignals } from './held-signals.js';
 import { rememberedGate } from '../test-hooks.js';
-import { readPlan, writePlan, type PlanPlace } from './first-build-plan.js';
+import { defaultPlan } from './default-plan.js';
+import { readPlan, writePlan, type FirstBuildPlan, type PlanPlace } from './first-build-plan.js';
 
 export interface RememberedBuild {
   /** The root the plan was for, claimed (the lock is the start-up's to keep or release). */
@@ -34,6 +35,14 @@ export interface RememberedBuild {
   early: EarlyBuild;
   /** Stop signals since the spawn: handed to the start-up's handlers once they exist. */
   signals: HeldSignals;
+  /** Its plan: kept by the last run with these flags here, or the defaults' (no config, no flag that matters). */
+  from: 'kept' | 'defaults';
+}
+
+/** No plan kept yet: the defaults' build, when no config or flag can change it (default-plan.ts). */
+function defaultFound(place: PlanPlace): { plan: FirstBuildPlan; from: 'defaults' } | undefined {
+  const plan = defaultPlan(place);
+  return plan && { plan, from: 'defaults' };
 }
 
 /** What bin/hotwatch.js hands the start-up: the build spawned, or why none was (undefined: no plan kept). */
@@ -44,9 +53,9 @@ export async function startRememberedBuild(place: PlanPlace): Promise<Remembered
   if (process.pid === 1 || place.env.NOTIFY_SOCKET !== undefined || place.env.WATCHDOG_USEC !== undefined) return undefined;
   let lock: HeldLock | undefined;
   try {
-    const found = readPlan(place);
+    const found = readPlan(place) ?? defaultFound(place);
     if (found === undefined || 'miss' in found) return found;
-    const { plan } = found;
+    const { plan, from } = found;
     const got = await lockRoot(plan.root);
     if (!('release' in got)) return { miss: `the root ${plan.root} could not be claimed first` };
     lock = got;
@@ -63,7 +72,7 @@ export async function startRememberedBuild(place: PlanPlace): Promise<Remembered
       return { miss: `the output path ${plan.output} could not be made safe` };
     }
     await rememberedGate(place.env); // test-only: a window where only that build exists
-    return { build: { root: plan.root, lock, early, signals } };
+    return { build: { root: plan.root, lock, early, signals, from } };
   } catch (e) {
     lock?.release();
     return { miss: `the plan could not be read: ${(e as Error).message}` };
@@ -105,17 +114,17 @@ export function settleRemembered(
   remember: { place: PlanPlace; settings: Settings; configInput: string },
 ): void {
   if (start !== undefined && 'build' in start && start.build.early === early) {
+    const from = start.build.from === 'kept' ? 'the plan the last run here kept' : 'the defaults (no config, no flag that changes it)';
     log.debug(
-      { event: 'build.remembered', spawnedAtMs: Math.round(early.startedAt) },
-      `the first build was spawned from the plan the last run here kept, ${Math.round(early.startedAt)} ms after launch`,
+      { event: 'build.remembered', from: start.build.from, spawnedAtMs: Math.round(early.startedAt) },
+      `the first build was spawned from ${from}, ${Math.round(early.startedAt)} ms after launch`,
     );
-    return;
-  }
-  if (start !== undefined) {
+    if (start.build.from === 'kept') return;
+  } else if (start !== undefined) {
     const why = 'miss' in start ? start.miss : 'it was not the build these settings ask for: stopped';
     log.debug({ event: 'build.remembered-miss', why }, `the first build remembered here was not used: ${why}`);
   }
-  if (!early) return;
+  if (!early) return; // a plan from the defaults is kept too: the next run reads it instead of the directory
   try {
     rememberFirstBuild(remember.place, remember.settings, remember.configInput);
   } catch (e) {

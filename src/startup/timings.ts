@@ -44,10 +44,10 @@ export class StartupTimings {
   private readonly now: () => number;
 
   /** The first mark of each name counts (a later call is a no-op). `at`: when it happened, if before now. */
-  mark(name: StartupMark, at?: number): void {
+  mark(name: StartupMark, at?: { ms: number; cpuMs: number }): void {
     if (this.marks.has(name)) return;
-    this.marks.set(name, at ?? this.now());
-    if (at === undefined) this.cpu.set(name, this.cpuNow()); // the CPU time then is not known
+    this.marks.set(name, at?.ms ?? this.now());
+    this.cpu.set(name, at?.cpuMs ?? this.cpuNow());
   }
 
   /** The process's CPU time (user + system, ms, rounded) at each mark, in the order they happened. */

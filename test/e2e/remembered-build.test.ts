@@ -60,6 +60,28 @@ describe('the remembered first build', () => {
     await session.serves('v2');
   });
 
+  it('the very first run in a module with no config: spawned from the defaults before the modules load, served', async () => {
+    const hw = (session.hw = startHotwatch(DEBUG, { cwd: session.dir, env: { PORT: String(session.port) } }));
+    await session.serves('v1');
+    const used = await hw.waitForLog((l) => l.event === 'build.remembered', 'the build came from the defaults');
+    expect(used.from).toBe('defaults');
+    const timings = await hw.waitForLog((l) => l.event === 'startup.timings', 'the start-up timings');
+    const ms = timings.ms as Record<string, number>;
+    expect(ms.build).toBeLessThan(ms.modules!);
+    expect(hw.events('build.start').filter((l) => l.trigger === undefined)).toHaveLength(1);
+  });
+
+  it('the very first run with a config file: nothing is spawned before the config is read', async () => {
+    fs.writeFileSync(path.join(session.dir, 'watcher.config.yaml'), 'build:\n  flags: [-trimpath]\n');
+    const hw = (session.hw = startHotwatch(DEBUG, { cwd: session.dir, env: { PORT: String(session.port) } }));
+    await session.serves('v1');
+    const timings = await hw.waitForLog((l) => l.event === 'startup.timings', 'the start-up timings');
+    const ms = timings.ms as Record<string, number>;
+    expect(ms.build, 'spawned by the start-up, after the config').toBeGreaterThan(ms.config!);
+    expect(hw.events('build.remembered')).toEqual([]);
+    expect(String(hw.events('build.start').find((l) => l.command !== undefined)?.command)).toContain('-trimpath');
+  });
+
   it('the config changed since: the plan is not used, the build the config asks for runs', async () => {
     await firstRun(DEBUG);
     fs.writeFileSync(path.join(session.dir, 'watcher.config.yaml'), 'build:\n  flags: [-trimpath]\n');

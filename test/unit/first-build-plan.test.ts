@@ -43,7 +43,7 @@ describe('the first build plan', () => {
 
   it('kept, then read back whole for the same directory and flags, in a file only we may read', () => {
     writePlan(place, plan);
-    expect(readPlan(place)).toEqual({ plan });
+    expect(readPlan(place)).toEqual({ plan, from: 'kept' });
     const [file] = planFiles();
     expect(fs.statSync(path.join(cache, 'first-builds', file!)).mode & 0o777).toBe(0o600);
     expect(fs.statSync(path.join(cache, 'first-builds')).mode & 0o777).toBe(0o700);
@@ -57,7 +57,7 @@ describe('the first build plan', () => {
 
     const none = { ...plan, inputs: [path.join(tmp.dir, 'sub', 'watcher.config.yaml')] };
     writePlan(place, none);
-    expect(readPlan(place)).toEqual({ plan: none });
+    expect(readPlan(place)).toEqual({ plan: none, from: 'kept' });
     fs.mkdirSync(path.join(tmp.dir, 'sub'));
     fs.writeFileSync(path.join(tmp.dir, 'sub', 'watcher.config.yaml'), 'root: .\n');
     expect(readPlan(place)).toMatchObject({ miss: expect.any(String) });
@@ -69,6 +69,7 @@ describe('the first build plan', () => {
     expect(readPlan({ ...place, cwd: path.join(tmp.dir, 'elsewhere') })).toBeUndefined();
     expect(readPlan({ ...place, env: { HOTWATCH_CACHE_DIR: cache, UNRELATED: 'x' } }), 'the environment is not part of it').toEqual({
       plan,
+      from: 'kept',
     });
   });
 
@@ -83,7 +84,7 @@ describe('the first build plan', () => {
     fs.writeFileSync(file, text.replace('"format":1', '"format":99'));
     expect(readPlan(place)).toMatchObject({ miss: expect.stringContaining('not a plan of this hotwatch') });
     fs.writeFileSync(file, text);
-    expect(readPlan(place)).toEqual({ plan });
+    expect(readPlan(place)).toEqual({ plan, from: 'kept' });
   });
 
   it('a cache directory others may write into: nothing kept there, nothing read from it', () => {
@@ -112,6 +113,6 @@ describe('the first build plan', () => {
     }
     expect(planFiles()).toHaveLength(64);
     expect(readPlan({ ...place, argv: ['0'] }), 'the oldest is gone').toBeUndefined();
-    expect(readPlan({ ...place, argv: ['65'] })).toEqual({ plan });
+    expect(readPlan({ ...place, argv: ['65'] })).toEqual({ plan, from: 'kept' });
   });
 });
