@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Settings } from '../config/settings.js';
-import { parsePackageClause } from '../os/go-source.js';
+import { packageNameInDir, parsePackageClause } from '../os/go-source.js';
 import { isPortFree, portHolders } from '../os/ports.js';
 import type { Check, ToolchainFacts } from './report-schema.js';
 
@@ -48,36 +48,7 @@ function run(
 }
 
 // Moved to src/os/go-source.ts (hotwatch init reads it too, and may not import the doctor); re-exported for the doctor's callers.
-export { parsePackageClause };
-
-/** The package name of the non-test Go files in `dir` ("main" when runnable); undefined if none. */
-export function packageNameInDir(dir: string): { name: string | undefined; files: number } {
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir).filter((n) => n.endsWith('.go') && !n.endsWith('_test.go'));
-  } catch {
-    return { name: undefined, files: 0 };
-  }
-  const seen = new Map<string, number>();
-  for (const n of names) {
-    let text: string;
-    try {
-      const fd = fs.openSync(path.join(dir, n), 'r');
-      try {
-        const buf = Buffer.alloc(8192);
-        text = buf.subarray(0, fs.readSync(fd, buf, 0, buf.length, 0)).toString('utf8');
-      } finally {
-        fs.closeSync(fd);
-      }
-    } catch {
-      continue;
-    }
-    const p = parsePackageClause(text);
-    if (p && p !== 'documentation') seen.set(p, (seen.get(p) ?? 0) + 1);
-  }
-  const best = [...seen.entries()].sort((a, b) => (a[0] === 'main' ? -1 : b[0] === 'main' ? 1 : b[1] - a[1]))[0];
-  return { name: best?.[0], files: names.length };
-}
+export { packageNameInDir, parsePackageClause };
 
 /** The nearest existing directory at or above `p`. */
 function existingAncestor(p: string): string {

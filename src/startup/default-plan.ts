@@ -1,7 +1,7 @@
 /**
  * The first build's plan when none was kept yet, for the one case that needs no config to know it: a
- * module with no watcher.config.yaml, run with no flag that changes the build (`hotwatch run`, with
- * --log-level, --log-format, --root DIR, or app arguments after --). Its build is then the defaults':
+ * module with no watcher.config.yaml, a main package at its root, run with no flag that changes the
+ * build (`hotwatch run`, with --log-level, --log-format, --root DIR, or app arguments after --). Its build is then the defaults':
  * `go build -o <root>/.hotwatch/bin/app .` in the module's directory. So a developer's very first
  * `hotwatch run` in a module starts building as soon as node has, as the next ones do
  * (remembered-build.ts).
@@ -13,6 +13,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { packageNameInDir } from '../os/go-source.js';
 import type { FirstBuildPlan, PlanPlace } from './first-build-plan.js';
 
 /** Flags that take a value and change nothing in the first build. */
@@ -47,6 +48,8 @@ export function defaultPlan(place: PlanPlace): FirstBuildPlan | undefined {
   }
   const here = (name: string): boolean => fs.existsSync(path.join(root, name));
   if (here('watcher.config.yaml') || here('watcher.config.yml') || !here('go.mod')) return undefined;
+  // The start-up refuses a root that is not a main package (exit 2, the package to set named): no build then.
+  if (packageNameInDir(root).name !== 'main') return undefined;
   const output = path.join(root, '.hotwatch', 'bin', 'app');
   return { root, output, file: 'go', args: ['build', '-o', output, '.'], buildEnv: {}, inputs: [] };
 }

@@ -18,6 +18,9 @@
  * Only when the first build runs while the watches are armed anyway (first-build.ts), for one app.
  */
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import { errnoCode } from '../errors.js';
+import { myUid } from '../os/safe-fs.js';
 import type { Settings } from '../config/settings.js';
 import type { Logger } from '../log/logger.js';
 import { spawnBuildProcess, type BuildProcess } from '../supervisor/build-process.js';
@@ -46,6 +49,8 @@ export class EarlyBuild implements BuildAdopter {
     private readonly spawnAs: BuildSpawn,
     private readonly marker: EnvMarker,
     private readonly warnings: Warn[],
+    /** The output path, when nothing was there before the spawn: removed again if the build is abandoned. */
+    private readonly newOutput: string | undefined,
   ) {
     this.sub = spawnBuildProcess(spawnAs.file, [...spawnAs.args], {
       cwd: spawnAs.cwd,
@@ -75,12 +80,13 @@ export class EarlyBuild implements BuildAdopter {
    */
   static spawn(root: string, output: string, spawnAs: BuildSpawn): EarlyBuild | undefined {
     const warnings: Warn[] = [];
+    const existed = fs.existsSync(output);
     try {
       prepareOutput(root, output, { warn: (obj: Record<string, unknown>, msg: string) => warnings.push({ obj, msg }) });
     } catch {
       return undefined;
     }
-    return new EarlyBuild(spawnAs, { key: BUILD_MARKER_KEY, value: randomUUID() }, warnings);
+    return new EarlyBuild(spawnAs, { key: BUILD_MARKER_KEY, value: randomUUID() }, warnings, existed ? undefined : output);
   }
 
   /** Exactly the build EarlyBuild.start would spawn for `s` (a build spawned before the settings existed). */
@@ -151,6 +157,26 @@ export class EarlyBuild implements BuildAdopter {
     }
     this.stopper.abort(new Error('the start-up did not complete'));
     await this.sub.result;
+    this.removeNewOutput(log);
+  }
+
+  /**
+   * A build that finished before it was abandoned wrote its output: when nothing was there before its
+   * spawn, that file is removed again (a start-up that ends in an error leaves no binary behind). A file
+   * that was there before is left: the build replaced it (rename) with a build of the same sources.
+   */
+  private removeNewOutput(log: Logger | undefined): void {
+    const file = this.newOutput;
+    if (file === undefined) return;
+    try {
+      const st = fs.lstatSync(file);
+      if (!st.isFile() || st.uid !== (myUid() ?? st.uid)) return;
+      fs.unlinkSync(file);
+      log?.debug({ event: 'build.early-output-removed', file }, `removed ${file}, written by the build started early and not used`);
+    } catch (e) {
+      if (errnoCode(e) !== 'ENOENT')
+        (log ?? stderrOnly).warn({ err: e }, `could not remove ${file}, written by a build that was not used: ${String(e)}`);
+    }
   }
 }
 

@@ -158,6 +158,32 @@ describe('the remembered first build', () => {
     }
   });
 
+  it('bad input found after the remembered build finished: exit 2, and the binary it wrote where none was is removed', async () => {
+    fs.writeFileSync(path.join(session.dir, 'watcher.config.yaml'), `run:\n  port: ${session.port}\n`);
+    await firstRun(DEBUG);
+    fs.rmSync(path.join(session.dir, '.hotwatch'), { recursive: true, force: true });
+    const holder = net.createServer();
+    await new Promise<void>((resolve) => holder.listen(session.port, '127.0.0.1', resolve));
+    const gate = path.join(path.dirname(session.dir), `${path.basename(session.dir)}.gate`);
+    try {
+      const { hw, mark } = markedRun(DEBUG, { HOTWATCH_TEST_FAULTS: '', HOTWATCH_TEST_REMEMBERED_GATE: gate });
+      const bin = path.join(session.dir, '.hotwatch', 'bin', 'app');
+      await waitFor(() => fs.existsSync(bin), { description: 'the remembered build wrote its binary', timeoutMs: 60_000 });
+      await waitFor(() => pidsWithEnvMarker('HW_REMEMBERED_MARK', mark).every((pid) => pid === hw.pid), {
+        description: 'the build finished',
+        timeoutMs: 60_000,
+      });
+      fs.writeFileSync(gate, '');
+      const r = await hw.exited;
+      expect(r.code, hw.stderr()).toBe(2);
+      expect(hw.stderr()).toContain(`port ${session.port} (run.port) is already in use`);
+      expect(fs.existsSync(bin), 'no binary left by a start-up that ended in exit 2').toBe(false);
+    } finally {
+      holder.close();
+      fs.rmSync(gate, { force: true });
+    }
+  });
+
   it('a stop signal before hotwatch has its own handlers: held, then a clean stop; the build stopped, nothing left', async () => {
     const slow = slowToolsConfig(session.dir);
     const args = [...DEBUG, '--config', slow.config];

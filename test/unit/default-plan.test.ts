@@ -63,10 +63,15 @@ describe('the first build from the defaults', () => {
     expect(defaultPlan({ argv: [], cwd: mod, env: {} })).toBeUndefined();
   });
 
-  it('a flag that may change the build, an app name, --config, or no go.mod: none', () => {
+  it('a flag that may change the build, an app name, --config, no main package at the root, or no go.mod: none', () => {
     for (const argv of [['--package', './cmd/x'], ['--config', 'x.yaml'], ['--exec'], ['api'], ['--poll'], ['--root']]) {
       expect(defaultPlan({ argv, cwd: mod, env: {} }), argv.join(' ')).toBeUndefined();
     }
+    fs.writeFileSync(path.join(mod, 'main.go'), 'package lib\n');
+    expect(defaultPlan({ argv: [], cwd: mod, env: {} }), 'a library at the root (cmd/server layout)').toBeUndefined();
+    fs.rmSync(path.join(mod, 'main.go'));
+    expect(defaultPlan({ argv: [], cwd: mod, env: {} }), 'no Go file at the root').toBeUndefined();
+    fs.writeFileSync(path.join(mod, 'main.go'), 'package main\n\nfunc main() {}\n');
     fs.rmSync(path.join(mod, 'go.mod'));
     expect(defaultPlan({ argv: [], cwd: mod, env: {} })).toBeUndefined();
     expect(defaultPlan({ argv: ['--root', 'nowhere'], cwd: tmp.dir, env: {} })).toBeUndefined();
