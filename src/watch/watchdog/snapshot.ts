@@ -52,7 +52,8 @@ export class Snapshot {
 
   /** The relevant files found at start; with `armedDirs`, both kept as the arming's listing (takeArmingListing). */
   seed(files: string[], armedDirs?: string[]): void {
-    for (const f of files) this.add(f);
+    if (this.files.size + files.length >= MAX_FILES) for (const f of files) this.add(f);
+    else this.files.addAll(files);
     this.seeded = true;
     if (armedDirs) this.arming = { files, dirs: armedDirs };
   }
