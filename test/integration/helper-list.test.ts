@@ -97,6 +97,38 @@ describe('inotify helper: watch then list ("l")', () => {
     }
   });
 
+  it('"k": listings name only the regular files kept (extension, any case, or whole name); dirs, symlinks and the rest stay', async () => {
+    const dir = path.join(tmp.dir, 'kept');
+    fs.mkdirSync(path.join(dir, 'sub.txt'), { recursive: true });
+    const files = [
+      'a.go',
+      'B.GO',
+      'c.Go',
+      'go.mod',
+      'notes.txt',
+      'data.json',
+      '.go',
+      'x.go.bak',
+      'mod',
+      '50%.go',
+      'ünï.Ĝo',
+      'line\nbreak.go',
+    ];
+    for (const n of files) fs.writeFileSync(path.join(dir, n), 'x');
+    fs.symlinkSync('notes.txt', path.join(dir, 'link.txt'));
+    const h = helper();
+    const keep = { extensions: ['.go', '.tmpl'], names: ['go.mod'] };
+    h.link.list(1, dir, keep);
+    h.link.list(2, dir); // no rules: every file again
+    h.link.list(3, dir, { extensions: ['.txt'], names: ['50%.go'] }); // new rules, told again
+    await h.link.barrier(10_000);
+    const names = (id: number) => [...entriesOf(h.listed.get(id)!).keys()].sort();
+    // ".go" has no extension (a dot file), as path.extname says; a non-ASCII extension is named (node decides).
+    expect(names(1)).toEqual(['50%.go', 'B.GO', 'a.go', 'c.Go', 'go.mod', 'line\nbreak.go', 'link.txt', 'sub.txt', 'ünï.Ĝo'].sort());
+    expect(names(2)).toEqual([...files, 'link.txt', 'sub.txt'].sort());
+    expect(names(3)).toEqual(['50%.go', 'link.txt', 'notes.txt', 'sub.txt', 'ünï.Ĝo'].sort());
+  });
+
   it('the watch stands once the listing is in: an entry created afterwards is an event of that id', async () => {
     const dir = path.join(tmp.dir, 'w');
     fs.mkdirSync(dir);

@@ -5,6 +5,7 @@
  * only. An add's failure arrives before the answer to the next barrier, so `barrier()` settles a batch.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { KeptFiles } from '../../tree/filter.js';
 
 export interface HelperHandlers {
   event(id: number, mask: number, name: string | null): void;
@@ -68,6 +69,10 @@ export function writeComplete(mask: number): boolean | undefined {
   return undefined;
 }
 
+/** `k`'s field: each extension as 'e' + it, each name as 'n' + it, escaped, '/'-separated (never in a name). */
+const keptFilesField = (k: KeptFiles): string =>
+  [...k.extensions.map((e) => `e${e}`), ...k.names.map((n) => `n${n}`)].map(escapeField).join('/');
+
 const escapeField = (s: string): string => (/[%\n]/.test(s) ? s.replace(/%/g, '%25').replace(/\n/g, '%0A') : s);
 const unescapeField = (s: string): string => (s.includes('%') ? s.replace(/%0A|%25/g, (m) => (m === '%25' ? '%' : '\n')) : s);
 
@@ -82,6 +87,8 @@ export class HelperLink {
   private closed = false;
   private stderrTail = '';
   private readonly exit: Promise<void>;
+  /** The regular files the helper's listings keep, as last told (undefined: every one, its start). */
+  private keepSent: KeptFiles | undefined;
 
   constructor(
     binPath: string,
@@ -106,8 +113,15 @@ export class HelperLink {
     this.write(`a ${id} ${escapeField(dir)}\n`);
   }
 
-  /** Watches `dir`, then reads it: answered with `listed`, `unreadable` or `failed` (the watch). */
-  list(id: number, dir: string): void {
+  /**
+   * Watches `dir`, then reads it: answered with `listed`, `unreadable` or `failed` (the watch). `keep`:
+   * the only regular files the listing needs to name (the helper is told once per change of rules).
+   */
+  list(id: number, dir: string, keep?: KeptFiles): void {
+    if (keep !== this.keepSent) {
+      this.keepSent = keep;
+      this.write(keep ? `k ${keptFilesField(keep)}\n` : 'k\n');
+    }
     this.write(`l ${id} ${escapeField(dir)}\n`);
   }
 
