@@ -12,8 +12,9 @@
  * QUIET_COST_FACTOR times its cost (up to the same cap) from the first quiet count on. Any event (`activity`) or a short count brings the base wait back, and
  * the first change after a quiet spell asks for a count at once (the heartbeat's ping, worker-slot.ts).
  */
-import { inotifyFdsOfSelf, watchesOfFd, watchesOfProcess } from '../../../../os/inotify-fds.js';
+import { inotifyFdsOfSelf, watchesOfFd, watchesOfProcess, watchesOfProcessAsync } from '../../../../os/inotify-fds.js';
 import { QUIET_AFTER_MS } from '../../../pace/quiet-pace.js';
+import type { WatchNotice } from '../../../types.js';
 
 /** How many recent reads the cost is the least of. */
 export const COST_READINGS = 5;
@@ -27,6 +28,14 @@ export const QUIET_STRETCH_MAX = 8;
  * (well under a millisecond) is not affected.
  */
 export const QUIET_COST_FACTOR = 10_000;
+
+/** Said when the fs.watch backend cannot tell its own inotify fd. */
+export const AUDIT_OFF: WatchNotice = {
+  level: 'warn',
+  code: 'AUDIT_OFF',
+  message:
+    "cannot tell this watcher's own inotify instance in /proc/self/fd: the count of watches actually held is not audited (sentinels, the coverage sweep and the heartbeat still run)",
+};
 
 export interface AuditReading {
   inodes: number;
@@ -43,6 +52,8 @@ export class WatchAudit {
   /** Wall times of the last COST_READINGS reads. */
   private readonly costs: number[] = [];
   private soon = false;
+  /** requestSoon() calls so far (directories armed): readOffThread tells whether its count may lag. */
+  private armings = 0;
   private last: { inodes: number; watches: number | undefined } = { inodes: 0, watches: undefined };
   private stretch = 1;
   private lastActivityAt: number;
@@ -92,21 +103,43 @@ export class WatchAudit {
   /** New directories were armed: count again at the next reading. */
   requestSoon(): void {
     this.soon = true;
+    this.armings++;
   }
 
   read(inodes: () => number, force: boolean): AuditReading {
     const now = this.clock();
     const fresh = force || this.soon || now >= this.dueAt;
     if (fresh) {
-      this.soon = false;
-      const watches = this.pid !== undefined ? watchesOfProcess(this.pid) : this.ownFd === undefined ? undefined : watchesOfFd(this.ownFd);
-      this.last = { inodes: inodes(), watches };
+      this.record(inodes(), this.count(), now);
       this.costs.push(this.clock() - now);
       if (this.costs.length > COST_READINGS) this.costs.shift();
-      this.lastAt = now;
-      if (watches === undefined || watches < this.last.inodes) this.stretch = 1;
-      else if (now - this.lastActivityAt >= QUIET_AFTER_MS) this.stretch = Math.min(this.stretch * 2, QUIET_STRETCH_MAX);
     }
     return { ...this.last, fresh };
+  }
+
+  /**
+   * A forced reading whose kernel count is read off this thread (the helper's table, in libuv's pool): the
+   * caller works meanwhile. Counted here instead when directories were armed while it read (the count
+   * would lag the inodes: a false shortfall). Its wall time, waits included, is not a cost.
+   */
+  async readOffThread(inodes: () => number): Promise<AuditReading> {
+    const now = this.clock();
+    const armings = this.armings;
+    let watches = this.pid !== undefined ? await watchesOfProcessAsync(this.pid) : this.count();
+    if (this.armings !== armings) watches = this.count();
+    this.record(inodes(), watches, now);
+    return { ...this.last, fresh: true };
+  }
+
+  private count(): number | undefined {
+    return this.pid !== undefined ? watchesOfProcess(this.pid) : this.ownFd === undefined ? undefined : watchesOfFd(this.ownFd);
+  }
+
+  private record(inodes: number, watches: number | undefined, now: number): void {
+    this.soon = false;
+    this.last = { inodes, watches };
+    this.lastAt = now;
+    if (watches === undefined || watches < inodes) this.stretch = 1;
+    else if (now - this.lastActivityAt >= QUIET_AFTER_MS) this.stretch = Math.min(this.stretch * 2, QUIET_STRETCH_MAX);
   }
 }
