@@ -83,18 +83,19 @@ export function serveEngine(data: WorkerData, post: (m: WorkerMessage) => void, 
   };
 }
 
-/** The engine's output as messages; a big batch or a rescan asks for a collection once idle. */
 /**
  * Says ready, with the kernel's count of the watches. Arming leaves most of this heap garbage: collected
- * first, while the heap is still small (a collection needs room for what it moves: later it would add to
- * the process's growth, and to RSS at ready), and while the kernel counts the watches on another thread
- * (~25 ms each on 10,001 directories: they were one after the other, and the collection landed before or
- * after ready by the event loop's phase). false when the engine was stopped meanwhile.
+ * while the heap is still small (a collection needs room for what it moves: later it would add to the
+ * process's growth, and to RSS at ready). On a large tree, before ready is said and while the kernel
+ * counts the watches on another thread (~25 ms each on 10,001 directories: they were one after the other,
+ * and the collection landed before or after ready by the event loop's phase); on a smaller one both are
+ * quick, and the collection follows ready (the count's hops to libuv's pool would cost more than it saves).
+ * false when the engine was stopped meanwhile.
  */
 async function postReady(engine: NativeEngine, collector: IdleCollector, post: (m: WorkerMessage) => void, started: number) {
-  const audited = engine.auditedStats();
-  collector.now();
-  const stats = await audited;
+  const audited = engine.auditedStats(); // undefined: a tree too small for that to pay
+  if (audited !== undefined) collector.now();
+  const stats = audited !== undefined ? await audited : engine.stats(true);
   if (engine.stopped) return false;
   const listing = engine.takeStartListing();
   post({
@@ -103,9 +104,11 @@ async function postReady(engine: NativeEngine, collector: IdleCollector, post: (
     ms: Math.round(performance.now() - started),
     ...(listing ? { files: listing.files, dirs: listing.dirs } : {}),
   });
+  if (audited === undefined) setImmediate(() => collector.now());
   return true;
 }
 
+/** The engine's output as messages; a big batch or a rescan asks for a collection once idle. */
 function engineSink(post: (m: WorkerMessage) => void, collector: IdleCollector): EngineSink {
   return {
     events: (paths, at, complete) => {

@@ -15,7 +15,7 @@ import { isSentinelName } from '../../tree/filter.js';
 import { createTreeRules, type TreeRules } from '../../tree/rules.js';
 import type { WorkerStats } from '../protocol.js';
 import type { EngineOptions, EngineSink } from './engine-types.js';
-import { AUDIT_OFF, WatchAudit } from './coverage/audit.js';
+import { AUDIT_OFF, OFF_THREAD_AUDIT_DIRS, WatchAudit } from './coverage/audit.js';
 import { DirWatches } from './dir-watches.js';
 import { EventResolver } from './event-resolver.js';
 import { EngineLosses } from './losses.js';
@@ -143,10 +143,11 @@ export class NativeEngine {
     return { dirs: this.watches.size, inodes: r.inodes, watches: r.watches, watchesFresh: r.fresh, rawEvents: this.rawEvents };
   }
 
-  /** stats(true), the kernel's count read off this thread while the caller works (coverage/audit.ts). */
-  async auditedStats(): Promise<WorkerStats> {
-    await this.audit.readOffThread(() => this.watches.distinctInodes() + this.sentinels.distinctInodes());
-    return { ...this.stats(false), watchesFresh: true };
+  /** stats(true), the kernel's count read off this thread while the caller works; undefined where that would not pay (audit.ts). */
+  auditedStats(): Promise<WorkerStats> | undefined {
+    if (this.watches.size < OFF_THREAD_AUDIT_DIRS) return undefined;
+    const reading = this.audit.readOffThread(() => this.watches.distinctInodes() + this.sentinels.distinctInodes());
+    return reading.then(() => ({ ...this.stats(false), watchesFresh: true }));
   }
 
   /**

@@ -29,6 +29,12 @@ export const QUIET_STRETCH_MAX = 8;
  */
 export const QUIET_COST_FACTOR = 10_000;
 
+/**
+ * Directories from which a count read off the thread (readOffThread) pays: 10,000 watches cost the kernel
+ * ~25 ms to list, 200 well under one, less than the read's hops to libuv's pool on a loaded machine.
+ */
+export const OFF_THREAD_AUDIT_DIRS = 2000;
+
 /** Said when the fs.watch backend cannot tell its own inotify fd. */
 export const AUDIT_OFF: WatchNotice = {
   level: 'warn',
