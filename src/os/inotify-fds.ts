@@ -73,43 +73,6 @@ export function watchesOfProcess(pid: number | 'self'): number | undefined {
   return n;
 }
 
-/** The async reads' own buffer (a sync read may run while one is awaited). */
-const ASYNC_CHUNK = Buffer.allocUnsafe(64 * 1024);
-
-/**
- * watchesOfProcess with the fdinfo read in libuv's pool: the kernel formats its table of watches (~25 ms
- * for 10,000) on another thread while this one works (the start's collection of the arming's garbage).
- */
-export async function watchesOfProcessAsync(pid: number): Promise<number | undefined> {
-  const fds = inotifyFdsOf(pid);
-  if (!fds) return undefined;
-  let n = 0;
-  for (const fd of fds) {
-    let file: fs.promises.FileHandle;
-    try {
-      file = await fs.promises.open(`/proc/${pid}/fdinfo/${fd}`, 'r');
-    } catch {
-      continue; // closed meanwhile: counts 0, as watchesOfProcess
-    }
-    try {
-      let keep = 0;
-      for (;;) {
-        const { bytesRead } = await file.read(ASYNC_CHUNK, keep, ASYNC_CHUNK.length - keep, null);
-        const end = keep + bytesRead;
-        for (let at = ASYNC_CHUNK.indexOf(WD); at !== -1 && at + WD.length <= end; at = ASYNC_CHUNK.indexOf(WD, at + WD.length)) n++;
-        if (bytesRead === 0) break;
-        keep = Math.min(WD.length - 1, end);
-        ASYNC_CHUNK.copy(ASYNC_CHUNK, 0, end - keep, end);
-      }
-    } catch {
-      // unreadable meanwhile: what was counted stands
-    } finally {
-      await file.close().catch(() => undefined); // nothing left to read: a failed close loses nothing
-    }
-  }
-  return n;
-}
-
 /** All inotify watches held by this process (every thread). */
 export function watchesOfSelf(): number | undefined {
   return watchesOfProcess('self');

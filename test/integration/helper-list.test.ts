@@ -13,7 +13,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { inotifyHelper } from '../../src/watch/native/helper/build.js';
 import { forEachEntry, HelperLink, type DirListing, type HelperHandlers } from '../../src/watch/native/helper/link.js';
 import { makeTmpDir } from '../helpers/tmp.js';
-import { watchesOfProcess, watchesOfProcessAsync } from '../../src/os/inotify-fds.js';
+import { watchesOfProcess } from '../../src/os/inotify-fds.js';
 
 let bin: string;
 let tmp: { dir: string; cleanup: () => void };
@@ -130,16 +130,21 @@ describe('inotify helper: watch then list ("l")', () => {
     expect(names(3)).toEqual(['50%.go', 'link.txt', 'notes.txt', 'sub.txt', 'ünï.Ĝo'].sort());
   });
 
-  it("the kernel's count of the helper's watches, read off the thread (the ready audit) = read in place", async () => {
+  it('"c": the helper counts the watches the kernel holds for it (the ready audit), as node reads them from /proc', async () => {
     const h = helper();
     for (let i = 0; i < 40; i++) {
       fs.mkdirSync(path.join(tmp.dir, `d${i}`));
       h.link.list(i + 1, path.join(tmp.dir, `d${i}`));
     }
-    await h.link.barrier(10_000);
+    const counted = h.link.count(); // answered after every earlier line is done
+    h.link.remove(40);
+    const afterRemove = h.link.count();
+    expect(await counted).toBe(40);
+    expect(await afterRemove).toBe(39);
     expect(h.listed.size).toBe(40);
-    expect(await watchesOfProcessAsync(h.link.pid!)).toBe(40);
-    expect(watchesOfProcess(h.link.pid!)).toBe(40);
+    expect(watchesOfProcess(h.link.pid!)).toBe(39);
+    h.link.close();
+    expect(await h.link.count(), 'a closed helper cannot tell').toBeUndefined();
   });
 
   it('the watch stands once the listing is in: an entry created afterwards is an event of that id', async () => {

@@ -110,7 +110,7 @@ export class NativeEngine {
 
   /** Arms the whole tree; false when a fatal error stopped it (already reported through the sink). */
   async start(): Promise<boolean> {
-    if (this.helper) this.audit.useProcess(this.helper.pid);
+    if (this.helper) this.audit.useProcess(this.helper.pid, () => this.helper!.countWatches());
     else this.audit.beforeArming();
     this.startFiles = this.opts.collectFiles ? [] : undefined;
     const ok = await this.armer.armRoot(this.startFiles);

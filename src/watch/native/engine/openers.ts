@@ -141,6 +141,11 @@ export class HelperOpener implements WatchOpener {
     return this.link.barrier(this.settleTimeoutMs);
   }
 
+  /** The kernel's count of the helper's watches, read by the helper (HelperLink.count). */
+  countWatches(): Promise<number | undefined> {
+    return this.link.count();
+  }
+
   closeHandle(h: HelperHandle): void {
     if (this.handles.delete(h.id)) this.link.remove(h.id);
   }

@@ -12,7 +12,7 @@
  * QUIET_COST_FACTOR times its cost (up to the same cap) from the first quiet count on. Any event (`activity`) or a short count brings the base wait back, and
  * the first change after a quiet spell asks for a count at once (the heartbeat's ping, worker-slot.ts).
  */
-import { inotifyFdsOfSelf, watchesOfFd, watchesOfProcess, watchesOfProcessAsync } from '../../../../os/inotify-fds.js';
+import { inotifyFdsOfSelf, watchesOfFd, watchesOfProcess } from '../../../../os/inotify-fds.js';
 import { QUIET_AFTER_MS } from '../../../pace/quiet-pace.js';
 import type { WatchNotice } from '../../../types.js';
 
@@ -31,7 +31,7 @@ export const QUIET_COST_FACTOR = 10_000;
 
 /**
  * Directories from which a count read off the thread (readOffThread) pays: 10,000 watches cost the kernel
- * ~25 ms to list, 200 well under one, less than the read's hops to libuv's pool on a loaded machine.
+ * ~25 ms to list, 200 well under one, less than a round trip to the helper on a loaded machine.
  */
 export const OFF_THREAD_AUDIT_DIRS = 2000;
 
@@ -54,6 +54,7 @@ export class WatchAudit {
   private fdsBefore: Set<number> | undefined;
   private ownFd: number | undefined;
   private pid: number | undefined;
+  private offThread: (() => Promise<number | undefined>) | undefined;
   private lastAt = Number.NEGATIVE_INFINITY;
   /** Wall times of the last COST_READINGS reads. */
   private readonly costs: number[] = [];
@@ -86,9 +87,10 @@ export class WatchAudit {
     this.lastActivityAt = now;
   }
 
-  /** The watches are held by this process (the inotify helper): count its inotify fds. */
-  useProcess(pid: number | undefined): void {
+  /** The watches are held by this process (the inotify helper): count its inotify fds (`offThread`: it counts them itself). */
+  useProcess(pid: number | undefined, offThread?: () => Promise<number | undefined>): void {
     this.pid = pid;
+    this.offThread = offThread;
     this.costs.length = 0; // another process's table: its reads cost what they cost
   }
 
@@ -124,15 +126,16 @@ export class WatchAudit {
   }
 
   /**
-   * A forced reading whose kernel count is read off this thread (the helper's table, in libuv's pool): the
-   * caller works meanwhile. Counted here instead when directories were armed while it read (the count
-   * would lag the inodes: a false shortfall). Its wall time, waits included, is not a cost.
+   * A forced reading whose kernel count is read off this thread (by the helper, on its own core): the
+   * caller works meanwhile. Counted here instead when the helper cannot tell, or when directories were
+   * armed while it counted (its count would lag the inodes: a false shortfall). Its wall time, waits
+   * included, is not a cost.
    */
   async readOffThread(inodes: () => number): Promise<AuditReading> {
     const now = this.clock();
     const armings = this.armings;
-    let watches = this.pid !== undefined ? await watchesOfProcessAsync(this.pid) : this.count();
-    if (this.armings !== armings) watches = this.count();
+    let watches = this.offThread ? await this.offThread() : undefined;
+    if (watches === undefined || this.armings !== armings) watches = this.count();
     this.record(inodes(), watches, now);
     return { ...this.last, fresh: true };
   }
