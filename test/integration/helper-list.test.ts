@@ -13,6 +13,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { inotifyHelper } from '../../src/watch/native/helper/build.js';
 import { forEachEntry, HelperLink, type DirListing, type HelperHandlers } from '../../src/watch/native/helper/link.js';
 import { makeTmpDir } from '../helpers/tmp.js';
+import { watchesOfProcess } from '../../src/os/inotify-fds.js';
 
 let bin: string;
 let tmp: { dir: string; cleanup: () => void };
@@ -95,6 +96,55 @@ describe('inotify helper: watch then list ("l")', () => {
     } finally {
       sock.close();
     }
+  });
+
+  it('"k": listings name only the regular files kept (extension, any case, or whole name); dirs, symlinks and the rest stay', async () => {
+    const dir = path.join(tmp.dir, 'kept');
+    fs.mkdirSync(path.join(dir, 'sub.txt'), { recursive: true });
+    const files = [
+      'a.go',
+      'B.GO',
+      'c.Go',
+      'go.mod',
+      'notes.txt',
+      'data.json',
+      '.go',
+      'x.go.bak',
+      'mod',
+      '50%.go',
+      'ünï.Ĝo',
+      'line\nbreak.go',
+    ];
+    for (const n of files) fs.writeFileSync(path.join(dir, n), 'x');
+    fs.symlinkSync('notes.txt', path.join(dir, 'link.txt'));
+    const h = helper();
+    const keep = { extensions: ['.go', '.tmpl'], names: ['go.mod'] };
+    h.link.list(1, dir, keep);
+    h.link.list(2, dir); // no rules: every file again
+    h.link.list(3, dir, { extensions: ['.txt'], names: ['50%.go'] }); // new rules, told again
+    await h.link.barrier(10_000);
+    const names = (id: number) => [...entriesOf(h.listed.get(id)!).keys()].sort();
+    // ".go" has no extension (a dot file), as path.extname says; a non-ASCII extension is named (node decides).
+    expect(names(1)).toEqual(['50%.go', 'B.GO', 'a.go', 'c.Go', 'go.mod', 'line\nbreak.go', 'link.txt', 'sub.txt', 'ünï.Ĝo'].sort());
+    expect(names(2)).toEqual([...files, 'link.txt', 'sub.txt'].sort());
+    expect(names(3)).toEqual(['50%.go', 'link.txt', 'notes.txt', 'sub.txt', 'ünï.Ĝo'].sort());
+  });
+
+  it('"c": the helper counts the watches the kernel holds for it (the ready audit), as node reads them from /proc', async () => {
+    const h = helper();
+    for (let i = 0; i < 40; i++) {
+      fs.mkdirSync(path.join(tmp.dir, `d${i}`));
+      h.link.list(i + 1, path.join(tmp.dir, `d${i}`));
+    }
+    const counted = h.link.count(); // answered after every earlier line is done
+    h.link.remove(40);
+    const afterRemove = h.link.count();
+    expect(await counted).toBe(40);
+    expect(await afterRemove).toBe(39);
+    expect(h.listed.size).toBe(40);
+    expect(watchesOfProcess(h.link.pid!)).toBe(39);
+    h.link.close();
+    expect(await h.link.count(), 'a closed helper cannot tell').toBeUndefined();
   });
 
   it('the watch stands once the listing is in: an entry created afterwards is an event of that id', async () => {

@@ -31,6 +31,27 @@ describe('Snapshot', () => {
     expect((await seeded()).size).toBe(4);
   });
 
+  it("the start's arming listing: kept at once, the set filled later; unseeded until then (callers assume a change)", async () => {
+    const { files, dirs } = await scanTree(watchSettings(root), { signal: sig(), files: true });
+    const s = new Snapshot(watchSettings(root));
+    s.seedLater(files, dirs);
+    expect(s.knownUnder(path.join(root, 'a')), 'not seeded yet: the caller must assume something changed').toBeUndefined();
+    expect(s.size).toBe(0);
+    s.fillPending();
+    expect(s.size).toBe(4);
+    s.fillPending(); // once
+    expect(s.size).toBe(4);
+    expect(s.knownUnder(path.join(root, 'a'))?.sort()).toEqual([path.join(root, 'a', 'one.go'), path.join(root, 'a', 'two.go')]);
+    expect(s.takeArmingListing()).toEqual({ files, dirs });
+    expect(s.takeArmingListing(), 'taken once').toBeUndefined();
+    // A seed asked for meanwhile (a reload's) wins over the pending fill of the start's listing.
+    const later = new Snapshot(watchSettings(root));
+    later.seedLater([...files, path.join(root, 'gone.go')], dirs);
+    later.seed(files);
+    later.fillPending();
+    expect(later.size).toBe(4);
+  });
+
   it('a watermark in the future: only created and deleted files are reported', async () => {
     const s = await seeded();
     fs.writeFileSync(path.join(root, 'a', 'new.go'), 'x\n');

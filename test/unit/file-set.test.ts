@@ -45,4 +45,20 @@ describe('FileSet (paths stored by directory)', () => {
     expect(s.shallowest(2).sort()).toEqual(['/r/main.go', '/r/x.go']);
     expect(s.shallowest(99)).toHaveLength(5);
   });
+
+  it('addAll: the same set as adding one by one, runs of one directory, a directory met again, the root', () => {
+    const paths = ['/a.go', '/r/a.go', '/r/b.go', '/r/x/a.go', '/r/x/b.go', '/r/xa/a.go', '/r/c.go', '/r/x/deep/d.go', '/r/x/c.go'];
+    const one = new FileSet();
+    for (const p of paths) one.add(p);
+    const all = new FileSet();
+    all.add('/r/x/b.go'); // already there: taken one by one, no duplicate
+    all.addAll(paths);
+    expect(all.size).toBe(one.size);
+    expect(all.filesUnder('/').sort()).toEqual(one.filesUnder('/').sort());
+    for (const p of paths) expect(all.has(p), p).toBe(true);
+    expect(all.has('/r/x')).toBe(false);
+    expect(all.delete('/r/x/a.go')).toBe(true);
+    expect(all.has('/r/x/b.go')).toBe(true);
+    expect(all.size).toBe(paths.length - 1);
+  });
 });

@@ -75,6 +75,30 @@ describe('createFilter: files', () => {
     expect(g.isRelevantFile(abs('a/b_test.go'))).toBe(false);
   });
 
+  it('an extension is compared case-insensitively, a dot file has none, only the last one counts', () => {
+    const f = createFilter(settings({ extensions: ['go', '.TMPL', '.'] }));
+    for (const [rel, want] of [
+      ['a.GO', true],
+      ['a.Go', true],
+      ['b.tmpl', true],
+      ['.go', false],
+      ['x.go.bak', false],
+      ['x.bak.go', true],
+      ['a.', true],
+      ['..', false],
+    ] as const)
+      expect([rel, f.isRelevantFile(abs(rel))]).toEqual([rel, want]);
+  });
+
+  it('keptFiles: what the helper may leave out of a listing (every relevant file is kept, by extension or name)', () => {
+    expect(createFilter(settings()).keptFiles).toEqual({ extensions: ['.go', '.tmpl', '.tpl', '.html'], names: ['go.mod', 'go.sum'] });
+    expect(createFilter(settings({ include: [] })).keptFiles).toEqual({ extensions: ['.go', '.tmpl', '.tpl', '.html'], names: [] });
+    expect(createFilter(settings({ include: ['web/app.js', 'cfg/x.yaml'] })).keptFiles?.names).toEqual(['app.js', 'x.yaml']);
+    // A glob may name any file, and a non-ASCII extension is lower-cased by node's rules only: every file is listed.
+    expect(createFilter(settings({ include: ['web/**/*.js'] })).keptFiles).toBeUndefined();
+    expect(createFilter(settings({ extensions: ['.go', '.Ĝo'] })).keptFiles).toBeUndefined();
+  });
+
   it('accepts extensions without the dot', () => {
     const g = createFilter(settings({ extensions: ['go', 'sql'] }));
     expect(g.isRelevantFile(abs('db/q.sql'))).toBe(true);
@@ -298,6 +322,33 @@ describe('matcher: picomatch verdicts, cheaper', () => {
     const ours = matcher([pattern]);
     const theirs = picomatch([pattern], { dot: true });
     for (const p of paths) expect([p, ours(p)]).toEqual([p, theirs(p)]);
+  });
+
+  it('"**/*<literal>" (an endsWith): the verdicts picomatch gives, on names and on paths', () => {
+    const names = [
+      'a_test.go',
+      '_test.go',
+      '.x_test.go',
+      'a_test.gox',
+      'A_TEST.GO',
+      'x.pb.go',
+      '.pb.go',
+      'foo~',
+      '~',
+      '.',
+      '..',
+      'x',
+      '.x',
+    ];
+    for (const pattern of ['**/*_test.go', '**/*.pb.go', '**/*~', '**/*x', '**/*']) {
+      const ours = matcher([pattern]);
+      const byName = picomatch(pattern.slice(3), { dot: true });
+      const theirs = picomatch(pattern, { dot: true });
+      for (const n of names) {
+        expect([pattern, n, ours.lastSegment(n)]).toEqual([pattern, n, byName(n)]);
+        expect([pattern, n, ours(`a/b/${n}`)]).toEqual([pattern, n, theirs(`a/b/${n}`)]);
+      }
+    }
   });
 
   it('a list: any pattern of it', () => {

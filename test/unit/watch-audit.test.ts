@@ -88,4 +88,15 @@ describe('WatchAudit on a quiet tree where a count is costly (a 10,000-watch tab
     a.activity(t);
     expect(a.dueAt - lastAt, 'an event: the base wait again').toBe(1000 * cost);
   });
+
+  it('readOffThread: a fresh reading of the inodes now; its wall time (waits included) is no cost', async () => {
+    let t = 0;
+    const a = new WatchAudit(150, () => t);
+    a.requestSoon();
+    const r = await a.readOffThread(() => ((t += 500), 7)); // a slow turn meanwhile: not the count's cost
+    expect(r).toEqual({ inodes: 7, watches: undefined, fresh: true });
+    expect(a.dueAt, 'the base wait: no cost recorded').toBe(150);
+    t = 100;
+    expect(a.read(() => 7, false).fresh, 'not due before the base wait (requestSoon was answered)').toBe(false);
+  });
 });

@@ -54,19 +54,8 @@ export function serveEngine(data: WorkerData, post: (m: WorkerMessage) => void, 
   };
   const started = performance.now();
   void engine.start().then(
-    (ok) => {
-      if (!ok) return;
-      const listing = engine.takeStartListing();
-      post({
-        t: 'ready',
-        stats: { ...engine.stats(true), idle: true },
-        ms: Math.round(performance.now() - started),
-        ...(listing ? { files: listing.files, dirs: listing.dirs } : {}),
-      });
-      // Arming leaves most of this heap garbage: collected right after ready is said, while the heap is
-      // still small (a collection needs room for what it moves: later it would add to the process's
-      // growth). Before ready, it held watching ready back by 50-70 ms on 10,001 directories.
-      setImmediate(() => collector.now());
+    async (ok) => {
+      if (!ok || !(await postReady(engine, collector, post, started))) return;
       const { hangAfterReadyMs, closeWatchesAfterReadyMs } = data.hooks;
       if (hangAfterReadyMs !== undefined) setTimeout(() => fault('hang'), hangAfterReadyMs);
       if (closeWatchesAfterReadyMs !== undefined) setTimeout(() => fault('close-watches'), closeWatchesAfterReadyMs);
@@ -92,6 +81,31 @@ export function serveEngine(data: WorkerData, post: (m: WorkerMessage) => void, 
       engine.stop();
     },
   };
+}
+
+/**
+ * Says ready, with the kernel's count of the watches. Arming leaves most of this heap garbage: collected
+ * while the heap is still small (a collection needs room for what it moves: later it would add to the
+ * process's growth, and to RSS at ready). On a large tree, before ready is said and while the kernel
+ * counts the watches on another thread (~25 ms each on 10,001 directories: they were one after the other,
+ * and the collection landed before or after ready by the event loop's phase); on a smaller one both are
+ * quick, and the collection follows ready (the count's hops to libuv's pool would cost more than it saves).
+ * false when the engine was stopped meanwhile.
+ */
+async function postReady(engine: NativeEngine, collector: IdleCollector, post: (m: WorkerMessage) => void, started: number) {
+  const audited = engine.auditedStats(); // undefined: a tree too small for that to pay
+  if (audited !== undefined) collector.now();
+  const stats = audited !== undefined ? await audited : engine.stats(true);
+  if (engine.stopped) return false;
+  const listing = engine.takeStartListing();
+  post({
+    t: 'ready',
+    stats: { ...stats, idle: true },
+    ms: Math.round(performance.now() - started),
+    ...(listing ? { files: listing.files, dirs: listing.dirs } : {}),
+  });
+  if (audited === undefined) setImmediate(() => collector.now());
+  return true;
 }
 
 /** The engine's output as messages; a big batch or a rescan asks for a collection once idle. */

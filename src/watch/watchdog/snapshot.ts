@@ -31,6 +31,9 @@ export class Snapshot {
   private readonly dirty = new Set<string>();
   private overflowed = false;
   private seeded = false;
+  /** Counts the seeds asked for: a fill deferred by seedLater is dropped when a later one came. */
+  private seedGeneration = 0;
+  private pending: { files: string[]; generation: number } | undefined;
   /** The start's arming walk (its seed and the dirs it armed), until the start-up's catch-up takes it. */
   private arming: ArmingListing | undefined;
 
@@ -50,11 +53,34 @@ export class Snapshot {
     this.seed((await scanTree(this.settings, { signal, files: true })).files);
   }
 
-  /** The relevant files found at start; with `armedDirs`, both kept as the arming's listing (takeArmingListing). */
-  seed(files: string[], armedDirs?: string[]): void {
-    for (const f of files) this.add(f);
+  /** The relevant files found at start (a scan's). */
+  seed(files: string[]): void {
+    this.seedGeneration++;
+    this.fill(files);
+  }
+
+  /**
+   * The start's arming listing: kept now (takeArmingListing), the set filled from it by fillPending(),
+   * called once watching ready has been said (~20 ms of 10,001 directories no longer before it). Until
+   * then the snapshot is not seeded, which its users already handle safely: knownUnder answers undefined
+   * (assume something changed), diff reports every file. A seed or reseed meanwhile wins.
+   */
+  seedLater(files: string[], armedDirs: string[]): void {
+    this.arming = { files, dirs: armedDirs };
+    this.pending = { files, generation: ++this.seedGeneration };
+  }
+
+  /** Fills the set from the listing seedLater kept (once; nothing when a later seed came). */
+  fillPending(): void {
+    const p = this.pending;
+    this.pending = undefined;
+    if (p && p.generation === this.seedGeneration) this.fill(p.files);
+  }
+
+  private fill(files: string[]): void {
+    if (this.files.size + files.length >= MAX_FILES) for (const f of files) this.add(f);
+    else this.files.addAll(files);
     this.seeded = true;
-    if (armedDirs) this.arming = { files, dirs: armedDirs };
   }
 
   /** What the start's arming walk listed, once (Watcher.takeArmingListing). */

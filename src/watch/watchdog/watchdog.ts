@@ -1,6 +1,5 @@
 /**
- * The watchdog: hotwatch never loses watches in silence, and it is the one owner of their recovery. It
- * wraps createWatcher and
+ * The watchdog: hotwatch never loses watches in silence, and it is the one owner of their recovery. It wraps createWatcher and
  *   - at start: arms the tree, whose walk seeds the snapshot and counts it against the inotify budget
  *     (watch.budget; budget/arm-first.ts), then polls or refuses (what was armed closed first);
  *   - each wake (one timer, set for whatever is due next: half the interval while busy, up to 30 s on a
@@ -151,11 +150,12 @@ class Watchdog implements Watcher, RecoveryHost {
       create: (verdict, onStartFiles) => this.createControl(verdict, faults, onStartFiles),
       fitting: (dirs, usage) => fittingCount(settings, dirs + (this.guard.prepare() ? 1 : 0), { ...budgetOf, usage }),
       scan: (usage) => this.scanAndBudget(usage),
-      seed: (files, dirs) => this.snapshot.seed(files, dirs),
+      seed: (files, dirs) => this.snapshot.seedLater(files, dirs),
     });
     reportPlannedFallbacks(this.log, this.policy, { root: this.root, pollEvery: this.pollEvery }, w, ready, budget);
     await this.startChecks(w);
     scheduleFaults(faults, w, this.log, this.signal);
+    setImmediate(() => this.snapshot.fillPending()); // the arming's listing, once watching ready is said (not before)
     return ready;
   }
 

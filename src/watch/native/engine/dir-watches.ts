@@ -7,6 +7,7 @@
 import path from 'node:path';
 import fs from 'node:fs';
 import type { DirListing } from '../helper/link.js';
+import type { KeptFiles } from '../../tree/filter.js';
 import { fsWatchOpener, type WatchHandle, type WatchOpener, type WatchOwner } from './openers.js';
 
 /**
@@ -165,12 +166,13 @@ export class DirWatches implements WatchOwner {
    * Watches each dir (none watched yet; the caller applied the rules), then has it read, by the opener
    * (openListed): the watch is made before the listing, so nothing created in between is missed. The
    * identity kept is the one the listing gives. Resolves once every answer is in, with each dir's outcome.
+   * `keep`: the only regular files the listings must name (the others are never relevant).
    */
-  async armListed(dirs: readonly string[]): Promise<Map<string, ListedOutcome>> {
+  async armListed(dirs: readonly string[], keep?: KeptFiles): Promise<Map<string, ListedOutcome>> {
     const opened: Array<[string, WatchHandle]> = [];
     for (const dir of dirs) {
       this.closeOne(dir); // a caller's stale entry, if any: never two handles for one path
-      const handle = this.opener.openListed!(dir, this);
+      const handle = this.opener.openListed!(dir, this, keep);
       this.map.set(dir, { handle, dev: 0, ino: 0, birth: 0, pending: true });
       this.addChild(dir);
       opened.push([dir, handle]);

@@ -15,7 +15,7 @@ import { isSentinelName } from '../../tree/filter.js';
 import { createTreeRules, type TreeRules } from '../../tree/rules.js';
 import type { WorkerStats } from '../protocol.js';
 import type { EngineOptions, EngineSink } from './engine-types.js';
-import { WatchAudit } from './coverage/audit.js';
+import { AUDIT_OFF, OFF_THREAD_AUDIT_DIRS, WatchAudit } from './coverage/audit.js';
 import { DirWatches } from './dir-watches.js';
 import { EventResolver } from './event-resolver.js';
 import { EngineLosses } from './losses.js';
@@ -110,20 +110,13 @@ export class NativeEngine {
 
   /** Arms the whole tree; false when a fatal error stopped it (already reported through the sink). */
   async start(): Promise<boolean> {
-    if (this.helper) this.audit.useProcess(this.helper.pid);
+    if (this.helper) this.audit.useProcess(this.helper.pid, () => this.helper!.countWatches());
     else this.audit.beforeArming();
     this.startFiles = this.opts.collectFiles ? [] : undefined;
     const ok = await this.armer.armRoot(this.startFiles);
     this.postNotices();
     if (!ok) return false;
-    if (!this.helper && !this.audit.afterArming() && process.platform === 'linux') {
-      this.sink.notice({
-        level: 'warn',
-        code: 'AUDIT_OFF',
-        message:
-          "cannot tell this watcher's own inotify instance in /proc/self/fd: the count of watches actually held is not audited (sentinels, the coverage sweep and the heartbeat still run)",
-      });
-    }
+    if (!this.helper && !this.audit.afterArming() && process.platform === 'linux') this.sink.notice(AUDIT_OFF);
     for (const d of this.opts.sentinelDirs ?? []) {
       try {
         await this.armSentinel(d);
@@ -148,6 +141,13 @@ export class NativeEngine {
   stats(audit = false): WorkerStats {
     const r = this.audit.read(() => this.watches.distinctInodes() + this.sentinels.distinctInodes(), audit);
     return { dirs: this.watches.size, inodes: r.inodes, watches: r.watches, watchesFresh: r.fresh, rawEvents: this.rawEvents };
+  }
+
+  /** stats(true), the kernel's count read off this thread while the caller works; undefined where that would not pay (audit.ts). */
+  auditedStats(): Promise<WorkerStats> | undefined {
+    if (this.watches.size < OFF_THREAD_AUDIT_DIRS) return undefined;
+    const reading = this.audit.readOffThread(() => this.watches.distinctInodes() + this.sentinels.distinctInodes());
+    return reading.then(() => ({ ...this.stats(false), watchesFresh: true }));
   }
 
   /**

@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import { HelperLink, RENAMED_MASK, writeComplete, type DirListing } from '../helper/link.js';
+import type { KeptFiles } from '../../tree/filter.js';
 
 /** What an opened watch reports to (a DirWatches). */
 export interface WatchOwner {
@@ -32,7 +33,7 @@ export interface WatchOpener {
    * Starts watching `dir`, then reads it (the helper does both in one round trip: on a big tree the
    * per-directory syscalls are most of the arming). Where absent, the caller lstats and reads itself.
    */
-  openListed?(dir: string, owner: WatchOwner): WatchHandle;
+  openListed?(dir: string, owner: WatchOwner, keep?: KeptFiles): WatchHandle;
   /** Resolves once every watch opened before is made or failed. */
   settle(): Promise<void>;
 }
@@ -129,15 +130,20 @@ export class HelperOpener implements WatchOpener {
     return h;
   }
 
-  openListed(dir: string, owner: WatchOwner): WatchHandle {
+  openListed(dir: string, owner: WatchOwner, keep?: KeptFiles): WatchHandle {
     const h = new HelperHandle(++this.nextId, dir, owner, this);
     this.handles.set(h.id, h);
-    this.link.list(h.id, dir);
+    this.link.list(h.id, dir, keep);
     return h;
   }
 
   settle(): Promise<void> {
     return this.link.barrier(this.settleTimeoutMs);
+  }
+
+  /** The kernel's count of the helper's watches, read by the helper (HelperLink.count). */
+  countWatches(): Promise<number | undefined> {
+    return this.link.count();
   }
 
   closeHandle(h: HelperHandle): void {

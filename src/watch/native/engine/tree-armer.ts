@@ -55,10 +55,10 @@ export class TreeArmer {
     private readonly host: ArmerHost,
   ) {}
 
-  /** Every few hundred dirs: notices posted, the event loop let through (pings, events). */
-  private async breathe(): Promise<void> {
+  /** Every few hundred dirs: notices posted, the event loop let through; a start with `pending` more dirs to arm may be heavy. */
+  private async breathe(pending = 0): Promise<void> {
     this.host.postNotices();
-    if (this.starting && this.watches.size >= HEAVY_TREE_DIRS) heavyStartUp();
+    if (this.starting && this.watches.size + pending >= HEAVY_TREE_DIRS) heavyStartUp();
     await new Promise<void>((r) => setImmediate(r));
   }
 
@@ -112,7 +112,7 @@ export class TreeArmer {
         queue.splice(0, head);
         head = 0;
       }
-      await this.breathe();
+      await this.breathe(queue.length - head); // found, not armed yet: a large tree is known early (TurboFan on sooner)
     }
     return !this.host.stopped();
   }
@@ -143,7 +143,7 @@ export class TreeArmer {
       batch.push({ dir, st: { dev: st.dev, ino: st.ino, birthtimeMs: st.birthtimeMs } });
     }
     const failed = this.watches.armMany(batch);
-    const listed = this.watches.armListed(toList);
+    const listed = this.watches.armListed(toList, this.rules.filter.keptFiles);
     // Awaited by readChunk; a chunk left unread (a fatal error before it) must not reject unhandled.
     for (const p of [failed, listed]) p.catch(() => undefined);
     return { batch, failed, listed };

@@ -14,6 +14,7 @@
  */
 import { inotifyFdsOfSelf, watchesOfFd, watchesOfProcess } from '../../../../os/inotify-fds.js';
 import { QUIET_AFTER_MS } from '../../../pace/quiet-pace.js';
+import type { WatchNotice } from '../../../types.js';
 
 /** How many recent reads the cost is the least of. */
 export const COST_READINGS = 5;
@@ -28,6 +29,20 @@ export const QUIET_STRETCH_MAX = 8;
  */
 export const QUIET_COST_FACTOR = 10_000;
 
+/**
+ * Directories from which a count read off the thread (readOffThread) pays: 10,000 watches cost the kernel
+ * ~25 ms to list, 200 well under one, less than a round trip to the helper on a loaded machine.
+ */
+export const OFF_THREAD_AUDIT_DIRS = 2000;
+
+/** Said when the fs.watch backend cannot tell its own inotify fd. */
+export const AUDIT_OFF: WatchNotice = {
+  level: 'warn',
+  code: 'AUDIT_OFF',
+  message:
+    "cannot tell this watcher's own inotify instance in /proc/self/fd: the count of watches actually held is not audited (sentinels, the coverage sweep and the heartbeat still run)",
+};
+
 export interface AuditReading {
   inodes: number;
   watches: number | undefined;
@@ -39,10 +54,13 @@ export class WatchAudit {
   private fdsBefore: Set<number> | undefined;
   private ownFd: number | undefined;
   private pid: number | undefined;
+  private offThread: (() => Promise<number | undefined>) | undefined;
   private lastAt = Number.NEGATIVE_INFINITY;
   /** Wall times of the last COST_READINGS reads. */
   private readonly costs: number[] = [];
   private soon = false;
+  /** requestSoon() calls so far (directories armed): readOffThread tells whether its count may lag. */
+  private armings = 0;
   private last: { inodes: number; watches: number | undefined } = { inodes: 0, watches: undefined };
   private stretch = 1;
   private lastActivityAt: number;
@@ -69,9 +87,10 @@ export class WatchAudit {
     this.lastActivityAt = now;
   }
 
-  /** The watches are held by this process (the inotify helper): count its inotify fds. */
-  useProcess(pid: number | undefined): void {
+  /** The watches are held by this process (the inotify helper): count its inotify fds (`offThread`: it counts them itself). */
+  useProcess(pid: number | undefined, offThread?: () => Promise<number | undefined>): void {
     this.pid = pid;
+    this.offThread = offThread;
     this.costs.length = 0; // another process's table: its reads cost what they cost
   }
 
@@ -92,21 +111,44 @@ export class WatchAudit {
   /** New directories were armed: count again at the next reading. */
   requestSoon(): void {
     this.soon = true;
+    this.armings++;
   }
 
   read(inodes: () => number, force: boolean): AuditReading {
     const now = this.clock();
     const fresh = force || this.soon || now >= this.dueAt;
     if (fresh) {
-      this.soon = false;
-      const watches = this.pid !== undefined ? watchesOfProcess(this.pid) : this.ownFd === undefined ? undefined : watchesOfFd(this.ownFd);
-      this.last = { inodes: inodes(), watches };
+      this.record(inodes(), this.count(), now);
       this.costs.push(this.clock() - now);
       if (this.costs.length > COST_READINGS) this.costs.shift();
-      this.lastAt = now;
-      if (watches === undefined || watches < this.last.inodes) this.stretch = 1;
-      else if (now - this.lastActivityAt >= QUIET_AFTER_MS) this.stretch = Math.min(this.stretch * 2, QUIET_STRETCH_MAX);
     }
     return { ...this.last, fresh };
+  }
+
+  /**
+   * A forced reading whose kernel count is read off this thread (by the helper, on its own core): the
+   * caller works meanwhile. Counted here instead when the helper cannot tell, or when directories were
+   * armed while it counted (its count would lag the inodes: a false shortfall). Its wall time, waits
+   * included, is not a cost.
+   */
+  async readOffThread(inodes: () => number): Promise<AuditReading> {
+    const now = this.clock();
+    const armings = this.armings;
+    let watches = this.offThread ? await this.offThread() : undefined;
+    if (watches === undefined || this.armings !== armings) watches = this.count();
+    this.record(inodes(), watches, now);
+    return { ...this.last, fresh: true };
+  }
+
+  private count(): number | undefined {
+    return this.pid !== undefined ? watchesOfProcess(this.pid) : this.ownFd === undefined ? undefined : watchesOfFd(this.ownFd);
+  }
+
+  private record(inodes: number, watches: number | undefined, now: number): void {
+    this.soon = false;
+    this.last = { inodes, watches };
+    this.lastAt = now;
+    if (watches === undefined || watches < inodes) this.stretch = 1;
+    else if (now - this.lastActivityAt >= QUIET_AFTER_MS) this.stretch = Math.min(this.stretch * 2, QUIET_STRETCH_MAX);
   }
 }
