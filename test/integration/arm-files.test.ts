@@ -12,6 +12,7 @@ import { scanTree } from '../../src/watch/tree/scan.js';
 import { createWatchdog } from '../../src/watch/watchdog/watchdog.js';
 import type { Watcher } from '../../src/watch/types.js';
 import { makeTmpDir } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/wait.js';
 import { watchSettings } from '../helpers/watch-tree.js';
 
 let tmp: { dir: string; cleanup: () => void };
@@ -76,7 +77,7 @@ describe('the arming walk lists the files it reads', () => {
     expect([...given[0]!].sort()).toEqual(scan.files);
   });
 
-  it("the watchdog's snapshot at ready is seeded from them: knownFiles lists what a scan lists", async () => {
+  it("the watchdog's snapshot is seeded from them just after ready: knownFiles lists what a scan lists", async () => {
     const w = createWatchdog({
       settings: watchSettings(root),
       watchdog: { enabled: true, intervalMs: 200, auditIntervalMs: 30_000, overBudget: 'poll' },
@@ -87,6 +88,9 @@ describe('the arming walk lists the files it reads', () => {
     });
     watchers.push(w);
     await w.ready;
-    expect([...(w.knownFiles?.(1000) ?? [])].sort()).toEqual(await scanned());
+    // Filled on the turn after ready is said (watchdog.ts: the seed no longer delays ready), from the listing.
+    const expected = await scanned();
+    await waitFor(() => (w.knownFiles?.(1000)?.length ?? 0) > 0, { description: 'the snapshot seeded', timeoutMs: 5_000 });
+    expect([...(w.knownFiles?.(1000) ?? [])].sort()).toEqual(expected);
   });
 });
