@@ -2,36 +2,44 @@
 // node's own start, for the start-up's timings (src/startup/timings.ts): performance.now() counts from the process's start.
 globalThis[Symbol.for('hotwatch.binStartedAt')] = performance.now();
 // Runs the bundle (dist/bundle/, built by `npm run build`). Loaded one after the other on purpose: the
-// heap setting applies before anything else loads. Only for the long-lived `run`: a short command
-// (doctor) is faster with V8's default young generation.
+// heap setting applies before the rest loads. Only for the long-lived `run`: a short command (doctor) is
+// faster with V8's default young generation.
 let remembered;
-if (process.argv[2] === 'run') {
-  // The first build the last run with these flags here kept a plan of, spawned before the rest loads; the
-  // start-up adopts it only if it is exactly the build it would spawn (src/startup/remembered-build.ts).
-  // One CommonJS file, required: no ESM loading before the spawn (scripts/bundle.mjs).
-  const require = (process.getBuiltinModule?.('node:module') ?? (await import('node:module'))).createRequire(import.meta.url);
-  const { startRememberedBuild } = require('../dist/bundle/remembered-build.cjs');
-  const cwd = (() => {
+/** Failed before the start-up took the remembered build over (a no-op after): stopped, not left running. */
+const dropRemembered = async () => {
+  remembered?.build?.signals.handOver();
+  await remembered?.build?.early.abandon();
+};
+try {
+  if (process.argv[2] === 'run') {
+    // The first build the last run with these flags here kept a plan of (or the defaults', with no config),
+    // spawned before the rest loads; the start-up adopts it only if it is exactly the build it would spawn
+    // (src/startup/remembered-build.ts). One CommonJS file, required: no ESM loading before the spawn.
+    const require = (process.getBuiltinModule?.('node:module') ?? (await import('node:module'))).createRequire(import.meta.url);
+    const { startRememberedBuild } = require('../dist/bundle/remembered-build.cjs');
+    let cwd;
     try {
-      return process.cwd();
+      cwd = process.cwd();
     } catch {
-      return undefined; // the directory is gone: the start-up says so
+      cwd = undefined; // the directory is gone: the start-up says so
     }
-  })();
-  if (cwd !== undefined) remembered = await startRememberedBuild({ argv: process.argv.slice(3), cwd, env: process.env });
-  (await import('../dist/bundle/heap.js')).keepYoungGenerationSmall();
+    if (cwd !== undefined) remembered = await startRememberedBuild({ argv: process.argv.slice(3), cwd, env: process.env });
+    (await import('../dist/bundle/heap.js')).keepYoungGenerationSmall();
+  }
+  const { main } = await import('../dist/bundle/main.js');
+  // Not awaited here: the module's evaluation ends, the run goes on in the event loop.
+  main(process.argv.slice(2), remembered).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => failed(err),
+  );
+} catch (err) {
+  await failed(err);
 }
-const { main } = await import('../dist/bundle/main.js');
 
-main(process.argv.slice(2), remembered).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err) => {
-    process.stderr.write(`hotwatch: internal error: ${err?.stack ?? err}\n`);
-    process.exitCode = 1;
-    // Failed before the start-up took the remembered build over (a no-op after): stopped, not left running.
-    remembered?.build?.signals.handOver();
-    remembered?.build?.early.abandon();
-  },
-);
+async function failed(err) {
+  process.stderr.write(`hotwatch: internal error: ${err?.stack ?? err}\n`);
+  process.exitCode = 1;
+  await dropRemembered();
+}

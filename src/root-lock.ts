@@ -50,6 +50,8 @@ export interface LockOptions {
   dir?: string;
   /** How long the holder has to say its pid (default 2 s). */
   askTimeoutMs?: number;
+  /** Taken now or not at all: a name in use is "held" without asking its holder (the remembered first build). */
+  noRetry?: boolean;
 }
 
 export function lockName(root: string, o: LockOptions = {}): { name: string; address: string } {
@@ -145,6 +147,7 @@ export async function lockRoot(root: string, o: LockOptions = {}): Promise<HeldL
       };
     } catch (e) {
       if (errnoCode(e) !== 'EADDRINUSE') return { name, why: `${errnoCode(e) ?? String(e)}` };
+      if (o.noRetry) return { name, pid: undefined };
     }
     const askedAt = performance.now();
     const answer = await ask(address, o.askTimeoutMs ?? 2000);

@@ -25,8 +25,8 @@ export const RUN_FLAGS = {
   help: { type: 'boolean', short: 'h' },
 } as const satisfies FlagSpecs;
 
-const FORMATS = ['auto', 'pretty', 'json'] as const;
-const LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
+export const FORMATS = ['auto', 'pretty', 'json'] as const;
+export const LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
 
 export interface RunFlags {
   help: boolean;

@@ -71,6 +71,7 @@ export async function runCommand(argv: string[], io: CliIO, remembered?: Remembe
       place: { argv, cwd: io.cwd, env: process.env },
       settings,
       configInput: started.configInput,
+      rootAs: rootGivenAs(settings) ?? settings.root, // a symlink the root was given as: it must still lead there
     });
     return await serve(settings, state, log, { io, root, signals, onSupervisor: (s) => (supervisor = s), reloadSettings, timings, early });
   } finally {

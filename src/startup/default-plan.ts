@@ -16,8 +16,15 @@ import path from 'node:path';
 import { packageNameInDir } from '../os/go-source.js';
 import type { FirstBuildPlan, PlanPlace } from './first-build-plan.js';
 
-/** Flags that take a value and change nothing in the first build. */
-const NEUTRAL_WITH_VALUE = new Set(['--log-level', '--log-format']);
+/**
+ * Flags that take a value and change nothing in the first build, with the values the flag parser accepts
+ * (cli/run-flags.ts; test/unit/default-plan.test.ts holds them equal): any other value is an exit 2,
+ * before which nothing may be spawned.
+ */
+const NEUTRAL_WITH_VALUE = new Map([
+  ['--log-level', new Set(['trace', 'debug', 'info', 'warn', 'error'])],
+  ['--log-format', new Set(['auto', 'pretty', 'json'])],
+]);
 
 /** The defaults' first build for `place`, or undefined when a config or a flag could change it. */
 export function defaultPlan(place: PlanPlace): FirstBuildPlan | undefined {
@@ -28,21 +35,19 @@ export function defaultPlan(place: PlanPlace): FirstBuildPlan | undefined {
     if (a === '--') break; // the app's arguments: not the build's
     const eq = a.indexOf('=');
     const name = eq > 0 ? a.slice(0, eq) : a;
-    const hasValue = eq > 0;
-    if (NEUTRAL_WITH_VALUE.has(name)) {
-      if (!hasValue) i++;
-      continue;
-    }
-    if (name === '--root' && rootFlag === undefined) {
-      rootFlag = hasValue ? a.slice(eq + 1) : argv[++i];
-      if (rootFlag === undefined) return undefined;
+    const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
+    const allowed = NEUTRAL_WITH_VALUE.get(name);
+    if (allowed?.has(value ?? '')) continue;
+    if (name === '--root' && rootFlag === undefined && value !== undefined && value !== '' && !value.startsWith('-')) {
+      rootFlag = value;
       continue;
     }
     return undefined; // any other flag, or an app name: the start-up decides
   }
   let root: string;
+  const rootAs = path.resolve(place.cwd, rootFlag ?? '.');
   try {
-    root = fs.realpathSync(path.resolve(place.cwd, rootFlag ?? '.'));
+    root = fs.realpathSync(rootAs);
   } catch {
     return undefined; // said by the start-up
   }
@@ -51,5 +56,5 @@ export function defaultPlan(place: PlanPlace): FirstBuildPlan | undefined {
   // The start-up refuses a root that is not a main package (exit 2, the package to set named): no build then.
   if (packageNameInDir(root).name !== 'main') return undefined;
   const output = path.join(root, '.hotwatch', 'bin', 'app');
-  return { root, output, file: 'go', args: ['build', '-o', output, '.'], buildEnv: {}, inputs: [] };
+  return { root, rootAs, output, file: 'go', args: ['build', '-o', output, '.'], buildEnv: {}, inputs: [] };
 }

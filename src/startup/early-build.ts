@@ -80,12 +80,13 @@ export class EarlyBuild implements BuildAdopter {
    */
   static spawn(root: string, output: string, spawnAs: BuildSpawn): EarlyBuild | undefined {
     const warnings: Warn[] = [];
-    const existed = fs.existsSync(output);
     try {
       prepareOutput(root, output, { warn: (obj: Record<string, unknown>, msg: string) => warnings.push({ obj, msg }) });
     } catch {
       return undefined;
     }
+    // After the preparing: what it removed (a planted link, another user's file) is not "there before".
+    const existed = fs.existsSync(output);
     return new EarlyBuild(spawnAs, { key: BUILD_MARKER_KEY, value: randomUUID() }, warnings, existed ? undefined : output);
   }
 
@@ -158,6 +159,8 @@ export class EarlyBuild implements BuildAdopter {
     this.stopper.abort(new Error('the start-up did not complete'));
     await this.sub.result;
     this.removeNewOutput(log);
+    // What preparing its output path found (a link removed): said even though the build was not used.
+    for (const w of this.warnings.splice(0)) (log ?? stderrOnly).warn(w.obj, w.msg);
   }
 
   /**

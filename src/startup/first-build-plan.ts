@@ -30,6 +30,8 @@ const PLANS_KEPT = 64;
 
 export interface FirstBuildPlan {
   root: string;
+  /** The root as given (the directory, --root or the config's root): it must still resolve to `root`. */
+  rootAs: string;
   output: string;
   file: string;
   args: string[];
@@ -70,12 +72,18 @@ export function readPlan(at: PlanPlace): { plan: FirstBuildPlan; from: 'kept' } 
   }
   if (stored.format !== FORMAT || !validPlan(stored)) return { miss: `${file} is not a plan of this hotwatch` };
   const { format: _f, key, ...plan } = stored;
+  const odd = plan.inputs.find((p) => !regularOrAbsent(p));
+  if (odd !== undefined) return { miss: `${odd} is not a regular file (a pipe is read once: only the start-up reads it)` };
   if (key !== planKey(at, plan)) return { miss: 'hotwatch, the flags or the config changed since it was made' };
+  if (realpathOr(plan.rootAs) !== plan.root) return { miss: `${plan.rootAs} no longer resolves to ${plan.root}` };
+  touch(file); // the plans used stay, the oldest unused ones go (pruneOldest)
   return { plan, from: 'kept' };
 }
 
 /** Keeps `plan` for the next run with the same flags here. Throws when it cannot be written (said by the caller). */
 export function writePlan(at: PlanPlace, plan: FirstBuildPlan): void {
+  const odd = plan.inputs.find((p) => !regularOrAbsent(p));
+  if (odd !== undefined) throw new Error(`${odd} is not a regular file: its content cannot be checked without reading it away`);
   const dir = planDir(at.env, true);
   if ('why' in dir) throw new Error(`the cache directory ${dir.why}`);
   const stored: StoredPlan = { format: FORMAT, key: planKey(at, plan), ...plan };
@@ -99,8 +107,35 @@ function planDir(env: NodeJS.ProcessEnv, create: boolean): { dir: string } | { w
 
 const sha256 = (data: string | Buffer): string => crypto.createHash('sha256').update(data).digest('hex');
 
+/** One plan per directory, flags and build of hotwatch (two installs used in turn keep one each). */
 function planName(at: PlanPlace): string {
-  return `${sha256(JSON.stringify([at.cwd, at.argv])).slice(0, 32)}.json`;
+  return `${sha256(JSON.stringify([codeStamp(), at.cwd, at.argv])).slice(0, 32)}.json`;
+}
+
+/** A regular file (stat: no content read), or nothing there. A pipe, /dev/stdin or a device is neither. */
+function regularOrAbsent(file: string): boolean {
+  try {
+    return fs.statSync(file).isFile();
+  } catch (e) {
+    return errnoCode(e) === 'ENOENT' || errnoCode(e) === 'ENOTDIR';
+  }
+}
+
+function realpathOr(p: string): string | undefined {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
+function touch(file: string): void {
+  try {
+    const now = new Date();
+    fs.utimesSync(file, now, now);
+  } catch {
+    // only the pruning's order: the plan was read
+  }
 }
 
 /** A hash of everything the plan was derived from, and of the plan itself. */
@@ -133,6 +168,8 @@ function validPlan(p: Partial<StoredPlan>): boolean {
     str(p.key) &&
     str(p.root) &&
     path.isAbsolute(p.root) &&
+    str(p.rootAs) &&
+    path.isAbsolute(p.rootAs) &&
     str(p.output) &&
     str(p.file) &&
     Array.isArray(p.args) &&

@@ -52,30 +52,34 @@ export type RememberedStart = { build: RememberedBuild } | { miss: string } | un
 export async function startRememberedBuild(place: PlanPlace): Promise<RememberedStart> {
   if (process.pid === 1 || place.env.NOTIFY_SOCKET !== undefined || place.env.WATCHDOG_USEC !== undefined) return undefined;
   let lock: HeldLock | undefined;
+  let signals: HeldSignals | undefined;
+  let early: EarlyBuild | undefined;
   try {
-    const found = readPlan(place) ?? defaultFound(place);
+    const kept = readPlan(place);
+    // None kept (or it no longer applies, as after an upgrade): the defaults' build when nothing can change it.
+    const found = kept !== undefined && 'plan' in kept ? kept : (defaultFound(place) ?? kept);
     if (found === undefined || 'miss' in found) return found;
     const { plan, from } = found;
-    const got = await lockRoot(plan.root);
+    // Held by another hotwatch: given up at once (no waiting for its answer); the start-up names it.
+    const got = await lockRoot(plan.root, { noRetry: true });
     if (!('release' in got)) return { miss: `the root ${plan.root} could not be claimed first` };
     lock = got;
-    const signals = new HeldSignals(STOP_SIGNALS);
-    const early = EarlyBuild.spawn(plan.root, plan.output, {
+    signals = new HeldSignals(STOP_SIGNALS);
+    early = EarlyBuild.spawn(plan.root, plan.output, {
       file: plan.file,
       args: plan.args,
       cwd: plan.root,
       env: { ...place.env, ...plan.buildEnv },
     });
-    if (!early) {
-      signals.handOver();
-      lock.release();
-      return { miss: `the output path ${plan.output} could not be made safe` };
-    }
+    if (!early) throw new Error(`the output path ${plan.output} could not be made safe`);
     await rememberedGate(place.env); // test-only: a window where only that build exists
     return { build: { root: plan.root, lock, early, signals, from } };
   } catch (e) {
+    // Nothing of it is left: the build (if spawned) stopped and waited for, the signals handed back, the lock freed.
+    signals?.handOver();
+    await early?.abandon();
     lock?.release();
-    return { miss: `the plan could not be read: ${(e as Error).message}` };
+    return { miss: `the remembered first build could not be started: ${(e as Error).message}` };
   }
 }
 
@@ -83,9 +87,9 @@ export async function startRememberedBuild(place: PlanPlace): Promise<Remembered
  * Keeps the first build `early` spawned for `s` for the next run with these flags here. `configInput` is
  * the config file the settings were read from, or where it was looked for.
  */
-export function rememberFirstBuild(place: PlanPlace, s: Settings, configInput: string): void {
+export function rememberFirstBuild(place: PlanPlace, s: Settings, configInput: string, rootAs: string): void {
   const { file, args } = buildCommand(s.build);
-  writePlan(place, { root: s.root, output: s.build.output, file, args, buildEnv: { ...s.build.env }, inputs: [configInput] });
+  writePlan(place, { root: s.root, rootAs, output: s.build.output, file, args, buildEnv: { ...s.build.env }, inputs: [configInput] });
 }
 
 /**
@@ -111,7 +115,7 @@ export function settleRemembered(
   log: Logger,
   start: RememberedStart,
   early: EarlyBuild | undefined,
-  remember: { place: PlanPlace; settings: Settings; configInput: string },
+  remember: { place: PlanPlace; settings: Settings; configInput: string; rootAs: string },
 ): void {
   if (start !== undefined && 'build' in start && start.build.early === early) {
     const from = start.build.from === 'kept' ? 'the plan the last run here kept' : 'the defaults (no config, no flag that changes it)';
@@ -126,7 +130,7 @@ export function settleRemembered(
   }
   if (!early) return; // a plan from the defaults is kept too: the next run reads it instead of the directory
   try {
-    rememberFirstBuild(remember.place, remember.settings, remember.configInput);
+    rememberFirstBuild(remember.place, remember.settings, remember.configInput, remember.rootAs);
   } catch (e) {
     log.debug(
       { event: 'build.remembered-unsaved', err: e },

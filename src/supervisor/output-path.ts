@@ -82,7 +82,13 @@ function prepareOwnDirs(root: string, output: string, log: OutputLog): void {
     try {
       if (part && unlinkIfSymlink(dir))
         log.warn({ event: 'build.link-removed', path: dir }, `removed a symlink at ${dir}: the build writes there, never through a link`);
-      ensureOwnDir(dir, OWN_DIR_MODE);
+      const made = ensureOwnDir(dir, OWN_DIR_MODE);
+      // Fixed here when the build is prepared before the state file's claim (startup/remembered-build.ts): said, as it says it.
+      if (made.wasOpen !== undefined)
+        log.warn(
+          { event: 'build.dir-mode-fixed', path: dir },
+          `${dir} was writable by others (mode 0${made.wasOpen.toString(8)}, an old umask?): now 0${OWN_DIR_MODE.toString(8)}; what hotwatch uses in it is checked before use`,
+        );
     } catch (e) {
       if (e instanceof UntrustedPathError)
         throw unsafe(`cannot build into ${dir}: it ${describeUntrusted(e.problem)}`, `remove it (rm -rf ${dir}); hotwatch creates it`, e);

@@ -95,13 +95,15 @@ describe('the remembered first build', () => {
     expect(String(builds[0]!.command)).toContain('-trimpath');
   });
 
-  it('the root is now another directory (a symlink retargeted): the remembered build is stopped, the right one served', async () => {
+  it('the root is now another directory (a symlink retargeted): the kept plan is not used, the new root built and served', async () => {
     const a = path.join(session.dir, 'a');
     const b = path.join(session.dir, 'b');
     fs.mkdirSync(a);
     fs.mkdirSync(b);
     writeGoApp(a, 'vA');
     writeGoApp(b, 'vB');
+    fs.writeFileSync(path.join(a, 'watcher.config.yaml'), 'build:\n  flags: [-trimpath]\n');
+    fs.writeFileSync(path.join(b, 'watcher.config.yaml'), 'build:\n  flags: [-trimpath]\n');
     fs.symlinkSync(a, path.join(session.dir, 'current'));
     const args = [...DEBUG, '--root', 'current'];
     await firstRun(args);
@@ -111,10 +113,11 @@ describe('the remembered first build', () => {
     const { hw, mark } = markedRun(args);
     session.hw = hw;
     await session.serves('vB');
-    const miss = await hw.waitForLog((l) => l.event === 'build.remembered-miss', 'the remembered build is said to be stopped');
-    expect(String(miss.why)).toMatch(/not the build these settings ask for: stopped/);
+    const miss = await hw.waitForLog((l) => l.event === 'build.remembered-miss', 'the kept plan is said not to apply');
+    expect(String(miss.why)).toMatch(/no longer resolves to/);
+    expect(hw.events('build.remembered')).toEqual([]);
     const inA = pidsWithEnvMarker('HW_REMEMBERED_MARK', mark).filter((pid) => cwdOf(pid)?.startsWith(a));
-    expect(inA, 'nothing of the build in the old root left').toEqual([]);
+    expect(inA, 'nothing ran in the old root').toEqual([]);
   });
 
   it('another hotwatch holds the root: nothing is spawned, the holder is named (exit 2), its binary untouched', async () => {
@@ -124,7 +127,9 @@ describe('the remembered first build', () => {
     const bin = path.join(session.dir, '.hotwatch', 'bin', 'app');
     const before = fs.statSync(bin);
 
-    const { hw, mark } = markedRun(DEBUG);
+    // A remembered build spawned would hold the start-up at this gate (never opened): the exit proves none was.
+    const never = path.join(path.dirname(session.dir), `${path.basename(session.dir)}.never`);
+    const { hw, mark } = markedRun(DEBUG, { HOTWATCH_TEST_FAULTS: '', HOTWATCH_TEST_REMEMBERED_GATE: never });
     const r = await hw.exited;
     expect(r.code, hw.stderr()).toBe(2);
     expect(hw.stderr()).toContain(`another hotwatch (pid ${holder.pid}`);

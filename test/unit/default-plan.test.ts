@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseRunFlags } from '../../src/cli/run-flags.js';
+import { FORMATS, LEVELS, parseRunFlags } from '../../src/cli/run-flags.js';
 import { loadSettings } from '../../src/config/load.js';
 import { firstBuildOrder } from '../../src/startup/first-build.js';
 import { defaultPlan } from '../../src/startup/default-plan.js';
@@ -38,6 +38,11 @@ async function derived(argv: string[], cwd: string) {
 }
 
 describe('the first build from the defaults', () => {
+  it('takes exactly the log levels and formats the flag parser takes (any other is an exit 2: nothing spawned)', () => {
+    for (const level of LEVELS) expect(defaultPlan({ argv: ['--log-level', level], cwd: mod, env: {} }), level).toBeDefined();
+    for (const format of FORMATS) expect(defaultPlan({ argv: [`--log-format=${format}`], cwd: mod, env: {} }), format).toBeDefined();
+  });
+
   for (const [name, argv, at] of [
     ['no flag, in the module', [], 'mod'],
     ['log flags, both spellings', ['--log-level', 'debug', '--log-format=json'], 'mod'],
@@ -50,8 +55,9 @@ describe('the first build from the defaults', () => {
       const cwd = at === 'mod' ? mod : tmp.dir;
       const plan = defaultPlan({ argv: [...argv], cwd, env: {} });
       expect(plan).toBeDefined();
-      const { inputs: _inputs, ...spawn } = plan!;
+      const { inputs: _inputs, rootAs, ...spawn } = plan!;
       expect(spawn).toEqual(await derived([...argv], cwd));
+      expect(fs.realpathSync(rootAs), 'the root as given leads to the root').toBe(spawn.root);
     });
   }
 
@@ -64,7 +70,21 @@ describe('the first build from the defaults', () => {
   });
 
   it('a flag that may change the build, an app name, --config, no main package at the root, or no go.mod: none', () => {
-    for (const argv of [['--package', './cmd/x'], ['--config', 'x.yaml'], ['--exec'], ['api'], ['--poll'], ['--root']]) {
+    for (const argv of [
+      ['--package', './cmd/x'],
+      ['--config', 'x.yaml'],
+      ['--exec'],
+      ['api'],
+      ['--poll'],
+      ['--root'],
+      ['--root='],
+      ['--root', '--poll'],
+      ['--log-level', 'bogus'],
+      ['--log-level='],
+      ['--log-level', '--poll'],
+      ['--log-level', '--', '--root', '/elsewhere'],
+      ['--root', '.', '--root', '/elsewhere'],
+    ]) {
       expect(defaultPlan({ argv, cwd: mod, env: {} }), argv.join(' ')).toBeUndefined();
     }
     fs.writeFileSync(path.join(mod, 'main.go'), 'package lib\n');

@@ -4,6 +4,7 @@
  * the flags, the directory or the config's presence changed; a torn or edited file, a plan of another
  * format, or a cache directory others may write into, never used; the oldest plans pruned.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -24,6 +25,7 @@ beforeEach(() => {
   place = { argv: ['--port', '8080'], cwd: tmp.dir, env: { HOTWATCH_CACHE_DIR: cache } };
   plan = {
     root: tmp.dir,
+    rootAs: tmp.dir,
     output: path.join(tmp.dir, '.hotwatch/bin/app'),
     file: 'go',
     args: ['build', '-o', path.join(tmp.dir, '.hotwatch/bin/app'), '-trimpath', '.'],
@@ -71,6 +73,33 @@ describe('the first build plan', () => {
       plan,
       from: 'kept',
     });
+  });
+
+  it('a config that is not a regular file (a pipe, /dev/stdin): no plan kept, none used, nothing read from it', () => {
+    const fifo = path.join(tmp.dir, 'config.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const piped = { ...plan, inputs: [fifo] };
+    expect(() => writePlan(place, piped)).toThrow(/not a regular file/);
+    writePlan(place, plan);
+    const file = path.join(cache, 'first-builds', planFiles()[0]!);
+    const stored = JSON.parse(fs.readFileSync(file, 'utf8'));
+    fs.writeFileSync(file, JSON.stringify({ ...stored, inputs: [fifo] }));
+    // A read of the FIFO would block here (no writer): the miss comes from its type alone.
+    expect(readPlan(place)).toMatchObject({ miss: expect.stringContaining('not a regular file') });
+  });
+
+  it('the root as given now leads elsewhere (a symlink retargeted): a miss', () => {
+    const a = path.join(tmp.dir, 'a');
+    const b = path.join(tmp.dir, 'b');
+    fs.mkdirSync(a);
+    fs.mkdirSync(b);
+    fs.symlinkSync(a, path.join(tmp.dir, 'current'));
+    const viaLink = { ...plan, root: a, rootAs: path.join(tmp.dir, 'current') };
+    writePlan(place, viaLink);
+    expect(readPlan(place)).toEqual({ plan: viaLink, from: 'kept' });
+    fs.unlinkSync(path.join(tmp.dir, 'current'));
+    fs.symlinkSync(b, path.join(tmp.dir, 'current'));
+    expect(readPlan(place)).toMatchObject({ miss: expect.stringContaining('no longer resolves to') });
   });
 
   it('a torn file, an edited plan or another format: never used', () => {
