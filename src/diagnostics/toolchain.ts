@@ -8,23 +8,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Settings } from '../config/settings.js';
 import { packageNameInDir, parsePackageClause } from '../os/go-source.js';
+import { findOnPath } from '../os/on-path.js';
 import { isPortFree, portHolders } from '../os/ports.js';
 import type { Check, ToolchainFacts } from './report-schema.js';
 
-/** The first executable named `name` on PATH, or undefined. */
-export function findOnPath(name: string, envPath = process.env.PATH ?? ''): string | undefined {
-  for (const dir of envPath.split(path.delimiter)) {
-    if (!dir) continue;
-    const p = path.join(dir, name);
-    try {
-      fs.accessSync(p, fs.constants.X_OK);
-      if (fs.statSync(p).isFile()) return p;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
+export { findOnPath };
 
 /** Run a command, resolve its stdout; reject with a message naming the command on error or timeout. */
 function run(

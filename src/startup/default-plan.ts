@@ -14,6 +14,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { packageNameInDir } from '../os/go-source.js';
+import { findOnPath } from '../os/on-path.js';
 import type { FirstBuildPlan, PlanPlace } from './first-build-plan.js';
 
 /**
@@ -53,8 +54,8 @@ export function defaultPlan(place: PlanPlace): FirstBuildPlan | undefined {
   }
   const here = (name: string): boolean => fs.existsSync(path.join(root, name));
   if (here('watcher.config.yaml') || here('watcher.config.yml') || !here('go.mod')) return undefined;
-  // The start-up refuses a root that is not a main package (exit 2, the package to set named): no build then.
-  if (packageNameInDir(root).name !== 'main') return undefined;
+  // The start-up refuses a root that is not a main package, and a PATH without go (exit 2): no build then.
+  if (packageNameInDir(root).name !== 'main' || findOnPath('go', place.env.PATH ?? '') === undefined) return undefined;
   const output = path.join(root, '.hotwatch', 'bin', 'app');
   return { root, rootAs, output, file: 'go', args: ['build', '-o', output, '.'], buildEnv: {}, inputs: [] };
 }

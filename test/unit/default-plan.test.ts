@@ -39,8 +39,9 @@ async function derived(argv: string[], cwd: string) {
 
 describe('the first build from the defaults', () => {
   it('takes exactly the log levels and formats the flag parser takes (any other is an exit 2: nothing spawned)', () => {
-    for (const level of LEVELS) expect(defaultPlan({ argv: ['--log-level', level], cwd: mod, env: {} }), level).toBeDefined();
-    for (const format of FORMATS) expect(defaultPlan({ argv: [`--log-format=${format}`], cwd: mod, env: {} }), format).toBeDefined();
+    for (const level of LEVELS) expect(defaultPlan({ argv: ['--log-level', level], cwd: mod, env: process.env }), level).toBeDefined();
+    for (const format of FORMATS)
+      expect(defaultPlan({ argv: [`--log-format=${format}`], cwd: mod, env: process.env }), format).toBeDefined();
   });
 
   for (const [name, argv, at] of [
@@ -53,7 +54,7 @@ describe('the first build from the defaults', () => {
     it(`${name}: the build the start-up derives from the settings`, async () => {
       fs.symlinkSync(mod, path.join(tmp.dir, 'link'));
       const cwd = at === 'mod' ? mod : tmp.dir;
-      const plan = defaultPlan({ argv: [...argv], cwd, env: {} });
+      const plan = defaultPlan({ argv: [...argv], cwd, env: process.env });
       expect(plan).toBeDefined();
       const { inputs: _inputs, rootAs, ...spawn } = plan!;
       expect(spawn).toEqual(await derived([...argv], cwd));
@@ -63,10 +64,10 @@ describe('the first build from the defaults', () => {
 
   it('a config file, even an empty one (or the .yml hotwatch refuses): none', () => {
     fs.writeFileSync(path.join(mod, 'watcher.config.yaml'), '');
-    expect(defaultPlan({ argv: [], cwd: mod, env: {} })).toBeUndefined();
+    expect(defaultPlan({ argv: [], cwd: mod, env: process.env })).toBeUndefined();
     fs.rmSync(path.join(mod, 'watcher.config.yaml'));
     fs.writeFileSync(path.join(mod, 'watcher.config.yml'), '');
-    expect(defaultPlan({ argv: [], cwd: mod, env: {} })).toBeUndefined();
+    expect(defaultPlan({ argv: [], cwd: mod, env: process.env })).toBeUndefined();
   });
 
   it('a flag that may change the build, an app name, --config, no main package at the root, or no go.mod: none', () => {
@@ -85,15 +86,16 @@ describe('the first build from the defaults', () => {
       ['--log-level', '--', '--root', '/elsewhere'],
       ['--root', '.', '--root', '/elsewhere'],
     ]) {
-      expect(defaultPlan({ argv, cwd: mod, env: {} }), argv.join(' ')).toBeUndefined();
+      expect(defaultPlan({ argv, cwd: mod, env: process.env }), argv.join(' ')).toBeUndefined();
     }
     fs.writeFileSync(path.join(mod, 'main.go'), 'package lib\n');
-    expect(defaultPlan({ argv: [], cwd: mod, env: {} }), 'a library at the root (cmd/server layout)').toBeUndefined();
+    expect(defaultPlan({ argv: [], cwd: mod, env: process.env }), 'a library at the root (cmd/server layout)').toBeUndefined();
     fs.rmSync(path.join(mod, 'main.go'));
-    expect(defaultPlan({ argv: [], cwd: mod, env: {} }), 'no Go file at the root').toBeUndefined();
+    expect(defaultPlan({ argv: [], cwd: mod, env: process.env }), 'no Go file at the root').toBeUndefined();
     fs.writeFileSync(path.join(mod, 'main.go'), 'package main\n\nfunc main() {}\n');
+    expect(defaultPlan({ argv: [], cwd: mod, env: { PATH: tmp.dir } }), 'no go on PATH').toBeUndefined();
     fs.rmSync(path.join(mod, 'go.mod'));
-    expect(defaultPlan({ argv: [], cwd: mod, env: {} })).toBeUndefined();
-    expect(defaultPlan({ argv: ['--root', 'nowhere'], cwd: tmp.dir, env: {} })).toBeUndefined();
+    expect(defaultPlan({ argv: [], cwd: mod, env: process.env })).toBeUndefined();
+    expect(defaultPlan({ argv: ['--root', 'nowhere'], cwd: tmp.dir, env: process.env })).toBeUndefined();
   });
 });
