@@ -82,6 +82,8 @@ describe('build steps (e2e)', () => {
   it('a failing step stops the cycle like a failed build: loud, with its output; the old version keeps serving', async () => {
     const hw = (session.hw = startHotwatch([], { cwd: session.dir, env: { PORT: String(session.port) } }));
     await session.serves('one');
+    // The answer can reach the test before hotwatch's app.start line does (two pipes): count once it is in.
+    await hw.waitForLog((l) => l.event === 'app.start', 'the app.start line');
     const starts = hw.events('app.start').length;
     fs.writeFileSync(path.join(session.dir, 'greeting.txt'), 'a bad one');
     const failed = await hw.waitForLog((l) => l.event === 'build.failed', 'the step fails');
