@@ -14,6 +14,7 @@ import { HeldSignals } from '../../src/startup/held-signals.js';
 import { takeRemembered } from '../../src/startup/remembered-build.js';
 import { buildCommand } from '../../src/supervisor/build.js';
 import { makeTmpDir } from '../helpers/tmp.js';
+import { writeMainModule } from '../helpers/main-module.js';
 
 let tmp: ReturnType<typeof makeTmpDir>;
 let mod: string;
@@ -22,10 +23,7 @@ const builds: EarlyBuild[] = [];
 
 beforeEach(() => {
   tmp = makeTmpDir();
-  mod = path.join(tmp.dir, 'mod');
-  fs.mkdirSync(mod);
-  fs.writeFileSync(path.join(mod, 'go.mod'), 'module example.com/m\n\ngo 1.22\n');
-  fs.writeFileSync(path.join(mod, 'main.go'), 'package main\n\nfunc main() {}\n');
+  mod = writeMainModule(tmp.dir);
 });
 afterEach(async () => {
   for (const b of builds.splice(0)) await b.abandon();

@@ -33,6 +33,20 @@ afterEach(async () => {
 });
 
 /** Writes `file` until a change event for it arrives (the first writes may land while deaf). */
+/** A watcher on the test tree reporting into `c`, with the fast heartbeat; `more` adds hooks, tuning or its own handlers. */
+function fastBeatWatcher(c: ReturnType<typeof collector>, more: Partial<ConstructorParameters<typeof NativeWatcher>[0]>): NativeWatcher {
+  return watchers.add(
+    new NativeWatcher({
+      settings: watchSettings(root),
+      onEvent: c.onEvent,
+      onNotice: c.onNotice,
+      signal: new AbortController().signal,
+      heartbeat: fastBeat,
+      ...more,
+    }),
+  );
+}
+
 async function editUntilSeen(c: ReturnType<typeof collector>, file: string, description: string): Promise<void> {
   let i = 0;
   await waitFor(
@@ -82,16 +96,10 @@ describe('heartbeat', () => {
   it('a hung worker → WATCHER_HUNG reported once for the watchdog (no restart of its own); rearmNow gives a fresh worker and events resume', async () => {
     const c = collector();
     const noticedAt: number[] = [];
-    const w = watchers.add(
-      new NativeWatcher({
-        settings: watchSettings(root),
-        onEvent: c.onEvent,
-        onNotice: (n) => (noticedAt.push(performance.now()), c.onNotice(n)),
-        signal: new AbortController().signal,
-        heartbeat: fastBeat,
-        testHooks: { hangAfterReadyMs: 50 },
-      }),
-    );
+    const w = fastBeatWatcher(c, {
+      onNotice: (n) => (noticedAt.push(performance.now()), c.onNotice(n)),
+      testHooks: { hangAfterReadyMs: 50 },
+    });
     await w.ready;
     const readyAt = performance.now();
     // On failure, say what the watcher did meanwhile (a timeout alone told nothing under load).
@@ -122,16 +130,7 @@ describe('heartbeat', () => {
     // Nothing changes after ready: after 5 s the pings back off (200 ms, 400 ms, ... up to 30 s) and a
     // ping's answer is first looked at 2 intervals after it (worker-slot.ts). The helper stops at 9 s.
     const c = collector();
-    const w = watchers.add(
-      new NativeWatcher({
-        settings: watchSettings(root),
-        onEvent: c.onEvent,
-        onNotice: c.onNotice,
-        signal: new AbortController().signal,
-        heartbeat: fastBeat,
-        testHooks: { hangAfterReadyMs: 9000 },
-      }),
-    );
+    const w = fastBeatWatcher(c, { testHooks: { hangAfterReadyMs: 9000 } });
     await w.ready;
     const hangAt = performance.now() + 9000;
     const hung = await waitFor(() => c.notices.find((n) => n.code === 'WATCHER_HUNG'), {
@@ -146,16 +145,7 @@ describe('heartbeat', () => {
 
   it('watches closed underneath the worker → WATCH_COVERAGE_LOST reported for the watchdog; rearmNow re-arms, events resume', async () => {
     const c = collector();
-    const w = watchers.add(
-      new NativeWatcher({
-        settings: watchSettings(root),
-        onEvent: c.onEvent,
-        onNotice: c.onNotice,
-        signal: new AbortController().signal,
-        heartbeat: fastBeat,
-        tuning: { auditMinMs: 150 },
-      }),
-    );
+    const w = fastBeatWatcher(c, { tuning: { auditMinMs: 150 } });
     await w.ready;
     w.inject('close-watches');
     const lost = await waitFor(() => c.notices.find((n) => n.code === 'WATCH_COVERAGE_LOST'), {

@@ -14,16 +14,14 @@ import { firstBuildOrder } from '../../src/startup/first-build.js';
 import { defaultPlan } from '../../src/startup/default-plan.js';
 import { buildCommand } from '../../src/supervisor/build.js';
 import { makeTmpDir } from '../helpers/tmp.js';
+import { writeMainModule } from '../helpers/main-module.js';
 
 let tmp: ReturnType<typeof makeTmpDir>;
 let mod: string;
 
 beforeEach(() => {
   tmp = makeTmpDir();
-  mod = path.join(tmp.dir, 'mod');
-  fs.mkdirSync(mod);
-  fs.writeFileSync(path.join(mod, 'go.mod'), 'module example.com/m\n\ngo 1.22\n');
-  fs.writeFileSync(path.join(mod, 'main.go'), 'package main\n\nfunc main() {}\n');
+  mod = writeMainModule(tmp.dir);
 });
 afterEach(() => tmp.cleanup());
 
