@@ -27,6 +27,7 @@ import { spawnBuildProcess, type BuildProcess } from '../supervisor/build-proces
 import { prepareOutput } from '../supervisor/output-path.js';
 import { terminateTree, type EnvMarker } from '../supervisor/kill-tree.js';
 import { firstBuildOrder } from './first-build.js';
+import { processCpuMs } from './timings.js';
 import { BUILD_KILL_GRACE_MS, BUILD_MARKER_KEY, buildCommand } from '../supervisor/build.js';
 import type { AdoptedBuild, BuildAdopter, BuildSpawn } from '../supervisor/adopted-build.js';
 
@@ -37,7 +38,7 @@ export class EarlyBuild implements BuildAdopter {
   readonly startedAt = performance.now();
   readonly startedWall = Date.now();
   /** The process's CPU time (user + system, ms) at the spawn, for the start-up's timings. */
-  readonly startedCpuMs = cpuMsNow();
+  readonly startedCpuMs = processCpuMs();
   private held: string[] = [];
   private sink: ((text: string) => void) | undefined;
   private readonly stopper = new AbortController();
@@ -181,11 +182,6 @@ export class EarlyBuild implements BuildAdopter {
         (log ?? stderrOnly).warn({ err: e }, `could not remove ${file}, written by a build that was not used: ${String(e)}`);
     }
   }
-}
-
-function cpuMsNow(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
 }
 
 /**
