@@ -1,6 +1,7 @@
 /** The native watcher's liveness rules (pure, fake clock). */
 import { describe, expect, it } from 'vitest';
 import { Heartbeat } from '../../src/watch/native/heartbeat.js';
+import { echoVerdict, type Liveness } from '../../src/watch/native/liveness.js';
 
 const T = { intervalMs: 1000, deadlineMs: 5000 };
 const stats = (watches: number | undefined, inodes: number, over: object = {}) => ({
@@ -94,5 +95,46 @@ describe('Heartbeat', () => {
       expect(h.audit(stats(1, 10, { watchesFresh: false }))).toBeUndefined();
       expect(h.audit(stats(undefined, 10))).toBeUndefined();
     }
+  });
+});
+
+describe('Heartbeat.owedFor: how long a ping has gone unanswered', () => {
+  it('none owed while every ping was answered; from the first unanswered ping of a streak', () => {
+    const h = new Heartbeat(T, 0);
+    const forgive = () => undefined;
+    expect(h.owedFor(500, 0)).toBeUndefined(); // nothing asked yet
+    h.beat(1000, 0, forgive);
+    expect(h.owedFor(1500, 0)).toBe(500);
+    expect(h.owedFor(1500, 1010)).toBeUndefined(); // answered
+    h.beat(2000, 1010, forgive);
+    h.beat(3000, 1010, forgive); // two pings unanswered: owed since the first
+    expect(h.owedFor(3500, 1010)).toBe(1500);
+  });
+});
+
+describe('echoVerdict: what a late sentinel echo means', () => {
+  const live = (over: Partial<Liveness>): Liveness => ({ silentMs: 100, idle: true, pingMs: 1000, owedMs: undefined, ...over });
+
+  it('answered within two ping intervals, or since the sentinel went out: deaf', () => {
+    expect(echoVerdict(live({ silentMs: 1900 }), 2000, 2000)).toBe('deaf');
+    expect(echoVerdict(live({ silentMs: 2500, owedMs: 2400 }), 3000, 2000)).toBe('deaf'); // answered after the write
+  });
+
+  it('silent since the write with no ping asked (the heartbeat pinged just before the round): ask, never hung', () => {
+    // The flake this fixes: 2,001 ms silent, the last ping answered just before the sentinel went out.
+    expect(echoVerdict(live({ silentMs: 2001 }), 1990, 2000)).toBe('ask');
+    expect(echoVerdict(live({ silentMs: 40_000 }), 2500, 2000)).toBe('ask');
+  });
+
+  it('a ping owed: wait up to two ping intervals, then hung', () => {
+    expect(echoVerdict(live({ silentMs: 30_000, owedMs: 1500 }), 2500, 2000)).toBe('wait');
+    expect(echoVerdict(live({ silentMs: 30_000, owedMs: 2001 }), 2500, 2000)).toBe('hung');
+    expect(echoVerdict(live({ silentMs: Number.POSITIVE_INFINITY, owedMs: Number.POSITIVE_INFINITY }), 2500, 2000)).toBe('hung'); // no worker
+  });
+
+  it('busy resolving a burst: wait, for at most 10 intervals', () => {
+    expect(echoVerdict(live({ idle: false }), 5000, 2000)).toBe('wait');
+    expect(echoVerdict(live({ idle: false }), 20_000, 2000)).toBe('deaf');
+    expect(echoVerdict(undefined, 5000, 2000)).toBe('deaf');
   });
 });

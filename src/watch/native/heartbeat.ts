@@ -49,6 +49,12 @@ export class Heartbeat {
     return lastAnswer < this.lastPingAt;
   }
 
+  /** How long the oldest ping still unanswered has waited (ms); undefined when every ping was answered. */
+  owedFor(now: number, lastAnswer: number): number | undefined {
+    if (!this.owed(lastAnswer)) return undefined;
+    return now - (this.owedSince !== undefined && this.owedSince > lastAnswer ? this.owedSince : this.lastPingAt);
+  }
+
   /** The next ping should ask for a coverage audit (the last reading fell short). */
   get auditWanted(): boolean {
     return this.shortfalls > 0;

@@ -13,6 +13,7 @@
  * polling for a kernel limit. Before ready, a fatal error (ENOSPC, EMFILE, an unreadable root) rejects
  * `ready` with the HotwatchError that carries the fix.
  */
+import type { Liveness } from './liveness.js';
 import { HotwatchError, type NoticeCode } from '../../errors.js';
 import { bounded } from '../../os/bounded.js';
 import type { MountEntry } from '../../os/mounts.js';
@@ -45,14 +46,6 @@ export interface NativeWatcherOptions extends WatcherOptions {
   helper?: HelperBinary;
   /** Given the relevant files the first arming read and the dirs it armed, before `ready` resolves (the watchdog's snapshot). */
   onStartFiles?: (files: string[], dirs: string[]) => void;
-}
-
-/** How long the watcher thread has been silent, and whether it was idle at its last answer. */
-export interface Liveness {
-  silentMs: number;
-  idle: boolean;
-  /** The heartbeat's ping interval. */
-  pingMs: number;
 }
 
 export class NativeWatcher implements Watcher {
@@ -126,7 +119,7 @@ export class NativeWatcher implements Watcher {
   }
 
   liveness(): Liveness {
-    return { silentMs: this.worker.silentMs, idle: this.latest?.idle !== false, pingMs: this.pingMs };
+    return { silentMs: this.worker.silentMs, owedMs: this.worker.owedMs, idle: this.latest?.idle !== false, pingMs: this.pingMs };
   }
 
   /** Test-only: inject a fault into the running worker. */

@@ -61,6 +61,11 @@ export class WorkerSlot {
     return this.link ? performance.now() - this.link.lastAnswer : Number.POSITIVE_INFINITY;
   }
 
+  /** How long the current worker has owed an answer to a ping (ms); undefined when none is owed, infinite when none runs. */
+  get owedMs(): number | undefined {
+    return this.link ? this.heartbeat.owedFor(performance.now(), this.link.lastAnswer) : Number.POSITIVE_INFINITY;
+  }
+
   /** Starts a fresh worker (the first one gets `firstHooks`' test faults: a replaced worker is healthy). */
   start(data: Omit<WorkerData, 'hooks'>, firstHooks: WorkerData['hooks']): void {
     const gen = ++this.generation;

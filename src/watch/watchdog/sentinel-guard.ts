@@ -1,9 +1,8 @@
 /**
  * The watchdog's sentinel policy: which targets exist (the root's `.hotwatch/watchdog/`, each distinct
  * native mount under the root), when a round of sentinels goes out, and what a missing echo means:
- *   - the watcher thread silent for more than two pings as well → 'heartbeat-timeout' (hung thread);
- *   - the thread busy resolving a burst → wait (bounded: 10 intervals), the echo is queued behind it;
- *   - otherwise → 'sentinel-timeout': that scope is deaf.
+ *   - a ping owed for more than two ping intervals as well → 'heartbeat-timeout' (hung thread);
+ *   - otherwise 'sentinel-timeout' (that scope is deaf), unless native/liveness.ts says to wait or ask first.
  * It also proves a re-armed scope (one round trip) and restarts a recovered scope's cycle. Turned off
  * (watchdog.enabled: false), it writes nothing and proves nothing: recovery then trusts the re-arm.
  * The rounds' pace (issue 19): every half interval while the tree is busy and for QUIET_AFTER_MS after
@@ -15,6 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { classifyFs, mountsUnder, type MountEntry } from '../../os/mounts.js';
 import type { WatchControl } from '../backend.js';
+import { echoVerdict } from '../native/liveness.js';
 import type { DeafCause } from '../types.js';
 import { QUIET_MAX_MS, QuietPace } from '../pace/quiet-pace.js';
 import { DUE_SLACK_MS, WakeTimer } from '../pace/wake-timer.js';
@@ -199,12 +199,12 @@ export class SentinelGuard {
       if (age + DUE_SLACK_MS < this.judgeAfterMs()) continue; // judged one interval (less a margin) after the write
       this.pace.wake(now); // an overdue echo is an anomaly: the base pace until the tree is quiet again (no round now: judged below)
       const live = this.watcher.liveness();
-      // Hung only if it has not answered since this sentinel went out (a quiet round's look comes 2–3 s after its ping's answer).
-      if (live && live.silentMs > 2 * live.pingMs && live.silentMs >= age) {
-        const detail = `the native watcher has not answered for ${Math.round(live.silentMs)}ms and the sentinel in ${t.dir} did not come back within ${this.intervalMs}ms: it is hung; restarting it`;
+      const verdict = echoVerdict(live, age, this.intervalMs);
+      if (verdict === 'ask') this.watcher.pingNow(); // silent, but not asked since: the next look decides
+      if (verdict === 'hung') {
+        const detail = `the native watcher has not answered a ping for ${Math.round(live?.owedMs ?? 0)}ms and the sentinel in ${t.dir} did not come back within ${this.intervalMs}ms: it is hung; restarting it`;
         lose({ key: this.root, scope: 'watcher', cause: 'heartbeat-timeout', detail });
-      } else if (live && !live.idle && age < 10 * this.intervalMs) {
-      } else {
+      } else if (verdict === 'deaf') {
         const what = t.scope === 'root' ? 'the watch on the tree' : `the mount ${t.path}`;
         lose({
           key: t.path,
