@@ -14,6 +14,8 @@
  * `ready` with the HotwatchError that carries the fix.
  */
 import type { Liveness } from './liveness.js';
+
+export type { Liveness } from './liveness.js';
 import { HotwatchError, type NoticeCode } from '../../errors.js';
 import { bounded } from '../../os/bounded.js';
 import type { MountEntry } from '../../os/mounts.js';
