@@ -3,7 +3,9 @@
  * own): TurboFan stays off through a light start, is switched on once the start-up has burnt its CPU
  * budget, and HOTWATCH_V8_OPTIMIZER forces either way. Whether a function is optimized is asked of V8
  * itself (%GetOptimizationStatus, bit 4: optimized). Runs the built module (dist/), like the watcher
- * thread's tests.
+ * thread's tests. The probes compile on the main thread (--no-concurrent-recompilation): a concurrent
+ * job still queued on a loaded machine left a function that TurboFan was switched on for unoptimized
+ * (a full-suite flake; reproduced with --concurrent-recompilation-delay=300).
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -16,6 +18,9 @@ import { HEAVY_TREE_DIRS } from '../../src/compiler-tier.js';
 
 const run = promisify(execFile);
 const MODULE = pathToFileURL(path.resolve(import.meta.dirname, '../../dist/compiler-tier.js')).href;
+
+/** V8 flags of every probe: optimization, when on, is done before the next line runs. */
+const PROBE_FLAGS = ['--allow-natives-syntax', '--no-concurrent-recompilation', '--input-type=module', '-e'];
 
 /** Whether a hot function is optimized after a light start, then after ~1 s of CPU (and a check's tick). */
 const SCRIPT = `
@@ -36,7 +41,7 @@ async function probe(mode: string | undefined): Promise<{ light: boolean; heavy:
   const env = { ...process.env };
   delete env.HOTWATCH_V8_OPTIMIZER;
   if (mode !== undefined) env.HOTWATCH_V8_OPTIMIZER = mode;
-  const { stdout } = await run(process.execPath, ['--allow-natives-syntax', '--input-type=module', '-e', SCRIPT], {
+  const { stdout } = await run(process.execPath, [...PROBE_FLAGS, SCRIPT], {
     env,
     timeout: 60_000,
   });
@@ -75,7 +80,7 @@ async function armingProbe(dirs: number, mode?: string): Promise<{ ok: boolean; 
     const env = { ...process.env };
     delete env.HOTWATCH_V8_OPTIMIZER;
     if (mode !== undefined) env.HOTWATCH_V8_OPTIMIZER = mode;
-    const { stdout } = await run(process.execPath, ['--allow-natives-syntax', '--input-type=module', '-e', ARMING_SCRIPT(dirs, root)], {
+    const { stdout } = await run(process.execPath, [...PROBE_FLAGS, ARMING_SCRIPT(dirs, root)], {
       env,
       timeout: 60_000,
     });
