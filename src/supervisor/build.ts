@@ -156,12 +156,13 @@ export async function runBuild(s: BuildSettings, opts: BuildOptions): Promise<Bu
 
   const marker = early?.marker ?? { key: BUILD_MARKER_KEY, value: randomUUID() };
   const env: NodeJS.ProcessEnv = early?.env ?? { ...baseEnv, [marker.key]: marker.value };
+  if (early) started = early.startedAt; // spawned at start-up: its time, and build.timeout, count from its spawn
   const timeout = new AbortController();
-  const timer = setTimeout(() => timeout.abort(new Error(`build timed out after ${s.timeoutMs} ms`)), s.timeoutMs);
+  const left = Math.max(0, s.timeoutMs - (performance.now() - started));
+  const timer = setTimeout(() => timeout.abort(new Error(`build timed out after ${s.timeoutMs} ms`)), left);
   const stop = AbortSignal.any([opts.signal, timeout.signal]);
   logStart(log, display, s.root, early);
 
-  if (early) started = early.startedAt;
   const sub = early ? adopted(early, stop) : spawnBuild(file, args, s.root, env, stop, out, opts.log);
   // The first way the run ends wins: exit, cancel, timeout. Cancel and timeout tear down the whole tree;
   // so does a leader that exited while others of its tree still hold the output pipe.

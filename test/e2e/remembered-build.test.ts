@@ -189,6 +189,46 @@ describe('the remembered first build', () => {
     }
   });
 
+  it('build.timeout counts from the remembered build spawn, not from its adoption', async () => {
+    // Each tool of the build waits for `release` while `hold` exists: the build runs as long as the test says.
+    const outside = `${session.dir}.timeout`;
+    fs.mkdirSync(outside);
+    const hold = path.join(outside, 'hold');
+    const release = path.join(outside, 'release');
+    const started = path.join(outside, 'started');
+    const wrapper = path.join(outside, 'held-tool.sh');
+    fs.writeFileSync(
+      wrapper,
+      `#!/bin/sh\nif [ -e '${hold}' ]; then echo $$ >> '${started}'; while [ ! -e '${release}' ]; do sleep 0.05; done; fi\nexec "$@"\n`,
+      { mode: 0o755 },
+    );
+    const config = path.join(outside, 'hw.yaml');
+    const timeoutMs = 2000;
+    fs.writeFileSync(
+      config,
+      `root: ${JSON.stringify(session.dir)}\nbuild:\n  timeout: ${timeoutMs}ms\n  flags: ["-toolexec", ${JSON.stringify(wrapper)}]\n`,
+    );
+    const args = [...DEBUG, '--config', config];
+    try {
+      await firstRun(args, outside);
+      fs.writeFileSync(hold, '');
+      const gate = path.join(outside, 'gate');
+      const { hw, mark } = markedRun(args, { HOTWATCH_TEST_FAULTS: '', HOTWATCH_TEST_REMEMBERED_GATE: gate }, outside);
+      await waitFor(() => fs.existsSync(started), { description: 'a tool of the remembered build runs', timeoutMs: 60_000 });
+      // The start-up is held past build.timeout from the spawn; then the build is adopted, still running.
+      await new Promise((r) => setTimeout(r, timeoutMs + 1000));
+      fs.writeFileSync(gate, '');
+      const adopted = await hw.waitForLog((l) => l.event === 'build.start' && l.early === true, 'the remembered build adopted');
+      fs.writeFileSync(release, ''); // from here the build could finish: it must already be over its time
+      const result = await hw.waitForLog((l) => l.event === 'build.result', 'the first build ends', { from: hw.logs.indexOf(adopted) });
+      expect(result, 'timed out at its adoption, already past build.timeout since its spawn').toMatchObject({ ok: false, timedOut: true });
+      await hw.stop('SIGINT');
+      await noneLeft(mark);
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
   it('a stop signal before hotwatch has its own handlers: held, then a clean stop; the build stopped, nothing left', async () => {
     const slow = slowToolsConfig(session.dir);
     const args = [...DEBUG, '--config', slow.config];
