@@ -207,7 +207,8 @@ describe('watchdog.enabled false: no sentinels, recovery all the same', () => {
     const fallback = await c.line((l) => l.event === 'watch.fallback', 'watch.fallback');
     expect(fallback).toMatchObject({ level: 50, backend: 'poll', scope: 'root' });
     expect(String(fallback.reason)).toContain('re-arming failed 3 times');
-    expect(c.w.stats?.()?.backend).toBe('poll');
+    // Not c.w.stats().backend here: with the test's fast heartbeat the watchdog may already be trying
+    // native watching again (a full-suite run under load read a native watcher not ready yet: undefined).
     const polled = path.join(root, 'pkg', 'polled.go');
     fs.writeFileSync(polled, 'package pkg\n');
     await waitFor(() => c.changed().has(polled), { description: 'an edit seen by polling', timeoutMs: 5000 });
