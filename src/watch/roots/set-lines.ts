@@ -1,4 +1,5 @@
 /** What the watch set says about its roots (the modules it will not watch), and its figures summed over all roots. */
+import path from 'node:path';
 import type { Logger } from '../../log/logger.js';
 import type { ReconcileReport, Watcher, WatcherReady, WatcherStats } from '../types.js';
 import { describeRoot, type SkippedRoot, type WatchRoot } from './module-roots.js';
@@ -57,4 +58,9 @@ export function sumReports(reports: readonly ReconcileReport[]): ReconcileReport
   const how = reports.some((r) => r.how === 'repolled') ? 'repolled' : 'reconciled';
   const sum = (k: 'dirs' | 'added' | 'removed'): number => reports.reduce((n, r) => n + r[k], 0);
   return { how, dirs: sum('dirs'), added: sum('added'), removed: sum('removed') };
+}
+
+/** Whether `file` is in one of `dirs` (a root of the set already sees its events). */
+export function underAny(dirs: string[], file: string): boolean {
+  return dirs.some((d) => !path.relative(d, file).startsWith('..'));
 }

@@ -40,3 +40,9 @@ export interface Extra {
   /** After its watcher closed: remove the `.hotwatch/` this run created there. */
   tidy: () => void;
 }
+
+/** An extra root let go: its watcher closed, then the `.hotwatch/` this run created there removed. */
+export async function closeExtra(e: Extra): Promise<void> {
+  await e.watcher.close();
+  e.tidy();
+}

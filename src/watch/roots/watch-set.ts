@@ -16,15 +16,16 @@ import type { WatchEvent } from '../../pipeline/events.js';
 import type { ArmedTree, ReconcileReport, Watcher, WatcherReady, WatcherStats } from '../types.js';
 import { createWatchdog } from '../watchdog/watchdog.js';
 import { describeRoot, planRoots, rulesFor, withGoWork, type RootsPlan, type WatchRoot } from './module-roots.js';
-import { knownOf, saySkipped, sumReady, sumReports, sumStats } from './set-lines.js';
+import { knownOf, saySkipped, sumReady, sumReports, sumStats, underAny } from './set-lines.js';
 import { leaveAsFound } from './own-dir.js';
 import { goWorkCandidates, ModuleFilesPoll } from './module-files-poll.js';
 import { buildDirsOnce, withoutIgnored, type BuildDirsOnce } from './ignored-excludes.js';
 import { IgnoredRefresh, type RefreshHost } from './ignored-refresh.js';
+import { EmbeddedFiles } from './embedded-files.js';
 import { IgnoreFileChanges, ignoreFileOf } from './ignore-files.js';
 import { OneAtATime } from './one-at-a-time.js';
 import { HotwatchError } from '../../errors.js';
-import type { Extra, WatchSetOptions } from './set-options.js';
+import { closeExtra, type Extra, type WatchSetOptions } from './set-options.js';
 
 export type { WatchSetOptions } from './set-options.js';
 
@@ -41,6 +42,8 @@ export class WatchSet implements Watcher, RefreshHost {
   private rules: WatchSettings;
   private mainExcluded: string[] = [];
   private readonly refresh: IgnoredRefresh;
+  /** Files the binary embeds whatever their extension: include globs of the root (embedded-files.ts). */
+  private readonly embedded: EmbeddedFiles;
   private readonly ignoreFiles: IgnoreFileChanges;
   private buildDirs: BuildDirsOnce;
   private readonly extras = new Map<string, Extra>();
@@ -63,6 +66,8 @@ export class WatchSet implements Watcher, RefreshHost {
     this.polled = new ModuleFilesPoll(opts.watchdog.intervalMs, () => this.replanSoon('a go.work or go.mod outside the roots changed'));
     this.buildDirs = buildDirsOnce(opts.build, opts.signal);
     this.refresh = new IgnoredRefresh(this, this.log, opts.signal);
+    const embedHost = { settings: () => this.settings, reapply: () => this.reconcile(this.settings) };
+    this.embedded = new EmbeddedFiles(opts.build, embedHost, this.log, opts.signal);
     const replanIgnored = (): Promise<void> => this.reconcile(this.settings).then(() => undefined);
     const rescan = (reason: string): void => this.opts.onEvent({ kind: 'rescan', reason, at: performance.now() });
     this.ignoreFiles = new IgnoreFileChanges({ leftOut: () => this.leftOut(), replanIgnored, rescan }, this.log, opts.cwd);
@@ -72,12 +77,13 @@ export class WatchSet implements Watcher, RefreshHost {
 
   /** The root first (git-ignored dirs left out), then the extra roots one by one (the budget sees each). */
   private async start(plan: Promise<RootsPlan | undefined>): Promise<WatcherReady> {
-    const { settings, excluded } = await withoutIgnored(withGoWork(this.settings), this.buildDirs, this.opts.signal, this.log);
+    const { settings, excluded } = await this.rootRules(this.settings);
     if (this.closed) throw new HotwatchError('INTERNAL', 'the watcher was closed before it was ready');
     this.main = this.watchdogFor(settings);
     this.armedWith.set(settings.root, { settings, watcher: this.main });
     this.mainExcluded = excluded;
     const ready = await this.main.ready;
+    this.embedded.goChanged(true); // in the background: the first build compiles what is on disk now
     const p = await plan;
     if (p) await this.serial(() => this.apply(p, false));
     return sumReady(ready, [...this.extras.values()], this.opts.cwd);
@@ -101,7 +107,7 @@ export class WatchSet implements Watcher, RefreshHost {
     return this.exclusive(async () => {
       [this.settings, this.rules] = [settings, settings];
       const reports: ReconcileReport[] = [];
-      const main = await withoutIgnored(withGoWork(settings), this.buildDirs, this.opts.signal, this.log);
+      const main = await this.rootRules(settings);
       if (this.main?.reconcile) reports.push(await this.main.reconcile(main.settings));
       this.mainExcluded = main.excluded;
       for (const e of this.extras.values()) {
@@ -122,6 +128,7 @@ export class WatchSet implements Watcher, RefreshHost {
     if (this.replanTimer) clearTimeout(this.replanTimer);
     this.polled.close();
     this.refresh.close();
+    this.embedded.close();
     this.ignoreFiles.close();
     await this.changes.settled();
     await Promise.all([this.main?.close(), ...[...this.extras.values()].map((e) => closeExtra(e))]);
@@ -151,7 +158,7 @@ export class WatchSet implements Watcher, RefreshHost {
         await closeExtra(extra);
         return this.arm(extra.root, true);
       }
-      const { settings, excluded } = await withoutIgnored(withGoWork(this.settings), this.buildDirs, this.opts.signal, this.log);
+      const { settings, excluded } = await this.rootRules(this.settings);
       const [old, fresh] = [this.main, this.watchdogFor(settings)];
       try {
         await fresh.ready; // the old one watches until the new one does
@@ -184,7 +191,7 @@ export class WatchSet implements Watcher, RefreshHost {
     const ignoreFile = ignoreFileOf(ev);
     if (ignoreFile) return this.ignoreFiles.changed(ignoreFile); // changes what is watched; builds nothing
     if (ev.kind === 'change' && MODULE_FILES.has(path.basename(ev.path))) this.replanSoon(`${path.basename(ev.path)} changed`);
-    else if (ev.kind === 'change' && ev.path.endsWith('.go')) this.refresh.goChanged();
+    else if (ev.kind === 'change' && ev.path.endsWith('.go')) for (const r of [this.refresh, this.embedded]) r.goChanged();
     this.opts.onEvent(ev);
   }
 
@@ -228,7 +235,7 @@ export class WatchSet implements Watcher, RefreshHost {
     const { cwd } = this.opts;
     const missing = plan.skipped.filter((m) => m.missing).map((m) => path.join(m.dir, 'go.mod'));
     const work = plan.workspace
-      ? this.covers(plan.workspace, plan.extra)
+      ? underAny([this.settings.root, ...plan.extra.map((r) => r.dir)], plan.workspace)
         ? []
         : [plan.workspace]
       : goWorkCandidates(this.settings.root, this.opts.goEnv);
@@ -252,9 +259,9 @@ export class WatchSet implements Watcher, RefreshHost {
     }
   }
 
-  /** Whether a root of the set (events) already sees `file`. */
-  private covers(file: string, extra: WatchRoot[]): boolean {
-    return [this.settings.root, ...extra.map((r) => r.dir)].some((d) => !path.relative(d, file).startsWith('..'));
+  /** The root's rules: go.work and embedded files made relevant, git-ignored directories the build does not read left out. */
+  private rootRules(s: WatchSettings): ReturnType<typeof withoutIgnored> {
+    return withoutIgnored(withGoWork(this.embedded.applyTo(s)), this.buildDirs, this.opts.signal, this.log);
   }
 
   private async arm(root: WatchRoot, later: boolean): Promise<void> {
@@ -285,11 +292,6 @@ export class WatchSet implements Watcher, RefreshHost {
       this.opts.onEvent({ kind: 'rescan', reason, at: performance.now() });
     }
   }
-}
-
-async function closeExtra(e: Extra): Promise<void> {
-  await e.watcher.close();
-  e.tidy();
 }
 
 export function createWatchSet(opts: WatchSetOptions): WatchSet {

@@ -1,0 +1,125 @@
+/**
+ * Files the binary embeds (`//go:embed`) are build inputs like its `.go` files: a `web/dist/app.css` or a
+ * `schema.json` compiled into the binary must rebuild when it changes, whatever its extension. The
+ * toolchain says which (`go list -deps`, no network: os/go-embeds.ts). Each embedding package's patterns
+ * whose files the watch rules would not already report become include globs of the root (the pattern,
+ * and everything under it: a directory pattern embeds its whole tree), so a file created there later
+ * counts too. Asked in the background once the root is armed (the first build compiles what is on disk
+ * then, so nothing is missed before), and again after `.go` edits settle (a new `//go:embed`); when the
+ * globs change, the root's watches are reconciled with them and an info line says what is watched now.
+ * Never silent: when go cannot answer, a warning says which files may be missed and why.
+ */
+import path from 'node:path';
+import type { WatchSettings } from '../../config/settings.js';
+import type { Logger } from '../../log/logger.js';
+import { type EmbeddingPackage, listEmbeddingPackages } from '../../os/go-embeds.js';
+import { createFilter } from '../tree/filter.js';
+import type { BuildInputs } from './ignored-excludes.js';
+
+/** After the last `.go` edit: the build has usually run by then (as ignored-refresh.ts). */
+const SETTLE_MS = 2000;
+
+/** The include globs that make `pkgs`' embedded files relevant, for those the rules `s` do not report already. */
+export function embedGlobs(s: WatchSettings, pkgs: EmbeddingPackage[]): string[] {
+  const filter = createFilter(s);
+  const globs = new Set<string>();
+  for (const p of pkgs) {
+    if (p.files.every((f) => filter.isRelevantFile(f))) continue; // .go, .html...: reported already
+    const dir = path.relative(s.root, p.dir).split(path.sep).join('/');
+    for (const raw of p.patterns) {
+      const pattern = raw.replace(/^all:/, '').replace(/\/+$/, '');
+      const glob = dir === '' ? pattern : `${dir}/${pattern}`;
+      globs.add(glob);
+      globs.add(`${glob}/**`);
+    }
+  }
+  return [...globs].sort();
+}
+
+export class EmbeddedFiles {
+  private globs: string[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private asking: Promise<void> | undefined;
+  private again = false;
+  private lastFailure = '';
+
+  constructor(
+    private readonly build: BuildInputs | undefined,
+    /** The root's settings now, and how to re-apply them (the watch set's reconcile, which calls applyTo). */
+    private readonly host: { settings(): WatchSettings; reapply(): Promise<unknown> },
+    private readonly log: Logger,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  /** `s` with the embedded files' globs in its include list (none known yet: `s`). */
+  applyTo(s: WatchSettings): WatchSettings {
+    const more = this.globs.filter((g) => !s.include.includes(g));
+    return more.length === 0 ? s : { ...s, include: [...s.include, ...more] };
+  }
+
+  /** Go sources changed (or the root was armed: `now`): ask again once they settle. */
+  goChanged(now = false): void {
+    if (this.build === undefined || this.signal.aborted) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.ask(), now ? 0 : SETTLE_MS);
+    this.timer.unref();
+  }
+
+  close(): void {
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  /** One question at a time; a change meanwhile asks once more after it. */
+  private ask(): Promise<void> {
+    this.timer = undefined;
+    if (this.asking !== undefined) {
+      this.again = true;
+      return this.asking;
+    }
+    this.asking = this.askOnce().finally(() => {
+      this.asking = undefined;
+      if (this.again) {
+        this.again = false;
+        this.goChanged();
+      }
+    });
+    return this.asking;
+  }
+
+  private async askOnce(): Promise<void> {
+    const b = this.build!;
+    const base = this.host.settings();
+    let pkgs: EmbeddingPackage[];
+    try {
+      pkgs = await listEmbeddingPackages({
+        cwd: b.root,
+        pkg: b.package,
+        root: base.root,
+        env: b.env,
+        flags: [...b.flags],
+        signal: this.signal,
+      });
+    } catch (e) {
+      if (this.signal.aborted) return;
+      const why = (e as Error).message;
+      if (why !== this.lastFailure)
+        this.log.warn(
+          { event: 'watch.embeds-unknown', err: why },
+          `could not ask go which files the binary embeds (//go:embed): ${why}; embedded files whose extension is not watched may not rebuild until it answers (asked again after the next .go edit)`,
+        );
+      this.lastFailure = why;
+      return;
+    }
+    this.lastFailure = '';
+    const globs = embedGlobs(base, pkgs);
+    if (globs.join('\n') === this.globs.join('\n')) return;
+    const added = globs.filter((g) => !g.endsWith('/**') && !this.globs.includes(g));
+    this.globs = globs;
+    await this.host.reapply();
+    const text =
+      globs.length === 0
+        ? 'no embedded file needs a watch of its own any more'
+        : `watching what the binary embeds (//go:embed), whatever its extension: ${added.length > 0 ? added.join(', ') : globs.filter((g) => !g.endsWith('/**')).join(', ')}`;
+    this.log.info({ event: 'watch.embeds', globs }, text);
+  }
+}

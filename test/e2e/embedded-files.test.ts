@@ -1,0 +1,92 @@
+/**
+ * Files the binary embeds (//go:embed) rebuild when they change, whatever their extension, with no
+ * config (src/watch/roots/embedded-files.ts): the built CLI, real go builds, a real app serving what it
+ * embeds. A `web/dist/version.json` is not a watched extension; the toolchain's answer makes it one. A
+ * `//go:embed` added while hotwatch runs is followed once the edit settles.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { hotwatchSession, startHotwatch } from '../helpers/hotwatch.js';
+
+const MAIN = `package main
+
+import (
+\t"fmt"
+\t"net/http"
+\t"os"
+
+\t"example.com/e2e/web"
+)
+
+func main() {
+\thttp.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintf(w, "v=%s", web.Version()) })
+\tif err := http.ListenAndServe("127.0.0.1:"+os.Getenv("PORT"), nil); err != nil {
+\t\tfmt.Fprintln(os.Stderr, err)
+\t\tos.Exit(1)
+\t}
+}
+`;
+
+/** Package web: embeds dist/ and serves dist/version.json's text (plus, with `notes`, web/notes/*.txt's). */
+const web = (notes: boolean) => `package web
+
+import (
+\t"embed"
+\t"strings"
+)
+
+//go:embed dist
+var dist embed.FS
+${notes ? '\n//go:embed notes/*.txt\nvar notes embed.FS\n' : ''}
+func Version() string {
+\tb, _ := dist.ReadFile("dist/version.json")
+\tv := strings.TrimSpace(string(b))
+${notes ? '\tn, _ := notes.ReadFile("notes/n.txt")\n\tv += "+" + strings.TrimSpace(string(n))\n' : ''}\treturn v
+}
+`;
+
+const session = hotwatchSession((dir) => {
+  fs.writeFileSync(path.join(dir, 'go.mod'), 'module example.com/e2e\n\ngo 1.22\n');
+  fs.writeFileSync(path.join(dir, 'main.go'), MAIN);
+  fs.mkdirSync(path.join(dir, 'web', 'dist'), { recursive: true });
+  fs.mkdirSync(path.join(dir, 'web', 'notes'));
+  fs.writeFileSync(path.join(dir, 'web', 'web.go'), web(false));
+  fs.writeFileSync(path.join(dir, 'web', 'dist', 'version.json'), 'v1\n');
+  fs.writeFileSync(path.join(dir, 'web', 'notes', 'n.txt'), 'n1\n');
+});
+
+describe('embedded files (//go:embed), no config', () => {
+  it('an embedded file of an unwatched extension rebuilds and serves; the log says what is watched for it', async () => {
+    const hw = (session.hw = startHotwatch([], { cwd: session.dir, env: { PORT: String(session.port) } }));
+    await session.serves('v1');
+    const said = await hw.waitForLog((l) => l.event === 'watch.embeds', 'the embedded files are watched');
+    expect(said.globs).toEqual(['web/dist', 'web/dist/**']);
+    expect(String(said.msg)).toContain('web/dist');
+    fs.writeFileSync(path.join(session.dir, 'web', 'dist', 'version.json'), 'v2\n');
+    await session.serves('v2');
+    // A file created in the embedded directory later counts too (go embeds the whole tree).
+    fs.mkdirSync(path.join(session.dir, 'web', 'dist', 'css'));
+    fs.writeFileSync(path.join(session.dir, 'web', 'dist', 'css', 'app.css'), 'body{}\n');
+    await hw.waitForLog((l) => l.event === 'build.start' && String(l.trigger).includes('app.css'), 'a new embedded file builds');
+    await session.serves('v2');
+  });
+
+  it('a //go:embed added while hotwatch runs: its files are watched once the edit settles', async () => {
+    const hw = (session.hw = startHotwatch([], { cwd: session.dir, env: { PORT: String(session.port) } }));
+    await session.serves('v1');
+    await hw.waitForLog((l) => l.event === 'watch.embeds', 'the embedded files are watched');
+    fs.writeFileSync(path.join(session.dir, 'web', 'web.go'), web(true));
+    await session.serves('v1+n1');
+    const said = await hw.waitForLog(
+      (l) => l.event === 'watch.embeds' && (l.globs as string[]).includes('web/notes/*.txt'),
+      'the new pattern is watched',
+      {
+        timeoutMs: 30_000,
+      },
+    );
+    expect(String(said.msg)).toContain('web/notes/*.txt');
+    fs.writeFileSync(path.join(session.dir, 'web', 'notes', 'n.txt'), 'n2\n');
+    await session.serves('v1+n2');
+  });
+});
