@@ -11,6 +11,7 @@ import { binaryIdentity } from './binary-identity.js';
 import { daemonGone, markedProcesses, reportDaemonized } from './daemon.js';
 import { AppProcess, type AppExit } from './process.js';
 import type { AppProxy } from './supervisor-options.js';
+import { WrongPortWatch } from './wrong-port.js';
 
 export interface JobAppOptions {
   run: RunSettings;
@@ -94,7 +95,7 @@ export async function proveReady(
   app: AppProcess,
   port: number,
   proxy: AppProxy,
-  o: { signal: AbortSignal; stopSignal: NodeJS.Signals; gracePeriodMs: number },
+  o: { signal: AbortSignal; stopSignal: NodeJS.Signals; gracePeriodMs: number; log: Logger },
 ): Promise<string | undefined> {
   const ctrl = new AbortController();
   let exited: AppExit | undefined;
@@ -104,11 +105,13 @@ export async function proveReady(
   });
   const onAbort = (): void => ctrl.abort(new Error('shutdown'));
   o.signal.addEventListener('abort', onAbort, { once: true });
+  const wrongPort = new WrongPortWatch(app.pid, port, proxy.portEnv, o.log);
   try {
     const res = await proxy.waitReady(port, ctrl.signal);
     if (res.ready) return undefined;
+    const elsewhere = wrongPort.note();
     await app.stop(o.stopSignal, o.gracePeriodMs);
-    return `it was not ready after ${formatMs(res.afterMs)} (proxy.readyTimeout ${formatMs(proxy.readyTimeoutMs)}; port ${port} in $${proxy.portEnv}: ${res.why})`;
+    return `it was not ready after ${formatMs(res.afterMs)} (proxy.readyTimeout ${formatMs(proxy.readyTimeoutMs)}; port ${port} in $${proxy.portEnv}: ${res.why}${elsewhere})`;
   } catch {
     if (exited === undefined) {
       await app.stop(o.stopSignal, o.gracePeriodMs);
@@ -117,6 +120,7 @@ export async function proveReady(
     const how = exited.signal ? `killed by ${exited.signal}` : `exit code ${exited.code}`;
     return `it exited (${how}) after ${formatMs(exited.uptimeMs)}, before it was ready`;
   } finally {
+    wrongPort.stop();
     o.signal.removeEventListener('abort', onAbort);
   }
 }

@@ -436,7 +436,12 @@ export class Supervisor {
     const { app, identity, tail } = started;
     if (proxy && port !== undefined) {
       this.markers.add(app.marker.value);
-      const why = await proveReady(app, port, proxy, { signal, stopSignal: run.stopSignal, gracePeriodMs: run.gracePeriodMs });
+      const why = await proveReady(app, port, proxy, {
+        signal,
+        stopSignal: run.stopSignal,
+        gracePeriodMs: run.gracePeriodMs,
+        log: this.log,
+      });
       if (why !== undefined) {
         const lines = tail.lines;
         this.showFailure({ title: `The new version did not start: ${why}`, lines });

@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hotwatchSession, startHotwatch } from '../helpers/hotwatch.js';
+import { freePort, hotwatchSession, startHotwatch } from '../helpers/hotwatch.js';
 import { request } from '../helpers/http-client.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -152,6 +152,26 @@ describe('hotwatch run --proxy-port (e2e)', () => {
       expect(answers.filter((a) => a !== 'v=v0' && a !== 'v=v2')).toEqual([]);
     }, 120_000);
   }
+
+  it('(h) a new version that listens on a port of its own, not on $PORT: said at once with both fixes; the failure names it', async () => {
+    const port = session.port;
+    const own = await freePort();
+    fs.writeFileSync(path.join(session.dir, 'watcher.config.yaml'), 'proxy:\n  readyTimeout: 5s\n');
+    const hw = (session.hw = startHotwatch(['--proxy-port', String(port)], { cwd: session.dir }));
+    await proxied('v0', port);
+    const mark = hw.logs.length;
+    fs.writeFileSync(path.join(session.dir, 'main.go'), app('v1', `os.Setenv("PORT", "${own}")`));
+    const warned = await hw.waitForLog((l) => l.event === 'app.wrong-port', 'the wrong port is said', { from: mark, timeoutMs: 60_000 });
+    expect(warned).toMatchObject({ level: 40, listening: [own] });
+    expect(String(warned.msg)).toContain(`--app-port ${own}`);
+    const failed = await hw.waitForLog((l) => l.event === 'app.start-failed', 'the failed start is said', {
+      from: mark,
+      timeoutMs: 60_000,
+    });
+    expect(hw.logs.indexOf(warned), 'said while still waiting, before the deadline').toBeLessThan(hw.logs.indexOf(failed));
+    expect(String(failed.msg)).toContain(`it listens on :${own} instead`);
+    expect(await text(port)).toBe('v=v0');
+  }, 120_000);
 
   it('(e) an app that crashes: pages get a 503 carrying its last output; the next edit serves again', async () => {
     const port = session.port;
