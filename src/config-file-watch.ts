@@ -10,10 +10,15 @@
  *     may sit on a mount where inotify is deaf.
  * A burst of events (an editor's write, rename and chmod) is one reload after a quiet moment, and a save
  * that leaves the bytes as they were reloads nothing. A rescan (events were lost) looks at it again.
+ * Zero-config (no config file at start, so no --config): the file a start-up would have read, the root's
+ * watcher.config.yaml, is watched all the same, so one written while hotwatch runs (`hotwatch init` in
+ * another terminal) is loaded by the same reload; a config file deleted while hotwatch runs is a change
+ * too (the reload says what it then runs with: reload.ts).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { CONFIG_FILE_NAME } from './config/load.js';
 import type { Settings, WatchSettings } from './config/settings.js';
 import type { Logger } from './log/logger.js';
 import type { WatchEvent } from './pipeline/events.js';
@@ -24,7 +29,7 @@ import { createFilter } from './watch/tree/filter.js';
 const QUIET_MS = 150;
 
 export interface ConfigFileWatchOptions {
-  /** Absolute path of the config file; undefined in zero-config mode (nothing is watched). */
+  /** Absolute path of the config file (in zero-config mode, where it would be: it may not exist); undefined: nothing is watched. */
   file: string | undefined;
   root: string;
   log: Logger;
@@ -125,6 +130,10 @@ export class ConfigFileWatch {
   }
 }
 
-/** The watch of the config file of these settings (none in zero-config mode). */
+/**
+ * The watch of the config file of these settings; in zero-config mode, of the file a start-up would have
+ * read (watcher.config.yaml in the root: the loader looks there when no --config is given), so that one
+ * created while hotwatch runs is applied.
+ */
 export const watchConfigFile = (s: Settings, o: Pick<ConfigFileWatchOptions, 'log' | 'signal' | 'onChange'>): ConfigFileWatch =>
-  new ConfigFileWatch({ file: s.configFile, root: s.root, ...o });
+  new ConfigFileWatch({ file: s.configFile ?? path.join(s.root, CONFIG_FILE_NAME), root: s.root, ...o });

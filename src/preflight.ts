@@ -11,6 +11,7 @@ import type { Settings } from './config/settings.js';
 import { HotwatchError } from './errors.js';
 import { isPortFree, portHolders } from './os/ports.js';
 import { findOnPath, packageNameInDir, parsePackageClause } from './diagnostics/toolchain.js';
+import { projectKind } from './init/gowork.js';
 import { createFilter } from './watch/tree/filter.js';
 
 function findUp(from: string, name: string): string | undefined {
@@ -93,13 +94,25 @@ function readHead(file: string): string | undefined {
 }
 
 /**
+ * The modules of the root's go.work, absolute (init's reading of it: gowork.ts): go builds their packages
+ * from the workspace root, so their main packages are the root's to run. None when the build sets
+ * GOWORK=off (go then ignores the file), or without a go.work.
+ */
+function workspaceModules(s: Settings): string[] {
+  if ((s.build.env.GOWORK ?? process.env.GOWORK) === 'off' || !fs.existsSync(path.join(s.root, 'go.work'))) return [];
+  const project = projectKind(s.root);
+  return project.kind === 'workspace' ? project.uses.map((u) => path.resolve(s.root, u)) : [];
+}
+
+/**
  * Directories under the root that hold a main package (`./cmd/server`), shallow ones first, at most `max`
  * within `budgetMs` (a 10,000-directory tree takes well under that; `go list ./...` there takes 8 s).
- * Go's rules (no testdata, vendor, `.`/`_` directories, nested modules) plus the watch excludes; one
- * package clause read per directory, `//go:build ignore` programs skipped.
+ * Go's rules (no testdata, vendor, `.`/`_` directories, nested modules other than the go.work's own) plus
+ * the watch excludes; one package clause read per directory, `//go:build ignore` programs skipped.
  */
 export function findMainPackages(s: Settings, budgetMs = SCAN_BUDGET_MS, max = SCAN_MAX): { found: string[]; complete: boolean } {
   const filter = createFilter(s.watch);
+  const workspace = workspaceModules(s);
   const deadline = performance.now() + budgetMs;
   const found: string[] = [];
   const queue = [s.root];
@@ -112,7 +125,7 @@ export function findMainPackages(s: Settings, budgetMs = SCAN_BUDGET_MS, max = S
     } catch {
       continue;
     }
-    if (dir !== s.root && entries.some((e) => e.name === 'go.mod')) continue; // another module
+    if (dir !== s.root && !workspace.includes(dir) && entries.some((e) => e.name === 'go.mod')) continue; // another module
     let pkg: string | undefined;
     for (const e of entries) {
       if (e.isDirectory()) {
@@ -150,19 +163,30 @@ async function checkMainPackage(
   else if (p.name !== '') what = `${dir} holds only _test.go files`;
   else if (/no Go files|build constraints exclude/.test(p.error)) what = p.error;
   else return; // go cannot load it (a missing module...): the build prints go's own error
-  const { found, complete } = findMainPackages(s);
-  const file = s.configFile ? path.basename(s.configFile) : 'watcher.config.yaml';
-  const hint =
-    found.length > 0
-      ? `set build.package: ${found[0]} in ${file} (main packages under the root: ${found.join(', ')}${complete ? '' : ', ...'})`
-      : `no main package (package main with func main) found under ${s.root}${complete ? '' : ' (search stopped early)'}: add one and set build.package to it in ${file}, or set build.cmd`;
   throw new HotwatchError(
     'CONFIG_INVALID',
     `build.package ${JSON.stringify(s.build.package)}: ${what}: there is no program to build and run`,
     {
-      hint,
+      hint: mainPackageFix(s, findMainPackages(s)),
       ...(where ? { where } : {}),
     },
+  );
+}
+
+/**
+ * The fix for a build.package that is no program: the main packages found, and how to name one: in the
+ * config file when there is one; without one (zero-config), on the command line or in a config written by init.
+ */
+function mainPackageFix(s: Settings, { found, complete }: { found: string[]; complete: boolean }): string {
+  const file = s.configFile ? path.basename(s.configFile) : 'watcher.config.yaml';
+  if (found.length === 0)
+    return `no main package (package main with func main) found under ${s.root}${complete ? '' : ' (search stopped early)'}: add one and set build.package to it in ${file}, or set build.cmd`;
+  const list = `main packages under the root: ${found.join(', ')}${complete ? '' : ', ...'}`;
+  if (s.configFile) return `set build.package: ${found[0]} in ${file} (${list})`;
+  const several = found.length > 1 || !complete;
+  return (
+    `${several ? 'name the one to run' : 'run it'}: hotwatch run --package ${found[0]}, or write a config that names it: ` +
+    `hotwatch init --main ${found[0]}${several ? ' (or hotwatch init --all: every one, as apps)' : ''} (${list})`
   );
 }
 

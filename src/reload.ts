@@ -10,6 +10,8 @@
  * Reloads run one at a time, in order: a second request while one runs waits for it, then reads the file
  * as it is then. Triggers: an edit of the file (config-file-watch.ts), `hotwatch reload` over the control
  * socket, SIGHUP with `service.sighup: reload`. Service mode wraps each in RELOADING=1 / READY=1.
+ * The file may come and go: one written while a zero-config run runs is applied like an edit ("appeared,
+ * now applied"); one deleted (found in the root, not named by --config) leaves the defaults, said at warn.
  */
 import { describeDiff, diffSettings, isEmptyDiff, pathsOf, type SettingsDiff } from './config/diff.js';
 import type { Settings, WatchSettings } from './config/settings.js';
@@ -67,14 +69,21 @@ export class ConfigReloader {
     }
     const changes = diffSettings(this.t.current, next);
     if (changes.restart.includes('root')) return this.rootChanged(trigger, changes);
+    // The config file appeared (zero-config until now) or is gone (the defaults from now on): said, at warn when gone.
+    const file = fileChange(this.t.current.configFile, next.configFile);
+    this.t.current.configFile = next.configFile;
     if (isEmptyDiff(changes)) {
-      log.info({ event: 'config.reloaded', trigger, changes }, `config reloaded (${trigger}): no setting changed`);
-      return { ok: true, message: 'no setting changed', changes };
+      const message = `${file ? `${file.text}: ` : ''}no setting changed`;
+      log[file?.kind === 'gone' ? 'warn' : 'info'](
+        { event: 'config.reloaded', trigger, changes, ...file?.fields },
+        `config reloaded (${trigger}): ${message}`,
+      );
+      return { ok: true, message, changes };
     }
-    return this.apply(trigger, next, changes);
+    return this.apply(trigger, next, changes, file);
   }
 
-  private async apply(trigger: string, next: Settings, changes: SettingsDiff): Promise<ReloadOutcome> {
+  private async apply(trigger: string, next: Settings, changes: SettingsDiff, file: FileChange | undefined): Promise<ReloadOutcome> {
     const { current, log, supervisor } = this.t;
     // The running settings take the keys that change live; the others stay as they are.
     for (const p of [...pathsOf('watch'), ...pathsOf('build'), ...pathsOf('run'), ...pathsOf('live')]) copyPath(current, next, p);
@@ -90,9 +99,9 @@ export class ConfigReloader {
         );
       }
     }
-    const line = `config reloaded (${trigger}): ${describeDiff(changes)}${watch ? ` (${describeWatch(watch)})` : ''}`;
-    const level = changes.restart.length > 0 ? 'warn' : 'info';
-    log[level]({ event: 'config.reloaded', trigger, changes, ...(watch ? { watch } : {}) }, line);
+    const line = `config reloaded (${trigger}): ${file ? `${file.text}: ` : ''}${describeDiff(changes)}${watch ? ` (${describeWatch(watch)})` : ''}`;
+    const level = changes.restart.length > 0 || file?.kind === 'gone' ? 'warn' : 'info';
+    log[level]({ event: 'config.reloaded', trigger, changes, ...(watch ? { watch } : {}), ...file?.fields }, line);
     const why = `config reload: ${[...changes.build, ...changes.run].join(', ')} changed`;
     if (changes.build.length > 0) supervisor.rebuild(why);
     else if (changes.run.length > 0) supervisor.restart(why);
@@ -105,6 +114,27 @@ export class ConfigReloader {
     this.t.log.warn({ event: 'config.reloaded', trigger, changes }, `config reload (${trigger}): ${message}`);
     return { ok: true, message, changes };
   }
+}
+
+interface FileChange {
+  kind: 'appeared' | 'gone';
+  /** Said before the changes in the reload's line. */
+  text: string;
+  /** Logged with config.reloaded. */
+  fields: { configFile: 'appeared' | 'gone'; file: string };
+}
+
+/** The config file came to be (a zero-config run from now on reads it) or went away (the defaults from now on). */
+function fileChange(before: string | undefined, after: string | undefined): FileChange | undefined {
+  if (before === undefined && after !== undefined)
+    return { kind: 'appeared', text: `${after} appeared, now applied`, fields: { configFile: 'appeared', file: after } };
+  if (before !== undefined && after === undefined)
+    return {
+      kind: 'gone',
+      text: `${before} is gone: back to the defaults, as a run without a config file (write it again to apply it)`,
+      fields: { configFile: 'gone', file: before },
+    };
+  return undefined;
 }
 
 function describeWatch(w: ReconcileReport): string {

@@ -189,6 +189,7 @@ Ctrl-C stops the app gracefully and exits 0; a second Ctrl-C kills it at once.
 An edit of the config file is applied live, as \`hotwatch reload\` (and SIGHUP with service.sighup: reload)
 applies it: watch lists without touching the app, build settings with one rebuild, run settings with one
 restart; an invalid file is rejected (file:line:col), the old config runs on; other keys need a restart.
+Started without a config file, one written in the root later (hotwatch init) is applied the same way.
 At a terminal: r rebuilds and restarts, c clears the screen, q quits, h lists the keys.
 Exit codes: 0 clean shutdown, 1 internal failure, 2 bad input (flags, config, no go, no go.mod, port in use).
 `;

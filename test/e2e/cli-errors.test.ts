@@ -145,7 +145,7 @@ describe('bad input (e2e)', () => {
         rootFile ? /build\.package "\.": .* is package bad \(a library\), not package main/ : /build\.package "\.": no Go files in /,
       );
       expect(r.stderr).toContain(
-        'fix: set build.package: ./cmd/server in watcher.config.yaml (main packages under the root: ./cmd/server)',
+        'fix: run it: hotwatch run --package ./cmd/server, or write a config that names it: hotwatch init --main ./cmd/server (main packages under the root: ./cmd/server)',
       );
       nothingStarted();
     }

@@ -51,6 +51,38 @@ describe('workspaces and local modules (e2e)', () => {
     await waitFor(async () => (await httpGet(port, '/lib')) === 'lib2', { description: 'the edit in lib serves', timeoutMs: 60_000 });
   }, 120_000);
 
+  it('a go.work root without --package (zero-config): exit 2 naming the main package of its modules and the fix; with two, both', async () => {
+    const root = workspace('go.work');
+    const r = await runCli(['run'], { cwd: root, env: { ...process.env, ...env } });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`build.package ".": no Go files in ${root}: there is no program to build and run`);
+    expect(r.stderr).toContain(
+      'fix: run it: hotwatch run --package ./app, or write a config that names it: hotwatch init --main ./app (main packages under the root: ./app)',
+    );
+    expect(fs.existsSync(path.join(root, '.hotwatch', 'bin'))).toBe(false);
+
+    // The fix it names works: init writes the build of that package (running it is the test above).
+    const init = await runCli(['init', '--main', './app'], { cwd: root, env: { ...process.env, ...env } });
+    expect(init.code, init.stderr).toBe(0);
+    expect(init.stdout).toContain('main package: ./app');
+    expect(fs.readFileSync(path.join(root, 'watcher.config.yaml'), 'utf8')).toMatch(/^ {2}cmd: go build -o \.hotwatch\/bin\/app \.\/app$/m);
+    fs.rmSync(path.join(root, 'watcher.config.yaml'));
+
+    // A second program in a module of the workspace: both named; a module outside go.work is not go's to build here.
+    fs.mkdirSync(path.join(root, 'tool'));
+    fs.writeFileSync(path.join(root, 'tool', 'go.mod'), 'module example.com/tool\n\ngo 1.22\n');
+    fs.writeFileSync(path.join(root, 'tool', 'main.go'), goMain('tool'));
+    fs.mkdirSync(path.join(root, 'other'));
+    fs.writeFileSync(path.join(root, 'other', 'go.mod'), 'module example.com/other\n\ngo 1.22\n');
+    fs.writeFileSync(path.join(root, 'other', 'main.go'), goMain('other'));
+    fs.writeFileSync(path.join(root, 'go.work'), 'go 1.22\n\nuse (\n\t./app\n\t./lib\n\t./tool\n)\n');
+    const two = await runCli(['run'], { cwd: root, env: { ...process.env, ...env } });
+    expect(two.code, two.stderr).toBe(2);
+    expect(two.stderr).toContain(
+      'fix: name the one to run: hotwatch run --package ./app, or write a config that names it: hotwatch init --main ./app (or hotwatch init --all: every one, as apps) (main packages under the root: ./app, ./tool)',
+    );
+  }, 60_000);
+
   it('--package cmd/api (no ./) is refused at start with the fix, nothing started', async () => {
     tmp = makeTmpDir();
     fs.mkdirSync(path.join(tmp.dir, 'cmd', 'api'), { recursive: true });

@@ -47,8 +47,37 @@ describe('build.package must be a main package', () => {
     expect(e.code).toBe('CONFIG_INVALID');
     expect(e.format()).toBe(
       `build.package ".": ${tmp.dir} is package app (a library), not package main: there is no program to build and run\n` +
-        '  fix: set build.package: ./cmd/server in watcher.config.yaml (main packages under the root: ./cmd/server, ./cmd/tool)',
+        '  fix: name the one to run: hotwatch run --package ./cmd/server, or write a config that names it: hotwatch init --main ./cmd/server (or hotwatch init --all: every one, as apps) (main packages under the root: ./cmd/server, ./cmd/tool)',
     );
+    // With a config file, the fix is in it.
+    write('watcher.config.yaml', 'run:\n  args: []\n');
+    expect((await failure()).hint).toBe(
+      'set build.package: ./cmd/server in watcher.config.yaml (main packages under the root: ./cmd/server, ./cmd/tool)',
+    );
+  });
+
+  it('a go.work root: the main packages of its modules are found (they hold a go.mod), not those of a module outside it', async () => {
+    fs.rmSync(path.join(tmp.dir, 'go.mod'));
+    write('go.work', 'go 1.22\n\nuse (\n\t./app\n\t"./lib" // the library\n)\n');
+    write('app/go.mod', 'module example.com/app\n\ngo 1.22\n');
+    write('app/main.go', MAIN);
+    write('lib/go.mod', 'module example.com/lib\n\ngo 1.22\n');
+    write('lib/lib.go', 'package lib\n');
+    write('lib/cmd/gen/main.go', MAIN);
+    write('other/go.mod', 'module example.com/other\n\ngo 1.22\n');
+    write('other/main.go', MAIN);
+    const s = await settings();
+    expect(findMainPackages(s)).toEqual({ found: ['./app', './lib/cmd/gen'], complete: true });
+    const e = await failure();
+    expect(e.format()).toBe(
+      `build.package ".": no Go files in ${tmp.dir}: there is no program to build and run\n` +
+        '  fix: name the one to run: hotwatch run --package ./app, or write a config that names it: hotwatch init --main ./app (or hotwatch init --all: every one, as apps) (main packages under the root: ./app, ./lib/cmd/gen)',
+    );
+    // GOWORK=off in the build's environment: go ignores the go.work, so do its modules.
+    expect(findMainPackages({ ...s, build: { ...s.build, env: { ...s.build.env, GOWORK: 'off' } } })).toEqual({
+      found: [],
+      complete: true,
+    });
   });
 
   it('no Go files at the root and no main package anywhere', async () => {

@@ -1,0 +1,143 @@
+/**
+ * A config file that comes and goes while hotwatch runs, through the real `hotwatch run` with no config
+ * at start (zero-config): real go builds, real files, the real `hotwatch init`.
+ *   - written while it runs: applied by the reload ("appeared, now applied"), and its later edits too;
+ *     deleted: the defaults again, said at warn;
+ *   - invalid when it appears: rejected with file:line:col, the defaults keep running; fixed: applied;
+ *   - `hotwatch init` in another terminal while it runs: written, then applied, and an edit of it applies.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeTmpDir } from '../helpers/tmp.js';
+import { freePort, httpGet, runCli, startHotwatch, type Hotwatch, type LogLine } from '../helpers/hotwatch.js';
+import { isAlive, waitFor } from '../helpers/wait.js';
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** The app answers with its arguments and $TAG, so a restart with new run settings shows. */
+const MAIN = `package main
+
+import (
+\t"fmt"
+\t"net/http"
+\t"os"
+)
+
+func main() {
+\thttp.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintf(w, "args=%v tag=%s", os.Args[1:], os.Getenv("TAG")) })
+\tif err := http.ListenAndServe("127.0.0.1:"+os.Getenv("PORT"), nil); err != nil {
+\t\tfmt.Fprintln(os.Stderr, err)
+\t\tos.Exit(1)
+\t}
+}
+`;
+
+/** A module with its main package at the root and no config file. */
+function project(): string {
+  const tmp = makeTmpDir('hotwatch-config-appears-');
+  cleanups.push(tmp.cleanup);
+  fs.writeFileSync(path.join(tmp.dir, 'go.mod'), 'module example.com/e2e\n\ngo 1.22\n');
+  fs.writeFileSync(path.join(tmp.dir, 'main.go'), MAIN);
+  return tmp.dir;
+}
+
+async function start(dir: string): Promise<{ hw: Hotwatch; port: number; pid: number }> {
+  const port = await freePort();
+  const hw = startHotwatch([], { cwd: dir, env: { PORT: String(port) }, waitTimeoutMs: 60_000 });
+  cleanups.push(async () => {
+    const r = await hw.stop();
+    expect(r.code, `hotwatch exit\n${hw.stderr().slice(-2000)}`).toBe(0);
+  });
+  const listening = await hw.waitForLog((l) => l.event === 'app.listening', 'the app listens');
+  expect(hw.stderr()).toMatch(/no config file \(defaults\)/);
+  return { hw, port, pid: Number(listening.pid) };
+}
+
+/** Runs `change` and waits for the reload (or rejection) it causes, from the log index before it. */
+async function reloadAfter(hw: Hotwatch, change: () => void, event = 'config.reloaded'): Promise<LogLine> {
+  const from = hw.logs.length;
+  change();
+  return hw.waitForLog((l) => l.event === event, `${event} after the change of the config file`, { from });
+}
+
+const serves = (port: number, want: string, description: string) =>
+  waitFor(async () => (await httpGet(port)) === want, { description: `${description} (want ${JSON.stringify(want)})`, timeoutMs: 30_000 });
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('a config file that appears or goes while a zero-config hotwatch runs (e2e)', () => {
+  it('written: applied like an edit (appeared, now applied), then its edits apply live; deleted: back to the defaults, at warn', async () => {
+    const dir = project();
+    const config = path.join(dir, 'watcher.config.yaml');
+    const { hw, port, pid } = await start(dir);
+    expect(await httpGet(port)).toBe('args=[] tag=');
+
+    const from = hw.logs.length;
+    const appeared = await reloadAfter(hw, () => fs.writeFileSync(config, 'run:\n  env:\n    TAG: first\n'));
+    expect(appeared).toMatchObject({ level: 30, configFile: 'appeared', file: config, trigger: 'config file changed' });
+    expect(appeared.changes).toMatchObject({ run: ['run.env'], build: [], watch: [], restart: [] });
+    expect(appeared.msg).toBe(`config reloaded (config file changed): ${config} appeared, now applied: run.env: restarting the app`);
+    await serves(port, 'args=[] tag=first', 'the config that appeared applies');
+    expect(isAlive(pid)).toBe(false);
+    // A run setting: the app restarted with the binary it had; the config file itself never builds.
+    expect(hw.events('build.start', from)).toEqual([]);
+
+    const edited = await reloadAfter(hw, () => fs.writeFileSync(config, 'run:\n  args: ["two"]\n  env:\n    TAG: second\n'));
+    expect(edited.configFile).toBeUndefined();
+    expect(edited.changes).toMatchObject({ run: ['run.args', 'run.env'] });
+    await serves(port, 'args=[two] tag=second', 'a later edit of it applies');
+
+    const gone = await reloadAfter(hw, () => fs.rmSync(config));
+    expect(gone).toMatchObject({ level: 40, configFile: 'gone', file: config });
+    expect(gone.msg).toMatch(/is gone: back to the defaults, as a run without a config file .*: run\.args, run\.env: restarting the app/);
+    await serves(port, 'args=[] tag=', 'the defaults run again');
+
+    // And it can come back.
+    const again = await reloadAfter(hw, () => fs.writeFileSync(config, 'run:\n  env:\n    TAG: back\n'));
+    expect(again.configFile).toBe('appeared');
+    await serves(port, 'args=[] tag=back', 'the config written again applies');
+    expect(hw.events('build.start', from)).toEqual([]);
+  }, 120_000);
+
+  it('invalid when it appears: rejected at error with file:line:col, the defaults keep running (same app); fixed, it applies', async () => {
+    const dir = project();
+    const config = path.join(dir, 'watcher.config.yaml');
+    const { hw, port, pid } = await start(dir);
+    const from = hw.logs.length;
+    const rejected = await reloadAfter(hw, () => fs.writeFileSync(config, 'run:\n  argz: ["x"]\n'), 'config.reload-rejected');
+    expect(rejected.level).toBe(50);
+    expect(String(rejected.error)).toMatch(/^watcher\.config\.yaml:2:3 run\.argz: unknown key/);
+    expect(rejected.msg).toMatch(/rejected, the running config is kept/);
+    await sleep(1000);
+    expect(hw.events('app.start', from)).toEqual([]);
+    expect(isAlive(pid)).toBe(true);
+    expect(await httpGet(port)).toBe('args=[] tag=');
+
+    const fixed = await reloadAfter(hw, () => fs.writeFileSync(config, 'run:\n  args: ["x"]\n'));
+    expect(fixed.configFile).toBe('appeared');
+    await serves(port, 'args=[x] tag=', 'the fixed config applies');
+  }, 120_000);
+
+  it('`hotwatch init` while it runs: writes the config (exit 0), which is applied; an edit of it then applies', async () => {
+    const dir = project();
+    const config = path.join(dir, 'watcher.config.yaml');
+    const { hw, port } = await start(dir);
+    const from = hw.logs.length;
+    const init = await runCli(['init'], { cwd: dir, timeoutMs: 30_000 });
+    expect(init.code, init.stderr).toBe(0);
+    expect(init.stdout).toMatch(/wrote watcher\.config\.yaml/);
+    const appeared = await hw.waitForLog((l) => l.event === 'config.reloaded', 'the config init wrote is applied', { from });
+    expect(appeared).toMatchObject({ configFile: 'appeared', file: config });
+    // init sets nothing this repo needs beyond the defaults (its main package is the root).
+    expect(appeared.msg).toMatch(/appeared, now applied: no setting changed$/);
+
+    // init's file has every key commented out: a run: section added to it applies.
+    expect(fs.readFileSync(config, 'utf8')).not.toMatch(/^run:/m);
+    await reloadAfter(hw, () => fs.appendFileSync(config, '\nrun:\n  env:\n    TAG: init\n'));
+    await serves(port, 'args=[] tag=init', 'the edit of the config init wrote applies');
+  }, 120_000);
+});
