@@ -9,8 +9,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { selectApps } from '../config/apps.js';
 import { loadSettings } from '../config/load.js';
-import { systemdUnit } from '../service/systemd-unit.js';
+import type { Settings } from '../config/settings.js';
+import { longestGrace, systemdUnit } from '../service/systemd-unit.js';
+import { parseRunFlags } from './run-flags.js';
 
 export interface SystemdUnitIO {
   stdout: NodeJS.WritableStream;
@@ -62,6 +65,17 @@ function ownerOf(root: string): string {
   return String(uid);
 }
 
+/**
+ * The grace period hotwatch's stop can take: the longest of the apps the unit's `hotwatch run` runs (the
+ * apps named after --, else all of apps:; ad-hoc mode runs a command, with run.gracePeriod).
+ */
+function unitGrace(s: Settings, runArgs: string[], cwd: string): { ms: number; key: string } {
+  const flags = parseRunFlags('run', runArgs, cwd);
+  const apps = flags.exec ? undefined : selectApps(s.apps, flags.apps);
+  const graces = apps?.map((a) => ({ name: a.name, gracePeriodMs: a.run.gracePeriodMs, own: a.overrides.gracePeriod !== undefined }));
+  return longestGrace(s.run.gracePeriodMs, graces);
+}
+
 const parse = (own: string[]) =>
   parseArgs({
     args: own,
@@ -93,6 +107,7 @@ export async function systemdUnitCommand(argv: string[], io: SystemdUnitIO): Pro
   }
   try {
     const s = await loadSettings({ cwd: io.cwd, configPath: flags.config, rootFlag: flags.root, isTTY: false });
+    const grace = unitGrace(s, runArgs, io.cwd);
     const go = which('go', process.env);
     if (!go) io.stderr.write("hotwatch: warning: go is not on PATH here; add its directory to the unit's PATH= line\n");
     const dirs = [
@@ -108,7 +123,8 @@ export async function systemdUnitCommand(argv: string[], io: SystemdUnitIO): Pro
         node: process.execPath,
         bin: packageFile('bin/hotwatch.js'),
         runArgs: [...(s.configFile && flags.config !== undefined ? ['--config', s.configFile] : []), ...runArgs],
-        gracePeriodMs: s.run.gracePeriodMs,
+        gracePeriodMs: grace.ms,
+        gracePeriodKey: grace.key,
         buildTimeoutMs: s.build.timeoutMs,
         watchdogIntervalMs: s.watchdog.intervalMs,
         path: [...new Set(dirs.filter((d): d is string => Boolean(d)))],

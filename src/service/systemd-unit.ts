@@ -12,8 +12,9 @@ export interface UnitInputs {
   bin: string;
   /** Extra `hotwatch run` arguments (after the CLI's --), e.g. ["--config", "x.yaml", "--", "-port", "8080"]. */
   runArgs: string[];
-  /** run.gracePeriod, build.timeout and watchdog.interval from the config (ms). */
+  /** The longest grace period of the apps that run (ms) and the key it comes from (longestGrace), build.timeout and watchdog.interval (ms). */
   gracePeriodMs: number;
+  gracePeriodKey: string;
   buildTimeoutMs: number;
   watchdogIntervalMs: number;
   /** PATH for the service: where go and node are, then the usual directories. */
@@ -48,10 +49,27 @@ export function envAssignment(name: string, value: string): string {
 
 const sec = (ms: number): number => Math.ceil(ms / 1000);
 
+/** One app that runs: its grace period, and whether apps.NAME.gracePeriod sets it (else it is run.gracePeriod's). */
+export interface AppGrace {
+  name: string;
+  gracePeriodMs: number;
+  own: boolean;
+}
+
+/**
+ * The grace period a stop can take: hotwatch stops all its apps at once, so the longest of the apps that
+ * run (run.gracePeriod when there is no apps:, or when no app that runs sets a longer one of its own).
+ */
+export function longestGrace(runGraceMs: number, apps: readonly AppGrace[] | undefined): { ms: number; key: string } {
+  const run = { ms: runGraceMs, key: 'run.gracePeriod' };
+  const each = apps?.map((a) => (a.own ? { ms: a.gracePeriodMs, key: `apps.${a.name}.gracePeriod` } : run)) ?? [];
+  return each.reduce((longest, g) => (g.ms > longest.ms ? g : longest), each[0] ?? run);
+}
+
 /** The numbers, each derived from hotwatch's own timings. */
 export function unitTimings(i: Pick<UnitInputs, 'gracePeriodMs' | 'buildTimeoutMs' | 'watchdogIntervalMs'>) {
   return {
-    // Shutdown: abort the build, stop signal, run.gracePeriod, SIGKILL, the sweep; 10 s above the grace for the rest.
+    // Shutdown: abort the build, stop signal, the (longest) grace period, SIGKILL, the sweep; 10 s above the grace for the rest.
     stopSec: sec(i.gracePeriodMs) + 10,
     // Start-up: READY=1 comes after the first build, which build.timeout bounds; 60 s for the rest (arming 10,000 directories takes ~1 s).
     startSec: sec(i.buildTimeoutMs) + 60,
@@ -113,7 +131,7 @@ SyslogIdentifier=${name.replace(/\.service$/, '')}
 # SIGTERM to hotwatch alone: it stops the app gracefully (stop signal, run.gracePeriod, then SIGKILL and a
 # sweep of escaped children). Whatever is left when hotwatch has exited gets SIGKILL from systemd.
 KillMode=mixed
-# Above hotwatch's own stop: run.gracePeriod (${sec(i.gracePeriodMs)} s) + 10 s.
+# Above hotwatch's own stop: ${i.gracePeriodKey} (${sec(i.gracePeriodMs)} s${i.gracePeriodKey.startsWith('apps.') ? ', the longest of the apps that run' : ''}) + 10 s.
 TimeoutStopSec=${t.stopSec}
 # The first build may download modules: build.timeout (${sec(i.buildTimeoutMs)} s) + 60 s.
 TimeoutStartSec=${t.startSec}

@@ -95,6 +95,36 @@ describe('hotwatch systemd-unit', () => {
     expect(bare.map((l) => l.split('=')[0])).toEqual(['StartLimitBurst', 'WorkingDirectory', 'Restart', 'RestartSec']);
   });
 
+  it('waits for the longest grace period of the apps that run, and names its key', async () => {
+    const root = goModule();
+    for (const app of ['api', 'worker']) {
+      fs.mkdirSync(path.join(root, 'cmd', app), { recursive: true });
+      fs.writeFileSync(path.join(root, 'cmd', app, 'main.go'), 'package main\n\nfunc main() {}\n');
+    }
+    fs.writeFileSync(
+      path.join(root, 'watcher.config.yaml'),
+      'run:\n  gracePeriod: 2s\napps:\n  api:\n    package: ./cmd/api\n    gracePeriod: 60s\n  worker:\n    package: ./cmd/worker\n',
+    );
+    const stop = (out: string) =>
+      out
+        .split('\n')
+        .slice(out.split('\n').findIndex((l) => l.startsWith('TimeoutStopSec=')) - 1)
+        .slice(0, 2);
+    const all = await generate(['--user'], root);
+    expect(all).toMatchObject({ code: 0, err: '' });
+    expect(stop(all.out)).toEqual([
+      "# Above hotwatch's own stop: apps.api.gracePeriod (60 s, the longest of the apps that run) + 10 s.",
+      'TimeoutStopSec=70',
+    ]);
+    // Only the worker runs (named after --): it inherits run.gracePeriod.
+    const worker = await generate(['--user', '--', 'worker'], root);
+    expect(stop(worker.out)).toEqual(["# Above hotwatch's own stop: run.gracePeriod (2 s) + 10 s.", 'TimeoutStopSec=12']);
+    // An app the config does not have fails here, as hotwatch run would in the journal.
+    const unknown = await generate(['--user', '--', 'web'], root);
+    expect(unknown).toMatchObject({ code: 2, out: '' });
+    expect(unknown.err).toContain('no app named "web"');
+  });
+
   it('fails like hotwatch run on a broken config (exit 2, the place and the fix), printing no unit', async () => {
     const root = goModule();
     fs.writeFileSync(path.join(root, 'watcher.config.yaml'), 'run:\n  gracePerod: 12s\n');

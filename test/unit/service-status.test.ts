@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { crashLoop } from '../../src/service/crash-loop.js';
 import { ServiceFacts } from '../../src/service/facts.js';
 import { healthOf, snapshot, statusLine, watchdogVerdict, type JobView, type WatchView } from '../../src/service/status.js';
-import { envAssignment, execWord, unitName, unitTimings } from '../../src/service/systemd-unit.js';
+import { envAssignment, execWord, longestGrace, unitName, unitTimings } from '../../src/service/systemd-unit.js';
 import { oneLine, watchdogInterval } from '../../src/service/notify.js';
 import { duration } from '../../src/service/render.js';
 
@@ -151,6 +151,16 @@ describe('unit quoting and numbers', () => {
       startSec: 120,
       watchdogSec: 50,
     });
+  });
+
+  it('stops within the longest grace period of the apps that run, naming the key it comes from', () => {
+    expect(longestGrace(2000, undefined)).toEqual({ ms: 2000, key: 'run.gracePeriod' });
+    const api = { name: 'api', gracePeriodMs: 60_000, own: true };
+    const worker = { name: 'worker', gracePeriodMs: 2000, own: false };
+    expect(longestGrace(2000, [worker, api])).toEqual({ ms: 60_000, key: 'apps.api.gracePeriod' });
+    expect(longestGrace(2000, [worker])).toEqual({ ms: 2000, key: 'run.gracePeriod' });
+    // An app's own shorter grace: run.gracePeriod no longer counts when no app that runs inherits it.
+    expect(longestGrace(30_000, [{ name: 'api', gracePeriodMs: 1000, own: true }])).toEqual({ ms: 1000, key: 'apps.api.gracePeriod' });
   });
 });
 
