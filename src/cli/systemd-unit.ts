@@ -90,6 +90,23 @@ const parse = (own: string[]) =>
     allowPositionals: false,
   }).values;
 
+/** --config FILE for hotwatch run, by its absolute path, when it was given. */
+const configArgs = (flags: ReturnType<typeof parse>, s: Settings): string[] =>
+  s.configFile && flags.config !== undefined ? ['--config', s.configFile] : [];
+
+/** The arguments that print this unit again from any directory (root and config by absolute path). */
+function sameUnitArgs(flags: ReturnType<typeof parse>, s: Settings, runArgs: string[]): string[] {
+  return [
+    'systemd-unit',
+    ...(flags.user ? ['--user'] : []),
+    '--root',
+    s.root,
+    ...configArgs(flags, s),
+    ...(flags['log-format'] === 'pretty' ? [] : ['--log-format', flags['log-format']!]),
+    ...(runArgs.length > 0 ? ['--', ...runArgs] : []),
+  ];
+}
+
 export async function systemdUnitCommand(argv: string[], io: SystemdUnitIO): Promise<number> {
   const dashdash = argv.indexOf('--');
   const runArgs = dashdash === -1 ? [] : argv.slice(dashdash + 1);
@@ -122,7 +139,8 @@ export async function systemdUnitCommand(argv: string[], io: SystemdUnitIO): Pro
         root: s.root,
         node: process.execPath,
         bin: packageFile('bin/hotwatch.js'),
-        runArgs: [...(s.configFile && flags.config !== undefined ? ['--config', s.configFile] : []), ...runArgs],
+        unitArgs: sameUnitArgs(flags, s, runArgs),
+        runArgs: [...configArgs(flags, s), ...runArgs],
         gracePeriodMs: grace.ms,
         gracePeriodKey: grace.key,
         buildTimeoutMs: s.build.timeoutMs,

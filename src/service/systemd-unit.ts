@@ -2,6 +2,7 @@
  * The systemd unit `hotwatch systemd-unit` prints: every line commented with why it is there. Pure: the
  * CLI gathers the paths and the config's numbers. Checked by `systemd-analyze verify` in the tests.
  */
+import { shellWord } from '../shell-word.js';
 
 export interface UnitInputs {
   /** A user unit (~/.config/systemd/user/) rather than a system one. */
@@ -10,6 +11,8 @@ export interface UnitInputs {
   /** Absolute paths of node and of hotwatch's bin/hotwatch.js. */
   node: string;
   bin: string;
+  /** The `hotwatch systemd-unit` arguments that print this unit again (the install line runs them). */
+  unitArgs: string[];
   /** Extra `hotwatch run` arguments (after the CLI's --), e.g. ["--config", "x.yaml", "--", "-port", "8080"]. */
   runArgs: string[];
   /** The longest grace period of the apps that run (ms) and the key it comes from (longestGrace), build.timeout and watchdog.interval (ms). */
@@ -79,20 +82,26 @@ export function unitTimings(i: Pick<UnitInputs, 'gracePeriodMs' | 'buildTimeoutM
   };
 }
 
+/** hotwatch as this unit runs it: node and the bin script by absolute path (no PATH lookup). */
+const hotwatch = (i: Pick<UnitInputs, 'node' | 'bin'>): string[] => [i.node, i.bin];
+
 export function systemdUnit(i: UnitInputs): string {
   const t = unitTimings(i);
   const name = unitName(i.root);
   const own = i.runArgs.includes('--') ? i.runArgs.slice(0, i.runArgs.indexOf('--')) : i.runArgs; // after that: the app's
   const format = own.some((a) => a === '--log-format' || a.startsWith('--log-format=')) ? [] : ['--log-format', i.logFormat];
   const flags = ['run', '--root', i.root, ...format, ...i.runArgs];
-  const exec = [i.node, i.bin, ...flags].map(execWord).join(' ');
+  const exec = [...hotwatch(i), ...flags].map(execWord).join(' ');
   const manager = i.user ? 'systemctl --user' : 'sudo systemctl';
-  const place = i.user ? `~/.config/systemd/user/${name}` : `/etc/systemd/system/${name}`;
-  const generate = `hotwatch systemd-unit${i.user ? ' --user' : ''} --root ${i.root}${i.runArgs.length ? ` -- ${i.runArgs.join(' ')}` : ''}`;
+  // Pasted into a shell: hotwatch as this unit runs it (it may not be on PATH), every word quoted.
+  const sh = (args: string[]): string => [...hotwatch(i), ...args].map(shellWord).join(' ');
+  const install = i.user
+    ? `mkdir -p ~/.config/systemd/user && ${sh(i.unitArgs)} > ~/.config/systemd/user/${name}`
+    : `${sh(i.unitArgs)} | sudo tee /etc/systemd/system/${name} >/dev/null`;
   return `# ${name}: hotwatch ${i.version} for ${i.root}
-# Install:  ${generate} ${i.user ? '>' : '| sudo tee'} ${place}${i.user ? '' : ' >/dev/null'}
+# Install:  ${install}
 #           ${manager} daemon-reload && ${manager} enable --now ${name}${i.user ? '\n#           loginctl enable-linger "$USER"   # keep it running without a login session' : ''}
-# Watch:    ${i.user ? 'journalctl --user' : 'journalctl'} -u ${name} -f        hotwatch status --root ${i.root}
+# Watch:    ${i.user ? 'journalctl --user' : 'journalctl'} -u ${name} -f        ${sh(['status', '--root', i.root])}
 
 [Unit]
 Description=hotwatch: rebuild and restart the Go app in ${specifiers(i.root)} on every save
@@ -120,7 +129,7 @@ NotifyAccess=all
 # ${i.logFormat === 'json' ? '--log-format json: one JSON object per line, for a log shipper.' : '--log-format pretty: plain lines; under journald each carries its level, so journalctl -p warning filters.'}
 ExecStart=${exec}
 # systemctl reload: the running hotwatch reads its config again (as an edit of it does); an invalid one fails the reload and the old config runs on.
-ExecReload=${[i.node, i.bin, 'reload', '--root', i.root].map(execWord).join(' ')}
+ExecReload=${[...hotwatch(i), 'reload', '--root', i.root].map(execWord).join(' ')}
 WorkingDirectory=${specifiers(i.root)}
 ${i.user ? '' : `# The repository's owner: the build output, .hotwatch/ and the Go caches stay theirs (and HOME is set for go).\nUser=${i.account}\n`}# go, git and node for the builds: a service gets a minimal PATH otherwise.
 Environment=${envAssignment('PATH', i.path.join(':'))}
