@@ -244,6 +244,9 @@ function recordReport(rec: MetricsRecorder, r: Report, o: ServiceWiringOptions, 
       return rec.buildFinished({ outcome: 'ok', durationMs: r.buildMs });
     case 'build.same-binary':
       return rec.buildFinished({ outcome: 'ok', durationMs: r.buildMs });
+    case 'build.reverted':
+      // Marked after BUILD FAILED (failure-cleared.ts): the fact the proxy's overlay clears on.
+      return r.afterFailure ? rec.buildFailureCleared({ pid: r.pid }) : undefined;
     case 'build.failed': {
       const out = r.result.output.trim();
       const { errors } = compilerErrors(out ? out.split('\n') : [], o.buildDir, o.cwd);

@@ -13,6 +13,8 @@ export interface MetricsRecorder {
   buildStarted(e?: { at?: number }): void;
   /** A build ended: outcome, duration, and the compiler's error lines when it failed. */
   buildFinished(e: { outcome: BuildOutcome; durationMs: number; errors?: readonly string[]; at?: number }): void;
+  /** After a failed build, the files are back to what the running app (pid) was built from: the failure no longer applies. */
+  buildFailureCleared(e: { pid: number; at?: number }): void;
   /** An app process started: the first one ('initial'), one replacing the previous after a build ('build'), or a restart after a crash ('crash'). */
   appStarted(e: { pid: number; reason: 'initial' | 'build' | 'crash'; at?: number }): void;
   /** The app listens (the runtime's app.listening). */
@@ -59,6 +61,15 @@ export class ServiceRecorder implements MetricsRecorder {
     this.m.observe('buildSeconds', { outcome: e.outcome }, e.durationMs / 1000);
     const detail = e.outcome === 'failed' && errors[0] ? `: ${errors[0]}` : '';
     this.facts.event(at, `build.${e.outcome}`, `build ${e.outcome} in ${s(e.durationMs)}${detail}`);
+    this.onChange('build');
+  }
+
+  buildFailureCleared(e: { pid: number; at?: number }): void {
+    const b = this.facts.lastBuild;
+    if (b?.outcome !== 'failed' || b.clearedAt !== undefined) return;
+    const at = e.at ?? this.clock();
+    b.clearedAt = at;
+    this.facts.event(at, 'build.cleared', `the failed build no longer applies: the files are back to what the app (pid ${e.pid}) runs`);
     this.onChange('build');
   }
 

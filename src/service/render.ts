@@ -1,4 +1,5 @@
 /** `hotwatch status` for a person: a few aligned lines from a StatusSnapshot. Pure. */
+import type { BuildFact } from './facts.js';
 import type { StatusSnapshot } from './status.js';
 
 /** "3m12s", "812 ms", "1h04m". */
@@ -12,6 +13,11 @@ export function duration(ms: number): string {
 }
 
 const clock = (at: number): string => new Date(at).toTimeString().slice(0, 8);
+
+const lastBuild = (b: BuildFact, now: number): string =>
+  b.clearedAt !== undefined
+    ? `sources back to what the app runs ${duration(now - b.clearedAt)} ago: the failed build (${duration(now - b.finishedAt)} ago) no longer applies`
+    : `last ${b.outcome} in ${duration(b.durationMs)}, ${duration(now - b.finishedAt)} ago`;
 
 function lines(s: StatusSnapshot, now: number): Array<[string, string]> {
   const out: Array<[string, string]> = [];
@@ -36,13 +42,9 @@ function lines(s: StatusSnapshot, now: number): Array<[string, string]> {
   const b = s.lastBuild;
   const counts = `${s.builds.ok} ok, ${s.builds.failed} failed, ${s.builds.canceled} canceled`;
   const running = s.builds.runningSince !== null ? `building for ${duration(now - s.builds.runningSince)}; ` : '';
-  out.push([
-    'build',
-    b
-      ? `${running}last ${b.outcome} in ${duration(b.durationMs)}, ${duration(now - b.finishedAt)} ago (${counts})`
-      : `${running}none finished yet`,
-  ]);
-  for (const e of b?.errors.slice(0, 5) ?? []) out.push(['', `  ${e}`]);
+  out.push(['build', `${running}${b ? `${lastBuild(b, now)} (${counts})` : 'none finished yet'}`]);
+  // A failure that no longer applies (the files went back): its errors are history, not news.
+  if (b?.clearedAt === undefined) for (const e of b?.errors.slice(0, 5) ?? []) out.push(['', `  ${e}`]);
   const w = s.watch;
   const sizes = [w.dirs !== undefined ? `${w.dirs} dirs` : '', w.watches !== undefined ? `${w.watches} inotify watches` : '']
     .filter(Boolean)

@@ -257,7 +257,11 @@ export function statusLine(s: StatusSnapshot): string {
     : (healthWhy(s) ?? 'watch unhealthy');
   if (!s.health.serving) return [s.health.why ?? `${s.state.name}`, s.watch.healthy ? undefined : watch].filter(Boolean).join('; ');
   const app = s.app!;
-  const build = s.lastBuild ? `; last build ${s.lastBuild.outcome} in ${(s.lastBuild.durationMs / 1000).toFixed(1)} s` : '';
+  const build = !s.lastBuild
+    ? ''
+    : s.lastBuild.clearedAt !== undefined
+      ? '; sources back to what it runs (the failed build no longer applies)'
+      : `; last build ${s.lastBuild.outcome} in ${(s.lastBuild.durationMs / 1000).toFixed(1)} s`;
   const building = s.state.name === 'building' ? '; building' : '';
   return `serving pid ${app.pid}${app.listening.length ? ` on ${app.listening.join(', ')}` : ''}${build}${building}; ${watch}`;
 }
