@@ -30,6 +30,8 @@ export interface ExitFact {
   expected: boolean;
   /** "code 1", "SIGSEGV". */
   how: string;
+  /** With apps: the app's name, when known. */
+  app?: string;
 }
 
 export interface EventFact {
@@ -51,6 +53,8 @@ export class ServiceFacts {
   builds = { ok: 0, failed: 0, canceled: 0 };
   restarts = 0;
   lastExit: ExitFact | undefined;
+  /** The last exit hotwatch did not cause (a crash): what the exited and backoff lines name. */
+  lastCrash: ExitFact | undefined;
   #crashes: number[] = [];
   #events: EventFact[] = [];
 

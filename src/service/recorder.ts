@@ -20,7 +20,15 @@ export interface MetricsRecorder {
   /** The app listens (the runtime's app.listening). */
   appListening(e: { pid: number; address: string; at?: number }): void;
   /** The app exited; `expected` when hotwatch stopped it (restart, shutdown), false when it exited on its own. */
-  appExited(e: { pid: number; code: number | null; signal: string | null; uptimeMs: number; expected: boolean; at?: number }): void;
+  appExited(e: {
+    pid: number;
+    code: number | null;
+    signal: string | null;
+    uptimeMs: number;
+    expected: boolean;
+    app?: string;
+    at?: number;
+  }): void;
   /** Watches were lost (the watchdog's watch.deaf). */
   watchLost(e: { scope: string; cause: string; path?: string; at?: number }): void;
   /** Watching came back: re-armed (watch.rearmed) or replaced by polling (watch.fallback). */
@@ -91,7 +99,15 @@ export class ServiceRecorder implements MetricsRecorder {
     this.onChange('app');
   }
 
-  appExited(e: { pid: number; code: number | null; signal: string | null; uptimeMs: number; expected: boolean; at?: number }): void {
+  appExited(e: {
+    pid: number;
+    code: number | null;
+    signal: string | null;
+    uptimeMs: number;
+    expected: boolean;
+    app?: string;
+    at?: number;
+  }): void {
     const at = e.at ?? this.clock();
     this.facts.lastExit = {
       pid: e.pid,
@@ -101,9 +117,11 @@ export class ServiceRecorder implements MetricsRecorder {
       uptimeMs: e.uptimeMs,
       expected: e.expected,
       how: how(e.code, e.signal),
+      ...(e.app !== undefined ? { app: e.app } : {}),
     };
     this.m.inc('exits', { kind: e.expected ? 'stopped' : 'crash' });
     if (!e.expected) {
+      this.facts.lastCrash = this.facts.lastExit;
       this.facts.noteCrash(at);
       this.facts.event(at, 'app.crashed', `app (pid ${e.pid}) exited on its own (${how(e.code, e.signal)}) after ${s(e.uptimeMs)}`);
     }

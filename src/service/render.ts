@@ -23,19 +23,24 @@ function lines(s: StatusSnapshot, now: number): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   out.push(['hotwatch', `pid ${s.hotwatch.pid}, up ${duration(s.hotwatch.uptimeMs)}, ${s.hotwatch.root} (v${s.hotwatch.version})`]);
   out.push(['health', s.health.ok ? 'ok: serving, watch healthy' : (s.health.why ?? 'not ok')]);
-  out.push(['state', `${s.state.name} for ${duration(s.state.forMs)}`]);
+  // With apps:, the summary lines are the least settled app's, named (each app's own state follows).
+  const which = s.state.app !== undefined ? `${s.state.app}: ` : '';
+  const of = s.state.app !== undefined ? ` (app ${s.state.app}, the least settled of ${s.apps?.length ?? 'the'} apps)` : '';
+  out.push(['state', `${s.state.name} for ${duration(s.state.forMs)}${of}`]);
   for (const [i, a] of (s.apps ?? []).entries())
     out.push([i === 0 ? 'apps' : '', `${a.name}: ${a.state}${a.pid !== null ? ` (pid ${a.pid})` : ''} for ${duration(now - a.since)}`]);
   if (s.app) {
     const where = s.app.listening.length ? ` on ${s.app.listening.join(', ')}` : '';
     out.push([
       'app',
-      `pid ${s.app.pid}${s.app.serving ? ', serving' : ''}${where}, up ${duration(s.app.uptimeMs)}, ${s.restarts} restart${s.restarts === 1 ? '' : 's'}`,
+      `${which}pid ${s.app.pid}${s.app.serving ? ', serving' : ''}${where}, up ${duration(s.app.uptimeMs)}, ${s.restarts} restart${s.restarts === 1 ? '' : 's'}`,
     ]);
   } else {
+    // The last exit of any app is this one's only when it names it (with apps:).
+    const exit = s.lastExit && (s.state.app === undefined || s.lastExit.app === s.state.app) ? s.lastExit : undefined;
     out.push([
       'app',
-      `none${s.lastExit ? ` (last exit ${s.lastExit.how}, ${duration(now - s.lastExit.at)} ago)` : ''}, ${s.restarts} restart${s.restarts === 1 ? '' : 's'}`,
+      `${which}none${exit ? ` (last exit ${exit.how}, ${duration(now - exit.at)} ago)` : ''}, ${s.restarts} restart${s.restarts === 1 ? '' : 's'}`,
     ]);
   }
   if (s.crashLoop) out.push(['', s.crashLoop.line]);
