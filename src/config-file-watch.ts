@@ -47,8 +47,12 @@ export class ConfigFileWatch {
   private reported = false;
   private started = false;
 
+  /** The config file's real path, resolved as the root is (a root reached through a symlink is its real directory). */
+  private readonly real: string | undefined;
+
   constructor(private readonly o: ConfigFileWatchOptions) {
-    const rel = o.file === undefined ? undefined : path.relative(o.root, o.file);
+    this.real = o.file === undefined ? undefined : realPath(o.file);
+    const rel = this.real === undefined ? undefined : path.relative(o.root, this.real);
     const under = rel !== undefined && rel !== '' && !rel.startsWith(`..${path.sep}`) && rel !== '..' && !path.isAbsolute(rel);
     this.inRoot = under ? rel.split(path.sep).join('/') : undefined;
     this.digest = this.read();
@@ -60,10 +64,10 @@ export class ConfigFileWatch {
    * excludeDirs), the watcher would never report it: it is then watched on its own, as one outside the root.
    */
   including(watch: WatchSettings): WatchSettings {
-    if (this.inRoot === undefined || this.o.file === undefined) return watch;
+    if (this.inRoot === undefined || this.real === undefined) return watch;
     const glob = this.inRoot.replace(/[*?[\]{}()!+@\\]/g, '\\$&');
     const next = watch.include.includes(glob) ? watch : { ...watch, include: [...watch.include, glob] };
-    this.reported = createFilter(next).isRelevantFile(this.o.file);
+    this.reported = createFilter(next).isRelevantFile(this.real);
     if (!this.reported && this.started) this.watchOnItsOwn('the watch lists exclude it');
     return next;
   }
@@ -93,7 +97,8 @@ export class ConfigFileWatch {
       if (this.o.file !== undefined) this.soon();
       return false;
     }
-    if (this.o.file === undefined || ev.path !== this.o.file) return false;
+    // The watcher reports paths under the real root: compared with the file's real path.
+    if (this.real === undefined || ev.path !== this.real) return false;
     // Taken even when its own watch reports it too: the digest makes the two one reload.
     this.soon();
     return true;
@@ -126,6 +131,24 @@ export class ConfigFileWatch {
       return crypto.createHash('sha256').update(fs.readFileSync(this.o.file)).digest('hex');
     } catch (e) {
       return `unreadable: ${(e as NodeJS.ErrnoException).code ?? String(e)}`;
+    }
+  }
+}
+
+/**
+ * `file` with its symlinks resolved, as config/load.ts resolves the root: `--root link` with the config in
+ * it is the real directory's file (not "outside the root"). The file itself may be a link: to a file in
+ * the root, the watcher reports the target; to one outside, it is checked on its own. A file not there
+ * (yet) resolves through its directory, else stays as given (its own check then reports it missing).
+ */
+function realPath(file: string): string {
+  try {
+    return fs.realpathSync(file);
+  } catch {
+    try {
+      return path.join(fs.realpathSync(path.dirname(file)), path.basename(file));
+    } catch {
+      return file;
     }
   }
 }

@@ -5,6 +5,7 @@
  * and the watchdog, and attaches the service once it has started. src/service imports no stage: this file
  * is where the two meet.
  */
+import { aggregateState } from './apps/app-state.js';
 import type { MetricsRecorder } from './service/recorder.js';
 import { startServiceMode, type ServiceLog, type ServiceMode } from './service/service-mode.js';
 import type { AppStateView, JobState as ServiceJobState, JobView, ScopeView, StatusSource, WatchView } from './service/status.js';
@@ -46,6 +47,10 @@ export class ServiceWiring implements StatusSource {
   /** performance.now() of the first write of the edit whose app is starting (edit-to-serving). */
   private editAt: number | undefined;
   private readonly scopes = new Map<string, ScopeView>();
+  /** With apps:, each running app's process (by pid), which app each pid is, and the apps that listened. */
+  private readonly byPid = new Map<number, AppInfo>();
+  private readonly names = new Map<number, string>();
+  private readonly listenedNames = new Set<string>();
   private readonly startedAt = Date.now();
   /** Every watch armed (watchReady). */
   private watching = false;
@@ -117,6 +122,8 @@ export class ServiceWiring implements StatusSource {
   }
 
   job(): JobView {
+    const apps = this.sources?.apps?.();
+    if (apps !== undefined && apps.length > 0) return this.leastSettled(apps);
     const snap: JobSnapshot = this.sources?.job() ?? { name: 'idle', since: this.startedAt, why: 'not-started' };
     const state = jobStateOf(snap);
     const serving = state === 'running' || state === 'building' ? snap.pid : undefined;
@@ -127,7 +134,40 @@ export class ServiceWiring implements StatusSource {
       app: app ? { pid: app.pid, startedAt: app.startedAt, listening: [...app.listening] } : undefined,
       expectsListening: this.o.port !== undefined || this.listenedBefore,
       ...(snap.restartAt !== undefined && state === 'backoff' ? { nextTryAt: snap.restartAt } : {}),
+      ...(state === 'exited' ? { down: downOf(snap) } : {}),
     };
+  }
+
+  /**
+   * With apps:, the summary is the least settled app's (the aggregate's rule, apps/app-state.ts), named:
+   * its state, its process, whether it listens. The other apps' states are in apps().
+   */
+  private leastSettled(apps: Array<{ name: string; state: JobSnapshot }>): JobView {
+    this.learnNames(apps);
+    const worst = aggregateState(apps.map((a) => a.state));
+    const name = apps.find((a) => a.state === worst)?.name;
+    const state = jobStateOf(worst);
+    const pid = state === 'running' || state === 'building' ? worst.pid : undefined;
+    const app = pid === undefined ? undefined : this.byPid.get(pid);
+    return {
+      state,
+      since: worst.since,
+      app: app ? { pid: app.pid, startedAt: app.startedAt, listening: [...app.listening] } : undefined,
+      expectsListening: name !== undefined && this.listenedNames.has(name),
+      ...(worst.restartAt !== undefined && state === 'backoff' ? { nextTryAt: worst.restartAt } : {}),
+      ...(name !== undefined ? { name } : {}),
+      ...(state === 'exited' ? { down: downOf(worst) } : {}),
+    };
+  }
+
+  /** Which app each running pid is (its exit is then named), and the apps that listened (an exit forgets the pid). */
+  private learnNames(apps = this.sources?.apps?.()): void {
+    if (apps === undefined) return;
+    for (const { name, state } of apps) {
+      if (state.pid === undefined) continue;
+      this.names.set(state.pid, name);
+      if ((this.byPid.get(state.pid)?.listening.length ?? 0) > 0) this.listenedNames.add(name);
+    }
   }
 
   watch(): WatchView {
@@ -155,12 +195,18 @@ export class ServiceWiring implements StatusSource {
   /** The supervisor's onAppChange (a new app, or none). */
   readonly appChanged = (app: { pid: number } | undefined): void => {
     if (app && this.app?.pid !== app.pid) this.app = { pid: app.pid, startedAt: Date.now(), listening: [] };
+    if (app && !this.byPid.has(app.pid)) this.byPid.set(app.pid, this.app!);
     this.sink?.changed();
   };
 
   /** The supervisor's onListening. */
   readonly listening = (pid: number, ports: number[]): void => {
     if (this.app?.pid === pid) this.app.listening = ports.map((p) => `:${p}`);
+    this.learnNames();
+    const info = this.byPid.get(pid);
+    if (info) info.listening = ports.map((p) => `:${p}`);
+    const name = this.names.get(pid);
+    if (name !== undefined) this.listenedNames.add(name);
     this.listenedBefore = true;
     if (this.editAt !== undefined) this.sink?.recorder.editToServing(performance.now() - this.editAt);
     this.editAt = undefined;
@@ -170,7 +216,14 @@ export class ServiceWiring implements StatusSource {
   /** The supervisor's onReport: the recorder calls its log lines stand for. */
   readonly report = (r: Report): void => {
     const rec = this.sink?.recorder;
-    if (rec) recordReport(rec, r, this.o, () => this.appStarts++);
+    if (!rec) return;
+    this.learnNames();
+    const app = r.kind === 'app.exit' || r.kind === 'app.stop' ? this.names.get(r.pid) : undefined;
+    recordReport(rec, r, this.o, () => this.appStarts++, app);
+    if (r.kind === 'app.exit' || r.kind === 'app.stop') {
+      this.names.delete(r.pid);
+      this.byPid.delete(r.pid);
+    }
   };
 
   /** The batcher's onTaken: events merged into the batch, and events the ring dropped. */
@@ -236,7 +289,13 @@ export function jobStateOf(s: JobSnapshot): ServiceJobState {
   }
 }
 
-function recordReport(rec: MetricsRecorder, r: Report, o: ServiceWiringOptions, nextStart: () => number): void {
+/** Why an idle job has no app (status says "exited" for all of these, with this as the reason). */
+function downOf(s: JobSnapshot): JobView['down'] {
+  return s.why === 'stopped' || s.why === 'start-failed' ? s.why : 'app-exited';
+}
+
+function recordReport(rec: MetricsRecorder, r: Report, o: ServiceWiringOptions, nextStart: () => number, app?: string): void {
+  const named = app !== undefined ? { app } : {};
   switch (r.kind) {
     case 'build.start':
       return rec.buildStarted();
@@ -244,6 +303,9 @@ function recordReport(rec: MetricsRecorder, r: Report, o: ServiceWiringOptions, 
       return rec.buildFinished({ outcome: 'ok', durationMs: r.buildMs });
     case 'build.same-binary':
       return rec.buildFinished({ outcome: 'ok', durationMs: r.buildMs });
+    case 'build.reverted':
+      // Marked after BUILD FAILED (failure-cleared.ts): the fact the proxy's overlay clears on.
+      return r.afterFailure ? rec.buildFailureCleared({ pid: r.pid }) : undefined;
     case 'build.failed': {
       const out = r.result.output.trim();
       const { errors } = compilerErrors(out ? out.split('\n') : [], o.buildDir, o.cwd);
@@ -266,9 +328,10 @@ function recordReport(rec: MetricsRecorder, r: Report, o: ServiceWiringOptions, 
         signal: r.result.exit.signal,
         uptimeMs: r.result.exit.uptimeMs,
         expected: true,
+        ...named,
       });
     case 'app.exit':
-      return rec.appExited({ pid: r.pid, code: r.exit.code, signal: r.exit.signal, uptimeMs: r.exit.uptimeMs, expected: false });
+      return rec.appExited({ pid: r.pid, code: r.exit.code, signal: r.exit.signal, uptimeMs: r.exit.uptimeMs, expected: false, ...named });
   }
 }
 

@@ -9,8 +9,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { selectApps } from '../config/apps.js';
 import { loadSettings } from '../config/load.js';
-import { systemdUnit } from '../service/systemd-unit.js';
+import type { Settings } from '../config/settings.js';
+import { longestGrace, systemdUnit } from '../service/systemd-unit.js';
+import { parseRunFlags } from './run-flags.js';
 
 export interface SystemdUnitIO {
   stdout: NodeJS.WritableStream;
@@ -62,6 +65,17 @@ function ownerOf(root: string): string {
   return String(uid);
 }
 
+/**
+ * The grace period hotwatch's stop can take: the longest of the apps the unit's `hotwatch run` runs (the
+ * apps named after --, else all of apps:; ad-hoc mode runs a command, with run.gracePeriod).
+ */
+function unitGrace(s: Settings, runArgs: string[], cwd: string): { ms: number; key: string } {
+  const flags = parseRunFlags('run', runArgs, cwd);
+  const apps = flags.exec ? undefined : selectApps(s.apps, flags.apps);
+  const graces = apps?.map((a) => ({ name: a.name, gracePeriodMs: a.run.gracePeriodMs, own: a.overrides.gracePeriod !== undefined }));
+  return longestGrace(s.run.gracePeriodMs, graces);
+}
+
 const parse = (own: string[]) =>
   parseArgs({
     args: own,
@@ -75,6 +89,23 @@ const parse = (own: string[]) =>
     strict: true,
     allowPositionals: false,
   }).values;
+
+/** --config FILE for hotwatch run, by its absolute path, when it was given. */
+const configArgs = (flags: ReturnType<typeof parse>, s: Settings): string[] =>
+  s.configFile && flags.config !== undefined ? ['--config', s.configFile] : [];
+
+/** The arguments that print this unit again from any directory (root and config by absolute path). */
+function sameUnitArgs(flags: ReturnType<typeof parse>, s: Settings, runArgs: string[]): string[] {
+  return [
+    'systemd-unit',
+    ...(flags.user ? ['--user'] : []),
+    '--root',
+    s.root,
+    ...configArgs(flags, s),
+    ...(flags['log-format'] === 'pretty' ? [] : ['--log-format', flags['log-format']!]),
+    ...(runArgs.length > 0 ? ['--', ...runArgs] : []),
+  ];
+}
 
 export async function systemdUnitCommand(argv: string[], io: SystemdUnitIO): Promise<number> {
   const dashdash = argv.indexOf('--');
@@ -93,6 +124,7 @@ export async function systemdUnitCommand(argv: string[], io: SystemdUnitIO): Pro
   }
   try {
     const s = await loadSettings({ cwd: io.cwd, configPath: flags.config, rootFlag: flags.root, isTTY: false });
+    const grace = unitGrace(s, runArgs, io.cwd);
     const go = which('go', process.env);
     if (!go) io.stderr.write("hotwatch: warning: go is not on PATH here; add its directory to the unit's PATH= line\n");
     const dirs = [
@@ -107,8 +139,10 @@ export async function systemdUnitCommand(argv: string[], io: SystemdUnitIO): Pro
         root: s.root,
         node: process.execPath,
         bin: packageFile('bin/hotwatch.js'),
-        runArgs: [...(s.configFile && flags.config !== undefined ? ['--config', s.configFile] : []), ...runArgs],
-        gracePeriodMs: s.run.gracePeriodMs,
+        unitArgs: sameUnitArgs(flags, s, runArgs),
+        runArgs: [...configArgs(flags, s), ...runArgs],
+        gracePeriodMs: grace.ms,
+        gracePeriodKey: grace.key,
         buildTimeoutMs: s.build.timeoutMs,
         watchdogIntervalMs: s.watchdog.intervalMs,
         path: [...new Set(dirs.filter((d): d is string => Boolean(d)))],

@@ -3,16 +3,12 @@
  * reason as a comment. Only what differs from the defaults is set; the defaults come from the schema.
  */
 import { globProblem } from '../config/glob.js';
+import { shellWord } from '../shell-word.js';
 import { LIST_DEFAULTS } from '../config/lists.js';
 import type { Config } from '../config/schema.js';
 import type { ConfigDraft } from './render.js';
 import type { RepoFacts } from './inspect.js';
 import { ALL_AS_APPS, planApps } from './plan-apps.js';
-
-/** A word as /bin/sh reads it back: bare when it is plain, single-quoted otherwise. */
-export function shellWord(s: string): string {
-  return /^[\w./:=@+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 const under = (glob: string, dir: string): boolean => glob === dir || glob.startsWith(`${dir}/`);
 const list = (xs: readonly string[]): string => xs.join(', ');

@@ -12,6 +12,11 @@ export interface BuildFact {
   durationMs: number;
   /** The compiler's error lines (at most 20, each at most 300 characters); empty unless failed. */
   errors: string[];
+  /**
+   * Epoch ms when a failed build stopped applying: the files went back to what the running app was built
+   * from (build.reverted after BUILD FAILED, the fact the proxy's overlay clears on). Only on a failure.
+   */
+  clearedAt?: number;
 }
 
 export interface ExitFact {
@@ -25,6 +30,8 @@ export interface ExitFact {
   expected: boolean;
   /** "code 1", "SIGSEGV". */
   how: string;
+  /** With apps: the app's name, when known. */
+  app?: string;
 }
 
 export interface EventFact {
@@ -46,6 +53,8 @@ export class ServiceFacts {
   builds = { ok: 0, failed: 0, canceled: 0 };
   restarts = 0;
   lastExit: ExitFact | undefined;
+  /** The last exit hotwatch did not cause (a crash): what the exited and backoff lines name. */
+  lastCrash: ExitFact | undefined;
   #crashes: number[] = [];
   #events: EventFact[] = [];
 

@@ -13,12 +13,22 @@ export interface MetricsRecorder {
   buildStarted(e?: { at?: number }): void;
   /** A build ended: outcome, duration, and the compiler's error lines when it failed. */
   buildFinished(e: { outcome: BuildOutcome; durationMs: number; errors?: readonly string[]; at?: number }): void;
+  /** After a failed build, the files are back to what the running app (pid) was built from: the failure no longer applies. */
+  buildFailureCleared(e: { pid: number; at?: number }): void;
   /** An app process started: the first one ('initial'), one replacing the previous after a build ('build'), or a restart after a crash ('crash'). */
   appStarted(e: { pid: number; reason: 'initial' | 'build' | 'crash'; at?: number }): void;
   /** The app listens (the runtime's app.listening). */
   appListening(e: { pid: number; address: string; at?: number }): void;
   /** The app exited; `expected` when hotwatch stopped it (restart, shutdown), false when it exited on its own. */
-  appExited(e: { pid: number; code: number | null; signal: string | null; uptimeMs: number; expected: boolean; at?: number }): void;
+  appExited(e: {
+    pid: number;
+    code: number | null;
+    signal: string | null;
+    uptimeMs: number;
+    expected: boolean;
+    app?: string;
+    at?: number;
+  }): void;
   /** Watches were lost (the watchdog's watch.deaf). */
   watchLost(e: { scope: string; cause: string; path?: string; at?: number }): void;
   /** Watching came back: re-armed (watch.rearmed) or replaced by polling (watch.fallback). */
@@ -62,6 +72,15 @@ export class ServiceRecorder implements MetricsRecorder {
     this.onChange('build');
   }
 
+  buildFailureCleared(e: { pid: number; at?: number }): void {
+    const b = this.facts.lastBuild;
+    if (b?.outcome !== 'failed' || b.clearedAt !== undefined) return;
+    const at = e.at ?? this.clock();
+    b.clearedAt = at;
+    this.facts.event(at, 'build.cleared', `the failed build no longer applies: the files are back to what the app (pid ${e.pid}) runs`);
+    this.onChange('build');
+  }
+
   appStarted(e: { pid: number; reason: 'initial' | 'build' | 'crash'; at?: number }): void {
     if (e.reason !== 'initial') {
       this.facts.restarts++;
@@ -80,7 +99,15 @@ export class ServiceRecorder implements MetricsRecorder {
     this.onChange('app');
   }
 
-  appExited(e: { pid: number; code: number | null; signal: string | null; uptimeMs: number; expected: boolean; at?: number }): void {
+  appExited(e: {
+    pid: number;
+    code: number | null;
+    signal: string | null;
+    uptimeMs: number;
+    expected: boolean;
+    app?: string;
+    at?: number;
+  }): void {
     const at = e.at ?? this.clock();
     this.facts.lastExit = {
       pid: e.pid,
@@ -90,9 +117,11 @@ export class ServiceRecorder implements MetricsRecorder {
       uptimeMs: e.uptimeMs,
       expected: e.expected,
       how: how(e.code, e.signal),
+      ...(e.app !== undefined ? { app: e.app } : {}),
     };
     this.m.inc('exits', { kind: e.expected ? 'stopped' : 'crash' });
     if (!e.expected) {
+      this.facts.lastCrash = this.facts.lastExit;
       this.facts.noteCrash(at);
       this.facts.event(at, 'app.crashed', `app (pid ${e.pid}) exited on its own (${how(e.code, e.signal)}) after ${s(e.uptimeMs)}`);
     }

@@ -1,4 +1,5 @@
 /** `hotwatch status` for a person: a few aligned lines from a StatusSnapshot. Pure. */
+import type { BuildFact } from './facts.js';
 import type { StatusSnapshot } from './status.js';
 
 /** "3m12s", "812 ms", "1h04m". */
@@ -13,36 +14,42 @@ export function duration(ms: number): string {
 
 const clock = (at: number): string => new Date(at).toTimeString().slice(0, 8);
 
+const lastBuild = (b: BuildFact, now: number): string =>
+  b.clearedAt !== undefined
+    ? `sources back to what the app runs ${duration(now - b.clearedAt)} ago: the failed build (${duration(now - b.finishedAt)} ago) no longer applies`
+    : `last ${b.outcome} in ${duration(b.durationMs)}, ${duration(now - b.finishedAt)} ago`;
+
 function lines(s: StatusSnapshot, now: number): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   out.push(['hotwatch', `pid ${s.hotwatch.pid}, up ${duration(s.hotwatch.uptimeMs)}, ${s.hotwatch.root} (v${s.hotwatch.version})`]);
   out.push(['health', s.health.ok ? 'ok: serving, watch healthy' : (s.health.why ?? 'not ok')]);
-  out.push(['state', `${s.state.name} for ${duration(s.state.forMs)}`]);
+  // With apps:, the summary lines are the least settled app's, named (each app's own state follows).
+  const which = s.state.app !== undefined ? `${s.state.app}: ` : '';
+  const of = s.state.app !== undefined ? ` (app ${s.state.app}, the least settled of ${s.apps?.length ?? 'the'} apps)` : '';
+  out.push(['state', `${s.state.name} for ${duration(s.state.forMs)}${of}`]);
   for (const [i, a] of (s.apps ?? []).entries())
     out.push([i === 0 ? 'apps' : '', `${a.name}: ${a.state}${a.pid !== null ? ` (pid ${a.pid})` : ''} for ${duration(now - a.since)}`]);
   if (s.app) {
     const where = s.app.listening.length ? ` on ${s.app.listening.join(', ')}` : '';
     out.push([
       'app',
-      `pid ${s.app.pid}${s.app.serving ? ', serving' : ''}${where}, up ${duration(s.app.uptimeMs)}, ${s.restarts} restart${s.restarts === 1 ? '' : 's'}`,
+      `${which}pid ${s.app.pid}${s.app.serving ? ', serving' : ''}${where}, up ${duration(s.app.uptimeMs)}, ${s.restarts} restart${s.restarts === 1 ? '' : 's'}`,
     ]);
   } else {
+    // The last exit of any app is this one's only when it names it (with apps:).
+    const exit = s.lastExit && (s.state.app === undefined || s.lastExit.app === s.state.app) ? s.lastExit : undefined;
     out.push([
       'app',
-      `none${s.lastExit ? ` (last exit ${s.lastExit.how}, ${duration(now - s.lastExit.at)} ago)` : ''}, ${s.restarts} restart${s.restarts === 1 ? '' : 's'}`,
+      `${which}none${exit ? ` (last exit ${exit.how}, ${duration(now - exit.at)} ago)` : ''}, ${s.restarts} restart${s.restarts === 1 ? '' : 's'}`,
     ]);
   }
   if (s.crashLoop) out.push(['', s.crashLoop.line]);
   const b = s.lastBuild;
   const counts = `${s.builds.ok} ok, ${s.builds.failed} failed, ${s.builds.canceled} canceled`;
   const running = s.builds.runningSince !== null ? `building for ${duration(now - s.builds.runningSince)}; ` : '';
-  out.push([
-    'build',
-    b
-      ? `${running}last ${b.outcome} in ${duration(b.durationMs)}, ${duration(now - b.finishedAt)} ago (${counts})`
-      : `${running}none finished yet`,
-  ]);
-  for (const e of b?.errors.slice(0, 5) ?? []) out.push(['', `  ${e}`]);
+  out.push(['build', `${running}${b ? `${lastBuild(b, now)} (${counts})` : 'none finished yet'}`]);
+  // A failure that no longer applies (the files went back): its errors are history, not news.
+  if (b?.clearedAt === undefined) for (const e of b?.errors.slice(0, 5) ?? []) out.push(['', `  ${e}`]);
   const w = s.watch;
   const sizes = [w.dirs !== undefined ? `${w.dirs} dirs` : '', w.watches !== undefined ? `${w.watches} inotify watches` : '']
     .filter(Boolean)

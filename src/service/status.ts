@@ -39,6 +39,13 @@ export interface JobView {
   expectsListening: boolean;
   /** Epoch ms of the next start in state backoff. */
   nextTryAt?: number | undefined;
+  /** With apps: (several apps), the app this view describes: the least settled one (its state is `state`). */
+  name?: string | undefined;
+  /**
+   * In state exited, why no app runs: it exited on its own, hotwatch stopped it (and waits for a change),
+   * or it could not start.
+   */
+  down?: 'app-exited' | 'stopped' | 'start-failed' | undefined;
 }
 
 /**
@@ -116,7 +123,8 @@ export interface Health {
 export interface StatusSnapshot {
   schema: 1;
   hotwatch: StatusMeta & { uptimeMs: number };
-  state: { name: JobState; since: number; forMs: number; nextTryAt?: number };
+  /** `app`: with apps:, the app whose state this is (the least settled of them). */
+  state: { name: JobState; since: number; forMs: number; nextTryAt?: number; app?: string };
   app: (AppView & { uptimeMs: number; serving: boolean }) | null;
   lastBuild: BuildFact | null;
   builds: { ok: number; failed: number; canceled: number; runningSince: number | null };
@@ -134,6 +142,22 @@ export interface StatusSnapshot {
 const CRASH_LOOP_UP_MS = 10_000;
 
 const secs = (ms: number): string => `${Math.max(0, Math.round(ms / 1000))} s`;
+
+/** "the app", or with apps: "the app worker" (the one the view describes). */
+const theApp = (job: JobView): string => (job.name === undefined ? 'the app' : `the app ${job.name}`);
+
+/**
+ * Why no app runs in state exited, by what the job says happened (not by the last exit of any app: with
+ * apps:, that can be another app's, and an exit hotwatch caused is no crash). The crash's signal or code
+ * is the last crash's; with apps:, the app's own when it is the one that crashed last.
+ */
+function downWhy(job: JobView, facts: ServiceFacts): string {
+  if (job.down === 'stopped') return `hotwatch stopped ${theApp(job)}`;
+  if (job.down === 'start-failed') return `${theApp(job)} could not start`;
+  const crash = facts.lastCrash;
+  const own = crash !== undefined && (job.name === undefined || crash.app === job.name);
+  return `${theApp(job)} exited (${own ? crash.how : 'on its own'})`;
+}
 
 /** Whether the app serves, and if not, why (for --check and STATUS=). */
 export function servingOf(job: JobView, facts: ServiceFacts, now: number): { serving: boolean; why?: string } {
@@ -157,14 +181,11 @@ export function servingOf(job: JobView, facts: ServiceFacts, now: number): { ser
         why: `not serving: the last build failed${facts.lastBuild?.errors.length ? ` (${facts.lastBuild.errors.length} error line${facts.lastBuild.errors.length === 1 ? '' : 's'})` : ''}; fix the code and save`,
       };
     case 'exited':
-      return {
-        serving: false,
-        why: `not serving: the app exited (${facts.lastExit?.how ?? 'on its own'}) ${secs(now - job.since)} ago; waiting for a change`,
-      };
+      return { serving: false, why: `not serving: ${downWhy(job, facts)} ${secs(now - job.since)} ago; waiting for a change` };
     case 'backoff':
       return {
         serving: false,
-        why: `not serving: the app crashed (${facts.lastExit?.how ?? 'on its own'}); next try in ${secs((job.nextTryAt ?? now) - now)}`,
+        why: `not serving: ${theApp(job)} crashed (${facts.lastCrash?.how ?? 'on its own'}); next try in ${secs((job.nextTryAt ?? now) - now)}`,
       };
     default:
       return { serving: false, why: `not serving yet: ${job.state} for ${secs(now - job.since)}` };
@@ -216,6 +237,7 @@ export function snapshot(source: StatusSource, facts: ServiceFacts, meta: Status
       since: job.since,
       forMs: now - job.since,
       ...(job.nextTryAt !== undefined ? { nextTryAt: job.nextTryAt } : {}),
+      ...(job.name !== undefined ? { app: job.name } : {}),
     },
     app: job.app ? { ...job.app, uptimeMs: now - job.app.startedAt, serving: health.serving } : null,
     lastBuild: facts.lastBuild ?? null,
@@ -257,7 +279,11 @@ export function statusLine(s: StatusSnapshot): string {
     : (healthWhy(s) ?? 'watch unhealthy');
   if (!s.health.serving) return [s.health.why ?? `${s.state.name}`, s.watch.healthy ? undefined : watch].filter(Boolean).join('; ');
   const app = s.app!;
-  const build = s.lastBuild ? `; last build ${s.lastBuild.outcome} in ${(s.lastBuild.durationMs / 1000).toFixed(1)} s` : '';
+  const build = !s.lastBuild
+    ? ''
+    : s.lastBuild.clearedAt !== undefined
+      ? '; sources back to what it runs (the failed build no longer applies)'
+      : `; last build ${s.lastBuild.outcome} in ${(s.lastBuild.durationMs / 1000).toFixed(1)} s`;
   const building = s.state.name === 'building' ? '; building' : '';
   return `serving pid ${app.pid}${app.listening.length ? ` on ${app.listening.join(', ')}` : ''}${build}${building}; ${watch}`;
 }

@@ -2,6 +2,7 @@
  * The systemd unit `hotwatch systemd-unit` prints: every line commented with why it is there. Pure: the
  * CLI gathers the paths and the config's numbers. Checked by `systemd-analyze verify` in the tests.
  */
+import { shellWord } from '../shell-word.js';
 
 export interface UnitInputs {
   /** A user unit (~/.config/systemd/user/) rather than a system one. */
@@ -10,10 +11,13 @@ export interface UnitInputs {
   /** Absolute paths of node and of hotwatch's bin/hotwatch.js. */
   node: string;
   bin: string;
+  /** The `hotwatch systemd-unit` arguments that print this unit again (the install line runs them). */
+  unitArgs: string[];
   /** Extra `hotwatch run` arguments (after the CLI's --), e.g. ["--config", "x.yaml", "--", "-port", "8080"]. */
   runArgs: string[];
-  /** run.gracePeriod, build.timeout and watchdog.interval from the config (ms). */
+  /** The longest grace period of the apps that run (ms) and the key it comes from (longestGrace), build.timeout and watchdog.interval (ms). */
   gracePeriodMs: number;
+  gracePeriodKey: string;
   buildTimeoutMs: number;
   watchdogIntervalMs: number;
   /** PATH for the service: where go and node are, then the usual directories. */
@@ -48,10 +52,27 @@ export function envAssignment(name: string, value: string): string {
 
 const sec = (ms: number): number => Math.ceil(ms / 1000);
 
+/** One app that runs: its grace period, and whether apps.NAME.gracePeriod sets it (else it is run.gracePeriod's). */
+export interface AppGrace {
+  name: string;
+  gracePeriodMs: number;
+  own: boolean;
+}
+
+/**
+ * The grace period a stop can take: hotwatch stops all its apps at once, so the longest of the apps that
+ * run (run.gracePeriod when there is no apps:, or when no app that runs sets a longer one of its own).
+ */
+export function longestGrace(runGraceMs: number, apps: readonly AppGrace[] | undefined): { ms: number; key: string } {
+  const run = { ms: runGraceMs, key: 'run.gracePeriod' };
+  const each = apps?.map((a) => (a.own ? { ms: a.gracePeriodMs, key: `apps.${a.name}.gracePeriod` } : run)) ?? [];
+  return each.reduce((longest, g) => (g.ms > longest.ms ? g : longest), each[0] ?? run);
+}
+
 /** The numbers, each derived from hotwatch's own timings. */
 export function unitTimings(i: Pick<UnitInputs, 'gracePeriodMs' | 'buildTimeoutMs' | 'watchdogIntervalMs'>) {
   return {
-    // Shutdown: abort the build, stop signal, run.gracePeriod, SIGKILL, the sweep; 10 s above the grace for the rest.
+    // Shutdown: abort the build, stop signal, the (longest) grace period, SIGKILL, the sweep; 10 s above the grace for the rest.
     stopSec: sec(i.gracePeriodMs) + 10,
     // Start-up: READY=1 comes after the first build, which build.timeout bounds; 60 s for the rest (arming 10,000 directories takes ~1 s).
     startSec: sec(i.buildTimeoutMs) + 60,
@@ -61,20 +82,26 @@ export function unitTimings(i: Pick<UnitInputs, 'gracePeriodMs' | 'buildTimeoutM
   };
 }
 
+/** hotwatch as this unit runs it: node and the bin script by absolute path (no PATH lookup). */
+const hotwatch = (i: Pick<UnitInputs, 'node' | 'bin'>): string[] => [i.node, i.bin];
+
 export function systemdUnit(i: UnitInputs): string {
   const t = unitTimings(i);
   const name = unitName(i.root);
   const own = i.runArgs.includes('--') ? i.runArgs.slice(0, i.runArgs.indexOf('--')) : i.runArgs; // after that: the app's
   const format = own.some((a) => a === '--log-format' || a.startsWith('--log-format=')) ? [] : ['--log-format', i.logFormat];
   const flags = ['run', '--root', i.root, ...format, ...i.runArgs];
-  const exec = [i.node, i.bin, ...flags].map(execWord).join(' ');
+  const exec = [...hotwatch(i), ...flags].map(execWord).join(' ');
   const manager = i.user ? 'systemctl --user' : 'sudo systemctl';
-  const place = i.user ? `~/.config/systemd/user/${name}` : `/etc/systemd/system/${name}`;
-  const generate = `hotwatch systemd-unit${i.user ? ' --user' : ''} --root ${i.root}${i.runArgs.length ? ` -- ${i.runArgs.join(' ')}` : ''}`;
+  // Pasted into a shell: hotwatch as this unit runs it (it may not be on PATH), every word quoted.
+  const sh = (args: string[]): string => [...hotwatch(i), ...args].map(shellWord).join(' ');
+  const install = i.user
+    ? `mkdir -p ~/.config/systemd/user && ${sh(i.unitArgs)} > ~/.config/systemd/user/${name}`
+    : `${sh(i.unitArgs)} | sudo tee /etc/systemd/system/${name} >/dev/null`;
   return `# ${name}: hotwatch ${i.version} for ${i.root}
-# Install:  ${generate} ${i.user ? '>' : '| sudo tee'} ${place}${i.user ? '' : ' >/dev/null'}
+# Install:  ${install}
 #           ${manager} daemon-reload && ${manager} enable --now ${name}${i.user ? '\n#           loginctl enable-linger "$USER"   # keep it running without a login session' : ''}
-# Watch:    ${i.user ? 'journalctl --user' : 'journalctl'} -u ${name} -f        hotwatch status --root ${i.root}
+# Watch:    ${i.user ? 'journalctl --user' : 'journalctl'} -u ${name} -f        ${sh(['status', '--root', i.root])}
 
 [Unit]
 Description=hotwatch: rebuild and restart the Go app in ${specifiers(i.root)} on every save
@@ -102,7 +129,7 @@ NotifyAccess=all
 # ${i.logFormat === 'json' ? '--log-format json: one JSON object per line, for a log shipper.' : '--log-format pretty: plain lines; under journald each carries its level, so journalctl -p warning filters.'}
 ExecStart=${exec}
 # systemctl reload: the running hotwatch reads its config again (as an edit of it does); an invalid one fails the reload and the old config runs on.
-ExecReload=${[i.node, i.bin, 'reload', '--root', i.root].map(execWord).join(' ')}
+ExecReload=${[...hotwatch(i), 'reload', '--root', i.root].map(execWord).join(' ')}
 WorkingDirectory=${specifiers(i.root)}
 ${i.user ? '' : `# The repository's owner: the build output, .hotwatch/ and the Go caches stay theirs (and HOME is set for go).\nUser=${i.account}\n`}# go, git and node for the builds: a service gets a minimal PATH otherwise.
 Environment=${envAssignment('PATH', i.path.join(':'))}
@@ -113,7 +140,7 @@ SyslogIdentifier=${name.replace(/\.service$/, '')}
 # SIGTERM to hotwatch alone: it stops the app gracefully (stop signal, run.gracePeriod, then SIGKILL and a
 # sweep of escaped children). Whatever is left when hotwatch has exited gets SIGKILL from systemd.
 KillMode=mixed
-# Above hotwatch's own stop: run.gracePeriod (${sec(i.gracePeriodMs)} s) + 10 s.
+# Above hotwatch's own stop: ${i.gracePeriodKey} (${sec(i.gracePeriodMs)} s${i.gracePeriodKey.startsWith('apps.') ? ', the longest of the apps that run' : ''}) + 10 s.
 TimeoutStopSec=${t.stopSec}
 # The first build may download modules: build.timeout (${sec(i.buildTimeoutMs)} s) + 60 s.
 TimeoutStartSec=${t.startSec}

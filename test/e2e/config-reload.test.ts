@@ -285,6 +285,20 @@ describe('live config reload (e2e)', () => {
     await waitFor(async () => (await httpGet(port)) === 'args=[two] tag=', { description: 'the edit applies', timeoutMs: 30_000 });
   }, 120_000);
 
+  it('a root reached through a symlink (--root link): its config is inside the root, reported by the watcher, and reloads', async () => {
+    const dir = project('run:\n  args: ["one"]\n');
+    const link = `${dir}-link`;
+    fs.symlinkSync(dir, link);
+    cleanups.push(() => fs.rmSync(link, { force: true }));
+    const { hw, port } = await start(path.dirname(dir), {}, ['--root', link]);
+    // The config's path (through the link) and the root (resolved) name the same directory.
+    expect(hw.events('config.watch-outside')).toEqual([]);
+    await edit(hw, path.join(link, 'watcher.config.yaml'), 'run:\n  args: ["two"]\n');
+    await waitFor(async () => (await httpGet(port)) === 'args=[two] tag=', { description: 'the edit applies', timeoutMs: 30_000 });
+    // Its edit reloads the config only: nothing builds.
+    expect(hw.events('build.start')).toHaveLength(1);
+  }, 120_000);
+
   it('without service.sighup, SIGHUP still stops hotwatch (a closed terminal), exit 0', async () => {
     const dir = project('run:\n  args: ["one"]\n');
     const port = await freePort();

@@ -186,6 +186,51 @@ describe('service mode in hotwatch run (e2e)', () => {
     expect(sampleValue(fams, 'hotwatch_app_serving')).toBe(1);
   }, 90_000);
 
+  it('a failed build reverted (the file back as the app runs it): status and STATUS= drop the failure, as the overlay does', async () => {
+    const dir = project();
+    const r = await receiver(dir);
+    const port = await freePort();
+    const hw = start(dir, { PORT: String(port), NOTIFY_SOCKET: r.address });
+    const listening = await hw.waitForLog((l) => l.event === 'app.listening', 'the app listens');
+    await r.waitForLine('READY=1', { timeoutMs: 30_000 });
+    const main = path.join(dir, 'main.go');
+    const original = fs.readFileSync(main);
+    fs.writeFileSync(main, `${original}\nthis is not go\n`);
+    await hw.waitForLog((l) => l.event === 'build.failed', 'the broken file fails to build');
+    await waitFor(() => statusLines(r).at(-1)?.includes('last build failed') === true, {
+      description: `STATUS= says the build failed (got ${JSON.stringify(statusLines(r))})`,
+      timeoutMs: 10_000,
+    });
+    // The build line's error lines (the events keep the history, with its time).
+    const errorLine = /^ {11}main\.go:\d+:\d+: syntax error/m;
+    expect((await status(dir)).stdout).toMatch(errorLine);
+
+    fs.writeFileSync(main, original);
+    const back = await hw.waitForLog((l) => l.event === 'build.reverted', 'the file is back to what the app runs');
+    expect(back).toMatchObject({ pid: listening.pid, afterFailure: true });
+    await waitFor(() => statusLines(r).at(-1)?.includes('the failed build no longer applies') === true, {
+      description: `STATUS= drops the failure (got ${JSON.stringify(statusLines(r))})`,
+      timeoutMs: 10_000,
+    });
+    expect(statusLines(r).at(-1)).toMatch(new RegExp(`^STATUS=serving pid ${listening.pid} on :${port}; sources back to what it runs`));
+    const json = await statusJson(dir);
+    expect(json.lastBuild).toMatchObject({ outcome: 'failed', clearedAt: expect.any(Number) });
+    expect(json.app?.pid).toBe(listening.pid);
+    expect(json.health.ok).toBe(true);
+    const text = (await status(dir)).stdout;
+    expect(text).toMatch(/^build {4}sources back to what the app runs .* ago: the failed build \(.* ago\) no longer applies/m);
+    expect(text).not.toMatch(errorLine);
+    expect(text).not.toMatch(/last failed/);
+    expect(text).toContain('the failed build no longer applies: the files are back to what the app');
+    // The news stays true after a config reload (nothing rebuilds: the same app runs).
+    const mark = hw.logs.length;
+    const reload = await runCli(['reload'], { cwd: dir, timeoutMs: 20_000 });
+    expect(reload.code, reload.stderr).toBe(0);
+    await hw.waitForLog((l) => l.event === 'config.reloaded', 'the reload is done', { from: mark });
+    expect((await status(dir)).stdout).not.toMatch(errorLine);
+    expect(statusLines(r).at(-1)).not.toContain('last build failed');
+  }, 90_000);
+
   it('a crash loop (run.onCrash: restart): the crash-loop line, --check exits 1, restarts counted', async () => {
     const dir = project((d) => {
       fs.writeFileSync(path.join(d, 'go.mod'), 'module example.com/crash\n\ngo 1.22\n');

@@ -3,11 +3,12 @@
  * `systemd-analyze verify` without a word (a setting systemd rejects is only a warning there, so the
  * test reads stderr, and a planted bad setting shows the check sees it).
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemdUnitCommand } from '../../src/cli/systemd-unit.js';
+import { runCli } from '../helpers/hotwatch.js';
 import { makeTmpDir } from '../helpers/tmp.js';
 
 const cleanups: Array<() => void> = [];
@@ -93,6 +94,69 @@ describe('hotwatch systemd-unit', () => {
     const lines = out.split('\n');
     const bare = lines.filter((l, k) => /^[A-Z]\w+=/.test(l) && !lines[k - 1]!.startsWith('#') && !lines[k - 1]!.startsWith('['));
     expect(bare.map((l) => l.split('=')[0])).toEqual(['StartLimitBurst', 'WorkingDirectory', 'Restart', 'RestartSec']);
+  });
+
+  it('waits for the longest grace period of the apps that run, and names its key', async () => {
+    const root = goModule();
+    for (const app of ['api', 'worker']) {
+      fs.mkdirSync(path.join(root, 'cmd', app), { recursive: true });
+      fs.writeFileSync(path.join(root, 'cmd', app, 'main.go'), 'package main\n\nfunc main() {}\n');
+    }
+    fs.writeFileSync(
+      path.join(root, 'watcher.config.yaml'),
+      'run:\n  gracePeriod: 2s\napps:\n  api:\n    package: ./cmd/api\n    gracePeriod: 60s\n  worker:\n    package: ./cmd/worker\n',
+    );
+    const stop = (out: string) =>
+      out
+        .split('\n')
+        .slice(out.split('\n').findIndex((l) => l.startsWith('TimeoutStopSec=')) - 1)
+        .slice(0, 2);
+    const all = await generate(['--user'], root);
+    expect(all).toMatchObject({ code: 0, err: '' });
+    expect(stop(all.out)).toEqual([
+      "# Above hotwatch's own stop: apps.api.gracePeriod (60 s, the longest of the apps that run) + 10 s.",
+      'TimeoutStopSec=70',
+    ]);
+    // Only the worker runs (named after --): it inherits run.gracePeriod.
+    const worker = await generate(['--user', '--', 'worker'], root);
+    expect(stop(worker.out)).toEqual(["# Above hotwatch's own stop: run.gracePeriod (2 s) + 10 s.", 'TimeoutStopSec=12']);
+    // An app the config does not have fails here, as hotwatch run would in the journal.
+    const unknown = await generate(['--user', '--', 'web'], root);
+    expect(unknown).toMatchObject({ code: 2, out: '' });
+    expect(unknown.err).toContain('no app named "web"');
+  });
+
+  it('prints install lines that work pasted into sh: hotwatch as invoked (not on PATH), every word quoted', async () => {
+    const root = goModule(); // "my app 100%": a space and a %
+    const home = tmp();
+    const elsewhere = tmp();
+    // No hotwatch on this PATH (a clone or an npm install --prefix): the built CLI, run by its path.
+    const go = spawnSync('sh', ['-c', 'command -v go'], { encoding: 'utf8' }).stdout.trim();
+    const env = { ...process.env, HOME: home, PATH: `${path.dirname(process.execPath)}:${path.dirname(go)}:/usr/bin:/bin` };
+    expect(spawnSync('sh', ['-c', 'command -v hotwatch'], { env }).status).not.toBe(0);
+    const sh = (line: string) => spawnSync('sh', ['-c', line], { cwd: elsewhere, env, encoding: 'utf8' });
+    const installLine = (unit: string) =>
+      unit
+        .split('\n')
+        .find((l) => l.startsWith('# Install:  '))!
+        .slice('# Install:  '.length);
+
+    const user = await runCli(['systemd-unit', '--user', '--', '--poll', '--', '-msg', "it's"], { cwd: root, env });
+    expect(user).toMatchObject({ code: 0, stderr: '' });
+    const ran = sh(installLine(user.stdout));
+    expect(ran).toMatchObject({ status: 0, stderr: '' });
+    const written = fs.readFileSync(path.join(home, '.config/systemd/user/hotwatch-my-app-100-.service'), 'utf8');
+    expect(written).toContain('ExecStart=');
+    expect(written).toBe(user.stdout);
+
+    // The system unit's line: up to sudo tee, it prints the same unit (tee and the /etc path are systemd's).
+    const system = await runCli(['systemd-unit', '--log-format', 'json', '--config', 'watcher.config.yaml'], { cwd: root, env });
+    expect(system).toMatchObject({ code: 0, stderr: '' });
+    const [generate, rest] = installLine(system.stdout).split(' | ');
+    expect(rest).toBe('sudo tee /etc/systemd/system/hotwatch-my-app-100-.service >/dev/null');
+    expect(sh(generate!)).toMatchObject({ status: 0, stderr: '', stdout: system.stdout });
+    // The Watch line's status command names hotwatch the same way.
+    expect(system.stdout).toContain(`${process.execPath} ${fs.realpathSync('bin/hotwatch.js')} status --root '${root}'`);
   });
 
   it('fails like hotwatch run on a broken config (exit 2, the place and the fix), printing no unit', async () => {

@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { crashLoop } from '../../src/service/crash-loop.js';
 import { ServiceFacts } from '../../src/service/facts.js';
 import { healthOf, snapshot, statusLine, watchdogVerdict, type JobView, type WatchView } from '../../src/service/status.js';
-import { envAssignment, execWord, unitName, unitTimings } from '../../src/service/systemd-unit.js';
+import { envAssignment, execWord, longestGrace, unitName, unitTimings } from '../../src/service/systemd-unit.js';
 import { oneLine, watchdogInterval } from '../../src/service/notify.js';
-import { duration } from '../../src/service/render.js';
+import { duration, renderStatus } from '../../src/service/render.js';
+import { ServiceRecorder } from '../../src/service/recorder.js';
 
 const NOW = 1_800_000_000_000;
 const okWatch: WatchView = {
@@ -121,6 +122,36 @@ describe('health and the STATUS= line', () => {
     );
     expect(statusLine(snapshot(src({ ...running, state: 'stopping' }), f, meta, NOW))).toBe('stopping');
   });
+
+  it('drops a failed build from STATUS= and the status once the files are back to what the app runs', () => {
+    const f = new ServiceFacts();
+    const changes: string[] = [];
+    const rec = new ServiceRecorder(
+      f,
+      { inc() {}, observe() {} } as never,
+      (k) => changes.push(k),
+      () => NOW,
+    );
+    const src = { job: () => running, watch: () => okWatch };
+    const meta = { root: '/src', version: '0.1.0', pid: 1, startedAt: NOW - 9000 };
+    rec.buildFailureCleared({ pid: 7 }); // no failure: nothing to clear
+    expect(changes).toEqual([]);
+    rec.buildFinished({ outcome: 'failed', durationMs: 300, errors: ['main.go:15:1: syntax error'], at: NOW - 2000 });
+    expect(statusLine(snapshot(src, f, meta, NOW))).toContain('; last build failed in 0.3 s;');
+    expect(renderStatus(snapshot(src, f, meta, NOW), NOW)).toContain('main.go:15:1: syntax error');
+    rec.buildFailureCleared({ pid: 7 });
+    expect(changes).toEqual(['build', 'build']); // STATUS= is recomputed
+    expect(f.lastBuild).toMatchObject({ outcome: 'failed', clearedAt: NOW });
+    expect(statusLine(snapshot(src, f, meta, NOW))).toBe(
+      'serving pid 7 on 127.0.0.1:8080; sources back to what it runs (the failed build no longer applies); watch ok (native, 43 watches)',
+    );
+    const text = renderStatus(snapshot(src, f, meta, NOW), NOW);
+    expect(text).toMatch(/^build {4}sources back to what the app runs 0 ms ago: the failed build \(2s ago\) no longer applies/m);
+    expect(text).not.toMatch(/^ +main\.go/m);
+    // The next build is news again.
+    rec.buildFinished({ outcome: 'failed', durationMs: 300, errors: ['main.go:9:1: syntax error'] });
+    expect(statusLine(snapshot(src, f, meta, NOW))).toContain('last build failed');
+  });
 });
 
 describe('unit quoting and numbers', () => {
@@ -151,6 +182,16 @@ describe('unit quoting and numbers', () => {
       startSec: 120,
       watchdogSec: 50,
     });
+  });
+
+  it('stops within the longest grace period of the apps that run, naming the key it comes from', () => {
+    expect(longestGrace(2000, undefined)).toEqual({ ms: 2000, key: 'run.gracePeriod' });
+    const api = { name: 'api', gracePeriodMs: 60_000, own: true };
+    const worker = { name: 'worker', gracePeriodMs: 2000, own: false };
+    expect(longestGrace(2000, [worker, api])).toEqual({ ms: 60_000, key: 'apps.api.gracePeriod' });
+    expect(longestGrace(2000, [worker])).toEqual({ ms: 2000, key: 'run.gracePeriod' });
+    // An app's own shorter grace: run.gracePeriod no longer counts when no app that runs inherits it.
+    expect(longestGrace(30_000, [{ name: 'api', gracePeriodMs: 1000, own: true }])).toEqual({ ms: 1000, key: 'apps.api.gracePeriod' });
   });
 });
 

@@ -2,6 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { ServiceWiring, jobStateOf } from '../../src/service-wiring.js';
 import type { MetricsRecorder } from '../../src/service/recorder.js';
 import type { JobSnapshot } from '../../src/supervisor/job-state.js';
+import { ServiceFacts } from '../../src/service/facts.js';
+import { ServiceRecorder } from '../../src/service/recorder.js';
+import { renderStatus } from '../../src/service/render.js';
+import { snapshot } from '../../src/service/status.js';
+
+const NOW = Date.now();
 
 /** A recorder that writes down each call. */
 function recording() {
@@ -111,5 +117,73 @@ describe('service wiring', () => {
       ['eventsDropped', { count: 40, reason: 'ring-overflow' }],
       ['eventsCoalesced', 2],
     ]);
+  });
+});
+
+describe('service wiring with apps: (several apps)', () => {
+  /** Two apps whose states the test sets, a real recorder and facts, and the status as served. */
+  function twoApps() {
+    const w = new ServiceWiring(opts);
+    const facts = new ServiceFacts();
+    w.attach({ recorder: new ServiceRecorder(facts, { inc() {}, observe() {} } as never), changed: () => {} });
+    const states: Record<string, JobSnapshot> = {
+      api: { name: 'running', since: NOW - 9000, pid: 10 },
+      worker: { name: 'running', since: NOW - 9000, pid: 20 },
+    };
+    w.bind({
+      get state() {
+        return states.api!;
+      },
+      states: () => Object.entries(states).map(([name, state]) => ({ name, state })),
+    });
+    w.watchReady();
+    for (const pid of [10, 20]) w.appChanged({ pid } as never);
+    w.listening(10, [8080]);
+    w.listening(20, [8081]);
+    const status = () => snapshot(w, facts, { root: '/src', version: '0', pid: 1, startedAt: NOW - 10_000 }, Date.now());
+    return { w, states, status };
+  }
+
+  it('the summary is the least settled app, named: the worker killed while the api serves', () => {
+    const { w, states, status } = twoApps();
+    expect(status()).toMatchObject({ state: { name: 'running' }, health: { ok: true } });
+    // The api restarted by hotwatch (an expected SIGTERM), then the worker killed from outside.
+    w.report({
+      kind: 'app.stop',
+      pid: 10,
+      why: 'a new build',
+      result: { how: 'signal', durationMs: 5, exit: { code: null, signal: 'SIGTERM', uptimeMs: 9000 } },
+    } as never);
+    states.api = { name: 'running', since: NOW, pid: 11 };
+    w.appChanged({ pid: 11 } as never);
+    w.listening(11, [8080]);
+    w.report({ kind: 'app.exit', pid: 20, exit: { code: null, signal: 'SIGKILL', uptimeMs: 9000 }, next: 'wait', crashes: 1 } as never);
+    states.worker = { name: 'idle', since: NOW, why: 'app-exited' };
+    const s = status();
+    expect(s.state).toMatchObject({ name: 'exited', app: 'worker' });
+    expect(s.health.why).toMatch(/^not serving: the app worker exited \(SIGKILL\) \d+ s ago; waiting for a change$/);
+    const text = renderStatus(s);
+    expect(text).toMatch(/^state {4}exited for .* \(app worker, the least settled of 2 apps\)$/m);
+    expect(text).toMatch(/^app {6}worker: none \(last exit SIGKILL, .* ago\)/m);
+    expect(text).toMatch(/^apps {5}api: running \(pid 11\)/m);
+
+    // hotwatch stopped it (idle, why stopped): not "exited on its own", nor the last crash's signal.
+    states.worker = { name: 'idle', since: NOW, why: 'stopped' };
+    expect(status().health.why).toMatch(/^not serving: hotwatch stopped the app worker \d+ s ago/);
+    // Back: the api and the worker serve; the summary is running, and names the app it describes.
+    states.worker = { name: 'running', since: NOW, pid: 21 };
+    w.appChanged({ pid: 21 } as never);
+    w.listening(21, [8081]);
+    expect(status()).toMatchObject({ state: { name: 'running' }, app: { pid: expect.any(Number), serving: true }, health: { ok: true } });
+  });
+
+  it('one app building while the other serves: the summary is the building one, and its serving process', () => {
+    const { states, status } = twoApps();
+    states.worker = { name: 'building', since: NOW, pid: 20 };
+    expect(status()).toMatchObject({
+      state: { name: 'building', app: 'worker' },
+      app: { pid: 20, listening: [':8081'] },
+      health: { ok: true },
+    });
   });
 });
