@@ -82,8 +82,13 @@ export function unitTimings(i: Pick<UnitInputs, 'gracePeriodMs' | 'buildTimeoutM
   };
 }
 
-/** hotwatch as this unit runs it: node and the bin script by absolute path (no PATH lookup). */
-const hotwatch = (i: Pick<UnitInputs, 'node' | 'bin'>): string[] => [i.node, i.bin];
+/**
+ * hotwatch as this unit runs it: node and the bin script by absolute path (no PATH lookup), with `--`
+ * between them: node reads `--env-file` even after the script's name (nodejs/node#54232), and a missing
+ * one ended hotwatch with node's own exit 9 before it ran (a code RestartPreventExitStatus=2 does not
+ * stop: systemd restarted it in a loop). After `--`, every word is hotwatch's.
+ */
+const hotwatch = (i: Pick<UnitInputs, 'node' | 'bin'>): string[] => [i.node, '--', i.bin];
 
 export function systemdUnit(i: UnitInputs): string {
   const t = unitTimings(i);

@@ -87,7 +87,7 @@ describe('hotwatch systemd-unit', () => {
       RestartPreventExitStatus: '2',
       WantedBy: 'default.target',
       WorkingDirectory: root.replace('%', '%%'),
-      ExecStart: `${process.execPath} ${fs.realpathSync('bin/hotwatch.js')} run --root "${root.replace('%', '%%')}" --log-format pretty`,
+      ExecStart: `${process.execPath} -- ${fs.realpathSync('bin/hotwatch.js')} run --root "${root.replace('%', '%%')}" --log-format pretty`,
     });
     expect(out).not.toMatch(/^User=/m); // a user unit runs as its user
     // Every setting has a comment above it, or is one of the few that speak for themselves.
@@ -156,7 +156,23 @@ describe('hotwatch systemd-unit', () => {
     expect(rest).toBe('sudo tee /etc/systemd/system/hotwatch-my-app-100-.service >/dev/null');
     expect(sh(generate!)).toMatchObject({ status: 0, stderr: '', stdout: system.stdout });
     // The Watch line's status command names hotwatch the same way.
-    expect(system.stdout).toContain(`${process.execPath} ${fs.realpathSync('bin/hotwatch.js')} status --root '${root}'`);
+    expect(system.stdout).toContain(`${process.execPath} -- ${fs.realpathSync('bin/hotwatch.js')} status --root '${root}'`);
+  });
+
+  it("runs hotwatch after `node --`: a missing --env-file is hotwatch's exit 2 with its fix, not node's own exit 9", async () => {
+    const root = goModule();
+    const missing = path.join(root, 'missing.env');
+    const g = await generate(['--', '--env-file', missing], root);
+    expect(g.code).toBe(0);
+    const exec = /^ExecStart=(.*)$/m.exec(g.out)![1]!;
+    expect(exec.startsWith(`${process.execPath} -- `), exec).toBe(true);
+    // The unit's words up to hotwatch's own arguments, then the same run by hand (systemd would exec it so).
+    const r = spawnSync(process.execPath, ['--', fs.realpathSync('bin/hotwatch.js'), 'run', '--root', root, '--env-file', missing], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toContain(missing);
   });
 
   it('fails like hotwatch run on a broken config (exit 2, the place and the fix), printing no unit', async () => {
