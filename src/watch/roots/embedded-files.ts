@@ -4,11 +4,14 @@
  * toolchain says which (`go list -deps`, no network: os/go-embeds.ts). Each embedding package's patterns
  * whose files the watch rules would not already report become include globs of the root (the pattern,
  * and everything under it: a directory pattern embeds its whole tree), so a file created there later
- * counts too. Asked in the background once the root is armed (the first build compiles what is on disk
- * then, so nothing is missed before), and again after `.go` edits settle (a new `//go:embed`); when the
- * globs change, the root's watches are reconciled with them and an info line says what is watched now.
+ * counts too. Asked in the background SETTLE_MS after the root is armed (not at once: `go list -deps`
+ * would share the cores with the first build, the start-up's critical path), and again after `.go`
+ * edits settle (a new `//go:embed`); when the globs change, the root's watches are reconciled with them
+ * and an info line says what is watched now. The first answer also looks at the newly watched files:
+ * one changed since the watch set started (the first build may not have read it) builds once.
  * Never silent: when go cannot answer, a warning says which files may be missed and why.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import type { WatchSettings } from '../../config/settings.js';
 import type { Logger } from '../../log/logger.js';
@@ -42,11 +45,13 @@ export class EmbeddedFiles {
   private asking: Promise<void> | undefined;
   private again = false;
   private lastFailure = '';
+  /** Until the first answer: when the watch set started (an embedded file changed since may not be built). */
+  private since: number | undefined = Date.now();
 
   constructor(
     private readonly build: BuildInputs | undefined,
     /** The root's settings now, and how to re-apply them (the watch set's reconcile, which calls applyTo). */
-    private readonly host: { settings(): WatchSettings; reapply(): Promise<unknown> },
+    private readonly host: { settings(): WatchSettings; reapply(): Promise<unknown>; rescan(reason: string): void },
     private readonly log: Logger,
     private readonly signal: AbortSignal,
   ) {}
@@ -57,11 +62,11 @@ export class EmbeddedFiles {
     return more.length === 0 ? s : { ...s, include: [...s.include, ...more] };
   }
 
-  /** Go sources changed (or the root was armed: `now`): ask again once they settle. */
-  goChanged(now = false): void {
+  /** The root was armed, or Go sources changed: ask once they settle. */
+  goChanged(): void {
     if (this.build === undefined || this.signal.aborted) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.ask(), now ? 0 : SETTLE_MS);
+    this.timer = setTimeout(() => void this.ask(), SETTLE_MS);
     this.timer.unref();
   }
 
@@ -112,6 +117,8 @@ export class EmbeddedFiles {
     }
     this.lastFailure = '';
     const globs = embedGlobs(base, pkgs);
+    const since = this.since;
+    this.since = undefined;
     if (globs.join('\n') === this.globs.join('\n')) return;
     const added = globs.filter((g) => !g.endsWith('/**') && !this.globs.includes(g));
     this.globs = globs;
@@ -121,5 +128,20 @@ export class EmbeddedFiles {
         ? 'no embedded file needs a watch of its own any more'
         : `watching what the binary embeds (//go:embed), whatever its extension: ${added.length > 0 ? added.join(', ') : globs.filter((g) => !g.endsWith('/**')).join(', ')}`;
     this.log.info({ event: 'watch.embeds', globs }, text);
+    const changed = since === undefined ? undefined : changedSince(pkgs, since);
+    if (changed) this.host.rescan(`${changed} (embedded) changed while hotwatch was starting: building it`);
   }
+}
+
+/** The first embedded file modified at or after `since` (epoch ms), by path, or undefined. */
+function changedSince(pkgs: EmbeddingPackage[], since: number): string | undefined {
+  for (const p of pkgs)
+    for (const f of p.files) {
+      try {
+        if (fs.statSync(f).mtimeMs >= since) return f;
+      } catch {
+        // gone since go listed it: its removal is an event the watch reports once it is watched
+      }
+    }
+  return undefined;
 }

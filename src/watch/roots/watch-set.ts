@@ -66,10 +66,10 @@ export class WatchSet implements Watcher, RefreshHost {
     this.polled = new ModuleFilesPoll(opts.watchdog.intervalMs, () => this.replanSoon('a go.work or go.mod outside the roots changed'));
     this.buildDirs = buildDirsOnce(opts.build, opts.signal);
     this.refresh = new IgnoredRefresh(this, this.log, opts.signal);
-    const embedHost = { settings: () => this.settings, reapply: () => this.reconcile(this.settings) };
-    this.embedded = new EmbeddedFiles(opts.build, embedHost, this.log, opts.signal);
     const replanIgnored = (): Promise<void> => this.reconcile(this.settings).then(() => undefined);
     const rescan = (reason: string): void => this.opts.onEvent({ kind: 'rescan', reason, at: performance.now() });
+    const embedHost = { settings: () => this.settings, reapply: () => this.reconcile(this.settings), rescan };
+    this.embedded = new EmbeddedFiles(opts.build, embedHost, this.log, opts.signal);
     this.ignoreFiles = new IgnoreFileChanges({ leftOut: () => this.leftOut(), replanIgnored, rescan }, this.log, opts.cwd);
     this.ready = this.start(this.plan());
     this.ready.catch(() => undefined); // surfaced through `ready`
@@ -83,7 +83,7 @@ export class WatchSet implements Watcher, RefreshHost {
     this.armedWith.set(settings.root, { settings, watcher: this.main });
     this.mainExcluded = excluded;
     const ready = await this.main.ready;
-    this.embedded.goChanged(true); // in the background: the first build compiles what is on disk now
+    this.embedded.goChanged(); // in the background, once the first build had the cores
     const p = await plan;
     if (p) await this.serial(() => this.apply(p, false));
     return sumReady(ready, [...this.extras.values()], this.opts.cwd);
