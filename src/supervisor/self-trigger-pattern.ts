@@ -1,31 +1,31 @@
 /**
  * The rule that tells a build loop from a person (pure; self-trigger.ts feeds it). Each trigger is a batch
  * of changes seen after one of hotwatch's own steps started (a build, or an app start): which files, how
- * long after that start its first change came, and when. The last `cycles` triggers are a loop when:
+ * long after that start its first change came, and when. The last triggers are a loop when:
  *
  * 1. the same files are in every one of them (at least one file shared by all): a person editing around
  *    changes other files, and a change of anything else in between starts the count over;
- * 2. each came the same time after its step started, within a tolerance (0.2 s plus a tenth of that
- *    time: 1 s after the start means 0.8 to 1.2 s; 10 s means 8.8 to 11.2 s): a writer's pace is set by
- *    the start (an app that writes 0 s, 2 s or 10 s after it starts, a build.cmd that writes 0.1 s into
- *    the build); there is no fixed window after the start, so a late writer is found as an early one is;
+ * 2. each came the same time after its step started: all within 0.2 s plus a tenth of that time of each
+ *    other (1 s after the start: within 0.3 s; 10 s: within 1.2 s). A writer's pace is set by the start
+ *    (an app that writes 0 s, 2 s or 10 s after it starts, a build.cmd that writes 0.1 s into the build);
+ *    there is no fixed window after the start, so a late writer is found as an early one is;
  * 3. that time is steadier than the time between the triggers themselves: in a loop each trigger is
  *    caused by the step before it, so the step's own jitter (a build that takes 0.6 s, then 0.9 s) shows
  *    in the time between triggers and not in the time after the start; a script that saves every 3 s,
  *    whatever hotwatch does, is steady the other way round (its saves are steady, the build before each
  *    is not).
  *
- * A writer within a second of the start is named after `cycles` (5) triggers; a later one after 3 more
- * (8): a person's pace can match a late time by chance more easily than an early one, and a late writer's
- * cycles are slow anyway (a cycle every 10 s is a loop, not a hot one).
+ * A writer within 0.5 s of the start is named after `cycles` (5) triggers; a later one after 3 more (8):
+ * a person's pace can match a later time by chance more easily than an early one, and a late writer's
+ * cycles are slower anyway (a cycle every 10 s is a loop, but not a hot one).
  *
  * Why a person is not caught: a person's saves are neither in step with hotwatch's starts nor with each
- * other to a fifth of a second, five (eight, a second or more after the start) times in a row, on the
- * same file, with nothing else saved in between (saves 1 to 5 s after each start, at random: about two
- * chances in a million per window of eight, measured). Saves within a second of each start, five times in a row,
- * look like a loop and are one by all hotwatch can see. So is any writer that changes the same file at
- * the same time after each start: an app, a build step, or a script that waits for each new version and
- * then saves after a fixed sleep (the kernel does not say who wrote a file).
+ * other to a fraction of a second, eight times in a row (five within 0.5 s of each start), on the same
+ * file, with nothing else saved in between: saves 1 to 5 s after each start, at random, match all three
+ * rules about twice in a million windows of eight (measured). What is caught, as hotwatch cannot tell who
+ * wrote a file (the kernel does not say), is any writer that changes the same file at the same time
+ * after each start: an app, a build, or a script that waits for each new version and then saves after a
+ * fixed sleep (a person saving within 0.5 s of five starts in a row was already one).
  */
 
 /** A batch seen after one of hotwatch's own steps started. */
@@ -37,8 +37,8 @@ export interface Trigger {
   at: number;
 }
 
-/** A writer this long after the start needs `LATE_EXTRA_CYCLES` more cycles to be named. */
-export const QUICK_DELAY_MS = 1000;
+/** A writer later than this after the start needs `LATE_EXTRA_CYCLES` more cycles to be named. */
+export const QUICK_DELAY_MS = 500;
 export const LATE_EXTRA_CYCLES = 3;
 
 /** The loop found: its files, the times after the start at which they changed, and in how many cycles. */
@@ -55,7 +55,7 @@ export function delayToleranceMs(delayMs: number): number {
   return 200 + Math.abs(delayMs) / 10;
 }
 
-/** The last triggers, if they are a loop: `cycles` of them within a second of the start, 3 more later. */
+/** The last triggers, if they are a loop: `cycles` of them within 0.5 s of the start, 3 more later. */
 export function loopPattern(triggers: readonly Trigger[], cycles: number): LoopPattern | undefined {
   const quick = lastAreLoop(triggers, cycles);
   if (!quick || quick.medianDelayMs <= QUICK_DELAY_MS) return quick;

@@ -41,7 +41,8 @@ describe('SelfTriggerGuard', () => {
   for (const [delayMs, cycles] of [
     [0, 5],
     [5, 5],
-    [800, 5],
+    [400, 5],
+    [800, 8],
     [1500, 8],
     [2000, 8],
     [10_000, 8],
@@ -115,11 +116,11 @@ describe('SelfTriggerGuard', () => {
 
   it('a change of anything else between the cycles starts the count over', () => {
     const g = new SelfTriggerGuard({ cycles: 5 });
-    const first = appWriter(g, '/r/gen.go', 800, 3);
+    const first = appWriter(g, '/r/gen.go', 300, 3);
     expect(g.judge(['/r/main.go'], first.t + 100)).toEqual({ kind: 'build' }); // a person's edit in between
-    const second = appWriter(g, '/r/gen.go', 800, 4, first.t + 200);
+    const second = appWriter(g, '/r/gen.go', 300, 4, first.t + 200);
     expect(second.verdicts.map((v) => v.kind)).toEqual(['build', 'build', 'build', 'build']);
-    expect(appWriter(g, '/r/gen.go', 800, 1, second.t + 100).verdicts[0]!.kind).toBe('loop');
+    expect(appWriter(g, '/r/gen.go', 300, 1, second.t + 100).verdicts[0]!.kind).toBe('loop');
   });
 
   it('an app that writes the file only on some starts: the chain ends by itself, no loop', () => {
@@ -127,7 +128,7 @@ describe('SelfTriggerGuard', () => {
     let t = 0;
     for (let round = 0; round < 10; round++) {
       // A person's edit, then two starts that write gen.go and a third that does not: the cycling stops.
-      t = appWriter(g, '/r/gen.go', 800, 2, t).t;
+      t = appWriter(g, '/r/gen.go', 300, 2, t).t;
       g.buildStarted(t);
       g.appStarted(t + 600);
       t += 20_000;
@@ -178,24 +179,30 @@ describe('loopPattern (the rule)', () => {
   const trigger = (delayMs: number, at: number, files = ['/r/gen.go']): Trigger => ({ files: new Set(files), delayMs, at });
 
   it('the same file at the same time after each start, the cycles themselves uneven: a loop', () => {
-    const ts = [trigger(800, 1400), trigger(810, 3600), trigger(790, 5500), trigger(805, 8000), trigger(800, 10_100)];
-    expect(loopPattern(ts, 5)).toEqual({ files: ['/r/gen.go'], cycles: 5, minDelayMs: 790, maxDelayMs: 810, medianDelayMs: 800 });
+    const ts = [trigger(300, 900), trigger(310, 3100), trigger(290, 5000), trigger(305, 7500), trigger(300, 9600)];
+    expect(loopPattern(ts, 5)).toEqual({ files: ['/r/gen.go'], cycles: 5, minDelayMs: 290, maxDelayMs: 310, medianDelayMs: 300 });
     expect(loopPattern(ts.slice(1), 5)).toBeUndefined(); // not yet 5 cycles
   });
 
-  it('a second or more after the start: 8 cycles', () => {
+  it('later than 0.5 s after the start: 8 cycles', () => {
     const ts = [1500, 1510, 1490, 1505, 1500, 1495, 1520, 1500].map((d, i) => trigger(d, (i + 1) * 2000 + d + (i % 3) * 300));
     expect(loopPattern(ts.slice(0, 7), 5)).toBeUndefined();
     expect(loopPattern(ts, 5)).toMatchObject({ cycles: 8, minDelayMs: 1490, maxDelayMs: 1520 });
   });
 
   it('times after the start further apart than the tolerance: not a loop', () => {
-    const ts = [trigger(800, 1400), trigger(1100, 3900), trigger(790, 5500), trigger(805, 8000), trigger(800, 10_100)];
+    const ts = [trigger(300, 900), trigger(550, 3350), trigger(290, 5000), trigger(305, 7500), trigger(300, 9600)];
     expect(loopPattern(ts, 5)).toBeUndefined();
   });
 
   it('saves steadier than their time after the start (a metronome, not a loop): not a loop', () => {
-    const ts = [trigger(700, 3000), trigger(750, 6000), trigger(680, 9000), trigger(720, 12_001), trigger(700, 15_000)];
+    const ts = [trigger(300, 3000), trigger(350, 6000), trigger(280, 9000), trigger(320, 12_001), trigger(300, 15_000)];
+    expect(
+      loopPattern(
+        ts.map((t, i) => ({ ...t, at: t.at + (i % 2) * 200 })),
+        5,
+      ),
+    ).toBeDefined(); // the same, the cycles uneven: a loop
     expect(loopPattern(ts, 5)).toBeUndefined();
   });
 
