@@ -8,10 +8,11 @@
  * caught by it: self-trigger-pattern.ts). Builds and app starts are followed apart: a change during a
  * build (a build.cmd that writes a file) is a build's trigger; one after the app started, the app's.
  *
- * After `cycles` such triggers in a row (3 more for a writer later than 0.5 s after the start) the guard says "loop" once, naming the files, the step and the
- * time; from then on a batch of only those files that changes at the loop's time after that step is held
- * back, for the rest of the run: a change to anything else (a person's edit) builds as usual, and so does
- * a loop's file changed at another time (a person editing it).
+ * After `cycles` such triggers in a row (3 more for a writer later than 0.5 s after the start) the guard
+ * says "loop" once, naming the files, the step and the time; from then on a batch of only those files
+ * that changes at the loop's time after that step is held back, for the rest of the run: a change to
+ * anything else (a person's edit) builds as usual, and so does a loop's file changed at another time (a
+ * person editing it).
  *
  * Pure: the supervisor reports when builds and starts happen and asks about each batch (time injected).
  */

@@ -3,10 +3,10 @@
  * restart for an env file, files back to what runs, the end of each build, stop and start, the app's own
  * end, the restart timer, shutdown, a second Ctrl-C) and runs the effects the job returns: builds
  * (supervisor-build.ts), stops and starts (process.ts, supervisor-app.ts), the crash-restart timer, log
- * lines (report.ts). A batch that only repeats what each app start writes is held here (self-trigger.ts).
- * Every decision is the job's; this file holds only the job state and the handles of what is running
- * (the build's AbortController, the app process, the timer). It owns no grace timers (process.ts does)
- * and its only timer is the crash-restart delay.
+ * lines (report.ts). A batch that only repeats what each build or app start writes is held here
+ * (self-trigger.ts). Every decision is the job's; this file holds only the job state and the handles of
+ * what is running (the build's AbortController, the app process, the timer). It owns no grace timers
+ * (process.ts does) and its only timer is the crash-restart delay.
  */
 import path from 'node:path';
 import type { Logger } from '../log/logger.js';
