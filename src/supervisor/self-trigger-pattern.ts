@@ -3,8 +3,10 @@
  * of changes seen after one of hotwatch's own steps started (a build, or an app start): which files, how
  * long after that start its first change came, and when. The last triggers are a loop when:
  *
- * 1. the same files are in every one of them (at least one file shared by all): a person editing around
- *    changes other files, and a change of anything else in between starts the count over;
+ * 1. the same files are in every one of them: each has a file that changed again within them (an app
+ *    that writes a.go at one start and b.go at the next loops too), the loop's files being those in all
+ *    of them if any, else those that changed more than once; a person editing around changes other files,
+ *    and a change of anything else in between (a file that changed only once) starts the count over;
  * 2. each came the same time after its step started: all within 0.2 s plus a tenth of that time of each
  *    other (1 s after the start: within 0.3 s; 10 s: within 1.2 s). A writer's pace is set by the start
  *    (an app that writes 0 s, 2 s or 10 s after it starts, a build.cmd that writes 0.1 s into the build);
@@ -66,20 +68,30 @@ export function loopPattern(triggers: readonly Trigger[], cycles: number): LoopP
 function lastAreLoop(triggers: readonly Trigger[], cycles: number): LoopPattern | undefined {
   if (cycles < 2 || triggers.length < cycles) return undefined;
   const last = triggers.slice(-cycles);
-  const shared = [...last[0]!.files].filter((f) => last.every((t) => t.files.has(f)));
-  if (shared.length === 0) return undefined;
+  const files = loopFiles(last);
+  if (files.length === 0) return undefined;
   const delays = last.map((t) => t.delayMs);
   const medianDelayMs = median(delays);
   if (spread(delays) > delayToleranceMs(medianDelayMs)) return undefined;
   // Each trigger after the first against the time since the one before it (both include that delay).
   const periods = last.slice(1).map((t, i) => t.at - last[i]!.at);
   if (spread(delays.slice(1)) >= spread(periods)) return undefined;
-  return { files: shared.sort(), cycles, minDelayMs: Math.min(...delays), maxDelayMs: Math.max(...delays), medianDelayMs };
+  return { files, cycles, minDelayMs: Math.min(...delays), maxDelayMs: Math.max(...delays), medianDelayMs };
 }
 
 /** The loop's time after the start, with its tolerance: a later batch of its files then is the loop again. */
 export function inLoopPace(loop: Pick<LoopPattern, 'minDelayMs' | 'maxDelayMs'>, delayMs: number): boolean {
   return delayMs >= loop.minDelayMs - delayToleranceMs(loop.minDelayMs) && delayMs <= loop.maxDelayMs + delayToleranceMs(loop.maxDelayMs);
+}
+
+/** Rule 1: the files in all the triggers, else those in more than one if each trigger has one; else none. */
+function loopFiles(triggers: readonly Trigger[]): string[] {
+  const shared = [...triggers[0]!.files].filter((f) => triggers.every((t) => t.files.has(f)));
+  if (shared.length > 0) return shared.sort();
+  const times = new Map<string, number>();
+  for (const t of triggers) for (const f of t.files) times.set(f, (times.get(f) ?? 0) + 1);
+  const again = new Set([...times].filter(([, n]) => n > 1).map(([f]) => f));
+  return triggers.every((t) => [...t.files].some((f) => again.has(f))) ? [...again].sort() : [];
 }
 
 function spread(values: readonly number[]): number {

@@ -206,8 +206,20 @@ describe('loopPattern (the rule)', () => {
     expect(loopPattern(ts, 5)).toBeUndefined();
   });
 
-  it('no file shared by all: not a loop', () => {
+  it('a file that changed only once among them (a change from elsewhere in between): not a loop', () => {
     const ts = [trigger(5, 600), trigger(5, 1300, ['/r/a.go']), trigger(5, 1900), trigger(6, 2700), trigger(5, 3200)];
     expect(loopPattern(ts, 5)).toBeUndefined();
+  });
+
+  it('an app that writes a.go at one start and b.go at the next: a loop of both', () => {
+    const ts = [600, 1300, 1900, 2700, 3200].map((at, i) => trigger(5 + (i % 2), at, [i % 2 ? '/r/b.go' : '/r/a.go']));
+    expect(loopPattern(ts, 5)).toMatchObject({ files: ['/r/a.go', '/r/b.go'], cycles: 5 });
+  });
+
+  it('files in all the triggers are the loop’s; one that came along twice is not named', () => {
+    const ts = [600, 1300, 1900, 2700, 3200].map((at, i) =>
+      trigger(5, at, i === 1 || i === 3 ? ['/r/gen.go', '/r/main.go'] : ['/r/gen.go']),
+    );
+    expect(loopPattern(ts, 5)).toMatchObject({ files: ['/r/gen.go'] });
   });
 });
