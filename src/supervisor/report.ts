@@ -91,11 +91,37 @@ export function reportSelfTrigger(log: Logger, v: Exclude<SelfTriggerVerdict, { 
     log.debug({ event: 'build.loop-held', files }, `${named} changed again (the build loop reported above): not building`);
     return;
   }
+  const it = files.length === 1 ? 'it' : 'them';
+  const hint = `exclude ${it} in watch.exclude, or write ${it} outside the root`;
   log.error(
-    { event: 'build.loop', files, cycles: v.cycles, hint: 'exclude them in watch.exclude, or write them outside the root' },
-    `build loop: ${named} changed right after each of the last ${v.cycles} app starts, and each change built and restarted the app again. ` +
-      `No more builds for ${files.length === 1 ? 'it' : 'them'}: exclude ${files.length === 1 ? 'it' : 'them'} in watch.exclude, or write ${files.length === 1 ? 'it' : 'them'} outside the root. ` +
-      'An edit of any other file builds as usual',
+    {
+      event: 'build.loop',
+      files,
+      cycles: v.cycles,
+      after: v.after,
+      delayMs: Math.round(v.delayMs),
+      builds: v.builds,
+      appStarts: v.appStarts,
+      hint,
+    },
+    `build loop: ${named} changed ${loopStory(v)}. No more builds for ${it}: ${hint}. An edit of any other file builds as usual`,
+  );
+}
+
+/** What happened, as it happened: after the app's starts (the app writes it) or during builds (the build does). */
+function loopStory(v: Extract<SelfTriggerVerdict, { kind: 'loop' }>): string {
+  const when = v.delayMs < 50 ? 'right' : formatSeconds(Math.round(v.delayMs / 100) * 100);
+  const times = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+  const meanwhile = `${times(v.builds, 'build')} and ${times(v.appStarts, 'app start')} since the first of those changes`;
+  if (v.after === 'app') {
+    return (
+      `${when} after each of the last ${v.cycles} app starts, with no other change in between, and each change rebuilt and restarted the app ` +
+      `(${meanwhile}): the app, or a process it starts, writes ${v.files.length === 1 ? 'it' : 'them'} each time it starts`
+    );
+  }
+  return (
+    `${when} after each of the last ${v.cycles} builds started, with no other change in between, and each change started another build ` +
+    `(${meanwhile}): the build (build.cmd, or a tool it runs) writes ${v.files.length === 1 ? 'it' : 'them'}, or the app as it stops`
   );
 }
 

@@ -1,88 +1,110 @@
 /**
- * A build that triggers itself: an app, a build step or a generator that writes a watched file at each
- * build or start (a timestamped `version.go`, a `go generate` output) makes every cycle cause the next,
- * forever, at a core's worth of CPU and in silence. The kernel tells no one which process wrote a file
+ * A build that triggers itself: an app, a build command or a generator that writes a watched file at each
+ * build or start (a timestamped `version.go`, a `go generate` output, a `.txt` the app rewrites) makes
+ * every cycle cause the next, forever, in silence. The kernel tells no one which process wrote a file
  * (fanotify needs privileges hotwatch does not have), so the pattern is what gives it away: the same
- * files change while a build runs or just after the app starts, cycle after cycle. After `cycles` such
- * cycles in a row the guard says "loop" once, naming the files; from then on a batch of only those files
- * that a cycle caused is held back, for the rest of the run: a change to anything else (a person's edit)
- * builds as usual, and the loop's files written by the cycle after it stay held (before, the loop started
- * over and ran another `cycles` times after each edit, though the log had said "no more builds"). A
- * loop's file changed long after any cycle (a person editing it) builds.
+ * files change again after each of hotwatch's own steps (a build, or an app start), at the same time
+ * after it, cycle after cycle, with nothing else changed in between (the rule, and why a person is not
+ * caught by it: self-trigger-pattern.ts). Builds and app starts are followed apart: a change during a
+ * build (a build.cmd that writes a file) is a build's trigger; one after the app started, the app's.
+ *
+ * After `cycles` such triggers in a row (3 more for a writer later than 0.5 s after the start) the guard
+ * says "loop" once, naming the files, the step and the time; from then on a batch of only those files
+ * that changes at the loop's time after that step is held back, for the rest of the run: a change to
+ * anything else (a person's edit) builds as usual, and so does a loop's file changed at another time (a
+ * person editing it).
  *
  * Pure: the supervisor reports when builds and starts happen and asks about each batch (time injected).
  */
+import { LATE_EXTRA_CYCLES, inLoopPace, loopPattern, type LoopPattern, type Trigger } from './self-trigger-pattern.js';
 
 export interface SelfTriggerOptions {
-  /** How long after an app start a change still counts as caused by it. */
-  afterStartMs: number;
-  /** Self-caused cycles in a row that make a loop. */
+  /** Self-caused cycles in a row that make a loop (a writer later than 0.5 s after the start: 3 more). */
   cycles: number;
 }
 
-export const SELF_TRIGGER_DEFAULTS: SelfTriggerOptions = { afterStartMs: 1000, cycles: 5 };
+export const SELF_TRIGGER_DEFAULTS: SelfTriggerOptions = { cycles: 5 };
+
+/** hotwatch's own steps whose start a change may follow. */
+export type OwnStep = 'build' | 'app';
 
 export type SelfTriggerVerdict =
   /** Build it. */
   | { kind: 'build' }
-  /** The loop was just found: stop cycling, and say so once. */
-  | { kind: 'loop'; files: string[]; cycles: number }
-  /** Only files of a loop already reported: held back. */
+  /**
+   * The loop was just found: stop cycling, and say so once. `builds` and `appStarts`: how many started
+   * while it ran (from its first trigger seen to now), so the message says what really happened.
+   */
+  | { kind: 'loop'; files: string[]; cycles: number; after: OwnStep; delayMs: number; builds: number; appStarts: number }
+  /** Only files of a loop already reported, at its pace: held back. */
   | { kind: 'held'; files: string[] };
 
-interface Cycle {
-  buildStartedAt?: number;
-  buildEndedAt?: number;
-  appStartedAt?: number;
+interface Seen extends Trigger {
+  builds: number;
+  appStarts: number;
+}
+
+interface Loop extends LoopPattern {
+  after: OwnStep;
+  fileSet: ReadonlySet<string>;
 }
 
 export class SelfTriggerGuard {
-  private cycle: Cycle = {};
-  /** Consecutive self-caused batches and the files they share. */
-  private run = { count: 0, files: new Set<string>() };
-  /** The files of a reported loop: batches of only these are held back. */
-  private looping: Set<string> | undefined;
+  /** The last of hotwatch's own steps to start. */
+  private last: { step: OwnStep; at: number } | undefined;
+  private readonly started = { builds: 0, appStarts: 0 };
+  /** The recent triggers after each kind of step. */
+  private readonly seen: Record<OwnStep, Seen[]> = { build: [], app: [] };
+  /** The loops reported. */
+  private readonly loops: Loop[] = [];
 
   constructor(private readonly opts: SelfTriggerOptions = SELF_TRIGGER_DEFAULTS) {}
 
   buildStarted(at: number): void {
-    this.cycle = { buildStartedAt: at };
-  }
-
-  buildEnded(at: number): void {
-    this.cycle.buildEndedAt = at;
+    this.last = { step: 'build', at };
+    this.started.builds++;
   }
 
   appStarted(at: number): void {
-    this.cycle.appStartedAt = at;
+    this.last = { step: 'app', at };
+    this.started.appStarts++;
   }
 
   /** A batch of changes, first seen at `firstAt`: build it, or the loop it belongs to. */
   judge(paths: readonly string[], firstAt: number): SelfTriggerVerdict {
-    const caused = paths.length > 0 && this.causedByCycle(firstAt);
-    const looping = this.looping;
-    if (looping && paths.length > 0 && paths.every((p) => looping.has(p))) {
-      if (caused) return { kind: 'held', files: [...paths] };
-      this.run = { count: 0, files: new Set() }; // edited by hand, long after any cycle: build it
+    const last = this.last;
+    if (!last || paths.length === 0 || firstAt < last.at) {
+      // Before any step of ours, or a rescan: nothing of ours caused it, and it breaks any run.
+      this.seen.build = [];
+      this.seen.app = [];
       return { kind: 'build' };
     }
-    if (!caused) {
-      this.run = { count: 0, files: new Set() };
-      return { kind: 'build' };
-    }
+    const delayMs = firstAt - last.at;
+    const ofLoop = (p: string, pace: boolean): boolean =>
+      this.loops.some((l) => l.fileSet.has(p) && (!pace || (l.after === last.step && inLoopPace(l, delayMs))));
+    if (paths.every((p) => ofLoop(p, true))) return { kind: 'held', files: [...paths] };
     // Files of a loop already reported do not count again; a second loop among the others is found as the first was.
-    const fresh = looping ? paths.filter((p) => !looping.has(p)) : [...paths];
-    const shared = this.run.count === 0 ? new Set(fresh) : new Set(fresh.filter((p) => this.run.files.has(p)));
-    this.run = shared.size > 0 ? { count: this.run.count + 1, files: shared } : { count: 1, files: new Set(fresh) };
-    if (this.run.count < this.opts.cycles) return { kind: 'build' };
-    this.looping = new Set([...(looping ?? []), ...this.run.files]);
-    return { kind: 'loop', files: [...this.run.files].sort(), cycles: this.run.count };
-  }
-
-  /** During the last build, or within `afterStartMs` of the app's start. */
-  private causedByCycle(at: number): boolean {
-    const { buildStartedAt, buildEndedAt, appStartedAt } = this.cycle;
-    if (buildStartedAt !== undefined && at >= buildStartedAt && (buildEndedAt === undefined || at <= buildEndedAt)) return true;
-    return appStartedAt !== undefined && at >= appStartedAt && at - appStartedAt <= this.opts.afterStartMs;
+    const fresh = paths.filter((p) => !ofLoop(p, false));
+    if (fresh.length === 0) {
+      this.seen[last.step] = []; // a loop's files, at another time: a person's edit
+      return { kind: 'build' };
+    }
+    const seen = this.seen[last.step];
+    seen.push({ files: new Set(fresh), delayMs, at: firstAt, ...this.started });
+    if (seen.length > this.opts.cycles + LATE_EXTRA_CYCLES) seen.shift();
+    const found = loopPattern(seen, this.opts.cycles);
+    if (!found) return { kind: 'build' };
+    this.loops.push({ ...found, after: last.step, fileSet: new Set(found.files) });
+    const first = seen[seen.length - found.cycles]!;
+    this.seen[last.step] = [];
+    return {
+      kind: 'loop',
+      files: found.files,
+      cycles: found.cycles,
+      after: last.step,
+      delayMs: found.medianDelayMs,
+      builds: this.started.builds - first.builds,
+      appStarts: this.started.appStarts - first.appStarts,
+    };
   }
 }

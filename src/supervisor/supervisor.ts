@@ -3,10 +3,10 @@
  * restart for an env file, files back to what runs, the end of each build, stop and start, the app's own
  * end, the restart timer, shutdown, a second Ctrl-C) and runs the effects the job returns: builds
  * (supervisor-build.ts), stops and starts (process.ts, supervisor-app.ts), the crash-restart timer, log
- * lines (report.ts). A batch that only repeats what each app start writes is held here (self-trigger.ts).
- * Every decision is the job's; this file holds only the job state and the handles of what is running
- * (the build's AbortController, the app process, the timer). It owns no grace timers (process.ts does)
- * and its only timer is the crash-restart delay.
+ * lines (report.ts). A batch that only repeats what each build or app start writes is held here
+ * (self-trigger.ts). Every decision is the job's; this file holds only the job state and the handles of
+ * what is running (the build's AbortController, the app process, the timer). It owns no grace timers
+ * (process.ts does) and its only timer is the crash-restart delay.
  */
 import path from 'node:path';
 import type { Logger } from '../log/logger.js';
@@ -19,7 +19,7 @@ import { appEnded, proveReady, startAppForJob, type JobAppOptions, type OutputTa
 import { HotwatchError } from '../errors.js';
 import { compilerErrors } from './compiler-output.js';
 import type { TreeProcess } from './kill-tree.js';
-import { SelfTriggerGuard, type SelfTriggerOptions } from './self-trigger.js';
+import { SelfTriggerGuard } from './self-trigger.js';
 import { CycleSteps, changedOf } from './supervisor-steps.js';
 import { CycleSummary } from './cycle-summary.js';
 import { FailureCleared } from './failure-cleared.js';
@@ -44,9 +44,6 @@ import {
 
 export type { SupervisorOptions, SupervisorStats } from './supervisor-options.js';
 
-/** A start-up write lands within milliseconds of the start; a person's save in lockstep 5 times is rare. */
-const SELF_TRIGGER: SelfTriggerOptions = { afterStartMs: 500, cycles: 5 };
-
 export class Supervisor {
   readonly stats: SupervisorStats = { buildsStarted: 0, buildsSucceeded: 0, buildsFailed: 0, buildsCanceled: 0, appStarts: 0 };
   private job: JobState = initialJobState(Date.now());
@@ -67,12 +64,10 @@ export class Supervisor {
   private failureShown = false;
   private restartTimer: NodeJS.Timeout | undefined;
   /**
-   * App starts that cause their own next change (an app or build step writing a watched file each time)
-   * are stopped. Only the app's start counts, in a tight window: a build's own window would catch a person
-   * saving while slow builds run (each save cancels the build and starts the next), and the build of the
-   * loop's change starts as the app starts anyway.
+   * Builds and app starts that cause their own next change (an app or a build command writing a watched
+   * file each time, at whatever time after its start) are stopped: told each build's and app's start.
    */
-  private readonly selfTrigger = new SelfTriggerGuard(SELF_TRIGGER);
+  private readonly selfTrigger = new SelfTriggerGuard();
   private readonly envFiles: ReadonlySet<string>;
   /** The environment markers of every app started: what must be gone at the end. */
   private readonly markers = new Set<string>();
@@ -349,6 +344,7 @@ export class Supervisor {
     const ctrl = new AbortController();
     this.build = ctrl;
     this.stats.buildsStarted++;
+    this.selfTrigger.buildStarted(performance.now());
     const { build: settings, run, onBuildLine, changedSince, exec, buildRunner: runner } = this.opts;
     for (const p of batch.paths) this.execChanged.add(p);
     this.opts.beforeBuild?.();

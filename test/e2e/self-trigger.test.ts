@@ -1,13 +1,15 @@
 /**
- * A self-triggering app is stopped (issue 14, e2e: real go build, real processes). The app writes gen.go
- * (a new timestamp each time) into the module at each start: every start caused the next build and
- * restart, forever. Within a bounded number of cycles hotwatch says so once, at error, naming the file
- * and the fix, and stops cycling for it; an edit of main.go still builds and serves.
+ * A self-triggering app or build is stopped (issue 14, e2e: real go build, real processes). The app writes
+ * gen.go (a new timestamp each time) into the module at each start, at once or 1.5 s later; or build.cmd
+ * writes a watched file at each build: every cycle caused the next, forever. Within a bounded number of
+ * cycles hotwatch says so once, at error, naming the file, who wrote it (the app, the build) and the fix,
+ * and stops cycling for it; an edit of main.go still builds and serves. A person saving the same file
+ * again and again, each version served, is never called a loop (the rule: self-trigger-pattern.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { goMain, hotwatchSession, startHotwatch, writeGoApp } from '../helpers/hotwatch.js';
+import { goMain, hotwatchSession, startHotwatch, writeGoApp, type Hotwatch } from '../helpers/hotwatch.js';
 import { waitFor } from '../helpers/wait.js';
 
 const writesGenAtStart = {
@@ -15,12 +17,12 @@ const writesGenAtStart = {
   extraMain: `_ = os.WriteFile("gen.go", []byte(fmt.Sprintf("package main\\n\\nconst stamp = %q\\n", time.Now().String())), 0o644)`,
 };
 
-const session = hotwatchSession((dir) => {
-  writeGoApp(dir, 'v1', writesGenAtStart);
-  fs.writeFileSync(path.join(dir, 'gen.go'), 'package main\n\nconst stamp = "none"\n');
-});
-
 describe('an app that writes a watched file at each start (e2e)', () => {
+  const session = hotwatchSession((dir) => {
+    writeGoApp(dir, 'v1', writesGenAtStart);
+    fs.writeFileSync(path.join(dir, 'gen.go'), 'package main\n\nconst stamp = "none"\n');
+  });
+
   it('is stopped within a bounded number of cycles, named once with the fix; an edit of anything else still builds', async () => {
     const hw = (session.hw = startHotwatch([], { cwd: session.dir, env: { PORT: String(session.port) } }));
     const loop = await hw.waitForLog((l) => l.event === 'build.loop', 'the loop is reported');
@@ -28,24 +30,105 @@ describe('an app that writes a watched file at each start (e2e)', () => {
     expect(loop.files).toEqual(['gen.go']);
     expect(loop.msg).toMatch(/gen\.go/);
     expect(loop.msg).toMatch(/exclude (it|them) in watch\.exclude, or write (it|them) outside the root/);
-    const starts = hw.events('app.start').length;
-    const builds = hw.events('build.start').length;
-    expect(starts).toBeLessThanOrEqual(8);
-
-    // No more cycles: it restarted every few hundred ms before; now nothing for four such periods.
-    const times = hw.events('app.start').map((l) => Date.parse(String(l.time)));
-    const period = Math.max(...times.slice(1).map((t, i) => t - times[i]!));
-    const quietUntil = Date.now() + 4 * period;
-    await waitFor(() => Date.now() >= quietUntil || hw.events('build.start').length > builds, {
-      description: 'quiet',
-      timeoutMs: 4 * period + 5000,
-    });
-    expect(hw.events('build.start')).toHaveLength(builds);
-    expect(hw.events('app.start')).toHaveLength(starts);
-    expect(hw.events('build.loop')).toHaveLength(1);
+    expect(hw.events('app.start').length).toBeLessThanOrEqual(8);
+    expect(loop.msg).toMatch(/(right|\d+(\.\d+)? s) after each of the last 5 app starts/);
+    await staysQuiet(hw);
 
     // A person's edit of another file builds and serves.
     fs.writeFileSync(path.join(session.dir, 'main.go'), goMain('v2', writesGenAtStart));
     await session.serves('v2');
   }, 90_000);
+});
+
+/** No more cycles: it restarted every so often before; now nothing for four such periods. */
+async function staysQuiet(hw: Hotwatch): Promise<void> {
+  const builds = hw.events('build.start').length;
+  const starts = hw.events('app.start').length;
+  const times = hw.events('app.start').map((l) => Date.parse(String(l.time)));
+  const period = Math.max(2000, ...times.slice(1).map((t, i) => t - times[i]!));
+  const quietUntil = Date.now() + 4 * period;
+  await waitFor(() => Date.now() >= quietUntil || hw.events('build.start').length > builds, {
+    description: 'quiet',
+    timeoutMs: 4 * period + 5000,
+  });
+  expect(hw.events('build.start')).toHaveLength(builds);
+  expect(hw.events('app.start')).toHaveLength(starts);
+  expect(hw.events('build.loop')).toHaveLength(1);
+}
+
+const writesGenLate = {
+  imports: ['time'],
+  extraMain: `go func() {
+		time.Sleep(1500 * time.Millisecond)
+		_ = os.WriteFile("gen.go", []byte(fmt.Sprintf("package main\\n\\nconst stamp = %q\\n", time.Now().String())), 0o644)
+	}()`,
+};
+
+describe('an app that writes a watched file 1.5 s after each start (e2e)', () => {
+  const late = hotwatchSession((dir) => {
+    writeGoApp(dir, 'v1', writesGenLate);
+    fs.writeFileSync(path.join(dir, 'gen.go'), 'package main\n\nconst stamp = "none"\n');
+  });
+
+  it('is stopped: named with the time after the start and the fix, and cycling stops; an edit of main.go still serves', async () => {
+    const hw = (late.hw = startHotwatch([], { cwd: late.dir, env: { PORT: String(late.port) }, waitTimeoutMs: 120_000 }));
+    const loop = await hw.waitForLog((l) => l.event === 'build.loop', 'the loop is reported');
+    expect(loop.level).toBe(50);
+    expect(loop.files).toEqual(['gen.go']);
+    expect(loop.after).toBe('app');
+    // Written 1.5 s after the start; the start is counted from before the spawn, so a little later.
+    expect(loop.delayMs).toBeGreaterThanOrEqual(1500);
+    expect(loop.delayMs).toBeLessThan(3500);
+    expect(loop.msg).toMatch(/^build loop: gen\.go changed \d+(\.\d)? s after each of the last 8 app starts/);
+    expect(loop.msg).toMatch(/the app, or a process it starts, writes it/);
+    expect(loop.msg).toMatch(/exclude it in watch\.exclude, or write it outside the root/);
+    expect(hw.events('app.start').length).toBeLessThanOrEqual(16);
+    await staysQuiet(hw);
+
+    fs.writeFileSync(path.join(late.dir, 'main.go'), goMain('v2', writesGenLate));
+    await late.serves('v2');
+  }, 180_000);
+});
+
+describe('a build command that writes a watched file at each build (e2e)', () => {
+  const byBuild = hotwatchSession((dir) => {
+    writeGoApp(dir, 'v1');
+    fs.writeFileSync(
+      path.join(dir, 'watcher.config.yaml'),
+      "build:\n  cmd: 'date +%s%N > stamp.txt; go build -o .hotwatch/bin/app .'\nwatch:\n  include: ['**/*.txt']\n",
+    );
+  });
+
+  it('is named as the build’s doing (not the app’s), and the build that was kept serves', async () => {
+    const hw = (byBuild.hw = startHotwatch([], { cwd: byBuild.dir, env: { PORT: String(byBuild.port) } }));
+    const loop = await hw.waitForLog((l) => l.event === 'build.loop', 'the loop is reported');
+    expect(loop.level).toBe(50);
+    expect(loop.files).toEqual(['stamp.txt']);
+    expect(loop.after).toBe('build');
+    expect(loop.msg).toMatch(/^build loop: stamp\.txt changed .* after each of the last \d+ builds started/);
+    expect(loop.msg).toMatch(/the build \(build\.cmd, or a tool it runs\) writes it/);
+    expect(loop.msg).not.toMatch(/app starts, with/);
+    expect(loop.appStarts).toBeLessThanOrEqual(1);
+    await byBuild.serves('v1');
+    await staysQuiet(hw);
+  }, 90_000);
+});
+
+describe('a person saving the same file again and again, each version served (e2e)', () => {
+  const person = hotwatchSession();
+
+  it('is never called a loop: every save builds and serves', async () => {
+    const hw = (person.hw = startHotwatch([], { cwd: person.dir, env: { PORT: String(person.port) } }));
+    await person.serves('v1');
+    // A few seconds between a version served and the next save, as a person reads, thinks and types.
+    const pauses = [2000, 3400, 2600, 4100, 2200, 3000, 3700, 2400, 3300];
+    for (const [i, pauseMs] of pauses.entries()) {
+      await new Promise((r) => setTimeout(r, pauseMs));
+      fs.writeFileSync(path.join(person.dir, 'main.go'), goMain(`v${i + 2}`));
+      await person.serves(`v${i + 2}`);
+    }
+    expect(hw.events('build.loop')).toEqual([]);
+    expect(hw.events('build.loop-held')).toEqual([]);
+    expect(hw.events('build.start')).toHaveLength(pauses.length + 1);
+  }, 180_000);
 });

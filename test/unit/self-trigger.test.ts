@@ -1,96 +1,225 @@
-/** The self-triggering build guard (src/supervisor/self-trigger.ts): pure, times given. */
+/** The self-triggering build guard (src/supervisor/self-trigger.ts, self-trigger-pattern.ts): pure, times given. */
 import { describe, expect, it } from 'vitest';
-import { SelfTriggerGuard } from '../../src/supervisor/self-trigger.js';
+import { SelfTriggerGuard, type SelfTriggerVerdict } from '../../src/supervisor/self-trigger.js';
+import { loopPattern, type Trigger } from '../../src/supervisor/self-trigger-pattern.js';
 
-/** One cycle: build from t to t+400, app starts at t+410; returns the next free time. */
-function cycle(g: SelfTriggerGuard, t: number): number {
-  g.buildStarted(t);
-  g.buildEnded(t + 400);
-  g.appStarted(t + 410);
-  return t + 410;
+/** A repeatable jitter in [0, 1): the same runs every time. */
+function jitter(seed: number): () => number {
+  let x = seed;
+  return () => {
+    x = (x * 1103515245 + 12345) % 2 ** 31;
+    return x / 2 ** 31;
+  };
+}
+
+/**
+ * An app that writes `file` `delayMs` after each start (±20 ms), with builds that take 500 to 900 ms:
+ * the verdicts of `cycles` cycles, the first after a person's edit of main.go.
+ */
+function appWriter(
+  g: SelfTriggerGuard,
+  file: string,
+  delayMs: number,
+  cycles: number,
+  t0 = 0,
+): { verdicts: SelfTriggerVerdict[]; t: number } {
+  const rnd = jitter(7);
+  let t = t0;
+  const verdicts: SelfTriggerVerdict[] = [];
+  for (let i = 0; i < cycles; i++) {
+    g.buildStarted(t);
+    t += 500 + 400 * rnd(); // the build, the old app's stop
+    g.appStarted(t);
+    t += delayMs + 20 * rnd();
+    verdicts.push(g.judge([file], t));
+    t += 30; // the debounce, then the next build starts
+  }
+  return { verdicts, t };
 }
 
 describe('SelfTriggerGuard', () => {
-  it('an app writing the same file 5 ms after each start: a loop after 5 cycles, named once, then held', () => {
-    const g = new SelfTriggerGuard({ afterStartMs: 1000, cycles: 5 });
+  for (const [delayMs, cycles] of [
+    [0, 5],
+    [5, 5],
+    [400, 5],
+    [800, 8],
+    [1500, 8],
+    [2000, 8],
+    [10_000, 8],
+  ] as const) {
+    it(`an app writing the same file ${delayMs} ms after each start: a loop after ${cycles} cycles, named once, then held`, () => {
+      const g = new SelfTriggerGuard({ cycles: 5 });
+      const { verdicts, t } = appWriter(g, '/r/gen.go', delayMs, cycles);
+      expect(verdicts.slice(0, -1).every((v) => v.kind === 'build')).toBe(true);
+      const loop = verdicts.at(-1);
+      expect(loop).toMatchObject({ kind: 'loop', files: ['/r/gen.go'], cycles, after: 'app', builds: cycles - 1, appStarts: cycles - 1 });
+      expect((loop as { delayMs: number }).delayMs).toBeGreaterThanOrEqual(delayMs);
+      expect((loop as { delayMs: number }).delayMs).toBeLessThan(delayMs + 20);
+      // A person's edit of main.go builds; the app it starts writes gen.go at its time again: held.
+      expect(g.judge(['/r/main.go'], t + 30_000)).toEqual({ kind: 'build' });
+      g.buildStarted(t + 30_010);
+      g.appStarted(t + 30_700);
+      expect(g.judge(['/r/gen.go'], t + 30_700 + delayMs + 10)).toEqual({ kind: 'held', files: ['/r/gen.go'] });
+      // gen.go edited by hand, at another time after the start: it builds.
+      expect(g.judge(['/r/gen.go'], t + 30_700 + delayMs + 60_000)).toEqual({ kind: 'build' });
+    });
+  }
+
+  it('a build command writing a file 0.1 s into each build: a loop of builds, said as such (no app start)', () => {
+    const g = new SelfTriggerGuard({ cycles: 5 });
+    const rnd = jitter(3);
     let t = 0;
-    const verdicts = [];
+    let v: SelfTriggerVerdict = { kind: 'build' };
     for (let i = 0; i < 5; i++) {
-      t = cycle(g, t);
-      verdicts.push(g.judge(['/r/gen.go'], t + 5));
-      t += 60;
-    }
-    expect(verdicts.slice(0, 4).every((v) => v.kind === 'build')).toBe(true);
-    expect(verdicts[4]).toEqual({ kind: 'loop', files: ['/r/gen.go'], cycles: 5 });
-    expect(g.judge(['/r/gen.go'], t - 50)).toEqual({ kind: 'held', files: ['/r/gen.go'] }); // written again by that start
-    expect(g.judge(['/r/gen.go'], t + 10_000)).toEqual({ kind: 'build' }); // a person's edit, long after any start
-  });
-
-  it('a build step writing during the build counts too', () => {
-    const g = new SelfTriggerGuard({ afterStartMs: 1000, cycles: 3 });
-    let t = 0;
-    let v;
-    for (let i = 0; i < 3; i++) {
       g.buildStarted(t);
-      v = g.judge(['/r/zz_generated.go', '/r/other.go'].slice(0, i === 1 ? 2 : 1), t + 100); // written mid-build
-      g.buildEnded(t + 400);
-      g.appStarted(t + 410);
-      t += 1000;
+      t += 100 + 10 * rnd();
+      v = g.judge(['/r/gen.txt'], t); // the build is canceled, the next one starts
+      t += 20 + 200 * rnd();
     }
-    expect(v).toEqual({ kind: 'loop', files: ['/r/zz_generated.go'], cycles: 3 });
+    expect(v).toMatchObject({ kind: 'loop', files: ['/r/gen.txt'], after: 'build', builds: 4, appStarts: 0 });
   });
 
-  it('an edit of anything else builds; the loop file its cycle writes stays held; edited by hand later, it builds', () => {
-    const g = new SelfTriggerGuard({ afterStartMs: 1000, cycles: 2 });
-    let t = cycle(g, 0);
-    g.judge(['/r/gen.go'], t + 5);
-    t = cycle(g, t + 100);
-    expect(g.judge(['/r/gen.go'], t + 5).kind).toBe('loop');
-    expect(g.judge(['/r/main.go', '/r/gen.go'], t + 50_000)).toEqual({ kind: 'build' });
-    t = cycle(g, t + 50_100);
-    // The log said "no more builds for it": the loop does not start over after each edit of main.go.
-    expect(g.judge(['/r/gen.go'], t + 5)).toEqual({ kind: 'held', files: ['/r/gen.go'] });
-    expect(g.judge(['/r/gen.go'], t + 60_000)).toEqual({ kind: 'build' }); // a person's edit, long after the cycle
-  });
-
-  it('a second loop among other files is found after the first, and only its files are named', () => {
-    const g = new SelfTriggerGuard({ afterStartMs: 1000, cycles: 2 });
-    let t = cycle(g, 0);
-    g.judge(['/r/gen.go'], t + 5);
-    t = cycle(g, t + 100);
-    expect(g.judge(['/r/gen.go'], t + 5).kind).toBe('loop');
-    t = cycle(g, t + 100);
-    expect(g.judge(['/r/gen.go', '/r/stamp.go'], t + 5)).toEqual({ kind: 'build' });
-    t = cycle(g, t + 100);
-    expect(g.judge(['/r/gen.go', '/r/stamp.go'], t + 5)).toEqual({ kind: 'loop', files: ['/r/stamp.go'], cycles: 2 });
-    t = cycle(g, t + 100);
-    expect(g.judge(['/r/gen.go', '/r/stamp.go'], t + 5).kind).toBe('held');
-  });
-
-  it('a person saving the same file long after each start is never a loop', () => {
-    const g = new SelfTriggerGuard({ afterStartMs: 1000, cycles: 3 });
+  it('a person saving the same file after each new version serves, at a person’s pace: never a loop', () => {
+    const g = new SelfTriggerGuard({ cycles: 5 });
+    const rnd = jitter(11);
     let t = 0;
-    for (let i = 0; i < 20; i++) {
-      t = cycle(g, t);
-      expect(g.judge(['/r/main.go'], t + 2500).kind).toBe('build');
-      t += 3000;
+    for (let i = 0; i < 2000; i++) {
+      g.buildStarted(t);
+      t += 600 + 200 * rnd();
+      g.appStarted(t);
+      t += 1000 + 4000 * rnd(); // reads the page, thinks, saves
+      expect(g.judge(['/r/main.go'], t).kind).toBe('build');
+    }
+  });
+
+  it('a script saving every 3 s, whatever hotwatch does: never a loop (its saves are steadier than the time after each start)', () => {
+    const g = new SelfTriggerGuard({ cycles: 5 });
+    const rnd = jitter(5);
+    for (let i = 1; i <= 50; i++) {
+      const save = i * 3000;
+      g.buildStarted(save - 3000 + 20);
+      g.appStarted(save - 3000 + 20 + 600 + 150 * rnd());
+      expect(g.judge(['/r/main.go'], save + 3 * rnd()).kind).toBe('build');
+    }
+  });
+
+  it('a person saving while slow builds run (each save cancels the build): never a loop', () => {
+    const g = new SelfTriggerGuard({ cycles: 5 });
+    const rnd = jitter(13);
+    let t = 0;
+    for (let i = 0; i < 2000; i++) {
+      g.buildStarted(t + 20);
+      t += 700 + 3000 * rnd();
+      expect(g.judge(['/r/main.go'], t).kind).toBe('build');
+    }
+  });
+
+  it('a change of anything else between the cycles starts the count over', () => {
+    const g = new SelfTriggerGuard({ cycles: 5 });
+    const first = appWriter(g, '/r/gen.go', 300, 3);
+    expect(g.judge(['/r/main.go'], first.t + 100)).toEqual({ kind: 'build' }); // a person's edit in between
+    const second = appWriter(g, '/r/gen.go', 300, 4, first.t + 200);
+    expect(second.verdicts.map((v) => v.kind)).toEqual(['build', 'build', 'build', 'build']);
+    expect(appWriter(g, '/r/gen.go', 300, 1, second.t + 100).verdicts[0]!.kind).toBe('loop');
+  });
+
+  it('an app that writes the file only on some starts: the chain ends by itself, no loop', () => {
+    const g = new SelfTriggerGuard({ cycles: 5 });
+    let t = 0;
+    for (let round = 0; round < 10; round++) {
+      // A person's edit, then two starts that write gen.go and a third that does not: the cycling stops.
+      t = appWriter(g, '/r/gen.go', 300, 2, t).t;
+      g.buildStarted(t);
+      g.appStarted(t + 600);
+      t += 20_000;
+      expect(g.judge(['/r/main.go'], t).kind).toBe('build');
     }
   });
 
   it('different files each cycle (a person editing around) break the run', () => {
-    const g = new SelfTriggerGuard({ afterStartMs: 1000, cycles: 3 });
+    const g = new SelfTriggerGuard({ cycles: 3 });
     let t = 0;
     for (const f of ['/r/a.go', '/r/b.go', '/r/c.go', '/r/d.go']) {
-      t = cycle(g, t);
-      expect(g.judge([f], t + 200).kind).toBe('build');
-      t += 300;
+      g.buildStarted(t);
+      g.appStarted(t + 400);
+      t += 600;
+      expect(g.judge([f], t).kind).toBe('build');
     }
   });
 
-  it('a change before the build started is not caused by it', () => {
-    const g = new SelfTriggerGuard({ afterStartMs: 1000, cycles: 1 });
+  it('a second loop among other files is found after the first, and only its files are named', () => {
+    const g = new SelfTriggerGuard({ cycles: 3 });
+    const rnd = jitter(17);
+    let t = 0;
+    const cycle = (files: string[]): SelfTriggerVerdict => {
+      g.buildStarted(t);
+      t += 500 + 300 * rnd();
+      g.appStarted(t);
+      t += 5;
+      return g.judge(files, t);
+    };
+    cycle(['/r/gen.go']);
+    cycle(['/r/gen.go']);
+    expect(cycle(['/r/gen.go']).kind).toBe('loop');
+    expect(cycle(['/r/gen.go', '/r/stamp.go']).kind).toBe('build');
+    expect(cycle(['/r/gen.go', '/r/stamp.go']).kind).toBe('build');
+    expect(cycle(['/r/gen.go', '/r/stamp.go'])).toMatchObject({ kind: 'loop', files: ['/r/stamp.go'] });
+    expect(cycle(['/r/gen.go', '/r/stamp.go']).kind).toBe('held');
+  });
+
+  it('a change before any build, or before the step that started last, is not caused by it', () => {
+    const g = new SelfTriggerGuard({ cycles: 2 });
+    expect(g.judge(['/r/a.go'], 5).kind).toBe('build');
     g.buildStarted(1000);
     expect(g.judge(['/r/a.go'], 999).kind).toBe('build');
-    expect(g.judge(['/r/a.go'], 1001).kind).toBe('loop');
+  });
+});
+
+describe('loopPattern (the rule)', () => {
+  const trigger = (delayMs: number, at: number, files = ['/r/gen.go']): Trigger => ({ files: new Set(files), delayMs, at });
+
+  it('the same file at the same time after each start, the cycles themselves uneven: a loop', () => {
+    const ts = [trigger(300, 900), trigger(310, 3100), trigger(290, 5000), trigger(305, 7500), trigger(300, 9600)];
+    expect(loopPattern(ts, 5)).toEqual({ files: ['/r/gen.go'], cycles: 5, minDelayMs: 290, maxDelayMs: 310, medianDelayMs: 300 });
+    expect(loopPattern(ts.slice(1), 5)).toBeUndefined(); // not yet 5 cycles
+  });
+
+  it('later than 0.5 s after the start: 8 cycles', () => {
+    const ts = [1500, 1510, 1490, 1505, 1500, 1495, 1520, 1500].map((d, i) => trigger(d, (i + 1) * 2000 + d + (i % 3) * 300));
+    expect(loopPattern(ts.slice(0, 7), 5)).toBeUndefined();
+    expect(loopPattern(ts, 5)).toMatchObject({ cycles: 8, minDelayMs: 1490, maxDelayMs: 1520 });
+  });
+
+  it('times after the start further apart than the tolerance: not a loop', () => {
+    const ts = [trigger(300, 900), trigger(550, 3350), trigger(290, 5000), trigger(305, 7500), trigger(300, 9600)];
+    expect(loopPattern(ts, 5)).toBeUndefined();
+  });
+
+  it('saves steadier than their time after the start (a metronome, not a loop): not a loop', () => {
+    const ts = [trigger(300, 3000), trigger(350, 6000), trigger(280, 9000), trigger(320, 12_001), trigger(300, 15_000)];
+    expect(
+      loopPattern(
+        ts.map((t, i) => ({ ...t, at: t.at + (i % 2) * 200 })),
+        5,
+      ),
+    ).toBeDefined(); // the same, the cycles uneven: a loop
+    expect(loopPattern(ts, 5)).toBeUndefined();
+  });
+
+  it('a file that changed only once among them (a change from elsewhere in between): not a loop', () => {
+    const ts = [trigger(5, 600), trigger(5, 1300, ['/r/a.go']), trigger(5, 1900), trigger(6, 2700), trigger(5, 3200)];
+    expect(loopPattern(ts, 5)).toBeUndefined();
+  });
+
+  it('an app that writes a.go at one start and b.go at the next: a loop of both', () => {
+    const ts = [600, 1300, 1900, 2700, 3200].map((at, i) => trigger(5 + (i % 2), at, [i % 2 ? '/r/b.go' : '/r/a.go']));
+    expect(loopPattern(ts, 5)).toMatchObject({ files: ['/r/a.go', '/r/b.go'], cycles: 5 });
+  });
+
+  it('files in all the triggers are the loop’s; one that came along twice is not named', () => {
+    const ts = [600, 1300, 1900, 2700, 3200].map((at, i) =>
+      trigger(5, at, i === 1 || i === 3 ? ['/r/gen.go', '/r/main.go'] : ['/r/gen.go']),
+    );
+    expect(loopPattern(ts, 5)).toMatchObject({ files: ['/r/gen.go'] });
   });
 });
