@@ -2,6 +2,7 @@
  * How the supervisor tells a person what happened: the job decides what to report (job.ts, Report),
  * this file words it; and when the app listens.
  */
+import { MAX_PAUSE_MS } from './loop-pause.js';
 import type { Logger } from '../log/logger.js';
 import type { StopResult } from './process.js';
 import type { Report } from './job.js';
@@ -84,15 +85,28 @@ export function reportJob(log: Logger, r: Report, ctx: ReportContext): void {
 }
 
 /** A build loop found (once, loud, with the fix), or a batch of its files held back (debug). */
-export function reportSelfTrigger(log: Logger, v: Exclude<SelfTriggerVerdict, { kind: 'build' }>, root: string): void {
+/** `pauseMs`: a loop after the app's starts, whose change is built after this pause (0: it joined one waiting), never dropped. */
+export function reportSelfTrigger(
+  log: Logger,
+  v: Exclude<SelfTriggerVerdict, { kind: 'build' }>,
+  root: string,
+  pauseMs: number | undefined,
+): void {
   const files = v.files.map((f) => relative(root, f));
   const named = files.length > 3 ? `${files.slice(0, 3).join(', ')} and ${files.length - 3} more` : files.join(', ');
   if (v.kind === 'held') {
-    log.debug({ event: 'build.loop-held', files }, `${named} changed again (the build loop reported above): not building`);
+    const fields = { event: 'build.loop-held', files, ...(pauseMs !== undefined ? { pauseMs } : {}) };
+    if (pauseMs === undefined) log.debug(fields, `${named} changed again (the build loop reported above): not building`);
+    else if (pauseMs > 0)
+      log.info(fields, `${named} changed again, as in the build loop reported above: building it in ${formatSeconds(pauseMs)}`);
     return;
   }
   const it = files.length === 1 ? 'it' : 'them';
   const hint = `exclude ${it} in watch.exclude, or write ${it} outside the root`;
+  const next =
+    pauseMs === undefined
+      ? `No more builds for ${it}: ${hint}. An edit of any other file builds as usual`
+      : `From now on each change of ${it} at that time is built after a pause (${formatSeconds(pauseMs)}, doubling up to ${formatSeconds(MAX_PAUSE_MS)}), never dropped: a script that saves a fixed time after each new version serves looks the same. If the app writes ${it}: ${hint}. An edit of any other file builds at once`;
   log.error(
     {
       event: 'build.loop',
@@ -104,7 +118,7 @@ export function reportSelfTrigger(log: Logger, v: Exclude<SelfTriggerVerdict, { 
       appStarts: v.appStarts,
       hint,
     },
-    `build loop: ${named} changed ${loopStory(v)}. No more builds for ${it}: ${hint}. An edit of any other file builds as usual`,
+    `build loop: ${named} changed ${loopStory(v)}. ${next}`,
   );
 }
 

@@ -36,8 +36,8 @@ export type SelfTriggerVerdict =
    * while it ran (from its first trigger seen to now), so the message says what really happened.
    */
   | { kind: 'loop'; files: string[]; cycles: number; after: OwnStep; delayMs: number; builds: number; appStarts: number }
-  /** Only files of a loop already reported, at its pace: held back. */
-  | { kind: 'held'; files: string[] };
+  /** Only files of a loop already reported, at its pace: held back (a loop after the app's starts: built after a pause, loop-pause.ts). */
+  | { kind: 'held'; files: string[]; after: OwnStep };
 
 interface Seen extends Trigger {
   builds: number;
@@ -82,7 +82,7 @@ export class SelfTriggerGuard {
     const delayMs = firstAt - last.at;
     const ofLoop = (p: string, pace: boolean): boolean =>
       this.loops.some((l) => l.fileSet.has(p) && (!pace || (l.after === last.step && inLoopPace(l, delayMs))));
-    if (paths.every((p) => ofLoop(p, true))) return { kind: 'held', files: [...paths] };
+    if (paths.every((p) => ofLoop(p, true))) return { kind: 'held', files: [...paths], after: last.step };
     // Files of a loop already reported do not count again; a second loop among the others is found as the first was.
     const fresh = paths.filter((p) => !ofLoop(p, false));
     if (fresh.length === 0) {

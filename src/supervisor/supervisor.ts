@@ -19,6 +19,7 @@ import { appEnded, proveReady, startAppForJob, type JobAppOptions, type OutputTa
 import { HotwatchError } from '../errors.js';
 import { compilerErrors } from './compiler-output.js';
 import type { TreeProcess } from './kill-tree.js';
+import { LoopPause } from './loop-pause.js';
 import { SelfTriggerGuard } from './self-trigger.js';
 import { CycleSteps, changedOf } from './supervisor-steps.js';
 import { CycleSummary } from './cycle-summary.js';
@@ -68,6 +69,8 @@ export class Supervisor {
    * file each time, at whatever time after its start) are stopped: told each build's and app's start.
    */
   private readonly selfTrigger = new SelfTriggerGuard();
+  /** A loop after the app's starts: its changes built after a pause, never dropped (loop-pause.ts). */
+  private readonly loopPause = new LoopPause((batch) => this.feed({ type: 'change', at: Date.now(), batch }));
   private readonly envFiles: ReadonlySet<string>;
   /** The environment markers of every app started: what must be gone at the end. */
   private readonly markers = new Set<string>();
@@ -111,7 +114,14 @@ export class Supervisor {
     };
     const { build, signal, stepWrites } = opts;
     this.steps = new CycleSteps({ build, log: this.log, signal, cwd: this.reportContext.cwd, stepWrites });
-    opts.signal.addEventListener('abort', () => this.feed({ type: 'shutdown', at: Date.now() }), { once: true });
+    opts.signal.addEventListener(
+      'abort',
+      () => {
+        this.loopPause.close();
+        this.feed({ type: 'shutdown', at: Date.now() });
+      },
+      { once: true },
+    );
   }
 
   /**
@@ -128,7 +138,11 @@ export class Supervisor {
 
   private submitNow(batch: Batch): void {
     const verdict = this.selfTrigger.judge(batch.paths, batch.firstAt);
-    if (verdict.kind !== 'build') return reportSelfTrigger(this.log, verdict, this.opts.root);
+    if (verdict.kind !== 'build') {
+      const pauseMs = verdict.after === 'app' ? this.loopPause.defer(batch) : undefined;
+      return reportSelfTrigger(this.log, verdict, this.opts.root, pauseMs);
+    }
+    this.loopPause.reset();
     // run.envFiles: a change of only those restarts the app with its new environment, no build; with
     // other files, the build restarts the app even if its binary is the same.
     // Behind the proxy, proxy.restartOnly files restart too, and proxy.reloadOnly files only reload the

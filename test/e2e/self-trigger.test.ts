@@ -2,8 +2,10 @@
  * A self-triggering app or build is stopped (issue 14, e2e: real go build, real processes). The app writes
  * gen.go (a new timestamp each time) into the module at each start, at once or 1.5 s later; or build.cmd
  * writes a watched file at each build: every cycle caused the next, forever. Within a bounded number of
- * cycles hotwatch says so once, at error, naming the file, who wrote it (the app, the build) and the fix,
- * and stops cycling for it; an edit of main.go still builds and serves. A person saving the same file
+ * cycles hotwatch says so once, at error, naming the file, who wrote it (the app, the build) and the fix.
+ * A build's loop stops cycling; an app's is built after a pause that doubles (never dropped: a script that
+ * saves a fixed time after each version serves looks the same, loop-pause.ts). An edit of main.go still
+ * builds and serves. A person saving the same file
  * again and again, each version served, is never called a loop (the rule: self-trigger-pattern.ts).
  */
 import fs from 'node:fs';
@@ -23,7 +25,7 @@ describe('an app that writes a watched file at each start (e2e)', () => {
     fs.writeFileSync(path.join(dir, 'gen.go'), 'package main\n\nconst stamp = "none"\n');
   });
 
-  it('is stopped within a bounded number of cycles, named once with the fix; an edit of anything else still builds', async () => {
+  it('is found within a bounded number of cycles, named once with the fix, then slowed (pauses that double); an edit of anything else still builds', async () => {
     const hw = (session.hw = startHotwatch([], { cwd: session.dir, env: { PORT: String(session.port) } }));
     const loop = await hw.waitForLog((l) => l.event === 'build.loop', 'the loop is reported');
     expect(loop.level).toBe(50);
@@ -32,13 +34,23 @@ describe('an app that writes a watched file at each start (e2e)', () => {
     expect(loop.msg).toMatch(/exclude (it|them) in watch\.exclude, or write (it|them) outside the root/);
     expect(hw.events('app.start').length).toBeLessThanOrEqual(8);
     expect(loop.msg).toMatch(/(right|\d+(\.\d+)? s) after each of the last 5 app starts/);
-    await staysQuiet(hw);
+    expect(loop.msg).toMatch(/built after a pause \(1(\.0)? s, doubling up to 10(\.0)? s\), never dropped/);
+    await pausesDouble(hw);
 
     // A person's edit of another file builds and serves.
     fs.writeFileSync(path.join(session.dir, 'main.go'), goMain('v2', writesGenAtStart));
     await session.serves('v2');
   }, 90_000);
 });
+
+/** An app's loop after it was found: each change built after a pause that doubles (the loop's own change took the first, 1 s). */
+async function pausesDouble(hw: Hotwatch): Promise<void> {
+  const held = () => hw.events('build.loop-held').filter((l) => Number(l.pauseMs) > 0);
+  await waitFor(() => held().length >= 2, { description: 'two more changes of the loop, each built after a pause', timeoutMs: 60_000 });
+  expect(held().map((l) => l.pauseMs)).toEqual([2000, 4000]);
+  expect(held()[0]!.level, 'said at info: an edit may be waiting on it').toBe(30);
+  expect(hw.events('build.loop')).toHaveLength(1);
+}
 
 /** No more cycles: it restarted every so often before; now nothing for four such periods. */
 async function staysQuiet(hw: Hotwatch): Promise<void> {
@@ -70,7 +82,7 @@ describe('an app that writes a watched file 1.5 s after each start (e2e)', () =>
     fs.writeFileSync(path.join(dir, 'gen.go'), 'package main\n\nconst stamp = "none"\n');
   });
 
-  it('is stopped: named with the time after the start and the fix, and cycling stops; an edit of main.go still serves', async () => {
+  it('is found: named with the time after the start and the fix, then slowed (pauses that double); an edit of main.go still serves', async () => {
     const hw = (late.hw = startHotwatch([], { cwd: late.dir, env: { PORT: String(late.port) }, waitTimeoutMs: 120_000 }));
     const loop = await hw.waitForLog((l) => l.event === 'build.loop', 'the loop is reported');
     expect(loop.level).toBe(50);
@@ -83,7 +95,7 @@ describe('an app that writes a watched file 1.5 s after each start (e2e)', () =>
     expect(loop.msg).toMatch(/the app, or a process it starts, writes it/);
     expect(loop.msg).toMatch(/exclude it in watch\.exclude, or write it outside the root/);
     expect(hw.events('app.start').length).toBeLessThanOrEqual(16);
-    await staysQuiet(hw);
+    await pausesDouble(hw);
 
     fs.writeFileSync(path.join(late.dir, 'main.go'), goMain('v2', writesGenLate));
     await late.serves('v2');
@@ -130,5 +142,21 @@ describe('a person saving the same file again and again, each version served (e2
     expect(hw.events('build.loop')).toEqual([]);
     expect(hw.events('build.loop-held')).toEqual([]);
     expect(hw.events('build.start')).toHaveLength(pauses.length + 1);
+  }, 180_000);
+});
+
+describe('a script that saves a fixed time after each version serves (e2e)', () => {
+  const script = hotwatchSession();
+
+  it('may be called a loop (it looks like one), but every save is served: slowed by the pauses, never dropped', async () => {
+    const hw = (script.hw = startHotwatch([], { cwd: script.dir, env: { PORT: String(script.port) } }));
+    await script.serves('v1');
+    // "edit, wait until served, sleep 0.2 s": with such changes held back, the 6th edit on was lost.
+    for (let i = 2; i <= 11; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      fs.writeFileSync(path.join(script.dir, 'main.go'), goMain(`v${i}`));
+      await script.serves(`v${i}`);
+    }
+    expect(hw.events('build.loop').length).toBeLessThanOrEqual(1);
   }, 180_000);
 });

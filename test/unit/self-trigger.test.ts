@@ -59,7 +59,7 @@ describe('SelfTriggerGuard', () => {
       expect(g.judge(['/r/main.go'], t + 30_000)).toEqual({ kind: 'build' });
       g.buildStarted(t + 30_010);
       g.appStarted(t + 30_700);
-      expect(g.judge(['/r/gen.go'], t + 30_700 + delayMs + 10)).toEqual({ kind: 'held', files: ['/r/gen.go'] });
+      expect(g.judge(['/r/gen.go'], t + 30_700 + delayMs + 10)).toEqual({ kind: 'held', files: ['/r/gen.go'], after: 'app' });
       // gen.go edited by hand, at another time after the start: it builds.
       expect(g.judge(['/r/gen.go'], t + 30_700 + delayMs + 60_000)).toEqual({ kind: 'build' });
     });

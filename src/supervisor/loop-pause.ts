@@ -1,0 +1,68 @@
+/**
+ * What a build loop after the app's starts (self-trigger.ts: the same files change a fixed time after each
+ * start) does from the moment it is found: its changes are built after a pause, never dropped. The kernel
+ * does not say who wrote a file, and a script that saves a file a fixed time after each new version serves
+ * (a benchmark, an agent editing in a loop) looks exactly like an app that writes it as it starts: holding
+ * such changes back lost the script's edits (measured: "edit, wait until served, sleep 0.3 s" lost 3 of 10
+ * edits after the fifth). So each change of the loop's files at its pace is built PAUSE_MS later, the pause
+ * doubling with each one up to MAX_PAUSE_MS: an app that really loops rebuilds at most every 10 s (no hot
+ * loop, said once, loudly), and a person's or a script's edit is served, late. A change of any other file
+ * builds at once and brings the pause back to its start. Changes that come during a pause join it.
+ */
+import type { Batch } from '../pipeline/events.js';
+
+export const PAUSE_MS = 1000;
+export const MAX_PAUSE_MS = 10_000;
+
+export class LoopPause {
+  private timer: NodeJS.Timeout | undefined;
+  private pending: Batch | undefined;
+  private pauses = 0;
+
+  constructor(
+    private readonly build: (batch: Batch) => void,
+    private readonly firstMs = PAUSE_MS,
+    private readonly maxMs = MAX_PAUSE_MS,
+  ) {}
+
+  /** Builds `batch` after the current pause (joining one already waiting); returns the pause (ms). */
+  defer(batch: Batch): number {
+    if (this.pending && this.timer) {
+      this.pending = joined(this.pending, batch);
+      return 0;
+    }
+    const ms = Math.min(this.maxMs, this.firstMs * 2 ** this.pauses++);
+    this.pending = batch;
+    this.timer = setTimeout(() => {
+      const b = this.pending;
+      this.pending = undefined;
+      this.timer = undefined;
+      if (b) this.build(b);
+    }, ms);
+    this.timer.unref();
+    return ms;
+  }
+
+  /** Another file built: the next pause is the first one again. */
+  reset(): void {
+    this.pauses = 0;
+  }
+
+  /** Shutting down: nothing is built any more. */
+  close(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pending = undefined;
+  }
+}
+
+function joined(a: Batch, b: Batch): Batch {
+  return {
+    paths: [...new Set([...a.paths, ...b.paths])],
+    rescanReasons: [...a.rescanReasons, ...b.rescanReasons],
+    firstAt: Math.min(a.firstAt, b.firstAt),
+    lastAt: Math.max(a.lastAt, b.lastAt),
+    ...(a.seq !== undefined || b.seq !== undefined ? { seq: Math.max(a.seq ?? 0, b.seq ?? 0) } : {}),
+    ...(a.force || b.force ? { force: true as const } : {}),
+  };
+}
