@@ -8,6 +8,17 @@ import { ServiceFacts } from './facts.js';
 
 export type BuildOutcome = 'ok' | 'failed' | 'canceled';
 
+/** An app's exit as the recorder takes it; `expected` when hotwatch stopped it (restart, shutdown). */
+export interface AppExitFact {
+  pid: number;
+  code: number | null;
+  signal: string | null;
+  uptimeMs: number;
+  expected: boolean;
+  app?: string;
+  at?: number;
+}
+
 export interface MetricsRecorder {
   /** A build started (the supervisor's build.start). */
   buildStarted(e?: { at?: number }): void;
@@ -20,15 +31,7 @@ export interface MetricsRecorder {
   /** The app listens (the runtime's app.listening). */
   appListening(e: { pid: number; address: string; at?: number }): void;
   /** The app exited; `expected` when hotwatch stopped it (restart, shutdown), false when it exited on its own. */
-  appExited(e: {
-    pid: number;
-    code: number | null;
-    signal: string | null;
-    uptimeMs: number;
-    expected: boolean;
-    app?: string;
-    at?: number;
-  }): void;
+  appExited(e: AppExitFact): void;
   /** Watches were lost (the watchdog's watch.deaf). */
   watchLost(e: { scope: string; cause: string; path?: string; at?: number }): void;
   /** Watching came back: re-armed (watch.rearmed) or replaced by polling (watch.fallback). */
@@ -99,15 +102,7 @@ export class ServiceRecorder implements MetricsRecorder {
     this.onChange('app');
   }
 
-  appExited(e: {
-    pid: number;
-    code: number | null;
-    signal: string | null;
-    uptimeMs: number;
-    expected: boolean;
-    app?: string;
-    at?: number;
-  }): void {
+  appExited(e: AppExitFact): void {
     const at = e.at ?? this.clock();
     this.facts.lastExit = {
       pid: e.pid,

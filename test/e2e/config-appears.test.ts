@@ -10,51 +10,28 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeTmpDir } from '../helpers/tmp.js';
-import { freePort, httpGet, runCli, startHotwatch, type Hotwatch, type LogLine } from '../helpers/hotwatch.js';
+import { httpGet, runCli, type Hotwatch, type LogLine } from '../helpers/hotwatch.js';
 import { isAlive, waitFor } from '../helpers/wait.js';
+import { ARGS_TAG_MAIN, startListening } from '../helpers/reload-app.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-/** The app answers with its arguments and $TAG, so a restart with new run settings shows. */
-const MAIN = `package main
-
-import (
-\t"fmt"
-\t"net/http"
-\t"os"
-)
-
-func main() {
-\thttp.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintf(w, "args=%v tag=%s", os.Args[1:], os.Getenv("TAG")) })
-\tif err := http.ListenAndServe("127.0.0.1:"+os.Getenv("PORT"), nil); err != nil {
-\t\tfmt.Fprintln(os.Stderr, err)
-\t\tos.Exit(1)
-\t}
-}
-`;
-
 /** A module with its main package at the root and no config file. */
 function project(): string {
   const tmp = makeTmpDir('hotwatch-config-appears-');
   cleanups.push(tmp.cleanup);
   fs.writeFileSync(path.join(tmp.dir, 'go.mod'), 'module example.com/e2e\n\ngo 1.22\n');
-  fs.writeFileSync(path.join(tmp.dir, 'main.go'), MAIN);
+  fs.writeFileSync(path.join(tmp.dir, 'main.go'), ARGS_TAG_MAIN);
   return tmp.dir;
 }
 
 async function start(dir: string): Promise<{ hw: Hotwatch; port: number; pid: number }> {
-  const port = await freePort();
-  const hw = startHotwatch([], { cwd: dir, env: { PORT: String(port) }, waitTimeoutMs: 60_000 });
-  cleanups.push(async () => {
-    const r = await hw.stop();
-    expect(r.code, `hotwatch exit\n${hw.stderr().slice(-2000)}`).toBe(0);
-  });
-  const listening = await hw.waitForLog((l) => l.event === 'app.listening', 'the app listens');
-  expect(hw.stderr()).toMatch(/no config file \(defaults\)/);
-  return { hw, port, pid: Number(listening.pid) };
+  const started = await startListening(dir, cleanups);
+  expect(started.hw.stderr()).toMatch(/no config file \(defaults\)/);
+  return started;
 }
 
 /** Runs `change` and waits for the reload (or rejection) it causes, from the log index before it. */

@@ -16,36 +16,19 @@ import { makeTmpDir } from '../helpers/tmp.js';
 import { freePort, httpGet, inotifyWatches, runCli, startHotwatch, type Hotwatch, type LogLine } from '../helpers/hotwatch.js';
 import { startNotifyReceiver } from '../helpers/notify-receiver.js';
 import { isAlive, waitFor } from '../helpers/wait.js';
+import { ARGS_TAG_MAIN, startListening } from '../helpers/reload-app.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-/** The app answers with its arguments and $TAG, so a restart with new run settings shows. */
-const MAIN = `package main
-
-import (
-\t"fmt"
-\t"net/http"
-\t"os"
-)
-
-func main() {
-\thttp.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintf(w, "args=%v tag=%s", os.Args[1:], os.Getenv("TAG")) })
-\tif err := http.ListenAndServe("127.0.0.1:"+os.Getenv("PORT"), nil); err != nil {
-\t\tfmt.Fprintln(os.Stderr, err)
-\t\tos.Exit(1)
-\t}
-}
-`;
-
 function project(config: string): string {
   const tmp = makeTmpDir('hotwatch-reload-');
   cleanups.push(tmp.cleanup);
   const dir = tmp.dir;
   fs.writeFileSync(path.join(dir, 'go.mod'), 'module example.com/e2e\n\ngo 1.22\n');
-  fs.writeFileSync(path.join(dir, 'main.go'), MAIN);
+  fs.writeFileSync(path.join(dir, 'main.go'), ARGS_TAG_MAIN);
   for (const d of ['a', 'b']) {
     fs.mkdirSync(path.join(dir, d, 'deep'), { recursive: true });
     fs.writeFileSync(path.join(dir, d, 'deep', `${d}.go`), `package deep\n`);
@@ -54,16 +37,7 @@ function project(config: string): string {
   return dir;
 }
 
-async function start(dir: string, env: NodeJS.ProcessEnv = {}, args: string[] = []): Promise<{ hw: Hotwatch; port: number; pid: number }> {
-  const port = await freePort();
-  const hw = startHotwatch(args, { cwd: dir, env: { PORT: String(port), ...env }, waitTimeoutMs: 60_000 });
-  cleanups.push(async () => {
-    const r = await hw.stop();
-    expect(r.code, `hotwatch exit\n${hw.stderr().slice(-2000)}`).toBe(0);
-  });
-  const listening = await hw.waitForLog((l) => l.event === 'app.listening', 'the app listens');
-  return { hw, port, pid: Number(listening.pid) };
-}
+const start = (dir: string, env: NodeJS.ProcessEnv = {}, args: string[] = []) => startListening(dir, cleanups, env, args);
 
 /** Writes the config and waits for the reload it causes (the file watch), from log index `from`. */
 async function edit(hw: Hotwatch, file: string, text: string, event = 'config.reloaded'): Promise<LogLine> {
