@@ -9,6 +9,7 @@
  * loop, said once, loudly), and a person's or a script's edit is served, late. A change of any other file
  * builds at once and brings the pause back to its start. Changes that come during a pause join it.
  */
+import { mergeBatches } from '../pipeline/aggregate.js';
 import type { Batch } from '../pipeline/events.js';
 
 export const PAUSE_MS = 1000;
@@ -19,19 +20,15 @@ export class LoopPause {
   private pending: Batch | undefined;
   private pauses = 0;
 
-  constructor(
-    private readonly build: (batch: Batch) => void,
-    private readonly firstMs = PAUSE_MS,
-    private readonly maxMs = MAX_PAUSE_MS,
-  ) {}
+  constructor(private readonly build: (batch: Batch) => void) {}
 
   /** Builds `batch` after the current pause (joining one already waiting); returns the pause (ms). */
   defer(batch: Batch): number {
-    if (this.pending && this.timer) {
-      this.pending = joined(this.pending, batch);
+    if (this.pending) {
+      this.pending = mergeBatches(this.pending, batch);
       return 0;
     }
-    const ms = Math.min(this.maxMs, this.firstMs * 2 ** this.pauses++);
+    const ms = Math.min(MAX_PAUSE_MS, PAUSE_MS * 2 ** this.pauses++);
     this.pending = batch;
     this.timer = setTimeout(() => {
       const b = this.pending;
@@ -54,15 +51,4 @@ export class LoopPause {
     this.timer = undefined;
     this.pending = undefined;
   }
-}
-
-function joined(a: Batch, b: Batch): Batch {
-  return {
-    paths: [...new Set([...a.paths, ...b.paths])],
-    rescanReasons: [...a.rescanReasons, ...b.rescanReasons],
-    firstAt: Math.min(a.firstAt, b.firstAt),
-    lastAt: Math.max(a.lastAt, b.lastAt),
-    ...(a.seq !== undefined || b.seq !== undefined ? { seq: Math.max(a.seq ?? 0, b.seq ?? 0) } : {}),
-    ...(a.force || b.force ? { force: true as const } : {}),
-  };
 }

@@ -4,7 +4,7 @@
  * toolchain says which (`go list -deps`, no network: os/go-embeds.ts). Each embedding package's patterns
  * whose files the watch rules would not already report become include globs of the root (the pattern,
  * and everything under it: a directory pattern embeds its whole tree), so a file created there later
- * counts too. Asked in the background SETTLE_MS after the root is armed (not at once: `go list -deps`
+ * counts too. Asked in the background 2 s (SETTLE_MS) after the root is armed (not at once: `go list -deps`
  * would share the cores with the first build, the start-up's critical path), and again after `.go`
  * edits settle (a new `//go:embed`); when the globs change, the root's watches are reconciled with them
  * and an info line says what is watched now. The first answer also looks at the newly watched files:
@@ -17,10 +17,8 @@ import type { WatchSettings } from '../../config/settings.js';
 import type { Logger } from '../../log/logger.js';
 import { type EmbeddingPackage, listEmbeddingPackages } from '../../os/go-embeds.js';
 import { createFilter } from '../tree/filter.js';
+import { AfterSettle } from './after-settle.js';
 import type { BuildInputs } from './ignored-excludes.js';
-
-/** After the last `.go` edit: the build has usually run by then (as ignored-refresh.ts). */
-const SETTLE_MS = 2000;
 
 /** The include globs that make `pkgs`' embedded files relevant, for those the rules `s` do not report already. */
 export function embedGlobs(s: WatchSettings, pkgs: EmbeddingPackage[]): string[] {
@@ -41,9 +39,7 @@ export function embedGlobs(s: WatchSettings, pkgs: EmbeddingPackage[]): string[]
 
 export class EmbeddedFiles {
   private globs: string[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private asking: Promise<void> | undefined;
-  private again = false;
+  private readonly settle: AfterSettle;
   private lastFailure = '';
   /** Until the first answer: when the watch set started (an embedded file changed since may not be built). */
   private since: number | undefined = Date.now();
@@ -54,7 +50,9 @@ export class EmbeddedFiles {
     private readonly host: { settings(): WatchSettings; reapply(): Promise<unknown>; rescan(reason: string): void },
     private readonly log: Logger,
     private readonly signal: AbortSignal,
-  ) {}
+  ) {
+    this.settle = new AfterSettle(() => this.ask(), signal);
+  }
 
   /** `s` with the embedded files' globs in its include list (none known yet: `s`). */
   applyTo(s: WatchSettings): WatchSettings {
@@ -64,34 +62,14 @@ export class EmbeddedFiles {
 
   /** The root was armed, or Go sources changed: ask once they settle. */
   goChanged(): void {
-    if (this.build === undefined || this.signal.aborted) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.ask(), SETTLE_MS);
-    this.timer.unref();
+    if (this.build !== undefined) this.settle.changed();
   }
 
   close(): void {
-    if (this.timer) clearTimeout(this.timer);
+    this.settle.close();
   }
 
-  /** One question at a time; a change meanwhile asks once more after it. */
-  private ask(): Promise<void> {
-    this.timer = undefined;
-    if (this.asking !== undefined) {
-      this.again = true;
-      return this.asking;
-    }
-    this.asking = this.askOnce().finally(() => {
-      this.asking = undefined;
-      if (this.again) {
-        this.again = false;
-        this.goChanged();
-      }
-    });
-    return this.asking;
-  }
-
-  private async askOnce(): Promise<void> {
+  private async ask(): Promise<void> {
     const b = this.build!;
     const base = this.host.settings();
     let pkgs: EmbeddingPackage[];

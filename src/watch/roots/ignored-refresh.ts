@@ -7,6 +7,7 @@
  */
 import type { Logger } from '../../log/logger.js';
 import { refineIgnored } from '../tree/gitignore.js';
+import { AfterSettle } from './after-settle.js';
 import type { BuildDirsOnce } from './ignored-excludes.js';
 
 export interface RefreshHost {
@@ -18,34 +19,26 @@ export interface RefreshHost {
   rearm(root: string, why: string): Promise<void>;
 }
 
-/** After the last `.go` edit: a build has usually run by then. */
-const SETTLE_MS = 2000;
-
 export class IgnoredRefresh {
-  private timer: NodeJS.Timeout | undefined;
-  private running = false;
+  private readonly settle: AfterSettle;
 
   constructor(
     private readonly host: RefreshHost,
     private readonly log: Logger,
     private readonly signal: AbortSignal,
-  ) {}
+  ) {
+    this.settle = new AfterSettle(() => this.run(), signal);
+  }
 
   goChanged(): void {
-    if (this.signal.aborted || this.host.leftOut().length === 0) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.run(), SETTLE_MS);
-    this.timer.unref();
+    if (this.host.leftOut().length > 0) this.settle.changed();
   }
 
   close(): void {
-    if (this.timer) clearTimeout(this.timer);
+    this.settle.close();
   }
 
   private async run(): Promise<void> {
-    this.timer = undefined;
-    if (this.running) return this.goChanged(); // once the current one ends
-    this.running = true;
     try {
       const dirs = await this.host.freshBuildDirs()();
       for (const { root, excluded } of this.host.leftOut()) {
@@ -59,8 +52,6 @@ export class IgnoredRefresh {
           { event: 'watch.gitignore-unknown', err: e },
           `could not list the packages the build uses again (${String(e)}): git-ignored directories left out at start stay unwatched`,
         );
-    } finally {
-      this.running = false;
     }
   }
 }
