@@ -1,7 +1,7 @@
 /**
  * Which files the Go toolchain embeds into a binary (`//go:embed`): `go list -e -deps -json` of the main
  * package names, for each package it compiles, its EmbedPatterns and the EmbedFiles they resolve to. Only
- * the packages whose directory is under the root are kept (the standard library and the module cache
+ * the packages whose directory is under a watched root are kept (the standard library and the module cache
  * embed nothing anyone edits). `go list` reads package clauses and directives, it compiles nothing:
  * ~30-100 ms warm for a small app.
  */
@@ -24,8 +24,10 @@ export interface GoEmbedQuery {
   cwd: string;
   /** The main package (build.package). */
   pkg: string;
-  /** Only packages under this directory count (the watched root). */
+  /** Only packages under this directory count (the watched root)... */
   root: string;
+  /** ...or under one of these (local modules outside the root the build compiles from: replace targets, go.work modules). */
+  moreRoots?: readonly string[];
   env: NodeJS.ProcessEnv;
   /** Build flags that change which files a package has: -tags, -mod (others are not passed). */
   flags: string[];
@@ -50,12 +52,12 @@ export async function listEmbeddingPackages(q: GoEmbedQuery): Promise<EmbeddingP
   const out = await goList(args, q);
   const found: EmbeddingPackage[] = [];
   for (const p of parseStream(out, args)) {
-    if (p.Standard || !p.Dir || !inside(q.root, p.Dir)) continue;
+    const dir = p.Dir;
+    if (p.Standard || !dir || ![q.root, ...(q.moreRoots ?? [])].some((r) => inside(r, dir))) continue;
     // A package go could not load may have lost its embeds: the answer would be incomplete, not safe.
     if (p.Error?.Err) throw new HotwatchError('GO_LIST_FAILED', `\`go ${args.join(' ')}\`: ${p.ImportPath ?? p.Dir}: ${p.Error.Err}`);
     const patterns = p.EmbedPatterns ?? [];
     if (patterns.length === 0) continue;
-    const dir = p.Dir;
     found.push({ importPath: p.ImportPath ?? dir, dir, patterns, files: (p.EmbedFiles ?? []).map((f) => path.join(dir, f)) });
   }
   return found;

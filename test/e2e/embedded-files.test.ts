@@ -100,3 +100,65 @@ describe('embedded files (//go:embed), no config', () => {
     await session.serves('v1+n2');
   });
 });
+
+/** A local module the app is built from (`replace example.com/lib => ../lib`, outside the root) that embeds data/. */
+const LIB = `package lib
+
+import (
+\t"embed"
+\t"strings"
+)
+
+//go:embed data
+var data embed.FS
+
+func Version() string {
+\tb, _ := data.ReadFile("data/version.json")
+\treturn strings.TrimSpace(string(b))
+}
+`;
+
+const outside = hotwatchSession((dir) => {
+  const [app, lib] = [path.join(dir, 'app'), path.join(dir, 'lib')];
+  fs.mkdirSync(path.join(lib, 'data'), { recursive: true });
+  fs.mkdirSync(app);
+  fs.writeFileSync(path.join(lib, 'go.mod'), 'module example.com/lib\n\ngo 1.22\n');
+  fs.writeFileSync(path.join(lib, 'lib.go'), LIB);
+  fs.writeFileSync(path.join(lib, 'data', 'version.json'), 'L1\n');
+  fs.writeFileSync(
+    path.join(app, 'go.mod'),
+    'module example.com/e2e\n\ngo 1.22\n\nrequire example.com/lib v0.0.0\n\nreplace example.com/lib => ../lib\n',
+  );
+  fs.writeFileSync(path.join(app, 'main.go'), MAIN.replace('example.com/e2e/web', 'example.com/lib').replace('web.Version', 'lib.Version'));
+});
+
+describe('embedded files of a local module outside the root (a replace target)', () => {
+  it('an embedded file there rebuilds and serves, and a new file in its embedded directory builds', async () => {
+    const app = path.join(outside.dir, 'app');
+    const hw = (outside.hw = startHotwatch([], { cwd: app, env: { PORT: String(outside.port) } }));
+    await outside.serves('L1');
+    const said = await hw.waitForLog(
+      (l) => l.event === 'watch.embeds' && (l.globs as string[]).some((g) => g.includes('lib/data')),
+      'the replace target embedded files are watched',
+    );
+    expect(String(said.msg)).toContain('../lib/data');
+    fs.writeFileSync(path.join(outside.dir, 'lib', 'data', 'version.json'), 'L2\n');
+    await outside.serves('L2');
+    fs.writeFileSync(path.join(outside.dir, 'lib', 'data', 'extra.csv'), 'a,b\n');
+    await hw.waitForLog((l) => l.event === 'build.start' && String(l.trigger).includes('extra.csv'), 'a new embedded file there builds');
+  });
+
+  it('the same for a go.work module outside the root', async () => {
+    const app = path.join(outside.dir, 'app');
+    fs.writeFileSync(path.join(app, 'go.mod'), 'module example.com/e2e\n\ngo 1.22\n');
+    fs.writeFileSync(path.join(outside.dir, 'go.work'), 'go 1.22\n\nuse (\n\t./app\n\t./lib\n)\n');
+    const hw = (outside.hw = startHotwatch([], { cwd: app, env: { PORT: String(outside.port) } }));
+    await outside.serves('L1');
+    await hw.waitForLog(
+      (l) => l.event === 'watch.embeds' && (l.globs as string[]).includes('../lib/data'),
+      'the workspace module embedded files are watched',
+    );
+    fs.writeFileSync(path.join(outside.dir, 'lib', 'data', 'version.json'), 'W2\n');
+    await outside.serves('W2');
+  });
+});

@@ -18,13 +18,18 @@ import type { Logger } from '../../log/logger.js';
 import { type EmbeddingPackage, listEmbeddingPackages } from '../../os/go-embeds.js';
 import { createFilter } from '../tree/filter.js';
 import { AfterSettle } from './after-settle.js';
+import { underAny } from './set-lines.js';
 import type { BuildInputs } from './ignored-excludes.js';
 
-/** The include globs that make `pkgs`' embedded files relevant, for those the rules `s` do not report already. */
+/**
+ * The include globs of the root `s` that make the embedded files of `pkgs` under it relevant, for those its
+ * rules do not report already (packages under other roots are theirs).
+ */
 export function embedGlobs(s: WatchSettings, pkgs: EmbeddingPackage[]): string[] {
   const filter = createFilter(s);
   const globs = new Set<string>();
   for (const p of pkgs) {
+    if (!underAny([s.root], p.dir)) continue;
     if (p.files.every((f) => filter.isRelevantFile(f))) continue; // .go, .html...: reported already
     const dir = path.relative(s.root, p.dir).split(path.sep).join('/');
     for (const raw of p.patterns) {
@@ -38,6 +43,9 @@ export function embedGlobs(s: WatchSettings, pkgs: EmbeddingPackage[]): string[]
 }
 
 export class EmbeddedFiles {
+  /** The toolchain's last answer: the packages under the watched roots that embed files. */
+  private pkgs: EmbeddingPackage[] = [];
+  /** The globs said last, every root's (see labelled). */
   private globs: string[] = [];
   private readonly settle: AfterSettle;
   private lastFailure = '';
@@ -46,21 +54,24 @@ export class EmbeddedFiles {
 
   constructor(
     private readonly build: BuildInputs | undefined,
-    /** The root's settings now, and how to re-apply them (the watch set's reconcile, which calls applyTo). */
-    private readonly host: { settings(): WatchSettings; reapply(): Promise<unknown>; rescan(reason: string): void },
+    /**
+     * Each watched root's settings now, the root's first (the local modules outside it after), and how to
+     * re-apply them (the watch set's reconcile, which calls applyTo for each).
+     */
+    private readonly host: { roots(): WatchSettings[]; reapply(): Promise<unknown>; rescan(reason: string): void },
     private readonly log: Logger,
     private readonly signal: AbortSignal,
   ) {
     this.settle = new AfterSettle(() => this.ask(), signal);
   }
 
-  /** `s` with the embedded files' globs in its include list (none known yet: `s`). */
+  /** `s` (one root's settings) with its embedded files' globs in its include list (none known: `s`). */
   applyTo(s: WatchSettings): WatchSettings {
-    const more = this.globs.filter((g) => !s.include.includes(g));
+    const more = embedGlobs(s, this.pkgs).filter((g) => !s.include.includes(g));
     return more.length === 0 ? s : { ...s, include: [...s.include, ...more] };
   }
 
-  /** The root was armed, or Go sources changed: ask once they settle. */
+  /** The root was armed, a local module joined the watched roots, or Go sources changed: ask once they settle. */
   goChanged(): void {
     if (this.build !== undefined) this.settle.changed();
   }
@@ -71,13 +82,14 @@ export class EmbeddedFiles {
 
   private async ask(): Promise<void> {
     const b = this.build!;
-    const base = this.host.settings();
+    const [base, ...more] = this.host.roots();
     let pkgs: EmbeddingPackage[];
     try {
       pkgs = await listEmbeddingPackages({
         cwd: b.root,
         pkg: b.package,
-        root: base.root,
+        root: base!.root,
+        moreRoots: more.map((s) => s.root),
         env: b.env,
         flags: [...b.flags],
         signal: this.signal,
@@ -94,7 +106,8 @@ export class EmbeddedFiles {
       return;
     }
     this.lastFailure = '';
-    const globs = embedGlobs(base, pkgs);
+    this.pkgs = pkgs;
+    const globs = labelled(this.host.roots(), pkgs);
     const since = this.since;
     this.since = undefined;
     if (globs.join('\n') === this.globs.join('\n')) return;
@@ -109,6 +122,16 @@ export class EmbeddedFiles {
     const changed = since === undefined ? undefined : changedSince(pkgs, since);
     if (changed) this.host.rescan(`${changed} (embedded) changed while hotwatch was starting: building it`);
   }
+}
+
+/** Every root's embed globs, as paths from the first root (`web/dist`, `../lib/templates`), sorted. */
+function labelled(roots: WatchSettings[], pkgs: EmbeddingPackage[]): string[] {
+  const from = roots[0]?.root ?? '';
+  const all = roots.flatMap((s) => {
+    const prefix = path.relative(from, s.root).split(path.sep).join('/');
+    return embedGlobs(s, pkgs).map((g) => (prefix === '' ? g : `${prefix}/${g}`));
+  });
+  return [...new Set(all)].sort();
 }
 
 /** The first embedded file modified at or after `since` (epoch ms), by path, or undefined. */

@@ -1,4 +1,4 @@
-/** The watch set's options, and what it keeps for each extra root. */
+/** The watch set's options, what it keeps for each extra root, and how each root is watched. */
 import type { WatchdogSettings, WatchSettings } from '../../config/settings.js';
 import type { Logger } from '../../log/logger.js';
 import type { WatchEvent } from '../../pipeline/events.js';
@@ -7,6 +7,7 @@ import type { Watcher, WatcherReady } from '../types.js';
 import type { HealthListener } from '../watchdog/health-log.js';
 import type { BuildInputs } from './ignored-excludes.js';
 import type { WatchRoot } from './module-roots.js';
+import { createWatchdog } from '../watchdog/watchdog.js';
 
 export interface WatchSetOptions {
   /** The root's settings (with run.envFiles and proxy files made relevant). */
@@ -45,4 +46,18 @@ export interface Extra {
 export async function closeExtra(e: Extra): Promise<void> {
   await e.watcher.close();
   e.tidy();
+}
+
+/** One root of the set watched behind its own watchdog, with the set's options; its events go to `onEvent`. */
+export function rootWatchdog(opts: WatchSetOptions, settings: WatchSettings, onEvent: (ev: WatchEvent) => void): Watcher {
+  const { watchdog, log, signal, onHealth, native } = opts;
+  return createWatchdog({
+    settings,
+    watchdog,
+    onEvent,
+    log,
+    signal,
+    ...(onHealth ? { onHealth } : {}),
+    ...(native ? { native } : {}),
+  });
 }

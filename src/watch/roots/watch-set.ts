@@ -14,7 +14,6 @@ import type { WatchSettings } from '../../config/settings.js';
 import type { Logger } from '../../log/logger.js';
 import type { WatchEvent } from '../../pipeline/events.js';
 import type { ArmedTree, ReconcileReport, Watcher, WatcherReady, WatcherStats } from '../types.js';
-import { createWatchdog } from '../watchdog/watchdog.js';
 import { describeRoot, planRoots, rulesFor, withGoWork, type RootsPlan, type WatchRoot } from './module-roots.js';
 import { knownOf, saySkipped, sumReady, sumReports, sumStats, underAny } from './set-lines.js';
 import { leaveAsFound } from './own-dir.js';
@@ -25,7 +24,7 @@ import { EmbeddedFiles } from './embedded-files.js';
 import { IgnoreFileChanges, ignoreFileOf } from './ignore-files.js';
 import { OneAtATime } from './one-at-a-time.js';
 import { HotwatchError } from '../../errors.js';
-import { closeExtra, type Extra, type WatchSetOptions } from './set-options.js';
+import { closeExtra, rootWatchdog, type Extra, type WatchSetOptions } from './set-options.js';
 
 export type { WatchSetOptions } from './set-options.js';
 
@@ -68,7 +67,8 @@ export class WatchSet implements Watcher, RefreshHost {
     this.refresh = new IgnoredRefresh(this, this.log, opts.signal);
     const replanIgnored = (): Promise<void> => this.reconcile(this.settings).then(() => undefined);
     const rescan = (reason: string): void => this.opts.onEvent({ kind: 'rescan', reason, at: performance.now() });
-    const embedHost = { settings: () => this.settings, reapply: () => this.reconcile(this.settings), rescan };
+    const roots = (): WatchSettings[] => [this.settings, ...[...this.extras.values()].map((e) => rulesFor(this.rules, e.root))];
+    const embedHost = { roots, reapply: () => this.reconcile(this.settings), rescan };
     this.embedded = new EmbeddedFiles(opts.build, embedHost, this.log, opts.signal);
     this.ignoreFiles = new IgnoreFileChanges({ leftOut: () => this.leftOut(), replanIgnored, rescan }, this.log, opts.cwd);
     this.ready = this.start(this.plan());
@@ -111,7 +111,7 @@ export class WatchSet implements Watcher, RefreshHost {
       if (this.main?.reconcile) reports.push(await this.main.reconcile(main.settings));
       this.mainExcluded = main.excluded;
       for (const e of this.extras.values()) {
-        const extra = await withoutIgnored(rulesFor(settings, e.root), this.buildDirs, this.opts.signal, this.log);
+        const extra = await this.extraRules(e.root);
         if (e.watcher.reconcile) reports.push(await e.watcher.reconcile(extra.settings));
         e.excluded = extra.excluded;
       }
@@ -174,16 +174,7 @@ export class WatchSet implements Watcher, RefreshHost {
   }
 
   private watchdogFor(settings: WatchSettings): Watcher {
-    const { watchdog, log, signal, onHealth, native } = this.opts;
-    return createWatchdog({
-      settings,
-      watchdog,
-      onEvent: (ev) => this.event(ev),
-      log,
-      signal,
-      ...(onHealth ? { onHealth } : {}),
-      ...(native ? { native } : {}),
-    });
+    return rootWatchdog(this.opts, settings, (ev) => this.event(ev));
   }
 
   private event(ev: WatchEvent): void {
@@ -256,6 +247,7 @@ export class WatchSet implements Watcher, RefreshHost {
     for (const root of plan.extra) {
       if (this.extras.has(root.dir) || this.closed) continue;
       await this.arm(root, later);
+      this.embedded.goChanged(); // what it embeds is asked with it among the roots
     }
   }
 
@@ -264,9 +256,14 @@ export class WatchSet implements Watcher, RefreshHost {
     return withoutIgnored(withGoWork(this.embedded.applyTo(s)), this.buildDirs, this.opts.signal, this.log);
   }
 
+  /** A local module's rules: its embedded files made relevant, git-ignored directories the build does not read left out. */
+  private extraRules(root: WatchRoot): ReturnType<typeof withoutIgnored> {
+    return withoutIgnored(this.embedded.applyTo(rulesFor(this.rules, root)), this.buildDirs, this.opts.signal, this.log);
+  }
+
   private async arm(root: WatchRoot, later: boolean): Promise<void> {
     const { cwd } = this.opts;
-    const { settings, excluded } = await withoutIgnored(rulesFor(this.rules, root), this.buildDirs, this.opts.signal, this.log);
+    const { settings, excluded } = await this.extraRules(root);
     if (this.closed) return;
     const tidy = leaveAsFound(root.dir);
     const watcher = this.watchdogFor(settings);
