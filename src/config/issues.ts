@@ -138,16 +138,25 @@ function fixFor(iss: Issue, input: unknown): Pick<ConfigProblem, 'hint' | 'alter
   return { hint: undefined };
 }
 
-/** A bare number where a duration goes: the unit it most likely lacks, said in the message as an example. */
+/**
+ * A bare number where a duration goes: the units it may lack, said in the message as examples, the
+ * likelier first (a small number is more often meant in seconds: `gracePeriod: 5`; a large one in
+ * milliseconds: `quiet: 300`). Each is offered only when the config accepts it.
+ */
 function bareDuration(path: ConfigPath, n: number): Pick<ConfigProblem, 'message' | 'hint' | 'alternatives' | 'pick' | 'finish'> {
   const head = `${formatPath(path)}: a bare number is not a duration: add a unit`;
+  const units = n <= 60 ? ['s', 'ms'] : ['ms', 's'];
+  const says = { s: 'for seconds', ms: 'for milliseconds' } as Record<string, string>;
   return {
     message: `${head} (ms, s, m, h)`,
     hint: undefined,
-    alternatives: [`${n}ms`, `${n}s`].map((v) => ({ text: v, edits: [{ path, set: v }] })),
-    pick: 'first',
+    alternatives: units.map((u) => ({ text: `${n}${u}`, edits: [{ path, set: `${n}${u}` }] })),
+    pick: 'all',
     finish: (ok) => ({
-      message: ok[0] ? `${head}, e.g. ${JSON.stringify(ok[0].text)} (units: ms, s, m, h)` : `${head} (ms, s, m, h)`,
+      message:
+        ok.length > 0
+          ? `${head}, e.g. ${ok.map((a) => `${JSON.stringify(a.text)} ${says[a.text.slice(String(n).length)]}`).join(' or ')} (units: ms, s, m, h)`
+          : `${head} (ms, s, m, h)`,
       hint: undefined,
     }),
   };

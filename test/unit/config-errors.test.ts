@@ -123,7 +123,12 @@ describe('config errors: one message, file:line:col key: what', () => {
   it('bare-number duration says to add a unit', async () => {
     const e = await errorFor('debounce:\n  quiet: 300\n');
     expect(e.format()).toBe(
-      'watcher.config.yaml:2:10 debounce.quiet: a bare number is not a duration: add a unit, e.g. "300ms" (units: ms, s, m, h)',
+      'watcher.config.yaml:2:10 debounce.quiet: a bare number is not a duration: add a unit, e.g. "300ms" for milliseconds (units: ms, s, m, h)',
+    );
+    // A small number is more often meant in seconds: both are said, seconds first (each one the config accepts).
+    const grace = await errorFor('run:\n  gracePeriod: 5\n');
+    expect(grace.format()).toBe(
+      'watcher.config.yaml:2:16 run.gracePeriod: a bare number is not a duration: add a unit, e.g. "5s" for seconds or "5ms" for milliseconds (units: ms, s, m, h)',
     );
   });
 

@@ -47,8 +47,11 @@ function fixesOf(p: { path: Path; message: string; hint: string | undefined }): 
   const written = p.hint ? /^write it as (\S+): (.+)$/.exec(p.hint) : null;
   if (written) return [{ kind: 'move', from: p.path, to: parsePath(written[1]!), value: yamlValue(written[2]!) }];
   if (key) return p.hint?.startsWith('as ') ? [] : [{ kind: 'move', from: p.path, to: parsePath(key[1]!) }];
-  const value = /\(did you mean ("[^"]*")\?\)$/.exec(p.message) ?? /, e\.g\. ("[^"]*") \(units/.exec(p.message);
+  const value = /\(did you mean ("[^"]*")\?\)$/.exec(p.message);
   if (value) out.push({ kind: 'set', path: p.path, value: JSON.parse(value[1]!) });
+  // A bare number's units: `e.g. "5s" for seconds or "5ms" for milliseconds (units: ...)`, each a fix.
+  const units = /, e\.g\. (.*) \(units/.exec(p.message)?.[1] ?? '';
+  for (const [q] of units.matchAll(/"[^"]*"/g)) out.push({ kind: 'set', path: p.path, value: JSON.parse(q) });
   if (p.hint === undefined) return out;
   const body = p.hint.replace(/^make \S+ at most \S+: e\.g\. /, '');
   for (const alt of body.split(', or ')) {
@@ -112,6 +115,7 @@ const BAD: Array<[string, number]> = [
   ['debounce:\n  quiet: 300\n', 1],
   ['debounce:\n  maxWait: 20\n', 1], // "20ms" would be shorter than quiet (50ms): "20s"
   ['run:\n  backoffMax: 100\n', 1], // "100ms" would be below backoffInitial (500ms): "100s"
+  ['run:\n  gracePeriod: 5\n', 2], // "5s" (likelier) and "5ms"
   ['build:\n  timeout: 5 sec\n', 1],
   ['build:\n  timeout: "300"\n', 1],
   ['build:\n  timeout: 0s\n', 1],
