@@ -67,11 +67,16 @@ export function listenForHotkeys(stdin: NodeJS.ReadStream, actions: HotkeyAction
 }
 
 /** The keys' actions for a run: r asks `target` for a rebuild and restart, q quits as Ctrl-C does. */
-export function runHotkeys(target: { rebuild(): void }, say: (text: string) => void, screen: NodeJS.WritableStream): HotkeyActions {
+export function runHotkeys(
+  target: { rebuild(): void },
+  say: (text: string) => void,
+  screen: NodeJS.WritableStream,
+  quit: () => void,
+): HotkeyActions {
   return {
     rebuild: () => target.rebuild(),
     clear: () => screen.write('\u001b[2J\u001b[3J\u001b[H'),
-    quit: () => process.kill(process.pid, 'SIGINT'),
+    quit,
     help: say,
   };
 }

@@ -181,7 +181,12 @@ async function serve(
       ...clearScreenBeforeBuilds(settings, io.stdout),
       onSupervisor: (s) => {
         onSupervisor(s);
-        const keys = runHotkeys(s, (text) => log.info({ event: 'hotkeys' }, text), io.stdout);
+        const keys = runHotkeys(
+          s,
+          (text) => log.info({ event: 'hotkeys' }, text),
+          io.stdout,
+          () => signals.request('q'),
+        );
         if (listenForHotkeys(process.stdin, keys, root.signal)) log.info({ event: 'hotkeys' }, HOTKEYS_HELP);
       },
       ...recordingApps(stateFile, log),

@@ -34,7 +34,12 @@ export class ShutdownSignals {
     for (const sig of STOP_SIGNALS) process.on(sig, this.onSignal);
   }
 
-  private readonly onSignal = (sig: NodeJS.Signals): void => {
+  /** A stop asked for at the keyboard (`q`): as SIGINT, said as what was pressed. */
+  request(what: string): void {
+    this.onSignal('SIGINT', what);
+  }
+
+  private readonly onSignal = (sig: NodeJS.Signals, what: string = sig): void => {
     if (sig === 'SIGHUP' && this.count === 0 && this.hangup?.()) return;
     const log = this.hooks.log();
     // One keypress or `kill` can arrive twice (e.g. `timeout` signals both the child and its group):
@@ -47,10 +52,10 @@ export class ShutdownSignals {
     if (this.count === 1) {
       this.firstAt = performance.now();
       this.first = sig;
-      log?.info({ event: 'shutdown', signal: sig }, `${sig}: stopping (again to force)`);
+      log?.info({ event: 'shutdown', signal: sig, ...(what !== sig ? { key: what } : {}) }, `${what}: stopping (again to force)`);
       this.root.abort(new Error(sig));
     } else {
-      log?.warn({ event: 'shutdown.forced', signal: sig }, `${sig} again: killing the app now`);
+      log?.warn({ event: 'shutdown.forced', signal: sig }, `${what} again: killing the app now`);
       this.hooks.forceKill();
       this.forced = true;
     }

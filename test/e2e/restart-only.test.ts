@@ -117,6 +117,7 @@ describe('keys at a terminal (e2e, through tmux)', () => {
       timeoutMs: 30_000,
     });
     expect(fs.readFileSync(exitFile, 'utf8').trim()).toBe('0');
+    expect(logs().filter((l) => l.event === 'shutdown')).toMatchObject([{ key: 'q', msg: 'q: stopping (again to force)' }]);
     expect(logs().filter((l) => l.event === 'exit')).toMatchObject([{ msg: 'stopped; nothing left running' }]);
   }, 90_000);
 });
