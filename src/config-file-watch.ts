@@ -18,7 +18,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CONFIG_FILE_NAME } from './config/load.js';
+import { CONFIG_FILE_NAME, MISNAMED_CONFIG_FILE } from './config/load.js';
 import type { Settings, WatchSettings } from './config/settings.js';
 import type { Logger } from './log/logger.js';
 import type { WatchEvent } from './pipeline/events.js';
@@ -49,12 +49,16 @@ export class ConfigFileWatch {
 
   /** The config file's real path, resolved as the root is (a root reached through a symlink is its real directory). */
   private readonly real: string | undefined;
+  /** Where the config file is the root's watcher.config.yaml: the root's watcher.config.yml, which it never reads. */
+  private readonly misnamed: string | undefined;
+  private misnamedSaid = false;
 
   constructor(private readonly o: ConfigFileWatchOptions) {
     this.real = o.file === undefined ? undefined : realPath(o.file);
     const rel = this.real === undefined ? undefined : path.relative(o.root, this.real);
     const under = rel !== undefined && rel !== '' && !rel.startsWith(`..${path.sep}`) && rel !== '..' && !path.isAbsolute(rel);
     this.inRoot = under ? rel.split(path.sep).join('/') : undefined;
+    this.misnamed = this.inRoot === CONFIG_FILE_NAME ? path.join(path.dirname(this.real!), MISNAMED_CONFIG_FILE) : undefined;
     this.digest = this.read();
   }
 
@@ -66,7 +70,9 @@ export class ConfigFileWatch {
   including(watch: WatchSettings): WatchSettings {
     if (this.inRoot === undefined || this.real === undefined) return watch;
     const glob = this.inRoot.replace(/[*?[\]{}()!+@\\]/g, '\\$&');
-    const next = watch.include.includes(glob) ? watch : { ...watch, include: [...watch.include, glob] };
+    const globs = this.misnamed ? [glob, MISNAMED_CONFIG_FILE] : [glob];
+    const more = globs.filter((g) => !watch.include.includes(g));
+    const next = more.length === 0 ? watch : { ...watch, include: [...watch.include, ...more] };
     this.reported = createFilter(next).isRelevantFile(this.real);
     if (!this.reported && this.started) this.watchOnItsOwn('the watch lists exclude it');
     return next;
@@ -97,10 +103,25 @@ export class ConfigFileWatch {
       if (this.o.file !== undefined) this.soon();
       return false;
     }
+    if (ev.path === this.misnamed) return this.sayMisnamed();
     // The watcher reports paths under the real root: compared with the file's real path.
     if (this.real === undefined || ev.path !== this.real) return false;
     // Taken even when its own watch reports it too: the digest makes the two one reload.
     this.soon();
+    return true;
+  }
+
+  /** watcher.config.yml written while running: said once (again after it is gone), never applied, never built. */
+  private sayMisnamed(): true {
+    const there = fs.existsSync(this.misnamed!);
+    if (there && !this.misnamedSaid)
+      this.o.log.warn(
+        { event: 'config.misnamed', file: this.misnamed },
+        fs.existsSync(this.real!)
+          ? `${MISNAMED_CONFIG_FILE} was written, but hotwatch reads ${CONFIG_FILE_NAME} (this run's config), never .yml: it is NOT applied; move what it says into ${CONFIG_FILE_NAME} (applied at once) and remove it`
+          : `${MISNAMED_CONFIG_FILE} was written, but hotwatch reads ${CONFIG_FILE_NAME}, not .yml: it is NOT applied; rename it (mv ${MISNAMED_CONFIG_FILE} ${CONFIG_FILE_NAME}) and it is applied at once`,
+      );
+    this.misnamedSaid = there;
     return true;
   }
 

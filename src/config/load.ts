@@ -13,6 +13,8 @@ import { bounded } from '../os/bounded.js';
 import { parseEnvFile } from './envfile.js';
 
 export const CONFIG_FILE_NAME = 'watcher.config.yaml';
+/** The name people also write, refused with a rename as the fix (at start, and when it appears while running). */
+export const MISNAMED_CONFIG_FILE = 'watcher.config.yml';
 
 export interface LoadOptions {
   /** process.cwd() of the caller. */
@@ -122,7 +124,7 @@ async function findConfigFile(opts: LoadOptions, cwd: string, rootFromFlag: stri
   const dir = rootFromFlag ?? cwd;
   const file = path.join(dir, CONFIG_FILE_NAME);
   if (await exists(file, ioOf(opts))) return file;
-  const yml = path.join(dir, 'watcher.config.yml');
+  const yml = path.join(dir, MISNAMED_CONFIG_FILE);
   if (await exists(yml, ioOf(opts))) {
     throw new HotwatchError('CONFIG_NOT_FOUND', `${displayPath(yml, cwd)}: hotwatch reads ${CONFIG_FILE_NAME}, not .yml`, {
       hint: `rename it to ${CONFIG_FILE_NAME}, or pass --config ${displayPath(yml, cwd)}`,

@@ -117,4 +117,24 @@ describe('a config file that appears or goes while a zero-config hotwatch runs (
     await reloadAfter(hw, () => fs.appendFileSync(config, '\nrun:\n  env:\n    TAG: init\n'));
     await serves(port, 'args=[] tag=init', 'the edit of the config init wrote applies');
   }, 120_000);
+
+  it('written as watcher.config.yml: said at warn (not applied, never built), with the rename; renamed: applied', async () => {
+    const dir = project();
+    const yml = path.join(dir, 'watcher.config.yml');
+    const { hw, port } = await start(dir);
+    const from = hw.logs.length;
+    fs.writeFileSync(yml, 'run:\n  env:\n    TAG: yml\n');
+    const said = await hw.waitForLog((l) => l.event === 'config.misnamed', 'the .yml is named', { from });
+    expect(said).toMatchObject({ level: 40, file: yml });
+    expect(said.msg).toBe(
+      'watcher.config.yml was written, but hotwatch reads watcher.config.yaml, not .yml: it is NOT applied; rename it (mv watcher.config.yml watcher.config.yaml) and it is applied at once',
+    );
+    await sleep(1000);
+    expect(await httpGet(port)).toBe('args=[] tag=');
+    expect(hw.events('build.start', from)).toEqual([]);
+    const renamed = await reloadAfter(hw, () => fs.renameSync(yml, path.join(dir, 'watcher.config.yaml')));
+    expect(renamed.configFile).toBe('appeared');
+    await serves(port, 'args=[] tag=yml', 'the renamed config applies');
+    expect(hw.events('config.misnamed', from)).toHaveLength(1);
+  });
 });
