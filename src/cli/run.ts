@@ -146,6 +146,7 @@ async function serve(
   log: Logger,
   { io, root, signals, onSupervisor, reloadSettings, timings, early }: ServeContext,
 ): Promise<number> {
+  const say = (text: string): void => log.info({ event: 'hotkeys' }, text);
   const [{ runtime }, { onHelperNotice }, { HOTKEYS_HELP, listenForHotkeys, runHotkeys }, { clearScreenBeforeBuilds }] = await Promise.all([
     import('../runtime.js'),
     import('../watch/native/helper/build.js'),
@@ -181,13 +182,8 @@ async function serve(
       ...clearScreenBeforeBuilds(settings, io.stdout),
       onSupervisor: (s) => {
         onSupervisor(s);
-        const keys = runHotkeys(
-          s,
-          (text) => log.info({ event: 'hotkeys' }, text),
-          io.stdout,
-          () => signals.request('q'),
-        );
-        if (listenForHotkeys(process.stdin, keys, root.signal)) log.info({ event: 'hotkeys' }, HOTKEYS_HELP);
+        const keys = runHotkeys(s, say, io.stdout, () => signals.request('q'));
+        if (listenForHotkeys(process.stdin, keys, root.signal)) say(HOTKEYS_HELP);
       },
       ...recordingApps(stateFile, log),
     });

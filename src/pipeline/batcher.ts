@@ -8,10 +8,11 @@
  * it, and drops a batch whose bytes did not change (unless nothing is running: then a save means "run it
  * again", as in air).
  */
+import path from 'node:path';
 import type { Logger } from '../log/logger.js';
 import type { Batch, WatchEvent } from './events.js';
 import { Ring } from './ring.js';
-import { Debouncer, type DebounceOptions } from './debounce.js';
+import { Debouncer, WRITER_MAX_MS, WRITER_QUIET_MS, type DebounceOptions } from './debounce.js';
 import { toBatch, describeBatch } from './aggregate.js';
 import { ContentIndex } from './content.js';
 import { type HashedSlice, PreHasher } from './prehash.js';
@@ -108,7 +109,7 @@ export class Batcher {
     this.newestEventAt = Math.max(this.newestEventAt, ev.at);
     this.ring.push(ev);
     if (ev.kind === 'change') {
-      this.debounce.note(ev.at, ev.path, ev.complete === true);
+      this.debounce.note(ev.at, ev.path, ev.complete === true, ev.writing === true);
       this.prehash.note(ev.path, ev.at);
     } else this.debounce.note(ev.at);
     this.armTimer();
@@ -160,7 +161,9 @@ export class Batcher {
     const fired = performance.now();
     if (!this.debounce.capped()) await this.confirmQuiet();
     const confirmed = performance.now();
+    const writing = this.debounce.writing;
     if (!this.debounce.take(confirmed)) return this.armTimer();
+    if (writing.length > 0) this.sayStillWriting(writing);
     const events = this.ring.drain();
     const known = this.prehash.take();
     const batch = toBatch(events);
@@ -168,6 +171,16 @@ export class Batcher {
     this.opts.onTaken?.(batch, events);
     const timing: BatchTiming = { events: events.length, due, fired, confirmed, prehashed: known.size };
     this.delivering = this.delivering.then(() => this.dedupeAndDeliver(batch, timing, known));
+  }
+
+  /** A batch taken while a writer still had a file open (it never closed it within the wait): said, then built. */
+  private sayStillWriting(files: string[]): void {
+    const names = files.slice(0, 3).map((f) => path.relative(this.opts.root, f));
+    const more = files.length > 3 ? ` and ${files.length - 3} more` : '';
+    this.opts.log.info(
+      { event: 'batch.still-writing', files: names, count: files.length },
+      `${names.join(', ')}${more} still open for writing ${WRITER_QUIET_MS / 1000} s after the last write (or ${WRITER_MAX_MS / 1000} s after the first): building it as it is (its close is checked again, and builds if the bytes changed)`,
+    );
   }
 
   /**

@@ -17,6 +17,11 @@
  *     started only to be cancelled; in a clean-clone CI run the first fragment was only 13 files (~30
  *     events) before such a pause, hence 16. An editor save is at most 8 events (vim :w 4, save + gofmt
  *     2–5): a lone save or a handful of files still uses the short windows.
+ * A file whose newest event says a writer still has it open (written, not closed: the inotify helper
+ * reports both) holds the batch until its close comes, at most WRITER_QUIET_MS after its last write and
+ * WRITER_MAX_MS after the batch's first event: what it holds meanwhile may be half of it (a generator's
+ * output redirected into it is emptied at once and written a second later), and a build of it would fail
+ * for nothing. Editors and tools close what they write within milliseconds; fs.watch and polling never say.
  * Sizes are counted on the live events only (live-changes.ts): the events of a file whose content was
  * found unchanged while the window was open are dismissed (`dismiss`), so a storm of same-content
  * rewrites followed by one real edit takes that edit's own window, not the bulk window.
@@ -29,6 +34,10 @@ export const LONE_MAX_EVENTS = 8;
 /** A batch this large is a bulk write (checkout, code generation): it gets the bulk window. */
 export const BULK_MIN_EVENTS = 16;
 export const BULK_QUIET_FACTOR = 4;
+/** How long after its last write a file still open for writing holds the batch (a generator compiling before it prints). */
+export const WRITER_QUIET_MS = 3000;
+/** The longest a file open for writing holds a batch, from its first event (a writer that never closes). */
+export const WRITER_MAX_MS = 10_000;
 
 export interface DebounceOptions {
   quietMs: number;
@@ -72,7 +81,7 @@ export class Debouncer {
    * Record an event at `now` (monotonic ms). `path` and `complete`: the event's file and whether the
    * backend saw its write finish; an event without them counts as not known complete.
    */
-  note(now: number, path = '', complete = false): void {
+  note(now: number, path = '', complete = false, writing = false): void {
     if (this.firstAt === undefined) {
       this.firstAt = now;
       this.live.clear();
@@ -81,7 +90,12 @@ export class Debouncer {
       this.bulkContinuation = this.lastTakeBulk && sinceTake < this.bulkQuietMs;
     }
     this.lastAt = Math.max(this.lastAt ?? now, now);
-    this.live.note(path, now, complete);
+    this.live.note(path, now, complete, writing);
+  }
+
+  /** The pending batch's files still open for writing (their newest event was a write, not a close). */
+  get writing(): string[] {
+    return this.live.writing;
   }
 
   /**
@@ -95,7 +109,10 @@ export class Debouncer {
   /** When the pending batch becomes due, or undefined when nothing is pending. */
   deadline(): number | undefined {
     if (this.firstAt === undefined || this.lastAt === undefined) return undefined;
-    return Math.min(this.lastAt + this.quiet(), this.firstAt + this.opts.maxWaitMs);
+    const due = Math.min(this.lastAt + this.quiet(), this.firstAt + this.opts.maxWaitMs);
+    const written = this.live.lastWriteAt();
+    if (written === undefined) return due;
+    return Math.max(due, Math.min(written + WRITER_QUIET_MS, this.firstAt + WRITER_MAX_MS));
   }
 
   /** The pending batch is due because maxWait ran out, not because it went quiet. */

@@ -14,6 +14,12 @@ export interface ChangeEvent {
    * build without waiting out the quiet window. Absent when unknown (fs.watch, polling).
    */
   complete?: true;
+  /**
+   * The backend saw the file written and not yet closed: a writer has it open, and what it holds now may
+   * be half of it (`go run ./gen > gen.go` empties the file at once and writes it a second later). The
+   * debouncer waits for its close (debounce.ts). Absent when not known so (fs.watch, polling never say).
+   */
+  writing?: true;
 }
 
 /**

@@ -23,6 +23,8 @@ export class LiveChanges {
   private readonly files = new Map<string, Live>();
   private eventCount = 0;
   private openCount = 0;
+  /** Files whose newest event said a writer has them open (written, not closed), with that event's time. */
+  private readonly writers = new Map<string, number>();
 
   /** Events of the live files (every event, until some are dismissed). */
   get events(): number {
@@ -34,8 +36,10 @@ export class LiveChanges {
     return this.openCount;
   }
 
-  note(path: string, at: number, complete: boolean): void {
+  note(path: string, at: number, complete: boolean, writing = false): void {
     const open = !(complete && path !== '');
+    if (writing && path !== '') this.writers.set(path, Math.max(at, this.writers.get(path) ?? at));
+    else this.writers.delete(path);
     const f = this.files.get(path);
     if (!f) {
       this.files.set(path, { events: 1, firstAt: at, lastAt: at, open });
@@ -58,7 +62,20 @@ export class LiveChanges {
     this.files.delete(path);
     this.eventCount -= f.events;
     if (f.open) this.openCount--;
+    this.writers.delete(path);
     return true;
+  }
+
+  /** The newest event of a file still open for writing (undefined: none is). */
+  lastWriteAt(): number | undefined {
+    let last: number | undefined;
+    for (const at of this.writers.values()) last = Math.max(last ?? at, at);
+    return last;
+  }
+
+  /** The files still open for writing, as their newest events said. */
+  get writing(): string[] {
+    return [...this.writers.keys()];
   }
 
   /**
@@ -77,6 +94,7 @@ export class LiveChanges {
 
   clear(): void {
     this.files.clear();
+    this.writers.clear();
     this.eventCount = 0;
     this.openCount = 0;
   }

@@ -69,3 +69,42 @@ describe('a save the helper saw complete', () => {
     await serves('v2');
   });
 });
+
+const defaults = hotwatchSession((dir) => writeGoApp(dir, 'v1'));
+
+describe('a file still open for writing, with the default windows (15 ms lone save, 50 ms quiet)', () => {
+  it('a generator redirected into it (emptied at once, written and closed 1.5 s later) builds once, the whole file', async () => {
+    const hw = (defaults.hw = startHotwatch([], { cwd: defaults.dir, env: { PORT: String(defaults.port) } }));
+    await defaults.serves('v1');
+    await sleep(500);
+    const mark = hw.logs.length;
+    // What `go run ./gen > main.go` does: the shell truncates the file, the generator prints once compiled.
+    const fd = fs.openSync(path.join(defaults.dir, 'main.go'), 'w');
+    await sleep(1500);
+    expect(hw.events('build.start', mark), 'no build of the emptied file').toEqual([]);
+    fs.writeSync(fd, goMain('v2'));
+    fs.closeSync(fd);
+    await defaults.serves('v2');
+    expect(hw.events('build.start', mark)).toHaveLength(1);
+    expect(hw.events('build.failed', mark)).toEqual([]);
+  });
+
+  it('a writer that keeps it open past the wait: built as it is, said at info; its close is checked again', async () => {
+    const hw = (defaults.hw = startHotwatch([], { cwd: defaults.dir, env: { PORT: String(defaults.port) } }));
+    await defaults.serves('v1');
+    await sleep(500);
+    const mark = hw.logs.length;
+    const fd = fs.openSync(path.join(defaults.dir, 'main.go'), 'w');
+    fs.writeSync(fd, goMain('v2'));
+    const said = await hw.waitForLog((l) => l.event === 'batch.still-writing', 'the open file is said', { from: mark, timeoutMs: 20_000 });
+    expect(said.files).toEqual(['main.go']);
+    expect(String(said.msg)).toMatch(/^main\.go still open for writing 3 s after the last write/);
+    await defaults.serves('v2'); // the whole file was there: it builds
+    const builds = hw.events('build.start', mark).length;
+    fs.closeSync(fd);
+    await sleep(2000);
+    // Its close is an event: checked again, same bytes as built, so nothing to rebuild (at most one build).
+    expect(hw.events('build.start', mark).length).toBeLessThanOrEqual(builds + 1);
+    await defaults.serves('v2');
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Debouncer } from '../../src/pipeline/debounce.js';
+import { Debouncer, WRITER_MAX_MS, WRITER_QUIET_MS } from '../../src/pipeline/debounce.js';
 
 /** Feeds events at the given times and returns the times batches were taken (checked every 1 ms). */
 function batches(d: Debouncer, events: number[], until: number): number[] {
@@ -213,6 +213,48 @@ describe('Debouncer (injected clock)', () => {
     expect(d.take(45)).toBe(true);
     d.note(60, '/m/main.go', true); // 15 ms after a live batch: the developer is still saving
     expect(d.deadline()).toBe(110);
+  });
+
+  describe('a file still open for writing (written, not closed) holds the batch until its close', () => {
+    const opts = { quietMs: 50, loneQuietMs: 15, settledQuietMs: 5, maxWaitMs: 1000 };
+
+    it('a generator redirected into the file: emptied at 0, written and closed 1.5 s later: one batch, after the close', () => {
+      const d = new Debouncer(opts);
+      d.note(0, '/r/gen.go', false, true); // the shell's O_TRUNC: IN_MODIFY, no close
+      expect(d.writing).toEqual(['/r/gen.go']);
+      expect(d.deadline()).toBe(WRITER_QUIET_MS); // not 15 ms, not maxWait: waiting for the close
+      expect(d.take(1400)).toBe(false);
+      d.note(1500, '/r/gen.go', false, true); // the write
+      d.note(1501, '/r/gen.go', true); // IN_CLOSE_WRITE
+      expect(d.writing).toEqual([]);
+      expect(d.take(1560)).toBe(true); // the burst's own quiet window after the close
+    });
+
+    it('an editor save (written, then closed at once) is not held', () => {
+      const d = new Debouncer(opts);
+      d.note(100, '/r/main.go', false, true);
+      d.note(101, '/r/main.go', true);
+      expect(d.deadline()).toBe(106); // the settled window
+    });
+
+    it('a writer that never closes: held WRITER_QUIET_MS after its last write, and never past WRITER_MAX_MS', () => {
+      const d = new Debouncer(opts);
+      d.note(0, '/r/a.go', false, true);
+      d.note(0, '/r/b.go', true);
+      expect(d.deadline()).toBe(WRITER_QUIET_MS);
+      expect(d.take(WRITER_QUIET_MS)).toBe(true);
+      const e = new Debouncer(opts);
+      for (let t = 0; t <= 20_000; t += 500) e.note(t, '/r/log.tmpl', false, true); // writes every 0.5 s, forever
+      expect(e.deadline()).toBe(WRITER_MAX_MS);
+    });
+
+    it('a file found unchanged (dismissed) holds nothing any more', () => {
+      const d = new Debouncer(opts);
+      d.note(0, '/r/a.go', false, true);
+      d.dismiss('/r/a.go');
+      expect(d.writing).toEqual([]);
+      expect(d.deadline()).toBeLessThan(1000);
+    });
   });
 
   it('rejects maxWait shorter than quiet', () => {

@@ -111,8 +111,8 @@ async function postReady(engine: NativeEngine, collector: IdleCollector, post: (
 /** The engine's output as messages; a big batch or a rescan asks for a collection once idle. */
 function engineSink(post: (m: WorkerMessage) => void, collector: IdleCollector): EngineSink {
   return {
-    events: (paths, at, complete) => {
-      post(complete ? { t: 'events', paths, at, complete } : { t: 'events', paths, at });
+    events: (paths, at, complete, writing) => {
+      post({ t: 'events', paths, at, ...(complete ? { complete } : {}), ...(writing ? { writing } : {}) });
       if (paths.length >= BIG_POST) collector.soon();
     },
     rescan: (reason) => {

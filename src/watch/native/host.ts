@@ -198,7 +198,8 @@ export class NativeWatcher implements Watcher {
       case 'events': {
         const at = toHost(m.at);
         m.paths.forEach((p, i) => {
-          this.opts.onEvent(m.complete?.[i] ? { kind: 'change', path: p, at, complete: true } : { kind: 'change', path: p, at });
+          const state = m.complete?.[i] ? { complete: true as const } : m.writing?.[i] ? { writing: true as const } : {};
+          this.opts.onEvent({ kind: 'change', path: p, at, ...state });
         });
         return;
       }

@@ -74,8 +74,8 @@ export type HostMessage =
 
 export type WorkerMessage =
   | { t: 'ready'; stats: WorkerStats; ms: number; files?: string[]; dirs?: string[] }
-  /** `complete[i]`: the write of paths[i] is known to be finished (see EngineSink.events). */
-  | { t: 'events'; paths: string[]; at: number; complete?: boolean[] }
+  /** `complete[i]`: the write of paths[i] is known to be finished; `writing[i]`: under way (see ResolverSink.events). */
+  | { t: 'events'; paths: string[]; at: number; complete?: boolean[]; writing?: boolean[] }
   | { t: 'rescan'; reason: string; at: number }
   | { t: 'notice'; notice: WatchNotice }
   | { t: 'fatal'; code: ErrorCode; message: string; hint: string | undefined; exitCode: 1 | 2 }

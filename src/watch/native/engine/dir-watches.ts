@@ -8,14 +8,14 @@ import path from 'node:path';
 import fs from 'node:fs';
 import type { DirListing } from '../helper/link.js';
 import type { KeptFiles } from '../../tree/filter.js';
+import type { WriteState } from '../helper/link.js';
 import { fsWatchOpener, type WatchHandle, type WatchOpener, type WatchOwner } from './openers.js';
 
 /**
  * `renamed`: an entry was created, deleted or moved (inotify IN_CREATE/IN_DELETE/IN_MOVED_*).
- * `complete`: the entry's write is finished (true), may be under way (false), or unknown (undefined:
- * fs.watch never says; see writeComplete).
+ * `complete`: the entry's write as the event left it (WriteState; see writeComplete).
  */
-export type RawListener = (dir: string, name: string | null, renamed: boolean, complete?: boolean) => void;
+export type RawListener = (dir: string, name: string | null, renamed: boolean, complete?: WriteState) => void;
 
 /** Identity of a directory: (dev, ino) plus its birth time, since a deleted dir's inode number is reused at once. */
 export interface DirId {
@@ -55,7 +55,7 @@ export class DirWatches implements WatchOwner {
     private readonly opener: WatchOpener = fsWatchOpener,
   ) {}
 
-  raw(dir: string, name: string | null, renamed: boolean, complete?: boolean): void {
+  raw(dir: string, name: string | null, renamed: boolean, complete?: WriteState): void {
     this.onRaw(dir, name, renamed, complete);
   }
 

@@ -16,7 +16,7 @@ import { createTreeRules, type TreeRules } from '../../tree/rules.js';
 import type { WorkerStats } from '../protocol.js';
 import type { EngineOptions, EngineSink } from './engine-types.js';
 import { AUDIT_OFF, OFF_THREAD_AUDIT_DIRS, WatchAudit } from './coverage/audit.js';
-import { DirWatches } from './dir-watches.js';
+import { DirWatches, type RawListener } from './dir-watches.js';
 import { EventResolver } from './event-resolver.js';
 import { EngineLosses } from './losses.js';
 import { HelperOpener } from './openers.js';
@@ -250,7 +250,7 @@ export class NativeEngine {
     else this.sink.crashed(why);
   }
 
-  private raw(dir: string, name: string | null, renamed: boolean, complete?: boolean): void {
+  private raw(dir: string, name: string | null, renamed: boolean, complete?: Parameters<RawListener>[3]): void {
     if (this.isStopped) return;
     if (name !== null && isSentinelName(name)) {
       this.sink.sentinel(path.join(dir, name)); // a mount's sentinel, in a watched dir of the tree

@@ -8,6 +8,7 @@
 import path from 'node:path';
 import type { NativeTuning } from './tuning.js';
 import type { DirWatches } from './dir-watches.js';
+import type { WriteState } from '../helper/link.js';
 import type { WatchNotice } from '../../types.js';
 import type { TreeArmer } from './tree-armer.js';
 import { wallNow } from '../protocol.js';
@@ -24,9 +25,10 @@ export interface ResolverSink {
    * `at`: when the newest raw event behind these paths arrived (epoch ms, `wallNow`), not when they were
    * resolved: the debouncer's quiet window counts from the event, so the coalescing here is not added to it.
    * `complete[i]`: the write of `paths[i]` is known to be finished (the helper saw it closed or renamed into
-   * place, and nothing since); absent when no path is.
+   * place, and nothing since); absent when no path is. `writing[i]`: it was written and not closed yet (a
+   * writer has it open: its close is to come); absent when no path is.
    */
-  events(paths: string[], at: number, complete?: boolean[]): void;
+  events(paths: string[], at: number, complete?: boolean[], writing?: boolean[]): void;
   /** Rebuild everything: an event may have been missed (a watch failed, resolving events failed). */
   rescan(reason: string): void;
   notice(n: WatchNotice): void;
@@ -51,7 +53,7 @@ export class EventResolver {
   /** When the newest raw event arrived (epoch ms). */
   private lastRawAt: number | undefined;
   /** Per path not yet posted: whether its latest raw event left its write complete (see writeComplete). */
-  private readonly complete = new Map<string, boolean>();
+  private readonly complete = new Map<string, true | false | 'writing'>();
   /** Pending paths that are watched dirs their parent reported created/deleted/moved: re-armed whatever their identity. */
   private renamed = new Set<string>();
   /** Watched directories whose event named no entry: re-read whole. */
@@ -81,7 +83,7 @@ export class EventResolver {
   }
 
   /** A raw event: `name` in `dir` (null: the directory itself changed in a way that names no entry). */
-  add(dir: string, name: string | null, renamed: boolean, complete: boolean | undefined): void {
+  add(dir: string, name: string | null, renamed: boolean, complete: WriteState): void {
     this.lastRawAt = wallNow();
     if (name === null) this.dirtyDirs.add(dir);
     else {
@@ -234,15 +236,18 @@ export class EventResolver {
     if (paths.length === 0) return;
     const unique = [...new Set(paths)];
     let complete: boolean[] | undefined;
+    let writing: boolean[] | undefined;
     if (this.complete.size > 0) {
       complete = unique.map((p) => this.complete.get(p) === true);
+      writing = unique.map((p) => this.complete.get(p) === 'writing');
       for (const p of unique) this.complete.delete(p);
       if (!complete.includes(true)) complete = undefined;
+      if (!writing.includes(true)) writing = undefined;
       // A path resolved away (an ignored name) keeps no entry for long: a storm must not grow the map.
       if (this.complete.size > 4 * POST_CHUNK) this.complete.clear();
     }
     // Paths found without a raw event just before (a sweep, a re-arm, a reconcile) are dated now, less
     // what the coalescing may have held back, never by a raw event long past.
-    this.sink.events(unique, Math.max(this.lastRawAt ?? 0, wallNow() - this.tuning.coalesceMs), complete);
+    this.sink.events(unique, Math.max(this.lastRawAt ?? 0, wallNow() - this.tuning.coalesceMs), complete, writing);
   }
 }

@@ -5,12 +5,12 @@
  * watch's owner.
  */
 import fs from 'node:fs';
-import { HelperLink, RENAMED_MASK, writeComplete, type DirListing } from '../helper/link.js';
+import { HelperLink, RENAMED_MASK, writeComplete, type DirListing, type WriteState } from '../helper/link.js';
 import type { KeptFiles } from '../../tree/filter.js';
 
 /** What an opened watch reports to (a DirWatches). */
 export interface WatchOwner {
-  raw(dir: string, name: string | null, renamed: boolean, complete?: boolean): void;
+  raw(dir: string, name: string | null, renamed: boolean, complete?: WriteState): void;
   error(dir: string, err: Error): void;
   /** The kernel dropped the watch on its own (directory deleted, unmounted). */
   gone(dir: string, handle: WatchHandle): void;
@@ -150,7 +150,7 @@ export class HelperOpener implements WatchOpener {
     if (this.handles.delete(h.id)) this.link.remove(h.id);
   }
 
-  private event(id: number, name: string | null, renamed: boolean, complete: boolean | undefined): void {
+  private event(id: number, name: string | null, renamed: boolean, complete: WriteState): void {
     const h = this.handles.get(id);
     if (h) h.owner.raw(h.dir, name, renamed, complete);
   }

@@ -55,17 +55,26 @@ const IN = {
   MOVED_FROM: 0x40,
   MOVED_TO: 0x80,
 } as const;
+/**
+ * A file's write as its newest event left it: done (true: closed, or renamed into place), under way
+ * ('writing': written, not closed yet), maybe being replaced (false: created, deleted, moved away), or
+ * unknown (undefined: fs.watch never says).
+ */
+export type WriteState = boolean | 'writing' | undefined;
+
 export const RENAMED_MASK = IN.CREATE | IN.DELETE | IN.MOVED_FROM | IN.MOVED_TO;
 
 /**
- * Whether the entry's content is complete after an event of this mask: true when a writer closed it
- * (IN_CLOSE_WRITE) or it was renamed into place whole (IN_MOVED_TO, an atomic save); false while a write
- * or a replacement may be under way (modified, created, deleted or moved away: an editor's save often
- * moves the old file away first); undefined when the event says nothing about it (IN_ATTRIB alone).
+ * The entry's write after an event of this mask (see WriteState): true when a writer closed it
+ * (IN_CLOSE_WRITE) or it was renamed into place whole (IN_MOVED_TO, an atomic save); 'writing' when it
+ * was written and not closed (IN_MODIFY: a writer has it open, and its IN_CLOSE_WRITE is to come); false
+ * while a replacement may be under way (created, deleted or moved away: an editor's save often moves the
+ * old file away first); undefined when the event says nothing about it (IN_ATTRIB alone).
  */
-export function writeComplete(mask: number): boolean | undefined {
+export function writeComplete(mask: number): WriteState {
   if (mask & (IN.CLOSE_WRITE | IN.MOVED_TO)) return true;
-  if (mask & (IN.MODIFY | IN.CREATE | IN.DELETE | IN.MOVED_FROM)) return false;
+  if (mask & IN.MODIFY) return 'writing';
+  if (mask & (IN.CREATE | IN.DELETE | IN.MOVED_FROM)) return false;
   return undefined;
 }
 
