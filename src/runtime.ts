@@ -65,7 +65,8 @@ export interface RuntimeOptions {
 
 /** How a run ended: processes of the app still running after everything was stopped (none, normally). */
 export interface RuntimeEnd {
-  appProcessesLeft: { pid: number; cmd: string }[];
+  /** `port`: not the app's by its marker, but holding the app's port after its stop (supervisor/port-holders.ts). */
+  appProcessesLeft: { pid: number; cmd: string; port?: number }[];
 }
 
 export async function runtime(s: Settings, o: RuntimeOptions): Promise<RuntimeEnd> {

@@ -15,7 +15,7 @@ import type { Batch } from '../pipeline/events.js';
 import { packageDependencies } from '../os/go-deps.js';
 import { appEnvironment } from '../supervisor/env.js';
 import type { JobSnapshot } from '../supervisor/job-state.js';
-import type { TreeProcess } from '../supervisor/kill-tree.js';
+import type { LeftProcess } from '../supervisor/port-holders.js';
 import { Supervisor, type SupervisorOptions } from '../supervisor/supervisor.js';
 import { BuildSlots, defaultBuildBound } from './build-slots.js';
 import { CombinedBuilds } from './combined-builds.js';
@@ -32,7 +32,7 @@ export interface Supervising {
   restart(reason: string): void;
   forceKill(): void;
   run(initial: Batch): Promise<void>;
-  leftovers(): TreeProcess[];
+  leftovers(): LeftProcess[];
   readonly busy: boolean;
   readonly idleWithoutApp: boolean;
   readonly state: JobSnapshot;
@@ -153,7 +153,7 @@ export class AppSet implements Supervising {
     await Promise.all(this.apps.map((a) => a.supervisor.run(initial)));
   }
 
-  leftovers(): TreeProcess[] {
+  leftovers(): LeftProcess[] {
     return this.apps.flatMap((a) => a.supervisor.leftovers());
   }
 

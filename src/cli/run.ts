@@ -223,14 +223,17 @@ function recordingApps(stateFile: StateFile, log: Logger) {
 }
 
 /** "Nothing left running" only when a last look found no process of the app. */
-function reportExit(log: Logger, signals: ShutdownSignals, left: ReadonlyArray<{ pid: number; cmd: string }>): number {
+function reportExit(log: Logger, signals: ShutdownSignals, left: ReadonlyArray<{ pid: number; cmd: string; port?: number }>): number {
   const { forced } = signals;
   const exit = signals.stopped();
   if (left.length > 0) {
-    const who = left.map((p) => `pid ${p.pid} (${p.cmd})`).join(', ');
+    // A port holder has no marker: it left the app's tree unseen (setsid and a cleared environment), or was never the app's.
+    const who = left
+      .map((p) => `pid ${p.pid} (${p.cmd})${p.port !== undefined ? ` holding :${p.port}, the app's port, outside its tree` : ''}`)
+      .join(', ');
     log.error(
-      { event: 'exit', forced, left, exitCode: exit.code, hint: 'kill them by hand' },
-      `stopped, but processes of the app are still running: ${who}${exit.note}`,
+      { event: 'exit', forced, left, exitCode: exit.code, hint: `kill ${left.map((p) => p.pid).join(' ')}` },
+      `stopped, but processes of the app are still running: ${who}${exit.note}; fix: kill ${left.map((p) => p.pid).join(' ')}`,
     );
     return exit.code;
   }

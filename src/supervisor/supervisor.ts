@@ -18,7 +18,7 @@ import { processesWithMarkers } from './daemon.js';
 import { appEnded, proveReady, startAppForJob, type JobAppOptions, type OutputTail } from './supervisor-app.js';
 import { HotwatchError } from '../errors.js';
 import { compilerErrors } from './compiler-output.js';
-import type { TreeProcess } from './kill-tree.js';
+import { PortHolders, type LeftProcess } from './port-holders.js';
 import { LoopPause } from './loop-pause.js';
 import { SelfTriggerGuard } from './self-trigger.js';
 import { CycleSteps, changedOf } from './supervisor-steps.js';
@@ -59,6 +59,8 @@ export class Supervisor {
   private readonly tails = new Map<number, OutputTail>();
   private readonly ports = new Map<number, number>();
   /** Blue-green: old versions being stopped in the background, and their stops (awaited at the end). */
+  /** Who held an app's port after its stop: named at exit while still running. */
+  private readonly portHolders = new PortHolders();
   private readonly retiring = new Set<AppProcess>();
   private readonly retiringStops = new Set<Promise<void>>();
   /** The proxy shows a failure (cleared by the next version ready). */
@@ -399,6 +401,7 @@ export class Supervisor {
     app
       .stop(this.opts.run.stopSignal, this.opts.run.gracePeriodMs)
       .then((result) => {
+        this.portHolders.note(result);
         this.apps.delete(app.pid);
         // The job first (a restart spawns the new app now), then the listeners (the state file's write):
         // they are told before the new app is, which is reported only once its spawn has completed.
@@ -414,7 +417,10 @@ export class Supervisor {
     this.retiring.add(app);
     const stopped = app
       .stop(this.opts.run.stopSignal, this.opts.run.gracePeriodMs)
-      .then((result) => reportJob(this.log, { kind: 'app.stop', pid: app.pid, why, result }, this.reportContext))
+      .then((result) => {
+        this.portHolders.note(result);
+        reportJob(this.log, { kind: 'app.stop', pid: app.pid, why, result }, this.reportContext);
+      })
       .catch((e: unknown) => this.fail(e))
       .finally(() => {
         this.retiring.delete(app);
@@ -509,8 +515,9 @@ export class Supervisor {
   }
 
   /** Processes of any app this supervisor started that are still running (after run(): none, or a survivor). */
-  leftovers(): TreeProcess[] {
-    return processesWithMarkers(APP_MARKER_KEY, this.markers);
+  leftovers(): LeftProcess[] {
+    const marked = processesWithMarkers(APP_MARKER_KEY, this.markers);
+    return [...marked, ...this.portHolders.stillRunning(new Set(marked.map((p) => p.pid)))];
   }
 
   /**
