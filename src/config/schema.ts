@@ -8,6 +8,9 @@ import { parseDuration, repairDuration } from './duration.js';
 import { globProblem } from './glob.js';
 import { LIST_DEFAULTS, listProblems, type WatchListKey } from './lists.js';
 
+/** The longest delay Node's timers keep (a longer one fires after 1 ms). */
+const MAX_DURATION_MS = 2 ** 31 - 1;
+
 /** The same grammar as parseDuration, for editors (JSON Schema `pattern`); the refinement is the real check. */
 const DURATION_PATTERN = '^\\s*(\\d+(\\.\\d+)?(ms|s|m|h))+\\s*$';
 
@@ -36,6 +39,13 @@ const duration = (what: string, positive?: string) =>
                 ? []
                 : [{ text: `write ${JSON.stringify(repaired)} (a number with a unit ms, s, m or h)`, value: repaired }],
           },
+        });
+      } else if (ms > MAX_DURATION_MS) {
+        // Node's timers fire after 1 ms for any longer delay: a backoff of 1000h would be a hot loop.
+        ctx.addIssue({
+          code: 'custom',
+          message: `${JSON.stringify(s)} is longer than hotwatch can wait (Node's timers end at 2^31-1 ms, about 24.8 days)`,
+          params: { fix: 'write at most "596h"', alternatives: [{ text: 'write "596h" (the longest wait)', value: '596h' }] },
         });
       } else if (ms === 0 && positive !== undefined) {
         ctx.addIssue({

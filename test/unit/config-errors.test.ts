@@ -120,6 +120,14 @@ describe('config errors: one message, file:line:col key: what', () => {
     );
   });
 
+  it('a duration longer than Node timers keep (a 1000h backoff fired after 1 ms: a hot loop) is refused', async () => {
+    const e = await errorFor('run:\n  backoffInitial: 1000h\n  backoffMax: 1000h\n');
+    expect(e.format()).toContain(
+      'watcher.config.yaml:2:19 run.backoffInitial: "1000h" is longer than hotwatch can wait (Node\'s timers end at 2^31-1 ms, about 24.8 days)',
+    );
+    expect(e.format()).toContain('fix: write "596h" (the longest wait)');
+  });
+
   it('bare-number duration says to add a unit', async () => {
     const e = await errorFor('debounce:\n  quiet: 300\n');
     expect(e.format()).toBe(

@@ -116,6 +116,8 @@ const BAD: Array<[string, number]> = [
   ['debounce:\n  maxWait: 20\n', 1], // "20ms" would be shorter than quiet (50ms): "20s"
   ['run:\n  backoffMax: 100\n', 1], // "100ms" would be below backoffInitial (500ms): "100s"
   ['run:\n  gracePeriod: 5\n', 2], // "5s" (likelier) and "5ms"
+  ['run:\n  backoffMax: 1000h\n', 1], // longer than Node's timers: "596h"
+  ['build:\n  timeout: 1000h\n', 1],
   ['build:\n  timeout: 5 sec\n', 1],
   ['build:\n  timeout: "300"\n', 1],
   ['build:\n  timeout: 0s\n', 1],
