@@ -52,6 +52,29 @@ const serves = (port: number, route: string, want: string, what: string) =>
 const triggers = (h: Hotwatch, from: number): string[] => h.events('build.start', from).map((l) => String(l.trigger));
 
 describe('the watch set follows the build (e2e)', () => {
+  it('run in cmd/api below the module go.mod: the rest of the module (internal/msg) is watched, and its edit serves', async () => {
+    tmp = makeTmpDir();
+    const root = tmp.dir;
+    mod(root, '.', 'svc', '');
+    fs.rmSync(path.join(root, 'svc.go'));
+    fs.mkdirSync(path.join(root, 'internal', 'msg'), { recursive: true });
+    fs.mkdirSync(path.join(root, 'cmd', 'api'), { recursive: true });
+    setV(root, 'internal/msg', 'msg', 'msg1');
+    const route = 'http.HandleFunc("/msg", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, msg.V) })';
+    fs.writeFileSync(
+      path.join(root, 'cmd', 'api', 'main.go'),
+      goMain('api', { imports: ['example.com/svc/internal/msg'], extraMain: route }),
+    );
+    const port = await freePort();
+    hw = startHotwatch([], { cwd: path.join(root, 'cmd', 'api'), env: { ...env, PORT: String(port) } });
+    await serves(port, '/msg', 'msg1', 'msg1 serves');
+    const added = await hw.waitForLog((l) => l.event === 'watch.root-added', 'the module directory is watched');
+    expect(added.dir).toBe(fs.realpathSync(root));
+    expect(String(added.msg)).toContain('../.. (the module the root is in)');
+    setV(root, 'internal/msg', 'msg', 'msg2');
+    await serves(port, '/msg', 'msg2', 'the edit in internal/msg serves');
+  });
+
   it('go.work, run in app/: lib is watched; a module added to go.work is armed and serves; one removed is unwatched', async () => {
     tmp = makeTmpDir();
     const root = tmp.dir;

@@ -87,4 +87,26 @@ describe('the roots of the watch set', () => {
     expect(f.isRelevantFile(path.join(ws, 'lib', 'x.go'))).toBe(true);
     expect(f.isRelevantFile(path.join(ws, 'go.work'))).toBe(true);
   });
+
+  it('a root below its module go.mod (hotwatch run in cmd/api): the module directory is an extra root, minus the root', () => {
+    tmp = makeTmpDir();
+    const top = mod('svc', 'example.com/svc');
+    const api = path.join(top, 'cmd', 'api');
+    fs.mkdirSync(api, { recursive: true });
+    const plan = rootsOf(
+      { workspace: undefined, gomod: path.join(top, 'go.mod'), modcache: undefined, modules: [{ dir: top, why: 'main module' }] },
+      api,
+    );
+    expect(plan.extra).toEqual([{ dir: top, why: 'the module the root is in', nested: [api] }]);
+    const f = createFilter(rulesFor(defaultWatchSettings(api), plan.extra[0]!));
+    expect(f.isExcludedDir(api)).toBe(true); // watched as the root, not twice
+    expect(f.isRelevantFile(path.join(top, 'internal', 'msg', 'msg.go'))).toBe(true);
+    // At the module's own directory the main module is the root's: nothing extra.
+    expect(
+      rootsOf(
+        { workspace: undefined, gomod: path.join(top, 'go.mod'), modcache: undefined, modules: [{ dir: top, why: 'main module' }] },
+        top,
+      ).extra,
+    ).toEqual([]);
+  });
 });

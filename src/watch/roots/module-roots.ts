@@ -4,7 +4,9 @@
  * no network). Each is resolved with realpath and must be a directory owned by the user or root: a module
  * directory another user could have planted (a shared /tmp, a replace to a world-writable place) is
  * skipped loudly, never watched. Modules in the module cache never change under a build: not watched. A
- * module inside another watched root is already watched there: not twice.
+ * module inside another watched root is already watched there: not twice. A root below its module's
+ * go.mod (`hotwatch run` in cmd/api) has the module's directory as an extra root, minus the root itself
+ * (nested): the build compiles the packages it imports from there.
  */
 import { IGNORE_FILE_GLOB } from './ignore-files.js';
 import fs from 'node:fs';
@@ -73,7 +75,10 @@ export function rootsOf(layout: ModuleLayout, mainRoot: string): RootsPlan {
   const skipped: SkippedRoot[] = [];
   const candidates: { dir: string; why: string }[] = [];
   for (const m of layout.modules) {
-    if (m.why === 'main module') continue;
+    // The main module is the root's own, unless the root is below its go.mod (`hotwatch run` in cmd/api):
+    // then the packages it imports from the rest of the module (../../internal) are watched with it.
+    const aboveRoot = m.why === 'main module' && isUnder(main, realOr(m.dir)) && realOr(m.dir) !== main;
+    if (m.why === 'main module' && !aboveRoot) continue;
     if (!fs.existsSync(m.dir)) {
       skipped.push({ dir: m.dir, why: m.why, reason: 'does not exist (the build reports it)', loud: false, missing: true });
       continue;
@@ -89,7 +94,7 @@ export function rootsOf(layout: ModuleLayout, mainRoot: string): RootsPlan {
       skipped.push({ dir, why: m.why, reason: bad, loud: true });
       continue;
     }
-    candidates.push({ dir, why: m.why });
+    candidates.push({ dir, why: aboveRoot ? 'the module the root is in' : m.why });
   }
   // Outermost first: a module inside another extra root is watched there.
   candidates.sort((a, b) => a.dir.length - b.dir.length);
