@@ -17,6 +17,8 @@ export interface EmbeddingPackage {
   patterns: string[];
   /** Absolute paths of the files the patterns resolve to now. */
   files: string[];
+  /** go could not load the package (keepBroken): its patterns as written, its files maybe not all. */
+  error?: string;
 }
 
 export interface GoEmbedQuery {
@@ -33,6 +35,11 @@ export interface GoEmbedQuery {
   flags: string[];
   signal: AbortSignal;
   timeoutMs?: number;
+  /**
+   * A package go could not load is kept, with its error, instead of failing the answer: its patterns are
+   * still the files to watch (`//go:embed cfg/new.yaml` before the file exists is exactly that error).
+   */
+  keepBroken?: boolean;
 }
 
 interface ListedPackage {
@@ -55,10 +62,12 @@ export async function listEmbeddingPackages(q: GoEmbedQuery): Promise<EmbeddingP
     const dir = p.Dir;
     if (p.Standard || !dir || ![q.root, ...(q.moreRoots ?? [])].some((r) => inside(r, dir))) continue;
     // A package go could not load may have lost its embeds: the answer would be incomplete, not safe.
-    if (p.Error?.Err) throw new HotwatchError('GO_LIST_FAILED', `\`go ${args.join(' ')}\`: ${p.ImportPath ?? p.Dir}: ${p.Error.Err}`);
+    const error = p.Error?.Err ? `${p.ImportPath ?? p.Dir}: ${p.Error.Err}` : undefined;
+    if (error && !q.keepBroken) throw new HotwatchError('GO_LIST_FAILED', `\`go ${args.join(' ')}\`: ${error}`);
     const patterns = p.EmbedPatterns ?? [];
     if (patterns.length === 0) continue;
-    found.push({ importPath: p.ImportPath ?? dir, dir, patterns, files: (p.EmbedFiles ?? []).map((f) => path.join(dir, f)) });
+    const files = (p.EmbedFiles ?? []).map((f) => path.join(dir, f));
+    found.push({ importPath: p.ImportPath ?? dir, dir, patterns, files, ...(error ? { error } : {}) });
   }
   return found;
 }

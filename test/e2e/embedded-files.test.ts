@@ -101,6 +101,60 @@ describe('embedded files (//go:embed), no config', () => {
   });
 });
 
+/** Package web embedding one more file, `extra/x.txt` (absent at first): Version is dist's text + "+" + its. */
+const WEB_EXTRA = `package web
+
+import (
+\t"embed"
+\t"strings"
+)
+
+//go:embed dist
+var dist embed.FS
+
+//go:embed extra/x.txt
+var extra string
+
+func Version() string {
+\tb, _ := dist.ReadFile("dist/version.json")
+\treturn strings.TrimSpace(string(b)) + "+" + strings.TrimSpace(extra)
+}
+`;
+
+describe('a //go:embed added while hotwatch runs, and its file', () => {
+  it('naming a file not there yet: the build fails, the pattern is watched, and creating the file builds and serves', async () => {
+    const hw = (session.hw = startHotwatch([], { cwd: session.dir, env: { PORT: String(session.port) } }));
+    await session.serves('v1');
+    await hw.waitForLog((l) => l.event === 'watch.embeds', 'the embedded files are watched');
+    const from = hw.logs.length;
+    fs.writeFileSync(path.join(session.dir, 'web', 'web.go'), WEB_EXTRA);
+    await hw.waitForLog((l) => l.event === 'build.failed', 'the build fails: no matching files', { from });
+    await hw.waitForLog(
+      (l) => l.event === 'watch.embeds' && (l.globs as string[]).includes('web/extra/x.txt'),
+      'the pattern of the package go could not load is watched',
+      { from, timeoutMs: 30_000 },
+    );
+    fs.mkdirSync(path.join(session.dir, 'web', 'extra'));
+    fs.writeFileSync(path.join(session.dir, 'web', 'extra', 'x.txt'), 'x1\n');
+    await session.serves('v1+x1');
+  });
+
+  it('naming a file there already, edited before go answered: the edit is built once the answer comes', async () => {
+    fs.mkdirSync(path.join(session.dir, 'web', 'extra'));
+    fs.writeFileSync(path.join(session.dir, 'web', 'extra', 'x.txt'), 'x1\n');
+    const hw = (session.hw = startHotwatch([], { cwd: session.dir, env: { PORT: String(session.port) } }));
+    await session.serves('v1');
+    await hw.waitForLog((l) => l.event === 'watch.embeds', 'the embedded files are watched');
+    const from = hw.logs.length;
+    fs.writeFileSync(path.join(session.dir, 'web', 'web.go'), WEB_EXTRA);
+    await session.serves('v1+x1');
+    // Not watched yet: go is asked 2 s after the .go edit settles.
+    fs.writeFileSync(path.join(session.dir, 'web', 'extra', 'x.txt'), 'x2\n');
+    await hw.waitForLog((l) => l.event === 'watch.embeds', 'the new pattern is watched', { from, timeoutMs: 30_000 });
+    await session.serves('v1+x2');
+  });
+});
+
 /** A local module the app is built from (`replace example.com/lib => ../lib`, outside the root) that embeds data/. */
 const LIB = `package lib
 

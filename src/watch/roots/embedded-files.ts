@@ -5,11 +5,14 @@
  * whose files the watch rules would not already report become include globs of the root (the pattern,
  * and everything under it: a directory pattern embeds its whole tree), so a file created there later
  * counts too. Asked in the background 2 s (SETTLE_MS) after the root is armed (not at once: `go list -deps`
- * would share the cores with the first build, the start-up's critical path), and again after `.go`
- * edits settle (a new `//go:embed`); when the globs change, the root's watches are reconciled with them
- * and an info line says what is watched now. The first answer also looks at the newly watched files:
- * one changed since the watch set started (the first build may not have read it) builds once.
- * Never silent: when go cannot answer, a warning says which files may be missed and why.
+ * would share the cores with the first build, the start-up's critical path), and again after `.go`,
+ * go.mod or go.work edits settle (a new `//go:embed`); when the globs change, the root's watches are
+ * reconciled with them and an info line says what is watched now. Each answer also looks at the files it
+ * watches anew: one changed since the watch set started (first answer) or since the edit that asked (a
+ * `//go:embed` added, then its file edited before the answer came) builds once. A package go cannot load
+ * still names its patterns (`//go:embed cfg/new.yaml` before that file exists): they are watched, so
+ * creating the file builds. Never silent: when go cannot answer in full, a warning says which files may
+ * be missed and why, and any change of the tree asks again (it may be the fix: go.mod repaired).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -30,7 +33,8 @@ export function embedGlobs(s: WatchSettings, pkgs: EmbeddingPackage[]): string[]
   const globs = new Set<string>();
   for (const p of pkgs) {
     if (!underAny([s.root], p.dir)) continue;
-    if (p.files.every((f) => filter.isRelevantFile(f))) continue; // .go, .html...: reported already
+    // .go, .html...: reported already (a pattern that matches nothing yet is watched for the file to come).
+    if (p.files.length > 0 && p.files.every((f) => filter.isRelevantFile(f))) continue;
     const dir = path.relative(s.root, p.dir).split(path.sep).join('/');
     for (const raw of p.patterns) {
       const pattern = raw.replace(/^all:/, '').replace(/\/+$/, '');
@@ -49,7 +53,12 @@ export class EmbeddedFiles {
   private globs: string[] = [];
   private readonly settle: AfterSettle;
   private lastFailure = '';
-  /** Until the first answer: when the watch set started (an embedded file changed since may not be built). */
+  /** The last answer was none, or had packages go could not load: any change of the tree asks again. */
+  private unsure = false;
+  /**
+   * Since when a file the next answer adds may have changed unwatched (epoch ms): the watch set's start for
+   * the first answer, then the first change that asked again (a `//go:embed` added, then its file edited).
+   */
   private since: number | undefined = Date.now();
 
   constructor(
@@ -73,7 +82,19 @@ export class EmbeddedFiles {
 
   /** The root was armed, a local module joined the watched roots, or Go sources changed: ask once they settle. */
   goChanged(): void {
-    if (this.build !== undefined) this.settle.changed();
+    if (this.build === undefined) return;
+    this.since ??= Date.now();
+    this.settle.changed();
+  }
+
+  /**
+   * A file of the tree changed: .go sources and the module files (go.mod, go.work) may change what is
+   * embedded; after an answer go could not give whole (a broken go.mod, a pattern whose file is not there
+   * yet), any change may be the fix.
+   */
+  changed(file: string): void {
+    const base = path.basename(file);
+    if (this.unsure || file.endsWith('.go') || base === 'go.mod' || base === 'go.work') this.goChanged();
   }
 
   close(): void {
@@ -90,6 +111,7 @@ export class EmbeddedFiles {
         pkg: b.package,
         root: base!.root,
         moreRoots: more.map((s) => s.root),
+        keepBroken: true,
         env: b.env,
         flags: [...b.flags],
         signal: this.signal,
@@ -97,15 +119,13 @@ export class EmbeddedFiles {
     } catch (e) {
       if (this.signal.aborted) return;
       const why = (e as Error).message;
-      if (why !== this.lastFailure)
-        this.log.warn(
-          { event: 'watch.embeds-unknown', err: why },
-          `could not ask go which files the binary embeds (//go:embed): ${why}; embedded files whose extension is not watched may not rebuild until it answers (asked again after the next .go edit)`,
-        );
-      this.lastFailure = why;
+      this.sayUnsure(why);
       return;
     }
-    this.lastFailure = '';
+    const broken = pkgs.flatMap((p) => (p.error ? [p.error] : []));
+    if (broken.length > 0) this.sayUnsure(`${broken.join('; ')} (the files its //go:embed lines name are watched)`);
+    else [this.lastFailure, this.unsure] = ['', false];
+    const before = new Set(this.pkgs.map(packageKey));
     this.pkgs = pkgs;
     const globs = labelled(this.host.roots(), pkgs);
     const since = this.since;
@@ -119,10 +139,25 @@ export class EmbeddedFiles {
         ? 'no embedded file needs a watch of its own any more'
         : `watching what the binary embeds (//go:embed), whatever its extension: ${added.length > 0 ? added.join(', ') : globs.filter((g) => !g.endsWith('/**')).join(', ')}`;
     this.log.info({ event: 'watch.embeds', globs }, text);
-    const changed = since === undefined ? undefined : changedSince(pkgs, since);
-    if (changed) this.host.rescan(`${changed} (embedded) changed while hotwatch was starting: building it`);
+    // What the new globs watch may have changed before they did: built once if so.
+    const fresh = pkgs.filter((p) => !before.has(packageKey(p)));
+    const changed = since === undefined ? undefined : changedSince(fresh, since);
+    if (changed) this.host.rescan(`${changed} (embedded) changed before it was watched: building it`);
+  }
+
+  /** Said once per reason; asked again at the next change of the tree (whatever it is: it may be the fix). */
+  private sayUnsure(why: string): void {
+    if (why !== this.lastFailure)
+      this.log.warn(
+        { event: 'watch.embeds-unknown', err: why },
+        `could not ask go which files the binary embeds (//go:embed) in full: ${why}; embedded files whose extension is not watched may not rebuild until it answers (asked again after the next change)`,
+      );
+    [this.lastFailure, this.unsure] = [why, true];
   }
 }
+
+/** A package's embedding as asked: the same key, the same globs. */
+const packageKey = (p: EmbeddingPackage): string => `${p.dir}\0${p.patterns.join('\0')}`;
 
 /** Every root's embed globs, as paths from the first root (`web/dist`, `../lib/templates`), sorted. */
 function labelled(roots: WatchSettings[], pkgs: EmbeddingPackage[]): string[] {

@@ -181,8 +181,9 @@ export class WatchSet implements Watcher, RefreshHost {
     this.polled.activity();
     const ignoreFile = ignoreFileOf(ev);
     if (ignoreFile) return this.ignoreFiles.changed(ignoreFile); // changes what is watched; builds nothing
+    if (ev.kind === 'change') this.embedded.changed(ev.path);
     if (ev.kind === 'change' && MODULE_FILES.has(path.basename(ev.path))) this.replanSoon(`${path.basename(ev.path)} changed`);
-    else if (ev.kind === 'change' && ev.path.endsWith('.go')) for (const r of [this.refresh, this.embedded]) r.goChanged();
+    else if (ev.kind === 'change' && ev.path.endsWith('.go')) this.refresh.goChanged();
     this.opts.onEvent(ev);
   }
 
