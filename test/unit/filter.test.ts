@@ -34,6 +34,10 @@ describe('createFilter: files', () => {
     ['internal/api/handler_test.go', false],
     ['main.go~', false],
     ['.main.go.swp', false],
+    ['.#main.go', false], // Emacs's lock file (a dangling symlink): go ignores '.' names anyway
+    ['web/.#index.html', false],
+    ['_scratch.go', false], // go ignores '_' names
+    ['web/_partial.html', true], // only .go files: a template may be named so
     ['MAIN.GO', true], // extension match is case-insensitive
     ['node_modules/x/index.go', false],
     ['vendor/github.com/x/y.go', false],

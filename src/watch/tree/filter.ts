@@ -128,6 +128,17 @@ function isUnder(p: string, dir: string): boolean {
   return p === dir || p.startsWith(`${dir}/`);
 }
 
+/**
+ * Names no build reads: go ignores `.go` files whose names start with '.' or '_' (an editor's `.#main.go`,
+ * a `_scratch.go`), and `.#name` is Emacs's lock file for `name` (a dangling symlink, whatever the
+ * extension): neither is a change of the app.
+ */
+function neverBuilt(name: string): boolean {
+  const c = name.charCodeAt(0);
+  if (c === 0x2e && name.charCodeAt(1) === 0x23) return true; // ".#"
+  return (c === 0x2e || c === 0x5f) && name.endsWith('.go'); // '.' or '_'
+}
+
 export function createFilter(s: WatchSettings): PathFilter {
   const root = path.resolve(s.root);
   const toPosix = path.sep === '/' ? (p: string) => p : (p: string) => p.split(path.sep).join('/');
@@ -174,7 +185,7 @@ export function createFilter(s: WatchSettings): PathFilter {
     const byExtension = hasExtension(extensions, name);
     if (!hasIncludes && !byExtension) return false;
     if (!byExtension && includedNames !== undefined && !includedNames.has(name)) return false;
-    if (isSentinelName(name)) return false;
+    if (isSentinelName(name) || neverBuilt(name)) return false;
     const dir = status ?? statusOf(dirRel);
     if (dir === 'excluded') return false;
     // The common case (a .go file in a watched dir, exclude globs that test the name only, as the default
