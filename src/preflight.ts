@@ -190,9 +190,16 @@ function mainPackageFix(s: Settings, { found, complete }: { found: string[]; com
   );
 }
 
-/** `signal`: hotwatch is told to stop while starting: the one child it may wait on (`go list`) is killed. */
-export async function preflight(s: Settings, signal?: AbortSignal): Promise<{ goBinary: string | undefined; goMod: string | undefined }> {
-  if (s.apps?.length) return (await Promise.all(s.apps.map((a) => preflightApp(s, a, signal))))[0]!;
+/**
+ * `signal`: hotwatch is told to stop while starting: the one child it may wait on (`go list`) is killed.
+ * `ports` false: a config reload's check (the ports are the running app's own by then).
+ */
+export async function preflight(
+  s: Settings,
+  signal?: AbortSignal,
+  { ports = true }: { ports?: boolean } = {},
+): Promise<{ goBinary: string | undefined; goMod: string | undefined }> {
+  if (s.apps?.length) return (await Promise.all(s.apps.map((a) => preflightApp(s, a, signal, ports))))[0]!;
   let goBinary: string | undefined;
   let goMod: string | undefined;
   const env = { ...process.env, ...s.build.env };
@@ -232,7 +239,7 @@ export async function preflight(s: Settings, signal?: AbortSignal): Promise<{ go
     checkLocalLookingImportPath(s, where);
     await checkMainPackage(goBinary!, s, env, where, signal);
   }
-  if (s.run.port !== undefined) {
+  if (ports && s.run.port !== undefined) {
     const portAt = configPosition(s, ['run', 'port']);
     const holders = portHolders(s.run.port);
     if (holders.length > 0 || !(await isPortFree(s.run.port))) {
@@ -247,14 +254,19 @@ export async function preflight(s: Settings, signal?: AbortSignal): Promise<{ go
       });
     }
   }
-  if (s.proxy.enabled) await checkProxyPorts(s);
+  if (ports && s.proxy.enabled) await checkProxyPorts(s);
   return { goBinary, goMod };
 }
 
 /** One app of `apps:` checked as a run of it alone would be; its problems named under apps.NAME. */
-async function preflightApp(s: Settings, a: NonNullable<Settings['apps']>[number], signal?: AbortSignal): ReturnType<typeof preflight> {
+async function preflightApp(
+  s: Settings,
+  a: NonNullable<Settings['apps']>[number],
+  signal: AbortSignal | undefined,
+  ports: boolean,
+): ReturnType<typeof preflight> {
   try {
-    return await preflight({ ...s, build: a.build, run: a.run, apps: undefined }, signal);
+    return await preflight({ ...s, build: a.build, run: a.run, apps: undefined }, signal, { ports });
   } catch (e) {
     if (!(e instanceof HotwatchError)) throw e;
     const key = e.code === 'PORT_IN_USE' ? 'port' : 'package';

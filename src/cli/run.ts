@@ -119,8 +119,15 @@ async function startUp(
     const early = kept.early ?? EarlyBuild.start(settings);
     if (early) timings.mark('build', { ms: early.startedAt, cpuMs: early.startedCpuMs }); // at its spawn (the remembered one's: before the modules)
     await startupGate(signal); // test-only: a window where that build runs and nothing else is loaded yet
-    // A config reload reads the file again with the same flags (they still override it).
-    const reloadSettings = () => loadSettings({ cwd: io.cwd, isTTY: io.isTTY, ...flags.load }).then(chooseApps);
+    // A config reload reads the file again with the same flags (they still override it), and checks what the
+    // start checks (a build.package that is a library is refused, the running app kept), ports aside.
+    const reloadSettings = () =>
+      loadSettings({ cwd: io.cwd, isTTY: io.isTTY, ...flags.load })
+        .then(chooseApps)
+        .then(async (s) => {
+          await preflight(s, signal, { ports: false });
+          return s;
+        });
     const configInput = settings.configFile ?? path.join(path.resolve(io.cwd, flags.load.rootFlag ?? '.'), CONFIG_FILE_NAME);
     return { settings, state, reloadSettings, early, configInput };
   } catch (e) {

@@ -169,6 +169,27 @@ describe('live config reload (e2e)', () => {
     await waitFor(async () => (await httpGet(port)) === 'args=[two] tag=', { description: 'the fixed config applies', timeoutMs: 30_000 });
   }, 120_000);
 
+  it('a build.package that is no program (a library, a directory not there) is rejected as at start; the running app is kept', async () => {
+    const dir = project('run:\n  args: ["one"]\n');
+    fs.mkdirSync(path.join(dir, 'greet'));
+    fs.writeFileSync(path.join(dir, 'greet', 'greet.go'), 'package greet\n\nconst Hello = "hi"\n');
+    const { hw, port, pid } = await start(dir);
+    const config = path.join(dir, 'watcher.config.yaml');
+    const from = hw.logs.length;
+    const library = await edit(hw, config, 'run:\n  args: ["one"]\nbuild:\n  package: ./greet\n', 'config.reload-rejected');
+    expect(String(library.error)).toMatch(
+      /^watcher\.config\.yaml:4:12 build\.package "\.\/greet": .*greet is package greet \(a library\), not package main/,
+    );
+    expect(String(library.error)).toContain('fix: set build.package: . in watcher.config.yaml');
+    const missing = await edit(hw, config, 'run:\n  args: ["one"]\nbuild:\n  package: ./nope\n', 'config.reload-rejected');
+    expect(String(missing.error)).toMatch(/build\.package \.\/nope: .*nope does not exist/);
+    await sleep(1000);
+    expect(hw.events('build.start', from)).toEqual([]);
+    expect(hw.events('app.start', from)).toEqual([]);
+    expect(isAlive(pid)).toBe(true);
+    expect(await httpGet(port)).toBe('args=[one] tag=');
+  }, 120_000);
+
   it('`hotwatch reload` over the control socket, between RELOADING=1 (with MONOTONIC_USEC) and READY=1 to systemd; keys that cannot change live are named', async () => {
     const dir = project('run:\n  args: ["one"]\n');
     const r = await startNotifyReceiver(path.join(dir, 'notify.sock'));
