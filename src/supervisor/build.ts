@@ -59,6 +59,7 @@ export const BUILD_MARKER_KEY = 'HOTWATCH_BUILD_ID';
 /** Grace between SIGTERM and SIGKILL of a canceled build's group. */
 export const BUILD_KILL_GRACE_MS = 1_000;
 const OUTPUT_LIMIT = 64 * 1024;
+const HALF = OUTPUT_LIMIT / 2;
 /** After the leader exits, how long its output may stay open before leftovers are stopped. */
 const LEFTOVER_WAIT_MS = 500;
 /** After the tree is stopped, how long to wait for the output pipe to close before closing it. */
@@ -94,11 +95,17 @@ function prepareDirs(s: BuildSettings): void {
   }
 }
 
-/** Splits streamed chunks into lines and keeps the tail of the whole output. */
+/**
+ * Splits streamed chunks into lines and keeps the output's first and last OUTPUT_LIMIT / 2 characters,
+ * each cut at a line boundary: the first errors are the cause (the rest often follow from them), the last
+ * say how it ended; what lies between is said as left out, never cut mid-line.
+ */
 class OutputCollector {
   private decoder = new StringDecoder('utf8');
   private pending = '';
+  private head = '';
   private tail = '';
+  private total = 0;
   constructor(
     private readonly onLine: ((line: string) => void) | undefined,
     private readonly log: Logger,
@@ -112,12 +119,20 @@ class OutputCollector {
     this.accept(this.decoder.end());
     if (this.pending) this.emit(this.pending);
     this.pending = '';
-    return this.tail.length > OUTPUT_LIMIT ? this.tail.slice(-OUTPUT_LIMIT) : this.tail;
+    const kept = this.head.length + this.tail.length;
+    if (this.total === kept) return this.head + this.tail;
+    const head = this.head.slice(0, this.head.lastIndexOf('\n') + 1);
+    const cut = this.tail.length > HALF ? this.tail.indexOf('\n', this.tail.length - HALF) : -1;
+    const tail = this.tail.length <= HALF ? this.tail : cut < 0 ? this.tail.slice(-HALF) : this.tail.slice(cut + 1);
+    return `${head}... (${this.total - head.length - tail.length} characters of output left out) ...\n${tail}`;
   }
 
   private accept(text: string): void {
     if (!text) return;
-    this.tail += text;
+    this.total += text.length;
+    const room = HALF - this.head.length;
+    if (room > 0) this.head += text.slice(0, room);
+    this.tail += text.slice(Math.max(0, room));
     if (this.tail.length > 2 * OUTPUT_LIMIT) this.tail = this.tail.slice(-OUTPUT_LIMIT);
     const parts = (this.pending + text).split('\n');
     this.pending = parts.pop() ?? '';

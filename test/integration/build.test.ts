@@ -112,6 +112,26 @@ describe('runBuild', () => {
     expect(fs.readFileSync(out, 'utf8')).toBe('base-cfg\n');
   });
 
+  it('a long output keeps its first and last lines whole (the first errors are the cause); the middle is said as left out', async () => {
+    // 12,000 numbered lines (~300 KB), then exit 1: as a build with thousands of errors prints them.
+    const res = await runBuild(
+      settings({ cmd: `i=1; while [ $i -le 12000 ]; do echo "x.go:$i:1: error number $i"; i=$((i+1)); done; exit 1` }),
+      {
+        signal: new AbortController().signal,
+        log,
+      },
+    );
+    expect(res.ok).toBe(false);
+    const lines = res.output.trimEnd().split('\n');
+    expect(lines[0]).toBe('x.go:1:1: error number 1');
+    expect(lines.at(-1)).toBe('x.go:12000:1: error number 12000');
+    const marker = lines.findIndex((l) => /^\.\.\. \(\d+ characters of output left out\) \.\.\.$/.test(l));
+    expect(marker).toBeGreaterThan(0);
+    // Whole lines on both sides of the cut, in order.
+    for (const l of [...lines.slice(0, marker), ...lines.slice(marker + 1)]) expect(l).toMatch(/^x\.go:(\d+):1: error number \1$/);
+    expect(res.output.length).toBeLessThan(70 * 1024);
+  }, 60_000);
+
   it('cancel mid-build leaves no go, compile or link process alive', async () => {
     const stop = new AbortController();
     const { mark, seen, promise } = await startLongBuild({}, stop);
