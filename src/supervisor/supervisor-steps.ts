@@ -22,6 +22,13 @@ export interface CycleStepsOptions {
   stepWrites?: StepWrites | undefined;
 }
 
+/** One turn of after-steps: `stop` ends it, `done` once it has ended. */
+interface AfterRun {
+  stop: AbortController;
+  finished: boolean;
+  done: Promise<void>;
+}
+
 /** What a batch changed, as the steps see it. */
 export const changedOf = (batch: Batch | undefined): Changed =>
   !batch || batch.paths.length === 0 || batch.rescanReasons.length > 0 ? 'all' : batch.paths;
@@ -29,6 +36,8 @@ export const changedOf = (batch: Batch | undefined): Changed =>
 export class CycleSteps {
   /** Instead-steps run one after the other, never two at once. */
   private insteadChain: Promise<void> = Promise.resolve();
+  /** The after-steps of the app that runs now: stopped when a newer app starts (they were for the one it replaced). */
+  private afterRun: AfterRun | undefined;
 
   constructor(private readonly o: CycleStepsOptions) {}
 
@@ -67,11 +76,37 @@ export class CycleSteps {
     return true;
   }
 
-  /** After a new app started: the after-steps this change needs. */
+  /**
+   * After a new app started: the after-steps this change needs. Those still running for the app it
+   * replaced are stopped first (a step that never ends, a `tail -f` or a watcher, would pile up one per
+   * cycle), said at info.
+   */
   after(batch: Batch | undefined): void {
     const changed = changedOf(batch);
     const steps = stepsFor(this.o.build.steps, 'after', changed, this.o.build.root);
-    if (steps.length > 0) void this.runReported(steps, changed, 'after', this.o.signal);
+    const before = this.afterRun;
+    if (steps.length === 0 && !before) return;
+    const run: AfterRun = { stop: new AbortController(), finished: false, done: Promise.resolve() };
+    this.afterRun = steps.length > 0 ? run : undefined;
+    run.done = (async () => {
+      try {
+        if (before) await this.stopAfter(before);
+        const signal = AbortSignal.any([this.o.signal, run.stop.signal]);
+        if (steps.length > 0 && !signal.aborted) await this.runReported(steps, changed, 'after', signal);
+      } finally {
+        run.finished = true;
+      }
+    })();
+  }
+
+  private async stopAfter(run: AfterRun): Promise<void> {
+    if (!run.finished)
+      this.o.log.info(
+        { event: 'step.stopped', when: 'after' },
+        'build.steps (after) of the previous version still ran: stopped, a new version started',
+      );
+    run.stop.abort(new Error('a new version started'));
+    await run.done;
   }
 
   private async runReported(steps: ReturnType<typeof stepsFor>, changed: Changed, when: string, signal: AbortSignal): Promise<void> {

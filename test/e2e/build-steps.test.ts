@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hotwatchSession, startHotwatch, type Hotwatch } from '../helpers/hotwatch.js';
 import { makeTmpDir } from '../helpers/tmp.js';
-import { waitFor } from '../helpers/wait.js';
+import { isAlive, waitFor } from '../helpers/wait.js';
 
 const MAIN = `package main
 
@@ -134,4 +134,41 @@ describe('build steps (e2e)', () => {
       out.cleanup();
     }
   }, 120_000);
+});
+
+describe('an after-step that never ends', () => {
+  it('is stopped when a newer version starts (said at info): one runs at a time, none after Ctrl-C', async () => {
+    const out = makeTmpDir('hotwatch-after-');
+    try {
+      // Each run records its pid, then stays (a `tail -f`, a watcher of its own): exec keeps the pid.
+      fs.writeFileSync(
+        path.join(session.dir, 'watcher.config.yaml'),
+        `${CONFIG}    - run: [sh, -c, 'echo $$ >> "$OUT/pids"; exec sleep 1000']\n      when: after\n`,
+      );
+      const hw = (session.hw = startHotwatch([], { cwd: session.dir, env: { PORT: String(session.port), OUT: out.dir } }));
+      const pids = (): number[] =>
+        fs.existsSync(path.join(out.dir, 'pids')) ? fs.readFileSync(path.join(out.dir, 'pids'), 'utf8').trim().split('\n').map(Number) : [];
+      const alive = (): number[] => pids().filter((p) => isAlive(p));
+      await session.serves('one');
+      await waitFor(() => pids().length === 1, { description: 'the first after-step runs' });
+      for (const [i, g] of ['two', 'three'].entries()) {
+        fs.writeFileSync(path.join(session.dir, 'greeting.txt'), g);
+        await session.serves(g);
+        await waitFor(() => pids().length === i + 2, { description: `the after-step of ${g} runs` });
+        await waitFor(() => alive().length === 1, { description: 'only the newest after-step runs' });
+      }
+      expect(alive()).toEqual([pids().at(-1)]);
+      expect(hw.events('step.stopped').length).toBe(2);
+      const last = pids().at(-1)!;
+      session.hw = undefined;
+      expect((await hw.stop()).code).toBe(0);
+      expect(isAlive(last)).toBe(false);
+    } finally {
+      for (const p of fs.existsSync(path.join(out.dir, 'pids'))
+        ? fs.readFileSync(path.join(out.dir, 'pids'), 'utf8').trim().split('\n').map(Number)
+        : [])
+        if (p > 0 && isAlive(p)) process.kill(p, 'SIGKILL');
+      out.cleanup();
+    }
+  });
 });
