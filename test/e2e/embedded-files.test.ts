@@ -155,6 +155,28 @@ describe('a //go:embed added while hotwatch runs, and its file', () => {
   });
 });
 
+describe('embedded files behind a build tag that build.cmd sets (go build -tags dev)', () => {
+  it('an embedded file of the tagged source rebuilds and serves', async () => {
+    // web.go without the embed; dev.go (//go:build dev) embeds devdata/ and overrides the version.
+    fs.writeFileSync(
+      path.join(session.dir, 'web', 'web.go'),
+      'package web\n\nvar version = "plain"\n\nfunc Version() string { return version }\n',
+    );
+    fs.mkdirSync(path.join(session.dir, 'web', 'devdata'));
+    fs.writeFileSync(path.join(session.dir, 'web', 'devdata', 'v.json'), 'd1\n');
+    fs.writeFileSync(
+      path.join(session.dir, 'web', 'dev.go'),
+      '//go:build dev\n\npackage web\n\nimport (\n\t"embed"\n\t"strings"\n)\n\n//go:embed devdata\nvar dev embed.FS\n\nfunc init() {\n\tb, _ := dev.ReadFile("devdata/v.json")\n\tversion = strings.TrimSpace(string(b))\n}\n',
+    );
+    fs.writeFileSync(path.join(session.dir, 'watcher.config.yaml'), 'build:\n  cmd: go build -tags dev -o .hotwatch/bin/app .\n');
+    const hw = (session.hw = startHotwatch([], { cwd: session.dir, env: { PORT: String(session.port) } }));
+    await session.serves('d1');
+    await hw.waitForLog((l) => l.event === 'watch.embeds' && (l.globs as string[]).includes('web/devdata'), 'the tagged embed is watched');
+    fs.writeFileSync(path.join(session.dir, 'web', 'devdata', 'v.json'), 'd2\n');
+    await session.serves('d2');
+  });
+});
+
 /** A local module the app is built from (`replace example.com/lib => ../lib`, outside the root) that embeds data/. */
 const LIB = `package lib
 

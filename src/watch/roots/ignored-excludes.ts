@@ -36,7 +36,25 @@ export function buildInputs(
   build: { cmd: string | undefined; package: string; env: Record<string, string>; flags: string[] },
 ): BuildInputs {
   const custom = build.cmd !== undefined;
-  return { root, package: custom ? './...' : build.package, env: { ...process.env, ...build.env }, flags: custom ? [] : build.flags };
+  const flags = custom ? goBuildFlagsIn(build.cmd!) : build.flags;
+  return { root, package: custom ? './...' : build.package, env: { ...process.env, ...build.env }, flags };
+}
+
+/**
+ * The flags that change which files a package has (-tags, -mod), as a build.cmd's `go build` words give
+ * them (`go build -tags dev -o bin/app .`): a file behind `//go:build dev` and what it embeds are the
+ * build's only with them. Plain words only (no quotes, no variables): anything else is not guessed.
+ */
+export function goBuildFlagsIn(cmd: string): string[] {
+  const out: string[] = [];
+  for (const m of cmd.matchAll(/(?:^|[;&|(]\s*|\bexec\s+)go\s+build\s+([^;&|)]*)/g)) {
+    const words = m[1]!.trim().split(/\s+/);
+    words.forEach((w, i) => {
+      if (/^--?(tags|mod)=[\w.,-]+$/.test(w)) out.push(w);
+      else if (/^--?(tags|mod)$/.test(w) && /^[\w.,-]+$/.test(words[i + 1] ?? '')) out.push(w, words[i + 1]!);
+    });
+  }
+  return out;
 }
 
 /** Shows at most a few names: "data, uploads, web/dist, … (12)". */
