@@ -92,10 +92,11 @@ export function reportBuildTurn(log: Logger, r: BuildTurn): void {
         }`,
       );
     case 'build.same-binary':
-      return (r.afterFailure ? log.info : log.debug).call(
-        log,
+      // At info: the save was announced ("→ building"), and a person must not read its silence as "served"
+      // (a comment, a file go does not compile, a module the build reads from vendor/ instead).
+      return log.info(
         { event: r.kind, pid: r.pid, buildMs: r.buildMs, ...(r.afterFailure ? { afterFailure: true } : {}) },
-        `build ok in ${r.buildMs}ms: the same binary as the running app's (pid ${r.pid}): nothing to restart${r.afterFailure ? FAILURE_CLEARED : ''}`,
+        `build ok in ${r.buildMs}ms: the same binary as the running app's (pid ${r.pid}), so the change does not reach what go compiles: nothing to restart${r.afterFailure ? FAILURE_CLEARED : ''}`,
       );
     case 'build.reverted':
       // A build was announced at info: its end is said there too. Nothing in flight: debug, as the batch.
