@@ -32,7 +32,38 @@ const SYNTAX_HINTS: Record<string, string> = {
   UNEXPECTED_TOKEN: 'check the indentation and quote values that contain special characters',
 };
 
-function syntaxError(doc: Document, lc: LineCounter, shown: string, err: YAMLError): HotwatchError {
+/**
+ * The opening bracket left unclosed before `end` (yaml reports it where the file or the block ended, and
+ * calls it an indentation problem): its offset, or undefined. Quotes and comments are skipped.
+ */
+function unclosedBracket(text: string, end: number, close: string): number | undefined {
+  const open = close === ']' ? '[' : '{';
+  const stack: number[] = [];
+  let quote = '';
+  for (let i = 0; i < Math.min(end, text.length); i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === quote) quote = '';
+      else if (c === '\\' && quote === '"') i++;
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '#' && (i === 0 || /\s/.test(text[i - 1]!))) i = text.indexOf('\n', i) < 0 ? text.length : text.indexOf('\n', i);
+    else if (c === '[' || c === '{') stack.push(c === open ? i : -1);
+    else if (c === ']' || c === '}') stack.pop();
+  }
+  const at = stack.filter((o) => o >= 0).pop();
+  return at;
+}
+
+function syntaxError(doc: Document, lc: LineCounter, shown: string, err: YAMLError, text: string): HotwatchError {
+  const close = err.code === 'BAD_INDENT' ? /end with a ([\]}])$/.exec(err.message)?.[1] : undefined;
+  const opened = close ? unclosedBracket(text, err.pos[0], close) : undefined;
+  if (close && opened !== undefined) {
+    const at = lc.linePos(opened);
+    return new HotwatchError('CONFIG_PARSE', `invalid YAML: the ${close === ']' ? '[' : '{'} opened here is never closed`, {
+      where: `${shown}:${at.line}:${at.col}`,
+      hint: `close it with ${close} (or write ${close === ']' ? 'the list as indented "- item" lines' : 'its keys as indented "key: value" lines'})`,
+    });
+  }
   const offset = err.pos[0];
   const { line, col } = lc.linePos(offset);
   const where = `${shown}:${line}:${col}`;
@@ -225,7 +256,7 @@ export function parseConfigText(text: string, shown: string): ParsedConfig {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const yamlProblems = [...doc.errors, ...doc.warnings].sort((a, b) => a.pos[0] - b.pos[0]);
-  if (yamlProblems[0]) throw syntaxError(doc, lc, shown, yamlProblems[0]);
+  if (yamlProblems[0]) throw syntaxError(doc, lc, shown, yamlProblems[0], text);
 
   let js: unknown;
   try {

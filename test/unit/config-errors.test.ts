@@ -128,6 +128,17 @@ describe('config errors: one message, file:line:col key: what', () => {
     expect(e.format()).toContain('fix: write "596h" (the longest wait)');
   });
 
+  it('an unclosed [ or { is pointed at where it opens, not at the end of the file', async () => {
+    const list = await errorFor('run:\n  gracePeriod: 5s\n  args: [a, b\n');
+    expect(list.format()).toBe(
+      'watcher.config.yaml:3:9 invalid YAML: the [ opened here is never closed\n  fix: close it with ] (or write the list as indented "- item" lines)',
+    );
+    const map = await errorFor('run:\n  env: {A: "x]", B: 1\nbuild:\n  flags: [-v]\n');
+    expect(map.format()).toBe(
+      'watcher.config.yaml:2:8 invalid YAML: the { opened here is never closed\n  fix: close it with } (or write its keys as indented "key: value" lines)',
+    );
+  });
+
   it('bare-number duration says to add a unit', async () => {
     const e = await errorFor('debounce:\n  quiet: 300\n');
     expect(e.format()).toBe(
