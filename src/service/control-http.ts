@@ -25,6 +25,10 @@ export interface ControlServerOptions {
   tcp?: { port: number; host?: string };
   /** A request failed inside (logged by the caller; the client got a 500). */
   onError?: (e: unknown) => void;
+  /** The socket's file was removed (`git clean -fdx`) and the socket placed again, at `socket`; or it could not be (`err`). */
+  onPlacedAgain?: (socket: string, err?: unknown) => void;
+  /** How often the socket's file is looked for (default 15 s; tests shorten it). */
+  keepMs?: number;
 }
 
 const IDLE_MS = 10_000;

@@ -7,6 +7,7 @@
  * Bounded: small request limits, short timeouts, a cap on connections (control-http.ts). A request never
  * changes state except /reload.
  */
+import fs from 'node:fs';
 import type net from 'node:net';
 import path from 'node:path';
 import { HotwatchError, errnoCode, isHotwatchError } from '../errors.js';
@@ -72,9 +73,45 @@ async function placeSocket(opts: ControlServerOptions): Promise<{ unix: LazyHttp
   }
 }
 
+/** How often the socket's file is looked for: `git clean -fdx` removes .hotwatch/ under a running hotwatch. */
+const KEEP_MS = 15_000;
+
+/** The socket's file is gone, or is another file now (an inode of ours no longer there). */
+function removed(p: { sd: StateDir; ino: number }): boolean {
+  try {
+    return fs.lstatSync(path.join(p.sd.dir, p.sd.name)).ino !== p.ino;
+  } catch {
+    return true;
+  }
+}
+
 export async function startControlServer(opts: ControlServerOptions): Promise<ControlServer> {
   const { unix, sd, ino, fallback } = await placeSocket(opts);
   unix.server.unref(); // the endpoint never keeps hotwatch alive
+  let placed = { unix, sd, ino };
+  let closing: Promise<void> | undefined;
+  // Placed again when its file is removed (`hotwatch status` and a HEALTHCHECK would say "no hotwatch runs").
+  const keep = async (): Promise<void> => {
+    if (closing || !removed(placed)) return;
+    const old = placed;
+    try {
+      const fresh = await placeSocket(opts);
+      fresh.unix.server.unref();
+      if (closing) {
+        await fresh.unix.close().catch(() => undefined);
+        unlinkIfOurs(fresh.sd, fresh.ino);
+        return fresh.sd.close();
+      }
+      placed = fresh;
+      opts.onPlacedAgain?.(path.join(fresh.sd.dir, fresh.sd.name));
+    } catch (e) {
+      return opts.onPlacedAgain?.(path.join(old.sd.dir, old.sd.name), e); // tried again at the next look
+    }
+    await old.unix.close().catch(() => undefined);
+    old.sd.close();
+  };
+  const keeper = setInterval(() => void keep(), opts.keepMs ?? KEEP_MS);
+  keeper.unref();
   let tcp: LazyHttp | undefined;
   let tcpAddress: string | undefined;
   try {
@@ -84,21 +121,24 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
       tcp.server.unref();
     }
   } catch (e) {
+    clearInterval(keeper);
     await unix.close();
     unlinkIfOurs(sd, ino);
     sd.close();
     throw e;
   }
-  let closing: Promise<void> | undefined;
   return {
-    socketPath: path.join(sd.dir, sd.name),
+    get socketPath() {
+      return path.join(placed.sd.dir, placed.sd.name);
+    },
     fallback,
     tcpAddress,
     close: () =>
       (closing ??= (async () => {
-        await Promise.all([unix.close(), tcp?.close()]);
-        unlinkIfOurs(sd, ino);
-        sd.close();
+        clearInterval(keeper);
+        await Promise.all([placed.unix.close(), tcp?.close()]);
+        unlinkIfOurs(placed.sd, placed.ino);
+        placed.sd.close();
       })()),
   };
 }

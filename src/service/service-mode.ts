@@ -194,6 +194,16 @@ async function startControl(
       ...(o.tcp ? { tcp: o.tcp } : {}),
       reload,
       onError: (e) => o.log.warn({ event: 'service.control-error', err: e }, `status endpoint: ${String(e)}`),
+      onPlacedAgain: (socket, err) =>
+        err === undefined
+          ? o.log.info(
+              { event: 'service.control-replaced', socket },
+              `the status socket was removed (git clean?): placed again at ${socket}`,
+            )
+          : o.log.warn(
+              { event: 'service.control-replaced', socket, err },
+              `the status socket ${socket} was removed and cannot be placed again (${(err as Error)?.message ?? String(err)}): hotwatch status will not find this hotwatch; tried again in a while`,
+            ),
     });
   } catch (e) {
     o.log.warn(

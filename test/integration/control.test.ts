@@ -281,4 +281,28 @@ describe('status and metrics after simulated events', () => {
     fs.mkdirSync(path.join(root, 'cmd', 'server'), { recursive: true });
     expect((await runCli(['status', '--check'], { cwd: path.join(root, 'cmd', 'server') })).code).toBe(0);
   });
+
+  it('a socket whose file was removed (git clean -fdx took .hotwatch/) is placed again, and answers', async () => {
+    const tmp = makeTmpDir('hotwatch-control-');
+    cleanups.push(tmp.cleanup);
+    const said: Array<{ socket: string; err?: unknown }> = [];
+    const server = await startControlServer({
+      root: tmp.dir,
+      status: () => ({}) as never,
+      metrics: async () => ({ contentType: 'text/plain', body: '' }),
+      keepMs: 100,
+      onPlacedAgain: (socket, err) => said.push({ socket, err }),
+    });
+    cleanups.push(() => server.close());
+    const sock = path.join(tmp.dir, '.hotwatch', 'control.sock');
+    expect((await request(sock, 'GET', '/status')).status).toBe(200);
+    fs.rmSync(path.join(tmp.dir, '.hotwatch'), { recursive: true, force: true });
+    const deadline = Date.now() + 10_000;
+    while (!fs.existsSync(sock) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect((await request(sock, 'GET', '/status')).status).toBe(200);
+    expect(said).toEqual([{ socket: sock }]);
+    expect(fs.statSync(sock).mode & 0o777).toBe(0o600);
+    await server.close();
+    expect(fs.existsSync(sock)).toBe(false);
+  });
 });
