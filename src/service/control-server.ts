@@ -92,12 +92,12 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   let closing: Promise<void> | undefined;
   // Placed again when its file is removed (`hotwatch status` and a HEALTHCHECK would say "no hotwatch runs").
   const keep = async (): Promise<void> => {
-    if (closing || !removed(placed)) return;
+    if (closing !== undefined || !removed(placed)) return;
     const old = placed;
     try {
       const fresh = await placeSocket(opts);
       fresh.unix.server.unref();
-      if (closing) {
+      if (closing !== undefined) {
         await fresh.unix.close().catch(() => undefined);
         unlinkIfOurs(fresh.sd, fresh.ino);
         return fresh.sd.close();
