@@ -23,6 +23,11 @@ export interface AppExit {
   code: number | null;
   signal: NodeJS.Signals | null;
   uptimeMs: number;
+  /**
+   * The app had daemonized: its leader exited (code, signal) and these processes served, then ended too.
+   * How they ended is not known: they were not hotwatch's children.
+   */
+  daemons?: number[];
 }
 
 export interface StopResult {

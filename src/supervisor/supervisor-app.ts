@@ -84,7 +84,7 @@ export async function appEnded(app: AppProcess, log: Logger, signal: AbortSignal
   void reportDaemonized(log, app.pid, left, signal);
   await daemonGone(app.marker, app.pid, signal);
   if (app.stopRequested || signal.aborted) return undefined;
-  return { ...exit, uptimeMs: Date.now() - app.startedAt };
+  return { ...exit, uptimeMs: Date.now() - app.startedAt, daemons: left };
 }
 
 /**

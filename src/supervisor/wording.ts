@@ -18,6 +18,9 @@ export function formatSeconds(ms: number): string {
 
 export function formatExit(exit: AppExit): string {
   const up = formatDuration(exit.uptimeMs);
+  // Not the leader's code: it exited long ago, and how its daemon ended is its parent's (init's) to see.
+  if (exit.daemons?.length)
+    return `ended after ${up}: its daemon (pid ${exit.daemons.join(', ')}) is gone, how it ended is not known to hotwatch (not its child)`;
   if (exit.signal) return `was killed by ${exit.signal} after ${up}`;
   return `exited with code ${exit.code ?? '?'} after ${up}`;
 }

@@ -105,4 +105,17 @@ describe('an app that daemonizes (e2e)', () => {
     await session.serves('v1');
     await second.waitForLog((l) => l.event === 'app.daemonized', "the new run's app daemonizes");
   }, 90_000);
+
+  it('a daemon that ends on its own: the app ended, said without the leader exit code (not "exited with code 0")', async () => {
+    const hw = (session.hw = startHotwatch([], { cwd: session.dir, env: { PORT: String(session.port) } }));
+    const daemon = await hw.waitForLog((l) => l.event === 'app.daemonized', 'the daemon is noticed');
+    const pid = (daemon.pids as number[])[0]!;
+    process.kill(pid, 'SIGKILL'); // it dies, with no code hotwatch could see
+    const exit = await hw.waitForLog((l) => l.event === 'app.exit', 'the end of the app is said');
+    expect(exit.daemons).toEqual([pid]);
+    expect(String(exit.msg)).toMatch(
+      new RegExp(`^app ended after .*: its daemon \\(pid ${pid}\\) is gone, how it ended is not known to hotwatch`),
+    );
+    expect(String(exit.msg)).not.toContain('exited with code');
+  });
 });
