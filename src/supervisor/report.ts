@@ -150,7 +150,7 @@ function reportStop(log: Logger, pid: number, why: string, res: StopResult, ctx:
     res.how === 'graceful'
       ? `stopped by ${ctx.stopSignal}`
       : res.how === 'killed' && res.durationMs < ctx.gracePeriodMs
-        ? 'killed at once (forced)'
+        ? 'killed when forced, before its grace period ended'
         : res.how === 'killed'
           ? `did not stop within ${ctx.gracePeriodMs}ms of ${ctx.stopSignal}: killed`
           : `had already ${formatExit(res.exit)}`;
