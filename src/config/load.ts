@@ -218,7 +218,12 @@ async function checkConfigPath(dir: string, key: string, where: string | undefin
     const code = errnoCode(e);
     throw fail(code === 'ENOENT' || code === 'ENOTDIR' ? 'does not exist' : `cannot be read (${code ?? String(e)})`, e);
   }
-  if (!anyType && !stat.isDirectory()) throw fail('is not a directory');
+  // "create it" cannot be the fix for a file that is there: pointing the key elsewhere is.
+  if (!anyType && !stat.isDirectory())
+    throw new HotwatchError('CONFIG_INVALID', `${key}: ${dir} is a file, not a directory`, {
+      hint: `set ${key} to a directory (relative to root)`,
+      ...(where ? { where } : {}),
+    });
 }
 
 function applyOverrides(cfg: Config, o: LoadOptions['overrides'], rootFromFlag: string | undefined): Config {
