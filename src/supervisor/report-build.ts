@@ -45,7 +45,8 @@ export function reportBuildFailure(
     lines.length > shown.length
       ? `\n    … and ${plural(lines.length - shown.length, 'more line')} (--log-level debug streams them all)`
       : '';
-  const detail = shown.length > 0 ? `\n${indent(shown.join('\n'))}${more}` : '\n    (the build printed nothing)';
+  const fix = toolchainFix(body);
+  const detail = `${shown.length > 0 ? `\n${indent(shown.join('\n'))}${more}` : '\n    (the build printed nothing)'}${fix ? `\n  fix: ${fix}` : ''}`;
   log.error(
     {
       event: 'build.failed',
@@ -59,6 +60,14 @@ export function reportBuildFailure(
     },
     `${res.step !== undefined ? 'BUILD STEP FAILED' : 'BUILD FAILED'} (${why}): ${serving}${detail}`,
   );
+}
+
+/** A fix for failures of the machine, not of the code, which go states without one. */
+function toolchainFix(output: string): string | undefined {
+  const cc = /cgo: C compiler "([^"]+)" not found/.exec(output);
+  if (cc)
+    return `install a C compiler (${cc[1]}: e.g. apt install gcc, apk add build-base), or build without cgo if no package needs it: build.env: { CGO_ENABLED: "0" }`;
+  return undefined;
 }
 
 /** After BUILD FAILED, the news that the fix was seen, though nothing restarts. */
