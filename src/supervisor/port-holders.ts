@@ -20,7 +20,12 @@ export class PortHolders {
 
   /** A stop's result: its port holders are remembered. */
   note(result: StopResult): void {
-    for (const p of result.portsStillHeld) for (const h of p.holders) this.held.set(h.pid, { cmd: h.cmd, port: p.port });
+    for (const p of result.portsStillHeld) this.noteHolders(p.port, p.holders);
+  }
+
+  /** Processes found holding the app's `port` when the app was no longer running. */
+  noteHolders(port: number, holders: readonly TreeProcess[]): void {
+    for (const h of holders) this.held.set(h.pid, { cmd: h.cmd, port });
   }
 
   /** Those still running now, as they were (not `except`: already named). */

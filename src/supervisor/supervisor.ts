@@ -19,6 +19,8 @@ import { appEnded, proveReady, startAppForJob, type JobAppOptions, type OutputTa
 import { HotwatchError } from '../errors.js';
 import { compilerErrors } from './compiler-output.js';
 import { PortHolders, type LeftProcess } from './port-holders.js';
+import { portHolders } from '../os/ports.js';
+import { hasProcfs } from '../os/procfs.js';
 import { LoopPause } from './loop-pause.js';
 import { SelfTriggerGuard } from './self-trigger.js';
 import { CycleSteps, changedOf } from './supervisor-steps.js';
@@ -489,7 +491,12 @@ export class Supervisor {
     this.stats.appStarts++;
     this.markers.add(app.marker.value);
     appEnded(app, this.log, this.opts.signal)
-      .then((exit) => exit && this.feed({ type: 'appExited', at: Date.now(), pid: app.pid, exit }))
+      .then((exit) => {
+        if (!exit) return;
+        // A clean end (a crash on a port in use is said by the app's own output: app.port-in-use).
+        if ((exit.code === 0 && !exit.signal) || exit.daemons) this.portAfterExit(app.pid);
+        this.feed({ type: 'appExited', at: Date.now(), pid: app.pid, exit });
+      })
       .catch((e: unknown) => this.fail(e));
     const serving = (): boolean => servingApp(this.job)?.pid === app.pid;
     const { servedAt } = this.opts;
@@ -512,6 +519,30 @@ export class Supervisor {
       outcome: { ok: true, pid: app.pid, startMs, ...(identity !== undefined ? { identity } : {}) },
     });
     this.steps.after(this.lastBuilt);
+  }
+
+  /**
+   * The app ended on its own, and nothing with its marker runs: a process still holding its port (run.port,
+   * its $PORT, or the proxy's port for it) left its tree unseen (its own session, a cleared environment) or
+   * is someone else's. Said now, and named at exit while it runs (port-holders.ts).
+   */
+  private portAfterExit(pid: number, delays = [300, 700]): void {
+    const port = this.ports.get(pid) ?? this.opts.run.port ?? (Number(this.opts.appEnv().PORT) || undefined);
+    // Ad-hoc mode runs commands that end (tests, linters): their $PORT is not theirs to hold.
+    if (port === undefined || this.opts.exec || !hasProcfs() || this.opts.signal.aborted) return;
+    const holders = portHolders(port);
+    if (holders.length === 0) {
+      // A worker it left may still be starting: looked at again, a few times within a second.
+      const [next, ...rest] = delays;
+      if (next !== undefined) setTimeout(() => this.portAfterExit(pid, rest), next).unref();
+      return;
+    }
+    this.portHolders.noteHolders(port, holders);
+    const who = holders.map((h) => `pid ${h.pid} (${h.cmd})`).join(', ');
+    this.log.warn(
+      { event: 'app.port-held', port, holders },
+      `the app (pid ${pid}) ended, but its port :${port} is held by ${who}, which hotwatch does not know as the app's (no marker: its environment was cleared, or it is another program): it is not stopped or restarted by hotwatch; if it is the app's, stop it (kill ${holders[0]!.pid})`,
+    );
   }
 
   /** Processes of any app this supervisor started that are still running (after run(): none, or a survivor). */

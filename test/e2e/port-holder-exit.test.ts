@@ -13,6 +13,30 @@ import { isAlive, waitFor } from '../helpers/wait.js';
 
 const FIXTURE = path.resolve(import.meta.dirname, '../fixtures/go/spawner');
 
+/** The leader starts `setsid -f env -i <itself> worker PORT` (no group, no marker) and exits 0; the worker serves. */
+const WORKER_APP = `package main
+
+import (
+\t"fmt"
+\t"net/http"
+\t"os"
+\t"os/exec"
+)
+
+func main() {
+\tif len(os.Args) == 3 && os.Args[1] == "worker" {
+\t\thttp.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "worker") })
+\t\t_ = http.ListenAndServe("127.0.0.1:"+os.Args[2], nil)
+\t\treturn
+\t}
+\tself, _ := os.Executable()
+\tif err := exec.Command("setsid", "-f", "env", "-i", self, "worker", os.Getenv("PORT")).Run(); err != nil {
+\t\tfmt.Fprintln(os.Stderr, err)
+\t\tos.Exit(1)
+\t}
+}
+`;
+
 let tmp: ReturnType<typeof makeTmpDir> | undefined;
 let hw: Hotwatch | undefined;
 const leaked = new Set<number>();
@@ -54,6 +78,27 @@ describe('a process holding the app port after it stopped, outside its tree', ()
     expect(String(exit.msg)).toContain(`pid ${leaker} (`);
     expect(String(exit.msg)).toContain(`holding :${port}, the app's port, outside its tree`);
     expect(String(exit.msg)).toMatch(new RegExp(`fix: kill ${leaker}$`));
+    expect(String(exit.msg)).not.toContain('nothing left running');
+  });
+
+  it('an app whose leader leaves a worker with a cleared environment and exits 0: the port holder is said at once, and at exit', async () => {
+    tmp = makeTmpDir();
+    fs.writeFileSync(path.join(tmp.dir, 'go.mod'), 'module example.com/w\n\ngo 1.22\n');
+    fs.writeFileSync(path.join(tmp.dir, 'main.go'), WORKER_APP);
+    const port = await freePort();
+    hw = startHotwatch([], { cwd: tmp.dir, env: { PORT: String(port) } });
+    const held = await hw.waitForLog((l) => l.event === 'app.port-held', 'the port holder is said', { timeoutMs: 60_000 });
+    const worker = (held.holders as { pid: number }[])[0]!.pid;
+    leaked.add(worker);
+    expect(held.port).toBe(port);
+    expect(String(held.msg)).toContain(`its port :${port} is held by pid ${worker} (`);
+    expect(String(held.msg)).toContain(`kill ${worker}`);
+    expect(await httpGet(port)).toBe('worker');
+    const h = hw;
+    hw = undefined;
+    expect((await h.stop('SIGINT')).code).toBe(0);
+    const exit = h.events('exit').at(-1)!;
+    expect(String(exit.msg)).toContain(`pid ${worker} (`);
     expect(String(exit.msg)).not.toContain('nothing left running');
   });
 });
