@@ -36,10 +36,13 @@ export class ShutdownSignals {
 
   /** A stop asked for at the keyboard (`q`): as SIGINT, said as what was pressed. */
   request(what: string): void {
-    this.onSignal('SIGINT', what);
+    this.stop('SIGINT', what);
   }
 
-  private readonly onSignal = (sig: NodeJS.Signals, what: string = sig): void => {
+  // Node calls a signal listener with the signal's number as a second argument: not a word to say.
+  private readonly onSignal = (sig: NodeJS.Signals): void => this.stop(sig, sig);
+
+  private stop(sig: NodeJS.Signals, what: string): void {
     if (sig === 'SIGHUP' && this.count === 0 && this.hangup?.()) return;
     const log = this.hooks.log();
     // One keypress or `kill` can arrive twice (e.g. `timeout` signals both the child and its group):
@@ -59,7 +62,7 @@ export class ShutdownSignals {
       this.hooks.forceKill();
       this.forced = true;
     }
-  };
+  }
 
   /** How a stop ends: exit 0, or 128+n after a signal that is not a request to stop (SIGQUIT...). */
   stopped(): { code: number; note: string } {

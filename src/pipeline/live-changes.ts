@@ -39,6 +39,8 @@ export class LiveChanges {
   note(path: string, at: number, complete: boolean, writing = false): void {
     const open = !(complete && path !== '');
     if (writing && path !== '') this.writers.set(path, Math.max(at, this.writers.get(path) ?? at));
+    // A pathless event is a rescan: events were lost, the closes among them; no writer is waited for.
+    else if (path === '') this.writers.clear();
     else this.writers.delete(path);
     const f = this.files.get(path);
     if (!f) {

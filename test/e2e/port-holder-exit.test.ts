@@ -73,6 +73,7 @@ describe('a process holding the app port after it stopped, outside its tree', ()
     const r = await h.stop('SIGINT');
     expect(r.code).toBe(0);
     expect(isAlive(leaker), 'the leaker is not the app by its marker: never signalled').toBe(true);
+    expect(h.events('shutdown').map((l) => l.msg)).toEqual(['SIGINT: stopping (again to force)']); // the name, not the number
     const exit = h.events('exit').at(-1)!;
     expect(exit.level).toBe(50);
     expect(String(exit.msg)).toContain(`pid ${leaker} (`);

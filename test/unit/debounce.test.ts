@@ -248,6 +248,14 @@ describe('Debouncer (injected clock)', () => {
       expect(e.deadline()).toBe(WRITER_MAX_MS);
     });
 
+    it('a rescan (events were lost, the close among them) holds nothing any more', () => {
+      const d = new Debouncer(opts);
+      d.note(0, '/r/a.go', false, true);
+      d.note(10); // the rescan: no path
+      expect(d.writing).toEqual([]);
+      expect(d.deadline()).toBeLessThan(1000);
+    });
+
     it('a file found unchanged (dismissed) holds nothing any more', () => {
       const d = new Debouncer(opts);
       d.note(0, '/r/a.go', false, true);
