@@ -6,7 +6,6 @@
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
-import { errnoCode } from '../errors.js';
 import type { ClientConfig } from './client-script.js';
 import { sendErrorAnswer } from './error-page.js';
 import type { Generation } from './generation.js';
@@ -96,7 +95,7 @@ function send(req: IncomingMessage, res: ServerResponse, body: RequestBody, gen:
       method: req.method,
       path: req.url,
       headers: upstreamRequestHeaders(req, { upgrade: false }),
-      agent: gen.agent,
+      agent: IDEMPOTENT.has((req.method ?? 'GET').toUpperCase()) ? gen.agent : gen.once,
     });
     let connected = false;
     let responded = false;
@@ -118,7 +117,7 @@ function send(req: IncomingMessage, res: ServerResponse, body: RequestBody, gen:
       if (responded) return;
       body.detach();
       res.off('close', onClientGone);
-      const again = !res.destroyed && body.replayable && mayRetry(err, connected, up.reusedSocket, req.method ?? 'GET');
+      const again = !res.destroyed && body.replayable && mayRetry(connected, req.method ?? 'GET');
       if (again) return resolve({ kind: 'retry', error: `${gen.label}: ${err.message}` });
       sendErrorAnswer(
         req,
@@ -139,14 +138,13 @@ function send(req: IncomingMessage, res: ServerResponse, body: RequestBody, gen:
 
 /**
  * Sending again is safe when the app never got the request (the connection was refused or failed
- * before it opened), when a kept-alive connection was closed by the app just as it was reused (the
- * request crossed the close; browsers retry this case too), or when the method is idempotent.
+ * before it opened), or when the method is idempotent. A request that must not be sent twice (a POST:
+ * an order placed) goes on a connection of its own (Generation.once), so a failure after it opened
+ * means the app had it: a 502, never a second POST. (A retired version is stopped only once its
+ * requests have ended: proxy.drained.)
  */
-function mayRetry(err: Error, connected: boolean, reused: boolean, method: string): boolean {
-  if (!connected) return true;
-  const code = errnoCode(err);
-  if (reused && (code === 'ECONNRESET' || code === 'EPIPE' || err.message === 'socket hang up')) return true;
-  return IDEMPOTENT.has(method.toUpperCase());
+function mayRetry(connected: boolean, method: string): boolean {
+  return !connected || IDEMPOTENT.has(method.toUpperCase());
 }
 
 function relay(req: IncomingMessage, res: ServerResponse, upRes: IncomingMessage, page: ClientConfig, ctx: ForwardContext): void {

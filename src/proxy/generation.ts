@@ -8,6 +8,13 @@ import type { Upstream } from './types.js';
 
 export class Generation {
   readonly agent: http.Agent;
+  /**
+   * For requests that must not be sent twice (POST, PATCH): a connection of their own, never a kept-alive
+   * one. On a reused connection a failure cannot say whether the app got the request (it may have closed
+   * the idle connection as the request crossed, or died working on it); on a fresh one it can: refused
+   * means not received (sent again), a failure after it opened means received (a 502, never a second POST).
+   */
+  readonly once = new http.Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
 
   constructor(readonly upstream: Upstream) {
     this.agent = new http.Agent({
@@ -25,7 +32,17 @@ export class Generation {
 
   /** True while requests of this generation are still in flight. */
   get busy(): boolean {
-    return Object.values(this.agent.sockets).some((list) => (list?.length ?? 0) > 0);
+    return this.inFlight > 0;
+  }
+
+  /** Requests of this generation in flight (each holds one of its sockets). */
+  get inFlight(): number {
+    return sockets(this.agent) + sockets(this.once);
+  }
+
+  /** Requests in flight that must not be sent twice (POST, PATCH): what a stop must wait for (proxy.drained). */
+  get unsafeInFlight(): number {
+    return sockets(this.once);
   }
 
   /**
@@ -40,5 +57,11 @@ export class Generation {
   /** Ends everything at once, in-flight requests included (the proxy is closing). */
   destroy(): void {
     this.agent.destroy();
+    this.once.destroy();
   }
+}
+
+/** The sockets `a` has in use (one per request in flight). */
+function sockets(a: http.Agent): number {
+  return Object.values(a.sockets).reduce((n, list) => n + (list?.length ?? 0), 0);
 }

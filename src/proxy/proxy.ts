@@ -14,6 +14,10 @@ import { HoldLog } from './hold-log.js';
 import { LiveReloadHub } from './live-reload.js';
 import type { PageOptions } from './page.js';
 import type { FailureReport, ProxyHandle, ProxyOptions, Upstream } from './types.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** How often a retired version is looked at for requests still in flight. */
+const DRAIN_POLL_MS = 20;
 import { UpstreamGate } from './upstream-gate.js';
 import { forwardUpgrade } from './upgrade.js';
 
@@ -102,6 +106,14 @@ class ReverseProxy implements ProxyHandle {
     this.hub?.update({ up: true, failure: null });
     const from = prev ? ` (was ${prev.label})` : '';
     this.log.info({ event: 'proxy.switch', to: next.label, from: prev?.label }, `proxy → ${next.label}${from}`);
+  }
+
+  async drained(port: number, timeoutMs: number, signal?: AbortSignal): Promise<number> {
+    const deadline = performance.now() + timeoutMs;
+    const busy = (): number =>
+      [...this.generations].filter((g) => g !== this.serving && g.upstream.port === port).reduce((n, g) => n + g.unsafeInFlight, 0);
+    while (busy() > 0 && performance.now() < deadline && !signal?.aborted) await sleep(DRAIN_POLL_MS);
+    return busy();
   }
 
   restarting(reason = 'a new version is starting'): void {

@@ -46,6 +46,13 @@ export interface ProxyHandle {
   failed(report: FailureReport): void;
   /** Every open page reloads (after a successful restart, or a change that needs no restart). */
   reload(): void;
+  /**
+   * Resolves once no request that must not be sent twice (POST, PATCH) is in flight to the app at `port`
+   * (no longer served: the proxy sends it no new ones), after `timeoutMs`, or once `signal` aborts, with
+   * the number still in flight then. Idempotent ones (a GET, an event stream) are not waited for: cut by
+   * the stop, they are sent again to the new version.
+   */
+  drained(port: number, timeoutMs: number, signal?: AbortSignal): Promise<number>;
   /** Where the proxy listens (the port is the real one when 0 was asked). */
   readonly address: { host: string; port: number };
   /** Stops listening and ends every connection; idempotent. */

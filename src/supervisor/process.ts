@@ -91,6 +91,10 @@ export class AppProcess {
   }
   /** Aborted by forceKill(): the grace period of a stop (running or to come) ends at once. */
   private readonly graceCut = new AbortController();
+  /** Aborted by forceKill(): what waits before the stop (its requests in flight) ends at once too. */
+  get forced(): AbortSignal {
+    return this.graceCut.signal;
+  }
   /** The environment marker every process of this app instance carries. */
   readonly marker: EnvMarker;
 

@@ -13,7 +13,7 @@ import type { Logger } from '../log/logger.js';
 import type { Batch } from '../pipeline/events.js';
 import { buildForJob } from './supervisor-build.js';
 import type { ChangeKind, SupervisorOptions, SupervisorStats } from './supervisor-options.js';
-import { APP_MARKER_KEY, type AppProcess } from './process.js';
+import { APP_MARKER_KEY, type AppProcess, type StopResult } from './process.js';
 import { processesWithMarkers } from './daemon.js';
 import { appEnded, proveReady, startAppForJob, type JobAppOptions, type OutputTail } from './supervisor-app.js';
 import { HotwatchError } from '../errors.js';
@@ -400,8 +400,7 @@ export class Supervisor {
   }
 
   private stopApp(app: AppProcess): void {
-    app
-      .stop(this.opts.run.stopSignal, this.opts.run.gracePeriodMs)
+    this.drainThenStop(app)
       .then((result) => {
         this.portHolders.note(result);
         this.apps.delete(app.pid);
@@ -413,12 +412,31 @@ export class Supervisor {
       .catch((e: unknown) => this.fail(e));
   }
 
-  /** Blue-green: the old version, replaced by a new one that is ready, is stopped in the background. */
+  /**
+   * The app's stop, once the requests it was answering that must not be sent twice (a POST) have ended,
+   * within its grace period (behind the proxy, which sends it no new ones by then): cut by the stop, such a
+   * request would fail, never be sent again. GETs are not waited for: cut, they are sent to the new version.
+   */
+  private async drainThenStop(app: AppProcess): Promise<StopResult> {
+    const { proxy, run, signal } = this.opts;
+    const port = this.ports.get(app.pid);
+    const left = proxy && port !== undefined ? await proxy.drained(port, run.gracePeriodMs, AbortSignal.any([signal, app.forced])) : 0;
+    if (left > 0)
+      this.log.debug(
+        { event: 'app.drain-timeout', pid: app.pid, left },
+        `${left} request(s) still in flight to pid ${app.pid}: stopping it`,
+      );
+    return app.stop(run.stopSignal, run.gracePeriodMs);
+  }
+
+  /**
+   * Blue-green: the old version, replaced by a new one that is ready, is stopped in the background (once
+   * its POSTs in flight have ended: drainThenStop).
+   */
   private retire(app: AppProcess, why: string): void {
     this.apps.delete(app.pid);
     this.retiring.add(app);
-    const stopped = app
-      .stop(this.opts.run.stopSignal, this.opts.run.gracePeriodMs)
+    const stopped = this.drainThenStop(app)
       .then((result) => {
         this.portHolders.note(result);
         reportJob(this.log, { kind: 'app.stop', pid: app.pid, why, result }, this.reportContext);

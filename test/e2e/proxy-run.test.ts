@@ -21,6 +21,7 @@ import (
 \t"fmt"
 \t"net/http"
 \t"os"
+\t"time"
 )
 
 func main() {
@@ -33,6 +34,14 @@ func main() {
 \thttp.HandleFunc("/crash", func(w http.ResponseWriter, r *http.Request) {
 \t\tfmt.Fprintln(os.Stderr, "fatal: the database is gone")
 \t\tos.Exit(3)
+\t})
+\thttp.HandleFunc("/order", func(w http.ResponseWriter, r *http.Request) {
+\t\t// Recorded as received, then worked on for 2 s: a stop meanwhile would cut it.
+\t\tf, _ := os.OpenFile(os.Getenv("ORDERS"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+\t\tfmt.Fprintf(f, "%s %s\\n", "${version}", r.Method)
+\t\tf.Close()
+\t\ttime.Sleep(2 * time.Second)
+\t\tfmt.Fprintf(w, "order placed by %s", "${version}")
 \t})
 \thttp.HandleFunc("/tmpl", func(w http.ResponseWriter, r *http.Request) {
 \t\tb, _ := os.ReadFile("templates/x.tmpl")
@@ -281,6 +290,34 @@ describe('hotwatch run --proxy-port (e2e)', () => {
 });
 
 /** The live-reload state the page's script reads (the overlay shows its failure). */
+describe('a request in flight when the proxy switches to a new version (e2e)', () => {
+  const session = hotwatchSession((dir) => {
+    fs.writeFileSync(path.join(dir, 'go.mod'), 'module example.com/e2e\n\ngo 1.22\n');
+    fs.writeFileSync(path.join(dir, 'main.go'), app('v0'));
+    fs.mkdirSync(path.join(dir, 'templates'));
+    fs.writeFileSync(path.join(dir, 'templates', 'x.tmpl'), 'tmpl=one\n');
+  });
+
+  it('a POST the old version is working on ends there (it is stopped only then), and reaches the app once', async () => {
+    const port = session.port;
+    const orders = path.join(session.dir, 'orders.log');
+    const hw = (session.hw = startHotwatch(['--proxy-port', String(port)], { cwd: session.dir, env: { ORDERS: orders } }));
+    await waitFor(async () => (await text(port)) === 'v=v0', { description: 'v0 serves', timeoutMs: 60_000 });
+    const agent = new (await import('node:http')).Agent({ keepAlive: true });
+    expect((await request(port, { agent })).text).toBe('v=v0'); // the proxy's connection to the app is now a kept-alive one
+    const order = request(port, { method: 'POST', path: '/order', body: 'one widget', agent, timeoutMs: 30_000 });
+    await waitFor(() => fs.existsSync(orders), { description: `v0 received the order\n${hw.stderr().slice(-1500)}` });
+    fs.writeFileSync(path.join(session.dir, 'main.go'), app('v1'));
+    const answer = await order;
+    expect(answer.status).toBe(200);
+    expect(answer.text).toBe('order placed by v0');
+    await waitFor(async () => (await text(port)) === 'v=v1', { description: 'v1 serves', timeoutMs: 60_000 });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(fs.readFileSync(orders, 'utf8')).toBe('v0 POST\n');
+    agent.destroy();
+  });
+});
+
 async function stateOf(port: number, page: string): Promise<unknown> {
   expect(page).toContain('/__hotwatch/');
   const a = await request(port, { path: '/__hotwatch/state', timeoutMs: 2_000 });
