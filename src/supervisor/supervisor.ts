@@ -67,6 +67,8 @@ export class Supervisor {
   private readonly retiringStops = new Set<Promise<void>>();
   /** The proxy shows a failure (cleared by the next version ready). */
   private failureShown = false;
+  /** The last build's failure while no build has succeeded since: a restart of the old binary does not end it. */
+  private buildFailure: { title: string; lines: readonly string[] } | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
   /**
    * Builds and app starts that cause their own next change (an app or a build command writing a watched
@@ -333,12 +335,20 @@ export class Supervisor {
       const { buildDir, cwd } = this.reportContext;
       const out = r.result.output.trim();
       const { lines, count } = compilerErrors(out ? out.split('\n') : [], buildDir, cwd);
-      const title = `Build failed${count > 0 ? ` (${count} error${count === 1 ? '' : 's'})` : ''}: ${r.appRunning ? 'the previous version keeps serving' : 'nothing serves'}`;
-      this.showFailure({ title, lines: lines.slice(0, 100) });
+      // build.onFailure: stop stops the app that ran: nothing serves then, whatever ran before.
+      const serves = r.appRunning && this.opts.build.onFailure !== 'stop';
+      const stopped = r.appRunning && !serves ? 'the app is stopped (build.onFailure: stop)' : 'nothing serves';
+      const title = `Build failed${count > 0 ? ` (${count} error${count === 1 ? '' : 's'})` : ''}: ${serves ? 'the previous version keeps serving' : stopped}`;
+      this.buildFailure = { title, lines: lines.slice(0, 100) };
+      this.showFailure(this.buildFailure);
     } else if (r.kind === 'build.error') {
-      this.showFailure({ title: 'The build could not run', lines: [String(r.error)] });
+      this.buildFailure = { title: 'The build could not run', lines: [String(r.error)] };
+      this.showFailure(this.buildFailure);
+    } else if (r.kind === 'build.done') {
+      this.buildFailure = undefined;
     } else if ((r.kind === 'build.same-binary' || r.kind === 'build.reverted') && this.failureShown && this.ports.has(r.pid)) {
       // The app that runs is fine after all (a fix back to what it was built from): the overlay goes.
+      this.buildFailure = undefined;
       this.failureShown = false;
       proxy.ready({ host: '127.0.0.1', port: this.ports.get(r.pid)! });
     } else if (r.kind === 'app.exit') {
@@ -488,6 +498,8 @@ export class Supervisor {
       this.ports.set(app.pid, port);
       this.failureShown = false;
       proxy.ready({ host: '127.0.0.1', port });
+      // A restart without a build (a template edit) runs the old binary: a broken build is still broken.
+      if (this.buildFailure) this.showFailure(this.buildFailure);
       proxy.reload();
     }
     this.tails.set(app.pid, tail);

@@ -217,6 +217,48 @@ describe('hotwatch run --proxy-port (e2e)', () => {
     expect(await text(port)).toBe('v=v0');
   }, 90_000);
 
+  it('(h2) a broken build stays shown across a template restart (the old binary runs again; the build is still broken)', async () => {
+    const port = session.port;
+    const hw = (session.hw = startHotwatch(['--proxy-port', String(port)], { cwd: session.dir }));
+    await proxied('v0', port);
+    const failure = async (): Promise<string> =>
+      JSON.stringify(
+        ((await request(port, { path: '/__hotwatch/state' }).then((a) => JSON.parse(a.text))) as { failure: unknown }).failure,
+      );
+    await new Promise((r) => setTimeout(r, 700));
+    const good = fs.readFileSync(path.join(session.dir, 'main.go'), 'utf8');
+    fs.writeFileSync(path.join(session.dir, 'main.go'), `${good}\nfunc broken() { undefinedName() }\n`);
+    await waitFor(async () => (await failure()).includes('undefinedName'), { description: 'the failure shows', timeoutMs: 60_000 });
+    const mark = hw.logs.length;
+    fs.writeFileSync(path.join(session.dir, 'templates', 'x.tmpl'), 'tmpl=two\n');
+    await waitFor(async () => (await text(port, '/tmpl')) === 'tmpl=two\n', {
+      description: 'the template restart serves',
+      timeoutMs: 60_000,
+    });
+    expect(hw.events('build.start', mark)).toEqual([]);
+    expect(await failure()).toContain('undefinedName');
+  }, 90_000);
+
+  it('(h3) build.onFailure: stop: the page says the app is stopped, not that the previous version serves', async () => {
+    const port = session.port;
+    fs.writeFileSync(path.join(session.dir, 'watcher.config.yaml'), 'build:\n  onFailure: stop\n');
+    const hw = (session.hw = startHotwatch(['--proxy-port', String(port)], { cwd: session.dir }));
+    await proxied('v0', port);
+    await new Promise((r) => setTimeout(r, 700));
+    const good = fs.readFileSync(path.join(session.dir, 'main.go'), 'utf8');
+    fs.writeFileSync(path.join(session.dir, 'main.go'), `${good}\nfunc broken() { undefinedName() }\n`);
+    const page = await waitFor(
+      async () => {
+        const a = await request(port, { timeoutMs: 10_000 });
+        return a.status === 503 ? a.text : undefined;
+      },
+      { description: 'the 503 with the report', timeoutMs: 60_000 },
+    );
+    expect(page).toContain('the app is stopped (build.onFailure: stop)');
+    expect(page).not.toContain('keeps serving');
+    expect(hw.events('build.failed').length).toBe(1);
+  }, 90_000);
+
   it('(d) a template edit restarts without a build; a static edit only reloads', async () => {
     const port = session.port;
     const hw = (session.hw = startHotwatch(['--proxy-port', String(port)], { cwd: session.dir }));
