@@ -3,6 +3,7 @@
  * generated from the schema, and git-ignore .hotwatch/. Every refusal is ONE HotwatchError (exit 2)
  * with the fix, thrown before anything is written.
  */
+import { shellWord } from '../shell-word.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { HotwatchError } from '../errors.js';
@@ -102,13 +103,24 @@ async function fromRepo(opts: InitOptions, defaults: Config): Promise<{ draft: C
   return planFromRepo(facts, main, defaults);
 }
 
+/** This `hotwatch init`, as typed, with --force: the fix must run as the command that was refused would have. */
+function forceCommand(o: InitOptions): string {
+  const root = path.relative(o.cwd, o.root);
+  const words = ['hotwatch', 'init', '--force'];
+  if (root !== '') words.push('--root', root);
+  if (o.main !== undefined) words.push('--main', o.main);
+  if (o.all) words.push('--all');
+  if (o.fromAir !== undefined) words.push(...(o.fromAir === '' ? ['--from-air'] : ['--from-air', o.fromAir]));
+  return words.map(shellWord).join(' ');
+}
+
 export async function runInit(opts: InitOptions): Promise<InitResult> {
   checkRoot(opts.root, opts.cwd);
   const configFile = path.join(opts.root, CONFIG_FILE_NAME);
   const shown = displayPath(configFile, opts.cwd);
   if (fs.existsSync(configFile) && !opts.force) {
     throw new HotwatchError('FLAG_INVALID', `${shown} already exists: hotwatch init does not overwrite it`, {
-      hint: `keep it (hotwatch run uses it), or replace it with a freshly generated one: hotwatch init --force${opts.fromAir !== undefined ? ' --from-air' : ''}`,
+      hint: `keep it (hotwatch run uses it), or replace it with a freshly generated one: ${forceCommand(opts)}`,
     });
   }
   const defaults = ConfigSchema.parse({});

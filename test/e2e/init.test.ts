@@ -72,6 +72,13 @@ describe('hotwatch init (e2e)', () => {
     expect(again.stderr).toBe(
       'hotwatch: watcher.config.yaml already exists: hotwatch init does not overwrite it\n  fix: keep it (hotwatch run uses it), or replace it with a freshly generated one: hotwatch init --force\n',
     );
+    // From elsewhere, with flags: the fix is the same command with --force (it works as printed).
+    const parent = path.dirname(dir);
+    const withFlags = await runCli(['init', '--root', path.basename(dir), '--main', '.'], { cwd: parent });
+    expect(withFlags.code).toBe(2);
+    expect(withFlags.stderr).toContain(
+      `fix: keep it (hotwatch run uses it), or replace it with a freshly generated one: hotwatch init --force --root ${path.basename(dir)} --main .\n`,
+    );
     fs.appendFileSync(path.join(dir, 'watcher.config.yaml'), '# my edit\n');
     const forced = await init(dir, ['--force']);
     expect(forced.code, forced.stderr).toBe(0);

@@ -295,6 +295,18 @@ describe('bad and odd .air.toml files', () => {
     expect((await load(root, yaml)).watch.exclude).toEqual(['**/*_test.go', 'x.go', 'logs/**']);
   });
 
+  it("a bin with arguments (air runs it through the shell): the binary is hotwatch's build, its words are run.args", async () => {
+    const root = project();
+    fs.writeFileSync(path.join(root, 'go.mod'), 'module example.com/x\n\ngo 1.22\n');
+    fs.writeFileSync(path.join(root, 'main.go'), 'package main\n\nfunc main() {}\n');
+    const { conv, yaml } = convert('[build]\ncmd = "go build -o ./tmp/main ."\nbin = "./tmp/main serve --verbose"\n', root);
+    expect(conv.draft.values['run.args']).toEqual(['serve', '--verbose']);
+    expect(conv.draft.values['build.cmd']).toBeUndefined(); // the plain go build is hotwatch's own
+    const s = await load(root, yaml);
+    expect(s.run.args).toEqual(['serve', '--verbose']);
+    expect(s.build.cmd).toBeUndefined();
+  });
+
   it('a full_bin the shell would expand is reported, not guessed', () => {
     const { conv } = convert('[build]\nfull_bin = "PORT=$APP_PORT ./tmp/main"\n', project());
     expect(conv.unmapped.map((u) => u.key)).toEqual(['build.full_bin']);

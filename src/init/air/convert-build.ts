@@ -34,7 +34,10 @@ function runTarget(c: Conv, os: string, tmp: string): RunTarget {
   const full = c.get<string>(k('full_bin'));
   const rawEntry = c.get<string | string[]>(k('entrypoint'));
   const entry = typeof rawEntry === 'string' ? [rawEntry] : rawEntry?.length ? rawEntry : undefined;
-  const bin = c.get<string>(k('bin')) ?? AIR_DEFAULTS.bin(tmp);
+  const rawBin = c.get<string>(k('bin')) ?? AIR_DEFAULTS.bin(tmp);
+  // air runs bin through the shell: `./tmp/main serve --verbose` is the binary and its arguments.
+  const binLine = /\s/.test(rawBin.trim()) ? parseRunLine(rawBin.trim()) : undefined;
+  const bin = binLine?.program ?? rawBin;
   const argsBin = c.get<string[]>(k('args_bin')) ?? [];
   const t: RunTarget = { program: entry?.[0] ?? bin, env: {}, args: [], keys: [], bin, argsBin };
   if (full) {
@@ -51,6 +54,7 @@ function runTarget(c: Conv, os: string, tmp: string): RunTarget {
         `air ignored entrypoint's arguments (${entry.slice(1).join(' ')}) because full_bin was set; so does this conversion.`,
       );
   } else if (entry) Object.assign(t, { args: entry.slice(1), keys: [k('entrypoint')] });
+  else if (binLine) Object.assign(t, { env: binLine.env, args: [...binLine.args], keys: [k('bin')] });
   else t.keys = [k('bin')];
   t.args.push(...argsBin);
   c.map(k('args_bin'), 'run.args');
