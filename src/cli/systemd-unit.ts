@@ -71,7 +71,11 @@ function ownerOf(root: string): string {
  */
 function unitGrace(s: Settings, runArgs: string[], cwd: string): { ms: number; key: string } {
   const flags = parseRunFlags('run', runArgs, cwd);
-  const apps = flags.exec ? undefined : selectApps(s.apps, flags.apps);
+  // As `hotwatch run` would choose them, refusing what it refuses with apps: (--port, --proxy-port...):
+  // a unit whose ExecStart exits 2 at every start is not printed.
+  const { build, run, proxy } = flags.load.overrides ?? {};
+  const proxied = proxy?.port !== undefined || s.proxy.enabled;
+  const apps = flags.exec ? undefined : selectApps(s.apps, flags.apps, { ...build, ...run, proxy: proxied });
   const graces = apps?.map((a) => ({ name: a.name, gracePeriodMs: a.run.gracePeriodMs, own: a.overrides.gracePeriod !== undefined }));
   return longestGrace(s.run.gracePeriodMs, graces);
 }

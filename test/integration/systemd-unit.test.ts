@@ -183,4 +183,22 @@ describe('hotwatch systemd-unit', () => {
     expect(g.out).toBe('');
     expect(g.err).toContain('did you mean run.gracePeriod');
   });
+
+  it('refuses what hotwatch run refuses with apps: (--port, --proxy-port for several apps): no unit that exits 2 at each start', async () => {
+    const root = goModule();
+    fs.writeFileSync(
+      path.join(root, 'watcher.config.yaml'),
+      'apps:\n  a:\n    package: .\n  b:\n    package: .\n    output: .hotwatch/bin/b\n',
+    );
+    for (const args of [
+      ['--port', '1'],
+      ['--proxy-port', '8000'],
+    ]) {
+      const g = await generate(['--', ...args], root);
+      expect(g.code, g.err).toBe(2);
+      expect(g.out).toBe('');
+    }
+    const one = await generate(['--', 'a', '--proxy-port', '8000'], root);
+    expect(one.code, one.err).toBe(0);
+  });
 });
