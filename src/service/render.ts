@@ -29,25 +29,28 @@ function lines(s: StatusSnapshot, now: number): Array<[string, string]> {
   out.push(['state', `${s.state.name} for ${duration(s.state.forMs)}${of}`]);
   for (const [i, a] of (s.apps ?? []).entries())
     out.push([i === 0 ? 'apps' : '', `${a.name}: ${a.state}${a.pid !== null ? ` (pid ${a.pid})` : ''} for ${duration(now - a.since)}`]);
+  // The counts are the run's, every app's together: said so next to one app's line.
+  const all = (s.apps?.length ?? 0) > 1 ? ' (all apps)' : '';
+  const restarts = `${s.restarts} restart${s.restarts === 1 ? '' : 's'}${all}`;
   if (s.app) {
     const where = s.app.listening.length ? ` on ${s.app.listening.join(', ')}` : '';
     out.push([
       'app',
-      `${which}pid ${s.app.pid}${s.app.serving ? ', serving' : ''}${where}, up ${duration(s.app.uptimeMs)}, ${s.restarts} restart${s.restarts === 1 ? '' : 's'}`,
+      `${which}pid ${s.app.pid}${s.app.serving ? ', serving' : ''}${where}, up ${duration(s.app.uptimeMs)}, ${restarts}`,
     ]);
   } else {
     // The last exit of any app is this one's only when it names it (with apps:).
     const exit = s.lastExit && (s.state.app === undefined || s.lastExit.app === s.state.app) ? s.lastExit : undefined;
     out.push([
       'app',
-      `${which}none${exit ? ` (last exit ${exit.how}, ${duration(now - exit.at)} ago)` : ''}, ${s.restarts} restart${s.restarts === 1 ? '' : 's'}`,
+      `${which}none${exit ? ` (last exit ${exit.how}, ${duration(now - exit.at)} ago)` : ''}, ${restarts}`,
     ]);
   }
   if (s.crashLoop) out.push(['', s.crashLoop.line]);
   const b = s.lastBuild;
   const counts = `${s.builds.ok} ok, ${s.builds.failed} failed, ${s.builds.canceled} canceled`;
   const running = s.builds.runningSince !== null ? `building for ${duration(now - s.builds.runningSince)}; ` : '';
-  out.push(['build', `${running}${b ? `${lastBuild(b, now)} (${counts})` : 'none finished yet'}`]);
+  out.push(['build', `${running}${b ? `${lastBuild(b, now)} (${counts}${all})` : 'none finished yet'}`]);
   // A failure that no longer applies (the files went back): its errors are history, not news.
   if (b?.clearedAt === undefined) for (const e of b?.errors.slice(0, 5) ?? []) out.push(['', `  ${e}`]);
   const w = s.watch;
