@@ -34,17 +34,11 @@ function lines(s: StatusSnapshot, now: number): Array<[string, string]> {
   const restarts = `${s.restarts} restart${s.restarts === 1 ? '' : 's'}${all}`;
   if (s.app) {
     const where = s.app.listening.length ? ` on ${s.app.listening.join(', ')}` : '';
-    out.push([
-      'app',
-      `${which}pid ${s.app.pid}${s.app.serving ? ', serving' : ''}${where}, up ${duration(s.app.uptimeMs)}, ${restarts}`,
-    ]);
+    out.push(['app', `${which}pid ${s.app.pid}${s.app.serving ? ', serving' : ''}${where}, up ${duration(s.app.uptimeMs)}, ${restarts}`]);
   } else {
     // The last exit of any app is this one's only when it names it (with apps:).
     const exit = s.lastExit && (s.state.app === undefined || s.lastExit.app === s.state.app) ? s.lastExit : undefined;
-    out.push([
-      'app',
-      `${which}none${exit ? ` (last exit ${exit.how}, ${duration(now - exit.at)} ago)` : ''}, ${restarts}`,
-    ]);
+    out.push(['app', `${which}none${exit ? ` (last exit ${exit.how}, ${duration(now - exit.at)} ago)` : ''}, ${restarts}`]);
   }
   if (s.crashLoop) out.push(['', s.crashLoop.line]);
   const b = s.lastBuild;
