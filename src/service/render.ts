@@ -25,7 +25,8 @@ function lines(s: StatusSnapshot, now: number): Array<[string, string]> {
   out.push(['health', s.health.ok ? 'ok: serving, watch healthy' : (s.health.why ?? 'not ok')]);
   // With apps:, the summary lines are the least settled app's, named (each app's own state follows).
   const which = s.state.app !== undefined ? `${s.state.app}: ` : '';
-  const of = s.state.app !== undefined ? ` (app ${s.state.app}, the least settled of ${s.apps?.length ?? 'the'} apps)` : '';
+  const many = (s.apps?.length ?? 0) > 1 ? `the least settled of ${s.apps!.length} apps` : 'the one app';
+  const of = s.state.app !== undefined ? ` (app ${s.state.app}, ${many})` : '';
   out.push(['state', `${s.state.name} for ${duration(s.state.forMs)}${of}`]);
   for (const [i, a] of (s.apps ?? []).entries())
     out.push([i === 0 ? 'apps' : '', `${a.name}: ${a.state}${a.pid !== null ? ` (pid ${a.pid})` : ''} for ${duration(now - a.since)}`]);

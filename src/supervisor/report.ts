@@ -73,7 +73,7 @@ export function reportJob(log: Logger, r: Report, ctx: ReportContext): void {
         { event: r.kind, err: r.error, oldServing: r.oldServing },
         r.oldServing
           ? `the new version did not start: ${describeError(r.error, false)}; the previous version keeps serving`
-          : `could not start the app: ${describeError(r.error, false)}`,
+          : startFailure(describeError(r.error, false)),
       );
     case 'app.stop':
       return reportStop(log, r.pid, r.why, r.result, ctx);
@@ -138,6 +138,9 @@ function loopStory(v: Extract<SelfTriggerVerdict, { kind: 'loop' }>): string {
     `(${meanwhile}): the build (build.cmd, or a tool it runs) writes ${v.files.length === 1 ? 'it' : 'them'}, or the app as it stops`
   );
 }
+
+/** "could not start the app: …", unless the error says that already ("cannot start the app: …"). */
+const startFailure = (what: string): string => (/cannot start the app/.test(what) ? what : `could not start the app: ${what}`);
 
 function describeError(e: unknown, stack: boolean): string {
   if (isHotwatchError(e)) return e.format();

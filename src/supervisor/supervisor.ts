@@ -492,7 +492,9 @@ export class Supervisor {
         const lines = tail.lines;
         this.showFailure({ title: `The new version did not start: ${why}`, lines });
         const last = lines.length > 0 ? `its last output:\n${lines.map((l) => `    ${l}`).join('\n')}` : 'it printed nothing on stderr';
-        const error = new HotwatchError('APP_START_FAILED', why, { hint: `fix it and save: ${last}` });
+        // Not ready in time may be a slow start, not a broken one: raising the deadline is a fix too.
+        const slow = why.startsWith('it was not ready after') ? ', or give it longer (proxy.readyTimeout)' : '';
+        const error = new HotwatchError('APP_START_FAILED', why, { hint: `fix it and save${slow}: ${last}` });
         return this.feed({ type: 'startFinished', at: Date.now(), outcome: { ok: false, error } });
       }
       this.ports.set(app.pid, port);
