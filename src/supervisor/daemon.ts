@@ -22,15 +22,22 @@ export function markedProcesses(marker: EnvMarker, leader: number): number[] {
   return hasProcfs() ? pidsWithEnv(marker.key, marker.value).filter((p) => p !== leader) : [];
 }
 
-/** Says once that the app daemonized: its pids and, once they listen (a few seconds at most), its ports. */
-export async function reportDaemonized(log: Logger, leader: number, pids: number[], signal: AbortSignal): Promise<void> {
+/**
+ * Says once that the app daemonized: its pids and, once they listen (a few seconds at most), its ports.
+ * Not said when no process carries the marker by then (it exited, or replaced its environment: the app's
+ * end is said instead, appEnded).
+ */
+export async function reportDaemonized(log: Logger, leader: number, marker: EnvMarker, signal: AbortSignal): Promise<void> {
   let ports: number[] = [];
+  let pids = markedProcesses(marker, leader);
   const deadline = performance.now() + LISTEN_WAIT_MS;
-  while (!signal.aborted && performance.now() < deadline && pids.some(isRunning)) {
+  while (!signal.aborted && performance.now() < deadline && pids.length > 0) {
     ports = listeningPortsOf([...pids, ...pids.flatMap((p) => descendantsOf(p))]);
     if (ports.length > 0) break;
     await sleep(100);
+    pids = markedProcesses(marker, leader);
   }
+  if (pids.length === 0 || signal.aborted) return;
   const who = pids.map((p) => `pid ${p} (${readCmdline(p)})`).join(', ');
   const holds = ports.length > 0 ? ` holds ${ports.map((p) => `:${p}`).join(', ')}` : ' keeps running';
   log.warn(

@@ -15,12 +15,20 @@ export interface LeftProcess extends TreeProcess {
   port?: number;
 }
 
+/** Why such a process is remembered: it holds the app's port, or it was the app's daemon and dropped the marker. */
+type Held = { cmd: string; port: number } | { cmd: string; port?: undefined };
+
 export class PortHolders {
-  private readonly held = new Map<number, { cmd: string; port: number }>();
+  private readonly held = new Map<number, Held>();
 
   /** A stop's result: its port holders are remembered. */
   note(result: StopResult): void {
     for (const p of result.portsStillHeld) this.noteHolders(p.port, p.holders);
+  }
+
+  /** The app's daemons still running without its marker (AppExit.escaped). */
+  noteEscaped(pids: readonly number[]): void {
+    for (const pid of pids) if (!this.held.has(pid)) this.held.set(pid, { cmd: readCmdline(pid) });
   }
 
   /** Processes found holding the app's `port` when the app was no longer running. */
@@ -33,7 +41,7 @@ export class PortHolders {
     const out: LeftProcess[] = [];
     for (const [pid, h] of this.held) {
       if (except.has(pid) || !isRunning(pid) || readCmdline(pid) !== h.cmd) continue;
-      out.push({ pid, cmd: h.cmd, port: h.port });
+      out.push({ pid, cmd: h.cmd, ...(h.port !== undefined ? { port: h.port } : {}) });
     }
     return out;
   }

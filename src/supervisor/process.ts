@@ -28,6 +28,8 @@ export interface AppExit {
    * How they ended is not known: they were not hotwatch's children.
    */
   daemons?: number[];
+  /** Of `daemons`, those still running without the marker (they replaced their environment): not stoppable by hotwatch. */
+  escaped?: number[];
 }
 
 export interface StopResult {

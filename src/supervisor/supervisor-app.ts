@@ -7,6 +7,7 @@
 import type { RunSettings } from '../config/settings.js';
 import type { Logger } from '../log/logger.js';
 import { portHolders } from '../os/ports.js';
+import { isRunning } from '../os/procfs.js';
 import { binaryIdentity } from './binary-identity.js';
 import { daemonGone, markedProcesses, reportDaemonized } from './daemon.js';
 import { AppProcess, type AppExit } from './process.js';
@@ -81,10 +82,11 @@ export async function appEnded(app: AppProcess, log: Logger, signal: AbortSignal
   const exit = await app.exited;
   const left = app.stopRequested ? [] : markedProcesses(app.marker, app.pid);
   if (left.length === 0) return exit;
-  void reportDaemonized(log, app.pid, left, signal);
+  void reportDaemonized(log, app.pid, app.marker, signal);
   await daemonGone(app.marker, app.pid, signal);
   if (app.stopRequested || signal.aborted) return undefined;
-  return { ...exit, uptimeMs: Date.now() - app.startedAt, daemons: left };
+  const escaped = left.filter(isRunning);
+  return { ...exit, uptimeMs: Date.now() - app.startedAt, daemons: left, ...(escaped.length > 0 ? { escaped } : {}) };
 }
 
 /**

@@ -525,6 +525,7 @@ export class Supervisor {
     appEnded(app, this.log, this.opts.signal)
       .then((exit) => {
         if (!exit) return;
+        if (exit.escaped) this.portHolders.noteEscaped(exit.escaped);
         // A clean end (a crash on a port in use is said by the app's own output: app.port-in-use).
         if ((exit.code === 0 && !exit.signal) || exit.daemons) this.portAfterExit(app.pid);
         this.feed({ type: 'appExited', at: Date.now(), pid: app.pid, exit });

@@ -19,6 +19,8 @@ export function formatSeconds(ms: number): string {
 export function formatExit(exit: AppExit): string {
   const up = formatDuration(exit.uptimeMs);
   // Not the leader's code: it exited long ago, and how its daemon ended is its parent's (init's) to see.
+  if (exit.escaped?.length)
+    return `ended after ${up} as hotwatch can see it: its daemon (pid ${exit.escaped.join(', ')}) still runs, but without hotwatch's marker (it replaced its environment), so hotwatch can neither follow nor stop it: kill ${exit.escaped.join(' ')}`;
   if (exit.daemons?.length)
     return `ended after ${up}: its daemon (pid ${exit.daemons.join(', ')}) is gone, how it ended is not known to hotwatch (not its child)`;
   if (exit.signal) return `was killed by ${exit.signal} after ${up}`;
