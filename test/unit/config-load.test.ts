@@ -222,7 +222,7 @@ describe('env files, cancellation, time bound', () => {
     );
     write('srv', 'a file\n');
     expect((await failure({ cwd: tmp.dir, isTTY: false })).format()).toMatch(
-      /^watcher\.config\.yaml:2:8 run\.cwd: .*srv is a file, not a directory\n  fix: set run\.cwd to a directory \(relative to root\)$/,
+      /^watcher\.config\.yaml:2:8 run\.cwd: .*srv is a file, not a directory\n {2}fix: set run\.cwd to a directory \(relative to root\)$/,
     );
     fs.rmSync(path.join(tmp.dir, 'srv'));
     mkdir('srv');
