@@ -54,6 +54,8 @@ async function pausesDouble(hw: Hotwatch): Promise<void> {
 
 /** No more cycles: it restarted every so often before; now nothing for four such periods. */
 async function staysQuiet(hw: Hotwatch): Promise<void> {
+  // The app may answer before its start's line is read from hotwatch's stderr: counted once it is.
+  await waitFor(() => hw.events('app.start').length > 0, { description: 'the app start is logged' });
   const builds = hw.events('build.start').length;
   const starts = hw.events('app.start').length;
   const times = hw.events('app.start').map((l) => Date.parse(String(l.time)));
