@@ -104,7 +104,7 @@ class ReverseProxy implements ProxyHandle {
     prev?.retire();
     this.gate.set({ kind: 'ready', target: next });
     this.hub?.update({ up: true, failure: null });
-    const from = prev ? ` (was ${prev.label})` : '';
+    const from = !prev ? '' : prev.label === next.label ? ' (a new process on the same port)' : ` (was ${prev.label})`;
     this.log.info({ event: 'proxy.switch', to: next.label, from: prev?.label }, `proxy → ${next.label}${from}`);
   }
 

@@ -274,9 +274,10 @@ export function watchdogVerdict(watch: WatchView, now: number, deafGraceMs = 30_
 /** The one line for systemd's STATUS= (what `systemctl status` shows under the unit). */
 export function statusLine(s: StatusSnapshot): string {
   if (s.state.name === 'stopping') return 'stopping';
+  const n = s.watch.watches;
   const watch = s.watch.healthy
-    ? `watch ok (${s.watch.backend}${s.watch.watches !== undefined ? `, ${s.watch.watches} watches` : ''})`
-    : (healthWhy(s) ?? 'watch unhealthy');
+    ? `watch ok (${s.watch.backend}${n !== undefined ? `, ${n} watch${n === 1 ? '' : 'es'}` : ''})`
+    : (healthWhy(s) ?? watchTrouble(s.watch));
   if (!s.health.serving) return [s.health.why ?? `${s.state.name}`, s.watch.healthy ? undefined : watch].filter(Boolean).join('; ');
   const app = s.app!;
   const build = !s.lastBuild
@@ -289,3 +290,10 @@ export function statusLine(s: StatusSnapshot): string {
 }
 
 const healthWhy = (s: StatusSnapshot): string | undefined => (s.health.serving ? s.health.why : undefined);
+
+/** Why the watch is not healthy, in a word or two: still arming at start is not "unhealthy". */
+function watchTrouble(w: WatchView): string {
+  const bad = w.scopes.find((x) => x.state === 'failed') ?? w.scopes.find((x) => x.state === 'deaf');
+  if (bad) return `watch unhealthy: ${bad.kind} ${bad.path} ${bad.state === 'failed' ? 'deaf, recovery failed' : 'deaf, recovering'}`;
+  return w.scopes.length === 0 || w.scopes.some((x) => x.state === 'arming') ? 'watch arming' : 'watch unhealthy';
+}

@@ -121,6 +121,17 @@ describe('health and the STATUS= line', () => {
       'not serving: crash loop: 3 exits in 8 s, next try in 4 s',
     );
     expect(statusLine(snapshot(src({ ...running, state: 'stopping' }), f, meta, NOW))).toBe('stopping');
+    // At start, the watches still being armed: said so, not "unhealthy"; one watch is "1 watch".
+    const arming: WatchView = {
+      backend: 'native',
+      watches: 1,
+      dirs: 1,
+      scopes: [{ path: '/src', kind: 'root', state: 'arming', since: NOW - 500 }],
+    };
+    const first = { ...running, state: 'building' as const, app: undefined };
+    const fresh = new ServiceFacts();
+    expect(statusLine(snapshot(src(first, arming), fresh, meta, NOW))).toMatch(/; watch arming$/);
+    expect(statusLine(snapshot(src(running, { ...okWatch, watches: 1 }), fresh, meta, NOW))).toMatch(/watch ok \(native, 1 watch\)$/);
   });
 
   it('drops a failed build from STATUS= and the status once the files are back to what the app runs', () => {
