@@ -74,9 +74,9 @@ export async function askControl(root: string, method: string, urlPath: string, 
     sd = openStateDir(root, { create: false });
   } catch (e) {
     if (errnoCode(e) !== 'ENOENT') return { kind: 'none', why: `cannot read ${path.join(root, '.hotwatch')}: ${(e as Error).message}` };
-    return (
-      (await viaFallback(root, method, urlPath, timeoutMs)) ?? { kind: 'none', why: `no hotwatch runs in ${root} (no .hotwatch/ there)` }
-    );
+    // --root pointing nowhere is a typo to say as such, not "no hotwatch runs" there.
+    const none = fs.existsSync(root) ? `no hotwatch runs in ${root} (no .hotwatch/ there)` : `${root} does not exist (check --root)`;
+    return (await viaFallback(root, method, urlPath, timeoutMs)) ?? { kind: 'none', why: none };
   }
   const first = await ask(sd, root, method, urlPath, timeoutMs);
   if (first.kind === 'ok' || !first.absent) return first;
