@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../log/logger.js';
 import { listeningPortsOf } from '../os/ports.js';
-import { descendantsOf, hasProcfs, isRunning, listPids, pidsWithEnv, readCmdline } from '../os/procfs.js';
+import { carriesEnv, descendantsOf, hasProcfs, isRunning, listPids, pidsWithEnv, readCmdline } from '../os/procfs.js';
 import { pollUntil, type EnvMarker, type TreeProcess } from './kill-tree.js';
 
 /** How often a daemonized app is checked for being gone. */
@@ -27,15 +27,23 @@ export function markedProcesses(marker: EnvMarker, leader: number): number[] {
  * Not said when no process carries the marker by then (it exited, or replaced its environment: the app's
  * end is said instead, appEnded).
  */
-export async function reportDaemonized(log: Logger, leader: number, marker: EnvMarker, signal: AbortSignal): Promise<void> {
+export async function reportDaemonized(
+  log: Logger,
+  leader: number,
+  found: number[],
+  marker: EnvMarker,
+  signal: AbortSignal,
+): Promise<void> {
   let ports: number[] = [];
-  let pids = markedProcesses(marker, leader);
+  // The ones found still marked, each looked at alone (not a scan of every process's environment per look).
+  const marked = (): number[] => found.filter((p) => carriesEnv(p, marker.key, marker.value) === true && isRunning(p));
+  let pids = marked();
   const deadline = performance.now() + LISTEN_WAIT_MS;
   while (!signal.aborted && performance.now() < deadline && pids.length > 0) {
     ports = listeningPortsOf([...pids, ...pids.flatMap((p) => descendantsOf(p))]);
     if (ports.length > 0) break;
     await sleep(100);
-    pids = markedProcesses(marker, leader);
+    pids = marked();
   }
   if (pids.length === 0 || signal.aborted) return;
   const who = pids.map((p) => `pid ${p} (${readCmdline(p)})`).join(', ');

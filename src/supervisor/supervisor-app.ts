@@ -82,7 +82,7 @@ export async function appEnded(app: AppProcess, log: Logger, signal: AbortSignal
   const exit = await app.exited;
   const left = app.stopRequested ? [] : markedProcesses(app.marker, app.pid);
   if (left.length === 0) return exit;
-  void reportDaemonized(log, app.pid, app.marker, signal);
+  void reportDaemonized(log, app.pid, left, app.marker, signal);
   await daemonGone(app.marker, app.pid, signal);
   if (app.stopRequested || signal.aborted) return undefined;
   const escaped = left.filter(isRunning);
