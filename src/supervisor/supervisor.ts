@@ -20,7 +20,7 @@ import { HotwatchError } from '../errors.js';
 import { compilerErrors } from './compiler-output.js';
 import { PortHolders, type LeftProcess } from './port-holders.js';
 import { portHolders } from '../os/ports.js';
-import { hasProcfs } from '../os/procfs.js';
+import { carriesEnv, hasProcfs } from '../os/procfs.js';
 import { LoopPause } from './loop-pause.js';
 import { SelfTriggerGuard } from './self-trigger.js';
 import { CycleSteps, changedOf } from './supervisor-steps.js';
@@ -563,7 +563,9 @@ export class Supervisor {
     const port = this.ports.get(pid) ?? this.opts.run.port ?? (Number(this.opts.appEnv().PORT) || undefined);
     // Ad-hoc mode runs commands that end (tests, linters): their $PORT is not theirs to hold.
     if (port === undefined || this.opts.exec || !hasProcfs() || this.opts.signal.aborted) return;
-    const holders = portHolders(port);
+    // A version of ours started since (a restart on the same port) carries a marker: it is not such a holder.
+    const ours = (h: { pid: number }): boolean => [...this.markers].some((v) => carriesEnv(h.pid, APP_MARKER_KEY, v) === true);
+    const holders = portHolders(port).filter((h) => !ours(h));
     if (holders.length === 0) {
       // A worker it left may still be starting: looked at again, a few times within a second.
       const [next, ...rest] = delays;
