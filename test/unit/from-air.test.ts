@@ -18,6 +18,7 @@ import { killDelayMs } from '../../src/init/air/convert-run.js';
 import { stepArgv } from '../../src/init/air/convert-steps.js';
 import { readAirToml } from '../../src/init/air/read.js';
 import { regexToGlob } from '../../src/init/air/regex.js';
+import { createFilter } from '../../src/watch/tree/filter.js';
 import { renderConfig } from '../../src/init/render.js';
 import { validateConfigJson } from '../helpers/config-json-schema.js';
 import { makeTmpDir } from '../helpers/tmp.js';
@@ -324,8 +325,34 @@ describe('the pieces of a conversion', () => {
     ['generated', '**/*generated*'],
     ['gen/', '**/*gen/**'],
     ['/mocks/', '**/mocks/**'],
+    // air's .* crosses "/": gen/sub/x.go is excluded as it was
+    ['gen/.*\\.go$', '**/*gen/**/*.go'],
+    ['foo.*/bar\\.go$', '**/*foo*/**/bar.go'],
+    ['gen/.*', '**/*gen/*'],
   ])('exclude_regex %s → %s', (re, glob) => {
-    expect(regexToGlob(re)).toEqual({ glob });
+    expect(regexToGlob(re)).toEqual({ globs: [glob] });
+  });
+
+  it('a .* inside a name is read both ways: within the directory, and across directories', () => {
+    expect(regexToGlob('gen.*\\.go$')).toEqual({ globs: ['**/*gen*.go', '**/*gen*/**/*.go'] });
+    expect(regexToGlob('a.*b.*c.*d')).toEqual({ reason: expect.stringContaining('write the globs by hand') });
+  });
+
+  it('the converted config excludes what air excluded, at any depth', async () => {
+    const root = project();
+    const { yaml } = convert('[build]\nexclude_regex = ["_test\\\\.go", "gen/.*\\\\.go$"]\n', root);
+    const filter = createFilter((await load(root, yaml)).watch);
+    const air = /gen\/.*\.go$/;
+    for (const file of ['gen/x.go', 'gen/sub/x.go', 'api/gen/deep/er/x.go', 'main.go', 'generate/x.go', 'api/x.go']) {
+      const abs = path.join(root, file);
+      const excluded =
+        !filter.isRelevantFile(abs) ||
+        path
+          .dirname(file)
+          .split('/')
+          .some((_, i, a) => filter.isExcludedDir(path.join(root, ...a.slice(0, i + 1))));
+      expect(excluded, file).toBe(air.test(file));
+    }
   });
 
   it.each(['^vendor/', '(foo|bar)\\.go', '[a-z]+_test\\.go', 'x\\d', 'a.'])(

@@ -119,9 +119,9 @@ function mapRegexes(c: Conv, exclude: Globs): void {
   const converted: string[] = [];
   for (const re of regexes) {
     const r = regexToGlob(re);
-    if ('glob' in r && !globProblem(r.glob)) {
-      exclude.add(r.glob, 'build.exclude_regex');
-      converted.push(`${re} → ${r.glob}`);
+    if ('globs' in r && !r.globs.some(globProblem)) {
+      for (const glob of r.globs) exclude.add(glob, 'build.exclude_regex');
+      converted.push(`${re} → ${r.globs.join(' and ')}`);
     } else failed.push(`${JSON.stringify(re)}: ${'reason' in r ? r.reason : 'no valid glob'}`);
   }
   if (converted.length) c.note('watch.exclude', `From exclude_regex: ${converted.join('; ')}.`);
