@@ -324,6 +324,13 @@ async function checkProxyPorts(s: Settings): Promise<void> {
       hint: 'give the app another port (--app-port), or leave it out: each start then gets a free port',
     });
   }
+  if (s.run.port !== undefined && s.run.port === port) {
+    const where = configPosition(s, ['run', 'port']);
+    throw new HotwatchError('CONFIG_INVALID', `run.port ${port} is proxy.port too: the proxy listens there, so the app cannot`, {
+      hint: `give the proxy another port (--proxy-port, proxy.port), or drop run.port (--port): behind the proxy the app listens on the port it is given in $${s.proxy.appPortEnv}${appPort !== 0 ? ` (proxy.appPort ${appPort})` : ''}`,
+      ...(where ? { where } : {}),
+    });
+  }
   if (port === 0) return;
   const holders = portHolders(port);
   if (holders.length > 0 || !(await isPortFree(port))) {

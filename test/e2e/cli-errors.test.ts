@@ -122,6 +122,10 @@ describe('bad input (e2e)', () => {
       ],
       ['build:\n  timeout: 0s\n', /^hotwatch: watcher\.config\.yaml:2:12 build\.timeout: "0s" is zero: .*\n {2}fix: /],
       ['run:\n  cwd: srv\n', /^hotwatch: watcher\.config\.yaml:2:8 run\.cwd: .*srv does not exist\n {2}fix: /],
+      [
+        'run:\n  port: 18090\nproxy:\n  enabled: true\n  port: 18090\n',
+        /^hotwatch: watcher\.config\.yaml:2:9 run\.port 18090 is proxy\.port too: .*\n {2}fix: give the proxy another port .*or drop run\.port/,
+      ],
     ];
     for (const [yaml, expected] of cases) {
       fs.writeFileSync(path.join(tmp.dir, 'watcher.config.yaml'), yaml);
