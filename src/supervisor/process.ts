@@ -18,6 +18,7 @@ import { bindProbe, portHolders } from '../os/ports.js';
 import { lastPid, readListeningSockets, socketInodesOf, wrapSafeMs } from '../os/procfs.js';
 import { signalGroup, snapshotTree, stillRunning, terminateTree, type EnvMarker, type KnownProcess } from './kill-tree.js';
 import { stopDaemons } from './daemon.js';
+import { formatSeconds } from './wording.js';
 
 export interface AppExit {
   code: number | null;
@@ -60,6 +61,8 @@ export interface AppStartOptions {
 export const APP_MARKER_KEY = 'HOTWATCH_APP_ID';
 /** How long stop() waits for piped output to drain before closing pipes an escapee still holds. */
 const DRAIN_MS = 200;
+/** A stop still waiting this long is said (a long grace period is otherwise a silent wait). */
+const STILL_STOPPING_MS = 3000;
 
 function startError(e: unknown, o: AppStartOptions): HotwatchError {
   const code = errnoCode(e);
@@ -234,6 +237,13 @@ export class AppProcess {
     // The app tree's sockets, by identity (cheap readlinks). After the stop, any of them still in the
     // LISTEN table is held by a process we could not find (it inherited the fd): report it and its holder.
     const sockets = new Set([this.pid, ...known.map((k) => k.pid)].flatMap((p) => socketInodesOf(p)));
+    const still = setTimeout(() => {
+      log.info(
+        { event: 'app.still-stopping', pid: this.pid, signal, graceMs },
+        `app (pid ${this.pid}) ${this.exit === undefined ? 'still running' : 'exited, its processes still running'} ${formatSeconds(STILL_STOPPING_MS)} after ${signal}: SIGKILL once run.gracePeriod (${formatSeconds(graceMs)}) is over`,
+      );
+    }, STILL_STOPPING_MS);
+    still.unref();
     const term = await terminateTree({
       pgid: this.pid,
       leaderExited: () => this.exit !== undefined,
@@ -245,7 +255,7 @@ export class AppProcess {
       graceMs,
       cut: this.graceCut.signal,
       log,
-    });
+    }).finally(() => clearTimeout(still));
     await Promise.all([drainOrDestroy(this.child.stdout), drainOrDestroy(this.child.stderr)]);
     // terminateTree waited (bounded) for the leader; an exit still missing is a leader stuck in state D.
     const exit = this.exit ?? { code: null, signal: null, uptimeMs: Date.now() - this.startedAt };

@@ -164,7 +164,9 @@ describe('process tree (e2e)', () => {
     const t0 = Date.now();
     hw.proc.kill('SIGINT'); // the app exits; its child ignores SIGTERM: the 30 s grace begins
     await hw.waitForLog((l) => l.event === 'shutdown', 'the first SIGINT is taken');
-    await new Promise((r) => setTimeout(r, 500));
+    // The long wait is said, not silent: what is waited for, and until when.
+    const still = await hw.waitForLog((l) => l.event === 'app.still-stopping', 'the wait for the stubborn tree is said');
+    expect(String(still.msg)).toMatch(/exited, its processes still running 3\.0 s after SIGTERM: SIGKILL once run\.gracePeriod \(30\.0 s\) is over/);
     const r = await hw.stop('SIGINT'); // the second one
     expect(r).toEqual({ code: 0, signal: null });
     expect(Date.now() - t0, 'well before the 30 s grace period ends').toBeLessThan(15_000);
