@@ -133,6 +133,10 @@ function fixFor(iss: Issue, input: unknown): Pick<ConfigProblem, 'hint' | 'alter
   ) {
     return { hint: undefined, alternatives: [set(`remove the quotes: ${Number(input)}`, Number(input))] };
   }
+  const key = typeof last === 'string' ? last : undefined;
+  if ((iss.expected === 'number' || iss.expected === 'int') && key)
+    return { hint: `write a whole number, without quotes: e.g. ${key}: ${/port$/i.test(key) ? 8080 : 3}` };
+  if (iss.expected === 'boolean' && key) return { hint: `write true or false, without quotes: e.g. ${key}: true` };
   if (path.length === 0) return { hint: 'write key: value lines at the top level, e.g. "root: ."' };
   if (iss.expected === 'object' || iss.expected === 'record') return { hint: `indent key: value lines under ${String(last ?? 'it')}` };
   return { hint: undefined };

@@ -54,7 +54,36 @@ function unclosedBracket(text: string, end: number, close: string): number | und
   return at;
 }
 
+/**
+ * The quote left unclosed before `end` (yaml reports it where the file ended): its offset, or undefined.
+ * A quote opens a scalar only where a value starts (after `: `, `- `, `[`, `{`, `,` or indentation), so
+ * the apostrophe of `don't` is not one; `''` inside single quotes and `\"` inside double ones are escapes.
+ */
+function unclosedQuote(text: string, end: number): number | undefined {
+  let open: number | undefined;
+  for (let i = 0; i < Math.min(end, text.length); i++) {
+    const c = text[i]!;
+    if (open !== undefined) {
+      const q = text[open]!;
+      if (q === '"' && c === '\\') i++;
+      else if (q === "'" && c === "'" && text[i + 1] === "'") i++;
+      else if (c === q) open = undefined;
+    } else if ((c === '"' || c === "'") && /(^|[:\-[{,]\s*|\n\s*|^\s*)$/.test(text.slice(Math.max(0, i - 40), i))) open = i;
+    else if (c === '#' && (i === 0 || /\s/.test(text[i - 1]!))) i = text.indexOf('\n', i) < 0 ? text.length : text.indexOf('\n', i);
+  }
+  return open;
+}
+
 function syntaxError(doc: Document, lc: LineCounter, shown: string, err: YAMLError, text: string): HotwatchError {
+  const quoteAt = err.code === 'MISSING_CHAR' && /quote/i.test(err.message) ? unclosedQuote(text, err.pos[0]) : undefined;
+  if (quoteAt !== undefined) {
+    const at = lc.linePos(quoteAt);
+    const q = text[quoteAt]!;
+    return new HotwatchError('CONFIG_PARSE', `invalid YAML: the ${q} opened here is never closed`, {
+      where: `${shown}:${at.line}:${at.col}`,
+      hint: `close it with ${q} at the end of the value`,
+    });
+  }
   const close = err.code === 'BAD_INDENT' ? /end with a ([\]}])$/.exec(err.message)?.[1] : undefined;
   const opened = close ? unclosedBracket(text, err.pos[0], close) : undefined;
   if (close && opened !== undefined) {

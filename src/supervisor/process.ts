@@ -18,7 +18,6 @@ import { bindProbe, portHolders } from '../os/ports.js';
 import { lastPid, readListeningSockets, socketInodesOf, wrapSafeMs } from '../os/procfs.js';
 import { signalGroup, snapshotTree, stillRunning, terminateTree, type EnvMarker, type KnownProcess } from './kill-tree.js';
 import { stopDaemons } from './daemon.js';
-import { formatSeconds } from './wording.js';
 
 export interface AppExit {
   code: number | null;
@@ -240,7 +239,7 @@ export class AppProcess {
     const still = setTimeout(() => {
       log.info(
         { event: 'app.still-stopping', pid: this.pid, signal, graceMs },
-        `app (pid ${this.pid}) ${this.exit === undefined ? 'still running' : 'exited, its processes still running'} ${formatSeconds(STILL_STOPPING_MS)} after ${signal}: SIGKILL once run.gracePeriod (${formatSeconds(graceMs)}) is over`,
+        `app (pid ${this.pid}) ${this.exit === undefined ? 'still running' : 'exited, its processes still running'} ${(STILL_STOPPING_MS / 1000).toFixed(1)} s after ${signal}: SIGKILL once run.gracePeriod (${(graceMs / 1000).toFixed(1)} s) is over`,
       );
     }, STILL_STOPPING_MS);
     still.unref();

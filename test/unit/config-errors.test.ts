@@ -82,7 +82,9 @@ describe('config errors: one message, file:line:col key: what', () => {
 
   it('wrong type: points at the value', async () => {
     const e = await errorFor('run:\n  port: "abc"\n');
-    expect(e.format()).toBe('watcher.config.yaml:2:9 run.port: expected a number, got a string ("abc")');
+    expect(e.format()).toBe(
+      'watcher.config.yaml:2:9 run.port: expected a number, got a string ("abc")\n  fix: write a whole number, without quotes: e.g. port: 8080',
+    );
   });
 
   it('wrong type in a list element, with the fix', async () => {
@@ -136,6 +138,24 @@ describe('config errors: one message, file:line:col key: what', () => {
     const map = await errorFor('run:\n  env: {A: "x]", B: 1\nbuild:\n  flags: [-v]\n');
     expect(map.format()).toBe(
       'watcher.config.yaml:2:8 invalid YAML: the { opened here is never closed\n  fix: close it with } (or write its keys as indented "key: value" lines)',
+    );
+  });
+
+  it("an unclosed quote is pointed at where it opens (not at the file's end); an apostrophe inside a word is not a quote", async () => {
+    const dq = await errorFor('run:\n  cwd: "srv\n  port: 8080\nbuild:\n  package: .\n');
+    expect(dq.format()).toBe(
+      'watcher.config.yaml:2:8 invalid YAML: the " opened here is never closed\n  fix: close it with " at the end of the value',
+    );
+    const sq = await errorFor("run:\n  env:\n    MSG: don't\n    X: 'it''s\n");
+    expect(sq.format()).toBe(
+      "watcher.config.yaml:4:8 invalid YAML: the ' opened here is never closed\n  fix: close it with ' at the end of the value",
+    );
+  });
+
+  it('a number or a boolean given as text gets the fix, not only what is wrong', async () => {
+    expect((await errorFor('run:\n  port: "abc"\n')).format()).toContain('fix: write a whole number, without quotes: e.g. port: 8080');
+    expect((await errorFor('watchdog:\n  enabled: "yes"\n')).format()).toContain(
+      'fix: write true or false, without quotes: e.g. enabled: true',
     );
   });
 
@@ -198,7 +218,8 @@ describe('config errors: one message, file:line:col key: what', () => {
       'watcher.config.yaml: 3 problems\n' +
         'watcher.config.yaml:2:10 log.level: "loud" is not one of trace, debug, info, warn, error\n' +
         'watcher.config.yaml:4:3 build.cmnd: unknown key (did you mean build.cmd?)\n' +
-        'watcher.config.yaml:6:9 run.port: expected a number, got a string ("x")',
+        'watcher.config.yaml:6:9 run.port: expected a number, got a string ("x")\n' +
+        '  fix: write a whole number, without quotes: e.g. port: 8080',
     );
     const e2 = await errorFor('run:\n  port: x\nbuild:\n  cmnd: x\n');
     expect(e2.format().split('\n')[1]).toBe('watcher.config.yaml:2:9 run.port: expected a number, got a string ("x")');

@@ -195,6 +195,7 @@ describe('several mistakes are reported together', () => {
       'watcher.config.yaml: 3 problems\n' +
         'watcher.config.yaml:2:14 build.onFailure: "sometimes" is not one of keep-running, stop\n' +
         'watcher.config.yaml:4:9 run.port: expected a number, got a string ("high")\n' +
+        '  fix: write a whole number, without quotes: e.g. port: 8080\n' +
         'watcher.config.yaml:6:3 watch.extnsions: unknown key (did you mean watch.extensions?)',
     );
   });
