@@ -166,7 +166,9 @@ describe('process tree (e2e)', () => {
     await hw.waitForLog((l) => l.event === 'shutdown', 'the first SIGINT is taken');
     // The long wait is said, not silent: what is waited for, and until when.
     const still = await hw.waitForLog((l) => l.event === 'app.still-stopping', 'the wait for the stubborn tree is said');
-    expect(String(still.msg)).toMatch(/exited, its processes still running 3\.0 s after SIGTERM: SIGKILL once run\.gracePeriod \(30\.0 s\) is over/);
+    expect(String(still.msg)).toMatch(
+      /exited, its processes still running 3\.0 s after SIGTERM: SIGKILL once run\.gracePeriod \(30\.0 s\) is over/,
+    );
     const r = await hw.stop('SIGINT'); // the second one
     expect(r).toEqual({ code: 0, signal: null });
     expect(Date.now() - t0, 'well before the 30 s grace period ends').toBeLessThan(15_000);
