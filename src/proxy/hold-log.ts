@@ -10,6 +10,8 @@ export class HoldLog {
   private count = 0;
   private longestMs = 0;
   private timeouts = 0;
+  /** Held requests whose client went away before the app was ready (not released: nobody was waiting). */
+  private gone = 0;
 
   constructor(private readonly log: Logger) {}
 
@@ -26,6 +28,7 @@ export class HoldLog {
       ended = true;
       this.waiting--;
       this.longestMs = Math.max(this.longestMs, waitedMs);
+      if (outcome === 'gone') this.gone++;
       this.log.debug(
         { event: 'proxy.unheld', url, outcome, waitedMs: Math.round(waitedMs) },
         `held ${url} ${Math.round(waitedMs)} ms: ${outcome}`,
@@ -44,12 +47,21 @@ export class HoldLog {
 
   private summarise(): void {
     const extra = this.timeouts > 1 ? `, ${this.timeouts} of them answered 503 (see above)` : '';
+    const released = this.count - this.gone;
+    const n = (k: number): string => `${k} held request${k === 1 ? '' : 's'}`;
+    const what =
+      this.gone === 0
+        ? `released ${n(released)}`
+        : released === 0
+          ? `${n(this.gone)} ended: the client left before the app was ready`
+          : `released ${n(released)}; ${this.gone} more ended, the client gone before the app was ready`;
     this.log.info(
-      { event: 'proxy.released', held: this.count, longestMs: Math.round(this.longestMs), timeouts: this.timeouts },
-      `released ${this.count} held request${this.count === 1 ? '' : 's'} (longest wait ${Math.round(this.longestMs)} ms)${extra}`,
+      { event: 'proxy.released', held: this.count, gone: this.gone, longestMs: Math.round(this.longestMs), timeouts: this.timeouts },
+      `${what} (longest wait ${Math.round(this.longestMs)} ms)${extra}`,
     );
     this.count = 0;
     this.longestMs = 0;
     this.timeouts = 0;
+    this.gone = 0;
   }
 }

@@ -576,6 +576,12 @@ describe('clients that go away, and close()', () => {
     await waitFor(() => logs.events('proxy.held').length > 0, { timeoutMs: 5_000, description: 'the request held' });
     gone.destroy();
     await waitFor(() => logs.events('proxy.released').length > 0, { timeoutMs: 5_000, description: 'the held request let go' });
+    // Not "released": nobody was waiting for it any more.
+    expect(logs.events('proxy.released')[0]).toMatchObject({
+      held: 1,
+      gone: 1,
+      msg: expect.stringMatching(/^1 held request ended: the client left before the app was ready/),
+    });
     proxy.ready(at(a));
     expect((await request(port)).text).toBe('v=A');
   });
