@@ -59,4 +59,13 @@ describe('CycleSummary', () => {
     s.note({ kind: 'app.start', pid: 8, reason: 'x', startMs: 5 });
     expect(s.line(8, ':8080', 1)).toBe('run.envFiles changed (.env) → no build, started in 6 ms, serving on :8080');
   });
+
+  it('a slow app seen listening after the next change began its build is said as the cycle that started it', () => {
+    const s = new CycleSummary();
+    s.note({ kind: 'build.start', trigger: 'initial build', files: 0, rescan: [] });
+    s.note({ kind: 'build.done', buildMs: 469 });
+    s.note({ kind: 'app.start', pid: 9, reason: 'initial build', startMs: 8051 });
+    s.note({ kind: 'build.start', trigger: 'main.go', files: 1, rescan: [] });
+    expect(s.line(9, ':8080', 11)).toBe('initial build → built in 469 ms, started in 8062 ms, serving on :8080');
+  });
 });
