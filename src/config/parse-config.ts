@@ -147,11 +147,29 @@ function dropEmptyKeys(js: unknown): unknown {
 }
 
 /** The problems of a config given as plain data (schema first; the relations once the schema passes). */
-function validate(input: unknown): { config?: Config; problems: ConfigProblem[] } {
+function validate(input: unknown): { config?: Config; problems: ConfigProblem[]; schemaFailed?: true } {
   const result = ConfigSchema.safeParse(input, { error: configErrorMap, reportInput: true });
-  if (!result.success) return { problems: problemsFromIssues(result.error.issues, schemaKeysAt, allSchemaPaths()) };
+  if (!result.success) return { problems: problemsFromIssues(result.error.issues, schemaKeysAt, allSchemaPaths()), schemaFailed: true };
   const relations = relationProblems(result.data, (p) => hasIn(input, p));
   return relations.length > 0 ? { problems: relations } : { config: result.data, problems: [] };
+}
+
+/**
+ * The checks between keys, on the file without the keys the schema refused: said beside those, so fixing
+ * them does not bring a second round of errors (two apps on one port, behind a typo elsewhere). A check
+ * that involves a refused key is left out (it would judge a default the file does not mean).
+ */
+function relationsBeside(input: unknown, schemaProblems: readonly ConfigProblem[]): ConfigProblem[] {
+  const refused = schemaProblems.map((p) => owners(p)[0]!);
+  const pruned = applyEdits(
+    structuredClone(input),
+    refused.map((path) => ({ path, remove: true as const })),
+  );
+  const result = ConfigSchema.safeParse(pruned, { error: configErrorMap });
+  if (!result.success) return [];
+  return relationProblems(result.data, (p) => hasIn(pruned, p)).filter(
+    (r) => !owners(r).some((o) => refused.some((k) => overlaps(o, k))) && !refused.some((k) => overlaps(k, r.path)),
+  );
 }
 
 function hasIn(v: unknown, path: ConfigPath): boolean {
@@ -301,8 +319,10 @@ export function parseConfigText(text: string, shown: string): ParsedConfig {
     return `${shown}:${line}:${col}`;
   };
 
-  const { config, problems } = validate(input);
+  const checked = validate(input);
+  const { config } = checked;
   if (config) return { config, locate };
+  const problems = checked.schemaFailed ? [...checked.problems, ...relationsBeside(input, checked.problems)] : checked.problems;
   if (problems.length === 0) throw new HotwatchError('INTERNAL', `config validation failed without an issue (${shown})`);
 
   const placed = problems

@@ -152,6 +152,19 @@ describe('config errors: one message, file:line:col key: what', () => {
     );
   });
 
+  it('checks between keys are said beside the schema errors (not a second round once those are fixed), unless they involve a refused key', async () => {
+    const apps = await errorFor('log:\n  level: loud\napps:\n  a:\n    package: .\n    port: 9001\n  b:\n    package: .\n    port: 9001\n');
+    expect(apps.format()).toBe(
+      'watcher.config.yaml: 2 problems\n' +
+        'watcher.config.yaml:2:10 log.level: "loud" is not one of trace, debug, info, warn, error\n' +
+        'watcher.config.yaml:9:11 apps.a and apps.b both listen on port 9001: the second could never start\n' +
+        '  fix: give apps.b.port another port',
+    );
+    // maxWait against a quiet the file got wrong: judging it against quiet's default would say something the file does not mean.
+    const debounce = await errorFor('debounce:\n  quiet: 2x\n  maxWait: 10ms\n');
+    expect(debounce.format()).not.toContain('maxWait');
+  });
+
   it('a number or a boolean given as text gets the fix, not only what is wrong', async () => {
     expect((await errorFor('run:\n  port: "abc"\n')).format()).toContain('fix: write a whole number, without quotes: e.g. port: 8080');
     expect((await errorFor('watchdog:\n  enabled: "yes"\n')).format()).toContain(
