@@ -61,6 +61,8 @@ export interface RuntimeOptions {
   timings?: StartupTimings;
   /** The first build, spawned before the runtime existed (startup/early-build.ts): the first cycle adopts it. */
   early?: EarlyBuild;
+  /** The root was armed again as another directory (replaced, or deleted and made again): the CLI takes its lock again. */
+  onRootRearmed?: () => void;
 }
 
 /** How a run ended: processes of the app still running after everything was stopped (none, normally). */
@@ -113,7 +115,11 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring, 
   try {
     await armingGate(signal); // test-only: a window where the build runs and nothing watches yet
     // The watch stack is loaded once the first build runs (its modules are not on that build's path).
-    watcher = await watchSetFor(s, watch, (ev) => configWatch.takes(ev) || toBatcher(ev), wlog, signal, wiring, cwd);
+    const rootRearmed = (): void => {
+      service.control?.keepNow(); // its .hotwatch/ may be another directory now: `hotwatch status` finds it at once
+      o.onRootRearmed?.();
+    };
+    watcher = await watchSetFor(s, watch, (ev) => configWatch.takes(ev) || toBatcher(ev), wlog, signal, wiring, cwd, rootRearmed);
     o.timings?.mark('watchLoaded');
     batcher.useBarrier(watcher);
     wiring.bindWatcher(watcher);
@@ -319,6 +325,7 @@ async function watchSetFor(
   signal: AbortSignal,
   wiring: ServiceWiring,
   cwd: string | undefined,
+  rootRearmed: () => void,
 ): Promise<WatchSet> {
   const [{ createWatchSet }, { buildInputs }] = await Promise.all([
     import('./watch/roots/watch-set.js'),
@@ -336,7 +343,10 @@ async function watchSetFor(
     onEvent,
     log,
     signal,
-    onHealth: wiring.health,
+    onHealth: (line) => {
+      wiring.health(line);
+      if (line.event === 'watch.rearmed' && line.scope === 'root' && line.path === s.root) rootRearmed();
+    },
     goEnv,
     cwd: where,
     build,

@@ -98,6 +98,12 @@ export class StateFile {
   private readonly notes: Array<{ level: 'info' | 'warn'; event: string; msg: string }> = [];
   /** The previous state's app entries (one, or one per app with apps:), as read (judged in reapLeftover). */
   private leftover: unknown[] | undefined;
+  /** The root directory's identity when the lock was taken ("dev:ino"): the lock is named after it. */
+  private lockedId: string | undefined;
+  /** What was written last (written again into a root that replaced the first one). */
+  private last: State | undefined;
+  /** The hotwatch the previous state names (read with it). */
+  private previousWriter: Proc | undefined;
 
   constructor(root: string) {
     this.dir = path.join(root, '.hotwatch');
@@ -110,6 +116,7 @@ export class StateFile {
   }
 
   private write(s: State): void {
+    this.last = s;
     writeFileReplacing(this.dir, 'state.json', JSON.stringify(s), STATE_MODE);
   }
 
@@ -145,12 +152,16 @@ export class StateFile {
         event: 'state.unlocked',
         msg: `could not take the lock on ${this.root} (${got.name}: ${got.why}): a second hotwatch on this root would not be refused`,
       });
-    } else this.lock = got;
+    } else {
+      this.lock = got;
+      this.lockedId = rootId(this.root);
+    }
     try {
       const delay = claimDelayMs();
       if (delay > 0) await sleep(delay); // test-only: the claim's window widened
       this.prepareDir();
       this.leftover = this.readPrevious();
+      this.refuseLiveWriter();
       this.write({ hotwatch: this.self });
     } catch (e) {
       this.lock?.release();
@@ -201,6 +212,67 @@ export class StateFile {
   }
 
   /** The previous state's app entries; a state file that cannot be trusted is ignored, and said. */
+  /**
+   * The state names a hotwatch that is still running (same pid, same start time) although the lock was
+   * free: its root was replaced under it (a re-clone, a restore: the lock is named after the directory it
+   * started on) before it took the new one. Its app is live, not left over: exit 2, nothing stopped.
+   */
+  private refuseLiveWriter(): void {
+    const w = this.previousWriter;
+    if (w === undefined || w.pid === process.pid || readStat(w.pid)?.startTime !== w.startTime) return;
+    throw new HotwatchError(
+      'ALREADY_RUNNING',
+      `another hotwatch (pid ${w.pid}: ${readCmdline(w.pid)}) is already running on ${this.root}`,
+      {
+        hint: `stop it first (Ctrl-C in its terminal, or kill ${w.pid})`,
+      },
+    );
+  }
+
+  /**
+   * The root is another directory now (replaced, or deleted and made again: the watcher re-armed it): the
+   * lock, named after the first one, is taken again for it, and the state written into it, so a second
+   * `hotwatch run` there is refused as on the first. Said when it cannot be (another hotwatch took it).
+   */
+  async reclaim(log: Logger): Promise<void> {
+    const id = rootId(this.root);
+    if (id === undefined || id === this.lockedId) return;
+    const got = await lockRoot(this.root);
+    if ('pid' in got) {
+      const who = got.pid !== undefined ? `another hotwatch (pid ${got.pid}: ${readCmdline(got.pid)})` : `another process (${got.name})`;
+      log.error(
+        {
+          event: 'state.lock-lost',
+          root: this.root,
+          holder: got.pid,
+          hint: `stop one of them${got.pid !== undefined ? ` (kill ${got.pid})` : ''}`,
+        },
+        `${this.root} was replaced, and ${who} runs on the new directory: two hotwatch now watch it and restart its app; fix: stop one of them${got.pid !== undefined ? ` (kill ${got.pid})` : ''}`,
+      );
+      return;
+    }
+    if ('why' in got) {
+      log.warn(
+        { event: 'state.unlocked', root: this.root },
+        `could not take the lock on the replaced root ${this.root} (${got.name}: ${got.why}): a second hotwatch on it would not be refused`,
+      );
+      return;
+    }
+    this.lock?.release();
+    this.lock = got;
+    this.lockedId = id;
+    try {
+      this.prepareDir();
+      this.write(this.last ?? { hotwatch: this.self });
+      log.info(
+        { event: 'state.reclaimed', root: this.root },
+        `the replaced root ${this.root} is this hotwatch's again (its lock and .hotwatch/state.json)`,
+      );
+    } catch (e) {
+      log.warn({ event: 'state.unwritable', err: e }, `could not write ${this.file} in the replaced root: ${String(e)}`);
+    }
+  }
+
   private readPrevious(): unknown[] | undefined {
     let raw: Buffer | undefined;
     try {
@@ -214,7 +286,8 @@ export class StateFile {
     }
     if (raw === undefined) return undefined;
     try {
-      const state = JSON.parse(raw.toString('utf8')) as { app?: unknown; apps?: unknown } | null;
+      const state = JSON.parse(raw.toString('utf8')) as { app?: unknown; apps?: unknown; hotwatch?: unknown } | null;
+      this.previousWriter = asProc(state?.hotwatch);
       if (state?.app !== undefined) return [state.app];
       return Array.isArray(state?.apps) ? state.apps : undefined;
     } catch {
@@ -358,6 +431,23 @@ export class StateFile {
     this.lock?.release();
     this.lock = undefined;
   }
+}
+
+/** "dev:ino" of the root, or undefined when it cannot be read (gone meanwhile). */
+function rootId(root: string): string | undefined {
+  try {
+    const st = fs.statSync(root);
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return undefined;
+  }
+}
+
+function asProc(v: unknown): Proc | undefined {
+  const p = v as Partial<Proc> | null | undefined;
+  return p && Number.isInteger(p.pid) && (p.pid as number) > 0 && typeof p.startTime === 'number'
+    ? { pid: p.pid!, startTime: p.startTime }
+    : undefined;
 }
 
 /** A signal to a process that may have exited meanwhile. */

@@ -193,6 +193,7 @@ async function serve(
         if (listenForHotkeys(process.stdin, keys, root.signal)) say(HOTKEYS_HELP);
       },
       ...recordingApps(stateFile, log),
+      onRootRearmed: () => void stateFile.reclaim(log),
     });
     await early?.abandon(log); // stopped before its first cycle: gone before "nothing left running" is said
     return reportExit(log, signals, end.appProcessesLeft);

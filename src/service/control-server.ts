@@ -23,6 +23,8 @@ export interface ControlServer {
   readonly fallback: string | undefined;
   /** "127.0.0.1:9100" when a TCP listener runs. */
   readonly tcpAddress: string | undefined;
+  /** Looks for the socket's file now (the root was replaced: its .hotwatch/ is another one), not at the next look. */
+  keepNow(): void;
   close(): Promise<void>;
 }
 
@@ -133,6 +135,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
     },
     fallback,
     tcpAddress,
+    keepNow: () => void keep(),
     close: () =>
       (closing ??= (async () => {
         clearInterval(keeper);

@@ -198,7 +198,7 @@ async function startControl(
         err === undefined
           ? o.log.info(
               { event: 'service.control-replaced', socket },
-              `the status socket was removed (git clean?): placed again at ${socket}`,
+              `the status socket was gone (git clean, or the root replaced?): placed again at ${socket}`,
             )
           : o.log.warn(
               { event: 'service.control-replaced', socket, err },

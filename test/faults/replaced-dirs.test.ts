@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { answer, mainGo, pkgGo } from '../helpers/faults-app.js';
 import { faultCase } from '../helpers/faults-case.js';
 import { pause } from '../helpers/faults-proc.js';
+import { runCli } from '../helpers/hotwatch.js';
 import { claimsRecovery, expectLossWasLoud, expectNoSentinelBuilds, servesOrLoud, summarize } from '../helpers/faults-loud.js';
 
 const fc = faultCase();
@@ -81,6 +82,13 @@ describe('directories replaced underneath the watcher (faults)', () => {
       await app.serves(answer('m3', { src: 's2' }), 'a later edit in the new root');
       app.write('src/version.go', pkgGo('src', 's3'));
       await app.serves(answer('m3', { src: 's3' }), "a later edit in the new root's src/");
+      // The new root is this hotwatch's: a second `hotwatch run` there is refused (its lock is named after
+      // the directory, so it is taken again), and this one's app is not stopped as a leftover.
+      await hw.waitForLog((l) => l.event === 'state.reclaimed', 'the lock and state taken again for the new root');
+      const second = await runCli(['run'], { cwd: app.root, timeoutMs: 30_000 });
+      expect(second.code, second.stderr).toBe(2);
+      expect(second.stderr).toContain(`another hotwatch (pid ${hw.pid}`);
+      await app.serves(answer('m3', { src: 's3' }), 'still served by the first hotwatch');
     } else {
       expect(r.line.msg, 'the diagnosis says what to do').toMatch(/restart|watch/i);
     }

@@ -120,3 +120,32 @@ describe('state.json: the leftover app is stopped only when it carries the recor
     expect(isAlive(app.pid)).toBe(true);
   });
 });
+
+describe('a state naming a hotwatch that still runs', () => {
+  it('is not a leftover: the claim is refused (exit 2, naming it), its app untouched', async () => {
+    // The lock is free (its holder's root was replaced under it), but the state's writer is alive.
+    const writer = sleeper(process.env);
+    const marker = { key: 'HOTWATCH_APP_ID', value: randomUUID() };
+    const app = sleeper({ ...process.env, [marker.key]: marker.value });
+    fs.writeFileSync(path.join(tmp.dir, '.hotwatch/state.json'), JSON.stringify({ hotwatch: writer, app: { ...app, marker } }));
+    const state = new StateFile(tmp.dir);
+    states.push(state);
+    const err = await state.claim().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code: 'ALREADY_RUNNING', exitCode: 2 });
+    expect(String((err as Error).message)).toContain(`another hotwatch (pid ${writer.pid}`);
+    expect(isAlive(app.pid)).toBe(true);
+    // A writer with the same pid but another start time is a dead hotwatch whose pid was reused: its app is a leftover.
+    fs.writeFileSync(
+      path.join(tmp.dir, '.hotwatch/state.json'),
+      JSON.stringify({ hotwatch: { pid: writer.pid, startTime: writer.startTime + 1 }, app: { ...app, marker } }),
+    );
+    const again = new StateFile(tmp.dir);
+    states.push(again);
+    await again.claim();
+    await again.reapLeftover(capture().log);
+    await waitFor(() => !isAlive(app.pid), { description: 'the leftover app is stopped', timeoutMs: 5000 });
+  });
+});
