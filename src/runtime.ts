@@ -115,11 +115,8 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring, 
   try {
     await armingGate(signal); // test-only: a window where the build runs and nothing watches yet
     // The watch stack is loaded once the first build runs (its modules are not on that build's path).
-    const rootRearmed = (): void => {
-      service.control?.keepNow(); // its .hotwatch/ may be another directory now: `hotwatch status` finds it at once
-      o.onRootRearmed?.();
-    };
-    watcher = await watchSetFor(s, watch, (ev) => configWatch.takes(ev) || toBatcher(ev), wlog, signal, wiring, cwd, rootRearmed);
+    const toWatch = (ev: WatchEvent) => configWatch.takes(ev) || toBatcher(ev);
+    watcher = await watchSetFor(s, watch, toWatch, wlog, signal, wiring, cwd, rootRearmed(service, o));
     o.timings?.mark('watchLoaded');
     batcher.useBarrier(watcher);
     wiring.bindWatcher(watcher);
@@ -351,6 +348,14 @@ async function watchSetFor(
     cwd: where,
     build,
   });
+}
+
+/** The root armed again as another directory: the status socket and the CLI's lock follow it at once. */
+function rootRearmed(service: ServiceMode, o: RuntimeOptions): () => void {
+  return () => {
+    service.control?.keepNow(); // its .hotwatch/ may be another directory now: `hotwatch status` finds it at once
+    o.onRootRearmed?.();
+  };
 }
 
 /** The directories hotwatch creates in the tree: `.hotwatch`, and each build output's directory up to the root. */
