@@ -8,7 +8,8 @@
 import { aggregateState } from './apps/app-state.js';
 import type { MetricsRecorder } from './service/recorder.js';
 import { startServiceMode, type ServiceLog, type ServiceMode } from './service/service-mode.js';
-import type { AppStateView, JobState as ServiceJobState, JobView, ScopeView, StatusSource, WatchView } from './service/status.js';
+import type { AppStateView, AppView, JobState as ServiceJobState, JobView, ScopeView, StatusSource, WatchView } from './service/status.js';
+import { readListeningSockets } from './os/procfs.js';
 import { compilerErrors } from './supervisor/compiler-output.js';
 import { RESTART_AFTER_EXIT, type JobSnapshot, type Report } from './supervisor/job-state.js';
 import type { Batch, WatchEvent } from './pipeline/events.js';
@@ -37,7 +38,16 @@ interface AppInfo {
   pid: number;
   startedAt: number;
   listening: string[];
+  /** Listened on these; a status request's look found none of them listened on any more (verify). */
+  stoppedListening?: string[] | undefined;
 }
+
+const appView = (a: AppInfo): AppView => ({
+  pid: a.pid,
+  startedAt: a.startedAt,
+  listening: [...a.listening],
+  ...(a.stoppedListening ? { stoppedListening: [...a.stoppedListening] } : {}),
+});
 
 export class ServiceWiring implements StatusSource {
   private sink: ServiceSink | undefined;
@@ -131,7 +141,7 @@ export class ServiceWiring implements StatusSource {
     return {
       state,
       since: snap.since,
-      app: app ? { pid: app.pid, startedAt: app.startedAt, listening: [...app.listening] } : undefined,
+      app: app ? appView(app) : undefined,
       expectsListening: this.o.port !== undefined || this.listenedBefore,
       ...(snap.restartAt !== undefined && state === 'backoff' ? { nextTryAt: snap.restartAt } : {}),
       ...(state === 'exited' ? { down: downOf(snap) } : {}),
@@ -152,7 +162,7 @@ export class ServiceWiring implements StatusSource {
     return {
       state,
       since: worst.since,
-      app: app ? { pid: app.pid, startedAt: app.startedAt, listening: [...app.listening] } : undefined,
+      app: app ? appView(app) : undefined,
       expectsListening: name !== undefined && this.listenedNames.has(name),
       ...(worst.restartAt !== undefined && state === 'backoff' ? { nextTryAt: worst.restartAt } : {}),
       ...(name !== undefined ? { name } : {}),
@@ -189,6 +199,25 @@ export class ServiceWiring implements StatusSource {
     return { path: this.o.root, kind: 'root', state: 'ok', since: this.watchingSince ?? this.startedAt };
   }
 
+  /**
+   * At a status request: each app that listened is looked for again in the kernel's table of listening
+   * sockets (a few ms, on request only). A port no process listens on any more is not serving, whoever
+   * held it; a port still listened on counts (the app's, or a worker it left there).
+   */
+  readonly verify = (): void => {
+    const apps = [...new Set([this.app, ...this.byPid.values()])].filter(
+      (a): a is AppInfo => a !== undefined && (a.listening.length > 0 || a.stoppedListening !== undefined),
+    );
+    if (apps.length === 0) return;
+    const open = new Set(readListeningSockets().map((t) => `:${t.localPort}`));
+    for (const a of apps) {
+      const was = a.stoppedListening ?? a.listening;
+      const still = was.filter((addr) => open.has(addr));
+      a.listening = still;
+      a.stoppedListening = still.length > 0 ? undefined : was;
+    }
+  };
+
   /** The supervisor's onStateChange. */
   readonly stateChanged = (): void => this.sink?.changed();
 
@@ -201,10 +230,16 @@ export class ServiceWiring implements StatusSource {
 
   /** The supervisor's onListening. */
   readonly listening = (pid: number, ports: number[]): void => {
-    if (this.app?.pid === pid) this.app.listening = ports.map((p) => `:${p}`);
+    if (this.app?.pid === pid) {
+      this.app.listening = ports.map((p) => `:${p}`);
+      this.app.stoppedListening = undefined;
+    }
     this.learnNames();
     const info = this.byPid.get(pid);
-    if (info) info.listening = ports.map((p) => `:${p}`);
+    if (info) {
+      info.listening = ports.map((p) => `:${p}`);
+      info.stoppedListening = undefined;
+    }
     const name = this.names.get(pid);
     if (name !== undefined) this.listenedNames.add(name);
     this.listenedBefore = true;

@@ -91,7 +91,11 @@ export async function startServiceMode(o: ServiceModeOptions): Promise<ServiceMo
   o.signal.addEventListener('abort', onAbort, { once: true });
 
   const reloads = new ReloadBinding(notifier, () => statusLine(snap()), notify.changed, o.reload);
-  const control = await startControl(o, snap, metrics, () => (reloads.bound ? reloads.run('POST /reload') : undefined));
+  const verified = (): StatusSnapshot => {
+    o.source.verify?.();
+    return snap();
+  };
+  const control = await startControl(o, verified, metrics, () => (reloads.bound ? reloads.run('POST /reload') : undefined));
   if (control?.fallback)
     o.log.info(
       { event: 'service.control-fallback', socket: control.socketPath },

@@ -27,6 +27,8 @@ export interface AppView {
   startedAt: number;
   /** The addresses it listens on ("127.0.0.1:8080"); empty until it listens. */
   listening: string[];
+  /** It listened on these, and a look at a status request found it no longer does. */
+  stoppedListening?: string[];
 }
 
 export interface JobView {
@@ -85,6 +87,11 @@ export interface StatusSource {
    * serve before they are: READY=1 waits for both. Absent: armed.
    */
   armed?(): boolean;
+  /**
+   * At a status request (not at each change): what the app listens on, read from the system now, so
+   * "serving" is not a memory of the app's first listen (an app that closed its listener is not serving).
+   */
+  verify?(): void;
 }
 
 /** One app of `apps:`: its job's state and the process that serves for it. */
@@ -171,6 +178,11 @@ export function servingOf(job: JobView, facts: ServiceFacts, now: number): { ser
     return { serving: false, why: `not serving: ${loop.line}; the app (pid ${app.pid}) restarted ${secs(now - app.startedAt)} ago` };
   if (app) {
     if (!job.expectsListening || app.listening.length > 0) return { serving: true };
+    if (app.stoppedListening?.length)
+      return {
+        serving: false,
+        why: `not serving: the app (pid ${app.pid}) no longer listens (it listened on ${app.stoppedListening.join(', ')}); it still runs`,
+      };
     return { serving: false, why: `not serving: the app (pid ${app.pid}) is not listening yet (up ${secs(now - app.startedAt)})` };
   }
   if (loop) return { serving: false, why: `not serving: ${loop.line}` };

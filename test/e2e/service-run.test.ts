@@ -250,6 +250,52 @@ describe('service mode in hotwatch run (e2e)', () => {
     expect(sampleValue(fams, 'hotwatch_app_exits_total', { kind: 'crash' })).toBeGreaterThanOrEqual(5);
   }, 90_000);
 
+  it('an app that closes its listener and keeps running: --check exits 1, status says it no longer listens', async () => {
+    const dir = project((d) => {
+      fs.writeFileSync(path.join(d, 'go.mod'), 'module example.com/closes\n\ngo 1.22\n');
+      fs.writeFileSync(
+        path.join(d, 'main.go'),
+        `package main
+
+import (
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+func main() {
+	l, err := net.Listen("tcp", "127.0.0.1:"+os.Getenv("PORT"))
+	if err != nil {
+		panic(err)
+	}
+	// Listens until told to stop (a file appears), then keeps running without a listener.
+	for {
+		if _, err := os.Stat(filepath.Join(os.Getenv("MARKS"), "close")); err == nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	l.Close()
+	select {}
+}
+`,
+      );
+    });
+    const port = await freePort();
+    start(dir, { PORT: String(port), MARKS: dir });
+    await waitFor(async () => (await status(dir, '--check')).code === 0, { description: 'serving first', timeoutMs: 60_000 });
+    fs.writeFileSync(path.join(dir, 'close'), '');
+    await waitFor(async () => (await status(dir, '--check')).code === 1, {
+      description: '--check sees the listener gone',
+      timeoutMs: 20_000,
+    });
+    const s = await statusJson(dir);
+    expect(s.health.serving).toBe(false);
+    expect(s.health.why).toMatch(new RegExp(`no longer listens \\(it listened on :${port}\\); it still runs`));
+    expect(s.app?.listening).toEqual([]);
+  }, 90_000);
+
   it('a watch loss (deafen-after) shows in /status and in the metrics losses', async () => {
     const dir = project();
     const port = await freePort();
