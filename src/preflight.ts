@@ -9,7 +9,10 @@ import path from 'node:path';
 import { configPosition } from './config/load.js';
 import type { Settings } from './config/settings.js';
 import { HotwatchError } from './errors.js';
+import { descendsFrom } from './os/ancestry.js';
 import { isPortFree, portHolders } from './os/ports.js';
+import { readCmdline } from './os/procfs.js';
+import { rootHolder } from './root-lock.js';
 import { findOnPath, packageNameInDir, parsePackageClause } from './diagnostics/toolchain.js';
 import { projectKind } from './init/gowork.js';
 import { createFilter } from './watch/tree/filter.js';
@@ -242,6 +245,7 @@ export async function preflight(
   if (ports && s.run.port !== undefined) {
     const portAt = configPosition(s, ['run', 'port']);
     const holders = portHolders(s.run.port);
+    if (holders.length > 0) await refuseIfHotwatchRuns(s.root, holders);
     if (holders.length > 0 || !(await isPortFree(s.run.port))) {
       const who =
         holders.length > 0 ? holders.map((h) => `pid ${h.pid} (${h.cmd})`).join(', ') : 'a process hotwatch cannot see (another user?)';
@@ -315,6 +319,18 @@ function checkCommand(file: string, what: string, cwd: string, PATH: string | un
   });
 }
 
+/**
+ * A port held by a hotwatch already running on this root (its proxy), or by its app: the second
+ * `hotwatch run` is told that, as the claim on the root would (exit 2 naming it), not to kill its app.
+ */
+async function refuseIfHotwatchRuns(root: string, holders: Array<{ pid: number }>): Promise<void> {
+  const runner = await rootHolder(root).catch(() => undefined);
+  if (typeof runner !== 'number' || !holders.every((h) => h.pid > 0 && descendsFrom(h.pid, runner))) return;
+  throw new HotwatchError('ALREADY_RUNNING', `another hotwatch (pid ${runner}: ${readCmdline(runner)}) is already running on ${root}`, {
+    hint: `stop it first (Ctrl-C in its terminal, or kill ${runner})`,
+  });
+}
+
 /** The proxy's port must be free (its holder named otherwise), and not the app's (--app-port is checked here). */
 async function checkProxyPorts(s: Settings): Promise<void> {
   const { port, appPort, address } = s.proxy;
@@ -333,6 +349,7 @@ async function checkProxyPorts(s: Settings): Promise<void> {
   }
   if (port === 0) return;
   const holders = portHolders(port);
+  if (holders.length > 0) await refuseIfHotwatchRuns(s.root, holders);
   if (holders.length > 0 || !(await isPortFree(port))) {
     const who =
       holders.length > 0 ? holders.map((h) => `pid ${h.pid} (${h.cmd})`).join(', ') : 'a process hotwatch cannot see (another user?)';

@@ -10,6 +10,8 @@ import type { Settings } from '../config/settings.js';
 import { packageNameInDir, parsePackageClause } from '../os/go-source.js';
 import { findOnPath } from '../os/on-path.js';
 import { isPortFree, portHolders } from '../os/ports.js';
+import { descendsFrom } from '../os/ancestry.js';
+import { rootHolder } from '../root-lock.js';
 import type { Check, ToolchainFacts } from './report-schema.js';
 
 export { findOnPath };
@@ -292,6 +294,15 @@ async function portCheck(s: Settings, facts: ToolchainFacts): Promise<Check> {
   const known = holders.filter((h) => h.pid > 0);
   const who =
     holders.length > 0 ? holders.map((h) => (h.pid > 0 ? `pid ${h.pid} (${h.cmd})` : h.cmd)).join(', ') : 'a process this user cannot see';
+  // The app of the hotwatch already running on this root holds it: not a stranger to stop (the claim check says that one).
+  const runner = known.length > 0 ? await rootHolder(s.root).catch(() => undefined) : undefined;
+  if (typeof runner === 'number' && known.every((h) => descendsFrom(h.pid, runner)))
+    return {
+      id: 'run.port',
+      title,
+      status: 'info',
+      detail: `port ${port} (run.port) is in use by ${who}, the app of the hotwatch already running on this root (pid ${runner}): see "One hotwatch per root"`,
+    };
   return {
     id: 'run.port',
     title,

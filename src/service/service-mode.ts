@@ -91,11 +91,7 @@ export async function startServiceMode(o: ServiceModeOptions): Promise<ServiceMo
   o.signal.addEventListener('abort', onAbort, { once: true });
 
   const reloads = new ReloadBinding(notifier, () => statusLine(snap()), notify.changed, o.reload);
-  const verified = (): StatusSnapshot => {
-    o.source.verify?.();
-    return snap();
-  };
-  const control = await startControl(o, verified, metrics, () => (reloads.bound ? reloads.run('POST /reload') : undefined));
+  const control = await startControl(o, snap, metrics, () => (reloads.bound ? reloads.run('POST /reload') : undefined));
   if (control?.fallback)
     o.log.info(
       { event: 'service.control-fallback', socket: control.socketPath },
@@ -193,7 +189,11 @@ async function startControl(
   try {
     return await startControlServer({
       root: o.root,
-      status: snap,
+      // At a request, what the app listens on is read from the system (verify), not remembered.
+      status: () => {
+        o.source.verify?.();
+        return snap();
+      },
       metrics: () => metrics.exposition(),
       ...(o.tcp ? { tcp: o.tcp } : {}),
       reload,

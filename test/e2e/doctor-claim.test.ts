@@ -1,4 +1,6 @@
 /** Issue 13: hotwatch doctor with another hotwatch running on the root says so, naming its pid. */
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hotwatchSession, runCli, startHotwatch } from '../helpers/hotwatch.js';
 
@@ -17,8 +19,10 @@ async function doctor(): Promise<{ code: number | null; report: Report; stdout: 
 
 describe('hotwatch doctor and the claim on the root (e2e)', () => {
   it('nobody on the root: ok; a hotwatch running there: fail naming its pid, and the doctor does not take the lock', async () => {
+    fs.writeFileSync(path.join(session.dir, 'watcher.config.yaml'), `run:\n  port: ${session.port}\n`);
     const before = await doctor();
     expect(before.report.checks.find((c) => c.id === 'run.claim')).toMatchObject({ status: 'ok' });
+    expect(before.report.checks.find((c) => c.id === 'run.port')).toMatchObject({ status: 'ok' });
 
     const hw = startHotwatch([], { cwd: session.dir, env: { PORT: String(session.port) } });
     session.hw = hw;
@@ -30,6 +34,11 @@ describe('hotwatch doctor and the claim on the root (e2e)', () => {
     expect(claim.fix?.commands).toEqual([`kill ${hw.pid}`]);
     expect(during.report.app).toBe('broken');
     expect(during.code).toBe(2);
+    expect(during.report.checks.filter((c) => c.status === 'fail').map((c) => c.id)).toEqual(['run.claim']);
+    // run.port is held by that hotwatch's own app: said as such, not as a stranger to kill.
+    const port = during.report.checks.find((c) => c.id === 'run.port')!;
+    expect(port.status).toBe('info');
+    expect(port.detail).toContain(`the app of the hotwatch already running on this root (pid ${hw.pid})`);
     // The doctor only asked: the running hotwatch still holds its root (a second run is still refused).
     const second = await runCli(['run'], { cwd: session.dir, env: { ...process.env, PORT: String(session.port) } });
     expect(second.code).toBe(2);
