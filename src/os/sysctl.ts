@@ -49,3 +49,31 @@ export function sysctlFix(text: string, keys: Record<string, number>, extra: str
 export function sysctlHint(key: string, value: number): string {
   return `sudo sysctl ${key}=${value} (now), and to keep it after a reboot: echo '${key} = ${value}' | sudo tee ${SYSCTL_FILE} && sudo sysctl --system`;
 }
+
+/**
+ * The fix for an inotify limit that binds, by which one does: a user namespace's own limit (a container,
+ * `unshare -U`) is raised by the namespace's root where it is created (no sudo, no sysctl.d file); the
+ * host's fs.inotify limit by sudo and a sysctl.d file. Both when both are short of `needed` (what this user's
+ * processes hold plus what hotwatch needs; as `hotwatch doctor` judges it). `value`: the suggested limit.
+ */
+export function inotifyLimitHint(
+  which: 'watches' | 'instances',
+  limits: { fs: number | undefined; ns: number | undefined },
+  needed: number,
+  value: number,
+): { binds: string; hint: string } {
+  const fsKey = which === 'watches' ? 'fs.inotify.max_user_watches' : 'fs.inotify.max_user_instances';
+  const nsKey = which === 'watches' ? 'user.max_inotify_watches' : 'user.max_inotify_instances';
+  const nsLower = limits.ns !== undefined && (limits.fs === undefined || limits.ns < limits.fs);
+  if (!nsLower) return { binds: fsKey, hint: sysctlHint(fsKey, value) };
+  const ns =
+    `this user namespace (a container, \`unshare -U\`) lowers ${nsKey} to ${limits.ns}: raise it where the namespace is created, ` +
+    `as the namespace's root (no sudo): sysctl -w ${nsKey}=${value}`;
+  const fsShort = limits.fs !== undefined && limits.fs < needed;
+  return {
+    binds: nsKey,
+    hint: fsShort
+      ? `${ns}; on the host, also ${sysctlHint(fsKey, value)}`
+      : `${ns} (a sysctl.d file would not help: ${fsKey}, ${limits.fs}, is not what binds)`,
+  };
+}

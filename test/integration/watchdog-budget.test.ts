@@ -51,7 +51,7 @@ describe('watch budget before arming (CLI, unshare -Ur)', () => {
     // root, assets, 5 subdirs and the sentinel dir = 8 directories; 3 watches allowed.
     expect(budget).toMatchObject({ level: 50, fits: false, dirs: 8, limit: 3, available: 3 });
     expect(String(budget?.msg)).toMatch(/needs 8 .*only 3 of the limit 3 are left.*refusing to start/);
-    expect(String(budget?.hint)).toMatch(/max_inotify_watches=3.*sysctl fs\.inotify\.max_user_watches=\d+/);
+    expect(String(budget?.hint)).toMatch(/lowers user\.max_inotify_watches to 3: .*sysctl -w user\.max_inotify_watches=\d+/);
     const fatal = lines.find((l) => l.event === 'fatal');
     expect(fatal).toMatchObject({ code: 'WATCH_LIMIT' });
     expect(String(fatal?.hint)).toMatch(/overBudget: poll/);

@@ -1,4 +1,5 @@
 /** The inotify budget before arming (pure): both kernel levels, watches and instances. */
+import { inotifyLimitHint } from '../../src/os/sysctl.js';
 import { describe, expect, it } from 'vitest';
 import { budgetOf } from '../../src/watch/budget/gate.js';
 import type { InotifyLimits, UserInotifyUsage } from '../../src/os/inotify.js';
@@ -59,12 +60,29 @@ describe('budgetOf', () => {
     const ns: InotifyLimits = { ...init, userNs: { maxInotifyWatches: 8192, maxInotifyInstances: 3 } };
     const b = budgetOf({ dirs: 2, limits: ns, all: usage(0, 3), ns: usage(0, 3) });
     expect(b).toMatchObject({ fits: false, short: 'instances', instancesLimit: 3, instancesUsed: 3 });
-    expect(b.message).toMatch(/fs\.inotify\.max_user_instances.*not the open-files limit/);
+    expect(b.message).toMatch(/limit \(user\.max_inotify_instances\).*not the open-files limit/); // the namespace's limit binds
   });
 
   it('unreadable limits (not Linux): fits, with nothing claimed', () => {
     const b = budgetOf({ dirs: 10, limits: { userNs: {} }, all: undefined, ns: undefined });
     expect(b).toMatchObject({ fits: true, limit: undefined, available: undefined });
     expect(b.message).toMatch(/unreadable/);
+  });
+});
+
+describe('inotifyLimitHint: the fix names the limit that binds', () => {
+  it("a user namespace's lower limit: raised where the namespace is made; the host's sysctl only when it is short too", () => {
+    const nsOnly = inotifyLimitHint('watches', { fs: 192_540, ns: 30 }, 45, 524_288);
+    expect(nsOnly.binds).toBe('user.max_inotify_watches');
+    expect(nsOnly.hint).toMatch(
+      /^this user namespace .* lowers user\.max_inotify_watches to 30: .*sysctl -w user\.max_inotify_watches=524288 \(a sysctl\.d file would not help/,
+    );
+    const both = inotifyLimitHint('instances', { fs: 1, ns: 0 }, 2, 1024);
+    expect(both.hint).toMatch(
+      /sysctl -w user\.max_inotify_instances=1024; on the host, also sudo sysctl fs\.inotify\.max_user_instances=1024/,
+    );
+    const host = inotifyLimitHint('watches', { fs: 8192, ns: undefined }, 10_000, 524_288);
+    expect(host).toMatchObject({ binds: 'fs.inotify.max_user_watches' });
+    expect(host.hint).toMatch(/^sudo sysctl fs\.inotify\.max_user_watches=524288 .*\/etc\/sysctl\.d\//);
   });
 });

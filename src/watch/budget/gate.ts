@@ -72,6 +72,10 @@ export interface BudgetInput {
   ns: UserInotifyUsage | undefined;
 }
 
+/** The user namespace's limit is the lower one (the one that binds). */
+const nsBinds = (fsLimit: number | undefined, nsLimit: number | undefined): boolean =>
+  nsLimit !== undefined && (fsLimit === undefined || nsLimit < fsLimit);
+
 /** Pure: the numbers in, the verdict out (hint filled by measureBudget). */
 export function budgetOf(b: BudgetInput): Omit<WatchBudget, 'hint'> {
   const l = b.limits;
@@ -112,7 +116,7 @@ export function budgetOf(b: BudgetInput): Omit<WatchBudget, 'hint'> {
     return {
       ...base,
       message:
-        `no inotify instance left: the inotify instance limit (fs.inotify.max_user_instances) is ${fmt(i!.limit)} and this user's ` +
+        `no inotify instance left: the inotify instance limit (${nsBinds(l.maxUserInstances, l.userNs.maxInotifyInstances) ? 'user.max_inotify_instances' : 'fs.inotify.max_user_instances'}) is ${fmt(i!.limit)} and this user's ` +
         `processes hold ${fmt(i!.used)}; native watching cannot start (this is not the open-files limit)`,
     };
   }

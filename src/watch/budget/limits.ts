@@ -6,7 +6,7 @@
 import os from 'node:os';
 import { HotwatchError, isHotwatchError } from '../../errors.js';
 import { effectiveInstanceLimit, effectiveWatchLimit, inotifyUsageByUser, readInotifyLimits } from '../../os/inotify.js';
-import { suggestedInstanceLimit, suggestedWatchLimit, sysctlHint } from '../../os/sysctl.js';
+import { inotifyLimitHint, suggestedInstanceLimit, suggestedWatchLimit } from '../../os/sysctl.js';
 
 function uid(): number | undefined {
   try {
@@ -22,10 +22,6 @@ export function watchLimitError(needed: number, cause?: unknown, atLeast = false
   const limit = effectiveWatchLimit(limits);
   const u = uid();
   const used = u === undefined ? undefined : inotifyUsageByUser(u, { topN: 3 });
-  const nsLower =
-    limits.userNs.maxInotifyWatches !== undefined &&
-    limits.maxUserWatches !== undefined &&
-    limits.userNs.maxInotifyWatches < limits.maxUserWatches;
   const top = used?.top
     .filter((c) => c.watches > 0)
     .map((c) => `pid ${c.pid} ${c.cmd.slice(0, 60)}: ${c.watches}`)
@@ -34,10 +30,13 @@ export function watchLimitError(needed: number, cause?: unknown, atLeast = false
     `inotify watch limit reached: this repo needs ${atLeast ? 'more than ' : ''}${needed} watches (one per directory) but the limit is ` +
     `${limit ?? 'unknown'}${used?.watches ? ` and this user's processes already hold ${used.watches}` : ''}` +
     `${top ? ` (${top})` : ''}; watching natively would leave directories silently unwatched`;
-  const fix = sysctlHint('fs.inotify.max_user_watches', suggestedWatchLimit(used?.watches ?? 0, needed));
-  const hint = nsLower
-    ? `this user namespace lowers the limit (user.max_inotify_watches=${limits.userNs.maxInotifyWatches}); raise it where the namespace is created, or ${fix}`
-    : `${fix}; or exclude more directories (watch.excludeDirs)`;
+  const fix = inotifyLimitHint(
+    'watches',
+    { fs: limits.maxUserWatches, ns: limits.userNs.maxInotifyWatches },
+    (used?.watches ?? 0) + needed,
+    suggestedWatchLimit(used?.watches ?? 0, needed),
+  );
+  const hint = `${fix.hint}; or exclude more directories (watch.excludeDirs)`;
   return new HotwatchError('WATCH_LIMIT', msg, { hint, cause, exitCode: 1 });
 }
 
@@ -51,18 +50,17 @@ export function instanceLimitError(cause?: unknown): HotwatchError {
     .filter((c) => c.instances > 0)
     .map((c) => `pid ${c.pid} ${c.cmd.slice(0, 60)}: ${c.instances}`)
     .join(', ');
+  const fix = inotifyLimitHint(
+    'instances',
+    { fs: limits.maxUserInstances, ns: limits.userNs.maxInotifyInstances },
+    (used?.instances ?? 0) + 1,
+    suggestedInstanceLimit(used?.instances ?? 0),
+  );
   const msg =
-    `cannot create an inotify instance: the inotify instance limit (fs.inotify.max_user_instances) is reached` +
+    `cannot create an inotify instance: the inotify instance limit (${fix.binds}) is reached` +
     ` (limit ${limit ?? 'unknown'}${used ? `, ${used.instances} held by this user's processes` : ''}` +
     `${top ? `: ${top}` : ''}). This is not the open-files limit`;
-  const nsLower =
-    limits.userNs.maxInotifyInstances !== undefined &&
-    limits.maxUserInstances !== undefined &&
-    limits.userNs.maxInotifyInstances < limits.maxUserInstances;
-  const fix = sysctlHint('fs.inotify.max_user_instances', suggestedInstanceLimit(used?.instances ?? 0));
-  const hint = nsLower
-    ? `this user namespace lowers it (user.max_inotify_instances=${limits.userNs.maxInotifyInstances}); raise it where the namespace is created, or ${fix}`
-    : `${fix}; or stop a process that holds many instances`;
+  const hint = `${fix.hint}; or stop a process that holds many instances`;
   return new HotwatchError('INSTANCE_LIMIT', msg, { hint, cause, exitCode: 1 });
 }
 
