@@ -36,13 +36,20 @@ export async function buildForJob(o: JobBuildOptions, signal: AbortSignal): Prom
   if (o.noBuild) return { kind: 'ok', durationMs: stepsMs };
   // Whatever changed after this reached a tree the build may have read half-written (the steps' own writes are before it).
   const startedAt = performance.now();
+  const slow = new SlowBuild(o.log);
+  const onLine = o.onLine ?? ((line: string) => o.log.debug({ event: 'build.output', line }, `build │ ${line}`));
   const outcome = await (o.runner ?? runBuild)(o.settings, {
     signal,
     log: o.log,
     // Streamed at debug only: a real failure prints the whole output once, under its BUILD FAILED line,
     // and the output of a canceled or superseded build is no one's business but a debugger's.
-    onLine: o.onLine ?? ((line) => o.log.debug({ event: 'build.output', line }, `build │ ${line}`)),
-  }).then(toOutcome, (error: unknown): BuildOutcome => ({ kind: 'error', error }));
+    onLine: (line) => {
+      slow.line(line);
+      onLine(line);
+    },
+  })
+    .then(toOutcome, (error: unknown): BuildOutcome => ({ kind: 'error', error }))
+    .finally(() => slow.stop());
   if (outcome.kind === 'failed') return confirmFailure(outcome, startedAt, o);
   if (outcome.kind === 'ok') return withIdentity({ ...outcome, durationMs: outcome.durationMs + stepsMs }, o.binary);
   return outcome;
@@ -61,6 +68,37 @@ async function beforeSteps(o: JobBuildOptions, signal: AbortSignal): Promise<num
     return steps.result.canceled ? { kind: 'canceled', durationMs: steps.durationMs } : { kind: 'failed', result: steps.result };
   } catch (error) {
     return { kind: 'error', error };
+  }
+}
+
+/** A long build is said while it runs (a first build downloading modules was a silent minute): at 15 s, then every 30 s. */
+const SLOW_BUILD_FIRST_MS = 15_000;
+const SLOW_BUILD_EVERY_MS = 30_000;
+
+class SlowBuild {
+  private last: string | undefined;
+  private readonly t0 = performance.now();
+  private timer: NodeJS.Timeout;
+
+  constructor(private readonly log: Logger) {
+    this.timer = setTimeout(() => this.say(), SLOW_BUILD_FIRST_MS);
+    this.timer.unref();
+  }
+
+  line(text: string): void {
+    if (text.trim() !== '') this.last = text.trim();
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+
+  private say(): void {
+    const s = Math.round((performance.now() - this.t0) / 1000);
+    const last = this.last === undefined ? 'no output yet' : `its last line: ${this.last.slice(0, 200)}`;
+    this.log.info({ event: 'build.still-running', seconds: s, lastLine: this.last }, `still building after ${s} s (${last})`);
+    this.timer = setTimeout(() => this.say(), SLOW_BUILD_EVERY_MS);
+    this.timer.unref();
   }
 }
 

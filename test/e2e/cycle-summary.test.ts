@@ -28,6 +28,17 @@ describe('the cycle summary (e2e)', () => {
     await session.serves('v2');
   }, 90_000);
 
+  it('a long build is said while it runs, with its last output line (a first build downloading modules is not a silent minute)', async () => {
+    fs.writeFileSync(
+      path.join(session.dir, 'watcher.config.yaml'),
+      `build:\n  cmd: 'sh -c "echo go: downloading example.com/slow v1.0.0 >&2; sleep 16; go build -o .hotwatch/bin/app ."'\n  timeout: 2m\n`,
+    );
+    const hw = (session.hw = startHotwatch([], { cwd: session.dir, env: { PORT: String(session.port) } }));
+    const still = await hw.waitForLog((l) => l.event === 'build.still-running', 'the long build is said', { timeoutMs: 40_000 });
+    expect(still.msg).toMatch(/^still building after 1\d s \(its last line: go: downloading example\.com\/slow v1\.0\.0\)$/);
+    await session.serves('v1');
+  }, 90_000);
+
   it('behind the proxy: serving on the proxy address', async () => {
     const proxyPort = await freePort();
     const hw = (session.hw = startHotwatch(['--proxy-port', String(proxyPort)], { cwd: session.dir }));
