@@ -56,7 +56,7 @@ describe('CycleSummary', () => {
     expect(s.line(7, 'http://127.0.0.1:8080', 10)).toBe('main.go → built in 412 ms, restarted in 38 ms, serving on http://127.0.0.1:8080');
     expect(s.line(6, 'http://127.0.0.1:8080', 10)).toBeUndefined();
     s.note({ kind: 'app.restart', pid: 7, reason: 'run.envFiles changed (.env)' });
-    s.note({ kind: 'app.start', pid: 8, reason: 'x', startMs: 5 });
+    s.note({ kind: 'app.start', pid: 8, reason: 'run.envFiles changed (.env)', startMs: 5 });
     expect(s.line(8, ':8080', 1)).toBe('run.envFiles changed (.env) → no build, started in 6 ms, serving on :8080');
   });
 
@@ -67,5 +67,15 @@ describe('CycleSummary', () => {
     s.note({ kind: 'app.start', pid: 9, reason: 'initial build', startMs: 8051 });
     s.note({ kind: 'build.start', trigger: 'main.go', files: 1, rescan: [] });
     expect(s.line(9, ':8080', 11)).toBe('initial build → built in 469 ms, started in 8062 ms, serving on :8080');
+  });
+
+  it('a build let finish while a newer change waits: its version is said with its build, though the newer build began before it started', () => {
+    const s = new CycleSummary();
+    s.note({ kind: 'build.start', trigger: 'apis/health.go', files: 1, rescan: [] });
+    s.note({ kind: 'build.kept', trigger: 'apis/base.go', waitingMs: 1200 });
+    s.note({ kind: 'build.done', buildMs: 3512 });
+    s.note({ kind: 'build.start', trigger: 'apis/base.go', files: 1, rescan: [] });
+    s.note({ kind: 'app.start', pid: 11, reason: 'apis/health.go', stopMs: 30, startMs: 40 });
+    expect(s.line(11, ':8090', 4)).toBe('apis/health.go → built in 3512 ms, restarted in 74 ms, serving on :8090');
   });
 });
