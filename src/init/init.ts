@@ -60,9 +60,12 @@ function checkRoot(root: string, cwd: string): void {
 function moduleMissing(facts: RepoFacts): HotwatchError {
   const p = facts.project;
   const parent = p.kind === 'none' ? p.parent : undefined;
-  return new HotwatchError('NO_GO_MODULE', `no go.mod or go.work in ${facts.root}: hotwatch init sets up a Go module or workspace`, {
+  const where = parent
+    ? `${facts.root} is inside the module at ${parent}: hotwatch init writes the config at the module's root (and picks the main package there)`
+    : `no go.mod or go.work in ${facts.root}: hotwatch init writes the config of a Go module or workspace, at its root`;
+  return new HotwatchError('NO_GO_MODULE', where, {
     hint: parent
-      ? `run it where the go.mod or go.work is: hotwatch init --root ${parent}`
+      ? `hotwatch init --root ${parent}, then run hotwatch there (hotwatch run here works as well, without a config)`
       : `run it in your module's directory (the one holding go.mod), or create a module here first: go mod init example.com/app`,
   });
 }

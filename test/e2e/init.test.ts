@@ -239,7 +239,8 @@ describe('hotwatch init (e2e)', () => {
     const dir = repo({ 'go.mod': GO_MOD, 'main.go': goMain('v1'), 'internal/x/x.go': 'package x\n' });
     const sub = await init(path.join(dir, 'internal'));
     expect(sub.code).toBe(2);
-    expect(sub.stderr).toContain(`fix: run it where the go.mod or go.work is: hotwatch init --root ${dir}`);
+    expect(sub.stderr).toContain(`is inside the module at ${dir}: hotwatch init writes the config at the module's root`);
+    expect(sub.stderr).toContain(`fix: hotwatch init --root ${dir}, then run hotwatch there`);
     const flag = await init(dir, ['--frobnicate']);
     expect(flag.code).toBe(2);
     expect(flag.stderr).toMatch(/frobnicate[^\n]*\n {2}fix: see hotwatch init --help/);
