@@ -9,6 +9,7 @@
  * the watches of the roots already held (the kernel's figures are per user), so the budget is judged for
  * all roots together.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import type { WatchSettings } from '../../config/settings.js';
 import type { Logger } from '../../log/logger.js';
@@ -242,7 +243,7 @@ export class WatchSet implements Watcher, RefreshHost {
       if (!now)
         this.log.info(
           { event: 'watch.root-removed', dir, why: e.root.why },
-          `no longer watching ${describeRoot(e.root, cwd)}: the build does not use it any more`,
+          `no longer watching ${describeRoot(e.root, cwd)}: ${fs.existsSync(dir) ? 'the build does not use it any more' : 'it is gone'}`,
         );
     }
     for (const root of plan.extra) {
