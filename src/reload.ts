@@ -63,7 +63,8 @@ export class ConfigReloader {
       const text = isHotwatchError(e) ? e.format() : String((e as Error)?.message ?? e);
       log.error(
         { event: 'config.reload-rejected', trigger, error: text },
-        `config reload (${trigger}) rejected, the running config is kept: ${text}`,
+        // Several problems: one indented line each (an unindented line break would read as a record of its own).
+        `config reload (${trigger}) rejected, the running config is kept:${text.includes('\n') ? `\n${text.replace(/^/gm, '  ')}` : ` ${text}`}`,
       );
       return { ok: false, message: text };
     }

@@ -12,6 +12,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { escapeControls } from '../../src/log/pretty.js';
 import { makeTmpDir } from '../helpers/tmp.js';
 import { freePort, httpGet, inotifyWatches, runCli, startHotwatch, type Hotwatch, type LogLine } from '../helpers/hotwatch.js';
 import { startNotifyReceiver } from '../helpers/notify-receiver.js';
@@ -167,6 +168,10 @@ describe('live config reload (e2e)', () => {
     const fixed = await edit(hw, config, 'watch:\n  exclude: ["a/**"]\nrun:\n  args: ["two"]\n');
     expect(fixed.changes).toMatchObject({ run: ['run.args'] });
     await waitFor(async () => (await httpGet(port)) === 'args=[two] tag=', { description: 'the fixed config applies', timeoutMs: 30_000 });
+    // Several problems: one indented line each, so the terminal's log shows them as lines (no literal \n).
+    const two = await edit(hw, config, 'watch:\n  exclude: ["b/**"]\nrun:\n  argz: ["x"]\nlog:\n  level: loud\n', 'config.reload-rejected');
+    expect(two.msg).toMatch(/kept:\n {2}watcher\.config\.yaml: 2 problems\n {2}watcher\.config\.yaml:4:3 run\.argz: unknown key/);
+    expect(escapeControls(String(two.msg))).not.toContain('\\n');
   }, 120_000);
 
   it('a build.package that is no program (a library, a directory not there) is rejected as at start; the running app is kept', async () => {
