@@ -4,6 +4,7 @@
  * directories, frontends, and the files it may change or convert (.air.toml, .gitignore).
  */
 import fs from 'node:fs';
+import { firstBadLine } from '../config/envfile.js';
 import path from 'node:path';
 import { projectKind, type ProjectKind } from './gowork.js';
 import { walkTree, type TreeFacts } from './walk.js';
@@ -15,6 +16,8 @@ export interface RepoFacts extends TreeFacts {
   templateExtensions: string[];
   airToml: boolean;
   gitignore: boolean;
+  /** A `.env` at the root: 'ok' when every line is KEY=VALUE (run.envFiles takes it), else the first bad line's number. */
+  dotenv: 'ok' | number | undefined;
 }
 
 /** File extensions that hold templates; one found in a template directory is added to watch.extensions. */
@@ -100,6 +103,19 @@ export function inspectRepo(root: string, defaultExtensions: readonly string[]):
     staticDirs: tree.staticDirs.filter((d) => !inFrontend(d) && !holdsGo(d)),
     templateExtensions: [...templateExtensions].sort(),
     airToml: fs.existsSync(path.join(root, '.air.toml')),
+    dotenv: dotenvAt(root),
     gitignore: fs.existsSync(path.join(root, '.gitignore')),
   };
+}
+
+/** The root's `.env`: absent (or not a regular file), fine, or the number of its first line run.envFiles would refuse. */
+function dotenvAt(root: string): RepoFacts['dotenv'] {
+  try {
+    const file = path.join(root, '.env');
+    if (!fs.lstatSync(file).isFile()) return undefined;
+    const bad = firstBadLine(fs.readFileSync(file, 'utf8'));
+    return bad === 0 ? 'ok' : bad;
+  } catch {
+    return undefined;
+  }
 }

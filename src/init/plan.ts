@@ -91,12 +91,30 @@ function planWatch(facts: RepoFacts, draft: ConfigDraft, found: string[]): void 
 }
 
 /** The draft for `main`, and the lines saying what was found (for the header and the terminal). */
+/**
+ * A `.env` at the root: the app's environment from it (run.envFiles, re-read at each start; its edit restarts
+ * the app with the new values). An app that loads it itself (godotenv) gets the same values.
+ */
+function planDotenv(facts: RepoFacts, draft: ConfigDraft, found: string[]): void {
+  if (facts.dotenv === undefined) return;
+  if (facts.dotenv !== 'ok') {
+    found.push(`.env: not used (line ${facts.dotenv} is not KEY=VALUE; fix it, then set run.envFiles: [.env])`);
+    return;
+  }
+  draft.values['run.envFiles'] = ['.env'];
+  draft.notes['run.envFiles'] = [
+    '.env found at the root: the app gets its variables (read at each start), and an edit of it restarts the app with the new values.',
+  ];
+  found.push('.env: the app environment (run.envFiles)');
+}
+
 export function planFromRepo(facts: RepoFacts, main: string, defaults: Config): { draft: ConfigDraft; found: string[] } {
   const draft: ConfigDraft = { values: {}, notes: {}, header: [] };
   const found: string[] = [];
   if (main === ALL_AS_APPS) planApps(facts, draft, found);
   else planBuild(facts, main, defaults, draft, found);
   planWatch(facts, draft, found);
+  planDotenv(facts, draft, found);
   if (facts.airToml) found.push('.air.toml: not used; `hotwatch init --from-air --force` converts it instead');
   if (!facts.complete) found.push('(the repo is large: the search stopped after its first 5,000 directories)');
   draft.header = [

@@ -180,6 +180,16 @@ describe('what init plans from the repo', () => {
   };
   const main = 'package main\n\nfunc main() {}\n';
 
+  it('a .env at the root becomes run.envFiles (its edit restarts the app); one run.envFiles would refuse is named, not used', () => {
+    const good = plan({ 'go.mod': 'module x\n', 'main.go': main, '.env': '# local\nexport DB_URL=postgres://x\nPORT=8080\n' });
+    expect(good.draft.values['run.envFiles']).toEqual(['.env']);
+    expect(good.found).toContain('.env: the app environment (run.envFiles)');
+    const bad = plan({ 'go.mod': 'module x\n', 'main.go': main, '.env': 'A=1\nnot a pair\n' });
+    expect(bad.draft.values['run.envFiles']).toBeUndefined();
+    expect(bad.found).toContain('.env: not used (line 2 is not KEY=VALUE; fix it, then set run.envFiles: [.env])');
+    expect(plan({ 'go.mod': 'module x\n', 'main.go': main }).draft.values['run.envFiles']).toBeUndefined();
+  });
+
   it('a frontend holding Go code stays watched; a Go package named template is not a template directory', () => {
     const { draft, found } = plan({
       'go.mod': 'module x\n',
