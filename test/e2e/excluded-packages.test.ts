@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, goMain, httpGet, startHotwatch, type Hotwatch } from '../helpers/hotwatch.js';
+import { freePort, goMain, httpGet, runCli, startHotwatch, type Hotwatch } from '../helpers/hotwatch.js';
 import { makeTmpDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -64,6 +64,13 @@ describe('packages under a default excludeDirs entry (e2e)', () => {
     expect(triggers(hw, mark)).not.toContain('scratch');
     expect(hw.events('watch.excluded-kept')).toHaveLength(1);
     expect(hw.events('watch.excluded-hidden')).toHaveLength(0);
+
+    const doctor = await runCli(['doctor', '--json'], { cwd: root, env: { ...process.env, ...env }, timeoutMs: 60_000 });
+    const report = JSON.parse(doctor.stdout) as { checks: { id: string; status: string; detail: string }[] };
+    expect(report.checks.find((c) => c.id === 'tree.excluded-packages')).toMatchObject({
+      status: 'ok',
+      detail: 'watching internal/tmp although watch.excludeDirs leaves out tmp: the build compiles a package there',
+    });
   }, 120_000);
 
   it('a dependency patched in vendor/ (vendor mode) is watched and its edits serve; only the vendored packages the build compiles are', async () => {
@@ -88,7 +95,9 @@ describe('packages under a default excludeDirs entry (e2e)', () => {
     hw = startHotwatch([], { cwd: root, env: { ...env, PORT: String(port) } });
     await served(port, 'lib1', 'lib1 serves');
     const kept = await hw.waitForLog((l) => l.event === 'watch.excluded-kept', 'vendor/example.com/lib is said to be watched');
-    expect(String(kept.msg)).toContain('watching vendor/example.com/lib (1 package in vendor) although watch.excludeDirs leaves out vendor');
+    expect(String(kept.msg)).toContain(
+      'watching vendor/example.com/lib (1 package in vendor) although watch.excludeDirs leaves out vendor',
+    );
     expect(String(kept.msg)).toContain('vendor mode');
 
     const mark = hw.logs.length;
@@ -118,5 +127,16 @@ describe('packages under a default excludeDirs entry (e2e)', () => {
     expect(String(hidden.msg)).toContain('edits there are NOT seen');
     expect(String(hidden.msg)).toContain('remove "tmp" from watch.excludeDirs');
     expect(hw.events('watch.excluded-kept')).toHaveLength(0);
+
+    // The doctor says it too: not "watching will work here" over a package whose edits are not seen.
+    const doctor = await runCli(['doctor', '--json'], { cwd: root, env: { ...process.env, ...env }, timeoutMs: 60_000 });
+    const report = JSON.parse(doctor.stdout) as {
+      verdict: string;
+      checks: { id: string; status: string; detail: string; fix?: { text: string } }[];
+    };
+    const check = report.checks.find((c) => c.id === 'tree.excluded-packages:internal/tmp');
+    expect(check).toMatchObject({ status: 'warn' });
+    expect(check?.fix?.text).toContain('Remove "tmp" from watch.excludeDirs');
+    expect(report.verdict).not.toBe('ok');
   }, 120_000);
 });

@@ -163,7 +163,7 @@ export class EmbeddedFiles {
     if (!changed) return;
     if (globsSame) await this.host.reapply();
     const file = since === undefined ? undefined : keptChangedSince(roots, dirs, fresh, since);
-    if (file) this.host.rescan(`${file} changed before it was watched: building it`);
+    if (file) this.host.rescan(`${path.relative(roots[0]?.root ?? '', file)} changed before it was watched: building it`);
   }
 
   /** Said once per reason; asked again at the next change of the tree (whatever it is: it may be the fix). */

@@ -45,6 +45,8 @@ export interface KeptFiles {
 
 /** 'kept': a package directory of `keepDirs` inside one excludeDirs leaves out; its files count as a watched dir's, its subdirectories do not. */
 type DirStatus = 'watched' | 'include-only' | 'kept' | 'excluded';
+/** Whether a file's extension alone makes it relevant in a directory of this status. */
+const byDir = (d: DirStatus): boolean => d === 'watched' || d === 'kept';
 type Matcher = ((s: string) => boolean) & {
   // Every glob tests the last path segment only (as the default exclude does): `lastSegment` decides from the file name.
   byNameOnly: boolean;
@@ -193,14 +195,13 @@ export function createFilter(s: WatchSettings): PathFilter {
     if (dir === 'excluded') return false;
     // The common case (a .go file in a watched dir, exclude globs that test the name only, as the default
     // "**/*_test.go"): decided without making the file's path (50,000 times on the benchmark's tree).
-    const byDir = dir === 'watched' || dir === 'kept';
-    if (byExtension && byDir && isExcludedFile.byNameOnly) return !isExcludedFile.lastSegment(name);
+    if (byExtension && byDir(dir) && isExcludedFile.byNameOnly) return !isExcludedFile.lastSegment(name);
     const rel = dirRel === '' ? name : `${dirRel}/${name}`;
     // Includes that are plain paths (the defaults: go.mod, go.sum) match only themselves: the other
     // files of a tree skip the globs (100,000 of them went through picomatch at each start).
     if (!byExtension && includedPaths !== undefined && !includedPaths.has(rel)) return false;
     if (isExcludedFile(rel)) return false;
-    return (byDir && byExtension) || isIncluded(rel);
+    return (byDir(dir) && byExtension) || isIncluded(rel);
   }
 }
 

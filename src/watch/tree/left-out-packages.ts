@@ -13,6 +13,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { LIST_DEFAULTS } from '../../config/lists.js';
 import type { WatchSettings } from '../../config/settings.js';
 import type { Logger } from '../../log/logger.js';
 import { createFilter, matcher } from './filter.js';
@@ -31,8 +32,8 @@ export interface LeftOutGroup {
 export interface LeftOutPlan {
   /** Watched all the same (a default entry). */
   kept: LeftOutGroup[];
-  /** Not watched: an entry the config writes, or an exclude glob, leaves them out. */
-  hidden: LeftOutGroup[];
+  /** Not watched: an entry the config writes (`by` excludeDirs), or an exclude glob besides (`by` exclude), leaves them out. */
+  hidden: (LeftOutGroup & { by: 'excludeDirs' | 'exclude' })[];
 }
 
 const toPosix = (p: string): string => p.split(path.sep).join('/');
@@ -66,7 +67,8 @@ export function planLeftOut(s: WatchSettings, packageDirs: readonly string[]): L
     const watched = g.dirs.filter((d) => !filter.isExcludedDir(path.join(s.root, d)));
     const left = g.dirs.filter((d) => !watched.includes(d));
     if (!w && watched.length > 0) plan.kept.push({ ...g, dirs: watched });
-    if (w || left.length > 0) plan.hidden.push({ ...g, dirs: w ? g.dirs : left });
+    if (w) plan.hidden.push({ ...g, by: 'excludeDirs' });
+    else if (left.length > 0) plan.hidden.push({ ...g, dirs: left, by: 'exclude' });
   }
   return plan;
 }
@@ -93,12 +95,17 @@ export function keptLine(g: LeftOutGroup, from: string): string {
   return `watching ${shown(g, from)} although watch.excludeDirs leaves out ${g.entry}: the build compiles ${one ? 'a package there' : 'those packages'}${vendorNote(g)}`;
 }
 
-export function hiddenLine(g: LeftOutGroup, from: string): string {
-  return `${shown(g, from)} ${g.dirs.length === 1 ? 'holds a package' : 'hold packages'} the build compiles${vendorNote(g)}, but the watch rules leave ${g.dirs.length === 1 ? 'it' : 'them'} out (watch.excludeDirs "${g.entry}", or a watch.exclude glob): edits there are NOT seen`;
+type HiddenGroup = LeftOutPlan['hidden'][number];
+
+export function hiddenLine(g: HiddenGroup, from: string): string {
+  const rule = g.by === 'excludeDirs' ? `watch.excludeDirs "${g.entry}" (written in the config file)` : 'a watch.exclude glob';
+  return `${shown(g, from)} ${g.dirs.length === 1 ? 'holds a package' : 'hold packages'} the build compiles${vendorNote(g)}, but ${rule} leaves ${g.dirs.length === 1 ? 'it' : 'them'} out: edits there are NOT seen`;
 }
 
-export function hiddenFix(g: LeftOutGroup): string {
-  return `remove "${g.entry}" from watch.excludeDirs in the config file (or narrow it, or the watch.exclude glob, so it does not cover ${g.top})`;
+export function hiddenFix(g: HiddenGroup): string {
+  return g.by === 'excludeDirs'
+    ? `remove "${g.entry}" from watch.excludeDirs in the config file (${LIST_DEFAULTS.excludeDirs.includes(g.entry) ? `it stays a default: the packages the build compiles in ${g.top} are then watched, the rest of it is not` : `${g.top} is then watched`})`
+    : `narrow the watch.exclude glob that covers ${g.dirs[0]} so it leaves the package out`;
 }
 
 /**
