@@ -109,7 +109,7 @@ describe('packages under a default excludeDirs entry (e2e)', () => {
     expect(triggers(hw, mark)).not.toContain('other');
   }, 120_000);
 
-  it('a tmp the config file excludes by name is not overridden: a warning names the package it hides and the fix', async () => {
+  it('a tmp the config file excludes by name is not overridden: a warning (and the doctor) names the package it hides and the fix, which works once applied', async () => {
     tmp = makeTmpDir();
     const root = tmp.dir;
     const write = writer(root);
@@ -138,5 +138,14 @@ describe('packages under a default excludeDirs entry (e2e)', () => {
     expect(check).toMatchObject({ status: 'warn' });
     expect(check?.fix?.text).toContain('Remove "tmp" from watch.excludeDirs');
     expect(report.verdict).not.toBe('ok');
+
+    // The fix applied while hotwatch runs: the reload keeps the package watched, and its edits serve.
+    const mark = hw.logs.length;
+    fs.writeFileSync(path.join(root, 'watcher.config.yaml'), 'watch:\n  excludeDirs: [pb_data]\n');
+    const kept = await hw.waitForLog((l) => l.event === 'watch.excluded-kept', 'internal/tmp is watched after the reload', { from: mark });
+    expect(String(kept.msg)).toContain('watching internal/tmp although watch.excludeDirs leaves out tmp');
+    await new Promise((r) => setTimeout(r, 1000));
+    fs.writeFileSync(path.join(root, 'internal/tmp/t.go'), 'package tmp\n\nconst S = "t1"\n');
+    await served(port, 't1', 'the edit in internal/tmp serves after the fix');
   }, 120_000);
 });

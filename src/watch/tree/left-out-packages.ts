@@ -148,36 +148,43 @@ function newestIn(dir: string, filter: ReturnType<typeof createFilter>, since: n
   return undefined;
 }
 
-/** The last package list, each root's rules applied with it, and what it changed said once. */
+/** The last package list, each root's rules applied with it, and what it keeps or hides said once. */
 export class LeftOutPackages {
   private dirs: readonly string[] = [];
+  /** The main root: lines name paths from it. */
+  private from: string | undefined;
   private readonly said = new Set<string>();
 
   constructor(private readonly log: Logger) {}
 
+  /** Also at a config reload: an entry written since (or dropped) is said then, not at the next answer. */
   applyTo(s: WatchSettings): WatchSettings {
-    return withLeftOutKept(s, this.dirs);
+    const plan = planLeftOut(s, this.dirs);
+    this.say(plan);
+    const keep = plan.kept.flatMap((g) => g.dirs);
+    return keep.length === 0 ? s : { ...s, keepDirs: keep };
   }
 
   /**
-   * A new package list for `roots` (the first is the main root: lines name paths from it). Says what is
-   * kept and what stays hidden (each once); returns the package directories (absolute) kept anew, and
-   * whether the kept set changed (the roots' rules must be re-applied).
+   * A new package list for `roots` (the first is the main root). Says what is kept and what stays hidden
+   * (each once); returns the package directories (absolute) kept anew, and whether the kept set changed
+   * (the roots' rules must be re-applied).
    */
   update(dirs: readonly string[], roots: readonly WatchSettings[]): { changed: boolean; fresh: string[] } {
     const keptOf = (list: readonly string[]): Set<string> =>
       new Set(roots.flatMap((s) => planLeftOut(s, list).kept.flatMap((g) => g.dirs.map((d) => path.join(s.root, d)))));
     const before = keptOf(this.dirs);
-    this.dirs = [...dirs];
+    [this.dirs, this.from] = [[...dirs], roots[0]?.root];
     const after = keptOf(this.dirs);
-    const from = roots[0]?.root ?? '';
-    for (const s of roots) {
-      const plan = planLeftOut(s, this.dirs);
-      for (const g of plan.kept) this.once('info', 'watch.excluded-kept', g, keptLine(g, from));
-      for (const g of plan.hidden) this.once('warn', 'watch.excluded-hidden', g, `${hiddenLine(g, from)}; fix: ${hiddenFix(g)}`);
-    }
+    for (const s of roots) this.say(planLeftOut(s, this.dirs));
     const fresh = [...after].filter((d) => !before.has(d));
     return { changed: fresh.length > 0 || [...before].some((d) => !after.has(d)), fresh };
+  }
+
+  private say(plan: LeftOutPlan): void {
+    for (const g of plan.kept) this.once('info', 'watch.excluded-kept', g, keptLine(g, this.from ?? g.root));
+    for (const g of plan.hidden)
+      this.once('warn', 'watch.excluded-hidden', g, `${hiddenLine(g, this.from ?? g.root)}; fix: ${hiddenFix(g)}`);
   }
 
   private once(level: 'info' | 'warn', event: string, g: LeftOutGroup, text: string): void {
