@@ -43,13 +43,20 @@ export function planLeftOut(s: WatchSettings, packageDirs: readonly string[]): L
   const entries = s.excludeDirs.map((e) => ({ entry: e, test: matcher([e]) }));
   const written = new Set(s.excludeDirsWritten ?? []);
   const groups = new Map<string, LeftOutGroup & { written: boolean }>();
+  const entryOf = new Map<string, (typeof entries)[number] | null>();
   for (const abs of packageDirs) {
     const rel = toPosix(path.relative(s.root, abs));
     if (rel === '' || rel === '..' || rel.startsWith('../') || path.isAbsolute(rel)) continue;
     const parts = rel.split('/');
-    for (let i = 1; i <= parts.length; i++) {
-      const prefix = parts.slice(0, i).join('/');
-      const hit = entries.find((e) => e.test(parts[i - 1]!) || e.test(prefix));
+    let prefix = '';
+    for (let i = 0; i < parts.length; i++) {
+      prefix = i === 0 ? parts[0]! : `${prefix}/${parts[i]}`;
+      // Package directories share their parents (vendor/github.com/…): each prefix is matched once.
+      let hit = entryOf.get(prefix);
+      if (hit === undefined) {
+        hit = entries.find((e) => e.test(parts[i]!) || e.test(prefix)) ?? null;
+        entryOf.set(prefix, hit);
+      }
       if (!hit) continue;
       const key = `${prefix}\0${hit.entry}`;
       const g = groups.get(key) ?? { root: s.root, top: prefix, entry: hit.entry, dirs: [], written: written.has(hit.entry) };
@@ -59,13 +66,15 @@ export function planLeftOut(s: WatchSettings, packageDirs: readonly string[]): L
     }
   }
   const plan: LeftOutPlan = { kept: [], hidden: [] };
+  if (groups.size === 0) return plan; // the common case: no filter to build
   const all = [...groups.values()].map((g) => ({ ...g, dirs: [...new Set(g.dirs)].sort() }));
   const keepDirs = all.filter((g) => !g.written).flatMap((g) => g.dirs);
   // An exclude glob (or the build output directory) still leaves a package out: it is hidden, not kept.
   const filter = createFilter({ ...s, keepDirs });
   for (const { written: w, ...g } of all) {
     const watched = g.dirs.filter((d) => !filter.isExcludedDir(path.join(s.root, d)));
-    const left = g.dirs.filter((d) => !watched.includes(d));
+    const seen = new Set(watched);
+    const left = g.dirs.filter((d) => !seen.has(d));
     if (!w && watched.length > 0) plan.kept.push({ ...g, dirs: watched });
     if (w) plan.hidden.push({ ...g, by: 'excludeDirs' });
     else if (left.length > 0) plan.hidden.push({ ...g, dirs: left, by: 'exclude' });
@@ -154,12 +163,14 @@ export class LeftOutPackages {
   /** The main root: lines name paths from it. */
   private from: string | undefined;
   private readonly said = new Set<string>();
+  /** Each root's last plan, by the rules it depends on and the package list (vendor mode: thousands of directories). */
+  private readonly plans = new Map<string, { dirs: readonly string[]; key: string; plan: LeftOutPlan }>();
 
   constructor(private readonly log: Logger) {}
 
   /** Also at a config reload: an entry written since (or dropped) is said then, not at the next answer. */
   applyTo(s: WatchSettings): WatchSettings {
-    const plan = planLeftOut(s, this.dirs);
+    const plan = this.planFor(s, this.dirs);
     this.say(plan);
     const keep = plan.kept.flatMap((g) => g.dirs);
     return keep.length === 0 ? s : { ...s, keepDirs: keep };
@@ -172,13 +183,22 @@ export class LeftOutPackages {
    */
   update(dirs: readonly string[], roots: readonly WatchSettings[]): { changed: boolean; fresh: string[] } {
     const keptOf = (list: readonly string[]): Set<string> =>
-      new Set(roots.flatMap((s) => planLeftOut(s, list).kept.flatMap((g) => g.dirs.map((d) => path.join(s.root, d)))));
+      new Set(roots.flatMap((s) => this.planFor(s, list).kept.flatMap((g) => g.dirs.map((d) => path.join(s.root, d)))));
     const before = keptOf(this.dirs);
     [this.dirs, this.from] = [[...dirs], roots[0]?.root];
     const after = keptOf(this.dirs);
-    for (const s of roots) this.say(planLeftOut(s, this.dirs));
+    for (const s of roots) this.say(this.planFor(s, this.dirs));
     const fresh = [...after].filter((d) => !before.has(d));
     return { changed: fresh.length > 0 || [...before].some((d) => !after.has(d)), fresh };
+  }
+
+  private planFor(s: WatchSettings, dirs: readonly string[]): LeftOutPlan {
+    const key = JSON.stringify([s.excludeDirs, s.excludeDirsWritten, s.exclude, s.outputDir]); // include globs keep nothing out
+    const hit = this.plans.get(s.root);
+    if (hit && hit.dirs === dirs && hit.key === key) return hit.plan;
+    const plan = planLeftOut(s, dirs);
+    this.plans.set(s.root, { dirs, key, plan });
+    return plan;
   }
 
   private say(plan: LeftOutPlan): void {
