@@ -98,7 +98,7 @@ export const WatchSchema = z
       z.string().regex(/^!?\.?[A-Za-z0-9_+-]+$/, { error: 'an extension is letters and digits, e.g. "go" or ".tmpl"' }),
     ).describe(`File extensions (with or without the dot) that trigger a rebuild. ${extendsDefaults('extensions')}`),
     excludeDirs: watchList('excludeDirs', glob).describe(
-      `Directory names or globs never descended into (they cost no inotify watch). \`vendor\` is still watched when an \`include\` glob names it. The build output directory is always excluded. ${extendsDefaults('excludeDirs')}`,
+      `Directory names or globs never descended into (they cost no inotify watch). \`vendor\` is still watched when an \`include\` glob names it. A package the build compiles under a default entry (internal/tmp, vendor/… in vendor mode) is watched all the same; one under an entry you write is warned about. The build output directory is always excluded. ${extendsDefaults('excludeDirs')}`,
     ),
     backend: z
       .enum(['auto', 'native', 'poll'])

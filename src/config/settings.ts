@@ -16,6 +16,13 @@ export interface WatchSettings {
   /** Normalised, with the dot: ".go". */
   extensions: string[];
   excludeDirs: string[];
+  /** The excludeDirs entries the config file writes (not the defaults): an explicit choice is never overridden. */
+  excludeDirsWritten?: string[];
+  /**
+   * Root-relative POSIX directories of packages the build compiles that a default excludeDirs name leaves
+   * out (internal/tmp, vendor/…): watched all the same (tree/left-out-packages.ts).
+   */
+  keepDirs?: string[];
   /** Absolute path of the build output directory: never watched. */
   outputDir: string;
   backend: 'auto' | 'native' | 'poll';
@@ -160,6 +167,7 @@ export function resolveSettings(cfg: Config, opts: ResolveOptions): Settings {
       exclude: effectiveList('exclude', cfg.watch.exclude),
       extensions: effectiveList('extensions', cfg.watch.extensions).map((e) => (e.startsWith('.') ? e : `.${e}`)),
       excludeDirs: effectiveList('excludeDirs', cfg.watch.excludeDirs),
+      excludeDirsWritten: (cfg.watch.excludeDirs ?? []).filter((e) => !e.startsWith('!')),
       outputDir,
       backend: cfg.watch.backend,
       pollIntervalMs: ms(cfg.watch.pollInterval),

@@ -30,6 +30,7 @@ import { toolchainChecks } from './toolchain.js';
 import { claimCheck } from './claim.js';
 import { rootsReport, type RootsReport } from './roots.js';
 import { ignoredReport, type IgnoredReport } from './gitignored.js';
+import { boundedExcludedPackages } from './excluded-packages.js';
 
 export interface DoctorOptions {
   /** Cancels everything still running. */
@@ -196,7 +197,8 @@ export async function runDoctor(settings: Settings, opts: DoctorOptions = {}): P
   const toolP = settings.apps
     ? appsToolchain(settings, (s) => boundedToolchain(s, ms, opts.signal))
     : boundedToolchain(settings, ms, opts.signal).then((t) => ({ ...t, apps: undefined }));
-  const rootsP = boundedRoots(settings, ms * 3, opts.signal);
+  // The roots' checks, with those of the packages the build compiles that excludeDirs would leave out.
+  const rootsP = addChecks(boundedRoots(settings, ms * 3, opts.signal), boundedExcludedPackages(settings, ms * 3, opts.signal));
 
   const inotify = sync('inotify', 'inotify limits and usage', inotifyFacts, onError);
   const table = readMounts();
@@ -262,6 +264,11 @@ function boundedIgnored(settings: Settings, ms: number, signal: AbortSignal | un
       return { plan: { settings: settings.watch, verdict: undefined }, check: crashed('tree.gitignored', 'Git-ignored directories', e) };
     },
   );
+}
+
+async function addChecks(roots: Promise<RootsReport>, more: Promise<Check[]>): Promise<RootsReport> {
+  const [r, m] = await Promise.all([roots, more]);
+  return { ...r, checks: [...r.checks, ...m] };
 }
 
 /** The watch set's roots within a bound: a hung `go` is a crashed check, not a hung doctor. */

@@ -55,19 +55,35 @@ const FIELDS = 'ImportPath,Dir,Standard,EmbedPatterns,EmbedFiles,Error';
 
 /** The packages under `root` that embed files; rejects (with go's words) when go cannot tell. */
 export async function listEmbeddingPackages(q: GoEmbedQuery): Promise<EmbeddingPackage[]> {
+  return (await listBuildPackages(q)).embedding;
+}
+
+export interface BuildPackages {
+  /** The packages under the roots that embed files. */
+  embedding: EmbeddingPackage[];
+  /**
+   * The directory of every package under the roots the build compiles (in vendor mode, those under
+   * vendor/ too: go reports them there only when the build reads them there).
+   */
+  dirs: string[];
+}
+
+/** The same answer (one `go list`), with the directory of every package under the roots the build compiles. */
+export async function listBuildPackages(q: GoEmbedQuery): Promise<BuildPackages> {
   const args = ['list', '-e', '-deps', `-json=${FIELDS}`, ...listFlags(q.flags), q.pkg];
   const out = await goList(args, q);
-  const found: EmbeddingPackage[] = [];
+  const found: BuildPackages = { embedding: [], dirs: [] };
   for (const p of parseStream(out, args)) {
     const dir = p.Dir;
     if (p.Standard || !dir || ![q.root, ...(q.moreRoots ?? [])].some((r) => inside(r, dir))) continue;
     // A package go could not load may have lost its embeds: the answer would be incomplete, not safe.
     const error = p.Error?.Err ? `${p.ImportPath ?? p.Dir}: ${p.Error.Err}` : undefined;
     if (error && !q.keepBroken) throw new HotwatchError('GO_LIST_FAILED', `\`go ${args.join(' ')}\`: ${error}`);
+    found.dirs.push(dir);
     const patterns = p.EmbedPatterns ?? [];
     if (patterns.length === 0) continue;
     const files = (p.EmbedFiles ?? []).map((f) => path.join(dir, f));
-    found.push({ importPath: p.ImportPath ?? dir, dir, patterns, files, ...(error ? { error } : {}) });
+    found.embedding.push({ importPath: p.ImportPath ?? dir, dir, patterns, files, ...(error ? { error } : {}) });
   }
   return found;
 }

@@ -13,13 +13,16 @@
  * still names its patterns (`//go:embed cfg/new.yaml` before that file exists): they are watched, so
  * creating the file builds. Never silent: when go cannot answer in full, a warning says which files may
  * be missed and why, and any change of the tree asks again (it may be the fix: go.mod repaired).
+ * The same answer lists every package the build compiles: those watch.excludeDirs leaves out are watched
+ * all the same, or said (tree/left-out-packages.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { WatchSettings } from '../../config/settings.js';
 import type { Logger } from '../../log/logger.js';
-import { type EmbeddingPackage, listEmbeddingPackages } from '../../os/go-embeds.js';
+import { type BuildPackages, type EmbeddingPackage, listBuildPackages } from '../../os/go-embeds.js';
 import { createFilter } from '../tree/filter.js';
+import { changedSince as keptChangedSince, LeftOutPackages } from '../tree/left-out-packages.js';
 import { AfterSettle } from './after-settle.js';
 import { underAny } from './set-lines.js';
 import type { BuildInputs } from './ignored-excludes.js';
@@ -52,6 +55,8 @@ export class EmbeddedFiles {
   /** The globs said last, every root's (see labelled). */
   private globs: string[] = [];
   private readonly settle: AfterSettle;
+  /** The packages the build compiles that excludeDirs would leave out (internal/tmp, vendor/…). */
+  private readonly leftOut: LeftOutPackages;
   private lastFailure = '';
   /** The last answer was none, or had packages go could not load: any change of the tree asks again. */
   private unsure = false;
@@ -72,12 +77,13 @@ export class EmbeddedFiles {
     private readonly signal: AbortSignal,
   ) {
     this.settle = new AfterSettle(() => this.ask(), signal);
+    this.leftOut = new LeftOutPackages(log);
   }
 
   /** `s` (one root's settings) with its embedded files' globs in its include list (none known: `s`). */
   applyTo(s: WatchSettings): WatchSettings {
     const more = embedGlobs(s, this.pkgs).filter((g) => !s.include.includes(g));
-    return more.length === 0 ? s : { ...s, include: [...s.include, ...more] };
+    return this.leftOut.applyTo(more.length === 0 ? s : { ...s, include: [...s.include, ...more] });
   }
 
   /** The root was armed, a local module joined the watched roots, or Go sources changed: ask once they settle. */
@@ -104,9 +110,9 @@ export class EmbeddedFiles {
   private async ask(): Promise<void> {
     const b = this.build!;
     const [base, ...more] = this.host.roots();
-    let pkgs: EmbeddingPackage[];
+    let answer: BuildPackages;
     try {
-      pkgs = await listEmbeddingPackages({
+      answer = await listBuildPackages({
         cwd: b.root,
         pkg: b.package,
         root: base!.root,
@@ -122,6 +128,7 @@ export class EmbeddedFiles {
       this.sayUnsure(why);
       return;
     }
+    const pkgs = answer.embedding;
     const broken = pkgs.flatMap((p) => (p.error ? [p.error] : []));
     if (broken.length > 0) this.sayUnsure(`${broken.join('; ')} (the files its //go:embed lines name are watched)`);
     else [this.lastFailure, this.unsure] = ['', false];
@@ -130,6 +137,7 @@ export class EmbeddedFiles {
     const globs = labelled(this.host.roots(), pkgs);
     const since = this.since;
     this.since = undefined;
+    await this.keepLeftOut(answer.dirs, globs.join('\n') === this.globs.join('\n'), since);
     if (globs.join('\n') === this.globs.join('\n')) return;
     const added = globs.filter((g) => !g.endsWith('/**') && !this.globs.includes(g));
     this.globs = globs;
@@ -143,6 +151,19 @@ export class EmbeddedFiles {
     const fresh = pkgs.filter((p) => !before.has(packageKey(p)));
     const changed = since === undefined ? undefined : changedSince(fresh, since);
     if (changed) this.host.rescan(`${changed} (embedded) changed before it was watched: building it`);
+  }
+
+  /**
+   * The packages excludeDirs leaves out, from this answer: re-applied when the kept set changed (unless the
+   * embed globs re-apply anyway), and what changed there before it was watched built once.
+   */
+  private async keepLeftOut(dirs: string[], globsSame: boolean, since: number | undefined): Promise<void> {
+    const roots = this.host.roots();
+    const { changed, fresh } = this.leftOut.update(dirs, roots);
+    if (!changed) return;
+    if (globsSame) await this.host.reapply();
+    const file = since === undefined ? undefined : keptChangedSince(roots, dirs, fresh, since);
+    if (file) this.host.rescan(`${path.relative(roots[0]?.root ?? '', file)} changed before it was watched: building it`);
   }
 
   /** Said once per reason; asked again at the next change of the tree (whatever it is: it may be the fix). */

@@ -9,6 +9,8 @@
  * Exception: a dir excluded only by `excludeDirs` is still descended when an `include` glob names a path
  * at or under it ("vendor/**" keeps vendor watched); inside such a dir only `include` globs make a file
  * relevant (extensions alone do not: vendor/other/x.go stays quiet with include "vendor/me/**").
+ * Likewise for `keepDirs` (packages the build compiles there: internal/tmp, vendor/example.com/lib): each is
+ * watched as any directory (not its subdirectories), and the excluded directories above it are descended.
  * Globs are picomatch, relative to root, POSIX separators, dot files matched.
  */
 import path from 'node:path';
@@ -41,7 +43,10 @@ export interface KeptFiles {
   names: readonly string[];
 }
 
-type DirStatus = 'watched' | 'include-only' | 'excluded';
+/** 'kept': a package directory of `keepDirs` inside one excludeDirs leaves out; its files count as a watched dir's, its subdirectories do not. */
+type DirStatus = 'watched' | 'include-only' | 'kept' | 'excluded';
+/** Whether a file's extension alone makes it relevant in a directory of this status. */
+const byDir = (d: DirStatus): boolean => d === 'watched' || d === 'kept';
 type Matcher = ((s: string) => boolean) & {
   // Every glob tests the last path segment only (as the default exclude does): `lastSegment` decides from the file name.
   byNameOnly: boolean;
@@ -190,13 +195,13 @@ export function createFilter(s: WatchSettings): PathFilter {
     if (dir === 'excluded') return false;
     // The common case (a .go file in a watched dir, exclude globs that test the name only, as the default
     // "**/*_test.go"): decided without making the file's path (50,000 times on the benchmark's tree).
-    if (byExtension && dir === 'watched' && isExcludedFile.byNameOnly) return !isExcludedFile.lastSegment(name);
+    if (byExtension && byDir(dir) && isExcludedFile.byNameOnly) return !isExcludedFile.lastSegment(name);
     const rel = dirRel === '' ? name : `${dirRel}/${name}`;
     // Includes that are plain paths (the defaults: go.mod, go.sum) match only themselves: the other
     // files of a tree skip the globs (100,000 of them went through picomatch at each start).
     if (!byExtension && includedPaths !== undefined && !includedPaths.has(rel)) return false;
     if (isExcludedFile(rel)) return false;
-    return (dir === 'watched' && byExtension) || isIncluded(rel);
+    return (byDir(dir) && byExtension) || isIncluded(rel);
   }
 }
 
@@ -241,8 +246,11 @@ function dirVerdicts(s: WatchSettings, outRel: string | undefined): (rel: string
   const includeBases = s.include.map((g) => picomatch.scan(cleanGlob(g)).base).filter((b) => b !== '' && !b.startsWith('..'));
   const hardExcluded = (rel: string): boolean =>
     isUnder(rel, HOTWATCH_DIR) || (outRel !== undefined && outRel !== '' && isUnder(rel, outRel));
-  // Some include glob names a path at, under or above this dir (only non-empty static bases count).
-  const includeReaches = (rel: string): boolean => includeBases.some((b) => isUnder(b, rel) || isUnder(rel, b));
+  const keep = new Set(s.keepDirs ?? []);
+  // The directories above a kept one: descended (a set: vendor mode may keep hundreds of packages).
+  const aboveKept = new Set([...keep].flatMap((k) => k.split('/').map((_, i, parts) => parts.slice(0, i + 1).join('/'))));
+  // Some include glob names a path at, under or above this dir (only non-empty static bases count), or a kept dir is at or under it.
+  const includeReaches = (rel: string): boolean => aboveKept.has(rel) || includeBases.some((b) => isUnder(b, rel) || isUnder(rel, b));
 
   const cache = new Map<string, DirStatus>();
   const statusOf = (rel: string): DirStatus => {
@@ -255,8 +263,8 @@ function dirVerdicts(s: WatchSettings, outRel: string | undefined): (rel: string
     const p = statusOf(parent);
     let st: DirStatus;
     if (p === 'excluded' || hardExcluded(rel) || excludeDirGlobs(rel)) st = 'excluded';
-    else if (p === 'include-only') st = includeReaches(rel) ? 'include-only' : 'excluded';
-    else if (excludeDirByName(base) || excludeDirByName(rel)) st = includeReaches(rel) ? 'include-only' : 'excluded';
+    else if (p === 'include-only' || p === 'kept' || excludeDirByName(base) || excludeDirByName(rel))
+      st = keep.has(rel) ? 'kept' : includeReaches(rel) ? 'include-only' : 'excluded';
     else st = 'watched';
     if (cache.size >= CACHE_MAX) cache.clear();
     cache.set(rel, st);
