@@ -109,6 +109,29 @@ describe('packages under a default excludeDirs entry (e2e)', () => {
     expect(triggers(hw, mark)).not.toContain('other');
   }, 120_000);
 
+  it('`go mod vendor` run while hotwatch runs: the vendored package the build now compiles is watched, its patch serves', async () => {
+    tmp = makeTmpDir();
+    const root = path.join(tmp.dir, 'app');
+    const lib = writer(path.join(tmp.dir, 'lib'));
+    lib('go.mod', 'module example.com/lib\n\ngo 1.22\n');
+    lib('lib.go', 'package lib\n\nconst V = "lib1"\n');
+    const write = writer(root);
+    write('go.mod', 'module example.com/t\n\ngo 1.22\n\nrequire example.com/lib v0.0.0\n\nreplace example.com/lib => ../lib\n');
+    const handler = 'http.HandleFunc("/lib", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, lib.V) })';
+    write('main.go', goMain('v1', { imports: ['example.com/lib'], extraMain: handler }));
+    const port = await freePort();
+    hw = startHotwatch([], { cwd: root, env: { ...env, PORT: String(port) } });
+    await served(port, 'lib1', 'lib1 serves');
+    expect(hw.events('watch.excluded-kept')).toHaveLength(0);
+    // vendor/ is never watched: its modules.txt is looked at, and the build's packages asked again.
+    execFileSync('go', ['mod', 'vendor'], { cwd: root, env: { ...process.env, ...env }, stdio: 'pipe' });
+    await hw.waitForLog((l) => l.event === 'watch.excluded-kept', 'the vendored package is watched once vendor/ exists', {
+      timeoutMs: 60_000,
+    });
+    fs.writeFileSync(path.join(root, 'vendor/example.com/lib/lib.go'), 'package lib\n\nconst V = "patched"\n');
+    await served(port, 'patched', 'the patch in vendor/ serves');
+  }, 120_000);
+
   it('a tmp the config file excludes by name is not overridden: a warning (and the doctor) names the package it hides and the fix, which works once applied', async () => {
     tmp = makeTmpDir();
     const root = tmp.dir;

@@ -84,3 +84,11 @@ export function goWorkCandidates(root: string, goEnv: NodeJS.ProcessEnv): string
     if (path.dirname(dir) === dir) return out;
   }
 }
+
+/**
+ * Each root's vendor/modules.txt: vendor/ is never watched, and `go mod vendor` (or its removal) changes
+ * which packages the build compiles from there (some are watched: tree/left-out-packages.ts).
+ */
+export function vendorManifests(roots: readonly string[]): string[] {
+  return roots.map((d) => path.join(d, 'vendor', 'modules.txt'));
+}

@@ -18,7 +18,7 @@ import type { ArmedTree, ReconcileReport, Watcher, WatcherReady, WatcherStats } 
 import { describeRoot, planRoots, rulesFor, withGoWork, type RootsPlan, type WatchRoot } from './module-roots.js';
 import { knownOf, saySkipped, sumReady, sumReports, sumStats, underAny } from './set-lines.js';
 import { leaveAsFound } from './own-dir.js';
-import { goWorkCandidates, ModuleFilesPoll } from './module-files-poll.js';
+import { goWorkCandidates, ModuleFilesPoll, vendorManifests } from './module-files-poll.js';
 import { buildDirsOnce, withoutIgnored, type BuildDirsOnce } from './ignored-excludes.js';
 import { IgnoredRefresh, type RefreshHost } from './ignored-refresh.js';
 import { EmbeddedFiles } from './embedded-files.js';
@@ -63,7 +63,7 @@ export class WatchSet implements Watcher, RefreshHost {
   constructor(private readonly opts: WatchSetOptions) {
     this.log = opts.log;
     [this.settings, this.rules] = [opts.settings, opts.rules];
-    this.polled = new ModuleFilesPoll(opts.watchdog.intervalMs, () => this.replanSoon('a go.work or go.mod outside the roots changed'));
+    this.polled = new ModuleFilesPoll(opts.watchdog.intervalMs, () => this.replanSoon('a go.work, go.mod or vendor/modules.txt changed'));
     this.buildDirs = buildDirsOnce(opts.build, opts.signal);
     this.refresh = new IgnoredRefresh(this, this.log, opts.signal);
     const replanIgnored = (): Promise<void> => this.reconcile(this.settings).then(() => undefined);
@@ -188,6 +188,7 @@ export class WatchSet implements Watcher, RefreshHost {
     this.opts.onEvent(ev);
   }
 
+  /** The roots planned again, and the build's packages asked again (go list: embeds, packages under excluded dirs). */
   private replanSoon(why: string): void {
     if (this.closed) return;
     if (this.replanTimer) clearTimeout(this.replanTimer);
@@ -198,6 +199,7 @@ export class WatchSet implements Watcher, RefreshHost {
       void this.serial(async () => {
         const p = await this.plan();
         if (p && !this.closed) await this.apply(p, true);
+        if (!this.closed) this.embedded.goChanged();
       });
     }, REPLAN_QUIET_MS);
     this.replanTimer.unref();
@@ -232,7 +234,7 @@ export class WatchSet implements Watcher, RefreshHost {
         ? []
         : [plan.workspace]
       : goWorkCandidates(this.settings.root, this.opts.goEnv);
-    this.polled.follow([...work, ...missing]);
+    this.polled.follow([...work, ...missing, ...vendorManifests([this.settings.root, ...plan.extra.map((r) => r.dir)])]);
     for (const s of plan.skipped) saySkipped(this.log, this.said, s, cwd);
     const wanted = new Map(plan.extra.map((r) => [r.dir, r]));
     for (const [dir, e] of this.extras) {
