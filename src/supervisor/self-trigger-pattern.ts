@@ -3,10 +3,12 @@
  * of changes seen after one of hotwatch's own steps started (a build, or an app start): which files, how
  * long after that start its first change came, and when. The last triggers are a loop when:
  *
- * 1. the same files are in every one of them: each has a file that changed again within them (an app
- *    that writes a.go at one start and b.go at the next loops too), the loop's files being those in all
- *    of them if any, else those that changed more than once; a person editing around changes other files,
- *    and a change of anything else in between (a file that changed only once) starts the count over;
+ * 1. the same files are in every one of them (the loop's files), or the same turns come back: an app that
+ *    writes a.go at one start and b.go at the next loops too, each trigger then being exactly the files of
+ *    the one 2 (or more, up to half the triggers) before it; a person editing around changes other files,
+ *    and a change of anything else in between (a file that changed only once) starts the count over, and
+ *    so does a save-all or a checkout after files were edited one by one (each file is then seen twice,
+ *    but no trigger repeats an earlier one);
  * 2. each came the same time after its step started: all within 0.2 s plus a tenth of that time of each
  *    other (1 s after the start: within 0.3 s; 10 s: within 1.2 s). A writer's pace is set by the start
  *    (an app that writes 0 s, 2 s or 10 s after it starts, a build.cmd that writes 0.1 s into the build);
@@ -84,14 +86,25 @@ export function inLoopPace(loop: Pick<LoopPattern, 'minDelayMs' | 'maxDelayMs'>,
   return delayMs >= loop.minDelayMs - delayToleranceMs(loop.minDelayMs) && delayMs <= loop.maxDelayMs + delayToleranceMs(loop.maxDelayMs);
 }
 
-/** Rule 1: the files in all the triggers, else those in more than one if each trigger has one; else none. */
+/**
+ * Rule 1: the files in all the triggers; else, for a writer that takes turns (a.go at one start, b.go at
+ * the next), the files of a turn that comes back unchanged every `period` triggers (2 up to half of them,
+ * so each turn is seen at least twice): each trigger exactly the files of the one `period` before it.
+ * Not merely a file seen in two of them: a person editing one file after each start, then saving all of
+ * them at once (a save-all, a checkout), puts each file in two triggers without any of them repeating.
+ */
 function loopFiles(triggers: readonly Trigger[]): string[] {
   const shared = [...triggers[0]!.files].filter((f) => triggers.every((t) => t.files.has(f)));
   if (shared.length > 0) return shared.sort();
-  const times = new Map<string, number>();
-  for (const t of triggers) for (const f of t.files) times.set(f, (times.get(f) ?? 0) + 1);
-  const again = new Set([...times].filter(([, n]) => n > 1).map(([f]) => f));
-  return triggers.every((t) => [...t.files].some((f) => again.has(f))) ? [...again].sort() : [];
+  for (let period = 2; period <= triggers.length / 2; period++) {
+    const turnsRepeat = triggers.slice(period).every((t, i) => sameFiles(t.files, triggers[i]!.files));
+    if (turnsRepeat) return [...new Set(triggers.slice(0, period).flatMap((t) => [...t.files]))].sort();
+  }
+  return [];
+}
+
+function sameFiles(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  return a.size === b.size && [...a].every((f) => b.has(f));
 }
 
 function spread(values: readonly number[]): number {
