@@ -19,6 +19,9 @@
  *    whatever hotwatch does, is steady the other way round (its saves are steady, the build before each
  *    is not).
  *
+ * 4. no version came back: a loop's writer makes each start run a new binary (a version seen before, A
+ *    then B then A again, is a checkout back and forth or an undo, a person's or a script's doing).
+ *
  * A writer within 0.5 s of the start is named after `cycles` (5) triggers; a later one after 3 more (8):
  * a person's pace can match a later time by chance more easily than an early one, and a late writer's
  * cycles are slower anyway (a cycle every 10 s is a loop, but not a hot one).
@@ -39,6 +42,8 @@ export interface Trigger {
   delayMs: number;
   /** When the first change was seen. */
   at: number;
+  /** After an app start: the identity of the binary that start ran (its Go build ID), when known. */
+  version?: string | undefined;
 }
 
 /** A writer later than this after the start needs `LATE_EXTRA_CYCLES` more cycles to be named. */
@@ -78,6 +83,7 @@ function lastAreLoop(triggers: readonly Trigger[], cycles: number): LoopPattern 
   // Each trigger after the first against the time since the one before it (both include that delay).
   const periods = last.slice(1).map((t, i) => t.at - last[i]!.at);
   if (spread(delays.slice(1)) >= spread(periods)) return undefined;
+  if (aVersionCameBack(last)) return undefined;
   return { files, cycles, minDelayMs: Math.min(...delays), maxDelayMs: Math.max(...delays), medianDelayMs };
 }
 
@@ -105,6 +111,20 @@ function loopFiles(triggers: readonly Trigger[]): string[] {
 
 function sameFiles(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
   return a.size === b.size && [...a].every((f) => b.has(f));
+}
+
+/**
+ * Rule 4: the changes brought back a version that ran before (A, B, then A again: a checkout back and
+ * forth, an undo, a script that switches branches after each version serves). A loop's writer changes its
+ * files at each start, and each change must give a new binary (the same one restarts nothing, and the loop
+ * ends by itself): a timestamp, a counter, generated code. The same binary started again after its files
+ * were restarted without a build (a `run.envFiles` file the app writes) is not a return: it never left.
+ */
+function aVersionCameBack(triggers: readonly Trigger[]): boolean {
+  return triggers.some((t, i) => {
+    if (t.version === undefined || i < 2 || t.version === triggers[i - 1]!.version) return false;
+    return triggers.slice(0, i - 1).some((before) => before.version === t.version);
+  });
 }
 
 function spread(values: readonly number[]): number {

@@ -183,6 +183,41 @@ describe('SelfTriggerGuard', () => {
     }
   });
 
+  it('a script that switches branches right after each version serves (A, B, A, B...): never a loop, a version came back', () => {
+    const g = new SelfTriggerGuard({ cycles: 5 });
+    const rnd = jitter(23);
+    const checkout = Array.from({ length: 50 }, (_, i) => `/r/gen/f${i}.go`);
+    let t = 0;
+    for (let i = 0; i < 12; i++) {
+      g.buildStarted(t);
+      t += 900 + 600 * rnd();
+      g.appStarted(t);
+      g.appVersion(t, i % 2 === 0 ? 'build-id-A' : 'build-id-B');
+      t += 100 + 10 * rnd();
+      expect(g.judge(checkout, t).kind).toBe('build');
+      t += 30;
+    }
+  });
+
+  it('an app writing its file at each start: a loop whether each start runs a new binary or the same one (an env file it writes)', () => {
+    for (const version of [(i: number) => `build-id-${i}`, () => 'build-id-same']) {
+      const g = new SelfTriggerGuard({ cycles: 5 });
+      const rnd = jitter(29);
+      let t = 0;
+      const kinds: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        g.buildStarted(t);
+        t += 500 + 400 * rnd();
+        g.appStarted(t);
+        g.appVersion(t, version(i));
+        t += 5 + 10 * rnd();
+        kinds.push(g.judge(['/r/gen.go'], t).kind);
+        t += 30;
+      }
+      expect(kinds).toEqual(['build', 'build', 'build', 'build', 'loop']);
+    }
+  });
+
   it('a change before any build, or before the step that started last, is not caused by it', () => {
     const g = new SelfTriggerGuard({ cycles: 2 });
     expect(g.judge(['/r/a.go'], 5).kind).toBe('build');
@@ -251,6 +286,16 @@ describe('loopPattern (the rule)', () => {
     expect(loopPattern(ts, 5)).toMatchObject({ files: ['/r/a.go', '/r/b.go', '/r/stamp.go'], cycles: 5 });
     // A turn that does not come back as it was: not a loop.
     expect(loopPattern([...ts.slice(0, 4), trigger(5, 3200, ['/r/a.go'])], 5)).toBeUndefined();
+  });
+
+  it('a version that came back (A, B, A): not a loop; the same version again and again, or each new: a loop', () => {
+    const ts = (versions: (string | undefined)[]) =>
+      [600, 1300, 1900, 2700, 3200].map((at, i) => ({ ...trigger(100, at), version: versions[i] }));
+    expect(loopPattern(ts(['a', 'b', 'a', 'b', 'a']), 5)).toBeUndefined();
+    expect(loopPattern(ts(['v1', 'v2', 'v3', 'v4', 'v1']), 5)).toBeUndefined();
+    expect(loopPattern(ts(['v1', 'v2', 'v3', 'v4', 'v5']), 5)).toBeDefined();
+    expect(loopPattern(ts(['e', 'e', 'e', 'e', 'e']), 5)).toBeDefined();
+    expect(loopPattern(ts([undefined, 'v2', undefined, 'v4', undefined]), 5)).toBeDefined();
   });
 
   it('files in all the triggers are the loop’s; one that came along twice is not named', () => {
