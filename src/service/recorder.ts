@@ -119,7 +119,7 @@ export class ServiceRecorder implements MetricsRecorder {
       how: how(e.code, e.signal),
       ...(e.app !== undefined ? { app: e.app } : {}),
     };
-    this.m.inc('exits', { kind: e.expected ? 'stopped' : 'crash' });
+    this.m.inc('exits', { kind: e.expected ? 'stopped' : isCleanExit(e) ? 'clean' : 'crash' });
     if (e.expected) this.#chain.stopped(e.pid);
     else {
       this.facts.lastCrash = this.facts.lastExit;

@@ -16,13 +16,16 @@ const okWatch: WatchView = {
   scopes: [{ path: '/src', kind: 'root', state: 'ok', since: NOW - 60_000 }],
 };
 
-function recorder(): { facts: ServiceFacts; rec: ServiceRecorder } {
+function recorder(): { facts: ServiceFacts; rec: ServiceRecorder; exits: string[] } {
   const facts = new ServiceFacts();
+  const exits: string[] = [];
+  const sink = { inc: (name: string, labels: { kind?: string }) => name === 'exits' && exits.push(String(labels.kind)), observe() {} };
   return {
     facts,
+    exits,
     rec: new ServiceRecorder(
       facts,
-      { inc() {}, observe() {} } as never,
+      sink as never,
       () => {},
       () => NOW,
     ),
@@ -42,9 +45,10 @@ const exited = (since: number): JobView => ({ state: 'exited', since, app: undef
 
 describe('crash loop: which exits count', () => {
   it('an app that exits 0 after each edit (a CLI): no crash loop; the status says it exited and waits for a change', () => {
-    const { facts, rec } = recorder();
+    const { facts, rec, exits } = recorder();
     runsAfterEdits(rec, 0, 3);
     expect(facts.crashTimes()).toEqual([]);
+    expect(exits).toEqual(['clean', 'clean', 'clean']); // hotwatch_app_exits_total{kind="clean"}, not "crash"
     expect(healthOf(exited(NOW - 1000), okWatch, facts, NOW)).toEqual({
       ok: false,
       serving: false,
