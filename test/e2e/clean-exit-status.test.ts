@@ -23,10 +23,10 @@ describe('an app that exits 0 after each edit (e2e)', () => {
     const hw = (session.hw = startHotwatch([], { cwd: session.dir, env: { PORT: String(session.port) } }));
     const ran = (v: string) => waitFor(() => hw.stdout().includes(`done ${v}\n`), { description: `the app ran ${v}`, timeoutMs: 60_000 });
     await ran('v0');
+    // Each version's exit is seen before the next edit: an edit while it runs would stop it (no exit of its own).
+    await waitFor(() => hw.events('app.exit').length > 0, { description: 'the exit of v0 is logged', timeoutMs: 30_000 });
     for (const v of ['v1', 'v2', 'v3']) {
-      // Each version's exit is seen before the next edit: an edit while it runs would stop it (no exit of its own).
       const exits = hw.events('app.exit').length;
-      await waitFor(() => hw.events('app.exit').length > 0, { description: 'the exit is logged', timeoutMs: 30_000 });
       fs.writeFileSync(path.join(session.dir, 'main.go'), cli(v));
       await ran(v);
       await waitFor(() => hw.events('app.exit').length > exits, { description: `the exit of ${v} is logged`, timeoutMs: 30_000 });

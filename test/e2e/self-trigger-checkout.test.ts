@@ -3,8 +3,8 @@
  * after each version serves (the same files each time, at the same time after each start: a build loop's
  * timing). Each checkout brings back a version that ran before (A, B, A...), and a loop's writer makes
  * each start run a new binary (self-trigger-pattern.ts, rule 4): no build loop is reported, no save is
- * held, every checkout serves at once. A script writing new content each time is still told apart from
- * no app's loop (self-trigger.test.ts: "a script that saves a fixed time after each version serves").
+ * held, every checkout serves at once. A script writing new content each time still looks like a loop
+ * (self-trigger.test.ts: "a script that saves a fixed time after each version serves").
  */
 import fs from 'node:fs';
 import path from 'node:path';
