@@ -354,7 +354,7 @@ function recordReport(rec: MetricsRecorder, r: Report, o: ServiceWiringOptions, 
       return rec.buildFinished({ outcome: 'canceled', durationMs: r.buildMs });
     case 'app.start': {
       const first = nextStart() === 0;
-      return rec.appStarted({ pid: r.pid, reason: first ? 'initial' : r.reason === RESTART_AFTER_EXIT ? 'crash' : 'build' });
+      return rec.appStarted({ pid: r.pid, reason: first ? 'initial' : r.reason === RESTART_AFTER_EXIT ? 'crash' : 'build', ...named });
     }
     case 'app.stop':
       return rec.appExited({

@@ -1,6 +1,6 @@
 /**
  * What the runtime told the service layer through the MetricsRecorder, kept for `GET /status`: the last
- * build, counts, the last exit, recent crash times (for the crash-loop line) and a short event history.
+ * build, counts, the last exit, recent crash times (for the crash-loop line: crash-chain.ts says which count) and a short event history.
  * Bounded: a long-lived hotwatch keeps the same few kilobytes.
  */
 
@@ -53,7 +53,7 @@ export class ServiceFacts {
   builds = { ok: 0, failed: 0, canceled: 0 };
   restarts = 0;
   lastExit: ExitFact | undefined;
-  /** The last exit hotwatch did not cause (a crash): what the exited and backoff lines name. */
+  /** The last exit hotwatch did not cause (a crash, or a clean exit): what the exited and backoff lines name. */
   lastCrash: ExitFact | undefined;
   #crashes: number[] = [];
   #events: EventFact[] = [];

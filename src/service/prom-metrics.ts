@@ -32,7 +32,7 @@ export function createPromMetrics(version: string, startedAt: number, live: () =
     }),
     exits: new Counter({
       name: 'hotwatch_app_exits_total',
-      help: 'App exits, by kind (crash: on its own; stopped: hotwatch stopped it)',
+      help: 'App exits, by kind (crash: on its own, with a code other than 0 or a signal; clean: on its own, code 0; stopped: hotwatch stopped it)',
       labelNames: ['kind'],
       registers: reg,
     }),

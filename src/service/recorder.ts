@@ -5,6 +5,7 @@
  */
 import type { MetricSink } from './metrics.js';
 import { ServiceFacts } from './facts.js';
+import { CrashChain, isCleanExit } from './crash-chain.js';
 
 export type BuildOutcome = 'ok' | 'failed' | 'canceled';
 
@@ -27,7 +28,7 @@ export interface MetricsRecorder {
   /** After a failed build, the files are back to what the running app (pid) was built from: the failure no longer applies. */
   buildFailureCleared(e: { pid: number; at?: number }): void;
   /** An app process started: the first one ('initial'), one replacing the previous after a build ('build'), or a restart after a crash ('crash'). */
-  appStarted(e: { pid: number; reason: 'initial' | 'build' | 'crash'; at?: number }): void;
+  appStarted(e: { pid: number; reason: 'initial' | 'build' | 'crash'; app?: string; at?: number }): void;
   /** The app listens (the runtime's app.listening). */
   appListening(e: { pid: number; address: string; at?: number }): void;
   /** The app exited; `expected` when hotwatch stopped it (restart, shutdown), false when it exited on its own. */
@@ -50,6 +51,9 @@ const how = (code: number | null, signal: string | null): string => (signal ? si
 const s = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 
 export class ServiceRecorder implements MetricsRecorder {
+  /** Which exits make a crash loop: crashes of versions hotwatch restarted, not every exit (crash-chain.ts). */
+  readonly #chain = new CrashChain();
+
   constructor(
     readonly facts: ServiceFacts,
     private readonly m: MetricSink,
@@ -84,7 +88,8 @@ export class ServiceRecorder implements MetricsRecorder {
     this.onChange('build');
   }
 
-  appStarted(e: { pid: number; reason: 'initial' | 'build' | 'crash'; at?: number }): void {
+  appStarted(e: { pid: number; reason: 'initial' | 'build' | 'crash'; app?: string; at?: number }): void {
+    for (const t of this.#chain.started(e.pid, e.reason, e.app)) this.facts.noteCrash(t);
     if (e.reason !== 'initial') {
       this.facts.restarts++;
       this.m.inc('restarts', { reason: e.reason });
@@ -114,11 +119,14 @@ export class ServiceRecorder implements MetricsRecorder {
       how: how(e.code, e.signal),
       ...(e.app !== undefined ? { app: e.app } : {}),
     };
-    this.m.inc('exits', { kind: e.expected ? 'stopped' : 'crash' });
-    if (!e.expected) {
+    this.m.inc('exits', { kind: e.expected ? 'stopped' : isCleanExit(e) ? 'clean' : 'crash' });
+    if (e.expected) this.#chain.stopped(e.pid);
+    else {
       this.facts.lastCrash = this.facts.lastExit;
-      this.facts.noteCrash(at);
-      this.facts.event(at, 'app.crashed', `app (pid ${e.pid}) exited on its own (${how(e.code, e.signal)}) after ${s(e.uptimeMs)}`);
+      for (const t of this.#chain.exited({ ...e, at })) this.facts.noteCrash(t);
+      // A clean exit (code 0) is the app done (a CLI, a one-shot job), not a crash.
+      const event = isCleanExit(e) ? 'app.exited' : 'app.crashed';
+      this.facts.event(at, event, `app (pid ${e.pid}) exited on its own (${how(e.code, e.signal)}) after ${s(e.uptimeMs)}`);
     }
     this.onChange('app');
   }

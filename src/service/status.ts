@@ -197,7 +197,7 @@ export function servingOf(job: JobView, facts: ServiceFacts, now: number): { ser
     case 'backoff':
       return {
         serving: false,
-        why: `not serving: ${theApp(job)} crashed (${facts.lastCrash?.how ?? 'on its own'}); next try in ${secs((job.nextTryAt ?? now) - now)}`,
+        why: `not serving: ${theApp(job)} ${facts.lastCrash?.how === 'code 0' ? 'exited' : 'crashed'} (${facts.lastCrash?.how ?? 'on its own'}); next try in ${secs((job.nextTryAt ?? now) - now)}`,
       };
     default:
       return { serving: false, why: `not serving yet: ${job.state} for ${secs(now - job.since)}` };

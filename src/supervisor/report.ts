@@ -207,7 +207,9 @@ function reportCommandExit(log: Logger, r: Extract<Report, { kind: 'app.exit' }>
 function reportExit(log: Logger, r: Extract<Report, { kind: 'app.exit' }>): void {
   const how = `app ${formatExit(r.exit)}`;
   if (r.next === 'restart') {
-    const nth = r.crashes === 1 ? 'first crash' : `${ordinal(r.crashes)} crash in a row`;
+    // A clean exit (code 0) is no crash, though run.onCrash: restart starts it again all the same.
+    const what = r.exit.code === 0 && r.exit.signal === null ? 'exit' : 'crash';
+    const nth = r.crashes === 1 ? `first ${what}` : `${ordinal(r.crashes)} ${what} in a row`;
     log.warn(
       { event: r.kind, pid: r.pid, ...r.exit, restartInMs: r.restartInMs, crashes: r.crashes },
       `${how}; restarting in ${formatSeconds(r.restartInMs)} (${nth}; run.onCrash: restart)`,

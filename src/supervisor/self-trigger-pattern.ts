@@ -3,10 +3,12 @@
  * of changes seen after one of hotwatch's own steps started (a build, or an app start): which files, how
  * long after that start its first change came, and when. The last triggers are a loop when:
  *
- * 1. the same files are in every one of them: each has a file that changed again within them (an app
- *    that writes a.go at one start and b.go at the next loops too), the loop's files being those in all
- *    of them if any, else those that changed more than once; a person editing around changes other files,
- *    and a change of anything else in between (a file that changed only once) starts the count over;
+ * 1. the same files are in every one of them (the loop's files), or the same turns come back: an app that
+ *    writes a.go at one start and b.go at the next loops too, each trigger then being exactly the files of
+ *    the one 2 (or more, up to half the triggers) before it; a person editing around changes other files,
+ *    and a change of anything else in between (a file that changed only once) starts the count over, and
+ *    so does a save-all or a checkout after files were edited one by one (each file is then seen twice,
+ *    but no trigger repeats an earlier one);
  * 2. each came the same time after its step started: all within 0.2 s plus a tenth of that time of each
  *    other (1 s after the start: within 0.3 s; 10 s: within 1.2 s). A writer's pace is set by the start
  *    (an app that writes 0 s, 2 s or 10 s after it starts, a build.cmd that writes 0.1 s into the build);
@@ -16,6 +18,9 @@
  *    in the time between triggers and not in the time after the start; a script that saves every 3 s,
  *    whatever hotwatch does, is steady the other way round (its saves are steady, the build before each
  *    is not).
+ *
+ * 4. no version came back: a loop's writer makes each start run a new binary (a version seen before, A
+ *    then B then A again, is a checkout back and forth or an undo, a person's or a script's doing).
  *
  * A writer within 0.5 s of the start is named after `cycles` (5) triggers; a later one after 3 more (8):
  * a person's pace can match a later time by chance more easily than an early one, and a late writer's
@@ -37,6 +42,8 @@ export interface Trigger {
   delayMs: number;
   /** When the first change was seen. */
   at: number;
+  /** After an app start: the identity of the binary that start ran (its Go build ID), when known. */
+  version?: string | undefined;
 }
 
 /** A writer later than this after the start needs `LATE_EXTRA_CYCLES` more cycles to be named. */
@@ -76,6 +83,7 @@ function lastAreLoop(triggers: readonly Trigger[], cycles: number): LoopPattern 
   // Each trigger after the first against the time since the one before it (both include that delay).
   const periods = last.slice(1).map((t, i) => t.at - last[i]!.at);
   if (spread(delays.slice(1)) >= spread(periods)) return undefined;
+  if (aVersionCameBack(last)) return undefined;
   return { files, cycles, minDelayMs: Math.min(...delays), maxDelayMs: Math.max(...delays), medianDelayMs };
 }
 
@@ -84,14 +92,39 @@ export function inLoopPace(loop: Pick<LoopPattern, 'minDelayMs' | 'maxDelayMs'>,
   return delayMs >= loop.minDelayMs - delayToleranceMs(loop.minDelayMs) && delayMs <= loop.maxDelayMs + delayToleranceMs(loop.maxDelayMs);
 }
 
-/** Rule 1: the files in all the triggers, else those in more than one if each trigger has one; else none. */
+/**
+ * Rule 1: the files in all the triggers; else, for a writer that takes turns (a.go at one start, b.go at
+ * the next), the files of a turn that comes back unchanged every `period` triggers (2 up to half of them,
+ * so each turn is seen at least twice): each trigger exactly the files of the one `period` before it.
+ * Not merely a file seen in two of them: a person editing one file after each start, then saving all of
+ * them at once (a save-all, a checkout), puts each file in two triggers without any of them repeating.
+ */
 function loopFiles(triggers: readonly Trigger[]): string[] {
   const shared = [...triggers[0]!.files].filter((f) => triggers.every((t) => t.files.has(f)));
   if (shared.length > 0) return shared.sort();
-  const times = new Map<string, number>();
-  for (const t of triggers) for (const f of t.files) times.set(f, (times.get(f) ?? 0) + 1);
-  const again = new Set([...times].filter(([, n]) => n > 1).map(([f]) => f));
-  return triggers.every((t) => [...t.files].some((f) => again.has(f))) ? [...again].sort() : [];
+  for (let period = 2; period <= triggers.length / 2; period++) {
+    const turnsRepeat = triggers.slice(period).every((t, i) => sameFiles(t.files, triggers[i]!.files));
+    if (turnsRepeat) return [...new Set(triggers.slice(0, period).flatMap((t) => [...t.files]))].sort();
+  }
+  return [];
+}
+
+function sameFiles(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  return a.size === b.size && [...a].every((f) => b.has(f));
+}
+
+/**
+ * Rule 4: the changes brought back a version that ran before (A, B, then A again: a checkout back and
+ * forth, an undo, a script that switches branches after each version serves). A loop's writer changes its
+ * files at each start, and each change must give a new binary (the same one restarts nothing, and the loop
+ * ends by itself): a timestamp, a counter, generated code. The same binary started again after its files
+ * were restarted without a build (a `run.envFiles` file the app writes) is not a return: it never left.
+ */
+function aVersionCameBack(triggers: readonly Trigger[]): boolean {
+  return triggers.some((t, i) => {
+    if (t.version === undefined || i < 2 || t.version === triggers[i - 1]!.version) return false;
+    return triggers.slice(0, i - 1).some((before) => before.version === t.version);
+  });
 }
 
 function spread(values: readonly number[]): number {

@@ -51,7 +51,7 @@ interface Loop extends LoopPattern {
 
 export class SelfTriggerGuard {
   /** The last of hotwatch's own steps to start. */
-  private last: { step: OwnStep; at: number } | undefined;
+  private last: { step: OwnStep; at: number; version?: string } | undefined;
   private readonly started = { builds: 0, appStarts: 0 };
   /** The recent triggers after each kind of step. */
   private readonly seen: Record<OwnStep, Seen[]> = { build: [], app: [] };
@@ -68,6 +68,11 @@ export class SelfTriggerGuard {
   appStarted(at: number): void {
     this.last = { step: 'app', at };
     this.started.appStarts++;
+  }
+
+  /** The identity of the binary the app start at `at` runs (known just after the spawn): rule 4 reads it. */
+  appVersion(at: number, version: string): void {
+    if (this.last?.step === 'app' && this.last.at === at) this.last = { ...this.last, version };
   }
 
   /** A batch of changes, first seen at `firstAt`: build it, or the loop it belongs to. */
@@ -90,7 +95,7 @@ export class SelfTriggerGuard {
       return { kind: 'build' };
     }
     const seen = this.seen[last.step];
-    seen.push({ files: new Set(fresh), delayMs, at: firstAt, ...this.started });
+    seen.push({ files: new Set(fresh), delayMs, at: firstAt, version: last.version, ...this.started });
     if (seen.length > this.opts.cycles + LATE_EXTRA_CYCLES) seen.shift();
     const found = loopPattern(seen, this.opts.cycles);
     if (!found) return { kind: 'build' };

@@ -480,6 +480,7 @@ export class Supervisor {
       return this.feed({ type: 'startFinished', at: Date.now(), outcome: { ok: false, error } });
     }
     const { app, identity, tail } = started;
+    if (identity !== undefined) this.selfTrigger.appVersion(t0, identity);
     if (proxy && port !== undefined) {
       this.markers.add(app.marker.value);
       const why = await proveReady(app, port, proxy, {

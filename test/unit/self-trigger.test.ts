@@ -167,6 +167,57 @@ describe('SelfTriggerGuard', () => {
     expect(cycle(['/r/gen.go', '/r/stamp.go']).kind).toBe('held');
   });
 
+  it('files edited one by one right after each start, then all saved together (a save-all, a checkout), twice: never a loop', () => {
+    const g = new SelfTriggerGuard({ cycles: 5 });
+    const rnd = jitter(19);
+    const all = ['/r/p1/p.go', '/r/p2/p.go', '/r/p3/p.go', '/r/p4/p.go', '/r/p5/p.go', '/r/p6/p.go'];
+    let t = 0;
+    const batches = [...all.map((f) => [f]), all, all];
+    for (const [i, files] of batches.entries()) {
+      g.buildStarted(t);
+      t += 500 + (i % 3 === 1 ? 2500 : 0) + 300 * rnd(); // builds of uneven length (some packages are big)
+      g.appStarted(t);
+      t += 100 + 10 * rnd(); // saved right after the new version serves
+      expect(g.judge(files, t).kind).toBe('build');
+      t += 30;
+    }
+  });
+
+  it('a script that switches branches right after each version serves (A, B, A, B...): never a loop, a version came back', () => {
+    const g = new SelfTriggerGuard({ cycles: 5 });
+    const rnd = jitter(23);
+    const checkout = Array.from({ length: 50 }, (_, i) => `/r/gen/f${i}.go`);
+    let t = 0;
+    for (let i = 0; i < 12; i++) {
+      g.buildStarted(t);
+      t += 900 + 600 * rnd();
+      g.appStarted(t);
+      g.appVersion(t, i % 2 === 0 ? 'build-id-A' : 'build-id-B');
+      t += 100 + 10 * rnd();
+      expect(g.judge(checkout, t).kind).toBe('build');
+      t += 30;
+    }
+  });
+
+  it('an app writing its file at each start: a loop whether each start runs a new binary or the same one (an env file it writes)', () => {
+    for (const version of [(i: number) => `build-id-${i}`, () => 'build-id-same']) {
+      const g = new SelfTriggerGuard({ cycles: 5 });
+      const rnd = jitter(29);
+      let t = 0;
+      const kinds: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        g.buildStarted(t);
+        t += 500 + 400 * rnd();
+        g.appStarted(t);
+        g.appVersion(t, version(i));
+        t += 5 + 10 * rnd();
+        kinds.push(g.judge(['/r/gen.go'], t).kind);
+        t += 30;
+      }
+      expect(kinds).toEqual(['build', 'build', 'build', 'build', 'loop']);
+    }
+  });
+
   it('a change before any build, or before the step that started last, is not caused by it', () => {
     const g = new SelfTriggerGuard({ cycles: 2 });
     expect(g.judge(['/r/a.go'], 5).kind).toBe('build');
@@ -214,6 +265,37 @@ describe('loopPattern (the rule)', () => {
   it('an app that writes a.go at one start and b.go at the next: a loop of both', () => {
     const ts = [600, 1300, 1900, 2700, 3200].map((at, i) => trigger(5 + (i % 2), at, [i % 2 ? '/r/b.go' : '/r/a.go']));
     expect(loopPattern(ts, 5)).toMatchObject({ files: ['/r/a.go', '/r/b.go'], cycles: 5 });
+  });
+
+  it('each file edited once, then all of them at once: no file repeats, not a loop (the file seen twice is not a repeat)', () => {
+    const one = (f: string, i: number) => trigger(100 + (i % 2) * 5, 600 + i * 700 + (i % 3) * 900, [f]);
+    const ts = ['/r/p3.go', '/r/p4.go', '/r/p5.go', '/r/p6.go'].map(one);
+    const all = ['/r/p1.go', '/r/p2.go', '/r/p3.go', '/r/p4.go', '/r/p5.go', '/r/p6.go'];
+    expect(loopPattern([...ts, trigger(100, 6000, all)], 5)).toBeUndefined();
+    expect(loopPattern([...ts.slice(1), trigger(100, 6000, all), trigger(104, 8200, all)], 5)).toBeUndefined();
+    // A dependency added (go.mod, go.sum, a .go file), then a branch switched twice: not a loop either.
+    const dep = ['/r/go.mod', '/r/go.sum', '/r/ver.go'];
+    const checkout = [...dep, '/r/gen.go', '/r/.env', '/r/page.html'];
+    const mixed = [['/r/page.html'], dep, dep, checkout, checkout].map((f, i) => trigger(100 + i, 600 + i * 1500 + (i % 2) * 700, f));
+    expect(loopPattern(mixed, 5)).toBeUndefined();
+  });
+
+  it('an app that takes turns with its files (a.go and stamp.go, then b.go): a loop of all of them', () => {
+    const turns = [['/r/a.go', '/r/stamp.go'], ['/r/b.go']];
+    const ts = [600, 1300, 1900, 2700, 3200].map((at, i) => trigger(5, at, turns[i % 2]!));
+    expect(loopPattern(ts, 5)).toMatchObject({ files: ['/r/a.go', '/r/b.go', '/r/stamp.go'], cycles: 5 });
+    // A turn that does not come back as it was: not a loop.
+    expect(loopPattern([...ts.slice(0, 4), trigger(5, 3200, ['/r/a.go'])], 5)).toBeUndefined();
+  });
+
+  it('a version that came back (A, B, A): not a loop; the same version again and again, or each new: a loop', () => {
+    const ts = (versions: (string | undefined)[]) =>
+      [600, 1300, 1900, 2700, 3200].map((at, i) => ({ ...trigger(100, at), version: versions[i] }));
+    expect(loopPattern(ts(['a', 'b', 'a', 'b', 'a']), 5)).toBeUndefined();
+    expect(loopPattern(ts(['v1', 'v2', 'v3', 'v4', 'v1']), 5)).toBeUndefined();
+    expect(loopPattern(ts(['v1', 'v2', 'v3', 'v4', 'v5']), 5)).toBeDefined();
+    expect(loopPattern(ts(['e', 'e', 'e', 'e', 'e']), 5)).toBeDefined();
+    expect(loopPattern(ts([undefined, 'v2', undefined, 'v4', undefined]), 5)).toBeDefined();
   });
 
   it('files in all the triggers are the loop’s; one that came along twice is not named', () => {

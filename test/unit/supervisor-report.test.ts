@@ -39,6 +39,16 @@ describe('report wording', () => {
     );
   });
 
+  it('a clean exit (code 0) restarted is said as an exit, not a crash', () => {
+    const exit = { code: 0, signal: null, uptimeMs: 120 };
+    expect(lines({ kind: 'app.exit', pid: 7, exit, next: 'restart', restartInMs: 500, crashes: 1 })[0]!.msg).toBe(
+      'app exited with code 0 after 120ms; restarting in 0.5 s (first exit; run.onCrash: restart)',
+    );
+    expect(lines({ kind: 'app.exit', pid: 7, exit, next: 'restart', restartInMs: 1000, crashes: 2 })[0]!.msg).toBe(
+      'app exited with code 0 after 120ms; restarting in 1.0 s (2nd exit in a row; run.onCrash: restart)',
+    );
+  });
+
   it('an exit with wait-for-change, and one during a build', () => {
     const exit = { code: null, signal: 'SIGSEGV' as const, uptimeMs: 3000 };
     expect(lines({ kind: 'app.exit', pid: 7, exit, next: 'wait-for-change' })[0]!.msg).toBe(
