@@ -240,8 +240,10 @@ export class ServiceWiring implements StatusSource {
 
   /** The watchdog's onHealth: the watch view and the recorder's losses and recoveries. */
   readonly health: HealthListener = (line) => {
-    const key = `${line.scope}:${line.path}`;
     const kind = line.scope === 'mount' ? 'mount' : 'root';
+    // One entry per watched place: a loss of the watcher itself (a kernel limit, a hung helper) is the root's,
+    // and the root's fallback, re-arm or restore line that follows it replaces it (else "deaf" stays forever).
+    const key = `${kind}:${line.path}`;
     const at = Date.now();
     const cause = typeof line.cause === 'string' ? line.cause : typeof line.reason === 'string' ? line.reason : 'unknown';
     const rec = this.sink?.recorder;

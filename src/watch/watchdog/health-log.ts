@@ -18,6 +18,10 @@ import type { DeafCause, DeafScope, WatchNotice } from '../types.js';
 
 const withFix = (msg: string, hint: string | undefined) => (hint ? `${msg} — fix: ${hint}` : msg);
 
+/** The watcher stopped at a kernel limit (watches or instances): polling takes over at once, nothing is left unseen. */
+export const isKernelLimit = (scope: DeafScope, cause: DeafCause | undefined): boolean =>
+  scope === 'watcher' && (cause === 'watch-limit' || cause === 'instance-limit');
+
 export interface DeafLine {
   scope: DeafScope;
   path: string;
@@ -39,7 +43,8 @@ export class HealthLog {
   ) {}
 
   deaf(d: DeafLine): void {
-    const level = d.cause === 'overflow-suspected' ? 'warn' : 'error';
+    // A kernel limit hit at run time is served by polling at once: loud (warn, with the fix), not an outage.
+    const level = d.cause === 'overflow-suspected' || isKernelLimit(d.scope, d.cause) ? 'warn' : 'error';
     const fields = {
       event: 'watch.deaf',
       scope: d.scope,
@@ -79,11 +84,13 @@ export class HealthLog {
     hint?: string | undefined;
     loss: boolean;
     msg: string;
+    /** The line's level (default: error after a loss, warn when planned). */
+    level?: 'warn' | 'error';
     [extra: string]: unknown;
   }): void {
-    const { scope, path, reason, hint, loss, msg, ...extra } = f;
+    const { scope, path, reason, hint, loss, msg, level, ...extra } = f;
     const fields = { event: 'watch.fallback', ...extra, scope, path, backend: 'poll', reason, ...(hint ? { hint } : {}) };
-    this.log[loss ? 'error' : 'warn'](fields, withFix(msg, hint));
+    this.log[level ?? (loss ? 'error' : 'warn')](fields, withFix(msg, hint));
     this.onHealth({ ...fields, loss });
   }
 
