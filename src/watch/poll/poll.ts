@@ -10,6 +10,7 @@ import type { Stats } from 'node:fs';
 import type { FSWatcher } from 'chokidar';
 import { HotwatchError } from '../../errors.js';
 import type { MountEntry } from '../../os/mounts.js';
+import { pollRound } from './poll-round.js';
 import { settlePolling } from './settle.js';
 import { createTreeRules, type TreeRules } from '../tree/rules.js';
 import type { Watcher, WatcherOptions, WatcherReady, WatcherStats } from '../types.js';
@@ -85,6 +86,16 @@ export class PollWatcher implements Watcher {
     if (!this.isReady || !this.fsw) return undefined;
     const dirs = Object.keys(this.fsw.getWatched()).filter((d) => this.paths.some((p) => d === p || d.startsWith(p + path.sep))).length;
     return { backend: 'poll', dirs, watches: undefined };
+  }
+
+  /**
+   * Resolves once every polled entry was stat'ed after the call and what that found was emitted (poll-round.ts),
+   * at most three intervals plus 2 s later; at once when not polling yet or closing. Never rejects.
+   */
+  caughtUp(): Promise<void> {
+    if (!this.isReady || !this.fsw || this.closing !== undefined) return Promise.resolve();
+    const ms = this.opts.settings.pollIntervalMs;
+    return pollRound(this.fsw, this.paths[0]!, ms, 3 * ms + 2000).catch(() => undefined);
   }
 
   close(): Promise<void> {
