@@ -77,7 +77,8 @@ export class PollWatcher implements Watcher {
       }),
     );
     this.fsw = fsw;
-    fsw.on('add', this.change).on('change', this.change).on('unlink', this.change).on('unlinkDir', this.change);
+    fsw.on('add', this.change).on('change', this.change);
+    fsw.on('unlink', (p: string) => this.change(p)).on('unlinkDir', (p: string) => this.change(p));
     fsw.on('error', (err: unknown) => this.failed(`polling reported an error (${String(err)})`, `polling error: ${String(err)}`));
     return this.whenReady(fsw, started, timeoutMs);
   }
@@ -107,7 +108,15 @@ export class PollWatcher implements Watcher {
     return this.closing;
   }
 
-  private readonly change = (p: string): void => this.opts.onEvent({ kind: 'change', path: p, at: performance.now() });
+  /**
+   * A change found by a stat (chokidar passes it, but not for a removal): when the file was written is known
+   * from its mtime, up to a poll interval before now (self-trigger.ts tells a checkout from a loop by it).
+   */
+  private readonly change = (p: string, st?: Stats): void => {
+    const at = performance.now();
+    const ago = st && st.mtimeMs > 0 ? Date.now() - st.mtimeMs : 0;
+    this.opts.onEvent({ kind: 'change', path: p, at, ...(ago > 0 ? { writtenAt: at - ago } : {}) });
+  };
 
   /** chokidar's `ignored`, consulted before it reads a dir (first without stats): the same rules as the native backend. */
   private ignored(root: string, p: string, st: Stats | undefined): boolean {
