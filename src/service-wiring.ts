@@ -249,7 +249,8 @@ export class ServiceWiring implements StatusSource {
     const rec = this.sink?.recorder;
     switch (line.event) {
       case 'watch.deaf':
-        this.scopes.set(key, { path: line.path, kind, state: 'deaf', since: at, cause });
+        // A directory's own loss is said as the watcher re-arms it (loss-intake.ts: self-healing only): no deaf scope.
+        if (line.scope !== 'dir') this.scopes.set(key, { path: line.path, kind, state: 'deaf', since: at, cause });
         return rec?.watchLost({ scope: line.scope, cause, path: line.path });
       case 'watch.rearmed':
         this.scopes.set(key, { path: line.path, kind, state: 'ok', since: at });
