@@ -96,16 +96,19 @@ export class Batcher {
    * window or being deduped count too (they are pushed already).
    */
   async changedSince(since: number, opts: { pollRound?: boolean } = {}): Promise<boolean> {
-    if (this.newestEventAt <= since) {
-      try {
-        // With pollRound (a failed build is judged), polled files count once a poll round after now has
-        // looked at them all: ended early by any event, which already answers yes.
-        const synced = this.barrier.sync?.(SYNC_MS, opts);
-        if (synced !== undefined) await (opts.pollRound ? Promise.race([synced, this.nextEvent()]) : synced);
-      } catch (e) {
-        this.opts.log.debug({ event: 'watch.sync-failed', err: e }, `the watcher did not confirm what it holds (${String(e)})`);
-      }
-    }
+    if (this.newestEventAt > since) return true;
+    let done = false;
+    // Never rejects: a watcher that cannot confirm is said at debug, and what arrived by then answers.
+    const synced = this.barrier.sync?.(SYNC_MS, opts).then(
+      () => undefined,
+      (e: unknown) =>
+        this.opts.log.debug({ event: 'watch.sync-failed', err: e }, `the watcher did not confirm what it holds (${String(e)})`),
+    );
+    if (synced === undefined) return false;
+    // With pollRound (a failed build is judged), polled files count once a poll round after now has looked
+    // at them all: ended early by an event after `since`, which already answers yes.
+    void synced.finally(() => (done = true));
+    while (!done && this.newestEventAt <= since) await Promise.race([synced, this.nextEvent()]);
     return this.newestEventAt > since;
   }
 
