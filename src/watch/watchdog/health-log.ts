@@ -1,8 +1,8 @@
 /**
  * THE place that writes issue 3's contract lines (one structured line each, JSON and pretty alike):
- *   watch.deaf {scope, path, cause, sinceMs?, detail, hint?}       error; warn for overflow-suspected
+ *   watch.deaf {scope, path, cause, sinceMs?, detail, hint?}       error; warn for overflow-suspected and a kernel limit
  *   watch.rearmed {scope, path, cause, recoveryMs, changedWhileDeaf} info; warn when changes were found
- *   watch.fallback {scope, path, backend: 'poll', reason, hint?}   warn (planned) or error (after a loss)
+ *   watch.fallback {scope, path, backend: 'poll', reason, hint?}   warn (planned, or after a kernel limit) or error (after a loss)
  *   watch.restored {scope, path, backend: 'native'}                 info
  *   watch.stopped {scope, path, cause, why}                        error: re-arming and polling failed
  *   watch.overflow (not logged: the QUEUE_OVERFLOW notice is)       service mode's dropped events
