@@ -181,7 +181,8 @@ function sharedOptions(
     ...(o.cwd !== undefined ? { cwd: o.cwd } : {}),
     maxWaitMs: s.debounce.maxWaitMs,
     // A build that fails while arming is judged once what changed during arming is known.
-    changedSince: (since: number): Promise<boolean> => first.settled.then(() => batcher().changedSince(since)),
+    // With polled files, after a poll round that began now (a checkout still being written is then seen).
+    changedSince: (since: number): Promise<boolean> => first.settled.then(() => batcher().changedSince(since, { pollRound: true })),
     // With apps:, the state file records every app's process (onAppsChange), not one.
     ...wiring.supervisorHooks(s.apps ? undefined : o.onAppChange, (batch: Batch): void => batcher().serving(batch)),
     afterCycle: () => {

@@ -275,14 +275,17 @@ export class ServiceWiring implements StatusSource {
 
   /** The watchdog's onHealth: the watch view and the recorder's losses and recoveries. */
   readonly health: HealthListener = (line) => {
-    const key = `${line.scope}:${line.path}`;
     const kind = line.scope === 'mount' ? 'mount' : 'root';
+    // One entry per watched place: a loss of the watcher itself (a kernel limit, a hung helper) is the root's,
+    // and the root's fallback, re-arm or restore line that follows it replaces it (else "deaf" stays forever).
+    const key = `${kind}:${line.path}`;
     const at = Date.now();
     const cause = typeof line.cause === 'string' ? line.cause : typeof line.reason === 'string' ? line.reason : 'unknown';
     const rec = this.sink?.recorder;
     switch (line.event) {
       case 'watch.deaf':
-        this.scopes.set(key, { path: line.path, kind, state: 'deaf', since: at, cause });
+        // A directory's own loss is said as the watcher re-arms it (loss-intake.ts: self-healing only): no deaf scope.
+        if (line.scope !== 'dir') this.scopes.set(key, { path: line.path, kind, state: 'deaf', since: at, cause });
         return rec?.watchLost({ scope: line.scope, cause, path: line.path });
       case 'watch.rearmed':
         this.scopes.set(key, { path: line.path, kind, state: 'ok', since: at });

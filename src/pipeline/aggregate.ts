@@ -12,9 +12,11 @@ export function toBatch(events: readonly WatchEvent[]): Batch | undefined {
   const rescanReasons: string[] = [];
   let firstAt = Infinity;
   let lastAt = -Infinity;
+  let written = Infinity;
   for (const ev of events) {
     firstAt = Math.min(firstAt, ev.at);
     lastAt = Math.max(lastAt, ev.at);
+    if (ev.kind === 'change' && ev.writtenAt !== undefined) written = Math.min(written, ev.writtenAt);
     if (ev.kind === 'rescan') {
       if (!rescanReasons.includes(ev.reason)) rescanReasons.push(ev.reason);
     } else if (!seen.has(ev.path)) {
@@ -22,7 +24,13 @@ export function toBatch(events: readonly WatchEvent[]): Batch | undefined {
       paths.push(ev.path);
     }
   }
-  return { paths, rescanReasons, firstAt, lastAt };
+  return { paths, rescanReasons, firstAt, lastAt, ...(written < firstAt ? { firstWrittenAt: written } : {}) };
+}
+
+/** The earlier of two batches' first writes, when earlier than their first event. */
+function firstWritten(a: Batch, b: Batch): { firstWrittenAt?: number } {
+  const w = Math.min(a.firstWrittenAt ?? a.firstAt, b.firstWrittenAt ?? b.firstAt);
+  return w < Math.min(a.firstAt, b.firstAt) ? { firstWrittenAt: w } : {};
 }
 
 export function mergeBatches(a: Batch | undefined, b: Batch): Batch {
@@ -37,6 +45,7 @@ export function mergeBatches(a: Batch | undefined, b: Batch): Batch {
     rescanReasons,
     firstAt: Math.min(a.firstAt, b.firstAt),
     lastAt: Math.max(a.lastAt, b.lastAt),
+    ...firstWritten(a, b),
     ...(seq !== undefined ? { seq } : {}),
     ...force,
   };

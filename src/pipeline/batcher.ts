@@ -44,9 +44,9 @@ export interface BatcherOptions {
   onTaken?: (batch: Batch, events: readonly WatchEvent[]) => void;
 }
 
-/** What the batcher needs of the watcher: a delivery barrier (optional: polling has none). */
+/** What the batcher needs of the watcher: a delivery barrier (optional: polling has none), and a poll round. */
 export interface DeliveryBarrier {
-  sync?(timeoutMs: number): Promise<void>;
+  sync?(timeoutMs: number, opts?: { pollRound?: boolean }): Promise<void>;
 }
 
 export class Batcher {
@@ -66,6 +66,8 @@ export class Batcher {
   private seq = 0;
   /** Monotonic ms of the newest event pushed (0: none yet). */
   private newestEventAt = 0;
+  /** Woken by the next event (changedSince waiting for a poll round). */
+  private eventWaiters: Array<() => void> = [];
 
   constructor(private readonly opts: BatcherOptions) {
     this.ring = new Ring(opts.bufferCapacity);
@@ -93,20 +95,32 @@ export class Batcher {
    * or the watcher thread still holds count: the barrier delivers them first. Those in the debounce
    * window or being deduped count too (they are pushed already).
    */
-  async changedSince(since: number): Promise<boolean> {
-    if (this.newestEventAt <= since) {
-      try {
-        await this.barrier.sync?.(SYNC_MS);
-      } catch (e) {
-        this.opts.log.debug({ event: 'watch.sync-failed', err: e }, `the watcher did not confirm what it holds (${String(e)})`);
-      }
-    }
+  async changedSince(since: number, opts: { pollRound?: boolean } = {}): Promise<boolean> {
+    if (this.newestEventAt > since) return true;
+    let done = false;
+    // Never rejects: a watcher that cannot confirm is said at debug, and what arrived by then answers.
+    const synced = this.barrier.sync?.(SYNC_MS, opts).then(
+      () => undefined,
+      (e: unknown) =>
+        this.opts.log.debug({ event: 'watch.sync-failed', err: e }, `the watcher did not confirm what it holds (${String(e)})`),
+    );
+    if (synced === undefined) return false;
+    // With pollRound (a failed build is judged), polled files count once a poll round after now has looked
+    // at them all: ended early by an event after `since`, which already answers yes.
+    void synced.finally(() => (done = true));
+    while (!done && this.newestEventAt <= since) await Promise.race([synced, this.nextEvent()]);
     return this.newestEventAt > since;
+  }
+
+  /** Resolves at the next event pushed. */
+  private nextEvent(): Promise<void> {
+    return new Promise((resolve) => this.eventWaiters.push(resolve));
   }
 
   /** One event from the watcher. */
   push(ev: WatchEvent): void {
     this.newestEventAt = Math.max(this.newestEventAt, ev.at);
+    for (const wake of this.eventWaiters.splice(0)) wake();
     this.ring.push(ev);
     if (ev.kind === 'change') {
       this.debounce.note(ev.at, ev.path, ev.complete === true, ev.writing === true);

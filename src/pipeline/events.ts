@@ -20,6 +20,12 @@ export interface ChangeEvent {
    * debouncer waits for its close (debounce.ts). Absent when not known so (fs.watch, polling never say).
    */
   writing?: true;
+  /**
+   * Monotonic ms the file was written, from its mtime, where the backend finds changes late: polling sees a
+   * write only at the file's next stat, up to a poll interval after it. Absent: `at` (the native backend
+   * reports a write as it happens). Never later than `at`.
+   */
+  writtenAt?: number;
 }
 
 /**
@@ -45,6 +51,8 @@ export interface Batch {
   /** Monotonic ms of the first and last event in the batch. */
   firstAt: number;
   lastAt: number;
+  /** When its first change was written (ChangeEvent.writtenAt), when earlier than firstAt (polled files). */
+  firstWrittenAt?: number;
   /**
    * The batcher's number for it (merged: the highest): a build of it compiles the tree as of this batch,
    * which is what the content index's baseline needs to know once that build's app runs.

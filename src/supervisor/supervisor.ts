@@ -143,7 +143,8 @@ export class Supervisor {
   }
 
   private submitNow(batch: Batch): void {
-    const verdict = this.selfTrigger.judge(batch.paths, batch.firstAt);
+    // When its first change was written (polling sees it up to an interval later): one written before our step started was not caused by it.
+    const verdict = this.selfTrigger.judge(batch.paths, batch.firstWrittenAt ?? batch.firstAt);
     if (verdict.kind !== 'build') {
       const pauseMs = verdict.after === 'app' ? this.loopPause.defer(batch) : undefined;
       return reportSelfTrigger(this.log, verdict, this.opts.root, pauseMs);

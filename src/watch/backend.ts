@@ -21,7 +21,7 @@ import { NativeWatcher, type Liveness, type NativeWatcherOptions } from './nativ
 import type { WorkerFault } from './native/protocol.js';
 import { PolledSubtrees } from './poll/polled-subtrees.js';
 import { PollWatcher } from './poll/poll.js';
-import type { BackendName, DeafCause, ReconcileReport, Watcher, WatcherOptions, WatcherReady, WatcherStats } from './types.js';
+import type { BackendName, DeafCause, ReconcileReport, SyncOptions, Watcher, WatcherOptions, WatcherReady, WatcherStats } from './types.js';
 
 export interface CreateWatcherOptions extends WatcherOptions {
   /** Knobs of the native backend (tests: heartbeat deadlines, fault injection). */
@@ -41,7 +41,7 @@ export interface CreateWatcherOptions extends WatcherOptions {
 export interface WatchControl extends Watcher {
   backend(): BackendName | undefined;
   stats(): WatcherStats | undefined;
-  sync(timeoutMs: number): Promise<void>;
+  sync(timeoutMs: number, opts?: SyncOptions): Promise<void>;
   /** Close the main backend (await it) and start it again. */
   rearm(timeoutMs: number): Promise<void>;
   /** A mount changed at `p`: re-arm what is under it (and poll it if it is a poll-type mount now). */
@@ -272,14 +272,14 @@ class AutoWatcher implements WatchControl {
   }
 
   inject(fault: WorkerFault): boolean {
-    const n = this.native();
-    n?.inject(fault);
-    return n !== undefined;
+    this.native()?.inject(fault);
+    return this.native() !== undefined;
   }
 
-  /** The native backend's delivery barrier (see Watcher.sync); nothing to wait for when polling. */
-  sync(timeoutMs: number): Promise<void> {
-    return this.native()?.sync(timeoutMs) ?? Promise.resolve();
+  /** The native backend's delivery barrier (see Watcher.sync), and with `pollRound` a round of every poller. */
+  sync(timeoutMs: number, o?: SyncOptions): Promise<void> {
+    const native = this.native()?.sync(timeoutMs) ?? Promise.resolve();
+    return o?.pollRound ? native.finally(() => this.beside.caughtUp(this.main)) : native;
   }
 
   /** The main backend's counters plus the directories polled beside it. */

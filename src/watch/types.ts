@@ -129,9 +129,11 @@ export interface Watcher {
    * (rejects after `timeoutMs`, or when it cannot tell). On a starved machine the watcher may lag the
    * writer by hundreds of ms: the debouncer asks this before it calls a batch quiet, so a lag is not
    * taken for a pause in the writing. Absent where delivery cannot lag the kernel (polling finds changes
-   * itself).
+   * itself). With `pollRound`, also once every polled file was stat'ed after the call and what that found
+   * delivered (a full poll round: at least one pollInterval, bounded by the watcher): asked when a build
+   * fails, never on the way to a build.
    */
-  sync?(timeoutMs: number): Promise<void>;
+  sync?(timeoutMs: number, opts?: SyncOptions): Promise<void>;
   /**
    * A config reload changed the watch lists (same root, same backend): the watches are reconciled with
    * them (native: directories now excluded dropped, directories now reached armed, no re-arm; polling:
@@ -140,4 +142,9 @@ export interface Watcher {
   reconcile?(settings: WatchSettings): Promise<ReconcileReport>;
   /** Idempotent; resolves when every watch is released. */
   close(): Promise<void>;
+}
+
+export interface SyncOptions {
+  /** Wait for a full round of every polling watcher too (Watcher.sync). */
+  pollRound?: boolean;
 }

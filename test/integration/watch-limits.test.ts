@@ -48,6 +48,7 @@ function child(unshare?: { flags: string; setup: string }, over: object = {}, na
 /** The watchdog with its own checks off (no budget before arming, no sentinels): recovery stays on. */
 const WATCHDOG_OFF = { enabled: false, intervalMs: 500, auditIntervalMs: 30_000, overBudget: 'poll' };
 const ERROR = 50;
+const WARN = 40;
 
 const isEvent = (p: string) => (l: Record<string, unknown>) => l.type === 'event' && l.kind === 'change' && l.path === p;
 
@@ -120,10 +121,13 @@ describe('inotify limits', () => {
     expect(await c.waitLine((l) => l.type === 'ready' || l.type === 'error', 'ready')).toMatchObject({ backend: 'native', dirs: 6 });
     for (let i = 0; i < 6; i++) fs.mkdirSync(path.join(root, `new${i}`));
     const n = await c.waitLine((l) => l.type === 'log' && l.event === 'watch.deaf', 'the watch-limit loss');
-    expect(n).toMatchObject({ level: ERROR, scope: 'watcher', cause: 'watch-limit' });
+    // Loud once, at warn, with the fix: polling serves every edit from then on (not an outage).
+    expect(n).toMatchObject({ level: WARN, scope: 'watcher', cause: 'watch-limit' });
     expect(n.detail).toContain('falling back to polling');
     expect(n.hint).toMatch(/sysctl -w user\.max_inotify_watches=\d+/);
-    await c.waitLine((l) => l.type === 'log' && l.event === 'watch.fallback' && l.level === ERROR, 'polling started');
+    const polling = await c.waitLine((l) => l.type === 'log' && l.event === 'watch.fallback', 'polling started');
+    expect(polling, 'the fallback after a kernel limit is a warn, the fix not repeated').toMatchObject({ level: WARN });
+    expect(polling.hint).toBeUndefined();
     const edit = path.join(root, 'new5', 'x.go');
     fs.writeFileSync(edit, 'package x\n');
     await c.waitLine(isEvent(edit), 'an edit in a new dir seen by polling');

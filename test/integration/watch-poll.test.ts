@@ -115,6 +115,47 @@ describe('poll backend', () => {
     }
   });
 
+  it('caughtUp: once it resolves, every change made before it was called is delivered (a full poll round)', async () => {
+    fs.mkdirSync(path.join(root, 'pkg'));
+    for (let i = 0; i < 20; i++) fs.writeFileSync(path.join(root, 'pkg', `old${i}.go`), 'package pkg\n');
+    const { c, w } = poll({ pollIntervalMs: 1000 });
+    await w.ready;
+    for (let round = 0; round < 3; round++) {
+      c.clear();
+      // A checkout's worth: files rewritten, created and removed, then asked at once (no event seen yet).
+      const want = new Set<string>();
+      for (let i = 0; i < 20; i++) {
+        const edited = path.join(root, 'pkg', `old${i}.go`);
+        fs.writeFileSync(edited, `package pkg\n// round ${round} ${'x'.repeat(i)}\n`);
+        const created = path.join(root, 'pkg', `new${round}-${i}.go`);
+        fs.writeFileSync(created, 'package pkg\n');
+        want.add(edited).add(created);
+      }
+      await w.caughtUp();
+      const seen = c.paths();
+      expect(
+        [...want].filter((p) => !seen.has(p)),
+        `round ${round}: changes made before caughtUp() and not delivered by then`,
+      ).toEqual([]);
+    }
+  });
+
+  it('a change found by polling carries when the file was written (its mtime), not only when it was seen', async () => {
+    const f = path.join(root, 'a.go');
+    fs.writeFileSync(f, 'package a\n');
+    const { c, w } = poll({ pollIntervalMs: 1000 });
+    await w.ready;
+    fs.writeFileSync(f, 'package a\n// edited\n');
+    const past = new Date(Date.now() - 60_000);
+    fs.utimesSync(f, past, past); // written "a minute ago" as far as its mtime says (tar -x, cp -p)
+    await saw(c, f);
+    const ev = c.events.find((e) => e.kind === 'change' && e.path === f);
+    expect(ev?.kind === 'change' ? ev.writtenAt : undefined, JSON.stringify(ev)).toBeDefined();
+    if (ev?.kind !== 'change' || ev.writtenAt === undefined) return;
+    expect(ev.at - ev.writtenAt, 'about a minute before it was seen').toBeGreaterThan(50_000);
+    expect(ev.at - ev.writtenAt).toBeLessThan(70_000);
+  });
+
   it('the settling re-read reports files and dirs chokidar does not know', async () => {
     fs.mkdirSync(path.join(root, 'known'));
     const fsw = chokidarWatch(root, { usePolling: true, interval: 60_000, ignoreInitial: true });

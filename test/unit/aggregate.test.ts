@@ -4,6 +4,18 @@ import { describeBatch, groupByPackage, mergeBatches, toBatch } from '../../src/
 const root = '/repo';
 
 describe('aggregate', () => {
+  it('a batch of polled changes says when its first file was written (their mtime), earlier than it was seen; merged, the earliest', () => {
+    const b = toBatch([
+      { kind: 'change', path: '/repo/a.go', at: 1000, writtenAt: 400 },
+      { kind: 'change', path: '/repo/b.go', at: 1000, writtenAt: 300 },
+      { kind: 'change', path: '/repo/c.go', at: 1001 },
+    ])!;
+    expect(b.firstWrittenAt).toBe(300);
+    expect(toBatch([{ kind: 'change', path: '/repo/a.go', at: 5 }])!.firstWrittenAt).toBeUndefined();
+    expect(mergeBatches(b, toBatch([{ kind: 'change', path: '/repo/d.go', at: 2000, writtenAt: 100 }])!).firstWrittenAt).toBe(100);
+    expect(mergeBatches(toBatch([{ kind: 'change', path: '/repo/d.go', at: 50 }])!, b).firstWrittenAt).toBeUndefined();
+  });
+
   it('dedupes paths, keeps order, collects rescan reasons', () => {
     const b = toBatch([
       { kind: 'change', path: '/repo/a.go', at: 5 },

@@ -2,6 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { SelfTriggerGuard, type SelfTriggerVerdict } from '../../src/supervisor/self-trigger.js';
 import { loopPattern, type Trigger } from '../../src/supervisor/self-trigger-pattern.js';
+import { toBatch } from '../../src/pipeline/aggregate.js';
+import type { WatchEvent } from '../../src/pipeline/events.js';
 
 /** A repeatable jitter in [0, 1): the same runs every time. */
 function jitter(seed: number): () => number {
@@ -223,6 +225,41 @@ describe('SelfTriggerGuard', () => {
     expect(g.judge(['/r/a.go'], 5).kind).toBe('build');
     g.buildStarted(1000);
     expect(g.judge(['/r/a.go'], 999).kind).toBe('build');
+  });
+});
+
+describe('SelfTriggerGuard with polled changes', () => {
+  /**
+   * A checkout polled every 1 s, repeated by a script: each poll round finds part of it, its batch starts
+   * a build 50 ms after the round, and the next round finds the files written meanwhile, 950 ms after that
+   * build started each time (the poll grid's pace, not the writer's; the builds whose app started in between
+   * make the time between these triggers uneven: rule 3 holds too). The files were written while the
+   * checkout ran, from before that build started: that build did not cause them.
+   */
+  function pollRounds(judgeBy: 'seen' | 'written'): SelfTriggerVerdict[] {
+    const g = new SelfTriggerGuard({ cycles: 5 });
+    const files = ['/r/gen/s1/f1.go', '/r/gen/s2/f2.go', '/r/gen/s3/f3.go'];
+    const verdicts: SelfTriggerVerdict[] = [];
+    let tick = 10_000;
+    for (let round = 0; round < 12; round++) {
+      g.buildStarted(tick + 50);
+      // Every third build ends before the next round, and its app starts: that round's batch follows the app start.
+      if (round % 3 === 1) g.appStarted(tick + 700);
+      const seenAt = tick + 1000;
+      const events: WatchEvent[] = files.map((p, i) => ({ kind: 'change', path: p, at: seenAt, writtenAt: tick + 20 + 300 * i }));
+      const batch = toBatch(events)!;
+      verdicts.push(g.judge(batch.paths, judgeBy === 'written' ? (batch.firstWrittenAt ?? batch.firstAt) : batch.firstAt));
+      tick = seenAt;
+    }
+    return verdicts;
+  }
+
+  it('a checkout found over several poll rounds is never a loop: judged by when its files were written', () => {
+    expect(pollRounds('written').map((v) => v.kind)).toEqual(Array(12).fill('build'));
+  });
+
+  it('(why: judged by when polling saw them, the poll grid makes the same rounds look like a loop)', () => {
+    expect(pollRounds('seen').some((v) => v.kind === 'loop')).toBe(true);
   });
 });
 

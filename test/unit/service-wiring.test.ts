@@ -87,6 +87,20 @@ describe('service wiring', () => {
     expect(r.calls.map(([name]) => name)).toEqual(['watchLost', 'watchRecovered']);
   });
 
+  it("the watcher's own loss is the root's: the fallback after a watch limit replaces it (not 'deaf' forever); a directory re-armed as it is said is never a deaf scope", () => {
+    const w = new ServiceWiring(opts);
+    w.attach(recording());
+    w.bind({ state: { name: 'running', since: 0, pid: 1 } }, { stats: () => ({ backend: 'poll', dirs: 54, watches: undefined }) });
+    w.watchReady();
+    w.health({ event: 'watch.deaf', scope: 'dir', path: '/src/new', cause: 'coverage-shortfall' });
+    expect(w.watch().scopes.map((s) => s.state)).toEqual(['ok']);
+    w.health({ event: 'watch.deaf', scope: 'watcher', path: '/src', cause: 'watch-limit' });
+    expect(w.watch().scopes).toMatchObject([{ path: '/src', kind: 'root', state: 'deaf', cause: 'watch-limit' }]);
+    w.health({ event: 'watch.fallback', scope: 'root', path: '/src', reason: 'the inotify watch limit was reached', loss: true });
+    expect(w.watch().scopes).toMatchObject([{ path: '/src', kind: 'root', state: 'polling' }]);
+    expect(w.watch().scopes).toHaveLength(1);
+  });
+
   it('a watch no recovery repairs (watch.stopped) is failed at once, keeping when it went deaf; a kernel overflow counts as dropped', () => {
     const w = new ServiceWiring(opts);
     const r = recording();

@@ -10,6 +10,7 @@ import type { Stats } from 'node:fs';
 import type { FSWatcher } from 'chokidar';
 import { HotwatchError } from '../../errors.js';
 import type { MountEntry } from '../../os/mounts.js';
+import { pollRound } from './poll-round.js';
 import { settlePolling } from './settle.js';
 import { createTreeRules, type TreeRules } from '../tree/rules.js';
 import type { Watcher, WatcherOptions, WatcherReady, WatcherStats } from '../types.js';
@@ -76,7 +77,8 @@ export class PollWatcher implements Watcher {
       }),
     );
     this.fsw = fsw;
-    fsw.on('add', this.change).on('change', this.change).on('unlink', this.change).on('unlinkDir', this.change);
+    fsw.on('add', this.change).on('change', this.change);
+    fsw.on('unlink', (p: string) => this.change(p)).on('unlinkDir', (p: string) => this.change(p));
     fsw.on('error', (err: unknown) => this.failed(`polling reported an error (${String(err)})`, `polling error: ${String(err)}`));
     return this.whenReady(fsw, started, timeoutMs);
   }
@@ -85,6 +87,16 @@ export class PollWatcher implements Watcher {
     if (!this.isReady || !this.fsw) return undefined;
     const dirs = Object.keys(this.fsw.getWatched()).filter((d) => this.paths.some((p) => d === p || d.startsWith(p + path.sep))).length;
     return { backend: 'poll', dirs, watches: undefined };
+  }
+
+  /**
+   * Resolves once every polled entry was stat'ed after the call and what that found was emitted (poll-round.ts),
+   * at most three intervals plus 2 s later; at once when not polling yet or closing. Never rejects.
+   */
+  caughtUp(): Promise<void> {
+    if (!this.isReady || !this.fsw || this.closing !== undefined) return Promise.resolve();
+    const ms = this.opts.settings.pollIntervalMs;
+    return pollRound(this.fsw, this.paths[0]!, ms, 3 * ms + 2000).catch(() => undefined);
   }
 
   close(): Promise<void> {
@@ -96,7 +108,15 @@ export class PollWatcher implements Watcher {
     return this.closing;
   }
 
-  private readonly change = (p: string): void => this.opts.onEvent({ kind: 'change', path: p, at: performance.now() });
+  /**
+   * A change found by a stat (chokidar passes it, but not for a removal): when the file was written is known
+   * from its mtime, up to a poll interval before now (self-trigger.ts tells a checkout from a loop by it).
+   */
+  private readonly change = (p: string, st?: Stats): void => {
+    const at = performance.now();
+    const ago = st && st.mtimeMs > 0 ? Date.now() - st.mtimeMs : 0;
+    this.opts.onEvent({ kind: 'change', path: p, at, ...(ago > 0 ? { writtenAt: at - ago } : {}) });
+  };
 
   /** chokidar's `ignored`, consulted before it reads a dir (first without stats): the same rules as the native backend. */
   private ignored(root: string, p: string, st: Stats | undefined): boolean {

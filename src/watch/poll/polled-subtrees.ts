@@ -90,6 +90,12 @@ export class PolledSubtrees {
     return n;
   }
 
+  /** A full poll round (PollWatcher.caughtUp) of every subtree polled here, and of `main` when it is a poller too. */
+  caughtUp(main: unknown): Promise<void> {
+    const all = [...this.byPath.values(), ...(main instanceof PollWatcher ? [main] : [])];
+    return Promise.all(all.map((w) => w.caughtUp())).then(() => undefined);
+  }
+
   async closeAll(): Promise<void> {
     const all = [...this.byPath.values()];
     this.byPath.clear();

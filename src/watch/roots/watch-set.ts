@@ -14,7 +14,7 @@ import path from 'node:path';
 import type { WatchSettings } from '../../config/settings.js';
 import type { Logger } from '../../log/logger.js';
 import type { WatchEvent } from '../../pipeline/events.js';
-import type { ArmedTree, ReconcileReport, Watcher, WatcherReady, WatcherStats } from '../types.js';
+import type { ArmedTree, ReconcileReport, SyncOptions, Watcher, WatcherReady, WatcherStats } from '../types.js';
 import { describeRoot, planRoots, rulesFor, withGoWork, type RootsPlan, type WatchRoot } from './module-roots.js';
 import { knownOf, saySkipped, sumReady, sumReports, sumStats, underAny } from './set-lines.js';
 import { leaveAsFound } from './own-dir.js';
@@ -120,8 +120,8 @@ export class WatchSet implements Watcher, RefreshHost {
     });
   }
 
-  async sync(timeoutMs: number): Promise<void> {
-    await Promise.all([this.main, ...[...this.extras.values()].map((e) => e.watcher)].map((w) => w?.sync?.(timeoutMs)));
+  async sync(timeoutMs: number, opts?: SyncOptions): Promise<void> {
+    await Promise.all([this.main, ...[...this.extras.values()].map((e) => e.watcher)].map((w) => w?.sync?.(timeoutMs, opts)));
   }
 
   async close(): Promise<void> {

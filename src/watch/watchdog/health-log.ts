@@ -1,8 +1,8 @@
 /**
  * THE place that writes issue 3's contract lines (one structured line each, JSON and pretty alike):
- *   watch.deaf {scope, path, cause, sinceMs?, detail, hint?}       error; warn for overflow-suspected
+ *   watch.deaf {scope, path, cause, sinceMs?, detail, hint?}       error; warn for overflow-suspected and a kernel limit
  *   watch.rearmed {scope, path, cause, recoveryMs, changedWhileDeaf} info; warn when changes were found
- *   watch.fallback {scope, path, backend: 'poll', reason, hint?}   warn (planned) or error (after a loss)
+ *   watch.fallback {scope, path, backend: 'poll', reason, hint?}   warn (planned, or after a kernel limit) or error (after a loss)
  *   watch.restored {scope, path, backend: 'native'}                 info
  *   watch.stopped {scope, path, cause, why}                        error: re-arming and polling failed
  *   watch.overflow (not logged: the QUEUE_OVERFLOW notice is)       service mode's dropped events
@@ -17,6 +17,10 @@ import type { WatchBudget } from '../budget/gate.js';
 import type { DeafCause, DeafScope, WatchNotice } from '../types.js';
 
 const withFix = (msg: string, hint: string | undefined) => (hint ? `${msg} — fix: ${hint}` : msg);
+
+/** The watcher stopped at a kernel limit (watches or instances): polling takes over at once, nothing is left unseen. */
+export const isKernelLimit = (scope: DeafScope, cause: DeafCause | undefined): boolean =>
+  scope === 'watcher' && (cause === 'watch-limit' || cause === 'instance-limit');
 
 export interface DeafLine {
   scope: DeafScope;
@@ -39,7 +43,8 @@ export class HealthLog {
   ) {}
 
   deaf(d: DeafLine): void {
-    const level = d.cause === 'overflow-suspected' ? 'warn' : 'error';
+    // A kernel limit hit at run time is served by polling at once: loud (warn, with the fix), not an outage.
+    const level = d.cause === 'overflow-suspected' || isKernelLimit(d.scope, d.cause) ? 'warn' : 'error';
     const fields = {
       event: 'watch.deaf',
       scope: d.scope,
@@ -79,11 +84,13 @@ export class HealthLog {
     hint?: string | undefined;
     loss: boolean;
     msg: string;
+    /** The line's level (default: error after a loss, warn when planned). */
+    level?: 'warn' | 'error';
     [extra: string]: unknown;
   }): void {
-    const { scope, path, reason, hint, loss, msg, ...extra } = f;
+    const { scope, path, reason, hint, loss, msg, level, ...extra } = f;
     const fields = { event: 'watch.fallback', ...extra, scope, path, backend: 'poll', reason, ...(hint ? { hint } : {}) };
-    this.log[loss ? 'error' : 'warn'](fields, withFix(msg, hint));
+    this.log[level ?? (loss ? 'error' : 'warn')](fields, withFix(msg, hint));
     this.onHealth({ ...fields, loss });
   }
 

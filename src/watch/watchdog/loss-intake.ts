@@ -10,7 +10,7 @@
  */
 import { formatDuration } from '../../config/duration.js';
 import type { DeafCause, HealthReport, WatchNotice } from '../types.js';
-import type { HealthLog } from './health-log.js';
+import { isKernelLimit, type HealthLog } from './health-log.js';
 import type { RecoveryPolicy } from './recovery-policy.js';
 import type { RecoveryRunner } from './recovery-runner.js';
 import type { SentinelGuard, SentinelLoss } from './sentinel-guard.js';
@@ -71,7 +71,7 @@ export class LossIntake {
       performance.now(),
     );
     if (verdict !== 'new') return this.log.quiet(n);
-    const limit = h.scope === 'watcher' && (h.cause === 'watch-limit' || h.cause === 'instance-limit');
+    const limit = isKernelLimit(h.scope, h.cause);
     const then = h.selfHealing ? '' : limit ? '; falling back to polling' : '; re-arming';
     this.log.deaf({
       scope: h.scope,
@@ -91,7 +91,18 @@ export class LossIntake {
   private polled(n: WatchNotice, h: Report<'fallback'>, p: string, key: string): void {
     const loss = h.cause !== undefined;
     const msg = loss ? `${n.message}; native watching is retried every ${formatDuration(this.policy.probeEveryMs)}` : n.message;
-    this.log.fallback({ scope: h.scope, path: p, reason: n.message, hint: n.hint, loss, msg });
+    // After a kernel limit the watch.deaf line just before said it with the fix, at warn: polling serves every
+    // edit, so this line says the new state at warn (status: polling, healthy), the fix not repeated.
+    const limit = h.cause !== undefined && isKernelLimit(this.policy.get(key)?.scope ?? h.scope, h.cause);
+    this.log.fallback({
+      scope: h.scope,
+      path: p,
+      reason: n.message,
+      hint: limit ? undefined : n.hint,
+      loss,
+      msg,
+      ...(limit ? { level: 'warn' as const } : {}),
+    });
     if (!loss) return;
     // Our own fallback replays what changed while deaf by itself; one we did not drive (polling chosen
     // when native watching could not start) dropped what changed before polling began: the replay finds it.

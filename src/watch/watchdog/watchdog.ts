@@ -22,7 +22,7 @@ import { armFirst } from '../budget/arm-first.js';
 import type { BudgetVerdict, InotifyUsage, WatchBudget } from '../budget/gate.js';
 import { fittingCount, nativeFitsNow, startupScan } from '../budget/startup-scan.js';
 import { createFilter, type PathFilter } from '../tree/filter.js';
-import type { ArmingListing, ReconcileReport, Watcher, WatcherReady, WatcherStats } from '../types.js';
+import type { ArmingListing, ReconcileReport, SyncOptions, Watcher, WatcherReady, WatcherStats } from '../types.js';
 import { FAULTS_ENV, FaultPlan, parseFaults, scheduleFaults, type TestFaults } from './faults.js';
 import { HealthLog, type HealthListener } from './health-log.js';
 import { LossIntake } from './loss-intake.js';
@@ -107,8 +107,8 @@ class Watchdog implements Watcher, RecoveryHost {
     return this.control?.stats();
   }
 
-  sync(timeoutMs: number): Promise<void> {
-    return this.control?.sync(timeoutMs) ?? Promise.resolve();
+  sync(timeoutMs: number, opts?: SyncOptions): Promise<void> {
+    return this.control?.sync(timeoutMs, opts) ?? Promise.resolve();
   }
 
   knownFiles(limit: number): string[] | undefined {
