@@ -140,7 +140,8 @@ describe('the first build while arming', () => {
       await waitFor(() => fs.existsSync(started), { description: 'the build runs its first tool', timeoutMs: 60_000 });
       expect(pidsWithEnvMarker('HW_FIRST_BUILD_MARK', marker).length, 'the build and its tools run').toBeGreaterThan(1);
       // The root goes away before it is watched: watching cannot start.
-      fs.rmSync(session.dir, { recursive: true, force: true });
+      // hotwatch may still be writing into .hotwatch/ (its start-up goes on): rm retries a directory that filled meanwhile.
+      fs.rmSync(session.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
       fs.writeFileSync(gate, '');
       const r = await hw.exited;
       expect(r.code, hw.stderr()).toBe(2);

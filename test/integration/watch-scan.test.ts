@@ -65,7 +65,9 @@ describe('scanTree', () => {
     const s = watchSettings(root, { includeMounts: [path.join(root, 'kept')] });
     const r = await scanTree(s, { signal: signal(), mounts });
     expect(r.dirs).toEqual([root, 'kept', 'kept/z', 'src'].map((d) => (d === root ? d : path.join(root, d))));
-    expect(r.skippedMounts).toEqual([{ path: path.join(root, 'cache'), fsType: 'tmpfs', reason: expect.stringContaining('volatile') }]);
+    expect(r.skippedMounts).toEqual([
+      { path: path.join(root, 'cache'), fsType: 'tmpfs', reason: expect.stringContaining('usually holds scratch or build output') },
+    ]);
     expect(r.pollMounts).toEqual([
       { path: path.join(root, 'share'), fsType: '9p', reason: expect.stringContaining('do not produce inotify events') },
     ]);
