@@ -92,20 +92,22 @@ function planWatch(facts: RepoFacts, draft: ConfigDraft, found: string[]): void 
 
 /** The draft for `main`, and the lines saying what was found (for the header and the terminal). */
 /**
- * A `.env` at the root: the app's environment from it (run.envFiles, re-read at each start; its edit restarts
- * the app with the new values). An app that loads it itself (godotenv) gets the same values.
+ * A `.env` at the root: pointed at, not set. Set, it would give the app its variables and restart it on an
+ * edit, but it is usually git-ignored while this file is committed (a clone without it could not start),
+ * its values would override the shell's, and `${VAR}` in it is not expanded (godotenv does both the other
+ * way): the person decides, with what it does said beside the key.
  */
 function planDotenv(facts: RepoFacts, draft: ConfigDraft, found: string[]): void {
   if (facts.dotenv === undefined) return;
   if (facts.dotenv !== 'ok') {
-    found.push(`.env: not used (line ${facts.dotenv} is not KEY=VALUE; fix it, then set run.envFiles: [.env])`);
+    found.push(`.env: not suggested (line ${facts.dotenv} is not KEY=VALUE, which run.envFiles refuses)`);
     return;
   }
-  draft.values['run.envFiles'] = ['.env'];
   draft.notes['run.envFiles'] = [
-    '.env found at the root: the app gets its variables (read at each start), and an edit of it restarts the app with the new values.',
+    'A .env is at the root. `envFiles: [.env]` gives the app its variables at each start and restarts it when the file changes; ' +
+      "its values override the shell's, ${VAR} in it is not expanded, and a checkout without the file cannot start (it is usually git-ignored).",
   ];
-  found.push('.env: the app environment (run.envFiles)');
+  found.push('.env: found; run.envFiles: [.env] would give it to the app and restart the app on its edits (see the comment there)');
 }
 
 export function planFromRepo(facts: RepoFacts, main: string, defaults: Config): { draft: ConfigDraft; found: string[] } {

@@ -180,14 +180,14 @@ describe('what init plans from the repo', () => {
   };
   const main = 'package main\n\nfunc main() {}\n';
 
-  it('a .env at the root becomes run.envFiles (its edit restarts the app); one run.envFiles would refuse is named, not used', () => {
+  it('a .env at the root is pointed at, not set (usually git-ignored: a clone without it could not start); one run.envFiles would refuse is not suggested', () => {
     const good = plan({ 'go.mod': 'module x\n', 'main.go': main, '.env': '# local\nexport DB_URL=postgres://x\nPORT=8080\n' });
-    expect(good.draft.values['run.envFiles']).toEqual(['.env']);
-    expect(good.found).toContain('.env: the app environment (run.envFiles)');
+    expect(good.draft.values['run.envFiles']).toBeUndefined();
+    expect(good.draft.notes['run.envFiles']?.[0]).toMatch(/^A \.env is at the root\. `envFiles: \[\.env\]` gives the app its variables/);
+    expect(good.found.some((f) => f.startsWith('.env: found; run.envFiles: [.env] would give it to the app'))).toBe(true);
     const bad = plan({ 'go.mod': 'module x\n', 'main.go': main, '.env': 'A=1\nnot a pair\n' });
-    expect(bad.draft.values['run.envFiles']).toBeUndefined();
-    expect(bad.found).toContain('.env: not used (line 2 is not KEY=VALUE; fix it, then set run.envFiles: [.env])');
-    expect(plan({ 'go.mod': 'module x\n', 'main.go': main }).draft.values['run.envFiles']).toBeUndefined();
+    expect(bad.draft.notes['run.envFiles']).toBeUndefined();
+    expect(bad.found).toContain('.env: not suggested (line 2 is not KEY=VALUE, which run.envFiles refuses)');
   });
 
   it('a frontend holding Go code stays watched; a Go package named template is not a template directory', () => {
