@@ -9,7 +9,6 @@ import path from 'node:path';
 import { configPosition } from './config/load.js';
 import type { Settings } from './config/settings.js';
 import { HotwatchError } from './errors.js';
-import { descendsFrom } from './os/ancestry.js';
 import { isPortFree, portHolders } from './os/ports.js';
 import { readCmdline } from './os/procfs.js';
 import { rootHolder } from './root-lock.js';
@@ -245,7 +244,7 @@ export async function preflight(
   if (ports && s.run.port !== undefined) {
     const portAt = configPosition(s, ['run', 'port']);
     const holders = portHolders(s.run.port);
-    if (holders.length > 0) await refuseIfHotwatchRuns(s.root, holders);
+    if (holders.length > 0) await refuseIfHotwatchRuns(s.root);
     if (holders.length > 0 || !(await isPortFree(s.run.port))) {
       const who =
         holders.length > 0 ? holders.map((h) => `pid ${h.pid} (${h.cmd})`).join(', ') : 'a process hotwatch cannot see (another user?)';
@@ -320,12 +319,13 @@ function checkCommand(file: string, what: string, cwd: string, PATH: string | un
 }
 
 /**
- * A port held by a hotwatch already running on this root (its proxy), or by its app: the second
- * `hotwatch run` is told that, as the claim on the root would (exit 2 naming it), not to kill its app.
+ * A port in use while a hotwatch already runs on this root (held by its proxy, its app, or a worker its app
+ * daemonized): the second `hotwatch run` is told that, as the claim on the root would (exit 2 naming it),
+ * never to kill the holder. Our own pid answers when the remembered first build took the lock already.
  */
-async function refuseIfHotwatchRuns(root: string, holders: Array<{ pid: number }>): Promise<void> {
+async function refuseIfHotwatchRuns(root: string): Promise<void> {
   const runner = await rootHolder(root).catch(() => undefined);
-  if (typeof runner !== 'number' || !holders.every((h) => h.pid > 0 && descendsFrom(h.pid, runner))) return;
+  if (typeof runner !== 'number' || runner === process.pid) return;
   throw new HotwatchError('ALREADY_RUNNING', `another hotwatch (pid ${runner}: ${readCmdline(runner)}) is already running on ${root}`, {
     hint: `stop it first (Ctrl-C in its terminal, or kill ${runner})`,
   });
@@ -349,7 +349,7 @@ async function checkProxyPorts(s: Settings): Promise<void> {
   }
   if (port === 0) return;
   const holders = portHolders(port);
-  if (holders.length > 0) await refuseIfHotwatchRuns(s.root, holders);
+  if (holders.length > 0) await refuseIfHotwatchRuns(s.root);
   if (holders.length > 0 || !(await isPortFree(port))) {
     const who =
       holders.length > 0 ? holders.map((h) => `pid ${h.pid} (${h.cmd})`).join(', ') : 'a process hotwatch cannot see (another user?)';

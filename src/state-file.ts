@@ -30,7 +30,8 @@ interface Proc {
   startTime: number;
 }
 interface State {
-  hotwatch: Proc;
+  /** `root`: the directory it runs on (a state copied with the tree names another one). */
+  hotwatch: Proc & { root?: string };
   app?: Proc & { marker: EnvMarker };
   /** With apps: (several apps), the process of each app that runs. */
   apps?: Array<Proc & { marker: EnvMarker }>;
@@ -92,7 +93,7 @@ export function judgeLeftover(raw: unknown): LeftoverVerdict {
 export class StateFile {
   readonly dir: string;
   private readonly file: string;
-  private readonly self: Proc;
+  private readonly self: Proc & { root: string };
   private lock: HeldLock | undefined;
   /** Said once the logger exists (the claim runs before it). */
   private readonly notes: Array<{ level: 'info' | 'warn'; event: string; msg: string }> = [];
@@ -102,13 +103,15 @@ export class StateFile {
   private lockedId: string | undefined;
   /** What was written last (written again into a root that replaced the first one). */
   private last: State | undefined;
+  private reclaiming: Promise<void> = Promise.resolve();
+  private released = false;
   /** The hotwatch the previous state names (read with it). */
-  private previousWriter: Proc | undefined;
+  private previousWriter: (Proc & { root?: string | undefined }) | undefined;
 
   constructor(root: string) {
     this.dir = path.join(root, '.hotwatch');
     this.file = path.join(this.dir, 'state.json');
-    this.self = { pid: process.pid, startTime: readStat(process.pid)?.startTime ?? 0 };
+    this.self = { pid: process.pid, startTime: readStat(process.pid)?.startTime ?? 0, root: path.dirname(this.dir) };
   }
 
   private get root(): string {
@@ -220,6 +223,12 @@ export class StateFile {
   private refuseLiveWriter(): void {
     const w = this.previousWriter;
     if (w === undefined || w.pid === process.pid || readStat(w.pid)?.startTime !== w.startTime) return;
+    if (w.root !== undefined && w.root !== this.root) {
+      // Copied with the tree (cp -a, rsync, a restore elsewhere): its app is that hotwatch's, neither ours to stop nor a reason to refuse.
+      this.leftover = undefined;
+      this.ignored(`it was copied from ${w.root}, where the hotwatch it names (pid ${w.pid}) still runs: its app is left alone`, 'info');
+      return;
+    }
     throw new HotwatchError(
       'ALREADY_RUNNING',
       `another hotwatch (pid ${w.pid}: ${readCmdline(w.pid)}) is already running on ${this.root}`,
@@ -234,10 +243,21 @@ export class StateFile {
    * lock, named after the first one, is taken again for it, and the state written into it, so a second
    * `hotwatch run` there is refused as on the first. Said when it cannot be (another hotwatch took it).
    */
-  async reclaim(log: Logger): Promise<void> {
+  reclaim(log: Logger): Promise<void> {
+    // One at a time: two re-arms in a row would both ask for the lock, and the second find the first's (its own pid).
+    this.reclaiming = this.reclaiming.then(() => this.reclaimOnce(log));
+    return this.reclaiming;
+  }
+
+  private async reclaimOnce(log: Logger): Promise<void> {
     const id = rootId(this.root);
-    if (id === undefined || id === this.lockedId) return;
+    if (this.released || id === undefined || id === this.lockedId) return;
     const got = await lockRoot(this.root);
+    if (this.released) {
+      if ('release' in got) got.release(); // shut down meanwhile: nothing to keep
+      return;
+    }
+    if ('pid' in got && got.pid === process.pid) return; // ours already
     if ('pid' in got) {
       const who = got.pid !== undefined ? `another hotwatch (pid ${got.pid}: ${readCmdline(got.pid)})` : `another process (${got.name})`;
       log.error(
@@ -422,6 +442,7 @@ export class StateFile {
   }
 
   release(): void {
+    this.released = true;
     try {
       const raw = readOwnFile(this.file);
       if (raw && (JSON.parse(raw.toString('utf8')) as State | null)?.hotwatch?.pid === process.pid) fs.rmSync(this.file, { force: true });
@@ -443,11 +464,10 @@ function rootId(root: string): string | undefined {
   }
 }
 
-function asProc(v: unknown): Proc | undefined {
-  const p = v as Partial<Proc> | null | undefined;
-  return p && Number.isInteger(p.pid) && (p.pid as number) > 0 && typeof p.startTime === 'number'
-    ? { pid: p.pid!, startTime: p.startTime }
-    : undefined;
+function asProc(v: unknown): (Proc & { root?: string | undefined }) | undefined {
+  const p = v as (Partial<Proc> & { root?: unknown }) | null | undefined;
+  if (!p || !Number.isInteger(p.pid) || (p.pid as number) <= 0 || typeof p.startTime !== 'number') return undefined;
+  return { pid: p.pid!, startTime: p.startTime, root: typeof p.root === 'string' ? p.root : undefined };
 }
 
 /** A signal to a process that may have exited meanwhile. */

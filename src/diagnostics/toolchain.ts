@@ -296,13 +296,17 @@ async function portCheck(s: Settings, facts: ToolchainFacts): Promise<Check> {
     holders.length > 0 ? holders.map((h) => (h.pid > 0 ? `pid ${h.pid} (${h.cmd})` : h.cmd)).join(', ') : 'a process this user cannot see';
   // The app of the hotwatch already running on this root holds it: not a stranger to stop (the claim check says that one).
   const runner = known.length > 0 ? await rootHolder(s.root).catch(() => undefined) : undefined;
-  if (typeof runner === 'number' && known.every((h) => descendsFrom(h.pid, runner)))
+  if (typeof runner === 'number' && runner !== process.pid) {
+    const whose = known.every((h) => descendsFrom(h.pid, runner))
+      ? 'the app of the hotwatch already running on this root'
+      : 'while a hotwatch already runs on this root (its app may have left it there)';
     return {
       id: 'run.port',
       title,
       status: 'info',
-      detail: `port ${port} (run.port) is in use by ${who}, the app of the hotwatch already running on this root (pid ${runner}): see "One hotwatch per root"`,
+      detail: `port ${port} (run.port) is in use by ${who}, ${whose} (pid ${runner}): see "One hotwatch per root"`,
     };
+  }
   return {
     id: 'run.port',
     title,

@@ -137,6 +137,20 @@ describe('a state naming a hotwatch that still runs', () => {
     expect(err).toMatchObject({ code: 'ALREADY_RUNNING', exitCode: 2 });
     expect(String((err as Error).message)).toContain(`another hotwatch (pid ${writer.pid}`);
     expect(isAlive(app.pid)).toBe(true);
+    // The same state copied with the tree to another directory (cp -a, a restore elsewhere): that hotwatch runs
+    // there, not here: no refusal, and its app is not ours to stop.
+    fs.writeFileSync(
+      path.join(tmp.dir, '.hotwatch/state.json'),
+      JSON.stringify({ hotwatch: { ...writer, root: '/somewhere/else' }, app: { ...app, marker } }),
+    );
+    const copied = new StateFile(tmp.dir);
+    states.push(copied);
+    await copied.claim();
+    const c = capture();
+    await copied.reapLeftover(c.log);
+    expect(c.lines.find((l) => l.event === 'state.ignored')?.msg).toContain('it was copied from /somewhere/else');
+    expect(isAlive(app.pid)).toBe(true);
+    copied.release();
     // A writer with the same pid but another start time is a dead hotwatch whose pid was reused: its app is a leftover.
     fs.writeFileSync(
       path.join(tmp.dir, '.hotwatch/state.json'),
