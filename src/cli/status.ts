@@ -26,7 +26,7 @@ restarts), the last build, the health of watching, recent events.
               (for a Docker HEALTHCHECK)
   --help      this text
 
-Exit codes: 0 ok (with --check: healthy); 1 not healthy (--check); 2 no hotwatch runs there, or bad flags.
+Exit codes: 0 ok (with --check: healthy); 1 not healthy (--check), or one runs but its status socket is gone (placed again within 15 s); 2 no hotwatch runs there, or bad flags.
 `;
 
 const parse = (argv: string[]) =>
@@ -58,7 +58,7 @@ export async function statusCommand(argv: string[], io: StatusIO): Promise<numbe
   const reply = await fetchStatus(root);
   if (reply.kind === 'none') {
     io.stderr.write(`hotwatch: ${reply.why}\n`);
-    return 2;
+    return reply.runningPid !== undefined ? 1 : 2; // one runs, its health not known now: not healthy, not absent
   }
   const s = reply.snapshot;
   if (flags.json) io.stdout.write(`${JSON.stringify(s, null, 2)}\n`);

@@ -6,14 +6,15 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { rootHolder } from '../root-lock.js';
 import { errnoCode } from '../errors.js';
 import { CONTROL_SOCKET, fallbackDir, openFallbackDir, openStateDir, type StateDir } from './control-socket.js';
 import type { StatusSnapshot } from './status.js';
 
 export type StatusReply =
   | { kind: 'ok'; snapshot: StatusSnapshot }
-  /** No hotwatch answers for this root; `why` says what was found instead. */
-  | { kind: 'none'; why: string };
+  /** No hotwatch answers for this root; `why` says what was found instead; `runningPid`: one runs all the same (its socket is gone). */
+  | { kind: 'none'; why: string; runningPid?: number };
 
 const isSocket = (p: string): boolean => {
   try {
@@ -66,9 +67,26 @@ function request(socketPath: string, method: string, urlPath: string, timeoutMs:
 }
 
 /** One request to the control socket of the hotwatch running for `root`: its answer, or why none came. */
-export type ControlReply = { kind: 'ok'; status: number; body: string } | { kind: 'none'; why: string };
+export type ControlReply = { kind: 'ok'; status: number; body: string } | { kind: 'none'; why: string; runningPid?: number };
 
+/**
+ * No socket answers: the lock on the root says whether a hotwatch runs there all the same (its socket was
+ * removed, by `git clean -fdx` or with the root, and is placed again within 15 s): "no hotwatch runs" only
+ * when none does.
+ */
 export async function askControl(root: string, method: string, urlPath: string, timeoutMs = 3000): Promise<ControlReply> {
+  const r = await askSocket(root, method, urlPath, timeoutMs);
+  if (r.kind === 'ok') return r;
+  const holder = await rootHolder(root, { askTimeoutMs: 1000 }).catch(() => undefined);
+  if (typeof holder !== 'number') return r;
+  return {
+    kind: 'none',
+    runningPid: holder,
+    why: `a hotwatch runs in ${root} (pid ${holder}), but its status socket is gone (git clean, or the root replaced?): it places it again within 15 s; ask again then`,
+  };
+}
+
+async function askSocket(root: string, method: string, urlPath: string, timeoutMs: number): Promise<ControlReply> {
   let sd: StateDir;
   try {
     sd = openStateDir(root, { create: false });

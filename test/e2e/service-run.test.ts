@@ -296,6 +296,18 @@ func main() {
     expect(s.app?.listening).toEqual([]);
   }, 90_000);
 
+  it('the status socket removed (git clean -fdx): status says a hotwatch runs (pid), its socket coming back, not that none runs', async () => {
+    const dir = project();
+    const port = await freePort();
+    const hw = start(dir, { PORT: String(port) });
+    await waitFor(async () => (await status(dir, '--check')).code === 0, { description: 'serving', timeoutMs: 60_000 });
+    fs.rmSync(path.join(dir, '.hotwatch'), { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
+    const gone = await status(dir, '--check');
+    expect(gone.code, gone.stderr).toBe(1);
+    expect(gone.stderr).toContain(`a hotwatch runs in ${dir} (pid ${hw.pid}), but its status socket is gone`);
+    await waitFor(async () => (await status(dir, '--check')).code === 0, { description: 'the socket placed again', timeoutMs: 40_000 });
+  }, 90_000);
+
   it('a watch loss (deafen-after) shows in /status and in the metrics losses', async () => {
     const dir = project();
     const port = await freePort();
