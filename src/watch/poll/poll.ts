@@ -18,6 +18,9 @@ import type { Watcher, WatcherOptions, WatcherReady, WatcherStats } from '../typ
 /** Time for fs.watchFile's asynchronous baseline stats to land before the settling re-read. */
 const SETTLE_MS = 50;
 
+/** A loaded event loop fires a poll timer late: how much beyond two intervals an mtime is still a write's time. */
+const MTIME_MARGIN_MS = 500;
+
 export interface PollWatcherOptions extends WatcherOptions {
   /** Subtrees to poll (default: the root); filtering stays relative to settings.root. */
   paths?: string[];
@@ -111,11 +114,15 @@ export class PollWatcher implements Watcher {
   /**
    * A change found by a stat (chokidar passes it, but not for a removal): when the file was written is known
    * from its mtime, up to a poll interval before now (self-trigger.ts tells a checkout from a loop by it).
+   * An mtime further back than a change can go unseen (two intervals and a margin) is not that write's time:
+   * a file server's clock behind ours, a coarse mtime, a file moved in with its old one. Dated so, a loop's
+   * writes would look older than the start that caused them and the loop would never be named: dropped.
    */
   private readonly change = (p: string, st?: Stats): void => {
     const at = performance.now();
     const ago = st && st.mtimeMs > 0 ? Date.now() - st.mtimeMs : 0;
-    this.opts.onEvent({ kind: 'change', path: p, at, ...(ago > 0 ? { writtenAt: at - ago } : {}) });
+    const trusted = ago > 0 && ago <= 2 * this.opts.settings.pollIntervalMs + MTIME_MARGIN_MS;
+    this.opts.onEvent({ kind: 'change', path: p, at, ...(trusted ? { writtenAt: at - ago } : {}) });
   };
 
   /** chokidar's `ignored`, consulted before it reads a dir (first without stats): the same rules as the native backend. */
