@@ -239,7 +239,11 @@ export class AppProcess {
     const still = setTimeout(() => {
       log.info(
         { event: 'app.still-stopping', pid: this.pid, signal, graceMs },
-        `app (pid ${this.pid}) ${this.exit === undefined ? 'still running' : 'exited, its processes still running'} ${(STILL_STOPPING_MS / 1000).toFixed(1)} s after ${signal}: SIGKILL once run.gracePeriod (${(graceMs / 1000).toFixed(1)} s) is over`,
+        `app (pid ${this.pid}) ${this.exit === undefined ? 'still running' : 'exited, its processes still running'} ${(STILL_STOPPING_MS / 1000).toFixed(1)} s after ${signal}: ${
+          graceMs < STILL_STOPPING_MS
+            ? `SIGKILL was sent after run.gracePeriod (${(graceMs / 1000).toFixed(1)} s); a process SIGKILL does not end is stuck in the kernel (ps state D: a hung disk or network filesystem)`
+            : `SIGKILL once run.gracePeriod (${(graceMs / 1000).toFixed(1)} s) is over`
+        }`,
       );
     }, STILL_STOPPING_MS);
     still.unref();
