@@ -87,33 +87,63 @@ function removed(p: { sd: StateDir; ino: number }): boolean {
   }
 }
 
-export async function startControlServer(opts: ControlServerOptions): Promise<ControlServer> {
-  const { unix, sd, ino, fallback } = await placeSocket(opts);
-  unix.server.unref(); // the endpoint never keeps hotwatch alive
-  let placed = { unix, sd, ino };
-  let closing: Promise<void> | undefined;
-  // Placed again when its file is removed (`hotwatch status` and a HEALTHCHECK would say "no hotwatch runs").
-  const keep = async (): Promise<void> => {
-    if (closing !== undefined || !removed(placed)) return;
-    const old = placed;
+/**
+ * The socket as placed now, placed again when its file is removed (`hotwatch status` and a HEALTHCHECK
+ * would say "no hotwatch runs"): looked for every KEEP_MS, or at once (`keepNow`); one look at a time, or
+ * two would both place a socket and one be closed again.
+ */
+class KeptSocket {
+  private keeping: Promise<void> | undefined;
+  private closing = false;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    public placed: { unix: LazyHttp; sd: StateDir; ino: number },
+    private readonly opts: ControlServerOptions,
+  ) {
+    this.timer = setInterval(() => void this.keepNow(), opts.keepMs ?? KEEP_MS);
+    this.timer.unref();
+  }
+
+  keepNow(): Promise<void> {
+    this.keeping ??= this.keep().finally(() => {
+      this.keeping = undefined;
+    });
+    return this.keeping;
+  }
+
+  /** No more looks; the caller closes what is placed. */
+  stop(): void {
+    this.closing = true;
+    clearInterval(this.timer);
+  }
+
+  private async keep(): Promise<void> {
+    if (this.closing || !removed(this.placed)) return;
+    const old = this.placed;
     try {
-      const fresh = await placeSocket(opts);
+      const fresh = await placeSocket(this.opts);
       fresh.unix.server.unref();
-      if (closing !== undefined) {
+      if (this.closing) {
         await fresh.unix.close().catch(() => undefined);
         unlinkIfOurs(fresh.sd, fresh.ino);
         return fresh.sd.close();
       }
-      placed = fresh;
-      opts.onPlacedAgain?.(path.join(fresh.sd.dir, fresh.sd.name));
+      this.placed = fresh;
+      this.opts.onPlacedAgain?.(path.join(fresh.sd.dir, fresh.sd.name));
     } catch (e) {
-      return opts.onPlacedAgain?.(path.join(old.sd.dir, old.sd.name), e); // tried again at the next look
+      return this.opts.onPlacedAgain?.(path.join(old.sd.dir, old.sd.name), e); // tried again at the next look
     }
     await old.unix.close().catch(() => undefined);
     old.sd.close();
-  };
-  const keeper = setInterval(() => void keep(), opts.keepMs ?? KEEP_MS);
-  keeper.unref();
+  }
+}
+
+export async function startControlServer(opts: ControlServerOptions): Promise<ControlServer> {
+  const { unix, sd, ino, fallback } = await placeSocket(opts);
+  unix.server.unref(); // the endpoint never keeps hotwatch alive
+  const kept = new KeptSocket({ unix, sd, ino }, opts);
+  let closing: Promise<void> | undefined;
   let tcp: LazyHttp | undefined;
   let tcpAddress: string | undefined;
   try {
@@ -123,7 +153,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
       tcp.server.unref();
     }
   } catch (e) {
-    clearInterval(keeper);
+    kept.stop();
     await unix.close();
     unlinkIfOurs(sd, ino);
     sd.close();
@@ -131,14 +161,15 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   }
   return {
     get socketPath() {
-      return path.join(placed.sd.dir, placed.sd.name);
+      return path.join(kept.placed.sd.dir, kept.placed.sd.name);
     },
     fallback,
     tcpAddress,
-    keepNow: () => void keep(),
+    keepNow: () => void kept.keepNow(),
     close: () =>
       (closing ??= (async () => {
-        clearInterval(keeper);
+        kept.stop();
+        const { placed } = kept;
         await Promise.all([placed.unix.close(), tcp?.close()]);
         unlinkIfOurs(placed.sd, placed.ino);
         placed.sd.close();
