@@ -21,6 +21,20 @@ const TIMER_MARGIN_MS = 150;
 const READ_PROBE_MS = 25;
 
 export async function pollRound(fsw: FSWatcher, probePath: string, intervalMs: number, boundMs: number): Promise<void> {
+  // Bounded even when a stat never returns (a hung network mount): the round is then taken as done.
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, boundMs);
+    timer.unref();
+  });
+  try {
+    await Promise.race([round(fsw, probePath, intervalMs, boundMs), bound]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function round(fsw: FSWatcher, probePath: string, intervalMs: number, boundMs: number): Promise<void> {
   const deadline = performance.now() + boundMs;
   await sleep(Math.min(intervalMs + TIMER_MARGIN_MS, boundMs));
   do {
@@ -45,6 +59,7 @@ function readingDirs(fsw: FSWatcher): boolean {
   return (fsw._throttled?.get('readdir')?.size ?? 0) > 0;
 }
 
+/** Unref'd: a round in progress never keeps hotwatch from exiting. */
 function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)).unref());
 }
