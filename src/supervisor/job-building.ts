@@ -6,6 +6,7 @@ import { describeBatch, mergeBatches } from '../pipeline/aggregate.js';
 import type { Batch } from '../pipeline/events.js';
 import { nextCrash } from './backoff.js';
 import type { AppExit } from './process.js';
+import type { BuildResult } from './build.js';
 import {
   STOP_FOR_FAILED_BUILD,
   STOP_FOR_RESTART,
@@ -101,7 +102,7 @@ function afterBuild(s: Building, outcome: BuildOutcome, at: number, policy: JobP
         : [];
     return { state: { name: 'running', since: at, app: s.app, crashes: s.crashes }, effects: said };
   }
-  if (outcome.kind === 'superseded') return afterSupersededFailure(s, outcome.result.durationMs, at, policy);
+  if (outcome.kind === 'superseded') return afterSupersededFailure(s, outcome.result, at, policy);
   const { app } = s;
   // A restart asked for (r, an env file) is not lost to a newer change: the build that replaces it restarts too.
   const queued = s.queued && s.batch.force ? forced(s.queued) : s.queued;
@@ -181,15 +182,29 @@ function startFinished(
  * tree caught half-written, so its failure says nothing. Not reported as one: the files as they are now
  * build next (the queued change, or the same batch again when its events are still on their way).
  */
-function afterSupersededFailure(s: Building, buildMs: number, at: number, policy: JobPolicy): Step {
+function afterSupersededFailure(s: Building, result: BuildResult, at: number, policy: JobPolicy): Step {
+  const buildMs = result.durationMs;
+  const setAside = (s.setAside ?? 0) + 1;
+  if (setAside >= MAX_FAILURES_SET_ASIDE && !s.shutdown) {
+    // Files change through every build (a tool rewriting a watched file each second): the failure is said
+    // now, or it would never be; the change that came builds next, as after any failure.
+    const { setAside: _reset, ...rest } = s;
+    const said = report({ kind: 'build.failed-superseded', buildMs, next: 'reported', times: setAside });
+    const step = afterBuild(rest, { kind: 'failed', result }, at, policy);
+    return { ...step, effects: [said, ...step.effects] };
+  }
   const next = s.shutdown ? 'shutdown' : s.queued ? 'newer-change' : 'again';
   const said = [report({ kind: 'build.failed-superseded', buildMs, next })];
   if (s.shutdown) return s.app ? stop(s.app, STOP_FOR_SHUTDOWN, at, {}, said) : { state: { name: 'stopped', since: at }, effects: said };
   const batch = s.queued ? (s.batch.force ? forced(s.queued) : s.queued) : s.batch;
   const step = build(batch, at, policy, s.app, s.crashes, said, s.pendingSince ?? s.since);
-  // A crashed app's restart stays due if the next build fails for real.
-  return s.crashRestart && step.state.name === 'building' ? { ...step, state: { ...step.state, crashRestart: s.crashRestart } } : step;
+  if (step.state.name !== 'building') return step;
+  // A crashed app's restart stays due if the next build fails for real; the failures set aside are counted.
+  return { ...step, state: { ...step.state, setAside, ...(s.crashRestart ? { crashRestart: s.crashRestart } : {}) } };
 }
+
+/** Failures set aside in a row (files changed while each build ran) before the next one is reported all the same. */
+const MAX_FAILURES_SET_ASIDE = 3;
 
 /** How the build ended, said; `restartInMs`: the crashed app restarts after a failed build. */
 function buildReport(outcome: BuildOutcome, s: Building, restartInMs: number | undefined): Effect {

@@ -85,6 +85,8 @@ export interface Building {
   shutdown: boolean;
   /** The app crashed during the build (run.onCrash: restart): when it restarts if the build fails. */
   crashRestart?: { due: number; exit: AppExit };
+  /** Failures in a row set aside because files changed while each build ran (the third is reported). */
+  setAside?: number;
 }
 export interface Stopping {
   name: 'stopping';
@@ -179,7 +181,7 @@ export type Report =
   | { kind: 'build.kept'; trigger: string; waitingMs: number }
   | { kind: 'build.canceled'; buildMs: number; shuttingDown: boolean; reverted?: true }
   | { kind: 'build.failed'; result: BuildResult; appRunning: boolean; restartInMs?: number }
-  | { kind: 'build.failed-superseded'; buildMs: number; next: 'newer-change' | 'again' | 'shutdown' }
+  | { kind: 'build.failed-superseded'; buildMs: number; next: 'newer-change' | 'again' | 'shutdown' | 'reported'; times?: number }
   | { kind: 'build.error'; error: unknown }
   | { kind: 'build.done'; buildMs: number }
   | { kind: 'build.stale'; during: 'build' | 'stop' }

@@ -94,6 +94,11 @@ export function reportBuildTurn(log: Logger, r: BuildTurn): void {
         `build canceled after ${r.buildMs}ms${r.shuttingDown ? ' (shutting down)' : r.reverted ? ': the app keeps running' : ': a newer change is next'}`,
       );
     case 'build.failed-superseded':
+      if (r.next === 'reported')
+        return log.warn(
+          { event: r.kind, buildMs: r.buildMs, next: r.next, times: r.times },
+          `the build failed after ${r.buildMs}ms, and files changed while it ran, as during the ${(r.times ?? 1) - 1} builds before it: reported as a failure (below) rather than set aside again; a tool that keeps rewriting a watched file can be left out with watch.exclude`,
+        );
       return log.info(
         { event: r.kind, buildMs: r.buildMs, next: r.next },
         `the build failed after ${r.buildMs}ms, but files changed while it ran: not a failure (its output is at debug level)${

@@ -250,7 +250,17 @@ describe('the job: building', () => {
   it('a failure while files changed (superseded): not reported as a failure; the same batch builds again, the old app serving', () => {
     const notice = report({ kind: 'build.failed-superseded', buildMs: 300, next: 'again' });
     expect(step(buildingWithApp(), supersededFailure(20))).toEqual({
-      state: { name: 'building', since: 20, batch: MAIN, trigger: 'main.go', app: OLD, crashes: 0, shutdown: false, pendingSince: 10 },
+      state: {
+        name: 'building',
+        since: 20,
+        batch: MAIN,
+        trigger: 'main.go',
+        app: OLD,
+        crashes: 0,
+        shutdown: false,
+        pendingSince: 10,
+        setAside: 1,
+      },
       effects: [notice, buildStart('main.go'), startBuild(MAIN)],
     });
     // build.onFailure: stop does not stop the app for it: it was no verdict.
@@ -268,15 +278,37 @@ describe('the job: building', () => {
       crashes: 0,
       shutdown: false,
       pendingSince: 1,
+      setAside: 1,
     });
   });
 
   it('a superseded failure with a newer change queued: the newer change builds', () => {
     const b = step(buildingWithApp(), change(12, UTIL)).state;
     expect(step(b, supersededFailure(20))).toEqual({
-      state: { name: 'building', since: 20, batch: UTIL, trigger: 'util.go', app: OLD, crashes: 0, shutdown: false, pendingSince: 10 },
+      state: {
+        name: 'building',
+        since: 20,
+        batch: UTIL,
+        trigger: 'util.go',
+        app: OLD,
+        crashes: 0,
+        shutdown: false,
+        pendingSince: 10,
+        setAside: 1,
+      },
       effects: [report({ kind: 'build.failed-superseded', buildMs: 300, next: 'newer-change' }), buildStart('util.go'), startBuild(UTIL)],
     });
+  });
+
+  it('failures set aside three times in a row (files change through every build): the third is reported as a failure, the old app serving', () => {
+    let s = buildingWithApp();
+    for (const at of [20, 30]) s = step(s, supersededFailure(at)).state;
+    expect(s).toMatchObject({ name: 'building', setAside: 2 });
+    const third = step(s, supersededFailure(40));
+    expect(third.effects[0]).toEqual(report({ kind: 'build.failed-superseded', buildMs: 300, next: 'reported', times: 3 }));
+    expect(third.effects.some((e) => e.type === 'report' && e.report.kind === 'build.failed')).toBe(true);
+    expect(third.state).toMatchObject({ name: 'running', app: OLD });
+    expect('setAside' in third.state).toBe(false);
   });
 
   it("a superseded failure keeps a crashed app's restart due; during shutdown it ends the job like any build", () => {
