@@ -14,28 +14,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hotwatchSession, startHotwatch } from '../helpers/hotwatch.js';
 import { makeTmpDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
-
-const MAIN = `package main
-
-import (
-\t"fmt"
-\t"net/http"
-\t"os"
-)
-
-func main() {
-\thttp.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintf(w, "v=%s", label) })
-\tif err := http.ListenAndServe("127.0.0.1:"+os.Getenv("PORT"), nil); err != nil {
-\t\tfmt.Fprintln(os.Stderr, err)
-\t\tos.Exit(1)
-\t}
-}
-`;
-const A1 = 'package main\n\nvar label = part()\n';
-const B1 = 'package main\n\nfunc part() string { return "v1" }\n';
-/** The first half of the rewrite: uses a function b.go does not have yet. */
-const A2 = 'package main\n\nvar label = partTwo()\n';
-const B2 = 'package main\n\nfunc part() string { return "v1" }\n\nfunc partTwo() string { return "v2" }\n';
+import { A2, B2, builtCount as countBuilt, writeSplitPackage } from '../helpers/split-package.js';
 
 let marks: ReturnType<typeof makeTmpDir>;
 beforeEach(() => {
@@ -43,34 +22,8 @@ beforeEach(() => {
 });
 afterEach(() => marks.cleanup());
 
-const session = hotwatchSession((dir) => {
-  fs.writeFileSync(path.join(dir, 'go.mod'), 'module example.com/e2e\n\ngo 1.22\n');
-  fs.writeFileSync(path.join(dir, 'main.go'), MAIN);
-  fs.writeFileSync(path.join(dir, 'a.go'), A1);
-  fs.writeFileSync(path.join(dir, 'b.go'), B1);
-  fs.writeFileSync(
-    path.join(dir, 'watcher.config.yaml'),
-    [
-      'build:',
-      `  cmd: 'go build -o .hotwatch/bin/app .; rc=$?; echo built >> "$MARKS/log"; sleep 0.3; exit $rc'`,
-      'watch:',
-      '  backend: poll',
-      '  pollInterval: 3s',
-      '',
-    ].join('\n'),
-  );
-});
-
-const builtCount = (): number => {
-  try {
-    return fs
-      .readFileSync(path.join(marks.dir, 'log'), 'utf8')
-      .split('\n')
-      .filter((l) => l === 'built').length;
-  } catch {
-    return 0;
-  }
-};
+const session = hotwatchSession((dir) => writeSplitPackage(dir, 0.3, ['watch:', '  backend: poll', '  pollInterval: 3s']));
+const builtCount = (): number => countBuilt(marks.dir);
 
 describe('polling: a build that read a half-written tree (e2e)', () => {
   it('is not reported as a failure: a poll round is waited for, the files as they are now build, v2 serves', async () => {
