@@ -1,22 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { WatchSettings } from '../../src/config/settings.js';
 import picomatch from 'picomatch';
 import { createFilter, matcher } from '../../src/watch/tree/filter.js';
+import { REPO_ROOT, repoWatchSettings } from '../helpers/watch-settings.js';
 
-const ROOT = '/repo';
-const settings = (over: Partial<WatchSettings> = {}): WatchSettings => ({
-  root: ROOT,
-  include: ['go.mod', 'go.sum'],
-  exclude: ['**/*_test.go'],
-  extensions: ['.go', '.tmpl', '.tpl', '.html'],
-  excludeDirs: ['.git', 'node_modules', 'vendor', 'testdata', '.hotwatch', '.idea', '.vscode', 'tmp'],
-  outputDir: '/repo/.hotwatch/bin',
-  backend: 'auto',
-  pollIntervalMs: 1000,
-  bufferCapacity: 8192,
-  includeMounts: [],
-  ...over,
-});
+const ROOT = REPO_ROOT;
+const settings = repoWatchSettings;
 const abs = (rel: string) => (rel === '' ? ROOT : `${ROOT}/${rel}`);
 
 describe('createFilter: files', () => {

@@ -5,23 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import type { WatchSettings } from '../../src/config/settings.js';
 import { createFilter } from '../../src/watch/tree/filter.js';
+import { REPO_ROOT, repoWatchSettings } from '../helpers/watch-settings.js';
 import { hiddenFix, hiddenLine, keptLine, planLeftOut, withLeftOutKept } from '../../src/watch/tree/left-out-packages.js';
 
-const ROOT = '/repo';
-const settings = (over: Partial<WatchSettings> = {}): WatchSettings => ({
-  root: ROOT,
-  include: ['go.mod', 'go.sum'],
-  exclude: ['**/*_test.go'],
-  extensions: ['.go', '.tmpl', '.tpl', '.html'],
-  excludeDirs: ['.git', 'node_modules', 'vendor', 'testdata', '.hotwatch', '.idea', '.vscode', 'tmp'],
-  outputDir: '/repo/.hotwatch/bin',
-  backend: 'auto',
-  pollIntervalMs: 1000,
-  bufferCapacity: 8192,
-  includeMounts: [],
-  gitignore: true,
-  ...over,
-});
+const ROOT = REPO_ROOT;
+const settings = (over: Partial<WatchSettings> = {}): WatchSettings => repoWatchSettings({ gitignore: true, ...over });
 const abs = (rel: string) => `${ROOT}/${rel}`;
 const PKGS = ['', 'internal/ver', 'internal/tmp', 'vendor/github.com/google/uuid', 'vendor/golang.org/x/sys/unix', '/elsewhere/lib'].map(
   (d) => (d.startsWith('/') ? d : d === '' ? ROOT : abs(d)),
