@@ -10,8 +10,7 @@ import { configPosition } from './config/load.js';
 import type { Settings } from './config/settings.js';
 import { HotwatchError } from './errors.js';
 import { isPortFree, portHolders } from './os/ports.js';
-import { readCmdline } from './os/procfs.js';
-import { rootHolder } from './root-lock.js';
+import { alreadyRunning, rootHolder } from './root-lock.js';
 import { findOnPath, packageNameInDir, parsePackageClause } from './diagnostics/toolchain.js';
 import { projectKind } from './init/gowork.js';
 import { createFilter } from './watch/tree/filter.js';
@@ -326,9 +325,7 @@ function checkCommand(file: string, what: string, cwd: string, PATH: string | un
 async function refuseIfHotwatchRuns(root: string): Promise<void> {
   const runner = await rootHolder(root).catch(() => undefined);
   if (typeof runner !== 'number' || runner === process.pid) return;
-  throw new HotwatchError('ALREADY_RUNNING', `another hotwatch (pid ${runner}: ${readCmdline(runner)}) is already running on ${root}`, {
-    hint: `stop it first (Ctrl-C in its terminal, or kill ${runner})`,
-  });
+  throw alreadyRunning(runner, root);
 }
 
 /** The proxy's port must be free (its holder named otherwise), and not the app's (--app-port is checked here). */

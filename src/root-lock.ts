@@ -25,7 +25,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { errnoCode } from './errors.js';
+import { HotwatchError, errnoCode } from './errors.js';
+import { readCmdline } from './os/procfs.js';
 
 export interface HeldLock {
   /** Where the lock lives: `@hotwatch-root-…` (abstract) or a socket file's path. */
@@ -167,4 +168,11 @@ export async function lockRoot(root: string, o: LockOptions = {}): Promise<HeldL
     fs.rmSync(address, { force: true });
     removedStale = true;
   }
+}
+
+/** The one message for a root another hotwatch (pid) runs on: the lock's holder, or the one its state names. */
+export function alreadyRunning(pid: number, root: string): HotwatchError {
+  return new HotwatchError('ALREADY_RUNNING', `another hotwatch (pid ${pid}: ${readCmdline(pid)}) is already running on ${root}`, {
+    hint: `stop it first (Ctrl-C in its terminal, or kill ${pid})`,
+  });
 }

@@ -20,7 +20,7 @@ import { HotwatchError, errnoCode } from './errors.js';
 import type { Logger } from './log/logger.js';
 import { carriesEnv, isRunning, pidsWithEnv, processUid, readCmdline, readStat } from './os/procfs.js';
 import { UntrustedPathError, ensureOwnDir, myUid, octal, readOwnFile, unlinkIfSymlink, writeFileReplacing } from './os/safe-fs.js';
-import { lockRoot, type HeldLock } from './root-lock.js';
+import { alreadyRunning, lockRoot, type HeldLock } from './root-lock.js';
 import { terminateTree, type EnvMarker } from './supervisor/kill-tree.js';
 import { APP_MARKER_KEY } from './supervisor/process.js';
 import { claimDelayMs } from './test-hooks.js';
@@ -132,15 +132,7 @@ export class StateFile {
     // `held`: taken already, for this root, by the remembered first build's spawn (startup/remembered-build.ts).
     const got = held ?? (await lockRoot(this.root));
     if ('pid' in got) {
-      if (got.pid !== undefined) {
-        throw new HotwatchError(
-          'ALREADY_RUNNING',
-          `another hotwatch (pid ${got.pid}: ${readCmdline(got.pid)}) is already running on ${this.root}`,
-          {
-            hint: `stop it first (Ctrl-C in its terminal, or kill ${got.pid})`,
-          },
-        );
-      }
+      if (got.pid !== undefined) throw alreadyRunning(got.pid, this.root);
       throw new HotwatchError(
         'ALREADY_RUNNING',
         `another process holds hotwatch's lock on ${this.root} (${got.name}) and did not say its pid: another hotwatch, busy or stopped?`,
@@ -229,13 +221,7 @@ export class StateFile {
       this.ignored(`it was copied from ${w.root}, where the hotwatch it names (pid ${w.pid}) still runs: its app is left alone`, 'info');
       return;
     }
-    throw new HotwatchError(
-      'ALREADY_RUNNING',
-      `another hotwatch (pid ${w.pid}: ${readCmdline(w.pid)}) is already running on ${this.root}`,
-      {
-        hint: `stop it first (Ctrl-C in its terminal, or kill ${w.pid})`,
-      },
-    );
+    throw alreadyRunning(w.pid, this.root);
   }
 
   /**
