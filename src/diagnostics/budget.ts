@@ -9,7 +9,7 @@ import { budgetOf, groupThousands, INSTANCES_NEEDED, planOverBudget } from '../w
 import { describeSubtrees, MAX_POLLED_SUBTREES, safetyMargin } from '../watch/budget/split.js';
 import { effectiveWatchLimit, type InotifyLimits, type UserInotifyUsage } from '../os/inotify.js';
 import { sysctlFix } from './fixes.js';
-import { suggestedInstanceLimit, suggestedWatchLimit } from '../os/sysctl.js';
+import { nsLimitBinds, suggestedInstanceLimit, suggestedWatchLimit } from '../os/sysctl.js';
 import type { BudgetFacts, Check, Fix } from './report-schema.js';
 
 /** Fewer instances left than this besides hotwatch's own is worth a warning: an editor or a language server starting takes the rest. */
@@ -79,7 +79,7 @@ function raiseFix(l: InotifyLimits, key: 'watches' | 'instances', needed: number
   const nsKey = key === 'watches' ? 'user.max_inotify_watches' : 'user.max_inotify_instances';
   const fsVal = key === 'watches' ? l.maxUserWatches : l.maxUserInstances;
   const nsVal = key === 'watches' ? l.userNs.maxInotifyWatches : l.userNs.maxInotifyInstances;
-  const nsLower = nsVal !== undefined && (fsVal === undefined || nsVal < fsVal);
+  const nsLower = nsLimitBinds(fsVal, nsVal);
   const fsShort = fsVal !== undefined && fsVal < needed;
   const alt = alternative ? ` ${alternative}` : '';
   // The namespace's own limit: set by its root where the namespace is created (no sudo, no sysctl.d).

@@ -50,6 +50,10 @@ export function sysctlHint(key: string, value: number): string {
   return `sudo sysctl ${key}=${value} (now), and to keep it after a reboot: echo '${key} = ${value}' | sudo tee ${SYSCTL_FILE} && sudo sysctl --system`;
 }
 
+/** The user namespace's inotify limit is the lower one, the one that binds (a container, `unshare -U`). */
+export const nsLimitBinds = (fsLimit: number | undefined, nsLimit: number | undefined): boolean =>
+  nsLimit !== undefined && (fsLimit === undefined || nsLimit < fsLimit);
+
 /**
  * The fix for an inotify limit that binds, by which one does: a user namespace's own limit (a container,
  * `unshare -U`) is raised by the namespace's root where it is created (no sudo, no sysctl.d file); the
@@ -64,8 +68,7 @@ export function inotifyLimitHint(
 ): { binds: string; hint: string } {
   const fsKey = which === 'watches' ? 'fs.inotify.max_user_watches' : 'fs.inotify.max_user_instances';
   const nsKey = which === 'watches' ? 'user.max_inotify_watches' : 'user.max_inotify_instances';
-  const nsLower = limits.ns !== undefined && (limits.fs === undefined || limits.ns < limits.fs);
-  if (!nsLower) return { binds: fsKey, hint: sysctlHint(fsKey, value) };
+  if (!nsLimitBinds(limits.fs, limits.ns)) return { binds: fsKey, hint: sysctlHint(fsKey, value) };
   const ns =
     `this user namespace (a container, \`unshare -U\`) lowers ${nsKey} to ${limits.ns}: raise it where the namespace is created, ` +
     `as the namespace's root (no sudo): sysctl -w ${nsKey}=${value}`;

@@ -10,6 +10,7 @@
 import os from 'node:os';
 import { inotifyUsageByUser, readInotifyLimits, limitingUserNs, type InotifyLimits, type UserInotifyUsage } from '../../os/inotify.js';
 import { HotwatchError } from '../../errors.js';
+import { nsLimitBinds } from '../../os/sysctl.js';
 import { describeSubtrees, MAX_POLLED_SUBTREES, safetyMargin, splitForBudget, type BudgetSplit } from './split.js';
 import { instanceLimitError, watchLimitError } from './limits.js';
 
@@ -72,10 +73,6 @@ export interface BudgetInput {
   ns: UserInotifyUsage | undefined;
 }
 
-/** The user namespace's limit is the lower one (the one that binds). */
-const nsBinds = (fsLimit: number | undefined, nsLimit: number | undefined): boolean =>
-  nsLimit !== undefined && (fsLimit === undefined || nsLimit < fsLimit);
-
 /** Pure: the numbers in, the verdict out (hint filled by measureBudget). */
 export function budgetOf(b: BudgetInput): Omit<WatchBudget, 'hint'> {
   const l = b.limits;
@@ -116,7 +113,7 @@ export function budgetOf(b: BudgetInput): Omit<WatchBudget, 'hint'> {
     return {
       ...base,
       message:
-        `no inotify instance left: the inotify instance limit (${nsBinds(l.maxUserInstances, l.userNs.maxInotifyInstances) ? 'user.max_inotify_instances' : 'fs.inotify.max_user_instances'}) is ${fmt(i!.limit)} and this user's ` +
+        `no inotify instance left: the inotify instance limit (${nsLimitBinds(l.maxUserInstances, l.userNs.maxInotifyInstances) ? 'user.max_inotify_instances' : 'fs.inotify.max_user_instances'}) is ${fmt(i!.limit)} and this user's ` +
         `processes hold ${fmt(i!.used)}; native watching cannot start (this is not the open-files limit)`,
     };
   }
