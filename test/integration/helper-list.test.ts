@@ -11,7 +11,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { inotifyHelper } from '../../src/watch/native/helper/build.js';
-import { forEachEntry, HelperLink, type DirListing, type HelperHandlers } from '../../src/watch/native/helper/link.js';
+import { HelperLink, type HelperHandlers } from '../../src/watch/native/helper/link.js';
+import { type DirListing, forEachEntry } from '../../src/watch/native/helper/wire.js';
 import { makeTmpDir } from '../helpers/tmp.js';
 import { watchesOfProcess } from '../../src/os/inotify-fds.js';
 
@@ -130,7 +131,7 @@ describe('inotify helper: watch then list ("l")', () => {
     expect(names(3)).toEqual(['50%.go', 'link.txt', 'notes.txt', 'sub.txt', 'ünï.Ĝo'].sort());
   });
 
-  it('"c": the helper counts the watches the kernel holds for it (the ready audit), as node reads them from /proc', async () => {
+  it('"c": the helper counts the watches the kernel holds for it (the ready audit), as node reads them from /proc, and says what reading them cost', async () => {
     const h = helper();
     for (let i = 0; i < 40; i++) {
       fs.mkdirSync(path.join(tmp.dir, `d${i}`));
@@ -139,8 +140,11 @@ describe('inotify helper: watch then list ("l")', () => {
     const counted = h.link.count(); // answered after every earlier line is done
     h.link.remove(40);
     const afterRemove = h.link.count();
-    expect(await counted).toBe(40);
-    expect(await afterRemove).toBe(39);
+    const first = await counted;
+    expect(first?.watches).toBe(40);
+    expect(first?.costMs, 'the helper timed its reading of the table').toBeGreaterThan(0);
+    expect(first?.costMs).toBeLessThan(10_000);
+    expect((await afterRemove)?.watches).toBe(39);
     expect(h.listed.size).toBe(40);
     expect(watchesOfProcess(h.link.pid!)).toBe(39);
     h.link.close();

@@ -99,4 +99,16 @@ describe('WatchAudit on a quiet tree where a count is costly (a 10,000-watch tab
     t = 100;
     expect(a.read(() => 7, false).fresh, 'not due before the base wait (requestSoon was answered)').toBe(false);
   });
+
+  it('readOffThread: the helper’s own time reading the table is a cost, and paces the next counts', async () => {
+    let t = 0;
+    const a = new WatchAudit(1000, () => t);
+    a.useProcess(undefined, async () => ((t += 500), { watches: 7, costMs: 30 })); // 500 ms of waiting, 30 ms of counting
+    expect(await a.readOffThread(() => 7)).toEqual({ inodes: 7, watches: 7, fresh: true });
+    expect(a.dueAt, 'busy: 1000× the count’s cost, from when it was asked').toBe(30 * 1000);
+    t = QUIET_AFTER_MS;
+    expect(a.dueAt, 'quiet: QUIET_COST_FACTOR × the cost, at most 8× the base wait').toBe(
+      Math.min(30 * QUIET_COST_FACTOR, 30 * 1000 * QUIET_STRETCH_MAX),
+    );
+  });
 });

@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import fs from 'node:fs';
-import type { DirListing } from '../helper/link.js';
+import type { DirListing } from '../helper/wire.js';
 import type { KeptFiles } from '../../tree/filter.js';
 import type { WriteState } from '../helper/link.js';
 import { fsWatchOpener, type WatchHandle, type WatchOpener, type WatchOwner } from './openers.js';

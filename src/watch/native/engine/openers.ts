@@ -5,7 +5,8 @@
  * watch's owner.
  */
 import fs from 'node:fs';
-import { HelperLink, RENAMED_MASK, writeComplete, type DirListing, type WriteState } from '../helper/link.js';
+import { HelperLink, RENAMED_MASK, writeComplete, type WriteState } from '../helper/link.js';
+import type { DirListing, WatchCount } from '../helper/wire.js';
 import type { KeptFiles } from '../../tree/filter.js';
 
 /** What an opened watch reports to (a DirWatches). */
@@ -142,7 +143,7 @@ export class HelperOpener implements WatchOpener {
   }
 
   /** The kernel's count of the helper's watches, read by the helper (HelperLink.count). */
-  countWatches(): Promise<number | undefined> {
+  countWatches(): Promise<WatchCount | undefined> {
     return this.link.count();
   }
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { WatchSettings } from '../../../config/settings.js';
 import { HotwatchError, errnoCode } from '../../../errors.js';
 import { sameDir, type DirWatches, type ListedOutcome } from './dir-watches.js';
-import { forEachEntry } from '../helper/link.js';
+import { forEachEntry } from '../helper/wire.js';
 import { entriesOf, kindOfLetter, type EntrySinks } from '../../tree/entries.js';
 import { instanceLimitError, watchLimitError } from '../../budget/limits.js';
 import { scanTree } from '../../tree/scan.js';

@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { KeptFiles } from '../../tree/filter.js';
+import { type DirListing, escapeField, unescapeField, type WatchCount } from './wire.js';
 
 export interface HelperHandlers {
   event(id: number, mask: number, name: string | null): void;
@@ -20,30 +21,6 @@ export interface HelperHandlers {
   unreadable(id: number, errno: string): void;
   /** The helper cannot watch at all (inotify_init1 failed: errno name) or died: nothing is watched. */
   died(why: string, errno: string | undefined): void;
-}
-
-/**
- * A directory the helper watched, then read: its identity as Node's lstat gives it, and its entries,
- * each a type letter (d dir, f regular file, l symlink, o anything else) then the (unescaped) name,
- * '/'-separated: `forEachEntry` reads them.
- */
-export interface DirListing {
-  dev: number;
-  ino: number;
-  /** As fs.Stats#birthtimeMs (0 where the filesystem keeps no birth time). */
-  birthtimeMs: number;
-  entries: string;
-}
-
-/** Calls `fn` with each entry's type letter and name. */
-export function forEachEntry(l: DirListing, fn: (kind: string, name: string) => void): void {
-  const s = l.entries;
-  for (let start = 0; start < s.length; ) {
-    let end = s.indexOf('/', start);
-    if (end === -1) end = s.length;
-    fn(s[start]!, unescapeField(s.slice(start + 1, end)));
-    start = end + 1;
-  }
 }
 
 /** inotify masks the engine reads (linux/inotify.h). */
@@ -82,9 +59,6 @@ export function writeComplete(mask: number): WriteState {
 const keptFilesField = (k: KeptFiles): string =>
   [...k.extensions.map((e) => `e${e}`), ...k.names.map((n) => `n${n}`)].map(escapeField).join('/');
 
-const escapeField = (s: string): string => (/[%\n]/.test(s) ? s.replace(/%/g, '%25').replace(/\n/g, '%0A') : s);
-const unescapeField = (s: string): string => (s.includes('%') ? s.replace(/%0A|%25/g, (m) => (m === '%25' ? '%' : '\n')) : s);
-
 export class HelperLink {
   readonly pid: number | undefined;
   private readonly child: ChildProcess;
@@ -97,7 +71,7 @@ export class HelperLink {
   private stderrTail = '';
   private readonly exit: Promise<void>;
   /** count() calls waiting, answered in order. */
-  private readonly counts: Array<(n: number | undefined) => void> = [];
+  private readonly counts: Array<(n: WatchCount | undefined) => void> = [];
   /** The regular files the helper's listings keep, as last told (undefined: every one, its start). */
   private keepSent: KeptFiles | undefined;
 
@@ -138,9 +112,10 @@ export class HelperLink {
 
   /**
    * The watches the kernel holds for the helper's instance, counted by the helper (its fdinfo table,
-   * ~25 ms of kernel time for 10,000, on its own core); undefined when it cannot tell or is gone.
+   * ~25 ms of kernel time for 10,000, on its own core), with what the count cost it; undefined when it
+   * cannot tell or is gone.
    */
-  count(): Promise<number | undefined> {
+  count(): Promise<WatchCount | undefined> {
     if (this.closed) return Promise.resolve(undefined);
     return new Promise((resolve) => {
       this.counts.push(resolve);
@@ -276,13 +251,16 @@ export class HelperLink {
     }
   }
 
-  /** An answer to a request: a count (`c <n>`, `c -`) or a barrier (`s <seq>`). */
+  /** An answer to a request: a count (`c <n> <µs>`, `c -`) or a barrier (`s <seq>`). */
   private answered(l: string): void {
-    const n = Number(l.slice(2));
     if (l[0] === 'c') {
-      this.counts.shift()?.(Number.isInteger(n) ? n : undefined);
+      const [watches, micros] = l.slice(2).split(' ').map(Number);
+      this.counts.shift()?.(
+        Number.isInteger(watches) && Number.isFinite(micros) ? { watches: watches!, costMs: micros! / 1000 } : undefined,
+      );
       return;
     }
+    const n = Number(l.slice(2));
     const done = this.barriers.get(n);
     this.barriers.delete(n);
     done?.();

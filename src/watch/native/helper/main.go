@@ -16,7 +16,8 @@
 //	                     relevant to the engine: on the benchmark's tree they were half of what Node read.
 //	     c               count the watches the kernel holds for this instance (its /proc/self/fdinfo
 //	                     table, ~25 ms of kernel time for 10,000: read here, on this process's own core,
-//	                     while Node works); answered "c <n>", or "c -" when the table cannot be read
+//	                     while Node works); answered "c <n> <µs>" (the count and the microseconds reading
+//	                     it took: the audit paces its counts by their cost), or "c -" when it cannot be read
 //	     r <id>          drop the watch (the kernel's watch goes with its last id)
 //	     s <seq>         barrier: answered with "s <seq>" once every earlier line is done AND every event
 //	                     the kernel had queued when the barrier arrived is written before it (so the
@@ -49,6 +50,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 	"unsafe"
 )
 
@@ -178,12 +180,14 @@ func (h *helper) readCommands() {
 			h.keep = parseKeep(rest)
 		case "c":
 			h.mu.Unlock()
+			began := time.Now()
 			n, err := countWatches(h.fd)
+			took := time.Since(began).Microseconds()
 			h.mu.Lock()
 			if err != nil {
 				fmt.Fprintf(h.out, "c -\n")
 			} else {
-				fmt.Fprintf(h.out, "c %d\n", n)
+				fmt.Fprintf(h.out, "c %d %d\n", n, took)
 			}
 		case "r":
 			h.drop(parseID(rest))

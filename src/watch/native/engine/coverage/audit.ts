@@ -15,6 +15,7 @@
 import { inotifyFdsOfSelf, watchesOfFd, watchesOfProcess } from '../../../../os/inotify-fds.js';
 import { QUIET_AFTER_MS } from '../../../pace/quiet-pace.js';
 import type { WatchNotice } from '../../../types.js';
+import type { WatchCount } from '../../helper/wire.js';
 
 /** How many recent reads the cost is the least of. */
 export const COST_READINGS = 5;
@@ -54,7 +55,7 @@ export class WatchAudit {
   private fdsBefore: Set<number> | undefined;
   private ownFd: number | undefined;
   private pid: number | undefined;
-  private offThread: (() => Promise<number | undefined>) | undefined;
+  private offThread: (() => Promise<WatchCount | undefined>) | undefined;
   private lastAt = Number.NEGATIVE_INFINITY;
   /** Wall times of the last COST_READINGS reads. */
   private readonly costs: number[] = [];
@@ -88,7 +89,7 @@ export class WatchAudit {
   }
 
   /** The watches are held by this process (the inotify helper): count its inotify fds (`offThread`: it counts them itself). */
-  useProcess(pid: number | undefined, offThread?: () => Promise<number | undefined>): void {
+  useProcess(pid: number | undefined, offThread?: () => Promise<WatchCount | undefined>): void {
     this.pid = pid;
     this.offThread = offThread;
     this.costs.length = 0; // another process's table: its reads cost what they cost
@@ -119,8 +120,7 @@ export class WatchAudit {
     const fresh = force || this.soon || now >= this.dueAt;
     if (fresh) {
       this.record(inodes(), this.count(), now);
-      this.costs.push(this.clock() - now);
-      if (this.costs.length > COST_READINGS) this.costs.shift();
+      this.recordCost(this.clock() - now);
     }
     return { ...this.last, fresh };
   }
@@ -129,15 +129,24 @@ export class WatchAudit {
    * A forced reading whose kernel count is read off this thread (by the helper, on its own core): the
    * caller works meanwhile. Counted here instead when the helper cannot tell, or when directories were
    * armed while it counted (its count would lag the inodes: a false shortfall). Its wall time, waits
-   * included, is not a cost.
+   * included, is not a cost; the helper's own time reading the table is. Without it, the audits after
+   * the start-up's count (read off this thread) went at the base pace: on 10,000 directories a 25–50 ms
+   * count 30 s after every start, most of a quiet minute's budget (issue 19).
    */
   async readOffThread(inodes: () => number): Promise<AuditReading> {
     const now = this.clock();
     const armings = this.armings;
-    let watches = this.offThread ? await this.offThread() : undefined;
+    const counted = this.offThread ? await this.offThread() : undefined;
+    let watches = counted?.watches;
     if (watches === undefined || this.armings !== armings) watches = this.count();
+    else this.recordCost(counted!.costMs);
     this.record(inodes(), watches, now);
     return { ...this.last, fresh: true };
+  }
+
+  private recordCost(ms: number): void {
+    this.costs.push(ms);
+    if (this.costs.length > COST_READINGS) this.costs.shift();
   }
 
   private count(): number | undefined {
