@@ -24,6 +24,7 @@ import type { Logger } from './log/logger.js';
 import type { WatchEvent } from './pipeline/events.js';
 import { CONFIG_CHECK_MS, CONFIG_QUIET_MAX_MS, ConfigFilePoll } from './config-file-poll.js';
 import { createFilter } from './watch/tree/filter.js';
+import { readRegularFileSync } from './os/regular-file.js';
 
 /** Editors write a file in several steps: the reload waits for them to end. */
 const QUIET_MS = 150;
@@ -149,7 +150,7 @@ export class ConfigFileWatch {
   private read(): string | undefined {
     if (this.o.file === undefined) return undefined;
     try {
-      return crypto.createHash('sha256').update(fs.readFileSync(this.o.file)).digest('hex');
+      return crypto.createHash('sha256').update(readRegularFileSync(this.o.file)).digest('hex');
     } catch (e) {
       return `unreadable: ${(e as NodeJS.ErrnoException).code ?? String(e)}`;
     }

@@ -8,6 +8,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { readRegularText } from '../os/regular-file.js';
 
 /** The header of a Go source: its lines up to the first top-level declaration that is not an import. */
 export function goHeader(src: string): string {
@@ -21,7 +22,7 @@ export function goHeader(src: string): string {
 
 async function headerOf(file: string): Promise<string | undefined> {
   try {
-    return goHeader(await fs.readFile(file, 'utf8'));
+    return goHeader(await readRegularText(file, 16 << 20));
   } catch {
     return undefined; // gone, or unreadable: a change either way
   }

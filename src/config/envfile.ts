@@ -3,29 +3,31 @@
  * Later files override earlier ones. A missing or unreadable file, or a line that is not KEY=VALUE
  * (util.parseEnv would silently glue it into the next key), is a HotwatchError naming the file and the fix.
  */
-import fs from 'node:fs';
 import { parseEnv } from 'node:util';
 import { HotwatchError, errnoCode } from '../errors.js';
+import { InputFileError, readRegularTextSync } from '../os/regular-file.js';
 
 const VALID_KEY = /^[^\s=#"'`]+$/;
 
 function readEnvFile(file: string): string {
   try {
-    return fs.readFileSync(file, 'utf8');
+    return readRegularTextSync(file);
   } catch (e) {
     const code = errnoCode(e);
     const why =
-      code === 'ENOENT'
-        ? 'does not exist'
-        : code === 'EISDIR'
-          ? 'is a directory, not a file'
+      e instanceof InputFileError
+        ? e.message
+        : code === 'ENOENT'
+          ? 'does not exist'
           : code === 'EACCES'
             ? 'is not readable (permission denied)'
             : `cannot be read (${code ?? String(e)})`;
     const hint =
       code === 'EACCES'
         ? `give your user read permission: chmod u+r ${file}`
-        : 'create it, or remove it from run.envFiles in watcher.config.yaml (paths are relative to root)';
+        : code === 'ENOTREGULAR' || code === 'EFBIG'
+          ? 'make it a regular file of KEY=VALUE lines (hotwatch reads it at each start of the app), or remove it from run.envFiles in watcher.config.yaml'
+          : 'create it, or remove it from run.envFiles in watcher.config.yaml (paths are relative to root)';
     throw new HotwatchError('CONFIG_INVALID', `env file ${file} ${why}`, { hint, cause: e });
   }
 }
@@ -58,6 +60,15 @@ export function firstBadLine(text: string): number {
 /** The variables of one file; throws on a line that is not KEY=VALUE. */
 export function parseEnvFile(file: string): Record<string, string> {
   const text = readEnvFile(file);
+  const nul = text.indexOf('\u0000');
+  if (nul >= 0) {
+    const lineNo = text.slice(0, nul).split('\n').length;
+    const line = text.split(/\r?\n/)[lineNo - 1]!.trim();
+    throw new HotwatchError('CONFIG_INVALID', `${JSON.stringify(line)} holds a NUL byte, which no environment variable can carry`, {
+      where: `${file}:${lineNo}:1`,
+      hint: 'remove it from the line',
+    });
+  }
   const bad = firstBadLine(text);
   if (bad > 0) {
     const line = text.split(/\r?\n/)[bad - 1]!.trim();

@@ -11,6 +11,7 @@ import { ConfigSchema, type Config } from './schema.js';
 import { resolveSettings, type Settings } from './settings.js';
 import { bounded } from '../os/bounded.js';
 import { parseEnvFile } from './envfile.js';
+import { InputFileError, readRegularText } from '../os/regular-file.js';
 
 export const CONFIG_FILE_NAME = 'watcher.config.yaml';
 /** The name people also write, refused with a rename as the fix (at start, and when it appears while running). */
@@ -136,7 +137,7 @@ async function findConfigFile(opts: LoadOptions, cwd: string, rootFromFlag: stri
 async function readConfigFile(file: string, shown: string, viaFlag: boolean, opts: Io): Promise<string> {
   const label = viaFlag ? `--config ${shown}` : shown;
   try {
-    return await bounded((s) => fs.readFile(file, { encoding: 'utf8', signal: s }), { what: label, code: 'CONFIG_NOT_FOUND', ...opts });
+    return await bounded(() => readRegularText(file), { what: label, code: 'CONFIG_NOT_FOUND', ...opts });
   } catch (e) {
     if (e instanceof HotwatchError || opts.signal?.aborted) throw e;
     const code = errnoCode(e);
@@ -151,6 +152,9 @@ async function readConfigFile(file: string, shown: string, viaFlag: boolean, opt
         hint: `pass the file itself, e.g. --config ${path.join(shown, CONFIG_FILE_NAME)}`,
         cause: e,
       });
+    }
+    if (e instanceof InputFileError && e.code !== 'EISDIR') {
+      throw new HotwatchError('CONFIG_NOT_FOUND', `${label}: ${e.message}`, { hint: `make it a regular file (ls -l ${file})`, cause: e });
     }
     throw new HotwatchError('CONFIG_NOT_FOUND', `${label}: cannot be read (${code ?? String(e)})`, {
       hint:

@@ -12,6 +12,7 @@ import { HotwatchError } from '../errors.js';
 import { ConfigSchema, type Config } from './schema.js';
 import { configErrorMap, problemsFromIssues, showValue, type ConfigEdit, type ConfigProblem, type FixAlternative } from './issues.js';
 import { allSchemaPaths, schemaKeysAt } from './schema-keys.js';
+import { nulProblems } from './nul-bytes.js';
 import { relationProblems } from './relations.js';
 import { formatPath, pathOfKeyAt, positionOf, type ConfigPath } from './yaml-position.js';
 
@@ -148,6 +149,8 @@ function dropEmptyKeys(js: unknown): unknown {
 
 /** The problems of a config given as plain data (schema first; the relations once the schema passes). */
 function validate(input: unknown): { config?: Config; problems: ConfigProblem[]; schemaFailed?: true } {
+  const nul = nulProblems(input);
+  if (nul.length > 0) return { problems: nul, schemaFailed: true };
   const result = ConfigSchema.safeParse(input, { error: configErrorMap, reportInput: true });
   if (!result.success) return { problems: problemsFromIssues(result.error.issues, schemaKeysAt, allSchemaPaths()), schemaFailed: true };
   const relations = relationProblems(result.data, (p) => hasIn(input, p));

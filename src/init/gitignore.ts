@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { readRegularTextSync } from '../os/regular-file.js';
 
 export const HOTWATCH_DIR_ENTRY = '.hotwatch/';
 
@@ -25,7 +26,7 @@ export function ensureGitignored(root: string): { file: string; change: Gitignor
   const file = path.join(root, '.gitignore');
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readRegularTextSync(file);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     fs.writeFileSync(file, `# hotwatch's state and build output\n${HOTWATCH_DIR_ENTRY}\n`);

@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { readRegularTextSync } from '../os/regular-file.js';
 
 export type ProjectKind =
   | { kind: 'module'; file: string }
@@ -43,7 +44,7 @@ export function projectKind(root: string): ProjectKind {
   const work = path.join(root, 'go.work');
   const mod = path.join(root, 'go.mod');
   if (fs.existsSync(work)) {
-    const all = parseGoWorkUses(fs.readFileSync(work, 'utf8')).map((u) => path.resolve(root, u));
+    const all = parseGoWorkUses(readRegularTextSync(work)).map((u) => path.resolve(root, u));
     const exists = (d: string): boolean => fs.existsSync(path.join(d, 'go.mod'));
     return {
       kind: 'workspace',

@@ -19,6 +19,7 @@ import { planFromRepo } from './plan.js';
 import { renderConfig, type ConfigDraft } from './render.js';
 import { schemaRef } from './schema-ref.js';
 import { chooseMain } from './choose-main.js';
+import { InputFileError, readRegularTextSync } from '../os/regular-file.js';
 
 export interface InitOptions {
   /** Absolute directory the config is written to (the project root). */
@@ -80,12 +81,12 @@ function fromAir(opts: InitOptions, defaults: Config): { draft: ConfigDraft; fou
   const shown = displayPath(file, opts.cwd);
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readRegularTextSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new HotwatchError(
       'CONFIG_NOT_FOUND',
-      `--from-air ${shown}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code})`}`,
+      `--from-air ${shown}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : e instanceof InputFileError ? e.message : `cannot be read (${code})`}`,
       {
         hint: 'pass the path of your air config: hotwatch init --from-air path/to/.air.toml',
         cause: e,

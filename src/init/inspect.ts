@@ -8,6 +8,7 @@ import { firstBadLine } from '../config/envfile.js';
 import path from 'node:path';
 import { projectKind, type ProjectKind } from './gowork.js';
 import { walkTree, type TreeFacts } from './walk.js';
+import { readRegularTextSync } from '../os/regular-file.js';
 
 export interface RepoFacts extends TreeFacts {
   root: string;
@@ -113,7 +114,7 @@ function dotenvAt(root: string): RepoFacts['dotenv'] {
   try {
     const file = path.join(root, '.env');
     if (!fs.lstatSync(file).isFile()) return undefined;
-    const bad = firstBadLine(fs.readFileSync(file, 'utf8'));
+    const bad = firstBadLine(readRegularTextSync(file));
     return bad === 0 ? 'ok' : bad;
   } catch {
     return undefined;

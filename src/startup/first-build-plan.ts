@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { errnoCode } from '../errors.js';
 import { ensureOwnDir, readOwnFile, writeFileReplacing } from '../os/safe-fs.js';
 import { helperCacheDir, trustedDir } from '../os/user-cache.js';
+import { readRegularFileSync } from '../os/regular-file.js';
 
 const FORMAT = 1;
 const PLAN_DIR = 'first-builds';
@@ -146,7 +147,7 @@ function planKey(at: PlanPlace, plan: FirstBuildPlan): string {
 
 function contentOf(file: string): string | null {
   try {
-    return sha256(fs.readFileSync(file));
+    return sha256(readRegularFileSync(file));
   } catch (e) {
     return errnoCode(e) === 'ENOENT' ? null : `unreadable: ${errnoCode(e) ?? String(e)}`;
   }

@@ -33,6 +33,21 @@ describe('bad input (e2e)', () => {
     expect(h.stdout).toMatch(/hotwatch doctor/);
   });
 
+  it('a planted named pipe as the env file or the config file: exit 2 at once, naming it (it blocked open(2), deaf to Ctrl-C)', async () => {
+    spawnSync('mkfifo', [path.join(tmp.dir, '.env')]);
+    fs.writeFileSync(path.join(tmp.dir, 'watcher.config.yaml'), 'run:\n  envFiles: [.env]\n');
+    const r = await runCli(['run'], { cwd: tmp.dir, timeoutMs: 20_000 });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/env file .*\.env is a named pipe \(FIFO\), not a regular file/);
+    nothingStarted();
+    fs.rmSync(path.join(tmp.dir, 'watcher.config.yaml'));
+    spawnSync('mkfifo', [path.join(tmp.dir, 'watcher.config.yaml')]);
+    const c = await runCli(['run'], { cwd: tmp.dir, timeoutMs: 20_000 });
+    expect(c.code).toBe(2);
+    expect(c.stderr).toContain('watcher.config.yaml: is a named pipe (FIFO), not a regular file');
+    nothingStarted();
+  });
+
   it('an unknown key names file:line:col, the key and the likely fix', async () => {
     fs.writeFileSync(path.join(tmp.dir, 'watcher.config.yaml'), 'build:\n  output: .hotwatch/bin/app\n  cmnd: go build\n');
     const r = await runCli(['run'], { cwd: tmp.dir });

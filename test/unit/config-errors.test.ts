@@ -37,6 +37,21 @@ describe('config errors: one message, file:line:col key: what', () => {
     );
   });
 
+  it('a NUL byte in any value or key (no argument, env variable or path can carry it) is said at its line, before the app is spawned', async () => {
+    const e = await errorFor('run:\n  env:\n    T_A: "x\\0y"\n  args: ["--x=\\u0000"]\nwatch:\n  exclude: ["a\\x00b"]\n');
+    expect(e.format()).toBe(
+      [
+        'watcher.config.yaml: 3 problems',
+        'watcher.config.yaml:3:10 run.env.T_A: the value holds a NUL byte, which no path, command, argument or environment variable can carry',
+        '  fix: remove it (in a double-quoted string, "\\0" and "\\x00" write one)',
+        'watcher.config.yaml:4:10 run.args[0]: the value holds a NUL byte, which no path, command, argument or environment variable can carry',
+        '  fix: remove it (in a double-quoted string, "\\0" and "\\x00" write one)',
+        'watcher.config.yaml:6:13 watch.exclude[0]: the value holds a NUL byte, which no path, command, argument or environment variable can carry',
+        '  fix: remove it (in a double-quoted string, "\\0" and "\\x00" write one)',
+      ].join('\n'),
+    );
+  });
+
   it('tab indentation', async () => {
     const e = await errorFor('build:\n\tcmd: x\n');
     expect(e.format()).toBe(

@@ -1,4 +1,5 @@
 /** dotenv files through util.parseEnv, with real files; every failure names the file and the fix. */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -49,6 +50,33 @@ describe('loadEnvFiles', () => {
     expect(e.exitCode).toBe(2);
     expect(e.format()).toBe(
       `env file ${missing} does not exist\n  fix: create it, or remove it from run.envFiles in watcher.config.yaml (paths are relative to root)`,
+    );
+  });
+
+  it('a named pipe, a device or a huge file: refused at once, never read (a FIFO blocked open(2) and Ctrl-C with it)', () => {
+    const fifo = path.join(tmp.dir, 'pipe.env');
+    execFileSync('mkfifo', [fifo]);
+    const t0 = performance.now();
+    expect(errorOf(() => loadEnvFiles([fifo])).format()).toBe(
+      `env file ${fifo} is a named pipe (FIFO), not a regular file\n  fix: make it a regular file of KEY=VALUE lines (hotwatch reads it at each start of the app), or remove it from run.envFiles in watcher.config.yaml`,
+    );
+    expect(performance.now() - t0, 'not waiting for a writer').toBeLessThan(5000);
+    const zero = path.join(tmp.dir, 'zero.env');
+    fs.symlinkSync('/dev/zero', zero);
+    expect(errorOf(() => loadEnvFiles([zero])).format()).toMatch(
+      /^env file .*zero\.env is a device, not a regular file\n {2}fix: make it a regular file/,
+    );
+    const big = write('big.env', `A=${'x'.repeat(1 << 20)}\n`);
+    expect(errorOf(() => loadEnvFiles([big])).format()).toMatch(
+      /^env file .*big\.env is 1048579 bytes, more than the 1048576 hotwatch reads\n {2}fix: /,
+    );
+  });
+
+  it('a value holding a NUL byte (no process environment can carry it) is an error at its line', () => {
+    const file = write('.env', 'A=1\nB=x\u0000y\n');
+    const e = errorOf(() => loadEnvFiles([file]));
+    expect(e.format()).toBe(
+      `${file}:2:1 "B=x\\u0000y" holds a NUL byte, which no environment variable can carry\n  fix: remove it from the line`,
     );
   });
 

@@ -16,6 +16,7 @@ import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import type { WatchSettings } from '../../config/settings.js';
 import { createFilter } from './filter.js';
+import { readRegularTextSync } from '../../os/regular-file.js';
 
 interface Scope {
   base: string;
@@ -27,7 +28,7 @@ const toPosix = (p: string): string => p.split(path.sep).join('/');
 function readIgnoreFile(file: string): string | undefined {
   try {
     const st = fs.lstatSync(file);
-    return st.isFile() ? fs.readFileSync(file, 'utf8') : undefined; // never through a symlink
+    return st.isFile() ? readRegularTextSync(file, 16 << 20) : undefined; // never through a symlink
   } catch {
     return undefined;
   }
