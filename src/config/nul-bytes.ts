@@ -16,8 +16,9 @@ export function nulProblems(input: unknown): ConfigProblem[] {
     if (out.length >= MAX_REPORTED) return;
     if (typeof v === 'string') {
       if (v.includes('\u0000')) out.push(problem(path, 'value'));
-    } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
-    else if (typeof v === 'object' && v !== null)
+    } else if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) walk(v[i], [...path, i]);
+    } else if (typeof v === 'object' && v !== null)
       for (const [k, x] of Object.entries(v)) {
         if (k.includes('\u0000')) out.push(problem([...path, k], 'key'));
         else walk(x, [...path, k]);
