@@ -339,8 +339,6 @@ function recordReport(rec: MetricsRecorder, r: Report, o: ServiceWiringOptions, 
       return rec.buildStarted();
     case 'build.done':
       return rec.buildFinished({ outcome: 'ok', durationMs: r.buildMs });
-    case 'build.same-binary':
-      return rec.buildFinished({ outcome: 'ok', durationMs: r.buildMs });
     case 'build.reverted':
       // Marked after BUILD FAILED (failure-cleared.ts): the fact the proxy's overlay clears on.
       return r.afterFailure ? rec.buildFailureCleared({ pid: r.pid }) : undefined;

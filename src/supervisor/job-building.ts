@@ -3,6 +3,7 @@
  * what runs next, the serving app may exit meanwhile, and files may go back to what that app runs.
  */
 import { describeBatch, mergeBatches } from '../pipeline/aggregate.js';
+import { runTimeFiles } from './run-time-files.js';
 import type { Batch } from '../pipeline/events.js';
 import { nextCrash } from './backoff.js';
 import type { AppExit } from './process.js';
@@ -118,10 +119,13 @@ function afterBuild(s: Building, outcome: BuildOutcome, at: number, policy: JobP
     return build(queued, at, policy, app, s.crashes, reports, s.pendingSince ?? s.since);
   }
   if (outcome.kind === 'ok') {
-    // The binary the app already runs (reverted sources, reproducible builds): nothing to restart.
+    // The binary the app already runs (reverted sources, reproducible builds): nothing to restart, unless
+    // files go does not compile changed with it (run-time-files.ts): the app may read those at start.
     if (app && !s.batch.force && outcome.identity !== undefined && outcome.identity === app.identity) {
-      const same = report({ kind: 'build.same-binary', pid: app.pid, buildMs: outcome.durationMs });
-      return { state: { name: 'running', since: at, app, crashes: s.crashes }, effects: [...reports, same, { type: 'servingBuilt' }] };
+      const readAtRunTime = runTimeFiles(s.batch.paths, policy.root);
+      const same = report({ kind: 'build.same-binary', pid: app.pid, buildMs: outcome.durationMs, ...restarting(readAtRunTime) });
+      if (readAtRunTime.length > 0) reports.push(same);
+      else return { state: { name: 'running', since: at, app, crashes: s.crashes }, effects: [...reports, same, { type: 'servingBuilt' }] };
     }
     // A good build: the crash count starts over. Blue-green: the new version starts beside the old one.
     if (app && policy.proveFirst) return startBeside(app, s.trigger, at, 0, reports);
@@ -146,6 +150,9 @@ function afterBuild(s: Building, outcome: BuildOutcome, at: number, policy: JobP
 
 const forced = (b: Batch): Batch => (b.force ? b : { ...b, force: true });
 
+/** The same binary restarted all the same: the files that make it (run-time-files.ts), for its report. */
+const restarting = (files: string[]): { restarting?: string[] } => (files.length > 0 ? { restarting: files } : {});
+
 const queuedAt = (s: Building): { queuedAt?: number } => (s.queuedAt !== undefined ? { queuedAt: s.queuedAt } : {});
 
 /**
@@ -163,12 +170,11 @@ function startFinished(
 ): Step {
   const { app } = s;
   if (app && !s.batch.force && built.identity !== undefined && built.identity === app.identity) {
-    const same = [
-      ...reports,
-      report({ kind: 'build.same-binary', pid: app.pid, buildMs: built.durationMs }),
-      { type: 'servingBuilt' } as const,
-    ];
-    return build(queued, at, policy, app, s.crashes, same, s.queuedAt);
+    const readAtRunTime = runTimeFiles(s.batch.paths, policy.root);
+    const same = report({ kind: 'build.same-binary', pid: app.pid, buildMs: built.durationMs, ...restarting(readAtRunTime) });
+    if (readAtRunTime.length === 0)
+      return build(queued, at, policy, app, s.crashes, [...reports, same, { type: 'servingBuilt' }], s.queuedAt);
+    reports.push(same);
   }
   if (app) return stop(app, STOP_FOR_RESTART, at, { startAfter: s.trigger, queued, ...queuedAt(s), startAnyway: true }, reports);
   return {

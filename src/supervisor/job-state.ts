@@ -186,7 +186,7 @@ export type Report =
   | { kind: 'build.done'; buildMs: number }
   | { kind: 'build.stale'; during: 'build' | 'stop' }
   /** The build gave the binary the app already runs: no restart. */
-  | { kind: 'build.same-binary'; pid: number; buildMs: number; afterFailure?: true }
+  | { kind: 'build.same-binary'; pid: number; buildMs: number; afterFailure?: true; restarting?: string[] }
   /** The files went back to what the app runs: `canceled`, the build under way for the change was called off. */
   | { kind: 'build.reverted'; pid: number; canceled: boolean; afterFailure?: true }
   /** `beside`: blue-green, the same binary starts beside the app, which serves until it is ready. */

@@ -71,6 +71,10 @@ function toolchainFix(output: string): string | undefined {
 }
 
 /** After BUILD FAILED, the news that the fix was seen, though nothing restarts. */
+/** Up to three names, then how many more. */
+const listShort = (names: readonly string[]): string =>
+  names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
+
 const FAILURE_CLEARED = '; the failed build no longer applies, and the running app is that version';
 
 const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
@@ -107,7 +111,12 @@ export function reportBuildTurn(log: Logger, r: BuildTurn): void {
       );
     case 'build.same-binary':
       // At info: the save was announced ("→ building"), and a person must not read its silence as "served"
-      // (a comment, a file go does not compile, a module the build reads from vendor/ instead).
+      // (a comment, a module the build reads from vendor/ instead). Files go does not compile restart it.
+      if (r.restarting)
+        return log.info(
+          { event: r.kind, pid: r.pid, buildMs: r.buildMs, restarting: r.restarting, ...(r.afterFailure ? { afterFailure: true } : {}) },
+          `build ok in ${r.buildMs}ms: the same binary as the running app's (pid ${r.pid}), but ${listShort(r.restarting)} ${r.restarting.length === 1 ? 'is' : 'are'} not compiled into it (the app may read ${r.restarting.length === 1 ? 'it' : 'them'} at run time): restarting it${r.afterFailure ? FAILURE_CLEARED : ''}`,
+        );
       return log.info(
         { event: r.kind, pid: r.pid, buildMs: r.buildMs, ...(r.afterFailure ? { afterFailure: true } : {}) },
         `build ok in ${r.buildMs}ms: the same binary as the running app's (pid ${r.pid}), so the change does not reach what go compiles: nothing to restart${r.afterFailure ? FAILURE_CLEARED : ''}`,

@@ -430,6 +430,19 @@ describe('the job: sources the app already runs', () => {
     });
   });
 
+  it('the same binary, but a file go does not compile changed with it (a template the app reads at start): the app restarts', () => {
+    const withTemplate = step(runningA(), change(10, batch('util.go', 'templates/index.tmpl', 'go.sum'))).state;
+    const after = step(withTemplate, builtBinary(20, 'go:A', 700));
+    expect(after.state).toMatchObject({ name: 'stopping', app: APP, startAfter: '3 files in 2 packages: . (2), ./templates (1)' });
+    expect(after.effects.slice(0, 2)).toEqual([
+      report({ kind: 'build.done', buildMs: 700 }),
+      report({ kind: 'build.same-binary', pid: APP.pid, buildMs: 700, restarting: ['templates/index.tmpl'] }),
+    ]);
+    // go's own inputs only (Go, cgo, assembly, go.mod, vendor/modules.txt): the same binary is their new code.
+    const goOnly = step(runningA(), change(10, batch('a.go', 'x.c', 'y.h', 'z.s', 'go.mod', 'vendor/modules.txt', 'r.syso'))).state;
+    expect(step(goOnly, builtBinary(20, 'go:A')).state).toMatchObject({ name: 'running', app: APP });
+  });
+
   it('another binary, or one whose identity is unknown: the app restarts as before', () => {
     expect(step(buildingOverA(), builtBinary(20, 'go:B')).state).toMatchObject({ name: 'stopping', app: APP, startAfter: 'util.go' });
     expect(step(buildingOverA(), built(20)).state).toMatchObject({ name: 'stopping', app: APP, startAfter: 'util.go' });

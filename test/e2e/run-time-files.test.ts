@@ -1,0 +1,71 @@
+/**
+ * A file go does not compile, read by the app at start (e2e: real go build, real processes, real HTTP).
+ * `template.ParseFiles` at start is the usual pattern: an edit of the template builds the very binary the
+ * app runs, and the app must restart all the same to read it again (it said "nothing to restart", and
+ * the old page was served for good). A .go file the build does not compile (a package main does not
+ * import) still restarts nothing. A build is counted once in the status and the metrics, same binary or not.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { hotwatchSession, runCli, startHotwatch } from '../helpers/hotwatch.js';
+
+const TEMPLATED = `package main
+
+import (
+\t"fmt"
+\t"html/template"
+\t"net/http"
+\t"os"
+)
+
+// page is parsed once, at start, as most apps do.
+var page = template.Must(template.ParseFiles("templates/index.tmpl"))
+
+func main() {
+\thttp.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { _ = page.Execute(w, nil) })
+\tif err := http.ListenAndServe("127.0.0.1:"+os.Getenv("PORT"), nil); err != nil {
+\t\tfmt.Fprintln(os.Stderr, err)
+\t\tos.Exit(1)
+\t}
+}
+`;
+
+describe('a template the app reads at start (e2e)', () => {
+  const session = hotwatchSession((dir) => {
+    fs.writeFileSync(path.join(dir, 'go.mod'), 'module example.com/tmpl\n\ngo 1.22\n');
+    fs.writeFileSync(path.join(dir, 'main.go'), TEMPLATED);
+    fs.mkdirSync(path.join(dir, 'templates'));
+    fs.writeFileSync(path.join(dir, 'templates/index.tmpl'), 'v=page-one');
+  });
+
+  it('its edit restarts the app (the same binary), a package main does not import does not; each build counted once', async () => {
+    const hw = (session.hw = startHotwatch([], { cwd: session.dir, env: { PORT: String(session.port) } }));
+    await session.serves('page-one');
+    const first = await hw.waitForLog((l) => l.event === 'app.listening', 'the app listens');
+    let mark = hw.logs.length;
+    fs.writeFileSync(path.join(session.dir, 'templates/index.tmpl'), 'v=page-two');
+    await session.serves('page-two');
+    const same = await hw.waitForLog((l) => l.event === 'build.same-binary', 'the same binary, said', { from: mark });
+    expect(same).toMatchObject({ pid: first.pid, restarting: ['templates/index.tmpl'] });
+    expect(same.msg).toMatch(/not compiled into it \(the app may read it at run time\): restarting it/);
+    await hw.waitForLog((l) => l.event === 'app.listening' && l.pid !== first.pid, 'the restarted app listens', { from: mark });
+
+    mark = hw.logs.length;
+    const running = hw.events('app.listening').at(-1)!.pid;
+    fs.mkdirSync(path.join(session.dir, 'tools'));
+    fs.writeFileSync(path.join(session.dir, 'tools/tools.go'), 'package tools\n\nconst Unused = 1\n');
+    const unused = await hw.waitForLog((l) => l.event === 'build.same-binary', 'a package main does not import: the same binary', {
+      from: mark,
+    });
+    expect(unused.restarting).toBeUndefined();
+    expect(unused.msg).toMatch(/nothing to restart/);
+    expect(hw.events('app.start', mark)).toEqual([]);
+    expect(hw.events('app.listening').at(-1)!.pid).toBe(running);
+
+    const status = await runCli(['status', '--json'], { cwd: session.dir });
+    const builds = hw.events('build.start').length;
+    expect(builds, 'the first build, the template, the unused package').toBe(3);
+    expect((JSON.parse(status.stdout) as { builds: { ok: number } }).builds.ok, 'each build counted once').toBe(builds);
+  }, 120_000);
+});
