@@ -19,6 +19,11 @@ export interface EmbeddingPackage {
   files: string[];
   /** go could not load the package (keepBroken): its patterns as written, its files maybe not all. */
   error?: string;
+  /**
+   * Not embedded but compiled or linked with the package's Go files: its cgo sources and headers, assembly,
+   * SWIG and .syso files (`patterns`: one `*.<ext>` per kind it has, so a new file of that kind counts too).
+   */
+  compiled?: true;
 }
 
 export interface GoEmbedQuery {
@@ -48,10 +53,25 @@ interface ListedPackage {
   Standard?: boolean;
   EmbedPatterns?: string[];
   EmbedFiles?: string[];
+  CgoFiles?: string[];
+  CFiles?: string[];
+  CXXFiles?: string[];
+  MFiles?: string[];
+  HFiles?: string[];
+  FFiles?: string[];
+  SFiles?: string[];
+  SwigFiles?: string[];
+  SwigCXXFiles?: string[];
+  SysoFiles?: string[];
   Error?: { Err?: string };
 }
 
-const FIELDS = 'ImportPath,Dir,Standard,EmbedPatterns,EmbedFiles,Error';
+/** The files go compiles or links besides .go ones (go list's field names): cgo's, assembly, SWIG, .syso. */
+const NON_GO_SOURCES = ['CFiles', 'CXXFiles', 'MFiles', 'HFiles', 'FFiles', 'SFiles', 'SwigFiles', 'SwigCXXFiles', 'SysoFiles'] as const;
+/** A cgo package compiles every C source and header of its directory: a new one counts before go list names it. */
+const CGO_PATTERNS = ['*.c', '*.h'];
+
+const FIELDS = ['ImportPath', 'Dir', 'Standard', 'EmbedPatterns', 'EmbedFiles', 'CgoFiles', ...NON_GO_SOURCES, 'Error'].join(',');
 
 /** The packages under `root` that embed files; rejects (with go's words) when go cannot tell. */
 export async function listEmbeddingPackages(q: GoEmbedQuery): Promise<EmbeddingPackage[]> {
@@ -81,11 +101,24 @@ export async function listBuildPackages(q: GoEmbedQuery): Promise<BuildPackages>
     if (error && !q.keepBroken) throw new HotwatchError('GO_LIST_FAILED', `\`go ${args.join(' ')}\`: ${error}`);
     found.dirs.push(dir);
     const patterns = p.EmbedPatterns ?? [];
-    if (patterns.length === 0) continue;
-    const files = (p.EmbedFiles ?? []).map((f) => path.join(dir, f));
-    found.embedding.push({ importPath: p.ImportPath ?? dir, dir, patterns, files, ...(error ? { error } : {}) });
+    const importPath = p.ImportPath ?? dir;
+    if (patterns.length > 0) {
+      const files = (p.EmbedFiles ?? []).map((f) => path.join(dir, f));
+      found.embedding.push({ importPath, dir, patterns, files, ...(error ? { error } : {}) });
+    }
+    const compiled = compiledSources(p, dir);
+    if (compiled) found.embedding.push({ importPath, dir, ...compiled, compiled: true, ...(error ? { error } : {}) });
   }
   return found;
+}
+
+/** The package's non-Go sources as patterns (see EmbeddingPackage.compiled) and files; undefined: none. */
+function compiledSources(p: ListedPackage, dir: string): { patterns: string[]; files: string[] } | undefined {
+  const names = NON_GO_SOURCES.flatMap((k) => p[k] ?? []);
+  if (names.length === 0 && (p.CgoFiles ?? []).length === 0) return undefined;
+  const patterns = new Set((p.CgoFiles ?? []).length > 0 ? CGO_PATTERNS : []);
+  for (const n of names) patterns.add(path.extname(n) === '' ? n : `*${path.extname(n)}`);
+  return { patterns: [...patterns].sort(), files: names.map((n) => path.join(dir, n)) };
 }
 
 const inside = (root: string, dir: string): boolean => {

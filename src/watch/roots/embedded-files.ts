@@ -142,10 +142,21 @@ export class EmbeddedFiles {
     const added = globs.filter((g) => !g.endsWith('/**') && !this.globs.includes(g));
     this.globs = globs;
     await this.host.reapply();
+    const shown = added.length > 0 ? added : globs.filter((g) => !g.endsWith('/**'));
+    const compiled = new Set(
+      labelled(
+        this.host.roots(),
+        pkgs.filter((p) => p.compiled),
+      ),
+    );
+    const [sources, embeds] = [shown.filter((g) => compiled.has(g)), shown.filter((g) => !compiled.has(g))];
     const text =
       globs.length === 0
-        ? 'no embedded file needs a watch of its own any more'
-        : `watching what the binary embeds (//go:embed), whatever its extension: ${added.length > 0 ? added.join(', ') : globs.filter((g) => !g.endsWith('/**')).join(', ')}`;
+        ? 'no embedded or non-Go source file needs a watch of its own any more'
+        : `watching ${[
+            ...(embeds.length > 0 ? [`what the binary embeds (//go:embed), whatever its extension: ${embeds.join(', ')}`] : []),
+            ...(sources.length > 0 ? [`the C, assembly and .syso files go compiles into it (cgo): ${sources.join(', ')}`] : []),
+          ].join('; and ')}`;
     this.log.info({ event: 'watch.embeds', globs }, text);
     // What the new globs watch may have changed before they did: built once if so.
     const fresh = pkgs.filter((p) => !before.has(packageKey(p)));
