@@ -138,6 +138,28 @@ describe('the watch set follows the build (e2e)', () => {
     await serves(port, '/lib', 'lib2', 'an edit in lib serves (lib is watched)');
   }, 120_000);
 
+  it('the parent go.work removed, then written again: each change builds, and the module go.mod replaces lib with serves', async () => {
+    tmp = makeTmpDir();
+    const root = tmp.dir;
+    mod(root, 'lib', 'lib', 'workspace-lib');
+    mod(root, 'app/vendorlib', 'lib', 'replaced-lib');
+    fs.writeFileSync(
+      path.join(root, 'app', 'go.mod'),
+      'module example.com/app\n\ngo 1.22\n\nrequire example.com/lib v0.0.0\n\nreplace example.com/lib => ./vendorlib\n',
+    );
+    writeMain(root, ['lib']);
+    workspace(['app', 'lib']);
+    const port = await freePort();
+    hw = startHotwatch([], { cwd: path.join(root, 'app'), env: { ...env, PORT: String(port) } });
+    await serves(port, '/lib', 'workspace-lib', 'the workspace module serves');
+    const mark = hw.logs.length;
+    fs.rmSync(path.join(root, 'go.work')); // go now builds go.mod's replace target: a change to build, not only to unwatch
+    await serves(port, '/lib', 'replaced-lib', 'without the workspace, the replace target serves');
+    expect(triggers(hw, mark)).toContain('../go.work');
+    workspace(['app', 'lib']);
+    await serves(port, '/lib', 'workspace-lib', 'the workspace again');
+  }, 180_000);
+
   it('go.work names a module not there yet: once it appears it is watched, the app builds, and its edits serve', async () => {
     tmp = makeTmpDir();
     const root = tmp.dir;

@@ -32,7 +32,8 @@ export class ModuleFilesPoll {
 
   constructor(
     intervalMs: number,
-    private readonly onChange: () => void,
+    /** The files whose state changed (created, edited, removed) since the last check. */
+    private readonly onChange: (files: string[]) => void,
   ) {
     this.pace = QuietPace.standard(intervalMs, performance.now());
   }
@@ -54,17 +55,17 @@ export class ModuleFilesPoll {
   }
 
   private check(): void {
-    let changed = false;
+    const changed: string[] = [];
     for (const [f, before] of this.files) {
       const now = stamp(f);
       if (now === before) continue;
-      changed = true;
+      changed.push(f);
       this.files.set(f, now);
     }
     const now = performance.now();
-    if (changed) {
+    if (changed.length > 0) {
       this.pace.wake(now);
-      this.onChange();
+      this.onChange(changed);
     } else this.pace.clean(now);
     if (this.files.size > 0) this.timer.set(now + this.pace.everyMs, now);
   }

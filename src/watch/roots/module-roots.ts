@@ -14,6 +14,7 @@ import path from 'node:path';
 import { localModules, type ModuleLayout } from '../../os/go-modules.js';
 import { myUid } from '../../os/safe-fs.js';
 import type { WatchSettings } from '../../config/settings.js';
+import type { Logger } from '../../log/logger.js';
 import { excludeGlobs } from '../tree/gitignore.js';
 
 export interface WatchRoot {
@@ -109,6 +110,21 @@ export function rootsOf(layout: ModuleLayout, mainRoot: string): RootsPlan {
 /** The watch set's extra roots for `mainRoot`, as the toolchain sees them now. Rejects when it cannot say. */
 export async function planRoots(mainRoot: string, signal: AbortSignal, env: NodeJS.ProcessEnv): Promise<RootsPlan> {
   return rootsOf(await localModules(mainRoot, signal, env), mainRoot);
+}
+
+/** planRoots, or undefined when the toolchain cannot answer (said at debug: a broken go.mod is the build's to report). */
+export async function planRootsOrNone(
+  mainRoot: string,
+  signal: AbortSignal,
+  env: NodeJS.ProcessEnv,
+  log: Logger,
+): Promise<RootsPlan | undefined> {
+  try {
+    return await planRoots(mainRoot, signal, env);
+  } catch (e) {
+    if (!signal.aborted) log.debug({ event: 'modules.unknown', err: e }, `could not list the local modules the build uses: ${String(e)}`);
+    return undefined;
+  }
 }
 
 /** `p` as a person started in `cwd` reads it: relative when that reads well, absolute otherwise. */

@@ -15,7 +15,7 @@ import type { WatchSettings } from '../../config/settings.js';
 import type { Logger } from '../../log/logger.js';
 import type { WatchEvent } from '../../pipeline/events.js';
 import type { ArmedTree, ReconcileReport, SyncOptions, Watcher, WatcherReady, WatcherStats } from '../types.js';
-import { describeRoot, planRoots, rulesFor, withGoWork, type RootsPlan, type WatchRoot } from './module-roots.js';
+import { describeRoot, planRootsOrNone, rulesFor, withGoWork, type RootsPlan, type WatchRoot } from './module-roots.js';
 import { knownOf, saySkipped, sumReady, sumReports, sumStats, underAny } from './set-lines.js';
 import { leaveAsFound } from './own-dir.js';
 import { goWorkCandidates, ModuleFilesPoll, vendorManifests } from './module-files-poll.js';
@@ -63,7 +63,7 @@ export class WatchSet implements Watcher, RefreshHost {
   constructor(private readonly opts: WatchSetOptions) {
     this.log = opts.log;
     [this.settings, this.rules] = [opts.settings, opts.rules];
-    this.polled = new ModuleFilesPoll(opts.watchdog.intervalMs, () => this.replanSoon('a go.work, go.mod or vendor/modules.txt changed'));
+    this.polled = new ModuleFilesPoll(opts.watchdog.intervalMs, (files) => this.modulesFileChanged(files));
     this.buildDirs = buildDirsOnce(opts.build, opts.signal);
     this.refresh = new IgnoredRefresh(this, this.log, opts.signal);
     const replanIgnored = (): Promise<void> => this.reconcile(this.settings).then(() => undefined);
@@ -188,6 +188,12 @@ export class WatchSet implements Watcher, RefreshHost {
     this.opts.onEvent(ev);
   }
 
+  /** A polled go.work, go.mod or vendor/modules.txt changed what the build compiles: a change to build, and a new plan. */
+  private modulesFileChanged(files: string[]): void {
+    this.replanSoon('a go.work, go.mod or vendor/modules.txt changed');
+    for (const f of files) this.opts.onEvent({ kind: 'change', path: f, at: performance.now() });
+  }
+
   /** The roots planned again, and the build's packages asked again (go list: embeds, packages under excluded dirs). */
   private replanSoon(why: string): void {
     if (this.closed) return;
@@ -213,16 +219,9 @@ export class WatchSet implements Watcher, RefreshHost {
     return this.changes.serial(f);
   }
 
-  /** The toolchain's answer, or undefined (said at debug: a broken go.mod is the build's to report). */
+  /** The toolchain's answer, or undefined (no build, or go cannot tell). */
   private async plan(): Promise<RootsPlan | undefined> {
-    if (this.opts.build === undefined) return undefined;
-    try {
-      return await planRoots(this.settings.root, this.opts.signal, this.opts.goEnv);
-    } catch (e) {
-      if (!this.opts.signal.aborted)
-        this.log.debug({ event: 'modules.unknown', err: e }, `could not list the local modules the build uses: ${String(e)}`);
-      return undefined;
-    }
+    return this.opts.build === undefined ? undefined : planRootsOrNone(this.settings.root, this.opts.signal, this.opts.goEnv, this.log);
   }
 
   /** Unwatch the roots that left, arm those that joined (later: with one rebuild for what changed there). */
