@@ -36,7 +36,15 @@ export function goBuildId(head: Buffer): string | undefined {
   return end === -1 ? undefined : head.subarray(start, end).toString('latin1');
 }
 
-/** "go:<build id>" or "sha256:<hex>"; undefined when the file cannot be read (then never "the same"). */
+/**
+ * A binary's build ID is `actionID(binary)/actionID(main.a)/contentID(main.a)/contentID(binary)`
+ * (cmd/go/internal/work/buildid.go): the action IDs hash the inputs, comments included, the last part
+ * hashes what the linker wrote. Two builds with the same last part are the same program: a comment-only
+ * edit gave a new action ID and restarted the app though the README says it does not.
+ */
+const contentPart = (id: string): string => id.slice(id.lastIndexOf('/') + 1);
+
+/** "go:<content ID>" or "sha256:<hex>"; undefined when the file cannot be read (then never "the same"). */
 export async function binaryIdentity(file: string): Promise<string | undefined> {
   let handle: fs.FileHandle | undefined;
   try {
@@ -44,7 +52,7 @@ export async function binaryIdentity(file: string): Promise<string | undefined> 
     const head = Buffer.alloc(HEAD_BYTES);
     const { bytesRead } = await handle.read(head, 0, HEAD_BYTES, 0);
     const id = goBuildId(head.subarray(0, bytesRead));
-    if (id) return `go:${id}`;
+    if (id) return `go:${contentPart(id)}`;
     const hash = crypto.createHash('sha256');
     for await (const chunk of handle.createReadStream({ start: 0, autoClose: false })) hash.update(chunk as Buffer);
     return `sha256:${hash.digest('hex')}`;

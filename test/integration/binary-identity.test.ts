@@ -21,14 +21,21 @@ beforeAll(() => {
 afterAll(() => tmp.cleanup());
 
 describe('binaryIdentity', () => {
-  it('is the Go build ID that `go tool buildid` prints; the same sources give the same identity, other sources another', async () => {
+  it('is the content part of the Go build ID `go tool buildid` prints; the same program, the same identity, comments aside', async () => {
     const a = build('v1', 'a');
     const b = build('v2', 'b');
     const c = build('v1', 'c'); // reverted
     const idA = await binaryIdentity(a);
-    expect(idA).toBe(`go:${execFileSync('go', ['tool', 'buildid', a], { encoding: 'utf8' }).trim()}`);
+    const full = execFileSync('go', ['tool', 'buildid', a], { encoding: 'utf8' }).trim();
+    expect(idA).toBe(`go:${full.split('/').at(-1)}`);
     expect(await binaryIdentity(c)).toBe(idA);
     expect(await binaryIdentity(b)).not.toBe(idA);
+    // A comment changes the inputs' hashes (the build ID's action IDs), not the program.
+    fs.appendFileSync(path.join(tmp.dir, 'main.go'), '\n// a comment\n');
+    const bin = path.join(tmp.dir, 'commented');
+    execFileSync('go', ['build', '-o', bin, '.'], { cwd: tmp.dir, env: { ...process.env, GOWORK: 'off', GOFLAGS: '' } });
+    expect(execFileSync('go', ['tool', 'buildid', bin], { encoding: 'utf8' }).trim(), 'another build ID').not.toBe(full);
+    expect(await binaryIdentity(bin), 'the same program').toBe(idA);
   }, 120_000);
 
   it('a file without a Go build ID is hashed whole; a missing file has no identity', async () => {
