@@ -61,14 +61,6 @@ export async function startProxy(s: Settings, log: Logger, signal: AbortSignal):
   return { supervisor: { proxy: driver, changeKind: changes.kind }, handle, changes };
 }
 
-/** The watch settings with proxy.reloadOnly and proxy.restartOnly made relevant (static files have any extension). */
-export function watchingProxyFiles(watch: WatchSettings, p: ProxySettings): WatchSettings {
-  if (!p.enabled) return watch;
-  const include = [...watch.include];
-  for (const g of [...p.restartOnly, ...p.reloadOnly]) if (!include.includes(g)) include.push(g);
-  return { ...watch, include };
-}
-
 /**
  * What the binary embeds, asked of go as the build would see it (its directory, package, env, -tags).
  * With build.cmd, which package it builds is unknown: every package of the module counts (a file any of

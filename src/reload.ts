@@ -20,7 +20,7 @@ import type { Logger } from './log/logger.js';
 import type { ReconcileReport } from './watch/types.js';
 import type { ConfigFileWatch } from './config-file-watch.js';
 import { watchingEnvFiles } from './supervisor/env.js';
-import { watchingProxyFiles } from './proxy-driver.js';
+import { watchedSettings } from './apps/watching.js';
 
 export interface ReloadOutcome {
   ok: boolean;
@@ -173,7 +173,7 @@ export function startConfigReload(w: ReloadWiring): void {
     current: w.settings,
     load,
     // As the runtime made them at start: run.envFiles, the proxy's files and the config file in the lists.
-    watchSettingsOf: (x) => configWatch.including(watchingEnvFiles(watchingProxyFiles(x.watch, x.proxy), x.run).watch),
+    watchSettingsOf: (x) => configWatch.including(watchedSettings(x).watch),
     reconcile: (ws) => {
       if (!watcher.reconcile) throw new Error('this watcher cannot reconcile its watches');
       return watcher.reconcile(ws);

@@ -18,14 +18,14 @@ import { IdleCollector } from './heap.js';
 import { describeListChanges } from './config/lists.js';
 import { describePlan } from './startup-plan.js';
 import { ServiceWiring, startService, wiringOptions } from './service-wiring.js';
-import { startProxy, watchingProxyFiles } from './proxy-driver.js';
+import { startProxy } from './proxy-driver.js';
 import type { BatchTarget } from './proxy-changes.js';
 import type { ServiceMode } from './service/service-mode.js';
 import { watchConfigFile } from './config-file-watch.js';
 import { startConfigReload, type ReloadOutcome } from './reload.js';
 import { StepWrites } from './supervisor/step-writes.js';
 import { AppSet, type AppSetOptions, type Supervising } from './apps/app-set.js';
-import { allEnvFiles, watchingApps } from './apps/watching.js';
+import { allEnvFiles, watchedSettings } from './apps/watching.js';
 import { describeApps } from './apps/plan.js';
 import path from 'node:path';
 import { FirstBuild, firstBuildOrder } from './startup/first-build.js';
@@ -387,7 +387,7 @@ function watchSettings(s: Settings, log: Logger, cwd: string, early: EarlyBuild 
   if (s.apps) describeApps(s, s.apps, log, cwd);
   else log.info({ event: 'startup.plan', config: plan.config, build: plan.build, run: plan.run, root: s.root, ...started }, plan.line);
   // An edit of a run.envFiles file restarts the app (no build): the watcher must report it.
-  const { watch, outside } = watchingEnvFiles(watchingApps(watchingProxyFiles(s.watch, s.proxy), s.apps), s.run);
+  const { watch, outside } = watchedSettings(s);
   for (const file of outside) {
     const text = `run.envFiles ${file} is outside the root: its edits are not watched (press r, or edit a source, to restart with it)`;
     log.info({ event: 'config.envfile-unwatched', file }, text);

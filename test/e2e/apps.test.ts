@@ -51,7 +51,12 @@ func main() {
 `,
     );
   }
-  const apps = APPS.map((a) => `  ${a}:\n    package: ./cmd/${a}\n    port: ${ports[a]}\n    env: { PORT: "${ports[a]}" }\n`).join('');
+  // The api reads conf/api.conf (an apps.NAME.include glob: a file go does not compile).
+  const apps = APPS.map(
+    (a) =>
+      `  ${a}:\n    package: ./cmd/${a}\n    port: ${ports[a]}\n    env: { PORT: "${ports[a]}" }\n${a === 'api' ? '    include: ["conf/*.conf"]\n' : ''}`,
+  ).join('');
+  w('conf/api.conf', 'c1\n');
   w('watcher.config.yaml', `apps:\n${apps}${extra}`);
 }
 
@@ -170,6 +175,15 @@ describe('apps: three apps from one hotwatch', () => {
     }
     expect(hw.logs.slice(from).filter(ofApp('worker', 'build.start')).length).toBeGreaterThanOrEqual(1);
     now.worker = worker;
+  }, 120_000);
+
+  it('a file in apps.api.include is watched: its edit restarts only the api (the same binary, a file it reads)', async () => {
+    const from = hw.logs.length;
+    fs.writeFileSync(path.join(tmp.dir, 'conf/api.conf'), 'c2\n');
+    const api = await serves(ports.api, (x) => x.pid !== now.api.pid, 'the api restarts');
+    await hw.waitForLog(ofApp('api', 'app.listening'), 'the new api listens', { from });
+    for (const a of ['worker', 'cron'] as const) expect(await ask(ports[a]), `${a} untouched`).toEqual(now[a]);
+    now.api = api;
   }, 120_000);
 
   it("a syntax error in the worker's package leaves all three serving and is reported under the worker's name", async () => {

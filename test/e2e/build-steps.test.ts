@@ -172,3 +172,25 @@ describe('an after-step that never ends', () => {
     }
   });
 });
+
+describe('a step whose files the watch rules leave out (e2e)', () => {
+  const only = hotwatchSession((dir) => {
+    fs.writeFileSync(path.join(dir, 'go.mod'), 'module example.com/steps\n\ngo 1.22\n');
+    fs.writeFileSync(path.join(dir, 'main.go'), MAIN);
+    fs.writeFileSync(path.join(dir, 'gen.sh'), GEN);
+    fs.writeFileSync(path.join(dir, 'greeting.txt'), 'one');
+    fs.writeFileSync(path.join(dir, 'gen.go'), 'package main\n\nconst greeting = "one"\n');
+    // No watch.include: the step's own files glob is what makes greeting.txt watched.
+    fs.writeFileSync(
+      path.join(dir, 'watcher.config.yaml'),
+      'build:\n  steps:\n    - run: [go, generate, ./...]\n      when: before\n      files: ["*.txt"]\n',
+    );
+  });
+
+  it('its files are watched: an edit of greeting.txt runs the step and serves (it did nothing, without a word)', async () => {
+    only.hw = startHotwatch([], { cwd: only.dir, env: { PORT: String(only.port) } });
+    await only.serves('one');
+    fs.writeFileSync(path.join(only.dir, 'greeting.txt'), 'two');
+    await only.serves('two');
+  }, 120_000);
+});
