@@ -7,8 +7,8 @@
  *   real directory of ours with mode 0700 (a symlink there is removed, the link itself, and the
  *   directory created; another user's directory is refused);
  * - whatever is at the output path that is not a regular file of ours with one link (a symlink, a FIFO,
- *   another user's file, a hard link shared with a file elsewhere) is removed: lstat + unlink, never its
- *   target.
+ *   another user's file, a hard link shared with a file elsewhere) is removed there: lstat + unlink, never
+ *   its target. Outside `.hotwatch/` (a build.output the config names) it is refused instead, never removed.
  * After a good build the binary must be a regular file of ours, and is made not writable by group or
  * others (an umask of 000 makes go write it 0777), before it runs.
  */
@@ -56,6 +56,15 @@ export function prepareOutput(root: string, output: string, log: OutputLog): voi
           ? `a file with ${st.nlink} hard links`
           : undefined;
   if (why === undefined) return;
+  // Outside hotwatch's own directory the path is the user's (a `build.output: /dev/null` idiom, a dotfile
+  // symlink, a socket): hotwatch never removes it there (as root it deleted /dev/null), it refuses.
+  if (!insideOwnDir(root, output))
+    throw unsafe(
+      `build.output ${output} is ${why}: hotwatch runs the binary it builds there, and will not remove or write through what is there now`,
+      st.isFile() || st.isSymbolicLink()
+        ? `remove it yourself if it is yours to replace (rm ${output}), or set build.output to another file path (or leave it out: .hotwatch/bin/app)`
+        : 'set build.output to a file path (or leave it out: .hotwatch/bin/app)',
+    );
   try {
     fs.unlinkSync(output);
   } catch (e) {
@@ -69,6 +78,12 @@ export function prepareOutput(root: string, output: string, log: OutputLog): voi
     { event: 'build.output-replaced', path: output, why },
     `build.output ${output} was ${why}: removed (the link itself, not its target), so the build writes a new file`,
   );
+}
+
+/** `output` is under `<root>/.hotwatch/`, hotwatch's own place. */
+function insideOwnDir(root: string, output: string): boolean {
+  const rel = path.relative(path.join(root, '.hotwatch'), output);
+  return !rel.startsWith('..') && !path.isAbsolute(rel);
 }
 
 /** The directories under .hotwatch/ that lead to the output: ours, private, none of them a link. */

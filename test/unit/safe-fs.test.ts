@@ -132,6 +132,26 @@ describe('output-path', () => {
     expect(fs.readFileSync(out(), 'utf8')).toBe('old binary');
   });
 
+  it('a build.output outside .hotwatch/ (the user’s place): a symlink, a FIFO, a socket or a device is refused, never removed', () => {
+    const user = at('bin', 'app');
+    fs.mkdirSync(at('bin'));
+    const plants: Array<[() => void, RegExp]> = [
+      [() => fs.symlinkSync(path.join(outside, 'keep'), user), /is a symlink \(to .*keep\): hotwatch runs the binary .* will not remove/],
+      [() => execFileSync('mkfifo', [user]), /is not a regular file: hotwatch runs the binary/],
+    ];
+    for (const [plant, said] of plants) {
+      plant();
+      expect(() => prepareOutput(tmp.dir, user, silentLogger())).toThrow(said);
+      expect(fs.lstatSync(user, { throwIfNoEntry: false }), 'left where it was').toBeDefined();
+      fs.unlinkSync(user);
+    }
+    expect(() => prepareOutput(tmp.dir, '/dev/null', silentLogger())).toThrow(/build.output \/dev\/null is not a regular file/);
+    expect(fs.statSync('/dev/null').isCharacterDevice(), '/dev/null is still a device').toBe(true);
+    fs.writeFileSync(user, 'old binary');
+    prepareOutput(tmp.dir, user, silentLogger());
+    expect(fs.readFileSync(user, 'utf8')).toBe('old binary');
+  });
+
   it('after the build: a symlink is refused, a world-writable binary made 0755', () => {
     fs.mkdirSync(at('.hotwatch', 'bin'), { recursive: true, mode: 0o700 });
     fs.symlinkSync(path.join(outside, 'keep'), out());
