@@ -8,6 +8,7 @@
  * what is running (the build's AbortController, the app process, the timer). It owns no grace timers
  * (process.ts does) and its only timer is the crash-restart delay.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../log/logger.js';
 import type { Batch } from '../pipeline/events.js';
@@ -67,6 +68,8 @@ export class Supervisor {
   private readonly retiringStops = new Set<Promise<void>>();
   /** The proxy shows a failure (cleared by the next version ready). */
   private failureShown = false;
+  /** A start found the binary gone and asked for a build: once, so a build that never writes it cannot loop. */
+  private rebuildingGone = false;
   /** The last build's failure while no build has succeeded since: a restart of the old binary does not end it. */
   private buildFailure: { title: string; lines: readonly string[] } | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
@@ -169,7 +172,20 @@ export class Supervisor {
       ...(env.length > 0 ? [`run.envFiles changed (${rel(env)})`] : []),
       ...(restartOnly.length > 0 ? [`proxy.restartOnly: ${rel(restartOnly)} changed, no build needed`] : []),
     ].join('; ');
-    this.feed({ type: 'restart', at: Date.now(), reason, batch: forced });
+    this.restartOrBuild(reason, forced);
+  }
+
+  /**
+   * A restart without a build, unless the binary it would run is gone (`git clean -fdx` removes
+   * .hotwatch/): then a build first, and the restart after it. It used to stop the app, then fail to start
+   * it with a fix about build.output, and nothing served.
+   */
+  private restartOrBuild(reason: string, batch: Batch): void {
+    const { binary } = this.opts.run;
+    if (fs.existsSync(binary)) return this.feed({ type: 'restart', at: Date.now(), reason, batch });
+    const shown = path.relative(this.opts.root, binary);
+    this.log.info({ event: 'app.binary-gone', binary }, `${reason}; the binary ${shown} is gone (git clean?): building it again first`);
+    this.feed({ type: 'change', at: Date.now(), batch: { ...batch, rescanReasons: [...batch.rescanReasons, `${shown} is gone`] } });
   }
 
   /** proxy.reloadOnly files (served as they are): no build, no restart, the open pages reload. */
@@ -192,7 +208,7 @@ export class Supervisor {
   restart(reason: string): void {
     const now = performance.now();
     const batch: Batch = { paths: [], rescanReasons: [reason], firstAt: now, lastAt: now, force: true };
-    this.feed({ type: 'restart', at: Date.now(), reason, batch });
+    this.restartOrBuild(reason, batch);
   }
 
   /** The files are back to what the running app was built from: a build for the change they undo is moot. */
@@ -477,9 +493,18 @@ export class Supervisor {
       const extraEnv = proxy && port !== undefined ? { [proxy.portEnv]: String(port) } : undefined;
       started = await startAppForJob({ ...this.execRun(run, extraEnv), log: this.log, signal, appEnv, stderr: appStderr });
     } catch (error) {
+      // The binary built before is gone (git clean -fdx, a crash restart after it): built again, once.
+      if (!this.rebuildingGone && !fs.existsSync(run.binary)) {
+        this.rebuildingGone = true;
+        this.feed({ type: 'startFinished', at: Date.now(), outcome: { ok: false, error } });
+        const shown = path.relative(this.opts.root, run.binary);
+        this.log.info({ event: 'app.binary-gone', binary: run.binary }, `the binary ${shown} is gone (git clean?): building it again`);
+        return this.rebuild(`${shown} is gone`);
+      }
       this.showFailure({ title: 'The app could not start', lines: [error instanceof HotwatchError ? error.format() : String(error)] });
       return this.feed({ type: 'startFinished', at: Date.now(), outcome: { ok: false, error } });
     }
+    this.rebuildingGone = false;
     const { app, identity, tail } = started;
     if (identity !== undefined) this.selfTrigger.appVersion(t0, identity);
     if (proxy && port !== undefined) {

@@ -56,6 +56,14 @@ describe('an edit of a run.envFiles file (e2e)', () => {
     expect(hw.events('build.start', mark)).toEqual([]);
     expect(hw.events('app.start', mark)).toHaveLength(1);
     expect(hw.events('app.stop', mark)).toMatchObject([{ pid: first.pid, why: 'restart' }]);
+
+    // git clean -fdx removed the binary: the restart builds it again first, and the new value serves.
+    const gone = hw.logs.length;
+    fs.rmSync(path.join(session.dir, '.hotwatch', 'bin'), { recursive: true, force: true });
+    fs.writeFileSync(path.join(session.dir, '.env'), 'GREETING=three\n');
+    await session.serves('three');
+    expect(hw.events('app.binary-gone', gone)).toHaveLength(1);
+    expect(hw.events('app.start-failed', gone)).toEqual([]);
   }, 90_000);
 });
 
