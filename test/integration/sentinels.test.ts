@@ -34,6 +34,21 @@ describe('sentinel files', () => {
     expect(fs.existsSync(path.join(dir, `${SENTINEL_PREFIX}-${process.pid}-2`)), 'removed on close').toBe(false);
   });
 
+  it('close() never throws for a sentinel it cannot remove (a read-only .hotwatch): it returns it, to be said', () => {
+    const dir = ensureSentinelDir(path.join(tmp.dir));
+    const s = new SentinelFiles();
+    s.add({ scope: 'root', path: tmp.dir, dir });
+    expect(s.write(tmp.dir)).toBe('written');
+    const file = path.join(dir, `${SENTINEL_PREFIX}-${process.pid}-1`);
+    // What rmSync cannot remove, even as root: a non-empty directory where the file was.
+    fs.rmSync(file);
+    fs.mkdirSync(file);
+    fs.writeFileSync(path.join(file, 'x'), 'x');
+    const kept = s.close();
+    expect(kept).toHaveLength(1);
+    expect(kept[0]).toContain(file);
+  });
+
   it('a .hotwatch that is a symlink (or a file) is refused: nothing is created through it', () => {
     const elsewhere = makeTmpDir('hotwatch-elsewhere-');
     try {

@@ -170,11 +170,22 @@ export class SentinelFiles {
     for (const s of this.states.values()) this.drop(s, false);
   }
 
-  /** Removes every sentinel file still on disk. */
-  close(): void {
+  /**
+   * Removes every sentinel file still on disk. Returns those it could not remove (a read-only or remounted
+   * .hotwatch/): said by the caller, never thrown (a clean shutdown ended in "internal error", exit 1).
+   */
+  close(): string[] {
     for (const s of this.states.values()) this.drop(s, false);
-    for (const f of this.leftovers) fs.rmSync(f, { force: true });
+    const kept: string[] = [];
+    for (const f of this.leftovers) {
+      try {
+        fs.rmSync(f, { force: true });
+      } catch (e) {
+        kept.push(`${f} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+      }
+    }
     this.leftovers.clear();
+    return kept;
   }
 
   private drop(s: TargetState, ok: boolean): void {

@@ -247,14 +247,14 @@ export class SentinelGuard {
   /** Every sentinel file removed, and the sentinel directory when it is empty (a file of someone else's there is left alone). */
   close(): void {
     this.timer?.cancel();
-    this.files.close();
+    const kept = this.files.close(); // sentinel files it could not remove (a read-only .hotwatch/): said with the directory
     if (!this.dir) return;
     try {
       fs.rmdirSync(this.dir);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT' && code !== 'ENOTEMPTY' && code !== 'EEXIST')
-        this.log.say('warn', 'SENTINEL_DIR', this.dir, `could not remove ${this.dir} on exit: ${code ?? String(e)}`);
+      if (kept.length > 0 || (code !== 'ENOENT' && code !== 'ENOTEMPTY' && code !== 'EEXIST'))
+        this.log.say('warn', 'SENTINEL_DIR', this.dir, `could not remove ${[...kept, this.dir].join(', ')} on exit: ${code ?? String(e)}`);
     }
   }
 
