@@ -14,6 +14,7 @@ import { alreadyRunning, rootHolder } from './root-lock.js';
 import { findOnPath, packageNameInDir, parsePackageClause } from './diagnostics/toolchain.js';
 import { projectKind } from './init/gowork.js';
 import { createFilter } from './watch/tree/filter.js';
+import { leftoverAppPids } from './state-file.js';
 
 function findUp(from: string, name: string): string | undefined {
   for (let dir = from; ; dir = path.dirname(dir)) {
@@ -242,9 +243,12 @@ export async function preflight(
   }
   if (ports && s.run.port !== undefined) {
     const portAt = configPosition(s, ['run', 'port']);
-    const holders = portHolders(s.run.port);
-    if (holders.length > 0) await refuseIfHotwatchRuns(s.root);
-    if (holders.length > 0 || !(await isPortFree(s.run.port))) {
+    const all = portHolders(s.run.port);
+    if (all.length > 0) await refuseIfHotwatchRuns(s.root);
+    // The app a killed hotwatch left on the port is stopped by the claim (state-file.ts), not refused.
+    const leftover = all.length > 0 ? leftoverAppPids(s.root) : new Set<number>();
+    const holders = all.filter((h) => !leftover.has(h.pid));
+    if (holders.length > 0 || (all.length === 0 && !(await isPortFree(s.run.port)))) {
       const who =
         holders.length > 0 ? holders.map((h) => `pid ${h.pid} (${h.cmd})`).join(', ') : 'a process hotwatch cannot see (another user?)';
       throw new HotwatchError('PORT_IN_USE', `port ${s.run.port} (run.port) is already in use by ${who}`, {

@@ -52,6 +52,30 @@ export type LeftoverVerdict =
   | { gone: true; marker: EnvMarker };
 
 /** Judges a state file's `app` entry against the running system. Reads /proc, signals nothing. */
+/**
+ * The processes of the apps a previous hotwatch of `root` left running (state.json's entries that are still
+ * those apps, every process carrying their marker): the claim stops them (reapLeftover), so the port
+ * they hold is not "in use by a stranger" for the pre-flight check. It was: with run.port set, the next
+ * run refused with "kill N" instead of stopping the leftover. Empty when nothing can be told.
+ */
+export function leftoverAppPids(root: string): Set<number> {
+  const out = new Set<number>();
+  try {
+    const raw = readOwnFile(path.join(root, '.hotwatch', 'state.json'));
+    if (raw === undefined) return out;
+    const state = JSON.parse(raw.toString('utf8')) as { app?: unknown; apps?: unknown } | null;
+    const entries = state?.app !== undefined ? [state.app] : Array.isArray(state?.apps) ? (state.apps as unknown[]) : [];
+    for (const e of entries) {
+      const v = judgeLeftover(e);
+      const marker = 'app' in v ? v.app.marker : 'gone' in v ? v.marker : undefined;
+      if (marker) for (const pid of pidsWithEnv(marker.key, marker.value)) out.add(pid);
+    }
+  } catch {
+    // unreadable, not JSON, planted: the claim says so; here nothing is a leftover
+  }
+  return out;
+}
+
 export function judgeLeftover(raw: unknown): LeftoverVerdict {
   const a = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
   const m = (typeof a.marker === 'object' && a.marker !== null ? a.marker : {}) as Record<string, unknown>;

@@ -27,7 +27,11 @@ afterEach(async () => {
 });
 
 describe('lifecycle (e2e)', () => {
-  it('an app orphaned by a SIGKILLed hotwatch is stopped by the next run, which then serves', async () => {
+  it.each([
+    ['no port set', false],
+    ['run.port set (its pre-flight check took the orphan for a stranger: exit 2, "kill N")', true],
+  ])('an app orphaned by a SIGKILLed hotwatch is stopped by the next run, which then serves: %s', async (_, withPort) => {
+    if (withPort) fs.writeFileSync(path.join(tmp.dir, 'watcher.config.yaml'), `run:\n  port: ${port}\n`);
     const first = startHotwatch([], { cwd: tmp.dir, env: { PORT: String(port) } });
     started.push(first);
     await waitFor(async () => (await httpGet(port)) === 'v=v1', { description: 'v1 serves' });
