@@ -241,27 +241,30 @@ export async function preflight(
     checkLocalLookingImportPath(s, where);
     await checkMainPackage(goBinary!, s, env, where, signal);
   }
-  if (ports && s.run.port !== undefined) {
-    const portAt = configPosition(s, ['run', 'port']);
-    const all = portHolders(s.run.port);
-    if (all.length > 0) await refuseIfHotwatchRuns(s.root);
-    // The app a killed hotwatch left on the port is stopped by the claim (state-file.ts), not refused.
-    const leftover = all.length > 0 ? leftoverAppPids(s.root) : new Set<number>();
-    const holders = all.filter((h) => !leftover.has(h.pid));
-    if (holders.length > 0 || (all.length === 0 && !(await isPortFree(s.run.port)))) {
-      const who =
-        holders.length > 0 ? holders.map((h) => `pid ${h.pid} (${h.cmd})`).join(', ') : 'a process hotwatch cannot see (another user?)';
-      throw new HotwatchError('PORT_IN_USE', `port ${s.run.port} (run.port) is already in use by ${who}`, {
-        hint:
-          holders.length > 0
-            ? `stop it (kill ${holders[0]!.pid}) or change run.port`
-            : `find it with \`ss -ltnp 'sport = :${s.run.port}'\`, or change run.port`,
-        ...(portAt ? { where: portAt } : {}),
-      });
-    }
-  }
+  if (ports && s.run.port !== undefined) await checkRunPort(s, s.run.port);
   if (ports && s.proxy.enabled) await checkProxyPorts(s);
   return { goBinary, goMod };
+}
+
+/** run.port must be free, but for the app a SIGKILLed hotwatch left there (the claim stops it). */
+async function checkRunPort(s: Settings, port: number): Promise<void> {
+  const portAt = configPosition(s, ['run', 'port']);
+  const all = portHolders(port);
+  if (all.length > 0) await refuseIfHotwatchRuns(s.root);
+  // The app a killed hotwatch left on the port is stopped by the claim (state-file.ts), not refused.
+  const leftover = all.length > 0 ? leftoverAppPids(s.root) : new Set<number>();
+  const holders = all.filter((h) => !leftover.has(h.pid));
+  if (holders.length > 0 || (all.length === 0 && !(await isPortFree(port)))) {
+    const who =
+      holders.length > 0 ? holders.map((h) => `pid ${h.pid} (${h.cmd})`).join(', ') : 'a process hotwatch cannot see (another user?)';
+    throw new HotwatchError('PORT_IN_USE', `port ${port} (run.port) is already in use by ${who}`, {
+      hint:
+        holders.length > 0
+          ? `stop it (kill ${holders[0]!.pid}) or change run.port`
+          : `find it with \`ss -ltnp 'sport = :${port}'\`, or change run.port`,
+      ...(portAt ? { where: portAt } : {}),
+    });
+  }
 }
 
 /** One app of `apps:` checked as a run of it alone would be; its problems named under apps.NAME. */
