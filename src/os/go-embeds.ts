@@ -5,6 +5,7 @@
  * embed nothing anyone edits). `go list` reads package clauses and directives, it compiles nothing:
  * ~30-100 ms warm for a small app.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { HotwatchError } from '../errors.js';
 import { listFlags, runGo } from './go-command.js';
@@ -53,6 +54,7 @@ interface ListedPackage {
   Standard?: boolean;
   EmbedPatterns?: string[];
   EmbedFiles?: string[];
+  GoFiles?: string[];
   CgoFiles?: string[];
   CFiles?: string[];
   CXXFiles?: string[];
@@ -71,7 +73,9 @@ const NON_GO_SOURCES = ['CFiles', 'CXXFiles', 'MFiles', 'HFiles', 'FFiles', 'SFi
 /** A cgo package compiles every C source and header of its directory: a new one counts before go list names it. */
 const CGO_PATTERNS = ['*.c', '*.h'];
 
-const FIELDS = ['ImportPath', 'Dir', 'Standard', 'EmbedPatterns', 'EmbedFiles', 'CgoFiles', ...NON_GO_SOURCES, 'Error'].join(',');
+const FIELDS = ['ImportPath', 'Dir', 'Standard', 'EmbedPatterns', 'EmbedFiles', 'GoFiles', 'CgoFiles', ...NON_GO_SOURCES, 'Error'].join(
+  ',',
+);
 
 /** The packages under `root` that embed files; rejects (with go's words) when go cannot tell. */
 export async function listEmbeddingPackages(q: GoEmbedQuery): Promise<EmbeddingPackage[]> {
@@ -86,13 +90,23 @@ export interface BuildPackages {
    * vendor/ too: go reports them there only when the build reads them there).
    */
   dirs: string[];
+  /**
+   * Directories outside every root that the build compiles through a symlink under one: a package
+   * directory linked in (`internal/shared -> ../../shared`), or the directory of a source file that is a
+   * link (`msg.go -> ../common/msg.go`). Real paths; `from`: the link, as the package names it.
+   */
+  linked: Array<{ dir: string; from: string }>;
 }
 
 /** The same answer (one `go list`), with the directory of every package under the roots the build compiles. */
 export async function listBuildPackages(q: GoEmbedQuery): Promise<BuildPackages> {
   const args = ['list', '-e', '-deps', `-json=${FIELDS}`, ...listFlags(q.flags), q.pkg];
   const out = await goList(args, q);
-  const found: BuildPackages = { embedding: [], dirs: [] };
+  const found: BuildPackages = { embedding: [], dirs: [], linked: [] };
+  // Judged against the main root only: a linked directory becomes a root itself (moreRoots), and judged
+  // against those it would stop being "linked", be dropped, and come back at the next answer. A module
+  // root's own packages (a replace target) are said here too; the watch set skips what it watches already.
+  const realRoots = [realOr(q.root)];
   for (const p of parseStream(out, args)) {
     const dir = p.Dir;
     if (p.Standard || !dir || ![q.root, ...(q.moreRoots ?? [])].some((r) => inside(r, dir))) continue;
@@ -108,8 +122,36 @@ export async function listBuildPackages(q: GoEmbedQuery): Promise<BuildPackages>
     }
     const compiled = compiledSources(p, dir);
     if (compiled) found.embedding.push({ importPath, dir, ...compiled, compiled: true, ...(error ? { error } : {}) });
+    found.linked.push(...linkedOut(p, dir, realRoots));
   }
   return found;
+}
+
+const realOr = (p: string): string => {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return p;
+  }
+};
+
+/** Where the package's directory, or one of its source files, is a symlink to outside every root (see BuildPackages.linked). */
+function linkedOut(p: ListedPackage, dir: string, realRoots: string[]): Array<{ dir: string; from: string }> {
+  const out: Array<{ dir: string; from: string }> = [];
+  const outside = (real: string): boolean => !realRoots.some((r) => inside(r, real));
+  const realDir = realOr(dir);
+  if (outside(realDir)) return [{ dir: realDir, from: dir }];
+  for (const name of [...(p.GoFiles ?? []), ...(p.CgoFiles ?? []), ...NON_GO_SOURCES.flatMap((k) => p[k] ?? [])]) {
+    const file = path.join(dir, name);
+    try {
+      if (!fs.lstatSync(file).isSymbolicLink()) continue;
+    } catch {
+      continue; // gone meanwhile
+    }
+    const real = path.dirname(realOr(file));
+    if (outside(real) && !out.some((l) => l.dir === real)) out.push({ dir: real, from: file });
+  }
+  return out;
 }
 
 /** The package's non-Go sources as patterns (see EmbeddingPackage.compiled) and files; undefined: none. */

@@ -160,6 +160,34 @@ describe('the watch set follows the build (e2e)', () => {
     await serves(port, '/lib', 'workspace-lib', 'the workspace again');
   }, 180_000);
 
+  it('a package directory and a .go file symlinked from outside the root: the build compiles them, so they are watched and their edits serve', async () => {
+    tmp = makeTmpDir();
+    const root = tmp.dir;
+    mod(root, 'app', 'app', '');
+    fs.rmSync(path.join(root, 'app', 'app.go'));
+    fs.mkdirSync(path.join(root, 'shared', 'lib'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'shared', 'lib', 'lib.go'), 'package lib\n\nconst V = "dir1"\n');
+    fs.symlinkSync(path.join(root, 'shared', 'lib'), path.join(root, 'app', 'lib')); // app/lib -> ../shared/lib
+    fs.mkdirSync(path.join(root, 'common'));
+    fs.writeFileSync(path.join(root, 'common', 'msg.go'), 'package main\n\nconst msg = "file1"\n');
+    fs.symlinkSync(path.join(root, 'common', 'msg.go'), path.join(root, 'app', 'msg.go')); // app/msg.go -> ../common/msg.go
+    const routes =
+      'http.HandleFunc("/lib", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, lib.V) })\n\thttp.HandleFunc("/msg", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, msg) })';
+    fs.writeFileSync(path.join(root, 'app', 'main.go'), goMain('app', { imports: ['example.com/app/lib'], extraMain: routes }));
+    const port = await freePort();
+    hw = startHotwatch([], { cwd: path.join(root, 'app'), env: { ...env, PORT: String(port) } });
+    await serves(port, '/lib', 'dir1', 'the linked package serves');
+    await hw.waitForLog(
+      (l) => l.event === 'watch.root-added' && String(l.dir).endsWith('/common'),
+      'the linked file’s directory is watched',
+    );
+    await hw.waitForLog((l) => l.event === 'watch.root-added' && String(l.dir).endsWith('/shared/lib'), 'the linked package is watched');
+    fs.writeFileSync(path.join(root, 'shared', 'lib', 'lib.go'), 'package lib\n\nconst V = "dir2"\n');
+    await serves(port, '/lib', 'dir2', 'an edit of the linked package serves');
+    fs.writeFileSync(path.join(root, 'common', 'msg.go'), 'package main\n\nconst msg = "file2"\n');
+    await serves(port, '/msg', 'file2', 'an edit of the linked file’s target serves');
+  }, 180_000);
+
   it('go.work names a module not there yet: once it appears it is watched, the app builds, and its edits serve', async () => {
     tmp = makeTmpDir();
     const root = tmp.dir;

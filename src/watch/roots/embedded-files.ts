@@ -72,7 +72,13 @@ export class EmbeddedFiles {
      * Each watched root's settings now, the root's first (the local modules outside it after), and how to
      * re-apply them (the watch set's reconcile, which calls applyTo for each).
      */
-    private readonly host: { roots(): WatchSettings[]; reapply(): Promise<unknown>; rescan(reason: string): void },
+    private readonly host: {
+      roots(): WatchSettings[];
+      reapply(): Promise<unknown>;
+      rescan(reason: string): void;
+      /** Directories outside the roots the build compiles through a symlink (go-embeds.ts BuildPackages.linked). */
+      linked(dirs: BuildPackages['linked']): void;
+    },
     private readonly log: Logger,
     private readonly signal: AbortSignal,
   ) {
@@ -128,6 +134,7 @@ export class EmbeddedFiles {
       this.sayUnsure(why);
       return;
     }
+    this.host.linked(answer.linked);
     const pkgs = answer.embedding;
     const broken = pkgs.flatMap((p) => (p.error ? [p.error] : []));
     if (broken.length > 0) this.sayUnsure(`${broken.join('; ')} (the files its //go:embed lines name are watched)`);

@@ -112,6 +112,26 @@ export async function planRoots(mainRoot: string, signal: AbortSignal, env: Node
   return rootsOf(await localModules(mainRoot, signal, env), mainRoot);
 }
 
+/**
+ * `plan` with the directories the build compiles through a symlink out of the root (a linked package
+ * directory, a linked source file's directory: go-embeds.ts) as extra roots, checked as modules are
+ * (ownership, the module cache), each once and outermost first. Unwatched, their edits never built.
+ */
+export function withLinked(plan: RootsPlan, linked: ReadonlyArray<{ dir: string; from: string }>, mainRoot: string): RootsPlan {
+  if (linked.length === 0) return plan;
+  const extra = [...plan.extra];
+  const skipped = [...plan.skipped];
+  const main = realOr(mainRoot);
+  for (const l of [...linked].sort((a, b) => a.dir.length - b.dir.length)) {
+    if (isUnder(l.dir, main) || extra.some((r) => isUnder(l.dir, r.dir))) continue;
+    const why = `linked from ./${path.relative(mainRoot, l.from).split(path.sep).join('/')}`;
+    const bad = untrustedReason(l.dir);
+    if (bad) skipped.push({ dir: l.dir, why, reason: bad, loud: true });
+    else extra.push({ dir: l.dir, why, nested: isUnder(main, l.dir) ? [main] : [] });
+  }
+  return { ...plan, extra, skipped };
+}
+
 /** planRoots, or undefined when the toolchain cannot answer (said at debug: a broken go.mod is the build's to report). */
 export async function planRootsOrNone(
   mainRoot: string,

@@ -64,3 +64,23 @@ export function sumReports(reports: readonly ReconcileReport[]): ReconcileReport
 export function underAny(dirs: string[], file: string): boolean {
   return dirs.some((d) => !path.relative(d, file).startsWith('..'));
 }
+
+/** A root left the set: said, with whether it is gone or merely unused now. */
+export function sayRootRemoved(log: Logger, root: WatchRoot, cwd: string, gone: boolean): void {
+  const why = gone ? 'it is gone' : 'the build does not use it any more';
+  log.info({ event: 'watch.root-removed', dir: root.dir, why: root.why }, `no longer watching ${describeRoot(root, cwd)}: ${why}`);
+}
+
+/** A root that joined could not be armed: loud, its edits are missed until it is. */
+export function sayRootFailed(log: Logger, root: WatchRoot, cwd: string, e: unknown): void {
+  log.error(
+    { event: 'watch.root-failed', dir: root.dir, why: root.why, err: e },
+    `${describeRoot(root, cwd)} is compiled into the app but is NOT watched: ${(e as Error).message}; its edits are not seen until a file under the root changes`,
+  );
+}
+
+/** A root armed: said with its figures. */
+export function sayRootAdded(log: Logger, root: WatchRoot, cwd: string, { dirs, backend }: WatcherReady): void {
+  const fields = { event: 'watch.root-added', dir: root.dir, why: root.why, dirs, backend };
+  log.info(fields, `watching ${describeRoot(root, cwd)}: ${dirs} director${dirs === 1 ? 'y' : 'ies'} (${backend})`);
+}

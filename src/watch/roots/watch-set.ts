@@ -5,9 +5,8 @@
  * or go.work changes, the toolchain is asked again: a module that left the set is unwatched; one that
  * joined is armed, and one rebuild (a rescan) picks up what changed there while nobody watched.
  *
- * The extra roots are armed one after the other once the root is armed: each budget check then counts
- * the watches of the roots already held (the kernel's figures are per user), so the budget is judged for
- * all roots together.
+ * The extra roots are armed one after the other once the root is armed: each budget check then counts the
+ * watches of the roots already held (the kernel's figures are per user): the budget is for all roots.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,19 +14,21 @@ import type { WatchSettings } from '../../config/settings.js';
 import type { Logger } from '../../log/logger.js';
 import type { WatchEvent } from '../../pipeline/events.js';
 import type { ArmedTree, ReconcileReport, SyncOptions, Watcher, WatcherReady, WatcherStats } from '../types.js';
-import { describeRoot, planRootsOrNone, rulesFor, withGoWork, type RootsPlan, type WatchRoot } from './module-roots.js';
-import { knownOf, saySkipped, sumReady, sumReports, sumStats, underAny } from './set-lines.js';
+import { describeRoot, planRootsOrNone, rulesFor, withLinked, withGoWork, type RootsPlan, type WatchRoot } from './module-roots.js';
+import { knownOf, sayRootAdded, sayRootFailed, sayRootRemoved, saySkipped, sumReady, sumReports, sumStats, underAny } from './set-lines.js';
 import { leaveAsFound } from './own-dir.js';
 import { goWorkCandidates, ModuleFilesPoll, vendorManifests } from './module-files-poll.js';
 import { buildDirsOnce, withoutIgnored, type BuildDirsOnce } from './ignored-excludes.js';
 import { IgnoredRefresh, type RefreshHost } from './ignored-refresh.js';
 import { EmbeddedFiles } from './embedded-files.js';
+import type { BuildPackages } from '../../os/go-embeds.js';
 import { IgnoreFileChanges, ignoreFileOf } from './ignore-files.js';
 import { OneAtATime } from './one-at-a-time.js';
 import { HotwatchError } from '../../errors.js';
 import { closeExtra, rootWatchdog, type Extra, type WatchSetOptions } from './set-options.js';
 
 export type { WatchSetOptions } from './set-options.js';
+type Linked = BuildPackages['linked'];
 
 /** Files whose edit may change which modules the build uses. */
 const MODULE_FILES = new Set(['go.mod', 'go.sum', 'go.work']);
@@ -59,6 +60,7 @@ export class WatchSet implements Watcher, RefreshHost {
   private readonly said = new Set<string>();
   /** The settings each root was armed with and its watcher, by root (the start-up's catch-up checks exactly what is watched). */
   private readonly armedWith = new Map<string, { settings: WatchSettings; watcher: Watcher }>();
+  private linked: Linked = [];
 
   constructor(private readonly opts: WatchSetOptions) {
     this.log = opts.log;
@@ -69,7 +71,7 @@ export class WatchSet implements Watcher, RefreshHost {
     const replanIgnored = (): Promise<void> => this.reconcile(this.settings).then(() => undefined);
     const rescan = (reason: string): void => this.opts.onEvent({ kind: 'rescan', reason, at: performance.now() });
     const roots = (): WatchSettings[] => [this.settings, ...[...this.extras.values()].map((e) => rulesFor(this.rules, e.root))];
-    const embedHost = { roots, reapply: () => this.reconcile(this.settings), rescan };
+    const embedHost = { roots, reapply: () => this.reconcile(this.settings), rescan, linked: (l: Linked) => this.followLinked(l) };
     this.embedded = new EmbeddedFiles(opts.build, embedHost, this.log, opts.signal);
     this.ignoreFiles = new IgnoreFileChanges({ leftOut: () => this.leftOut(), replanIgnored, rescan }, this.log, opts.cwd);
     this.ready = this.start(this.plan());
@@ -188,6 +190,14 @@ export class WatchSet implements Watcher, RefreshHost {
     this.opts.onEvent(ev);
   }
 
+  /** The build compiles these through symlinks out of the roots (go list's answer): watched as extra roots when they change. */
+  private followLinked(linked: Linked): void {
+    const key = (l: Linked): string => l.map((x) => x.dir).join('\n');
+    if (key(linked) === key(this.linked)) return;
+    this.linked = linked;
+    this.replanSoon('the directories the build compiles through symlinks changed');
+  }
+
   /** A polled go.work, go.mod or vendor/modules.txt changed what the build compiles: a change to build, and a new plan. */
   private modulesFileChanged(files: string[]): void {
     this.replanSoon('a go.work, go.mod or vendor/modules.txt changed');
@@ -225,8 +235,9 @@ export class WatchSet implements Watcher, RefreshHost {
   }
 
   /** Unwatch the roots that left, arm those that joined (later: with one rebuild for what changed there). */
-  private async apply(plan: RootsPlan, later: boolean): Promise<void> {
+  private async apply(found: RootsPlan, later: boolean): Promise<void> {
     const { cwd } = this.opts;
+    const plan = withLinked(found, this.linked, this.settings.root);
     const missing = plan.skipped.filter((m) => m.missing).map((m) => path.join(m.dir, 'go.mod'));
     const work = plan.workspace
       ? underAny([this.settings.root, ...plan.extra.map((r) => r.dir)], plan.workspace)
@@ -241,11 +252,7 @@ export class WatchSet implements Watcher, RefreshHost {
       if (now && now.nested.join() === e.root.nested.join()) continue;
       this.extras.delete(dir);
       await closeExtra(e);
-      if (!now)
-        this.log.info(
-          { event: 'watch.root-removed', dir, why: e.root.why },
-          `no longer watching ${describeRoot(e.root, cwd)}: ${fs.existsSync(dir) ? 'the build does not use it any more' : 'it is gone'}`,
-        );
+      if (!now) sayRootRemoved(this.log, e.root, cwd, !fs.existsSync(dir));
     }
     for (const root of plan.extra) {
       if (this.extras.has(root.dir) || this.closed) continue;
@@ -278,15 +285,9 @@ export class WatchSet implements Watcher, RefreshHost {
     } catch (e) {
       this.extras.delete(root.dir);
       await closeExtra(extra);
-      this.log.error(
-        { event: 'watch.root-failed', dir: root.dir, why: root.why, err: e },
-        `${describeRoot(root, cwd)} is compiled into the app but is NOT watched: ${(e as Error).message}; its edits are not seen until a file under the root changes`,
-      );
-      return;
+      return sayRootFailed(this.log, root, cwd, e);
     }
-    const { dirs, backend } = extra.ready;
-    const fields = { event: 'watch.root-added', dir: root.dir, why: root.why, dirs, backend };
-    this.log.info(fields, `watching ${describeRoot(root, cwd)}: ${dirs} director${dirs === 1 ? 'y' : 'ies'} (${backend})`);
+    sayRootAdded(this.log, root, cwd, extra.ready);
     if (later && !this.closed) {
       const reason = `now watching ${describeRoot(root, cwd)}: building what changed there while it was not watched`;
       this.opts.onEvent({ kind: 'rescan', reason, at: performance.now() });

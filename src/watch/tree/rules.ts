@@ -98,11 +98,11 @@ export class TreeRules {
     }
     if (target === this.realRoot || target.startsWith(this.realRoot + path.sep)) return; // covered already
     this.once(`symlink:${p}`, {
-      level: 'warn',
+      level: 'info',
       code: 'SYMLINK_OUTSIDE_ROOT',
       path: p,
-      message: `./${this.rel(p)} is a symlink to ${target}, outside the watched root: not followed, edits there do not trigger builds`,
-      hint: `run hotwatch with that directory as its own root, or replace the symlink with the directory (or a go.mod replace of a module inside the root)`,
+      message: `./${this.rel(p)} is a symlink to ${target}, outside the watched root: not followed by the scan; if the build compiles a package there, ${target} is watched as a root of its own once go lists it (watch.root-added), else its edits do not trigger builds`,
+      hint: 'add a package there to the build, or replace the symlink with the directory, to have its other files watched',
     });
   }
 
