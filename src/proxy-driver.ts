@@ -4,7 +4,7 @@
  * no build behind the proxy (proxy.reloadOnly: a browser reload; proxy.restartOnly: a restart, unless
  * the binary embeds them) is proxy-changes.ts.
  */
-import type { ProxySettings, Settings, WatchSettings } from './config/settings.js';
+import type { Settings } from './config/settings.js';
 import type { Logger } from './log/logger.js';
 import type { ProxyHandle } from './proxy/types.js';
 import { ProxyChanges } from './proxy-changes.js';

@@ -19,7 +19,6 @@ import { isHotwatchError } from './errors.js';
 import type { Logger } from './log/logger.js';
 import type { ReconcileReport } from './watch/types.js';
 import type { ConfigFileWatch } from './config-file-watch.js';
-import { watchingEnvFiles } from './supervisor/env.js';
 import { watchedSettings } from './apps/watching.js';
 
 export interface ReloadOutcome {

@@ -12,7 +12,7 @@ import type { Batch, WatchEvent } from './pipeline/events.js';
 import { Batcher } from './pipeline/batcher.js';
 import { relevantFiles } from './pipeline/relevant-files.js';
 import { Supervisor, type SupervisorOptions } from './supervisor/supervisor.js';
-import { appEnvironment, watchingEnvFiles } from './supervisor/env.js';
+import { appEnvironment } from './supervisor/env.js';
 import type { WatchSet } from './watch/roots/watch-set.js';
 import { IdleCollector } from './heap.js';
 import { describeListChanges } from './config/lists.js';

@@ -62,7 +62,13 @@ async function goJson<T>(args: string[], cwd: string, signal: AbortSignal, env: 
 const isLocalPath = (p: string): boolean => p.startsWith('./') || p.startsWith('../') || path.isAbsolute(p) || p === '.' || p === '..';
 
 /** The modules that `go build` in `root` compiles from the local disk, and why each one. */
-export async function localModules(root: string, signal: AbortSignal, env: NodeJS.ProcessEnv = process.env): Promise<ModuleLayout> {
+export async function localModules(
+  root: string,
+  signal: AbortSignal,
+  env: NodeJS.ProcessEnv = process.env,
+  /** `-modfile`: the module file go reads instead of go.mod (its replace lines are the build's). */
+  modfile?: string,
+): Promise<ModuleLayout> {
   const facts = await goJson<{ GOWORK?: string; GOMOD?: string; GOMODCACHE?: string }>(
     ['env', '-json', 'GOWORK', 'GOMOD', 'GOMODCACHE'],
     root,
@@ -90,7 +96,7 @@ export async function localModules(root: string, signal: AbortSignal, env: NodeJ
     // In a workspace, every used module's own replace directives apply too.
     for (const dir of used) addReplaces((await modFile(dir, signal, env))?.Replace, dir);
   } else if (gomod) {
-    addReplaces((await goJson<GoModJson>(['mod', 'edit', '-json', gomod], root, signal, env)).Replace, path.dirname(gomod));
+    addReplaces((await goJson<GoModJson>(['mod', 'edit', '-json', modfile ?? gomod], root, signal, env)).Replace, path.dirname(gomod));
   }
   return { workspace, gomod, modules: [...found.values()], modcache: facts.GOMODCACHE || undefined };
 }

@@ -86,6 +86,7 @@ describe('the watch set follows the build (e2e)', () => {
     const port = await freePort();
     hw = startHotwatch([], { cwd: path.join(root, 'app'), env: { ...env, PORT: String(port) } });
     await serves(port, '/lib', 'lib1', 'lib1 serves');
+    await hw.waitForLog((l) => l.event === 'watch.root-added', 'lib is armed (the app may serve first: the build runs while arming)');
     const added = hw.events('watch.root-added');
     expect(added.map((l) => l.dir)).toEqual([fs.realpathSync(path.join(root, 'lib'))]);
     expect(String(added[0]!.msg)).toContain('../lib (go.work use (lib))');
@@ -188,6 +189,32 @@ describe('the watch set follows the build (e2e)', () => {
     await serves(port, '/msg', 'file2', 'an edit of the linked file’s target serves');
   }, 180_000);
 
+  it('-modfile=go.dev.mod in build.flags: its replace target is watched and serves, and an edit of go.dev.mod is followed', async () => {
+    tmp = makeTmpDir();
+    const root = tmp.dir;
+    mod(root, 'lib', 'lib', 'lib1');
+    mod(root, 'lib-b', 'lib', 'libb1');
+    mod(root, 'app', 'app', '');
+    fs.rmSync(path.join(root, 'app', 'app.go'));
+    mod(root, 'app/vendorlib', 'lib', 'committed');
+    const gomod = (target: string) =>
+      `module example.com/app\n\ngo 1.22\n\nrequire example.com/lib v0.0.0\n\nreplace example.com/lib => ${target}\n`;
+    fs.writeFileSync(path.join(root, 'app', 'go.mod'), gomod('./vendorlib')); // the committed one
+    fs.writeFileSync(path.join(root, 'app', 'go.dev.mod'), gomod('../lib')); // the one the build reads
+    fs.writeFileSync(path.join(root, 'app', 'watcher.config.yaml'), 'build:\n  flags: ["-modfile=go.dev.mod"]\n');
+    writeMain(root, ['lib']);
+    const port = await freePort();
+    hw = startHotwatch([], { cwd: path.join(root, 'app'), env: { ...env, PORT: String(port) } });
+    await serves(port, '/lib', 'lib1', 'go.dev.mod’s replace target serves');
+    await hw.waitForLog((l) => l.event === 'watch.root-added' && String(l.dir).endsWith('/lib'), '../lib is watched');
+    setV(root, 'lib', 'lib', 'lib2');
+    await serves(port, '/lib', 'lib2', 'an edit in ../lib serves');
+    fs.writeFileSync(path.join(root, 'app', 'go.dev.mod'), gomod('../lib-b'));
+    await serves(port, '/lib', 'libb1', 'go.dev.mod pointed at ../lib-b: built');
+    setV(root, 'lib-b', 'lib', 'libb2');
+    await serves(port, '/lib', 'libb2', 'an edit in ../lib-b serves');
+  }, 180_000);
+
   it('go.work names a module not there yet: once it appears it is watched, the app builds, and its edits serve', async () => {
     tmp = makeTmpDir();
     const root = tmp.dir;
@@ -235,7 +262,7 @@ describe('the watch set follows the build (e2e)', () => {
     const port = await freePort();
     hw = startHotwatch(['--log-level', 'debug'], { cwd: path.join(root, 'app'), env: { ...env, PORT: String(port) } });
     await serves(port, '/lib', 'a1', 'a1 serves');
-    expect(hw.events('watch.root-added')[0]!.why).toBe('replace target of example.com/lib');
+    expect((await hw.waitForLog((l) => l.event === 'watch.root-added', 'lib is armed')).why).toBe('replace target of example.com/lib');
     // The .hotwatch/ the extra root's watchdog creates while arming is ours: no second build at start.
     await hw.waitForLog((l) => l.event === 'watch.arming-checked', 'the catch-up after arming');
     expect(hw.events('watch.arming-changes'), 'nothing changed while arming').toEqual([]);

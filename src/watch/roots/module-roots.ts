@@ -12,6 +12,8 @@ import { IGNORE_FILE_GLOB } from './ignore-files.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { localModules, type ModuleLayout } from '../../os/go-modules.js';
+import { modfileOf } from '../../os/go-command.js';
+import type { BuildInputs } from './ignored-excludes.js';
 import { myUid } from '../../os/safe-fs.js';
 import type { WatchSettings } from '../../config/settings.js';
 import type { Logger } from '../../log/logger.js';
@@ -108,8 +110,8 @@ export function rootsOf(layout: ModuleLayout, mainRoot: string): RootsPlan {
 }
 
 /** The watch set's extra roots for `mainRoot`, as the toolchain sees them now. Rejects when it cannot say. */
-export async function planRoots(mainRoot: string, signal: AbortSignal, env: NodeJS.ProcessEnv): Promise<RootsPlan> {
-  return rootsOf(await localModules(mainRoot, signal, env), mainRoot);
+export async function planRoots(mainRoot: string, signal: AbortSignal, env: NodeJS.ProcessEnv, modfile?: string): Promise<RootsPlan> {
+  return rootsOf(await localModules(mainRoot, signal, env, modfile), mainRoot);
 }
 
 /**
@@ -135,12 +137,11 @@ export function withLinked(plan: RootsPlan, linked: ReadonlyArray<{ dir: string;
 /** planRoots, or undefined when the toolchain cannot answer (said at debug: a broken go.mod is the build's to report). */
 export async function planRootsOrNone(
   mainRoot: string,
-  signal: AbortSignal,
-  env: NodeJS.ProcessEnv,
+  { signal, goEnv, build }: { signal: AbortSignal; goEnv: NodeJS.ProcessEnv; build: BuildInputs | undefined },
   log: Logger,
 ): Promise<RootsPlan | undefined> {
   try {
-    return await planRoots(mainRoot, signal, env);
+    return await planRoots(mainRoot, signal, goEnv, build && modfileOf(build.flags, goEnv, build.root));
   } catch (e) {
     if (!signal.aborted) log.debug({ event: 'modules.unknown', err: e }, `could not list the local modules the build uses: ${String(e)}`);
     return undefined;
@@ -166,10 +167,21 @@ export function rulesFor(rules: WatchSettings, root: WatchRoot): WatchSettings {
 }
 
 /**
- * go.work decides the build as much as go.mod: relevant wherever it is. With watch.gitignore, every
+ * go.work decides the build as much as go.mod: relevant wherever it is, and so does the file a `-modfile`
+ * flag names (with its .sum). With watch.gitignore, every
  * .gitignore is reported too (ignore-files.ts: it changes what is watched, it never builds).
  */
-export function withGoWork(s: WatchSettings): WatchSettings {
-  const more = ['go.work', ...(s.gitignore ? [IGNORE_FILE_GLOB] : [])].filter((g) => !s.include.includes(g));
+export function withGoWork(s: WatchSettings, o?: { build: BuildInputs | undefined; goEnv: NodeJS.ProcessEnv }): WatchSettings {
+  const modfile = o?.build && modfileOf(o.build.flags, o.goEnv, o.build.root);
+  const own = modfile ? modfileGlobs(s.root, modfile) : [];
+  const more = ['go.work', ...own, ...(s.gitignore ? [IGNORE_FILE_GLOB] : [])].filter((g) => !s.include.includes(g));
   return more.length === 0 ? s : { ...s, include: [...s.include, ...more] };
+}
+
+/** The `-modfile` file and its .sum (go.dev.mod, go.dev.sum) as include globs of the root, when inside it. */
+function modfileGlobs(root: string, modfile: string): string[] {
+  const rel = path.relative(root, modfile).split(path.sep).join('/');
+  if (rel.startsWith('..') || path.isAbsolute(rel)) return [];
+  const literal = (g: string): string => g.replace(/[*?[\]{}()!+@\\]/g, '\\$&');
+  return [literal(rel), literal(`${rel.replace(/\.mod$/, '')}.sum`)];
 }

@@ -30,8 +30,8 @@ import { closeExtra, rootWatchdog, type Extra, type WatchSetOptions } from './se
 export type { WatchSetOptions } from './set-options.js';
 type Linked = BuildPackages['linked'];
 
-/** Files whose edit may change which modules the build uses. */
-const MODULE_FILES = new Set(['go.mod', 'go.sum', 'go.work']);
+/** Files whose edit may change which modules the build uses (a `-modfile` one is a `.mod` file too). */
+const isModuleFile = (name: string): boolean => name === 'go.sum' || name === 'go.work' || name.endsWith('.mod');
 /** Saves of go.mod come in bursts (an editor, `go mod tidy`): asked once they settle. */
 const REPLAN_QUIET_MS = 300;
 
@@ -185,7 +185,7 @@ export class WatchSet implements Watcher, RefreshHost {
     const ignoreFile = ignoreFileOf(ev);
     if (ignoreFile) return this.ignoreFiles.changed(ignoreFile); // changes what is watched; builds nothing
     if (ev.kind === 'change') this.embedded.changed(ev.path);
-    if (ev.kind === 'change' && MODULE_FILES.has(path.basename(ev.path))) this.replanSoon(`${path.basename(ev.path)} changed`);
+    if (ev.kind === 'change' && isModuleFile(path.basename(ev.path))) this.replanSoon(`${path.basename(ev.path)} changed`);
     else if (ev.kind === 'change' && ev.path.endsWith('.go')) this.refresh.goChanged();
     this.opts.onEvent(ev);
   }
@@ -231,7 +231,7 @@ export class WatchSet implements Watcher, RefreshHost {
 
   /** The toolchain's answer, or undefined (no build, or go cannot tell). */
   private async plan(): Promise<RootsPlan | undefined> {
-    return this.opts.build === undefined ? undefined : planRootsOrNone(this.settings.root, this.opts.signal, this.opts.goEnv, this.log);
+    return this.opts.build === undefined ? undefined : planRootsOrNone(this.settings.root, this.opts, this.log);
   }
 
   /** Unwatch the roots that left, arm those that joined (later: with one rebuild for what changed there). */
@@ -263,7 +263,7 @@ export class WatchSet implements Watcher, RefreshHost {
 
   /** The root's rules: go.work and embedded files made relevant, git-ignored directories the build does not read left out. */
   private rootRules(s: WatchSettings): ReturnType<typeof withoutIgnored> {
-    return withoutIgnored(withGoWork(this.embedded.applyTo(s)), this.buildDirs, this.opts.signal, this.log);
+    return withoutIgnored(withGoWork(this.embedded.applyTo(s), this.opts), this.buildDirs, this.opts.signal, this.log);
   }
 
   /** A local module's rules: its embedded files made relevant, git-ignored directories the build does not read left out. */
