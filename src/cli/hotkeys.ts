@@ -2,13 +2,17 @@
  * Keys at a terminal, as people expect of a dev loop: `r` rebuilds and restarts, `c` clears the screen,
  * `q` quits (as Ctrl-C does), `h` (or `?`) lists the keys. Only when stdin is a TTY: in a pipe, under
  * systemd or in a container, stdin belongs to nobody and is left alone. Raw mode turns Ctrl-C into a
- * byte, so it is mapped back to SIGINT: Ctrl-C keeps meaning what it means everywhere else.
+ * byte, so it is mapped back to SIGINT: Ctrl-C keeps meaning what it means everywhere else; so do
+ * Ctrl-\ (SIGQUIT) and Ctrl-Z (the terminal back to cooked mode, then SIGTSTP: the shell gets its prompt,
+ * and `fg` brings hotwatch back with its keys; it ate Ctrl-Z, and what was typed next went to it as keys).
  */
 export interface HotkeyActions {
   rebuild(): void;
   clear(): void;
   quit(): void;
   help(text: string): void;
+  /** Ctrl-Z: stop this process as the terminal would (listenForHotkeys gives the terminal back first). */
+  suspend?(): void;
 }
 
 export const HOTKEYS_HELP = 'keys: r rebuild and restart · c clear the screen · q quit · h help';
@@ -40,6 +44,10 @@ export function keysToActions(data: string, actions: HotkeyActions): void {
       case '\u001c': // Ctrl-\ in raw mode
         process.kill(process.pid, 'SIGQUIT');
         break;
+      case '\u001a': // Ctrl-Z in raw mode
+        if (actions.suspend) actions.suspend();
+        else process.kill(process.pid, 'SIGTSTP');
+        break;
       default:
         break; // other keys (Enter, arrows) mean nothing here
     }
@@ -51,13 +59,23 @@ export function listenForHotkeys(stdin: NodeJS.ReadStream, actions: HotkeyAction
   if (!stdin.isTTY || signal.aborted) return false;
   stdin.setRawMode(true);
   stdin.setEncoding('utf8');
-  const onData = (data: string): void => keysToActions(data, actions);
+  // Stopped by Ctrl-Z: the shell's terminal is cooked; raw again once `fg` continues this process.
+  const suspend = (): void => {
+    stdin.setRawMode(false);
+    process.kill(process.pid, 'SIGTSTP');
+  };
+  const onContinue = (): void => {
+    if (!signal.aborted && stdin.isTTY) stdin.setRawMode(true);
+  };
+  const onData = (data: string): void => keysToActions(data, { ...actions, suspend });
   stdin.on('data', onData);
+  process.on('SIGCONT', onContinue);
   stdin.resume();
   signal.addEventListener(
     'abort',
     () => {
       stdin.off('data', onData);
+      process.off('SIGCONT', onContinue);
       stdin.setRawMode(false);
       stdin.pause(); // lets the process exit: a flowing stdin keeps the event loop alive
     },

@@ -130,6 +130,49 @@ describe('keys at a terminal (e2e, through tmux)', () => {
   }, 90_000);
 });
 
+describe('Ctrl-Z at a terminal with job control (e2e, an interactive bash in tmux)', () => {
+  let tmp: ReturnType<typeof makeTmpDir>;
+  let socket: string;
+  beforeEach(() => {
+    tmp = makeTmpDir();
+    socket = `hw-e2e-${crypto.randomUUID().slice(0, 8)}`;
+  });
+  afterEach(() => {
+    try {
+      execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
+    } catch {
+      // already gone
+    }
+    tmp.cleanup();
+  });
+
+  it('stops hotwatch as any foreground job (raw mode ate it), the app serving meanwhile; fg brings its keys back', async () => {
+    const mod = path.join(tmp.dir, 'mod');
+    fs.mkdirSync(mod);
+    writeGoApp(mod, 'v1');
+    const port = await freePort();
+    const logFile = path.join(tmp.dir, 'log');
+    const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+    const pane = (): string => execFileSync('tmux', ['-L', socket, 'capture-pane', '-p', '-t', 'hw'], { encoding: 'utf8' });
+    const keys = (...k: string[]): void => void execFileSync('tmux', ['-L', socket, 'send-keys', '-t', 'hw', ...k]);
+    execFileSync('tmux', ['-L', socket, 'new-session', '-d', '-s', 'hw', '-x', '200', '-y', '50', 'bash --norc --noprofile -i'], {
+      env: process.env,
+    });
+    keys(`cd ${q(mod)} && PORT=${port} ${q(process.execPath)} ${q(BIN)} run --log-format json 2> ${q(logFile)}`, 'Enter');
+    await waitFor(async () => (await httpGet(port)) === 'v=v1', { description: 'v1 serves', timeoutMs: 60_000 });
+    const log = (): string => fs.readFileSync(logFile, 'utf8');
+    await waitFor(() => log().includes('"event":"hotkeys"'), { description: 'the keys are listened to', timeoutMs: 30_000 });
+    keys('C-z');
+    await waitFor(() => /Stopped/.test(pane()), { description: `the shell says the job stopped\n${pane()}`, timeoutMs: 15_000 });
+    expect(await httpGet(port), 'the app serves while hotwatch is stopped').toBe('v=v1');
+    keys('fg', 'Enter');
+    await new Promise((r) => setTimeout(r, 1000));
+    keys('q');
+    await waitFor(() => log().includes('"event":"exit"'), { description: `q quits after fg\n${pane()}`, timeoutMs: 30_000 });
+    expect(log()).toContain('"key":"q"');
+  }, 120_000);
+});
+
 describe('an env-file edit behind the proxy (e2e)', () => {
   /** GREETING=crash makes the app exit at start: the new process never becomes ready. */
   const CHECKED = GREETER.replace(
