@@ -39,6 +39,26 @@ describe('createFilter: files', () => {
     expect(f.isRelevantFile(abs(rel))).toBe(want);
   });
 
+  it('editors’ own files are never relevant, whatever glob includes them (templates/** behind the proxy)', () => {
+    const g = createFilter(settings({ include: ['go.mod', 'go.sum', 'templates/**', 'static/**'] }));
+    for (const name of [
+      '.index.tmpl.swp',
+      '.index.tmpl.swx',
+      '4913',
+      '5036',
+      'index.tmpl~',
+      '#index.tmpl#',
+      '.#index.tmpl',
+      'index.tmpl___jb_tmp___',
+      'index.tmpl___jb_old___',
+      '.goutputstream-AB12CD',
+      'sedJiNEYg',
+    ])
+      expect(g.isRelevantFile(abs(`templates/${name}`)), name).toBe(false);
+    for (const name of ['index.tmpl', 'app.css', 'logo.svg', '4914', 'sediment.txt', 'sed.txt', '2024', 'notes~draft.md'])
+      expect(g.isRelevantFile(abs(`static/${name}`)), name).toBe(true);
+  });
+
   it('rejects paths outside the root and the root itself', () => {
     expect(f.isRelevantFile('/other/main.go')).toBe(false);
     expect(f.isRelevantFile('/repository/main.go')).toBe(false);

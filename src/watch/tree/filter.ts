@@ -135,14 +135,22 @@ function isUnder(p: string, dir: string): boolean {
 
 /**
  * Names no build reads: go ignores `.go` files whose names start with '.' or '_' (an editor's `.#main.go`,
- * a `_scratch.go`), and `.#name` is Emacs's lock file for `name` (a dangling symlink, whatever the
- * extension): neither is a change of the app.
+ * a `_scratch.go`), and editors' own files are never the app's, whatever the extension or include glob
+ * that would match them (`templates/**` behind the proxy restarted the app for a vim swap file rewritten
+ * every few seconds of typing): Emacs's `.#name` lock and `#name#` auto-save, vim's `.name.swp` swap
+ * and its `4913` probe, `name~` backups, JetBrains' `name___jb_tmp___`/`___jb_old___`, GNOME's
+ * `.goutputstream-*`, and the `sedXXXXXX` file of `sed -i`.
  */
 function neverBuilt(name: string): boolean {
   const c = name.charCodeAt(0);
   if (c === 0x2e && name.charCodeAt(1) === 0x23) return true; // ".#"
-  return (c === 0x2e || c === 0x5f) && name.endsWith('.go'); // '.' or '_'
+  if (name.endsWith('.go')) return (c === 0x2e || c === 0x5f) && name.length > 3; // '.' or '_'; any other .go file is a source
+  return EDITOR_FILE.test(name) || isVimProbe(name);
 }
+
+const EDITOR_FILE = /(^\..+\.sw[a-px]$)|(~$)|(^#.*#$)|(___jb_(tmp|old)___$)|(^\.goutputstream-)|(^sed[A-Za-z0-9]{6}$)/;
+/** vim's write probe: 4913, or 4913 + k·123 when that name is taken. */
+const isVimProbe = (name: string): boolean => /^\d{4,5}$/.test(name) && (Number(name) - 4913) % 123 === 0 && Number(name) >= 4913;
 
 export function createFilter(s: WatchSettings): PathFilter {
   const root = path.resolve(s.root);
