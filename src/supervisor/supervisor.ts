@@ -158,6 +158,17 @@ export class Supervisor {
     // Behind the proxy, proxy.restartOnly files restart too, and proxy.reloadOnly files only reload the
     // browser; the strongest need in the batch wins (any file that builds builds).
     const env = batch.paths.filter((p) => this.envFiles.has(p));
+    // An env file gone for now is an editor's save under way (vim and JetBrains rename it away, then put the
+    // new one in place): the restart waits for it to come back (its event brings it), else it failed then.
+    const away = env.filter((p) => !fs.existsSync(p));
+    if (away.length > 0 && batch.paths.every((p) => this.envFiles.has(p))) {
+      const shown = away.map((p) => path.relative(this.opts.root, p)).join(', ');
+      this.log.info(
+        { event: 'app.env-file-away', files: away },
+        `${shown} (run.envFiles) is not there now: the app keeps running as it is until it is back`,
+      );
+      return;
+    }
     const kindOf = this.opts.changeKind ?? ((): ChangeKind => 'build');
     const needs = batch.paths.filter((p) => !this.envFiles.has(p)).map((p) => ({ p, kind: kindOf(p) }));
     const restartOnly = needs.filter((n) => n.kind === 'restart').map((n) => n.p);

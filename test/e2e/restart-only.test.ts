@@ -57,6 +57,15 @@ describe('an edit of a run.envFiles file (e2e)', () => {
     expect(hw.events('app.start', mark)).toHaveLength(1);
     expect(hw.events('app.stop', mark)).toMatchObject([{ pid: first.pid, why: 'restart' }]);
 
+    // An editor's save renames the env file away before the new one is in place: the app keeps running
+    // until it is back (a restart then failed: "env file .env does not exist"), then restarts once.
+    const away = hw.logs.length;
+    fs.renameSync(path.join(session.dir, '.env'), path.join(session.dir, '.env~'));
+    await hw.waitForLog((l) => l.event === 'app.env-file-away', 'the env file is away: waiting', { from: away });
+    fs.writeFileSync(path.join(session.dir, '.env'), 'GREETING=back\n');
+    await session.serves('back');
+    expect(hw.events('app.start-failed', away)).toEqual([]);
+
     // git clean -fdx removed the binary: the restart builds it again first, and the new value serves.
     const gone = hw.logs.length;
     fs.rmSync(path.join(session.dir, '.hotwatch', 'bin'), { recursive: true, force: true });
