@@ -156,8 +156,12 @@ async function checkMainPackage(
   if (s.build.package.includes('...')) return;
   // Fast path (< 1 ms): a local directory with a `package main` file. Otherwise go decides (~10-30 ms), so
   // build tags and GOOS in build.env are honoured before hotwatch refuses to start.
-  if (isLocalPackage(s.build.package) && packageNameInDir(path.resolve(s.root, s.build.package)).name === 'main') return;
-  const p = await listPackage(go, s, env, signal);
+  const fast = isLocalPackage(s.build.package) ? packageNameInDir(path.resolve(s.root, s.build.package)) : undefined;
+  if (fast?.name === 'main') return;
+  // go did not answer in time (a loaded machine, a cold cache): no file of the directory says package
+  // main, so it is a library all the same (it went on to build an archive, "not executable: chmod +x").
+  const guessed = fast?.name !== undefined && fast.files > 0 ? { name: fast.name, files: fast.files, dir: '', error: '' } : undefined;
+  const p = (await listPackage(go, s, env, signal)) ?? guessed;
   if (!p || p.name === 'main') return;
   const dir = p.dir || path.resolve(s.root, s.build.package);
   let what: string;

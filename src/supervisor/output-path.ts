@@ -137,11 +137,37 @@ export function checkBuiltOutput(output: string): void {
       `the build finished, but ${output} ${why}: not running it`,
       'build.cmd must write the binary itself at build.output (a regular file)',
     );
+  if (isGoArchive(output))
+    throw new HotwatchError(
+      'CONFIG_INVALID',
+      `the build wrote a Go archive to ${output}, not a program: the package it builds is a library, not package main`,
+      {
+        hint: 'point build.package (or --package) at your main package, e.g. ./cmd/<name>; go list -f \'{{if eq .Name "main"}}{{.ImportPath}}{{end}}\' ./... lists them',
+      },
+    );
   if (st.mode & 0o022) {
     try {
       fs.chmodSync(output, st.mode & 0o7777 & ~0o022);
     } catch {
       // a filesystem whose modes come from its mount options (vfat): not ours to set, and it is our file
     }
+  }
+}
+
+/**
+ * `go build -o` of a library writes its archive (`!<arch>`), mode 0644. The start-up refuses a library
+ * as the build's package, but only when `go list` answers in time: on a loaded machine the archive got
+ * to the start, said "not executable (EACCES): chmod +x", a wrong cause and a wrong fix.
+ */
+function isGoArchive(file: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+    const head = Buffer.alloc(8);
+    return fs.readSync(fd, head, 0, 8, 0) === 8 && head.toString('latin1') === '!<arch>\n';
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }
