@@ -155,7 +155,9 @@ describe('output-path', () => {
   it('after the build: a Go archive (go build -o of a library) is said as such, not run (it was "not executable: chmod +x")', () => {
     fs.mkdirSync(at('.hotwatch', 'bin'), { recursive: true, mode: 0o700 });
     fs.writeFileSync(out(), '!<arch>\n__.PKGDEF       0           0     0     644     1234      `\n');
-    expect(() => checkBuiltOutput(out())).toThrow(/wrote a Go archive .* not a program: the package it builds is a library, not package main/);
+    expect(() => checkBuiltOutput(out())).toThrow(
+      /wrote a Go archive .* not a program: the package it builds is a library, not package main/,
+    );
   });
 
   it('after the build: a symlink is refused, a world-writable binary made 0755', () => {
