@@ -84,6 +84,9 @@ export async function runtime(s: Settings, o: RuntimeOptions): Promise<RuntimeEn
   }
 }
 
+/** How long a failed build waits for a save still under way (an editor's rename-in) before it is said. */
+const FAILURE_GRACE_MS = 250;
+
 async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring, service: ServiceMode): Promise<RuntimeEnd> {
   const { log, signal, onSupervisor, cwd } = o;
   // Each edit's cycle (and the start-up) leaves garbage that V8 would hand back only ~10 s later.
@@ -182,7 +185,9 @@ function sharedOptions(
     maxWaitMs: s.debounce.maxWaitMs,
     // A build that fails while arming is judged once what changed during arming is known.
     // With polled files, after a poll round that began now (a checkout still being written is then seen).
-    changedSince: (since: number): Promise<boolean> => first.settled.then(() => batcher().changedSince(since, { pollRound: true })),
+    // And after a moment (FAILURE_GRACE_MS) for an editor's save still under way.
+    changedSince: (since: number): Promise<boolean> =>
+      first.settled.then(() => batcher().changedSince(since, { pollRound: true, graceMs: FAILURE_GRACE_MS })),
     // With apps:, the state file records every app's process (onAppsChange), not one.
     ...wiring.supervisorHooks(s.apps ? undefined : o.onAppChange, (batch: Batch): void => batcher().serving(batch)),
     afterCycle: () => {

@@ -95,8 +95,16 @@ export class Batcher {
    * or the watcher thread still holds count: the barrier delivers them first. Those in the debounce
    * window or being deduped count too (they are pushed already).
    */
-  async changedSince(since: number, opts: { pollRound?: boolean } = {}): Promise<boolean> {
+  async changedSince(since: number, opts: { pollRound?: boolean; graceMs?: number } = {}): Promise<boolean> {
     if (this.newestEventAt > since) return true;
+    if (opts.graceMs) {
+      // A failed build is judged: an editor's save may be half done (vim and JetBrains rename the old file
+      // away, then the new one in, 30–100 ms apart: go failed in between with "cannot find main module").
+      // Its next step is waited for a moment; a real failure is said that much later.
+      const grace = new Promise<void>((r) => setTimeout(r, opts.graceMs).unref());
+      await Promise.race([grace, this.nextEvent()]);
+      if (this.newestEventAt > since) return true;
+    }
     let done = false;
     // Never rejects: a watcher that cannot confirm is said at debug, and what arrived by then answers.
     const synced = this.barrier.sync?.(SYNC_MS, opts).then(

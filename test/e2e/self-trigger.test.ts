@@ -16,7 +16,10 @@ import { waitFor } from '../helpers/wait.js';
 
 const writesGenAtStart = {
   imports: ['time'],
-  extraMain: `_ = os.WriteFile("gen.go", []byte(fmt.Sprintf("package main\\n\\nconst stamp = %q\\n", time.Now().String())), 0o644)`,
+  // The stamp is served: each one is another program (an unused constant builds the same binary, which
+  // restarts nothing, and there would be no loop to find).
+  extraMain: `_ = os.WriteFile("gen.go", []byte(fmt.Sprintf("package main\\n\\nconst stamp = %q\\n", time.Now().String())), 0o644)
+	http.HandleFunc("/stamp", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, stamp) })`,
 };
 
 describe('an app that writes a watched file at each start (e2e)', () => {
@@ -75,7 +78,8 @@ const writesGenLate = {
   extraMain: `go func() {
 		time.Sleep(1500 * time.Millisecond)
 		_ = os.WriteFile("gen.go", []byte(fmt.Sprintf("package main\\n\\nconst stamp = %q\\n", time.Now().String())), 0o644)
-	}()`,
+	}()
+	http.HandleFunc("/stamp", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, stamp) })`,
 };
 
 describe('an app that writes a watched file 1.5 s after each start (e2e)', () => {

@@ -107,7 +107,8 @@ describe('the cached inotify helper is run only from a directory nobody else con
       new RegExp(`cache directory ${cache} is owned by uid ${OTHER_UID}, not by you: .* built into .* instead; fix: `),
     );
     expect(said.msg).not.toContain('\n');
-    expect(hw.logs.find((l) => l.event === 'watch.ready')?.reason).toMatch(/hotwatch-inotify/);
+    // The app may serve before the watches are ready (the first build runs while arming).
+    expect((await hw.waitForLog((l) => l.event === 'watch.ready', 'watching is ready')).reason).toMatch(/hotwatch-inotify/);
     expect(fs.existsSync(pwned), 'the planted helper ran').toBe(false);
     await stopClean(hw);
   });

@@ -155,11 +155,18 @@ describe('the watch set follows the build (e2e)', () => {
     await serves(port, '/lib', 'workspace-lib', 'the workspace module serves');
     const mark = hw.logs.length;
     fs.rmSync(path.join(root, 'go.work')); // go now builds go.mod's replace target: a change to build, not only to unwatch
-    await serves(port, '/lib', 'replaced-lib', 'without the workspace, the replace target serves');
+    // The parent's go.work is stat-polled: up to 30 s apart once the tree is quiet (a loaded start is).
+    await waitFor(async () => (await httpGet(port, '/lib')) === 'replaced-lib', {
+      description: 'without the workspace, the replace target serves',
+      timeoutMs: 120_000,
+    });
     expect(triggers(hw, mark)).toContain('../go.work');
     workspace(['app', 'lib']);
-    await serves(port, '/lib', 'workspace-lib', 'the workspace again');
-  }, 180_000);
+    await waitFor(async () => (await httpGet(port, '/lib')) === 'workspace-lib', {
+      description: 'the workspace again',
+      timeoutMs: 120_000,
+    });
+  }, 300_000);
 
   it('a package directory and a .go file symlinked from outside the root: the build compiles them, so they are watched and their edits serve', async () => {
     tmp = makeTmpDir();
