@@ -114,7 +114,11 @@ export async function toolchainChecks(s: Settings, opts: { signal: AbortSignal; 
   const facts: ToolchainFacts = { go: {}, package: s.build.package, outputDir: path.dirname(s.build.output) };
   const goPath = findOnPath('go', ctx.env.PATH);
   facts.go.path = goPath;
-  const checks = [...(await goChecks(ctx, goPath, facts)), await packageCheck(ctx, goPath, facts), outputCheck(facts.outputDir)];
+  const checks = [
+    ...(await goChecks(ctx, goPath, facts)),
+    await packageCheck(ctx, goPath, facts),
+    outputCheck(facts.outputDir, s.root, s.build.output),
+  ];
   if (s.run.port !== undefined) checks.push(await portCheck(s, facts));
   return { facts, checks: checks.filter((c): c is Check => c !== undefined) };
 }
@@ -249,8 +253,20 @@ function packageDirCheck(s: Settings, facts: ToolchainFacts): Check {
 }
 
 /** The output directory is writable (or can be created). */
-function outputCheck(outDir: string): Check {
+function outputCheck(outDir: string, root: string, output: string): Check {
   const probe = existingAncestor(outDir);
+  const untrusted = untrustedOutput(root, output);
+  if (untrusted)
+    return {
+      id: 'build.output',
+      title: 'Output directory',
+      status: 'fail',
+      detail: `${untrusted.path} ${untrusted.why}: hotwatch run refuses to build there`,
+      fix: {
+        text: "Remove it (it is not hotwatch's to replace), or point build.output elsewhere",
+        commands: [`ls -ld '${untrusted.path}'`],
+      },
+    };
   try {
     fs.accessSync(probe, fs.constants.W_OK);
     if (!fs.statSync(probe).isDirectory()) throw Object.assign(new Error(`${probe} is not a directory`), { code: 'ENOTDIR' });
@@ -323,4 +339,37 @@ async function portCheck(s: Settings, facts: ToolchainFacts): Promise<Check> {
             commands: [`sudo ss -ltnp 'sport = :${port}'`],
           },
   };
+}
+
+/**
+ * What `hotwatch run` would refuse on the way to the output (output-path.ts, state-file.ts): under the
+ * root's `.hotwatch/`, a level that is a symlink or another user's; the output itself when it is not a
+ * regular file of yours (outside `.hotwatch/`, run never removes it). Doctor said "writable" over both.
+ */
+function untrustedOutput(root: string, output: string): { path: string; why: string } | undefined {
+  const uid = process.geteuid?.();
+  const own = path.join(root, '.hotwatch');
+  const rel = path.relative(own, output);
+  const levels =
+    rel.startsWith('..') || path.isAbsolute(rel)
+      ? []
+      : [
+          own,
+          ...rel
+            .split(path.sep)
+            .slice(0, -1)
+            .map((_, i, a) => path.join(own, ...a.slice(0, i + 1))),
+        ];
+  for (const p of [...levels, ...(levels.length === 0 ? [output] : [])]) {
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(p);
+    } catch {
+      return undefined; // not there yet: run creates it
+    }
+    if (st.isSymbolicLink()) return { path: p, why: `is a symbolic link (to ${fs.readlinkSync(p)})` };
+    if (uid !== undefined && st.uid !== uid) return { path: p, why: `is owned by uid ${st.uid}, not by you (uid ${uid})` };
+    if (p === output && !st.isFile()) return { path: p, why: 'is not a regular file' };
+  }
+  return undefined;
 }

@@ -134,6 +134,22 @@ describe('toolchainChecks with the real go', () => {
     expect(c.detail).toContain(path.join(root, 'blocker', 'bin'));
   });
 
+  it('what hotwatch run refuses on the way to the output fails here too (it said "writable"): a .hotwatch symlink, a device as build.output', async () => {
+    const root = module({ ...GOOD });
+    const elsewhere = path.join(root, 'elsewhere');
+    fs.mkdirSync(elsewhere);
+    fs.symlinkSync(elsewhere, path.join(root, '.hotwatch'));
+    const linked = (await run(root, {})).byId['build.output']!;
+    expect(linked.status).toBe('fail');
+    expect(linked.detail).toBe(`${path.join(root, '.hotwatch')} is a symbolic link (to ${elsewhere}): hotwatch run refuses to build there`);
+    fs.rmSync(path.join(root, '.hotwatch'));
+    const device = (await run(root, { build: { output: '/dev/null' } })).byId['build.output']!;
+    expect(device.status).toBe('fail');
+    expect(device.detail).toMatch(
+      /^\/dev\/null (is not a regular file|is owned by uid 0, not by you .*): hotwatch run refuses to build there$/,
+    );
+  });
+
   it('packageNameInDir prefers main and ignores tests', () => {
     const root = module({ 'a.go': 'package main\n', 'b_test.go': 'package other\n', 'doc.go': '// Package documentation\npackage main\n' });
     expect(packageNameInDir(root)).toEqual({ name: 'main', files: 2 });
