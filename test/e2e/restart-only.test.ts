@@ -137,25 +137,8 @@ describe('keys at a terminal (e2e, through tmux)', () => {
     expect(logs().filter((l) => l.event === 'shutdown')).toMatchObject([{ key: 'q', msg: 'q: stopping (again to force)' }]);
     expect(logs().filter((l) => l.event === 'exit')).toMatchObject([{ msg: 'stopped; nothing left running' }]);
   }, 90_000);
-});
 
-describe('Ctrl-Z at a terminal with job control (e2e, an interactive bash in tmux)', () => {
-  let tmp: ReturnType<typeof makeTmpDir>;
-  let socket: string;
-  beforeEach(() => {
-    tmp = makeTmpDir();
-    socket = `hw-e2e-${crypto.randomUUID().slice(0, 8)}`;
-  });
-  afterEach(() => {
-    try {
-      execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
-    } catch {
-      // already gone
-    }
-    tmp.cleanup();
-  });
-
-  it('stops hotwatch as any foreground job (raw mode ate it), the app serving meanwhile; fg brings its keys back', async () => {
+  it('Ctrl-Z (an interactive bash: job control) stops hotwatch as any foreground job (raw mode ate it), the app serving meanwhile; fg brings its keys back', async () => {
     const mod = path.join(tmp.dir, 'mod');
     fs.mkdirSync(mod);
     writeGoApp(mod, 'v1');
