@@ -166,6 +166,8 @@ const RUN_ENV_TEXT = `Environment:
                            pings there (see hotwatch systemd-unit); JOURNAL_STREAM: logs carry journald levels
   GOWORK                   as go reads it: off = a go.work above the root is not in force (hotwatch asks go
                            which modules a build compiles, and accepts a go.work root with --package)
+  GOFLAGS                  as go reads it; a -modfile=FILE there (or in build.flags) is followed: FILE is
+                           watched as go.mod is, and its replace targets are watched roots
   HOTWATCH_PID1_INIT       off: as PID 1 (a container without --init), do not run under the built-in reaper
   Read by hotwatch doctor to describe this machine, nothing more: INVOCATION_ID, NOTIFY_SOCKET,
   KUBERNETES_SERVICE_HOST, WATCHPACK_POLLING, TSC_WATCHFILE, TSC_WATCHDIRECTORY, UV_THREADPOOL_SIZE, NODE_OPTIONS.

@@ -29,18 +29,28 @@ export class ModuleFilesPoll {
   private files = new Map<string, string | undefined>();
   private readonly pace: QuietPace;
   private readonly timer = new WakeTimer(() => this.check());
+  /**
+   * The go.work candidates as they were when this watch set was made, right after the first build was
+   * spawned: the first plan comes later (go is asked, the tree armed), and a go.work removed or created
+   * meanwhile was taken as the baseline, its change never built (the app served the old workspace).
+   */
+  private readonly early: Map<string, string | undefined>;
 
   constructor(
-    intervalMs: number,
+    o: { watchdog: { intervalMs: number }; settings: { root: string }; goEnv: NodeJS.ProcessEnv },
     /** The files whose state changed (created, edited, removed) since the last check. */
     private readonly onChange: (files: string[]) => void,
   ) {
-    this.pace = QuietPace.standard(intervalMs, performance.now());
+    this.pace = QuietPace.standard(o.watchdog.intervalMs, performance.now());
+    this.early = new Map(goWorkCandidates(o.settings.root, o.goEnv).map((f) => [f, stamp(f)]));
   }
 
-  /** Follow exactly `files` from now on (their state now is the baseline). */
+  /** Follow exactly `files` from now on (their state now is the baseline, or as it was at the start). */
   follow(files: readonly string[]): void {
-    this.files = new Map(files.map((f) => [f, this.files.has(f) ? this.files.get(f) : stamp(f)]));
+    const known = (f: string): string | undefined =>
+      this.files.has(f) ? this.files.get(f) : this.early.has(f) ? this.early.get(f) : stamp(f);
+    this.files = new Map(files.map((f) => [f, known(f)]));
+    this.early.clear(); // the start's baseline serves the first plan only
     if (this.files.size === 0) this.timer.cancel();
     else if (this.timer.dueAt === Number.POSITIVE_INFINITY) this.timer.set(performance.now() + this.pace.everyMs);
   }

@@ -65,7 +65,7 @@ export class WatchSet implements Watcher, RefreshHost {
   constructor(private readonly opts: WatchSetOptions) {
     this.log = opts.log;
     [this.settings, this.rules] = [opts.settings, opts.rules];
-    this.polled = new ModuleFilesPoll(opts.watchdog.intervalMs, (files) => this.modulesFileChanged(files));
+    this.polled = new ModuleFilesPoll(opts, (files) => this.modulesFileChanged(files));
     this.buildDirs = buildDirsOnce(opts.build, opts.signal);
     this.refresh = new IgnoredRefresh(this, this.log, opts.signal);
     const replanIgnored = (): Promise<void> => this.reconcile(this.settings).then(() => undefined);
