@@ -78,9 +78,9 @@ describe('embedded files (//go:embed), no config', () => {
     // go is asked 2 s after the tree is armed: this edit is not watched yet, only the answer finds it.
     expect(hw.events('watch.embeds')).toEqual([]);
     fs.writeFileSync(path.join(session.dir, 'web', 'dist', 'version.json'), 'v3\n');
-    await hw.waitForLog((l) => l.event === 'watch.embeds', 'the embedded files are watched');
+    await hw.waitForLog((l) => l.event === 'watch.embeds', 'the embedded files are watched', { timeoutMs: 90_000 });
     await session.serves('v3');
-  });
+  }, 180_000);
 
   it('a //go:embed added while hotwatch runs: its files are watched once the edit settles', async () => {
     const hw = (session.hw = startHotwatch([], { cwd: session.dir, env: { PORT: String(session.port) } }));
