@@ -15,6 +15,7 @@ import { findOnPath, packageNameInDir, parsePackageClause } from './diagnostics/
 import { projectKind } from './init/gowork.js';
 import { createFilter } from './watch/tree/filter.js';
 import { leftoverAppPids } from './state-file.js';
+import { userOutputRefusal } from './supervisor/output-path.js';
 
 function findUp(from: string, name: string): string | undefined {
   for (let dir = from; ; dir = path.dirname(dir)) {
@@ -244,6 +245,11 @@ export async function preflight(
     }
     checkLocalLookingImportPath(s, where);
     await checkMainPackage(goBinary!, s, env, where, signal);
+  }
+  const refused = userOutputRefusal(s.root, s.build.output);
+  if (refused) {
+    const where = configPosition(s, ['build', 'output']);
+    throw new HotwatchError('CONFIG_INVALID', refused.message, { hint: refused.hint, ...(where ? { where } : {}) });
   }
   if (ports && s.run.port !== undefined) await checkRunPort(s, s.run.port);
   if (ports && s.proxy.enabled) await checkProxyPorts(s);

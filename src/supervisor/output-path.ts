@@ -40,31 +40,11 @@ export function prepareOutput(root: string, output: string, log: OutputLog): voi
   } catch {
     return; // nothing there yet
   }
-  if (st.isDirectory())
-    throw unsafe(
-      `build.output ${output} is a directory`,
-      `remove it, or set build.output to a file path (e.g. ${path.join(output, 'app')})`,
-    );
-  const uid = myUid();
-  const why = st.isSymbolicLink()
-    ? `a symlink (to ${fs.readlinkSync(output)})`
-    : !st.isFile()
-      ? 'not a regular file'
-      : uid !== undefined && st.uid !== uid
-        ? `owned by uid ${st.uid}`
-        : st.nlink > 1
-          ? `a file with ${st.nlink} hard links`
-          : undefined;
+  if (st.isDirectory()) throw directoryOutput(output);
+  const why = notOurs(st, output);
   if (why === undefined) return;
-  // Outside hotwatch's own directory the path is the user's (a `build.output: /dev/null` idiom, a dotfile
-  // symlink, a socket): hotwatch never removes it there (as root it deleted /dev/null), it refuses.
-  if (!insideOwnDir(root, output))
-    throw unsafe(
-      `build.output ${output} is ${why}: hotwatch runs the binary it builds there, and will not remove or write through what is there now`,
-      st.isFile() || st.isSymbolicLink()
-        ? `remove it yourself if it is yours to replace (rm ${output}), or set build.output to another file path (or leave it out: .hotwatch/bin/app)`
-        : 'set build.output to a file path (or leave it out: .hotwatch/bin/app)',
-    );
+  const refused = userOutputRefusal(root, output, st, why);
+  if (refused) throw refused;
   try {
     fs.unlinkSync(output);
   } catch (e) {
@@ -77,6 +57,45 @@ export function prepareOutput(root: string, output: string, log: OutputLog): voi
   log.warn(
     { event: 'build.output-replaced', path: output, why },
     `build.output ${output} was ${why}: removed (the link itself, not its target), so the build writes a new file`,
+  );
+}
+
+const directoryOutput = (output: string): HotwatchError =>
+  unsafe(`build.output ${output} is a directory`, `remove it, or set build.output to a file path (e.g. ${path.join(output, 'app')})`);
+
+/** Why what is at the output is not a regular file of ours with one link, or undefined. */
+function notOurs(st: fs.Stats, output: string): string | undefined {
+  const uid = myUid();
+  if (st.isSymbolicLink()) return `a symlink (to ${fs.readlinkSync(output)})`;
+  if (!st.isFile()) return 'not a regular file';
+  if (uid !== undefined && st.uid !== uid) return `owned by uid ${st.uid}`;
+  return st.nlink > 1 ? `a file with ${st.nlink} hard links` : undefined;
+}
+
+/**
+ * What stands at a build.output outside `.hotwatch/` (the user's place: a `build.output: /dev/null`
+ * idiom, a dotfile symlink, a socket) that hotwatch will not build over, as the error to say; undefined
+ * when nothing or a file of yours is there, or the path is hotwatch's own. Never removed there (as root,
+ * /dev/null was): refused, at start by the pre-flight check (exit 2), else before the build.
+ */
+export function userOutputRefusal(root: string, output: string, known?: fs.Stats, knownWhy?: string): HotwatchError | undefined {
+  if (insideOwnDir(root, output)) return undefined;
+  let st = known;
+  if (!st) {
+    try {
+      st = fs.lstatSync(output);
+    } catch {
+      return undefined; // nothing there yet
+    }
+    if (st.isDirectory()) return directoryOutput(output);
+  }
+  const why = knownWhy ?? notOurs(st, output);
+  if (why === undefined) return undefined;
+  return unsafe(
+    `build.output ${output} is ${why}: hotwatch runs the binary it builds there, and will not remove or write through what is there now`,
+    st.isFile() || st.isSymbolicLink()
+      ? `remove it yourself if it is yours to replace (rm ${output}), or set build.output to another file path (or leave it out: .hotwatch/bin/app)`
+      : 'set build.output to a file path (or leave it out: .hotwatch/bin/app)',
   );
 }
 

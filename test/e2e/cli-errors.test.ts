@@ -48,6 +48,19 @@ describe('bad input (e2e)', () => {
     nothingStarted();
   });
 
+  it('a build.output outside .hotwatch/ that is not a file of yours (a FIFO here; /dev/null alike): exit 2 at its key, nothing removed', async () => {
+    const fifo = path.join(tmp.dir, 'out.fifo');
+    spawnSync('mkfifo', [fifo]);
+    fs.writeFileSync(path.join(tmp.dir, 'watcher.config.yaml'), 'build:\n  output: out.fifo\n');
+    const r = await runCli(['run'], { cwd: tmp.dir, timeoutMs: 20_000 });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /watcher\.config\.yaml:2:11 build\.output .*out\.fifo is not a regular file: hotwatch runs the binary it builds there/,
+    );
+    expect(fs.lstatSync(fifo).isFIFO(), 'left as it was').toBe(true);
+    nothingStarted();
+  });
+
   it('an unknown key names file:line:col, the key and the likely fix', async () => {
     fs.writeFileSync(path.join(tmp.dir, 'watcher.config.yaml'), 'build:\n  output: .hotwatch/bin/app\n  cmnd: go build\n');
     const r = await runCli(['run'], { cwd: tmp.dir });
