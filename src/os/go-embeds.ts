@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { HotwatchError } from '../errors.js';
 import { listFlags, runGo } from './go-command.js';
+import { realPathOr } from './safe-fs.js';
 
 export interface EmbeddingPackage {
   importPath: string;
@@ -106,7 +107,7 @@ export async function listBuildPackages(q: GoEmbedQuery): Promise<BuildPackages>
   // Judged against the main root only: a linked directory becomes a root itself (moreRoots), and judged
   // against those it would stop being "linked", be dropped, and come back at the next answer. A module
   // root's own packages (a replace target) are said here too; the watch set skips what it watches already.
-  const realRoots = [realOr(q.root)];
+  const realRoots = [realPathOr(q.root)];
   for (const p of parseStream(out, args)) {
     const dir = p.Dir;
     if (p.Standard || !dir || ![q.root, ...(q.moreRoots ?? [])].some((r) => inside(r, dir))) continue;
@@ -127,19 +128,11 @@ export async function listBuildPackages(q: GoEmbedQuery): Promise<BuildPackages>
   return found;
 }
 
-const realOr = (p: string): string => {
-  try {
-    return fs.realpathSync(p);
-  } catch {
-    return p;
-  }
-};
-
 /** Where the package's directory, or one of its source files, is a symlink to outside every root (see BuildPackages.linked). */
 function linkedOut(p: ListedPackage, dir: string, realRoots: string[]): Array<{ dir: string; from: string }> {
   const out: Array<{ dir: string; from: string }> = [];
   const outside = (real: string): boolean => !realRoots.some((r) => inside(r, real));
-  const realDir = realOr(dir);
+  const realDir = realPathOr(dir);
   if (outside(realDir)) return [{ dir: realDir, from: dir }];
   for (const name of [...(p.GoFiles ?? []), ...(p.CgoFiles ?? []), ...NON_GO_SOURCES.flatMap((k) => p[k] ?? [])]) {
     const file = path.join(dir, name);
@@ -148,7 +141,7 @@ function linkedOut(p: ListedPackage, dir: string, realRoots: string[]): Array<{ 
     } catch {
       continue; // gone meanwhile
     }
-    const real = path.dirname(realOr(file));
+    const real = path.dirname(realPathOr(file));
     if (outside(real) && !out.some((l) => l.dir === real)) out.push({ dir: real, from: file });
   }
   return out;

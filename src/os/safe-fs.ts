@@ -16,6 +16,15 @@ import { errnoCode } from '../errors.js';
 const O_NOFOLLOW = fs.constants.O_NOFOLLOW ?? 0;
 const O_DIRECTORY = fs.constants.O_DIRECTORY ?? 0;
 
+/** `p` with its symlinks resolved, or `p` made absolute where it cannot be (gone, unreadable). */
+export const realPathOr = (p: string): string => {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+};
+
 /** Our effective uid; undefined where there is none (Windows): ownership is then not checked. */
 export const myUid = (): number | undefined => process.geteuid?.();
 

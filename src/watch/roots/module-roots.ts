@@ -14,7 +14,7 @@ import path from 'node:path';
 import { localModules, type ModuleLayout } from '../../os/go-modules.js';
 import { modfileOf } from '../../os/go-command.js';
 import type { BuildInputs } from './ignored-excludes.js';
-import { myUid } from '../../os/safe-fs.js';
+import { myUid, realPathOr } from '../../os/safe-fs.js';
 import type { WatchSettings } from '../../config/settings.js';
 import type { Logger } from '../../log/logger.js';
 import { excludeGlobs } from '../tree/gitignore.js';
@@ -49,14 +49,6 @@ export interface RootsPlan {
 
 const isUnder = (p: string, dir: string): boolean => p === dir || p.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
 
-const realOr = (p: string): string => {
-  try {
-    return fs.realpathSync(p);
-  } catch {
-    return path.resolve(p);
-  }
-};
-
 /** Why `dir` (already real) cannot be trusted as a watched root, or undefined. */
 function untrustedReason(dir: string): string | undefined {
   let st: fs.Stats;
@@ -73,20 +65,20 @@ function untrustedReason(dir: string): string | undefined {
 
 /** Pure given the layout (and the disk for realpath and ownership): the extra roots of the watch set. */
 export function rootsOf(layout: ModuleLayout, mainRoot: string): RootsPlan {
-  const main = realOr(mainRoot);
-  const modcache = layout.modcache ? realOr(layout.modcache) : undefined;
+  const main = realPathOr(mainRoot);
+  const modcache = layout.modcache ? realPathOr(layout.modcache) : undefined;
   const skipped: SkippedRoot[] = [];
   const candidates: { dir: string; why: string }[] = [];
   for (const m of layout.modules) {
     // The main module is the root's own, unless the root is below its go.mod (`hotwatch run` in cmd/api):
     // then the packages it imports from the rest of the module (../../internal) are watched with it.
-    const aboveRoot = m.why === 'main module' && isUnder(main, realOr(m.dir)) && realOr(m.dir) !== main;
+    const aboveRoot = m.why === 'main module' && isUnder(main, realPathOr(m.dir)) && realPathOr(m.dir) !== main;
     if (m.why === 'main module' && !aboveRoot) continue;
     if (!fs.existsSync(m.dir)) {
       skipped.push({ dir: m.dir, why: m.why, reason: 'does not exist (the build reports it)', loud: false, missing: true });
       continue;
     }
-    const dir = realOr(m.dir);
+    const dir = realPathOr(m.dir);
     if (isUnder(dir, main)) continue; // watched with the root
     if (modcache && isUnder(dir, modcache)) {
       skipped.push({ dir, why: m.why, reason: 'is in the module cache (GOMODCACHE), which never changes under a build', loud: false });
@@ -123,7 +115,7 @@ export function withLinked(plan: RootsPlan, linked: ReadonlyArray<{ dir: string;
   if (linked.length === 0) return plan;
   const extra = [...plan.extra];
   const skipped = [...plan.skipped];
-  const main = realOr(mainRoot);
+  const main = realPathOr(mainRoot);
   for (const l of [...linked].sort((a, b) => a.dir.length - b.dir.length)) {
     if (isUnder(l.dir, main) || extra.some((r) => isUnder(l.dir, r.dir))) continue;
     const why = `linked from ./${path.relative(mainRoot, l.from).split(path.sep).join('/')}`;
