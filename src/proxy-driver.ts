@@ -52,7 +52,7 @@ export async function startProxy(s: Settings, log: Logger, signal: AbortSignal):
       return res.ready ? { ready: true, afterMs: res.afterMs } : { ready: false, afterMs: res.afterMs, why: res.lastError };
     },
     ready: (u) => handle.ready(u),
-    drained: (port, ms, signal) => handle.drained(port, ms, signal),
+    drained: (port, ms, scope, signal) => handle.drained(port, ms, scope, signal),
     restarting: (reason) => handle.restarting(reason),
     failed: (r) => handle.failed(r),
     reload: () => handle.reload(),

@@ -2,7 +2,8 @@
  * One HTTP request through the proxy: wait for a target (held while the app restarts), send, and on a
  * failure that left the app no chance to answer, wait and send again, within the hold deadline.
  * Once the app's response has started, it is relayed as it comes (streamed both ways); a failure
- * after that point cuts the client's response short, as the app's own failure would.
+ * after that point cuts the client's response short, as the app's own failure would, and is said
+ * (response-cut.ts).
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
@@ -14,6 +15,7 @@ import type { HoldLog } from './hold-log.js';
 import type { ReloadState } from './live-reload.js';
 import { planResponse, type PageOptions } from './page.js';
 import { RequestBody } from './request-body.js';
+import type { CutResponse } from './response-cut.js';
 import type { UpstreamGate } from './upstream-gate.js';
 
 export interface ForwardContext {
@@ -23,6 +25,8 @@ export interface ForwardContext {
   page: PageOptions;
   /** The live-reload state now, or undefined when live reload is off. */
   live: () => ReloadState | undefined;
+  /** A response the app had started ended early, not because the client left. */
+  cut: (cut: CutResponse) => void;
 }
 
 type Attempt = { kind: 'done' } | { kind: 'retry'; error: string };
@@ -110,7 +114,7 @@ function send(req: IncomingMessage, res: ServerResponse, body: RequestBody, gen:
     up.on('response', (upRes) => {
       responded = true;
       body.release();
-      relay(req, res, upRes, page, ctx);
+      relay(req, res, upRes, page, ctx, gen);
       resolve({ kind: 'done' });
     });
     up.on('error', (err) => {
@@ -147,8 +151,25 @@ function mayRetry(connected: boolean, method: string): boolean {
   return !connected || IDEMPOTENT.has(method.toUpperCase());
 }
 
-function relay(req: IncomingMessage, res: ServerResponse, upRes: IncomingMessage, page: ClientConfig, ctx: ForwardContext): void {
+function relay(
+  req: IncomingMessage,
+  res: ServerResponse,
+  upRes: IncomingMessage,
+  page: ClientConfig,
+  ctx: ForwardContext,
+  generation: Generation,
+): void {
   const plan = planResponse(req, upRes, page, ctx.page);
+  const startedAt = performance.now();
+  // Which side ended first: the client leaving destroys the app's response after it (the pipeline),
+  // and the app's connection breaking destroys the client's; only the first is the cause.
+  let endedFirst: 'client' | 'app' | undefined;
+  res.once('close', () => {
+    if (!res.writableFinished) endedFirst ??= 'client';
+  });
+  upRes.once('error', () => {
+    endedFirst ??= 'app';
+  });
   res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, plan.headers);
   if (req.method === 'HEAD') {
     upRes.resume();
@@ -160,7 +181,9 @@ function relay(req: IncomingMessage, res: ServerResponse, upRes: IncomingMessage
     if (t.length > 0) res.addTrailers(Array.from({ length: t.length / 2 }, (_, i): [string, string] => [t[2 * i]!, t[2 * i + 1]!]));
   });
   const done = (err: Error | null): void => {
-    if (err) res.destroy();
+    if (!err) return;
+    res.destroy();
+    if (endedFirst === 'app') ctx.cut({ method: req.method ?? 'GET', url: req.url ?? '/', generation, upstream: upRes, startedAt });
   };
   if (plan.transforms.length === 0) pipeline(upRes, res, done);
   else pipeline([upRes, ...plan.transforms, res], done);

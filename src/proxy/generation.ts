@@ -26,6 +26,9 @@ export class Generation {
     });
   }
 
+  /** Set once no new requests come to this version (a newer one serves, or a restart began). */
+  retired = false;
+
   get label(): string {
     return `${this.upstream.host}:${this.upstream.port}`;
   }
@@ -40,7 +43,7 @@ export class Generation {
     return sockets(this.agent) + sockets(this.once);
   }
 
-  /** Requests in flight that must not be sent twice (POST, PATCH): what a stop must wait for (proxy.drained). */
+  /** Requests in flight that must not be sent twice (POST, PATCH): what every stop waits for (proxy.drained). */
   get unsafeInFlight(): number {
     return sockets(this.once);
   }
@@ -50,6 +53,7 @@ export class Generation {
    * (a free pool of size 0), so the old app's graceful stop never waits on connections of ours.
    */
   retire(): void {
+    this.retired = true;
     this.agent.maxFreeSockets = 0;
     for (const list of Object.values(this.agent.freeSockets)) for (const s of list ?? []) s.destroy();
   }

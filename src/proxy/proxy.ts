@@ -12,8 +12,9 @@ import { forward, type ForwardContext } from './forward.js';
 import { Generation } from './generation.js';
 import { HoldLog } from './hold-log.js';
 import { LiveReloadHub } from './live-reload.js';
+import { reportCut } from './response-cut.js';
 import type { PageOptions } from './page.js';
-import type { FailureReport, ProxyHandle, ProxyOptions, Upstream } from './types.js';
+import type { DrainScope, FailureReport, ProxyHandle, ProxyOptions, Upstream } from './types.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** How often a retired version is looked at for requests still in flight. */
@@ -51,6 +52,7 @@ class ReverseProxy implements ProxyHandle {
       holds,
       page: this.pageOptions(),
       live: () => this.hub?.state,
+      cut: (cut) => reportCut(this.log, cut),
     };
     // requestTimeout 0: a held request, a long upload or an event stream is not a slow client.
     this.server = http.createServer({ requestTimeout: 0, noDelay: true }, (req, res) => {
@@ -108,10 +110,12 @@ class ReverseProxy implements ProxyHandle {
     this.log.info({ event: 'proxy.switch', to: next.label, from: prev?.label }, `proxy → ${next.label}${from}`);
   }
 
-  async drained(port: number, timeoutMs: number, signal?: AbortSignal): Promise<number> {
+  async drained(port: number, timeoutMs: number, scope: DrainScope, signal?: AbortSignal): Promise<number> {
     const deadline = performance.now() + timeoutMs;
     const busy = (): number =>
-      [...this.generations].filter((g) => g !== this.serving && g.upstream.port === port).reduce((n, g) => n + g.unsafeInFlight, 0);
+      [...this.generations]
+        .filter((g) => g !== this.serving && g.upstream.port === port)
+        .reduce((n, g) => n + (scope === 'all' ? g.inFlight : g.unsafeInFlight), 0);
     while (busy() > 0 && performance.now() < deadline && !signal?.aborted) await sleep(DRAIN_POLL_MS);
     return busy();
   }

@@ -34,6 +34,9 @@ export interface ProxyOptions {
   liveReload?: boolean;
 }
 
+/** Which requests in flight a stop waits for: see ProxyHandle.drained. */
+export type DrainScope = 'unsafe' | 'all';
+
 export interface ProxyHandle {
   /** The app answers at `upstream`: new requests go there at once, held ones are released. */
   ready(upstream: Upstream): void;
@@ -47,12 +50,13 @@ export interface ProxyHandle {
   /** Every open page reloads (after a successful restart, or a change that needs no restart). */
   reload(): void;
   /**
-   * Resolves once no request that must not be sent twice (POST, PATCH) is in flight to the app at `port`
-   * (no longer served: the proxy sends it no new ones), after `timeoutMs`, or once `signal` aborts, with
-   * the number still in flight then. Idempotent ones (a GET, an event stream) are not waited for: cut by
-   * the stop, they are sent again to the new version.
+   * Resolves once the requests in `scope` are no longer in flight to the app at `port` (no longer
+   * served: the proxy sends it no new ones), after `timeoutMs`, or once `signal` aborts, with the number
+   * still in flight then. 'unsafe': those that must not be sent twice (POST, PATCH); a GET cut before its
+   * answer began is sent again to the new version, one cut mid-answer is said (proxy.response-cut).
+   * 'all': every request, downloads and the app's event streams included.
    */
-  drained(port: number, timeoutMs: number, signal?: AbortSignal): Promise<number>;
+  drained(port: number, timeoutMs: number, scope: DrainScope, signal?: AbortSignal): Promise<number>;
   /** Where the proxy listens (the port is the real one when 0 was asked). */
   readonly address: { host: string; port: number };
   /** Stops listening and ends every connection; idempotent. */

@@ -29,8 +29,11 @@ export interface AppProxy {
   /** How long waitReady waits (proxy.readyTimeout), for the log. */
   readonly readyTimeoutMs: number;
   ready(upstream: AppUpstream): void;
-  /** Until no request is in flight to the version at `port` (it no longer gets new ones), `timeoutMs`, or `signal`: how many are left. */
-  drained(port: number, timeoutMs: number, signal: AbortSignal): Promise<number>;
+  /**
+   * Until no request in `scope` is in flight to the version at `port` (it no longer gets new ones),
+   * `timeoutMs`, or `signal`: how many are left. 'unsafe': POSTs and the like; 'all': every request.
+   */
+  drained(port: number, timeoutMs: number, scope: 'unsafe' | 'all', signal: AbortSignal): Promise<number>;
   restarting(reason: string): void;
   failed(report: { title: string; lines: readonly string[] }): void;
   reload(): void;

@@ -438,7 +438,7 @@ export class Supervisor {
   }
 
   private stopApp(app: AppProcess): void {
-    this.drainThenStop(app)
+    this.drainThenStop(app, 'unsafe')
       .then((result) => {
         this.portHolders.note(result);
         this.apps.delete(app.pid);
@@ -451,14 +451,18 @@ export class Supervisor {
   }
 
   /**
-   * The app's stop, once the requests it was answering that must not be sent twice (a POST) have ended,
-   * within its grace period (behind the proxy, which sends it no new ones by then): cut by the stop, such a
-   * request would fail, never be sent again. GETs are not waited for: cut, they are sent to the new version.
+   * The app's stop, once the requests it was answering that it must finish have ended, within its grace
+   * period (behind the proxy, which sends it no new ones by then). 'unsafe' (a stop before the next
+   * version starts: the developer waits): those that must not be sent twice (a POST), which a stop would
+   * fail; a GET cut before its answer began is sent to the new version, one cut mid-answer is said by the
+   * proxy. 'all' (blue-green: the new version already serves, nobody waits): every request, so a
+   * download or a stream of the old version ends whole.
    */
-  private async drainThenStop(app: AppProcess): Promise<StopResult> {
+  private async drainThenStop(app: AppProcess, scope: 'unsafe' | 'all'): Promise<StopResult> {
     const { proxy, run, signal } = this.opts;
     const port = this.ports.get(app.pid);
-    const left = proxy && port !== undefined ? await proxy.drained(port, run.gracePeriodMs, AbortSignal.any([signal, app.forced])) : 0;
+    const forced = AbortSignal.any([signal, app.forced]);
+    const left = proxy && port !== undefined ? await proxy.drained(port, run.gracePeriodMs, scope, forced) : 0;
     if (left > 0)
       this.log.debug(
         { event: 'app.drain-timeout', pid: app.pid, left },
@@ -469,12 +473,12 @@ export class Supervisor {
 
   /**
    * Blue-green: the old version, replaced by a new one that is ready, is stopped in the background (once
-   * its POSTs in flight have ended: drainThenStop).
+   * its requests in flight have ended: drainThenStop).
    */
   private retire(app: AppProcess, why: string): void {
     this.apps.delete(app.pid);
     this.retiring.add(app);
-    const stopped = this.drainThenStop(app)
+    const stopped = this.drainThenStop(app, 'all')
       .then((result) => {
         this.portHolders.note(result);
         reportJob(this.log, { kind: 'app.stop', pid: app.pid, why, result }, this.reportContext);

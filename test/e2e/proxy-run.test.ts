@@ -21,6 +21,7 @@ import (
 \t"fmt"
 \t"net/http"
 \t"os"
+\t"strings"
 \t"time"
 )
 
@@ -42,6 +43,14 @@ func main() {
 \t\tf.Close()
 \t\ttime.Sleep(2 * time.Second)
 \t\tfmt.Fprintf(w, "order placed by %s", "${version}")
+\t})
+\thttp.HandleFunc("/download", func(w http.ResponseWriter, r *http.Request) {
+\t\t// 20 KiB over 2 s, chunked (no Content-Length: a cut body looks whole to many clients).
+\t\tfor i := 0; i < 20; i++ {
+\t\t\tw.Write([]byte(strings.Repeat("${version}"[:1], 1024)))
+\t\t\tw.(http.Flusher).Flush()
+\t\t\ttime.Sleep(100 * time.Millisecond)
+\t\t}
 \t})
 \thttp.HandleFunc("/tmpl", func(w http.ResponseWriter, r *http.Request) {
 \t\tb, _ := os.ReadFile("templates/x.tmpl")
@@ -357,6 +366,39 @@ describe('a request in flight when the proxy switches to a new version (e2e)', (
     await new Promise((r) => setTimeout(r, 500));
     expect(fs.readFileSync(orders, 'utf8')).toBe('v0 POST\n');
     agent.destroy();
+  });
+});
+
+describe('a download in flight when the proxy switches to a new version (e2e)', () => {
+  const session = hotwatchSession((dir) => {
+    fs.writeFileSync(path.join(dir, 'go.mod'), 'module example.com/e2e\n\ngo 1.22\n');
+    fs.writeFileSync(path.join(dir, 'main.go'), app('v0'));
+  });
+
+  it('a GET the old version is answering ends whole there (blue-green: it is stopped once its responses end)', async () => {
+    const port = session.port;
+    const hw = (session.hw = startHotwatch(['--proxy-port', String(port)], { cwd: session.dir }));
+    await waitFor(async () => (await text(port)) === 'v=v0', { description: 'v0 serves', timeoutMs: 60_000 });
+    const http = await import('node:http');
+    let got = 0;
+    let firstBytes = false;
+    const done = new Promise<{ complete: boolean; error?: string }>((resolve) => {
+      const req = http.get({ host: '127.0.0.1', port, path: '/download', agent: false }, (res) => {
+        res.on('data', (d: Buffer) => {
+          got += d.length;
+          firstBytes = true;
+        });
+        res.on('end', () => resolve({ complete: res.complete }));
+        res.on('error', (e) => resolve({ complete: false, error: e.message }));
+      });
+      req.on('error', (e) => resolve({ complete: false, error: e.message }));
+    });
+    await waitFor(() => firstBytes, { description: 'the download started' });
+    fs.writeFileSync(path.join(session.dir, 'main.go'), app('v1'));
+    await waitFor(async () => (await text(port)) === 'v=v1', { description: 'v1 serves', timeoutMs: 60_000 });
+    expect(await done).toEqual({ complete: true });
+    expect(got).toBe(20 * 1024);
+    expect(hw.stderr()).not.toContain('response cut');
   });
 });
 

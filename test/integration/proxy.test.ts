@@ -8,6 +8,7 @@
 import http from 'node:http';
 import zlib from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createProxy } from '../../src/proxy/proxy.js';
 import type { ProxyHandle, ProxyOptions } from '../../src/proxy/types.js';
 import { freePort, waitReady } from '../../src/proxy/app-port.js';
@@ -509,10 +510,10 @@ describe('load: 20 clients while a real Go app restarts 50 times', () => {
       modes[mode]++;
       if (mode === 'blue-green') {
         // The supervisor's blue-green start: the new version proven on a fresh port, then the switch, then the
-        // old one stopped once its POSTs in flight have ended (supervisor drainThenStop).
+        // old one stopped once its requests in flight have ended (supervisor drainThenStop).
         const next = await start(await freePort(), version);
         proxy.ready({ host: '127.0.0.1', port: next.port });
-        await proxy.drained(app.port, 5_000);
+        await proxy.drained(app.port, 5_000, 'all');
         await app.stop('SIGTERM');
         app = next;
       } else {
@@ -520,7 +521,7 @@ describe('load: 20 clients while a real Go app restarts 50 times', () => {
         // supervisor's word first, and the POSTs the app had when it was killed fail (a 502, never a second send).
         if (mode === 'same-port') {
           proxy.restarting('test restart');
-          await proxy.drained(app.port, 5_000);
+          await proxy.drained(app.port, 5_000, 'unsafe');
         } else load.stats.crashing = true;
         await app.stop(mode === 'crash' ? 'SIGKILL' : 'SIGTERM');
         app = await start(app.port, version);
@@ -544,6 +545,66 @@ describe('load: 20 clients while a real Go app restarts 50 times', () => {
     expect(served).toBeGreaterThanOrEqual(10_000);
     expect(longestMs).toBeLessThan(10_000);
     await app.stop('SIGTERM');
+  });
+});
+
+describe('responses the app cuts, and the drain before a stop', () => {
+  it('a response the app breaks mid-body is said at warn, naming it (a restart when the version was retired); a client leaving is not', async () => {
+    const a = await upstream('A');
+    const { proxy, port, logs } = await proxyFor(a);
+    const readPart1 = async (): Promise<http.IncomingMessage> => {
+      const res = await openStream(port, '/chunked');
+      res.on('error', () => undefined);
+      await new Promise<void>((r) => res.once('data', () => r()));
+      return res;
+    };
+    // The client leaves: nothing to say.
+    (await readPart1()).destroy();
+    await sleep(200);
+    expect(logs.events('proxy.response-cut')).toEqual([]);
+    // The app breaks the connection while it still serves.
+    await readPart1();
+    await a.kill();
+    await waitFor(() => logs.events('proxy.response-cut').length === 1, { timeoutMs: 5_000, description: 'the cut said' });
+    expect(logs.events('proxy.response-cut')[0]).toMatchObject({
+      level: 40,
+      method: 'GET',
+      url: '/chunked',
+      restart: false,
+      msg: expect.stringMatching(
+        /^GET \/chunked: response cut after [\d.]+ s: the app at 127\.0\.0\.1:\d+ closed the connection mid-response/,
+      ),
+    });
+    // A restart stops the version mid-response.
+    const b = await upstream('B');
+    proxy.ready(at(b));
+    await readPart1();
+    proxy.restarting('test restart');
+    await b.kill();
+    await waitFor(() => logs.events('proxy.response-cut').length === 2, { timeoutMs: 5_000, description: 'the second cut said' });
+    expect(logs.events('proxy.response-cut')[1]).toMatchObject({
+      restart: true,
+      msg: expect.stringContaining('stopped mid-response by a restart'),
+    });
+  });
+
+  it("drained: 'all' waits for a GET whose answer is under way, 'unsafe' does not", async () => {
+    const a = await upstream('A');
+    const { proxy, port } = await proxyFor(a);
+    const slow = await openStream(port, '/chunked');
+    let text = '';
+    slow.setEncoding('utf8');
+    slow.on('data', (d: string) => (text += d));
+    await waitFor(() => text === 'part1\n', { timeoutMs: 5_000, description: 'the response started' });
+    const b = await upstream('B');
+    proxy.ready(at(b));
+    expect(await proxy.drained(a.port, 100, 'unsafe')).toBe(0);
+    expect(await proxy.drained(a.port, 100, 'all')).toBe(1);
+    const whole = proxy.drained(a.port, 5_000, 'all');
+    a.release();
+    expect(await whole).toBe(0);
+    await waitFor(() => slow.complete, { timeoutMs: 5_000, description: 'the response finished' });
+    expect(text).toBe('part1\npart2 A\n');
   });
 });
 
