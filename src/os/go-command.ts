@@ -4,7 +4,7 @@
  * lines (go prints a heading such as "go: errors parsing go.mod:" and then the place: both are kept).
  */
 import path from 'node:path';
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { HotwatchError, type ErrorCode } from '../errors.js';
 
 export interface GoCommand {
@@ -23,22 +23,68 @@ export interface GoCommand {
   killSignal?: NodeJS.Signals;
 }
 
-/** go's stdout, or a HotwatchError naming the command, where it ran and go's first lines. */
+/**
+ * go's stdout, or a HotwatchError naming the command, where it ran and go's first lines. go runs in a
+ * process group of its own, and a cancel, the timeout or too much output ends the whole group: go runs
+ * the C compiler (cgo), `pkg-config`, a toolexec or (`go run`) a program, which a kill of go alone would
+ * leave running. (execFile cannot: it does not pass `detached` on to spawn.)
+ */
 export function runGo(args: readonly string[], c: GoCommand): Promise<string> {
-  const opts = { cwd: c.cwd, env: c.env, signal: c.signal, timeout: c.timeoutMs, maxBuffer: c.maxBuffer, encoding: 'utf8' as const };
+  const shown = c.shown ?? `go ${args.join(' ')}`;
   return new Promise((resolve, reject) => {
-    execFile('go', [...args], c.killSignal ? { ...opts, killSignal: c.killSignal } : opts, (err, stdout, stderr) => {
-      if (!err) return resolve(stdout);
-      const detail = String(stderr || err.message)
-        .trim()
-        .split('\n')
-        .slice(0, c.detailLines)
-        .join(' ');
-      const shown = c.shown ?? `go ${args.join(' ')}`;
+    const child = spawn('go', [...args], { cwd: c.cwd, env: c.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = new BoundedText(c.maxBuffer);
+    const err = new BoundedText(c.maxBuffer);
+    let ended: string | undefined;
+    const endGroup = (why: string): void => {
+      ended ??= why;
+      // Only while go itself has not ended: its pid is then still its group's, never another's.
+      if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+      try {
+        process.kill(-child.pid, c.killSignal ?? 'SIGTERM');
+      } catch {
+        // The group is gone already: nothing left to end.
+      }
+    };
+    const onAbort = (): void => endGroup('cancelled');
+    const timer = setTimeout(() => endGroup(`no answer in ${c.timeoutMs} ms`), c.timeoutMs);
+    if (c.signal?.aborted) onAbort();
+    c.signal?.addEventListener('abort', onAbort, { once: true });
+    child.stdout.on('data', (d: Buffer) => out.add(d) || endGroup(`more than ${c.maxBuffer} bytes of output`));
+    child.stderr.on('data', (d: Buffer) => err.add(d) || endGroup(`more than ${c.maxBuffer} bytes of output`));
+    const settle = (failure: string | undefined, cause?: unknown): void => {
+      clearTimeout(timer);
+      c.signal?.removeEventListener('abort', onAbort);
+      if (failure === undefined) return resolve(out.text);
+      const said = err.text.trim();
+      const lines = ended ? [ended, ...(said ? said.split('\n') : [])] : (said || failure).split('\n');
+      const detail = lines.slice(0, c.detailLines).join(' ');
       const exit = c.exitCode === undefined ? {} : { exitCode: c.exitCode };
-      reject(new HotwatchError(c.code, `\`${shown}\` in ${c.cwd} failed: ${detail}`, { cause: err, ...exit }));
+      reject(new HotwatchError(c.code, `\`${shown}\` in ${c.cwd} failed: ${detail}`, { cause: cause ?? new Error(failure), ...exit }));
+    };
+    child.on('error', (e) => settle(e.message, e));
+    child.on('close', (code, signal) => {
+      if (ended) settle(ended);
+      else if (code === 0) settle(undefined);
+      else settle(signal ? `killed by ${signal}` : `exit status ${code}`);
     });
   });
+}
+
+/** A process's output as text, up to a limit: add() answers false once the limit is passed. */
+class BoundedText {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  constructor(private readonly limit: number) {}
+  add(d: Buffer): boolean {
+    this.size += d.length;
+    if (this.size > this.limit) return false;
+    this.chunks.push(d);
+    return true;
+  }
+  get text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
 }
 
 /** The go build flags that change what `go list` sees: -tags, -mod and -modfile, in either form (-tags x, -tags=x). */

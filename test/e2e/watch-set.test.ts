@@ -132,7 +132,10 @@ describe('the watch set follows the build (e2e)', () => {
 
     // `go work init ./app ./lib` in the parent (outside every watched root), then the app starts using lib.
     workspace(['app', 'lib']);
-    await hw.waitForLog((l) => l.event === 'watch.root-added' && String(l.dir).endsWith('/lib'), 'lib is armed once go.work appears');
+    // The parent's go.work is stat-polled: up to 30 s apart once the tree is quiet (a loaded start is).
+    await hw.waitForLog((l) => l.event === 'watch.root-added' && String(l.dir).endsWith('/lib'), 'lib is armed once go.work appears', {
+      timeoutMs: 90_000,
+    });
     writeMain(root, ['lib']);
     await serves(port, '/lib', 'lib1', 'the app imports lib through the new workspace');
     setV(root, 'lib', 'lib', 'lib2');
