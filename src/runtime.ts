@@ -289,7 +289,7 @@ function catchUpArming(
   signal: AbortSignal,
 ): void {
   const since = first.startedAt ?? Date.now();
-  import('./startup/arming-catch-up.js')
+  import('./watch/tree/changed-since.js')
     .then(async ({ changedWhileArming, catchUpEvents }) => {
       const trees = watcher.armedTrees?.() ?? [watch];
       // Each tree's own .hotwatch/ too: an extra root's watchdog creates it while arming (own-dir.ts).

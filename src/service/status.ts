@@ -53,7 +53,7 @@ export interface JobView {
 /**
  * ok: watched; polling: watched by polling (degraded, working); deaf: lost, being recovered; failed: lost,
  * recovery gave up; arming: the start-up is still arming its watches (the first build runs meanwhile, and
- * what changes before the arming ends is caught by the catch-up walk once it does: arming-catch-up.ts).
+ * what changes before the arming ends is caught by the catch-up walk once it does: watch/tree/changed-since.ts).
  */
 export type ScopeState = 'ok' | 'polling' | 'deaf' | 'failed' | 'arming';
 

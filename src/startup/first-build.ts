@@ -2,7 +2,7 @@
  * When the first build starts. By default at once, once the config is valid and the start-up checks
  * passed (preflight.ts, the claim on the root), while the watches are still being armed: arming a large
  * tree takes hundreds of ms that the build need not wait for. What changes during arming is caught once
- * watching is ready (arming-catch-up.ts), and until then a failed first build is not called a real failure
+ * watching is ready (watch/tree/changed-since.ts), and until then a failed first build is not called a real failure
  * (changedSince waits for the catch-up: a half-written file during arming is a superseded build, not a
  * compiler error to report).
  *

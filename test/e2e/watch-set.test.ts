@@ -193,6 +193,9 @@ describe('the watch set follows the build (e2e)', () => {
       'the linked file’s directory is watched',
     );
     await hw.waitForLog((l) => l.event === 'watch.root-added' && String(l.dir).endsWith('/shared/lib'), 'the linked package is watched');
+    // Nothing changed there since the first build began: joining costs no build of its own.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(hw.events('build.start').map((l) => l.trigger)).toHaveLength(1);
     fs.writeFileSync(path.join(root, 'shared', 'lib', 'lib.go'), 'package lib\n\nconst V = "dir2"\n');
     await serves(port, '/lib', 'dir2', 'an edit of the linked package serves');
     fs.writeFileSync(path.join(root, 'common', 'msg.go'), 'package main\n\nconst msg = "file2"\n');

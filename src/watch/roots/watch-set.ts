@@ -13,6 +13,7 @@ import path from 'node:path';
 import type { WatchSettings } from '../../config/settings.js';
 import type { Logger } from '../../log/logger.js';
 import type { WatchEvent } from '../../pipeline/events.js';
+import { changedInLateRoot } from '../tree/changed-since.js';
 import type { ArmedTree, ReconcileReport, SyncOptions, Watcher, WatcherReady, WatcherStats } from '../types.js';
 import { describeRoot, planRootsOrNone, rulesFor, withLinked, withGoWork, type RootsPlan, type WatchRoot } from './module-roots.js';
 import { knownOf, sayRootAdded, sayRootFailed, sayRootRemoved, saySkipped, sumReady, sumReports, sumStats, underAny } from './set-lines.js';
@@ -61,6 +62,8 @@ export class WatchSet implements Watcher, RefreshHost {
   /** The settings each root was armed with and its watcher, by root (the start-up's catch-up checks exactly what is watched). */
   private readonly armedWith = new Map<string, { settings: WatchSettings; watcher: Watcher }>();
   private linked: Linked = [];
+  /** From when a root armed later must be looked at for changes: the start, or the first trigger of a replan. */
+  private replanSince: number | undefined = Date.now();
 
   constructor(private readonly opts: WatchSetOptions) {
     this.log = opts.log;
@@ -88,7 +91,7 @@ export class WatchSet implements Watcher, RefreshHost {
     const ready = await this.main.ready;
     this.embedded.goChanged(); // in the background, once the first build had the cores
     const p = await plan;
-    if (p) await this.serial(() => this.apply(p, false));
+    if (p) await this.changes.serial(() => this.apply(p, false));
     return sumReady(ready, [...this.extras.values()], this.opts.cwd);
   }
 
@@ -107,7 +110,7 @@ export class WatchSet implements Watcher, RefreshHost {
 
   /** A config reload changed the watch lists: every root follows them (git-ignored directories planned again). */
   reconcile(settings: WatchSettings): Promise<ReconcileReport> {
-    return this.exclusive(async () => {
+    return this.changes.exclusive(async () => {
       [this.settings, this.rules] = [settings, settings];
       const reports: ReconcileReport[] = [];
       const main = await this.rootRules(settings);
@@ -153,13 +156,13 @@ export class WatchSet implements Watcher, RefreshHost {
   }
 
   rearm(root: string, why: string): Promise<void> {
-    return this.serial(async () => {
+    return this.changes.serial(async () => {
       if (this.closed) return;
       const extra = this.extras.get(root);
       if (extra) {
         this.extras.delete(root);
         await closeExtra(extra);
-        return this.arm(extra.root, true);
+        return this.arm(extra.root, 'always');
       }
       const { settings, excluded } = await this.rootRules(this.settings);
       const [old, fresh] = [this.main, this.watchdogFor(settings)];
@@ -207,12 +210,13 @@ export class WatchSet implements Watcher, RefreshHost {
   /** The roots planned again, and the build's packages asked again (go list: embeds, packages under excluded dirs). */
   private replanSoon(why: string): void {
     if (this.closed) return;
+    this.replanSince ??= Date.now();
     if (this.replanTimer) clearTimeout(this.replanTimer);
     this.replanTimer = setTimeout(() => {
       this.replanTimer = undefined;
       this.log.debug({ event: 'watch.roots-replan', why }, `${why}: asking the toolchain which local modules the build uses`);
       this.buildDirs = buildDirsOnce(this.opts.build, this.opts.signal); // the package list may have changed too
-      void this.serial(async () => {
+      void this.changes.serial(async () => {
         const p = await this.plan();
         if (p && !this.closed) await this.apply(p, true);
         if (!this.closed) this.embedded.goChanged();
@@ -221,20 +225,12 @@ export class WatchSet implements Watcher, RefreshHost {
     this.replanTimer.unref();
   }
 
-  private exclusive<T>(f: () => Promise<T>): Promise<T> {
-    return this.changes.exclusive(f);
-  }
-
-  private serial(f: () => Promise<void>): Promise<void> {
-    return this.changes.serial(f);
-  }
-
   /** The toolchain's answer, or undefined (no build, or go cannot tell). */
   private async plan(): Promise<RootsPlan | undefined> {
     return this.opts.build === undefined ? undefined : planRootsOrNone(this.settings.root, this.opts, this.log);
   }
 
-  /** Unwatch the roots that left, arm those that joined (later: with one rebuild for what changed there). */
+  /** Unwatch the roots that left, arm those that joined (later: what changed there since the replan began is built). */
   private async apply(found: RootsPlan, later: boolean): Promise<void> {
     const { cwd } = this.opts;
     const plan = withLinked(found, this.linked, this.settings.root);
@@ -254,9 +250,11 @@ export class WatchSet implements Watcher, RefreshHost {
       await closeExtra(e);
       if (!now) sayRootRemoved(this.log, e.root, cwd, !fs.existsSync(dir));
     }
+    const since = later ? (this.replanSince ?? Date.now()) : undefined;
+    if (later) this.replanSince = undefined;
     for (const root of plan.extra) {
       if (this.extras.has(root.dir) || this.closed) continue;
-      await this.arm(root, later);
+      await this.arm(root, since);
       this.embedded.goChanged(); // what it embeds is asked with it among the roots
     }
   }
@@ -271,7 +269,8 @@ export class WatchSet implements Watcher, RefreshHost {
     return withoutIgnored(this.embedded.applyTo(rulesFor(this.rules, root)), this.buildDirs, this.opts.signal, this.log);
   }
 
-  private async arm(root: WatchRoot, later: boolean): Promise<void> {
+  /** `since`: armed after the start, what changed there since is built (changed-since.ts); undefined: the start-up's catch-up looks. */
+  private async arm(root: WatchRoot, since: number | 'always' | undefined): Promise<void> {
     const { cwd } = this.opts;
     const { settings, excluded } = await this.extraRules(root);
     if (this.closed) return;
@@ -288,10 +287,9 @@ export class WatchSet implements Watcher, RefreshHost {
       return sayRootFailed(this.log, root, cwd, e);
     }
     sayRootAdded(this.log, root, cwd, extra.ready);
-    if (later && !this.closed) {
-      const reason = `now watching ${describeRoot(root, cwd)}: building what changed there while it was not watched`;
-      this.opts.onEvent({ kind: 'rescan', reason, at: performance.now() });
-    }
+    if (since === undefined || this.closed) return;
+    const tree = { settings, listing: watcher.takeArmingListing?.() };
+    for (const ev of await changedInLateRoot(tree, since, describeRoot(root, cwd), this.opts.signal)) this.opts.onEvent(ev);
   }
 }
 

@@ -1,12 +1,12 @@
 /**
- * What changed while the watches were being armed, found by timestamps on real files (startup/arming-catch-up.ts):
+ * What changed while the watches were being armed, found by timestamps on real files (watch/tree/changed-since.ts):
  * new, written and renamed-in files by name; a deletion as a rescan; irrelevant files and hotwatch's own
  * directories never a reason to build again.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { catchUpEvents, changedWhileArming } from '../../src/startup/arming-catch-up.js';
+import { catchUpEvents, changedInLateRoot, changedWhileArming } from '../../src/watch/tree/changed-since.js';
 import { makeTmpDir } from '../helpers/tmp.js';
 import { watchSettings } from '../helpers/watch-tree.js';
 
@@ -127,5 +127,36 @@ describe('changedWhileArming', () => {
     expect(catchUpEvents({ files, dirs: [], mtimeKept: [], looked: 501, walked: 0 }, 1)).toEqual([
       { kind: 'rescan', reason: '501 files changed while watching was being armed', at: 1 },
     ]);
+  });
+});
+
+describe('changedInLateRoot (a root armed after the start)', () => {
+  const tree = () => ({ settings: watchSettings(root), listing: undefined });
+
+  it('nothing changed there since: no event, so joining costs no build', async () => {
+    expect(await changedInLateRoot(tree(), since, '../lib', sig())).toEqual([]);
+  });
+
+  it('a file written there since: a change of it; a file removed: a rescan naming the root', async () => {
+    fs.writeFileSync(path.join(root, 'a/one.go'), 'y\n');
+    expect(await changedInLateRoot(tree(), since, '../lib', sig())).toEqual([
+      { kind: 'change', path: path.join(root, 'a/one.go'), at: expect.any(Number) },
+    ]);
+    fs.rmSync(path.join(root, 'b/three.go'));
+    const [ev, ...rest] = await changedInLateRoot(tree(), since, '../lib', sig());
+    expect(rest).toEqual([]);
+    expect(ev).toMatchObject({ kind: 'rescan', reason: expect.stringMatching(/changed in \.\.\/lib while it was not watched$/) });
+  });
+
+  it("'always' (re-armed after a loss) and a root that cannot be looked at: a rescan, to be sure", async () => {
+    expect(await changedInLateRoot(tree(), 'always', '../lib', sig())).toEqual([
+      { kind: 'rescan', reason: 'now watching ../lib: building what changed there while it was not watched', at: expect.any(Number) },
+    ]);
+    const gone = { settings: watchSettings(path.join(root, 'nope')), listing: undefined };
+    const [ev] = await changedInLateRoot(gone, since, '../nope', sig());
+    expect(ev).toMatchObject({
+      kind: 'rescan',
+      reason: expect.stringMatching(/^could not tell what changed in \.\.\/nope while it was not watched/),
+    });
   });
 });

@@ -20,10 +20,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { WatchSettings } from '../config/settings.js';
-import type { WatchEvent } from '../pipeline/events.js';
-import { scanTree } from '../watch/tree/scan.js';
-import type { ArmedTree } from '../watch/types.js';
+import type { WatchSettings } from '../../config/settings.js';
+import type { WatchEvent } from '../../pipeline/events.js';
+import { scanTree } from './scan.js';
+import type { ArmedTree } from '../types.js';
 
 /** The kernel stamps times from a coarse clock that may lag the wall clock by a tick (1-10 ms). */
 export const TIMESTAMP_SLACK_MS = 50;
@@ -116,13 +116,39 @@ export async function changedWhileArming(
   return { files: files.sort(), dirs: dirs.sort(), mtimeKept: mtimeKept.sort(), looked, walked };
 }
 
-/** The events that make the first cycle build what changed (none when nothing did). */
-export function catchUpEvents(changes: ArmingChanges, at: number): WatchEvent[] {
+/** The events that make the next cycle build what changed (none when nothing did); `when` ends the rescan's reason. */
+export function catchUpEvents(changes: ArmingChanges, at: number, when = 'while watching was being armed'): WatchEvent[] {
   const { dirs, files, mtimeKept } = changes;
   if (dirs.length > 0 || mtimeKept.length > 0 || files.length > MAX_NAMED) {
     const what =
       dirs.length > 0 ? `entries of ${dirs[0]}` : mtimeKept.length > 0 ? `${mtimeKept[0]} (its mtime kept)` : `${files.length} files`;
-    return [{ kind: 'rescan', reason: `${what} changed while watching was being armed`, at }];
+    return [{ kind: 'rescan', reason: `${what} changed ${when}`, at }];
   }
   return changes.files.map((p) => ({ kind: 'change', path: p, at }));
+}
+
+/**
+ * A root armed after the start (a module that joined the build, a directory it compiles through a
+ * symlink): what changed there at or after `sinceEpochMs` (from before the build that could have missed
+ * it started), as events; none when nothing did, so a root joining costs no build of its own. Looking
+ * fails, or 'always' (re-armed after a loss: since when is unknown): a rescan, to be sure.
+ */
+export async function changedInLateRoot(
+  tree: ArmedTree,
+  sinceEpochMs: number | 'always',
+  name: string,
+  signal: AbortSignal,
+): Promise<WatchEvent[]> {
+  const when = `in ${name} while it was not watched`;
+  if (sinceEpochMs === 'always')
+    return [
+      { kind: 'rescan', reason: `now watching ${name}: building what changed there while it was not watched`, at: performance.now() },
+    ];
+  try {
+    const own = [path.join(tree.settings.root, '.hotwatch')];
+    return catchUpEvents(await changedWhileArming([tree], sinceEpochMs, signal, own), performance.now(), when);
+  } catch (e) {
+    if (signal.aborted) return [];
+    return [{ kind: 'rescan', reason: `could not tell what changed ${when} (${String(e)}): building to be sure`, at: performance.now() }];
+  }
 }
