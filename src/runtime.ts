@@ -395,7 +395,7 @@ function watchSettings(s: Settings, log: Logger, cwd: string, early: EarlyBuild 
   const { watch, outside } = watchedSettings(s);
   for (const file of outside) {
     const text = `run.envFiles ${file} is outside the root: its edits are not watched (press r, or edit a source, to restart with it)`;
-    log.info({ event: 'config.envfile-unwatched', file }, text);
+    log.warn({ event: 'config.envfile-unwatched', file }, text);
   }
   // A list set in the config extends its defaults: say what it is now (it used to replace them).
   // Ad-hoc mode sets its own lists (config/exec.ts): the plan line says what is watched.

@@ -21,7 +21,7 @@ export function describeApps(s: Settings, apps: readonly AppSettings[], log: Log
     const own = new Set(s.run.envFiles);
     for (const file of watchingEnvFiles(s.watch, a.run).outside.filter((f) => !own.has(f))) {
       const text = `apps.${a.name}.envFiles ${file} is outside the root: its edits are not watched (press r, or edit a source, to restart with it)`;
-      log.child({ app: a.name }).info({ event: 'config.envfile-unwatched', file }, text);
+      log.child({ app: a.name }).warn({ event: 'config.envfile-unwatched', file }, text);
     }
   }
 }

@@ -74,6 +74,21 @@ describe('an edit of a run.envFiles file (e2e)', () => {
     expect(hw.events('app.binary-gone', gone)).toHaveLength(1);
     expect(hw.events('app.start-failed', gone)).toEqual([]);
   }, 90_000);
+
+  it('an env file outside the root is read, and said at warn: its edits are not watched', async () => {
+    const outside = makeTmpDir('hotwatch-env-outside-');
+    try {
+      fs.writeFileSync(path.join(outside.dir, 'shared.env'), 'GREETING=outside\n');
+      const file = path.join(outside.dir, 'shared.env');
+      const hw = (session.hw = startHotwatch(['--env-file', file], { cwd: session.dir, env: { PORT: String(session.port) } }));
+      await session.serves('outside');
+      expect(hw.events('config.envfile-unwatched')).toMatchObject([
+        { level: 40, file, msg: expect.stringContaining('its edits are not watched') },
+      ]);
+    } finally {
+      outside.cleanup();
+    }
+  }, 90_000);
 });
 
 describe('keys at a terminal (e2e, through tmux)', () => {
