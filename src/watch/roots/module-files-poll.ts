@@ -27,6 +27,7 @@ function stamp(file: string): string | undefined {
 
 export class ModuleFilesPoll {
   private files = new Map<string, string | undefined>();
+  private awaited: readonly string[] = [];
   private readonly pace: QuietPace;
   private readonly timer = new WakeTimer(() => this.check());
   /**
@@ -45,14 +46,23 @@ export class ModuleFilesPoll {
     this.early = new Map(goWorkCandidates(o.settings.root, o.goEnv).map((f) => [f, stamp(f)]));
   }
 
-  /** Follow exactly `files` from now on (their state now is the baseline, or as it was at the start). */
-  follow(files: readonly string[]): void {
+  /**
+   * Follow exactly `files` from now on (their state now is the baseline, or as it was at the start).
+   * `awaited`: the go.mod of modules the build names that are not there (its build fails until they are):
+   * while one is missing, the base pace holds, never the quiet one, so a module put back (a `git clone`,
+   * a directory restored) is built within an interval, not up to 30 s later.
+   */
+  follow(files: readonly string[], awaited: readonly string[] = []): void {
     const known = (f: string): string | undefined =>
       this.files.has(f) ? this.files.get(f) : this.early.has(f) ? this.early.get(f) : stamp(f);
     this.files = new Map(files.map((f) => [f, known(f)]));
+    this.awaited = awaited.filter((f) => this.files.has(f));
     this.early.clear(); // the start's baseline serves the first plan only
-    if (this.files.size === 0) this.timer.cancel();
-    else if (this.timer.dueAt === Number.POSITIVE_INFINITY) this.timer.set(performance.now() + this.pace.everyMs);
+    if (this.files.size === 0) return this.timer.cancel();
+    const now = performance.now();
+    if (this.awaitedMissing()) this.pace.wake(now);
+    if (this.timer.dueAt === Number.POSITIVE_INFINITY || this.timer.dueAt > now + this.pace.everyMs)
+      this.timer.set(now + this.pace.everyMs);
   }
 
   /** A change in the tree: the base pace again, and after a quiet spell a check at once. */
@@ -62,6 +72,10 @@ export class ModuleFilesPoll {
 
   close(): void {
     this.follow([]);
+  }
+
+  private awaitedMissing(): boolean {
+    return this.awaited.some((f) => this.files.get(f) === undefined);
   }
 
   private check(): void {
@@ -76,7 +90,8 @@ export class ModuleFilesPoll {
     if (changed.length > 0) {
       this.pace.wake(now);
       this.onChange(changed);
-    } else this.pace.clean(now);
+    } else if (this.awaitedMissing()) this.pace.wake(now);
+    else this.pace.clean(now);
     if (this.files.size > 0) this.timer.set(now + this.pace.everyMs, now);
   }
 }

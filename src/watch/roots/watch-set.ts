@@ -240,7 +240,7 @@ export class WatchSet implements Watcher, RefreshHost {
         ? []
         : [plan.workspace]
       : goWorkCandidates(this.settings.root, this.opts.goEnv);
-    this.polled.follow([...work, ...missing, ...vendorManifests([this.settings.root, ...plan.extra.map((r) => r.dir)])]);
+    this.polled.follow([...work, ...missing, ...vendorManifests([this.settings.root, ...plan.extra.map((r) => r.dir)])], missing);
     for (const s of plan.skipped) saySkipped(this.log, this.said, s, cwd);
     const wanted = new Map(plan.extra.map((r) => [r.dir, r]));
     for (const [dir, e] of this.extras) {
