@@ -2,6 +2,7 @@
  * `hotwatch doctor [--root DIR] [--config FILE] [--json]`: argv → settings → runDoctor → report.
  * Exit 0 when watching will work, 1 when only degraded (polling), 2 when it will not (or bad input).
  */
+import { terminalText } from '../log/terminal-text.js';
 import path from 'node:path';
 import { loadSettings } from '../config/load.js';
 import { HotwatchError, isHotwatchError } from '../errors.js';
@@ -76,7 +77,7 @@ export async function doctorCommand(argv: string[], io: DoctorIO): Promise<numbe
     return exitCodeOf(report.verdict);
   } catch (e) {
     if (isHotwatchError(e)) {
-      io.stderr.write(`hotwatch: ${e.format()}\n`);
+      io.stderr.write(`hotwatch: ${terminalText(e.format())}\n`);
       // --json still gets a document (verdict broken, the problem as its one failing check).
       if (argv.includes('--json')) io.stdout.write(`${JSON.stringify(badInputReport(argv, io.cwd, e), null, 2)}\n`);
       return e.exitCode;

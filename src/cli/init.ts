@@ -1,4 +1,5 @@
 /** `hotwatch init [--root DIR] [--main PKG] [--from-air [FILE]] [--force]`: flags → runInit → what was written. */
+import { terminalText } from '../log/terminal-text.js';
 import { userErrorExit } from './user-error.js';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -78,7 +79,9 @@ function parse(argv: string[]) {
 
 function report(r: InitResult, io: InitIO): void {
   const shown = path.relative(io.cwd, r.configFile) || r.configFile;
-  io.stdout.write(`hotwatch: wrote ${shown.startsWith('..') ? r.configFile : shown}\n${r.found.map((f) => `  ${f}\n`).join('')}`);
+  io.stdout.write(
+    terminalText(`hotwatch: wrote ${shown.startsWith('..') ? r.configFile : shown}\n${r.found.map((f) => `  ${f}\n`).join('')}`),
+  );
   const gi = {
     created: 'created .gitignore with .hotwatch/',
     added: 'added .hotwatch/ to .gitignore',

@@ -4,6 +4,7 @@
  * reconciled, one rebuild, one restart), the keys that need a restart of hotwatch, or, for an invalid
  * file, the error with file:line:column (the old config keeps running).
  */
+import { terminalText } from '../log/terminal-text.js';
 import { parseArgs } from 'node:util';
 import { askControl, controlRoot } from '../service/client.js';
 
@@ -65,7 +66,7 @@ export async function reloadCommand(argv: string[], io: ReloadIO): Promise<numbe
   }
   const message = answer.message ?? `answered ${reply.status}`;
   if (reply.status === 200 && answer.ok) {
-    io.stdout.write(`${message}\n`);
+    io.stdout.write(`${terminalText(message)}\n`);
     return 0;
   }
   if (reply.status === 422) {

@@ -4,6 +4,7 @@
  * app serves and watching is healthy, 1 otherwise (one line saying why), 2 when no hotwatch runs there.
  * Loads no config and no watcher: it runs every few seconds in a healthcheck.
  */
+import { terminalText } from '../log/terminal-text.js';
 import { parseArgs } from 'node:util';
 import { fetchStatus, controlRoot } from '../service/client.js';
 import { renderStatus } from '../service/render.js';
@@ -57,7 +58,7 @@ export async function statusCommand(argv: string[], io: StatusIO): Promise<numbe
   const root = controlRoot(flags.root, io.cwd);
   const reply = await fetchStatus(root);
   if (reply.kind === 'none') {
-    io.stderr.write(`hotwatch: ${reply.why}\n`);
+    io.stderr.write(`hotwatch: ${terminalText(reply.why)}\n`);
     return reply.runningPid !== undefined ? 1 : 2; // one runs, its health not known now: not healthy, not absent
   }
   const s = reply.snapshot;
@@ -67,10 +68,10 @@ export async function statusCommand(argv: string[], io: StatusIO): Promise<numbe
       io.stdout.write(
         s.health.ok
           ? `ok: serving${s.app?.listening.length ? ` on ${s.app.listening.join(', ')}` : ''}, watch healthy\n`
-          : `${s.health.why ?? 'not healthy'}\n`,
+          : `${terminalText(s.health.why ?? 'not healthy')}\n`,
       );
     return s.health.ok ? 0 : 1;
   }
-  if (!flags.json) io.stdout.write(renderStatus(s));
+  if (!flags.json) io.stdout.write(terminalText(renderStatus(s)));
   return 0;
 }

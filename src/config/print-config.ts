@@ -3,14 +3,25 @@
  * every key of the schema in its order, each value in YAML flow style followed by a comment saying where
  * it comes from (default, file:line:col, or the flag). Keys without a value are commented out. Pure.
  */
-import { stringify } from 'yaml';
+import { Document, visit } from 'yaml';
+import { hasUnsafe } from '../log/terminal-text.js';
 import type { Config } from './schema.js';
 import { schemaKeysAt } from './schema-keys.js';
 import type { SourceOf, ValueSource } from './load.js';
 
-/** One YAML value on one line: `[go, tmpl]`, `"**\/*_test.go"`, `{}`, `5s`. */
+/**
+ * One YAML value on one line: `[go, tmpl]`, `"**\/*_test.go"`, `{}`, `5s`. A string holding a character a
+ * terminal must not get raw (log/terminal-text.ts) is double-quoted: the caller's escaping of it
+ * (`\u202e`) is then still the same value when pasted back.
+ */
 export function yamlValue(v: unknown): string {
-  return stringify(v, { collectionStyle: 'flow', flowCollectionPadding: false, lineWidth: 0 }).trimEnd();
+  const doc = new Document(v);
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value === 'string' && hasUnsafe(node.value)) node.type = 'QUOTE_DOUBLE';
+    },
+  });
+  return doc.toString({ collectionStyle: 'flow', flowCollectionPadding: false, lineWidth: 0 }).trimEnd();
 }
 
 function describe(src: ValueSource): string {

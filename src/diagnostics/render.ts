@@ -3,6 +3,7 @@
  * problem followed by its fix (text, commands, files with content) indented underneath. Pure.
  * Colour only when asked (a TTY without NO_COLOR); the symbols stay in plain output too.
  */
+import { terminalText } from '../log/terminal-text.js';
 import type { Check, DoctorReport } from './report-schema.js';
 import { exitCodeOf, verdictParts } from './verdict.js';
 
@@ -28,16 +29,16 @@ function indent(text: string, pad: string): string {
 }
 
 function renderCheck(c: Check, paint: (s: string, code: string) => string): string {
-  const [first, ...rest] = c.detail.split('\n');
-  const lines = [`  ${paint(SYMBOL[c.status], COLOR[c.status])} ${c.title}: ${first}`];
+  const [first, ...rest] = terminalText(c.detail).split('\n');
+  const lines = [`  ${paint(SYMBOL[c.status], COLOR[c.status])} ${terminalText(c.title)}: ${first}`];
   for (const r of rest) lines.push(`      ${r}`);
   if (c.fix && c.status !== 'ok') {
-    const [fx, ...fxRest] = c.fix.text.split('\n');
+    const [fx, ...fxRest] = terminalText(c.fix.text).split('\n');
     lines.push(`      ${paint('fix:', '1')} ${fx}`);
     for (const r of fxRest) lines.push(`        ${r}`);
     for (const f of c.fix.files ?? []) {
-      lines.push(`        file ${f.path}:`);
-      lines.push(indent(f.content.replace(/\n$/, ''), '          '));
+      lines.push(`        file ${terminalText(f.path)}:`);
+      lines.push(indent(terminalText(f.content.replace(/\n$/, '')), '          '));
     }
     for (const cmd of c.fix.commands ?? []) lines.push(indent(`$ ${cmd}`, '        '));
   }

@@ -8,22 +8,17 @@ import type { DestinationStream } from 'pino';
 import type { Writable } from 'node:stream';
 import { fdIdentity, journalStream, logMode } from '../service/journal.js';
 import type { LoggerOptions } from './options.js';
+import { escapeUnsafe } from './terminal-text.js';
 
 /**
- * A message as one terminal line: control characters escaped (C0 but tab, DEL, C1, and the Unicode line
- * and paragraph separators), so a file name carrying a newline cannot forge a log record, nor an escape
- * sequence move the cursor or erase a line. A line break followed by indentation is kept: that is how a
+ * A message as one terminal line: control characters escaped (terminal-text.ts: C0 but tab, DEL, C1,
+ * the Unicode line and paragraph separators, the bidirectional controls), so a file name carrying a
+ * newline cannot forge a log record, nor an escape sequence move the cursor or erase a line. A line break followed by indentation is kept: that is how a
  * record continues (a fix under an error, compiler errors, a stack), and an indented line can never be
  * taken for a record, which always starts in column 0 with its time. JSON output needs none of this.
  */
 export function escapeControls(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-  return text.replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]/g, (c, at: number) => {
-    if (c === '\n') return text[at + 1] === ' ' || text[at + 1] === '\t' ? c : '\\n';
-    if (c === '\r') return '\\r';
-    const n = c.charCodeAt(0);
-    return n > 0xff ? `\\u${n.toString(16)}` : `\\x${n.toString(16).padStart(2, '0')}`;
-  });
+  return escapeUnsafe(text, (c, at) => c === '\n' && (text[at + 1] === ' ' || text[at + 1] === '\t'));
 }
 
 /** Colours an app's name can take (ANSI foreground codes), chosen by its name so it keeps one across runs. */

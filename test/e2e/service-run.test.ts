@@ -184,6 +184,16 @@ describe('service mode in hotwatch run (e2e)', () => {
     expect(sampleValue(fams, 'hotwatch_builds_total', { outcome: 'ok' })).toBe(2);
     expect(sampleValue(fams, 'hotwatch_builds_total', { outcome: 'failed' })).toBe(1);
     expect(sampleValue(fams, 'hotwatch_app_serving')).toBe(1);
+
+    // A file planted with a terminal escape and a bidi override in its name: status shows their escapes, never
+    // live sequences (this one would clear the screen and reorder the line).
+    fs.writeFileSync(path.join(dir, 'main.go'), goMain('v3'));
+    const planted = path.join(dir, 'x\u001b[2J\u202eog.go');
+    fs.writeFileSync(planted, 'package main\n\nvar broken =\n');
+    await hw.waitForLog((l) => l.event === 'build.failed' && String(l.output).includes('\u202e'), 'the planted file fails the build');
+    const shown = (await status(dir)).stdout;
+    expect(shown).toContain('x\\x1b[2J\\u202eog.go');
+    expect(shown).not.toMatch(/[\u001b\u202e]/);
   }, 90_000);
 
   it('a failed build reverted (the file back as the app runs it): status and STATUS= drop the failure, as the overlay does', async () => {
