@@ -175,22 +175,22 @@ export function servingOf(job: JobView, facts: ServiceFacts, now: number): { ser
   // again); one from a build after the last crash (the fix) serves at once.
   const rebuilt = facts.lastBuild?.outcome === 'ok' && facts.lastBuild.finishedAt >= Math.max(...facts.crashTimes());
   if (app && loop && !rebuilt && now - app.startedAt < CRASH_LOOP_UP_MS)
-    return { serving: false, why: `not serving: ${loop.line}; the app (pid ${app.pid}) restarted ${secs(now - app.startedAt)} ago` };
+    return { serving: false, why: `not serving: ${loop.line}; ${theApp(job)} (pid ${app.pid}) restarted ${secs(now - app.startedAt)} ago` };
   if (app) {
     if (!job.expectsListening || app.listening.length > 0) return { serving: true };
     if (app.stoppedListening?.length)
       return {
         serving: false,
-        why: `not serving: the app (pid ${app.pid}) no longer listens (it listened on ${app.stoppedListening.join(', ')}); it still runs`,
+        why: `not serving: ${theApp(job)} (pid ${app.pid}) no longer listens (it listened on ${app.stoppedListening.join(', ')}); it still runs`,
       };
-    return { serving: false, why: `not serving: the app (pid ${app.pid}) is not listening yet (up ${secs(now - app.startedAt)})` };
+    return { serving: false, why: `not serving: ${theApp(job)} (pid ${app.pid}) is not listening yet (up ${secs(now - app.startedAt)})` };
   }
   if (loop) return { serving: false, why: `not serving: ${loop.line}` };
   switch (job.state) {
     case 'build-failed':
       return {
         serving: false,
-        why: `not serving: the last build failed${facts.lastBuild?.errors.length ? ` (${facts.lastBuild.errors.length} error line${facts.lastBuild.errors.length === 1 ? '' : 's'})` : ''}; fix the code and save`,
+        why: `not serving: ${job.name === undefined ? 'the last build' : `the last build of the app ${job.name}`} failed${facts.lastBuild?.errors.length ? ` (${facts.lastBuild.errors.length} error line${facts.lastBuild.errors.length === 1 ? '' : 's'})` : ''}; fix the code and save`,
       };
     case 'exited':
       return { serving: false, why: `not serving: ${downWhy(job, facts)} ${secs(now - job.since)} ago; waiting for a change` };

@@ -116,6 +116,10 @@ describe('health and the STATUS= line', () => {
     expect(statusLine(snapshot(src({ ...running, state: 'build-failed', app: undefined }), f, meta, NOW))).toBe(
       'not serving: the last build failed (3 error lines); fix the code and save',
     );
+    // With apps:, the app whose build failed is named (the others may serve).
+    expect(statusLine(snapshot(src({ ...running, state: 'build-failed', app: undefined, name: 'worker' }), f, meta, NOW))).toBe(
+      'not serving: the last build of the app worker failed (3 error lines); fix the code and save',
+    );
     for (const t of [NOW - 9000, NOW - 5000, NOW - 1000]) f.noteCrash(t);
     expect(statusLine(snapshot(src({ ...running, state: 'backoff', app: undefined, nextTryAt: NOW + 4000 }), f, meta, NOW))).toBe(
       'not serving: crash loop: 3 exits in 8 s, next try in 4 s',
