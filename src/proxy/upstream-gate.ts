@@ -29,7 +29,7 @@ export interface AcquireOptions {
   retryMs?: number;
 }
 
-export class UpstreamGate<T> {
+export class UpstreamGate<T extends { readonly label: string }> {
   private current: GateState<T> = { kind: 'starting' };
   private version = 0;
   private changed = signalOnce();
@@ -89,7 +89,7 @@ export class UpstreamGate<T> {
       case 'restarting':
         return `the app is restarting (${s.reason})`;
       case 'ready':
-        return 'the app does not accept connections (did it exit?)';
+        return `the app does not accept connections on ${s.target.label}: it no longer listens there, or it is exiting (\`hotwatch status\` says which)`;
       case 'failed':
         return s.report.title;
     }

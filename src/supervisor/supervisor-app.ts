@@ -107,7 +107,7 @@ export async function proveReady(
   });
   const onAbort = (): void => ctrl.abort(new Error('shutdown'));
   o.signal.addEventListener('abort', onAbort, { once: true });
-  const wrongPort = new WrongPortWatch(app.pid, port, proxy.portEnv, o.log);
+  const wrongPort = new WrongPortWatch(app.pid, port, proxy.portEnv, o.log, (title, lines) => proxy.failed({ title, lines }));
   try {
     const res = await proxy.waitReady(port, ctrl.signal);
     if (res.ready) return undefined;

@@ -5,7 +5,8 @@
  * never tried. So while that proof runs, the app's process tree's listening sockets are read every
  * second: once it listens, but not on that port, a warning says where it listens and both fixes at once
  * (an app may still open the right port later, after a slow start: the wait goes on), and the final
- * message names it too.
+ * message names it too. The pages are told at once as well (`found`: the proxy's overlay, or the 503 a
+ * request held for the new version gets), not after proxy.readyTimeout.
  */
 import type { Logger } from '../log/logger.js';
 import { descendantsOf } from '../os/procfs.js';
@@ -23,6 +24,8 @@ export class WrongPortWatch {
     private readonly port: number,
     private readonly portEnv: string,
     private readonly log: Logger,
+    /** Once found: what the pages show (title, lines). */
+    private readonly found: (title: string, lines: string[]) => void = () => undefined,
   ) {
     this.timer = setInterval(() => this.check(), CHECK_EVERY_MS);
     this.timer.unref();
@@ -48,6 +51,11 @@ export class WrongPortWatch {
     this.elsewhere = ports.length > 0 && !ports.includes(this.port) ? ports : [];
     if (this.elsewhere.length === 0 || this.said) return;
     this.said = true;
+    this.found(`The app listens on ${this.where()}, not on port ${this.port} ($${this.portEnv})`, [
+      `the proxy forwards to port ${this.port}, which hotwatch gave the app in $${this.portEnv}; it listens on ${this.where()} instead`,
+      `fix: make it listen on os.Getenv("${this.portEnv}"), or give it a fixed port with --app-port ${this.elsewhere[0]} (proxy.appPort)`,
+      'still waiting for it (proxy.readyTimeout): a save brings the next version',
+    ]);
     this.log.warn(
       { event: 'app.wrong-port', port: this.port, listening: this.elsewhere },
       `the app listens on ${this.where()}, not on port ${this.port} that hotwatch gave it in $${this.portEnv} (the proxy forwards there): still waiting for it — fix: make it listen on os.Getenv("${this.portEnv}"), or give it a fixed port with --app-port ${this.elsewhere[0]} (proxy.appPort; a restart is then stop, then start)`,

@@ -183,6 +183,11 @@ describe('hotwatch run --proxy-port (e2e)', () => {
     const warned = await hw.waitForLog((l) => l.event === 'app.wrong-port', 'the wrong port is said', { from: mark, timeoutMs: 60_000 });
     expect(warned).toMatchObject({ level: 40, listening: [own] });
     expect(String(warned.msg)).toContain(`--app-port ${own}`);
+    // The pages are told at once (the overlay's state), not after the 5 s readyTimeout.
+    const failure = async () =>
+      ((await request(port, { path: '/__hotwatch/state' }).then((a) => JSON.parse(a.text))) as { failure: { title?: string } | null })
+        .failure;
+    expect((await failure())?.title).toBe(`The app listens on :${own}, not on port ${String(warned.port)} ($PORT)`);
     const failed = await hw.waitForLog((l) => l.event === 'app.start-failed', 'the failed start is said', {
       from: mark,
       timeoutMs: 60_000,

@@ -349,6 +349,16 @@ describe('while the app restarts, dies or fails', () => {
     expect(html.text).toContain('the app is restarting (building &#60;main.go&#62;)');
     expect(html.text).toMatch(SCRIPT);
     expect(logs.events('proxy.timeout')[0]).toMatchObject({ level: 40, url: '/' });
+    // Ready, but nothing accepts on its port (closed its listener, or exiting): said so, naming the address.
+    const gone = await upstream('gone');
+    const where = `127.0.0.1:${gone.port}`;
+    await gone.kill();
+    proxy.ready({ host: '127.0.0.1', port: gone.port });
+    const refused = await request(port);
+    expect(refused.status).toBe(503);
+    expect(refused.text).toContain(
+      `hotwatch: the app does not accept connections on ${where}: it no longer listens there, or it is exiting`,
+    );
   });
 
   it('a failed build with nothing serving: 503 at once with the report, escaped', async () => {
