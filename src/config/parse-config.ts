@@ -113,8 +113,28 @@ function syntaxError(doc: Document, lc: LineCounter, shown: string, err: YAMLErr
   return new HotwatchError('CONFIG_PARSE', `invalid YAML: ${what}`, hint ? { where, hint } : { where });
 }
 
-/** An alias to an anchor that does not exist makes toJS throw; point at the alias. */
+/**
+ * toJS throws on an alias to an anchor that does not exist (pointed at), and on aliases that multiply
+ * past yaml's limit (an "alias bomb": each alias expands to the anchor's whole value): pointed at the
+ * first alias, with its own fix.
+ */
 function aliasError(doc: Document, lc: LineCounter, shown: string, e: unknown): HotwatchError {
+  const message = e instanceof Error ? e.message : String(e);
+  if (/excessive alias count/i.test(message)) {
+    let first = 0;
+    visit(doc, {
+      Alias(_, node) {
+        first = node.range?.[0] ?? 0;
+        return visit.BREAK;
+      },
+    });
+    const at = lc.linePos(first);
+    return new HotwatchError('CONFIG_PARSE', 'invalid YAML: its aliases (*name) expand to more values than a config can hold', {
+      where: `${shown}:${at.line}:${at.col}`,
+      hint: 'write the values out instead of aliasing lists of aliases; a config needs few aliases, if any',
+      cause: e,
+    });
+  }
   let offset = 0;
   visit(doc, {
     Alias(_, node) {
@@ -126,7 +146,7 @@ function aliasError(doc: Document, lc: LineCounter, shown: string, e: unknown): 
     },
   });
   const { line, col } = lc.linePos(offset);
-  return new HotwatchError('CONFIG_PARSE', `invalid YAML: ${e instanceof Error ? e.message : String(e)}`, {
+  return new HotwatchError('CONFIG_PARSE', `invalid YAML: ${message}`, {
     where: `${shown}:${line}:${col}`,
     hint: 'define the anchor (&name) before using the alias (*name)',
     cause: e,

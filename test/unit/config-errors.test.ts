@@ -64,6 +64,27 @@ describe('config errors: one message, file:line:col key: what', () => {
     expect(e.format()).toBe('watcher.config.yaml:3:3 build.cmd: key given twice (first set at line 2)\n  fix: keep only one of them');
   });
 
+  it('an alias to no anchor, and an alias bomb: each pointed at, each with its own fix', async () => {
+    const missing = await errorFor('build:\n  flags: *nope\n');
+    expect(missing.format()).toMatch(
+      /^watcher\.config\.yaml:2:10 invalid YAML: .*\n {2}fix: define the anchor \(&name\) before using the alias \(\*name\)$/,
+    );
+    const rows = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (const [n, prev] of [
+      ['b', 'a'],
+      ['c', 'b'],
+      ['d', 'c'],
+      ['e', 'd'],
+      ['f', 'e'],
+      ['g', 'f'],
+    ])
+      rows.push(`${n}: &${n} [${Array(9).fill(`*${prev}`).join(',')}]`);
+    const bomb = await errorFor(`${rows.join('\n')}\n`);
+    expect(bomb.format()).toBe(
+      'watcher.config.yaml:2:8 invalid YAML: its aliases (*name) expand to more values than a config can hold\n  fix: write the values out instead of aliasing lists of aliases; a config needs few aliases, if any',
+    );
+  });
+
   it('more than one YAML document', async () => {
     const e = await errorFor('root: .\n---\nroot: x\n');
     expect(e.format()).toBe(
