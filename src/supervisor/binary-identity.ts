@@ -6,10 +6,10 @@
  * Go builds are reproducible, and the linker records a build ID whose last part hashes the binary's
  * content: ELF binaries carry it in a `.note.go.buildid` note within the first pages, other formats as
  * `\xff Go build ID: "..."` near the start of the text. Reading 64 KiB finds it in well under a
- * millisecond, where hashing a 20 MB binary takes tens. Anything else (a `build.cmd` that is not go, a
- * stripped note) is hashed whole.
+ * millisecond. Anything else has no identity, so it is never "the same": a `build.output` that is a
+ * launcher script (air's `bin = "scripts/run.sh"`) keeps its bytes while the program it starts changes,
+ * and any file that is not a Go binary may load or start others. Such an app restarts after every build.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 
 /** Where the Go build ID is looked for. */
@@ -44,7 +44,7 @@ export function goBuildId(head: Buffer): string | undefined {
  */
 const contentPart = (id: string): string => id.slice(id.lastIndexOf('/') + 1);
 
-/** "go:<content ID>" or "sha256:<hex>"; undefined when the file cannot be read (then never "the same"). */
+/** "go:<content ID>"; undefined when the file is not a Go binary or cannot be read (then never "the same"). */
 export async function binaryIdentity(file: string): Promise<string | undefined> {
   let handle: fs.FileHandle | undefined;
   try {
@@ -52,10 +52,7 @@ export async function binaryIdentity(file: string): Promise<string | undefined> 
     const head = Buffer.alloc(HEAD_BYTES);
     const { bytesRead } = await handle.read(head, 0, HEAD_BYTES, 0);
     const id = goBuildId(head.subarray(0, bytesRead));
-    if (id) return `go:${contentPart(id)}`;
-    const hash = crypto.createHash('sha256');
-    for await (const chunk of handle.createReadStream({ start: 0, autoClose: false })) hash.update(chunk as Buffer);
-    return `sha256:${hash.digest('hex')}`;
+    return id ? `go:${contentPart(id)}` : undefined;
   } catch {
     return undefined;
   } finally {

@@ -69,3 +69,28 @@ describe('a template the app reads at start (e2e)', () => {
     expect((JSON.parse(status.stdout) as { builds: { ok: number } }).builds.ok, 'each build counted once').toBe(builds);
   }, 120_000);
 });
+
+describe('build.output a launcher script that runs what build.cmd builds (e2e)', () => {
+  const session = hotwatchSession((dir) => {
+    fs.writeFileSync(path.join(dir, 'go.mod'), 'module example.com/launcher\n\ngo 1.22\n');
+    fs.writeFileSync(path.join(dir, 'main.go'), TEMPLATED.replace('_ = page.Execute(w, nil)', 'fmt.Fprint(w, "v=one")'));
+    fs.mkdirSync(path.join(dir, 'templates'));
+    fs.writeFileSync(path.join(dir, 'templates/index.tmpl'), 'unused');
+    fs.mkdirSync(path.join(dir, 'scripts'));
+    fs.writeFileSync(
+      path.join(dir, 'scripts/run.sh'),
+      '#!/bin/sh\n# the dev launcher (air: bin = "scripts/run.sh")\nexec ./bin/server "$@"\n',
+      { mode: 0o755 },
+    );
+    fs.writeFileSync(path.join(dir, 'watcher.config.yaml'), 'build:\n  cmd: go build -o bin/server .\n  output: scripts/run.sh\n');
+  });
+
+  it('each edit restarts it: the script is the same bytes, the program it starts is not', async () => {
+    const hw = (session.hw = startHotwatch([], { cwd: session.dir, env: { PORT: String(session.port) } }));
+    await session.serves('one');
+    const main = path.join(session.dir, 'main.go');
+    fs.writeFileSync(main, fs.readFileSync(main, 'utf8').replace('v=one', 'v=two'));
+    await session.serves('two');
+    expect(hw.events('build.same-binary')).toEqual([]);
+  }, 90_000);
+});
