@@ -92,7 +92,13 @@ function report(r: InitResult, io: InitIO): void {
     io.stderr.write(
       `hotwatch: ${r.unmapped.length} air setting${r.unmapped.length === 1 ? '' : 's'} not converted (also listed at the top of ${shown}):\n`,
     );
-    for (const line of groupedUnmapped(r.unmapped)) io.stderr.write(`  ${line}\n`);
+    for (const line of groupedUnmapped(r.unmapped)) io.stderr.write(terminalText(`  ${line}\n`));
+  }
+  if (r.differences.length > 0) {
+    io.stderr.write(
+      `hotwatch: ${r.differences.length} air setting${r.differences.length === 1 ? '' : 's'} converted, but not as air behaved (also listed at the top of ${shown}):\n`,
+    );
+    for (const line of groupedUnmapped(r.differences)) io.stderr.write(terminalText(`  ${line}\n`));
   }
 }
 

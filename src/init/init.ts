@@ -46,6 +46,8 @@ export interface InitResult {
   found: string[];
   /** Settings of the .air.toml that were not converted. */
   unmapped: Unmapped[];
+  /** Settings of the .air.toml converted to something that behaves differently (said on stderr). */
+  differences: Unmapped[];
   gitignore: { file: string; change: GitignoreChange };
 }
 
@@ -71,7 +73,10 @@ function moduleMissing(facts: RepoFacts): HotwatchError {
   });
 }
 
-function fromAir(opts: InitOptions, defaults: Config): { draft: ConfigDraft; found: string[]; unmapped: Unmapped[] } {
+function fromAir(
+  opts: InitOptions,
+  defaults: Config,
+): { draft: ConfigDraft; found: string[]; unmapped: Unmapped[]; differences: Unmapped[] } {
   if (opts.main !== undefined) {
     throw new HotwatchError('FLAG_INVALID', '--main cannot be combined with --from-air: the air config says what to build', {
       hint: 'drop --main (edit build.package in the converted file if needed), or drop --from-air',
@@ -97,7 +102,7 @@ function fromAir(opts: InitOptions, defaults: Config): { draft: ConfigDraft; fou
   const projectRoot = path.resolve(opts.root, (air.values.get('root') as string | undefined) ?? '.');
   const conv = convertAir(air, shown, { root: projectRoot, platform: opts.platform, defaults });
   const found = [`converted ${conv.mapped.size} of ${conv.mapped.size + conv.unmapped.length} settings of ${shown}`];
-  return { draft: conv.draft, found, unmapped: conv.unmapped };
+  return { draft: conv.draft, found, unmapped: conv.unmapped, differences: conv.differences };
 }
 
 async function fromRepo(opts: InitOptions, defaults: Config): Promise<{ draft: ConfigDraft; found: string[] }> {
@@ -128,7 +133,8 @@ export async function runInit(opts: InitOptions): Promise<InitResult> {
     });
   }
   const defaults = ConfigSchema.parse({});
-  const plan = opts.fromAir !== undefined ? fromAir(opts, defaults) : { ...(await fromRepo(opts, defaults)), unmapped: [] };
+  const plan =
+    opts.fromAir !== undefined ? fromAir(opts, defaults) : { ...(await fromRepo(opts, defaults)), unmapped: [], differences: [] };
   const text = renderConfig(plan.draft, schemaRef(opts.root));
   try {
     parseConfigText(text, shown); // the file must be one hotwatch run accepts
@@ -140,7 +146,7 @@ export async function runInit(opts: InitOptions): Promise<InitResult> {
     );
   }
   const gitignore = writeFiles(opts, configFile, shown, text);
-  return { configFile, text, found: plan.found, unmapped: plan.unmapped, gitignore };
+  return { configFile, text, found: plan.found, unmapped: plan.unmapped, differences: plan.differences, gitignore };
 }
 
 /** The config, then .gitignore; a file system refusal (read-only, permissions) is exit 2 with the fix. */

@@ -175,12 +175,15 @@ describe('what the conversions set', () => {
     expect(validateConfigJson(parseYaml(yaml) ?? {})).toEqual([]);
     const s = await load(root, yaml);
     expect(s.proxy).toMatchObject({ enabled: true, port: 3000, appPort: 4000, proveNewVersion: false, readyTimeoutMs: 2500 });
+    // air rebuilt and restarted for every watched file: hotwatch's page-reload-only and restart-only defaults are off.
+    expect([s.proxy.reloadOnly, s.proxy.restartOnly]).toEqual([[], []]);
     expect(conv.unmapped).toEqual([]);
     expect(conv.mapped.get('proxy.proxy_port')).toBe('proxy.port');
     const comments = yaml.replace(/\n\s*#\s*/g, ' '); // wrapped comment lines, joined
     expect(comments).toMatch(/holds requests \(up to proxy\.holdTimeout\) instead of failing them/);
     expect(comments).toMatch(/listens on 127\.0\.0\.1 only/);
     expect(comments).toMatch(/make the app listen on \$PORT, remove appPort and this key/);
+    expect(comments).toMatch(/Empty, as air behaved: every watched file rebuilds and restarts/);
     // Without app_port: blue-green stays on (the app is told its port in $PORT).
     const bare = await load(root, convert('[proxy]\nenabled = true\nproxy_port = 3000\n', root).yaml);
     expect(bare.proxy).toMatchObject({ enabled: true, port: 3000, appPort: 0, proveNewVersion: true });
@@ -243,6 +246,29 @@ describe('what the conversions set', () => {
       'internal/mock/*.go',
       'web/**',
     ]);
+  });
+});
+
+describe('what air did that the converted config cannot do the same way: said as a difference', () => {
+  it('an include_dir outside the root: not watched, said (the dirs inside are converted; "." is the whole root)', async () => {
+    const root = project();
+    fs.mkdirSync(path.join(root, 'web'));
+    const { conv, yaml } = convert('[build]\ninclude_dir = [".", "../shared"]\n', root);
+    expect(conv.differences).toEqual([
+      { key: 'build.include_dir', reason: expect.stringMatching(/^\.\.\/shared is outside the root, and not watched/) },
+    ]);
+    expect(yaml).toMatch(/Converted, but not as air behaved \(1\):/);
+    expect((await load(root, yaml)).watch.exclude).not.toContain('web/**');
+  });
+
+  it("env_files' toolchain variables (GOFLAGS=-tags=dev), which air's go build saw: copied into build.env, said", async () => {
+    const root = project();
+    fs.writeFileSync(path.join(root, '.env'), 'GOFLAGS=-tags=dev\nCGO_ENABLED=0\nDATABASE_URL=postgres://x\n');
+    const { conv, yaml } = convert('env_files = [".env"]\n[build]\ncmd = "CGO_ENABLED=1 go build -o ./tmp/main ."\n', root);
+    const s = await load(root, yaml);
+    expect(s.build.env).toEqual({ CGO_ENABLED: '1', GOFLAGS: '-tags=dev' }); // the command's own prefix wins, as in air
+    expect(s.run.envFiles).toEqual([path.join(root, '.env')]);
+    expect(conv.differences).toEqual([{ key: 'env_files', reason: expect.stringMatching(/^GOFLAGS \(\.env\): air's go build saw them/) }]);
   });
 });
 

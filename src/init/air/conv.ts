@@ -26,6 +26,8 @@ export interface AirConversion {
   /** air key → what it became. */
   mapped: Map<string, string>;
   unmapped: Unmapped[];
+  /** Converted keys whose result behaves differently in a way the person must know (said on stderr too). */
+  differences: Unmapped[];
 }
 
 /** The conversion in progress: what the file sets, and where each of its keys went. */
@@ -33,6 +35,7 @@ export class Conv {
   readonly draft: ConfigDraft = { values: {}, notes: {}, header: [] };
   readonly mapped = new Map<string, string>();
   readonly unmapped: Unmapped[] = [];
+  readonly differences: Unmapped[] = [];
 
   constructor(
     readonly air: AirFile,
@@ -62,6 +65,14 @@ export class Conv {
   /** The air key (when the file sets it) became `to`. */
   map(key: string, to: string): void {
     if (this.has(key)) this.mapped.set(key, to);
+  }
+
+  /**
+   * The air key (when the file sets it) was converted, but an edit or the build will not behave as in air
+   * for `reason`: said on stderr and at the top of the file, not only in a comment.
+   */
+  differs(key: string, reason: string): void {
+    if (this.has(key)) this.differences.push({ key, reason });
   }
 
   /** The air key (when the file sets it) cannot be converted, for `reason`. */

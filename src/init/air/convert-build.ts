@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseGoBuild, parseRunLine, type GoBuild } from './command.js';
 import type { Conv } from './conv.js';
+import { parseEnvFile } from '../../config/envfile.js';
 import { AIR_DEFAULTS, PLATFORM_KEYS, PLATFORMS } from './keys.js';
 
 /** The air key in effect for a [build] key: the current platform's block wins. */
@@ -104,6 +105,40 @@ function dropBuildExtras(c: Conv, os: string): void {
   }
 }
 
+/** The variables that change what `go build` builds, or how: air's build saw those of its env_files. */
+const TOOLCHAIN_VAR = /^(GO\w*|CGO_\w+|CC|CXX|AR|PKG_CONFIG\w*)$/;
+
+/**
+ * air loads env_files into its own environment, so its `go build` saw them; hotwatch gives them to the app
+ * only. Their toolchain variables (GOFLAGS=-tags=dev: another program) go to build.env, said as a
+ * difference (an edit of them in the file no longer reaches the build). One that cannot be read is left
+ * to run.envFiles, which says why at start.
+ */
+function copyToolchainVars(c: Conv, present: readonly string[]): void {
+  const env = { ...((c.draft.values['build.env'] as Record<string, string> | undefined) ?? {}) };
+  const copied: string[] = [];
+  for (const f of present) {
+    let vars: Record<string, string>;
+    try {
+      vars = parseEnvFile(path.resolve(c.ctx.root, f));
+    } catch {
+      continue;
+    }
+    for (const [k, v] of Object.entries(vars))
+      if (TOOLCHAIN_VAR.test(k) && !(k in env)) {
+        env[k] = v;
+        copied.push(`${k} (${f})`);
+      }
+  }
+  if (copied.length === 0) return;
+  c.set('build.env', env);
+  c.note('build.env', `Copied from air's env_files, which air's go build saw: ${copied.join(', ')}.`);
+  c.differs(
+    'env_files',
+    `${copied.join(', ')}: air's go build saw them, so they were copied into build.env (hotwatch gives env files to the app only); an edit of them in the file no longer reaches the build`,
+  );
+}
+
 function mapEnvFiles(c: Conv): void {
   const files = c.get<string[]>('env_files') ?? [];
   const present = files.filter((f) => fs.existsSync(path.resolve(c.ctx.root, f)));
@@ -111,6 +146,7 @@ function mapEnvFiles(c: Conv): void {
   if (present.length > 0) c.set('run.envFiles', present);
   c.map('env_files', 'run.envFiles');
   if (files.length === 0) return;
+  copyToolchainVars(c, present);
   c.note(
     'run.envFiles',
     "From air's env_files. air loaded them for the build too: put what the build needs in build.env. Here they override hotwatch's own environment (air never overrode a variable already set).",

@@ -19,6 +19,7 @@ export function convertProxy(c: Conv): void {
     'proxy',
     "air's [proxy]. Differences: during a restart hotwatch's proxy holds requests (up to proxy.holdTimeout) instead of failing them, shows build errors in the page, and listens on 127.0.0.1 only (proxy.address; air's listened on every interface).",
   );
+  keepAirsRebuilds(c);
   mapProxyPort(c);
   mapAppPort(c);
   const timeout = c.get<number>('proxy.app_start_timeout');
@@ -27,6 +28,20 @@ export function convertProxy(c: Conv): void {
     c.set('proxy.readyTimeout', ms(timeout));
     c.map('proxy.app_start_timeout', 'proxy.readyTimeout');
   } else c.drop('proxy.app_start_timeout', `${timeout} is not a positive number of milliseconds`);
+}
+
+/**
+ * air rebuilds and restarts for every file it watches. hotwatch's proxy, by default, only reloads the
+ * pages for static files and restarts without a build for templates: an app that reads static/index.html
+ * once at start would keep serving the old one. Emptied, the lists keep air's behaviour; the comment says
+ * what they would give.
+ */
+function keepAirsRebuilds(c: Conv): void {
+  c.set('proxy.reloadOnly', []);
+  c.set('proxy.restartOnly', []);
+  const why =
+    'Empty, as air behaved: every watched file rebuilds and restarts. With the proxy, hotwatch can instead only reload the pages for static files (reloadOnly) and restart without a build for templates (restartOnly); remove both keys for its defaults, once the app reads those files at each request, not once at start.';
+  c.note('proxy.reloadOnly', why);
 }
 
 function mapProxyPort(c: Conv): void {

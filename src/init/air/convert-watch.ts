@@ -97,12 +97,20 @@ function mapExcludes(c: Conv, exclude: Globs): void {
       `air's default exclude_dir (assets, tmp, vendor, testdata) is kept: ${added.join(', ') || 'hotwatch skips those already'}.`,
     );
   const includeDirs = (c.get<string[]>('build.include_dir') ?? []).map(clean).filter(Boolean);
-  if (includeDirs.length > 0) {
-    const outside = dirsOutside(c.ctx.root, includeDirs, (n) => defaults.has(n));
+  const beyond = includeDirs.filter((d) => d === '..' || d.startsWith('../') || path.isAbsolute(d));
+  if (beyond.length > 0)
+    c.differs(
+      'build.include_dir',
+      `${beyond.join(', ')} ${beyond.length === 1 ? 'is' : 'are'} outside the root, and not watched: hotwatch watches one tree (air watched these too). A Go module there is watched once the build uses it (go.work, or a replace in go.mod); for other files, run hotwatch from a directory that holds both`,
+    );
+  const inside = includeDirs.filter((d) => !beyond.includes(d));
+  // "." is the whole root: nothing in it is outside.
+  if (inside.length > 0 && !inside.includes('.')) {
+    const outside = dirsOutside(c.ctx.root, inside, (n) => defaults.has(n));
     for (const d of outside) exclude.add(dirGlob(d)!, 'build.include_dir');
     c.note(
       'watch.exclude',
-      `air watched only ${includeDirs.join(', ')} (include_dir): hotwatch watches the whole root minus its excludes, so the directories outside them that exist now are excluded (${outside.join(', ') || 'none'}); one created later is watched. Files directly in the root (go.mod) are watched too.`,
+      `air watched only ${inside.join(', ')} (include_dir): hotwatch watches the whole root minus its excludes, so the directories outside them that exist now are excluded (${outside.join(', ') || 'none'}); one created later is watched. Files directly in the root (go.mod) are watched too.`,
     );
   }
   exclude.settle(c, {

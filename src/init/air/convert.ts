@@ -39,6 +39,9 @@ function header(c: Conv, shown: string): string[] {
   if (c.unmapped.length > 0) {
     lines.push(`Not converted (${c.unmapped.length}):`, ...groupedUnmapped(c.unmapped).map((l) => `- ${l}`));
   }
+  if (c.differences.length > 0) {
+    lines.push(`Converted, but not as air behaved (${c.differences.length}):`, ...groupedUnmapped(c.differences).map((l) => `- ${l}`));
+  }
   return lines;
 }
 
@@ -52,5 +55,5 @@ export function convertAir(air: AirFile, shown: string, ctx: ConvertContext): Ai
   convertSteps(c, airPlatform(ctx.platform));
   reportUnknown(c);
   c.draft.header = header(c, shown);
-  return { draft: c.draft, mapped: c.mapped, unmapped: c.unmapped };
+  return { draft: c.draft, mapped: c.mapped, unmapped: c.unmapped, differences: c.differences };
 }
