@@ -51,6 +51,7 @@ export type NoticeCode =
   | 'OVERFLOW_RECONCILED'
   // what the tree holds
   | 'SKIP_MOUNT'
+  | 'MOUNT_HOLDS_GO'
   | 'POLL_MOUNT'
   | 'POLL_MOUNT_NATIVE'
   | 'SYMLINK_OUTSIDE_ROOT'

@@ -180,7 +180,7 @@ export function classifyFs(fsType: string): FsClass {
   if (t === 'tmpfs' || t === 'ramfs') {
     return {
       events: 'skip',
-      reason: `${fsType} is in-memory: events work, but such a mount usually holds scratch or build output, not source; skipped unless listed in watch.includeMounts (list it there if the build compiles what it holds)`,
+      reason: `${fsType} is in-memory: events work, but such a mount usually holds scratch or build output, not source; skipped unless it holds Go sources or is listed in watch.includeMounts (list it there if the build reads what it holds)`,
     };
   }
   if (PSEUDO.has(t)) {

@@ -78,6 +78,26 @@ describe('scanTree', () => {
     expect(native.pollMounts).toEqual([]);
   });
 
+  it('a tmpfs holding Go sources (generated code the build compiles) is watched all the same, said at info', async () => {
+    for (const d of ['gen/api', 'scratch/deep']) fs.mkdirSync(path.join(root, d), { recursive: true });
+    fs.writeFileSync(path.join(root, 'gen/api/api.go'), 'package api\n');
+    fs.writeFileSync(path.join(root, 'scratch/deep/x.json'), '{}\n');
+    const mounts = parseMountInfo(
+      [
+        '27 1 254:0 / / rw - ext4 /dev/vda rw',
+        `50 27 0:40 / ${root}/gen rw - tmpfs none rw`,
+        `51 27 0:41 / ${root}/scratch rw - tmpfs none rw`,
+      ].join('\n'),
+    );
+    const r = await scanTree(watchSettings(root), { signal: signal(), mounts });
+    expect(r.dirs).toEqual([root, path.join(root, 'gen'), path.join(root, 'gen/api')]);
+    expect(r.skippedMounts.map((m) => m.path)).toEqual([path.join(root, 'scratch')]);
+    expect(r.notices.find((n) => n.code === 'MOUNT_HOLDS_GO')).toMatchObject({
+      level: 'info',
+      message: 'watching ./gen although it is a tmpfs mount: it holds Go sources, which the build may compile',
+    });
+  });
+
   it('an unreadable root rejects with ROOT_UNREADABLE; an aborted signal rejects', async () => {
     await expect(scanTree(watchSettings(path.join(root, 'nope')), { signal: signal() })).rejects.toMatchObject({ code: 'ROOT_UNREADABLE' });
     const ac = new AbortController();

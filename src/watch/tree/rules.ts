@@ -34,6 +34,30 @@ export interface TreeRulesOptions {
   pollDirs?: readonly string[];
 }
 
+/** Entries a special mount's peek reads at most: a scratch tmpfs with a million files is not walked for it. */
+const PEEK_ENTRIES = 2000;
+
+/** Whether `dir` holds a .go file or a go.mod within its first PEEK_ENTRIES entries, breadth first, symlinks not followed. */
+export function holdsGoSources(dir: string): boolean {
+  const queue = [dir];
+  let read = 0;
+  while (queue.length > 0 && read < PEEK_ENTRIES) {
+    const at = queue.shift()!;
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(at, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const e of entries) {
+      if (++read > PEEK_ENTRIES) break;
+      if (e.isFile() && (e.name.endsWith('.go') || e.name === 'go.mod')) return true;
+      if (e.isDirectory()) queue.push(path.join(at, e.name));
+    }
+  }
+  return false;
+}
+
 /** Kind of a dirent, with one lstat when the filesystem does not report types (DT_UNKNOWN). */
 export function entryKind(dir: string, e: fs.Dirent): EntryKind {
   if (e.isDirectory()) return 'dir';
@@ -141,9 +165,23 @@ export class TreeRules {
     }
   }
 
-  /** A mount that never matters for a build (tmpfs, proc...): not descended unless watch.includeMounts names it. */
+  /**
+   * A mount that never matters for a build (tmpfs, proc...): not descended unless watch.includeMounts names
+   * it, or it holds Go sources (generated code on a tmpfs: the build compiles it, and skipped, its edits
+   * were never seen while status said healthy).
+   */
   private skipMount(dir: string, m: MountEntry, c: FsClass): boolean {
     if (this.included(dir)) return true;
+    if (holdsGoSources(dir)) {
+      this.once(`mount:${dir}`, {
+        level: 'info',
+        code: 'MOUNT_HOLDS_GO',
+        path: dir,
+        message: `watching ./${this.rel(dir)} although it is a ${m.fsType} mount: it holds Go sources, which the build may compile`,
+        hint: `if it should not be watched, add "${this.rel(dir)}/**" to watch.exclude`,
+      });
+      return true;
+    }
     if (!this.reported.has(`mount:${dir}`)) this.skippedMounts.push({ path: dir, fsType: m.fsType, reason: c.reason });
     this.once(`mount:${dir}`, {
       level: 'warn',
