@@ -53,6 +53,8 @@ export interface TerminateResult {
   graceful: boolean;
   /** Processes outside the group that were still running and got SIGKILL from the sweep. */
   swept: TreeProcess[];
+  /** Processes outside the group (setsid workers) that got the stop signal once the group was gone. */
+  escaped: TreeProcess[];
   /** Still running after every bound (uninterruptible sleep, not ours to kill): reported, not hidden. */
   survivors: TreeProcess[];
 }
@@ -149,6 +151,7 @@ export async function pollUntil(cond: () => boolean, timeoutMs: number, interval
 }
 
 export async function terminateTree(o: TerminateOptions): Promise<TerminateResult> {
+  const started = Date.now();
   const known = new KnownProcesses(o.known ?? snapshotTree(o.pgid, { marker: o.marker }));
   const groupDone = (): boolean => o.leaderExited() && !groupAlive(o.pgid);
   const graceful = groupDone() || (await signalAndWait(o, groupDone));
@@ -156,14 +159,30 @@ export async function terminateTree(o: TerminateOptions): Promise<TerminateResul
   // the children of every process known so far too (one may have cleared the marker from its env).
   known.add(snapshotTree(o.pgid, { marker: o.marker, markerBornAfter: o.markerBornAfter, moreRoots: known.running().map((k) => k.pid) }));
   if (!graceful) signalGroup(o.pgid, 'SIGKILL', o.log);
+  const escaped = graceful ? await stopEscapees(known, o, o.graceMs - (Date.now() - started)) : [];
   const swept = sweep(known, o, graceful);
   await waitUntilGone(known, o, groupDone);
   const survivors = reportSurvivors(known, o);
-  return {
-    graceful,
-    swept: swept.map(({ pid, cmd }) => ({ pid, cmd })),
-    survivors: survivors.map(({ pid, cmd }) => ({ pid, cmd })),
-  };
+  const shown = (l: KnownProcess[]): TreeProcess[] => l.map(({ pid, cmd }) => ({ pid, cmd }));
+  return { graceful, swept: shown(swept), escaped: shown(escaped), survivors: shown(survivors) };
+}
+
+/**
+ * The group went away within its grace period: the processes that left it (setsid workers) get the stop
+ * signal too, and what is left of the grace period, before the sweep's SIGKILL. A worker that flushes a
+ * queue or a database file on SIGTERM lost that work at every save. Returns those signalled.
+ */
+async function stopEscapees(known: KnownProcesses, o: TerminateOptions, leftMs: number): Promise<KnownProcess[]> {
+  const escaped = known.running().filter((k) => k.pid !== o.pgid && readStat(k.pid)?.pgrp !== o.pgid);
+  for (const k of escaped) {
+    try {
+      process.kill(k.pid, o.signal);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  if (escaped.length > 0) await pollUntil(() => o.cut?.aborted === true || !escaped.some(stillRunning), Math.max(0, leftMs), POLL_MS);
+  return escaped;
 }
 
 /** Every process seen in the tree, by pid; a pid seen again with another start time is the newer process. */

@@ -42,6 +42,8 @@ export interface StopResult {
   portsStillHeld: { port: number; holders: { pid: number; cmd: string }[] }[];
   /** the leader had exited, leaving these marked processes (a daemon): they got the stop signal */
   daemons?: { pid: number; cmd: string }[];
+  /** processes outside the app's group (setsid workers) that got the stop signal once the group was gone */
+  escaped?: { pid: number; cmd: string }[];
 }
 
 export interface AppStartOptions {
@@ -271,6 +273,7 @@ export class AppProcess {
       swept: term.swept,
       portsStillHeld,
       ...(daemons.length > 0 ? { daemons } : {}),
+      ...(term.escaped.length > 0 ? { escaped: term.escaped } : {}),
     };
     log.debug({ event: 'app.stopped', pid: this.pid, ...res }, `app pid ${this.pid} stopped (${res.how})`);
     return res;

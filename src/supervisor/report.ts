@@ -160,9 +160,21 @@ function reportStop(log: Logger, pid: number, why: string, res: StopResult, ctx:
   const daemons = res.daemons?.length
     ? `; it had daemonized: ${res.daemons.map((d) => `pid ${d.pid} (${d.cmd})`).join(', ')} got ${ctx.stopSignal}`
     : '';
+  const escaped = res.escaped?.length
+    ? `; ${res.escaped.map((d) => `pid ${d.pid} (${d.cmd})`).join(', ')}, outside its process group (setsid), got ${ctx.stopSignal} too`
+    : '';
   log.info(
-    { event: 'app.stop', pid, why, how: res.how, stopMs: res.durationMs, exit: res.exit, ...(res.daemons ? { daemons: res.daemons } : {}) },
-    `app (pid ${pid}) ${how} in ${res.durationMs}ms (${why})${daemons}`,
+    {
+      event: 'app.stop',
+      pid,
+      why,
+      how: res.how,
+      stopMs: res.durationMs,
+      exit: res.exit,
+      ...(res.daemons ? { daemons: res.daemons } : {}),
+      ...(res.escaped ? { escaped: res.escaped } : {}),
+    },
+    `app (pid ${pid}) ${how} in ${res.durationMs}ms (${why})${daemons}${escaped}`,
   );
   for (const s of res.swept) {
     log.warn(
