@@ -37,6 +37,22 @@ describe('special entries in the tree (faults)', () => {
     expectNoSentinelBuilds(hw);
   }, 120_000);
 
+  it('a read-only bind mount inside the tree: one warning naming it (not one per sentinel round), and its edits serve', async () => {
+    requireNamespaces('-Urm');
+    const app = await fc.app();
+    const src = path.join(app.root, 'src');
+    const hw = fc.start({ wrap: nsWrap('-Urm', [`mount --bind ${shq(src)} ${shq(src)}`, `mount -o remount,ro,bind ${shq(src)}`]) });
+    await app.serves(answer('m1', { src: 's1' }), 'initial build');
+    app.write('src/version.go', pkgGo('src', 's2')); // written outside the namespace: seen through the read-only view
+    await app.serves(answer('m1', { src: 's2' }), 'an edit in the read-only mount');
+    // Several sentinel rounds: busy after the edit, then quiet ones.
+    await new Promise((r) => setTimeout(r, 8_000));
+    const off = hw.logs.filter((l) => l.code === 'SENTINEL_OFF');
+    expect(off.map((l) => l.path)).toEqual([src]);
+    expect(String(off[0]!.msg)).toContain(`no sentinel in ${src}`);
+    expect(hw.logs.filter((l) => l.code === 'SENTINEL_ON')).toEqual([]);
+  }, 120_000);
+
   it('symlink loops in the tree: ready and serving', async () => {
     const app = await fc.app();
     fs.symlinkSync('..', path.join(app.root, 'src', 'up')); // src/up/src/up/... forever when followed

@@ -35,7 +35,8 @@ export interface SentinelLoss {
 export class SentinelGuard {
   /** The root's sentinel directory, once created (removed on close if empty). */
   private dir: string | undefined;
-  private warned: string | undefined;
+  /** The reason last warned, by the directory a sentinel cannot be written in (the root, a mount). */
+  private readonly warned = new Map<string, string>();
   /** The watcher whose native backend carries the sentinels (set once it exists). */
   private watcher: WatchControl | undefined;
   private readonly pace: QuietPace;
@@ -133,7 +134,7 @@ export class SentinelGuard {
       this.dir = ensureSentinelDir(this.root);
       return true;
     } catch (e) {
-      this.warn(String(e));
+      this.warn(this.root, String(e));
       return false;
     }
   }
@@ -145,10 +146,10 @@ export class SentinelGuard {
       this.dir = ensureSentinelDir(this.root);
       if (!(await this.watcher.armSentinel(this.dir, ARM_SENTINEL_MS))) return false;
       this.files.add({ scope: 'root', path: this.root, dir: this.dir });
-      this.warned = undefined;
+      this.warned.delete(this.root);
       return true;
     } catch (e) {
-      if (!this.signal.aborted) this.warn(String(e));
+      if (!this.signal.aborted) this.warn(this.root, String(e));
       return false;
     }
   }
@@ -271,30 +272,25 @@ export class SentinelGuard {
   private send(scope: 'root' | 'mount', p: string): void {
     const r = this.files.write(p);
     if (r === 'missing' && scope === 'root') void this.armRoot();
-    else if (r === 'unwritable') this.warn(this.files.lastError(p)!);
-    else if (r === 'written' && this.warned !== undefined) this.resumed();
+    else if (r === 'unwritable') this.warn(p, this.files.lastError(p)!);
+    else if (r === 'written' && this.warned.has(p)) this.resumed(p);
   }
 
-  /** Sentinels go out again after a warning: said once. */
-  private resumed(): void {
-    this.warned = undefined;
-    this.log.say(
-      'info',
-      'SENTINEL_ON',
-      this.root,
-      `sentinels are written again in ${this.root}: deafness is found within ${this.intervalMs}ms again`,
-    );
+  /** Sentinels go out again in `p` after a warning: said once. */
+  private resumed(p: string): void {
+    this.warned.delete(p);
+    this.log.say('info', 'SENTINEL_ON', p, `sentinels are written again in ${p}: deafness is found within ${this.intervalMs}ms again`);
   }
 
-  /** One warning per distinct reason (never once per tick). */
-  private warn(why: string): void {
-    if (this.warned === why) return;
-    this.warned = why;
+  /** One warning per directory and distinct reason (never once per tick, nor each time another directory's sentinel works). */
+  private warn(p: string, why: string): void {
+    if (this.warned.get(p) === why) return;
+    this.warned.set(p, why);
     this.log.say(
       'warn',
       'SENTINEL_OFF',
-      this.root,
-      `no sentinel in ${this.root}: ${why}; deafness is then found by the heartbeat and the coverage audit only`,
+      p,
+      `no sentinel in ${p}: ${why}; deafness is then found by the heartbeat and the coverage audit only`,
     );
   }
 }
