@@ -111,6 +111,13 @@ function sameUnitArgs(flags: ReturnType<typeof parse>, s: Settings, runArgs: str
   ];
 }
 
+/** The variables that change what go builds or where it fetches from, as set here (CC and CXX for cgo too). */
+export function toolchainEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && /^(GO[A-Z0-9_]*|CGO_[A-Z0-9_]+|CC|CXX)$/.test(k)) out[k] = v;
+  return out;
+}
+
 export async function systemdUnitCommand(argv: string[], io: SystemdUnitIO): Promise<number> {
   const dashdash = argv.indexOf('--');
   const runArgs = dashdash === -1 ? [] : argv.slice(dashdash + 1);
@@ -150,6 +157,7 @@ export async function systemdUnitCommand(argv: string[], io: SystemdUnitIO): Pro
         buildTimeoutMs: s.build.timeoutMs,
         watchdogIntervalMs: s.watchdog.intervalMs,
         path: [...new Set(dirs.filter((d): d is string => Boolean(d)))],
+        goEnv: toolchainEnv(process.env),
         account: flags.user ? undefined : ownerOf(s.root),
         logFormat: flags['log-format'] as 'pretty' | 'json',
         version: pkg.version,

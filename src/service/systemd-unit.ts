@@ -22,6 +22,8 @@ export interface UnitInputs {
   watchdogIntervalMs: number;
   /** PATH for the service: where go and node are, then the usual directories. */
   path: string[];
+  /** The Go toolchain's variables set where the unit was printed (GOFLAGS, GOWORK, GOPRIVATE, CGO_ENABLED...). */
+  goEnv: Record<string, string>;
   /** The system unit's User= (the repository's owner). */
   account: string | undefined;
   /** pretty: plain lines journald files by level; json: one JSON object per line for a log shipper. */
@@ -123,6 +125,18 @@ WantedBy=${i.user ? 'default.target' : 'multi-user.target'}
 `;
 }
 
+/**
+ * A service inherits none of the shell's variables: GOFLAGS=-tags=dev, GOWORK or CGO_ENABLED set there
+ * would silently build another program under the unit, and GOPRIVATE/GOPROXY fail private modules.
+ */
+function goEnvLines(env: Record<string, string>): string {
+  const names = Object.keys(env).sort();
+  if (names.length === 0)
+    return '# No GO* or CGO_* variable was set where this unit was printed: add Environment= lines here if the build needs one.\n';
+  const lines = names.map((n) => `Environment=${envAssignment(n, env[n]!)}\n`).join('');
+  return `# The Go settings of the shell that printed this unit (a service inherits none; without them it would build another program):\n${lines}`;
+}
+
 /** The [Service] section: how hotwatch starts, is watched, stops and restarts. */
 function serviceSection(i: UnitInputs, exec: string, name: string): string {
   const t = unitTimings(i);
@@ -138,6 +152,7 @@ ExecReload=${[...hotwatch(i), 'reload', '--root', i.root].map(execWord).join(' '
 WorkingDirectory=${specifiers(i.root)}
 ${i.user ? '' : `# The repository's owner: the build output, .hotwatch/ and the Go caches stay theirs (and HOME is set for go).\nUser=${i.account}\n`}# go, git and node for the builds: a service gets a minimal PATH otherwise.
 Environment=${envAssignment('PATH', i.path.join(':'))}
+${goEnvLines(i.goEnv)}# The app's own variables (DATABASE_URL...): run.env or run.envFiles in the config, or Environment= lines here.
 # journald stores bytes: no colour escapes, even when a terminal is attached.
 Environment=NO_COLOR=1
 # journalctl -t ${name.replace(/\.service$/, '')} finds hotwatch's lines and the app's.

@@ -92,8 +92,35 @@ describe('hotwatch systemd-unit', () => {
     expect(out).not.toMatch(/^User=/m); // a user unit runs as its user
     // Every setting has a comment above it, or is one of the few that speak for themselves.
     const lines = out.split('\n');
-    const bare = lines.filter((l, k) => /^[A-Z]\w+=/.test(l) && !lines[k - 1]!.startsWith('#') && !lines[k - 1]!.startsWith('['));
+    // (Environment= lines of one kind share the comment above the first.)
+    const bare = lines.filter(
+      (l, k) =>
+        /^[A-Z]\w+=/.test(l) &&
+        !lines[k - 1]!.startsWith('#') &&
+        !lines[k - 1]!.startsWith('[') &&
+        !(l.startsWith('Environment=') && lines[k - 1]!.startsWith('Environment=')),
+    );
     expect(bare.map((l) => l.split('=')[0])).toEqual(['StartLimitBurst', 'WorkingDirectory', 'Restart', 'RestartSec']);
+  });
+
+  it("carries the shell's Go settings (GOFLAGS, CGO_ENABLED...): a service inherits none, and would build another program", async () => {
+    const root = goModule();
+    const saved = { ...process.env };
+    for (const k of Object.keys(process.env)) if (/^(GO|CGO_)/.test(k)) delete process.env[k];
+    try {
+      expect((await generate(['--user'], root)).out).toMatch(/^# No GO\* or CGO_\* variable was set where this unit was printed/m);
+      Object.assign(process.env, { GOFLAGS: '-tags=dev -mod=mod', CGO_ENABLED: '0', GOPRIVATE: 'git.example.com/*' });
+      const g = await generate(['--user'], root);
+      expect(g.out).toContain(
+        '# The Go settings of the shell that printed this unit (a service inherits none; without them it would build another program):\nEnvironment="CGO_ENABLED=0"\nEnvironment="GOFLAGS=-tags=dev -mod=mod"\nEnvironment="GOPRIVATE=git.example.com/*"\n',
+      );
+      const file = path.join(tmp(), 'hotwatch-x.service');
+      fs.writeFileSync(file, g.out);
+      expect((await verify(file, true)).code).toBe(0);
+    } finally {
+      for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+      Object.assign(process.env, saved);
+    }
   });
 
   it('waits for the longest grace period of the apps that run, and names its key', async () => {
