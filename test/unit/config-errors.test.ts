@@ -85,6 +85,17 @@ describe('config errors: one message, file:line:col key: what', () => {
     );
   });
 
+  it('a go flag and its value in one item ("-tags dev"): one word to go, refused at its place with both ways to write it', async () => {
+    const e = await errorFor('build:\n  flags: ["-race", "-tags dev"]\n');
+    expect(e.format()).toBe(
+      'watcher.config.yaml:2:20 build.flags[1]: "-tags dev" is one argument to go, a flag and its value in one word (go would fail every build: "flag provided but not defined")\n  fix: write "-tags=dev", or two items: "-tags", "dev"',
+    );
+    const ok = await loadSettings({ cwd: tmp.dir, isTTY: false }).catch((x: unknown) => x);
+    expect(ok).toBeInstanceOf(HotwatchError);
+    fs.writeFileSync(path.join(tmp.dir, 'watcher.config.yaml'), 'build:\n  flags: ["-ldflags=-s -w", "-tags", "dev"]\n');
+    expect((await loadSettings({ cwd: tmp.dir, isTTY: false })).build.flags).toEqual(['-ldflags=-s -w', '-tags', 'dev']);
+  });
+
   it('more than one YAML document', async () => {
     const e = await errorFor('root: .\n---\nroot: x\n');
     expect(e.format()).toBe(
