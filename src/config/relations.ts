@@ -5,6 +5,7 @@
  * The fixes ("set quiet: 1s", "also set maxWait: 2s") are alternatives that parse-config.ts offers only
  * when the config accepts them (raising one cap can break the next: settledQuiet ≤ loneQuiet ≤ quiet).
  */
+import path from 'node:path';
 import { parseDuration } from './duration.js';
 import type { ConfigProblem } from './issues.js';
 import type { Config } from './schema.js';
@@ -98,8 +99,42 @@ function samePort(cfg: Config, isSet: IsSet): ConfigProblem | undefined {
   };
 }
 
+/** The `-o` values of a shell command line (`go build -o ./tmp/main .`, `-o=bin/x`), quotes removed. */
+export function outputsOf(cmd: string): string[] {
+  return [...cmd.matchAll(/(?:^|[\s;&|(])-o(?:=|\s+)(?:"([^"]*)"|'([^']*)'|([^\s;&|)]+))/g)].map((m) => m[1] ?? m[2] ?? m[3] ?? '');
+}
+
+const samePath = (a: string, b: string): boolean =>
+  path.posix.normalize(a.replace(/^\.\//, '')) === path.posix.normalize(b.replace(/^\.\//, ''));
+
+/**
+ * A build.cmd that writes its binary elsewhere (`go build -o ./tmp/main .`, the air habit) while
+ * build.output is left at its default: the build says ok, and the app never starts ("does not exist").
+ */
+function cmdWritesElsewhere(cfg: Config, isSet: IsSet): ConfigProblem | undefined {
+  const { cmd, output } = cfg.build;
+  if (cmd === undefined || isSet(['build', 'output']) || cmd.includes(output)) return undefined;
+  const written = outputsOf(cmd);
+  if (written.length === 0 || written.some((w) => samePath(w, output))) return undefined;
+  const first = written[0]!.replace(/^\.\//, '');
+  const message = `build.cmd writes ${written[0]} (its -o), but hotwatch runs build.output (${output}, the default): the app would never start`;
+  return {
+    path: ['build', 'cmd'],
+    anchor: 'value',
+    message,
+    hint: `set build.output: ${first}`,
+    related: [
+      ['build', 'cmd'],
+      ['build', 'output'],
+    ],
+    alternatives: [{ text: `set build.output: ${first}`, edits: [{ path: ['build', 'output'], set: first }] }],
+    pick: 'all',
+  };
+}
+
 export function relationProblems(cfg: Config, isSet: IsSet): ConfigProblem[] {
   return [
+    cmdWritesElsewhere(cfg, isSet),
     samePort(cfg, isSet),
     samePort(cfg, isSet) ? undefined : proveOnFixedPort(cfg, isSet),
     atMost(cfg, isSet, ['debounce', 'quiet'], ['debounce', 'maxWait'], 'maxWait is the longest a batch waits, so it caps the quiet window'),

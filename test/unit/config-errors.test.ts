@@ -96,6 +96,21 @@ describe('config errors: one message, file:line:col key: what', () => {
     expect((await loadSettings({ cwd: tmp.dir, isTTY: false })).build.flags).toEqual(['-ldflags=-s -w', '-tags', 'dev']);
   });
 
+  it('a build.cmd that writes its binary elsewhere (-o ./tmp/main) with build.output left at its default: refused with the fix', async () => {
+    const e = await errorFor('build:\n  cmd: go build -o ./tmp/main .\n');
+    expect(e.format()).toBe(
+      'watcher.config.yaml:2:8 build.cmd writes ./tmp/main (its -o), but hotwatch runs build.output (.hotwatch/bin/app, the default): the app would never start\n  fix: set build.output: tmp/main',
+    );
+    for (const ok of [
+      'build:\n  cmd: go build -o ./tmp/main .\n  output: tmp/main\n',
+      "build:\n  cmd: 'go build -o /tmp/gen ./gen && /tmp/gen && go build -o .hotwatch/bin/app .'\n",
+      'build:\n  cmd: make build\n',
+    ]) {
+      fs.writeFileSync(path.join(tmp.dir, 'watcher.config.yaml'), ok);
+      await expect(loadSettings({ cwd: tmp.dir, isTTY: false })).resolves.toBeDefined();
+    }
+  });
+
   it('more than one YAML document', async () => {
     const e = await errorFor('root: .\n---\nroot: x\n');
     expect(e.format()).toBe(
