@@ -2,6 +2,8 @@
  * One build as the job sees it: runBuild's result as a BuildOutcome, a failure confirmed real (no
  * relevant file changed while it ran) and a good build's binary identified.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import type { BuildSettings } from '../config/settings.js';
 import type { Logger } from '../log/logger.js';
 import { binaryIdentity } from './binary-identity.js';
@@ -48,7 +50,10 @@ export async function buildForJob(o: JobBuildOptions, signal: AbortSignal): Prom
       onLine(line);
     },
   })
-    .then(toOutcome, (error: unknown): BuildOutcome => ({ kind: 'error', error }))
+    .then(
+      (res) => toOutcome(unwrittenOutput(res, o)),
+      (error: unknown): BuildOutcome => ({ kind: 'error', error }),
+    )
     .finally(() => slow.stop());
   if (outcome.kind === 'failed') return confirmFailure(outcome, startedAt, o);
   if (outcome.kind === 'ok') return withIdentity({ ...outcome, durationMs: outcome.durationMs + stepsMs }, o.binary);
@@ -100,6 +105,17 @@ class SlowBuild {
     this.timer = setTimeout(() => this.say(), SLOW_BUILD_EVERY_MS);
     this.timer.unref();
   }
+}
+
+/**
+ * A build.cmd that exits 0 without writing build.output (it writes its binary elsewhere: `make build`, a
+ * `-o ./tmp/main`) failed: said as such, with the fix. Not a "gone" binary to build again (a loop of it).
+ */
+function unwrittenOutput(res: BuildResult, o: JobBuildOptions): BuildResult {
+  if (!res.ok || o.settings.cmd === undefined || fs.existsSync(o.binary)) return res;
+  const shown = path.relative(o.settings.root, o.binary) || o.binary;
+  const note = `hotwatch: build.cmd exited 0 but did not write build.output (${shown}): make it write there, or set build.output to the file it writes`;
+  return { ...res, ok: false, output: res.output.trim() ? `${res.output.trimEnd()}\n${note}` : note };
 }
 
 function toOutcome(res: BuildResult): BuildOutcome {

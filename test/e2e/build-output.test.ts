@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, freePort, goMain, httpGet, writeGoApp } from '../helpers/hotwatch.js';
+import { BIN, freePort, goMain, httpGet, startHotwatch, writeGoApp } from '../helpers/hotwatch.js';
 import { makeTmpDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -60,4 +60,20 @@ describe('compiler output (e2e)', () => {
     }
     expect(await exited).toBe(0);
   }, 90_000);
+});
+
+describe('a build.cmd that exits 0 without writing build.output (e2e)', () => {
+  it('is a failed build that says so, once: not a "gone" binary built again', async () => {
+    fs.writeFileSync(path.join(mod, 'watcher.config.yaml'), "build:\n  cmd: 'go build -o ./tmp/elsewhere .'\n  output: tmp/main\n");
+    const hw = startHotwatch([], { cwd: mod, env: { PORT: String(await freePort()) } });
+    try {
+      const failed = await hw.waitForLog((l) => l.event === 'build.failed', 'the build is said to fail');
+      expect(String(failed.msg)).toContain('hotwatch: build.cmd exited 0 but did not write build.output (tmp/main)');
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(hw.events('build.start')).toHaveLength(1);
+      expect(hw.events('app.binary-gone')).toEqual([]);
+    } finally {
+      await hw.stop();
+    }
+  }, 60_000);
 });
