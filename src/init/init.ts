@@ -105,11 +105,11 @@ function fromAir(
   return { draft: conv.draft, found, unmapped: conv.unmapped, differences: conv.differences };
 }
 
-async function fromRepo(opts: InitOptions, defaults: Config): Promise<{ draft: ConfigDraft; found: string[] }> {
+async function fromRepo(opts: InitOptions): Promise<{ draft: ConfigDraft; found: string[] }> {
   const facts = inspectRepo(opts.root, LIST_DEFAULTS.extensions);
   if (facts.project.kind === 'none') throw moduleMissing(facts);
   const main = await chooseMain(facts, opts.main, opts.ask, opts.all === true);
-  return planFromRepo(facts, main, defaults);
+  return planFromRepo(facts, main);
 }
 
 /** This `hotwatch init`, as typed, with --force: the fix must run as the command that was refused would have. */
@@ -134,7 +134,7 @@ export async function runInit(opts: InitOptions): Promise<InitResult> {
   }
   const defaults = ConfigSchema.parse({});
   const plan =
-    opts.fromAir !== undefined ? fromAir(opts, defaults) : { ...(await fromRepo(opts, defaults)), unmapped: [], differences: [] };
+    opts.fromAir !== undefined ? fromAir(opts, defaults) : { ...(await fromRepo(opts)), unmapped: [], differences: [] };
   const text = renderConfig(plan.draft, schemaRef(opts.root));
   try {
     parseConfigText(text, shown); // the file must be one hotwatch run accepts

@@ -3,9 +3,7 @@
  * reason as a comment. Only what differs from the defaults is set; the defaults come from the schema.
  */
 import { globProblem } from '../config/glob.js';
-import { shellWord } from '../shell-word.js';
 import { LIST_DEFAULTS } from '../config/lists.js';
-import type { Config } from '../config/schema.js';
 import type { ConfigDraft } from './render.js';
 import type { RepoFacts } from './inspect.js';
 import { ALL_AS_APPS, planApps } from './plan-apps.js';
@@ -13,25 +11,25 @@ import { ALL_AS_APPS, planApps } from './plan-apps.js';
 const under = (glob: string, dir: string): boolean => glob === dir || glob.startsWith(`${dir}/`);
 const list = (xs: readonly string[]): string => xs.join(', ');
 
-function planBuild(facts: RepoFacts, main: string, d: Config, draft: ConfigDraft, found: string[]): void {
+function planBuild(facts: RepoFacts, main: string, draft: ConfigDraft, found: string[]): void {
   const others = facts.mains.filter((m) => m !== main);
   const p = facts.project;
-  const key = p.kind === 'workspace' && !p.rootModule ? 'build.cmd' : 'build.package';
+  // build.package, never a build.cmd, at a workspace root too: with a package hotwatch asks go what the
+  // build compiles and embeds (a workspace module in a git-ignored directory, a file ../shared embeds);
+  // with a command it cannot, and those edits were not served.
+  const key = 'build.package';
   const notes: string[] = [];
-  if (key === 'build.cmd' && p.kind === 'workspace') {
-    draft.values['build.cmd'] = `go build -o ${shellWord(d.build.output)} ${shellWord(main)}`;
+  if (main !== '.') draft.values['build.package'] = main;
+  if (p.kind === 'workspace' && !p.rootModule) {
     notes.push(
-      `This is a go.work workspace (${list(p.uses)}) without a go.mod at its root: the build names the main package from the workspace root, so every module of the workspace is watched and a change to any of them rebuilds. To build another program, change the package at the end of this command.`,
+      `This is a go.work workspace (${list(p.uses)}) without a go.mod at its root: go builds the main package from the workspace root, so every module of the workspace is watched and a change to any of them rebuilds.`,
     );
     found.push(`Go workspace: go.work (${list(p.uses)})${p.missing.length ? `; listed but missing: ${list(p.missing)}` : ''}`);
-  } else {
-    if (main !== '.') draft.values['build.package'] = main;
-    found.push(p.kind === 'workspace' ? `Go workspace: go.work (${list(p.uses)}) with a go.mod at the root` : 'Go module: go.mod');
-  }
+  } else found.push(p.kind === 'workspace' ? `Go workspace: go.work (${list(p.uses)}) with a go.mod at the root` : 'Go module: go.mod');
   found.push(`main package: ${main}${others.length ? ` (others: ${list(others)})` : ''}`);
   if (others.length > 0) {
     notes.push(
-      `Other main packages here: ${list(others)}. To work on another, run \`hotwatch init --main ${others[0]} --force\`, or edit the package here${key === 'build.cmd' ? '' : ` (build.package: ${others[0]})`}; to run them all from one hotwatch (one watcher, apps:), \`hotwatch init --all --force\`.`,
+      `Other main packages here: ${list(others)}. To work on another, run \`hotwatch init --main ${others[0]} --force\`, or edit the package here (build.package: ${others[0]}); to run them all from one hotwatch (one watcher, apps:), \`hotwatch init --all --force\`.`,
     );
   }
   if (notes.length) draft.notes[key] = notes;
@@ -110,11 +108,11 @@ function planDotenv(facts: RepoFacts, draft: ConfigDraft, found: string[]): void
   found.push('.env: found; run.envFiles: [.env] would give it to the app and restart the app on its edits (see the comment there)');
 }
 
-export function planFromRepo(facts: RepoFacts, main: string, defaults: Config): { draft: ConfigDraft; found: string[] } {
+export function planFromRepo(facts: RepoFacts, main: string): { draft: ConfigDraft; found: string[] } {
   const draft: ConfigDraft = { values: {}, notes: {}, header: [] };
   const found: string[] = [];
   if (main === ALL_AS_APPS) planApps(facts, draft, found);
-  else planBuild(facts, main, defaults, draft, found);
+  else planBuild(facts, main, draft, found);
   planWatch(facts, draft, found);
   planDotenv(facts, draft, found);
   if (facts.airToml) found.push('.air.toml: not used; `hotwatch init --from-air --force` converts it instead');

@@ -187,7 +187,7 @@ describe('hotwatch init (e2e)', () => {
     expect(configText(dir)).toContain('# ui/ is a frontend: its edits never need a Go rebuild');
   });
 
-  it('a go.work workspace (app + lib): builds ./app from the workspace root, a change to lib rebuilds; never advises go mod init', async () => {
+  it('a go.work workspace (app + a git-ignored lib): builds ./app from the workspace root, a change to lib rebuilds; never advises go mod init', async () => {
     const lib = (v: string) => `package lib\n\nconst Version = "${v}"\n`;
     const app = goMain('unused')
       .replace('"os"\n', '"os"\n\t"example.com/lib"\n')
@@ -198,12 +198,15 @@ describe('hotwatch init (e2e)', () => {
       'app/main.go': app,
       'lib/go.mod': 'module example.com/lib\n\ngo 1.22\n',
       'lib/lib.go': lib('lib-v1'),
+      // A local checkout of a dependency, git-ignored: a common reason for a go.work.
+      '.gitignore': 'lib/\n',
     });
     const r = await init(dir);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('Go workspace: go.work (./app, ./lib)');
     const s = await validConfig(dir);
-    expect(s.build.cmd).toBe('go build -o .hotwatch/bin/app ./app');
+    // build.package, not a build.cmd: go is then asked what the build compiles (the git-ignored lib) and embeds.
+    expect([s.build.cmd, s.build.package]).toEqual([undefined, './app']);
     expect(`${r.stdout}${r.stderr}${configText(dir)}`).not.toMatch(/go mod init/);
     const { hw, port } = await serves(dir, 'v=lib-v1');
     const mark = hw.logs.length;

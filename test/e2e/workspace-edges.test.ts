@@ -65,7 +65,10 @@ describe('workspaces and local modules (e2e)', () => {
     const init = await runCli(['init', '--main', './app'], { cwd: root, env: { ...process.env, ...env } });
     expect(init.code, init.stderr).toBe(0);
     expect(init.stdout).toContain('main package: ./app');
-    expect(fs.readFileSync(path.join(root, 'watcher.config.yaml'), 'utf8')).toMatch(/^ {2}cmd: go build -o \.hotwatch\/bin\/app \.\/app$/m);
+    // build.package, not a build.cmd: with a package, go is asked what the build compiles and embeds.
+    const written = fs.readFileSync(path.join(root, 'watcher.config.yaml'), 'utf8');
+    expect(written).toMatch(/^ {2}package: \.\/app$/m);
+    expect(written).not.toMatch(/^ {2}cmd:/m);
     fs.rmSync(path.join(root, 'watcher.config.yaml'));
 
     // A second program in a module of the workspace: both named; a module outside go.work is not go's to build here.

@@ -176,7 +176,7 @@ describe('repo facts', () => {
 describe('what init plans from the repo', () => {
   const plan = (files: Record<string, string>) => {
     const defaults = ConfigSchema.parse({});
-    return planFromRepo(inspectRepo(tmpDir(files), defaults.watch.extensions), '.', defaults);
+    return planFromRepo(inspectRepo(tmpDir(files), defaults.watch.extensions), '.');
   };
   const main = 'package main\n\nfunc main() {}\n';
 
