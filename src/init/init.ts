@@ -133,8 +133,7 @@ export async function runInit(opts: InitOptions): Promise<InitResult> {
     });
   }
   const defaults = ConfigSchema.parse({});
-  const plan =
-    opts.fromAir !== undefined ? fromAir(opts, defaults) : { ...(await fromRepo(opts)), unmapped: [], differences: [] };
+  const plan = opts.fromAir !== undefined ? fromAir(opts, defaults) : { ...(await fromRepo(opts)), unmapped: [], differences: [] };
   const text = renderConfig(plan.draft, schemaRef(opts.root));
   try {
     parseConfigText(text, shown); // the file must be one hotwatch run accepts
