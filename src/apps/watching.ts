@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { AppSettings } from '../config/apps.js';
 import type { BuildStep, ProxySettings, Settings, WatchSettings } from '../config/settings.js';
 import { watchingEnvFiles } from '../supervisor/env.js';
+import { createFilter } from '../watch/tree/filter.js';
 
 /** The watch settings with every app's env files made relevant and every app's output excluded. */
 export function watchingApps(watch: WatchSettings, apps: readonly AppSettings[] | undefined): WatchSettings {
@@ -18,14 +19,30 @@ export function watchingApps(watch: WatchSettings, apps: readonly AppSettings[] 
     out,
     apps.flatMap((a) => a.include),
   );
-  const exclude = [...out.exclude];
-  for (const app of apps) {
-    const rel = path.relative(watch.root, app.build.output).split(path.sep).join('/');
-    if (rel.startsWith('..') || path.isAbsolute(rel)) continue; // outside the root: never watched anyway
+  return excludingOutputs(
+    out,
+    apps.map((a) => a.build.output),
+  );
+}
+
+/**
+ * `watch` with each binary the builds write excluded, and go's `<output>-go-tmp-umask` beside it: an
+ * output in a watched directory (`bin = "./server"` in the root, with air's include_ext = ["*"]) would
+ * otherwise trigger a second build and restart after every build.
+ */
+export function excludingOutputs(watch: WatchSettings, outputs: readonly string[]): WatchSettings {
+  const exclude = [...watch.exclude];
+  // An output in a directory never watched (.hotwatch/bin, the default) needs no glob: one with a slash
+  // would take the filter off its by-name fast path for every file of the tree.
+  const filter = createFilter(watch);
+  for (const output of outputs) {
+    const rel = path.relative(watch.root, output).split(path.sep).join('/');
+    if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) continue; // outside the root: never watched anyway
+    if (filter.isExcludedDir(path.dirname(output))) continue;
     const glob = rel.replace(/[*?[\]{}()!+@\\]/g, '\\$&');
-    if (!exclude.includes(glob)) exclude.push(glob);
+    for (const g of [glob, `${glob}-go-tmp-umask`]) if (!exclude.includes(g)) exclude.push(g);
   }
-  return { ...out, exclude };
+  return exclude.length === watch.exclude.length ? watch : { ...watch, exclude };
 }
 
 /** Env files of the run and of every app: an edit restarts, never "back to what runs" (the batcher's restartOnly). */
@@ -65,5 +82,6 @@ export function watchedSettings(s: Pick<Settings, 'watch' | 'proxy' | 'build' | 
   watch: WatchSettings;
   outside: string[];
 } {
-  return watchingEnvFiles(watchingApps(watchingStepFiles(watchingProxyFiles(s.watch, s.proxy), s.build.steps), s.apps), s.run);
+  const own = excludingOutputs(watchingProxyFiles(s.watch, s.proxy), [s.build.output]);
+  return watchingEnvFiles(watchingApps(watchingStepFiles(own, s.build.steps), s.apps), s.run);
 }

@@ -77,3 +77,22 @@ describe('a build.cmd that exits 0 without writing build.output (e2e)', () => {
     }
   }, 60_000);
 });
+
+describe('build.output in a watched directory, with watch.include ["**"] (air: bin = "./server", include_ext = ["*"]) (e2e)', () => {
+  it('the binary the build writes never triggers a build: one build per edit', async () => {
+    fs.writeFileSync(path.join(mod, 'watcher.config.yaml'), 'build:\n  output: server\nwatch:\n  include: ["**"]\n');
+    const port = await freePort();
+    const hw = startHotwatch([], { cwd: mod, env: { PORT: String(port) } });
+    try {
+      await waitFor(async () => (await httpGet(port)) === 'v=v1', { description: 'v1 serves', timeoutMs: 60_000 });
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(hw.events('build.start')).toHaveLength(1);
+      writeGoApp(mod, 'v2');
+      await waitFor(async () => (await httpGet(port)) === 'v=v2', { description: 'v2 serves', timeoutMs: 60_000 });
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(hw.events('build.start').map((l) => l.trigger)).toEqual(['initial build', 'main.go']);
+    } finally {
+      await hw.stop();
+    }
+  }, 90_000);
+});
