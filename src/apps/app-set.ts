@@ -80,6 +80,8 @@ export class AppSet implements Supervising {
     // (seen with the 46 main packages of golang.org/x/tools) where there is none.
     setMaxListeners(Math.max(getMaxListeners(o.shared.signal), o.apps.length + 10), o.shared.signal);
     this.builds = new CombinedBuilds(new BuildSlots(defaultBuildBound()), this.log);
+    // Every app's markers, for each app to know its siblings (a port held by one is not a stray's).
+    const runMarkers = new Set<string>();
     this.apps = o.apps.map((settings) => ({
       settings,
       supervisor: new Supervisor({
@@ -90,6 +92,7 @@ export class AppSet implements Supervising {
         appEnv: () => appEnvironment(settings.run),
         log: o.log.child({ app: settings.name }),
         buildRunner: this.builds.run,
+        runMarkers,
         onAppChange: (app) => this.appChanged(settings.name, app),
       }),
     }));

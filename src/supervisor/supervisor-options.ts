@@ -65,6 +65,11 @@ export interface SupervisorOptions {
   /** Told whenever the running app changes (started, stopped, exited): the state file records it. */
   onAppChange?: (app: { pid: number; marker: { key: string; value: string } } | undefined) => void;
   /**
+   * With apps: one set shared by every app's supervisor, each adding the markers of the apps it starts: a
+   * port a sibling holds (the PORT of an env file every app inherits) is not a stray's.
+   */
+  runMarkers?: Set<string>;
+  /**
    * Did a relevant file change after `since` (monotonic ms: when the build started)? Asked when a build
    * fails: the watcher's view, events still on their way included. A yes makes the failure superseded
    * (not reported as one); absent, every failure is reported.

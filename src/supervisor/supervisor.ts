@@ -523,7 +523,7 @@ export class Supervisor {
     const { app, identity, tail } = started;
     if (identity !== undefined) this.selfTrigger.appVersion(t0, identity);
     if (proxy && port !== undefined) {
-      this.markers.add(app.marker.value);
+      this.noteMarker(app.marker.value);
       const why = await proveReady(app, port, proxy, {
         signal,
         stopSignal: run.stopSignal,
@@ -563,7 +563,7 @@ export class Supervisor {
     this.apps.set(app.pid, app);
     this.opts.onAppChange?.(app);
     this.stats.appStarts++;
-    this.markers.add(app.marker.value);
+    this.noteMarker(app.marker.value);
     appEnded(app, this.log, this.opts.signal)
       .then((exit) => {
         if (!exit) return;
@@ -601,12 +601,19 @@ export class Supervisor {
    * its $PORT, or the proxy's port for it) left its tree unseen (its own session, a cleared environment) or
    * is someone else's. Said now, and named at exit while it runs (port-holders.ts).
    */
+  private noteMarker(value: string): void {
+    this.markers.add(value);
+    this.opts.runMarkers?.add(value);
+  }
+
   private portAfterExit(pid: number, delays = [300, 700]): void {
     const port = this.ports.get(pid) ?? this.opts.run.port ?? (Number(this.opts.appEnv().PORT) || undefined);
     // Ad-hoc mode runs commands that end (tests, linters): their $PORT is not theirs to hold.
     if (port === undefined || this.opts.exec || !hasProcfs() || this.opts.signal.aborted) return;
     // A version of ours started since (a restart on the same port) carries a marker: it is not such a holder.
-    const ours = (h: { pid: number }): boolean => [...this.markers].some((v) => carriesEnv(h.pid, APP_MARKER_KEY, v) === true);
+    // A sibling app of the same run (apps:) holding it is not a stray either: the port came from an env file every app inherits.
+    const markers = [...this.markers, ...(this.opts.runMarkers ?? [])];
+    const ours = (h: { pid: number }): boolean => markers.some((v) => carriesEnv(h.pid, APP_MARKER_KEY, v) === true);
     const holders = portHolders(port).filter((h) => !ours(h));
     if (holders.length === 0) {
       // A worker it left may still be starting: looked at again, a few times within a second.

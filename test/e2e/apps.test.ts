@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, httpGet, runCli, startHotwatch, type Hotwatch, type LogLine } from '../helpers/hotwatch.js';
+import { freePort, goMain, httpGet, runCli, startHotwatch, type Hotwatch, type LogLine } from '../helpers/hotwatch.js';
 import { makeTmpDir } from '../helpers/tmp.js';
 import { isAlive, waitFor } from '../helpers/wait.js';
 import { helperChildren } from '../../src/os/inotify-fds.js';
@@ -339,6 +339,34 @@ describe('apps: choosing apps, and config errors', () => {
     } finally {
       for (const pid of orphans) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
       if (second) expect((await second.stop()).code, second.stderr().slice(-3000)).toBe(0);
+    }
+  }, 180_000);
+
+  it('a job app that exits 0 with the PORT every app inherits: the sibling holding it is not called a stray', async () => {
+    const dir = makeTmpDir('hotwatch-apps-sibling-');
+    const port = await freePort();
+    try {
+      fs.writeFileSync(path.join(dir.dir, 'go.mod'), 'module example.com/sib\n\ngo 1.22\n');
+      fs.mkdirSync(path.join(dir.dir, 'cmd/api'), { recursive: true });
+      fs.mkdirSync(path.join(dir.dir, 'cmd/migrate'), { recursive: true });
+      fs.writeFileSync(path.join(dir.dir, 'cmd/api/main.go'), goMain('api'));
+      fs.writeFileSync(path.join(dir.dir, 'cmd/migrate/main.go'), 'package main\n\nfunc main() { println("migrated") }\n');
+      fs.writeFileSync(path.join(dir.dir, '.env'), `PORT=${port}\n`);
+      fs.writeFileSync(
+        path.join(dir.dir, 'watcher.config.yaml'),
+        'run:\n  envFiles: [.env]\napps:\n  api:\n    package: ./cmd/api\n  migrate:\n    package: ./cmd/migrate\n',
+      );
+      const hw = startHotwatch([], { cwd: dir.dir, waitTimeoutMs: 90_000 });
+      try {
+        await waitFor(async () => (await httpGet(port)) === 'v=api', { description: 'api serves', timeoutMs: 90_000 });
+        await hw.waitForLog(ofApp('migrate', 'app.exit'), 'migrate ran and exited');
+        await new Promise((r) => setTimeout(r, 1_500)); // the port is looked at 300 and 1000 ms after the exit
+        expect(hw.events('app.port-held')).toEqual([]);
+      } finally {
+        expect((await hw.stop()).code, hw.stderr().slice(-3000)).toBe(0);
+      }
+    } finally {
+      dir.cleanup();
     }
   }, 180_000);
 
