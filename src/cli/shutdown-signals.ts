@@ -2,7 +2,9 @@
  * The process signals of `hotwatch run`: the first asks for a clean stop, a second (not a repeat of the
  * same keypress) forces it; the exit code says which signal ended the run.
  */
+import fs from 'node:fs';
 import os from 'node:os';
+import { isatty } from 'node:tty';
 import type { Logger } from '../log/logger.js';
 import { REQUEST_SIGNALS, STOP_SIGNALS } from '../os/stop-signals.js';
 
@@ -11,6 +13,23 @@ export { STOP_SIGNALS };
 /** Exit code after a clean stop on `sig`: 0 when asked to stop, else 128+n as if the signal had ended us. */
 export const stopExitCode = (sig: NodeJS.Signals | undefined): number =>
   sig === undefined || REQUEST_SIGNALS.includes(sig) ? 0 : 128 + (os.constants.signals[sig] ?? 0);
+
+/**
+ * After a hang-up the terminal is usually gone: node's own restore of its modes at exit (ResetStdio) then
+ * fails with EIO and aborts the process (SIGABRT and a native stack instead of exit 0; nodejs/node#51519,
+ * fixed after Node 20). Closed first, the terminal descriptors are skipped there. Raw mode was already
+ * turned off by the keys' reader (hotkeys.ts), so a SIGHUP sent with the terminal still there leaves it
+ * as it should be.
+ */
+function leaveHungUpTerminal(ttys: readonly number[]): void {
+  for (const fd of ttys) {
+    try {
+      fs.closeSync(fd);
+    } catch {
+      // already closed
+    }
+  }
+}
 
 /** Counts the stop signals of one run and turns them into a stop, then a forced stop. */
 export class ShutdownSignals {
@@ -24,6 +43,8 @@ export class ShutdownSignals {
    * returns true and the SIGHUP stops nothing. Unset (the default), a hang-up of the terminal stops hotwatch.
    */
   hangup: (() => boolean) | undefined;
+  /** The descriptors that are a terminal, known now: once it has hung up, isatty() answers false (EIO). */
+  private readonly ttys = [0, 1, 2].filter((fd) => isatty(fd));
 
   constructor(
     private readonly root: AbortController,
@@ -55,6 +76,7 @@ export class ShutdownSignals {
     if (this.count === 1) {
       this.firstAt = performance.now();
       this.first = sig;
+      if (sig === 'SIGHUP') process.once('exit', () => leaveHungUpTerminal(this.ttys));
       log?.info({ event: 'shutdown', signal: sig, ...(what !== sig ? { key: what } : {}) }, `${what}: stopping (again to force)`);
       this.root.abort(new Error(sig));
     } else {

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BIN, freePort, hotwatchSession, httpGet, startHotwatch, writeGoApp, type LogLine } from '../helpers/hotwatch.js';
 import { makeTmpDir } from '../helpers/tmp.js';
-import { waitFor } from '../helpers/wait.js';
+import { isAlive, waitFor } from '../helpers/wait.js';
 
 const GREETER = `package main
 
@@ -177,6 +177,30 @@ describe('keys at a terminal (e2e, through tmux)', () => {
     keys('q');
     await waitFor(() => log().includes('"event":"exit"'), { description: `q quits after fg\n${pane()}`, timeoutMs: 30_000 });
     expect(log()).toContain('"key":"q"');
+  }, 120_000);
+
+  it('the terminal closed (tmux killed: a hang-up) stops hotwatch and the app cleanly: not an abort in node restoring the gone terminal', async () => {
+    const mod = path.join(tmp.dir, 'mod');
+    fs.mkdirSync(mod);
+    writeGoApp(mod, 'v1');
+    const port = await freePort();
+    const logFile = path.join(tmp.dir, 'log');
+    const pidFile = path.join(tmp.dir, 'pid');
+    const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+    // exec: hotwatch is the terminal's session leader, as a login shell's `exec` or a closed pane's program is.
+    const cmd = `echo $$ > ${q(pidFile)}; cd ${q(mod)} && PORT=${port} exec ${q(process.execPath)} ${q(BIN)} run --log-format json 2> ${q(logFile)}`;
+    execFileSync('tmux', ['-L', socket, 'new-session', '-d', '-s', 'hw', '-x', '200', '-y', '50', cmd], { env: process.env });
+    await waitFor(async () => (await httpGet(port)) === 'v=v1', { description: 'v1 serves', timeoutMs: 60_000 });
+    const log = (): string => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '');
+    await waitFor(() => log().includes('"event":"hotkeys"'), { description: 'raw mode on (the keys are listened to)', timeoutMs: 30_000 });
+    const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+    execFileSync('tmux', ['-L', socket, 'kill-server']);
+    await waitFor(() => !isAlive(pid), { description: `hotwatch (pid ${pid}) exits\n${log().slice(-2000)}`, timeoutMs: 30_000 });
+    expect(log()).toContain('"signal":"SIGHUP"');
+    expect(log()).toContain('stopped; nothing left running');
+    // Node's restore of the terminal modes at exit aborted (SIGABRT, a native stack) on the gone terminal.
+    expect(log()).not.toContain('Assertion failed');
+    expect(await httpGet(port)).toBeUndefined();
   }, 120_000);
 });
 
