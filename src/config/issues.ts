@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { formatPath, type ConfigPath } from './config-path.js';
 import { suggest } from './suggest.js';
 import { yamlQuote } from './yaml-quote.js';
+import { foreignKey } from './foreign-keys.js';
 
 type Issue = z.core.$ZodIssue;
 type RawIssue = z.core.$ZodRawIssue;
@@ -166,9 +167,21 @@ function bareDuration(path: ConfigPath, n: number): Pick<ConfigProblem, 'message
   };
 }
 
-/** Unknown keys: did-you-mean among the keys valid at that level, else an exact match at another level. */
-function unknownKey(parent: ConfigPath, key: string, keysAt: KeysAt, allPaths: readonly string[]): ConfigProblem {
+/** The value at `path` in the file's plain object, or undefined. */
+function valueAt(input: unknown, path: ConfigPath): unknown {
+  let v = input;
+  for (const k of path) v = typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[String(k)] : undefined;
+  return v;
+}
+
+/**
+ * Unknown keys: go build's flags and air's keys by what they mean (foreign-keys.ts), else did-you-mean
+ * among the keys valid at that level, else an exact match at another level.
+ */
+function unknownKey(parent: ConfigPath, key: string, keysAt: KeysAt, allPaths: readonly string[], input: unknown): ConfigProblem {
   const path = [...parent, key];
+  const foreign = foreignKey(parent, key, valueAt(input, path), valueAt(input, [...parent, 'flags']));
+  if (foreign) return { path, anchor: 'key', ...foreign };
   const here = keysAt(parent) ?? [];
   const close = suggest(key, here);
   const elsewhere = close === undefined ? allPaths.find((p) => p.split('.').pop()?.toLowerCase() === key.toLowerCase()) : undefined;
@@ -186,11 +199,16 @@ function unknownKey(parent: ConfigPath, key: string, keysAt: KeysAt, allPaths: r
 }
 
 /** One problem per issue (one per key for unrecognized keys). */
-export function problemsFromIssues(issues: readonly Issue[], keysAt: KeysAt, allPaths: readonly string[]): ConfigProblem[] {
+export function problemsFromIssues(
+  issues: readonly Issue[],
+  keysAt: KeysAt,
+  allPaths: readonly string[],
+  file: unknown = undefined,
+): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   for (const iss of issues) {
     if (iss.code === 'unrecognized_keys') {
-      for (const key of iss.keys) out.push(unknownKey(iss.path as ConfigPath, key, keysAt, allPaths));
+      for (const key of iss.keys) out.push(unknownKey(iss.path as ConfigPath, key, keysAt, allPaths, file));
       continue;
     }
     const path = iss.path as ConfigPath;

@@ -172,7 +172,8 @@ function validate(input: unknown): { config?: Config; problems: ConfigProblem[];
   const nul = nulProblems(input);
   if (nul.length > 0) return { problems: nul, schemaFailed: true };
   const result = ConfigSchema.safeParse(input, { error: configErrorMap, reportInput: true });
-  if (!result.success) return { problems: problemsFromIssues(result.error.issues, schemaKeysAt, allSchemaPaths()), schemaFailed: true };
+  if (!result.success)
+    return { problems: problemsFromIssues(result.error.issues, schemaKeysAt, allSchemaPaths(), input), schemaFailed: true };
   const relations = relationProblems(result.data, (p) => hasIn(input, p));
   return relations.length > 0 ? { problems: relations } : { config: result.data, problems: [] };
 }

@@ -111,6 +111,25 @@ describe('config errors: one message, file:line:col key: what', () => {
     }
   });
 
+  it("go build's flags and air's keys written as keys: the key that does it, with the value, never an edit-distance guess that go refuses", async () => {
+    const fmt = async (text: string) => (await errorFor(text)).format();
+    expect(await fmt('build:\n  ldflags: "-s -w"\n')).toBe(
+      'watcher.config.yaml:2:3 build.ldflags: unknown key: go build\'s -ldflags flag goes in build.flags\n  fix: write it as build.flags: ["-ldflags=-s -w"]',
+    );
+    expect(await fmt('build:\n  flags: [-race]\n  tags: [dev, e2e]\n')).toMatch(
+      /fix: write it as build\.flags: \["-race", "-tags=dev,e2e"\]$/,
+    );
+    expect(await fmt('build:\n  kill_delay: 500\n')).toBe(
+      'watcher.config.yaml:2:3 build.kill_delay: unknown key: air\'s key; hotwatch\'s is run.gracePeriod\n  fix: write it as run.gracePeriod: "500ms"',
+    );
+    expect(await fmt('build:\n  send_interrupt: true\n')).toMatch(
+      /hotwatch's is run\.stopSignal: SIGINT\n {2}fix: a whole \.air\.toml converts with `hotwatch init --from-air`$/,
+    );
+    // The fixes given work when applied.
+    fs.writeFileSync(path.join(tmp.dir, 'watcher.config.yaml'), 'build:\n  flags: ["-ldflags=-s -w"]\nrun:\n  gracePeriod: "500ms"\n');
+    expect((await loadSettings({ cwd: tmp.dir, isTTY: false })).build.flags).toEqual(['-ldflags=-s -w']);
+  });
+
   it('more than one YAML document', async () => {
     const e = await errorFor('root: .\n---\nroot: x\n');
     expect(e.format()).toBe(
