@@ -364,7 +364,7 @@ export class StateFile {
       code === 'EROFS'
         ? 'run hotwatch on a writable checkout, or mount this one read-write'
         : code === 'EACCES' || code === 'EPERM'
-          ? `give your user write permission: chmod u+w ${root}`
+          ? permissionFix(root)
           : code === 'ENOTDIR'
             ? `move ${this.dir} out of the way`
             : `check the disk (df -h ${root})`;
@@ -487,4 +487,20 @@ function signalIfRunning(pid: number, signal: NodeJS.Signals): void {
   } catch {
     // gone meanwhile
   }
+}
+
+/**
+ * The fix for a root hotwatch may not write in. `chmod u+w` works only for its owner: a tree another uid
+ * owns (a dev container whose user differs from the checkout's) needs that user, or the ownership changed.
+ */
+function permissionFix(root: string): string {
+  const me = process.getuid?.();
+  let owner: number | undefined;
+  try {
+    owner = fs.statSync(root).uid;
+  } catch {
+    owner = undefined;
+  }
+  if (me === undefined || owner === undefined || owner === me) return `give your user write permission: chmod u+w ${root}`;
+  return `${root} belongs to uid ${owner}, and hotwatch runs as uid ${me}: run it as uid ${owner} (in a container: --user ${owner}:${owner}, or the image's user with that uid), or give the tree to uid ${me} (sudo chown -R ${me} ${root})`;
 }

@@ -23,6 +23,26 @@ afterEach(() => tmp.cleanup());
 const nothingStarted = () => expect(fs.existsSync(path.join(tmp.dir, '.hotwatch/bin/app')), 'no build ran').toBe(false);
 
 describe('bad input (e2e)', () => {
+  it.skipIf(process.getuid?.() !== 0)(
+    "a tree another uid owns (a dev container whose user is not the checkout's): the fix names both uids, not a chmod only the owner could run",
+    () => {
+      // uid 1000 runs hotwatch on a tree uid 1001 owns (mode 755: readable, not writable).
+      fs.chmodSync(tmp.dir, 0o755);
+      spawnSync('chown', ['-R', '1001:1001', tmp.dir]);
+      const r = spawnSync('setpriv', ['--reuid', '1000', '--regid', '1000', '--clear-groups', process.execPath, BIN, 'run'], {
+        cwd: tmp.dir,
+        env: { PATH: process.env.PATH, HOME: tmp.dir },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`cannot write ${path.join(tmp.dir, '.hotwatch')} (permission denied)`);
+      expect(r.stderr).toContain(`fix: ${tmp.dir} belongs to uid 1001, and hotwatch runs as uid 1000: run it as uid 1001`);
+      expect(r.stderr).not.toContain('chmod u+w');
+      nothingStarted();
+    },
+  );
+
   it('--version and --help', async () => {
     const v = await runCli(['--version']);
     expect(v.code).toBe(0);
