@@ -67,18 +67,31 @@ const glob = z.string().superRefine((g, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: problem.message, params: { fix: problem.fix, alternatives: problem.alternatives } });
 });
 
+/** go build's flags that take the next argument as their value (`-ldflags "-s -w"`: the value may hold spaces). */
+const GO_VALUE_FLAGS = new Set(
+  'C o p asmflags buildmode compiler coverpkg covermode exec gccgoflags gcflags installsuffix ldflags mod modfile overlay pgo pkgdir tags toolexec'.split(
+    ' ',
+  ),
+);
+
 /**
- * One argument to go: a flag and its value in one item ("-tags dev", the way a shell line reads) reach go
- * as one word, and every build fails with "flag provided but not defined: -tags dev".
+ * One argument to go each: a flag and its value in one item ("-tags dev", the way a shell line reads)
+ * reach go as one word, and every build fails with "flag provided but not defined: -tags dev". An item
+ * that is the value of the flag before it (`["-ldflags", "-s -w"]`) is left alone.
  */
-const goFlag = z.string().superRefine((f, ctx) => {
-  const m = /^(--?[A-Za-z][\w.-]*)\s+(\S.*)$/.exec(f);
-  if (!m) return;
-  const [, name, value] = m;
-  ctx.addIssue({
-    code: 'custom',
-    message: `${JSON.stringify(f)} is one argument to go, a flag and its value in one word (go would fail every build: "flag provided but not defined")`,
-    params: { fix: `write ${JSON.stringify(`${name}=${value}`)}, or two items: ${JSON.stringify(name)}, ${JSON.stringify(value)}` },
+const goFlags = z.array(z.string()).superRefine((flags, ctx) => {
+  flags.forEach((f, i) => {
+    const before = i > 0 ? /^--?([A-Za-z][\w.-]*)$/.exec(flags[i - 1]!) : null;
+    if (before && GO_VALUE_FLAGS.has(before[1]!)) return;
+    const m = /^(--?[A-Za-z][\w.-]*)\s+(\S.*)$/.exec(f);
+    if (!m) return;
+    const [, name, value] = m;
+    ctx.addIssue({
+      code: 'custom',
+      path: [i],
+      message: `${JSON.stringify(f)} is one argument to go, a flag and its value in one word (go would fail every build: "flag provided but not defined")`,
+      params: { fix: `write ${JSON.stringify(`${name}=${value}`)}, or two items: ${JSON.stringify(name)}, ${JSON.stringify(value)}` },
+    });
   });
 });
 
@@ -177,7 +190,7 @@ export const BuildSchema = z
     cmd: z.string().optional().describe('Build command run by /bin/sh in root. Default: go build -o <output> <package>.'),
     package: z.string().default('.').describe('The main package to build (default: the module root).'),
     output: z.string().default('.hotwatch/bin/app').describe('The binary the build writes and hotwatch runs (never watched).'),
-    flags: z.array(goFlag).default([]).describe('Extra flags for the default go build, e.g. ["-race"].'),
+    flags: goFlags.default([]).describe('Extra flags for the default go build, e.g. ["-race"].'),
     env: stringMap.default({}).describe('Extra environment for the build.'),
     timeout: duration('Build timeout (above zero)', 'every build would be killed as soon as it starts').default('5m'),
     onFailure: z
@@ -343,7 +356,7 @@ export const AppSchema = z
   .strictObject({
     package: z.string().describe('The main package of this app, relative to root (e.g. ./cmd/api).'),
     output: z.string().optional().describe('The binary this app is built to (default: .hotwatch/bin/<name>).'),
-    flags: z.array(goFlag).optional().describe('Extra go build flags (default: build.flags).'),
+    flags: goFlags.optional().describe('Extra go build flags (default: build.flags).'),
     args: z.array(z.string()).optional().describe('Arguments for this app (default: run.args).'),
     env: stringMap.optional().describe("Extra environment for this app, added over run.env (this app's value wins)."),
     envFiles: z.array(z.string()).optional().describe('dotenv files loaded after run.envFiles, for this app only.'),

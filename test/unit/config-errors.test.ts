@@ -92,8 +92,18 @@ describe('config errors: one message, file:line:col key: what', () => {
     );
     const ok = await loadSettings({ cwd: tmp.dir, isTTY: false }).catch((x: unknown) => x);
     expect(ok).toBeInstanceOf(HotwatchError);
-    fs.writeFileSync(path.join(tmp.dir, 'watcher.config.yaml'), 'build:\n  flags: ["-ldflags=-s -w", "-tags", "dev"]\n');
-    expect((await loadSettings({ cwd: tmp.dir, isTTY: false })).build.flags).toEqual(['-ldflags=-s -w', '-tags', 'dev']);
+    // The value of the flag before it may hold spaces: ["-ldflags", "-s -w"] is two arguments, as meant.
+    fs.writeFileSync(
+      path.join(tmp.dir, 'watcher.config.yaml'),
+      'build:\n  flags: ["-ldflags=-s -w", "-tags", "dev", "-gcflags", "-N -l"]\n',
+    );
+    expect((await loadSettings({ cwd: tmp.dir, isTTY: false })).build.flags).toEqual([
+      '-ldflags=-s -w',
+      '-tags',
+      'dev',
+      '-gcflags',
+      '-N -l',
+    ]);
   });
 
   it('a build.cmd that writes its binary elsewhere (-o ./tmp/main) with build.output left at its default: refused with the fix', async () => {
