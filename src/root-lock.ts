@@ -37,6 +37,11 @@ export interface Refused {
   name: string;
   /** The holder's pid, as it answered (undefined when it did not answer in time). */
   pid: number | undefined;
+  /**
+   * The holder runs in another PID namespace (another container on a bind-mounted root): its pid is
+   * that namespace's, not one `kill` here could reach. Its host name, as it said it.
+   */
+  elsewhere?: string;
 }
 /** The lock could not be taken for another reason than a holder: running unlocked is said, not hidden. */
 export interface Unavailable {
@@ -68,7 +73,7 @@ function listen(address: string): Promise<net.Server> {
   return new Promise((resolve, reject) => {
     const server = net.createServer((c) => {
       c.on('error', () => undefined); // a client that went away: nothing to do
-      c.end(`${JSON.stringify({ pid: process.pid })}\n`);
+      c.end(`${JSON.stringify({ pid: process.pid, pidns: PID_NS, host: os.hostname() })}\n`);
     });
     server.once('error', reject);
     server.listen({ path: address, exclusive: true }, () => {
@@ -80,12 +85,23 @@ function listen(address: string): Promise<net.Server> {
   });
 }
 
+/** This process's PID namespace (`pid:[4026531836]`), or '' where there is none to read. */
+const PID_NS = ((): string => {
+  try {
+    return fs.readlinkSync('/proc/self/ns/pid');
+  } catch {
+    return '';
+  }
+})();
+
+type Answer = { pid: number; elsewhere?: string };
+
 /** Connects to the holder: its pid, 'refused' (a socket file left by a dead process), or undefined (no answer). */
-function ask(address: string, timeoutMs: number): Promise<number | 'refused' | undefined> {
+function ask(address: string, timeoutMs: number): Promise<Answer | 'refused' | undefined> {
   return new Promise((resolve) => {
     let text = '';
     const c = net.connect({ path: address });
-    const done = (v: number | 'refused' | undefined): void => {
+    const done = (v: Answer | 'refused' | undefined): void => {
       clearTimeout(timer);
       c.destroy();
       resolve(v);
@@ -94,13 +110,16 @@ function ask(address: string, timeoutMs: number): Promise<number | 'refused' | u
     c.on('data', (d) => {
       text += String(d);
       if (text.includes('\n')) {
-        let pid: number | undefined;
+        let said: { pid?: unknown; pidns?: unknown; host?: unknown } = {};
         try {
-          pid = Number((JSON.parse(text.slice(0, text.indexOf('\n'))) as { pid?: unknown }).pid);
+          said = JSON.parse(text.slice(0, text.indexOf('\n'))) as typeof said;
         } catch {
-          pid = undefined; // not a hotwatch answering: the holder stays unnamed
+          said = {}; // not a hotwatch answering: the holder stays unnamed
         }
-        done(pid !== undefined && Number.isInteger(pid) && pid > 0 ? pid : undefined);
+        const pid = Number(said.pid);
+        const other = typeof said.pidns === 'string' && said.pidns !== '' && PID_NS !== '' && said.pidns !== PID_NS;
+        const host = typeof said.host === 'string' ? said.host : 'another host name';
+        done(Number.isInteger(pid) && pid > 0 ? { pid, ...(other ? { elsewhere: host } : {}) } : undefined);
       }
     });
     c.on('end', () => done(undefined));
@@ -114,7 +133,7 @@ function ask(address: string, timeoutMs: number): Promise<number | 'refused' | u
  */
 export async function rootHolder(root: string, o: LockOptions = {}): Promise<number | 'unnamed' | undefined> {
   const answer = await ask(lockName(root, o).address, o.askTimeoutMs ?? 2000);
-  return answer === 'refused' ? undefined : (answer ?? 'unnamed');
+  return answer === 'refused' ? undefined : (answer?.pid ?? 'unnamed');
 }
 
 /** How often a lock that is taken but gives no answer is tried again (50 ms apart) before it counts as held. */
@@ -152,7 +171,8 @@ export async function lockRoot(root: string, o: LockOptions = {}): Promise<HeldL
     }
     const askedAt = performance.now();
     const answer = await ask(address, o.askTimeoutMs ?? 2000);
-    if (typeof answer === 'number') return { name, pid: answer };
+    if (typeof answer === 'object')
+      return { name, pid: answer.pid, ...(answer.elsewhere !== undefined ? { elsewhere: answer.elsewhere } : {}) };
     // No answer: a holder killed a moment ago still holds the name until its last thread is gone (its
     // main thread shows as a zombie first); that lasts milliseconds. Asked again before calling it held.
     // A holder that stays silent until the ask times out is alive and not a hotwatch: no retry for it.
@@ -170,8 +190,20 @@ export async function lockRoot(root: string, o: LockOptions = {}): Promise<HeldL
   }
 }
 
-/** The one message for a root another hotwatch (pid) runs on: the lock's holder, or the one its state names. */
-export function alreadyRunning(pid: number, root: string): HotwatchError {
+/**
+ * The one message for a root another hotwatch (pid) runs on: the lock's holder, or the one its state names.
+ * `elsewhere`: it runs in another PID namespace (another container on this bind-mounted tree, with that
+ * host name): its pid is not one to kill from here, and two services on one tree want one hotwatch.
+ */
+export function alreadyRunning(pid: number, root: string, elsewhere?: string): HotwatchError {
+  if (elsewhere !== undefined)
+    return new HotwatchError(
+      'ALREADY_RUNNING',
+      `another hotwatch is already running on ${root}, in another PID namespace (a container, host ${elsewhere}, where its pid is ${pid})`,
+      {
+        hint: 'stop that one (in its own container), or run both programs from one hotwatch: `hotwatch init --all` writes them as apps: of one config',
+      },
+    );
   return new HotwatchError('ALREADY_RUNNING', `another hotwatch (pid ${pid}: ${readCmdline(pid)}) is already running on ${root}`, {
     hint: `stop it first (Ctrl-C in its terminal, or kill ${pid})`,
   });

@@ -156,7 +156,7 @@ export class StateFile {
     // `held`: taken already, for this root, by the remembered first build's spawn (startup/remembered-build.ts).
     const got = held ?? (await lockRoot(this.root));
     if ('pid' in got) {
-      if (got.pid !== undefined) throw alreadyRunning(got.pid, this.root);
+      if (got.pid !== undefined) throw alreadyRunning(got.pid, this.root, got.elsewhere);
       throw new HotwatchError(
         'ALREADY_RUNNING',
         `another process holds hotwatch's lock on ${this.root} (${got.name}) and did not say its pid: another hotwatch, busy or stopped?`,
@@ -267,7 +267,7 @@ export class StateFile {
       if ('release' in got) got.release(); // shut down meanwhile: nothing to keep
       return;
     }
-    if ('pid' in got && got.pid === process.pid) return; // ours already
+    if ('pid' in got && got.pid === process.pid && got.elsewhere === undefined) return; // ours already
     if ('pid' in got) {
       const who = got.pid !== undefined ? `another hotwatch (pid ${got.pid}: ${readCmdline(got.pid)})` : `another process (${got.name})`;
       log.error(

@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { lockRoot, type HeldLock, type LockOptions } from '../../src/root-lock.js';
+import { alreadyRunning, lockRoot, type HeldLock, type LockOptions } from '../../src/root-lock.js';
+import { requireNamespaces } from '../helpers/faults-ns.js';
 import { makeTmpDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -87,5 +88,30 @@ describe.each(forms)('the root lock: %s', (_name, opts) => {
       { description: 'the holder is dead', timeoutMs: 5000 },
     );
     await take(root, opts());
+  });
+});
+
+describe('the root lock held from another PID namespace (a second container on a bind-mounted tree)', () => {
+  it('is refused naming the holder as in another namespace, with its host name: its pid is not one to kill from here', async () => {
+    requireNamespaces('-Urpf');
+    const root = path.join(tmp.dir, 'root');
+    const script = `const { lockRoot } = await import(${JSON.stringify(path.join(REPO, 'dist/root-lock.js'))});
+const got = await lockRoot(${JSON.stringify(root)}, { abstract: true });
+console.log('release' in got ? 'held' : 'refused'); setInterval(() => {}, 1000);`;
+    const p = spawn('unshare', ['-Urpf', '--kill-child', '--mount-proc', process.execPath, '--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    kids.push(p.pid!);
+    await new Promise<void>((resolve, reject) => {
+      p.stdout!.once('data', (d) => (String(d).startsWith('held') ? resolve() : reject(new Error(String(d)))));
+      p.once('exit', (c) => reject(new Error(`holder exited ${c}`)));
+    });
+    const got = await lockRoot(root, { abstract: true });
+    expect(got).toMatchObject({ pid: 1, elsewhere: expect.any(String) });
+    const e = alreadyRunning(1, root, (got as { elsewhere: string }).elsewhere);
+    expect(e.format()).toMatch(
+      /in another PID namespace \(a container, host .+, where its pid is 1\)\n {2}fix: stop that one \(in its own container\), or run both programs from one hotwatch: `hotwatch init --all`/,
+    );
+    expect(e.format()).not.toContain('kill 1');
   });
 });
