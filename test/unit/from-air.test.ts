@@ -3,6 +3,7 @@
  * each fixture's origin note) converted, written, and loaded back with hotwatch's own loader; every key
  * of each file either converted or reported, and the reported ones exactly those hotwatch cannot honour.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -207,6 +208,14 @@ describe('what the conversions set', () => {
     expect(every.conv.unmapped.find((u) => u.key === 'build.post_cmd')?.reason).toMatch(/when it exited \(after Ctrl-C\)/);
     expect(stepArgv('templ generate && sqlc generate')).toEqual(['sh', '-c', 'templ generate && sqlc generate']);
     expect(stepArgv('  go generate ./... ')).toEqual(['go', 'generate', './...']);
+    // A variable set for the command is the shell's syntax: as argv its program would be "NODE_ENV=production".
+    expect(stepArgv('NODE_ENV=production templ generate')).toEqual(['sh', '-c', 'NODE_ENV=production templ generate']);
+    // A watcher air left running in the background: said, as hotwatch stops what a step leaves behind.
+    const root = project();
+    const bg = convert('[build]\npre_cmd = ["./css-watch.sh &", "templ generate && go generate ./..."]\n', root);
+    expect(bg.conv.differences).toEqual([
+      { key: 'build.pre_cmd', reason: expect.stringMatching(/^"\.\/css-watch\.sh &" runs in the background \(&\): air left it running/) },
+    ]);
   });
 
   it('a Makefile build kept whole, polling, a 1.5 s delay, reruns at a fixed delay', async () => {
@@ -269,6 +278,20 @@ describe('what air did that the converted config cannot do the same way: said as
     expect(s.build.env).toEqual({ CGO_ENABLED: '1', GOFLAGS: '-tags=dev' }); // the command's own prefix wins, as in air
     expect(s.run.envFiles).toEqual([path.join(root, '.env')]);
     expect(conv.differences).toEqual([{ key: 'env_files', reason: expect.stringMatching(/^GOFLAGS \(\.env\): air's go build saw them/) }]);
+  });
+});
+
+describe('env files air read', () => {
+  it('${VAR} in them (air expanded it) and a git-ignored one (a clone without it cannot start): each said as a difference', async () => {
+    const root = project();
+    spawnSync('git', ['init', '-q'], { cwd: root });
+    fs.writeFileSync(path.join(root, '.gitignore'), '.env\n');
+    fs.writeFileSync(path.join(root, '.env'), 'DB_USER=admin\nDATABASE_URL=postgres://${DB_USER}@${DB_HOST}/app\n');
+    const { conv } = convert('env_files = [".env"]\n', root);
+    expect(conv.differences.map((d) => d.reason)).toEqual([
+      expect.stringMatching(/^\.env uses \$\{DB_USER\}, \$\{DB_HOST\}: air \(godotenv\) expanded them, hotwatch passes the text as it is/),
+      expect.stringMatching(/^\.env is git-ignored: air skipped a missing env file, hotwatch refuses to start without one/),
+    ]);
   });
 });
 

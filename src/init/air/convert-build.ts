@@ -4,6 +4,7 @@
  * .hotwatch/bin/app); any other command is kept whole as build.cmd, with build.output set to the
  * binary air ran. The program air ran must be that binary: a wrapper (a debugger) is reported.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseGoBuild, parseRunLine, type GoBuild } from './command.js';
@@ -139,6 +140,42 @@ function copyToolchainVars(c: Conv, present: readonly string[]): void {
   );
 }
 
+/** Whether git ignores `file` in `root` (false when git is not there or cannot tell). */
+function gitIgnored(root: string, file: string): boolean {
+  try {
+    return spawnSync('git', ['check-ignore', '-q', '--', file], { cwd: root, stdio: 'ignore', timeout: 5000 }).status === 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What an env file air read does differently under hotwatch, said on stderr: `${VAR}` references (air's
+ * godotenv expanded them; hotwatch passes the text), and a git-ignored file (air skipped a missing one;
+ * hotwatch refuses to start without it, so a fresh clone of a committed config would not start).
+ */
+function envFileDifferences(c: Conv, present: readonly string[]): void {
+  for (const f of present) {
+    let text = '';
+    try {
+      text = fs.readFileSync(path.resolve(c.ctx.root, f), 'utf8');
+    } catch {
+      continue;
+    }
+    const refs = [...new Set(text.match(/\$\{?[A-Za-z_]\w*\}?/g) ?? [])];
+    if (refs.length > 0)
+      c.differs(
+        'env_files',
+        `${f} uses ${refs.slice(0, 3).join(', ')}${refs.length > 3 ? ', ...' : ''}: air (godotenv) expanded them, hotwatch passes the text as it is: write the values out, or set those variables in run.env`,
+      );
+    if (gitIgnored(c.ctx.root, f))
+      c.differs(
+        'env_files',
+        `${f} is git-ignored: air skipped a missing env file, hotwatch refuses to start without one, so a clone without ${f} cannot start: create it there, or keep run.envFiles out of the committed config`,
+      );
+  }
+}
+
 function mapEnvFiles(c: Conv): void {
   const files = c.get<string[]>('env_files') ?? [];
   const present = files.filter((f) => fs.existsSync(path.resolve(c.ctx.root, f)));
@@ -147,6 +184,7 @@ function mapEnvFiles(c: Conv): void {
   c.map('env_files', 'run.envFiles');
   if (files.length === 0) return;
   copyToolchainVars(c, present);
+  envFileDifferences(c, present);
   c.note(
     'run.envFiles',
     "From air's env_files. air loaded them for the build too: put what the build needs in build.env. Here they override hotwatch's own environment (air never overrode a variable already set).",

@@ -10,10 +10,15 @@ import type { Conv } from './conv.js';
 /** The air key in effect for a [build] key: the current platform's block wins. */
 const effective = (c: Conv, os: string, key: string): string => (c.has(`build.${os}.${key}`) ? `build.${os}.${key}` : `build.${key}`);
 
-/** A shell line as argv: its words when it is plain words, else `sh -c LINE` (air ran each through a shell). */
+/**
+ * A shell line as argv: its words when it is plain words, else `sh -c LINE` (air ran each through a
+ * shell). A line that starts with `VAR=value` sets that variable for the command: the shell's syntax too
+ * (as argv its program would be `VAR=value`).
+ */
 export function stepArgv(line: string): string[] {
   const words = line.trim().split(/\s+/);
-  return /^[\w@%+=:,./-]+(\s+[\w@%+=:,./-]+)*$/.test(line.trim()) ? words : ['sh', '-c', line];
+  const plain = /^[\w@%+=:,./-]+(\s+[\w@%+=:,./-]+)*$/.test(line.trim()) && !/^[A-Za-z_]\w*=/.test(words[0] ?? '');
+  return plain ? words : ['sh', '-c', line];
 }
 
 /** pre_cmd → before-steps, post_cmd reported, screen.clear_on_rebuild → build.clear. */
@@ -31,6 +36,12 @@ export function convertSteps(c: Conv, os: string): void {
     );
   }
   c.map(pre, lines.length > 0 ? 'build.steps (when: before)' : '(empty: nothing to run)');
+  const background = lines.filter((l) => /&\s*$/.test(l) && !/&&\s*$/.test(l));
+  if (background.length > 0)
+    c.differs(
+      pre,
+      `${background.map((l) => JSON.stringify(l)).join(', ')} runs in the background (&): air left it running; hotwatch stops what a step leaves behind once the step ends, so it would be stopped at every build. Run that watcher (tailwindcss --watch, npm run dev) on its own, beside hotwatch, and drop it from build.steps`,
+    );
   const post = effective(c, os, 'post_cmd');
   if ((c.get<string[]>(post) ?? []).length > 0)
     c.drop(
