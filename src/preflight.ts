@@ -44,6 +44,22 @@ function checkLocalLookingImportPath(s: Settings, where: string | undefined): vo
   });
 }
 
+/**
+ * The directory an import path of this module names (`example.com/app/cmd/api` in module example.com/app),
+ * or undefined: a typo there is a directory that does not exist, not a module to `go get` as go would say.
+ */
+function dirInOwnModule(pkg: string, goMod: string | undefined): string | undefined {
+  if (goMod === undefined) return undefined;
+  let mod: string | undefined;
+  try {
+    mod = /^\s*module\s+"?([^\s"]+)"?/m.exec(fs.readFileSync(goMod, 'utf8'))?.[1];
+  } catch {
+    return undefined;
+  }
+  if (mod === undefined || (pkg !== mod && !pkg.startsWith(`${mod}/`))) return undefined;
+  return path.join(path.dirname(goMod), pkg.slice(mod.length));
+}
+
 /** build.cmd starts with `go` (after VAR=value assignments): it needs the toolchain like the default build. */
 const runsGo = (cmd: string): boolean => /^\s*(?:[A-Za-z_]\w*=\S*\s+)*(?:exec\s+)?go(?:\s|$)/.test(cmd);
 
@@ -237,9 +253,10 @@ export async function preflight(
     }
     const pkgDir = path.resolve(s.root, s.build.package);
     const where = configPosition(s, ['build', 'package']);
-    if (isLocalPackage(s.build.package) && !s.build.package.includes('...') && !fs.existsSync(pkgDir)) {
-      throw new HotwatchError('CONFIG_INVALID', `build.package ${s.build.package}: ${pkgDir} does not exist`, {
-        hint: 'set build.package to the directory of your main package, e.g. ./cmd/server',
+    const ownDir = isLocalPackage(s.build.package) ? pkgDir : dirInOwnModule(s.build.package, goMod);
+    if (ownDir !== undefined && !s.build.package.includes('...') && !fs.existsSync(ownDir)) {
+      throw new HotwatchError('CONFIG_INVALID', `build.package ${s.build.package}: ${ownDir} does not exist`, {
+        hint: mainPackageFix(s, findMainPackages(s)),
         ...(where ? { where } : {}),
       });
     }

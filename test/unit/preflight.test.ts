@@ -100,6 +100,17 @@ describe('build.package must be a main package', () => {
     );
   });
 
+  it('a mistyped build.package, as a directory or as an import path of this module: does not exist, and the fix names the main packages', async () => {
+    write('cmd/api/main.go', MAIN);
+    for (const pkg of ['./cmd/apii', 'example.com/app/cmd/apii']) {
+      write('watcher.config.yaml', `build:\n  package: ${pkg}\n`);
+      const e = await failure();
+      expect(e.format()).toBe(
+        `watcher.config.yaml:2:12 build.package ${pkg}: ${path.join(tmp.dir, 'cmd/apii')} does not exist\n  fix: set build.package: ./cmd/api in watcher.config.yaml (main packages under the root: ./cmd/api)`,
+      );
+    }
+  });
+
   it('a main package passes: at the root, in cmd/server, or named by its import path', async () => {
     write('main.go', MAIN);
     await expect(preflight(await settings())).resolves.toMatchObject({ goMod: path.join(tmp.dir, 'go.mod') });
