@@ -16,6 +16,7 @@ import { projectKind } from './init/gowork.js';
 import { createFilter } from './watch/tree/filter.js';
 import { leftoverAppPids } from './state-file.js';
 import { userOutputRefusal } from './supervisor/output-path.js';
+import { buildTags, compiledHere, tagsFromFlags } from './os/go-constraints.js';
 
 function findUp(from: string, name: string): string | undefined {
   for (let dir = from; ; dir = path.dirname(dir)) {
@@ -132,6 +133,7 @@ function workspaceModules(s: Settings): string[] {
 export function findMainPackages(s: Settings, budgetMs = SCAN_BUDGET_MS, max = SCAN_MAX): { found: string[]; complete: boolean } {
   const filter = createFilter(s.watch);
   const workspace = workspaceModules(s);
+  const tags = buildTags({ ...process.env, ...s.build.env }, tagsFromFlags(s.build.flags));
   const deadline = performance.now() + budgetMs;
   const found: string[] = [];
   const queue = [s.root];
@@ -153,8 +155,8 @@ export function findMainPackages(s: Settings, budgetMs = SCAN_BUDGET_MS, max = S
         if (!filter.isExcludedDir(sub)) queue.push(sub);
       } else if (pkg === undefined && e.name.endsWith('.go') && !e.name.endsWith('_test.go') && e.isFile()) {
         const text = readHead(`${dir}${path.sep}${e.name}`);
-        const name = text === undefined ? undefined : parsePackageClause(text);
-        if (name !== undefined && !(name === 'main' && /^\/\/go:build\s+ignore\b/m.test(text!))) pkg = name;
+        const name = text === undefined || !compiledHere(e.name, text, tags) ? undefined : parsePackageClause(text);
+        if (name !== undefined) pkg = name;
       }
     }
     if (pkg === 'main') found.push(dir === s.root ? '.' : `./${path.relative(s.root, dir)}`);

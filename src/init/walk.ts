@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parsePackageClause } from '../os/go-source.js';
 import { dotPath } from './gowork.js';
+import { buildTags, compiledHere } from '../os/go-constraints.js';
 
 export interface Embed {
   /** A root-relative glob of the embedded files ('web/static/**'). */
@@ -64,14 +65,17 @@ function readGo(file: string): string | undefined {
   }
 }
 
-/** The package of the directory's Go files (ignoring `//go:build ignore` programs) and their embeds. */
+/** What a build here satisfies: a `//go:build windows` program, or `//go:build ignore`, is not one to run here. */
+const TAGS = buildTags();
+
+/** The package of the directory's Go files go compiles here (go-constraints.ts) and their embeds. */
 function goFilesIn(root: string, dir: string, names: string[], facts: TreeFacts): string | undefined {
   let pkg: string | undefined;
   for (const name of names) {
     const text = readGo(path.join(dir, name));
-    if (text === undefined) continue;
+    if (text === undefined || !compiledHere(name, text, TAGS)) continue;
     const clause = parsePackageClause(text);
-    if (clause !== undefined && !/^\/\/go:build\s+ignore\b/m.test(text)) pkg ??= clause;
+    if (clause !== undefined) pkg ??= clause;
     for (const p of embedPatterns(text)) {
       const rel = posix(path.relative(root, path.join(dir, p)));
       const isDir = fs.statSync(path.join(dir, p), { throwIfNoEntry: false })?.isDirectory() ?? false;

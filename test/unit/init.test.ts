@@ -136,7 +136,7 @@ describe('repo facts', () => {
     ]);
   });
 
-  it('main packages: //go:build ignore programs and nested modules skipped, the root and cmd/* first', () => {
+  it('main packages: //go:build ignore programs, programs for another system and nested modules skipped, the root and cmd/* first', () => {
     const main = 'package main\n\nfunc main() {}\n';
     const dir = tmpDir({
       'go.mod': 'module x\n',
@@ -146,6 +146,9 @@ describe('repo facts', () => {
       'cmd/a/main.go': main,
       'internal/gen/gen.go': `//go:build ignore\n\n${main}`,
       'internal/gen/lib.go': 'package gen\n',
+      // A program for another system: not one to run here (go's build constraints exclude all its files).
+      'cmd/winsvc/main.go': `//go:build windows\n\n${main}`,
+      'cmd/winsvc/svc_windows.go': 'package main\n',
       'tools/go.mod': 'module tools\n',
       'tools/main.go': main,
       'web/static/x.css': '',
