@@ -19,6 +19,8 @@ export interface RepoFacts extends TreeFacts {
   gitignore: boolean;
   /** A `.env` at the root: 'ok' when every line is KEY=VALUE (run.envFiles takes it), else the first bad line's number. */
   dotenv: 'ok' | number | undefined;
+  /** go.mod names templ as a tool (`tool github.com/a-h/templ/cmd/templ`): `go tool templ` runs it. */
+  templTool: boolean;
 }
 
 /** File extensions that hold templates; one found in a template directory is added to watch.extensions. */
@@ -105,6 +107,7 @@ export function inspectRepo(root: string, defaultExtensions: readonly string[]):
     templateExtensions: [...templateExtensions].sort(),
     airToml: fs.existsSync(path.join(root, '.air.toml')),
     dotenv: dotenvAt(root),
+    templTool: templAsTool(root),
     gitignore: fs.existsSync(path.join(root, '.gitignore')),
   };
 }
@@ -118,5 +121,14 @@ function dotenvAt(root: string): RepoFacts['dotenv'] {
     return bad === 0 ? 'ok' : bad;
   } catch {
     return undefined;
+  }
+}
+
+/** Whether the root's go.mod names templ as a tool (Go 1.24's `tool` directive, one line or a block). */
+function templAsTool(root: string): boolean {
+  try {
+    return /^\s*(tool\s+|\t)github\.com\/a-h\/templ\/cmd\/templ\s*$/m.test(fs.readFileSync(path.join(root, 'go.mod'), 'utf8'));
+  } catch {
+    return false;
   }
 }

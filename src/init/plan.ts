@@ -88,6 +88,34 @@ function planWatch(facts: RepoFacts, draft: ConfigDraft, found: string[]): void 
   }
 }
 
+/**
+ * Code generators the tree uses, as build steps: an edit of a `.templ` or `.sql` file runs the generator
+ * before the build (it wrote nothing, no log line said why). templ as a go.mod tool (`go get -tool`) runs
+ * with `go tool templ`, else from PATH; a step whose program is missing is refused at start, with the fix.
+ */
+function planGenerators(facts: RepoFacts, draft: ConfigDraft, found: string[]): void {
+  const steps: Array<{ run: string[]; files: string[] }> = [];
+  const notes: string[] = [];
+  if (facts.generators.templ) {
+    const run = facts.templTool ? ['go', 'tool', 'templ', 'generate'] : ['templ', 'generate'];
+    steps.push({ run, files: ['**/*.templ'] });
+    notes.push(
+      `templ: *.templ files were found; an edit of one runs \`${run.join(' ')}\` before the build (what it writes does not trigger another).${facts.templTool ? '' : ' templ must be on PATH (go install github.com/a-h/templ/cmd/templ@latest), or add it as a tool (go get -tool github.com/a-h/templ/cmd/templ) and run [go, tool, templ, generate].'}`,
+    );
+    found.push(`templ: *.templ files → a build step: ${run.join(' ')}`);
+  }
+  if (facts.generators.sqlc) {
+    steps.push({ run: ['sqlc', 'generate', '-f', facts.generators.sqlc], files: ['**/*.sql', facts.generators.sqlc] });
+    notes.push(
+      `sqlc: ${facts.generators.sqlc} was found; an edit of a .sql file or of it runs sqlc generate before the build (sqlc must be on PATH).`,
+    );
+    found.push(`sqlc: ${facts.generators.sqlc} → a build step: sqlc generate`);
+  }
+  if (steps.length === 0) return;
+  draft.values['build.steps'] = steps;
+  draft.notes['build.steps'] = notes;
+}
+
 /** The draft for `main`, and the lines saying what was found (for the header and the terminal). */
 /**
  * A `.env` at the root: pointed at, not set. Set, it would give the app its variables and restart it on an
@@ -114,6 +142,7 @@ export function planFromRepo(facts: RepoFacts, main: string): { draft: ConfigDra
   if (main === ALL_AS_APPS) planApps(facts, draft, found);
   else planBuild(facts, main, draft, found);
   planWatch(facts, draft, found);
+  planGenerators(facts, draft, found);
   planDotenv(facts, draft, found);
   if (facts.airToml) found.push('.air.toml: not used; `hotwatch init --from-air --force` converts it instead');
   if (!facts.complete) found.push('(the repo is large: the search stopped after its first 5,000 directories)');

@@ -31,6 +31,8 @@ export interface TreeFacts {
   goDirs: string[];
   /** False when the walk stopped at its budget (a huge tree): what it found is still right. */
   complete: boolean;
+  /** Code generators the tree uses: templ (`*.templ` files), sqlc (its config file, root-relative). */
+  generators: { templ: boolean; sqlc: string | undefined };
 }
 
 const SKIP = new Set(['testdata', 'vendor', 'node_modules']);
@@ -87,7 +89,16 @@ function goFilesIn(root: string, dir: string, names: string[], facts: TreeFacts)
 
 /** `workspaceModules`: absolute directories of the go.work's modules (descended although they hold a go.mod). */
 export function walkTree(root: string, workspaceModules: readonly string[] = []): TreeFacts {
-  const facts: TreeFacts = { mains: [], embeds: [], templateDirs: [], staticDirs: [], frontends: [], goDirs: [], complete: true };
+  const facts: TreeFacts = {
+    mains: [],
+    embeds: [],
+    templateDirs: [],
+    staticDirs: [],
+    frontends: [],
+    goDirs: [],
+    complete: true,
+    generators: { templ: false, sqlc: undefined },
+  };
   const queue: Array<{ dir: string; depth: number }> = [{ dir: root, depth: 0 }];
   for (let i = 0; i < queue.length; i++) {
     if (i >= MAX_DIRS) {
@@ -108,6 +119,9 @@ export function walkTree(root: string, workspaceModules: readonly string[] = [])
     const base = path.basename(dir);
     if (dir !== root && TEMPLATE_NAMES.has(base)) facts.templateDirs.push(rel);
     if (dir !== root && STATIC_NAMES.has(base)) facts.staticDirs.push(rel);
+    if (entries.some((e) => e.isFile() && e.name.endsWith('.templ'))) facts.generators.templ = true;
+    const sqlc = ['sqlc.yaml', 'sqlc.yml', 'sqlc.json'].find((n) => names.has(n));
+    if (sqlc) facts.generators.sqlc ??= rel === '' ? sqlc : `${rel}/${sqlc}`;
     const goNames = entries.filter((e) => e.isFile() && e.name.endsWith('.go') && !e.name.endsWith('_test.go')).map((e) => e.name);
     if (goNames.length > 0) facts.goDirs.push(rel);
     if (goNames.length > 0 && goFilesIn(root, dir, goNames, facts) === 'main') facts.mains.push(dotPath(root, dir));
