@@ -130,15 +130,20 @@ function workspaceModules(s: Settings): string[] {
  * Go's rules (no testdata, vendor, `.`/`_` directories, nested modules other than the go.work's own) plus
  * the watch excludes; one package clause read per directory, `//go:build ignore` programs skipped.
  */
-export function findMainPackages(s: Settings, budgetMs = SCAN_BUDGET_MS, max = SCAN_MAX): { found: string[]; complete: boolean } {
+export function findMainPackages(
+  s: Settings,
+  budgetMs = SCAN_BUDGET_MS,
+  max = SCAN_MAX,
+): { found: string[]; complete: boolean; nested: string[] } {
   const filter = createFilter(s.watch);
   const workspace = workspaceModules(s);
   const tags = buildTags({ ...process.env, ...s.build.env }, tagsFromFlags(s.build.flags));
   const deadline = performance.now() + budgetMs;
   const found: string[] = [];
+  const nested: string[] = [];
   const queue = [s.root];
   for (let i = 0; i < queue.length; i++) {
-    if (found.length >= max || performance.now() >= deadline) return { found, complete: false };
+    if (found.length >= max || performance.now() >= deadline) return { found, complete: false, nested };
     const dir = queue[i]!;
     let entries: fs.Dirent[];
     try {
@@ -146,7 +151,11 @@ export function findMainPackages(s: Settings, budgetMs = SCAN_BUDGET_MS, max = S
     } catch {
       continue;
     }
-    if (dir !== s.root && !workspace.includes(dir) && entries.some((e) => e.name === 'go.mod')) continue; // another module
+    if (dir !== s.root && !workspace.includes(dir) && entries.some((e) => e.name === 'go.mod')) {
+      // Another module: not this build's, but a program there is named in the fix (run hotwatch there).
+      if (mainAt(dir, entries, tags)) nested.push(`./${path.relative(s.root, dir)}`);
+      continue;
+    }
     let pkg: string | undefined;
     for (const e of entries) {
       if (e.isDirectory()) {
@@ -161,7 +170,16 @@ export function findMainPackages(s: Settings, budgetMs = SCAN_BUDGET_MS, max = S
     }
     if (pkg === 'main') found.push(dir === s.root ? '.' : `./${path.relative(s.root, dir)}`);
   }
-  return { found, complete: true };
+  return { found, complete: true, nested };
+}
+
+/** Whether `dir` (its `entries`) holds a package main go compiles here. */
+function mainAt(dir: string, entries: fs.Dirent[], tags: ReadonlySet<string>): boolean {
+  return entries.some((e) => {
+    if (!e.isFile() || !e.name.endsWith('.go') || e.name.endsWith('_test.go')) return false;
+    const text = readHead(`${dir}${path.sep}${e.name}`);
+    return text !== undefined && compiledHere(e.name, text, tags) && parsePackageClause(text) === 'main';
+  });
 }
 
 /** Zero-config on the `cmd/server` layout (nothing or a library at the root): exit 2 naming the main packages. */
@@ -202,8 +220,10 @@ async function checkMainPackage(
  * The fix for a build.package that is no program: the main packages found, and how to name one: in the
  * config file when there is one; without one (zero-config), on the command line or in a config written by init.
  */
-function mainPackageFix(s: Settings, { found, complete }: { found: string[]; complete: boolean }): string {
+function mainPackageFix(s: Settings, { found, complete, nested }: { found: string[]; complete: boolean; nested: string[] }): string {
   const file = s.configFile ? path.basename(s.configFile) : 'watcher.config.yaml';
+  if (found.length === 0 && nested.length > 0)
+    return `the programs here are in modules of their own (${nested.join(', ')}): run hotwatch in one: cd ${nested[0]} && hotwatch run`;
   if (found.length === 0)
     return `no main package (package main with func main) found under ${s.root}${complete ? '' : ' (search stopped early)'}: add one and set build.package to it in ${file}, or set build.cmd`;
   const list = `main packages under the root: ${found.join(', ')}${complete ? '' : ', ...'}`;

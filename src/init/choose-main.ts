@@ -32,6 +32,14 @@ function checkGiven(facts: RepoFacts, given: string): string {
   if (facts.mains.includes(main)) return main;
   const dir = path.resolve(facts.root, main);
   if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw notMain(facts, given, `${dir} is not a directory`);
+  if (facts.nestedMains.includes(main))
+    throw new HotwatchError(
+      'FLAG_INVALID',
+      `--main ${given}: ${main} is a module of its own (${main}/go.mod): hotwatch builds the module it runs in`,
+      {
+        hint: `run it there: cd ${main} && hotwatch init (a replace or a go.work there pulling this module in gets its edits watched too)`,
+      },
+    );
   throw notMain(facts, given, `${main} holds no package main (a program with func main)`);
 }
 
@@ -42,7 +50,10 @@ function noMain(facts: RepoFacts): HotwatchError {
     'CONFIG_INVALID',
     `no main package (package main with func main) found in ${where}${facts.complete ? '' : ' (the search stopped early: a large tree)'}: there is no program to build and run`,
     {
-      hint: 'name the one to build: hotwatch init --main ./path/to/program (a directory holding package main)',
+      hint:
+        facts.nestedMains.length > 0
+          ? `the programs here are in modules of their own (${facts.nestedMains.join(', ')}): run hotwatch in one: cd ${facts.nestedMains[0]} && hotwatch init`
+          : 'name the one to build: hotwatch init --main ./path/to/program (a directory holding package main)',
     },
   );
 }

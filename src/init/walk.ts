@@ -33,6 +33,8 @@ export interface TreeFacts {
   complete: boolean;
   /** Code generators the tree uses: templ (`*.templ` files), sqlc (its config file, root-relative). */
   generators: { templ: boolean; sqlc: string | undefined };
+  /** Main packages at the root of a module of their own below the root ('./cmd/tool' with its go.mod): hotwatch runs there. */
+  nestedMains: string[];
 }
 
 const SKIP = new Set(['testdata', 'vendor', 'node_modules']);
@@ -67,6 +69,12 @@ function readGo(file: string): string | undefined {
   }
 }
 
+/** The package clause of a Go file go compiles here, or undefined. */
+function packageOf(file: string): string | undefined {
+  const text = readGo(file);
+  return text === undefined || !compiledHere(path.basename(file), text, TAGS) ? undefined : parsePackageClause(text);
+}
+
 /** What a build here satisfies: a `//go:build windows` program, or `//go:build ignore`, is not one to run here. */
 const TAGS = buildTags();
 
@@ -98,6 +106,7 @@ export function walkTree(root: string, workspaceModules: readonly string[] = [])
     goDirs: [],
     complete: true,
     generators: { templ: false, sqlc: undefined },
+    nestedMains: [],
   };
   const queue: Array<{ dir: string; depth: number }> = [{ dir: root, depth: 0 }];
   for (let i = 0; i < queue.length; i++) {
@@ -113,7 +122,12 @@ export function walkTree(root: string, workspaceModules: readonly string[] = [])
       continue;
     }
     const names = new Set(entries.map((e) => e.name));
-    if (dir !== root && names.has('go.mod') && !workspaceModules.includes(dir)) continue; // another module
+    if (dir !== root && names.has('go.mod') && !workspaceModules.includes(dir)) {
+      // Another module: not built from here, but a program there is named in the fix (run hotwatch there).
+      const goNames = entries.filter((e) => e.isFile() && e.name.endsWith('.go') && !e.name.endsWith('_test.go')).map((e) => e.name);
+      if (goNames.some((n) => packageOf(path.join(dir, n)) === 'main')) facts.nestedMains.push(dotPath(root, dir));
+      continue;
+    }
     const rel = posix(path.relative(root, dir));
     if (names.has('node_modules') || names.has('package.json')) facts.frontends.push(rel);
     const base = path.basename(dir);

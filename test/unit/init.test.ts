@@ -155,6 +155,7 @@ describe('repo facts', () => {
     });
     const facts = walkTree(dir);
     expect(sortMains(facts.mains, ['.'])).toEqual(['.', './cmd/a', './cmd/b', './server']);
+    expect(facts.nestedMains).toEqual(['./tools']); // a module of its own: named in the fix, not built from here
     expect(facts.staticDirs).toEqual(['web/static']);
   });
 

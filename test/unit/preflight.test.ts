@@ -67,7 +67,7 @@ describe('build.package must be a main package', () => {
     write('other/go.mod', 'module example.com/other\n\ngo 1.22\n');
     write('other/main.go', MAIN);
     const s = await settings();
-    expect(findMainPackages(s)).toEqual({ found: ['./app', './lib/cmd/gen'], complete: true });
+    expect(findMainPackages(s)).toEqual({ found: ['./app', './lib/cmd/gen'], complete: true, nested: ['./other'] });
     const e = await failure();
     expect(e.format()).toBe(
       `build.package ".": no Go files in ${tmp.dir}: there is no program to build and run\n` +
@@ -77,6 +77,7 @@ describe('build.package must be a main package', () => {
     expect(findMainPackages({ ...s, build: { ...s.build, env: { ...s.build.env, GOWORK: 'off' } } })).toEqual({
       found: [],
       complete: true,
+      nested: ['./app', './other'], // modules of their own then: run hotwatch there
     });
   });
 
@@ -111,6 +112,14 @@ describe('build.package must be a main package', () => {
     }
   });
 
+  it('the only program is in a module of its own (cmd/tool/go.mod): the fix says to run hotwatch there', async () => {
+    write('lib.go', 'package app\n');
+    write('cmd/tool/go.mod', 'module example.com/tool\n\ngo 1.22\n');
+    write('cmd/tool/main.go', MAIN);
+    const e = await failure();
+    expect(e.hint).toBe('the programs here are in modules of their own (./cmd/tool): run hotwatch in one: cd ./cmd/tool && hotwatch run');
+  });
+
   it('a main package passes: at the root, in cmd/server, or named by its import path', async () => {
     write('main.go', MAIN);
     await expect(preflight(await settings())).resolves.toMatchObject({ goMod: path.join(tmp.dir, 'go.mod') });
@@ -126,9 +135,9 @@ describe('build.package must be a main package', () => {
     write('cmd/a/main.go', MAIN);
     write('cmd/b/main.go', MAIN);
     const s = await settings();
-    expect(findMainPackages(s)).toEqual({ found: ['./cmd/a', './cmd/b'], complete: true });
-    expect(findMainPackages(s, 10_000, 1)).toEqual({ found: ['./cmd/a'], complete: false });
-    expect(findMainPackages(s, 0)).toEqual({ found: [], complete: false });
+    expect(findMainPackages(s)).toMatchObject({ found: ['./cmd/a', './cmd/b'], complete: true });
+    expect(findMainPackages(s, 10_000, 1)).toMatchObject({ found: ['./cmd/a'], complete: false });
+    expect(findMainPackages(s, 0)).toMatchObject({ found: [], complete: false });
   });
 });
 
