@@ -2,6 +2,7 @@
  * From what `hotwatch init` found in the repo to the values of the config it writes, each with the
  * reason as a comment. Only what differs from the defaults is set; the defaults come from the schema.
  */
+import picomatch from 'picomatch';
 import { globProblem } from '../config/glob.js';
 import { LIST_DEFAULTS } from '../config/lists.js';
 import type { ConfigDraft } from './render.js';
@@ -10,6 +11,18 @@ import { ALL_AS_APPS, planApps } from './plan-apps.js';
 
 const under = (glob: string, dir: string): boolean => glob === dir || glob.startsWith(`${dir}/`);
 const list = (xs: readonly string[]): string => xs.join(', ');
+
+/**
+ * Whether an embed glob takes in the directory `dir`: a glob under it (`web/static/**`), or one matching
+ * it or a directory above it (`skel/*` embeds `skel/assets` whole: a matched directory is embedded with
+ * everything in it).
+ */
+function embedsDir(glob: string, dir: string): boolean {
+  if (under(glob, dir)) return true;
+  const matches = picomatch(glob.replace(/\/\*\*$/, ''), { dot: true });
+  const parts = dir.split('/');
+  return parts.some((_, i) => matches(parts.slice(0, i + 1).join('/')));
+}
 
 function planBuild(facts: RepoFacts, main: string, draft: ConfigDraft, found: string[]): void {
   const others = facts.mains.filter((m) => m !== main);
@@ -81,7 +94,7 @@ function planWatch(facts: RepoFacts, draft: ConfigDraft, found: string[]): void 
   }
   for (const t of facts.templateDirs) found.push(`templates: ${t}`);
   for (const s of facts.staticDirs) {
-    const embedded = facts.embeds.some((e) => under(e.glob, s));
+    const embedded = facts.embeds.some((e) => embedsDir(e.glob, s));
     found.push(
       `static assets: ${s} (${embedded ? 'embedded: watched through watch.include' : 'not embedded: served from disk, a change needs no rebuild'})`,
     );

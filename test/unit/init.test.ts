@@ -194,6 +194,17 @@ describe('what init plans from the repo', () => {
     expect(bad.found).toContain('.env: not suggested (line 2 is not KEY=VALUE, which run.envFiles refuses)');
   });
 
+  it("a static directory embedded through a glob of its parent (skel/*, hugo's shape) is said to be embedded; one not embedded is served from disk", () => {
+    const { found } = plan({
+      'go.mod': 'module x\n',
+      'main.go': `package main\n\nimport "embed"\n\n//go:embed skel/*\nvar skel embed.FS\n\nfunc main() { _ = skel }\n`,
+      'skel/assets/app.css': '',
+      'public/static/x.css': '',
+    });
+    expect(found).toContain('static assets: skel/assets (embedded: watched through watch.include)');
+    expect(found).toContain('static assets: public/static (not embedded: served from disk, a change needs no rebuild)');
+  });
+
   it('templ and sqlc: build steps that run them when their inputs change (templ as a go.mod tool through go tool); a valid config', () => {
     const { draft, found } = plan({
       'go.mod': 'module x\n\ngo 1.24\n\ntool github.com/a-h/templ/cmd/templ\n',
