@@ -84,3 +84,17 @@ export function parseFlags<T extends FlagSpecs>(
   }
   return { values: values as FlagValues<T>, positionals };
 }
+
+/**
+ * What to print for an error of node's parseArgs in a command that uses it directly (status, reload,
+ * systemd-unit, init): an unknown flag as run says it (did you mean --json?), anything else with the help.
+ */
+export function parseArgsProblem(command: string, e: unknown, flags: readonly string[]): string {
+  const message = e instanceof Error ? e.message : String(e);
+  const unknown = /^Unknown option '([^']+)'/.exec(message)?.[1];
+  if (unknown !== undefined) {
+    const specs = Object.fromEntries(flags.map((f) => [f, { type: 'boolean' as const }]));
+    return unknownFlag(command, unknown, specs).format();
+  }
+  return `${message}\n  fix: see hotwatch ${command} --help`;
+}

@@ -7,6 +7,7 @@ import { HotwatchError, isHotwatchError } from '../errors.js';
 import { runInit, type InitResult } from '../init/init.js';
 import { askChoice } from '../init/prompt.js';
 import { groupedUnmapped } from '../init/air/convert.js';
+import { unknownFlag } from './flags.js';
 
 export interface InitIO {
   stdout: NodeJS.WritableStream;
@@ -50,20 +51,22 @@ function withOptionalValue(argv: string[]): string[] {
   return out;
 }
 
+const INIT_FLAGS = {
+  root: { type: 'string' },
+  main: { type: 'string' },
+  all: { type: 'boolean', default: false },
+  'from-air': { type: 'string' },
+  force: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
 function parse(argv: string[]) {
   try {
     const { values, positionals } = parseArgs({
       args: withOptionalValue(argv),
       allowPositionals: true,
       strict: true,
-      options: {
-        root: { type: 'string' },
-        main: { type: 'string' },
-        all: { type: 'boolean', default: false },
-        'from-air': { type: 'string' },
-        force: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
+      options: INIT_FLAGS,
     });
     if (positionals.length > 0) {
       throw new HotwatchError('FLAG_INVALID', `unexpected argument "${positionals[0]}"`, {
@@ -73,6 +76,9 @@ function parse(argv: string[]) {
     return values;
   } catch (e) {
     if (isHotwatchError(e)) throw e;
+    // An unknown flag gets run's message (did you mean --force?), not node's text with its unbalanced quote.
+    const unknown = /^Unknown option '([^']+)'/.exec((e as Error).message)?.[1];
+    if (unknown !== undefined) throw unknownFlag('init', unknown, INIT_FLAGS);
     throw new HotwatchError('FLAG_INVALID', (e as Error).message, { hint: 'see hotwatch init --help' });
   }
 }

@@ -7,6 +7,7 @@
 import { terminalText } from '../log/terminal-text.js';
 import { parseArgs } from 'node:util';
 import { askControl, controlRoot } from '../service/client.js';
+import { parseArgsProblem } from './flags.js';
 
 export interface ReloadIO {
   stdout: NodeJS.WritableStream;
@@ -45,7 +46,7 @@ export async function reloadCommand(argv: string[], io: ReloadIO): Promise<numbe
       allowPositionals: false,
     }).values;
   } catch (e) {
-    io.stderr.write(`hotwatch: ${(e as Error).message}\n  fix: see hotwatch reload --help\n`);
+    io.stderr.write(`hotwatch: ${parseArgsProblem('reload', e, ['root', 'help'])}\n`);
     return 2;
   }
   if (flags.help) {

@@ -8,6 +8,7 @@ import { terminalText } from '../log/terminal-text.js';
 import { parseArgs } from 'node:util';
 import { fetchStatus, controlRoot } from '../service/client.js';
 import { renderStatus } from '../service/render.js';
+import { parseArgsProblem } from './flags.js';
 
 export interface StatusIO {
   stdout: NodeJS.WritableStream;
@@ -48,7 +49,7 @@ export async function statusCommand(argv: string[], io: StatusIO): Promise<numbe
   try {
     flags = parse(argv);
   } catch (e) {
-    io.stderr.write(`hotwatch: ${(e as Error).message}\n  fix: see hotwatch status --help\n`);
+    io.stderr.write(`hotwatch: ${parseArgsProblem('status', e, ['root', 'json', 'check', 'help'])}\n`);
     return 2;
   }
   if (flags.help) {

@@ -14,6 +14,7 @@ import { loadSettings } from '../config/load.js';
 import type { Settings } from '../config/settings.js';
 import { longestGrace, systemdUnit } from '../service/systemd-unit.js';
 import { parseRunFlags } from './run-flags.js';
+import { parseArgsProblem } from './flags.js';
 
 export interface SystemdUnitIO {
   stdout: NodeJS.WritableStream;
@@ -126,7 +127,7 @@ export async function systemdUnitCommand(argv: string[], io: SystemdUnitIO): Pro
     flags = parse(dashdash === -1 ? argv : argv.slice(0, dashdash));
     if (!['pretty', 'json'].includes(flags['log-format']!)) throw new Error(`--log-format ${flags['log-format']}: expected pretty or json`);
   } catch (e) {
-    io.stderr.write(`hotwatch: ${(e as Error).message}\n  fix: see hotwatch systemd-unit --help\n`);
+    io.stderr.write(`hotwatch: ${parseArgsProblem('systemd-unit', e, ['user', 'root', 'config', 'log-format', 'help'])}\n`);
     return 2;
   }
   if (flags.help) {

@@ -137,6 +137,18 @@ describe('bad input (e2e)', () => {
     const d = await runCli(['doctor', '--jsn'], { cwd: tmp.dir });
     expect(d.code).toBe(2);
     expect(d.stderr).toBe('hotwatch: unknown flag --jsn (did you mean --json?)\n  fix: hotwatch doctor --help lists its flags\n');
+    // The commands on node's own parser say it the same way.
+    for (const [cmd, typo, meant] of [
+      ['init', '--forse', '--force'],
+      ['status', '--jsno', '--json'],
+      ['reload', '--rot', '--root'],
+      ['systemd-unit', '--usr', '--user'],
+    ]) {
+      const c = await runCli([cmd!, typo!], { cwd: tmp.dir });
+      expect(c.code, c.stderr).toBe(2);
+      expect(c.stderr).toBe(`hotwatch: unknown flag ${typo} (did you mean ${meant}?)\n  fix: hotwatch ${cmd} --help lists its flags\n`);
+    }
+    expect(fs.existsSync(path.join(tmp.dir, 'watcher.config.yaml')), 'init wrote nothing').toBe(false);
     nothingStarted();
   });
 
