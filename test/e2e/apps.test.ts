@@ -456,7 +456,9 @@ describe('apps: choosing apps, and config errors', () => {
     const r = await runCli(['run'], { cwd: tmp.dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/watcher\.config\.yaml:3:\d+ apps\.api: package \.\/cmd\/nope: .* does not exist/);
-    expect(r.stderr).toContain('fix: set apps.api.package to the directory of your main package');
+    expect(r.stderr).toContain(
+      'fix: set apps.api.package: ./cmd/api in watcher.config.yaml (main packages under the root: ./cmd/api, ./cmd/cron, ./cmd/worker)',
+    );
   });
 
   it('the proxy in front of several apps is refused', async () => {
