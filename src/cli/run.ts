@@ -239,11 +239,13 @@ function reportExit(log: Logger, signals: ShutdownSignals, left: ReadonlyArray<{
     const who = left
       .map((p) => `pid ${p.pid} (${p.cmd})${p.port !== undefined ? ` holding :${p.port}, the app's port, outside its tree` : ''}`)
       .join(', ');
+    // Not a clean stop: a script or a unit that stops hotwatch must see it (exit 1, not 0).
+    const code = exit.code === 0 ? 1 : exit.code;
     log.error(
-      { event: 'exit', forced, left, exitCode: exit.code, hint: `kill ${left.map((p) => p.pid).join(' ')}` },
-      `stopped, but processes of the app are still running: ${who}${exit.note}; fix: kill ${left.map((p) => p.pid).join(' ')}`,
+      { event: 'exit', forced, left, exitCode: code, hint: `kill ${left.map((p) => p.pid).join(' ')}` },
+      `stopped, but processes of the app are still running: ${who}${exit.note} (exit ${code}); fix: kill ${left.map((p) => p.pid).join(' ')}`,
     );
-    return exit.code;
+    return code;
   }
   log.info(
     { event: 'exit', forced, exitCode: exit.code },

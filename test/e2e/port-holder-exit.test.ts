@@ -71,7 +71,7 @@ describe('a process holding the app port after it stopped, outside its tree', ()
     const h = hw;
     hw = undefined;
     const r = await h.stop('SIGINT');
-    expect(r.code).toBe(0);
+    expect(r.code, 'not a clean stop: something of the app is left').toBe(1);
     expect(isAlive(leaker), 'the leaker is not the app by its marker: never signalled').toBe(true);
     expect(h.events('shutdown').map((l) => l.msg)).toEqual(['SIGINT: stopping (again to force)']); // the name, not the number
     const exit = h.events('exit').at(-1)!;
@@ -97,7 +97,7 @@ describe('a process holding the app port after it stopped, outside its tree', ()
     expect(await httpGet(port)).toBe('worker');
     const h = hw;
     hw = undefined;
-    expect((await h.stop('SIGINT')).code).toBe(0);
+    expect((await h.stop('SIGINT')).code, 'not a clean stop: something of the app is left').toBe(1);
     const exit = h.events('exit').at(-1)!;
     expect(String(exit.msg)).toContain(`pid ${worker} (`);
     expect(String(exit.msg)).not.toContain('nothing left running');
