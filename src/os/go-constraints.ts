@@ -76,20 +76,9 @@ const KNOWN_ARCH = new Set([
   'sparc64',
   'wasm',
 ]);
-const UNIX = new Set([
-  'aix',
-  'android',
-  'darwin',
-  'dragonfly',
-  'freebsd',
-  'hurd',
-  'illumos',
-  'ios',
-  'linux',
-  'netbsd',
-  'openbsd',
-  'solaris',
-]);
+/** The systems go counts as `unix`: every known one but these. */
+const NOT_UNIX = new Set(['js', 'nacl', 'plan9', 'wasip1', 'windows', 'zos']);
+const UNIX = new Set([...KNOWN_OS].filter((os) => !NOT_UNIX.has(os)));
 
 /** The tags a build here satisfies (GOOS, GOARCH, unix, gc, cgo unless CGO_ENABLED=0, and `extra`). */
 export function buildTags(env: NodeJS.ProcessEnv = process.env, extra: readonly string[] = []): Set<string> {
