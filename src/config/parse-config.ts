@@ -7,7 +7,7 @@
  * An empty file (or one holding only comments) means all defaults. A key with no value (`build:` whose
  * children are all commented out, `cmd:`) keeps its default.
  */
-import { LineCounter, parseDocument, visit, type Document, type YAMLError } from 'yaml';
+import { isMap, LineCounter, parseDocument, visit, type Document, type YAMLError } from 'yaml';
 import { HotwatchError } from '../errors.js';
 import { ConfigSchema, type Config } from './schema.js';
 import { configErrorMap, problemsFromIssues, showValue, type ConfigEdit, type ConfigProblem, type FixAlternative } from './issues.js';
@@ -102,9 +102,11 @@ function syntaxError(doc: Document, lc: LineCounter, shown: string, err: YAMLErr
     if (path) {
       const first = positionOf(doc, lc, path, 'key');
       const firstLine = first.offset !== offset ? ` (first set at line ${first.line})` : '';
+      // A section given twice holds settings in both: keeping one would lose the other's.
+      const section = isMap(doc.getIn(path, true));
       return new HotwatchError('CONFIG_PARSE', `${formatPath(path)}: key given twice${firstLine}`, {
         where,
-        hint: 'keep only one of them',
+        hint: section ? `merge the two ${formatPath(path)}: sections into one` : 'keep only one of them',
       });
     }
   }

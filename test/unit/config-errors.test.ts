@@ -59,9 +59,13 @@ describe('config errors: one message, file:line:col key: what', () => {
     );
   });
 
-  it('a key given twice names the key and both lines', async () => {
+  it('a key given twice names the key and both lines; a section given twice is to be merged', async () => {
     const e = await errorFor('build:\n  cmd: a\n  cmd: b\n');
     expect(e.format()).toBe('watcher.config.yaml:3:3 build.cmd: key given twice (first set at line 2)\n  fix: keep only one of them');
+    const twice = await errorFor('build:\n  package: ./cmd/api\nrun:\n  port: 8080\nbuild:\n  flags: [-race]\n');
+    expect(twice.format()).toBe(
+      'watcher.config.yaml:5:1 build: key given twice (first set at line 1)\n  fix: merge the two build: sections into one',
+    );
   });
 
   it('an alias to no anchor, and an alias bomb: each pointed at, each with its own fix', async () => {
