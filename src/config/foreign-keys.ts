@@ -4,7 +4,7 @@
  * guess gets these wrong (`ldflags` → `flags: ["-s", "-w"]`, which go refuses at every build): each gets the
  * key that does what it meant, with its value, and a pointer to `hotwatch init --from-air` for air's.
  */
-import type { ConfigPath } from './config-path.js';
+import { formatPath, type ConfigPath } from './config-path.js';
 
 /** A fix as issues.ts's FixAlternative (structurally: issues.ts imports this file). */
 interface FixAlternative {
@@ -87,6 +87,16 @@ function flagOf(key: string, value: unknown): string | undefined {
 /** What to say about `key` under `parent` holding `value` (the section's flags as they are: `flags`), or undefined. */
 export function foreignKey(parent: ConfigPath, key: string, value: unknown, flags: unknown): ForeignKeyFix | undefined {
   const dotted = [...parent, key].join('.');
+  // A step's command (`cmd:`, `command:`) is its `run:`, not the build's build.cmd a search by name finds.
+  if (parent.length === 3 && parent[0] === 'build' && parent[1] === 'steps' && ['cmd', 'command', 'exec'].includes(key)) {
+    const at = formatPath([...parent, key]);
+    const run = formatPath([...parent, 'run']);
+    return {
+      message: `${at}: unknown key: a step's command is its run: (a list: [go, generate, ./...])`,
+      hint: `write it as ${run}`,
+      alternatives: [{ text: `write it as ${run}`, edits: [{ path: [...parent, key], moveTo: [...parent, 'run'] }] }],
+    };
+  }
   const inBuild = (parent.length === 1 && parent[0] === 'build') || (parent.length === 2 && parent[0] === 'apps');
   if (inBuild && GO_BUILD_FLAGS.has(key.toLowerCase())) {
     const flag = flagOf(key.toLowerCase(), value);

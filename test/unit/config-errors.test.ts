@@ -139,6 +139,10 @@ describe('config errors: one message, file:line:col key: what', () => {
     expect(await fmt('build:\n  send_interrupt: true\n')).toMatch(
       /hotwatch's is run\.stopSignal: SIGINT\n {2}fix: a whole \.air\.toml converts with `hotwatch init --from-air`$/,
     );
+    // A step's cmd: is its run:, not the build.cmd a search by name finds.
+    expect(await fmt('build:\n  steps:\n    - cmd: [go, generate, ./...]\n')).toContain(
+      "build.steps[0].cmd: unknown key: a step's command is its run: (a list: [go, generate, ./...])\n  fix: write it as build.steps[0].run",
+    );
     // The fixes given work when applied.
     fs.writeFileSync(path.join(tmp.dir, 'watcher.config.yaml'), 'build:\n  flags: ["-ldflags=-s -w"]\nrun:\n  gracePeriod: "500ms"\n');
     expect((await loadSettings({ cwd: tmp.dir, isTTY: false })).build.flags).toEqual(['-ldflags=-s -w']);
