@@ -53,7 +53,8 @@ export function appsProblems(cfg: Config, isSet: IsSet): ConfigProblem[] {
     clash(cfg, isSet, 'output', (n) => path.posix.normalize(apps[n]!.output ?? `.hotwatch/bin/${n}`)),
     clash(cfg, isSet, 'port', (n) => (apps[n]!.port === undefined ? undefined : String(apps[n]!.port))),
   ];
-  if (cfg.build.cmd !== undefined) {
+  // No app left (each refused on its own, its message said): nothing to say against build.cmd here.
+  if (cfg.build.cmd !== undefined && names.length > 0) {
     problems.push({
       path: ['build', 'cmd'],
       anchor: 'value',
