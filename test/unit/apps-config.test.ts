@@ -97,6 +97,10 @@ describe('apps: config errors', () => {
     expect(parse('build: { cmd: make }\napps:\n  api: { package: ./a }\n').format()).toMatch(
       /^watcher\.config\.yaml:1:\d+ build\.cmd builds one binary/,
     );
+    // The only app refused on its own (a port in quotes): said alone, not "apps: names 0 ()".
+    const refused = parse('build: { cmd: make }\napps:\n  api: { package: ./a, port: "8080" }\n').format();
+    expect(refused).toMatch(/apps\.api\.port: expected a number/);
+    expect(refused).not.toContain('names 0');
     expect(parse('proxy: { enabled: true }\napps:\n  a: { package: ./a }\n  b: { package: ./b }\n').format()).toMatch(
       /^watcher\.config\.yaml:1:\d+ the proxy fronts one app, but apps: names 2 \(a, b\)/,
     );
