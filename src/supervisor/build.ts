@@ -13,7 +13,7 @@ import { HotwatchError } from '../errors.js';
 import type { BuildSettings } from '../config/settings.js';
 import type { Logger } from '../log/logger.js';
 import { groupAlive, pollUntil, terminateTree, type EnvMarker } from './kill-tree.js';
-import { pidsWithEnv, wrapSafeMs } from '../os/procfs.js';
+import { pidsInGroup, pidsWithEnv, readCmdline, wrapSafeMs } from '../os/procfs.js';
 import { checkBuiltOutput, prepareOutput } from './output-path.js';
 import { spawnBuildProcess, type BuildProcess } from './build-process.js';
 import type { AdoptedBuild, BuildAdopter, BuildSpawn } from './adopted-build.js';
@@ -181,7 +181,7 @@ export async function runBuild(s: BuildSettings, opts: BuildOptions): Promise<Bu
   const sub = early ? adopted(early, stop) : spawnBuild(file, args, s.root, env, stop, out, opts.log);
   // The first way the run ends wins: exit, cancel, timeout. Cancel and timeout tear down the whole tree;
   // so does a leader that exited while others of its tree still hold the output pipe.
-  const tree = new BuildTree(sub.child, marker, log);
+  const tree = new BuildTree(sub.child, marker, log, opts.command ? `the build step \`${display}\`` : `the build command \`${display}\``);
   const onStop = (): void => tree.tearDown('stop');
   stop.addEventListener('abort', onStop, { once: true });
   const result = await sub.result;
@@ -282,6 +282,8 @@ class BuildTree {
     private readonly sub: ChildProcess,
     private readonly marker: EnvMarker,
     private readonly log: Logger,
+    /** The build command or the step, as the warning names it. */
+    private readonly what: string,
   ) {
     // An adopted build (adopted-build.ts) may have exited already: its 'exit' was before this.
     const exited = sub.exitCode !== null || sub.signalCode !== null;
@@ -298,9 +300,19 @@ class BuildTree {
     const pgid = this.sub.pid;
     if (pgid === undefined || this.teardown !== undefined) return;
     if (why === 'leftover') {
+      const left = [...new Set([...pidsInGroup(pgid), ...pidsWithEnv(this.marker.key, this.marker.value)])].filter((p) => p !== pgid);
+      const who = left
+        .slice(0, 5)
+        .map((p) => `pid ${p} (${readCmdline(p)})`)
+        .join(', ');
       this.log.warn(
-        { event: 'build.leftover', pgid, hint: 'a build command should not leave processes running; they were stopped' },
-        'the build command exited but left processes behind: stopping them',
+        {
+          event: 'build.leftover',
+          pgid,
+          left,
+          hint: 'a build command or step should not leave processes running (a watcher started with & belongs beside hotwatch)',
+        },
+        `${this.what} exited but left processes behind${who ? `: ${who}${left.length > 5 ? ', ...' : ''}` : ''}: stopping them (a watcher it starts with & belongs beside hotwatch, not in the build)`,
       );
     }
     const leaderExited = (): boolean => this.sub.exitCode !== null || this.sub.signalCode !== null;

@@ -177,7 +177,11 @@ describe('runBuild', () => {
     });
     expect(res).toMatchObject({ ok: true, exitCode: 0, output: 'started\n' });
     expect(pidsWithEnv('HW_TEST_MARK', mark)).toEqual([]);
-    expect(lines().some((l) => l.event === 'build.leftover' && l.level === 40)).toBe(true);
+    const left = lines().find((l) => l.event === 'build.leftover' && l.level === 40);
+    // Named: the command, and the process it left (a step is named as a step: build-steps e2e).
+    expect(String(left?.msg)).toMatch(
+      /^the build command `sleep 1000 & echo started` exited but left processes behind: pid \d+ \(sleep 1000\): stopping them/,
+    );
   });
 
   it('an escapee with no marker holding the output pipe cannot block the build forever', async () => {
