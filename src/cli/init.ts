@@ -102,7 +102,7 @@ function report(r: InitResult, io: InitIO): void {
   }
   if (r.differences.length > 0) {
     io.stderr.write(
-      `hotwatch: ${r.differences.length} air setting${r.differences.length === 1 ? '' : 's'} converted, but not as air behaved (also listed at the top of ${shown}):\n`,
+      `hotwatch: ${r.differences.length} difference${r.differences.length === 1 ? '' : 's'} from how air behaved, in what was converted (also listed at the top of ${shown}):\n`,
     );
     for (const line of groupedUnmapped(r.differences)) io.stderr.write(terminalText(`  ${line}\n`));
   }
