@@ -168,6 +168,9 @@ const RUN_ENV_TEXT = `Environment:
                            which modules a build compiles, and accepts a go.work root with --package)
   GOFLAGS                  as go reads it; a -modfile=FILE there (or in build.flags) is followed: FILE is
                            watched as go.mod is, and its replace targets are watched roots
+  GOOS, GOARCH, CGO_ENABLED
+                           as go reads them: which main packages the search for them counts (go's build
+                           constraints: a //go:build windows program is not one here)
   HOTWATCH_PID1_INIT       off: as PID 1 (a container without --init), do not run under the built-in reaper
   Read by hotwatch doctor to describe this machine, nothing more: INVOCATION_ID, NOTIFY_SOCKET,
   KUBERNETES_SERVICE_HOST, WATCHPACK_POLLING, TSC_WATCHFILE, TSC_WATCHDIRECTORY, UV_THREADPOOL_SIZE, NODE_OPTIONS.
