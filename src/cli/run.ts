@@ -92,12 +92,16 @@ async function startUp(
   | { settings: Settings; state: StateFile; reloadSettings: () => Promise<Settings>; early: EarlyBuild | undefined; configInput: string }
   | number
 > {
+  // Nothing is logged before the config is read and the root claimed: a start-up stuck there (a file
+  // system that does not answer, a lock, go) would be silence. Said every 15 s, with the step it is at.
+  const slow = new SlowStart(io.stderr);
   try {
     const flags = parseRunFlags('run', argv, io.cwd);
     if (flags.help) {
       io.stdout.write(flags.exec ? execHelp() : runHelp());
       return 0;
     }
+    slow.at('reading the config');
     const loaded = await loadSettings({ cwd: io.cwd, isTTY: io.isTTY, ...flags.load });
     const settings = flags.exec ? applyExec(loaded, flags.exec) : loaded;
     // `hotwatch run api worker`: the apps of apps: this run runs (ad-hoc mode runs its command, no app).
@@ -109,12 +113,16 @@ async function startUp(
     chooseApps(settings);
     timings.mark('config');
     // Spawned by bin/hotwatch.js from the last run's plan: kept only when it is this build (else stopped).
+    slow.at('deciding on the first build spawned at launch');
     const kept = await takeRemembered(remembered, settings);
+    slow.at('checking the toolchain, the package and the ports');
     await preflight(settings, signal);
     timings.mark('checks');
+    slow.at('claiming the root (its lock, its state file)');
     const state = new StateFile(settings.root);
     await state.claim(kept.lock);
     timings.mark('claimed');
+    slow.at('spawning the first build');
     // The first build, now: the rest of hotwatch loads while it runs (the runtime adopts it).
     const early = kept.early ?? EarlyBuild.start(settings);
     if (early) timings.mark('build', { ms: early.startedAt, cpuMs: early.startedCpuMs }); // at its spawn (the remembered one's: before the modules)
@@ -132,8 +140,36 @@ async function startUp(
     return { settings, state, reloadSettings, early, configInput };
   } catch (e) {
     return userErrorExit(e, io);
+  } finally {
+    slow.stop();
   }
 }
+
+/** The start-up's step, said when it takes long (before the logger exists: straight to stderr). */
+class SlowStart {
+  private step = 'starting';
+  private readonly since = performance.now();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(stderr: NodeJS.WritableStream) {
+    this.timer = setInterval(() => {
+      const s = Math.round((performance.now() - this.since) / 1000);
+      stderr.write(`hotwatch: still starting after ${s} s: ${this.step}\n`);
+    }, SLOW_START_MS);
+    this.timer.unref();
+  }
+
+  at(step: string): void {
+    this.step = step;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+/** How long a silent start-up may take before it is said (a cold module cache is a build's, after this). */
+const SLOW_START_MS = 15_000;
 
 interface ServeContext {
   io: CliIO;

@@ -60,6 +60,25 @@ describe('the first build spawned before the runtime loads', () => {
     }
   });
 
+  it('a start-up held before anything is logged is said every 15 s with its step, never silence', { timeout: 90_000 }, async () => {
+    const gate = path.join(path.dirname(session.dir), `${path.basename(session.dir)}.slow-gate`);
+    try {
+      const hw = startHotwatch([], {
+        cwd: session.dir,
+        env: { PORT: String(session.port), HOTWATCH_TEST_FAULTS: '', HOTWATCH_TEST_STARTUP_GATE: gate },
+      });
+      session.hw = hw;
+      await waitFor(() => /still starting after 1\d s: spawning the first build/.test(hw.stderr()), {
+        description: `the held start-up is said\n${hw.stderr().slice(-1000)}`,
+        timeoutMs: 40_000,
+      });
+      fs.writeFileSync(gate, '');
+      await session.serves('v1');
+    } finally {
+      fs.rmSync(gate, { force: true });
+    }
+  });
+
   it('the start-up fails after it was spawned (the proxy port taken meanwhile): its whole tree is stopped, no app starts', async () => {
     const proxyPort = await freePort();
     const held = await withEarlyBuildHeld(['--proxy-port', String(proxyPort)]);
