@@ -127,7 +127,8 @@ interface FileChange {
 /** The config file came to be (a zero-config run from now on reads it) or went away (the defaults from now on). */
 function fileChange(before: string | undefined, after: string | undefined): FileChange | undefined {
   if (before === undefined && after !== undefined)
-    return { kind: 'appeared', text: `${after} appeared, now applied`, fields: { configFile: 'appeared', file: after } };
+    // "appeared": created, or there all along but refused until now (the run went on with the defaults).
+    return { kind: 'appeared', text: `${after} is read from now on`, fields: { configFile: 'appeared', file: after } };
   if (before !== undefined && after === undefined)
     return {
       kind: 'gone',

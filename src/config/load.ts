@@ -94,8 +94,12 @@ export function configPosition(s: Settings, path: ReadonlyArray<string | number>
   return src?.kind === 'file' ? src.where : undefined;
 }
 
-/** How a path is shown: relative to cwd when inside it, absolute otherwise. */
+/**
+ * How a path is shown: relative to cwd when inside it, absolute otherwise, and absolute when cwd is `/`
+ * (a container's WORKDIR: `src/main.go` would read as relative to something else).
+ */
 export function displayPath(file: string, cwd: string): string {
+  if (path.parse(path.resolve(cwd)).root === path.resolve(cwd)) return file;
   const rel = path.relative(cwd, file);
   return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel) ? rel : file;
 }

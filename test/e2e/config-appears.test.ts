@@ -1,7 +1,7 @@
 /**
  * A config file that comes and goes while hotwatch runs, through the real `hotwatch run` with no config
  * at start (zero-config): real go builds, real files, the real `hotwatch init`.
- *   - written while it runs: applied by the reload ("appeared, now applied"), and its later edits too;
+ *   - written while it runs: applied by the reload ("is read from now on"), and its later edits too;
  *     deleted: the defaults again, said at warn;
  *   - invalid when it appears: rejected with file:line:col, the defaults keep running; fixed: applied;
  *   - `hotwatch init` in another terminal while it runs: written, then applied, and an edit of it applies.
@@ -47,7 +47,7 @@ const serves = (port: number, want: string, description: string) =>
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('a config file that appears or goes while a zero-config hotwatch runs (e2e)', () => {
-  it('written: applied like an edit (appeared, now applied), then its edits apply live; deleted: back to the defaults, at warn', async () => {
+  it('written: applied like an edit (read from now on), then its edits apply live; deleted: back to the defaults, at warn', async () => {
     const dir = project();
     const config = path.join(dir, 'watcher.config.yaml');
     const { hw, port, pid } = await start(dir);
@@ -57,7 +57,7 @@ describe('a config file that appears or goes while a zero-config hotwatch runs (
     const appeared = await reloadAfter(hw, () => fs.writeFileSync(config, 'run:\n  env:\n    TAG: first\n'));
     expect(appeared).toMatchObject({ level: 30, configFile: 'appeared', file: config, trigger: 'config file changed' });
     expect(appeared.changes).toMatchObject({ run: ['run.env'], build: [], watch: [], restart: [] });
-    expect(appeared.msg).toBe(`config reloaded (config file changed): ${config} appeared, now applied: run.env: restarting the app`);
+    expect(appeared.msg).toBe(`config reloaded (config file changed): ${config} is read from now on: run.env: restarting the app`);
     await serves(port, 'args=[] tag=first', 'the config that appeared applies');
     expect(isAlive(pid)).toBe(false);
     // A run setting: the app restarted with the binary it had; the config file itself never builds.
@@ -110,7 +110,7 @@ describe('a config file that appears or goes while a zero-config hotwatch runs (
     const appeared = await hw.waitForLog((l) => l.event === 'config.reloaded', 'the config init wrote is applied', { from });
     expect(appeared).toMatchObject({ configFile: 'appeared', file: config });
     // init sets nothing this repo needs beyond the defaults (its main package is the root).
-    expect(appeared.msg).toMatch(/appeared, now applied: no setting changed$/);
+    expect(appeared.msg).toMatch(/is read from now on: no setting changed$/);
 
     // init's file has every key commented out: a run: section added to it applies.
     expect(fs.readFileSync(config, 'utf8')).not.toMatch(/^run:/m);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadSettings, type LoadOptions } from '../../src/config/load.js';
+import { loadSettings, type LoadOptions, displayPath } from '../../src/config/load.js';
 import { HotwatchError } from '../../src/errors.js';
 import { makeTmpDir } from '../helpers/tmp.js';
 
@@ -280,5 +280,13 @@ describe('env files, cancellation, time bound', () => {
     expect(e.format()).toBe(
       `watcher.config.yaml: is a named pipe (FIFO), not a regular file\n  fix: make it a regular file (ls -l ${fifo})`,
     );
+  });
+});
+
+describe('displayPath', () => {
+  it('relative inside cwd, absolute outside it, and absolute when cwd is / (a container WORKDIR: src/x would read as relative)', () => {
+    expect(displayPath('/work/app/main.go', '/work/app')).toBe('main.go');
+    expect(displayPath('/other/x.go', '/work/app')).toBe('/other/x.go');
+    expect(displayPath('/src/main.go', '/')).toBe('/src/main.go');
   });
 });
