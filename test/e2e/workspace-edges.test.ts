@@ -42,6 +42,21 @@ function workspace(link: 'go.work' | 'replace'): string {
 }
 
 describe('workspaces and local modules (e2e)', () => {
+  it('a go.work root with a hand-written build.cmd naming ./app, lib git-ignored: go is asked about ./app, so lib is watched and its edit serves', async () => {
+    const root = workspace('go.work');
+    fs.writeFileSync(path.join(root, '.gitignore'), 'lib/\n');
+    fs.writeFileSync(path.join(root, 'watcher.config.yaml'), 'build:\n  cmd: go build -o .hotwatch/bin/app ./app\n');
+    const port = await freePort();
+    hw = startHotwatch([], { cwd: root, env: { ...env, PORT: String(port) } });
+    await waitFor(async () => (await httpGet(port, '/lib')) === 'lib1', { description: 'lib1 serves', timeoutMs: 60_000 });
+    await hw.waitForLog((l) => l.event === 'watch.ready', 'watching is ready');
+    fs.writeFileSync(path.join(root, 'lib', 'lib.go'), 'package lib\n\nconst V = "lib2"\n');
+    await waitFor(async () => (await httpGet(port, '/lib')) === 'lib2', {
+      description: `an edit in the git-ignored lib serves\n${hw!.stderr().slice(-2000)}`,
+      timeoutMs: 60_000,
+    });
+  }, 120_000);
+
   it('a go.work root with --package ./app: builds, and an edit in lib/ serves', async () => {
     const root = workspace('go.work');
     const port = await freePort();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { goBuildFlagsIn } from '../../src/watch/roots/ignored-excludes.js';
+import { buildInputs, goBuildFlagsIn, goBuildPackageIn } from '../../src/watch/roots/ignored-excludes.js';
 
 describe("goBuildFlagsIn: a build.cmd's go build flags that change which files a package has", () => {
   it.each([
@@ -13,5 +13,27 @@ describe("goBuildFlagsIn: a build.cmd's go build flags that change which files a
     ['go test -tags dev ./...', []], // not a build
   ])('%s', (cmd, flags) => {
     expect(goBuildFlagsIn(cmd)).toEqual(flags);
+  });
+});
+
+describe("goBuildPackageIn: the one package a build.cmd's single plain go build names (go is asked what it compiles)", () => {
+  it.each([
+    ['go build -o .hotwatch/bin/app ./app', './app'],
+    ['templ generate && go build -tags dev -ldflags "-s -w" -o bin/app ./cmd/api', undefined], // quotes: not guessed
+    ['go build -tags dev -ldflags=-s -o bin/app ./cmd/api', './cmd/api'],
+    ['CGO_ENABLED=0 go build -o bin/x example.com/app/cmd/x', 'example.com/app/cmd/x'],
+    ['exec go build -o bin/app .', '.'],
+    ['go build -o bin/a ./a && go build -o bin/b ./b', undefined], // two builds
+    ['go build -o bin/app ./a ./b', undefined], // two packages
+    ['go build -o bin/app', undefined], // the directory's package, implicitly: not guessed
+    ['make build', undefined],
+    ['go build -o bin/app $PKG', undefined],
+  ])('%s', (cmd, pkg) => {
+    expect(goBuildPackageIn(cmd)).toBe(pkg);
+  });
+
+  it('buildInputs takes it, else every package of the module', () => {
+    expect(buildInputs('/r', { cmd: 'go build -o .hotwatch/bin/app ./app', package: '.', env: {}, flags: [] }).package).toBe('./app');
+    expect(buildInputs('/r', { cmd: 'make', package: '.', env: {}, flags: [] }).package).toBe('./...');
   });
 });

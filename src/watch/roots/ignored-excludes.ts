@@ -27,9 +27,10 @@ export interface IgnoredPlan {
 }
 
 /**
- * What the build reads, for the package list: the package `go build` builds, or, with a build.cmd (a
- * Makefile may build anything), every package of the module (`./...`): a directory kept too many costs a
- * watch, one left out costs a missed edit.
+ * What the build reads, for the package list: the package `go build` builds; with a build.cmd, the one
+ * package its single plain `go build` names (`go build -o bin/app ./app`: at a go.work root `./...` names
+ * no module, and go answered nothing), else every package of the module (`./...`: a Makefile may build
+ * anything): a directory kept too many costs a watch, one left out costs a missed edit.
  */
 export function buildInputs(
   root: string,
@@ -37,7 +38,32 @@ export function buildInputs(
 ): BuildInputs {
   const custom = build.cmd !== undefined;
   const flags = custom ? goBuildFlagsIn(build.cmd!) : build.flags;
-  return { root, package: custom ? './...' : build.package, env: { ...process.env, ...build.env }, flags };
+  const pkg = custom ? (goBuildPackageIn(build.cmd!) ?? './...') : build.package;
+  return { root, package: pkg, env: { ...process.env, ...build.env }, flags };
+}
+
+/** Each `go build` of a shell line (after `;`, `&&`, `exec`, `VAR=value`), with the rest of its words. */
+const GO_BUILD = /(?:^|[;&|(]\s*|\bexec\s+)(?:[A-Za-z_]\w*=\S*\s+)*go\s+build\s+([^;&|)]*)/g;
+
+/** go build's flags that take the next word as their value. */
+const VALUE_FLAGS =
+  /^--?(C|o|p|asmflags|buildmode|compiler|coverpkg|covermode|exec|gccgoflags|gcflags|installsuffix|ldflags|mod|modfile|overlay|pgo|pkgdir|tags|toolexec)$/;
+
+/**
+ * The package of a build.cmd whose only `go build` names exactly one, in plain words (`./app`,
+ * `example.com/app/cmd/api`, `.`); undefined for anything else (several builds, quotes, variables).
+ */
+export function goBuildPackageIn(cmd: string): string | undefined {
+  const builds = [...cmd.matchAll(GO_BUILD)];
+  if (builds.length !== 1 || /["'$`\\]/.test(builds[0]![1]!)) return undefined;
+  const words = builds[0]![1]!.trim().split(/\s+/).filter(Boolean);
+  const positional: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    if (VALUE_FLAGS.test(w)) i++;
+    else if (!w.startsWith('-')) positional.push(w);
+  }
+  return positional.length === 1 && /^(\.|\.{1,2}\/[\w./-]*|[\w-]+(\.[\w-]+)+\/[\w./-]*)$/.test(positional[0]!) ? positional[0] : undefined;
 }
 
 /**
@@ -47,7 +73,7 @@ export function buildInputs(
  */
 export function goBuildFlagsIn(cmd: string): string[] {
   const out: string[] = [];
-  for (const m of cmd.matchAll(/(?:^|[;&|(]\s*|\bexec\s+)go\s+build\s+([^;&|)]*)/g)) {
+  for (const m of cmd.matchAll(GO_BUILD)) {
     const words = m[1]!.trim().split(/\s+/);
     words.forEach((w, i) => {
       if (/^--?(tags|mod)=[\w.,-]+$/.test(w)) out.push(w);
