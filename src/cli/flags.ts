@@ -89,12 +89,17 @@ export function parseFlags<T extends FlagSpecs>(
  * What to print for an error of node's parseArgs in a command that uses it directly (status, reload,
  * systemd-unit, init): an unknown flag as run says it (did you mean --json?), anything else with the help.
  */
-export function parseArgsProblem(command: string, e: unknown, flags: readonly string[]): string {
+export function parseArgsProblem(command: string, e: unknown, flags: readonly string[] | FlagSpecs): string {
+  return parseArgsError(command, e, flags).format();
+}
+
+/** parseArgsProblem as the error to throw (a command that ends through userErrorExit). */
+export function parseArgsError(command: string, e: unknown, flags: readonly string[] | FlagSpecs): HotwatchError {
   const message = e instanceof Error ? e.message : String(e);
   const unknown = /^Unknown option '([^']+)'/.exec(message)?.[1];
   if (unknown !== undefined) {
-    const specs = Object.fromEntries(flags.map((f) => [f, { type: 'boolean' as const }]));
-    return unknownFlag(command, unknown, specs).format();
+    const specs = Array.isArray(flags) ? Object.fromEntries(flags.map((f) => [f, { type: 'boolean' as const }])) : (flags as FlagSpecs);
+    return unknownFlag(command, unknown, specs);
   }
-  return `${message}\n  fix: see hotwatch ${command} --help`;
+  return new HotwatchError('FLAG_INVALID', message, { hint: `see hotwatch ${command} --help` });
 }

@@ -7,7 +7,7 @@ import { HotwatchError, isHotwatchError } from '../errors.js';
 import { runInit, type InitResult } from '../init/init.js';
 import { askChoice } from '../init/prompt.js';
 import { groupedUnmapped } from '../init/air/convert.js';
-import { unknownFlag } from './flags.js';
+import { parseArgsError } from './flags.js';
 
 export interface InitIO {
   stdout: NodeJS.WritableStream;
@@ -77,9 +77,7 @@ function parse(argv: string[]) {
   } catch (e) {
     if (isHotwatchError(e)) throw e;
     // An unknown flag gets run's message (did you mean --force?), not node's text with its unbalanced quote.
-    const unknown = /^Unknown option '([^']+)'/.exec((e as Error).message)?.[1];
-    if (unknown !== undefined) throw unknownFlag('init', unknown, INIT_FLAGS);
-    throw new HotwatchError('FLAG_INVALID', (e as Error).message, { hint: 'see hotwatch init --help' });
+    throw parseArgsError('init', e, INIT_FLAGS);
   }
 }
 

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { parseDuration, repairDuration } from './duration.js';
 import { globProblem } from './glob.js';
 import { LIST_DEFAULTS, listProblems, type WatchListKey } from './lists.js';
+import { takesNextValue } from '../os/go-command.js';
 
 /** The longest delay Node's timers keep (a longer one fires after 1 ms). */
 const MAX_DURATION_MS = 2 ** 31 - 1;
@@ -67,13 +68,6 @@ const glob = z.string().superRefine((g, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: problem.message, params: { fix: problem.fix, alternatives: problem.alternatives } });
 });
 
-/** go build's flags that take the next argument as their value (`-ldflags "-s -w"`: the value may hold spaces). */
-const GO_VALUE_FLAGS = new Set(
-  'C o p asmflags buildmode compiler coverpkg covermode exec gccgoflags gcflags installsuffix ldflags mod modfile overlay pgo pkgdir tags toolexec'.split(
-    ' ',
-  ),
-);
-
 /**
  * One argument to go each: a flag and its value in one item ("-tags dev", the way a shell line reads)
  * reach go as one word, and every build fails with "flag provided but not defined: -tags dev". An item
@@ -81,8 +75,7 @@ const GO_VALUE_FLAGS = new Set(
  */
 const goFlags = z.array(z.string()).superRefine((flags, ctx) => {
   flags.forEach((f, i) => {
-    const before = i > 0 ? /^--?([A-Za-z][\w.-]*)$/.exec(flags[i - 1]!) : null;
-    if (before && GO_VALUE_FLAGS.has(before[1]!)) return;
+    if (i > 0 && takesNextValue(flags[i - 1]!)) return;
     const m = /^(--?[A-Za-z][\w.-]*)\s+(\S.*)$/.exec(f);
     if (!m) return;
     const [, name, value] = m;

@@ -87,6 +87,19 @@ class BoundedText {
   }
 }
 
+/** go build's flags that take the next argument as their value (`-ldflags "-s -w"`: the value may hold spaces). */
+const GO_VALUE_FLAGS = new Set(
+  'C o p asmflags buildmode compiler coverpkg covermode exec gccgoflags gcflags installsuffix ldflags mod modfile overlay pgo pkgdir tags toolexec'.split(
+    ' ',
+  ),
+);
+
+/** Whether `word` is a go build flag whose value is the next word (`-o`, `--tags`; not `-o=x`). */
+export function takesNextValue(word: string): boolean {
+  const m = /^--?([A-Za-z][\w.-]*)$/.exec(word);
+  return m !== null && GO_VALUE_FLAGS.has(m[1]!);
+}
+
 /** The go build flags that change what `go list` sees: -tags, -mod and -modfile, in either form (-tags x, -tags=x). */
 export function listFlags(flags: readonly string[]): string[] {
   const out: string[] = [];

@@ -9,6 +9,7 @@ import type { WatchSettings } from '../../config/settings.js';
 import type { Logger } from '../../log/logger.js';
 import { buildDirs } from '../../os/go-packages.js';
 import { excludeGlobs, refineIgnored, topIgnoredDirs, type IgnoredVerdict } from '../tree/gitignore.js';
+import { takesNextValue } from '../../os/go-command.js';
 
 export interface BuildInputs {
   /** The directory the build runs in (the root) and the package it builds. */
@@ -45,10 +46,6 @@ export function buildInputs(
 /** Each `go build` of a shell line (after `;`, `&&`, `exec`, `VAR=value`), with the rest of its words. */
 const GO_BUILD = /(?:^|[;&|(]\s*|\bexec\s+)(?:[A-Za-z_]\w*=\S*\s+)*go\s+build\s+([^;&|)]*)/g;
 
-/** go build's flags that take the next word as their value. */
-const VALUE_FLAGS =
-  /^--?(C|o|p|asmflags|buildmode|compiler|coverpkg|covermode|exec|gccgoflags|gcflags|installsuffix|ldflags|mod|modfile|overlay|pgo|pkgdir|tags|toolexec)$/;
-
 /**
  * The package of a build.cmd whose only `go build` names exactly one, in plain words (`./app`,
  * `example.com/app/cmd/api`, `.`); undefined for anything else (several builds, quotes, variables).
@@ -60,7 +57,7 @@ export function goBuildPackageIn(cmd: string): string | undefined {
   const positional: string[] = [];
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
-    if (VALUE_FLAGS.test(w)) i++;
+    if (takesNextValue(w)) i++;
     else if (!w.startsWith('-')) positional.push(w);
   }
   return positional.length === 1 && /^(\.|\.{1,2}\/[\w./-]*|[\w-]+(\.[\w-]+)+\/[\w./-]*)$/.test(positional[0]!) ? positional[0] : undefined;
