@@ -42,10 +42,10 @@ function workspace(link: 'go.work' | 'replace'): string {
 }
 
 describe('workspaces and local modules (e2e)', () => {
-  it('a go.work root with a hand-written build.cmd naming ./app, lib git-ignored: go is asked about ./app, so lib is watched and its edit serves', async () => {
+  it('a go.work root with a hand-written build.cmd naming ./app (quoted ldflags, as air configs have them), lib git-ignored: go is asked about ./app, so lib is watched and its edit serves', async () => {
     const root = workspace('go.work');
     fs.writeFileSync(path.join(root, '.gitignore'), 'lib/\n');
-    fs.writeFileSync(path.join(root, 'watcher.config.yaml'), 'build:\n  cmd: go build -o .hotwatch/bin/app ./app\n');
+    fs.writeFileSync(path.join(root, 'watcher.config.yaml'), 'build:\n  cmd: go build -ldflags "-s -w" -o .hotwatch/bin/app ./app\n');
     const port = await freePort();
     hw = startHotwatch([], { cwd: root, env: { ...env, PORT: String(port) } });
     await waitFor(async () => (await httpGet(port, '/lib')) === 'lib1', { description: 'lib1 serves', timeoutMs: 60_000 });

@@ -47,31 +47,63 @@ export function buildInputs(
 const GO_BUILD = /(?:^|[;&|(]\s*|\bexec\s+)(?:[A-Za-z_]\w*=\S*\s+)*go\s+build\s+([^;&|)]*)/g;
 
 /**
- * The package of a build.cmd whose only `go build` names exactly one, in plain words (`./app`,
- * `example.com/app/cmd/api`, `.`); undefined for anything else (several builds, quotes, variables).
+ * The package of a build.cmd whose only `go build` names exactly one, in literal words (`./app`,
+ * `example.com/app/cmd/api`, `.`; quoted flag values such as `-ldflags "-s -w"` are read as words), or
+ * names none (the root's package, `.`, unless a `cd` or `-C` moves it); undefined for anything else
+ * (several builds or packages, variables, command substitutions).
  */
 export function goBuildPackageIn(cmd: string): string | undefined {
   const builds = [...cmd.matchAll(GO_BUILD)];
-  if (builds.length !== 1 || /["'$`\\]/.test(builds[0]![1]!)) return undefined;
-  const words = builds[0]![1]!.trim().split(/\s+/).filter(Boolean);
+  if (builds.length !== 1) return undefined;
+  const words = literalWords(builds[0]![1]!);
+  if (words === undefined) return undefined;
   const positional: string[] = [];
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
-    if (takesNextValue(w)) i++;
-    else if (!w.startsWith('-')) positional.push(w);
+    if (/^--?C(=|$)/.test(w)) return undefined; // go build -C dir: another directory's package
+    if (takesNextValue(w) || /^\d*[<>]+&?$/.test(w))
+      i++; // a flag's value, or a redirection's target
+    else if (!w.startsWith('-') && !/^\d*[<>]/.test(w)) positional.push(w);
   }
+  if (positional.length === 0) return /(^|[;&|(]\s*)cd\s/.test(cmd) ? undefined : '.';
   return positional.length === 1 && /^(\.|\.{1,2}\/[\w./-]*|[\w-]+(\.[\w-]+)+\/[\w./-]*)$/.test(positional[0]!) ? positional[0] : undefined;
+}
+
+/**
+ * The words of a shell fragment when every one is literal: plain, '…' or "…" without `$`, backquote or
+ * backslash inside; undefined when anything would be expanded or a quote is left open (not guessed).
+ */
+export function literalWords(text: string): string[] | undefined {
+  const words: string[] = [];
+  const word = /([^\s'"$`\\]+)|'([^']*)'|"([^"$`\\]*)"/y;
+  let current: string | undefined;
+  let at = 0;
+  while (at < text.length) {
+    if (/\s/.test(text[at]!)) {
+      if (current !== undefined) words.push(current);
+      current = undefined;
+      at++;
+      continue;
+    }
+    word.lastIndex = at;
+    const m = word.exec(text);
+    if (m === null) return undefined;
+    current = (current ?? '') + (m[1] ?? m[2] ?? m[3] ?? '');
+    at = word.lastIndex;
+  }
+  if (current !== undefined) words.push(current);
+  return words;
 }
 
 /**
  * The flags that change which files a package has (-tags, -mod), as a build.cmd's `go build` words give
  * them (`go build -tags dev -o bin/app .`): a file behind `//go:build dev` and what it embeds are the
- * build's only with them. Plain words only (no quotes, no variables): anything else is not guessed.
+ * build's only with them. Literal words only (quoted ones too, no variables): anything else is not guessed.
  */
 export function goBuildFlagsIn(cmd: string): string[] {
   const out: string[] = [];
   for (const m of cmd.matchAll(GO_BUILD)) {
-    const words = m[1]!.trim().split(/\s+/);
+    const words = literalWords(m[1]!) ?? m[1]!.trim().split(/\s+/);
     words.forEach((w, i) => {
       if (/^--?(tags|mod)=[\w.,-]+$/.test(w)) out.push(w);
       else if (/^--?(tags|mod)$/.test(w) && /^[\w.,-]+$/.test(words[i + 1] ?? '')) out.push(w, words[i + 1]!);
