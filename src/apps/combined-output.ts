@@ -33,8 +33,9 @@ export interface CombinedMember {
 
 /**
  * The member's result: built when go wrote its binary (moved onto its output now), failed when it did
- * not. 'alone' when go succeeded and still wrote no such binary (go named it otherwise than expected):
- * the member builds again on its own rather than report a failure that is not one.
+ * not. 'alone' when go succeeded and still wrote no such binary (go named it otherwise than expected), or
+ * when go failed before compiling anything (loadFailed): the member builds again on its own rather than
+ * report a failure that is not one (one app's package that cannot be loaded stops go for all of them).
  */
 export function memberResult(m: CombinedMember, dir: string, r: BuildResult, others: readonly string[]): BuildResult | 'alone' {
   const built = path.join(dir, m.name);
@@ -48,8 +49,17 @@ export function memberResult(m: CombinedMember, dir: string, r: BuildResult, oth
     moveOnto(built, m.output);
     return { ...r, ok: true, canceled: false, timedOut: false, exitCode: 0, output: r.ok ? r.output : '' };
   }
-  if (r.ok) return 'alone';
+  if (r.ok || loadFailed(r)) return 'alone';
   return { ...r, ok: false, exitCode: r.exitCode ?? 1, output: ownOutput(r.output, others) };
+}
+
+/**
+ * go stopped before compiling (a package that cannot be loaded: a missing module, build constraints that
+ * exclude every file, an import cycle): it failed, and its output has no `# import/path` section, which
+ * heads every compile and link error. Then no app of the combined build got a binary, whoever was at fault.
+ */
+export function loadFailed(r: BuildResult): boolean {
+  return !r.ok && !r.canceled && !r.timedOut && r.output.trim() !== '' && !/^# \S/m.test(r.output);
 }
 
 /** Renamed onto the output (replacing whatever is there, a planted symlink included, never through it). */

@@ -100,6 +100,25 @@ describe('combined builds (real go build)', () => {
     }
   }, 180_000);
 
+  it('an app whose package cannot be loaded (go stops before compiling anything) fails alone: the other app is built on its own', async () => {
+    fs.writeFileSync(path.join(tmp.dir, 'cmd/worker/missing.go'), 'package main\n\nimport _ "example.com/nowhere/at/all"\n');
+    fs.writeFileSync(path.join(tmp.dir, 'shared/shared.go'), 'package shared\n\nconst V = "v3"\n');
+    try {
+      const builds = new CombinedBuilds(new BuildSlots(4), log);
+      const signal = new AbortController().signal;
+      const [api, worker] = await Promise.all([
+        builds.run(settings(tmp.dir, './cmd/api', out('cmd-api')), { signal, log }),
+        builds.run(settings(tmp.dir, './cmd/worker', out('cmd-worker')), { signal, log }),
+      ]);
+      expect(api!.ok, api!.output).toBe(true);
+      expect(runs(out('cmd-api'))).toBe('cmd/api v3');
+      expect(worker!.ok).toBe(false);
+      expect(worker!.output).toContain('example.com/nowhere/at/all');
+    } finally {
+      fs.rmSync(path.join(tmp.dir, 'cmd/worker/missing.go'));
+    }
+  }, 180_000);
+
   it('an app called off leaves at once as canceled; the other is built', async () => {
     fs.writeFileSync(path.join(tmp.dir, 'shared/shared.go'), 'package shared\n\nconst V = "v3"\n');
     const builds = new CombinedBuilds(new BuildSlots(4), log);
