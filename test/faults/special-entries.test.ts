@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { answer, mainGo, pkgGo } from '../helpers/faults-app.js';
 import { faultCase } from '../helpers/faults-case.js';
 import { expectNoSentinelBuilds } from '../helpers/faults-loud.js';
-import { nsWrap, requireNamespaces, shq } from '../helpers/faults-ns.js';
+import { inNamespaceOf, nsWrap, requireNamespaces, requireNsenter, shq, writeInNamespaceOf } from '../helpers/faults-ns.js';
 
 const fc = faultCase();
 
@@ -36,6 +36,30 @@ describe('special entries in the tree (faults)', () => {
     await app.serves(answer('m2', { src: 's2' }), 'an edit in src/');
     expectNoSentinelBuilds(hw);
   }, 120_000);
+
+  it('a tmpfs mounted EMPTY over a watched package at run time, filled seconds later: watched once it holds Go sources, and its edits serve', async () => {
+    requireNamespaces('-Urm');
+    requireNsenter();
+    const app = await fc.app();
+    const src = path.join(app.root, 'src');
+    const hw = fc.start({ wrap: nsWrap('-Urm') });
+    await app.serves(answer('m1', { src: 's1' }), 'initial build');
+    await hw.waitForLog((l) => l.event === 'watch.ready', 'watch.ready');
+    inNamespaceOf(hw.pid, `mount -t tmpfs none ${shq(src)}`);
+    await hw.waitForLog((l) => l.code === 'SKIP_MOUNT' && l.path === src, 'the empty tmpfs skipped', { timeoutMs: 15_000 });
+    await new Promise((r) => setTimeout(r, 3_000)); // no longer the mount's own re-arm: a generator filling it later
+    const from = hw.logs.length;
+    writeInNamespaceOf(hw.pid, path.join(src, 'version.go'), pkgGo('src', 's2'));
+    await app.serves(answer('m1', { src: 's2' }), 'the package written into the tmpfs', 60_000);
+    writeInNamespaceOf(hw.pid, path.join(src, 'version.go'), pkgGo('src', 's3'));
+    await app.serves(answer('m1', { src: 's3' }), 'a later edit inside the tmpfs');
+    const later = hw.logs.slice(from);
+    expect(later.find((l) => l.code === 'MOUNT_HOLDS_GO')?.path).toBe(src);
+    expect(
+      later.filter((l) => l.code === 'WATCH_COVERAGE_LOST'),
+      'no create event was lost: the mount was skipped',
+    ).toEqual([]);
+  }, 150_000);
 
   it('a read-only bind mount inside the tree: one warning naming it (not one per sentinel round), and its edits serve', async () => {
     requireNamespaces('-Urm');

@@ -152,7 +152,7 @@ export class TreeRules {
   setMounts(mounts: MountEntry[]): void {
     this.readMountTable(mounts);
     // A new mount at a path reported before is reported again.
-    for (const k of [...this.reported]) if (k.startsWith('mount:')) this.reported.delete(k);
+    for (const k of [...this.reported]) if (k.startsWith('mount:') || k.startsWith('mount-go:')) this.reported.delete(k);
     this.skippedMounts.length = 0;
     this.pollMounts.length = 0;
   }
@@ -173,7 +173,10 @@ export class TreeRules {
   private skipMount(dir: string, m: MountEntry, c: FsClass): boolean {
     if (this.included(dir)) return true;
     if (holdsGoSources(dir)) {
-      this.once(`mount:${dir}`, {
+      // Its own key: a mount skipped while it held none (mounted empty, filled later) is said again here.
+      const skipped = this.skippedMounts.findIndex((s) => s.path === dir);
+      if (skipped >= 0) this.skippedMounts.splice(skipped, 1);
+      this.once(`mount-go:${dir}`, {
         level: 'info',
         code: 'MOUNT_HOLDS_GO',
         path: dir,
@@ -215,6 +218,11 @@ export class TreeRules {
       health: { kind: 'fallback', scope: 'mount' },
     });
     return false;
+  }
+
+  /** Whether `dir` is a mount point of a special filesystem (tmpfs, proc, 9p...) under the root. */
+  isSpecialMount(dir: string): boolean {
+    return this.special.has(dir);
   }
 
   private included(dir: string): boolean {

@@ -144,7 +144,11 @@ export class EventResolver {
         const d = this.sweepQueue.pop()!;
         if (!(await this.armer.reconcileDir(d, out, { minAgeMs: this.tuning.sweepMinAgeMs, armed }))) this.pending.add(d); // vanished unseen
       }
-      if (armed.length > 0) this.coverageLost(armed);
+      // A special mount armed now that it holds Go sources (a tmpfs mounted empty, filled later) lost no
+      // event: the rules said so (MOUNT_HOLDS_GO); its files are in `out` all the same.
+      const lost = armed.filter((d) => !this.armer.rules.isSpecialMount(d));
+      if (lost.length > 0) this.coverageLost(lost);
+      else if (armed.length > 0) this.host.armedMore();
       this.post(out);
       return { passEnded: this.sweepQueue.length === 0, found: armed.length > 0 || out.length > 0 || this.pending.size > 0 };
     } catch (e) {

@@ -50,7 +50,7 @@ export class TreeArmer {
   constructor(
     private readonly settings: WatchSettings,
     private readonly root: string,
-    private readonly rules: TreeRules,
+    readonly rules: TreeRules,
     private readonly watches: DirWatches,
     private readonly host: ArmerHost,
   ) {}
