@@ -5,6 +5,7 @@
  *
  * Read this file first; everything else is reachable from here.
  */
+import { CgoHeaderDirs } from './os/cgo-headers.js';
 import type { Settings, WatchSettings } from './config/settings.js';
 import type { Logger } from './log/logger.js';
 import type { Watcher, WatcherReady } from './watch/types.js';
@@ -93,11 +94,11 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring, 
   const collector = new IdleCollector(1000, () => batcher.pending || supervisor.busy);
   const proxy = await startProxy(s, log, signal); // proxy.enabled, --proxy-port: listening before the first build
   const stepWrites = stepWritesFor(s, () => batcher.changedSince(performance.now()));
-  // The first build may start while the watches are armed (startup/first-build.ts): if watching then cannot
-  // start, that build is stopped, its whole tree with it, before hotwatch exits.
+  // The first build may start while arming (startup/first-build.ts): if watching cannot start, it is stopped, its tree with it.
   const first = new FirstBuild(firstBuildOrder(s));
   const abandon = new AbortController();
-  const shared = sharedOptions(s, o, { wiring, proxy, stepWrites, first, abandon, batcher: () => batcher, collector });
+  const cgoHeaders = new CgoHeaderDirs(); // the watches learn which headers cgo includes from elsewhere; builds key on them
+  const shared = sharedOptions(s, o, { wiring, proxy, stepWrites, first, abandon, batcher: () => batcher, collector, cgoHeaders });
   // apps: one Supervisor per app behind one router (src/apps/); else the one app of build: and run:.
   const supervisor: Supervising = s.apps
     ? new AppSet({ root: s.root, apps: s.apps, log, shared, env: { ...process.env, ...s.build.env }, top: s, onAppsChange: o.onAppsChange })
@@ -119,7 +120,7 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring, 
     await armingGate(signal); // test-only: a window where the build runs and nothing watches yet
     // The watch stack is loaded once the first build runs (its modules are not on that build's path).
     const toWatch = (ev: WatchEvent) => configWatch.takes(ev) || toBatcher(ev);
-    watcher = await watchSetFor(s, watch, toWatch, wlog, signal, wiring, cwd, rootRearmed(service, o));
+    watcher = await watchSetFor(s, watch, toWatch, wlog, signal, wiring, cwd, rootRearmed(service, o), cgoHeaders);
     o.timings?.mark('watchLoaded');
     batcher.useBarrier(watcher);
     wiring.bindWatcher(watcher);
@@ -176,9 +177,10 @@ function sharedOptions(
     abandon: AbortController;
     batcher: () => Batcher;
     collector: IdleCollector;
+    cgoHeaders: CgoHeaderDirs;
   },
 ) {
-  const { wiring, proxy, stepWrites, first, abandon, batcher, collector } = stages;
+  const { wiring, proxy, stepWrites, first, abandon, batcher, collector, cgoHeaders } = stages;
   return {
     signal: AbortSignal.any([o.signal, abandon.signal]),
     ...(o.cwd !== undefined ? { cwd: o.cwd } : {}),
@@ -198,6 +200,7 @@ function sharedOptions(
     ...(s.exec ? { exec: true } : {}),
     ...(stepWrites ? { stepWrites } : {}),
     ...(o.beforeBuild ? { beforeBuild: o.beforeBuild } : {}),
+    buildEnv: cgoHeaders.envFor.bind(cgoHeaders),
     ...(o.early && !s.apps ? { buildRunner: earlyFirst(o.early) } : {}),
     ...(s.proxy.enabled && s.proxy.port !== 0 ? { servedAt: proxyUrl(s.proxy.address, s.proxy.port) } : {}),
   };
@@ -329,6 +332,7 @@ async function watchSetFor(
   wiring: ServiceWiring,
   cwd: string | undefined,
   rootRearmed: () => void,
+  cgoHeaders: CgoHeaderDirs,
 ): Promise<WatchSet> {
   const [{ createWatchSet }, { buildInputs }] = await Promise.all([
     import('./watch/roots/watch-set.js'),
@@ -338,7 +342,7 @@ async function watchSetFor(
   const where = cwd ?? process.cwd();
   // Ad-hoc mode builds nothing: no module outside the root, no git-ignored directory kept for the build.
   // With apps:, every package of the module may be some app's: each is kept (as for a build.cmd).
-  const build = s.exec ? undefined : buildInputs(s.root, s.apps ? { ...s.build, cmd: 'apps:' } : s.build);
+  const build = s.exec ? undefined : { ...buildInputs(s.root, s.apps ? { ...s.build, cmd: 'apps:' } : s.build), cgoHeaders };
   return createWatchSet({
     settings: watch,
     rules: s.watch,

@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { HotwatchError } from '../errors.js';
+import { HEADER_EXTENSIONS, includeDirsOf } from './cgo-headers.js';
 import { listFlags, runGo } from './go-command.js';
 import { realPathOr } from './safe-fs.js';
 
@@ -66,6 +67,9 @@ interface ListedPackage {
   SwigFiles?: string[];
   SwigCXXFiles?: string[];
   SysoFiles?: string[];
+  CgoCFLAGS?: string[];
+  CgoCPPFLAGS?: string[];
+  CgoCXXFLAGS?: string[];
   Error?: { Err?: string };
 }
 
@@ -74,9 +78,21 @@ const NON_GO_SOURCES = ['CFiles', 'CXXFiles', 'MFiles', 'HFiles', 'FFiles', 'SFi
 /** A cgo package compiles every C source and header of its directory: a new one counts before go list names it. */
 const CGO_PATTERNS = ['*.c', '*.h'];
 
-const FIELDS = ['ImportPath', 'Dir', 'Standard', 'EmbedPatterns', 'EmbedFiles', 'GoFiles', 'CgoFiles', ...NON_GO_SOURCES, 'Error'].join(
-  ',',
-);
+const CGO_FLAGS = ['CgoCFLAGS', 'CgoCPPFLAGS', 'CgoCXXFLAGS'] as const;
+const FIELDS = [
+  'ImportPath',
+  'Dir',
+  'Standard',
+  'EmbedPatterns',
+  'EmbedFiles',
+  'GoFiles',
+  'CgoFiles',
+  ...NON_GO_SOURCES,
+  ...CGO_FLAGS,
+  'Error',
+].join(',');
+/** The headers of an include directory, at any depth (`#include "sub/x.h"`). */
+const HEADER_PATTERNS = [`**/*.{${HEADER_EXTENSIONS.map((e) => e.slice(1)).join(',')}}`];
 
 /** The packages under `root` that embed files; rejects (with go's words) when go cannot tell. */
 export async function listEmbeddingPackages(q: GoEmbedQuery): Promise<EmbeddingPackage[]> {
@@ -97,13 +113,19 @@ export interface BuildPackages {
    * link (`msg.go -> ../common/msg.go`). Real paths; `from`: the link, as the package names it.
    */
   linked: Array<{ dir: string; from: string }>;
+  /**
+   * Include directories other than their own that the cgo packages under the roots name (-I...), wherever
+   * they are (os/cgo-headers.ts: go's cache does not key on their headers). Those under a root are also
+   * in `embedding` (compiled), so they are watched.
+   */
+  cgoIncludes: string[];
 }
 
 /** The same answer (one `go list`), with the directory of every package under the roots the build compiles. */
 export async function listBuildPackages(q: GoEmbedQuery): Promise<BuildPackages> {
   const args = ['list', '-e', '-deps', `-json=${FIELDS}`, ...listFlags(q.flags), q.pkg];
   const out = await goList(args, q);
-  const found: BuildPackages = { embedding: [], dirs: [], linked: [] };
+  const found: BuildPackages = { embedding: [], dirs: [], linked: [], cgoIncludes: [] };
   // Judged against the main root only: a linked directory becomes a root itself (moreRoots), and judged
   // against those it would stop being "linked", be dropped, and come back at the next answer. A module
   // root's own packages (a replace target) are said here too; the watch set skips what it watches already.
@@ -123,9 +145,24 @@ export async function listBuildPackages(q: GoEmbedQuery): Promise<BuildPackages>
     }
     const compiled = compiledSources(p, dir);
     if (compiled) found.embedding.push({ importPath, dir, ...compiled, compiled: true, ...(error ? { error } : {}) });
+    if ((p.CgoFiles ?? []).length > 0) addIncludes(found, p, dir, [q.root, ...(q.moreRoots ?? [])]);
     found.linked.push(...linkedOut(p, dir, realRoots));
   }
   return found;
+}
+
+/** The package's include directories (not its own): in cgoIncludes, and watched (as compiled sources) when under a root. */
+function addIncludes(found: BuildPackages, p: ListedPackage, dir: string, roots: string[]): void {
+  for (const inc of includeDirsOf(
+    CGO_FLAGS.flatMap((k) => p[k] ?? []),
+    dir,
+  )) {
+    if (found.cgoIncludes.includes(inc)) continue;
+    found.cgoIncludes.push(inc);
+    if (!roots.some((r) => inside(r, inc))) continue;
+    const importPath = `${p.ImportPath ?? dir} (-I ${inc})`;
+    found.embedding.push({ importPath, dir: inc, patterns: HEADER_PATTERNS, files: [], compiled: true });
+  }
 }
 
 /** Where the package's directory, or one of its source files, is a symlink to outside every root (see BuildPackages.linked). */

@@ -9,6 +9,7 @@ import type { Logger } from '../log/logger.js';
 import { binaryIdentity } from './binary-identity.js';
 import { runBuild, type BuildResult, type BuildRunner } from './build.js';
 import type { BuildOutcome } from './job-state.js';
+import type { BuildEnv } from './supervisor-options.js';
 import { runSteps, stepsFor, type Changed } from './steps.js';
 
 export interface JobBuildOptions {
@@ -28,6 +29,8 @@ export interface JobBuildOptions {
   noBuild?: boolean;
   /** Runs the build (SupervisorOptions.buildRunner: several apps' builds combined and bounded); absent: runBuild. */
   runner?: BuildRunner | undefined;
+  /** SupervisorOptions.buildEnv. */
+  buildEnv?: BuildEnv | undefined;
 }
 
 /** Builds `batch`; however it ends (result or error), it ends as one outcome. */
@@ -40,7 +43,8 @@ export async function buildForJob(o: JobBuildOptions, signal: AbortSignal): Prom
   const startedAt = performance.now();
   const slow = new SlowBuild(o.log);
   const onLine = o.onLine ?? ((line: string) => o.log.debug({ event: 'build.output', line }, `build │ ${line}`));
-  const outcome = await (o.runner ?? runBuild)(o.settings, {
+  const settings = await withBuildEnv(o, signal);
+  const outcome = await (o.runner ?? runBuild)(settings, {
     signal,
     log: o.log,
     // Streamed at debug only: a real failure prints the whole output once, under its BUILD FAILED line,
@@ -58,6 +62,13 @@ export async function buildForJob(o: JobBuildOptions, signal: AbortSignal): Prom
   if (outcome.kind === 'failed') return confirmFailure(outcome, startedAt, o);
   if (outcome.kind === 'ok') return withIdentity({ ...outcome, durationMs: outcome.durationMs + stepsMs }, o.binary);
   return outcome;
+}
+
+/** The build settings with what SupervisorOptions.buildEnv adds to their environment (nothing, mostly). */
+async function withBuildEnv(o: JobBuildOptions, signal: AbortSignal): Promise<BuildSettings> {
+  const s = o.settings;
+  const more = o.buildEnv ? await o.buildEnv({ ...process.env, ...s.env }, s.root, signal) : {};
+  return Object.keys(more).length === 0 ? s : { ...s, env: { ...s.env, ...more } };
 }
 
 /** The before-steps this change needs: their time, or how the first that did not succeed ended the cycle. */

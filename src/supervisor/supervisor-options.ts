@@ -99,7 +99,11 @@ export interface SupervisorOptions {
   servedAt?: string;
   /** Told before each build starts (--clear clears the screen). */
   beforeBuild?: () => void;
+  /** Variables each build adds to its environment (`env`: the build's own), e.g. the cgo headers' digest (os/cgo-headers.ts). */
+  buildEnv?: BuildEnv;
 }
+
+export type BuildEnv = (env: NodeJS.ProcessEnv, cwd: string, signal: AbortSignal) => Promise<Record<string, string>>;
 
 export interface SupervisorStats {
   buildsStarted: number;

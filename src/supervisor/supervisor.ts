@@ -401,7 +401,7 @@ export class Supervisor {
     this.build = ctrl;
     this.stats.buildsStarted++;
     this.selfTrigger.buildStarted(performance.now());
-    const { build: settings, run, onBuildLine, changedSince, exec, buildRunner: runner } = this.opts;
+    const { build: settings, run, onBuildLine, changedSince, exec, buildRunner: runner, buildEnv } = this.opts;
     for (const p of batch.paths) this.execChanged.add(p);
     this.opts.beforeBuild?.();
     const building = buildForJob(
@@ -415,6 +415,7 @@ export class Supervisor {
         stepWindow: this.steps.window,
         noBuild: exec,
         runner,
+        buildEnv,
       },
       ctrl.signal,
     );

@@ -49,4 +49,27 @@ describe('a cgo package (e2e)', () => {
     await session.serves('c2-2');
     expect(hw.events('build.failed')).toEqual([]);
   }, 180_000);
+
+  it("a header it includes from another directory (-I${SRCDIR}/include, at any depth there): its edit is watched and reaches the binary, although go's cache does not key on it", async () => {
+    const dir = session.dir;
+    fs.mkdirSync(path.join(dir, 'include', 'sub'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'include', 'sub', 'word.h'), '#define WORD "w1"\n');
+    fs.writeFileSync(path.join(dir, 'msg.h'), '#define VERSION 1\nconst char* msg(void);\n');
+    fs.writeFileSync(path.join(dir, 'msg.c'), '#include "msg.h"\n#include "sub/word.h"\nconst char* msg(void) { return WORD; }\n');
+    fs.writeFileSync(
+      path.join(dir, 'main.go'),
+      MAIN.replace('// #include "msg.h"', '// #cgo CFLAGS: -I${SRCDIR}/include\n// #include "msg.h"'),
+    );
+    const hw = (session.hw = startHotwatch([], { cwd: dir, env: { PORT: String(session.port), CGO_ENABLED: '1' } }));
+    await session.serves('w1-1');
+    const keyed = await hw.waitForLog((l) => /cgo includes headers from/.test(String(l.msg)), 'the include directory is known', {
+      timeoutMs: 60_000,
+    });
+    expect(String(keyed.msg)).toContain(path.join(dir, 'include'));
+    fs.writeFileSync(path.join(dir, 'include', 'sub', 'word.h'), '#define WORD "w2"\n');
+    await session.serves('w2-1');
+    fs.writeFileSync(path.join(dir, 'include', 'sub', 'word.h'), '#define WORD "w3"\n');
+    await session.serves('w3-1');
+    expect(hw.events('build.failed')).toEqual([]);
+  }, 240_000);
 });

@@ -135,6 +135,7 @@ export class EmbeddedFiles {
       return;
     }
     this.host.linked(answer.linked);
+    this.cgoIncludes(answer.cgoIncludes);
     const pkgs = answer.embedding;
     const broken = pkgs.flatMap((p) => (p.error ? [p.error] : []));
     if (broken.length > 0) this.sayUnsure(`${broken.join('; ')} (the files its //go:embed lines name are watched)`);
@@ -182,6 +183,25 @@ export class EmbeddedFiles {
     if (globsSame) await this.host.reapply();
     const file = since === undefined ? undefined : keptChangedSince(roots, dirs, fresh, since);
     if (file) this.host.rescan(`${path.relative(roots[0]?.root ?? '', file)} changed before it was watched: building it`);
+  }
+
+  /**
+   * The cgo include directories, for the builds' key (os/cgo-headers.ts): when they are new, the builds so
+   * far may have reused objects compiled with other headers, so the tree builds again; one outside every
+   * watched root is said, its edits are not seen.
+   */
+  private cgoIncludes(dirs: string[]): void {
+    if (!this.build?.cgoHeaders?.set(dirs)) return;
+    const roots = this.host.roots().map((s) => s.root);
+    const outside = dirs.filter((d) => !underAny(roots, d));
+    if (outside.length > 0)
+      this.log.warn(
+        { event: 'watch.cgo-includes-outside', dirs: outside },
+        `the C headers cgo includes from ${outside.join(', ')} (-I) are outside the watched roots: their edits are not seen (a build after any other change does compile them)`,
+      );
+    this.host.rescan(
+      `cgo includes headers from ${dirs.join(', ')}: go's cache does not key on them, so hotwatch builds with a digest of them from now on`,
+    );
   }
 
   /** Said once per reason; asked again at the next change of the tree (whatever it is: it may be the fix). */

@@ -9,6 +9,7 @@ import type { WatchSettings } from '../../config/settings.js';
 import type { Logger } from '../../log/logger.js';
 import { buildDirs } from '../../os/go-packages.js';
 import { excludeGlobs, refineIgnored, topIgnoredDirs, type IgnoredVerdict } from '../tree/gitignore.js';
+import type { CgoHeaderDirs } from '../../os/cgo-headers.js';
 import { takesNextValue } from '../../os/go-command.js';
 
 export interface BuildInputs {
@@ -18,6 +19,8 @@ export interface BuildInputs {
   env: NodeJS.ProcessEnv;
   /** build.flags (with a build.cmd: none, its flags are unknown). */
   flags: readonly string[];
+  /** Told the include directories of the build's cgo packages at each answer of go (os/cgo-headers.ts). */
+  cgoHeaders?: CgoHeaderDirs;
 }
 
 export interface IgnoredPlan {
