@@ -59,10 +59,13 @@ export function listenForHotkeys(stdin: NodeJS.ReadStream, actions: HotkeyAction
   if (!stdin.isTTY || signal.aborted) return false;
   stdin.setRawMode(true);
   stdin.setEncoding('utf8');
-  // Stopped by Ctrl-Z: the shell's terminal is cooked; raw again once `fg` continues this process.
+  // Stopped by Ctrl-Z: the shell's terminal is cooked; raw again once `fg` continues this process. Where
+  // the shell has no job control (`bash -c`, `ssh host hotwatch run`, a tmux command) the kernel discards
+  // the SIGTSTP of an orphaned process group and no SIGCONT comes: raw again at once, or the keys were dead.
   const suspend = (): void => {
     stdin.setRawMode(false);
     process.kill(process.pid, 'SIGTSTP');
+    onContinue();
   };
   const onContinue = (): void => {
     if (!signal.aborted && stdin.isTTY) stdin.setRawMode(true);

@@ -107,7 +107,7 @@ describe('keys at a terminal (e2e, through tmux)', () => {
     tmp.cleanup();
   });
 
-  it('r rebuilds and restarts though nothing changed; q quits with exit 0', async () => {
+  it('r rebuilds and restarts though nothing changed, even after a Ctrl-Z where the shell has no job control; q quits with exit 0', async () => {
     const mod = path.join(tmp.dir, 'mod');
     fs.mkdirSync(mod);
     writeGoApp(mod, 'v1');
@@ -135,6 +135,10 @@ describe('keys at a terminal (e2e, through tmux)', () => {
     const started = await waitLog((l) => l.event === 'app.listening', 'the app listens');
     expect(logs().some((l) => l.event === 'hotkeys' && /r rebuild and restart/.test(l.msg))).toBe(true);
 
+    // tmux runs the command through `sh -c`: no job control, so the kernel discards the SIGTSTP (an
+    // orphaned process group), and nothing continues hotwatch: its keys must work on regardless.
+    execFileSync('tmux', ['-L', socket, 'send-keys', '-t', 'hw', 'C-z']);
+    await new Promise((r) => setTimeout(r, 1000));
     const mark = logs().length;
     execFileSync('tmux', ['-L', socket, 'send-keys', '-t', 'hw', 'r']);
     const build = await waitLog((l) => l.event === 'build.start', 'r starts a build', mark);
