@@ -8,6 +8,7 @@
  * what is running (the build's AbortController, the app process, the timer). It owns no grace timers
  * (process.ts does) and its only timer is the crash-restart delay.
  */
+import { AppWrittenFiles } from './app-written-files.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../log/logger.js';
@@ -101,6 +102,7 @@ export class Supervisor {
   /** What the current cycle changed and how long it took: the serving line says it. */
   private readonly summary = new CycleSummary();
   private readonly failureCleared = new FailureCleared();
+  private readonly appWrites: AppWrittenFiles;
 
   constructor(private readonly opts: SupervisorOptions) {
     this.log = opts.log.child({ component: 'supervisor' });
@@ -113,6 +115,7 @@ export class Supervisor {
       maxWaitMs: opts.maxWaitMs ?? 1000,
       ...(opts.proxy?.proveFirst ? { proveFirst: true } : {}),
     };
+    this.appWrites = new AppWrittenFiles(opts.root, this.log);
     this.reportContext = {
       onFailure: opts.build.onFailure,
       stopSignal: opts.run.stopSignal,
@@ -338,6 +341,7 @@ export class Supervisor {
         this.summary.note(r);
         this.opts.onReport?.(r);
         reportJob(this.log, r, this.reportContext);
+        if (r.kind === 'build.same-binary' && r.restarting) this.appWrites.restarted(r.restarting);
         return this.showInBrowser(r);
       }
     }
@@ -496,6 +500,7 @@ export class Supervisor {
     const t0 = performance.now();
     // Before the spawn: the app may write its file before the spawn is even reported here.
     this.selfTrigger.appStarted(t0);
+    this.appWrites.appStarted(Date.now());
     this.launch(t0).catch((e: unknown) => this.fail(e));
   }
 

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hotwatchSession, runCli, startHotwatch } from '../helpers/hotwatch.js';
+import { hotwatchSession, httpGet, runCli, startHotwatch } from '../helpers/hotwatch.js';
 
 const TEMPLATED = `package main
 
@@ -93,4 +93,62 @@ describe('build.output a launcher script that runs what build.cmd builds (e2e)',
     await session.serves('two');
     expect(hw.events('build.same-binary')).toEqual([]);
   }, 90_000);
+});
+
+const UPLOADS = `package main
+
+import (
+\t"fmt"
+\t"net/http"
+\t"os"
+\t"time"
+)
+
+func main() {
+\t_ = os.MkdirAll("uploads", 0o755)
+\thttp.HandleFunc("/upload", func(w http.ResponseWriter, r *http.Request) {
+\t\t_ = os.WriteFile(fmt.Sprintf("uploads/%d.html", time.Now().UnixNano()), []byte("<p>user content</p>"), 0o644)
+\t\tfmt.Fprint(w, "stored")
+\t})
+\thttp.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "v=up") })
+\tif err := http.ListenAndServe("127.0.0.1:"+os.Getenv("PORT"), nil); err != nil {
+\t\tfmt.Fprintln(os.Stderr, err)
+\t\tos.Exit(1)
+\t}
+}
+`;
+
+describe('an app that writes files into the watched tree as it serves (e2e)', () => {
+  const session = hotwatchSession((dir) => {
+    fs.writeFileSync(path.join(dir, 'go.mod'), 'module example.com/uploads\n\ngo 1.22\n');
+    fs.writeFileSync(path.join(dir, 'main.go'), UPLOADS);
+  });
+
+  it('each upload restarts it (the app may read them); after three, one warning names the directory and the exclude, which ends it', async () => {
+    // Started from elsewhere: the files the report names are the root's, not the current directory's.
+    const hw = (session.hw = startHotwatch(['--root', session.dir], {
+      cwd: path.dirname(session.dir),
+      env: { PORT: String(session.port) },
+    }));
+    await session.serves('up');
+    let pid = (await hw.waitForLog((l) => l.event === 'app.listening', 'the app listens')).pid;
+    for (let i = 1; i <= 3; i++) {
+      const [before, from] = [pid, hw.logs.length];
+      expect(await httpGet(session.port, '/upload')).toBe('stored');
+      pid = (await hw.waitForLog((l) => l.event === 'app.listening' && l.pid !== before, `the app restarted after upload ${i}`, { from }))
+        .pid;
+    }
+    const hint = await hw.waitForLog((l) => l.event === 'app.writes-watched-files', 'the warning');
+    expect(hint).toMatchObject({ level: 40, dir: path.join(session.dir, 'uploads'), restarts: 3 });
+    expect(hint.msg).toContain('add "uploads/**" to watch.exclude');
+    expect(hw.events('app.writes-watched-files')).toHaveLength(1);
+
+    // The fix it names works: with the exclude, an upload restarts nothing.
+    fs.writeFileSync(path.join(session.dir, 'watcher.config.yaml'), 'watch:\n  exclude: ["uploads/**"]\n');
+    await hw.waitForLog((l) => l.event === 'config.reloaded', 'the config reloaded', { timeoutMs: 30_000 });
+    const mark = hw.logs.length;
+    expect(await httpGet(session.port, '/upload')).toBe('stored');
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(hw.logs.slice(mark).filter((l) => l.event === 'build.start' || l.event === 'app.start')).toEqual([]);
+  }, 120_000);
 });
