@@ -102,7 +102,10 @@ export function reportSelfTrigger(
     return;
   }
   const it = files.length === 1 ? 'it' : 'them';
-  const hint = `exclude ${it} in watch.exclude, or write ${it} outside the root`;
+  const hint =
+    v.after === 'step'
+      ? `make the step write ${it} outside the root, or exclude ${it} in watch.exclude`
+      : `exclude ${it} in watch.exclude, or write ${it} outside the root`;
   const next =
     pauseMs === undefined
       ? `No more builds for ${it}: ${hint}. An edit of any other file builds as usual`
@@ -127,6 +130,12 @@ function loopStory(v: Extract<SelfTriggerVerdict, { kind: 'loop' }>): string {
   const when = v.delayMs < 50 ? 'right' : formatSeconds(Math.round(v.delayMs / 100) * 100);
   const times = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
   const meanwhile = `${times(v.builds, 'build')} and ${times(v.appStarts, 'app start')} since the first of those changes`;
+  if (v.after === 'step') {
+    return (
+      `${when} after each of the last ${v.cycles} runs of build.steps (after)${v.step ? ` (${v.step})` : ''}, with no other change in between, and each change rebuilt and restarted the app, which ran the step again ` +
+      `(${meanwhile}): the step writes ${v.files.length === 1 ? 'it' : 'them'} each time it runs`
+    );
+  }
   if (v.after === 'app') {
     return (
       `${when} after each of the last ${v.cycles} app starts, with no other change in between, and each change rebuilt and restarted the app ` +

@@ -25,8 +25,8 @@ export interface SelfTriggerOptions {
 
 export const SELF_TRIGGER_DEFAULTS: SelfTriggerOptions = { cycles: 5 };
 
-/** hotwatch's own steps whose start a change may follow. */
-export type OwnStep = 'build' | 'app';
+/** hotwatch's own steps whose start a change may follow: a build, an app start, a run of the after-steps (build.steps, when: after). */
+export type OwnStep = 'build' | 'app' | 'step';
 
 export type SelfTriggerVerdict =
   /** Build it. */
@@ -35,7 +35,7 @@ export type SelfTriggerVerdict =
    * The loop was just found: stop cycling, and say so once. `builds` and `appStarts`: how many started
    * while it ran (from its first trigger seen to now), so the message says what really happened.
    */
-  | { kind: 'loop'; files: string[]; cycles: number; after: OwnStep; delayMs: number; builds: number; appStarts: number }
+  | { kind: 'loop'; files: string[]; cycles: number; after: OwnStep; delayMs: number; builds: number; appStarts: number; step?: string }
   /** Only files of a loop already reported, at its pace: held back (a loop after the app's starts: built after a pause, loop-pause.ts). */
   | { kind: 'held'; files: string[]; after: OwnStep };
 
@@ -51,10 +51,10 @@ interface Loop extends LoopPattern {
 
 export class SelfTriggerGuard {
   /** The last of hotwatch's own steps to start. */
-  private last: { step: OwnStep; at: number; version?: string } | undefined;
+  private last: { step: OwnStep; at: number; version?: string; name?: string } | undefined;
   private readonly started = { builds: 0, appStarts: 0 };
   /** The recent triggers after each kind of step. */
-  private readonly seen: Record<OwnStep, Seen[]> = { build: [], app: [] };
+  private seen: Record<OwnStep, Seen[]> = { build: [], app: [], step: [] };
   /** The loops reported. */
   private readonly loops: Loop[] = [];
 
@@ -70,6 +70,11 @@ export class SelfTriggerGuard {
     this.started.appStarts++;
   }
 
+  /** The after-steps (`name`: their commands) started running for the app just started. */
+  stepStarted(at: number, name: string): void {
+    this.last = { step: 'step', at, name };
+  }
+
   /** The identity of the binary the app start at `at` runs (known just after the spawn): rule 4 reads it. */
   appVersion(at: number, version: string): void {
     if (this.last?.step === 'app' && this.last.at === at) this.last = { ...this.last, version };
@@ -80,8 +85,7 @@ export class SelfTriggerGuard {
     const last = this.last;
     if (!last || paths.length === 0 || firstAt < last.at) {
       // Before any step of ours, or a rescan: nothing of ours caused it, and it breaks any run.
-      this.seen.build = [];
-      this.seen.app = [];
+      this.seen = { build: [], app: [], step: [] };
       return { kind: 'build' };
     }
     const delayMs = firstAt - last.at;
@@ -110,6 +114,7 @@ export class SelfTriggerGuard {
       delayMs: found.medianDelayMs,
       builds: this.started.builds - first.builds,
       appStarts: this.started.appStarts - first.appStarts,
+      ...(last.name !== undefined ? { step: last.name } : {}),
     };
   }
 }

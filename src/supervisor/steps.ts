@@ -27,7 +27,7 @@ export interface StepRunOptions {
   window?: () => () => Promise<void>;
 }
 
-const display = (argv: readonly string[]): string => argv.map(quote).join(' ');
+export const display = (argv: readonly string[]): string => argv.map(quote).join(' ');
 
 /** The steps of `when` that this change needs: those without files always, the others when one of their files changed. */
 export function stepsFor(steps: readonly BuildStep[], when: BuildStep['when'], changed: Changed, root: string): BuildStep[] {

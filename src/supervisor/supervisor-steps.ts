@@ -10,7 +10,7 @@ import type { Logger } from '../log/logger.js';
 import type { Batch } from '../pipeline/events.js';
 import { compilerErrors } from './compiler-output.js';
 import type { StepWrites } from './step-writes.js';
-import { matchesAny, runSteps, stepsFor, type Changed } from './steps.js';
+import { display, matchesAny, runSteps, stepsFor, type Changed } from './steps.js';
 import { indent } from './wording.js';
 
 export interface CycleStepsOptions {
@@ -20,6 +20,8 @@ export interface CycleStepsOptions {
   /** Where hotwatch was started: file names in a step's output are made to resolve from there. */
   cwd: string;
   stepWrites?: StepWrites | undefined;
+  /** The after-steps start running (`name`: their commands): what they write next is theirs (self-trigger.ts). */
+  onAfterSteps?: (name: string) => void;
 }
 
 /** One turn of after-steps: `stop` ends it, `done` once it has ended. */
@@ -92,7 +94,9 @@ export class CycleSteps {
       try {
         if (before) await this.stopAfter(before);
         const signal = AbortSignal.any([this.o.signal, run.stop.signal]);
-        if (steps.length > 0 && !signal.aborted) await this.runReported(steps, changed, 'after', signal);
+        if (steps.length === 0 || signal.aborted) return;
+        this.o.onAfterSteps?.(steps.map((st) => display(st.run)).join(', '));
+        await this.runReported(steps, changed, 'after', signal);
       } finally {
         run.finished = true;
       }

@@ -125,7 +125,8 @@ export class Supervisor {
       ...(opts.exec ? { exec: [opts.run.binary, ...opts.run.args].map(quote).join(' ') } : {}),
     };
     const { build, signal, stepWrites } = opts;
-    this.steps = new CycleSteps({ build, log: this.log, signal, cwd: this.reportContext.cwd, stepWrites });
+    const onAfterSteps = (name: string): void => this.selfTrigger.stepStarted(performance.now(), name);
+    this.steps = new CycleSteps({ build, log: this.log, signal, cwd: this.reportContext.cwd, stepWrites, onAfterSteps });
     opts.signal.addEventListener(
       'abort',
       () => {

@@ -132,6 +132,27 @@ describe('a build command that writes a watched file at each build (e2e)', () =>
   }, 90_000);
 });
 
+describe('an after build step that writes a watched file at each run (e2e)', () => {
+  const byStep = hotwatchSession((dir) => {
+    writeGoApp(dir, 'v1');
+    fs.writeFileSync(
+      path.join(dir, 'watcher.config.yaml'),
+      "build:\n  steps:\n    - run: [sh, -c, 'date +%s%N > after_stamp.html']\n      when: after\n",
+    );
+  });
+
+  it('is named as the step’s doing (not the app’s), with the step, and held: no restarts after it', async () => {
+    const hw = (byStep.hw = startHotwatch([], { cwd: byStep.dir, env: { PORT: String(byStep.port) } }));
+    const loop = await hw.waitForLog((l) => l.event === 'build.loop', 'the loop is reported');
+    expect(loop).toMatchObject({ level: 50, files: ['after_stamp.html'], after: 'step' });
+    expect(loop.msg).toMatch(/after each of the last 5 runs of build\.steps \(after\) \(sh -c 'date \+%s%N > after_stamp\.html'\)/);
+    expect(loop.msg).toMatch(/the step writes it each time it runs\. No more builds for it: make the step write it outside the root/);
+    expect(loop.msg).not.toMatch(/the app, or a process it starts/);
+    await byStep.serves('v1');
+    await staysQuiet(hw);
+  }, 90_000);
+});
+
 describe('a person saving the same file again and again, each version served (e2e)', () => {
   const person = hotwatchSession();
 
