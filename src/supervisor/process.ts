@@ -6,6 +6,7 @@
  * stdin is /dev/null: the app runs in a background process group, where reading the terminal would
  * stop it (SIGTTIN) without a word.
  */
+import { oomKillCount } from '../os/oom-kills.js';
 import fs from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -30,6 +31,8 @@ export interface AppExit {
   daemons?: number[];
   /** Of `daemons`, those still running without the marker (they replaced their environment): not stoppable by hotwatch. */
   escaped?: number[];
+  /** Killed by SIGKILL while the machine's OOM kill count rose (os/oom-kills.ts): it ran out of memory. */
+  outOfMemory?: true;
 }
 
 export interface StopResult {
@@ -148,9 +151,11 @@ export class AppProcess {
     this.startedAt = Date.now();
     this.marker = marker;
     const log = opts.log;
+    const oomKills = oomKillCount();
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
-        this.exit = { code, signal, uptimeMs: Date.now() - this.startedAt };
+        const oom = signal === 'SIGKILL' && oomKills !== undefined && (oomKillCount() ?? oomKills) > oomKills;
+        this.exit = { code, signal, uptimeMs: Date.now() - this.startedAt, ...(oom ? { outOfMemory: true as const } : {}) };
         log.debug({ event: 'app.exited', pid: this.pid, ...this.exit }, `app pid ${this.pid} exited`);
         resolve(this.exit);
       });

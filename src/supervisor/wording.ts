@@ -23,6 +23,8 @@ export function formatExit(exit: AppExit): string {
     return `ended after ${up} as hotwatch can see it: its daemon (pid ${exit.escaped.join(', ')}) still runs, but without hotwatch's marker (it replaced its environment), so hotwatch can neither follow nor stop it: kill ${exit.escaped.join(' ')}`;
   if (exit.daemons?.length)
     return `ended after ${up}: its daemon (pid ${exit.daemons.join(', ')}) is gone, how it ended is not known to hotwatch (not its child)`;
+  if (exit.outOfMemory)
+    return `was killed by SIGKILL after ${up}: out of memory (the kernel's OOM killer ran meanwhile; a container's or cgroup's memory limit counts: hotwatch doctor shows it)`;
   if (exit.signal) return `was killed by ${exit.signal} after ${up}`;
   return `exited with code ${exit.code ?? '?'} after ${up}`;
 }
