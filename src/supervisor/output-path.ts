@@ -40,7 +40,7 @@ export function prepareOutput(root: string, output: string, log: OutputLog): voi
   } catch {
     return; // nothing there yet
   }
-  if (st.isDirectory()) throw directoryOutput(output);
+  if (st.isDirectory()) return directoryAtOutput(root, output, st, log);
   const why = notOurs(st, output);
   if (why === undefined) return;
   const refused = userOutputRefusal(root, output, st, why);
@@ -60,8 +60,32 @@ export function prepareOutput(root: string, output: string, log: OutputLog): voi
   );
 }
 
-const directoryOutput = (output: string): HotwatchError =>
-  unsafe(`build.output ${output} is a directory`, `remove it, or set build.output to a file path (e.g. ${path.join(output, 'app')})`);
+/**
+ * A directory where the binary goes: an empty one of ours in hotwatch's own place is removed (said);
+ * anything else is refused, with what to do and how the build then starts (nothing watches .hotwatch/).
+ */
+function directoryAtOutput(root: string, output: string, st: fs.Stats, log: OutputLog): void {
+  const uid = myUid();
+  if (insideOwnDir(root, output) && (uid === undefined || st.uid === uid)) {
+    try {
+      fs.rmdirSync(output);
+      log.warn(
+        { event: 'build.output-replaced', path: output, why: 'an empty directory' },
+        `build.output ${output} was an empty directory: removed`,
+      );
+      return;
+    } catch {
+      // not empty (or not ours to remove): refused below
+    }
+  }
+  throw directoryOutput(output, ', then save any file or press r to build');
+}
+
+const directoryOutput = (output: string, then = ''): HotwatchError =>
+  unsafe(
+    `build.output ${output} is a directory`,
+    `remove it (rm -r ${output}) or set build.output to a file path (e.g. ${path.join(output, 'app')})${then}`,
+  );
 
 /** Why what is at the output is not a regular file of ours with one link, or undefined. */
 function notOurs(st: fs.Stats, output: string): string | undefined {

@@ -132,6 +132,23 @@ describe('output-path', () => {
     expect(fs.readFileSync(out(), 'utf8')).toBe('old binary');
   });
 
+  it('the output a directory: an empty one in .hotwatch/ is removed; one with files is refused, saying how the build then starts', () => {
+    fs.mkdirSync(out(), { recursive: true, mode: 0o700 });
+    prepareOutput(tmp.dir, out(), silentLogger());
+    expect(fs.lstatSync(out(), { throwIfNoEntry: false })).toBeUndefined();
+    fs.mkdirSync(out(), { recursive: true, mode: 0o700 });
+    fs.writeFileSync(path.join(out(), 'kept'), 'x');
+    expect(() => prepareOutput(tmp.dir, out(), silentLogger())).toThrow(`build.output ${out()} is a directory`);
+    try {
+      prepareOutput(tmp.dir, out(), silentLogger());
+    } catch (e) {
+      expect((e as { hint?: string }).hint).toBe(
+        `remove it (rm -r ${out()}) or set build.output to a file path (e.g. ${path.join(out(), 'app')}), then save any file or press r to build`,
+      );
+    }
+    expect(fs.readFileSync(path.join(out(), 'kept'), 'utf8')).toBe('x');
+  });
+
   it('a build.output outside .hotwatch/ (the user’s place): a symlink, a FIFO, a socket or a device is refused, never removed', () => {
     const user = at('bin', 'app');
     fs.mkdirSync(at('bin'));
