@@ -5,6 +5,7 @@
  *
  * Read this file first; everything else is reachable from here.
  */
+import { findMainPackages } from './preflight.js';
 import { CgoHeaderDirs } from './os/cgo-headers.js';
 import type { Settings, WatchSettings } from './config/settings.js';
 import type { Logger } from './log/logger.js';
@@ -201,6 +202,7 @@ function sharedOptions(
     ...(stepWrites ? { stepWrites } : {}),
     ...(o.beforeBuild ? { beforeBuild: o.beforeBuild } : {}),
     buildEnv: cgoHeaders.envFor.bind(cgoHeaders),
+    mainPackages: () => findMainPackages(s).found,
     ...(o.early && !s.apps ? { buildRunner: earlyFirst(o.early) } : {}),
     ...(s.proxy.enabled && s.proxy.port !== 0 ? { servedAt: proxyUrl(s.proxy.address, s.proxy.port) } : {}),
   };

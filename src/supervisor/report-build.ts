@@ -2,6 +2,7 @@
  * How a failed build reads: the compiler's output once, under the BUILD FAILED line (it is streamed only
  * at debug level), with each `file:line:col` made to resolve from where hotwatch was started.
  */
+import path from 'node:path';
 import type { Logger } from '../log/logger.js';
 import type { BuildResult } from './build.js';
 import type { Report } from './job-state.js';
@@ -15,6 +16,10 @@ export interface BuildReportContext {
   onFailure: 'keep-running' | 'stop';
   buildDir: string;
   cwd: string;
+  /** build.package as it is now (a config reload changes it). */
+  buildPackage?: () => string;
+  /** The main packages under the root now (preflight.ts findMainPackages), for a package that is gone. */
+  mainPackages?: () => readonly string[];
 }
 
 /** Compiler errors, prominently: the log line says how many, what still serves, then the output once. */
@@ -45,7 +50,7 @@ export function reportBuildFailure(
     lines.length > shown.length
       ? `\n    … and ${plural(lines.length - shown.length, 'more line')} (--log-level debug streams them all)`
       : '';
-  const fix = toolchainFix(body);
+  const fix = toolchainFix(body) ?? packageGoneFix(body, ctx);
   const detail = `${shown.length > 0 ? `\n${indent(shown.join('\n'))}${more}` : '\n    (the build printed nothing)'}${fix ? `\n  fix: ${fix}` : ''}`;
   log.error(
     {
@@ -60,6 +65,20 @@ export function reportBuildFailure(
     },
     `${res.step !== undefined ? 'BUILD STEP FAILED' : 'BUILD FAILED'} (${why}): ${serving}${detail}`,
   );
+}
+
+/**
+ * build.package is a directory that is gone (`git mv cmd/app cmd/server`): go says only "stat …: directory
+ * not found". The fix names where the package comes from and the main packages there are now.
+ */
+function packageGoneFix(output: string, ctx: BuildReportContext): string | undefined {
+  const pkg = ctx.buildPackage?.();
+  const gone = /^stat (.+): directory not found$/m.exec(output)?.[1];
+  if (pkg === undefined || gone === undefined || path.resolve(ctx.buildDir, pkg) !== gone) return undefined;
+  const mains = ctx.mainPackages?.() ?? [];
+  const now = mains.length > 0 ? `: main packages under the root now: ${mains.join(', ')}` : '';
+  const to = mains.length === 1 ? mains[0]! : '<dir>';
+  return `the main package ${pkg} (build.package, or --package) is gone (moved or renamed?)${now}. Run hotwatch again with --package ${to}, or, without --package, set build.package: ${to} in the config (applied at once)`;
 }
 
 /** A fix for failures of the machine, not of the code, which go states without one. */

@@ -26,6 +26,9 @@ export interface ReportContext {
   cwd: string;
   /** Ad-hoc mode: the command, as typed (its runs end with "ok" or "exit N"). */
   exec?: string;
+  /** For a build whose package is gone: see BuildReportContext. */
+  buildPackage?: () => string;
+  mainPackages?: () => readonly string[];
 }
 
 /** One report of the job, as log lines. */

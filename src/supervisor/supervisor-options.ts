@@ -101,6 +101,8 @@ export interface SupervisorOptions {
   beforeBuild?: () => void;
   /** Variables each build adds to its environment (`env`: the build's own), e.g. the cgo headers' digest (os/cgo-headers.ts). */
   buildEnv?: BuildEnv;
+  /** The main packages under the root now: a build whose package directory is gone names them. */
+  mainPackages?: () => readonly string[];
 }
 
 export type BuildEnv = (env: NodeJS.ProcessEnv, cwd: string, signal: AbortSignal) => Promise<Record<string, string>>;

@@ -122,6 +122,8 @@ export class Supervisor {
       gracePeriodMs: opts.run.gracePeriodMs,
       buildDir: opts.build.root,
       cwd: opts.cwd ?? process.cwd(),
+      buildPackage: () => opts.build.package,
+      ...(opts.mainPackages ? { mainPackages: opts.mainPackages } : {}),
       ...(opts.exec ? { exec: [opts.run.binary, ...opts.run.args].map(quote).join(' ') } : {}),
     };
     const { build, signal, stepWrites } = opts;
