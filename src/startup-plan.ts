@@ -25,7 +25,9 @@ export function describePlan(s: Settings, cwd: string): { config: string; build:
   const root = where === '.' ? '' : `${where}: `;
   if (s.exec) {
     const cmd = quoted(s.exec.command);
-    const watching = s.watch.include.includes('**') ? 'every file under the root' : s.watch.include.join(', ');
+    const watching = s.watch.include.includes('**')
+      ? `every file under the root but in ${s.watch.excludeDirs.join(', ')} (watch.excludeDirs)`
+      : s.watch.include.join(', ');
     return { config, build: 'none (exec)', run: cmd, line: `${root}${config}; exec: ${cmd} on every change of ${watching} (no build)` };
   }
   return { config, build, run, line: `${root}${config}; build: ${build} → ${binary}; run: ${run}` };

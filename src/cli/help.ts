@@ -81,7 +81,7 @@ const RUN_FLAGS_TEXT = `Flags (each overrides the config file):
   --exec               ad-hoc mode: the command after -- runs on every change instead of a built app
                        (\`hotwatch exec\` is the same); see hotwatch exec --help
   --watch GLOB         with --exec: what triggers a run, repeatable (default: every file under the root,
-                       minus .git, node_modules, vendor, testdata, .hotwatch, .idea, .vscode, tmp)
+                       minus .git, node_modules, vendor, .hotwatch, .idea, .vscode, tmp)
   -h, --help           this help
   APP...               with apps: in the config: run only these apps (default: all of them)
   -- APP ARGS...       the app's arguments (run.args); with --exec: the command and its arguments
@@ -97,8 +97,8 @@ handling and watchdog of \`hotwatch run\`, but no build and no Go module needed:
 (hotwatch exec -- go test ./...), code generators, a program in another language.
 
   What is watched: the --watch globs (picomatch, relative to the root, repeatable), or every file under
-  the root, minus the directories never descended (.git, node_modules, vendor, testdata, .hotwatch,
-  .idea, .vscode, tmp, and watch.excludeDirs); *_test.go files count.
+  the root, minus the directories never descended (.git, node_modules, vendor, .hotwatch, .idea,
+  .vscode, tmp, and watch.excludeDirs); *_test.go files and testdata/ count.
   The changed files (relative to the root; none at the first run) reach the command:
     $HOTWATCH_CHANGED  one per line
     {changed}          an argument that is exactly {changed} becomes one argument per file
@@ -171,6 +171,9 @@ const RUN_ENV_TEXT = `Environment:
   GOOS, GOARCH, CGO_ENABLED
                            as go reads them: which main packages the search for them counts (go's build
                            constraints: a //go:build windows program is not one here)
+  CGO_CPPFLAGS             as go reads it; with cgo headers included from another directory (-I), each build
+                           gets it with -DHOTWATCH_CGO_HEADERS=<digest of those headers> added (go's cache
+                           does not key on them otherwise)
   HOTWATCH_PID1_INIT       off: as PID 1 (a container without --init), do not run under the built-in reaper
   Read by hotwatch doctor to describe this machine, nothing more: INVOCATION_ID, NOTIFY_SOCKET,
   KUBERNETES_SERVICE_HOST, WATCHPACK_POLLING, TSC_WATCHFILE, TSC_WATCHDIRECTORY, UV_THREADPOOL_SIZE, NODE_OPTIONS.

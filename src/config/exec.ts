@@ -2,8 +2,8 @@
  * Ad-hoc mode (`hotwatch exec -- CMD ARGS`, `hotwatch run --exec -- CMD ARGS`): any command runs on
  * change, through the same watcher, debounce, process-tree handling and watchdog as a Go app, but with
  * no build and no Go module needed. What is watched: the --watch globs, or every file under the root
- * (minus the directories never descended: .git, node_modules, vendor, ...); `*_test.go` files count here,
- * since `go test` is what people run.
+ * (minus the directories never descended: .git, node_modules, vendor, ...); `*_test.go` files and
+ * testdata/ count here, since `go test` is what people run.
  */
 import { HotwatchError } from '../errors.js';
 import { globProblem } from './glob.js';
@@ -30,6 +30,9 @@ export function applyExec(s: Settings, flags: ExecFlags): Settings {
     if (problem) throw new HotwatchError('FLAG_INVALID', `--watch ${g}: ${problem.message}`, { hint: problem.fix });
   }
   const testDefaults = new Set(LIST_DEFAULTS.exclude);
+  // testdata holds what tests read (golden files, fixtures; go keys its test cache on them): watched here,
+  // unless the config names it itself.
+  const written = new Set(s.watch.excludeDirsWritten ?? []);
   return {
     ...s,
     exec: { command: flags.command },
@@ -38,6 +41,7 @@ export function applyExec(s: Settings, flags: ExecFlags): Settings {
       include: flags.watch.length > 0 ? flags.watch : ['**'],
       extensions: [],
       exclude: s.watch.exclude.filter((e) => !testDefaults.has(e)),
+      excludeDirs: s.watch.excludeDirs.filter((d) => d !== 'testdata' || written.has(d)),
     },
     run: { ...s.run, binary: file, args },
   };

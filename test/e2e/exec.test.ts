@@ -39,6 +39,21 @@ afterEach(async () => {
 
 const exits = (h: Hotwatch): LogLine[] => h.events('app.exit');
 
+const GOLDEN_TEST = `package calc
+
+import (
+\t"os"
+\t"testing"
+)
+
+func TestGolden(t *testing.T) {
+\tb, _ := os.ReadFile("testdata/want.txt")
+\tif string(b) != "good\\n" {
+\t\tt.Fatalf("golden mismatch: %q", b)
+\t}
+}
+`;
+
 describe('hotwatch exec (e2e)', () => {
   it('reruns go test ./... on change and reports its exit status: a failing test exit 1 at error, fixed ok at info', async () => {
     fs.writeFileSync(path.join(tmp.dir, 'go.mod'), 'module example.com/calc\n\ngo 1.22\n');
@@ -49,7 +64,7 @@ describe('hotwatch exec (e2e)', () => {
     expect(first).toMatchObject({ level: 30, code: 0, ok: true });
     expect(first.msg).toMatch(/^go test -count=1 \.\/\.\.\.: ok/);
     expect(hw.events('startup.plan')[0]?.msg).toMatch(
-      /exec: go test -count=1 \.\/\.\.\. on every change of every file under the root \(no build\)/,
+      /exec: go test -count=1 \.\/\.\.\. on every change of every file under the root but in \.git, node_modules, vendor, \.hotwatch, \.idea, \.vscode, tmp \(watch\.excludeDirs\) \(no build\)/,
     );
 
     fs.writeFileSync(path.join(tmp.dir, 'calc.go'), ADD('-'));
@@ -64,6 +79,20 @@ describe('hotwatch exec (e2e)', () => {
     fs.writeFileSync(path.join(tmp.dir, 'calc_test.go'), ADD_TEST.replace('!= 3', '!= -1').replace('Add(1, 2) != 3', 'Add(1, 2) != -1'));
     const fixed = await hw.waitForLog((l) => l.event === 'app.exit', 'the run after the fix ends', { from: hw.logs.indexOf(failed) + 1 });
     expect(fixed).toMatchObject({ level: 30, code: 0, ok: true });
+
+    // testdata/ is what tests read (a golden file): watched here, though a Go app's runs leave it out.
+    fs.mkdirSync(path.join(tmp.dir, 'testdata'));
+    fs.writeFileSync(path.join(tmp.dir, 'testdata', 'want.txt'), 'good\n');
+    fs.writeFileSync(path.join(tmp.dir, 'golden_test.go'), GOLDEN_TEST);
+    const golden = await hw.waitForLog((l) => l.event === 'app.exit' && l.code === 0, 'the run with the golden test', {
+      from: hw.logs.indexOf(fixed) + 1,
+    });
+    fs.writeFileSync(path.join(tmp.dir, 'testdata', 'want.txt'), 'bad\n');
+    const mismatch = await hw.waitForLog((l) => l.event === 'app.exit', 'the run after the golden file changed', {
+      from: hw.logs.indexOf(golden) + 1,
+    });
+    expect(mismatch).toMatchObject({ code: 1, ok: false });
+    expect(hw.stdout()).toMatch(/golden mismatch/);
     expect(hw.events('build.failed')).toHaveLength(0);
   }, 120_000);
 
