@@ -86,8 +86,20 @@ function toolchainFix(output: string): string | undefined {
   const cc = /cgo: C compiler "([^"]+)" not found/.exec(output);
   if (cc)
     return `install a C compiler (${cc[1]}: e.g. apt install gcc, apk add build-base), or build without cgo if no package needs it: build.env: { CGO_ENABLED: "0" }`;
+  const variable = ENVIRONMENT_FAILURES.find(([pattern]) => pattern.test(output))?.[1];
+  if (variable)
+    return `this comes from the environment go runs in (${variable}), and no save can fix it: correct ${variable} in your shell (or in build.env, where a config edit applies at once), then start hotwatch again`;
   return undefined;
 }
+
+/** go's words for an environment it cannot work in, and the variables behind them. */
+const ENVIRONMENT_FAILURES: ReadonlyArray<[RegExp, string]> = [
+  [/^go: parsing \$GOFLAGS: /m, 'GOFLAGS'],
+  [/^go: invalid GOTOOLCHAIN /m, 'GOTOOLCHAIN'],
+  [/build cache is required, but could not be located/, 'GOCACHE, or HOME'],
+  [/^go: creating work dir: /m, 'TMPDIR, or GOTMPDIR'],
+  [/^go: GOPATH entry is relative|^go: GOPATH entry cannot start with shell metacharacter/m, 'GOPATH'],
+];
 
 /** After BUILD FAILED, the news that the fix was seen, though nothing restarts. */
 /** Up to three names, then how many more. */

@@ -1,7 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Logger } from '../../src/log/logger.js';
 import type { BuildResult } from '../../src/supervisor/build.js';
 import { reportBuildFailure } from '../../src/supervisor/report-build.js';
+import { makeTmpDir } from '../helpers/tmp.js';
 
 /** The BUILD FAILED line for `output`, as logged. */
 function failedLine(output: string): string {
@@ -22,5 +26,29 @@ describe('BUILD FAILED: a failure of the machine gets its fix', () => {
 
   it('a compiler error of the code gets none (go says what is wrong)', () => {
     expect(failedLine('./main.go:3:1: syntax error: unexpected }\n')).not.toContain('fix:');
+  });
+});
+
+describe('BUILD FAILED: an environment go cannot work in says so, and that no save fixes it (real go)', () => {
+  const tmp = makeTmpDir();
+  afterAll(() => tmp.cleanup());
+  fs.writeFileSync(path.join(tmp.dir, 'go.mod'), 'module example.com/env\n\ngo 1.22\n');
+  fs.writeFileSync(path.join(tmp.dir, 'main.go'), 'package main\n\nfunc main() {}\n');
+  const goBuild = (env: NodeJS.ProcessEnv): string => {
+    const r = spawnSync('go', ['build', '-o', path.join(tmp.dir, 'app'), '.'], { cwd: tmp.dir, env, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).not.toBe(0);
+    return r.stderr;
+  };
+  const { HOME: _home, XDG_CACHE_HOME: _xdg, GOCACHE: _cache, ...withoutHome } = process.env;
+
+  it.each([
+    ['GOFLAGS', { ...process.env, GOFLAGS: '-junkflag' }],
+    ['GOTOOLCHAIN', { ...process.env, GOTOOLCHAIN: 'go9.99' }],
+    ['GOCACHE, or HOME', withoutHome],
+    ['TMPDIR, or GOTMPDIR', { ...process.env, TMPDIR: '/nonexistent', GOTMPDIR: '' }],
+  ])('%s', (variable, env) => {
+    expect(failedLine(goBuild(env))).toContain(
+      `\n  fix: this comes from the environment go runs in (${variable}), and no save can fix it: correct ${variable} in your shell`,
+    );
   });
 });
