@@ -8,7 +8,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { rootHolder } from '../root-lock.js';
 import { errnoCode } from '../errors.js';
-import { CONTROL_SOCKET, fallbackDir, openFallbackDir, openStateDir, type StateDir } from './control-socket.js';
+import { CONTROL_SOCKET, fallbackDir, openFallbackDir, openStateDir, plantedKind, type StateDir } from './control-socket.js';
 import type { StatusSnapshot } from './status.js';
 
 export type StatusReply =
@@ -79,11 +79,26 @@ export async function askControl(root: string, method: string, urlPath: string, 
   if (r.kind === 'ok') return r;
   const holder = await rootHolder(root, { askTimeoutMs: 1000 }).catch(() => undefined);
   if (typeof holder !== 'number') return r;
+  const planted = plantedAtSocket(root);
   return {
     kind: 'none',
     runningPid: holder,
-    why: `a hotwatch runs in ${root} (pid ${holder}), but its status socket is gone (git clean, or the root replaced?): it places it again within 15 s; ask again then`,
+    why: planted
+      ? `a hotwatch runs in ${root} (pid ${holder}), but ${planted.path} is ${planted.what}, not its status socket: it will not replace or follow that; remove it (rm -r ${planted.path}) and it places its socket within 15 s`
+      : `a hotwatch runs in ${root} (pid ${holder}), but its status socket is gone (git clean, or the root replaced?): it places it again within 15 s; ask again then`,
   };
+}
+
+/** What stands at .hotwatch/control.sock that is no socket of this user (the running hotwatch refused it). */
+function plantedAtSocket(root: string): { path: string; what: string } | undefined {
+  const p = path.join(root, '.hotwatch', CONTROL_SOCKET);
+  try {
+    const st = fs.lstatSync(p);
+    const mine = st.isSocket() && (process.geteuid === undefined || st.uid === process.geteuid());
+    return mine ? undefined : { path: p, what: plantedKind(st) };
+  } catch {
+    return undefined;
+  }
 }
 
 async function askSocket(root: string, method: string, urlPath: string, timeoutMs: number): Promise<ControlReply> {

@@ -106,6 +106,15 @@ export function answers(p: string): Promise<boolean> {
   });
 }
 
+/** What stands at control.sock, in words ("a FIFO", "a socket of uid 1001"). */
+export function plantedKind(st: fs.Stats): string {
+  if (st.isSymbolicLink()) return 'a symlink';
+  if (st.isSocket()) return `a socket of uid ${st.uid}`;
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a FIFO';
+  return st.isFile() ? 'a file' : 'a device';
+}
+
 /** Checks what is at control.sock now: nothing, or a stale socket of ours (removed). Anything else throws. */
 async function clearStale(sd: StateDir): Promise<void> {
   const p = path.join(sd.base, sd.name);
@@ -117,13 +126,7 @@ async function clearStale(sd: StateDir): Promise<void> {
     throw e;
   }
   const shown = path.join(sd.dir, sd.name);
-  const what = st.isSymbolicLink()
-    ? 'a symlink'
-    : st.isSocket()
-      ? `a socket of uid ${st.uid}`
-      : st.isDirectory()
-        ? 'a directory'
-        : 'a file';
+  const what = plantedKind(st);
   if (!st.isSocket() || (uid() !== undefined && st.uid !== uid())) {
     throw new HotwatchError('INTERNAL', `${shown} is ${what}, not a control socket of this user: refusing to replace or follow it`, {
       hint: `remove ${shown} if it is not yours to keep`,

@@ -91,16 +91,15 @@ export async function startServiceMode(o: ServiceModeOptions): Promise<ServiceMo
   o.signal.addEventListener('abort', onAbort, { once: true });
 
   const reloads = new ReloadBinding(notifier, () => statusLine(snap()), notify.changed, o.reload);
-  const control = await startControl(o, snap, metrics, () => (reloads.bound ? reloads.run('POST /reload') : undefined));
-  if (control?.fallback)
-    o.log.info(
-      { event: 'service.control-fallback', socket: control.socketPath },
-      `status socket at ${control.socketPath}: ${control.fallback} (hotwatch status finds it there)`,
-    );
+  const control = await controlWithRetry(o, (quiet) =>
+    startControl(o, snap, metrics, () => (reloads.bound ? reloads.run('POST /reload') : undefined), quiet),
+  );
   return {
     recorder,
     notifier,
-    control,
+    get control() {
+      return control.get();
+    },
     changed: notify.changed,
     bindReload: (f) => reloads.bind(f),
     reload: (trigger) => reloads.run(trigger),
@@ -108,7 +107,7 @@ export async function startServiceMode(o: ServiceModeOptions): Promise<ServiceMo
     close: async () => {
       o.signal.removeEventListener('abort', onAbort);
       notify.cancel();
-      await control?.close();
+      await control.close();
       await notifier.close();
     },
   };
@@ -180,11 +179,47 @@ class ReloadBinding {
   }
 }
 
+/**
+ * The status endpoint; refused at start (something else stands at control.sock), tried again every 15 s
+ * until it is gone, said when placed.
+ */
+async function controlWithRetry(o: ServiceModeOptions, start: (quiet: boolean) => ReturnType<typeof startControl>) {
+  let control = await start(false);
+  if (control?.fallback)
+    o.log.info(
+      { event: 'service.control-fallback', socket: control.socketPath },
+      `status socket at ${control.socketPath}: ${control.fallback} (hotwatch status finds it there)`,
+    );
+  const again = async (): Promise<void> => {
+    if (control !== undefined || o.signal.aborted) return;
+    control = await start(true);
+    if (control === undefined) return;
+    clearInterval(retry);
+    o.log.info(
+      { event: 'service.control-placed', socket: control.socketPath },
+      `status socket placed at ${control.socketPath} (what stood there is gone)`,
+    );
+  };
+  const retry = control === undefined ? setInterval(() => void again(), CONTROL_RETRY_MS).unref() : undefined;
+  return {
+    get: () => control,
+    close: async () => {
+      clearInterval(retry);
+      await control?.close();
+    },
+  };
+}
+
+/** How often a status socket refused at start (something else at control.sock) is tried again. */
+const CONTROL_RETRY_MS = 15_000;
+
+/** `quiet`: a retry, whose failure was said at start already. */
 async function startControl(
   o: ServiceModeOptions,
   snap: () => StatusSnapshot,
   metrics: LazyMetrics,
   reload: () => Promise<ReloadResult> | undefined,
+  quiet = false,
 ) {
   try {
     return await startControlServer({
@@ -210,10 +245,11 @@ async function startControl(
             ),
     });
   } catch (e) {
-    o.log.warn(
-      { event: 'service.control-unavailable', err: e },
-      `no status endpoint (hotwatch status will not find this hotwatch): ${(e as Error).message}`,
-    );
+    if (!quiet)
+      o.log.warn(
+        { event: 'service.control-unavailable', err: e },
+        `no status endpoint (hotwatch status will not find this hotwatch): ${(e as Error).message}; tried again every ${CONTROL_RETRY_MS / 1000} s`,
+      );
     return undefined;
   }
 }

@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeTmpDir } from '../helpers/tmp.js';
@@ -317,6 +317,25 @@ func main() {
     expect(gone.stderr).toContain(`a hotwatch runs in ${dir} (pid ${hw.pid}), but its status socket is gone`);
     await waitFor(async () => (await status(dir, '--check')).code === 0, { description: 'the socket placed again', timeoutMs: 40_000 });
   }, 90_000);
+
+  it('a FIFO planted at control.sock: the run refuses it, status names it with the fix, and once removed the socket is placed', async () => {
+    const dir = project();
+    fs.mkdirSync(path.join(dir, '.hotwatch'), { mode: 0o700 });
+    const sock = path.join(dir, '.hotwatch', 'control.sock');
+    spawnSync('mkfifo', [sock]);
+    const port = await freePort();
+    const hw = start(dir, { PORT: String(port) });
+    const refused = await hw.waitForLog((l) => l.event === 'service.control-unavailable', 'the planted FIFO is refused');
+    expect(refused.msg).toContain('is a FIFO, not a control socket of this user: refusing to replace or follow it');
+    const planted = await status(dir, '--check');
+    expect(planted.code, planted.stderr).toBe(1);
+    expect(planted.stderr).toContain(
+      `a hotwatch runs in ${dir} (pid ${hw.pid}), but ${sock} is a FIFO, not its status socket: it will not replace or follow that; remove it (rm -r ${sock}) and it places its socket within 15 s`,
+    );
+    fs.rmSync(sock); // the fix it names
+    await hw.waitForLog((l) => l.event === 'service.control-placed', 'the socket placed once the FIFO is gone', { timeoutMs: 40_000 });
+    await waitFor(async () => (await status(dir, '--check')).code === 0, { description: 'status answers', timeoutMs: 40_000 });
+  }, 120_000);
 
   it('a watch loss (deafen-after) shows in /status and in the metrics losses', async () => {
     const dir = project();
