@@ -74,7 +74,10 @@ function startError(e: unknown, o: AppStartOptions): HotwatchError {
     code === 'ENOENT' && !o.binary.includes('/')
       ? [`\`${o.binary}\` is not on PATH`, 'install it, or give its path (hotwatch exec -- /path/to/cmd)']
       : code === 'ENOENT'
-        ? [`${o.binary} does not exist`, 'the build should have written it: check build.output, and that build.cmd writes to it']
+        ? [
+            `${o.binary} does not exist`,
+            'a failed build removes what it could not replace (a full disk), and git clean removes it too: the next good build writes it again (save a file, or press r); if builds succeed and it stays missing, check build.output, and that build.cmd writes to it',
+          ]
         : code === 'EACCES'
           ? [`${o.binary} is not executable (EACCES)`, `chmod +x ${o.binary}, and check that its filesystem is not mounted noexec`]
           : [`${o.binary}: ${String((e as Error)?.message ?? e)}`, 'check that the binary was built for this machine'];

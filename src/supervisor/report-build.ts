@@ -86,6 +86,11 @@ function toolchainFix(output: string): string | undefined {
   const cc = /cgo: C compiler "([^"]+)" not found/.exec(output);
   if (cc)
     return `install a C compiler (${cc[1]}: e.g. apt install gcc, apk add build-base), or build without cgo if no package needs it: build.env: { CGO_ENABLED: "0" }`;
+  const full = /(\/\S+): no space left on device/.exec(output) ?? /no space left on device/.exec(output);
+  if (full) {
+    const where = full[1] !== undefined ? ` (${full[1]})` : '';
+    return `the disk go writes to is full${where}: free space there (df -h shows where); the running app's binary keeps its space until the app stops, even once go has removed it`;
+  }
   const variable = ENVIRONMENT_FAILURES.find(([pattern]) => pattern.test(output))?.[1];
   if (variable)
     return `this comes from the environment go runs in (${variable}), and no save can fix it: correct ${variable} in your shell (or in build.env, where a config edit applies at once), then start hotwatch again`;

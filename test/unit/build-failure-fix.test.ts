@@ -52,3 +52,26 @@ describe('BUILD FAILED: an environment go cannot work in says so, and that no sa
     );
   });
 });
+
+describe('BUILD FAILED: a full disk says where, and what holds its space (real go, a 1 MB tmpfs in a mount namespace)', () => {
+  it('names the file go could not write', () => {
+    const tmp = makeTmpDir();
+    try {
+      fs.writeFileSync(path.join(tmp.dir, 'go.mod'), 'module example.com/full\n\ngo 1.22\n');
+      fs.writeFileSync(path.join(tmp.dir, 'main.go'), 'package main\n\nfunc main() {}\n');
+      const out = path.join(tmp.dir, 'out');
+      fs.mkdirSync(out);
+      const r = spawnSync('unshare', ['-Urm', 'sh', '-c', `mount -t tmpfs -o size=1m none ${out} && go build -o ${out}/app .`], {
+        cwd: tmp.dir,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(r.status, r.stderr).not.toBe(0);
+      expect(failedLine(r.stderr)).toContain(
+        `\n  fix: the disk go writes to is full (${out}/app): free space there (df -h shows where); the running app's binary keeps its space until the app stops`,
+      );
+    } finally {
+      tmp.cleanup();
+    }
+  });
+});
