@@ -10,7 +10,8 @@ import { binaryIdentity } from './binary-identity.js';
 import { runBuild, type BuildResult, type BuildRunner } from './build.js';
 import type { BuildOutcome } from './job-state.js';
 import type { BuildEnv } from './supervisor-options.js';
-import { runSteps, stepsFor, type Changed } from './steps.js';
+import { OwedSteps } from './owed-steps.js';
+import { display, runSteps, stepsFor, type Changed } from './steps.js';
 
 export interface JobBuildOptions {
   settings: BuildSettings;
@@ -31,6 +32,8 @@ export interface JobBuildOptions {
   runner?: BuildRunner | undefined;
   /** SupervisorOptions.buildEnv. */
   buildEnv?: BuildEnv | undefined;
+  /** Before-steps that did not complete in an earlier cycle: they run again (owed-steps.ts). */
+  owedSteps?: OwedSteps | undefined;
 }
 
 /** Builds `batch`; however it ends (result or error), it ends as one outcome. */
@@ -74,11 +77,19 @@ async function withBuildEnv(o: JobBuildOptions, signal: AbortSignal): Promise<Bu
 /** The before-steps this change needs: their time, or how the first that did not succeed ended the cycle. */
 async function beforeSteps(o: JobBuildOptions, signal: AbortSignal): Promise<number | BuildOutcome> {
   const changed = o.changed ?? 'all';
-  const before = stepsFor(o.settings.steps, 'before', changed, o.settings.root);
+  const owed = o.owedSteps ?? new OwedSteps();
+  const { steps: before, owedOnly } = owed.withOwed(o.settings.steps, stepsFor(o.settings.steps, 'before', changed, o.settings.root));
   if (before.length === 0) return 0;
+  for (const st of owedOnly)
+    o.log.info(
+      { event: 'step.owed', step: display(st.run) },
+      `build.steps ${display(st.run)} did not complete last time: running it again`,
+    );
   const window = o.stepWindow;
+  owed.starting(before);
   try {
     const steps = await runSteps(before, { build: o.settings, log: o.log, signal, changed, ...(window ? { window } : {}) });
+    owed.ran(before, steps.ok ? undefined : steps.result.step);
     if (steps.ok) return steps.durationMs;
     // A failed step is never "superseded": the files it wrote would make every failure look so.
     return steps.result.canceled ? { kind: 'canceled', durationMs: steps.durationMs } : { kind: 'failed', result: steps.result };

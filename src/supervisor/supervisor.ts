@@ -8,6 +8,7 @@
  * what is running (the build's AbortController, the app process, the timer). It owns no grace timers
  * (process.ts does) and its only timer is the crash-restart delay.
  */
+import { OwedSteps } from './owed-steps.js';
 import { AppWrittenFiles } from './app-written-files.js';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -102,6 +103,7 @@ export class Supervisor {
   /** What the current cycle changed and how long it took: the serving line says it. */
   private readonly summary = new CycleSummary();
   private readonly failureCleared = new FailureCleared();
+  private readonly owedSteps = new OwedSteps();
   private readonly appWrites: AppWrittenFiles;
 
   constructor(private readonly opts: SupervisorOptions) {
@@ -423,6 +425,7 @@ export class Supervisor {
         noBuild: exec,
         runner,
         buildEnv,
+        owedSteps: this.owedSteps,
       },
       ctrl.signal,
     );

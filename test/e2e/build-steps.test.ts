@@ -194,3 +194,32 @@ describe('a step whose files the watch rules leave out (e2e)', () => {
     await only.serves('two');
   }, 120_000);
 });
+
+describe('a before-step that failed (e2e)', () => {
+  /** The generator fails until it is "installed" (tool-ready exists, a file no step names). */
+  const GEN_TOOL = `test -f tool-ready || { echo "gen.sh: the generator is not installed" >&2; exit 1; }
+printf 'package main\\n\\nconst greeting = "%s"\\n' "$(cat greeting.txt)" > gen.go
+`;
+  const owed = hotwatchSession((dir) => {
+    fs.writeFileSync(path.join(dir, 'go.mod'), 'module example.com/owed\n\ngo 1.22\n');
+    fs.writeFileSync(path.join(dir, 'main.go'), MAIN);
+    fs.writeFileSync(path.join(dir, 'gen.sh'), GEN_TOOL);
+    fs.writeFileSync(path.join(dir, 'greeting.txt'), 'generated');
+    fs.writeFileSync(path.join(dir, 'gen.go'), 'package main\n\nconst greeting = "stale"\n'); // generated code checked in
+    fs.writeFileSync(
+      path.join(dir, 'watcher.config.yaml'),
+      'watch:\n  include: [greeting.txt]\nbuild:\n  steps:\n    - run: [sh, gen.sh]\n      files: [greeting.txt]\n',
+    );
+  });
+
+  it('stays due: fixed elsewhere (the tool installed), it runs at the next change of any file, and the app serves what it generates', async () => {
+    const hw = (owed.hw = startHotwatch([], { cwd: owed.dir, env: { PORT: String(owed.port) } }));
+    const failed = await hw.waitForLog((l) => l.event === 'build.failed', 'the step fails at the first build');
+    expect(failed.msg).toMatch(/gen\.sh: the generator is not installed/);
+    fs.writeFileSync(path.join(owed.dir, 'tool-ready'), ''); // `go get -tool ...`: nothing the step's files name
+    fs.writeFileSync(path.join(owed.dir, 'main.go'), MAIN.replace('func main() {', '// an edit elsewhere\nfunc main() {'));
+    const again = await hw.waitForLog((l) => l.event === 'step.owed', 'the owed step runs again');
+    expect(again.msg).toBe('build.steps sh gen.sh did not complete last time: running it again');
+    await owed.serves('generated'); // not "stale": the step ran before the build
+  }, 120_000);
+});
