@@ -6,6 +6,8 @@
  * Ctrl-\ (SIGQUIT) and Ctrl-Z (the terminal back to cooked mode, then SIGTSTP: the shell gets its prompt,
  * and `fg` brings hotwatch back with its keys; it ate Ctrl-Z, and what was typed next went to it as keys).
  */
+import { readStat } from '../os/procfs.js';
+
 export interface HotkeyActions {
   rebuild(): void;
   clear(): void;
@@ -54,32 +56,67 @@ export function keysToActions(data: string, actions: HotkeyActions): void {
   }
 }
 
-/** Reads keys from a TTY stdin until the signal aborts; returns false (and does nothing) without a TTY. */
-export function listenForHotkeys(stdin: NodeJS.ReadStream, actions: HotkeyActions, signal: AbortSignal): boolean {
+/**
+ * Whether this process group owns the terminal (its foreground group): a background job (`hotwatch run &`)
+ * that set raw mode or read stdin was stopped by the terminal (SIGTTOU, SIGTTIN), nothing served until `fg`.
+ * True where /proc cannot say.
+ */
+export function inForeground(): boolean {
+  const stat = readStat(process.pid);
+  return stat?.tpgid === undefined || stat.tpgid === stat.pgrp;
+}
+
+/**
+ * Reads keys from a TTY stdin until the signal aborts; returns false (and does nothing) without a TTY.
+ * In the background of its terminal, stdin is left alone until `fg` (its SIGCONT) brings it forward:
+ * `onKeys` is told each time the keys start working, `onBackground` when they wait for that.
+ */
+export function listenForHotkeys(
+  stdin: NodeJS.ReadStream,
+  actions: HotkeyActions,
+  signal: AbortSignal,
+  events: { onKeys?: () => void; onBackground?: () => void } = {},
+): boolean {
   if (!stdin.isTTY || signal.aborted) return false;
-  stdin.setRawMode(true);
   stdin.setEncoding('utf8');
-  // Stopped by Ctrl-Z: the shell's terminal is cooked; raw again once `fg` continues this process. Where
-  // the shell has no job control (`bash -c`, `ssh host hotwatch run`, a tmux command) the kernel discards
-  // the SIGTSTP of an orphaned process group and no SIGCONT comes: raw again at once, or the keys were dead.
+  let reading = false;
+  let waiting = true; // for the keys to be said: at start, and after the background notice
+  // Raw mode and reading, only in the foreground. Raw mode is set off first: after a stop from outside
+  // (kill -TSTP, a debugger) the shell restored its cooked mode, and libuv skips a mode it thinks is set.
+  const take = (): void => {
+    if (signal.aborted || !stdin.isTTY) return;
+    if (!inForeground()) {
+      if (reading) stdin.pause();
+      reading = false;
+      return;
+    }
+    stdin.setRawMode(false);
+    stdin.setRawMode(true);
+    stdin.resume();
+    if (waiting) events.onKeys?.();
+    [reading, waiting] = [true, false];
+  };
+  // Ctrl-Z: the terminal cooked and stdin paused, then stopped. Where the shell has no job control (`bash
+  // -c`, `ssh host hotwatch run`, a tmux command) the kernel discards the SIGTSTP of an orphaned process
+  // group and no SIGCONT comes: the keys are taken back at once, or they were dead.
   const suspend = (): void => {
     stdin.setRawMode(false);
+    stdin.pause();
+    reading = false;
     process.kill(process.pid, 'SIGTSTP');
-    onContinue();
-  };
-  const onContinue = (): void => {
-    if (!signal.aborted && stdin.isTTY) stdin.setRawMode(true);
+    take();
   };
   const onData = (data: string): void => keysToActions(data, { ...actions, suspend });
   stdin.on('data', onData);
-  process.on('SIGCONT', onContinue);
-  stdin.resume();
+  process.on('SIGCONT', take);
+  take();
+  if (!reading) events.onBackground?.();
   signal.addEventListener(
     'abort',
     () => {
       stdin.off('data', onData);
-      process.off('SIGCONT', onContinue);
-      stdin.setRawMode(false);
+      process.off('SIGCONT', take);
+      if (inForeground()) stdin.setRawMode(false); // in the background, the terminal would stop hotwatch for it
       stdin.pause(); // lets the process exit: a flowing stdin keeps the event loop alive
     },
     { once: true },

@@ -182,6 +182,8 @@ interface ServeContext {
   early: EarlyBuild | undefined;
 }
 
+const KEYS_OFF = 'keys off: hotwatch runs in the background of this terminal (fg brings them back)';
+
 /** The runtime, until a signal or a fatal error; the last line says what is left running (verified). */
 async function serve(
   settings: Settings,
@@ -226,7 +228,7 @@ async function serve(
       onSupervisor: (s) => {
         onSupervisor(s);
         const keys = runHotkeys(s, say, io.stdout, () => signals.request('q'));
-        if (listenForHotkeys(process.stdin, keys, root.signal)) say(HOTKEYS_HELP);
+        listenForHotkeys(process.stdin, keys, root.signal, { onKeys: () => say(HOTKEYS_HELP), onBackground: () => say(KEYS_OFF) });
       },
       ...recordingApps(stateFile, log),
       onRootRearmed: () => void stateFile.reclaim(log),

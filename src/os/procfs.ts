@@ -17,6 +17,8 @@ export interface ProcStat {
   ppid: number;
   pgrp: number;
   session: number;
+  /** The foreground process group of its controlling terminal (-1: none). */
+  tpgid?: number;
   /** Clock ticks since boot: with the pid, it identifies a process across pid reuse. */
   startTime: number;
 }
@@ -36,6 +38,7 @@ export function parseStat(text: string): ProcStat | undefined {
     ppid: num(4),
     pgrp: num(5),
     session: num(6),
+    tpgid: num(8),
     startTime: num(22),
   };
   return Number.isInteger(stat.pid) && Number.isInteger(stat.ppid) ? stat : undefined;

@@ -157,6 +157,43 @@ describe('keys at a terminal (e2e, through tmux)', () => {
     expect(logs().filter((l) => l.event === 'exit')).toMatchObject([{ msg: 'stopped; nothing left running' }]);
   }, 90_000);
 
+  it('started in the background (hotwatch run &) it runs and serves, keys off and said; fg gives them; a stop from outside (kill -TSTP) and fg leaves them working', async () => {
+    const mod = path.join(tmp.dir, 'mod');
+    fs.mkdirSync(mod);
+    writeGoApp(mod, 'v1');
+    const port = await freePort();
+    const logFile = path.join(tmp.dir, 'log');
+    const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+    const pane = (): string => execFileSync('tmux', ['-L', socket, 'capture-pane', '-p', '-t', 'hw'], { encoding: 'utf8' });
+    const keys = (...k: string[]): void => void execFileSync('tmux', ['-L', socket, 'send-keys', '-t', 'hw', ...k]);
+    execFileSync('tmux', ['-L', socket, 'new-session', '-d', '-s', 'hw', '-x', '200', '-y', '50', 'bash --norc --noprofile -i'], {
+      env: process.env,
+    });
+    keys(`cd ${q(mod)} && PORT=${port} ${q(process.execPath)} ${q(BIN)} run --log-format json 2> ${q(logFile)} & echo "HWPID=$!"`, 'Enter');
+    // Not stopped by the terminal (SIGTTOU for raw mode): it builds and serves in the background.
+    await waitFor(async () => (await httpGet(port)) === 'v=v1', {
+      description: `v1 serves from the background\n${pane()}`,
+      timeoutMs: 60_000,
+    });
+    const log = (): string => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '');
+    await waitFor(() => log().includes('keys off: hotwatch runs in the background of this terminal'), {
+      description: 'the keys are said to be off',
+      timeoutMs: 30_000,
+    });
+    expect(pane()).not.toMatch(/Stopped/);
+    const pid = Number(/HWPID=(\d+)/.exec(pane())?.[1]);
+    expect(pid).toBeGreaterThan(0);
+    keys('fg', 'Enter');
+    await waitFor(() => log().includes('keys: r rebuild and restart'), { description: `fg gives the keys\n${pane()}`, timeoutMs: 15_000 });
+    process.kill(pid, 'SIGTSTP'); // from outside: the shell gets its prompt back, its terminal cooked
+    await waitFor(() => /Stopped/.test(pane()), { description: `the shell says the job stopped\n${pane()}`, timeoutMs: 15_000 });
+    keys('fg', 'Enter');
+    await new Promise((r) => setTimeout(r, 1000));
+    keys('q');
+    await waitFor(() => log().includes('"event":"exit"'), { description: `q quits after fg\n${pane()}`, timeoutMs: 30_000 });
+    expect(log()).toContain('"key":"q"');
+  }, 120_000);
+
   it('Ctrl-Z (an interactive bash: job control) stops hotwatch as any foreground job (raw mode ate it), the app serving meanwhile; fg brings its keys back', async () => {
     const mod = path.join(tmp.dir, 'mod');
     fs.mkdirSync(mod);
