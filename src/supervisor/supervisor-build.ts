@@ -130,13 +130,17 @@ class SlowBuild {
 }
 
 /**
- * A build.cmd that exits 0 without writing build.output (it writes its binary elsewhere: `make build`, a
- * `-o ./tmp/main`) failed: said as such, with the fix. Not a "gone" binary to build again (a loop of it).
+ * A build that exits 0 without writing build.output failed: said as such, with the fix. A build.cmd
+ * writes its binary elsewhere (`make build`, a `-o ./tmp/main`); a `go build` that does so is not Go's
+ * go (a wrapper script first on PATH). Not a "gone" binary to build again (a loop of it), nor "build ok".
  */
 function unwrittenOutput(res: BuildResult, o: JobBuildOptions): BuildResult {
-  if (!res.ok || o.settings.cmd === undefined || fs.existsSync(o.binary)) return res;
+  if (!res.ok || fs.existsSync(o.binary)) return res;
   const shown = path.relative(o.settings.root, o.binary) || o.binary;
-  const note = `hotwatch: build.cmd exited 0 but did not write build.output (${shown}): make it write there, or set build.output to the file it writes`;
+  const note =
+    o.settings.cmd === undefined
+      ? `hotwatch: \`${res.command}\` exited 0 but did not write ${shown}: the \`go\` it ran may not be Go's toolchain (command -v go; go version)`
+      : `hotwatch: build.cmd exited 0 but did not write build.output (${shown}): make it write there, or set build.output to the file it writes`;
   return { ...res, ok: false, output: res.output.trim() ? `${res.output.trimEnd()}\n${note}` : note };
 }
 

@@ -78,6 +78,26 @@ describe('a build.cmd that exits 0 without writing build.output (e2e)', () => {
   }, 60_000);
 });
 
+describe('a `go` first on PATH that exits 0 and writes nothing (a wrapper, not Go) (e2e)', () => {
+  it('the default build is a failed build naming the command and what to check, not "build ok" then a missing binary', async () => {
+    const bin = path.join(path.dirname(mod), 'fakego');
+    fs.mkdirSync(bin, { recursive: true });
+    fs.writeFileSync(path.join(bin, 'go'), '#!/bin/sh\necho "go: all good"\nexit 0\n', { mode: 0o755 });
+    fs.rmSync(path.join(mod, 'watcher.config.yaml'), { force: true });
+    const hw = startHotwatch([], { cwd: mod, env: { PORT: String(await freePort()), PATH: `${bin}:${process.env.PATH}` } });
+    try {
+      const failed = await hw.waitForLog((l) => l.event === 'build.failed', 'the build is said to fail');
+      expect(String(failed.msg)).toMatch(
+        /hotwatch: `go build .*` exited 0 but did not write \.hotwatch\/bin\/app: the `go` it ran may not be Go's toolchain/,
+      );
+      expect(hw.events('build.done')).toEqual([]);
+      expect(hw.events('app.start')).toEqual([]);
+    } finally {
+      await hw.stop();
+    }
+  }, 60_000);
+});
+
 describe('build.output in a watched directory, with watch.include ["**"] (air: bin = "./server", include_ext = ["*"]) (e2e)', () => {
   it('the binary the build writes never triggers a build: one build per edit', async () => {
     fs.writeFileSync(path.join(mod, 'watcher.config.yaml'), 'build:\n  output: server\nwatch:\n  include: ["**"]\n');
