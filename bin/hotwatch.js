@@ -39,7 +39,27 @@ try {
 }
 
 async function failed(err) {
-  process.stderr.write(`hotwatch: internal error: ${err?.stack ?? err}\n`);
-  process.exitCode = 1;
+  if (err?.code === 'EMFILE' || err?.code === 'ENFILE') {
+    // Not a bug of hotwatch: it could not even open its own code. Bad input of the environment: exit 2.
+    process.stderr.write(
+      `hotwatch: too many open files (${err.code}) while starting: ${openFilesLimit()}\n  fix: raise it (ulimit -n 1024, or LimitNOFILE= in a unit) and start hotwatch again\n`,
+    );
+    process.exitCode = 2;
+  } else {
+    process.stderr.write(`hotwatch: internal error: ${err?.stack ?? err}\n`);
+    process.exitCode = 1;
+  }
   await dropRemembered();
+}
+
+/** The open-files limit as /proc says it, in words (the whole machine's table, for ENFILE, is not it). */
+function openFilesLimit() {
+  try {
+    const text = process.getBuiltinModule?.('node:fs')?.readFileSync('/proc/self/limits', 'utf8') ?? '';
+    const soft = /^Max open files\s+(\S+)/m.exec(text)?.[1];
+    if (soft) return `the open-files limit of this process is ${soft} (ulimit -n)`;
+  } catch {
+    // no /proc: said without the number
+  }
+  return 'the open-files limit (ulimit -n) is too low, or the machine is out of file descriptors';
 }

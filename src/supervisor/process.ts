@@ -93,10 +93,17 @@ async function drainOrDestroy(stream: Readable | null): Promise<void> {
 export class AppProcess {
   readonly pid: number;
   readonly startedAt: number;
+  /** performance.now() at the start: uptimes are measured on the monotonic clock (a wall clock stepped back a day said "after -86399692ms"). */
+  private readonly startedMono: number;
   /** Resolves when the leader exits; never rejects. */
   readonly exited: Promise<AppExit>;
   private exit: AppExit | undefined;
   private stopping: Promise<StopResult> | undefined;
+  /** How long it has run (monotonic). */
+  uptimeMs(): number {
+    return Math.round(performance.now() - this.startedMono);
+  }
+
   /** A stop was asked for: an exit from now on is part of it. */
   get stopRequested(): boolean {
     return this.stopping !== undefined;
@@ -152,13 +159,14 @@ export class AppProcess {
   ) {
     this.pid = child.pid as number;
     this.startedAt = Date.now();
+    this.startedMono = performance.now();
     this.marker = marker;
     const log = opts.log;
     const oomKills = oomKillCount();
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         const oom = signal === 'SIGKILL' && oomKills !== undefined && (oomKillCount() ?? oomKills) > oomKills;
-        this.exit = { code, signal, uptimeMs: Date.now() - this.startedAt, ...(oom ? { outOfMemory: true as const } : {}) };
+        this.exit = { code, signal, uptimeMs: this.uptimeMs(), ...(oom ? { outOfMemory: true as const } : {}) };
         log.debug({ event: 'app.exited', pid: this.pid, ...this.exit }, `app pid ${this.pid} exited`);
         resolve(this.exit);
       });
@@ -271,7 +279,7 @@ export class AppProcess {
     }).finally(() => clearTimeout(still));
     await Promise.all([drainOrDestroy(this.child.stdout), drainOrDestroy(this.child.stderr)]);
     // terminateTree waited (bounded) for the leader; an exit still missing is a leader stuck in state D.
-    const exit = this.exit ?? { code: null, signal: null, uptimeMs: Date.now() - this.startedAt };
+    const exit = this.exit ?? { code: null, signal: null, uptimeMs: this.uptimeMs() };
     const held = await this.stillHeld(sockets);
     const portsStillHeld = [...new Set(held)].sort((a, b) => a - b).map((port) => ({ port, holders: portHolders(port) }));
     const res: StopResult = {

@@ -86,7 +86,7 @@ export async function appEnded(app: AppProcess, log: Logger, signal: AbortSignal
   await daemonGone(app.marker, app.pid, signal);
   if (app.stopRequested || signal.aborted) return undefined;
   const escaped = left.filter(isRunning);
-  return { ...exit, uptimeMs: Date.now() - app.startedAt, daemons: left, ...(escaped.length > 0 ? { escaped } : {}) };
+  return { ...exit, uptimeMs: app.uptimeMs(), daemons: left, ...(escaped.length > 0 ? { escaped } : {}) };
 }
 
 /**

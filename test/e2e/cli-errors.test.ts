@@ -43,6 +43,18 @@ describe('bad input (e2e)', () => {
     },
   );
 
+  it('an open-files limit too low to load hotwatch itself (ulimit -n 20): exit 2 naming the limit and the fix, not an internal error with a stack', () => {
+    const r = spawnSync('sh', ['-c', 'ulimit -n 20 && exec "$0" "$1" run', process.execPath, BIN], {
+      cwd: tmp.dir,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/^hotwatch: too many open files \(EMFILE\) while starting: /);
+    expect(r.stderr).toContain('fix: raise it (ulimit -n 1024, or LimitNOFILE= in a unit) and start hotwatch again');
+    expect(r.stderr).not.toContain('internal error');
+  });
+
   it('--version and --help', async () => {
     const v = await runCli(['--version']);
     expect(v.code).toBe(0);
