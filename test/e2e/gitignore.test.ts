@@ -166,4 +166,28 @@ describe('git-ignored directories (e2e)', () => {
       timeoutMs: 60_000,
     });
   }, 120_000);
+
+  it('a git-ignored directory the app makes after start (public/ it renders to): planned as at start, so its later writes restart nothing', async () => {
+    const root = repo();
+    fs.appendFileSync(path.join(root, '.gitignore'), '/public/\n');
+    const port = await freePort();
+    hw = startHotwatch([], { cwd: root, env: { ...env, PORT: String(port) } });
+    await waitFor(async () => (await httpGet(port, '/gen')) === 'gen1', { description: 'gen1 serves', timeoutMs: 60_000 });
+    await hw.waitForLog((l) => l.event === 'watch.ready', 'watching is ready');
+    fs.mkdirSync(path.join(root, 'public'));
+    fs.writeFileSync(path.join(root, 'public', 'index.html'), '<p>1</p>\n');
+    const said = await hw.waitForLog((l) => l.event === 'watch.gitignore-changed', 'public/ planned as git-ignored');
+    expect(said.msg).toBe('public/index.html was written in a directory git ignores: no longer watching public (git-ignored now)');
+    await waitFor(() => !hw!.events('build.start').some((l) => l.trigger === 'public/index.html') || hw!.events('app.start').length >= 2, {
+      description: 'the first write has had its cycle',
+      timeoutMs: 30_000,
+    });
+    const builds = hw.events('build.start').length;
+    for (let i = 2; i <= 4; i++) fs.writeFileSync(path.join(root, 'public', 'index.html'), `<p>${i}</p>\n`);
+    fs.writeFileSync(path.join(root, 'public', 'other.html'), '<p>x</p>\n');
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(hw.events('build.start'), 'later writes in public/ build nothing').toHaveLength(builds);
+    setGen(root, 'gen2'); // an ignored directory the build reads is still watched
+    await waitFor(async () => (await httpGet(port, '/gen')) === 'gen2', { description: 'gen2 serves', timeoutMs: 60_000 });
+  }, 120_000);
 });

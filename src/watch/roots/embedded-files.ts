@@ -104,7 +104,7 @@ export class EmbeddedFiles {
    * embedded; after an answer go could not give whole (a broken go.mod, a pattern whose file is not there
    * yet), any change may be the fix.
    */
-  changed(file: string): void {
+  fileChanged(file: string): void {
     const base = path.basename(file);
     if (this.unsure || file.endsWith('.go') || base === 'go.mod' || base === 'go.work') this.goChanged();
   }

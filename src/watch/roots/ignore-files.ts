@@ -10,6 +10,8 @@
 import path from 'node:path';
 import type { Logger } from '../../log/logger.js';
 import type { WatchEvent } from '../../pipeline/events.js';
+import type { WatchSettings } from '../../config/settings.js';
+import { IgnoredDirs } from '../tree/gitignore.js';
 
 export const IGNORE_FILE = '.gitignore';
 /** Added to the watch lists where watch.gitignore is on: every .gitignore of the tree. */
@@ -24,6 +26,8 @@ export const ignoreFileOf = (ev: WatchEvent): string | undefined =>
 export interface IgnoreFilesHost {
   /** Each root's git-ignored directories left out now. */
   leftOut(): { root: string; excluded: string[] }[];
+  /** Each watched root's settings now (watch.gitignore is per root). */
+  roots(): WatchSettings[];
   /** Plans every root's git-ignored directories again and reconciles its watches in place. */
   replanIgnored(): Promise<void>;
   /** One rebuild of what changed while some directories were not watched. */
@@ -32,6 +36,10 @@ export interface IgnoreFilesHost {
 
 export class IgnoreFileChanges {
   private timer: NodeJS.Timeout | undefined;
+  /** Per root: which directories git ignores now, for those made after the plan. */
+  private readonly ignoredDirs = new Map<string, IgnoredDirs>();
+  /** Directories already planned again for (once each, until a .gitignore changes). */
+  private readonly planned = new Set<string>();
 
   constructor(
     private readonly host: IgnoreFilesHost,
@@ -40,8 +48,32 @@ export class IgnoreFileChanges {
   ) {}
 
   changed(file: string): void {
+    for (const d of this.ignoredDirs.values()) d.clear();
+    this.planned.clear();
+    this.schedule(file, 'changed');
+  }
+
+  /**
+   * A file changed: in a directory git ignores that was made after the plan (an app's uploads/, a
+   * public/ it renders to), the git-ignored directories are planned again, as at start: that directory
+   * then loses its watches (said), unless the build reads it. The change itself goes on as any other.
+   */
+  fileChanged(file: string): void {
+    const dir = path.dirname(file);
+    // Go sources in a new ignored directory are generated code the build may compile: go list decides (embedded-files.ts).
+    if (this.planned.has(dir) || file.endsWith('.go') || /^go\.(mod|sum|work)$/.test(path.basename(file))) return;
+    const s = this.host.roots().find((r) => r.gitignore && !path.relative(r.root, dir).startsWith('..'));
+    if (!s) return;
+    const ignored = this.ignoredDirs.get(s.root) ?? new IgnoredDirs(s.root);
+    this.ignoredDirs.set(s.root, ignored);
+    if (!ignored.ignored(dir)) return;
+    this.planned.add(dir);
+    this.schedule(file, 'was written in a directory git ignores');
+  }
+
+  private schedule(file: string, what: string): void {
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.follow(file), QUIET_MS);
+    this.timer = setTimeout(() => void this.follow(file, what), QUIET_MS);
     this.timer.unref();
   }
 
@@ -49,7 +81,7 @@ export class IgnoreFileChanges {
     if (this.timer) clearTimeout(this.timer);
   }
 
-  private async follow(file: string): Promise<void> {
+  private async follow(file: string, what: string): Promise<void> {
     this.timer = undefined;
     const before = leftOutDirs(this.host);
     try {
@@ -65,14 +97,14 @@ export class IgnoreFileChanges {
     const watched = [...before].filter((d) => !after.has(d));
     const ignored = [...after].filter((d) => !before.has(d));
     if (watched.length === 0 && ignored.length === 0) {
-      this.log.debug({ event: 'watch.gitignore-same', file }, `${this.rel(file)} changed: the same directories are left out`);
+      this.log.debug({ event: 'watch.gitignore-same', file }, `${this.rel(file)} ${what}: the same directories are left out`);
       return;
     }
     const parts = [
       ...(watched.length ? [`watching ${this.list(watched)} again`] : []),
       ...(ignored.length ? [`no longer watching ${this.list(ignored)} (git-ignored now)`] : []),
     ];
-    this.log.info({ event: 'watch.gitignore-changed', file, watched, ignored }, `${this.rel(file)} changed: ${parts.join('; ')}`);
+    this.log.info({ event: 'watch.gitignore-changed', file, watched, ignored }, `${this.rel(file)} ${what}: ${parts.join('; ')}`);
     if (watched.length)
       this.host.rescan(`${this.list(watched)} no longer git-ignored: building what changed there while it was not watched`);
   }

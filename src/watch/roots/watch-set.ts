@@ -76,7 +76,7 @@ export class WatchSet implements Watcher, RefreshHost {
     const roots = (): WatchSettings[] => [this.settings, ...[...this.extras.values()].map((e) => rulesFor(this.rules, e.root))];
     const embedHost = { roots, reapply: () => this.reconcile(this.settings), rescan, linked: (l: Linked) => this.followLinked(l) };
     this.embedded = new EmbeddedFiles(opts.build, embedHost, this.log, opts.signal);
-    this.ignoreFiles = new IgnoreFileChanges({ leftOut: () => this.leftOut(), replanIgnored, rescan }, this.log, opts.cwd);
+    this.ignoreFiles = new IgnoreFileChanges({ leftOut: () => this.leftOut(), roots, replanIgnored, rescan }, this.log, opts.cwd);
     this.ready = this.start(this.plan());
     this.ready.catch(() => undefined); // surfaced through `ready`
   }
@@ -187,7 +187,7 @@ export class WatchSet implements Watcher, RefreshHost {
     this.polled.activity();
     const ignoreFile = ignoreFileOf(ev);
     if (ignoreFile) return this.ignoreFiles.changed(ignoreFile); // changes what is watched; builds nothing
-    if (ev.kind === 'change') this.embedded.changed(ev.path);
+    if (ev.kind === 'change') for (const c of [this.embedded, this.ignoreFiles]) c.fileChanged(ev.path);
     if (ev.kind === 'change' && isModuleFile(path.basename(ev.path))) this.replanSoon(`${path.basename(ev.path)} changed`);
     else if (ev.kind === 'change' && ev.path.endsWith('.go')) this.refresh.goChanged();
     this.opts.onEvent(ev);

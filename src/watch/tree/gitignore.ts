@@ -74,6 +74,47 @@ function isIgnored(dir: string, scopes: readonly Scope[]): boolean {
   return ignored;
 }
 
+/**
+ * Whether a directory under the root is git-ignored now (ignored itself, or inside an ignored one), by
+ * the same scopes as topIgnoredDirs: for directories made after the plan (an app's uploads/, a
+ * generator's output dir), which that walk never saw. Verdicts and scopes are kept per directory until
+ * clear() (a .gitignore changed).
+ */
+export class IgnoredDirs {
+  private readonly scopes = new Map<string, Scope[]>();
+  private readonly verdicts = new Map<string, boolean>();
+
+  constructor(private readonly root: string) {}
+
+  clear(): void {
+    this.scopes.clear();
+    this.verdicts.clear();
+  }
+
+  ignored(dir: string): boolean {
+    const rel = path.relative(this.root, dir);
+    if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return false;
+    const known = this.verdicts.get(dir);
+    if (known !== undefined) return known;
+    const parent = path.dirname(dir);
+    const here = this.scopesFor(parent);
+    const verdict = this.ignored(parent) || (here.length > 0 && isIgnored(dir, here));
+    this.verdicts.set(dir, verdict);
+    return verdict;
+  }
+
+  /** The scopes that apply to the entries of `dir` (a directory at or under the root). */
+  private scopesFor(dir: string): Scope[] {
+    const known = this.scopes.get(dir);
+    if (known) return known;
+    const above = dir === this.root ? outerScopes(this.root) : this.scopesFor(path.dirname(dir));
+    const text = readIgnoreFile(path.join(dir, '.gitignore'));
+    const here = text ? [...above, { base: dir, ig: ignore().add(text) }] : above;
+    this.scopes.set(dir, here);
+    return here;
+  }
+}
+
 /** Parallel readdirs of the walk (as scanTree). */
 const CONCURRENCY = 16;
 
