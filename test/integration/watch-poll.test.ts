@@ -68,6 +68,24 @@ describe('poll backend', () => {
     }
   });
 
+  it('a file replaced by one of the same size and an OLDER mtime (cp -p, rsync -t, tar x of another version) is a change', async () => {
+    fs.mkdirSync(path.join(root, 'pkg'));
+    const file = path.join(root, 'pkg', 'a.go');
+    fs.writeFileSync(file, 'package pkg\n\nconst V = "v1"\n');
+    const older = path.join(tmp.dir, '..', `${path.basename(tmp.dir)}-v2.go`);
+    fs.writeFileSync(older, 'package pkg\n\nconst V = "v2"\n'); // the same size
+    fs.utimesSync(older, new Date('2020-01-01'), new Date('2020-01-01'));
+    try {
+      const { c, w } = poll();
+      await w.ready;
+      execFileSync('cp', ['-p', older, file]);
+      expect(fs.statSync(file).mtimeMs).toBeLessThan(Date.now() - 1e9);
+      await saw(c, file, 'the older, same-size version copied in with its mtime');
+    } finally {
+      fs.rmSync(older, { force: true });
+    }
+  });
+
   it('create, modify, delete of a .go file, new nested dirs, vanished dirs', async () => {
     fs.mkdirSync(path.join(root, 'pkg'));
     fs.writeFileSync(path.join(root, 'pkg', 'a.go'), 'package pkg\n');

@@ -80,7 +80,7 @@ export class PollWatcher implements Watcher {
       }),
     );
     this.fsw = fsw;
-    fsw.on('add', this.change).on('change', this.change);
+    fsw.on('add', this.change).on('change', this.change).on('raw', this.passedOver);
     fsw.on('unlink', (p: string) => this.change(p)).on('unlinkDir', (p: string) => this.change(p));
     fsw.on('error', (err: unknown) => this.failed(`polling reported an error (${String(err)})`, `polling error: ${String(err)}`));
     return this.whenReady(fsw, started, timeoutMs);
@@ -123,6 +123,20 @@ export class PollWatcher implements Watcher {
     const ago = st && st.mtimeMs > 0 ? Date.now() - st.mtimeMs : 0;
     const trusted = ago > 0 && ago <= 2 * this.opts.settings.pollIntervalMs + MTIME_MARGIN_MS;
     this.opts.onEvent({ kind: 'change', path: p, at, ...(trusted ? { writtenAt: at - ago } : {}) });
+  };
+
+  /**
+   * chokidar's polling reports a change only when the size differs or the mtime moved forward: a file
+   * replaced by one of the same size and an older mtime (`cp -p`, `rsync -t`, `tar x` of another version,
+   * a save after the clock stepped back) was never seen, in silence. Its stat watcher fires on any change
+   * of ctime, mtime, size or inode (never on a read): what chokidar passes over is reported here. A ctime
+   * alone (a chmod) goes on to the content check, which drops the same bytes.
+   */
+  private readonly passedOver = (event: string, p: string, details: unknown): void => {
+    const { curr, prev } = (details ?? {}) as { curr?: Stats; prev?: Stats };
+    if (event !== 'change' || !curr || !prev || typeof curr.isFile !== 'function' || !curr.isFile()) return;
+    if (curr.mtimeMs === 0 || curr.size !== prev.size || curr.mtimeMs > prev.mtimeMs) return; // chokidar reports these
+    this.change(p, curr);
   };
 
   /** chokidar's `ignored`, consulted before it reads a dir (first without stats): the same rules as the native backend. */
