@@ -12,7 +12,7 @@ export type WatchListKey = 'include' | 'exclude' | 'extensions' | 'excludeDirs';
 export const LIST_DEFAULTS: Readonly<Record<WatchListKey, readonly string[]>> = {
   include: ['go.mod', 'go.sum'],
   exclude: ['**/*_test.go'],
-  extensions: ['go', 'tmpl', 'tpl', 'html'],
+  extensions: ['go', 'tmpl', 'tpl', 'html', 's', 'sx', 'syso'],
   excludeDirs: ['.git', 'node_modules', 'vendor', 'testdata', '.hotwatch', '.idea', '.vscode', 'tmp'],
 };
 

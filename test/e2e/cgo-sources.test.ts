@@ -72,4 +72,44 @@ describe('a cgo package (e2e)', () => {
     await session.serves('w3-1');
     expect(hw.events('build.failed')).toEqual([]);
   }, 240_000);
+
+  it("a package's first assembly file (the function declared without a body, then its .s written) is seen: the build that failed serves", async () => {
+    const dir = session.dir;
+    fs.writeFileSync(path.join(dir, 'msg.c'), '#include "msg.h"\nconst char* msg(void) { return "c1"; }\n');
+    fs.writeFileSync(path.join(dir, 'msg.h'), '#define VERSION 1\nconst char* msg(void);\n');
+    const hw = (session.hw = startHotwatch([], { cwd: dir, env: { PORT: String(session.port), CGO_ENABLED: '1' } }));
+    await session.serves('c1-1');
+    fs.mkdirSync(path.join(dir, 'add'));
+    fs.writeFileSync(path.join(dir, 'add', 'add.go'), 'package add\n\n// Add is written in assembly.\nfunc Add(a, b int64) int64\n');
+    fs.writeFileSync(
+      path.join(dir, 'main.go'),
+      MAIN.replace('\t"os"\n)', '\t"os"\n\n\t"example.com/cgo/add"\n)').replace('C.VERSION)', 'C.VERSION+int(add.Add(2, 3)))'),
+    );
+    const failed = await hw.waitForLog((l) => l.event === 'build.failed', 'the body is missing');
+    expect(failed.msg).toMatch(/missing function body/);
+    // Long after go was asked again about the package (2 s after the .go edits settle): the .s comes later.
+    await new Promise((r) => setTimeout(r, 6000));
+    fs.writeFileSync(path.join(dir, 'add', 'add_amd64.s'), ASM_AMD64);
+    fs.writeFileSync(path.join(dir, 'add', 'add_arm64.s'), ASM_ARM64);
+    await session.serves('c1-6');
+  }, 240_000);
 });
+
+const ASM_AMD64 = `#include "textflag.h"
+
+TEXT ·Add(SB), NOSPLIT, $0-24
+\tMOVQ a+0(FP), AX
+\tADDQ b+8(FP), AX
+\tMOVQ AX, ret+16(FP)
+\tRET
+`;
+
+const ASM_ARM64 = `#include "textflag.h"
+
+TEXT ·Add(SB), NOSPLIT, $0-24
+\tMOVD a+0(FP), R0
+\tMOVD b+8(FP), R1
+\tADD R1, R0, R0
+\tMOVD R0, ret+16(FP)
+\tRET
+`;

@@ -7,7 +7,7 @@ export const repoWatchSettings = (over: Partial<WatchSettings> = {}): WatchSetti
   root: REPO_ROOT,
   include: ['go.mod', 'go.sum'],
   exclude: ['**/*_test.go'],
-  extensions: ['.go', '.tmpl', '.tpl', '.html'],
+  extensions: ['.go', '.tmpl', '.tpl', '.html', '.s', '.sx', '.syso'],
   excludeDirs: ['.git', 'node_modules', 'vendor', 'testdata', '.hotwatch', '.idea', '.vscode', 'tmp'],
   outputDir: '/repo/.hotwatch/bin',
   backend: 'auto',

@@ -26,7 +26,7 @@ describe('watch lists extend their defaults', () => {
       'tmp',
       'data',
     ]);
-    expect(effectiveList('extensions', ['!.html', '.sql', 'go'])).toEqual(['go', 'tmpl', 'tpl', '.sql']);
+    expect(effectiveList('extensions', ['!.html', '.sql', 'go'])).toEqual(['go', 'tmpl', 'tpl', 's', 'sx', 'syso', '.sql']);
   });
 
   it('a "!name" that names no default is a config error at its entry, with a fix that is accepted when applied', () => {
@@ -50,7 +50,7 @@ describe('watch lists extend their defaults', () => {
     const s = settingsOf('watch:\n  excludeDirs: [pb_data]\n  exclude: ["pb_data/**"]\n  extensions: [sql]\n');
     expect(s.watch.excludeDirs).toEqual([...LIST_DEFAULTS.excludeDirs, 'pb_data']);
     expect(s.watch.exclude).toEqual(['**/*_test.go', 'pb_data/**']);
-    expect(s.watch.extensions).toEqual(['.go', '.tmpl', '.tpl', '.html', '.sql']);
+    expect(s.watch.extensions).toEqual(['.go', '.tmpl', '.tpl', '.html', '.s', '.sx', '.syso', '.sql']);
   });
 
   it('a list that differs from its defaults is described in one line; defaults give none', () => {
@@ -59,7 +59,7 @@ describe('watch lists extend their defaults', () => {
       'watch.excludeDirs adds pb_data to the defaults and drops vendor: .git, node_modules, testdata, .hotwatch, .idea, .vscode, tmp, pb_data',
     ]);
     expect(describeListChanges(settingsOf('watch:\n  extensions: [sql]\n').watch)).toEqual([
-      'watch.extensions adds sql to the defaults: go, tmpl, tpl, html, sql (a "!name" entry drops a default)',
+      'watch.extensions adds sql to the defaults: go, tmpl, tpl, html, s, sx, syso, sql (a "!name" entry drops a default)',
     ]);
   });
 });

@@ -49,7 +49,7 @@ describe('discovery and resolution', () => {
     expect(s.run.cwd).toBe(tmp.dir);
     expect(s.build.timeoutMs).toBe(300_000);
     expect(s.run.gracePeriodMs).toBe(5000);
-    expect(s.watch.extensions).toEqual(['.go', '.tmpl', '.tpl', '.html']);
+    expect(s.watch.extensions).toEqual(['.go', '.tmpl', '.tpl', '.html', '.s', '.sx', '.syso']);
     expect(s.log).toEqual({ format: 'json', level: 'info' });
     expect((await loadSettings({ cwd: tmp.dir, isTTY: true })).log.format).toBe('pretty');
   });

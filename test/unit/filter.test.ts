@@ -103,8 +103,14 @@ describe('createFilter: files', () => {
   });
 
   it('keptFiles: what the helper may leave out of a listing (every relevant file is kept, by extension or name)', () => {
-    expect(createFilter(settings()).keptFiles).toEqual({ extensions: ['.go', '.tmpl', '.tpl', '.html'], names: ['go.mod', 'go.sum'] });
-    expect(createFilter(settings({ include: [] })).keptFiles).toEqual({ extensions: ['.go', '.tmpl', '.tpl', '.html'], names: [] });
+    expect(createFilter(settings()).keptFiles).toEqual({
+      extensions: ['.go', '.tmpl', '.tpl', '.html', '.s', '.sx', '.syso'],
+      names: ['go.mod', 'go.sum'],
+    });
+    expect(createFilter(settings({ include: [] })).keptFiles).toEqual({
+      extensions: ['.go', '.tmpl', '.tpl', '.html', '.s', '.sx', '.syso'],
+      names: [],
+    });
     expect(createFilter(settings({ include: ['web/app.js', 'cfg/x.yaml'] })).keptFiles?.names).toEqual(['app.js', 'x.yaml']);
     // A glob may name any file, and a non-ASCII extension is lower-cased by node's rules only: every file is listed.
     expect(createFilter(settings({ include: ['web/**/*.js'] })).keptFiles).toBeUndefined();

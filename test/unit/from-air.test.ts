@@ -164,7 +164,7 @@ describe('what the conversions set', () => {
     expect(s.run.args).toEqual(['-addr', ':8080']);
     expect([s.run.stopSignal, s.run.gracePeriodMs, s.run.port]).toEqual(['SIGINT', 2000, undefined]);
     expect(s.proxy).toMatchObject({ enabled: true, port: 8090, appPort: 8080, proveNewVersion: false, readyTimeoutMs: 30_000 });
-    expect(s.watch.extensions.sort()).toEqual(['.go', '.html', '.json', '.tmpl', '.tpl']);
+    expect(s.watch.extensions.sort()).toEqual(['.go', '.html', '.json', '.s', '.sx', '.syso', '.tmpl', '.tpl']);
     expect(s.watch.exclude.sort()).toEqual(['**/*_templ.go*', '**/*_test.go', 'assets/**', 'bin/**', 'frontend/**']);
     expect(s.run.envFiles).toEqual([]); // .env does not exist in this project
   });
@@ -452,7 +452,7 @@ describe('the pieces of a conversion', () => {
     expect(conv.draft.values['watch.exclude']).toEqual(['**/*.pb.go', 'assets/**', '!**/*_test.go']);
     const s = await load(root, yaml);
     expect([s.watch.extensions, s.watch.exclude]).toEqual([
-      ['.go', '.sql'],
+      ['.go', '.s', '.sx', '.syso', '.sql'],
       ['**/*.pb.go', 'assets/**'],
     ]);
   });

@@ -142,6 +142,8 @@ function mapRegexes(c: Conv, exclude: Globs): void {
   else c.map('build.exclude_regex', 'watch.exclude');
 }
 
+const BUILD_INPUT_EXTENSIONS = ['s', 'sx', 'syso'];
+
 function mapFiles(c: Conv): void {
   const exts = c.get<string[]>('build.include_ext') ?? [...AIR_DEFAULTS.include_ext];
   const include = new Globs([...LIST_DEFAULTS.include]);
@@ -153,7 +155,8 @@ function mapFiles(c: Conv): void {
     'watch.extensions',
     listDelta(
       'extensions',
-      exts.map((e) => e.trim().replace(/^\./, '')).filter((e) => e && e !== '*'),
+      // Assembly and .syso files are build inputs go compiles whatever air watched: kept.
+      [...exts.map((e) => e.trim().replace(/^\./, '')).filter((e) => e && e !== '*'), ...BUILD_INPUT_EXTENSIONS],
     ),
   );
   c.map('build.include_ext', 'watch.extensions');
