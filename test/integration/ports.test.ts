@@ -77,7 +77,7 @@ describe('procfs parsers (captured samples)', () => {
 
   it('parses /proc/PID/stat with spaces and parentheses in comm', () => {
     const st = parseStat('4242 (my (odd) app) S 1 4242 4242 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 98765 0 0');
-    expect(st).toEqual({ pid: 4242, comm: 'my (odd) app', state: 'S', ppid: 1, pgrp: 4242, session: 4242, startTime: 98765 });
+    expect(st).toEqual({ pid: 4242, comm: 'my (odd) app', state: 'S', ppid: 1, pgrp: 4242, session: 4242, tpgid: -1, startTime: 98765 });
     expect(parseStat('garbage')).toBeUndefined();
   });
 });
