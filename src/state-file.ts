@@ -145,6 +145,8 @@ export class StateFile {
   private write(s: State): void {
     this.last = s;
     writeFileReplacing(this.dir, 'state.json', JSON.stringify(s), STATE_MODE);
+    // Removed meanwhile (rsync --delete of the tree, a clean): put back, or `git add -A` takes the binary.
+    if (!fs.existsSync(path.join(this.dir, '.gitignore'))) writeFileReplacing(this.dir, '.gitignore', GITIGNORE, GITIGNORE_MODE);
   }
 
   /**

@@ -163,3 +163,17 @@ describe('a state naming a hotwatch that still runs', () => {
     await waitFor(() => !isAlive(app.pid), { description: 'the leftover app is stopped', timeoutMs: 5000 });
   });
 });
+
+describe('.hotwatch/.gitignore', () => {
+  it('removed while hotwatch runs (rsync --delete of the tree): put back at the next record, so git add -A never takes the binary', async () => {
+    const state = new StateFile(tmp.dir);
+    states.push(state);
+    await state.claim();
+    const ignore = path.join(tmp.dir, '.hotwatch', '.gitignore');
+    const text = fs.readFileSync(ignore, 'utf8');
+    fs.rmSync(ignore);
+    state.recordApp({ pid: process.pid, marker: { key: 'HOTWATCH_APP_ID', value: randomUUID() } });
+    expect(fs.readFileSync(ignore, 'utf8')).toBe(text);
+    expect(fs.statSync(ignore).mode & 0o777).toBe(fs.statSync(ignore).mode & 0o777 & ~0o022);
+  });
+});
