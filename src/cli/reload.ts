@@ -57,7 +57,7 @@ export async function reloadCommand(argv: string[], io: ReloadIO): Promise<numbe
   const reply = await askControl(root, 'POST', '/reload', RELOAD_TIMEOUT_MS);
   if (reply.kind === 'none') {
     io.stderr.write(`hotwatch: ${reply.why}\n`);
-    return 2;
+    return reply.runningPid !== undefined ? 1 : 2; // one runs (stopped, or its socket gone): not reloaded, not absent
   }
   let answer: { ok?: boolean; message?: string };
   try {

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { readStat } from '../os/procfs.js';
 import { rootHolder } from '../root-lock.js';
 import { errnoCode } from '../errors.js';
 import { CONTROL_SOCKET, fallbackDir, openFallbackDir, openStateDir, plantedKind, type StateDir } from './control-socket.js';
@@ -75,6 +76,15 @@ export type ControlReply = { kind: 'ok'; status: number; body: string } | { kind
  * when none does.
  */
 export async function askControl(root: string, method: string, urlPath: string, timeoutMs = 3000): Promise<ControlReply> {
+  // A stopped hotwatch (Ctrl-Z, SIGSTOP) takes the connection into its backlog and never answers: a
+  // reload waited its whole 2 minutes, then said none runs.
+  const stopped = stoppedHotwatch(root);
+  if (stopped !== undefined)
+    return {
+      kind: 'none',
+      runningPid: stopped,
+      why: `a hotwatch runs in ${root} (pid ${stopped}), but it is stopped (Ctrl-Z, or SIGSTOP): it answers once continued (fg in its shell, or kill -CONT ${stopped})`,
+    };
   const r = await askSocket(root, method, urlPath, timeoutMs);
   if (r.kind === 'ok') return r;
   const holder = await rootHolder(root, { askTimeoutMs: 1000 }).catch(() => undefined);
@@ -87,6 +97,30 @@ export async function askControl(root: string, method: string, urlPath: string, 
       ? `a hotwatch runs in ${root} (pid ${holder}), but ${planted.path} is ${planted.what}, not its status socket: it will not replace or follow that; remove it (rm -r ${planted.path}) and it places its socket within 15 s`
       : `a hotwatch runs in ${root} (pid ${holder}), but its status socket is gone (git clean, or the root replaced?): it places it again within 15 s; ask again then`,
   };
+}
+
+/**
+ * The pid of the hotwatch that recorded .hotwatch/state.json when that process is stopped now (state T):
+ * the same pid and start time as recorded, and its command hotwatch's (node), so a reused pid is not it.
+ */
+function stoppedHotwatch(root: string): number | undefined {
+  let pid: number | undefined;
+  let startTime: number | undefined;
+  try {
+    const st = fs.lstatSync(path.join(root, '.hotwatch', 'state.json'));
+    if (!st.isFile() || st.size > 1 << 20) return undefined;
+    const state = JSON.parse(fs.readFileSync(path.join(root, '.hotwatch', 'state.json'), 'utf8')) as {
+      hotwatch?: { pid?: unknown; startTime?: unknown };
+    };
+    pid = typeof state.hotwatch?.pid === 'number' ? state.hotwatch.pid : undefined;
+    startTime = typeof state.hotwatch?.startTime === 'number' ? state.hotwatch.startTime : undefined;
+  } catch {
+    return undefined;
+  }
+  if (pid === undefined) return undefined;
+  const stat = readStat(pid);
+  if (!stat || stat.startTime !== startTime || !/^[Tt]$/.test(stat.state)) return undefined;
+  return pid;
 }
 
 /** What stands at .hotwatch/control.sock that is no socket of this user (the running hotwatch refused it). */

@@ -337,6 +337,28 @@ func main() {
     await waitFor(async () => (await status(dir, '--check')).code === 0, { description: 'status answers', timeoutMs: 40_000 });
   }, 120_000);
 
+  it('a stopped hotwatch (SIGSTOP, Ctrl-Z): status --check and reload say so at once (exit 1), not a 2-minute wait then "none runs"', async () => {
+    const dir = project();
+    const port = await freePort();
+    const hw = start(dir, { PORT: String(port) });
+    await waitFor(async () => (await status(dir, '--check')).code === 0, { description: 'serving', timeoutMs: 60_000 });
+    process.kill(hw.pid, 'SIGSTOP');
+    try {
+      const said = `a hotwatch runs in ${dir} (pid ${hw.pid}), but it is stopped (Ctrl-Z, or SIGSTOP): it answers once continued (fg in its shell, or kill -CONT ${hw.pid})`;
+      const t0 = Date.now();
+      const st = await status(dir, '--check');
+      expect(st.code, st.stderr).toBe(1);
+      expect(st.stderr).toContain(said);
+      const reload = await runCli(['reload'], { cwd: dir, env: { ...process.env }, timeoutMs: 20_000 });
+      expect(reload.code, reload.stderr).toBe(1);
+      expect(reload.stderr).toContain(said);
+      expect(Date.now() - t0).toBeLessThan(15_000);
+    } finally {
+      process.kill(hw.pid, 'SIGCONT');
+    }
+    await waitFor(async () => (await status(dir, '--check')).code === 0, { description: 'answers once continued', timeoutMs: 30_000 });
+  }, 120_000);
+
   it('a watch loss (deafen-after) shows in /status and in the metrics losses', async () => {
     const dir = project();
     const port = await freePort();
