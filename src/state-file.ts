@@ -240,14 +240,18 @@ export class StateFile {
    */
   private refuseLiveWriter(): void {
     const w = this.previousWriter;
-    if (w === undefined || w.pid === process.pid || readStat(w.pid)?.startTime !== w.startTime) return;
-    if (w.root !== undefined && w.root !== this.root) {
-      // Copied with the tree (cp -a, rsync, a restore elsewhere): its app is that hotwatch's, neither ours to stop nor a reason to refuse.
+    if (w === undefined || w.pid === process.pid) return;
+    const alive = readStat(w.pid)?.startTime === w.startTime;
+    // Copied with the tree (cp -a, rsync, a restore elsewhere) from a root that is still there: its app is
+    // that root's, whether its hotwatch still runs or died (a SIGKILL leaves the app serving there):
+    // neither ours to stop nor a reason to refuse. (A root moved here, gone from where it was, is ours.)
+    if (w.root !== undefined && w.root !== this.root && isDirectory(w.root)) {
       this.leftover = undefined;
-      this.ignored(`it was copied from ${w.root}, where the hotwatch it names (pid ${w.pid}) still runs: its app is left alone`, 'info');
+      const who = alive ? `the hotwatch it names (pid ${w.pid}) still runs` : 'the app it names belongs';
+      this.ignored(`it was copied from ${w.root}, where ${who}: its app is left alone`, 'info');
       return;
     }
-    throw alreadyRunning(w.pid, this.root);
+    if (alive) throw alreadyRunning(w.pid, this.root);
   }
 
   /**
@@ -505,4 +509,12 @@ function permissionFix(root: string): string {
   }
   if (me === undefined || owner === undefined || owner === me) return `give your user write permission: chmod u+w ${root}`;
   return `${root} belongs to uid ${owner}, and hotwatch runs as uid ${me}: run it as uid ${owner} (in a container: --user ${owner}:${owner}, or the image's user with that uid), or give the tree to uid ${me} (sudo chown -R ${me} ${root})`;
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }

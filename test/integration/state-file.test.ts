@@ -139,22 +139,46 @@ describe('a state naming a hotwatch that still runs', () => {
     expect(isAlive(app.pid)).toBe(true);
     // The same state copied with the tree to another directory (cp -a, a restore elsewhere): that hotwatch runs
     // there, not here: no refusal, and its app is not ours to stop.
+    const elsewhere = makeTmpDir();
+    try {
+      fs.writeFileSync(
+        path.join(tmp.dir, '.hotwatch/state.json'),
+        JSON.stringify({ hotwatch: { ...writer, root: elsewhere.dir }, app: { ...app, marker } }),
+      );
+      const copied = new StateFile(tmp.dir);
+      states.push(copied);
+      await copied.claim();
+      const c = capture();
+      await copied.reapLeftover(c.log);
+      expect(c.lines.find((l) => l.event === 'state.ignored')?.msg).toContain(`it was copied from ${elsewhere.dir}`);
+      expect(isAlive(app.pid)).toBe(true);
+      copied.release();
+      // The same, its hotwatch dead (SIGKILLed: its app still serves there): the app is still that root's.
+      fs.writeFileSync(
+        path.join(tmp.dir, '.hotwatch/state.json'),
+        JSON.stringify({ hotwatch: { pid: writer.pid, startTime: writer.startTime + 1, root: elsewhere.dir }, app: { ...app, marker } }),
+      );
+      const copiedDead = new StateFile(tmp.dir);
+      states.push(copiedDead);
+      await copiedDead.claim();
+      const d = capture();
+      await copiedDead.reapLeftover(d.log);
+      expect(d.lines.find((l) => l.event === 'state.ignored')?.msg).toContain(
+        `it was copied from ${elsewhere.dir}, where the app it names belongs`,
+      );
+      expect(isAlive(app.pid)).toBe(true);
+      copiedDead.release();
+    } finally {
+      elsewhere.cleanup();
+    }
+    // A writer with the same pid but another start time is a dead hotwatch whose pid was reused: its app is a
+    // leftover, here where it ran, or from a root moved here (gone from where it was).
     fs.writeFileSync(
       path.join(tmp.dir, '.hotwatch/state.json'),
-      JSON.stringify({ hotwatch: { ...writer, root: '/somewhere/else' }, app: { ...app, marker } }),
-    );
-    const copied = new StateFile(tmp.dir);
-    states.push(copied);
-    await copied.claim();
-    const c = capture();
-    await copied.reapLeftover(c.log);
-    expect(c.lines.find((l) => l.event === 'state.ignored')?.msg).toContain('it was copied from /somewhere/else');
-    expect(isAlive(app.pid)).toBe(true);
-    copied.release();
-    // A writer with the same pid but another start time is a dead hotwatch whose pid was reused: its app is a leftover.
-    fs.writeFileSync(
-      path.join(tmp.dir, '.hotwatch/state.json'),
-      JSON.stringify({ hotwatch: { pid: writer.pid, startTime: writer.startTime + 1 }, app: { ...app, marker } }),
+      JSON.stringify({
+        hotwatch: { pid: writer.pid, startTime: writer.startTime + 1, root: `${tmp.dir}-moved-away` },
+        app: { ...app, marker },
+      }),
     );
     const again = new StateFile(tmp.dir);
     states.push(again);
