@@ -245,7 +245,7 @@ export class StateFile {
     // Copied with the tree (cp -a, rsync, a restore elsewhere) from a root that is still there: its app is
     // that root's, whether its hotwatch still runs or died (a SIGKILL leaves the app serving there):
     // neither ours to stop nor a reason to refuse. (A root moved here, gone from where it was, is ours.)
-    if (w.root !== undefined && w.root !== this.root && isDirectory(w.root)) {
+    if (w.root !== undefined && w.root !== this.root && isOtherDirectory(w.root, this.root)) {
       this.leftover = undefined;
       const who = alive ? `the hotwatch it names (pid ${w.pid}) still runs` : 'the app it names belongs';
       this.ignored(`it was copied from ${w.root}, where ${who}: its app is left alone`, 'info');
@@ -511,9 +511,11 @@ function permissionFix(root: string): string {
   return `${root} belongs to uid ${owner}, and hotwatch runs as uid ${me}: run it as uid ${owner} (in a container: --user ${owner}:${owner}, or the image's user with that uid), or give the tree to uid ${me} (sudo chown -R ${me} ${root})`;
 }
 
-function isDirectory(p: string): boolean {
+/** `p` is a directory that is not `root` under another name (a symlink to it, another spelling). */
+function isOtherDirectory(p: string, root: string): boolean {
   try {
-    return fs.statSync(p).isDirectory();
+    const [a, b] = [fs.statSync(p), fs.statSync(root)];
+    return a.isDirectory() && (a.dev !== b.dev || a.ino !== b.ino);
   } catch {
     return false;
   }
