@@ -173,8 +173,10 @@ function reportStop(log: Logger, pid: number, why: string, res: StopResult, ctx:
     ? `; it had daemonized: ${res.daemons.map((d) => `pid ${d.pid} (${d.cmd})`).join(', ')} got ${ctx.stopSignal}`
     : '';
   const escaped = res.escaped?.length
-    ? `; ${res.escaped.map((d) => `pid ${d.pid} (${d.cmd})`).join(', ')}, outside its process group (setsid), got ${ctx.stopSignal} too`
+    ? `; ${res.escaped.map((d) => `pid ${d.pid} (${d.cmd})`).join(', ')}, outside its process group (setsid or setpgid), got ${ctx.stopSignal} too`
     : '';
+  // An app that had exited took no time to stop: "had already exited … after 220ms in 40ms" read as nonsense.
+  const took = res.how === 'already-exited' && !res.daemons?.length ? '' : ` in ${res.durationMs}ms`;
   log.info(
     {
       event: 'app.stop',
@@ -186,7 +188,7 @@ function reportStop(log: Logger, pid: number, why: string, res: StopResult, ctx:
       ...(res.daemons ? { daemons: res.daemons } : {}),
       ...(res.escaped ? { escaped: res.escaped } : {}),
     },
-    `app (pid ${pid}) ${how} in ${res.durationMs}ms (${why})${daemons}${escaped}`,
+    `app (pid ${pid}) ${how}${took} (${why})${daemons}${escaped}`,
   );
   for (const s of res.swept) {
     log.warn(
