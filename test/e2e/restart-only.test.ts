@@ -107,6 +107,22 @@ describe('keys at a terminal (e2e, through tmux)', () => {
     tmp.cleanup();
   });
 
+  /** A module serving v1, and an interactive bash (job control) in a tmux pane of our own: its keys and what it shows. */
+  async function interactiveBash() {
+    const mod = path.join(tmp.dir, 'mod');
+    fs.mkdirSync(mod);
+    writeGoApp(mod, 'v1');
+    const port = await freePort();
+    const logFile = path.join(tmp.dir, 'log');
+    const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+    const pane = (): string => execFileSync('tmux', ['-L', socket, 'capture-pane', '-p', '-t', 'hw'], { encoding: 'utf8' });
+    const keys = (...k: string[]): void => void execFileSync('tmux', ['-L', socket, 'send-keys', '-t', 'hw', ...k]);
+    execFileSync('tmux', ['-L', socket, 'new-session', '-d', '-s', 'hw', '-x', '200', '-y', '50', 'bash --norc --noprofile -i'], {
+      env: process.env,
+    });
+    return { mod, port, logFile, q, pane, keys };
+  }
+
   it('r rebuilds and restarts though nothing changed, even after a Ctrl-Z where the shell has no job control; q quits with exit 0', async () => {
     const mod = path.join(tmp.dir, 'mod');
     fs.mkdirSync(mod);
@@ -158,17 +174,7 @@ describe('keys at a terminal (e2e, through tmux)', () => {
   }, 90_000);
 
   it('started in the background (hotwatch run &) it runs and serves, keys off and said; fg gives them; a stop from outside (kill -TSTP) and fg leaves them working', async () => {
-    const mod = path.join(tmp.dir, 'mod');
-    fs.mkdirSync(mod);
-    writeGoApp(mod, 'v1');
-    const port = await freePort();
-    const logFile = path.join(tmp.dir, 'log');
-    const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
-    const pane = (): string => execFileSync('tmux', ['-L', socket, 'capture-pane', '-p', '-t', 'hw'], { encoding: 'utf8' });
-    const keys = (...k: string[]): void => void execFileSync('tmux', ['-L', socket, 'send-keys', '-t', 'hw', ...k]);
-    execFileSync('tmux', ['-L', socket, 'new-session', '-d', '-s', 'hw', '-x', '200', '-y', '50', 'bash --norc --noprofile -i'], {
-      env: process.env,
-    });
+    const { mod, port, logFile, q, pane, keys } = await interactiveBash();
     keys(`cd ${q(mod)} && PORT=${port} ${q(process.execPath)} ${q(BIN)} run --log-format json 2> ${q(logFile)} & echo "HWPID=$!"`, 'Enter');
     // Not stopped by the terminal (SIGTTOU for raw mode): it builds and serves in the background.
     await waitFor(async () => (await httpGet(port)) === 'v=v1', {
@@ -195,17 +201,7 @@ describe('keys at a terminal (e2e, through tmux)', () => {
   }, 120_000);
 
   it('Ctrl-Z (an interactive bash: job control) stops hotwatch as any foreground job (raw mode ate it), the app serving meanwhile; fg brings its keys back', async () => {
-    const mod = path.join(tmp.dir, 'mod');
-    fs.mkdirSync(mod);
-    writeGoApp(mod, 'v1');
-    const port = await freePort();
-    const logFile = path.join(tmp.dir, 'log');
-    const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
-    const pane = (): string => execFileSync('tmux', ['-L', socket, 'capture-pane', '-p', '-t', 'hw'], { encoding: 'utf8' });
-    const keys = (...k: string[]): void => void execFileSync('tmux', ['-L', socket, 'send-keys', '-t', 'hw', ...k]);
-    execFileSync('tmux', ['-L', socket, 'new-session', '-d', '-s', 'hw', '-x', '200', '-y', '50', 'bash --norc --noprofile -i'], {
-      env: process.env,
-    });
+    const { mod, port, logFile, q, pane, keys } = await interactiveBash();
     keys(`cd ${q(mod)} && PORT=${port} ${q(process.execPath)} ${q(BIN)} run --log-format json 2> ${q(logFile)}`, 'Enter');
     await waitFor(async () => (await httpGet(port)) === 'v=v1', { description: 'v1 serves', timeoutMs: 60_000 });
     const log = (): string => fs.readFileSync(logFile, 'utf8');

@@ -78,16 +78,21 @@ describe('combined builds (real go build)', () => {
     expect(fs.readdirSync(path.join(tmp.dir, '.hotwatch/bin')).filter((f) => f.startsWith('.combined-'))).toEqual([]);
   }, 180_000);
 
+  /** cmd/api and cmd/worker built at once (one go build, or apart as it falls out). */
+  const apiAndWorker = (): Promise<BuildResult[]> => {
+    const builds = new CombinedBuilds(new BuildSlots(4), log);
+    const signal = new AbortController().signal;
+    return Promise.all([
+      builds.run(settings(tmp.dir, './cmd/api', out('cmd-api')), { signal, log }),
+      builds.run(settings(tmp.dir, './cmd/worker', out('cmd-worker')), { signal, log }),
+    ]);
+  };
+
   it('a broken main fails with its own error only; the other app in the same go build is built', async () => {
     fs.writeFileSync(path.join(tmp.dir, 'cmd/worker/broken.go'), 'package main\n\nvar _ = notDefinedHere\n');
     fs.writeFileSync(path.join(tmp.dir, 'shared/shared.go'), 'package shared\n\nconst V = "v2"\n');
     try {
-      const builds = new CombinedBuilds(new BuildSlots(4), log);
-      const signal = new AbortController().signal;
-      const [api, worker] = await Promise.all([
-        builds.run(settings(tmp.dir, './cmd/api', out('cmd-api')), { signal, log }),
-        builds.run(settings(tmp.dir, './cmd/worker', out('cmd-worker')), { signal, log }),
-      ]);
+      const [api, worker] = await apiAndWorker();
       expect(api!.ok, api!.output).toBe(true);
       expect(api!.command).toContain('./cmd/worker');
       expect(runs(out('cmd-api'))).toBe('cmd/api v2');
@@ -104,12 +109,7 @@ describe('combined builds (real go build)', () => {
     fs.writeFileSync(path.join(tmp.dir, 'cmd/worker/missing.go'), 'package main\n\nimport _ "example.com/nowhere/at/all"\n');
     fs.writeFileSync(path.join(tmp.dir, 'shared/shared.go'), 'package shared\n\nconst V = "v3"\n');
     try {
-      const builds = new CombinedBuilds(new BuildSlots(4), log);
-      const signal = new AbortController().signal;
-      const [api, worker] = await Promise.all([
-        builds.run(settings(tmp.dir, './cmd/api', out('cmd-api')), { signal, log }),
-        builds.run(settings(tmp.dir, './cmd/worker', out('cmd-worker')), { signal, log }),
-      ]);
+      const [api, worker] = await apiAndWorker();
       expect(api!.ok, api!.output).toBe(true);
       expect(runs(out('cmd-api'))).toBe('cmd/api v3');
       expect(worker!.ok).toBe(false);
