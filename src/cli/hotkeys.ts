@@ -56,6 +56,9 @@ export function keysToActions(data: string, actions: HotkeyActions): void {
   }
 }
 
+/** How often a hotwatch in the background of its terminal looks whether `fg` brought it forward. */
+const BACKGROUND_LOOK_MS = 1000;
+
 /**
  * Whether this process group owns the terminal (its foreground group): a background job (`hotwatch run &`)
  * that set raw mode or read stdin was stopped by the terminal (SIGTTOU, SIGTTIN), nothing served until `fg`.
@@ -81,6 +84,8 @@ export function listenForHotkeys(
   stdin.setEncoding('utf8');
   let reading = false;
   let waiting = true; // for the keys to be said: at start, and after the background notice
+  // In the background, looked at every second: bash's `fg` of a job that runs sends no SIGCONT.
+  let background: NodeJS.Timeout | undefined;
   // Raw mode and reading, only in the foreground. Raw mode is set off first: after a stop from outside
   // (kill -TSTP, a debugger) the shell restored its cooked mode, and libuv skips a mode it thinks is set.
   const take = (): void => {
@@ -88,8 +93,11 @@ export function listenForHotkeys(
     if (!inForeground()) {
       if (reading) stdin.pause();
       reading = false;
+      background ??= setInterval(take, BACKGROUND_LOOK_MS).unref();
       return;
     }
+    clearInterval(background);
+    background = undefined;
     stdin.setRawMode(false);
     stdin.setRawMode(true);
     stdin.resume();
@@ -116,6 +124,7 @@ export function listenForHotkeys(
     () => {
       stdin.off('data', onData);
       process.off('SIGCONT', take);
+      clearInterval(background);
       if (inForeground()) stdin.setRawMode(false); // in the background, the terminal would stop hotwatch for it
       stdin.pause(); // lets the process exit: a flowing stdin keeps the event loop alive
     },

@@ -216,6 +216,17 @@ export function carriesEnv(pid: number, key: string, value: string): boolean | u
   return env === undefined ? undefined : `\0${env}`.includes(`\0${key}=${value}\0`);
 }
 
+/** The value of KEY in PID's initial environment; undefined when it has none or it cannot be read. */
+export function envValue(pid: number, key: string): string | undefined {
+  const env = readText(`/proc/${pid}/environ`);
+  if (env === undefined) return undefined;
+  const at = `\0${env}`.indexOf(`\0${key}=`);
+  if (at < 0) return undefined;
+  const start = at + key.length + 1;
+  const end = env.indexOf('\0', start);
+  return env.slice(start, end < 0 ? undefined : end);
+}
+
 /** The uid owning PID (its /proc entry), undefined when it is gone or there is no /proc. */
 export function processUid(pid: number): number | undefined {
   try {

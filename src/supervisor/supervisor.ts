@@ -23,7 +23,7 @@ import { HotwatchError } from '../errors.js';
 import { compilerErrors } from './compiler-output.js';
 import { PortHolders, type LeftProcess } from './port-holders.js';
 import { portHolders } from '../os/ports.js';
-import { carriesEnv, hasProcfs } from '../os/procfs.js';
+import { carriesEnv, envValue, hasProcfs } from '../os/procfs.js';
 import { LoopPause } from './loop-pause.js';
 import { SelfTriggerGuard } from './self-trigger.js';
 import { CycleSteps, changedOf } from './supervisor-steps.js';
@@ -627,7 +627,10 @@ export class Supervisor {
     const markers = [...this.markers, ...(this.opts.runMarkers ?? [])];
     const ours = (h: { pid: number }): boolean => markers.some((v) => carriesEnv(h.pid, APP_MARKER_KEY, v) === true);
     const holders = portHolders(port).filter((h) => !ours(h));
-    if (holders.length === 0) {
+    // A holder with some app marker may be a sibling app that started a moment ago (apps:), its marker not
+    // noted yet: looked at again before it is called a stray.
+    const sibling = holders.some((h) => envValue(h.pid, APP_MARKER_KEY) !== undefined);
+    if (holders.length === 0 || (sibling && delays.length > 0)) {
       // A worker it left may still be starting: looked at again, a few times within a second.
       const [next, ...rest] = delays;
       if (next !== undefined) setTimeout(() => this.portAfterExit(pid, rest), next).unref();
