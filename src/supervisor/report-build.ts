@@ -2,6 +2,7 @@
  * How a failed build reads: the compiler's output once, under the BUILD FAILED line (it is streamed only
  * at debug level), with each `file:line:col` made to resolve from where hotwatch was started.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../log/logger.js';
 import type { BuildResult } from './build.js';
@@ -20,6 +21,8 @@ export interface BuildReportContext {
   buildPackage?: () => string;
   /** The main packages under the root now (preflight.ts findMainPackages), for a package that is gone. */
   mainPackages?: () => readonly string[];
+  /** The environment builds run in (hotwatch's, then build.env). */
+  buildEnv?: () => NodeJS.ProcessEnv;
 }
 
 /** Compiler errors, prominently: the log line says how many, what still serves, then the output once. */
@@ -50,7 +53,7 @@ export function reportBuildFailure(
     lines.length > shown.length
       ? `\n    … and ${plural(lines.length - shown.length, 'more line')} (--log-level debug streams them all)`
       : '';
-  const fix = toolchainFix(body) ?? packageGoneFix(body, ctx);
+  const fix = toolchainFix(body) ?? packageGoneFix(body, ctx) ?? cgoOffFix(body, ctx);
   const detail = `${shown.length > 0 ? `\n${indent(shown.join('\n'))}${more}` : '\n    (the build printed nothing)'}${fix ? `\n  fix: ${fix}` : ''}`;
   log.error(
     {
@@ -79,6 +82,27 @@ function packageGoneFix(output: string, ctx: BuildReportContext): string | undef
   const now = mains.length > 0 ? `: main packages under the root now: ${mains.join(', ')}` : '';
   const to = mains.length === 1 ? mains[0]! : '<dir>';
   return `the main package ${pkg} (build.package, or --package) is gone (moved or renamed?)${now}. Run hotwatch again with --package ${to}, or, without --package, set build.package: ${to} in the config (applied at once)`;
+}
+
+/**
+ * "build constraints exclude all Go files in DIR" where DIR's Go files import "C" and CGO_ENABLED=0 is in
+ * force (the shell's, or build.env): go says nothing of cgo, and the developer looks for a //go:build line.
+ */
+function cgoOffFix(output: string, ctx: BuildReportContext): string | undefined {
+  const dir = /build constraints exclude all Go files in (\/.+)$/m.exec(output)?.[1];
+  if (dir === undefined || ctx.buildEnv?.().CGO_ENABLED !== '0') return undefined;
+  let cgo = false;
+  try {
+    cgo = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.go') && !f.endsWith('_test.go'))
+      .some((f) => /^\s*import\s+(?:\(\s*)?"C"/m.test(fs.readFileSync(path.join(dir, f), 'utf8').slice(0, 64 << 10)));
+  } catch {
+    return undefined;
+  }
+  return cgo
+    ? `its files import "C", and CGO_ENABLED=0 is set (in your environment, or build.env): go leaves cgo files out. Unset it, or set build.env: { CGO_ENABLED: "1" } (a C compiler is needed)`
+    : undefined;
 }
 
 /** A fix for failures of the machine, not of the code, which go states without one. */

@@ -29,6 +29,7 @@ export interface ReportContext {
   /** For a build whose package is gone: see BuildReportContext. */
   buildPackage?: () => string;
   mainPackages?: () => readonly string[];
+  buildEnv?: () => NodeJS.ProcessEnv;
 }
 
 /** One report of the job, as log lines. */

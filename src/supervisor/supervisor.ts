@@ -125,6 +125,7 @@ export class Supervisor {
       buildDir: opts.build.root,
       cwd: opts.cwd ?? process.cwd(),
       buildPackage: () => opts.build.package,
+      buildEnv: () => ({ ...process.env, ...opts.build.env }),
       ...(opts.mainPackages ? { mainPackages: opts.mainPackages } : {}),
       ...(opts.exec ? { exec: [opts.run.binary, ...opts.run.args].map(quote).join(' ') } : {}),
     };

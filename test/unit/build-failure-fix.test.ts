@@ -75,3 +75,33 @@ describe('BUILD FAILED: a full disk says where, and what holds its space (real g
     }
   });
 });
+
+describe('BUILD FAILED: a cgo package built with CGO_ENABLED=0 (real go)', () => {
+  it('says its files import "C" and where CGO_ENABLED=0 comes from, only when it is in force', () => {
+    const tmp = makeTmpDir();
+    try {
+      fs.writeFileSync(path.join(tmp.dir, 'go.mod'), 'module example.com/cg\n\ngo 1.22\n');
+      fs.writeFileSync(path.join(tmp.dir, 'main.go'), 'package main\n\n// #include <stdio.h>\nimport "C"\n\nfunc main() {}\n');
+      const r = spawnSync('go', ['build', '-o', path.join(tmp.dir, 'app'), '.'], {
+        cwd: tmp.dir,
+        env: { ...process.env, CGO_ENABLED: '0' },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(r.status, r.stderr).not.toBe(0);
+      const line = (env: NodeJS.ProcessEnv): string => {
+        let said = '';
+        const log = { error: (_f: unknown, msg: string) => (said = msg) } as unknown as Logger;
+        const res = { ok: false, exitCode: 1, timedOut: false, durationMs: 120, output: r.stderr } as unknown as BuildResult;
+        reportBuildFailure(log, res, true, { onFailure: 'keep-running', buildDir: tmp.dir, cwd: tmp.dir, buildEnv: () => env });
+        return said;
+      };
+      expect(line({ CGO_ENABLED: '0' })).toContain(
+        '\n  fix: its files import "C", and CGO_ENABLED=0 is set (in your environment, or build.env)',
+      );
+      expect(line({ CGO_ENABLED: '1' })).not.toContain('fix:');
+    } finally {
+      tmp.cleanup();
+    }
+  });
+});
