@@ -115,6 +115,9 @@ export function listenForHotkeys(
     take();
   };
   const onData = (data: string): void => keysToActions(data, { ...actions, suspend });
+  // Paused before the listener: a 'data' listener alone starts reading, and a read from the background
+  // is stopped by the terminal (SIGTTIN, the whole job with it). take() resumes it in the foreground only.
+  stdin.pause();
   stdin.on('data', onData);
   process.on('SIGCONT', take);
   take();
