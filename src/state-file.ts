@@ -61,9 +61,8 @@ export type LeftoverVerdict =
 export function leftoverAppPids(root: string): Set<number> {
   const out = new Set<number>();
   try {
-    const raw = readOwnFile(path.join(root, '.hotwatch', 'state.json'));
-    if (raw === undefined) return out;
-    const state = JSON.parse(raw.toString('utf8')) as { app?: unknown; apps?: unknown } | null;
+    const state = readStateOf(root) as { app?: unknown; apps?: unknown } | null | undefined;
+    if (state === undefined) return out;
     const entries = state?.app !== undefined ? [state.app] : Array.isArray(state?.apps) ? (state.apps as unknown[]) : [];
     for (const e of entries) {
       const v = judgeLeftover(e);
@@ -74,6 +73,16 @@ export function leftoverAppPids(root: string): Set<number> {
     // unreadable, not JSON, planted: the claim says so; here nothing is a leftover
   }
   return out;
+}
+
+/**
+ * The parsed .hotwatch/state.json of `root`, for readers outside the run that owns it (the claim's
+ * leftover check, the client's stopped-hotwatch check): undefined when there is none; throws when it is
+ * not this user's regular file (readOwnFile) or not JSON.
+ */
+export function readStateOf(root: string): unknown {
+  const raw = readOwnFile(path.join(root, '.hotwatch', 'state.json'));
+  return raw === undefined ? undefined : JSON.parse(raw.toString('utf8'));
 }
 
 export function judgeLeftover(raw: unknown): LeftoverVerdict {

@@ -213,18 +213,22 @@ export function pidsWithEnv(key: string, value: string, bornAfter?: number): num
  */
 export function carriesEnv(pid: number, key: string, value: string): boolean | undefined {
   const env = readText(`/proc/${pid}/environ`);
-  return env === undefined ? undefined : `\0${env}`.includes(`\0${key}=${value}\0`);
+  return env === undefined ? undefined : valueIn(env, key) === value;
 }
 
 /** The value of KEY in PID's initial environment; undefined when it has none or it cannot be read. */
 export function envValue(pid: number, key: string): string | undefined {
   const env = readText(`/proc/${pid}/environ`);
-  if (env === undefined) return undefined;
-  const at = `\0${env}`.indexOf(`\0${key}=`);
+  return env === undefined ? undefined : valueIn(env, key);
+}
+
+/** KEY's value in a NUL-separated environ block, undefined when it has none. */
+function valueIn(environ: string, key: string): string | undefined {
+  const at = `\0${environ}`.indexOf(`\0${key}=`);
   if (at < 0) return undefined;
   const start = at + key.length + 1;
-  const end = env.indexOf('\0', start);
-  return env.slice(start, end < 0 ? undefined : end);
+  const end = environ.indexOf('\0', start);
+  return environ.slice(start, end < 0 ? undefined : end);
 }
 
 /** The uid owning PID (its /proc entry), undefined when it is gone or there is no /proc. */

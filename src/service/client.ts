@@ -8,6 +8,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { readStat } from '../os/procfs.js';
 import { rootHolder } from '../root-lock.js';
+import { readStateOf } from '../state-file.js';
 import { errnoCode } from '../errors.js';
 import { CONTROL_SOCKET, fallbackDir, openFallbackDir, openStateDir, plantedKind, type StateDir } from './control-socket.js';
 import type { StatusSnapshot } from './status.js';
@@ -107,13 +108,9 @@ function stoppedHotwatch(root: string): number | undefined {
   let pid: number | undefined;
   let startTime: number | undefined;
   try {
-    const st = fs.lstatSync(path.join(root, '.hotwatch', 'state.json'));
-    if (!st.isFile() || st.size > 1 << 20) return undefined;
-    const state = JSON.parse(fs.readFileSync(path.join(root, '.hotwatch', 'state.json'), 'utf8')) as {
-      hotwatch?: { pid?: unknown; startTime?: unknown };
-    };
-    pid = typeof state.hotwatch?.pid === 'number' ? state.hotwatch.pid : undefined;
-    startTime = typeof state.hotwatch?.startTime === 'number' ? state.hotwatch.startTime : undefined;
+    const state = readStateOf(root) as { hotwatch?: { pid?: unknown; startTime?: unknown } } | null | undefined;
+    pid = typeof state?.hotwatch?.pid === 'number' ? state.hotwatch.pid : undefined;
+    startTime = typeof state?.hotwatch?.startTime === 'number' ? state.hotwatch.startTime : undefined;
   } catch {
     return undefined;
   }

@@ -123,6 +123,15 @@ describe('keys at a terminal (e2e, through tmux)', () => {
     return { mod, port, logFile, q, pane, keys };
   }
 
+  /** The shell's fg brings the stopped hotwatch back with its keys: q then quits it. */
+  async function fgThenQuit(log: () => string, pane: () => string, keys: (...k: string[]) => void): Promise<void> {
+    keys('fg', 'Enter');
+    await new Promise((r) => setTimeout(r, 1000));
+    keys('q');
+    await waitFor(() => log().includes('"event":"exit"'), { description: `q quits after fg\n${pane()}`, timeoutMs: 30_000 });
+    expect(log()).toContain('"key":"q"');
+  }
+
   it('r rebuilds and restarts though nothing changed, even after a Ctrl-Z where the shell has no job control; q quits with exit 0', async () => {
     const mod = path.join(tmp.dir, 'mod');
     fs.mkdirSync(mod);
@@ -193,11 +202,7 @@ describe('keys at a terminal (e2e, through tmux)', () => {
     await waitFor(() => log().includes('keys: r rebuild and restart'), { description: `fg gives the keys\n${pane()}`, timeoutMs: 15_000 });
     process.kill(pid, 'SIGTSTP'); // from outside: the shell gets its prompt back, its terminal cooked
     await waitFor(() => /Stopped/.test(pane()), { description: `the shell says the job stopped\n${pane()}`, timeoutMs: 15_000 });
-    keys('fg', 'Enter');
-    await new Promise((r) => setTimeout(r, 1000));
-    keys('q');
-    await waitFor(() => log().includes('"event":"exit"'), { description: `q quits after fg\n${pane()}`, timeoutMs: 30_000 });
-    expect(log()).toContain('"key":"q"');
+    await fgThenQuit(log, pane, keys);
   }, 120_000);
 
   it('Ctrl-Z (an interactive bash: job control) stops hotwatch as any foreground job (raw mode ate it), the app serving meanwhile; fg brings its keys back', async () => {
@@ -209,11 +214,7 @@ describe('keys at a terminal (e2e, through tmux)', () => {
     keys('C-z');
     await waitFor(() => /Stopped/.test(pane()), { description: `the shell says the job stopped\n${pane()}`, timeoutMs: 15_000 });
     expect(await httpGet(port), 'the app serves while hotwatch is stopped').toBe('v=v1');
-    keys('fg', 'Enter');
-    await new Promise((r) => setTimeout(r, 1000));
-    keys('q');
-    await waitFor(() => log().includes('"event":"exit"'), { description: `q quits after fg\n${pane()}`, timeoutMs: 30_000 });
-    expect(log()).toContain('"key":"q"');
+    await fgThenQuit(log, pane, keys);
   }, 120_000);
 
   it('the terminal closed (tmux killed: a hang-up) stops hotwatch and the app cleanly: not an abort in node restoring the gone terminal', async () => {

@@ -61,6 +61,11 @@ function outerScopes(root: string): Scope[] {
   return scopes;
 }
 
+/** The scopes for the entries of `dir`: those above it, then its own .gitignore's text when it has one. */
+function withIgnoreFile(above: Scope[], dir: string, text: string | undefined): Scope[] {
+  return text ? [...above, { base: dir, ig: ignore().add(text) }] : above;
+}
+
 /** Whether `dir` is ignored: the deepest scope that says something wins (a `!` re-includes). */
 function isIgnored(dir: string, scopes: readonly Scope[]): boolean {
   let ignored = false;
@@ -108,8 +113,7 @@ export class IgnoredDirs {
     const known = this.scopes.get(dir);
     if (known) return known;
     const above = dir === this.root ? outerScopes(this.root) : this.scopesFor(path.dirname(dir));
-    const text = readIgnoreFile(path.join(dir, '.gitignore'));
-    const here = text ? [...above, { base: dir, ig: ignore().add(text) }] : above;
+    const here = withIgnoreFile(above, dir, readIgnoreFile(path.join(dir, '.gitignore')));
     this.scopes.set(dir, here);
     return here;
   }
@@ -137,8 +141,7 @@ export async function topIgnoredDirs(s: WatchSettings, signal: AbortSignal): Pro
       return; // unreadable or gone: the watcher's own walk reports it
     }
     const hasIgnoreFile = entries.some((e) => e.name === '.gitignore' && e.isFile());
-    const text = hasIgnoreFile ? readIgnoreFile(path.join(dir, '.gitignore')) : undefined;
-    const here = text ? [...scopes, { base: dir, ig: ignore().add(text) }] : scopes;
+    const here = withIgnoreFile(scopes, dir, hasIgnoreFile ? readIgnoreFile(path.join(dir, '.gitignore')) : undefined);
     for (const e of entries) {
       if (!e.isDirectory()) continue; // symlinks are never followed
       const child = path.join(dir, e.name);
