@@ -57,6 +57,46 @@ describe('workspaces and local modules (e2e)', () => {
     });
   }, 120_000);
 
+  it("a go.work member's go.mod edited (its replace now names another directory, outside the root) builds at once, and that directory is watched from then on", async () => {
+    tmp = makeTmpDir();
+    const root = path.join(tmp.dir, 'ws');
+    for (const d of ['app', 'lib']) fs.mkdirSync(path.join(root, d), { recursive: true });
+    fs.mkdirSync(path.join(tmp.dir, 'lib2'));
+    for (const [dir, v] of [
+      [path.join(root, 'lib'), 'lib1'],
+      [path.join(tmp.dir, 'lib2'), 'other1'],
+    ] as const) {
+      fs.writeFileSync(path.join(dir, 'go.mod'), 'module example.com/lib\n\ngo 1.22\n');
+      fs.writeFileSync(path.join(dir, 'lib.go'), `package lib\n\nconst V = "${v}"\n`);
+    }
+    const appMod = (target: string): string =>
+      `module example.com/app\n\ngo 1.22\nrequire example.com/lib v0.0.0\nreplace example.com/lib => ${target}\n`;
+    fs.writeFileSync(path.join(root, 'app', 'go.mod'), appMod('../lib'));
+    fs.writeFileSync(
+      path.join(root, 'app', 'main.go'),
+      goMain('app', {
+        imports: ['example.com/lib'],
+        extraMain: 'http.HandleFunc("/lib", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, lib.V) })',
+      }),
+    );
+    fs.writeFileSync(path.join(root, 'go.work'), 'go 1.22\n\nuse ./app\n');
+    const port = await freePort();
+    hw = startHotwatch(['--package', './app'], { cwd: root, env: { ...env, PORT: String(port) } });
+    await waitFor(async () => (await httpGet(port, '/lib')) === 'lib1', { description: 'lib1 serves', timeoutMs: 60_000 });
+    await hw.waitForLog((l) => l.event === 'watch.ready', 'watching is ready');
+    fs.writeFileSync(path.join(root, 'app', 'go.mod'), appMod('../../lib2'));
+    await waitFor(async () => (await httpGet(port, '/lib')) === 'other1', {
+      description: `the member's go.mod edit serves the other directory's code\n${hw!.stderr().slice(-2000)}`,
+      timeoutMs: 60_000,
+    });
+    await hw.waitForLog((l) => l.event === 'watch.root-added', 'the new replace target is watched');
+    fs.writeFileSync(path.join(tmp.dir, 'lib2', 'lib.go'), 'package lib\n\nconst V = "other2"\n');
+    await waitFor(async () => (await httpGet(port, '/lib')) === 'other2', {
+      description: `an edit in the new replace target serves\n${hw!.stderr().slice(-2000)}`,
+      timeoutMs: 60_000,
+    });
+  }, 150_000);
+
   it('a go.work root with --package ./app: builds, and an edit in lib/ serves', async () => {
     const root = workspace('go.work');
     const port = await freePort();

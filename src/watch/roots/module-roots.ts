@@ -160,15 +160,23 @@ export function rulesFor(rules: WatchSettings, root: WatchRoot): WatchSettings {
 
 /**
  * go.work decides the build as much as go.mod: relevant wherever it is, and so does the file a `-modfile`
- * flag names (with its .sum). With watch.gitignore, every
+ * flag names (with its .sum). So do the go.mod and go.sum of every module under a root, not only the
+ * root's own: a go.work member (api/go.mod at a workspace root), a replace target inside the tree, or a
+ * nested module that a go.work edit may bring in. A nested module the build does not use costs a build of
+ * the same binary (no restart) at its go.mod's edit. With watch.gitignore, every
  * .gitignore is reported too (ignore-files.ts: it changes what is watched, it never builds).
  */
 export function withGoWork(s: WatchSettings, o?: { build: BuildInputs | undefined; goEnv: NodeJS.ProcessEnv }): WatchSettings {
   const modfile = o?.build && modfileOf(o.build.flags, o.goEnv, o.build.root);
   const own = modfile ? modfileGlobs(s.root, modfile) : [];
-  const more = ['go.work', ...own, ...(s.gitignore ? [IGNORE_FILE_GLOB] : [])].filter((g) => !s.include.includes(g));
+  const more = ['go.work', ...MODULE_FILES_ANY_DEPTH, ...own, ...(s.gitignore ? [IGNORE_FILE_GLOB] : [])].filter(
+    (g) => !s.include.includes(g),
+  );
   return more.length === 0 ? s : { ...s, include: [...s.include, ...more] };
 }
+
+/** Every module's go.mod and go.sum under a root (a root's own are in the default watch.include). */
+const MODULE_FILES_ANY_DEPTH = ['**/go.mod', '**/go.sum'];
 
 /** The `-modfile` file and its .sum (go.dev.mod, go.dev.sum) as include globs of the root, when inside it. */
 function modfileGlobs(root: string, modfile: string): string[] {
