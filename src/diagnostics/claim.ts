@@ -1,5 +1,6 @@
 /**
- * Whether `hotwatch run` could take the root: another hotwatch already running there makes it exit 2.
+ * Whether `hotwatch run` could take the root: another hotwatch already running there makes it exit 2,
+ * said at info (that one serves; the rest of the report is about this root as it runs).
  * The doctor asks the lock's holder for its pid (root-lock.ts) without taking the lock, so a hotwatch
  * starting meanwhile is never refused because the doctor looked.
  */
@@ -25,11 +26,12 @@ export async function claimCheck(root: string): Promise<Check> {
       fix: { text: 'Stop the other hotwatch on this root first (Ctrl-C in its terminal).' },
     };
   }
+  // Not a failure: the doctor is asked along the way while that hotwatch serves (its own messages point
+  // here), and "broken" (exit 2) would read as "the app will not start" about an app that serves.
   return {
     id: 'run.claim',
     title,
-    status: 'fail',
-    detail: `another hotwatch (pid ${holder}: ${readCmdline(holder)}) already runs on ${root}: \`hotwatch run\` here would exit 2`,
-    fix: { text: `Stop it first (Ctrl-C in its terminal), or: kill ${holder}`, commands: [`kill ${holder}`] },
+    status: 'info',
+    detail: `a hotwatch (pid ${holder}: ${readCmdline(holder)}) runs on ${root}: \`hotwatch status\` says how it is doing; a second \`hotwatch run\` here would exit 2 until it stops (Ctrl-C in its terminal, or kill ${holder})`,
   };
 }
