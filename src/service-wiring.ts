@@ -9,7 +9,8 @@ import { aggregateState } from './apps/app-state.js';
 import type { MetricsRecorder } from './service/recorder.js';
 import { startServiceMode, type ServiceLog, type ServiceMode } from './service/service-mode.js';
 import type { AppStateView, AppView, JobState as ServiceJobState, JobView, ScopeView, StatusSource, WatchView } from './service/status.js';
-import { readListeningSockets } from './os/procfs.js';
+import { descendantsOf, readListeningSockets } from './os/procfs.js';
+import { listeningPortsOf } from './os/ports.js';
 import { compilerErrors } from './supervisor/compiler-output.js';
 import { RESTART_AFTER_EXIT, type JobSnapshot, type Report } from './supervisor/job-state.js';
 import type { Batch, WatchEvent } from './pipeline/events.js';
@@ -205,6 +206,7 @@ export class ServiceWiring implements StatusSource {
    * held it; a port still listened on counts (the app's, or a worker it left there).
    */
   readonly verify = (): void => {
+    this.lookForLateListener();
     const apps = [...new Set([this.app, ...this.byPid.values()])].filter(
       (a): a is AppInfo => a !== undefined && (a.listening.length > 0 || a.stoppedListening !== undefined),
     );
@@ -217,6 +219,22 @@ export class ServiceWiring implements StatusSource {
       a.stoppedListening = still.length > 0 ? undefined : was;
     }
   };
+
+  /**
+   * The current app that has not listened yet is looked for once more (its process tree's sockets): one
+   * that binds late is serving from the first status request after, not only from the supervisor's next
+   * probe (up to 30 s apart for an app up for minutes).
+   */
+  private lookForLateListener(): void {
+    const app = this.app;
+    if (!app || app.listening.length > 0 || app.stoppedListening !== undefined) return;
+    try {
+      const ports = listeningPortsOf([app.pid, ...descendantsOf(app.pid)]);
+      if (ports.length > 0) this.listening(app.pid, ports);
+    } catch {
+      // /proc unreadable: the supervisor's own probe says so at debug; status says what it knew
+    }
+  }
 
   /** The supervisor's onStateChange. */
   readonly stateChanged = (): void => this.sink?.changed();

@@ -254,9 +254,12 @@ function reportExit(log: Logger, r: Extract<Report, { kind: 'app.exit' }>): void
 }
 
 /**
- * Logs the TCP ports the app's process tree listens on, once it does (bounded: gives up quietly after
- * 10 s, since not every app listens). A probe that finds a socket reads the listeners of /proc/net/tcp{,6} (~5 ms), so the interval backs
- * off from 10 ms to 500 ms: an app that never listens costs a few dozen probes, not half a core.
+ * Logs the TCP ports the app's process tree listens on, once it does, for as long as it is the current
+ * app. A probe that finds a socket reads the listeners of /proc/net/tcp{,6} (~5 ms), so the interval backs
+ * off from 10 ms to 500 ms over the first 10 s, then to 5 s, and to 30 s after two minutes: an app that
+ * never listens (a worker, a CLI) costs a probe of its open files every 30 s, and one that binds late (a
+ * cache warm-up, a database it waits for) is still seen serving, within 5 s in its first two minutes.
+ * It gave up after 10 s, and such an app was "not listening yet" for good.
  */
 export function watchListening(
   pid: number,
@@ -268,10 +271,9 @@ export function watchListening(
   summary?: (where: string, readyMs: number) => string | undefined,
 ): void {
   const t0 = performance.now();
-  const deadline = t0 + 10_000;
   let interval = 10;
   const tick = (): void => {
-    if (signal.aborted || !stillCurrent() || performance.now() > deadline) return;
+    if (signal.aborted || !stillCurrent()) return;
     let ports: number[] = [];
     try {
       ports = listeningPortsOf([pid, ...descendantsOf(pid)]);
@@ -290,7 +292,8 @@ export function watchListening(
       );
       return;
     }
-    interval = Math.min(500, interval * 1.5);
+    const up = performance.now() - t0;
+    interval = Math.min(up < 10_000 ? 500 : up < 120_000 ? 5_000 : 30_000, interval * 1.5);
     setTimeout(tick, interval).unref();
   };
   setTimeout(tick, 5).unref();
