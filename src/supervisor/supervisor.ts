@@ -549,7 +549,8 @@ export class Supervisor {
         const last = lines.length > 0 ? `its last output:\n${lines.map((l) => `    ${l}`).join('\n')}` : 'it printed nothing on stderr';
         // Not ready in time may be a slow start, not a broken one: raising the deadline is a fix too.
         const slow = why.startsWith('it was not ready after') ? ', or give it longer (proxy.readyTimeout)' : '';
-        const error = new HotwatchError('APP_START_FAILED', why, { hint: `fix it and save${slow}: ${last}` });
+        const beside = proxy.proveFirst && servingApp(this.job) !== undefined ? besideHint(lines) : '';
+        const error = new HotwatchError('APP_START_FAILED', why, { hint: `${beside}fix it and save${slow}: ${last}` });
         return this.feed({ type: 'startFinished', at: Date.now(), outcome: { ok: false, error } });
       }
       this.ports.set(app.pid, port);
@@ -666,4 +667,19 @@ export class Supervisor {
       .catch(() => undefined)
       .finally(() => this.ended?.reject(error));
   }
+}
+
+/**
+ * A new version started beside the serving one (blue-green) may fail only because the old one holds what
+ * it needs: a file lock (bbolt, sqlite), a second fixed port (metrics, pprof), a unix socket. Saving again
+ * repeats that failure; the fix is to stop the old version first. Said first when its output reads so,
+ * as a maybe when it says nothing of the kind, not at all after a panic.
+ */
+function besideHint(lines: readonly string[]): string {
+  const held = /lock|in use|resource temporarily unavailable|EADDRINUSE|EAGAIN|EWOULDBLOCK/i.test(lines.join('\n'));
+  const fix =
+    'it started beside the version that serves (proxy.proveNewVersion: true): an app that holds a file lock, a second fixed port or a unix socket cannot run twice at once; set proxy.proveNewVersion: false in the config and start hotwatch again (proxy settings apply at its start; the old version then stops before the new one starts)';
+  if (held) return `${fix}; otherwise `;
+  // A panic is the code's own: no word of the old version then.
+  return /panic:|goroutine \d+ \[/.test(lines.join('\n')) ? '' : `if it runs alone but not beside the old one, ${fix}; otherwise `;
 }

@@ -197,6 +197,36 @@ describe('hotwatch run --proxy-port (e2e)', () => {
     expect(await text(port)).toBe('v=v0');
   }, 120_000);
 
+  it('(i) an app that holds a file lock: the new version beside the old one fails, the fix named is proveNewVersion: false, and applied, the edit serves', async () => {
+    const port = session.port;
+    const boot =
+      'f, _ := os.OpenFile("data.lock", os.O_CREATE|os.O_RDWR, 0o600)\n\tdefer f.Close()\n\tif err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {\n\t\tfmt.Fprintln(os.Stderr, "open data.db: database is locked by another process")\n\t\tos.Exit(1)\n\t}';
+    const locking = (v: string): string => app(v, boot).replace('\t"strings"\n', '\t"strings"\n\t"syscall"\n');
+    fs.writeFileSync(path.join(session.dir, 'main.go'), locking('v0'));
+    fs.writeFileSync(path.join(session.dir, 'watcher.config.yaml'), 'proxy:\n  readyTimeout: 5s\n');
+    const hw = (session.hw = startHotwatch(['--proxy-port', String(port)], { cwd: session.dir }));
+    await proxied('v0', port);
+    let mark = hw.logs.length;
+    fs.writeFileSync(path.join(session.dir, 'main.go'), locking('v1'));
+    const failed = await hw.waitForLog((l) => l.event === 'app.start-failed', 'the failed start is said', {
+      from: mark,
+      timeoutMs: 60_000,
+    });
+    expect(String(failed.msg)).toMatch(/it started beside the version that serves .*set proxy\.proveNewVersion: false/);
+    expect(String(failed.msg)).toContain('database is locked');
+    expect(await text(port)).toBe('v=v0');
+    expect(String(failed.msg)).toContain('start hotwatch again');
+    // The fix as written: the config edited, hotwatch started again, then a save.
+    expect((await hw.stop()).code).toBe(0);
+    fs.writeFileSync(path.join(session.dir, 'watcher.config.yaml'), 'proxy:\n  readyTimeout: 5s\n  proveNewVersion: false\n');
+    const again = (session.hw = startHotwatch(['--proxy-port', String(port)], { cwd: session.dir }));
+    await proxied('v1', port);
+    mark = again.logs.length;
+    fs.writeFileSync(path.join(session.dir, 'main.go'), locking('v2'));
+    await proxied('v2', port);
+    expect(again.events('app.start-failed', mark)).toEqual([]);
+  }, 150_000);
+
   it('(e) an app that crashes: pages get a 503 carrying its last output; the next edit serves again', async () => {
     const port = session.port;
     const hw = (session.hw = startHotwatch(['--proxy-port', String(port)], { cwd: session.dir }));
