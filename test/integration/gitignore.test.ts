@@ -40,6 +40,19 @@ describe('git-ignored directories', () => {
     expect(top.map((d) => path.relative(root, d))).toEqual(['cache1', 'data', 'scratch', 'uploads', 'web/dist']);
   });
 
+  it("patterns match with the case git uses: its core.ignorecase, else case-sensitive on Linux (a tracked bzimage/ is not ignored by 'bzImage')", async () => {
+    tmp = makeTmpDir();
+    const root = tmp.dir;
+    write('.git/config', '[core]\n\trepositoryformatversion = 0\n');
+    write('.gitignore', 'bzImage\nBuild\n');
+    for (const d of ['pkg/boot/bzimage', 'build', 'out/bzImage']) fs.mkdirSync(path.join(root, d), { recursive: true });
+    const rel = async () => (await topIgnoredDirs(defaultWatchSettings(root), signal)).map((d) => path.relative(root, d));
+    expect(await rel()).toEqual(['out/bzImage']);
+    // A repository git made on a case-insensitive file system says so: then case does not matter.
+    write('.git/config', '[core]\n\tignorecase = true\n');
+    expect(await rel()).toEqual(['build', 'out/bzImage', 'pkg/boot/bzimage']);
+  });
+
   it('an ignored directory holding a package (or embedded files) the build reads is kept; the rest excluded', async () => {
     tmp = makeTmpDir();
     const root = tmp.dir;

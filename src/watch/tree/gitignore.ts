@@ -42,13 +42,32 @@ function repoTop(dir: string): string | undefined {
   }
 }
 
+/**
+ * Whether ignore patterns match regardless of case, as git decides it: its core.ignorecase (set by git
+ * when the repository was made on a case-insensitive file system), else the platform's usual file system.
+ * The `ignore` package's own default (regardless of case) left a tracked `pkg/boot/bzimage` unwatched on
+ * Linux for a `.gitignore` saying `bzImage`.
+ */
+export function ignoreCaseAt(root: string): boolean {
+  const top = repoTop(root);
+  const config = top ? readIgnoreFile(path.join(top, '.git', 'config')) : undefined;
+  const set = config && /^\s*ignorecase\s*=\s*(\w+)\s*$/im.exec(config)?.[1]?.toLowerCase();
+  if (set) return ['true', 'yes', 'on', '1'].includes(set);
+  return process.platform === 'darwin' || process.platform === 'win32';
+}
+
+/** The rules of one ignore file. */
+function rulesOf(text: string, ignoreCase: boolean): Ignore {
+  return ignore({ ignorecase: ignoreCase }).add(text);
+}
+
 /** The scopes that apply at the root: .git/info/exclude, then each .gitignore from the repo's top down to the root's parent. */
-function outerScopes(root: string): Scope[] {
+function outerScopes(root: string, ignoreCase: boolean): Scope[] {
   const top = repoTop(root);
   const scopes: Scope[] = [];
   if (!top) return scopes;
   const exclude = readIgnoreFile(path.join(top, '.git', 'info', 'exclude'));
-  if (exclude) scopes.push({ base: top, ig: ignore().add(exclude) });
+  if (exclude) scopes.push({ base: top, ig: rulesOf(exclude, ignoreCase) });
   const chain: string[] = [];
   for (let d = path.dirname(root); d.length >= top.length; d = path.dirname(d)) {
     chain.unshift(d);
@@ -56,14 +75,14 @@ function outerScopes(root: string): Scope[] {
   }
   for (const d of chain) {
     const text = readIgnoreFile(path.join(d, '.gitignore'));
-    if (text) scopes.push({ base: d, ig: ignore().add(text) });
+    if (text) scopes.push({ base: d, ig: rulesOf(text, ignoreCase) });
   }
   return scopes;
 }
 
 /** The scopes for the entries of `dir`: those above it, then its own .gitignore's text when it has one. */
-function withIgnoreFile(above: Scope[], dir: string, text: string | undefined): Scope[] {
-  return text ? [...above, { base: dir, ig: ignore().add(text) }] : above;
+function withIgnoreFile(above: Scope[], dir: string, text: string | undefined, ignoreCase: boolean): Scope[] {
+  return text ? [...above, { base: dir, ig: rulesOf(text, ignoreCase) }] : above;
 }
 
 /** Whether `dir` is ignored: the deepest scope that says something wins (a `!` re-includes). */
@@ -89,7 +108,11 @@ export class IgnoredDirs {
   private readonly scopes = new Map<string, Scope[]>();
   private readonly verdicts = new Map<string, boolean>();
 
-  constructor(private readonly root: string) {}
+  private readonly ignoreCase: boolean;
+
+  constructor(private readonly root: string) {
+    this.ignoreCase = ignoreCaseAt(root);
+  }
 
   clear(): void {
     this.scopes.clear();
@@ -112,8 +135,8 @@ export class IgnoredDirs {
   private scopesFor(dir: string): Scope[] {
     const known = this.scopes.get(dir);
     if (known) return known;
-    const above = dir === this.root ? outerScopes(this.root) : this.scopesFor(path.dirname(dir));
-    const here = withIgnoreFile(above, dir, readIgnoreFile(path.join(dir, '.gitignore')));
+    const above = dir === this.root ? outerScopes(this.root, this.ignoreCase) : this.scopesFor(path.dirname(dir));
+    const here = withIgnoreFile(above, dir, readIgnoreFile(path.join(dir, '.gitignore')), this.ignoreCase);
     this.scopes.set(dir, here);
     return here;
   }
@@ -132,7 +155,8 @@ export async function topIgnoredDirs(s: WatchSettings, signal: AbortSignal): Pro
   const found: string[] = [];
   // Outside a git repository with no .gitignore at the root, ignore files mean little: no walk for them.
   if (!repoTop(root) && readIgnoreFile(path.join(root, '.gitignore')) === undefined) return found;
-  const queue: { dir: string; scopes: Scope[] }[] = [{ dir: root, scopes: outerScopes(root) }];
+  const ignoreCase = ignoreCaseAt(root);
+  const queue: { dir: string; scopes: Scope[] }[] = [{ dir: root, scopes: outerScopes(root, ignoreCase) }];
   const visit = async ({ dir, scopes }: { dir: string; scopes: Scope[] }): Promise<void> => {
     let entries: fs.Dirent[];
     try {
@@ -141,7 +165,7 @@ export async function topIgnoredDirs(s: WatchSettings, signal: AbortSignal): Pro
       return; // unreadable or gone: the watcher's own walk reports it
     }
     const hasIgnoreFile = entries.some((e) => e.name === '.gitignore' && e.isFile());
-    const here = withIgnoreFile(scopes, dir, hasIgnoreFile ? readIgnoreFile(path.join(dir, '.gitignore')) : undefined);
+    const here = withIgnoreFile(scopes, dir, hasIgnoreFile ? readIgnoreFile(path.join(dir, '.gitignore')) : undefined, ignoreCase);
     for (const e of entries) {
       if (!e.isDirectory()) continue; // symlinks are never followed
       const child = path.join(dir, e.name);
