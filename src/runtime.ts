@@ -28,6 +28,7 @@ import { startConfigReload, type ReloadOutcome } from './reload.js';
 import { StepWrites } from './supervisor/step-writes.js';
 import { AppSet, type AppSetOptions, type Supervising } from './apps/app-set.js';
 import { allEnvFiles, watchedSettings } from './apps/watching.js';
+import { ownOutputFilesUnder } from './os/own-output.js';
 import { describeApps } from './apps/plan.js';
 import path from 'node:path';
 import { FirstBuild, firstBuildOrder } from './startup/first-build.js';
@@ -402,6 +403,10 @@ function watchSettings(s: Settings, log: Logger, cwd: string, early: EarlyBuild 
   for (const file of outside) {
     const text = `run.envFiles ${file} is outside the root: its edits are not watched (press r, or edit a source, to restart with it)`;
     log.warn({ event: 'config.envfile-unwatched', file }, text);
+  }
+  for (const file of ownOutputFilesUnder(s.root)) {
+    const shownFile = path.relative(cwd, file) || file;
+    log.info({ event: 'watch.own-output', file }, `${shownFile} is where hotwatch's own output goes: its writes are not changes`);
   }
   // A list set in the config extends its defaults: say what it is now (it used to replace them).
   // Ad-hoc mode sets its own lists (config/exec.ts): the plan line says what is watched.

@@ -2,6 +2,7 @@
  * What the one watcher must see besides its own rules: for all apps together each app's env files and
  * include globs, and never an app's binary; the build steps' input files.
  */
+import { ownOutputFilesUnder } from '../os/own-output.js';
 import path from 'node:path';
 import type { AppSettings } from '../config/apps.js';
 import type { BuildStep, ProxySettings, Settings, WatchSettings } from '../config/settings.js';
@@ -82,6 +83,7 @@ export function watchedSettings(s: Pick<Settings, 'watch' | 'proxy' | 'build' | 
   watch: WatchSettings;
   outside: string[];
 } {
-  const own = excludingOutputs(watchingProxyFiles(s.watch, s.proxy), [s.build.output]);
+  // The build's binary and hotwatch's own output files (a `> hotwatch.log` in the root) are never changes.
+  const own = excludingOutputs(watchingProxyFiles(s.watch, s.proxy), [s.build.output, ...ownOutputFilesUnder(s.watch.root)]);
   return watchingEnvFiles(watchingApps(watchingStepFiles(own, s.build.steps), s.apps), s.run);
 }

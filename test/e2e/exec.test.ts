@@ -5,12 +5,13 @@
  * `{changed}` arguments, never through a shell; a long-running command is stopped with its whole tree and
  * started again on change.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTmpDir } from '../helpers/tmp.js';
 import { isAlive, waitFor } from '../helpers/wait.js';
-import { runCli, startHotwatch, type Hotwatch, type LogLine } from '../helpers/hotwatch.js';
+import { BIN, runCli, startHotwatch, type Hotwatch, type LogLine } from '../helpers/hotwatch.js';
 
 const ADD = (op: '+' | '-') => `package calc\n\nfunc Add(a, b int) int { return a ${op} b }\n`;
 const ADD_TEST = `package calc\n\nimport "testing"\n\nfunc TestAdd(t *testing.T) {\n\tif Add(1, 2) != 3 {\n\t\tt.Fatal("Add(1, 2) != 3")\n\t}\n}\n`;
@@ -169,6 +170,36 @@ describe('hotwatch exec (e2e)', () => {
     expect(exits(hw)).toHaveLength(2);
     expect(hw.events('build.loop')).toHaveLength(0);
   }, 60_000);
+
+  it("hotwatch's own output sent to a file in the root (exec … > hotwatch.log 2>&1): its writes are not changes, an edit still runs the command", async () => {
+    const logFile = path.join(tmp.dir, 'hotwatch.log');
+    const runs = path.join(out.dir, 'runs');
+    fs.writeFileSync(path.join(tmp.dir, 'notes.txt'), 'one\n');
+    const fd = fs.openSync(logFile, 'a');
+    const child = spawn(
+      process.execPath,
+      [BIN, 'exec', '--log-format', 'json', '--', 'sh', '-c', `echo ran >> '${runs}'; echo the command says hello`],
+      {
+        cwd: tmp.dir,
+        stdio: ['ignore', fd, fd],
+      },
+    );
+    fs.closeSync(fd);
+    const ran = (): number => (fs.existsSync(runs) ? fs.readFileSync(runs, 'utf8').split('\n').filter(Boolean).length : 0);
+    try {
+      await waitFor(() => ran() === 1, { description: 'the first run', timeoutMs: 30_000 });
+      const until = Date.now() + 8000;
+      await waitFor(() => Date.now() >= until, { description: 'a quiet moment', timeoutMs: 15_000 });
+      expect(ran(), fs.readFileSync(logFile, 'utf8').slice(-3000)).toBe(1);
+      expect(fs.readFileSync(logFile, 'utf8')).toContain('"event":"watch.own-output"');
+      fs.writeFileSync(path.join(tmp.dir, 'notes.txt'), 'two\n');
+      await waitFor(() => ran() === 2, { description: 'the edit runs it again', timeoutMs: 30_000 });
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+    expect(fs.readFileSync(logFile, 'utf8')).toContain('stopped; nothing left running');
+  }, 90_000);
 
   it('needs no go.mod, and refuses a command that is not there (exit 2, with the fix)', async () => {
     const r = await runCli(['exec', '--', 'no-such-command-hw', 'x'], { cwd: tmp.dir });
