@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { planRoots, rootsOf, rulesFor } from '../../src/watch/roots/module-roots.js';
+import { planRoots, rootsOf, rulesFor, withLinked } from '../../src/watch/roots/module-roots.js';
 import { createFilter } from '../../src/watch/tree/filter.js';
 import { defaultWatchSettings } from '../../src/config/settings.js';
 import { makeTmpDir } from '../helpers/tmp.js';
@@ -86,6 +86,27 @@ describe('the roots of the watch set', () => {
     expect(f.isExcludedDir(path.join(ws, 'lib'))).toBe(false);
     expect(f.isRelevantFile(path.join(ws, 'lib', 'x.go'))).toBe(true);
     expect(f.isRelevantFile(path.join(ws, 'go.work'))).toBe(true);
+  });
+
+  it('a go.work module moved away since go listed it is missing (the build says so), not a linked directory of another user to chown', () => {
+    tmp = makeTmpDir();
+    const app = mod('ws/app', 'example.com/app');
+    const gone = path.join(tmp.dir, 'ext');
+    const plan = withLinked(
+      rootsOf(
+        {
+          workspace: undefined,
+          gomod: path.join(app, 'go.mod'),
+          modcache: undefined,
+          modules: [{ dir: gone, why: 'go.work use (../ext)' }],
+        },
+        app,
+      ),
+      [{ dir: gone, from: gone }],
+      app,
+    );
+    expect(plan.extra).toEqual([]);
+    expect(plan.skipped).toMatchObject([{ dir: gone, loud: false, missing: true }]);
   });
 
   it('a root below its module go.mod (hotwatch run in cmd/api): the module directory is an extra root, minus the root', () => {

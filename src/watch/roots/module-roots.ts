@@ -118,6 +118,8 @@ export function withLinked(plan: RootsPlan, linked: ReadonlyArray<{ dir: string;
   const main = realPathOr(mainRoot);
   for (const l of [...linked].sort((a, b) => a.dir.length - b.dir.length)) {
     if (isUnder(l.dir, main) || extra.some((r) => isUnder(l.dir, r.dir))) continue;
+    // Gone since go listed it (a go.work module moved away): the build says so; not "another user's" to chown.
+    if (!fs.existsSync(l.dir)) continue;
     const why = `linked from ./${path.relative(mainRoot, l.from).split(path.sep).join('/')}`;
     const bad = untrustedReason(l.dir);
     if (bad) skipped.push({ dir: l.dir, why, reason: bad, loud: true });

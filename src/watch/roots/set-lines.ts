@@ -10,10 +10,11 @@ export function saySkipped(log: Logger, said: Set<string>, s: SkippedRoot, cwd: 
   if (said.has(what)) return;
   said.add(what);
   if (!s.loud) return log.debug({ event: 'watch.module-skipped', dir: s.dir, why: s.why, reason: s.reason }, `not watching ${what}`);
-  log.warn(
-    { event: 'watch.module-unwatched', dir: s.dir, why: s.why, reason: s.reason },
-    `${what}: NOT watched (a directory another user could change is never trusted); its edits are not seen — fix: own it (chown) or point the build at a copy you own`,
-  );
+  // Only a directory of another user is a matter of trust: one that cannot be read, or a file, is not.
+  const text = s.reason.startsWith('is owned by')
+    ? `${what}: NOT watched (a directory another user could change is never trusted); its edits are not seen — fix: own it (chown) or point the build at a copy you own`
+    : `${what}: NOT watched; its edits are not seen — fix: make it a directory you can read, or point the build at one`;
+  log.warn({ event: 'watch.module-unwatched', dir: s.dir, why: s.why, reason: s.reason }, text);
 }
 
 /** The root's ready figures with those of the extra roots added, and the roots named. */
