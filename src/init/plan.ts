@@ -5,6 +5,7 @@
 import picomatch from 'picomatch';
 import { globProblem } from '../config/glob.js';
 import { LIST_DEFAULTS } from '../config/lists.js';
+import { PROXY_RELOAD_ONLY, PROXY_RESTART_ONLY } from '../config/schema.js';
 import type { ConfigDraft } from './render.js';
 import type { RepoFacts } from './inspect.js';
 import { ALL_AS_APPS, planApps } from './plan-apps.js';
@@ -98,6 +99,38 @@ function planWatch(facts: RepoFacts, draft: ConfigDraft, found: string[]): void 
     found.push(
       `static assets: ${s} (${embedded ? 'embedded: watched through watch.include' : 'not embedded: served from disk, a change needs no rebuild'})`,
     );
+  }
+  planProxyLists(facts, draft);
+}
+
+/**
+ * Template and static directories the proxy's default lists do not reach (`ui/html`, `ui/static` of a
+ * cmd/web layout), added to them: else behind the proxy a CSS edit there reloaded no page, said nothing,
+ * and a template edit took a build. Embedded ones build (the binary holds them): not listed.
+ */
+function planProxyLists(facts: RepoFacts, draft: ConfigDraft): void {
+  const lists = [
+    {
+      key: 'proxy.restartOnly',
+      defaults: PROXY_RESTART_ONLY,
+      dirs: facts.templateDirs,
+      what: 'read by the app at run time: an edit restarts it, no build',
+    },
+    {
+      key: 'proxy.reloadOnly',
+      defaults: PROXY_RELOAD_ONLY,
+      dirs: facts.staticDirs,
+      what: 'served from disk: an edit only reloads the pages',
+    },
+  ];
+  for (const l of lists) {
+    const reached = picomatch(l.defaults, { dot: true });
+    const added = l.dirs.filter((d) => !reached(`${d}/x`) && !facts.embeds.some((e) => embedsDir(e.glob, d))).map((d) => `${d}/**`);
+    if (added.length === 0) continue;
+    draft.values[l.key] = [...l.defaults, ...added];
+    draft.notes[l.key] = [
+      `${list(added)} added to the defaults (${list(l.defaults)}): ${l.what} (with the proxy on: --proxy-port or proxy.port).`,
+    ];
   }
 }
 

@@ -38,7 +38,7 @@ export interface TreeFacts {
 }
 
 const SKIP = new Set(['testdata', 'vendor', 'node_modules']);
-const TEMPLATE_NAMES = new Set(['templates', 'template', 'views', 'tmpl', 'layouts']);
+const TEMPLATE_NAMES = new Set(['templates', 'template', 'views', 'tmpl', 'layouts', 'html']);
 const STATIC_NAMES = new Set(['static', 'public', 'assets']);
 const MAX_DIRS = 5000;
 const MAX_DEPTH = 6;

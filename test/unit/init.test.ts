@@ -10,7 +10,7 @@ import { parse as parseYaml } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SCHEMA_FILE } from '../../src/config/emit-schema.js';
 import { parseConfigText } from '../../src/config/parse-config.js';
-import { ConfigSchema } from '../../src/config/schema.js';
+import { ConfigSchema, PROXY_RELOAD_ONLY, PROXY_RESTART_ONLY } from '../../src/config/schema.js';
 import { allSchemaPaths } from '../../src/config/schema-keys.js';
 import { ensureGitignored } from '../../src/init/gitignore.js';
 import { parseGoWorkUses } from '../../src/init/gowork.js';
@@ -226,6 +226,24 @@ describe('what init plans from the repo', () => {
       /templ must be on PATH \(go install github\.com\/a-h\/templ\/cmd\/templ@latest\)/,
     );
     expect(plan({ 'go.mod': 'module x\n', 'main.go': main }).draft.values['build.steps']).toBeUndefined();
+  });
+
+  it("cmd/web with ui/html and ui/static (Let's Go): the proxy's lists reach them, added to their defaults; a valid config that parses to them", () => {
+    const { draft, found } = plan({
+      'go.mod': 'module x\n',
+      'cmd/web/main.go': main,
+      'ui/html/base.tmpl': '{{define "base"}}{{end}}\n',
+      'ui/static/css/main.css': 'h1{}\n',
+      'static/app.js': '',
+    });
+    expect(found).toContain('templates: ui/html');
+    expect(draft.values['proxy.reloadOnly']).toEqual([...PROXY_RELOAD_ONLY, 'ui/static/**']);
+    expect(draft.values['proxy.restartOnly']).toEqual([...PROXY_RESTART_ONLY, 'ui/html/**']);
+    const parsed = parseConfigText(renderConfig(draft, './s.json'), 'watcher.config.yaml').config;
+    expect(parsed.proxy.reloadOnly).toContain('ui/static/**');
+    expect(parsed.proxy.restartOnly).toContain('ui/html/**');
+    // Reached by the defaults already (static/): nothing written.
+    expect(plan({ 'go.mod': 'module x\n', 'main.go': main, 'static/app.css': '' }).draft.values['proxy.reloadOnly']).toBeUndefined();
   });
 
   it('a frontend holding Go code stays watched; a Go package named template is not a template directory', () => {
