@@ -7,6 +7,7 @@
  * stop it (SIGTTIN) without a word.
  */
 import { oomKillCount } from '../os/oom-kills.js';
+import { mountContaining, readMounts, realPathOr } from '../os/mounts.js';
 import fs from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -79,9 +80,36 @@ function startError(e: unknown, o: AppStartOptions): HotwatchError {
             'a failed build removes what it could not replace (a full disk), and git clean removes it too: the next good build writes it again (save a file, or press r); if builds succeed and it stays missing, check build.output, and that build.cmd writes to it',
           ]
         : code === 'EACCES'
-          ? [`${o.binary} is not executable (EACCES)`, `chmod +x ${o.binary}, and check that its filesystem is not mounted noexec`]
+          ? notExecutable(o.binary)
           : [`${o.binary}: ${String((e as Error)?.message ?? e)}`, 'check that the binary was built for this machine'];
-  return new HotwatchError('APP_START_FAILED', `cannot start the app: ${what}`, { hint, where: o.cwd, cause: e });
+  return new HotwatchError('APP_START_FAILED', `cannot start the app: ${what}`, { hint, cause: e });
+}
+
+/**
+ * Why the kernel refused to run `binary` (EACCES), as far as can be told: a noexec mount (a dev container's
+ * volume, a /tmp mounted so) refuses every binary whatever its mode, so chmod +x is no fix there; a mode
+ * without x is; else a directory on the way, or a security module.
+ */
+function notExecutable(binary: string): [string, string] {
+  const mount = binary.includes('/') ? mountContaining(realPathOr(binary), readMounts()) : undefined;
+  if (mount?.mountOptions.includes('noexec')) {
+    return [
+      `${binary} cannot run: ${mount.mountPoint} is mounted noexec, where no binary may run (EACCES)`,
+      `set build.output to a path on a filesystem mounted without noexec (\`findmnt -T DIR\` shows a directory's mount options), or remount ${mount.mountPoint} without noexec`,
+    ];
+  }
+  let mode: number | undefined;
+  try {
+    mode = fs.statSync(binary).mode;
+  } catch {
+    mode = undefined;
+  }
+  if (mode !== undefined && (mode & 0o111) === 0)
+    return [`${binary} is not executable (mode ${(mode & 0o777).toString(8)})`, `chmod +x ${binary}`];
+  return [
+    `${binary} could not be run (EACCES)`,
+    'check that every directory on its path can be entered by you (ls -ld), and the logs of a security module (SELinux, AppArmor)',
+  ];
 }
 
 async function drainOrDestroy(stream: Readable | null): Promise<void> {

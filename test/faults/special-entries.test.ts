@@ -37,6 +37,22 @@ describe('special entries in the tree (faults)', () => {
     expectNoSentinelBuilds(hw);
   }, 120_000);
 
+  it('the tree on a noexec mount (a dev container volume): the start failure names the mount and build.output, not chmod +x; applied, the app serves', async () => {
+    requireNamespaces('-Urm');
+    const app = await fc.app();
+    const noexec = nsWrap('-Urm', [`mount --bind ${shq(app.root)} ${shq(app.root)}`, `mount -o remount,bind,noexec ${shq(app.root)}`]);
+    const hw = fc.start({ wrap: noexec });
+    const failed = await hw.waitForLog((l) => l.event === 'app.start-failed', 'the start fails', { timeoutMs: 60_000 });
+    expect(String(failed.msg)).toContain(`${app.root} is mounted noexec`);
+    expect(String(failed.msg)).toContain('set build.output to a path on a filesystem mounted without noexec');
+    expect(String(failed.msg)).not.toContain('chmod +x');
+    expect((await hw.stop()).code).toBe(0);
+    // The fix as written: build.output outside the noexec mount.
+    fs.appendFileSync(app.config, `build:\n  output: ${path.join(app.parent, 'bin', 'app')}\n`);
+    fc.start({ wrap: noexec });
+    await app.serves(answer('m1', { src: 's1' }), 'the app built outside the noexec mount');
+  }, 120_000);
+
   it('a tmpfs mounted EMPTY over a watched package at run time, filled seconds later: watched once it holds Go sources, and its edits serve', async () => {
     requireNamespaces('-Urm');
     requireNsenter();
