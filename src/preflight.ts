@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { configPosition } from './config/load.js';
 import type { Settings } from './config/settings.js';
+import { noexecMountOf } from './os/mounts.js';
 import { HotwatchError } from './errors.js';
 import { isPortFree, portHolders } from './os/ports.js';
 import { alreadyRunning, rootHolder } from './root-lock.js';
@@ -290,9 +291,25 @@ export async function preflight(
     const where = configPosition(s, ['build', 'output']);
     throw new HotwatchError('CONFIG_INVALID', refused.message, { hint: refused.hint, ...(where ? { where } : {}) });
   }
+  checkOutputExecutable(s);
   if (ports && s.run.port !== undefined) await checkRunPort(s, s.run.port);
   if (ports && s.proxy.enabled) await checkProxyPorts(s);
   return { goBinary, goMod };
+}
+
+/**
+ * build.output on a noexec mount (a dev container's volume, the tree bind-mounted noexec): every start
+ * would fail with EACCES, so the run is refused before anything starts. Not in exec mode (no output).
+ */
+function checkOutputExecutable(s: Settings): void {
+  if (s.exec) return;
+  const mount = noexecMountOf(s.build.output);
+  if (!mount) return;
+  const where = configPosition(s, ['build', 'output']);
+  throw new HotwatchError('CONFIG_INVALID', `build.output ${s.build.output}: ${mount} is mounted noexec, where the built app cannot run`, {
+    hint: "set build.output to a path on a filesystem mounted without noexec (`findmnt -T DIR` shows a directory's mount options), or remount it without noexec",
+    ...(where ? { where } : {}),
+  });
 }
 
 /** run.port must be free, but for the app a SIGKILLed hotwatch left there (the claim stops it). */

@@ -117,6 +117,17 @@ export function mountContaining(p: string, mounts: MountEntry[]): MountEntry | u
   return best;
 }
 
+/**
+ * The mount point of a noexec mount that holds `file` (or would, once made: its nearest existing
+ * directory is looked at), where no binary may run; undefined when it may, or when mounts cannot be read.
+ */
+export function noexecMountOf(file: string, mounts: MountEntry[] = readMounts()): string | undefined {
+  let dir = path.dirname(path.resolve(file));
+  while (!fs.existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  const m = mountContaining(realPathOr(dir), mounts);
+  return m?.mountOptions.includes('noexec') ? m.mountPoint : undefined;
+}
+
 export type FsEvents = 'native' | 'poll' | 'skip';
 
 export interface FsClass {

@@ -37,21 +37,32 @@ describe('special entries in the tree (faults)', () => {
     expectNoSentinelBuilds(hw);
   }, 120_000);
 
-  it('the tree on a noexec mount (a dev container volume): the start failure names the mount and build.output, not chmod +x; applied, the app serves', async () => {
+  it('the tree on a noexec mount (a dev container volume): refused at start naming the mount and build.output; remounted noexec while it runs, the start failure says the same, not chmod +x; the fix applied serves', async () => {
     requireNamespaces('-Urm');
+    requireNsenter();
     const app = await fc.app();
-    const noexec = nsWrap('-Urm', [`mount --bind ${shq(app.root)} ${shq(app.root)}`, `mount -o remount,bind,noexec ${shq(app.root)}`]);
-    const hw = fc.start({ wrap: noexec });
-    const failed = await hw.waitForLog((l) => l.event === 'app.start-failed', 'the start fails', { timeoutMs: 60_000 });
+    const bind = `mount --bind ${shq(app.root)} ${shq(app.root)}`;
+    const remount = `mount -o remount,bind,noexec ${shq(app.root)}`;
+    const refused = fc.start({ wrap: nsWrap('-Urm', [bind, remount]) });
+    expect((await refused.exited).code).toBe(2);
+    expect(refused.stderr()).toContain(`${app.root} is mounted noexec, where the built app cannot run`);
+    expect(refused.stderr()).toContain('set build.output to a path on a filesystem mounted without noexec');
+    expect(refused.stderr()).not.toContain('build.start');
+    // Made noexec while it runs: the next start fails, and says why.
+    const hw = fc.start({ wrap: nsWrap('-Urm', [bind]) });
+    await app.serves(answer('m1', { src: 's1' }), 'initial build');
+    inNamespaceOf(hw.pid, remount);
+    const from = hw.logs.length;
+    app.write('main.go', mainGo('m2'));
+    const failed = await hw.waitForLog((l) => l.event === 'app.start-failed', 'the start fails', { from, timeoutMs: 60_000 });
     expect(String(failed.msg)).toContain(`${app.root} is mounted noexec`);
-    expect(String(failed.msg)).toContain('set build.output to a path on a filesystem mounted without noexec');
     expect(String(failed.msg)).not.toContain('chmod +x');
     expect((await hw.stop()).code).toBe(0);
     // The fix as written: build.output outside the noexec mount.
     fs.appendFileSync(app.config, `build:\n  output: ${path.join(app.parent, 'bin', 'app')}\n`);
-    fc.start({ wrap: noexec });
-    await app.serves(answer('m1', { src: 's1' }), 'the app built outside the noexec mount');
-  }, 120_000);
+    fc.start({ wrap: nsWrap('-Urm', [bind, remount]) });
+    await app.serves(answer('m2', { src: 's1' }), 'the app built outside the noexec mount');
+  }, 150_000);
 
   it('a tmpfs mounted EMPTY over a watched package at run time, filled seconds later: watched once it holds Go sources, and its edits serve', async () => {
     requireNamespaces('-Urm');
