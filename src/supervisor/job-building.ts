@@ -104,6 +104,9 @@ function afterBuild(s: Building, outcome: BuildOutcome, at: number, policy: JobP
     return { state: { name: 'running', since: at, app: s.app, crashes: s.crashes }, effects: said };
   }
   if (outcome.kind === 'superseded') return afterSupersededFailure(s, outcome.result, at, policy);
+  // Canceled for a newer change after go had already failed (its process ended before the cancel): the
+  // newer tree builds next, so this failure is set aside as one on a changing tree is, not printed twice.
+  if (outcome.kind === 'failed' && s.canceled === 'superseded' && s.queued) return afterSupersededFailure(s, outcome.result, at, policy);
   const { app } = s;
   // A restart asked for (r, an env file) is not lost to a newer change: the build that replaces it restarts too.
   const queued = s.queued && s.batch.force ? forced(s.queued) : s.queued;

@@ -227,15 +227,13 @@ describe('the job: building', () => {
     });
   });
 
-  it('a failed build with build.onFailure: stop and a newer change queued: the app is stopped, then the change builds', () => {
+  it('a failed build with build.onFailure: stop, canceled for a newer change: no verdict, the app is not stopped; the change builds, and its failure stops it', () => {
     const b = step(buildingWithApp(), change(12, UTIL), STOP_ON_FAILURE).state;
-    const stopping = step(b, failed(20), STOP_ON_FAILURE);
-    expect(stopping.state).toMatchObject({ name: 'stopping', why: 'build failed (build.onFailure: stop)', queued: UTIL });
-    expect(stopping.state).not.toHaveProperty('startAfter');
-    expect(step(stopping.state, stopped(25), STOP_ON_FAILURE)).toEqual({
-      state: { name: 'building', since: 25, batch: UTIL, trigger: 'util.go', crashes: 0, shutdown: false, pendingSince: 12 },
-      effects: [appStop(OLD.pid, 'build failed (build.onFailure: stop)'), buildStart('util.go'), startBuild(UTIL)],
-    });
+    const next = step(b, failed(20), STOP_ON_FAILURE);
+    expect(next.state).toMatchObject({ name: 'building', batch: UTIL, app: OLD });
+    expect(next.effects.map((e) => e.type)).not.toContain('stopApp');
+    const stopping = step(next.state, failed(30), STOP_ON_FAILURE);
+    expect(stopping.state).toMatchObject({ name: 'stopping', why: 'build failed (build.onFailure: stop)' });
   });
 
   it('a failed build with no app, under either policy → idle', () => {
@@ -245,6 +243,17 @@ describe('the job: building', () => {
         effects: [report({ kind: 'build.failed', result: failedBuild, appRunning: false })],
       });
     }
+  });
+
+  it('a build canceled for a newer change that had already failed: not reported as a failure; the newer change builds', () => {
+    const canceling = step(buildingWithApp(), change(12, UTIL)).state;
+    const after = step(canceling, failed(20));
+    expect(after.effects).toEqual([
+      report({ kind: 'build.failed-superseded', buildMs: 300, next: 'newer-change' }),
+      buildStart('util.go'),
+      startBuild(UTIL),
+    ]);
+    expect(after.state).toMatchObject({ name: 'building', batch: UTIL, app: OLD, setAside: 1 });
   });
 
   it('a failure while files changed (superseded): not reported as a failure; the same batch builds again, the old app serving', () => {
