@@ -5,18 +5,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, httpGet, runCli, startHotwatch, type Hotwatch } from '../helpers/hotwatch.js';
-import { makeTmpDir } from '../helpers/tmp.js';
+import { describe, expect, it } from 'vitest';
+import { hotwatchSession, httpGet, runCli, startHotwatch } from '../helpers/hotwatch.js';
 import { waitFor } from '../helpers/wait.js';
-
-let tmp: ReturnType<typeof makeTmpDir> | undefined;
-let hw: Hotwatch | undefined;
-afterEach(async () => {
-  if (hw) expect((await hw.stop()).code, hw.stderr().slice(-2000)).toBe(0);
-  hw = undefined;
-  tmp?.cleanup();
-});
 
 const LATE_APP = `package main
 
@@ -39,15 +30,16 @@ func main() {
 `;
 
 describe('an app that listens late (e2e)', () => {
+  const session = hotwatchSession((dir) => {
+    fs.writeFileSync(path.join(dir, 'go.mod'), 'module example.com/late\n\ngo 1.22\n');
+    fs.writeFileSync(path.join(dir, 'main.go'), LATE_APP);
+  });
+
   it('binding 12 s after its start: status --check says serving once it does, and the serving line is logged', async () => {
-    tmp = makeTmpDir();
-    fs.writeFileSync(path.join(tmp.dir, 'go.mod'), 'module example.com/late\n\ngo 1.22\n');
-    fs.writeFileSync(path.join(tmp.dir, 'main.go'), LATE_APP);
-    const port = await freePort();
-    hw = startHotwatch(['--port', String(port)], { cwd: tmp.dir, env: { PORT: String(port) } });
+    const { dir, port } = session;
+    const hw = (session.hw = startHotwatch(['--port', String(port)], { cwd: dir, env: { PORT: String(port) } }));
     await hw.waitForLog((l) => l.event === 'app.start', 'the app starts', 60_000);
-    const check = (): Promise<{ code: number | null; stdout: string }> =>
-      runCli(['status', '--check'], { cwd: tmp!.dir, timeoutMs: 20_000 });
+    const check = (): Promise<{ code: number | null; stdout: string }> => runCli(['status', '--check'], { cwd: dir, timeoutMs: 20_000 });
     const early = await check();
     expect(early.code, early.stdout).toBe(1);
     expect(early.stdout).toContain('not listening yet');
