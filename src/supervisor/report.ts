@@ -242,7 +242,10 @@ function reportExit(log: Logger, r: Extract<Report, { kind: 'app.exit' }>): void
       `${how}; restarting in ${formatSeconds(r.restartInMs)} (${nth}; run.onCrash: restart)`,
     );
   } else if (r.next === 'wait-for-change') {
-    log.warn({ event: r.kind, pid: r.pid, ...r.exit }, `${how}; waiting for a change to rebuild (run.onCrash: wait-for-change)`);
+    // A clean exit is how a CLI or a one-shot job ends, not a crash: said at info, run.onCrash not named.
+    if (r.exit.code === 0 && r.exit.signal === null)
+      log.info({ event: r.kind, pid: r.pid, ...r.exit }, `${how}; waiting for a change to rebuild and run it again`);
+    else log.warn({ event: r.kind, pid: r.pid, ...r.exit }, `${how}; waiting for a change to rebuild (run.onCrash: wait-for-change)`);
   } else if (r.restartInMs !== undefined) {
     log.warn(
       { event: r.kind, pid: r.pid, ...r.exit, restartInMs: r.restartInMs, crashes: r.crashes },

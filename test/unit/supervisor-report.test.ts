@@ -57,6 +57,9 @@ describe('report wording', () => {
     expect(lines({ kind: 'app.exit', pid: 7, exit, next: 'build-running' })[0]!.msg).toBe(
       'app was killed by SIGSEGV after 3s; a build is running: the new version starts if it succeeds',
     );
+    // A clean exit (a CLI's end) is no crash: at info, run.onCrash not named.
+    const clean = lines({ kind: 'app.exit', pid: 7, exit: { code: 0, signal: null, uptimeMs: 112 }, next: 'wait-for-change' })[0]!;
+    expect(clean).toMatchObject({ level: 30, msg: 'app exited with code 0 after 112ms; waiting for a change to rebuild and run it again' });
   });
 
   it('a crash during a build, with run.onCrash: restart, and the failed build that then restarts it', () => {
