@@ -40,6 +40,15 @@ export class LoopPause {
     return ms;
   }
 
+  /** `batch` with the change waiting out a pause, which is then no longer waited for (built with it, now). */
+  takePending(batch: Batch): Batch {
+    const pending = this.pending;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pending = undefined;
+    return pending ? mergeBatches(pending, batch) : batch;
+  }
+
   /** Another file built: the next pause is the first one again. */
   reset(): void {
     this.pauses = 0;

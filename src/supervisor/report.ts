@@ -98,6 +98,22 @@ export function reportSelfTrigger(
 ): void {
   const files = v.files.map((f) => relative(root, f));
   const named = files.length > 3 ? `${files.slice(0, 3).join(', ')} and ${files.length - 3} more` : files.join(', ');
+  if (v.kind === 'suspect') {
+    const when = v.delayMs < 50 ? 'right' : formatSeconds(Math.round(v.delayMs / 100) * 100);
+    const steps = v.after === 'app' ? 'app starts' : v.after === 'build' ? 'builds started' : 'runs of build.steps (after)';
+    log.info(
+      { event: 'build.loop-suspected', files, cycles: v.cycles, after: v.after, delayMs: Math.round(v.delayMs), pauseMs },
+      `${named} changed ${when} after each of the last ${v.cycles} ${steps}: building it in ${formatSeconds(pauseMs ?? 0)}, to tell a build loop (its writer follows hotwatch's steps) from something that saves it at its own pace`,
+    );
+    return;
+  }
+  if (v.kind === 'cleared') {
+    log.info(
+      { event: 'build.loop-cleared', files, after: v.after },
+      `${named} changed again on its own time, not after a step of hotwatch's: no build loop (something saves ${files.length === 1 ? 'it' : 'them'} at its own pace); building at once again`,
+    );
+    return;
+  }
   if (v.kind === 'held') {
     const fields = { event: 'build.loop-held', files, ...(pauseMs !== undefined ? { pauseMs } : {}) };
     if (pauseMs === undefined) log.debug(fields, `${named} changed again (the build loop reported above): not building`);

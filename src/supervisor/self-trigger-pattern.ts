@@ -22,7 +22,8 @@
  * 4. no version came back: a loop's writer makes each start run a new binary (a version seen before, A
  *    then B then A again, is a checkout back and forth or an undo, a person's or a script's doing).
  *
- * A writer within 0.5 s of the start is named after `cycles` (5) triggers; a later one after 3 more (8):
+ * A writer within 0.5 s of the start is suspected after `cycles` (5) triggers; a later one after 3 more (8)
+ * (the guard then holds one pause to confirm it: self-trigger.ts):
  * a person's pace can match a later time by chance more easily than an early one, and a late writer's
  * cycles are slower anyway (a cycle every 10 s is a loop, but not a hot one).
  *

@@ -157,7 +157,13 @@ export class Supervisor {
   private submitNow(batch: Batch): void {
     // When its first change was written (polling sees it up to an interval later): one written before our step started was not caused by it.
     const verdict = this.selfTrigger.judge(batch.paths, batch.firstWrittenAt ?? batch.firstAt);
-    if (verdict.kind !== 'build') {
+    // A suspected loop's change waits one pause (whatever the step): it moves our next step, which a real loop's writer follows.
+    if (verdict.kind === 'suspect') return reportSelfTrigger(this.log, verdict, this.opts.root, this.loopPause.defer(batch));
+    if (verdict.kind === 'cleared') {
+      reportSelfTrigger(this.log, verdict, this.opts.root, undefined);
+      batch = this.loopPause.takePending(batch); // the suspected change waiting out its pause builds with this one, now
+    } else if (verdict.kind !== 'build') {
+      if (verdict.kind === 'loop') this.loopPause.reset(); // the suspicion's pause was no loop's: the loop's own pauses start at 1 s
       const pauseMs = verdict.after === 'app' ? this.loopPause.defer(batch) : undefined;
       return reportSelfTrigger(this.log, verdict, this.opts.root, pauseMs);
     }

@@ -36,7 +36,7 @@ describe('an app that writes a watched file at each start (e2e)', () => {
     expect(loop.msg).toMatch(/gen\.go/);
     expect(loop.msg).toMatch(/exclude (it|them) in watch\.exclude, or write (it|them) outside the root/);
     expect(hw.events('app.start').length).toBeLessThanOrEqual(8);
-    expect(loop.msg).toMatch(/(right|\d+(\.\d+)? s) after each of the last 5 app starts/);
+    expect(loop.msg).toMatch(/(right|\d+(\.\d+)? s) after each of the last 6 app starts/);
     expect(loop.msg).toMatch(/built after a pause \(1(\.0)? s, doubling up to 10(\.0)? s\), never dropped/);
     await pausesDouble(hw);
 
@@ -97,7 +97,7 @@ describe('an app that writes a watched file 1.5 s after each start (e2e)', () =>
     // Written 1.5 s after the start; the start is counted from before the spawn, so a little later.
     expect(loop.delayMs).toBeGreaterThanOrEqual(1500);
     expect(loop.delayMs).toBeLessThan(3500);
-    expect(loop.msg).toMatch(/^build loop: gen\.go changed \d+(\.\d)? s after each of the last 8 app starts/);
+    expect(loop.msg).toMatch(/^build loop: gen\.go changed \d+(\.\d)? s after each of the last 9 app starts/);
     expect(loop.msg).toMatch(/the app, or a process it starts, writes it/);
     expect(loop.msg).toMatch(/exclude it in watch\.exclude, or write it outside the root/);
     expect(hw.events('app.start').length).toBeLessThanOrEqual(16);
@@ -126,7 +126,8 @@ describe('a build command that writes a watched file at each build (e2e)', () =>
     expect(loop.msg).toMatch(/^build loop: stamp\.txt changed .* after each of the last \d+ builds started/);
     expect(loop.msg).toMatch(/the build \(build\.cmd, or a tool it runs\) writes it/);
     expect(loop.msg).not.toMatch(/app starts, with/);
-    expect(loop.appStarts).toBeLessThanOrEqual(1);
+    // The build running while the suspected change waited out its pause finished, and its app started.
+    expect(loop.appStarts).toBeLessThanOrEqual(2);
     await byBuild.serves('v1');
     await staysQuiet(hw);
   }, 90_000);
@@ -145,7 +146,7 @@ describe('an after build step that writes a watched file at each run (e2e)', () 
     const hw = (byStep.hw = startHotwatch([], { cwd: byStep.dir, env: { PORT: String(byStep.port) } }));
     const loop = await hw.waitForLog((l) => l.event === 'build.loop', 'the loop is reported');
     expect(loop).toMatchObject({ level: 50, files: ['after_stamp.html'], after: 'step' });
-    expect(loop.msg).toMatch(/after each of the last 5 runs of build\.steps \(after\) \(sh -c 'date \+%s%N > after_stamp\.html'\)/);
+    expect(loop.msg).toMatch(/after each of the last 6 runs of build\.steps \(after\) \(sh -c 'date \+%s%N > after_stamp\.html'\)/);
     expect(loop.msg).toMatch(/the step writes it each time it runs\. No more builds for it: make the step write it outside the root/);
     expect(loop.msg).not.toMatch(/the app, or a process it starts/);
     await byStep.serves('v1');

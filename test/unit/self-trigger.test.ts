@@ -49,12 +49,20 @@ describe('SelfTriggerGuard', () => {
     [2000, 8],
     [10_000, 8],
   ] as const) {
-    it(`an app writing the same file ${delayMs} ms after each start: a loop after ${cycles} cycles, named once, then held`, () => {
+    it(`an app writing the same file ${delayMs} ms after each start: suspected after ${cycles} cycles, a loop after one more (it followed the start the pause moved), named once, then held`, () => {
       const g = new SelfTriggerGuard({ cycles: 5 });
-      const { verdicts, t } = appWriter(g, '/r/gen.go', delayMs, cycles);
-      expect(verdicts.slice(0, -1).every((v) => v.kind === 'build')).toBe(true);
+      const { verdicts, t } = appWriter(g, '/r/gen.go', delayMs, cycles + 1);
+      expect(verdicts.slice(0, -2).every((v) => v.kind === 'build')).toBe(true);
+      expect(verdicts.at(-2)).toMatchObject({ kind: 'suspect', files: ['/r/gen.go'], cycles, after: 'app' });
       const loop = verdicts.at(-1);
-      expect(loop).toMatchObject({ kind: 'loop', files: ['/r/gen.go'], cycles, after: 'app', builds: cycles - 1, appStarts: cycles - 1 });
+      expect(loop).toMatchObject({
+        kind: 'loop',
+        files: ['/r/gen.go'],
+        cycles: cycles + 1,
+        after: 'app',
+        builds: cycles,
+        appStarts: cycles,
+      });
       expect((loop as { delayMs: number }).delayMs).toBeGreaterThanOrEqual(delayMs);
       expect((loop as { delayMs: number }).delayMs).toBeLessThan(delayMs + 20);
       // A person's edit of main.go builds; the app it starts writes gen.go at its time again: held.
@@ -72,13 +80,16 @@ describe('SelfTriggerGuard', () => {
     const rnd = jitter(3);
     let t = 0;
     let v: SelfTriggerVerdict = { kind: 'build' };
-    for (let i = 0; i < 5; i++) {
+    const kinds: string[] = [];
+    for (let i = 0; i < 6; i++) {
       g.buildStarted(t);
       t += 100 + 10 * rnd();
       v = g.judge(['/r/gen.txt'], t); // the build is canceled, the next one starts
+      kinds.push(v.kind);
       t += 20 + 200 * rnd();
     }
-    expect(v).toMatchObject({ kind: 'loop', files: ['/r/gen.txt'], after: 'build', builds: 4, appStarts: 0 });
+    expect(kinds).toEqual(['build', 'build', 'build', 'build', 'suspect', 'loop']);
+    expect(v).toMatchObject({ kind: 'loop', files: ['/r/gen.txt'], after: 'build', builds: 5, appStarts: 0 });
   });
 
   it('a person saving the same file after each new version serves, at a person’s pace: never a loop', () => {
@@ -105,6 +116,29 @@ describe('SelfTriggerGuard', () => {
     }
   });
 
+  it('a writer at its own pace that looked like a loop: its next save while nothing of ours started (the pause) clears it; never a loop', () => {
+    const g = new SelfTriggerGuard({ cycles: 5 });
+    // Five saves that fell 0.3 s after each start (a sync tool in step with builds of the same length).
+    const { verdicts, t } = appWriter(g, '/r/main.go', 300, 5);
+    expect(verdicts.at(-1)).toMatchObject({ kind: 'suspect', files: ['/r/main.go'], after: 'app' });
+    // The suspected change waits out a pause: no build, no start. The tool saves again meanwhile.
+    expect(g.judge(['/r/main.go'], t + 800)).toEqual({ kind: 'cleared', files: ['/r/main.go'], after: 'app' });
+    // Its saves build as any change does from then on; five more in step are suspected again, not called a loop.
+    const again = appWriter(g, '/r/main.go', 300, 5, t + 900);
+    expect(again.verdicts.map((v) => v.kind)).toEqual(['build', 'build', 'build', 'build', 'suspect']);
+  });
+
+  it('a writer at its own pace whose saves fell the same time after each start: the pause moved the start, its next save does not follow: cleared', () => {
+    const g = new SelfTriggerGuard({ cycles: 5 });
+    const { verdicts, t } = appWriter(g, '/r/main.go', 2300, 8);
+    expect(verdicts.at(-1)?.kind).toBe('suspect');
+    // The pause (1 s) moved the build and the start; the script saves 3 s after its last save, as ever:
+    // 1.3 s after this start, not 2.3 s.
+    g.buildStarted(t + 1000);
+    g.appStarted(t + 1670);
+    expect(g.judge(['/r/main.go'], t - 30 + 3000)).toEqual({ kind: 'cleared', files: ['/r/main.go'], after: 'app' });
+  });
+
   it('a person saving while slow builds run (each save cancels the build): never a loop', () => {
     const g = new SelfTriggerGuard({ cycles: 5 });
     const rnd = jitter(13);
@@ -122,7 +156,7 @@ describe('SelfTriggerGuard', () => {
     expect(g.judge(['/r/main.go'], first.t + 100)).toEqual({ kind: 'build' }); // a person's edit in between
     const second = appWriter(g, '/r/gen.go', 300, 4, first.t + 200);
     expect(second.verdicts.map((v) => v.kind)).toEqual(['build', 'build', 'build', 'build']);
-    expect(appWriter(g, '/r/gen.go', 300, 1, second.t + 100).verdicts[0]!.kind).toBe('loop');
+    expect(appWriter(g, '/r/gen.go', 300, 1, second.t + 100).verdicts[0]!.kind).toBe('suspect');
   });
 
   it('an app that writes the file only on some starts: the chain ends by itself, no loop', () => {
@@ -162,9 +196,11 @@ describe('SelfTriggerGuard', () => {
     };
     cycle(['/r/gen.go']);
     cycle(['/r/gen.go']);
+    expect(cycle(['/r/gen.go']).kind).toBe('suspect');
     expect(cycle(['/r/gen.go']).kind).toBe('loop');
     expect(cycle(['/r/gen.go', '/r/stamp.go']).kind).toBe('build');
     expect(cycle(['/r/gen.go', '/r/stamp.go']).kind).toBe('build');
+    expect(cycle(['/r/gen.go', '/r/stamp.go'])).toMatchObject({ kind: 'suspect', files: ['/r/stamp.go'] });
     expect(cycle(['/r/gen.go', '/r/stamp.go'])).toMatchObject({ kind: 'loop', files: ['/r/stamp.go'] });
     expect(cycle(['/r/gen.go', '/r/stamp.go']).kind).toBe('held');
   });
@@ -207,7 +243,7 @@ describe('SelfTriggerGuard', () => {
       const rnd = jitter(29);
       let t = 0;
       const kinds: string[] = [];
-      for (let i = 0; i < 5; i++) {
+      for (let i = 0; i < 6; i++) {
         g.buildStarted(t);
         t += 500 + 400 * rnd();
         g.appStarted(t);
@@ -216,7 +252,7 @@ describe('SelfTriggerGuard', () => {
         kinds.push(g.judge(['/r/gen.go'], t).kind);
         t += 30;
       }
-      expect(kinds).toEqual(['build', 'build', 'build', 'build', 'loop']);
+      expect(kinds).toEqual(['build', 'build', 'build', 'build', 'suspect', 'loop']);
     }
   });
 
@@ -259,7 +295,7 @@ describe('SelfTriggerGuard with polled changes', () => {
   });
 
   it('(why: judged by when polling saw them, the poll grid makes the same rounds look like a loop)', () => {
-    expect(pollRounds('seen').some((v) => v.kind === 'loop')).toBe(true);
+    expect(pollRounds('seen').some((v) => v.kind === 'suspect')).toBe(true);
   });
 });
 
