@@ -225,7 +225,9 @@ describe('the package', () => {
     it('hotwatch run: an edit is served, a failed build keeps the old version, the fix is served, Ctrl-C exits 0', async () => {
       hw = startHotwatch([], { cwd: mod, command: [bin], env: { ...env, PORT: String(port) } });
       await serves('v1');
-      // The native watcher's helper was built from the installed package's Go source, into the fresh cache.
+      // The native watcher's helper was built from the installed package's Go source, into the fresh cache
+      // (the first build is spawned first: on a loaded machine it can serve before the helper is built).
+      await hw.waitForLog((l) => l.event === 'watch.ready', 'watching is ready');
       expect(fs.readdirSync(env.HOTWATCH_CACHE_DIR!).some((f) => f.startsWith('hotwatch-inotify-'))).toBe(true);
 
       fs.writeFileSync(path.join(mod, 'main.go'), goMain('v2'));
