@@ -62,12 +62,14 @@ export async function startProxy(s: Settings, log: Logger, signal: AbortSignal):
 }
 
 /**
- * What the binary embeds, asked of go as the build would see it (its directory, package, env, -tags).
+ * What the binary embeds, asked of go as the build would see it (its directory, package, env, -tags; the
+ * one app's with apps:).
  * With build.cmd, which package it builds is unknown: every package of the module counts (a file any of
  * them embeds builds: safe, at the price of a longer `go list` in a large module).
  */
 function embedIndex(s: Settings, log: Logger, signal: AbortSignal): EmbedIndex {
-  const b = s.build;
+  // `hotwatch run api --proxy-port`: the proxy fronts that one app, whose package is not the top-level one.
+  const b = s.apps?.length === 1 ? s.apps[0]!.build : s.build;
   const pkg = b.cmd !== undefined ? './...' : b.package;
   const query = { cwd: b.root, pkg, root: s.root, env: { ...process.env, ...b.env }, flags: b.flags };
   return new EmbedIndex(query, log.child({ component: 'proxy' }), signal);

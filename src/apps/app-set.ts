@@ -184,8 +184,7 @@ export class AppSet implements Supervising {
     const routing = routeBatch(batch, this.o.root, this.routed, this.deps);
     const rel = (p: string): string => path.relative(this.o.root, p);
     for (const p of routing.unrouted) {
-      const why = p.endsWith('.go') ? 'no app imports its package' : 'no app imports a package above it, nor names it in apps.NAME.include';
-      this.log.debug({ event: 'apps.unrouted', file: p }, `${rel(p)}: ${why}: nothing rebuilds`);
+      this.log.debug({ event: 'apps.unrouted', file: p }, `${rel(p)}: no app imports its package: nothing rebuilds`);
     }
     if (routing.all === undefined && routing.batches.size > 0) {
       const names = [...routing.batches.keys()];

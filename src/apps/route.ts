@@ -5,8 +5,10 @@
  *   - a .go file: the apps whose build imports its directory's package (go list -deps, deps.ts);
  *   - an env file: the apps that load it (run.envFiles, apps.NAME.envFiles);
  *   - another file: the apps whose `include` globs match it, else the apps that import the package of
- *     the nearest directory above it (a template next to the code that embeds it);
- *   - a file none of these claims goes to no app: nothing rebuilds, and the reason is logged at debug.
+ *     the nearest directory above it (a template next to the code that embeds it), else every app: a
+ *     top-level templates/ the apps read at run time belongs to no package (a single app restarts for it,
+ *     so each app does; sent nowhere, its edit was silently never served);
+ *   - a .go file no app imports goes to no app: nothing rebuilds, and the reason is logged at debug.
  * With dependencies unknown (go list failed), or a rescan, every app gets the whole batch: never a
  * missed build.
  */
@@ -78,5 +80,5 @@ function appsFor(p: string, root: string, apps: readonly RoutedApp[], deps: Read
     if (readers.length > 0) return readers;
     if (d === root) break;
   }
-  return [];
+  return apps.map((a) => a.name);
 }

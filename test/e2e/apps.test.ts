@@ -186,6 +186,14 @@ describe('apps: three apps from one hotwatch', () => {
     now.api = api;
   }, 120_000);
 
+  it('a template in a top-level templates/ (in no package, read at run time): its edit restarts every app, as it restarts a single one', async () => {
+    const from = hw.logs.length;
+    fs.mkdirSync(path.join(tmp.dir, 'templates'), { recursive: true });
+    fs.writeFileSync(path.join(tmp.dir, 'templates', 'index.tmpl'), '<h1>{{.}}</h1>\n');
+    for (const a of APPS) now[a] = await serves(ports[a], (x) => x.pid !== now[a].pid, `${a} restarts for the template`);
+    expect(hw.logs.slice(from).filter((l) => l.event === 'apps.unrouted')).toEqual([]);
+  }, 120_000);
+
   it("a syntax error in the worker's package leaves all three serving and is reported under the worker's name", async () => {
     const from = hw.logs.length;
     fs.writeFileSync(path.join(tmp.dir, 'cmd/worker/own/own.go'), 'package own\n\nconst Version = \n');
@@ -425,6 +433,17 @@ describe('apps: choosing apps, and config errors', () => {
       fs.writeFileSync(path.join(tmp.dir, 'cmd/api/own/own.go'), ownSource('p2'));
       const next = await serves(proxyPort, (x) => x.own === 'p2', 'the new api serves through the proxy');
       expect(next.pid).not.toBe(first.pid);
+      // Files in no package: a static file only reloads the pages, a template restarts the api (no build).
+      let from = hw.logs.length;
+      fs.mkdirSync(path.join(tmp.dir, 'static'), { recursive: true });
+      fs.writeFileSync(path.join(tmp.dir, 'static', 'app.css'), 'body{}\n');
+      await hw.waitForLog(ofApp('api', 'proxy.reload-only'), 'the css edit reloads the pages', { from });
+      expect((await ask(proxyPort))?.pid).toBe(next.pid);
+      from = hw.logs.length;
+      fs.mkdirSync(path.join(tmp.dir, 'templates'), { recursive: true });
+      fs.writeFileSync(path.join(tmp.dir, 'templates', 'page.tmpl'), '<p>{{.}}</p>\n');
+      await serves(proxyPort, (x) => x.pid !== next.pid, 'the template edit restarts the api');
+      expect(hw.events('build.start', from)).toEqual([]);
       expect(hw.logs.filter((l) => typeof l.app === 'string' && l.app !== 'api')).toEqual([]);
     } finally {
       const r = await hw.stop();

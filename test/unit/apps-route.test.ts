@@ -30,10 +30,13 @@ describe('routeBatch', () => {
     });
   });
 
-  it('a file no app reads goes nowhere, and is named', () => {
-    const r = routed(batch('internal/unused/u.go', 'README.html'));
+  it('a .go file no app imports goes nowhere, and is named; another file no app claims (a top-level templates/ read at run time) goes to every app', () => {
+    const r = routed(batch('internal/unused/u.go'));
     expect(r.to).toEqual({});
-    expect(r.unrouted).toEqual(['internal/unused/u.go', 'README.html']);
+    expect(r.unrouted).toEqual(['internal/unused/u.go']);
+    const t = routed(batch('templates/index.tmpl'));
+    expect(t.to).toEqual({ api: ['templates/index.tmpl'], worker: ['templates/index.tmpl'], cron: ['templates/index.tmpl'] });
+    expect(t.unrouted).toEqual([]);
   });
 
   it('module files go to every app; env files and include globs to their app; other files to the package above them', () => {
