@@ -135,13 +135,32 @@ class SlowBuild {
  * go (a wrapper script first on PATH). Not a "gone" binary to build again (a loop of it), nor "build ok".
  */
 function unwrittenOutput(res: BuildResult, o: JobBuildOptions): BuildResult {
-  if (!res.ok || fs.existsSync(o.binary)) return res;
+  if (!res.ok) return res;
+  const last = lastWritten(o.binary, Date.now() - res.durationMs);
+  if (last === 'written') return res;
   const shown = path.relative(o.settings.root, o.binary) || o.binary;
+  // An old binary left there (a run without the config, a build.cmd that wrote it once): not what this build made.
+  const old = last === 'missing' ? '' : ` (it is older than this build: last written ${new Date(last).toLocaleString()})`;
   const note =
     o.settings.cmd === undefined
-      ? `hotwatch: \`${res.command}\` exited 0 but did not write ${shown}: the \`go\` it ran may not be Go's toolchain (command -v go; go version)`
-      : `hotwatch: build.cmd exited 0 but did not write build.output (${shown}): make it write there, or set build.output to the file it writes`;
+      ? `hotwatch: \`${res.command}\` exited 0 but did not write ${shown}${old}: the \`go\` it ran may not be Go's toolchain (command -v go; go version)`
+      : `hotwatch: build.cmd exited 0 but did not write build.output (${shown})${old}: make it write there, or set build.output to the file it writes${old ? " (a make target that is 'up to date' writes nothing: its rule must depend on the .go files, or be .PHONY)" : ''}`;
   return { ...res, ok: false, output: res.output.trim() ? `${res.output.trimEnd()}\n${note}` : note };
+}
+
+/**
+ * Whether the build wrote `binary`: a build that writes it changes its ctime (go build rewrites its output
+ * each time, even unchanged), so one changed last before the build started (1 s of slack, for file systems
+ * with coarse times) was not written by it: the time it was, in epoch ms. 'missing': it is not there.
+ */
+function lastWritten(binary: string, buildStartedWall: number): 'written' | 'missing' | number {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(binary);
+  } catch {
+    return 'missing';
+  }
+  return st.ctimeMs >= buildStartedWall - 1000 ? 'written' : st.mtimeMs;
 }
 
 function toOutcome(res: BuildResult): BuildOutcome {

@@ -5,6 +5,7 @@
  * reads: the output is not streamed line by line at info as well.
  */
 import { spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -76,6 +77,39 @@ describe('a build.cmd that exits 0 without writing build.output (e2e)', () => {
       await hw.stop();
     }
   }, 60_000);
+});
+
+describe('a build.cmd that writes elsewhere, with an old binary at build.output (a run without the config left it) (e2e)', () => {
+  it('is a failed build naming the old binary and the fix, not "the same binary: nothing to restart" forever', async () => {
+    fs.writeFileSync(path.join(mod, 'main.go'), goMain('old'));
+    execFileSync('go', ['build', '-o', '.hotwatch/bin/app', '.'], { cwd: mod });
+    fs.writeFileSync(path.join(mod, 'main.go'), goMain('v1'));
+    await new Promise((r) => setTimeout(r, 1_500)); // older than the build by more than the slack
+    // A build script (make build, ./build.sh): what it writes is not in build.cmd for the start-up to see.
+    fs.writeFileSync(path.join(mod, 'build.sh'), '#!/bin/sh\nexec go build -o bin/server .\n', { mode: 0o755 });
+    fs.writeFileSync(path.join(mod, 'watcher.config.yaml'), "build:\n  cmd: './build.sh'\n");
+    const port = await freePort();
+    const hw = startHotwatch([], { cwd: mod, env: { PORT: String(port) } });
+    try {
+      const failed = await hw.waitForLog((l) => l.event === 'build.failed', 'the build is said to fail');
+      expect(String(failed.msg)).toContain(
+        'hotwatch: build.cmd exited 0 but did not write build.output (.hotwatch/bin/app) (it is older than this build',
+      );
+      expect(String(failed.msg)).toContain('set build.output to the file it writes');
+      expect(hw.events('app.start')).toEqual([]);
+      expect(await httpGet(port)).toBeUndefined();
+    } finally {
+      await hw.stop();
+    }
+    // The fix as written: build.output is the file it writes.
+    fs.writeFileSync(path.join(mod, 'watcher.config.yaml'), "build:\n  cmd: './build.sh'\n  output: bin/server\n");
+    const fixed = startHotwatch([], { cwd: mod, env: { PORT: String(port) } });
+    try {
+      await waitFor(async () => (await httpGet(port)) === 'v=v1', { description: 'v1 serves', timeoutMs: 60_000 });
+    } finally {
+      await fixed.stop();
+    }
+  }, 120_000);
 });
 
 describe('a `go` first on PATH that exits 0 and writes nothing (a wrapper, not Go) (e2e)', () => {
