@@ -58,12 +58,19 @@ export async function buildForJob(o: JobBuildOptions, signal: AbortSignal): Prom
     },
   })
     .then(
-      (res) => toOutcome(unwrittenOutput(res, o)),
+      (res): BuildOutcome & { unwritten?: true } => {
+        const checked = unwrittenOutput(res, o);
+        return checked.unwritten ? { ...toOutcome(checked), unwritten: true } : toOutcome(checked);
+      },
       (error: unknown): BuildOutcome => ({ kind: 'error', error }),
     )
     .finally(() => slow.stop());
   if (outcome.kind === 'failed') return confirmFailure(outcome, startedAt, o);
-  if (outcome.kind === 'ok') return withIdentity({ ...outcome, durationMs: outcome.durationMs + stepsMs }, o.binary);
+  if (outcome.kind === 'ok') {
+    const ok = { kind: 'ok' as const, durationMs: outcome.durationMs + stepsMs };
+    // Not written by this build: no identity, so it is never "the same binary" (it restarts, as a launcher script does).
+    return 'unwritten' in outcome ? ok : withIdentity(ok, o.binary);
+  }
   return outcome;
 }
 
@@ -134,17 +141,24 @@ class SlowBuild {
  * writes its binary elsewhere (`make build`, a `-o ./tmp/main`); a `go build` that does so is not Go's
  * go (a wrapper script first on PATH). Not a "gone" binary to build again (a loop of it), nor "build ok".
  */
-function unwrittenOutput(res: BuildResult, o: JobBuildOptions): BuildResult {
+function unwrittenOutput(res: BuildResult, o: JobBuildOptions): BuildResult & { unwritten?: true } {
   if (!res.ok) return res;
   const last = lastWritten(o.binary, Date.now() - res.durationMs);
   if (last === 'written') return res;
   const shown = path.relative(o.settings.root, o.binary) || o.binary;
-  // An old binary left there (a run without the config, a build.cmd that wrote it once): not what this build made.
-  const old = last === 'missing' ? '' : ` (it is older than this build: last written ${new Date(last).toLocaleString()})`;
+  if (last !== 'missing' && o.settings.cmd !== undefined) {
+    // An old binary there (a run without the config left it; make found its target up to date): it runs,
+    // said at each build, and never called "the same binary" (that claims the change does not reach it).
+    o.log.warn(
+      { event: 'build.output-unwritten', output: o.binary, lastWrittenAt: new Date(last).toISOString() },
+      `build.cmd exited 0 but did not write build.output (${shown}, last written ${new Date(last).toLocaleString()}, before this build): the app runs that old binary. If build.cmd writes its binary elsewhere, set build.output to that file; a make target writes nothing when it is 'up to date' (its rule must depend on the files you edit, or be .PHONY)`,
+    );
+    return { ...res, unwritten: true };
+  }
   const note =
     o.settings.cmd === undefined
-      ? `hotwatch: \`${res.command}\` exited 0 but did not write ${shown}${old}: the \`go\` it ran may not be Go's toolchain (command -v go; go version)`
-      : `hotwatch: build.cmd exited 0 but did not write build.output (${shown})${old}: make it write there, or set build.output to the file it writes${old ? " (a make target that is 'up to date' writes nothing: its rule must depend on the .go files, or be .PHONY)" : ''}`;
+      ? `hotwatch: \`${res.command}\` exited 0 but did not write ${shown}${last === 'missing' ? '' : ' (what is there is older than this build)'}: the \`go\` it ran may not be Go's toolchain (command -v go; go version)`
+      : `hotwatch: build.cmd exited 0 but did not write build.output (${shown}): make it write there, or set build.output to the file it writes`;
   return { ...res, ok: false, output: res.output.trim() ? `${res.output.trimEnd()}\n${note}` : note };
 }
 

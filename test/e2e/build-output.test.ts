@@ -80,7 +80,7 @@ describe('a build.cmd that exits 0 without writing build.output (e2e)', () => {
 });
 
 describe('a build.cmd that writes elsewhere, with an old binary at build.output (a run without the config left it) (e2e)', () => {
-  it('is a failed build naming the old binary and the fix, not "the same binary: nothing to restart" forever', async () => {
+  it('is said at each build, naming the old binary and the fix, never "the same binary: nothing to restart"; the fix applied serves', async () => {
     fs.writeFileSync(path.join(mod, 'main.go'), goMain('old'));
     execFileSync('go', ['build', '-o', '.hotwatch/bin/app', '.'], { cwd: mod });
     fs.writeFileSync(path.join(mod, 'main.go'), goMain('v1'));
@@ -91,13 +91,17 @@ describe('a build.cmd that writes elsewhere, with an old binary at build.output 
     const port = await freePort();
     const hw = startHotwatch([], { cwd: mod, env: { PORT: String(port) } });
     try {
-      const failed = await hw.waitForLog((l) => l.event === 'build.failed', 'the build is said to fail');
-      expect(String(failed.msg)).toContain(
-        'hotwatch: build.cmd exited 0 but did not write build.output (.hotwatch/bin/app) (it is older than this build',
+      const said = await hw.waitForLog((l) => l.event === 'build.output-unwritten', 'the unwritten output is said');
+      expect(said.level).toBe(40);
+      expect(String(said.msg)).toMatch(
+        /^build\.cmd exited 0 but did not write build\.output \(\.hotwatch\/bin\/app, last written .*, before this build\): the app runs that old binary/,
       );
-      expect(String(failed.msg)).toContain('set build.output to the file it writes');
-      expect(hw.events('app.start')).toEqual([]);
-      expect(await httpGet(port)).toBeUndefined();
+      expect(String(said.msg)).toContain('set build.output to that file');
+      await waitFor(async () => (await httpGet(port)) === 'v=old', { description: 'the old binary runs (as said)', timeoutMs: 60_000 });
+      const from = hw.logs.length;
+      fs.writeFileSync(path.join(mod, 'main.go'), goMain('v2'));
+      await hw.waitForLog((l) => l.event === 'build.output-unwritten', 'said again at the next build', { from });
+      expect(hw.events('build.same-binary')).toEqual([]);
     } finally {
       await hw.stop();
     }
@@ -105,7 +109,8 @@ describe('a build.cmd that writes elsewhere, with an old binary at build.output 
     fs.writeFileSync(path.join(mod, 'watcher.config.yaml'), "build:\n  cmd: './build.sh'\n  output: bin/server\n");
     const fixed = startHotwatch([], { cwd: mod, env: { PORT: String(port) } });
     try {
-      await waitFor(async () => (await httpGet(port)) === 'v=v1', { description: 'v1 serves', timeoutMs: 60_000 });
+      await waitFor(async () => (await httpGet(port)) === 'v=v2', { description: 'the edited code serves', timeoutMs: 60_000 });
+      expect(fixed.events('build.output-unwritten')).toEqual([]);
     } finally {
       await fixed.stop();
     }
