@@ -89,6 +89,23 @@ describe('a file still open for writing, with the default windows (15 ms lone sa
     expect(hw.events('build.failed', mark)).toEqual([]);
   });
 
+  it('a generator redirected into a NEW file (created empty, written and closed 1.5 s later) builds once, the whole file', async () => {
+    const hw = (defaults.hw = startHotwatch([], { cwd: defaults.dir, env: { PORT: String(defaults.port) } }));
+    await defaults.serves('v1');
+    await sleep(500);
+    const mark = hw.logs.length;
+    // The first `go run ./gen > gen.go`: the shell creates gen.go empty (IN_CREATE, no write yet).
+    const fd = fs.openSync(path.join(defaults.dir, 'gen.go'), 'w');
+    await sleep(1500);
+    expect(hw.events('build.start', mark), 'no build of the empty new file').toEqual([]);
+    fs.writeSync(fd, 'package main\n\nconst generated = "g1"\n');
+    fs.closeSync(fd);
+    await hw.waitForLog((l) => l.event === 'build.done' || l.event === 'build.same-binary', 'the whole file builds', { from: mark });
+    await sleep(500);
+    expect(hw.events('build.start', mark)).toHaveLength(1);
+    expect(hw.events('build.failed', mark)).toEqual([]);
+  });
+
   it('a writer that keeps it open past the wait: built as it is, said at info; its close is checked again', async () => {
     const hw = (defaults.hw = startHotwatch([], { cwd: defaults.dir, env: { PORT: String(defaults.port) } }));
     await defaults.serves('v1');

@@ -31,6 +31,7 @@ const IN = {
   DELETE: 0x200,
   MOVED_FROM: 0x40,
   MOVED_TO: 0x80,
+  ISDIR: 0x40000000,
 } as const;
 /**
  * A file's write as its newest event left it: done (true: closed, or renamed into place), under way
@@ -44,13 +45,16 @@ export const RENAMED_MASK = IN.CREATE | IN.DELETE | IN.MOVED_FROM | IN.MOVED_TO;
 /**
  * The entry's write after an event of this mask (see WriteState): true when a writer closed it
  * (IN_CLOSE_WRITE) or it was renamed into place whole (IN_MOVED_TO, an atomic save); 'writing' when it
- * was written and not closed (IN_MODIFY: a writer has it open, and its IN_CLOSE_WRITE is to come); false
- * while a replacement may be under way (created, deleted or moved away: an editor's save often moves the
- * old file away first); undefined when the event says nothing about it (IN_ATTRIB alone).
+ * was written and not closed (IN_MODIFY: a writer has it open, and its IN_CLOSE_WRITE is to come), or
+ * created as a file (IN_CREATE: open(O_CREAT) made it, and its creator holds it: `go run ./gen >
+ * new_gen.go` creates it empty and writes it a second later; built at the create, the empty file failed
+ * the build); false while a replacement may be under way (deleted or moved away: an editor's save often
+ * moves the old file away first); undefined when the event says nothing about it (IN_ATTRIB alone).
  */
 export function writeComplete(mask: number): WriteState {
   if (mask & (IN.CLOSE_WRITE | IN.MOVED_TO)) return true;
   if (mask & IN.MODIFY) return 'writing';
+  if (mask & IN.CREATE && !(mask & IN.ISDIR)) return 'writing';
   if (mask & (IN.CREATE | IN.DELETE | IN.MOVED_FROM)) return false;
   return undefined;
 }
