@@ -140,6 +140,33 @@ describe('git-ignored directories (e2e)', () => {
     await waitFor(async () => watches() <= before, { description: `watches back to ${before}`, timeoutMs: 30_000 });
   }, 120_000);
 
+  it('a template directory no longer git-ignored: the template edited while it was is served (the app restarts for it, the binary being the same)', async () => {
+    const root = repo();
+    fs.mkdirSync(path.join(root, 'views'));
+    fs.writeFileSync(path.join(root, 'views', 'page.tmpl'), 't1');
+    fs.writeFileSync(path.join(root, '.gitignore'), '/data/\n/gen/\n/views/\n');
+    fs.writeFileSync(
+      path.join(root, 'main.go'),
+      goMain('v1', {
+        imports: ['example.com/t/gen/api'],
+        extraMain:
+          'page, _ := os.ReadFile("views/page.tmpl")\n\thttp.HandleFunc("/gen", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, api.V) })\n\thttp.HandleFunc("/page", func(w http.ResponseWriter, r *http.Request) { w.Write(page) })',
+      }),
+    );
+    const port = await freePort();
+    hw = startHotwatch([], { cwd: root, env: { ...env, PORT: String(port) } });
+    await waitFor(async () => (await httpGet(port, '/page')) === 't1', { description: 't1 serves', timeoutMs: 60_000 });
+    await hw.waitForLog((l) => l.event === 'watch.ready', 'watching is ready');
+    fs.writeFileSync(path.join(root, 'views', 'page.tmpl'), 't2'); // ignored: not watched yet
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await httpGet(port, '/page')).toBe('t1');
+    fs.writeFileSync(path.join(root, '.gitignore'), '/data/\n/gen/\n');
+    await waitFor(async () => (await httpGet(port, '/page')) === 't2', {
+      description: `the template edited while ignored serves\n${hw!.stderr().slice(-2000)}`,
+      timeoutMs: 60_000,
+    });
+  }, 120_000);
+
   it('a git-ignored package the app starts importing while hotwatch runs is watched from then on', async () => {
     const root = repo();
     fs.mkdirSync(path.join(root, 'gen/later'));

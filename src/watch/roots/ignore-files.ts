@@ -32,6 +32,11 @@ export interface IgnoreFilesHost {
   replanIgnored(): Promise<void>;
   /** One rebuild of what changed while some directories were not watched. */
   rescan(reason: string): void;
+  /**
+   * What changed in `dirs` (watched again) while they were not: each such file as a change (a template
+   * the app reads at run time restarts it), nothing when none did; rejects when it cannot tell.
+   */
+  changedIn?(dirs: string[], name: string): Promise<void>;
 }
 
 export class IgnoreFileChanges {
@@ -105,8 +110,17 @@ export class IgnoreFileChanges {
       ...(ignored.length ? [`no longer watching ${this.list(ignored)} (git-ignored now)`] : []),
     ];
     this.log.info({ event: 'watch.gitignore-changed', file, watched, ignored }, `${this.rel(file)} ${what}: ${parts.join('; ')}`);
-    if (watched.length)
-      this.host.rescan(`${this.list(watched)} no longer git-ignored: building what changed there while it was not watched`);
+    if (watched.length === 0) return;
+    const why = `${this.list(watched)} no longer git-ignored: building what changed there while it was not watched`;
+    try {
+      if (this.host.changedIn) return await this.host.changedIn(watched, this.list(watched));
+    } catch (e) {
+      this.log.debug(
+        { event: 'watch.gitignore-catch-up-failed', err: e },
+        `could not tell what changed in ${this.list(watched)}: ${String(e)}`,
+      );
+    }
+    this.host.rescan(why); // what changed is unknown: one build of everything
   }
 
   private rel(p: string): string {

@@ -3,17 +3,15 @@
  * (module-roots.ts), each behind its own watchdog (same rules: excludes, filters, budget, sentinels,
  * mount classification, recovery), their events merged into the one pipeline. Whenever a go.mod, go.sum
  * or go.work changes, the toolchain is asked again: a module that left the set is unwatched; one that
- * joined is armed, and one rebuild (a rescan) picks up what changed there while nobody watched.
- *
- * The extra roots are armed one after the other once the root is armed: each budget check then counts the
- * watches of the roots already held (the kernel's figures are per user): the budget is for all roots.
+ * joined is armed, and what changed there while nobody watched is built. The extra roots are armed one
+ * after the other once the root is: each budget check counts the watches already held (per user).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { WatchSettings } from '../../config/settings.js';
 import type { Logger } from '../../log/logger.js';
 import type { WatchEvent } from '../../pipeline/events.js';
-import { changedInLateRoot } from '../tree/changed-since.js';
+import { changedInDirs, changedInLateRoot } from '../tree/changed-since.js';
 import type { ArmedTree, ReconcileReport, SyncOptions, Watcher, WatcherReady, WatcherStats } from '../types.js';
 import { describeRoot, planRootsOrNone, rulesFor, withLinked, withGoWork, type RootsPlan, type WatchRoot } from './module-roots.js';
 import { knownOf, sayRootAdded, sayRootFailed, sayRootRemoved, saySkipped, sumReady, sumReports, sumStats, underAny } from './set-lines.js';
@@ -71,12 +69,16 @@ export class WatchSet implements Watcher, RefreshHost {
     this.polled = new ModuleFilesPoll(opts, (files) => this.modulesFileChanged(files));
     this.buildDirs = buildDirsOnce(opts.build, opts.signal);
     this.refresh = new IgnoredRefresh(this, this.log, opts.signal);
-    const replanIgnored = (): Promise<void> => this.reconcile(this.settings).then(() => undefined);
+    const replanIgnored = async (): Promise<void> => void (await this.reconcile(this.settings));
     const rescan = (reason: string): void => this.opts.onEvent({ kind: 'rescan', reason, at: performance.now() });
     const roots = (): WatchSettings[] => [this.settings, ...[...this.extras.values()].map((e) => rulesFor(this.rules, e.root))];
     const embedHost = { roots, reapply: () => this.reconcile(this.settings), rescan, linked: (l: Linked) => this.followLinked(l) };
     this.embedded = new EmbeddedFiles(opts.build, embedHost, this.log, opts.signal);
-    this.ignoreFiles = new IgnoreFileChanges({ leftOut: () => this.leftOut(), roots, replanIgnored, rescan }, this.log, opts.cwd);
+    // Directories watched again (no longer git-ignored): what changed there since the start, as changes.
+    const [started, emit] = [Date.now(), (evs: WatchEvent[]) => evs.forEach(opts.onEvent)];
+    const changedIn = async (dirs: string[], name: string) => emit(await changedInDirs(roots(), dirs, started, name, opts.signal));
+    const ignoreHost = { leftOut: () => this.leftOut(), roots, replanIgnored, rescan, changedIn };
+    this.ignoreFiles = new IgnoreFileChanges(ignoreHost, this.log, opts.cwd);
     this.ready = this.start(this.plan());
     this.ready.catch(() => undefined); // surfaced through `ready`
   }

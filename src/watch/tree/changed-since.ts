@@ -152,3 +152,23 @@ export async function changedInLateRoot(
     return [{ kind: 'rescan', reason: `could not tell what changed ${when} (${String(e)}): building to be sure`, at: performance.now() }];
   }
 }
+
+/**
+ * Directories watched again after being left out (no longer git-ignored): their files changed at or after
+ * `sinceEpochMs`, as changes (a template the app reads at run time then restarts it, which a rescan's
+ * build of the same binary did not). `trees`: the roots with their rules now (the globs are relative to
+ * each root, so the roots are walked, and what lies outside `dirs` dropped). `name`: the directories, for
+ * the reason of a rescan. Rejects when it cannot tell (the caller rescans).
+ */
+export async function changedInDirs(
+  trees: readonly WatchSettings[],
+  dirs: readonly string[],
+  sinceEpochMs: number,
+  name: string,
+  signal: AbortSignal,
+): Promise<WatchEvent[]> {
+  const under = (p: string): boolean => dirs.some((d) => p === d || p.startsWith(d + path.sep));
+  const found = await changedWhileArming(trees, sinceEpochMs, signal);
+  const kept = { ...found, files: found.files.filter(under), dirs: found.dirs.filter(under), mtimeKept: found.mtimeKept.filter(under) };
+  return catchUpEvents(kept, performance.now(), `in ${name} while it was git-ignored`);
+}
