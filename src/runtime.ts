@@ -50,6 +50,8 @@ export interface RuntimeOptions {
   onAppChange?: SupervisorOptions['onAppChange'];
   /** With apps:, told whenever an app's process changes, with every app's that runs (the state file). */
   onAppsChange?: AppSetOptions['onAppsChange'];
+  /** Told of an app process besides the serving ones (a version proving itself, one draining): the state file. */
+  onAppAlso?: SupervisorOptions['onAppAlso'];
   /** The directory hotwatch was started in: compiler errors name files relative to it. */
   cwd?: string;
   /** hotwatch's version (service mode's /status and metrics). */
@@ -194,6 +196,7 @@ function sharedOptions(
       first.settled.then(() => batcher().changedSince(since, { pollRound: true, graceMs: FAILURE_GRACE_MS })),
     // With apps:, the state file records every app's process (onAppsChange), not one.
     ...wiring.supervisorHooks(s.apps ? undefined : o.onAppChange, (batch: Batch): void => batcher().serving(batch)),
+    ...(o.onAppAlso ? { onAppAlso: o.onAppAlso } : {}),
     afterCycle: () => {
       collector.soon();
       first.endCycle();

@@ -35,6 +35,8 @@ interface State {
   app?: Proc & { marker: EnvMarker };
   /** With apps: (several apps), the process of each app that runs. */
   apps?: Array<Proc & { marker: EnvMarker }>;
+  /** App processes besides those: a new version proving itself beside the serving one, an old one draining. */
+  also?: Array<Proc & { marker: EnvMarker }>;
 }
 
 /** Private: the state, the built binary, the sentinels. Nobody else needs to read or enter it. */
@@ -61,9 +63,10 @@ export type LeftoverVerdict =
 export function leftoverAppPids(root: string): Set<number> {
   const out = new Set<number>();
   try {
-    const state = readStateOf(root) as { app?: unknown; apps?: unknown } | null | undefined;
+    const state = readStateOf(root) as { app?: unknown; apps?: unknown; also?: unknown } | null | undefined;
     if (state === undefined) return out;
-    const entries = state?.app !== undefined ? [state.app] : Array.isArray(state?.apps) ? (state.apps as unknown[]) : [];
+    const serving = state?.app !== undefined ? [state.app] : Array.isArray(state?.apps) ? (state.apps as unknown[]) : [];
+    const entries = [...serving, ...(Array.isArray(state?.also) ? (state.also as unknown[]) : [])];
     for (const e of entries) {
       const v = judgeLeftover(e);
       const marker = 'app' in v ? v.app.marker : 'gone' in v ? v.marker : undefined;
@@ -136,6 +139,8 @@ export class StateFile {
   private lockedId: string | undefined;
   /** What was written last (written again into a root that replaced the first one). */
   private last: State | undefined;
+  /** App processes besides the serving ones, by pid (recordAlso). */
+  private readonly also = new Map<number, Proc & { marker: EnvMarker }>();
   private reclaiming: Promise<void> = Promise.resolve();
   private released = false;
   /** The hotwatch the previous state names (read with it). */
@@ -153,7 +158,8 @@ export class StateFile {
 
   private write(s: State): void {
     this.last = s;
-    writeFileReplacing(this.dir, 'state.json', JSON.stringify(s), STATE_MODE);
+    const also = [...this.also.values()];
+    writeFileReplacing(this.dir, 'state.json', JSON.stringify(also.length > 0 ? { ...s, also } : s), STATE_MODE);
     // Removed meanwhile (rsync --delete of the tree, a clean): put back, or `git add -A` takes the binary.
     if (!fs.existsSync(path.join(this.dir, '.gitignore'))) writeFileReplacing(this.dir, '.gitignore', GITIGNORE, GITIGNORE_MODE);
   }
@@ -331,10 +337,11 @@ export class StateFile {
     }
     if (raw === undefined) return undefined;
     try {
-      const state = JSON.parse(raw.toString('utf8')) as { app?: unknown; apps?: unknown; hotwatch?: unknown } | null;
+      const state = JSON.parse(raw.toString('utf8')) as { app?: unknown; apps?: unknown; also?: unknown; hotwatch?: unknown } | null;
       this.previousWriter = asProc(state?.hotwatch);
-      if (state?.app !== undefined) return [state.app];
-      return Array.isArray(state?.apps) ? state.apps : undefined;
+      const also = Array.isArray(state?.also) ? (state.also as unknown[]) : [];
+      if (state?.app !== undefined) return [state.app, ...also];
+      return Array.isArray(state?.apps) ? [...(state.apps as unknown[]), ...also] : also.length > 0 ? also : undefined;
     } catch {
       this.ignored('it is not JSON', 'warn');
       return undefined;
@@ -446,6 +453,18 @@ export class StateFile {
       { event: 'app.leftover', pids, killed, marker: marker.key },
       `stopped ${who}: the app daemonized under a previous hotwatch that did not exit cleanly (killed with SIGKILL?); they carried its marker${killed.length > 0 ? ` (${killed.length} needed SIGKILL)` : ''}`,
     );
+  }
+
+  /**
+   * An app process besides the serving ones (`alive`: from now on; else no longer): a new version proving
+   * itself beside the serving one, or an old one draining after the switch. A hotwatch killed meanwhile left
+   * it running, unrecorded, and the next run said "nothing left running".
+   */
+  recordAlso(app: { pid: number; marker: EnvMarker }, alive: boolean): void {
+    const startTime = alive ? readStat(app.pid)?.startTime : undefined;
+    if (startTime !== undefined) this.also.set(app.pid, { pid: app.pid, startTime, marker: app.marker });
+    else if (!this.also.delete(app.pid)) return;
+    this.write(this.last ?? { hotwatch: this.self });
   }
 
   /** With apps: (several apps): the process of each app that runs now. */

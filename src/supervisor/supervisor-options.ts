@@ -65,6 +65,11 @@ export interface SupervisorOptions {
   /** Told whenever the running app changes (started, stopped, exited): the state file records it. */
   onAppChange?: (app: { pid: number; marker: { key: string; value: string } } | undefined) => void;
   /**
+   * Told of an app process besides the serving one, while it runs (`alive`), and once it is gone: a new
+   * version proving itself beside it (blue-green), an old one draining after the switch (the state file).
+   */
+  onAppAlso?: (app: { pid: number; marker: { key: string; value: string } }, alive: boolean) => void;
+  /**
    * With apps: one set shared by every app's supervisor, each adding the markers of the apps it starts: a
    * port a sibling holds (the PORT of an env file every app inherits) is not a stray's.
    */

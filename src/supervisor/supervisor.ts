@@ -496,6 +496,7 @@ export class Supervisor {
   private retire(app: AppProcess, why: string): void {
     this.apps.delete(app.pid);
     this.retiring.add(app);
+    this.opts.onAppAlso?.(app, true); // no longer the recorded one: still running until drained
     const stopped = this.drainThenStop(app, 'all')
       .then((result) => {
         this.portHolders.note(result);
@@ -505,6 +506,7 @@ export class Supervisor {
       .finally(() => {
         this.retiring.delete(app);
         this.retiringStops.delete(stopped);
+        this.opts.onAppAlso?.(app, false);
       });
     this.retiringStops.add(stopped);
   }
@@ -543,12 +545,13 @@ export class Supervisor {
     if (identity !== undefined) this.selfTrigger.appVersion(t0, identity);
     if (proxy && port !== undefined) {
       this.noteMarker(app.marker.value);
+      this.opts.onAppAlso?.(app, true);
       const why = await proveReady(app, port, proxy, {
         signal,
         stopSignal: run.stopSignal,
         gracePeriodMs: run.gracePeriodMs,
         log: this.log,
-      });
+      }).finally(() => this.opts.onAppAlso?.(app, false)); // ready: the serving one now (appStarted); else stopped
       if (why !== undefined) {
         const lines = tail.lines;
         this.showFailure({ title: `The new version did not start: ${why}`, lines });

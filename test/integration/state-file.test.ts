@@ -69,6 +69,35 @@ describe('state.json: the leftover app is stopped only when it carries the recor
     expect(lines.find((l) => l.event === 'app.leftover')?.msg).toContain(`pid ${app.pid}`);
   });
 
+  it('a version proving itself beside the serving one (blue-green), recorded as such: a hotwatch killed meanwhile leaves both, the next run stops both', async () => {
+    const [serving, proving] = [randomUUID(), randomUUID()].map((value) => {
+      const marker = { key: 'HOTWATCH_APP_ID', value };
+      return { ...sleeper({ ...process.env, [marker.key]: marker.value }), marker };
+    });
+    const first = new StateFile(tmp.dir);
+    await first.claim();
+    first.recordApp(serving!);
+    first.recordAlso(proving!, true);
+    const written = JSON.parse(fs.readFileSync(path.join(tmp.dir, '.hotwatch/state.json'), 'utf8'));
+    expect(written.also).toMatchObject([{ pid: proving!.pid }]);
+    // No longer besides (ready: the serving one now; or stopped): it leaves the record.
+    first.recordAlso(proving!, false);
+    expect(JSON.parse(fs.readFileSync(path.join(tmp.dir, '.hotwatch/state.json'), 'utf8')).also).toBeUndefined();
+    // The state of a hotwatch that did not exit (SIGKILL): taken over by the next one, as it would be.
+    fs.writeFileSync(
+      path.join(tmp.dir, '.hotwatch/state.json'),
+      JSON.stringify({ ...written, hotwatch: { pid: 999_999_999, startTime: 1 } }),
+    );
+    first.release();
+    const next = new StateFile(tmp.dir);
+    states.push(next);
+    await next.claim();
+    const c = capture();
+    await next.reapLeftover(c.log);
+    await waitFor(() => !isAlive(serving!.pid) && !isAlive(proving!.pid), { description: 'both versions are stopped', timeoutMs: 8000 });
+    expect(c.lines.filter((l) => l.event === 'app.leftover')).toHaveLength(2);
+  });
+
   it("a marker that is not hotwatch's (a variable the named process does carry): ignored, nothing signalled", async () => {
     // Not PATH=… here, though that is the forgery to fear: every process carries it, and a hotwatch that
     // trusted it would sweep them all (the test run included) — as today's code did, once, on this machine.
