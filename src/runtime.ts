@@ -52,6 +52,8 @@ export interface RuntimeOptions {
   onAppsChange?: AppSetOptions['onAppsChange'];
   /** Told of an app process besides the serving ones (a version proving itself, one draining): the state file. */
   onAppAlso?: SupervisorOptions['onAppAlso'];
+  /** Where the app's stderr goes once read (the log's own output: logOutput). */
+  appStderr?: NodeJS.WritableStream;
   /** The directory hotwatch was started in: compiler errors name files relative to it. */
   cwd?: string;
   /** hotwatch's version (service mode's /status and metrics). */
@@ -197,6 +199,7 @@ function sharedOptions(
     // With apps:, the state file records every app's process (onAppsChange), not one.
     ...wiring.supervisorHooks(s.apps ? undefined : o.onAppChange, (batch: Batch): void => batcher().serving(batch)),
     ...(o.onAppAlso ? { onAppAlso: o.onAppAlso } : {}),
+    ...(o.appStderr ? { appStderr: o.appStderr } : {}),
     afterCycle: () => {
       collector.soon();
       first.endCycle();

@@ -43,6 +43,7 @@ export async function runCommand(argv: string[], io: CliIO, remembered?: Remembe
   if (remembered && 'build' in remembered) remembered.build.signals.handOver(); // a stop since its spawn stops the start-up
   // Stopped in the finally below unless the start-up adopts it: an exit 2 leaves nothing running.
   let early: EarlyBuild | undefined = remembered && 'build' in remembered ? remembered.build.early : undefined;
+  let output: NodeJS.WritableStream | undefined;
   try {
     const started = await startUp(argv, io, root.signal, timings, remembered);
     if (typeof started === 'number') return started;
@@ -58,12 +59,13 @@ export async function runCommand(argv: string[], io: CliIO, remembered?: Remembe
       return end.code;
     }
     // Loaded once the first build runs (startup/early-build.ts): none of it is on that build's path.
-    const { openLogger } = await import('../log/logger.js');
+    const { logOutput, openLogger } = await import('../log/logger.js');
+    output = logOutput(io.stderr, settings.log.format);
     // The log's pipe or terminal went away (`hotwatch run | head`): shut down cleanly, the app with it.
     const log = await openLogger({
       format: settings.log.format,
       level: settings.log.level,
-      destination: io.stderr,
+      destination: output,
       onClosed: (e) => root.abort(new Error(`the log output was closed (${(e as NodeJS.ErrnoException).code ?? e.message})`)),
     });
     signalLog = log;
@@ -73,7 +75,17 @@ export async function runCommand(argv: string[], io: CliIO, remembered?: Remembe
       configInput: started.configInput,
       rootAs: rootGivenAs(settings) ?? settings.root, // a symlink the root was given as: it must still lead there
     });
-    return await serve(settings, state, log, { io, root, signals, onSupervisor: (s) => (supervisor = s), reloadSettings, timings, early });
+    const code = await serve(settings, state, log, {
+      io,
+      root,
+      signals,
+      onSupervisor: (s) => (supervisor = s),
+      reloadSettings,
+      timings,
+      early,
+      output,
+    });
+    return await flushedOrExit(output, code);
   } finally {
     await early?.abandon(signalLog); // a no-op once adopted; else the start-up ended before the first build
     if (remembered && 'build' in remembered) remembered.build.lock.release(); // a no-op once the state file's claim released it
@@ -180,16 +192,29 @@ interface ServeContext {
   timings: StartupTimings;
   /** The first build, spawned at start-up: adopted by the first cycle, stopped if the runtime ends before. */
   early: EarlyBuild | undefined;
+  /** Where the log and the app's stderr go (logOutput: off the main thread for a pipe). */
+  output: NodeJS.WritableStream;
 }
 
 const KEYS_OFF = 'keys off: hotwatch runs in the background of this terminal (fg brings them back)';
+
+/**
+ * The last lines written before the exit: a reader that stopped draining (`| less` left unscrolled) holds
+ * them for good, and a write in flight would keep the process alive: after a second, the exit all the
+ * same (what is running was stopped and said; only the saying is stuck).
+ */
+async function flushedOrExit(output: NodeJS.WritableStream, code: number): Promise<number> {
+  const writer = output as NodeJS.WritableStream & { drained?: (ms: number) => Promise<boolean> };
+  if (!writer.drained || (await writer.drained(1000))) return code;
+  process.exit(code);
+}
 
 /** The runtime, until a signal or a fatal error; the last line says what is left running (verified). */
 async function serve(
   settings: Settings,
   stateFile: StateFile,
   log: Logger,
-  { io, root, signals, onSupervisor, reloadSettings, timings, early }: ServeContext,
+  { io, root, signals, onSupervisor, reloadSettings, timings, early, output }: ServeContext,
 ): Promise<number> {
   const say = (text: string): void => log.info({ event: 'hotkeys' }, text);
   const [{ runtime }, { onHelperNotice }, { HOTKEYS_HELP, listenForHotkeys, runHotkeys }, { clearScreenBeforeBuilds }] = await Promise.all([
@@ -231,6 +256,7 @@ async function serve(
         listenForHotkeys(process.stdin, keys, root.signal, { onKeys: () => say(HOTKEYS_HELP), onBackground: () => say(KEYS_OFF) });
       },
       ...recordingApps(stateFile, log),
+      appStderr: output,
       onRootRearmed: () => void stateFile.reclaim(log),
     });
     await early?.abandon(log); // stopped before its first cycle: gone before "nothing left running" is said

@@ -8,6 +8,7 @@ import type * as PrettyModule from './pretty.js';
 import type { LoggerOptions } from './options.js';
 import { Writable } from 'node:stream';
 import { isoTimeWithoutIcu } from './iso-time.js';
+import { FdWriter } from './fd-writer.js';
 
 export type { Logger, LoggerOptions };
 
@@ -51,6 +52,20 @@ export function createLogger(opts: LoggerOptions, pretty?: PrettyStreams): Logge
   }
   if (!pretty) throw new Error('internal: the pretty log format needs its modules (openLogger loads them)');
   return pino({ level: opts.level, base: { name: 'hotwatch' } }, pretty.prettyStream(opts, dest));
+}
+
+/**
+ * Where hotwatch's log lines (and the app's stderr passed through) go: `stderr` itself, or, when it is
+ * hotwatch's fd 2 and a pipe or a socket, an FdWriter on it, written off the main thread (fd-writer.ts).
+ */
+export function logOutput(stderr: NodeJS.WritableStream, format: LoggerOptions['format']): NodeJS.WritableStream {
+  if (stderr !== process.stderr || !FdWriter.blocksOnReader(2)) return stderr;
+  return new FdWriter(2, (n) => {
+    const msg = `${n} log line${n === 1 ? '' : 's'} dropped: the reader of hotwatch's output (a pipe) did not keep up`;
+    return format === 'json'
+      ? `${JSON.stringify({ level: 40, time: new Date().toISOString(), name: 'hotwatch', event: 'log.dropped', dropped: n, msg })}\n`
+      : `hotwatch: ${msg}\n`;
+  });
 }
 
 /** createLogger, with the pretty format's modules loaded first when that format is chosen. */

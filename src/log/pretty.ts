@@ -38,7 +38,7 @@ export function prettyStream(opts: LoggerOptions, dest: Writable): DestinationSt
   const isTTY = Boolean((opts.destination as { isTTY?: boolean } | undefined)?.isTTY ?? process.stderr.isTTY);
   // Under systemd (stderr is the journal): `<N>` level prefixes, no time (journald stamps it), no colours.
   // Only stderr can be the journal (a destination of a test, a file, never is).
-  const toStderr = !opts.destination || opts.destination === process.stderr;
+  const toStderr = !opts.destination || opts.destination === process.stderr || (opts.destination as { fd?: unknown }).fd === 2;
   const env = toStderr ? process.env : { NO_COLOR: process.env.NO_COLOR };
   const mode = logMode({ format: 'pretty', isTTY, destination: toStderr ? fdIdentity(2) : undefined, env });
   const options = {

@@ -126,6 +126,8 @@ const ENVIRONMENT_FAILURES: ReadonlyArray<[RegExp, string]> = [
   [/^go: parsing \$GOFLAGS: /m, 'GOFLAGS'],
   [/^go: invalid GOTOOLCHAIN /m, 'GOTOOLCHAIN'],
   [/build cache is required, but could not be located/, 'GOCACHE, or HOME'],
+  // HOME not writable (`docker run --user 1000` with HOME=/): a GOCACHE in a writable place is the way out.
+  [/failed to initialize build cache at /, 'GOCACHE (a writable directory), or HOME'],
   [/^go: creating work dir: /m, 'TMPDIR, or GOTMPDIR'],
   [/^go: GOPATH entry is relative|^go: GOPATH entry cannot start with shell metacharacter/m, 'GOPATH'],
 ];

@@ -45,6 +45,8 @@ describe('BUILD FAILED: an environment go cannot work in says so, and that no sa
     ['GOFLAGS', { ...process.env, GOFLAGS: '-junkflag' }],
     ['GOTOOLCHAIN', { ...process.env, GOTOOLCHAIN: 'go9.99' }],
     ['GOCACHE, or HOME', withoutHome],
+    // A HOME go cannot make its cache in (`docker run --user 1000` with HOME=/): /proc/self stands for one.
+    ['GOCACHE (a writable directory), or HOME', { ...withoutHome, HOME: '/proc/self' }],
     ['TMPDIR, or GOTMPDIR', { ...process.env, TMPDIR: '/nonexistent', GOTMPDIR: '' }],
   ])('%s', (variable, env) => {
     expect(failedLine(goBuild(env))).toContain(

@@ -1,0 +1,100 @@
+/**
+ * hotwatch's output to a pipe or a socket (`hotwatch run 2>&1 | less` left unscrolled, `| tee` onto a
+ * stuck disk, a container's log driver in blocking mode), written off the main thread. Node writes to a
+ * pipe synchronously: a reader that stopped draining blocked hotwatch in write() of its next line, and
+ * with it the builds, the watchdog and Ctrl-C, while edits went unserved in silence.
+ *
+ * Each write goes through libuv's thread pool (fs.write on the descriptor as it is: never made
+ * non-blocking, which would hand EAGAIN to an app that shares the pipe as its stdout), one at a time, in
+ * order. While one is stuck, lines queue up to MAX_QUEUED_BYTES; beyond, they are dropped and counted,
+ * and the count is written once the reader drains again.
+ */
+import fs from 'node:fs';
+import { Writable } from 'node:stream';
+
+/** About a thousand log lines: what a reader paused for a while may still want to see. */
+const MAX_QUEUED_BYTES = 256 * 1024;
+
+export class FdWriter extends Writable {
+  private queue: Buffer[] = [];
+  private queued = 0;
+  private writing = false;
+  private dropped = 0;
+  private failed = false;
+  private readonly idle: Array<() => void> = [];
+
+  /** `notice`: the line that says how many were dropped (in the log's own format). */
+  constructor(
+    readonly fd: number,
+    private readonly notice: (dropped: number) => string,
+  ) {
+    super({ decodeStrings: true });
+  }
+
+  /** Whether `fd` is a pipe or a socket (a reader can stop draining it); a terminal or a file is not. */
+  static blocksOnReader(fd: number): boolean {
+    try {
+      const st = fs.fstatSync(fd);
+      return st.isFIFO() || st.isSocket();
+    } catch {
+      return false;
+    }
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: (e?: Error | null) => void): void {
+    this.enqueue(chunk);
+    done();
+  }
+
+  /** Resolves true once everything queued is written, false after `ms` (the reader is stuck). */
+  drained(ms: number): Promise<boolean> {
+    if (!this.writing && this.queue.length === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), ms);
+      this.idle.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  private enqueue(chunk: Buffer): void {
+    if (this.failed) return;
+    if (this.queued + chunk.length > MAX_QUEUED_BYTES) {
+      this.dropped++;
+      return;
+    }
+    this.queue.push(chunk);
+    this.queued += chunk.length;
+    this.pump();
+  }
+
+  private pump(): void {
+    if (this.writing || this.failed) return;
+    if (this.queue.length === 0) {
+      for (const done of this.idle.splice(0)) done();
+      return;
+    }
+    const data = Buffer.concat(this.queue);
+    this.queue = [];
+    this.queued = 0;
+    this.writing = true;
+    fs.write(this.fd, data, (err, written) => {
+      this.writing = false;
+      if (err) {
+        this.failed = true; // EPIPE, EBADF: the logger's guard shuts hotwatch down cleanly
+        this.emit('error', err);
+        return;
+      }
+      if (written < data.length) {
+        this.queue.unshift(data.subarray(written));
+        this.queued += data.length - written;
+      } else if (this.dropped > 0 && this.queue.length === 0) {
+        const n = this.dropped;
+        this.dropped = 0;
+        this.enqueue(Buffer.from(this.notice(n)));
+      }
+      this.pump();
+    });
+  }
+}
