@@ -4,9 +4,8 @@
  * pipe synchronously: a reader that stopped draining blocked hotwatch in write() of its next line, and
  * with it the builds, the watchdog and Ctrl-C, while edits went unserved in silence.
  *
- * Each write goes through libuv's thread pool (fs.write on the descriptor as it is: never made
- * non-blocking, which would hand EAGAIN to an app that shares the pipe as its stdout), one at a time, in
- * order. While one is stuck, lines queue up to MAX_QUEUED_BYTES; beyond, they are dropped and counted,
+ * Each write goes through libuv's thread pool on a non-blocking descriptor of our own (reopenPipe), one at
+ * a time, in order: a full pipe's EAGAIN is tried again on a timer. While one is stuck, lines queue up to MAX_QUEUED_BYTES; beyond, they are dropped and counted,
  * and the count is written once the reader drains again.
  */
 import fs from 'node:fs';
@@ -14,6 +13,9 @@ import { Writable } from 'node:stream';
 
 /** About a thousand log lines: what a reader paused for a while may still want to see. */
 const MAX_QUEUED_BYTES = 256 * 1024;
+/** A full non-blocking pipe is tried again after this, doubling up to RETRY_MAX_MS. */
+const RETRY_FIRST_MS = 10;
+const RETRY_MAX_MS = 1000;
 
 export class FdWriter extends Writable {
   private queue: Buffer[] = [];
@@ -22,6 +24,7 @@ export class FdWriter extends Writable {
   private dropped = 0;
   private failed = false;
   private readonly idle: Array<() => void> = [];
+  private retryMs = RETRY_FIRST_MS;
 
   /** `notice`: the line that says how many were dropped (in the log's own format). */
   constructor(
@@ -31,13 +34,19 @@ export class FdWriter extends Writable {
     super({ decodeStrings: true });
   }
 
-  /** Whether `fd` is a pipe or a socket (a reader can stop draining it); a terminal or a file is not. */
-  static blocksOnReader(fd: number): boolean {
+  /**
+   * A descriptor of our own on the pipe at `fd` (a FIFO or `|`: a reader can stop draining it), opened
+   * again through /proc with O_NONBLOCK: a new open file description, so the app, which shares `fd`'s
+   * (its stdout), never gets EAGAIN, and no write of ours ever blocks (a write blocked in the thread pool
+   * also kept the process from exiting: libuv joins its threads at exit). Undefined for anything else (a
+   * terminal, a file, a socket), or where /proc cannot reopen it.
+   */
+  static reopenPipe(fd: number): number | undefined {
     try {
-      const st = fs.fstatSync(fd);
-      return st.isFIFO() || st.isSocket();
+      if (!fs.fstatSync(fd).isFIFO()) return undefined;
+      return fs.openSync(`/proc/self/fd/${fd}`, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
     } catch {
-      return false;
+      return undefined;
     }
   }
 
@@ -56,6 +65,19 @@ export class FdWriter extends Writable {
         resolve(true);
       });
     });
+  }
+
+  /** The pipe is full and the descriptor non-blocking: the data goes back first, and is tried again later. */
+  private retry(data: Buffer): void {
+    this.queue.unshift(data);
+    this.queued += data.length;
+    this.writing = true; // until the retry: nothing else is written in between
+    const timer = setTimeout(() => {
+      this.writing = false;
+      this.pump();
+    }, this.retryMs);
+    timer.unref();
+    this.retryMs = Math.min(RETRY_MAX_MS, this.retryMs * 2);
   }
 
   private enqueue(chunk: Buffer): void {
@@ -81,6 +103,8 @@ export class FdWriter extends Writable {
     this.writing = true;
     fs.write(this.fd, data, (err, written) => {
       this.writing = false;
+      if (err?.code === 'EAGAIN') return this.retry(data); // full, not gone
+      this.retryMs = RETRY_FIRST_MS;
       if (err) {
         this.failed = true; // EPIPE, EBADF: the logger's guard shuts hotwatch down cleanly
         this.emit('error', err);

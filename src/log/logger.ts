@@ -56,11 +56,12 @@ export function createLogger(opts: LoggerOptions, pretty?: PrettyStreams): Logge
 
 /**
  * Where hotwatch's log lines (and the app's stderr passed through) go: `stderr` itself, or, when it is
- * hotwatch's fd 2 and a pipe or a socket, an FdWriter on it, written off the main thread (fd-writer.ts).
+ * hotwatch's fd 2 and a pipe, an FdWriter on a non-blocking descriptor of its own (fd-writer.ts).
  */
 export function logOutput(stderr: NodeJS.WritableStream, format: LoggerOptions['format']): NodeJS.WritableStream {
-  if (stderr !== process.stderr || !FdWriter.blocksOnReader(2)) return stderr;
-  return new FdWriter(2, (n) => {
+  const fd = stderr === process.stderr ? FdWriter.reopenPipe(2) : undefined;
+  if (fd === undefined) return stderr;
+  return new FdWriter(fd, (n) => {
     const msg = `${n} log line${n === 1 ? '' : 's'} dropped: the reader of hotwatch's output (a pipe) did not keep up`;
     return format === 'json'
       ? `${JSON.stringify({ level: 40, time: new Date().toISOString(), name: 'hotwatch', event: 'log.dropped', dropped: n, msg })}\n`

@@ -3,6 +3,7 @@
  * `<N>` level prefixes under systemd. Its own file so that a JSON run never loads pino-pretty
  * (logger.ts's openLogger imports this only for the pretty format).
  */
+import { FdWriter } from './fd-writer.js';
 import pretty, { prettyFactory } from 'pino-pretty';
 import type { DestinationStream } from 'pino';
 import type { Writable } from 'node:stream';
@@ -38,7 +39,7 @@ export function prettyStream(opts: LoggerOptions, dest: Writable): DestinationSt
   const isTTY = Boolean((opts.destination as { isTTY?: boolean } | undefined)?.isTTY ?? process.stderr.isTTY);
   // Under systemd (stderr is the journal): `<N>` level prefixes, no time (journald stamps it), no colours.
   // Only stderr can be the journal (a destination of a test, a file, never is).
-  const toStderr = !opts.destination || opts.destination === process.stderr || (opts.destination as { fd?: unknown }).fd === 2;
+  const toStderr = !opts.destination || opts.destination === process.stderr || opts.destination instanceof FdWriter;
   const env = toStderr ? process.env : { NO_COLOR: process.env.NO_COLOR };
   const mode = logMode({ format: 'pretty', isTTY, destination: toStderr ? fdIdentity(2) : undefined, env });
   const options = {
