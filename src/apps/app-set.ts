@@ -13,7 +13,7 @@ import { appBuildRun, type BuildSettings, type RunSettings } from '../config/set
 import type { Logger } from '../log/logger.js';
 import type { Batch } from '../pipeline/events.js';
 import { packageDependencies } from '../os/go-deps.js';
-import { appEnvironment } from '../supervisor/env.js';
+import { appEnvironment, envFilesWithTargets } from '../supervisor/env.js';
 import type { JobSnapshot } from '../supervisor/job-state.js';
 import type { LeftProcess } from '../supervisor/port-holders.js';
 import { Supervisor, type SupervisorOptions } from '../supervisor/supervisor.js';
@@ -96,7 +96,7 @@ export class AppSet implements Supervising {
         onAppChange: (app) => this.appChanged(settings.name, app),
       }),
     }));
-    this.routed = o.apps.map((a) => routedApp(a.name, a.include, a.run.envFiles));
+    this.routed = o.apps.map((a) => routedApp(a.name, a.include, envFilesWithTargets(a.run.envFiles, o.root)));
   }
 
   private appChanged(name: string, app: RunningApp | undefined): void {

@@ -6,7 +6,7 @@ import { ownOutputFilesUnder } from '../os/own-output.js';
 import path from 'node:path';
 import type { AppSettings } from '../config/apps.js';
 import type { BuildStep, ProxySettings, Settings, WatchSettings } from '../config/settings.js';
-import { watchingEnvFiles } from '../supervisor/env.js';
+import { envFilesWithTargets, watchingEnvFiles } from '../supervisor/env.js';
 import { createFilter } from '../watch/tree/filter.js';
 
 /** The watch settings with every app's env files made relevant and every app's output excluded. */
@@ -47,8 +47,8 @@ export function excludingOutputs(watch: WatchSettings, outputs: readonly string[
 }
 
 /** Env files of the run and of every app: an edit restarts, never "back to what runs" (the batcher's restartOnly). */
-export function allEnvFiles(s: Pick<Settings, 'run' | 'apps'>): string[] {
-  return [...new Set([...s.run.envFiles, ...(s.apps ?? []).flatMap((a) => a.run.envFiles)])];
+export function allEnvFiles(s: Pick<Settings, 'run' | 'apps' | 'root'>): string[] {
+  return envFilesWithTargets([...new Set([...s.run.envFiles, ...(s.apps ?? []).flatMap((a) => a.run.envFiles)])], s.root);
 }
 
 /** `watch` with `globs` (relative to root) among its include globs, each once. */

@@ -19,6 +19,7 @@ import type { ChangeKind, SupervisorOptions, SupervisorStats } from './superviso
 import { APP_MARKER_KEY, type AppProcess, type StopResult } from './process.js';
 import { processesWithMarkers } from './daemon.js';
 import { appEnded, proveReady, startAppForJob, type JobAppOptions, type OutputTail } from './supervisor-app.js';
+import { envFilesWithTargets } from './env.js';
 import { HotwatchError } from '../errors.js';
 import { compilerErrors } from './compiler-output.js';
 import { PortHolders, type LeftProcess } from './port-holders.js';
@@ -108,7 +109,7 @@ export class Supervisor {
 
   constructor(private readonly opts: SupervisorOptions) {
     this.log = opts.log.child({ component: 'supervisor' });
-    this.envFiles = new Set(opts.run.envFiles);
+    this.envFiles = new Set(envFilesWithTargets(opts.run.envFiles, opts.root));
     this.policy = {
       root: opts.root,
       onFailure: opts.build.onFailure,

@@ -75,6 +75,20 @@ describe('an edit of a run.envFiles file (e2e)', () => {
     expect(hw.events('app.start-failed', gone)).toEqual([]);
   }, 90_000);
 
+  it('an env file that is a symlink (.env -> env/dev.env): an edit of the file it names restarts the app', async () => {
+    fs.mkdirSync(path.join(session.dir, 'env'));
+    fs.writeFileSync(path.join(session.dir, 'env', 'dev.env'), 'GREETING=linked\n');
+    fs.rmSync(path.join(session.dir, '.env'));
+    fs.symlinkSync('env/dev.env', path.join(session.dir, '.env'));
+    const hw = (session.hw = startHotwatch([], { cwd: session.dir, env: { PORT: String(session.port) } }));
+    await session.serves('linked');
+    await hw.waitForLog((l) => l.event === 'app.listening', 'the app listens');
+    const mark = hw.logs.length;
+    fs.writeFileSync(path.join(session.dir, 'env', 'dev.env'), 'GREETING=edited\n');
+    await session.serves('edited');
+    expect(hw.events('build.start', mark)).toEqual([]);
+  }, 90_000);
+
   it('an env file outside the root is read, and said at warn: its edits are not watched', async () => {
     const outside = makeTmpDir('hotwatch-env-outside-');
     try {
