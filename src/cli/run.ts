@@ -4,6 +4,7 @@ import { CONFIG_FILE_NAME, loadSettings, rootGivenAs } from '../config/load.js';
 import type { Logger } from '../log/logger.js';
 import type { Settings } from '../config/settings.js';
 import { isHotwatchError } from '../errors.js';
+import { hasProcfs } from '../os/procfs.js';
 import { preflight } from '../preflight.js';
 import { packageVersion } from './version.js';
 import { StateFile } from '../state-file.js';
@@ -312,9 +313,13 @@ function reportExit(log: Logger, signals: ShutdownSignals, left: ReadonlyArray<{
     );
     return code;
   }
+  // Without /proc (unmounted in a container, another OS) no process of the app can be looked for: not "nothing".
+  const none = hasProcfs()
+    ? 'nothing left running'
+    : "what the app's tree left running cannot be looked for (no /proc): check with ps that none of its processes is left";
   log.info(
-    { event: 'exit', forced, exitCode: exit.code },
-    `${forced ? 'stopped (forced: the app was killed); nothing left running' : 'stopped; nothing left running'}${exit.note}`,
+    { event: 'exit', forced, exitCode: exit.code, ...(hasProcfs() ? {} : { unverified: true }) },
+    `${forced ? `stopped (forced: the app was killed); ${none}` : `stopped; ${none}`}${exit.note}`,
   );
   return exit.code;
 }
