@@ -5,6 +5,7 @@
  * (minus the directories never descended: .git, node_modules, vendor, ...); `*_test.go` files and
  * testdata/ count here, since `go test` is what people run.
  */
+import path from 'node:path';
 import { HotwatchError } from '../errors.js';
 import { globProblem } from './glob.js';
 import { LIST_DEFAULTS } from './lists.js';
@@ -29,6 +30,7 @@ export function applyExec(s: Settings, flags: ExecFlags): Settings {
     const problem = globProblem(g);
     if (problem) throw new HotwatchError('FLAG_INVALID', `--watch ${g}: ${problem.message}`, { hint: problem.fix });
   }
+  refuseWholeMachine(s.root);
   const testDefaults = new Set(LIST_DEFAULTS.exclude);
   // testdata holds what tests read (golden files, fixtures; go keys its test cache on them): watched here,
   // unless the config names it itself.
@@ -45,4 +47,22 @@ export function applyExec(s: Settings, flags: ExecFlags): Settings {
     },
     run: { ...s.run, binary: file, args },
   };
+}
+
+/**
+ * `hotwatch exec` typed in `/` or in the home directory (no go.mod is needed, so nothing stopped it): it
+ * armed tens of thousands of directories of the whole machine (48,600 in `/`), with the user's share of
+ * watches, and every write anywhere (go's cache, a browser's profile) ran the command.
+ */
+function refuseWholeMachine(root: string): void {
+  const home = process.env.HOME ? path.resolve(process.env.HOME) : undefined;
+  const where = root === path.parse(root).root ? 'the file system root' : root === home ? 'your home directory' : undefined;
+  if (!where) return;
+  throw new HotwatchError(
+    'FLAG_INVALID',
+    `hotwatch exec in ${where} (${root}) would watch every directory under it, and run the command at every write there`,
+    {
+      hint: 'cd to your project first, or give it with --root DIR',
+    },
+  );
 }

@@ -208,6 +208,14 @@ describe('hotwatch exec (e2e)', () => {
     const none = await runCli(['exec'], { cwd: tmp.dir });
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/no command to run/);
+    // In / or in $HOME it would watch the whole machine (48,600 directories in /): refused, with the fix.
+    const slash = await runCli(['exec', '--', 'true'], { cwd: '/' });
+    expect(slash.code).toBe(2);
+    expect(slash.stderr).toMatch(/hotwatch exec in the file system root \(\/\) would watch every directory under it/);
+    expect(slash.stderr).toContain('cd to your project first, or give it with --root DIR');
+    const home = await runCli(['exec', '--', 'true'], { cwd: tmp.dir, env: { ...process.env, HOME: tmp.dir } });
+    expect(home.code).toBe(2);
+    expect(home.stderr).toContain('hotwatch exec in your home directory');
     const watchAlone = await runCli(['run', '--watch', '*.txt'], { cwd: tmp.dir });
     expect(watchAlone.code).toBe(2);
     expect(watchAlone.stderr).toMatch(/--watch is for ad-hoc mode only/);
