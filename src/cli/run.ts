@@ -44,7 +44,6 @@ export async function runCommand(argv: string[], io: CliIO, remembered?: Remembe
   if (remembered && 'build' in remembered) remembered.build.signals.handOver(); // a stop since its spawn stops the start-up
   // Stopped in the finally below unless the start-up adopts it: an exit 2 leaves nothing running.
   let early: EarlyBuild | undefined = remembered && 'build' in remembered ? remembered.build.early : undefined;
-  let output: NodeJS.WritableStream | undefined;
   try {
     const started = await startUp(argv, io, root.signal, timings, remembered);
     if (typeof started === 'number') return started;
@@ -59,16 +58,7 @@ export async function runCommand(argv: string[], io: CliIO, remembered?: Remembe
       );
       return end.code;
     }
-    // Loaded once the first build runs (startup/early-build.ts): none of it is on that build's path.
-    const { logOutput, openLogger } = await import('../log/logger.js');
-    output = logOutput(io.stderr, settings.log.format);
-    // The log's pipe or terminal went away (`hotwatch run | head`): shut down cleanly, the app with it.
-    const log = await openLogger({
-      format: settings.log.format,
-      level: settings.log.level,
-      destination: output,
-      onClosed: (e) => root.abort(new Error(`the log output was closed (${(e as NodeJS.ErrnoException).code ?? e.message})`)),
-    });
+    const { log, output } = await runLogger(settings, io, root);
     signalLog = log;
     settleRemembered(log, remembered, early, {
       place: { argv, cwd: io.cwd, env: process.env },
@@ -92,6 +82,21 @@ export async function runCommand(argv: string[], io: CliIO, remembered?: Remembe
     if (remembered && 'build' in remembered) remembered.build.lock.release(); // a no-op once the state file's claim released it
     signals.close();
   }
+}
+
+/** The run's logger, and where it writes (logOutput: a pipe off the main thread), the app's stderr with it. */
+async function runLogger(settings: Settings, io: CliIO, root: AbortController): Promise<{ log: Logger; output: NodeJS.WritableStream }> {
+  // Loaded once the first build runs (startup/early-build.ts): none of it is on that build's path.
+  const { logOutput, openLogger } = await import('../log/logger.js');
+  const output = logOutput(io.stderr, settings.log.format);
+  // The log's pipe or terminal went away (`hotwatch run | head`): shut down cleanly, the app with it.
+  const log = await openLogger({
+    format: settings.log.format,
+    level: settings.log.level,
+    destination: output,
+    onClosed: (e) => root.abort(new Error(`the log output was closed (${(e as NodeJS.ErrnoException).code ?? e.message})`)),
+  });
+  return { log, output };
 }
 
 /** Flags, config, preflight and the claim on the root: the settings, or the exit code of bad input. */
