@@ -59,6 +59,12 @@ async function pausesDouble(hw: Hotwatch): Promise<void> {
 async function staysQuiet(hw: Hotwatch): Promise<void> {
   // The app may answer before its start's line is read from hotwatch's stderr: counted once it is.
   await waitFor(() => hw.events('app.start').length > 0, { description: 'the app start is logged' });
+  // A build under way when the loop was said (a change that waited out the suspicion's pause) ends, and
+  // starts its app, first: the quiet is counted from then.
+  const ended = (): number =>
+    ['build.done', 'build.failed', 'build.canceled', 'build.failed-superseded'].reduce((n, e) => n + hw.events(e).length, 0);
+  await waitFor(() => ended() >= hw.events('build.start').length, { description: 'no build under way', timeoutMs: 60_000 });
+  await new Promise((r) => setTimeout(r, 500)); // its app's start, logged just after
   const builds = hw.events('build.start').length;
   const starts = hw.events('app.start').length;
   const times = hw.events('app.start').map((l) => Date.parse(String(l.time)));
