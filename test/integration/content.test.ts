@@ -1,7 +1,8 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ContentIndex } from '../../src/pipeline/content.js';
+import { ContentIndex, hashFile } from '../../src/pipeline/content.js';
 import { makeTmpDir } from '../helpers/tmp.js';
 
 let tmp: ReturnType<typeof makeTmpDir>;
@@ -22,6 +23,22 @@ describe('ContentIndex (real files)', () => {
     fs.writeFileSync(a, 'package a // edited\n');
     expect(await idx.classify([a])).toEqual({ changed: [a], unchanged: [] });
     expect(await idx.classify([a])).toEqual({ changed: [], unchanged: [a] });
+  });
+
+  it('a large file (over 1 MB) is hashed in pieces, to the same verdicts: not seeded (its first save builds), then a same-bytes save is unchanged', async () => {
+    const big = path.join(tmp.dir, 'asset.bin');
+    const data = Buffer.alloc(3 * 1024 * 1024 + 17, 7);
+    fs.writeFileSync(big, data);
+    old(big);
+    const idx = new ContentIndex();
+    expect(await idx.seed([big], Date.now(), new AbortController().signal)).toBe(0);
+    expect(await idx.classify([big])).toEqual({ changed: [big], unchanged: [] });
+    fs.writeFileSync(big, data);
+    expect(await idx.classify([big])).toEqual({ changed: [], unchanged: [big] });
+    data[data.length - 1] = 8; // the last byte, past the last whole piece
+    fs.writeFileSync(big, data);
+    expect(await idx.classify([big])).toEqual({ changed: [big], unchanged: [] });
+    expect(await hashFile(big)).toBe(crypto.hash('sha1', data, 'base64'));
   });
 
   it('after forgetAll (a rescan built what was not all seen), an edit back to an old hash counts as changed', async () => {
