@@ -5,6 +5,7 @@ import type { Logger } from '../log/logger.js';
 import type { Settings } from '../config/settings.js';
 import { isHotwatchError } from '../errors.js';
 import { hasProcfs } from '../os/procfs.js';
+import { followRootLink } from '../root-link.js';
 import { preflight } from '../preflight.js';
 import { packageVersion } from './version.js';
 import { StateFile } from '../state-file.js';
@@ -232,11 +233,13 @@ async function serve(
   // The inotify helper's cache found untrusted, a cached helper rebuilt: said in the log, one line each.
   const offHelperNotices = onHelperNotice((n) => log[n.level]({ event: 'inotify-helper.cache' }, n.message));
   const givenAs = rootGivenAs(settings);
-  if (givenAs)
+  if (givenAs) {
     log.info(
       { event: 'root.resolved', root: settings.root, given: givenAs },
       `root ${givenAs} is a symlink: watching the directory it names, ${settings.root}`,
     );
+    followRootLink(givenAs, settings.root, log, root.signal);
+  }
   await stateFile.reapLeftover(log);
   try {
     const end = await runtime(settings, {

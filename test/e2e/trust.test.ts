@@ -222,8 +222,15 @@ describe('--root and root: resolve symlinks', () => {
     expect(named?.msg, hw.stderr().slice(-2000)).toContain(tmp.dir);
     expect(named?.msg).toContain(link);
     expect(fs.existsSync(root('.hotwatch/bin/app'))).toBe(true);
+    // The link re-pointed (a switch of worktrees): said at warn within the check's 10 s, with the fix.
+    const other = fs.mkdtempSync(path.join(outside.dir, 'checkout-b-'));
+    fs.rmSync(link);
+    fs.symlinkSync(other, link);
+    const moved = await hw.waitForLog((l) => l.event === 'root.link-moved', 'the re-pointed link is said', { timeoutMs: 30_000 });
+    expect(moved).toMatchObject({ level: 40, target: other, watched: tmp.dir });
+    expect(String(moved.msg)).toContain('fix: restart hotwatch');
     await stopClean(hw);
-  });
+  }, 90_000);
 
   it('root: in the config naming a symlink to the module: serves from the real path', async () => {
     fs.symlinkSync(tmp.dir, path.join(outside.dir, 'link'));
