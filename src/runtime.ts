@@ -52,6 +52,8 @@ export interface RuntimeOptions {
   onAppsChange?: AppSetOptions['onAppsChange'];
   /** Told of an app process besides the serving ones (a version proving itself, one draining): the state file. */
   onAppAlso?: SupervisorOptions['onAppAlso'];
+  /** .hotwatch/ was removed (git clean -fdx) and hotwatch's socket placed again: the state file is written again too. */
+  onStateDirGone?: () => void;
   /** Where the app's stderr goes once read (the log's own output: logOutput). */
   appStderr?: NodeJS.WritableStream;
   /** The directory hotwatch was started in: compiler errors name files relative to it. */
@@ -83,7 +85,15 @@ export async function runtime(s: Settings, o: RuntimeOptions): Promise<RuntimeEn
   const wiring = new ServiceWiring(wiringOptions(s, o.cwd));
   const { root, service: { statusPort } = {} } = s;
   const log = o.log.child({ component: 'service' });
-  const service = await startService(wiring, { root, version: o.version ?? 'unknown', signal: o.signal, log, statusPort });
+  const onControlPlacedAgain = o.onStateDirGone;
+  const service = await startService(wiring, {
+    root,
+    version: o.version ?? 'unknown',
+    signal: o.signal,
+    log,
+    statusPort,
+    ...(onControlPlacedAgain ? { onControlPlacedAgain } : {}),
+  });
   try {
     return await runStages(s, o, wiring, service);
   } finally {

@@ -392,6 +392,7 @@ function recordReport(rec: MetricsRecorder, r: Report, o: ServiceWiringOptions, 
 /** Starts service mode over this wiring (before the first build: the notifier takes NOTIFY_SOCKET out of the environment the build and app copy). */
 export interface StartServiceOptions {
   root: string;
+  onControlPlacedAgain?: () => void;
   version: string;
   signal: AbortSignal;
   log: ServiceLog;
@@ -405,6 +406,7 @@ export async function startService(wiring: ServiceWiring, o: StartServiceOptions
     source: wiring,
     signal: o.signal,
     log: o.log,
+    ...(o.onControlPlacedAgain ? { onControlPlacedAgain: o.onControlPlacedAgain } : {}),
     ...(o.statusPort !== undefined ? { tcp: { port: o.statusPort } } : {}),
   });
   wiring.attach(service);

@@ -467,6 +467,15 @@ export class StateFile {
     this.write(this.last ?? { hotwatch: this.self });
   }
 
+  /**
+   * Written again when it is gone (git clean -fdx removed .hotwatch/: the status socket is placed again
+   * then): without it, a hotwatch killed later left its app for the next run to find nowhere.
+   */
+  restore(): void {
+    if (this.released || !this.last || fs.existsSync(this.file)) return;
+    this.write(this.last);
+  }
+
   /** With apps: (several apps): the process of each app that runs now. */
   recordApps(apps: ReadonlyArray<{ pid: number; marker: EnvMarker }>): void {
     const entries = apps.flatMap((a) => {

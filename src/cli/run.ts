@@ -300,6 +300,7 @@ function recordingApps(stateFile: StateFile, log: Logger) {
   return {
     onAppChange: (app: Parameters<StateFile['recordApp']>[0]) => recording('app', () => stateFile.recordApp(app)),
     onAppsChange: (apps: Parameters<StateFile['recordApps']>[0]) => recording('apps', () => stateFile.recordApps(apps)),
+    onStateDirGone: () => recording('app', () => stateFile.restore()),
     onAppAlso: (app: Parameters<StateFile['recordAlso']>[0], alive: boolean) => recording('app', () => stateFile.recordAlso(app, alive)),
   };
 }

@@ -20,6 +20,8 @@ export interface ServiceLog {
 
 export interface ServiceModeOptions {
   root: string;
+  /** The status socket was gone (git clean -fdx of .hotwatch/) and is placed again: so is what else lived there. */
+  onControlPlacedAgain?: () => void;
   version: string;
   source: StatusSource;
   /** The runtime's root signal: its abort is the shutdown (STOPPING=1). */
@@ -233,16 +235,20 @@ async function startControl(
       ...(o.tcp ? { tcp: o.tcp } : {}),
       reload,
       onError: (e) => o.log.warn({ event: 'service.control-error', err: e }, `status endpoint: ${String(e)}`),
-      onPlacedAgain: (socket, err) =>
-        err === undefined
-          ? o.log.info(
-              { event: 'service.control-replaced', socket },
-              `the status socket was gone (git clean, or the root replaced?): placed again at ${socket}`,
-            )
-          : o.log.warn(
-              { event: 'service.control-replaced', socket, err },
-              `the status socket ${socket} was removed and cannot be placed again (${(err as Error)?.message ?? String(err)}): hotwatch status will not find this hotwatch; tried again in a while`,
-            ),
+      onPlacedAgain: (socket, err) => {
+        if (err !== undefined) {
+          o.log.warn(
+            { event: 'service.control-replaced', socket, err },
+            `the status socket ${socket} was removed and cannot be placed again (${(err as Error)?.message ?? String(err)}): hotwatch status will not find this hotwatch; tried again in a while`,
+          );
+          return;
+        }
+        o.onControlPlacedAgain?.();
+        o.log.info(
+          { event: 'service.control-replaced', socket },
+          `the status socket was gone (git clean, or the root replaced?): placed again at ${socket}`,
+        );
+      },
     });
   } catch (e) {
     if (!quiet)

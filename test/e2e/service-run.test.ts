@@ -316,6 +316,13 @@ func main() {
     expect(gone.code, gone.stderr).toBe(1);
     expect(gone.stderr).toContain(`a hotwatch runs in ${dir} (pid ${hw.pid}), but its status socket is gone`);
     await waitFor(async () => (await status(dir, '--check')).code === 0, { description: 'the socket placed again', timeoutMs: 40_000 });
+    // So is the state file, which names the app for the next run if this one is killed (SIGKILL, OOM).
+    const state = JSON.parse(fs.readFileSync(path.join(dir, '.hotwatch', 'state.json'), 'utf8')) as {
+      hotwatch: { pid: number };
+      app?: unknown;
+    };
+    expect(state.hotwatch.pid).toBe(hw.pid);
+    expect(state.app).toBeDefined();
   }, 90_000);
 
   it('a FIFO planted at control.sock: the run refuses it, status names it with the fix, and once removed the socket is placed', async () => {
