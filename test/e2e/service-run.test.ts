@@ -317,10 +317,9 @@ func main() {
     expect(gone.stderr).toContain(`a hotwatch runs in ${dir} (pid ${hw.pid}), but its status socket is gone`);
     await waitFor(async () => (await status(dir, '--check')).code === 0, { description: 'the socket placed again', timeoutMs: 40_000 });
     // So is the state file, which names the app for the next run if this one is killed (SIGKILL, OOM).
-    const state = JSON.parse(fs.readFileSync(path.join(dir, '.hotwatch', 'state.json'), 'utf8')) as {
-      hotwatch: { pid: number };
-      app?: unknown;
-    };
+    const file = path.join(dir, '.hotwatch', 'state.json');
+    await waitFor(() => fs.existsSync(file), { description: 'state.json written again', timeoutMs: 10_000 });
+    const state = JSON.parse(fs.readFileSync(file, 'utf8')) as { hotwatch: { pid: number }; app?: unknown };
     expect(state.hotwatch.pid).toBe(hw.pid);
     expect(state.app).toBeDefined();
   }, 90_000);
