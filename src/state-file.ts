@@ -18,8 +18,18 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HotwatchError, errnoCode } from './errors.js';
 import type { Logger } from './log/logger.js';
-import { carriesEnv, isRunning, pidsWithEnv, processUid, readCmdline, readStat } from './os/procfs.js';
-import { UntrustedPathError, ensureOwnDir, myUid, octal, readOwnFile, unlinkIfSymlink, writeFileReplacing } from './os/safe-fs.js';
+import { carriesEnv, descendantsOf, isRunning, pidsWithEnv, pidsWithEnvKeyIn, processUid, readCmdline, readStat } from './os/procfs.js';
+import { BUILD_MARKER_KEY } from './supervisor/build.js';
+import {
+  UntrustedPathError,
+  ensureOwnDir,
+  myUid,
+  octal,
+  readOwnFile,
+  realPathOr,
+  unlinkIfSymlink,
+  writeFileReplacing,
+} from './os/safe-fs.js';
 import { alreadyRunning, lockRoot, type HeldLock } from './root-lock.js';
 import { terminateTree, type EnvMarker } from './supervisor/kill-tree.js';
 import { APP_MARKER_KEY } from './supervisor/process.js';
@@ -409,6 +419,25 @@ export class StateFile {
     const entries = this.leftover ?? [];
     this.leftover = undefined;
     for (const raw of entries) await this.reapOne(raw, log);
+    // A state left behind is a hotwatch that did not exit cleanly: a build it ran may still run.
+    if (this.previousWriter) this.reapBuilds(log);
+  }
+
+  /**
+   * Builds a hotwatch of this root left running when it was killed (SIGKILL, OOM): processes of ours with
+   * a build's marker variable, working in the root, that are not this hotwatch's (its own first build
+   * runs already). They went on compiling, unstopped, into the output the next build writes.
+   */
+  private reapBuilds(log: Logger): void {
+    const ours = new Set(descendantsOf(process.pid));
+    const left = pidsWithEnvKeyIn(BUILD_MARKER_KEY, realPathOr(this.root)).filter((pid) => !ours.has(pid));
+    if (left.length === 0) return;
+    const who = left.map((pid) => `pid ${pid} (${readCmdline(pid)})`).join(', ');
+    for (const pid of left) signalIfRunning(pid, 'SIGKILL');
+    log.warn(
+      { event: 'build.leftover', pids: left },
+      `stopped a build left running by a previous hotwatch that did not exit cleanly (killed with SIGKILL?): ${who}`,
+    );
   }
 
   /** One app entry of the previous state: stopped when it is still that app (judgeLeftover). */

@@ -216,6 +216,17 @@ async function flushedOrExit(output: NodeJS.WritableStream, code: number): Promi
   process.exit(code);
 }
 
+/** A root given as a symlink: said, and the link followed (a re-pointed link is said: root-link.ts). */
+function sayRootLink(settings: Settings, log: Logger, signal: AbortSignal): void {
+  const givenAs = rootGivenAs(settings);
+  if (!givenAs) return;
+  log.info(
+    { event: 'root.resolved', root: settings.root, given: givenAs },
+    `root ${givenAs} is a symlink: watching the directory it names, ${settings.root}`,
+  );
+  followRootLink(givenAs, settings.root, log, signal);
+}
+
 /** The runtime, until a signal or a fatal error; the last line says what is left running (verified). */
 async function serve(
   settings: Settings,
@@ -232,14 +243,7 @@ async function serve(
   ]);
   // The inotify helper's cache found untrusted, a cached helper rebuilt: said in the log, one line each.
   const offHelperNotices = onHelperNotice((n) => log[n.level]({ event: 'inotify-helper.cache' }, n.message));
-  const givenAs = rootGivenAs(settings);
-  if (givenAs) {
-    log.info(
-      { event: 'root.resolved', root: settings.root, given: givenAs },
-      `root ${givenAs} is a symlink: watching the directory it names, ${settings.root}`,
-    );
-    followRootLink(givenAs, settings.root, log, root.signal);
-  }
+  sayRootLink(settings, log, root.signal);
   await stateFile.reapLeftover(log);
   try {
     const end = await runtime(settings, {

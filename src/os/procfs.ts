@@ -216,6 +216,29 @@ export function carriesEnv(pid: number, key: string, value: string): boolean | u
   return env === undefined ? undefined : valueIn(env, key) === value;
 }
 
+/**
+ * Running processes of our uid whose initial environment has KEY (any value) and whose working directory
+ * is `dir` (a real path): a build of a hotwatch of that root (its marker, its cwd; not one of a hotwatch of
+ * a directory under it, which may well be running).
+ */
+export function pidsWithEnvKeyIn(key: string, dir: string): number[] {
+  const uid = process.getuid?.();
+  const out: number[] = [];
+  for (const pid of listPids()) {
+    if (uid !== undefined && processUid(pid) !== uid) continue;
+    const env = readText(`/proc/${pid}/environ`);
+    if (env === undefined || valueIn(env, key) === undefined) continue;
+    let cwd: string;
+    try {
+      cwd = fs.readlinkSync(`/proc/${pid}/cwd`);
+    } catch {
+      continue;
+    }
+    if (cwd === dir && isRunning(pid)) out.push(pid);
+  }
+  return out;
+}
+
 /** The value of KEY in PID's initial environment; undefined when it has none or it cannot be read. */
 export function envValue(pid: number, key: string): string | undefined {
   const env = readText(`/proc/${pid}/environ`);

@@ -3,7 +3,7 @@
  * hotwatch recorded (HOTWATCH_APP_ID=<uuid> in /proc/<pid>/environ) and leads its own process group, as
  * every app hotwatch starts does. Anything else in the file is ignored, said, and nothing is signalled.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -96,6 +96,35 @@ describe('state.json: the leftover app is stopped only when it carries the recor
     await next.reapLeftover(c.log);
     await waitFor(() => !isAlive(serving!.pid) && !isAlive(proving!.pid), { description: 'both versions are stopped', timeoutMs: 8000 });
     expect(c.lines.filter((l) => l.event === 'app.leftover')).toHaveLength(2);
+  });
+
+  it("a build a killed hotwatch of this root left running is stopped; one of another directory, and this hotwatch's own, are not", async () => {
+    const env = () => ({ ...process.env, HOTWATCH_BUILD_ID: randomUUID() });
+    /** A build whose hotwatch is gone: its parent exits at once (it is nobody's child of ours). */
+    const orphanIn = (cwd: string): number => {
+      const pid = Number(execFileSync('sh', ['-c', 'sleep 300 >/dev/null 2>&1 & echo $!'], { cwd, env: env(), encoding: 'utf8' }).trim());
+      kill.push(pid);
+      return pid;
+    };
+    const childIn = (cwd: string): number => {
+      const p = spawn('sleep', ['300'], { cwd, stdio: 'ignore', env: env() });
+      p.unref();
+      kill.push(p.pid!);
+      return p.pid!;
+    };
+    const elsewhere = makeTmpDir('hotwatch-state-other-');
+    try {
+      const orphan = orphanIn(tmp.dir);
+      const other = orphanIn(elsewhere.dir);
+      const own = childIn(tmp.dir); // a child of this process: the running hotwatch's own first build
+      const lines = await reapWith(undefined);
+      await waitFor(() => !isAlive(orphan), { description: 'the orphaned build is stopped', timeoutMs: 5000 });
+      expect(isAlive(other)).toBe(true);
+      expect(isAlive(own)).toBe(true);
+      expect(lines.find((l) => l.event === 'build.leftover')?.msg).toContain(`pid ${orphan}`);
+    } finally {
+      elsewhere.cleanup();
+    }
   });
 
   it("a marker that is not hotwatch's (a variable the named process does carry): ignored, nothing signalled", async () => {
