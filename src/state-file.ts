@@ -18,7 +18,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HotwatchError, errnoCode } from './errors.js';
 import type { Logger } from './log/logger.js';
-import { carriesEnv, descendantsOf, isRunning, pidsWithEnv, pidsWithEnvKeyIn, processUid, readCmdline, readStat } from './os/procfs.js';
+import { descendsFrom } from './os/ancestry.js';
+import { carriesEnv, isRunning, pidsWithEnv, pidsWithEnvKeyIn, processUid, readCmdline, readStat } from './os/procfs.js';
 import { BUILD_MARKER_KEY } from './supervisor/build.js';
 import {
   UntrustedPathError,
@@ -429,8 +430,9 @@ export class StateFile {
    * runs already). They went on compiling, unstopped, into the output the next build writes.
    */
   private reapBuilds(log: Logger): void {
-    const ours = new Set(descendantsOf(process.pid));
-    const left = pidsWithEnvKeyIn(BUILD_MARKER_KEY, realPathOr(this.root)).filter((pid) => !ours.has(pid));
+    // Each one's own ancestry: a snapshot of this process's descendants taken before the scan missed the
+    // compiler processes its first build started meanwhile, and they were killed as leftovers.
+    const left = pidsWithEnvKeyIn(BUILD_MARKER_KEY, realPathOr(this.root)).filter((pid) => !descendsFrom(pid, process.pid));
     if (left.length === 0) return;
     const who = left.map((pid) => `pid ${pid} (${readCmdline(pid)})`).join(', ');
     for (const pid of left) signalIfRunning(pid, 'SIGKILL');
