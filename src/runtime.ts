@@ -28,7 +28,6 @@ import { startConfigReload, type ReloadOutcome } from './reload.js';
 import { StepWrites } from './supervisor/step-writes.js';
 import { AppSet, type AppSetOptions, type Supervising } from './apps/app-set.js';
 import { allEnvFiles, watchedSettings } from './apps/watching.js';
-import { ownOutputFilesUnder } from './os/own-output.js';
 import { describeApps } from './apps/plan.js';
 import path from 'node:path';
 import { FirstBuild, firstBuildOrder } from './startup/first-build.js';
@@ -415,12 +414,12 @@ function watchSettings(s: Settings, log: Logger, cwd: string, early: EarlyBuild 
   if (s.apps) describeApps(s, s.apps, log, cwd);
   else log.info({ event: 'startup.plan', config: plan.config, build: plan.build, run: plan.run, root: s.root, ...started }, plan.line);
   // An edit of a run.envFiles file restarts the app (no build): the watcher must report it.
-  const { watch, outside } = watchedSettings(s);
+  const { watch, outside, ownOutput } = watchedSettings(s);
   for (const file of outside) {
     const text = `run.envFiles ${file} is outside the root: its edits are not watched (press r, or edit a source, to restart with it)`;
     log.warn({ event: 'config.envfile-unwatched', file }, text);
   }
-  for (const file of ownOutputFilesUnder(s.root)) {
+  for (const file of ownOutput) {
     const shownFile = path.relative(cwd, file) || file;
     log.info({ event: 'watch.own-output', file }, `${shownFile} is where hotwatch's own output goes: its writes are not changes`);
   }

@@ -82,8 +82,10 @@ function watchingProxyFiles(watch: WatchSettings, p: ProxySettings): WatchSettin
 export function watchedSettings(s: Pick<Settings, 'watch' | 'proxy' | 'build' | 'apps' | 'run'>): {
   watch: WatchSettings;
   outside: string[];
+  ownOutput: string[];
 } {
   // The build's binary and hotwatch's own output files (a `> hotwatch.log` in the root) are never changes.
-  const own = excludingOutputs(watchingProxyFiles(s.watch, s.proxy), [s.build.output, ...ownOutputFilesUnder(s.watch.root)]);
-  return watchingEnvFiles(watchingApps(watchingStepFiles(own, s.build.steps), s.apps), s.run);
+  const ownOutput = ownOutputFilesUnder(s.watch.root);
+  const own = excludingOutputs(watchingProxyFiles(s.watch, s.proxy), [s.build.output, ...ownOutput]);
+  return { ...watchingEnvFiles(watchingApps(watchingStepFiles(own, s.build.steps), s.apps), s.run), ownOutput };
 }

@@ -21,6 +21,8 @@ export class FdWriter extends Writable {
   private queue: Buffer[] = [];
   private queued = 0;
   private writing = false;
+  /** A full pipe's retry timer is pending: nothing else is written before it fires. */
+  private waitingForRoom = false;
   private dropped = 0;
   private failed = false;
   private readonly idle: Array<() => void> = [];
@@ -57,7 +59,7 @@ export class FdWriter extends Writable {
 
   /** Resolves true once everything queued is written, false after `ms` (the reader is stuck). */
   drained(ms: number): Promise<boolean> {
-    if (!this.writing && this.queue.length === 0) return Promise.resolve(true);
+    if (!this.writing && !this.waitingForRoom && this.queue.length === 0) return Promise.resolve(true);
     return new Promise((resolve) => {
       const timer = setTimeout(() => resolve(false), ms);
       this.idle.push(() => {
@@ -71,9 +73,9 @@ export class FdWriter extends Writable {
   private retry(data: Buffer): void {
     this.queue.unshift(data);
     this.queued += data.length;
-    this.writing = true; // until the retry: nothing else is written in between
+    this.waitingForRoom = true;
     const timer = setTimeout(() => {
-      this.writing = false;
+      this.waitingForRoom = false;
       this.pump();
     }, this.retryMs);
     timer.unref();
@@ -92,7 +94,7 @@ export class FdWriter extends Writable {
   }
 
   private pump(): void {
-    if (this.writing || this.failed) return;
+    if (this.writing || this.waitingForRoom || this.failed) return;
     if (this.queue.length === 0) {
       for (const done of this.idle.splice(0)) done();
       return;

@@ -188,21 +188,23 @@ export function lastPid(): number | undefined {
  */
 export function pidsWithEnv(key: string, value: string, bornAfter?: number): number[] {
   const needle = `\0${key}=${value}\0`;
-  const uid = process.getuid?.();
-  const out: number[] = [];
   const last = bornAfter === undefined ? undefined : lastPid();
   const from = bornAfter !== undefined && last !== undefined && last >= bornAfter ? bornAfter : 0;
+  return ownPidsWhose((env) => `\0${env}`.includes(needle), from);
+}
+
+/**
+ * Running processes of our uid, from pid FROM up, whose initial environment (and pid) MATCH: the one scan
+ * of every process both marker searches share (each environ read costs; a desktop has hundreds).
+ */
+function ownPidsWhose(match: (environ: string, pid: number) => boolean, from = 0): number[] {
+  const uid = process.getuid?.();
+  const out: number[] = [];
   for (const pid of listPids()) {
     if (pid < from) continue;
-    if (uid !== undefined) {
-      try {
-        if (fs.statSync(`/proc/${pid}`).uid !== uid) continue;
-      } catch {
-        continue;
-      }
-    }
+    if (uid !== undefined && processUid(pid) !== uid) continue;
     const env = readText(`/proc/${pid}/environ`);
-    if (env !== undefined && `\0${env}`.includes(needle) && isRunning(pid)) out.push(pid);
+    if (env !== undefined && match(env, pid) && isRunning(pid)) out.push(pid);
   }
   return out;
 }
@@ -222,21 +224,16 @@ export function carriesEnv(pid: number, key: string, value: string): boolean | u
  * a directory under it, which may well be running).
  */
 export function pidsWithEnvKeyIn(key: string, dir: string): number[] {
-  const uid = process.getuid?.();
-  const out: number[] = [];
-  for (const pid of listPids()) {
-    if (uid !== undefined && processUid(pid) !== uid) continue;
-    const env = readText(`/proc/${pid}/environ`);
-    if (env === undefined || valueIn(env, key) === undefined) continue;
-    let cwd: string;
-    try {
-      cwd = fs.readlinkSync(`/proc/${pid}/cwd`);
-    } catch {
-      continue;
-    }
-    if (cwd === dir && isRunning(pid)) out.push(pid);
+  return ownPidsWhose((env, pid) => valueIn(env, key) !== undefined && cwdOf(pid) === dir);
+}
+
+/** PID's working directory, undefined when it is gone or another user's. */
+function cwdOf(pid: number): string | undefined {
+  try {
+    return fs.readlinkSync(`/proc/${pid}/cwd`);
+  } catch {
+    return undefined;
   }
-  return out;
 }
 
 /** The value of KEY in PID's initial environment; undefined when it has none or it cannot be read. */
