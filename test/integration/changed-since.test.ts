@@ -73,9 +73,27 @@ describe('changedWhileArming', () => {
     const tree = watchSettings(root, { excludeDirs: [...watchSettings(root).excludeDirs, 'out'] });
     const c = await changedWhileArming([tree], since, sig(), own);
     expect(c).toMatchObject({ files: [], dirs: [] });
-    // The same directories, not ours: the root's change is unexplained.
+    // The same directories, not ours: created last, they still explain the root's change (nothing left it after).
+    expect(await changedWhileArming([tree], since, sig())).toMatchObject({ files: [], dirs: [] });
+    // A file deleted after them: the root lost something, a rescan.
+    await new Promise((r) => setTimeout(r, 40));
+    fs.rmSync(path.join(root, 'main.go'));
     const d = await changedWhileArming([tree], since, sig());
     expect(rel(d.dirs)).toEqual(['']);
+  });
+
+  it("an entry the rules leave out, created in a watched directory (another hotwatch's .hotwatch, node_modules, a log file): no rescan", async () => {
+    fs.mkdirSync(path.join(root, 'a/.hotwatch'));
+    fs.writeFileSync(path.join(root, 'a/.hotwatch/state.json'), '{}'); // its own entries: its ctime moves, its birth does not
+    fs.mkdirSync(path.join(root, 'b/node_modules'));
+    fs.writeFileSync(path.join(root, 'app.log'), 'started\n');
+    const c = await changedWhileArming([watchSettings(root)], since, sig());
+    expect(c).toMatchObject({ files: [], dirs: [] });
+    expect(catchUpEvents(c, 1)).toEqual([]);
+    // One of them removed again: nothing is born at the directory's last change, so it is a rescan.
+    await new Promise((r) => setTimeout(r, 40));
+    fs.rmSync(path.join(root, 'b/node_modules'), { recursive: true });
+    expect(rel((await changedWhileArming([watchSettings(root)], since, sig())).dirs)).toEqual(['b']);
   });
 
   it("a tree with its arming's listing is not walked again: exactly the listed paths are looked at", async () => {

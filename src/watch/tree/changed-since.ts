@@ -69,6 +69,30 @@ async function changedOf(list: readonly string[], since: number, signal: AbortSi
   }
 }
 
+/** A directory's mtime and an entry's birth, both set by one mkdir or create, are stamped within a tick. */
+const SAME_STAMP_MS = 10;
+
+/**
+ * Whether the last change to `dir`'s entries was the creation of one that is still there: an entry the
+ * rules leave out of the listing (another hotwatch's `.hotwatch/`, `node_modules/` of a concurrent `npm
+ * install`, an app's log file) born when the directory last changed. Such a directory lost nothing after
+ * it (a removal would have moved its mtime again), so it needs no rescan: it used to cost a canceled first
+ * build and another. A removal just before that birth, within the arming, is hidden as one beside our own
+ * `.hotwatch` is. Needs the birth time (statx; Linux's common filesystems have it): without it, a rescan.
+ */
+function lastChangedByABirth(dir: string): boolean {
+  try {
+    const changed = fs.lstatSync(dir).mtimeMs;
+    for (const name of fs.readdirSync(dir)) {
+      const born = fs.lstatSync(path.join(dir, name), { throwIfNoEntry: false })?.birthtimeMs ?? 0;
+      if (born > 0 && Math.abs(born - changed) <= SAME_STAMP_MS) return true;
+    }
+  } catch {
+    // unreadable or gone: a rescan says what it can
+  }
+  return false;
+}
+
 /** What the arming listed for the tree, or else a walk of it now. */
 async function listingOf(
   tree: ArmedTree | WatchSettings,
@@ -111,7 +135,7 @@ export async function changedWhileArming(
     const ownChanged = own.filter((p) => changedAt(p, since) !== undefined);
     const explained = new Set([...changedFiles, ...changedDirs, ...ownChanged].map((p) => path.dirname(p)));
     files.push(...changedFiles);
-    dirs.push(...changedDirs.filter((d) => !explained.has(d)));
+    dirs.push(...changedDirs.filter((d) => !explained.has(d) && !lastChangedByABirth(d)));
   }
   return { files: files.sort(), dirs: dirs.sort(), mtimeKept: mtimeKept.sort(), looked, walked };
 }
