@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { HotwatchError, type ErrorCode } from '../errors.js';
+import { missingCwd } from './missing-cwd.js';
 
 export interface GoCommand {
   cwd: string;
@@ -62,7 +63,7 @@ export function runGo(args: readonly string[], c: GoCommand): Promise<string> {
       const exit = c.exitCode === undefined ? {} : { exitCode: c.exitCode };
       reject(new HotwatchError(c.code, `\`${shown}\` in ${c.cwd} failed: ${detail}`, { cause: cause ?? new Error(failure), ...exit }));
     };
-    child.on('error', (e) => settle(e.message, e));
+    child.on('error', (e: NodeJS.ErrnoException) => settle(missingCwd(e.code, c.cwd) ?? e.message, e));
     child.on('close', (code, signal) => {
       if (ended) settle(ended);
       else if (code === 0) settle(undefined);

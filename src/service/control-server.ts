@@ -120,6 +120,9 @@ class KeptSocket {
 
   private async keep(): Promise<void> {
     if (this.closing || !removed(this.placed)) return;
+    // The root itself gone: moved with a parent renamed, the socket still answers at the new name (`hotwatch
+    // status` there finds it), and a fallback elsewhere would close it; deleted, there is no one to ask.
+    if (!fs.existsSync(this.opts.root)) return;
     const old = this.placed;
     try {
       const fresh = await placeSocket(this.opts);

@@ -18,6 +18,7 @@ import { HotwatchError, errnoCode } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { bindProbe, portHolders } from '../os/ports.js';
 import { lastPid, readListeningSockets, socketInodesOf, wrapSafeMs } from '../os/procfs.js';
+import { missingCwd } from '../os/missing-cwd.js';
 import { signalGroup, snapshotTree, stillRunning, terminateTree, type EnvMarker, type KnownProcess } from './kill-tree.js';
 import { stopDaemons } from './daemon.js';
 
@@ -71,8 +72,10 @@ const STILL_STOPPING_MS = 3000;
 
 function startError(e: unknown, o: AppStartOptions): HotwatchError {
   const code = errnoCode(e);
-  const [what, hint] =
-    code === 'ENOENT' && !o.binary.includes('/')
+  const gone = missingCwd(code, o.cwd);
+  const [what, hint] = gone
+    ? [`${o.binary} cannot run: ${gone}`, 'restart hotwatch where the project is now (cd there; hotwatch run)']
+    : code === 'ENOENT' && !o.binary.includes('/')
       ? [`\`${o.binary}\` is not on PATH`, 'install it, or give its path (hotwatch exec -- /path/to/cmd)']
       : code === 'ENOENT'
         ? [

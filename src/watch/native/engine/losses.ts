@@ -76,6 +76,18 @@ export class EngineLosses {
     this.host.closeAll();
     if (v === 'gone') {
       this.rootCause = 'root-missing';
+      const moved = this.guard.movedTo;
+      if (moved) {
+        this.host.notice({
+          level: 'error',
+          code: 'ROOT_GONE',
+          path: this.root,
+          message: `the watched root ${this.root} was moved to ${moved} (the same directory, renamed with a parent?): hotwatch watches, builds and runs by the old path, so nothing is watched or built; the app keeps serving its last build`,
+          hint: `restart hotwatch where the project is now: cd ${moved} && hotwatch run (or move it back: hotwatch re-arms by itself)`,
+          health: { kind: 'deaf', scope: 'root', cause: 'root-missing', selfHealing: true },
+        });
+        return false;
+      }
       this.host.notice({
         level: 'error',
         code: 'ROOT_GONE',
