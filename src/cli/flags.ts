@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import { HotwatchError } from '../errors.js';
 import { suggest } from '../config/suggest.js';
-import { allSchemaPaths } from '../config/schema-keys.js';
+import { CONFIG_KEY_PATHS } from '../config/config-facts.js';
 
 export interface FlagSpec {
   type: 'string' | 'boolean';
@@ -35,7 +35,7 @@ export function unknownFlag(command: string, raw: string, specs: FlagSpecs, opts
   const help = `hotwatch ${command} --help lists its flags`;
   if (close !== undefined) return new HotwatchError('FLAG_INVALID', `unknown flag ${raw} (did you mean --${close}?)`, { hint: help });
   // A config key that has no flag of its own (--output, --quiet, --backend): say where it is set.
-  const keys = allSchemaPaths().filter(
+  const keys = CONFIG_KEY_PATHS.filter(
     (p) => p.includes('.') && p.split('.').pop()!.toLowerCase() === name.toLowerCase().replace(/-/g, ''),
   );
   if (keys.includes('run.args') && opts.appArgs) {

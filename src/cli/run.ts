@@ -15,7 +15,6 @@ import { parseRunFlags } from './run-flags.js';
 import { execHelp, runHelp } from './help.js';
 import { applyExec } from '../config/exec.js';
 import { StartupTimings } from '../startup/timings.js';
-import { z } from 'zod';
 import { EarlyBuild } from '../startup/early-build.js';
 import { settleRemembered, takeRemembered, type RememberedStart } from '../startup/remembered-build.js';
 import path from 'node:path';
@@ -34,9 +33,6 @@ import { ShutdownSignals } from './shutdown-signals.js';
 export async function runCommand(argv: string[], io: CliIO, remembered?: RememberedStart): Promise<number> {
   const timings = new StartupTimings();
   timings.mark('modules');
-  // A run parses its config once (again at a reload): zod's compiled fast path, generated on the first
-  // parse of each object schema, costs more than it saves there (~3 ms of every start, measured).
-  z.config({ jitless: true });
   const root = new AbortController();
   /** Set once the logger exists: a signal before it is only acted on, not logged. */
   let signalLog: Logger | undefined;

@@ -7,7 +7,8 @@ import fs from 'node:fs/promises';
 import { constants as fsc } from 'node:fs';
 import path from 'node:path';
 import { HotwatchError, errnoCode } from '../errors.js';
-import { ConfigSchema, type Config } from './schema.js';
+import type { Config } from './schema.js';
+import { configDefaults } from './config-facts.js';
 import { resolveSettings, type Settings } from './settings.js';
 import { bounded } from '../os/bounded.js';
 import { parseEnvFile } from './envfile.js';
@@ -327,8 +328,7 @@ interface ReadConfig {
 
 /** The file's configuration (defaults filled in), or the defaults when there is no file. */
 async function readConfig(file: string | undefined, shown: string | undefined, opts: LoadOptions): Promise<ReadConfig> {
-  if (file === undefined || shown === undefined)
-    return { config: ConfigSchema.parse({}), locate: () => undefined, settledFollowsLone: false };
+  if (file === undefined || shown === undefined) return { config: configDefaults(), locate: () => undefined, settledFollowsLone: false };
   const text = await readConfigFile(file, shown, opts.configPath !== undefined, ioOf(opts));
   // Loaded with the first config file read: a run without one never loads the yaml parser (README,
   // Benchmark, "Memory").

@@ -1,13 +1,18 @@
 /**
  * THE source of truth for watcher.config.yaml: validation, TypeScript types, defaults and the
  * generated JSON Schema (schema/watcher.config.schema.json, checked for drift by a test).
- * Everything is optional: zero config builds the main package at the module root.
+ * Everything is optional: zero config builds the main package at the module root. A run without a config
+ * file never loads this module: its defaults and key paths are in config-facts.ts, generated from it.
  */
 import { z } from 'zod';
 import { parseDuration, repairDuration } from './duration.js';
 import { globProblem } from './glob.js';
 import { LIST_DEFAULTS, listProblems, type WatchListKey } from './lists.js';
 import { takesNextValue } from '../os/go-command.js';
+
+// A config is parsed once per run (again at a reload): zod's compiled fast path, generated on the first
+// parse of each object schema, costs more than it saves there (~3 ms of every start, measured).
+z.config({ jitless: true });
 
 /** The longest delay Node's timers keep (a longer one fires after 1 ms). */
 const MAX_DURATION_MS = 2 ** 31 - 1;

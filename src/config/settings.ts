@@ -3,7 +3,8 @@
  * Every stage takes the slice of Settings it needs, never the raw file.
  */
 import path from 'node:path';
-import { ConfigSchema, type Config } from './schema.js';
+import type { Config } from './schema.js';
+import { configDefaults } from './config-facts.js';
 import { parseDuration } from './duration.js';
 import { effectiveList } from './lists.js';
 
@@ -297,5 +298,5 @@ function runSettings(cfg: Config, root: string, output: string): RunSettings {
 
 /** The watch settings of a config that sets nothing, for `root` (tests and tools that watch a bare tree). */
 export function defaultWatchSettings(root: string): WatchSettings {
-  return resolveSettings(ConfigSchema.parse({ root }), { baseDir: '/', configFile: undefined, isTTY: false }).watch;
+  return resolveSettings({ ...configDefaults(), root }, { baseDir: '/', configFile: undefined, isTTY: false }).watch;
 }
