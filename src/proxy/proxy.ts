@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { HotwatchError, errnoCode } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import { forward, type ForwardContext } from './forward.js';
+import { forward, MAX_HEADER_BYTES, type ForwardContext } from './forward.js';
 import { Generation } from './generation.js';
 import { HoldLog } from './hold-log.js';
 import { LiveReloadHub } from './live-reload.js';
@@ -55,7 +55,7 @@ class ReverseProxy implements ProxyHandle {
       cut: (cut) => reportCut(this.log, cut),
     };
     // requestTimeout 0: a held request, a long upload or an event stream is not a slow client.
-    this.server = http.createServer({ requestTimeout: 0, noDelay: true }, (req, res) => {
+    this.server = http.createServer({ requestTimeout: 0, noDelay: true, maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
       if (this.hub?.handle(req, res)) return;
       forward(req, res, ctx).catch((e: unknown) => this.internal(e, () => res.destroy()));
     });

@@ -4,6 +4,7 @@
  * never reads the frames. When either side ends, the other is ended; when either breaks, both are.
  * An app that refuses the upgrade (any other status) has its answer relayed, then the connection closes.
  */
+import { MAX_HEADER_BYTES } from './forward.js';
 import http, { type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Generation } from './generation.js';
@@ -67,6 +68,7 @@ function handshake(req: IncomingMessage, socket: Duplex, head: Buffer, gen: Gene
       headers: upstreamRequestHeaders(req, { upgrade: true }),
       // An upgraded connection is never returned to a pool.
       agent: false,
+      maxHeaderSize: MAX_HEADER_BYTES,
     });
     let connected = false;
     up.on('socket', (s) => s.once('connect', () => (connected = true)));

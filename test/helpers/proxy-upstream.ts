@@ -56,6 +56,11 @@ function send(res: http.ServerResponse, type: string, body: Buffer | string, ext
 
 const HTML = 'text/html; charset=utf-8';
 const ROUTES: Record<string, Handler> = {
+  // A handler's panic as Go's net/http ends it: the connection closed without an answer.
+  '/hangup': (req) => req.socket.destroy(),
+  // A big session cookie: a response head over Node's 16 KB default.
+  '/big-header': (_q, res) => send(res, 'text/plain', 'big', { 'Set-Cookie': `session=${'x'.repeat(20_000)}` }),
+  '/request-headers': (req, res) => send(res, 'text/plain', String(JSON.stringify(req.headers).length)),
   '/': (req, res, u) => send(res, 'text/plain', `v=${u.name}`, { 'X-Conn': String(req.socket.remotePort) }),
   '/page': (_q, res, u) => send(res, HTML, pageHtml(u.name), { ETag: '"abc"' }),
   '/page-gzip': (_q, res, u) => send(res, HTML, zlib.gzipSync(pageHtml(u.name)), { 'Content-Encoding': 'gzip' }),
@@ -104,7 +109,8 @@ export async function startUpstream(name: string, port = 0): Promise<TestUpstrea
   let release!: () => void;
   let releasedP = new Promise<void>((r) => (release = r));
   const state = { connections: 0, requests: 0 };
-  const server = http.createServer((req, res) => {
+  // Heads as large as a Go server takes (http.DefaultMaxHeaderBytes), not Node's 16 KB.
+  const server = http.createServer({ maxHeaderSize: 1 << 20 }, (req, res) => {
     state.requests++;
     const path = (req.url ?? '/').split('?')[0]!;
     if (path === '/sse') {

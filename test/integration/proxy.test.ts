@@ -402,6 +402,36 @@ describe('while the app restarts, dies or fails', () => {
   });
 });
 
+describe('what the app answers is never sent again', () => {
+  it('a live app that hangs up without answering (a panic in a handler): one 502 at once, naming it; the handler ran once', async () => {
+    const a = await upstream('A');
+    const { port } = await proxyFor(a);
+    expect((await request(port)).text).toBe('v=A'); // a kept-alive connection to the app exists
+    const before = a.requests;
+    const t0 = performance.now();
+    const r = await request(port, { path: '/hangup', headers: { accept: 'text/plain' } });
+    expect(r.status).toBe(502);
+    expect(r.text).toContain('the app closed the connection without answering');
+    expect(performance.now() - t0, 'answered at once, not after the hold timeout').toBeLessThan(5_000);
+    // On the kept-alive connection it may be sent once more on a fresh one (the app may have closed it as it crossed); never more.
+    expect(a.requests - before).toBeLessThanOrEqual(2);
+    expect((await request(port)).text).toBe('v=A');
+  });
+
+  it("response and request heads over 16 KB pass, as they do without the proxy (up to Go's 1 MB)", async () => {
+    const a = await upstream('A');
+    const { port } = await proxyFor(a);
+    const before = a.requests;
+    const big = await request(port, { path: '/big-header' });
+    expect(big.status).toBe(200);
+    expect(String(big.headers['set-cookie'])).toHaveLength('session='.length + 20_000);
+    expect(a.requests - before).toBe(1);
+    const sent = await request(port, { path: '/request-headers', headers: { cookie: `c=${'y'.repeat(30_000)}` } });
+    expect(sent.status).toBe(200);
+    expect(Number(sent.text)).toBeGreaterThan(30_000);
+  });
+});
+
 describe('the live-reload channel', () => {
   it('publishes reloads, failures and recovery on /__hotwatch/events, and answers while nothing is ready', async () => {
     const { proxy, port } = await proxyFor(undefined);
@@ -473,7 +503,14 @@ function startLoad(port: number, clients: number): { stats: LoadStats; stop: () 
         const r = await request(port, post ? { method: 'POST', path: '/echo', body, agent } : { agent });
         const version = post ? String(r.headers['x-version']) : r.text.replace(/^v=/, '');
         const ok = r.status === 200 && (post ? r.text === body : /^v=\d+$/.test(r.text));
-        if (!ok && post && stats.crashing && r.status === 502 && r.text.includes('the app broke the request')) stats.postsCutByCrash++;
+        if (
+          !ok &&
+          post &&
+          stats.crashing &&
+          r.status === 502 &&
+          /the app broke the request|closed the connection without answering/.test(r.text)
+        )
+          stats.postsCutByCrash++;
         else if (!ok)
           stats.failures.push(`${post ? 'POST' : 'GET'}: ${r.status} ${r.body.length} bytes (sent ${body.length}) ${r.text.slice(0, 60)}`);
         stats.served++;
