@@ -29,6 +29,12 @@ export interface BuildResult {
   command: string;
   /** Set when a build step (steps.ts) ran, not the build: its command. */
   step?: string;
+  /**
+   * Whether build.output is another file, or was changed, since just before the spawn (its inode, ctime,
+   * size): what "this build wrote it" means. Undefined for a build adopted from the start-up (spawned before
+   * it could be looked at: its spawn time decides) and for a step.
+   */
+  outputChanged?: boolean;
 }
 
 export interface BuildOptions {
@@ -168,6 +174,7 @@ export async function runBuild(s: BuildSettings, opts: BuildOptions): Promise<Bu
   const out = new OutputCollector(opts.onLine, opts.log);
   const baseEnv: NodeJS.ProcessEnv = { ...(opts.env ?? process.env), ...s.env };
   const early = await adoptOrPrepare(s, opts, { file, args, cwd: s.root, env: baseEnv }, out, ownsOutput);
+  const outputBefore = early || opts.command ? undefined : outputStamp(s.output);
 
   const marker = early?.marker ?? { key: BUILD_MARKER_KEY, value: randomUUID() };
   const env: NodeJS.ProcessEnv = early?.env ?? { ...baseEnv, [marker.key]: marker.value };
@@ -203,10 +210,17 @@ export async function runBuild(s: BuildSettings, opts: BuildOptions): Promise<Bu
     timedOut: stopReason === 'timeout',
     exitCode,
     output,
+    ...(outputBefore !== undefined ? { outputChanged: outputStamp(s.output) !== outputBefore } : {}),
   });
   if (r.ok && ownsOutput) checkBuiltOutput(s.output);
   logResult(log, r, opts.command ? { ...s, cmd: undefined } : s, result.signal); // a step: not build.cmd
   return r;
+}
+
+/** The file at `p` as a build's write would change it (inode, ctime, size), or 'none'. */
+function outputStamp(p: string): string {
+  const st = fs.statSync(p, { throwIfNoEntry: false, bigint: true });
+  return st === undefined ? 'none' : `${st.ino}:${st.ctimeNs}:${st.size}`;
 }
 
 /** The build spawned early (startup/early-build.ts) when it is this very build; else the output made safe to write. */

@@ -143,7 +143,7 @@ class SlowBuild {
  */
 function unwrittenOutput(res: BuildResult, o: JobBuildOptions): BuildResult & { unwritten?: true } {
   if (!res.ok) return res;
-  const last = lastWritten(o.binary, Date.now() - res.durationMs);
+  const last = lastWritten(o.binary, Date.now() - res.durationMs, res.outputChanged);
   if (last === 'written') return res;
   const shown = path.relative(o.settings.root, o.binary) || o.binary;
   if (last !== 'missing' && o.settings.cmd !== undefined) {
@@ -164,16 +164,20 @@ function unwrittenOutput(res: BuildResult, o: JobBuildOptions): BuildResult & { 
 
 /**
  * Whether the build wrote `binary`: a build that writes it changes its ctime (go build rewrites its output
- * each time, even unchanged), so one changed last before the build started (1 s of slack, for file systems
- * with coarse times) was not written by it: the time it was, in epoch ms. 'missing': it is not there.
+ * each time, even unchanged). `changed`: whether it changed since just before the spawn; when that is not
+ * known (a build spawned at start-up, before it could be looked at), one changed last before the build
+ * started (1 s of slack, for file systems with coarse times) was not written by it: a binary written less
+ * than that before (the save just before, the run just before) passed for this build's. Else: the time it
+ * was written, in epoch ms. 'missing': it is not there.
  */
-function lastWritten(binary: string, buildStartedWall: number): 'written' | 'missing' | number {
+function lastWritten(binary: string, buildStartedWall: number, changed: boolean | undefined): 'written' | 'missing' | number {
   let st: fs.Stats;
   try {
     st = fs.statSync(binary);
   } catch {
     return 'missing';
   }
+  if (changed !== undefined) return changed ? 'written' : st.mtimeMs;
   return st.ctimeMs >= buildStartedWall - 1000 ? 'written' : st.mtimeMs;
 }
 

@@ -117,6 +117,35 @@ describe('a build.cmd that writes elsewhere, with an old binary at build.output 
   }, 120_000);
 });
 
+describe('a make-like build.cmd that is "up to date" for a file its rule does not name, saved right after a build that wrote (e2e)', () => {
+  it('is said as not written, however soon after the binary was written: never "the same binary"', async () => {
+    fs.writeFileSync(path.join(mod, 'main.go'), goMain('v1', { extraMain: 'fmt.Println(note)' }));
+    fs.writeFileSync(path.join(mod, 'note.go'), 'package main\n\nconst note = "n1"\n');
+    // make with a rule on main.go only: it builds when main.go is newer than the binary, else writes nothing.
+    fs.writeFileSync(
+      path.join(mod, 'build.sh'),
+      '#!/bin/sh\n[ -e bin/app ] && [ ! main.go -nt bin/app ] && exit 0\nexec go build -o bin/app .\n',
+      { mode: 0o755 },
+    );
+    fs.writeFileSync(path.join(mod, 'watcher.config.yaml'), "build:\n  cmd: './build.sh'\n  output: bin/app\n");
+    const port = await freePort();
+    const hw = startHotwatch([], { cwd: mod, env: { PORT: String(port) } });
+    try {
+      await waitFor(async () => (await httpGet(port)) === 'v=v1', { description: 'v1 serves', timeoutMs: 60_000 });
+      let from = hw.logs.length;
+      fs.writeFileSync(path.join(mod, 'main.go'), goMain('v2', { extraMain: 'fmt.Println(note)' }));
+      await hw.waitForLog((l) => l.event === 'app.start', 'v2 starts', { from, timeoutMs: 60_000 });
+      // At once: the binary was written well under a second before this build starts.
+      from = hw.logs.length;
+      fs.writeFileSync(path.join(mod, 'note.go'), 'package main\n\nconst note = "n2"\n');
+      await hw.waitForLog((l) => l.event === 'build.output-unwritten', 'the unwritten output is said', { from, timeoutMs: 60_000 });
+      expect(hw.events('build.same-binary', from)).toEqual([]);
+    } finally {
+      await hw.stop();
+    }
+  }, 120_000);
+});
+
 describe('a `go` first on PATH that exits 0 and writes nothing (a wrapper, not Go) (e2e)', () => {
   it('the default build is a failed build naming the command and what to check, not "build ok" then a missing binary', async () => {
     const bin = path.join(path.dirname(mod), 'fakego');
