@@ -81,6 +81,22 @@ const glob = z.string().superRefine((g, ctx) => {
 const goFlags = z.array(z.string()).superRefine((flags, ctx) => {
   flags.forEach((f, i) => {
     if (i > 0 && takesNextValue(flags[i - 1]!)) return;
+    const output = /^--?o(?:=(.*))?$/.exec(f);
+    if (output) {
+      // hotwatch puts `-o build.output` first: go takes the last -o, writes there, and every build "did not write" build.output.
+      const to = output[1] ?? flags[i + 1];
+      ctx.addIssue({
+        code: 'custom',
+        path: [i],
+        message: `${JSON.stringify(f)} sets go's output: hotwatch passes -o build.output itself and runs that file, so go would write elsewhere and every build fail`,
+        params: {
+          fix: to
+            ? `remove it${output[1] === undefined ? ` and ${JSON.stringify(to)}` : ''}, and set build.output: ${to}`
+            : 'remove it, and set build.output',
+        },
+      });
+      return;
+    }
     const m = /^(--?[A-Za-z][\w.-]*)\s+(\S.*)$/.exec(f);
     if (!m) return;
     const [, name, value] = m;

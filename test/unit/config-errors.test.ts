@@ -89,6 +89,15 @@ describe('config errors: one message, file:line:col key: what', () => {
     );
   });
 
+  it('-o in build.flags (go would write elsewhere, every build "not written"): refused at its place, the fix naming build.output', async () => {
+    const e = await errorFor('build:\n  flags: ["-trimpath", "-o", "bin/server"]\n');
+    expect(e.format()).toBe(
+      'watcher.config.yaml:2:24 build.flags[1]: "-o" sets go\'s output: hotwatch passes -o build.output itself and runs that file, so go would write elsewhere and every build fail\n  fix: remove it and "bin/server", and set build.output: bin/server',
+    );
+    const joined = await errorFor('build:\n  flags: ["-o=bin/server"]\n');
+    expect(joined.format()).toContain('fix: remove it, and set build.output: bin/server');
+  });
+
   it('a go flag and its value in one item ("-tags dev"): one word to go, refused at its place with both ways to write it', async () => {
     const e = await errorFor('build:\n  flags: ["-race", "-tags dev"]\n');
     expect(e.format()).toBe(
