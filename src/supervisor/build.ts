@@ -30,11 +30,11 @@ export interface BuildResult {
   /** Set when a build step (steps.ts) ran, not the build: its command. */
   step?: string;
   /**
-   * Whether build.output is another file, or was changed, since just before the spawn (its inode, ctime,
-   * size): what "this build wrote it" means. Undefined for a build adopted from the start-up (spawned before
-   * it could be looked at: its spawn time decides) and for a step.
+   * Whether the build's output (`output`) is another file, or was changed, since just before the spawn (its
+   * inode, ctime, size): what "this build wrote it" means. Undefined for a build adopted from the start-up
+   * (spawned before it could be looked at: its spawn time decides), a combined build of apps and a step.
    */
-  outputChanged?: boolean;
+  outputChanged?: { output: string; changed: boolean };
 }
 
 export interface BuildOptions {
@@ -174,7 +174,8 @@ export async function runBuild(s: BuildSettings, opts: BuildOptions): Promise<Bu
   const out = new OutputCollector(opts.onLine, opts.log);
   const baseEnv: NodeJS.ProcessEnv = { ...(opts.env ?? process.env), ...s.env };
   const early = await adoptOrPrepare(s, opts, { file, args, cwd: s.root, env: baseEnv }, out, ownsOutput);
-  const outputBefore = early || opts.command ? undefined : outputStamp(s.output);
+  // Not for a combined build of apps (opts.packages): it writes a directory, each binary moved onto its output after.
+  const outputBefore = early || opts.command || opts.packages ? undefined : outputStamp(s.output);
 
   const marker = early?.marker ?? { key: BUILD_MARKER_KEY, value: randomUUID() };
   const env: NodeJS.ProcessEnv = early?.env ?? { ...baseEnv, [marker.key]: marker.value };
@@ -210,7 +211,7 @@ export async function runBuild(s: BuildSettings, opts: BuildOptions): Promise<Bu
     timedOut: stopReason === 'timeout',
     exitCode,
     output,
-    ...(outputBefore !== undefined ? { outputChanged: outputStamp(s.output) !== outputBefore } : {}),
+    ...(outputBefore !== undefined ? { outputChanged: { output: s.output, changed: outputStamp(s.output) !== outputBefore } } : {}),
   });
   if (r.ok && ownsOutput) checkBuiltOutput(s.output);
   logResult(log, r, opts.command ? { ...s, cmd: undefined } : s, result.signal); // a step: not build.cmd

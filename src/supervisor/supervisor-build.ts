@@ -143,7 +143,9 @@ class SlowBuild {
  */
 function unwrittenOutput(res: BuildResult, o: JobBuildOptions): BuildResult & { unwritten?: true } {
   if (!res.ok) return res;
-  const last = lastWritten(o.binary, Date.now() - res.durationMs, res.outputChanged);
+  // Known for the very file the app runs only: a combined build of apps writes a directory, then moves each binary.
+  const changed = res.outputChanged?.output === o.binary ? res.outputChanged.changed : undefined;
+  const last = lastWritten(o.binary, Date.now() - res.durationMs, changed);
   if (last === 'written') return res;
   const shown = path.relative(o.settings.root, o.binary) || o.binary;
   if (last !== 'missing' && o.settings.cmd !== undefined) {
