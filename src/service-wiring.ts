@@ -267,11 +267,11 @@ export class ServiceWiring implements StatusSource {
   };
 
   /** The supervisor's onReport: the recorder calls its log lines stand for. */
-  readonly report = (r: Report): void => {
+  readonly report = (r: Report, ofApp?: string): void => {
     const rec = this.sink?.recorder;
     if (!rec) return;
     this.learnNames();
-    const app = r.kind === 'app.exit' || r.kind === 'app.stop' ? this.names.get(r.pid) : undefined;
+    const app = r.kind === 'app.exit' || r.kind === 'app.stop' ? (this.names.get(r.pid) ?? ofApp) : ofApp;
     recordReport(rec, r, this.o, () => this.appStarts++, app);
     if (r.kind === 'app.exit' || r.kind === 'app.stop') {
       this.names.delete(r.pid);
@@ -356,17 +356,17 @@ function recordReport(rec: MetricsRecorder, r: Report, o: ServiceWiringOptions, 
     case 'build.start':
       return rec.buildStarted();
     case 'build.done':
-      return rec.buildFinished({ outcome: 'ok', durationMs: r.buildMs });
+      return rec.buildFinished({ outcome: 'ok', durationMs: r.buildMs, ...named });
     case 'build.reverted':
       // Marked after BUILD FAILED (failure-cleared.ts): the fact the proxy's overlay clears on.
-      return r.afterFailure ? rec.buildFailureCleared({ pid: r.pid }) : undefined;
+      return r.afterFailure ? rec.buildFailureCleared({ pid: r.pid, ...named }) : undefined;
     case 'build.failed': {
       const out = r.result.output.trim();
       const { errors } = compilerErrors(out ? out.split('\n') : [], o.buildDir, o.cwd);
-      return rec.buildFinished({ outcome: 'failed', durationMs: r.result.durationMs, errors });
+      return rec.buildFinished({ outcome: 'failed', durationMs: r.result.durationMs, errors, ...named });
     }
     case 'build.error':
-      return rec.buildFinished({ outcome: 'failed', durationMs: 0, errors: [String(r.error)] });
+      return rec.buildFinished({ outcome: 'failed', durationMs: 0, errors: [String(r.error)], ...named });
     case 'build.canceled':
       return rec.buildFinished({ outcome: 'canceled', durationMs: r.buildMs });
     case 'build.failed-superseded':
@@ -375,6 +375,8 @@ function recordReport(rec: MetricsRecorder, r: Report, o: ServiceWiringOptions, 
       const first = nextStart() === 0;
       return rec.appStarted({ pid: r.pid, reason: first ? 'initial' : r.reason === RESTART_AFTER_EXIT ? 'crash' : 'build', ...named });
     }
+    case 'app.start-failed':
+      return r.oldServing ? rec.newVersionFailed({ why: oneLineError(r.error), ...named }) : undefined;
     case 'app.stop':
       return rec.appExited({
         pid: r.pid,
@@ -419,4 +421,10 @@ export function wiringOptions(
   cwd: string | undefined,
 ): ServiceWiringOptions {
   return { root: s.root, port: s.run.port, buildDir: s.build.root, cwd: cwd ?? process.cwd() };
+}
+
+/** An error as one short line (a start failure's message can carry the app's whole stderr). */
+function oneLineError(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  return (text.split('\n')[0] ?? '').slice(0, 200);
 }

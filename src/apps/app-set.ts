@@ -14,7 +14,7 @@ import type { Logger } from '../log/logger.js';
 import type { Batch } from '../pipeline/events.js';
 import { packageDependencies } from '../os/go-deps.js';
 import { appEnvironment, envFilesWithTargets } from '../supervisor/env.js';
-import type { JobSnapshot } from '../supervisor/job-state.js';
+import type { JobSnapshot, Report } from '../supervisor/job-state.js';
 import type { LeftProcess } from '../supervisor/port-holders.js';
 import { Supervisor, type SupervisorOptions } from '../supervisor/supervisor.js';
 import { BuildSlots, defaultBuildBound } from './build-slots.js';
@@ -94,6 +94,8 @@ export class AppSet implements Supervising {
         buildRunner: this.builds.run,
         runMarkers,
         onAppChange: (app) => this.appChanged(settings.name, app),
+        // The service's facts are kept per app too (a failed build of one is not hidden by another's good one).
+        ...(o.shared.onReport ? { onReport: (r: Report) => o.shared.onReport?.(r, settings.name) } : {}),
       }),
     }));
     this.routed = o.apps.map((a) => routedApp(a.name, a.include, envFilesWithTargets(a.run.envFiles, o.root)));

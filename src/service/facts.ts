@@ -49,6 +49,17 @@ const MAX_CRASHES = 50;
 
 export class ServiceFacts {
   lastBuild: BuildFact | undefined;
+  /**
+   * Each app's last build that ended (ok or failed; a canceled one decides nothing), by app name ('' for
+   * the one app without apps:): a failed one, not cleared, while the app runs means it serves code older
+   * than the files (status: not ok). With apps:, another app's good build used to hide it.
+   */
+  readonly lastBuildOf = new Map<string, BuildFact>();
+  /**
+   * By app name, as lastBuildOf: a new version that did not start while the previous one serves on
+   * (blue-green behind the proxy), until a version of that app starts or its files go back.
+   */
+  readonly startFailedOf = new Map<string, { at: number; why: string }>();
   buildRunningSince: number | undefined;
   builds = { ok: 0, failed: 0, canceled: 0 };
   restarts = 0;

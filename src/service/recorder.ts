@@ -4,7 +4,7 @@
  * Every method is cheap and never throws: it is called from the supervisor's and the watchdog's paths.
  */
 import type { MetricSink } from './metrics.js';
-import { ServiceFacts } from './facts.js';
+import { ServiceFacts, type BuildFact } from './facts.js';
 import { CrashChain, isCleanExit } from './crash-chain.js';
 
 export type BuildOutcome = 'ok' | 'failed' | 'canceled';
@@ -24,11 +24,13 @@ export interface MetricsRecorder {
   /** A build started (the supervisor's build.start). */
   buildStarted(e?: { at?: number }): void;
   /** A build ended: outcome, duration, and the compiler's error lines when it failed. */
-  buildFinished(e: { outcome: BuildOutcome; durationMs: number; errors?: readonly string[]; at?: number }): void;
+  buildFinished(e: { outcome: BuildOutcome; durationMs: number; errors?: readonly string[]; at?: number; app?: string }): void;
   /** After a failed build, the files are back to what the running app (pid) was built from: the failure no longer applies. */
-  buildFailureCleared(e: { pid: number; at?: number }): void;
+  buildFailureCleared(e: { pid: number; at?: number; app?: string }): void;
   /** An app process started: the first one ('initial'), one replacing the previous after a build ('build'), or a restart after a crash ('crash'). */
   appStarted(e: { pid: number; reason: 'initial' | 'build' | 'crash'; app?: string; at?: number }): void;
+  /** A new version did not start, and the previous one serves on (blue-green): what serves is not the newest code. */
+  newVersionFailed(e: { why: string; app?: string; at?: number }): void;
   /** The app listens (the runtime's app.listening). */
   appListening(e: { pid: number; address: string; at?: number }): void;
   /** The app exited; `expected` when hotwatch stopped it (restart, shutdown), false when it exited on its own. */
@@ -66,10 +68,12 @@ export class ServiceRecorder implements MetricsRecorder {
     this.onChange('build');
   }
 
-  buildFinished(e: { outcome: BuildOutcome; durationMs: number; errors?: readonly string[]; at?: number }): void {
+  buildFinished(e: { outcome: BuildOutcome; durationMs: number; errors?: readonly string[]; at?: number; app?: string }): void {
     const at = e.at ?? this.clock();
     const errors = e.outcome === 'failed' ? ServiceFacts.errorLines(e.errors) : [];
-    this.facts.lastBuild = { outcome: e.outcome, startedAt: at - e.durationMs, finishedAt: at, durationMs: e.durationMs, errors };
+    const fact: BuildFact = { outcome: e.outcome, startedAt: at - e.durationMs, finishedAt: at, durationMs: e.durationMs, errors };
+    this.facts.lastBuild = fact;
+    if (e.outcome !== 'canceled') this.facts.lastBuildOf.set(e.app ?? '', fact);
     this.facts.buildRunningSince = undefined;
     this.facts.builds[e.outcome]++;
     this.m.inc('builds', { outcome: e.outcome });
@@ -79,16 +83,29 @@ export class ServiceRecorder implements MetricsRecorder {
     this.onChange('build');
   }
 
-  buildFailureCleared(e: { pid: number; at?: number }): void {
-    const b = this.facts.lastBuild;
+  buildFailureCleared(e: { pid: number; at?: number; app?: string }): void {
+    const b = this.facts.lastBuildOf.get(e.app ?? '') ?? this.facts.lastBuild;
     if (b?.outcome !== 'failed' || b.clearedAt !== undefined) return;
     const at = e.at ?? this.clock();
     b.clearedAt = at;
+    this.facts.startFailedOf.delete(e.app ?? '');
     this.facts.event(at, 'build.cleared', `the failed build no longer applies: the files are back to what the app (pid ${e.pid}) runs`);
     this.onChange('build');
   }
 
+  newVersionFailed(e: { why: string; app?: string; at?: number }): void {
+    const at = e.at ?? this.clock();
+    this.facts.startFailedOf.set(e.app ?? '', { at, why: e.why });
+    this.facts.event(
+      at,
+      'app.start-failed',
+      `the new version${e.app ? ` of ${e.app}` : ''} did not start (${e.why}): the previous one serves on`,
+    );
+    this.onChange('app');
+  }
+
   appStarted(e: { pid: number; reason: 'initial' | 'build' | 'crash'; app?: string; at?: number }): void {
+    this.facts.startFailedOf.delete(e.app ?? '');
     for (const t of this.#chain.started(e.pid, e.reason, e.app)) this.facts.noteCrash(t);
     if (e.reason !== 'initial') {
       this.facts.restarts++;

@@ -19,6 +19,12 @@ const lastBuild = (b: BuildFact, now: number): string =>
     ? `sources back to what the app runs ${duration(now - b.clearedAt)} ago: the failed build (${duration(now - b.finishedAt)} ago) no longer applies`
     : `last ${b.outcome} in ${duration(b.durationMs)}, ${duration(now - b.finishedAt)} ago`;
 
+/** An app's own last build, when it failed and still applies: what that app serves is older than its files. */
+const appBuild = (b: BuildFact | null | undefined, now: number): string =>
+  b?.outcome === 'failed' && b.clearedAt === undefined
+    ? `, last build FAILED ${duration(now - b.finishedAt)} ago: serving its previous version`
+    : '';
+
 function lines(s: StatusSnapshot, now: number): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   out.push(['hotwatch', `pid ${s.hotwatch.pid}, up ${duration(s.hotwatch.uptimeMs)}, ${s.hotwatch.root} (v${s.hotwatch.version})`]);
@@ -29,7 +35,10 @@ function lines(s: StatusSnapshot, now: number): Array<[string, string]> {
   const of = s.state.app !== undefined ? ` (app ${s.state.app}, ${many})` : '';
   out.push(['state', `${s.state.name} for ${duration(s.state.forMs)}${of}`]);
   for (const [i, a] of (s.apps ?? []).entries())
-    out.push([i === 0 ? 'apps' : '', `${a.name}: ${a.state}${a.pid !== null ? ` (pid ${a.pid})` : ''} for ${duration(now - a.since)}`]);
+    out.push([
+      i === 0 ? 'apps' : '',
+      `${a.name}: ${a.state}${a.pid !== null ? ` (pid ${a.pid})` : ''} for ${duration(now - a.since)}${appBuild(a.lastBuild, now)}`,
+    ]);
   // The counts are the run's, every app's together: said so next to one app's line.
   const all = (s.apps?.length ?? 0) > 1 ? ' (all apps)' : '';
   const restarts = `${s.restarts} restart${s.restarts === 1 ? '' : 's'}${all}`;

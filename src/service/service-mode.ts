@@ -62,7 +62,7 @@ export async function startServiceMode(o: ServiceModeOptions): Promise<ServiceMo
   const live = (): Live => {
     const job = o.source.job();
     const watch = o.source.watch();
-    return { job, watch, health: healthOf(job, watch, facts, clock()) };
+    return { job, watch, health: healthOf(job, watch, facts, clock(), o.source.apps?.()) };
   };
   const metrics = new LazyMetrics(o.version, meta.startedAt, live, (e) =>
     o.log.warn({ event: 'service.metrics-failed', err: e }, `metrics could not be loaded: ${String(e)}`),

@@ -119,9 +119,11 @@ export interface StatusMeta {
 }
 
 export interface Health {
-  /** What `hotwatch status --check` exits 0 on: serving and watchHealthy. */
+  /** What `hotwatch status --check` exits 0 on: serving, current and watchHealthy. */
   ok: boolean;
   serving: boolean;
+  /** False while an app serves its previous version because its last build failed. */
+  current: boolean;
   watchHealthy: boolean;
   /** One line saying why not, when not ok. */
   why?: string;
@@ -141,8 +143,8 @@ export interface StatusSnapshot {
   watch: WatchView & { healthy: boolean };
   health: Health;
   recentEvents: EventFact[];
-  /** With apps: (several apps): each app's state (`state` above is the least settled of them). */
-  apps?: AppStateView[];
+  /** With apps: (several apps): each app's state (`state` above is the least settled of them), and its own last build (ok or failed). */
+  apps?: Array<AppStateView & { lastBuild: BuildFact | null }>;
 }
 
 /** How long an app restarted in a crash loop must stay up to count as serving again (run.backoffReset's default). */
@@ -223,15 +225,50 @@ export function watchHealthOf(watch: WatchView, now: number): { healthy: boolean
   };
 }
 
-export function healthOf(job: JobView, watch: WatchView, facts: ServiceFacts, now: number): Health {
+/**
+ * Whether what serves is the newest code: not when an app's last build failed (and its files were not put
+ * back since) while that app runs its previous version. `apps`: each app with its pid, with apps:.
+ */
+export function currentOf(
+  job: JobView,
+  facts: ServiceFacts,
+  now: number,
+  apps?: readonly AppStateView[],
+): { current: boolean; why?: string } {
+  const running = apps?.length ? apps.filter((a) => a.pid !== null).map((a) => a.name) : job.app ? [''] : [];
+  for (const name of running) {
+    const notStarted = facts.startFailedOf.get(name);
+    if (notStarted) {
+      const version = name === '' ? 'the new version' : `the new version of the app ${name}`;
+      return {
+        current: false,
+        why: `serving the previous version: ${version} did not start ${secs(now - notStarted.at)} ago (${notStarted.why}); fix it and save`,
+      };
+    }
+    const b = facts.lastBuildOf.get(name);
+    if (b?.outcome !== 'failed' || b.clearedAt !== undefined) continue;
+    const which = name === '' ? 'the last build' : `the last build of the app ${name}`;
+    const lines = b.errors.length ? ` (${b.errors.length} error line${b.errors.length === 1 ? '' : 's'})` : '';
+    return {
+      current: false,
+      why: `serving the previous version: ${which} failed ${secs(now - b.finishedAt)} ago${lines}; fix the code and save`,
+    };
+  }
+  return { current: true };
+}
+
+export function healthOf(job: JobView, watch: WatchView, facts: ServiceFacts, now: number, apps?: readonly AppStateView[]): Health {
   const s = servingOf(job, facts, now);
   const w = watchHealthOf(watch, now);
-  const why = s.why ?? w.why;
+  const c = currentOf(job, facts, now, apps);
+  const why = s.why ?? c.why ?? w.why;
+  const ok = s.serving && c.current && w.healthy;
   return {
-    ok: s.serving && w.healthy,
+    ok,
     serving: s.serving,
+    current: c.current,
     watchHealthy: w.healthy,
-    ...(why !== undefined && !(s.serving && w.healthy) ? { why } : {}),
+    ...(why !== undefined && !ok ? { why } : {}),
   };
 }
 
@@ -239,7 +276,7 @@ export function snapshot(source: StatusSource, facts: ServiceFacts, meta: Status
   const job = source.job();
   const watch = source.watch();
   const apps = source.apps?.();
-  const health = healthOf(job, watch, facts, now);
+  const health = healthOf(job, watch, facts, now, apps);
   const loop = crashLoop(facts.crashTimes(), now, job.state === 'backoff' ? job.nextTryAt : job.state === 'exited' ? 'change' : undefined);
   return {
     schema: 1,
@@ -260,7 +297,7 @@ export function snapshot(source: StatusSource, facts: ServiceFacts, meta: Status
     watch: { ...watch, healthy: health.watchHealthy },
     health,
     recentEvents: facts.recentEvents(),
-    ...(apps ? { apps } : {}),
+    ...(apps ? { apps: apps.map((a) => ({ ...a, lastBuild: facts.lastBuildOf.get(a.name) ?? null })) } : {}),
   };
 }
 

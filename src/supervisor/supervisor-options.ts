@@ -88,8 +88,11 @@ export interface SupervisorOptions {
   changeKind?: (file: string) => ChangeKind;
   /** Told after each cycle (build, and restart when it succeeded): the work of an edit is done. */
   afterCycle?: () => void;
-  /** Told of each report of the job (the log line's facts), before it is logged: service mode counts them. */
-  onReport?: (report: Report) => void;
+  /**
+   * Told of each report of the job (the log line's facts), before it is logged: service mode counts them.
+   * `app`: with apps:, the app whose job it is (AppSet passes it; a supervisor never does).
+   */
+  onReport?: (report: Report, app?: string) => void;
   /** Told after each change of the job's state (read `state` for it). */
   onStateChange?: () => void;
   /** Several apps: builds combined into one go build and bounded across apps (src/apps/combined-builds.ts); absent: runBuild. */

@@ -72,5 +72,23 @@ describe('hotwatch status with apps: (e2e)', () => {
     await hw.waitForLog((l) => l.app === 'worker' && l.event === 'app.listening' && l.pid !== worker.pid, 'the worker serves again');
     await waitFor(async () => (await json()).health.ok, { description: 'health ok again', timeoutMs: 30_000 });
     expect(await status()).toMatch(/^app {6}(api|worker): pid \d+, serving on :\d+/m);
-  }, 180_000);
+
+    // The worker's build fails (it keeps serving its previous version), then a build of the api succeeds:
+    // the api's good build must not hide the worker's failure.
+    let from = hw.logs.length;
+    fs.writeFileSync(path.join(dir, 'cmd', 'worker', 'main.go'), `${goMain('worker3')}\nfunc broken( {\n`);
+    await hw.waitForLog((l) => l.app === 'worker' && l.event === 'build.failed', 'the worker build fails', { from });
+    from = hw.logs.length;
+    fs.writeFileSync(path.join(dir, 'cmd', 'api', 'main.go'), goMain('api2'));
+    await hw.waitForLog((l) => l.app === 'api' && l.event === 'app.listening', 'the api serves its edit', { from });
+    const stale = await json();
+    expect(stale.health).toMatchObject({ ok: false, serving: true, current: false });
+    expect(stale.health.why).toMatch(/^serving the previous version: the last build of the app worker failed \d+ s ago/);
+    expect(stale.apps?.find((a) => a.name === 'worker')?.lastBuild).toMatchObject({ outcome: 'failed' });
+    expect(await status()).toMatch(/worker: running \(pid \d+\) for .*, last build FAILED .* ago: serving its previous version/);
+    expect((await runCli(['status', '--check'], { cwd: dir, timeoutMs: 20_000 })).code).toBe(1);
+    // Fixed: whole again.
+    fs.writeFileSync(path.join(dir, 'cmd', 'worker', 'main.go'), goMain('worker4'));
+    await waitFor(async () => (await json()).health.ok, { description: 'health ok once the worker builds', timeoutMs: 60_000 });
+  }, 240_000);
 });

@@ -46,7 +46,7 @@ describe('crashLoop', () => {
 describe('health and the STATUS= line', () => {
   it('serves when the app runs and listens; an app that never listens serves by running', () => {
     const f = new ServiceFacts();
-    expect(healthOf(running, okWatch, f, NOW)).toEqual({ ok: true, serving: true, watchHealthy: true });
+    expect(healthOf(running, okWatch, f, NOW)).toEqual({ ok: true, serving: true, current: true, watchHealthy: true });
     const quiet = { ...running, app: { ...running.app!, listening: [] } };
     expect(healthOf(quiet, okWatch, f, NOW)).toMatchObject({
       ok: false,
@@ -136,6 +136,80 @@ describe('health and the STATUS= line', () => {
     const fresh = new ServiceFacts();
     expect(statusLine(snapshot(src(first, arming), fresh, meta, NOW))).toMatch(/; watch arming$/);
     expect(statusLine(snapshot(src(running, { ...okWatch, watches: 1 }), fresh, meta, NOW))).toMatch(/watch ok \(native, 1 watch\)$/);
+  });
+
+  it('an app serving its previous version after its build failed is not ok (--check 1), till a good build or the files go back; with apps:, per app', () => {
+    const f = new ServiceFacts();
+    const rec = new ServiceRecorder(
+      f,
+      { inc() {}, observe() {} } as never,
+      () => {},
+      () => NOW,
+    );
+    rec.buildFinished({ outcome: 'failed', durationMs: 300, errors: ['main.go:15:1: syntax error'], at: NOW - 3000 });
+    expect(healthOf(running, okWatch, f, NOW)).toEqual({
+      ok: false,
+      serving: true,
+      current: false,
+      watchHealthy: true,
+      why: 'serving the previous version: the last build failed 3 s ago (1 error line); fix the code and save',
+    });
+    rec.buildFinished({ outcome: 'canceled', durationMs: 100, at: NOW - 1000 }); // decides nothing
+    expect(healthOf(running, okWatch, f, NOW).current).toBe(false);
+    rec.buildFailureCleared({ pid: 7 });
+    expect(healthOf(running, okWatch, f, NOW).ok).toBe(true);
+
+    // apps: api's good build after worker's failure hides nothing.
+    const g = new ServiceFacts();
+    const r2 = new ServiceRecorder(
+      g,
+      { inc() {}, observe() {} } as never,
+      () => {},
+      () => NOW,
+    );
+    r2.buildFinished({
+      outcome: 'failed',
+      durationMs: 300,
+      errors: ['cmd/worker/main.go:13:45: syntax error'],
+      at: NOW - 12_000,
+      app: 'worker',
+    });
+    r2.buildFinished({ outcome: 'ok', durationMs: 300, at: NOW - 2000, app: 'api' });
+    const apps = [
+      { name: 'api', state: 'running' as const, since: NOW - 2000, pid: 10 },
+      { name: 'worker', state: 'running' as const, since: NOW - 26_000, pid: 11 },
+    ];
+    const h = healthOf(running, okWatch, g, NOW, apps);
+    expect(h).toMatchObject({ ok: false, current: false });
+    expect(h.why).toBe(
+      'serving the previous version: the last build of the app worker failed 12 s ago (1 error line); fix the code and save',
+    );
+    const src = { job: () => running, watch: () => okWatch, apps: () => apps };
+    const snap = snapshot(src, g, { root: '/src', version: '0.1.0', pid: 1, startedAt: NOW - 30_000 }, NOW);
+    expect(snap.apps?.find((a) => a.name === 'worker')?.lastBuild).toMatchObject({ outcome: 'failed' });
+    expect(renderStatus(snap, NOW)).toContain('worker: running (pid 11) for 26s, last build FAILED 12s ago: serving its previous version');
+    r2.buildFinished({ outcome: 'ok', durationMs: 300, at: NOW - 1000, app: 'worker' });
+    expect(healthOf(running, okWatch, g, NOW, apps).ok).toBe(true);
+  });
+
+  it('a new version that did not start beside the serving one (blue-green): not current till a version starts', () => {
+    const f = new ServiceFacts();
+    const rec = new ServiceRecorder(
+      f,
+      { inc() {}, observe() {} } as never,
+      () => {},
+      () => NOW,
+    );
+    rec.buildFinished({ outcome: 'ok', durationMs: 300, at: NOW - 5000 });
+    rec.newVersionFailed({ why: 'exit code 1: bind: address already in use', at: NOW - 4000 });
+    expect(healthOf(running, okWatch, f, NOW)).toMatchObject({
+      ok: false,
+      serving: true,
+      current: false,
+      why: 'serving the previous version: the new version did not start 4 s ago (exit code 1: bind: address already in use); fix it and save',
+    });
+    rec.appStarted({ pid: 9, reason: 'build' });
+    expect(healthOf(running, okWatch, f, NOW).ok).toBe(true);
   });
 
   it('drops a failed build from STATUS= and the status once the files are back to what the app runs', () => {
