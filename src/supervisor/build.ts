@@ -174,7 +174,6 @@ export async function runBuild(s: BuildSettings, opts: BuildOptions): Promise<Bu
   const out = new OutputCollector(opts.onLine, opts.log);
   const baseEnv: NodeJS.ProcessEnv = { ...(opts.env ?? process.env), ...s.env };
   const early = await adoptOrPrepare(s, opts, { file, args, cwd: s.root, env: baseEnv }, out, ownsOutput);
-  // Not for a combined build of apps (opts.packages): it writes a directory, each binary moved onto its output after.
   const outputBefore = early || opts.command || opts.packages ? undefined : outputStamp(s.output);
 
   const marker = early?.marker ?? { key: BUILD_MARKER_KEY, value: randomUUID() };
@@ -211,11 +210,20 @@ export async function runBuild(s: BuildSettings, opts: BuildOptions): Promise<Bu
     timedOut: stopReason === 'timeout',
     exitCode,
     output,
-    ...(outputBefore !== undefined ? { outputChanged: { output: s.output, changed: outputStamp(s.output) !== outputBefore } } : {}),
+    ...outputChange(s.output, outputBefore),
   });
   if (r.ok && ownsOutput) checkBuiltOutput(s.output);
   logResult(log, r, opts.command ? { ...s, cmd: undefined } : s, result.signal); // a step: not build.cmd
   return r;
+}
+
+/**
+ * BuildResult.outputChanged, when the output was looked at before the spawn: not for a build adopted from
+ * the start-up, a step, or a combined build of apps (it writes a directory; each binary is moved onto its
+ * output after).
+ */
+function outputChange(output: string, before: string | undefined): Pick<BuildResult, 'outputChanged'> {
+  return before === undefined ? {} : { outputChanged: { output, changed: outputStamp(output) !== before } };
 }
 
 /** The file at `p` as a build's write would change it (inode, ctime, size), or 'none'. */
