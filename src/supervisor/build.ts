@@ -156,7 +156,6 @@ class OutputCollector {
 }
 
 export async function runBuild(s: BuildSettings, opts: BuildOptions): Promise<BuildResult> {
-  const { log } = opts;
   let started = performance.now();
   const { file, args, display } = opts.command ?? buildCommand(s, opts.packages);
   const ownsOutput = !opts.command && !opts.packages;
@@ -183,12 +182,17 @@ export async function runBuild(s: BuildSettings, opts: BuildOptions): Promise<Bu
   const left = Math.max(0, s.timeoutMs - (performance.now() - started));
   const timer = setTimeout(() => timeout.abort(new Error(`build timed out after ${s.timeoutMs} ms`)), left);
   const stop = AbortSignal.any([opts.signal, timeout.signal]);
-  logStart(log, display, s.root, early);
+  logStart(opts.log, display, s.root, early);
 
   const sub = early ? adopted(early, stop) : spawnBuild(file, args, s.root, env, stop, out, opts.log);
   // The first way the run ends wins: exit, cancel, timeout. Cancel and timeout tear down the whole tree;
   // so does a leader that exited while others of its tree still hold the output pipe.
-  const tree = new BuildTree(sub.child, marker, log, opts.command ? `the build step \`${display}\`` : `the build command \`${display}\``);
+  const tree = new BuildTree(
+    sub.child,
+    marker,
+    opts.log,
+    opts.command ? `the build step \`${display}\`` : `the build command \`${display}\``,
+  );
   const onStop = (): void => tree.tearDown('stop');
   stop.addEventListener('abort', onStop, { once: true });
   const result = await sub.result;
@@ -213,7 +217,7 @@ export async function runBuild(s: BuildSettings, opts: BuildOptions): Promise<Bu
     ...outputChange(s.output, outputBefore),
   });
   if (r.ok && ownsOutput) checkBuiltOutput(s.output);
-  logResult(log, r, opts.command ? { ...s, cmd: undefined } : s, result.signal); // a step: not build.cmd
+  logResult(opts.log, r, opts.command ? { ...s, cmd: undefined } : s, result.signal); // a step: not build.cmd
   return r;
 }
 
