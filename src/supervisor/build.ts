@@ -174,7 +174,6 @@ export async function runBuild(s: BuildSettings, opts: BuildOptions): Promise<Bu
   const baseEnv: NodeJS.ProcessEnv = { ...(opts.env ?? process.env), ...s.env };
   const early = await adoptOrPrepare(s, opts, { file, args, cwd: s.root, env: baseEnv }, out, ownsOutput);
   const outputBefore = early || opts.command || opts.packages ? undefined : outputStamp(s.output);
-
   const marker = early?.marker ?? { key: BUILD_MARKER_KEY, value: randomUUID() };
   const env: NodeJS.ProcessEnv = early?.env ?? { ...baseEnv, [marker.key]: marker.value };
   if (early) started = early.startedAt; // spawned at start-up: its time, and build.timeout, count from its spawn
@@ -183,16 +182,11 @@ export async function runBuild(s: BuildSettings, opts: BuildOptions): Promise<Bu
   const timer = setTimeout(() => timeout.abort(new Error(`build timed out after ${s.timeoutMs} ms`)), left);
   const stop = AbortSignal.any([opts.signal, timeout.signal]);
   logStart(opts.log, display, s.root, early);
-
   const sub = early ? adopted(early, stop) : spawnBuild(file, args, s.root, env, stop, out, opts.log);
   // The first way the run ends wins: exit, cancel, timeout. Cancel and timeout tear down the whole tree;
   // so does a leader that exited while others of its tree still hold the output pipe.
-  const tree = new BuildTree(
-    sub.child,
-    marker,
-    opts.log,
-    opts.command ? `the build step \`${display}\`` : `the build command \`${display}\``,
-  );
+  const what = opts.command ? `the build step \`${display}\`` : `the build command \`${display}\``;
+  const tree = new BuildTree(sub.child, marker, opts.log, what);
   const onStop = (): void => tree.tearDown('stop');
   stop.addEventListener('abort', onStop, { once: true });
   const result = await sub.result;

@@ -76,6 +76,8 @@ export class EmbeddedFiles {
       roots(): WatchSettings[];
       reapply(): Promise<unknown>;
       rescan(reason: string): void;
+      /** Files changed before they were watched: built as changes of those files (a build step's `files` decide, as for any edit). */
+      changed(files: string[]): void;
       /** Directories outside the roots the build compiles through a symlink (go-embeds.ts BuildPackages.linked). */
       linked(dirs: BuildPackages['linked']): void;
     },
@@ -168,8 +170,23 @@ export class EmbeddedFiles {
     this.log.info({ event: 'watch.embeds', globs }, text);
     // What the new globs watch may have changed before they did: built once if so.
     const fresh = pkgs.filter((p) => !before.has(packageKey(p)));
-    const changed = since === undefined ? undefined : changedSince(fresh, since);
-    if (changed) this.host.rescan(`${changed} (embedded) changed before it was watched: building it`);
+    if (since !== undefined) this.caughtUp(changedSince(fresh, since));
+  }
+
+  /**
+   * Embedded files that changed before their glob watched them: built as changes of those files, not a
+   * rescan (a rescan ran every build step whatever its `files`, and `go generate` wrote the generated file
+   * a developer had just edited by hand back over the edit).
+   */
+  private caughtUp(changed: string[]): void {
+    if (changed.length === 0) return;
+    const names = changed.map((f) => path.relative(this.host.roots()[0]?.root ?? '', f) || f);
+    const one = names.length === 1;
+    this.log.info(
+      { event: 'watch.embeds-caught-up', files: changed },
+      `${names.slice(0, 3).join(', ')}${names.length > 3 ? `, +${names.length - 3} more` : ''} (embedded) changed before ${one ? 'it was' : 'they were'} watched: building ${one ? 'it' : 'them'}`,
+    );
+    this.host.changed(changed);
   }
 
   /**
@@ -229,14 +246,16 @@ function labelled(roots: WatchSettings[], pkgs: EmbeddingPackage[]): string[] {
 }
 
 /** The first embedded file modified at or after `since` (epoch ms), by path, or undefined. */
-function changedSince(pkgs: EmbeddingPackage[], since: number): string | undefined {
+function changedSince(pkgs: EmbeddingPackage[], since: number): string[] {
+  const out = new Set<string>();
   for (const p of pkgs)
     for (const f of p.files) {
       try {
-        if (fs.statSync(f).mtimeMs >= since) return f;
+        const st = fs.statSync(f);
+        if (st.mtimeMs >= since || st.ctimeMs >= since) out.add(f);
       } catch {
         // gone since go listed it: its removal is an event the watch reports once it is watched
       }
     }
-  return undefined;
+  return [...out];
 }

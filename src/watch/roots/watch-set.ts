@@ -72,10 +72,11 @@ export class WatchSet implements Watcher, RefreshHost {
     const replanIgnored = async (): Promise<void> => void (await this.reconcile(this.settings));
     const rescan = (reason: string): void => this.opts.onEvent({ kind: 'rescan', reason, at: performance.now() });
     const roots = (): WatchSettings[] => [this.settings, ...[...this.extras.values()].map((e) => rulesFor(this.rules, e.root))];
-    const embedHost = { roots, reapply: () => this.reconcile(this.settings), rescan, linked: (l: Linked) => this.followLinked(l) };
-    this.embedded = new EmbeddedFiles(opts.build, embedHost, this.log, opts.signal);
-    // Directories watched again (no longer git-ignored): what changed there since the start, as changes.
+    // Embedded files, and directories watched again (no longer git-ignored): what changed there since the start, as changes.
     const [started, emit] = [Date.now(), (evs: WatchEvent[]) => evs.forEach(opts.onEvent)];
+    const changed = (files: string[]) => emit(files.map((path) => ({ kind: 'change' as const, path, at: performance.now() })));
+    const embedHost = { roots, reapply: () => this.reconcile(this.settings), rescan, changed, linked: (l: Linked) => this.followLinked(l) };
+    this.embedded = new EmbeddedFiles(opts.build, embedHost, this.log, opts.signal);
     const changedIn = async (dirs: string[], name: string) => emit(await changedInDirs(roots(), dirs, started, name, opts.signal));
     const ignoreHost = { leftOut: () => this.leftOut(), roots, replanIgnored, rescan, changedIn };
     this.ignoreFiles = new IgnoreFileChanges(ignoreHost, this.log, opts.cwd);
@@ -144,7 +145,6 @@ export class WatchSet implements Watcher, RefreshHost {
   }
 
   // RefreshHost: a git-ignored directory the build starts reading is watched from then on.
-
   leftOut(): { root: string; excluded: string[] }[] {
     const main = { root: this.settings.root, excluded: this.mainExcluded };
     return [main, ...[...this.extras.values()].map((e) => ({ root: e.root.dir, excluded: e.excluded }))].filter(
