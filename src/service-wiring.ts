@@ -363,7 +363,13 @@ function recordReport(rec: MetricsRecorder, r: Report, o: ServiceWiringOptions, 
     case 'build.failed': {
       const out = r.result.output.trim();
       const { errors } = compilerErrors(out ? out.split('\n') : [], o.buildDir, o.cwd);
-      return rec.buildFinished({ outcome: 'failed', durationMs: r.result.durationMs, errors, ...named });
+      return rec.buildFinished({
+        outcome: 'failed',
+        durationMs: r.result.durationMs,
+        errors,
+        ...(r.result.timedOut ? { timedOut: true } : {}),
+        ...named,
+      });
     }
     case 'build.error':
       return rec.buildFinished({ outcome: 'failed', durationMs: 0, errors: [String(r.error)], ...named });

@@ -12,6 +12,8 @@ export interface BuildFact {
   durationMs: number;
   /** The compiler's error lines (at most 20, each at most 300 characters); empty unless failed. */
   errors: string[];
+  /** Failed because build.timeout stopped it (no save fixes that). */
+  timedOut?: true;
   /**
    * Epoch ms when a failed build stopped applying: the files went back to what the running app was built
    * from (build.reverted after BUILD FAILED, the fact the proxy's overlay clears on). Only on a failure.

@@ -24,7 +24,14 @@ export interface MetricsRecorder {
   /** A build started (the supervisor's build.start). */
   buildStarted(e?: { at?: number }): void;
   /** A build ended: outcome, duration, and the compiler's error lines when it failed. */
-  buildFinished(e: { outcome: BuildOutcome; durationMs: number; errors?: readonly string[]; at?: number; app?: string }): void;
+  buildFinished(e: {
+    outcome: BuildOutcome;
+    durationMs: number;
+    errors?: readonly string[];
+    at?: number;
+    app?: string;
+    timedOut?: boolean;
+  }): void;
   /** After a failed build, the files are back to what the running app (pid) was built from: the failure no longer applies. */
   buildFailureCleared(e: { pid: number; at?: number; app?: string }): void;
   /** An app process started: the first one ('initial'), one replacing the previous after a build ('build'), or a restart after a crash ('crash'). */
@@ -68,10 +75,18 @@ export class ServiceRecorder implements MetricsRecorder {
     this.onChange('build');
   }
 
-  buildFinished(e: { outcome: BuildOutcome; durationMs: number; errors?: readonly string[]; at?: number; app?: string }): void {
+  buildFinished(e: {
+    outcome: BuildOutcome;
+    durationMs: number;
+    errors?: readonly string[];
+    at?: number;
+    app?: string;
+    timedOut?: boolean;
+  }): void {
     const at = e.at ?? this.clock();
     const errors = e.outcome === 'failed' ? ServiceFacts.errorLines(e.errors) : [];
     const fact: BuildFact = { outcome: e.outcome, startedAt: at - e.durationMs, finishedAt: at, durationMs: e.durationMs, errors };
+    if (e.timedOut) fact.timedOut = true;
     this.facts.lastBuild = fact;
     if (e.outcome !== 'canceled') this.facts.lastBuildOf.set(e.app ?? '', fact);
     this.facts.buildRunningSince = undefined;

@@ -190,6 +190,11 @@ export function servingOf(job: JobView, facts: ServiceFacts, now: number): { ser
   if (loop) return { serving: false, why: `not serving: ${loop.line}` };
   switch (job.state) {
     case 'build-failed':
+      if (facts.lastBuild?.timedOut)
+        return {
+          serving: false,
+          why: `not serving: the last build was stopped by build.timeout after ${secs(facts.lastBuild.durationMs)}; raise build.timeout (the code may be fine)`,
+        };
       return {
         serving: false,
         why: `not serving: ${job.name === undefined ? 'the last build' : `the last build of the app ${job.name}`} failed${facts.lastBuild?.errors.length ? ` (${facts.lastBuild.errors.length} error line${facts.lastBuild.errors.length === 1 ? '' : 's'})` : ''}; fix the code and save`,

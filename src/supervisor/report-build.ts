@@ -3,6 +3,7 @@
  * at debug level), with each `file:line:col` made to resolve from where hotwatch was started.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from '../log/logger.js';
 import type { BuildResult } from './build.js';
@@ -53,7 +54,7 @@ export function reportBuildFailure(
     lines.length > shown.length
       ? `\n    … and ${plural(lines.length - shown.length, 'more line')} (--log-level debug streams them all)`
       : '';
-  const fix = toolchainFix(body) ?? packageGoneFix(body, ctx) ?? cgoOffFix(body, ctx);
+  const fix = timeoutFix(res) ?? toolchainFix(body) ?? cacheFix(body, ctx) ?? packageGoneFix(body, ctx) ?? cgoOffFix(body, ctx);
   const detail = `${shown.length > 0 ? `\n${indent(shown.join('\n'))}${more}` : '\n    (the build printed nothing)'}${fix ? `\n  fix: ${fix}` : ''}`;
   log.error(
     {
@@ -76,12 +77,31 @@ export function reportBuildFailure(
  */
 function packageGoneFix(output: string, ctx: BuildReportContext): string | undefined {
   const pkg = ctx.buildPackage?.();
-  const gone = /^stat (.+): directory not found$/m.exec(output)?.[1];
+  // The directory gone (git mv cmd/app cmd/server), or still there without its Go files (mv main.go cmd/server/).
+  const gone = /^stat (.+): directory not found$/m.exec(output)?.[1] ?? /^no Go files in (\/.+)$/m.exec(output)?.[1];
   if (pkg === undefined || gone === undefined || path.resolve(ctx.buildDir, pkg) !== gone) return undefined;
   const mains = ctx.mainPackages?.() ?? [];
   const now = mains.length > 0 ? `: main packages under the root now: ${mains.join(', ')}` : '';
   const to = mains.length === 1 ? mains[0]! : '<dir>';
   return `the main package ${pkg} (build.package, or --package) is gone (moved or renamed?)${now}. Run hotwatch again with --package ${to}, or, without --package, set build.package: ${to} in the config (applied at once)`;
+}
+
+/**
+ * go's build cache it cannot write (a cache pre-warmed in a container image, owned by root, used by uid
+ * 1000; a read-only mount): each build fails on a file under it, and no save can help.
+ */
+function cacheFix(output: string, ctx: BuildReportContext): string | undefined {
+  const env = ctx.buildEnv?.() ?? process.env;
+  const cache = env.GOCACHE || path.join(env.XDG_CACHE_HOME || path.join(env.HOME || os.homedir(), '.cache'), 'go-build');
+  const m = /^(?:go: )?(?:open|mkdir|rename|write|chmod) (\/\S+): (permission denied|read-only file system)$/m.exec(output);
+  if (!m || !(m[1]!.startsWith(cache + path.sep) || m[1] === cache)) return undefined;
+  return `go's build cache ${cache} cannot be written (${m[2]}), and no save can fix it: set GOCACHE to a directory you can write (e.g. build.env: { GOCACHE: /tmp/go-build }; a config edit applies at once), or make ${cache} yours (chown)`;
+}
+
+/** A build killed by build.timeout: no save can fix code that is fine; the timeout, or a warm cache, can. */
+function timeoutFix(res: BuildResult): string | undefined {
+  if (!res.timedOut) return undefined;
+  return `the build ran longer than build.timeout (${Math.round(res.durationMs / 1000)} s) and was stopped: the code may be fine (a cold first build of a large module takes minutes). Raise build.timeout in the config (e.g. 15m; applied at once), or warm go's cache once (go build ./...), then save or press r: what go finished is cached`;
 }
 
 /**
@@ -117,7 +137,7 @@ function toolchainFix(output: string): string | undefined {
   }
   const variable = ENVIRONMENT_FAILURES.find(([pattern]) => pattern.test(output))?.[1];
   if (variable)
-    return `this comes from the environment go runs in (${variable}), and no save can fix it: correct ${variable} in your shell (or in build.env, where a config edit applies at once), then start hotwatch again`;
+    return `this comes from the environment go runs in (${variable}), and no save can fix it: set ${variable} in build.env (a config edit applies at once), or correct it in your shell and start hotwatch again`;
   return undefined;
 }
 

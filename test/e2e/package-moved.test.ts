@@ -30,4 +30,18 @@ describe('the main package moved while hotwatch runs (e2e)', () => {
     fs.writeFileSync(path.join(session.dir, 'watcher.config.yaml'), 'build:\n  package: ./cmd/server\n');
     await session.serves('v2');
   }, 120_000);
+
+  it('main.go moved out of the root (mv main.go cmd/server/): the same fix, not go\'s bare "no Go files in"', async () => {
+    const dir = session.dir;
+    fs.rmSync(path.join(dir, 'watcher.config.yaml'));
+    fs.renameSync(path.join(dir, 'cmd', 'app', 'main.go'), path.join(dir, 'main.go'));
+    const hw = (session.hw = startHotwatch([], { cwd: dir, env: { PORT: String(session.port) } }));
+    await session.serves('v1');
+    fs.mkdirSync(path.join(dir, 'cmd', 'server'), { recursive: true });
+    fs.renameSync(path.join(dir, 'main.go'), path.join(dir, 'cmd', 'server', 'main.go'));
+    const failed = await hw.waitForLog((l) => l.event === 'build.failed', 'the build of the emptied root fails');
+    expect(failed.msg).toContain(
+      'fix: the main package . (build.package, or --package) is gone (moved or renamed?): main packages under the root now: ./cmd/server',
+    );
+  }, 120_000);
 });

@@ -24,6 +24,31 @@ describe('BUILD FAILED: a failure of the machine gets its fix', () => {
     );
   });
 
+  it("go's build cache it cannot write (pre-warmed in an image, owned by root): GOCACHE, whichever it is", () => {
+    let said = '';
+    const log = { error: (_f: unknown, msg: string) => (said = msg) } as unknown as Logger;
+    const output = 'open /opt/gocache/aa/aa71f00d-d: permission denied\n';
+    const res = { ok: false, exitCode: 1, timedOut: false, durationMs: 58, output } as unknown as BuildResult;
+    const ctx = { onFailure: 'keep-running' as const, buildDir: '/r', cwd: '/r', buildEnv: () => ({ GOCACHE: '/opt/gocache' }) };
+    reportBuildFailure(log, res, true, ctx);
+    expect(said).toContain(
+      "\n  fix: go's build cache /opt/gocache cannot be written (permission denied), and no save can fix it: set GOCACHE",
+    );
+    // The same words about a file elsewhere are the code's business.
+    reportBuildFailure(log, { ...res, output: 'open /r/data/x.json: permission denied\n' }, true, ctx);
+    expect(said).not.toContain('fix:');
+  });
+
+  it('a build stopped by build.timeout: the timeout, not the code', () => {
+    let said = '';
+    const log = { error: (_f: unknown, msg: string) => (said = msg) } as unknown as Logger;
+    const res = { ok: false, exitCode: undefined, timedOut: true, durationMs: 10_052, output: '' } as unknown as BuildResult;
+    reportBuildFailure(log, res, false, { onFailure: 'keep-running', buildDir: '/r', cwd: '/r' });
+    expect(said).toMatch(
+      /\n {2}fix: the build ran longer than build\.timeout \(10 s\) and was stopped: the code may be fine .*Raise build\.timeout/,
+    );
+  });
+
   it('a compiler error of the code gets none (go says what is wrong)', () => {
     expect(failedLine('./main.go:3:1: syntax error: unexpected }\n')).not.toContain('fix:');
   });
@@ -50,7 +75,7 @@ describe('BUILD FAILED: an environment go cannot work in says so, and that no sa
     ['TMPDIR, or GOTMPDIR', { ...process.env, TMPDIR: '/nonexistent', GOTMPDIR: '' }],
   ])('%s', (variable, env) => {
     expect(failedLine(goBuild(env))).toContain(
-      `\n  fix: this comes from the environment go runs in (${variable}), and no save can fix it: correct ${variable} in your shell`,
+      `\n  fix: this comes from the environment go runs in (${variable}), and no save can fix it: set ${variable} in build.env (a config edit applies at once), or correct it in your shell`,
     );
   });
 });
