@@ -6,6 +6,7 @@
  * $HOTWATCH_CHANGED (exec-args.ts).
  */
 import path from 'node:path';
+import { sayOutputOfSuccess } from './success-output.js';
 import picomatch from 'picomatch';
 import type { BuildSettings, BuildStep } from '../config/settings.js';
 import type { Logger } from '../log/logger.js';
@@ -73,6 +74,7 @@ export async function runSteps(steps: readonly BuildStep[], o: StepRunOptions): 
       { event: 'step.done', step: command.display, ms: result.durationMs },
       `step ${command.display} ok in ${result.durationMs}ms`,
     );
+    sayOutputOfSuccess(o.log, `build.steps: ${command.display}`, result.output);
   }
   return { ok: true, durationMs: Math.round(performance.now() - t0), ran: steps.length };
 }

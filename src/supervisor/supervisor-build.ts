@@ -2,6 +2,7 @@
  * One build as the job sees it: runBuild's result as a BuildOutcome, a failure confirmed real (no
  * relevant file changed while it ran) and a good build's binary identified.
  */
+import { sayOutputOfSuccess } from './success-output.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { BuildSettings } from '../config/settings.js';
@@ -59,6 +60,7 @@ export async function buildForJob(o: JobBuildOptions, signal: AbortSignal): Prom
   })
     .then(
       (res): BuildOutcome & { unwritten?: true } => {
+        if (res.ok && !res.canceled) sayOutputOfSuccess(o.log, 'the build', res.output);
         const checked = unwrittenOutput(res, o);
         return checked.unwritten ? { ...toOutcome(checked), unwritten: true } : toOutcome(checked);
       },

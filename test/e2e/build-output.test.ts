@@ -63,6 +63,24 @@ describe('compiler output (e2e)', () => {
   }, 90_000);
 });
 
+describe('a build that succeeds and prints (a cgo #warning, -gcflags=-m, a linker deprecation) (e2e)', () => {
+  it('its lines are shown at info, once, after it: go build prints nothing when all is well', async () => {
+    fs.writeFileSync(path.join(mod, 'main.go'), goMain('v1'));
+    fs.writeFileSync(path.join(mod, 'build.sh'), '#!/bin/sh\necho "ld: warning: -bind_at_load is deprecated" >&2\nexec go build -o .hotwatch/bin/app .\n', { mode: 0o755 });
+    fs.writeFileSync(path.join(mod, 'watcher.config.yaml'), "build:\n  cmd: './build.sh'\n");
+    const port = await freePort();
+    const hw = startHotwatch([], { cwd: mod, env: { PORT: String(port) } });
+    try {
+      const said = await hw.waitForLog((l) => l.event === 'build.output-ok', 'the output of the good build is said', { timeoutMs: 60_000 });
+      expect(said.level).toBe(30);
+      expect(String(said.msg)).toBe('the build succeeded and printed:\n    ld: warning: -bind_at_load is deprecated');
+      await waitFor(async () => (await httpGet(port)) === 'v=v1', { description: 'v1 serves', timeoutMs: 60_000 });
+    } finally {
+      await hw.stop();
+    }
+  }, 120_000);
+});
+
 describe('a build.cmd that exits 0 without writing build.output (e2e)', () => {
   it('is a failed build that says so, once: not a "gone" binary built again', async () => {
     fs.writeFileSync(path.join(mod, 'watcher.config.yaml'), "build:\n  cmd: 'go build -o ./tmp/elsewhere .'\n  output: tmp/main\n");
