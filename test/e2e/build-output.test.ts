@@ -66,7 +66,11 @@ describe('compiler output (e2e)', () => {
 describe('a build that succeeds and prints (a cgo #warning, -gcflags=-m, a linker deprecation) (e2e)', () => {
   it('its lines are shown at info, once, after it: go build prints nothing when all is well', async () => {
     fs.writeFileSync(path.join(mod, 'main.go'), goMain('v1'));
-    fs.writeFileSync(path.join(mod, 'build.sh'), '#!/bin/sh\necho "ld: warning: -bind_at_load is deprecated" >&2\nexec go build -o .hotwatch/bin/app .\n', { mode: 0o755 });
+    fs.writeFileSync(
+      path.join(mod, 'build.sh'),
+      '#!/bin/sh\necho "ld: warning: -bind_at_load is deprecated" >&2\nexec go build -o .hotwatch/bin/app .\n',
+      { mode: 0o755 },
+    );
     fs.writeFileSync(path.join(mod, 'watcher.config.yaml'), "build:\n  cmd: './build.sh'\n");
     const port = await freePort();
     const hw = startHotwatch([], { cwd: mod, env: { PORT: String(port) } });
