@@ -266,7 +266,7 @@ export function healthOf(job: JobView, watch: WatchView, facts: ServiceFacts, no
   const s = servingOf(job, facts, now);
   const w = watchHealthOf(watch, now);
   const c = currentOf(job, facts, now, apps);
-  const why = s.why ?? c.why ?? w.why;
+  const why = s.why ?? w.why ?? c.why;
   const ok = s.serving && c.current && w.healthy;
   return {
     ok,

@@ -198,8 +198,10 @@ describe('status and metrics after simulated events', () => {
       out: 'not serving: the last build failed (2 error lines); fix the code and save\n',
     });
 
-    // Three crashes within 20 s, restarting with backoff: a crash loop, said with the next try.
+    // Three crashes within 20 s, restarting with backoff: a crash loop, said with the next try (the files put
+    // back before them: the failure no longer applies, the app runs the newest code).
     const now = Date.now();
+    r.buildFailureCleared({ pid: 4999, at: now - 25_000 });
     for (const [i, ago] of [20_000, 12_000, 2_000].entries()) {
       r.appStarted({ pid: 5000 + i, reason: i === 0 ? 'build' : 'crash', at: now - ago - 1000 });
       r.appExited({ pid: 5000 + i, code: 2, signal: null, uptimeMs: 1000, expected: false, at: now - ago });

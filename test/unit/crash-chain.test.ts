@@ -52,6 +52,7 @@ describe('crash loop: which exits count', () => {
     expect(healthOf(exited(NOW - 1000), okWatch, facts, NOW)).toEqual({
       ok: false,
       serving: false,
+      current: true,
       watchHealthy: true,
       why: 'not serving: the app exited (code 0) 1 s ago; waiting for a change',
     });
