@@ -6,7 +6,7 @@ import { waitFor } from '../helpers/wait.js';
 const live = () => ({
   job: { state: 'running' as const, since: 0, app: undefined, expectsListening: false },
   watch: { backend: 'native', watches: 3, dirs: 2, scopes: [] },
-  health: { ok: true, serving: true, watchHealthy: true },
+  health: { ok: true, serving: true, current: true, watchHealthy: true },
 });
 
 describe('LazyMetrics', () => {
