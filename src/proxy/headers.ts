@@ -80,7 +80,25 @@ export function upstreamRequestHeaders(req: IncomingMessage, opts: { upgrade: bo
   return out;
 }
 
-/** The app's response headers for the client, minus hop-by-hop ones. */
-export function clientResponseHeaders(upstream: IncomingMessage): RawHeaders {
-  return stripHopByHop(upstream.rawHeaders);
+/**
+ * The app's response headers for the client, minus hop-by-hop ones. `req`: the client's request, when the
+ * response answers one: a redirect to the app's own address (an app that builds absolute URLs from $PORT, a
+ * login's BASE_URL) would take the browser out of the proxy, to a port that changes at every restart (a
+ * dead tab after the next save); Location, Content-Location and Refresh naming it point at the address the
+ * client used instead (nginx's `proxy_redirect default`).
+ */
+export function clientResponseHeaders(upstream: IncomingMessage, req?: IncomingMessage): RawHeaders {
+  const raw = stripHopByHop(upstream.rawHeaders);
+  const app = upstream.socket?.remotePort;
+  const host = req?.headers.host;
+  if (app === undefined || host === undefined) return raw;
+  const proto = headerValue(req!.rawHeaders, 'x-forwarded-proto') ?? 'http';
+  const ownOrigin = new RegExp(`^https?://(?:127\\.0\\.0\\.1|localhost|0\\.0\\.0\\.0|\\[::1\\]|\\[::\\]):${app}(?=[/?#]|$)`, 'i');
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (name === 'location' || name === 'content-location') raw[i + 1] = raw[i + 1]!.replace(ownOrigin, `${proto}://${host}`);
+    else if (name === 'refresh')
+      raw[i + 1] = raw[i + 1]!.replace(/(url=)(\S+)/i, (_m, k: string, u: string) => k + u.replace(ownOrigin, `${proto}://${host}`));
+  }
+  return raw;
 }

@@ -52,7 +52,7 @@ function isDocumentRequest(req: IncomingMessage): boolean {
 
 /** `page` is the reload state the page is served with (taken when its request was sent). */
 export function planResponse(req: IncomingMessage, res: IncomingMessage, page: ClientConfig, opts: PageOptions): PagePlan {
-  const headers = clientResponseHeaders(res);
+  const headers = clientResponseHeaders(res, req);
   const untouched = { headers, transforms: [] };
   if (!opts.liveReload || !isHtmlPage(req, res, headers)) return untouched;
   const url = req.url ?? '/';

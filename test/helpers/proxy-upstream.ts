@@ -61,6 +61,21 @@ const ROUTES: Record<string, Handler> = {
   // A big session cookie: a response head over Node's 16 KB default.
   '/big-header': (_q, res) => send(res, 'text/plain', 'big', { 'Set-Cookie': `session=${'x'.repeat(20_000)}` }),
   '/request-headers': (req, res) => send(res, 'text/plain', String(JSON.stringify(req.headers).length)),
+  // An app building absolute URLs from its own $PORT (a login's BASE_URL).
+  '/redirect-own': (req, res) => {
+    const own = `http://127.0.0.1:${req.socket.localPort}`;
+    res.writeHead(302, {
+      Location: `${own}/home?x=1`,
+      'Content-Location': `${own}/login`,
+      Refresh: `0; url=${own}/r`,
+      'X-Other': `${own}/kept`,
+    });
+    res.end();
+  },
+  '/redirect-away': (_q, res) => {
+    res.writeHead(302, { Location: 'http://127.0.0.1:1/elsewhere' });
+    res.end();
+  },
   '/': (req, res, u) => send(res, 'text/plain', `v=${u.name}`, { 'X-Conn': String(req.socket.remotePort) }),
   '/page': (_q, res, u) => send(res, HTML, pageHtml(u.name), { ETag: '"abc"' }),
   '/page-gzip': (_q, res, u) => send(res, HTML, zlib.gzipSync(pageHtml(u.name)), { 'Content-Encoding': 'gzip' }),

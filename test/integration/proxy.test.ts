@@ -432,6 +432,20 @@ describe('what the app answers is never sent again', () => {
   });
 });
 
+describe("redirects to the app's own address", () => {
+  it('point at the proxy (the port behind it changes at every restart); other addresses pass untouched', async () => {
+    const a = await upstream('A');
+    const { port } = await proxyFor(a);
+    const r = await request(port, { path: '/redirect-own' });
+    expect(r.status).toBe(302);
+    expect(r.headers.location).toBe(`http://127.0.0.1:${port}/home?x=1`);
+    expect(r.headers['content-location']).toBe(`http://127.0.0.1:${port}/login`);
+    expect(r.headers.refresh).toBe(`0; url=http://127.0.0.1:${port}/r`);
+    expect(r.headers['x-other']).toBe(`http://127.0.0.1:${a.port}/kept`);
+    expect((await request(port, { path: '/redirect-away' })).headers.location).toBe('http://127.0.0.1:1/elsewhere');
+  });
+});
+
 describe('the live-reload channel', () => {
   it('publishes reloads, failures and recovery on /__hotwatch/events, and answers while nothing is ready', async () => {
     const { proxy, port } = await proxyFor(undefined);
