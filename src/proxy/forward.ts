@@ -261,7 +261,10 @@ function relay(
   const done = (err: Error | null): void => {
     if (!err) return;
     res.destroy();
-    if (endedFirst === 'app') ctx.cut({ method: req.method ?? 'GET', url: req.url ?? '/', generation, upstream: upRes, startedAt });
+    const cut = { method: req.method ?? 'GET', url: req.url ?? '/', generation, upstream: upRes, startedAt };
+    if (endedFirst === 'app') ctx.cut(cut);
+    // Neither side: a transform failed (the page's decoder: a body that is not what its Content-Encoding says).
+    else if (endedFirst === undefined && plan.transforms.length > 0) ctx.cut({ ...cut, undecodable: err.message });
   };
   if (plan.transforms.length === 0) pipeline(upRes, res, done);
   else pipeline([upRes, ...plan.transforms, res], done);

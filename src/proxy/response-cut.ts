@@ -14,10 +14,20 @@ export interface CutResponse {
   generation: Generation;
   upstream: IncomingMessage;
   startedAt: number;
+  /** The page could not be decoded to inject the reload script (its body is not what its Content-Encoding says). */
+  undecodable?: string;
 }
 
 export function reportCut(log: Logger, cut: CutResponse): void {
   const { method, url, generation } = cut;
+  if (cut.undecodable !== undefined) {
+    const coding = String(cut.upstream.headers['content-encoding'] ?? '');
+    log.warn(
+      { event: 'proxy.undecodable-page', method, url, upstream: generation.label, coding },
+      `${method} ${url}: the page says Content-Encoding: ${coding}, but its body is not (${cut.undecodable}): the client got it cut short (a browser says ERR_CONTENT_DECODING_FAILED without the proxy); the app, or a middleware compressing twice, sends the wrong header`,
+    );
+    return;
+  }
   const seconds = ((performance.now() - cut.startedAt) / 1000).toFixed(1);
   const eventStream = String(cut.upstream.headers['content-type'] ?? '').startsWith('text/event-stream');
   const why = generation.retired

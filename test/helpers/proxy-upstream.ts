@@ -72,6 +72,7 @@ const ROUTES: Record<string, Handler> = {
     });
     res.end();
   },
+  '/page-bad-gzip': (_q, res, u) => send(res, HTML, pageHtml(u.name), { 'Content-Encoding': 'gzip' }),
   '/redirect-away': (_q, res) => {
     res.writeHead(302, { Location: 'http://127.0.0.1:1/elsewhere' });
     res.end();

@@ -432,6 +432,20 @@ describe('what the app answers is never sent again', () => {
   });
 });
 
+describe('a page whose body is not what its Content-Encoding says', () => {
+  it('is said at warn, naming the request and the header (it used to be an empty reply, said nowhere)', async () => {
+    const a = await upstream('A');
+    const { port, logs } = await proxyFor(a);
+    await request(port, { path: '/page-bad-gzip' }).catch(() => undefined); // cut short: the client may see an error
+    await waitFor(() => logs.events('proxy.undecodable-page').length > 0, {
+      timeoutMs: 5_000,
+      description: 'the undecodable page is said',
+    });
+    const [said] = logs.events('proxy.undecodable-page');
+    expect(said).toMatchObject({ level: 40, url: '/page-bad-gzip', coding: 'gzip' });
+  });
+});
+
 describe("redirects to the app's own address", () => {
   it('point at the proxy (the port behind it changes at every restart); other addresses pass untouched', async () => {
     const a = await upstream('A');
