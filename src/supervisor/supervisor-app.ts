@@ -7,10 +7,11 @@
 import type { RunSettings } from '../config/settings.js';
 import type { Logger } from '../log/logger.js';
 import { portHolders } from '../os/ports.js';
-import { isRunning } from '../os/procfs.js';
+import { descendsFrom } from '../os/ancestry.js';
+import { envValue, isRunning } from '../os/procfs.js';
 import { binaryIdentity } from './binary-identity.js';
 import { daemonGone, markedProcesses, reportDaemonized } from './daemon.js';
-import { AppProcess, type AppExit } from './process.js';
+import { APP_MARKER_KEY, AppProcess, type AppExit } from './process.js';
 import type { AppProxy } from './supervisor-options.js';
 import { WrongPortWatch } from './wrong-port.js';
 
@@ -154,6 +155,18 @@ class BindErrorWatch {
   private report(port: number): void {
     this.said = true;
     const holders = portHolders(port);
+    // hotwatch's own app (its marker, a child of ours): the version serving beside this one. Its kill was the
+    // advice, and nothing would have served.
+    const own = holders.find((h) => envValue(h.pid, APP_MARKER_KEY) !== undefined && descendsFrom(h.pid, process.pid));
+    if (own) {
+      const hint =
+        'a second fixed port (pprof, metrics, admin) cannot be shared by two versions: set proxy.proveNewVersion: false (each version then starts once the previous one has stopped), or give that port through the environment';
+      this.log.error(
+        { event: 'app.port-in-use', port, holders, own: own.pid, hint },
+        `the app cannot listen on :${port}: the version hotwatch serves now (pid ${own.pid}) holds it, and this one starts beside it (behind the proxy, proxy.proveNewVersion); ${hint}`,
+      );
+      return;
+    }
     const who =
       holders.length > 0 ? holders.map((h) => `pid ${h.pid} (${h.cmd})`).join(', ') : "a process hotwatch cannot see (another user's?)";
     const hint =

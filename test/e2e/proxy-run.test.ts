@@ -227,6 +227,26 @@ describe('hotwatch run --proxy-port (e2e)', () => {
     expect(again.events('app.start-failed', mark)).toEqual([]);
   }, 150_000);
 
+  it('(i) an app with a second fixed port (pprof, metrics): the holder named is the version hotwatch serves, never with kill as the fix', async () => {
+    const port = session.port;
+    const fixed = await freePort();
+    const boot = `ln, err := net.Listen("tcp", "127.0.0.1:${fixed}")\n\tif err != nil {\n\t\tfmt.Fprintln(os.Stderr, err)\n\t\tos.Exit(1)\n\t}\n\tgo http.Serve(ln, http.NewServeMux())`;
+    const twoPorts = (v: string): string => app(v, boot).replace('\t"net/http"\n', '\t"net"\n\t"net/http"\n');
+    fs.writeFileSync(path.join(session.dir, 'main.go'), twoPorts('v0'));
+    fs.writeFileSync(path.join(session.dir, 'watcher.config.yaml'), 'proxy:\n  readyTimeout: 5s\n');
+    const hw = (session.hw = startHotwatch(['--proxy-port', String(port)], { cwd: session.dir }));
+    await proxied('v0', port);
+    const serving = hw.events('app.start').at(-1)!.pid;
+    const mark = hw.logs.length;
+    fs.writeFileSync(path.join(session.dir, 'main.go'), twoPorts('v1'));
+    const held = await hw.waitForLog((l) => l.event === 'app.port-in-use', 'the port held is said', { from: mark, timeoutMs: 60_000 });
+    expect(held).toMatchObject({ port: fixed, own: serving });
+    expect(String(held.msg)).toContain(`the version hotwatch serves now (pid ${serving}) holds it`);
+    expect(String(held.msg)).toContain('set proxy.proveNewVersion: false');
+    expect(String(held.msg)).not.toContain('kill');
+    expect(await text(port)).toBe('v=v0');
+  }, 150_000);
+
   it('(e) an app that crashes: pages get a 503 carrying its last output; the next edit serves again', async () => {
     const port = session.port;
     const hw = (session.hw = startHotwatch(['--proxy-port', String(port)], { cwd: session.dir }));
