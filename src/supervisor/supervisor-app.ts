@@ -14,6 +14,8 @@ import { daemonGone, markedProcesses, reportDaemonized } from './daemon.js';
 import { APP_MARKER_KEY, AppProcess, type AppExit } from './process.js';
 import type { AppProxy } from './supervisor-options.js';
 import { WrongPortWatch } from './wrong-port.js';
+import { foreignBinary } from './foreign-binary.js';
+import { HotwatchError } from '../errors.js';
 
 export interface JobAppOptions {
   run: RunSettings;
@@ -53,6 +55,17 @@ export class OutputTail {
  */
 export async function startAppForJob(o: JobAppOptions): Promise<{ app: AppProcess; identity: string | undefined; tail: OutputTail }> {
   const { binary, args, cwd } = o.run;
+  const foreign = foreignBinary(binary);
+  if (foreign) {
+    const set = ['GOOS', 'GOARCH'].filter((k) => o.appEnv()[k] !== undefined || process.env[k] !== undefined);
+    throw new HotwatchError(
+      'APP_START_FAILED',
+      `cannot start the app: ${binary} is ${foreign}, built for another system${set.length ? ` (${set.map((k) => `${k}=${process.env[k] ?? o.appEnv()[k]}`).join(', ')} is set)` : ''}`,
+      {
+        hint: 'unset GOOS and GOARCH in the shell hotwatch runs in (then start it again), or set build.env: { GOOS: linux } in the config (applied at once)',
+      },
+    );
+  }
   const identifying = binaryIdentity(binary);
   const bind = new BindErrorWatch(o.log);
   const tail = new OutputTail();
