@@ -203,8 +203,8 @@ function sharedOptions(
     // A build that fails while arming is judged once what changed during arming is known.
     // With polled files, after a poll round that began now (a checkout still being written is then seen).
     // And after a moment (FAILURE_GRACE_MS) for an editor's save still under way.
-    changedSince: (since: number): Promise<boolean> =>
-      first.settled.then(() => batcher().changedSince(since, { pollRound: true, graceMs: FAILURE_GRACE_MS })),
+    changedSince: (since: number): Promise<boolean | 'writing'> =>
+      first.settled.then(() => batcher().changedOrWriting(since, { pollRound: true, graceMs: FAILURE_GRACE_MS })),
     // With apps:, the state file records every app's process (onAppsChange), not one.
     ...wiring.supervisorHooks(s.apps ? undefined : o.onAppChange, (batch: Batch): void => batcher().serving(batch)),
     ...(o.onAppAlso ? { onAppAlso: o.onAppAlso } : {}),

@@ -66,6 +66,8 @@ export class Batcher {
   private seq = 0;
   /** Monotonic ms of the newest event pushed (0: none yet). */
   private newestEventAt = 0;
+  /** Files taken into a batch while still open for writing, not closed since (changedOrWriting). */
+  private readonly takenOpen = new Set<string>();
   /** Woken by the next event (changedSince waiting for a poll round). */
   private eventWaiters: Array<() => void> = [];
 
@@ -95,6 +97,17 @@ export class Batcher {
    * or the watcher thread still holds count: the barrier delivers them first. Those in the debounce
    * window or being deduped count too (they are pushed already).
    */
+  /**
+   * changedSince, and 'writing' when a file taken into a batch while still open for writing (the wait's
+   * cap: a generator streaming for more than 10 s) has not been closed since: a build of it as it was
+   * failed, and building it again before its close fails again (3 builds in 0.3 s, then a false BUILD
+   * FAILED); its close builds it.
+   */
+  async changedOrWriting(since: number, opts: { pollRound?: boolean; graceMs?: number } = {}): Promise<boolean | 'writing'> {
+    const changed = await this.changedSince(since, opts);
+    return changed && this.takenOpen.size > 0 ? 'writing' : changed;
+  }
+
   async changedSince(since: number, opts: { pollRound?: boolean; graceMs?: number } = {}): Promise<boolean> {
     if (this.newestEventAt > since) return true;
     if (opts.graceMs) {
@@ -127,6 +140,7 @@ export class Batcher {
 
   /** One event from the watcher. */
   push(ev: WatchEvent): void {
+    if (ev.kind === 'change' && ev.complete) this.takenOpen.delete(ev.path);
     this.newestEventAt = Math.max(this.newestEventAt, ev.at);
     for (const wake of this.eventWaiters.splice(0)) wake();
     this.ring.push(ev);
@@ -186,6 +200,7 @@ export class Batcher {
     const writing = this.debounce.writing;
     if (!this.debounce.take(confirmed)) return this.armTimer();
     if (writing.length > 0) this.sayStillWriting(writing);
+    for (const f of writing) this.takenOpen.add(f);
     const events = this.ring.drain();
     const known = this.prehash.take();
     const batch = toBatch(events);

@@ -103,7 +103,7 @@ function afterBuild(s: Building, outcome: BuildOutcome, at: number, policy: JobP
         : [];
     return { state: { name: 'running', since: at, app: s.app, crashes: s.crashes }, effects: said };
   }
-  if (outcome.kind === 'superseded') return afterSupersededFailure(s, outcome.result, at, policy);
+  if (outcome.kind === 'superseded') return afterSupersededFailure(s, outcome.result, at, policy, outcome.writing);
   // Canceled for a newer change after go had already failed (its process ended before the cancel): the
   // newer tree builds next, so this failure is set aside as one on a changing tree is, not printed twice.
   if (outcome.kind === 'failed' && s.canceled === 'superseded' && s.queued) return afterSupersededFailure(s, outcome.result, at, policy);
@@ -191,7 +191,7 @@ function startFinished(
  * tree caught half-written, so its failure says nothing. Not reported as one: the files as they are now
  * build next (the queued change, or the same batch again when its events are still on their way).
  */
-function afterSupersededFailure(s: Building, result: BuildResult, at: number, policy: JobPolicy): Step {
+function afterSupersededFailure(s: Building, result: BuildResult, at: number, policy: JobPolicy, writing?: true): Step {
   const buildMs = result.durationMs;
   const setAside = (s.setAside ?? 0) + 1;
   if (setAside >= MAX_FAILURES_SET_ASIDE && !s.shutdown) {
@@ -201,6 +201,13 @@ function afterSupersededFailure(s: Building, result: BuildResult, at: number, po
     const said = report({ kind: 'build.failed-superseded', buildMs, next: 'reported', times: setAside });
     const step = afterBuild(rest, { kind: 'failed', result }, at, policy);
     return { ...step, effects: [said, ...step.effects] };
+  }
+  // A file still open for writing (a generator streaming past the wait's cap): its close builds it; a build
+  // before would fail the same way, again and again.
+  if (writing && !s.shutdown && !s.queued) {
+    const said = [report({ kind: 'build.failed-superseded', buildMs, next: 'writer' })];
+    if (s.app) return { state: { name: 'running', since: at, app: s.app, crashes: s.crashes }, effects: said };
+    return { state: { name: 'idle', since: at, why: 'build-canceled' }, effects: said };
   }
   const next = s.shutdown ? 'shutdown' : s.queued ? 'newer-change' : 'again';
   const said = [report({ kind: 'build.failed-superseded', buildMs, next })];

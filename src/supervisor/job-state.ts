@@ -148,7 +148,7 @@ export type BuildOutcome =
   | { kind: 'ok'; durationMs: number; identity?: string }
   | { kind: 'failed'; result: BuildResult }
   /** It failed, but relevant files changed while it ran: it read a tree half-written, not a verdict. */
-  | { kind: 'superseded'; result: BuildResult }
+  | { kind: 'superseded'; result: BuildResult /** A file it read is still open for writing: its close builds next. */; writing?: true }
   | { kind: 'canceled'; durationMs: number }
   | { kind: 'error'; error: unknown };
 
@@ -181,7 +181,12 @@ export type Report =
   | { kind: 'build.kept'; trigger: string; waitingMs: number }
   | { kind: 'build.canceled'; buildMs: number; shuttingDown: boolean; reverted?: true }
   | { kind: 'build.failed'; result: BuildResult; appRunning: boolean; restartInMs?: number }
-  | { kind: 'build.failed-superseded'; buildMs: number; next: 'newer-change' | 'again' | 'shutdown' | 'reported'; times?: number }
+  | {
+      kind: 'build.failed-superseded';
+      buildMs: number;
+      next: 'newer-change' | 'again' | 'shutdown' | 'reported' | 'writer';
+      times?: number;
+    }
   | { kind: 'build.error'; error: unknown }
   | { kind: 'build.done'; buildMs: number }
   | { kind: 'build.stale'; during: 'build' | 'stop' }

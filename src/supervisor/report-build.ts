@@ -185,6 +185,11 @@ export function reportBuildTurn(log: Logger, r: BuildTurn): void {
           { event: r.kind, buildMs: r.buildMs, next: r.next, times: r.times },
           `the build failed after ${r.buildMs}ms, and files changed while it ran, as during the ${(r.times ?? 1) - 1} builds before it: reported as a failure (below) rather than set aside again; a tool that keeps rewriting a watched file can be left out with watch.exclude`,
         );
+      if (r.next === 'writer')
+        return log.info(
+          { event: r.kind, buildMs: r.buildMs, next: r.next },
+          `the build failed after ${r.buildMs}ms, but a file it read is still being written (open for writing): not a failure (its output is at debug level); building it again once it is closed`,
+        );
       return log.info(
         { event: r.kind, buildMs: r.buildMs, next: r.next },
         `the build failed after ${r.buildMs}ms, but files changed while it ran: not a failure (its output is at debug level)${

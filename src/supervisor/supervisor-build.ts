@@ -22,7 +22,7 @@ export interface JobBuildOptions {
   /** Build output lines (default: logged at debug, with a prefix; a failure prints them once). */
   onLine?: ((line: string) => void) | undefined;
   /** Did a relevant file change after `since` (monotonic ms)? See SupervisorOptions.changedSince. */
-  changedSince?: ((since: number) => Promise<boolean>) | undefined;
+  changedSince?: ((since: number) => Promise<boolean | 'writing'>) | undefined;
   /** What changed: which build.steps run before the build. */
   changed?: Changed;
   /** Opened around each step: its writes are not a new change (step-writes.ts). */
@@ -202,7 +202,8 @@ async function confirmFailure(
 ): Promise<BuildOutcome> {
   if (!o.changedSince) return outcome;
   try {
-    if (await o.changedSince(since)) return { kind: 'superseded', result: outcome.result };
+    const changed = await o.changedSince(since);
+    if (changed) return { kind: 'superseded', result: outcome.result, ...(changed === 'writing' ? { writing: true as const } : {}) };
   } catch (e) {
     o.log.debug({ event: 'build.changed-check-failed', err: e }, `could not tell whether files changed during the build: ${String(e)}`);
   }

@@ -77,9 +77,10 @@ export interface SupervisorOptions {
   /**
    * Did a relevant file change after `since` (monotonic ms: when the build started)? Asked when a build
    * fails: the watcher's view, events still on their way included. A yes makes the failure superseded
-   * (not reported as one); absent, every failure is reported.
+   * (not reported as one); absent, every failure is reported. 'writing': yes, and a file taken while still
+   * open for writing has not been closed since (its close builds it: no build before).
    */
-  changedSince?: (since: number) => Promise<boolean>;
+  changedSince?: (since: number) => Promise<boolean | 'writing'>;
   /** Told when the running app runs the binary built from `batch` (started from it, or identical to it). */
   onServing?: (batch: Batch) => void;
   /** The reverse proxy in front of the app (proxy.enabled): ports, proof of readiness, reloads, the overlay. */

@@ -256,6 +256,15 @@ describe('the job: building', () => {
     expect(after.state).toMatchObject({ name: 'building', batch: UTIL, app: OLD, setAside: 1 });
   });
 
+  it('a failure while a file it read is still open for writing (a generator streaming past the wait): no build before its close, no failure said', () => {
+    const writing: JobInput = { type: 'buildFinished', at: 20, outcome: { kind: 'superseded', result: failedBuild, writing: true } };
+    expect(step(buildingWithApp(), writing)).toEqual({
+      state: { name: 'running', since: 20, app: OLD, crashes: 0 },
+      effects: [report({ kind: 'build.failed-superseded', buildMs: 300, next: 'writer' })],
+    });
+    expect(step(buildingWithoutApp(), writing).state).toEqual({ name: 'idle', since: 20, why: 'build-canceled' });
+  });
+
   it('a failure while files changed (superseded): not reported as a failure; the same batch builds again, the old app serving', () => {
     const notice = report({ kind: 'build.failed-superseded', buildMs: 300, next: 'again' });
     expect(step(buildingWithApp(), supersededFailure(20))).toEqual({
