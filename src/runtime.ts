@@ -92,6 +92,7 @@ export async function runtime(s: Settings, o: RuntimeOptions): Promise<RuntimeEn
     log,
     statusPort,
     ...(onControlPlacedAgain ? { onControlPlacedAgain } : {}),
+    ...(s.proxy.enabled && s.proxy.port !== 0 ? { proxy: proxyUrl(s.proxy.address, s.proxy.port) } : {}),
   });
   try {
     return await runStages(s, o, wiring, service);

@@ -405,6 +405,8 @@ export interface StartServiceOptions {
   signal: AbortSignal;
   log: ServiceLog;
   statusPort: number | undefined;
+  /** The proxy's address, when pages are served through it: what status names (the app's port behind it changes). */
+  proxy?: string;
 }
 
 export async function startService(wiring: ServiceWiring, o: StartServiceOptions): Promise<ServiceMode> {
@@ -416,6 +418,7 @@ export async function startService(wiring: ServiceWiring, o: StartServiceOptions
     log: o.log,
     ...(o.onControlPlacedAgain ? { onControlPlacedAgain: o.onControlPlacedAgain } : {}),
     ...(o.statusPort !== undefined ? { tcp: { port: o.statusPort } } : {}),
+    ...(o.proxy ? { proxy: o.proxy } : {}),
   });
   wiring.attach(service);
   return service;

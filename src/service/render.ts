@@ -44,7 +44,12 @@ function lines(s: StatusSnapshot, now: number): Array<[string, string]> {
   const restarts = `${s.restarts} restart${s.restarts === 1 ? '' : 's'}${all}`;
   if (s.app) {
     const where = s.app.listening.length ? ` on ${s.app.listening.join(', ')}` : '';
-    out.push(['app', `${which}pid ${s.app.pid}${s.app.serving ? ', serving' : ''}${where}, up ${duration(s.app.uptimeMs)}, ${restarts}`]);
+    const behind = s.hotwatch.proxy && where ? ' (behind the proxy)' : '';
+    out.push([
+      'app',
+      `${which}pid ${s.app.pid}${s.app.serving ? ', serving' : ''}${where}${behind}, up ${duration(s.app.uptimeMs)}, ${restarts}`,
+    ]);
+    if (s.hotwatch.proxy) out.push(['proxy', `${s.hotwatch.proxy}: open this (pages reload on each new version)`]);
   } else {
     // The last exit of any app is this one's only when it names it (with apps:).
     const exit = s.lastExit && (s.state.app === undefined || s.lastExit.app === s.state.app) ? s.lastExit : undefined;

@@ -38,6 +38,8 @@ export interface ServiceModeOptions {
   clock?: () => number;
   /** Replaces the notifier (tests). */
   notifier?: Notifier;
+  /** The proxy's address (status names it: the app's own port behind it changes at every start). */
+  proxy?: string;
 }
 
 export interface ServiceMode {
@@ -58,7 +60,7 @@ export interface ServiceMode {
 export async function startServiceMode(o: ServiceModeOptions): Promise<ServiceMode> {
   const clock = o.clock ?? Date.now;
   const facts = new ServiceFacts();
-  const meta = { root: o.root, version: o.version, pid: process.pid, startedAt: clock() };
+  const meta = { root: o.root, version: o.version, pid: process.pid, startedAt: clock(), ...(o.proxy ? { proxy: o.proxy } : {}) };
   const live = (): Live => {
     const job = o.source.job();
     const watch = o.source.watch();

@@ -116,6 +116,8 @@ export interface StatusMeta {
   pid: number;
   /** Epoch ms. */
   startedAt: number;
+  /** Where pages are served when the proxy is on (the app's own port is behind it). */
+  proxy?: string;
 }
 
 export interface Health {

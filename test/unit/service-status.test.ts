@@ -212,6 +212,16 @@ describe('health and the STATUS= line', () => {
     expect(healthOf(running, okWatch, f, NOW).ok).toBe(true);
   });
 
+  it("behind the proxy: the proxy is named as the address to open, the app's own port as behind it", () => {
+    const f = new ServiceFacts();
+    const src = { job: () => running, watch: () => okWatch };
+    const meta = { root: '/src', version: '0.1.0', pid: 1, startedAt: NOW - 9000, proxy: 'http://127.0.0.1:3000' };
+    const text = renderStatus(snapshot(src, f, meta, NOW), NOW);
+    expect(text).toMatch(/^proxy +http:\/\/127\.0\.0\.1:3000: open this \(pages reload on each new version\)$/m);
+    expect(text).toMatch(/^app +pid 7, serving on .* \(behind the proxy\)/m);
+    expect(renderStatus(snapshot(src, f, { ...meta, proxy: undefined }, NOW), NOW)).not.toMatch(/^proxy/m);
+  });
+
   it('drops a failed build from STATUS= and the status once the files are back to what the app runs', () => {
     const f = new ServiceFacts();
     const changes: string[] = [];
