@@ -38,6 +38,7 @@ export async function startProxy(s: Settings, log: Logger, signal: AbortSignal):
   });
   const fixed = p.appPort !== 0;
   const proveFirst = p.proveNewVersion && !fixed;
+  sayPortReplaced(s, log);
   if (p.proveNewVersion && fixed) {
     const text = `proxy.appPort ${p.appPort} is fixed: each new version starts once the old one has stopped (requests wait meanwhile), not beside it`;
     log.info({ event: 'proxy.stop-then-start', appPort: p.appPort }, text);
@@ -73,4 +74,24 @@ function embedIndex(s: Settings, log: Logger, signal: AbortSignal): EmbedIndex {
   const pkg = b.cmd !== undefined ? './...' : b.package;
   const query = { cwd: b.root, pkg, root: s.root, env: { ...process.env, ...b.env }, flags: b.flags };
   return new EmbedIndex(query, log.child({ component: 'proxy' }), signal);
+}
+
+/**
+ * run.env (or an app's env) giving the app's port variable a value: behind the proxy, the app gets the
+ * port of each start in it instead (proxy.appPortEnv wins, or the proxy could not find the app). It was
+ * replaced without a word, and a sibling calling the app on that port broke.
+ */
+function sayPortReplaced(s: Settings, log: Logger): void {
+  const name = s.proxy.appPortEnv;
+  const runs =
+    s.apps?.length === 1 ? [{ who: `apps.${s.apps[0]!.name}.env`, env: s.apps[0]!.run.env }] : [{ who: 'run.env', env: s.run.env }];
+  for (const { who, env } of runs) {
+    const value = env[name];
+    if (value === undefined || (s.proxy.appPort !== 0 && String(s.proxy.appPort) === value)) continue;
+    const keep = s.proxy.appPort === 0 ? `; to keep ${value}, set proxy.appPort: ${value} (or --app-port ${value})` : '';
+    log.warn(
+      { event: 'proxy.port-env-replaced', variable: name, value, appPort: s.proxy.appPort },
+      `${who} ${name}=${value} is replaced behind the proxy: the app gets ${s.proxy.appPort === 0 ? 'a fresh port at each start' : `proxy.appPort ${s.proxy.appPort}`} in ${name} (proxy.appPortEnv)${keep}`,
+    );
+  }
 }

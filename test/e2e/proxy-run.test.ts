@@ -247,6 +247,16 @@ describe('hotwatch run --proxy-port (e2e)', () => {
     expect(await text(port)).toBe('v=v0');
   }, 150_000);
 
+  it('run.env PORT set in the config: said to be replaced behind the proxy, with the way to keep it', async () => {
+    const port = session.port;
+    fs.writeFileSync(path.join(session.dir, 'watcher.config.yaml'), 'run:\n  env: { PORT: "46555" }\n');
+    const hw = (session.hw = startHotwatch(['--proxy-port', String(port)], { cwd: session.dir }));
+    await proxied('v0', port);
+    const [said] = hw.events('proxy.port-env-replaced');
+    expect(said).toMatchObject({ level: 40, variable: 'PORT', value: '46555' });
+    expect(String(said!.msg)).toContain('set proxy.appPort: 46555 (or --app-port 46555)');
+  }, 120_000);
+
   it('(e) an app that crashes: pages get a 503 carrying its last output; the next edit serves again', async () => {
     const port = session.port;
     const hw = (session.hw = startHotwatch(['--proxy-port', String(port)], { cwd: session.dir }));
