@@ -20,18 +20,22 @@ export interface AppExitFact {
   at?: number;
 }
 
+/** A build's end, as the recorder takes it (`app`: with apps:, whose; `errors`: the compiler's lines when it failed). */
+export interface BuildEnd {
+  outcome: BuildOutcome;
+  durationMs: number;
+  errors?: readonly string[];
+  at?: number;
+  app?: string;
+  /** Stopped by build.timeout. */
+  timedOut?: boolean;
+}
+
 export interface MetricsRecorder {
   /** A build started (the supervisor's build.start). */
   buildStarted(e?: { at?: number }): void;
   /** A build ended: outcome, duration, and the compiler's error lines when it failed. */
-  buildFinished(e: {
-    outcome: BuildOutcome;
-    durationMs: number;
-    errors?: readonly string[];
-    at?: number;
-    app?: string;
-    timedOut?: boolean;
-  }): void;
+  buildFinished(e: BuildEnd): void;
   /** After a failed build, the files are back to what the running app (pid) was built from: the failure no longer applies. */
   buildFailureCleared(e: { pid: number; at?: number; app?: string }): void;
   /** An app process started: the first one ('initial'), one replacing the previous after a build ('build'), or a restart after a crash ('crash'). */
@@ -75,14 +79,7 @@ export class ServiceRecorder implements MetricsRecorder {
     this.onChange('build');
   }
 
-  buildFinished(e: {
-    outcome: BuildOutcome;
-    durationMs: number;
-    errors?: readonly string[];
-    at?: number;
-    app?: string;
-    timedOut?: boolean;
-  }): void {
+  buildFinished(e: BuildEnd): void {
     const at = e.at ?? this.clock();
     const errors = e.outcome === 'failed' ? ServiceFacts.errorLines(e.errors) : [];
     const fact: BuildFact = { outcome: e.outcome, startedAt: at - e.durationMs, finishedAt: at, durationMs: e.durationMs, errors };
