@@ -146,7 +146,7 @@ const RUN_ENV_TEXT = `Environment:
                            once) (default $XDG_CACHE_HOME/hotwatch, else $HOME/.cache/hotwatch; when that
                            directory is not yours alone: $XDG_RUNTIME_DIR/hotwatch, else a private temp dir
                            for the helper, and no first build is remembered)
-  HOTWATCH_INOTIFY_HELPER  off: hold the watches with fs.watch instead of the Go helper
+  HOTWATCH_INOTIFY_HELPER  off (or false, 0, no): hold the watches with fs.watch instead of the Go helper
   HOTWATCH_ENGINE_THREAD   worker: run the watch engine in a worker thread, as it once ran (for measurement
                            only: the main thread costs 12 MB less; see the README's Lean section)
   HOTWATCH_V8_OPTIMIZER    on | off: V8's optimizing compiler from the start | never (for measurement only;
@@ -170,7 +170,9 @@ const RUN_ENV_TEXT = `Environment:
                            watched as go.mod is, and its replace targets are watched roots
   GOOS, GOARCH, CGO_ENABLED
                            as go reads them: which main packages the search for them counts (go's build
-                           constraints: a //go:build windows program is not one here)
+                           constraints: a //go:build windows program is not one here); a binary built for
+                           another GOOS is named before it is run, with the fix
+  GOCACHE                  as go reads it: a BUILD FAILED that cannot write go's build cache names it
   CGO_CPPFLAGS             as go reads it; with cgo headers included from another directory (-I), each build
                            gets it with -DHOTWATCH_CGO_HEADERS=<digest of those headers> added (go's cache
                            does not key on them otherwise)

@@ -23,7 +23,10 @@ const INOTIFY_HELPER = { name: 'hotwatch-inotify', label: 'the inotify helper', 
 
 /** The helper's path, built if needed, or why there is none. HOTWATCH_INOTIFY_HELPER=off turns it off (fs.watch then holds the watches). */
 export function inotifyHelper(env: NodeJS.ProcessEnv = process.env): Promise<HelperBinary> {
-  if (env.HOTWATCH_INOTIFY_HELPER === 'off') return Promise.resolve({ unavailable: 'turned off by HOTWATCH_INOTIFY_HELPER=off' });
+  // off, and the other ways people write it (false, 0, no): `false` used to be ignored without a word.
+  const v = env.HOTWATCH_INOTIFY_HELPER?.trim().toLowerCase();
+  if (v === 'off' || v === 'false' || v === '0' || v === 'no')
+    return Promise.resolve({ unavailable: `turned off by HOTWATCH_INOTIFY_HELPER=${env.HOTWATCH_INOTIFY_HELPER}` });
   return goHelper(INOTIFY_HELPER, env);
 }
 
@@ -36,7 +39,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
 
 /** Linux without the helper: fs.watch holds the watches, said once (a warning unless turned off on purpose). */
 export function helperUnavailable(why: string): WatchNotice {
-  const off = /HOTWATCH_INOTIFY_HELPER=off/.test(why);
+  const off = why.startsWith('turned off by HOTWATCH_INOTIFY_HELPER=');
   return {
     level: off ? 'info' : 'warn',
     code: 'INOTIFY_HELPER_UNAVAILABLE',
