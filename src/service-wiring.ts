@@ -12,7 +12,7 @@ import type { AppStateView, AppView, JobState as ServiceJobState, JobView, Scope
 import { descendantsOf, readListeningSockets } from './os/procfs.js';
 import { listeningPortsOf } from './os/ports.js';
 import { compilerErrors } from './supervisor/compiler-output.js';
-import { RESTART_AFTER_EXIT, type JobSnapshot, type Report } from './supervisor/job-state.js';
+import { RESTART_AFTER_EXIT, STOP_FOR_FAILED_BUILD, type JobSnapshot, type Report } from './supervisor/job-state.js';
 import type { Batch, WatchEvent } from './pipeline/events.js';
 import type { SupervisorOptions } from './supervisor/supervisor-options.js';
 import type { HealthListener } from './watch/watchdog/health-log.js';
@@ -137,7 +137,7 @@ export class ServiceWiring implements StatusSource {
     if (apps !== undefined && apps.length > 0) return this.leastSettled(apps);
     const snap: JobSnapshot = this.sources?.job() ?? { name: 'idle', since: this.startedAt, why: 'not-started' };
     const state = jobStateOf(snap);
-    const serving = state === 'running' || state === 'building' ? snap.pid : undefined;
+    const serving = state === 'running' || state === 'building' || state === 'restarting' ? snap.pid : undefined;
     const app = serving !== undefined && this.app?.pid === serving ? this.app : undefined;
     return {
       state,
@@ -158,7 +158,7 @@ export class ServiceWiring implements StatusSource {
     const worst = aggregateState(apps.map((a) => a.state));
     const name = apps.find((a) => a.state === worst)?.name;
     const state = jobStateOf(worst);
-    const pid = state === 'running' || state === 'building' ? worst.pid : undefined;
+    const pid = state === 'running' || state === 'building' || state === 'restarting' ? worst.pid : undefined;
     const app = pid === undefined ? undefined : this.byPid.get(pid);
     return {
       state,
@@ -334,8 +334,10 @@ export function jobStateOf(s: JobSnapshot): ServiceJobState {
       if (s.why === 'not-started') return 'starting';
       return s.why === 'build-failed' || s.why === 'build-error' ? 'build-failed' : 'exited';
     case 'building':
-    case 'stopping':
       return 'building';
+    case 'stopping':
+      // build.onFailure: stop: the app stops for a failed build, nothing starts after it.
+      return s.why === STOP_FOR_FAILED_BUILD ? 'build-failed' : 'restarting';
     case 'starting':
       return 'starting';
     case 'running':

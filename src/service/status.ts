@@ -19,7 +19,8 @@ import type { ServiceFacts, BuildFact, ExitFact, EventFact } from './facts.js';
  *   backoff      the app crashed; it is started again at `nextTryAt` (run.onCrash: restart)
  *   stopping     hotwatch is shutting down
  */
-export type JobState = 'starting' | 'building' | 'running' | 'build-failed' | 'exited' | 'backoff' | 'stopping';
+/** 'restarting': the old app is being stopped before the new version starts (a graceful stop can take seconds); 'stopping': hotwatch is. */
+export type JobState = 'starting' | 'building' | 'running' | 'build-failed' | 'exited' | 'backoff' | 'restarting' | 'stopping';
 
 export interface AppView {
   pid: number;
@@ -174,6 +175,12 @@ function downWhy(job: JobView, facts: ServiceFacts): string {
 export function servingOf(job: JobView, facts: ServiceFacts, now: number): { serving: boolean; why?: string } {
   const app = job.app;
   if (job.state === 'stopping') return { serving: false, why: 'stopping' };
+  // The old app was told to stop (its listener closes at once in a graceful Go shutdown): the new version starts after it.
+  if (job.state === 'restarting')
+    return {
+      serving: false,
+      why: `restarting: ${app ? `${theApp(job)} (pid ${app.pid}) is stopping` : 'the previous version is stopping'} (for ${secs(now - job.since)}); the new version starts after it`,
+    };
   const loop = crashLoop(facts.crashTimes(), now, job.state === 'backoff' ? job.nextTryAt : job.state === 'exited' ? 'change' : undefined);
   // An app restarted in a crash loop is not serving until it has stayed up a while (it is about to exit
   // again); one from a build after the last crash (the fix) serves at once.

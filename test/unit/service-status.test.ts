@@ -212,6 +212,15 @@ describe('health and the STATUS= line', () => {
     expect(healthOf(running, okWatch, f, NOW).ok).toBe(true);
   });
 
+  it('restarting (the old app draining before the new version starts): not serving, said so', () => {
+    const f = new ServiceFacts();
+    expect(healthOf({ ...running, state: 'restarting', since: NOW - 2000 }, okWatch, f, NOW)).toMatchObject({
+      ok: false,
+      serving: false,
+      why: 'restarting: the app (pid 7) is stopping (for 2 s); the new version starts after it',
+    });
+  });
+
   it("behind the proxy: the proxy is named as the address to open, the app's own port as behind it", () => {
     const f = new ServiceFacts();
     const src = { job: () => running, watch: () => okWatch };

@@ -32,6 +32,9 @@ describe('service wiring', () => {
     expect(at({ name: 'backoff', restartAt: 5 })).toBe('backoff');
     expect(at({ name: 'building', shuttingDown: true })).toBe('stopping');
     expect(at({ name: 'stopped' })).toBe('stopping');
+    // The old app stopping before the new version starts (a graceful drain can take seconds): not "building".
+    expect(at({ name: 'stopping', pid: 7, why: 'restart', trigger: 'main.go' })).toBe('restarting');
+    expect(at({ name: 'stopping', pid: 7, why: 'build failed (build.onFailure: stop)' })).toBe('build-failed');
   });
 
   it("turns the job's reports into recorder calls: builds by outcome with the compiler's error lines, starts by reason, exits", () => {
