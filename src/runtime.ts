@@ -5,6 +5,7 @@
  *
  * Read this file first; everything else is reachable from here.
  */
+import { sayUnwatchedDotenv } from './startup/unwatched-dotenv.js';
 import { findMainPackages } from './preflight.js';
 import { CgoHeaderDirs } from './os/cgo-headers.js';
 import type { Settings, WatchSettings } from './config/settings.js';
@@ -420,6 +421,7 @@ function watchSettings(s: Settings, log: Logger, cwd: string, early: EarlyBuild 
     const text = `run.envFiles ${file} is outside the root: its edits are not watched (press r, or edit a source, to restart with it)`;
     log.warn({ event: 'config.envfile-unwatched', file }, text);
   }
+  sayUnwatchedDotenv(s, watch, log);
   for (const file of ownOutput) {
     const shownFile = path.relative(cwd, file) || file;
     log.info({ event: 'watch.own-output', file }, `${shownFile} is where hotwatch's own output goes: its writes are not changes`);
