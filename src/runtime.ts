@@ -5,6 +5,7 @@
  *
  * Read this file first; everything else is reachable from here.
  */
+import { EmbeddedSet } from './os/embedded-set.js';
 import { sayUnwatchedDotenv } from './startup/unwatched-dotenv.js';
 import { findMainPackages } from './preflight.js';
 import { CgoHeaderDirs } from './os/cgo-headers.js';
@@ -114,8 +115,8 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring, 
   // The first build may start while arming (startup/first-build.ts): if watching cannot start, it is stopped, its tree with it.
   const first = new FirstBuild(firstBuildOrder(s));
   const abandon = new AbortController();
-  const cgoHeaders = new CgoHeaderDirs(); // the watches learn which headers cgo includes from elsewhere; builds key on them
-  const shared = sharedOptions(s, o, { wiring, proxy, stepWrites, first, abandon, batcher: () => batcher, collector, cgoHeaders });
+  const facts: BuildFacts = { cgoHeaders: new CgoHeaderDirs(), embedded: new EmbeddedSet() };
+  const shared = sharedOptions(s, o, { wiring, proxy, stepWrites, first, abandon, batcher: () => batcher, collector, facts });
   // apps: one Supervisor per app behind one router (src/apps/); else the one app of build: and run:.
   const supervisor: Supervising = s.apps
     ? new AppSet({ root: s.root, apps: s.apps, log, shared, env: { ...process.env, ...s.build.env }, top: s, onAppsChange: o.onAppsChange })
@@ -137,7 +138,7 @@ async function runStages(s: Settings, o: RuntimeOptions, wiring: ServiceWiring, 
     await armingGate(signal); // test-only: a window where the build runs and nothing watches yet
     // The watch stack is loaded once the first build runs (its modules are not on that build's path).
     const toWatch = (ev: WatchEvent) => configWatch.takes(ev) || toBatcher(ev);
-    watcher = await watchSetFor(s, watch, toWatch, wlog, signal, wiring, cwd, rootRearmed(service, o), cgoHeaders);
+    watcher = await watchSetFor(s, watch, toWatch, wlog, signal, wiring, cwd, rootRearmed(service, o), facts);
     o.timings?.mark('watchLoaded');
     batcher.useBarrier(watcher);
     wiring.bindWatcher(watcher);
@@ -182,6 +183,9 @@ async function stoppedWhileStarting(
   return { appProcessesLeft: o.supervisor.leftovers() };
 }
 
+/** What the watches learn from go about the build: cgo's headers from elsewhere (the builds key on them), the embedded files (restarts). */
+type BuildFacts = { cgoHeaders: CgoHeaderDirs; embedded: EmbeddedSet };
+
 /** What every supervisor (one, or one per app) is given. */
 function sharedOptions(
   s: Settings,
@@ -194,10 +198,10 @@ function sharedOptions(
     abandon: AbortController;
     batcher: () => Batcher;
     collector: IdleCollector;
-    cgoHeaders: CgoHeaderDirs;
+    facts: BuildFacts;
   },
 ) {
-  const { wiring, proxy, stepWrites, first, abandon, batcher, collector, cgoHeaders } = stages;
+  const { wiring, proxy, stepWrites, first, abandon, batcher, collector, facts } = stages;
   return {
     signal: AbortSignal.any([o.signal, abandon.signal]),
     ...(o.cwd !== undefined ? { cwd: o.cwd } : {}),
@@ -219,7 +223,8 @@ function sharedOptions(
     ...(s.exec ? { exec: true } : {}),
     ...(stepWrites ? { stepWrites } : {}),
     ...(o.beforeBuild ? { beforeBuild: o.beforeBuild } : {}),
-    buildEnv: cgoHeaders.envFor.bind(cgoHeaders),
+    buildEnv: facts.cgoHeaders.envFor.bind(facts.cgoHeaders),
+    embedded: (file: string) => facts.embedded.has(file),
     mainPackages: () => findMainPackages(s).found,
     ...(o.early && !s.apps ? { buildRunner: earlyFirst(o.early) } : {}),
     ...(s.proxy.enabled && s.proxy.port !== 0 ? { servedAt: proxyUrl(s.proxy.address, s.proxy.port) } : {}),
@@ -352,7 +357,7 @@ async function watchSetFor(
   wiring: ServiceWiring,
   cwd: string | undefined,
   rootRearmed: () => void,
-  cgoHeaders: CgoHeaderDirs,
+  facts: BuildFacts,
 ): Promise<WatchSet> {
   const [{ createWatchSet }, { buildInputs }] = await Promise.all([
     import('./watch/roots/watch-set.js'),
@@ -362,7 +367,7 @@ async function watchSetFor(
   const where = cwd ?? process.cwd();
   // Ad-hoc mode builds nothing: no module outside the root, no git-ignored directory kept for the build.
   // With apps:, every package of the module may be some app's: each is kept (as for a build.cmd).
-  const build = s.exec ? undefined : { ...buildInputs(s.root, s.apps ? { ...s.build, cmd: 'apps:' } : s.build), cgoHeaders };
+  const build = s.exec ? undefined : { ...buildInputs(s.root, s.apps ? { ...s.build, cmd: 'apps:' } : s.build), ...facts };
   return createWatchSet({
     settings: watch,
     rules: s.watch,

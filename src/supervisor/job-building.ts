@@ -125,7 +125,7 @@ function afterBuild(s: Building, outcome: BuildOutcome, at: number, policy: JobP
     // The binary the app already runs (reverted sources, reproducible builds): nothing to restart, unless
     // files go does not compile changed with it (run-time-files.ts): the app may read those at start.
     if (app && !s.batch.force && outcome.identity !== undefined && outcome.identity === app.identity) {
-      const readAtRunTime = runTimeFiles(s.batch.paths, policy.root);
+      const readAtRunTime = runTimeFiles(notEmbedded(s.batch.paths, policy), policy.root);
       const same = report({ kind: 'build.same-binary', pid: app.pid, buildMs: outcome.durationMs, ...restarting(readAtRunTime) });
       if (readAtRunTime.length > 0) reports.push(same);
       else return { state: { name: 'running', since: at, app, crashes: s.crashes }, effects: [...reports, same, { type: 'servingBuilt' }] };
@@ -173,7 +173,7 @@ function startFinished(
 ): Step {
   const { app } = s;
   if (app && !s.batch.force && built.identity !== undefined && built.identity === app.identity) {
-    const readAtRunTime = runTimeFiles(s.batch.paths, policy.root);
+    const readAtRunTime = runTimeFiles(notEmbedded(s.batch.paths, policy), policy.root);
     const same = report({ kind: 'build.same-binary', pid: app.pid, buildMs: built.durationMs, ...restarting(readAtRunTime) });
     if (readAtRunTime.length === 0)
       return build(queued, at, policy, app, s.crashes, [...reports, same, { type: 'servingBuilt' }], s.queuedAt);
@@ -241,4 +241,10 @@ function buildReport(outcome: BuildOutcome, s: Building, restartInMs: number | u
     case 'error':
       return report({ kind: 'build.error', error: outcome.error });
   }
+}
+
+/** The paths the binary does not embed: for those it embeds, a same binary means the bytes the app runs. */
+function notEmbedded(paths: readonly string[], policy: JobPolicy): readonly string[] {
+  const embedded = policy.embedded;
+  return embedded ? paths.filter((p) => !embedded(p)) : paths;
 }

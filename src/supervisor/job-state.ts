@@ -26,6 +26,11 @@ export interface JobPolicy {
    * that does not become ready is stopped and the old one keeps serving.
    */
   proveFirst?: boolean;
+  /**
+   * Whether the binary embeds a file (as go last said): a build of the same binary says its bytes are the
+   * running app's, so it is no file read at run time (no restart for it).
+   */
+  embedded?: (file: string) => boolean;
 }
 
 /** An app process the job started. */

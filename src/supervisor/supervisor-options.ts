@@ -81,6 +81,8 @@ export interface SupervisorOptions {
    * open for writing has not been closed since (its close builds it: no build before).
    */
   changedSince?: (since: number) => Promise<boolean | 'writing'>;
+  /** Whether the binary embeds `file` (absolute), as go last said: a same binary then restarts nothing for it. */
+  embedded?: (file: string) => boolean;
   /** Told when the running app runs the binary built from `batch` (started from it, or identical to it). */
   onServing?: (batch: Batch) => void;
   /** The reverse proxy in front of the app (proxy.enabled): ports, proof of readiness, reloads, the overlay. */

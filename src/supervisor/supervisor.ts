@@ -117,6 +117,7 @@ export class Supervisor {
       backoff: opts.run.backoff,
       maxWaitMs: opts.maxWaitMs ?? 1000,
       ...(opts.proxy?.proveFirst ? { proveFirst: true } : {}),
+      ...(opts.embedded ? { embedded: opts.embedded } : {}),
     };
     this.appWrites = new AppWrittenFiles(opts.root, this.log);
     this.reportContext = {

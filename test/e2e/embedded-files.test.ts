@@ -72,6 +72,24 @@ describe('embedded files (//go:embed), no config', () => {
     await session.serves('v2');
   });
 
+  it('embedded files written again with the same bytes (a frontend build emptying dist/ first): the same binary, no restart', async () => {
+    const hw = (session.hw = startHotwatch([], { cwd: session.dir, env: { PORT: String(session.port) } }));
+    await session.serves('v1');
+    await hw.waitForLog((l) => l.event === 'watch.embeds', 'the embedded files are watched');
+    const mark = hw.logs.length;
+    const dist = path.join(session.dir, 'web', 'dist');
+    fs.rmSync(dist, { recursive: true });
+    fs.mkdirSync(dist);
+    fs.writeFileSync(path.join(dist, 'version.json'), 'v1\n');
+    const same = await hw.waitForLog((l) => l.event === 'build.same-binary', 'the build gives the same binary', {
+      from: mark,
+      timeoutMs: 60_000,
+    });
+    expect(same.restarting, 'an embedded file is compiled into the binary: nothing to restart').toBeUndefined();
+    expect(hw.events('app.start', mark)).toEqual([]);
+    await session.serves('v1');
+  });
+
   it('an embedded file edited while hotwatch was starting (before go was asked): built once the answer comes', async () => {
     const hw = (session.hw = startHotwatch([], { cwd: session.dir, env: { PORT: String(session.port) } }));
     await session.serves('v1');

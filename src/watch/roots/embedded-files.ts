@@ -144,6 +144,7 @@ export class EmbeddedFiles {
     else [this.lastFailure, this.unsure] = ['', false];
     const before = new Set(this.pkgs.map(packageKey));
     this.pkgs = pkgs;
+    this.build?.embedded?.set(pkgs.flatMap((p) => (p.compiled ? [] : p.files)));
     const globs = labelled(this.host.roots(), pkgs);
     const since = this.since;
     this.since = undefined;

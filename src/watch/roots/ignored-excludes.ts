@@ -4,6 +4,7 @@
  * alone. When the toolchain cannot say, nothing is skipped (a watch too many costs less than a missed
  * edit) and the reason is logged.
  */
+import type { EmbeddedSet } from '../../os/embedded-set.js';
 import path from 'node:path';
 import type { WatchSettings } from '../../config/settings.js';
 import type { Logger } from '../../log/logger.js';
@@ -21,6 +22,8 @@ export interface BuildInputs {
   flags: readonly string[];
   /** Told the include directories of the build's cgo packages at each answer of go (os/cgo-headers.ts). */
   cgoHeaders?: CgoHeaderDirs;
+  /** Told the files the binary embeds at each answer of go (os/embedded-set.ts). */
+  embedded?: EmbeddedSet;
 }
 
 export interface IgnoredPlan {
