@@ -7,11 +7,10 @@
 import type { RunSettings } from '../config/settings.js';
 import type { Logger } from '../log/logger.js';
 import { portHolders } from '../os/ports.js';
-import { descendsFrom } from '../os/ancestry.js';
-import { envValue, isRunning } from '../os/procfs.js';
+import { isRunning } from '../os/procfs.js';
 import { binaryIdentity } from './binary-identity.js';
 import { daemonGone, markedProcesses, reportDaemonized } from './daemon.js';
-import { APP_MARKER_KEY, AppProcess, type AppExit } from './process.js';
+import { AppProcess, type AppExit } from './process.js';
 import type { AppProxy } from './supervisor-options.js';
 import { WrongPortWatch } from './wrong-port.js';
 import { foreignBinary } from './foreign-binary.js';
@@ -27,6 +26,8 @@ export interface JobAppOptions {
   stderr?: NodeJS.WritableStream | undefined;
   /** Added to the app's environment at this start (the proxy's port variable). */
   extraEnv?: Record<string, string> | undefined;
+  /** Whether a process is one of this run's apps (it carries one of their markers): a version serving beside this one. */
+  ownApp?: (pid: number) => boolean;
 }
 
 /** Lines kept of an app's stderr: what the browser overlay shows when it crashes or never gets ready. */
@@ -67,7 +68,7 @@ export async function startAppForJob(o: JobAppOptions): Promise<{ app: AppProces
     );
   }
   const identifying = binaryIdentity(binary);
-  const bind = new BindErrorWatch(o.log);
+  const bind = new BindErrorWatch(o.log, o.ownApp ?? (() => false));
   const tail = new OutputTail();
   const stderr = o.stderr ?? process.stderr;
   const onOutput = (chunk: Buffer): void => {
@@ -153,7 +154,10 @@ class BindErrorWatch {
   private partial = '';
   private said = false;
 
-  constructor(private readonly log: Logger) {}
+  constructor(
+    private readonly log: Logger,
+    private readonly ownApp: (pid: number) => boolean,
+  ) {}
 
   scan(chunk: Buffer): void {
     if (this.said) return;
@@ -168,9 +172,8 @@ class BindErrorWatch {
   private report(port: number): void {
     this.said = true;
     const holders = portHolders(port);
-    // hotwatch's own app (its marker, a child of ours): the version serving beside this one. Its kill was the
-    // advice, and nothing would have served.
-    const own = holders.find((h) => envValue(h.pid, APP_MARKER_KEY) !== undefined && descendsFrom(h.pid, process.pid));
+    // One of this run's apps: the version serving beside this one. Its kill was the advice, and nothing would have served.
+    const own = holders.find((h) => this.ownApp(h.pid));
     if (own) {
       const hint =
         'a second fixed port (pprof, metrics, admin) cannot be shared by two versions: set proxy.proveNewVersion: false (each version then starts once the previous one has stopped), or give that port through the environment';

@@ -529,7 +529,8 @@ export class Supervisor {
     try {
       port = proxy ? await proxy.nextPort() : undefined;
       const extraEnv = proxy && port !== undefined ? { [proxy.portEnv]: String(port) } : undefined;
-      started = await startAppForJob({ ...this.execRun(run, extraEnv), log: this.log, signal, appEnv, stderr: appStderr });
+      const ownApp = this.ownApp;
+      started = await startAppForJob({ ...this.execRun(run, extraEnv), log: this.log, signal, appEnv, stderr: appStderr, ownApp });
     } catch (error) {
       // The binary built before is gone (git clean -fdx, a crash restart after it): built again, once.
       if (!this.rebuildingGone && !fs.existsSync(run.binary)) {
@@ -631,15 +632,17 @@ export class Supervisor {
     this.opts.runMarkers?.add(value);
   }
 
+  /** Whether `pid` is one of this run's apps: it carries a marker this supervisor, or a sibling app's, gave out. */
+  private readonly ownApp = (pid: number): boolean =>
+    [...this.markers, ...(this.opts.runMarkers ?? [])].some((v) => carriesEnv(pid, APP_MARKER_KEY, v) === true);
+
   private portAfterExit(pid: number, delays = [300, 700]): void {
     const port = this.ports.get(pid) ?? this.opts.run.port ?? (Number(this.opts.appEnv().PORT) || undefined);
     // Ad-hoc mode runs commands that end (tests, linters): their $PORT is not theirs to hold.
     if (port === undefined || this.opts.exec || !hasProcfs() || this.opts.signal.aborted) return;
     // A version of ours started since (a restart on the same port) carries a marker: it is not such a holder.
     // A sibling app of the same run (apps:) holding it is not a stray either: the port came from an env file every app inherits.
-    const markers = [...this.markers, ...(this.opts.runMarkers ?? [])];
-    const ours = (h: { pid: number }): boolean => markers.some((v) => carriesEnv(h.pid, APP_MARKER_KEY, v) === true);
-    const holders = portHolders(port).filter((h) => !ours(h));
+    const holders = portHolders(port).filter((h) => !this.ownApp(h.pid));
     // A holder with some app marker may be a sibling app that started a moment ago (apps:), its marker not
     // noted yet: looked at again before it is called a stray.
     const sibling = holders.some((h) => envValue(h.pid, APP_MARKER_KEY) !== undefined);
